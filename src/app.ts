@@ -1,0 +1,194 @@
+// Wires one exchange process together: store, configuration, hot state, engine, HTTP server.
+import { randomBytes } from "node:crypto";
+import type { Logger } from "pino";
+import { openBackends } from "./backends.ts";
+import { BuyerHttpClient } from "./buyers/buyer-http-client.ts";
+import { consentServices } from "./compliance/consent/consent-providers.ts";
+import { Suppressions } from "./compliance/suppression/suppressions.ts";
+import type { ConfigFile } from "./domain/config-schema.ts";
+import type { ConfigSnapshot } from "./domain/snapshot.ts";
+import { CAP_SEED_LOOKBACK_MS, capUsageSeed } from "./engine/caps.ts";
+import { ConfigService, sha256Hex } from "./engine/config-service.ts";
+import { DuplicateChecks } from "./engine/duplicates.ts";
+import { Exchange } from "./engine/exchange.ts";
+import { OutboxWorker, type RetryPolicy } from "./engine/outbox-worker.ts";
+import { buildServer } from "./http/server.ts";
+import { createLogger } from "./logger.ts";
+import { Metrics } from "./metrics.ts";
+import type { CapLedger } from "./state/counters/cap-ledger.ts";
+import { MemoryCapLedger } from "./state/counters/memory-cap-ledger.ts";
+import { MemoryThrottle } from "./state/counters/memory-throttle.ts";
+import { RedisCapLedger } from "./state/counters/redis-cap-ledger.ts";
+import { RedisThrottle } from "./state/counters/redis-throttle.ts";
+import type { Throttle } from "./state/counters/throttle.ts";
+import type { DuplicateWindows } from "./state/duplicates/duplicate-windows.ts";
+import { MemoryDuplicateWindows } from "./state/duplicates/memory-duplicate-windows.ts";
+import { RedisDuplicateWindows } from "./state/duplicates/redis-duplicate-windows.ts";
+import type { Store } from "./store/store.ts";
+
+export interface GavelOptions {
+  /** Configuration applied on top of what the store holds (the file wins for the entities it names). */
+  config?: ConfigFile;
+  /** Folder for the embedded store (created when missing). */
+  dataDir: string;
+  /** PostgreSQL instead of SQLite (default: DATABASE_URL, then the config file's storage.database_url). */
+  databaseUrl?: string;
+  /** Redis for hot state instead of process memory (default: REDIS_URL, then storage.redis_url). */
+  redisUrl?: string;
+  port?: number;
+  host?: string;
+  /** The admin key in clear; else GAVEL_ADMIN_KEY, else the config's admin_key_sha256, else a fresh one is printed. */
+  adminKey?: string;
+  logLevel?: string;
+  log?: Logger;
+  /** Wall clock (epoch ms), injectable for tests. */
+  now?: () => number;
+  /** How the outbox retries failed deliveries (tests shorten it). */
+  outboxRetry?: RetryPolicy;
+}
+
+export interface RunningGavel {
+  url: string;
+  /** Set when the admin key was generated at start (no key configured): print it once. */
+  generatedAdminKey?: string;
+  exchange: Exchange;
+  /** Stops accepting requests, lets in-flight auctions and posts finish, writes buffered events, closes the store. */
+  close(): Promise<void>;
+}
+
+export async function startGavel(options: GavelOptions): Promise<RunningGavel> {
+  const log = options.log ?? createLogger(options.logLevel);
+  const now = options.now ?? Date.now;
+  const storage = options.config?.storage;
+  const databaseUrl = options.databaseUrl ?? process.env.DATABASE_URL ?? storage?.database_url;
+  const redisUrl = options.redisUrl ?? process.env.REDIS_URL ?? storage?.redis_url;
+  const { store, hotState, description } = await openBackends({
+    dataDir: options.dataDir,
+    ...(databaseUrl ? { databaseUrl } : {}),
+    ...(storage?.database_schema ? { databaseSchema: storage.database_schema } : {}),
+    ...(redisUrl ? { redisUrl } : {}),
+    ...(storage?.redis_key_prefix ? { redisKeyPrefix: storage.redis_key_prefix } : {}),
+    now,
+    log,
+  });
+  let exchange: Exchange | undefined;
+  const config = await ConfigService.open(store, options.config, (snapshot) => exchange?.useConfig(snapshot));
+  const suppressions = await Suppressions.open(store);
+  // Another instance changed the configuration or a suppression list: reload (within a second, via LISTEN/NOTIFY).
+  const stopWatching = await store.watchConfig?.(() => {
+    config.reload().catch((error: unknown) => log.error({ err: error }, "reloading configuration failed"));
+    suppressions
+      .reload()
+      .catch((error: unknown) => log.error({ err: error }, "reloading suppression lists failed"));
+  });
+  const client = new BuyerHttpClient({ maxResponseBytes: config.snapshot.settings.max_buyer_response_bytes });
+  const metrics = new Metrics();
+  const consent = consentServices(options.config?.consent_providers);
+  const counters = await openCounters(redisUrl, storage?.redis_key_prefix, store, config.snapshot, now, log);
+  const outbox = new OutboxWorker({
+    store,
+    client,
+    log,
+    now,
+    ...(options.outboxRetry ? { retry: options.outboxRetry } : {}),
+  });
+  exchange = new Exchange({
+    config: config.snapshot,
+    store,
+    hotState,
+    client,
+    log,
+    metrics,
+    now,
+    consent,
+    suppressions: suppressions.index,
+    caps: counters.caps,
+    throttle: counters.throttle,
+    duplicates: counters.duplicates,
+    onOutbox: () => outbox.wake(),
+  });
+
+  const adminKey = options.adminKey ?? process.env.GAVEL_ADMIN_KEY;
+  const generatedAdminKey =
+    adminKey || options.config?.admin_key_sha256
+      ? undefined
+      : `gvl_admin_${randomBytes(24).toString("base64url")}`;
+  const adminKeySha256 = adminKey
+    ? sha256Hex(adminKey)
+    : (options.config?.admin_key_sha256 ?? sha256Hex(generatedAdminKey!));
+
+  const app = await buildServer({
+    exchange,
+    config,
+    store,
+    hotState,
+    metrics,
+    suppressions,
+    adminKeySha256,
+    log,
+    wakeOutbox: () => outbox.wake(),
+  });
+  log.info({ backends: description }, "state backends");
+  outbox.start();
+  await app.listen({ port: options.port ?? 8080, host: options.host ?? "127.0.0.1" });
+  const address = app.server.address();
+  const port = typeof address === "object" && address ? address.port : options.port;
+  const url = `http://${options.host && options.host !== "0.0.0.0" ? options.host : "127.0.0.1"}:${port}`;
+  const running = exchange;
+  return {
+    url,
+    ...(generatedAdminKey ? { generatedAdminKey } : {}),
+    exchange: running,
+    async close() {
+      // A keep-alive connection busy when closing began becomes idle once its request is answered; close it then,
+      // or the server would wait for the client's keep-alive timeout.
+      const closeIdle = setInterval(() => app.server.closeIdleConnections(), 50);
+      try {
+        await app.close();
+      } finally {
+        clearInterval(closeIdle);
+      }
+      await running.close();
+      await outbox.stop();
+      await stopWatching?.();
+      await hotState.close();
+      await client.close();
+      await consent.close();
+      await counters.caps.close();
+      await counters.throttle.close();
+      await counters.duplicates.close();
+      await store.close();
+    },
+  };
+}
+
+/**
+ * Cap counters, throttles and duplicate windows: in memory (seeded from the store's recent sales), or in Redis shared by
+ * all instances.
+ */
+async function openCounters(
+  redisUrl: string | undefined,
+  keyPrefix: string | undefined,
+  store: Store,
+  config: ConfigSnapshot,
+  now: () => number,
+  log: Logger,
+): Promise<{ caps: CapLedger; throttle: Throttle; duplicates: DuplicateWindows }> {
+  if (redisUrl) {
+    const options = {
+      url: redisUrl,
+      ...(keyPrefix ? { keyPrefix } : {}),
+      onError: (error: Error) => log.warn({ err: error }, "redis counters"),
+    };
+    return {
+      caps: await RedisCapLedger.connect(options),
+      throttle: await RedisThrottle.connect(options),
+      duplicates: await RedisDuplicateWindows.connect(options),
+    };
+  }
+  const seed = capUsageSeed(await store.salesSince(now() - CAP_SEED_LOOKBACK_MS), config);
+  const duplicates = new MemoryDuplicateWindows({ now });
+  // The consumers sold within the longest lookback are duplicates again after a restart.
+  await new DuplicateChecks(duplicates).rebuild(store, config, now());
+  return { caps: new MemoryCapLedger({ seed, now }), throttle: new MemoryThrottle(), duplicates };
+}

@@ -1,0 +1,68 @@
+// Chooses where state lives: the embedded default (SQLite file + process memory), or PostgreSQL and/or Redis when
+// configured. Connecting fails fast with a clear message; nothing here is on the request path.
+import type { Logger } from "pino";
+import type { HotState } from "./state/hot-state.ts";
+import { MemoryHotState } from "./state/memory-hot-state.ts";
+import { RedisHotState } from "./state/redis-hot-state.ts";
+import { PostgresStore } from "./store/postgres/postgres-store.ts";
+import { SqliteStore } from "./store/sqlite/sqlite-store.ts";
+import type { Store } from "./store/store.ts";
+
+export interface BackendOptions {
+  /** Folder for the embedded SQLite store (used when no database URL is given). */
+  dataDir: string;
+  /** PostgreSQL connection string: the system of record for several instances. */
+  databaseUrl?: string;
+  /** PostgreSQL schema for Gavel's tables (default: the connection's search path). */
+  databaseSchema?: string;
+  /** Redis URL: held pings (and later caps, dedupe, throttles) shared by several instances. */
+  redisUrl?: string;
+  /** Prefix for every Redis key, so several exchanges can share one Redis. */
+  redisKeyPrefix?: string;
+  now: () => number;
+  log: Logger;
+}
+
+export interface Backends {
+  store: Store;
+  hotState: HotState;
+  /** A one-line description for the start-up log. */
+  description: string;
+}
+
+export async function openBackends(options: BackendOptions): Promise<Backends> {
+  const store = options.databaseUrl
+    ? await PostgresStore.connect({
+        connectionString: options.databaseUrl,
+        ...(options.databaseSchema ? { schema: options.databaseSchema } : {}),
+      })
+    : new SqliteStore(options.dataDir);
+  try {
+    // Safe with several instances starting at once (PostgreSQL migrations hold an advisory lock).
+    await store.migrate();
+    const held = await store.heldPings(options.now());
+    let hotState: HotState;
+    if (options.redisUrl) {
+      hotState = await RedisHotState.connect({
+        url: options.redisUrl,
+        ...(options.redisKeyPrefix ? { keyPrefix: options.redisKeyPrefix } : {}),
+        now: options.now,
+        onError: (error) => options.log.warn({ err: error }, "redis hot state"),
+      });
+      // Redis may have lost its data (it need not persist): the store's record of held pings puts them back.
+      for (const ping of held) await hotState.holdPing(ping);
+    } else {
+      if (options.databaseUrl) {
+        options.log.warn(
+          "DATABASE_URL without REDIS_URL: held pings live in this process, so run a single instance",
+        );
+      }
+      hotState = new MemoryHotState(held);
+    }
+    const description = `${options.databaseUrl ? "PostgreSQL" : `SQLite in ${options.dataDir}`} + ${options.redisUrl ? "Redis" : "memory"}`;
+    return { store, hotState, description };
+  } catch (error) {
+    await store.close();
+    throw error;
+  }
+}

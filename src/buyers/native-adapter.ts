@@ -1,0 +1,104 @@
+// The native buyer protocol (DESIGN "Contracts"): pure translation between Gavel's auction and the buyer's JSON.
+// No I/O here: the engine sends the requests and hands back the replies.
+import { dollarsToCents } from "../domain/money.ts";
+import type { LeadValues } from "../domain/vertical.ts";
+
+export interface PingRequestInput {
+  requestId: string;
+  vertical: string;
+  lead: LeadValues;
+  tmaxMs: number;
+  test: boolean;
+}
+
+export type PingReply =
+  | { kind: "bid"; priceCents: number; bidId?: string; expiresInS?: number }
+  | { kind: "no_bid"; detail?: string }
+  | { kind: "invalid"; detail: string }
+  | { kind: "http_error"; detail: string };
+
+export interface PostRequestInput {
+  requestId: string;
+  bidId?: string;
+  priceCents: number;
+  lead: LeadValues;
+  consent: Record<string, unknown>;
+}
+
+export type PostReply =
+  | { kind: "accepted"; buyerLeadId?: string }
+  | { kind: "rejected"; detail?: string }
+  | { kind: "invalid"; detail: string }
+  | { kind: "http_error"; detail: string };
+
+export function buildPingBody(input: PingRequestInput): string {
+  return JSON.stringify({
+    request_id: input.requestId,
+    vertical: input.vertical,
+    lead: input.lead,
+    tmax_ms: input.tmaxMs,
+    test: input.test,
+  });
+}
+
+export function parsePingReply(status: number, body: string): PingReply {
+  if (status === 204) return { kind: "no_bid" };
+  if (status >= 300) return { kind: "http_error", detail: `HTTP ${status}` };
+  const reply = parseObject(body);
+  if (!reply) return { kind: "invalid", detail: "not a JSON object" };
+  if (reply.bid === false) return { kind: "no_bid", ...optionalText("detail", reply.reason) };
+  if (reply.bid !== true) return { kind: "invalid", detail: "bid must be true or false" };
+  const price = reply.price;
+  if (typeof price !== "number" || !Number.isFinite(price) || price <= 0 || price > 100_000) {
+    return { kind: "invalid", detail: "price must be a positive number of dollars" };
+  }
+  const expiresInS = reply.expires_in_s;
+  const priceCents = dollarsToCents(price);
+  if (priceCents <= 0) return { kind: "invalid", detail: "price rounds to zero cents" };
+  return {
+    kind: "bid",
+    priceCents,
+    ...optionalText("bidId", reply.bid_id),
+    ...(typeof expiresInS === "number" && expiresInS > 0 ? { expiresInS } : {}),
+  };
+}
+
+export function buildPostBody(input: PostRequestInput): string {
+  return JSON.stringify({
+    request_id: input.requestId,
+    ...(input.bidId === undefined ? {} : { bid_id: input.bidId }),
+    price: input.priceCents / 100,
+    lead: input.lead,
+    consent: input.consent,
+  });
+}
+
+export function parsePostReply(status: number, body: string): PostReply {
+  if (status >= 300) return { kind: "http_error", detail: `HTTP ${status}` };
+  const reply = parseObject(body);
+  if (!reply) return { kind: "invalid", detail: "not a JSON object" };
+  if (reply.accepted === true)
+    return { kind: "accepted", ...optionalText("buyerLeadId", reply.buyer_lead_id) };
+  if (reply.accepted === false) return { kind: "rejected", ...optionalText("detail", reply.reason) };
+  return { kind: "invalid", detail: "accepted must be true or false" };
+}
+
+function parseObject(body: string): Record<string, unknown> | undefined {
+  try {
+    const value: unknown = JSON.parse(body);
+    return typeof value === "object" && value !== null && !Array.isArray(value)
+      ? (value as Record<string, unknown>)
+      : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Keeps a buyer-supplied string only when it is a short string: it ends up in traces and must stay small. */
+function optionalText<K extends string>(key: K, value: unknown): { [P in K]?: string } {
+  if ((typeof value === "string" && value.length > 0) || typeof value === "number") {
+    // NUL stripped: stores refuse it, and a buyer's reference is no place for control characters.
+    return { [key]: String(value).replaceAll("\u0000", "").slice(0, 200) } as { [P in K]?: string };
+  }
+  return {};
+}

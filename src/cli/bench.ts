@@ -1,0 +1,462 @@
+// gavel bench: what the exchange costs per ping, measured against the least a fan-out server can do, on the embedded
+// backends (SQLite + memory) and on the distributed ones (PostgreSQL + Redis) in the same run.
+//
+// Processes: the buyer farm (instant buyers), the servers under test (the exchange on each backend and a bare
+// reference fan-out), and this one generating load. For each server: the throughput at saturation (closed loop), then
+// latency percentiles at one fixed rate, half the embedded exchange's saturation, for all (open loop). Reported as
+// ratios, because absolute numbers depend on the machine far more than on the code.
+//
+//   npm run bench -- [--mode embedded|distributed|both] [--market simple|rules] [--duration 8] [--buyers 5]
+//                    [--concurrency 64]
+//                    [--database-url postgres://...] [--redis-url redis://...]
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { availableParallelism, loadavg, tmpdir } from "node:os";
+import { join } from "node:path";
+import { parseArgs } from "node:util";
+import {
+  DistributedServices,
+  redactUrl,
+  type ServiceUrls,
+  unreachableReason,
+} from "../../bench/distributed-services.ts";
+import type { ConfigFile } from "../domain/config-schema.ts";
+import { type BenchMarket, benchPingBodies, buildBenchConfig, instantBuyers } from "../sim/bench-scenario.ts";
+import { startBuyerFarm } from "../sim/buyer-farm-client.ts";
+import { type ChildService, startChildService } from "../sim/child-service.ts";
+import {
+  closedLoop,
+  type LoadResult,
+  type LoadTarget,
+  openLoop,
+  type WindowMeter,
+} from "../sim/load-generator.ts";
+import { processesCpuMeter } from "../sim/process-cpu.ts";
+
+const GAVEL_ENTRY = new URL("./gavel.ts", import.meta.url).pathname;
+const REFERENCE_ENTRY = new URL("../../bench/reference-fanout.ts", import.meta.url).pathname;
+const SATURATION_WARMUP_MS = 2000;
+const FIXED_RATE_WARMUP_MS = 1000;
+const DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/test";
+const DEFAULT_REDIS_URL = "redis://127.0.0.1:6379";
+/** The goals the notes of issues 2 and 3 are held to. */
+const GOALS = { exchangeVsReference: 0.7, distributedVsEmbedded: 0.6, p99OverheadMs: 5 };
+
+const MODES = ["embedded", "distributed", "both"] as const;
+type Mode = (typeof MODES)[number];
+
+interface BenchOptions {
+  durationS: number;
+  buyers: number;
+  concurrency: number;
+  /** Undefined: both when PostgreSQL and Redis answer, else embedded. */
+  mode: Mode | undefined;
+  /** simple: one plain campaign per buyer; rules: 20 campaigns with rules, schedules, caps and throttles. */
+  market: BenchMarket;
+  services: ServiceUrls;
+}
+
+/** A server under test and how to load and meter it. */
+interface Contender {
+  kind: "reference" | "embedded" | "distributed";
+  heading: string;
+  target: LoadTarget;
+  /** CPU meters whose sum is the server's CPU per ping; several for the distributed exchange. */
+  meters: Record<string, WindowMeter>;
+}
+
+interface Measured {
+  contender: Contender;
+  saturation: LoadResult;
+  fixedRate: LoadResult;
+}
+
+export async function runBench(args: string[]): Promise<void> {
+  const options = parseBenchArgs(args);
+  const mode = await chooseMode(options);
+  printIntro(options, mode);
+
+  const teardown = new Teardown();
+  const interrupt = () => void teardown.run().finally(() => process.exit(130));
+  process.once("SIGINT", interrupt);
+  try {
+    const farm = await startBuyerFarm(instantBuyers(options.buyers), { recordLimit: 0 });
+    teardown.add(() => farm.stop());
+    const workDir = mkdtempSync(join(tmpdir(), "gavel-bench-"));
+    teardown.add(() => rmSync(workDir, { recursive: true, force: true }));
+
+    const { config, sourceKey } = buildBenchConfig(farm.buyers, options.market);
+    const headers = { authorization: `Bearer ${sourceKey}`, "content-type": "application/json" };
+    const bodies = benchPingBodies();
+    const startExchange = async (kind: "embedded" | "distributed", exchangeConfig: ConfigFile) => {
+      const configPath = join(workDir, `gavel.${kind}.config.json`);
+      writeFileSync(configPath, JSON.stringify(exchangeConfig, null, 2));
+      const server = await startServer(
+        `exchange (${kind})`,
+        [
+          GAVEL_ENTRY,
+          "serve",
+          "--config",
+          configPath,
+          "--port",
+          "0",
+          "--data-dir",
+          join(workDir, `data-${kind}`),
+        ],
+        { GAVEL_LOG_LEVEL: "warn", GAVEL_ADMIN_KEY: `bench-admin-${process.pid}` },
+      );
+      teardown.add(() => server.stop());
+      const target: LoadTarget = { url: server.ready, path: "/v1/ping", headers, bodies };
+      await expectBids(target);
+      return { server, target };
+    };
+
+    const contenders: Contender[] = [];
+    if (mode !== "distributed") {
+      const { server, target } = await startExchange("embedded", config);
+      contenders.push({
+        kind: "embedded",
+        heading: "exchange (embedded)",
+        target,
+        meters: { server: processCpu(server) },
+      });
+    }
+    if (mode !== "embedded") {
+      const services = new DistributedServices(options.services);
+      // Added before the exchange starts, so it runs after the exchange has stopped (steps run last in, first out).
+      teardown.add(() => services.remove());
+      const { server, target } = await startExchange("distributed", {
+        ...config,
+        storage: services.storage(),
+      });
+      contenders.push({
+        kind: "distributed",
+        heading: "exchange (distributed)",
+        target,
+        meters: { "exchange process": processCpu(server), ...services.meters() },
+      });
+    }
+    // The reference sends exactly the buyer requests the exchange sends: one per campaign's ping endpoint.
+    const pingUrls = (config.campaigns ?? []).flatMap((campaign) =>
+      campaign.ping ? [campaign.ping.url] : [],
+    );
+    const reference = await startServer("reference fan-out", [REFERENCE_ENTRY, JSON.stringify(pingUrls)]);
+    teardown.add(() => reference.stop());
+    contenders.push({
+      kind: "reference",
+      heading: "reference",
+      target: { url: reference.ready, path: "/", headers, bodies },
+      meters: { server: processCpu(reference) },
+    });
+
+    const saturations = new Map<Contender, LoadResult>();
+    for (const contender of contenders) {
+      progress(
+        `${contender.heading}: saturation, ${options.concurrency} concurrent for ${options.durationS} s`,
+      );
+      saturations.set(
+        contender,
+        await closedLoop(contender.target, {
+          concurrency: options.concurrency,
+          durationMs: options.durationS * 1000,
+          warmupMs: SATURATION_WARMUP_MS,
+          meters: contender.meters,
+        }),
+      );
+    }
+
+    // Half the first exchange's saturation (the embedded one's unless only the distributed one runs): a busy but
+    // healthy server, where latency reflects work rather than queueing. One rate for all, so the rows compare.
+    const rate = Math.max(1, Math.round(saturations.get(contenders[0]!)!.throughput / 2));
+    const measured: Measured[] = [];
+    for (const contender of contenders) {
+      progress(`${contender.heading}: fixed rate, ${rate} pings/s for ${options.durationS} s`);
+      const fixedRate = await openLoop(contender.target, {
+        ratePerSecond: rate,
+        durationMs: options.durationS * 1000,
+        warmupMs: FIXED_RATE_WARMUP_MS,
+      });
+      measured.push({ contender, saturation: saturations.get(contender)!, fixedRate });
+    }
+
+    printReport(options, rate, measured);
+  } finally {
+    process.off("SIGINT", interrupt);
+    await teardown.run();
+  }
+}
+
+/** The mode asked for, or both when PostgreSQL and Redis answer quickly; fails when an asked-for service does not. */
+async function chooseMode(options: BenchOptions): Promise<Mode> {
+  if (options.mode === "embedded") return "embedded";
+  const reason = await unreachableReason(options.services);
+  if (reason === undefined) return options.mode ?? "both";
+  if (options.mode !== undefined) {
+    throw new Error(
+      `--mode ${options.mode} needs PostgreSQL and Redis: ${reason}. Pass --database-url / --redis-url ` +
+        "(or GAVEL_BENCH_DATABASE_URL / GAVEL_BENCH_REDIS_URL), or --mode embedded.",
+    );
+  }
+  console.log(
+    `note: embedded mode only; the distributed mode needs PostgreSQL and Redis. ${reason}.\n` +
+      "      Pass --database-url / --redis-url (or GAVEL_BENCH_DATABASE_URL / GAVEL_BENCH_REDIS_URL) to use others.\n",
+  );
+  return "embedded";
+}
+
+/** Starts a server process and resolves with its URL, read from its "listening on http://..." line. */
+function startServer(
+  name: string,
+  args: string[],
+  env: NodeJS.ProcessEnv = {},
+): Promise<ChildService<string>> {
+  // The environment would override the config file's storage: each exchange gets exactly the backends its config names.
+  const { DATABASE_URL: _, REDIS_URL: __, ...inherited } = process.env;
+  return startChildService({
+    name,
+    args,
+    env: { ...inherited, ...env },
+    readyLine: (line) => /listening on (http:\/\/[^\s)]+)/.exec(line)?.[1],
+    timeoutMs: 20_000,
+  });
+}
+
+function processCpu(server: ChildService<string>): WindowMeter {
+  const pid = server.child.pid;
+  return processesCpuMeter(() => (pid === undefined ? [] : [pid]));
+}
+
+/** A benchmark of a misconfigured exchange would measure refusals: check one ping really bids first. */
+async function expectBids(target: LoadTarget): Promise<void> {
+  const response = await fetch(target.url + target.path, {
+    method: "POST",
+    headers: target.headers,
+    body: target.bodies[0],
+  });
+  const answer = (await response.json()) as { status?: string };
+  if (answer.status !== "bid") {
+    throw new Error(
+      `the exchange did not bid on the benchmark ping (HTTP ${response.status}): ${JSON.stringify(answer)}`,
+    );
+  }
+}
+
+function printIntro(options: BenchOptions, mode: Mode): void {
+  const cores = availableParallelism();
+  const distributed = mode !== "embedded";
+  console.log(
+    `gavel bench: ${options.buyers} instant buyers, ${options.concurrency} concurrent pings, ` +
+      `${options.durationS} s per phase, mode ${mode}, market ${options.market}`,
+  );
+  if (distributed) {
+    console.log(
+      `distributed: PostgreSQL ${redactUrl(options.services.databaseUrl)}, Redis ${redactUrl(options.services.redisUrl)} ` +
+        "(a fresh schema and key prefix, removed at the end)",
+    );
+  }
+  const busy = distributed
+    ? "3 busy processes (buyer farm, server under test, load generator), plus PostgreSQL and Redis for the distributed exchange"
+    : "3 busy processes (buyer farm, server under test, load generator)";
+  console.log(
+    `note: ${cores} CPU core${cores === 1 ? "" : "s"} shared by ${busy};\n` +
+      `      load average before the run ${loadavg()[0]!.toFixed(2)}. ` +
+      "Absolute numbers understate a real deployment; compare the ratios.\n",
+  );
+}
+
+function progress(message: string): void {
+  console.log(`  … ${message}`);
+}
+
+function printReport(options: BenchOptions, rate: number, measured: Measured[]): void {
+  const reference = measured.find((entry) => entry.contender.kind === "reference")!;
+  const embedded = measured.find((entry) => entry.contender.kind === "embedded");
+  const distributed = measured.find((entry) => entry.contender.kind === "distributed");
+  // Columns: reference first, the yardstick the others are measured against.
+  const columns = [reference, ...(embedded ? [embedded] : []), ...(distributed ? [distributed] : [])];
+  const row = (label: string, cell: (entry: Measured) => string): string[] => [label, ...columns.map(cell)];
+  const overhead = (entry: Measured) =>
+    entry === reference ? "" : signed(entry.fixedRate.latency.p99 - reference.fixedRate.latency.p99);
+  const rows = [
+    row("", (entry) => entry.contender.heading),
+    row(`saturation (${options.concurrency} concurrent)`, (entry) => perSecond(entry.saturation.throughput)),
+    row("  server CPU per ping", (entry) => cpuPerPing(entry)),
+    // Where the distributed exchange's CPU goes: its own process, PostgreSQL, Redis.
+    ...(distributed
+      ? cpuBreakdownRows(distributed).map(([label, value]) =>
+          row(label, (entry) => (entry === distributed ? value : "")),
+        )
+      : []),
+    row("  latency p50", (entry) => ms(entry.saturation.latency.p50)),
+    row("  latency p99", (entry) => ms(entry.saturation.latency.p99)),
+    row(`fixed rate (${rate}/s, open loop)`, (entry) => perSecond(entry.fixedRate.throughput)),
+    row("  latency p50", (entry) => ms(entry.fixedRate.latency.p50)),
+    row("  latency p90", (entry) => ms(entry.fixedRate.latency.p90)),
+    row("  latency p99", (entry) => ms(entry.fixedRate.latency.p99)),
+    row("  p99 overhead vs reference", overhead),
+    row("errors (all phases)", (entry) => String(entry.saturation.errors + entry.fixedRate.errors)),
+  ];
+  const widths = rows[0]!.map((_, column) => Math.max(...rows.map((cells) => cells[column]!.length)));
+  console.log("");
+  for (const cells of rows) {
+    console.log(
+      cells
+        .map((cell, column) => (column === 0 ? cell.padEnd(widths[0]!) : cell.padStart(widths[column]!)))
+        .join("   ")
+        .trimEnd(),
+    );
+  }
+
+  printSummary(rate, reference, embedded, distributed);
+  if (distributed && distributed.saturation.throughput < rate) {
+    console.log(
+      `\nnote: ${rate}/s is above the distributed exchange's saturation, so its fixed-rate latency includes queueing.`,
+    );
+  }
+}
+
+/** The ratios the notes quote, each with its goal where it has one. */
+function printSummary(
+  rate: number,
+  reference: Measured,
+  embedded: Measured | undefined,
+  distributed: Measured | undefined,
+): void {
+  const lines: [label: string, value: string, goal: string | undefined][] = [];
+  const throughputRatio = (label: string, of: Measured, to: Measured, goal?: number) => {
+    const ratio = of.saturation.throughput / to.saturation.throughput;
+    const met = goal === undefined ? undefined : verdict(ratio >= goal, `goal ≥ ${goal}×`);
+    lines.push([`${label} throughput`, `${ratio.toFixed(2)}×`, met]);
+  };
+  if (embedded) throughputRatio("embedded / reference", embedded, reference, GOALS.exchangeVsReference);
+  if (distributed) throughputRatio("distributed / reference", distributed, reference);
+  if (embedded && distributed) {
+    throughputRatio("distributed / embedded", distributed, embedded, GOALS.distributedVsEmbedded);
+  }
+  for (const entry of [embedded, distributed]) {
+    if (entry === undefined) continue;
+    const overheadMs = entry.fixedRate.latency.p99 - reference.fixedRate.latency.p99;
+    lines.push([
+      `${entry.contender.kind} p99 overhead at ${rate}/s`,
+      signed(overheadMs),
+      verdict(overheadMs <= GOALS.p99OverheadMs, `goal ≤ ${GOALS.p99OverheadMs} ms`),
+    ]);
+  }
+  const labelWidth = Math.max(...lines.map(([label]) => label.length));
+  const valueWidth = Math.max(...lines.map(([, value]) => value.length));
+  console.log("");
+  for (const [label, value, goal] of lines) {
+    console.log(`${label.padEnd(labelWidth)}   ${value.padStart(valueWidth)}   ${goal ?? ""}`.trimEnd());
+  }
+}
+
+/** Server CPU time per answered ping: steadier than throughput when other work shares the cores. */
+function cpuPerPing(entry: Measured): string {
+  const total = meteredTotal(entry);
+  return total === undefined ? "n/a" : `${perPingMs(total, entry).toFixed(3)} ms`;
+}
+
+/** One row per meter when a server has several, e.g. the distributed exchange: its process, PostgreSQL, Redis. */
+function cpuBreakdownRows(entry: Measured): [string, string][] {
+  const names = Object.keys(entry.contender.meters);
+  if (names.length < 2) return [];
+  return names.map((name) => {
+    const seconds = entry.saturation.metered[name];
+    return [`    ${name}`, seconds === undefined ? "n/a" : `${perPingMs(seconds, entry).toFixed(3)} ms`];
+  });
+}
+
+function meteredTotal(entry: Measured): number | undefined {
+  const { metered, ok } = entry.saturation;
+  const names = Object.keys(entry.contender.meters);
+  if (ok === 0 || names.some((name) => metered[name] === undefined)) return undefined;
+  return names.reduce((sum, name) => sum + metered[name]!, 0);
+}
+
+function perPingMs(seconds: number, entry: Measured): number {
+  return (seconds * 1000) / entry.saturation.ok;
+}
+
+function verdict(met: boolean, goal: string): string {
+  return `${goal}: ${met ? "met" : "missed"}`;
+}
+
+function signed(valueMs: number): string {
+  return `${valueMs >= 0 ? "+" : "−"}${ms(Math.abs(valueMs))}`;
+}
+
+function perSecond(value: number): string {
+  return `${Math.round(value).toLocaleString("en-US")}/s`;
+}
+
+function ms(value: number): string {
+  return `${value.toFixed(1)} ms`;
+}
+
+/** Clean-up steps, run once, last added first, each whatever the others do (also on Ctrl-C). */
+class Teardown {
+  readonly #steps: (() => unknown)[] = [];
+  #running: Promise<void> | undefined;
+
+  add(step: () => unknown): void {
+    this.#steps.push(step);
+  }
+
+  run(): Promise<void> {
+    this.#running ??= (async () => {
+      for (const step of this.#steps.toReversed()) {
+        try {
+          await step();
+        } catch (error) {
+          console.error(`bench clean-up: ${(error as Error).message}`);
+        }
+      }
+    })();
+    return this.#running;
+  }
+}
+
+const USAGE =
+  "usage: gavel bench [--mode embedded|distributed|both] [--market simple|rules] [--duration <seconds>] [--buyers <n>]\n" +
+  "                   [--concurrency <n>]\n" +
+  "                   [--database-url postgres://...] [--redis-url redis://...]";
+
+function parseBenchArgs(args: string[]): BenchOptions {
+  const { values } = parseArgs({
+    args,
+    options: {
+      mode: { type: "string" },
+      duration: { type: "string", default: "8" },
+      buyers: { type: "string", default: "5" },
+      concurrency: { type: "string", default: "64" },
+      market: { type: "string", default: "simple" },
+      "database-url": { type: "string" },
+      "redis-url": { type: "string" },
+    },
+  });
+  const options = {
+    durationS: Number(values.duration),
+    buyers: Number(values.buyers),
+    concurrency: Number(values.concurrency),
+  };
+  const mode = values.mode as Mode | undefined;
+  if (
+    !(options.durationS > 0) ||
+    !(options.buyers >= 1) ||
+    !(options.concurrency >= 1) ||
+    (mode !== undefined && !MODES.includes(mode)) ||
+    (values.market !== "simple" && values.market !== "rules")
+  ) {
+    throw new Error(USAGE);
+  }
+  return {
+    ...options,
+    buyers: Math.floor(options.buyers),
+    concurrency: Math.floor(options.concurrency),
+    mode,
+    market: values.market as BenchMarket,
+    services: {
+      databaseUrl: values["database-url"] ?? process.env.GAVEL_BENCH_DATABASE_URL ?? DEFAULT_DATABASE_URL,
+      redisUrl: values["redis-url"] ?? process.env.GAVEL_BENCH_REDIS_URL ?? DEFAULT_REDIS_URL,
+    },
+  };
+}

@@ -1,0 +1,102 @@
+#!/usr/bin/env node
+// gavel serve | demo | bench
+import { parseArgs } from "node:util";
+import { startGavel } from "../app.ts";
+import { migratePostgres } from "../store/postgres/postgres-store.ts";
+import { SqliteStore } from "../store/sqlite/sqlite-store.ts";
+import { loadConfigFile } from "./config-file.ts";
+
+const USAGE = `Usage:
+  gavel serve [--config gavel.config.json] [--port 8080] [--host 127.0.0.1] [--data-dir ./data]
+  gavel migrate [--config gavel.config.json] [--data-dir ./data]   (PostgreSQL when DATABASE_URL is set)
+  gavel demo  [--duration <seconds>]
+  gavel bench [--mode embedded|distributed|both] [--market simple|rules] [--duration <seconds>] [--buyers 5]
+              [--concurrency 64]
+              [--database-url postgres://...] [--redis-url redis://...]`;
+
+async function main(argv: string[]): Promise<void> {
+  const [command, ...rest] = argv;
+  switch (command) {
+    case "serve":
+      return serve(rest);
+    case "migrate":
+      return migrate(rest);
+    case "demo": {
+      const { runDemo } = await import("./demo.ts");
+      return runDemo(rest);
+    }
+    case "bench": {
+      const { runBench } = await import("./bench.ts");
+      return runBench(rest);
+    }
+    default:
+      console.log(USAGE);
+      process.exitCode = command === undefined || command === "help" || command === "--help" ? 0 : 2;
+  }
+}
+
+async function serve(args: string[]): Promise<void> {
+  const { values } = parseArgs({
+    args,
+    options: {
+      config: { type: "string" },
+      port: { type: "string", default: process.env.PORT ?? "8080" },
+      host: { type: "string", default: process.env.HOST ?? "127.0.0.1" },
+      "data-dir": { type: "string", default: process.env.GAVEL_DATA_DIR ?? "./data" },
+    },
+  });
+  const config = values.config ? loadConfigFile(values.config) : undefined;
+  const gavel = await startGavel({
+    dataDir: values["data-dir"],
+    port: Number(values.port),
+    host: values.host,
+    ...(config ? { config } : {}),
+  });
+  console.log(`gavel listening on ${gavel.url} (docs: ${gavel.url}/docs)`);
+  if (gavel.generatedAdminKey) {
+    console.log(`admin key for this run (set GAVEL_ADMIN_KEY to choose one): ${gavel.generatedAdminKey}`);
+  }
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    console.log(`gavel: ${signal}, finishing in-flight requests`);
+    await gavel.close();
+    process.exit(0);
+  };
+  process.on("SIGINT", () => void stop("SIGINT"));
+  process.on("SIGTERM", () => void stop("SIGTERM"));
+}
+
+/** Brings the database schema up to date and exits: for deployments that migrate before rolling out instances. */
+async function migrate(args: string[]): Promise<void> {
+  const { values } = parseArgs({
+    args,
+    options: {
+      config: { type: "string" },
+      "data-dir": { type: "string", default: process.env.GAVEL_DATA_DIR ?? "./data" },
+    },
+  });
+  const storage = values.config ? loadConfigFile(values.config).storage : undefined;
+  const databaseUrl = process.env.DATABASE_URL ?? storage?.database_url;
+  if (databaseUrl) {
+    const applied = await migratePostgres(
+      databaseUrl,
+      storage?.database_schema ? { schema: storage.database_schema } : {},
+    );
+    console.log(`gavel migrate: PostgreSQL schema up to date (${applied} migration(s) applied)`);
+    return;
+  }
+  const store = new SqliteStore(values["data-dir"]);
+  try {
+    await store.migrate();
+    console.log(`gavel migrate: SQLite store in ${values["data-dir"]} up to date`);
+  } finally {
+    await store.close();
+  }
+}
+
+main(process.argv.slice(2)).catch((error: unknown) => {
+  console.error(`gavel: ${error instanceof Error ? error.message : String(error)}`);
+  process.exit(1);
+});

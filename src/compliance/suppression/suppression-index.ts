@@ -1,0 +1,65 @@
+// The suppression lists in memory, so the ping and post paths check a consumer with two Set lookups per list and no
+// database round trip (DESIGN rule 8). Rebuilt from the store at start and whenever another instance changes a list.
+import type { SuppressionEntry, SuppressionHash } from "../../store/store.ts";
+import type { ContactHashes } from "./suppression-hash.ts";
+
+/** The list every buyer honours; a buyer's own list has the buyer's id. */
+export const GLOBAL_LIST = "global";
+
+export class SuppressionIndex {
+  /** List id → the hashes it holds. Email and phone hashes share a set: no sha256 of one equals one of the other. */
+  #lists = new Map<string, Set<string>>();
+
+  /** Replaces everything the index holds with these entries. */
+  replaceAll(entries: Iterable<SuppressionEntry>): void {
+    const lists = new Map<string, Set<string>>();
+    for (const entry of entries) listIn(lists, entry.list_id).add(entry.sha256);
+    this.#lists = lists;
+  }
+
+  add(listId: string, hashes: readonly SuppressionHash[]): void {
+    const list = listIn(this.#lists, listId);
+    for (const hash of hashes) list.add(hash.sha256);
+  }
+
+  remove(listId: string, hashes: readonly SuppressionHash[]): void {
+    const list = this.#lists.get(listId);
+    if (!list) return;
+    for (const hash of hashes) list.delete(hash.sha256);
+  }
+
+  /** Whether the list holds this hash. */
+  has(listId: string, sha256: string): boolean {
+    return this.#lists.get(listId)?.has(sha256) ?? false;
+  }
+
+  /** How many hashes the list holds in memory. */
+  size(listId: string): number {
+    return this.#lists.get(listId)?.size ?? 0;
+  }
+}
+
+function listIn(lists: Map<string, Set<string>>, listId: string): Set<string> {
+  let list = lists.get(listId);
+  if (!list) {
+    list = new Set();
+    lists.set(listId, list);
+  }
+  return list;
+}
+
+/**
+ * The lists (global first, then the buyer's own) that hold any of these contact hashes: empty when the consumer may be
+ * offered to the buyer. Pure and O(1): usable on the ping path with a seller's `contact_hash` as on the post path.
+ */
+export function suppressedLists(index: SuppressionIndex, contact: ContactHashes, buyerId: string): string[] {
+  const hashes = [contact.email_sha256, contact.phone_sha256].filter(
+    (hash): hash is string => typeof hash === "string",
+  );
+  if (hashes.length === 0) return [];
+  const lists: string[] = [];
+  for (const listId of buyerId === GLOBAL_LIST ? [GLOBAL_LIST] : [GLOBAL_LIST, buyerId]) {
+    if (hashes.some((hash) => index.has(listId, hash.toLowerCase()))) lists.push(listId);
+  }
+  return lists;
+}

@@ -1,0 +1,363 @@
+// The configuration shapes, defined once: the admin API and the configuration file accept exactly these,
+// the OpenAPI description is generated from them, and the TypeScript types are derived from them.
+import { type Static, Type } from "@sinclair/typebox";
+import { FIELD_TYPES, type FieldType } from "./fields.ts";
+import { RuleSchema } from "./rules/rule-schema.ts";
+import { ScheduleSchema } from "./rules/schedule-schema.ts";
+
+const Id = Type.String({
+  pattern: "^[a-z0-9][a-z0-9_-]{0,63}$",
+  description: "lower-case letters, digits, _ and -",
+});
+const Dollars = Type.Number({ minimum: 0, maximum: 100000, description: "decimal dollars" });
+/** Pings per minute. */
+const Throttle = Type.Integer({ minimum: 1, maximum: 1_000_000 });
+const HttpUrl = Type.String({ pattern: "^https?://", maxLength: 2000 });
+
+export const FieldSchema = Type.Object(
+  {
+    name: Type.String({ pattern: "^[a-z][a-z0-9_]{0,63}$" }),
+    type: Type.Unsafe<FieldType>(Type.String({ enum: [...FIELD_TYPES] })),
+    pii: Type.Boolean(),
+    required: Type.Boolean({ default: false }),
+    label: Type.Optional(Type.String()),
+    values: Type.Optional(Type.Array(Type.String(), { minItems: 1 })),
+    min: Type.Optional(Type.Number()),
+    max: Type.Optional(Type.Number()),
+    max_length: Type.Optional(Type.Integer({ minimum: 1, maximum: 100000 })),
+  },
+  { additionalProperties: false },
+);
+
+export const VerticalSchema = Type.Object(
+  {
+    id: Id,
+    name: Type.String({ minLength: 1 }),
+    fields: Type.Array(FieldSchema, { minItems: 1 }),
+    consent_required: Type.Optional(Type.Boolean()),
+    floor: Type.Optional(Dollars),
+    /** The highest bid (dollars) accepted for the vertical: a bid above it is taken for a typo and dropped. */
+    ceiling: Type.Optional(Dollars),
+    /**
+     * System-wide duplicate check: a consumer (matched on these hashed contacts) sold to any buyer within the lookback
+     * is not sold again in this vertical.
+     */
+    dedupe: Type.Optional(
+      Type.Object(
+        {
+          lookback_days: Type.Integer({ minimum: 1, maximum: 365 }),
+          match: Type.Array(Type.Union([Type.Literal("email"), Type.Literal("phone")]), {
+            minItems: 1,
+            uniqueItems: true,
+          }),
+        },
+        { additionalProperties: false },
+      ),
+    ),
+  },
+  { additionalProperties: false },
+);
+
+/** One price band of a margin table: bids up to `up_to` dollars (inclusive) leave the exchange this margin. */
+export const MarginBandSchema = Type.Object(
+  {
+    /** The band covers bids up to this many dollars; absent on the last, open-ended band. */
+    up_to: Type.Optional(Dollars),
+    /** A fixed margin in dollars kept by the exchange. */
+    margin: Type.Optional(Dollars),
+    /** A margin as a percentage of the bid kept by the exchange. */
+    margin_percent: Type.Optional(Type.Number({ minimum: 0, maximum: 100 })),
+  },
+  { additionalProperties: false },
+);
+
+export const PayoutSchema = Type.Union([
+  Type.Object(
+    { model: Type.Literal("revenue_share"), percent: Type.Number({ minimum: 0, maximum: 100 }) },
+    {
+      additionalProperties: false,
+      description: "the source is paid this % of the winning bid (the exchange keeps the rest)",
+    },
+  ),
+  Type.Object(
+    { model: Type.Literal("margin"), amount: Dollars },
+    {
+      additionalProperties: false,
+      description: "the exchange keeps a fixed amount; the source is paid the rest",
+    },
+  ),
+  Type.Object(
+    {
+      model: Type.Literal("margin_table"),
+      bands: Type.Array(MarginBandSchema, { minItems: 1, maxItems: 50 }),
+    },
+    {
+      additionalProperties: false,
+      description:
+        "the exchange keeps a fixed or % margin chosen by the bid's price band (ascending up_to, last band open-ended)",
+    },
+  ),
+  Type.Object(
+    { model: Type.Literal("fixed"), amount: Dollars },
+    {
+      additionalProperties: false,
+      description: "a fixed cost per sold lead; sold only when a bid covers it",
+    },
+  ),
+]);
+
+export const SourceSchema = Type.Object(
+  {
+    id: Id,
+    name: Type.String({ minLength: 1 }),
+    status: Type.Union([Type.Literal("test"), Type.Literal("live"), Type.Literal("paused")]),
+    payout: PayoutSchema,
+    /** Allowed sub-ids (empty or absent: any). */
+    sub_ids: Type.Optional(Type.Array(Type.String({ maxLength: 100 }))),
+    /** Verticals this source may send (empty or absent: all). */
+    verticals: Type.Optional(Type.Array(Id)),
+    /** Pings (and direct posts) a minute accepted from this source; beyond it, 429 GAVEL_RATE_LIMITED. */
+    max_pings_per_minute: Type.Optional(Throttle),
+    /** The lowest price (dollars) this source accepts for a lead. */
+    floor: Type.Optional(Dollars),
+    /** The highest bid (dollars) accepted for this source's leads: a bid above it is taken for a typo and dropped. */
+    ceiling: Type.Optional(Dollars),
+    /** Where to tell the source what became of each posted lead (sold or unsold, price, ids; never PII). */
+    postback: Type.Optional(
+      Type.Object(
+        { url: HttpUrl, timeout_ms: Type.Optional(Type.Integer({ minimum: 100, maximum: 60000 })) },
+        { additionalProperties: false },
+      ),
+    ),
+    /** sha256 (hex) of the source's API key. The admin API generates keys; a config file may carry the hash. */
+    api_key_sha256: Type.Optional(Type.String({ pattern: "^[0-9a-f]{64}$" })),
+  },
+  { additionalProperties: false },
+);
+
+const PerPeriod = (item: ReturnType<typeof Type.Integer> | ReturnType<typeof Type.Number>) =>
+  Type.Optional(
+    Type.Object(
+      {
+        hour: Type.Optional(item),
+        day: Type.Optional(item),
+        week: Type.Optional(item),
+        month: Type.Optional(item),
+      },
+      { additionalProperties: false },
+    ),
+  );
+
+/** Lead-count and spend caps per hour, day, week and month, each period in the owner's time zone. */
+export const CapsSchema = Type.Object(
+  {
+    /** IANA time zone the periods are counted in (a day resets at local midnight). Default UTC. */
+    time_zone: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
+    leads: PerPeriod(Type.Integer({ minimum: 0, maximum: 10_000_000 })),
+    /** Dollars. */
+    spend: PerPeriod(Type.Number({ minimum: 0, maximum: 100_000_000 })),
+  },
+  { additionalProperties: false },
+);
+
+export const BuyerSchema = Type.Object(
+  {
+    id: Id,
+    name: Type.String({ minLength: 1 }),
+    status: Type.Union([Type.Literal("active"), Type.Literal("paused")]),
+    /** Caps over all of this buyer's campaigns. */
+    caps: Type.Optional(CapsSchema),
+    /** Per-buyer duplicate check: a consumer (email or phone) this buyer bought within these days is not offered to it. */
+    dedupe_days: Type.Optional(Type.Integer({ minimum: 1, maximum: 365 })),
+    /**
+     * Ranking only: this buyer's bids rank as if this % higher or lower (-10: a $50 bid ranks as $45). It still pays
+     * its own bid, the source's price comes from that bid, and the floor and ceiling see the bid itself.
+     */
+    bid_adjustment_percent: Type.Optional(Type.Number({ minimum: -100, maximum: 100 })),
+  },
+  { additionalProperties: false },
+);
+
+export const FilterSchema = Type.Union([
+  Type.Object(
+    {
+      field: Type.String(),
+      op: Type.Union([Type.Literal("eq"), Type.Literal("neq")]),
+      value: Type.Union([Type.String(), Type.Number(), Type.Boolean()]),
+    },
+    { additionalProperties: false },
+  ),
+  Type.Object(
+    {
+      field: Type.String(),
+      op: Type.Union([Type.Literal("in"), Type.Literal("not_in")]),
+      value: Type.Array(Type.Union([Type.String(), Type.Number()]), { minItems: 1 }),
+    },
+    { additionalProperties: false },
+  ),
+  Type.Object(
+    {
+      field: Type.String(),
+      op: Type.Union([Type.Literal("gte"), Type.Literal("lte")]),
+      value: Type.Number(),
+    },
+    { additionalProperties: false },
+  ),
+  Type.Object(
+    {
+      field: Type.String(),
+      op: Type.Literal("between"),
+      value: Type.Tuple([Type.Number(), Type.Number()]),
+    },
+    { additionalProperties: false },
+  ),
+]);
+
+const Endpoint = Type.Object(
+  {
+    url: HttpUrl,
+    timeout_ms: Type.Integer({ minimum: 10, maximum: 60000 }),
+  },
+  { additionalProperties: false },
+);
+
+export const CampaignSchema = Type.Object(
+  {
+    id: Id,
+    buyer_id: Id,
+    vertical: Id,
+    name: Type.String({ minLength: 1 }),
+    status: Type.Union([Type.Literal("active"), Type.Literal("paused"), Type.Literal("test")]),
+    filters: Type.Array(FilterSchema, { default: [] }),
+    /** The full rule language (all / any / not, more operators, lead age, day-parting); AND-ed with `filters`. */
+    rules: Type.Optional(RuleSchema),
+    /** Weekly hours of operation in a time zone, with pause dates; closed: outside_schedule. */
+    schedule: Type.Optional(ScheduleSchema),
+    pricing: Type.Union([
+      Type.Object(
+        { type: Type.Literal("fixed"), price: Dollars },
+        { additionalProperties: false, description: "bids this price on every eligible lead without a ping" },
+      ),
+      Type.Object(
+        { type: Type.Literal("realtime"), max_price: Type.Optional(Dollars) },
+        {
+          additionalProperties: false,
+          description: "bids what its ping endpoint answers, capped at max_price",
+        },
+      ),
+    ]),
+    /** Where pings go (required for realtime pricing). */
+    ping: Type.Optional(Endpoint),
+    /** Where the full lead goes when this campaign wins. */
+    post: Endpoint,
+    /** Caps on this campaign, and (source_caps) on what each single source sells to it. */
+    caps: Type.Optional(CapsSchema),
+    source_caps: Type.Optional(CapsSchema),
+    /** At most this many pings a minute reach this campaign; the rest are recorded as throttled. */
+    max_pings_per_minute: Type.Optional(Throttle),
+    /** Proof of consent verified before the lead is posted to this campaign (default none). */
+    consent_requirement: Type.Optional(
+      Type.Union([
+        Type.Literal("none"),
+        Type.Literal("trustedform"),
+        Type.Literal("jornaya"),
+        Type.Literal("either"),
+      ]),
+    ),
+  },
+  { additionalProperties: false },
+);
+
+export const SettingsSchema = Type.Object(
+  {
+    /** Upper bound on a ping's deadline, whatever tmax_ms the source asks for. */
+    max_tmax_ms: Type.Integer({ minimum: 50, maximum: 10000, default: 1000 }),
+    /** Deadline used when a ping does not ask for one. */
+    default_tmax_ms: Type.Integer({ minimum: 50, maximum: 10000, default: 800 }),
+    /** Time kept back from buyers for the exchange's own work after the fan-out. */
+    reserve_ms: Type.Integer({ minimum: 0, maximum: 1000, default: 15 }),
+    /** A buyer that cannot be given at least this much time is skipped (and the skip recorded). */
+    min_buyer_budget_ms: Type.Integer({ minimum: 1, maximum: 5000, default: 40 }),
+    /** How long a winning bid is held for the post when the buyer does not say. */
+    hold_s: Type.Integer({ minimum: 1, maximum: 3600, default: 120 }),
+    /** Deadline for the whole post, fallbacks included. */
+    post_deadline_ms: Type.Integer({ minimum: 100, maximum: 120000, default: 15000 }),
+    /** Largest buyer response read; anything bigger costs that buyer its bid. */
+    max_buyer_response_bytes: Type.Integer({ minimum: 256, maximum: 10485760, default: 65536 }),
+    /**
+     * Replay guard: the same ping or direct post (same non-PII lead, contact hashes, vertical and sub_id) from the same
+     * source within this many seconds is refused with 409 GAVEL_DUPLICATE. Absent: off. 60 is the usual choice.
+     */
+    replay_guard_s: Type.Optional(Type.Integer({ minimum: 1, maximum: 3600 })),
+  },
+  { additionalProperties: false },
+);
+
+export const ConfigFileSchema = Type.Object(
+  {
+    $schema: Type.Optional(Type.String()),
+    settings: Type.Optional(Type.Partial(SettingsSchema)),
+    /** Where state lives. DATABASE_URL and REDIS_URL in the environment take precedence. */
+    storage: Type.Optional(
+      Type.Object(
+        {
+          database_url: Type.Optional(Type.String({ pattern: "^postgres(ql)?://" })),
+          database_schema: Type.Optional(Type.String({ pattern: "^[a-z_][a-z0-9_]{0,62}$" })),
+          redis_url: Type.Optional(Type.String({ pattern: "^rediss?://" })),
+          redis_key_prefix: Type.Optional(Type.String({ pattern: "^[A-Za-z0-9_:-]{1,64}$" })),
+        },
+        { additionalProperties: false },
+      ),
+    ),
+    /**
+     * Consent verification services (read at start, never exported: they hold credentials). GAVEL_TRUSTEDFORM_API_KEY
+     * and GAVEL_JORNAYA_API_KEY in the environment take precedence over the keys here.
+     */
+    consent_providers: Type.Optional(
+      Type.Object(
+        {
+          timeout_ms: Type.Optional(Type.Integer({ minimum: 50, maximum: 30000, default: 2000 })),
+          trustedform: Type.Optional(
+            Type.Object(
+              {
+                api_key: Type.Optional(Type.String({ minLength: 1 })),
+                base_url: Type.Optional(HttpUrl),
+                vendor: Type.Optional(Type.String()),
+              },
+              { additionalProperties: false },
+            ),
+          ),
+          jornaya: Type.Optional(
+            Type.Object(
+              {
+                account_code: Type.String({ minLength: 1 }),
+                api_key: Type.Optional(Type.String({ minLength: 1 })),
+                campaign_key: Type.Optional(Type.String()),
+                endpoint: Type.Optional(HttpUrl),
+              },
+              { additionalProperties: false },
+            ),
+          ),
+        },
+        { additionalProperties: false },
+      ),
+    ),
+    /** sha256 (hex) of the admin API key. GAVEL_ADMIN_KEY in the environment takes precedence. */
+    admin_key_sha256: Type.Optional(Type.String({ pattern: "^[0-9a-f]{64}$" })),
+    verticals: Type.Optional(Type.Array(VerticalSchema)),
+    sources: Type.Optional(Type.Array(SourceSchema)),
+    buyers: Type.Optional(Type.Array(BuyerSchema)),
+    campaigns: Type.Optional(Type.Array(CampaignSchema)),
+  },
+  { additionalProperties: false },
+);
+
+export type Source = Static<typeof SourceSchema>;
+export type Payout = Static<typeof PayoutSchema>;
+export type MarginBand = Static<typeof MarginBandSchema>;
+export type Buyer = Static<typeof BuyerSchema>;
+export type Filter = Static<typeof FilterSchema>;
+export type Campaign = Static<typeof CampaignSchema>;
+export type Settings = Static<typeof SettingsSchema>;
+export type Caps = Static<typeof CapsSchema>;
+export type ConfigFile = Static<typeof ConfigFileSchema>;

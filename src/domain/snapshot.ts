@@ -1,0 +1,64 @@
+// The configuration the engine reads on every ping: an immutable snapshot built from the store and swapped whole
+// when anything changes (DESIGN rule 8: no database round trip on the ping path).
+import type { Buyer, Campaign, Settings, Source } from "./config-schema.ts";
+import { type CompiledRule, compileRule } from "./rules/rule.ts";
+import { compileSchedule, type ScheduleResult } from "./rules/schedule.ts";
+import type { Vertical } from "./vertical.ts";
+
+export interface ConfigData {
+  settings: Settings;
+  verticals: Vertical[];
+  sources: Source[];
+  buyers: Buyer[];
+  campaigns: Campaign[];
+}
+
+export interface ConfigSnapshot extends ConfigData {
+  readonly verticalById: ReadonlyMap<string, Vertical>;
+  readonly sourceById: ReadonlyMap<string, Source>;
+  readonly sourceByKeyHash: ReadonlyMap<string, Source>;
+  readonly buyerById: ReadonlyMap<string, Buyer>;
+  readonly campaignById: ReadonlyMap<string, Campaign>;
+  readonly campaignsByVertical: ReadonlyMap<string, readonly Campaign[]>;
+  /** Each campaign's filters and rules compiled once per snapshot (they run on every ping). */
+  readonly eligibility: ReadonlyMap<string, CampaignEligibility>;
+}
+
+export interface CampaignEligibility {
+  rule: CompiledRule;
+  /** Absent: always open. */
+  schedule?: (now: number) => ScheduleResult;
+  /** The zone day-parting rules are read in: the schedule's, else UTC. */
+  timeZone: string;
+}
+
+export function buildSnapshot(data: ConfigData): ConfigSnapshot {
+  const campaignsByVertical = new Map<string, Campaign[]>();
+  for (const campaign of data.campaigns) {
+    const list = campaignsByVertical.get(campaign.vertical) ?? [];
+    list.push(campaign);
+    campaignsByVertical.set(campaign.vertical, list);
+  }
+  const sourceByKeyHash = new Map<string, Source>();
+  for (const source of data.sources) {
+    if (source.api_key_sha256) sourceByKeyHash.set(source.api_key_sha256, source);
+  }
+  const eligibility = new Map<string, CampaignEligibility>();
+  for (const campaign of data.campaigns) {
+    eligibility.set(campaign.id, {
+      rule: compileRule(campaign.rules ? [...campaign.filters, campaign.rules] : campaign.filters),
+      ...(campaign.schedule ? { schedule: compileSchedule(campaign.schedule) } : {}),
+      timeZone: campaign.schedule?.time_zone ?? "UTC",
+    });
+  }
+  return Object.freeze({
+    ...data,
+    eligibility,
+    verticalById: new Map(data.verticals.map((v) => [v.id, v])),
+    sourceById: new Map(data.sources.map((s) => [s.id, s])),
+    sourceByKeyHash,
+    buyerById: new Map(data.buyers.map((b) => [b.id, b])),
+    campaignById: new Map(data.campaigns.map((c) => [c.id, c])),
+    campaignsByVertical,
+  });
+}

@@ -1,0 +1,97 @@
+// A vertical is a kind of lead (personal injury, auto insurance...) with its typed fields.
+import { coerceFieldValue, type FieldDefinition } from "./fields.ts";
+
+export interface Vertical {
+  id: string;
+  name: string;
+  fields: FieldDefinition[];
+  /** When true, a post must carry a TrustedForm certificate URL or a Jornaya LeadiD. */
+  consent_required?: boolean;
+  /** Lowest price (dollars) at which a lead of this vertical may be sold. */
+  floor?: number;
+  /** A bid above this (dollars) is treated as a typo and dropped. */
+  ceiling?: number;
+  /** System-wide duplicate check: a consumer sold within `lookback_days`, matched on these identities. */
+  dedupe?: { lookback_days: number; match: ("email" | "phone")[] };
+}
+
+export interface ValidationIssue {
+  field: string;
+  message: string;
+}
+
+export type LeadValues = Record<string, unknown>;
+
+/**
+ * Validates a lead against its vertical.
+ * `ping` checks only the non-PII fields (and refuses PII: a seller must never send it on a ping);
+ * `post` checks every field. Unknown fields are refused, so a typo never silently drops data.
+ * Returns the lead in canonical form, or the first issue found.
+ */
+export function validateLead(
+  vertical: Vertical,
+  lead: unknown,
+  phase: "ping" | "post",
+): { ok: true; lead: LeadValues } | { ok: false; issue: ValidationIssue } {
+  if (typeof lead !== "object" || lead === null || Array.isArray(lead)) {
+    return { ok: false, issue: { field: "lead", message: "lead must be an object" } };
+  }
+  const input = lead as LeadValues;
+  const byName = fieldIndex(vertical);
+  for (const name of Object.keys(input)) {
+    const field = byName.get(name);
+    if (!field)
+      return { ok: false, issue: { field: `lead.${name}`, message: `is not a field of ${vertical.id}` } };
+    if (phase === "ping" && field.pii) {
+      return {
+        ok: false,
+        issue: { field: `lead.${name}`, message: "is personal data and must not be sent on a ping" },
+      };
+    }
+  }
+  const canonical: LeadValues = {};
+  for (const field of vertical.fields) {
+    if (phase === "ping" && field.pii) continue;
+    const value = input[field.name];
+    if (value === undefined || value === null) {
+      if (field.required)
+        return { ok: false, issue: { field: `lead.${field.name}`, message: "is required" } };
+      continue;
+    }
+    const result = coerceFieldValue(field, value);
+    if (!result.ok) return { ok: false, issue: { field: `lead.${field.name}`, message: result.problem } };
+    canonical[field.name] = result.value;
+  }
+  return { ok: true, lead: canonical };
+}
+
+/**
+ * The ping payload for buyers: an allowlist of the vertical's non-PII fields (DESIGN rule 1).
+ * Built from the field list, never by deleting PII keys, so a new PII field can never leak by default.
+ */
+export function buildPingPayload(vertical: Vertical, lead: LeadValues): LeadValues {
+  const payload: LeadValues = {};
+  for (const field of vertical.fields) {
+    if (!field.pii && lead[field.name] !== undefined) payload[field.name] = lead[field.name];
+  }
+  return payload;
+}
+
+/** The non-PII fields whose posted values differ from the pinged ones (DESIGN rule 4). */
+export function pingMismatches(vertical: Vertical, pinged: LeadValues, posted: LeadValues): string[] {
+  const mismatched: string[] = [];
+  for (const field of vertical.fields) {
+    if (!field.pii && pinged[field.name] !== posted[field.name]) mismatched.push(field.name);
+  }
+  return mismatched;
+}
+
+const indexes = new WeakMap<Vertical, Map<string, FieldDefinition>>();
+function fieldIndex(vertical: Vertical): Map<string, FieldDefinition> {
+  let index = indexes.get(vertical);
+  if (!index) {
+    index = new Map(vertical.fields.map((field) => [field.name, field]));
+    indexes.set(vertical, index);
+  }
+  return index;
+}

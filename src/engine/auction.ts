@@ -1,0 +1,314 @@
+// The auction, read top to bottom: eligible campaigns → fan-out under one deadline → validate bids → ceiling and floor
+// → rank (with buyers' bid adjustments).
+// Used by the ping and by the direct post. Owns HTTP and time; the native adapter only translates.
+import { type BuyerHttpClient, BuyerTransportError } from "../buyers/buyer-http-client.ts";
+import { buildPingBody, parsePingReply } from "../buyers/native-adapter.ts";
+import type { Campaign, Source } from "../domain/config-schema.ts";
+import { dollarsToCents } from "../domain/money.ts";
+import type { BuyerOutcome } from "../domain/outcomes.ts";
+import { sourcePriceCents } from "../domain/pricing.ts";
+import { type Bid, rankBids, rankingCents } from "../domain/ranking.ts";
+import type { ConfigSnapshot } from "../domain/snapshot.ts";
+import { buildPingPayload, type LeadValues, type Vertical } from "../domain/vertical.ts";
+import type { Deadline } from "./deadline.ts";
+
+export interface AuctionRequest {
+  auctionId: string;
+  source: Source;
+  vertical: Vertical;
+  /** The lead's validated values; only the vertical's non-PII fields ever reach a buyer. */
+  lead: LeadValues;
+  test: boolean;
+  deadline: Deadline;
+  /** Wall clock (epoch ms) at arrival: schedules and day-parting are read at this instant. */
+  now: number;
+  /**
+   * The suppression lists holding this consumer for a buyer (global first), when the seller sent contact hashes on
+   * the ping: such a buyer is not even pinged.
+   */
+  suppressedFor?: (buyerId: string) => readonly string[];
+  /**
+   * Why this consumer is a duplicate for a buyer (sold in the vertical, or bought by that buyer), when the seller sent
+   * contact hashes or the lead came whole: such a buyer is not pinged.
+   */
+  duplicateFor?: (buyerId: string) => string | undefined;
+}
+
+export interface AuctionResult {
+  /** Bids that passed every check, best first. */
+  ranked: Bid[];
+  /** One outcome per campaign of the vertical (DESIGN rule 3). */
+  outcomes: BuyerOutcome[];
+  /** Wall time spent waiting for buyers: the part of the auction that is not the exchange's own overhead. */
+  fanOutMs: number;
+}
+
+/** Checks backed by hot state (counters shared by every instance), kept out of the pure selection. */
+export interface AuctionGates {
+  /** The ids of campaigns over their ping throttle, among those otherwise eligible. */
+  throttled?(campaigns: readonly Campaign[]): Promise<ReadonlySet<string>>;
+  /** Reserves a winning bid's caps; a bid whose caps are exhausted answers why and is dropped from the ranking. */
+  hold?(bid: Bid): Promise<{ capped: string } | undefined>;
+}
+
+export async function runAuction(
+  request: AuctionRequest,
+  config: ConfigSnapshot,
+  client: BuyerHttpClient,
+  now: () => number,
+  gates: AuctionGates = {},
+): Promise<AuctionResult> {
+  const outcomes: BuyerOutcome[] = [];
+  let eligible = selectEligibleCampaigns(request, config, outcomes);
+  if (gates.throttled && eligible.length > 0) {
+    const throttled = await gates.throttled(eligible);
+    if (throttled.size > 0) {
+      for (const campaign of eligible) {
+        if (throttled.has(campaign.id)) {
+          outcomes.push({ campaign_id: campaign.id, buyer_id: campaign.buyer_id, reason: "throttled" });
+        }
+      }
+      eligible = eligible.filter((campaign) => !throttled.has(campaign.id));
+    }
+  }
+  const pingPayload = buildPingPayload(request.vertical, request.lead);
+  const fanOutStarted = performance.now();
+  const answers = await Promise.all(
+    eligible.map((campaign) => askForBid(campaign, request, pingPayload, config, client, now)),
+  );
+  const fanOutMs = performance.now() - fanOutStarted;
+  const bids: Bid[] = [];
+  const limits = priceLimitsFor(request);
+  for (const answer of answers) {
+    if (answer.bid) {
+      const rejection = checkBid(answer.bid, answer.campaign, limits);
+      if (rejection) {
+        answer.outcome.reason = rejection.reason;
+        answer.outcome.detail = rejection.detail;
+      } else {
+        bids.push(answer.bid);
+      }
+    }
+    outcomes.push(answer.outcome);
+  }
+  const adjustmentPercent = (buyerId: string) => config.buyerById.get(buyerId)?.bid_adjustment_percent ?? 0;
+  const ranked = rankBids(request.auctionId, bids, adjustmentPercent);
+  noteAdjustments(bids, outcomes, adjustmentPercent);
+  // The winner is the best bid whose caps still have room: reserved now, so a quote is never sold past a cap.
+  while (gates.hold && ranked.length > 0) {
+    const refusal = await gates.hold(ranked[0]!);
+    if (!refusal) break;
+    const capped = ranked.shift()!;
+    const outcome = outcomes.find((o) => o.campaign_id === capped.campaign_id);
+    if (outcome) {
+      outcome.reason = "capped";
+      outcome.detail = refusal.capped;
+    }
+  }
+  markWinnerAndLosers(ranked, outcomes);
+  return { ranked, outcomes, fanOutMs };
+}
+
+/** Campaigns that may see this lead; every other campaign of the vertical gets its reason recorded. */
+function selectEligibleCampaigns(
+  request: AuctionRequest,
+  config: ConfigSnapshot,
+  outcomes: BuyerOutcome[],
+): Campaign[] {
+  const eligible: Campaign[] = [];
+  for (const campaign of config.campaignsByVertical.get(request.vertical.id) ?? []) {
+    const buyer = config.buyerById.get(campaign.buyer_id);
+    const base = { campaign_id: campaign.id, buyer_id: campaign.buyer_id };
+    if (campaign.status === "paused" || buyer?.status !== "active") {
+      outcomes.push({
+        ...base,
+        reason: "inactive",
+        detail: campaign.status === "paused" ? "campaign paused" : "buyer paused",
+      });
+      continue;
+    }
+    if (campaign.status === "test" && !request.test) {
+      outcomes.push({ ...base, reason: "test_only" });
+      continue;
+    }
+    const suppressedBy = request.suppressedFor?.(campaign.buyer_id);
+    if (suppressedBy?.length) {
+      outcomes.push({ ...base, reason: "suppressed", detail: suppressedBy.join(", ") });
+      continue;
+    }
+    const duplicate = request.duplicateFor?.(campaign.buyer_id);
+    if (duplicate) {
+      outcomes.push({ ...base, reason: "duplicate", detail: duplicate });
+      continue;
+    }
+    const eligibility = config.eligibility.get(campaign.id);
+    const open = eligibility?.schedule?.(request.now);
+    if (open && !open.open) {
+      outcomes.push({ ...base, reason: "outside_schedule", detail: open.reason });
+      continue;
+    }
+    const verdict = eligibility?.rule({
+      lead: request.lead,
+      now: request.now,
+      timeZone: eligibility.timeZone,
+    });
+    if (verdict && !verdict.pass) {
+      outcomes.push({ ...base, reason: "filtered", detail: verdict.failed });
+      continue;
+    }
+    eligible.push(campaign);
+  }
+  return eligible;
+}
+
+interface BidAnswer {
+  campaign: Campaign;
+  outcome: BuyerOutcome;
+  bid?: Bid;
+}
+
+/** Asks one campaign for its bid. Never throws: whatever the buyer does becomes that buyer's outcome alone. */
+async function askForBid(
+  campaign: Campaign,
+  request: AuctionRequest,
+  pingPayload: LeadValues,
+  config: ConfigSnapshot,
+  client: BuyerHttpClient,
+  now: () => number,
+): Promise<BidAnswer> {
+  const outcome: BuyerOutcome = { campaign_id: campaign.id, buyer_id: campaign.buyer_id, reason: "no_bid" };
+  const makeBid = (bidCents: number, bidId?: string, expiresInS?: number): Bid => ({
+    campaign_id: campaign.id,
+    buyer_id: campaign.buyer_id,
+    bid_cents: bidCents,
+    source_price_cents: sourcePriceCents(bidCents, request.source.payout),
+    ...(bidId === undefined ? {} : { bid_id: bidId }),
+    expires_at: now() + (expiresInS ?? config.settings.hold_s) * 1000,
+  });
+
+  if (campaign.pricing.type === "fixed") {
+    const bidCents = dollarsToCents(campaign.pricing.price);
+    outcome.reason = "bid";
+    outcome.bid_cents = bidCents;
+    return { campaign, outcome, bid: makeBid(bidCents) };
+  }
+  if (!campaign.ping) {
+    outcome.reason = "buyer_error";
+    outcome.detail = "realtime campaign without a ping endpoint";
+    return { campaign, outcome };
+  }
+  const { settings } = config;
+  const budgetMs = request.deadline.buyerBudgetMs(
+    campaign.ping.timeout_ms,
+    settings.reserve_ms,
+    settings.min_buyer_budget_ms,
+  );
+  if (budgetMs === undefined) {
+    outcome.reason = "no_time";
+    return { campaign, outcome };
+  }
+  try {
+    const response = await client.send({
+      url: campaign.ping.url,
+      body: buildPingBody({
+        requestId: request.auctionId,
+        vertical: request.vertical.id,
+        lead: pingPayload,
+        tmaxMs: budgetMs,
+        test: request.test,
+      }),
+      timeoutMs: budgetMs,
+    });
+    outcome.latency_ms = Math.round(response.latencyMs);
+    const reply = parsePingReply(response.status, response.body);
+    switch (reply.kind) {
+      case "bid":
+        outcome.reason = "bid";
+        outcome.bid_cents = reply.priceCents;
+        return { campaign, outcome, bid: makeBid(reply.priceCents, reply.bidId, reply.expiresInS) };
+      case "no_bid":
+        outcome.reason = "no_bid";
+        if (reply.detail) outcome.detail = reply.detail;
+        return { campaign, outcome };
+      case "invalid":
+        outcome.reason = "invalid_response";
+        outcome.detail = reply.detail;
+        return { campaign, outcome };
+      case "http_error":
+        outcome.reason = "buyer_error";
+        outcome.detail = reply.detail;
+        return { campaign, outcome };
+    }
+  } catch (error) {
+    if (!(error instanceof BuyerTransportError)) throw error;
+    outcome.latency_ms = Math.round(error.latencyMs);
+    outcome.reason =
+      error.failure === "timeout"
+        ? "timeout"
+        : error.failure === "too_large"
+          ? "invalid_response"
+          : "unreachable";
+    outcome.detail = error.failure === "too_large" ? "response too large" : error.message;
+    return { campaign, outcome };
+  }
+}
+
+interface PriceLimits {
+  floorCents: number;
+  /** The lowest ceiling of the source's and the vertical's, when either has one. */
+  ceilingCents?: number;
+}
+
+function priceLimitsFor(request: AuctionRequest): PriceLimits {
+  const floorCents = dollarsToCents(Math.max(request.vertical.floor ?? 0, request.source.floor ?? 0));
+  const { vertical } = request;
+  const ceilings = [vertical.ceiling, request.source.ceiling].filter((c) => c !== undefined);
+  return ceilings.length === 0
+    ? { floorCents }
+    : { floorCents, ceilingCents: dollarsToCents(Math.min(...ceilings)) };
+}
+
+/** The raw bid is checked, never the adjusted one: a bid adjustment only moves a bid in the ranking. */
+function checkBid(
+  bid: Bid,
+  campaign: Campaign,
+  limits: PriceLimits,
+): { reason: "below_floor" | "above_max_price" | "above_ceiling"; detail: string } | undefined {
+  if (campaign.pricing.type === "realtime" && campaign.pricing.max_price !== undefined) {
+    // A bid above the campaign's own cap is treated as a typo, not as a windfall.
+    if (bid.bid_cents > dollarsToCents(campaign.pricing.max_price))
+      return { reason: "above_max_price", detail: `max ${campaign.pricing.max_price}` };
+  }
+  // The seller's and the vertical's guard against the same kind of typo.
+  if (limits.ceilingCents !== undefined && bid.bid_cents > limits.ceilingCents)
+    return { reason: "above_ceiling", detail: `ceiling ${limits.ceilingCents / 100}` };
+  if (bid.bid_cents < limits.floorCents)
+    return { reason: "below_floor", detail: `floor ${limits.floorCents / 100}` };
+  if (bid.source_price_cents <= 0)
+    return { reason: "below_floor", detail: "does not cover the source's payout" };
+  return undefined;
+}
+
+/** A ranked bid whose buyer carries an adjustment says so in the trace, with the price it ranked at. */
+function noteAdjustments(
+  bids: readonly Bid[],
+  outcomes: BuyerOutcome[],
+  adjustmentPercent: (buyerId: string) => number,
+): void {
+  for (const bid of bids) {
+    const percent = adjustmentPercent(bid.buyer_id);
+    if (percent === 0) continue;
+    const outcome = outcomes.find((o) => o.campaign_id === bid.campaign_id);
+    if (outcome)
+      outcome.detail = `bid adjustment ${percent}%: ranked at ${rankingCents(bid.bid_cents, percent) / 100}`;
+  }
+}
+
+function markWinnerAndLosers(ranked: readonly Bid[], outcomes: BuyerOutcome[]): void {
+  const rankOf = new Map(ranked.map((bid, index) => [bid.campaign_id, index]));
+  for (const outcome of outcomes) {
+    const rank = rankOf.get(outcome.campaign_id);
+    if (rank === undefined) continue;
+    outcome.reason = rank === 0 ? "won" : "lost";
+  }
+}

@@ -1,0 +1,253 @@
+// Changes to configuration, from the admin API or the configuration file: validated as a whole (an entity must
+// not break an auction), written to the store, then swapped into the engine as a new immutable snapshot.
+import { createHash, randomBytes } from "node:crypto";
+import { Value } from "@sinclair/typebox/value";
+import {
+  type Buyer,
+  type Campaign,
+  type ConfigFile,
+  type Settings,
+  SettingsSchema,
+  type Source,
+} from "../domain/config-schema.ts";
+import { marginTableProblem } from "../domain/pricing.ts";
+import { isValidTimeZone } from "../domain/rules/local-time.ts";
+import { validateRule } from "../domain/rules/rule.ts";
+import { validateSchedule } from "../domain/rules/schedule.ts";
+import { buildSnapshot, type ConfigData, type ConfigSnapshot } from "../domain/snapshot.ts";
+import type { Vertical } from "../domain/vertical.ts";
+import { BUILT_IN_VERTICALS } from "../domain/verticals/index.ts";
+import { GavelError } from "../errors.ts";
+import type { ConfigKind, Store, StoredConfig } from "../store/store.ts";
+
+export function sha256Hex(text: string): string {
+  return createHash("sha256").update(text).digest("hex");
+}
+
+/** A new source API key: 32 random bytes, prefixed so a leaked key is recognisable in a scan. */
+export function generateApiKey(): string {
+  return `gvl_${randomBytes(32).toString("base64url")}`;
+}
+
+export class ConfigService {
+  readonly #store: Store;
+  readonly #onChange: (snapshot: ConfigSnapshot) => void;
+  #snapshot: ConfigSnapshot;
+
+  private constructor(store: Store, snapshot: ConfigSnapshot, onChange: (snapshot: ConfigSnapshot) => void) {
+    this.#store = store;
+    this.#snapshot = snapshot;
+    this.#onChange = onChange;
+  }
+
+  /** Loads configuration from the store, applies the file on top (the file wins for what it names), checks it all. */
+  static async open(
+    store: Store,
+    file: ConfigFile | undefined,
+    onChange: (s: ConfigSnapshot) => void = () => {},
+  ): Promise<ConfigService> {
+    const stored = await store.loadConfig();
+    const data = configData(stored, file);
+    checkReferences(data);
+    // Only what was set is stored, so a later release's better defaults still apply to the rest.
+    if (file?.settings) await store.putSettings({ ...stored.settings, ...file.settings });
+    for (const vertical of file?.verticals ?? []) await store.putConfig("vertical", vertical);
+    for (const source of file?.sources ?? []) await store.putConfig("source", source);
+    for (const buyer of file?.buyers ?? []) await store.putConfig("buyer", buyer);
+    for (const campaign of file?.campaigns ?? []) await store.putConfig("campaign", campaign);
+    if (file) await store.notifyConfigChanged?.();
+    return new ConfigService(store, buildSnapshot(data), onChange);
+  }
+
+  /** Rebuilds the snapshot from the store: another instance changed the configuration. */
+  async reload(): Promise<void> {
+    const data = configData(await this.#store.loadConfig(), undefined);
+    checkReferences(data);
+    this.#swap(data);
+  }
+
+  get snapshot(): ConfigSnapshot {
+    return this.#snapshot;
+  }
+
+  /** The whole configuration in the configuration file's shape (key hashes included, keys never). */
+  export(): ConfigFile {
+    const { settings, verticals, sources, buyers, campaigns } = this.#snapshot;
+    return { settings, verticals, sources, buyers, campaigns };
+  }
+
+  async putVertical(vertical: Vertical): Promise<Vertical> {
+    return this.#put("vertical", "verticals", vertical);
+  }
+
+  /** Creates or replaces a source. A new source without a key hash gets a fresh key, returned once and never stored. */
+  async putSource(source: Source): Promise<{ source: Source; api_key?: string }> {
+    const existing = this.#snapshot.sourceById.get(source.id);
+    const keyHash = source.api_key_sha256 ?? existing?.api_key_sha256;
+    if (keyHash)
+      return { source: await this.#put("source", "sources", { ...source, api_key_sha256: keyHash }) };
+    const apiKey = generateApiKey();
+    return {
+      source: await this.#put("source", "sources", { ...source, api_key_sha256: sha256Hex(apiKey) }),
+      api_key: apiKey,
+    };
+  }
+
+  /** Replaces a source's key; the old one stops working at once. */
+  async rotateSourceKey(sourceId: string): Promise<{ source: Source; api_key: string }> {
+    const source = this.#snapshot.sourceById.get(sourceId);
+    if (!source) throw new GavelError("GAVEL_NOT_FOUND", `No source ${sourceId}`, "id");
+    const apiKey = generateApiKey();
+    return {
+      source: await this.#put("source", "sources", { ...source, api_key_sha256: sha256Hex(apiKey) }),
+      api_key: apiKey,
+    };
+  }
+
+  async putBuyer(buyer: Buyer): Promise<Buyer> {
+    return this.#put("buyer", "buyers", buyer);
+  }
+
+  async putCampaign(campaign: Campaign): Promise<Campaign> {
+    return this.#put("campaign", "campaigns", campaign);
+  }
+
+  async putSettings(partial: Partial<Settings>): Promise<Settings> {
+    const settings = withDefaults({ ...this.#snapshot.settings, ...partial });
+    const data = { ...this.#snapshot, settings };
+    checkReferences(data);
+    await this.#store.putSettings(settings);
+    this.#swap(data);
+    await this.#store.notifyConfigChanged?.();
+    return settings;
+  }
+
+  async #put<K extends "verticals" | "sources" | "buyers" | "campaigns">(
+    kind: ConfigKind,
+    collection: K,
+    entity: ConfigData[K][number],
+  ): Promise<ConfigData[K][number]> {
+    const data: ConfigData = { ...this.#snapshot };
+    data[collection] = mergeById(this.#snapshot[collection] as { id: string }[], [entity]) as ConfigData[K];
+    checkReferences(data);
+    await this.#store.putConfig(kind, entity);
+    this.#swap(data);
+    await this.#store.notifyConfigChanged?.();
+    return entity;
+  }
+
+  #swap(data: ConfigData): void {
+    this.#snapshot = buildSnapshot(data);
+    this.#onChange(this.#snapshot);
+  }
+}
+
+/** Built-in verticals, then what the store holds, then the file on top (the file wins for what it names). */
+function configData(stored: StoredConfig, file: ConfigFile | undefined): ConfigData {
+  return {
+    settings: withDefaults({ ...stored.settings, ...file?.settings }),
+    verticals: mergeById(mergeById([...BUILT_IN_VERTICALS], stored.verticals), file?.verticals ?? []),
+    sources: mergeById(stored.sources, file?.sources ?? []),
+    buyers: mergeById(stored.buyers, file?.buyers ?? []),
+    campaigns: mergeById(stored.campaigns, file?.campaigns ?? []),
+  };
+}
+
+function withDefaults(settings: Partial<Settings>): Settings {
+  const complete = Value.Default(SettingsSchema, structuredClone(settings)) as Settings;
+  if (!Value.Check(SettingsSchema, complete)) {
+    const first = Value.Errors(SettingsSchema, complete).First();
+    throw new GavelError(
+      "GAVEL_VALIDATION",
+      `settings${first?.path ?? ""} ${first?.message ?? "invalid"}`,
+      `settings${first?.path.replaceAll("/", ".") ?? ""}`,
+    );
+  }
+  return complete;
+}
+
+function mergeById<T extends { id: string }>(base: readonly T[], overrides: readonly T[]): T[] {
+  const byId = new Map(base.map((item) => [item.id, item]));
+  for (const item of overrides) byId.set(item.id, item);
+  return [...byId.values()];
+}
+
+/** Everything that must hold across entities, so a saved configuration can never break an auction. */
+function checkReferences(data: ConfigData): void {
+  if (data.settings.default_tmax_ms > data.settings.max_tmax_ms) {
+    fail("settings", "default_tmax_ms", `must not exceed max_tmax_ms (${data.settings.max_tmax_ms})`);
+  }
+  const verticals = new Map(data.verticals.map((v) => [v.id, v]));
+  const buyers = new Set(data.buyers.map((b) => b.id));
+  for (const buyer of data.buyers) {
+    if (buyer.caps?.time_zone && !isValidTimeZone(buyer.caps.time_zone)) {
+      fail(`buyer ${buyer.id}`, "caps.time_zone", "is not an IANA time zone");
+    }
+  }
+  for (const vertical of data.verticals) checkVertical(vertical);
+  const keyOwners = new Map<string, string>();
+  for (const source of data.sources) {
+    if (source.payout.model === "margin_table") {
+      const problem = marginTableProblem(source.payout.bands);
+      if (problem) fail(`source ${source.id}`, problem.path, problem.message);
+    }
+    checkCeiling(`source ${source.id}`, source);
+    for (const verticalId of source.verticals ?? []) {
+      if (!verticals.has(verticalId))
+        fail(`source ${source.id}`, "verticals", `unknown vertical ${verticalId}`);
+    }
+    if (source.api_key_sha256) {
+      const owner = keyOwners.get(source.api_key_sha256);
+      if (owner) fail(`source ${source.id}`, "api_key_sha256", `the same key as source ${owner}`);
+      keyOwners.set(source.api_key_sha256, source.id);
+    }
+  }
+  for (const campaign of data.campaigns) {
+    const vertical = verticals.get(campaign.vertical);
+    const at = `campaign ${campaign.id}`;
+    if (!vertical) fail(at, "vertical", `unknown vertical ${campaign.vertical}`);
+    if (!buyers.has(campaign.buyer_id)) fail(at, "buyer_id", `unknown buyer ${campaign.buyer_id}`);
+    if (campaign.pricing.type === "realtime" && !campaign.ping)
+      fail(at, "ping", "realtime pricing needs a ping endpoint");
+    const problem =
+      validateRule(campaign.filters, vertical, "filters") ??
+      (campaign.rules === undefined ? undefined : validateRule(campaign.rules, vertical, "rules")) ??
+      (campaign.schedule === undefined ? undefined : validateSchedule(campaign.schedule, "schedule"));
+    if (problem) fail(at, problem.path, problem.message);
+    for (const [name, caps] of [
+      ["caps", campaign.caps],
+      ["source_caps", campaign.source_caps],
+    ] as const) {
+      if (caps?.time_zone && !isValidTimeZone(caps.time_zone))
+        fail(at, `${name}.time_zone`, "is not an IANA time zone");
+    }
+  }
+}
+
+function checkVertical(vertical: Vertical): void {
+  if (vertical.ceiling !== undefined)
+    checkCeiling(`vertical ${vertical.id}`, { floor: vertical.floor, ceiling: vertical.ceiling });
+  const names = new Set<string>();
+  for (const [index, field] of vertical.fields.entries()) {
+    const at = `vertical ${vertical.id}`;
+    if (names.has(field.name)) fail(at, `fields[${index}].name`, `duplicate field ${field.name}`);
+    names.add(field.name);
+    if (field.type === "enum" && !field.values?.length)
+      fail(at, `fields[${index}].values`, "an enum needs values");
+    if (field.min !== undefined && field.max !== undefined && field.min > field.max)
+      fail(at, `fields[${index}].min`, "min is above max");
+  }
+}
+
+/** A ceiling below the floor would drop every bid: surely a mistake. */
+function checkCeiling(
+  entity: string,
+  limits: { floor?: number | undefined; ceiling?: number | undefined },
+): void {
+  if (limits.ceiling !== undefined && limits.floor !== undefined && limits.ceiling < limits.floor)
+    fail(entity, "ceiling", `must not be below the floor (${limits.floor})`);
+}
+
+function fail(entity: string, field: string, message: string): never {
+  throw new GavelError("GAVEL_VALIDATION", `${entity}: ${field} ${message}`, field);
+}

@@ -1,0 +1,168 @@
+// Delivering the full lead to the winner, falling back in rank order (DESIGN rule 5): on a reject, error or timeout,
+// try the next bid while it has not expired and still covers the price quoted to the source, within the post deadline.
+import { type BuyerHttpClient, BuyerTransportError } from "../buyers/buyer-http-client.ts";
+import { buildPostBody, parsePostReply } from "../buyers/native-adapter.ts";
+import type { Campaign } from "../domain/config-schema.ts";
+import type { BuyerOutcome } from "../domain/outcomes.ts";
+import type { Bid } from "../domain/ranking.ts";
+import type { ConfigSnapshot } from "../domain/snapshot.ts";
+import type { LeadValues } from "../domain/vertical.ts";
+import type { Deadline } from "./deadline.ts";
+
+export interface DeliveryRequest {
+  auctionId: string;
+  ranked: readonly Bid[];
+  /** The price promised to the source (cents); a fallback bid must still cover it. 0 when nothing was quoted. */
+  quotedCents: number;
+  lead: LeadValues;
+  consent: Record<string, unknown>;
+  deadline: Deadline;
+  /**
+   * Checks a campaign may receive this lead before it is posted to (suppression, consent); a refusal is recorded
+   * and the fallback moves on to the next bid.
+   */
+  admit?: (
+    campaign: Campaign,
+    bid: Bid,
+    budgetMs: number,
+  ) => Promise<
+    { reason: "suppressed" | "duplicate" | "consent_failed" | "capped"; detail: string } | undefined
+  >;
+  /** Told how each admitted attempt ended (to commit or release its cap reservation). */
+  settle?: (bid: Bid, accepted: boolean) => Promise<void>;
+}
+
+export interface DeliveryResult {
+  /** The bid whose buyer accepted the lead, if any. */
+  sold?: { bid: Bid; buyerLeadId?: string };
+  outcomes: BuyerOutcome[];
+}
+
+export async function deliverWithFallback(
+  request: DeliveryRequest,
+  config: ConfigSnapshot,
+  client: BuyerHttpClient,
+  now: () => number,
+): Promise<DeliveryResult> {
+  const outcomes: BuyerOutcome[] = [];
+  for (const [index, bid] of request.ranked.entries()) {
+    const base = { campaign_id: bid.campaign_id, buyer_id: bid.buyer_id, bid_cents: bid.bid_cents };
+    if (bid.source_price_cents < request.quotedCents) {
+      // Bids are ranked by price, so no later bid covers the quote either.
+      for (const rest of request.ranked.slice(index)) {
+        outcomes.push({
+          campaign_id: rest.campaign_id,
+          buyer_id: rest.buyer_id,
+          bid_cents: rest.bid_cents,
+          reason: "not_covering",
+        });
+      }
+      break;
+    }
+    if (bid.expires_at <= now()) {
+      outcomes.push({ ...base, reason: "bid_expired" });
+      continue;
+    }
+    const campaign = config.campaignById.get(bid.campaign_id);
+    const budgetMs =
+      campaign &&
+      request.deadline.buyerBudgetMs(campaign.post.timeout_ms, 0, config.settings.min_buyer_budget_ms);
+    if (!campaign || budgetMs === undefined) {
+      outcomes.push({
+        ...base,
+        reason: "post_deadline",
+        ...(campaign ? {} : { detail: "campaign removed" }),
+      });
+      continue;
+    }
+    const refusal = await request.admit?.(campaign, bid, budgetMs);
+    if (refusal) {
+      outcomes.push({ ...base, reason: refusal.reason, detail: refusal.detail });
+      continue;
+    }
+    // Verification took time: what is left of the deadline bounds the post itself.
+    const postBudgetMs = request.admit
+      ? request.deadline.buyerBudgetMs(campaign.post.timeout_ms, 0, config.settings.min_buyer_budget_ms)
+      : budgetMs;
+    if (postBudgetMs === undefined) {
+      await request.settle?.(bid, false);
+      outcomes.push({ ...base, reason: "post_deadline" });
+      continue;
+    }
+    const attempt = await postToBuyer(campaign.post.url, postBudgetMs, bid, request, client);
+    // A post that timed out may still have been accepted: the reservation is released all the same (at most one
+    // unit of slack), rather than counting a lead the buyer may never have taken.
+    await request.settle?.(bid, attempt.accepted);
+    outcomes.push({ ...base, ...attempt.outcome });
+    if (attempt.accepted) {
+      return {
+        sold: { bid, ...(attempt.buyerLeadId ? { buyerLeadId: attempt.buyerLeadId } : {}) },
+        outcomes,
+      };
+    }
+  }
+  return { outcomes };
+}
+
+interface PostAttempt {
+  accepted: boolean;
+  buyerLeadId?: string;
+  outcome: Pick<BuyerOutcome, "reason" | "latency_ms" | "detail">;
+}
+
+async function postToBuyer(
+  url: string,
+  budgetMs: number,
+  bid: Bid,
+  request: DeliveryRequest,
+  client: BuyerHttpClient,
+): Promise<PostAttempt> {
+  try {
+    const response = await client.send({
+      url,
+      body: buildPostBody({
+        requestId: request.auctionId,
+        ...(bid.bid_id === undefined ? {} : { bidId: bid.bid_id }),
+        priceCents: bid.bid_cents,
+        lead: request.lead,
+        consent: request.consent,
+      }),
+      timeoutMs: budgetMs,
+    });
+    const latency_ms = Math.round(response.latencyMs);
+    const reply = parsePostReply(response.status, response.body);
+    switch (reply.kind) {
+      case "accepted":
+        return {
+          accepted: true,
+          ...(reply.buyerLeadId ? { buyerLeadId: reply.buyerLeadId } : {}),
+          outcome: {
+            reason: "post_accepted",
+            latency_ms,
+            ...(reply.buyerLeadId ? { detail: `buyer_lead_id ${reply.buyerLeadId}` } : {}),
+          },
+        };
+      case "rejected":
+        return {
+          accepted: false,
+          outcome: { reason: "post_rejected", latency_ms, ...(reply.detail ? { detail: reply.detail } : {}) },
+        };
+      case "invalid":
+      case "http_error":
+        return { accepted: false, outcome: { reason: "post_error", latency_ms, detail: reply.detail } };
+    }
+  } catch (error) {
+    if (!(error instanceof BuyerTransportError)) throw error;
+    const latency_ms = Math.round(error.latencyMs);
+    if (error.failure === "timeout")
+      return { accepted: false, outcome: { reason: "post_timeout", latency_ms } };
+    return {
+      accepted: false,
+      outcome: {
+        reason: "post_error",
+        latency_ms,
+        detail: error.failure === "too_large" ? "response too large" : error.message,
+      },
+    };
+  }
+}

@@ -1,0 +1,179 @@
+// Duplicate checks over the duplicate windows: the replay guard (the same lead from the same source moments ago), the
+// vertical's system-wide check (a consumer sold to any buyer within the lookback) and each buyer's own check (a
+// consumer this buyer bought within its dedupe_days). Consumers are matched on hashed, normalised contacts only.
+import {
+  type ContactHashes,
+  leadContactHashes,
+  parseContactHash,
+} from "../compliance/suppression/suppression-hash.ts";
+import type { Source } from "../domain/config-schema.ts";
+import type { ConfigSnapshot } from "../domain/snapshot.ts";
+import { buildPingPayload, type LeadValues, type Vertical } from "../domain/vertical.ts";
+import { GavelError } from "../errors.ts";
+import type { DuplicateWindows } from "../state/duplicates/duplicate-windows.ts";
+import type { LeadRecord } from "../store/records.ts";
+import type { Store } from "../store/store.ts";
+import { sha256Hex } from "./config-service.ts";
+
+const DAY_MS = 86_400_000;
+
+/** Trace details of a duplicate. */
+export const SOLD_IN_VERTICAL = "sold in this vertical within its lookback";
+export const BOUGHT_BY_BUYER = "bought by this buyer within its dedupe_days";
+const CONTACT_KINDS = ["email", "phone"] as const;
+
+export class DuplicateChecks {
+  readonly #windows: DuplicateWindows;
+
+  constructor(windows: DuplicateWindows) {
+    this.#windows = windows;
+  }
+
+  /**
+   * Refuses (409 GAVEL_DUPLICATE) the same request from the same source within the configured window: the same
+   * non-PII lead, contact hashes, vertical and sub_id. Off when `replay_guard_s` is not set.
+   */
+  async guardReplay(
+    config: ConfigSnapshot,
+    request: {
+      kind: "ping" | "direct";
+      source: Source;
+      vertical: Vertical;
+      lead: LeadValues;
+      subId: string | undefined;
+      contact: ContactHashes;
+    },
+  ): Promise<void> {
+    const seconds = config.settings.replay_guard_s;
+    if (seconds === undefined) return;
+    const fingerprint = sha256Hex(
+      canonicalJson({
+        kind: request.kind,
+        vertical: request.vertical.id,
+        sub_id: request.subId ?? null,
+        lead: buildPingPayload(request.vertical, request.lead),
+        contact: request.contact,
+      }),
+    );
+    if (!(await this.#windows.firstSeen(`r:${request.source.id}:${fingerprint}`, seconds * 1000))) {
+      throw new GavelError(
+        "GAVEL_DUPLICATE",
+        `This source sent the same ${request.kind === "ping" ? "ping" : "lead"} within the last ${seconds} s`,
+      );
+    }
+  }
+
+  /** True when the vertical checks duplicates and this consumer was sold in it within the lookback. */
+  async soldInVertical(vertical: Vertical, contact: ContactHashes): Promise<boolean> {
+    const keys = verticalKeys(vertical, contact);
+    return keys.length > 0 && (await this.#windows.seen(keys)) !== undefined;
+  }
+
+  /** The buyers (among those with campaigns in the vertical and a dedupe_days) who bought this consumer recently. */
+  async buyersWhoBought(
+    config: ConfigSnapshot,
+    verticalId: string,
+    contact: ContactHashes,
+  ): Promise<Set<string>> {
+    const buyerIds = new Set(
+      (config.campaignsByVertical.get(verticalId) ?? [])
+        .map((campaign) => campaign.buyer_id)
+        .filter((buyerId) => config.buyerById.get(buyerId)?.dedupe_days !== undefined),
+    );
+    const bought = await Promise.all(
+      [...buyerIds].map(async (buyerId) => ({
+        buyerId,
+        bought: await this.boughtBy(config, buyerId, contact),
+      })),
+    );
+    return new Set(bought.filter((entry) => entry.bought).map((entry) => entry.buyerId));
+  }
+
+  /** True when this buyer checks duplicates and bought this consumer within its dedupe_days. */
+  async boughtBy(config: ConfigSnapshot, buyerId: string, contact: ContactHashes): Promise<boolean> {
+    if (config.buyerById.get(buyerId)?.dedupe_days === undefined) return false;
+    const keys = buyerKeys(buyerId, contact);
+    return keys.length > 0 && (await this.#windows.seen(keys)) !== undefined;
+  }
+
+  /** Remembers a sold lead's consumer for its vertical and its buyer, for what is left of each window. */
+  async rememberSale(config: ConfigSnapshot, lead: LeadRecord, now: number): Promise<void> {
+    if (lead.status !== "sold") return;
+    const contact = leadContactHashes(lead.lead);
+    const vertical = config.verticalById.get(lead.vertical);
+    const lookback = vertical?.dedupe;
+    const writes: Promise<void>[] = [];
+    const remember = (keys: string[], days: number) => {
+      const ttlMs = lead.created_at + days * DAY_MS - now;
+      if (keys.length > 0 && ttlMs > 0) writes.push(this.#windows.remember(keys, Math.ceil(ttlMs)));
+    };
+    if (vertical && lookback) remember(verticalKeys(vertical, contact), lookback.lookback_days);
+    const buyerDays = lead.buyer_id ? config.buyerById.get(lead.buyer_id)?.dedupe_days : undefined;
+    if (lead.buyer_id && buyerDays !== undefined) remember(buyerKeys(lead.buyer_id, contact), buyerDays);
+    await Promise.all(writes);
+  }
+
+  /**
+   * Rebuilds the windows from the store's sold leads within the longest lookback configured (the embedded default
+   * keeps them in memory only). Returns how many sales were read.
+   */
+  async rebuild(store: Store, config: ConfigSnapshot, now: number): Promise<number> {
+    const days = Math.max(
+      0,
+      ...config.verticals.map((vertical) => vertical.dedupe?.lookback_days ?? 0),
+      ...config.buyers.map((buyer) => buyer.dedupe_days ?? 0),
+    );
+    if (days === 0) return 0;
+    const since = now - days * DAY_MS;
+    let read = 0;
+    let before: string | undefined;
+    for (;;) {
+      const page = await store.listLeads({ status: "sold", limit: 500, ...(before ? { before } : {}) });
+      for (const lead of page) {
+        if (lead.created_at < since) return read;
+        await this.rememberSale(config, lead, now);
+        read++;
+      }
+      if (page.length < 500) return read;
+      before = page.at(-1)!.id;
+    }
+  }
+}
+
+/** The hashes of a ping's `contact_hash` (valid ones only). */
+export function pingContacts(contactHash: ContactHashes | undefined): ContactHashes {
+  const email = contactHash?.email_sha256 ? parseContactHash("email", contactHash.email_sha256) : undefined;
+  const phone = contactHash?.phone_sha256 ? parseContactHash("phone", contactHash.phone_sha256) : undefined;
+  return {
+    ...(email ? { email_sha256: email.sha256 } : {}),
+    ...(phone ? { phone_sha256: phone.sha256 } : {}),
+  };
+}
+
+function verticalKeys(vertical: Vertical, contact: ContactHashes): string[] {
+  const dedupe = vertical.dedupe;
+  if (!dedupe) return [];
+  return dedupe.match.flatMap((kind) => {
+    const sha256 = contact[`${kind}_sha256`];
+    return sha256 ? [`v:${vertical.id}:${kind}:${sha256}`] : [];
+  });
+}
+
+function buyerKeys(buyerId: string, contact: ContactHashes): string[] {
+  return CONTACT_KINDS.flatMap((kind) => {
+    const sha256 = contact[`${kind}_sha256`];
+    return sha256 ? [`b:${buyerId}:${kind}:${sha256}`] : [];
+  });
+}
+
+/** JSON with object keys sorted, so the same values always give the same text. */
+function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(",")}]`;
+  if (value && typeof value === "object") {
+    const entries = Object.entries(value as Record<string, unknown>)
+      .filter(([, item]) => item !== undefined)
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${entries.map(([key, item]) => `${JSON.stringify(key)}:${canonicalJson(item)}`).join(",")}}`;
+  }
+  return JSON.stringify(value) ?? "null";
+}

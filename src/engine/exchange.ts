@@ -1,0 +1,550 @@
+// The exchange: the ping, post and direct-post pipelines over one configuration snapshot, one store, one hot state.
+import { randomUUID } from "node:crypto";
+import type { Logger } from "pino";
+import type { BuyerHttpClient } from "../buyers/buyer-http-client.ts";
+import type { ConsentServices } from "../compliance/consent/consent-providers.ts";
+import { type ContactHashes, leadContactHashes } from "../compliance/suppression/suppression-hash.ts";
+import type { SuppressionIndex } from "../compliance/suppression/suppression-index.ts";
+import { suppressedLists } from "../compliance/suppression/suppression-index.ts";
+import type { Source } from "../domain/config-schema.ts";
+import type { BuyerOutcome } from "../domain/outcomes.ts";
+import type { ConfigSnapshot } from "../domain/snapshot.ts";
+import { buildPingPayload, type LeadValues, pingMismatches, type Vertical } from "../domain/vertical.ts";
+import { GavelError } from "../errors.ts";
+import { Metrics } from "../metrics.ts";
+import type { CapLedger } from "../state/counters/cap-ledger.ts";
+import { MemoryCapLedger } from "../state/counters/memory-cap-ledger.ts";
+import { MemoryThrottle } from "../state/counters/memory-throttle.ts";
+import type { Throttle } from "../state/counters/throttle.ts";
+import type { DuplicateWindows } from "../state/duplicates/duplicate-windows.ts";
+import { MemoryDuplicateWindows } from "../state/duplicates/memory-duplicate-windows.ts";
+import type { HotState } from "../state/hot-state.ts";
+import { type LeadRecord, type OutcomeRecord, type PingRecord, postAnswer } from "../store/records.ts";
+import type { Store } from "../store/store.ts";
+import { runAuction } from "./auction.ts";
+import { Deadline } from "./deadline.ts";
+import { deliverWithFallback } from "./delivery.ts";
+import { BOUGHT_BY_BUYER, DuplicateChecks, pingContacts, SOLD_IN_VERTICAL } from "./duplicates.ts";
+import { EventWriter } from "./event-writer.ts";
+import { auctionGates, deliveryGates, type GateServices } from "./gates.ts";
+import { validated, validatedConsent } from "./lead-input.ts";
+import { sourcePostback } from "./postbacks.ts";
+import { type Sale, SaleRecorder } from "./sale-recorder.ts";
+
+export interface PingInput {
+  vertical: string;
+  lead: unknown;
+  contact_hash?: { email_sha256?: string; phone_sha256?: string };
+  test?: boolean;
+  sub_id?: string;
+  tmax_ms?: number;
+}
+
+export interface PostInput {
+  ping_id: string;
+  lead: unknown;
+  consent?: Record<string, unknown>;
+}
+
+export interface DirectPostInput extends Omit<PingInput, "contact_hash"> {
+  consent?: Record<string, unknown>;
+}
+
+export interface PingAnswer {
+  ping_id: string;
+  status: "bid" | "no_bid";
+  price: number;
+  expires_at: string | null;
+  reason?: NoBidReason;
+}
+
+/** Why nobody bid: buyers declined, none could take the lead, or the consumer was sold in the vertical recently. */
+type NoBidReason = "no_bids" | "no_eligible_buyers" | "duplicate";
+
+/** Duplicate checks made before anyone is pinged, from the consumer's hashes (sent on the ping, or a direct lead's). */
+interface DuplicateScreen {
+  soldInVertical: boolean;
+  duplicateFor?: (buyerId: string) => string | undefined;
+}
+
+export type PostAnswer = ReturnType<typeof postAnswer>;
+
+export interface ExchangeDeps {
+  config: ConfigSnapshot;
+  store: Store;
+  hotState: HotState;
+  client: BuyerHttpClient;
+  log: Logger;
+  metrics?: Metrics;
+  /** Consent verification services; without them a campaign that requires consent proof receives no lead. */
+  consent?: ConsentServices;
+  /** Suppression lists in memory; without them no lead is suppressed. */
+  suppressions?: SuppressionIndex;
+  /** Cap counters and throttles (in memory, or Redis shared by every instance). */
+  caps?: CapLedger;
+  throttle?: Throttle;
+  /** Duplicate windows (in memory, or Redis shared by every instance). */
+  duplicates?: DuplicateWindows;
+  /** Called after outbox messages were written, so the worker delivers them without waiting for its next poll. */
+  onOutbox?: () => void;
+  /** Wall clock in epoch ms; injectable so tests can move time. */
+  now?: () => number;
+}
+
+export class Exchange {
+  #config: ConfigSnapshot;
+  readonly #store: Store;
+  readonly #hotState: HotState;
+  readonly #client: BuyerHttpClient;
+  readonly #events: EventWriter;
+  readonly #now: () => number;
+  readonly #metrics: Metrics;
+  readonly #log: Logger;
+  readonly #sales: SaleRecorder;
+  readonly #gates: GateServices;
+  readonly #throttle: Throttle;
+  readonly #duplicates: DuplicateChecks;
+  /** Posts in flight in this process, so a concurrent retry waits for and gets the first answer. */
+  readonly #postsInFlight = new Map<string, Promise<PostAnswer>>();
+  readonly #inFlight = new Set<Promise<unknown>>();
+
+  constructor(deps: ExchangeDeps) {
+    this.#config = deps.config;
+    this.#store = deps.store;
+    this.#hotState = deps.hotState;
+    this.#client = deps.client;
+    this.#now = deps.now ?? Date.now;
+    this.#metrics = deps.metrics ?? new Metrics({ defaultMetrics: false });
+    this.#log = deps.log;
+    this.#throttle = deps.throttle ?? new MemoryThrottle();
+    this.#duplicates = new DuplicateChecks(deps.duplicates ?? new MemoryDuplicateWindows({ now: this.#now }));
+    this.#gates = {
+      caps: deps.caps ?? new MemoryCapLedger({ now: this.#now }),
+      throttle: this.#throttle,
+      consent: deps.consent,
+      suppressions: deps.suppressions,
+      duplicates: this.#duplicates,
+      log: deps.log,
+      now: this.#now,
+    };
+    const onOutbox = deps.onOutbox ?? (() => {});
+    this.#sales = new SaleRecorder({
+      store: deps.store,
+      log: deps.log,
+      onSaved: (sale) => {
+        if (sale.outbox.length > 0) onOutbox();
+        // Once durable, a sale makes its consumer a duplicate (issued before the answer, so the next request sees it).
+        if (sale.lead.status === "sold") this.#rememberSale(sale.lead);
+      },
+    });
+    this.#events = new EventWriter(deps.store, deps.log);
+  }
+
+  get config(): ConfigSnapshot {
+    return this.#config;
+  }
+
+  /** Swaps in a new configuration; auctions already running finish on the snapshot they started with. */
+  useConfig(config: ConfigSnapshot): void {
+    this.#config = config;
+  }
+
+  ping(source: Source, input: PingInput, receivedAt?: number): Promise<PingAnswer> {
+    return this.#track(this.#ping(source, input, receivedAt));
+  }
+
+  post(source: Source, input: PostInput): Promise<PostAnswer> {
+    return this.#track(this.#post(source, input));
+  }
+
+  directPost(source: Source, input: DirectPostInput, receivedAt?: number): Promise<PostAnswer> {
+    return this.#track(this.#directPost(source, input, receivedAt));
+  }
+
+  async #ping(source: Source, input: PingInput, receivedAt?: number): Promise<PingAnswer> {
+    const config = this.#config;
+    const vertical = this.#verticalFor(source, input.vertical, config);
+    this.#checkSubId(source, input.sub_id);
+    const lead = validated(vertical, input.lead, "ping");
+    await this.#checkSourceThrottle(source);
+    const deadline = this.#deadlineFor(input.tmax_ms, receivedAt);
+    const contact = pingContacts(input.contact_hash);
+    await this.#duplicates.guardReplay(config, {
+      kind: "ping",
+      source,
+      vertical,
+      lead,
+      subId: input.sub_id,
+      contact,
+    });
+    const screen = await this.#duplicateScreen(config, vertical, contact);
+    const ping = await this.#auction("ping", source, vertical, lead, input, deadline, config, screen);
+    if (ping.record.status === "bid") await this.#hotState.holdPing(ping.record);
+    this.#events.record(ping.record, ping.outcomes);
+    this.#metrics.recordOverhead("ping", deadline.elapsedMs() - ping.fanOutMs);
+    return {
+      ping_id: ping.record.id,
+      status: ping.record.status,
+      price: ping.record.price_cents / 100,
+      expires_at: ping.record.status === "bid" ? new Date(ping.record.expires_at).toISOString() : null,
+      ...(ping.noBidReason ? { reason: ping.noBidReason } : {}),
+    };
+  }
+
+  async #post(source: Source, input: PostInput): Promise<PostAnswer> {
+    // Keyed by source too: another source guessing a ping_id must not be handed this source's answer.
+    const key = `${source.id}\u0000${input.ping_id}`;
+    const inFlight = this.#postsInFlight.get(key);
+    if (inFlight) return inFlight;
+    const answer = this.#postOnce(source, input);
+    this.#postsInFlight.set(key, answer);
+    try {
+      return await answer;
+    } finally {
+      this.#postsInFlight.delete(key);
+    }
+  }
+
+  async #directPost(source: Source, input: DirectPostInput, receivedAt?: number): Promise<PostAnswer> {
+    const config = this.#config;
+    const vertical = this.#verticalFor(source, input.vertical, config);
+    this.#checkSubId(source, input.sub_id);
+    const lead = validated(vertical, input.lead, "post");
+    const consent = validatedConsent(vertical, input.consent);
+    await this.#checkSourceThrottle(source);
+    const deadline = this.#deadlineFor(input.tmax_ms, receivedAt);
+    const contact = leadContactHashes(lead);
+    await this.#duplicates.guardReplay(config, {
+      kind: "direct",
+      source,
+      vertical,
+      lead,
+      subId: input.sub_id,
+      contact,
+    });
+    const screen = await this.#duplicateScreen(config, vertical, contact);
+    const ping = await this.#auction("direct", source, vertical, lead, input, deadline, config, screen);
+    this.#events.record(ping.record, ping.outcomes);
+    this.#metrics.recordOverhead("direct_post", deadline.elapsedMs() - ping.fanOutMs);
+    // Nothing was quoted to the source before the auction, so any ranked bid may buy the lead.
+    return this.#recordSale(await this.#deliver(ping.record, lead, consent, 0, config, ping.noBidReason));
+  }
+
+  /** Writes buffered ping events, so what was just pinged can be read back from the store. */
+  async flush(): Promise<void> {
+    await this.#events.flush();
+  }
+
+  /**
+   * Lets auctions and posts in flight finish (even those whose client went away), then writes the buffered events.
+   * Called on shutdown, after the server stopped accepting requests, so a restart keeps every held ping.
+   */
+  async close(): Promise<void> {
+    const deadline = this.#config.settings.post_deadline_ms + this.#config.settings.max_tmax_ms;
+    const waited = Promise.allSettled([...this.#inFlight]);
+    await Promise.race([waited, new Promise((resolve) => setTimeout(resolve, deadline).unref())]);
+    await this.#events.close();
+    await this.#sales.close();
+  }
+
+  /** Counts a request as in flight until it settles, so close() can wait for it. */
+  #track<T>(work: Promise<T>): Promise<T> {
+    this.#inFlight.add(work);
+    const forget = () => this.#inFlight.delete(work);
+    work.then(forget, forget);
+    return work;
+  }
+
+  async #postOnce(source: Source, input: PostInput): Promise<PostAnswer> {
+    // A source paused after its ping (fraud, a complaint) sells nothing more, held pings included.
+    if (source.status === "paused") throw new GavelError("GAVEL_SOURCE_PAUSED");
+    const now = this.#now();
+    const held = await this.#hotState.getHeldPing(input.ping_id, now);
+    if (!held || held.source_id !== source.id) return this.#answerForUnheldPing(source, input.ping_id, now);
+
+    const config = this.#config;
+    const vertical = config.verticalById.get(held.vertical);
+    if (!vertical)
+      throw new GavelError("GAVEL_CONFLICT", `vertical ${held.vertical} no longer exists`, "ping_id");
+    const lead = validated(vertical, input.lead, "post");
+    const mismatched = pingMismatches(vertical, held.lead, lead);
+    if (mismatched.length > 0) {
+      throw new GavelError(
+        "GAVEL_POST_MISMATCH",
+        `These fields differ from the ping: ${mismatched.join(", ")}`,
+        `lead.${mismatched[0]}`,
+      );
+    }
+    const consent = validatedConsent(vertical, input.consent);
+    if (!(await this.#hotState.claimPost(held.id))) {
+      const answered = await this.#store.getLeadByAuction(held.id);
+      if (answered) return postAnswer(answered);
+      // This process delivered the lead but could not write the sale yet: try again now, answer from it.
+      const unsaved = this.#sales.unsaved(held.id);
+      if (unsaved) return this.#recordSale(unsaved);
+      throw new GavelError("GAVEL_POST_IN_PROGRESS");
+    }
+    let sale: Sale;
+    try {
+      sale = await this.#deliver(held, lead, consent, held.price_cents, config);
+    } catch (error) {
+      // No buyer was posted to: give the claim back so the source's retry can succeed.
+      await this.#hotState.releasePost(held.id).catch(() => {});
+      throw error;
+    }
+    // From here a buyer may hold the lead: the claim is never given back, so no retry can deliver it twice.
+    return this.#recordSale(sale);
+  }
+
+  /** Writes the sale (durable before the answer), then forgets the held ping; that last step is best effort. */
+  async #recordSale(sale: Sale): Promise<PostAnswer> {
+    await this.#sales.save(sale);
+    if (sale.lead.kind === "ping") {
+      await this.#hotState
+        .dropPing(sale.lead.auction_id)
+        .catch((error: unknown) =>
+          this.#log.warn({ err: error }, "forgetting a posted ping failed; it expires"),
+        );
+    }
+    return postAnswer(sale.lead);
+  }
+
+  /** A post for a ping that is not held: answered before (idempotent retry), expired, or unknown. */
+  async #answerForUnheldPing(source: Source, pingId: string, now: number): Promise<PostAnswer> {
+    const lead = await this.#store.getLeadByAuction(pingId);
+    if (lead && lead.source_id === source.id) return postAnswer(lead);
+    const unsaved = this.#sales.unsaved(pingId);
+    if (unsaved && unsaved.lead.source_id === source.id) return this.#recordSale(unsaved);
+    await this.#events.flush();
+    const ping = await this.#store.getPing(pingId);
+    if (!ping || ping.source_id !== source.id || ping.kind !== "ping")
+      throw new GavelError("GAVEL_PING_NOT_FOUND", undefined, "ping_id");
+    if (ping.status === "no_bid") {
+      throw new GavelError(
+        "GAVEL_CONFLICT",
+        "This ping received no bid; there is nothing to post to",
+        "ping_id",
+      );
+    }
+    if (ping.expires_at <= now) throw new GavelError("GAVEL_PING_EXPIRED", undefined, "ping_id");
+    throw new GavelError("GAVEL_POST_IN_PROGRESS");
+  }
+
+  async #auction(
+    kind: PingRecord["kind"],
+    source: Source,
+    vertical: Vertical,
+    lead: LeadValues,
+    input: { test?: boolean; sub_id?: string; contact_hash?: PingInput["contact_hash"] },
+    deadline: Deadline,
+    config: ConfigSnapshot,
+    screen: DuplicateScreen,
+  ): Promise<{
+    record: PingRecord;
+    outcomes: OutcomeRecord[];
+    fanOutMs: number;
+    noBidReason?: NoBidReason;
+  }> {
+    const auctionId = randomUUID();
+    const test = input.test === true || source.status === "test";
+    const result = await runAuction(
+      {
+        auctionId,
+        source,
+        vertical,
+        lead,
+        test,
+        deadline,
+        now: this.#now(),
+        ...this.#suppressionCheck(input.contact_hash),
+        ...(screen.duplicateFor ? { duplicateFor: screen.duplicateFor } : {}),
+      },
+      config,
+      this.#client,
+      this.#now,
+      auctionGates(this.#gates, config, source, auctionId),
+    );
+    const now = this.#now();
+    const winner = result.ranked[0];
+    const record: PingRecord = {
+      id: auctionId,
+      kind,
+      source_id: source.id,
+      vertical: vertical.id,
+      // Only the non-PII values: what a post must match, and all a ping record may keep.
+      lead: buildPingPayload(vertical, lead),
+      test,
+      ...(input.sub_id === undefined ? {} : { sub_id: input.sub_id }),
+      created_at: now,
+      expires_at: winner ? winner.expires_at : now,
+      status: winner ? "bid" : "no_bid",
+      price_cents: winner ? winner.source_price_cents : 0,
+      bids: result.ranked,
+    };
+    const outcomes = stamp(auctionId, "ping", result.outcomes, now);
+    this.#metrics.recordAuction(vertical.id, record.status, result.outcomes);
+    const { fanOutMs } = result;
+    if (winner) return { record, outcomes, fanOutMs };
+    if (screen.soldInVertical) return { record, outcomes, fanOutMs, noBidReason: "duplicate" };
+    const askedAnyone = result.outcomes.some(
+      (o) => o.latency_ms !== undefined || o.reason === "below_floor" || o.reason === "no_bid",
+    );
+    return { record, outcomes, fanOutMs, noBidReason: askedAnyone ? "no_bids" : "no_eligible_buyers" };
+  }
+
+  /** Posts the lead to the ranked bids with fallback, and describes the resulting sale (not yet written). */
+  async #deliver(
+    ping: PingRecord,
+    lead: LeadValues,
+    consent: Record<string, unknown>,
+    quotedCents: number,
+    config: ConfigSnapshot,
+    noBidReason?: NoBidReason,
+  ): Promise<Sale> {
+    const deadline = new Deadline(config.settings.post_deadline_ms);
+    const leadId = randomUUID();
+    const gates = deliveryGates(this.#gates, config, {
+      sourceId: ping.source_id,
+      auctionId: ping.id,
+      leadId,
+      lead,
+      consent,
+    });
+    const delivery =
+      ping.bids.length > 0
+        ? await deliverWithFallback(
+            {
+              auctionId: ping.id,
+              ranked: ping.bids,
+              quotedCents,
+              lead,
+              consent,
+              deadline,
+              admit: gates.admit,
+              settle: gates.settle,
+            },
+            config,
+            this.#client,
+            this.#now,
+          )
+        : { outcomes: [] };
+    const sold = delivery.sold;
+    const record: LeadRecord = {
+      id: leadId,
+      auction_id: ping.id,
+      kind: ping.kind,
+      source_id: ping.source_id,
+      vertical: ping.vertical,
+      lead,
+      // The consent evidence (what each provider verified) is kept with the lead.
+      consent: gates.checks.length > 0 ? { ...consent, verification: gates.checks } : consent,
+      test: ping.test,
+      ...(ping.sub_id === undefined ? {} : { sub_id: ping.sub_id }),
+      status: sold ? "sold" : "unsold",
+      // The source is paid what it was quoted, even when a fallback buyer pays a different price.
+      price_cents: sold ? quotedCents || sold.bid.source_price_cents : 0,
+      ...(sold
+        ? {
+            buyer_price_cents: sold.bid.bid_cents,
+            campaign_id: sold.bid.campaign_id,
+            buyer_id: sold.bid.buyer_id,
+            ...(sold.buyerLeadId ? { buyer_lead_id: sold.buyerLeadId } : {}),
+          }
+        : { reason: noBidReason ?? lastRefusal(delivery.outcomes) }),
+      created_at: this.#now(),
+    };
+    this.#metrics.recordBuyerOutcomes("post", delivery.outcomes);
+    this.#metrics.recordPost(
+      ping.kind,
+      ping.vertical,
+      record.status,
+      sold !== undefined && sold.bid !== ping.bids[0],
+    );
+    const buyersMs = delivery.outcomes.reduce((sum, outcome) => sum + (outcome.latency_ms ?? 0), 0);
+    this.#metrics.recordOverhead("post", deadline.elapsedMs() - buyersMs);
+    return {
+      lead: record,
+      outcomes: stamp(ping.id, "post", delivery.outcomes, this.#now()),
+      // The postback it owes the source is written with the sale, so the two never disagree.
+      outbox: sourcePostback(config.sourceById.get(ping.source_id), record, this.#now()),
+    };
+  }
+
+  async #duplicateScreen(
+    config: ConfigSnapshot,
+    vertical: Vertical,
+    contact: ContactHashes,
+  ): Promise<DuplicateScreen> {
+    if (!contact.email_sha256 && !contact.phone_sha256) return { soldInVertical: false };
+    if (await this.#duplicates.soldInVertical(vertical, contact))
+      return { soldInVertical: true, duplicateFor: () => SOLD_IN_VERTICAL };
+    const buyers = await this.#duplicates.buyersWhoBought(config, vertical.id, contact);
+    if (buyers.size === 0) return { soldInVertical: false };
+    return {
+      soldInVertical: false,
+      duplicateFor: (buyerId) => (buyers.has(buyerId) ? BOUGHT_BY_BUYER : undefined),
+    };
+  }
+
+  /** Best effort: the sale is durable already; a window not written lets one duplicate through, and is logged. */
+  #rememberSale(lead: LeadRecord): void {
+    this.#duplicates
+      .rememberSale(this.#config, lead, this.#now())
+      .catch((error: unknown) =>
+        this.#log.warn({ err: error, lead_id: lead.id }, "remembering a sale for duplicate checks failed"),
+      );
+  }
+
+  /** With contact hashes on a ping, buyers who suppress the consumer are left out before anyone is pinged. */
+  #suppressionCheck(contactHash: PingInput["contact_hash"]): {
+    suppressedFor?: (buyerId: string) => readonly string[];
+  } {
+    const index = this.#gates.suppressions;
+    if (!index || !contactHash || (!contactHash.email_sha256 && !contactHash.phone_sha256)) return {};
+    return { suppressedFor: (buyerId) => suppressedLists(index, contactHash, buyerId) };
+  }
+
+  #verticalFor(source: Source, verticalId: string, config: ConfigSnapshot): Vertical {
+    if (source.status === "paused") throw new GavelError("GAVEL_SOURCE_PAUSED");
+    const vertical = config.verticalById.get(verticalId);
+    if (!vertical)
+      throw new GavelError("GAVEL_UNKNOWN_VERTICAL", `Unknown vertical "${verticalId}"`, "vertical");
+    if (source.verticals?.length && !source.verticals.includes(verticalId)) {
+      throw new GavelError("GAVEL_FORBIDDEN", `This source may not send ${verticalId} leads`, "vertical");
+    }
+    return vertical;
+  }
+
+  /** Pings and direct posts a minute from one source (valid ones only: a malformed request costs nothing). */
+  async #checkSourceThrottle(source: Source): Promise<void> {
+    const limit = source.max_pings_per_minute;
+    if (limit === undefined) return;
+    if (!(await this.#throttle.tryAcquire(`source:${source.id}`, limit, 60_000, this.#now()))) {
+      throw new GavelError("GAVEL_RATE_LIMITED", `This source may send ${limit} pings a minute`);
+    }
+  }
+
+  #checkSubId(source: Source, subId: string | undefined): void {
+    if (subId !== undefined && source.sub_ids?.length && !source.sub_ids.includes(subId)) {
+      throw new GavelError("GAVEL_VALIDATION", `Unknown sub_id "${subId}" for this source`, "sub_id");
+    }
+  }
+
+  #deadlineFor(tmaxMs: number | undefined, receivedAt?: number): Deadline {
+    const { max_tmax_ms, default_tmax_ms } = this.#config.settings;
+    return new Deadline(Math.min(tmaxMs ?? default_tmax_ms, max_tmax_ms), receivedAt);
+  }
+}
+
+function stamp(
+  auctionId: string,
+  phase: OutcomeRecord["phase"],
+  outcomes: readonly BuyerOutcome[],
+  at: number,
+): OutcomeRecord[] {
+  return outcomes.map((outcome) => ({ ...outcome, auction_id: auctionId, phase, at }));
+}
+
+function lastRefusal(outcomes: readonly BuyerOutcome[]): LeadRecord["reason"] {
+  return outcomes.at(-1)?.reason ?? "no_bids";
+}

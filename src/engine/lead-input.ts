@@ -1,0 +1,62 @@
+// Turning a seller's request into validated values: the lead against its vertical, and the consent proof.
+import { isHttpUrl } from "../domain/fields.ts";
+import { type LeadValues, type Vertical, validateLead } from "../domain/vertical.ts";
+import { GavelError } from "../errors.ts";
+
+export function validated(vertical: Vertical, lead: unknown, phase: "ping" | "post"): LeadValues {
+  const result = validateLead(vertical, lead, phase);
+  if (!result.ok)
+    throw new GavelError(
+      "GAVEL_VALIDATION",
+      `${result.issue.field} ${result.issue.message}`,
+      result.issue.field,
+    );
+  return result.lead;
+}
+
+const MAX_CONSENT_KEYS = 20;
+const MAX_CONSENT_VALUE = 2000;
+const CONSENT_KEY = /^[A-Za-z0-9_]{1,64}$/;
+
+/** Consent proof: a TrustedForm certificate URL and/or a Jornaya LeadiD, plus free-form evidence strings. */
+export function validatedConsent(
+  vertical: Vertical,
+  consent: Record<string, unknown> | undefined,
+): Record<string, unknown> {
+  const proof = consent ?? {};
+  const entries = Object.entries(proof);
+  if (entries.length > MAX_CONSENT_KEYS)
+    throw new GavelError("GAVEL_VALIDATION", "consent has too many keys", "consent");
+  for (const [key, value] of entries) {
+    if (!CONSENT_KEY.test(key)) {
+      throw new GavelError(
+        "GAVEL_VALIDATION",
+        "consent keys are letters, digits and _ (up to 64)",
+        "consent",
+      );
+    }
+    if (typeof value !== "string" || value.length > MAX_CONSENT_VALUE || value.includes("\u0000")) {
+      throw new GavelError(
+        "GAVEL_VALIDATION",
+        `consent.${key} must be a string of at most ${MAX_CONSENT_VALUE} characters`,
+        `consent.${key}`,
+      );
+    }
+  }
+  const cert = proof.trustedform_cert_url;
+  if (typeof cert === "string" && !isHttpUrl(cert)) {
+    throw new GavelError(
+      "GAVEL_VALIDATION",
+      "consent.trustedform_cert_url must be an http(s) URL",
+      "consent.trustedform_cert_url",
+    );
+  }
+  if (vertical.consent_required && !cert && !proof.jornaya_leadid) {
+    throw new GavelError(
+      "GAVEL_VALIDATION",
+      `${vertical.id} leads need consent proof: consent.trustedform_cert_url or consent.jornaya_leadid`,
+      "consent",
+    );
+  }
+  return proof;
+}

@@ -1,0 +1,126 @@
+// Drains the outbox: delivers each due item over HTTP, retries failures with exponential backoff, and gives up into
+// a dead-letter state after MAX_ATTEMPTS (replayable from the admin API). Runs in every instance; the store's claim
+// guarantees that no item is handed to two workers at once.
+import type { Logger } from "pino";
+import { type BuyerHttpClient, BuyerTransportError } from "../buyers/buyer-http-client.ts";
+import type { OutboxItem, OutboxSettlement } from "../store/records.ts";
+import type { Store } from "../store/store.ts";
+
+const POLL_INTERVAL_MS = 250;
+const BATCH_SIZE = 20;
+/** Longer than any delivery's timeout, so a lease only lapses when its worker died. */
+const LEASE_MARGIN_MS = 30_000;
+const MAX_RETRY_MS = 3_600_000;
+
+export interface RetryPolicy {
+  /** Attempts before an item is dead-lettered (default 8: about four minutes of retries). */
+  maxAttempts: number;
+  /** Delay before the first retry; each later one doubles (default 1 s). */
+  firstRetryMs: number;
+}
+
+export const DEFAULT_RETRY_POLICY: RetryPolicy = { maxAttempts: 8, firstRetryMs: 1_000 };
+
+export class OutboxWorker {
+  readonly #store: Store;
+  readonly #client: BuyerHttpClient;
+  readonly #log: Logger;
+  readonly #now: () => number;
+  readonly #retry: RetryPolicy;
+  #timer: NodeJS.Timeout | undefined;
+  #running: Promise<void> | undefined;
+  #stopped = false;
+
+  constructor(deps: {
+    store: Store;
+    client: BuyerHttpClient;
+    log: Logger;
+    now?: () => number;
+    retry?: RetryPolicy;
+  }) {
+    this.#store = deps.store;
+    this.#client = deps.client;
+    this.#log = deps.log;
+    this.#now = deps.now ?? Date.now;
+    this.#retry = deps.retry ?? DEFAULT_RETRY_POLICY;
+  }
+
+  start(): void {
+    this.#schedule(0);
+  }
+
+  /** Asks for a drain soon: something was just enqueued. */
+  wake(): void {
+    if (!this.#stopped && !this.#running) this.#schedule(0);
+  }
+
+  /** Stops polling and waits for the deliveries in progress (their results are recorded). */
+  async stop(): Promise<void> {
+    this.#stopped = true;
+    if (this.#timer) clearTimeout(this.#timer);
+    await this.#running;
+  }
+
+  /** Claims and delivers due items until none is left. Resolves to how many were attempted. */
+  async drain(): Promise<number> {
+    let attempted = 0;
+    for (;;) {
+      const items = await this.#store.claimOutbox(this.#now(), BATCH_SIZE, LEASE_MARGIN_MS);
+      if (items.length === 0) return attempted;
+      attempted += items.length;
+      await Promise.all(items.map((item) => this.#deliver(item)));
+      if (this.#stopped) return attempted;
+    }
+  }
+
+  #schedule(delayMs: number): void {
+    if (this.#timer) clearTimeout(this.#timer);
+    this.#timer = setTimeout(() => {
+      this.#running = this.drain()
+        .catch((error: unknown) => this.#log.warn({ err: error }, "outbox drain failed; retrying"))
+        .then(() => {
+          this.#running = undefined;
+          if (!this.#stopped) this.#schedule(POLL_INTERVAL_MS);
+        });
+    }, delayMs);
+    this.#timer.unref();
+  }
+
+  async #deliver(item: OutboxItem): Promise<void> {
+    const settlement = await this.#attempt(item);
+    try {
+      await this.#store.settleOutbox(item.id, settlement);
+    } catch (error) {
+      // The lease will lapse and the item be tried again: at-least-once, never lost.
+      this.#log.warn({ err: error, outbox_id: item.id }, "recording an outbox delivery failed");
+    }
+  }
+
+  async #attempt(item: OutboxItem): Promise<OutboxSettlement> {
+    let error: string;
+    try {
+      const response = await this.#client.send({
+        url: item.url,
+        body: JSON.stringify(item.body),
+        timeoutMs: item.timeout_ms,
+      });
+      if (response.status >= 200 && response.status < 300) return { status: "done", at: this.#now() };
+      error = `HTTP ${response.status}`;
+    } catch (failure) {
+      error =
+        failure instanceof BuyerTransportError ? `${failure.failure}: ${failure.message}` : String(failure);
+    }
+    if (item.attempts >= this.#retry.maxAttempts) return { status: "dead", error };
+    return {
+      status: "pending",
+      run_at: this.#now() + retryDelayMs(item.attempts, this.#retry.firstRetryMs),
+      error,
+    };
+  }
+}
+
+/** 1 s, 2 s, 4 s ... capped at an hour, with ±20 % jitter so a recovering receiver is not hit all at once. */
+export function retryDelayMs(attempts: number, firstRetryMs: number): number {
+  const base = Math.min(MAX_RETRY_MS, firstRetryMs * 2 ** Math.max(0, attempts - 1));
+  return Math.round(base * (0.8 + Math.random() * 0.4));
+}

@@ -1,0 +1,101 @@
+// Writes each posted lead (its sale, post outcomes and postbacks) durably before the source is answered (DESIGN
+// rule 9). Once a buyer has accepted a lead, the sale must not be lost, nor the lead delivered twice: when the store
+// is down, the sale is kept here and written again in the background until it succeeds, while the source hears 503
+// and the ping's post claim stays taken, so a retry answers from this sale instead of posting to a buyer again.
+import type { Logger } from "pino";
+import type { LeadRecord, OutboxItem, OutcomeRecord } from "../store/records.ts";
+import type { Store } from "../store/store.ts";
+
+export interface Sale {
+  lead: LeadRecord;
+  outcomes: OutcomeRecord[];
+  outbox: OutboxItem[];
+}
+
+const RETRY_MIN_MS = 250;
+const RETRY_MAX_MS = 5_000;
+
+export class SaleRecorder {
+  readonly #store: Store;
+  readonly #log: Logger;
+  readonly #onSaved: (sale: Sale) => void;
+  /** Sales a buyer has but the store does not yet, by auction id. */
+  readonly #unsaved = new Map<string, Sale>();
+  #retryMs = RETRY_MIN_MS;
+  #timer: NodeJS.Timeout | undefined;
+
+  constructor(deps: { store: Store; log: Logger; onSaved: (sale: Sale) => void }) {
+    this.#store = deps.store;
+    this.#log = deps.log;
+    this.#onSaved = deps.onSaved;
+  }
+
+  /** Writes the sale; on failure keeps it for the background retry and rethrows (the caller answers 503). */
+  async save(sale: Sale): Promise<void> {
+    try {
+      await this.#write(sale);
+    } catch (error) {
+      if (!this.#unsaved.has(sale.lead.auction_id)) {
+        this.#unsaved.set(sale.lead.auction_id, sale);
+        this.#log.warn(
+          { err: error, lead_id: sale.lead.id },
+          "a posted lead could not be written yet; retrying",
+        );
+      }
+      this.#schedule();
+      throw error;
+    }
+  }
+
+  /** The sale of this auction still waiting to be written, if any (a retried post answers from it). */
+  unsaved(auctionId: string): Sale | undefined {
+    return this.#unsaved.get(auctionId);
+  }
+
+  /** Tries once more to write what is left, then reports what could not be written (it is lost to the store). */
+  async close(): Promise<void> {
+    if (this.#timer) clearTimeout(this.#timer);
+    this.#timer = undefined;
+    await this.#retryAll();
+    if (this.#unsaved.size > 0) {
+      this.#log.error(
+        { lead_ids: [...this.#unsaved.values()].map((sale) => sale.lead.id) },
+        "posted leads that could not be written before shutdown",
+      );
+    }
+  }
+
+  async #write(sale: Sale): Promise<void> {
+    // A write whose commit succeeded but whose reply was lost must not be written twice: look first when retrying.
+    const retrying = this.#unsaved.has(sale.lead.auction_id);
+    if (!retrying || !(await this.#store.getLeadByAuction(sale.lead.auction_id))) {
+      await this.#store.saveLead(sale.lead, sale.outcomes, sale.outbox);
+    }
+    this.#unsaved.delete(sale.lead.auction_id);
+    this.#onSaved(sale);
+  }
+
+  async #retryAll(): Promise<void> {
+    for (const sale of [...this.#unsaved.values()]) {
+      try {
+        await this.#write(sale);
+      } catch {
+        return; // The store is still down; the next round tries again.
+      }
+    }
+  }
+
+  #schedule(): void {
+    if (this.#timer) return;
+    this.#timer = setTimeout(async () => {
+      this.#timer = undefined;
+      await this.#retryAll();
+      if (this.#unsaved.size === 0) {
+        this.#retryMs = RETRY_MIN_MS;
+        return;
+      }
+      this.#retryMs = Math.min(RETRY_MAX_MS, this.#retryMs * 2);
+      this.#schedule();
+    }, this.#retryMs);
+  }
+}

@@ -1,0 +1,307 @@
+// The admin API: configuration (the same shapes as the configuration file), leads and their decision traces.
+import { type TSchema, Type } from "@sinclair/typebox";
+import type { FastifyInstance } from "fastify";
+import {
+  BuyerSchema,
+  CampaignSchema,
+  SettingsSchema,
+  SourceSchema,
+  VerticalSchema,
+} from "../domain/config-schema.ts";
+import { REASONS } from "../domain/outcomes.ts";
+import type { ConfigService } from "../engine/config-service.ts";
+import { GavelError } from "../errors.ts";
+import type { LeadRecord, OutboxItem, OutcomeRecord, PingRecord } from "../store/records.ts";
+import type { Store } from "../store/store.ts";
+import { authenticateAdmin } from "./auth.ts";
+
+export interface AdminRoutesOptions {
+  config: ConfigService;
+  store: Store;
+  adminKeySha256: string;
+  /** Writes buffered ping events, so a trace asked for right after a ping is complete. */
+  flushEvents: () => Promise<void>;
+  /** Asks the outbox worker to deliver now (after a replay). */
+  wakeOutbox: () => void;
+}
+
+// No NUL: no store can hold one (PostgreSQL refuses it), and no id Gavel issues contains one.
+// Query strings are text, and the validator does not coerce types (bodies must be typed exactly): a page size is digits.
+const Limit = Type.Optional(
+  Type.String({ pattern: "^(500|[1-4][0-9]{2}|[1-9][0-9]?)$", description: "1 to 500 (default 50)" }),
+);
+const pageSize = (limit: string | undefined): number => (limit === undefined ? 50 : Number(limit));
+
+const IdParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 100, pattern: "^[^\\u0000]+$" }) });
+
+export function adminRoutes(options: AdminRoutesOptions) {
+  const { config, store } = options;
+  return async (app: FastifyInstance): Promise<void> => {
+    app.addHook("onRequest", async (request) => authenticateAdmin(request, options.adminKeySha256));
+    const tags = ["admin"];
+    const security = [{ adminKey: [] }];
+
+    app.get(
+      "/v1/admin/config",
+      { schema: { tags, security, summary: "The whole configuration, in the file's shape" } },
+      async () => config.export(),
+    );
+    app.put<{ Body: Record<string, unknown> }>(
+      "/v1/admin/settings",
+      { schema: { tags, security, summary: "Change exchange settings", body: Type.Partial(SettingsSchema) } },
+      async (request) => config.putSettings(request.body),
+    );
+
+    // One set of routes per configuration entity; PUT creates or replaces (the id comes from the path).
+    const entity = <T extends { id: string }>(
+      plural: string,
+      schema: TSchema,
+      list: () => readonly T[],
+      put: (body: T) => Promise<unknown>,
+    ) => {
+      app.get(`/v1/admin/${plural}`, { schema: { tags, security, summary: `List ${plural}` } }, async () => ({
+        [plural]: list(),
+      }));
+      app.get<{ Params: { id: string } }>(
+        `/v1/admin/${plural}/:id`,
+        { schema: { tags, security, summary: `Get one of the ${plural}`, params: IdParams } },
+        async (request) => {
+          const found = list().find((item) => item.id === request.params.id);
+          if (!found)
+            throw new GavelError("GAVEL_NOT_FOUND", `No ${plural} entry ${request.params.id}`, "id");
+          return found;
+        },
+      );
+      app.put<{ Params: { id: string }; Body: T }>(
+        `/v1/admin/${plural}/:id`,
+        {
+          schema: {
+            tags,
+            security,
+            summary: `Create or replace one of the ${plural}`,
+            params: IdParams,
+            body: schema,
+          },
+          // The id lives in the path; a body may repeat it but not contradict it.
+          preValidation: async (request) => {
+            const body = request.body as Record<string, unknown> | null;
+            if (typeof body !== "object" || body === null || Array.isArray(body)) return;
+            if (body.id !== undefined && body.id !== request.params.id) {
+              throw new GavelError("GAVEL_VALIDATION", "id in the body differs from the path", "id");
+            }
+            body.id = request.params.id;
+          },
+        },
+        async (request) => put(request.body as T),
+      );
+    };
+    entity(
+      "verticals",
+      VerticalSchema,
+      () => config.snapshot.verticals,
+      (v) => config.putVertical(v),
+    );
+    entity(
+      "sources",
+      SourceSchema,
+      () => config.snapshot.sources,
+      (s) => config.putSource(s),
+    );
+    entity(
+      "buyers",
+      BuyerSchema,
+      () => config.snapshot.buyers,
+      (b) => config.putBuyer(b),
+    );
+    entity(
+      "campaigns",
+      CampaignSchema,
+      () => config.snapshot.campaigns,
+      (c) => config.putCampaign(c),
+    );
+
+    app.post<{ Params: { id: string } }>(
+      "/v1/admin/sources/:id/rotate-key",
+      {
+        schema: {
+          tags,
+          security,
+          summary: "Issue a new API key for a source (shown once); the old key stops working",
+          params: IdParams,
+        },
+      },
+      async (request) => config.rotateSourceKey(request.params.id),
+    );
+
+    app.get<{
+      Querystring: { limit?: string; before?: string; source_id?: string; status?: "sold" | "unsold" };
+    }>(
+      "/v1/admin/leads",
+      {
+        schema: {
+          tags,
+          security,
+          summary: "Leads, newest first (keyset paging with ?before=<lead_id>)",
+          querystring: Type.Object({
+            limit: Limit,
+            before: Type.Optional(Type.String()),
+            source_id: Type.Optional(Type.String()),
+            status: Type.Optional(Type.Union([Type.Literal("sold"), Type.Literal("unsold")])),
+          }),
+        },
+      },
+      async (request) => {
+        const { limit, ...filters } = request.query;
+        const leads = await store.listLeads({ limit: pageSize(limit), ...filters });
+        return { leads: leads.map(presentLead) };
+      },
+    );
+
+    app.get<{ Params: { id: string } }>(
+      "/v1/admin/leads/:id",
+      {
+        schema: {
+          tags,
+          security,
+          summary: "A lead with its full decision trace (every buyer: outcome, reason, bid, latency)",
+          params: IdParams,
+        },
+      },
+      async (request) => {
+        const lead = await store.getLead(request.params.id);
+        if (!lead) throw new GavelError("GAVEL_NOT_FOUND", `No lead ${request.params.id}`, "id");
+        await options.flushEvents();
+        return {
+          lead: presentLead(lead),
+          trace: (await store.getOutcomes(lead.auction_id)).map(presentOutcome),
+        };
+      },
+    );
+
+    app.get<{ Params: { id: string } }>(
+      "/v1/admin/pings/:id",
+      {
+        schema: {
+          tags,
+          security,
+          summary: "A ping (or direct post's auction) with its decision trace",
+          params: IdParams,
+        },
+      },
+      async (request) => {
+        await options.flushEvents();
+        const ping = await store.getPing(request.params.id);
+        if (!ping) throw new GavelError("GAVEL_NOT_FOUND", `No ping ${request.params.id}`, "id");
+        const lead = await store.getLeadByAuction(ping.id);
+        return {
+          ping: presentPing(ping),
+          lead_id: lead?.id ?? null,
+          trace: (await store.getOutcomes(ping.id)).map(presentOutcome),
+        };
+      },
+    );
+
+    app.get<{ Querystring: { status?: "pending" | "done" | "dead"; limit?: string } }>(
+      "/v1/admin/outbox",
+      {
+        schema: {
+          tags,
+          security,
+          summary: "Outbox messages (postbacks), newest first; status=dead lists the dead letters",
+          querystring: Type.Object({
+            status: Type.Optional(
+              Type.Union([Type.Literal("pending"), Type.Literal("done"), Type.Literal("dead")]),
+            ),
+            limit: Limit,
+          }),
+        },
+      },
+      async (request) => {
+        const { limit, status } = request.query;
+        const items = await store.listOutbox({ limit: pageSize(limit), ...(status ? { status } : {}) });
+        return { items: items.map(presentOutboxItem) };
+      },
+    );
+
+    app.post<{ Params: { id: string } }>(
+      "/v1/admin/outbox/:id/replay",
+      {
+        schema: {
+          tags,
+          security,
+          summary: "Deliver an outbox message again (e.g. a dead letter), now",
+          params: IdParams,
+        },
+      },
+      async (request) => {
+        if (!(await store.replayOutbox(request.params.id, Date.now()))) {
+          throw new GavelError("GAVEL_NOT_FOUND", `No outbox message ${request.params.id}`, "id");
+        }
+        options.wakeOutbox();
+        return { id: request.params.id, status: "pending" };
+      },
+    );
+
+    app.get(
+      "/v1/admin/reasons",
+      { schema: { tags, security, summary: "The catalogue of outcome reason codes" } },
+      async () => ({
+        reasons: Object.entries(REASONS).map(([reason, { code, phase, description }]) => ({
+          reason,
+          code,
+          phase,
+          description,
+        })),
+      }),
+    );
+  };
+}
+
+function presentLead(lead: LeadRecord) {
+  const { price_cents, buyer_price_cents, ...rest } = lead;
+  return {
+    ...rest,
+    price: price_cents / 100,
+    ...(buyer_price_cents === undefined ? {} : { buyer_price: buyer_price_cents / 100 }),
+    created_at: new Date(lead.created_at).toISOString(),
+  };
+}
+
+function presentPing(ping: PingRecord) {
+  const { price_cents, bids, ...rest } = ping;
+  return {
+    ...rest,
+    price: price_cents / 100,
+    bids: bids.map(({ bid_cents, source_price_cents, expires_at, ...bid }) => ({
+      ...bid,
+      bid: bid_cents / 100,
+      source_price: source_price_cents / 100,
+      expires_at: new Date(expires_at).toISOString(),
+    })),
+    created_at: new Date(ping.created_at).toISOString(),
+    expires_at: new Date(ping.expires_at).toISOString(),
+  };
+}
+
+function presentOutcome(outcome: OutcomeRecord) {
+  return {
+    phase: outcome.phase,
+    campaign_id: outcome.campaign_id,
+    buyer_id: outcome.buyer_id,
+    outcome: outcome.reason,
+    code: REASONS[outcome.reason].code,
+    ...(outcome.bid_cents === undefined ? {} : { bid: outcome.bid_cents / 100 }),
+    ...(outcome.latency_ms === undefined ? {} : { latency_ms: outcome.latency_ms }),
+    ...(outcome.detail === undefined ? {} : { detail: outcome.detail }),
+    at: new Date(outcome.at).toISOString(),
+  };
+}
+
+function presentOutboxItem(item: OutboxItem) {
+  return {
+    ...item,
+    run_at: new Date(item.run_at).toISOString(),
+    created_at: new Date(item.created_at).toISOString(),
+    ...(item.delivered_at === undefined ? {} : { delivered_at: new Date(item.delivered_at).toISOString() }),
+  };
+}

@@ -1,0 +1,30 @@
+// Bearer-key authentication. Keys are compared by their sha256, so the exchange never holds a source's key.
+import { timingSafeEqual } from "node:crypto";
+import type { FastifyRequest } from "fastify";
+import type { Source } from "../domain/config-schema.ts";
+import type { ConfigSnapshot } from "../domain/snapshot.ts";
+import { sha256Hex } from "../engine/config-service.ts";
+import { GavelError } from "../errors.ts";
+
+function bearerKey(request: FastifyRequest): string | undefined {
+  const header = request.headers.authorization;
+  if (!header?.startsWith("Bearer ")) return undefined;
+  return header.slice(7).trim() || undefined;
+}
+
+/** The source a seller request comes from, or a 401. */
+export function authenticateSource(request: FastifyRequest, config: ConfigSnapshot): Source {
+  const key = bearerKey(request);
+  const source = key === undefined ? undefined : config.sourceByKeyHash.get(sha256Hex(key));
+  if (!source) throw new GavelError("GAVEL_UNAUTHORIZED");
+  return source;
+}
+
+/** Checks the admin key against its hash in constant time. */
+export function authenticateAdmin(request: FastifyRequest, adminKeySha256: string): void {
+  const key = bearerKey(request);
+  const expected = Buffer.from(adminKeySha256, "hex");
+  const given = Buffer.from(key === undefined ? "" : sha256Hex(key), "hex");
+  if (given.length !== expected.length || !timingSafeEqual(given, expected))
+    throw new GavelError("GAVEL_UNAUTHORIZED");
+}

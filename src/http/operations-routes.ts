@@ -1,0 +1,56 @@
+// Operations: liveness, readiness (store and hot state reachable), Prometheus metrics.
+import type { FastifyInstance } from "fastify";
+import { GavelError } from "../errors.ts";
+import type { Metrics } from "../metrics.ts";
+import type { HotState } from "../state/hot-state.ts";
+import type { Store } from "../store/store.ts";
+
+export interface OperationsOptions {
+  store: Store;
+  hotState: HotState;
+  metrics: Metrics;
+  /** How long a readiness check waits for each backend. */
+  readinessTimeoutMs?: number;
+}
+
+export function operationsRoutes(options: OperationsOptions) {
+  const timeoutMs = options.readinessTimeoutMs ?? 1_000;
+  return async (app: FastifyInstance): Promise<void> => {
+    const tags = ["operations"];
+    app.get("/healthz", { schema: { tags, summary: "Alive: the process answers" } }, async () => ({
+      status: "ok",
+    }));
+    app.get(
+      "/readyz",
+      { schema: { tags, summary: "Ready: the store and the hot state answer" } },
+      async () => {
+        const [store, hotState] = await Promise.all([
+          check(() => options.store.ping(), timeoutMs),
+          check(() => options.hotState.ping(), timeoutMs),
+        ]);
+        if (store !== "ok" || hotState !== "ok") {
+          throw new GavelError("GAVEL_NOT_READY", `store: ${store}; hot state: ${hotState}`);
+        }
+        return { status: "ok", store, hot_state: hotState };
+      },
+    );
+    app.get("/metrics", { schema: { tags, summary: "Prometheus metrics" } }, async (_request, reply) => {
+      reply.type(options.metrics.registry.contentType);
+      return options.metrics.registry.metrics();
+    });
+  };
+}
+
+async function check(probe: () => Promise<void>, timeoutMs: number): Promise<string> {
+  try {
+    await Promise.race([
+      probe(),
+      new Promise((_, reject) =>
+        setTimeout(() => reject(new Error(`no answer in ${timeoutMs} ms`)), timeoutMs).unref(),
+      ),
+    ]);
+    return "ok";
+  } catch (error) {
+    return error instanceof Error ? error.message : String(error);
+  }
+}

@@ -1,0 +1,93 @@
+// The seller API: ping, post, direct post (DESIGN "Contracts").
+import type { FastifyInstance } from "fastify";
+import type { Source } from "../domain/config-schema.ts";
+import type { DirectPostInput, Exchange, PingInput, PostInput } from "../engine/exchange.ts";
+import { authenticateSource } from "./auth.ts";
+import {
+  DirectPostBody,
+  PingBody,
+  PingReply,
+  PostBody,
+  PostReply,
+  postErrors,
+  sellerErrors,
+} from "./seller-schemas.ts";
+
+declare module "fastify" {
+  interface FastifyRequest {
+    /** performance.now() when the request arrived: the auction's deadline starts here (DESIGN rule 2). */
+    receivedAt: number;
+    /** The authenticated source (seller routes only). */
+    source: Source;
+  }
+}
+
+export function sellerRoutes(exchange: Exchange) {
+  return async (app: FastifyInstance): Promise<void> => {
+    app.decorateRequest("receivedAt", 0);
+    app.decorateRequest("source", undefined as unknown as Source);
+    // Authenticate before the body is even read: a stranger learns nothing about the API's shape.
+    app.addHook("onRequest", async (request) => {
+      request.receivedAt = performance.now();
+      request.source = authenticateSource(request, exchange.config);
+    });
+    const security = [{ sourceKey: [] }];
+
+    app.post<{ Body: PingInput }>(
+      "/v1/ping",
+      {
+        schema: {
+          tags: ["seller"],
+          summary: "Ping: offer a lead's non-PII fields to buyers and get a price",
+          security,
+          body: PingBody,
+          response: { 200: PingReply, ...sellerErrors },
+        },
+      },
+      async (request) => exchange.ping(request.source, request.body, request.receivedAt),
+    );
+
+    app.post<{ Body: PostInput }>(
+      "/v1/post",
+      {
+        schema: {
+          tags: ["seller"],
+          summary: "Post: send the full lead for a ping that got a bid",
+          description:
+            "Idempotent by ping_id: a retry gets the first answer. The non-PII fields must equal the ping's (else 422).",
+          security,
+          body: PostBody,
+          response: { 200: PostReply, ...sellerErrors, ...postErrors },
+        },
+      },
+      async (request) => exchange.post(request.source, request.body),
+    );
+
+    app.post<{ Body: DirectPostInput }>(
+      "/v1/leads",
+      {
+        schema: {
+          tags: ["seller"],
+          summary:
+            "Direct post: the full lead in one call (the exchange pings buyers without PII, then posts)",
+          security,
+          body: DirectPostBody,
+          response: { 200: PostReply, ...sellerErrors },
+        },
+      },
+      async (request) => exchange.directPost(request.source, request.body, request.receivedAt),
+    );
+
+    app.get(
+      "/v1/verticals",
+      {
+        schema: {
+          tags: ["seller"],
+          summary: "The verticals and their fields (which are PII, which go on a ping)",
+          security,
+        },
+      },
+      async () => ({ verticals: exchange.config.verticals }),
+    );
+  };
+}

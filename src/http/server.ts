@@ -1,0 +1,74 @@
+// The HTTP server: seller API, admin API, OpenAPI docs, health. Fastify, with strict request validation.
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from "fastify";
+import type { Logger } from "pino";
+import type { Suppressions } from "../compliance/suppression/suppressions.ts";
+import type { ConfigService } from "../engine/config-service.ts";
+import type { Exchange } from "../engine/exchange.ts";
+import type { Metrics } from "../metrics.ts";
+import type { HotState } from "../state/hot-state.ts";
+import type { Store } from "../store/store.ts";
+import { adminRoutes } from "./admin-routes.ts";
+import { handleError, handleNotFound } from "./error-handler.ts";
+import { registerOpenApi } from "./openapi.ts";
+import { operationsRoutes } from "./operations-routes.ts";
+import { sellerRoutes } from "./seller-routes.ts";
+import { suppressionRoutes } from "./suppression-routes.ts";
+
+export interface ServerOptions {
+  exchange: Exchange;
+  config: ConfigService;
+  store: Store;
+  hotState: HotState;
+  metrics: Metrics;
+  adminKeySha256: string;
+  log: Logger;
+  /** Suppression lists (their admin API is served only when given). */
+  suppressions?: Suppressions;
+  /** Asks the outbox worker to deliver now. */
+  wakeOutbox: () => void;
+  /** Largest request body accepted (bytes). */
+  bodyLimit?: number;
+}
+
+export async function buildServer(options: ServerOptions): Promise<FastifyInstance> {
+  const app = Fastify({
+    loggerInstance: options.log as FastifyBaseLogger,
+    // Request logs would be one line per ping; metrics (a later issue) count requests instead.
+    logController: new LogController({ disableRequestLogging: true }),
+    bodyLimit: options.bodyLimit ?? 64 * 1024,
+    return503OnClosing: true,
+    ajv: {
+      // Wrong types are errors, not something to coerce; unknown properties are refused, not silently dropped.
+      customOptions: { coerceTypes: false, removeAdditional: false, allErrors: false, useDefaults: true },
+    },
+  });
+  // JSON only: fastify's default text/plain parser would turn a text body into a confusing validation error.
+  app.removeContentTypeParser("text/plain");
+  app.setErrorHandler(handleError);
+  app.setNotFoundHandler(handleNotFound);
+  await registerOpenApi(app);
+  await app.register(sellerRoutes(options.exchange));
+  await app.register(
+    adminRoutes({
+      config: options.config,
+      store: options.store,
+      adminKeySha256: options.adminKeySha256,
+      flushEvents: () => options.exchange.flush(),
+      wakeOutbox: options.wakeOutbox,
+    }),
+  );
+  if (options.suppressions) {
+    await app.register(
+      suppressionRoutes({
+        suppressions: options.suppressions,
+        config: options.config,
+        adminKeySha256: options.adminKeySha256,
+      }),
+    );
+  }
+  await app.register(
+    operationsRoutes({ store: options.store, hotState: options.hotState, metrics: options.metrics }),
+  );
+  app.get("/", { schema: { hide: true } }, async (_request, reply) => reply.redirect("/docs"));
+  return app;
+}

@@ -1,0 +1,128 @@
+// The benchmark's market: instant buyers that always bid, one source, one realtime campaign per buyer. Buyers cost
+// nothing so that what is measured is the exchange's own work per ping.
+import { createHash, randomBytes } from "node:crypto";
+import type { ConfigFile } from "../domain/config-schema.ts";
+import type { BuyerBehavior } from "./buyer-behavior.ts";
+import type { BuyerUrls } from "./buyer-farm-protocol.ts";
+import { generateLead, pingPart } from "./lead-generator.ts";
+import { seededRandom } from "./random.ts";
+
+export const BENCH_VERTICAL = "personal_injury";
+
+export function instantBuyers(count: number): BuyerBehavior[] {
+  return Array.from({ length: count }, (_, i) => ({
+    name: `bench-buyer-${i + 1}`,
+    bidRate: 1,
+    price: [10, 50],
+    latencyMs: 0,
+    postAcceptRate: 1,
+  }));
+}
+
+export interface BenchSetup {
+  config: ConfigFile;
+  sourceKey: string;
+}
+
+/**
+ * `simple`: one plain campaign per buyer. `rules`: 20 campaigns spread over the buyers, each with a rule (filters and
+ * combinations), a schedule open around the clock, lead and spend caps and a ping throttle — set so none of them
+ * excludes a benchmark lead, so every ping pays for evaluating and reserving them (issue 4's benchmark).
+ */
+export type BenchMarket = "simple" | "rules";
+
+export function buildBenchConfig(
+  farmBuyers: Record<string, BuyerUrls>,
+  market: BenchMarket = "simple",
+): BenchSetup {
+  const sourceKey = `gvl_bench_${randomBytes(16).toString("hex")}`;
+  const buyerNames = Object.keys(farmBuyers);
+  const config: ConfigFile = {
+    sources: [
+      {
+        id: "bench-source",
+        name: "Benchmark source",
+        status: "live",
+        payout: { model: "revenue_share", percent: 80 },
+        api_key_sha256: createHash("sha256").update(sourceKey).digest("hex"),
+      },
+    ],
+    buyers: buyerNames.map((name) => ({
+      id: name,
+      name,
+      status: "active",
+      ...(market === "rules"
+        ? { caps: { time_zone: "America/New_York", spend: { month: 10_000_000 } } }
+        : {}),
+    })),
+    campaigns:
+      market === "rules"
+        ? ruleCampaigns(farmBuyers)
+        : buyerNames.map((name) => ({
+            id: `${name}-pi`,
+            buyer_id: name,
+            vertical: BENCH_VERTICAL,
+            name: `${name} personal injury`,
+            status: "active",
+            filters: [],
+            pricing: { type: "realtime" },
+            ping: { url: farmBuyers[name]!.ping, timeout_ms: 300 },
+            post: { url: farmBuyers[name]!.post, timeout_ms: 2000 },
+          })),
+  };
+  return { config, sourceKey };
+}
+
+const ALL_DAY: [string, string][] = [["00:00", "24:00"]];
+
+function ruleCampaigns(farmBuyers: Record<string, BuyerUrls>): NonNullable<ConfigFile["campaigns"]> {
+  const buyerNames = Object.keys(farmBuyers);
+  return Array.from({ length: 20 }, (_, i) => {
+    const name = buyerNames[i % buyerNames.length]!;
+    return {
+      id: `${name}-rules-${i + 1}`,
+      buyer_id: name,
+      vertical: BENCH_VERTICAL,
+      name: `${name} rules ${i + 1}`,
+      status: "active" as const,
+      filters: [{ field: "injury_severity", op: "between" as const, value: [1, 10] as [number, number] }],
+      rules: {
+        all: [
+          { field: "liability", op: "in", value: ["clear", "unclear", "disputed"] },
+          { any: [{ field: "zip", op: "exists" }, { not: { field: "state", op: "eq", value: "GU" } }] },
+          { field: "days_since_accident", op: "lte", value: 3650 },
+        ],
+      },
+      schedule: {
+        time_zone: "America/Chicago",
+        weekly: {
+          mon: ALL_DAY,
+          tue: ALL_DAY,
+          wed: ALL_DAY,
+          thu: ALL_DAY,
+          fri: ALL_DAY,
+          sat: ALL_DAY,
+          sun: ALL_DAY,
+        },
+      },
+      caps: {
+        time_zone: "America/New_York",
+        leads: { hour: 10_000_000, day: 10_000_000 },
+        spend: { day: 10_000_000 },
+      },
+      max_pings_per_minute: 1_000_000,
+      pricing: { type: "realtime" as const },
+      ping: { url: farmBuyers[name]!.ping, timeout_ms: 300 },
+      post: { url: farmBuyers[name]!.post, timeout_ms: 2000 },
+    };
+  });
+}
+
+/** Valid ping bodies for the seller API, varied like real traffic and encoded once, before the clock starts. */
+export function benchPingBodies(count = 500): string[] {
+  const random = seededRandom(2024);
+  return Array.from({ length: count }, () => {
+    const { lead } = generateLead(BENCH_VERTICAL, random);
+    return JSON.stringify({ vertical: BENCH_VERTICAL, lead: pingPart(BENCH_VERTICAL, lead) });
+  });
+}

@@ -1,0 +1,44 @@
+// CPU time used by other processes, for the benchmark's "CPU per ping": unlike throughput, it barely moves when
+// other work on the machine competes for the cores.
+import { readFileSync } from "node:fs";
+import type { WindowMeter } from "./load-generator.ts";
+
+/** Linux's USER_HZ, the unit of /proc/<pid>/stat times; 100 on every mainstream architecture. */
+const CLOCK_TICKS_PER_SECOND = 100;
+
+/** User + system CPU seconds the process has used so far, or undefined where /proc is not available. */
+export function processCpuSeconds(pid: number): number | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    // Fields after the command name, which is in parentheses and may itself contain spaces.
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    const userTicks = Number(fields[11]);
+    const systemTicks = Number(fields[12]);
+    return (userTicks + systemTicks) / CLOCK_TICKS_PER_SECOND;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * CPU seconds a set of processes spends over a window. The set is listed again when the window closes, so processes
+ * that appear meanwhile (a pool opening connections) count from zero; one that exits meanwhile is lost, which is why
+ * the benchmark measures steady load. Undefined when none of the processes can be read.
+ */
+export function processesCpuMeter(listPids: () => Promise<number[]> | number[]): WindowMeter {
+  return async () => {
+    const before = new Map<number, number>();
+    for (const pid of await listPids()) {
+      const seconds = processCpuSeconds(pid);
+      if (seconds !== undefined) before.set(pid, seconds);
+    }
+    return async () => {
+      let total: number | undefined;
+      for (const pid of await listPids()) {
+        const seconds = processCpuSeconds(pid);
+        if (seconds !== undefined) total = (total ?? 0) + seconds - (before.get(pid) ?? 0);
+      }
+      return total;
+    };
+  };
+}

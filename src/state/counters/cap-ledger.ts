@@ -1,0 +1,102 @@
+// Caps on lead count and spend (DESIGN rule 6: caps never overshoot). A winning bid RESERVES one unit on every cap it
+// touches (campaign, buyer, source × campaign; hour, day, week, month), all or nothing; an accepted post COMMITS the
+// reservation; a failed post RELEASES it. A reservation neither committed nor released within its ttl expires and its
+// units are given back, so a crashed instance cannot hold capacity forever.
+//
+// Every unit of one reservation belongs to one buyer (a campaign's caps, its buyer's caps): Redis keeps all of a
+// buyer's counters under one hash tag, so one script covers a whole reservation, also on Redis Cluster.
+
+/** One cap a reservation counts against. The caller computes the period (in the owner's time zone) into the key. */
+export interface CapUnit {
+  /** The counter, period included: "campaign:c1:day:2026-11-21", "buyer:b1:month:2026-11". Unique per reservation. */
+  key: string;
+  /** At most this many leads in the period (committed + reserved); absent: not capped by count. */
+  countLimit?: number;
+  /** At most this much spend in the period, in cents (committed + reserved); absent: not capped by spend. */
+  centsLimit?: number;
+  /** What this lead costs the buyer, in integer cents. */
+  cents: number;
+  /** Epoch ms at which the period ends: the counter is forgotten after it. */
+  periodEndsAt: number;
+}
+
+/** Names one reservation: the buyer whose counters it touches, and an id unique to the sale (e.g. ping + campaign). */
+export interface ReservationRef {
+  buyerId: string;
+  reservationId: string;
+}
+
+export interface ReserveRequest extends ReservationRef {
+  units: readonly CapUnit[];
+  /** Given back if neither committed nor released by then; longer than the post deadline plus the buyer's post. */
+  ttlMs: number;
+}
+
+export type ReserveResult =
+  | { ok: true }
+  /** `exhausted` is the key of the first unit (in request order) that would overshoot; nothing was reserved. */
+  | { ok: false; exhausted: string; limit: "count" | "cents" };
+
+/**
+ * What commit found:
+ * - "committed": the reservation is now (or already was) committed.
+ * - "late": it had expired and its units had been given back; the sale is counted anyway (it happened), which may take
+ *   a cap past its limit by this one lead. A sign the ttl is shorter than a post can take: log it.
+ * - "released": it was released before; nothing is counted.
+ * - "unknown": never reserved, or finished so long ago it is forgotten; nothing is counted.
+ */
+export type CommitOutcome = "committed" | "late" | "released" | "unknown";
+
+export interface CapCounts {
+  count: number;
+  cents: number;
+}
+
+export interface CapUsage {
+  committed: CapCounts;
+  /** Held by reservations awaiting their post (expired ones already given back). */
+  reserved: CapCounts;
+}
+
+export interface CapLedger {
+  /** Reserves one unit on every cap of the request, or none when any would overshoot. Idempotent while held. */
+  reserve(request: ReserveRequest): Promise<ReserveResult>;
+  /** Turns a reservation into counted usage (the post was accepted). Idempotent. */
+  commit(ref: ReservationRef): Promise<CommitOutcome>;
+  /** Gives a reservation's units back (the post failed). Idempotent; a no-op once committed or expired. */
+  release(ref: ReservationRef): Promise<void>;
+  /** The counts of one cap key of a buyer, for traces, admin views and tests. */
+  usage(buyerId: string, key: string): Promise<CapUsage>;
+  close(): Promise<void>;
+}
+
+/** How long a finished reservation is remembered, so that a repeated commit or release is recognised. */
+export const DEFAULT_FINISHED_RETENTION_MS = 60 * 60 * 1000;
+
+/** Rejects a malformed request before it touches any counter (a programming error, not a cap decision). */
+export function assertValidReserveRequest(request: ReserveRequest): void {
+  const where = `cap reservation ${request.reservationId}`;
+  if (!request.buyerId) throw new TypeError(`${where}: buyerId is required`);
+  if (!request.reservationId) throw new TypeError("cap reservation: reservationId is required");
+  if (!Number.isSafeInteger(request.ttlMs) || request.ttlMs <= 0) {
+    throw new TypeError(`${where}: ttlMs must be a positive integer, got ${request.ttlMs}`);
+  }
+  const keys = new Set<string>();
+  for (const unit of request.units) {
+    if (!unit.key) throw new TypeError(`${where}: a unit has no key`);
+    if (keys.has(unit.key)) throw new TypeError(`${where}: the unit ${unit.key} appears twice`);
+    keys.add(unit.key);
+    for (const [name, value] of [
+      ["cents", unit.cents],
+      ["countLimit", unit.countLimit],
+      ["centsLimit", unit.centsLimit],
+    ] as const) {
+      if (value !== undefined && (!Number.isSafeInteger(value) || value < 0)) {
+        throw new TypeError(`${where}: ${name} of ${unit.key} must be a non-negative integer, got ${value}`);
+      }
+    }
+    if (!Number.isSafeInteger(unit.periodEndsAt)) {
+      throw new TypeError(`${where}: periodEndsAt of ${unit.key} must be epoch ms, got ${unit.periodEndsAt}`);
+    }
+  }
+}

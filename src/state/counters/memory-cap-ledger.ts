@@ -1,0 +1,235 @@
+// Caps in process memory: the embedded default. Every operation runs to completion without awaiting, so each is atomic
+// among the requests of this process. Committed usage does not survive a restart: the exchange seeds it from the
+// store's sales of the current periods (`seed`).
+import {
+  assertValidReserveRequest,
+  type CapCounts,
+  type CapLedger,
+  type CapUsage,
+  type CommitOutcome,
+  DEFAULT_FINISHED_RETENTION_MS,
+  type ReservationRef,
+  type ReserveRequest,
+  type ReserveResult,
+} from "./cap-ledger.ts";
+
+/** Committed usage of one cap in its current period, as rebuilt from the store on start. */
+export interface CapUsageSeed {
+  buyerId: string;
+  key: string;
+  count: number;
+  cents: number;
+  periodEndsAt: number;
+}
+
+export interface MemoryCapLedgerOptions {
+  /** Committed usage to start from (the store's sales in the current periods). */
+  seed?: readonly CapUsageSeed[];
+  /** Clock (epoch ms) for reservation deadlines and period ends; injectable for tests. Default Date.now. */
+  now?: () => number;
+  /** How long a finished reservation is remembered for idempotent commit/release. Default one hour. */
+  finishedRetentionMs?: number;
+}
+
+interface Counter {
+  committedCount: number;
+  committedCents: number;
+  reservedCount: number;
+  reservedCents: number;
+  periodEndsAt: number;
+}
+
+/** "held": counting as reserved; "expired": given back by the ttl; "late": committed after it expired. */
+type ReservationState = "held" | "committed" | "released" | "expired" | "late";
+
+interface Reservation {
+  state: ReservationState;
+  units: { counterId: string; cents: number }[];
+  deadline: number;
+  /** When the record itself may be dropped. */
+  forgetAt: number;
+}
+
+const SWEEP_INTERVAL_MS = 5_000;
+
+export class MemoryCapLedger implements CapLedger {
+  readonly #counters = new Map<string, Counter>();
+  /** Every reservation still remembered, by buyer and id: held ones, and finished ones kept for idempotency. */
+  readonly #reservations = new Map<string, Reservation>();
+  /** The held ones only, so reclaiming scans the few in flight rather than an hour of finished ones. */
+  readonly #held = new Map<string, Reservation>();
+  readonly #now: () => number;
+  readonly #finishedRetentionMs: number;
+  readonly #sweeper: NodeJS.Timeout;
+  /** The earliest deadline among held reservations (Infinity when none): reclaiming is skipped until then. */
+  #nextDeadline = Number.POSITIVE_INFINITY;
+
+  constructor(options: MemoryCapLedgerOptions = {}) {
+    this.#now = options.now ?? Date.now;
+    this.#finishedRetentionMs = options.finishedRetentionMs ?? DEFAULT_FINISHED_RETENTION_MS;
+    for (const seed of options.seed ?? []) {
+      const counter = this.#counterFor(counterId(seed.buyerId, seed.key), seed.periodEndsAt);
+      counter.committedCount += seed.count;
+      counter.committedCents += seed.cents;
+    }
+    this.#sweeper = setInterval(() => this.#sweep(this.#now()), SWEEP_INTERVAL_MS);
+    this.#sweeper.unref();
+  }
+
+  async reserve(request: ReserveRequest): Promise<ReserveResult> {
+    assertValidReserveRequest(request);
+    const now = this.#now();
+    this.#reclaimExpired(now);
+    const id = reservationId(request);
+    const existing = this.#reservations.get(id);
+    if (existing?.state === "held") return { ok: true };
+    if (existing) throw new Error(`cap reservation ${request.reservationId} is already ${existing.state}`);
+
+    for (const unit of request.units) {
+      const counter = this.#liveCounter(counterId(request.buyerId, unit.key), now);
+      const count = (counter?.committedCount ?? 0) + (counter?.reservedCount ?? 0);
+      const cents = (counter?.committedCents ?? 0) + (counter?.reservedCents ?? 0);
+      if (unit.countLimit !== undefined && count + 1 > unit.countLimit) {
+        return { ok: false, exhausted: unit.key, limit: "count" };
+      }
+      if (unit.centsLimit !== undefined && cents + unit.cents > unit.centsLimit) {
+        return { ok: false, exhausted: unit.key, limit: "cents" };
+      }
+    }
+
+    const deadline = now + request.ttlMs;
+    let forgetAt = deadline + this.#finishedRetentionMs;
+    const units: Reservation["units"] = [];
+    for (const unit of request.units) {
+      const id = counterId(request.buyerId, unit.key);
+      // A period already over cannot be overshot: nothing to count (Redis drops such a counter at once, too).
+      if (unit.periodEndsAt <= now) continue;
+      const counter = this.#counterFor(id, unit.periodEndsAt);
+      counter.reservedCount += 1;
+      counter.reservedCents += unit.cents;
+      units.push({ counterId: id, cents: unit.cents });
+      forgetAt = Math.max(forgetAt, unit.periodEndsAt);
+    }
+    const reservation: Reservation = { state: "held", units, deadline, forgetAt };
+    this.#reservations.set(id, reservation);
+    this.#held.set(id, reservation);
+    this.#nextDeadline = Math.min(this.#nextDeadline, deadline);
+    return { ok: true };
+  }
+
+  async commit(ref: ReservationRef): Promise<CommitOutcome> {
+    const now = this.#now();
+    const reservation = this.#reservations.get(reservationId(ref));
+    if (!reservation) return "unknown";
+    switch (reservation.state) {
+      case "committed":
+      case "late":
+      case "released":
+        return reservation.state;
+      case "held":
+        this.#moveUnits(reservation, now, -1, 1);
+        this.#finish(ref, reservation, "committed", now);
+        return "committed";
+      case "expired":
+        this.#moveUnits(reservation, now, 0, 1);
+        this.#finish(ref, reservation, "late", now);
+        return "late";
+    }
+  }
+
+  async release(ref: ReservationRef): Promise<void> {
+    const now = this.#now();
+    const reservation = this.#reservations.get(reservationId(ref));
+    if (reservation?.state !== "held") return;
+    this.#moveUnits(reservation, now, -1, 0);
+    this.#finish(ref, reservation, "released", now);
+  }
+
+  async usage(buyerId: string, key: string): Promise<CapUsage> {
+    const now = this.#now();
+    this.#reclaimExpired(now);
+    const counter = this.#liveCounter(counterId(buyerId, key), now);
+    return {
+      committed: counts(counter?.committedCount, counter?.committedCents),
+      reserved: counts(counter?.reservedCount, counter?.reservedCents),
+    };
+  }
+
+  async close(): Promise<void> {
+    clearInterval(this.#sweeper);
+  }
+
+  /** Adds `reserved` (±1 or 0) and `committed` (1 or 0) units of each of the reservation's live counters. */
+  #moveUnits(reservation: Reservation, now: number, reserved: number, committed: number): void {
+    for (const unit of reservation.units) {
+      const counter = this.#liveCounter(unit.counterId, now);
+      if (!counter) continue; // Its period is over: nothing left to count against.
+      counter.reservedCount += reserved;
+      counter.reservedCents += reserved * unit.cents;
+      counter.committedCount += committed;
+      counter.committedCents += committed * unit.cents;
+    }
+  }
+
+  #finish(ref: ReservationRef, reservation: Reservation, state: ReservationState, now: number): void {
+    this.#held.delete(reservationId(ref));
+    reservation.state = state;
+    reservation.forgetAt = now + this.#finishedRetentionMs;
+  }
+
+  /** Gives back the units of every held reservation past its deadline. */
+  #reclaimExpired(now: number): void {
+    if (now < this.#nextDeadline) return;
+    let next = Number.POSITIVE_INFINITY;
+    for (const [id, reservation] of this.#held) {
+      if (reservation.deadline <= now) {
+        this.#moveUnits(reservation, now, -1, 0);
+        reservation.state = "expired";
+        this.#held.delete(id);
+      } else {
+        next = Math.min(next, reservation.deadline);
+      }
+    }
+    this.#nextDeadline = next;
+  }
+
+  #liveCounter(id: string, now: number): Counter | undefined {
+    const counter = this.#counters.get(id);
+    if (counter && counter.periodEndsAt <= now) {
+      this.#counters.delete(id);
+      return undefined;
+    }
+    return counter;
+  }
+
+  #counterFor(id: string, periodEndsAt: number): Counter {
+    let counter = this.#counters.get(id);
+    if (!counter) {
+      counter = { committedCount: 0, committedCents: 0, reservedCount: 0, reservedCents: 0, periodEndsAt };
+      this.#counters.set(id, counter);
+    }
+    counter.periodEndsAt = periodEndsAt;
+    return counter;
+  }
+
+  #sweep(now: number): void {
+    this.#reclaimExpired(now);
+    for (const [id, counter] of this.#counters) if (counter.periodEndsAt <= now) this.#counters.delete(id);
+    for (const [id, reservation] of this.#reservations) {
+      if (reservation.state !== "held" && reservation.forgetAt <= now) this.#reservations.delete(id);
+    }
+  }
+}
+
+function counts(count = 0, cents = 0): CapCounts {
+  return { count, cents };
+}
+
+// A newline never appears in ids we generate; it keeps (buyer, key) pairs distinct without escaping.
+function counterId(buyerId: string, key: string): string {
+  return `${buyerId}\n${key}`;
+}
+
+function reservationId(ref: ReservationRef): string {
+  return `${ref.buyerId}\n${ref.reservationId}`;
+}

@@ -1,0 +1,41 @@
+// Throttles in process memory: the embedded default. One counter per (key, window length, fixed window), dropped once
+// the window after it is over; each call runs without awaiting, so it is atomic within the process.
+import { assertValidThrottle, type Throttle, throttleAdmits, throttleBucket } from "./throttle.ts";
+
+const SWEEP_INTERVAL_MS = 10_000;
+
+export class MemoryThrottle implements Throttle {
+  readonly #buckets = new Map<string, { count: number; forgetAt: number }>();
+  readonly #sweeper: NodeJS.Timeout;
+  /** The latest `now` seen: callers own the clock, so sweeping follows theirs. */
+  #latestNow = 0;
+
+  constructor() {
+    this.#sweeper = setInterval(() => this.#sweep(), SWEEP_INTERVAL_MS);
+    this.#sweeper.unref();
+  }
+
+  async tryAcquire(key: string, limit: number, windowMs: number, now: number): Promise<boolean> {
+    assertValidThrottle(key, limit, windowMs, now);
+    this.#latestNow = Math.max(this.#latestNow, now);
+    const { bucket, elapsedMs } = throttleBucket(windowMs, now);
+    const currentId = bucketId(key, windowMs, bucket);
+    const current = this.#buckets.get(currentId)?.count ?? 0;
+    const previous = this.#buckets.get(bucketId(key, windowMs, bucket - 1))?.count ?? 0;
+    if (!throttleAdmits(previous, current, limit, windowMs, elapsedMs)) return false;
+    this.#buckets.set(currentId, { count: current + 1, forgetAt: (bucket + 2) * windowMs });
+    return true;
+  }
+
+  async close(): Promise<void> {
+    clearInterval(this.#sweeper);
+  }
+
+  #sweep(): void {
+    for (const [id, entry] of this.#buckets) if (entry.forgetAt <= this.#latestNow) this.#buckets.delete(id);
+  }
+}
+
+function bucketId(key: string, windowMs: number, bucket: number): string {
+  return `${key}\n${windowMs}\n${bucket}`;
+}

@@ -1,0 +1,270 @@
+// Caps in Redis, shared by every exchange instance: each operation is one Lua script, so a reservation across several
+// caps is all or nothing however many instances race for the last unit.
+//
+// Key layout (one hash tag per buyer, so a reservation's keys share one Redis Cluster slot):
+//   <prefix>:{b:<buyer>}:cap:<unit key>      hash  c, m = committed count, cents; rc, rm = reserved count, cents.
+//                                                  Expires at the unit's periodEndsAt.
+//   <prefix>:{b:<buyer>}:res:<reservation>   hash  s = held | committed | released | expired | late;
+//                                                  u = JSON [[counter key, cents], ...]
+//   <prefix>:{b:<buyer>}:deadlines           zset  held reservation keys scored by their deadline (Redis server time)
+//
+// Expiry is lazy: every reserve and usage call for a buyer first gives back that buyer's held reservations whose
+// deadline has passed (at most 1000 per call). Only a reserve can be refused for lack of capacity, and it reclaims
+// first, so a reservation left by a crashed instance never blocks one; until then it only shows in `usage` as reserved
+// — which also reclaims first. Deadlines use Redis's clock (TIME), so instances with skewed clocks agree on them.
+//
+// Trade-off on Redis Cluster: a reservation may only span one buyer's caps (a campaign's caps, its buyer's caps, and
+// source × campaign caps are all the buyer's). A cap shared by several buyers (e.g. a source's total) would need a
+// second reservation in its own slot, without the all-or-nothing guarantee across the two. The reclaim step reads the
+// counter keys stored in the reservation (not passed as KEYS): they are in the same slot, which Cluster allows.
+import type { Redis } from "ioredis";
+import type { RedisConnection } from "../redis/redis-connection.ts";
+import {
+  assertValidReserveRequest,
+  type CapLedger,
+  type CapUsage,
+  type CommitOutcome,
+  DEFAULT_FINISHED_RETENTION_MS,
+  type ReservationRef,
+  type ReserveRequest,
+  type ReserveResult,
+} from "./cap-ledger.ts";
+import {
+  closeCounterRedis,
+  connectCounterRedis,
+  type RedisCounterOptions,
+  runCounterCommand,
+} from "./redis-counter-connection.ts";
+
+export interface RedisCapLedgerOptions extends RedisCounterOptions {
+  /** How long a finished reservation is remembered for idempotent commit/release. Default one hour. */
+  finishedRetentionMs?: number;
+}
+
+const LUA_HELPERS = `
+local function nowMs()
+  local t = redis.call('TIME')
+  return tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+end
+
+-- Adds reservedDelta and committedDelta units to each counter of a reservation whose period has not ended.
+local function moveUnits(record, reservedDelta, committedDelta)
+  for _, unit in ipairs(cjson.decode(redis.call('HGET', record, 'u'))) do
+    local counter, cents = unit[1], tonumber(unit[2])
+    if redis.call('EXISTS', counter) == 1 then
+      if reservedDelta ~= 0 then
+        redis.call('HINCRBY', counter, 'rc', reservedDelta)
+        redis.call('HINCRBY', counter, 'rm', reservedDelta * cents)
+      end
+      if committedDelta ~= 0 then
+        redis.call('HINCRBY', counter, 'c', committedDelta)
+        redis.call('HINCRBY', counter, 'm', committedDelta * cents)
+      end
+    end
+  end
+end
+
+-- Gives back the units of the buyer's held reservations past their deadline: up to 1000 a call, enough for an instance
+-- that died mid-burst, while bounding how long one script can hold Redis.
+local function reclaimExpired(deadlines, now)
+  for _, record in ipairs(redis.call('ZRANGEBYSCORE', deadlines, '-inf', now, 'LIMIT', 0, 1000)) do
+    if redis.call('HGET', record, 's') == 'held' then
+      moveUnits(record, -1, 0)
+      redis.call('HSET', record, 's', 'expired')
+    end
+    redis.call('ZREM', deadlines, record)
+  end
+end
+`;
+
+/**
+ * KEYS: reservation, deadlines, counter per unit. ARGV: ttlMs, retentionMs, then per unit countLimit, centsLimit
+ * (-1: none), cents, periodEndsAt. Returns {1} reserved, {0, unit index (1-based), 'count'|'cents'} refused,
+ * {-1, state} when the reservation id is already finished.
+ */
+const RESERVE_LUA = `${LUA_HELPERS}
+local now = nowMs()
+reclaimExpired(KEYS[2], now)
+local state = redis.call('HGET', KEYS[1], 's')
+if state == 'held' then return {1} end
+if state then return {-1, state} end
+for i = 3, #KEYS do
+  local a = (i - 3) * 4 + 2
+  local countLimit, centsLimit = tonumber(ARGV[a + 1]), tonumber(ARGV[a + 2])
+  local held = redis.call('HMGET', KEYS[i], 'c', 'm', 'rc', 'rm')
+  local count = (tonumber(held[1]) or 0) + (tonumber(held[3]) or 0)
+  local cents = (tonumber(held[2]) or 0) + (tonumber(held[4]) or 0)
+  if countLimit >= 0 and count + 1 > countLimit then return {0, i - 2, 'count'} end
+  if centsLimit >= 0 and cents + tonumber(ARGV[a + 3]) > centsLimit then return {0, i - 2, 'cents'} end
+end
+local deadline = now + tonumber(ARGV[1])
+local keepUntil = deadline + tonumber(ARGV[2])
+local units = {}
+for i = 3, #KEYS do
+  local a = (i - 3) * 4 + 2
+  local periodEndsAt = tonumber(ARGV[a + 4])
+  -- A period already over cannot be overshot: nothing to count.
+  if periodEndsAt > now then
+    redis.call('HINCRBY', KEYS[i], 'rc', 1)
+    redis.call('HINCRBY', KEYS[i], 'rm', ARGV[a + 3])
+    redis.call('PEXPIREAT', KEYS[i], ARGV[a + 4])
+    units[#units + 1] = {KEYS[i], ARGV[a + 3]}
+    if periodEndsAt > keepUntil then keepUntil = periodEndsAt end
+  end
+end
+redis.call('HSET', KEYS[1], 's', 'held', 'u', cjson.encode(units))
+-- Kept until its counters are gone even if never reclaimed, so that losing it can never lose a reserved unit.
+redis.call('PEXPIREAT', KEYS[1], keepUntil)
+redis.call('ZADD', KEYS[2], deadline, KEYS[1])
+if redis.call('PTTL', KEYS[2]) < keepUntil - now then redis.call('PEXPIREAT', KEYS[2], keepUntil) end
+return {1}`;
+
+/** KEYS: reservation, deadlines. ARGV: retentionMs. Returns the CommitOutcome. */
+const COMMIT_LUA = `${LUA_HELPERS}
+local state = redis.call('HGET', KEYS[1], 's')
+if not state then return 'unknown' end
+if state == 'held' then
+  moveUnits(KEYS[1], -1, 1)
+  state = 'committed'
+elseif state == 'expired' then
+  moveUnits(KEYS[1], 0, 1)
+  state = 'late'
+else
+  return state
+end
+redis.call('HSET', KEYS[1], 's', state)
+redis.call('PEXPIRE', KEYS[1], ARGV[1])
+redis.call('ZREM', KEYS[2], KEYS[1])
+return state`;
+
+/** KEYS: reservation, deadlines. ARGV: retentionMs. */
+const RELEASE_LUA = `${LUA_HELPERS}
+if redis.call('HGET', KEYS[1], 's') ~= 'held' then return 0 end
+moveUnits(KEYS[1], -1, 0)
+redis.call('HSET', KEYS[1], 's', 'released')
+redis.call('PEXPIRE', KEYS[1], ARGV[1])
+redis.call('ZREM', KEYS[2], KEYS[1])
+return 1`;
+
+/** KEYS: deadlines, counter. */
+const USAGE_LUA = `${LUA_HELPERS}
+reclaimExpired(KEYS[1], nowMs())
+return redis.call('HMGET', KEYS[2], 'c', 'm', 'rc', 'rm')`;
+
+type ReserveReply = [1] | [0, number, "count" | "cents"] | [-1, string];
+
+interface CapLedgerScripts {
+  gavelCapReserve(numKeys: number, ...keysAndArgs: (string | number)[]): Promise<ReserveReply>;
+  gavelCapCommit(reservationKey: string, deadlinesKey: string, retentionMs: number): Promise<CommitOutcome>;
+  gavelCapRelease(reservationKey: string, deadlinesKey: string, retentionMs: number): Promise<number>;
+  gavelCapUsage(deadlinesKey: string, counterKey: string): Promise<(string | null)[]>;
+}
+
+export class RedisCapLedger implements CapLedger {
+  readonly #connection: RedisConnection;
+  readonly #redis: Redis & CapLedgerScripts;
+  readonly #keyPrefix: string;
+  readonly #finishedRetentionMs: number;
+  #closed = false;
+
+  private constructor(connection: RedisConnection, keyPrefix: string, finishedRetentionMs: number) {
+    this.#connection = connection;
+    this.#keyPrefix = keyPrefix;
+    this.#finishedRetentionMs = finishedRetentionMs;
+    const redis = connection.client;
+    redis.defineCommand("gavelCapReserve", { lua: RESERVE_LUA });
+    redis.defineCommand("gavelCapCommit", { numberOfKeys: 2, lua: COMMIT_LUA });
+    redis.defineCommand("gavelCapRelease", { numberOfKeys: 2, lua: RELEASE_LUA });
+    redis.defineCommand("gavelCapUsage", { numberOfKeys: 2, lua: USAGE_LUA });
+    this.#redis = redis as Redis & CapLedgerScripts;
+  }
+
+  /** Connects; rejects within ~3 s with `cannot reach Redis at <host:port>: <reason>` when Redis does not answer. */
+  static async connect(options: RedisCapLedgerOptions): Promise<RedisCapLedger> {
+    const connection = await connectCounterRedis(options, "gavel-cap-ledger");
+    return new RedisCapLedger(
+      connection,
+      options.keyPrefix ?? "gavel",
+      options.finishedRetentionMs ?? DEFAULT_FINISHED_RETENTION_MS,
+    );
+  }
+
+  async reserve(request: ReserveRequest): Promise<ReserveResult> {
+    assertValidReserveRequest(request);
+    const keys = [
+      this.#reservationKey(request),
+      this.#deadlinesKey(request.buyerId),
+      ...request.units.map((unit) => this.#counterKey(request.buyerId, unit.key)),
+    ];
+    const args: (string | number)[] = [request.ttlMs, this.#finishedRetentionMs];
+    for (const unit of request.units) {
+      args.push(unit.countLimit ?? -1, unit.centsLimit ?? -1, unit.cents, unit.periodEndsAt);
+    }
+    let reply: ReserveReply;
+    try {
+      reply = await this.#command("reserve", () =>
+        this.#redis.gavelCapReserve(keys.length, ...keys, ...args),
+      );
+    } catch (error) {
+      // The reservation may have been made before the reply was lost. Give it back (the release runs after it on the
+      // same connection); if Redis is gone, its deadline gives it back instead.
+      this.release(request).catch(() => {});
+      throw error;
+    }
+    if (reply[0] === 1) return { ok: true };
+    if (reply[0] === 0) return { ok: false, exhausted: request.units[reply[1] - 1]!.key, limit: reply[2] };
+    throw new Error(`cap reservation ${request.reservationId} is already ${reply[1]}`);
+  }
+
+  async commit(ref: ReservationRef): Promise<CommitOutcome> {
+    return await this.#command("commit", () =>
+      this.#redis.gavelCapCommit(
+        this.#reservationKey(ref),
+        this.#deadlinesKey(ref.buyerId),
+        this.#finishedRetentionMs,
+      ),
+    );
+  }
+
+  async release(ref: ReservationRef): Promise<void> {
+    await this.#command("release", () =>
+      this.#redis.gavelCapRelease(
+        this.#reservationKey(ref),
+        this.#deadlinesKey(ref.buyerId),
+        this.#finishedRetentionMs,
+      ),
+    );
+  }
+
+  async usage(buyerId: string, key: string): Promise<CapUsage> {
+    const [count, cents, reservedCount, reservedCents] = await this.#command("usage", () =>
+      this.#redis.gavelCapUsage(this.#deadlinesKey(buyerId), this.#counterKey(buyerId, key)),
+    );
+    return {
+      committed: { count: Number(count ?? 0), cents: Number(cents ?? 0) },
+      reserved: { count: Number(reservedCount ?? 0), cents: Number(reservedCents ?? 0) },
+    };
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    await closeCounterRedis(this.#connection);
+  }
+
+  #counterKey(buyerId: string, key: string): string {
+    return `${this.#keyPrefix}:{b:${buyerId}}:cap:${key}`;
+  }
+
+  #reservationKey(ref: ReservationRef): string {
+    return `${this.#keyPrefix}:{b:${ref.buyerId}}:res:${ref.reservationId}`;
+  }
+
+  #deadlinesKey(buyerId: string): string {
+    return `${this.#keyPrefix}:{b:${buyerId}}:deadlines`;
+  }
+
+  #command<T>(operation: string, run: () => Promise<T>): Promise<T> {
+    return runCounterCommand(this.#connection, "cap ledger", operation, run);
+  }
+}

@@ -1,0 +1,44 @@
+// Throttles: pings per minute per source and per campaign. A sliding window approximated with two fixed buckets (the
+// current window and the one before it, weighted by how much of it still overlaps the sliding window), as Cloudflare
+// and most API gateways do: two counters per key, exact at every window start, smooth in between, and never more
+// than `limit` acquisitions in any one fixed window.
+
+export interface Throttle {
+  /**
+   * Takes one slot when fewer than `limit` were taken in the sliding window of `windowMs` ending at `now` (epoch ms);
+   * false (taking nothing) otherwise. Atomic: concurrent callers never get more than `limit` slots between them.
+   */
+  tryAcquire(key: string, limit: number, windowMs: number, now: number): Promise<boolean>;
+  close(): Promise<void>;
+}
+
+/** Which fixed window `now` falls in, and how far into it (ms). */
+export function throttleBucket(windowMs: number, now: number): { bucket: number; elapsedMs: number } {
+  const bucket = Math.floor(now / windowMs);
+  return { bucket, elapsedMs: now - bucket * windowMs };
+}
+
+/**
+ * The two-bucket estimate of the slots taken in the sliding window; one more is allowed while it stays within the
+ * limit. The Redis script computes exactly the same expression, so both implementations admit the same requests.
+ */
+export function throttleAdmits(
+  previous: number,
+  current: number,
+  limit: number,
+  windowMs: number,
+  elapsedMs: number,
+): boolean {
+  return (previous * (windowMs - elapsedMs)) / windowMs + current + 1 <= limit;
+}
+
+export function assertValidThrottle(key: string, limit: number, windowMs: number, now: number): void {
+  if (!key) throw new TypeError("throttle: key is required");
+  if (!Number.isSafeInteger(limit) || limit < 0) {
+    throw new TypeError(`throttle ${key}: limit must be a non-negative integer, got ${limit}`);
+  }
+  if (!Number.isSafeInteger(windowMs) || windowMs <= 0) {
+    throw new TypeError(`throttle ${key}: windowMs must be a positive integer, got ${windowMs}`);
+  }
+  if (!Number.isSafeInteger(now)) throw new TypeError(`throttle ${key}: now must be epoch ms, got ${now}`);
+}

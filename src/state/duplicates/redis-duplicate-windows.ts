@@ -1,0 +1,83 @@
+// Duplicate windows in Redis, shared by every exchange instance: one key per hash with a TTL; the replay guard is one
+// SET NX PX. Key layout: <prefix>:{d:<key>} (each key its own hash tag, so Redis Cluster spreads them).
+
+import {
+  closeCounterRedis,
+  connectCounterRedis,
+  type RedisCounterOptions,
+  runCounterCommand,
+} from "../counters/redis-counter-connection.ts";
+import type { RedisConnection } from "../redis/redis-connection.ts";
+import { assertValidWindow, type DuplicateWindows } from "./duplicate-windows.ts";
+
+/** KEYS: one key. ARGV: ttlMs. Extends the key's window, never shortens it. */
+const REMEMBER_LUA = `
+local left = redis.call('PTTL', KEYS[1])
+if left < tonumber(ARGV[1]) then redis.call('SET', KEYS[1], '1', 'PX', ARGV[1]) end
+return 1`;
+
+export class RedisDuplicateWindows implements DuplicateWindows {
+  readonly #connection: RedisConnection;
+  readonly #keyPrefix: string;
+  #closed = false;
+
+  private constructor(connection: RedisConnection, keyPrefix: string) {
+    this.#connection = connection;
+    this.#keyPrefix = keyPrefix;
+    connection.client.defineCommand("gavelDuplicateRemember", { numberOfKeys: 1, lua: REMEMBER_LUA });
+  }
+
+  /** Connects; rejects within ~3 s with `cannot reach Redis at <host:port>: <reason>` when Redis does not answer. */
+  static async connect(options: RedisCounterOptions): Promise<RedisDuplicateWindows> {
+    const connection = await connectCounterRedis(options, "gavel-duplicates");
+    return new RedisDuplicateWindows(connection, options.keyPrefix ?? "gavel");
+  }
+
+  async remember(keys: readonly string[], ttlMs: number): Promise<void> {
+    assertValidWindow(keys, ttlMs);
+    if (keys.length === 0) return;
+    await runCounterCommand(this.#connection, "duplicate windows", "remember", async () => {
+      const pipeline = this.#connection.client.pipeline();
+      for (const key of keys) {
+        (
+          pipeline as unknown as { gavelDuplicateRemember(key: string, ttlMs: number): void }
+        ).gavelDuplicateRemember(this.#key(key), ttlMs);
+      }
+      throwFirstError(await pipeline.exec());
+    });
+  }
+
+  async seen(keys: readonly string[]): Promise<string | undefined> {
+    if (keys.length === 0) return undefined;
+    const found = await runCounterCommand(this.#connection, "duplicate windows", "seen", async () => {
+      const pipeline = this.#connection.client.pipeline();
+      for (const key of keys) pipeline.exists(this.#key(key));
+      return throwFirstError(await pipeline.exec());
+    });
+    return keys.find((_, index) => found[index] === 1);
+  }
+
+  async firstSeen(key: string, ttlMs: number): Promise<boolean> {
+    assertValidWindow([key], ttlMs);
+    const set = await runCounterCommand(this.#connection, "duplicate windows", "firstSeen", () =>
+      this.#connection.client.set(this.#key(key), "1", "PX", ttlMs, "NX"),
+    );
+    return set === "OK";
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    await closeCounterRedis(this.#connection);
+  }
+
+  #key(key: string): string {
+    return `${this.#keyPrefix}:{d:${key}}`;
+  }
+}
+
+function throwFirstError(results: [Error | null, unknown][] | null): unknown[] {
+  if (!results) throw new Error("the pipeline was discarded");
+  for (const [error] of results) if (error) throw error;
+  return results.map(([, value]) => value);
+}

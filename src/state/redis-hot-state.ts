@@ -1,0 +1,182 @@
+// Hot state in Redis, shared by every exchange instance. Everything about one ping shares a hash tag ({p:<pingId>}),
+// so a script that touches several of its keys works on Redis Cluster too.
+
+import { randomUUID } from "node:crypto";
+import type { Redis } from "ioredis";
+import { ServiceUnavailableError } from "../errors.ts";
+import type { PingRecord } from "../store/records.ts";
+import type { HotState } from "./hot-state.ts";
+import { connectRedis, type RedisConnection } from "./redis/redis-connection.ts";
+
+export interface RedisHotStateOptions {
+  /** redis:// or rediss:// URL. */
+  url: string;
+  /** Namespace of every key, so several exchanges (or test runs) can share one Redis. Default "gavel". */
+  keyPrefix?: string;
+  /** How long one command may take before it fails with a clear error. Default 1000. */
+  commandTimeoutMs?: number;
+  /** CLIENT SETNAME of the connection. Default "gavel-hot-state". */
+  connectionName?: string;
+  /** Wall clock (epoch ms) used to turn a ping's expires_at into a TTL; injectable for tests. Default Date.now. */
+  now?: () => number;
+  /** Connection errors while running; the client keeps reconnecting. Default: ignored (commands still fail clearly). */
+  onError?: (error: Error) => void;
+}
+
+/** A claim on a ping whose held record is gone (or never had a TTL) lives this long. */
+const DEFAULT_CLAIM_TTL_MS = 60 * 60 * 1000;
+
+/** Claims the post once: the claim lives as long as the held ping does, so it outlives every post that could race. */
+const CLAIM_POST_LUA = `
+local ttl = redis.call('PTTL', KEYS[1])
+if ttl <= 0 then ttl = tonumber(ARGV[2]) end
+if redis.call('SET', KEYS[2], ARGV[1], 'NX', 'PX', ttl) then return 1 end
+return 0`;
+
+/** Gives back a claim only if it is still the one this caller made. */
+const RELEASE_OWN_CLAIM_LUA = `
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+return 0`;
+
+interface HotStateScripts {
+  gavelClaimPost(heldKey: string, claimKey: string, token: string, defaultTtlMs: number): Promise<number>;
+  gavelReleaseOwnClaim(claimKey: string, token: string): Promise<number>;
+}
+
+/** Bounds the memory kept for claims to give back during a long outage; past it, they expire on their own. */
+const MAX_OWED_RELEASES = 10_000;
+
+export class RedisHotState implements HotState {
+  readonly #connection: RedisConnection;
+  readonly #redis: Redis & HotStateScripts;
+  readonly #keyPrefix: string;
+  readonly #now: () => number;
+  /**
+   * Claims that may have been made though their reply was lost (claim key → token). Nobody carries out those posts,
+   * so each is given back as soon as Redis is reachable again; otherwise the ping would answer 409 until it expired.
+   */
+  readonly #owedReleases = new Map<string, string>();
+  #closed = false;
+
+  private constructor(connection: RedisConnection, keyPrefix: string, now: () => number) {
+    this.#connection = connection;
+    this.#keyPrefix = keyPrefix;
+    this.#now = now;
+    const redis = connection.client;
+    redis.defineCommand("gavelClaimPost", { numberOfKeys: 2, lua: CLAIM_POST_LUA });
+    redis.defineCommand("gavelReleaseOwnClaim", { numberOfKeys: 1, lua: RELEASE_OWN_CLAIM_LUA });
+    this.#redis = redis as Redis & HotStateScripts;
+    redis.on("ready", () => void this.#payOwedReleases());
+  }
+
+  /** Connects; rejects within ~3 s with `cannot reach Redis at <host:port>: <reason>` when Redis does not answer. */
+  static async connect(options: RedisHotStateOptions): Promise<RedisHotState> {
+    const connection = await connectRedis({
+      url: options.url,
+      commandTimeoutMs: options.commandTimeoutMs ?? 1000,
+      connectionName: options.connectionName ?? "gavel-hot-state",
+      ...(options.onError ? { onError: options.onError } : {}),
+    });
+    return new RedisHotState(connection, options.keyPrefix ?? "gavel", options.now ?? Date.now);
+  }
+
+  async holdPing(ping: PingRecord): Promise<void> {
+    const ttlMs = Math.ceil(ping.expires_at - this.#now());
+    if (ttlMs <= 0) return;
+    await this.#command("holdPing", () =>
+      this.#redis.set(this.#heldKey(ping.id), JSON.stringify(ping), "PX", ttlMs),
+    );
+  }
+
+  async getHeldPing(pingId: string, now: number): Promise<PingRecord | undefined> {
+    const json = await this.#command("getHeldPing", () => this.#redis.get(this.#heldKey(pingId)));
+    if (json === null) return undefined;
+    const ping = parseHeldPing(pingId, json);
+    return ping.expires_at > now ? ping : undefined;
+  }
+
+  async claimPost(pingId: string): Promise<boolean> {
+    const claimKey = this.#claimKey(pingId);
+    const token = randomUUID();
+    try {
+      const claimed = await this.#command("claimPost", () =>
+        this.#redis.gavelClaimPost(this.#heldKey(pingId), claimKey, token, DEFAULT_CLAIM_TTL_MS),
+      );
+      return claimed === 1;
+    } catch (error) {
+      // The claim may have been made before the reply was lost; nobody will carry out that post, so give it back
+      // now, or as soon as Redis is reachable again, rather than block the source's retries until it expires.
+      this.#redis.gavelReleaseOwnClaim(claimKey, token).catch(() => {
+        if (this.#owedReleases.size < MAX_OWED_RELEASES) this.#owedReleases.set(claimKey, token);
+      });
+      throw error;
+    }
+  }
+
+  async releasePost(pingId: string): Promise<void> {
+    await this.#command("releasePost", () => this.#redis.del(this.#claimKey(pingId)));
+  }
+
+  async dropPing(pingId: string): Promise<void> {
+    // The claim stays until it expires, so a post racing on another instance still loses; the store answers retries.
+    await this.#command("dropPing", () => this.#redis.del(this.#heldKey(pingId)));
+  }
+
+  async ping(): Promise<void> {
+    await this.#command("PING", () => this.#redis.ping());
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    try {
+      await this.#redis.quit();
+    } catch {
+      this.#redis.disconnect();
+    }
+  }
+
+  #heldKey(pingId: string): string {
+    return `${this.#keyPrefix}:{p:${pingId}}:held`;
+  }
+
+  #claimKey(pingId: string): string {
+    return `${this.#keyPrefix}:{p:${pingId}}:claim`;
+  }
+
+  async #payOwedReleases(): Promise<void> {
+    for (const [claimKey, token] of [...this.#owedReleases]) {
+      try {
+        await this.#redis.gavelReleaseOwnClaim(claimKey, token);
+        this.#owedReleases.delete(claimKey);
+      } catch {
+        return; // Lost again: the next "ready" tries the rest.
+      }
+    }
+  }
+
+  /** Runs one command; a failure names Redis, the operation and the reason (not ioredis's internal wording). */
+  async #command<T>(operation: string, run: () => Promise<T>): Promise<T> {
+    try {
+      return await run();
+    } catch (error) {
+      const reason =
+        this.#connection.unavailableReason() ?? (error instanceof Error ? error.message : String(error));
+      throw new ServiceUnavailableError(
+        `Redis hot state at ${this.#connection.address}: ${operation} failed: ${reason}`,
+        {
+          cause: error,
+        },
+      );
+    }
+  }
+}
+
+/** A corrupt value is our fault, not the caller's: never let it surface as a SyntaxError (which reads as bad input). */
+function parseHeldPing(pingId: string, json: string): PingRecord {
+  try {
+    return JSON.parse(json) as PingRecord;
+  } catch (error) {
+    throw new Error(`Redis hot state: the held ping ${pingId} is not valid JSON`, { cause: error });
+  }
+}

@@ -1,0 +1,113 @@
+// One Redis connection tuned for the request path: startup fails fast when Redis is unreachable; once running, a
+// command never waits in a queue for a connection that is gone (it fails at once, or after the command timeout), and
+// the client reconnects by itself, with capped backoff, when Redis comes back.
+import { Redis } from "ioredis";
+
+export interface RedisConnectionOptions {
+  /** redis:// or rediss:// URL; credentials and database index may be part of it. */
+  url: string;
+  /** How long one command may take before it fails. */
+  commandTimeoutMs: number;
+  /** CLIENT SETNAME, so operators (and tests) can find these connections in CLIENT LIST. */
+  connectionName: string;
+  /** Connection errors while running (lost connection, failed reconnect); the client keeps reconnecting. */
+  onError?: (error: Error) => void;
+}
+
+export interface RedisConnection {
+  client: Redis;
+  /** host:port, for messages (never the URL: it may hold a password). */
+  address: string;
+  /** Why the connection is not usable right now, or undefined when it is ready. */
+  unavailableReason(): string | undefined;
+}
+
+/** The whole of startup (TCP connect, handshake, ready check) must fit in this; then connect() rejects. */
+const CONNECT_DEADLINE_MS = 3_000;
+const RECONNECT_FIRST_DELAY_MS = 50;
+const RECONNECT_MAX_DELAY_MS = 2_000;
+
+/** Connects and resolves once Redis answers; rejects within ~3 s with `cannot reach Redis at <host:port>: <reason>`. */
+export async function connectRedis(options: RedisConnectionOptions): Promise<RedisConnection> {
+  const address = redisAddress(options.url);
+  let lastError: Error | undefined;
+  const client = new Redis(options.url, {
+    lazyConnect: true,
+    connectionName: options.connectionName,
+    connectTimeout: CONNECT_DEADLINE_MS - 500,
+    // A socket that does not close by itself after disconnect() is destroyed this soon (default 2 s keeps a process
+    // that is shutting down alive).
+    disconnectTimeout: 200,
+    commandTimeout: options.commandTimeoutMs,
+    // Commands issued while disconnected fail at once instead of waiting for a reconnect that may never come.
+    enableOfflineQueue: false,
+    // A command cut off by a lost connection fails at once (not after the command timeout) and is never replayed:
+    // replayed after its caller gave up, it could claim a post nobody carries out.
+    maxRetriesPerRequest: 0,
+    autoResendUnfulfilledCommands: false,
+    retryStrategy: (attempt) =>
+      Math.min(RECONNECT_FIRST_DELAY_MS * 2 ** (attempt - 1), RECONNECT_MAX_DELAY_MS),
+  });
+  // Without a listener, an "error" event would crash the process.
+  client.on("error", (error: Error) => {
+    lastError = error;
+    options.onError?.(error);
+  });
+  client.on("ready", () => {
+    lastError = undefined;
+  });
+
+  let deadline: NodeJS.Timeout | undefined;
+  try {
+    await Promise.race([
+      client.connect(),
+      new Promise<never>((_, reject) => {
+        deadline = setTimeout(
+          () => reject(new Error(`no answer within ${CONNECT_DEADLINE_MS} ms`)),
+          CONNECT_DEADLINE_MS,
+        );
+      }),
+    ]);
+  } catch (error) {
+    client.disconnect();
+    throw new Error(`cannot reach Redis at ${address}: ${errorReason(lastError ?? error)}`, {
+      cause: lastError ?? error,
+    });
+  } finally {
+    clearTimeout(deadline);
+  }
+
+  return {
+    client,
+    address,
+    unavailableReason: () => {
+      if (client.status === "ready") return undefined;
+      const state = CONNECTION_STATES[client.status] ?? `connection ${client.status}`;
+      return lastError ? `${state} (${errorReason(lastError)})` : state;
+    },
+  };
+}
+
+const CONNECTION_STATES: Record<string, string> = {
+  connecting: "connecting",
+  connect: "connecting",
+  close: "connection lost, reconnecting",
+  reconnecting: "connection lost, reconnecting",
+  end: "connection closed",
+};
+
+/** host:port of a Redis URL, for messages. */
+function redisAddress(url: string): string {
+  try {
+    const parsed = new URL(url);
+    return `${parsed.hostname || "127.0.0.1"}:${parsed.port || "6379"}`;
+  } catch {
+    return "an invalid URL";
+  }
+}
+
+function errorReason(error: unknown): string {
+  if (error instanceof AggregateError && error.errors.length > 0) return errorReason(error.errors[0]);
+  if (error instanceof Error) return error.message || ("code" in error ? String(error.code) : error.name);
+  return String(error);
+}

@@ -1,0 +1,131 @@
+// Schema migrations for the PostgreSQL store, applied in order; never edit one that has shipped, add a new one.
+// The same tables as the SQLite store (src/store/sqlite/migrations.ts) in PostgreSQL terms: jsonb documents, bigint
+// epoch-ms timestamps, and ids in the "C" collation so they sort byte-wise exactly as SQLite sorts them (keyset paging
+// must page the same way on both).
+import type pg from "pg";
+
+export const POSTGRES_MIGRATIONS: readonly string[] = [
+  `
+  CREATE TABLE config_entities (
+    kind text COLLATE "C" NOT NULL,
+    id text COLLATE "C" NOT NULL,
+    body jsonb NOT NULL,
+    updated_at bigint NOT NULL,
+    PRIMARY KEY (kind, id)
+  );
+  CREATE TABLE pings (
+    id text PRIMARY KEY,
+    kind text NOT NULL,
+    source_id text NOT NULL,
+    vertical text NOT NULL,
+    test boolean NOT NULL,
+    sub_id text,
+    created_at bigint NOT NULL,
+    expires_at bigint NOT NULL,
+    status text NOT NULL,
+    price_cents integer NOT NULL,
+    lead jsonb NOT NULL,
+    bids jsonb NOT NULL
+  );
+  CREATE INDEX pings_held ON pings (expires_at) WHERE status = 'bid';
+  CREATE TABLE outcomes (
+    id bigserial PRIMARY KEY,
+    auction_id text NOT NULL,
+    phase text NOT NULL,
+    campaign_id text NOT NULL,
+    buyer_id text NOT NULL,
+    reason text NOT NULL,
+    code integer NOT NULL,
+    bid_cents integer,
+    latency_ms double precision,
+    detail text,
+    at bigint NOT NULL
+  );
+  CREATE INDEX outcomes_auction ON outcomes (auction_id);
+  CREATE TABLE leads (
+    id text COLLATE "C" PRIMARY KEY,
+    auction_id text NOT NULL UNIQUE,
+    kind text NOT NULL,
+    source_id text NOT NULL,
+    vertical text NOT NULL,
+    test boolean NOT NULL,
+    sub_id text,
+    status text NOT NULL,
+    price_cents integer NOT NULL,
+    buyer_price_cents integer,
+    campaign_id text,
+    buyer_id text,
+    buyer_lead_id text,
+    reason text,
+    lead jsonb NOT NULL,
+    consent jsonb NOT NULL,
+    created_at bigint NOT NULL
+  );
+  CREATE INDEX leads_created ON leads (created_at, id);
+  `,
+  `
+  CREATE TABLE outbox (
+    id text COLLATE "C" PRIMARY KEY,
+    kind text NOT NULL,
+    owner_id text NOT NULL,
+    url text NOT NULL,
+    body jsonb NOT NULL,
+    timeout_ms integer NOT NULL,
+    status text NOT NULL,
+    attempts integer NOT NULL,
+    run_at bigint NOT NULL,
+    created_at bigint NOT NULL,
+    last_error text,
+    delivered_at bigint
+  );
+  CREATE INDEX outbox_due ON outbox (run_at) WHERE status = 'pending';
+  CREATE INDEX outbox_created ON outbox (created_at, id);
+  `,
+  `
+  CREATE TABLE suppressions (
+    list_id text COLLATE "C" NOT NULL,
+    sha256 text COLLATE "C" NOT NULL,
+    kind text NOT NULL,
+    created_at bigint NOT NULL,
+    PRIMARY KEY (list_id, sha256)
+  );
+  `,
+];
+
+/**
+ * Brings the schema up to date on `client` (which must not be in a transaction) and returns how many migrations were
+ * applied. Everything pending runs in one transaction under an advisory lock, so two instances starting at once
+ * neither race nor half-apply: the second waits, then finds nothing left to do.
+ */
+export async function applyPostgresMigrations(
+  client: pg.ClientBase,
+  schema: string | undefined,
+): Promise<number> {
+  await client.query("BEGIN");
+  try {
+    // Migrations (and waiting for another instance's) may take longer than a request may; the connection's statement
+    // timeout is for requests.
+    await client.query("SET LOCAL statement_timeout = 0");
+    await client.query("SELECT pg_advisory_xact_lock(hashtext($1))", [`gavel.migrate.${schema ?? ""}`]);
+    if (schema) await client.query(`CREATE SCHEMA IF NOT EXISTS "${schema}"`);
+    await client.query(
+      "CREATE TABLE IF NOT EXISTS schema_migrations (version integer PRIMARY KEY, applied_at bigint NOT NULL)",
+    );
+    const { rows } = await client.query<{ version: number }>(
+      "SELECT COALESCE(MAX(version), 0) AS version FROM schema_migrations",
+    );
+    const current = rows[0]?.version ?? 0;
+    for (let version = current + 1; version <= POSTGRES_MIGRATIONS.length; version++) {
+      await client.query(POSTGRES_MIGRATIONS[version - 1]!);
+      await client.query("INSERT INTO schema_migrations (version, applied_at) VALUES ($1, $2)", [
+        version,
+        Date.now(),
+      ]);
+    }
+    await client.query("COMMIT");
+    return Math.max(0, POSTGRES_MIGRATIONS.length - current);
+  } catch (error) {
+    await client.query("ROLLBACK").catch(() => {});
+    throw error;
+  }
+}

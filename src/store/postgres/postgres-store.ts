@@ -1,0 +1,650 @@
+// The distributed store: PostgreSQL through a pg.Pool, shared by every exchange instance. Behaves exactly as the SQLite
+// store does (the store contract suite is the judge); adds LISTEN/NOTIFY so a configuration change made through one
+// instance reaches all of them.
+
+import pg from "pg";
+import { REASONS } from "../../domain/outcomes.ts";
+import { ServiceUnavailableError } from "../../errors.ts";
+import {
+  LEAD_COLUMNS,
+  leadFromRow,
+  leadRowValues,
+  OUTBOX_COLUMNS,
+  outboxFromRow,
+  outboxRowValues,
+  outcomeFromRow,
+  POSTGRES_CODEC,
+  pingFromRow,
+  placeholders,
+  type Row,
+  saleSummaryFromRow,
+} from "../record-rows.ts";
+import type { LeadRecord, OutboxItem, OutboxSettlement, OutcomeRecord, PingRecord } from "../records.ts";
+import type {
+  ConfigKind,
+  LeadQuery,
+  SaleSummary,
+  Store,
+  StoredConfig,
+  SuppressionEntry,
+  SuppressionHash,
+} from "../store.ts";
+import { applyPostgresMigrations } from "./migrations.ts";
+
+export interface PostgresStoreOptions {
+  /** `postgres://user:password@host:port/database`; libpq environment variables (PGHOST...) fill what is missing. */
+  connectionString: string;
+  /** Connections in the pool (default 10). */
+  poolSize?: number;
+  /** The longest a statement may run before the server cancels it (default 5000 ms). */
+  statementTimeoutMs?: number;
+  /** Keep Gavel's tables in this schema (created by `migrate`) instead of the default search path: lowercase letters,
+   * digits and `_`. Lets several exchanges, or test runs, share one database. */
+  schema?: string;
+}
+
+const DEFAULT_POOL_SIZE = 10;
+const CONNECT_TIMEOUT_MS = 3000;
+const DEFAULT_STATEMENT_TIMEOUT_MS = 5000;
+/** The client-side timer fires this much after the server's statement timeout: it catches a server that is gone. */
+const CLIENT_TIMEOUT_SLACK_MS = 1000;
+const CONFIG_CHANNEL = "gavel_config";
+const WATCH_BACKOFF_MIN_MS = 500;
+const WATCH_BACKOFF_MAX_MS = 5000;
+/** How often the LISTEN connection proves it is alive; a silently dead one would miss every change. */
+const WATCH_HEARTBEAT_MS = 10_000;
+
+export class PostgresStore implements Store {
+  readonly #options: PostgresStoreOptions;
+  readonly #pool: pg.Pool;
+  /** `host:port/database`, for error messages (never the password). */
+  readonly #address: string;
+  readonly #watchers = new Set<() => Promise<void>>();
+  #closed = false;
+
+  /** Creates the pool without connecting; prefer `PostgresStore.connect`, which fails fast when the server is away. */
+  constructor(options: PostgresStoreOptions) {
+    checkSchemaName(options.schema);
+    this.#options = options;
+    this.#address = addressOf(options.connectionString);
+    this.#pool = new pg.Pool({ ...clientConfig(options), max: options.poolSize ?? DEFAULT_POOL_SIZE });
+    // An idle client whose connection dies emits here; pg.Pool has already dropped it and will open a fresh one on
+    // demand. Without a listener the error would crash the process.
+    this.#pool.on("error", () => {});
+  }
+
+  /** Opens a store and proves the server answers: rejects within a few seconds, with a clear message, when not. */
+  static async connect(options: PostgresStoreOptions): Promise<PostgresStore> {
+    const store = new PostgresStore(options);
+    try {
+      await store.#pool.query("SELECT 1");
+    } catch (error) {
+      await store.close();
+      throw new Error(`cannot reach PostgreSQL at ${store.#address}: ${reasonOf(error)}`, { cause: error });
+    }
+    return store;
+  }
+
+  async migrate(): Promise<void> {
+    try {
+      await withClient(this.#options, (client) => applyPostgresMigrations(client, this.#options.schema));
+    } catch (error) {
+      throw unavailable(this.#address, error);
+    }
+  }
+
+  async loadConfig(): Promise<StoredConfig> {
+    const rows = await this.#query<{ kind: string; body: never }>(
+      "SELECT kind, body FROM config_entities ORDER BY kind, id",
+    );
+    const config: StoredConfig = { settings: {}, verticals: [], sources: [], buyers: [], campaigns: [] };
+    for (const { kind, body } of rows) {
+      if (kind === "settings") config.settings = body;
+      else if (kind === "vertical") config.verticals.push(body);
+      else if (kind === "source") config.sources.push(body);
+      else if (kind === "buyer") config.buyers.push(body);
+      else if (kind === "campaign") config.campaigns.push(body);
+    }
+    return config;
+  }
+
+  async putConfig(kind: ConfigKind, entity: { id: string }): Promise<void> {
+    await this.#putEntity(kind, entity.id, entity);
+  }
+
+  async putSettings(settings: object): Promise<void> {
+    await this.#putEntity("settings", "settings", settings);
+  }
+
+  async #putEntity(kind: string, id: string, body: object): Promise<void> {
+    await this.#query(
+      `INSERT INTO config_entities (kind, id, body, updated_at) VALUES ($1, $2, $3, $4)
+       ON CONFLICT (kind, id) DO UPDATE SET body = excluded.body, updated_at = excluded.updated_at`,
+      [kind, id, JSON.stringify(body), Date.now()],
+    );
+  }
+
+  async appendAuctionEvents(pings: readonly PingRecord[], outcomes: readonly OutcomeRecord[]): Promise<void> {
+    if (pings.length === 0 && outcomes.length === 0) return;
+    await this.#transaction(async (client) => {
+      if (pings.length > 0) {
+        // One statement per batch, whatever its size: each column travels as one array.
+        await client.query({
+          name: "gavel_insert_pings",
+          text: `INSERT INTO pings (id, kind, source_id, vertical, test, sub_id, created_at, expires_at, status,
+                   price_cents, lead, bids)
+                 SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::boolean[], $6::text[],
+                   $7::bigint[], $8::bigint[], $9::text[], $10::integer[], $11::jsonb[], $12::jsonb[])
+                 ON CONFLICT (id) DO NOTHING`,
+          values: [
+            pings.map((p) => p.id),
+            pings.map((p) => p.kind),
+            pings.map((p) => p.source_id),
+            pings.map((p) => p.vertical),
+            pings.map((p) => p.test),
+            pings.map((p) => p.sub_id ?? null),
+            pings.map((p) => p.created_at),
+            pings.map((p) => p.expires_at),
+            pings.map((p) => p.status),
+            pings.map((p) => p.price_cents),
+            pings.map((p) => JSON.stringify(p.lead)),
+            pings.map((p) => JSON.stringify(p.bids)),
+          ],
+        });
+      }
+      await insertOutcomes(client, outcomes);
+    });
+  }
+
+  async saveLead(
+    lead: LeadRecord,
+    outcomes: readonly OutcomeRecord[],
+    outbox: readonly OutboxItem[] = [],
+  ): Promise<void> {
+    // Durable when COMMIT returns: the store relies on the server's default synchronous_commit = on.
+    await this.#transaction(async (client) => {
+      await client.query({
+        name: "gavel_insert_lead",
+        text: `INSERT INTO leads (${LEAD_COLUMNS}) VALUES (${placeholders(LEAD_COLUMNS, "$")})`,
+        values: leadRowValues(lead, POSTGRES_CODEC),
+      });
+      await insertOutcomes(client, outcomes);
+      for (const item of outbox) {
+        await client.query({
+          name: "gavel_insert_outbox",
+          text: `INSERT INTO outbox (${OUTBOX_COLUMNS}) VALUES (${placeholders(OUTBOX_COLUMNS, "$")})`,
+          values: outboxRowValues(item),
+        });
+      }
+    });
+  }
+
+  async claimOutbox(now: number, limit: number, leaseMs: number): Promise<OutboxItem[]> {
+    // SKIP LOCKED: instances claiming at the same moment take disjoint items instead of waiting on each other; the
+    // lease (run_at moved forward) keeps a claimed item from being claimed again once this statement commits.
+    const rows = await this.#query(
+      `UPDATE outbox SET run_at = $1, attempts = attempts + 1
+       WHERE id IN (SELECT id FROM outbox WHERE status = 'pending' AND run_at <= $2
+                    ORDER BY run_at, id LIMIT $3 FOR UPDATE SKIP LOCKED)
+       RETURNING *`,
+      [now + leaseMs, now, limit],
+    );
+    return rows.map((row) => outboxFromRow(row, POSTGRES_CODEC));
+  }
+
+  async settleOutbox(id: string, settlement: OutboxSettlement): Promise<void> {
+    await this.#query(
+      `UPDATE outbox SET status = $1, run_at = COALESCE($2, run_at), last_error = COALESCE($3, last_error),
+         delivered_at = $4 WHERE id = $5`,
+      [
+        settlement.status,
+        settlement.status === "pending" ? settlement.run_at : null,
+        settlement.status === "done" ? null : settlement.error,
+        settlement.status === "done" ? settlement.at : null,
+        id,
+      ],
+    );
+  }
+
+  async listOutbox(query: { status?: OutboxItem["status"]; limit: number }): Promise<OutboxItem[]> {
+    const rows = query.status
+      ? await this.#query(
+          "SELECT * FROM outbox WHERE status = $1 ORDER BY created_at DESC, id DESC LIMIT $2",
+          [query.status, query.limit],
+        )
+      : await this.#query("SELECT * FROM outbox ORDER BY created_at DESC, id DESC LIMIT $1", [query.limit]);
+    return rows.map((row) => outboxFromRow(row, POSTGRES_CODEC));
+  }
+
+  async replayOutbox(id: string, now: number): Promise<boolean> {
+    const rows = await this.#query(
+      "UPDATE outbox SET status = 'pending', run_at = $1, attempts = 0, delivered_at = NULL WHERE id = $2 RETURNING id",
+      [now, id],
+    );
+    return rows.length > 0;
+  }
+
+  async salesSince(since: number): Promise<SaleSummary[]> {
+    const rows = await this.#query(
+      `SELECT campaign_id, buyer_id, source_id, buyer_price_cents, created_at FROM leads
+       WHERE status = 'sold' AND created_at >= $1`,
+      [since],
+    );
+    return rows.map(saleSummaryFromRow);
+  }
+
+  async getLead(id: string): Promise<LeadRecord | undefined> {
+    const [row] = await this.#query("SELECT * FROM leads WHERE id = $1", [id]);
+    return row && leadFromRow(row, POSTGRES_CODEC);
+  }
+
+  async getLeadByAuction(auctionId: string): Promise<LeadRecord | undefined> {
+    const [row] = await this.#query("SELECT * FROM leads WHERE auction_id = $1", [auctionId]);
+    return row && leadFromRow(row, POSTGRES_CODEC);
+  }
+
+  async listLeads(query: LeadQuery): Promise<LeadRecord[]> {
+    const where: string[] = [];
+    const params: unknown[] = [];
+    if (query.before) {
+      params.push(query.before);
+      where.push(`(created_at, id) < (SELECT created_at, id FROM leads WHERE id = $${params.length})`);
+    }
+    if (query.source_id) {
+      params.push(query.source_id);
+      where.push(`source_id = $${params.length}`);
+    }
+    if (query.status) {
+      params.push(query.status);
+      where.push(`status = $${params.length}`);
+    }
+    params.push(query.limit);
+    const rows = await this.#query(
+      `SELECT * FROM leads ${where.length ? `WHERE ${where.join(" AND ")}` : ""}
+       ORDER BY created_at DESC, id DESC LIMIT $${params.length}`,
+      params,
+    );
+    return rows.map((row) => leadFromRow(row, POSTGRES_CODEC));
+  }
+
+  async getPing(id: string): Promise<PingRecord | undefined> {
+    const [row] = await this.#query("SELECT * FROM pings WHERE id = $1", [id]);
+    return row && pingFromRow(row, POSTGRES_CODEC);
+  }
+
+  async getOutcomes(auctionId: string): Promise<OutcomeRecord[]> {
+    const rows = await this.#query(
+      "SELECT * FROM outcomes WHERE auction_id = $1 ORDER BY phase = 'post', id",
+      [auctionId],
+    );
+    return rows.map(outcomeFromRow);
+  }
+
+  async heldPings(now: number): Promise<PingRecord[]> {
+    const rows = await this.#query(
+      `SELECT * FROM pings WHERE status = 'bid' AND kind = 'ping' AND expires_at > $1
+         AND NOT EXISTS (SELECT 1 FROM leads WHERE leads.auction_id = pings.id)`,
+      [now],
+    );
+    return rows.map((row) => pingFromRow(row, POSTGRES_CODEC));
+  }
+
+  async addSuppressions(listId: string, hashes: readonly SuppressionHash[]): Promise<number> {
+    if (hashes.length === 0) return 0;
+    // One statement per batch, whatever its size: the hashes and kinds travel as two arrays.
+    const [row] = await this.#query<{ added: number }>(
+      `WITH added AS (
+         INSERT INTO suppressions (list_id, sha256, kind, created_at)
+         SELECT $1, sha256, kind, $4 FROM unnest($2::text[], $3::text[]) AS batch (sha256, kind)
+         ON CONFLICT (list_id, sha256) DO NOTHING
+         RETURNING 1)
+       SELECT count(*)::integer AS added FROM added`,
+      [listId, hashes.map((h) => h.sha256), hashes.map((h) => h.kind), Date.now()],
+    );
+    return row?.added ?? 0;
+  }
+
+  async removeSuppressions(listId: string, hashes: readonly SuppressionHash[]): Promise<number> {
+    if (hashes.length === 0) return 0;
+    const [row] = await this.#query<{ removed: number }>(
+      `WITH removed AS (
+         DELETE FROM suppressions WHERE list_id = $1 AND sha256 = ANY($2::text[]) RETURNING 1)
+       SELECT count(*)::integer AS removed FROM removed`,
+      [listId, hashes.map((h) => h.sha256)],
+    );
+    return row?.removed ?? 0;
+  }
+
+  async loadSuppressions(): Promise<SuppressionEntry[]> {
+    return this.#query<SuppressionEntry & Row>("SELECT list_id, kind, sha256 FROM suppressions");
+  }
+
+  async countSuppressions(listId: string): Promise<number> {
+    const [row] = await this.#query<{ count: number }>(
+      "SELECT count(*)::integer AS count FROM suppressions WHERE list_id = $1",
+      [listId],
+    );
+    return row?.count ?? 0;
+  }
+
+  async ping(): Promise<void> {
+    await this.#query("SELECT 1");
+  }
+
+  async notifyConfigChanged(): Promise<void> {
+    // The payload names the schema, so exchanges sharing a database in different schemas ignore each other.
+    await this.#query("SELECT pg_notify($1, current_schema())", [CONFIG_CHANNEL]);
+  }
+
+  async watchConfig(onChange: () => void): Promise<() => Promise<void>> {
+    const watcher = new ConfigWatcher(this.#options, onChange);
+    await watcher.start().catch((error: unknown) => {
+      throw unavailable(this.#address, error);
+    });
+    const stop = async () => {
+      this.#watchers.delete(stop);
+      await watcher.stop();
+    };
+    this.#watchers.add(stop);
+    return stop;
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([...this.#watchers].map((stop) => stop()));
+    if (this.#closed) return;
+    this.#closed = true;
+    await this.#pool.end();
+  }
+
+  /** Runs one statement. Every statement sent this way is safe to repeat (reads, upserts, NOTIFY). */
+  async #query<R extends Row = Row>(text: string, values?: unknown[]): Promise<R[]> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return (await this.#pool.query<R>(text, values)).rows;
+      } catch (error) {
+        if (!this.#isWorthRetrying(error, attempt)) throw unavailable(this.#address, error);
+      }
+    }
+  }
+
+  /**
+   * After a server restart or pg_terminate_backend, the pool may hand out connections the server already closed,
+   * before their error events arrive. Each fails at once and is dropped by the pool, so trying again (at most once per
+   * pooled connection) reaches a fresh one. Timeouts are not retried: that would only double the wait.
+   */
+  #isWorthRetrying(error: unknown, attempt: number): boolean {
+    return (
+      isStaleConnection(error) && attempt <= (this.#options.poolSize ?? DEFAULT_POOL_SIZE) && !this.#closed
+    );
+  }
+
+  async #transaction(work: (client: pg.PoolClient) => Promise<void>): Promise<void> {
+    const client = await this.#begin();
+    try {
+      await work(client);
+      await client.query("COMMIT");
+      release(client);
+    } catch (error) {
+      if (error instanceof pg.DatabaseError) {
+        // The server refused a statement (a duplicate lead...): the connection is healthy, roll back and reuse it.
+        const rolledBack = await client.query("ROLLBACK").then(
+          () => true,
+          () => false,
+        );
+        release(client, !rolledBack);
+      } else {
+        // The connection broke or timed out: drop it; the server rolls back what it had of the transaction.
+        release(client, true);
+      }
+      throw unavailable(this.#address, error);
+    }
+  }
+
+  /** A pooled connection inside BEGIN; stale connections are replaced as in #query, since nothing ran on them yet. */
+  async #begin(): Promise<pg.PoolClient> {
+    for (let attempt = 1; ; attempt++) {
+      let client: pg.PoolClient;
+      try {
+        client = await this.#pool.connect();
+      } catch (error) {
+        throw unavailable(this.#address, error);
+      }
+      // While checked out, pg-pool no longer listens for this client's errors, and pg emits 'error' when the
+      // connection resets: unheard, that event would crash the process. The failing query rejects anyway.
+      client.on("error", ignoreError);
+      try {
+        await client.query("BEGIN");
+        return client;
+      } catch (error) {
+        release(client, true);
+        if (!this.#isWorthRetrying(error, attempt)) throw unavailable(this.#address, error);
+      }
+    }
+  }
+}
+
+/** Brings the PostgreSQL schema up to date (`gavel migrate`); resolves to how many migrations were applied. */
+export async function migratePostgres(
+  connectionString: string,
+  options: { schema?: string } = {},
+): Promise<number> {
+  checkSchemaName(options.schema);
+  const config: PostgresStoreOptions = { connectionString, ...options };
+  try {
+    return await withClient(config, (client) => applyPostgresMigrations(client, options.schema));
+  } catch (error) {
+    throw unavailable(addressOf(connectionString), error);
+  }
+}
+
+/** Keeps one dedicated connection LISTENing for configuration changes, reconnecting with backoff when it drops. */
+class ConfigWatcher {
+  readonly #options: PostgresStoreOptions;
+  readonly #onChange: () => void;
+  #client: pg.Client | undefined;
+  #timer: NodeJS.Timeout | undefined;
+  #heartbeat: NodeJS.Timeout | undefined;
+  #backoffMs = WATCH_BACKOFF_MIN_MS;
+  #stopped = false;
+
+  constructor(options: PostgresStoreOptions, onChange: () => void) {
+    this.#options = options;
+    this.#onChange = onChange;
+  }
+
+  /** The first connection must succeed (fail fast at startup); later drops are retried for as long as it runs. */
+  async start(): Promise<void> {
+    await this.#listen();
+  }
+
+  async stop(): Promise<void> {
+    this.#stopped = true;
+    clearTimeout(this.#timer);
+    clearInterval(this.#heartbeat);
+    const client = this.#client;
+    this.#client = undefined;
+    await client?.end().catch(() => {});
+  }
+
+  async #listen(): Promise<void> {
+    const client = new pg.Client(clientConfig(this.#options));
+    // Errors while setting up reject below; once listening, any error or end means: reconnect.
+    let live = false;
+    const drop = () => {
+      if (!live) return;
+      live = false;
+      clearInterval(this.#heartbeat);
+      if (this.#client === client) this.#client = undefined;
+      client.end().catch(() => {});
+      this.#retry();
+    };
+    client.on("error", drop);
+    client.on("end", drop);
+    try {
+      await client.connect();
+      const { rows } = await client.query<{ schema: string | null }>("SELECT current_schema() AS schema");
+      const schema = rows[0]?.schema ?? "";
+      client.on("notification", (message) => {
+        if (message.channel === CONFIG_CHANNEL && (message.payload ?? "") === schema) this.#changed();
+      });
+      await client.query(`LISTEN ${CONFIG_CHANNEL}`);
+    } catch (error) {
+      client.end().catch(() => {});
+      throw error;
+    }
+    if (this.#stopped) {
+      await client.end().catch(() => {});
+      return;
+    }
+    live = true;
+    this.#client = client;
+    this.#backoffMs = WATCH_BACKOFF_MIN_MS;
+    this.#heartbeat = setInterval(() => {
+      client.query("SELECT 1").catch(drop);
+    }, WATCH_HEARTBEAT_MS).unref();
+  }
+
+  #retry(): void {
+    if (this.#stopped) return;
+    const delay = this.#backoffMs;
+    this.#backoffMs = Math.min(this.#backoffMs * 2, WATCH_BACKOFF_MAX_MS);
+    this.#timer = setTimeout(() => {
+      this.#listen().then(
+        // Changes made while the connection was down were not heard: reload once to catch up.
+        () => {
+          if (!this.#stopped) this.#changed();
+        },
+        () => this.#retry(),
+      );
+    }, delay);
+    this.#timer.unref();
+  }
+
+  #changed(): void {
+    try {
+      this.#onChange();
+    } catch {
+      // The watcher outlives a failing callback; the next change calls it again.
+    }
+  }
+}
+
+/** The schema name goes into SQL and connection options unquoted-safe, so only plain lowercase names are allowed. */
+function checkSchemaName(schema: string | undefined): void {
+  if (schema !== undefined && !/^[a-z_][a-z0-9_]{0,62}$/.test(schema)) {
+    throw new Error(`Invalid PostgreSQL schema name "${schema}": use lowercase letters, digits and _`);
+  }
+}
+
+/** Settings shared by the pool, the LISTEN connection and the migration connection. */
+function clientConfig(options: PostgresStoreOptions): pg.ClientConfig {
+  const statementTimeoutMs = options.statementTimeoutMs ?? DEFAULT_STATEMENT_TIMEOUT_MS;
+  return {
+    connectionString: options.connectionString,
+    connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
+    statement_timeout: statementTimeoutMs,
+    query_timeout: statementTimeoutMs + CLIENT_TIMEOUT_SLACK_MS,
+    // A connection lost mid-transaction must not hold its locks for long.
+    idle_in_transaction_session_timeout: Math.max(statementTimeoutMs * 2, 10_000),
+    keepAlive: true,
+    application_name: "gavel",
+    ...(options.schema ? { options: `-c search_path=${options.schema}` } : {}),
+  };
+}
+
+/** Runs `work` on a connection of its own, without a client-side query timeout (migrations may wait on a lock). */
+function ignoreError(): void {}
+
+/** Returns a checked-out client to the pool (destroyed when its connection is suspect). */
+function release(client: pg.PoolClient, destroy = false): void {
+  client.off("error", ignoreError);
+  client.release(destroy);
+}
+
+async function withClient<T>(
+  options: PostgresStoreOptions,
+  work: (client: pg.Client) => Promise<T>,
+): Promise<T> {
+  const { query_timeout: _, ...config } = clientConfig(options);
+  const client = new pg.Client(config);
+  client.on("error", () => {});
+  await client.connect();
+  try {
+    return await work(client);
+  } finally {
+    await client.end().catch(() => {});
+  }
+}
+
+async function insertOutcomes(client: pg.ClientBase, outcomes: readonly OutcomeRecord[]): Promise<void> {
+  if (outcomes.length === 0) return;
+  // ORDER BY the ordinality: the bigserial ids, which getOutcomes orders by, follow the order given.
+  await client.query({
+    name: "gavel_insert_outcomes",
+    text: `INSERT INTO outcomes (auction_id, phase, campaign_id, buyer_id, reason, code, bid_cents, latency_ms,
+             detail, at)
+           SELECT auction_id, phase, campaign_id, buyer_id, reason, code, bid_cents, latency_ms, detail, at
+           FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::integer[], $7::integer[],
+             $8::double precision[], $9::text[], $10::bigint[])
+             WITH ORDINALITY AS o (auction_id, phase, campaign_id, buyer_id, reason, code, bid_cents, latency_ms,
+               detail, at, n)
+           ORDER BY n`,
+    values: [
+      outcomes.map((o) => o.auction_id),
+      outcomes.map((o) => o.phase),
+      outcomes.map((o) => o.campaign_id),
+      outcomes.map((o) => o.buyer_id),
+      outcomes.map((o) => o.reason),
+      outcomes.map((o) => REASONS[o.reason].code),
+      outcomes.map((o) => o.bid_cents ?? null),
+      outcomes.map((o) => o.latency_ms ?? null),
+      outcomes.map((o) => o.detail ?? null),
+      outcomes.map((o) => o.at),
+    ],
+  });
+}
+
+/**
+ * The error a caller sees. A statement the server refused (a duplicate key...) keeps pg's DatabaseError and its
+ * SQLSTATE `code`; a connection that failed or timed out becomes one clear message naming the server.
+ */
+function unavailable(address: string, error: unknown): Error {
+  if (error instanceof pg.DatabaseError && !isConnectionLoss(error)) return error;
+  return new ServiceUnavailableError(`PostgreSQL at ${address} is unavailable: ${reasonOf(error)}`, {
+    cause: error,
+  });
+}
+
+/** SQLSTATE classes 08 (connection exception) and 57P (operator intervention: the server is shutting down). */
+function isConnectionLoss(error: pg.DatabaseError): boolean {
+  return error.code?.startsWith("08") === true || error.code?.startsWith("57P") === true;
+}
+
+/** The connection was closed under us (not a timeout: repeating a timed-out statement would only double the wait). */
+function isStaleConnection(error: unknown): boolean {
+  if (error instanceof pg.DatabaseError) return isConnectionLoss(error);
+  const code = (error as NodeJS.ErrnoException | undefined)?.code;
+  return (
+    code === "ECONNRESET" ||
+    code === "EPIPE" ||
+    (error instanceof Error && /^Connection terminated|not queryable/i.test(error.message))
+  );
+}
+
+function reasonOf(error: unknown): string {
+  if (error instanceof AggregateError && error.errors.length > 0) {
+    // Node tries every address of a host name; each refusal is inside.
+    return [...new Set(error.errors.map(reasonOf))].join("; ");
+  }
+  if (error instanceof Error) {
+    if (error.message === "Query read timeout") return "no answer in time (query timeout)";
+    return error.message || (error as NodeJS.ErrnoException).code || error.name;
+  }
+  return String(error);
+}
+
+function addressOf(connectionString: string): string {
+  // pg resolves the parts (URL, then PGHOST... defaults) without connecting; read them back from a client.
+  const probe = new pg.Client({ connectionString });
+  return `${probe.host}:${probe.port}/${probe.database ?? ""}`;
+}

@@ -1,0 +1,163 @@
+// Rows to records, shared by every SQL store. The stores differ only in how a row carries JSON (SQLite: text;
+// PostgreSQL: jsonb, already parsed) and booleans (SQLite: 0/1; PostgreSQL: true/false): each passes its codec.
+import type { LeadRecord, OutboxItem, OutcomeRecord, PingRecord } from "./records.ts";
+import type { SaleSummary } from "./store.ts";
+
+export type Row = Record<string, unknown>;
+
+export interface RowCodec {
+  json(value: unknown): unknown;
+  bool(value: unknown): boolean;
+  /** A boolean as the store writes it. */
+  boolValue(value: boolean): unknown;
+}
+
+export const SQLITE_CODEC: RowCodec = {
+  json: (value) => JSON.parse(value as string),
+  bool: (value) => value === 1,
+  boolValue: (value) => (value ? 1 : 0),
+};
+
+export const POSTGRES_CODEC: RowCodec = {
+  json: (value) => value,
+  bool: (value) => value === true,
+  boolValue: (value) => value,
+};
+
+// Records to rows: the column lists and their values in the same order, for both stores' INSERTs (JSON as text:
+// SQLite stores it so, PostgreSQL casts it to jsonb).
+
+export const LEAD_COLUMNS =
+  "id, auction_id, kind, source_id, vertical, test, sub_id, status, price_cents, buyer_price_cents, campaign_id, " +
+  "buyer_id, buyer_lead_id, reason, lead, consent, created_at";
+
+export function leadRowValues(lead: LeadRecord, codec: RowCodec): unknown[] {
+  return [
+    lead.id,
+    lead.auction_id,
+    lead.kind,
+    lead.source_id,
+    lead.vertical,
+    codec.boolValue(lead.test),
+    lead.sub_id ?? null,
+    lead.status,
+    lead.price_cents,
+    lead.buyer_price_cents ?? null,
+    lead.campaign_id ?? null,
+    lead.buyer_id ?? null,
+    lead.buyer_lead_id ?? null,
+    lead.reason ?? null,
+    JSON.stringify(lead.lead),
+    JSON.stringify(lead.consent),
+    lead.created_at,
+  ];
+}
+
+export const OUTBOX_COLUMNS =
+  "id, kind, owner_id, url, body, timeout_ms, status, attempts, run_at, created_at";
+
+export function outboxRowValues(item: OutboxItem): unknown[] {
+  return [
+    item.id,
+    item.kind,
+    item.owner_id,
+    item.url,
+    JSON.stringify(item.body),
+    item.timeout_ms,
+    item.status,
+    item.attempts,
+    item.run_at,
+    item.created_at,
+  ];
+}
+
+/** `?, ?, ...` (SQLite) or `$1, $2, ...` (PostgreSQL) for a column list. */
+export function placeholders(columns: string, style: "?" | "$"): string {
+  const count = columns.split(",").length;
+  return Array.from({ length: count }, (_, i) => (style === "?" ? "?" : `$${i + 1}`)).join(", ");
+}
+
+/** The column when it is not NULL, as `{ key: value }` to spread into a record. */
+function optional(row: Row, key: string, convert: (value: unknown) => unknown = (value) => value) {
+  return row[key] === null || row[key] === undefined ? {} : { [key]: convert(row[key]) };
+}
+
+export function pingFromRow(row: Row, codec: RowCodec): PingRecord {
+  return {
+    id: row.id as string,
+    kind: row.kind as PingRecord["kind"],
+    source_id: row.source_id as string,
+    vertical: row.vertical as string,
+    lead: codec.json(row.lead) as PingRecord["lead"],
+    test: codec.bool(row.test),
+    ...optional(row, "sub_id"),
+    created_at: Number(row.created_at),
+    expires_at: Number(row.expires_at),
+    status: row.status as PingRecord["status"],
+    price_cents: Number(row.price_cents),
+    bids: codec.json(row.bids) as PingRecord["bids"],
+  };
+}
+
+export function leadFromRow(row: Row, codec: RowCodec): LeadRecord {
+  return {
+    id: row.id as string,
+    auction_id: row.auction_id as string,
+    kind: row.kind as LeadRecord["kind"],
+    source_id: row.source_id as string,
+    vertical: row.vertical as string,
+    lead: codec.json(row.lead) as LeadRecord["lead"],
+    consent: codec.json(row.consent) as LeadRecord["consent"],
+    test: codec.bool(row.test),
+    status: row.status as LeadRecord["status"],
+    price_cents: Number(row.price_cents),
+    created_at: Number(row.created_at),
+    ...optional(row, "sub_id"),
+    ...optional(row, "buyer_price_cents", Number),
+    ...optional(row, "campaign_id"),
+    ...optional(row, "buyer_id"),
+    ...optional(row, "buyer_lead_id"),
+    ...optional(row, "reason"),
+  };
+}
+
+export function outcomeFromRow(row: Row): OutcomeRecord {
+  return {
+    auction_id: row.auction_id as string,
+    phase: row.phase as OutcomeRecord["phase"],
+    campaign_id: row.campaign_id as string,
+    buyer_id: row.buyer_id as string,
+    reason: row.reason as OutcomeRecord["reason"],
+    ...optional(row, "bid_cents", Number),
+    ...optional(row, "latency_ms", Number),
+    ...optional(row, "detail"),
+    at: Number(row.at),
+  };
+}
+
+export function outboxFromRow(row: Row, codec: RowCodec): OutboxItem {
+  return {
+    id: row.id as string,
+    kind: row.kind as OutboxItem["kind"],
+    owner_id: row.owner_id as string,
+    url: row.url as string,
+    body: codec.json(row.body) as OutboxItem["body"],
+    timeout_ms: Number(row.timeout_ms),
+    status: row.status as OutboxItem["status"],
+    attempts: Number(row.attempts),
+    run_at: Number(row.run_at),
+    created_at: Number(row.created_at),
+    ...optional(row, "last_error"),
+    ...optional(row, "delivered_at", Number),
+  };
+}
+
+export function saleSummaryFromRow(row: Row): SaleSummary {
+  return {
+    campaign_id: row.campaign_id as string,
+    buyer_id: row.buyer_id as string,
+    source_id: row.source_id as string,
+    buyer_price_cents: Number(row.buyer_price_cents),
+    created_at: Number(row.created_at),
+  };
+}

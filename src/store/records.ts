@@ -1,0 +1,98 @@
+// What the exchange remembers about each auction and lead. Shared by every store and hot-state implementation.
+import type { BuyerOutcome, Reason } from "../domain/outcomes.ts";
+import type { Bid } from "../domain/ranking.ts";
+import type { LeadValues } from "../domain/vertical.ts";
+
+/** One auction: a ping, or the auction inside a direct post. Holds the ranked bids the post may fall back through. */
+export interface PingRecord {
+  id: string;
+  kind: "ping" | "direct";
+  source_id: string;
+  vertical: string;
+  /** The non-PII values that were pinged; a post must match them. */
+  lead: LeadValues;
+  test: boolean;
+  sub_id?: string;
+  created_at: number;
+  /** Epoch ms after which the held bids can no longer be posted. */
+  expires_at: number;
+  status: "bid" | "no_bid";
+  /** The price quoted to the source, in cents (0 for no bid). */
+  price_cents: number;
+  /** Bids in rank order, best first. */
+  bids: Bid[];
+}
+
+/** One line of a decision trace, as stored. */
+export interface OutcomeRecord extends BuyerOutcome {
+  auction_id: string;
+  phase: "ping" | "post";
+  at: number;
+}
+
+/** A lead that was posted (or direct-posted), with its PII. Durable before the post is answered. */
+export interface LeadRecord {
+  id: string;
+  auction_id: string;
+  kind: "ping" | "direct";
+  source_id: string;
+  vertical: string;
+  lead: LeadValues;
+  consent: Record<string, unknown>;
+  test: boolean;
+  sub_id?: string;
+  status: "sold" | "unsold";
+  /** Paid to the source, in cents (0 when unsold). */
+  price_cents: number;
+  /** Charged to the buyer, in cents. */
+  buyer_price_cents?: number;
+  campaign_id?: string;
+  buyer_id?: string;
+  buyer_lead_id?: string;
+  /** Why it did not sell, when it did not. */
+  reason?: Reason | "no_bids" | "no_eligible_buyers";
+  created_at: number;
+}
+
+/** The answer a source gets for a post; a retry of the same post gets the same answer. */
+export function postAnswer(lead: LeadRecord): {
+  lead_id: string;
+  status: "sold" | "unsold";
+  price: number;
+  reason?: string;
+} {
+  return {
+    lead_id: lead.id,
+    status: lead.status,
+    price: lead.price_cents / 100,
+    ...(lead.reason === undefined ? {} : { reason: lead.reason }),
+  };
+}
+
+/**
+ * One message in the outbox: work done after the answer (postbacks to sources; later deliveries and notices), durable
+ * and retried. Written in the same transaction as the lead it concerns, so a sale and its postback never disagree.
+ * Bodies never carry PII.
+ */
+export interface OutboxItem {
+  id: string;
+  kind: "source_postback";
+  /** Whom it concerns (a source or buyer id), for listing. */
+  owner_id: string;
+  url: string;
+  body: Record<string, unknown>;
+  timeout_ms: number;
+  /** pending: due at run_at (a claimed item's run_at is its lease); done: delivered; dead: gave up (replayable). */
+  status: "pending" | "done" | "dead";
+  attempts: number;
+  run_at: number;
+  created_at: number;
+  last_error?: string;
+  delivered_at?: number;
+}
+
+/** How an outbox delivery attempt ended. */
+export type OutboxSettlement =
+  | { status: "done"; at: number }
+  | { status: "pending"; run_at: number; error: string }
+  | { status: "dead"; error: string };

@@ -1,0 +1,221 @@
+// The embedded store: one SQLite file through node:sqlite, WAL mode. A real product for a single machine.
+// Reads run here (indexed lookups, microseconds); writes run on a writer thread so their fsyncs never stall pings.
+import { mkdirSync } from "node:fs";
+import { join } from "node:path";
+import type { DatabaseSync, SQLInputValue, StatementSync } from "node:sqlite";
+import {
+  leadFromRow,
+  outboxFromRow,
+  outcomeFromRow,
+  pingFromRow,
+  type Row,
+  SQLITE_CODEC,
+  saleSummaryFromRow,
+} from "../record-rows.ts";
+import type { LeadRecord, OutboxItem, OutboxSettlement, OutcomeRecord, PingRecord } from "../records.ts";
+import type {
+  ConfigKind,
+  LeadQuery,
+  SaleSummary,
+  Store,
+  StoredConfig,
+  SuppressionEntry,
+  SuppressionHash,
+} from "../store.ts";
+import { SQLITE_MIGRATIONS } from "./migrations.ts";
+import { inTransaction, openSqlite } from "./open-sqlite.ts";
+import { SqliteWriter } from "./sqlite-writer.ts";
+
+export class SqliteStore implements Store {
+  /** Reads and migrations; every other write goes through the writer thread. */
+  readonly #db: DatabaseSync;
+  readonly #writer: SqliteWriter;
+  readonly #statements = new Map<string, StatementSync>();
+
+  /** Opens (creating when needed) `gavel.db` in the data folder. */
+  constructor(dataDir: string) {
+    mkdirSync(dataDir, { recursive: true });
+    const path = join(dataDir, "gavel.db");
+    this.#db = openSqlite(path);
+    this.#writer = new SqliteWriter(path);
+  }
+
+  async migrate(): Promise<void> {
+    this.#db.exec(
+      "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL)",
+    );
+    const row = this.#db.prepare("SELECT MAX(version) AS version FROM schema_migrations").get() as {
+      version: number | null;
+    };
+    const current = row.version ?? 0;
+    for (let version = current + 1; version <= SQLITE_MIGRATIONS.length; version++) {
+      inTransaction(this.#db, () => {
+        this.#db.exec(SQLITE_MIGRATIONS[version - 1]!);
+        this.#db
+          .prepare("INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)")
+          .run(version, Date.now());
+      });
+    }
+  }
+
+  async loadConfig(): Promise<StoredConfig> {
+    const rows = this.#db.prepare("SELECT kind, body FROM config_entities ORDER BY kind, id").all() as {
+      kind: string;
+      body: string;
+    }[];
+    const config: StoredConfig = { settings: {}, verticals: [], sources: [], buyers: [], campaigns: [] };
+    for (const { kind, body } of rows) {
+      const entity = JSON.parse(body);
+      if (kind === "settings") config.settings = entity;
+      else if (kind === "vertical") config.verticals.push(entity);
+      else if (kind === "source") config.sources.push(entity);
+      else if (kind === "buyer") config.buyers.push(entity);
+      else if (kind === "campaign") config.campaigns.push(entity);
+    }
+    return config;
+  }
+
+  async putConfig(kind: ConfigKind, entity: { id: string }): Promise<void> {
+    await this.#writer.call({ op: "putEntity", kind, id: entity.id, body: entity });
+  }
+
+  async putSettings(settings: object): Promise<void> {
+    await this.#writer.call({ op: "putEntity", kind: "settings", id: "settings", body: settings });
+  }
+
+  async appendAuctionEvents(pings: readonly PingRecord[], outcomes: readonly OutcomeRecord[]): Promise<void> {
+    await this.#writer.call({ op: "appendAuctionEvents", pings, outcomes });
+  }
+
+  async saveLead(
+    lead: LeadRecord,
+    outcomes: readonly OutcomeRecord[],
+    outbox: readonly OutboxItem[] = [],
+  ): Promise<void> {
+    await this.#writer.call({ op: "saveLead", lead, outcomes, outbox });
+  }
+
+  async claimOutbox(now: number, limit: number, leaseMs: number): Promise<OutboxItem[]> {
+    const rows = (await this.#writer.call({ op: "claimOutbox", now, limit, leaseMs })) as Row[];
+    return rows.map((row) => outboxFromRow(row, SQLITE_CODEC));
+  }
+
+  async settleOutbox(id: string, settlement: OutboxSettlement): Promise<void> {
+    await this.#writer.call({ op: "settleOutbox", id, settlement });
+  }
+
+  async replayOutbox(id: string, now: number): Promise<boolean> {
+    return (await this.#writer.call({ op: "replayOutbox", id, now })) as boolean;
+  }
+
+  async listOutbox(query: { status?: OutboxItem["status"]; limit: number }): Promise<OutboxItem[]> {
+    const rows = query.status
+      ? this.#statement(
+          "SELECT * FROM outbox WHERE status = ? ORDER BY created_at DESC, id DESC LIMIT ?",
+        ).all(query.status, query.limit)
+      : this.#statement("SELECT * FROM outbox ORDER BY created_at DESC, id DESC LIMIT ?").all(query.limit);
+    return (rows as Row[]).map((row) => outboxFromRow(row, SQLITE_CODEC));
+  }
+
+  async salesSince(since: number): Promise<SaleSummary[]> {
+    const rows = this.#statement(
+      `SELECT campaign_id, buyer_id, source_id, buyer_price_cents, created_at FROM leads
+       WHERE status = 'sold' AND created_at >= ?`,
+    ).all(since) as Row[];
+    return rows.map(saleSummaryFromRow);
+  }
+
+  async getLead(id: string): Promise<LeadRecord | undefined> {
+    const row = this.#statement("SELECT * FROM leads WHERE id = ?").get(id) as Row | undefined;
+    return row && leadFromRow(row, SQLITE_CODEC);
+  }
+
+  async getLeadByAuction(auctionId: string): Promise<LeadRecord | undefined> {
+    const row = this.#statement("SELECT * FROM leads WHERE auction_id = ?").get(auctionId) as Row | undefined;
+    return row && leadFromRow(row, SQLITE_CODEC);
+  }
+
+  async listLeads(query: LeadQuery): Promise<LeadRecord[]> {
+    const where: string[] = [];
+    const params: SQLInputValue[] = [];
+    if (query.before) {
+      where.push("(created_at, id) < (SELECT created_at, id FROM leads WHERE id = ?)");
+      params.push(query.before);
+    }
+    if (query.source_id) {
+      where.push("source_id = ?");
+      params.push(query.source_id);
+    }
+    if (query.status) {
+      where.push("status = ?");
+      params.push(query.status);
+    }
+    const sql = `SELECT * FROM leads ${where.length ? `WHERE ${where.join(" AND ")}` : ""}
+                 ORDER BY created_at DESC, id DESC LIMIT ?`;
+    const rows = this.#db.prepare(sql).all(...params, query.limit) as Row[];
+    return rows.map((row) => leadFromRow(row, SQLITE_CODEC));
+  }
+
+  async getPing(id: string): Promise<PingRecord | undefined> {
+    const row = this.#statement("SELECT * FROM pings WHERE id = ?").get(id) as Row | undefined;
+    return row && pingFromRow(row, SQLITE_CODEC);
+  }
+
+  async getOutcomes(auctionId: string): Promise<OutcomeRecord[]> {
+    const rows = this.#statement(
+      "SELECT * FROM outcomes WHERE auction_id = ? ORDER BY phase = 'post', rowid",
+    ).all(auctionId) as Row[];
+    return rows.map(outcomeFromRow);
+  }
+
+  async heldPings(now: number): Promise<PingRecord[]> {
+    const rows = this.#statement(
+      `SELECT * FROM pings WHERE status = 'bid' AND kind = 'ping' AND expires_at > ?
+         AND NOT EXISTS (SELECT 1 FROM leads WHERE leads.auction_id = pings.id)`,
+    ).all(now) as Row[];
+    return rows.map((row) => pingFromRow(row, SQLITE_CODEC));
+  }
+
+  async addSuppressions(listId: string, hashes: readonly SuppressionHash[]): Promise<number> {
+    if (hashes.length === 0) return 0;
+    return (await this.#writer.call({ op: "addSuppressions", listId, hashes, at: Date.now() })) as number;
+  }
+
+  async removeSuppressions(listId: string, hashes: readonly SuppressionHash[]): Promise<number> {
+    if (hashes.length === 0) return 0;
+    return (await this.#writer.call({ op: "removeSuppressions", listId, hashes })) as number;
+  }
+
+  async loadSuppressions(): Promise<SuppressionEntry[]> {
+    return this.#statement(
+      "SELECT list_id, kind, sha256 FROM suppressions",
+    ).all() as unknown as SuppressionEntry[];
+  }
+
+  async countSuppressions(listId: string): Promise<number> {
+    const row = this.#statement("SELECT COUNT(*) AS count FROM suppressions WHERE list_id = ?").get(
+      listId,
+    ) as {
+      count: number;
+    };
+    return row.count;
+  }
+
+  async ping(): Promise<void> {
+    this.#statement("SELECT 1").get();
+  }
+
+  async close(): Promise<void> {
+    await this.#writer.close();
+    if (this.#db.isOpen) this.#db.close();
+  }
+
+  #statement(sql: string): StatementSync {
+    let statement = this.#statements.get(sql);
+    if (!statement) {
+      statement = this.#db.prepare(sql);
+      this.#statements.set(sql, statement);
+    }
+    return statement;
+  }
+}

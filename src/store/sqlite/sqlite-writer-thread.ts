@@ -1,0 +1,49 @@
+// The SQLite writer thread: owns the only writing connection, so commits (and their fsyncs, and WAL checkpoints)
+// happen here instead of on the event loop that serves pings. Requests arrive as messages and are answered in order.
+import { parentPort, workerData } from "node:worker_threads";
+import { openSqlite } from "./open-sqlite.ts";
+import type { WriteReply, WriteRequest } from "./sqlite-writer.ts";
+import { SqliteWrites } from "./sqlite-writes.ts";
+
+const db = openSqlite(workerData.path as string);
+const writes = new SqliteWrites(db);
+
+parentPort!.on("message", ({ id, request }: { id: number; request: WriteRequest }) => {
+  let reply: WriteReply;
+  let result: unknown;
+  try {
+    switch (request.op) {
+      case "putEntity":
+        writes.putEntity(request.kind, request.id, request.body);
+        break;
+      case "appendAuctionEvents":
+        writes.appendAuctionEvents(request.pings, request.outcomes);
+        break;
+      case "saveLead":
+        writes.saveLead(request.lead, request.outcomes, request.outbox);
+        break;
+      case "claimOutbox":
+        result = writes.claimOutbox(request.now, request.limit, request.leaseMs);
+        break;
+      case "settleOutbox":
+        writes.settleOutbox(request.id, request.settlement);
+        break;
+      case "replayOutbox":
+        result = writes.replayOutbox(request.id, request.now);
+        break;
+      case "addSuppressions":
+        result = writes.addSuppressions(request.listId, request.hashes, request.at);
+        break;
+      case "removeSuppressions":
+        result = writes.removeSuppressions(request.listId, request.hashes);
+        break;
+      case "close":
+        db.close();
+        break;
+    }
+    reply = { id, ok: true, result };
+  } catch (error) {
+    reply = { id, ok: false, message: error instanceof Error ? error.message : String(error) };
+  }
+  parentPort!.postMessage(reply);
+});

@@ -1,0 +1,69 @@
+// The main thread's side of the SQLite writer thread: each write is a message, resolved when committed.
+import { Worker } from "node:worker_threads";
+import type { LeadRecord, OutboxItem, OutboxSettlement, OutcomeRecord, PingRecord } from "../records.ts";
+import type { SuppressionHash } from "../store.ts";
+
+export type WriteRequest =
+  | { op: "putEntity"; kind: string; id: string; body: object }
+  | { op: "appendAuctionEvents"; pings: readonly PingRecord[]; outcomes: readonly OutcomeRecord[] }
+  | { op: "saveLead"; lead: LeadRecord; outcomes: readonly OutcomeRecord[]; outbox: readonly OutboxItem[] }
+  | { op: "claimOutbox"; now: number; limit: number; leaseMs: number }
+  | { op: "settleOutbox"; id: string; settlement: OutboxSettlement }
+  | { op: "replayOutbox"; id: string; now: number }
+  | { op: "addSuppressions"; listId: string; hashes: readonly SuppressionHash[]; at: number }
+  | { op: "removeSuppressions"; listId: string; hashes: readonly SuppressionHash[] }
+  | { op: "close" };
+
+/** `result` carries what a write returns (claimed rows, whether a replay found its item). */
+export type WriteReply =
+  | { id: number; ok: true; result?: unknown }
+  | { id: number; ok: false; message: string };
+
+export class SqliteWriter {
+  readonly #worker: Worker;
+  readonly #pending = new Map<
+    number,
+    { resolve: (result: unknown) => void; reject: (error: Error) => void }
+  >();
+  #nextId = 1;
+  #failure: Error | undefined;
+
+  constructor(path: string) {
+    this.#worker = new Worker(new URL("./sqlite-writer-thread.ts", import.meta.url), {
+      workerData: { path },
+    });
+    this.#worker.on("message", (reply: WriteReply) => {
+      const waiting = this.#pending.get(reply.id);
+      this.#pending.delete(reply.id);
+      if (reply.ok) waiting?.resolve(reply.result);
+      else waiting?.reject(new Error(`SQLite write failed: ${reply.message}`));
+    });
+    this.#worker.on("error", (error) =>
+      this.#fail(new Error(`SQLite writer thread failed: ${error.message}`)),
+    );
+    this.#worker.on("exit", () => this.#fail(new Error("SQLite writer thread has stopped")));
+  }
+
+  /** Sends one write; resolves (with its result, if any) once it is committed (durable: synchronous = FULL). */
+  call(request: WriteRequest): Promise<unknown> {
+    if (this.#failure) return Promise.reject(this.#failure);
+    const id = this.#nextId++;
+    return new Promise((resolve, reject) => {
+      this.#pending.set(id, { resolve, reject });
+      this.#worker.postMessage({ id, request });
+    });
+  }
+
+  /** Finishes the writes already sent, closes the connection, stops the thread. */
+  async close(): Promise<void> {
+    if (this.#failure) return;
+    await this.call({ op: "close" });
+    await this.#worker.terminate();
+  }
+
+  #fail(error: Error): void {
+    this.#failure ??= error;
+    for (const waiting of this.#pending.values()) waiting.reject(this.#failure);
+    this.#pending.clear();
+  }
+}

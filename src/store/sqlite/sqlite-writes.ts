@@ -1,0 +1,165 @@
+// Every write to the embedded SQLite file. Runs on the writer thread (sqlite-writer-thread.ts), so a commit's fsync
+// never blocks the event loop that serves pings.
+import type { DatabaseSync, SQLInputValue, SQLOutputValue, StatementSync } from "node:sqlite";
+import { REASONS } from "../../domain/outcomes.ts";
+import {
+  LEAD_COLUMNS,
+  leadRowValues,
+  OUTBOX_COLUMNS,
+  outboxRowValues,
+  placeholders,
+  SQLITE_CODEC,
+} from "../record-rows.ts";
+import type { LeadRecord, OutboxItem, OutboxSettlement, OutcomeRecord, PingRecord } from "../records.ts";
+import type { SuppressionHash } from "../store.ts";
+import { inTransaction } from "./open-sqlite.ts";
+
+export class SqliteWrites {
+  readonly #db: DatabaseSync;
+  readonly #statements = new Map<string, StatementSync>();
+
+  constructor(db: DatabaseSync) {
+    this.#db = db;
+  }
+
+  putEntity(kind: string, id: string, body: object): void {
+    this.#statement(
+      `INSERT INTO config_entities (kind, id, body, updated_at) VALUES (?, ?, ?, ?)
+       ON CONFLICT (kind, id) DO UPDATE SET body = excluded.body, updated_at = excluded.updated_at`,
+    ).run(kind, id, JSON.stringify(body), Date.now());
+  }
+
+  appendAuctionEvents(pings: readonly PingRecord[], outcomes: readonly OutcomeRecord[]): void {
+    // Ping analytics may lose their last fraction of a second to a power cut (DESIGN rule 9), so their commits skip
+    // the fsync; leads and everything else keep synchronous = FULL.
+    this.#db.exec("PRAGMA synchronous = NORMAL");
+    try {
+      this.#appendAuctionEvents(pings, outcomes);
+    } finally {
+      this.#db.exec("PRAGMA synchronous = FULL");
+    }
+  }
+
+  #appendAuctionEvents(pings: readonly PingRecord[], outcomes: readonly OutcomeRecord[]): void {
+    inTransaction(this.#db, () => {
+      const insertPing = this.#statement(
+        `INSERT OR IGNORE INTO pings (id, kind, source_id, vertical, test, sub_id, created_at, expires_at, status,
+           price_cents, lead, bids) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      );
+      for (const ping of pings) {
+        insertPing.run(
+          ping.id,
+          ping.kind,
+          ping.source_id,
+          ping.vertical,
+          ping.test ? 1 : 0,
+          ping.sub_id ?? null,
+          ping.created_at,
+          ping.expires_at,
+          ping.status,
+          ping.price_cents,
+          JSON.stringify(ping.lead),
+          JSON.stringify(ping.bids),
+        );
+      }
+      this.#insertOutcomes(outcomes);
+    });
+  }
+
+  saveLead(lead: LeadRecord, outcomes: readonly OutcomeRecord[], outbox: readonly OutboxItem[] = []): void {
+    inTransaction(this.#db, () => {
+      this.#statement(`INSERT INTO leads (${LEAD_COLUMNS}) VALUES (${placeholders(LEAD_COLUMNS, "?")})`).run(
+        ...(leadRowValues(lead, SQLITE_CODEC) as SQLInputValue[]),
+      );
+      this.#insertOutcomes(outcomes);
+      this.#insertOutbox(outbox);
+    });
+  }
+
+  /** Due pending items get a lease and one more attempt; the store has one writer, so no two claims overlap. */
+  claimOutbox(now: number, limit: number, leaseMs: number): Record<string, SQLOutputValue>[] {
+    return this.#statement(
+      `UPDATE outbox SET run_at = ?, attempts = attempts + 1
+       WHERE id IN (SELECT id FROM outbox WHERE status = 'pending' AND run_at <= ? ORDER BY run_at, id LIMIT ?)
+       RETURNING *`,
+    ).all(now + leaseMs, now, limit);
+  }
+
+  settleOutbox(id: string, settlement: OutboxSettlement): void {
+    this.#statement(
+      `UPDATE outbox SET status = ?, run_at = COALESCE(?, run_at), last_error = COALESCE(?, last_error),
+         delivered_at = ? WHERE id = ?`,
+    ).run(
+      settlement.status,
+      settlement.status === "pending" ? settlement.run_at : null,
+      settlement.status === "done" ? null : settlement.error,
+      settlement.status === "done" ? settlement.at : null,
+      id,
+    );
+  }
+
+  replayOutbox(id: string, now: number): boolean {
+    const result = this.#statement(
+      "UPDATE outbox SET status = 'pending', run_at = ?, attempts = 0, delivered_at = NULL WHERE id = ?",
+    ).run(now, id);
+    return result.changes > 0;
+  }
+
+  /** One transaction for the whole batch: a 100,000-row import is one commit (one fsync), not 100,000. */
+  addSuppressions(listId: string, hashes: readonly SuppressionHash[], at: number): number {
+    let added = 0;
+    inTransaction(this.#db, () => {
+      const insert = this.#statement(
+        "INSERT OR IGNORE INTO suppressions (list_id, sha256, kind, created_at) VALUES (?, ?, ?, ?)",
+      );
+      for (const hash of hashes) added += Number(insert.run(listId, hash.sha256, hash.kind, at).changes);
+    });
+    return added;
+  }
+
+  removeSuppressions(listId: string, hashes: readonly SuppressionHash[]): number {
+    let removed = 0;
+    inTransaction(this.#db, () => {
+      const remove = this.#statement("DELETE FROM suppressions WHERE list_id = ? AND sha256 = ?");
+      for (const hash of hashes) removed += Number(remove.run(listId, hash.sha256).changes);
+    });
+    return removed;
+  }
+
+  #insertOutbox(items: readonly OutboxItem[]): void {
+    const insert = this.#statement(
+      `INSERT INTO outbox (${OUTBOX_COLUMNS}) VALUES (${placeholders(OUTBOX_COLUMNS, "?")})`,
+    );
+    for (const item of items) insert.run(...(outboxRowValues(item) as SQLInputValue[]));
+  }
+
+  #insertOutcomes(outcomes: readonly OutcomeRecord[]): void {
+    const insert = this.#statement(
+      `INSERT INTO outcomes (auction_id, phase, campaign_id, buyer_id, reason, code, bid_cents, latency_ms, detail, at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    );
+    for (const outcome of outcomes) {
+      insert.run(
+        outcome.auction_id,
+        outcome.phase,
+        outcome.campaign_id,
+        outcome.buyer_id,
+        outcome.reason,
+        REASONS[outcome.reason].code,
+        outcome.bid_cents ?? null,
+        outcome.latency_ms ?? null,
+        outcome.detail ?? null,
+        outcome.at,
+      );
+    }
+  }
+
+  #statement(sql: string): StatementSync {
+    let statement = this.#statements.get(sql);
+    if (!statement) {
+      statement = this.#db.prepare(sql);
+      this.#statements.set(sql, statement);
+    }
+    return statement;
+  }
+}

@@ -1,0 +1,102 @@
+// The system of record: configuration, auctions, decision traces and leads. SQLite is the embedded default;
+// PostgreSQL implements the same interface (a later issue). Every method is async so either can sit behind it.
+import type { Buyer, Campaign, Settings, Source } from "../domain/config-schema.ts";
+import type { Vertical } from "../domain/vertical.ts";
+import type { LeadRecord, OutboxItem, OutboxSettlement, OutcomeRecord, PingRecord } from "./records.ts";
+
+export interface StoredConfig {
+  settings: Partial<Settings>;
+  verticals: Vertical[];
+  sources: Source[];
+  buyers: Buyer[];
+  campaigns: Campaign[];
+}
+
+export interface SaleSummary {
+  campaign_id: string;
+  buyer_id: string;
+  source_id: string;
+  buyer_price_cents: number;
+  created_at: number;
+}
+
+export type ConfigKind = "vertical" | "source" | "buyer" | "campaign";
+
+/** One suppressed contact: the sha256 hex of a normalised email (lower-cased, trimmed) or 10-digit US phone. */
+export interface SuppressionHash {
+  kind: "email" | "phone";
+  sha256: string;
+}
+
+/** A suppression entry as stored: which list holds which hash (`global`, or a buyer id). */
+export interface SuppressionEntry extends SuppressionHash {
+  list_id: string;
+}
+
+export interface LeadQuery {
+  limit: number;
+  /** Only leads created before this lead id's creation (keyset paging, newest first). */
+  before?: string;
+  source_id?: string;
+  status?: "sold" | "unsold";
+}
+
+export interface Store {
+  /** Brings the schema up to date. Safe to run on every start. */
+  migrate(): Promise<void>;
+  /** All configuration, for building the in-memory snapshot. */
+  loadConfig(): Promise<StoredConfig>;
+  /** Inserts or replaces one configuration entity by id. */
+  putConfig(kind: ConfigKind, entity: { id: string }): Promise<void>;
+  putSettings(settings: Partial<Settings>): Promise<void>;
+  /** Writes a batch of ping analytics (auctions and their outcomes). Called off the request path. */
+  appendAuctionEvents(pings: readonly PingRecord[], outcomes: readonly OutcomeRecord[]): Promise<void>;
+  /**
+   * Writes a lead, its post outcomes and the outbox messages it causes in one transaction, durably; resolves only once
+   * they would survive a crash (DESIGN rule 9).
+   */
+  saveLead(
+    lead: LeadRecord,
+    outcomes: readonly OutcomeRecord[],
+    outbox?: readonly OutboxItem[],
+  ): Promise<void>;
+  /** Sold leads created at or after `since` (epoch ms): what the cap counters start from after a restart. */
+  salesSince(since: number): Promise<SaleSummary[]>;
+  getLead(id: string): Promise<LeadRecord | undefined>;
+  getLeadByAuction(auctionId: string): Promise<LeadRecord | undefined>;
+  listLeads(query: LeadQuery): Promise<LeadRecord[]>;
+  getPing(id: string): Promise<PingRecord | undefined>;
+  getOutcomes(auctionId: string): Promise<OutcomeRecord[]>;
+  /** Pings with bids that have not expired and were not posted: the held bids to restore after a restart. */
+  heldPings(now: number): Promise<PingRecord[]>;
+  /**
+   * Claims up to `limit` pending outbox items due by `now` for delivery: each gets `attempts + 1` and a lease (its
+   * run_at moves to now + leaseMs, so a worker that dies mid-delivery leaves it due again). Several instances may
+   * claim at once; no item is handed to two of them (PostgreSQL: FOR UPDATE SKIP LOCKED).
+   */
+  claimOutbox(now: number, limit: number, leaseMs: number): Promise<OutboxItem[]>;
+  /** Records how a claimed item's delivery ended. */
+  settleOutbox(id: string, settlement: OutboxSettlement): Promise<void>;
+  /** Outbox items, newest first. */
+  listOutbox(query: { status?: OutboxItem["status"]; limit: number }): Promise<OutboxItem[]>;
+  /** Makes a dead (or done) item pending again, due now, with its attempts reset. False when there is no such item. */
+  replayOutbox(id: string, now: number): Promise<boolean>;
+  /** Adds hashes to a suppression list in one transaction (one already there is kept). Returns how many were new. */
+  addSuppressions(listId: string, hashes: readonly SuppressionHash[]): Promise<number>;
+  /** Removes hashes from a suppression list. Returns how many were there. */
+  removeSuppressions(listId: string, hashes: readonly SuppressionHash[]): Promise<number>;
+  /** Every suppression entry of every list: what the in-memory index is built from at start and on reload. */
+  loadSuppressions(): Promise<SuppressionEntry[]>;
+  /** How many hashes a suppression list holds. */
+  countSuppressions(listId: string): Promise<number>;
+  /** Resolves when the store answers; rejects with a clear error when it does not (readiness checks). */
+  ping(): Promise<void>;
+  /**
+   * Calls `onChange` whenever another instance changes the configuration (PostgreSQL: LISTEN/NOTIFY).
+   * Absent on a store only one process can open. Resolves to a function that stops watching.
+   */
+  watchConfig?(onChange: () => void): Promise<() => Promise<void>>;
+  /** Tells the other instances that the configuration changed (called after every configuration write). */
+  notifyConfigChanged?(): Promise<void>;
+  close(): Promise<void>;
+}

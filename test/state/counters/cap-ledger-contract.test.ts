@@ -1,0 +1,280 @@
+// One suite over every CapLedger: the memory default and Redis (GAVEL_TEST_REDIS_URL, which must be up).
+// DESIGN rule 6: a cap unit is reserved when a bid wins, committed when the post is accepted, released when it fails —
+// atomically, all or nothing across a reservation's caps, never overshooting under concurrency.
+import assert from "node:assert/strict";
+import { after, afterEach, beforeEach, describe, test } from "node:test";
+import { setTimeout as sleep } from "node:timers/promises";
+import type { CapLedger, CapUnit, ReserveRequest } from "../../../src/state/counters/cap-ledger.ts";
+import { CAP_LEDGERS } from "./counter-implementations.ts";
+
+const BUYER = "b1";
+const LONG_TTL_MS = 60_000;
+
+/** A period that ends well after the test. */
+const periodEndsAt = () => Date.now() + 3_600_000;
+
+function unit(key: string, limits: Partial<CapUnit> = {}): CapUnit {
+  return { key, cents: 1000, periodEndsAt: periodEndsAt(), ...limits };
+}
+
+function request(reservationId: string, units: CapUnit[], ttlMs = LONG_TTL_MS): ReserveRequest {
+  return { buyerId: BUYER, reservationId, units, ttlMs };
+}
+
+const ref = (reservationId: string) => ({ buyerId: BUYER, reservationId });
+
+const zero = { count: 0, cents: 0 };
+
+for (const impl of CAP_LEDGERS) {
+  describe(impl.name, () => {
+    let ledger: CapLedger;
+
+    beforeEach(async () => {
+      ledger = await impl.create();
+    });
+
+    afterEach(async () => {
+      await ledger.close();
+    });
+
+    after(async () => {
+      await impl.cleanup?.();
+    });
+
+    test("a reservation counts as reserved, then as committed once the post is accepted", async () => {
+      const day = unit("campaign:c1:day:2026-11-21", { countLimit: 10, cents: 2500 });
+      assert.deepEqual(await ledger.reserve(request("r1", [day])), { ok: true });
+      assert.deepEqual(await ledger.usage(BUYER, day.key), {
+        committed: zero,
+        reserved: { count: 1, cents: 2500 },
+      });
+
+      assert.equal(await ledger.commit(ref("r1")), "committed");
+      assert.deepEqual(await ledger.usage(BUYER, day.key), {
+        committed: { count: 1, cents: 2500 },
+        reserved: zero,
+      });
+    });
+
+    test("a released reservation gives its units back", async () => {
+      const day = unit("campaign:c1:day:2026-11-21", { countLimit: 1 });
+      assert.deepEqual(await ledger.reserve(request("r1", [day])), { ok: true });
+      assert.equal((await ledger.reserve(request("r2", [day]))).ok, false);
+
+      await ledger.release(ref("r1"));
+      assert.deepEqual(await ledger.usage(BUYER, day.key), { committed: zero, reserved: zero });
+      assert.deepEqual(await ledger.reserve(request("r2", [day])), { ok: true });
+    });
+
+    test("reserved units count against the limit before they are committed", async () => {
+      const day = unit("campaign:c1:day:d", { countLimit: 2 });
+      await ledger.reserve(request("r1", [day]));
+      await ledger.commit(ref("r1"));
+      assert.deepEqual(await ledger.reserve(request("r2", [day])), { ok: true });
+      assert.deepEqual(await ledger.reserve(request("r3", [day])), {
+        ok: false,
+        exhausted: day.key,
+        limit: "count",
+      });
+    });
+
+    test("a spend cap refuses the lead that would take it past the limit, not only the one after", async () => {
+      const spend = unit("buyer:b1:day:d", { centsLimit: 5000, cents: 2000 });
+      assert.equal((await ledger.reserve(request("r1", [spend]))).ok, true);
+      assert.equal((await ledger.reserve(request("r2", [spend]))).ok, true);
+      assert.deepEqual(await ledger.reserve(request("r3", [spend])), {
+        ok: false,
+        exhausted: spend.key,
+        limit: "cents",
+      });
+      // A cheaper lead still fits exactly.
+      assert.equal((await ledger.reserve(request("r4", [{ ...spend, cents: 1000 }]))).ok, true);
+      assert.deepEqual((await ledger.usage(BUYER, spend.key)).reserved, { count: 3, cents: 5000 });
+    });
+
+    test("all or nothing across three caps: when one would overshoot, none is reserved", async () => {
+      const campaignDay = unit("campaign:c1:day:d", { countLimit: 10 });
+      const buyerMonth = unit("buyer:b1:month:m", { centsLimit: 100_000 });
+      const sourceCampaignHour = unit("source:s1:campaign:c1:hour:h", { countLimit: 1 });
+      assert.equal((await ledger.reserve(request("first", [sourceCampaignHour]))).ok, true);
+
+      const result = await ledger.reserve(request("r1", [campaignDay, buyerMonth, sourceCampaignHour]));
+      assert.deepEqual(result, { ok: false, exhausted: sourceCampaignHour.key, limit: "count" });
+      assert.deepEqual(await ledger.usage(BUYER, campaignDay.key), { committed: zero, reserved: zero });
+      assert.deepEqual(await ledger.usage(BUYER, buyerMonth.key), { committed: zero, reserved: zero });
+      assert.deepEqual((await ledger.usage(BUYER, sourceCampaignHour.key)).reserved, {
+        count: 1,
+        cents: 1000,
+      });
+
+      // Once the full cap frees up, the same three reserve together and commit together.
+      await ledger.release(ref("first"));
+      assert.deepEqual(await ledger.reserve(request("r1", [campaignDay, buyerMonth, sourceCampaignHour])), {
+        ok: true,
+      });
+      assert.equal(await ledger.commit(ref("r1")), "committed");
+      for (const cap of [campaignDay, buyerMonth, sourceCampaignHour]) {
+        assert.deepEqual(await ledger.usage(BUYER, cap.key), {
+          committed: { count: 1, cents: 1000 },
+          reserved: zero,
+        });
+      }
+    });
+
+    test("the first cap in request order that would overshoot is the one named", async () => {
+      const a = unit("campaign:c1:day:d", { countLimit: 0 });
+      const b = unit("buyer:b1:day:d", { centsLimit: 0 });
+      assert.deepEqual(await ledger.reserve(request("r1", [a, b])), {
+        ok: false,
+        exhausted: a.key,
+        limit: "count",
+      });
+      assert.deepEqual(await ledger.reserve(request("r1", [b, a])), {
+        ok: false,
+        exhausted: b.key,
+        limit: "cents",
+      });
+    });
+
+    test("a unit without limits is only counted", async () => {
+      const tracked = unit("campaign:c1:day:d", { cents: 700 });
+      for (const id of ["r1", "r2", "r3"])
+        assert.equal((await ledger.reserve(request(id, [tracked]))).ok, true);
+      assert.deepEqual((await ledger.usage(BUYER, tracked.key)).reserved, { count: 3, cents: 2100 });
+    });
+
+    test("reserve, commit and release are idempotent", async () => {
+      const day = unit("campaign:c1:day:d", { countLimit: 5 });
+      await ledger.reserve(request("r1", [day]));
+      assert.deepEqual(await ledger.reserve(request("r1", [day])), { ok: true });
+      assert.deepEqual((await ledger.usage(BUYER, day.key)).reserved, { count: 1, cents: 1000 });
+
+      assert.equal(await ledger.commit(ref("r1")), "committed");
+      assert.equal(await ledger.commit(ref("r1")), "committed");
+      await ledger.release(ref("r1")); // too late: the post was accepted
+      assert.deepEqual(await ledger.usage(BUYER, day.key), {
+        committed: { count: 1, cents: 1000 },
+        reserved: zero,
+      });
+
+      await ledger.reserve(request("r2", [day]));
+      await ledger.release(ref("r2"));
+      await ledger.release(ref("r2"));
+      assert.equal(await ledger.commit(ref("r2")), "released");
+      assert.deepEqual(await ledger.usage(BUYER, day.key), {
+        committed: { count: 1, cents: 1000 },
+        reserved: zero,
+      });
+
+      assert.equal(await ledger.commit(ref("never-reserved")), "unknown");
+      await ledger.release(ref("never-reserved"));
+      await assert.rejects(ledger.reserve(request("r1", [day])), /r1 is already committed/);
+    });
+
+    test("a reservation neither committed nor released in time gives its units back", async () => {
+      const day = unit("campaign:c1:day:d", { countLimit: 1, cents: 400 });
+      assert.equal((await ledger.reserve(request("crashed", [day], 60))).ok, true);
+      assert.equal((await ledger.reserve(request("r2", [day]))).ok, false);
+
+      await sleep(120);
+      assert.deepEqual(await ledger.usage(BUYER, day.key), { committed: zero, reserved: zero });
+      assert.deepEqual(await ledger.reserve(request("r2", [day])), { ok: true });
+      // Releasing the expired one later gives nothing back twice.
+      await ledger.release(ref("crashed"));
+      assert.deepEqual((await ledger.usage(BUYER, day.key)).reserved, { count: 1, cents: 400 });
+    });
+
+    test("expiry is noticed by the reserve that needs the room, without a usage call first", async () => {
+      const day = unit("campaign:c1:day:d", { countLimit: 1 });
+      await ledger.reserve(request("crashed", [day], 60));
+      await sleep(120);
+      assert.deepEqual(await ledger.reserve(request("r2", [day])), { ok: true });
+    });
+
+    test("a commit after expiry still counts the sale, and says it was late", async () => {
+      const day = unit("campaign:c1:day:d", { countLimit: 5, cents: 300 });
+      await ledger.reserve(request("slow", [day], 60));
+      await sleep(120);
+      await ledger.usage(BUYER, day.key); // reclaims it
+      assert.equal(await ledger.commit(ref("slow")), "late");
+      assert.equal(await ledger.commit(ref("slow")), "late");
+      assert.deepEqual(await ledger.usage(BUYER, day.key), {
+        committed: { count: 1, cents: 300 },
+        reserved: zero,
+      });
+    });
+
+    test("a counter is forgotten once its period ends", async () => {
+      const hour = unit("campaign:c1:hour:h", { countLimit: 1, periodEndsAt: Date.now() + 80 });
+      await ledger.reserve(request("r1", [hour]));
+      await ledger.commit(ref("r1"));
+      assert.equal((await ledger.reserve(request("r2", [hour]))).ok, false);
+      await sleep(150);
+      assert.deepEqual(await ledger.usage(BUYER, hour.key), { committed: zero, reserved: zero });
+    });
+
+    test("the same cap key of two buyers is two counters", async () => {
+      const key = "day:d";
+      await ledger.reserve({ buyerId: "b1", reservationId: "r", units: [unit(key)], ttlMs: LONG_TTL_MS });
+      await ledger.reserve({ buyerId: "b2", reservationId: "r", units: [unit(key)], ttlMs: LONG_TTL_MS });
+      assert.equal(await ledger.commit({ buyerId: "b1", reservationId: "r" }), "committed");
+      assert.deepEqual(await ledger.usage("b1", key), {
+        committed: { count: 1, cents: 1000 },
+        reserved: zero,
+      });
+      assert.deepEqual(await ledger.usage("b2", key), {
+        committed: zero,
+        reserved: { count: 1, cents: 1000 },
+      });
+    });
+
+    test("malformed requests are refused before anything is counted", async () => {
+      const day = unit("campaign:c1:day:d");
+      await assert.rejects(ledger.reserve(request("r1", [day, day])), TypeError);
+      await assert.rejects(ledger.reserve(request("r1", [{ ...day, cents: 12.5 }])), TypeError);
+      await assert.rejects(ledger.reserve(request("r1", [day], 0)), TypeError);
+      assert.deepEqual(await ledger.usage(BUYER, day.key), { committed: zero, reserved: zero });
+    });
+
+    test("200 concurrent reserves against a count cap of 50: exactly 50 succeed", async () => {
+      const day = unit("campaign:c1:day:d", { countLimit: 50 });
+      const results = await Promise.all(
+        Array.from({ length: 200 }, (_, i) => ledger.reserve(request(`r${i}`, [day]))),
+      );
+      assert.equal(results.filter((result) => result.ok).length, 50);
+      assert.deepEqual((await ledger.usage(BUYER, day.key)).reserved, { count: 50, cents: 50_000 });
+    });
+
+    test("200 concurrent reserves of 1000 cents against a spend cap of 25,000: exactly 25 succeed", async () => {
+      const spend = unit("buyer:b1:day:d", { centsLimit: 25_000, cents: 1000 });
+      const results = await Promise.all(
+        Array.from({ length: 200 }, (_, i) => ledger.reserve(request(`r${i}`, [spend]))),
+      );
+      assert.equal(results.filter((result) => result.ok).length, 25);
+      assert.deepEqual((await ledger.usage(BUYER, spend.key)).reserved, { count: 25, cents: 25_000 });
+    });
+
+    test("concurrent reserves, commits and releases across three caps never overshoot any of them", async () => {
+      const campaignDay = unit("campaign:c1:day:d", { countLimit: 50 });
+      const buyerDay = unit("buyer:b1:day:d", { centsLimit: 30_000 });
+      const sourceCampaignDay = unit("source:s1:campaign:c1:day:d", { countLimit: 40 });
+      const units = [campaignDay, buyerDay, sourceCampaignDay];
+      // Every reservation ends by being committed (even ids) or released (odd ids), so 30 commits fill the spend cap.
+      const outcomes = await Promise.all(
+        Array.from({ length: 200 }, async (_, i) => {
+          const result = await ledger.reserve(request(`r${i}`, units));
+          if (!result.ok) return "refused";
+          if (i % 2 === 0) return ledger.commit(ref(`r${i}`));
+          await ledger.release(ref(`r${i}`));
+          return "released";
+        }),
+      );
+      const committed = outcomes.filter((outcome) => outcome === "committed").length;
+      assert.ok(committed <= 30, `${committed} committed against a spend cap of 30 leads`);
+      for (const cap of units) {
+        const usage = await ledger.usage(BUYER, cap.key);
+        assert.deepEqual(usage, { committed: { count: committed, cents: committed * 1000 }, reserved: zero });
+      }
+    });
+  });
+}

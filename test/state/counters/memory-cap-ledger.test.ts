@@ -1,0 +1,48 @@
+// What only the in-process ledger has: usage seeded from the store on start, and its injectable clock.
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { MemoryCapLedger } from "../../../src/state/counters/memory-cap-ledger.ts";
+
+const T0 = 1_750_000_000_000;
+const DAY_ENDS = T0 + 3_600_000;
+
+test("committed usage seeded on start counts against the caps", async () => {
+  const ledger = new MemoryCapLedger({
+    now: () => T0,
+    seed: [{ buyerId: "b1", key: "campaign:c1:day:d", count: 49, cents: 49_000, periodEndsAt: DAY_ENDS }],
+  });
+  const day = { key: "campaign:c1:day:d", countLimit: 50, cents: 1000, periodEndsAt: DAY_ENDS };
+  assert.deepEqual(await ledger.reserve({ buyerId: "b1", reservationId: "r1", units: [day], ttlMs: 1000 }), {
+    ok: true,
+  });
+  assert.equal(
+    (await ledger.reserve({ buyerId: "b1", reservationId: "r2", units: [day], ttlMs: 1000 })).ok,
+    false,
+  );
+  assert.deepEqual(await ledger.usage("b1", day.key), {
+    committed: { count: 49, cents: 49_000 },
+    reserved: { count: 1, cents: 1000 },
+  });
+  await ledger.close();
+});
+
+test("deadlines and period ends follow the injected clock", async () => {
+  let now = T0;
+  const ledger = new MemoryCapLedger({ now: () => now });
+  const day = { key: "campaign:c1:day:d", countLimit: 1, cents: 1000, periodEndsAt: DAY_ENDS };
+  await ledger.reserve({ buyerId: "b1", reservationId: "r1", units: [day], ttlMs: 5000 });
+  now = T0 + 4999;
+  assert.equal(
+    (await ledger.reserve({ buyerId: "b1", reservationId: "r2", units: [day], ttlMs: 5000 })).ok,
+    false,
+  );
+  now = T0 + 5000;
+  assert.equal(
+    (await ledger.reserve({ buyerId: "b1", reservationId: "r2", units: [day], ttlMs: 5000 })).ok,
+    true,
+  );
+  await ledger.commit({ buyerId: "b1", reservationId: "r2" });
+  now = DAY_ENDS;
+  assert.deepEqual((await ledger.usage("b1", day.key)).committed, { count: 0, cents: 0 });
+  await ledger.close();
+});

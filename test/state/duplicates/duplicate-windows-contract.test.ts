@@ -1,0 +1,80 @@
+// One suite over every DuplicateWindows: the memory default and Redis (GAVEL_TEST_REDIS_URL, which must be up).
+import assert from "node:assert/strict";
+import { after, afterEach, beforeEach, describe, test } from "node:test";
+import { setTimeout as sleep } from "node:timers/promises";
+import type { DuplicateWindows } from "../../../src/state/duplicates/duplicate-windows.ts";
+import { MemoryDuplicateWindows } from "../../../src/state/duplicates/memory-duplicate-windows.ts";
+import { RedisDuplicateWindows } from "../../../src/state/duplicates/redis-duplicate-windows.ts";
+import { deleteKeysWithPrefix, testRunPrefix } from "../../store/redis-test-helpers.ts";
+import { type CounterImplementation, connectTestRedis } from "../counters/counter-implementations.ts";
+
+const prefix = testRunPrefix("duplicates");
+let namespaces = 0;
+
+const IMPLEMENTATIONS: CounterImplementation<DuplicateWindows>[] = [
+  { name: "MemoryDuplicateWindows", create: async () => new MemoryDuplicateWindows() },
+  {
+    name: "RedisDuplicateWindows",
+    create: () =>
+      connectTestRedis((options) =>
+        RedisDuplicateWindows.connect({ ...options, keyPrefix: `${prefix}:${++namespaces}` }),
+      ),
+    cleanup: () => deleteKeysWithPrefix(prefix),
+  },
+];
+
+const EMAIL = `v:auto:email:${"a".repeat(64)}`;
+const PHONE = `v:auto:phone:${"b".repeat(64)}`;
+
+for (const impl of IMPLEMENTATIONS) {
+  describe(impl.name, () => {
+    let windows: DuplicateWindows;
+
+    beforeEach(async () => {
+      windows = await impl.create();
+    });
+
+    afterEach(async () => {
+      await windows.close();
+    });
+
+    after(async () => {
+      await impl.cleanup?.();
+    });
+
+    test("seen answers the first remembered key, in the order asked", async () => {
+      assert.equal(await windows.seen([EMAIL, PHONE]), undefined);
+      assert.equal(await windows.seen([]), undefined);
+      await windows.remember([PHONE], 60_000);
+      assert.equal(await windows.seen([EMAIL, PHONE]), PHONE);
+      await windows.remember([EMAIL, PHONE], 60_000);
+      assert.equal(await windows.seen([EMAIL, PHONE]), EMAIL);
+      assert.equal(await windows.seen([`b:alpha:email:${"a".repeat(64)}`]), undefined, "scopes are apart");
+    });
+
+    test("a key leaves its window after its TTL; remembering again never shortens it", async () => {
+      await windows.remember([EMAIL], 80);
+      await windows.remember([PHONE], 60_000);
+      await windows.remember([PHONE], 80);
+      assert.equal(await windows.seen([EMAIL]), EMAIL);
+      await sleep(200);
+      assert.equal(await windows.seen([EMAIL]), undefined);
+      assert.equal(await windows.seen([EMAIL, PHONE]), PHONE);
+    });
+
+    test("firstSeen: of 50 concurrent callers exactly one is first; again after the window", async () => {
+      const key = `r:src-1:${"c".repeat(64)}`;
+      const results = await Promise.all(Array.from({ length: 50 }, () => windows.firstSeen(key, 150)));
+      assert.equal(results.filter(Boolean).length, 1);
+      assert.equal(await windows.seen([key]), key);
+      await sleep(300);
+      assert.equal(await windows.firstSeen(key, 150), true);
+    });
+
+    test("bad arguments are refused", async () => {
+      await assert.rejects(windows.remember([EMAIL], 0), TypeError);
+      await assert.rejects(windows.remember([""], 1000), TypeError);
+      await assert.rejects(windows.firstSeen(EMAIL, -1), TypeError);
+    });
+  });
+}

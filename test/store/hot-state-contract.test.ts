@@ -1,0 +1,138 @@
+// One suite over every HotState implementation: the memory default and Redis (GAVEL_TEST_REDIS_URL, which must be up).
+import assert from "node:assert/strict";
+import { after, afterEach, beforeEach, describe, test } from "node:test";
+import type { HotState } from "../../src/state/hot-state.ts";
+import { MemoryHotState } from "../../src/state/memory-hot-state.ts";
+import type { PingRecord } from "../../src/store/records.ts";
+import { connectTestHotState, deleteKeysWithPrefix, testRunPrefix } from "./redis-test-helpers.ts";
+
+interface HotStateImplementation {
+  name: string;
+  /** A fresh, empty hot state; `restored` are the held pings a restart reloads from the store. */
+  create(restored?: readonly PingRecord[]): Promise<HotState>;
+  /** Removes what the suite left outside the process (Redis keys). */
+  cleanup?(): Promise<void>;
+}
+
+const T0 = 1_750_000_000_000;
+
+const redisPrefix = testRunPrefix("hot-state-contract");
+let redisInstances = 0;
+
+const HOT_STATES: HotStateImplementation[] = [
+  { name: "MemoryHotState", create: async (restored) => new MemoryHotState(restored) },
+  {
+    name: "RedisHotState",
+    async create(restored = []) {
+      // Each instance gets its own namespace, as a fresh MemoryHotState is empty; its clock stands at T0.
+      const state = await connectTestHotState({
+        keyPrefix: `${redisPrefix}:${++redisInstances}`,
+        now: () => T0,
+      });
+      // Redis keeps held pings across restarts; a restart that reloads them from the store writes them again.
+      for (const ping of restored) await state.holdPing(ping);
+      return state;
+    },
+    cleanup: () => deleteKeysWithPrefix(redisPrefix),
+  },
+];
+
+function ping(id: string, expires_at = T0 + 120_000): PingRecord {
+  return {
+    id,
+    kind: "ping",
+    source_id: "src-1",
+    vertical: "personal_injury",
+    lead: { state: "CA" },
+    test: false,
+    created_at: T0,
+    expires_at,
+    status: "bid",
+    price_cents: 2500,
+    bids: [{ campaign_id: "c", buyer_id: "b", bid_cents: 4000, source_price_cents: 2500, expires_at }],
+  };
+}
+
+for (const impl of HOT_STATES) {
+  describe(impl.name, () => {
+    let state: HotState;
+    const created: HotState[] = [];
+
+    async function make(restored?: readonly PingRecord[]): Promise<HotState> {
+      const next = await impl.create(restored);
+      created.push(next);
+      return next;
+    }
+
+    beforeEach(async () => {
+      state = await make();
+    });
+
+    afterEach(async () => {
+      for (const s of created.splice(0)) await s.close();
+    });
+
+    after(async () => {
+      await impl.cleanup?.();
+    });
+
+    test("a held ping is returned until it expires, and never after", async () => {
+      const held = ping("p-1", T0 + 1000);
+      await state.holdPing(held);
+      assert.deepEqual(await state.getHeldPing("p-1", T0), held);
+      assert.deepEqual(await state.getHeldPing("p-1", T0 + 999), held);
+      assert.equal(await state.getHeldPing("p-1", T0 + 1000), undefined, "expires_at itself is expired");
+      assert.equal(await state.getHeldPing("p-1", T0 + 5000), undefined);
+    });
+
+    test("an unknown ping is undefined", async () => {
+      assert.equal(await state.getHeldPing("nope", T0), undefined);
+    });
+
+    test("pings restored on start are held", async () => {
+      const restored = await make([ping("r-1"), ping("r-2", T0 - 1)]);
+      assert.equal((await restored.getHeldPing("r-1", T0))?.id, "r-1");
+      assert.equal(await restored.getHeldPing("r-2", T0), undefined);
+    });
+
+    test("dropPing forgets the ping", async () => {
+      await state.holdPing(ping("p-1"));
+      await state.dropPing("p-1");
+      assert.equal(await state.getHeldPing("p-1", T0), undefined);
+    });
+
+    test("claimPost is true exactly once, even with 100 concurrent claims", async () => {
+      await state.holdPing(ping("p-1"));
+      const claims = await Promise.all(Array.from({ length: 100 }, () => state.claimPost("p-1")));
+      assert.equal(claims.filter(Boolean).length, 1);
+      assert.equal(await state.claimPost("p-1"), false);
+    });
+
+    test("claims are per ping", async () => {
+      await state.holdPing(ping("p-1"));
+      await state.holdPing(ping("p-2"));
+      assert.equal(await state.claimPost("p-1"), true);
+      assert.equal(await state.claimPost("p-2"), true);
+    });
+
+    test("releasePost lets exactly one new claim through", async () => {
+      await state.holdPing(ping("p-1"));
+      assert.equal(await state.claimPost("p-1"), true);
+      await state.releasePost("p-1");
+      const claims = await Promise.all(Array.from({ length: 20 }, () => state.claimPost("p-1")));
+      assert.equal(claims.filter(Boolean).length, 1);
+    });
+
+    test("after a post is answered and the ping dropped, a retry cannot claim it again", async () => {
+      await state.holdPing(ping("p-1"));
+      assert.equal(await state.claimPost("p-1"), true);
+      await state.dropPing("p-1");
+      assert.equal(await state.claimPost("p-1"), false);
+    });
+
+    test("close is harmless to call twice", async () => {
+      await state.close();
+      await state.close();
+    });
+  });
+}

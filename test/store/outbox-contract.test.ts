@@ -1,0 +1,135 @@
+// The outbox on every store: written with its lead in one transaction, claimed with a lease, settled, listed,
+// replayed; and on a store several instances share, concurrent claims never hand one item to two of them.
+import assert from "node:assert/strict";
+import { afterEach, beforeEach, describe, test } from "node:test";
+import type { LeadRecord, OutboxItem } from "../../src/store/records.ts";
+import type { Store } from "../../src/store/store.ts";
+import { STORES, type StoreDatabase } from "./store-implementations.ts";
+
+const T0 = 1_750_000_000_000;
+
+function lead(id: string): LeadRecord {
+  return {
+    id,
+    auction_id: `auction-${id}`,
+    kind: "direct",
+    source_id: "src-1",
+    vertical: "personal_injury",
+    lead: { state: "CA" },
+    consent: {},
+    test: false,
+    status: "sold",
+    price_cents: 2000,
+    created_at: T0,
+  };
+}
+
+function message(id: string, overrides: Partial<OutboxItem> = {}): OutboxItem {
+  return {
+    id,
+    kind: "source_postback",
+    owner_id: "src-1",
+    url: "http://127.0.0.1:9/postback",
+    body: { event: "lead.sold", lead_id: id },
+    timeout_ms: 1000,
+    status: "pending",
+    attempts: 0,
+    run_at: T0,
+    created_at: T0,
+    ...overrides,
+  };
+}
+
+for (const implementation of STORES) {
+  describe(`outbox on ${implementation.name}`, () => {
+    let database: StoreDatabase;
+    let store: Store;
+
+    beforeEach(async () => {
+      database = await implementation.create();
+      store = database.open();
+      await store.migrate();
+    });
+
+    afterEach(async () => {
+      await store.close();
+      await database.destroy();
+    });
+
+    test("messages are written with their lead, and not at all when the lead is refused", async () => {
+      await store.saveLead(lead("l1"), [], [message("m1"), message("m2")]);
+      await assert.rejects(store.saveLead(lead("l1"), [], [message("m3")]), "a second lead with the same id");
+      const items = await store.listOutbox({ limit: 10 });
+      assert.deepEqual(items.map((item) => item.id).sort(), ["m1", "m2"]);
+      assert.deepEqual(items.find((item) => item.id === "m1")?.body, { event: "lead.sold", lead_id: "m1" });
+    });
+
+    test("a claim takes due items only, counts the attempt and leases them", async () => {
+      await store.saveLead(lead("l1"), [], [message("due"), message("later", { run_at: T0 + 60_000 })]);
+      const claimed = await store.claimOutbox(T0, 10, 30_000);
+      assert.deepEqual(
+        claimed.map((item) => [item.id, item.attempts, item.run_at]),
+        [["due", 1, T0 + 30_000]],
+      );
+      assert.deepEqual(await store.claimOutbox(T0 + 1_000, 10, 30_000), [], "leased, so not claimed again");
+      const lapsed = await store.claimOutbox(T0 + 30_000, 10, 30_000);
+      assert.deepEqual(
+        lapsed.map((item) => [item.id, item.attempts]),
+        [["due", 2]],
+        "a lapsed lease (a worker died) makes it due again",
+      );
+    });
+
+    test("settling: done, retry later, dead; replay brings a dead letter back", async () => {
+      await store.saveLead(lead("l1"), [], [message("a"), message("b"), message("c")]);
+      await store.claimOutbox(T0, 10, 30_000);
+      await store.settleOutbox("a", { status: "done", at: T0 + 5 });
+      await store.settleOutbox("b", { status: "pending", run_at: T0 + 2_000, error: "HTTP 500" });
+      await store.settleOutbox("c", { status: "dead", error: "timeout" });
+      const byId = new Map((await store.listOutbox({ limit: 10 })).map((item) => [item.id, item]));
+      assert.equal(byId.get("a")?.status, "done");
+      assert.equal(byId.get("a")?.delivered_at, T0 + 5);
+      assert.deepEqual(
+        [byId.get("b")?.status, byId.get("b")?.run_at, byId.get("b")?.last_error],
+        ["pending", T0 + 2_000, "HTTP 500"],
+      );
+      assert.deepEqual([byId.get("c")?.status, byId.get("c")?.last_error], ["dead", "timeout"]);
+      assert.deepEqual(
+        (await store.listOutbox({ status: "dead", limit: 10 })).map((item) => item.id),
+        ["c"],
+      );
+
+      assert.equal(await store.replayOutbox("c", T0 + 10_000), true);
+      assert.equal(await store.replayOutbox("nope", T0 + 10_000), false);
+      const again = await store.claimOutbox(T0 + 10_000, 10, 30_000);
+      assert.deepEqual(again.map((item) => [item.id, item.attempts]).sort(), [
+        ["b", 2],
+        ["c", 1],
+      ]);
+    });
+
+    test("two instances claiming at once never get the same item", async () => {
+      const other = database.open();
+      try {
+        const items = Array.from({ length: 200 }, (_, i) => message(`m${String(i).padStart(3, "0")}`));
+        await store.saveLead(lead("l1"), [], items);
+        const claims: OutboxItem[][] = [];
+        // Small batches from both sides, in parallel, until nothing is left.
+        await Promise.all(
+          [store, other, store, other].map(async (instance) => {
+            for (;;) {
+              const batch = await instance.claimOutbox(T0, 7, 60_000);
+              if (batch.length === 0) return;
+              claims.push(batch);
+            }
+          }),
+        );
+        const ids = claims.flat().map((item) => item.id);
+        assert.equal(ids.length, 200, "every item claimed");
+        assert.equal(new Set(ids).size, 200, "no item claimed twice");
+      } finally {
+        await other.close();
+      }
+    });
+  });
+}

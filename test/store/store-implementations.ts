@@ -1,0 +1,50 @@
+// Every Store implementation, for suites that run over all of them (kysely-style): each supplies a factory for an
+// empty database that can be opened several times (to test durability, or two instances sharing it).
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { PostgresStore } from "../../src/store/postgres/postgres-store.ts";
+import { SqliteStore } from "../../src/store/sqlite/sqlite-store.ts";
+import type { Store } from "../../src/store/store.ts";
+import {
+  dropTestSchema,
+  newTestSchema,
+  requireTestDatabase,
+  TEST_DATABASE_URL,
+} from "./postgres-test-schema.ts";
+
+/** A database that outlives its connections: `open` connects a fresh Store to the same data. */
+export interface StoreDatabase {
+  open(): Store;
+  destroy(): Promise<void>;
+}
+
+export interface StoreImplementation {
+  name: string;
+  /** Creates an empty database for one test. */
+  create(): Promise<StoreDatabase>;
+}
+
+export const STORES: StoreImplementation[] = [
+  {
+    name: "SqliteStore",
+    async create() {
+      const dir = mkdtempSync(join(tmpdir(), "gavel-store-"));
+      return {
+        open: () => new SqliteStore(dir),
+        destroy: async () => rmSync(dir, { recursive: true, force: true }),
+      };
+    },
+  },
+  {
+    name: "PostgresStore",
+    async create() {
+      await requireTestDatabase();
+      const schema = newTestSchema();
+      return {
+        open: () => new PostgresStore({ connectionString: TEST_DATABASE_URL, schema, poolSize: 4 }),
+        destroy: () => dropTestSchema(schema),
+      };
+    },
+  },
+];

@@ -1,0 +1,109 @@
+// Suppression lists over every Store implementation: idempotent batch adds, removes, counts, a start-up load, and
+// entries that survive reopening the database. Only hashes are stored; the engine suite checks no clear value is.
+import assert from "node:assert/strict";
+import { createHash } from "node:crypto";
+import { afterEach, beforeEach, describe, test } from "node:test";
+import { Suppressions } from "../../src/compliance/suppression/suppressions.ts";
+import type { Store, SuppressionEntry, SuppressionHash } from "../../src/store/store.ts";
+import { STORES, type StoreDatabase } from "./store-implementations.ts";
+
+const sha = (text: string) => createHash("sha256").update(text).digest("hex");
+const email = (text: string): SuppressionHash => ({ kind: "email", sha256: sha(text) });
+const phone = (digits: string): SuppressionHash => ({ kind: "phone", sha256: sha(digits) });
+
+for (const impl of STORES) {
+  describe(`${impl.name} suppression lists`, () => {
+    let database: StoreDatabase;
+    let store: Store;
+    const opened: Store[] = [];
+
+    async function reopen(): Promise<Store> {
+      const s = database.open();
+      opened.push(s);
+      await s.migrate();
+      return s;
+    }
+
+    beforeEach(async () => {
+      database = await impl.create();
+      store = await reopen();
+    });
+
+    afterEach(async () => {
+      for (const s of opened.splice(0)) await s.close();
+      await database.destroy();
+    });
+
+    test("adding is idempotent, per list, and says how many were new", async () => {
+      assert.equal(await store.addSuppressions("global", [email("a@x.com"), phone("2125550147")]), 2);
+      assert.equal(await store.addSuppressions("global", [email("a@x.com"), email("b@x.com")]), 1);
+      assert.equal(await store.addSuppressions("buyer-a", [email("a@x.com")]), 1);
+      assert.equal(await store.addSuppressions("buyer-a", []), 0);
+      assert.equal(await store.countSuppressions("global"), 3);
+      assert.equal(await store.countSuppressions("buyer-a"), 1);
+      assert.equal(await store.countSuppressions("buyer-b"), 0);
+    });
+
+    test("a hash repeated within one batch is stored once", async () => {
+      assert.equal(await store.addSuppressions("global", [email("a@x.com"), email("a@x.com")]), 1);
+      assert.equal(await store.countSuppressions("global"), 1);
+    });
+
+    test("removing takes hashes off one list only and says how many were there", async () => {
+      await store.addSuppressions("global", [email("a@x.com"), phone("2125550147")]);
+      await store.addSuppressions("buyer-a", [email("a@x.com")]);
+      assert.equal(await store.removeSuppressions("global", [email("a@x.com"), email("never@x.com")]), 1);
+      assert.equal(await store.removeSuppressions("global", []), 0);
+      assert.equal(await store.countSuppressions("global"), 1);
+      assert.equal(await store.countSuppressions("buyer-a"), 1);
+    });
+
+    test("loading returns every entry of every list, also after reopening", async () => {
+      await store.addSuppressions("global", [email("a@x.com")]);
+      await store.addSuppressions("buyer-a", [phone("2125550147")]);
+      const other = await reopen();
+      const sort = (entries: SuppressionEntry[]) =>
+        [...entries].sort((a, b) => `${a.list_id}${a.sha256}`.localeCompare(`${b.list_id}${b.sha256}`));
+      assert.deepEqual(
+        sort((await other.loadSuppressions()).map((e) => ({ ...e }))),
+        sort([
+          { list_id: "buyer-a", kind: "phone", sha256: sha("2125550147") },
+          { list_id: "global", kind: "email", sha256: sha("a@x.com") },
+        ]),
+      );
+    });
+
+    test("another instance's change reaches this instance's index (where the store can watch)", async (t) => {
+      const here = await Suppressions.open(store);
+      const otherStore = await reopen();
+      if (!otherStore.watchConfig) return t.skip("one process owns this store");
+      const there = await Suppressions.open(otherStore);
+      const stop = await otherStore.watchConfig(() => void there.reload());
+      try {
+        await here.add("buyer-a", [phone("2125550147")]);
+        const deadline = Date.now() + 3000;
+        while (!there.index.has("buyer-a", sha("2125550147")) && Date.now() < deadline) {
+          await new Promise((resolve) => setTimeout(resolve, 20));
+        }
+        assert.ok(there.index.has("buyer-a", sha("2125550147")), "the other instance never saw the addition");
+        await here.remove("buyer-a", [phone("2125550147")]);
+        while (there.index.has("buyer-a", sha("2125550147")) && Date.now() < deadline + 3000) {
+          await new Promise((resolve) => setTimeout(resolve, 20));
+        }
+        assert.equal(there.index.has("buyer-a", sha("2125550147")), false);
+      } finally {
+        await stop();
+      }
+    });
+
+    test("a 100,000-hash batch is one quick write", async () => {
+      const hashes = Array.from({ length: 100_000 }, (_, i) => email(`person${i}@example.com`));
+      const started = performance.now();
+      assert.equal(await store.addSuppressions("global", hashes), 100_000);
+      const elapsedMs = performance.now() - started;
+      assert.equal(await store.countSuppressions("global"), 100_000);
+      assert.ok(elapsedMs < 10_000, `took ${elapsedMs} ms`);
+      assert.equal((await store.loadSuppressions()).length, 100_000);
+    });
+  });
+}
