@@ -21,6 +21,11 @@ export class SaleRecorder {
   readonly #onSaved: (sale: Sale) => void;
   /** Sales a buyer has but the store does not yet, by auction id. */
   readonly #unsaved = new Map<string, Sale>();
+  /**
+   * The write under way for each auction. A source's retry and the background retry can want the same unsaved sale
+   * at once; both must wait on one write, or the second INSERT is refused as a duplicate and surfaces as a 500.
+   */
+  readonly #writing = new Map<string, Promise<void>>();
   #retryMs = RETRY_MIN_MS;
   #timer: NodeJS.Timeout | undefined;
 
@@ -65,7 +70,16 @@ export class SaleRecorder {
     }
   }
 
-  async #write(sale: Sale): Promise<void> {
+  #write(sale: Sale): Promise<void> {
+    const auctionId = sale.lead.auction_id;
+    const underWay = this.#writing.get(auctionId);
+    if (underWay) return underWay;
+    const writing = this.#writeOnce(sale).finally(() => this.#writing.delete(auctionId));
+    this.#writing.set(auctionId, writing);
+    return writing;
+  }
+
+  async #writeOnce(sale: Sale): Promise<void> {
     // A write whose commit succeeded but whose reply was lost must not be written twice: look first when retrying.
     const retrying = this.#unsaved.has(sale.lead.auction_id);
     if (!retrying || !(await this.#store.getLeadByAuction(sale.lead.auction_id))) {
