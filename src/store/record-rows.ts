@@ -1,7 +1,7 @@
 // Rows to records, shared by every SQL store. The stores differ only in how a row carries JSON (SQLite: text;
 // PostgreSQL: jsonb, already parsed) and booleans (SQLite: 0/1; PostgreSQL: true/false): each passes its codec.
 import type { LeadRecord, OutboxItem, OutcomeRecord, PingRecord } from "./records.ts";
-import type { SaleSummary } from "./store.ts";
+import type { BuyerCents, BuyerDeposit, SaleSummary } from "./store.ts";
 
 export type Row = Record<string, unknown>;
 
@@ -160,4 +160,19 @@ export function saleSummaryFromRow(row: Row): SaleSummary {
     buyer_price_cents: Number(row.buyer_price_cents),
     created_at: Number(row.created_at),
   };
+}
+
+export function depositFromRow(row: Row): BuyerDeposit {
+  return {
+    id: String(row.id),
+    buyer_id: String(row.buyer_id),
+    amount_cents: Number(row.amount_cents),
+    ...(row.note === null || row.note === undefined ? {} : { note: String(row.note) }),
+    created_at: Number(row.created_at),
+  };
+}
+
+/** SUM() comes back as a bigint string from PostgreSQL and a number from SQLite. */
+export function buyerCentsFromRow(row: Row): BuyerCents {
+  return { buyer_id: String(row.buyer_id), cents: Number(row.cents) };
 }

@@ -33,6 +33,23 @@ export interface SuppressionEntry extends SuppressionHash {
   list_id: string;
 }
 
+/** A prepaid buyer's top-up. Deposits are state, not configuration: importing a configuration never touches them. */
+export interface BuyerDeposit {
+  /** Unique; a client-supplied idempotency key, so a retried top-up is counted once. */
+  id: string;
+  buyer_id: string;
+  /** Positive integer cents. */
+  amount_cents: number;
+  note?: string;
+  created_at: number;
+}
+
+/** An amount per buyer (deposits, or spend on sold leads), in integer cents. */
+export interface BuyerCents {
+  buyer_id: string;
+  cents: number;
+}
+
 export interface LeadQuery {
   limit: number;
   /** Only leads created before this lead id's creation (keyset paging, newest first). */
@@ -89,6 +106,15 @@ export interface Store {
   loadSuppressions(): Promise<SuppressionEntry[]>;
   /** How many hashes a suppression list holds. */
   countSuppressions(listId: string): Promise<number>;
+  /**
+   * Records a top-up unless a deposit with its id exists. Returns the deposit as stored: `added` false means the id
+   * was known, and `deposit` is the one stored first (the caller checks it matches).
+   */
+  addDeposit(deposit: BuyerDeposit): Promise<{ added: boolean; deposit: BuyerDeposit }>;
+  /** Each buyer's deposits summed (only buyers with deposits); one buyer's when `buyerId` is given. */
+  depositTotals(buyerId?: string): Promise<BuyerCents[]>;
+  /** Each buyer's lifetime spend: what its sold leads cost it (only buyers with sales); one buyer's when given. */
+  spendTotals(buyerId?: string): Promise<BuyerCents[]>;
   /** Resolves when the store answers; rejects with a clear error when it does not (readiness checks). */
   ping(): Promise<void>;
   /**

@@ -90,6 +90,17 @@ export const POSTGRES_MIGRATIONS: readonly string[] = [
     PRIMARY KEY (list_id, sha256)
   );
   `,
+  `
+  CREATE TABLE buyer_deposits (
+    id text COLLATE "C" PRIMARY KEY,
+    buyer_id text COLLATE "C" NOT NULL,
+    amount_cents bigint NOT NULL,
+    note text,
+    created_at bigint NOT NULL
+  );
+  CREATE INDEX buyer_deposits_buyer ON buyer_deposits (buyer_id);
+  CREATE INDEX leads_sold_buyer ON leads (buyer_id) WHERE status = 'sold';
+  `,
 ];
 
 /**

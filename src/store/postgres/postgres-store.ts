@@ -6,6 +6,8 @@ import pg from "pg";
 import { REASONS } from "../../domain/outcomes.ts";
 import { ServiceUnavailableError } from "../../errors.ts";
 import {
+  buyerCentsFromRow,
+  depositFromRow,
   LEAD_COLUMNS,
   leadFromRow,
   leadRowValues,
@@ -21,6 +23,8 @@ import {
 } from "../record-rows.ts";
 import type { LeadRecord, OutboxItem, OutboxSettlement, OutcomeRecord, PingRecord } from "../records.ts";
 import type {
+  BuyerCents,
+  BuyerDeposit,
   ConfigKind,
   LeadQuery,
   SaleSummary,
@@ -325,6 +329,36 @@ export class PostgresStore implements Store {
       [listId],
     );
     return row?.count ?? 0;
+  }
+
+  async addDeposit(deposit: BuyerDeposit): Promise<{ added: boolean; deposit: BuyerDeposit }> {
+    // Safe to repeat (the retry in #query): a second run finds the row and reports it as known.
+    const inserted = await this.#query(
+      `INSERT INTO buyer_deposits (id, buyer_id, amount_cents, note, created_at) VALUES ($1, $2, $3, $4, $5)
+       ON CONFLICT (id) DO NOTHING RETURNING id`,
+      [deposit.id, deposit.buyer_id, deposit.amount_cents, deposit.note ?? null, deposit.created_at],
+    );
+    if (inserted.length > 0) return { added: true, deposit };
+    const [row] = await this.#query("SELECT * FROM buyer_deposits WHERE id = $1", [deposit.id]);
+    return { added: false, deposit: depositFromRow(row!) };
+  }
+
+  async depositTotals(buyerId?: string): Promise<BuyerCents[]> {
+    const rows = await this.#query(
+      `SELECT buyer_id, SUM(amount_cents) AS cents FROM buyer_deposits
+       WHERE $1::text IS NULL OR buyer_id = $1 GROUP BY buyer_id`,
+      [buyerId ?? null],
+    );
+    return rows.map(buyerCentsFromRow);
+  }
+
+  async spendTotals(buyerId?: string): Promise<BuyerCents[]> {
+    const rows = await this.#query(
+      `SELECT buyer_id, SUM(buyer_price_cents) AS cents FROM leads
+       WHERE status = 'sold' AND buyer_id IS NOT NULL AND ($1::text IS NULL OR buyer_id = $1) GROUP BY buyer_id`,
+      [buyerId ?? null],
+    );
+    return rows.map(buyerCentsFromRow);
   }
 
   async ping(): Promise<void> {

@@ -85,4 +85,15 @@ export const SQLITE_MIGRATIONS: readonly string[] = [
     PRIMARY KEY (list_id, sha256)
   ) WITHOUT ROWID;
   `,
+  `
+  CREATE TABLE buyer_deposits (
+    id TEXT PRIMARY KEY,
+    buyer_id TEXT NOT NULL,
+    amount_cents INTEGER NOT NULL,
+    note TEXT,
+    created_at INTEGER NOT NULL
+  );
+  CREATE INDEX buyer_deposits_buyer ON buyer_deposits (buyer_id);
+  CREATE INDEX leads_sold_buyer ON leads (buyer_id) WHERE status = 'sold';
+  `,
 ];

@@ -4,6 +4,8 @@ import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import type { DatabaseSync, SQLInputValue, StatementSync } from "node:sqlite";
 import {
+  buyerCentsFromRow,
+  depositFromRow,
   leadFromRow,
   outboxFromRow,
   outcomeFromRow,
@@ -14,6 +16,8 @@ import {
 } from "../record-rows.ts";
 import type { LeadRecord, OutboxItem, OutboxSettlement, OutcomeRecord, PingRecord } from "../records.ts";
 import type {
+  BuyerCents,
+  BuyerDeposit,
   ConfigKind,
   LeadQuery,
   SaleSummary,
@@ -199,6 +203,33 @@ export class SqliteStore implements Store {
       count: number;
     };
     return row.count;
+  }
+
+  async addDeposit(deposit: BuyerDeposit): Promise<{ added: boolean; deposit: BuyerDeposit }> {
+    const added = (await this.#writer.call({ op: "addDeposit", deposit })) as boolean;
+    if (added) return { added, deposit };
+    const row = this.#statement("SELECT * FROM buyer_deposits WHERE id = ?").get(deposit.id) as Row;
+    return { added, deposit: depositFromRow(row) };
+  }
+
+  async depositTotals(buyerId?: string): Promise<BuyerCents[]> {
+    const rows = buyerId
+      ? this.#statement(
+          "SELECT buyer_id, SUM(amount_cents) AS cents FROM buyer_deposits WHERE buyer_id = ? GROUP BY buyer_id",
+        ).all(buyerId)
+      : this.#statement(
+          "SELECT buyer_id, SUM(amount_cents) AS cents FROM buyer_deposits GROUP BY buyer_id",
+        ).all();
+    return (rows as Row[]).map(buyerCentsFromRow);
+  }
+
+  async spendTotals(buyerId?: string): Promise<BuyerCents[]> {
+    const sql = `SELECT buyer_id, SUM(buyer_price_cents) AS cents FROM leads
+                 WHERE status = 'sold' AND buyer_id IS NOT NULL`;
+    const rows = buyerId
+      ? this.#statement(`${sql} AND buyer_id = ? GROUP BY buyer_id`).all(buyerId)
+      : this.#statement(`${sql} GROUP BY buyer_id`).all();
+    return (rows as Row[]).map(buyerCentsFromRow);
   }
 
   async ping(): Promise<void> {

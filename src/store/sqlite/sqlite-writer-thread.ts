@@ -37,6 +37,9 @@ parentPort!.on("message", ({ id, request }: { id: number; request: WriteRequest 
       case "removeSuppressions":
         result = writes.removeSuppressions(request.listId, request.hashes);
         break;
+      case "addDeposit":
+        result = writes.addDeposit(request.deposit);
+        break;
       case "close":
         db.close();
         break;

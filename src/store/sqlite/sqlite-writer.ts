@@ -1,7 +1,7 @@
 // The main thread's side of the SQLite writer thread: each write is a message, resolved when committed.
 import { Worker } from "node:worker_threads";
 import type { LeadRecord, OutboxItem, OutboxSettlement, OutcomeRecord, PingRecord } from "../records.ts";
-import type { SuppressionHash } from "../store.ts";
+import type { BuyerDeposit, SuppressionHash } from "../store.ts";
 
 export type WriteRequest =
   | { op: "putEntity"; kind: string; id: string; body: object }
@@ -12,6 +12,7 @@ export type WriteRequest =
   | { op: "replayOutbox"; id: string; now: number }
   | { op: "addSuppressions"; listId: string; hashes: readonly SuppressionHash[]; at: number }
   | { op: "removeSuppressions"; listId: string; hashes: readonly SuppressionHash[] }
+  | { op: "addDeposit"; deposit: BuyerDeposit }
   | { op: "close" };
 
 /** `result` carries what a write returns (claimed rows, whether a replay found its item). */

@@ -11,7 +11,7 @@ import {
   SQLITE_CODEC,
 } from "../record-rows.ts";
 import type { LeadRecord, OutboxItem, OutboxSettlement, OutcomeRecord, PingRecord } from "../records.ts";
-import type { SuppressionHash } from "../store.ts";
+import type { BuyerDeposit, SuppressionHash } from "../store.ts";
 import { inTransaction } from "./open-sqlite.ts";
 
 export class SqliteWrites {
@@ -124,6 +124,14 @@ export class SqliteWrites {
       for (const hash of hashes) removed += Number(remove.run(listId, hash.sha256).changes);
     });
     return removed;
+  }
+
+  /** Inserts a deposit unless its id exists; returns whether it was new. */
+  addDeposit(deposit: BuyerDeposit): boolean {
+    const result = this.#statement(
+      `INSERT OR IGNORE INTO buyer_deposits (id, buyer_id, amount_cents, note, created_at) VALUES (?, ?, ?, ?, ?)`,
+    ).run(deposit.id, deposit.buyer_id, deposit.amount_cents, deposit.note ?? null, deposit.created_at);
+    return result.changes > 0;
   }
 
   #insertOutbox(items: readonly OutboxItem[]): void {

@@ -1,0 +1,100 @@
+// Buyer funds over every Store implementation: idempotent deposits, deposit totals and lifetime spend per buyer, and
+// both surviving a reopen (a restart must never reset a balance).
+import assert from "node:assert/strict";
+import { afterEach, beforeEach, describe, test } from "node:test";
+import type { LeadRecord } from "../../src/store/records.ts";
+import type { BuyerCents, BuyerDeposit, Store } from "../../src/store/store.ts";
+import { STORES, type StoreDatabase } from "./store-implementations.ts";
+
+const T0 = Date.parse("2026-11-20T12:00:00Z");
+
+function deposit(id: string, buyer_id: string, amount_cents: number, note?: string): BuyerDeposit {
+  return { id, buyer_id, amount_cents, ...(note === undefined ? {} : { note }), created_at: T0 };
+}
+
+function sale(id: string, buyer_id: string, buyer_price_cents: number, status: "sold" | "unsold" = "sold") {
+  const lead: LeadRecord = {
+    id,
+    auction_id: `a-${id}`,
+    kind: "direct",
+    source_id: "src-1",
+    vertical: "personal_injury",
+    lead: { state: "CA" },
+    consent: {},
+    test: false,
+    status,
+    price_cents: status === "sold" ? 1000 : 0,
+    ...(status === "sold" ? { buyer_price_cents, campaign_id: `${buyer_id}-c`, buyer_id } : {}),
+    created_at: T0,
+  };
+  return lead;
+}
+
+const byBuyer = (rows: BuyerCents[]) =>
+  Object.fromEntries(rows.map((row) => [row.buyer_id, row.cents] as const).sort());
+
+for (const impl of STORES) {
+  describe(`${impl.name} buyer funds`, () => {
+    let database: StoreDatabase;
+    let store: Store;
+    const opened: Store[] = [];
+
+    async function reopen(): Promise<Store> {
+      const s = database.open();
+      opened.push(s);
+      await s.migrate();
+      return s;
+    }
+
+    beforeEach(async () => {
+      database = await impl.create();
+      store = await reopen();
+    });
+
+    afterEach(async () => {
+      for (const s of opened.splice(0)) await s.close();
+      await database.destroy();
+    });
+
+    test("a deposit is added once per id; a repeat returns the one stored first", async () => {
+      assert.deepEqual(await store.addDeposit(deposit("d-1", "buyer-a", 10_000, "wire 42")), {
+        added: true,
+        deposit: deposit("d-1", "buyer-a", 10_000, "wire 42"),
+      });
+      const again = await store.addDeposit(deposit("d-1", "buyer-a", 99_999));
+      assert.equal(again.added, false);
+      assert.deepEqual(again.deposit, deposit("d-1", "buyer-a", 10_000, "wire 42"));
+      assert.deepEqual(byBuyer(await store.depositTotals()), { "buyer-a": 10_000 });
+    });
+
+    test("deposit totals per buyer, for all buyers or one", async () => {
+      await store.addDeposit(deposit("d-1", "buyer-a", 10_000));
+      await store.addDeposit(deposit("d-2", "buyer-a", 2_550));
+      await store.addDeposit(deposit("d-3", "buyer-b", 700));
+      assert.deepEqual(byBuyer(await store.depositTotals()), { "buyer-a": 12_550, "buyer-b": 700 });
+      assert.deepEqual(await store.depositTotals("buyer-b"), [{ buyer_id: "buyer-b", cents: 700 }]);
+      assert.deepEqual(await store.depositTotals("nobody"), []);
+    });
+
+    test("lifetime spend sums the sold leads per buyer, unsold ones not", async () => {
+      await store.saveLead(sale("l-1", "buyer-a", 4_000), []);
+      await store.saveLead(sale("l-2", "buyer-a", 3_525), []);
+      await store.saveLead(sale("l-3", "buyer-b", 1_000), []);
+      await store.saveLead(sale("l-4", "buyer-b", 0, "unsold"), []);
+      assert.deepEqual(byBuyer(await store.spendTotals()), { "buyer-a": 7_525, "buyer-b": 1_000 });
+      assert.deepEqual(await store.spendTotals("buyer-a"), [{ buyer_id: "buyer-a", cents: 7_525 }]);
+      assert.deepEqual(await store.spendTotals("nobody"), []);
+    });
+
+    test("deposits and spend survive reopening the database", async () => {
+      await store.addDeposit(deposit("d-1", "buyer-a", 10_000));
+      await store.saveLead(sale("l-1", "buyer-a", 4_000), []);
+      await store.close();
+      opened.splice(opened.indexOf(store), 1);
+      const again = await reopen();
+      assert.deepEqual(byBuyer(await again.depositTotals()), { "buyer-a": 10_000 });
+      assert.deepEqual(byBuyer(await again.spendTotals()), { "buyer-a": 4_000 });
+      assert.equal((await again.addDeposit(deposit("d-1", "buyer-a", 10_000))).added, false);
+    });
+  });
+}
