@@ -2,6 +2,7 @@
 // the OpenAPI description is generated from them, and the TypeScript types are derived from them.
 import { type Static, Type } from "@sinclair/typebox";
 import { FIELD_TYPES, type FieldType } from "./fields.ts";
+import { ROUTING_MODES, type RoutingMode } from "./routing.ts";
 import { RuleSchema } from "./rules/rule-schema.ts";
 import { ScheduleSchema } from "./rules/schedule-schema.ts";
 
@@ -51,6 +52,13 @@ export const VerticalSchema = Type.Object(
             uniqueItems: true,
           }),
         },
+        { additionalProperties: false },
+      ),
+    ),
+    /** How bids are ordered into the winner and its fallbacks (default highest_bid); see src/domain/routing.ts. */
+    routing: Type.Optional(
+      Type.Object(
+        { mode: Type.Unsafe<RoutingMode>(Type.String({ enum: [...ROUTING_MODES] })) },
         { additionalProperties: false },
       ),
     ),
@@ -264,6 +272,10 @@ export const CampaignSchema = Type.Object(
         Type.Literal("either"),
       ]),
     ),
+    /** Under `priority` routing, this campaign's tier: 1 is offered the lead first (default 100, the last tier). */
+    priority: Type.Optional(Type.Integer({ minimum: 1, maximum: 100 })),
+    /** Under `weighted` routing, how often this campaign leads relative to the others (default 1). */
+    weight: Type.Optional(Type.Number({ exclusiveMinimum: 0, maximum: 1000 })),
   },
   { additionalProperties: false },
 );

@@ -45,7 +45,7 @@ export function rankingCents(bidCents: number, adjustmentPercent: number): numbe
 }
 
 /** FNV-1a over the two ids, then murmur3's finaliser so ids differing in one character still spread evenly. */
-function tieBreak(auctionId: string, campaignId: string): number {
+export function tieBreak(auctionId: string, campaignId: string): number {
   let hash = 0x811c9dc5;
   const key = auctionId + "\u0000" + campaignId;
   for (let i = 0; i < key.length; i++) {

@@ -1,5 +1,6 @@
 // A vertical is a kind of lead (personal injury, auto insurance...) with its typed fields.
 import { coerceFieldValue, type FieldDefinition } from "./fields.ts";
+import type { RoutingMode } from "./routing.ts";
 
 export interface Vertical {
   id: string;
@@ -13,6 +14,8 @@ export interface Vertical {
   ceiling?: number;
   /** System-wide duplicate check: a consumer sold within `lookback_days`, matched on these identities. */
   dedupe?: { lookback_days: number; match: ("email" | "phone")[] };
+  /** How bids are ordered into the winner and its fallbacks (absent: highest_bid). */
+  routing?: { mode: RoutingMode };
 }
 
 export interface ValidationIssue {

@@ -1,5 +1,5 @@
 // The auction, read top to bottom: eligible campaigns → fan-out under one deadline → validate bids → ceiling and floor
-// → rank (with buyers' bid adjustments).
+// → order by the vertical's routing mode (by price with buyers' bid adjustments, by default).
 // Used by the ping and by the direct post. Owns HTTP and time; the native adapter only translates.
 import { type BuyerHttpClient, BuyerTransportError } from "../buyers/buyer-http-client.ts";
 import { buildPingBody, parsePingReply } from "../buyers/native-adapter.ts";
@@ -7,7 +7,8 @@ import type { Campaign, Source } from "../domain/config-schema.ts";
 import { dollarsToCents } from "../domain/money.ts";
 import type { BuyerOutcome } from "../domain/outcomes.ts";
 import { sourcePriceCents } from "../domain/pricing.ts";
-import { type Bid, rankBids, rankingCents } from "../domain/ranking.ts";
+import { type Bid, rankingCents } from "../domain/ranking.ts";
+import { orderBids, type RoundRobinMemory } from "../domain/routing.ts";
 import type { ConfigSnapshot } from "../domain/snapshot.ts";
 import { buildPingPayload, type LeadValues, type Vertical } from "../domain/vertical.ts";
 import type { Deadline } from "./deadline.ts";
@@ -32,6 +33,8 @@ export interface AuctionRequest {
    * contact hashes or the lead came whole: such a buyer is not pinged.
    */
   duplicateFor?: (buyerId: string) => string | undefined;
+  /** Which campaigns were chosen lately, for round_robin routing. */
+  roundRobin?: RoundRobinMemory;
 }
 
 export interface AuctionResult {
@@ -92,7 +95,11 @@ export async function runAuction(
     outcomes.push(answer.outcome);
   }
   const adjustmentPercent = (buyerId: string) => config.buyerById.get(buyerId)?.bid_adjustment_percent ?? 0;
-  const ranked = rankBids(request.auctionId, bids, adjustmentPercent);
+  const ranked = orderBids(request.vertical.routing?.mode ?? "highest_bid", request.auctionId, bids, {
+    campaignById: config.campaignById,
+    adjustmentPercent,
+    ...(request.roundRobin ? { lastChosen: request.roundRobin.lastChosen } : {}),
+  });
   noteAdjustments(bids, outcomes, adjustmentPercent);
   // The winner is the best bid whose caps still have room: reserved now, so a quote is never sold past a cap.
   while (gates.hold && ranked.length > 0) {

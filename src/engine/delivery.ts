@@ -45,19 +45,12 @@ export async function deliverWithFallback(
   now: () => number,
 ): Promise<DeliveryResult> {
   const outcomes: BuyerOutcome[] = [];
-  for (const [index, bid] of request.ranked.entries()) {
+  for (const bid of request.ranked) {
     const base = { campaign_id: bid.campaign_id, buyer_id: bid.buyer_id, bid_cents: bid.bid_cents };
     if (bid.source_price_cents < request.quotedCents) {
-      // Bids are ranked by price, so no later bid covers the quote either.
-      for (const rest of request.ranked.slice(index)) {
-        outcomes.push({
-          campaign_id: rest.campaign_id,
-          buyer_id: rest.buyer_id,
-          bid_cents: rest.bid_cents,
-          reason: "not_covering",
-        });
-      }
-      break;
+      // Skipped, not the end: under priority, round-robin or weighted routing a later bid may still cover the quote.
+      outcomes.push({ ...base, reason: "not_covering" });
+      continue;
     }
     if (bid.expires_at <= now()) {
       outcomes.push({ ...base, reason: "bid_expired" });

@@ -8,6 +8,7 @@ import type { SuppressionIndex } from "../compliance/suppression/suppression-ind
 import { suppressedLists } from "../compliance/suppression/suppression-index.ts";
 import type { Source } from "../domain/config-schema.ts";
 import type { BuyerOutcome } from "../domain/outcomes.ts";
+import { RoundRobinMemory } from "../domain/routing.ts";
 import type { ConfigSnapshot } from "../domain/snapshot.ts";
 import { buildPingPayload, type LeadValues, pingMismatches, type Vertical } from "../domain/vertical.ts";
 import { GavelError } from "../errors.ts";
@@ -107,6 +108,8 @@ export class Exchange {
   /** Posts in flight in this process, so a concurrent retry waits for and gets the first answer. */
   readonly #postsInFlight = new Map<string, Promise<PostAnswer>>();
   readonly #inFlight = new Set<Promise<unknown>>();
+  /** Per process: under round_robin, each instance rotates its own traffic evenly, so the sum is even as well. */
+  readonly #roundRobin = new RoundRobinMemory();
 
   constructor(deps: ExchangeDeps) {
     this.#config = deps.config;
@@ -358,6 +361,7 @@ export class Exchange {
         now: this.#now(),
         ...this.#suppressionCheck(input.contact_hash),
         ...(screen.duplicateFor ? { duplicateFor: screen.duplicateFor } : {}),
+        roundRobin: this.#roundRobin,
       },
       config,
       this.#client,
@@ -366,6 +370,7 @@ export class Exchange {
     );
     const now = this.#now();
     const winner = result.ranked[0];
+    if (winner) this.#roundRobin.chosen(winner.campaign_id);
     const record: PingRecord = {
       id: auctionId,
       kind,
