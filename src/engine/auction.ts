@@ -33,6 +33,8 @@ export interface AuctionRequest {
    * contact hashes or the lead came whole: such a buyer is not pinged.
    */
   duplicateFor?: (buyerId: string) => string | undefined;
+  /** When the consumer submitted the form (epoch ms), when the source said: lead-age rules read it. */
+  formSubmittedAt?: number;
   /** Which campaigns were chosen lately, for round_robin routing. */
   roundRobin?: RoundRobinMemory;
 }
@@ -158,6 +160,7 @@ function selectEligibleCampaigns(
       lead: request.lead,
       now: request.now,
       timeZone: eligibility.timeZone,
+      ...(request.formSubmittedAt === undefined ? {} : { formSubmittedAt: request.formSubmittedAt }),
     });
     if (verdict && !verdict.pass) {
       outcomes.push({ ...base, reason: "filtered", detail: verdict.failed });

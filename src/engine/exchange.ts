@@ -28,7 +28,7 @@ import { deliverWithFallback } from "./delivery.ts";
 import { BOUGHT_BY_BUYER, DuplicateChecks, pingContacts, SOLD_IN_VERTICAL } from "./duplicates.ts";
 import { EventWriter } from "./event-writer.ts";
 import { auctionGates, deliveryGates, type GateServices } from "./gates.ts";
-import { validated, validatedConsent } from "./lead-input.ts";
+import { validated, validatedConsent, validatedFormTime } from "./lead-input.ts";
 import { sourcePostback } from "./postbacks.ts";
 import { type Sale, SaleRecorder } from "./sale-recorder.ts";
 
@@ -39,6 +39,8 @@ export interface PingInput {
   test?: boolean;
   sub_id?: string;
   tmax_ms?: number;
+  /** RFC 3339; lead-age rules measure from it. */
+  form_submitted_at?: string;
 }
 
 export interface PostInput {
@@ -169,6 +171,7 @@ export class Exchange {
     const vertical = this.#verticalFor(source, input.vertical, config);
     this.#checkSubId(source, input.sub_id);
     const lead = validated(vertical, input.lead, "ping");
+    const formSubmittedAt = validatedFormTime(input.form_submitted_at, this.#now());
     await this.#checkSourceThrottle(source);
     const deadline = this.#deadlineFor(input.tmax_ms, receivedAt);
     const contact = pingContacts(input.contact_hash);
@@ -181,7 +184,16 @@ export class Exchange {
       contact,
     });
     const screen = await this.#duplicateScreen(config, vertical, contact);
-    const ping = await this.#auction("ping", source, vertical, lead, input, deadline, config, screen);
+    const ping = await this.#auction(
+      "ping",
+      source,
+      vertical,
+      lead,
+      { ...input, formSubmittedAt },
+      deadline,
+      config,
+      screen,
+    );
     if (ping.record.status === "bid") await this.#hotState.holdPing(ping.record);
     this.#events.record(ping.record, ping.outcomes);
     this.#metrics.recordOverhead("ping", deadline.elapsedMs() - ping.fanOutMs);
@@ -214,6 +226,7 @@ export class Exchange {
     this.#checkSubId(source, input.sub_id);
     const lead = validated(vertical, input.lead, "post");
     const consent = validatedConsent(vertical, input.consent);
+    const formSubmittedAt = validatedFormTime(input.form_submitted_at, this.#now());
     await this.#checkSourceThrottle(source);
     const deadline = this.#deadlineFor(input.tmax_ms, receivedAt);
     const contact = leadContactHashes(lead);
@@ -226,7 +239,16 @@ export class Exchange {
       contact,
     });
     const screen = await this.#duplicateScreen(config, vertical, contact);
-    const ping = await this.#auction("direct", source, vertical, lead, input, deadline, config, screen);
+    const ping = await this.#auction(
+      "direct",
+      source,
+      vertical,
+      lead,
+      { ...input, formSubmittedAt },
+      deadline,
+      config,
+      screen,
+    );
     this.#events.record(ping.record, ping.outcomes);
     this.#metrics.recordOverhead("direct_post", deadline.elapsedMs() - ping.fanOutMs);
     // Nothing was quoted to the source before the auction, so any ranked bid may buy the lead.
@@ -338,7 +360,12 @@ export class Exchange {
     source: Source,
     vertical: Vertical,
     lead: LeadValues,
-    input: { test?: boolean; sub_id?: string; contact_hash?: PingInput["contact_hash"] },
+    input: {
+      test?: boolean;
+      sub_id?: string;
+      contact_hash?: PingInput["contact_hash"];
+      formSubmittedAt?: number | undefined;
+    },
     deadline: Deadline,
     config: ConfigSnapshot,
     screen: DuplicateScreen,
@@ -362,6 +389,7 @@ export class Exchange {
         ...this.#suppressionCheck(input.contact_hash),
         ...(screen.duplicateFor ? { duplicateFor: screen.duplicateFor } : {}),
         roundRobin: this.#roundRobin,
+        ...(input.formSubmittedAt === undefined ? {} : { formSubmittedAt: input.formSubmittedAt }),
       },
       config,
       this.#client,

@@ -11,6 +11,12 @@ const Tmax = Type.Integer({
   maximum: 10000,
   description: "Deadline for the auction in ms (capped by the exchange)",
 });
+const FormSubmittedAt = Type.String({
+  maxLength: 40,
+  description:
+    "When the consumer submitted the form (RFC 3339, e.g. 2026-11-22T14:03:00Z); campaigns' lead-age rules read it",
+  examples: ["2026-11-22T14:03:00Z"],
+});
 const Consent = Type.Record(Type.String(), Type.String(), {
   description:
     "Consent proof: trustedform_cert_url, jornaya_leadid, and any evidence strings (ip, user agent, TCPA text)",
@@ -35,6 +41,7 @@ export const PingBody = Type.Object(
     test: Type.Optional(Type.Boolean()),
     sub_id: Type.Optional(SubId),
     tmax_ms: Type.Optional(Tmax),
+    form_submitted_at: Type.Optional(FormSubmittedAt),
   },
   { additionalProperties: false },
 );
@@ -65,6 +72,7 @@ export const DirectPostBody = Type.Object(
     test: Type.Optional(Type.Boolean()),
     sub_id: Type.Optional(SubId),
     tmax_ms: Type.Optional(Tmax),
+    form_submitted_at: Type.Optional(FormSubmittedAt),
   },
   { additionalProperties: false },
 );
