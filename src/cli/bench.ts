@@ -86,7 +86,7 @@ export async function runBench(args: string[]): Promise<void> {
 
     const { config, sourceKey } = buildBenchConfig(farm.buyers, options.market);
     const headers = { authorization: `Bearer ${sourceKey}`, "content-type": "application/json" };
-    const bodies = benchPingBodies();
+    const bodies = benchPingBodies(options.market);
     const startExchange = async (kind: "embedded" | "distributed", exchangeConfig: ConfigFile) => {
       const configPath = join(workDir, `gavel.${kind}.config.json`);
       writeFileSync(configPath, JSON.stringify(exchangeConfig, null, 2));

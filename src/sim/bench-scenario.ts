@@ -2,6 +2,7 @@
 // nothing so that what is measured is the exchange's own work per ping.
 import { createHash, randomBytes } from "node:crypto";
 import type { ConfigFile } from "../domain/config-schema.ts";
+import { personalInjury } from "../domain/verticals/personal-injury.ts";
 import type { BuyerBehavior } from "./buyer-behavior.ts";
 import type { BuyerUrls } from "./buyer-farm-protocol.ts";
 import { generateLead, pingPart } from "./lead-generator.ts";
@@ -26,8 +27,10 @@ export interface BenchSetup {
 
 /**
  * `simple`: one plain campaign per buyer. `rules`: 20 campaigns spread over the buyers, each with a rule (filters and
- * combinations), a schedule open around the clock, lead and spend caps and a ping throttle — set so none of them
- * excludes a benchmark lead, so every ping pays for evaluating and reserving them (issue 4's benchmark).
+ * combinations), a schedule open around the clock, lead and spend caps and a ping throttle; the vertical's
+ * system-wide duplicate check and each buyer's own are on, and every ping carries contact hashes, so each ping pays
+ * for the duplicate lookups too. All set so none of them excludes a benchmark lead, so every ping pays for evaluating
+ * and reserving them (issue 4's benchmark).
  */
 export type BenchMarket = "simple" | "rules";
 
@@ -52,9 +55,12 @@ export function buildBenchConfig(
       name,
       status: "active",
       ...(market === "rules"
-        ? { caps: { time_zone: "America/New_York", spend: { month: 10_000_000 } } }
+        ? { caps: { time_zone: "America/New_York", spend: { month: 10_000_000 } }, dedupe_days: 30 }
         : {}),
     })),
+    ...(market === "rules"
+      ? { verticals: [{ ...personalInjury, dedupe: { lookback_days: 30, match: ["email", "phone"] } }] }
+      : {}),
     campaigns:
       market === "rules"
         ? ruleCampaigns(farmBuyers)
@@ -119,10 +125,24 @@ function ruleCampaigns(farmBuyers: Record<string, BuyerUrls>): NonNullable<Confi
 }
 
 /** Valid ping bodies for the seller API, varied like real traffic and encoded once, before the clock starts. */
-export function benchPingBodies(count = 500): string[] {
+export function benchPingBodies(market: BenchMarket = "simple", count = 500): string[] {
   const random = seededRandom(2024);
   return Array.from({ length: count }, () => {
     const { lead } = generateLead(BENCH_VERTICAL, random);
-    return JSON.stringify({ vertical: BENCH_VERTICAL, lead: pingPart(BENCH_VERTICAL, lead) });
+    return JSON.stringify({
+      vertical: BENCH_VERTICAL,
+      lead: pingPart(BENCH_VERTICAL, lead),
+      // Hashes of this body's own consumer: unseen, as most are, so every duplicate lookup runs and misses.
+      ...(market === "rules"
+        ? {
+            contact_hash: {
+              email_sha256: sha256(String(lead.email).trim().toLowerCase()),
+              phone_sha256: sha256(String(lead.phone)),
+            },
+          }
+        : {}),
+    });
   });
 }
+
+const sha256 = (text: string) => createHash("sha256").update(text).digest("hex");
