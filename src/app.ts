@@ -7,18 +7,22 @@ import { consentServices } from "./compliance/consent/consent-providers.ts";
 import { Suppressions } from "./compliance/suppression/suppressions.ts";
 import type { ConfigFile } from "./domain/config-schema.ts";
 import type { ConfigSnapshot } from "./domain/snapshot.ts";
-import { CAP_SEED_LOOKBACK_MS, capUsageSeed } from "./engine/caps.ts";
+import { CAP_SEED_LOOKBACK_MS, capUsageSeed, fundsUsageSeed } from "./engine/caps.ts";
 import { ConfigService, sha256Hex } from "./engine/config-service.ts";
 import { DuplicateChecks } from "./engine/duplicates.ts";
 import { Exchange } from "./engine/exchange.ts";
+import { BuyerFunds } from "./engine/funds.ts";
 import { OutboxWorker, type RetryPolicy } from "./engine/outbox-worker.ts";
 import { buildServer } from "./http/server.ts";
 import { createLogger } from "./logger.ts";
 import { Metrics } from "./metrics.ts";
 import type { CapLedger } from "./state/counters/cap-ledger.ts";
+import type { FailureStreaks } from "./state/counters/failure-streak.ts";
 import { MemoryCapLedger } from "./state/counters/memory-cap-ledger.ts";
+import { MemoryFailureStreaks } from "./state/counters/memory-failure-streaks.ts";
 import { MemoryThrottle } from "./state/counters/memory-throttle.ts";
 import { RedisCapLedger } from "./state/counters/redis-cap-ledger.ts";
+import { RedisFailureStreaks } from "./state/counters/redis-failure-streaks.ts";
 import { RedisThrottle } from "./state/counters/redis-throttle.ts";
 import type { Throttle } from "./state/counters/throttle.ts";
 import type { DuplicateWindows } from "./state/duplicates/duplicate-windows.ts";
@@ -74,12 +78,15 @@ export async function startGavel(options: GavelOptions): Promise<RunningGavel> {
   let exchange: Exchange | undefined;
   const config = await ConfigService.open(store, options.config, (snapshot) => exchange?.useConfig(snapshot));
   const suppressions = await Suppressions.open(store);
-  // Another instance changed the configuration or a suppression list: reload (within a second, via LISTEN/NOTIFY).
+  const funds = await BuyerFunds.open(store);
+  // Another instance changed the configuration, a suppression list or a buyer's deposits: reload (within a second, via
+  // LISTEN/NOTIFY).
   const stopWatching = await store.watchConfig?.(() => {
     config.reload().catch((error: unknown) => log.error({ err: error }, "reloading configuration failed"));
     suppressions
       .reload()
       .catch((error: unknown) => log.error({ err: error }, "reloading suppression lists failed"));
+    funds.reload().catch((error: unknown) => log.error({ err: error }, "reloading buyer deposits failed"));
   });
   const client = new BuyerHttpClient({ maxResponseBytes: config.snapshot.settings.max_buyer_response_bytes });
   const metrics = new Metrics();
@@ -105,6 +112,12 @@ export async function startGavel(options: GavelOptions): Promise<RunningGavel> {
     caps: counters.caps,
     throttle: counters.throttle,
     duplicates: counters.duplicates,
+    funds,
+    failureStreaks: counters.failureStreaks,
+    pauseBuyer: async (buyerId) => {
+      const buyer = config.snapshot.buyerById.get(buyerId);
+      if (buyer?.status === "active") await config.putBuyer({ ...buyer, status: "paused" });
+    },
     onOutbox: () => outbox.wake(),
   });
 
@@ -124,6 +137,7 @@ export async function startGavel(options: GavelOptions): Promise<RunningGavel> {
     hotState,
     metrics,
     suppressions,
+    funds: { funds, caps: counters.caps, failureStreaks: counters.failureStreaks },
     adminKeySha256,
     log,
     wakeOutbox: () => outbox.wake(),
@@ -157,14 +171,15 @@ export async function startGavel(options: GavelOptions): Promise<RunningGavel> {
       await counters.caps.close();
       await counters.throttle.close();
       await counters.duplicates.close();
+      await counters.failureStreaks.close();
       await store.close();
     },
   };
 }
 
 /**
- * Cap counters, throttles and duplicate windows: in memory (seeded from the store's recent sales), or in Redis shared by
- * all instances.
+ * Cap counters (with prepaid buyers' funds), throttles, duplicate windows and post-failure streaks: in memory (seeded
+ * from the store's sales), or in Redis shared by all instances.
  */
 async function openCounters(
   redisUrl: string | undefined,
@@ -173,7 +188,12 @@ async function openCounters(
   config: ConfigSnapshot,
   now: () => number,
   log: Logger,
-): Promise<{ caps: CapLedger; throttle: Throttle; duplicates: DuplicateWindows }> {
+): Promise<{
+  caps: CapLedger;
+  throttle: Throttle;
+  duplicates: DuplicateWindows;
+  failureStreaks: FailureStreaks;
+}> {
   if (redisUrl) {
     const options = {
       url: redisUrl,
@@ -184,11 +204,21 @@ async function openCounters(
       caps: await RedisCapLedger.connect(options),
       throttle: await RedisThrottle.connect(options),
       duplicates: await RedisDuplicateWindows.connect(options),
+      failureStreaks: await RedisFailureStreaks.connect(options),
     };
   }
-  const seed = capUsageSeed(await store.salesSince(now() - CAP_SEED_LOOKBACK_MS), config);
+  // Period caps need the last month of sales; funds need every sale ever (a restart must not refill a balance).
+  const seed = [
+    ...capUsageSeed(await store.salesSince(now() - CAP_SEED_LOOKBACK_MS), config),
+    ...fundsUsageSeed(await store.spendTotals()),
+  ];
   const duplicates = new MemoryDuplicateWindows({ now });
   // The consumers sold within the longest lookback are duplicates again after a restart.
   await new DuplicateChecks(duplicates).rebuild(store, config, now());
-  return { caps: new MemoryCapLedger({ seed, now }), throttle: new MemoryThrottle(), duplicates };
+  return {
+    caps: new MemoryCapLedger({ seed, now }),
+    throttle: new MemoryThrottle(),
+    duplicates,
+    failureStreaks: new MemoryFailureStreaks(),
+  };
 }

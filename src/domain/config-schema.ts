@@ -182,6 +182,19 @@ export const BuyerSchema = Type.Object(
      * its own bid, the source's price comes from that bid, and the floor and ceiling see the bid itself.
      */
     bid_adjustment_percent: Type.Optional(Type.Number({ minimum: -100, maximum: 100 })),
+    /**
+     * Prepaid buying: present, the buyer may only spend its deposits (top-ups through the admin API, kept as state,
+     * not configuration) plus `credit_limit` dollars; a bid it cannot cover is skipped (`insufficient_funds`).
+     * Absent: unlimited.
+     */
+    funds: Type.Optional(
+      Type.Object(
+        { credit_limit: Type.Number({ minimum: 0, maximum: 100_000_000, description: "dollars" }) },
+        { additionalProperties: false },
+      ),
+    ),
+    /** Paused automatically after this many posts in a row end in an error or a timeout (rejects do not count). */
+    auto_pause_after_failures: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000 })),
   },
   { additionalProperties: false },
 );

@@ -81,6 +81,12 @@ export const REASONS = {
     description:
       "the consumer was sold recently: in this vertical to any buyer, or to this buyer (the detail says which)",
   },
+  insufficient_funds: {
+    code: 208,
+    phase: "ping",
+    description:
+      "the buyer's prepaid balance plus credit limit does not cover the bid (the detail gives what is available)",
+  },
   consent_failed: {
     code: 406,
     phase: "post",

@@ -52,8 +52,17 @@ export interface AuctionResult {
 export interface AuctionGates {
   /** The ids of campaigns over their ping throttle, among those otherwise eligible. */
   throttled?(campaigns: readonly Campaign[]): Promise<ReadonlySet<string>>;
-  /** Reserves a winning bid's caps; a bid whose caps are exhausted answers why and is dropped from the ranking. */
-  hold?(bid: Bid): Promise<{ capped: string } | undefined>;
+  /**
+   * Reserves a winning bid's caps and, for a prepaid buyer, its funds; a bid that does not fit answers why and is
+   * dropped from the ranking.
+   */
+  hold?(bid: Bid): Promise<HoldRefusal | undefined>;
+}
+
+/** Why a bid could not be held: a cap is reached, or its buyer's balance plus credit does not cover it. */
+export interface HoldRefusal {
+  reason: "capped" | "insufficient_funds";
+  detail: string;
 }
 
 export async function runAuction(
@@ -103,15 +112,16 @@ export async function runAuction(
     ...(request.roundRobin ? { lastChosen: request.roundRobin.lastChosen } : {}),
   });
   noteAdjustments(bids, outcomes, adjustmentPercent);
-  // The winner is the best bid whose caps still have room: reserved now, so a quote is never sold past a cap.
+  // The winner is the best bid whose caps (and buyer's funds) still have room: reserved now, so a quote is never sold
+  // past a cap or a balance.
   while (gates.hold && ranked.length > 0) {
     const refusal = await gates.hold(ranked[0]!);
     if (!refusal) break;
-    const capped = ranked.shift()!;
-    const outcome = outcomes.find((o) => o.campaign_id === capped.campaign_id);
+    const refused = ranked.shift()!;
+    const outcome = outcomes.find((o) => o.campaign_id === refused.campaign_id);
     if (outcome) {
-      outcome.reason = "capped";
-      outcome.detail = refusal.capped;
+      outcome.reason = refusal.reason;
+      outcome.detail = refusal.detail;
     }
   }
   markWinnerAndLosers(ranked, outcomes);

@@ -1,12 +1,13 @@
 // Which cap counters one sale counts against: the campaign's, its buyer's, and the source × campaign ones, each per
-// configured period in its owner's time zone. Pure: the cap ledger (hot state) does the atomic counting.
+// configured period in its owner's time zone, plus a prepaid buyer's funds (a spend cap that never resets). Pure: the
+// cap ledger (hot state) does the atomic counting.
 import type { Buyer, Campaign, Caps } from "../domain/config-schema.ts";
 import { dollarsToCents } from "../domain/money.ts";
 import { CAP_PERIODS, periodEnd, periodKey } from "../domain/rules/periods.ts";
 import type { ConfigSnapshot } from "../domain/snapshot.ts";
 import type { CapUnit } from "../state/counters/cap-ledger.ts";
 import type { CapUsageSeed } from "../state/counters/memory-cap-ledger.ts";
-import type { SaleSummary } from "../store/store.ts";
+import type { BuyerCents, SaleSummary } from "../store/store.ts";
 
 export function capUnits(
   campaign: Campaign,
@@ -37,6 +38,51 @@ function addUnits(units: CapUnit[], owner: string, caps: Caps | undefined, cents
       periodEndsAt: periodEnd(period, timeZone, now),
     });
   }
+}
+
+/** A prepaid buyer's funds counter: its lifetime spend (committed) and won bids awaiting their post (reserved). */
+export function fundsKey(buyerId: string): string {
+  return `buyer:${buyerId}:funds`;
+}
+
+export function isFundsKey(key: string): boolean {
+  return key.startsWith("buyer:") && key.endsWith(":funds");
+}
+
+/** Funds never reset: their "period" ends in year 9999 (Redis and the memory ledger keep the counter until then). */
+export const FUNDS_PERIOD_ENDS_AT = Date.UTC(9999, 0, 1);
+
+/**
+ * The funds unit of a sale to a prepaid buyer (one whose configuration has `funds`): it may spend its deposits plus
+ * its credit limit, all sales ever counted. Undefined for a buyer without `funds` (unlimited).
+ */
+export function fundsUnit(
+  buyer: Buyer | undefined,
+  depositsCents: number,
+  bidCents: number,
+): CapUnit | undefined {
+  if (!buyer?.funds) return undefined;
+  return {
+    key: fundsKey(buyer.id),
+    centsLimit: Math.max(0, depositsCents + dollarsToCents(buyer.funds.credit_limit)),
+    cents: bidCents,
+    periodEndsAt: FUNDS_PERIOD_ENDS_AT,
+  };
+}
+
+/**
+ * What the in-memory funds counters start from after a restart: each buyer's lifetime spend (the store's sum of its
+ * sold leads), not the last month's sales the period caps need. Seeded for every buyer that ever bought, so `funds`
+ * switched on later finds its spend counted (until then its sales are not reserved against it).
+ */
+export function fundsUsageSeed(spend: readonly BuyerCents[]): CapUsageSeed[] {
+  return spend.map(({ buyer_id, cents }) => ({
+    buyerId: buyer_id,
+    key: fundsKey(buyer_id),
+    count: 0,
+    cents,
+    periodEndsAt: FUNDS_PERIOD_ENDS_AT,
+  }));
 }
 
 /** A reservation's id: one per auction and campaign, so retries and fallbacks find the same one. */

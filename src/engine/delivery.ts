@@ -3,7 +3,7 @@
 import { type BuyerHttpClient, BuyerTransportError } from "../buyers/buyer-http-client.ts";
 import { buildPostBody, parsePostReply } from "../buyers/native-adapter.ts";
 import type { Campaign } from "../domain/config-schema.ts";
-import type { BuyerOutcome } from "../domain/outcomes.ts";
+import type { BuyerOutcome, Reason } from "../domain/outcomes.ts";
 import type { Bid } from "../domain/ranking.ts";
 import type { ConfigSnapshot } from "../domain/snapshot.ts";
 import type { LeadValues } from "../domain/vertical.ts";
@@ -18,18 +18,20 @@ export interface DeliveryRequest {
   consent: Record<string, unknown>;
   deadline: Deadline;
   /**
-   * Checks a campaign may receive this lead before it is posted to (suppression, consent); a refusal is recorded
-   * and the fallback moves on to the next bid.
+   * Checks a campaign may receive this lead before it is posted to (suppression, consent, caps, its buyer's funds);
+   * a refusal is recorded and the fallback moves on to the next bid.
    */
-  admit?: (
-    campaign: Campaign,
-    bid: Bid,
-    budgetMs: number,
-  ) => Promise<
-    { reason: "suppressed" | "duplicate" | "consent_failed" | "capped"; detail: string } | undefined
-  >;
-  /** Told how each admitted attempt ended (to commit or release its cap reservation). */
-  settle?: (bid: Bid, accepted: boolean) => Promise<void>;
+  admit?: (campaign: Campaign, bid: Bid, budgetMs: number) => Promise<AdmitRefusal | undefined>;
+  /**
+   * Told how each admitted attempt ended: `post_accepted` (commit its reservation), or why not (release it; post
+   * errors and timeouts also count towards the buyer's auto-pause).
+   */
+  settle?: (bid: Bid, ended: Reason) => Promise<void>;
+}
+
+export interface AdmitRefusal {
+  reason: "suppressed" | "duplicate" | "consent_failed" | "capped" | "insufficient_funds";
+  detail: string;
 }
 
 export interface DeliveryResult {
@@ -78,14 +80,14 @@ export async function deliverWithFallback(
       ? request.deadline.buyerBudgetMs(campaign.post.timeout_ms, 0, config.settings.min_buyer_budget_ms)
       : budgetMs;
     if (postBudgetMs === undefined) {
-      await request.settle?.(bid, false);
+      await request.settle?.(bid, "post_deadline");
       outcomes.push({ ...base, reason: "post_deadline" });
       continue;
     }
     const attempt = await postToBuyer(campaign.post.url, postBudgetMs, bid, request, client);
     // A post that timed out may still have been accepted: the reservation is released all the same (at most one
     // unit of slack), rather than counting a lead the buyer may never have taken.
-    await request.settle?.(bid, attempt.accepted);
+    await request.settle?.(bid, attempt.outcome.reason);
     outcomes.push({ ...base, ...attempt.outcome });
     if (attempt.accepted) {
       return {

@@ -14,6 +14,7 @@ import { buildPingPayload, type LeadValues, pingMismatches, type Vertical } from
 import { GavelError } from "../errors.ts";
 import { Metrics } from "../metrics.ts";
 import type { CapLedger } from "../state/counters/cap-ledger.ts";
+import type { FailureStreaks } from "../state/counters/failure-streak.ts";
 import { MemoryCapLedger } from "../state/counters/memory-cap-ledger.ts";
 import { MemoryThrottle } from "../state/counters/memory-throttle.ts";
 import type { Throttle } from "../state/counters/throttle.ts";
@@ -88,6 +89,12 @@ export interface ExchangeDeps {
   throttle?: Throttle;
   /** Duplicate windows (in memory, or Redis shared by every instance). */
   duplicates?: DuplicateWindows;
+  /** Prepaid buyers' deposit totals in memory; without them a buyer with `funds` has only its credit limit. */
+  funds?: { depositsCents(buyerId: string): number };
+  /** Consecutive post failures per buyer (in memory, or Redis); without them no buyer is auto-paused. */
+  failureStreaks?: FailureStreaks;
+  /** Pauses a buyer whose posts keep failing (through the configuration service). */
+  pauseBuyer?: (buyerId: string) => Promise<void>;
   /** Called after outbox messages were written, so the worker delivers them without waiting for its next poll. */
   onOutbox?: () => void;
   /** Wall clock in epoch ms; injectable so tests can move time. */
@@ -129,6 +136,9 @@ export class Exchange {
       consent: deps.consent,
       suppressions: deps.suppressions,
       duplicates: this.#duplicates,
+      funds: deps.funds,
+      failureStreaks: deps.failureStreaks,
+      pauseBuyer: deps.pauseBuyer,
       log: deps.log,
       now: this.#now,
     };

@@ -1,6 +1,6 @@
 // The checks around the auction and the post that need shared state or outside services: campaign ping throttles,
-// cap reservations (reserved when a bid wins or is tried, committed when the post is accepted, released when it
-// fails), suppression lists and consent verification. Each is a small closure the pipeline calls; the pipeline itself
+// cap and funds reservations (reserved when a bid wins or is tried, committed when the post is accepted, released when
+// it fails), suppression lists, consent verification, and auto-pausing a buyer whose posts keep failing. Each is a small closure the pipeline calls; the pipeline itself
 // stays pure.
 import type { Logger } from "pino";
 import { type ConsentTokens, checkConsent, createConsentMemo } from "../compliance/consent/consent-policy.ts";
@@ -9,13 +9,15 @@ import type { ConsentCheck } from "../compliance/consent/consent-verifier.ts";
 import { leadContactHashes } from "../compliance/suppression/suppression-hash.ts";
 import { type SuppressionIndex, suppressedLists } from "../compliance/suppression/suppression-index.ts";
 import type { Campaign, Source } from "../domain/config-schema.ts";
+import type { Reason } from "../domain/outcomes.ts";
 import type { Bid } from "../domain/ranking.ts";
 import type { ConfigSnapshot } from "../domain/snapshot.ts";
 import type { LeadValues } from "../domain/vertical.ts";
-import type { CapLedger } from "../state/counters/cap-ledger.ts";
+import type { CapLedger, CapUnit } from "../state/counters/cap-ledger.ts";
+import type { FailureStreaks } from "../state/counters/failure-streak.ts";
 import type { Throttle } from "../state/counters/throttle.ts";
-import type { AuctionGates } from "./auction.ts";
-import { capUnits, reservationId } from "./caps.ts";
+import type { AuctionGates, HoldRefusal } from "./auction.ts";
+import { capUnits, fundsUnit, isFundsKey, reservationId } from "./caps.ts";
 import type { DeliveryRequest } from "./delivery.ts";
 import { BOUGHT_BY_BUYER, type DuplicateChecks, SOLD_IN_VERTICAL } from "./duplicates.ts";
 
@@ -29,6 +31,12 @@ export interface GateServices {
   suppressions?: SuppressionIndex | undefined;
   /** The vertical's and each buyer's duplicate checks. */
   duplicates: DuplicateChecks;
+  /** Prepaid buyers' deposit totals in memory (cents); without them a buyer with `funds` has only its credit. */
+  funds?: { depositsCents(buyerId: string): number } | undefined;
+  /** Consecutive post failures per buyer; without them no buyer is auto-paused. */
+  failureStreaks?: FailureStreaks | undefined;
+  /** Pauses a buyer through the configuration (persisted, heard by every instance). */
+  pauseBuyer?: ((buyerId: string) => Promise<void>) | undefined;
   log: Logger;
   now: () => number;
 }
@@ -60,7 +68,7 @@ export function auctionGates(
     async hold(bid) {
       const ttlMs = holdTtlMs(config, bid, services.now());
       const result = await reserveCaps(services, config, source.id, auctionId, bid, ttlMs);
-      return result.capped ? { capped: result.capped } : undefined;
+      return result.refusal;
     },
   };
 }
@@ -108,39 +116,75 @@ export function deliveryGates(
       }
       // Idempotent for the winner, whose reservation the ping already holds; fallbacks reserve now.
       const ttlMs = config.settings.post_deadline_ms + 60_000;
-      let result: { capped: string; reserved: boolean };
+      let result: ReserveOutcome;
       try {
         result = await reserveCaps(services, config, sale.sourceId, sale.auctionId, bid, ttlMs);
       } catch (error) {
         // Counters unreachable: this campaign cannot be proven under its caps, so it is skipped, not the whole post.
         return { reason: "capped", detail: `cap counters unavailable: ${(error as Error).message}` };
       }
-      if (result.capped) return { reason: "capped", detail: result.capped };
+      if (result.refusal) return result.refusal;
       if (result.reserved) reserved.add(bid.campaign_id);
       return undefined;
     },
-    // Never throws: once a buyer has answered, a counter hiccup must not undo the sale. A commit or release that
-    // fails leaves the reservation to its TTL (a commit lost that way under-counts by one lead; it is logged).
-    async settle(bid, accepted) {
-      if (!reserved.has(bid.campaign_id)) return;
-      const ref = { buyerId: bid.buyer_id, reservationId: reservationId(sale.auctionId, bid.campaign_id) };
-      try {
-        if (!accepted) return await services.caps.release(ref);
-        const outcome = await services.caps.commit(ref);
-        if (outcome !== "committed") {
-          services.log.warn(
-            { reservation: ref.reservationId, outcome },
-            "a sale's cap reservation was not held",
-          );
-        }
-      } catch (error) {
-        services.log.warn(
-          { err: error, reservation: ref.reservationId, accepted },
-          "settling a cap reservation failed",
-        );
-      }
+    async settle(bid, ended) {
+      if (reserved.has(bid.campaign_id)) await settleReservation(services, sale.auctionId, bid, ended);
+      await countPostFailures(services, config, bid.buyer_id, ended);
     },
   };
+}
+
+/**
+ * Commits (accepted) or releases an attempt's reservation. Never throws: once a buyer has answered, a counter hiccup
+ * must not undo the sale. A commit or release that fails leaves the reservation to its TTL (a commit lost that way
+ * under-counts by one lead; it is logged).
+ */
+async function settleReservation(services: GateServices, auctionId: string, bid: Bid, ended: Reason) {
+  const accepted = ended === "post_accepted";
+  const ref = { buyerId: bid.buyer_id, reservationId: reservationId(auctionId, bid.campaign_id) };
+  try {
+    if (!accepted) return await services.caps.release(ref);
+    const outcome = await services.caps.commit(ref);
+    if (outcome !== "committed") {
+      services.log.warn({ reservation: ref.reservationId, outcome }, "a sale's cap reservation was not held");
+    }
+  } catch (error) {
+    services.log.warn(
+      { err: error, reservation: ref.reservationId, accepted },
+      "settling a cap reservation failed",
+    );
+  }
+}
+
+/**
+ * Auto-pause: a post that errors or times out adds one to the buyer's streak, an accepted post starts it again, and at
+ * `auto_pause_after_failures` in a row the buyer is paused. A reject is the buyer's legitimate answer about this lead
+ * (its endpoint works): it neither counts nor resets; nor does a post never made (post_deadline). Never throws.
+ */
+async function countPostFailures(
+  services: GateServices,
+  config: ConfigSnapshot,
+  buyerId: string,
+  ended: Reason,
+) {
+  const limit = config.buyerById.get(buyerId)?.auto_pause_after_failures;
+  const streaks = services.failureStreaks;
+  if (limit === undefined || !streaks) return;
+  try {
+    if (ended === "post_accepted") return await streaks.reset(buyerId);
+    if (ended !== "post_error" && ended !== "post_timeout") return;
+    const streak = await streaks.recordFailure(buyerId);
+    if (streak < limit) return;
+    services.log.warn(
+      { buyer: buyerId, streak, limit },
+      `buyer ${buyerId} auto-paused after ${streak} consecutive post failures`,
+    );
+    // Counted afresh once it is resumed, however it is resumed (the admin API, or a PUT of the buyer).
+    await streaks.reset(buyerId);
+    await services.pauseBuyer?.(buyerId);
+  } catch (error) {
+    services.log.warn({ err: error, buyer: buyerId }, "counting a buyer's post failures failed");
+  }
 }
 
 /**
@@ -173,6 +217,22 @@ function duplicateCheck(
   };
 }
 
+interface ReserveOutcome {
+  refusal?: HoldRefusal;
+  reserved: boolean;
+}
+
+/** Every cap unit a sale counts against: the period caps, and a prepaid buyer's funds. */
+function saleUnits(services: GateServices, config: ConfigSnapshot, sourceId: string, bid: Bid): CapUnit[] {
+  const campaign = config.campaignById.get(bid.campaign_id);
+  if (!campaign) return [];
+  const buyer = config.buyerById.get(campaign.buyer_id);
+  const units = capUnits(campaign, buyer, sourceId, bid.bid_cents, services.now());
+  const funds = fundsUnit(buyer, services.funds?.depositsCents(campaign.buyer_id) ?? 0, bid.bid_cents);
+  if (funds) units.push(funds);
+  return units;
+}
+
 async function reserveCaps(
   services: GateServices,
   config: ConfigSnapshot,
@@ -180,27 +240,40 @@ async function reserveCaps(
   auctionId: string,
   bid: Bid,
   ttlMs: number,
-): Promise<{ capped: string; reserved: boolean }> {
-  const campaign = config.campaignById.get(bid.campaign_id);
-  if (!campaign) return { capped: "", reserved: false };
-  const units = capUnits(
-    campaign,
-    config.buyerById.get(campaign.buyer_id),
-    sourceId,
-    bid.bid_cents,
-    services.now(),
-  );
+): Promise<ReserveOutcome> {
+  const units = saleUnits(services, config, sourceId, bid);
   // No caps configured anywhere for this sale: no round trip, nothing to commit or release later.
-  if (units.length === 0) return { capped: "", reserved: false };
+  if (units.length === 0) return { reserved: false };
   const result = await services.caps.reserve({
     buyerId: bid.buyer_id,
     reservationId: reservationId(auctionId, bid.campaign_id),
     units,
     ttlMs,
   });
-  return result.ok
-    ? { capped: "", reserved: true }
-    : { capped: `${result.exhausted} (${result.limit})`, reserved: false };
+  if (result.ok) return { reserved: true };
+  const exhausted = units.find((unit) => unit.key === result.exhausted);
+  if (!exhausted || !isFundsKey(exhausted.key)) {
+    return {
+      refusal: { reason: "capped", detail: `${result.exhausted} (${result.limit})` },
+      reserved: false,
+    };
+  }
+  return {
+    refusal: { reason: "insufficient_funds", detail: await fundsShortfall(services, bid, exhausted) },
+    reserved: false,
+  };
+}
+
+/** What the buyer still had when its bid did not fit. Asked only when refused, so never on a sale's path. */
+async function fundsShortfall(services: GateServices, bid: Bid, unit: CapUnit): Promise<string> {
+  const bidText = `bid ${bid.bid_cents / 100}`;
+  try {
+    const usage = await services.caps.usage(bid.buyer_id, unit.key);
+    const availableCents = (unit.centsLimit ?? 0) - usage.committed.cents - usage.reserved.cents;
+    return `available ${availableCents / 100} (deposits + credit ${(unit.centsLimit ?? 0) / 100}), ${bidText}`;
+  } catch {
+    return `deposits + credit ${(unit.centsLimit ?? 0) / 100} do not cover the ${bidText}`;
+  }
 }
 
 /**
@@ -209,8 +282,8 @@ async function reserveCaps(
  */
 async function releaseHeldUnit(services: GateServices, config: ConfigSnapshot, auctionId: string, bid: Bid) {
   const campaign = config.campaignById.get(bid.campaign_id);
-  if (!campaign || !(campaign.caps || campaign.source_caps || config.buyerById.get(bid.buyer_id)?.caps))
-    return;
+  const buyer = config.buyerById.get(bid.buyer_id);
+  if (!campaign || !(campaign.caps || campaign.source_caps || buyer?.caps || buyer?.funds)) return;
   const ref = { buyerId: bid.buyer_id, reservationId: reservationId(auctionId, bid.campaign_id) };
   await services.caps.release(ref).catch((error: unknown) => {
     services.log.warn(

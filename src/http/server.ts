@@ -7,6 +7,7 @@ import type { Exchange } from "../engine/exchange.ts";
 import type { Metrics } from "../metrics.ts";
 import type { HotState } from "../state/hot-state.ts";
 import type { Store } from "../store/store.ts";
+import { type AdminFundsServices, adminFundsRoutes } from "./admin-funds-routes.ts";
 import { adminRoutes } from "./admin-routes.ts";
 import { handleError, handleNotFound } from "./error-handler.ts";
 import { registerOpenApi } from "./openapi.ts";
@@ -24,6 +25,8 @@ export interface ServerOptions {
   log: Logger;
   /** Suppression lists (their admin API is served only when given). */
   suppressions?: Suppressions;
+  /** Buyer deposits, funds and resume (their admin API is served only when given). */
+  funds?: AdminFundsServices;
   /** Asks the outbox worker to deliver now. */
   wakeOutbox: () => void;
   /** Largest request body accepted (bytes). */
@@ -64,6 +67,11 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
         config: options.config,
         adminKeySha256: options.adminKeySha256,
       }),
+    );
+  }
+  if (options.funds) {
+    await app.register(
+      adminFundsRoutes({ ...options.funds, config: options.config, adminKeySha256: options.adminKeySha256 }),
     );
   }
   await app.register(

@@ -185,6 +185,9 @@ export class MemoryCapLedger implements CapLedger {
       if (reservation.deadline <= now) {
         this.#moveUnits(reservation, now, -1, 0);
         reservation.state = "expired";
+        // Remembered as long as a finished one (for a late commit), not as long as its counters: a buyer's funds
+        // counter never ends, and must not keep every abandoned reservation.
+        reservation.forgetAt = now + this.#finishedRetentionMs;
         this.#held.delete(id);
       } else {
         next = Math.min(next, reservation.deadline);

@@ -65,12 +65,14 @@ local function moveUnits(record, reservedDelta, committedDelta)
 end
 
 -- Gives back the units of the buyer's held reservations past their deadline: up to 1000 a call, enough for an instance
--- that died mid-burst, while bounding how long one script can hold Redis.
-local function reclaimExpired(deadlines, now)
+-- that died mid-burst, while bounding how long one script can hold Redis. An expired record is then kept only as long
+-- as a finished one (for a late commit): a long-lived counter (a buyer's funds) must not keep every abandoned one.
+local function reclaimExpired(deadlines, now, retentionMs)
   for _, record in ipairs(redis.call('ZRANGEBYSCORE', deadlines, '-inf', now, 'LIMIT', 0, 1000)) do
     if redis.call('HGET', record, 's') == 'held' then
       moveUnits(record, -1, 0)
       redis.call('HSET', record, 's', 'expired')
+      redis.call('PEXPIRE', record, retentionMs)
     end
     redis.call('ZREM', deadlines, record)
   end
@@ -84,7 +86,7 @@ end
  */
 const RESERVE_LUA = `${LUA_HELPERS}
 local now = nowMs()
-reclaimExpired(KEYS[2], now)
+reclaimExpired(KEYS[2], now, ARGV[2])
 local state = redis.call('HGET', KEYS[1], 's')
 if state == 'held' then return {1} end
 if state then return {-1, state} end
@@ -146,9 +148,9 @@ redis.call('PEXPIRE', KEYS[1], ARGV[1])
 redis.call('ZREM', KEYS[2], KEYS[1])
 return 1`;
 
-/** KEYS: deadlines, counter. */
+/** KEYS: deadlines, counter. ARGV: retentionMs. */
 const USAGE_LUA = `${LUA_HELPERS}
-reclaimExpired(KEYS[1], nowMs())
+reclaimExpired(KEYS[1], nowMs(), ARGV[1])
 return redis.call('HMGET', KEYS[2], 'c', 'm', 'rc', 'rm')`;
 
 type ReserveReply = [1] | [0, number, "count" | "cents"] | [-1, string];
@@ -157,7 +159,7 @@ interface CapLedgerScripts {
   gavelCapReserve(numKeys: number, ...keysAndArgs: (string | number)[]): Promise<ReserveReply>;
   gavelCapCommit(reservationKey: string, deadlinesKey: string, retentionMs: number): Promise<CommitOutcome>;
   gavelCapRelease(reservationKey: string, deadlinesKey: string, retentionMs: number): Promise<number>;
-  gavelCapUsage(deadlinesKey: string, counterKey: string): Promise<(string | null)[]>;
+  gavelCapUsage(deadlinesKey: string, counterKey: string, retentionMs: number): Promise<(string | null)[]>;
 }
 
 export class RedisCapLedger implements CapLedger {
@@ -238,7 +240,11 @@ export class RedisCapLedger implements CapLedger {
 
   async usage(buyerId: string, key: string): Promise<CapUsage> {
     const [count, cents, reservedCount, reservedCents] = await this.#command("usage", () =>
-      this.#redis.gavelCapUsage(this.#deadlinesKey(buyerId), this.#counterKey(buyerId, key)),
+      this.#redis.gavelCapUsage(
+        this.#deadlinesKey(buyerId),
+        this.#counterKey(buyerId, key),
+        this.#finishedRetentionMs,
+      ),
     );
     return {
       committed: { count: Number(count ?? 0), cents: Number(cents ?? 0) },
