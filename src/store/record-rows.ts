@@ -29,7 +29,7 @@ export const POSTGRES_CODEC: RowCodec = {
 
 export const LEAD_COLUMNS =
   "id, auction_id, kind, source_id, vertical, test, sub_id, status, price_cents, buyer_price_cents, campaign_id, " +
-  "buyer_id, buyer_lead_id, reason, lead, consent, created_at";
+  "buyer_id, buyer_lead_id, reason, lead, consent, created_at, shares";
 
 export function leadRowValues(lead: LeadRecord, codec: RowCodec): unknown[] {
   return [
@@ -50,6 +50,7 @@ export function leadRowValues(lead: LeadRecord, codec: RowCodec): unknown[] {
     JSON.stringify(lead.lead),
     JSON.stringify(lead.consent),
     lead.created_at,
+    lead.shares?.length ? JSON.stringify(lead.shares) : null,
   ];
 }
 
@@ -117,6 +118,7 @@ export function leadFromRow(row: Row, codec: RowCodec): LeadRecord {
     ...optional(row, "campaign_id"),
     ...optional(row, "buyer_id"),
     ...optional(row, "buyer_lead_id"),
+    ...optional(row, "shares", codec.json),
     ...optional(row, "reason"),
   };
 }

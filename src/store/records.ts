@@ -49,9 +49,35 @@ export interface LeadRecord {
   campaign_id?: string;
   buyer_id?: string;
   buyer_lead_id?: string;
+  /**
+   * A shared lead's other buyers, each charged its own price (the buyer above is the first). Absent: sold exclusive,
+   * or unsold. `price_cents` is then what the source is paid for all the sales together.
+   */
+  shares?: LeadShare[];
   /** Why it did not sell, when it did not. */
   reason?: Reason | "no_bids" | "no_eligible_buyers";
   created_at: number;
+}
+
+/** One more buyer of a shared lead. */
+export interface LeadShare {
+  campaign_id: string;
+  buyer_id: string;
+  /** Charged to this buyer, in cents. */
+  buyer_price_cents: number;
+  buyer_lead_id?: string;
+}
+
+/** Every sale of a lead, the first buyer's and any shared ones, as shares: what caps, funds and dedupe count. */
+export function salesOf(lead: LeadRecord): LeadShare[] {
+  if (lead.status !== "sold" || !lead.buyer_id || !lead.campaign_id) return [];
+  const first: LeadShare = {
+    campaign_id: lead.campaign_id,
+    buyer_id: lead.buyer_id,
+    buyer_price_cents: lead.buyer_price_cents ?? 0,
+    ...(lead.buyer_lead_id ? { buyer_lead_id: lead.buyer_lead_id } : {}),
+  };
+  return [first, ...(lead.shares ?? [])];
 }
 
 /** The answer a source gets for a post; a retry of the same post gets the same answer. */

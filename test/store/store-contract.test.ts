@@ -246,6 +246,43 @@ for (const impl of STORES) {
         assert.equal(await store.getLeadByAuction("p-none"), undefined);
       });
 
+      test("a shared lead keeps its other buyers; sales and spend count every buyer of it", async () => {
+        const shared = lead("l-s", "p-s", {
+          price_cents: 6_400,
+          buyer_price_cents: 5_000,
+          shares: [
+            { campaign_id: "camp-b", buyer_id: "buyer-b", buyer_price_cents: 3_000, buyer_lead_id: "B-9" },
+            { campaign_id: "camp-c", buyer_id: "buyer-c", buyer_price_cents: 1_234 },
+          ],
+        });
+        await store.saveLead(shared, []);
+        await store.saveLead(lead("l-x", "p-x", { created_at: T0 + 5 }), []);
+        assert.deepEqual(await store.getLead("l-s"), shared);
+        assert.deepEqual(
+          (await store.listLeads({ limit: 10 })).find((l) => l.id === "l-s"),
+          shared,
+        );
+        const sales = (await store.salesSince(T0)).map((s) => [
+          s.campaign_id,
+          s.buyer_id,
+          s.buyer_price_cents,
+        ]);
+        assert.deepEqual(
+          sales.sort(),
+          [
+            ["camp-a", "buyer-a", 4_000],
+            ["camp-a", "buyer-a", 5_000],
+            ["camp-b", "buyer-b", 3_000],
+            ["camp-c", "buyer-c", 1_234],
+          ].sort(),
+        );
+        assert.ok((await store.salesSince(T0)).every((s) => s.source_id === "src-1" && s.created_at >= T0));
+        const spend = Object.fromEntries((await store.spendTotals()).map((row) => [row.buyer_id, row.cents]));
+        assert.deepEqual(spend, { "buyer-a": 9_000, "buyer-b": 3_000, "buyer-c": 1_234 });
+        assert.deepEqual(await store.spendTotals("buyer-c"), [{ buyer_id: "buyer-c", cents: 1_234 }]);
+        assert.deepEqual(await store.salesSince(T0 + 10), []);
+      });
+
       test("a second lead for the same auction is refused, and none of its outcomes are kept", async () => {
         const first = lead("l-1", "p-1");
         await store.saveLead(first, [outcome("p-1", "post", "post_accepted", T0)]);

@@ -231,7 +231,11 @@ export class PostgresStore implements Store {
   async salesSince(since: number): Promise<SaleSummary[]> {
     const rows = await this.#query(
       `SELECT campaign_id, buyer_id, source_id, buyer_price_cents, created_at FROM leads
-       WHERE status = 'sold' AND created_at >= $1`,
+       WHERE status = 'sold' AND created_at >= $1
+       UNION ALL
+       SELECT s ->> 'campaign_id', s ->> 'buyer_id', source_id, (s ->> 'buyer_price_cents')::integer, created_at
+       FROM leads, jsonb_array_elements(leads.shares) AS s
+       WHERE leads.shares IS NOT NULL AND created_at >= $1`,
       [since],
     );
     return rows.map(saleSummaryFromRow);
@@ -354,8 +358,14 @@ export class PostgresStore implements Store {
 
   async spendTotals(buyerId?: string): Promise<BuyerCents[]> {
     const rows = await this.#query(
-      `SELECT buyer_id, SUM(buyer_price_cents) AS cents FROM leads
-       WHERE status = 'sold' AND buyer_id IS NOT NULL AND ($1::text IS NULL OR buyer_id = $1) GROUP BY buyer_id`,
+      // The first buyer of every sold lead, and each other buyer of a shared one.
+      `SELECT buyer_id, SUM(cents) AS cents FROM (
+         SELECT buyer_id, buyer_price_cents AS cents FROM leads WHERE status = 'sold' AND buyer_id IS NOT NULL
+         UNION ALL
+         SELECT s ->> 'buyer_id', (s ->> 'buyer_price_cents')::integer FROM leads, jsonb_array_elements(leads.shares) AS s
+         WHERE leads.shares IS NOT NULL
+       ) AS sales
+       WHERE $1::text IS NULL OR buyer_id = $1 GROUP BY buyer_id`,
       [buyerId ?? null],
     );
     return rows.map(buyerCentsFromRow);

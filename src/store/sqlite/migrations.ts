@@ -96,4 +96,8 @@ export const SQLITE_MIGRATIONS: readonly string[] = [
   CREATE INDEX buyer_deposits_buyer ON buyer_deposits (buyer_id);
   CREATE INDEX leads_sold_buyer ON leads (buyer_id) WHERE status = 'sold';
   `,
+  // A shared lead's other buyers, as a JSON array: always read with the lead, summed per buyer with json_each.
+  `
+  ALTER TABLE leads ADD COLUMN shares TEXT;
+  `,
 ];

@@ -124,8 +124,12 @@ export class SqliteStore implements Store {
   async salesSince(since: number): Promise<SaleSummary[]> {
     const rows = this.#statement(
       `SELECT campaign_id, buyer_id, source_id, buyer_price_cents, created_at FROM leads
-       WHERE status = 'sold' AND created_at >= ?`,
-    ).all(since) as Row[];
+       WHERE status = 'sold' AND created_at >= ?
+       UNION ALL
+       SELECT s.value ->> 'campaign_id', s.value ->> 'buyer_id', source_id, s.value ->> 'buyer_price_cents', created_at
+       FROM leads, json_each(leads.shares) AS s
+       WHERE leads.shares IS NOT NULL AND created_at >= ?`,
+    ).all(since, since) as Row[];
     return rows.map(saleSummaryFromRow);
   }
 
@@ -224,10 +228,15 @@ export class SqliteStore implements Store {
   }
 
   async spendTotals(buyerId?: string): Promise<BuyerCents[]> {
-    const sql = `SELECT buyer_id, SUM(buyer_price_cents) AS cents FROM leads
-                 WHERE status = 'sold' AND buyer_id IS NOT NULL`;
+    // The first buyer of every sold lead, and each other buyer of a shared one.
+    const sql = `SELECT buyer_id, SUM(cents) AS cents FROM (
+                   SELECT buyer_id, buyer_price_cents AS cents FROM leads
+                   WHERE status = 'sold' AND buyer_id IS NOT NULL
+                   UNION ALL
+                   SELECT s.value ->> 'buyer_id', s.value ->> 'buyer_price_cents' FROM leads, json_each(leads.shares) AS s
+                   WHERE leads.shares IS NOT NULL)`;
     const rows = buyerId
-      ? this.#statement(`${sql} AND buyer_id = ? GROUP BY buyer_id`).all(buyerId)
+      ? this.#statement(`${sql} WHERE buyer_id = ? GROUP BY buyer_id`).all(buyerId)
       : this.#statement(`${sql} GROUP BY buyer_id`).all();
     return (rows as Row[]).map(buyerCentsFromRow);
   }
