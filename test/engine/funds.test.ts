@@ -360,3 +360,125 @@ describe(`[${BACKEND}] auto-pause after consecutive post failures`, () => {
     assert.equal(reply.body.error.code, "GAVEL_NOT_FOUND");
   });
 });
+
+// Two exchanges on one PostgreSQL schema and Redis prefix: a top-up and an auto-pause made through one reach the other.
+describe(`[${BACKEND}] two instances`, {
+  skip: BACKEND !== "distributed" && "needs the distributed backend",
+}, () => {
+  let farm: BuyerFarm;
+  let storage: TestStorage;
+  let dataDir: string;
+  const instances: RunningGavel[] = [];
+
+  const send = async (gavel: RunningGavel, method: string, path: string, key: string, body?: unknown) => {
+    const response = await fetch(gavel.url + path, {
+      method,
+      headers: {
+        authorization: `Bearer ${key}`,
+        ...(body === undefined ? {} : { "content-type": "application/json" }),
+      },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    });
+    // biome-ignore lint/suspicious/noExplicitAny: test assertions read arbitrary JSON
+    return { status: response.status, body: (await response.json()) as any };
+  };
+  const sell = (gavel: RunningGavel) =>
+    send(gavel, "POST", "/v1/leads", SOURCE_KEY, {
+      vertical: "personal_injury",
+      lead: lead.full,
+      consent: lead.consent,
+    });
+  /** Sells through `gavel` until a lead goes to `buyer` (the other instance's news arrives within a second). */
+  const soldTo = async (gavel: RunningGavel, buyer: string) => {
+    for (let tries = 0; tries < 20; tries++) {
+      if ((await sellOneThrough(gavel)).buyer === buyer) return true;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    return false;
+  };
+  const buyerOf = async (leadId: string) =>
+    (await send(instances[0]!, "GET", `/v1/admin/leads/${leadId}`, ADMIN_KEY)).body.lead.buyer_id as string;
+
+  before(async () => {
+    storage = await openTestStorage();
+    farm = await startBuyerFarm([bidder("prepaid", 40, { postFault: "error500" }), bidder("backstop", 10)]);
+    dataDir = mkdtempSync(join(tmpdir(), "gavel-funds-two-"));
+    const config = withTestStorage(
+      {
+        sources: [testSource({ payout: { model: "margin", amount: 1 } })],
+        buyers: [
+          {
+            id: "prepaid",
+            name: "prepaid",
+            status: "active",
+            funds: { credit_limit: 0 },
+            auto_pause_after_failures: 2,
+          },
+          { id: "backstop", name: "backstop", status: "active" },
+        ],
+        campaigns: [realtimeCampaign(farm, "prepaid"), realtimeCampaign(farm, "backstop")],
+      },
+      storage,
+    );
+    for (const name of ["a", "b"]) {
+      instances.push(
+        await startGavel({
+          config,
+          dataDir: join(dataDir, name),
+          port: 0,
+          adminKey: ADMIN_KEY,
+          logLevel: "silent",
+        }),
+      );
+    }
+  });
+
+  after(async () => {
+    for (const gavel of instances) await gavel.close();
+    await farm.stop();
+    rmSync(dataDir, { recursive: true, force: true });
+    await storage.dispose();
+  });
+
+  test("a top-up through one instance lets the buyer buy through the other", async () => {
+    const [a, b] = instances as [RunningGavel, RunningGavel];
+    await farm.setBehavior(bidder("prepaid", 40));
+    assert.equal((await sellOneThrough(b)).buyer, "backstop");
+    assert.equal(
+      (await send(a, "POST", "/v1/admin/buyers/prepaid/deposits", ADMIN_KEY, { amount: 40 })).status,
+      201,
+    );
+    assert.ok(await soldTo(b, "prepaid"), "instance b never saw the top-up");
+    assert.equal(
+      (await sellOneThrough(a)).buyer,
+      "backstop",
+      "both instances count the one lead it could pay",
+    );
+  });
+
+  test("failures seen by both instances add up, and the pause reaches both", async () => {
+    const [a, b] = instances as [RunningGavel, RunningGavel];
+    await farm.setBehavior(bidder("prepaid", 40, { postFault: "error500" }));
+    assert.equal(
+      (await send(a, "POST", "/v1/admin/buyers/prepaid/deposits", ADMIN_KEY, { amount: 400 })).status,
+      201,
+    );
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    await sellOneThrough(a);
+    await sellOneThrough(b);
+    let paused = false;
+    for (let tries = 0; tries < 20 && !paused; tries++) {
+      const { body } = await send(a, "GET", "/v1/admin/buyers/prepaid", ADMIN_KEY);
+      const other = await send(b, "GET", "/v1/admin/buyers/prepaid", ADMIN_KEY);
+      paused = body.status === "paused" && other.body.status === "paused";
+      if (!paused) await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    assert.ok(paused, "two failures across two instances pause the buyer on both");
+  });
+
+  async function sellOneThrough(gavel: RunningGavel) {
+    const reply = await sell(gavel);
+    assert.equal(reply.status, 200, JSON.stringify(reply.body));
+    return { buyer: reply.body.status === "sold" ? await buyerOf(reply.body.lead_id) : undefined };
+  }
+});
