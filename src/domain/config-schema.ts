@@ -58,7 +58,11 @@ export const VerticalSchema = Type.Object(
     /** How bids are ordered into the winner and its fallbacks (default highest_bid); see src/domain/routing.ts. */
     routing: Type.Optional(
       Type.Object(
-        { mode: Type.Unsafe<RoutingMode>(Type.String({ enum: [...ROUTING_MODES] })) },
+        {
+          mode: Type.Unsafe<RoutingMode>(Type.String({ enum: [...ROUTING_MODES] })),
+          /** Sell each lead to up to this many buyers (shared leads); 1, the default, sells exclusive only. */
+          max_buyers: Type.Optional(Type.Integer({ minimum: 1, maximum: 10 })),
+        },
         { additionalProperties: false },
       ),
     ),
@@ -289,6 +293,13 @@ export const CampaignSchema = Type.Object(
     priority: Type.Optional(Type.Integer({ minimum: 1, maximum: 100 })),
     /** Under `weighted` routing, how often this campaign leads relative to the others (default 1). */
     weight: Type.Optional(Type.Number({ exclusiveMinimum: 0, maximum: 1000 })),
+    /**
+     * What this campaign buys where the vertical sells shared leads: `exclusive` only, `shared` only (bought only
+     * when the lead goes to at least two buyers), or `either` (default).
+     */
+    lead_type: Type.Optional(
+      Type.Union([Type.Literal("exclusive"), Type.Literal("shared"), Type.Literal("either")]),
+    ),
   },
   { additionalProperties: false },
 );

@@ -11,6 +11,8 @@ export interface Bid {
   bid_id?: string;
   /** Epoch ms after which the buyer no longer honours this bid. */
   expires_at: number;
+  /** Chosen as one of the buyers of a shared lead (absent: the lead is sold exclusive, or this bid stands in). */
+  shared?: true;
 }
 
 /**

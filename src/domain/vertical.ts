@@ -15,7 +15,7 @@ export interface Vertical {
   /** System-wide duplicate check: a consumer sold within `lookback_days`, matched on these identities. */
   dedupe?: { lookback_days: number; match: ("email" | "phone")[] };
   /** How bids are ordered into the winner and its fallbacks (absent: highest_bid). */
-  routing?: { mode: RoutingMode };
+  routing?: { mode: RoutingMode; max_buyers?: number };
 }
 
 export interface ValidationIssue {

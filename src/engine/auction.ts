@@ -9,6 +9,7 @@ import type { BuyerOutcome } from "../domain/outcomes.ts";
 import { sourcePriceCents } from "../domain/pricing.ts";
 import { type Bid, rankingCents } from "../domain/ranking.ts";
 import { orderBids, type RoundRobinMemory } from "../domain/routing.ts";
+import { chooseSale } from "../domain/shared-leads.ts";
 import type { ConfigSnapshot } from "../domain/snapshot.ts";
 import { buildPingPayload, type LeadValues, type Vertical } from "../domain/vertical.ts";
 import type { Deadline } from "./deadline.ts";
@@ -106,25 +107,35 @@ export async function runAuction(
     outcomes.push(answer.outcome);
   }
   const adjustmentPercent = (buyerId: string) => config.buyerById.get(buyerId)?.bid_adjustment_percent ?? 0;
-  const ranked = orderBids(request.vertical.routing?.mode ?? "highest_bid", request.auctionId, bids, {
+  let candidates = orderBids(request.vertical.routing?.mode ?? "highest_bid", request.auctionId, bids, {
     campaignById: config.campaignById,
     adjustmentPercent,
     ...(request.roundRobin ? { lastChosen: request.roundRobin.lastChosen } : {}),
   });
   noteAdjustments(bids, outcomes, adjustmentPercent);
-  // The winner is the best bid whose caps (and buyer's funds) still have room: reserved now, so a quote is never sold
-  // past a cap or a balance.
-  while (gates.hold && ranked.length > 0) {
-    const refusal = await gates.hold(ranked[0]!);
+  const maxBuyers = request.vertical.routing?.max_buyers ?? 1;
+  const leadTypeOf = (campaignId: string) => config.campaignById.get(campaignId)?.lead_type ?? "either";
+  let choice = chooseSale(candidates, maxBuyers, leadTypeOf);
+  // The winner is the first bid whose caps (and buyer's funds) still have room: reserved now, so a quote is never
+  // sold past a cap or a balance. A refused winner leaves the running, and exclusive-or-shared is chosen again.
+  // (A shared lead's other buyers reserve at the post, where a refusal falls back to a stand-in.)
+  while (gates.hold && choice.bids.length > 0) {
+    const winner = choice.bids[0]!;
+    const refusal = await gates.hold(winner);
     if (!refusal) break;
-    const refused = ranked.shift()!;
-    const outcome = outcomes.find((o) => o.campaign_id === refused.campaign_id);
+    candidates = candidates.filter((bid) => bid !== winner);
+    const outcome = outcomes.find((o) => o.campaign_id === winner.campaign_id);
     if (outcome) {
       outcome.reason = refusal.reason;
       outcome.detail = refusal.detail;
     }
+    choice = chooseSale(candidates, maxBuyers, leadTypeOf);
   }
-  markWinnerAndLosers(ranked, outcomes);
+  const ranked =
+    choice.sellTo > 1
+      ? choice.bids.map((bid, index) => (index < choice.sellTo ? { ...bid, shared: true as const } : bid))
+      : choice.bids;
+  markWinnersAndLosers(ranked, candidates, outcomes);
   return { ranked, outcomes, fanOutMs };
 }
 
@@ -148,6 +159,15 @@ function selectEligibleCampaigns(
     }
     if (campaign.status === "test" && !request.test) {
       outcomes.push({ ...base, reason: "test_only" });
+      continue;
+    }
+    if (campaign.lead_type === "shared" && (request.vertical.routing?.max_buyers ?? 1) < 2) {
+      // Not even pinged: this vertical never sells a lead to two buyers.
+      outcomes.push({
+        ...base,
+        reason: "filtered",
+        detail: "buys shared leads only; this vertical sells exclusive",
+      });
       continue;
     }
     const suppressedBy = request.suppressedFor?.(campaign.buyer_id);
@@ -324,11 +344,23 @@ function noteAdjustments(
   }
 }
 
-function markWinnerAndLosers(ranked: readonly Bid[], outcomes: BuyerOutcome[]): void {
-  const rankOf = new Map(ranked.map((bid, index) => [bid.campaign_id, index]));
-  for (const outcome of outcomes) {
-    const rank = rankOf.get(outcome.campaign_id);
-    if (rank === undefined) continue;
-    outcome.reason = rank === 0 ? "won" : "lost";
+/**
+ * The winner (every chosen buyer of a shared lead) `won`; the other valid bids `lost`, saying why when the lead went
+ * to a kind of sale (exclusive or shared) the campaign does not buy.
+ */
+function markWinnersAndLosers(ranked: readonly Bid[], valid: readonly Bid[], outcomes: BuyerOutcome[]): void {
+  const soldShared = ranked[0]?.shared === true;
+  const won = new Set(ranked.filter((bid, index) => index === 0 || bid.shared).map((bid) => bid.campaign_id));
+  const inRunning = new Set(ranked.map((bid) => bid.campaign_id));
+  for (const bid of valid) {
+    const outcome = outcomes.find((o) => o.campaign_id === bid.campaign_id);
+    if (!outcome) continue;
+    outcome.reason = won.has(bid.campaign_id) ? "won" : "lost";
+    if (inRunning.has(bid.campaign_id)) continue;
+    outcome.detail = soldShared
+      ? "buys exclusive leads only; this lead sold shared"
+      : ranked.length > 0
+        ? "buys shared leads only; this lead sold exclusive"
+        : "buys shared leads only; no other buyer to share this lead with";
   }
 }

@@ -1,5 +1,6 @@
 // Delivering the full lead to the winner, falling back in rank order (DESIGN rule 5): on a reject, error or timeout,
 // try the next bid while it has not expired and still covers the price quoted to the source, within the post deadline.
+// A shared lead goes to each of its chosen buyers at once, each with its own fallback.
 import { type BuyerHttpClient, BuyerTransportError } from "../buyers/buyer-http-client.ts";
 import { buildPostBody, parsePostReply } from "../buyers/native-adapter.ts";
 import type { Campaign } from "../domain/config-schema.ts";
@@ -35,11 +36,21 @@ export interface AdmitRefusal {
 }
 
 export interface DeliveryResult {
-  /** The bid whose buyer accepted the lead, if any. */
-  sold?: { bid: Bid; buyerLeadId?: string };
+  /** The bids whose buyers accepted the lead, in the order they accepted: one, or several for a shared lead. */
+  sold: SoldTo[];
   outcomes: BuyerOutcome[];
 }
 
+export interface SoldTo {
+  bid: Bid;
+  buyerLeadId?: string;
+}
+
+/**
+ * Posts the lead to as many buyers as the auction chose (the bids marked `shared`; one for an exclusive lead), at once,
+ * each slot falling back through the remaining bids in order. A buyer gets a shared lead once: a bid whose buyer was
+ * already tried is skipped.
+ */
 export async function deliverWithFallback(
   request: DeliveryRequest,
   config: ConfigSnapshot,
@@ -47,56 +58,76 @@ export async function deliverWithFallback(
   now: () => number,
 ): Promise<DeliveryResult> {
   const outcomes: BuyerOutcome[] = [];
-  for (const bid of request.ranked) {
-    const base = { campaign_id: bid.campaign_id, buyer_id: bid.buyer_id, bid_cents: bid.bid_cents };
-    if (bid.source_price_cents < request.quotedCents) {
-      // Skipped, not the end: under priority, round-robin or weighted routing a later bid may still cover the quote.
-      outcomes.push({ ...base, reason: "not_covering" });
-      continue;
+  const sold: SoldTo[] = [];
+  const slots = Math.max(1, request.ranked.filter((bid) => bid.shared).length);
+  // The quote of a shared lead is the sum of its sales, which no single bid covers: each sale pays its own share.
+  const quotedCents = slots > 1 ? 0 : request.quotedCents;
+  const buyersTried = new Set<string>();
+  let next = 0;
+  const takeNextBid = (): Bid | undefined => {
+    while (next < request.ranked.length) {
+      const bid = request.ranked[next++]!;
+      if (slots > 1 && buyersTried.has(bid.buyer_id)) continue;
+      buyersTried.add(bid.buyer_id);
+      return bid;
     }
-    if (bid.expires_at <= now()) {
-      outcomes.push({ ...base, reason: "bid_expired" });
-      continue;
+    return undefined;
+  };
+  const fillSlot = async (): Promise<void> => {
+    for (let bid = takeNextBid(); bid; bid = takeNextBid()) {
+      const attempt = await attemptBid(bid, quotedCents, request, config, client, now);
+      outcomes.push(...attempt.outcomes);
+      if (attempt.sold) {
+        sold.push(attempt.sold);
+        return;
+      }
     }
-    const campaign = config.campaignById.get(bid.campaign_id);
-    const budgetMs =
-      campaign &&
-      request.deadline.buyerBudgetMs(campaign.post.timeout_ms, 0, config.settings.min_buyer_budget_ms);
-    if (!campaign || budgetMs === undefined) {
-      outcomes.push({
-        ...base,
-        reason: "post_deadline",
-        ...(campaign ? {} : { detail: "campaign removed" }),
-      });
-      continue;
-    }
-    const refusal = await request.admit?.(campaign, bid, budgetMs);
-    if (refusal) {
-      outcomes.push({ ...base, reason: refusal.reason, detail: refusal.detail });
-      continue;
-    }
-    // Verification took time: what is left of the deadline bounds the post itself.
-    const postBudgetMs = request.admit
-      ? request.deadline.buyerBudgetMs(campaign.post.timeout_ms, 0, config.settings.min_buyer_budget_ms)
-      : budgetMs;
-    if (postBudgetMs === undefined) {
-      await request.settle?.(bid, "post_deadline");
-      outcomes.push({ ...base, reason: "post_deadline" });
-      continue;
-    }
-    const attempt = await postToBuyer(campaign.post.url, postBudgetMs, bid, request, client);
-    // A post that timed out may still have been accepted: the reservation is released all the same (at most one
-    // unit of slack), rather than counting a lead the buyer may never have taken.
-    await request.settle?.(bid, attempt.outcome.reason);
-    outcomes.push({ ...base, ...attempt.outcome });
-    if (attempt.accepted) {
-      return {
-        sold: { bid, ...(attempt.buyerLeadId ? { buyerLeadId: attempt.buyerLeadId } : {}) },
-        outcomes,
-      };
-    }
+  };
+  await Promise.all(Array.from({ length: slots }, fillSlot));
+  return { sold, outcomes };
+}
+
+/** One bid's turn: the checks before posting, the post, and the settlement of its reservation. */
+async function attemptBid(
+  bid: Bid,
+  quotedCents: number,
+  request: DeliveryRequest,
+  config: ConfigSnapshot,
+  client: BuyerHttpClient,
+  now: () => number,
+): Promise<{ outcomes: BuyerOutcome[]; sold?: SoldTo }> {
+  const base = { campaign_id: bid.campaign_id, buyer_id: bid.buyer_id, bid_cents: bid.bid_cents };
+  if (bid.source_price_cents < quotedCents) {
+    // Skipped, not the end: under priority, round-robin or weighted routing a later bid may still cover the quote.
+    return { outcomes: [{ ...base, reason: "not_covering" }] };
   }
-  return { outcomes };
+  if (bid.expires_at <= now()) return { outcomes: [{ ...base, reason: "bid_expired" }] };
+  const campaign = config.campaignById.get(bid.campaign_id);
+  const budgetMs =
+    campaign &&
+    request.deadline.buyerBudgetMs(campaign.post.timeout_ms, 0, config.settings.min_buyer_budget_ms);
+  if (!campaign || budgetMs === undefined) {
+    return {
+      outcomes: [{ ...base, reason: "post_deadline", ...(campaign ? {} : { detail: "campaign removed" }) }],
+    };
+  }
+  const refusal = await request.admit?.(campaign, bid, budgetMs);
+  if (refusal) return { outcomes: [{ ...base, reason: refusal.reason, detail: refusal.detail }] };
+  // Verification took time: what is left of the deadline bounds the post itself.
+  const postBudgetMs = request.admit
+    ? request.deadline.buyerBudgetMs(campaign.post.timeout_ms, 0, config.settings.min_buyer_budget_ms)
+    : budgetMs;
+  if (postBudgetMs === undefined) {
+    await request.settle?.(bid, "post_deadline");
+    return { outcomes: [{ ...base, reason: "post_deadline" }] };
+  }
+  const attempt = await postToBuyer(campaign.post.url, postBudgetMs, bid, request, client);
+  // A post that timed out may still have been accepted: the reservation is released all the same (at most one
+  // unit of slack), rather than counting a lead the buyer may never have taken.
+  await request.settle?.(bid, attempt.outcome.reason);
+  const outcomes = [{ ...base, ...attempt.outcome }];
+  if (!attempt.accepted) return { outcomes };
+  return { outcomes, sold: { bid, ...(attempt.buyerLeadId ? { buyerLeadId: attempt.buyerLeadId } : {}) } };
 }
 
 interface PostAttempt {

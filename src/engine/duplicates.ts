@@ -11,7 +11,7 @@ import type { ConfigSnapshot } from "../domain/snapshot.ts";
 import { buildPingPayload, type LeadValues, type Vertical } from "../domain/vertical.ts";
 import { GavelError } from "../errors.ts";
 import type { DuplicateWindows } from "../state/duplicates/duplicate-windows.ts";
-import type { LeadRecord } from "../store/records.ts";
+import { type LeadRecord, salesOf } from "../store/records.ts";
 import type { Store } from "../store/store.ts";
 import { sha256Hex } from "./config-service.ts";
 
@@ -108,8 +108,11 @@ export class DuplicateChecks {
       if (keys.length > 0 && ttlMs > 0) writes.push(this.#windows.remember(keys, Math.ceil(ttlMs)));
     };
     if (vertical && lookback) remember(verticalKeys(vertical, contact), lookback.lookback_days);
-    const buyerDays = lead.buyer_id ? config.buyerById.get(lead.buyer_id)?.dedupe_days : undefined;
-    if (lead.buyer_id && buyerDays !== undefined) remember(buyerKeys(lead.buyer_id, contact), buyerDays);
+    // Every buyer of a shared lead bought this consumer.
+    for (const { buyer_id } of salesOf(lead)) {
+      const buyerDays = config.buyerById.get(buyer_id)?.dedupe_days;
+      if (buyerDays !== undefined) remember(buyerKeys(buyer_id, contact), buyerDays);
+    }
     await Promise.all(writes);
   }
 

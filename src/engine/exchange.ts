@@ -9,6 +9,7 @@ import { suppressedLists } from "../compliance/suppression/suppression-index.ts"
 import type { Source } from "../domain/config-schema.ts";
 import type { BuyerOutcome } from "../domain/outcomes.ts";
 import { RoundRobinMemory } from "../domain/routing.ts";
+import { sourcePriceOfSales } from "../domain/shared-leads.ts";
 import type { ConfigSnapshot } from "../domain/snapshot.ts";
 import { buildPingPayload, type LeadValues, pingMismatches, type Vertical } from "../domain/vertical.ts";
 import { GavelError } from "../errors.ts";
@@ -25,7 +26,7 @@ import { type LeadRecord, type OutcomeRecord, type PingRecord, postAnswer } from
 import type { Store } from "../store/store.ts";
 import { runAuction } from "./auction.ts";
 import { Deadline } from "./deadline.ts";
-import { deliverWithFallback } from "./delivery.ts";
+import { deliverWithFallback, type SoldTo } from "./delivery.ts";
 import { BOUGHT_BY_BUYER, DuplicateChecks, pingContacts, SOLD_IN_VERTICAL } from "./duplicates.ts";
 import { EventWriter } from "./event-writer.ts";
 import { auctionGates, deliveryGates, type GateServices } from "./gates.ts";
@@ -408,7 +409,9 @@ export class Exchange {
     );
     const now = this.#now();
     const winner = result.ranked[0];
-    if (winner) this.#roundRobin.chosen(winner.campaign_id);
+    // A shared lead's chosen buyers: its quote is what they pay the source together, held until the first bid expires.
+    const chosen = winner?.shared ? result.ranked.filter((bid) => bid.shared) : winner ? [winner] : [];
+    for (const bid of chosen) this.#roundRobin.chosen(bid.campaign_id);
     const record: PingRecord = {
       id: auctionId,
       kind,
@@ -419,9 +422,13 @@ export class Exchange {
       test,
       ...(input.sub_id === undefined ? {} : { sub_id: input.sub_id }),
       created_at: now,
-      expires_at: winner ? winner.expires_at : now,
+      expires_at: winner ? Math.min(...chosen.map((bid) => bid.expires_at)) : now,
       status: winner ? "bid" : "no_bid",
-      price_cents: winner ? winner.source_price_cents : 0,
+      price_cents: winner?.shared
+        ? sourcePriceOfSales(chosen, source.payout)
+        : winner
+          ? winner.source_price_cents
+          : 0,
       bids: result.ranked,
     };
     const outcomes = stamp(auctionId, "ping", result.outcomes, now);
@@ -470,8 +477,8 @@ export class Exchange {
             this.#client,
             this.#now,
           )
-        : { outcomes: [] };
-    const sold = delivery.sold;
+        : { sold: [], outcomes: [] };
+    const [first, ...others] = delivery.sold;
     const record: LeadRecord = {
       id: leadId,
       auction_id: ping.id,
@@ -483,15 +490,24 @@ export class Exchange {
       consent: gates.checks.length > 0 ? { ...consent, verification: gates.checks } : consent,
       test: ping.test,
       ...(ping.sub_id === undefined ? {} : { sub_id: ping.sub_id }),
-      status: sold ? "sold" : "unsold",
-      // The source is paid what it was quoted, even when a fallback buyer pays a different price.
-      price_cents: sold ? quotedCents || sold.bid.source_price_cents : 0,
-      ...(sold
+      status: first ? "sold" : "unsold",
+      price_cents: sourcePriceCentsOfSale(delivery.sold, quotedCents, config.sourceById.get(ping.source_id)),
+      ...(first
         ? {
-            buyer_price_cents: sold.bid.bid_cents,
-            campaign_id: sold.bid.campaign_id,
-            buyer_id: sold.bid.buyer_id,
-            ...(sold.buyerLeadId ? { buyer_lead_id: sold.buyerLeadId } : {}),
+            buyer_price_cents: first.bid.bid_cents,
+            campaign_id: first.bid.campaign_id,
+            buyer_id: first.bid.buyer_id,
+            ...(first.buyerLeadId ? { buyer_lead_id: first.buyerLeadId } : {}),
+            ...(others.length > 0
+              ? {
+                  shares: others.map((other) => ({
+                    campaign_id: other.bid.campaign_id,
+                    buyer_id: other.bid.buyer_id,
+                    buyer_price_cents: other.bid.bid_cents,
+                    ...(other.buyerLeadId ? { buyer_lead_id: other.buyerLeadId } : {}),
+                  })),
+                }
+              : {}),
           }
         : { reason: noBidReason ?? lastRefusal(delivery.outcomes) }),
       created_at: this.#now(),
@@ -501,7 +517,7 @@ export class Exchange {
       ping.kind,
       ping.vertical,
       record.status,
-      sold !== undefined && sold.bid !== ping.bids[0],
+      first !== undefined && first.bid.campaign_id !== ping.bids[0]?.campaign_id,
     );
     const buyersMs = delivery.outcomes.reduce((sum, outcome) => sum + (outcome.latency_ms ?? 0), 0);
     this.#metrics.recordOverhead("post", deadline.elapsedMs() - buyersMs);
@@ -586,6 +602,27 @@ function stamp(
   at: number,
 ): OutcomeRecord[] {
   return outcomes.map((outcome) => ({ ...outcome, auction_id: auctionId, phase, at }));
+}
+
+/**
+ * What the source is paid for a lead. Exclusive: what it was quoted, even when a fallback buyer pays a different
+ * price (a direct post, quoted nothing, is paid from the buyer's bid). Shared: each sale's share under its payout
+ * model, for the sales that happened; the quote of a shared lead was the estimate for its chosen buyers.
+ */
+function sourcePriceCentsOfSale(
+  sold: readonly SoldTo[],
+  quotedCents: number,
+  source: Source | undefined,
+): number {
+  const [first] = sold;
+  if (!first) return 0;
+  if (sold.length === 1 && !first.bid.shared) return quotedCents || first.bid.source_price_cents;
+  return source
+    ? sourcePriceOfSales(
+        sold.map((sale) => sale.bid),
+        source.payout,
+      )
+    : 0;
 }
 
 function lastRefusal(outcomes: readonly BuyerOutcome[]): LeadRecord["reason"] {

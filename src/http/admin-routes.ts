@@ -258,11 +258,19 @@ export function adminRoutes(options: AdminRoutesOptions) {
 }
 
 function presentLead(lead: LeadRecord) {
-  const { price_cents, buyer_price_cents, ...rest } = lead;
+  const { price_cents, buyer_price_cents, shares, ...rest } = lead;
   return {
     ...rest,
     price: price_cents / 100,
     ...(buyer_price_cents === undefined ? {} : { buyer_price: buyer_price_cents / 100 }),
+    ...(shares
+      ? {
+          shares: shares.map(({ buyer_price_cents: cents, ...share }) => ({
+            ...share,
+            buyer_price: cents / 100,
+          })),
+        }
+      : {}),
     created_at: new Date(lead.created_at).toISOString(),
   };
 }
