@@ -76,7 +76,8 @@ export async function startGavel(options: GavelOptions): Promise<RunningGavel> {
     log,
   });
   let exchange: Exchange | undefined;
-  const config = await ConfigService.open(store, options.config, (snapshot) => exchange?.useConfig(snapshot));
+  let onConfigChange = (snapshot: ConfigSnapshot) => exchange?.useConfig(snapshot);
+  const config = await ConfigService.open(store, options.config, (snapshot) => onConfigChange(snapshot));
   const suppressions = await Suppressions.open(store);
   const funds = await BuyerFunds.open(store);
   // Another instance changed the configuration, a suppression list or a buyer's deposits: reload (within a second, via
@@ -92,6 +93,13 @@ export async function startGavel(options: GavelOptions): Promise<RunningGavel> {
   const metrics = new Metrics();
   const consent = consentServices(options.config?.consent_providers);
   const counters = await openCounters(redisUrl, storage?.redis_key_prefix, store, config.snapshot, now, log);
+  await funds.restoreSpent(config.snapshot.buyers, counters.caps);
+  onConfigChange = (snapshot) => {
+    exchange?.useConfig(snapshot);
+    funds
+      .restoreSpent(snapshot.buyers, counters.caps)
+      .catch((error: unknown) => log.error({ err: error }, "restoring prepaid buyers' spend failed"));
+  };
   const outbox = new OutboxWorker({
     store,
     client,

@@ -6,7 +6,7 @@ import type { Buyer } from "../domain/config-schema.ts";
 import { dollarsToCents } from "../domain/money.ts";
 import type { CapLedger } from "../state/counters/cap-ledger.ts";
 import type { BuyerDeposit, Store } from "../store/store.ts";
-import { fundsKey } from "./caps.ts";
+import { FUNDS_PERIOD_ENDS_AT, fundsKey } from "./caps.ts";
 
 /** A buyer's money, in integer cents. */
 export interface FundsReport {
@@ -27,6 +27,8 @@ export interface FundsReport {
 export class BuyerFunds {
   readonly #store: Store;
   #deposits = new Map<string, number>();
+  /** The prepaid buyers whose funds counter was checked against the store's record of their spend. */
+  readonly #restored = new Set<string>();
   /** The reload running now, and whether another was asked for meanwhile (it must see changes made after its start). */
   #reloading: Promise<void> | undefined;
   #reloadAgain = false;
@@ -78,6 +80,24 @@ export class BuyerFunds {
     this.#deposits.set(deposit.buyer_id, total?.cents ?? 0);
     if (result.added) await this.#store.notifyConfigChanged?.();
     return result;
+  }
+
+  /**
+   * Makes sure each prepaid buyer's funds counter holds at least its spend on record: at start (Redis may have lost
+   * its data; memory was seeded anyway) and when a configuration change makes a buyer prepaid (its sales until then
+   * were not counted against funds). Reads the store once per such buyer, never on the ping path.
+   */
+  async restoreSpent(buyers: readonly Buyer[], caps: CapLedger): Promise<void> {
+    for (const buyer of buyers) {
+      if (!buyer.funds) {
+        this.#restored.delete(buyer.id);
+        continue;
+      }
+      if (this.#restored.has(buyer.id)) continue;
+      const [spent] = await this.#store.spendTotals(buyer.id);
+      await caps.raiseCommittedCents(buyer.id, fundsKey(buyer.id), spent?.cents ?? 0, FUNDS_PERIOD_ENDS_AT);
+      this.#restored.add(buyer.id);
+    }
   }
 
   /** A buyer's money as of now: deposits and spend from the store, reservations from the cap ledger. */

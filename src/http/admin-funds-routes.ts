@@ -154,8 +154,9 @@ function presentFunds(buyerId: string, report: FundsReport) {
     deposits: report.deposits_cents / 100,
     spent: report.spent_cents / 100,
     reserved: report.reserved_cents / 100,
-    credit_limit: report.credit_limit_cents / 100,
+    // A buyer without `funds` is not limited: no credit limit, nothing "available" to run out of.
+    credit_limit: report.prepaid ? report.credit_limit_cents / 100 : null,
     balance: report.balance_cents / 100,
-    available: report.available_cents / 100,
+    available: report.prepaid ? report.available_cents / 100 : null,
   };
 }

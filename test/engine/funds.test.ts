@@ -21,6 +21,7 @@ import {
   testSource,
 } from "../helpers/exchange-harness.ts";
 import { openTestStorage, type TestStorage, withTestStorage } from "../helpers/test-backend.ts";
+import { deleteKeysWithPrefix } from "../store/redis-test-helpers.ts";
 
 const lead = personalInjuryLead();
 const direct = (h: Harness) =>
@@ -109,8 +110,11 @@ describe(`[${BACKEND}] a prepaid buyer`, () => {
       balance: 20,
       available: 20,
     });
-    const unlimited = await h.admin("GET", "/v1/admin/buyers/backstop/funds");
-    assert.equal(unlimited.body.prepaid, false);
+    const unlimited = (await h.admin("GET", "/v1/admin/buyers/backstop/funds")).body;
+    assert.deepEqual(
+      { prepaid: unlimited.prepaid, credit_limit: unlimited.credit_limit, available: unlimited.available },
+      { prepaid: false, credit_limit: null, available: null },
+    );
   });
 
   test("a top-up lets it buy again; repeating the top-up's id counts it once", async () => {
@@ -162,6 +166,22 @@ describe(`[${BACKEND}] a prepaid buyer`, () => {
     assert.equal(unknown.status, 404);
     assert.equal(unknown.body.error.code, "GAVEL_NOT_FOUND");
     assert.equal((await h.admin("GET", "/v1/admin/buyers/prepaid/funds")).body.deposits, 130.5);
+  });
+
+  test("switching funds on counts what the buyer bought before", async () => {
+    const before = (await h.admin("GET", "/v1/admin/buyers/backstop/funds")).body;
+    assert.ok(before.spent >= 40, `the backstop bought leads above: ${JSON.stringify(before)}`);
+    await h.admin("POST", "/v1/admin/buyers/backstop/deposits", { amount: before.spent + 5 });
+    const buyer = (await h.admin("GET", "/v1/admin/buyers/backstop")).body;
+    assert.equal(
+      (await h.admin("PUT", "/v1/admin/buyers/backstop", { ...buyer, funds: { credit_limit: 0 } })).status,
+      200,
+    );
+    // The spend on record reaches the counter just after the change is saved.
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    const { buyer: soldTo, trace } = await sellOne(h);
+    assert.equal(soldTo, undefined, "$5 left does not buy a $10 lead");
+    assert.equal(lineOf(trace, "backstop")?.outcome, "insufficient_funds");
   });
 });
 
@@ -258,7 +278,7 @@ describe(`[${BACKEND}] a restart keeps the balance`, () => {
     await storage.dispose();
   });
 
-  test("spend and deposits come back after a restart; the config file does not reset them", async () => {
+  test("spend and deposits come back after a restart, even when Redis lost its data; the config file resets neither", async () => {
     gavel = await start();
     assert.equal(
       (await send("POST", "/v1/admin/buyers/prepaid/deposits", ADMIN_KEY, { amount: 100 })).status,
@@ -267,6 +287,8 @@ describe(`[${BACKEND}] a restart keeps the balance`, () => {
     assert.equal((await sell()).body.status, "sold");
     assert.equal((await sell()).body.status, "sold");
     await gavel.close();
+    // Redis need not persist: losing it must not refill a balance (the store's record of sales puts the spend back).
+    if (storage.storage?.redis_key_prefix) await deleteKeysWithPrefix(storage.storage.redis_key_prefix);
     gavel = await start();
     const funds = (await send("GET", "/v1/admin/buyers/prepaid/funds", ADMIN_KEY)).body;
     assert.equal(funds.deposits, 100);

@@ -65,6 +65,12 @@ export interface CapLedger {
   commit(ref: ReservationRef): Promise<CommitOutcome>;
   /** Gives a reservation's units back (the post failed). Idempotent; a no-op once committed or expired. */
   release(ref: ReservationRef): Promise<void>;
+  /**
+   * Raises a counter's committed cents to at least `cents`, never lowering it (creating the counter when needed): puts
+   * back a lifetime counter (a prepaid buyer's spend) from the store's record when hot state lost or never had it.
+   * Safe to repeat and to race: the store's record trails the counter (a sale is counted before it is saved).
+   */
+  raiseCommittedCents(buyerId: string, key: string, cents: number, periodEndsAt: number): Promise<void>;
   /** The counts of one cap key of a buyer, for traces, admin views and tests. */
   usage(buyerId: string, key: string): Promise<CapUsage>;
   close(): Promise<void>;

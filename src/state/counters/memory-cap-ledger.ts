@@ -145,6 +145,17 @@ export class MemoryCapLedger implements CapLedger {
     this.#finish(ref, reservation, "released", now);
   }
 
+  async raiseCommittedCents(
+    buyerId: string,
+    key: string,
+    cents: number,
+    periodEndsAt: number,
+  ): Promise<void> {
+    if (cents <= 0 || periodEndsAt <= this.#now()) return;
+    const counter = this.#counterFor(counterId(buyerId, key), periodEndsAt);
+    counter.committedCents = Math.max(counter.committedCents, cents);
+  }
+
   async usage(buyerId: string, key: string): Promise<CapUsage> {
     const now = this.#now();
     this.#reclaimExpired(now);

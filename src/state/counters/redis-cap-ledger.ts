@@ -148,6 +148,14 @@ redis.call('PEXPIRE', KEYS[1], ARGV[1])
 redis.call('ZREM', KEYS[2], KEYS[1])
 return 1`;
 
+/** KEYS: counter. ARGV: cents, periodEndsAt. */
+const RAISE_LUA = `${LUA_HELPERS}
+if tonumber(ARGV[2]) <= nowMs() then return 0 end
+if tonumber(redis.call('HGET', KEYS[1], 'm') or '0') >= tonumber(ARGV[1]) then return 0 end
+redis.call('HSET', KEYS[1], 'm', ARGV[1])
+redis.call('PEXPIREAT', KEYS[1], ARGV[2])
+return 1`;
+
 /** KEYS: deadlines, counter. ARGV: retentionMs. */
 const USAGE_LUA = `${LUA_HELPERS}
 reclaimExpired(KEYS[1], nowMs(), ARGV[1])
@@ -159,6 +167,7 @@ interface CapLedgerScripts {
   gavelCapReserve(numKeys: number, ...keysAndArgs: (string | number)[]): Promise<ReserveReply>;
   gavelCapCommit(reservationKey: string, deadlinesKey: string, retentionMs: number): Promise<CommitOutcome>;
   gavelCapRelease(reservationKey: string, deadlinesKey: string, retentionMs: number): Promise<number>;
+  gavelCapRaise(counterKey: string, cents: number, periodEndsAt: number): Promise<number>;
   gavelCapUsage(deadlinesKey: string, counterKey: string, retentionMs: number): Promise<(string | null)[]>;
 }
 
@@ -178,6 +187,7 @@ export class RedisCapLedger implements CapLedger {
     redis.defineCommand("gavelCapCommit", { numberOfKeys: 2, lua: COMMIT_LUA });
     redis.defineCommand("gavelCapRelease", { numberOfKeys: 2, lua: RELEASE_LUA });
     redis.defineCommand("gavelCapUsage", { numberOfKeys: 2, lua: USAGE_LUA });
+    redis.defineCommand("gavelCapRaise", { numberOfKeys: 1, lua: RAISE_LUA });
     this.#redis = redis as Redis & CapLedgerScripts;
   }
 
@@ -235,6 +245,18 @@ export class RedisCapLedger implements CapLedger {
         this.#deadlinesKey(ref.buyerId),
         this.#finishedRetentionMs,
       ),
+    );
+  }
+
+  async raiseCommittedCents(
+    buyerId: string,
+    key: string,
+    cents: number,
+    periodEndsAt: number,
+  ): Promise<void> {
+    if (cents <= 0) return;
+    await this.#command("raiseCommittedCents", () =>
+      this.#redis.gavelCapRaise(this.#counterKey(buyerId, key), cents, periodEndsAt),
     );
   }
 
