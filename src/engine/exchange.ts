@@ -64,7 +64,7 @@ export interface PingAnswer {
 }
 
 /** Why nobody bid: buyers declined, none could take the lead, or the consumer was sold in the vertical recently. */
-type NoBidReason = "no_bids" | "no_eligible_buyers" | "duplicate";
+type NoBidReason = "no_bids" | "no_eligible_buyers" | "duplicate" | "suppressed";
 
 /** Duplicate checks made before anyone is pinged, from the consumer's hashes (sent on the ping, or a direct lead's). */
 interface DuplicateScreen {
@@ -255,7 +255,8 @@ export class Exchange {
       source,
       vertical,
       lead,
-      { ...input, formSubmittedAt },
+      // The whole lead is here: a buyer whose lists suppress this consumer is not even pinged.
+      { ...input, formSubmittedAt, contact_hash: contact },
       deadline,
       config,
       screen,
@@ -439,6 +440,9 @@ export class Exchange {
     const askedAnyone = result.outcomes.some(
       (o) => o.latency_ms !== undefined || o.reason === "below_floor" || o.reason === "no_bid",
     );
+    // Nobody could be asked, and suppression lists are why for some: say so, as a duplicate is said.
+    if (!askedAnyone && result.outcomes.some((o) => o.reason === "suppressed"))
+      return { record, outcomes, fanOutMs, noBidReason: "suppressed" };
     return { record, outcomes, fanOutMs, noBidReason: askedAnyone ? "no_bids" : "no_eligible_buyers" };
   }
 

@@ -62,13 +62,16 @@ describe(`[${BACKEND}] suppression lists`, () => {
     });
     assert.equal(reply.status, 200, JSON.stringify(reply.body));
     const { body } = await h.admin("GET", `/v1/admin/leads/${reply.body.lead_id}`);
-    const postTrace = new Map<string, { outcome: string; detail?: string }>(
-      body.trace
-        .filter((o: { phase: string }) => o.phase === "post")
-        .map((o: { buyer_id: string; outcome: string; detail?: string }) => [o.buyer_id, o]),
-    );
-    const posted = (await h.farm.requests()).filter((r) => r.kind === "post").map((r) => r.buyer);
-    return { reply, postTrace, posted };
+    const traceOf = (phase: string) =>
+      new Map<string, { outcome: string; detail?: string }>(
+        body.trace
+          .filter((o: { phase: string }) => o.phase === phase)
+          .map((o: { buyer_id: string; outcome: string; detail?: string }) => [o.buyer_id, o]),
+      );
+    const requests = await h.farm.requests();
+    const posted = requests.filter((r) => r.kind === "post").map((r) => r.buyer);
+    const pinged = requests.filter((r) => r.kind === "ping").map((r) => r.buyer);
+    return { reply, pingTrace: traceOf("ping"), postTrace: traceOf("post"), posted, pinged };
   }
 
   test("a buyer's list from CSV: that buyer never receives the lead, the next bid buys", async () => {
@@ -80,11 +83,13 @@ describe(`[${BACKEND}] suppression lists`, () => {
       count: 2,
     });
 
-    const { reply, postTrace, posted } = await postLead();
+    // A direct post carries the whole lead, so the suppressing buyer is left out before the auction: not even pinged.
+    const { reply, pingTrace, postTrace, posted, pinged } = await postLead();
     assert.equal(reply.body.status, "sold");
     assert.deepEqual(posted, ["beta"]);
-    assert.deepEqual(postTrace.get("alpha"), {
-      ...postTrace.get("alpha"),
+    assert.deepEqual(pinged, ["beta"]);
+    assert.deepEqual(pingTrace.get("alpha"), {
+      ...pingTrace.get("alpha"),
       outcome: "suppressed",
       detail: "alpha",
     });
@@ -97,12 +102,14 @@ describe(`[${BACKEND}] suppression lists`, () => {
     });
     assert.deepEqual(added.body, { list: "global", added: 1, duplicates: 0, invalid: 0 });
 
-    const { reply, postTrace, posted } = await postLead();
+    const { reply, pingTrace, posted, pinged } = await postLead();
     assert.equal(reply.body.status, "unsold");
+    assert.equal(reply.body.reason, "suppressed");
     assert.deepEqual(posted, []);
+    assert.deepEqual(pinged, [], "nobody even sees the ping");
     for (const buyer of ["alpha", "beta"]) {
-      assert.equal(postTrace.get(buyer)?.outcome, "suppressed");
-      assert.equal(postTrace.get(buyer)?.detail, "global");
+      assert.equal(pingTrace.get(buyer)?.outcome, "suppressed");
+      assert.equal(pingTrace.get(buyer)?.detail, "global");
     }
   });
 
