@@ -15,6 +15,7 @@ import {
   bidder,
   type Harness,
   personalInjuryLead,
+  type Reply,
   realtimeCampaign,
   SOURCE_KEY,
   startHarness,
@@ -41,6 +42,32 @@ async function sellOne(h: Harness): Promise<{ buyer: string | undefined; trace: 
   const { body } = await h.admin("GET", `/v1/admin/leads/${reply.body.lead_id}`);
   return { buyer: body.lead.status === "sold" ? body.lead.buyer_id : undefined, trace: body.trace };
 }
+
+/** Calls an exchange started without the harness (restarts, two instances). */
+async function send(
+  gavel: RunningGavel,
+  method: string,
+  path: string,
+  key: string,
+  body?: unknown,
+): Promise<Reply> {
+  const response = await fetch(gavel.url + path, {
+    method,
+    headers: {
+      authorization: `Bearer ${key}`,
+      ...(body === undefined ? {} : { "content-type": "application/json" }),
+    },
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+  });
+  return { status: response.status, body: await response.json() };
+}
+
+const sellThrough = (gavel: RunningGavel) =>
+  send(gavel, "POST", "/v1/leads", SOURCE_KEY, {
+    vertical: "personal_injury",
+    lead: lead.full,
+    consent: lead.consent,
+  });
 
 const lineOf = (trace: TraceLine[], campaign: string, phase = "ping") =>
   trace.find((line) => line.campaign_id === campaign && line.phase === phase);
@@ -246,25 +273,6 @@ describe(`[${BACKEND}] a restart keeps the balance`, () => {
     );
   const start = async () =>
     startGavel({ config: config(), dataDir, port: 0, adminKey: ADMIN_KEY, logLevel: "silent" });
-  const send = async (method: string, path: string, key: string, body?: unknown) => {
-    const response = await fetch(gavel!.url + path, {
-      method,
-      headers: {
-        authorization: `Bearer ${key}`,
-        ...(body === undefined ? {} : { "content-type": "application/json" }),
-      },
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-    });
-    // biome-ignore lint/suspicious/noExplicitAny: test assertions read arbitrary JSON
-    return { status: response.status, body: (await response.json()) as any };
-  };
-  const sell = () =>
-    send("POST", "/v1/leads", SOURCE_KEY, {
-      vertical: "personal_injury",
-      lead: lead.full,
-      consent: lead.consent,
-    });
-
   before(async () => {
     storage = await openTestStorage();
     farm = await startBuyerFarm([bidder("prepaid", 40)]);
@@ -281,20 +289,20 @@ describe(`[${BACKEND}] a restart keeps the balance`, () => {
   test("spend and deposits come back after a restart, even when Redis lost its data; the config file resets neither", async () => {
     gavel = await start();
     assert.equal(
-      (await send("POST", "/v1/admin/buyers/prepaid/deposits", ADMIN_KEY, { amount: 100 })).status,
+      (await send(gavel, "POST", "/v1/admin/buyers/prepaid/deposits", ADMIN_KEY, { amount: 100 })).status,
       201,
     );
-    assert.equal((await sell()).body.status, "sold");
-    assert.equal((await sell()).body.status, "sold");
+    assert.equal((await sellThrough(gavel)).body.status, "sold");
+    assert.equal((await sellThrough(gavel)).body.status, "sold");
     await gavel.close();
     // Redis need not persist: losing it must not refill a balance (the store's record of sales puts the spend back).
     if (storage.storage?.redis_key_prefix) await deleteKeysWithPrefix(storage.storage.redis_key_prefix);
     gavel = await start();
-    const funds = (await send("GET", "/v1/admin/buyers/prepaid/funds", ADMIN_KEY)).body;
+    const funds = (await send(gavel, "GET", "/v1/admin/buyers/prepaid/funds", ADMIN_KEY)).body;
     assert.equal(funds.deposits, 100);
     assert.equal(funds.spent, 80);
     assert.equal(funds.available, 20);
-    const third = await sell();
+    const third = await sellThrough(gavel);
     assert.equal(third.body.status, "unsold", "the $20 left must not buy a $40 lead after a restart");
   });
 });
@@ -392,24 +400,6 @@ describe(`[${BACKEND}] two instances`, {
   let dataDir: string;
   const instances: RunningGavel[] = [];
 
-  const send = async (gavel: RunningGavel, method: string, path: string, key: string, body?: unknown) => {
-    const response = await fetch(gavel.url + path, {
-      method,
-      headers: {
-        authorization: `Bearer ${key}`,
-        ...(body === undefined ? {} : { "content-type": "application/json" }),
-      },
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-    });
-    // biome-ignore lint/suspicious/noExplicitAny: test assertions read arbitrary JSON
-    return { status: response.status, body: (await response.json()) as any };
-  };
-  const sell = (gavel: RunningGavel) =>
-    send(gavel, "POST", "/v1/leads", SOURCE_KEY, {
-      vertical: "personal_injury",
-      lead: lead.full,
-      consent: lead.consent,
-    });
   /** Sells through `gavel` until a lead goes to `buyer` (the other instance's news arrives within a second). */
   const soldTo = async (gavel: RunningGavel, buyer: string) => {
     for (let tries = 0; tries < 20; tries++) {
@@ -499,7 +489,7 @@ describe(`[${BACKEND}] two instances`, {
   });
 
   async function sellOneThrough(gavel: RunningGavel) {
-    const reply = await sell(gavel);
+    const reply = await sellThrough(gavel);
     assert.equal(reply.status, 200, JSON.stringify(reply.body));
     return { buyer: reply.body.status === "sold" ? await buyerOf(reply.body.lead_id) : undefined };
   }
