@@ -1,7 +1,7 @@
 // The checks around the auction and the post that need shared state or outside services: campaign ping throttles,
 // cap and funds reservations (reserved when a bid wins or is tried, committed when the post is accepted, released when
-// it fails), suppression lists, consent verification, and auto-pausing a buyer whose posts keep failing. Each is a small closure the pipeline calls; the pipeline itself
-// stays pure.
+// it fails), suppression lists, consent verification, and auto-pausing a buyer whose posts keep failing. Each is a
+// small closure the pipeline calls; the pipeline itself stays pure.
 import type { Logger } from "pino";
 import { type ConsentTokens, checkConsent, createConsentMemo } from "../compliance/consent/consent-policy.ts";
 import type { ConsentServices } from "../compliance/consent/consent-providers.ts";
