@@ -241,7 +241,12 @@ describe(`[${BACKEND}] a winner refused at the post gives its cap unit back`, ()
 
   test("suppressed for the winner: it falls back, and the winner's one daily unit is still there for the next lead", async () => {
     await h.admin("POST", "/v1/admin/suppressions/solo", { phones: [lead.full.phone] });
-    const first = await direct(h);
+    // Ping then post: the ping carries no contact hashes, so solo wins (reserving its one daily unit) and is refused
+    // only at the post, where the phone is known. (A direct post would leave solo out before the auction.)
+    const ping = await h.call("/v1/ping", { vertical: "personal_injury", lead: lead.ping });
+    assert.equal(ping.body.status, "bid", JSON.stringify(ping.body));
+    const first = await h.call("/v1/post", { ping_id: ping.body.ping_id, lead: lead.full, consent: lead.consent });
+    assert.equal(first.body.status, "sold", JSON.stringify(first.body));
     assert.equal(
       (await traceOf(h, first.body.lead_id)).find((o) => o.phase === "post" && o.campaign_id === "solo")
         ?.outcome,
