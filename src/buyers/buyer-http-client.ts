@@ -4,8 +4,15 @@
 import { Agent, errors as undiciErrors } from "undici";
 
 export interface BuyerHttpRequest {
+  /** Default POST. */
+  method?: "POST" | "PUT" | "GET";
+  /** The endpoint: parsed once and cached, so it must not vary per request (per-request values go in `query`). */
   url: string;
-  body: string;
+  /** Encoded query text appended to the URL. */
+  query?: string;
+  /** Absent for a GET. */
+  body?: string;
+  /** Default application/json when there is a body; a `content-type` in `headers` wins. */
   contentType?: string;
   headers?: Record<string, string>;
   /** The buyer's whole budget for this request: connect, send, answer and body. */
@@ -58,12 +65,15 @@ export class BuyerHttpClient {
     const timer = setTimeout(() => controller.abort(), request.timeoutMs);
     try {
       const { origin, path } = this.#target(request.url);
+      const hasBody = request.body !== undefined;
       const response = await this.#agent.request({
         origin,
-        path,
-        method: "POST",
-        headers: { "content-type": request.contentType ?? "application/json", ...request.headers },
-        body: request.body,
+        path: request.query ? `${path}${path.includes("?") ? "&" : "?"}${request.query}` : path,
+        method: request.method ?? "POST",
+        headers: hasBody
+          ? { "content-type": request.contentType ?? "application/json", ...request.headers }
+          : { ...request.headers },
+        ...(hasBody ? { body: request.body } : {}),
         signal: controller.signal,
       });
       const body = await response.body.text();

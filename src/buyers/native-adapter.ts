@@ -1,35 +1,33 @@
 // The native buyer protocol (DESIGN "Contracts"): pure translation between Gavel's auction and the buyer's JSON.
 // No I/O here: the engine sends the requests and hands back the replies.
 import { dollarsToCents } from "../domain/money.ts";
-import type { LeadValues } from "../domain/vertical.ts";
+import type {
+  BuyerAdapter,
+  PingReply,
+  PingRequestInput,
+  PostReply,
+  PostRequestInput,
+} from "./buyer-adapter.ts";
 
-export interface PingRequestInput {
-  requestId: string;
-  vertical: string;
-  lead: LeadValues;
-  tmaxMs: number;
-  test: boolean;
+export type { PingReply, PingRequestInput, PostReply, PostRequestInput };
+
+/** The native protocol as a campaign's adapter: JSON to the campaign's ping and post URLs. */
+export function nativeAdapter(endpoints: { ping?: { url: string }; post: { url: string } }): BuyerAdapter {
+  const headers = { "content-type": "application/json" };
+  return {
+    protocol: "native",
+    buildPing: (input) => ({
+      method: "POST",
+      // A campaign without a ping endpoint is never pinged (the engine checks before asking).
+      url: endpoints.ping?.url ?? endpoints.post.url,
+      headers,
+      body: buildPingBody(input),
+    }),
+    parsePing: parsePingReply,
+    buildPost: (input) => ({ method: "POST", url: endpoints.post.url, headers, body: buildPostBody(input) }),
+    parsePost: parsePostReply,
+  };
 }
-
-export type PingReply =
-  | { kind: "bid"; priceCents: number; bidId?: string; expiresInS?: number }
-  | { kind: "no_bid"; detail?: string }
-  | { kind: "invalid"; detail: string }
-  | { kind: "http_error"; detail: string };
-
-export interface PostRequestInput {
-  requestId: string;
-  bidId?: string;
-  priceCents: number;
-  lead: LeadValues;
-  consent: Record<string, unknown>;
-}
-
-export type PostReply =
-  | { kind: "accepted"; buyerLeadId?: string }
-  | { kind: "rejected"; detail?: string }
-  | { kind: "invalid"; detail: string }
-  | { kind: "http_error"; detail: string };
 
 export function buildPingBody(input: PingRequestInput): string {
   return JSON.stringify({

@@ -246,6 +246,134 @@ const Endpoint = Type.Object(
   { additionalProperties: false },
 );
 
+/** A template: literal text with `{{...}}` placeholders (see docs/configuration.md "Buyer integrations"). */
+const Template = Type.String({ maxLength: 2000 });
+/** Where a value sits in a buyer's reply: a dot or slash path (JSON, XML), or a regex for a text reply. */
+const ReplyPath = Type.String({ minLength: 1, maxLength: 500 });
+const ReplyValue = Type.Union([Type.String({ maxLength: 200 }), Type.Number(), Type.Boolean()]);
+
+/** One side (ping or post) of a templated buyer integration: the request to build and how to read the reply. */
+export const TemplatedRequestSchema = Type.Object(
+  {
+    /** Default POST. A GET carries the body's fields in the query string. */
+    method: Type.Optional(Type.Union([Type.Literal("POST"), Type.Literal("PUT"), Type.Literal("GET")])),
+    /** Appended to the campaign's endpoint URL; placeholders are URL-encoded. */
+    query: Type.Optional(Type.Record(Type.String({ minLength: 1, maxLength: 100 }), Template)),
+    headers: Type.Optional(
+      Type.Record(Type.String({ pattern: "^[A-Za-z0-9!#$%&'*+.^_`|~-]{1,100}$" }), Template),
+    ),
+    auth: Type.Optional(
+      Type.Union([
+        Type.Object(
+          { type: Type.Literal("basic"), username: Template, password: Template },
+          { additionalProperties: false },
+        ),
+        Type.Object({ type: Type.Literal("bearer"), token: Template }, { additionalProperties: false }),
+        Type.Object(
+          {
+            type: Type.Literal("api_key"),
+            in: Type.Union([Type.Literal("header"), Type.Literal("body")]),
+            name: Type.String({ minLength: 1, maxLength: 100 }),
+            value: Template,
+          },
+          { additionalProperties: false },
+        ),
+      ]),
+    ),
+    format: Type.Union([Type.Literal("json"), Type.Literal("form"), Type.Literal("xml")]),
+    /** XML only: the root element (default `lead`). */
+    xml_root: Type.Optional(Type.String({ pattern: "^[A-Za-z_][A-Za-z0-9_.-]{0,99}$" })),
+    /**
+     * The body: an object whose string leaves are templates. A leaf that is exactly one placeholder keeps the value's
+     * type in JSON and is left out when the value is missing; the key "*" with "{{lead}}" copies every lead field.
+     */
+    body: Type.Record(Type.String({ minLength: 1, maxLength: 100 }), Type.Unknown()),
+    /** Per placeholder (`lead.accident_type`, `test`...): a buyer's wording for each value; null leaves it out. */
+    value_map: Type.Optional(
+      Type.Record(
+        Type.String({ minLength: 1, maxLength: 100 }),
+        Type.Record(Type.String(), Type.Union([Type.String({ maxLength: 500 }), Type.Null()])),
+      ),
+    ),
+    response: Type.Object(
+      {
+        /** How to read the reply (default json); `text` reads paths as regexes (first group, else the match). */
+        format: Type.Optional(Type.Union([Type.Literal("json"), Type.Literal("xml"), Type.Literal("text")])),
+        /** The decision: the value at `path` (the whole reply when absent) equals one of `equals`, or matches `matches`. */
+        accept: Type.Object(
+          {
+            path: Type.Optional(ReplyPath),
+            equals: Type.Optional(Type.Array(ReplyValue, { minItems: 1, maxItems: 20 })),
+            matches: Type.Optional(Type.String({ minLength: 1, maxLength: 500 })),
+          },
+          { additionalProperties: false },
+        ),
+        /** An explicit reject; when given, a reply neither accepted nor rejected is an invalid response. */
+        reject: Type.Optional(
+          Type.Object(
+            {
+              path: Type.Optional(ReplyPath),
+              equals: Type.Optional(Type.Array(ReplyValue, { minItems: 1, maxItems: 20 })),
+              matches: Type.Optional(Type.String({ minLength: 1, maxLength: 500 })),
+            },
+            { additionalProperties: false },
+          ),
+        ),
+        /** Ping: where the bid (decimal dollars) is; required on a ping. */
+        price: Type.Optional(ReplyPath),
+        /** Where the buyer says why (the first path found wins). */
+        reason: Type.Optional(Type.Array(ReplyPath, { minItems: 1, maxItems: 5 })),
+        /** The buyer's reference: its bid id on a ping, its lead id on a post. */
+        reference: Type.Optional(ReplyPath),
+        /** Ping only: values kept from the reply and offered to the post template as `{{captured.<name>}}`. */
+        capture: Type.Optional(Type.Record(Type.String({ pattern: "^[a-z][a-z0-9_]{0,63}$" }), ReplyPath)),
+      },
+      { additionalProperties: false },
+    ),
+  },
+  { additionalProperties: false },
+);
+
+/**
+ * How this campaign's pings and posts are spoken when the buyer does not speak the native protocol: a templated
+ * integration, or a preset (another exchange's ping-post spec) expanded into one. The URLs and timeouts stay in the
+ * campaign's `ping` and `post` endpoints.
+ */
+export const IntegrationSchema = Type.Union([
+  Type.Object(
+    {
+      type: Type.Literal("templated"),
+      ping: Type.Optional(TemplatedRequestSchema),
+      post: TemplatedRequestSchema,
+    },
+    { additionalProperties: false },
+  ),
+  Type.Object(
+    {
+      type: Type.Literal("preset"),
+      preset: Type.Union([
+        Type.Literal("boberdoo"),
+        Type.Literal("leadspedia"),
+        Type.Literal("lead_prosper"),
+        Type.Literal("px"),
+      ]),
+      /** The credentials and ids the buyer issued (see each preset's parameters in docs/configuration.md). */
+      params: Type.Record(
+        Type.String({ pattern: "^[a-z][a-z0-9_]{0,63}$" }),
+        Type.String({ maxLength: 500 }),
+      ),
+      /** Per lead field, the buyer's wording for each value. */
+      value_map: Type.Optional(
+        Type.Record(
+          Type.String({ minLength: 1, maxLength: 100 }),
+          Type.Record(Type.String(), Type.Union([Type.String({ maxLength: 500 }), Type.Null()])),
+        ),
+      ),
+    },
+    { additionalProperties: false },
+  ),
+]);
+
 export const CampaignSchema = Type.Object(
   {
     id: Id,
@@ -275,6 +403,8 @@ export const CampaignSchema = Type.Object(
     ping: Type.Optional(Endpoint),
     /** Where the full lead goes when this campaign wins. */
     post: Endpoint,
+    /** How pings and posts are spoken to this buyer (absent: the native protocol). */
+    integration: Type.Optional(IntegrationSchema),
     /** Caps on this campaign, and (source_caps) on what each single source sells to it. */
     caps: Type.Optional(CapsSchema),
     source_caps: Type.Optional(CapsSchema),
@@ -394,6 +524,8 @@ export type MarginBand = Static<typeof MarginBandSchema>;
 export type Buyer = Static<typeof BuyerSchema>;
 export type Filter = Static<typeof FilterSchema>;
 export type Campaign = Static<typeof CampaignSchema>;
+export type Integration = Static<typeof IntegrationSchema>;
+export type TemplatedRequest = Static<typeof TemplatedRequestSchema>;
 export type Settings = Static<typeof SettingsSchema>;
 export type Caps = Static<typeof CapsSchema>;
 export type ConfigFile = Static<typeof ConfigFileSchema>;

@@ -11,6 +11,8 @@ export interface Bid {
   bid_id?: string;
   /** Epoch ms after which the buyer no longer honours this bid. */
   expires_at: number;
+  /** Values a templated buyer's ping reply carried for its post (e.g. its ping id), sent back on the post. */
+  captured?: Record<string, string>;
   /** Chosen as one of the buyers of a shared lead (absent: the lead is sold exclusive, or this bid stands in). */
   shared?: true;
 }

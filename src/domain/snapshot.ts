@@ -1,5 +1,7 @@
 // The configuration the engine reads on every ping: an immutable snapshot built from the store and swapped whole
 // when anything changes (DESIGN rule 8: no database round trip on the ping path).
+import type { BuyerAdapter } from "../buyers/buyer-adapter.ts";
+import { compileCampaignAdapter } from "../buyers/campaign-adapter.ts";
 import type { Buyer, Campaign, Settings, Source } from "./config-schema.ts";
 import { type CompiledRule, compileRule } from "./rules/rule.ts";
 import { compileSchedule, type ScheduleResult } from "./rules/schedule.ts";
@@ -22,6 +24,8 @@ export interface ConfigSnapshot extends ConfigData {
   readonly campaignsByVertical: ReadonlyMap<string, readonly Campaign[]>;
   /** Each campaign's filters and rules compiled once per snapshot (they run on every ping). */
   readonly eligibility: ReadonlyMap<string, CampaignEligibility>;
+  /** Each campaign's buyer adapter (native, or its templated integration), templates compiled once per snapshot. */
+  readonly adapters: ReadonlyMap<string, BuyerAdapter>;
 }
 
 export interface CampaignEligibility {
@@ -44,7 +48,13 @@ export function buildSnapshot(data: ConfigData): ConfigSnapshot {
     if (source.api_key_sha256) sourceByKeyHash.set(source.api_key_sha256, source);
   }
   const eligibility = new Map<string, CampaignEligibility>();
+  const adapters = new Map<string, BuyerAdapter>();
+  const verticalById = new Map(data.verticals.map((v) => [v.id, v]));
   for (const campaign of data.campaigns) {
+    // Validated before any snapshot is built (config-service), so compiling cannot fail here; a campaign of an
+    // unknown vertical is never auctioned.
+    const vertical = verticalById.get(campaign.vertical);
+    if (vertical) adapters.set(campaign.id, compileCampaignAdapter(campaign, vertical));
     eligibility.set(campaign.id, {
       rule: compileRule(campaign.rules ? [...campaign.filters, campaign.rules] : campaign.filters),
       ...(campaign.schedule ? { schedule: compileSchedule(campaign.schedule) } : {}),
@@ -54,7 +64,8 @@ export function buildSnapshot(data: ConfigData): ConfigSnapshot {
   return Object.freeze({
     ...data,
     eligibility,
-    verticalById: new Map(data.verticals.map((v) => [v.id, v])),
+    adapters,
+    verticalById,
     sourceById: new Map(data.sources.map((s) => [s.id, s])),
     sourceByKeyHash,
     buyerById: new Map(data.buyers.map((b) => [b.id, b])),

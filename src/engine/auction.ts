@@ -2,7 +2,7 @@
 // → order by the vertical's routing mode (by price with buyers' bid adjustments, by default).
 // Used by the ping and by the direct post. Owns HTTP and time; the native adapter only translates.
 import { type BuyerHttpClient, BuyerTransportError } from "../buyers/buyer-http-client.ts";
-import { buildPingBody, parsePingReply } from "../buyers/native-adapter.ts";
+import { nativeAdapter } from "../buyers/native-adapter.ts";
 import type { Campaign, Source } from "../domain/config-schema.ts";
 import { dollarsToCents } from "../domain/money.ts";
 import type { BuyerOutcome } from "../domain/outcomes.ts";
@@ -217,13 +217,19 @@ async function askForBid(
   now: () => number,
 ): Promise<BidAnswer> {
   const outcome: BuyerOutcome = { campaign_id: campaign.id, buyer_id: campaign.buyer_id, reason: "no_bid" };
-  const makeBid = (bidCents: number, bidId?: string, expiresInS?: number): Bid => ({
+  const makeBid = (
+    bidCents: number,
+    bidId?: string,
+    expiresInS?: number,
+    captured?: Record<string, string>,
+  ): Bid => ({
     campaign_id: campaign.id,
     buyer_id: campaign.buyer_id,
     bid_cents: bidCents,
     source_price_cents: sourcePriceCents(bidCents, request.source.payout),
     ...(bidId === undefined ? {} : { bid_id: bidId }),
     expires_at: now() + (expiresInS ?? config.settings.hold_s) * 1000,
+    ...(captured === undefined ? {} : { captured }),
   });
 
   if (campaign.pricing.type === "fixed") {
@@ -247,25 +253,28 @@ async function askForBid(
     outcome.reason = "no_time";
     return { campaign, outcome };
   }
+  // The campaign's protocol, compiled with the snapshot; it only ever sees the ping payload (non-PII fields).
+  const adapter = config.adapters.get(campaign.id) ?? nativeAdapter(campaign);
   try {
-    const response = await client.send({
-      url: campaign.ping.url,
-      body: buildPingBody({
-        requestId: request.auctionId,
-        vertical: request.vertical.id,
-        lead: pingPayload,
-        tmaxMs: budgetMs,
-        test: request.test,
-      }),
-      timeoutMs: budgetMs,
+    const ping = adapter.buildPing({
+      requestId: request.auctionId,
+      vertical: request.vertical.id,
+      lead: pingPayload,
+      tmaxMs: budgetMs,
+      test: request.test,
     });
+    const response = await client.send({ ...ping, timeoutMs: budgetMs });
     outcome.latency_ms = Math.round(response.latencyMs);
-    const reply = parsePingReply(response.status, response.body);
+    const reply = adapter.parsePing(response.status, response.body);
     switch (reply.kind) {
       case "bid":
         outcome.reason = "bid";
         outcome.bid_cents = reply.priceCents;
-        return { campaign, outcome, bid: makeBid(reply.priceCents, reply.bidId, reply.expiresInS) };
+        return {
+          campaign,
+          outcome,
+          bid: makeBid(reply.priceCents, reply.bidId, reply.expiresInS, reply.captured),
+        };
       case "no_bid":
         outcome.reason = "no_bid";
         if (reply.detail) outcome.detail = reply.detail;

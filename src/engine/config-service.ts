@@ -2,6 +2,7 @@
 // not break an auction), written to the store, then swapped into the engine as a new immutable snapshot.
 import { createHash, randomBytes } from "node:crypto";
 import { Value } from "@sinclair/typebox/value";
+import { integrationProblem } from "../buyers/campaign-adapter.ts";
 import {
   type Buyer,
   type Campaign,
@@ -212,7 +213,9 @@ function checkReferences(data: ConfigData): void {
     const problem =
       validateRule(campaign.filters, vertical, "filters") ??
       (campaign.rules === undefined ? undefined : validateRule(campaign.rules, vertical, "rules")) ??
-      (campaign.schedule === undefined ? undefined : validateSchedule(campaign.schedule, "schedule"));
+      (campaign.schedule === undefined ? undefined : validateSchedule(campaign.schedule, "schedule")) ??
+      // Templates are compiled against the vertical: a PII field in a ping template is refused here.
+      (campaign.integration === undefined || !vertical ? undefined : integrationProblem(campaign, vertical));
     if (problem) fail(at, problem.path, problem.message);
     for (const [name, caps] of [
       ["caps", campaign.caps],

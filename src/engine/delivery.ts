@@ -1,8 +1,10 @@
 // Delivering the full lead to the winner, falling back in rank order (DESIGN rule 5): on a reject, error or timeout,
 // try the next bid while it has not expired and still covers the price quoted to the source, within the post deadline.
 // A shared lead goes to each of its chosen buyers at once, each with its own fallback.
+
+import type { BuyerAdapter } from "../buyers/buyer-adapter.ts";
 import { type BuyerHttpClient, BuyerTransportError } from "../buyers/buyer-http-client.ts";
-import { buildPostBody, parsePostReply } from "../buyers/native-adapter.ts";
+import { nativeAdapter } from "../buyers/native-adapter.ts";
 import type { Campaign } from "../domain/config-schema.ts";
 import type { BuyerOutcome, Reason } from "../domain/outcomes.ts";
 import type { Bid } from "../domain/ranking.ts";
@@ -121,7 +123,8 @@ async function attemptBid(
     await request.settle?.(bid, "post_deadline");
     return { outcomes: [{ ...base, reason: "post_deadline" }] };
   }
-  const attempt = await postToBuyer(campaign.post.url, postBudgetMs, bid, request, client);
+  const adapter = config.adapters.get(campaign.id) ?? nativeAdapter(campaign);
+  const attempt = await postToBuyer(adapter, postBudgetMs, bid, request, client);
   // A post that timed out may still have been accepted: the reservation is released all the same (at most one
   // unit of slack), rather than counting a lead the buyer may never have taken.
   await request.settle?.(bid, attempt.outcome.reason);
@@ -137,26 +140,25 @@ interface PostAttempt {
 }
 
 async function postToBuyer(
-  url: string,
+  adapter: BuyerAdapter,
   budgetMs: number,
   bid: Bid,
   request: DeliveryRequest,
   client: BuyerHttpClient,
 ): Promise<PostAttempt> {
   try {
-    const response = await client.send({
-      url,
-      body: buildPostBody({
-        requestId: request.auctionId,
-        ...(bid.bid_id === undefined ? {} : { bidId: bid.bid_id }),
-        priceCents: bid.bid_cents,
-        lead: request.lead,
-        consent: request.consent,
-      }),
-      timeoutMs: budgetMs,
+    const post = adapter.buildPost({
+      requestId: request.auctionId,
+      ...(bid.bid_id === undefined ? {} : { bidId: bid.bid_id }),
+      priceCents: bid.bid_cents,
+      lead: request.lead,
+      consent: request.consent,
+      // What this buyer's ping reply gave for its post (e.g. its own ping id).
+      ...(bid.captured === undefined ? {} : { captured: bid.captured }),
     });
+    const response = await client.send({ ...post, timeoutMs: budgetMs });
     const latency_ms = Math.round(response.latencyMs);
-    const reply = parsePostReply(response.status, response.body);
+    const reply = adapter.parsePost(response.status, response.body);
     switch (reply.kind) {
       case "accepted":
         return {

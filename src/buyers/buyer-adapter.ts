@@ -1,0 +1,75 @@
+// The seam between the engine and a buyer's protocol (DESIGN "A sketch of the code"): an adapter is a pure translator,
+// as Prebid Server's bidder adapters are. It builds the HTTP request a buyer receives and reads the buyer's reply into
+// one of the replies below; the engine owns HTTP, time, metrics and errors. One adapter is compiled per campaign and
+// per configuration snapshot, so nothing is parsed or compiled on the ping path.
+import type { LeadValues } from "../domain/vertical.ts";
+
+export interface PingRequestInput {
+  requestId: string;
+  vertical: string;
+  /** The ping payload: only the vertical's non-PII fields (the engine builds it from an allowlist). */
+  lead: LeadValues;
+  tmaxMs: number;
+  test: boolean;
+}
+
+export type PingReply =
+  | {
+      kind: "bid";
+      priceCents: number;
+      bidId?: string;
+      expiresInS?: number;
+      /** Values the buyer's reply carried for its post (a templated integration's `capture`). */
+      captured?: Record<string, string>;
+    }
+  | { kind: "no_bid"; detail?: string }
+  | { kind: "invalid"; detail: string }
+  | { kind: "http_error"; detail: string };
+
+export interface PostRequestInput {
+  requestId: string;
+  bidId?: string;
+  priceCents: number;
+  lead: LeadValues;
+  consent: Record<string, unknown>;
+  /** What was captured from this buyer's ping reply. */
+  captured?: Record<string, string>;
+}
+
+export type PostReply =
+  | { kind: "accepted"; buyerLeadId?: string }
+  | { kind: "rejected"; detail?: string }
+  | { kind: "invalid"; detail: string }
+  | { kind: "http_error"; detail: string };
+
+/** The exact HTTP request a buyer receives. */
+export interface AdapterRequest {
+  method: "POST" | "PUT" | "GET";
+  /** The endpoint, the same on every request (the HTTP client parses it once). */
+  url: string;
+  /** Appended to `url` after `?` (or `&`), already encoded; absent when there is none. */
+  query?: string;
+  /** Lower-case names; `content-type` is set whenever there is a body. */
+  headers: Record<string, string>;
+  body?: string;
+}
+
+export interface BuyerAdapter {
+  /** `native`, or `templated` (a preset is a templated integration). */
+  readonly protocol: "native" | "templated";
+  buildPing(input: PingRequestInput): AdapterRequest;
+  /** `status` and `body` are the buyer's HTTP answer. */
+  parsePing(status: number, body: string): PingReply;
+  buildPost(input: PostRequestInput): AdapterRequest;
+  parsePost(status: number, body: string): PostReply;
+}
+
+/** Keeps a buyer-supplied value only as a short string: it ends up in traces and must stay small. */
+export function cleanText(value: unknown): string | undefined {
+  if ((typeof value === "string" && value.length > 0) || typeof value === "number") {
+    // NUL stripped: stores refuse it, and a buyer's reference is no place for control characters.
+    const text = String(value).replaceAll("\u0000", "").slice(0, 200);
+    return text.length > 0 ? text : undefined;
+  }
+  return undefined;
+}

@@ -1,0 +1,318 @@
+// The templated buyer adapter: a campaign's `integration` (URL, method, headers, auth, a JSON, form or XML body built
+// from a template, and where the decision, price, reason and reference sit in the reply) compiled into an adapter.
+// Everything that can be wrong with a template is found here, when the configuration is saved, and named by its path.
+// Pure: compiled once per configuration snapshot.
+import type { TemplatedRequest } from "../domain/config-schema.ts";
+import { dollarsToCents } from "../domain/money.ts";
+import type {
+  AdapterRequest,
+  BuyerAdapter,
+  PingReply,
+  PingRequestInput,
+  PostReply,
+  PostRequestInput,
+} from "./buyer-adapter.ts";
+import { cleanText } from "./buyer-adapter.ts";
+import {
+  compileCondition,
+  compileReader,
+  type ParsedReply,
+  parseReply,
+  readDollars,
+  type ValueReader,
+} from "./reply-reader.ts";
+import {
+  type BodyTemplate,
+  type BodyValue,
+  compileBody,
+  compileText,
+  type TemplateContext,
+  TemplateProblem,
+  type TemplateScope,
+  type TextTemplate,
+  toForm,
+  toXml,
+} from "./template.ts";
+
+/** The largest bid a reply may carry, in dollars (as for the native protocol). */
+const MAX_PRICE_DOLLARS = 100_000;
+
+export interface TemplatedEndpoints {
+  /** The campaign's ping URL; absent when the campaign is never pinged. */
+  pingUrl?: string;
+  postUrl: string;
+  vertical: string;
+  /** The vertical's fields and which of them are personal data. */
+  fields: ReadonlyMap<string, { pii: boolean }>;
+}
+
+export interface TemplatedIntegration {
+  ping?: TemplatedRequest;
+  post: TemplatedRequest;
+}
+
+/**
+ * Compiles a templated integration into a campaign's adapter. Throws a TemplateProblem whose path starts at
+ * `integration` when anything in it cannot work.
+ */
+export function compileTemplatedAdapter(
+  integration: TemplatedIntegration,
+  endpoints: TemplatedEndpoints,
+  at = "integration",
+): BuyerAdapter {
+  const captured = new Set(Object.keys(integration.ping?.response.capture ?? {}));
+  if (integration.post.response.capture)
+    throw new TemplateProblem(`${at}.post.response.capture`, "only a ping reply's values can be captured");
+  if (integration.post.response.price)
+    throw new TemplateProblem(
+      `${at}.post.response.price`,
+      "a post reply carries no price; the bid was the ping's",
+    );
+  const ping = integration.ping
+    ? compileSide(integration.ping, "ping", endpoints, captured, `${at}.ping`)
+    : undefined;
+  const post = compileSide(integration.post, "post", endpoints, captured, `${at}.post`);
+  const pingReply = integration.ping ? compilePingReply(integration.ping, `${at}.ping.response`) : undefined;
+  const postReply = compilePostReply(integration.post, `${at}.post.response`);
+  return {
+    protocol: "templated",
+    buildPing(input: PingRequestInput) {
+      // The engine pings only campaigns it can ping; this is a configuration that slipped through.
+      if (!ping || endpoints.pingUrl === undefined) throw new Error("integration without a ping");
+      return ping(endpoints.pingUrl, {
+        lead: input.lead,
+        request_id: input.requestId,
+        vertical: input.vertical,
+        test: input.test,
+        tmax_ms: input.tmaxMs,
+      });
+    },
+    parsePing(status, body) {
+      return pingReply ? pingReply(status, body) : { kind: "invalid", detail: "no ping reply configured" };
+    },
+    buildPost(input: PostRequestInput) {
+      return post(endpoints.postUrl, {
+        lead: input.lead,
+        request_id: input.requestId,
+        vertical: endpoints.vertical,
+        price: input.priceCents / 100,
+        price_cents: input.priceCents,
+        ...(input.bidId === undefined ? {} : { bid_id: input.bidId }),
+        ...(input.captured ? { captured: input.captured } : {}),
+        consent: input.consent,
+      });
+    },
+    parsePost: postReply,
+  };
+}
+
+type RequestBuilder = (url: string, scope: TemplateScope) => AdapterRequest;
+
+const CONTENT_TYPES = {
+  json: "application/json",
+  form: "application/x-www-form-urlencoded",
+  xml: "application/xml",
+} as const;
+
+function compileSide(
+  spec: TemplatedRequest,
+  side: "ping" | "post",
+  endpoints: TemplatedEndpoints,
+  captured: ReadonlySet<string>,
+  at: string,
+): RequestBuilder {
+  const context: TemplateContext = {
+    side,
+    fields: endpoints.fields,
+    captured,
+    valueMap: spec.value_map ?? {},
+  };
+  for (const expression of Object.keys(spec.value_map ?? {})) {
+    // A map for a placeholder that does not exist is a typo that would silently send the raw value.
+    compileText(`{{${expression}}}`, context, `${at}.value_map.${expression}`);
+  }
+  const method = spec.method ?? "POST";
+  const encoding = method === "GET" ? "form" : spec.format;
+  const body = compileBody(spec.body, context, `${at}.body`, encoding);
+  const query = Object.entries(spec.query ?? {}).map(
+    ([name, template]) => [name, compileText(template, context, `${at}.query.${name}`)] as const,
+  );
+  const headers: (readonly [string, TextTemplate])[] = Object.entries(spec.headers ?? {}).map(
+    ([name, template]) => {
+      const lower = name.toLowerCase();
+      if (lower === "content-length" || lower === "host" || lower === "transfer-encoding")
+        throw new TemplateProblem(`${at}.headers.${name}`, "is set by the HTTP client");
+      return [lower, compileText(template, context, `${at}.headers.${name}`)] as const;
+    },
+  );
+  let bodyKey: readonly [string, TextTemplate] | undefined;
+  const { auth } = spec;
+  if (auth?.type === "basic") {
+    const username = compileText(auth.username, context, `${at}.auth.username`);
+    const password = compileText(auth.password, context, `${at}.auth.password`);
+    headers.push([
+      "authorization",
+      {
+        text: (scope) =>
+          `Basic ${Buffer.from(`${username.text(scope)}:${password.text(scope)}`).toString("base64")}`,
+        value: () => undefined,
+      },
+    ]);
+  } else if (auth?.type === "bearer") {
+    const token = compileText(auth.token, context, `${at}.auth.token`);
+    headers.push([
+      "authorization",
+      { text: (scope) => `Bearer ${token.text(scope)}`, value: () => undefined },
+    ]);
+  } else if (auth?.type === "api_key") {
+    const value = compileText(auth.value, context, `${at}.auth.value`);
+    if (auth.in === "header") headers.push([auth.name.toLowerCase(), value]);
+    else bodyKey = [auth.name, value];
+  }
+  const contentType = CONTENT_TYPES[spec.format];
+  const root = spec.xml_root ?? "lead";
+  const render: BodyTemplate = bodyKey
+    ? (scope) => ({ [bodyKey[0]]: bodyKey[1].text(scope), ...body(scope) })
+    : body;
+  return (url, scope) => {
+    const requestHeaders: Record<string, string> = {};
+    for (const [name, template] of headers) requestHeaders[name] = template.text(scope);
+    const values = render(scope);
+    const params = new URLSearchParams();
+    for (const [name, template] of query) params.append(name, template.text(scope));
+    let queryText = params.toString();
+    let bodyText: string | undefined;
+    if (method === "GET") {
+      const fromBody = toForm(values);
+      queryText = [queryText, fromBody].filter((part) => part !== "").join("&");
+    } else {
+      bodyText = serialise(spec.format, root, values);
+      requestHeaders["content-type"] ??= contentType;
+    }
+    return {
+      method,
+      url,
+      ...(queryText === "" ? {} : { query: queryText }),
+      headers: requestHeaders,
+      ...(bodyText === undefined ? {} : { body: bodyText }),
+    };
+  };
+}
+
+function serialise(format: "json" | "form" | "xml", root: string, values: Record<string, BodyValue>): string {
+  if (format === "json") return JSON.stringify(values);
+  if (format === "form") return toForm(values);
+  return toXml(root, values);
+}
+
+interface ReplyRules {
+  format: "json" | "xml" | "text";
+  accepted: (document: unknown) => boolean;
+  /** Absent: whatever is not accepted is a reject. */
+  rejected?: (document: unknown) => boolean;
+  reason: ValueReader[];
+  reference?: ValueReader;
+}
+
+function compileReplyRules(spec: TemplatedRequest, at: string): ReplyRules {
+  const { response } = spec;
+  const format = response.format ?? "json";
+  return {
+    format,
+    accepted: compileCondition(format, response.accept, `${at}.accept`),
+    ...(response.reject ? { rejected: compileCondition(format, response.reject, `${at}.reject`) } : {}),
+    reason: (response.reason ?? []).map((path, index) =>
+      compileReader(format, path, `${at}.reason[${index}]`),
+    ),
+    ...(response.reference
+      ? { reference: compileReader(format, response.reference, `${at}.reference`) }
+      : {}),
+  };
+}
+
+type Decision =
+  | { kind: "accepted"; document: unknown }
+  | { kind: "rejected"; detail?: string }
+  | { kind: "invalid"; detail: string }
+  | { kind: "http_error"; detail: string };
+
+/**
+ * The status line first (5xx and redirects are errors, never rejects), then the configured decision. A 4xx whose body
+ * says "rejected" is a reject (buyers often answer a duplicate with 400 and a reason); any other 4xx is an error.
+ */
+function decide(rules: ReplyRules, status: number, body: string): Decision {
+  if (status >= 500 || (status >= 300 && status < 400) || status < 200)
+    return { kind: "http_error", detail: `HTTP ${status}` };
+  const parsed: ParsedReply = parseReply(rules.format, body);
+  const clientError = status >= 400;
+  if (!parsed.ok)
+    return clientError
+      ? { kind: "http_error", detail: `HTTP ${status}` }
+      : { kind: "invalid", detail: parsed.detail };
+  const { document } = parsed;
+  if (rules.accepted(document))
+    return clientError ? { kind: "http_error", detail: `HTTP ${status}` } : { kind: "accepted", document };
+  if (rules.rejected && !rules.rejected(document))
+    return clientError
+      ? { kind: "http_error", detail: `HTTP ${status}` }
+      : { kind: "invalid", detail: "the reply is neither an accept nor a reject" };
+  const detail = firstText(rules.reason, document);
+  return detail === undefined ? { kind: "rejected" } : { kind: "rejected", detail };
+}
+
+function firstText(readers: readonly ValueReader[], document: unknown): string | undefined {
+  for (const read of readers) {
+    const text = cleanText(read(document));
+    if (text !== undefined) return text;
+  }
+  return undefined;
+}
+
+function compilePingReply(spec: TemplatedRequest, at: string): (status: number, body: string) => PingReply {
+  const rules = compileReplyRules(spec, at);
+  if (spec.response.price === undefined)
+    throw new TemplateProblem(`${at}.price`, "is required on a ping: where the bid is in the reply");
+  const price = compileReader(rules.format, spec.response.price, `${at}.price`);
+  const captures = Object.entries(spec.response.capture ?? {}).map(
+    ([name, path]) => [name, compileReader(rules.format, path, `${at}.capture.${name}`)] as const,
+  );
+  return (status, body) => {
+    if (status === 204) return { kind: "no_bid" };
+    const decision = decide(rules, status, body);
+    if (decision.kind === "rejected")
+      return decision.detail === undefined ? { kind: "no_bid" } : { kind: "no_bid", detail: decision.detail };
+    if (decision.kind !== "accepted") return decision;
+    const { document } = decision;
+    const dollars = readDollars(price(document));
+    if (dollars === undefined || dollars < 0 || dollars > MAX_PRICE_DOLLARS)
+      return { kind: "invalid", detail: "price must be a positive number of dollars" };
+    // A buyer that accepts at $0 is declining (as LeadConduit reads a zero price).
+    if (dollars === 0) return { kind: "no_bid", detail: "price 0" };
+    const priceCents = dollarsToCents(dollars);
+    if (priceCents <= 0) return { kind: "invalid", detail: "price rounds to zero cents" };
+    const captured: Record<string, string> = {};
+    for (const [name, read] of captures) {
+      const value = cleanText(read(document));
+      // The post needs it: a bid the buyer could not match on the post is worth nothing.
+      if (value === undefined) return { kind: "invalid", detail: `no ${name} in the reply` };
+      captured[name] = value;
+    }
+    const bidId = rules.reference ? cleanText(rules.reference(document)) : undefined;
+    return {
+      kind: "bid",
+      priceCents,
+      ...(bidId === undefined ? {} : { bidId }),
+      ...(captures.length > 0 ? { captured } : {}),
+    };
+  };
+}
+
+function compilePostReply(spec: TemplatedRequest, at: string): (status: number, body: string) => PostReply {
+  const rules = compileReplyRules(spec, at);
+  return (status, body) => {
+    const decision = decide(rules, status, body);
+    if (decision.kind !== "accepted") return decision;
+    const buyerLeadId = rules.reference ? cleanText(rules.reference(decision.document)) : undefined;
+    return buyerLeadId === undefined ? { kind: "accepted" } : { kind: "accepted", buyerLeadId };
+  };
+}
