@@ -1,0 +1,298 @@
+// A buyer that does not speak the native protocol, end to end: a templated campaign pings it with form fields (never
+// PII), reads its XML bid, captures its token, posts the whole lead to it as XML with that token, and reads its
+// XML answer; the decision trace says what happened at each step. A native farm buyer bids alongside, for the
+// fallback. The non-native buyer is a small HTTP receiver in this file.
+import assert from "node:assert/strict";
+import { createServer, type IncomingMessage, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { after, before, beforeEach, describe, test } from "node:test";
+import type { Campaign } from "../../src/domain/config-schema.ts";
+import { leadWithTrace, lineOf, postAttempts, sendPing, sendPost } from "../helpers/engine-steps.ts";
+import {
+  BACKEND,
+  bidder,
+  type Harness,
+  realtimeCampaign,
+  startHarness,
+  testSource,
+} from "../helpers/exchange-harness.ts";
+
+const TEMPLATED_PING_TIMEOUT_MS = 300;
+
+interface Received {
+  method: string;
+  url: string;
+  headers: IncomingMessage["headers"];
+  body: string;
+}
+
+/** How the receiver answers: a bid or a reject on the ping, an accept or a reject on the post, or a fault. */
+interface ReceiverMode {
+  ping: "bid" | "reject" | "slow" | "error500";
+  post: "accept" | "reject";
+}
+
+class XmlBuyer {
+  readonly received: Received[] = [];
+  mode: ReceiverMode = { ping: "bid", post: "accept" };
+  #server: Server | undefined;
+  #tokens = 0;
+  url = "";
+
+  async start(): Promise<void> {
+    this.#server = createServer((request, response) => {
+      let body = "";
+      request.setEncoding("utf8");
+      request.on("data", (chunk: string) => {
+        body += chunk;
+      });
+      request.on("end", () => {
+        this.received.push({
+          method: request.method ?? "",
+          url: request.url ?? "",
+          headers: request.headers,
+          body,
+        });
+        const reply = (status: number, xml: string) => {
+          response.writeHead(status, { "content-type": "application/xml" });
+          response.end(xml);
+        };
+        if (request.url?.startsWith("/ping")) {
+          const { ping } = this.mode;
+          if (ping === "error500") return reply(500, "<response><result>accepted</result></response>");
+          if (ping === "reject")
+            return reply(200, "<response><result>rejected</result><reason>Outside area</reason></response>");
+          const token = `tok-${++this.#tokens}`;
+          const xml = `<response><result>accepted</result><bid id="X-${this.#tokens}"><price>42.00</price></bid><token>${token}</token></response>`;
+          if (ping === "slow") setTimeout(() => reply(200, xml), TEMPLATED_PING_TIMEOUT_MS + 300).unref();
+          else reply(200, xml);
+          return;
+        }
+        if (this.mode.post === "reject")
+          return reply(200, '<result status="error"><message>Duplicate</message></result>');
+        reply(200, '<result status="ok"><lead_id>CRM-1</lead_id></result>');
+      });
+    });
+    await new Promise<void>((resolve) => this.#server!.listen(0, "127.0.0.1", resolve));
+    this.url = `http://127.0.0.1:${(this.#server.address() as AddressInfo).port}`;
+  }
+
+  requests(path: "/ping" | "/post"): Received[] {
+    return this.received.filter((r) => r.url.startsWith(path));
+  }
+
+  async stop(): Promise<void> {
+    await new Promise<void>((resolve) => this.#server?.close(() => resolve()));
+  }
+}
+
+function templatedCampaign(buyerUrl: string): Campaign {
+  return {
+    id: "xml",
+    buyer_id: "xml",
+    vertical: "personal_injury",
+    name: "XML buyer",
+    status: "active",
+    filters: [],
+    pricing: { type: "realtime" },
+    ping: { url: `${buyerUrl}/ping`, timeout_ms: TEMPLATED_PING_TIMEOUT_MS },
+    post: { url: `${buyerUrl}/post`, timeout_ms: 1000 },
+    integration: {
+      type: "templated",
+      ping: {
+        format: "form",
+        query: { rid: "{{request_id}}" },
+        auth: { type: "api_key", in: "body", name: "api_key", value: "k-1" },
+        body: { "*": "{{lead}}", is_test: "{{test}}" },
+        value_map: { "lead.crash_type": { rear_end: "Rear End" }, test: { true: "1", false: null } },
+        response: {
+          format: "xml",
+          accept: { path: "response/result", equals: ["accepted"] },
+          reject: { path: "response/result", equals: ["rejected"] },
+          price: "response/bid/price",
+          reason: ["response/reason"],
+          reference: "response/bid/@id",
+          capture: { token: "response/token" },
+        },
+      },
+      post: {
+        format: "xml",
+        xml_root: "Lead",
+        auth: { type: "basic", username: "gavel", password: "s3cret" },
+        body: {
+          Token: "{{captured.token}}",
+          Price: "{{price}}",
+          Contact: { Name: "{{lead.first_name}} {{lead.last_name}}", Email: "{{lead.email}}" },
+          Case: { "*": "{{lead}}" },
+        },
+        response: {
+          format: "xml",
+          accept: { path: "result/@status", equals: ["ok"] },
+          reason: ["result/message"],
+          reference: "result/lead_id",
+        },
+      },
+    },
+  };
+}
+
+const NATIVE = bidder("native", 20);
+const xmlBuyer = new XmlBuyer();
+let h: Harness;
+
+before(async () => {
+  await xmlBuyer.start();
+  h = await startHarness([NATIVE], (farm) => ({
+    // Paid a fixed $10, which both bids cover, so a fallback to the native bidder can sell.
+    sources: [testSource({ payout: { model: "fixed", amount: 10 } })],
+    buyers: [
+      { id: "native", name: "native", status: "active" },
+      { id: "xml", name: "xml", status: "active" },
+    ],
+    campaigns: [realtimeCampaign(farm, "native"), templatedCampaign(xmlBuyer.url)],
+  }));
+});
+after(async () => {
+  await h?.close();
+  await xmlBuyer.stop();
+});
+beforeEach(() => {
+  xmlBuyer.mode = { ping: "bid", post: "accept" };
+  xmlBuyer.received.length = 0;
+});
+
+describe(`[${BACKEND}] templated buyer`, () => {
+  test("pinged with form fields and no PII, bids in XML, wins, and takes the XML post with its token", async () => {
+    const ping = await sendPing(h);
+    assert.equal(ping.status, 200, JSON.stringify(ping.body));
+    assert.equal(ping.body.status, "bid");
+    assert.equal(ping.body.price, 10);
+    const [pinged] = xmlBuyer.requests("/ping");
+    assert.ok(pinged);
+    assert.equal(pinged.method, "POST");
+    assert.equal(pinged.headers["content-type"], "application/x-www-form-urlencoded");
+    assert.match(pinged.url, /^\/ping\?rid=[\w-]+$/);
+    const form = new URLSearchParams(pinged.body);
+    assert.equal(form.get("api_key"), "k-1");
+    assert.equal(form.get("zip"), "90210");
+    assert.equal(form.get("crash_type"), "Rear End");
+    assert.equal(form.get("is_test"), null, "not a test ping: the flag is left out");
+    for (const pii of [
+      "first_name",
+      "last_name",
+      "phone",
+      "email",
+      "accident_narrative",
+      "insurance_company",
+    ])
+      assert.equal(form.get(pii), null, `${pii} must never be pinged`);
+    assert.doesNotMatch(pinged.body, /Jordan|Rivera|555|example\.com/);
+
+    const post = await sendPost(h, ping.body.ping_id);
+    assert.equal(post.status, 200, JSON.stringify(post.body));
+    assert.equal(post.body.status, "sold");
+    assert.equal(post.body.price, 10);
+    const [posted] = xmlBuyer.requests("/post");
+    assert.ok(posted);
+    assert.equal(posted.headers["content-type"], "application/xml");
+    assert.equal(posted.headers.authorization, `Basic ${Buffer.from("gavel:s3cret").toString("base64")}`);
+    assert.match(posted.body, /^<\?xml version="1\.0" encoding="UTF-8"\?><Lead><Token>tok-\d+<\/Token>/);
+    assert.match(posted.body, /<Price>42<\/Price>/);
+    assert.match(posted.body, /<Contact><Name>Jordan Rivera<\/Name><Email>[^<]+<\/Email><\/Contact>/);
+    assert.match(
+      posted.body,
+      /<Case>.*<crash_type>rear_end<\/crash_type>.*<\/Case>/,
+      "no value map on the post",
+    );
+
+    const { lead, trace } = await leadWithTrace(h, post.body.lead_id);
+    assert.equal(lead.buyer_id, "xml");
+    assert.equal(lead.buyer_price, 42);
+    const pingLine = lineOf(trace, "ping", "xml");
+    assert.equal(pingLine.outcome, "won");
+    assert.equal(pingLine.bid, 42);
+    assert.equal(lineOf(trace, "ping", "native").outcome, "lost");
+    assert.deepEqual(postAttempts(trace), [["xml", "post_accepted"]]);
+    assert.equal(lineOf(trace, "post", "xml").detail, "buyer_lead_id CRM-1");
+  });
+
+  test("a test ping carries the buyer's test flag", async () => {
+    const ping = await sendPing(h, { extra: { test: true } });
+    assert.equal(ping.status, 200, JSON.stringify(ping.body));
+    const [pinged] = xmlBuyer.requests("/ping");
+    assert.equal(new URLSearchParams(pinged!.body).get("is_test"), "1");
+  });
+
+  test("the XML buyer rejects the post: the trace keeps its reason and the native bidder buys the lead", async () => {
+    xmlBuyer.mode = { ping: "bid", post: "reject" };
+    const ping = await sendPing(h);
+    const post = await sendPost(h, ping.body.ping_id);
+    assert.equal(post.body.status, "sold");
+    const { lead, trace } = await leadWithTrace(h, post.body.lead_id);
+    assert.equal(lead.buyer_id, "native");
+    assert.deepEqual(postAttempts(trace), [
+      ["xml", "post_rejected"],
+      ["native", "post_accepted"],
+    ]);
+    assert.equal(lineOf(trace, "post", "xml").detail, "Duplicate");
+  });
+
+  test("a reject on the ping is a no-bid with the buyer's reason; the native bidder wins", async () => {
+    xmlBuyer.mode = { ping: "reject", post: "accept" };
+    const ping = await sendPing(h);
+    const post = await sendPost(h, ping.body.ping_id);
+    const { trace } = await leadWithTrace(h, post.body.lead_id);
+    assert.equal(lineOf(trace, "ping", "xml").outcome, "no_bid");
+    assert.equal(lineOf(trace, "ping", "xml").detail, "Outside area");
+    assert.deepEqual(postAttempts(trace), [["native", "post_accepted"]]);
+  });
+
+  test("HTTP 500 on the ping is a buyer error, not a no-bid", async () => {
+    xmlBuyer.mode = { ping: "error500", post: "accept" };
+    const ping = await sendPing(h);
+    const post = await sendPost(h, ping.body.ping_id);
+    const { trace } = await leadWithTrace(h, post.body.lead_id);
+    assert.equal(lineOf(trace, "ping", "xml").outcome, "buyer_error");
+    assert.equal(lineOf(trace, "ping", "xml").detail, "HTTP 500");
+  });
+
+  test("a reply later than the campaign's ping timeout is a timeout, and the auction goes on without it", async () => {
+    xmlBuyer.mode = { ping: "slow", post: "accept" };
+    const ping = await sendPing(h);
+    assert.equal(ping.body.status, "bid");
+    const post = await sendPost(h, ping.body.ping_id);
+    const { lead, trace } = await leadWithTrace(h, post.body.lead_id);
+    assert.equal(lineOf(trace, "ping", "xml").outcome, "timeout");
+    assert.equal(lead.buyer_id, "native");
+  });
+
+  test("saving a campaign whose ping template names a PII field is refused, naming the field", async () => {
+    const campaign = templatedCampaign(xmlBuyer.url);
+    const integration = structuredClone(campaign.integration);
+    assert.ok(integration?.type === "templated" && integration.ping);
+    integration.ping.body = { ...integration.ping.body, phone: "{{lead.phone}}" };
+    const reply = await h.admin("PUT", "/v1/admin/campaigns/xml", { ...campaign, integration });
+    assert.equal(reply.status, 400, JSON.stringify(reply.body));
+    assert.equal(reply.body.error.code, "GAVEL_VALIDATION");
+    assert.equal(reply.body.error.field, "integration.ping.body.phone");
+    assert.match(reply.body.error.message, /PII/);
+  });
+
+  test("a preset campaign is saved as written and expanded when compiled", async () => {
+    const campaign: Campaign = {
+      ...templatedCampaign(xmlBuyer.url),
+      id: "px-style",
+      status: "paused",
+      integration: { type: "preset", preset: "px", params: { api_token: "t-1" } },
+    };
+    const saved = await h.admin("PUT", `/v1/admin/campaigns/${campaign.id}`, campaign);
+    assert.equal(saved.status, 200, JSON.stringify(saved.body));
+    assert.deepEqual(saved.body.integration, campaign.integration);
+    const missing = await h.admin("PUT", `/v1/admin/campaigns/${campaign.id}`, {
+      ...campaign,
+      integration: { type: "preset", preset: "px", params: {} },
+    });
+    assert.equal(missing.status, 400);
+    assert.equal(missing.body.error.field, "integration.params.api_token");
+  });
+});
