@@ -1,0 +1,83 @@
+// Rows read back to rebuild the report rollups (SQLiteStore and PostgresStore share these), and the statement that
+// adds a batch of rollup rows to `report_rollup`.
+import type { Row, RowCodec } from "../store/record-rows.ts";
+import type { OutcomeRecord } from "../store/records.ts";
+import {
+  type AuctionDimensions,
+  ROLLUP_COLUMNS,
+  ROLLUP_MAX_COLUMNS,
+  ROLLUP_SUM_COLUMNS,
+  type RolledUpLead,
+  type RolledUpOutcome,
+} from "./rollup.ts";
+
+/** The columns to select (with a table alias) for `dimensionsFromRow`. */
+export const DIMENSION_SELECT = (alias: string): string =>
+  `${alias}.source_id, ${alias}.sub_id, ${alias}.vertical, ${alias}.test`;
+
+export function dimensionsFromRow(row: Row, codec: RowCodec): AuctionDimensions {
+  return {
+    source_id: String(row.source_id),
+    vertical: String(row.vertical),
+    test: codec.bool(row.test),
+    ...(row.sub_id === null || row.sub_id === undefined ? {} : { sub_id: String(row.sub_id) }),
+  };
+}
+
+export const OUTCOME_SELECT = (alias: string): string =>
+  `${alias}.campaign_id, ${alias}.buyer_id, ${alias}.reason, ${alias}.bid_cents, ${alias}.latency_ms, ${alias}.at`;
+
+export function rolledUpOutcomeFromRow(row: Row): RolledUpOutcome {
+  return {
+    campaign_id: String(row.campaign_id),
+    buyer_id: String(row.buyer_id),
+    reason: row.reason as OutcomeRecord["reason"],
+    ...(row.bid_cents === null || row.bid_cents === undefined ? {} : { bid_cents: Number(row.bid_cents) }),
+    ...(row.latency_ms === null || row.latency_ms === undefined
+      ? {}
+      : { latency_ms: Number(row.latency_ms) }),
+    at: Number(row.at),
+  };
+}
+
+/** A lead's columns a rollup needs: never its PII. */
+export const LEAD_SELECT =
+  "source_id, sub_id, vertical, test, status, price_cents, buyer_price_cents, campaign_id, buyer_id, shares, created_at";
+
+export function rolledUpLeadFromRow(row: Row, codec: RowCodec): RolledUpLead {
+  return {
+    ...dimensionsFromRow(row, codec),
+    status: row.status as RolledUpLead["status"],
+    price_cents: Number(row.price_cents),
+    created_at: Number(row.created_at),
+    ...(row.buyer_price_cents === null ? {} : { buyer_price_cents: Number(row.buyer_price_cents) }),
+    ...(row.campaign_id === null ? {} : { campaign_id: String(row.campaign_id) }),
+    ...(row.buyer_id === null ? {} : { buyer_id: String(row.buyer_id) }),
+    ...(row.shares === null ? {} : { shares: codec.json(row.shares) as RolledUpLead["shares"] }),
+  };
+}
+
+/**
+ * INSERT ... ON CONFLICT for rollup rows: sums add up, maxima keep the larger. SQLite takes one row's placeholders
+ * (run once per row); PostgreSQL takes one array per column (one statement per batch; the rows must be distinct, as
+ * RollupBatch makes them).
+ */
+export function rollupUpsertSql(dialect: "sqlite" | "postgres"): string {
+  const columns = ROLLUP_COLUMNS.join(", ");
+  const values =
+    dialect === "sqlite"
+      ? `VALUES (${ROLLUP_COLUMNS.map(() => "?").join(", ")})`
+      : `SELECT * FROM unnest(${ROLLUP_COLUMNS.map(
+          (column, i) =>
+            `$${i + 1}::${column === "test" ? "boolean" : column.endsWith("_id") || column === "vertical" ? "text" : "bigint"}[]`,
+        ).join(", ")})`;
+  const update = [
+    ...ROLLUP_SUM_COLUMNS.map((column) => `${column} = report_rollup.${column} + excluded.${column}`),
+    ...ROLLUP_MAX_COLUMNS.map(
+      (column) =>
+        `${column} = ${dialect === "sqlite" ? "MAX" : "GREATEST"}(report_rollup.${column}, excluded.${column})`,
+    ),
+  ].join(", ");
+  return `INSERT INTO report_rollup (${columns}) ${values}
+          ON CONFLICT (hour, test, source_id, sub_id, vertical, campaign_id, buyer_id) DO UPDATE SET ${update}`;
+}

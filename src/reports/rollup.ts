@@ -1,0 +1,289 @@
+// Report rollups: what the reports read instead of the raw events. Every write that stores pings, outcomes or a lead
+// also adds its counts to one row per (UTC hour, source, sub-id, vertical, campaign) in `report_rollup`, in the same
+// transaction. Pure: the stores call these functions and upsert what they return.
+//
+// Why pre-aggregate rather than GROUP BY the raw tables behind indexes: a million leads come with over a million
+// pings and several million outcomes (one per campaign per ping). Scanning those for a month's report takes seconds
+// on either backend, whatever the index; the rollup holds at most one row per hour per source × sub-id × campaign that
+// saw traffic, so the same report reads a few hundred thousand narrow rows at most, and a day's report a few thousand.
+// The price is one upsert per touched row on each write (batched with the ping events; one statement per sale).
+//
+// Two kinds of row share the table. An auction row (campaign_id = '') counts what the source side sees: auctions,
+// leads posted, sold, revenue and payouts per lead. A campaign row counts one campaign's side: pings it was sent,
+// bids, wins, posts, sales, its revenue and payout share, latency (a fixed histogram), timeouts and errors.
+import type { Reason } from "../domain/outcomes.ts";
+import { type LeadRecord, type OutcomeRecord, type PingRecord, salesOf } from "../store/records.ts";
+
+export const HOUR_MS = 3_600_000;
+
+/** Upper bounds (ms, inclusive) of the latency histogram's buckets; one more bucket holds everything slower. */
+export const LATENCY_BOUNDS_MS = [
+  10, 25, 50, 75, 100, 150, 200, 300, 400, 500, 750, 1000, 1500, 2000, 3000,
+] as const;
+export const LATENCY_COLUMNS = [
+  "latency_0",
+  "latency_1",
+  "latency_2",
+  "latency_3",
+  "latency_4",
+  "latency_5",
+  "latency_6",
+  "latency_7",
+  "latency_8",
+  "latency_9",
+  "latency_10",
+  "latency_11",
+  "latency_12",
+  "latency_13",
+  "latency_14",
+  "latency_15",
+] as const;
+
+export const ROLLUP_KEY_COLUMNS = [
+  "hour",
+  "test",
+  "source_id",
+  "sub_id",
+  "vertical",
+  "campaign_id",
+  "buyer_id",
+] as const;
+
+/** Columns added up on every write. */
+export const ROLLUP_SUM_COLUMNS = [
+  // Auction rows.
+  "auctions",
+  "auctions_with_bid",
+  "leads",
+  "leads_sold",
+  "lead_revenue_cents",
+  "lead_payout_cents",
+  // Campaign rows.
+  "pinged",
+  "bids",
+  "bid_cents_sum",
+  "wins",
+  "posts",
+  "posts_accepted",
+  "sales",
+  "revenue_cents",
+  "payout_cents",
+  "timeouts",
+  "errors",
+  // The latency histogram: one count per bucket of LATENCY_BOUNDS_MS, the last for anything slower.
+  ...LATENCY_COLUMNS,
+] as const;
+
+/** Columns that keep the largest value written. */
+export const ROLLUP_MAX_COLUMNS = ["bid_cents_max", "latency_max"] as const;
+
+export type RollupKeyColumn = (typeof ROLLUP_KEY_COLUMNS)[number];
+export type RollupSumColumn = (typeof ROLLUP_SUM_COLUMNS)[number];
+export type RollupMaxColumn = (typeof ROLLUP_MAX_COLUMNS)[number];
+
+export interface RollupKey {
+  /** Epoch ms of the UTC hour's start. */
+  hour: number;
+  test: boolean;
+  source_id: string;
+  /** '' when the lead came without one. */
+  sub_id: string;
+  vertical: string;
+  /** '' on an auction row. */
+  campaign_id: string;
+  buyer_id: string;
+}
+
+export type RollupRow = RollupKey & Record<RollupSumColumn | RollupMaxColumn, number>;
+
+/** What an outcome is attributed to: its auction's (or lead's) source, sub-id, vertical and test flag. */
+export type AuctionDimensions = Pick<PingRecord, "source_id" | "vertical" | "test" | "sub_id">;
+
+/** The parts of an outcome a rollup counts. */
+export type RolledUpOutcome = Pick<
+  OutcomeRecord,
+  "campaign_id" | "buyer_id" | "reason" | "bid_cents" | "latency_ms" | "at"
+>;
+
+/** The parts of a lead a rollup counts (never its PII). */
+export type RolledUpLead = AuctionDimensions &
+  Pick<
+    LeadRecord,
+    "status" | "price_cents" | "buyer_price_cents" | "campaign_id" | "buyer_id" | "shares" | "created_at"
+  >;
+
+const PING_ERRORS: ReadonlySet<Reason> = new Set(["buyer_error", "unreachable", "invalid_response"]);
+const POST_ATTEMPTS: ReadonlySet<Reason> = new Set([
+  "post_accepted",
+  "post_rejected",
+  "post_timeout",
+  "post_error",
+]);
+
+/** Rows keyed for merging; the stores upsert `rows()` (sorted, so concurrent writers lock rows in one order). */
+export class RollupBatch {
+  readonly #rows = new Map<string, RollupRow>();
+
+  get size(): number {
+    return this.#rows.size;
+  }
+
+  /** Counts an auction (a ping, or a direct post's auction) that was written. */
+  addAuction(ping: AuctionDimensions & Pick<PingRecord, "status" | "created_at">): void {
+    const row = this.#row(ping.created_at, ping, "", "");
+    row.auctions += 1;
+    if (ping.status === "bid") row.auctions_with_bid += 1;
+  }
+
+  /** Counts one campaign's ping-phase outcome, attributed to its auction. */
+  addPingOutcome(outcome: RolledUpOutcome, auction: AuctionDimensions): void {
+    const row = this.#row(outcome.at, auction, outcome.campaign_id, outcome.buyer_id);
+    // Sent a ping: the buyer answered, failed or ran out of time, or has a fixed price (a bid without asking).
+    if (outcome.latency_ms !== undefined || outcome.bid_cents !== undefined) row.pinged += 1;
+    if (outcome.bid_cents !== undefined) {
+      row.bids += 1;
+      row.bid_cents_sum += outcome.bid_cents;
+      row.bid_cents_max = Math.max(row.bid_cents_max, outcome.bid_cents);
+    }
+    if (outcome.reason === "won") row.wins += 1;
+    if (outcome.reason === "timeout") row.timeouts += 1;
+    if (PING_ERRORS.has(outcome.reason)) row.errors += 1;
+    if (outcome.latency_ms !== undefined) {
+      row[LATENCY_COLUMNS[latencyBucket(outcome.latency_ms)]!] += 1;
+      row.latency_max = Math.max(row.latency_max, Math.round(outcome.latency_ms));
+    }
+  }
+
+  /** Counts a posted lead and its sales (each buyer of a shared lead). */
+  addLead(lead: RolledUpLead): void {
+    const sales = salesOf(lead as LeadRecord);
+    const auction = this.#row(lead.created_at, lead, "", "");
+    auction.leads += 1;
+    if (lead.status === "sold") auction.leads_sold += 1;
+    auction.lead_revenue_cents += sales.reduce((sum, sale) => sum + sale.buyer_price_cents, 0);
+    auction.lead_payout_cents += lead.price_cents;
+    const payouts = splitPayout(
+      lead.price_cents,
+      sales.map((sale) => sale.buyer_price_cents),
+    );
+    sales.forEach((sale, index) => {
+      const row = this.#row(lead.created_at, lead, sale.campaign_id, sale.buyer_id);
+      row.sales += 1;
+      row.revenue_cents += sale.buyer_price_cents;
+      row.payout_cents += payouts[index]!;
+    });
+  }
+
+  /** Counts one campaign's post-phase outcome, attributed to the lead's source. */
+  addPostOutcome(outcome: RolledUpOutcome, lead: AuctionDimensions): void {
+    const row = this.#row(outcome.at, lead, outcome.campaign_id, outcome.buyer_id);
+    if (POST_ATTEMPTS.has(outcome.reason)) row.posts += 1;
+    if (outcome.reason === "post_accepted") row.posts_accepted += 1;
+    if (outcome.reason === "post_timeout") row.timeouts += 1;
+    if (outcome.reason === "post_error") row.errors += 1;
+  }
+
+  rows(): RollupRow[] {
+    return [...this.#rows.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, row]) => row);
+  }
+
+  #row(at: number, auction: AuctionDimensions, campaignId: string, buyerId: string): RollupRow {
+    const hour = Math.floor(at / HOUR_MS) * HOUR_MS;
+    const subId = auction.sub_id ?? "";
+    const key = [
+      hour,
+      auction.test ? 1 : 0,
+      auction.source_id,
+      subId,
+      auction.vertical,
+      campaignId,
+      buyerId,
+    ].join("\u0000");
+    let row = this.#rows.get(key);
+    if (!row) {
+      row = {
+        hour,
+        test: auction.test,
+        source_id: auction.source_id,
+        sub_id: subId,
+        vertical: auction.vertical,
+        campaign_id: campaignId,
+        buyer_id: buyerId,
+        ...emptyMeasures(),
+      };
+      this.#rows.set(key, row);
+    }
+    return row;
+  }
+}
+
+function emptyMeasures(): Record<RollupSumColumn | RollupMaxColumn, number> {
+  const measures = {} as Record<RollupSumColumn | RollupMaxColumn, number>;
+  for (const column of ROLLUP_SUM_COLUMNS) measures[column] = 0;
+  for (const column of ROLLUP_MAX_COLUMNS) measures[column] = 0;
+  return measures;
+}
+
+/** The histogram bucket a latency falls in. */
+export function latencyBucket(latencyMs: number): number {
+  const index = LATENCY_BOUNDS_MS.findIndex((bound) => latencyMs <= bound);
+  return index === -1 ? LATENCY_BOUNDS_MS.length : index;
+}
+
+/**
+ * A shared lead's payout to the source, split among its buyers in proportion to what each paid (cents rounded down;
+ * what rounding leaves goes to the first buyer), so the buyers' payouts add up to the lead's exactly. An exclusive
+ * lead's whole payout is its one buyer's.
+ */
+export function splitPayout(payoutCents: number, buyerPricesCents: readonly number[]): number[] {
+  if (buyerPricesCents.length === 0) return [];
+  const total = buyerPricesCents.reduce((sum, price) => sum + price, 0);
+  const shares = buyerPricesCents.map((price) =>
+    total === 0 ? 0 : Math.floor((payoutCents * price) / total),
+  );
+  shares[0] = payoutCents - shares.slice(1).reduce((sum, share) => sum + share, 0);
+  return shares;
+}
+
+/** The rollup of one batch of ping events; `dimensionsOf` finds the auction of an outcome whose ping is not in it. */
+export function rollupAuctionEvents(
+  pings: readonly PingRecord[],
+  outcomes: readonly OutcomeRecord[],
+  dimensionsOf: (auctionId: string) => AuctionDimensions | undefined,
+): RollupBatch {
+  const batch = new RollupBatch();
+  const auctions = new Map<string, AuctionDimensions>();
+  for (const ping of pings) {
+    batch.addAuction(ping);
+    auctions.set(ping.id, ping);
+  }
+  for (const outcome of outcomes) {
+    if (outcome.phase !== "ping") continue;
+    const auction = auctions.get(outcome.auction_id) ?? dimensionsOf(outcome.auction_id);
+    // An outcome whose auction was never written cannot be attributed to a source; the trace still has it.
+    if (auction) batch.addPingOutcome(outcome, auction);
+  }
+  return batch;
+}
+
+/** The rollup of one lead written with its post outcomes. */
+export function rollupLead(lead: LeadRecord, outcomes: readonly OutcomeRecord[]): RollupBatch {
+  const batch = new RollupBatch();
+  batch.addLead(lead);
+  for (const outcome of outcomes) if (outcome.phase === "post") batch.addPostOutcome(outcome, lead);
+  return batch;
+}
+
+/** Every rollup column, keys first, in the table's order. */
+export const ROLLUP_COLUMNS: readonly string[] = [
+  ...ROLLUP_KEY_COLUMNS,
+  ...ROLLUP_SUM_COLUMNS,
+  ...ROLLUP_MAX_COLUMNS,
+];
+
+/** A row's values in ROLLUP_COLUMNS order (`test` as the store writes booleans). */
+export function rollupRowValues(row: RollupRow, bool: (value: boolean) => unknown): unknown[] {
+  return ROLLUP_COLUMNS.map((column) =>
+    column === "test" ? bool(row.test) : (row as unknown as Record<string, unknown>)[column],
+  );
+}
