@@ -28,6 +28,8 @@ export function parseReply(format: ReplyFormat, body: string): ParsedReply {
       return { ok: false, detail: "not valid JSON" };
     }
   }
+  // No document type declarations: entity expansion is a classic way to make a small reply cost a lot of memory.
+  if (/<!(DOCTYPE|ENTITY)/i.test(body)) return { ok: false, detail: "XML with a DOCTYPE is refused" };
   if (body.trim() === "" || XMLValidator.validate(body) !== true)
     return { ok: false, detail: "not valid XML" };
   try {

@@ -128,8 +128,11 @@ function compileSide(
     valueMap: spec.value_map ?? {},
   };
   for (const expression of Object.keys(spec.value_map ?? {})) {
-    // A map for a placeholder that does not exist is a typo that would silently send the raw value.
-    compileText(`{{${expression}}}`, context, `${at}.value_map.${expression}`);
+    // A map for a placeholder that does not exist is a typo that would silently send the raw value. A map for a PII
+    // field is allowed on a ping (a preset shares its maps between ping and post): it sends nothing, and the field
+    // itself stays refused wherever a ping template names it.
+    const mapOnly = { ...context, side: expression.startsWith("lead.") ? ("post" as const) : side };
+    compileText(`{{${expression}}}`, mapOnly, `${at}.value_map.${expression}`);
   }
   const method = spec.method ?? "POST";
   const encoding = method === "GET" ? "form" : spec.format;
