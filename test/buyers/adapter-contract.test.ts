@@ -1,8 +1,9 @@
-// One contract suite over every buyer adapter and preset, in the Prebid Server style: each folder of fixtures/ is one
-// adapter; its `_adapter.json` (absent for the native protocol) holds the campaign that configures it, and every other
-// file is one case: the input the engine hands the adapter, the exact HTTP request the buyer receives, the buyer's
-// reply, and the bid, acceptance, reject or error the adapter makes of it. Adding a preset or a case means adding
-// files, not code. A case may instead expect the configuration to be refused when saved (`expectedConfigError`).
+// One contract suite over every buyer adapter and preset, native included, in the Prebid Server style: each folder
+// of fixtures/ is one adapter; its `_adapter.json` (absent for the native protocol) holds the campaign that configures
+// it, and every other file is one case: the input the engine hands the adapter, the exact HTTP request the buyer
+// receives, the buyer's reply, and the bid, acceptance, reject or error the adapter makes of it. Adding a preset or a
+// case means adding files, not code. A case may instead expect the configuration to be refused when saved
+// (`expectedConfigError`).
 import assert from "node:assert/strict";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { describe, test } from "node:test";
