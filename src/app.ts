@@ -13,6 +13,7 @@ import { DuplicateChecks } from "./engine/duplicates.ts";
 import { Exchange } from "./engine/exchange.ts";
 import { BuyerFunds } from "./engine/funds.ts";
 import { OutboxWorker, type RetryPolicy } from "./engine/outbox-worker.ts";
+import { ReturnsService } from "./engine/returns.ts";
 import { buildServer } from "./http/server.ts";
 import { createLogger } from "./logger.ts";
 import { Metrics } from "./metrics.ts";
@@ -146,6 +147,13 @@ export async function startGavel(options: GavelOptions): Promise<RunningGavel> {
     metrics,
     suppressions,
     funds: { funds, caps: counters.caps, failureStreaks: counters.failureStreaks },
+    returns: new ReturnsService({
+      store,
+      config: () => config.snapshot,
+      funds,
+      now,
+      onOutbox: () => outbox.wake(),
+    }),
     adminKeySha256,
     log,
     wakeOutbox: () => outbox.wake(),

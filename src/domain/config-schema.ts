@@ -143,6 +143,8 @@ export const SourceSchema = Type.Object(
     ),
     /** sha256 (hex) of the source's API key. The admin API generates keys; a config file may carry the hash. */
     api_key_sha256: Type.Optional(Type.String({ pattern: "^[0-9a-f]{64}$" })),
+    /** When a buyer's return is approved, the source gives back its payout for that sale (default true). */
+    reverse_payout_on_return: Type.Optional(Type.Boolean()),
   },
   { additionalProperties: false },
 );
@@ -199,6 +201,10 @@ export const BuyerSchema = Type.Object(
     ),
     /** Paused automatically after this many posts in a row end in an error or a timeout (rejects do not count). */
     auto_pause_after_failures: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000 })),
+    /** Returns this buyer asks for are approved at once, without the operator (default: the operator decides). */
+    auto_approve_returns: Type.Optional(Type.Boolean()),
+    /** Above this share of its purchases returned (percent), the buyer's return rate is flagged. Default 10. */
+    return_rate_alert_percent: Type.Optional(Type.Number({ minimum: 0, maximum: 100 })),
   },
   { additionalProperties: false },
 );
@@ -430,6 +436,8 @@ export const CampaignSchema = Type.Object(
     lead_type: Type.Optional(
       Type.Union([Type.Literal("exclusive"), Type.Literal("shared"), Type.Literal("either")]),
     ),
+    /** A lead bought through this campaign may be returned within this many days (absent: no returns). */
+    return_window_days: Type.Optional(Type.Integer({ minimum: 1, maximum: 90 })),
   },
   { additionalProperties: false },
 );

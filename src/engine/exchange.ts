@@ -31,6 +31,7 @@ import { BOUGHT_BY_BUYER, DuplicateChecks, pingContacts, SOLD_IN_VERTICAL } from
 import { EventWriter } from "./event-writer.ts";
 import { auctionGates, deliveryGates, type GateServices } from "./gates.ts";
 import { validated, validatedConsent, validatedFormTime } from "./lead-input.ts";
+import { saleEntries } from "./ledger.ts";
 import { sourcePostback } from "./postbacks.ts";
 import { type Sale, SaleRecorder } from "./sale-recorder.ts";
 
@@ -530,6 +531,7 @@ export class Exchange {
       outcomes: stamp(ping.id, "post", delivery.outcomes, this.#now()),
       // The postback it owes the source is written with the sale, so the two never disagree.
       outbox: sourcePostback(config.sourceById.get(ping.source_id), record, this.#now()),
+      ledger: saleEntries(record),
     };
   }
 

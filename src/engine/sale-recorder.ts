@@ -3,13 +3,15 @@
 // is down, the sale is kept here and written again in the background until it succeeds, while the source hears 503
 // and the ping's post claim stays taken, so a retry answers from this sale instead of posting to a buyer again.
 import type { Logger } from "pino";
-import type { LeadRecord, OutboxItem, OutcomeRecord } from "../store/records.ts";
+import type { LeadRecord, LedgerEntry, OutboxItem, OutcomeRecord } from "../store/records.ts";
 import type { Store } from "../store/store.ts";
 
 export interface Sale {
   lead: LeadRecord;
   outcomes: OutcomeRecord[];
   outbox: OutboxItem[];
+  /** The money it moves (see ledger.ts), written in the same transaction. */
+  ledger?: LedgerEntry[];
 }
 
 const RETRY_MIN_MS = 250;
@@ -83,7 +85,7 @@ export class SaleRecorder {
     // A write whose commit succeeded but whose reply was lost must not be written twice: look first when retrying.
     const retrying = this.#unsaved.has(sale.lead.auction_id);
     if (!retrying || !(await this.#store.getLeadByAuction(sale.lead.auction_id))) {
-      await this.#store.saveLead(sale.lead, sale.outcomes, sale.outbox);
+      await this.#store.saveLead(sale.lead, sale.outcomes, sale.outbox, sale.ledger ?? []);
     }
     this.#unsaved.delete(sale.lead.auction_id);
     this.#onSaved(sale);

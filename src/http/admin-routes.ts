@@ -163,7 +163,8 @@ export function adminRoutes(options: AdminRoutesOptions) {
         schema: {
           tags,
           security,
-          summary: "A lead with its full decision trace (every buyer: outcome, reason, bid, latency)",
+          summary:
+            "A lead with its full decision trace (every buyer: outcome, reason, bid, latency) and its ledger",
           params: IdParams,
         },
       },
@@ -174,6 +175,14 @@ export function adminRoutes(options: AdminRoutesOptions) {
         return {
           lead: presentLead(lead),
           trace: (await store.getOutcomes(lead.auction_id)).map(presentOutcome),
+          // The money it moved: charges, payout and margin (and any refunds), in dollars.
+          ledger: (await store.ledgerFor(lead.id)).map(
+            ({ amount_cents, created_at, lead_id: _, ...entry }) => ({
+              ...entry,
+              amount: amount_cents / 100,
+              at: new Date(created_at).toISOString(),
+            }),
+          ),
         };
       },
     );

@@ -4,10 +4,14 @@ import type { Logger } from "pino";
 import type { Suppressions } from "../compliance/suppression/suppressions.ts";
 import type { ConfigService } from "../engine/config-service.ts";
 import type { Exchange } from "../engine/exchange.ts";
+import type { ReturnsService } from "../engine/returns.ts";
 import type { Metrics } from "../metrics.ts";
 import type { HotState } from "../state/hot-state.ts";
 import type { Store } from "../store/store.ts";
 import { type AdminFundsServices, adminFundsRoutes } from "./admin-funds-routes.ts";
+import { adminLedgerRoutes } from "./admin-ledger-routes.ts";
+import { adminReportRoutes } from "./admin-report-routes.ts";
+import { adminReturnsRoutes } from "./admin-returns-routes.ts";
 import { adminRoutes } from "./admin-routes.ts";
 import { handleError, handleNotFound } from "./error-handler.ts";
 import { registerOpenApi } from "./openapi.ts";
@@ -27,6 +31,8 @@ export interface ServerOptions {
   suppressions?: Suppressions;
   /** Buyer deposits, funds and resume (their admin API is served only when given). */
   funds?: AdminFundsServices;
+  /** Returns and return rates (their admin API is served only when given). */
+  returns?: ReturnsService;
   /** Asks the outbox worker to deliver now. */
   wakeOutbox: () => void;
   /** Largest request body accepted (bytes). */
@@ -74,6 +80,19 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
       adminFundsRoutes({ ...options.funds, config: options.config, adminKeySha256: options.adminKeySha256 }),
     );
   }
+  await app.register(adminLedgerRoutes({ store: options.store, adminKeySha256: options.adminKeySha256 }));
+  if (options.returns) {
+    await app.register(
+      adminReturnsRoutes({ returns: options.returns, adminKeySha256: options.adminKeySha256 }),
+    );
+  }
+  await app.register(
+    adminReportRoutes({
+      store: options.store,
+      adminKeySha256: options.adminKeySha256,
+      flushEvents: () => options.exchange.flush(),
+    }),
+  );
   await app.register(
     operationsRoutes({ store: options.store, hotState: options.hotState, metrics: options.metrics }),
   );

@@ -1,7 +1,14 @@
 // Rows to records, shared by every SQL store. The stores differ only in how a row carries JSON (SQLite: text;
 // PostgreSQL: jsonb, already parsed) and booleans (SQLite: 0/1; PostgreSQL: true/false): each passes its codec.
-import type { LeadRecord, OutboxItem, OutcomeRecord, PingRecord } from "./records.ts";
-import type { BuyerCents, BuyerDeposit, SaleSummary } from "./store.ts";
+import type {
+  LeadRecord,
+  LedgerEntry,
+  OutboxItem,
+  OutcomeRecord,
+  PingRecord,
+  ReturnRecord,
+} from "./records.ts";
+import type { BuyerCents, BuyerDeposit, LedgerTotal, SaleSummary } from "./store.ts";
 
 export type Row = Record<string, unknown>;
 
@@ -70,6 +77,63 @@ export function outboxRowValues(item: OutboxItem): unknown[] {
     item.run_at,
     item.created_at,
   ];
+}
+
+export const LEDGER_COLUMNS = "id, lead_id, kind, party_id, amount_cents, created_at";
+
+export function ledgerRowValues(entry: LedgerEntry): unknown[] {
+  return [entry.id, entry.lead_id, entry.kind, entry.party_id, entry.amount_cents, entry.created_at];
+}
+
+export function ledgerEntryFromRow(row: Row): LedgerEntry {
+  return {
+    id: String(row.id),
+    lead_id: String(row.lead_id),
+    kind: row.kind as LedgerEntry["kind"],
+    party_id: String(row.party_id),
+    amount_cents: Number(row.amount_cents),
+    created_at: Number(row.created_at),
+  };
+}
+
+/** One party's total in one book over a period: SUM() is a bigint string on PostgreSQL, a number on SQLite. */
+export function ledgerTotalFromRow(row: Row): LedgerTotal {
+  return { kind: row.kind as LedgerEntry["kind"], party_id: String(row.party_id), cents: Number(row.cents) };
+}
+
+export const RETURN_COLUMNS =
+  "id, lead_id, buyer_id, campaign_id, reason, note, status, refund_cents, reversal_cents, requested_at";
+
+export function returnRowValues(record: ReturnRecord): unknown[] {
+  return [
+    record.id,
+    record.lead_id,
+    record.buyer_id,
+    record.campaign_id,
+    record.reason,
+    record.note ?? null,
+    record.status,
+    record.refund_cents,
+    record.reversal_cents,
+    record.requested_at,
+  ];
+}
+
+export function returnFromRow(row: Row): ReturnRecord {
+  return {
+    id: String(row.id),
+    lead_id: String(row.lead_id),
+    buyer_id: String(row.buyer_id),
+    campaign_id: String(row.campaign_id),
+    reason: row.reason as ReturnRecord["reason"],
+    ...optional(row, "note"),
+    status: row.status as ReturnRecord["status"],
+    refund_cents: Number(row.refund_cents),
+    reversal_cents: Number(row.reversal_cents),
+    requested_at: Number(row.requested_at),
+    ...optional(row, "decided_at", Number),
+    ...optional(row, "decided_by"),
+  };
 }
 
 /** `?, ?, ...` (SQLite) or `$1, $2, ...` (PostgreSQL) for a column list. */

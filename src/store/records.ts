@@ -122,3 +122,56 @@ export type OutboxSettlement =
   | { status: "done"; at: number }
   | { status: "pending"; run_at: number; error: string }
   | { status: "dead"; error: string };
+
+/** The money ledger's kinds of entry (see src/engine/ledger.ts for the books and their invariant). */
+export const LEDGER_KINDS = [
+  "buyer_charge",
+  "source_payout",
+  "margin",
+  "buyer_refund",
+  "payout_reversal",
+  "margin_reversal",
+] as const;
+export type LedgerKind = (typeof LEDGER_KINDS)[number];
+
+export interface LedgerEntry {
+  /** Unique and derived from what caused it, so writing the same sale twice cannot double it. */
+  id: string;
+  lead_id: string;
+  kind: LedgerKind;
+  /** The buyer or source the entry is with; "exchange" for margin. */
+  party_id: string;
+  /** Signed cents: a charge or payout is positive, a refund or reversal negative. */
+  amount_cents: number;
+  created_at: number;
+}
+
+/** Why a buyer returns a lead. */
+export const RETURN_REASONS = [
+  "invalid_contact",
+  "duplicate",
+  "fraud",
+  "not_qualified",
+  "no_consent",
+  "other",
+] as const;
+export type ReturnReason = (typeof RETURN_REASONS)[number];
+
+/** A buyer's request to give back a lead it bought, and the operator's (or the auto-approval's) decision. */
+export interface ReturnRecord {
+  id: string;
+  lead_id: string;
+  /** The buyer giving its purchase back (one of a shared lead's buyers), through the campaign that bought it. */
+  buyer_id: string;
+  campaign_id: string;
+  reason: ReturnReason;
+  note?: string;
+  status: "pending" | "approved" | "rejected";
+  /** What the buyer gets back when approved: what it was charged, in cents. */
+  refund_cents: number;
+  /** What the source gives back when approved (its share of this sale), 0 when its policy keeps payouts. */
+  reversal_cents: number;
+  requested_at: number;
+  decided_at?: number;
+  decided_by?: "operator" | "auto";
+}

@@ -2,7 +2,17 @@
 // PostgreSQL implements the same interface (a later issue). Every method is async so either can sit behind it.
 import type { Buyer, Campaign, Settings, Source } from "../domain/config-schema.ts";
 import type { Vertical } from "../domain/vertical.ts";
-import type { LeadRecord, OutboxItem, OutboxSettlement, OutcomeRecord, PingRecord } from "./records.ts";
+import type { ReportQuery, ReportRow } from "../reports/report-query.ts";
+import type {
+  LeadRecord,
+  LedgerEntry,
+  LedgerKind,
+  OutboxItem,
+  OutboxSettlement,
+  OutcomeRecord,
+  PingRecord,
+  ReturnRecord,
+} from "./records.ts";
 
 export interface StoredConfig {
   settings: Partial<Settings>;
@@ -50,6 +60,13 @@ export interface BuyerCents {
   cents: number;
 }
 
+/** One party's total of one kind of ledger entry over a period, in cents. */
+export interface LedgerTotal {
+  kind: LedgerKind;
+  party_id: string;
+  cents: number;
+}
+
 export interface LeadQuery {
   limit: number;
   /** Only leads created before this lead id's creation (keyset paging, newest first). */
@@ -76,7 +93,38 @@ export interface Store {
     lead: LeadRecord,
     outcomes: readonly OutcomeRecord[],
     outbox?: readonly OutboxItem[],
+    ledger?: readonly LedgerEntry[],
   ): Promise<void>;
+  /** Appends ledger entries in one transaction; an entry whose id is already there is kept as it was. */
+  appendLedger(entries: readonly LedgerEntry[]): Promise<void>;
+  /** A lead's ledger entries, in the order written. */
+  ledgerFor(leadId: string): Promise<LedgerEntry[]>;
+  /** Totals per kind and party of the entries created in [from, to) (epoch ms). */
+  ledgerTotals(from: number, to: number): Promise<LedgerTotal[]>;
+  /** Leads whose entries do not balance (Σ buyer − Σ source ≠ Σ margin), with the difference: empty when sound. */
+  ledgerImbalances(): Promise<{ lead_id: string; cents: number }[]>;
+  /** Records a return request unless this buyer already returned this lead; answers the one stored. */
+  createReturn(request: ReturnRecord): Promise<{ created: boolean; record: ReturnRecord }>;
+  getReturn(id: string): Promise<ReturnRecord | undefined>;
+  /** Returns, newest first. */
+  listReturns(query: {
+    status?: ReturnRecord["status"];
+    buyer_id?: string;
+    limit: number;
+  }): Promise<ReturnRecord[]>;
+  /**
+   * Decides a pending return and, in the same transaction, writes what the decision moves (ledger entries, the
+   * source's postback). Answers the decided return, or undefined when it was not pending (decided before).
+   */
+  decideReturn(
+    id: string,
+    decision: { status: "approved" | "rejected"; decided_at: number; decided_by: "operator" | "auto" },
+    effects: { ledger: readonly LedgerEntry[]; outbox: readonly OutboxItem[] },
+  ): Promise<ReturnRecord | undefined>;
+  /** Per buyer: approved returns (and pending ones) among what it bought, for return rates. */
+  returnCounts(buyerId: string): Promise<{ approved: number; pending: number }>;
+  /** How many leads a buyer bought (a shared lead counts once for each of its buyers), test leads excluded. */
+  salesCount(buyerId: string): Promise<number>;
   /** Sold leads created at or after `since` (epoch ms): what the cap counters start from after a restart. */
   salesSince(since: number): Promise<SaleSummary[]>;
   getLead(id: string): Promise<LeadRecord | undefined>;
@@ -115,6 +163,16 @@ export interface Store {
   depositTotals(buyerId?: string): Promise<BuyerCents[]>;
   /** Each buyer's lifetime spend: what its sold leads cost it (only buyers with sales); one buyer's when given. */
   spendTotals(buyerId?: string): Promise<BuyerCents[]>;
+  /**
+   * A report's sums per group, read from the hourly report rollups (src/reports/rollup.ts) that every write of
+   * pings, outcomes and leads keeps up to date in its own transaction.
+   */
+  report(query: ReportQuery): Promise<ReportRow[]>;
+  /**
+   * Recomputes the report rollups from the stored pings, outcomes and leads (after the upgrade that added them, or a
+   * bulk import). Writers wait meanwhile; what they write is counted once.
+   */
+  rebuildReportRollups(): Promise<void>;
   /** Resolves when the store answers; rejects with a clear error when it does not (readiness checks). */
   ping(): Promise<void>;
   /**

@@ -245,7 +245,11 @@ describe(`[${BACKEND}] a winner refused at the post gives its cap unit back`, ()
     // only at the post, where the phone is known. (A direct post would leave solo out before the auction.)
     const ping = await h.call("/v1/ping", { vertical: "personal_injury", lead: lead.ping });
     assert.equal(ping.body.status, "bid", JSON.stringify(ping.body));
-    const first = await h.call("/v1/post", { ping_id: ping.body.ping_id, lead: lead.full, consent: lead.consent });
+    const first = await h.call("/v1/post", {
+      ping_id: ping.body.ping_id,
+      lead: lead.full,
+      consent: lead.consent,
+    });
     assert.equal(first.body.status, "sold", JSON.stringify(first.body));
     assert.equal(
       (await traceOf(h, first.body.lead_id)).find((o) => o.phase === "post" && o.campaign_id === "solo")

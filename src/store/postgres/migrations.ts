@@ -106,6 +106,68 @@ export const POSTGRES_MIGRATIONS: readonly string[] = [
   `
   ALTER TABLE leads ADD COLUMN shares jsonb;
   `,
+  // The money ledger: immutable entries, written in the sale's transaction (and a return's).
+  `
+  CREATE TABLE ledger_entries (
+    seq bigserial NOT NULL,
+    id text COLLATE "C" PRIMARY KEY,
+    lead_id text COLLATE "C" NOT NULL,
+    kind text NOT NULL,
+    party_id text COLLATE "C" NOT NULL,
+    amount_cents bigint NOT NULL,
+    created_at bigint NOT NULL
+  );
+  CREATE INDEX ledger_lead ON ledger_entries (lead_id);
+  CREATE INDEX ledger_created ON ledger_entries (created_at);
+  CREATE TABLE returns (
+    id text COLLATE "C" PRIMARY KEY,
+    lead_id text COLLATE "C" NOT NULL,
+    buyer_id text COLLATE "C" NOT NULL,
+    campaign_id text COLLATE "C" NOT NULL,
+    reason text NOT NULL,
+    note text,
+    status text NOT NULL,
+    refund_cents bigint NOT NULL,
+    reversal_cents bigint NOT NULL,
+    requested_at bigint NOT NULL,
+    decided_at bigint,
+    decided_by text,
+    UNIQUE (lead_id, buyer_id)
+  );
+  CREATE INDEX returns_buyer ON returns (buyer_id, status);
+  CREATE INDEX returns_requested ON returns (requested_at, id);
+  `,
+  // Report rollups (src/reports/rollup.ts): one row per UTC hour, source, sub-id, vertical and campaign ('' on the
+  // auction row), kept up to date by the writes of pings, outcomes and leads. Reports read these, never the raw events.
+  `
+  CREATE TABLE report_rollup (
+    hour bigint NOT NULL,
+    test boolean NOT NULL,
+    source_id text COLLATE "C" NOT NULL,
+    sub_id text COLLATE "C" NOT NULL,
+    vertical text COLLATE "C" NOT NULL,
+    campaign_id text COLLATE "C" NOT NULL,
+    buyer_id text COLLATE "C" NOT NULL,
+    auctions bigint NOT NULL DEFAULT 0, auctions_with_bid bigint NOT NULL DEFAULT 0,
+    leads bigint NOT NULL DEFAULT 0, leads_sold bigint NOT NULL DEFAULT 0,
+    lead_revenue_cents bigint NOT NULL DEFAULT 0, lead_payout_cents bigint NOT NULL DEFAULT 0,
+    pinged bigint NOT NULL DEFAULT 0, bids bigint NOT NULL DEFAULT 0,
+    bid_cents_sum bigint NOT NULL DEFAULT 0, wins bigint NOT NULL DEFAULT 0, posts bigint NOT NULL DEFAULT 0,
+    posts_accepted bigint NOT NULL DEFAULT 0, sales bigint NOT NULL DEFAULT 0,
+    revenue_cents bigint NOT NULL DEFAULT 0, payout_cents bigint NOT NULL DEFAULT 0,
+    timeouts bigint NOT NULL DEFAULT 0, errors bigint NOT NULL DEFAULT 0,
+    latency_0 bigint NOT NULL DEFAULT 0, latency_1 bigint NOT NULL DEFAULT 0,
+    latency_2 bigint NOT NULL DEFAULT 0, latency_3 bigint NOT NULL DEFAULT 0,
+    latency_4 bigint NOT NULL DEFAULT 0, latency_5 bigint NOT NULL DEFAULT 0,
+    latency_6 bigint NOT NULL DEFAULT 0, latency_7 bigint NOT NULL DEFAULT 0,
+    latency_8 bigint NOT NULL DEFAULT 0, latency_9 bigint NOT NULL DEFAULT 0,
+    latency_10 bigint NOT NULL DEFAULT 0, latency_11 bigint NOT NULL DEFAULT 0,
+    latency_12 bigint NOT NULL DEFAULT 0, latency_13 bigint NOT NULL DEFAULT 0,
+    latency_14 bigint NOT NULL DEFAULT 0, latency_15 bigint NOT NULL DEFAULT 0,
+    bid_cents_max bigint NOT NULL DEFAULT 0, latency_max bigint NOT NULL DEFAULT 0,
+    PRIMARY KEY (hour, test, source_id, sub_id, vertical, campaign_id, buyer_id)
+  );
+  `,
 ];
 
 /**

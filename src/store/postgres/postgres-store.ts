@@ -5,12 +5,26 @@
 import pg from "pg";
 import { REASONS } from "../../domain/outcomes.ts";
 import { ServiceUnavailableError } from "../../errors.ts";
+import { type ReportQuery, type ReportRow, reportRowFrom, reportSql } from "../../reports/report-query.ts";
+import {
+  type AuctionDimensions,
+  ROLLUP_COLUMNS,
+  type RollupBatch,
+  rollupAuctionEvents,
+  rollupLead,
+} from "../../reports/rollup.ts";
+import { rebuildRollupsPaged } from "../../reports/rollup-rebuild.ts";
+import { DIMENSION_SELECT, dimensionsFromRow, rollupUpsertSql } from "../../reports/rollup-rows.ts";
 import {
   buyerCentsFromRow,
   depositFromRow,
   LEAD_COLUMNS,
+  LEDGER_COLUMNS,
   leadFromRow,
   leadRowValues,
+  ledgerEntryFromRow,
+  ledgerRowValues,
+  ledgerTotalFromRow,
   OUTBOX_COLUMNS,
   outboxFromRow,
   outboxRowValues,
@@ -18,15 +32,27 @@ import {
   POSTGRES_CODEC,
   pingFromRow,
   placeholders,
+  RETURN_COLUMNS,
   type Row,
+  returnFromRow,
+  returnRowValues,
   saleSummaryFromRow,
 } from "../record-rows.ts";
-import type { LeadRecord, OutboxItem, OutboxSettlement, OutcomeRecord, PingRecord } from "../records.ts";
+import type {
+  LeadRecord,
+  LedgerEntry,
+  OutboxItem,
+  OutboxSettlement,
+  OutcomeRecord,
+  PingRecord,
+  ReturnRecord,
+} from "../records.ts";
 import type {
   BuyerCents,
   BuyerDeposit,
   ConfigKind,
   LeadQuery,
+  LedgerTotal,
   SaleSummary,
   Store,
   StoredConfig,
@@ -92,6 +118,11 @@ export class PostgresStore implements Store {
   async migrate(): Promise<void> {
     try {
       await withClient(this.#options, (client) => applyPostgresMigrations(client, this.#options.schema));
+      // Upgrading a store that has events: the rollups start from what is there.
+      const [needed] = await this.#query<{ needed: boolean }>(
+        "SELECT EXISTS (SELECT 1 FROM pings) AND NOT EXISTS (SELECT 1 FROM report_rollup) AS needed",
+      );
+      if (needed?.needed) await this.rebuildReportRollups();
     } catch (error) {
       throw unavailable(this.#address, error);
     }
@@ -131,15 +162,16 @@ export class PostgresStore implements Store {
   async appendAuctionEvents(pings: readonly PingRecord[], outcomes: readonly OutcomeRecord[]): Promise<void> {
     if (pings.length === 0 && outcomes.length === 0) return;
     await this.#transaction(async (client) => {
+      let written: readonly PingRecord[] = [];
       if (pings.length > 0) {
         // One statement per batch, whatever its size: each column travels as one array.
-        await client.query({
+        const { rows } = await client.query<{ id: string }>({
           name: "gavel_insert_pings",
           text: `INSERT INTO pings (id, kind, source_id, vertical, test, sub_id, created_at, expires_at, status,
                    price_cents, lead, bids)
                  SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::boolean[], $6::text[],
                    $7::bigint[], $8::bigint[], $9::text[], $10::integer[], $11::jsonb[], $12::jsonb[])
-                 ON CONFLICT (id) DO NOTHING`,
+                 ON CONFLICT (id) DO NOTHING RETURNING id`,
           values: [
             pings.map((p) => p.id),
             pings.map((p) => p.kind),
@@ -155,8 +187,16 @@ export class PostgresStore implements Store {
             pings.map((p) => JSON.stringify(p.bids)),
           ],
         });
+        // A ping the store already had is not counted again (its row was ignored too).
+        const fresh = new Set(rows.map((row) => row.id));
+        written = pings.filter((ping) => fresh.has(ping.id));
       }
       await insertOutcomes(client, outcomes);
+      const earlier = await earlierAuctions(client, pings, outcomes);
+      await upsertRollup(
+        client,
+        rollupAuctionEvents(written, outcomes, (id) => earlier.get(id)),
+      );
     });
   }
 
@@ -164,15 +204,18 @@ export class PostgresStore implements Store {
     lead: LeadRecord,
     outcomes: readonly OutcomeRecord[],
     outbox: readonly OutboxItem[] = [],
+    ledger: readonly LedgerEntry[] = [],
   ): Promise<void> {
     // Durable when COMMIT returns: the store relies on the server's default synchronous_commit = on.
     await this.#transaction(async (client) => {
+      await insertLedger(client, ledger);
       await client.query({
         name: "gavel_insert_lead",
         text: `INSERT INTO leads (${LEAD_COLUMNS}) VALUES (${placeholders(LEAD_COLUMNS, "$")})`,
         values: leadRowValues(lead, POSTGRES_CODEC),
       });
       await insertOutcomes(client, outcomes);
+      await upsertRollup(client, rollupLead(lead, outcomes));
       for (const item of outbox) {
         await client.query({
           name: "gavel_insert_outbox",
@@ -181,6 +224,111 @@ export class PostgresStore implements Store {
         });
       }
     });
+  }
+
+  async appendLedger(entries: readonly LedgerEntry[]): Promise<void> {
+    if (entries.length > 0) await this.#transaction((client) => insertLedger(client, entries));
+  }
+
+  async ledgerFor(leadId: string): Promise<LedgerEntry[]> {
+    const rows = await this.#query("SELECT * FROM ledger_entries WHERE lead_id = $1 ORDER BY seq", [leadId]);
+    return rows.map(ledgerEntryFromRow);
+  }
+
+  async ledgerTotals(from: number, to: number): Promise<LedgerTotal[]> {
+    const rows = await this.#query(
+      `SELECT kind, party_id, SUM(amount_cents) AS cents FROM ledger_entries
+       WHERE created_at >= $1 AND created_at < $2 GROUP BY kind, party_id ORDER BY kind, party_id`,
+      [from, to],
+    );
+    return rows.map(ledgerTotalFromRow);
+  }
+
+  async createReturn(record: ReturnRecord): Promise<{ created: boolean; record: ReturnRecord }> {
+    const inserted = await this.#query(
+      `INSERT INTO returns (${RETURN_COLUMNS}) VALUES (${placeholders(RETURN_COLUMNS, "$")})
+       ON CONFLICT DO NOTHING RETURNING id`,
+      returnRowValues(record),
+    );
+    if (inserted.length > 0) return { created: true, record };
+    const [row] = await this.#query(
+      "SELECT * FROM returns WHERE id = $1 OR (lead_id = $2 AND buyer_id = $3) LIMIT 1",
+      [record.id, record.lead_id, record.buyer_id],
+    );
+    return { created: false, record: returnFromRow(row!) };
+  }
+
+  async getReturn(id: string): Promise<ReturnRecord | undefined> {
+    const [row] = await this.#query("SELECT * FROM returns WHERE id = $1", [id]);
+    return row && returnFromRow(row);
+  }
+
+  async listReturns(query: {
+    status?: ReturnRecord["status"];
+    buyer_id?: string;
+    limit: number;
+  }): Promise<ReturnRecord[]> {
+    const rows = await this.#query(
+      `SELECT * FROM returns WHERE ($1::text IS NULL OR status = $1) AND ($2::text IS NULL OR buyer_id = $2)
+       ORDER BY requested_at DESC, id DESC LIMIT $3`,
+      [query.status ?? null, query.buyer_id ?? null, query.limit],
+    );
+    return rows.map(returnFromRow);
+  }
+
+  async decideReturn(
+    id: string,
+    decision: { status: "approved" | "rejected"; decided_at: number; decided_by: "operator" | "auto" },
+    effects: { ledger: readonly LedgerEntry[]; outbox: readonly OutboxItem[] },
+  ): Promise<ReturnRecord | undefined> {
+    return this.#transaction(async (client) => {
+      const { rows } = await client.query(
+        `UPDATE returns SET status = $1, decided_at = $2, decided_by = $3 WHERE id = $4 AND status = 'pending'
+         RETURNING *`,
+        [decision.status, decision.decided_at, decision.decided_by, id],
+      );
+      if (rows.length === 0) return undefined;
+      await insertLedger(client, effects.ledger);
+      for (const item of effects.outbox) {
+        await client.query({
+          name: "gavel_insert_outbox",
+          text: `INSERT INTO outbox (${OUTBOX_COLUMNS}) VALUES (${placeholders(OUTBOX_COLUMNS, "$")})`,
+          values: outboxRowValues(item),
+        });
+      }
+      return returnFromRow(rows[0]);
+    });
+  }
+
+  async returnCounts(buyerId: string): Promise<{ approved: number; pending: number }> {
+    const [row] = await this.#query(
+      `SELECT COUNT(*) FILTER (WHERE status = 'approved') AS approved,
+              COUNT(*) FILTER (WHERE status = 'pending') AS pending
+       FROM returns WHERE buyer_id = $1`,
+      [buyerId],
+    );
+    return { approved: Number(row!.approved), pending: Number(row!.pending) };
+  }
+
+  async salesCount(buyerId: string): Promise<number> {
+    const [row] = await this.#query(
+      `SELECT (SELECT COUNT(*) FROM leads WHERE status = 'sold' AND NOT test AND buyer_id = $1)
+            + (SELECT COUNT(*) FROM leads, jsonb_array_elements(leads.shares) AS s
+               WHERE leads.shares IS NOT NULL AND NOT test AND s ->> 'buyer_id' = $1) AS count`,
+      [buyerId],
+    );
+    return Number(row!.count);
+  }
+
+  async ledgerImbalances(): Promise<{ lead_id: string; cents: number }[]> {
+    const rows = await this.#query(
+      `SELECT lead_id, SUM(CASE WHEN kind IN ('buyer_charge', 'buyer_refund') THEN amount_cents
+         ELSE -amount_cents END) AS cents
+       FROM ledger_entries GROUP BY lead_id
+       HAVING SUM(CASE WHEN kind IN ('buyer_charge', 'buyer_refund') THEN amount_cents ELSE -amount_cents END) <> 0
+       ORDER BY lead_id`,
+    );
+    return rows.map((row) => ({ lead_id: String(row.lead_id), cents: Number(row.cents) }));
   }
 
   async claimOutbox(now: number, limit: number, leaseMs: number): Promise<OutboxItem[]> {
@@ -371,6 +519,24 @@ export class PostgresStore implements Store {
     return rows.map(buyerCentsFromRow);
   }
 
+  async report(query: ReportQuery): Promise<ReportRow[]> {
+    const rows = await this.#query(reportSql(query, "postgres"), [query.from, query.to]);
+    return rows.map((row) => reportRowFrom(row, query));
+  }
+
+  async rebuildReportRollups(): Promise<void> {
+    await this.#transaction(async (client) => {
+      // Writers wait at their rollup upsert until this commits; their rows, not yet visible here, count after.
+      await client.query("LOCK TABLE report_rollup IN EXCLUSIVE MODE");
+      await client.query("DELETE FROM report_rollup");
+      await rebuildRollupsPaged(
+        async (sql, after) => (await client.query(sql, after === null ? [] : [after])).rows,
+        POSTGRES_CODEC,
+        (batch) => upsertRollup(client, batch),
+      );
+    });
+  }
+
   async ping(): Promise<void> {
     await this.#query("SELECT 1");
   }
@@ -422,12 +588,13 @@ export class PostgresStore implements Store {
     );
   }
 
-  async #transaction(work: (client: pg.PoolClient) => Promise<void>): Promise<void> {
+  async #transaction<T>(work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
     const client = await this.#begin();
     try {
-      await work(client);
+      const result = await work(client);
       await client.query("COMMIT");
       release(client);
+      return result;
     } catch (error) {
       if (error instanceof pg.DatabaseError) {
         // The server refused a statement (a duplicate lead...): the connection is healthy, roll back and reuse it.
@@ -618,6 +785,52 @@ async function withClient<T>(
   } finally {
     await client.end().catch(() => {});
   }
+}
+
+async function insertLedger(client: pg.ClientBase, entries: readonly LedgerEntry[]): Promise<void> {
+  for (const entry of entries) {
+    await client.query({
+      name: "gavel_insert_ledger",
+      text: `INSERT INTO ledger_entries (${LEDGER_COLUMNS}) VALUES (${placeholders(LEDGER_COLUMNS, "$")})
+             ON CONFLICT (id) DO NOTHING`,
+      values: ledgerRowValues(entry),
+    });
+  }
+}
+
+/** Adds a batch to the report rollups; the rows come sorted, so concurrent writers lock them in the same order. */
+async function upsertRollup(client: pg.ClientBase, batch: RollupBatch): Promise<void> {
+  if (batch.size === 0) return;
+  const rows = batch.rows();
+  await client.query({
+    name: "gavel_upsert_rollup",
+    text: rollupUpsertSql("postgres"),
+    values: ROLLUP_COLUMNS.map((column) =>
+      rows.map((row) => (row as unknown as Record<string, unknown>)[column]),
+    ),
+  });
+}
+
+/** The auctions of ping-phase outcomes whose ping an earlier batch wrote. */
+async function earlierAuctions(
+  client: pg.ClientBase,
+  pings: readonly PingRecord[],
+  outcomes: readonly OutcomeRecord[],
+): Promise<Map<string, AuctionDimensions>> {
+  const inBatch = new Set(pings.map((ping) => ping.id));
+  const missing = [
+    ...new Set(
+      outcomes.filter((o) => o.phase === "ping" && !inBatch.has(o.auction_id)).map((o) => o.auction_id),
+    ),
+  ];
+  const found = new Map<string, AuctionDimensions>();
+  if (missing.length === 0) return found;
+  const { rows } = await client.query(
+    `SELECT p.id, ${DIMENSION_SELECT("p")} FROM pings AS p WHERE p.id = ANY($1::text[])`,
+    [missing],
+  );
+  for (const row of rows) found.set(String(row.id), dimensionsFromRow(row, POSTGRES_CODEC));
+  return found;
 }
 
 async function insertOutcomes(client: pg.ClientBase, outcomes: readonly OutcomeRecord[]): Promise<void> {

@@ -100,4 +100,65 @@ export const SQLITE_MIGRATIONS: readonly string[] = [
   `
   ALTER TABLE leads ADD COLUMN shares TEXT;
   `,
+  // The money ledger: immutable entries, written in the sale's transaction (and a return's).
+  `
+  CREATE TABLE ledger_entries (
+    id TEXT PRIMARY KEY,
+    lead_id TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    party_id TEXT NOT NULL,
+    amount_cents INTEGER NOT NULL,
+    created_at INTEGER NOT NULL
+  );
+  CREATE INDEX ledger_lead ON ledger_entries (lead_id);
+  CREATE INDEX ledger_created ON ledger_entries (created_at);
+  CREATE TABLE returns (
+    id TEXT PRIMARY KEY,
+    lead_id TEXT NOT NULL,
+    buyer_id TEXT NOT NULL,
+    campaign_id TEXT NOT NULL,
+    reason TEXT NOT NULL,
+    note TEXT,
+    status TEXT NOT NULL,
+    refund_cents INTEGER NOT NULL,
+    reversal_cents INTEGER NOT NULL,
+    requested_at INTEGER NOT NULL,
+    decided_at INTEGER,
+    decided_by TEXT,
+    UNIQUE (lead_id, buyer_id)
+  );
+  CREATE INDEX returns_buyer ON returns (buyer_id, status);
+  CREATE INDEX returns_requested ON returns (requested_at, id);
+  `,
+  // Report rollups (src/reports/rollup.ts): one row per UTC hour, source, sub-id, vertical and campaign ('' on the
+  // auction row), kept up to date by the writes of pings, outcomes and leads. Reports read these, never the raw events.
+  `
+  CREATE TABLE report_rollup (
+    hour INTEGER NOT NULL,
+    test INTEGER NOT NULL,
+    source_id TEXT NOT NULL,
+    sub_id TEXT NOT NULL,
+    vertical TEXT NOT NULL,
+    campaign_id TEXT NOT NULL,
+    buyer_id TEXT NOT NULL,
+    auctions INTEGER NOT NULL DEFAULT 0, auctions_with_bid INTEGER NOT NULL DEFAULT 0,
+    leads INTEGER NOT NULL DEFAULT 0, leads_sold INTEGER NOT NULL DEFAULT 0,
+    lead_revenue_cents INTEGER NOT NULL DEFAULT 0, lead_payout_cents INTEGER NOT NULL DEFAULT 0,
+    pinged INTEGER NOT NULL DEFAULT 0, bids INTEGER NOT NULL DEFAULT 0,
+    bid_cents_sum INTEGER NOT NULL DEFAULT 0, wins INTEGER NOT NULL DEFAULT 0, posts INTEGER NOT NULL DEFAULT 0,
+    posts_accepted INTEGER NOT NULL DEFAULT 0, sales INTEGER NOT NULL DEFAULT 0,
+    revenue_cents INTEGER NOT NULL DEFAULT 0, payout_cents INTEGER NOT NULL DEFAULT 0,
+    timeouts INTEGER NOT NULL DEFAULT 0, errors INTEGER NOT NULL DEFAULT 0,
+    latency_0 INTEGER NOT NULL DEFAULT 0, latency_1 INTEGER NOT NULL DEFAULT 0,
+    latency_2 INTEGER NOT NULL DEFAULT 0, latency_3 INTEGER NOT NULL DEFAULT 0,
+    latency_4 INTEGER NOT NULL DEFAULT 0, latency_5 INTEGER NOT NULL DEFAULT 0,
+    latency_6 INTEGER NOT NULL DEFAULT 0, latency_7 INTEGER NOT NULL DEFAULT 0,
+    latency_8 INTEGER NOT NULL DEFAULT 0, latency_9 INTEGER NOT NULL DEFAULT 0,
+    latency_10 INTEGER NOT NULL DEFAULT 0, latency_11 INTEGER NOT NULL DEFAULT 0,
+    latency_12 INTEGER NOT NULL DEFAULT 0, latency_13 INTEGER NOT NULL DEFAULT 0,
+    latency_14 INTEGER NOT NULL DEFAULT 0, latency_15 INTEGER NOT NULL DEFAULT 0,
+    bid_cents_max INTEGER NOT NULL DEFAULT 0, latency_max INTEGER NOT NULL DEFAULT 0,
+    PRIMARY KEY (hour, test, source_id, sub_id, vertical, campaign_id, buyer_id)
+  ) WITHOUT ROWID;
+  `,
 ];

@@ -3,23 +3,36 @@
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import type { DatabaseSync, SQLInputValue, StatementSync } from "node:sqlite";
+import { type ReportQuery, type ReportRow, reportRowFrom, reportSql } from "../../reports/report-query.ts";
 import {
   buyerCentsFromRow,
   depositFromRow,
   leadFromRow,
+  ledgerEntryFromRow,
+  ledgerTotalFromRow,
   outboxFromRow,
   outcomeFromRow,
   pingFromRow,
   type Row,
+  returnFromRow,
   SQLITE_CODEC,
   saleSummaryFromRow,
 } from "../record-rows.ts";
-import type { LeadRecord, OutboxItem, OutboxSettlement, OutcomeRecord, PingRecord } from "../records.ts";
+import type {
+  LeadRecord,
+  LedgerEntry,
+  OutboxItem,
+  OutboxSettlement,
+  OutcomeRecord,
+  PingRecord,
+  ReturnRecord,
+} from "../records.ts";
 import type {
   BuyerCents,
   BuyerDeposit,
   ConfigKind,
   LeadQuery,
+  LedgerTotal,
   SaleSummary,
   Store,
   StoredConfig,
@@ -29,6 +42,7 @@ import type {
 import { SQLITE_MIGRATIONS } from "./migrations.ts";
 import { inTransaction, openSqlite } from "./open-sqlite.ts";
 import { SqliteWriter } from "./sqlite-writer.ts";
+import { SqliteWrites } from "./sqlite-writes.ts";
 
 export class SqliteStore implements Store {
   /** Reads and migrations; every other write goes through the writer thread. */
@@ -59,6 +73,12 @@ export class SqliteStore implements Store {
           .prepare("INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)")
           .run(version, Date.now());
       });
+    }
+    // Upgrading a store that has events: the rollups start from what is there.
+    const rollupVersion =
+      SQLITE_MIGRATIONS.findIndex((sql) => sql.includes("CREATE TABLE report_rollup")) + 1;
+    if (current < rollupVersion && this.#db.prepare("SELECT 1 FROM pings LIMIT 1").get()) {
+      new SqliteWrites(this.#db).rebuildReportRollups();
     }
   }
 
@@ -95,8 +115,98 @@ export class SqliteStore implements Store {
     lead: LeadRecord,
     outcomes: readonly OutcomeRecord[],
     outbox: readonly OutboxItem[] = [],
+    ledger: readonly LedgerEntry[] = [],
   ): Promise<void> {
-    await this.#writer.call({ op: "saveLead", lead, outcomes, outbox });
+    await this.#writer.call({ op: "saveLead", lead, outcomes, outbox, ledger });
+  }
+
+  async appendLedger(entries: readonly LedgerEntry[]): Promise<void> {
+    if (entries.length > 0) await this.#writer.call({ op: "appendLedger", entries });
+  }
+
+  async ledgerFor(leadId: string): Promise<LedgerEntry[]> {
+    const rows = this.#statement("SELECT * FROM ledger_entries WHERE lead_id = ? ORDER BY rowid").all(leadId);
+    return (rows as Row[]).map(ledgerEntryFromRow);
+  }
+
+  async ledgerTotals(from: number, to: number): Promise<LedgerTotal[]> {
+    const rows = this.#statement(
+      `SELECT kind, party_id, SUM(amount_cents) AS cents FROM ledger_entries
+       WHERE created_at >= ? AND created_at < ? GROUP BY kind, party_id ORDER BY kind, party_id`,
+    ).all(from, to);
+    return (rows as Row[]).map(ledgerTotalFromRow);
+  }
+
+  async createReturn(record: ReturnRecord): Promise<{ created: boolean; record: ReturnRecord }> {
+    const created = (await this.#writer.call({ op: "createReturn", record })) as boolean;
+    if (created) return { created, record };
+    const row = this.#statement("SELECT * FROM returns WHERE id = ? OR (lead_id = ? AND buyer_id = ?)").get(
+      record.id,
+      record.lead_id,
+      record.buyer_id,
+    ) as Row;
+    return { created, record: returnFromRow(row) };
+  }
+
+  async getReturn(id: string): Promise<ReturnRecord | undefined> {
+    const row = this.#statement("SELECT * FROM returns WHERE id = ?").get(id) as Row | undefined;
+    return row && returnFromRow(row);
+  }
+
+  async listReturns(query: {
+    status?: ReturnRecord["status"];
+    buyer_id?: string;
+    limit: number;
+  }): Promise<ReturnRecord[]> {
+    const rows = this.#statement(
+      `SELECT * FROM returns WHERE (? IS NULL OR status = ?) AND (? IS NULL OR buyer_id = ?)
+       ORDER BY requested_at DESC, id DESC LIMIT ?`,
+    ).all(
+      query.status ?? null,
+      query.status ?? null,
+      query.buyer_id ?? null,
+      query.buyer_id ?? null,
+      query.limit,
+    ) as Row[];
+    return rows.map(returnFromRow);
+  }
+
+  async decideReturn(
+    id: string,
+    decision: { status: "approved" | "rejected"; decided_at: number; decided_by: "operator" | "auto" },
+    effects: { ledger: readonly LedgerEntry[]; outbox: readonly OutboxItem[] },
+  ): Promise<ReturnRecord | undefined> {
+    const row = (await this.#writer.call({ op: "decideReturn", id, decision, effects })) as Row | undefined;
+    return row && returnFromRow(row);
+  }
+
+  async returnCounts(buyerId: string): Promise<{ approved: number; pending: number }> {
+    const row = this.#statement(
+      `SELECT COUNT(*) FILTER (WHERE status = 'approved') AS approved,
+              COUNT(*) FILTER (WHERE status = 'pending') AS pending
+       FROM returns WHERE buyer_id = ?`,
+    ).get(buyerId) as Row;
+    return { approved: Number(row.approved), pending: Number(row.pending) };
+  }
+
+  async salesCount(buyerId: string): Promise<number> {
+    const row = this.#statement(
+      `SELECT (SELECT COUNT(*) FROM leads WHERE status = 'sold' AND test = 0 AND buyer_id = ?)
+            + (SELECT COUNT(*) FROM leads, json_each(leads.shares) AS s
+               WHERE leads.shares IS NOT NULL AND test = 0 AND s.value ->> 'buyer_id' = ?) AS count`,
+    ).get(buyerId, buyerId) as Row;
+    return Number(row.count);
+  }
+
+  async ledgerImbalances(): Promise<{ lead_id: string; cents: number }[]> {
+    const rows = this.#statement(
+      `SELECT lead_id, SUM(CASE WHEN kind IN ('buyer_charge', 'buyer_refund') THEN amount_cents
+         ELSE -amount_cents END) AS cents
+       FROM ledger_entries GROUP BY lead_id
+       HAVING SUM(CASE WHEN kind IN ('buyer_charge', 'buyer_refund') THEN amount_cents ELSE -amount_cents END) <> 0
+       ORDER BY lead_id`,
+    ).all() as Row[];
+    return rows.map((row) => ({ lead_id: String(row.lead_id), cents: Number(row.cents) }));
   }
 
   async claimOutbox(now: number, limit: number, leaseMs: number): Promise<OutboxItem[]> {
@@ -239,6 +349,15 @@ export class SqliteStore implements Store {
       ? this.#statement(`${sql} WHERE buyer_id = ? GROUP BY buyer_id`).all(buyerId)
       : this.#statement(`${sql} GROUP BY buyer_id`).all();
     return (rows as Row[]).map(buyerCentsFromRow);
+  }
+
+  async report(query: ReportQuery): Promise<ReportRow[]> {
+    const rows = this.#statement(reportSql(query, "sqlite")).all(query.from, query.to) as Row[];
+    return rows.map((row) => reportRowFrom(row, query));
+  }
+
+  async rebuildReportRollups(): Promise<void> {
+    await this.#writer.call({ op: "rebuildReportRollups" });
   }
 
   async ping(): Promise<void> {

@@ -20,7 +20,16 @@ parentPort!.on("message", ({ id, request }: { id: number; request: WriteRequest 
         writes.appendAuctionEvents(request.pings, request.outcomes);
         break;
       case "saveLead":
-        writes.saveLead(request.lead, request.outcomes, request.outbox);
+        writes.saveLead(request.lead, request.outcomes, request.outbox, request.ledger);
+        break;
+      case "appendLedger":
+        writes.appendLedger(request.entries);
+        break;
+      case "createReturn":
+        result = writes.createReturn(request.record);
+        break;
+      case "decideReturn":
+        result = writes.decideReturn(request.id, request.decision, request.effects);
         break;
       case "claimOutbox":
         result = writes.claimOutbox(request.now, request.limit, request.leaseMs);
@@ -39,6 +48,9 @@ parentPort!.on("message", ({ id, request }: { id: number; request: WriteRequest 
         break;
       case "addDeposit":
         result = writes.addDeposit(request.deposit);
+        break;
+      case "rebuildReportRollups":
+        writes.rebuildReportRollups();
         break;
       case "close":
         db.close();

@@ -1,18 +1,41 @@
 // The main thread's side of the SQLite writer thread: each write is a message, resolved when committed.
 import { Worker } from "node:worker_threads";
-import type { LeadRecord, OutboxItem, OutboxSettlement, OutcomeRecord, PingRecord } from "../records.ts";
+import type {
+  LeadRecord,
+  LedgerEntry,
+  OutboxItem,
+  OutboxSettlement,
+  OutcomeRecord,
+  PingRecord,
+  ReturnRecord,
+} from "../records.ts";
 import type { BuyerDeposit, SuppressionHash } from "../store.ts";
 
 export type WriteRequest =
   | { op: "putEntity"; kind: string; id: string; body: object }
   | { op: "appendAuctionEvents"; pings: readonly PingRecord[]; outcomes: readonly OutcomeRecord[] }
-  | { op: "saveLead"; lead: LeadRecord; outcomes: readonly OutcomeRecord[]; outbox: readonly OutboxItem[] }
+  | {
+      op: "saveLead";
+      lead: LeadRecord;
+      outcomes: readonly OutcomeRecord[];
+      outbox: readonly OutboxItem[];
+      ledger: readonly LedgerEntry[];
+    }
+  | { op: "appendLedger"; entries: readonly LedgerEntry[] }
+  | { op: "createReturn"; record: ReturnRecord }
+  | {
+      op: "decideReturn";
+      id: string;
+      decision: { status: string; decided_at: number; decided_by: string };
+      effects: { ledger: readonly LedgerEntry[]; outbox: readonly OutboxItem[] };
+    }
   | { op: "claimOutbox"; now: number; limit: number; leaseMs: number }
   | { op: "settleOutbox"; id: string; settlement: OutboxSettlement }
   | { op: "replayOutbox"; id: string; now: number }
   | { op: "addSuppressions"; listId: string; hashes: readonly SuppressionHash[]; at: number }
   | { op: "removeSuppressions"; listId: string; hashes: readonly SuppressionHash[] }
   | { op: "addDeposit"; deposit: BuyerDeposit }
+  | { op: "rebuildReportRollups" }
   | { op: "close" };
 
 /** `result` carries what a write returns (claimed rows, whether a replay found its item). */

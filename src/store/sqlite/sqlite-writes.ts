@@ -3,14 +3,35 @@
 import type { DatabaseSync, SQLInputValue, SQLOutputValue, StatementSync } from "node:sqlite";
 import { REASONS } from "../../domain/outcomes.ts";
 import {
+  type AuctionDimensions,
+  type RollupBatch,
+  rollupAuctionEvents,
+  rollupLead,
+  rollupRowValues,
+} from "../../reports/rollup.ts";
+import { rebuildRollupsFrom } from "../../reports/rollup-rebuild.ts";
+import { DIMENSION_SELECT, dimensionsFromRow, rollupUpsertSql } from "../../reports/rollup-rows.ts";
+import {
   LEAD_COLUMNS,
+  LEDGER_COLUMNS,
   leadRowValues,
+  ledgerRowValues,
   OUTBOX_COLUMNS,
   outboxRowValues,
   placeholders,
+  RETURN_COLUMNS,
+  returnRowValues,
   SQLITE_CODEC,
 } from "../record-rows.ts";
-import type { LeadRecord, OutboxItem, OutboxSettlement, OutcomeRecord, PingRecord } from "../records.ts";
+import type {
+  LeadRecord,
+  LedgerEntry,
+  OutboxItem,
+  OutboxSettlement,
+  OutcomeRecord,
+  PingRecord,
+  ReturnRecord,
+} from "../records.ts";
 import type { BuyerDeposit, SuppressionHash } from "../store.ts";
 import { inTransaction } from "./open-sqlite.ts";
 
@@ -46,8 +67,9 @@ export class SqliteWrites {
         `INSERT OR IGNORE INTO pings (id, kind, source_id, vertical, test, sub_id, created_at, expires_at, status,
            price_cents, lead, bids) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       );
+      const written: PingRecord[] = [];
       for (const ping of pings) {
-        insertPing.run(
+        const { changes } = insertPing.run(
           ping.id,
           ping.kind,
           ping.source_id,
@@ -61,19 +83,93 @@ export class SqliteWrites {
           JSON.stringify(ping.lead),
           JSON.stringify(ping.bids),
         );
+        if (changes > 0) written.push(ping);
       }
       this.#insertOutcomes(outcomes);
+      // A ping the store already had is not counted again (its row was ignored too).
+      this.#addToRollup(rollupAuctionEvents(written, outcomes, (id) => this.#auctionDimensions(id)));
     });
   }
 
-  saveLead(lead: LeadRecord, outcomes: readonly OutcomeRecord[], outbox: readonly OutboxItem[] = []): void {
+  saveLead(
+    lead: LeadRecord,
+    outcomes: readonly OutcomeRecord[],
+    outbox: readonly OutboxItem[] = [],
+    ledger: readonly LedgerEntry[] = [],
+  ): void {
     inTransaction(this.#db, () => {
       this.#statement(`INSERT INTO leads (${LEAD_COLUMNS}) VALUES (${placeholders(LEAD_COLUMNS, "?")})`).run(
         ...(leadRowValues(lead, SQLITE_CODEC) as SQLInputValue[]),
       );
       this.#insertOutcomes(outcomes);
       this.#insertOutbox(outbox);
+      this.#addToRollup(rollupLead(lead, outcomes));
+      this.#insertLedger(ledger);
     });
+  }
+
+  /** False when this buyer already returned this lead (or the id is taken): the first request stands. */
+  createReturn(record: ReturnRecord): boolean {
+    const result = this.#statement(
+      `INSERT OR IGNORE INTO returns (${RETURN_COLUMNS}) VALUES (${placeholders(RETURN_COLUMNS, "?")})`,
+    ).run(...(returnRowValues(record) as SQLInputValue[]));
+    return result.changes > 0;
+  }
+
+  decideReturn(
+    id: string,
+    decision: { status: string; decided_at: number; decided_by: string },
+    effects: { ledger: readonly LedgerEntry[]; outbox: readonly OutboxItem[] },
+  ): Record<string, SQLOutputValue> | undefined {
+    let row: Record<string, SQLOutputValue> | undefined;
+    inTransaction(this.#db, () => {
+      row = this.#statement(
+        `UPDATE returns SET status = ?, decided_at = ?, decided_by = ? WHERE id = ? AND status = 'pending'
+         RETURNING *`,
+      ).get(decision.status, decision.decided_at, decision.decided_by, id);
+      if (!row) return;
+      this.#insertLedger(effects.ledger);
+      this.#insertOutbox(effects.outbox);
+    });
+    return row;
+  }
+
+  appendLedger(entries: readonly LedgerEntry[]): void {
+    inTransaction(this.#db, () => this.#insertLedger(entries));
+  }
+
+  #insertLedger(entries: readonly LedgerEntry[]): void {
+    if (entries.length === 0) return;
+    const insert = this.#statement(
+      `INSERT OR IGNORE INTO ledger_entries (${LEDGER_COLUMNS}) VALUES (${placeholders(LEDGER_COLUMNS, "?")})`,
+    );
+    for (const entry of entries) insert.run(...(ledgerRowValues(entry) as SQLInputValue[]));
+  }
+
+  /** Recomputes every report rollup from the raw events, in one transaction (see Store.rebuildReportRollups). */
+  rebuildReportRollups(): void {
+    inTransaction(this.#db, () => {
+      this.#db.exec("DELETE FROM report_rollup");
+      rebuildRollupsFrom(
+        (sql) => this.#db.prepare(sql).iterate() as Iterable<Record<string, unknown>>,
+        SQLITE_CODEC,
+        (batch) => this.#addToRollup(batch),
+      );
+    });
+  }
+
+  #addToRollup(batch: RollupBatch): void {
+    const upsert = this.#statement(rollupUpsertSql("sqlite"));
+    for (const row of batch.rows())
+      upsert.run(...(rollupRowValues(row, SQLITE_CODEC.boolValue) as SQLInputValue[]));
+  }
+
+  /** The auction of a ping-phase outcome written without its ping (an earlier batch wrote the ping). */
+  #auctionDimensions(auctionId: string): AuctionDimensions | undefined {
+    const row = this.#statement(`SELECT ${DIMENSION_SELECT("p")} FROM pings AS p WHERE p.id = ?`).get(
+      auctionId,
+    );
+    return row ? dimensionsFromRow(row, SQLITE_CODEC) : undefined;
   }
 
   /** Due pending items get a lease and one more attempt; the store has one writer, so no two claims overlap. */

@@ -1,0 +1,122 @@
+// The admin API over the money ledger: what each buyer was charged and refunded, what each source was paid and had
+// reversed, and the exchange's margin, over a period; and the books' invariant checked lead by lead.
+import { Type } from "@sinclair/typebox";
+import type { FastifyInstance } from "fastify";
+import { GavelError } from "../errors.ts";
+import type { LedgerEntry } from "../store/records.ts";
+import type { LedgerTotal, Store } from "../store/store.ts";
+import { authenticateAdmin } from "./auth.ts";
+
+export interface AdminLedgerRoutesOptions {
+  store: Store;
+  adminKeySha256: string;
+  now?: () => number;
+}
+
+const PeriodQuery = Type.Object(
+  {
+    /** RFC 3339; default: 30 days before `to`. */
+    from: Type.Optional(Type.String({ maxLength: 40 })),
+    /** RFC 3339, exclusive; default: now. */
+    to: Type.Optional(Type.String({ maxLength: 40 })),
+  },
+  { additionalProperties: false },
+);
+
+const DAY_MS = 86_400_000;
+
+export function adminLedgerRoutes(options: AdminLedgerRoutesOptions) {
+  const { store } = options;
+  const now = options.now ?? Date.now;
+  return async (app: FastifyInstance): Promise<void> => {
+    app.addHook("onRequest", async (request) => authenticateAdmin(request, options.adminKeySha256));
+    const tags = ["admin"];
+    const security = [{ adminKey: [] }];
+
+    app.get<{ Querystring: { from?: string; to?: string } }>(
+      "/v1/admin/ledger",
+      {
+        schema: {
+          tags,
+          security,
+          summary:
+            "Money over a period: buyers' charges and refunds, sources' payouts and reversals, the margin",
+          querystring: PeriodQuery,
+        },
+      },
+      async (request) => {
+        const to = instant(request.query.to, "to") ?? now();
+        const from = instant(request.query.from, "from") ?? to - 30 * DAY_MS;
+        if (from >= to) throw new GavelError("GAVEL_VALIDATION", "from must be before to", "from");
+        return presentTotals(from, to, await store.ledgerTotals(from, to));
+      },
+    );
+
+    app.get(
+      "/v1/admin/ledger/check",
+      {
+        schema: {
+          tags,
+          security,
+          summary:
+            "Checks Σ buyer − Σ source = Σ margin for every lead; lists the leads where it does not hold",
+        },
+      },
+      async () => {
+        const imbalances = await store.ledgerImbalances();
+        return {
+          balanced: imbalances.length === 0,
+          imbalances: imbalances.map((row) => ({ lead_id: row.lead_id, difference: row.cents / 100 })),
+        };
+      },
+    );
+  };
+}
+
+/** An RFC 3339 instant as epoch ms; absent stays absent. */
+function instant(value: string | undefined, field: string): number | undefined {
+  if (value === undefined) return undefined;
+  const at = /^\d{4}-\d{2}-\d{2}T[\d:.]+(Z|[+-]\d{2}:\d{2})$/i.test(value) ? Date.parse(value) : Number.NaN;
+  if (!Number.isFinite(at)) {
+    throw new GavelError(
+      "GAVEL_VALIDATION",
+      `${field} must be an RFC 3339 date-time with a time zone`,
+      field,
+    );
+  }
+  return at;
+}
+
+/** Totals per buyer and per source, in dollars; net is what is still owed after refunds or reversals. */
+function presentTotals(from: number, to: number, totals: readonly LedgerTotal[]) {
+  const sum = (kind: LedgerEntry["kind"], party?: string) =>
+    totals
+      .filter((t) => t.kind === kind && (party === undefined || t.party_id === party))
+      .reduce((cents, t) => cents + t.cents, 0);
+  const partiesOf = (...kinds: LedgerEntry["kind"][]) =>
+    [...new Set(totals.filter((t) => kinds.includes(t.kind)).map((t) => t.party_id))].sort();
+  const buyers = partiesOf("buyer_charge", "buyer_refund").map((buyer_id) => {
+    const charged = sum("buyer_charge", buyer_id);
+    const refunded = -sum("buyer_refund", buyer_id);
+    return { buyer_id, charged: charged / 100, refunded: refunded / 100, net: (charged - refunded) / 100 };
+  });
+  const sources = partiesOf("source_payout", "payout_reversal").map((source_id) => {
+    const paid = sum("source_payout", source_id);
+    const reversed = -sum("payout_reversal", source_id);
+    return { source_id, paid: paid / 100, reversed: reversed / 100, net: (paid - reversed) / 100 };
+  });
+  const revenue = sum("buyer_charge") + sum("buyer_refund");
+  const payouts = sum("source_payout") + sum("payout_reversal");
+  const margin = sum("margin") + sum("margin_reversal");
+  return {
+    from: new Date(from).toISOString(),
+    to: new Date(to).toISOString(),
+    revenue: revenue / 100,
+    payouts: payouts / 100,
+    margin: margin / 100,
+    // The period's entries balance when whole leads fall inside it (a sale's entries share its timestamp).
+    balanced: revenue - payouts === margin,
+    buyers,
+    sources,
+  };
+}
