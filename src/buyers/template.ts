@@ -96,6 +96,8 @@ function compilePlaceholder(expression: string, context: TemplateContext, path: 
     const key = head as keyof TemplateScope;
     return placeholder((scope) => scope[key]);
   }
+  if (expression === "lead")
+    throw new TemplateProblem(path, 'every lead field is copied with the key "*" and the value "{{lead}}"');
   if (rest.length > 0 || name === undefined || name === "")
     throw new TemplateProblem(path, `unknown placeholder {{${expression}}}`);
   switch (head) {

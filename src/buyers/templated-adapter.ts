@@ -32,6 +32,7 @@ import {
   type TextTemplate,
   toForm,
   toXml,
+  XML_NAME,
 } from "./template.ts";
 
 /** The largest bid a reply may carry, in dollars (as for the native protocol). */
@@ -108,6 +109,9 @@ export function compileTemplatedAdapter(
 
 type RequestBuilder = (url: string, scope: TemplateScope) => AdapterRequest;
 
+/** RFC 9110 token characters. */
+const HEADER_NAME = /^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/;
+
 const CONTENT_TYPES = {
   json: "application/json",
   form: "application/x-www-form-urlencoded",
@@ -169,6 +173,10 @@ function compileSide(
     ]);
   } else if (auth?.type === "api_key") {
     const value = compileText(auth.value, context, `${at}.auth.value`);
+    if (auth.in === "header" && !HEADER_NAME.test(auth.name))
+      throw new TemplateProblem(`${at}.auth.name`, "is not a valid HTTP header name");
+    if (auth.in === "body" && spec.format === "xml" && !XML_NAME.test(auth.name))
+      throw new TemplateProblem(`${at}.auth.name`, "is not a valid XML element name");
     if (auth.in === "header") headers.push([auth.name.toLowerCase(), value]);
     else bodyKey = [auth.name, value];
   }
