@@ -7,7 +7,14 @@ import { createServer, type IncomingMessage, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { after, before, beforeEach, describe, test } from "node:test";
 import type { Campaign } from "../../src/domain/config-schema.ts";
-import { leadWithTrace, lineOf, postAttempts, sendPing, sendPost } from "../helpers/engine-steps.ts";
+import {
+  leadWithTrace,
+  lineOf,
+  postAttempts,
+  sendDirect,
+  sendPing,
+  sendPost,
+} from "../helpers/engine-steps.ts";
 import {
   BACKEND,
   bidder,
@@ -214,6 +221,19 @@ describe(`[${BACKEND}] templated buyer`, () => {
     assert.equal(lineOf(trace, "ping", "native").outcome, "lost");
     assert.deepEqual(postAttempts(trace), [["xml", "post_accepted"]]);
     assert.equal(lineOf(trace, "post", "xml").detail, "buyer_lead_id CRM-1");
+  });
+
+  test("a direct post pings the templated buyer without the PII it carries, then posts it the whole lead", async () => {
+    const direct = await sendDirect(h);
+    assert.equal(direct.status, 200, JSON.stringify(direct.body));
+    assert.equal(direct.body.status, "sold");
+    const [pinged] = xmlBuyer.requests("/ping");
+    assert.ok(pinged);
+    assert.doesNotMatch(pinged.body, /Jordan|Rivera|555|example\.com|Acme/);
+    const [posted] = xmlBuyer.requests("/post");
+    assert.match(posted?.body ?? "", /<first_name>Jordan<\/first_name>/);
+    const { trace } = await leadWithTrace(h, direct.body.lead_id);
+    assert.deepEqual(postAttempts(trace), [["xml", "post_accepted"]]);
   });
 
   test("a test ping carries the buyer's test flag", async () => {
