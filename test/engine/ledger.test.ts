@@ -1,7 +1,7 @@
 // The money ledger end to end, on both backends: after a long mixed run (pings and posts, direct posts, shared and
 // exclusive leads, fallbacks after rejected posts, test leads, unsold leads), every lead's entries balance
 // (Σ buyer − Σ source = Σ margin), each sold lead's entries match what it says it cost and paid, and the period
-// totals add up to the cent.
+// totals add up to the cent, before and after a round of approved and rejected returns.
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import type { Vertical } from "../../src/domain/vertical.ts";
@@ -46,8 +46,8 @@ describe(`[${BACKEND}] money ledger`, () => {
         sources: [testSource()],
         buyers: buyers.map((id) => ({ id, name: id, status: "active" as const })),
         campaigns: buyers.flatMap((id) => [
-          realtimeCampaign(farm, id),
-          realtimeCampaign(farm, id, { id: `${id}-shared`, vertical: "pi_shared" }),
+          realtimeCampaign(farm, id, { return_window_days: 30 }),
+          realtimeCampaign(farm, id, { id: `${id}-shared`, vertical: "pi_shared", return_window_days: 30 }),
         ]),
       }),
     );
@@ -121,6 +121,43 @@ describe(`[${BACKEND}] money ledger`, () => {
       0,
     );
     assert.equal(Math.round(perBuyer), revenueCents);
+
+    // Returns on top: every third sold lead comes back (a shared one from one of its buyers); every other return is
+    // approved. The books still balance lead by lead, and the period's net is the sales less what was approved.
+    let refundedCents = 0;
+    let reversedCents = 0;
+    let returned = 0;
+    for (const [index, id] of leadIds.entries()) {
+      if (index % 3 !== 0) continue;
+      const { lead } = (await h.admin("GET", `/v1/admin/leads/${id}`)).body;
+      if (lead.status !== "sold" || lead.test) continue;
+      const buyer = lead.shares?.length ? { buyer_id: lead.shares[0].buyer_id } : {};
+      const request = await h.admin("POST", `/v1/admin/leads/${id}/returns`, {
+        reason: "invalid_contact",
+        ...buyer,
+      });
+      assert.equal(request.status, 201, JSON.stringify(request.body));
+      const approve = returned++ % 2 === 0;
+      const decided = await h.admin(
+        "POST",
+        `/v1/admin/returns/${request.body.return.id}/${approve ? "approve" : "reject"}`,
+      );
+      assert.equal(decided.status, 200, JSON.stringify(decided.body));
+      if (approve) {
+        refundedCents += Math.round(decided.body.return.refund * 100);
+        reversedCents += Math.round(decided.body.return.reversal * 100);
+      }
+    }
+    assert.ok(returned >= 4, `returned ${returned} leads`);
+    assert.deepEqual((await h.admin("GET", "/v1/admin/ledger/check")).body, {
+      balanced: true,
+      imbalances: [],
+    });
+    const net = (await h.admin("GET", `/v1/admin/ledger?from=${started}`)).body;
+    assert.equal(Math.round(net.revenue * 100), revenueCents - refundedCents);
+    assert.equal(Math.round(net.payouts * 100), payoutCents - reversedCents);
+    assert.equal(Math.round(net.margin * 100), revenueCents - refundedCents - (payoutCents - reversedCents));
+    assert.equal(net.balanced, true);
   });
 
   test("a bad period is a 400 naming the field", async () => {
