@@ -1,5 +1,8 @@
 // What a store is asked for a report, and the one SELECT both SQL stores run over `report_rollup` to answer it.
 import {
+  DAY_MS,
+  GRAIN,
+  LATENCY_COLUMNS,
   ROLLUP_MAX_COLUMNS,
   ROLLUP_SUM_COLUMNS,
   type RollupMaxColumn,
@@ -50,29 +53,84 @@ export function isCampaignLevel(dimensions: readonly ReportDimension[]): boolean
   return dimensions.includes("buyer") || dimensions.includes("campaign");
 }
 
-const DAY_MS = 86_400_000;
+/** The measures each kind of report reads (the others are zero on the rows it reads, or unused). */
+const AUCTION_MEASURES = [
+  "auctions",
+  "auctions_with_bid",
+  "leads",
+  "leads_sold",
+  "lead_revenue_cents",
+  "lead_payout_cents",
+  "bids",
+  "bid_cents_sum",
+  "wins",
+] as const;
+const CAMPAIGN_MEASURES = [
+  "pinged",
+  "bids",
+  "bid_cents_sum",
+  "wins",
+  "posts",
+  "posts_accepted",
+  "sales",
+  "revenue_cents",
+  "payout_cents",
+  "timeouts",
+  "errors",
+  ...LATENCY_COLUMNS,
+] as const;
+
+/** One contiguous stretch of the primary key a report reads: a grain, from one period start to another. */
+interface Scan {
+  grain: number;
+  from: number;
+  to: number;
+}
 
 /**
- * The SELECT for a report, with `from` and `to` as its two parameters. Offsets are computed integers, inlined. The
- * (hour, ...) primary key makes the range a contiguous index scan on both stores.
+ * Where a report reads: the all-sources rows unless it groups by source or sub-id, the campaign rows when it groups
+ * by buyer or campaign, and the daily rows for the whole UTC days of its range, with hourly rows at the edges, unless
+ * it groups by hour, or by day in a zone that is not at UTC's offset for the whole range.
+ */
+export function reportScans(query: ReportQuery): Scan[] {
+  const bySource = query.dimensions.includes("source") || query.dimensions.includes("sub_id");
+  const grain = (isCampaignLevel(query.dimensions) ? GRAIN.campaign : 0) | (bySource ? 0 : GRAIN.allSources);
+  const needsHours =
+    query.time?.unit === "hour" ||
+    (query.time?.unit === "day" && query.time.offsets.some((span) => span.offsetMs !== 0));
+  const firstDay = Math.ceil(query.from / DAY_MS) * DAY_MS;
+  const lastDay = Math.floor(query.to / DAY_MS) * DAY_MS;
+  if (needsHours || firstDay >= lastDay) return [{ grain, from: query.from, to: query.to }];
+  return [
+    { grain, from: query.from, to: firstDay },
+    { grain: grain | GRAIN.daily, from: firstDay, to: lastDay },
+    { grain, from: lastDay, to: query.to },
+  ].filter((scan) => scan.from < scan.to);
+}
+
+/**
+ * The SELECT for a report. Every value in it is a computed integer, inlined. Each scan is a range of the
+ * (grain, hour, ...) primary key on both stores.
  */
 export function reportSql(query: ReportQuery, dialect: "sqlite" | "postgres"): string {
   const keys = query.dimensions.map((dimension) => DIMENSION_COLUMNS[dimension]);
   const period = periodExpression(query.time);
   const groups = [...(period ? ["period"] : []), ...keys];
+  const measures = isCampaignLevel(query.dimensions) ? CAMPAIGN_MEASURES : AUCTION_MEASURES;
   const select = [
     ...keys,
     ...(period ? [`${period} AS period`] : []),
-    ...ROLLUP_SUM_COLUMNS.map((column) => `SUM(${column}) AS ${column}`),
-    ...ROLLUP_MAX_COLUMNS.map((column) => `MAX(${column}) AS ${column}`),
+    ...measures.map((column) => `SUM(${column}) AS ${column}`),
+    ...(isCampaignLevel(query.dimensions) ? ROLLUP_MAX_COLUMNS : ["bid_cents_max"]).map(
+      (column) => `MAX(${column}) AS ${column}`,
+    ),
   ];
-  const where = [
-    dialect === "sqlite" ? "hour >= ? AND hour < ?" : "hour >= $1 AND hour < $2",
-    ...(query.includeTest ? [] : [dialect === "sqlite" ? "test = 0" : "NOT test"]),
-    // Grouped by buyer or campaign, the auction rows (campaign_id '') would form a group of their own.
-    ...(isCampaignLevel(query.dimensions) ? ["campaign_id <> ''"] : []),
-  ];
-  return `SELECT ${select.join(", ")} FROM report_rollup WHERE ${where.join(" AND ")}${
+  const live = query.includeTest ? "" : dialect === "sqlite" ? " AND test = 0" : " AND NOT test";
+  const ranges = reportScans(query).map(
+    (scan) =>
+      `(grain = ${scan.grain} AND hour >= ${Math.trunc(scan.from)} AND hour < ${Math.trunc(scan.to)}${live})`,
+  );
+  return `SELECT ${select.join(", ")} FROM report_rollup WHERE ${ranges.join(" OR ")}${
     groups.length > 0 ? ` GROUP BY ${groups.join(", ")} ORDER BY ${groups.join(", ")}` : ""
   }`;
 }

@@ -69,7 +69,7 @@ export function rollupUpsertSql(dialect: "sqlite" | "postgres"): string {
       ? `VALUES (${ROLLUP_COLUMNS.map(() => "?").join(", ")})`
       : `SELECT * FROM unnest(${ROLLUP_COLUMNS.map(
           (column, i) =>
-            `$${i + 1}::${column === "test" ? "boolean" : column.endsWith("_id") || column === "vertical" ? "text" : "bigint"}[]`,
+            `$${i + 1}::${column === "test" ? "boolean" : column === "grain" ? "smallint" : column.endsWith("_id") || column === "vertical" ? "text" : "bigint"}[]`,
         ).join(", ")})`;
   const update = [
     ...ROLLUP_SUM_COLUMNS.map((column) => `${column} = report_rollup.${column} + excluded.${column}`),
@@ -79,5 +79,5 @@ export function rollupUpsertSql(dialect: "sqlite" | "postgres"): string {
     ),
   ].join(", ");
   return `INSERT INTO report_rollup (${columns}) ${values}
-          ON CONFLICT (hour, test, source_id, sub_id, vertical, campaign_id, buyer_id) DO UPDATE SET ${update}`;
+          ON CONFLICT (grain, hour, test, source_id, sub_id, vertical, campaign_id, buyer_id) DO UPDATE SET ${update}`;
 }

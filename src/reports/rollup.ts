@@ -1,20 +1,22 @@
 // Report rollups: what the reports read instead of the raw events. Every write that stores pings, outcomes or a lead
-// also adds its counts to one row per (UTC hour, source, sub-id, vertical, campaign) in `report_rollup`, in the same
-// transaction. Pure: the stores call these functions and upsert what they return.
+// also adds its counts to `report_rollup`, in the same transaction: per UTC hour and per UTC day, per source and
+// sub-id and summed over all sources, per vertical and campaign. Pure: the stores upsert the rows built here.
 //
 // Why pre-aggregate rather than GROUP BY the raw tables behind indexes: a million leads come with over a million
-// pings and several million outcomes (one per campaign per ping). Scanning those for a month's report takes seconds
-// on either backend, whatever the index; the rollup holds at most one row per hour per source × sub-id × campaign that
-// saw traffic, so the same report reads a few hundred thousand narrow rows at most, and a day's report a few thousand.
-// The price is one upsert per touched row on each write (batched with the ping events; one statement per sale).
+// pings and several million outcomes (one per campaign per ping). Aggregating those for a month takes seconds on
+// either backend whatever the index, since every row of the range must be read. The rollups hold one row per grain
+// and period per source × sub-id × campaign that saw traffic, and a report reads the coarsest grain that answers it:
+// a month by buyer reads a few hundred day rows, a month by campaign and local day a few thousand hour rows. The
+// price is paid on writes: a few upserts per touched row, batched with the ping events, one statement per sale.
 //
-// Two kinds of row share the table. An auction row (campaign_id = '') counts what the source side sees: auctions,
-// leads posted, sold, revenue and payouts per lead. A campaign row counts one campaign's side: pings it was sent,
-// bids, wins, posts, sales, its revenue and payout share, latency (a fixed histogram), timeouts and errors.
+// Auction rows (campaign_id '') count what the source side sees: auctions, bids and wins of all campaigns, leads
+// posted and sold, revenue and payouts per lead. Campaign rows count one campaign's side: pings it was sent, bids,
+// wins, posts, sales, its revenue and payout share, latency (a fixed histogram), timeouts and errors.
 import type { Reason } from "../domain/outcomes.ts";
 import { type LeadRecord, type OutcomeRecord, type PingRecord, salesOf } from "../store/records.ts";
 
 export const HOUR_MS = 3_600_000;
+export const DAY_MS = 86_400_000;
 
 /** Upper bounds (ms, inclusive) of the latency histogram's buckets; one more bucket holds everything slower. */
 export const LATENCY_BOUNDS_MS = [
@@ -40,6 +42,7 @@ export const LATENCY_COLUMNS = [
 ] as const;
 
 export const ROLLUP_KEY_COLUMNS = [
+  "grain",
   "hour",
   "test",
   "source_id",
@@ -82,7 +85,9 @@ export type RollupSumColumn = (typeof ROLLUP_SUM_COLUMNS)[number];
 export type RollupMaxColumn = (typeof ROLLUP_MAX_COLUMNS)[number];
 
 export interface RollupKey {
-  /** Epoch ms of the UTC hour's start. */
+  /** Which rows these are: GRAIN flags (campaign or auction, all sources or by source, daily or hourly). */
+  grain: number;
+  /** Epoch ms of the UTC hour's start, or of the UTC day's on a daily grain. */
   hour: number;
   test: boolean;
   source_id: string;
@@ -120,6 +125,14 @@ const POST_ATTEMPTS: ReadonlySet<Reason> = new Set([
   "post_error",
 ]);
 
+/**
+ * Each count lands in four rows, one per grain: by hour and by UTC day, each with the source and sub-id and summed
+ * over every source (source_id and sub_id ''). A report reads the coarsest grain that can answer it: a month by
+ * buyer reads a few hundred all-sources day rows, not every source's every hour. Auction rows and campaign rows
+ * are grains of their own too, so a report of one kind never steps over rows of the other.
+ */
+export const GRAIN = { campaign: 1, allSources: 2, daily: 4 } as const;
+
 /** Rows keyed for merging; the stores upsert `rows()` (sorted, so concurrent writers lock rows in one order). */
 export class RollupBatch {
   readonly #rows = new Map<string, RollupRow>();
@@ -130,70 +143,103 @@ export class RollupBatch {
 
   /** Counts an auction (a ping, or a direct post's auction) that was written. */
   addAuction(ping: AuctionDimensions & Pick<PingRecord, "status" | "created_at">): void {
-    const row = this.#row(ping.created_at, ping, "", "");
-    row.auctions += 1;
-    if (ping.status === "bid") row.auctions_with_bid += 1;
+    for (const row of this.#rowsFor(ping.created_at, ping, "", "")) {
+      row.auctions += 1;
+      if (ping.status === "bid") row.auctions_with_bid += 1;
+    }
   }
 
   /** Counts one campaign's ping-phase outcome, attributed to its auction. */
   addPingOutcome(outcome: RolledUpOutcome, auction: AuctionDimensions): void {
-    const row = this.#row(outcome.at, auction, outcome.campaign_id, outcome.buyer_id);
-    // Sent a ping: the buyer answered, failed or ran out of time, or has a fixed price (a bid without asking).
-    if (outcome.latency_ms !== undefined || outcome.bid_cents !== undefined) row.pinged += 1;
-    if (outcome.bid_cents !== undefined) {
-      row.bids += 1;
-      row.bid_cents_sum += outcome.bid_cents;
-      row.bid_cents_max = Math.max(row.bid_cents_max, outcome.bid_cents);
+    // The auction rows carry the bids and wins of all their campaigns: reports by source read nothing else.
+    const rows = [
+      ...this.#rowsFor(outcome.at, auction, "", ""),
+      ...this.#rowsFor(outcome.at, auction, outcome.campaign_id, outcome.buyer_id),
+    ];
+    for (const row of rows) {
+      if (outcome.bid_cents !== undefined) {
+        row.bids += 1;
+        row.bid_cents_sum += outcome.bid_cents;
+        row.bid_cents_max = Math.max(row.bid_cents_max, outcome.bid_cents);
+      }
+      if (outcome.reason === "won") row.wins += 1;
     }
-    if (outcome.reason === "won") row.wins += 1;
-    if (outcome.reason === "timeout") row.timeouts += 1;
-    if (PING_ERRORS.has(outcome.reason)) row.errors += 1;
-    if (outcome.latency_ms !== undefined) {
-      row[LATENCY_COLUMNS[latencyBucket(outcome.latency_ms)]!] += 1;
-      row.latency_max = Math.max(row.latency_max, Math.round(outcome.latency_ms));
+    for (const row of rows.slice(4)) {
+      // Sent a ping: the buyer answered, failed or ran out of time, or has a fixed price (a bid without asking).
+      if (outcome.latency_ms !== undefined || outcome.bid_cents !== undefined) row.pinged += 1;
+      if (outcome.reason === "timeout") row.timeouts += 1;
+      if (PING_ERRORS.has(outcome.reason)) row.errors += 1;
+      if (outcome.latency_ms !== undefined) {
+        row[LATENCY_COLUMNS[latencyBucket(outcome.latency_ms)]!] += 1;
+        row.latency_max = Math.max(row.latency_max, Math.round(outcome.latency_ms));
+      }
     }
   }
 
   /** Counts a posted lead and its sales (each buyer of a shared lead). */
   addLead(lead: RolledUpLead): void {
     const sales = salesOf(lead as LeadRecord);
-    const auction = this.#row(lead.created_at, lead, "", "");
-    auction.leads += 1;
-    if (lead.status === "sold") auction.leads_sold += 1;
-    auction.lead_revenue_cents += sales.reduce((sum, sale) => sum + sale.buyer_price_cents, 0);
-    auction.lead_payout_cents += lead.price_cents;
+    for (const row of this.#rowsFor(lead.created_at, lead, "", "")) {
+      row.leads += 1;
+      if (lead.status === "sold") row.leads_sold += 1;
+      row.lead_revenue_cents += sales.reduce((sum, sale) => sum + sale.buyer_price_cents, 0);
+      row.lead_payout_cents += lead.price_cents;
+    }
     const payouts = splitPayout(
       lead.price_cents,
       sales.map((sale) => sale.buyer_price_cents),
     );
     sales.forEach((sale, index) => {
-      const row = this.#row(lead.created_at, lead, sale.campaign_id, sale.buyer_id);
-      row.sales += 1;
-      row.revenue_cents += sale.buyer_price_cents;
-      row.payout_cents += payouts[index]!;
+      for (const row of this.#rowsFor(lead.created_at, lead, sale.campaign_id, sale.buyer_id)) {
+        row.sales += 1;
+        row.revenue_cents += sale.buyer_price_cents;
+        row.payout_cents += payouts[index]!;
+      }
     });
   }
 
   /** Counts one campaign's post-phase outcome, attributed to the lead's source. */
   addPostOutcome(outcome: RolledUpOutcome, lead: AuctionDimensions): void {
-    const row = this.#row(outcome.at, lead, outcome.campaign_id, outcome.buyer_id);
-    if (POST_ATTEMPTS.has(outcome.reason)) row.posts += 1;
-    if (outcome.reason === "post_accepted") row.posts_accepted += 1;
-    if (outcome.reason === "post_timeout") row.timeouts += 1;
-    if (outcome.reason === "post_error") row.errors += 1;
+    for (const row of this.#rowsFor(outcome.at, lead, outcome.campaign_id, outcome.buyer_id)) {
+      if (POST_ATTEMPTS.has(outcome.reason)) row.posts += 1;
+      if (outcome.reason === "post_accepted") row.posts_accepted += 1;
+      if (outcome.reason === "post_timeout") row.timeouts += 1;
+      if (outcome.reason === "post_error") row.errors += 1;
+    }
   }
 
   rows(): RollupRow[] {
     return [...this.#rows.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, row]) => row);
   }
 
-  #row(at: number, auction: AuctionDimensions, campaignId: string, buyerId: string): RollupRow {
+  /** The four rows (hourly and daily, by source and all sources) a count at `at` goes to. */
+  #rowsFor(at: number, auction: AuctionDimensions, campaignId: string, buyerId: string): RollupRow[] {
+    const level = campaignId === "" ? 0 : GRAIN.campaign;
     const hour = Math.floor(at / HOUR_MS) * HOUR_MS;
-    const subId = auction.sub_id ?? "";
+    const day = Math.floor(at / DAY_MS) * DAY_MS;
+    return [
+      this.#row(level, hour, auction, campaignId, buyerId),
+      this.#row(level | GRAIN.allSources, hour, auction, campaignId, buyerId),
+      this.#row(level | GRAIN.daily, day, auction, campaignId, buyerId),
+      this.#row(level | GRAIN.allSources | GRAIN.daily, day, auction, campaignId, buyerId),
+    ];
+  }
+
+  #row(
+    grain: number,
+    period: number,
+    auction: AuctionDimensions,
+    campaignId: string,
+    buyerId: string,
+  ): RollupRow {
+    const allSources = (grain & GRAIN.allSources) !== 0;
+    const sourceId = allSources ? "" : auction.source_id;
+    const subId = allSources ? "" : (auction.sub_id ?? "");
     const key = [
-      hour,
+      grain,
+      period,
       auction.test ? 1 : 0,
-      auction.source_id,
+      sourceId,
       subId,
       auction.vertical,
       campaignId,
@@ -202,9 +248,10 @@ export class RollupBatch {
     let row = this.#rows.get(key);
     if (!row) {
       row = {
-        hour,
+        grain,
+        hour: period,
         test: auction.test,
-        source_id: auction.source_id,
+        source_id: sourceId,
         sub_id: subId,
         vertical: auction.vertical,
         campaign_id: campaignId,

@@ -340,6 +340,20 @@ for (const impl of STORES) {
       assert.deepEqual(emptyByBuyer.groups, []);
     });
 
+    test("a range of whole days and partial ones reads day rows and hour rows, and counts each event once", async () => {
+      const wide = { from: "2026-02-27T22:00:00Z", to: "2026-03-03T03:00:00Z" };
+      assert.deepEqual((await report(wide)).groups, (await report()).groups);
+      assert.deepEqual(
+        (await report({ ...wide, group_by: "buyer,source" })).groups,
+        (await report({ group_by: "buyer,source" })).groups,
+      );
+      const edge = { from: "2026-03-01T11:00:00Z", to: "2026-03-03T00:00:00Z", group_by: "day" };
+      assert.deepEqual(
+        (await report(edge)).groups.map((g) => [g.day, g.pings, g.posts]),
+        [["2026-03-01", 2, 1]],
+      );
+    });
+
     test("rebuilding the rollups from the raw events gives the same report", async () => {
       const everything = {
         group_by: "source,sub_id,buyer,campaign,vertical,hour",
