@@ -168,6 +168,39 @@ export const POSTGRES_MIGRATIONS: readonly string[] = [
     PRIMARY KEY (hour, test, source_id, sub_id, vertical, campaign_id, buyer_id)
   );
   `,
+  // Report rollups by grain (src/reports/rollup.ts): per hour and per UTC day, by source and over all sources,
+  // auction and campaign rows apart. Replaces the table above; the store rebuilds the rollups from the events.
+  `
+  DROP TABLE report_rollup;
+  CREATE TABLE report_rollup (
+    grain smallint NOT NULL,
+    hour bigint NOT NULL,
+    test boolean NOT NULL,
+    source_id text COLLATE "C" NOT NULL,
+    sub_id text COLLATE "C" NOT NULL,
+    vertical text COLLATE "C" NOT NULL,
+    campaign_id text COLLATE "C" NOT NULL,
+    buyer_id text COLLATE "C" NOT NULL,
+    auctions bigint NOT NULL DEFAULT 0, auctions_with_bid bigint NOT NULL DEFAULT 0,
+    leads bigint NOT NULL DEFAULT 0, leads_sold bigint NOT NULL DEFAULT 0,
+    lead_revenue_cents bigint NOT NULL DEFAULT 0, lead_payout_cents bigint NOT NULL DEFAULT 0,
+    pinged bigint NOT NULL DEFAULT 0, bids bigint NOT NULL DEFAULT 0,
+    bid_cents_sum bigint NOT NULL DEFAULT 0, wins bigint NOT NULL DEFAULT 0, posts bigint NOT NULL DEFAULT 0,
+    posts_accepted bigint NOT NULL DEFAULT 0, sales bigint NOT NULL DEFAULT 0,
+    revenue_cents bigint NOT NULL DEFAULT 0, payout_cents bigint NOT NULL DEFAULT 0,
+    timeouts bigint NOT NULL DEFAULT 0, errors bigint NOT NULL DEFAULT 0,
+    latency_0 bigint NOT NULL DEFAULT 0, latency_1 bigint NOT NULL DEFAULT 0,
+    latency_2 bigint NOT NULL DEFAULT 0, latency_3 bigint NOT NULL DEFAULT 0,
+    latency_4 bigint NOT NULL DEFAULT 0, latency_5 bigint NOT NULL DEFAULT 0,
+    latency_6 bigint NOT NULL DEFAULT 0, latency_7 bigint NOT NULL DEFAULT 0,
+    latency_8 bigint NOT NULL DEFAULT 0, latency_9 bigint NOT NULL DEFAULT 0,
+    latency_10 bigint NOT NULL DEFAULT 0, latency_11 bigint NOT NULL DEFAULT 0,
+    latency_12 bigint NOT NULL DEFAULT 0, latency_13 bigint NOT NULL DEFAULT 0,
+    latency_14 bigint NOT NULL DEFAULT 0, latency_15 bigint NOT NULL DEFAULT 0,
+    bid_cents_max bigint NOT NULL DEFAULT 0, latency_max bigint NOT NULL DEFAULT 0,
+    PRIMARY KEY (grain, hour, test, source_id, sub_id, vertical, campaign_id, buyer_id)
+  );
+  `,
 ];
 
 /**

@@ -520,7 +520,7 @@ export class PostgresStore implements Store {
   }
 
   async report(query: ReportQuery): Promise<ReportRow[]> {
-    const rows = await this.#query(reportSql(query, "postgres"), [query.from, query.to]);
+    const rows = await this.#query(reportSql(query, "postgres"));
     return rows.map((row) => reportRowFrom(row, query));
   }
 

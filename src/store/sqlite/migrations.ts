@@ -161,4 +161,37 @@ export const SQLITE_MIGRATIONS: readonly string[] = [
     PRIMARY KEY (hour, test, source_id, sub_id, vertical, campaign_id, buyer_id)
   ) WITHOUT ROWID;
   `,
+  // Report rollups by grain (src/reports/rollup.ts): per hour and per UTC day, by source and over all sources,
+  // auction and campaign rows apart. Replaces the table above; the store rebuilds the rollups from the events.
+  `
+  DROP TABLE report_rollup;
+  CREATE TABLE report_rollup (
+    grain INTEGER NOT NULL,
+    hour INTEGER NOT NULL,
+    test INTEGER NOT NULL,
+    source_id TEXT NOT NULL,
+    sub_id TEXT NOT NULL,
+    vertical TEXT NOT NULL,
+    campaign_id TEXT NOT NULL,
+    buyer_id TEXT NOT NULL,
+    auctions INTEGER NOT NULL DEFAULT 0, auctions_with_bid INTEGER NOT NULL DEFAULT 0,
+    leads INTEGER NOT NULL DEFAULT 0, leads_sold INTEGER NOT NULL DEFAULT 0,
+    lead_revenue_cents INTEGER NOT NULL DEFAULT 0, lead_payout_cents INTEGER NOT NULL DEFAULT 0,
+    pinged INTEGER NOT NULL DEFAULT 0, bids INTEGER NOT NULL DEFAULT 0,
+    bid_cents_sum INTEGER NOT NULL DEFAULT 0, wins INTEGER NOT NULL DEFAULT 0, posts INTEGER NOT NULL DEFAULT 0,
+    posts_accepted INTEGER NOT NULL DEFAULT 0, sales INTEGER NOT NULL DEFAULT 0,
+    revenue_cents INTEGER NOT NULL DEFAULT 0, payout_cents INTEGER NOT NULL DEFAULT 0,
+    timeouts INTEGER NOT NULL DEFAULT 0, errors INTEGER NOT NULL DEFAULT 0,
+    latency_0 INTEGER NOT NULL DEFAULT 0, latency_1 INTEGER NOT NULL DEFAULT 0,
+    latency_2 INTEGER NOT NULL DEFAULT 0, latency_3 INTEGER NOT NULL DEFAULT 0,
+    latency_4 INTEGER NOT NULL DEFAULT 0, latency_5 INTEGER NOT NULL DEFAULT 0,
+    latency_6 INTEGER NOT NULL DEFAULT 0, latency_7 INTEGER NOT NULL DEFAULT 0,
+    latency_8 INTEGER NOT NULL DEFAULT 0, latency_9 INTEGER NOT NULL DEFAULT 0,
+    latency_10 INTEGER NOT NULL DEFAULT 0, latency_11 INTEGER NOT NULL DEFAULT 0,
+    latency_12 INTEGER NOT NULL DEFAULT 0, latency_13 INTEGER NOT NULL DEFAULT 0,
+    latency_14 INTEGER NOT NULL DEFAULT 0, latency_15 INTEGER NOT NULL DEFAULT 0,
+    bid_cents_max INTEGER NOT NULL DEFAULT 0, latency_max INTEGER NOT NULL DEFAULT 0,
+    PRIMARY KEY (grain, hour, test, source_id, sub_id, vertical, campaign_id, buyer_id)
+  ) WITHOUT ROWID;
+  `,
 ];

@@ -76,7 +76,7 @@ export class SqliteStore implements Store {
     }
     // Upgrading a store that has events: the rollups start from what is there.
     const rollupVersion =
-      SQLITE_MIGRATIONS.findIndex((sql) => sql.includes("CREATE TABLE report_rollup")) + 1;
+      SQLITE_MIGRATIONS.findLastIndex((sql) => sql.includes("CREATE TABLE report_rollup")) + 1;
     if (current < rollupVersion && this.#db.prepare("SELECT 1 FROM pings LIMIT 1").get()) {
       new SqliteWrites(this.#db).rebuildReportRollups();
     }
@@ -352,7 +352,8 @@ export class SqliteStore implements Store {
   }
 
   async report(query: ReportQuery): Promise<ReportRow[]> {
-    const rows = this.#statement(reportSql(query, "sqlite")).all(query.from, query.to) as Row[];
+    // Not cached: each report's SQL differs (its range and offsets are inlined).
+    const rows = this.#db.prepare(reportSql(query, "sqlite")).all() as Row[];
     return rows.map((row) => reportRowFrom(row, query));
   }
 
