@@ -62,7 +62,7 @@ export function leadRowValues(lead: LeadRecord, codec: RowCodec): unknown[] {
 }
 
 export const OUTBOX_COLUMNS =
-  "id, kind, owner_id, url, body, timeout_ms, status, attempts, run_at, created_at";
+  "id, kind, owner_id, url, body, timeout_ms, status, attempts, run_at, created_at, method";
 
 export function outboxRowValues(item: OutboxItem): unknown[] {
   return [
@@ -76,6 +76,7 @@ export function outboxRowValues(item: OutboxItem): unknown[] {
     item.attempts,
     item.run_at,
     item.created_at,
+    item.method ?? null,
   ];
 }
 
@@ -207,6 +208,7 @@ export function outboxFromRow(row: Row, codec: RowCodec): OutboxItem {
     kind: row.kind as OutboxItem["kind"],
     owner_id: row.owner_id as string,
     url: row.url as string,
+    ...optional(row, "method"),
     body: codec.json(row.body) as OutboxItem["body"],
     timeout_ms: Number(row.timeout_ms),
     status: row.status as OutboxItem["status"],

@@ -96,16 +96,25 @@ export function postAnswer(lead: LeadRecord): {
 }
 
 /**
- * One message in the outbox: work done after the answer (postbacks to sources; later deliveries and notices), durable
- * and retried. Written in the same transaction as the lead it concerns, so a sale and its postback never disagree.
- * Bodies never carry PII.
+ * What an outbox item is, and so how the worker sends it: a postback to a source, or a sold lead delivered to a buyer's
+ * campaign by signed webhook or by e-mail (see src/deliveries/).
+ */
+export type OutboxKind = "source_postback" | "webhook" | "email";
+
+/**
+ * One message in the outbox: work done after the answer (postbacks to sources, deliveries to buyers), durable and
+ * retried. Written in the same transaction as the lead it concerns, so a sale and its postback never disagree.
+ * Bodies never carry PII: a delivery's body names its lead, and the worker reads the lead from the store to send it.
  */
 export interface OutboxItem {
   id: string;
-  kind: "source_postback";
-  /** Whom it concerns (a source or buyer id), for listing. */
+  kind: OutboxKind;
+  /** Whom it concerns (a source id, or a campaign id for a delivery), for listing. */
   owner_id: string;
+  /** Where it goes: an http(s) URL, or for an e-mail `mailto:` and the comma-separated recipients. */
   url: string;
+  /** Postbacks: the HTTP method (absent: POST, the body as JSON); a GET sends no body, its URL carries the values. */
+  method?: "GET" | "POST";
   body: Record<string, unknown>;
   timeout_ms: number;
   /** pending: due at run_at (a claimed item's run_at is its lease); done: delivered; dead: gave up (replayable). */

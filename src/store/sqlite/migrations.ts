@@ -194,4 +194,8 @@ export const SQLITE_MIGRATIONS: readonly string[] = [
     PRIMARY KEY (grain, hour, test, source_id, sub_id, vertical, campaign_id, buyer_id)
   ) WITHOUT ROWID;
   `,
+  // Outbox items by kind (source postbacks, webhook and e-mail deliveries): a postback's HTTP method (NULL: POST).
+  `
+  ALTER TABLE outbox ADD COLUMN method TEXT;
+  `,
 ];
