@@ -88,23 +88,26 @@ interface Scan {
 }
 
 /**
- * Where a report reads: the all-sources rows unless it groups by source or sub-id, the campaign rows when it groups
- * by buyer or campaign, and the daily rows for the whole UTC days of its range, with hourly rows at the edges, unless
+ * Where a report reads: the all-sources rows unless it groups by source or sub-id (the all-sub-ids rows when only by
+ * source), the campaign rows when it groups by buyer or campaign, and the daily rows for the whole UTC days of its range, with hourly rows at the edges, unless
  * it groups by hour, or by day in a zone that is not at UTC's offset for the whole range.
  */
 export function reportScans(query: ReportQuery): Scan[] {
-  const bySource = query.dimensions.includes("source") || query.dimensions.includes("sub_id");
-  const grain = (isCampaignLevel(query.dimensions) ? GRAIN.campaign : 0) | (bySource ? 0 : GRAIN.allSources);
+  const bySubId = query.dimensions.includes("sub_id");
+  const bySource = bySubId || query.dimensions.includes("source");
+  const level = isCampaignLevel(query.dimensions) ? GRAIN.campaign : 0;
+  const hourly = level | (bySubId ? 0 : bySource ? GRAIN.allSubIds : GRAIN.allSources);
+  const daily = level | GRAIN.daily | (bySource ? 0 : GRAIN.allSources);
   const needsHours =
     query.time?.unit === "hour" ||
     (query.time?.unit === "day" && query.time.offsets.some((span) => span.offsetMs !== 0));
   const firstDay = Math.ceil(query.from / DAY_MS) * DAY_MS;
   const lastDay = Math.floor(query.to / DAY_MS) * DAY_MS;
-  if (needsHours || firstDay >= lastDay) return [{ grain, from: query.from, to: query.to }];
+  if (needsHours || firstDay >= lastDay) return [{ grain: hourly, from: query.from, to: query.to }];
   return [
-    { grain, from: query.from, to: firstDay },
-    { grain: grain | GRAIN.daily, from: firstDay, to: lastDay },
-    { grain, from: lastDay, to: query.to },
+    { grain: hourly, from: query.from, to: firstDay },
+    { grain: daily, from: firstDay, to: lastDay },
+    { grain: hourly, from: lastDay, to: query.to },
   ].filter((scan) => scan.from < scan.to);
 }
 

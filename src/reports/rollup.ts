@@ -1,6 +1,6 @@
 // Report rollups: what the reports read instead of the raw events. Every write that stores pings, outcomes or a lead
 // also adds its counts to `report_rollup`, in the same transaction: per UTC hour and per UTC day, per source and
-// sub-id and summed over all sources, per vertical and campaign. Pure: the stores upsert the rows built here.
+// sub-id and summed over sub-ids or sources, per vertical and campaign. Pure: the stores upsert the rows built here.
 //
 // Why pre-aggregate rather than GROUP BY the raw tables behind indexes: a million leads come with over a million
 // pings and several million outcomes (one per campaign per ping). Aggregating those for a month takes seconds on
@@ -126,12 +126,12 @@ const POST_ATTEMPTS: ReadonlySet<Reason> = new Set([
 ]);
 
 /**
- * Each count lands in four rows, one per grain: by hour and by UTC day, each with the source and sub-id and summed
- * over every source (source_id and sub_id ''). A report reads the coarsest grain that can answer it: a month by
- * buyer reads a few hundred all-sources day rows, not every source's every hour. Auction rows and campaign rows
- * are grains of their own too, so a report of one kind never steps over rows of the other.
+ * Each count lands in five rows, one per grain: by hour, by source and sub-id, by source alone, and over all sources
+ * (source_id and sub_id ''); by UTC day, by source and sub-id, and over all sources. A report reads the coarsest grain
+ * that answers it: a month by buyer reads a few hundred all-sources day rows, not every source's every hour. Auction
+ * rows and campaign rows are grains of their own too, so a report of one kind never steps over rows of the other.
  */
-export const GRAIN = { campaign: 1, allSources: 2, daily: 4 } as const;
+export const GRAIN = { campaign: 1, allSources: 2, daily: 4, allSubIds: 8 } as const;
 
 /** Rows keyed for merging; the stores upsert `rows()` (sorted, so concurrent writers lock rows in one order). */
 export class RollupBatch {
@@ -151,12 +151,9 @@ export class RollupBatch {
 
   /** Counts one campaign's ping-phase outcome, attributed to its auction. */
   addPingOutcome(outcome: RolledUpOutcome, auction: AuctionDimensions): void {
+    const campaignRows = this.#rowsFor(outcome.at, auction, outcome.campaign_id, outcome.buyer_id);
     // The auction rows carry the bids and wins of all their campaigns: reports by source read nothing else.
-    const rows = [
-      ...this.#rowsFor(outcome.at, auction, "", ""),
-      ...this.#rowsFor(outcome.at, auction, outcome.campaign_id, outcome.buyer_id),
-    ];
-    for (const row of rows) {
+    for (const row of [...this.#rowsFor(outcome.at, auction, "", ""), ...campaignRows]) {
       if (outcome.bid_cents !== undefined) {
         row.bids += 1;
         row.bid_cents_sum += outcome.bid_cents;
@@ -164,7 +161,7 @@ export class RollupBatch {
       }
       if (outcome.reason === "won") row.wins += 1;
     }
-    for (const row of rows.slice(4)) {
+    for (const row of campaignRows) {
       // Sent a ping: the buyer answered, failed or ran out of time, or has a fixed price (a bid without asking).
       if (outcome.latency_ms !== undefined || outcome.bid_cents !== undefined) row.pinged += 1;
       if (outcome.reason === "timeout") row.timeouts += 1;
@@ -212,13 +209,14 @@ export class RollupBatch {
     return [...this.#rows.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, row]) => row);
   }
 
-  /** The four rows (hourly and daily, by source and all sources) a count at `at` goes to. */
+  /** The rows a count at `at` goes to: by hour (by source and sub-id, by source, all sources) and by UTC day. */
   #rowsFor(at: number, auction: AuctionDimensions, campaignId: string, buyerId: string): RollupRow[] {
     const level = campaignId === "" ? 0 : GRAIN.campaign;
     const hour = Math.floor(at / HOUR_MS) * HOUR_MS;
     const day = Math.floor(at / DAY_MS) * DAY_MS;
     return [
       this.#row(level, hour, auction, campaignId, buyerId),
+      this.#row(level | GRAIN.allSubIds, hour, auction, campaignId, buyerId),
       this.#row(level | GRAIN.allSources, hour, auction, campaignId, buyerId),
       this.#row(level | GRAIN.daily, day, auction, campaignId, buyerId),
       this.#row(level | GRAIN.allSources | GRAIN.daily, day, auction, campaignId, buyerId),
@@ -234,7 +232,7 @@ export class RollupBatch {
   ): RollupRow {
     const allSources = (grain & GRAIN.allSources) !== 0;
     const sourceId = allSources ? "" : auction.source_id;
-    const subId = allSources ? "" : (auction.sub_id ?? "");
+    const subId = allSources || (grain & GRAIN.allSubIds) !== 0 ? "" : (auction.sub_id ?? "");
     const key = [
       grain,
       period,
