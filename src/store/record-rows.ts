@@ -8,7 +8,15 @@ import type {
   PingRecord,
   ReturnRecord,
 } from "./records.ts";
-import type { BuyerCents, BuyerDeposit, LedgerTotal, SaleSummary } from "./store.ts";
+import type {
+  BuyerCents,
+  BuyerDeposit,
+  ConversionGroup,
+  ConversionRecord,
+  ConversionReportRow,
+  LedgerTotal,
+  SaleSummary,
+} from "./store.ts";
 
 export type Row = Record<string, unknown>;
 
@@ -134,6 +142,103 @@ export function returnFromRow(row: Row): ReturnRecord {
     requested_at: Number(row.requested_at),
     ...optional(row, "decided_at", Number),
     ...optional(row, "decided_by"),
+  };
+}
+
+export const CONVERSION_COLUMNS =
+  "id, lead_id, buyer_id, campaign_id, stage, at, value_cents, note, created_at";
+
+export function conversionRowValues(record: ConversionRecord): unknown[] {
+  return [
+    record.id,
+    record.lead_id,
+    record.buyer_id,
+    record.campaign_id,
+    record.stage,
+    record.at,
+    record.value_cents ?? null,
+    record.note ?? null,
+    record.created_at,
+  ];
+}
+
+export function conversionFromRow(row: Row): ConversionRecord {
+  return {
+    id: String(row.id),
+    lead_id: String(row.lead_id),
+    buyer_id: String(row.buyer_id),
+    campaign_id: String(row.campaign_id),
+    stage: row.stage as ConversionRecord["stage"],
+    at: Number(row.at),
+    ...optional(row, "value_cents", Number),
+    ...optional(row, "note"),
+    created_at: Number(row.created_at),
+  };
+}
+
+/** A stage's place in the funnel (contacted 1, quoted 2, closed 3; none 0), for ordering and for the report. */
+export function conversionStageRank(column: string): string {
+  return `CASE ${column} WHEN 'contacted' THEN 1 WHEN 'quoted' THEN 2 WHEN 'closed' THEN 3 ELSE 0 END`;
+}
+
+const CONVERSION_GROUP_COLUMNS: Record<ConversionGroup, string> = {
+  source: "source_id",
+  sub_id: "COALESCE(sub_id, '')",
+  buyer: "buyer_id",
+  campaign: "campaign_id",
+  vertical: "vertical",
+};
+
+/**
+ * The conversion report's SELECT (parameters: from, to). Every sale of a non-test lead created in the range (a shared
+ * lead's buyers each count), joined to its buyer's conversions through their (lead, buyer, stage) key; the furthest
+ * stage reached decides what each sale counts as. Reads leads by their creation index, so it costs what the range holds.
+ */
+export function conversionReportSql(
+  groupBy: ConversionGroup | undefined,
+  dialect: "sqlite" | "postgres",
+): string {
+  const [from, to] = dialect === "sqlite" ? ["?1", "?2"] : ["$1", "$2"];
+  const notTest = dialect === "sqlite" ? "leads.test = 0" : "NOT leads.test";
+  const shares = dialect === "sqlite" ? "json_each(leads.shares)" : "jsonb_array_elements(leads.shares)";
+  // PostgreSQL: the ids from JSON take the columns' "C" collation, so the UNION's columns have one collation.
+  const share = (key: string) =>
+    dialect === "sqlite" ? `s.value ->> '${key}'` : `(s ->> '${key}') COLLATE "C"`;
+  const group = groupBy ? CONVERSION_GROUP_COLUMNS[groupBy] : undefined;
+  return `
+    SELECT ${group ? `${group} AS group_key, ` : ""}COUNT(*) AS sold,
+      COUNT(*) FILTER (WHERE reached >= 1) AS contacted,
+      COUNT(*) FILTER (WHERE reached >= 2) AS quoted,
+      COUNT(*) FILTER (WHERE reached >= 3) AS closed,
+      COALESCE(SUM(closed_value_cents), 0) AS closed_value_cents
+    FROM (
+      SELECT sales.source_id, sales.sub_id, sales.vertical, sales.buyer_id, sales.campaign_id,
+        MAX(${conversionStageRank("c.stage")}) AS reached,
+        SUM(CASE WHEN c.stage = 'closed' THEN c.value_cents ELSE 0 END) AS closed_value_cents
+      FROM (
+        SELECT id, source_id, sub_id, vertical, buyer_id, campaign_id FROM leads
+        WHERE leads.status = 'sold' AND ${notTest} AND leads.created_at >= ${from} AND leads.created_at < ${to}
+        UNION ALL
+        SELECT leads.id, leads.source_id, leads.sub_id, leads.vertical, ${share("buyer_id")}, ${share("campaign_id")}
+        FROM leads, ${shares} AS s
+        WHERE leads.shares IS NOT NULL AND ${notTest} AND leads.created_at >= ${from}
+          AND leads.created_at < ${to}
+      ) AS sales
+      LEFT JOIN conversions AS c ON c.lead_id = sales.id AND c.buyer_id = sales.buyer_id
+      GROUP BY sales.id, sales.buyer_id, sales.source_id, sales.sub_id, sales.vertical, sales.campaign_id
+    ) AS per_sale
+    ${group ? `GROUP BY ${group} ORDER BY ${group}` : ""}`;
+}
+
+/** SUM() and COUNT() are bigint strings on PostgreSQL, numbers on SQLite. */
+export function conversionReportRowFromRow(row: Row): ConversionReportRow {
+  return {
+    ...(row.group_key === null || row.group_key === undefined ? {} : { group: String(row.group_key) }),
+    sold: Number(row.sold),
+    contacted: Number(row.contacted),
+    quoted: Number(row.quoted),
+    closed: Number(row.closed),
+    closed_value_cents: Number(row.closed_value_cents),
   };
 }
 

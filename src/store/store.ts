@@ -67,6 +67,59 @@ export interface LedgerTotal {
   cents: number;
 }
 
+/** How far a buyer got with a lead it bought, as it reports it (buyer feedback), in funnel order. */
+export const CONVERSION_STAGES = ["contacted", "quoted", "closed"] as const;
+export type ConversionStage = (typeof CONVERSION_STAGES)[number];
+
+/** One stage a buyer reached with a lead it bought. At most one per lead, buyer and stage. */
+export interface ConversionRecord {
+  id: string;
+  lead_id: string;
+  buyer_id: string;
+  /** The buyer's campaign that bought the lead. */
+  campaign_id: string;
+  stage: ConversionStage;
+  /** When it happened, as the buyer says (epoch ms). */
+  at: number;
+  /** What it was worth to the buyer (a policy premium, a case fee), in integer cents. */
+  value_cents?: number;
+  note?: string;
+  /** When the exchange recorded it. */
+  created_at: number;
+}
+
+/** What a conversion report may be grouped by. */
+export const CONVERSION_GROUPS = ["source", "sub_id", "buyer", "campaign", "vertical"] as const;
+export type ConversionGroup = (typeof CONVERSION_GROUPS)[number];
+
+export interface ConversionReportQuery {
+  /** Sales of leads created in [from, to) (epoch ms); test leads never count. */
+  from: number;
+  to: number;
+  /** Absent: one row over everything. */
+  group_by?: ConversionGroup;
+}
+
+/** One group of a conversion report: sales, how many reached each stage (a later stage counts as reached the earlier
+ * ones too), and what the closed ones were worth. */
+export interface ConversionReportRow {
+  /** The group's source, sub-id ("" for none), buyer, campaign or vertical; absent when not grouped. */
+  group?: string;
+  sold: number;
+  contacted: number;
+  quoted: number;
+  closed: number;
+  closed_value_cents: number;
+}
+
+/** A buyer's purchases, newest first. */
+export interface PurchaseQuery {
+  buyer_id: string;
+  limit: number;
+  /** Only leads created before this lead id's creation (keyset paging). */
+  before?: string;
+}
+
 export interface LeadQuery {
   limit: number;
   /** Only leads created before this lead id's creation (keyset paging, newest first). */
@@ -125,6 +178,14 @@ export interface Store {
   returnCounts(buyerId: string): Promise<{ approved: number; pending: number }>;
   /** How many leads a buyer bought (a shared lead counts once for each of its buyers), test leads excluded. */
   salesCount(buyerId: string): Promise<number>;
+  /** Records a buyer's conversion unless it reported this stage of this lead before; answers the one stored. */
+  recordConversion(conversion: ConversionRecord): Promise<{ created: boolean; record: ConversionRecord }>;
+  /** One buyer's conversions of one lead, in funnel order. */
+  conversionsOf(leadId: string, buyerId: string): Promise<ConversionRecord[]>;
+  /** Per group: sales, stages reached and closed value (see ConversionReportRow), ordered by group. */
+  conversionReport(query: ConversionReportQuery): Promise<ConversionReportRow[]>;
+  /** The sold leads a buyer bought, as the first buyer or one of a shared lead's, newest first. */
+  listPurchases(query: PurchaseQuery): Promise<LeadRecord[]>;
   /** Sold leads created at or after `since` (epoch ms): what the cap counters start from after a restart. */
   salesSince(since: number): Promise<SaleSummary[]>;
   getLead(id: string): Promise<LeadRecord | undefined>;

@@ -17,6 +17,12 @@ import { rebuildRollupsPaged } from "../../reports/rollup-rebuild.ts";
 import { DIMENSION_SELECT, dimensionsFromRow, rollupUpsertSql } from "../../reports/rollup-rows.ts";
 import {
   buyerCentsFromRow,
+  CONVERSION_COLUMNS,
+  conversionFromRow,
+  conversionReportRowFromRow,
+  conversionReportSql,
+  conversionRowValues,
+  conversionStageRank,
   depositFromRow,
   LEAD_COLUMNS,
   LEDGER_COLUMNS,
@@ -51,8 +57,12 @@ import type {
   BuyerCents,
   BuyerDeposit,
   ConfigKind,
+  ConversionRecord,
+  ConversionReportQuery,
+  ConversionReportRow,
   LeadQuery,
   LedgerTotal,
+  PurchaseQuery,
   SaleSummary,
   Store,
   StoredConfig,
@@ -318,6 +328,56 @@ export class PostgresStore implements Store {
       [buyerId],
     );
     return Number(row!.count);
+  }
+
+  async recordConversion(
+    conversion: ConversionRecord,
+  ): Promise<{ created: boolean; record: ConversionRecord }> {
+    // Safe to repeat (the retry in #query): a second run finds the row and answers it.
+    const inserted = await this.#query(
+      `INSERT INTO conversions (${CONVERSION_COLUMNS}) VALUES (${placeholders(CONVERSION_COLUMNS, "$")})
+       ON CONFLICT DO NOTHING RETURNING id`,
+      conversionRowValues(conversion),
+    );
+    if (inserted.length > 0) return { created: true, record: conversion };
+    const [row] = await this.#query(
+      "SELECT * FROM conversions WHERE id = $1 OR (lead_id = $2 AND buyer_id = $3 AND stage = $4) LIMIT 1",
+      [conversion.id, conversion.lead_id, conversion.buyer_id, conversion.stage],
+    );
+    return { created: false, record: conversionFromRow(row!) };
+  }
+
+  async conversionsOf(leadId: string, buyerId: string): Promise<ConversionRecord[]> {
+    const rows = await this.#query(
+      `SELECT * FROM conversions WHERE lead_id = $1 AND buyer_id = $2 ORDER BY ${conversionStageRank("stage")}`,
+      [leadId, buyerId],
+    );
+    return rows.map(conversionFromRow);
+  }
+
+  async conversionReport(query: ConversionReportQuery): Promise<ConversionReportRow[]> {
+    const rows = await this.#query(conversionReportSql(query.group_by, "postgres"), [query.from, query.to]);
+    return rows.map(conversionReportRowFromRow);
+  }
+
+  async listPurchases(query: PurchaseQuery): Promise<LeadRecord[]> {
+    // Two index walks, newest first, each stopping at the page size: the leads it bought first, the shared ones it
+    // bought a share of (shared leads are walked alone, through their own index).
+    const before =
+      "AND ($3::text IS NULL OR (created_at, id) < (SELECT created_at, id FROM leads WHERE id = $3))";
+    const rows = await this.#query(
+      `SELECT * FROM (
+         (SELECT * FROM leads WHERE status = 'sold' AND buyer_id = $1 ${before}
+          ORDER BY created_at DESC, id DESC LIMIT $2)
+         UNION ALL
+         (SELECT * FROM leads WHERE shares IS NOT NULL AND buyer_id <> $1 ${before}
+            AND shares @> jsonb_build_array(jsonb_build_object('buyer_id', $1::text))
+          ORDER BY created_at DESC, id DESC LIMIT $2)
+       ) AS purchases
+       ORDER BY created_at DESC, id DESC LIMIT $2`,
+      [query.buyer_id, query.limit, query.before ?? null],
+    );
+    return rows.map((row) => leadFromRow(row, POSTGRES_CODEC));
   }
 
   async ledgerImbalances(): Promise<{ lead_id: string; cents: number }[]> {

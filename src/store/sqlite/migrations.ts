@@ -198,4 +198,22 @@ export const SQLITE_MIGRATIONS: readonly string[] = [
   `
   ALTER TABLE outbox ADD COLUMN method TEXT;
   `,
+  // Buyer feedback (conversions: one row per lead, buyer and stage), and the indexes that list a buyer's purchases
+  // newest first: as the first buyer, and among shared leads.
+  `
+  CREATE TABLE conversions (
+    id TEXT PRIMARY KEY,
+    lead_id TEXT NOT NULL,
+    buyer_id TEXT NOT NULL,
+    campaign_id TEXT NOT NULL,
+    stage TEXT NOT NULL,
+    at INTEGER NOT NULL,
+    value_cents INTEGER,
+    note TEXT,
+    created_at INTEGER NOT NULL,
+    UNIQUE (lead_id, buyer_id, stage)
+  );
+  CREATE INDEX leads_sold_buyer_created ON leads (buyer_id, created_at, id) WHERE status = 'sold';
+  CREATE INDEX leads_shared_created ON leads (created_at, id) WHERE shares IS NOT NULL;
+  `,
 ];

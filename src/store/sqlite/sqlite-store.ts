@@ -6,6 +6,10 @@ import type { DatabaseSync, SQLInputValue, StatementSync } from "node:sqlite";
 import { type ReportQuery, type ReportRow, reportRowFrom, reportSql } from "../../reports/report-query.ts";
 import {
   buyerCentsFromRow,
+  conversionFromRow,
+  conversionReportRowFromRow,
+  conversionReportSql,
+  conversionStageRank,
   depositFromRow,
   leadFromRow,
   ledgerEntryFromRow,
@@ -31,8 +35,12 @@ import type {
   BuyerCents,
   BuyerDeposit,
   ConfigKind,
+  ConversionRecord,
+  ConversionReportQuery,
+  ConversionReportRow,
   LeadQuery,
   LedgerTotal,
+  PurchaseQuery,
   SaleSummary,
   Store,
   StoredConfig,
@@ -196,6 +204,48 @@ export class SqliteStore implements Store {
                WHERE leads.shares IS NOT NULL AND test = 0 AND s.value ->> 'buyer_id' = ?) AS count`,
     ).get(buyerId, buyerId) as Row;
     return Number(row.count);
+  }
+
+  async recordConversion(
+    conversion: ConversionRecord,
+  ): Promise<{ created: boolean; record: ConversionRecord }> {
+    const created = (await this.#writer.call({ op: "recordConversion", record: conversion })) as boolean;
+    if (created) return { created, record: conversion };
+    const row = this.#statement(
+      "SELECT * FROM conversions WHERE id = ? OR (lead_id = ? AND buyer_id = ? AND stage = ?)",
+    ).get(conversion.id, conversion.lead_id, conversion.buyer_id, conversion.stage) as Row;
+    return { created, record: conversionFromRow(row) };
+  }
+
+  async conversionsOf(leadId: string, buyerId: string): Promise<ConversionRecord[]> {
+    const rows = this.#statement(
+      `SELECT * FROM conversions WHERE lead_id = ? AND buyer_id = ? ORDER BY ${conversionStageRank("stage")}`,
+    ).all(leadId, buyerId) as Row[];
+    return rows.map(conversionFromRow);
+  }
+
+  async conversionReport(query: ConversionReportQuery): Promise<ConversionReportRow[]> {
+    const rows = this.#statement(conversionReportSql(query.group_by, "sqlite")).all(query.from, query.to);
+    return (rows as Row[]).map(conversionReportRowFromRow);
+  }
+
+  async listPurchases(query: PurchaseQuery): Promise<LeadRecord[]> {
+    // Two index walks, newest first, each stopping at the page size: the leads it bought first, the shared ones it
+    // bought a share of (shared leads are walked alone, through their own index).
+    const before = query.before
+      ? "AND (created_at, id) < (SELECT created_at, id FROM leads WHERE id = ?3)"
+      : "AND ?3 IS NULL";
+    const rows = this.#statement(
+      `SELECT * FROM (
+         SELECT * FROM (SELECT * FROM leads WHERE status = 'sold' AND buyer_id = ?1 ${before}
+                        ORDER BY created_at DESC, id DESC LIMIT ?2)
+         UNION ALL
+         SELECT * FROM (SELECT * FROM leads WHERE shares IS NOT NULL AND buyer_id <> ?1 ${before}
+                          AND EXISTS (SELECT 1 FROM json_each(leads.shares) AS s WHERE s.value ->> 'buyer_id' = ?1)
+                        ORDER BY created_at DESC, id DESC LIMIT ?2))
+       ORDER BY created_at DESC, id DESC LIMIT ?2`,
+    ).all(query.buyer_id, query.limit, query.before ?? null) as Row[];
+    return rows.map((row) => leadFromRow(row, SQLITE_CODEC));
   }
 
   async ledgerImbalances(): Promise<{ lead_id: string; cents: number }[]> {

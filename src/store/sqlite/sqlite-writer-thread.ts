@@ -31,6 +31,9 @@ parentPort!.on("message", ({ id, request }: { id: number; request: WriteRequest 
       case "decideReturn":
         result = writes.decideReturn(request.id, request.decision, request.effects);
         break;
+      case "recordConversion":
+        result = writes.recordConversion(request.record);
+        break;
       case "claimOutbox":
         result = writes.claimOutbox(request.now, request.limit, request.leaseMs);
         break;

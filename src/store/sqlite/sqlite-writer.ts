@@ -9,7 +9,7 @@ import type {
   PingRecord,
   ReturnRecord,
 } from "../records.ts";
-import type { BuyerDeposit, SuppressionHash } from "../store.ts";
+import type { BuyerDeposit, ConversionRecord, SuppressionHash } from "../store.ts";
 
 export type WriteRequest =
   | { op: "putEntity"; kind: string; id: string; body: object }
@@ -29,6 +29,7 @@ export type WriteRequest =
       decision: { status: string; decided_at: number; decided_by: string };
       effects: { ledger: readonly LedgerEntry[]; outbox: readonly OutboxItem[] };
     }
+  | { op: "recordConversion"; record: ConversionRecord }
   | { op: "claimOutbox"; now: number; limit: number; leaseMs: number }
   | { op: "settleOutbox"; id: string; settlement: OutboxSettlement }
   | { op: "replayOutbox"; id: string; now: number }

@@ -12,6 +12,8 @@ import {
 import { rebuildRollupsFrom } from "../../reports/rollup-rebuild.ts";
 import { DIMENSION_SELECT, dimensionsFromRow, rollupUpsertSql } from "../../reports/rollup-rows.ts";
 import {
+  CONVERSION_COLUMNS,
+  conversionRowValues,
   LEAD_COLUMNS,
   LEDGER_COLUMNS,
   leadRowValues,
@@ -32,7 +34,7 @@ import type {
   PingRecord,
   ReturnRecord,
 } from "../records.ts";
-import type { BuyerDeposit, SuppressionHash } from "../store.ts";
+import type { BuyerDeposit, ConversionRecord, SuppressionHash } from "../store.ts";
 import { inTransaction } from "./open-sqlite.ts";
 
 export class SqliteWrites {
@@ -132,6 +134,14 @@ export class SqliteWrites {
       this.#insertOutbox(effects.outbox);
     });
     return row;
+  }
+
+  /** False when this buyer already reported this stage of this lead (or the id is taken): the first report stands. */
+  recordConversion(record: ConversionRecord): boolean {
+    const result = this.#statement(
+      `INSERT OR IGNORE INTO conversions (${CONVERSION_COLUMNS}) VALUES (${placeholders(CONVERSION_COLUMNS, "?")})`,
+    ).run(...(conversionRowValues(record) as SQLInputValue[]));
+    return result.changes > 0;
   }
 
   appendLedger(entries: readonly LedgerEntry[]): void {
