@@ -205,6 +205,11 @@ export const BuyerSchema = Type.Object(
     auto_approve_returns: Type.Optional(Type.Boolean()),
     /** Above this share of its purchases returned (percent), the buyer's return rate is flagged. Default 10. */
     return_rate_alert_percent: Type.Optional(Type.Number({ minimum: 0, maximum: 100 })),
+    /**
+     * sha256 (hex) of the buyer's API key for the buyer API (its purchases, returns, conversions). The admin API
+     * issues keys (`POST /v1/admin/buyers/{id}/rotate-key`); a config file may carry the hash.
+     */
+    api_key_sha256: Type.Optional(Type.String({ pattern: "^[0-9a-f]{64}$" })),
   },
   { additionalProperties: false },
 );

@@ -9,7 +9,7 @@ import {
   VerticalSchema,
 } from "../domain/config-schema.ts";
 import { REASONS } from "../domain/outcomes.ts";
-import type { ConfigService } from "../engine/config-service.ts";
+import { type ConfigService, generateApiKey, sha256Hex } from "../engine/config-service.ts";
 import { GavelError } from "../errors.ts";
 import type { LeadRecord, OutboxItem, OutcomeRecord, PingRecord } from "../store/records.ts";
 import type { Store } from "../store/store.ts";
@@ -111,7 +111,11 @@ export function adminRoutes(options: AdminRoutesOptions) {
       "buyers",
       BuyerSchema,
       () => config.snapshot.buyers,
-      (b) => config.putBuyer(b),
+      // A buyer replaced without a key hash keeps its key (as a source does): editing a buyer never locks it out.
+      (b) => {
+        const keyHash = b.api_key_sha256 ?? config.snapshot.buyerById.get(b.id)?.api_key_sha256;
+        return config.putBuyer(keyHash ? { ...b, api_key_sha256: keyHash } : b);
+      },
     );
     entity(
       "campaigns",
@@ -131,6 +135,27 @@ export function adminRoutes(options: AdminRoutesOptions) {
         },
       },
       async (request) => config.rotateSourceKey(request.params.id),
+    );
+
+    app.post<{ Params: { id: string } }>(
+      "/v1/admin/buyers/:id/rotate-key",
+      {
+        schema: {
+          tags,
+          security,
+          summary: "Issue a new buyer API key (shown once); the old key stops working",
+          params: IdParams,
+        },
+      },
+      async (request) => {
+        const buyer = config.snapshot.buyerById.get(request.params.id);
+        if (!buyer) throw new GavelError("GAVEL_NOT_FOUND", `No buyer ${request.params.id}`, "id");
+        const apiKey = generateApiKey();
+        return {
+          buyer: await config.putBuyer({ ...buyer, api_key_sha256: sha256Hex(apiKey) }),
+          api_key: apiKey,
+        };
+      },
     );
 
     app.get<{

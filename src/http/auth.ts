@@ -1,7 +1,8 @@
-// Bearer-key authentication. Keys are compared by their sha256, so the exchange never holds a source's key.
+// Bearer-key authentication. Keys are compared by their sha256, so the exchange never holds a source's (or a buyer's)
+// key.
 import { timingSafeEqual } from "node:crypto";
 import type { FastifyRequest } from "fastify";
-import type { Source } from "../domain/config-schema.ts";
+import type { Buyer, Source } from "../domain/config-schema.ts";
 import type { ConfigSnapshot } from "../domain/snapshot.ts";
 import { sha256Hex } from "../engine/config-service.ts";
 import { GavelError } from "../errors.ts";
@@ -18,6 +19,24 @@ export function authenticateSource(request: FastifyRequest, config: ConfigSnapsh
   const source = key === undefined ? undefined : config.sourceByKeyHash.get(sha256Hex(key));
   if (!source) throw new GavelError("GAVEL_UNAUTHORIZED");
   return source;
+}
+
+/** Each snapshot's buyers by key hash, built once per snapshot (snapshots are immutable and swapped whole). */
+const buyersByKeyHash = new WeakMap<ConfigSnapshot, ReadonlyMap<string, Buyer>>();
+
+/** The buyer a buyer-API request comes from, or a 401 (a source's key or the admin key is not a buyer's). */
+export function authenticateBuyer(request: FastifyRequest, config: ConfigSnapshot): Buyer {
+  let byHash = buyersByKeyHash.get(config);
+  if (!byHash) {
+    byHash = new Map(
+      config.buyers.flatMap((buyer) => (buyer.api_key_sha256 ? [[buyer.api_key_sha256, buyer]] : [])),
+    );
+    buyersByKeyHash.set(config, byHash);
+  }
+  const key = bearerKey(request);
+  const buyer = key === undefined ? undefined : byHash.get(sha256Hex(key));
+  if (!buyer) throw new GavelError("GAVEL_UNAUTHORIZED");
+  return buyer;
 }
 
 /** Checks the admin key against its hash in constant time. */

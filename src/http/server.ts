@@ -8,11 +8,13 @@ import type { ReturnsService } from "../engine/returns.ts";
 import type { Metrics } from "../metrics.ts";
 import type { HotState } from "../state/hot-state.ts";
 import type { Store } from "../store/store.ts";
+import { adminConversionRoutes } from "./admin-conversion-routes.ts";
 import { type AdminFundsServices, adminFundsRoutes } from "./admin-funds-routes.ts";
 import { adminLedgerRoutes } from "./admin-ledger-routes.ts";
 import { adminReportRoutes } from "./admin-report-routes.ts";
 import { adminReturnsRoutes } from "./admin-returns-routes.ts";
 import { adminRoutes } from "./admin-routes.ts";
+import { buyerRoutes } from "./buyer-routes.ts";
 import { handleError, handleNotFound } from "./error-handler.ts";
 import { registerOpenApi } from "./openapi.ts";
 import { operationsRoutes } from "./operations-routes.ts";
@@ -57,6 +59,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   app.setNotFoundHandler(handleNotFound);
   await registerOpenApi(app);
   await app.register(sellerRoutes(options.exchange));
+  await app.register(buyerRoutes({ config: options.config, store: options.store, returns: options.returns }));
   await app.register(
     adminRoutes({
       config: options.config,
@@ -93,6 +96,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
       flushEvents: () => options.exchange.flush(),
     }),
   );
+  await app.register(adminConversionRoutes({ store: options.store, adminKeySha256: options.adminKeySha256 }));
   await app.register(
     operationsRoutes({ store: options.store, hotState: options.hotState, metrics: options.metrics }),
   );

@@ -1,0 +1,257 @@
+// The buyer API: what a buyer bought (with PII: it paid for it), its returns, and its conversion feedback.
+// Authenticated by the buyer's own key, and scoped to that buyer on the server: a lead it did not buy answers 404
+// exactly as a lead that does not exist, and a shared lead shows only the caller's purchase (never the other buyers
+// or their prices).
+import { Type } from "@sinclair/typebox";
+import type { FastifyInstance } from "fastify";
+import type { Buyer } from "../domain/config-schema.ts";
+import type { ConfigService } from "../engine/config-service.ts";
+import {
+  type ConversionInput,
+  ConversionsService,
+  type Purchase,
+  purchaseOf,
+} from "../engine/conversions.ts";
+import type { ReturnsService } from "../engine/returns.ts";
+import { GavelError } from "../errors.ts";
+import { RETURN_REASONS, type ReturnReason, type ReturnRecord } from "../store/records.ts";
+import { CONVERSION_STAGES, type ConversionRecord, type Store } from "../store/store.ts";
+import { authenticateBuyer } from "./auth.ts";
+
+declare module "fastify" {
+  interface FastifyRequest {
+    /** The authenticated buyer (buyer routes only). */
+    buyer: Buyer;
+  }
+}
+
+export interface BuyerRoutesOptions {
+  config: ConfigService;
+  store: Store;
+  /** Returns (the returns routes are served only when given). */
+  returns?: ReturnsService;
+}
+
+const NoNul = "^[^\\u0000]*$";
+const IdParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 100, pattern: "^[^\\u0000]+$" }) });
+// Query strings are text, and the validator does not coerce types: a page size is digits.
+const Limit = Type.Optional(
+  Type.String({ pattern: "^(500|[1-4][0-9]{2}|[1-9][0-9]?)$", description: "1 to 500 (default 50)" }),
+);
+const Note = Type.Optional(Type.String({ maxLength: 1000, pattern: NoNul }));
+
+const ReturnBody = Type.Object(
+  { reason: Type.Union(RETURN_REASONS.map((reason) => Type.Literal(reason))), note: Note },
+  { additionalProperties: false },
+);
+const ConversionBody = Type.Object(
+  {
+    stage: Type.Union(CONVERSION_STAGES.map((stage) => Type.Literal(stage))),
+    at: Type.Optional(Type.String({ maxLength: 40, description: "RFC 3339; default now" })),
+    value: Type.Optional(
+      Type.Number({ minimum: 0, maximum: 100_000_000, description: "dollars, e.g. the policy premium" }),
+    ),
+    note: Note,
+  },
+  { additionalProperties: false },
+);
+
+export function buyerRoutes(options: BuyerRoutesOptions) {
+  const { config, store, returns } = options;
+  const conversions = new ConversionsService({ store });
+  return async (app: FastifyInstance): Promise<void> => {
+    app.decorateRequest("buyer", undefined as unknown as Buyer);
+    // Authenticate before the body is even read, as the seller API does.
+    app.addHook("onRequest", async (request) => {
+      request.buyer = authenticateBuyer(request, config.snapshot);
+    });
+    const tags = ["buyer"];
+    const security = [{ buyerKey: [] }];
+
+    app.get<{ Querystring: { limit?: string; before?: string } }>(
+      "/v1/buyer/leads",
+      {
+        schema: {
+          tags,
+          security,
+          summary:
+            "The leads this buyer bought, newest first, with their PII (keyset paging with ?before=<lead_id>)",
+          querystring: Type.Object(
+            { limit: Limit, before: Type.Optional(Type.String({ maxLength: 100, pattern: NoNul })) },
+            { additionalProperties: false },
+          ),
+        },
+      },
+      async (request) => {
+        const buyerId = request.buyer.id;
+        const { before } = request.query;
+        // The cursor must be one of its own leads: paging says nothing about anyone else's.
+        if (before !== undefined) {
+          const lead = await store.getLead(before);
+          if (!lead || !purchaseOf(lead, buyerId)) {
+            throw new GavelError("GAVEL_VALIDATION", "before must be the id of a lead you bought", "before");
+          }
+        }
+        const limit = request.query.limit === undefined ? 50 : Number(request.query.limit);
+        const leads = await store.listPurchases({ buyer_id: buyerId, limit, ...(before ? { before } : {}) });
+        const page = leads.map((lead) => presentPurchase({ lead, sale: purchaseOf(lead, buyerId)! }));
+        return {
+          leads: page,
+          ...(page.length === limit ? { next_before: page[page.length - 1]!.id } : {}),
+        };
+      },
+    );
+
+    app.get<{ Params: { id: string } }>(
+      "/v1/buyer/leads/:id",
+      {
+        schema: {
+          tags,
+          security,
+          summary: "One lead this buyer bought, with its PII and the conversions it reported",
+          params: IdParams,
+        },
+      },
+      async (request) => {
+        const purchase = await conversions.purchase(request.params.id, request.buyer.id);
+        return {
+          lead: presentPurchase(purchase),
+          conversions: (await conversions.conversionsOf(purchase.lead.id, request.buyer.id)).map(
+            presentConversion,
+          ),
+        };
+      },
+    );
+
+    app.post<{ Params: { id: string }; Body: ConversionInput }>(
+      "/v1/buyer/leads/:id/conversions",
+      {
+        schema: {
+          tags,
+          security,
+          summary: "Report how far this buyer got with a lead it bought: contacted, quoted or closed",
+          description:
+            "Idempotent per lead and stage: reporting a stage again answers the first report (200; 201 when new).",
+          params: IdParams,
+          body: ConversionBody,
+        },
+      },
+      async (request, reply) => {
+        const { created, record } = await conversions.record(
+          request.params.id,
+          request.buyer.id,
+          request.body,
+        );
+        void reply.code(created ? 201 : 200);
+        return { conversion: presentConversion(record) };
+      },
+    );
+
+    if (!returns) return;
+
+    app.post<{ Params: { id: string }; Body: { reason: ReturnReason; note?: string } }>(
+      "/v1/buyer/leads/:id/returns",
+      {
+        schema: {
+          tags,
+          security,
+          summary: "Return a lead this buyer bought, with a reason, within its campaign's return window",
+          description: "The operator approves or rejects it (or it is approved at once, per buyer).",
+          params: IdParams,
+          body: ReturnBody,
+        },
+      },
+      async (request, reply) => {
+        const buyerId = request.buyer.id;
+        await conversions.purchase(request.params.id, buyerId);
+        const { reason, note } = request.body;
+        const { created, record } = await returns.request(request.params.id, {
+          buyer_id: buyerId,
+          reason,
+          ...(note === undefined ? {} : { note }),
+        });
+        if (!created && record.reason !== reason) {
+          throw new GavelError(
+            "GAVEL_CONFLICT",
+            `You already returned this lead, for ${record.reason}`,
+            "reason",
+          );
+        }
+        void reply.code(created ? 201 : 200);
+        return { return: presentReturn(record) };
+      },
+    );
+
+    app.get<{ Querystring: { status?: ReturnRecord["status"]; limit?: string } }>(
+      "/v1/buyer/returns",
+      {
+        schema: {
+          tags,
+          security,
+          summary: "This buyer's returns, newest first, with their decisions",
+          querystring: Type.Object(
+            {
+              status: Type.Optional(
+                Type.Union([Type.Literal("pending"), Type.Literal("approved"), Type.Literal("rejected")]),
+              ),
+              limit: Limit,
+            },
+            { additionalProperties: false },
+          ),
+        },
+      },
+      async (request) => {
+        const { status, limit } = request.query;
+        const list = await returns.list({
+          buyer_id: request.buyer.id,
+          limit: limit === undefined ? 50 : Number(limit),
+          ...(status ? { status } : {}),
+        });
+        return { returns: list.map(presentReturn) };
+      },
+    );
+  };
+}
+
+/** A purchase as its buyer sees it: the lead with its PII and what this buyer paid; nothing about the source's side. */
+function presentPurchase({ lead, sale }: Purchase) {
+  return {
+    id: lead.id,
+    vertical: lead.vertical,
+    test: lead.test,
+    campaign_id: sale.campaign_id,
+    price: sale.buyer_price_cents / 100,
+    ...(sale.buyer_lead_id === undefined ? {} : { buyer_lead_id: sale.buyer_lead_id }),
+    lead: lead.lead,
+    consent: lead.consent,
+    sold_at: new Date(lead.created_at).toISOString(),
+  };
+}
+
+function presentConversion(record: ConversionRecord) {
+  return {
+    id: record.id,
+    lead_id: record.lead_id,
+    campaign_id: record.campaign_id,
+    stage: record.stage,
+    at: new Date(record.at).toISOString(),
+    ...(record.value_cents === undefined ? {} : { value: record.value_cents / 100 }),
+    ...(record.note === undefined ? {} : { note: record.note }),
+    recorded_at: new Date(record.created_at).toISOString(),
+  };
+}
+
+/** A return as its buyer sees it: the refund it gets, never what the source gives back. */
+function presentReturn(record: ReturnRecord) {
+  return {
+    id: record.id,
+    lead_id: record.lead_id,
+    campaign_id: record.campaign_id,
+    reason: record.reason,
+    ...(record.note === undefined ? {} : { note: record.note }),
+    status: record.status,
+    refund: record.refund_cents / 100,
+    requested_at: new Date(record.requested_at).toISOString(),
+    ...(record.decided_at === undefined ? {} : { decided_at: new Date(record.decided_at).toISOString() }),
+  };
+}
