@@ -153,6 +153,7 @@ export async function startGavel(options: GavelOptions): Promise<RunningGavel> {
       funds,
       now,
       onOutbox: () => outbox.wake(),
+      resell: (lead, excludeBuyers) => exchange!.resell(lead, excludeBuyers),
     }),
     adminKeySha256,
     log,

@@ -268,6 +268,57 @@ export class Exchange {
     return this.#recordSale(await this.#deliver(ping.record, lead, consent, 0, config, ping.noBidReason));
   }
 
+  /**
+   * Offers a returned lead again, as a direct post from its source, to every buyer but those named (the one that
+   * returned it). The consumer was sold in this vertical by the very sale being undone, so the vertical's duplicate
+   * check does not apply; each buyer's own does (a buyer that bought this consumer before is still left out).
+   */
+  resell(original: LeadRecord, excludeBuyers: ReadonlySet<string>): Promise<PostAnswer> {
+    return this.#track(this.#resell(original, excludeBuyers));
+  }
+
+  async #resell(original: LeadRecord, excludeBuyers: ReadonlySet<string>): Promise<PostAnswer> {
+    const config = this.#config;
+    const source = config.sourceById.get(original.source_id);
+    const vertical = config.verticalById.get(original.vertical);
+    if (!source || !vertical) {
+      throw new GavelError("GAVEL_CONFLICT", "The lead's source or vertical no longer exists", "id");
+    }
+    // What was verified for the first sale is evidence of that sale; the resale verifies afresh.
+    const { verification: _, ...consent } = original.consent;
+    const contact = leadContactHashes(original.lead);
+    const boughtBefore = await this.#duplicates.buyersWhoBought(config, vertical.id, contact);
+    const screen: DuplicateScreen = {
+      soldInVertical: false,
+      duplicateFor: (buyerId) =>
+        excludeBuyers.has(buyerId)
+          ? "returned this lead"
+          : boughtBefore.has(buyerId)
+            ? BOUGHT_BY_BUYER
+            : undefined,
+    };
+    const deadline = this.#deadlineFor(undefined);
+    const input = {
+      test: original.test,
+      ...(original.sub_id === undefined ? {} : { sub_id: original.sub_id }),
+      contact_hash: contact,
+    };
+    const ping = await this.#auction(
+      "direct",
+      source,
+      vertical,
+      original.lead,
+      input,
+      deadline,
+      config,
+      screen,
+    );
+    this.#events.record(ping.record, ping.outcomes);
+    return this.#recordSale(
+      await this.#deliver(ping.record, original.lead, consent, 0, config, ping.noBidReason, true),
+    );
+  }
+
   /** Writes buffered ping events, so what was just pinged can be read back from the store. */
   async flush(): Promise<void> {
     await this.#events.flush();
@@ -455,6 +506,7 @@ export class Exchange {
     quotedCents: number,
     config: ConfigSnapshot,
     noBidReason?: NoBidReason,
+    resale = false,
   ): Promise<Sale> {
     const deadline = new Deadline(config.settings.post_deadline_ms);
     const leadId = randomUUID();
@@ -464,6 +516,7 @@ export class Exchange {
       leadId,
       lead,
       consent,
+      resale,
     });
     const delivery =
       ping.bids.length > 0

@@ -85,6 +85,8 @@ export function deliveryGates(
     leadId: string;
     lead: LeadValues;
     consent: Record<string, unknown>;
+    /** A returned lead offered again: it was sold in its vertical (by this very sale), so only buyers' own checks apply. */
+    resale?: boolean;
   },
 ): Pick<DeliveryRequest, "admit" | "settle"> & { checks: ConsentCheck[] } {
   const memo = createConsentMemo();
@@ -92,7 +94,7 @@ export function deliveryGates(
   const reserved = new Set<string>();
   // Hashed once per post; each campaign then costs a few Set lookups.
   const contact = leadContactHashes(sale.lead);
-  const duplicateOf = duplicateCheck(services, config, contact);
+  const duplicateOf = duplicateCheck(services, config, contact, sale.resale === true);
   return {
     checks,
     async admit(campaign, bid, budgetMs) {
@@ -196,11 +198,12 @@ function duplicateCheck(
   services: GateServices,
   config: ConfigSnapshot,
   contact: ReturnType<typeof leadContactHashes>,
+  buyersOnly = false,
 ): (campaign: Campaign) => Promise<string | undefined> {
   const soldInVertical = new Map<string, Promise<boolean>>();
   return async (campaign) => {
     try {
-      const vertical = config.verticalById.get(campaign.vertical);
+      const vertical = buyersOnly ? undefined : config.verticalById.get(campaign.vertical);
       if (vertical) {
         let sold = soldInVertical.get(vertical.id);
         if (!sold) {

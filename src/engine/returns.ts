@@ -28,12 +28,18 @@ export interface ReturnRequest {
   note?: string;
 }
 
+export type Resell = (
+  lead: LeadRecord,
+  excludeBuyers: ReadonlySet<string>,
+) => Promise<{ lead_id: string; status: "sold" | "unsold"; price: number; reason?: string }>;
+
 export class ReturnsService {
   readonly #store: Store;
   readonly #config: () => ConfigSnapshot;
   readonly #funds: BuyerFunds | undefined;
   readonly #now: () => number;
   readonly #onOutbox: () => void;
+  readonly #resell: Resell | undefined;
 
   constructor(deps: {
     store: Store;
@@ -41,12 +47,15 @@ export class ReturnsService {
     funds?: BuyerFunds;
     now?: () => number;
     onOutbox?: () => void;
+    /** Offers a lead again to every buyer but those excluded (the exchange's resale auction). */
+    resell?: Resell;
   }) {
     this.#store = deps.store;
     this.#config = deps.config;
     this.#funds = deps.funds;
     this.#now = deps.now ?? Date.now;
     this.#onOutbox = deps.onOutbox ?? (() => {});
+    this.#resell = deps.resell;
   }
 
   /** Records a return (approved at once for a buyer that auto-approves). A repeat answers the first request. */
@@ -115,6 +124,51 @@ export class ReturnsService {
     }
     if (decided.status === "approved") await this.#refundFunds(decided);
     return decided;
+  }
+
+  /**
+   * Approves a return (as `decide` does) and offers the lead again to every other buyer: a new direct sale from the
+   * same source, never to the buyer who returned it. A return is resold once; asking again answers the first resale.
+   */
+  async approveAndResell(id: string): Promise<{
+    record: ReturnRecord;
+    resale?: { lead_id: string; status: "sold" | "unsold"; price?: number; reason?: string };
+  }> {
+    const record = await this.decide(id, "approved");
+    if (!this.#resell) throw new GavelError("GAVEL_CONFLICT", "Reselling is not available here", "resell");
+    if (record.resale_lead_id) return { record, resale: await this.#resaleOf(record.resale_lead_id) };
+    if (!(await this.#store.setReturnResale(id, "", true))) {
+      // Another request took it: it is under way or done.
+      const now = (await this.#store.getReturn(id))!;
+      return {
+        record: now,
+        ...(now.resale_lead_id ? { resale: await this.#resaleOf(now.resale_lead_id) } : {}),
+      };
+    }
+    const lead = (await this.#store.getLead(record.lead_id))!;
+    // Every buyer of the lead is left out: the one returning it, and a shared lead's others (they have it already).
+    let answer: Awaited<ReturnType<Resell>>;
+    try {
+      answer = await this.#resell(lead, new Set(salesOf(lead).map((sale) => sale.buyer_id)));
+    } catch (error) {
+      // Refused before any auction (the source or vertical is gone): give the claim back so it can be tried again.
+      // Any other failure may come after a buyer took the lead: the claim stays, and the lead is not offered twice.
+      if (error instanceof GavelError) await this.#store.setReturnResale(id, null).catch(() => {});
+      throw error;
+    }
+    await this.#store.setReturnResale(id, answer.lead_id);
+    return { record: { ...record, resale_lead_id: answer.lead_id }, resale: answer };
+  }
+
+  async #resaleOf(leadId: string) {
+    const lead = await this.#store.getLead(leadId);
+    if (!lead) return { lead_id: leadId, status: "unsold" as const };
+    return {
+      lead_id: lead.id,
+      status: lead.status,
+      price: lead.price_cents / 100,
+      ...(lead.reason === undefined ? {} : { reason: lead.reason }),
+    };
   }
 
   list(query: {

@@ -80,26 +80,35 @@ export function adminReturnsRoutes(options: AdminReturnsRoutesOptions) {
       },
     );
 
-    for (const [action, status] of [
-      ["approve", "approved"],
-      ["reject", "rejected"],
-    ] as const) {
-      app.post<{ Params: { id: string } }>(
-        `/v1/admin/returns/:id/${action}`,
-        {
-          schema: {
-            tags,
-            security,
-            summary:
-              status === "approved"
-                ? "Approve a return: refund the buyer, reverse the source's payout per its policy, tell the source"
-                : "Reject a return: the sale stands",
-            params: IdParams,
-          },
+    app.post<{ Params: { id: string }; Body: unknown }>(
+      "/v1/admin/returns/:id/approve",
+      {
+        schema: {
+          tags,
+          security,
+          summary:
+            "Approve a return: refund the buyer, reverse the source's payout per its policy, tell the source; " +
+            "with resell, offer the lead again to every other buyer",
+          params: IdParams,
         },
-        async (request) => ({ return: presentReturn(await returns.decide(request.params.id, status)) }),
-      );
-    }
+      },
+      async (request) => {
+        // The body is optional (a bare POST approves), so it is checked here rather than by a body schema.
+        if (resellAsked(request.body)) {
+          const { record, resale } = await returns.approveAndResell(request.params.id);
+          return { return: presentReturn(record), ...(resale ? { resale } : {}) };
+        }
+        return { return: presentReturn(await returns.decide(request.params.id, "approved")) };
+      },
+    );
+
+    app.post<{ Params: { id: string } }>(
+      "/v1/admin/returns/:id/reject",
+      {
+        schema: { tags, security, summary: "Reject a return: the sale stands", params: IdParams },
+      },
+      async (request) => ({ return: presentReturn(await returns.decide(request.params.id, "rejected")) }),
+    );
 
     app.get<{ Params: { id: string } }>(
       "/v1/admin/buyers/:id/return-rate",
@@ -114,6 +123,21 @@ export function adminReturnsRoutes(options: AdminReturnsRoutesOptions) {
       async (request) => ({ buyer_id: request.params.id, ...(await returns.returnRate(request.params.id)) }),
     );
   };
+}
+
+/** `{ "resell": true }` asks for a resale; no body, or `{}`, does not; anything else is a 400. */
+function resellAsked(body: unknown): boolean {
+  if (body === undefined || body === null) return false;
+  const keys = typeof body === "object" && !Array.isArray(body) ? Object.keys(body) : undefined;
+  const resell = (body as { resell?: unknown }).resell;
+  if (
+    !keys ||
+    keys.some((key) => key !== "resell") ||
+    (resell !== undefined && typeof resell !== "boolean")
+  ) {
+    throw new GavelError("GAVEL_VALIDATION", 'The body is optional: { "resell": true } or nothing', "resell");
+  }
+  return resell === true;
 }
 
 function presentReturn(record: ReturnRecord) {

@@ -142,6 +142,7 @@ export function returnFromRow(row: Row): ReturnRecord {
     requested_at: Number(row.requested_at),
     ...optional(row, "decided_at", Number),
     ...optional(row, "decided_by"),
+    ...optional(row, "resale_lead_id"),
   };
 }
 

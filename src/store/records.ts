@@ -183,4 +183,6 @@ export interface ReturnRecord {
   requested_at: number;
   decided_at?: number;
   decided_by?: "operator" | "auto";
+  /** When the approved lead was offered again: the new lead ("" while that resale is under way). */
+  resale_lead_id?: string;
 }

@@ -174,6 +174,11 @@ export interface Store {
     decision: { status: "approved" | "rejected"; decided_at: number; decided_by: "operator" | "auto" },
     effects: { ledger: readonly LedgerEntry[]; outbox: readonly OutboxItem[] },
   ): Promise<ReturnRecord | undefined>;
+  /**
+   * Records the lead an approved return was offered again as. With `claim`, takes the right to resell it: true only
+   * for the first caller (the column was unset), so a lead is never resold twice. `null` gives a failed claim back.
+   */
+  setReturnResale(id: string, leadId: string | null, claim?: boolean): Promise<boolean>;
   /** Per buyer: approved returns (and pending ones) among what it bought, for return rates. */
   returnCounts(buyerId: string): Promise<{ approved: number; pending: number }>;
   /** How many leads a buyer bought (a shared lead counts once for each of its buyers), test leads excluded. */

@@ -41,7 +41,13 @@ describe(`[${BACKEND}] returns`, () => {
   before(async () => {
     await postbacks.start();
     h = await startHarness(
-      [bidder("fair", 40), bidder("trusted", 30), bidder("prepaid", 25), bidder("norefund", 20)],
+      [
+        bidder("fair", 40),
+        bidder("trusted", 30),
+        bidder("prepaid", 25),
+        bidder("norefund", 20),
+        bidder("backup", 35),
+      ],
       (farm) => ({
         verticals: [
           shared,
@@ -54,9 +60,11 @@ describe(`[${BACKEND}] returns`, () => {
           { id: "trusted", name: "trusted", status: "active", auto_approve_returns: true },
           { id: "prepaid", name: "prepaid", status: "active", funds: { credit_limit: 0 } },
           { id: "norefund", name: "norefund", status: "active" },
+          { id: "backup", name: "backup", status: "active" },
         ],
         campaigns: [
           realtimeCampaign(farm, "fair", { return_window_days: 7 }),
+          realtimeCampaign(farm, "backup"),
           realtimeCampaign(farm, "trusted", {
             id: "trusted-shared",
             vertical: "pi_shared",
@@ -184,6 +192,29 @@ describe(`[${BACKEND}] returns`, () => {
     assert.equal(afterReturn.balance - before.balance, 25, JSON.stringify({ before, afterReturn }));
   });
 
+  test("approved with resell: the lead is sold again to another buyer, never the one who returned it, once", async () => {
+    const leadId = await sell();
+    const requested = await h.admin("POST", `/v1/admin/leads/${leadId}/returns`, { reason: "not_qualified" });
+    const id = requested.body.return.id;
+    const approved = await h.admin("POST", `/v1/admin/returns/${id}/approve`, { resell: true });
+    assert.equal(approved.status, 200, JSON.stringify(approved.body));
+    assert.equal(approved.body.return.status, "approved");
+    const { resale } = approved.body;
+    assert.equal(resale.status, "sold", JSON.stringify(resale));
+    assert.notEqual(resale.lead_id, leadId);
+    assert.equal(approved.body.return.resale_lead_id, resale.lead_id);
+    const { lead, trace } = (await h.admin("GET", `/v1/admin/leads/${resale.lead_id}`)).body;
+    assert.equal(lead.buyer_id, "backup", "the next buyer, at its own price");
+    assert.equal(lead.buyer_price, 35);
+    const fair = trace.find((line: { campaign_id: string; phase: string }) => line.campaign_id === "fair");
+    assert.deepEqual([fair.outcome, fair.detail], ["duplicate", "returned this lead"]);
+    assert.equal(resale.price, 28, "the source is paid for the resale under its model");
+
+    const again = await h.admin("POST", `/v1/admin/returns/${id}/approve`, { resell: true });
+    assert.equal(again.body.resale.lead_id, resale.lead_id, "a return is resold once");
+    assert.deepEqual((await h.admin("GET", "/v1/admin/ledger/check")).body.balanced, true);
+  });
+
   test("the return window closes; a campaign without one takes no returns; bad input is a 400", async () => {
     const noWindow = await sell("pi_norefund");
     const refused = await h.admin("POST", `/v1/admin/leads/${noWindow}/returns`, { reason: "other" });
@@ -205,9 +236,9 @@ describe(`[${BACKEND}] returns`, () => {
   test("return rate: approved returns over leads bought, flagged above the buyer's threshold", async () => {
     const rate = await h.admin("GET", "/v1/admin/buyers/fair/return-rate");
     assert.equal(rate.status, 200, JSON.stringify(rate.body));
-    assert.equal(rate.body.approved, 1);
+    assert.equal(rate.body.approved, 2, "the plain approval and the one resold");
     assert.ok(rate.body.bought >= 4, JSON.stringify(rate.body));
-    assert.equal(rate.body.rate, 1 / rate.body.bought);
+    assert.equal(rate.body.rate, 2 / rate.body.bought);
     assert.equal(rate.body.over_alert, rate.body.rate * 100 > 10);
   });
 });

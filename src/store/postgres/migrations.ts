@@ -132,6 +132,7 @@ export const POSTGRES_MIGRATIONS: readonly string[] = [
     requested_at bigint NOT NULL,
     decided_at bigint,
     decided_by text,
+    resale_lead_id text,
     UNIQUE (lead_id, buyer_id)
   );
   CREATE INDEX returns_buyer ON returns (buyer_id, status);

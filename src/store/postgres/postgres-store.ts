@@ -310,6 +310,14 @@ export class PostgresStore implements Store {
     });
   }
 
+  async setReturnResale(id: string, leadId: string | null, claim = false): Promise<boolean> {
+    const rows = await this.#query(
+      `UPDATE returns SET resale_lead_id = $1 WHERE id = $2 AND (NOT $3 OR resale_lead_id IS NULL) RETURNING id`,
+      [leadId, id, claim],
+    );
+    return rows.length > 0;
+  }
+
   async returnCounts(buyerId: string): Promise<{ approved: number; pending: number }> {
     const [row] = await this.#query(
       `SELECT COUNT(*) FILTER (WHERE status = 'approved') AS approved,

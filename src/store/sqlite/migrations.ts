@@ -125,6 +125,7 @@ export const SQLITE_MIGRATIONS: readonly string[] = [
     requested_at INTEGER NOT NULL,
     decided_at INTEGER,
     decided_by TEXT,
+    resale_lead_id TEXT,
     UNIQUE (lead_id, buyer_id)
   );
   CREATE INDEX returns_buyer ON returns (buyer_id, status);

@@ -188,6 +188,10 @@ export class SqliteStore implements Store {
     return row && returnFromRow(row);
   }
 
+  async setReturnResale(id: string, leadId: string | null, claim = false): Promise<boolean> {
+    return (await this.#writer.call({ op: "setReturnResale", id, leadId, claim })) as boolean;
+  }
+
   async returnCounts(buyerId: string): Promise<{ approved: number; pending: number }> {
     const row = this.#statement(
       `SELECT COUNT(*) FILTER (WHERE status = 'approved') AS approved,

@@ -25,6 +25,9 @@ parentPort!.on("message", ({ id, request }: { id: number; request: WriteRequest 
       case "appendLedger":
         writes.appendLedger(request.entries);
         break;
+      case "setReturnResale":
+        result = writes.setReturnResale(request.id, request.leadId, request.claim);
+        break;
       case "createReturn":
         result = writes.createReturn(request.record);
         break;

@@ -23,6 +23,7 @@ export type WriteRequest =
     }
   | { op: "appendLedger"; entries: readonly LedgerEntry[] }
   | { op: "createReturn"; record: ReturnRecord }
+  | { op: "setReturnResale"; id: string; leadId: string | null; claim: boolean }
   | {
       op: "decideReturn";
       id: string;

@@ -136,6 +136,13 @@ export class SqliteWrites {
     return row;
   }
 
+  setReturnResale(id: string, leadId: string | null, claim: boolean): boolean {
+    const result = this.#statement(
+      `UPDATE returns SET resale_lead_id = ? WHERE id = ? AND (? = 0 OR resale_lead_id IS NULL)`,
+    ).run(leadId, id, claim ? 1 : 0);
+    return result.changes > 0;
+  }
+
   /** False when this buyer already reported this stage of this lead (or the id is taken): the first report stands. */
   recordConversion(record: ConversionRecord): boolean {
     const result = this.#statement(
