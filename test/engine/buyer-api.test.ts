@@ -297,6 +297,22 @@ describe(`[${BACKEND}] buyer API`, () => {
     assert.equal((await asBuyer("alpha", "GET", `/v1/admin/conversions?from=${from}&to=${to}`)).status, 401);
   });
 
+  test("the OpenAPI description lists the buyer API and the conversion report", async () => {
+    const doc = await as(undefined, "GET", "/docs/json");
+    assert.equal(doc.status, 200);
+    for (const path of [
+      "/v1/buyer/leads",
+      "/v1/buyer/leads/{id}",
+      "/v1/buyer/leads/{id}/returns",
+      "/v1/buyer/leads/{id}/conversions",
+      "/v1/buyer/returns",
+      "/v1/admin/buyers/{id}/rotate-key",
+      "/v1/admin/conversions",
+    ]) {
+      assert.ok(doc.body.paths[path], `${path} documented`);
+    }
+  });
+
   test("the operator rotates a buyer's key: the old one stops working; editing the buyer keeps the key", async () => {
     const edited = await h.admin("PUT", "/v1/admin/buyers/beta", {
       name: "Beta Injury LLC",
