@@ -5,6 +5,7 @@ import { openBackends } from "./backends.ts";
 import { BuyerHttpClient } from "./buyers/buyer-http-client.ts";
 import { consentServices } from "./compliance/consent/consent-providers.ts";
 import { Suppressions } from "./compliance/suppression/suppressions.ts";
+import { smtpMailer } from "./deliveries/smtp-mailer.ts";
 import type { ConfigFile } from "./domain/config-schema.ts";
 import type { ConfigSnapshot } from "./domain/snapshot.ts";
 import { CAP_SEED_LOOKBACK_MS, capUsageSeed, fundsUsageSeed } from "./engine/caps.ts";
@@ -101,10 +102,15 @@ export async function startGavel(options: GavelOptions): Promise<RunningGavel> {
       .restoreSpent(snapshot.buyers, counters.caps)
       .catch((error: unknown) => log.error({ err: error }, "restoring prepaid buyers' spend failed"));
   };
+  const smtp = options.config?.smtp;
+  // E-mail deliveries go through the operator's SMTP server; the password may come from the environment instead.
+  const mailer = smtp ? smtpMailer(smtp, process.env.GAVEL_SMTP_PASSWORD) : undefined;
   const outbox = new OutboxWorker({
     store,
     client,
     log,
+    config: () => config.snapshot,
+    ...(mailer ? { mailer } : {}),
     now,
     ...(options.outboxRetry ? { retry: options.outboxRetry } : {}),
   });
@@ -181,6 +187,7 @@ export async function startGavel(options: GavelOptions): Promise<RunningGavel> {
       }
       await running.close();
       await outbox.stop();
+      mailer?.close();
       await stopWatching?.();
       await hotState.close();
       await client.close();

@@ -118,6 +118,32 @@ export const PayoutSchema = Type.Union([
   ),
 ]);
 
+/** The events a source postback can fire on. */
+export const POSTBACK_EVENTS = ["sold", "unsold", "returned"] as const;
+export type PostbackEventType = (typeof POSTBACK_EVENTS)[number];
+
+/** One source postback (see src/engine/postbacks.ts); retried through the outbox. */
+export const PostbackSchema = Type.Object(
+  {
+    /**
+     * May hold macros, each replaced by its URL-encoded value: {lead_id} {ping_id} {sub_id} {price} {status} {reason}
+     * {vertical} {event}.
+     */
+    url: HttpUrl,
+    /** POST (default) sends the event as JSON; GET sends no body (the URL's macros carry the values). */
+    method: Type.Optional(Type.Union([Type.Literal("GET"), Type.Literal("POST")])),
+    /** Which events fire it (default all three). */
+    events: Type.Optional(
+      Type.Array(Type.Unsafe<PostbackEventType>(Type.String({ enum: [...POSTBACK_EVENTS] })), {
+        minItems: 1,
+        uniqueItems: true,
+      }),
+    ),
+    timeout_ms: Type.Optional(Type.Integer({ minimum: 100, maximum: 60000 })),
+  },
+  { additionalProperties: false },
+);
+
 export const SourceSchema = Type.Object(
   {
     id: Id,
@@ -134,12 +160,12 @@ export const SourceSchema = Type.Object(
     floor: Type.Optional(Dollars),
     /** The highest bid (dollars) accepted for this source's leads: a bid above it is taken for a typo and dropped. */
     ceiling: Type.Optional(Dollars),
-    /** Where to tell the source what became of each posted lead (sold or unsold, price, ids; never PII). */
+    /**
+     * Where to tell the source what became of each lead it posted (sold, unsold, returned: price, ids, never PII): one
+     * postback, or several (e.g. a tracker's GET pixel and a JSON POST to the source's own system).
+     */
     postback: Type.Optional(
-      Type.Object(
-        { url: HttpUrl, timeout_ms: Type.Optional(Type.Integer({ minimum: 100, maximum: 60000 })) },
-        { additionalProperties: false },
-      ),
+      Type.Union([PostbackSchema, Type.Array(PostbackSchema, { minItems: 1, maxItems: 5 })]),
     ),
     /** sha256 (hex) of the source's API key. The admin API generates keys; a config file may carry the hash. */
     api_key_sha256: Type.Optional(Type.String({ pattern: "^[0-9a-f]{64}$" })),
@@ -385,6 +411,30 @@ export const IntegrationSchema = Type.Union([
   ),
 ]);
 
+const EmailAddress = Type.String({ pattern: '^[^\\s@<>,;"]+@[^\\s@<>,;"]+$', maxLength: 254 });
+
+/** How a sold lead reaches a campaign that takes no real-time post (see src/deliveries/). */
+export const CampaignDeliverySchema = Type.Union([
+  Type.Object(
+    {
+      type: Type.Literal("email"),
+      /** Sent to all these addresses in one message, through the `smtp` server of the configuration file. */
+      to: Type.Array(EmailAddress, { minItems: 1, maxItems: 20, uniqueItems: true }),
+    },
+    { additionalProperties: false, description: "the lead by e-mail: readable text, and the JSON attached" },
+  ),
+  Type.Object(
+    {
+      type: Type.Literal("webhook"),
+      url: HttpUrl,
+      /** Signs each request: HMAC-SHA256 over `timestamp + "." + body` (see docs/api.md "Webhook deliveries"). */
+      secret: Type.String({ minLength: 16, maxLength: 256 }),
+      timeout_ms: Type.Optional(Type.Integer({ minimum: 100, maximum: 25000 })),
+    },
+    { additionalProperties: false, description: "the lead as signed JSON, POSTed to the buyer's URL" },
+  ),
+]);
+
 export const CampaignSchema = Type.Object(
   {
     id: Id,
@@ -414,6 +464,12 @@ export const CampaignSchema = Type.Object(
     ping: Type.Optional(Endpoint),
     /** Where the full lead goes when this campaign wins. */
     post: Endpoint,
+    /**
+     * A buyer that takes leads without a real-time post: the lead is sold at this campaign's bid the moment it is
+     * chosen (caps, funds and consent checked as for a post), and the outbox delivers it by e-mail or signed webhook,
+     * retried until it is taken. `post` is then not used.
+     */
+    delivery: Type.Optional(CampaignDeliverySchema),
     /** How pings and posts are spoken to this buyer (absent: the native protocol). */
     integration: Type.Optional(IntegrationSchema),
     /** Caps on this campaign, and (source_caps) on what each single source sells to it. */
@@ -472,6 +528,27 @@ export const SettingsSchema = Type.Object(
   { additionalProperties: false },
 );
 
+export const SmtpSchema = Type.Object(
+  {
+    host: Type.String({ minLength: 1, maxLength: 255 }),
+    /** Default 587 (465 when secure). */
+    port: Type.Optional(Type.Integer({ minimum: 1, maximum: 65535 })),
+    /** TLS from the first byte (port 465); false (default) upgrades with STARTTLS when the server offers it. */
+    secure: Type.Optional(Type.Boolean()),
+    auth: Type.Optional(
+      Type.Object(
+        { user: Type.String({ minLength: 1 }), pass: Type.Optional(Type.String()) },
+        { additionalProperties: false },
+      ),
+    ),
+    /** The sender, e.g. "Gavel leads <leads@exchange.example>". */
+    from: Type.String({ minLength: 3, maxLength: 320 }),
+    /** Bounds connecting, greeting and each exchange with the server (default 15000). */
+    timeout_ms: Type.Optional(Type.Integer({ minimum: 1000, maximum: 25000 })),
+  },
+  { additionalProperties: false },
+);
+
 export const ConfigFileSchema = Type.Object(
   {
     $schema: Type.Optional(Type.String()),
@@ -521,6 +598,11 @@ export const ConfigFileSchema = Type.Object(
         { additionalProperties: false },
       ),
     ),
+    /**
+     * The SMTP server e-mail deliveries go through (read at start, never exported: it may hold a password).
+     * GAVEL_SMTP_PASSWORD in the environment takes precedence over auth.pass.
+     */
+    smtp: Type.Optional(SmtpSchema),
     /** sha256 (hex) of the admin API key. GAVEL_ADMIN_KEY in the environment takes precedence. */
     admin_key_sha256: Type.Optional(Type.String({ pattern: "^[0-9a-f]{64}$" })),
     verticals: Type.Optional(Type.Array(VerticalSchema)),
@@ -538,6 +620,9 @@ export type Buyer = Static<typeof BuyerSchema>;
 export type Filter = Static<typeof FilterSchema>;
 export type Campaign = Static<typeof CampaignSchema>;
 export type Integration = Static<typeof IntegrationSchema>;
+export type CampaignDelivery = Static<typeof CampaignDeliverySchema>;
+export type Postback = Static<typeof PostbackSchema>;
+export type Smtp = Static<typeof SmtpSchema>;
 export type TemplatedRequest = Static<typeof TemplatedRequestSchema>;
 export type Settings = Static<typeof SettingsSchema>;
 export type Caps = Static<typeof CapsSchema>;

@@ -20,6 +20,7 @@ import type { Vertical } from "../domain/vertical.ts";
 import { BUILT_IN_VERTICALS } from "../domain/verticals/index.ts";
 import { GavelError } from "../errors.ts";
 import type { ConfigKind, Store, StoredConfig } from "../store/store.ts";
+import { postbacksOf, postbackUrlProblem } from "./postbacks.ts";
 
 export function sha256Hex(text: string): string {
   return createHash("sha256").update(text).digest("hex");
@@ -33,12 +34,20 @@ export function generateApiKey(): string {
 export class ConfigService {
   readonly #store: Store;
   readonly #onChange: (snapshot: ConfigSnapshot) => void;
+  /** Whether the configuration file names an SMTP server: without one no campaign may deliver by e-mail. */
+  readonly #smtp: boolean;
   #snapshot: ConfigSnapshot;
 
-  private constructor(store: Store, snapshot: ConfigSnapshot, onChange: (snapshot: ConfigSnapshot) => void) {
+  private constructor(
+    store: Store,
+    snapshot: ConfigSnapshot,
+    onChange: (snapshot: ConfigSnapshot) => void,
+    smtp: boolean,
+  ) {
     this.#store = store;
     this.#snapshot = snapshot;
     this.#onChange = onChange;
+    this.#smtp = smtp;
   }
 
   /** Loads configuration from the store, applies the file on top (the file wins for what it names), checks it all. */
@@ -50,6 +59,7 @@ export class ConfigService {
     const stored = await store.loadConfig();
     const data = configData(stored, file);
     checkReferences(data);
+    checkEmailDeliveries(data.campaigns, file?.smtp !== undefined);
     // Only what was set is stored, so a later release's better defaults still apply to the rest.
     if (file?.settings) await store.putSettings({ ...stored.settings, ...file.settings });
     for (const vertical of file?.verticals ?? []) await store.putConfig("vertical", vertical);
@@ -57,7 +67,7 @@ export class ConfigService {
     for (const buyer of file?.buyers ?? []) await store.putConfig("buyer", buyer);
     for (const campaign of file?.campaigns ?? []) await store.putConfig("campaign", campaign);
     if (file) await store.notifyConfigChanged?.();
-    return new ConfigService(store, buildSnapshot(data), onChange);
+    return new ConfigService(store, buildSnapshot(data), onChange, file?.smtp !== undefined);
   }
 
   /** Rebuilds the snapshot from the store: another instance changed the configuration. */
@@ -131,6 +141,7 @@ export class ConfigService {
     const data: ConfigData = { ...this.#snapshot };
     data[collection] = mergeById(this.#snapshot[collection] as { id: string }[], [entity]) as ConfigData[K];
     checkReferences(data);
+    if (kind === "campaign") checkEmailDeliveries([entity as Campaign], this.#smtp);
     await this.#store.putConfig(kind, entity);
     this.#swap(data);
     await this.#store.notifyConfigChanged?.();
@@ -197,6 +208,11 @@ function checkReferences(data: ConfigData): void {
       if (!verticals.has(verticalId))
         fail(`source ${source.id}`, "verticals", `unknown vertical ${verticalId}`);
     }
+    for (const [index, postback] of postbacksOf(source).entries()) {
+      const problem = postbackUrlProblem(postback.url);
+      const path = Array.isArray(source.postback) ? `postback[${index}].url` : "postback.url";
+      if (problem) fail(`source ${source.id}`, path, problem);
+    }
     if (source.api_key_sha256) {
       const owner = keyOwners.get(source.api_key_sha256);
       if (owner) fail(`source ${source.id}`, "api_key_sha256", `the same key as source ${owner}`);
@@ -224,6 +240,22 @@ function checkReferences(data: ConfigData): void {
       if (caps?.time_zone && !isValidTimeZone(caps.time_zone))
         fail(at, `${name}.time_zone`, "is not an IANA time zone");
     }
+  }
+}
+
+/**
+ * A campaign that delivers by e-mail needs the SMTP server of the configuration file; checked when configuration is
+ * written (at start and through the admin API), not on a reload from another instance, whose file may differ.
+ */
+function checkEmailDeliveries(campaigns: readonly Campaign[], smtp: boolean): void {
+  if (smtp) return;
+  const emailing = campaigns.find((campaign) => campaign.delivery?.type === "email");
+  if (emailing) {
+    fail(
+      `campaign ${emailing.id}`,
+      "delivery",
+      "is by e-mail, but the configuration file names no smtp server to send it through",
+    );
   }
 }
 

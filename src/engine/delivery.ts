@@ -115,6 +115,13 @@ async function attemptBid(
   }
   const refusal = await request.admit?.(campaign, bid, budgetMs);
   if (refusal) return { outcomes: [{ ...base, reason: refusal.reason, detail: refusal.detail }] };
+  if (campaign.delivery) {
+    // No real-time answer to wait for: chosen and admitted, the campaign has bought the lead at its bid. The outbox,
+    // written with the sale, delivers it by e-mail or webhook and retries until it is taken.
+    await request.settle?.(bid, "post_accepted");
+    const detail = `delivered by ${campaign.delivery.type} through the outbox`;
+    return { outcomes: [{ ...base, reason: "post_accepted", detail }], sold: { bid } };
+  }
   // Verification took time: what is left of the deadline bounds the post itself.
   const postBudgetMs = request.admit
     ? request.deadline.buyerBudgetMs(campaign.post.timeout_ms, 0, config.settings.min_buyer_budget_ms)

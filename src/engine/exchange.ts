@@ -6,6 +6,7 @@ import type { ConsentServices } from "../compliance/consent/consent-providers.ts
 import { type ContactHashes, leadContactHashes } from "../compliance/suppression/suppression-hash.ts";
 import type { SuppressionIndex } from "../compliance/suppression/suppression-index.ts";
 import { suppressedLists } from "../compliance/suppression/suppression-index.ts";
+import { campaignDeliveries } from "../deliveries/campaign-deliveries.ts";
 import type { Source } from "../domain/config-schema.ts";
 import type { BuyerOutcome } from "../domain/outcomes.ts";
 import { RoundRobinMemory } from "../domain/routing.ts";
@@ -32,7 +33,7 @@ import { EventWriter } from "./event-writer.ts";
 import { auctionGates, deliveryGates, type GateServices } from "./gates.ts";
 import { validated, validatedConsent, validatedFormTime } from "./lead-input.ts";
 import { saleEntries } from "./ledger.ts";
-import { sourcePostback } from "./postbacks.ts";
+import { sourcePostbacks } from "./postbacks.ts";
 import { type Sale, SaleRecorder } from "./sale-recorder.ts";
 
 export interface PingInput {
@@ -582,8 +583,16 @@ export class Exchange {
     return {
       lead: record,
       outcomes: stamp(ping.id, "post", delivery.outcomes, this.#now()),
-      // The postback it owes the source is written with the sale, so the two never disagree.
-      outbox: sourcePostback(config.sourceById.get(ping.source_id), record, this.#now()),
+      // The postbacks it owes the source, and the e-mail or webhook deliveries it owes its buyers, are written with the
+      // sale, so the two never disagree.
+      outbox: [
+        ...sourcePostbacks(
+          config.sourceById.get(ping.source_id),
+          { type: "posted", lead: record },
+          this.#now(),
+        ),
+        ...campaignDeliveries(config, record, delivery.sold, this.#now()),
+      ],
       ledger: saleEntries(record),
     };
   }

@@ -1,15 +1,22 @@
-// Drains the outbox: delivers each due item over HTTP, retries failures with exponential backoff, and gives up into
-// a dead-letter state after MAX_ATTEMPTS (replayable from the admin API). Runs in every instance; the store's claim
-// guarantees that no item is handed to two workers at once.
+// Drains the outbox: sends each due item by its kind (an HTTP postback to a source, a signed webhook or an e-mail
+// delivering a sold lead to a buyer; see src/deliveries/outbox-senders.ts), retries failures with exponential backoff,
+// and gives up into a dead-letter state after MAX_ATTEMPTS (replayable from the admin API). Runs in every instance; the
+// store's claim guarantees that no item is handed to two workers at once, and its lease that an item a dead worker was
+// sending is sent again: at least once, never lost.
 import type { Logger } from "pino";
-import { type BuyerHttpClient, BuyerTransportError } from "../buyers/buyer-http-client.ts";
-import type { OutboxItem, OutboxSettlement } from "../store/records.ts";
+import type { BuyerHttpClient } from "../buyers/buyer-http-client.ts";
+import { DeliveryFailure, type OutboxSender, outboxSenders } from "../deliveries/outbox-senders.ts";
+import type { Mailer } from "../deliveries/smtp-mailer.ts";
+import type { ConfigSnapshot } from "../domain/snapshot.ts";
+import type { OutboxItem, OutboxKind, OutboxSettlement } from "../store/records.ts";
 import type { Store } from "../store/store.ts";
 
 const POLL_INTERVAL_MS = 250;
 const BATCH_SIZE = 20;
 /** Longer than any delivery's timeout, so a lease only lapses when its worker died. */
 const LEASE_MARGIN_MS = 30_000;
+/** The longest one attempt may take (an item asking for more gets this): well inside the lease. */
+const MAX_ATTEMPT_MS = 25_000;
 const MAX_RETRY_MS = 3_600_000;
 
 export interface RetryPolicy {
@@ -23,7 +30,7 @@ export const DEFAULT_RETRY_POLICY: RetryPolicy = { maxAttempts: 8, firstRetryMs:
 
 export class OutboxWorker {
   readonly #store: Store;
-  readonly #client: BuyerHttpClient;
+  readonly #senders: Record<OutboxKind, OutboxSender>;
   readonly #log: Logger;
   readonly #now: () => number;
   readonly #retry: RetryPolicy;
@@ -35,14 +42,25 @@ export class OutboxWorker {
     store: Store;
     client: BuyerHttpClient;
     log: Logger;
+    /** The configuration now, for the webhook secrets (without it webhook items fail). */
+    config?: () => ConfigSnapshot;
+    /** The SMTP mailer (without it e-mail items fail). */
+    mailer?: Mailer;
     now?: () => number;
     retry?: RetryPolicy;
   }) {
     this.#store = deps.store;
-    this.#client = deps.client;
     this.#log = deps.log;
     this.#now = deps.now ?? Date.now;
     this.#retry = deps.retry ?? DEFAULT_RETRY_POLICY;
+    this.#senders = outboxSenders({
+      client: deps.client,
+      store: deps.store,
+      ...(deps.config ? { config: deps.config } : {}),
+      ...(deps.mailer ? { mailer: deps.mailer } : {}),
+      now: this.#now,
+      maxTimeoutMs: MAX_ATTEMPT_MS,
+    });
   }
 
   start(): void {
@@ -99,18 +117,26 @@ export class OutboxWorker {
   async #attempt(item: OutboxItem): Promise<OutboxSettlement> {
     let error: string;
     try {
-      const response = await this.#client.send({
-        url: item.url,
-        body: JSON.stringify(item.body),
-        timeoutMs: item.timeout_ms,
-      });
-      if (response.status >= 200 && response.status < 300) return { status: "done", at: this.#now() };
-      error = `HTTP ${response.status}`;
+      const send = this.#senders[item.kind];
+      if (!send) throw new DeliveryFailure(`unknown outbox kind ${item.kind}`);
+      await send(item);
+      return { status: "done", at: this.#now() };
     } catch (failure) {
-      error =
-        failure instanceof BuyerTransportError ? `${failure.failure}: ${failure.message}` : String(failure);
+      error = failure instanceof DeliveryFailure ? failure.message : `unexpected: ${String(failure)}`;
+      // Kind, ids and the reason only: an item's message may carry the lead.
+      if (!(failure instanceof DeliveryFailure))
+        this.#log.warn(
+          { err: failure, outbox_id: item.id, kind: item.kind },
+          "outbox send failed unexpectedly",
+        );
     }
-    if (item.attempts >= this.#retry.maxAttempts) return { status: "dead", error };
+    if (item.attempts >= this.#retry.maxAttempts) {
+      this.#log.warn(
+        { outbox_id: item.id, kind: item.kind, owner_id: item.owner_id, error },
+        "outbox dead letter",
+      );
+      return { status: "dead", error };
+    }
     return {
       status: "pending",
       run_at: this.#now() + retryDelayMs(item.attempts, this.#retry.firstRetryMs),

@@ -16,9 +16,9 @@ import {
 } from "../store/records.ts";
 import type { Store } from "../store/store.ts";
 import type { BuyerFunds } from "./funds.ts";
+import { sourcePostbacks } from "./postbacks.ts";
 
 const DAY_MS = 86_400_000;
-const POSTBACK_TIMEOUT_MS = 5_000;
 const DEFAULT_RETURN_ALERT_PERCENT = 10;
 
 export interface ReturnRequest {
@@ -217,35 +217,13 @@ export class ReturnsService {
   }
 
   #postback(lead: LeadRecord, request: ReturnRecord): OutboxItem[] {
-    const source = this.#config().sourceById.get(lead.source_id);
-    if (!source?.postback) return [];
     const now = this.#now();
-    return [
-      {
-        id: randomUUID(),
-        kind: "source_postback",
-        owner_id: source.id,
-        url: source.postback.url,
-        // No PII and no buyer identity: the source learns which lead came back, why, and what it gives back.
-        body: {
-          event: "lead.returned",
-          lead_id: lead.id,
-          ...(lead.kind === "ping" ? { ping_id: lead.auction_id } : {}),
-          vertical: lead.vertical,
-          status: "returned",
-          reason: request.reason,
-          price: -request.reversal_cents / 100,
-          ...(lead.sub_id === undefined ? {} : { sub_id: lead.sub_id }),
-          test: lead.test,
-          at: new Date(now).toISOString(),
-        },
-        timeout_ms: source.postback.timeout_ms ?? POSTBACK_TIMEOUT_MS,
-        status: "pending",
-        attempts: 0,
-        run_at: now,
-        created_at: now,
-      },
-    ];
+    const returned = { reason: request.reason, reversalCents: request.reversal_cents, at: now };
+    return sourcePostbacks(
+      this.#config().sourceById.get(lead.source_id),
+      { type: "returned", lead, ...returned },
+      now,
+    );
   }
 }
 
