@@ -71,14 +71,15 @@ describe(`[${BACKEND}] deadlines`, () => {
 
     const { trace } = await pingWithTrace(h, reply.body.ping_id);
     assert.deepEqual(outcomesOf(trace, "ping"), { fast: "won", sleepy: "timeout" });
+    // The budget counts from the request's arrival: on a busy machine the fan-out starts later and the budget is
+    // smaller, so the checks are relative to what the buyer was told, not to fixed figures.
+    const told = await budgetToldTo("sleepy", reply.body.ping_id);
+    assert.ok(told <= 300 - RESERVE_MS && told > 100, `the buyer is told its real budget: ${told} ms`);
     const waited = lineOf(trace, "ping", "sleepy").latency_ms ?? -1;
     assert.ok(
-      waited > 200 && waited <= 300,
-      `the sleepy buyer was given up on within the deadline: ${waited} ms`,
+      waited <= 300 && waited >= told - 20,
+      `the sleepy buyer was given its ${told} ms and then given up on, within the deadline: ${waited} ms`,
     );
-
-    const told = await budgetToldTo("sleepy", reply.body.ping_id);
-    assert.ok(told <= 300 - RESERVE_MS && told > 200, `the buyer is told its real budget: ${told} ms`);
   });
 
   test("a tmax_ms above max_tmax_ms is capped", async () => {
