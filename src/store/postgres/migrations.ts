@@ -132,7 +132,6 @@ export const POSTGRES_MIGRATIONS: readonly string[] = [
     requested_at bigint NOT NULL,
     decided_at bigint,
     decided_by text,
-    resale_lead_id text,
     UNIQUE (lead_id, buyer_id)
   );
   CREATE INDEX returns_buyer ON returns (buyer_id, status);
@@ -223,6 +222,10 @@ export const POSTGRES_MIGRATIONS: readonly string[] = [
   );
   CREATE INDEX leads_sold_buyer_created ON leads (buyer_id, created_at, id) WHERE status = 'sold';
   CREATE INDEX leads_shared_created ON leads (created_at, id) WHERE shares IS NOT NULL;
+  `,
+  // The lead an approved return was offered again as (a resale), so it is resold once.
+  `
+  ALTER TABLE returns ADD COLUMN resale_lead_id text;
   `,
 ];
 
