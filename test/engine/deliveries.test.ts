@@ -9,6 +9,7 @@ import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { signWebhook, verifyWebhookSignature } from "../../src/deliveries/webhook-signature.ts";
 import type { Campaign, ConfigFile } from "../../src/domain/config-schema.ts";
+import { expandPostbackUrl, postbackUrlProblem } from "../../src/engine/postbacks.ts";
 import { leadWithTrace, lineOf, receivers, requestsFor } from "../helpers/engine-steps.ts";
 import {
   ADMIN_KEY,
@@ -360,6 +361,20 @@ describe(`[${BACKEND}] deliveries by e-mail and webhook`, () => {
     const text = JSON.stringify(tracker.requests);
     for (const pii of PII) assert.ok(!text.includes(pii), `${pii} in a postback`);
   });
+});
+
+test("postback macros: values URL-encoded, a missing one empty, an unknown one refused", () => {
+  assert.equal(
+    expandPostbackUrl("https://t.example/{vertical}/pb?c={sub_id}&p={price}&r={reason}", {
+      vertical: "personal_injury",
+      sub_id: "a b&c=d/é",
+      price: "24.00",
+    }),
+    "https://t.example/personal_injury/pb?c=a%20b%26c%3Dd%2F%C3%A9&p=24.00&r=",
+  );
+  assert.equal(postbackUrlProblem("https://t.example/pb?l={lead_id}&e={event}"), undefined);
+  assert.match(String(postbackUrlProblem("https://t.example/pb?c={click}")), /unknown macro \{click\}/);
+  assert.match(String(postbackUrlProblem("https://bad host/pb?l={lead_id}")), /not a URL/);
 });
 
 describe(`[${BACKEND}] a kill -9 while a delivery is retried loses nothing`, () => {
