@@ -11,6 +11,7 @@ import { signWebhook, verifyWebhookSignature } from "../../src/deliveries/webhoo
 import type { Campaign, ConfigFile } from "../../src/domain/config-schema.ts";
 import { expandPostbackUrl, postbackUrlProblem } from "../../src/engine/postbacks.ts";
 import { leadWithTrace, lineOf, receivers, requestsFor } from "../helpers/engine-steps.ts";
+import { eventually } from "../helpers/eventually.ts";
 import {
   ADMIN_KEY,
   BACKEND,
@@ -29,20 +30,6 @@ import { openTestStorage, type TestStorage, withTestStorage } from "../helpers/t
 
 const SECRET = "whsec_test_0123456789abcdef";
 const PII = ["Jordan", "Rivera", "555-0147", "5550147", "example.com"];
-
-async function eventually<T>(
-  probe: () => Promise<T | undefined> | T | undefined,
-  what: string,
-  timeoutMs = 8_000,
-): Promise<T> {
-  const until = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
 
 /** A fixed-price campaign for leads from one state, delivered as `delivery` says. */
 function deliveryCampaign(
