@@ -128,6 +128,31 @@ export interface LeadQuery {
   status?: "sold" | "unsold";
 }
 
+/** Who a console user is: the operator (the admin API), or a user of one buyer's or one source's portal. */
+export const CONSOLE_ROLES = ["operator", "buyer", "source"] as const;
+export type ConsoleRole = (typeof CONSOLE_ROLES)[number];
+
+/** A person who logs in to the web console. */
+export interface ConsoleUser {
+  id: string;
+  /** Unique, stored lower-cased. */
+  email: string;
+  role: ConsoleRole;
+  /** The buyer (role buyer) or source (role source) the user sees; absent for an operator. */
+  party_id?: string;
+  /** `scrypt$N$r$p$salt$hash` (see src/console/passwords.ts), never the password. */
+  password_hash: string;
+  created_at: number;
+}
+
+/** A logged-in console session. The token itself is never stored, only its sha256. */
+export interface ConsoleSession {
+  token_sha256: string;
+  user_id: string;
+  created_at: number;
+  expires_at: number;
+}
+
 export interface Store {
   /** Brings the schema up to date. Safe to run on every start. */
   migrate(): Promise<void>;
@@ -239,6 +264,18 @@ export interface Store {
    * bulk import). Writers wait meanwhile; what they write is counted once.
    */
   rebuildReportRollups(): Promise<void>;
+  /** Creates the console user, or replaces the one with the same email (keeping its id). */
+  putUser(user: ConsoleUser): Promise<ConsoleUser>;
+  getUser(id: string): Promise<ConsoleUser | undefined>;
+  getUserByEmail(email: string): Promise<ConsoleUser | undefined>;
+  /** Every console user, by email. */
+  listUsers(): Promise<ConsoleUser[]>;
+  /** Stores a new session, and drops the sessions that expired before it began. */
+  createSession(session: ConsoleSession): Promise<void>;
+  /** The session with this token hash, expired or not (the caller checks expires_at). */
+  getSession(tokenSha256: string): Promise<ConsoleSession | undefined>;
+  /** Ends a session (logout). */
+  deleteSession(tokenSha256: string): Promise<void>;
   /** Resolves when the store answers; rejects with a clear error when it does not (readiness checks). */
   ping(): Promise<void>;
   /**

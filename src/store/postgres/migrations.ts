@@ -227,6 +227,24 @@ export const POSTGRES_MIGRATIONS: readonly string[] = [
   `
   ALTER TABLE returns ADD COLUMN resale_lead_id text;
   `,
+  // Web console users (operator, buyer or source users) and their sessions (token hashes, with expiry).
+  `
+  CREATE TABLE console_users (
+    id text COLLATE "C" PRIMARY KEY,
+    email text COLLATE "C" NOT NULL UNIQUE,
+    role text NOT NULL,
+    party_id text COLLATE "C",
+    password_hash text NOT NULL,
+    created_at bigint NOT NULL
+  );
+  CREATE TABLE console_sessions (
+    token_sha256 text COLLATE "C" PRIMARY KEY,
+    user_id text COLLATE "C" NOT NULL,
+    created_at bigint NOT NULL,
+    expires_at bigint NOT NULL
+  );
+  CREATE INDEX console_sessions_expires ON console_sessions (expires_at);
+  `,
 ];
 
 /**

@@ -15,6 +15,7 @@ import {
 } from "../../reports/rollup.ts";
 import { rebuildRollupsPaged } from "../../reports/rollup-rebuild.ts";
 import { DIMENSION_SELECT, dimensionsFromRow, rollupUpsertSql } from "../../reports/rollup-rows.ts";
+import { sessionFromRow, USER_COLUMNS, userFromRow, userRowValues } from "../console-rows.ts";
 import {
   buyerCentsFromRow,
   CONVERSION_COLUMNS,
@@ -57,6 +58,8 @@ import type {
   BuyerCents,
   BuyerDeposit,
   ConfigKind,
+  ConsoleSession,
+  ConsoleUser,
   ConversionRecord,
   ConversionReportQuery,
   ConversionReportRow,
@@ -549,6 +552,50 @@ export class PostgresStore implements Store {
       [listId],
     );
     return row?.count ?? 0;
+  }
+
+  async putUser(user: ConsoleUser): Promise<ConsoleUser> {
+    const [row] = await this.#query(
+      `INSERT INTO console_users (${USER_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6)
+       ON CONFLICT (email) DO UPDATE SET role = excluded.role, party_id = excluded.party_id,
+         password_hash = excluded.password_hash
+       RETURNING *`,
+      userRowValues(user),
+    );
+    return userFromRow(row!);
+  }
+
+  async getUser(id: string): Promise<ConsoleUser | undefined> {
+    const [row] = await this.#query("SELECT * FROM console_users WHERE id = $1", [id]);
+    return row ? userFromRow(row) : undefined;
+  }
+
+  async getUserByEmail(email: string): Promise<ConsoleUser | undefined> {
+    const [row] = await this.#query("SELECT * FROM console_users WHERE email = $1", [email]);
+    return row ? userFromRow(row) : undefined;
+  }
+
+  async listUsers(): Promise<ConsoleUser[]> {
+    return (await this.#query("SELECT * FROM console_users ORDER BY email")).map(userFromRow);
+  }
+
+  async createSession(session: ConsoleSession): Promise<void> {
+    // Safe to repeat (the retry in #query): the second insert of the same token does nothing.
+    await this.#query(
+      `WITH expired AS (DELETE FROM console_sessions WHERE expires_at <= $3)
+       INSERT INTO console_sessions (token_sha256, user_id, created_at, expires_at) VALUES ($1, $2, $3, $4)
+       ON CONFLICT (token_sha256) DO NOTHING`,
+      [session.token_sha256, session.user_id, session.created_at, session.expires_at],
+    );
+  }
+
+  async getSession(tokenSha256: string): Promise<ConsoleSession | undefined> {
+    const [row] = await this.#query("SELECT * FROM console_sessions WHERE token_sha256 = $1", [tokenSha256]);
+    return row ? sessionFromRow(row) : undefined;
+  }
+
+  async deleteSession(tokenSha256: string): Promise<void> {
+    await this.#query("DELETE FROM console_sessions WHERE token_sha256 = $1", [tokenSha256]);
   }
 
   async addDeposit(deposit: BuyerDeposit): Promise<{ added: boolean; deposit: BuyerDeposit }> {

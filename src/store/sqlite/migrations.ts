@@ -220,4 +220,22 @@ export const SQLITE_MIGRATIONS: readonly string[] = [
   `
   ALTER TABLE returns ADD COLUMN resale_lead_id TEXT;
   `,
+  // Web console users (operator, buyer or source users) and their sessions (token hashes, with expiry).
+  `
+  CREATE TABLE console_users (
+    id TEXT PRIMARY KEY,
+    email TEXT NOT NULL UNIQUE,
+    role TEXT NOT NULL,
+    party_id TEXT,
+    password_hash TEXT NOT NULL,
+    created_at INTEGER NOT NULL
+  );
+  CREATE TABLE console_sessions (
+    token_sha256 TEXT PRIMARY KEY,
+    user_id TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    expires_at INTEGER NOT NULL
+  );
+  CREATE INDEX console_sessions_expires ON console_sessions (expires_at);
+  `,
 ];

@@ -4,6 +4,7 @@ import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import type { DatabaseSync, SQLInputValue, StatementSync } from "node:sqlite";
 import { type ReportQuery, type ReportRow, reportRowFrom, reportSql } from "../../reports/report-query.ts";
+import { sessionFromRow, userFromRow } from "../console-rows.ts";
 import {
   buyerCentsFromRow,
   conversionFromRow,
@@ -35,6 +36,8 @@ import type {
   BuyerCents,
   BuyerDeposit,
   ConfigKind,
+  ConsoleSession,
+  ConsoleUser,
   ConversionRecord,
   ConversionReportQuery,
   ConversionReportRow,
@@ -371,6 +374,40 @@ export class SqliteStore implements Store {
       count: number;
     };
     return row.count;
+  }
+
+  async putUser(user: ConsoleUser): Promise<ConsoleUser> {
+    await this.#writer.call({ op: "putUser", user });
+    return (await this.getUserByEmail(user.email))!;
+  }
+
+  async getUser(id: string): Promise<ConsoleUser | undefined> {
+    const row = this.#statement("SELECT * FROM console_users WHERE id = ?").get(id) as Row | undefined;
+    return row ? userFromRow(row) : undefined;
+  }
+
+  async getUserByEmail(email: string): Promise<ConsoleUser | undefined> {
+    const row = this.#statement("SELECT * FROM console_users WHERE email = ?").get(email) as Row | undefined;
+    return row ? userFromRow(row) : undefined;
+  }
+
+  async listUsers(): Promise<ConsoleUser[]> {
+    return (this.#statement("SELECT * FROM console_users ORDER BY email").all() as Row[]).map(userFromRow);
+  }
+
+  async createSession(session: ConsoleSession): Promise<void> {
+    await this.#writer.call({ op: "createSession", session });
+  }
+
+  async getSession(tokenSha256: string): Promise<ConsoleSession | undefined> {
+    const row = this.#statement("SELECT * FROM console_sessions WHERE token_sha256 = ?").get(tokenSha256) as
+      | Row
+      | undefined;
+    return row ? sessionFromRow(row) : undefined;
+  }
+
+  async deleteSession(tokenSha256: string): Promise<void> {
+    await this.#writer.call({ op: "deleteSession", tokenSha256 });
   }
 
   async addDeposit(deposit: BuyerDeposit): Promise<{ added: boolean; deposit: BuyerDeposit }> {

@@ -58,6 +58,15 @@ parentPort!.on("message", ({ id, request }: { id: number; request: WriteRequest 
       case "rebuildReportRollups":
         writes.rebuildReportRollups();
         break;
+      case "putUser":
+        writes.putUser(request.user);
+        break;
+      case "createSession":
+        writes.createSession(request.session);
+        break;
+      case "deleteSession":
+        writes.deleteSession(request.tokenSha256);
+        break;
       case "close":
         db.close();
         break;

@@ -9,7 +9,13 @@ import type {
   PingRecord,
   ReturnRecord,
 } from "../records.ts";
-import type { BuyerDeposit, ConversionRecord, SuppressionHash } from "../store.ts";
+import type {
+  BuyerDeposit,
+  ConsoleSession,
+  ConsoleUser,
+  ConversionRecord,
+  SuppressionHash,
+} from "../store.ts";
 
 export type WriteRequest =
   | { op: "putEntity"; kind: string; id: string; body: object }
@@ -38,6 +44,9 @@ export type WriteRequest =
   | { op: "removeSuppressions"; listId: string; hashes: readonly SuppressionHash[] }
   | { op: "addDeposit"; deposit: BuyerDeposit }
   | { op: "rebuildReportRollups" }
+  | { op: "putUser"; user: ConsoleUser }
+  | { op: "createSession"; session: ConsoleSession }
+  | { op: "deleteSession"; tokenSha256: string }
   | { op: "close" };
 
 /** `result` carries what a write returns (claimed rows, whether a replay found its item). */

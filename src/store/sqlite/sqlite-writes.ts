@@ -11,6 +11,7 @@ import {
 } from "../../reports/rollup.ts";
 import { rebuildRollupsFrom } from "../../reports/rollup-rebuild.ts";
 import { DIMENSION_SELECT, dimensionsFromRow, rollupUpsertSql } from "../../reports/rollup-rows.ts";
+import { USER_COLUMNS, userRowValues } from "../console-rows.ts";
 import {
   CONVERSION_COLUMNS,
   conversionRowValues,
@@ -34,7 +35,13 @@ import type {
   PingRecord,
   ReturnRecord,
 } from "../records.ts";
-import type { BuyerDeposit, ConversionRecord, SuppressionHash } from "../store.ts";
+import type {
+  BuyerDeposit,
+  ConsoleSession,
+  ConsoleUser,
+  ConversionRecord,
+  SuppressionHash,
+} from "../store.ts";
 import { inTransaction } from "./open-sqlite.ts";
 
 export class SqliteWrites {
@@ -245,6 +252,28 @@ export class SqliteWrites {
       `INSERT OR IGNORE INTO buyer_deposits (id, buyer_id, amount_cents, note, created_at) VALUES (?, ?, ?, ?, ?)`,
     ).run(deposit.id, deposit.buyer_id, deposit.amount_cents, deposit.note ?? null, deposit.created_at);
     return result.changes > 0;
+  }
+
+  /** A user with a known email keeps its id and creation time; the rest is replaced. */
+  putUser(user: ConsoleUser): void {
+    this.#statement(
+      `INSERT INTO console_users (${USER_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?)
+       ON CONFLICT (email) DO UPDATE SET role = excluded.role, party_id = excluded.party_id,
+         password_hash = excluded.password_hash`,
+    ).run(...(userRowValues(user) as SQLInputValue[]));
+  }
+
+  createSession(session: ConsoleSession): void {
+    inTransaction(this.#db, () => {
+      this.#statement("DELETE FROM console_sessions WHERE expires_at <= ?").run(session.created_at);
+      this.#statement(
+        "INSERT INTO console_sessions (token_sha256, user_id, created_at, expires_at) VALUES (?, ?, ?, ?)",
+      ).run(session.token_sha256, session.user_id, session.created_at, session.expires_at);
+    });
+  }
+
+  deleteSession(tokenSha256: string): void {
+    this.#statement("DELETE FROM console_sessions WHERE token_sha256 = ?").run(tokenSha256);
   }
 
   #insertOutbox(items: readonly OutboxItem[]): void {
