@@ -25,7 +25,7 @@ const { values: options } = parseArgs({
     backend: { type: "string", default: "both" },
     leads: { type: "string", default: "1000000" },
     days: { type: "string", default: "30" },
-    /** Keep the SQLite folder (its path is printed) to explore the data afterwards. */
+    /** Keep the SQLite folder and the PostgreSQL schema (both printed) to explore the data afterwards. */
     keep: { type: "boolean", default: false },
     "database-url": {
       type: "string",
@@ -273,7 +273,8 @@ const REPORTS: [string, ReportRequest][] = [
   ],
   ["month by source, sub-id, campaign", { ...MONTH, group_by: "source,sub_id,campaign" }],
   ["month by vertical, hour", { ...MONTH, group_by: "vertical,hour" }],
-  // The heaviest: every source's hours (local days need them), with and without the campaigns.
+  // The heaviest: every source's hours (local days need them), then with the campaigns, then with sub-ids too (the
+  // finest rows there are: every source × sub-id × campaign × hour).
   [
     "month by source, sub-id, day (New York)",
     { ...MONTH, group_by: "source,sub_id,day", time_zone: "America/New_York" },
@@ -281,6 +282,10 @@ const REPORTS: [string, ReportRequest][] = [
   [
     "month by source, campaign, day (New York)",
     { ...MONTH, group_by: "source,campaign,day", time_zone: "America/New_York" },
+  ],
+  [
+    "month by source, sub-id, campaign, day (NY)",
+    { ...MONTH, group_by: "source,sub_id,campaign,day", time_zone: "America/New_York" },
   ],
   ["one day by buyer, hour", { from: day(1), to: day(0), group_by: "buyer,hour" }],
 ];
@@ -362,7 +367,8 @@ async function benchPostgres(): Promise<void> {
     await timeReports(store);
   } finally {
     await store.close();
-    await admin.query(`DROP SCHEMA IF EXISTS ${SCHEMA} CASCADE`);
+    if (options.keep) console.log(`  kept schema ${SCHEMA}`);
+    else await admin.query(`DROP SCHEMA IF EXISTS ${SCHEMA} CASCADE`);
     await admin.end();
   }
 }

@@ -48,7 +48,7 @@ export type ReportRow = Partial<Record<(typeof DIMENSION_COLUMNS)[ReportDimensio
   period?: number;
 } & Record<RollupSumColumn | RollupMaxColumn, number>;
 
-/** Whether a report reads campaign rows (grouped by buyer or campaign) or every row (source-side totals). */
+/** Whether a report reads campaign rows (grouped by buyer or campaign) or auction rows (the source's side). */
 export function isCampaignLevel(dimensions: readonly ReportDimension[]): boolean {
   return dimensions.includes("buyer") || dimensions.includes("campaign");
 }
@@ -89,8 +89,8 @@ interface Scan {
 
 /**
  * Where a report reads: the all-sources rows unless it groups by source or sub-id (the all-sub-ids rows when only by
- * source), the campaign rows when it groups by buyer or campaign, and the daily rows for the whole UTC days of its range, with hourly rows at the edges, unless
- * it groups by hour, or by day in a zone that is not at UTC's offset for the whole range.
+ * source), the campaign rows when it groups by buyer or campaign, and the daily rows for the whole UTC days of its
+ * range with hourly rows at the edges, unless it groups by hour, or by day in a zone not at UTC's offset throughout.
  */
 export function reportScans(query: ReportQuery): Scan[] {
   const bySubId = query.dimensions.includes("sub_id");

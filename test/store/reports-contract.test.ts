@@ -3,7 +3,12 @@
 // methods, and the exact figures each grouping must answer.
 import assert from "node:assert/strict";
 import { afterEach, beforeEach, describe, test } from "node:test";
-import { parseReportRequest, presentReport, type ReportRequest } from "../../src/reports/report.ts";
+import {
+  offsetSpans,
+  parseReportRequest,
+  presentReport,
+  type ReportRequest,
+} from "../../src/reports/report.ts";
 import type { LeadRecord, OutcomeRecord, PingRecord } from "../../src/store/records.ts";
 import type { Store } from "../../src/store/store.ts";
 import { STORES, type StoreDatabase } from "./store-implementations.ts";
@@ -140,6 +145,18 @@ async function writeTraffic(store: Store): Promise<void> {
 }
 
 const RANGE = { from: "2026-03-01T10:00:00Z", to: "2026-03-01T12:00:00Z" };
+
+test("local days follow a zone's offset changes, to the hour", () => {
+  // New York leaves daylight time at 06:00 UTC on 1 November 2026.
+  assert.deepEqual(
+    offsetSpans("America/New_York", Date.parse("2026-10-30T00:00:00Z"), Date.parse("2026-11-03T00:00:00Z")),
+    [{ offsetMs: -4 * 3_600_000, until: Date.parse("2026-11-01T06:00:00Z") }, { offsetMs: -5 * 3_600_000 }],
+  );
+  assert.deepEqual(
+    offsetSpans("UTC", Date.parse("2026-01-01T00:00:00Z"), Date.parse("2026-12-31T00:00:00Z")),
+    [{ offsetMs: 0 }],
+  );
+});
 
 for (const impl of STORES) {
   describe(`${impl.name} reports`, () => {

@@ -238,4 +238,8 @@ export const SQLITE_MIGRATIONS: readonly string[] = [
   );
   CREATE INDEX console_sessions_expires ON console_sessions (expires_at);
   `,
+  // Report rollups gain a grain (each source over its sub-ids): emptied here, rebuilt from the events by the store.
+  `
+  DELETE FROM report_rollup;
+  `,
 ];

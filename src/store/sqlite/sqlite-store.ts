@@ -85,9 +85,9 @@ export class SqliteStore implements Store {
           .run(version, Date.now());
       });
     }
-    // Upgrading a store that has events: the rollups start from what is there.
+    // Upgrading a store that has events past a migration of the rollups: they start again from what is there.
     const rollupVersion =
-      SQLITE_MIGRATIONS.findLastIndex((sql) => sql.includes("CREATE TABLE report_rollup")) + 1;
+      SQLITE_MIGRATIONS.findLastIndex((sql) => sql.includes("report_rollup")) + 1;
     if (current < rollupVersion && this.#db.prepare("SELECT 1 FROM pings LIMIT 1").get()) {
       new SqliteWrites(this.#db).rebuildReportRollups();
     }
