@@ -17,7 +17,8 @@ export function compileCampaignAdapter(campaign: Campaign, vertical: Vertical): 
     throw new TemplateProblem("integration.ping", "is required: a realtime campaign is pinged for its bid");
   return compileTemplatedAdapter(templated, {
     ...(campaign.ping ? { pingUrl: campaign.ping.url } : {}),
-    postUrl: campaign.post.url,
+    // A delivery campaign is never posted to; its templates are only for its ping.
+    postUrl: campaign.post?.url ?? "",
     vertical: campaign.vertical,
     fields: new Map(vertical.fields.map((field) => [field.name, { pii: field.pii }])),
   });

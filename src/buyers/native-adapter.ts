@@ -12,19 +12,25 @@ import type {
 export type { PingReply, PingRequestInput, PostReply, PostRequestInput };
 
 /** The native protocol as a campaign's adapter: JSON to the campaign's ping and post URLs. */
-export function nativeAdapter(endpoints: { ping?: { url: string }; post: { url: string } }): BuyerAdapter {
+export function nativeAdapter(endpoints: { ping?: { url: string }; post?: { url: string } }): BuyerAdapter {
   const headers = { "content-type": "application/json" };
   return {
     protocol: "native",
     buildPing: (input) => ({
       method: "POST",
       // A campaign without a ping endpoint is never pinged (the engine checks before asking).
-      url: endpoints.ping?.url ?? endpoints.post.url,
+      url: endpoints.ping?.url ?? endpoints.post?.url ?? "",
       headers,
       body: buildPingBody(input),
     }),
     parsePing: parsePingReply,
-    buildPost: (input) => ({ method: "POST", url: endpoints.post.url, headers, body: buildPostBody(input) }),
+    // A campaign without a post endpoint takes its leads by delivery and is never posted to.
+    buildPost: (input) => ({
+      method: "POST",
+      url: endpoints.post?.url ?? "",
+      headers,
+      body: buildPostBody(input),
+    }),
     parsePost: parsePostReply,
   };
 }

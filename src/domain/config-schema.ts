@@ -462,8 +462,8 @@ export const CampaignSchema = Type.Object(
     ]),
     /** Where pings go (required for realtime pricing). */
     ping: Type.Optional(Endpoint),
-    /** Where the full lead goes when this campaign wins. */
-    post: Endpoint,
+    /** Where the full lead is posted when this campaign wins; required unless it takes leads by `delivery`. */
+    post: Type.Optional(Endpoint),
     /**
      * A buyer that takes leads without a real-time post: the lead is sold at this campaign's bid the moment it is
      * chosen (caps, funds and consent checked as for a post), and the outbox delivers it by e-mail or signed webhook,

@@ -226,6 +226,8 @@ function checkReferences(data: ConfigData): void {
     if (!buyers.has(campaign.buyer_id)) fail(at, "buyer_id", `unknown buyer ${campaign.buyer_id}`);
     if (campaign.pricing.type === "realtime" && !campaign.ping)
       fail(at, "ping", "realtime pricing needs a ping endpoint");
+    if (!campaign.post && !campaign.delivery)
+      fail(at, "post", "is required: a campaign takes its leads by a post endpoint or by a delivery");
     const problem =
       validateRule(campaign.filters, vertical, "filters") ??
       (campaign.rules === undefined ? undefined : validateRule(campaign.rules, vertical, "rules")) ??

@@ -12,6 +12,9 @@ import type { ConfigSnapshot } from "../domain/snapshot.ts";
 import type { LeadValues } from "../domain/vertical.ts";
 import type { Deadline } from "./deadline.ts";
 
+/** The budget of a delivery campaign's checks before the sale (it has no post timeout of its own). */
+const DELIVERY_CHECK_MS = 3_000;
+
 export interface DeliveryRequest {
   auctionId: string;
   ranked: readonly Bid[];
@@ -105,9 +108,14 @@ async function attemptBid(
   }
   if (bid.expires_at <= now()) return { outcomes: [{ ...base, reason: "bid_expired" }] };
   const campaign = config.campaignById.get(bid.campaign_id);
+  // A delivery campaign has no post to time; its checks before the sale (consent) get a post's usual budget.
   const budgetMs =
     campaign &&
-    request.deadline.buyerBudgetMs(campaign.post.timeout_ms, 0, config.settings.min_buyer_budget_ms);
+    request.deadline.buyerBudgetMs(
+      campaign.post?.timeout_ms ?? DELIVERY_CHECK_MS,
+      0,
+      config.settings.min_buyer_budget_ms,
+    );
   if (!campaign || budgetMs === undefined) {
     return {
       outcomes: [{ ...base, reason: "post_deadline", ...(campaign ? {} : { detail: "campaign removed" }) }],
@@ -122,9 +130,11 @@ async function attemptBid(
     const detail = `delivered by ${campaign.delivery.type} through the outbox`;
     return { outcomes: [{ ...base, reason: "post_accepted", detail }], sold: { bid } };
   }
+  // Validated when saved: a campaign without a delivery has a post endpoint.
+  const post = campaign.post!;
   // Verification took time: what is left of the deadline bounds the post itself.
   const postBudgetMs = request.admit
-    ? request.deadline.buyerBudgetMs(campaign.post.timeout_ms, 0, config.settings.min_buyer_budget_ms)
+    ? request.deadline.buyerBudgetMs(post.timeout_ms, 0, config.settings.min_buyer_budget_ms)
     : budgetMs;
   if (postBudgetMs === undefined) {
     await request.settle?.(bid, "post_deadline");

@@ -47,8 +47,7 @@ function deliveryCampaign(
     status: "active",
     filters: [{ field: "state", op: "eq", value: state }],
     pricing: { type: "fixed", price },
-    // Required by the schema; a campaign with a delivery never posts to it.
-    post: { url: "http://127.0.0.1:9/unused", timeout_ms: 1000 },
+    // No post endpoint: a campaign with a delivery is never posted to.
     delivery,
     ...overrides,
   };
@@ -333,6 +332,15 @@ describe(`[${BACKEND}] deliveries by e-mail and webhook`, () => {
     assert.equal(backQuery.reason, "fraud");
     assert.equal(backQuery.payout, "-32.00");
     assert.ok(!tracker.requests.some((r) => r.url.includes(unsold.lead_id)), "no postback for unsold");
+  });
+
+  test("configuration: a campaign with neither a post endpoint nor a delivery is refused, naming post", async () => {
+    const { delivery: _, ...nowhere } = deliveryCampaign("nowhere", "TX", 10, undefined, {
+      buyer_id: "mailer",
+    });
+    const reply = await h.admin("PUT", "/v1/admin/campaigns/nowhere", nowhere);
+    assert.equal(reply.status, 400, JSON.stringify(reply.body));
+    assert.equal(reply.body.error.field, "post");
   });
 
   test("configuration: an unknown postback macro is refused; no postback carries PII", async () => {
