@@ -5,6 +5,8 @@ import { openBackends } from "./backends.ts";
 import { BuyerHttpClient } from "./buyers/buyer-http-client.ts";
 import { consentServices } from "./compliance/consent/consent-providers.ts";
 import { Suppressions } from "./compliance/suppression/suppressions.ts";
+import { ConsoleAuth, type NewUser } from "./console/console-auth.ts";
+import { LiveStats } from "./console/live-stats.ts";
 import { smtpMailer } from "./deliveries/smtp-mailer.ts";
 import type { ConfigFile } from "./domain/config-schema.ts";
 import type { ConfigSnapshot } from "./domain/snapshot.ts";
@@ -51,6 +53,8 @@ export interface GavelOptions {
   now?: () => number;
   /** How the outbox retries failed deliveries (tests shorten it). */
   outboxRetry?: RetryPolicy;
+  /** Console users to create or update at start (the config file's `users`, with password hashes). */
+  consoleUsers?: readonly NewUser[];
 }
 
 export interface RunningGavel {
@@ -145,6 +149,9 @@ export async function startGavel(options: GavelOptions): Promise<RunningGavel> {
     ? sha256Hex(adminKey)
     : (options.config?.admin_key_sha256 ?? sha256Hex(generatedAdminKey!));
 
+  const consoleAuth = new ConsoleAuth({ store, now });
+  for (const user of options.consoleUsers ?? []) await consoleAuth.putUser(user);
+
   const app = await buildServer({
     exchange,
     config,
@@ -164,6 +171,10 @@ export async function startGavel(options: GavelOptions): Promise<RunningGavel> {
     adminKeySha256,
     log,
     wakeOutbox: () => outbox.wake(),
+    console: {
+      auth: consoleAuth,
+      live: new LiveStats({ registry: metrics.registry, config: () => config.snapshot }),
+    },
   });
   log.info({ backends: description }, "state backends");
   outbox.start();

@@ -1,14 +1,16 @@
 #!/usr/bin/env node
-// gavel serve | demo | bench
+// gavel serve | migrate | user | demo | bench
 import { parseArgs } from "node:util";
 import { startGavel } from "../app.ts";
 import { migratePostgres } from "../store/postgres/postgres-store.ts";
 import { SqliteStore } from "../store/sqlite/sqlite-store.ts";
-import { loadConfigFile } from "./config-file.ts";
+import { loadConfigFile, loadConsoleUsers } from "./config-file.ts";
+import { USER_USAGE } from "./user-command.ts";
 
 const USAGE = `Usage:
   gavel serve [--config gavel.config.json] [--port 8080] [--host 127.0.0.1] [--data-dir ./data]
   gavel migrate [--config gavel.config.json] [--data-dir ./data]   (PostgreSQL when DATABASE_URL is set)
+  ${USER_USAGE}
   gavel demo  [--duration <seconds>]
   gavel bench [--mode embedded|distributed|both] [--market simple|rules] [--duration <seconds>] [--buyers 5]
               [--concurrency 64]
@@ -21,6 +23,10 @@ async function main(argv: string[]): Promise<void> {
       return serve(rest);
     case "migrate":
       return migrate(rest);
+    case "user": {
+      const { runUserCommand } = await import("./user-command.ts");
+      return runUserCommand(rest);
+    }
     case "demo": {
       const { runDemo } = await import("./demo.ts");
       return runDemo(rest);
@@ -46,13 +52,15 @@ async function serve(args: string[]): Promise<void> {
     },
   });
   const config = values.config ? loadConfigFile(values.config) : undefined;
+  const consoleUsers = values.config ? loadConsoleUsers(values.config) : [];
   const gavel = await startGavel({
+    consoleUsers,
     dataDir: values["data-dir"],
     port: Number(values.port),
     host: values.host,
     ...(config ? { config } : {}),
   });
-  console.log(`gavel listening on ${gavel.url} (docs: ${gavel.url}/docs)`);
+  console.log(`gavel listening on ${gavel.url} (console: ${gavel.url}/console, docs: ${gavel.url}/docs)`);
   if (gavel.generatedAdminKey) {
     console.log(`admin key for this run (set GAVEL_ADMIN_KEY to choose one): ${gavel.generatedAdminKey}`);
   }

@@ -1,11 +1,13 @@
 // Bearer-key authentication. Keys are compared by their sha256, so the exchange never holds a source's (or a buyer's)
-// key.
+// key. A console session (see console-session.ts) stands in for a key: an operator's for the admin key, a buyer
+// user's for its buyer's key; any other console user is refused (403).
 import { timingSafeEqual } from "node:crypto";
 import type { FastifyRequest } from "fastify";
 import type { Buyer, Source } from "../domain/config-schema.ts";
 import type { ConfigSnapshot } from "../domain/snapshot.ts";
 import { sha256Hex } from "../engine/config-service.ts";
 import { GavelError } from "../errors.ts";
+import "./console-session.ts";
 
 function bearerKey(request: FastifyRequest): string | undefined {
   const header = request.headers.authorization;
@@ -33,17 +35,25 @@ export function authenticateBuyer(request: FastifyRequest, config: ConfigSnapsho
     );
     buyersByKeyHash.set(config, byHash);
   }
+  const user = request.consoleUser;
+  if (user?.role === "buyer") {
+    const buyer = config.buyerById.get(user.party_id ?? "");
+    if (!buyer) throw new GavelError("GAVEL_UNAUTHORIZED", "This user's buyer no longer exists");
+    return buyer;
+  }
   const key = bearerKey(request);
   const buyer = key === undefined ? undefined : byHash.get(sha256Hex(key));
-  if (!buyer) throw new GavelError("GAVEL_UNAUTHORIZED");
+  if (!buyer) throw new GavelError(user ? "GAVEL_FORBIDDEN" : "GAVEL_UNAUTHORIZED");
   return buyer;
 }
 
-/** Checks the admin key against its hash in constant time. */
+/** Checks the admin key against its hash in constant time, or that the console user is an operator. */
 export function authenticateAdmin(request: FastifyRequest, adminKeySha256: string): void {
+  const user = request.consoleUser;
+  if (user?.role === "operator") return;
   const key = bearerKey(request);
   const expected = Buffer.from(adminKeySha256, "hex");
   const given = Buffer.from(key === undefined ? "" : sha256Hex(key), "hex");
   if (given.length !== expected.length || !timingSafeEqual(given, expected))
-    throw new GavelError("GAVEL_UNAUTHORIZED");
+    throw new GavelError(user ? "GAVEL_FORBIDDEN" : "GAVEL_UNAUTHORIZED");
 }

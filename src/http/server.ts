@@ -2,6 +2,8 @@
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from "fastify";
 import type { Logger } from "pino";
 import type { Suppressions } from "../compliance/suppression/suppressions.ts";
+import type { ConsoleAuth } from "../console/console-auth.ts";
+import type { LiveStats } from "../console/live-stats.ts";
 import type { ConfigService } from "../engine/config-service.ts";
 import type { Exchange } from "../engine/exchange.ts";
 import type { ReturnsService } from "../engine/returns.ts";
@@ -15,10 +17,14 @@ import { adminReportRoutes } from "./admin-report-routes.ts";
 import { adminReturnsRoutes } from "./admin-returns-routes.ts";
 import { adminRoutes } from "./admin-routes.ts";
 import { buyerRoutes } from "./buyer-routes.ts";
+import { consoleRoutes } from "./console-routes.ts";
+import { consoleSessionHook } from "./console-session.ts";
+import { consoleStatic } from "./console-static.ts";
 import { handleError, handleNotFound } from "./error-handler.ts";
 import { registerOpenApi } from "./openapi.ts";
 import { operationsRoutes } from "./operations-routes.ts";
 import { sellerRoutes } from "./seller-routes.ts";
+import { sourcePortalRoutes } from "./source-portal-routes.ts";
 import { suppressionRoutes } from "./suppression-routes.ts";
 
 export interface ServerOptions {
@@ -37,9 +43,14 @@ export interface ServerOptions {
   returns?: ReturnsService;
   /** Asks the outbox worker to deliver now. */
   wakeOutbox: () => void;
+  /** The web console: logins and sessions, live numbers (its API and the built app are served only when given). */
+  console?: { auth: ConsoleAuth; live: LiveStats };
   /** Largest request body accepted (bytes). */
   bodyLimit?: number;
 }
+
+/** The seller API's routes, whose answer times the console's live numbers show. */
+const SELLER_URLS = new Set(["/v1/ping", "/v1/post", "/v1/leads"]);
 
 export async function buildServer(options: ServerOptions): Promise<FastifyInstance> {
   const app = Fastify({
@@ -58,6 +69,19 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   app.setErrorHandler(handleError);
   app.setNotFoundHandler(handleNotFound);
   await registerOpenApi(app);
+  if (options.console) {
+    const { auth, live } = options.console;
+    // Only requests that carry a session token pay for its lookup; seller traffic carries none.
+    app.addHook("onRequest", consoleSessionHook(auth));
+    app.addHook("onResponse", async (request, reply) => {
+      if (SELLER_URLS.has(request.routeOptions.url ?? "")) live.observeSellerRequest(reply.elapsedTime);
+    });
+    await app.register(
+      consoleRoutes({ auth, config: options.config, live, adminKeySha256: options.adminKeySha256 }),
+    );
+    await app.register(sourcePortalRoutes({ config: options.config, store: options.store }));
+    await app.register(consoleStatic());
+  }
   await app.register(sellerRoutes(options.exchange));
   await app.register(buyerRoutes({ config: options.config, store: options.store, returns: options.returns }));
   await app.register(

@@ -1,0 +1,76 @@
+// gavel user add | list: console users, written straight to the store (the first operator comes from here, or from
+// the config file's `users`). The password is read from stdin, never from the command line (where `ps` and shell
+// history would keep it).
+import { parseArgs } from "node:util";
+import { ConsoleAuth } from "../console/console-auth.ts";
+import { PostgresStore } from "../store/postgres/postgres-store.ts";
+import { SqliteStore } from "../store/sqlite/sqlite-store.ts";
+import { CONSOLE_ROLES, type ConsoleRole, type Store } from "../store/store.ts";
+import { loadConfigFile } from "./config-file.ts";
+
+export const USER_USAGE = `gavel user add --email <email> --role operator|buyer|source [--party-id <buyer or source id>]
+                 --password-stdin [--config gavel.config.json] [--data-dir ./data]
+  gavel user list [--config gavel.config.json] [--data-dir ./data]`;
+
+export async function runUserCommand(args: string[]): Promise<void> {
+  const [action, ...rest] = args;
+  const { values } = parseArgs({
+    args: rest,
+    options: {
+      email: { type: "string" },
+      role: { type: "string" },
+      "party-id": { type: "string" },
+      "password-stdin": { type: "boolean", default: false },
+      config: { type: "string" },
+      "data-dir": { type: "string", default: process.env.GAVEL_DATA_DIR ?? "./data" },
+    },
+  });
+  if (action !== "add" && action !== "list") throw new Error(`usage: ${USER_USAGE}`);
+  const store = await openStore(values.config, values["data-dir"]);
+  try {
+    await store.migrate();
+    if (action === "list") {
+      for (const user of await store.listUsers()) {
+        console.log([user.email, user.role, user.party_id ?? "-"].join("\t"));
+      }
+      return;
+    }
+    const role = values.role as ConsoleRole;
+    if (!values.email || !CONSOLE_ROLES.includes(role) || !values["password-stdin"]) {
+      throw new Error(`usage: ${USER_USAGE}`);
+    }
+    const password = (await readStdin()).replace(/\r?\n$/, "");
+    if (password.length < 8) throw new Error("the password (from stdin) must be at least 8 characters");
+    const user = await new ConsoleAuth({ store }).putUser({
+      email: values.email,
+      role,
+      ...(values["party-id"] ? { party_id: values["party-id"] } : {}),
+      password,
+    });
+    console.log(
+      `gavel user: ${user.email} (${user.role}${user.party_id ? ` of ${user.party_id}` : ""}) saved`,
+    );
+  } finally {
+    await store.close();
+  }
+}
+
+/** The store `gavel serve` would use: PostgreSQL when DATABASE_URL (or the config's storage) says so, else SQLite. */
+async function openStore(configPath: string | undefined, dataDir: string): Promise<Store> {
+  const storage = configPath ? loadConfigFile(configPath).storage : undefined;
+  const databaseUrl = process.env.DATABASE_URL ?? storage?.database_url;
+  if (databaseUrl) {
+    return new PostgresStore({
+      connectionString: databaseUrl,
+      poolSize: 1,
+      ...(storage?.database_schema ? { schema: storage.database_schema } : {}),
+    });
+  }
+  return new SqliteStore(dataDir);
+}
+
+async function readStdin(): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString("utf8");
+}

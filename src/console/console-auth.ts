@@ -1,0 +1,121 @@
+// Console logins and sessions. A session token is random (32 bytes), handed out once at login and kept by the store
+// only as its sha256, with an expiry; the browser holds it in an httpOnly, SameSite=Strict cookie, and API clients may
+// send it as a bearer token instead. Every console request resolves its user through here.
+import { randomBytes, randomUUID } from "node:crypto";
+import { sha256Hex } from "../engine/config-service.ts";
+import { GavelError } from "../errors.ts";
+import type { ConsoleRole, ConsoleUser, Store } from "../store/store.ts";
+import { hashPassword, verifyPassword } from "./passwords.ts";
+
+/** Every session token starts so, which tells it apart from source, buyer and admin keys without a lookup. */
+export const SESSION_TOKEN_PREFIX = "gvl_session_";
+export const SESSION_COOKIE = "gavel_session";
+const DEFAULT_TTL_MS = 12 * 3_600_000;
+
+/** A user as the console shows it: never its password hash. */
+export interface ConsoleIdentity {
+  id: string;
+  email: string;
+  role: ConsoleRole;
+  party_id?: string;
+}
+
+export interface NewUser {
+  email: string;
+  role: ConsoleRole;
+  party_id?: string;
+  /** A password in clear, or an already made hash (from the config file). */
+  password?: string;
+  password_hash?: string;
+}
+
+export class ConsoleAuth {
+  readonly #store: Store;
+  readonly #now: () => number;
+  readonly #ttlMs: number;
+  /** Verified against when the email is unknown, so a login takes as long whether or not the account exists. */
+  #decoyHash: Promise<string> | undefined;
+
+  constructor(options: { store: Store; now?: () => number; sessionTtlMs?: number }) {
+    this.#store = options.store;
+    this.#now = options.now ?? Date.now;
+    this.#ttlMs = options.sessionTtlMs ?? DEFAULT_TTL_MS;
+  }
+
+  /** Creates a user, or replaces the one with this email (its role, party and password). */
+  async putUser(user: NewUser): Promise<ConsoleIdentity> {
+    if (user.role !== "operator" && !user.party_id) {
+      throw new GavelError(
+        "GAVEL_VALIDATION",
+        `A ${user.role} user needs the id of its ${user.role}`,
+        "party_id",
+      );
+    }
+    if (user.role === "operator" && user.party_id) {
+      throw new GavelError("GAVEL_VALIDATION", "An operator user has no party_id", "party_id");
+    }
+    const passwordHash =
+      user.password_hash ?? (user.password ? await hashPassword(user.password) : undefined);
+    if (!passwordHash) throw new GavelError("GAVEL_VALIDATION", "A password is required", "password");
+    const stored = await this.#store.putUser({
+      id: `usr_${randomUUID()}`,
+      email: normaliseEmail(user.email),
+      role: user.role,
+      ...(user.party_id ? { party_id: user.party_id } : {}),
+      password_hash: passwordHash,
+      created_at: this.#now(),
+    });
+    return identityOf(stored);
+  }
+
+  async listUsers(): Promise<ConsoleIdentity[]> {
+    return (await this.#store.listUsers()).map(identityOf);
+  }
+
+  /** Checks the password and opens a session: the token is returned once and never stored in clear. */
+  async login(
+    email: string,
+    password: string,
+  ): Promise<{ token: string; expires_at: number; user: ConsoleIdentity }> {
+    const user = await this.#store.getUserByEmail(normaliseEmail(email));
+    this.#decoyHash ??= hashPassword(randomBytes(16).toString("hex"));
+    const matches = await verifyPassword(password, user?.password_hash ?? (await this.#decoyHash));
+    if (!user || !matches) throw new GavelError("GAVEL_UNAUTHORIZED", "Wrong email or password");
+    const token = SESSION_TOKEN_PREFIX + randomBytes(32).toString("base64url");
+    const createdAt = this.#now();
+    const expiresAt = createdAt + this.#ttlMs;
+    await this.#store.createSession({
+      token_sha256: sha256Hex(token),
+      user_id: user.id,
+      created_at: createdAt,
+      expires_at: expiresAt,
+    });
+    return { token, expires_at: expiresAt, user: identityOf(user) };
+  }
+
+  async logout(token: string): Promise<void> {
+    await this.#store.deleteSession(sha256Hex(token));
+  }
+
+  /** The user a session token belongs to, while the session lasts. */
+  async userOf(token: string): Promise<ConsoleIdentity | undefined> {
+    if (!token.startsWith(SESSION_TOKEN_PREFIX)) return undefined;
+    const session = await this.#store.getSession(sha256Hex(token));
+    if (!session || session.expires_at <= this.#now()) return undefined;
+    const user = await this.#store.getUser(session.user_id);
+    return user ? identityOf(user) : undefined;
+  }
+}
+
+export function normaliseEmail(email: string): string {
+  return email.trim().toLowerCase();
+}
+
+function identityOf(user: ConsoleUser): ConsoleIdentity {
+  return {
+    id: user.id,
+    email: user.email,
+    role: user.role,
+    ...(user.party_id ? { party_id: user.party_id } : {}),
+  };
+}

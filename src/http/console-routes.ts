@@ -1,0 +1,171 @@
+// The web console's own API: login, logout, who am I, and the operator's live numbers (server-sent events). The
+// console's other screens call the admin, buyer and source APIs, which check the session's role themselves.
+
+import type { ServerResponse } from "node:http";
+import { Type } from "@sinclair/typebox";
+import type { FastifyInstance } from "fastify";
+import type { ConsoleAuth } from "../console/console-auth.ts";
+import type { LiveStats } from "../console/live-stats.ts";
+import type { ConfigService } from "../engine/config-service.ts";
+import { GavelError } from "../errors.ts";
+import { authenticateAdmin } from "./auth.ts";
+import { clearSessionCookie, requireConsoleUser, sessionToken, setSessionCookie } from "./console-session.ts";
+
+export interface ConsoleRoutesOptions {
+  auth: ConsoleAuth;
+  config: ConfigService;
+  live: LiveStats;
+  adminKeySha256: string;
+}
+
+const LoginBody = Type.Object(
+  {
+    email: Type.String({ minLength: 3, maxLength: 320 }),
+    password: Type.String({ minLength: 1, maxLength: 1000 }),
+    token: Type.Optional(
+      Type.Boolean({
+        description: "true: also answer the session token, to send as a bearer token (API clients)",
+      }),
+    ),
+  },
+  { additionalProperties: false },
+);
+
+const UserBody = Type.Object(
+  {
+    email: Type.String({ minLength: 3, maxLength: 320, pattern: "^[^@\\s]+@[^@\\s]+$" }),
+    role: Type.Union([Type.Literal("operator"), Type.Literal("buyer"), Type.Literal("source")]),
+    party_id: Type.Optional(
+      Type.String({ minLength: 1, maxLength: 100, description: "the buyer's or source's id" }),
+    ),
+    password: Type.String({ minLength: 8, maxLength: 1000 }),
+  },
+  { additionalProperties: false },
+);
+
+export function consoleRoutes(options: ConsoleRoutesOptions) {
+  const { auth, config, live } = options;
+  return async (app: FastifyInstance): Promise<void> => {
+    const tags = ["console"];
+    const streams = new Set<ServerResponse>();
+    // Open event streams would keep the server from closing.
+    app.addHook("preClose", async () => {
+      for (const stream of streams) stream.end();
+      live.stop();
+    });
+
+    app.post<{ Body: { email: string; password: string; token?: boolean } }>(
+      "/v1/console/login",
+      {
+        schema: {
+          tags,
+          summary: "Log in to the console: sets the httpOnly session cookie (gavel_session)",
+          body: LoginBody,
+        },
+      },
+      async (request, reply) => {
+        const { token, expires_at, user } = await auth.login(request.body.email, request.body.password);
+        setSessionCookie(request, reply, token, Math.floor((expires_at - Date.now()) / 1000));
+        return {
+          user,
+          expires_at: new Date(expires_at).toISOString(),
+          ...(request.body.token ? { token } : {}),
+        };
+      },
+    );
+
+    app.post(
+      "/v1/console/logout",
+      { schema: { tags, summary: "End this console session" } },
+      async (request, reply) => {
+        const token = sessionToken(request);
+        if (token !== undefined) await auth.logout(token);
+        clearSessionCookie(reply);
+        return { ok: true };
+      },
+    );
+
+    app.get(
+      "/v1/console/me",
+      { schema: { tags, summary: "The logged-in console user, with its buyer's or source's name" } },
+      async (request) => {
+        const user = requireConsoleUser(request);
+        const snapshot = config.snapshot;
+        const party =
+          user.role === "buyer"
+            ? snapshot.buyerById.get(user.party_id ?? "")
+            : user.role === "source"
+              ? snapshot.sourceById.get(user.party_id ?? "")
+              : undefined;
+        return { user, ...(party ? { party: { id: party.id, name: party.name ?? party.id } } : {}) };
+      },
+    );
+
+    app.post<{
+      Body: { email: string; role: "operator" | "buyer" | "source"; party_id?: string; password: string };
+    }>(
+      "/v1/console/users",
+      {
+        schema: {
+          tags,
+          summary:
+            "Operator (or admin key): create a console user, or replace the one with this email (role, party, password)",
+          body: UserBody,
+        },
+      },
+      async (request) => {
+        authenticateAdmin(request, options.adminKeySha256);
+        const { role, party_id } = request.body;
+        const snapshot = config.snapshot;
+        const known =
+          role === "operator" ||
+          (role === "buyer"
+            ? snapshot.buyerById.has(party_id ?? "")
+            : snapshot.sourceById.has(party_id ?? ""));
+        if (!known)
+          throw new GavelError(
+            "GAVEL_VALIDATION",
+            `No ${role} ${party_id ?? "(party_id missing)"}`,
+            "party_id",
+          );
+        return { user: await auth.putUser(request.body) };
+      },
+    );
+
+    app.get(
+      "/v1/console/users",
+      { schema: { tags, summary: "Operator (or admin key): the console users" } },
+      async (request) => {
+        authenticateAdmin(request, options.adminKeySha256);
+        return { users: await auth.listUsers() };
+      },
+    );
+
+    app.get(
+      "/v1/console/live",
+      {
+        schema: {
+          tags,
+          summary:
+            "Operator: live numbers as server-sent events, one a second (pings/s, bid rate, sold %, p50/p99, buyers)",
+        },
+      },
+      async (request, reply) => {
+        requireConsoleUser(request, "operator");
+        reply.hijack();
+        const stream = reply.raw;
+        stream.writeHead(200, {
+          "content-type": "text/event-stream",
+          "cache-control": "no-cache, no-transform",
+          connection: "keep-alive",
+        });
+        streams.add(stream);
+        const stop = live.subscribe((snapshot) => stream.write(`data: ${JSON.stringify(snapshot)}\n\n`));
+        stream.on("close", () => {
+          stop();
+          streams.delete(stream);
+        });
+      },
+    );
+  };
+}

@@ -1,0 +1,70 @@
+// Who a console request comes from: the session token from the `gavel_session` cookie, or a bearer token that starts
+// with gvl_session_. Resolved once per request by a root hook, and only for requests that carry one, so seller
+// traffic (source keys) never waits on a session lookup.
+import type { FastifyReply, FastifyRequest } from "fastify";
+import {
+  type ConsoleAuth,
+  type ConsoleIdentity,
+  SESSION_COOKIE,
+  SESSION_TOKEN_PREFIX,
+} from "../console/console-auth.ts";
+import { GavelError } from "../errors.ts";
+import type { ConsoleRole } from "../store/store.ts";
+
+declare module "fastify" {
+  interface FastifyRequest {
+    /** The logged-in console user, when the request carries a live session. */
+    consoleUser?: ConsoleIdentity;
+  }
+}
+
+/** The session token a request carries (bearer first, then the cookie), if any. */
+export function sessionToken(request: FastifyRequest): string | undefined {
+  const header = request.headers.authorization;
+  if (header?.startsWith(`Bearer ${SESSION_TOKEN_PREFIX}`)) return header.slice(7).trim();
+  const cookies = request.headers.cookie;
+  if (!cookies?.includes(`${SESSION_COOKIE}=`)) return undefined;
+  for (const part of cookies.split(";")) {
+    const [name, ...value] = part.trim().split("=");
+    if (name === SESSION_COOKIE) return decodeURIComponent(value.join("="));
+  }
+  return undefined;
+}
+
+/** The root onRequest hook: sets request.consoleUser when the request carries a live session. */
+export function consoleSessionHook(auth: ConsoleAuth) {
+  return async (request: FastifyRequest): Promise<void> => {
+    const token = sessionToken(request);
+    if (token === undefined) return;
+    const user = await auth.userOf(token);
+    if (user) request.consoleUser = user;
+  };
+}
+
+/** The console user, who must have one of these roles: a 401 without a session, a 403 with another role. */
+export function requireConsoleUser(request: FastifyRequest, ...roles: ConsoleRole[]): ConsoleIdentity {
+  const user = request.consoleUser;
+  if (!user) throw new GavelError("GAVEL_UNAUTHORIZED", "Log in to the console first");
+  if (roles.length > 0 && !roles.includes(user.role)) {
+    throw new GavelError("GAVEL_FORBIDDEN", `This needs a ${roles.join(" or ")} user`);
+  }
+  return user;
+}
+
+/** Sets the session cookie: httpOnly (no script reads it), SameSite=Strict (no other site sends it). */
+export function setSessionCookie(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  token: string,
+  maxAgeS: number,
+): void {
+  const secure = request.protocol === "https" ? "; Secure" : "";
+  void reply.header(
+    "set-cookie",
+    `${SESSION_COOKIE}=${encodeURIComponent(token)}; Path=/; HttpOnly; SameSite=Strict; Max-Age=${maxAgeS}${secure}`,
+  );
+}
+
+export function clearSessionCookie(reply: FastifyReply): void {
+  void reply.header("set-cookie", `${SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0`);
+}

@@ -1,0 +1,112 @@
+// The source portal's API: a source user's own submissions and how each ended, never a consumer's PII (only the
+// vertical's non-PII fields, the same allowlist a ping payload is built from) and nothing about buyers. Scoped on the
+// server: another source's lead answers 404 exactly as a lead that does not exist.
+import { Type } from "@sinclair/typebox";
+import type { FastifyInstance, FastifyRequest } from "fastify";
+import type { Source } from "../domain/config-schema.ts";
+import { buildPingPayload } from "../domain/vertical.ts";
+import type { ConfigService } from "../engine/config-service.ts";
+import { GavelError } from "../errors.ts";
+import type { LeadRecord } from "../store/records.ts";
+import type { Store } from "../store/store.ts";
+import { requireConsoleUser } from "./console-session.ts";
+
+export interface SourcePortalOptions {
+  config: ConfigService;
+  store: Store;
+}
+
+const SOURCE_AUTH = "A source user's console session (cookie gavel_session, or Bearer gvl_session_...).";
+const NoNul = "^[^\\u0000]*$";
+const Limit = Type.Optional(
+  Type.String({ pattern: "^(500|[1-4][0-9]{2}|[1-9][0-9]?)$", description: "1 to 500 (default 50)" }),
+);
+const IdParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 100, pattern: "^[^\\u0000]+$" }) });
+
+export function sourcePortalRoutes(options: SourcePortalOptions) {
+  const { config, store } = options;
+  const sourceOf = (request: FastifyRequest): Source => {
+    const user = requireConsoleUser(request, "source");
+    const source = config.snapshot.sourceById.get(user.party_id ?? "");
+    if (!source) throw new GavelError("GAVEL_UNAUTHORIZED", "This user's source no longer exists");
+    return source;
+  };
+  const ownLead = async (id: string, sourceId: string, field: string): Promise<LeadRecord> => {
+    const lead = await store.getLead(id);
+    if (!lead || lead.source_id !== sourceId) throw new GavelError("GAVEL_NOT_FOUND", `No lead ${id}`, field);
+    return lead;
+  };
+
+  return async (app: FastifyInstance): Promise<void> => {
+    const tags = ["source portal"];
+    app.addHook("onRequest", async (request) => void sourceOf(request));
+
+    app.get<{ Querystring: { limit?: string; before?: string; status?: "sold" | "unsold" } }>(
+      "/v1/source/leads",
+      {
+        schema: {
+          tags,
+          description: SOURCE_AUTH,
+          summary:
+            "This source's leads and their outcomes, newest first, without PII (paging: ?before=<lead_id>)",
+          querystring: Type.Object(
+            {
+              limit: Limit,
+              before: Type.Optional(Type.String({ maxLength: 100, pattern: NoNul })),
+              status: Type.Optional(Type.Union([Type.Literal("sold"), Type.Literal("unsold")])),
+            },
+            { additionalProperties: false },
+          ),
+        },
+      },
+      async (request) => {
+        const source = sourceOf(request);
+        const { before, status } = request.query;
+        if (before !== undefined) await ownLead(before, source.id, "before");
+        const limit = request.query.limit === undefined ? 50 : Number(request.query.limit);
+        const leads = await store.listLeads({
+          source_id: source.id,
+          limit,
+          ...(before ? { before } : {}),
+          ...(status ? { status } : {}),
+        });
+        const page = leads.map((lead) => presentSubmission(lead, config));
+        return { leads: page, ...(page.length === limit ? { next_before: page[page.length - 1]!.id } : {}) };
+      },
+    );
+
+    app.get<{ Params: { id: string } }>(
+      "/v1/source/leads/:id",
+      {
+        schema: {
+          tags,
+          description: SOURCE_AUTH,
+          summary: "One of this source's leads and its outcome, without PII",
+          params: IdParams,
+        },
+      },
+      async (request) => {
+        const lead = await ownLead(request.params.id, sourceOf(request).id, "id");
+        return { lead: presentSubmission(lead, config) };
+      },
+    );
+  };
+}
+
+/** A lead as its source sees it in the portal: what it is paid, why it did not sell, and no PII, no buyer. */
+function presentSubmission(lead: LeadRecord, config: ConfigService) {
+  const vertical = config.snapshot.verticalById.get(lead.vertical);
+  return {
+    id: lead.id,
+    vertical: lead.vertical,
+    kind: lead.kind,
+    test: lead.test,
+    ...(lead.sub_id === undefined ? {} : { sub_id: lead.sub_id }),
+    status: lead.status,
+    payout: lead.price_cents / 100,
+    ...(lead.reason === undefined ? {} : { reason: lead.reason }),
+    // The allowlist of non-PII fields; a vertical since removed shows none.
+    fields: vertical ? buildPingPayload(vertical, lead.lead) : {},
+    created_at: new Date(lead.created_at).toISOString(),
+  };
+}
