@@ -1,0 +1,107 @@
+// The Gavel console: who is logged in decides the home screen and the menu; the server decides what each may see.
+import { StrictMode, useEffect } from "react";
+import { createRoot } from "react-dom/client";
+import { ApiError, get, type Me, post, type Role } from "./api.ts";
+import { Link, navigate, useLocation } from "./router.tsx";
+import { BuyerLead, BuyerLeads } from "./screens/buyer-portal.tsx";
+import { Problem } from "./screens/common.tsx";
+import { Dashboard } from "./screens/dashboard.tsx";
+import { LeadPage } from "./screens/lead-page.tsx";
+import { Leads } from "./screens/leads.tsx";
+import { Login } from "./screens/login.tsx";
+import { ReturnsQueue } from "./screens/returns-queue.tsx";
+import { SourceLeads } from "./screens/source-portal.tsx";
+import { useData } from "./use-data.ts";
+import "./styles.css";
+
+const HOME: Record<Role, string> = { operator: "/", buyer: "/buyer", source: "/source" };
+
+const MENU: Record<Role, [string, string][]> = {
+  operator: [
+    ["/", "Dashboard"],
+    ["/leads", "Leads"],
+    ["/returns", "Returns"],
+  ],
+  buyer: [["/buyer", "Leads"]],
+  source: [["/source", "Submissions"]],
+};
+
+function App() {
+  const me = useData("me", async () => {
+    try {
+      return await get<Me>("/v1/console/me");
+    } catch (error) {
+      if (error instanceof ApiError && error.status === 401) return null;
+      throw error;
+    }
+  });
+  const { path } = useLocation();
+  const role = me.data?.user.role;
+  // A user lands on its own home: the operator's is the dashboard.
+  useEffect(() => {
+    if (role && role !== "operator" && path === "/") navigate(HOME[role]);
+  }, [role, path]);
+
+  if (me.loading && me.data === undefined) return <p className="muted">Loading…</p>;
+  if (me.error) return <Problem error={me.error} />;
+  if (!me.data) {
+    return (
+      <Login
+        onLogin={() => {
+          if (path === "/login") navigate("/");
+          me.reload();
+        }}
+      />
+    );
+  }
+  const { user, party } = me.data;
+  return (
+    <>
+      <header>
+        <strong>Gavel</strong>
+        <nav>
+          {MENU[user.role].map(([to, label]) => (
+            <Link key={to} to={to} className={path === to ? "active" : ""}>
+              {label}
+            </Link>
+          ))}
+        </nav>
+        <span className="who" data-testid="who">
+          {user.email} · {user.role}
+          {party ? ` of ${party.name}` : ""}
+        </span>
+        <button
+          type="button"
+          className="secondary"
+          onClick={async () => {
+            await post("/v1/console/logout");
+            navigate("/");
+            me.reload();
+          }}
+        >
+          Log out
+        </button>
+      </header>
+      <main>{route(path)}</main>
+    </>
+  );
+}
+
+/** Every screen is reachable by any logged-in user; the API it calls refuses what the user's role may not see. */
+function route(path: string) {
+  const [, first, second, third] = path.split("/");
+  if (path === "/" || path === "/login") return <Dashboard />;
+  if (first === "leads" && !second) return <Leads />;
+  if (first === "leads" && second) return <LeadPage id={decodeURIComponent(second)} />;
+  if (first === "returns") return <ReturnsQueue />;
+  if (first === "buyer" && !second) return <BuyerLeads />;
+  if (first === "buyer" && second === "leads" && third) return <BuyerLead id={decodeURIComponent(third)} />;
+  if (first === "source") return <SourceLeads />;
+  return <p className="problem">No such page.</p>;
+}
+
+createRoot(document.getElementById("root")!).render(
+  <StrictMode>
+    <App />
+  </StrictMode>,
+);

@@ -1,0 +1,44 @@
+// Pieces every screen uses: the error and loading lines, a status badge, a keyset pager.
+import { ApiError } from "../api.ts";
+
+export function Problem({ error }: { error: Error | undefined }) {
+  if (!error) return null;
+  if (error instanceof ApiError && error.status === 403) {
+    return (
+      <p className="problem" data-testid="forbidden">
+        Not allowed: your account may not see this page.
+      </p>
+    );
+  }
+  if (error instanceof ApiError && error.status === 404) {
+    return (
+      <p className="problem" data-testid="not-found">
+        Not found.
+      </p>
+    );
+  }
+  return <p className="problem">{error.message}</p>;
+}
+
+export function Badge({ value }: { value: string }) {
+  return <span className={`badge badge-${value}`}>{value.replaceAll("_", " ")}</span>;
+}
+
+/**
+ * Keyset paging (newest first): `cursors` holds the `before` of each page seen so far, so "Newer" goes back one and
+ * "Older" follows the server's next_before.
+ */
+export function Pager(props: { cursors: string[]; next?: string; onChange: (cursors: string[]) => void }) {
+  const { cursors, next, onChange } = props;
+  return (
+    <div className="pager">
+      <button type="button" disabled={cursors.length === 0} onClick={() => onChange(cursors.slice(0, -1))}>
+        ← Newer
+      </button>
+      <span>page {cursors.length + 1}</span>
+      <button type="button" disabled={!next} onClick={() => next && onChange([...cursors, next])}>
+        Older →
+      </button>
+    </div>
+  );
+}

@@ -1,0 +1,112 @@
+// The operator's live picture: numbers pushed once a second over server-sent events (/v1/console/live).
+import { useEffect, useState } from "react";
+
+interface LiveSnapshot {
+  at: string;
+  pings_per_s: number;
+  leads_per_s: number;
+  bid_rate_pct: number | null;
+  sold_pct: number | null;
+  p50_ms: number | null;
+  p99_ms: number | null;
+  totals: { auctions: number; bids: number; leads: number; sold: number };
+  buyers: { buyer_id: string; status: string; requests: number; timeouts: number; errors: number }[];
+}
+
+const HISTORY = 120;
+
+export function Dashboard() {
+  const [latest, setLatest] = useState<LiveSnapshot>();
+  const [history, setHistory] = useState<number[]>([]);
+  const [connected, setConnected] = useState(false);
+  useEffect(() => {
+    const events = new EventSource("/v1/console/live");
+    events.onopen = () => setConnected(true);
+    events.onerror = () => setConnected(false);
+    events.onmessage = (message) => {
+      const snapshot = JSON.parse(message.data) as LiveSnapshot;
+      setLatest(snapshot);
+      setHistory((previous) => [...previous.slice(-(HISTORY - 1)), snapshot.pings_per_s]);
+    };
+    return () => events.close();
+  }, []);
+  const pct = (value: number | null | undefined) =>
+    value === null || value === undefined ? "—" : `${value}%`;
+  const ms = (value: number | null | undefined) =>
+    value === null || value === undefined ? "—" : `${value} ms`;
+  return (
+    <section>
+      <h2>
+        Live{" "}
+        <span className={connected ? "dot on" : "dot"} title={connected ? "connected" : "reconnecting"} />
+      </h2>
+      <div className="tiles">
+        <Tile label="pings/s" value={latest ? String(latest.pings_per_s) : "—"} id="pings-per-s" />
+        <Tile label="bid rate" value={pct(latest?.bid_rate_pct)} id="bid-rate" />
+        <Tile label="sold" value={pct(latest?.sold_pct)} id="sold-pct" />
+        <Tile label="leads/s" value={latest ? String(latest.leads_per_s) : "—"} id="leads-per-s" />
+        <Tile label="p50" value={ms(latest?.p50_ms)} id="p50" />
+        <Tile label="p99" value={ms(latest?.p99_ms)} id="p99" />
+      </div>
+      <Sparkline values={history} />
+      <p className="muted" data-testid="totals">
+        {latest
+          ? `${latest.totals.auctions} auctions, ${latest.totals.bids} with bids, ${latest.totals.leads} leads, ${latest.totals.sold} sold since start · ${new Date(latest.at).toLocaleTimeString()}`
+          : "waiting for the first numbers…"}
+      </p>
+      <h3>Buyers</h3>
+      <table>
+        <thead>
+          <tr>
+            <th>buyer</th>
+            <th>status</th>
+            <th className="num">requests</th>
+            <th className="num">timeouts</th>
+            <th className="num">errors</th>
+          </tr>
+        </thead>
+        <tbody>
+          {latest?.buyers.map((buyer) => (
+            <tr key={buyer.buyer_id}>
+              <td>{buyer.buyer_id}</td>
+              <td>{buyer.status}</td>
+              <td className="num">{buyer.requests}</td>
+              <td className="num">{buyer.timeouts}</td>
+              <td className="num">{buyer.errors}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </section>
+  );
+}
+
+function Tile({ label, value, id }: { label: string; value: string; id: string }) {
+  return (
+    <div className="tile">
+      <div className="tile-value" data-testid={id}>
+        {value}
+      </div>
+      <div className="tile-label">{label}</div>
+    </div>
+  );
+}
+
+/** Pings/s over the last two minutes, as a plain SVG line. */
+function Sparkline({ values }: { values: number[] }) {
+  const width = 600;
+  const height = 60;
+  const max = Math.max(1, ...values);
+  const points = values
+    // Newest at the right edge.
+    .map(
+      (value, i) =>
+        `${((HISTORY - values.length + i) / (HISTORY - 1)) * width},${height - (value / max) * (height - 4) - 2}`,
+    )
+    .join(" ");
+  return (
+    <svg className="sparkline" viewBox={`0 0 ${width} ${height}`} role="img" aria-label="pings per second">
+      <polyline points={points} fill="none" stroke="currentColor" strokeWidth="2" />
+    </svg>
+  );
+}

@@ -1,0 +1,90 @@
+// The operator's leads, newest first, paged on the server (keyset: ?before=<lead id>).
+import { useState } from "react";
+import { get, money, when } from "../api.ts";
+import { Link } from "../router.tsx";
+import { useData } from "../use-data.ts";
+import { Badge, Pager, Problem } from "./common.tsx";
+
+const PAGE = 25;
+
+interface AdminLead {
+  id: string;
+  source_id: string;
+  vertical: string;
+  status: string;
+  price: number;
+  buyer_price?: number;
+  buyer_id?: string;
+  test: boolean;
+  created_at: string;
+}
+
+export function Leads() {
+  const [cursors, setCursors] = useState<string[]>([]);
+  const [status, setStatus] = useState("");
+  const before = cursors[cursors.length - 1];
+  const query = new URLSearchParams({ limit: String(PAGE) });
+  if (before) query.set("before", before);
+  if (status) query.set("status", status);
+  const { data, error } = useData(query.toString(), () =>
+    get<{ leads: AdminLead[] }>(`/v1/admin/leads?${query}`),
+  );
+  const leads = data?.leads ?? [];
+  return (
+    <section>
+      <h2>Leads</h2>
+      <div className="toolbar">
+        <select
+          value={status}
+          onChange={(event) => {
+            setStatus(event.target.value);
+            setCursors([]);
+          }}
+        >
+          <option value="">all</option>
+          <option value="sold">sold</option>
+          <option value="unsold">unsold</option>
+        </select>
+      </div>
+      <Problem error={error} />
+      <table data-testid="leads-table">
+        <thead>
+          <tr>
+            <th>lead</th>
+            <th>created</th>
+            <th>source</th>
+            <th>vertical</th>
+            <th>status</th>
+            <th>buyer</th>
+            <th className="num">buyer paid</th>
+            <th className="num">source paid</th>
+          </tr>
+        </thead>
+        <tbody>
+          {leads.map((lead) => (
+            <tr key={lead.id}>
+              <td>
+                <Link to={`/leads/${lead.id}`}>{lead.id.slice(0, 12)}</Link>
+                {lead.test && <Badge value="test" />}
+              </td>
+              <td>{when(lead.created_at)}</td>
+              <td>{lead.source_id}</td>
+              <td>{lead.vertical}</td>
+              <td>
+                <Badge value={lead.status} />
+              </td>
+              <td>{lead.buyer_id ?? "—"}</td>
+              <td className="num">{money(lead.buyer_price)}</td>
+              <td className="num">{money(lead.price)}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      <Pager
+        cursors={cursors}
+        {...(leads.length === PAGE ? { next: leads[leads.length - 1]!.id } : {})}
+        onChange={setCursors}
+      />
+    </section>
+  );
+}

@@ -1,0 +1,82 @@
+// The source portal: this source's submissions and how each ended, what it is paid. No PII: the server sends only the
+// vertical's non-PII fields, and nothing about buyers.
+import { useState } from "react";
+import { get, money, when } from "../api.ts";
+import { useData } from "../use-data.ts";
+import { Badge, Pager, Problem } from "./common.tsx";
+
+const PAGE = 25;
+
+interface Submission {
+  id: string;
+  vertical: string;
+  test: boolean;
+  sub_id?: string;
+  status: string;
+  payout: number;
+  reason?: string;
+  fields: Record<string, unknown>;
+  created_at: string;
+}
+
+export function SourceLeads() {
+  const [cursors, setCursors] = useState<string[]>([]);
+  const before = cursors[cursors.length - 1];
+  const query = new URLSearchParams({ limit: String(PAGE), ...(before ? { before } : {}) });
+  const { data, error } = useData(query.toString(), () =>
+    get<{ leads: Submission[]; next_before?: string }>(`/v1/source/leads?${query}`),
+  );
+  const leads = data?.leads ?? [];
+  const sold = leads.filter((lead) => lead.status === "sold");
+  return (
+    <section>
+      <h2>Your submissions</h2>
+      <p className="muted" data-testid="source-summary">
+        This page: {leads.length} leads, {sold.length} sold
+        {leads.length ? ` (${Math.round((100 * sold.length) / leads.length)}%)` : ""},{" "}
+        {money(sold.reduce((total, lead) => total + lead.payout, 0))} paid to you.
+      </p>
+      <Problem error={error} />
+      <table data-testid="source-leads">
+        <thead>
+          <tr>
+            <th>lead</th>
+            <th>submitted</th>
+            <th>vertical</th>
+            <th>sub-id</th>
+            <th>outcome</th>
+            <th className="num">payout</th>
+            <th>fields (no PII)</th>
+          </tr>
+        </thead>
+        <tbody>
+          {leads.map((lead) => (
+            <tr key={lead.id}>
+              <td>
+                <code>{lead.id.slice(0, 12)}</code>
+                {lead.test && <Badge value="test" />}
+              </td>
+              <td>{when(lead.created_at)}</td>
+              <td>{lead.vertical}</td>
+              <td>{lead.sub_id ?? ""}</td>
+              <td>
+                <Badge value={lead.status} /> {lead.reason ? lead.reason.replaceAll("_", " ") : ""}
+              </td>
+              <td className="num">{money(lead.payout)}</td>
+              <td className="muted small">
+                {Object.entries(lead.fields)
+                  .map(([field, value]) => `${field}: ${String(value)}`)
+                  .join(" · ")}
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      <Pager
+        cursors={cursors}
+        {...(data?.next_before ? { next: data.next_before } : {})}
+        onChange={setCursors}
+      />
+    </section>
+  );
+}
