@@ -3,10 +3,12 @@
 //
 //   npm run demo                      run until Ctrl-C
 //   npm run demo -- --duration 30     stop by itself after 30 s
+import { randomBytes } from "node:crypto";
 import { rmSync } from "node:fs";
 import { resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { startGavel } from "../app.ts";
+import type { NewUser } from "../console/console-auth.ts";
 import { type BuyerFarm, startBuyerFarm } from "../sim/buyer-farm-client.ts";
 import type { BuyerStats } from "../sim/buyer-farm-protocol.ts";
 import { dollars, formatSummaryLine, postRejectsBetween, sumCounter } from "../sim/demo-report.ts";
@@ -32,15 +34,18 @@ export async function runDemo(args: string[]): Promise<void> {
   const farm = await startBuyerFarm([...DEMO_BUYER_BEHAVIORS]);
   try {
     const setup = buildDemoSetup(farm.buyers);
+    const consolePassword = randomBytes(6).toString("hex");
+    const consoleUsers = demoConsoleUsers(setup, consolePassword);
     const gavel = await startGavel({
       config: setup.config,
+      consoleUsers,
       dataDir,
       port: options.port,
       adminKey: setup.adminKey,
       logLevel: "warn",
     });
     try {
-      printBanner(gavel.url, setup, options.rate);
+      printBanner(gavel.url, setup, options.rate, consoleUsers, consolePassword);
       // The duration counts traffic, not start-up.
       if (options.durationS) deadline = setTimeout(() => stop.abort(), options.durationS * 1000);
       await runMarket(gavel.url, setup, farm, options.rate, stop.signal);
@@ -117,12 +122,34 @@ async function exchangeFallbacks(url: string): Promise<number> {
   return sumCounter(await response.text(), "gavel_fallbacks_total");
 }
 
-function printBanner(url: string, setup: DemoSetup, rate: number): void {
+/** One console user per role, all with this run's password: the operator, the first buyer's and the first source's. */
+function demoConsoleUsers(setup: DemoSetup, password: string): NewUser[] {
+  const buyer = setup.config.buyers?.[0];
+  const source = setup.sources[0];
+  return [
+    { email: "operator@demo.gavel", role: "operator", password },
+    ...(buyer ? [{ email: "buyer@demo.gavel", role: "buyer" as const, party_id: buyer.id, password }] : []),
+    ...(source
+      ? [{ email: "source@demo.gavel", role: "source" as const, party_id: source.id, password }]
+      : []),
+  ];
+}
+
+function printBanner(
+  url: string,
+  setup: DemoSetup,
+  rate: number,
+  consoleUsers: readonly NewUser[],
+  consolePassword: string,
+): void {
   const source = setup.sources[0]!;
   console.log(
     [
       `Gavel demo: ${DEMO_BUYER_BEHAVIORS.length} simulated buyers, ${setup.sources.length} sources, ~${rate} leads/s`,
       `  exchange    ${url}`,
+      `  console     ${url}/console  (password ${consolePassword} for ${consoleUsers
+        .map((user) => `${user.email}${user.party_id ? ` (${user.party_id})` : ""}`)
+        .join(", ")})`,
       `  API docs    ${url}/docs`,
       `  admin key   ${setup.adminKey}`,
       `  a lead      curl -H "Authorization: Bearer ${setup.adminKey}" "${url}/v1/admin/leads?limit=1"`,
