@@ -1,8 +1,9 @@
 // What a store is asked for a report, and the one SELECT both SQL stores run over `report_rollup` to answer it.
 import {
+  AUCTION_SUM_COLUMNS,
+  CAMPAIGN_SUM_COLUMNS,
   DAY_MS,
   GRAIN,
-  LATENCY_COLUMNS,
   ROLLUP_MAX_COLUMNS,
   ROLLUP_SUM_COLUMNS,
   type RollupMaxColumn,
@@ -53,33 +54,6 @@ export function isCampaignLevel(dimensions: readonly ReportDimension[]): boolean
   return dimensions.includes("buyer") || dimensions.includes("campaign");
 }
 
-/** The measures each kind of report reads (the others are zero on the rows it reads, or unused). */
-const AUCTION_MEASURES = [
-  "auctions",
-  "auctions_with_bid",
-  "leads",
-  "leads_sold",
-  "lead_revenue_cents",
-  "lead_payout_cents",
-  "bids",
-  "bid_cents_sum",
-  "wins",
-] as const;
-const CAMPAIGN_MEASURES = [
-  "pinged",
-  "bids",
-  "bid_cents_sum",
-  "wins",
-  "posts",
-  "posts_accepted",
-  "sales",
-  "revenue_cents",
-  "payout_cents",
-  "timeouts",
-  "errors",
-  ...LATENCY_COLUMNS,
-] as const;
-
 /** One contiguous stretch of the primary key a report reads: a grain, from one period start to another. */
 interface Scan {
   grain: number;
@@ -119,7 +93,7 @@ export function reportSql(query: ReportQuery, dialect: "sqlite" | "postgres"): s
   const keys = query.dimensions.map((dimension) => DIMENSION_COLUMNS[dimension]);
   const period = periodExpression(query.time);
   const groups = [...(period ? ["period"] : []), ...keys];
-  const measures = isCampaignLevel(query.dimensions) ? CAMPAIGN_MEASURES : AUCTION_MEASURES;
+  const measures = isCampaignLevel(query.dimensions) ? CAMPAIGN_SUM_COLUMNS : AUCTION_SUM_COLUMNS;
   const select = [
     ...keys,
     ...(period ? [`${period} AS period`] : []),

@@ -52,16 +52,21 @@ export const ROLLUP_KEY_COLUMNS = [
   "buyer_id",
 ] as const;
 
-/** Columns added up on every write. */
-export const ROLLUP_SUM_COLUMNS = [
-  // Auction rows.
+/** What auction rows add up (and what a report by source, sub-id, vertical or time reads). */
+export const AUCTION_SUM_COLUMNS = [
   "auctions",
   "auctions_with_bid",
   "leads",
   "leads_sold",
   "lead_revenue_cents",
   "lead_payout_cents",
-  // Campaign rows.
+  "bids",
+  "bid_cents_sum",
+  "wins",
+] as const;
+
+/** What campaign rows add up (and what a report by buyer or campaign reads). */
+export const CAMPAIGN_SUM_COLUMNS = [
   "pinged",
   "bids",
   "bid_cents_sum",
@@ -77,11 +82,17 @@ export const ROLLUP_SUM_COLUMNS = [
   ...LATENCY_COLUMNS,
 ] as const;
 
+export type RollupSumColumn = (typeof AUCTION_SUM_COLUMNS)[number] | (typeof CAMPAIGN_SUM_COLUMNS)[number];
+
+/** Columns added up on every write. */
+export const ROLLUP_SUM_COLUMNS: readonly RollupSumColumn[] = [
+  ...new Set<RollupSumColumn>([...AUCTION_SUM_COLUMNS, ...CAMPAIGN_SUM_COLUMNS]),
+];
+
 /** Columns that keep the largest value written. */
 export const ROLLUP_MAX_COLUMNS = ["bid_cents_max", "latency_max"] as const;
 
 export type RollupKeyColumn = (typeof ROLLUP_KEY_COLUMNS)[number];
-export type RollupSumColumn = (typeof ROLLUP_SUM_COLUMNS)[number];
 export type RollupMaxColumn = (typeof ROLLUP_MAX_COLUMNS)[number];
 
 export interface RollupKey {
