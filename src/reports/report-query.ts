@@ -64,7 +64,8 @@ interface Scan {
 /**
  * Where a report reads: the all-sources rows unless it groups by source or sub-id (the all-sub-ids rows when only by
  * source), the campaign rows when it groups by buyer or campaign, and the daily rows for the whole UTC days of its
- * range with hourly rows at the edges, unless it groups by hour, or by day in a zone not at UTC's offset throughout.
+ * range with hourly rows at the edges, unless it groups by hour, or by day in a zone not at UTC's offset throughout,
+ * or by source (or sub-id) and campaign (or buyer).
  */
 export function reportScans(query: ReportQuery): Scan[] {
   const bySubId = query.dimensions.includes("sub_id");
@@ -77,7 +78,9 @@ export function reportScans(query: ReportQuery): Scan[] {
     (query.time?.unit === "day" && query.time.offsets.some((span) => span.offsetMs !== 0));
   const firstDay = Math.ceil(query.from / DAY_MS) * DAY_MS;
   const lastDay = Math.floor(query.to / DAY_MS) * DAY_MS;
-  if (needsHours || firstDay >= lastDay) return [{ grain: hourly, from: query.from, to: query.to }];
+  // Campaign rows are kept per day only over all sources (see RollupBatch).
+  const noDays = level === GRAIN.campaign && bySource;
+  if (needsHours || noDays || firstDay >= lastDay) return [{ grain: hourly, from: query.from, to: query.to }];
   return [
     { grain: hourly, from: query.from, to: firstDay },
     { grain: daily, from: firstDay, to: lastDay },

@@ -5,10 +5,12 @@ import type { OutcomeRecord } from "../store/records.ts";
 import {
   type AuctionDimensions,
   ROLLUP_COLUMNS,
+  ROLLUP_KEY_COLUMNS,
   ROLLUP_MAX_COLUMNS,
   ROLLUP_SUM_COLUMNS,
   type RolledUpLead,
   type RolledUpOutcome,
+  type RollupRow,
 } from "./rollup.ts";
 
 /** The columns to select (with a table alias) for `dimensionsFromRow`. */
@@ -59,18 +61,17 @@ export function rolledUpLeadFromRow(row: Row, codec: RowCodec): RolledUpLead {
 
 /**
  * INSERT ... ON CONFLICT for rollup rows: sums add up, maxima keep the larger. SQLite takes one row's placeholders
- * (run once per row); PostgreSQL takes one array per column (one statement per batch; the rows must be distinct, as
- * RollupBatch makes them).
+ * (run once per row). PostgreSQL takes the whole batch as one JSON array (rollupRowsJson), one statement per batch;
+ * the rows must be distinct, as RollupBatch makes them.
  */
 export function rollupUpsertSql(dialect: "sqlite" | "postgres"): string {
-  const columns = ROLLUP_COLUMNS.join(", ");
+  const measures = [...ROLLUP_SUM_COLUMNS, ...ROLLUP_MAX_COLUMNS];
   const values =
     dialect === "sqlite"
       ? `VALUES (${ROLLUP_COLUMNS.map(() => "?").join(", ")})`
-      : `SELECT * FROM unnest(${ROLLUP_COLUMNS.map(
-          (column, i) =>
-            `$${i + 1}::${column === "test" ? "boolean" : column === "grain" ? "smallint" : column.endsWith("_id") || column === "vertical" ? "text" : "bigint"}[]`,
-        ).join(", ")})`;
+      : // A measure left out of a row's JSON is 0.
+        `SELECT ${ROLLUP_KEY_COLUMNS.join(", ")}, ${measures.map((column) => `COALESCE(${column}, 0)`).join(", ")}
+         FROM jsonb_to_recordset($1::jsonb) AS batch (${ROLLUP_COLUMNS.map((column) => `${column} ${postgresType(column)}`).join(", ")})`;
   const update = [
     ...ROLLUP_SUM_COLUMNS.map((column) => `${column} = report_rollup.${column} + excluded.${column}`),
     ...ROLLUP_MAX_COLUMNS.map(
@@ -78,6 +79,36 @@ export function rollupUpsertSql(dialect: "sqlite" | "postgres"): string {
         `${column} = ${dialect === "sqlite" ? "MAX" : "GREATEST"}(report_rollup.${column}, excluded.${column})`,
     ),
   ].join(", ");
-  return `INSERT INTO report_rollup (${columns}) ${values}
-          ON CONFLICT (grain, hour, test, source_id, sub_id, vertical, campaign_id, buyer_id) DO UPDATE SET ${update}`;
+  return `INSERT INTO report_rollup (${ROLLUP_COLUMNS.join(", ")}) ${values}
+          ON CONFLICT (${ROLLUP_KEY_COLUMNS.join(", ")}) DO UPDATE SET ${update}`;
+}
+
+function postgresType(column: string): string {
+  if (column === "test") return "boolean";
+  if (column === "grain") return "smallint";
+  return column.endsWith("_id") || column === "vertical" ? "text" : "bigint";
+}
+
+/**
+ * A batch as the JSON PostgreSQL's upsert reads: each row's key and only its measures that are not 0 (most are 0:
+ * a row counts pings or posts or sales, and one latency bucket of sixteen), so the batch travels and parses fast.
+ */
+export function rollupRowsJson(rows: readonly RollupRow[]): string {
+  const measures = [...ROLLUP_SUM_COLUMNS, ...ROLLUP_MAX_COLUMNS];
+  return JSON.stringify(
+    rows.map((row) => {
+      const json: Record<string, unknown> = {
+        grain: row.grain,
+        hour: row.hour,
+        test: row.test,
+        source_id: row.source_id,
+        sub_id: row.sub_id,
+        vertical: row.vertical,
+        campaign_id: row.campaign_id,
+        buyer_id: row.buyer_id,
+      };
+      for (const column of measures) if (row[column] !== 0) json[column] = row[column];
+      return json;
+    }),
+  );
 }

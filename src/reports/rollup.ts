@@ -110,7 +110,66 @@ export interface RollupKey {
   buyer_id: string;
 }
 
-export type RollupRow = RollupKey & Record<RollupSumColumn | RollupMaxColumn, number>;
+/**
+ * One rollup row: its key and its measures. A class with every measure declared, not an object built column by column:
+ * a batch creates a row for nearly every count it holds, and this shape is created some hundred times faster.
+ */
+export class RollupRow implements RollupKey, Record<RollupSumColumn | RollupMaxColumn, number> {
+  readonly grain: number;
+  readonly hour: number;
+  readonly test: boolean;
+  readonly source_id: string;
+  readonly sub_id: string;
+  readonly vertical: string;
+  readonly campaign_id: string;
+  readonly buyer_id: string;
+  auctions = 0;
+  auctions_with_bid = 0;
+  leads = 0;
+  leads_sold = 0;
+  lead_revenue_cents = 0;
+  lead_payout_cents = 0;
+  pinged = 0;
+  bids = 0;
+  bid_cents_sum = 0;
+  wins = 0;
+  posts = 0;
+  posts_accepted = 0;
+  sales = 0;
+  revenue_cents = 0;
+  payout_cents = 0;
+  timeouts = 0;
+  errors = 0;
+  latency_0 = 0;
+  latency_1 = 0;
+  latency_2 = 0;
+  latency_3 = 0;
+  latency_4 = 0;
+  latency_5 = 0;
+  latency_6 = 0;
+  latency_7 = 0;
+  latency_8 = 0;
+  latency_9 = 0;
+  latency_10 = 0;
+  latency_11 = 0;
+  latency_12 = 0;
+  latency_13 = 0;
+  latency_14 = 0;
+  latency_15 = 0;
+  bid_cents_max = 0;
+  latency_max = 0;
+
+  constructor(key: RollupKey) {
+    this.grain = key.grain;
+    this.hour = key.hour;
+    this.test = key.test;
+    this.source_id = key.source_id;
+    this.sub_id = key.sub_id;
+    this.vertical = key.vertical;
+    this.campaign_id = key.campaign_id;
+    this.buyer_id = key.buyer_id;
+  }
+}
 
 /** What an outcome is attributed to: its auction's (or lead's) source, sub-id, vertical and test flag. */
 export type AuctionDimensions = Pick<PingRecord, "source_id" | "vertical" | "test" | "sub_id">;
@@ -137,10 +196,10 @@ const POST_ATTEMPTS: ReadonlySet<Reason> = new Set([
 ]);
 
 /**
- * Each count lands in five rows, one per grain: by hour, by source and sub-id, by source alone, and over all sources
- * (source_id and sub_id ''); by UTC day, by source and sub-id, and over all sources. A report reads the coarsest grain
- * that answers it: a month by buyer reads a few hundred all-sources day rows, not every source's every hour. Auction
- * rows and campaign rows are grains of their own too, so a report of one kind never steps over rows of the other.
+ * Each count lands in a row per grain: by hour, per source and sub-id, per source, and over all sources (source_id and
+ * sub_id ''); by UTC day, over all sources, and per source and sub-id for auction rows. A report reads the coarsest
+ * grain that answers it: a month by buyer reads a few hundred all-sources day rows, not every source's every hour.
+ * Auction rows and campaign rows are grains of their own too, so a report of one kind never steps over the other's.
  */
 export const GRAIN = { campaign: 1, allSources: 2, daily: 4, allSubIds: 8 } as const;
 
@@ -225,13 +284,16 @@ export class RollupBatch {
     const level = campaignId === "" ? 0 : GRAIN.campaign;
     const hour = Math.floor(at / HOUR_MS) * HOUR_MS;
     const day = Math.floor(at / DAY_MS) * DAY_MS;
-    return [
+    const rows = [
       this.#row(level, hour, auction, campaignId, buyerId),
       this.#row(level | GRAIN.allSubIds, hour, auction, campaignId, buyerId),
       this.#row(level | GRAIN.allSources, hour, auction, campaignId, buyerId),
-      this.#row(level | GRAIN.daily, day, auction, campaignId, buyerId),
       this.#row(level | GRAIN.allSources | GRAIN.daily, day, auction, campaignId, buyerId),
     ];
+    // Per source and day only for auction rows: for campaign rows it would be as many rows again as the finest
+    // grain on every write, to spare reports by source and campaign a month of hours.
+    if (level === 0) rows.push(this.#row(GRAIN.daily, day, auction, campaignId, buyerId));
+    return rows;
   }
 
   #row(
@@ -256,7 +318,7 @@ export class RollupBatch {
     ].join("\u0000");
     let row = this.#rows.get(key);
     if (!row) {
-      row = {
+      row = new RollupRow({
         grain,
         hour: period,
         test: auction.test,
@@ -265,19 +327,11 @@ export class RollupBatch {
         vertical: auction.vertical,
         campaign_id: campaignId,
         buyer_id: buyerId,
-        ...emptyMeasures(),
-      };
+      });
       this.#rows.set(key, row);
     }
     return row;
   }
-}
-
-function emptyMeasures(): Record<RollupSumColumn | RollupMaxColumn, number> {
-  const measures = {} as Record<RollupSumColumn | RollupMaxColumn, number>;
-  for (const column of ROLLUP_SUM_COLUMNS) measures[column] = 0;
-  for (const column of ROLLUP_MAX_COLUMNS) measures[column] = 0;
-  return measures;
 }
 
 /** The histogram bucket a latency falls in. */

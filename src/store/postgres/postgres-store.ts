@@ -8,13 +8,17 @@ import { ServiceUnavailableError } from "../../errors.ts";
 import { type ReportQuery, type ReportRow, reportRowFrom, reportSql } from "../../reports/report-query.ts";
 import {
   type AuctionDimensions,
-  ROLLUP_COLUMNS,
   type RollupBatch,
   rollupAuctionEvents,
   rollupLead,
 } from "../../reports/rollup.ts";
 import { rebuildRollupsPaged } from "../../reports/rollup-rebuild.ts";
-import { DIMENSION_SELECT, dimensionsFromRow, rollupUpsertSql } from "../../reports/rollup-rows.ts";
+import {
+  DIMENSION_SELECT,
+  dimensionsFromRow,
+  rollupRowsJson,
+  rollupUpsertSql,
+} from "../../reports/rollup-rows.ts";
 import { sessionFromRow, USER_COLUMNS, userFromRow, userRowValues } from "../console-rows.ts";
 import {
   buyerCentsFromRow,
@@ -926,9 +930,7 @@ async function upsertRollup(client: pg.ClientBase, batch: RollupBatch): Promise<
   await client.query({
     name: "gavel_upsert_rollup",
     text: rollupUpsertSql("postgres"),
-    values: ROLLUP_COLUMNS.map((column) =>
-      rows.map((row) => (row as unknown as Record<string, unknown>)[column]),
-    ),
+    values: [rollupRowsJson(rows)],
   });
 }
 
