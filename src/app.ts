@@ -173,7 +173,7 @@ export async function startGavel(options: GavelOptions): Promise<RunningGavel> {
     wakeOutbox: () => outbox.wake(),
     console: {
       auth: consoleAuth,
-      live: new LiveStats({ registry: metrics.registry, config: () => config.snapshot }),
+      live: new LiveStats({ registry: metrics.registry, config: () => config.snapshot, store }),
     },
   });
   log.info({ backends: description }, "state backends");

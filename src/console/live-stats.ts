@@ -3,9 +3,14 @@
 // answer times from the server's onResponse hook (a number pushed into a ring, nothing more on the request path).
 import type { Registry } from "prom-client";
 import type { ConfigSnapshot } from "../domain/snapshot.ts";
+import type { Store } from "../store/store.ts";
 
 /** The window the rates and percentiles are computed over. */
 const WINDOW_MS = 5_000;
+const HOUR_MS = 3_600_000;
+const DAY_MS = 24 * HOUR_MS;
+/** Today's money is read from the report rollups every few seconds, not every tick. */
+const MONEY_EVERY_MS = 5_000;
 const MAX_SAMPLES = 20_000;
 
 export interface BuyerHealth {
@@ -29,6 +34,8 @@ export interface LiveSnapshot {
   p50_ms: number | null;
   p99_ms: number | null;
   totals: { auctions: number; bids: number; leads: number; sold: number };
+  /** Since 00:00 UTC, live leads only, in dollars: charged to buyers, and that less the sources' payouts. */
+  today: { revenue: number; margin: number } | null;
   buyers: BuyerHealth[];
 }
 
@@ -52,9 +59,17 @@ export class LiveStats {
   #latest: LiveSnapshot | undefined;
   #timer: NodeJS.Timeout | undefined;
   readonly #listeners = new Set<(snapshot: LiveSnapshot) => void>();
+  readonly #store: Store | undefined;
+  #today: { at: number; value: LiveSnapshot["today"] } = { at: 0, value: null };
 
-  constructor(options: { registry: Registry; config: () => ConfigSnapshot; now?: () => number }) {
+  constructor(options: {
+    registry: Registry;
+    config: () => ConfigSnapshot;
+    store?: Store;
+    now?: () => number;
+  }) {
     this.#registry = options.registry;
+    this.#store = options.store;
     this.#config = options.config;
     this.#now = options.now ?? Date.now;
   }
@@ -126,6 +141,7 @@ export class LiveStats {
       p50_ms: percentile(recent, 0.5),
       p99_ms: percentile(recent, 0.99),
       totals: { auctions: counts.auctions, bids: counts.bids, leads: counts.leads, sold: counts.sold },
+      today: await this.#moneyToday(now),
       buyers: this.#buyerHealth(buyerRequests),
     };
     for (const listener of this.#listeners) listener(this.#latest);
@@ -150,6 +166,23 @@ export class LiveStats {
       if (ERROR_REASONS.has(String(labels.outcome))) health.errors += value;
     }
     return [...byBuyer.values()];
+  }
+
+  /** Revenue and margin since 00:00 UTC from the hourly report rollups (one small read every few seconds). */
+  async #moneyToday(now: number): Promise<LiveSnapshot["today"]> {
+    if (!this.#store || now - this.#today.at < MONEY_EVERY_MS) return this.#today.value;
+    const from = now - (now % DAY_MS);
+    const to = now - (now % HOUR_MS) + HOUR_MS;
+    try {
+      const [row] = await this.#store.report({ from, to, dimensions: [] });
+      const revenue = Number(row?.lead_revenue_cents ?? 0);
+      const payout = Number(row?.lead_payout_cents ?? 0);
+      this.#today = { at: now, value: { revenue: revenue / 100, margin: (revenue - payout) / 100 } };
+    } catch {
+      // The dashboard keeps the last figures; the report API says what went wrong.
+      this.#today = { ...this.#today, at: now };
+    }
+    return this.#today.value;
   }
 
   async #values(name: string): Promise<MetricValue[]> {

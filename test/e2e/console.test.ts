@@ -56,6 +56,15 @@ describe("web console in a browser", () => {
       15_000,
     );
     await traffic;
+    // Today's revenue and margin come from the report rollups, which the sales just written keep up to date.
+    await eventually(
+      async () => {
+        const revenue = await page.getByTestId("revenue-today").innerText();
+        return /^\$\d/.test(revenue) && revenue !== "$0.00" ? revenue : undefined;
+      },
+      "today's revenue",
+      15_000,
+    );
     assert.notEqual(await counts(), first);
     await screenshot(page, "dashboard");
     await page.context().close();

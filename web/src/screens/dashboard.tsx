@@ -1,5 +1,6 @@
 // The operator's live picture: numbers pushed once a second over server-sent events (/v1/console/live).
 import { useEffect, useState } from "react";
+import { money } from "../api.ts";
 
 interface LiveSnapshot {
   at: string;
@@ -10,6 +11,7 @@ interface LiveSnapshot {
   p50_ms: number | null;
   p99_ms: number | null;
   totals: { auctions: number; bids: number; leads: number; sold: number };
+  today: { revenue: number; margin: number } | null;
   buyers: { buyer_id: string; status: string; requests: number; timeouts: number; errors: number }[];
 }
 
@@ -47,6 +49,8 @@ export function Dashboard() {
         <Tile label="leads/s" value={latest ? String(latest.leads_per_s) : "—"} id="leads-per-s" />
         <Tile label="p50" value={ms(latest?.p50_ms)} id="p50" />
         <Tile label="p99" value={ms(latest?.p99_ms)} id="p99" />
+        <Tile label="revenue today (UTC)" value={money(latest?.today?.revenue)} id="revenue-today" />
+        <Tile label="margin today (UTC)" value={money(latest?.today?.margin)} id="margin-today" />
       </div>
       <Sparkline values={history} />
       <p className="muted" data-testid="totals">
@@ -105,7 +109,13 @@ function Sparkline({ values }: { values: number[] }) {
     )
     .join(" ");
   return (
-    <svg className="sparkline" viewBox={`0 0 ${width} ${height}`} role="img" aria-label="pings per second">
+    <svg
+      className="sparkline"
+      viewBox={`0 0 ${width} ${height}`}
+      preserveAspectRatio="none"
+      role="img"
+      aria-label="pings per second"
+    >
       <polyline points={points} fill="none" stroke="currentColor" strokeWidth="2" />
     </svg>
   );
