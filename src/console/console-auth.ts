@@ -11,6 +11,9 @@ import { hashPassword, verifyPassword } from "./passwords.ts";
 export const SESSION_TOKEN_PREFIX = "gvl_session_";
 export const SESSION_COOKIE = "gavel_session";
 const DEFAULT_TTL_MS = 12 * 3_600_000;
+/** Wrong passwords an email may take within the window before its logins are refused until the window ends. */
+const MAX_FAILURES = 10;
+const FAILURE_WINDOW_MS = 15 * 60_000;
 
 /** A user as the console shows it: never its password hash. */
 export interface ConsoleIdentity {
@@ -35,6 +38,8 @@ export class ConsoleAuth {
   readonly #ttlMs: number;
   /** Verified against when the email is unknown, so a login takes as long whether or not the account exists. */
   #decoyHash: Promise<string> | undefined;
+  /** Failed logins per email (this process's; a guess-rate limit, not an account lock). */
+  readonly #failures = new Map<string, { count: number; since: number }>();
 
   constructor(options: { store: Store; now?: () => number; sessionTtlMs?: number }) {
     this.#store = options.store;
@@ -77,10 +82,19 @@ export class ConsoleAuth {
     email: string,
     password: string,
   ): Promise<{ token: string; expires_at: number; user: ConsoleIdentity }> {
-    const user = await this.#store.getUserByEmail(normaliseEmail(email));
+    const key = normaliseEmail(email);
+    const failures = this.#failures.get(key);
+    if (failures && failures.count >= MAX_FAILURES && this.#now() - failures.since < FAILURE_WINDOW_MS) {
+      throw new GavelError("GAVEL_RATE_LIMITED", "Too many wrong passwords for this email; try again later");
+    }
+    const user = await this.#store.getUserByEmail(key);
     this.#decoyHash ??= hashPassword(randomBytes(16).toString("hex"));
     const matches = await verifyPassword(password, user?.password_hash ?? (await this.#decoyHash));
-    if (!user || !matches) throw new GavelError("GAVEL_UNAUTHORIZED", "Wrong email or password");
+    if (!user || !matches) {
+      this.#countFailure(key);
+      throw new GavelError("GAVEL_UNAUTHORIZED", "Wrong email or password");
+    }
+    this.#failures.delete(key);
     const token = SESSION_TOKEN_PREFIX + randomBytes(32).toString("base64url");
     const createdAt = this.#now();
     const expiresAt = createdAt + this.#ttlMs;
@@ -91,6 +105,19 @@ export class ConsoleAuth {
       expires_at: expiresAt,
     });
     return { token, expires_at: expiresAt, user: identityOf(user) };
+  }
+
+  #countFailure(key: string): void {
+    const now = this.#now();
+    const current = this.#failures.get(key);
+    if (current && now - current.since < FAILURE_WINDOW_MS) current.count++;
+    else this.#failures.set(key, { count: 1, since: now });
+    // Guessing across many emails must not grow the map without bound: drop the windows that ended.
+    if (this.#failures.size > 10_000) {
+      for (const [email, entry] of this.#failures) {
+        if (now - entry.since >= FAILURE_WINDOW_MS) this.#failures.delete(email);
+      }
+    }
   }
 
   async logout(token: string): Promise<void> {

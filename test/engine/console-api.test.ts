@@ -197,6 +197,21 @@ describe(`[${BACKEND}] console API: users, sessions and roles`, () => {
     assert.equal((await as(undefined, "GET", "/v1/source/leads")).status, 401);
   });
 
+  test("ten wrong passwords for an email refuse its logins for a while (429), even the right password", async () => {
+    const created = await h.admin("POST", "/v1/console/users", {
+      email: "guessed@example.com",
+      role: "source",
+      party_id: "src-other",
+      password: PASSWORD,
+    });
+    assert.equal(created.status, 200);
+    for (let i = 0; i < 10; i++) assert.equal((await login("guessed@example.com", `guess-${i}`)).status, 401);
+    const refused = await login("guessed@example.com");
+    assert.equal(refused.status, 429);
+    assert.equal(refused.body.error.code, "GAVEL_RATE_LIMITED");
+    assert.equal((await login("source@example.com")).status, 200, "other emails are not affected");
+  });
+
   test("a session token works as a bearer token for API clients; logout ends it", async () => {
     const response = await fetch(`${h.gavel.url}/v1/console/login`, {
       method: "POST",
