@@ -6,7 +6,7 @@ import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import { eventually } from "../helpers/eventually.ts";
 import { bidder } from "../helpers/exchange-harness.ts";
-import { type ConsoleWorld, screenshot, startConsoleWorld } from "./console-browser.ts";
+import { type ConsoleWorld, PASSWORD, screenshot, startConsoleWorld } from "./console-browser.ts";
 
 interface AdminLead {
   id: string;
@@ -129,6 +129,28 @@ describe("web console in a browser", () => {
     }
     await screenshot(page, "buyer-forbidden");
     await page.context().close();
+  });
+
+  test("the operator adds a buyer user from the Users screen, who then logs in to its own portal", async () => {
+    const operator = await world.loginAs("ops@example.com");
+    await operator.getByRole("link", { name: "Users" }).click();
+    await operator.getByTestId("users-table").getByText("ops@example.com").waitFor();
+    await operator.fill("input[name=email]", "new-beta@example.com");
+    await operator.selectOption("select[name=role]", "buyer");
+    await operator.selectOption("select[name=party]", "beta");
+    await operator.fill("input[name=new-password]", PASSWORD);
+    await operator.getByRole("button", { name: "Save user" }).click();
+    await operator.getByTestId("user-saved").waitFor();
+    await operator.getByTestId("users-table").getByText("new-beta@example.com").waitFor();
+    await screenshot(operator, "users");
+    await operator.getByRole("link", { name: "Outbox" }).click();
+    await operator.getByTestId("outbox-table").waitFor();
+    await operator.context().close();
+
+    const buyer = await world.loginAs("new-beta@example.com");
+    assert.match(await buyer.getByTestId("who").innerText(), /buyer of beta buyer/);
+    await buyer.getByTestId("buyer-leads").locator("tbody tr").first().waitFor();
+    await buyer.context().close();
   });
 
   test("a source user sees its submissions and outcomes, never PII", async () => {

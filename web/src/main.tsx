@@ -9,8 +9,10 @@ import { Dashboard } from "./screens/dashboard.tsx";
 import { LeadPage } from "./screens/lead-page.tsx";
 import { Leads } from "./screens/leads.tsx";
 import { Login } from "./screens/login.tsx";
+import { Outbox } from "./screens/outbox.tsx";
 import { ReturnsQueue } from "./screens/returns-queue.tsx";
 import { SourceLeads } from "./screens/source-portal.tsx";
+import { Users } from "./screens/users.tsx";
 import { useData } from "./use-data.ts";
 import "./styles.css";
 
@@ -21,6 +23,8 @@ const MENU: Record<Role, [string, string][]> = {
     ["/", "Dashboard"],
     ["/leads", "Leads"],
     ["/returns", "Returns"],
+    ["/outbox", "Outbox"],
+    ["/users", "Users"],
   ],
   buyer: [["/buyer", "Leads"]],
   source: [["/source", "Submissions"]],
@@ -94,6 +98,8 @@ function route(path: string) {
   if (first === "leads" && !second) return <Leads />;
   if (first === "leads" && second) return <LeadPage id={decodeURIComponent(second)} />;
   if (first === "returns") return <ReturnsQueue />;
+  if (first === "outbox") return <Outbox />;
+  if (first === "users") return <Users />;
   if (first === "buyer" && !second) return <BuyerLeads />;
   if (first === "buyer" && second === "leads" && third) return <BuyerLead id={decodeURIComponent(third)} />;
   if (first === "source") return <SourceLeads />;
