@@ -116,7 +116,13 @@ function Sparkline({ values }: { values: number[] }) {
       role="img"
       aria-label="pings per second"
     >
-      <polyline points={points} fill="none" stroke="currentColor" strokeWidth="2" vectorEffect="non-scaling-stroke" />
+      <polyline
+        points={points}
+        fill="none"
+        stroke="currentColor"
+        strokeWidth="2"
+        vectorEffect="non-scaling-stroke"
+      />
     </svg>
   );
 }
