@@ -3,6 +3,7 @@
 // returns a lead and the operator approves it; a buyer user cannot open another buyer's lead or an operator page; a
 // source user sees its submissions and never a consumer's PII. Screenshots of the main screens go to test-output/.
 import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
 import { after, before, describe, test } from "node:test";
 import { eventually } from "../helpers/eventually.ts";
 import { bidder } from "../helpers/exchange-harness.ts";
@@ -90,6 +91,15 @@ describe("web console in a browser", () => {
     const buyer = await world.loginAs("alpha@example.com");
     await buyer.getByTestId("buyer-leads").locator("tbody tr").first().waitFor();
     await screenshot(buyer, "buyer-leads");
+    const [download] = await Promise.all([
+      buyer.waitForEvent("download"),
+      buyer.getByRole("button", { name: "Download this page as CSV" }).click(),
+    ]);
+    const csv = readFileSync((await download.path())!, "utf8");
+    assert.match(csv.split("\r\n")[0]!, /^"lead_id","sold_at","campaign_id","price",/);
+    const shown = await buyer.getByTestId("buyer-leads").locator("tbody tr").count();
+    assert.equal(csv.split("\r\n").length, shown + 1, "a line per lead on the page");
+    assert.ok(!csv.includes(soldTo.beta!), "no other buyer's lead");
     await buyer.goto(`${world.url}/console/buyer/leads/${soldTo.alpha}`);
     await buyer.selectOption("select[name=reason]", "invalid_contact");
     await buyer.fill("input[name=note]", "number disconnected");

@@ -72,6 +72,11 @@ export function BuyerLeads() {
         {...(data?.next_before ? { next: data.next_before } : {})}
         onChange={setCursors}
       />
+      {data && data.leads.length > 0 && (
+        <button type="button" className="secondary" onClick={() => downloadCsv(data.leads)}>
+          Download this page as CSV
+        </button>
+      )}
       <h3>Your returns</h3>
       <table data-testid="buyer-returns">
         <tbody>
@@ -161,4 +166,27 @@ export function BuyerLead({ id }: { id: string }) {
       <Problem error={returnError} />
     </section>
   );
+}
+
+/** The page's leads as CSV: one column per field any of them has, after the sale's own columns. */
+function downloadCsv(leads: readonly Purchase[]): void {
+  const fields = [...new Set(leads.flatMap((lead) => Object.keys(lead.lead)))];
+  const header = ["lead_id", "sold_at", "campaign_id", "price", ...fields];
+  const cell = (value: unknown) => {
+    const text = value === undefined || value === null ? "" : String(value);
+    // Quoted always; a leading = + - @ would be read as a formula by spreadsheets.
+    return `"${(/^[=+\-@]/.test(text) ? `'${text}` : text).replaceAll('"', '""')}"`;
+  };
+  const rows = leads.map((lead) =>
+    [lead.id, lead.sold_at, lead.campaign_id, lead.price, ...fields.map((field) => lead.lead[field])].map(
+      cell,
+    ),
+  );
+  const csv = [header.map(cell), ...rows].map((row) => row.join(",")).join("\r\n");
+  const link = document.createElement("a");
+  link.href = URL.createObjectURL(new Blob([csv], { type: "text/csv" }));
+  link.download = "gavel-leads.csv";
+  link.click();
+  // After the download has started with it.
+  setTimeout(() => URL.revokeObjectURL(link.href), 10_000);
 }

@@ -1,7 +1,7 @@
 // The operator's leads, newest first, paged on the server (keyset: ?before=<lead id>).
 import { useState } from "react";
 import { get, money, when } from "../api.ts";
-import { Link } from "../router.tsx";
+import { Link, navigate } from "../router.tsx";
 import { useData } from "../use-data.ts";
 import { Badge, Pager, Problem } from "./common.tsx";
 
@@ -22,10 +22,13 @@ interface AdminLead {
 export function Leads() {
   const [cursors, setCursors] = useState<string[]>([]);
   const [status, setStatus] = useState("");
+  const [source, setSource] = useState("");
+  const [leadId, setLeadId] = useState("");
   const before = cursors[cursors.length - 1];
   const query = new URLSearchParams({ limit: String(PAGE) });
   if (before) query.set("before", before);
   if (status) query.set("status", status);
+  if (source) query.set("source_id", source);
   const { data, error } = useData(query.toString(), () =>
     get<{ leads: AdminLead[] }>(`/v1/admin/leads?${query}`),
   );
@@ -44,7 +47,32 @@ export function Leads() {
           <option value="">all</option>
           <option value="sold">sold</option>
           <option value="unsold">unsold</option>
-        </select>
+        </select>{" "}
+        <input
+          placeholder="source id"
+          value={source}
+          onChange={(event) => {
+            setSource(event.target.value.trim());
+            setCursors([]);
+          }}
+        />{" "}
+        <form
+          className="inline lookup"
+          onSubmit={(event) => {
+            event.preventDefault();
+            if (leadId.trim()) navigate(`/leads/${encodeURIComponent(leadId.trim())}`);
+          }}
+        >
+          <input
+            name="lead-id"
+            placeholder="open a lead by id"
+            value={leadId}
+            onChange={(e) => setLeadId(e.target.value)}
+          />
+          <button type="submit" className="secondary">
+            Open
+          </button>
+        </form>
       </div>
       <Problem error={error} />
       <table data-testid="leads-table">
