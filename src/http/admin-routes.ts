@@ -241,7 +241,8 @@ export function adminRoutes(options: AdminRoutesOptions) {
         schema: {
           tags,
           security,
-          summary: "Outbox messages (source postbacks, webhook and e-mail deliveries), newest first; status=dead lists the dead letters",
+          summary:
+            "Outbox messages (source postbacks, webhook and e-mail deliveries), newest first; status=dead lists the dead letters",
           querystring: Type.Object({
             status: Type.Optional(
               Type.Union([Type.Literal("pending"), Type.Literal("done"), Type.Literal("dead")]),
