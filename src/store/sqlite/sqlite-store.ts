@@ -86,8 +86,7 @@ export class SqliteStore implements Store {
       });
     }
     // Upgrading a store that has events past a migration of the rollups: they start again from what is there.
-    const rollupVersion =
-      SQLITE_MIGRATIONS.findLastIndex((sql) => sql.includes("report_rollup")) + 1;
+    const rollupVersion = SQLITE_MIGRATIONS.findLastIndex((sql) => sql.includes("report_rollup")) + 1;
     if (current < rollupVersion && this.#db.prepare("SELECT 1 FROM pings LIMIT 1").get()) {
       new SqliteWrites(this.#db).rebuildReportRollups();
     }
