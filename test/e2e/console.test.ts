@@ -67,6 +67,14 @@ describe("web console in a browser", () => {
       15_000,
     );
     assert.notEqual(await counts(), first);
+    // The last 24 hours, drawn by uPlot from the reports API (reloaded to include the traffic just sent).
+    await page.reload();
+    await page.getByTestId("day-chart").locator("canvas").waitFor();
+    await eventually(
+      async () => ((await page.getByTestId("revenue-today").innerText()).startsWith("$") ? true : undefined),
+      "today's revenue after the reload",
+      15_000,
+    );
     await screenshot(page, "dashboard");
     await page.context().close();
   });

@@ -1,6 +1,7 @@
 // The operator's live picture: numbers pushed once a second over server-sent events (/v1/console/live).
 import { useEffect, useState } from "react";
 import { money } from "../api.ts";
+import { DayChart } from "./day-chart.tsx";
 
 interface LiveSnapshot {
   at: string;
@@ -58,6 +59,8 @@ export function Dashboard() {
           ? `${latest.totals.auctions} auctions, ${latest.totals.bids} with bids, ${latest.totals.leads} leads, ${latest.totals.sold} sold since start · ${new Date(latest.at).toLocaleTimeString()}`
           : "waiting for the first numbers…"}
       </p>
+      <h3>Last 24 hours</h3>
+      <DayChart />
       <h3>Buyers</h3>
       <table>
         <thead>
