@@ -84,6 +84,19 @@ describe("web console in a browser", () => {
     await page.getByRole("link", { name: "Leads", exact: true }).click();
     await page.getByTestId("leads-table").locator("tbody tr").first().waitFor();
     await screenshot(page, "leads");
+    // Paged on the server: the second page starts where the first ended.
+    const rows = page.getByTestId("leads-table").locator("tbody tr");
+    assert.equal(await rows.count(), 25);
+    const idsOf = async () =>
+      rows.evaluateAll((trs) => trs.map((tr) => tr.querySelector("td")?.textContent ?? ""));
+    const firstPage = new Set(await idsOf());
+    await page.getByRole("button", { name: "Older →" }).click();
+    await page.getByText("page 2").waitFor();
+    const secondPage = await eventually(async () => {
+      const ids = await idsOf();
+      return ids.length > 0 && ids.every((id) => !firstPage.has(id)) ? ids : undefined;
+    }, "a second page of other leads");
+    assert.ok(secondPage.length > 0);
     await page.goto(`${world.url}/console/leads/${soldTo.alpha}`);
     const trace = page.getByTestId("trace");
     await trace.locator("li").first().waitFor();

@@ -4,9 +4,9 @@ import { useState } from "react";
 import { get, money, post, when } from "../api.ts";
 import { Link } from "../router.tsx";
 import { useData } from "../use-data.ts";
+import { useLeadPages } from "../use-lead-pages.ts";
 import { Badge, Pager, Problem } from "./common.tsx";
 
-const PAGE = 25;
 const RETURN_REASONS = ["invalid_contact", "duplicate", "fraud", "not_qualified", "no_consent", "other"];
 
 interface Purchase {
@@ -29,12 +29,7 @@ interface BuyerReturn {
 }
 
 export function BuyerLeads() {
-  const [cursors, setCursors] = useState<string[]>([]);
-  const before = cursors[cursors.length - 1];
-  const query = new URLSearchParams({ limit: String(PAGE), ...(before ? { before } : {}) });
-  const { data, error } = useData(query.toString(), () =>
-    get<{ leads: Purchase[]; next_before?: string }>(`/v1/buyer/leads?${query}`),
-  );
+  const { leads, error, pager } = useLeadPages<Purchase>("/v1/buyer/leads");
   const returns = useData("returns", () => get<{ returns: BuyerReturn[] }>("/v1/buyer/returns?limit=50"));
   return (
     <section>
@@ -52,7 +47,7 @@ export function BuyerLeads() {
           </tr>
         </thead>
         <tbody>
-          {data?.leads.map((lead) => (
+          {leads.map((lead) => (
             <tr key={lead.id}>
               <td>
                 <Link to={`/buyer/leads/${lead.id}`}>{lead.id.slice(0, 12)}</Link>
@@ -67,13 +62,9 @@ export function BuyerLeads() {
           ))}
         </tbody>
       </table>
-      <Pager
-        cursors={cursors}
-        {...(data?.next_before ? { next: data.next_before } : {})}
-        onChange={setCursors}
-      />
-      {data && data.leads.length > 0 && (
-        <button type="button" className="secondary" onClick={() => downloadCsv(data.leads)}>
+      <Pager {...pager} />
+      {leads.length > 0 && (
+        <button type="button" className="secondary" onClick={() => downloadCsv(leads)}>
           Download this page as CSV
         </button>
       )}

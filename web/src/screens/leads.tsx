@@ -1,11 +1,9 @@
 // The operator's leads, newest first, paged on the server (keyset: ?before=<lead id>).
 import { useState } from "react";
-import { get, money, when } from "../api.ts";
+import { money, when } from "../api.ts";
 import { Link, navigate } from "../router.tsx";
-import { useData } from "../use-data.ts";
+import { useLeadPages } from "../use-lead-pages.ts";
 import { Badge, Pager, Problem } from "./common.tsx";
-
-const PAGE = 25;
 
 interface AdminLead {
   id: string;
@@ -20,19 +18,13 @@ interface AdminLead {
 }
 
 export function Leads() {
-  const [cursors, setCursors] = useState<string[]>([]);
   const [status, setStatus] = useState("");
   const [source, setSource] = useState("");
   const [leadId, setLeadId] = useState("");
-  const before = cursors[cursors.length - 1];
-  const query = new URLSearchParams({ limit: String(PAGE) });
-  if (before) query.set("before", before);
-  if (status) query.set("status", status);
-  if (source) query.set("source_id", source);
-  const { data, error } = useData(query.toString(), () =>
-    get<{ leads: AdminLead[] }>(`/v1/admin/leads?${query}`),
-  );
-  const leads = data?.leads ?? [];
+  const { leads, error, pager, restart } = useLeadPages<AdminLead>("/v1/admin/leads", {
+    status,
+    source_id: source,
+  });
   return (
     <section>
       <h2>Leads</h2>
@@ -41,7 +33,7 @@ export function Leads() {
           value={status}
           onChange={(event) => {
             setStatus(event.target.value);
-            setCursors([]);
+            restart();
           }}
         >
           <option value="">all</option>
@@ -53,7 +45,7 @@ export function Leads() {
           value={source}
           onChange={(event) => {
             setSource(event.target.value.trim());
-            setCursors([]);
+            restart();
           }}
         />{" "}
         <form
@@ -108,11 +100,7 @@ export function Leads() {
           ))}
         </tbody>
       </table>
-      <Pager
-        cursors={cursors}
-        {...(leads.length === PAGE ? { next: leads[leads.length - 1]!.id } : {})}
-        onChange={setCursors}
-      />
+      <Pager {...pager} />
     </section>
   );
 }

@@ -1,11 +1,8 @@
 // The source portal: this source's submissions and how each ended, what it is paid. No PII: the server sends only the
 // vertical's non-PII fields, and nothing about buyers.
-import { useState } from "react";
-import { get, money, when } from "../api.ts";
-import { useData } from "../use-data.ts";
+import { money, when } from "../api.ts";
+import { useLeadPages } from "../use-lead-pages.ts";
 import { Badge, Pager, Problem } from "./common.tsx";
-
-const PAGE = 25;
 
 interface Submission {
   id: string;
@@ -20,13 +17,7 @@ interface Submission {
 }
 
 export function SourceLeads() {
-  const [cursors, setCursors] = useState<string[]>([]);
-  const before = cursors[cursors.length - 1];
-  const query = new URLSearchParams({ limit: String(PAGE), ...(before ? { before } : {}) });
-  const { data, error } = useData(query.toString(), () =>
-    get<{ leads: Submission[]; next_before?: string }>(`/v1/source/leads?${query}`),
-  );
-  const leads = data?.leads ?? [];
+  const { leads, error, pager } = useLeadPages<Submission>("/v1/source/leads");
   const sold = leads.filter((lead) => lead.status === "sold");
   return (
     <section>
@@ -72,11 +63,7 @@ export function SourceLeads() {
           ))}
         </tbody>
       </table>
-      <Pager
-        cursors={cursors}
-        {...(data?.next_before ? { next: data.next_before } : {})}
-        onChange={setCursors}
-      />
+      <Pager {...pager} />
     </section>
   );
 }
