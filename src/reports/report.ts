@@ -200,8 +200,8 @@ function figures(row: ReportRow, campaignLevel: boolean) {
     revenue: revenueCents / 100,
     payouts: payoutCents / 100,
     margin: (revenueCents - payoutCents) / 100,
-    // Returns are not recorded yet: always 0 until they are.
-    returns: 0,
+    // Approved returns of the leads sold in the period (by the group's campaigns, when grouped by buyer or campaign).
+    returns: row.returns,
     earnings_per_lead: posts === 0 ? null : Math.round(revenueCents / posts) / 100,
     ...(campaignLevel
       ? { latency_ms: latencyPercentiles(row), timeouts: row.timeouts, errors: row.errors }

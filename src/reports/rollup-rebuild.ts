@@ -59,6 +59,17 @@ const SOURCES: readonly RebuildSource[] = [
     add: (batch, row, codec) =>
       batch.addPostOutcome(rolledUpOutcomeFromRow(row), dimensionsFromRow(row, codec)),
   },
+  {
+    sql: `SELECT r.id AS key, r.campaign_id, r.buyer_id, ${DIMENSION_SELECT("l")}, l.created_at
+          FROM returns AS r JOIN leads AS l ON l.id = r.lead_id WHERE r.status = 'approved'`,
+    key: "r.id",
+    keyType: "text",
+    add: (batch, row, codec) =>
+      batch.addReturn(
+        { ...dimensionsFromRow(row, codec), created_at: Number(row.created_at) },
+        { campaign_id: String(row.campaign_id), buyer_id: String(row.buyer_id) },
+      ),
+  },
 ];
 
 /** SQLite: reads every row in one pass each (`outcomes` has no id column there: its rowid stands in). */

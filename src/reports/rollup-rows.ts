@@ -10,6 +10,7 @@ import {
   ROLLUP_SUM_COLUMNS,
   type RolledUpLead,
   type RolledUpOutcome,
+  RollupBatch,
   type RollupRow,
 } from "./rollup.ts";
 
@@ -111,4 +112,14 @@ export function rollupRowsJson(rows: readonly RollupRow[]): string {
       return json;
     }),
   );
+}
+
+/** An approved return's rollup counts, from its lead's dimension columns and the return row (see addReturn). */
+export function returnRollup(lead: Row, returned: Row, codec: RowCodec): RollupBatch {
+  const batch = new RollupBatch();
+  batch.addReturn(
+    { ...dimensionsFromRow(lead, codec), created_at: Number(lead.created_at) },
+    { campaign_id: String(returned.campaign_id), buyer_id: String(returned.buyer_id) },
+  );
+  return batch;
 }

@@ -63,6 +63,7 @@ export const AUCTION_SUM_COLUMNS = [
   "bids",
   "bid_cents_sum",
   "wins",
+  "returns",
 ] as const;
 
 /** What campaign rows add up (and what a report by buyer or campaign reads). */
@@ -78,6 +79,7 @@ export const CAMPAIGN_SUM_COLUMNS = [
   "payout_cents",
   "timeouts",
   "errors",
+  "returns",
   // The latency histogram: one count per bucket of LATENCY_BOUNDS_MS, the last for anything slower.
   ...LATENCY_COLUMNS,
 ] as const;
@@ -140,6 +142,7 @@ export class RollupRow implements RollupKey, Record<RollupSumColumn | RollupMaxC
   payout_cents = 0;
   timeouts = 0;
   errors = 0;
+  returns = 0;
   latency_0 = 0;
   latency_1 = 0;
   latency_2 = 0;
@@ -263,6 +266,18 @@ export class RollupBatch {
         row.payout_cents += payouts[index]!;
       }
     });
+  }
+
+  /**
+   * Counts an approved return in the period its lead was sold (so a report's returns are of the leads it sold), on
+   * the lead's auction rows and on the returning sale's campaign rows.
+   */
+  addReturn(
+    lead: AuctionDimensions & Pick<LeadRecord, "created_at">,
+    sale: { campaign_id: string; buyer_id: string },
+  ) {
+    for (const row of this.#rowsFor(lead.created_at, lead, "", "")) row.returns += 1;
+    for (const row of this.#rowsFor(lead.created_at, lead, sale.campaign_id, sale.buyer_id)) row.returns += 1;
   }
 
   /** Counts one campaign's post-phase outcome, attributed to the lead's source. */

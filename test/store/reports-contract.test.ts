@@ -371,6 +371,41 @@ for (const impl of STORES) {
       );
     });
 
+    test("an approved return counts in its lead's period, for its buyer; a rejected one does not; rebuilt alike", async () => {
+      const returned = (id: string, leadId: string, buyer: string, campaign: string) => ({
+        id,
+        lead_id: leadId,
+        buyer_id: buyer,
+        campaign_id: campaign,
+        reason: "invalid_contact" as const,
+        status: "pending" as const,
+        refund_cents: 3000,
+        reversal_cents: 0,
+        requested_at: H10 + 5 * 3_600_000,
+      });
+      await store.createReturn(returned("R1", "L2", "buyer-b", "camp-b"));
+      await store.createReturn(returned("R2", "L1", "buyer-a", "camp-a"));
+      const decided = { decided_at: H10 + 6 * 3_600_000, decided_by: "operator" as const };
+      const none = { ledger: [], outbox: [] };
+      await store.decideReturn("R1", { status: "approved", ...decided }, none);
+      await store.decideReturn("R2", { status: "rejected", ...decided }, none);
+
+      assert.equal((await report()).groups[0]?.returns, 1);
+      const byBuyer = (await report({ group_by: "buyer" })).groups.map((g) => [g.buyer_id, g.returns]);
+      assert.deepEqual(byBuyer.sort(), [
+        ["buyer-a", 0],
+        ["buyer-b", 1],
+      ]);
+      const bySubId = (await report({ group_by: "sub_id" })).groups.map((g) => [g.sub_id, g.returns]);
+      assert.deepEqual(bySubId, [
+        [null, 1],
+        ["s1", 0],
+      ]);
+      const before = await report({ group_by: "source,buyer,hour", include_test: "true" });
+      await store.rebuildReportRollups();
+      assert.deepEqual(await report({ group_by: "source,buyer,hour", include_test: "true" }), before);
+    });
+
     test("rebuilding the rollups from the raw events gives the same report", async () => {
       const everything = {
         group_by: "source,sub_id,buyer,campaign,vertical,hour",

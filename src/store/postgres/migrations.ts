@@ -289,6 +289,12 @@ export const POSTGRES_MIGRATIONS: readonly string[] = [
   CREATE TABLE report_rollup_9 PARTITION OF report_rollup FOR VALUES IN (9);
   CREATE TABLE report_rollup_other PARTITION OF report_rollup DEFAULT;
   `,
+  // Approved returns in the report rollups (counted in the period their lead was sold). Emptied so that the first
+  // start after the upgrade rebuilds them from the events, returns included.
+  `
+  ALTER TABLE report_rollup ADD COLUMN returns integer NOT NULL DEFAULT 0;
+  TRUNCATE report_rollup;
+  `,
 ];
 
 /**

@@ -16,6 +16,7 @@ import { rebuildRollupsPaged } from "../../reports/rollup-rebuild.ts";
 import {
   DIMENSION_SELECT,
   dimensionsFromRow,
+  returnRollup,
   rollupRowsJson,
   rollupUpsertSql,
 } from "../../reports/rollup-rows.ts";
@@ -306,6 +307,13 @@ export class PostgresStore implements Store {
       );
       if (rows.length === 0) return undefined;
       await insertLedger(client, effects.ledger);
+      if (decision.status === "approved") {
+        const { rows: leads } = await client.query(
+          `SELECT ${DIMENSION_SELECT("l")}, l.created_at FROM leads AS l WHERE l.id = $1`,
+          [rows[0].lead_id],
+        );
+        if (leads[0]) await upsertRollup(client, returnRollup(leads[0], rows[0], POSTGRES_CODEC));
+      }
       for (const item of effects.outbox) {
         await client.query({
           name: "gavel_insert_outbox",

@@ -242,4 +242,9 @@ export const SQLITE_MIGRATIONS: readonly string[] = [
   `
   DELETE FROM report_rollup;
   `,
+  // Approved returns in the report rollups (counted in the period their lead was sold); mentioning report_rollup
+  // here makes an upgrade rebuild the rollups from the events, returns included.
+  `
+  ALTER TABLE report_rollup ADD COLUMN returns INTEGER NOT NULL DEFAULT 0;
+  `,
 ];

@@ -10,7 +10,12 @@ import {
   rollupRowValues,
 } from "../../reports/rollup.ts";
 import { rebuildRollupsFrom } from "../../reports/rollup-rebuild.ts";
-import { DIMENSION_SELECT, dimensionsFromRow, rollupUpsertSql } from "../../reports/rollup-rows.ts";
+import {
+  DIMENSION_SELECT,
+  dimensionsFromRow,
+  returnRollup,
+  rollupUpsertSql,
+} from "../../reports/rollup-rows.ts";
 import { USER_COLUMNS, userRowValues } from "../console-rows.ts";
 import {
   CONVERSION_COLUMNS,
@@ -139,6 +144,12 @@ export class SqliteWrites {
       if (!row) return;
       this.#insertLedger(effects.ledger);
       this.#insertOutbox(effects.outbox);
+      if (decision.status === "approved") {
+        const lead = this.#statement(
+          `SELECT ${DIMENSION_SELECT("l")}, l.created_at FROM leads AS l WHERE l.id = ?`,
+        ).get(row.lead_id as string);
+        if (lead) this.#addToRollup(returnRollup(lead, row, SQLITE_CODEC));
+      }
     });
     return row;
   }
