@@ -75,6 +75,48 @@ export function sourcePortalRoutes(options: SourcePortalOptions) {
       },
     );
 
+    app.get<{ Querystring: { days?: string } }>(
+      "/v1/source/summary",
+      {
+        schema: {
+          tags,
+          description: SOURCE_AUTH,
+          summary:
+            "This source's last days (live traffic, whole UTC hours): auctions, bid rate, leads, sold rate, payouts",
+          querystring: Type.Object(
+            {
+              days: Type.Optional(
+                Type.String({ pattern: "^([1-9]|[1-8][0-9]|90)$", description: "1 to 90 (30)" }),
+              ),
+            },
+            { additionalProperties: false },
+          ),
+        },
+      },
+      async (request) => {
+        const source = sourceOf(request);
+        const days = request.query.days === undefined ? 30 : Number(request.query.days);
+        const to = Math.floor(Date.now() / HOUR_MS) * HOUR_MS + HOUR_MS;
+        const from = to - days * 24 * HOUR_MS;
+        // The report rollups by source: a few hundred rows at most, whatever the traffic.
+        const rows = await store.report({ from, to, dimensions: ["source"] });
+        const row = rows.find((candidate) => candidate.source_id === source.id);
+        const auctions = row?.auctions ?? 0;
+        const leads = row?.leads ?? 0;
+        const sold = row?.leads_sold ?? 0;
+        return {
+          from: new Date(from).toISOString(),
+          to: new Date(to).toISOString(),
+          auctions,
+          bid_rate: auctions > 0 ? rate((row?.auctions_with_bid ?? 0) / auctions) : null,
+          leads,
+          sold,
+          sold_rate: leads > 0 ? rate(sold / leads) : null,
+          payouts: (row?.lead_payout_cents ?? 0) / 100,
+        };
+      },
+    );
+
     app.get<{ Params: { id: string } }>(
       "/v1/source/leads/:id",
       {
@@ -92,6 +134,9 @@ export function sourcePortalRoutes(options: SourcePortalOptions) {
     );
   };
 }
+
+const HOUR_MS = 3_600_000;
+const rate = (value: number) => Math.round(value * 10_000) / 10_000;
 
 /** A lead as its source sees it in the portal: what it is paid, why it did not sell, and no PII, no buyer. */
 function presentSubmission(lead: LeadRecord, config: ConfigService) {

@@ -194,6 +194,11 @@ describe("web console in a browser", () => {
       assert.ok(!html.includes(pii), `no ${pii} on the source portal`);
     }
     assert.ok(!html.includes("alpha") && !html.includes("beta"), "no buyer on the source portal");
+    await eventually(
+      async () =>
+        /^\$[1-9]\d*\.\d\d$/.test(await page.getByTestId("source-payouts").innerText()) ? true : undefined,
+      "the source's payouts of the last 30 days",
+    );
     await screenshot(page, "source-portal");
     await page.goto(`${world.url}/console/leads`);
     await page.getByTestId("forbidden").waitFor();

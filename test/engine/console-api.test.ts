@@ -193,6 +193,15 @@ describe(`[${BACKEND}] console API: users, sessions and roles`, () => {
     }
     assert.ok(!text.includes("alpha"), "no buyer in what a source user receives");
     assert.equal((await as(cookies.source, "GET", `/v1/source/leads/${leads.other}`)).status, 404);
+    const summary = await as(cookies.source, "GET", "/v1/source/summary?days=1");
+    assert.equal(summary.status, 200, JSON.stringify(summary.body));
+    assert.deepEqual(
+      { leads: summary.body.leads, sold: summary.body.sold, sold_rate: summary.body.sold_rate },
+      { leads: 1, sold: 1, sold_rate: 1 },
+      "its own lead only, not the other source's",
+    );
+    assert.equal(summary.body.payouts, submission.payout);
+    assert.equal(summary.body.revenue, undefined, "what buyers paid is not the source's business");
     assert.equal((await as(cookies.alpha, "GET", "/v1/source/leads")).status, 403);
     assert.equal((await as(undefined, "GET", "/v1/source/leads")).status, 401);
   });

@@ -42,3 +42,15 @@ export function Pager(props: { cursors: string[]; next?: string; onChange: (curs
     </div>
   );
 }
+
+/** One figure, large, with what it is underneath. */
+export function Tile({ label, value, id }: { label: string; value: string; id?: string }) {
+  return (
+    <div className="tile">
+      <div className="tile-value" data-testid={id}>
+        {value}
+      </div>
+      <div className="tile-label">{label}</div>
+    </div>
+  );
+}

@@ -1,6 +1,7 @@
 // The operator's live picture: numbers pushed once a second over server-sent events (/v1/console/live).
 import { useEffect, useState } from "react";
 import { money } from "../api.ts";
+import { Tile } from "./common.tsx";
 import { DayChart } from "./day-chart.tsx";
 
 interface LiveSnapshot {
@@ -85,17 +86,6 @@ export function Dashboard() {
         </tbody>
       </table>
     </section>
-  );
-}
-
-function Tile({ label, value, id }: { label: string; value: string; id: string }) {
-  return (
-    <div className="tile">
-      <div className="tile-value" data-testid={id}>
-        {value}
-      </div>
-      <div className="tile-label">{label}</div>
-    </div>
   );
 }
 

@@ -1,8 +1,9 @@
 // The source portal: this source's submissions and how each ended, what it is paid. No PII: the server sends only the
 // vertical's non-PII fields, and nothing about buyers.
-import { money, when } from "../api.ts";
+import { get, money, when } from "../api.ts";
+import { useData } from "../use-data.ts";
 import { useLeadPages } from "../use-lead-pages.ts";
-import { Badge, Pager, Problem } from "./common.tsx";
+import { Badge, Pager, Problem, Tile } from "./common.tsx";
 
 interface Submission {
   id: string;
@@ -16,11 +17,36 @@ interface Submission {
   created_at: string;
 }
 
+interface Summary {
+  auctions: number;
+  bid_rate: number | null;
+  leads: number;
+  sold: number;
+  sold_rate: number | null;
+  payouts: number;
+}
+
+const percent = (value: number | null | undefined) =>
+  value === null || value === undefined ? "—" : `${Math.round(value * 1000) / 10}%`;
+
 export function SourceLeads() {
   const { leads, error, pager } = useLeadPages<Submission>("/v1/source/leads");
+  const summary = useData("summary", () => get<Summary>("/v1/source/summary?days=30"));
   const sold = leads.filter((lead) => lead.status === "sold");
   return (
     <section>
+      <h2>Your last 30 days</h2>
+      <Problem error={summary.error} />
+      <div className="tiles" data-testid="source-stats">
+        <Tile label="pings and direct posts" value={String(summary.data?.auctions ?? "—")} />
+        <Tile label="got a bid" value={percent(summary.data?.bid_rate)} />
+        <Tile
+          label="leads sold"
+          value={summary.data ? `${summary.data.sold} of ${summary.data.leads}` : "—"}
+        />
+        <Tile label="sold rate" value={percent(summary.data?.sold_rate)} />
+        <Tile label="paid to you" value={money(summary.data?.payouts)} id="source-payouts" />
+      </div>
       <h2>Your submissions</h2>
       <p className="muted" data-testid="source-summary">
         This page: {leads.length} leads, {sold.length} sold
