@@ -47,6 +47,11 @@ export class ConsoleAuth {
     this.#ttlMs = options.sessionTtlMs ?? DEFAULT_TTL_MS;
   }
 
+  /** How long a session lasts (the cookie's Max-Age). */
+  get sessionTtlMs(): number {
+    return this.#ttlMs;
+  }
+
   /** Creates a user, or replaces the one with this email (its role, party and password). */
   async putUser(user: NewUser): Promise<ConsoleIdentity> {
     if (user.role !== "operator" && !user.party_id) {

@@ -65,7 +65,7 @@ export function consoleRoutes(options: ConsoleRoutesOptions) {
       },
       async (request, reply) => {
         const { token, expires_at, user } = await auth.login(request.body.email, request.body.password);
-        setSessionCookie(request, reply, token, Math.floor((expires_at - Date.now()) / 1000));
+        setSessionCookie(request, reply, token, Math.floor(auth.sessionTtlMs / 1000));
         return {
           user,
           expires_at: new Date(expires_at).toISOString(),
