@@ -264,7 +264,7 @@ export interface Store {
    * bulk import). Writers wait meanwhile; what they write is counted once.
    */
   rebuildReportRollups(): Promise<void>;
-  /** Creates the console user, or replaces the one with the same email (keeping its id). */
+  /** Creates the console user, or replaces the one with the same email (keeping its id) and ends its sessions. */
   putUser(user: ConsoleUser): Promise<ConsoleUser>;
   getUser(id: string): Promise<ConsoleUser | undefined>;
   getUserByEmail(email: string): Promise<ConsoleUser | undefined>;

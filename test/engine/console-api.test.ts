@@ -221,6 +221,21 @@ describe(`[${BACKEND}] console API: users, sessions and roles`, () => {
     assert.equal((await login("source@example.com")).status, 200, "other emails are not affected");
   });
 
+  test("a new password ends the user's sessions", async () => {
+    const first = await login("beta@example.com");
+    const cookie = first.setCookie!.split(";")[0]!;
+    assert.equal((await as(cookie, "GET", "/v1/console/me")).status, 200);
+    const changed = await h.admin("POST", "/v1/console/users", {
+      email: "beta@example.com",
+      role: "buyer",
+      party_id: "beta",
+      password: "a brand new password",
+    });
+    assert.equal(changed.status, 200);
+    assert.equal((await as(cookie, "GET", "/v1/console/me")).status, 401);
+    assert.equal((await login("beta@example.com", "a brand new password")).status, 200);
+  });
+
   test("a session token works as a bearer token for API clients; logout ends it", async () => {
     const response = await fetch(`${h.gavel.url}/v1/console/login`, {
       method: "POST",

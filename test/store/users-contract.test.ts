@@ -92,5 +92,21 @@ for (const impl of STORES) {
       await store.deleteSession(current.token_sha256);
       assert.equal(await store.getSession(current.token_sha256), undefined);
     });
+
+    test("replacing a user (a new password, role or party) ends its sessions, and only its own", async () => {
+      await store.putUser(operator);
+      await store.putUser(buyerUser);
+      const session = (token: string, userId: string) => ({
+        token_sha256: token.repeat(64),
+        user_id: userId,
+        created_at: T0,
+        expires_at: T0 + HOUR,
+      });
+      await store.createSession(session("c", "u-op"));
+      await store.createSession(session("d", "u-buyer"));
+      await store.putUser({ ...operator, password_hash: "scrypt$changed" });
+      assert.equal(await store.getSession("c".repeat(64)), undefined);
+      assert.deepEqual(await store.getSession("d".repeat(64)), session("d", "u-buyer"));
+    });
   });
 }

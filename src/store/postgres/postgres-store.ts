@@ -567,8 +567,12 @@ export class PostgresStore implements Store {
   }
 
   async putUser(user: ConsoleUser): Promise<ConsoleUser> {
+    // Replacing a user ends its sessions. Safe to repeat (the retry in #query): the same upsert, nothing left to end.
     const [row] = await this.#query(
-      `INSERT INTO console_users (${USER_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6)
+      `WITH ended AS (
+         DELETE FROM console_sessions WHERE user_id IN (SELECT id FROM console_users WHERE email = $2)
+       )
+       INSERT INTO console_users (${USER_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6)
        ON CONFLICT (email) DO UPDATE SET role = excluded.role, party_id = excluded.party_id,
          password_hash = excluded.password_hash
        RETURNING *`,

@@ -265,13 +265,18 @@ export class SqliteWrites {
     return result.changes > 0;
   }
 
-  /** A user with a known email keeps its id and creation time; the rest is replaced. */
+  /** A user with a known email keeps its id and creation time; the rest is replaced, and its sessions end. */
   putUser(user: ConsoleUser): void {
-    this.#statement(
-      `INSERT INTO console_users (${USER_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?)
-       ON CONFLICT (email) DO UPDATE SET role = excluded.role, party_id = excluded.party_id,
-         password_hash = excluded.password_hash`,
-    ).run(...(userRowValues(user) as SQLInputValue[]));
+    inTransaction(this.#db, () => {
+      this.#statement(
+        `DELETE FROM console_sessions WHERE user_id IN (SELECT id FROM console_users WHERE email = ?)`,
+      ).run(user.email);
+      this.#statement(
+        `INSERT INTO console_users (${USER_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?)
+         ON CONFLICT (email) DO UPDATE SET role = excluded.role, party_id = excluded.party_id,
+           password_hash = excluded.password_hash`,
+      ).run(...(userRowValues(user) as SQLInputValue[]));
+    });
   }
 
   createSession(session: ConsoleSession): void {
