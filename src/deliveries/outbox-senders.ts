@@ -62,6 +62,9 @@ export function outboxSenders(deps: {
         ? http(item, { method: "GET" })
         : http(item, { method: "POST", body: JSON.stringify(item.body) }),
 
+    // Win, loss and refund notices to buyers: JSON, no PII (see src/engine/buyer-notices.ts).
+    buyer_notice: (item) => http(item, { method: "POST", body: JSON.stringify(item.body) }),
+
     webhook: async (item) => {
       const secret = webhookSecret(deps.config?.().campaignById.get(item.owner_id));
       if (!secret) throw new DeliveryFailure(`campaign ${item.owner_id} no longer delivers by webhook`);

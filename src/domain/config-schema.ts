@@ -227,6 +227,25 @@ export const BuyerSchema = Type.Object(
     ),
     /** Paused automatically after this many posts in a row end in an error or a timeout (rejects do not count). */
     auto_pause_after_failures: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000 })),
+    /**
+     * Where to tell this buyer, through the outbox, that it won a lead (and was charged), lost one it bid on, or was
+     * refunded for a return: JSON POSTs, never PII (see src/engine/buyer-notices.ts). `events` default: all three.
+     */
+    notices: Type.Optional(
+      Type.Object(
+        {
+          url: HttpUrl,
+          events: Type.Optional(
+            Type.Array(Type.Union([Type.Literal("win"), Type.Literal("loss"), Type.Literal("refund")]), {
+              minItems: 1,
+              uniqueItems: true,
+            }),
+          ),
+          timeout_ms: Type.Optional(Type.Integer({ minimum: 100, maximum: 25_000 })),
+        },
+        { additionalProperties: false },
+      ),
+    ),
     /** Returns this buyer asks for are approved at once, without the operator (default: the operator decides). */
     auto_approve_returns: Type.Optional(Type.Boolean()),
     /** Above this share of its purchases returned (percent), the buyer's return rate is flagged. Default 10. */

@@ -26,6 +26,7 @@ import type { HotState } from "../state/hot-state.ts";
 import { type LeadRecord, type OutcomeRecord, type PingRecord, postAnswer } from "../store/records.ts";
 import type { Store } from "../store/store.ts";
 import { runAuction } from "./auction.ts";
+import { saleNotices } from "./buyer-notices.ts";
 import { Deadline } from "./deadline.ts";
 import { deliverWithFallback, type SoldTo } from "./delivery.ts";
 import { BOUGHT_BY_BUYER, DuplicateChecks, pingContacts, SOLD_IN_VERTICAL } from "./duplicates.ts";
@@ -592,6 +593,7 @@ export class Exchange {
           this.#now(),
         ),
         ...campaignDeliveries(config, record, delivery.sold, this.#now()),
+        ...saleNotices(config, record, ping.bids, delivery.sold, delivery.outcomes, this.#now()),
       ],
       ledger: saleEntries(record),
     };

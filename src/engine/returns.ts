@@ -15,6 +15,7 @@ import {
   salesOf,
 } from "../store/records.ts";
 import type { Store } from "../store/store.ts";
+import { refundNotice } from "./buyer-notices.ts";
 import type { BuyerFunds } from "./funds.ts";
 import { sourcePostbacks } from "./postbacks.ts";
 
@@ -112,7 +113,10 @@ export class ReturnsService {
       const lead = await this.#store.getLead(pending.lead_id);
       const approved = status === "approved" && lead;
       const effects = approved
-        ? { ledger: returnEntries(pending, lead, this.#now()), outbox: this.#postback(lead, pending) }
+        ? {
+            ledger: returnEntries(pending, lead, this.#now()),
+            outbox: [...this.#postback(lead, pending), ...refundNotice(this.#config(), pending, this.#now())],
+          }
         : { ledger: [], outbox: [] };
       decided =
         (await this.#store.decideReturn(id, { status, decided_at: this.#now(), decided_by: by }, effects)) ??

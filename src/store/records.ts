@@ -99,7 +99,7 @@ export function postAnswer(lead: LeadRecord): {
  * What an outbox item is, and so how the worker sends it: a postback to a source, or a sold lead delivered to a buyer's
  * campaign by signed webhook or by e-mail (see src/deliveries/).
  */
-export type OutboxKind = "source_postback" | "webhook" | "email";
+export type OutboxKind = "source_postback" | "webhook" | "email" | "buyer_notice";
 
 /**
  * One message in the outbox: work done after the answer (postbacks to sources, deliveries to buyers), durable and

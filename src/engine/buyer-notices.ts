@@ -1,0 +1,98 @@
+// Notices to buyers, through the outbox, written with the sale (or the return) they are about, so none is lost and
+// none costs the ping path anything:
+//   win     your campaign bought this lead, at this price (the charge)
+//   loss    your campaign bid on this lead and did not buy it, and why (outbid, its post failed, refused at the post)
+//   refund  an approved return gave you back this amount
+// Never PII, and never another buyer's price: a loss says what the buyer itself bid, not what won.
+import { randomUUID } from "node:crypto";
+import type { Buyer } from "../domain/config-schema.ts";
+import type { BuyerOutcome } from "../domain/outcomes.ts";
+import type { Bid } from "../domain/ranking.ts";
+import type { ConfigSnapshot } from "../domain/snapshot.ts";
+import type { LeadRecord, OutboxItem, ReturnRecord } from "../store/records.ts";
+
+const DEFAULT_TIMEOUT_MS = 5_000;
+
+export type BuyerNoticeEvent = "win" | "loss" | "refund";
+
+/** The win and loss notices a posted lead owes the buyers that bid on it. */
+export function saleNotices(
+  config: ConfigSnapshot,
+  lead: LeadRecord,
+  bids: readonly Bid[],
+  sold: readonly { bid: Bid }[],
+  postOutcomes: readonly BuyerOutcome[],
+  now: number,
+): OutboxItem[] {
+  const items: OutboxItem[] = [];
+  const won = new Set(sold.map((sale) => sale.bid.campaign_id));
+  const base = {
+    lead_id: lead.id,
+    ...(lead.kind === "ping" ? { ping_id: lead.auction_id } : {}),
+    vertical: lead.vertical,
+    test: lead.test,
+    at: new Date(lead.created_at).toISOString(),
+  };
+  for (const sale of sold) {
+    const notice = noticeFor(config.buyerById.get(sale.bid.buyer_id), "win", now, {
+      event: "lead.won",
+      ...base,
+      campaign_id: sale.bid.campaign_id,
+      price: sale.bid.bid_cents / 100,
+    });
+    if (notice) items.push(notice);
+  }
+  const notified = new Set<string>();
+  for (const bid of bids) {
+    if (won.has(bid.campaign_id) || notified.has(bid.campaign_id)) continue;
+    notified.add(bid.campaign_id);
+    const tried = postOutcomes.find((outcome) => outcome.campaign_id === bid.campaign_id);
+    const notice = noticeFor(config.buyerById.get(bid.buyer_id), "loss", now, {
+      event: "lead.lost",
+      ...base,
+      campaign_id: bid.campaign_id,
+      bid: bid.bid_cents / 100,
+      // Its own post's outcome when it was tried; else it was outbid (or the lead went unsold before its turn).
+      reason: tried?.reason ?? (won.size > 0 ? "outbid" : "unsold"),
+    });
+    if (notice) items.push(notice);
+  }
+  return items;
+}
+
+/** The refund notice an approved return owes its buyer. */
+export function refundNotice(config: ConfigSnapshot, request: ReturnRecord, now: number): OutboxItem[] {
+  const notice = noticeFor(config.buyerById.get(request.buyer_id), "refund", now, {
+    event: "lead.refunded",
+    lead_id: request.lead_id,
+    campaign_id: request.campaign_id,
+    return_id: request.id,
+    reason: request.reason,
+    amount: request.refund_cents / 100,
+    at: new Date(now).toISOString(),
+  });
+  return notice ? [notice] : [];
+}
+
+function noticeFor(
+  buyer: Buyer | undefined,
+  event: BuyerNoticeEvent,
+  now: number,
+  body: Record<string, unknown>,
+): OutboxItem | undefined {
+  const notices = buyer?.notices;
+  if (!buyer || !notices) return undefined;
+  if (notices.events !== undefined && !notices.events.includes(event)) return undefined;
+  return {
+    id: randomUUID(),
+    kind: "buyer_notice",
+    owner_id: buyer.id,
+    url: notices.url,
+    body,
+    timeout_ms: notices.timeout_ms ?? DEFAULT_TIMEOUT_MS,
+    status: "pending",
+    attempts: 0,
+    run_at: now,
+    created_at: now,
+  };
+}
