@@ -183,6 +183,56 @@ export function buyerRoutes(options: BuyerRoutesOptions) {
       },
     );
 
+    app.get<{ Querystring: { from?: string; to?: string } }>(
+      "/v1/buyer/statement",
+      {
+        schema: {
+          tags,
+          description: BUYER_AUTH,
+          summary: "This buyer's billing statement: each charge and refund of a period, and the totals",
+          querystring: Type.Object(
+            {
+              from: Type.Optional(
+                Type.String({ maxLength: 40, description: "RFC 3339; default 30 days before to" }),
+              ),
+              to: Type.Optional(
+                Type.String({ maxLength: 40, description: "RFC 3339, exclusive; default now" }),
+              ),
+            },
+            { additionalProperties: false },
+          ),
+        },
+      },
+      async (request) => {
+        const to = instantOf(request.query.to, "to") ?? Date.now();
+        const from = instantOf(request.query.from, "from") ?? to - 30 * DAY_MS;
+        if (from >= to) throw new GavelError("GAVEL_VALIDATION", "from must be before to", "from");
+        // The buyer's own ledger entries only: charges for what it bought, refunds of its approved returns.
+        const entries = await store.ledgerOfParty(request.buyer.id, from, to, STATEMENT_LINES + 1);
+        const lines = entries.slice(0, STATEMENT_LINES);
+        const cents = (kind: string) =>
+          lines.filter((entry) => entry.kind === kind).reduce((sum, entry) => sum + entry.amount_cents, 0);
+        const charged = cents("buyer_charge");
+        const refunded = -cents("buyer_refund");
+        return {
+          buyer_id: request.buyer.id,
+          from: new Date(from).toISOString(),
+          to: new Date(to).toISOString(),
+          charged: charged / 100,
+          refunded: refunded / 100,
+          net: (charged - refunded) / 100,
+          // A period with more lines than a statement holds says so; ask for a shorter one.
+          complete: entries.length <= STATEMENT_LINES,
+          lines: lines.map((entry) => ({
+            lead_id: entry.lead_id,
+            kind: entry.kind === "buyer_charge" ? "charge" : "refund",
+            amount: entry.amount_cents / 100,
+            at: new Date(entry.created_at).toISOString(),
+          })),
+        };
+      },
+    );
+
     app.get<{ Querystring: { status?: ReturnRecord["status"]; limit?: string } }>(
       "/v1/buyer/returns",
       {
@@ -212,6 +262,22 @@ export function buyerRoutes(options: BuyerRoutesOptions) {
       },
     );
   };
+}
+
+const DAY_MS = 86_400_000;
+const STATEMENT_LINES = 5_000;
+
+/** An RFC 3339 instant with its zone as epoch ms (absent stays absent); anything else is a 400 naming the field. */
+function instantOf(value: string | undefined, field: string): number | undefined {
+  if (value === undefined) return undefined;
+  const at = /^\d{4}-\d{2}-\d{2}T[\d:.]+(Z|[+-]\d{2}:\d{2})$/i.test(value) ? Date.parse(value) : Number.NaN;
+  if (!Number.isFinite(at))
+    throw new GavelError(
+      "GAVEL_VALIDATION",
+      `${field} must be an RFC 3339 date-time with a time zone`,
+      field,
+    );
+  return at;
 }
 
 /** A purchase as its buyer sees it: the lead with its PII and what this buyer paid; nothing about the source's side. */

@@ -188,6 +188,40 @@ describe(`[${BACKEND}] buyer API`, () => {
     assert.deepEqual((await asBuyer("beta", "GET", "/v1/buyer/returns")).body.returns, []);
   });
 
+  test("the statement: each charge and refund of the buyer's own, adding up to what it owes", async () => {
+    const statement = await asBuyer("alpha", "GET", "/v1/buyer/statement");
+    assert.equal(statement.status, 200, JSON.stringify(statement.body));
+    const { lines, charged, refunded, net, complete } = statement.body;
+    assert.equal(complete, true);
+    assert.ok(
+      lines.some((line: { kind: string }) => line.kind === "refund"),
+      "the approved return's refund",
+    );
+    const sum = (kind: string) =>
+      lines
+        .filter((line: { kind: string }) => line.kind === kind)
+        .reduce((cents: number, line: { amount: number }) => cents + Math.round(line.amount * 100), 0);
+    assert.equal(Math.round(charged * 100), sum("charge"));
+    assert.equal(Math.round(refunded * 100), -sum("refund"));
+    assert.equal(Math.round(net * 100), sum("charge") + sum("refund"));
+    // Alpha's lines are alpha's purchases only.
+    const purchases = new Set(
+      (await asBuyer("alpha", "GET", "/v1/buyer/leads?limit=500")).body.leads.map(
+        (lead: { id: string }) => lead.id,
+      ),
+    );
+    assert.ok(lines.every((line: { lead_id: string }) => purchases.has(line.lead_id)));
+    const betaPurchases = new Set(
+      (await asBuyer("beta", "GET", "/v1/buyer/leads?limit=500")).body.leads.map(
+        (lead: { id: string }) => lead.id,
+      ),
+    );
+    const betaLines: { lead_id: string }[] = (await asBuyer("beta", "GET", "/v1/buyer/statement")).body.lines;
+    assert.ok(betaLines.length > 0 && betaLines.every((line) => betaPurchases.has(line.lead_id)));
+    const bad = await asBuyer("alpha", "GET", "/v1/buyer/statement?from=yesterday");
+    assert.deepEqual([bad.status, bad.body.error.field], [400, "from"]);
+  });
+
   test("conversions: recorded, repeated idempotently, refused for bad input or another buyer's lead", async () => {
     const leadId = await sell("personal_injury");
     const path = `/v1/buyer/leads/${leadId}/conversions`;

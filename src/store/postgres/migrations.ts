@@ -295,6 +295,10 @@ export const POSTGRES_MIGRATIONS: readonly string[] = [
   ALTER TABLE report_rollup ADD COLUMN returns integer NOT NULL DEFAULT 0;
   TRUNCATE report_rollup;
   `,
+  // A buyer's (or source's) statement reads its own ledger entries by time.
+  `
+  CREATE INDEX ledger_party ON ledger_entries (party_id, created_at);
+  `,
 ];
 
 /**

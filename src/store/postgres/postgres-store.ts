@@ -253,6 +253,15 @@ export class PostgresStore implements Store {
     return rows.map(ledgerEntryFromRow);
   }
 
+  async ledgerOfParty(partyId: string, from: number, to: number, limit: number): Promise<LedgerEntry[]> {
+    const rows = await this.#query(
+      `SELECT * FROM ledger_entries WHERE party_id = $1 AND created_at >= $2 AND created_at < $3
+       ORDER BY created_at, seq LIMIT $4`,
+      [partyId, from, to, limit],
+    );
+    return rows.map(ledgerEntryFromRow);
+  }
+
   async ledgerTotals(from: number, to: number): Promise<LedgerTotal[]> {
     const rows = await this.#query(
       `SELECT kind, party_id, SUM(amount_cents) AS cents FROM ledger_entries

@@ -247,4 +247,8 @@ export const SQLITE_MIGRATIONS: readonly string[] = [
   `
   ALTER TABLE report_rollup ADD COLUMN returns INTEGER NOT NULL DEFAULT 0;
   `,
+  // A buyer's (or source's) statement reads its own ledger entries by time.
+  `
+  CREATE INDEX ledger_party ON ledger_entries (party_id, created_at);
+  `,
 ];

@@ -139,6 +139,14 @@ export class SqliteStore implements Store {
     return (rows as Row[]).map(ledgerEntryFromRow);
   }
 
+  async ledgerOfParty(partyId: string, from: number, to: number, limit: number): Promise<LedgerEntry[]> {
+    const rows = this.#statement(
+      `SELECT * FROM ledger_entries WHERE party_id = ? AND created_at >= ? AND created_at < ?
+       ORDER BY created_at, rowid LIMIT ?`,
+    ).all(partyId, from, to, limit);
+    return (rows as Row[]).map(ledgerEntryFromRow);
+  }
+
   async ledgerTotals(from: number, to: number): Promise<LedgerTotal[]> {
     const rows = this.#statement(
       `SELECT kind, party_id, SUM(amount_cents) AS cents FROM ledger_entries
