@@ -16,6 +16,7 @@ import { adminLedgerRoutes } from "./admin-ledger-routes.ts";
 import { adminReportRoutes } from "./admin-report-routes.ts";
 import { adminReturnsRoutes } from "./admin-returns-routes.ts";
 import { adminRoutes } from "./admin-routes.ts";
+import { adminTestRoutes } from "./admin-test-routes.ts";
 import { buyerRoutes } from "./buyer-routes.ts";
 import { consoleRoutes } from "./console-routes.ts";
 import { consoleSessionHook } from "./console-session.ts";
@@ -118,6 +119,13 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
       store: options.store,
       adminKeySha256: options.adminKeySha256,
       flushEvents: () => options.exchange.flush(),
+    }),
+  );
+  await app.register(
+    adminTestRoutes({
+      exchange: options.exchange,
+      store: options.store,
+      adminKeySha256: options.adminKeySha256,
     }),
   );
   await app.register(adminConversionRoutes({ store: options.store, adminKeySha256: options.adminKeySha256 }));

@@ -1,0 +1,121 @@
+// "Test this campaign": the operator sends one test ping for a campaign's vertical, with a sample of that vertical's
+// non-PII fields, and reads the raw exchange: the ping's answer and that campaign's line(s) of the decision trace.
+import { Type } from "@sinclair/typebox";
+import type { FastifyInstance } from "fastify";
+import type { Source } from "../domain/config-schema.ts";
+import type { FieldDefinition } from "../domain/fields.ts";
+import { REASONS } from "../domain/outcomes.ts";
+import type { Vertical } from "../domain/vertical.ts";
+import type { Exchange } from "../engine/exchange.ts";
+import { GavelError } from "../errors.ts";
+import type { Store } from "../store/store.ts";
+import { authenticateAdmin } from "./auth.ts";
+
+export interface AdminTestRoutesOptions {
+  exchange: Exchange;
+  store: Store;
+  adminKeySha256: string;
+}
+
+/** Used when the operator names no source: a test source that exists only for this route's pings. */
+export const CONSOLE_TEST_SOURCE: Source = {
+  id: "console-test",
+  name: "Console test pings",
+  status: "test",
+  payout: { model: "revenue_share", percent: 80 },
+};
+
+const TestPingBody = Type.Object(
+  {
+    /** A configured source to ping as (its filters and routing apply); absent: the built-in test source. */
+    source_id: Type.Optional(Type.String({ minLength: 1, maxLength: 100 })),
+    /** The non-PII lead to offer; absent: a sample generated from the vertical's fields. */
+    lead: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
+  },
+  { additionalProperties: false },
+);
+
+export function adminTestRoutes(options: AdminTestRoutesOptions) {
+  const { exchange, store } = options;
+  return async (app: FastifyInstance): Promise<void> => {
+    app.addHook("onRequest", async (request) => authenticateAdmin(request, options.adminKeySha256));
+
+    app.post<{ Params: { id: string }; Body: { source_id?: string; lead?: Record<string, unknown> } }>(
+      "/v1/admin/campaigns/:id/test-ping",
+      {
+        schema: {
+          tags: ["admin"],
+          security: [{ adminKey: [] }],
+          summary:
+            "Send a test ping for a campaign's vertical; answers the ping and the campaign's decision-trace lines",
+          params: Type.Object({ id: Type.String({ minLength: 1, maxLength: 100 }) }),
+          body: Type.Optional(TestPingBody),
+        },
+      },
+      async (request) => {
+        const config = exchange.config;
+        const campaign = config.campaignById.get(request.params.id);
+        if (!campaign) throw new GavelError("GAVEL_NOT_FOUND", `No campaign ${request.params.id}`, "id");
+        const vertical = config.verticalById.get(campaign.vertical);
+        if (!vertical)
+          throw new GavelError("GAVEL_NOT_FOUND", `No vertical ${campaign.vertical}`, "vertical");
+        const sourceId = request.body?.source_id;
+        const source = sourceId === undefined ? CONSOLE_TEST_SOURCE : config.sourceById.get(sourceId);
+        if (!source) throw new GavelError("GAVEL_NOT_FOUND", `No source ${sourceId}`, "source_id");
+        const lead = request.body?.lead ?? sampleLead(vertical);
+        const ping = await exchange.ping(source, { vertical: vertical.id, lead, test: true });
+        await exchange.flush();
+        const trace = (await store.getOutcomes(ping.ping_id))
+          .filter((outcome) => outcome.campaign_id === campaign.id)
+          .map((outcome) => ({
+            phase: outcome.phase,
+            campaign_id: outcome.campaign_id,
+            buyer_id: outcome.buyer_id,
+            outcome: outcome.reason,
+            code: REASONS[outcome.reason].code,
+            bid: outcome.bid_cents === undefined ? null : outcome.bid_cents / 100,
+            latency_ms: outcome.latency_ms ?? null,
+            ...(outcome.detail === undefined ? {} : { detail: outcome.detail }),
+          }));
+        // The buyer's request body is not kept by the exchange; what it was offered is the sample's non-PII fields.
+        return { source_id: source.id, vertical: vertical.id, lead, ping, trace };
+      },
+    );
+  };
+}
+
+/** A plausible value for every non-PII field of a vertical (PII never rides on a ping). */
+export function sampleLead(vertical: Vertical): Record<string, unknown> {
+  return Object.fromEntries(
+    vertical.fields.filter((field) => !field.pii).map((field) => [field.name, sampleValue(field)]),
+  );
+}
+
+function sampleValue(field: FieldDefinition): unknown {
+  switch (field.type) {
+    case "boolean":
+      return true;
+    case "integer":
+    case "number": {
+      const low = field.min ?? 0;
+      const high = field.max ?? Math.max(low, 10);
+      return Math.round((low + high) / 2);
+    }
+    case "enum":
+      return field.values?.[0] ?? "";
+    case "zip":
+      return "90210";
+    case "state":
+      return "CA";
+    case "phone":
+      return "2125550123";
+    case "email":
+      return "test@example.com";
+    case "url":
+      return "https://example.com/";
+    case "date":
+      return new Date().toISOString().slice(0, 10);
+    default:
+      return "test";
+  }
+}

@@ -1,0 +1,105 @@
+// "Test this campaign" over real HTTP on both backends: the operator's test ping for a campaign answers the ping and
+// that campaign's decision-trace line (outcome, reason, bid, latency); a campaign whose filters refuse the sample says
+// filtered with the rule; an unknown campaign is 404; a source's key and a buyer user's session are refused.
+import assert from "node:assert/strict";
+import { after, before, describe, test } from "node:test";
+import {
+  BACKEND,
+  bidder,
+  type Harness,
+  type Reply,
+  realtimeCampaign,
+  SOURCE_KEY,
+  startHarness,
+  testSource,
+} from "../helpers/exchange-harness.ts";
+
+describe(`[${BACKEND}] admin test ping`, () => {
+  let h: Harness;
+
+  const post = async (path: string, headers: Record<string, string>, body: unknown = {}): Promise<Reply> => {
+    const response = await fetch(h.gavel.url + path, {
+      method: "POST",
+      headers: { "content-type": "application/json", ...headers },
+      body: JSON.stringify(body),
+    });
+    const text = await response.text();
+    return { status: response.status, body: text ? JSON.parse(text) : undefined };
+  };
+
+  before(async () => {
+    h = await startHarness([bidder("alpha", 40), bidder("picky", 30)], (farm) => ({
+      sources: [testSource()],
+      buyers: [
+        { id: "alpha", name: "Alpha Law", status: "active" },
+        { id: "picky", name: "Picky Injury", status: "active" },
+      ],
+      campaigns: [
+        realtimeCampaign(farm, "alpha"),
+        realtimeCampaign(farm, "picky", { filters: [{ field: "state", op: "eq", value: "NY" }] }),
+      ],
+    }));
+  });
+  after(() => h?.close());
+
+  test("the campaign's trace line comes back with its bid and latency, and the ping's answer", async () => {
+    const reply = await h.admin("POST", "/v1/admin/campaigns/alpha/test-ping", {});
+    assert.equal(reply.status, 200, JSON.stringify(reply.body));
+    assert.equal(reply.body.ping.status, "bid");
+    assert.equal(reply.body.source_id, "console-test");
+    assert.equal(reply.body.lead.first_name, undefined, "no PII in the sample");
+    assert.equal(reply.body.trace.length, 1, JSON.stringify(reply.body.trace));
+    const [line] = reply.body.trace;
+    assert.equal(line.campaign_id, "alpha");
+    assert.equal(line.outcome, "won");
+    assert.equal(line.bid, 40);
+    assert.equal(typeof line.latency_ms, "number");
+  });
+
+  test("a configured source may be chosen", async () => {
+    const reply = await h.admin("POST", "/v1/admin/campaigns/alpha/test-ping", { source_id: "src-main" });
+    assert.equal(reply.status, 200, JSON.stringify(reply.body));
+    assert.equal(reply.body.source_id, "src-main");
+    const unknown = await h.admin("POST", "/v1/admin/campaigns/alpha/test-ping", { source_id: "nope" });
+    assert.equal(unknown.status, 404);
+  });
+
+  test("a campaign whose filters refuse the sample says filtered, with the rule", async () => {
+    const reply = await h.admin("POST", "/v1/admin/campaigns/picky/test-ping", {});
+    assert.equal(reply.status, 200, JSON.stringify(reply.body));
+    const [line] = reply.body.trace;
+    assert.equal(line.outcome, "filtered");
+    assert.match(JSON.stringify(line.detail), /state/);
+    assert.equal(line.bid, null);
+  });
+
+  test("an unknown campaign is 404", async () => {
+    const reply = await h.admin("POST", "/v1/admin/campaigns/nope/test-ping", {});
+    assert.equal(reply.status, 404);
+    assert.equal(reply.body.error.code, "GAVEL_NOT_FOUND");
+  });
+
+  test("no key is 401; a source's key is 401; a buyer user's session is 403", async () => {
+    assert.equal((await post("/v1/admin/campaigns/alpha/test-ping", {})).status, 401);
+    const asSource = await post("/v1/admin/campaigns/alpha/test-ping", {
+      authorization: `Bearer ${SOURCE_KEY}`,
+    });
+    assert.equal(asSource.status, 401);
+    const created = await h.admin("POST", "/v1/console/users", {
+      email: "buyer@example.com",
+      role: "buyer",
+      party_id: "alpha",
+      password: "correct horse battery",
+    });
+    assert.equal(created.status, 200, JSON.stringify(created.body));
+    const response = await fetch(`${h.gavel.url}/v1/console/login`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ email: "buyer@example.com", password: "correct horse battery" }),
+    });
+    assert.equal(response.status, 200);
+    const session = response.headers.get("set-cookie")?.split(";")[0] ?? "";
+    const asBuyer = await post("/v1/admin/campaigns/alpha/test-ping", { cookie: session });
+    assert.equal(asBuyer.status, 403);
+  });
+});
