@@ -4,7 +4,8 @@
 // or their prices).
 import { Type } from "@sinclair/typebox";
 import type { FastifyInstance } from "fastify";
-import type { Buyer } from "../domain/config-schema.ts";
+import type { Buyer, Campaign } from "../domain/config-schema.ts";
+import { capUnits } from "../engine/caps.ts";
 import type { ConfigService } from "../engine/config-service.ts";
 import {
   type ConversionInput,
@@ -12,8 +13,10 @@ import {
   type Purchase,
   purchaseOf,
 } from "../engine/conversions.ts";
+import type { BuyerFunds } from "../engine/funds.ts";
 import type { ReturnsService } from "../engine/returns.ts";
 import { GavelError } from "../errors.ts";
+import type { CapLedger } from "../state/counters/cap-ledger.ts";
 import { RETURN_REASONS, type ReturnReason, type ReturnRecord } from "../store/records.ts";
 import { CONVERSION_STAGES, type ConversionRecord, type Store } from "../store/store.ts";
 import { authenticateBuyer } from "./auth.ts";
@@ -30,6 +33,8 @@ export interface BuyerRoutesOptions {
   store: Store;
   /** Returns (the returns routes are served only when given). */
   returns?: ReturnsService;
+  /** Deposits and the cap ledger: the account's funds and cap usage (without them, caps show no usage, funds none). */
+  funds?: { funds: BuyerFunds; caps: CapLedger };
 }
 
 // Said in each route's description rather than declared as a security scheme: the OpenAPI description (openapi.ts)
@@ -148,6 +153,109 @@ export function buyerRoutes(options: BuyerRoutesOptions) {
         return { conversion: presentConversion(record) };
       },
     );
+
+    app.get(
+      "/v1/buyer/account",
+      {
+        schema: {
+          tags,
+          description: BUYER_AUTH,
+          summary:
+            "This buyer's funds (deposits, spent, balance, credit, available) and its campaigns with each cap's usage this period",
+        },
+      },
+      async (request) => {
+        const buyer = request.buyer;
+        const now = Date.now();
+        const report = options.funds
+          ? await options.funds.funds.report(buyer, options.funds.caps)
+          : undefined;
+        const campaigns = config.snapshot.campaigns.filter((campaign) => campaign.buyer_id === buyer.id);
+        return {
+          buyer: { id: buyer.id, name: buyer.name ?? buyer.id, status: buyer.status },
+          funds: report
+            ? {
+                prepaid: report.prepaid,
+                deposits: report.deposits_cents / 100,
+                spent: report.spent_cents / 100,
+                reserved: report.reserved_cents / 100,
+                credit_limit: report.prepaid ? report.credit_limit_cents / 100 : null,
+                balance: report.balance_cents / 100,
+                available: report.prepaid ? report.available_cents / 100 : null,
+              }
+            : null,
+          caps: await capsUsage(buyer, undefined, now),
+          campaigns: await Promise.all(
+            campaigns.map(async (campaign) => ({
+              id: campaign.id,
+              name: campaign.name ?? campaign.id,
+              vertical: campaign.vertical,
+              status: campaign.status,
+              caps: await capsUsage(buyer, campaign, now),
+            })),
+          ),
+        };
+      },
+    );
+
+    /** Each cap of the campaign (or, without one, of the buyer itself) with what it has used this period. */
+    const capsUsage = async (buyer: Buyer, campaign: Campaign | undefined, now: number) => {
+      const owner = campaign ? `campaign:${campaign.id}` : `buyer:${buyer.id}`;
+      // capUnits needs a campaign; the buyer's own caps come from a stand-in one without caps of its own.
+      const subject: Campaign = campaign ?? ({ id: "", buyer_id: buyer.id } as Campaign);
+      const units = capUnits(
+        { ...subject, ...(campaign ? {} : { caps: undefined }), source_caps: undefined },
+        campaign ? { ...buyer, caps: undefined } : buyer,
+        "",
+        0,
+        now,
+      ).filter((unit) => unit.key.startsWith(`${owner}:`));
+      return Promise.all(
+        units.map(async (unit) => {
+          const usage = options.funds ? await options.funds.caps.usage(buyer.id, unit.key) : undefined;
+          return {
+            period: unit.key.slice(owner.length + 1).split(":")[0],
+            ...(unit.countLimit === undefined ? {} : { leads_limit: unit.countLimit }),
+            ...(unit.centsLimit === undefined ? {} : { spend_limit: unit.centsLimit / 100 }),
+            leads: usage?.committed.count ?? 0,
+            spent: (usage?.committed.cents ?? 0) / 100,
+            reserved_leads: usage?.reserved.count ?? 0,
+            resets_at: new Date(unit.periodEndsAt).toISOString(),
+          };
+        }),
+      );
+    };
+
+    for (const action of ["pause", "resume"] as const) {
+      app.post<{ Params: { id: string } }>(
+        `/v1/buyer/campaigns/:id/${action}`,
+        {
+          schema: {
+            tags,
+            description: `${BUYER_AUTH} Another buyer's campaign answers 404. Every instance sees the change.`,
+            summary:
+              action === "pause"
+                ? "Pause one of this buyer's campaigns: it stops bidding until resumed"
+                : "Resume one of this buyer's paused campaigns",
+            params: IdParams,
+          },
+        },
+        async (request) => {
+          const campaign = config.snapshot.campaignById.get(request.params.id);
+          if (!campaign || campaign.buyer_id !== request.buyer.id) {
+            throw new GavelError("GAVEL_NOT_FOUND", `No campaign ${request.params.id}`, "id");
+          }
+          // A test campaign stays one: the buyer pauses and resumes live bidding, it does not go live by itself.
+          if (campaign.status === "test") {
+            throw new GavelError("GAVEL_CONFLICT", "A test campaign is not paused or resumed here", "id");
+          }
+          const status = action === "pause" ? "paused" : "active";
+          const saved =
+            campaign.status === status ? campaign : await config.putCampaign({ ...campaign, status });
+          return { campaign: { id: saved.id, name: saved.name ?? saved.id, status: saved.status } };
+        },
+      );
+    }
 
     if (!returns) return;
 

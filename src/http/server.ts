@@ -84,7 +84,14 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     await app.register(consoleStatic());
   }
   await app.register(sellerRoutes(options.exchange));
-  await app.register(buyerRoutes({ config: options.config, store: options.store, returns: options.returns }));
+  await app.register(
+    buyerRoutes({
+      config: options.config,
+      store: options.store,
+      returns: options.returns,
+      ...(options.funds ? { funds: options.funds } : {}),
+    }),
+  );
   await app.register(
     adminRoutes({
       config: options.config,

@@ -117,6 +117,50 @@ export function sourcePortalRoutes(options: SourcePortalOptions) {
       },
     );
 
+    app.post(
+      "/v1/source/rotate-key",
+      {
+        schema: {
+          tags,
+          description: `${SOURCE_AUTH} Every instance sees the new key; the old one is refused at once.`,
+          summary: "Issue this source a new API key (shown once); the old key stops working",
+        },
+      },
+      async (request) => {
+        const { source, api_key } = await config.rotateSourceKey(sourceOf(request).id);
+        return { source: { id: source.id, name: source.name }, api_key };
+      },
+    );
+
+    app.get(
+      "/v1/source/integration",
+      {
+        schema: {
+          tags,
+          description: SOURCE_AUTH,
+          summary:
+            "What this source needs to integrate: its status and the verticals it may send, with their fields",
+        },
+      },
+      async (request) => {
+        const source = sourceOf(request);
+        const allowed = source.verticals?.length ? new Set(source.verticals) : undefined;
+        const verticals = config.snapshot.verticals.filter(
+          (vertical) => !allowed || allowed.has(vertical.id),
+        );
+        return {
+          source: { id: source.id, name: source.name, status: source.status },
+          has_key: source.api_key_sha256 !== undefined,
+          verticals: verticals.map((vertical) => ({
+            id: vertical.id,
+            name: vertical.name,
+            consent_required: vertical.consent_required ?? false,
+            fields: vertical.fields,
+          })),
+        };
+      },
+    );
+
     app.get<{ Params: { id: string } }>(
       "/v1/source/leads/:id",
       {
