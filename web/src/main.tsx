@@ -3,6 +3,7 @@ import { StrictMode, useEffect } from "react";
 import { createRoot } from "react-dom/client";
 import { ApiError, get, type Me, post, type Role } from "./api.ts";
 import { Link, navigate, useLocation } from "./router.tsx";
+import { BuyerAccount } from "./screens/buyer-account.tsx";
 import { BuyerLead, BuyerLeads } from "./screens/buyer-portal.tsx";
 import { Problem } from "./screens/common.tsx";
 import { Dashboard } from "./screens/dashboard.tsx";
@@ -11,6 +12,7 @@ import { Leads } from "./screens/leads.tsx";
 import { Login } from "./screens/login.tsx";
 import { Outbox } from "./screens/outbox.tsx";
 import { ReturnsQueue } from "./screens/returns-queue.tsx";
+import { SourceIntegration } from "./screens/source-integration.tsx";
 import { SourceLeads } from "./screens/source-portal.tsx";
 import { Users } from "./screens/users.tsx";
 import { useData } from "./use-data.ts";
@@ -26,8 +28,14 @@ const MENU: Record<Role, [string, string][]> = {
     ["/outbox", "Outbox"],
     ["/users", "Users"],
   ],
-  buyer: [["/buyer", "Leads"]],
-  source: [["/source", "Submissions"]],
+  buyer: [
+    ["/buyer", "Leads"],
+    ["/buyer/account", "Account"],
+  ],
+  source: [
+    ["/source", "Submissions"],
+    ["/source/integration", "API key and guide"],
+  ],
 };
 
 function App() {
@@ -101,7 +109,9 @@ function route(path: string) {
   if (first === "outbox") return <Outbox />;
   if (first === "users") return <Users />;
   if (first === "buyer" && !second) return <BuyerLeads />;
+  if (first === "buyer" && second === "account") return <BuyerAccount />;
   if (first === "buyer" && second === "leads" && third) return <BuyerLead id={decodeURIComponent(third)} />;
+  if (first === "source" && second === "integration") return <SourceIntegration />;
   if (first === "source") return <SourceLeads />;
   return <p className="problem">No such page.</p>;
 }
