@@ -69,8 +69,8 @@ export function SourceIntegration() {
         Two ways to send a lead: <strong>ping then post</strong> (ping the non-PII fields, get a price, post
         the full lead with the ping id if you accept it) or a <strong>direct post</strong> (the full lead at
         once, sold to the best bid). Add <code>"test": true</code> to a ping or direct post while you
-        integrate: it runs the auction against test campaigns only, is never billed nor paid, and shows as
-        test in your submissions.
+        integrate: it is a test lead, offered to buyers marked <code>"test": true</code> (and to their test
+        campaigns, which never see live leads), and shows as test in your submissions.
       </p>
       {integration.data?.verticals.map((vertical) => (
         <VerticalGuide key={vertical.id} vertical={vertical} origin={origin} apiKey={key} />
