@@ -12,6 +12,8 @@ export class ApiError extends Error {
     readonly status: number,
     readonly code: string,
     message: string,
+    /** The request field at fault (config validation names it: "pricing.price", "caps"). */
+    readonly field?: string,
   ) {
     super(message);
   }
@@ -31,6 +33,7 @@ export async function api<T>(method: string, path: string, body?: unknown): Prom
       response.status,
       json?.error?.code ?? "HTTP",
       json?.error?.message ?? response.statusText,
+      json?.error?.field,
     );
   }
   return json as T;
@@ -38,6 +41,7 @@ export async function api<T>(method: string, path: string, body?: unknown): Prom
 
 export const get = <T>(path: string) => api<T>("GET", path);
 export const post = <T>(path: string, body: unknown = {}) => api<T>("POST", path, body);
+export const put = <T>(path: string, body: unknown) => api<T>("PUT", path, body);
 
 export const money = (value: number | undefined | null) =>
   value === undefined || value === null ? "—" : `$${value.toFixed(2)}`;

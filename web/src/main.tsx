@@ -5,7 +5,10 @@ import { ApiError, get, type Me, post, type Role } from "./api.ts";
 import { Link, navigate, useLocation } from "./router.tsx";
 import { BuyerAccount } from "./screens/buyer-account.tsx";
 import { BuyerLead, BuyerLeads } from "./screens/buyer-portal.tsx";
+import { ConfigCampaigns } from "./screens/campaign-config.tsx";
 import { Problem } from "./screens/common.tsx";
+import { ConfigBuyers } from "./screens/config-buyers.tsx";
+import { ConfigSources } from "./screens/config-sources.tsx";
 import { Dashboard } from "./screens/dashboard.tsx";
 import { LeadPage } from "./screens/lead-page.tsx";
 import { Leads } from "./screens/leads.tsx";
@@ -27,6 +30,9 @@ const MENU: Record<Role, [string, string][]> = {
     ["/returns", "Returns"],
     ["/outbox", "Outbox"],
     ["/users", "Users"],
+    ["/config/sources", "Sources"],
+    ["/config/buyers", "Buyers"],
+    ["/config/campaigns", "Campaigns"],
   ],
   buyer: [
     ["/buyer", "Leads"],
@@ -108,6 +114,9 @@ function route(path: string) {
   if (first === "returns") return <ReturnsQueue />;
   if (first === "outbox") return <Outbox />;
   if (first === "users") return <Users />;
+  if (first === "config" && second === "sources") return <ConfigSources />;
+  if (first === "config" && second === "buyers") return <ConfigBuyers />;
+  if (first === "config" && second === "campaigns") return <ConfigCampaigns />;
   if (first === "buyer" && !second) return <BuyerLeads />;
   if (first === "buyer" && second === "account") return <BuyerAccount />;
   if (first === "buyer" && second === "leads" && third) return <BuyerLead id={decodeURIComponent(third)} />;

@@ -1,0 +1,31 @@
+// The operator's buyers: status, caps, funds credit, auto-pause after failures, notices, returns.
+import { ConfigList, type FieldSpec } from "./config-form.tsx";
+
+const BUYER_FIELDS: readonly FieldSpec[] = [
+  { name: "id", kind: "text", required: true },
+  { name: "name", kind: "text", required: true },
+  { name: "status", kind: "select", options: ["active", "paused"], required: true },
+  { name: "caps", kind: "json", label: 'caps ({"leads":{"day":100},"spend":{"day":5000}})' },
+  { name: "funds", kind: "json", label: 'funds ({"credit_limit":1000}: prepaid, with this credit in $)' },
+  {
+    name: "auto_pause_after_failures",
+    kind: "number",
+    label: "auto-pause after this many failed posts in a row",
+  },
+  { name: "notices", kind: "json", label: "notices (webhook for lead.won / lead.lost / lead.refunded)" },
+  { name: "dedupe_days", kind: "number" },
+  { name: "bid_adjustment_percent", kind: "number" },
+  { name: "auto_approve_returns", kind: "checkbox" },
+  { name: "return_rate_alert_percent", kind: "number" },
+];
+
+export function ConfigBuyers() {
+  return (
+    <ConfigList
+      title="Buyers"
+      plural="buyers"
+      specs={BUYER_FIELDS}
+      blank={() => ({ id: "", name: "", status: "active" })}
+    />
+  );
+}
