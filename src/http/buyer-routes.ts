@@ -172,7 +172,7 @@ export function buyerRoutes(options: BuyerRoutesOptions) {
           : undefined;
         const campaigns = config.snapshot.campaigns.filter((campaign) => campaign.buyer_id === buyer.id);
         return {
-          buyer: { id: buyer.id, name: buyer.name ?? buyer.id, status: buyer.status },
+          buyer: { id: buyer.id, name: buyer.name, status: buyer.status },
           funds: report
             ? {
                 prepaid: report.prepaid,
@@ -184,47 +184,19 @@ export function buyerRoutes(options: BuyerRoutesOptions) {
                 available: report.prepaid ? report.available_cents / 100 : null,
               }
             : null,
-          caps: await capsUsage(buyer, undefined, now),
+          caps: await capsUsage(options.funds?.caps, buyer, undefined, now),
           campaigns: await Promise.all(
             campaigns.map(async (campaign) => ({
               id: campaign.id,
-              name: campaign.name ?? campaign.id,
+              name: campaign.name,
               vertical: campaign.vertical,
               status: campaign.status,
-              caps: await capsUsage(buyer, campaign, now),
+              caps: await capsUsage(options.funds?.caps, buyer, campaign, now),
             })),
           ),
         };
       },
     );
-
-    /** Each cap of the campaign (or, without one, of the buyer itself) with what it has used this period. */
-    const capsUsage = async (buyer: Buyer, campaign: Campaign | undefined, now: number) => {
-      const owner = campaign ? `campaign:${campaign.id}` : `buyer:${buyer.id}`;
-      // capUnits needs a campaign; the buyer's own caps come from a stand-in one without caps of its own.
-      const subject: Campaign = campaign ?? ({ id: "", buyer_id: buyer.id } as Campaign);
-      const units = capUnits(
-        { ...subject, ...(campaign ? {} : { caps: undefined }), source_caps: undefined },
-        campaign ? { ...buyer, caps: undefined } : buyer,
-        "",
-        0,
-        now,
-      ).filter((unit) => unit.key.startsWith(`${owner}:`));
-      return Promise.all(
-        units.map(async (unit) => {
-          const usage = options.funds ? await options.funds.caps.usage(buyer.id, unit.key) : undefined;
-          return {
-            period: unit.key.slice(owner.length + 1).split(":")[0],
-            ...(unit.countLimit === undefined ? {} : { leads_limit: unit.countLimit }),
-            ...(unit.centsLimit === undefined ? {} : { spend_limit: unit.centsLimit / 100 }),
-            leads: usage?.committed.count ?? 0,
-            spent: (usage?.committed.cents ?? 0) / 100,
-            reserved_leads: usage?.reserved.count ?? 0,
-            resets_at: new Date(unit.periodEndsAt).toISOString(),
-          };
-        }),
-      );
-    };
 
     for (const action of ["pause", "resume"] as const) {
       app.post<{ Params: { id: string } }>(
@@ -252,7 +224,7 @@ export function buyerRoutes(options: BuyerRoutesOptions) {
           const status = action === "pause" ? "paused" : "active";
           const saved =
             campaign.status === status ? campaign : await config.putCampaign({ ...campaign, status });
-          return { campaign: { id: saved.id, name: saved.name ?? saved.id, status: saved.status } };
+          return { campaign: { id: saved.id, name: saved.name, status: saved.status } };
         },
       );
     }
@@ -386,6 +358,37 @@ function instantOf(value: string | undefined, field: string): number | undefined
       field,
     );
   return at;
+}
+
+/**
+ * Each cap of a campaign (or, without one, of the buyer itself) with what it used this period: the same units, keys
+ * and periods as an auction reserves (capUnits), read from the cap ledger. Per-source caps are the operator's business.
+ */
+async function capsUsage(
+  ledger: CapLedger | undefined,
+  buyer: Buyer,
+  campaign: Campaign | undefined,
+  now: number,
+) {
+  const owner = campaign ? `campaign:${campaign.id}` : `buyer:${buyer.id}`;
+  const units = campaign
+    ? capUnits({ ...campaign, source_caps: undefined }, undefined, "", 0, now)
+    : // capUnits reads a buyer's caps beside a campaign's: a stand-in campaign without caps leaves only the buyer's.
+      capUnits({ id: "", buyer_id: buyer.id } as Campaign, buyer, "", 0, now);
+  return Promise.all(
+    units.map(async (unit) => {
+      const usage = await ledger?.usage(buyer.id, unit.key);
+      return {
+        period: unit.key.slice(owner.length + 1).split(":")[0],
+        ...(unit.countLimit === undefined ? {} : { leads_limit: unit.countLimit }),
+        ...(unit.centsLimit === undefined ? {} : { spend_limit: unit.centsLimit / 100 }),
+        leads: usage?.committed.count ?? 0,
+        spent: (usage?.committed.cents ?? 0) / 100,
+        reserved_leads: usage?.reserved.count ?? 0,
+        resets_at: new Date(unit.periodEndsAt).toISOString(),
+      };
+    }),
+  );
 }
 
 /** A purchase as its buyer sees it: the lead with its PII and what this buyer paid; nothing about the source's side. */

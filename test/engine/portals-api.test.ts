@@ -36,12 +36,19 @@ describe(`[${BACKEND}] portals API: buyer account and campaigns, source key and 
     h = await startHarness([bidder("alpha", 40), bidder("beta", 30)], (farm) => ({
       sources: [testSource({ api_key_sha256: sha256Hex(SOURCE_KEY) })],
       buyers: [
-        { id: "alpha", name: "Alpha Law", status: "active", funds: { credit_limit: 20 } },
+        {
+          id: "alpha",
+          name: "Alpha Law",
+          status: "active",
+          funds: { credit_limit: 20 },
+          caps: { leads: { week: 50 } },
+        },
         { id: "beta", name: "Beta Injury", status: "active" },
       ],
       campaigns: [
         realtimeCampaign(farm, "alpha", { caps: { leads: { day: 10 }, spend: { month: 1000 } } }),
         realtimeCampaign(farm, "beta", { id: "beta-main" }),
+        realtimeCampaign(farm, "alpha", { id: "alpha-trial", status: "test" }),
       ],
     }));
     const users = [
@@ -83,13 +90,26 @@ describe(`[${BACKEND}] portals API: buyer account and campaigns, source key and 
       balance: 60,
       available: 80,
     });
-    assert.equal(account.body.campaigns.length, 1, "its own campaigns only");
-    const [campaign] = account.body.campaigns;
+    assert.deepEqual(
+      account.body.campaigns.map((campaign: { id: string }) => campaign.id).sort(),
+      ["alpha", "alpha-trial"],
+      "its own campaigns only",
+    );
+    const campaign = account.body.campaigns.find((candidate: { id: string }) => candidate.id === "alpha");
     assert.equal(campaign.status, "active");
     const day = campaign.caps.find((cap: { period: string }) => cap.period === "day");
     assert.deepEqual([day.leads_limit, day.leads, day.spent], [10, 1, 40]);
     const month = campaign.caps.find((cap: { period: string }) => cap.period === "month");
     assert.deepEqual([month.spend_limit, month.spent], [1000, 40]);
+    assert.deepEqual(
+      account.body.caps.map((cap: { period: string; leads_limit: number; leads: number }) => [
+        cap.period,
+        cap.leads_limit,
+        cap.leads,
+      ]),
+      [["week", 50, 1]],
+      "the buyer's own cap, across its campaigns",
+    );
     const beta = await as(cookies.beta, "GET", "/v1/buyer/account");
     assert.equal(beta.body.funds.prepaid, false);
     assert.equal(beta.body.funds.available, null, "a buyer without funds is not limited");
@@ -100,7 +120,10 @@ describe(`[${BACKEND}] portals API: buyer account and campaigns, source key and 
   });
 
   test("a buyer pauses and resumes only its own campaigns; paused, it stops bidding", async () => {
-    const alphaCampaign = (await as(cookies.alpha, "GET", "/v1/buyer/account")).body.campaigns[0].id;
+    const alphaCampaign = "alpha";
+    const trial = await as(cookies.alpha, "POST", "/v1/buyer/campaigns/alpha-trial/pause");
+    assert.equal(trial.status, 409, "a test campaign stays a test campaign");
+    assert.equal(trial.body.error.code, "GAVEL_CONFLICT");
     assert.equal((await as(cookies.beta, "POST", `/v1/buyer/campaigns/${alphaCampaign}/pause`)).status, 404);
     assert.equal((await as(cookies.alpha, "POST", "/v1/buyer/campaigns/beta-main/pause")).status, 404);
     assert.equal((await as(cookies.alpha, "POST", "/v1/buyer/campaigns/nothing/resume")).status, 404);
