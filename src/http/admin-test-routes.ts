@@ -1,5 +1,6 @@
 // "Test this campaign": the operator sends one test ping for a campaign's vertical, with a sample of that vertical's
 // non-PII fields, and reads the raw exchange: the ping's answer and that campaign's line(s) of the decision trace.
+import { randomBytes } from "node:crypto";
 import { Type } from "@sinclair/typebox";
 import type { FastifyInstance } from "fastify";
 import type { Source } from "../domain/config-schema.ts";
@@ -63,7 +64,10 @@ export function adminTestRoutes(options: AdminTestRoutesOptions) {
         const source = sourceId === undefined ? CONSOLE_TEST_SOURCE : config.sourceById.get(sourceId);
         if (!source) throw new GavelError("GAVEL_NOT_FOUND", `No source ${sourceId}`, "source_id");
         const lead = request.body?.lead ?? sampleLead(vertical);
-        const ping = await exchange.ping(source, { vertical: vertical.id, lead, test: true });
+        // A consumer of its own each time (a random e-mail hash): pressing the button twice is not a replay, nor a
+        // duplicate of an earlier sale.
+        const contact_hash = { email_sha256: randomBytes(32).toString("hex") };
+        const ping = await exchange.ping(source, { vertical: vertical.id, lead, contact_hash, test: true });
         await exchange.flush();
         const trace = (await store.getOutcomes(ping.ping_id))
           .filter((outcome) => outcome.campaign_id === campaign.id)

@@ -29,6 +29,8 @@ describe(`[${BACKEND}] admin test ping`, () => {
 
   before(async () => {
     h = await startHarness([bidder("alpha", 40), bidder("picky", 30)], (farm) => ({
+      // With the replay guard on, the button pressed twice still pings: each test is a consumer of its own.
+      settings: { replay_guard_s: 60 },
       sources: [testSource()],
       buyers: [
         { id: "alpha", name: "Alpha Law", status: "active" },
@@ -54,6 +56,9 @@ describe(`[${BACKEND}] admin test ping`, () => {
     assert.equal(line.outcome, "won");
     assert.equal(line.bid, 40);
     assert.equal(typeof line.latency_ms, "number");
+    const again = await h.admin("POST", "/v1/admin/campaigns/alpha/test-ping", {});
+    assert.equal(again.status, 200, JSON.stringify(again.body));
+    assert.equal(again.body.ping.status, "bid");
   });
 
   test("a configured source may be chosen", async () => {
