@@ -26,8 +26,8 @@ describe("configuration screens in a browser", () => {
     assert.ok(postUrl);
     await form.locator('input[name="id"]').fill("screen-made");
     await form.locator('input[name="name"]').fill("Made on screen");
-    await form.locator('input[name="buyer_id"]').fill("alpha");
-    await form.locator('input[name="vertical"]').fill("personal_injury");
+    await form.locator('select[name="buyer_id"]').selectOption("alpha");
+    await form.locator('select[name="vertical"]').selectOption("personal_injury");
     await form.locator('textarea[name="pricing"]').fill('{"type":"fixed","price":55}');
     await form.locator('textarea[name="post"]').fill(JSON.stringify({ url: postUrl, timeout_ms: 1000 }));
 

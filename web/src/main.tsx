@@ -9,6 +9,7 @@ import { ConfigCampaigns } from "./screens/campaign-config.tsx";
 import { Problem } from "./screens/common.tsx";
 import { ConfigBuyers } from "./screens/config-buyers.tsx";
 import { ConfigSources } from "./screens/config-sources.tsx";
+import { ConfigVerticals } from "./screens/config-verticals.tsx";
 import { Dashboard } from "./screens/dashboard.tsx";
 import { LeadPage } from "./screens/lead-page.tsx";
 import { Leads } from "./screens/leads.tsx";
@@ -30,6 +31,7 @@ const MENU: Record<Role, [string, string][]> = {
     ["/returns", "Returns"],
     ["/outbox", "Outbox"],
     ["/users", "Users"],
+    ["/config/verticals", "Verticals"],
     ["/config/sources", "Sources"],
     ["/config/buyers", "Buyers"],
     ["/config/campaigns", "Campaigns"],
@@ -114,6 +116,7 @@ function route(path: string) {
   if (first === "returns") return <ReturnsQueue />;
   if (first === "outbox") return <Outbox />;
   if (first === "users") return <Users />;
+  if (first === "config" && second === "verticals") return <ConfigVerticals />;
   if (first === "config" && second === "sources") return <ConfigSources />;
   if (first === "config" && second === "buyers") return <ConfigBuyers />;
   if (first === "config" && second === "campaigns") return <ConfigCampaigns />;

@@ -1,7 +1,9 @@
 // The operator's campaigns: filters and rules (JSON, read back as a table when simple), schedule, caps, pricing,
 // endpoints and integration, consent and routing; and "test this campaign", which shows the raw exchange.
 import { useState } from "react";
-import { post } from "../api.ts";
+import { get, post } from "../api.ts";
+import { useData } from "../use-data.ts";
+import { Problem } from "./common.tsx";
 import { ConfigList, type Entity, type FieldSpec } from "./config-form.tsx";
 
 interface Filter {
@@ -32,11 +34,12 @@ function FiltersView(value: unknown) {
   );
 }
 
-const CAMPAIGN_FIELDS: readonly FieldSpec[] = [
+/** The campaign's fields; its buyer and vertical are chosen from those configured. */
+const campaignFields = (buyers: readonly string[], verticals: readonly string[]): readonly FieldSpec[] => [
   { name: "id", kind: "text", required: true },
   { name: "name", kind: "text", required: true },
-  { name: "buyer_id", kind: "text", required: true },
-  { name: "vertical", kind: "text", required: true },
+  { name: "buyer_id", kind: "select", options: buyers },
+  { name: "vertical", kind: "select", options: verticals },
   { name: "status", kind: "select", options: ["active", "paused", "test"], required: true },
   {
     name: "pricing",
@@ -66,11 +69,22 @@ const CAMPAIGN_FIELDS: readonly FieldSpec[] = [
 ];
 
 export function ConfigCampaigns() {
+  const choices = useData("campaign-choices", async () => {
+    const [buyers, verticals] = await Promise.all([
+      get<{ buyers: Entity[] }>("/v1/admin/buyers"),
+      get<{ verticals: Entity[] }>("/v1/admin/verticals"),
+    ]);
+    return campaignFields(
+      buyers.buyers.map((buyer) => buyer.id),
+      verticals.verticals.map((vertical) => vertical.id),
+    );
+  });
+  if (!choices.data) return <Problem error={choices.error} />;
   return (
     <ConfigList
       title="Campaigns"
       plural="campaigns"
-      specs={CAMPAIGN_FIELDS}
+      specs={choices.data}
       blank={() => ({ id: "", name: "", buyer_id: "", vertical: "", status: "active", filters: [] })}
       columns={(campaign) => `${campaign.buyer_id} · ${campaign.vertical}`}
       actions={(campaign) => <TestCampaign campaign={campaign} />}
