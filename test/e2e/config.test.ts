@@ -50,11 +50,13 @@ describe("configuration screens in a browser", () => {
     await form.getByTestId("saved").waitFor();
     await page.getByTestId("campaigns-table").getByText("Made on screen").waitFor();
 
+    await page.getByTestId("test-source-screen-made").selectOption("src-main");
     await page.getByTestId("test-screen-made").click();
     const result = page.getByTestId("test-result-screen-made");
     await result.waitFor();
     const exchange = JSON.parse(await result.innerText());
     assert.equal(exchange.ping.status, "bid", JSON.stringify(exchange));
+    assert.equal(exchange.source_id, "src-main");
     assert.equal(exchange.trace[0]?.campaign_id, "screen-made");
     assert.equal(exchange.trace[0]?.bid, 55);
     await screenshot(page, "config-campaign-tested");

@@ -70,34 +70,53 @@ const campaignFields = (buyers: readonly string[], verticals: readonly string[])
 
 export function ConfigCampaigns() {
   const choices = useData("campaign-choices", async () => {
-    const [buyers, verticals] = await Promise.all([
+    const [buyers, verticals, sources] = await Promise.all([
       get<{ buyers: Entity[] }>("/v1/admin/buyers"),
       get<{ verticals: Entity[] }>("/v1/admin/verticals"),
+      get<{ sources: Entity[] }>("/v1/admin/sources"),
     ]);
-    return campaignFields(
+    const specs = campaignFields(
       buyers.buyers.map((buyer) => buyer.id),
       verticals.verticals.map((vertical) => vertical.id),
     );
+    return { specs, sources: sources.sources.map((source) => source.id) };
   });
   if (!choices.data) return <Problem error={choices.error} />;
   return (
     <ConfigList
       title="Campaigns"
       plural="campaigns"
-      specs={choices.data}
+      specs={choices.data.specs}
       blank={() => ({ id: "", name: "", buyer_id: "", vertical: "", status: "active", filters: [] })}
       columns={(campaign) => `${campaign.buyer_id} · ${campaign.vertical}`}
-      actions={(campaign) => <TestCampaign campaign={campaign} />}
+      actions={(campaign) => <TestCampaign campaign={campaign} sources={choices.data?.sources ?? []} />}
     />
   );
 }
 
-/** Sends one test ping for the campaign's vertical and shows what came back, as it came. */
-function TestCampaign({ campaign }: { campaign: Entity }) {
+/**
+ * Sends one test ping for the campaign's vertical, from the built-in test source or a configured one (whose routing
+ * then applies), and shows what came back, as it came.
+ */
+function TestCampaign({ campaign, sources }: { campaign: Entity; sources: readonly string[] }) {
   const [exchange, setExchange] = useState<unknown>();
   const [running, setRunning] = useState(false);
+  const [sourceId, setSourceId] = useState("");
   return (
     <>
+      <select
+        aria-label="test ping source"
+        data-testid={`test-source-${campaign.id}`}
+        value={sourceId}
+        onChange={(event) => setSourceId(event.target.value)}
+      >
+        <option value="">built-in test source</option>
+        {sources.map((id) => (
+          <option key={id} value={id}>
+            as {id}
+          </option>
+        ))}
+      </select>
       <button
         type="button"
         data-testid={`test-${campaign.id}`}
@@ -105,7 +124,8 @@ function TestCampaign({ campaign }: { campaign: Entity }) {
         onClick={async () => {
           setRunning(true);
           try {
-            setExchange(await post(`/v1/admin/campaigns/${encodeURIComponent(campaign.id)}/test-ping`, {}));
+            const path = `/v1/admin/campaigns/${encodeURIComponent(campaign.id)}/test-ping`;
+            setExchange(await post(path, sourceId ? { source_id: sourceId } : {}));
           } catch (error) {
             setExchange({ error: (error as Error).message });
           } finally {
