@@ -516,6 +516,11 @@ export const CampaignSchema = Type.Object(
     lead_type: Type.Optional(
       Type.Union([Type.Literal("exclusive"), Type.Literal("shared"), Type.Literal("either")]),
     ),
+    /**
+     * "buyer" when the campaign was paused by its buyer (buyer API or portal), which may then resume it; a pause
+     * without it is the operator's, and only the operator lifts it.
+     */
+    paused_by: Type.Optional(Type.Literal("buyer")),
     /** A lead bought through this campaign may be returned within this many days (absent: no returns). */
     return_window_days: Type.Optional(Type.Integer({ minimum: 1, maximum: 90 })),
   },

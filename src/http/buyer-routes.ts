@@ -221,9 +221,21 @@ export function buyerRoutes(options: BuyerRoutesOptions) {
           if (campaign.status === "test") {
             throw new GavelError("GAVEL_CONFLICT", "A test campaign is not paused or resumed here", "id");
           }
-          const status = action === "pause" ? "paused" : "active";
-          const saved =
-            campaign.status === status ? campaign : await config.putCampaign({ ...campaign, status });
+          const { paused_by: pausedBy, ...rest } = campaign;
+          let saved = campaign;
+          if (action === "pause" && campaign.status !== "paused") {
+            saved = await config.putCampaign({ ...rest, status: "paused", paused_by: "buyer" });
+          } else if (action === "resume" && campaign.status === "paused") {
+            // An operator's pause (a complaint, a compliance hold) is the operator's to lift, not the buyer's.
+            if (pausedBy !== "buyer") {
+              throw new GavelError(
+                "GAVEL_CONFLICT",
+                "This campaign was paused by the exchange's operator; only the operator can resume it",
+                "id",
+              );
+            }
+            saved = await config.putCampaign({ ...rest, status: "active" });
+          }
           return { campaign: { id: saved.id, name: saved.name, status: saved.status } };
         },
       );

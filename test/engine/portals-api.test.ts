@@ -149,6 +149,24 @@ describe(`[${BACKEND}] portals API: buyer account and campaigns, source key and 
     assert.equal(again.status, 200, "resuming an active campaign is a no-op");
   });
 
+  test("a campaign the operator paused stays paused: the buyer cannot resume it", async () => {
+    const alphaCampaign = "alpha";
+    const current = (await h.admin("GET", `/v1/admin/campaigns/${alphaCampaign}`)).body;
+    const held = await h.admin("PUT", `/v1/admin/campaigns/${alphaCampaign}`, {
+      ...current,
+      status: "paused",
+    });
+    assert.equal(held.status, 200, JSON.stringify(held.body));
+    const refused = await as(cookies.alpha, "POST", `/v1/buyer/campaigns/${alphaCampaign}/resume`);
+    assert.deepEqual([refused.status, refused.body.error.code], [409, "GAVEL_CONFLICT"]);
+    assert.equal((await h.admin("GET", `/v1/admin/campaigns/${alphaCampaign}`)).body.status, "paused");
+    // The operator lifts it; then the buyer's own pause is the buyer's to lift again.
+    await h.admin("PUT", `/v1/admin/campaigns/${alphaCampaign}`, { ...current, status: "active" });
+    assert.equal((await as(cookies.alpha, "POST", `/v1/buyer/campaigns/${alphaCampaign}/pause`)).status, 200);
+    const resumed = await as(cookies.alpha, "POST", `/v1/buyer/campaigns/${alphaCampaign}/resume`);
+    assert.equal(resumed.body.campaign.status, "active");
+  });
+
   test("a source user rotates its key: the new one works, the old one is refused at once", async () => {
     assert.equal((await sendDirect(h, { key: SOURCE_KEY })).status, 200);
     const rotated = await as(cookies.source, "POST", "/v1/source/rotate-key");
