@@ -110,6 +110,8 @@ export function EntityForm(props: {
         } catch (error) {
           const field = error instanceof ApiError ? fieldOf(specs, error.field) : undefined;
           if (field && error instanceof ApiError) setErrors({ [field]: `${error.code}: ${error.message}` });
+          else if (error instanceof ApiError && error.field)
+            setProblem(new Error(`${error.code} (field ${error.field}): ${error.message}`));
           else setProblem(error as Error);
         }
       }}
