@@ -4,12 +4,12 @@
 // them added up per source, sub-id, buyer, campaign or vertical: which traffic turns into business.
 import { randomUUID } from "node:crypto";
 import { GavelError } from "../errors.ts";
+import { parseInstant } from "../instants.ts";
 import { type LeadRecord, type LeadShare, salesOf } from "../store/records.ts";
 import type { ConversionRecord, ConversionStage, Store } from "../store/store.ts";
 
 /** A buyer's clock may run a little ahead of ours; beyond this, a conversion "in the future" is a mistake. */
 const CLOCK_SKEW_MS = 5 * 60_000;
-const RFC_3339 = /^\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$/;
 
 export interface ConversionInput {
   stage: ConversionStage;
@@ -54,7 +54,7 @@ export class ConversionsService {
   ): Promise<{ created: boolean; record: ConversionRecord }> {
     const { lead, sale } = await this.purchase(leadId, buyerId);
     const now = this.#now();
-    const at = input.at === undefined ? now : parseTime(input.at);
+    const at = input.at === undefined ? now : parseInstant(input.at, "at");
     if (at > now + CLOCK_SKEW_MS) throw new GavelError("GAVEL_VALIDATION", "at is in the future", "at");
     if (at < lead.created_at - CLOCK_SKEW_MS) {
       throw new GavelError("GAVEL_VALIDATION", "at is before the lead was sold", "at");
@@ -82,19 +82,6 @@ export class ConversionsService {
 /** This buyer's sale of the lead (the first buyer's, or its share of a shared lead), if it bought it. */
 export function purchaseOf(lead: LeadRecord, buyerId: string): LeadShare | undefined {
   return salesOf(lead).find((sale) => sale.buyer_id === buyerId);
-}
-
-/** An RFC 3339 instant (with its offset) as epoch ms, or a 400 naming `field`. */
-export function parseTime(text: string, field = "at"): number {
-  const time = RFC_3339.test(text) ? Date.parse(text) : Number.NaN;
-  if (Number.isNaN(time)) {
-    throw new GavelError(
-      "GAVEL_VALIDATION",
-      `${field} must be an RFC 3339 time, e.g. 2026-11-01T14:30:00Z`,
-      field,
-    );
-  }
-  return time;
 }
 
 /** Dollars to integer cents; more than two decimals is refused rather than rounded away. */

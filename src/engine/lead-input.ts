@@ -2,6 +2,7 @@
 import { isHttpUrl } from "../domain/fields.ts";
 import { type LeadValues, type Vertical, validateLead } from "../domain/vertical.ts";
 import { GavelError } from "../errors.ts";
+import { parseInstant } from "../instants.ts";
 
 export function validated(vertical: Vertical, lead: unknown, phase: "ping" | "post"): LeadValues {
   const result = validateLead(vertical, lead, phase);
@@ -61,21 +62,13 @@ export function validatedConsent(
   return proof;
 }
 
-const RFC3339 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})$/i;
 /** A form time a little ahead of our clock is the seller's clock drifting; further ahead is a mistake. */
 const MAX_CLOCK_SKEW_MS = 5 * 60_000;
 
 /** The form submission time as epoch ms, for lead-age rules; absent stays absent (those rules then fail). */
 export function validatedFormTime(value: string | undefined, now: number): number | undefined {
   if (value === undefined) return undefined;
-  const at = RFC3339.test(value) ? Date.parse(value) : Number.NaN;
-  if (!Number.isFinite(at)) {
-    throw new GavelError(
-      "GAVEL_VALIDATION",
-      "form_submitted_at must be an RFC 3339 date-time with a time zone, e.g. 2026-11-22T14:03:00Z",
-      "form_submitted_at",
-    );
-  }
+  const at = parseInstant(value, "form_submitted_at");
   if (at > now + MAX_CLOCK_SKEW_MS)
     throw new GavelError("GAVEL_VALIDATION", "form_submitted_at is in the future", "form_submitted_at");
   return at;

@@ -2,8 +2,8 @@
 // per source, sub-id, buyer, campaign or vertical, so the operator sees which traffic turns into business.
 import { Type } from "@sinclair/typebox";
 import type { FastifyInstance } from "fastify";
-import { parseTime } from "../engine/conversions.ts";
 import { GavelError } from "../errors.ts";
+import { parseInstant } from "../instants.ts";
 import { MAX_RANGE_DAYS } from "../reports/report.ts";
 import {
   CONVERSION_GROUPS,
@@ -54,8 +54,8 @@ export function adminConversionRoutes(options: AdminConversionRoutesOptions) {
       },
       async (request) => {
         const { group_by } = request.query;
-        const from = parseTime(request.query.from, "from");
-        const to = parseTime(request.query.to, "to");
+        const from = parseInstant(request.query.from, "from");
+        const to = parseInstant(request.query.to, "to");
         if (to <= from) throw new GavelError("GAVEL_VALIDATION", "to must be later than from", "to");
         if (to - from > MAX_RANGE_DAYS * DAY_MS) {
           throw new GavelError("GAVEL_VALIDATION", `a report covers at most ${MAX_RANGE_DAYS} days`, "to");

@@ -148,8 +148,12 @@ function presentDeposit(deposit: BuyerDeposit) {
 }
 
 function presentFunds(buyerId: string, report: FundsReport) {
+  return { buyer_id: buyerId, ...fundsInDollars(report) };
+}
+
+/** A funds report in dollars, as the admin API and the buyer's own account show it. */
+export function fundsInDollars(report: FundsReport) {
   return {
-    buyer_id: buyerId,
     prepaid: report.prepaid,
     deposits: report.deposits_cents / 100,
     spent: report.spent_cents / 100,

@@ -2,7 +2,7 @@
 // reversed, and the exchange's margin, over a period; and the books' invariant checked lead by lead.
 import { Type } from "@sinclair/typebox";
 import type { FastifyInstance } from "fastify";
-import { GavelError } from "../errors.ts";
+import { parsePeriod } from "../instants.ts";
 import type { LedgerEntry } from "../store/records.ts";
 import type { LedgerTotal, Store } from "../store/store.ts";
 import { authenticateAdmin } from "./auth.ts";
@@ -22,8 +22,6 @@ const PeriodQuery = Type.Object(
   },
   { additionalProperties: false },
 );
-
-const DAY_MS = 86_400_000;
 
 export function adminLedgerRoutes(options: AdminLedgerRoutesOptions) {
   const { store } = options;
@@ -45,9 +43,7 @@ export function adminLedgerRoutes(options: AdminLedgerRoutesOptions) {
         },
       },
       async (request) => {
-        const to = instant(request.query.to, "to") ?? now();
-        const from = instant(request.query.from, "from") ?? to - 30 * DAY_MS;
-        if (from >= to) throw new GavelError("GAVEL_VALIDATION", "from must be before to", "from");
+        const { from, to } = parsePeriod(request.query, now(), 30);
         return presentTotals(from, to, await store.ledgerTotals(from, to));
       },
     );
@@ -71,20 +67,6 @@ export function adminLedgerRoutes(options: AdminLedgerRoutesOptions) {
       },
     );
   };
-}
-
-/** An RFC 3339 instant as epoch ms; absent stays absent. */
-function instant(value: string | undefined, field: string): number | undefined {
-  if (value === undefined) return undefined;
-  const at = /^\d{4}-\d{2}-\d{2}T[\d:.]+(Z|[+-]\d{2}:\d{2})$/i.test(value) ? Date.parse(value) : Number.NaN;
-  if (!Number.isFinite(at)) {
-    throw new GavelError(
-      "GAVEL_VALIDATION",
-      `${field} must be an RFC 3339 date-time with a time zone`,
-      field,
-    );
-  }
-  return at;
 }
 
 /** Totals per buyer and per source, in dollars; net is what is still owed after refunds or reversals. */

@@ -16,9 +16,11 @@ import {
 import type { BuyerFunds } from "../engine/funds.ts";
 import type { ReturnsService } from "../engine/returns.ts";
 import { GavelError } from "../errors.ts";
+import { parsePeriod } from "../instants.ts";
 import type { CapLedger } from "../state/counters/cap-ledger.ts";
 import { RETURN_REASONS, type ReturnReason, type ReturnRecord } from "../store/records.ts";
 import { CONVERSION_STAGES, type ConversionRecord, type Store } from "../store/store.ts";
+import { fundsInDollars } from "./admin-funds-routes.ts";
 import { authenticateBuyer } from "./auth.ts";
 
 declare module "fastify" {
@@ -173,17 +175,7 @@ export function buyerRoutes(options: BuyerRoutesOptions) {
         const campaigns = config.snapshot.campaigns.filter((campaign) => campaign.buyer_id === buyer.id);
         return {
           buyer: { id: buyer.id, name: buyer.name, status: buyer.status },
-          funds: report
-            ? {
-                prepaid: report.prepaid,
-                deposits: report.deposits_cents / 100,
-                spent: report.spent_cents / 100,
-                reserved: report.reserved_cents / 100,
-                credit_limit: report.prepaid ? report.credit_limit_cents / 100 : null,
-                balance: report.balance_cents / 100,
-                available: report.prepaid ? report.available_cents / 100 : null,
-              }
-            : null,
+          funds: report ? fundsInDollars(report) : null,
           caps: await capsUsage(options.funds?.caps, buyer, undefined, now),
           campaigns: await Promise.all(
             campaigns.map(async (campaign) => ({
@@ -296,9 +288,7 @@ export function buyerRoutes(options: BuyerRoutesOptions) {
         },
       },
       async (request) => {
-        const to = instantOf(request.query.to, "to") ?? Date.now();
-        const from = instantOf(request.query.from, "from") ?? to - 30 * DAY_MS;
-        if (from >= to) throw new GavelError("GAVEL_VALIDATION", "from must be before to", "from");
+        const { from, to } = parsePeriod(request.query, Date.now(), 30);
         // The buyer's own ledger entries only: charges for what it bought, refunds of its approved returns.
         const entries = await store.ledgerOfParty(request.buyer.id, from, to, STATEMENT_LINES + 1);
         const lines = entries.slice(0, STATEMENT_LINES);
@@ -356,21 +346,7 @@ export function buyerRoutes(options: BuyerRoutesOptions) {
   };
 }
 
-const DAY_MS = 86_400_000;
 const STATEMENT_LINES = 5_000;
-
-/** An RFC 3339 instant with its zone as epoch ms (absent stays absent); anything else is a 400 naming the field. */
-function instantOf(value: string | undefined, field: string): number | undefined {
-  if (value === undefined) return undefined;
-  const at = /^\d{4}-\d{2}-\d{2}T[\d:.]+(Z|[+-]\d{2}:\d{2})$/i.test(value) ? Date.parse(value) : Number.NaN;
-  if (!Number.isFinite(at))
-    throw new GavelError(
-      "GAVEL_VALIDATION",
-      `${field} must be an RFC 3339 date-time with a time zone`,
-      field,
-    );
-  return at;
-}
 
 /**
  * Each cap of a campaign (or, without one, of the buyer itself) with what it used this period: the same units, keys

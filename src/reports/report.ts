@@ -2,6 +2,7 @@
 // becomes, and the figures per group computed from the rollup sums a store returns.
 import { computeLocalTime, isValidTimeZone } from "../domain/rules/local-time.ts";
 import { GavelError } from "../errors.ts";
+import { parseInstant } from "../instants.ts";
 import {
   isCampaignLevel,
   type OffsetSpan,
@@ -28,7 +29,6 @@ export interface ReportRequest {
 /** The longest range one report covers (its hours are scanned, and its days' offsets computed, per request). */
 export const MAX_RANGE_DAYS = 400;
 const DAY_MS = 86_400_000;
-const RFC_3339 = /^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$/;
 
 export interface ParsedReportRequest {
   query: ReportQuery;
@@ -38,8 +38,8 @@ export interface ParsedReportRequest {
 
 /** Checks a request and turns it into a store query. The range widens to whole hours: rollups are kept per hour. */
 export function parseReportRequest(request: ReportRequest): ParsedReportRequest {
-  const from = parseTime(request.from, "from");
-  const to = parseTime(request.to, "to");
+  const from = parseInstant(request.from, "from");
+  const to = parseInstant(request.to, "to");
   if (to <= from) throw new GavelError("GAVEL_VALIDATION", "to must be later than from", "to");
   if (to - from > MAX_RANGE_DAYS * DAY_MS) {
     throw new GavelError("GAVEL_VALIDATION", `a report covers at most ${MAX_RANGE_DAYS} days`, "to");
@@ -59,18 +59,6 @@ export function parseReportRequest(request: ReportRequest): ParsedReportRequest 
   if (groupBy.includes("day"))
     query.time = { unit: "day", offsets: offsetSpans(timeZone, query.from, query.to) };
   return { query, groupBy, timeZone };
-}
-
-function parseTime(text: string, field: string): number {
-  const time = RFC_3339.test(text) ? Date.parse(text) : Number.NaN;
-  if (Number.isNaN(time)) {
-    throw new GavelError(
-      "GAVEL_VALIDATION",
-      `${field} must be an RFC 3339 time, e.g. 2026-11-01T00:00:00Z`,
-      field,
-    );
-  }
-  return time;
 }
 
 function parseGroupBy(text: string | undefined): GroupBy[] {
