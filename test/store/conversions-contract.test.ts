@@ -2,10 +2,10 @@
 // answers the first), read back in funnel order; the conversion report's sales and stages per group; and a buyer's
 // purchases, newest first, as the first buyer or one of a shared lead's.
 import assert from "node:assert/strict";
-import { afterEach, beforeEach, describe, test } from "node:test";
+import { describe, test } from "node:test";
 import type { LeadRecord } from "../../src/store/records.ts";
 import type { ConversionRecord, Store } from "../../src/store/store.ts";
-import { STORES, type StoreDatabase } from "./store-implementations.ts";
+import { freshStoreEach, STORES } from "./store-implementations.ts";
 
 const T0 = Date.parse("2026-11-20T12:00:00Z");
 const MINUTE = 60_000;
@@ -56,17 +56,9 @@ const shared = (id: string, overrides: Partial<LeadRecord> = {}) =>
 
 for (const impl of STORES) {
   describe(`${impl.name} conversions`, () => {
-    let database: StoreDatabase;
     let store: Store;
-
-    beforeEach(async () => {
-      database = await impl.create();
-      store = database.open();
-      await store.migrate();
-    });
-    afterEach(async () => {
-      await store.close();
-      await database.destroy();
+    freshStoreEach(impl, (opened) => {
+      store = opened;
     });
 
     test("a conversion is recorded once per lead, buyer and stage; a repeat answers the first", async () => {

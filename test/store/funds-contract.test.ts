@@ -1,10 +1,10 @@
 // Buyer funds over every Store implementation: idempotent deposits, deposit totals and lifetime spend per buyer, and
 // both surviving a reopen (a restart must never reset a balance).
 import assert from "node:assert/strict";
-import { afterEach, beforeEach, describe, test } from "node:test";
+import { describe, test } from "node:test";
 import type { LeadRecord } from "../../src/store/records.ts";
 import type { BuyerCents, BuyerDeposit, Store } from "../../src/store/store.ts";
-import { STORES, type StoreDatabase } from "./store-implementations.ts";
+import { freshStoreEach, STORES } from "./store-implementations.ts";
 
 const T0 = Date.parse("2026-11-20T12:00:00Z");
 
@@ -35,25 +35,9 @@ const byBuyer = (rows: BuyerCents[]) =>
 
 for (const impl of STORES) {
   describe(`${impl.name} buyer funds`, () => {
-    let database: StoreDatabase;
     let store: Store;
-    const opened: Store[] = [];
-
-    async function reopen(): Promise<Store> {
-      const s = database.open();
-      opened.push(s);
-      await s.migrate();
-      return s;
-    }
-
-    beforeEach(async () => {
-      database = await impl.create();
-      store = await reopen();
-    });
-
-    afterEach(async () => {
-      for (const s of opened.splice(0)) await s.close();
-      await database.destroy();
+    const { reopen, close } = freshStoreEach(impl, (opened) => {
+      store = opened;
     });
 
     test("a deposit is added once per id; a repeat returns the one stored first", async () => {
@@ -89,8 +73,7 @@ for (const impl of STORES) {
     test("deposits and spend survive reopening the database", async () => {
       await store.addDeposit(deposit("d-1", "buyer-a", 10_000));
       await store.saveLead(sale("l-1", "buyer-a", 4_000), []);
-      await store.close();
-      opened.splice(opened.indexOf(store), 1);
+      await close(store);
       const again = await reopen();
       assert.deepEqual(byBuyer(await again.depositTotals()), { "buyer-a": 10_000 });
       assert.deepEqual(byBuyer(await again.spendTotals()), { "buyer-a": 4_000 });

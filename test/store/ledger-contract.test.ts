@@ -1,11 +1,11 @@
 // The money ledger over every Store implementation: entries written with the sale in its transaction, idempotent by
 // id, totals per kind and party over a period, and the invariant check that finds a lead whose books do not balance.
 import assert from "node:assert/strict";
-import { afterEach, beforeEach, describe, test } from "node:test";
+import { describe, test } from "node:test";
 import { imbalanceCents, saleEntries } from "../../src/engine/ledger.ts";
 import type { LeadRecord, LedgerEntry } from "../../src/store/records.ts";
 import type { Store } from "../../src/store/store.ts";
-import { STORES, type StoreDatabase } from "./store-implementations.ts";
+import { freshStoreEach, STORES } from "./store-implementations.ts";
 
 const T0 = Date.parse("2026-11-20T12:00:00Z");
 
@@ -56,17 +56,9 @@ describe("saleEntries", () => {
 
 for (const impl of STORES) {
   describe(`${impl.name} money ledger`, () => {
-    let database: StoreDatabase;
     let store: Store;
-
-    beforeEach(async () => {
-      database = await impl.create();
-      store = database.open();
-      await store.migrate();
-    });
-    afterEach(async () => {
-      await store.close();
-      await database.destroy();
+    freshStoreEach(impl, (opened) => {
+      store = opened;
     });
 
     test("entries are written with the sale, read back in order, and repeated ids are kept once", async () => {

@@ -1,10 +1,10 @@
 // The outbox on every store: written with its lead in one transaction, claimed with a lease, settled, listed,
 // replayed; and on a store several instances share, concurrent claims never hand one item to two of them.
 import assert from "node:assert/strict";
-import { afterEach, beforeEach, describe, test } from "node:test";
+import { describe, test } from "node:test";
 import type { LeadRecord, OutboxItem } from "../../src/store/records.ts";
 import type { Store } from "../../src/store/store.ts";
-import { STORES, type StoreDatabase } from "./store-implementations.ts";
+import { freshStoreEach, STORES } from "./store-implementations.ts";
 
 const T0 = 1_750_000_000_000;
 
@@ -42,18 +42,9 @@ function message(id: string, overrides: Partial<OutboxItem> = {}): OutboxItem {
 
 for (const implementation of STORES) {
   describe(`outbox on ${implementation.name}`, () => {
-    let database: StoreDatabase;
     let store: Store;
-
-    beforeEach(async () => {
-      database = await implementation.create();
-      store = database.open();
-      await store.migrate();
-    });
-
-    afterEach(async () => {
-      await store.close();
-      await database.destroy();
+    const { reopen } = freshStoreEach(implementation, (opened) => {
+      store = opened;
     });
 
     test("messages are written with their lead, and not at all when the lead is refused", async () => {
@@ -109,27 +100,23 @@ for (const implementation of STORES) {
     });
 
     test("two instances claiming at once never get the same item", async () => {
-      const other = database.open();
-      try {
-        const items = Array.from({ length: 200 }, (_, i) => message(`m${String(i).padStart(3, "0")}`));
-        await store.saveLead(lead("l1"), [], items);
-        const claims: OutboxItem[][] = [];
-        // Small batches from both sides, in parallel, until nothing is left.
-        await Promise.all(
-          [store, other, store, other].map(async (instance) => {
-            for (;;) {
-              const batch = await instance.claimOutbox(T0, 7, 60_000);
-              if (batch.length === 0) return;
-              claims.push(batch);
-            }
-          }),
-        );
-        const ids = claims.flat().map((item) => item.id);
-        assert.equal(ids.length, 200, "every item claimed");
-        assert.equal(new Set(ids).size, 200, "no item claimed twice");
-      } finally {
-        await other.close();
-      }
+      const other = await reopen();
+      const items = Array.from({ length: 200 }, (_, i) => message(`m${String(i).padStart(3, "0")}`));
+      await store.saveLead(lead("l1"), [], items);
+      const claims: OutboxItem[][] = [];
+      // Small batches from both sides, in parallel, until nothing is left.
+      await Promise.all(
+        [store, other, store, other].map(async (instance) => {
+          for (;;) {
+            const batch = await instance.claimOutbox(T0, 7, 60_000);
+            if (batch.length === 0) return;
+            claims.push(batch);
+          }
+        }),
+      );
+      const ids = claims.flat().map((item) => item.id);
+      assert.equal(ids.length, 200, "every item claimed");
+      assert.equal(new Set(ids).size, 200, "no item claimed twice");
     });
   });
 }

@@ -2,7 +2,7 @@
 // unsold lead, a ping nobody bid on, timeouts, a buyer error, test traffic), written through the stores' real write
 // methods, and the exact figures each grouping must answer.
 import assert from "node:assert/strict";
-import { afterEach, beforeEach, describe, test } from "node:test";
+import { beforeEach, describe, test } from "node:test";
 import {
   offsetSpans,
   parseReportRequest,
@@ -11,7 +11,7 @@ import {
 } from "../../src/reports/report.ts";
 import type { LeadRecord, OutcomeRecord, PingRecord } from "../../src/store/records.ts";
 import type { Store } from "../../src/store/store.ts";
-import { STORES, type StoreDatabase } from "./store-implementations.ts";
+import { freshStoreEach, STORES } from "./store-implementations.ts";
 
 const H10 = Date.parse("2026-03-01T10:00:00Z");
 const MIN = 60_000;
@@ -160,19 +160,13 @@ test("local days follow a zone's offset changes, to the hour", () => {
 
 for (const impl of STORES) {
   describe(`${impl.name} reports`, () => {
-    let database: StoreDatabase;
     let store: Store;
-
-    beforeEach(async () => {
-      database = await impl.create();
-      store = database.open();
-      await store.migrate();
-      await writeTraffic(store);
+    freshStoreEach(impl, (opened) => {
+      store = opened;
     });
 
-    afterEach(async () => {
-      await store.close();
-      await database.destroy();
+    beforeEach(async () => {
+      await writeTraffic(store);
     });
 
     async function report(request: Partial<ReportRequest> = {}) {

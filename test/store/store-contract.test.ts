@@ -2,11 +2,11 @@
 // dialect. Each implementation supplies a factory. PostgreSQL runs on the test database (GAVEL_TEST_DATABASE_URL), each
 // test in a schema of its own; when the server is unreachable every PostgresStore test fails at once, with the reason.
 import assert from "node:assert/strict";
-import { afterEach, beforeEach, describe, test } from "node:test";
+import { beforeEach, describe, test } from "node:test";
 import type { Buyer, Campaign, Source } from "../../src/domain/config-schema.ts";
 import type { LeadRecord, OutcomeRecord, PingRecord } from "../../src/store/records.ts";
 import type { Store } from "../../src/store/store.ts";
-import { STORES, type StoreDatabase } from "./store-implementations.ts";
+import { freshStoreEach, STORES } from "./store-implementations.ts";
 
 const T0 = 1_750_000_000_000;
 
@@ -94,26 +94,9 @@ const campaign: Campaign = {
 
 for (const impl of STORES) {
   describe(impl.name, () => {
-    let database: StoreDatabase;
     let store: Store;
-    const opened: Store[] = [];
-
-    /** Opens another connection to the same database, migrated, closed after the test. */
-    async function reopen(): Promise<Store> {
-      const next = database.open();
-      opened.push(next);
-      await next.migrate();
-      return next;
-    }
-
-    beforeEach(async () => {
-      database = await impl.create();
-      store = await reopen();
-    });
-
-    afterEach(async () => {
-      for (const s of opened.splice(0)) await s.close();
-      await database.destroy();
+    const { reopen } = freshStoreEach(impl, (opened) => {
+      store = opened;
     });
 
     describe("migrations", () => {

@@ -3,6 +3,7 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { afterEach, beforeEach } from "node:test";
 import { PostgresStore } from "../../src/store/postgres/postgres-store.ts";
 import { SqliteStore } from "../../src/store/sqlite/sqlite-store.ts";
 import type { Store } from "../../src/store/store.ts";
@@ -48,3 +49,36 @@ export const STORES: StoreImplementation[] = [
     },
   },
 ];
+
+/**
+ * Gives each test of the enclosing suite an empty, migrated store of `impl`, passed to `use` before the suite's own
+ * beforeEach hooks run. `reopen()` connects another Store to the same database (durability, two instances); every
+ * store opened is closed, and the database removed, after the test.
+ */
+export function freshStoreEach(
+  impl: StoreImplementation,
+  use: (store: Store) => void,
+): { reopen(): Promise<Store>; close(store: Store): Promise<void> } {
+  let database: StoreDatabase;
+  const opened: Store[] = [];
+  const reopen = async (): Promise<Store> => {
+    const next = database.open();
+    opened.push(next);
+    await next.migrate();
+    return next;
+  };
+  beforeEach(async () => {
+    database = await impl.create();
+    use(await reopen());
+  });
+  afterEach(async () => {
+    for (const store of opened.splice(0)) await store.close();
+    await database.destroy();
+  });
+  // Closes a store before the test ends (a restart), so afterEach does not close it again.
+  const close = async (store: Store): Promise<void> => {
+    opened.splice(opened.indexOf(store), 1);
+    await store.close();
+  };
+  return { reopen, close };
+}

@@ -2,10 +2,10 @@
 // entries that survive reopening the database. Only hashes are stored; the engine suite checks no clear value is.
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
-import { afterEach, beforeEach, describe, test } from "node:test";
+import { describe, test } from "node:test";
 import { Suppressions } from "../../src/compliance/suppression/suppressions.ts";
 import type { Store, SuppressionEntry, SuppressionHash } from "../../src/store/store.ts";
-import { STORES, type StoreDatabase } from "./store-implementations.ts";
+import { freshStoreEach, STORES } from "./store-implementations.ts";
 
 const sha = (text: string) => createHash("sha256").update(text).digest("hex");
 const email = (text: string): SuppressionHash => ({ kind: "email", sha256: sha(text) });
@@ -13,25 +13,9 @@ const phone = (digits: string): SuppressionHash => ({ kind: "phone", sha256: sha
 
 for (const impl of STORES) {
   describe(`${impl.name} suppression lists`, () => {
-    let database: StoreDatabase;
     let store: Store;
-    const opened: Store[] = [];
-
-    async function reopen(): Promise<Store> {
-      const s = database.open();
-      opened.push(s);
-      await s.migrate();
-      return s;
-    }
-
-    beforeEach(async () => {
-      database = await impl.create();
-      store = await reopen();
-    });
-
-    afterEach(async () => {
-      for (const s of opened.splice(0)) await s.close();
-      await database.destroy();
+    const { reopen } = freshStoreEach(impl, (opened) => {
+      store = opened;
     });
 
     test("adding is idempotent, per list, and says how many were new", async () => {

@@ -2,9 +2,9 @@
 // email again replaces its role and password but keeps its id; sessions are found by token hash, deleted at logout,
 // and the expired ones are dropped when a new session begins.
 import assert from "node:assert/strict";
-import { afterEach, beforeEach, describe, test } from "node:test";
+import { describe, test } from "node:test";
 import type { ConsoleUser, Store } from "../../src/store/store.ts";
-import { STORES, type StoreDatabase } from "./store-implementations.ts";
+import { freshStoreEach, STORES } from "./store-implementations.ts";
 
 const T0 = Date.parse("2026-11-20T12:00:00Z");
 const HOUR = 3_600_000;
@@ -27,17 +27,9 @@ const buyerUser: ConsoleUser = {
 
 for (const impl of STORES) {
   describe(`${impl.name} console users and sessions`, () => {
-    let database: StoreDatabase;
     let store: Store;
-
-    beforeEach(async () => {
-      database = await impl.create();
-      store = database.open();
-      await store.migrate();
-    });
-    afterEach(async () => {
-      await store.close();
-      await database.destroy();
+    const { reopen } = freshStoreEach(impl, (opened) => {
+      store = opened;
     });
 
     test("users are found by id and email; the same email again replaces role and password, keeps the id", async () => {
@@ -67,12 +59,8 @@ for (const impl of STORES) {
         ["buyer@example.com", "ops@example.com"],
       );
       // Durable: a fresh connection reads the same.
-      const again = database.open();
-      try {
-        assert.deepEqual(await again.getUser("u-buyer"), replaced);
-      } finally {
-        await again.close();
-      }
+      const again = await reopen();
+      assert.deepEqual(await again.getUser("u-buyer"), replaced);
     });
 
     test("sessions are found by token hash, end at logout, and expired ones go when a new one begins", async () => {
