@@ -1,6 +1,7 @@
 // The auction, read top to bottom: eligible campaigns → fan-out under one deadline → validate bids → ceiling and floor
 // → order by the vertical's routing mode (by price with buyers' bid adjustments, by default).
 // Used by the ping and by the direct post. Owns HTTP and time; the native adapter only translates.
+import type { AdapterRequest } from "../buyers/buyer-adapter.ts";
 import { type BuyerHttpClient, BuyerTransportError } from "../buyers/buyer-http-client.ts";
 import { nativeAdapter } from "../buyers/native-adapter.ts";
 import type { Campaign, Source } from "../domain/config-schema.ts";
@@ -38,7 +39,20 @@ export interface AuctionRequest {
   formSubmittedAt?: number;
   /** Which campaigns were chosen lately, for round_robin routing. */
   roundRobin?: RoundRobinMemory;
+  /** Sees each buyer ping's raw HTTP exchange ("test this campaign" shows it); absent on live traffic. */
+  wiretap?: Wiretap;
 }
+
+/** One buyer ping as it went over the wire: the request the buyer received and what it answered (or why not). */
+export interface WireExchange {
+  campaign_id: string;
+  request: AdapterRequest;
+  response?: { status: number; body: string; latency_ms: number };
+  /** Why no HTTP answer came back (timeout, unreachable, too_large). */
+  failure?: string;
+}
+
+export type Wiretap = (exchange: WireExchange) => void;
 
 export interface AuctionResult {
   /** Bids that passed every check, best first. */
@@ -255,8 +269,9 @@ async function askForBid(
   }
   // The campaign's protocol, compiled with the snapshot; it only ever sees the ping payload (non-PII fields).
   const adapter = config.adapters.get(campaign.id) ?? nativeAdapter(campaign);
+  let ping: AdapterRequest | undefined;
   try {
-    const ping = adapter.buildPing({
+    ping = adapter.buildPing({
       requestId: request.auctionId,
       vertical: request.vertical.id,
       lead: pingPayload,
@@ -265,6 +280,11 @@ async function askForBid(
     });
     const response = await client.send({ ...ping, timeoutMs: budgetMs });
     outcome.latency_ms = Math.round(response.latencyMs);
+    request.wiretap?.({
+      campaign_id: campaign.id,
+      request: ping,
+      response: { status: response.status, body: response.body, latency_ms: outcome.latency_ms },
+    });
     const reply = adapter.parsePing(response.status, response.body);
     switch (reply.kind) {
       case "bid":
@@ -291,6 +311,7 @@ async function askForBid(
   } catch (error) {
     if (!(error instanceof BuyerTransportError)) throw error;
     outcome.latency_ms = Math.round(error.latencyMs);
+    if (ping) request.wiretap?.({ campaign_id: campaign.id, request: ping, failure: error.failure });
     outcome.reason =
       error.failure === "timeout"
         ? "timeout"

@@ -25,7 +25,7 @@ import { MemoryDuplicateWindows } from "../state/duplicates/memory-duplicate-win
 import type { HotState } from "../state/hot-state.ts";
 import { type LeadRecord, type OutcomeRecord, type PingRecord, postAnswer } from "../store/records.ts";
 import type { Store } from "../store/store.ts";
-import { runAuction } from "./auction.ts";
+import { runAuction, type Wiretap } from "./auction.ts";
 import { saleNotices } from "./buyer-notices.ts";
 import { Deadline } from "./deadline.ts";
 import { deliverWithFallback, type SoldTo } from "./delivery.ts";
@@ -168,8 +168,9 @@ export class Exchange {
     this.#config = config;
   }
 
-  ping(source: Source, input: PingInput, receivedAt?: number): Promise<PingAnswer> {
-    return this.#track(this.#ping(source, input, receivedAt));
+  /** `wiretap` sees each buyer ping's raw HTTP exchange (the console's "test this campaign"). */
+  ping(source: Source, input: PingInput, receivedAt?: number, wiretap?: Wiretap): Promise<PingAnswer> {
+    return this.#track(this.#ping(source, input, receivedAt, wiretap));
   }
 
   post(source: Source, input: PostInput): Promise<PostAnswer> {
@@ -180,7 +181,7 @@ export class Exchange {
     return this.#track(this.#directPost(source, input, receivedAt));
   }
 
-  async #ping(source: Source, input: PingInput, receivedAt?: number): Promise<PingAnswer> {
+  async #ping(source: Source, input: PingInput, receivedAt?: number, wiretap?: Wiretap): Promise<PingAnswer> {
     const config = this.#config;
     const vertical = this.#verticalFor(source, input.vertical, config);
     this.#checkSubId(source, input.sub_id);
@@ -203,7 +204,7 @@ export class Exchange {
       source,
       vertical,
       lead,
-      { ...input, formSubmittedAt },
+      { ...input, formSubmittedAt, ...(wiretap ? { wiretap } : {}) },
       deadline,
       config,
       screen,
@@ -431,6 +432,7 @@ export class Exchange {
       sub_id?: string;
       contact_hash?: PingInput["contact_hash"];
       formSubmittedAt?: number | undefined;
+      wiretap?: Wiretap;
     },
     deadline: Deadline,
     config: ConfigSnapshot,
@@ -456,6 +458,7 @@ export class Exchange {
         ...(screen.duplicateFor ? { duplicateFor: screen.duplicateFor } : {}),
         roundRobin: this.#roundRobin,
         ...(input.formSubmittedAt === undefined ? {} : { formSubmittedAt: input.formSubmittedAt }),
+        ...(input.wiretap ? { wiretap: input.wiretap } : {}),
       },
       config,
       this.#client,

@@ -7,6 +7,7 @@ import type { Source } from "../domain/config-schema.ts";
 import type { FieldDefinition } from "../domain/fields.ts";
 import { REASONS } from "../domain/outcomes.ts";
 import type { Vertical } from "../domain/vertical.ts";
+import type { WireExchange } from "../engine/auction.ts";
 import type { Exchange } from "../engine/exchange.ts";
 import { GavelError } from "../errors.ts";
 import type { Store } from "../store/store.ts";
@@ -67,7 +68,15 @@ export function adminTestRoutes(options: AdminTestRoutesOptions) {
         // A consumer of its own each time (a random e-mail hash): pressing the button twice is not a replay, nor a
         // duplicate of an earlier sale.
         const contact_hash = { email_sha256: randomBytes(32).toString("hex") };
-        const ping = await exchange.ping(source, { vertical: vertical.id, lead, contact_hash, test: true });
+        const wire: WireExchange[] = [];
+        const ping = await exchange.ping(
+          source,
+          { vertical: vertical.id, lead, contact_hash, test: true },
+          undefined,
+          (exchanged) => {
+            if (exchanged.campaign_id === campaign.id) wire.push(exchanged);
+          },
+        );
         await exchange.flush();
         const trace = (await store.getOutcomes(ping.ping_id))
           .filter((outcome) => outcome.campaign_id === campaign.id)
@@ -81,11 +90,54 @@ export function adminTestRoutes(options: AdminTestRoutesOptions) {
             latency_ms: outcome.latency_ms ?? null,
             ...(outcome.detail === undefined ? {} : { detail: outcome.detail }),
           }));
-        // The buyer's request body is not kept by the exchange; what it was offered is the sample's non-PII fields.
-        return { source_id: source.id, vertical: vertical.id, lead, ping, trace };
+        // `raw` is the campaign's HTTP exchange as it went over the wire (none when a fixed-price campaign is not
+        // pinged, or it was not eligible), seen for this ping only: live traffic is never recorded this way.
+        return { source_id: source.id, vertical: vertical.id, lead, ping, trace, raw: wire.map(presentWire) };
       },
     );
   };
+}
+
+/** Longest buyer answer body shown; the rest is cut (a hostile buyer's megabyte has no place in a console). */
+const MAX_SHOWN_BODY = 16_384;
+/** Headers that carry credentials: shown with all but their last 4 characters hidden. */
+const SECRET_HEADER = /authorization|api[-_]?key|token|secret|password|cookie/i;
+
+function presentWire(exchanged: WireExchange) {
+  const { request, response, failure } = exchanged;
+  const url = request.query
+    ? `${request.url}${request.url.includes("?") ? "&" : "?"}${request.query}`
+    : request.url;
+  return {
+    request: {
+      method: request.method,
+      url,
+      headers: Object.fromEntries(
+        Object.entries(request.headers).map(([name, value]) => [
+          name,
+          SECRET_HEADER.test(name) ? masked(value) : value,
+        ]),
+      ),
+      ...(request.body === undefined ? {} : { body: request.body }),
+    },
+    ...(response
+      ? {
+          response: {
+            status: response.status,
+            latency_ms: response.latency_ms,
+            body:
+              response.body.length > MAX_SHOWN_BODY
+                ? `${response.body.slice(0, MAX_SHOWN_BODY)}… (${response.body.length} characters in all)`
+                : response.body,
+          },
+        }
+      : {}),
+    ...(failure ? { failure } : {}),
+  };
+}
+
+function masked(value: string): string {
+  return value.length <= 8 ? "••••" : `••••${value.slice(-4)}`;
 }
 
 /** A plausible value for every non-PII field of a vertical (PII never rides on a ping). */

@@ -61,6 +61,38 @@ describe(`[${BACKEND}] admin test ping`, () => {
     assert.equal(again.body.ping.status, "bid");
   });
 
+  test("the raw exchange is the very request the buyer received and the very answer it gave", async () => {
+    await h.farm.clearRequests();
+    const reply = await h.admin("POST", "/v1/admin/campaigns/alpha/test-ping", {});
+    assert.equal(reply.status, 200, JSON.stringify(reply.body));
+    assert.equal(reply.body.raw.length, 1, "alpha's ping only, not picky's");
+    const [raw] = reply.body.raw;
+    const received = (await h.farm.requests()).filter((r) => r.buyer === "alpha" && r.kind === "ping");
+    assert.equal(received.length, 1);
+    assert.equal(raw.request.method, received[0]!.method);
+    assert.equal(new URL(raw.request.url).pathname, received[0]!.path);
+    assert.equal(raw.request.body, received[0]!.body, "byte for byte what crossed the wire");
+    assert.equal(raw.request.headers["content-type"], received[0]!.headers["content-type"]);
+    assert.equal(JSON.parse(raw.request.body).lead.first_name, undefined, "no PII in the ping");
+    assert.equal(raw.response.status, 200);
+    assert.equal(JSON.parse(raw.response.body).price, 40);
+    assert.equal(typeof raw.response.latency_ms, "number");
+  });
+
+  test("a buyer that times out shows its request and the failure", async () => {
+    await h.farm.setBehavior(bidder("alpha", 40, { latencyMs: 2_000 }));
+    try {
+      const reply = await h.admin("POST", "/v1/admin/campaigns/alpha/test-ping", {});
+      assert.equal(reply.status, 200, JSON.stringify(reply.body));
+      const [raw] = reply.body.raw;
+      assert.equal(raw.failure, "timeout");
+      assert.equal(raw.response, undefined);
+      assert.equal(reply.body.trace[0].outcome, "timeout");
+    } finally {
+      await h.farm.setBehavior(bidder("alpha", 40));
+    }
+  });
+
   test("a configured source may be chosen", async () => {
     const reply = await h.admin("POST", "/v1/admin/campaigns/alpha/test-ping", { source_id: "src-main" });
     assert.equal(reply.status, 200, JSON.stringify(reply.body));
