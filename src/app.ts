@@ -6,6 +6,7 @@ import { BuyerHttpClient } from "./buyers/buyer-http-client.ts";
 import { consentServices } from "./compliance/consent/consent-providers.ts";
 import { Suppressions } from "./compliance/suppression/suppressions.ts";
 import { ConsoleAuth, type NewUser } from "./console/console-auth.ts";
+import { openConsoleState } from "./console/console-state.ts";
 import { LiveStats } from "./console/live-stats.ts";
 import { smtpMailer } from "./deliveries/smtp-mailer.ts";
 import type { ConfigFile } from "./domain/config-schema.ts";
@@ -149,7 +150,12 @@ export async function startGavel(options: GavelOptions): Promise<RunningGavel> {
     ? sha256Hex(adminKey)
     : (options.config?.admin_key_sha256 ?? sha256Hex(generatedAdminKey!));
 
-  const consoleAuth = new ConsoleAuth({ store, now });
+  const consoleState = await openConsoleState({
+    ...(redisUrl ? { redisUrl } : {}),
+    ...(storage?.redis_key_prefix ? { redisKeyPrefix: storage.redis_key_prefix } : {}),
+    log,
+  });
+  const consoleAuth = new ConsoleAuth({ store, now, loginThrottle: consoleState.loginThrottle });
   for (const user of options.consoleUsers ?? []) await consoleAuth.putUser(user);
 
   const app = await buildServer({
@@ -207,6 +213,7 @@ export async function startGavel(options: GavelOptions): Promise<RunningGavel> {
       await counters.throttle.close();
       await counters.duplicates.close();
       await counters.failureStreaks.close();
+      await consoleState.close();
       await store.close();
     },
   };

@@ -5,15 +5,16 @@ import { randomBytes, randomUUID } from "node:crypto";
 import { sha256Hex } from "../engine/config-service.ts";
 import { GavelError } from "../errors.ts";
 import type { ConsoleRole, ConsoleUser, Store } from "../store/store.ts";
+import type { LoginLimit, LoginThrottle } from "./login-throttle.ts";
+import { MemoryLoginThrottle } from "./memory-login-throttle.ts";
 import { hashPassword, verifyPassword } from "./passwords.ts";
 
 /** Every session token starts so, which tells it apart from source, buyer and admin keys without a lookup. */
 export const SESSION_TOKEN_PREFIX = "gvl_session_";
 export const SESSION_COOKIE = "gavel_session";
 const DEFAULT_TTL_MS = 12 * 3_600_000;
-/** Wrong passwords an email may take within the window before its logins are refused until the window ends. */
-const MAX_FAILURES = 10;
-const FAILURE_WINDOW_MS = 15 * 60_000;
+/** Login attempts an email may make within 15 minutes before its logins are refused until the window ends. */
+const LOGIN_LIMIT: LoginLimit = { attempts: 10, windowMs: 15 * 60_000 };
 
 /** A user as the console shows it: never its password hash. */
 export interface ConsoleIdentity {
@@ -38,13 +39,20 @@ export class ConsoleAuth {
   readonly #ttlMs: number;
   /** Verified against when the email is unknown, so a login takes as long whether or not the account exists. */
   #decoyHash: Promise<string> | undefined;
-  /** Failed logins per email (this process's; a guess-rate limit, not an account lock). */
-  readonly #failures = new Map<string, { count: number; since: number }>();
+  /** Login attempts per email (a guess-rate limit, not an account lock): this process's, or shared through Redis. */
+  readonly #throttle: LoginThrottle;
 
-  constructor(options: { store: Store; now?: () => number; sessionTtlMs?: number }) {
+  constructor(options: {
+    store: Store;
+    now?: () => number;
+    sessionTtlMs?: number;
+    /** Default: in process memory (one instance). */
+    loginThrottle?: LoginThrottle;
+  }) {
     this.#store = options.store;
     this.#now = options.now ?? Date.now;
     this.#ttlMs = options.sessionTtlMs ?? DEFAULT_TTL_MS;
+    this.#throttle = options.loginThrottle ?? new MemoryLoginThrottle();
   }
 
   /** How long a session lasts (the cookie's Max-Age). */
@@ -88,18 +96,17 @@ export class ConsoleAuth {
     password: string,
   ): Promise<{ token: string; expires_at: number; user: ConsoleIdentity }> {
     const key = normaliseEmail(email);
-    const failures = this.#failures.get(key);
-    if (failures && failures.count >= MAX_FAILURES && this.#now() - failures.since < FAILURE_WINDOW_MS) {
+    // Counted before the password is checked, so parallel guesses cannot slip past the limit. When the shared throttle
+    // (Redis) fails, this rejects with 503 within its command timeout: fail closed, as a guess limit must.
+    if (!(await this.#throttle.tryAttempt(key, LOGIN_LIMIT, this.#now()))) {
       throw new GavelError("GAVEL_RATE_LIMITED", "Too many wrong passwords for this email; try again later");
     }
     const user = await this.#store.getUserByEmail(key);
     this.#decoyHash ??= hashPassword(randomBytes(16).toString("hex"));
     const matches = await verifyPassword(password, user?.password_hash ?? (await this.#decoyHash));
-    if (!user || !matches) {
-      this.#countFailure(key);
-      throw new GavelError("GAVEL_UNAUTHORIZED", "Wrong email or password");
-    }
-    this.#failures.delete(key);
+    if (!user || !matches) throw new GavelError("GAVEL_UNAUTHORIZED", "Wrong email or password");
+    // The password was right: the attempts are forgotten (should that fail, they expire with their window).
+    await this.#throttle.clear(key).catch(() => {});
     const token = SESSION_TOKEN_PREFIX + randomBytes(32).toString("base64url");
     const createdAt = this.#now();
     const expiresAt = createdAt + this.#ttlMs;
@@ -110,19 +117,6 @@ export class ConsoleAuth {
       expires_at: expiresAt,
     });
     return { token, expires_at: expiresAt, user: identityOf(user) };
-  }
-
-  #countFailure(key: string): void {
-    const now = this.#now();
-    const current = this.#failures.get(key);
-    if (current && now - current.since < FAILURE_WINDOW_MS) current.count++;
-    else this.#failures.set(key, { count: 1, since: now });
-    // Guessing across many emails must not grow the map without bound: drop the windows that ended.
-    if (this.#failures.size > 10_000) {
-      for (const [email, entry] of this.#failures) {
-        if (now - entry.since >= FAILURE_WINDOW_MS) this.#failures.delete(email);
-      }
-    }
   }
 
   async logout(token: string): Promise<void> {
