@@ -36,6 +36,8 @@ export class ConfigService {
   readonly #onChange: (snapshot: ConfigSnapshot) => void;
   /** Whether the configuration file names an SMTP server: without one no campaign may deliver by e-mail. */
   readonly #smtp: boolean;
+  /** `kind:id` of what the configuration file names: put back at every start, so not deletable through the API. */
+  readonly #fromFile: ReadonlySet<string>;
   #snapshot: ConfigSnapshot;
 
   private constructor(
@@ -43,11 +45,13 @@ export class ConfigService {
     snapshot: ConfigSnapshot,
     onChange: (snapshot: ConfigSnapshot) => void,
     smtp: boolean,
+    fromFile: ReadonlySet<string>,
   ) {
     this.#store = store;
     this.#snapshot = snapshot;
     this.#onChange = onChange;
     this.#smtp = smtp;
+    this.#fromFile = fromFile;
   }
 
   /** Loads configuration from the store, applies the file on top (the file wins for what it names), checks it all. */
@@ -67,7 +71,13 @@ export class ConfigService {
     for (const buyer of file?.buyers ?? []) await store.putConfig("buyer", buyer);
     for (const campaign of file?.campaigns ?? []) await store.putConfig("campaign", campaign);
     if (file) await store.notifyConfigChanged?.();
-    return new ConfigService(store, buildSnapshot(data), onChange, file?.smtp !== undefined);
+    const fromFile = new Set([
+      ...(file?.verticals ?? []).map((vertical) => `vertical:${vertical.id}`),
+      ...(file?.sources ?? []).map((source) => `source:${source.id}`),
+      ...(file?.buyers ?? []).map((buyer) => `buyer:${buyer.id}`),
+      ...(file?.campaigns ?? []).map((campaign) => `campaign:${campaign.id}`),
+    ]);
+    return new ConfigService(store, buildSnapshot(data), onChange, file?.smtp !== undefined, fromFile);
   }
 
   /** Rebuilds the snapshot from the store: another instance changed the configuration. */
@@ -123,6 +133,47 @@ export class ConfigService {
     return this.#put("campaign", "campaigns", campaign);
   }
 
+  /**
+   * Deletes a vertical, source, buyer or campaign that nothing still needs: a buyer with campaigns, a vertical that
+   * sources or campaigns use, or a buyer or source with console users is a 409 naming them (delete or move those
+   * first). Leads and outcomes keep the id as history; a held bid of a deleted campaign falls back at its post.
+   */
+  async remove(kind: ConfigKind, id: string): Promise<void> {
+    const snapshot = this.#snapshot;
+    const collection = COLLECTION_OF[kind];
+    if (!snapshot[collection].some((entity) => entity.id === id))
+      throw new GavelError("GAVEL_NOT_FOUND", `No ${kind} ${id}`, "id");
+    if (kind === "vertical" && BUILT_IN_VERTICALS.some((vertical) => vertical.id === id))
+      throw new GavelError("GAVEL_CONFLICT", `Vertical ${id} is built in; it cannot be deleted`, "id");
+    if (this.#fromFile.has(`${kind}:${id}`)) {
+      throw new GavelError(
+        "GAVEL_CONFLICT",
+        `The configuration file defines ${kind} ${id} and would put it back at the next start: remove it there`,
+        "id",
+      );
+    }
+    const dependents = [...configDependents(snapshot, kind, id), ...(await this.#usersOf(kind, id))];
+    if (dependents.length > 0) {
+      const shown = dependents.slice(0, 10).join(", ");
+      const more = dependents.length > 10 ? ` and ${dependents.length - 10} more` : "";
+      throw new GavelError("GAVEL_CONFLICT", `${kind} ${id} is still used by ${shown}${more}`, "id");
+    }
+    await this.#store.deleteConfig(kind, id);
+    const data: ConfigData = { ...snapshot };
+    data[collection] = snapshot[collection].filter((entity) => entity.id !== id) as never;
+    this.#swap(data);
+    await this.#store.notifyConfigChanged?.();
+  }
+
+  /** The console users who log in as this buyer or source. */
+  async #usersOf(kind: ConfigKind, id: string): Promise<string[]> {
+    if (kind !== "buyer" && kind !== "source") return [];
+    const users = await this.#store.listUsers();
+    return users
+      .filter((user) => user.role === kind && user.party_id === id)
+      .map((user) => `user ${user.email}`);
+  }
+
   async putSettings(partial: Partial<Settings>): Promise<Settings> {
     const settings = withDefaults({ ...this.#snapshot.settings, ...partial });
     const data = { ...this.#snapshot, settings };
@@ -151,6 +202,34 @@ export class ConfigService {
   #swap(data: ConfigData): void {
     this.#snapshot = buildSnapshot(data);
     this.#onChange(this.#snapshot);
+  }
+}
+
+const COLLECTION_OF = {
+  vertical: "verticals",
+  source: "sources",
+  buyer: "buyers",
+  campaign: "campaigns",
+} as const satisfies Record<ConfigKind, keyof ConfigData>;
+
+/** The configuration entities that name this one. */
+function configDependents(snapshot: ConfigSnapshot, kind: ConfigKind, id: string): string[] {
+  switch (kind) {
+    case "vertical":
+      return [
+        ...snapshot.sources
+          .filter((source) => source.verticals?.includes(id))
+          .map((source) => `source ${source.id}`),
+        ...snapshot.campaigns
+          .filter((campaign) => campaign.vertical === id)
+          .map((campaign) => `campaign ${campaign.id}`),
+      ];
+    case "buyer":
+      return snapshot.campaigns
+        .filter((campaign) => campaign.buyer_id === id)
+        .map((campaign) => `campaign ${campaign.id}`);
+    default:
+      return [];
   }
 }
 

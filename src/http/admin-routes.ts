@@ -12,7 +12,7 @@ import { REASONS } from "../domain/outcomes.ts";
 import { type ConfigService, generateApiKey, sha256Hex } from "../engine/config-service.ts";
 import { GavelError } from "../errors.ts";
 import type { LeadRecord, OutboxItem, OutcomeRecord, PingRecord } from "../store/records.ts";
-import type { Store } from "../store/store.ts";
+import type { ConfigKind, Store } from "../store/store.ts";
 import { authenticateAdmin } from "./auth.ts";
 
 export interface AdminRoutesOptions {
@@ -54,6 +54,7 @@ export function adminRoutes(options: AdminRoutesOptions) {
 
     // One set of routes per configuration entity; PUT creates or replaces (the id comes from the path).
     const entity = <T extends { id: string }>(
+      kind: ConfigKind,
       plural: string,
       schema: TSchema,
       list: () => readonly T[],
@@ -94,20 +95,38 @@ export function adminRoutes(options: AdminRoutesOptions) {
         },
         async (request) => put(request.body as T),
       );
+      app.delete<{ Params: { id: string } }>(
+        `/v1/admin/${plural}/:id`,
+        {
+          schema: {
+            tags,
+            security,
+            summary: `Delete one of the ${plural} (409 while anything still uses it; its history stays)`,
+            params: IdParams,
+          },
+        },
+        async (request) => {
+          await config.remove(kind, request.params.id);
+          return { deleted: request.params.id };
+        },
+      );
     };
     entity(
+      "vertical",
       "verticals",
       VerticalSchema,
       () => config.snapshot.verticals,
       (v) => config.putVertical(v),
     );
     entity(
+      "source",
       "sources",
       SourceSchema,
       () => config.snapshot.sources,
       (s) => config.putSource(s),
     );
     entity(
+      "buyer",
       "buyers",
       BuyerSchema,
       () => config.snapshot.buyers,
@@ -118,6 +137,7 @@ export function adminRoutes(options: AdminRoutesOptions) {
       },
     );
     entity(
+      "campaign",
       "campaigns",
       CampaignSchema,
       () => config.snapshot.campaigns,

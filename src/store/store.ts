@@ -160,6 +160,8 @@ export interface Store {
   loadConfig(): Promise<StoredConfig>;
   /** Inserts or replaces one configuration entity by id. */
   putConfig(kind: ConfigKind, entity: { id: string }): Promise<void>;
+  /** Removes one configuration entity; false when there was none. History (leads, outcomes) keeps its id as text. */
+  deleteConfig(kind: ConfigKind, id: string): Promise<boolean>;
   putSettings(settings: Partial<Settings>): Promise<void>;
   /** Writes a batch of ping analytics (auctions and their outcomes). Called off the request path. */
   appendAuctionEvents(pings: readonly PingRecord[], outcomes: readonly OutcomeRecord[]): Promise<void>;

@@ -165,6 +165,14 @@ export class PostgresStore implements Store {
     await this.#putEntity(kind, entity.id, entity);
   }
 
+  async deleteConfig(kind: ConfigKind, id: string): Promise<boolean> {
+    const rows = await this.#query("DELETE FROM config_entities WHERE kind = $1 AND id = $2 RETURNING id", [
+      kind,
+      id,
+    ]);
+    return rows.length > 0;
+  }
+
   async putSettings(settings: object): Promise<void> {
     await this.#putEntity("settings", "settings", settings);
   }

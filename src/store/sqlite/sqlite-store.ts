@@ -113,6 +113,10 @@ export class SqliteStore implements Store {
     await this.#writer.call({ op: "putEntity", kind, id: entity.id, body: entity });
   }
 
+  async deleteConfig(kind: ConfigKind, id: string): Promise<boolean> {
+    return (await this.#writer.call({ op: "deleteEntity", kind, id })) as boolean;
+  }
+
   async putSettings(settings: object): Promise<void> {
     await this.#writer.call({ op: "putEntity", kind: "settings", id: "settings", body: settings });
   }

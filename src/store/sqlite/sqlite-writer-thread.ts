@@ -16,6 +16,9 @@ parentPort!.on("message", ({ id, request }: { id: number; request: WriteRequest 
       case "putEntity":
         writes.putEntity(request.kind, request.id, request.body);
         break;
+      case "deleteEntity":
+        result = writes.deleteEntity(request.kind, request.id);
+        break;
       case "appendAuctionEvents":
         writes.appendAuctionEvents(request.pings, request.outcomes);
         break;

@@ -19,6 +19,7 @@ import type {
 
 export type WriteRequest =
   | { op: "putEntity"; kind: string; id: string; body: object }
+  | { op: "deleteEntity"; kind: string; id: string }
   | { op: "appendAuctionEvents"; pings: readonly PingRecord[]; outcomes: readonly OutcomeRecord[] }
   | {
       op: "saveLead";

@@ -64,6 +64,14 @@ export class SqliteWrites {
     ).run(kind, id, JSON.stringify(body), Date.now());
   }
 
+  deleteEntity(kind: string, id: string): boolean {
+    const { changes } = this.#statement("DELETE FROM config_entities WHERE kind = ? AND id = ?").run(
+      kind,
+      id,
+    );
+    return Number(changes) > 0;
+  }
+
   appendAuctionEvents(pings: readonly PingRecord[], outcomes: readonly OutcomeRecord[]): void {
     // Ping analytics may lose their last fraction of a second to a power cut (DESIGN rule 9), so their commits skip
     // the fsync; leads and everything else keep synchronous = FULL.
