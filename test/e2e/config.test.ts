@@ -1,6 +1,7 @@
 // The operator's configuration screens in headless Chromium against a real `gavel serve`: a campaign created through
-// the form, invalid JSON refused in the browser, a bad value refused by the server next to its field, then "test this
-// campaign" shows the raw exchange with the campaign's bid. Screenshots go to test-output/.
+// the form's structured editors, a price that is not a number and invalid JSON refused in the browser, a bad value
+// refused by the server next to its field, then "test this campaign" shows the raw exchange with the campaign's bid.
+// Screenshots go to test-output/.
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import { bidder } from "../helpers/exchange-harness.ts";
@@ -28,17 +29,27 @@ describe("configuration screens in a browser", () => {
     await form.locator('input[name="name"]').fill("Made on screen");
     await form.locator('select[name="buyer_id"]').selectOption("alpha");
     await form.locator('select[name="vertical"]').selectOption("personal_injury");
-    await form.locator('textarea[name="pricing"]').fill('{"type":"fixed","price":55}');
-    await form.locator('textarea[name="post"]').fill(JSON.stringify({ url: postUrl, timeout_ms: 1000 }));
+    await form.locator('input[name="post.url"]').fill(postUrl);
+    await form.locator('input[name="post.timeout_ms"]').fill("1000");
 
-    // Invalid JSON never leaves the browser.
+    // A price that is not a number never leaves the browser.
+    await form.locator('select[name="pricing.type"]').selectOption("fixed");
+    await form.locator('input[name="pricing.price"]').fill("fifty");
+    await form.getByRole("button", { name: "Save" }).click();
+    assert.match(await form.getByTestId("error-pricing").innerText(), /must be a number/);
+    await form.locator('input[name="pricing.price"]').fill("55");
+
+    // Nor does invalid JSON typed through a field's JSON switch; valid JSON goes back into the form's rows.
+    await form.getByTestId("json-toggle-filters").click();
     await form.locator('textarea[name="filters"]').fill('[{"field":"state",');
     await form.getByRole("button", { name: "Save" }).click();
     assert.match(await form.getByTestId("error-filters").innerText(), /not valid JSON/);
+    await form.locator('textarea[name="filters"]').fill('[{"field":"state","op":"in","value":["CA","NY"]}]');
+    await form.getByTestId("json-toggle-filters").click();
+    assert.equal(await form.locator('input[name="filters.0.value"]').inputValue(), "CA, NY");
+    assert.equal(await form.getByTestId("error-filters").count(), 0);
 
     // A value the server refuses comes back next to the field it names.
-    await form.locator('textarea[name="filters"]').fill('[{"field":"state","op":"in","value":["CA","NY"]}]');
-    await form.getByTestId("filters-view").getByText("CA, NY").waitFor();
     await form.locator('input[name="return_window_days"]').fill("500");
     await form.getByRole("button", { name: "Save" }).click();
     const refused = await form.getByTestId("error-return_window_days").innerText();

@@ -1,63 +1,39 @@
-// The operator's campaigns: filters and rules (JSON, read back as a table when simple), schedule, caps, pricing,
-// endpoints and integration, consent and routing; and "test this campaign", which shows the raw exchange.
+// The operator's campaigns: pricing, filters, caps and endpoints in structured editors (each with JSON as the escape
+// hatch), rules, schedule, integration, consent and routing; and "test this campaign", which shows the raw exchange.
 import { useState } from "react";
 import { get, post } from "../api.ts";
 import { useData } from "../use-data.ts";
 import { Problem } from "./common.tsx";
 import { ConfigList, type Entity, type FieldSpec } from "./config-form.tsx";
+import { capsEditor } from "./editors/caps-editor.tsx";
+import { endpointEditor } from "./editors/endpoint-editor.tsx";
+import { filtersEditor } from "./editors/filters-editor.tsx";
+import { pricingEditor } from "./editors/pricing-editor.tsx";
+import type { FieldDefinition } from "./editors/schema-options.ts";
 
-interface Filter {
-  field: string;
-  op: string;
-  value: unknown;
-}
-
-const isSimpleFilters = (value: unknown): value is Filter[] =>
-  Array.isArray(value) &&
-  value.every((f) => typeof f === "object" && f !== null && "field" in f && "op" in f && "value" in f);
-
-/** Simple filters read as "state eq NY", one a row. */
-function FiltersView(value: unknown) {
-  if (!isSimpleFilters(value) || value.length === 0) return null;
-  return (
-    <table className="filters-view" data-testid="filters-view">
-      <tbody>
-        {value.map((filter) => (
-          <tr key={JSON.stringify(filter)}>
-            <td>{filter.field}</td>
-            <td>{filter.op}</td>
-            <td>{Array.isArray(filter.value) ? filter.value.join(", ") : String(filter.value)}</td>
-          </tr>
-        ))}
-      </tbody>
-    </table>
-  );
-}
-
-/** The campaign's fields; its buyer and vertical are chosen from those configured. */
-const campaignFields = (buyers: readonly string[], verticals: readonly string[]): readonly FieldSpec[] => [
+/** The campaign's fields; its buyer and vertical are chosen from those configured, its filters from the vertical's. */
+const campaignFields = (
+  buyers: readonly string[],
+  fieldsByVertical: Readonly<Record<string, readonly FieldDefinition[]>>,
+): readonly FieldSpec[] => [
   { name: "id", kind: "text", required: true },
   { name: "name", kind: "text", required: true },
   { name: "buyer_id", kind: "select", options: buyers },
-  { name: "vertical", kind: "select", options: verticals },
+  { name: "vertical", kind: "select", options: Object.keys(fieldsByVertical) },
   { name: "status", kind: "select", options: ["active", "paused", "test"], required: true },
-  {
-    name: "pricing",
-    kind: "json",
-    label: 'pricing ({"type":"fixed","price":25} or {"type":"realtime","max_price":60})',
-  },
+  { name: "pricing", kind: "editor", editor: pricingEditor },
   {
     name: "filters",
-    kind: "json",
-    label: 'filters ([{"field":"state","op":"in","value":["CA","NY"]}])',
-    view: FiltersView,
+    kind: "editor",
+    label: "filters (a lead must meet all)",
+    editor: filtersEditor(fieldsByVertical),
   },
   { name: "rules", kind: "json", label: "rules (all / any / not; AND-ed with filters)" },
   { name: "schedule", kind: "json" },
-  { name: "caps", kind: "json", label: 'caps ({"leads":{"day":100}})' },
-  { name: "source_caps", kind: "json" },
-  { name: "ping", kind: "json", label: 'ping endpoint ({"url":"https://…","timeout_ms":300})' },
-  { name: "post", kind: "json", label: "post endpoint" },
+  { name: "caps", kind: "editor", editor: capsEditor },
+  { name: "source_caps", kind: "editor", label: "source_caps (per source)", editor: capsEditor },
+  { name: "ping", kind: "editor", label: "ping endpoint (realtime pricing)", editor: endpointEditor },
+  { name: "post", kind: "editor", label: "post endpoint", editor: endpointEditor },
   { name: "delivery", kind: "json", label: "delivery (e-mail or webhook, instead of a post)" },
   { name: "integration", kind: "json" },
   { name: "consent_requirement", kind: "select", options: ["none", "trustedform", "jornaya", "either"] },
@@ -77,7 +53,7 @@ export function ConfigCampaigns() {
     ]);
     const specs = campaignFields(
       buyers.buyers.map((buyer) => buyer.id),
-      verticals.verticals.map((vertical) => vertical.id),
+      Object.fromEntries(verticals.verticals.map((vertical) => [vertical.id, vertical.fields ?? []])),
     );
     return { specs, sources: sources.sources.map((source) => source.id) };
   });

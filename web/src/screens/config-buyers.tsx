@@ -1,11 +1,12 @@
 // The operator's buyers: status, caps, funds credit, auto-pause after failures, notices, returns.
 import { ConfigList, type FieldSpec } from "./config-form.tsx";
+import { capsEditor } from "./editors/caps-editor.tsx";
 
 const BUYER_FIELDS: readonly FieldSpec[] = [
   { name: "id", kind: "text", required: true },
   { name: "name", kind: "text", required: true },
   { name: "status", kind: "select", options: ["active", "paused"], required: true },
-  { name: "caps", kind: "json", label: 'caps ({"leads":{"day":100},"spend":{"day":5000}})' },
+  { name: "caps", kind: "editor", label: "caps (over all its campaigns)", editor: capsEditor },
   { name: "funds", kind: "json", label: 'funds ({"credit_limit":1000}: prepaid, with this credit in $)' },
   {
     name: "auto_pause_after_failures",

@@ -1,25 +1,35 @@
-// The configuration screens' one form and one list: plain inputs described by specs, JSON fields parsed in the browser
-// before anything is sent, and the server's validation (code, message, field) shown next to the field it names.
+// The configuration screens' one form and one list: plain inputs described by specs, structured editors (with JSON as
+// the escape hatch) and JSON fields checked in the browser before anything is sent, and the server's validation (code,
+// message, field) shown next to the field it names.
 import { type ReactNode, useState } from "react";
 import { ApiError, get, put } from "../api.ts";
 import { useData } from "../use-data.ts";
 import { Badge, Problem } from "./common.tsx";
+import type { StructuredEditor } from "./editors/structured-editor.ts";
 
 export interface FieldSpec {
   /** The property of the entity (top level); the server's field paths ("caps.daily") land on it. */
   name: string;
-  kind: "text" | "number" | "select" | "json" | "checkbox";
+  kind: "text" | "number" | "select" | "json" | "checkbox" | "editor";
   label?: string;
   options?: readonly string[];
   required?: boolean;
   /** A structured reading of a JSON field's parsed value, shown under it when it is simple enough. */
   view?: (value: unknown) => ReactNode;
+  /** kind "editor": the inputs for the value, which also opens as JSON when they cannot show all of it. */
+  editor?: StructuredEditor;
 }
 
 // biome-ignore lint/suspicious/noExplicitAny: configuration entities are arbitrary JSON the server validates
 export type Entity = { id: string; name?: string; status?: string } & Record<string, any>;
 
-type Values = Record<string, string | boolean>;
+/** An editor field's state: its value in the editor, or its text while it is shown as JSON. */
+type Structured = { json: false; value: unknown } | { json: true; text: string };
+type Value = string | boolean | Structured;
+type Values = Record<string, Value>;
+
+const asJson = (value: unknown) => (value === undefined ? "" : JSON.stringify(value, null, 2));
+const isStructured = (value: Value | undefined): value is Structured => typeof value === "object";
 
 // Plain layout kept here, beside the only form that uses it: a label above each input, errors in the problem red.
 const FIELD_STYLE = { display: "grid", gap: "0.2rem", margin: "0.6rem 0", maxWidth: "48rem" } as const;
@@ -31,11 +41,22 @@ function toValues(specs: readonly FieldSpec[], entity: Entity): Values {
   for (const spec of specs) {
     const value = entity[spec.name];
     if (spec.kind === "checkbox") values[spec.name] = value === true;
-    else if (spec.kind === "json")
-      values[spec.name] = value === undefined ? "" : JSON.stringify(value, null, 2);
+    else if (spec.kind === "editor")
+      values[spec.name] = spec.editor?.fits(value, entity)
+        ? { json: false, value }
+        : { json: true, text: asJson(value) };
+    else if (spec.kind === "json") values[spec.name] = asJson(value);
     else values[spec.name] = value === undefined || value === null ? "" : String(value);
   }
   return values;
+}
+
+/** What the editors see of the rest of the form: plain values as typed, editor values as edited. */
+function formView(values: Values): Record<string, unknown> {
+  const view: Record<string, unknown> = {};
+  for (const [name, value] of Object.entries(values))
+    view[name] = isStructured(value) ? (value.json ? undefined : value.value) : value;
+  return view;
 }
 
 /** The entity to PUT: what it was (so fields the form does not show are kept), with the form's values over it. */
@@ -46,6 +67,25 @@ function toEntity(specs: readonly FieldSpec[], values: Values, base: Entity) {
     const value = values[spec.name];
     if (spec.kind === "checkbox") {
       body[spec.name] = value === true;
+      continue;
+    }
+    if (isStructured(value) && !value.json) {
+      const problem = spec.editor?.check?.(value.value, formView(values));
+      if (problem) errors[spec.name] = problem;
+      else if (value.value === undefined) delete body[spec.name];
+      else body[spec.name] = value.value;
+      continue;
+    }
+    if (isStructured(value)) {
+      const text = value.text.trim();
+      if (text === "") delete body[spec.name];
+      else {
+        try {
+          body[spec.name] = JSON.parse(text);
+        } catch (error) {
+          errors[spec.name] = `not valid JSON: ${(error as Error).message}`;
+        }
+      }
       continue;
     }
     const text = String(value ?? "").trim();
@@ -85,7 +125,9 @@ export function EntityForm(props: {
   const [errors, setErrors] = useState<Record<string, string>>({});
   const [problem, setProblem] = useState<Error>();
   const [saved, setSaved] = useState<string>();
-  const set = (name: string, value: string | boolean) => setValues((v) => ({ ...v, [name]: value }));
+  const set = (name: string, value: Value) => setValues((v) => ({ ...v, [name]: value }));
+  const setError = (name: string, error: string | undefined) =>
+    setErrors(({ [name]: _, ...others }) => (error ? { ...others, [name]: error } : others));
 
   return (
     <form
@@ -117,14 +159,27 @@ export function EntityForm(props: {
       }}
     >
       {specs.map((spec) => (
-        <div className="config-field" style={FIELD_STYLE} key={spec.name}>
-          <label htmlFor={`field-${spec.name}`}>{spec.label ?? spec.name}</label>
-          <Input
-            spec={spec}
-            value={values[spec.name] ?? ""}
-            readOnly={spec.name === "id" && !isNew}
-            onChange={(value) => set(spec.name, value)}
-          />
+        <div className="config-field" style={FIELD_STYLE} key={spec.name} data-field={spec.name}>
+          {spec.kind === "editor" && spec.editor ? (
+            <StructuredField
+              spec={spec}
+              editor={spec.editor}
+              state={values[spec.name] as Structured}
+              form={formView(values)}
+              onChange={(state) => set(spec.name, state)}
+              onProblem={(problem) => setError(spec.name, problem)}
+            />
+          ) : (
+            <>
+              <label htmlFor={`field-${spec.name}`}>{spec.label ?? spec.name}</label>
+              <Input
+                spec={spec}
+                value={(values[spec.name] as string | boolean | undefined) ?? ""}
+                readOnly={spec.name === "id" && !isNew}
+                onChange={(value) => set(spec.name, value)}
+              />
+            </>
+          )}
           {errors[spec.name] && (
             <span className="field-error" style={ERROR_STYLE} data-testid={`error-${spec.name}`}>
               {errors[spec.name]}
@@ -195,6 +250,73 @@ function Input(props: {
       value={String(value)}
       onChange={(e) => onChange(e.target.value)}
     />
+  );
+}
+
+/**
+ * An editor field with its JSON switch. Editor to JSON always works; back to the editor only when the JSON parses and
+ * the editor can show all of it (otherwise it says why and stays JSON), so switching never loses anything.
+ */
+function StructuredField(props: {
+  spec: FieldSpec;
+  editor: StructuredEditor;
+  state: Structured;
+  form: Record<string, unknown>;
+  onChange: (state: Structured) => void;
+  onProblem: (problem: string | undefined) => void;
+}) {
+  const { spec, editor, state, form, onChange, onProblem } = props;
+  const id = `field-${spec.name}`;
+  const toggle = () => {
+    if (!state.json) {
+      onProblem(undefined);
+      onChange({ json: true, text: asJson(state.value) });
+      return;
+    }
+    let value: unknown;
+    try {
+      value = state.text.trim() === "" ? undefined : JSON.parse(state.text);
+    } catch (error) {
+      onProblem(`not valid JSON: ${(error as Error).message}`);
+      return;
+    }
+    if (!editor.fits(value, form)) {
+      onProblem("the form cannot show all of this value: edit it as JSON");
+      return;
+    }
+    onProblem(undefined);
+    onChange({ json: false, value });
+  };
+  return (
+    <>
+      <span className="field-label">
+        {state.json ? <label htmlFor={id}>{spec.label ?? spec.name}</label> : (spec.label ?? spec.name)}
+        <button
+          type="button"
+          className="link json-toggle"
+          data-testid={`json-toggle-${spec.name}`}
+          aria-pressed={state.json}
+          onClick={toggle}
+        >
+          {state.json ? "Form" : "JSON"}
+        </button>
+      </span>
+      {state.json ? (
+        <Input
+          spec={{ ...spec, kind: "json" }}
+          value={state.text}
+          readOnly={false}
+          onChange={(text) => onChange({ json: true, text: String(text) })}
+        />
+      ) : (
+        <editor.Inputs
+          name={spec.name}
+          value={state.value}
+          form={form}
+          onChange={(value) => onChange({ json: false, value })}
+        />
+      )}
+    </>
   );
 }
 

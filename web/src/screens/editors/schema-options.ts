@@ -1,0 +1,69 @@
+// The option lists the editors offer, each checked by the compiler against the server's schema types
+// (src/domain/config-schema.ts, src/domain/rules/*): a value the server adds or drops fails the web typecheck here.
+import type { Campaign, Caps, Filter, Integration } from "../../../../src/domain/config-schema.ts";
+import type { FieldDefinition, FieldType } from "../../../../src/domain/fields.ts";
+import type { FieldOperator } from "../../../../src/domain/rules/rule-schema.ts";
+import type { Schedule } from "../../../../src/domain/rules/schedule-schema.ts";
+
+export type { FieldRule, Rule } from "../../../../src/domain/rules/rule-schema.ts";
+export type { Campaign, Caps, FieldDefinition, FieldOperator, FieldType, Filter, Integration, Schedule };
+
+/** The list names every member of the union T (a missing one is a compile error naming it). */
+const every =
+  <T extends string>() =>
+  <const L extends readonly T[]>(list: L & ([Exclude<T, L[number]>] extends [never] ? unknown : never)) =>
+    list;
+
+export type Pricing = Campaign["pricing"];
+export type PricingType = Pricing["type"];
+export const PRICING_TYPES = every<PricingType>()(["fixed", "realtime"]);
+
+export type CapUnit = Exclude<keyof Caps, "time_zone">;
+export type CapPeriod = keyof NonNullable<Caps["leads"]>;
+export const CAP_UNITS = every<CapUnit>()(["leads", "spend"]);
+export const CAP_PERIODS = every<CapPeriod>()(["hour", "day", "week", "month"]);
+
+export type Weekday = keyof Schedule["weekly"];
+export const WEEKDAYS = every<Weekday>()(["mon", "tue", "wed", "thu", "fri", "sat", "sun"]);
+
+/** The operators of the campaign's `filters` (a subset of the rule language's). */
+export const FILTER_OPS = every<Filter["op"]>()(["eq", "neq", "in", "not_in", "gte", "lte", "between"]);
+export const RULE_OPS = every<FieldOperator>()([
+  "eq",
+  "neq",
+  "in",
+  "not_in",
+  "gt",
+  "gte",
+  "lt",
+  "lte",
+  "between",
+  "contains",
+  "starts_with",
+  "zip_prefix_in",
+  "exists",
+  "not_exists",
+]);
+
+/** The field types contains and starts_with apply to (src/domain/rules/rule.ts TEXT_TYPES). */
+export const TEXT_TYPES: ReadonlySet<FieldType> = new Set<FieldType>([
+  "string",
+  "enum",
+  "zip",
+  "state",
+  "phone",
+  "email",
+  "url",
+  "date",
+]);
+
+type Preset = Extract<Integration, { type: "preset" }>;
+export type PresetName = Preset["preset"];
+/** Each preset's parameters and what each is (src/buyers/presets.ts PRESETS[...].params). */
+export const PRESET_PARAMS: Readonly<Record<PresetName, Readonly<Record<string, string>>>> = {
+  boberdoo: { key: "API key (Key)", src: "source code (SRC)", lead_type: "lead type id (TYPE)" },
+  leadspedia: { campaign_id: "lp_campaign_id", campaign_key: "lp_campaign_key" },
+  lead_prosper: { campaign_id: "lp_campaign_id", supplier_id: "lp_supplier_id", key: "lp_key" },
+  px: { api_token: "ApiToken (a GUID)" },
+};
+export const PRESET_NAMES = every<PresetName>()(["boberdoo", "leadspedia", "lead_prosper", "px"]);
