@@ -179,7 +179,12 @@ export async function startGavel(options: GavelOptions): Promise<RunningGavel> {
     wakeOutbox: () => outbox.wake(),
     console: {
       auth: consoleAuth,
-      live: new LiveStats({ registry: metrics.registry, config: () => config.snapshot, store }),
+      live: new LiveStats({
+        registry: metrics.registry,
+        config: () => config.snapshot,
+        store,
+        ...(consoleState.liveBoard ? { board: consoleState.liveBoard } : {}),
+      }),
     },
   });
   log.info({ backends: description }, "state backends");

@@ -4,9 +4,12 @@
 // from either instance sum every live instance's traffic; an instance that dies drops out within a few seconds.
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
+import type { LiveSnapshot } from "../../src/console/live-stats.ts";
+import { STALE_MS } from "../../src/console/redis-live-board.ts";
 import type { ConfigFile } from "../../src/domain/config-schema.ts";
 import { type BuyerFarm, startBuyerFarm } from "../../src/sim/buyer-farm-client.ts";
-import { bidder, realtimeCampaign, testSource } from "../helpers/exchange-harness.ts";
+import { VERTICAL } from "../helpers/engine-steps.ts";
+import { bidder, personalInjuryLead, realtimeCampaign, testSource } from "../helpers/exchange-harness.ts";
 import { connectAdminClient } from "../store/redis-test-helpers.ts";
 import {
   type ExchangeProcess,
@@ -21,6 +24,9 @@ import {
 
 const PASSWORD = "correct horse battery";
 const OPERATOR = "ops@example.com";
+const lead = personalInjuryLead();
+/** How long a snapshot may take to show what happened: a tick on each side, and a margin for a busy machine. */
+const SHOWN_WITHIN_MS = 5_000;
 
 let backends: SharedBackends;
 let farm: BuyerFarm;
@@ -93,4 +99,98 @@ test("ten wrong passwords spread over A and B: the eleventh login is refused on 
   } finally {
     redis.disconnect();
   }
+});
+
+/** An operator's bearer token on `on`. */
+async function operatorToken(on: ExchangeProcess): Promise<string> {
+  const reply = await login(on, OPERATOR, PASSWORD);
+  assert.equal(reply.status, 200, JSON.stringify(reply.body));
+  return reply.body.token;
+}
+
+/**
+ * Reads `on`'s live numbers (the server-sent events the dashboard reads) until one satisfies `wanted`; fails, with the
+ * last snapshot seen, after `withinMs`.
+ */
+async function liveUntil(
+  on: ExchangeProcess,
+  token: string,
+  wanted: (snapshot: LiveSnapshot) => boolean,
+  withinMs = SHOWN_WITHIN_MS,
+): Promise<LiveSnapshot> {
+  const response = await fetch(`${on.url}/v1/console/live`, {
+    headers: { authorization: `Bearer ${token}` },
+    signal: AbortSignal.timeout(withinMs),
+  });
+  if (response.status !== 200) assert.fail(`${on.name}: ${response.status} ${await response.text()}`);
+  const decoder = new TextDecoder();
+  let buffered = "";
+  let last: LiveSnapshot | undefined;
+  try {
+    for await (const chunk of response.body!) {
+      buffered += decoder.decode(chunk, { stream: true });
+      let end = buffered.indexOf("\n\n");
+      while (end >= 0) {
+        const event = buffered.slice(0, end);
+        buffered = buffered.slice(end + 2);
+        end = buffered.indexOf("\n\n");
+        if (!event.startsWith("data: ")) continue;
+        last = JSON.parse(event.slice("data: ".length)) as LiveSnapshot;
+        if (wanted(last)) return last;
+      }
+    }
+  } catch (error) {
+    if (!(error instanceof Error && error.name === "TimeoutError")) throw error;
+  }
+  assert.fail(
+    `${on.name}'s live numbers never showed it within ${withinMs} ms; last: ${JSON.stringify(last)}`,
+  );
+}
+
+async function pings(on: ExchangeProcess, count: number): Promise<void> {
+  for (let i = 0; i < count; i++) {
+    const reply = await on.seller("/v1/ping", { vertical: VERTICAL, lead: lead.ping });
+    assert.equal(reply.status, 200, JSON.stringify(reply.body));
+    assert.equal(reply.body.status, "bid", JSON.stringify(reply.body));
+  }
+}
+
+test("traffic sent only to A shows in the live numbers read from B", async () => {
+  const token = await operatorToken(b);
+  await pings(a, 6);
+
+  const seen = await liveUntil(b, token, (snapshot) => snapshot.totals.auctions === 6);
+
+  assert.equal(seen.instances, 2);
+  assert.deepEqual(seen.totals, { auctions: 6, bids: 6, leads: 0, sold: 0 });
+  assert.ok(seen.pings_per_s > 0, `pings/s from A: ${seen.pings_per_s}`);
+  assert.equal(seen.bid_rate_pct, 100);
+  assert.ok(seen.p50_ms !== null && seen.p99_ms !== null, "A's answer times are in B's percentiles");
+  assert.ok(seen.p50_ms <= seen.p99_ms);
+  const alpha = seen.buyers.find((buyer) => buyer.buyer_id === "alpha");
+  assert.equal(alpha?.requests, 6, JSON.stringify(seen.buyers));
+});
+
+test("traffic on both instances: either one's live numbers show the sum", async () => {
+  await pings(b, 4);
+
+  for (const on of [a, b]) {
+    const seen = await liveUntil(on, await operatorToken(on), (snapshot) => snapshot.totals.auctions === 10);
+    assert.equal(seen.instances, 2, on.name);
+    assert.equal(seen.totals.bids, 10, on.name);
+    assert.equal(seen.buyers.find((buyer) => buyer.buyer_id === "alpha")?.requests, 10, on.name);
+  }
+});
+
+test("an instance that dies drops out of the others' live numbers within a few seconds", async () => {
+  const token = await operatorToken(b);
+  process.kill(a.pid, "SIGKILL");
+  const killedAt = performance.now();
+  await a.stop();
+
+  const seen = await liveUntil(b, token, (snapshot) => snapshot.instances === 1, STALE_MS + SHOWN_WITHIN_MS);
+
+  const ms = performance.now() - killedAt;
+  assert.ok(ms < STALE_MS + 2_000, `dropped out after ${Math.round(ms)} ms`);
+  assert.deepEqual(seen.totals, { auctions: 4, bids: 4, leads: 0, sold: 0 }, "B's own numbers only");
 });
