@@ -65,7 +65,9 @@ describe("configuration screens in a browser", () => {
     await page.getByTestId("test-screen-made").click();
     const result = page.getByTestId("test-result-screen-made");
     await result.waitFor();
-    const exchange = JSON.parse(await result.innerText());
+    // A fixed-price campaign is not pinged: no wire exchange, and the whole answer as JSON (textContent: it is folded).
+    await page.getByTestId("wire-none-screen-made").waitFor();
+    const exchange = JSON.parse((await page.getByTestId("test-json-screen-made").textContent()) ?? "");
     assert.equal(exchange.ping.status, "bid", JSON.stringify(exchange));
     assert.equal(exchange.source_id, "src-main");
     assert.equal(exchange.trace[0]?.campaign_id, "screen-made");

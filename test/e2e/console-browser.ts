@@ -26,8 +26,8 @@ export interface ConsoleWorld {
   loginAs(email: string): Promise<Page>;
   /** Sends `count` direct posts from the main source, each with its own contact; answers their bodies. */
   sendLeads(count: number): Promise<{ lead_id: string; status: string }[]>;
-  /** The admin API (to find leads the test needs). */
-  admin<T>(path: string): Promise<T>;
+  /** The admin API (to find leads the test needs, or to set up what a test acts on): GET unless told. */
+  admin<T>(path: string, init?: { method: string; body?: unknown }): Promise<T>;
   close(): Promise<void>;
 }
 
@@ -112,9 +112,18 @@ export async function startConsoleWorld(behaviors: BuyerBehavior[]): Promise<Con
       }
       return answers;
     },
-    async admin(path) {
-      const response = await fetch(url + path, { headers: { authorization: `Bearer ${ADMIN_KEY}` } });
-      return (await response.json()) as never;
+    async admin(path, init) {
+      const response = await fetch(url + path, {
+        method: init?.method ?? "GET",
+        headers: {
+          authorization: `Bearer ${ADMIN_KEY}`,
+          ...(init?.body === undefined ? {} : { "content-type": "application/json" }),
+        },
+        ...(init?.body === undefined ? {} : { body: JSON.stringify(init.body) }),
+      });
+      const answer = await response.json();
+      if (!response.ok) throw new Error(`${init?.method ?? "GET"} ${path}: ${JSON.stringify(answer)}`);
+      return answer as never;
     },
     async close() {
       try {

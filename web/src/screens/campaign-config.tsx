@@ -1,5 +1,5 @@
-// The operator's campaigns: pricing, filters, caps and endpoints in structured editors (each with JSON as the escape
-// hatch), rules, schedule, integration, consent and routing; and "test this campaign", which shows the raw exchange.
+// The operator's campaigns: pricing, filters, rules, schedule, caps and endpoints in structured editors (each with
+// JSON as the escape hatch), integration, consent and routing; and "test this campaign", which shows the raw exchange.
 import { useState } from "react";
 import { get, post } from "../api.ts";
 import { useData } from "../use-data.ts";
@@ -9,6 +9,8 @@ import { capsEditor } from "./editors/caps-editor.tsx";
 import { endpointEditor } from "./editors/endpoint-editor.tsx";
 import { filtersEditor } from "./editors/filters-editor.tsx";
 import { pricingEditor } from "./editors/pricing-editor.tsx";
+import { rulesEditor } from "./editors/rules-editor.tsx";
+import { scheduleEditor } from "./editors/schedule-editor.tsx";
 import type { FieldDefinition } from "./editors/schema-options.ts";
 
 /** The campaign's fields; its buyer and vertical are chosen from those configured, its filters from the vertical's. */
@@ -28,8 +30,13 @@ const campaignFields = (
     label: "filters (a lead must meet all)",
     editor: filtersEditor(fieldsByVertical),
   },
-  { name: "rules", kind: "json", label: "rules (all / any / not; AND-ed with filters)" },
-  { name: "schedule", kind: "json" },
+  {
+    name: "rules",
+    kind: "editor",
+    label: "rules (all / any / not; AND-ed with filters)",
+    editor: rulesEditor(fieldsByVertical),
+  },
+  { name: "schedule", kind: "editor", label: "schedule (hours of operation)", editor: scheduleEditor },
   { name: "caps", kind: "editor", editor: capsEditor },
   { name: "source_caps", kind: "editor", label: "source_caps (per source)", editor: capsEditor },
   { name: "ping", kind: "editor", label: "ping endpoint (realtime pricing)", editor: endpointEditor },
@@ -111,11 +118,63 @@ function TestCampaign({ campaign, sources }: { campaign: Entity; sources: readon
       >
         Test this campaign
       </button>
-      {exchange !== undefined && (
-        <pre className="raw-exchange" data-testid={`test-result-${campaign.id}`}>
-          {JSON.stringify(exchange, null, 2)}
-        </pre>
-      )}
+      {exchange !== undefined && <TestResult campaignId={campaign.id} result={exchange} />}
     </>
   );
+}
+
+interface WireExchange {
+  request: { method: string; url: string; headers: Record<string, string>; body?: string };
+  response?: { status: number; latency_ms: number; body: string };
+  failure?: string;
+}
+
+/**
+ * The test's outcome: the campaign's HTTP exchange as it crossed the wire (the request its buyer received and the
+ * answer; a JSON body indented for reading), then everything the exchange answered, as JSON.
+ */
+function TestResult({ campaignId, result }: { campaignId: string; result: unknown }) {
+  const raw = (result as { raw?: WireExchange[] }).raw ?? [];
+  return (
+    <div className="raw-exchange" data-testid={`test-result-${campaignId}`}>
+      {raw.length === 0 && (
+        <p className="muted" data-testid={`wire-none-${campaignId}`}>
+          No HTTP request went to the buyer (a fixed-price campaign bids its price; or it was not eligible:
+          see the trace).
+        </p>
+      )}
+      {raw.map((wire, index) => (
+        // biome-ignore lint/suspicious/noArrayIndexKey: a test ping's exchanges never reorder
+        <div key={index} className="wire" data-testid={`wire-${campaignId}`}>
+          <h4>Request the buyer received</h4>
+          <pre data-testid={`wire-request-${campaignId}`}>
+            {`${wire.request.method} ${wire.request.url}\n`}
+            {Object.entries(wire.request.headers)
+              .map(([name, value]) => `${name}: ${value}\n`)
+              .join("")}
+            {wire.request.body === undefined ? "" : `\n${pretty(wire.request.body)}`}
+          </pre>
+          <h4>{wire.response ? "Its answer" : "No answer"}</h4>
+          <pre data-testid={`wire-response-${campaignId}`}>
+            {wire.response
+              ? `HTTP ${wire.response.status} in ${wire.response.latency_ms} ms\n\n${pretty(wire.response.body)}`
+              : wire.failure}
+          </pre>
+        </div>
+      ))}
+      <details>
+        <summary>Everything the exchange answered (JSON)</summary>
+        <pre data-testid={`test-json-${campaignId}`}>{JSON.stringify(result, null, 2)}</pre>
+      </details>
+    </div>
+  );
+}
+
+/** A JSON body indented for reading; anything else (form, XML, text) as it came. */
+function pretty(body: string): string {
+  try {
+    return JSON.stringify(JSON.parse(body), null, 2);
+  } catch {
+    return body;
+  }
 }

@@ -1,4 +1,6 @@
-// The operator's buyers: status, caps, funds credit, auto-pause after failures, notices, returns.
+// The operator's buyers: status, caps, funds credit, auto-pause after failures, notices, returns; a buyer API key issued
+// (the old one revoked at once).
+import { RotateKey } from "./config-actions.tsx";
 import { ConfigList, type FieldSpec } from "./config-form.tsx";
 import { capsEditor } from "./editors/caps-editor.tsx";
 
@@ -27,6 +29,8 @@ export function ConfigBuyers() {
       plural="buyers"
       specs={BUYER_FIELDS}
       blank={() => ({ id: "", name: "", status: "active" })}
+      columns={(buyer) => (buyer.api_key_sha256 ? "buyer API key issued" : "no buyer API key")}
+      actions={(buyer, reload) => <RotateKey plural="buyers" entity={buyer} onRotated={reload} />}
     />
   );
 }

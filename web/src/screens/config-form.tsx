@@ -5,6 +5,7 @@ import { type ReactNode, useState } from "react";
 import { ApiError, get, put } from "../api.ts";
 import { useData } from "../use-data.ts";
 import { Badge, Problem } from "./common.tsx";
+import { DeleteEntry } from "./config-actions.tsx";
 import type { StructuredEditor } from "./editors/structured-editor.ts";
 
 export interface FieldSpec {
@@ -330,8 +331,8 @@ function JsonView({ spec, text }: { spec: FieldSpec; text: string }) {
 }
 
 /**
- * A configuration list: its entries with an edit button each, a "new" button, the form for the one chosen, and what
- * a screen adds per entry (rotate a key, test a campaign).
+ * A configuration list: its entries with an edit and a delete button each, a "new" button, the form for the one
+ * chosen, and what a screen adds per entry (rotate a key, test a campaign).
  */
 export function ConfigList(props: {
   title: string;
@@ -368,6 +369,14 @@ export function ConfigList(props: {
                   Edit
                 </button>
                 {props.actions?.(entity, list.reload)}
+                <DeleteEntry
+                  plural={plural}
+                  entity={entity}
+                  onDeleted={() => {
+                    list.reload();
+                    if (editing?.entity.id === entity.id) setEditing(undefined);
+                  }}
+                />
               </td>
             </tr>
           ))}
