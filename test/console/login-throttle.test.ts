@@ -5,10 +5,12 @@
 import assert from "node:assert/strict";
 import { after, describe, test } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
+import { ConsoleAuth } from "../../src/console/console-auth.ts";
 import type { LoginLimit, LoginThrottle } from "../../src/console/login-throttle.ts";
 import { MemoryLoginThrottle } from "../../src/console/memory-login-throttle.ts";
 import { RedisLoginThrottle } from "../../src/console/redis-login-throttle.ts";
 import { ServiceUnavailableError } from "../../src/errors.ts";
+import type { Store } from "../../src/store/store.ts";
 import { redisTarget, redisUrlOnPort } from "../distributed/distributed-exchange.ts";
 import { startTcpProxy } from "../distributed/tcp-proxy.ts";
 import {
@@ -138,4 +140,16 @@ describe("[redis] login throttle across instances", () => {
       await proxy.close();
     }
   });
+});
+
+test("a login whose throttle fails is refused with the throttle's error (503), before any password is checked", async () => {
+  const down: LoginThrottle = {
+    tryAttempt: () =>
+      Promise.reject(new ServiceUnavailableError("Redis login throttle: tryAttempt failed: down")),
+    clear: async () => {},
+    close: async () => {},
+  };
+  // The store is never reached: the attempt is refused first.
+  const auth = new ConsoleAuth({ store: {} as Store, loginThrottle: down });
+  await assert.rejects(auth.login("ops@example.com", "anything"), ServiceUnavailableError);
 });
