@@ -83,11 +83,9 @@ describe("campaign editors in a browser", () => {
     await form.getByTestId("rules.1.1-negate").click();
 
     // No JSON was typed: the only textareas are the fields without an editor, left empty.
-    const textareas = await form
-      .locator("textarea")
-      .evaluateAll((areas) =>
-        areas.map((area) => [(area as HTMLTextAreaElement).name, (area as HTMLTextAreaElement).value]),
-      );
+    const textareas = [];
+    for (const area of await form.locator("textarea").all())
+      textareas.push([await area.getAttribute("name"), await area.inputValue()]);
     assert.deepEqual(textareas, [
       ["delivery", ""],
       ["integration", ""],
