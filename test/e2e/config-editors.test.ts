@@ -82,14 +82,27 @@ describe("campaign editors in a browser", () => {
     await form.locator('select[name="rules.1.1.value"]').selectOption("disputed");
     await form.getByTestId("rules.1.1-negate").click();
 
+    // A templated integration is JSON: choosing it opens the JSON, which the form then cannot take back.
+    await form.locator('select[name="integration.kind"]').selectOption("templated");
+    const templated = JSON.parse(await form.locator('textarea[name="integration"]').inputValue());
+    assert.equal(templated.type, "templated");
+    await form.getByTestId("json-toggle-integration").click();
+    assert.match(await form.getByTestId("error-integration").innerText(), /cannot show/);
+    await form.locator('textarea[name="integration"]').fill("");
+    await form.getByTestId("json-toggle-integration").click();
+    await form.locator('select[name="integration.kind"]').selectOption("leadspedia");
+    await form.locator('input[name="integration.params.campaign_id"]').fill("123");
+    await form.locator('input[name="integration.params.campaign_key"]').fill("k-abc");
+    await form.locator('[data-field="integration"]').getByRole("button", { name: "Add wording" }).click();
+    await form.locator('select[name="integration.value_map.0.field"]').selectOption("crash_type");
+    await form.locator('input[name="integration.value_map.0.value"]').fill("rear_end");
+    await form.locator('input[name="integration.value_map.0.wording"]').fill("Rear End");
+
     // No JSON was typed: the only textareas are the fields without an editor, left empty.
     const textareas = [];
     for (const area of await form.locator("textarea").all())
       textareas.push([await area.getAttribute("name"), await area.inputValue()]);
-    assert.deepEqual(textareas, [
-      ["delivery", ""],
-      ["integration", ""],
-    ]);
+    assert.deepEqual(textareas, [["delivery", ""]]);
     await screenshot(page, "config-editors-built");
     await form.getByRole("button", { name: "Save" }).click();
     await form.getByTestId("saved").waitFor();
@@ -104,6 +117,12 @@ describe("campaign editors in a browser", () => {
       pricing: { type: "fixed", price: 42.5 },
       post: { url: postUrl, timeout_ms: 1000 },
       caps: { leads: { day: 100 } },
+      integration: {
+        type: "preset",
+        preset: "leadspedia",
+        params: { campaign_id: "123", campaign_key: "k-abc" },
+        value_map: { crash_type: { rear_end: "Rear End" } },
+      },
       schedule: {
         time_zone: "America/New_York",
         weekly: { mon: [["09:00", "17:00"]], tue: [["09:00", "20:00"]] },
@@ -174,6 +193,12 @@ describe("campaign editors in a browser", () => {
       caps: { time_zone: "America/Chicago", leads: { day: 50, month: 900 }, spend: { week: 2500.5 } },
       // An empty period list the caps rows cannot show: this field opens as JSON.
       source_caps: { leads: {} },
+      integration: {
+        type: "preset",
+        preset: "boberdoo",
+        params: { key: "KEY-123", src: "Gavel", lead_type: "21" },
+        value_map: { crash_type: { rear_end: "Rear End", other: null }, liability: { clear: "Clear" } },
+      },
       consent_requirement: "trustedform",
     };
     const page = await world.loginAs("ops@example.com");
@@ -188,7 +213,7 @@ describe("campaign editors in a browser", () => {
       .click();
     const form = page.getByTestId("campaigns-form");
     await form.waitFor();
-    for (const name of ["pricing", "filters", "rules", "schedule", "caps", "ping", "post"])
+    for (const name of ["pricing", "filters", "rules", "schedule", "caps", "ping", "post", "integration"])
       assert.equal(await form.locator(`textarea[name="${name}"]`).count(), 0, `${name} opens in its editor`);
     assert.equal(await form.locator('textarea[name="source_caps"]').count(), 1, "source_caps opens as JSON");
     assert.equal(await form.locator('input[name="rules.1.0.value"]').inputValue(), "902, 100");

@@ -1,5 +1,5 @@
-// The operator's campaigns: pricing, filters, rules, schedule, caps and endpoints in structured editors (each with
-// JSON as the escape hatch), integration, consent and routing; and "test this campaign", which shows the raw exchange.
+// The operator's campaigns: pricing, filters, rules, schedule, caps, endpoints and integration in structured editors
+// (each with JSON as the escape hatch), consent and routing; and "test this campaign", which shows the raw exchange.
 import { useState } from "react";
 import { get, post } from "../api.ts";
 import { useData } from "../use-data.ts";
@@ -8,6 +8,7 @@ import { ConfigList, type Entity, type FieldSpec } from "./config-form.tsx";
 import { capsEditor } from "./editors/caps-editor.tsx";
 import { endpointEditor } from "./editors/endpoint-editor.tsx";
 import { filtersEditor } from "./editors/filters-editor.tsx";
+import { integrationEditor } from "./editors/integration-editor.tsx";
 import { pricingEditor } from "./editors/pricing-editor.tsx";
 import { rulesEditor } from "./editors/rules-editor.tsx";
 import { scheduleEditor } from "./editors/schedule-editor.tsx";
@@ -42,7 +43,12 @@ const campaignFields = (
   { name: "ping", kind: "editor", label: "ping endpoint (realtime pricing)", editor: endpointEditor },
   { name: "post", kind: "editor", label: "post endpoint", editor: endpointEditor },
   { name: "delivery", kind: "json", label: "delivery (e-mail or webhook, instead of a post)" },
-  { name: "integration", kind: "json" },
+  {
+    name: "integration",
+    kind: "editor",
+    label: "integration (absent: the native protocol)",
+    editor: integrationEditor(fieldsByVertical),
+  },
   { name: "consent_requirement", kind: "select", options: ["none", "trustedform", "jornaya", "either"] },
   { name: "priority", kind: "number", label: "priority (1 first, under priority routing)" },
   { name: "weight", kind: "number", label: "weight (under weighted routing)" },

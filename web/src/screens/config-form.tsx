@@ -315,6 +315,7 @@ function StructuredField(props: {
           value={state.value}
           form={form}
           onChange={(value) => onChange({ json: false, value })}
+          asJson={(value) => onChange({ json: true, text: asJson(value) })}
         />
       )}
     </>

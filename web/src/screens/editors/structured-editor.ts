@@ -12,6 +12,8 @@ export interface EditorProps<T = unknown> {
   onChange: (value: T | undefined) => void;
   /** The form's other values as they stand (the campaign's vertical, say). */
   form: Readonly<Record<string, unknown>>;
+  /** Shows the field as JSON holding this value: for what the inputs leave to JSON (a templated integration). */
+  asJson: (value: unknown) => void;
 }
 
 export interface StructuredEditor {
