@@ -232,4 +232,44 @@ describe("campaign editors in a browser", () => {
     assert.deepEqual(after.rules, complex.rules);
     await page.context().close();
   });
+
+  test("a buyer's caps are rows too, and a number field refuses text in the browser", async () => {
+    const page = await world.loginAs("ops@example.com");
+    await page.getByRole("link", { name: "Buyers" }).click();
+    await page.getByTestId("buyers-table").getByText("alpha buyer").waitFor();
+    await page.getByRole("button", { name: "New", exact: true }).click();
+    const form = page.getByTestId("buyers-form");
+    await form.locator('input[name="id"]').fill("capped");
+    await form.locator('input[name="name"]').fill("Capped buyer");
+    const caps = form.locator('[data-field="caps"]');
+    await caps.getByRole("button", { name: "Add cap" }).click();
+    await caps.locator('select[name="caps.0.unit"]').selectOption("spend");
+    await caps.locator('select[name="caps.0.period"]').selectOption("day");
+    await caps.locator('input[name="caps.0.amount"]').fill("5000");
+    await caps.getByRole("button", { name: "Add cap" }).click();
+    await caps.locator('select[name="caps.1.period"]').selectOption("day");
+    await caps.locator('input[name="caps.1.amount"]').fill("twenty");
+    await form.locator('input[name="caps.time_zone"]').fill("America/Chicago");
+    await form.locator('input[name="auto_pause_after_failures"]').fill("lots");
+
+    await form.getByRole("button", { name: "Save" }).click();
+    assert.match(await form.getByTestId("error-caps").innerText(), /leads per day: a number is needed/);
+    assert.match(await form.getByTestId("error-auto_pause_after_failures").innerText(), /must be a number/);
+    await caps.locator('input[name="caps.1.amount"]').fill("20");
+    await form.locator('input[name="auto_pause_after_failures"]').fill("5");
+    await form.getByRole("button", { name: "Save" }).click();
+    await form.getByTestId("saved").waitFor();
+    await screenshot(page, "config-editors-buyer-caps");
+
+    const stored = await world.admin<Record<string, unknown>>("/v1/admin/buyers/capped");
+    assert.deepEqual(stored, {
+      id: "capped",
+      name: "Capped buyer",
+      status: "active",
+      auto_pause_after_failures: 5,
+      caps: { time_zone: "America/Chicago", leads: { day: 20 }, spend: { day: 5000 } },
+      auto_approve_returns: false,
+    });
+    await page.context().close();
+  });
 });

@@ -77,25 +77,15 @@ function toEntity(specs: readonly FieldSpec[], values: Values, base: Entity) {
       else body[spec.name] = value.value;
       continue;
     }
-    if (isStructured(value)) {
-      const text = value.text.trim();
-      if (text === "") delete body[spec.name];
-      else {
-        try {
-          body[spec.name] = JSON.parse(text);
-        } catch (error) {
-          errors[spec.name] = `not valid JSON: ${(error as Error).message}`;
-        }
-      }
-      continue;
-    }
-    const text = String(value ?? "").trim();
+    const text = (isStructured(value) ? (value.json ? value.text : "") : String(value ?? "")).trim();
     if (text === "") {
       delete body[spec.name];
       continue;
     }
-    if (spec.kind === "number") body[spec.name] = Number(text);
-    else if (spec.kind === "json") {
+    if (spec.kind === "number") {
+      if (Number.isFinite(Number(text))) body[spec.name] = Number(text);
+      else errors[spec.name] = `must be a number, not "${text}"`;
+    } else if (spec.kind === "json" || spec.kind === "editor") {
       try {
         body[spec.name] = JSON.parse(text);
       } catch (error) {

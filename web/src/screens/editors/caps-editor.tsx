@@ -15,7 +15,8 @@ const LIMITS: Record<CapUnit, number> = { leads: 10_000_000, spend: 100_000_000 
 
 function rowsOf(caps: Caps | undefined): CapRow[] {
   const rows: CapRow[] = [];
-  for (const unit of CAP_UNITS)
+  // In the value's own order, so a row added stays last.
+  for (const unit of Object.keys(caps ?? {}).filter((key): key is CapUnit => key !== "time_zone"))
     for (const [period, amount] of Object.entries(caps?.[unit] ?? {}))
       rows.push({ unit, period: period as CapPeriod, amount });
   return rows;
@@ -55,7 +56,7 @@ export const capsEditor = defineEditor<Caps>({
       CAP_UNITS.every((unit) => isPeriods(value[unit]))),
   check(caps) {
     for (const row of rowsOf(caps)) {
-      const what = `${row.unit} a ${row.period}`;
+      const what = `${row.unit} per ${row.period}`;
       if (!isNumber(row.amount)) return `${what}: a number is needed`;
       if (row.amount < 0 || row.amount > LIMITS[row.unit])
         return `${what}: must be from 0 to ${LIMITS[row.unit]}`;
@@ -86,7 +87,7 @@ export const capsEditor = defineEditor<Caps>({
                 </option>
               ))}
             </select>
-            <span>a</span>
+            <span>per</span>
             <select
               name={`${name}.${index}.period`}
               aria-label="period"

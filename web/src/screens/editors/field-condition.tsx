@@ -37,9 +37,12 @@ export function opsFor(type: FieldType, ops: readonly FieldOperator[]): FieldOpe
   });
 }
 
+/** Each vertical's fields, by its id: what the campaign's conditions choose from. */
+export type FieldsByVertical = Readonly<Record<string, readonly FieldDefinition[]>>;
+
 /** The ping's fields: the vertical's non-PII ones. */
 export function pingFields(
-  fieldsByVertical: Readonly<Record<string, readonly FieldDefinition[]>>,
+  fieldsByVertical: FieldsByVertical,
   vertical: unknown,
 ): readonly FieldDefinition[] {
   return (fieldsByVertical[String(vertical ?? "")] ?? []).filter((field) => !field.pii);

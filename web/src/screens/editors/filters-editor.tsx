@@ -4,12 +4,11 @@ import {
   conditionFits,
   conditionProblem,
   FieldCondition,
+  type FieldsByVertical,
   pingFields,
 } from "./field-condition.tsx";
-import { FILTER_OPS, type FieldDefinition, type Filter } from "./schema-options.ts";
+import { FILTER_OPS, type Filter } from "./schema-options.ts";
 import { defineEditor } from "./structured-editor.ts";
-
-type FieldsByVertical = Readonly<Record<string, readonly FieldDefinition[]>>;
 
 export function filtersEditor(fieldsByVertical: FieldsByVertical) {
   return defineEditor<Filter[]>({

@@ -1,17 +1,11 @@
 // How a campaign speaks to its buyer: the native protocol (no integration), a preset (another exchange's ping-post
 // spec, from its parameters and an optional wording of lead values), or a templated integration, which stays JSON.
-import {
-  type FieldDefinition,
-  type Integration,
-  PRESET_NAMES,
-  PRESET_PARAMS,
-  type PresetName,
-} from "./schema-options.ts";
+import type { FieldsByVertical } from "./field-condition.tsx";
+import { type Integration, PRESET_NAMES, PRESET_PARAMS, type PresetName } from "./schema-options.ts";
 import { defineEditor, hasOnlyKeys, isRecord } from "./structured-editor.ts";
 
 type Preset = Extract<Integration, { type: "preset" }>;
 type ValueMap = NonNullable<Preset["value_map"]>;
-type FieldsByVertical = Readonly<Record<string, readonly FieldDefinition[]>>;
 
 /** Where a templated integration starts: the native protocol's post, to be adapted to the buyer's spec. */
 const TEMPLATED_START = {

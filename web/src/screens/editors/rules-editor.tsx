@@ -7,19 +7,25 @@ import {
   conditionFits,
   conditionProblem,
   FieldCondition,
+  type FieldsByVertical,
   pingFields,
 } from "./field-condition.tsx";
-import { type FieldDefinition, RULE_OPS, type Rule, WEEKDAYS, type Weekday } from "./schema-options.ts";
+import {
+  CLOSES_AT,
+  type FieldDefinition,
+  OPENS_AT,
+  RULE_OPS,
+  type Rule,
+  WEEKDAYS,
+  type Weekday,
+} from "./schema-options.ts";
 import { defineEditor, hasOnlyKeys, isNumber, isRecord } from "./structured-editor.ts";
 
-type FieldsByVertical = Readonly<Record<string, readonly FieldDefinition[]>>;
 type Fields = readonly FieldDefinition[];
 type Group = { all: Rule[] } | { any: Rule[] };
 type AgeRule = Extract<Rule, { lead_age_minutes: unknown }>["lead_age_minutes"];
 
 const AGE_OPS = ["gt", "gte", "lt", "lte", "between"] as const satisfies readonly AgeRule["op"][];
-const OPENS = /^([01][0-9]|2[0-3]):[0-5][0-9]$/;
-const CLOSES = /^(([01][0-9]|2[0-3]):[0-5][0-9]|24:00)$/;
 
 const groupKind = (node: unknown): "all" | "any" | undefined =>
   hasOnlyKeys(node, ["all"]) && Array.isArray(node.all)
@@ -80,7 +86,7 @@ function nodeProblem(node: Rule, fields: Fields): string | undefined {
   if ("field" in node) return conditionProblem(node as Condition, fields);
   if ("time_of_day" in node) {
     const { from, to } = node.time_of_day;
-    if (!OPENS.test(from) || !CLOSES.test(to))
+    if (!OPENS_AT.test(from) || !CLOSES_AT.test(to))
       return `time of day: HH:MM to HH:MM (up to 24:00), not ${from}–${to}`;
     return undefined;
   }

@@ -1,12 +1,10 @@
 // A campaign's hours of operation: the time zone, the open periods of each weekday ([opens, closes) on the local
 // clock; a day without one is closed), and an optional pause between two local dates.
-import { type Schedule, WEEKDAYS, type Weekday } from "./schema-options.ts";
+import { CLOSES_AT, OPENS_AT, type Schedule, WEEKDAYS, type Weekday } from "./schema-options.ts";
 import { defineEditor, hasOnlyKeys } from "./structured-editor.ts";
 import { TimeZoneInput } from "./time-zone-input.tsx";
 
 type Period = [string, string];
-const OPENS = /^([01][0-9]|2[0-3]):[0-5][0-9]$/;
-const CLOSES = /^(([01][0-9]|2[0-3]):[0-5][0-9]|24:00)$/;
 const DATE = /^\d{4}-\d{2}-\d{2}$/;
 const MAX_PERIODS = 24;
 /** A date input shows only a real YYYY-MM-DD. */
@@ -38,8 +36,8 @@ export const scheduleEditor = defineEditor<Draft>({
     if (!schedule.time_zone) return "the schedule needs a time zone";
     for (const day of WEEKDAYS)
       for (const [opens, closes] of schedule.weekly[day] ?? []) {
-        if (!OPENS.test(opens)) return `${day}: opens at HH:MM (00:00 to 23:59), not "${opens}"`;
-        if (!CLOSES.test(closes)) return `${day}: closes at HH:MM (up to 24:00), not "${closes}"`;
+        if (!OPENS_AT.test(opens)) return `${day}: opens at HH:MM (00:00 to 23:59), not "${opens}"`;
+        if (!CLOSES_AT.test(closes)) return `${day}: closes at HH:MM (up to 24:00), not "${closes}"`;
         if (closes <= opens) return `${day}: ${opens} to ${closes} closes before it opens`;
       }
     for (const key of ["paused_from", "resume_on"] as const) {

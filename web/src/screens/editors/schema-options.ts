@@ -46,6 +46,10 @@ export const RULE_OPS = every<FieldOperator>()([
 ]);
 
 /** The field types contains and starts_with apply to (src/domain/rules/rule.ts TEXT_TYPES). */
+/** Local clock times as the schedule and time_of_day take them (src/domain/rules/*-schema.ts): opens / closes. */
+export const OPENS_AT = /^([01][0-9]|2[0-3]):[0-5][0-9]$/;
+export const CLOSES_AT = /^(([01][0-9]|2[0-3]):[0-5][0-9]|24:00)$/;
+
 export const TEXT_TYPES: ReadonlySet<FieldType> = new Set<FieldType>([
   "string",
   "enum",
