@@ -1,6 +1,7 @@
-// The campaign form's structured editors in headless Chromium against a real `gavel serve`: a campaign built through
-// them alone (no JSON typed) is stored exactly as meant, and a campaign with every kind of rule, a schedule and caps
-// opens in the editors and saves back unchanged, through a JSON round trip too. Screenshots go to test-output/.
+// The configuration forms' structured editors in headless Chromium against a real `gavel serve`: a campaign built
+// through them alone (no JSON typed) is stored exactly as meant; a campaign with every kind of rule, a schedule, caps and
+// a preset opens in the editors and saves back unchanged, through a JSON round trip too; a buyer's caps and a source's
+// margin table are rows. Screenshots go to test-output/.
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import type { Page } from "playwright-core";
@@ -269,6 +270,35 @@ describe("campaign editors in a browser", () => {
       auto_pause_after_failures: 5,
       caps: { time_zone: "America/Chicago", leads: { day: 20 }, spend: { day: 5000 } },
       auto_approve_returns: false,
+    });
+    await page.context().close();
+  });
+
+  test("a source's margin table is a row per price band", async () => {
+    const page = await world.loginAs("ops@example.com");
+    await page.getByRole("link", { name: "Sources" }).click();
+    await page.getByTestId("sources-table").getByText("Main source").waitFor();
+    await page.getByRole("button", { name: "New", exact: true }).click();
+    const form = page.getByTestId("sources-form");
+    await form.locator('input[name="id"]').fill("banded");
+    await form.locator('input[name="name"]').fill("Banded source");
+    assert.equal(await form.locator('input[name="payout.percent"]').inputValue(), "80");
+    await form.locator('select[name="payout.model"]').selectOption("margin_table");
+    await form.locator('input[name="payout.bands.0.up_to"]').fill("50");
+    await form.locator('input[name="payout.bands.0.margin"]').fill("5");
+    await form.locator('[data-field="payout"]').getByRole("button", { name: "Add band" }).click();
+    await form.locator('select[name="payout.bands.1.unit"]').selectOption("%");
+    await form.getByRole("button", { name: "Save" }).click();
+    assert.match(await form.getByTestId("error-payout").innerText(), /band 2 margin \(%\) must be a number/);
+    await form.locator('input[name="payout.bands.1.margin"]').fill("10");
+    await form.getByRole("button", { name: "Save" }).click();
+    await form.getByTestId("saved").waitFor();
+    await screenshot(page, "config-editors-source-payout");
+
+    const stored = await world.admin<{ payout: unknown }>("/v1/admin/sources/banded");
+    assert.deepEqual(stored.payout, {
+      model: "margin_table",
+      bands: [{ up_to: 50, margin: 5 }, { margin_percent: 10 }],
     });
     await page.context().close();
   });

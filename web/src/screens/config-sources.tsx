@@ -1,12 +1,18 @@
 // The operator's sources: status, payout, floor and ceiling, verticals; a new key issued (the old one revoked at once).
 import { RotateKey } from "./config-actions.tsx";
 import { ConfigList, type FieldSpec } from "./config-form.tsx";
+import { payoutEditor } from "./editors/payout-editor.tsx";
 
 const SOURCE_FIELDS: readonly FieldSpec[] = [
   { name: "id", kind: "text", required: true },
   { name: "name", kind: "text", required: true },
   { name: "status", kind: "select", options: ["live", "test", "paused"], required: true },
-  { name: "payout", kind: "json", label: 'payout ({"model":"revenue_share","percent":80} or margin/amount)' },
+  {
+    name: "payout",
+    kind: "editor",
+    label: "payout (what the source is paid per sold lead)",
+    editor: payoutEditor,
+  },
   { name: "floor", kind: "number", label: "floor ($)" },
   { name: "ceiling", kind: "number", label: "ceiling ($)" },
   { name: "verticals", kind: "json", label: "verticals (empty: all)" },

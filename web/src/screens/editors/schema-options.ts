@@ -1,12 +1,22 @@
 // The option lists the editors offer, each checked by the compiler against the server's schema types
 // (src/domain/config-schema.ts, src/domain/rules/*): a value the server adds or drops fails the web typecheck here.
-import type { Campaign, Caps, Filter, Integration } from "../../../../src/domain/config-schema.ts";
+import type { Campaign, Caps, Filter, Integration, Payout } from "../../../../src/domain/config-schema.ts";
 import type { FieldDefinition, FieldType } from "../../../../src/domain/fields.ts";
 import type { FieldOperator } from "../../../../src/domain/rules/rule-schema.ts";
 import type { Schedule } from "../../../../src/domain/rules/schedule-schema.ts";
 
 export type { FieldRule, Rule } from "../../../../src/domain/rules/rule-schema.ts";
-export type { Campaign, Caps, FieldDefinition, FieldOperator, FieldType, Filter, Integration, Schedule };
+export type {
+  Campaign,
+  Caps,
+  FieldDefinition,
+  FieldOperator,
+  FieldType,
+  Filter,
+  Integration,
+  Payout,
+  Schedule,
+};
 
 /** The list names every member of the union T (a missing one is a compile error naming it). */
 const every =
@@ -17,6 +27,9 @@ const every =
 export type Pricing = Campaign["pricing"];
 export type PricingType = Pricing["type"];
 export const PRICING_TYPES = every<PricingType>()(["fixed", "realtime"]);
+
+export type PayoutModel = Payout["model"];
+export const PAYOUT_MODELS = every<PayoutModel>()(["revenue_share", "margin", "margin_table", "fixed"]);
 
 export type CapUnit = Exclude<keyof Caps, "time_zone">;
 export type CapPeriod = keyof NonNullable<Caps["leads"]>;
