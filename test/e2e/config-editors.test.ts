@@ -99,12 +99,19 @@ describe("campaign editors in a browser", () => {
     await form.locator('input[name="integration.value_map.0.value"]').fill("rear_end");
     await form.locator('input[name="integration.value_map.0.wording"]').fill("Rear End");
 
-    // No JSON was typed: the only textareas are the fields without an editor, left empty.
+    // No JSON was typed: every field is in its editor.
     const textareas = [];
     for (const area of await form.locator("textarea").all())
       textareas.push([await area.getAttribute("name"), await area.inputValue()]);
-    assert.deepEqual(textareas, [["delivery", ""]]);
+    assert.deepEqual(textareas, []);
     await screenshot(page, "config-editors-built");
+
+    // What only the server knows (no SMTP server is configured for e-mail) comes back beside the editor it names.
+    await form.locator('select[name="delivery.type"]').selectOption("email");
+    await form.locator('input[name="delivery.to"]').fill("leads@alpha.example, backup@alpha.example");
+    await form.getByRole("button", { name: "Save" }).click();
+    assert.match(await form.getByTestId("error-delivery").innerText(), /GAVEL_VALIDATION.*smtp/);
+    await form.locator('select[name="delivery.type"]').selectOption("");
     await form.getByRole("button", { name: "Save" }).click();
     await form.getByTestId("saved").waitFor();
 
@@ -200,6 +207,12 @@ describe("campaign editors in a browser", () => {
         params: { key: "KEY-123", src: "Gavel", lead_type: "21" },
         value_map: { crash_type: { rear_end: "Rear End", other: null }, liability: { clear: "Clear" } },
       },
+      delivery: {
+        type: "webhook",
+        url: urls.post,
+        secret: "a-signing-secret-of-some-length",
+        timeout_ms: 5000,
+      },
       consent_requirement: "trustedform",
     };
     const page = await world.loginAs("ops@example.com");
@@ -214,7 +227,17 @@ describe("campaign editors in a browser", () => {
       .click();
     const form = page.getByTestId("campaigns-form");
     await form.waitFor();
-    for (const name of ["pricing", "filters", "rules", "schedule", "caps", "ping", "post", "integration"])
+    for (const name of [
+      "pricing",
+      "filters",
+      "rules",
+      "schedule",
+      "caps",
+      "ping",
+      "post",
+      "delivery",
+      "integration",
+    ])
       assert.equal(await form.locator(`textarea[name="${name}"]`).count(), 0, `${name} opens in its editor`);
     assert.equal(await form.locator('textarea[name="source_caps"]').count(), 1, "source_caps opens as JSON");
     assert.equal(await form.locator('input[name="rules.1.0.value"]').inputValue(), "902, 100");

@@ -1,11 +1,13 @@
-// The operator's campaigns: pricing, filters, rules, schedule, caps, endpoints and integration in structured editors
-// (each with JSON as the escape hatch), consent and routing; and "test this campaign", which shows the raw exchange.
+// The operator's campaigns: pricing, filters, rules, schedule, caps, endpoints, delivery and integration in structured
+// editors (each with JSON as the escape hatch), consent and routing; and "test this campaign", which shows the raw
+// exchange.
 import { useState } from "react";
 import { get, post } from "../api.ts";
 import { useData } from "../use-data.ts";
 import { Problem } from "./common.tsx";
 import { ConfigList, type Entity, type FieldSpec } from "./config-form.tsx";
 import { capsEditor } from "./editors/caps-editor.tsx";
+import { deliveryEditor } from "./editors/delivery-editor.tsx";
 import { endpointEditor } from "./editors/endpoint-editor.tsx";
 import { filtersEditor } from "./editors/filters-editor.tsx";
 import { integrationEditor } from "./editors/integration-editor.tsx";
@@ -42,7 +44,12 @@ const campaignFields = (
   { name: "source_caps", kind: "editor", label: "source_caps (per source)", editor: capsEditor },
   { name: "ping", kind: "editor", label: "ping endpoint (realtime pricing)", editor: endpointEditor },
   { name: "post", kind: "editor", label: "post endpoint", editor: endpointEditor },
-  { name: "delivery", kind: "json", label: "delivery (e-mail or webhook, instead of a post)" },
+  {
+    name: "delivery",
+    kind: "editor",
+    label: "delivery (e-mail or webhook, instead of a post)",
+    editor: deliveryEditor,
+  },
   {
     name: "integration",
     kind: "editor",
