@@ -142,7 +142,6 @@ export function FieldCondition(props: {
     const { value: v, ...rest } = merged;
     onChange(shapeOf(merged.op) === "none" ? rest : { ...rest, value: v });
   };
-  const known = fields.some((field) => field.name === value.field);
   const definition = fields.find((field) => field.name === value.field);
   return (
     <span className="condition">
@@ -159,7 +158,7 @@ export function FieldCondition(props: {
           set({ field: event.target.value, op, value: sameKind ? valueForOp(value, op) : undefined });
         }}
       >
-        {!known && <option value={value.field}>{value.field || "— field —"}</option>}
+        {!definition && <option value={value.field}>{value.field || "— field —"}</option>}
         {fields.map((field) => (
           <option key={field.name} value={field.name}>
             {field.label ?? field.name}
