@@ -120,12 +120,28 @@ export interface PurchaseQuery {
   before?: string;
 }
 
+/**
+ * What leads may be listed by: when created, what the source was paid (`price_cents`), what the first buyer was charged
+ * (`buyer_price_cents`). A lead without a buyer price (unsold) sorts below every price, on every store.
+ */
+export const LEAD_SORTS = ["created_at", "price", "buyer_price"] as const;
+export type LeadSort = (typeof LEAD_SORTS)[number];
+export const SORT_DIRECTIONS = ["desc", "asc"] as const;
+export type SortDirection = (typeof SORT_DIRECTIONS)[number];
+
 export interface LeadQuery {
   limit: number;
-  /** Only leads created before this lead id's creation (keyset paging, newest first). */
+  /**
+   * Keyset paging: only the leads that come after this lead in the chosen order (the last id of the page before).
+   * An unknown id gives an empty page.
+   */
   before?: string;
   source_id?: string;
   status?: "sold" | "unsold";
+  /** Default `created_at`; equal values are ordered by lead id, in the same direction. */
+  sort?: LeadSort;
+  /** Default `desc` (newest, or highest, first). */
+  direction?: SortDirection;
 }
 
 /** Who a console user is: the operator (the admin API), or a user of one buyer's or one source's portal. */

@@ -299,6 +299,13 @@ export const POSTGRES_MIGRATIONS: readonly string[] = [
   `
   CREATE INDEX ledger_party ON ledger_entries (party_id, created_at);
   `,
+  // The orders the operator's lead table sorts by: the indexes of the SQLite migration of the same number (see there
+  // why these three).
+  `
+  CREATE INDEX leads_status_price ON leads (status, price_cents, id);
+  CREATE INDEX leads_status_buyer_price ON leads (status, (COALESCE(buyer_price_cents, -1)), id);
+  CREATE INDEX leads_source_created ON leads (source_id, created_at, id);
+  `,
 ];
 
 /**

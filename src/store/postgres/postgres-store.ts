@@ -69,6 +69,7 @@ import type {
   ConversionReportQuery,
   ConversionReportRow,
   LeadQuery,
+  LeadSort,
   LedgerTotal,
   PurchaseQuery,
   SaleSummary,
@@ -101,6 +102,14 @@ const WATCH_BACKOFF_MIN_MS = 500;
 const WATCH_BACKOFF_MAX_MS = 5000;
 /** How often the LISTEN connection proves it is alive; a silently dead one would miss every change. */
 const WATCH_HEARTBEAT_MS = 10_000;
+
+// What each lead order sorts by, as SqliteStore spells it (and the lead-order indexes in migrations.ts).
+const LEAD_SORT_KEYS: Record<LeadSort, string> = {
+  created_at: "created_at",
+  price: "price_cents",
+  buyer_price: "COALESCE(buyer_price_cents, -1)",
+};
+const LEAD_STATUSES = ["sold", "unsold"] as const;
 
 export class PostgresStore implements Store {
   readonly #options: PostgresStoreOptions;
@@ -500,26 +509,31 @@ export class PostgresStore implements Store {
   }
 
   async listLeads(query: LeadQuery): Promise<LeadRecord[]> {
-    const where: string[] = [];
-    const params: unknown[] = [];
-    if (query.before) {
-      params.push(query.before);
-      where.push(`(created_at, id) < (SELECT created_at, id FROM leads WHERE id = $${params.length})`);
-    }
-    if (query.source_id) {
-      params.push(query.source_id);
-      where.push(`source_id = $${params.length}`);
-    }
-    if (query.status) {
-      params.push(query.status);
-      where.push(`status = $${params.length}`);
-    }
-    params.push(query.limit);
-    const rows = await this.#query(
-      `SELECT * FROM leads ${where.length ? `WHERE ${where.join(" AND ")}` : ""}
-       ORDER BY created_at DESC, id DESC LIMIT $${params.length}`,
-      params,
-    );
+    const sort = query.sort ?? "created_at";
+    const key = LEAD_SORT_KEYS[sort];
+    const [after, direction] = query.direction === "asc" ? [">", "ASC"] : ["<", "DESC"];
+    const source = query.source_id ? "AND source_id = $2" : "AND $2::text IS NULL";
+    // The walks SqliteStore.listLeads takes (see there why), so both stores page the same way on the same indexes.
+    const statuses = query.status ? [query.status] : sort === "created_at" ? [undefined] : LEAD_STATUSES;
+    const walks = statuses.flatMap((status) => {
+      const where = `${status ? `status = '${status}'` : "true"} ${source}`;
+      const cursorKey = `(SELECT ${key} FROM leads WHERE id = $3)`;
+      return query.before
+        ? [
+            `SELECT * FROM leads WHERE ${where} AND ${key} = ${cursorKey} AND id ${after} $3
+             ORDER BY id ${direction} LIMIT $1`,
+            `SELECT * FROM leads WHERE ${where} AND ${key} ${after} ${cursorKey}
+             ORDER BY ${key} ${direction}, id ${direction} LIMIT $1`,
+          ]
+        : [`SELECT * FROM leads WHERE ${where} ORDER BY ${key} ${direction}, id ${direction} LIMIT $1`];
+    });
+    const sql =
+      walks.length === 1
+        ? walks[0]!
+        : `SELECT * FROM (${walks.map((walk) => `(${walk})`).join(" UNION ALL ")}) AS page
+           ORDER BY ${key} ${direction}, id ${direction} LIMIT $1`;
+    const params = [query.limit, query.source_id ?? null, ...(query.before ? [query.before] : [])];
+    const rows = await this.#query(sql, params);
     return rows.map((row) => leadFromRow(row, POSTGRES_CODEC));
   }
 

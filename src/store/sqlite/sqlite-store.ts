@@ -2,7 +2,7 @@
 // Reads run here (indexed lookups, microseconds); writes run on a writer thread so their fsyncs never stall pings.
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
-import type { DatabaseSync, SQLInputValue, StatementSync } from "node:sqlite";
+import type { DatabaseSync, StatementSync } from "node:sqlite";
 import { type ReportQuery, type ReportRow, reportRowFrom, reportSql } from "../../reports/report-query.ts";
 import { sessionFromRow, userFromRow } from "../console-rows.ts";
 import {
@@ -42,6 +42,7 @@ import type {
   ConversionReportQuery,
   ConversionReportRow,
   LeadQuery,
+  LeadSort,
   LedgerTotal,
   PurchaseQuery,
   SaleSummary,
@@ -54,6 +55,15 @@ import { SQLITE_MIGRATIONS } from "./migrations.ts";
 import { inTransaction, openSqlite } from "./open-sqlite.ts";
 import { SqliteWriter } from "./sqlite-writer.ts";
 import { SqliteWrites } from "./sqlite-writes.ts";
+
+// The expression each lead order sorts by, spelled as the lead-order indexes (migrations.ts) spell it. No buyer price
+// sorts as -1, below every price, on both stores: a comparison with NULL is never true, so no cursor could pass one.
+const LEAD_SORT_KEYS: Record<LeadSort, string> = {
+  created_at: "created_at",
+  price: "price_cents",
+  buyer_price: "COALESCE(buyer_price_cents, -1)",
+};
+const LEAD_STATUSES = ["sold", "unsold"] as const;
 
 export class SqliteStore implements Store {
   /** Reads and migrations; every other write goes through the writer thread. */
@@ -322,23 +332,41 @@ export class SqliteStore implements Store {
   }
 
   async listLeads(query: LeadQuery): Promise<LeadRecord[]> {
-    const where: string[] = [];
-    const params: SQLInputValue[] = [];
-    if (query.before) {
-      where.push("(created_at, id) < (SELECT created_at, id FROM leads WHERE id = ?)");
-      params.push(query.before);
-    }
-    if (query.source_id) {
-      where.push("source_id = ?");
-      params.push(query.source_id);
-    }
-    if (query.status) {
-      where.push("status = ?");
-      params.push(query.status);
-    }
-    const sql = `SELECT * FROM leads ${where.length ? `WHERE ${where.join(" AND ")}` : ""}
-                 ORDER BY created_at DESC, id DESC LIMIT ?`;
-    const rows = this.#db.prepare(sql).all(...params, query.limit) as Row[];
+    const sort = query.sort ?? "created_at";
+    const key = LEAD_SORT_KEYS[sort];
+    const [after, direction] = query.direction === "asc" ? [">", "ASC"] : ["<", "DESC"];
+    const source = query.source_id ? "AND source_id = ?3" : "AND ?3 IS NULL";
+    // A price order walks an index led by status (two values): one status directly, both as a merge of the two walks.
+    const statuses = query.status ? [query.status] : sort === "created_at" ? [undefined] : LEAD_STATUSES;
+    // Each walk seeks to its start and stops at the page size. After a cursor, a walk is two: the rest of the
+    // cursor's tie (same value, ids after it), then the values after it. A row value `(key, id) < (…)` would be one,
+    // but SQLite seeks on its first column only (and not at all on an expression), and a tie can be 400,000 unsold leads.
+    const walks = statuses.flatMap((status) => {
+      // Statuses interleave in time: a created-at order walks leads_created and checks the status row by row (the
+      // `+` keeps SQLite from sorting a whole status's leads out of a price index instead).
+      const where = `${status ? `${sort === "created_at" ? "+" : ""}status = '${status}'` : "1"} ${source}`;
+      // The cursor stays a lead id in every order (clients keep one shape, nothing to encode or version): its sort
+      // value is looked up here, one primary-key probe.
+      const cursorKey = `(SELECT ${key} FROM leads WHERE id = ?1)`;
+      return query.before
+        ? [
+            `SELECT * FROM leads WHERE ${where} AND ${key} = ${cursorKey} AND id ${after} ?1
+             ORDER BY id ${direction} LIMIT ?2`,
+            `SELECT * FROM leads WHERE ${where} AND ${key} ${after} ${cursorKey}
+             ORDER BY ${key} ${direction}, id ${direction} LIMIT ?2`,
+          ]
+        : [`SELECT * FROM leads WHERE ${where} ORDER BY ${key} ${direction}, id ${direction} LIMIT ?2`];
+    });
+    const sql =
+      walks.length === 1
+        ? walks[0]!
+        : `SELECT * FROM (${walks.map((walk) => `SELECT * FROM (${walk})`).join(" UNION ALL ")})
+           ORDER BY ${key} ${direction}, id ${direction} LIMIT ?2`;
+    const rows = this.#statement(sql).all(
+      query.before ?? null,
+      query.limit,
+      query.source_id ?? null,
+    ) as Row[];
     return rows.map((row) => leadFromRow(row, SQLITE_CODEC));
   }
 
