@@ -12,7 +12,7 @@ import { REASONS } from "../domain/outcomes.ts";
 import { type ConfigService, generateApiKey, sha256Hex } from "../engine/config-service.ts";
 import { GavelError } from "../errors.ts";
 import type { LeadRecord, OutboxItem, OutcomeRecord, PingRecord } from "../store/records.ts";
-import type { ConfigKind, Store } from "../store/store.ts";
+import { type ConfigKind, LEAD_SORTS, type LeadQuery, SORT_DIRECTIONS, type Store } from "../store/store.ts";
 import { authenticateAdmin } from "./auth.ts";
 
 export interface AdminRoutesOptions {
@@ -178,27 +178,36 @@ export function adminRoutes(options: AdminRoutesOptions) {
       },
     );
 
-    app.get<{
-      Querystring: { limit?: string; before?: string; source_id?: string; status?: "sold" | "unsold" };
-    }>(
+    app.get<{ Querystring: Omit<LeadQuery, "limit"> & { limit?: string } }>(
       "/v1/admin/leads",
       {
         schema: {
           tags,
           security,
-          summary: "Leads, newest first (keyset paging with ?before=<lead_id>)",
+          summary:
+            "Leads, newest first or by sort and direction, paged with ?before=<the next_before of the page before>",
+          description:
+            "sort: created_at (default), price (paid to the source) or buyer_price (charged to the first buyer; an " +
+            "unsold lead has none, which sorts below every price); direction: desc (default) or asc. Equal values " +
+            "are ordered by lead id. A full page answers next_before: the cursor of the next page in the same order.",
           querystring: Type.Object({
             limit: Limit,
-            before: Type.Optional(Type.String()),
-            source_id: Type.Optional(Type.String()),
+            before: Type.Optional(Type.String({ maxLength: 100, pattern: "^[^\\u0000]*$" })),
+            source_id: Type.Optional(Type.String({ maxLength: 100, pattern: "^[^\\u0000]*$" })),
             status: Type.Optional(Type.Union([Type.Literal("sold"), Type.Literal("unsold")])),
+            sort: Type.Optional(Type.Union(LEAD_SORTS.map((sort) => Type.Literal(sort)))),
+            direction: Type.Optional(Type.Union(SORT_DIRECTIONS.map((direction) => Type.Literal(direction)))),
           }),
         },
       },
       async (request) => {
-        const { limit, ...filters } = request.query;
-        const leads = await store.listLeads({ limit: pageSize(limit), ...filters });
-        return { leads: leads.map(presentLead) };
+        const { limit, ...query } = request.query;
+        const leads = await store.listLeads({ limit: pageSize(limit), ...query });
+        return {
+          leads: leads.map(presentLead),
+          // The cursor is a lead id in every order: the store looks up its sort value, so there is no cursor to encode.
+          ...(leads.length === pageSize(limit) ? { next_before: leads.at(-1)!.id } : {}),
+        };
       },
     );
 
