@@ -25,19 +25,24 @@ export function Badge({ value }: { value: string }) {
 }
 
 /**
- * Keyset paging (newest first): `cursors` holds the `before` of each page seen so far, so "Newer" goes back one and
- * "Older" follows the server's next_before.
+ * Keyset paging: `cursors` holds the `before` of each page seen so far, so the back button goes back one and the
+ * forward button follows the server's next_before. The buttons say Newer and Older unless the order is another.
  */
-export function Pager(props: { cursors: string[]; next?: string; onChange: (cursors: string[]) => void }) {
-  const { cursors, next, onChange } = props;
+export function Pager(props: {
+  cursors: string[];
+  next?: string;
+  onChange: (cursors: string[]) => void;
+  labels?: { back: string; forward: string };
+}) {
+  const { cursors, next, onChange, labels = { back: "Newer", forward: "Older" } } = props;
   return (
     <div className="pager">
       <button type="button" disabled={cursors.length === 0} onClick={() => onChange(cursors.slice(0, -1))}>
-        ← Newer
+        ← {labels.back}
       </button>
       <span>page {cursors.length + 1}</span>
       <button type="button" disabled={!next} onClick={() => next && onChange([...cursors, next])}>
-        Older →
+        {labels.forward} →
       </button>
     </div>
   );

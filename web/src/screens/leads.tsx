@@ -1,4 +1,5 @@
-// The operator's leads, newest first, paged on the server (keyset: ?before=<lead id>).
+// The operator's leads, sorted and paged on the server (keyset: ?before=<lead id>): newest first, or by a column header
+// (created, buyer paid, source paid), each way.
 import { useState } from "react";
 import { money, when } from "../api.ts";
 import { Link, navigate } from "../router.tsx";
@@ -17,25 +18,62 @@ interface AdminLead {
   created_at: string;
 }
 
+type Sort = "created_at" | "buyer_price" | "price";
+interface Order {
+  sort: Sort;
+  direction: "desc" | "asc";
+}
+
+// What the pager's buttons say: the way each goes in the order.
+function pagerLabels({ sort, direction }: Order): { back: string; forward: string } {
+  const [top, bottom] = sort === "created_at" ? ["Newer", "Older"] : ["Higher", "Lower"];
+  return direction === "desc" ? { back: top, forward: bottom } : { back: bottom, forward: top };
+}
+
+/** A header that sorts by its column: highest (newest) first on the first click, then the other way at each click. */
+function SortHeader(props: { sort: Sort; order: Order; onOrder: (order: Order) => void; children: string }) {
+  const { sort, order, onOrder } = props;
+  const active = order.sort === sort;
+  return (
+    <th
+      className={sort === "created_at" ? "" : "num"}
+      aria-sort={active ? (order.direction === "desc" ? "descending" : "ascending") : "none"}
+    >
+      <button
+        type="button"
+        className="sort"
+        data-testid={`sort-${sort}`}
+        title={
+          sort === "buyer_price" ? "An unsold lead has no buyer price: it sorts below every price" : undefined
+        }
+        onClick={() => onOrder({ sort, direction: active && order.direction === "desc" ? "asc" : "desc" })}
+      >
+        {props.children}
+        <span className="sort-arrow" aria-hidden="true">
+          {active ? (order.direction === "desc" ? " ▼" : " ▲") : " ↕"}
+        </span>
+      </button>
+    </th>
+  );
+}
+
 export function Leads() {
   const [status, setStatus] = useState("");
   const [source, setSource] = useState("");
   const [leadId, setLeadId] = useState("");
-  const { leads, error, pager, restart } = useLeadPages<AdminLead>("/v1/admin/leads", {
+  const [order, setOrder] = useState<Order>({ sort: "created_at", direction: "desc" });
+  // Any change of filter or order starts again from the first page (the hook keys its cursors by the query).
+  const { leads, error, pager } = useLeadPages<AdminLead>("/v1/admin/leads", {
     status,
     source_id: source,
+    sort: order.sort,
+    direction: order.direction,
   });
   return (
     <section>
       <h2>Leads</h2>
       <div className="toolbar">
-        <select
-          value={status}
-          onChange={(event) => {
-            setStatus(event.target.value);
-            restart();
-          }}
-        >
+        <select value={status} onChange={(event) => setStatus(event.target.value)}>
           <option value="">all</option>
           <option value="sold">sold</option>
           <option value="unsold">unsold</option>
@@ -43,10 +81,7 @@ export function Leads() {
         <input
           placeholder="source id"
           value={source}
-          onChange={(event) => {
-            setSource(event.target.value.trim());
-            restart();
-          }}
+          onChange={(event) => setSource(event.target.value.trim())}
         />{" "}
         <form
           className="inline lookup"
@@ -71,13 +106,19 @@ export function Leads() {
         <thead>
           <tr>
             <th>lead</th>
-            <th>created</th>
+            <SortHeader sort="created_at" order={order} onOrder={setOrder}>
+              created
+            </SortHeader>
             <th>source</th>
             <th>vertical</th>
             <th>status</th>
             <th>buyer</th>
-            <th className="num">buyer paid</th>
-            <th className="num">source paid</th>
+            <SortHeader sort="buyer_price" order={order} onOrder={setOrder}>
+              buyer paid
+            </SortHeader>
+            <SortHeader sort="price" order={order} onOrder={setOrder}>
+              source paid
+            </SortHeader>
           </tr>
         </thead>
         <tbody>
@@ -100,7 +141,7 @@ export function Leads() {
           ))}
         </tbody>
       </table>
-      <Pager {...pager} />
+      <Pager {...pager} labels={pagerLabels(order)} />
     </section>
   );
 }
