@@ -1,6 +1,7 @@
 // The admin API: configuration (the same shapes as the configuration file), leads and their decision traces.
 import { type TSchema, Type } from "@sinclair/typebox";
 import type { FastifyInstance } from "fastify";
+import { hashContact } from "../compliance/suppression/suppression-hash.ts";
 import {
   BuyerSchema,
   CampaignSchema,
@@ -178,7 +179,7 @@ export function adminRoutes(options: AdminRoutesOptions) {
       },
     );
 
-    app.get<{ Querystring: Omit<LeadQuery, "limit"> & { limit?: string } }>(
+    app.get<{ Querystring: Omit<LeadQuery, "limit"> & { limit?: string; contact?: string } }>(
       "/v1/admin/leads",
       {
         schema: {
@@ -189,7 +190,9 @@ export function adminRoutes(options: AdminRoutesOptions) {
           description:
             "sort: created_at (default), price (paid to the source) or buyer_price (charged to the first buyer; an " +
             "unsold lead has none, which sorts below every price); direction: desc (default) or asc. Equal values " +
-            "are ordered by lead id. A full page answers next_before: the cursor of the next page in the same order.",
+            "are ordered by lead id. A full page answers next_before: the cursor of the next page in the same order. " +
+            "contact: one consumer's email or phone (found by its hash, as suppression lists are): their leads, at " +
+            `most the ${CONTACT_MATCHES_MAX} newest, filtered and ordered as asked, in one answer (no paging).`,
           querystring: Type.Object({
             limit: Limit,
             before: Type.Optional(Type.String({ maxLength: 100, pattern: "^[^\\u0000]*$" })),
@@ -197,11 +200,14 @@ export function adminRoutes(options: AdminRoutesOptions) {
             status: Type.Optional(Type.Union([Type.Literal("sold"), Type.Literal("unsold")])),
             sort: Type.Optional(Type.Union(LEAD_SORTS.map((sort) => Type.Literal(sort)))),
             direction: Type.Optional(Type.Union(SORT_DIRECTIONS.map((direction) => Type.Literal(direction)))),
+            contact: Type.Optional(Type.String({ minLength: 1, maxLength: 320 })),
           }),
         },
       },
       async (request) => {
-        const { limit, ...query } = request.query;
+        const { limit, contact, ...query } = request.query;
+        if (contact !== undefined)
+          return { leads: (await leadsOfContact(store, contact, query)).map(presentLead) };
         const leads = await store.listLeads({ limit: pageSize(limit), ...query });
         return {
           leads: leads.map(presentLead),
@@ -376,4 +382,35 @@ function presentOutboxItem(item: OutboxItem) {
     created_at: new Date(item.created_at).toISOString(),
     ...(item.delivered_at === undefined ? {} : { delivered_at: new Date(item.delivered_at).toISOString() }),
   };
+}
+
+/** A consumer's leads are few: the most a contact search answers. */
+const CONTACT_MATCHES_MAX = 500;
+
+/** One consumer's leads (by the hash of an email, or of a phone), filtered and ordered as the lead list would be. */
+async function leadsOfContact(
+  store: Store,
+  contact: string,
+  query: Omit<LeadQuery, "limit" | "before"> & { before?: string },
+): Promise<LeadRecord[]> {
+  const kind = contact.includes("@") ? "email" : "phone";
+  const hash = hashContact(kind, contact);
+  if (!hash) {
+    throw new GavelError(
+      "GAVEL_VALIDATION",
+      kind === "email" ? "contact is not an e-mail address" : "contact is not a 10-digit US phone number",
+      "contact",
+    );
+  }
+  const value = (lead: LeadRecord): number =>
+    query.sort === "price"
+      ? lead.price_cents
+      : query.sort === "buyer_price"
+        ? (lead.buyer_price_cents ?? -1)
+        : lead.created_at;
+  const sign = query.direction === "asc" ? 1 : -1;
+  return (await store.leadsOfContact(hash, CONTACT_MATCHES_MAX))
+    .filter((lead) => (query.status ? lead.status === query.status : true))
+    .filter((lead) => (query.source_id ? lead.source_id === query.source_id : true))
+    .sort((a, b) => sign * (value(a) - value(b) || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)));
 }

@@ -1,5 +1,6 @@
 // Rows to records, shared by every SQL store. The stores differ only in how a row carries JSON (SQLite: text;
 // PostgreSQL: jsonb, already parsed) and booleans (SQLite: 0/1; PostgreSQL: true/false): each passes its codec.
+import { leadContactHashes } from "../compliance/suppression/suppression-hash.ts";
 import type {
   LeadRecord,
   LedgerEntry,
@@ -44,7 +45,7 @@ export const POSTGRES_CODEC: RowCodec = {
 
 export const LEAD_COLUMNS =
   "id, auction_id, kind, source_id, vertical, test, sub_id, status, price_cents, buyer_price_cents, campaign_id, " +
-  "buyer_id, buyer_lead_id, reason, lead, consent, created_at, shares";
+  "buyer_id, buyer_lead_id, reason, lead, consent, created_at, shares, email_sha256, phone_sha256";
 
 export function leadRowValues(lead: LeadRecord, codec: RowCodec): unknown[] {
   return [
@@ -66,7 +67,15 @@ export function leadRowValues(lead: LeadRecord, codec: RowCodec): unknown[] {
     JSON.stringify(lead.consent),
     lead.created_at,
     lead.shares?.length ? JSON.stringify(lead.shares) : null,
+    // Kept beside the lead so the operator can find a consumer's leads (Store.leadsOfContact) without reading PII.
+    ...contactColumns(lead.lead),
   ];
+}
+
+/** The email_sha256 and phone_sha256 columns of a lead's row. */
+function contactColumns(lead: Readonly<Record<string, unknown>>): [string | null, string | null] {
+  const hashes = leadContactHashes(lead);
+  return [hashes.email_sha256 ?? null, hashes.phone_sha256 ?? null];
 }
 
 export const OUTBOX_COLUMNS =

@@ -241,6 +241,8 @@ export interface Store {
   getLead(id: string): Promise<LeadRecord | undefined>;
   getLeadByAuction(auctionId: string): Promise<LeadRecord | undefined>;
   listLeads(query: LeadQuery): Promise<LeadRecord[]>;
+  /** The leads of one consumer, found by the hash of their email or phone: newest first, at most `limit`. */
+  leadsOfContact(contact: SuppressionHash, limit: number): Promise<LeadRecord[]>;
   getPing(id: string): Promise<PingRecord | undefined>;
   getOutcomes(auctionId: string): Promise<OutcomeRecord[]>;
   /** Pings with bids that have not expired and were not posted: the held bids to restore after a restart. */

@@ -537,6 +537,15 @@ export class PostgresStore implements Store {
     return rows.map((row) => leadFromRow(row, POSTGRES_CODEC));
   }
 
+  async leadsOfContact(contact: SuppressionHash, limit: number): Promise<LeadRecord[]> {
+    const column = contact.kind === "email" ? "email_sha256" : "phone_sha256";
+    const rows = await this.#query(
+      `SELECT * FROM leads WHERE ${column} = $1 ORDER BY created_at DESC, id DESC LIMIT $2`,
+      [contact.sha256, limit],
+    );
+    return rows.map((row) => leadFromRow(row, POSTGRES_CODEC));
+  }
+
   async getPing(id: string): Promise<PingRecord | undefined> {
     const [row] = await this.#query("SELECT * FROM pings WHERE id = $1", [id]);
     return row && pingFromRow(row, POSTGRES_CODEC);

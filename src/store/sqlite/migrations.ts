@@ -262,4 +262,14 @@ export const SQLITE_MIGRATIONS: readonly string[] = [
   CREATE INDEX leads_status_buyer_price ON leads (status, COALESCE(buyer_price_cents, -1), id);
   CREATE INDEX leads_source_created ON leads (source_id, created_at, id);
   `,
+  // The operator finds a consumer's leads by email or phone (a complaint, a do-not-call request): the sha256 of the
+  // normalised contact, as suppression lists and sellers' contact hashes have it (leads store them normalised).
+  `
+  ALTER TABLE leads ADD COLUMN email_sha256 TEXT;
+  ALTER TABLE leads ADD COLUMN phone_sha256 TEXT;
+  UPDATE leads SET email_sha256 = gavel_sha256(json_extract(lead, '$.email')),
+                   phone_sha256 = gavel_sha256(json_extract(lead, '$.phone'));
+  CREATE INDEX leads_email ON leads (email_sha256, created_at) WHERE email_sha256 IS NOT NULL;
+  CREATE INDEX leads_phone ON leads (phone_sha256, created_at) WHERE phone_sha256 IS NOT NULL;
+  `,
 ];

@@ -370,6 +370,14 @@ export class SqliteStore implements Store {
     return rows.map((row) => leadFromRow(row, SQLITE_CODEC));
   }
 
+  async leadsOfContact(contact: SuppressionHash, limit: number): Promise<LeadRecord[]> {
+    const column = contact.kind === "email" ? "email_sha256" : "phone_sha256";
+    const rows = this.#statement(
+      `SELECT * FROM leads WHERE ${column} = ? ORDER BY created_at DESC, id DESC LIMIT ?`,
+    ).all(contact.sha256, limit) as Row[];
+    return rows.map((row) => leadFromRow(row, SQLITE_CODEC));
+  }
+
   async getPing(id: string): Promise<PingRecord | undefined> {
     const row = this.#statement("SELECT * FROM pings WHERE id = ?").get(id) as Row | undefined;
     return row && pingFromRow(row, SQLITE_CODEC);
