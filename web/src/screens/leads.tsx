@@ -61,6 +61,9 @@ export function Leads() {
   const [status, setStatus] = useState("");
   const [source, setSource] = useState("");
   const [leadId, setLeadId] = useState("");
+  // The consumer searched for (applied on submit: a half-typed email is not a search), and what is being typed.
+  const [contact, setContact] = useState("");
+  const [contactInput, setContactInput] = useState("");
   const [order, setOrder] = useState<Order>({ sort: "created_at", direction: "desc" });
   // Any change of filter or order starts again from the first page (the hook keys its cursors by the query).
   const { leads, error, pager } = useLeadPages<AdminLead>("/v1/admin/leads", {
@@ -68,6 +71,7 @@ export function Leads() {
     source_id: source,
     sort: order.sort,
     direction: order.direction,
+    contact,
   });
   return (
     <section>
@@ -99,8 +103,42 @@ export function Leads() {
           <button type="submit" className="secondary">
             Open
           </button>
+        </form>{" "}
+        <form
+          className="inline lookup"
+          onSubmit={(event) => {
+            event.preventDefault();
+            setContact(contactInput.trim());
+          }}
+        >
+          <input
+            name="contact"
+            placeholder="consumer email or phone"
+            value={contactInput}
+            onChange={(e) => setContactInput(e.target.value)}
+          />
+          <button type="submit" className="secondary">
+            Find
+          </button>
+          {contact && (
+            <button
+              type="button"
+              className="secondary"
+              onClick={() => {
+                setContact("");
+                setContactInput("");
+              }}
+            >
+              All leads
+            </button>
+          )}
         </form>
       </div>
+      {contact && (
+        <p className="muted" data-testid="contact-search">
+          The leads of {contact}, found by its hash (at most the 500 newest).
+        </p>
+      )}
       <Problem error={error} />
       <table data-testid="leads-table">
         <thead>
