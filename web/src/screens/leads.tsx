@@ -1,5 +1,5 @@
 // The operator's leads, sorted and paged on the server (keyset: ?before=<lead id>): newest first, or by a column header
-// (created, buyer paid, source paid), each way.
+// (created, buyer paid, source paid), each way; or one consumer's leads, found by their email or phone.
 import { useState } from "react";
 import { money, when } from "../api.ts";
 import { Link, navigate } from "../router.tsx";
