@@ -19,7 +19,13 @@ import { GavelError } from "../errors.ts";
 import { parsePeriod } from "../instants.ts";
 import type { CapLedger } from "../state/counters/cap-ledger.ts";
 import { RETURN_REASONS, type ReturnReason, type ReturnRecord } from "../store/records.ts";
-import { CONVERSION_STAGES, type ConversionRecord, type Store } from "../store/store.ts";
+import {
+  CONVERSION_STAGES,
+  type ConversionRecord,
+  SORT_DIRECTIONS,
+  type SortDirection,
+  type Store,
+} from "../store/store.ts";
 import { fundsInDollars } from "./admin-funds-routes.ts";
 import { authenticateBuyer } from "./auth.ts";
 
@@ -77,23 +83,30 @@ export function buyerRoutes(options: BuyerRoutesOptions) {
     });
     const tags = ["buyer"];
 
-    app.get<{ Querystring: { limit?: string; before?: string } }>(
+    app.get<{ Querystring: { limit?: string; before?: string; direction?: SortDirection } }>(
       "/v1/buyer/leads",
       {
         schema: {
           tags,
           description: BUYER_AUTH,
           summary:
-            "The leads this buyer bought, newest first, with their PII (keyset paging with ?before=<lead_id>)",
+            "The leads this buyer bought, newest first (direction=asc: oldest first), with their PII (keyset paging " +
+            "with ?before=<next_before>)",
           querystring: Type.Object(
-            { limit: Limit, before: Type.Optional(Type.String({ maxLength: 100, pattern: NoNul })) },
+            {
+              limit: Limit,
+              before: Type.Optional(Type.String({ maxLength: 100, pattern: NoNul })),
+              direction: Type.Optional(
+                Type.Union(SORT_DIRECTIONS.map((direction) => Type.Literal(direction))),
+              ),
+            },
             { additionalProperties: false },
           ),
         },
       },
       async (request) => {
         const buyerId = request.buyer.id;
-        const { before } = request.query;
+        const { before, direction } = request.query;
         // The cursor must be one of its own leads: paging says nothing about anyone else's.
         if (before !== undefined) {
           const lead = await store.getLead(before);
@@ -102,7 +115,12 @@ export function buyerRoutes(options: BuyerRoutesOptions) {
           }
         }
         const limit = request.query.limit === undefined ? 50 : Number(request.query.limit);
-        const leads = await store.listPurchases({ buyer_id: buyerId, limit, ...(before ? { before } : {}) });
+        const leads = await store.listPurchases({
+          buyer_id: buyerId,
+          limit,
+          ...(before ? { before } : {}),
+          ...(direction ? { direction } : {}),
+        });
         const page = leads.map((lead) => presentPurchase({ lead, sale: purchaseOf(lead, buyerId)! }));
         return {
           leads: page,

@@ -112,12 +112,14 @@ export interface ConversionReportRow {
   closed_value_cents: number;
 }
 
-/** A buyer's purchases, newest first. */
+/** A buyer's purchases, newest first (or oldest first). */
 export interface PurchaseQuery {
   buyer_id: string;
   limit: number;
-  /** Only leads created before this lead id's creation (keyset paging). */
+  /** Keyset paging: only the leads that come after this lead in the order (the last id of the page before). */
   before?: string;
+  /** Default `desc` (newest first). */
+  direction?: SortDirection;
 }
 
 /**
@@ -234,7 +236,7 @@ export interface Store {
   conversionsOf(leadId: string, buyerId: string): Promise<ConversionRecord[]>;
   /** Per group: sales, stages reached and closed value (see ConversionReportRow), ordered by group. */
   conversionReport(query: ConversionReportQuery): Promise<ConversionReportRow[]>;
-  /** The sold leads a buyer bought, as the first buyer or one of a shared lead's, newest first. */
+  /** The sold leads a buyer bought, as the first buyer or one of a shared lead's, newest first by default. */
   listPurchases(query: PurchaseQuery): Promise<LeadRecord[]>;
   /** Sold leads created at or after `since` (epoch ms): what the cap counters start from after a restart. */
   salesSince(since: number): Promise<SaleSummary[]>;

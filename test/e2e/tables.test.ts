@@ -58,7 +58,7 @@ describe("sortable tables in a browser", () => {
 
   const arrow = async (header: Locator) => (await header.locator(".sort-arrow").innerText()).trim();
 
-  test("a click on buyer paid sorts highest first on the server, pages in that order, and a second click flips it", async () => {
+  test("buyer paid: highest first on the server, paged in that order; a second click flips it", async () => {
     const page = await world.loginAs("ops@example.com");
     await page.getByRole("link", { name: "Leads", exact: true }).click();
     await shows(

@@ -1,6 +1,6 @@
 // GET /v1/admin/leads sorted on the server: every sort and direction pages with next_before through each lead once,
 // in the order the values say (a lead without a buyer price below every price, ties by id); a sort or direction
-// the API does not know is a 400 naming the field.
+// the API does not know is a 400 naming the field. A buyer's own purchases (GET /v1/buyer/leads) page either way.
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import {
@@ -8,6 +8,7 @@ import {
   bidder,
   type Harness,
   personalInjuryLead,
+  type Reply,
   startHarness,
 } from "../helpers/exchange-harness.ts";
 
@@ -90,6 +91,31 @@ describe(`[${BACKEND}] admin API: sorted lead pages`, () => {
       Math.min(...highest.slice(0, 6).map((l) => l.buyer_price!)),
     );
     assert.equal(cheapestSold.next_before, undefined);
+  });
+
+  test("a buyer's purchases page oldest first with direction=asc; another direction is a 400", async () => {
+    const key = (await h.admin("POST", "/v1/admin/buyers/buyer/rotate-key")).body.api_key;
+    const get = async (query: string): Promise<Reply> => {
+      const response = await fetch(`${h.gavel.url}/v1/buyer/leads?${query}`, {
+        headers: { authorization: `Bearer ${key}` },
+      });
+      return { status: response.status, body: await response.json() };
+    };
+    const newest = (await get("limit=500")).body.leads.map((lead: Listed) => lead.id);
+    assert.equal(newest.length, 6);
+    const seen: string[] = [];
+    let cursor = "";
+    for (let page = 0; page < 10; page++) {
+      const reply = await get(`limit=4&direction=asc${cursor && `&before=${cursor}`}`);
+      assert.equal(reply.status, 200, JSON.stringify(reply.body));
+      seen.push(...reply.body.leads.map((lead: Listed) => lead.id));
+      if (!reply.body.next_before) break;
+      cursor = reply.body.next_before;
+    }
+    assert.deepEqual(seen, [...newest].reverse());
+    const bad = await get("direction=oldest");
+    assert.equal(bad.status, 400);
+    assert.equal(bad.body.error.field, "direction");
   });
 
   test("a sort or direction it does not know is a 400 naming the field, never a 500", async () => {

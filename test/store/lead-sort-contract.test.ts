@@ -131,7 +131,7 @@ for (const impl of STORES) {
           }
     });
 
-    test("no buyer price sorts below every price: unsold leads last when highest first, first when lowest", async () => {
+    test("no buyer price sorts below every price: unsold leads last highest first, first lowest first", async () => {
       const highest = await store.listLeads({ limit: 50, sort: "buyer_price", direction: "desc" });
       assert.deepEqual(
         highest.map((l) => l.id),
@@ -168,6 +168,32 @@ for (const impl of STORES) {
         (await store.listLeads({ limit: 2, before: "l-10" })).map((l) => l.id),
         ["l-09", "l-08"],
       );
+    });
+
+    test("a buyer's purchases page oldest first too, shares included, each once", async () => {
+      // Bought by another buyer, shared with buyer-a; and one buyer-a has no part in.
+      const share = { campaign_id: "camp-a", buyer_id: "buyer-a", buyer_price_cents: 1_000 };
+      await store.saveLead(lead("s-1", { created_at: T0 + 4, buyer_id: "buyer-b", shares: [share] }), []);
+      await store.saveLead(lead("s-2", { created_at: T0 + 4, buyer_id: "buyer-b" }), []);
+      const newest = (await store.listPurchases({ buyer_id: "buyer-a", limit: 50 })).map((l) => l.id);
+      assert.equal(newest.length, 9);
+      assert.ok(newest.includes("s-1") && !newest.includes("s-2"));
+      for (const limit of [1, 2, 4]) {
+        const seen: string[] = [];
+        let before: string | undefined;
+        for (let page = 0; page < 20; page++) {
+          const rows = await store.listPurchases({
+            buyer_id: "buyer-a",
+            limit,
+            direction: "asc",
+            ...(before ? { before } : {}),
+          });
+          if (rows.length === 0) break;
+          seen.push(...rows.map((row) => row.id));
+          before = rows.at(-1)!.id;
+        }
+        assert.deepEqual(seen, [...newest].reverse(), `by ${limit}`);
+      }
     });
 
     test("a cursor that is no lead gives an empty page, whatever the order", async () => {

@@ -410,20 +410,21 @@ export class PostgresStore implements Store {
   }
 
   async listPurchases(query: PurchaseQuery): Promise<LeadRecord[]> {
-    // Two index walks, newest first, each stopping at the page size: the leads it bought first, the shared ones it
-    // bought a share of (shared leads are walked alone, through their own index).
-    const before =
-      "AND ($3::text IS NULL OR (created_at, id) < (SELECT created_at, id FROM leads WHERE id = $3))";
+    // Two index walks, in created order, each stopping at the page size: the leads it bought first, the shared ones
+    // it bought a share of (shared leads are walked alone, through their own index).
+    const [after, direction] = query.direction === "asc" ? [">", "ASC"] : ["<", "DESC"];
+    const cursor = "(SELECT created_at, id FROM leads WHERE id = $3)";
+    const before = `AND ($3::text IS NULL OR (created_at, id) ${after} ${cursor})`;
+    const order = `ORDER BY created_at ${direction}, id ${direction} LIMIT $2`;
     const rows = await this.#query(
       `SELECT * FROM (
-         (SELECT * FROM leads WHERE status = 'sold' AND buyer_id = $1 ${before}
-          ORDER BY created_at DESC, id DESC LIMIT $2)
+         (SELECT * FROM leads WHERE status = 'sold' AND buyer_id = $1 ${before} ${order})
          UNION ALL
          (SELECT * FROM leads WHERE shares IS NOT NULL AND buyer_id <> $1 ${before}
             AND shares @> jsonb_build_array(jsonb_build_object('buyer_id', $1::text))
-          ORDER BY created_at DESC, id DESC LIMIT $2)
+          ${order})
        ) AS purchases
-       ORDER BY created_at DESC, id DESC LIMIT $2`,
+       ${order}`,
       [query.buyer_id, query.limit, query.before ?? null],
     );
     return rows.map((row) => leadFromRow(row, POSTGRES_CODEC));

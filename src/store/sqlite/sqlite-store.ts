@@ -258,20 +258,21 @@ export class SqliteStore implements Store {
   }
 
   async listPurchases(query: PurchaseQuery): Promise<LeadRecord[]> {
-    // Two index walks, newest first, each stopping at the page size: the leads it bought first, the shared ones it
-    // bought a share of (shared leads are walked alone, through their own index).
+    // Two index walks, in created order, each stopping at the page size: the leads it bought first, the shared ones
+    // it bought a share of (shared leads are walked alone, through their own index).
+    const [after, direction] = query.direction === "asc" ? [">", "ASC"] : ["<", "DESC"];
     const before = query.before
-      ? "AND (created_at, id) < (SELECT created_at, id FROM leads WHERE id = ?3)"
+      ? `AND (created_at, id) ${after} (SELECT created_at, id FROM leads WHERE id = ?3)`
       : "AND ?3 IS NULL";
+    const order = `ORDER BY created_at ${direction}, id ${direction} LIMIT ?2`;
     const rows = this.#statement(
       `SELECT * FROM (
-         SELECT * FROM (SELECT * FROM leads WHERE status = 'sold' AND buyer_id = ?1 ${before}
-                        ORDER BY created_at DESC, id DESC LIMIT ?2)
+         SELECT * FROM (SELECT * FROM leads WHERE status = 'sold' AND buyer_id = ?1 ${before} ${order})
          UNION ALL
          SELECT * FROM (SELECT * FROM leads WHERE shares IS NOT NULL AND buyer_id <> ?1 ${before}
                           AND EXISTS (SELECT 1 FROM json_each(leads.shares) AS s WHERE s.value ->> 'buyer_id' = ?1)
-                        ORDER BY created_at DESC, id DESC LIMIT ?2))
-       ORDER BY created_at DESC, id DESC LIMIT ?2`,
+                        ${order}))
+       ${order}`,
     ).all(query.buyer_id, query.limit, query.before ?? null) as Row[];
     return rows.map((row) => leadFromRow(row, SQLITE_CODEC));
   }
@@ -340,7 +341,7 @@ export class SqliteStore implements Store {
     const statuses = query.status ? [query.status] : sort === "created_at" ? [undefined] : LEAD_STATUSES;
     // Each walk seeks to its start and stops at the page size. After a cursor, a walk is two: the rest of the
     // cursor's tie (same value, ids after it), then the values after it. A row value `(key, id) < (…)` would be one,
-    // but SQLite seeks on its first column only (and not at all on an expression), and a tie can be 400,000 unsold leads.
+    // but SQLite seeks on its first column only (on an expression, not at all), and a tie can be 400,000 unsold leads.
     const walks = statuses.flatMap((status) => {
       // Statuses interleave in time: a created-at order walks leads_created and checks the status row by row (the
       // `+` keeps SQLite from sorting a whole status's leads out of a price index instead).
