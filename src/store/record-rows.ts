@@ -15,6 +15,7 @@ import type {
   ConversionGroup,
   ConversionRecord,
   ConversionReportRow,
+  LeadSort,
   LedgerTotal,
   SaleSummary,
 } from "./store.ts";
@@ -359,3 +360,13 @@ export function depositFromRow(row: Row): BuyerDeposit {
 export function buyerCentsFromRow(row: Row): BuyerCents {
   return { buyer_id: String(row.buyer_id), cents: Number(row.cents) };
 }
+
+// The expression each lead order sorts by, spelled as the lead-order indexes (migrations.ts) spell it. No buyer price
+// sorts as -1, below every price, on both stores: a comparison with NULL is never true, so no cursor could pass one.
+export const LEAD_SORT_KEYS: Record<LeadSort, string> = {
+  created_at: "created_at",
+  price: "price_cents",
+  buyer_price: "COALESCE(buyer_price_cents, -1)",
+};
+/** The statuses a price order walks one at a time (see SqliteStore.listLeads). */
+export const LEAD_STATUSES = ["sold", "unsold"] as const;

@@ -31,6 +31,8 @@ import {
   conversionStageRank,
   depositFromRow,
   LEAD_COLUMNS,
+  LEAD_SORT_KEYS,
+  LEAD_STATUSES,
   LEDGER_COLUMNS,
   leadFromRow,
   leadRowValues,
@@ -69,7 +71,6 @@ import type {
   ConversionReportQuery,
   ConversionReportRow,
   LeadQuery,
-  LeadSort,
   LedgerTotal,
   PurchaseQuery,
   SaleSummary,
@@ -102,14 +103,6 @@ const WATCH_BACKOFF_MIN_MS = 500;
 const WATCH_BACKOFF_MAX_MS = 5000;
 /** How often the LISTEN connection proves it is alive; a silently dead one would miss every change. */
 const WATCH_HEARTBEAT_MS = 10_000;
-
-// What each lead order sorts by, as SqliteStore spells it (and the lead-order indexes in migrations.ts).
-const LEAD_SORT_KEYS: Record<LeadSort, string> = {
-  created_at: "created_at",
-  price: "price_cents",
-  buyer_price: "COALESCE(buyer_price_cents, -1)",
-};
-const LEAD_STATUSES = ["sold", "unsold"] as const;
 
 export class PostgresStore implements Store {
   readonly #options: PostgresStoreOptions;

@@ -12,6 +12,8 @@ import {
   conversionReportSql,
   conversionStageRank,
   depositFromRow,
+  LEAD_SORT_KEYS,
+  LEAD_STATUSES,
   leadFromRow,
   ledgerEntryFromRow,
   ledgerTotalFromRow,
@@ -42,7 +44,6 @@ import type {
   ConversionReportQuery,
   ConversionReportRow,
   LeadQuery,
-  LeadSort,
   LedgerTotal,
   PurchaseQuery,
   SaleSummary,
@@ -55,15 +56,6 @@ import { SQLITE_MIGRATIONS } from "./migrations.ts";
 import { inTransaction, openSqlite } from "./open-sqlite.ts";
 import { SqliteWriter } from "./sqlite-writer.ts";
 import { SqliteWrites } from "./sqlite-writes.ts";
-
-// The expression each lead order sorts by, spelled as the lead-order indexes (migrations.ts) spell it. No buyer price
-// sorts as -1, below every price, on both stores: a comparison with NULL is never true, so no cursor could pass one.
-const LEAD_SORT_KEYS: Record<LeadSort, string> = {
-  created_at: "created_at",
-  price: "price_cents",
-  buyer_price: "COALESCE(buyer_price_cents, -1)",
-};
-const LEAD_STATUSES = ["sold", "unsold"] as const;
 
 export class SqliteStore implements Store {
   /** Reads and migrations; every other write goes through the writer thread. */
