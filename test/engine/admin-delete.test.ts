@@ -71,7 +71,9 @@ describe(`[${BACKEND}] admin deletes`, () => {
     await h.farm.clearRequests();
     const pinged = await ping();
     assert.equal(pinged.status, 200, JSON.stringify(pinged.body));
-    const pingedBuyers = new Set((await h.farm.requests()).filter((r) => r.kind === "ping").map((r) => r.buyer));
+    const pingedBuyers = new Set(
+      (await h.farm.requests()).filter((r) => r.kind === "ping").map((r) => r.buyer),
+    );
     assert.deepEqual([...pingedBuyers].sort(), ["beta", "filed"]);
   });
 
