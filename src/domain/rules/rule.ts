@@ -12,9 +12,10 @@
 // A missing field fails every operator except neq, not_in and not_exists. Comparisons are strict (7 is not "7"):
 // validateRule refuses a value the field can never hold, so a rule never silently matches nothing.
 import type { Filter } from "../config-schema.ts";
-import { coerceFieldValue, type FieldDefinition, type FieldType } from "../fields.ts";
+import { coerceFieldValue, type FieldDefinition } from "../fields.ts";
 import type { Vertical } from "../vertical.ts";
 import { isIsoDate, localTime, parseClock, WEEKDAYS } from "./local-time.ts";
+import { FIELD_OPERATORS, TEXT_TYPES } from "./operators.ts";
 import { type AgeRule, type FieldRule, RULE_LIMITS, type Rule } from "./rule-schema.ts";
 
 export type { AgeRule, FieldOperator, FieldRule, Rule } from "./rule-schema.ts";
@@ -301,26 +302,9 @@ function shorten(text: string): string {
 // ---------------------------------------------------------------------------------------------------------------
 // Validating (when a campaign is saved)
 
-const FIELD_OPERATORS = [
-  "eq",
-  "neq",
-  "in",
-  "not_in",
-  "gt",
-  "gte",
-  "lt",
-  "lte",
-  "between",
-  "contains",
-  "starts_with",
-  "zip_prefix_in",
-  "exists",
-  "not_exists",
-] as const;
 const RANGE_OPERATORS = new Set(["gt", "gte", "lt", "lte", "between"]);
 const AGE_OPERATORS = ["gt", "gte", "lt", "lte", "between"];
 const COMBINATIONS = ["all", "any", "not", "lead_age_minutes", "time_of_day", "day_of_week"];
-const TEXT_TYPES = new Set<FieldType>(["string", "enum", "zip", "state", "phone", "email", "url", "date"]);
 const ZIP_PREFIX = /^\d{1,5}$/;
 const RULE_SHAPES =
   "a rule is {field, op, value}, {field, op: exists|not_exists}, {all: [...]}, {any: [...]}, {not: rule}, " +

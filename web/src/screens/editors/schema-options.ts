@@ -2,6 +2,7 @@
 // (src/domain/config-schema.ts, src/domain/rules/*): a value the server adds or drops fails the web typecheck here.
 import type { Campaign, Caps, Filter, Integration, Payout } from "../../../../src/domain/config-schema.ts";
 import type { FieldDefinition, FieldType } from "../../../../src/domain/fields.ts";
+import { FIELD_OPERATORS, TEXT_TYPES } from "../../../../src/domain/rules/operators.ts";
 import type { FieldOperator } from "../../../../src/domain/rules/rule-schema.ts";
 import type { Schedule } from "../../../../src/domain/rules/schedule-schema.ts";
 
@@ -41,38 +42,14 @@ export const WEEKDAYS = every<Weekday>()(["mon", "tue", "wed", "thu", "fri", "sa
 
 /** The operators of the campaign's `filters` (a subset of the rule language's). */
 export const FILTER_OPS = every<Filter["op"]>()(["eq", "neq", "in", "not_in", "gte", "lte", "between"]);
-export const RULE_OPS = every<FieldOperator>()([
-  "eq",
-  "neq",
-  "in",
-  "not_in",
-  "gt",
-  "gte",
-  "lt",
-  "lte",
-  "between",
-  "contains",
-  "starts_with",
-  "zip_prefix_in",
-  "exists",
-  "not_exists",
-]);
+/** The rule language's operators: the exchange's own list (it names every FieldOperator, or this does not compile). */
+export const RULE_OPS = every<FieldOperator>()(FIELD_OPERATORS);
+/** The field types contains and starts_with apply to. */
+export { TEXT_TYPES };
 
-/** The field types contains and starts_with apply to (src/domain/rules/rule.ts TEXT_TYPES). */
 /** Local clock times as the schedule and time_of_day take them (src/domain/rules/*-schema.ts): opens / closes. */
 export const OPENS_AT = /^([01][0-9]|2[0-3]):[0-5][0-9]$/;
 export const CLOSES_AT = /^(([01][0-9]|2[0-3]):[0-5][0-9]|24:00)$/;
-
-export const TEXT_TYPES: ReadonlySet<FieldType> = new Set<FieldType>([
-  "string",
-  "enum",
-  "zip",
-  "state",
-  "phone",
-  "email",
-  "url",
-  "date",
-]);
 
 type Preset = Extract<Integration, { type: "preset" }>;
 export type PresetName = Preset["preset"];
