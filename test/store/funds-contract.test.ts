@@ -2,32 +2,18 @@
 // both surviving a reopen (a restart must never reset a balance).
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import type { LeadRecord } from "../../src/store/records.ts";
 import type { BuyerCents, BuyerDeposit, Store } from "../../src/store/store.ts";
+import { soldLead, T0, unsoldLead } from "./lead-records.ts";
 import { freshStoreEach, STORES } from "./store-implementations.ts";
-
-const T0 = Date.parse("2026-11-20T12:00:00Z");
 
 function deposit(id: string, buyer_id: string, amount_cents: number, note?: string): BuyerDeposit {
   return { id, buyer_id, amount_cents, ...(note === undefined ? {} : { note }), created_at: T0 };
 }
 
 function sale(id: string, buyer_id: string, buyer_price_cents: number, status: "sold" | "unsold" = "sold") {
-  const lead: LeadRecord = {
-    id,
-    auction_id: `a-${id}`,
-    kind: "direct",
-    source_id: "src-1",
-    vertical: "personal_injury",
-    lead: { state: "CA" },
-    consent: {},
-    test: false,
-    status,
-    price_cents: status === "sold" ? 1000 : 0,
-    ...(status === "sold" ? { buyer_price_cents, campaign_id: `${buyer_id}-c`, buyer_id } : {}),
-    created_at: T0,
-  };
-  return lead;
+  return status === "sold"
+    ? soldLead(id, { price_cents: 1000, buyer_price_cents, campaign_id: `${buyer_id}-c`, buyer_id })
+    : unsoldLead(id);
 }
 
 const byBuyer = (rows: BuyerCents[]) =>

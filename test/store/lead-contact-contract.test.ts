@@ -11,6 +11,7 @@ import { PostgresStore } from "../../src/store/postgres/postgres-store.ts";
 import type { LeadRecord } from "../../src/store/records.ts";
 import { SqliteStore } from "../../src/store/sqlite/sqlite-store.ts";
 import type { Store } from "../../src/store/store.ts";
+import { soldLead, T0 } from "./lead-records.ts";
 import {
   dropTestSchema,
   newTestSchema,
@@ -20,27 +21,9 @@ import {
 } from "./postgres-test-schema.ts";
 import { freshStoreEach, STORES } from "./store-implementations.ts";
 
-const T0 = Date.parse("2026-11-20T12:00:00Z");
-
 /** A lead as validation stores it: email lower-cased, phone as 10 digits. */
-function lead(id: string, contact: { email?: string; phone?: string }, createdAt: number): LeadRecord {
-  return {
-    id,
-    auction_id: `a-${id}`,
-    kind: "direct",
-    source_id: "src-1",
-    vertical: "personal_injury",
-    lead: { first_name: "Pat", state: "CA", ...contact },
-    consent: {},
-    test: false,
-    status: "sold",
-    price_cents: 2_000,
-    buyer_price_cents: 2_500,
-    campaign_id: "camp-a",
-    buyer_id: "buyer-a",
-    created_at: createdAt,
-  };
-}
+const lead = (id: string, contact: { email?: string; phone?: string }, createdAt: number) =>
+  soldLead(id, { lead: { first_name: "Pat", state: "CA", ...contact }, created_at: createdAt });
 
 const LEADS = [
   lead("l-1", { email: "pat@example.com", phone: "2125550101" }, T0 + 1),

@@ -12,56 +12,25 @@ import {
   SORT_DIRECTIONS,
   type Store,
 } from "../../src/store/store.ts";
+import { soldLead, T0, unsoldLead } from "./lead-records.ts";
 import { freshStoreEach, STORES } from "./store-implementations.ts";
-
-const T0 = Date.parse("2026-11-20T12:00:00Z");
-
-function lead(id: string, overrides: Partial<LeadRecord>): LeadRecord {
-  return {
-    id,
-    auction_id: `a-${id}`,
-    kind: "direct",
-    source_id: "src-1",
-    vertical: "personal_injury",
-    lead: { state: "CA" },
-    consent: {},
-    test: false,
-    status: "sold",
-    price_cents: 2_000,
-    buyer_price_cents: 2_500,
-    campaign_id: "camp-a",
-    buyer_id: "buyer-a",
-    created_at: T0,
-    ...overrides,
-  };
-}
-
-const unsold = (id: string, overrides: Partial<LeadRecord>): LeadRecord =>
-  lead(id, {
-    status: "unsold",
-    price_cents: 0,
-    buyer_price_cents: undefined,
-    campaign_id: undefined,
-    buyer_id: undefined,
-    ...overrides,
-  });
 
 // Ties everywhere: equal timestamps, equal payouts and buyer prices, five unsold leads (no buyer price, payout 0), a
 // buyer price of 0 (just above none), ids that differ only in case (byte order: upper case first).
 const LEADS: LeadRecord[] = [
-  lead("l-01", { created_at: T0 + 1, price_cents: 3_000, buyer_price_cents: 4_000 }),
-  lead("l-02", { created_at: T0 + 2, price_cents: 2_000, buyer_price_cents: 2_500, source_id: "src-2" }),
-  unsold("l-03", { created_at: T0 + 2 }),
-  lead("l-04", { created_at: T0 + 2, price_cents: 3_000, buyer_price_cents: 4_000 }),
-  unsold("l-05", { created_at: T0 + 3, source_id: "src-2" }),
-  lead("l-06", { created_at: T0 + 4, price_cents: 0, buyer_price_cents: 0 }),
-  unsold("l-07", { created_at: T0 + 4 }),
-  lead("L-08", { created_at: T0 + 4, price_cents: 2_000, buyer_price_cents: 2_500 }),
-  lead("l-08", { created_at: T0 + 5, price_cents: 2_000, buyer_price_cents: 2_500, source_id: "src-2" }),
-  unsold("l-09", { created_at: T0 + 6 }),
-  lead("l-10", { created_at: T0 + 6, price_cents: 5_000, buyer_price_cents: 6_000 }),
-  unsold("l-11", { created_at: T0 + 6, source_id: "src-2" }),
-  lead("l-12", { created_at: T0 + 7, price_cents: 3_000, buyer_price_cents: 3_500 }),
+  soldLead("l-01", { created_at: T0 + 1, price_cents: 3_000, buyer_price_cents: 4_000 }),
+  soldLead("l-02", { created_at: T0 + 2, price_cents: 2_000, buyer_price_cents: 2_500, source_id: "src-2" }),
+  unsoldLead("l-03", { created_at: T0 + 2 }),
+  soldLead("l-04", { created_at: T0 + 2, price_cents: 3_000, buyer_price_cents: 4_000 }),
+  unsoldLead("l-05", { created_at: T0 + 3, source_id: "src-2" }),
+  soldLead("l-06", { created_at: T0 + 4, price_cents: 0, buyer_price_cents: 0 }),
+  unsoldLead("l-07", { created_at: T0 + 4 }),
+  soldLead("L-08", { created_at: T0 + 4, price_cents: 2_000, buyer_price_cents: 2_500 }),
+  soldLead("l-08", { created_at: T0 + 5, price_cents: 2_000, buyer_price_cents: 2_500, source_id: "src-2" }),
+  unsoldLead("l-09", { created_at: T0 + 6 }),
+  soldLead("l-10", { created_at: T0 + 6, price_cents: 5_000, buyer_price_cents: 6_000 }),
+  unsoldLead("l-11", { created_at: T0 + 6, source_id: "src-2" }),
+  soldLead("l-12", { created_at: T0 + 7, price_cents: 3_000, buyer_price_cents: 3_500 }),
 ];
 
 const VALUE: Record<LeadSort, (lead: LeadRecord) => number> = {
@@ -173,8 +142,8 @@ for (const impl of STORES) {
     test("a buyer's purchases page oldest first too, shares included, each once", async () => {
       // Bought by another buyer, shared with buyer-a; and one buyer-a has no part in.
       const share = { campaign_id: "camp-a", buyer_id: "buyer-a", buyer_price_cents: 1_000 };
-      await store.saveLead(lead("s-1", { created_at: T0 + 4, buyer_id: "buyer-b", shares: [share] }), []);
-      await store.saveLead(lead("s-2", { created_at: T0 + 4, buyer_id: "buyer-b" }), []);
+      await store.saveLead(soldLead("s-1", { created_at: T0 + 4, buyer_id: "buyer-b", shares: [share] }), []);
+      await store.saveLead(soldLead("s-2", { created_at: T0 + 4, buyer_id: "buyer-b" }), []);
       const newest = (await store.listPurchases({ buyer_id: "buyer-a", limit: 50 })).map((l) => l.id);
       assert.equal(newest.length, 9);
       assert.ok(newest.includes("s-1") && !newest.includes("s-2"));

@@ -3,35 +3,14 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { imbalanceCents, saleEntries } from "../../src/engine/ledger.ts";
-import type { LeadRecord, LedgerEntry } from "../../src/store/records.ts";
+import type { LedgerEntry } from "../../src/store/records.ts";
 import type { Store } from "../../src/store/store.ts";
+import { soldLead, T0 } from "./lead-records.ts";
 import { freshStoreEach, STORES } from "./store-implementations.ts";
-
-const T0 = Date.parse("2026-11-20T12:00:00Z");
-
-function sold(id: string, overrides: Partial<LeadRecord> = {}): LeadRecord {
-  return {
-    id,
-    auction_id: `a-${id}`,
-    kind: "direct",
-    source_id: "src-1",
-    vertical: "personal_injury",
-    lead: { state: "CA" },
-    consent: {},
-    test: false,
-    status: "sold",
-    price_cents: 3_200,
-    buyer_price_cents: 4_000,
-    campaign_id: "camp-a",
-    buyer_id: "buyer-a",
-    created_at: T0,
-    ...overrides,
-  };
-}
 
 describe("saleEntries", () => {
   test("a shared sale: a charge per buyer, one payout, the margin that balances them", () => {
-    const lead = sold("l-1", {
+    const lead = soldLead("l-1", {
       price_cents: 5_600,
       shares: [{ campaign_id: "camp-b", buyer_id: "buyer-b", buyer_price_cents: 3_000 }],
     });
@@ -49,8 +28,8 @@ describe("saleEntries", () => {
   });
 
   test("unsold and test leads move no money", () => {
-    assert.deepEqual(saleEntries(sold("l-2", { status: "unsold", price_cents: 0 })), []);
-    assert.deepEqual(saleEntries(sold("l-3", { test: true })), []);
+    assert.deepEqual(saleEntries(soldLead("l-2", { status: "unsold", price_cents: 0 })), []);
+    assert.deepEqual(saleEntries(soldLead("l-3", { test: true })), []);
   });
 });
 
@@ -62,7 +41,7 @@ for (const impl of STORES) {
     });
 
     test("entries are written with the sale, read back in order, and repeated ids are kept once", async () => {
-      const lead = sold("l-1");
+      const lead = soldLead("l-1");
       const entries = saleEntries(lead);
       await store.saveLead(lead, [], [], entries);
       assert.deepEqual(await store.ledgerFor("l-1"), entries);
@@ -76,15 +55,19 @@ for (const impl of STORES) {
     });
 
     test("a refused sale writes none of its entries", async () => {
-      await store.saveLead(sold("l-1"), [], [], saleEntries(sold("l-1")));
-      const clash = sold("l-2", { auction_id: "a-l-1" });
+      await store.saveLead(soldLead("l-1"), [], [], saleEntries(soldLead("l-1")));
+      const clash = soldLead("l-2", { auction_id: "a-l-1" });
       await assert.rejects(store.saveLead(clash, [], [], saleEntries(clash)));
       assert.deepEqual(await store.ledgerFor("l-2"), []);
     });
 
     test("totals per kind and party cover [from, to)", async () => {
-      await store.saveLead(sold("l-1"), [], [], saleEntries(sold("l-1")));
-      const later = sold("l-2", { created_at: T0 + 1_000, buyer_id: "buyer-b", buyer_price_cents: 2_500 });
+      await store.saveLead(soldLead("l-1"), [], [], saleEntries(soldLead("l-1")));
+      const later = soldLead("l-2", {
+        created_at: T0 + 1_000,
+        buyer_id: "buyer-b",
+        buyer_price_cents: 2_500,
+      });
       await store.saveLead(later, [], [], saleEntries(later));
       const totals = await store.ledgerTotals(T0, T0 + 1_000);
       assert.deepEqual(
@@ -101,7 +84,7 @@ for (const impl of STORES) {
     });
 
     test("the invariant check finds the lead whose entries do not balance", async () => {
-      await store.saveLead(sold("l-1"), [], [], saleEntries(sold("l-1")));
+      await store.saveLead(soldLead("l-1"), [], [], saleEntries(soldLead("l-1")));
       assert.deepEqual(await store.ledgerImbalances(), []);
       const stray: LedgerEntry = {
         id: "l-1:adjustment",

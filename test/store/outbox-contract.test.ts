@@ -2,27 +2,12 @@
 // replayed; and on a store several instances share, concurrent claims never hand one item to two of them.
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import type { LeadRecord, OutboxItem } from "../../src/store/records.ts";
+import type { OutboxItem } from "../../src/store/records.ts";
 import type { Store } from "../../src/store/store.ts";
+import { soldLead } from "./lead-records.ts";
 import { freshStoreEach, STORES } from "./store-implementations.ts";
 
 const T0 = 1_750_000_000_000;
-
-function lead(id: string): LeadRecord {
-  return {
-    id,
-    auction_id: `auction-${id}`,
-    kind: "direct",
-    source_id: "src-1",
-    vertical: "personal_injury",
-    lead: { state: "CA" },
-    consent: {},
-    test: false,
-    status: "sold",
-    price_cents: 2000,
-    created_at: T0,
-  };
-}
 
 function message(id: string, overrides: Partial<OutboxItem> = {}): OutboxItem {
   return {
@@ -48,15 +33,18 @@ for (const implementation of STORES) {
     });
 
     test("messages are written with their lead, and not at all when the lead is refused", async () => {
-      await store.saveLead(lead("l1"), [], [message("m1"), message("m2")]);
-      await assert.rejects(store.saveLead(lead("l1"), [], [message("m3")]), "a second lead with the same id");
+      await store.saveLead(soldLead("l1"), [], [message("m1"), message("m2")]);
+      await assert.rejects(
+        store.saveLead(soldLead("l1"), [], [message("m3")]),
+        "a second lead with the same id",
+      );
       const items = await store.listOutbox({ limit: 10 });
       assert.deepEqual(items.map((item) => item.id).sort(), ["m1", "m2"]);
       assert.deepEqual(items.find((item) => item.id === "m1")?.body, { event: "lead.sold", lead_id: "m1" });
     });
 
     test("a claim takes due items only, counts the attempt and leases them", async () => {
-      await store.saveLead(lead("l1"), [], [message("due"), message("later", { run_at: T0 + 60_000 })]);
+      await store.saveLead(soldLead("l1"), [], [message("due"), message("later", { run_at: T0 + 60_000 })]);
       const claimed = await store.claimOutbox(T0, 10, 30_000);
       assert.deepEqual(
         claimed.map((item) => [item.id, item.attempts, item.run_at]),
@@ -72,7 +60,7 @@ for (const implementation of STORES) {
     });
 
     test("settling: done, retry later, dead; replay brings a dead letter back", async () => {
-      await store.saveLead(lead("l1"), [], [message("a"), message("b"), message("c")]);
+      await store.saveLead(soldLead("l1"), [], [message("a"), message("b"), message("c")]);
       await store.claimOutbox(T0, 10, 30_000);
       await store.settleOutbox("a", { status: "done", at: T0 + 5 });
       await store.settleOutbox("b", { status: "pending", run_at: T0 + 2_000, error: "HTTP 500" });
@@ -102,7 +90,7 @@ for (const implementation of STORES) {
     test("two instances claiming at once never get the same item", async () => {
       const other = await reopen();
       const items = Array.from({ length: 200 }, (_, i) => message(`m${String(i).padStart(3, "0")}`));
-      await store.saveLead(lead("l1"), [], items);
+      await store.saveLead(soldLead("l1"), [], items);
       const claims: OutboxItem[][] = [];
       // Small batches from both sides, in parallel, until nothing is left.
       await Promise.all(
