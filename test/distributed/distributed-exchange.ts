@@ -2,6 +2,7 @@
 // key prefix per test file, `gavel serve` children pointed at them through the config file's `storage`, and a small
 // HTTP client that times every call and never waits forever.
 
+import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -117,6 +118,19 @@ export interface ExchangeProcess {
   stop(): Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
   /** The last few thousand characters of stdout and stderr, for failure messages. */
   output(): string;
+}
+
+/** Stops each exchange that was started and asserts it stopped cleanly (exit 0: a crash before fails here). */
+export async function stopCleanly(exchanges: readonly (ExchangeProcess | undefined)[]): Promise<void> {
+  for (const exchange of exchanges) {
+    if (!exchange) continue;
+    const exit = await exchange.stop();
+    assert.deepEqual(
+      exit,
+      { code: 0, signal: null },
+      `${exchange.name} stops cleanly:\n${exchange.output()}`,
+    );
+  }
 }
 
 /**

@@ -16,6 +16,7 @@ import {
   type SharedBackends,
   sharedBackends,
   startExchangeProcess,
+  stopCleanly,
   storageFor,
   storedLeads,
   writeConfig,
@@ -54,15 +55,7 @@ before(async () => {
 });
 
 after(async () => {
-  for (const exchange of [a, b]) {
-    if (!exchange) continue;
-    const exit = await exchange.stop();
-    assert.deepEqual(
-      exit,
-      { code: 0, signal: null },
-      `${exchange.name} stops cleanly:\n${exchange.output()}`,
-    );
-  }
+  await stopCleanly([a, b]);
   await farm?.stop();
   await postbacks.stop();
   await backends?.cleanUp();
