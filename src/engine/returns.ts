@@ -14,7 +14,7 @@ import {
   type ReturnRecord,
   salesOf,
 } from "../store/records.ts";
-import type { Store } from "../store/store.ts";
+import type { ReturnQuery, Store } from "../store/store.ts";
 import { refundNotice } from "./buyer-notices.ts";
 import type { BuyerFunds } from "./funds.ts";
 import { sourcePostbacks } from "./postbacks.ts";
@@ -175,11 +175,7 @@ export class ReturnsService {
     };
   }
 
-  list(query: {
-    status?: ReturnRecord["status"];
-    buyer_id?: string;
-    limit: number;
-  }): Promise<ReturnRecord[]> {
+  list(query: ReturnQuery): Promise<ReturnRecord[]> {
     return this.#store.listReturns(query);
   }
 

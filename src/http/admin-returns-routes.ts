@@ -6,6 +6,7 @@ import type { ReturnRequest, ReturnsService } from "../engine/returns.ts";
 import { GavelError } from "../errors.ts";
 import { RETURN_REASONS, type ReturnRecord } from "../store/records.ts";
 import { authenticateAdmin } from "./auth.ts";
+import { nextBefore, PageLimit, pageSize } from "./paging.ts";
 
 export interface AdminReturnsRoutesOptions {
   returns: ReturnsService;
@@ -57,26 +58,33 @@ export function adminReturnsRoutes(options: AdminReturnsRoutesOptions) {
       },
     );
 
-    app.get<{ Querystring: { status?: ReturnRecord["status"]; buyer_id?: string; limit?: number } }>(
+    app.get<{
+      Querystring: { status?: ReturnRecord["status"]; buyer_id?: string; limit?: string; before?: string };
+    }>(
       "/v1/admin/returns",
       {
         schema: {
           tags,
           security,
-          summary: "Returns, newest first (status=pending: those waiting for a decision)",
+          summary:
+            "Returns, newest first (status=pending: those waiting for a decision); a full page answers " +
+            "next_before: pass it as before for the next page",
           querystring: Type.Object(
             {
               status: Type.Optional(Status),
               buyer_id: Type.Optional(IdText),
-              limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 500 })),
+              limit: PageLimit,
+              before: Type.Optional(IdText),
             },
             { additionalProperties: false },
           ),
         },
       },
       async (request) => {
-        const { limit = 100, ...filters } = request.query;
-        return { returns: (await returns.list({ ...filters, limit })).map(presentReturn) };
+        const { limit, ...filters } = request.query;
+        const size = pageSize(limit, 100);
+        const page = await returns.list({ ...filters, limit: size });
+        return { returns: page.map(presentReturn), ...nextBefore(page, size) };
       },
     );
 

@@ -15,6 +15,7 @@ import { GavelError } from "../errors.ts";
 import type { LeadRecord, OutboxItem, OutcomeRecord, PingRecord } from "../store/records.ts";
 import { type ConfigKind, LEAD_SORTS, type LeadQuery, SORT_DIRECTIONS, type Store } from "../store/store.ts";
 import { authenticateAdmin } from "./auth.ts";
+import { nextBefore, PageLimit, pageSize } from "./paging.ts";
 
 export interface AdminRoutesOptions {
   config: ConfigService;
@@ -27,11 +28,6 @@ export interface AdminRoutesOptions {
 }
 
 // No NUL: no store can hold one (PostgreSQL refuses it), and no id Gavel issues contains one.
-// Query strings are text, and the validator does not coerce types (bodies must be typed exactly): a page size is digits.
-const Limit = Type.Optional(
-  Type.String({ pattern: "^(500|[1-4][0-9]{2}|[1-9][0-9]?)$", description: "1 to 500 (default 50)" }),
-);
-const pageSize = (limit: string | undefined): number => (limit === undefined ? 50 : Number(limit));
 
 const IdParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 100, pattern: "^[^\\u0000]+$" }) });
 
@@ -194,7 +190,7 @@ export function adminRoutes(options: AdminRoutesOptions) {
             "contact: one consumer's email or phone (found by its hash, as suppression lists are): their leads, at " +
             `most the ${CONTACT_MATCHES_MAX} newest, filtered and ordered as asked, in one answer (no paging).`,
           querystring: Type.Object({
-            limit: Limit,
+            limit: PageLimit,
             before: Type.Optional(Type.String({ maxLength: 100, pattern: "^[^\\u0000]*$" })),
             source_id: Type.Optional(Type.String({ maxLength: 100, pattern: "^[^\\u0000]*$" })),
             status: Type.Optional(Type.Union([Type.Literal("sold"), Type.Literal("unsold")])),
@@ -212,7 +208,7 @@ export function adminRoutes(options: AdminRoutesOptions) {
         return {
           leads: leads.map(presentLead),
           // The cursor is a lead id in every order: the store looks up its sort value, so there is no cursor to encode.
-          ...(leads.length === pageSize(limit) ? { next_before: leads.at(-1)!.id } : {}),
+          ...nextBefore(leads, pageSize(limit)),
         };
       },
     );
@@ -270,26 +266,35 @@ export function adminRoutes(options: AdminRoutesOptions) {
       },
     );
 
-    app.get<{ Querystring: { status?: "pending" | "done" | "dead"; limit?: string } }>(
+    app.get<{ Querystring: { status?: "pending" | "done" | "dead"; limit?: string; before?: string } }>(
       "/v1/admin/outbox",
       {
         schema: {
           tags,
           security,
           summary:
-            "Outbox messages (source postbacks, webhook and e-mail deliveries), newest first; status=dead lists the dead letters",
+            "Outbox messages (source postbacks, webhook and e-mail deliveries), newest first; status=dead lists the " +
+            "dead letters. A full page answers next_before: pass it as before for the next page.",
           querystring: Type.Object({
             status: Type.Optional(
               Type.Union([Type.Literal("pending"), Type.Literal("done"), Type.Literal("dead")]),
             ),
-            limit: Limit,
+            limit: PageLimit,
+            before: Type.Optional(Type.String({ maxLength: 100, pattern: "^[^\\u0000]*$" })),
           }),
         },
       },
       async (request) => {
-        const { limit, status } = request.query;
-        const items = await store.listOutbox({ limit: pageSize(limit), ...(status ? { status } : {}) });
-        return { items: items.map(presentOutboxItem) };
+        const { limit, status, before } = request.query;
+        const items = await store.listOutbox({
+          limit: pageSize(limit),
+          ...(status ? { status } : {}),
+          ...(before ? { before } : {}),
+        });
+        return {
+          items: items.map(presentOutboxItem),
+          ...nextBefore(items, pageSize(limit)),
+        };
       },
     );
 

@@ -28,6 +28,7 @@ import {
 } from "../store/store.ts";
 import { fundsInDollars } from "./admin-funds-routes.ts";
 import { authenticateBuyer } from "./auth.ts";
+import { nextBefore, PageLimit, pageSize } from "./paging.ts";
 
 declare module "fastify" {
   interface FastifyRequest {
@@ -51,9 +52,6 @@ const BUYER_AUTH = "Authorization: Bearer <buyer key>.";
 const NoNul = "^[^\\u0000]*$";
 const IdParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 100, pattern: "^[^\\u0000]+$" }) });
 // Query strings are text, and the validator does not coerce types: a page size is digits.
-const Limit = Type.Optional(
-  Type.String({ pattern: "^(500|[1-4][0-9]{2}|[1-9][0-9]?)$", description: "1 to 500 (default 50)" }),
-);
 const Note = Type.Optional(Type.String({ maxLength: 1000, pattern: NoNul }));
 
 const ReturnBody = Type.Object(
@@ -94,7 +92,7 @@ export function buyerRoutes(options: BuyerRoutesOptions) {
             "with ?before=<next_before>)",
           querystring: Type.Object(
             {
-              limit: Limit,
+              limit: PageLimit,
               before: Type.Optional(Type.String({ maxLength: 100, pattern: NoNul })),
               direction: Type.Optional(
                 Type.Union(SORT_DIRECTIONS.map((direction) => Type.Literal(direction))),
@@ -114,7 +112,7 @@ export function buyerRoutes(options: BuyerRoutesOptions) {
             throw new GavelError("GAVEL_VALIDATION", "before must be the id of a lead you bought", "before");
           }
         }
-        const limit = request.query.limit === undefined ? 50 : Number(request.query.limit);
+        const limit = pageSize(request.query.limit);
         const leads = await store.listPurchases({
           buyer_id: buyerId,
           limit,
@@ -124,7 +122,7 @@ export function buyerRoutes(options: BuyerRoutesOptions) {
         const page = leads.map((lead) => presentPurchase({ lead, sale: purchaseOf(lead, buyerId)! }));
         return {
           leads: page,
-          ...(page.length === limit ? { next_before: page[page.length - 1]!.id } : {}),
+          ...nextBefore(page, limit),
         };
       },
     );
@@ -345,7 +343,7 @@ export function buyerRoutes(options: BuyerRoutesOptions) {
               status: Type.Optional(
                 Type.Union([Type.Literal("pending"), Type.Literal("approved"), Type.Literal("rejected")]),
               ),
-              limit: Limit,
+              limit: PageLimit,
             },
             { additionalProperties: false },
           ),
@@ -355,7 +353,7 @@ export function buyerRoutes(options: BuyerRoutesOptions) {
         const { status, limit } = request.query;
         const list = await returns.list({
           buyer_id: request.buyer.id,
-          limit: limit === undefined ? 50 : Number(limit),
+          limit: pageSize(limit),
           ...(status ? { status } : {}),
         });
         return { returns: list.map(presentReturn) };

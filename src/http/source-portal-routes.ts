@@ -10,6 +10,7 @@ import { GavelError } from "../errors.ts";
 import type { LeadRecord } from "../store/records.ts";
 import type { Store } from "../store/store.ts";
 import { requireConsoleUser } from "./console-session.ts";
+import { nextBefore, PageLimit, pageSize } from "./paging.ts";
 
 export interface SourcePortalOptions {
   config: ConfigService;
@@ -18,9 +19,6 @@ export interface SourcePortalOptions {
 
 const SOURCE_AUTH = "A source user's console session (cookie gavel_session, or Bearer gvl_session_...).";
 const NoNul = "^[^\\u0000]*$";
-const Limit = Type.Optional(
-  Type.String({ pattern: "^(500|[1-4][0-9]{2}|[1-9][0-9]?)$", description: "1 to 500 (default 50)" }),
-);
 const IdParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 100, pattern: "^[^\\u0000]+$" }) });
 
 export function sourcePortalRoutes(options: SourcePortalOptions) {
@@ -51,7 +49,7 @@ export function sourcePortalRoutes(options: SourcePortalOptions) {
             "This source's leads and their outcomes, newest first, without PII (paging: ?before=<lead_id>)",
           querystring: Type.Object(
             {
-              limit: Limit,
+              limit: PageLimit,
               before: Type.Optional(Type.String({ maxLength: 100, pattern: NoNul })),
               status: Type.Optional(Type.Union([Type.Literal("sold"), Type.Literal("unsold")])),
             },
@@ -63,7 +61,7 @@ export function sourcePortalRoutes(options: SourcePortalOptions) {
         const source = sourceOf(request);
         const { before, status } = request.query;
         if (before !== undefined) await ownLead(before, source.id, "before");
-        const limit = request.query.limit === undefined ? 50 : Number(request.query.limit);
+        const limit = pageSize(request.query.limit);
         const leads = await store.listLeads({
           source_id: source.id,
           limit,
@@ -71,7 +69,7 @@ export function sourcePortalRoutes(options: SourcePortalOptions) {
           ...(status ? { status } : {}),
         });
         const page = leads.map((lead) => presentSubmission(lead, config));
-        return { leads: page, ...(page.length === limit ? { next_before: page[page.length - 1]!.id } : {}) };
+        return { leads: page, ...nextBefore(page, limit) };
       },
     );
 

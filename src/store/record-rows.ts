@@ -370,3 +370,30 @@ export const LEAD_SORT_KEYS: Record<LeadSort, string> = {
 };
 /** The statuses a price order walks one at a time (see SqliteStore.listLeads). */
 export const LEAD_STATUSES = ["sold", "unsold"] as const;
+
+/**
+ * The WHERE clause of a newest-first page of `table` (ordered by `timeColumn`, then id): equality filters, and with
+ * `before` the rows after that one in the order (keyset paging; an unknown id gives an empty page). Parameters are
+ * numbered from 1 (`$`) or positional (`?`); the caller's LIMIT comes after them.
+ */
+export function newestFirstPage(
+  table: "outbox" | "returns",
+  timeColumn: "created_at" | "requested_at",
+  style: "?" | "$",
+  filters: { status?: string | undefined; buyer_id?: string | undefined; before?: string | undefined },
+): { where: string; params: string[] } {
+  const params: string[] = [];
+  const next = (value: string) => {
+    params.push(value);
+    return style === "?" ? "?" : `$${params.length}`;
+  };
+  const conditions: string[] = [];
+  if (filters.status !== undefined) conditions.push(`status = ${next(filters.status)}`);
+  if (filters.buyer_id !== undefined) conditions.push(`buyer_id = ${next(filters.buyer_id)}`);
+  if (filters.before !== undefined) {
+    conditions.push(
+      `(${timeColumn}, id) < (SELECT ${timeColumn}, id FROM ${table} WHERE id = ${next(filters.before)})`,
+    );
+  }
+  return { where: conditions.length > 0 ? `WHERE ${conditions.join(" AND ")}` : "", params };
+}

@@ -131,6 +131,21 @@ export type LeadSort = (typeof LEAD_SORTS)[number];
 export const SORT_DIRECTIONS = ["desc", "asc"] as const;
 export type SortDirection = (typeof SORT_DIRECTIONS)[number];
 
+export interface ReturnQuery {
+  status?: ReturnRecord["status"];
+  buyer_id?: string;
+  limit: number;
+  /** Keyset paging: only the returns requested before this one (the last id of the page before). */
+  before?: string;
+}
+
+export interface OutboxQuery {
+  status?: OutboxItem["status"];
+  limit: number;
+  /** Keyset paging: only the items created before this one (the last id of the page before). */
+  before?: string;
+}
+
 export interface LeadQuery {
   limit: number;
   /**
@@ -207,11 +222,7 @@ export interface Store {
   createReturn(request: ReturnRecord): Promise<{ created: boolean; record: ReturnRecord }>;
   getReturn(id: string): Promise<ReturnRecord | undefined>;
   /** Returns, newest first. */
-  listReturns(query: {
-    status?: ReturnRecord["status"];
-    buyer_id?: string;
-    limit: number;
-  }): Promise<ReturnRecord[]>;
+  listReturns(query: ReturnQuery): Promise<ReturnRecord[]>;
   /**
    * Decides a pending return and, in the same transaction, writes what the decision moves (ledger entries, the
    * source's postback). Answers the decided return, or undefined when it was not pending (decided before).
@@ -258,7 +269,7 @@ export interface Store {
   /** Records how a claimed item's delivery ended. */
   settleOutbox(id: string, settlement: OutboxSettlement): Promise<void>;
   /** Outbox items, newest first. */
-  listOutbox(query: { status?: OutboxItem["status"]; limit: number }): Promise<OutboxItem[]>;
+  listOutbox(query: OutboxQuery): Promise<OutboxItem[]>;
   /** Makes a dead (or done) item pending again, due now, with its attempts reset. False when there is no such item. */
   replayOutbox(id: string, now: number): Promise<boolean>;
   /** Adds hashes to a suppression list in one transaction (one already there is kept). Returns how many were new. */

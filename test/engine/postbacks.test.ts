@@ -176,4 +176,28 @@ describe(`[${BACKEND}] source postbacks`, () => {
     assert.equal(receiver.received.filter((body) => body.lead_id === direct.body.lead_id).length, 4);
     assert.equal((await h.admin("POST", "/v1/admin/outbox/no-such-item/replay")).status, 404);
   });
+
+  test("the outbox list pages newest first through next_before, every item once", async () => {
+    const { body: all } = await h.admin("GET", "/v1/admin/outbox?limit=500");
+    assert.ok(all.items.length >= 4, `several items by now: ${all.items.length}`);
+    assert.equal(all.next_before, undefined, "a short page is the last");
+    const walked: string[] = [];
+    let before: string | undefined;
+    for (let page = 0; page < 100; page++) {
+      const { status, body } = await h.admin(
+        "GET",
+        `/v1/admin/outbox?limit=2${before ? `&before=${before}` : ""}`,
+      );
+      assert.equal(status, 200, JSON.stringify(body));
+      walked.push(...body.items.map((item: { id: string }) => item.id));
+      if (!body.next_before) break;
+      before = body.next_before;
+    }
+    assert.deepEqual(
+      walked,
+      all.items.map((item: { id: string }) => item.id),
+    );
+    const unknown = await h.admin("GET", "/v1/admin/outbox?before=no-such-item");
+    assert.deepEqual(unknown.body.items, [], "an unknown cursor is an empty page");
+  });
 });

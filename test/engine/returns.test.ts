@@ -233,6 +233,29 @@ describe(`[${BACKEND}] returns`, () => {
     assert.equal((await h.admin("POST", "/v1/admin/returns/nope/approve")).status, 404);
   });
 
+  test("the returns list pages newest first through next_before, every return once", async () => {
+    const { body: all } = await h.admin("GET", "/v1/admin/returns?limit=500");
+    assert.ok(all.returns, JSON.stringify(all));
+    assert.ok(all.returns.length >= 3, `several returns by now: ${all.returns.length}`);
+    const walked: string[] = [];
+    let before: string | undefined;
+    for (let page = 0; page < 100; page++) {
+      const { status, body } = await h.admin(
+        "GET",
+        `/v1/admin/returns?limit=1${before ? `&before=${before}` : ""}`,
+      );
+      assert.equal(status, 200, JSON.stringify(body));
+      walked.push(...body.returns.map((r: { id: string }) => r.id));
+      if (!body.next_before) break;
+      before = body.next_before;
+    }
+    // A last full page answers next_before too; the page after it is empty.
+    assert.deepEqual(
+      walked,
+      all.returns.map((r: { id: string }) => r.id),
+    );
+  });
+
   test("return rate: approved returns over leads bought, flagged above the buyer's threshold", async () => {
     const rate = await h.admin("GET", "/v1/admin/buyers/fair/return-rate");
     assert.equal(rate.status, 200, JSON.stringify(rate.body));

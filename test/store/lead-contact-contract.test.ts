@@ -1,14 +1,16 @@
 // Finding a consumer's leads by the hash of their email or phone, over every Store implementation: newest first, only
-// theirs, at most the limit; and an upgrade hashes the contacts of leads stored before leads kept their hashes.
+// theirs, at most the limit; and the migration that added the hashes fills them in for leads stored before it.
 import assert from "node:assert/strict";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { DatabaseSync } from "node:sqlite";
 import { describe, test } from "node:test";
 import { hashContact } from "../../src/compliance/suppression/suppression-hash.ts";
+import { POSTGRES_MIGRATIONS } from "../../src/store/postgres/migrations.ts";
 import { PostgresStore } from "../../src/store/postgres/postgres-store.ts";
 import type { LeadRecord } from "../../src/store/records.ts";
+import { SQLITE_MIGRATIONS } from "../../src/store/sqlite/migrations.ts";
+import { openSqlite } from "../../src/store/sqlite/open-sqlite.ts";
 import { SqliteStore } from "../../src/store/sqlite/sqlite-store.ts";
 import type { Store } from "../../src/store/store.ts";
 import { soldLead, T0 } from "./lead-records.ts";
@@ -53,18 +55,24 @@ for (const impl of STORES) {
   });
 }
 
-/** Undoes the contact migration on a store's database, as if its leads were written by the release before. */
+/** The migration that adds the contact hashes, wherever it sits in a store's list. */
+const contactMigration = (migrations: readonly string[]): string => {
+  const found = migrations.find((sql) => sql.includes("ADD COLUMN email_sha256"));
+  assert.ok(found, "a migration adds leads.email_sha256");
+  return found;
+};
+
+/** Drops the contact columns, as the release before stored its leads; then runs that migration again, as an upgrade. */
 const UNDO_CONTACT_COLUMNS = `
   DROP INDEX leads_email; DROP INDEX leads_phone;
-  ALTER TABLE leads DROP COLUMN email_sha256; ALTER TABLE leads DROP COLUMN phone_sha256;
-  DELETE FROM schema_migrations WHERE version = (SELECT MAX(version) FROM schema_migrations);`;
+  ALTER TABLE leads DROP COLUMN email_sha256; ALTER TABLE leads DROP COLUMN phone_sha256;`;
 
-async function assertUpgradeFindsOldLeads(open: () => Store, undo: () => Promise<void>): Promise<void> {
+async function assertUpgradeFindsOldLeads(open: () => Store, upgrade: () => Promise<void>): Promise<void> {
   const before = open();
   await before.migrate();
   for (const record of LEADS) await before.saveLead(record, []);
   await before.close();
-  await undo();
+  await upgrade();
   const upgraded = open();
   try {
     await upgraded.migrate();
@@ -82,8 +90,10 @@ describe("the upgrade that adds contact hashes", () => {
       await assertUpgradeFindsOldLeads(
         () => new SqliteStore(dir),
         async () => {
-          const db = new DatabaseSync(join(dir, "gavel.db"));
+          // openSqlite: the connection the store migrates with (it has the sha256 function the migration calls).
+          const db = openSqlite(join(dir, "gavel.db"));
           db.exec(UNDO_CONTACT_COLUMNS);
+          db.exec(contactMigration(SQLITE_MIGRATIONS));
           db.close();
         },
       );
@@ -102,6 +112,7 @@ describe("the upgrade that adds contact hashes", () => {
           withAdminClient(async (client) => {
             await client.query(`SET search_path TO "${schema}"`);
             await client.query(UNDO_CONTACT_COLUMNS);
+            await client.query(contactMigration(POSTGRES_MIGRATIONS));
           }),
       );
     } finally {

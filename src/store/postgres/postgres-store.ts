@@ -39,6 +39,7 @@ import {
   ledgerEntryFromRow,
   ledgerRowValues,
   ledgerTotalFromRow,
+  newestFirstPage,
   OUTBOX_COLUMNS,
   outboxFromRow,
   outboxRowValues,
@@ -72,7 +73,9 @@ import type {
   ConversionReportRow,
   LeadQuery,
   LedgerTotal,
+  OutboxQuery,
   PurchaseQuery,
+  ReturnQuery,
   SaleSummary,
   Store,
   StoredConfig,
@@ -300,15 +303,15 @@ export class PostgresStore implements Store {
     return row && returnFromRow(row);
   }
 
-  async listReturns(query: {
-    status?: ReturnRecord["status"];
-    buyer_id?: string;
-    limit: number;
-  }): Promise<ReturnRecord[]> {
+  async listReturns(query: ReturnQuery): Promise<ReturnRecord[]> {
+    const { where, params } = newestFirstPage("returns", "requested_at", "$", {
+      status: query.status,
+      buyer_id: query.buyer_id,
+      before: query.before,
+    });
     const rows = await this.#query(
-      `SELECT * FROM returns WHERE ($1::text IS NULL OR status = $1) AND ($2::text IS NULL OR buyer_id = $2)
-       ORDER BY requested_at DESC, id DESC LIMIT $3`,
-      [query.status ?? null, query.buyer_id ?? null, query.limit],
+      `SELECT * FROM returns ${where} ORDER BY requested_at DESC, id DESC LIMIT $${params.length + 1}`,
+      [...params, query.limit],
     );
     return rows.map(returnFromRow);
   }
@@ -461,13 +464,15 @@ export class PostgresStore implements Store {
     );
   }
 
-  async listOutbox(query: { status?: OutboxItem["status"]; limit: number }): Promise<OutboxItem[]> {
-    const rows = query.status
-      ? await this.#query(
-          "SELECT * FROM outbox WHERE status = $1 ORDER BY created_at DESC, id DESC LIMIT $2",
-          [query.status, query.limit],
-        )
-      : await this.#query("SELECT * FROM outbox ORDER BY created_at DESC, id DESC LIMIT $1", [query.limit]);
+  async listOutbox(query: OutboxQuery): Promise<OutboxItem[]> {
+    const { where, params } = newestFirstPage("outbox", "created_at", "$", {
+      status: query.status,
+      before: query.before,
+    });
+    const rows = await this.#query(
+      `SELECT * FROM outbox ${where} ORDER BY created_at DESC, id DESC LIMIT $${params.length + 1}`,
+      [...params, query.limit],
+    );
     return rows.map((row) => outboxFromRow(row, POSTGRES_CODEC));
   }
 

@@ -272,4 +272,10 @@ export const SQLITE_MIGRATIONS: readonly string[] = [
   CREATE INDEX leads_email ON leads (email_sha256, created_at) WHERE email_sha256 IS NOT NULL;
   CREATE INDEX leads_phone ON leads (phone_sha256, created_at) WHERE phone_sha256 IS NOT NULL;
   `,
+  // The outbox and returns screens page newest first with a status filter: dead letters and pending returns are few
+  // among millions of delivered messages and decided returns, so each status gets its own walk.
+  `
+  CREATE INDEX outbox_status_created ON outbox (status, created_at, id);
+  CREATE INDEX returns_status_requested ON returns (status, requested_at, id);
+  `,
 ];

@@ -17,6 +17,7 @@ import {
   leadFromRow,
   ledgerEntryFromRow,
   ledgerTotalFromRow,
+  newestFirstPage,
   outboxFromRow,
   outcomeFromRow,
   pingFromRow,
@@ -45,7 +46,9 @@ import type {
   ConversionReportRow,
   LeadQuery,
   LedgerTotal,
+  OutboxQuery,
   PurchaseQuery,
+  ReturnQuery,
   SaleSummary,
   Store,
   StoredConfig,
@@ -177,21 +180,15 @@ export class SqliteStore implements Store {
     return row && returnFromRow(row);
   }
 
-  async listReturns(query: {
-    status?: ReturnRecord["status"];
-    buyer_id?: string;
-    limit: number;
-  }): Promise<ReturnRecord[]> {
+  async listReturns(query: ReturnQuery): Promise<ReturnRecord[]> {
+    const { where, params } = newestFirstPage("returns", "requested_at", "?", {
+      status: query.status,
+      buyer_id: query.buyer_id,
+      before: query.before,
+    });
     const rows = this.#statement(
-      `SELECT * FROM returns WHERE (? IS NULL OR status = ?) AND (? IS NULL OR buyer_id = ?)
-       ORDER BY requested_at DESC, id DESC LIMIT ?`,
-    ).all(
-      query.status ?? null,
-      query.status ?? null,
-      query.buyer_id ?? null,
-      query.buyer_id ?? null,
-      query.limit,
-    ) as Row[];
+      `SELECT * FROM returns ${where} ORDER BY requested_at DESC, id DESC LIMIT ?`,
+    ).all(...params, query.limit) as Row[];
     return rows.map(returnFromRow);
   }
 
@@ -293,13 +290,15 @@ export class SqliteStore implements Store {
     return (await this.#writer.call({ op: "replayOutbox", id, now })) as boolean;
   }
 
-  async listOutbox(query: { status?: OutboxItem["status"]; limit: number }): Promise<OutboxItem[]> {
-    const rows = query.status
-      ? this.#statement(
-          "SELECT * FROM outbox WHERE status = ? ORDER BY created_at DESC, id DESC LIMIT ?",
-        ).all(query.status, query.limit)
-      : this.#statement("SELECT * FROM outbox ORDER BY created_at DESC, id DESC LIMIT ?").all(query.limit);
-    return (rows as Row[]).map((row) => outboxFromRow(row, SQLITE_CODEC));
+  async listOutbox(query: OutboxQuery): Promise<OutboxItem[]> {
+    const { where, params } = newestFirstPage("outbox", "created_at", "?", {
+      status: query.status,
+      before: query.before,
+    });
+    const rows = this.#statement(
+      `SELECT * FROM outbox ${where} ORDER BY created_at DESC, id DESC LIMIT ?`,
+    ).all(...params, query.limit) as Row[];
+    return rows.map((row) => outboxFromRow(row, SQLITE_CODEC));
   }
 
   async salesSince(since: number): Promise<SaleSummary[]> {
