@@ -4,7 +4,7 @@ import { useState } from "react";
 import { get, money, post, when } from "../api.ts";
 import { Link } from "../router.tsx";
 import { useData } from "../use-data.ts";
-import { useLeadPages } from "../use-lead-pages.ts";
+import { useLeadPages } from "../use-pages.ts";
 import { Badge, Pager, Problem } from "./common.tsx";
 
 const RETURN_REASONS = ["invalid_contact", "duplicate", "fraud", "not_qualified", "no_consent", "other"];

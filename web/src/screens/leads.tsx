@@ -3,7 +3,7 @@
 import { useState } from "react";
 import { money, when } from "../api.ts";
 import { Link, navigate } from "../router.tsx";
-import { useLeadPages } from "../use-lead-pages.ts";
+import { useLeadPages } from "../use-pages.ts";
 import { Badge, Pager, Problem } from "./common.tsx";
 
 interface AdminLead {

@@ -1,8 +1,9 @@
-// The operator's outbox: postbacks and deliveries after the sale, the dead letters among them, and replay.
+// The operator's outbox: postbacks and deliveries after the sale, the dead letters among them, and replay; newest
+// first, paged on the server.
 import { useState } from "react";
-import { get, post, when } from "../api.ts";
-import { useData } from "../use-data.ts";
-import { Badge, Problem } from "./common.tsx";
+import { post, when } from "../api.ts";
+import { usePages } from "../use-pages.ts";
+import { Badge, Pager, Problem } from "./common.tsx";
 
 interface OutboxItem {
   id: string;
@@ -20,9 +21,10 @@ interface OutboxItem {
 export function Outbox() {
   const [status, setStatus] = useState("dead");
   const [actionError, setActionError] = useState<Error>();
-  const { data, error, reload } = useData(status, () =>
-    get<{ items: OutboxItem[] }>(`/v1/admin/outbox?limit=100${status ? `&status=${status}` : ""}`),
-  );
+  // Paged on the server: the outbox holds every postback and delivery ever made.
+  const { items, loaded, error, reload, pager } = usePages<OutboxItem>("/v1/admin/outbox", "items", {
+    status,
+  });
   const replay = async (id: string) => {
     setActionError(undefined);
     try {
@@ -58,7 +60,7 @@ export function Outbox() {
           </tr>
         </thead>
         <tbody>
-          {data?.items.map((item) => (
+          {items.map((item) => (
             <tr key={item.id}>
               <td>{item.kind.replaceAll("_", " ")}</td>
               <td>{item.owner_id}</td>
@@ -80,7 +82,8 @@ export function Outbox() {
           ))}
         </tbody>
       </table>
-      {data && data.items.length === 0 && <p className="muted">Nothing here.</p>}
+      {loaded && items.length === 0 && <p className="muted">Nothing here.</p>}
+      <Pager {...pager} />
     </section>
   );
 }

@@ -1,9 +1,10 @@
-// The operator's returns queue: pending returns, approved or rejected one click each.
+// The operator's returns queue: pending returns, approved or rejected one click each; newest first, paged on the
+// server.
 import { useState } from "react";
-import { get, money, post, when } from "../api.ts";
+import { money, post, when } from "../api.ts";
 import { Link } from "../router.tsx";
-import { useData } from "../use-data.ts";
-import { Badge, Problem } from "./common.tsx";
+import { usePages } from "../use-pages.ts";
+import { Badge, Pager, Problem } from "./common.tsx";
 
 interface AdminReturn {
   id: string;
@@ -21,9 +22,9 @@ interface AdminReturn {
 export function ReturnsQueue() {
   const [status, setStatus] = useState("pending");
   const [actionError, setActionError] = useState<Error>();
-  const { data, error, reload } = useData(status, () =>
-    get<{ returns: AdminReturn[] }>(`/v1/admin/returns?status=${status}`),
-  );
+  const { items, loaded, error, reload, pager } = usePages<AdminReturn>("/v1/admin/returns", "returns", {
+    status,
+  });
   const decide = async (id: string, decision: "approve" | "reject") => {
     setActionError(undefined);
     try {
@@ -58,7 +59,7 @@ export function ReturnsQueue() {
           </tr>
         </thead>
         <tbody>
-          {data?.returns.map((item) => (
+          {items.map((item) => (
             <tr key={item.id} data-lead={item.lead_id}>
               <td>
                 <Link to={`/leads/${item.lead_id}`}>{item.lead_id.slice(0, 12)}</Link>
@@ -87,7 +88,8 @@ export function ReturnsQueue() {
           ))}
         </tbody>
       </table>
-      {data && data.returns.length === 0 && <p className="muted">No {status} returns.</p>}
+      {loaded && items.length === 0 && <p className="muted">No {status} returns.</p>}
+      <Pager {...pager} />
     </section>
   );
 }

@@ -2,7 +2,7 @@
 // vertical's non-PII fields, and nothing about buyers.
 import { get, money, when } from "../api.ts";
 import { useData } from "../use-data.ts";
-import { useLeadPages } from "../use-lead-pages.ts";
+import { useLeadPages } from "../use-pages.ts";
 import { Badge, Pager, Problem, Tile } from "./common.tsx";
 
 interface Submission {
