@@ -156,7 +156,7 @@ export async function startGavel(options: GavelOptions): Promise<RunningGavel> {
     log,
   });
   const consoleAuth = new ConsoleAuth({ store, now, loginThrottle: consoleState.loginThrottle });
-  for (const user of options.consoleUsers ?? []) await consoleAuth.putUser(user);
+  for (const user of options.consoleUsers ?? []) await consoleAuth.putFileUser(user);
 
   const app = await buildServer({
     exchange,

@@ -39,6 +39,7 @@ export class ConsoleAuth {
   readonly #ttlMs: number;
   /** Verified against when the email is unknown, so a login takes as long whether or not the account exists. */
   #decoyHash: Promise<string> | undefined;
+  readonly #fromFile = new Set<string>();
   /** Login attempts per email (a guess-rate limit, not an account lock): this process's, or shared through Redis. */
   readonly #throttle: LoginThrottle;
 
@@ -84,6 +85,34 @@ export class ConsoleAuth {
       created_at: this.#now(),
     });
     return identityOf(stored);
+  }
+
+  /**
+   * Deletes a user and ends its sessions at once. Refused (409) for a user the configuration file defines (it would
+   * come back at the next start) and for the last operator (nobody could then manage the console's users).
+   */
+  async deleteUser(id: string): Promise<void> {
+    const users = await this.#store.listUsers();
+    const user = users.find((candidate) => candidate.id === id);
+    if (!user) throw new GavelError("GAVEL_NOT_FOUND", `No console user ${id}`, "id");
+    if (this.#fromFile.has(user.email)) {
+      throw new GavelError(
+        "GAVEL_CONFLICT",
+        `The configuration file defines ${user.email} and would put it back at the next start: remove it there`,
+        "id",
+      );
+    }
+    if (user.role === "operator" && users.filter((candidate) => candidate.role === "operator").length === 1) {
+      throw new GavelError("GAVEL_CONFLICT", `${user.email} is the last operator`, "id");
+    }
+    await this.#store.deleteUser(id);
+  }
+
+  /** The configuration file's users, created or updated at start: remembered so the API cannot delete them. */
+  async putFileUser(user: NewUser): Promise<ConsoleIdentity> {
+    const identity = await this.putUser(user);
+    this.#fromFile.add(identity.email);
+    return identity;
   }
 
   async listUsers(): Promise<ConsoleIdentity[]> {

@@ -132,6 +132,26 @@ export function consoleRoutes(options: ConsoleRoutesOptions) {
       },
     );
 
+    app.delete<{ Params: { id: string } }>(
+      "/v1/console/users/:id",
+      {
+        schema: {
+          tags,
+          summary:
+            "Operator (or admin key): delete a console user; its sessions end at once (409 for the last operator, " +
+            "or a user the configuration file defines)",
+          params: Type.Object({
+            id: Type.String({ minLength: 1, maxLength: 100, pattern: "^[^\\u0000]+$" }),
+          }),
+        },
+      },
+      async (request) => {
+        authenticateAdmin(request, options.adminKeySha256);
+        await auth.deleteUser(request.params.id);
+        return { deleted: request.params.id };
+      },
+    );
+
     app.get(
       "/v1/console/users",
       { schema: { tags, summary: "Operator (or admin key): the console users" } },

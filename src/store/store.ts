@@ -301,6 +301,8 @@ export interface Store {
   rebuildReportRollups(): Promise<void>;
   /** Creates the console user, or replaces the one with the same email (keeping its id) and ends its sessions. */
   putUser(user: ConsoleUser): Promise<ConsoleUser>;
+  /** Removes a console user and ends its sessions, in one transaction. False when there was none. */
+  deleteUser(id: string): Promise<boolean>;
   getUser(id: string): Promise<ConsoleUser | undefined>;
   getUserByEmail(email: string): Promise<ConsoleUser | undefined>;
   /** Every console user, by email. */

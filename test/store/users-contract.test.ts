@@ -1,6 +1,6 @@
 // Console users and sessions over every Store implementation: a user is found by id and by email, putting the same
 // email again replaces its role and password but keeps its id; sessions are found by token hash, deleted at logout,
-// and the expired ones are dropped when a new session begins.
+// and the expired ones are dropped when a new session begins; deleting a user ends its sessions.
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import type { ConsoleUser, Store } from "../../src/store/store.ts";
@@ -95,6 +95,28 @@ for (const impl of STORES) {
       await store.putUser({ ...operator, password_hash: "scrypt$changed" });
       assert.equal(await store.getSession("c".repeat(64)), undefined);
       assert.deepEqual(await store.getSession("d".repeat(64)), session("d", "u-buyer"));
+    });
+
+    test("deleting a user removes it and ends its sessions, and only its own", async () => {
+      await store.putUser(operator);
+      await store.putUser(buyerUser);
+      const session = (token: string, userId: string) => ({
+        token_sha256: token.repeat(64),
+        user_id: userId,
+        created_at: T0,
+        expires_at: T0 + HOUR,
+      });
+      await store.createSession(session("e", "u-op"));
+      await store.createSession(session("f", "u-buyer"));
+      assert.equal(await store.deleteUser("u-buyer"), true);
+      assert.equal(await store.getUser("u-buyer"), undefined);
+      assert.equal(await store.getSession("f".repeat(64)), undefined);
+      assert.deepEqual(await store.getSession("e".repeat(64)), session("e", "u-op"));
+      assert.deepEqual(
+        (await store.listUsers()).map((user) => user.id),
+        ["u-op"],
+      );
+      assert.equal(await store.deleteUser("u-buyer"), false, "gone already");
     });
   });
 }

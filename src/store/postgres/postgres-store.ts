@@ -620,6 +620,16 @@ export class PostgresStore implements Store {
     return userFromRow(row!);
   }
 
+  async deleteUser(id: string): Promise<boolean> {
+    // One statement, so one transaction; safe to repeat (the retry in #query): a second run finds nothing to delete.
+    const rows = await this.#query(
+      `WITH ended AS (DELETE FROM console_sessions WHERE user_id = $1)
+       DELETE FROM console_users WHERE id = $1 RETURNING id`,
+      [id],
+    );
+    return rows.length > 0;
+  }
+
   async getUser(id: string): Promise<ConsoleUser | undefined> {
     const [row] = await this.#query("SELECT * FROM console_users WHERE id = $1", [id]);
     return row ? userFromRow(row) : undefined;

@@ -420,6 +420,10 @@ export class SqliteStore implements Store {
     return (await this.getUserByEmail(user.email))!;
   }
 
+  async deleteUser(id: string): Promise<boolean> {
+    return (await this.#writer.call({ op: "deleteUser", id })) as boolean;
+  }
+
   async getUser(id: string): Promise<ConsoleUser | undefined> {
     const row = this.#statement("SELECT * FROM console_users WHERE id = ?").get(id) as Row | undefined;
     return row ? userFromRow(row) : undefined;

@@ -61,6 +61,9 @@ parentPort!.on("message", ({ id, request }: { id: number; request: WriteRequest 
       case "rebuildReportRollups":
         writes.rebuildReportRollups();
         break;
+      case "deleteUser":
+        result = writes.deleteUser(request.id);
+        break;
       case "putUser":
         writes.putUser(request.user);
         break;

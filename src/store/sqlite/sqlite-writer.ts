@@ -46,6 +46,7 @@ export type WriteRequest =
   | { op: "addDeposit"; deposit: BuyerDeposit }
   | { op: "rebuildReportRollups" }
   | { op: "putUser"; user: ConsoleUser }
+  | { op: "deleteUser"; id: string }
   | { op: "createSession"; session: ConsoleSession }
   | { op: "deleteSession"; tokenSha256: string }
   | { op: "close" };

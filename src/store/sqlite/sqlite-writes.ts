@@ -296,6 +296,15 @@ export class SqliteWrites {
     });
   }
 
+  deleteUser(id: string): boolean {
+    let deleted = false;
+    inTransaction(this.#db, () => {
+      this.#statement("DELETE FROM console_sessions WHERE user_id = ?").run(id);
+      deleted = Number(this.#statement("DELETE FROM console_users WHERE id = ?").run(id).changes) > 0;
+    });
+    return deleted;
+  }
+
   deleteSession(tokenSha256: string): void {
     this.#statement("DELETE FROM console_sessions WHERE token_sha256 = ?").run(tokenSha256);
   }
