@@ -1,7 +1,7 @@
 // The operator's configuration actions in headless Chromium against a real `gavel serve`: "test this campaign" shows
 // the very request its buyer received and the buyer's answer; a buyer API key issued on the Buyers screen works at
 // once; a buyer still used by a campaign cannot be deleted (the screen says which), and once its campaign is deleted
-// it can. Screenshots go to test-output/.
+// it can; a console user is deleted from the Users screen. Screenshots go to test-output/.
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import { bidder, realtimeCampaign } from "../helpers/exchange-harness.ts";
@@ -75,6 +75,30 @@ describe("configuration actions in a browser", () => {
       buyers.buyers.map((buyer) => buyer.id),
       ["alpha"],
     );
+    await page.context().close();
+  });
+
+  test("a console user is deleted from the Users screen; one the configuration file defines is not", async () => {
+    await world.admin("/v1/console/users", {
+      method: "POST",
+      body: {
+        email: "leaving@example.com",
+        role: "buyer",
+        party_id: "alpha",
+        password: "a long enough password",
+      },
+    });
+    const page = await world.loginAs("ops@example.com");
+    page.on("dialog", (dialog) => dialog.accept());
+    await page.getByRole("link", { name: "Users" }).click();
+    const users = page.getByTestId("users-table");
+    await users.getByText("leaving@example.com").waitFor();
+    await page.getByTestId("delete-leaving@example.com").click();
+    await users.getByText("leaving@example.com").waitFor({ state: "detached" });
+
+    await page.getByTestId("delete-ops@example.com").click();
+    assert.match(await page.getByTestId("delete-problem-ops@example.com").innerText(), /configuration file/);
+    await users.getByRole("cell", { name: "ops@example.com", exact: true }).waitFor();
     await page.context().close();
   });
 });

@@ -1,6 +1,6 @@
-// What the operator may do to a configuration entry besides editing it: issue a new API key (sources and buyers; the
-// old key stops working at once, which is how a key is revoked), and delete it (the server refuses, naming why, while
-// anything still uses it).
+// What the operator may do to a configuration entry (or a console user) besides editing it: issue a new API key
+// (sources and buyers; the old key stops working at once, which is how a key is revoked), and delete it (the server
+// refuses, naming why, while anything still uses it).
 import { useState } from "react";
 import { api, post } from "../api.ts";
 import type { Entity } from "./config-form.tsx";
@@ -42,20 +42,21 @@ export function RotateKey(props: { plural: "sources" | "buyers"; entity: Entity;
   );
 }
 
-export function DeleteEntry(props: { plural: string; entity: Entity; onDeleted: () => void }) {
-  const { plural, entity } = props;
+/** `path` is what DELETE goes to; `what` names the entry in the confirmation. */
+export function DeleteEntry(props: { path: string; what: string; testId: string; onDeleted: () => void }) {
+  const { path, what, testId } = props;
   const [problem, setProblem] = useState<string>();
   return (
     <>
       <button
         type="button"
         className="danger"
-        data-testid={`delete-${entity.id}`}
+        data-testid={`delete-${testId}`}
         onClick={async () => {
-          if (!window.confirm(`Delete ${entity.id}? Its history (leads, reports) stays.`)) return;
+          if (!window.confirm(`Delete ${what}?`)) return;
           setProblem(undefined);
           try {
-            await api("DELETE", `/v1/admin/${plural}/${encodeURIComponent(entity.id)}`);
+            await api("DELETE", path);
             props.onDeleted();
           } catch (error) {
             setProblem((error as Error).message);
@@ -65,7 +66,7 @@ export function DeleteEntry(props: { plural: string; entity: Entity; onDeleted: 
         Delete
       </button>
       {problem && (
-        <span className="problem" data-testid={`delete-problem-${entity.id}`}>
+        <span className="problem" data-testid={`delete-problem-${testId}`}>
           {problem}
         </span>
       )}

@@ -361,8 +361,9 @@ export function ConfigList(props: {
                 </button>
                 {props.actions?.(entity, list.reload)}
                 <DeleteEntry
-                  plural={plural}
-                  entity={entity}
+                  path={`/v1/admin/${plural}/${encodeURIComponent(entity.id)}`}
+                  what={`${entity.id} (its history, leads and reports, stays)`}
+                  testId={entity.id}
                   onDeleted={() => {
                     list.reload();
                     if (editing?.entity.id === entity.id) setEditing(undefined);

@@ -1,8 +1,10 @@
-// The operator's console users: who may log in, and as what. Buyer and source users are bound to one buyer or source.
+// The operator's console users: who may log in, and as what (added, or deleted: their sessions end at once). Buyer and
+// source users are bound to one buyer or source.
 import { useState } from "react";
 import { get, post, type Role } from "../api.ts";
 import { useData } from "../use-data.ts";
 import { Problem } from "./common.tsx";
+import { DeleteEntry } from "./config-actions.tsx";
 
 interface User {
   id: string;
@@ -42,6 +44,7 @@ export function Users() {
             <th>email</th>
             <th>role</th>
             <th>of</th>
+            <th />
           </tr>
         </thead>
         <tbody>
@@ -50,6 +53,14 @@ export function Users() {
               <td>{user.email}</td>
               <td>{user.role}</td>
               <td>{user.party_id ?? ""}</td>
+              <td>
+                <DeleteEntry
+                  path={`/v1/console/users/${encodeURIComponent(user.id)}`}
+                  what={`${user.email} (their sessions end at once)`}
+                  testId={user.email}
+                  onDeleted={users.reload}
+                />
+              </td>
             </tr>
           ))}
         </tbody>
