@@ -87,14 +87,18 @@ export async function startGavel(options: GavelOptions): Promise<RunningGavel> {
   const config = await ConfigService.open(store, options.config, (snapshot) => onConfigChange(snapshot));
   const suppressions = await Suppressions.open(store);
   const funds = await BuyerFunds.open(store);
-  // Another instance changed the configuration, a suppression list or a buyer's deposits: reload (within a second, via
-  // LISTEN/NOTIFY).
-  const stopWatching = await store.watchConfig?.(() => {
-    config.reload().catch((error: unknown) => log.error({ err: error }, "reloading configuration failed"));
-    suppressions
-      .reload()
-      .catch((error: unknown) => log.error({ err: error }, "reloading suppression lists failed"));
-    funds.reload().catch((error: unknown) => log.error({ err: error }, "reloading buyer deposits failed"));
+  // Another instance changed the configuration, a suppression list or a buyer's deposits: reload what changed (within
+  // a second, via LISTEN/NOTIFY); everything when the watch reconnected and may have missed changes.
+  const stopWatching = await store.watchConfig?.((change) => {
+    if (!change || change.topic === "config")
+      config.reload().catch((error: unknown) => log.error({ err: error }, "reloading configuration failed"));
+    if (!change || change.topic === "suppressions") {
+      suppressions
+        .reload(change?.list)
+        .catch((error: unknown) => log.error({ err: error }, "reloading suppression lists failed"));
+    }
+    if (!change || change.topic === "funds")
+      funds.reload().catch((error: unknown) => log.error({ err: error }, "reloading buyer deposits failed"));
   });
   const client = new BuyerHttpClient({ maxResponseBytes: config.snapshot.settings.max_buyer_response_bytes });
   const metrics = new Metrics();

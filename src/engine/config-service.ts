@@ -70,7 +70,7 @@ export class ConfigService {
     for (const source of file?.sources ?? []) await store.putConfig("source", source);
     for (const buyer of file?.buyers ?? []) await store.putConfig("buyer", buyer);
     for (const campaign of file?.campaigns ?? []) await store.putConfig("campaign", campaign);
-    if (file) await store.notifyConfigChanged?.();
+    if (file) await store.notifyConfigChanged?.({ topic: "config" });
     const fromFile = new Set([
       ...(file?.verticals ?? []).map((vertical) => `vertical:${vertical.id}`),
       ...(file?.sources ?? []).map((source) => `source:${source.id}`),
@@ -162,7 +162,7 @@ export class ConfigService {
     const data: ConfigData = { ...snapshot };
     data[collection] = snapshot[collection].filter((entity) => entity.id !== id) as never;
     this.#swap(data);
-    await this.#store.notifyConfigChanged?.();
+    await this.#store.notifyConfigChanged?.({ topic: "config" });
   }
 
   /** The console users who log in as this buyer or source. */
@@ -180,7 +180,7 @@ export class ConfigService {
     checkReferences(data);
     await this.#store.putSettings(settings);
     this.#swap(data);
-    await this.#store.notifyConfigChanged?.();
+    await this.#store.notifyConfigChanged?.({ topic: "config" });
     return settings;
   }
 
@@ -195,7 +195,7 @@ export class ConfigService {
     if (kind === "campaign") checkEmailDeliveries([entity as Campaign], this.#smtp);
     await this.#store.putConfig(kind, entity);
     this.#swap(data);
-    await this.#store.notifyConfigChanged?.();
+    await this.#store.notifyConfigChanged?.({ topic: "config" });
     return entity;
   }
 

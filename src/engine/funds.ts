@@ -78,7 +78,7 @@ export class BuyerFunds {
     // Re-read rather than add: exact whatever other instances recorded meanwhile.
     const [total] = await this.#store.depositTotals(deposit.buyer_id);
     this.#deposits.set(deposit.buyer_id, total?.cents ?? 0);
-    if (result.added) await this.#store.notifyConfigChanged?.();
+    if (result.added) await this.#store.notifyConfigChanged?.({ topic: "funds" });
     return result;
   }
 

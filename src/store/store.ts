@@ -131,6 +131,12 @@ export type LeadSort = (typeof LEAD_SORTS)[number];
 export const SORT_DIRECTIONS = ["desc", "asc"] as const;
 export type SortDirection = (typeof SORT_DIRECTIONS)[number];
 
+/**
+ * State every instance keeps in memory and reloads when another changes it: the configuration, one suppression list
+ * (only that list is read again: a list may hold millions of hashes), or the buyers' deposits.
+ */
+export type SharedChange = { topic: "config" } | { topic: "suppressions"; list: string } | { topic: "funds" };
+
 export interface ReturnQuery {
   status?: ReturnRecord["status"];
   buyer_id?: string;
@@ -276,8 +282,8 @@ export interface Store {
   addSuppressions(listId: string, hashes: readonly SuppressionHash[]): Promise<number>;
   /** Removes hashes from a suppression list. Returns how many were there. */
   removeSuppressions(listId: string, hashes: readonly SuppressionHash[]): Promise<number>;
-  /** Every suppression entry of every list: what the in-memory index is built from at start and on reload. */
-  loadSuppressions(): Promise<SuppressionEntry[]>;
+  /** Every suppression entry of every list (or of one): what the in-memory index is built from at start, on reload. */
+  loadSuppressions(listId?: string): Promise<SuppressionEntry[]>;
   /** How many hashes a suppression list holds. */
   countSuppressions(listId: string): Promise<number>;
   /**
@@ -316,11 +322,12 @@ export interface Store {
   /** Resolves when the store answers; rejects with a clear error when it does not (readiness checks). */
   ping(): Promise<void>;
   /**
-   * Calls `onChange` whenever another instance changes the configuration (PostgreSQL: LISTEN/NOTIFY).
-   * Absent on a store only one process can open. Resolves to a function that stops watching.
+   * Calls `onChange` whenever an instance announces a change (PostgreSQL: LISTEN/NOTIFY), with what changed, or with
+   * undefined when anything may have (the watch reconnected and changes made meanwhile were not heard). Absent on a
+   * store only one process can open. Resolves to a function that stops watching.
    */
-  watchConfig?(onChange: () => void): Promise<() => Promise<void>>;
-  /** Tells the other instances that the configuration changed (called after every configuration write). */
-  notifyConfigChanged?(): Promise<void>;
+  watchConfig?(onChange: (change: SharedChange | undefined) => void): Promise<() => Promise<void>>;
+  /** Tells every instance what changed (called after each write of shared state the instances keep in memory). */
+  notifyConfigChanged?(change: SharedChange): Promise<void>;
   close(): Promise<void>;
 }

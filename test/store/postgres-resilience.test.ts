@@ -11,6 +11,7 @@ import {
   type PostgresStoreOptions,
 } from "../../src/store/postgres/postgres-store.ts";
 import type { LeadRecord } from "../../src/store/records.ts";
+import type { SharedChange } from "../../src/store/store.ts";
 import {
   dropTestSchema,
   newTestSchema,
@@ -57,12 +58,20 @@ async function terminateConnections(tag: string): Promise<number> {
 }
 
 /** Resolves on the next call of the returned callback; rejects after `ms`. */
-function nextCall(ms: number): { callback: () => void; called: () => Promise<number> } {
+/** A callback, and a promise of its next call; `changes` holds what each call was given. */
+function nextCall(ms: number): {
+  callback: (change: SharedChange | undefined) => void;
+  called: () => Promise<number>;
+  changes: (SharedChange | undefined)[];
+} {
   let calls = 0;
   let wake: (() => void) | undefined;
+  const changes: (SharedChange | undefined)[] = [];
   return {
-    callback: () => {
+    changes,
+    callback: (change) => {
       calls++;
+      changes.push(change);
       wake?.();
     },
     called: () => {
@@ -104,14 +113,22 @@ function lead(id: string): LeadRecord {
 }
 
 describe("configuration changes across instances", () => {
-  test("watchConfig hears a change another instance announces, within a second", async () => {
+  test("watchConfig hears what another instance announces changed, within a second", async () => {
     const a = await openStore();
     const b = await openStore({ schema: schemas.at(-1)! });
     const heard = nextCall(1000);
     const stop = await a.watchConfig(heard.callback);
-    const call = heard.called();
-    await b.notifyConfigChanged();
-    await call;
+    const changes: SharedChange[] = [
+      { topic: "config" },
+      { topic: "suppressions", list: "buyer:a 'quoted' ü" },
+      { topic: "funds" },
+    ];
+    for (const change of changes) {
+      const call = heard.called();
+      await b.notifyConfigChanged(change);
+      await call;
+    }
+    assert.deepEqual(heard.changes, changes, "each change as announced, the list named");
     await stop();
   });
 
@@ -120,7 +137,7 @@ describe("configuration changes across instances", () => {
     const other = await openStore();
     const heard = nextCall(300);
     const stop = await a.watchConfig(heard.callback);
-    await other.notifyConfigChanged();
+    await other.notifyConfigChanged({ topic: "config" });
     await assert.rejects(heard.called(), /not called/);
     await stop();
   });
@@ -133,11 +150,12 @@ describe("configuration changes across instances", () => {
     const stop = await a.watchConfig(heard.callback);
     const catchUp = heard.called();
     assert.ok((await terminateConnections(tag)) >= 1);
-    await catchUp; // changes made while it was away were not heard: it reloads once after reconnecting
+    await catchUp; // changes made while it was away were not heard: it reloads everything once after reconnecting
+    assert.equal(heard.changes.at(-1), undefined, "a catch-up names no change: anything may have changed");
     const next = nextCall(1000);
     const stopNext = await a.watchConfig(next.callback);
     const both = Promise.all([heard.called(), next.called()]);
-    await b.notifyConfigChanged();
+    await b.notifyConfigChanged({ topic: "config" });
     await both;
     await stop();
     await stopNext();

@@ -62,7 +62,12 @@ for (const impl of STORES) {
       const otherStore = await reopen();
       if (!otherStore.watchConfig) return t.skip("one process owns this store");
       const there = await Suppressions.open(otherStore);
-      const stop = await otherStore.watchConfig(() => void there.reload());
+      const reloaded: (string | undefined)[] = [];
+      const stop = await otherStore.watchConfig((change) => {
+        if (change?.topic !== "suppressions") return;
+        reloaded.push(change.list);
+        void there.reload(change.list);
+      });
       try {
         await here.add("buyer-a", [phone("2125550147")]);
         const deadline = Date.now() + 3000;
@@ -75,9 +80,29 @@ for (const impl of STORES) {
           await new Promise((resolve) => setTimeout(resolve, 20));
         }
         assert.equal(there.index.has("buyer-a", sha("2125550147")), false);
+        assert.deepEqual(new Set(reloaded), new Set(["buyer-a"]), "only the list that changed is read again");
       } finally {
         await stop();
       }
+    });
+
+    test("one list is read again on its own: the others stay as the index holds them", async () => {
+      await store.addSuppressions("buyer-a", [phone("2125550147")]);
+      await store.addSuppressions("buyer-b", [email("b@x.com")]);
+      const index = await Suppressions.open(store);
+      assert.deepEqual(
+        (await store.loadSuppressions("buyer-b")).map((entry) => entry.list_id),
+        ["buyer-b"],
+      );
+      // Written behind the index's back, as another instance would: only a reload of that list shows them.
+      await store.addSuppressions("buyer-a", [phone("2125550148")]);
+      await store.removeSuppressions("buyer-b", [email("b@x.com")]);
+      await index.reload("buyer-b");
+      assert.equal(index.index.has("buyer-b", sha("b@x.com")), false, "buyer-b read again");
+      assert.equal(index.index.has("buyer-a", sha("2125550148")), false, "buyer-a not read");
+      assert.equal(index.index.has("buyer-a", sha("2125550147")), true, "buyer-a kept");
+      await index.reload("buyer-a");
+      assert.equal(index.index.has("buyer-a", sha("2125550148")), true);
     });
 
     test("a 100,000-hash batch is one quick write", async () => {

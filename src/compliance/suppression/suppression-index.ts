@@ -1,5 +1,5 @@
 // The suppression lists in memory, so the ping and post paths check a consumer with two Set lookups per list and no
-// database round trip (DESIGN rule 8). Rebuilt from the store at start and whenever another instance changes a list.
+// database round trip (DESIGN rule 8). Built from the store at start; a list another instance changes is read again.
 import type { SuppressionEntry, SuppressionHash } from "../../store/store.ts";
 import type { ContactHashes } from "./suppression-hash.ts";
 
@@ -15,6 +15,14 @@ export class SuppressionIndex {
     const lists = new Map<string, Set<string>>();
     for (const entry of entries) listIn(lists, entry.list_id).add(entry.sha256);
     this.#lists = lists;
+  }
+
+  /** Replaces one list with these hashes (another instance changed it); the other lists stay as they are. */
+  replaceList(listId: string, entries: Iterable<SuppressionHash>): void {
+    const list = new Set<string>();
+    for (const entry of entries) list.add(entry.sha256);
+    if (list.size > 0) this.#lists.set(listId, list);
+    else this.#lists.delete(listId);
   }
 
   add(listId: string, hashes: readonly SuppressionHash[]): void {

@@ -1,5 +1,5 @@
 // Suppression lists as a service: changes go to the store first (durable), then into this instance's index; other
-// instances hear of them through the store's configuration notification and reload their index.
+// instances hear which list changed through the store's change notification and read that list again.
 import type { Store, SuppressionHash } from "../../store/store.ts";
 import { parseSuppressionCsv } from "./suppression-csv.ts";
 import { SuppressionIndex } from "./suppression-index.ts";
@@ -17,9 +17,11 @@ export interface SuppressionChange {
 export class Suppressions {
   readonly index = new SuppressionIndex();
   readonly #store: Store;
-  /** The reload running now, and whether another was asked for meanwhile (it must see changes made after its start). */
-  #reloading: Promise<void> | undefined;
-  #reloadAgain = false;
+  /**
+   * Per list (ALL for every list), the reload running now and whether another was asked for meanwhile: it must see
+   * changes made after its start, and two reloads of a list must not land out of order.
+   */
+  readonly #reloads = new Map<string, { running: Promise<void>; again: boolean }>();
 
   private constructor(store: Store) {
     this.#store = store;
@@ -32,23 +34,32 @@ export class Suppressions {
     return suppressions;
   }
 
-  /** Rebuilds the index from the store: another instance changed a list. Overlapping calls coalesce into one more. */
-  reload(): Promise<void> {
-    if (this.#reloading) {
-      this.#reloadAgain = true;
-      return this.#reloading;
+  /**
+   * Reads one list (another instance changed it) or, without one, every list again into the index. Overlapping calls
+   * for the same list coalesce into one more.
+   */
+  reload(listId?: string): Promise<void> {
+    const key = listId ?? ALL;
+    const current = this.#reloads.get(key);
+    if (current) {
+      current.again = true;
+      return current.running;
     }
-    this.#reloading = (async () => {
+    const state = { running: Promise.resolve(), again: false };
+    state.running = (async () => {
       try {
         do {
-          this.#reloadAgain = false;
-          this.index.replaceAll(await this.#store.loadSuppressions());
-        } while (this.#reloadAgain);
+          state.again = false;
+          const entries = await this.#store.loadSuppressions(listId);
+          if (listId === undefined) this.index.replaceAll(entries);
+          else this.index.replaceList(listId, entries);
+        } while (state.again);
       } finally {
-        this.#reloading = undefined;
+        this.#reloads.delete(key);
       }
     })();
-    return this.#reloading;
+    this.#reloads.set(key, state);
+    return state.running;
   }
 
   /** Imports a CSV (see suppression-csv.ts) into a list. */
@@ -61,7 +72,7 @@ export class Suppressions {
     const unique = distinct(hashes);
     const added = await this.#store.addSuppressions(listId, unique);
     this.index.add(listId, unique);
-    await this.#store.notifyConfigChanged?.();
+    await this.#store.notifyConfigChanged?.({ topic: "suppressions", list: listId });
     return { list: listId, changed: added, unchanged: hashes.length - added, invalid: 0 };
   }
 
@@ -69,7 +80,7 @@ export class Suppressions {
     const unique = distinct(hashes);
     const removed = await this.#store.removeSuppressions(listId, unique);
     this.index.remove(listId, unique);
-    await this.#store.notifyConfigChanged?.();
+    await this.#store.notifyConfigChanged?.({ topic: "suppressions", list: listId });
     return { list: listId, changed: removed, unchanged: hashes.length - removed, invalid: 0 };
   }
 
@@ -77,6 +88,9 @@ export class Suppressions {
     return this.#store.countSuppressions(listId);
   }
 }
+
+/** The reload key of every list at once (no list id is empty). */
+const ALL = "";
 
 function distinct(hashes: readonly SuppressionHash[]): SuppressionHash[] {
   const seen = new Map<string, SuppressionHash>();

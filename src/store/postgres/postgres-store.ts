@@ -77,6 +77,7 @@ import type {
   PurchaseQuery,
   ReturnQuery,
   SaleSummary,
+  SharedChange,
   Store,
   StoredConfig,
   SuppressionEntry,
@@ -593,8 +594,13 @@ export class PostgresStore implements Store {
     return row?.removed ?? 0;
   }
 
-  async loadSuppressions(): Promise<SuppressionEntry[]> {
-    return this.#query<SuppressionEntry & Row>("SELECT list_id, kind, sha256 FROM suppressions");
+  async loadSuppressions(listId?: string): Promise<SuppressionEntry[]> {
+    return listId === undefined
+      ? this.#query<SuppressionEntry & Row>("SELECT list_id, kind, sha256 FROM suppressions")
+      : this.#query<SuppressionEntry & Row>(
+          "SELECT list_id, kind, sha256 FROM suppressions WHERE list_id = $1",
+          [listId],
+        );
   }
 
   async countSuppressions(listId: string): Promise<number> {
@@ -727,12 +733,15 @@ export class PostgresStore implements Store {
     await this.#query("SELECT 1");
   }
 
-  async notifyConfigChanged(): Promise<void> {
-    // The payload names the schema, so exchanges sharing a database in different schemas ignore each other.
-    await this.#query("SELECT pg_notify($1, current_schema())", [CONFIG_CHANNEL]);
+  async notifyConfigChanged(change: SharedChange): Promise<void> {
+    // The payload names the schema first, so exchanges sharing a database in different schemas ignore each other.
+    await this.#query("SELECT pg_notify($1, current_schema() || ':' || $2)", [
+      CONFIG_CHANNEL,
+      JSON.stringify(change),
+    ]);
   }
 
-  async watchConfig(onChange: () => void): Promise<() => Promise<void>> {
+  async watchConfig(onChange: (change: SharedChange | undefined) => void): Promise<() => Promise<void>> {
     const watcher = new ConfigWatcher(this.#options, onChange);
     await watcher.start().catch((error: unknown) => {
       throw unavailable(this.#address, error);
@@ -837,14 +846,14 @@ export async function migratePostgres(
 /** Keeps one dedicated connection LISTENing for configuration changes, reconnecting with backoff when it drops. */
 class ConfigWatcher {
   readonly #options: PostgresStoreOptions;
-  readonly #onChange: () => void;
+  readonly #onChange: (change: SharedChange | undefined) => void;
   #client: pg.Client | undefined;
   #timer: NodeJS.Timeout | undefined;
   #heartbeat: NodeJS.Timeout | undefined;
   #backoffMs = WATCH_BACKOFF_MIN_MS;
   #stopped = false;
 
-  constructor(options: PostgresStoreOptions, onChange: () => void) {
+  constructor(options: PostgresStoreOptions, onChange: (change: SharedChange | undefined) => void) {
     this.#options = options;
     this.#onChange = onChange;
   }
@@ -882,7 +891,9 @@ class ConfigWatcher {
       const { rows } = await client.query<{ schema: string | null }>("SELECT current_schema() AS schema");
       const schema = rows[0]?.schema ?? "";
       client.on("notification", (message) => {
-        if (message.channel === CONFIG_CHANNEL && (message.payload ?? "") === schema) this.#changed();
+        const payload = message.payload ?? "";
+        if (message.channel !== CONFIG_CHANNEL || !payload.startsWith(`${schema}:`)) return;
+        this.#changed(sharedChange(payload.slice(schema.length + 1)));
       });
       await client.query(`LISTEN ${CONFIG_CHANNEL}`);
     } catch (error) {
@@ -907,9 +918,9 @@ class ConfigWatcher {
     this.#backoffMs = Math.min(this.#backoffMs * 2, WATCH_BACKOFF_MAX_MS);
     this.#timer = setTimeout(() => {
       this.#listen().then(
-        // Changes made while the connection was down were not heard: reload once to catch up.
+        // Changes made while the connection was down were not heard: reload everything once to catch up.
         () => {
-          if (!this.#stopped) this.#changed();
+          if (!this.#stopped) this.#changed(undefined);
         },
         () => this.#retry(),
       );
@@ -917,13 +928,25 @@ class ConfigWatcher {
     this.#timer.unref();
   }
 
-  #changed(): void {
+  #changed(change: SharedChange | undefined): void {
     try {
-      this.#onChange();
+      this.#onChange(change);
     } catch {
       // The watcher outlives a failing callback; the next change calls it again.
     }
   }
+}
+
+/** What a notification says changed; undefined (reload everything) for one this release does not know. */
+function sharedChange(text: string): SharedChange | undefined {
+  try {
+    const change = JSON.parse(text) as SharedChange;
+    if (change.topic === "config" || change.topic === "funds") return { topic: change.topic };
+    if (change.topic === "suppressions" && typeof change.list === "string") return change;
+  } catch {
+    // Not JSON: an older release's payload.
+  }
+  return undefined;
 }
 
 /** The schema name goes into SQL and connection options unquoted-safe, so only plain lowercase names are allowed. */

@@ -400,10 +400,12 @@ export class SqliteStore implements Store {
     return (await this.#writer.call({ op: "removeSuppressions", listId, hashes })) as number;
   }
 
-  async loadSuppressions(): Promise<SuppressionEntry[]> {
-    return this.#statement(
-      "SELECT list_id, kind, sha256 FROM suppressions",
-    ).all() as unknown as SuppressionEntry[];
+  async loadSuppressions(listId?: string): Promise<SuppressionEntry[]> {
+    const rows =
+      listId === undefined
+        ? this.#statement("SELECT list_id, kind, sha256 FROM suppressions").all()
+        : this.#statement("SELECT list_id, kind, sha256 FROM suppressions WHERE list_id = ?").all(listId);
+    return rows as unknown as SuppressionEntry[];
   }
 
   async countSuppressions(listId: string): Promise<number> {
