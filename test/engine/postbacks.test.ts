@@ -11,6 +11,7 @@ import {
   startHarness,
   testSource,
 } from "../helpers/exchange-harness.ts";
+import { walkPages } from "../helpers/paging.ts";
 import { PostbackReceiver } from "../helpers/postback-receiver.ts";
 
 async function eventually<T>(
@@ -181,18 +182,7 @@ describe(`[${BACKEND}] source postbacks`, () => {
     const { body: all } = await h.admin("GET", "/v1/admin/outbox?limit=500");
     assert.ok(all.items.length >= 4, `several items by now: ${all.items.length}`);
     assert.equal(all.next_before, undefined, "a short page is the last");
-    const walked: string[] = [];
-    let before: string | undefined;
-    for (let page = 0; page < 100; page++) {
-      const { status, body } = await h.admin(
-        "GET",
-        `/v1/admin/outbox?limit=2${before ? `&before=${before}` : ""}`,
-      );
-      assert.equal(status, 200, JSON.stringify(body));
-      walked.push(...body.items.map((item: { id: string }) => item.id));
-      if (!body.next_before) break;
-      before = body.next_before;
-    }
+    const walked = await walkPages(h, "/v1/admin/outbox", "items", 2);
     assert.deepEqual(
       walked,
       all.items.map((item: { id: string }) => item.id),

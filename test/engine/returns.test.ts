@@ -15,6 +15,7 @@ import {
   startHarness,
   testSource,
 } from "../helpers/exchange-harness.ts";
+import { walkPages } from "../helpers/paging.ts";
 import { PostbackReceiver } from "../helpers/postback-receiver.ts";
 
 const shared: Vertical = {
@@ -237,19 +238,8 @@ describe(`[${BACKEND}] returns`, () => {
     const { body: all } = await h.admin("GET", "/v1/admin/returns?limit=500");
     assert.ok(all.returns, JSON.stringify(all));
     assert.ok(all.returns.length >= 3, `several returns by now: ${all.returns.length}`);
-    const walked: string[] = [];
-    let before: string | undefined;
-    for (let page = 0; page < 100; page++) {
-      const { status, body } = await h.admin(
-        "GET",
-        `/v1/admin/returns?limit=1${before ? `&before=${before}` : ""}`,
-      );
-      assert.equal(status, 200, JSON.stringify(body));
-      walked.push(...body.returns.map((r: { id: string }) => r.id));
-      if (!body.next_before) break;
-      before = body.next_before;
-    }
     // A last full page answers next_before too; the page after it is empty.
+    const walked = await walkPages(h, "/v1/admin/returns", "returns", 1);
     assert.deepEqual(
       walked,
       all.returns.map((r: { id: string }) => r.id),

@@ -25,6 +25,14 @@ const buyerUser: ConsoleUser = {
   created_at: T0 + 1,
 };
 
+/** A session of this user, its token hash the token's character repeated. */
+const session = (token: string, userId: string) => ({
+  token_sha256: token.repeat(64),
+  user_id: userId,
+  created_at: T0,
+  expires_at: T0 + HOUR,
+});
+
 for (const impl of STORES) {
   describe(`${impl.name} console users and sessions`, () => {
     let store: Store;
@@ -84,12 +92,6 @@ for (const impl of STORES) {
     test("replacing a user (a new password, role or party) ends its sessions, and only its own", async () => {
       await store.putUser(operator);
       await store.putUser(buyerUser);
-      const session = (token: string, userId: string) => ({
-        token_sha256: token.repeat(64),
-        user_id: userId,
-        created_at: T0,
-        expires_at: T0 + HOUR,
-      });
       await store.createSession(session("c", "u-op"));
       await store.createSession(session("d", "u-buyer"));
       await store.putUser({ ...operator, password_hash: "scrypt$changed" });
@@ -100,12 +102,6 @@ for (const impl of STORES) {
     test("deleting a user removes it and ends its sessions, and only its own", async () => {
       await store.putUser(operator);
       await store.putUser(buyerUser);
-      const session = (token: string, userId: string) => ({
-        token_sha256: token.repeat(64),
-        user_id: userId,
-        created_at: T0,
-        expires_at: T0 + HOUR,
-      });
       await store.createSession(session("e", "u-op"));
       await store.createSession(session("f", "u-buyer"));
       assert.equal(await store.deleteUser("u-buyer"), true);
