@@ -93,9 +93,9 @@ export async function startGavel(options: GavelOptions): Promise<RunningGavel> {
     if (!change || change.topic === "config")
       config.reload().catch((error: unknown) => log.error({ err: error }, "reloading configuration failed"));
     if (!change || change.topic === "suppressions") {
-      suppressions
-        .reload(change?.list)
-        .catch((error: unknown) => log.error({ err: error }, "reloading suppression lists failed"));
+      (change ? suppressions.hear(change) : suppressions.reload()).catch((error: unknown) =>
+        log.error({ err: error }, "reloading suppression lists failed"),
+      );
     }
     if (!change || change.topic === "funds")
       funds.reload().catch((error: unknown) => log.error({ err: error }, "reloading buyer deposits failed"));

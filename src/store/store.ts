@@ -133,9 +133,13 @@ export type SortDirection = (typeof SORT_DIRECTIONS)[number];
 
 /**
  * State every instance keeps in memory and reloads when another changes it: the configuration, one suppression list
- * (only that list is read again: a list may hold millions of hashes), or the buyers' deposits.
+ * (a list may hold millions of hashes: a small change carries its hashes, applied as they are, and a larger one has
+ * only that list read again), or the buyers' deposits.
  */
-export type SharedChange = { topic: "config" } | { topic: "suppressions"; list: string } | { topic: "funds" };
+export type SharedChange =
+  | { topic: "config" }
+  | { topic: "suppressions"; list: string; added?: SuppressionHash[]; removed?: SuppressionHash[] }
+  | { topic: "funds" };
 
 export interface ReturnQuery {
   status?: ReturnRecord["status"];

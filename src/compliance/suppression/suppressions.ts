@@ -35,6 +35,19 @@ export class Suppressions {
   }
 
   /**
+   * Takes in another instance's change to a list: its hashes when the notification carries them (an opt-out added to
+   * a million-hash list costs nothing), else the list read again. While a read of that list is running, it is read
+   * once more instead: the running read may predate the change and land after it.
+   */
+  hear(change: { list: string; added?: readonly SuppressionHash[]; removed?: readonly SuppressionHash[] }) {
+    const delta = change.added !== undefined || change.removed !== undefined;
+    if (!delta || this.#reloads.has(change.list) || this.#reloads.has(ALL)) return this.reload(change.list);
+    if (change.added) this.index.add(change.list, change.added);
+    if (change.removed) this.index.remove(change.list, change.removed);
+    return Promise.resolve();
+  }
+
+  /**
    * Reads one list (another instance changed it) or, without one, every list again into the index. Overlapping calls
    * for the same list coalesce into one more.
    */
@@ -72,7 +85,11 @@ export class Suppressions {
     const unique = distinct(hashes);
     const added = await this.#store.addSuppressions(listId, unique);
     this.index.add(listId, unique);
-    await this.#store.notifyConfigChanged?.({ topic: "suppressions", list: listId });
+    await this.#store.notifyConfigChanged?.({
+      topic: "suppressions",
+      list: listId,
+      ...(unique.length <= MAX_HASHES_NOTIFIED ? { added: unique } : {}),
+    });
     return { list: listId, changed: added, unchanged: hashes.length - added, invalid: 0 };
   }
 
@@ -80,7 +97,11 @@ export class Suppressions {
     const unique = distinct(hashes);
     const removed = await this.#store.removeSuppressions(listId, unique);
     this.index.remove(listId, unique);
-    await this.#store.notifyConfigChanged?.({ topic: "suppressions", list: listId });
+    await this.#store.notifyConfigChanged?.({
+      topic: "suppressions",
+      list: listId,
+      ...(unique.length <= MAX_HASHES_NOTIFIED ? { removed: unique } : {}),
+    });
     return { list: listId, changed: removed, unchanged: hashes.length - removed, invalid: 0 };
   }
 
@@ -88,6 +109,12 @@ export class Suppressions {
     return this.#store.countSuppressions(listId);
   }
 }
+
+/**
+ * A change of at most this many hashes is announced with them (about 80 bytes each as JSON: well inside PostgreSQL's
+ * 8,000-byte NOTIFY payload); a larger one has the other instances read the list again.
+ */
+const MAX_HASHES_NOTIFIED = 50;
 
 /** The reload key of every list at once (no list id is empty). */
 const ALL = "";

@@ -942,11 +942,27 @@ function sharedChange(text: string): SharedChange | undefined {
   try {
     const change = JSON.parse(text) as SharedChange;
     if (change.topic === "config" || change.topic === "funds") return { topic: change.topic };
-    if (change.topic === "suppressions" && typeof change.list === "string") return change;
+    if (change.topic === "suppressions" && typeof change.list === "string") {
+      const { list, added, removed } = change;
+      // Hashes that are not plainly hashes: read the whole list instead.
+      if (!hashesOrAbsent(added) || !hashesOrAbsent(removed)) return { topic: "suppressions", list };
+      return { topic: "suppressions", list, ...(added ? { added } : {}), ...(removed ? { removed } : {}) };
+    }
   } catch {
     // Not JSON: an older release's payload.
   }
   return undefined;
+}
+
+function hashesOrAbsent(value: unknown): value is SuppressionHash[] | undefined {
+  return (
+    value === undefined ||
+    (Array.isArray(value) &&
+      value.every(
+        (hash: SuppressionHash) =>
+          (hash?.kind === "email" || hash?.kind === "phone") && /^[0-9a-f]{64}$/.test(String(hash.sha256)),
+      ))
+  );
 }
 
 /** The schema name goes into SQL and connection options unquoted-safe, so only plain lowercase names are allowed. */
