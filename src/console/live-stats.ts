@@ -10,6 +10,7 @@ import type { ConfigSnapshot } from "../domain/snapshot.ts";
 import type { Store } from "../store/store.ts";
 import { LatencyHistogram } from "./latency-histogram.ts";
 import type { LiveBoard, LiveContribution } from "./live-board.ts";
+import type { BuyerHealth, LiveSnapshot } from "./live-snapshot.ts";
 
 /** The window the rates and percentiles are computed over. */
 const WINDOW_MS = 5_000;
@@ -18,34 +19,6 @@ const DAY_MS = 24 * HOUR_MS;
 /** Today's money is read from the report rollups every few seconds, not every tick. */
 const MONEY_EVERY_MS = 5_000;
 const MAX_SAMPLES = 20_000;
-
-export interface BuyerHealth {
-  buyer_id: string;
-  status: string;
-  requests: number;
-  timeouts: number;
-  errors: number;
-}
-
-export interface LiveSnapshot {
-  at: string;
-  /** Auctions (pings and direct posts) per second over the window. */
-  pings_per_s: number;
-  leads_per_s: number;
-  /** Share of auctions (pings and direct posts) that got a bid, over the window, in % (null without auctions). */
-  bid_rate_pct: number | null;
-  /** Share of posted leads that sold, over the window, in %. */
-  sold_pct: number | null;
-  /** The seller API's answer time over the window (ms). */
-  p50_ms: number | null;
-  p99_ms: number | null;
-  totals: { auctions: number; bids: number; leads: number; sold: number };
-  /** Since 00:00 UTC, live leads only, in dollars: charged to buyers, and that less the sources' payouts. */
-  today: { revenue: number; margin: number } | null;
-  buyers: BuyerHealth[];
-  /** With several instances: how many live instances' numbers are summed here (1 while the board is unreachable). */
-  instances?: number;
-}
 
 interface Counts {
   at: number;

@@ -204,11 +204,12 @@ export function adminRoutes(options: AdminRoutesOptions) {
         const { limit, contact, ...query } = request.query;
         if (contact !== undefined)
           return { leads: (await leadsOfContact(store, contact, query)).map(presentLead) };
-        const leads = await store.listLeads({ limit: pageSize(limit), ...query });
+        const size = pageSize(limit);
+        const leads = await store.listLeads({ limit: size, ...query });
         return {
           leads: leads.map(presentLead),
           // The cursor is a lead id in every order: the store looks up its sort value, so there is no cursor to encode.
-          ...nextBefore(leads, pageSize(limit)),
+          ...nextBefore(leads, size),
         };
       },
     );
@@ -396,7 +397,7 @@ const CONTACT_MATCHES_MAX = 500;
 async function leadsOfContact(
   store: Store,
   contact: string,
-  query: Omit<LeadQuery, "limit" | "before"> & { before?: string },
+  query: Omit<LeadQuery, "limit">,
 ): Promise<LeadRecord[]> {
   const kind = contact.includes("@") ? "email" : "phone";
   const hash = hashContact(kind, contact);

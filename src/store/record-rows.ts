@@ -371,29 +371,38 @@ export const LEAD_SORT_KEYS: Record<LeadSort, string> = {
 /** The statuses a price order walks one at a time (see SqliteStore.listLeads). */
 export const LEAD_STATUSES = ["sold", "unsold"] as const;
 
+/** What each newest-first list is ordered by (then by id). */
+const NEWEST_FIRST_BY = { outbox: "created_at", returns: "requested_at" } as const;
+
 /**
- * The WHERE clause of a newest-first page of `table` (ordered by `timeColumn`, then id): equality filters, and with
- * `before` the rows after that one in the order (keyset paging; an unknown id gives an empty page). Parameters are
- * numbered from 1 (`$`) or positional (`?`); the caller's LIMIT comes after them.
+ * One newest-first page of `table`: equality filters, and with `before` only the rows after that one in the order
+ * (keyset paging; an unknown id gives an empty page). Parameters are numbered (`$`) or positional (`?`).
  */
 export function newestFirstPage(
-  table: "outbox" | "returns",
-  timeColumn: "created_at" | "requested_at",
+  table: keyof typeof NEWEST_FIRST_BY,
   style: "?" | "$",
-  filters: { status?: string | undefined; buyer_id?: string | undefined; before?: string | undefined },
-): { where: string; params: string[] } {
-  const params: string[] = [];
-  const next = (value: string) => {
+  query: {
+    status?: string | undefined;
+    buyer_id?: string | undefined;
+    before?: string | undefined;
+    limit: number;
+  },
+): { sql: string; params: (string | number)[] } {
+  const time = NEWEST_FIRST_BY[table];
+  const params: (string | number)[] = [];
+  const next = (value: string | number) => {
     params.push(value);
     return style === "?" ? "?" : `$${params.length}`;
   };
   const conditions: string[] = [];
-  if (filters.status !== undefined) conditions.push(`status = ${next(filters.status)}`);
-  if (filters.buyer_id !== undefined) conditions.push(`buyer_id = ${next(filters.buyer_id)}`);
-  if (filters.before !== undefined) {
-    conditions.push(
-      `(${timeColumn}, id) < (SELECT ${timeColumn}, id FROM ${table} WHERE id = ${next(filters.before)})`,
-    );
+  if (query.status !== undefined) conditions.push(`status = ${next(query.status)}`);
+  if (query.buyer_id !== undefined) conditions.push(`buyer_id = ${next(query.buyer_id)}`);
+  if (query.before !== undefined) {
+    conditions.push(`(${time}, id) < (SELECT ${time}, id FROM ${table} WHERE id = ${next(query.before)})`);
   }
-  return { where: conditions.length > 0 ? `WHERE ${conditions.join(" AND ")}` : "", params };
+  const where = conditions.length > 0 ? `WHERE ${conditions.join(" AND ")}` : "";
+  return {
+    sql: `SELECT * FROM ${table} ${where} ORDER BY ${time} DESC, id DESC LIMIT ${next(query.limit)}`,
+    params,
+  };
 }

@@ -4,7 +4,7 @@
 // from either instance sum every live instance's traffic; an instance that dies drops out within a few seconds.
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
-import type { LiveSnapshot } from "../../src/console/live-stats.ts";
+import type { LiveSnapshot } from "../../src/console/live-snapshot.ts";
 import { STALE_MS } from "../../src/console/redis-live-board.ts";
 import type { ConfigFile } from "../../src/domain/config-schema.ts";
 import { type BuyerFarm, startBuyerFarm } from "../../src/sim/buyer-farm-client.ts";

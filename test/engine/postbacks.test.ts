@@ -2,6 +2,7 @@
 // retried with backoff, give up into a dead letter, and a replay delivers it. Runs on both backends.
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
+import { eventually } from "../helpers/eventually.ts";
 import {
   BACKEND,
   bidder,
@@ -13,20 +14,6 @@ import {
 } from "../helpers/exchange-harness.ts";
 import { walkPages } from "../helpers/paging.ts";
 import { PostbackReceiver } from "../helpers/postback-receiver.ts";
-
-async function eventually<T>(
-  probe: () => Promise<T | undefined>,
-  what: string,
-  timeoutMs = 8_000,
-): Promise<T> {
-  const until = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
 
 describe(`[${BACKEND}] source postbacks`, () => {
   const receiver = new PostbackReceiver();

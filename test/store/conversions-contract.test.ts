@@ -5,30 +5,14 @@ import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import type { LeadRecord } from "../../src/store/records.ts";
 import type { ConversionRecord, Store } from "../../src/store/store.ts";
+import { soldLead, T0 } from "./lead-records.ts";
 import { freshStoreEach, STORES } from "./store-implementations.ts";
 
-const T0 = Date.parse("2026-11-20T12:00:00Z");
 const MINUTE = 60_000;
 
-function sold(id: string, overrides: Partial<LeadRecord> = {}): LeadRecord {
-  return {
-    id,
-    auction_id: `a-${id}`,
-    kind: "direct",
-    source_id: "src-1",
-    vertical: "personal_injury",
-    lead: { state: "CA", email: "pat@example.com" },
-    consent: {},
-    test: false,
-    status: "sold",
-    price_cents: 3_200,
-    buyer_price_cents: 4_000,
-    campaign_id: "camp-a",
-    buyer_id: "buyer-a",
-    created_at: T0,
-    ...overrides,
-  };
-}
+/** A sold lead whose consumer has an email (the purchases carry the PII). */
+const sold = (id: string, overrides: Partial<LeadRecord> = {}): LeadRecord =>
+  soldLead(id, { lead: { state: "CA", email: "pat@example.com" }, ...overrides });
 
 function conversion(
   leadId: string,

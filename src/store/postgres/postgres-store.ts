@@ -305,15 +305,8 @@ export class PostgresStore implements Store {
   }
 
   async listReturns(query: ReturnQuery): Promise<ReturnRecord[]> {
-    const { where, params } = newestFirstPage("returns", "requested_at", "$", {
-      status: query.status,
-      buyer_id: query.buyer_id,
-      before: query.before,
-    });
-    const rows = await this.#query(
-      `SELECT * FROM returns ${where} ORDER BY requested_at DESC, id DESC LIMIT $${params.length + 1}`,
-      [...params, query.limit],
-    );
+    const { sql, params } = newestFirstPage("returns", "$", query);
+    const rows = await this.#query(sql, params);
     return rows.map(returnFromRow);
   }
 
@@ -466,14 +459,8 @@ export class PostgresStore implements Store {
   }
 
   async listOutbox(query: OutboxQuery): Promise<OutboxItem[]> {
-    const { where, params } = newestFirstPage("outbox", "created_at", "$", {
-      status: query.status,
-      before: query.before,
-    });
-    const rows = await this.#query(
-      `SELECT * FROM outbox ${where} ORDER BY created_at DESC, id DESC LIMIT $${params.length + 1}`,
-      [...params, query.limit],
-    );
+    const { sql, params } = newestFirstPage("outbox", "$", query);
+    const rows = await this.#query(sql, params);
     return rows.map((row) => outboxFromRow(row, POSTGRES_CODEC));
   }
 

@@ -181,14 +181,8 @@ export class SqliteStore implements Store {
   }
 
   async listReturns(query: ReturnQuery): Promise<ReturnRecord[]> {
-    const { where, params } = newestFirstPage("returns", "requested_at", "?", {
-      status: query.status,
-      buyer_id: query.buyer_id,
-      before: query.before,
-    });
-    const rows = this.#statement(
-      `SELECT * FROM returns ${where} ORDER BY requested_at DESC, id DESC LIMIT ?`,
-    ).all(...params, query.limit) as Row[];
+    const { sql, params } = newestFirstPage("returns", "?", query);
+    const rows = this.#statement(sql).all(...params) as Row[];
     return rows.map(returnFromRow);
   }
 
@@ -291,13 +285,8 @@ export class SqliteStore implements Store {
   }
 
   async listOutbox(query: OutboxQuery): Promise<OutboxItem[]> {
-    const { where, params } = newestFirstPage("outbox", "created_at", "?", {
-      status: query.status,
-      before: query.before,
-    });
-    const rows = this.#statement(
-      `SELECT * FROM outbox ${where} ORDER BY created_at DESC, id DESC LIMIT ?`,
-    ).all(...params, query.limit) as Row[];
+    const { sql, params } = newestFirstPage("outbox", "?", query);
+    const rows = this.#statement(sql).all(...params) as Row[];
     return rows.map((row) => outboxFromRow(row, SQLITE_CODEC));
   }
 

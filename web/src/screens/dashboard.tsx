@@ -1,21 +1,9 @@
 // The operator's live picture: numbers pushed once a second over server-sent events (/v1/console/live).
 import { useEffect, useState } from "react";
+import type { LiveSnapshot } from "../../../src/console/live-snapshot.ts";
 import { money } from "../api.ts";
 import { Tile } from "./common.tsx";
 import { DayChart } from "./day-chart.tsx";
-
-interface LiveSnapshot {
-  at: string;
-  pings_per_s: number;
-  leads_per_s: number;
-  bid_rate_pct: number | null;
-  sold_pct: number | null;
-  p50_ms: number | null;
-  p99_ms: number | null;
-  totals: { auctions: number; bids: number; leads: number; sold: number };
-  today: { revenue: number; margin: number } | null;
-  buyers: { buyer_id: string; status: string; requests: number; timeouts: number; errors: number }[];
-}
 
 const HISTORY = 120;
 
