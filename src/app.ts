@@ -100,6 +100,9 @@ export async function startGavel(options: GavelOptions): Promise<RunningGavel> {
     if (!change || change.topic === "funds")
       funds.reload().catch((error: unknown) => log.error({ err: error }, "reloading buyer deposits failed"));
   });
+  // A configuration change another instance made between the load above and the start of the watch was not heard:
+  // read it once more now that every later change will be.
+  if (stopWatching) await config.reload();
   const client = new BuyerHttpClient({ maxResponseBytes: config.snapshot.settings.max_buyer_response_bytes });
   const metrics = new Metrics();
   const consent = consentServices(options.config?.consent_providers);
@@ -139,8 +142,10 @@ export async function startGavel(options: GavelOptions): Promise<RunningGavel> {
     funds,
     failureStreaks: counters.failureStreaks,
     pauseBuyer: async (buyerId) => {
-      const buyer = config.snapshot.buyerById.get(buyerId);
-      if (buyer?.status === "active") await config.putBuyer({ ...buyer, status: "paused" });
+      if (config.snapshot.buyerById.get(buyerId)?.status !== "active") return;
+      await config.updateBuyer(buyerId, (buyer) =>
+        buyer.status === "active" ? { ...buyer, status: "paused" } : buyer,
+      );
     },
     onOutbox: () => outbox.wake(),
   });
