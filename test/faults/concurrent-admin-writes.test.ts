@@ -4,8 +4,9 @@
 // once. Embedded: one exchange. Distributed: two exchanges on one PostgreSQL schema and Redis prefix, the writes
 // spread over both; the instance that answered a write must have it live at once, the other within a few seconds.
 //
-// "Live" is read twice: what the running engine pings with (`exchange.config`, the snapshot an auction uses) and what
-// `GET /v1/admin/config` answers (the configuration service's snapshot).
+// "Live" is read three ways: what the running engine pings with (`exchange.config`, the snapshot an auction uses),
+// what `GET /v1/admin/config` answers (the configuration service's snapshot), and, for the operators' pauses, what a
+// real ping's decision trace says of each campaign.
 import assert from "node:assert/strict";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -15,6 +16,7 @@ import { type RunningGavel, startGavel } from "../../src/app.ts";
 import type { Campaign, ConfigFile } from "../../src/domain/config-schema.ts";
 import { sha256Hex } from "../../src/engine/config-service.ts";
 import { eventually } from "../helpers/eventually.ts";
+import { personalInjuryLead, SOURCE_KEY, testSource } from "../helpers/exchange-harness.ts";
 import { type BackendName, openTestStorage, type TestStorage } from "../helpers/test-backend.ts";
 
 const ROUNDS = 20;
@@ -53,6 +55,7 @@ function campaign(id: string, buyerId: string, status: Campaign["status"] = "act
 }
 
 const CONFIG: ConfigFile = {
+  sources: [testSource()],
   buyers: BUYERS.map((id) => ({
     id,
     name: `Buyer ${id}`,
@@ -101,6 +104,21 @@ async function liveStatuses(
     engine: new Map(instance.gavel.exchange.config.campaigns.map((c) => [c.id, c.status])),
     api: new Map((exported.body.campaigns as Campaign[]).map((c) => [c.id, c.status])),
   };
+}
+
+/** What one instance's auction did with each campaign on a fresh ping (campaign id → outcome at the ping). */
+async function pingOutcomes(instance: Instance): Promise<Map<string, string>> {
+  const ping = await instance.call("POST", "/v1/ping", SOURCE_KEY, {
+    vertical: "personal_injury",
+    lead: personalInjuryLead().ping,
+  });
+  assert.equal(ping.status, 200, JSON.stringify(ping.body));
+  const auction = await instance.call("GET", `/v1/admin/pings/${ping.body.ping_id}`, ADMIN_KEY);
+  assert.equal(auction.status, 200, JSON.stringify(auction.body));
+  const trace = auction.body.trace as { phase: string; campaign_id: string; outcome: string }[];
+  return new Map(
+    trace.filter((line) => line.phase === "ping").map((line) => [line.campaign_id, line.outcome]),
+  );
 }
 
 /** The name the engine of one instance has for campaign b1-main. */
@@ -203,6 +221,17 @@ for (const backend of ["embedded", "distributed"] as const satisfies readonly Ba
             })),
             round,
           );
+          // And the auction acts on it: a paused campaign is left out of a ping (inactive), an active one is not.
+          for (const instance of instances) {
+            const outcomes = await pingOutcomes(instance);
+            for (const buyer of BUYERS) {
+              const outcome = outcomes.get(`${buyer}-main`);
+              assert.ok(
+                status === "paused" ? outcome === "inactive" : outcome !== "inactive",
+                `round ${round}: ${instance.name} pinged with ${buyer}-main ${status}: ${outcome}`,
+              );
+            }
+          }
         }
       }
     });
