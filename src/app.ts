@@ -33,6 +33,7 @@ import type { Throttle } from "./state/counters/throttle.ts";
 import type { DuplicateWindows } from "./state/duplicates/duplicate-windows.ts";
 import { MemoryDuplicateWindows } from "./state/duplicates/memory-duplicate-windows.ts";
 import { RedisDuplicateWindows } from "./state/duplicates/redis-duplicate-windows.ts";
+import { chooseStorage } from "./storage-choice.ts";
 import type { Store } from "./store/store.ts";
 
 export interface GavelOptions {
@@ -40,9 +41,9 @@ export interface GavelOptions {
   config?: ConfigFile;
   /** Folder for the embedded store (created when missing). */
   dataDir: string;
-  /** PostgreSQL instead of SQLite (default: DATABASE_URL, then the config file's storage.database_url). */
+  /** PostgreSQL instead of SQLite (default: DATABASE_URL unless empty, then the config file's storage.database_url). */
   databaseUrl?: string;
-  /** Redis for hot state instead of process memory (default: REDIS_URL, then storage.redis_url). */
+  /** Redis for hot state instead of process memory (default: REDIS_URL unless empty, then storage.redis_url). */
   redisUrl?: string;
   port?: number;
   host?: string;
@@ -60,6 +61,8 @@ export interface GavelOptions {
 
 export interface RunningGavel {
   url: string;
+  /** The backends and where their data lives, e.g. "SQLite /var/lib/gavel/gavel.db + memory" (no secrets). */
+  backends: string;
   /** Set when the admin key was generated at start (no key configured): print it once. */
   generatedAdminKey?: string;
   exchange: Exchange;
@@ -71,14 +74,16 @@ export async function startGavel(options: GavelOptions): Promise<RunningGavel> {
   const log = options.log ?? createLogger(options.logLevel);
   const now = options.now ?? Date.now;
   const storage = options.config?.storage;
-  const databaseUrl = options.databaseUrl ?? process.env.DATABASE_URL ?? storage?.database_url;
-  const redisUrl = options.redisUrl ?? process.env.REDIS_URL ?? storage?.redis_url;
+  const { ignoredVariables, ...chosen } = chooseStorage({
+    databaseUrl: options.databaseUrl,
+    redisUrl: options.redisUrl,
+    storage,
+  });
+  for (const name of ignoredVariables) log.warn(`${name} is set but empty: ignored`);
+  const { redisUrl } = chosen;
   const { store, hotState, description } = await openBackends({
     dataDir: options.dataDir,
-    ...(databaseUrl ? { databaseUrl } : {}),
-    ...(storage?.database_schema ? { databaseSchema: storage.database_schema } : {}),
-    ...(redisUrl ? { redisUrl } : {}),
-    ...(storage?.redis_key_prefix ? { redisKeyPrefix: storage.redis_key_prefix } : {}),
+    ...chosen,
     now,
     log,
   });
@@ -100,6 +105,9 @@ export async function startGavel(options: GavelOptions): Promise<RunningGavel> {
     if (!change || change.topic === "funds")
       funds.reload().catch((error: unknown) => log.error({ err: error }, "reloading buyer deposits failed"));
   });
+  // A configuration change another instance made between the load above and the start of the watch was not heard:
+  // read it once more now that every later change will be.
+  if (stopWatching) await config.reload();
   const client = new BuyerHttpClient({ maxResponseBytes: config.snapshot.settings.max_buyer_response_bytes });
   const metrics = new Metrics();
   const consent = consentServices(options.config?.consent_providers);
@@ -139,8 +147,10 @@ export async function startGavel(options: GavelOptions): Promise<RunningGavel> {
     funds,
     failureStreaks: counters.failureStreaks,
     pauseBuyer: async (buyerId) => {
-      const buyer = config.snapshot.buyerById.get(buyerId);
-      if (buyer?.status === "active") await config.putBuyer({ ...buyer, status: "paused" });
+      if (config.snapshot.buyerById.get(buyerId)?.status !== "active") return;
+      await config.updateBuyer(buyerId, (buyer) =>
+        buyer.status === "active" ? { ...buyer, status: "paused" } : buyer,
+      );
     },
     onOutbox: () => outbox.wake(),
   });
@@ -191,7 +201,7 @@ export async function startGavel(options: GavelOptions): Promise<RunningGavel> {
       }),
     },
   });
-  log.info({ backends: description }, "state backends");
+  log.info({ backends: description }, `state backends: ${description}`);
   outbox.start();
   await app.listen({ port: options.port ?? 8080, host: options.host ?? "127.0.0.1" });
   const address = app.server.address();
@@ -200,6 +210,7 @@ export async function startGavel(options: GavelOptions): Promise<RunningGavel> {
   const running = exchange;
   return {
     url,
+    backends: description,
     ...(generatedAdminKey ? { generatedAdminKey } : {}),
     exchange: running,
     async close() {

@@ -4,6 +4,7 @@ import type { Logger } from "pino";
 import type { HotState } from "./state/hot-state.ts";
 import { MemoryHotState } from "./state/memory-hot-state.ts";
 import { RedisHotState } from "./state/redis-hot-state.ts";
+import { describeStorage } from "./storage-choice.ts";
 import { PostgresStore } from "./store/postgres/postgres-store.ts";
 import { SqliteStore } from "./store/sqlite/sqlite-store.ts";
 import type { Store } from "./store/store.ts";
@@ -26,7 +27,7 @@ export interface BackendOptions {
 export interface Backends {
   store: Store;
   hotState: HotState;
-  /** A one-line description for the start-up log. */
+  /** The backends and where their data lives (no secrets), for the start-up line. */
   description: string;
 }
 
@@ -59,8 +60,11 @@ export async function openBackends(options: BackendOptions): Promise<Backends> {
       }
       hotState = new MemoryHotState(held);
     }
-    const description = `${options.databaseUrl ? "PostgreSQL" : `SQLite in ${options.dataDir}`} + ${options.redisUrl ? "Redis" : "memory"}`;
-    return { store, hotState, description };
+    return {
+      store,
+      hotState,
+      description: describeStorage({ ...options, ignoredVariables: [] }, options.dataDir),
+    };
   } catch (error) {
     await store.close();
     throw error;

@@ -2,6 +2,7 @@
 // gavel serve | migrate | user | demo | bench
 import { parseArgs } from "node:util";
 import { startGavel } from "../app.ts";
+import { chooseStorage, describeStore } from "../storage-choice.ts";
 import { migratePostgres } from "../store/postgres/postgres-store.ts";
 import { SqliteStore } from "../store/sqlite/sqlite-store.ts";
 import { loadConfigFile, loadConsoleUsers } from "./config-file.ts";
@@ -9,7 +10,7 @@ import { USER_USAGE } from "./user-command.ts";
 
 const USAGE = `Usage:
   gavel serve [--config gavel.config.json] [--port 8080] [--host 127.0.0.1] [--data-dir ./data]
-  gavel migrate [--config gavel.config.json] [--data-dir ./data]   (PostgreSQL when DATABASE_URL is set)
+  gavel migrate [--config gavel.config.json] [--data-dir ./data]   (PostgreSQL when DATABASE_URL is set and not empty)
   ${USER_USAGE}
   gavel demo  [--duration <seconds>]
   gavel bench [--mode embedded|distributed|both] [--market simple|rules] [--duration <seconds>] [--buyers 5]
@@ -61,6 +62,7 @@ async function serve(args: string[]): Promise<void> {
     ...(config ? { config } : {}),
   });
   console.log(`gavel listening on ${gavel.url} (console: ${gavel.url}/console, docs: ${gavel.url}/docs)`);
+  console.log(`gavel state: ${gavel.backends}`);
   if (gavel.generatedAdminKey) {
     console.log(`admin key for this run (set GAVEL_ADMIN_KEY to choose one): ${gavel.generatedAdminKey}`);
   }
@@ -86,19 +88,22 @@ async function migrate(args: string[]): Promise<void> {
     },
   });
   const storage = values.config ? loadConfigFile(values.config).storage : undefined;
-  const databaseUrl = process.env.DATABASE_URL ?? storage?.database_url;
-  if (databaseUrl) {
+  const choice = chooseStorage({ storage });
+  for (const name of choice.ignoredVariables)
+    console.warn(`gavel migrate: ${name} is set but empty: ignored`);
+  const where = describeStore(choice, values["data-dir"]);
+  if (choice.databaseUrl) {
     const applied = await migratePostgres(
-      databaseUrl,
-      storage?.database_schema ? { schema: storage.database_schema } : {},
+      choice.databaseUrl,
+      choice.databaseSchema ? { schema: choice.databaseSchema } : {},
     );
-    console.log(`gavel migrate: PostgreSQL schema up to date (${applied} migration(s) applied)`);
+    console.log(`gavel migrate: ${where} up to date (${applied} migration(s) applied)`);
     return;
   }
   const store = new SqliteStore(values["data-dir"]);
   try {
     await store.migrate();
-    console.log(`gavel migrate: SQLite store in ${values["data-dir"]} up to date`);
+    console.log(`gavel migrate: ${where} up to date`);
   } finally {
     await store.close();
   }

@@ -3,6 +3,7 @@
 // history would keep it).
 import { parseArgs } from "node:util";
 import { ConsoleAuth } from "../console/console-auth.ts";
+import { chooseStorage } from "../storage-choice.ts";
 import { PostgresStore } from "../store/postgres/postgres-store.ts";
 import { SqliteStore } from "../store/sqlite/sqlite-store.ts";
 import { CONSOLE_ROLES, type ConsoleRole, type Store } from "../store/store.ts";
@@ -58,12 +59,12 @@ export async function runUserCommand(args: string[]): Promise<void> {
 /** The store `gavel serve` would use: PostgreSQL when DATABASE_URL (or the config's storage) says so, else SQLite. */
 async function openStore(configPath: string | undefined, dataDir: string): Promise<Store> {
   const storage = configPath ? loadConfigFile(configPath).storage : undefined;
-  const databaseUrl = process.env.DATABASE_URL ?? storage?.database_url;
+  const { databaseUrl, databaseSchema } = chooseStorage({ storage });
   if (databaseUrl) {
     return new PostgresStore({
       connectionString: databaseUrl,
       poolSize: 1,
-      ...(storage?.database_schema ? { schema: storage.database_schema } : {}),
+      ...(databaseSchema ? { schema: databaseSchema } : {}),
     });
   }
   return new SqliteStore(dataDir);

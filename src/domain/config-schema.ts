@@ -545,9 +545,10 @@ export const SettingsSchema = Type.Object(
     max_buyer_response_bytes: Type.Integer({ minimum: 256, maximum: 10485760, default: 65536 }),
     /**
      * Replay guard: the same ping or direct post (same non-PII lead, contact hashes, vertical and sub_id) from the same
-     * source within this many seconds is refused with 409 GAVEL_DUPLICATE. Absent: off. 60 is the usual choice.
+     * source within this many seconds is refused with 409 GAVEL_DUPLICATE. 0 or absent: off (0 is how a setting
+     * stored earlier is switched off, through the admin API or the configuration file). 60 is the usual choice.
      */
-    replay_guard_s: Type.Optional(Type.Integer({ minimum: 1, maximum: 3600 })),
+    replay_guard_s: Type.Optional(Type.Integer({ minimum: 0, maximum: 3600 })),
   },
   { additionalProperties: false },
 );

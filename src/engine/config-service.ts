@@ -39,6 +39,15 @@ export class ConfigService {
   /** `kind:id` of what the configuration file names: put back at every start, so not deletable through the API. */
   readonly #fromFile: ReadonlySet<string>;
   #snapshot: ConfigSnapshot;
+  /**
+   * The tail of the queue every change to the snapshot goes through: a write through this instance or a reload after
+   * another instance's write. One at a time, in arrival order, each starting from the snapshot the one before left,
+   * so no write is built on a snapshot a concurrent one is about to replace, and no reload swaps in what it read
+   * before a later local write was stored.
+   */
+  #changes: Promise<unknown> = Promise.resolve();
+  /** A reload queued but not yet started: a change heard meanwhile is read by it too, so it needs no other. */
+  #queuedReload: Promise<void> | undefined;
 
   private constructor(
     store: Store,
@@ -80,11 +89,19 @@ export class ConfigService {
     return new ConfigService(store, buildSnapshot(data), onChange, file?.smtp !== undefined, fromFile);
   }
 
-  /** Rebuilds the snapshot from the store: another instance changed the configuration. */
-  async reload(): Promise<void> {
-    const data = configData(await this.#store.loadConfig(), undefined);
-    checkReferences(data);
-    this.#swap(data);
+  /**
+   * Rebuilds the snapshot from the store: another instance changed the configuration. Queued behind the writes in
+   * progress here, so what it reads includes them; calls while one is still queued share it.
+   */
+  reload(): Promise<void> {
+    this.#queuedReload ??= this.#serially(async () => {
+      // Started: a change heard from now on may be missing from what this reads, so it queues another.
+      this.#queuedReload = undefined;
+      const data = configData(await this.#store.loadConfig(), undefined);
+      checkReferences(data);
+      this.#swap(data);
+    });
+    return this.#queuedReload;
   }
 
   get snapshot(): ConfigSnapshot {
@@ -98,39 +115,69 @@ export class ConfigService {
   }
 
   async putVertical(vertical: Vertical): Promise<Vertical> {
-    return this.#put("vertical", "verticals", vertical);
+    return this.#serially(() => this.#put("vertical", "verticals", vertical));
   }
 
   /** Creates or replaces a source. A new source without a key hash gets a fresh key, returned once and never stored. */
   async putSource(source: Source): Promise<{ source: Source; api_key?: string }> {
-    const existing = this.#snapshot.sourceById.get(source.id);
-    const keyHash = source.api_key_sha256 ?? existing?.api_key_sha256;
-    if (keyHash)
-      return { source: await this.#put("source", "sources", { ...source, api_key_sha256: keyHash }) };
-    const apiKey = generateApiKey();
-    return {
-      source: await this.#put("source", "sources", { ...source, api_key_sha256: sha256Hex(apiKey) }),
-      api_key: apiKey,
-    };
+    return this.#serially(async () => {
+      const keyHash = source.api_key_sha256 ?? this.#snapshot.sourceById.get(source.id)?.api_key_sha256;
+      if (keyHash)
+        return { source: await this.#put("source", "sources", { ...source, api_key_sha256: keyHash }) };
+      const apiKey = generateApiKey();
+      return {
+        source: await this.#put("source", "sources", { ...source, api_key_sha256: sha256Hex(apiKey) }),
+        api_key: apiKey,
+      };
+    });
   }
 
   /** Replaces a source's key; the old one stops working at once. */
   async rotateSourceKey(sourceId: string): Promise<{ source: Source; api_key: string }> {
-    const source = this.#snapshot.sourceById.get(sourceId);
-    if (!source) throw new GavelError("GAVEL_NOT_FOUND", `No source ${sourceId}`, "id");
-    const apiKey = generateApiKey();
-    return {
-      source: await this.#put("source", "sources", { ...source, api_key_sha256: sha256Hex(apiKey) }),
-      api_key: apiKey,
-    };
+    return this.#serially(async () => {
+      const source = this.#snapshot.sourceById.get(sourceId);
+      if (!source) throw new GavelError("GAVEL_NOT_FOUND", `No source ${sourceId}`, "id");
+      const apiKey = generateApiKey();
+      return {
+        source: await this.#put("source", "sources", { ...source, api_key_sha256: sha256Hex(apiKey) }),
+        api_key: apiKey,
+      };
+    });
   }
 
+  /** Creates or replaces a buyer. One sent without a key hash keeps its key: editing a buyer never locks it out. */
   async putBuyer(buyer: Buyer): Promise<Buyer> {
-    return this.#put("buyer", "buyers", buyer);
+    return this.#serially(() => {
+      const keyHash = buyer.api_key_sha256 ?? this.#snapshot.buyerById.get(buyer.id)?.api_key_sha256;
+      return this.#put("buyer", "buyers", keyHash ? { ...buyer, api_key_sha256: keyHash } : buyer);
+    });
+  }
+
+  /**
+   * Changes one buyer from its latest version, so no concurrent write slips in between the read and the write.
+   * `change` may throw to refuse (nothing is written), or return the buyer it was given to write nothing.
+   */
+  async updateBuyer(id: string, change: (buyer: Buyer) => Buyer): Promise<Buyer> {
+    return this.#serially(async () => {
+      const buyer = this.#snapshot.buyerById.get(id);
+      if (!buyer) throw new GavelError("GAVEL_NOT_FOUND", `No buyer ${id}`, "id");
+      const changed = change(buyer);
+      return changed === buyer ? buyer : this.#put("buyer", "buyers", changed);
+    });
   }
 
   async putCampaign(campaign: Campaign): Promise<Campaign> {
-    return this.#put("campaign", "campaigns", campaign);
+    return this.#serially(() => this.#put("campaign", "campaigns", campaign));
+  }
+
+  /** Changes one campaign from its latest version, as `updateBuyer` does a buyer. */
+  async updateCampaign(id: string, change: (campaign: Campaign) => Campaign): Promise<Campaign> {
+    return this.#serially(async () => {
+      const campaign = this.#snapshot.campaignById.get(id);
+      if (!campaign) throw new GavelError("GAVEL_NOT_FOUND", `No campaign ${id}`, "id");
+      const changed = change(campaign);
+      return changed === campaign ? campaign : this.#put("campaign", "campaigns", changed);
+    });
   }
 
   /**
@@ -139,30 +186,32 @@ export class ConfigService {
    * first). Leads and outcomes keep the id as history; a held bid of a deleted campaign falls back at its post.
    */
   async remove(kind: ConfigKind, id: string): Promise<void> {
-    const snapshot = this.#snapshot;
-    const collection = COLLECTION_OF[kind];
-    if (!snapshot[collection].some((entity) => entity.id === id))
-      throw new GavelError("GAVEL_NOT_FOUND", `No ${kind} ${id}`, "id");
-    if (kind === "vertical" && BUILT_IN_VERTICALS.some((vertical) => vertical.id === id))
-      throw new GavelError("GAVEL_CONFLICT", `Vertical ${id} is built in; it cannot be deleted`, "id");
-    if (this.#fromFile.has(`${kind}:${id}`)) {
-      throw new GavelError(
-        "GAVEL_CONFLICT",
-        `The configuration file defines ${kind} ${id} and would put it back at the next start: remove it there`,
-        "id",
-      );
-    }
-    const dependents = [...configDependents(snapshot, kind, id), ...(await this.#usersOf(kind, id))];
-    if (dependents.length > 0) {
-      const shown = dependents.slice(0, 10).join(", ");
-      const more = dependents.length > 10 ? ` and ${dependents.length - 10} more` : "";
-      throw new GavelError("GAVEL_CONFLICT", `${kind} ${id} is still used by ${shown}${more}`, "id");
-    }
-    await this.#store.deleteConfig(kind, id);
-    const data: ConfigData = { ...snapshot };
-    data[collection] = snapshot[collection].filter((entity) => entity.id !== id) as never;
-    this.#swap(data);
-    await this.#store.notifyConfigChanged?.({ topic: "config" });
+    return this.#serially(async () => {
+      const snapshot = this.#snapshot;
+      const collection = COLLECTION_OF[kind];
+      if (!snapshot[collection].some((entity) => entity.id === id))
+        throw new GavelError("GAVEL_NOT_FOUND", `No ${kind} ${id}`, "id");
+      if (kind === "vertical" && BUILT_IN_VERTICALS.some((vertical) => vertical.id === id))
+        throw new GavelError("GAVEL_CONFLICT", `Vertical ${id} is built in; it cannot be deleted`, "id");
+      if (this.#fromFile.has(`${kind}:${id}`)) {
+        throw new GavelError(
+          "GAVEL_CONFLICT",
+          `The configuration file defines ${kind} ${id} and would put it back at the next start: remove it there`,
+          "id",
+        );
+      }
+      const dependents = [...configDependents(snapshot, kind, id), ...(await this.#usersOf(kind, id))];
+      if (dependents.length > 0) {
+        const shown = dependents.slice(0, 10).join(", ");
+        const more = dependents.length > 10 ? ` and ${dependents.length - 10} more` : "";
+        throw new GavelError("GAVEL_CONFLICT", `${kind} ${id} is still used by ${shown}${more}`, "id");
+      }
+      await this.#store.deleteConfig(kind, id);
+      const data: ConfigData = { ...snapshot };
+      data[collection] = snapshot[collection].filter((entity) => entity.id !== id) as never;
+      this.#swap(data);
+      await this.#store.notifyConfigChanged?.({ topic: "config" });
+    });
   }
 
   /** The console users who log in as this buyer or source. */
@@ -175,15 +224,25 @@ export class ConfigService {
   }
 
   async putSettings(partial: Partial<Settings>): Promise<Settings> {
-    const settings = withDefaults({ ...this.#snapshot.settings, ...partial });
-    const data = { ...this.#snapshot, settings };
-    checkReferences(data);
-    await this.#store.putSettings(settings);
-    this.#swap(data);
-    await this.#store.notifyConfigChanged?.({ topic: "config" });
-    return settings;
+    return this.#serially(async () => {
+      const settings = withDefaults({ ...this.#snapshot.settings, ...partial });
+      const data = { ...this.#snapshot, settings };
+      checkReferences(data);
+      await this.#store.putSettings(settings);
+      this.#swap(data);
+      await this.#store.notifyConfigChanged?.({ topic: "config" });
+      return settings;
+    });
   }
 
+  /** Runs one change after every change queued before it (see #changes); a failed one does not stop the next. */
+  #serially<T>(change: () => Promise<T>): Promise<T> {
+    const result = this.#changes.then(change);
+    this.#changes = result.catch(() => {});
+    return result;
+  }
+
+  /** Stores one entity and swaps in the snapshot with it; only from inside #serially. */
   async #put<K extends "verticals" | "sources" | "buyers" | "campaigns">(
     kind: ConfigKind,
     collection: K,

@@ -31,7 +31,7 @@ export class DuplicateChecks {
 
   /**
    * Refuses (409 GAVEL_DUPLICATE) the same request from the same source within the configured window: the same
-   * non-PII lead, contact hashes, vertical and sub_id. Off when `replay_guard_s` is not set.
+   * non-PII lead, contact hashes, vertical and sub_id. Off when `replay_guard_s` is 0 or not set.
    */
   async guardReplay(
     config: ConfigSnapshot,
@@ -45,7 +45,7 @@ export class DuplicateChecks {
     },
   ): Promise<void> {
     const seconds = config.settings.replay_guard_s;
-    if (seconds === undefined) return;
+    if (!seconds) return;
     const fingerprint = sha256Hex(
       canonicalJson({
         kind: request.kind,

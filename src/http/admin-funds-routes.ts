@@ -136,7 +136,9 @@ export function adminFundsRoutes(options: AdminFundsRoutesOptions) {
       async (request) => {
         const buyer = buyerOf(request.params.id);
         await failureStreaks.reset(buyer.id);
-        return buyer.status === "active" ? buyer : config.putBuyer({ ...buyer, status: "active" });
+        return config.updateBuyer(buyer.id, (latest) =>
+          latest.status === "active" ? latest : { ...latest, status: "active" },
+        );
       },
     );
   };

@@ -128,10 +128,7 @@ export function adminRoutes(options: AdminRoutesOptions) {
       BuyerSchema,
       () => config.snapshot.buyers,
       // A buyer replaced without a key hash keeps its key (as a source does): editing a buyer never locks it out.
-      (b) => {
-        const keyHash = b.api_key_sha256 ?? config.snapshot.buyerById.get(b.id)?.api_key_sha256;
-        return config.putBuyer(keyHash ? { ...b, api_key_sha256: keyHash } : b);
-      },
+      (b) => config.putBuyer(b),
     );
     entity(
       "campaign",
@@ -165,11 +162,12 @@ export function adminRoutes(options: AdminRoutesOptions) {
         },
       },
       async (request) => {
-        const buyer = config.snapshot.buyerById.get(request.params.id);
-        if (!buyer) throw new GavelError("GAVEL_NOT_FOUND", `No buyer ${request.params.id}`, "id");
         const apiKey = generateApiKey();
         return {
-          buyer: await config.putBuyer({ ...buyer, api_key_sha256: sha256Hex(apiKey) }),
+          buyer: await config.updateBuyer(request.params.id, (buyer) => ({
+            ...buyer,
+            api_key_sha256: sha256Hex(apiKey),
+          })),
           api_key: apiKey,
         };
       },

@@ -12,6 +12,7 @@ import type { Exchange } from "../engine/exchange.ts";
 import { GavelError } from "../errors.ts";
 import type { Store } from "../store/store.ts";
 import { authenticateAdmin } from "./auth.ts";
+import type { TestPingWire } from "./test-ping-answer.ts";
 
 export interface AdminTestRoutesOptions {
   exchange: Exchange;
@@ -50,6 +51,10 @@ export function adminTestRoutes(options: AdminTestRoutesOptions) {
           security: [{ adminKey: [] }],
           summary:
             "Send a test ping for a campaign's vertical; answers the ping and the campaign's decision-trace lines",
+          description:
+            "Answers {source_id, vertical, lead, ping, trace, raw}: `trace` the campaign's decision-trace lines, " +
+            "`raw` a list of its HTTP exchanges with the buyer ({request, response} or {request, failure}; empty " +
+            "when the campaign was not pinged).",
           params: Type.Object({ id: Type.String({ minLength: 1, maxLength: 100 }) }),
           body: Type.Optional(TestPingBody),
         },
@@ -90,8 +95,8 @@ export function adminTestRoutes(options: AdminTestRoutesOptions) {
             latency_ms: outcome.latency_ms ?? null,
             ...(outcome.detail === undefined ? {} : { detail: outcome.detail }),
           }));
-        // `raw` is the campaign's HTTP exchange as it went over the wire (none when a fixed-price campaign is not
-        // pinged, or it was not eligible), seen for this ping only: live traffic is never recorded this way.
+        // `raw` lists the campaign's HTTP exchanges as they went over the wire (none when a fixed-price campaign is
+        // not pinged, or it was not eligible), seen for this ping only: live traffic is never recorded this way.
         return { source_id: source.id, vertical: vertical.id, lead, ping, trace, raw: wire.map(presentWire) };
       },
     );
@@ -103,7 +108,7 @@ const MAX_SHOWN_BODY = 16_384;
 /** Headers that carry credentials: shown with all but their last 4 characters hidden. */
 const SECRET_HEADER = /authorization|api[-_]?key|token|secret|password|cookie/i;
 
-function presentWire(exchanged: WireExchange) {
+function presentWire(exchanged: WireExchange): TestPingWire {
   const { request, response, failure } = exchanged;
   const url = request.query
     ? `${request.url}${request.url.includes("?") ? "&" : "?"}${request.query}`

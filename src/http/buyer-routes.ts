@@ -221,29 +221,33 @@ export function buyerRoutes(options: BuyerRoutesOptions) {
           },
         },
         async (request) => {
-          const campaign = config.snapshot.campaignById.get(request.params.id);
-          if (!campaign || campaign.buyer_id !== request.buyer.id) {
-            throw new GavelError("GAVEL_NOT_FOUND", `No campaign ${request.params.id}`, "id");
-          }
-          // A test campaign stays one: the buyer pauses and resumes live bidding, it does not go live by itself.
-          if (campaign.status === "test") {
-            throw new GavelError("GAVEL_CONFLICT", "A test campaign is not paused or resumed here", "id");
-          }
-          const { paused_by: pausedBy, ...rest } = campaign;
-          let saved = campaign;
-          if (action === "pause" && campaign.status !== "paused") {
-            saved = await config.putCampaign({ ...rest, status: "paused", paused_by: "buyer" });
-          } else if (action === "resume" && campaign.status === "paused") {
-            // An operator's pause (a complaint, a compliance hold) is the operator's to lift, not the buyer's.
-            if (pausedBy !== "buyer") {
-              throw new GavelError(
-                "GAVEL_CONFLICT",
-                "This campaign was paused by the exchange's operator; only the operator can resume it",
-                "id",
-              );
+          // Read and changed in one step of the configuration's queue: a concurrent edit of the same campaign is
+          // neither lost nor undone.
+          const saved = await config.updateCampaign(request.params.id, (campaign) => {
+            if (campaign.buyer_id !== request.buyer.id) {
+              throw new GavelError("GAVEL_NOT_FOUND", `No campaign ${request.params.id}`, "id");
             }
-            saved = await config.putCampaign({ ...rest, status: "active" });
-          }
+            // A test campaign stays one: the buyer pauses and resumes live bidding, it does not go live by itself.
+            if (campaign.status === "test") {
+              throw new GavelError("GAVEL_CONFLICT", "A test campaign is not paused or resumed here", "id");
+            }
+            const { paused_by: pausedBy, ...rest } = campaign;
+            if (action === "pause" && campaign.status !== "paused") {
+              return { ...rest, status: "paused", paused_by: "buyer" };
+            }
+            if (action === "resume" && campaign.status === "paused") {
+              // An operator's pause (a complaint, a compliance hold) is the operator's to lift, not the buyer's.
+              if (pausedBy !== "buyer") {
+                throw new GavelError(
+                  "GAVEL_CONFLICT",
+                  "This campaign was paused by the exchange's operator; only the operator can resume it",
+                  "id",
+                );
+              }
+              return { ...rest, status: "active" };
+            }
+            return campaign;
+          });
           return { campaign: { id: saved.id, name: saved.name, status: saved.status } };
         },
       );

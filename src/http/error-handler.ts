@@ -2,6 +2,7 @@
 // a 500; a 500 means a bug, and is logged (without the request body, which may hold PII).
 import type { FastifyError, FastifyReply, FastifyRequest } from "fastify";
 import { type ErrorCode, GavelError, ServiceUnavailableError } from "../errors.ts";
+import { discardUnreadBody } from "./unread-body.ts";
 
 const FASTIFY_CODES: Record<string, ErrorCode> = {
   FST_ERR_CTP_INVALID_MEDIA_TYPE: "GAVEL_UNSUPPORTED_MEDIA_TYPE",
@@ -43,14 +44,22 @@ export function toGavelError(error: FastifyError): GavelError {
   return new GavelError("GAVEL_INTERNAL");
 }
 
-export function handleError(error: FastifyError, request: FastifyRequest, reply: FastifyReply): void {
+export async function handleError(
+  error: FastifyError,
+  request: FastifyRequest,
+  reply: FastifyReply,
+): Promise<FastifyReply> {
   const gavelError = toGavelError(error);
   if (gavelError.code === "GAVEL_INTERNAL") {
     request.log.error({ err: error, route: request.routeOptions.url }, "unhandled error");
   } else if (gavelError.code === "GAVEL_SERVICE_UNAVAILABLE") {
     request.log.warn({ err: error, route: request.routeOptions.url }, "backing service unavailable");
   }
-  void reply.code(gavelError.status).send(gavelError.toJSON());
+  // A body over the limit is still coming in: read the rest (within a bound) so the client can read this answer.
+  if (gavelError.code === "GAVEL_PAYLOAD_TOO_LARGE" && !(await discardUnreadBody(request.raw))) {
+    reply.header("connection", "close");
+  }
+  return reply.code(gavelError.status).send(gavelError.toJSON());
 }
 
 export function handleNotFound(request: FastifyRequest, reply: FastifyReply): void {

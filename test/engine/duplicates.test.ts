@@ -2,12 +2,14 @@
 // vertical's system-wide check (a consumer sold to anyone is not sold again within the lookback) and each buyer's own
 // check (a consumer a buyer bought is not offered to it again; others still bid). Runs on both backends.
 import assert from "node:assert/strict";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
+import { loadConfigFile } from "../../src/cli/config-file.ts";
 import { personalInjury } from "../../src/domain/verticals/personal-injury.ts";
-import { sha256Hex } from "../../src/engine/config-service.ts";
+import { ConfigService, sha256Hex } from "../../src/engine/config-service.ts";
+import { SqliteStore } from "../../src/store/sqlite/sqlite-store.ts";
 import {
   BACKEND,
   bidder,
@@ -96,6 +98,28 @@ describe(`[${BACKEND}] duplicates`, () => {
     const replayed = await h.call("/v1/leads", body);
     assert.equal(replayed.status, 409);
     assert.equal(replayed.body.error.code, "GAVEL_DUPLICATE");
+  });
+
+  test("replay guard: 0 switches it off (through the admin API), a number switches it on again", async () => {
+    const ping = { vertical: "personal_injury", lead: consumer(4).ping };
+    try {
+      const off = await h.admin("PUT", "/v1/admin/settings", { replay_guard_s: 0 });
+      assert.equal(off.status, 200, JSON.stringify(off.body));
+      assert.equal(off.body.replay_guard_s, 0);
+      assert.equal((await h.call("/v1/ping", ping)).status, 200);
+      assert.equal((await h.call("/v1/ping", ping)).status, 200, "off: the same ping again is answered");
+      // null is not a way to say off: one way only, refused with the field named.
+      const nulled = await h.admin("PUT", "/v1/admin/settings", { replay_guard_s: null });
+      assert.equal(nulled.status, 400, JSON.stringify(nulled.body));
+      assert.equal(nulled.body.error.code, "GAVEL_VALIDATION");
+      assert.match(nulled.body.error.field ?? nulled.body.error.message, /replay_guard_s/);
+    } finally {
+      const on = await h.admin("PUT", "/v1/admin/settings", { replay_guard_s: 60 });
+      assert.equal(on.status, 200, JSON.stringify(on.body));
+    }
+    const again = { vertical: "personal_injury", lead: consumer(5).ping };
+    assert.equal((await h.call("/v1/ping", again)).status, 200);
+    assert.equal((await h.call("/v1/ping", again)).status, 409, "on again");
   });
 
   test("a consumer sold once is a duplicate for the vertical: unsold, and no buyer pinged", async () => {
@@ -258,4 +282,23 @@ describe(`[${BACKEND}] duplicates after a restart`, { skip: BACKEND !== "embedde
       rmSync(dataDir, { recursive: true, force: true });
     }
   });
+});
+
+test("replay guard: a configuration file with replay_guard_s 0 switches off one stored earlier", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "gavel-replay-off-"));
+  const store = new SqliteStore(dir);
+  try {
+    await store.migrate();
+    const on = await ConfigService.open(store, { settings: { replay_guard_s: 60 } });
+    assert.equal(on.snapshot.settings.replay_guard_s, 60);
+    const path = join(dir, "gavel.config.json");
+    writeFileSync(path, JSON.stringify({ settings: { replay_guard_s: 0 } }));
+    const off = await ConfigService.open(store, loadConfigFile(path));
+    assert.equal(off.snapshot.settings.replay_guard_s, 0);
+    // And it stays off at the next start without the file saying so again.
+    assert.equal((await ConfigService.open(store, undefined)).snapshot.settings.replay_guard_s, 0);
+  } finally {
+    await store.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
 });

@@ -2,6 +2,7 @@
 // that campaign's decision-trace line (outcome, reason, bid, latency); a campaign whose filters refuse the sample says
 // filtered with the rule; an unknown campaign is 404; a source's key and a buyer user's session are refused.
 import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
 import { after, before, describe, test } from "node:test";
 import {
   BACKEND,
@@ -65,6 +66,12 @@ describe(`[${BACKEND}] admin test ping`, () => {
     await h.farm.clearRequests();
     const reply = await h.admin("POST", "/v1/admin/campaigns/alpha/test-ping", {});
     assert.equal(reply.status, 200, JSON.stringify(reply.body));
+    // A list, as docs/api.md says (it once showed a single object): empty when the campaign is not pinged.
+    assert.ok(Array.isArray(reply.body.raw), JSON.stringify(reply.body.raw));
+    const documented = readFileSync(new URL("../../docs/api.md", import.meta.url), "utf8")
+      .split("\n")
+      .find((row) => row.startsWith("| `POST /v1/admin/campaigns/:id/test-ping`"));
+    assert.match(documented ?? "", /`raw` a list of its HTTP exchanges/);
     assert.equal(reply.body.raw.length, 1, "alpha's ping only, not picky's");
     const [raw] = reply.body.raw;
     const received = (await h.farm.requests()).filter((r) => r.buyer === "alpha" && r.kind === "ping");
@@ -108,6 +115,7 @@ describe(`[${BACKEND}] admin test ping`, () => {
     assert.equal(line.outcome, "filtered");
     assert.match(JSON.stringify(line.detail), /state/);
     assert.equal(line.bid, null);
+    assert.deepEqual(reply.body.raw, [], "not pinged: an empty list");
   });
 
   test("an unknown campaign is 404", async () => {

@@ -96,8 +96,8 @@ const CONNECTION_STATES: Record<string, string> = {
   end: "connection closed",
 };
 
-/** host:port of a Redis URL, for messages. */
-function redisAddress(url: string): string {
+/** host:port of a Redis URL, never its password (for messages and the start-up line). */
+export function redisAddress(url: string): string {
   try {
     const parsed = new URL(url);
     return `${parsed.hostname || "127.0.0.1"}:${parsed.port || "6379"}`;

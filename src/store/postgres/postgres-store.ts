@@ -120,7 +120,7 @@ export class PostgresStore implements Store {
   constructor(options: PostgresStoreOptions) {
     checkSchemaName(options.schema);
     this.#options = options;
-    this.#address = addressOf(options.connectionString);
+    this.#address = postgresAddress(options.connectionString);
     this.#pool = new pg.Pool({ ...clientConfig(options), max: options.poolSize ?? DEFAULT_POOL_SIZE });
     // An idle client whose connection dies emits here; pg.Pool has already dropped it and will open a fresh one on
     // demand. Without a listener the error would crash the process.
@@ -826,7 +826,7 @@ export async function migratePostgres(
   try {
     return await withClient(config, (client) => applyPostgresMigrations(client, options.schema));
   } catch (error) {
-    throw unavailable(addressOf(connectionString), error);
+    throw unavailable(postgresAddress(connectionString), error);
   }
 }
 
@@ -1110,7 +1110,8 @@ function reasonOf(error: unknown): string {
   return String(error);
 }
 
-function addressOf(connectionString: string): string {
+/** host:port/database of a connection string, never its password (for messages and the start-up line). */
+export function postgresAddress(connectionString: string): string {
   // pg resolves the parts (URL, then PGHOST... defaults) without connecting; read them back from a client.
   const probe = new pg.Client({ connectionString });
   return `${probe.host}:${probe.port}/${probe.database ?? ""}`;

@@ -2,6 +2,7 @@
 // editors (each with JSON as the escape hatch), consent and routing; and "test this campaign", which shows the raw
 // exchange.
 import { useState } from "react";
+import type { TestPingWire } from "../../../src/http/test-ping-answer.ts";
 import { get, post } from "../api.ts";
 import { useData } from "../use-data.ts";
 import { Problem } from "./common.tsx";
@@ -136,18 +137,12 @@ function TestCampaign({ campaign, sources }: { campaign: Entity; sources: readon
   );
 }
 
-interface WireExchange {
-  request: { method: string; url: string; headers: Record<string, string>; body?: string };
-  response?: { status: number; latency_ms: number; body: string };
-  failure?: string;
-}
-
 /**
  * The test's outcome: the campaign's HTTP exchange as it crossed the wire (the request its buyer received and the
  * answer; a JSON body indented for reading), then everything the exchange answered, as JSON.
  */
 function TestResult({ campaignId, result }: { campaignId: string; result: unknown }) {
-  const raw = (result as { raw?: WireExchange[] }).raw ?? [];
+  const raw = (result as { raw?: TestPingWire[] }).raw ?? [];
   return (
     <div className="raw-exchange" data-testid={`test-result-${campaignId}`}>
       {raw.length === 0 && (
