@@ -87,7 +87,11 @@ after(async () => {
 });
 
 function directPost(exchange: ExchangeProcess): Promise<Reply> {
-  return exchange.seller("/v1/leads", { vertical: "personal_injury", lead: lead.full, consent: lead.consent });
+  return exchange.seller("/v1/leads", {
+    vertical: "personal_injury",
+    lead: lead.full,
+    consent: lead.consent,
+  });
 }
 
 /** The answers a test accepts: a sale's answer, or a documented 503 while Redis is away or being re-seeded. */
@@ -113,7 +117,11 @@ async function soldPerBuyer(): Promise<Map<string, number>> {
 async function postHeldPing(exchange: ExchangeProcess, pingId: string): Promise<Reply> {
   const giveUpAt = Date.now() + 15_000;
   for (;;) {
-    const reply = await exchange.seller("/v1/post", { ping_id: pingId, lead: lead.full, consent: lead.consent });
+    const reply = await exchange.seller("/v1/post", {
+      ping_id: pingId,
+      lead: lead.full,
+      consent: lead.consent,
+    });
     if (reply.status !== 503 || Date.now() > giveUpAt) return reply;
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
@@ -144,7 +152,9 @@ test(`${ROUNDS} rounds of Redis restarted empty under traffic on two instances: 
     const held = pings.filter((reply) => reply.status === 200 && reply.body.status === "bid");
     if (held.length !== HELD_PINGS_PER_ROUND) {
       const trace = await a.admin("GET", `/v1/admin/pings/${pings[0]!.body.ping_id}`);
-      assert.fail(`round ${round}: ${JSON.stringify(pings.map((reply) => reply.body))} ${JSON.stringify(trace.body)}`);
+      assert.fail(
+        `round ${round}: ${JSON.stringify(pings.map((reply) => reply.body))} ${JSON.stringify(trace.body)}`,
+      );
     }
 
     // Restart Redis empty while both instances keep taking direct posts.
@@ -164,7 +174,8 @@ test(`${ROUNDS} rounds of Redis restarted empty under traffic on two instances: 
     for (const [index, ping] of held.entries()) {
       const reply = await postHeldPing(index % 2 === 0 ? b : a, ping.body.ping_id);
       count([reply]);
-      if (reply.status !== 200) unposted.push(`round ${round}, held ping ${index}: ${JSON.stringify(reply.body)}`);
+      if (reply.status !== 200)
+        unposted.push(`round ${round}, held ping ${index}: ${JSON.stringify(reply.body)}`);
     }
 
     const sold = await soldPerBuyer();

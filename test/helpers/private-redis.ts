@@ -22,7 +22,9 @@ export interface PrivateRedis {
 
 export async function startPrivateRedis(): Promise<PrivateRedis> {
   if (!existsSync(REDIS_SERVER)) {
-    throw new Error(`${REDIS_SERVER} is not installed (set GAVEL_TEST_REDIS_SERVER): this test needs its own Redis`);
+    throw new Error(
+      `${REDIS_SERVER} is not installed (set GAVEL_TEST_REDIS_SERVER): this test needs its own Redis`,
+    );
   }
   const port = await freePort();
   let server = await spawnServer(port);
