@@ -258,15 +258,16 @@ test("an instance that cannot see the seed finish within its wait answers 503, t
 test("Redis losing its data again while it is seeded is seeded again, not marked as seeded", async () => {
   const store = new FakeStore();
   let restartsLeft = 1;
-  // biome-ignore lint/style/useConst: the seed below restarts Redis under this very instance
-  let a: Instance;
-  a = await instance("again", store, {
+  // The instance whose seed restarts Redis under itself (known once it is made).
+  const self: Instance[] = [];
+  const a = await instance("again", store, {
     duringSeed: async () => {
       if (restartsLeft-- <= 0) return;
       // The connections find the new server before the seed writes (a write failing would fail the seed).
-      await restartEmpty(a);
+      await restartEmpty(...self);
     },
   });
+  self.push(a);
   store.sold = 4;
   await a.marker.ensureSeeded({ waitMs: 10_000 });
   assert.equal(store.seeds, 2, "the first seed's lock was lost with the data: seeded once more");
