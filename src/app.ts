@@ -117,8 +117,11 @@ export async function startGavel(options: GavelOptions): Promise<RunningGavel> {
   if (seedMarker && counters.caps instanceof RedisCapLedger) {
     // Redis lost its data (or this is its first start): put back what the store can rebuild before the first request.
     const caps = counters.caps;
+    // At start nothing of this instance is in flight: no need to let it land in the store first.
+    let starting = true;
     seedMarker.seedWith(() =>
       seedHotStateFromStore({
+        ...(starting ? { settleMs: 0 } : {}),
         store,
         config: () => config.snapshot,
         hotState,
@@ -129,6 +132,7 @@ export async function startGavel(options: GavelOptions): Promise<RunningGavel> {
       }),
     );
     await seedMarker.ensureSeeded({ waitMs: 60_000 });
+    starting = false;
   }
   await funds.restoreSpent(config.snapshot.buyers, counters.caps);
   onConfigChange = (snapshot) => {

@@ -22,6 +22,11 @@ export interface HotStateSeedTargets {
   caps: { seedCommitted(seeds: readonly CapUsageSeed[]): Promise<number> };
   duplicates: DuplicateWindows;
   now: () => number;
+  /**
+   * How long to wait before reading the store: SEED_SETTLE_MS unless told otherwise (0 at start: nothing of this
+   * instance is in flight; then no late pass either).
+   */
+  settleMs?: number;
   /** Told when the late pass over held pings (below) fails; it is best effort. */
   onLatePassError?: (error: unknown) => void;
 }
@@ -44,14 +49,17 @@ export type HotStateSeedReport = {
 export async function seedHotStateFromStore(targets: HotStateSeedTargets): Promise<HotStateSeedReport> {
   const { store, hotState, caps, duplicates } = targets;
   const config = targets.config();
-  await new Promise((resolve) => setTimeout(resolve, SEED_SETTLE_MS));
+  const settleMs = targets.settleMs ?? SEED_SETTLE_MS;
+  if (settleMs > 0) await new Promise((resolve) => setTimeout(resolve, settleMs));
   const now = targets.now();
   const held = await store.heldPings(now);
   for (const ping of held) await hotState.holdPing(ping);
-  const seededPings = new Set(held.map((ping) => ping.id));
-  setTimeout(() => {
-    holdLatePings(targets, seededPings).catch((error: unknown) => targets.onLatePassError?.(error));
-  }, LATE_HELD_PINGS_PASS_MS).unref();
+  if (settleMs > 0) {
+    const seededPings = new Set(held.map((ping) => ping.id));
+    setTimeout(() => {
+      holdLatePings(targets, seededPings).catch((error: unknown) => targets.onLatePassError?.(error));
+    }, LATE_HELD_PINGS_PASS_MS).unref();
+  }
   // Period caps need the last month of sales; funds need every sale ever (Redis losing its data refills nothing).
   const capCounters = await caps.seedCommitted([
     ...capUsageSeed(await store.salesSince(now - CAP_SEED_LOOKBACK_MS), config),
