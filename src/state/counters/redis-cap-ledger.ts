@@ -23,6 +23,7 @@ import { type SeedGuard, withSeededState } from "../redis/seed-marker.ts";
 import {
   assertValidReserveRequest,
   type CapLedger,
+  type CapUnit,
   type CapUsage,
   type CommitOutcome,
   DEFAULT_FINISHED_RETENTION_MS,
@@ -130,10 +131,33 @@ redis.call('ZADD', KEYS[2], deadline, KEYS[1])
 if redis.call('PTTL', KEYS[2]) < keepUntil - now then redis.call('PEXPIREAT', KEYS[2], keepUntil) end
 return {1}`;
 
-/** KEYS: reservation, deadlines. ARGV: retentionMs. Returns the CommitOutcome. */
+/**
+ * KEYS: reservation, deadlines, seed marker, counter per unit (none: nothing to recount). ARGV: retentionMs, whether to
+ * check the seed marker (1/0), then per unit cents, periodEndsAt. Returns the CommitOutcome, or 'unseeded' when the
+ * reservation is gone and so is the seed marker (recounting now would be overwritten by the seed: seed first).
+ */
 const COMMIT_LUA = `${LUA_HELPERS}
 local state = redis.call('HGET', KEYS[1], 's')
-if not state then return 'unknown' end
+if not state then
+  if #KEYS <= 3 then return 'unknown' end
+  if ARGV[2] == '1' and redis.call('EXISTS', KEYS[3]) == 0 then return 'unseeded' end
+  -- Reserved (the caller says so, giving its units) but unknown: Redis lost it. The sale happened: count it.
+  local now = nowMs()
+  local units = {}
+  for i = 4, #KEYS do
+    local a = (i - 4) * 2 + 2
+    local periodEndsAt = tonumber(ARGV[a + 2])
+    if periodEndsAt > now then
+      redis.call('HINCRBY', KEYS[i], 'c', 1)
+      redis.call('HINCRBY', KEYS[i], 'm', ARGV[a + 1])
+      redis.call('PEXPIREAT', KEYS[i], ARGV[a + 2])
+      units[#units + 1] = {KEYS[i], ARGV[a + 1]}
+    end
+  end
+  redis.call('HSET', KEYS[1], 's', 'recounted', 'u', cjson.encode(units))
+  redis.call('PEXPIRE', KEYS[1], ARGV[1])
+  return 'recounted'
+end
 if state == 'held' then
   moveUnits(KEYS[1], -1, 1)
   state = 'committed'
@@ -141,6 +165,7 @@ elseif state == 'expired' then
   moveUnits(KEYS[1], 0, 1)
   state = 'late'
 else
+  -- committed, released, late, or recounted by an earlier call: idempotent.
   return state
 end
 redis.call('HSET', KEYS[1], 's', state)
@@ -186,7 +211,7 @@ type ReserveReply = [1] | [0, number, "count" | "cents"] | [-1, string] | [-2];
 
 interface CapLedgerScripts {
   gavelCapReserve(numKeys: number, ...keysAndArgs: (string | number)[]): Promise<ReserveReply>;
-  gavelCapCommit(reservationKey: string, deadlinesKey: string, retentionMs: number): Promise<CommitOutcome>;
+  gavelCapCommit(numKeys: number, ...keysAndArgs: (string | number)[]): Promise<CommitOutcome | "unseeded">;
   gavelCapRelease(reservationKey: string, deadlinesKey: string, retentionMs: number): Promise<number>;
   gavelCapRaise(counterKey: string, cents: number, periodEndsAt: number): Promise<number>;
   gavelCapUsage(deadlinesKey: string, counterKey: string, retentionMs: number): Promise<(string | null)[]>;
@@ -213,7 +238,7 @@ export class RedisCapLedger implements CapLedger {
     this.#seedGuard = seedGuard;
     const redis = connection.client;
     redis.defineCommand("gavelCapReserve", { lua: RESERVE_LUA });
-    redis.defineCommand("gavelCapCommit", { numberOfKeys: 2, lua: COMMIT_LUA });
+    redis.defineCommand("gavelCapCommit", { lua: COMMIT_LUA });
     redis.defineCommand("gavelCapRelease", { numberOfKeys: 2, lua: RELEASE_LUA });
     redis.defineCommand("gavelCapUsage", { numberOfKeys: 2, lua: USAGE_LUA });
     redis.defineCommand("gavelCapRaise", { numberOfKeys: 1, lua: RAISE_LUA });
@@ -264,13 +289,17 @@ export class RedisCapLedger implements CapLedger {
     throw new Error(`cap reservation ${request.reservationId} is already ${reply[1]}`);
   }
 
-  async commit(ref: ReservationRef): Promise<CommitOutcome> {
-    return await this.#command("commit", () =>
-      this.#redis.gavelCapCommit(
-        this.#reservationKey(ref),
-        this.#deadlinesKey(ref.buyerId),
-        this.#finishedRetentionMs,
-      ),
+  async commit(ref: ReservationRef, units: readonly CapUnit[] = []): Promise<CommitOutcome> {
+    const keys = [
+      this.#reservationKey(ref),
+      this.#deadlinesKey(ref.buyerId),
+      this.#seedGuard?.markerKey ?? this.#deadlinesKey(ref.buyerId),
+      ...units.map((unit) => this.#counterKey(ref.buyerId, unit.key)),
+    ];
+    const args: (string | number)[] = [this.#finishedRetentionMs, this.#seedGuard ? 1 : 0];
+    for (const unit of units) args.push(unit.cents, unit.periodEndsAt);
+    return await withSeededState(this.#seedGuard, () =>
+      this.#command("commit", () => this.#redis.gavelCapCommit(keys.length, ...keys, ...args)),
     );
   }
 

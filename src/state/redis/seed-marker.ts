@@ -46,6 +46,16 @@ export interface SeedMarkerOptions extends RedisCounterOptions {
 
 const POLL_MS = 50;
 
+/**
+ * KEYS: marker, lock. ARGV: lock token, lock ttl (ms). 'seeded' when the marker is there; 'locked' when this caller
+ * took the seed lock; 'busy' when another holds it. One script, so an instance cannot find the marker missing, then
+ * take a lock another instance released just after marking the state seeded (and seed it a second time).
+ */
+const TRY_SEED_LOCK_LUA = `
+if redis.call('EXISTS', KEYS[1]) == 1 then return 'seeded' end
+if redis.call('SET', KEYS[2], ARGV[1], 'NX', 'PX', ARGV[2]) then return 'locked' end
+return 'busy'`;
+
 /** KEYS: lock, marker. ARGV: lock token, marker value. Marks seeded only while the lock is still ours. */
 const MARK_SEEDED_LUA = `
 if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
@@ -59,6 +69,7 @@ if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) 
 return 0`;
 
 interface SeedMarkerScripts {
+  gavelTrySeedLock(markerKey: string, lockKey: string, token: string, ttlMs: number): Promise<string>;
   gavelMarkSeeded(lockKey: string, markerKey: string, token: string, value: string): Promise<number>;
   gavelReleaseSeedLock(lockKey: string, token: string): Promise<number>;
 }
@@ -83,6 +94,7 @@ export class RedisSeedMarker implements SeedGuard {
     this.#waitMs = options.waitMs ?? 3_000;
     this.#lockTtlMs = options.lockTtlMs ?? 60_000;
     this.#onSeeded = options.onSeeded;
+    connection.client.defineCommand("gavelTrySeedLock", { numberOfKeys: 2, lua: TRY_SEED_LOCK_LUA });
     connection.client.defineCommand("gavelMarkSeeded", { numberOfKeys: 2, lua: MARK_SEEDED_LUA });
     connection.client.defineCommand("gavelReleaseSeedLock", { numberOfKeys: 1, lua: RELEASE_LOCK_LUA });
     this.#redis = connection.client as Redis & SeedMarkerScripts;
@@ -125,13 +137,15 @@ export class RedisSeedMarker implements SeedGuard {
   async #settle(waitMs: number): Promise<void> {
     const giveUpAt = Date.now() + waitMs;
     for (;;) {
-      if (await this.isSeeded()) return;
-      if (this.#seed) {
+      if (!this.#seed) {
+        if (await this.isSeeded()) return;
+      } else {
         const token = randomUUID();
-        const locked = await this.#command("lock", () =>
-          this.#redis.set(this.#lockKey, token, "PX", this.#lockTtlMs, "NX"),
+        const state = await this.#command("lock", () =>
+          this.#redis.gavelTrySeedLock(this.markerKey, this.#lockKey, token, this.#lockTtlMs),
         );
-        if (locked === "OK" && (await this.#seedUnderLock(token))) return;
+        if (state === "seeded") return;
+        if (state === "locked" && (await this.#seedUnderLock(token))) return;
       }
       if (Date.now() >= giveUpAt) {
         throw new ServiceUnavailableError(

@@ -212,30 +212,49 @@ test("a sale committed while another instance seeds is counted once, neither los
   assert.equal(await sell(b, store, "reserved-before"), "sold");
   await restartEmpty(a, b);
   let reservedDuring: Awaited<ReturnType<RedisCapLedger["reserve"]>> | undefined;
+  let reserving: Promise<unknown> | undefined;
   sellDuringSeed = async () => {
     sellDuringSeed = undefined;
-    // A reservation B asks for while A seeds waits for the seed, and counts on top of it.
-    const reserving = b.caps.reserve({
-      buyerId: BUYER,
-      reservationId: "during",
-      units: [capUnit()],
-      ttlMs: 60_000,
-    });
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    // A reservation B asks for while A seeds (A has read the store and is paused here) waits for the seed.
+    reserving = b.caps
+      .reserve({ buyerId: BUYER, reservationId: "during", units: [capUnit()], ttlMs: 60_000 })
+      .then((result) => {
+        reservedDuring = result;
+      });
+    await new Promise((resolve) => setTimeout(resolve, 100));
     assert.equal(reservedDuring, undefined, "no reservation is granted against counters not yet seeded");
-    reserving.then((result) => {
-      reservedDuring = result;
-    });
   };
   assert.equal(await sell(a, store, "after"), "sold");
-  await new Promise((resolve) => setTimeout(resolve, 50));
-  assert.deepEqual(reservedDuring, { ok: true });
+  await reserving;
+  assert.deepEqual(reservedDuring, { ok: true }, "granted once seeded, on top of the seed");
   assert.equal(await b.caps.commit({ buyerId: BUYER, reservationId: "during" }), "committed");
   store.sold++;
   const usage = await a.caps.usage(BUYER, "campaign:c1:day");
   // 1 sold before the restart (seeded) + 1 after + 1 during the seed: each counted exactly once.
   assert.deepEqual(usage.committed, { count: 3, cents: 3000 });
   assert.equal(store.sold, 3);
+});
+
+test("a sale reserved before Redis restarted empty and accepted after it is counted once (recounted from its units)", async () => {
+  const store = new FakeStore();
+  const a = await instance("recount", store);
+  await a.marker.ensureSeeded();
+  const ref = { buyerId: BUYER, reservationId: "posting" };
+  const units = [capUnit()];
+  assert.deepEqual(await a.caps.reserve({ ...ref, units, ttlMs: 60_000 }), { ok: true });
+  // The buyer is being posted to when Redis restarts empty; it accepts after the re-seed read the store.
+  await restartEmpty(a);
+  assert.equal(await a.caps.commit(ref, units), "recounted", "the reservation is gone, the sale is counted");
+  assert.equal(store.seeds, 2, "seeded before counting (a seed after would not know this sale)");
+  assert.equal(await a.caps.commit(ref, units), "recounted", "idempotent");
+  store.sold++; // saved after its commit, as the exchange does
+  assert.deepEqual((await a.caps.usage(BUYER, "campaign:c1:day")).committed, { count: 1, cents: 1000 });
+  // Without its units (an older caller) a lost reservation is only reported, as before.
+  assert.equal(await a.caps.commit({ buyerId: BUYER, reservationId: "never" }), "unknown");
+  // The next loss seeds the sale from the store: still counted once.
+  await restartEmpty(a);
+  assert.equal(await sell(a, store, "next"), "sold");
+  assert.deepEqual((await a.caps.usage(BUYER, "campaign:c1:day")).committed, { count: 2, cents: 2000 });
 });
 
 test("an instance that cannot see the seed finish within its wait answers 503, then recovers", async () => {
