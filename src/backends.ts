@@ -62,7 +62,8 @@ export async function openBackends(options: BackendOptions): Promise<Backends> {
         onError: (error) => options.log.warn({ err: error }, "redis hot state"),
         seedGuard: seedMarker,
       });
-      // Redis may have lost its data (it need not persist): the store's record of held pings puts them back.
+      // Redis may have lost its data (it need not persist): the store's record of held pings puts them back. (When the
+      // seed marker is gone, app.ts re-seeds everything else before the first request; see seed-marker.ts.)
       for (const ping of held) await hotState.holdPing(ping);
     } else {
       if (options.databaseUrl) {
