@@ -16,6 +16,7 @@ import { ConfigService, sha256Hex } from "./engine/config-service.ts";
 import { DuplicateChecks } from "./engine/duplicates.ts";
 import { Exchange } from "./engine/exchange.ts";
 import { BuyerFunds } from "./engine/funds.ts";
+import { seedHotStateFromStore } from "./engine/hot-state-seed.ts";
 import { OutboxWorker, type RetryPolicy } from "./engine/outbox-worker.ts";
 import { ReturnsService } from "./engine/returns.ts";
 import { buildServer } from "./http/server.ts";
@@ -34,6 +35,7 @@ import type { DuplicateWindows } from "./state/duplicates/duplicate-windows.ts";
 import { MemoryDuplicateWindows } from "./state/duplicates/memory-duplicate-windows.ts";
 import { RedisDuplicateWindows } from "./state/duplicates/redis-duplicate-windows.ts";
 import { chooseStorage } from "./storage-choice.ts";
+import type { SeedGuard } from "./state/redis/seed-marker.ts";
 import type { Store } from "./store/store.ts";
 
 export interface GavelOptions {
@@ -81,7 +83,7 @@ export async function startGavel(options: GavelOptions): Promise<RunningGavel> {
   });
   for (const name of ignoredVariables) log.warn(`${name} is set but empty: ignored`);
   const { redisUrl } = chosen;
-  const { store, hotState, description } = await openBackends({
+  const { store, hotState, seedMarker, description } = await openBackends({
     dataDir: options.dataDir,
     ...chosen,
     now,
@@ -111,7 +113,35 @@ export async function startGavel(options: GavelOptions): Promise<RunningGavel> {
   const client = new BuyerHttpClient({ maxResponseBytes: config.snapshot.settings.max_buyer_response_bytes });
   const metrics = new Metrics();
   const consent = consentServices(options.config?.consent_providers);
-  const counters = await openCounters(redisUrl, storage?.redis_key_prefix, store, config.snapshot, now, log);
+  const counters = await openCounters(
+    redisUrl,
+    storage?.redis_key_prefix,
+    store,
+    config.snapshot,
+    now,
+    log,
+    seedMarker,
+  );
+  if (seedMarker && counters.caps instanceof RedisCapLedger) {
+    // Redis lost its data (or this is its first start): put back what the store can rebuild before the first request.
+    const caps = counters.caps;
+    // At start nothing of this instance is in flight: no need to let it land in the store first.
+    let starting = true;
+    seedMarker.seedWith(() =>
+      seedHotStateFromStore({
+        ...(starting ? { settleMs: 0 } : {}),
+        store,
+        config: () => config.snapshot,
+        hotState,
+        caps,
+        duplicates: counters.duplicates,
+        now,
+        onLatePassError: (error) => log.warn({ err: error }, "holding pings the re-seed missed failed"),
+      }),
+    );
+    await seedMarker.ensureSeeded({ waitMs: 60_000 });
+    starting = false;
+  }
   await funds.restoreSpent(config.snapshot.buyers, counters.caps);
   onConfigChange = (snapshot) => {
     exchange?.useConfig(snapshot);
@@ -233,6 +263,7 @@ export async function startGavel(options: GavelOptions): Promise<RunningGavel> {
       await counters.throttle.close();
       await counters.duplicates.close();
       await counters.failureStreaks.close();
+      await seedMarker?.close();
       await consoleState.close();
       await store.close();
     },
@@ -250,6 +281,7 @@ async function openCounters(
   config: ConfigSnapshot,
   now: () => number,
   log: Logger,
+  seedGuard?: SeedGuard,
 ): Promise<{
   caps: CapLedger;
   throttle: Throttle;
@@ -262,10 +294,11 @@ async function openCounters(
       ...(keyPrefix ? { keyPrefix } : {}),
       onError: (error: Error) => log.warn({ err: error }, "redis counters"),
     };
+    const guarded = seedGuard ? { ...options, seedGuard } : options;
     return {
-      caps: await RedisCapLedger.connect(options),
+      caps: await RedisCapLedger.connect(guarded),
       throttle: await RedisThrottle.connect(options),
-      duplicates: await RedisDuplicateWindows.connect(options),
+      duplicates: await RedisDuplicateWindows.connect(guarded),
       failureStreaks: await RedisFailureStreaks.connect(options),
     };
   }

@@ -3,6 +3,7 @@
 import type { Logger } from "pino";
 import type { HotState } from "./state/hot-state.ts";
 import { MemoryHotState } from "./state/memory-hot-state.ts";
+import { RedisSeedMarker } from "./state/redis/seed-marker.ts";
 import { RedisHotState } from "./state/redis-hot-state.ts";
 import { describeStorage } from "./storage-choice.ts";
 import { PostgresStore } from "./store/postgres/postgres-store.ts";
@@ -27,6 +28,8 @@ export interface BackendOptions {
 export interface Backends {
   store: Store;
   hotState: HotState;
+  /** With Redis: tells whether Redis still holds the state seeded from the store (see seed-marker.ts). */
+  seedMarker?: RedisSeedMarker;
   /** The backends and where their data lives (no secrets), for the start-up line. */
   description: string;
 }
@@ -43,14 +46,25 @@ export async function openBackends(options: BackendOptions): Promise<Backends> {
     await store.migrate();
     const held = await store.heldPings(options.now());
     let hotState: HotState;
+    let seedMarker: RedisSeedMarker | undefined;
     if (options.redisUrl) {
+      const keyPrefix = options.redisKeyPrefix ? { keyPrefix: options.redisKeyPrefix } : {};
+      seedMarker = await RedisSeedMarker.connect({
+        url: options.redisUrl,
+        ...keyPrefix,
+        onError: (error) => options.log.warn({ err: error }, "redis seed marker"),
+        onSeeded: (report) =>
+          options.log.warn(report, "Redis had lost the hot state: re-seeded it from the store"),
+      });
       hotState = await RedisHotState.connect({
         url: options.redisUrl,
-        ...(options.redisKeyPrefix ? { keyPrefix: options.redisKeyPrefix } : {}),
+        ...keyPrefix,
         now: options.now,
         onError: (error) => options.log.warn({ err: error }, "redis hot state"),
+        seedGuard: seedMarker,
       });
-      // Redis may have lost its data (it need not persist): the store's record of held pings puts them back.
+      // Redis may have lost its data (it need not persist): the store's record of held pings puts them back. (When the
+      // seed marker is gone, app.ts re-seeds everything else before the first request; see seed-marker.ts.)
       for (const ping of held) await hotState.holdPing(ping);
     } else {
       if (options.databaseUrl) {
@@ -63,6 +77,7 @@ export async function openBackends(options: BackendOptions): Promise<Backends> {
     return {
       store,
       hotState,
+      ...(seedMarker ? { seedMarker } : {}),
       description: describeStorage({ ...options, ignoredVariables: [] }, options.dataDir),
     };
   } catch (error) {

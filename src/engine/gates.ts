@@ -91,7 +91,8 @@ export function deliveryGates(
 ): Pick<DeliveryRequest, "admit" | "settle"> & { checks: ConsentCheck[] } {
   const memo = createConsentMemo();
   const checks: ConsentCheck[] = [];
-  const reserved = new Set<string>();
+  /** The units each admitted campaign reserved, by campaign id: committed (or recounted) when its post is accepted. */
+  const reserved = new Map<string, CapUnit[]>();
   // Hashed once per post; each campaign then costs a few Set lookups.
   const contact = leadContactHashes(sale.lead);
   const duplicateOf = duplicateCheck(services, config, contact, sale.resale === true);
@@ -126,11 +127,12 @@ export function deliveryGates(
         return { reason: "capped", detail: `cap counters unavailable: ${(error as Error).message}` };
       }
       if (result.refusal) return result.refusal;
-      if (result.reserved) reserved.add(bid.campaign_id);
+      if (result.reserved) reserved.set(bid.campaign_id, result.units);
       return undefined;
     },
     async settle(bid, ended) {
-      if (reserved.has(bid.campaign_id)) await settleReservation(services, sale.auctionId, bid, ended);
+      const units = reserved.get(bid.campaign_id);
+      if (units) await settleReservation(services, sale.auctionId, bid, ended, units);
       await countPostFailures(services, config, bid.buyer_id, ended);
     },
   };
@@ -141,12 +143,19 @@ export function deliveryGates(
  * must not undo the sale. A commit or release that fails leaves the reservation to its TTL (a commit lost that way
  * under-counts by one lead; it is logged).
  */
-async function settleReservation(services: GateServices, auctionId: string, bid: Bid, ended: Reason) {
+async function settleReservation(
+  services: GateServices,
+  auctionId: string,
+  bid: Bid,
+  ended: Reason,
+  units: readonly CapUnit[],
+) {
   const accepted = ended === "post_accepted";
   const ref = { buyerId: bid.buyer_id, reservationId: reservationId(auctionId, bid.campaign_id) };
   try {
     if (!accepted) return await services.caps.release(ref);
-    const outcome = await services.caps.commit(ref);
+    // The units let the ledger count the sale even if Redis lost the reservation meanwhile (restarted empty).
+    const outcome = await services.caps.commit(ref, units);
     if (outcome !== "committed") {
       services.log.warn({ reservation: ref.reservationId, outcome }, "a sale's cap reservation was not held");
     }
@@ -220,10 +229,9 @@ function duplicateCheck(
   };
 }
 
-interface ReserveOutcome {
-  refusal?: HoldRefusal;
-  reserved: boolean;
-}
+type ReserveOutcome =
+  | { reserved: true; units: CapUnit[]; refusal?: undefined }
+  | { reserved: false; refusal?: HoldRefusal };
 
 /** Every cap unit a sale counts against: the period caps, and a prepaid buyer's funds. */
 function saleUnits(services: GateServices, config: ConfigSnapshot, sourceId: string, bid: Bid): CapUnit[] {
@@ -253,7 +261,7 @@ async function reserveCaps(
     units,
     ttlMs,
   });
-  if (result.ok) return { reserved: true };
+  if (result.ok) return { reserved: true, units };
   const exhausted = units.find((unit) => unit.key === result.exhausted);
   if (!exhausted || !isFundsKey(exhausted.key)) {
     return {

@@ -7,6 +7,7 @@ import { ServiceUnavailableError } from "../errors.ts";
 import type { PingRecord } from "../store/records.ts";
 import type { HotState } from "./hot-state.ts";
 import { connectRedis, type RedisConnection } from "./redis/redis-connection.ts";
+import { type SeedGuard, withSeededState } from "./redis/seed-marker.ts";
 
 export interface RedisHotStateOptions {
   /** redis:// or rediss:// URL. */
@@ -21,6 +22,11 @@ export interface RedisHotStateOptions {
   now?: () => number;
   /** Connection errors while running; the client keeps reconnecting. Default: ignored (commands still fail clearly). */
   onError?: (error: Error) => void;
+  /**
+   * Reads of held pings check the seed marker in the same round trip: when Redis lost its data, the held pings are put
+   * back from the store before a post is answered (otherwise the post would find its ping gone).
+   */
+  seedGuard?: SeedGuard;
 }
 
 /** A claim on a ping whose held record is gone (or never had a TTL) lives this long. */
@@ -51,6 +57,7 @@ export class RedisHotState implements HotState {
   readonly #redis: Redis & HotStateScripts;
   readonly #keyPrefix: string;
   readonly #now: () => number;
+  readonly #seedGuard: SeedGuard | undefined;
   /**
    * Claims that may have been made though their reply was lost (claim key → token). Nobody carries out those posts,
    * so each is given back as soon as Redis is reachable again; otherwise the ping would answer 409 until it expired.
@@ -58,10 +65,16 @@ export class RedisHotState implements HotState {
   readonly #owedReleases = new Map<string, string>();
   #closed = false;
 
-  private constructor(connection: RedisConnection, keyPrefix: string, now: () => number) {
+  private constructor(
+    connection: RedisConnection,
+    keyPrefix: string,
+    now: () => number,
+    seedGuard: SeedGuard | undefined,
+  ) {
     this.#connection = connection;
     this.#keyPrefix = keyPrefix;
     this.#now = now;
+    this.#seedGuard = seedGuard;
     const redis = connection.client;
     redis.defineCommand("gavelClaimPost", { numberOfKeys: 2, lua: CLAIM_POST_LUA });
     redis.defineCommand("gavelReleaseOwnClaim", { numberOfKeys: 1, lua: RELEASE_OWN_CLAIM_LUA });
@@ -77,7 +90,12 @@ export class RedisHotState implements HotState {
       connectionName: options.connectionName ?? "gavel-hot-state",
       ...(options.onError ? { onError: options.onError } : {}),
     });
-    return new RedisHotState(connection, options.keyPrefix ?? "gavel", options.now ?? Date.now);
+    return new RedisHotState(
+      connection,
+      options.keyPrefix ?? "gavel",
+      options.now ?? Date.now,
+      options.seedGuard,
+    );
   }
 
   async holdPing(ping: PingRecord): Promise<void> {
@@ -89,10 +107,20 @@ export class RedisHotState implements HotState {
   }
 
   async getHeldPing(pingId: string, now: number): Promise<PingRecord | undefined> {
-    const json = await this.#command("getHeldPing", () => this.#redis.get(this.#heldKey(pingId)));
+    const json = await withSeededState(this.#seedGuard, () => this.#readHeld(pingId));
     if (json === null) return undefined;
     const ping = parseHeldPing(pingId, json);
     return ping.expires_at > now ? ping : undefined;
+  }
+
+  /** The held ping's JSON (null: not held), or "unseeded" when the seed marker is gone (read in the same trip). */
+  async #readHeld(pingId: string): Promise<string | null | "unseeded"> {
+    const guard = this.#seedGuard;
+    if (!guard) return await this.#command("getHeldPing", () => this.#redis.get(this.#heldKey(pingId)));
+    const [json, seeded] = await this.#command("getHeldPing", () =>
+      this.#redis.mget(this.#heldKey(pingId), guard.markerKey),
+    );
+    return seeded === null ? "unseeded" : (json ?? null);
   }
 
   async claimPost(pingId: string): Promise<boolean> {

@@ -44,8 +44,11 @@ export type ReserveResult =
  *   a cap past its limit by this one lead. A sign the ttl is shorter than a post can take: log it.
  * - "released": it was released before; nothing is counted.
  * - "unknown": never reserved, or finished so long ago it is forgotten; nothing is counted.
+ * - "recounted": the reservation was lost with the hot state's data (Redis restarted empty while the buyer was being
+ *   posted to); the sale is counted from the units the caller reserved, on top of the counters re-seeded from the
+ *   store (which cannot hold this sale yet: it is saved after its commit).
  */
-export type CommitOutcome = "committed" | "late" | "released" | "unknown";
+export type CommitOutcome = "committed" | "late" | "released" | "unknown" | "recounted";
 
 export interface CapCounts {
   count: number;
@@ -61,8 +64,11 @@ export interface CapUsage {
 export interface CapLedger {
   /** Reserves one unit on every cap of the request, or none when any would overshoot. Idempotent while held. */
   reserve(request: ReserveRequest): Promise<ReserveResult>;
-  /** Turns a reservation into counted usage (the post was accepted). Idempotent. */
-  commit(ref: ReservationRef): Promise<CommitOutcome>;
+  /**
+   * Turns a reservation into counted usage (the post was accepted). Idempotent. `units`, the ones reserved, let a
+   * ledger whose data was lost since the reservation count the sale anyway ("recounted"); memory never loses it.
+   */
+  commit(ref: ReservationRef, units?: readonly CapUnit[]): Promise<CommitOutcome>;
   /** Gives a reservation's units back (the post failed). Idempotent; a no-op once committed or expired. */
   release(ref: ReservationRef): Promise<void>;
   /**

@@ -19,9 +19,11 @@
 // counter keys stored in the reservation (not passed as KEYS): they are in the same slot, which Cluster allows.
 import type { Redis } from "ioredis";
 import type { RedisConnection } from "../redis/redis-connection.ts";
+import { type SeedGuard, withSeededState } from "../redis/seed-marker.ts";
 import {
   assertValidReserveRequest,
   type CapLedger,
+  type CapUnit,
   type CapUsage,
   type CommitOutcome,
   DEFAULT_FINISHED_RETENTION_MS,
@@ -29,6 +31,7 @@ import {
   type ReserveRequest,
   type ReserveResult,
 } from "./cap-ledger.ts";
+import type { CapUsageSeed } from "./memory-cap-ledger.ts";
 import {
   closeCounterRedis,
   connectCounterRedis,
@@ -39,7 +42,12 @@ import {
 export interface RedisCapLedgerOptions extends RedisCounterOptions {
   /** How long a finished reservation is remembered for idempotent commit/release. Default one hour. */
   finishedRetentionMs?: number;
+  /** Refuses reservations while the counters are not seeded from the store (Redis lost them), seeding them first. */
+  seedGuard?: SeedGuard;
 }
+
+/** How many counters one seeding round trip writes. */
+const SEED_BATCH = 500;
 
 const LUA_HELPERS = `
 local function nowMs()
@@ -80,30 +88,32 @@ end
 `;
 
 /**
- * KEYS: reservation, deadlines, counter per unit. ARGV: ttlMs, retentionMs, then per unit countLimit, centsLimit
- * (-1: none), cents, periodEndsAt. Returns {1} reserved, {0, unit index (1-based), 'count'|'cents'} refused,
- * {-1, state} when the reservation id is already finished.
+ * KEYS: reservation, deadlines, seed marker, counter per unit. ARGV: ttlMs, retentionMs, whether to check the seed
+ * marker (1/0), then per unit countLimit, centsLimit (-1: none), cents, periodEndsAt. Returns {1} reserved, {0, unit
+ * index (1-based), 'count'|'cents'} refused, {-1, state} when the reservation id is already finished, {-2} when the
+ * seed marker is gone (Redis lost the counters: nothing may be reserved against them until they are re-seeded).
  */
 const RESERVE_LUA = `${LUA_HELPERS}
+if ARGV[3] == '1' and redis.call('EXISTS', KEYS[3]) == 0 then return {-2} end
 local now = nowMs()
 reclaimExpired(KEYS[2], now, ARGV[2])
 local state = redis.call('HGET', KEYS[1], 's')
 if state == 'held' then return {1} end
 if state then return {-1, state} end
-for i = 3, #KEYS do
-  local a = (i - 3) * 4 + 2
+for i = 4, #KEYS do
+  local a = (i - 4) * 4 + 3
   local countLimit, centsLimit = tonumber(ARGV[a + 1]), tonumber(ARGV[a + 2])
   local held = redis.call('HMGET', KEYS[i], 'c', 'm', 'rc', 'rm')
   local count = (tonumber(held[1]) or 0) + (tonumber(held[3]) or 0)
   local cents = (tonumber(held[2]) or 0) + (tonumber(held[4]) or 0)
-  if countLimit >= 0 and count + 1 > countLimit then return {0, i - 2, 'count'} end
-  if centsLimit >= 0 and cents + tonumber(ARGV[a + 3]) > centsLimit then return {0, i - 2, 'cents'} end
+  if countLimit >= 0 and count + 1 > countLimit then return {0, i - 3, 'count'} end
+  if centsLimit >= 0 and cents + tonumber(ARGV[a + 3]) > centsLimit then return {0, i - 3, 'cents'} end
 end
 local deadline = now + tonumber(ARGV[1])
 local keepUntil = deadline + tonumber(ARGV[2])
 local units = {}
-for i = 3, #KEYS do
-  local a = (i - 3) * 4 + 2
+for i = 4, #KEYS do
+  local a = (i - 4) * 4 + 3
   local periodEndsAt = tonumber(ARGV[a + 4])
   -- A period already over cannot be overshot: nothing to count.
   if periodEndsAt > now then
@@ -121,10 +131,33 @@ redis.call('ZADD', KEYS[2], deadline, KEYS[1])
 if redis.call('PTTL', KEYS[2]) < keepUntil - now then redis.call('PEXPIREAT', KEYS[2], keepUntil) end
 return {1}`;
 
-/** KEYS: reservation, deadlines. ARGV: retentionMs. Returns the CommitOutcome. */
+/**
+ * KEYS: reservation, deadlines, seed marker, counter per unit (none: nothing to recount). ARGV: retentionMs, whether to
+ * check the seed marker (1/0), then per unit cents, periodEndsAt. Returns the CommitOutcome, or 'unseeded' when the
+ * reservation is gone and so is the seed marker (recounting now would be overwritten by the seed: seed first).
+ */
 const COMMIT_LUA = `${LUA_HELPERS}
 local state = redis.call('HGET', KEYS[1], 's')
-if not state then return 'unknown' end
+if not state then
+  if #KEYS <= 3 then return 'unknown' end
+  if ARGV[2] == '1' and redis.call('EXISTS', KEYS[3]) == 0 then return 'unseeded' end
+  -- Reserved (the caller says so, giving its units) but unknown: Redis lost it. The sale happened: count it.
+  local now = nowMs()
+  local units = {}
+  for i = 4, #KEYS do
+    local a = (i - 4) * 2 + 2
+    local periodEndsAt = tonumber(ARGV[a + 2])
+    if periodEndsAt > now then
+      redis.call('HINCRBY', KEYS[i], 'c', 1)
+      redis.call('HINCRBY', KEYS[i], 'm', ARGV[a + 1])
+      redis.call('PEXPIREAT', KEYS[i], ARGV[a + 2])
+      units[#units + 1] = {KEYS[i], ARGV[a + 1]}
+    end
+  end
+  redis.call('HSET', KEYS[1], 's', 'recounted', 'u', cjson.encode(units))
+  redis.call('PEXPIRE', KEYS[1], ARGV[1])
+  return 'recounted'
+end
 if state == 'held' then
   moveUnits(KEYS[1], -1, 1)
   state = 'committed'
@@ -132,6 +165,7 @@ elseif state == 'expired' then
   moveUnits(KEYS[1], 0, 1)
   state = 'late'
 else
+  -- committed, released, late, or recounted by an earlier call: idempotent.
   return state
 end
 redis.call('HSET', KEYS[1], 's', state)
@@ -156,19 +190,32 @@ redis.call('HSET', KEYS[1], 'm', ARGV[1])
 redis.call('PEXPIREAT', KEYS[1], ARGV[2])
 return 1`;
 
+/**
+ * KEYS: counter. ARGV: count, cents, periodEndsAt. Raises committed count and cents to at least the store's figures
+ * (never lowers, never adds: seeding twice, or after a sale counted meanwhile, cannot count a sale twice).
+ */
+const SEED_LUA = `${LUA_HELPERS}
+if tonumber(ARGV[3]) <= nowMs() then return 0 end
+local held = redis.call('HMGET', KEYS[1], 'c', 'm')
+if (tonumber(held[1]) or 0) < tonumber(ARGV[1]) then redis.call('HSET', KEYS[1], 'c', ARGV[1]) end
+if (tonumber(held[2]) or 0) < tonumber(ARGV[2]) then redis.call('HSET', KEYS[1], 'm', ARGV[2]) end
+redis.call('PEXPIREAT', KEYS[1], ARGV[3])
+return 1`;
+
 /** KEYS: deadlines, counter. ARGV: retentionMs. */
 const USAGE_LUA = `${LUA_HELPERS}
 reclaimExpired(KEYS[1], nowMs(), ARGV[1])
 return redis.call('HMGET', KEYS[2], 'c', 'm', 'rc', 'rm')`;
 
-type ReserveReply = [1] | [0, number, "count" | "cents"] | [-1, string];
+type ReserveReply = [1] | [0, number, "count" | "cents"] | [-1, string] | [-2];
 
 interface CapLedgerScripts {
   gavelCapReserve(numKeys: number, ...keysAndArgs: (string | number)[]): Promise<ReserveReply>;
-  gavelCapCommit(reservationKey: string, deadlinesKey: string, retentionMs: number): Promise<CommitOutcome>;
+  gavelCapCommit(numKeys: number, ...keysAndArgs: (string | number)[]): Promise<CommitOutcome | "unseeded">;
   gavelCapRelease(reservationKey: string, deadlinesKey: string, retentionMs: number): Promise<number>;
   gavelCapRaise(counterKey: string, cents: number, periodEndsAt: number): Promise<number>;
   gavelCapUsage(deadlinesKey: string, counterKey: string, retentionMs: number): Promise<(string | null)[]>;
+  gavelCapSeed(counterKey: string, count: number, cents: number, periodEndsAt: number): Promise<number>;
 }
 
 export class RedisCapLedger implements CapLedger {
@@ -176,18 +223,26 @@ export class RedisCapLedger implements CapLedger {
   readonly #redis: Redis & CapLedgerScripts;
   readonly #keyPrefix: string;
   readonly #finishedRetentionMs: number;
+  readonly #seedGuard: SeedGuard | undefined;
   #closed = false;
 
-  private constructor(connection: RedisConnection, keyPrefix: string, finishedRetentionMs: number) {
+  private constructor(
+    connection: RedisConnection,
+    keyPrefix: string,
+    finishedRetentionMs: number,
+    seedGuard: SeedGuard | undefined,
+  ) {
     this.#connection = connection;
     this.#keyPrefix = keyPrefix;
     this.#finishedRetentionMs = finishedRetentionMs;
+    this.#seedGuard = seedGuard;
     const redis = connection.client;
     redis.defineCommand("gavelCapReserve", { lua: RESERVE_LUA });
-    redis.defineCommand("gavelCapCommit", { numberOfKeys: 2, lua: COMMIT_LUA });
+    redis.defineCommand("gavelCapCommit", { lua: COMMIT_LUA });
     redis.defineCommand("gavelCapRelease", { numberOfKeys: 2, lua: RELEASE_LUA });
     redis.defineCommand("gavelCapUsage", { numberOfKeys: 2, lua: USAGE_LUA });
     redis.defineCommand("gavelCapRaise", { numberOfKeys: 1, lua: RAISE_LUA });
+    redis.defineCommand("gavelCapSeed", { numberOfKeys: 1, lua: SEED_LUA });
     this.#redis = redis as Redis & CapLedgerScripts;
   }
 
@@ -198,6 +253,7 @@ export class RedisCapLedger implements CapLedger {
       connection,
       options.keyPrefix ?? "gavel",
       options.finishedRetentionMs ?? DEFAULT_FINISHED_RETENTION_MS,
+      options.seedGuard,
     );
   }
 
@@ -206,35 +262,44 @@ export class RedisCapLedger implements CapLedger {
     const keys = [
       this.#reservationKey(request),
       this.#deadlinesKey(request.buyerId),
+      // Outside the buyer's hash tag: one key for the whole state (see seed-marker.ts; a single Redis, not Cluster).
+      this.#seedGuard?.markerKey ?? this.#deadlinesKey(request.buyerId),
       ...request.units.map((unit) => this.#counterKey(request.buyerId, unit.key)),
     ];
-    const args: (string | number)[] = [request.ttlMs, this.#finishedRetentionMs];
+    const args: (string | number)[] = [request.ttlMs, this.#finishedRetentionMs, this.#seedGuard ? 1 : 0];
     for (const unit of request.units) {
       args.push(unit.countLimit ?? -1, unit.centsLimit ?? -1, unit.cents, unit.periodEndsAt);
     }
-    let reply: ReserveReply;
-    try {
-      reply = await this.#command("reserve", () =>
-        this.#redis.gavelCapReserve(keys.length, ...keys, ...args),
-      );
-    } catch (error) {
-      // The reservation may have been made before the reply was lost. Give it back (the release runs after it on the
-      // same connection); if Redis is gone, its deadline gives it back instead.
-      this.release(request).catch(() => {});
-      throw error;
-    }
+    const reply = await withSeededState(this.#seedGuard, async () => {
+      let attempt: ReserveReply;
+      try {
+        attempt = await this.#command("reserve", () =>
+          this.#redis.gavelCapReserve(keys.length, ...keys, ...args),
+        );
+      } catch (error) {
+        // The reservation may have been made before the reply was lost. Give it back (the release runs after it on
+        // the same connection); if Redis is gone, its deadline gives it back instead.
+        this.release(request).catch(() => {});
+        throw error;
+      }
+      return attempt[0] === -2 ? "unseeded" : attempt;
+    });
     if (reply[0] === 1) return { ok: true };
     if (reply[0] === 0) return { ok: false, exhausted: request.units[reply[1] - 1]!.key, limit: reply[2] };
     throw new Error(`cap reservation ${request.reservationId} is already ${reply[1]}`);
   }
 
-  async commit(ref: ReservationRef): Promise<CommitOutcome> {
-    return await this.#command("commit", () =>
-      this.#redis.gavelCapCommit(
-        this.#reservationKey(ref),
-        this.#deadlinesKey(ref.buyerId),
-        this.#finishedRetentionMs,
-      ),
+  async commit(ref: ReservationRef, units: readonly CapUnit[] = []): Promise<CommitOutcome> {
+    const keys = [
+      this.#reservationKey(ref),
+      this.#deadlinesKey(ref.buyerId),
+      this.#seedGuard?.markerKey ?? this.#deadlinesKey(ref.buyerId),
+      ...units.map((unit) => this.#counterKey(ref.buyerId, unit.key)),
+    ];
+    const args: (string | number)[] = [this.#finishedRetentionMs, this.#seedGuard ? 1 : 0];
+    for (const unit of units) args.push(unit.cents, unit.periodEndsAt);
+    return await withSeededState(this.#seedGuard, () =>
+      this.#command("commit", () => this.#redis.gavelCapCommit(keys.length, ...keys, ...args)),
     );
   }
 
@@ -258,6 +323,38 @@ export class RedisCapLedger implements CapLedger {
     await this.#command("raiseCommittedCents", () =>
       this.#redis.gavelCapRaise(this.#counterKey(buyerId, key), cents, periodEndsAt),
     );
+  }
+
+  /**
+   * Puts back committed usage after Redis lost it (the store's sales of the current periods, prepaid buyers' spend):
+   * each counter is raised to at least the seed, so repeating it, or racing a sale counted meanwhile, never counts a
+   * sale twice. Returns how many counters were written (a period already over is skipped).
+   */
+  async seedCommitted(seeds: readonly CapUsageSeed[]): Promise<number> {
+    let written = 0;
+    for (let start = 0; start < seeds.length; start += SEED_BATCH) {
+      const batch = seeds.slice(start, start + SEED_BATCH);
+      const replies = await this.#command("seedCommitted", async () => {
+        const pipeline = this.#redis.pipeline() as unknown as {
+          gavelCapSeed(key: string, count: number, cents: number, periodEndsAt: number): void;
+          exec(): Promise<[Error | null, unknown][] | null>;
+        };
+        for (const seed of batch) {
+          pipeline.gavelCapSeed(
+            this.#counterKey(seed.buyerId, seed.key),
+            seed.count,
+            seed.cents,
+            seed.periodEndsAt,
+          );
+        }
+        return pipeline.exec();
+      });
+      for (const [error, value] of replies ?? []) {
+        if (error) throw error;
+        written += Number(value);
+      }
+    }
+    return written;
   }
 
   async usage(buyerId: string, key: string): Promise<CapUsage> {

@@ -8,6 +8,7 @@ import {
   runCounterCommand,
 } from "../counters/redis-counter-connection.ts";
 import type { RedisConnection } from "../redis/redis-connection.ts";
+import { type SeedGuard, withSeededState } from "../redis/seed-marker.ts";
 import { assertValidWindow, type DuplicateWindows } from "./duplicate-windows.ts";
 
 /** KEYS: one key. ARGV: ttlMs. Extends the key's window, never shortens it. */
@@ -16,21 +17,28 @@ local left = redis.call('PTTL', KEYS[1])
 if left < tonumber(ARGV[1]) then redis.call('SET', KEYS[1], '1', 'PX', ARGV[1]) end
 return 1`;
 
+export interface RedisDuplicateWindowsOptions extends RedisCounterOptions {
+  /** Checks the seed marker with every read: windows lost with Redis's data are rebuilt from the store first. */
+  seedGuard?: SeedGuard;
+}
+
 export class RedisDuplicateWindows implements DuplicateWindows {
   readonly #connection: RedisConnection;
   readonly #keyPrefix: string;
+  readonly #seedGuard: SeedGuard | undefined;
   #closed = false;
 
-  private constructor(connection: RedisConnection, keyPrefix: string) {
+  private constructor(connection: RedisConnection, keyPrefix: string, seedGuard: SeedGuard | undefined) {
     this.#connection = connection;
     this.#keyPrefix = keyPrefix;
+    this.#seedGuard = seedGuard;
     connection.client.defineCommand("gavelDuplicateRemember", { numberOfKeys: 1, lua: REMEMBER_LUA });
   }
 
   /** Connects; rejects within ~3 s with `cannot reach Redis at <host:port>: <reason>` when Redis does not answer. */
-  static async connect(options: RedisCounterOptions): Promise<RedisDuplicateWindows> {
+  static async connect(options: RedisDuplicateWindowsOptions): Promise<RedisDuplicateWindows> {
     const connection = await connectCounterRedis(options, "gavel-duplicates");
-    return new RedisDuplicateWindows(connection, options.keyPrefix ?? "gavel");
+    return new RedisDuplicateWindows(connection, options.keyPrefix ?? "gavel", options.seedGuard);
   }
 
   async remember(keys: readonly string[], ttlMs: number): Promise<void> {
@@ -49,11 +57,17 @@ export class RedisDuplicateWindows implements DuplicateWindows {
 
   async seen(keys: readonly string[]): Promise<string | undefined> {
     if (keys.length === 0) return undefined;
-    const found = await runCounterCommand(this.#connection, "duplicate windows", "seen", async () => {
-      const pipeline = this.#connection.client.pipeline();
-      for (const key of keys) pipeline.exists(this.#key(key));
-      return throwFirstError(await pipeline.exec());
-    });
+    const guard = this.#seedGuard;
+    const found = await withSeededState(guard, () =>
+      runCounterCommand(this.#connection, "duplicate windows", "seen", async () => {
+        const pipeline = this.#connection.client.pipeline();
+        for (const key of keys) pipeline.exists(this.#key(key));
+        // The marker in the same round trip: an empty Redis would call every consumer new.
+        if (guard) pipeline.exists(guard.markerKey);
+        const replies = throwFirstError(await pipeline.exec());
+        return guard && replies[keys.length] !== 1 ? "unseeded" : replies;
+      }),
+    );
     return keys.find((_, index) => found[index] === 1);
   }
 
