@@ -34,8 +34,8 @@ import type { Throttle } from "./state/counters/throttle.ts";
 import type { DuplicateWindows } from "./state/duplicates/duplicate-windows.ts";
 import { MemoryDuplicateWindows } from "./state/duplicates/memory-duplicate-windows.ts";
 import { RedisDuplicateWindows } from "./state/duplicates/redis-duplicate-windows.ts";
-import { chooseStorage } from "./storage-choice.ts";
 import type { SeedGuard } from "./state/redis/seed-marker.ts";
+import { chooseStorage } from "./storage-choice.ts";
 import type { Store } from "./store/store.ts";
 
 export interface GavelOptions {
