@@ -161,7 +161,12 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   );
   await app.register(adminConversionRoutes({ store: options.store, adminKeySha256: options.adminKeySha256 }));
   await app.register(
-    operationsRoutes({ store: options.store, hotState: options.hotState, metrics: options.metrics }),
+    operationsRoutes({
+      store: options.store,
+      hotState: options.hotState,
+      metrics: options.metrics,
+      adminKeySha256: options.adminKeySha256,
+    }),
   );
   app.get("/", { schema: { hide: true } }, async (_request, reply) => reply.redirect("/docs"));
   return app;
