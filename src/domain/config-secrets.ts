@@ -80,6 +80,24 @@ export function campaignSecretPaths(campaign: unknown): SecretPath[] {
   return paths;
 }
 
+/** The secrets of a campaign, in clear: to hide them wherever they appear (a request shown to the operator). */
+export function campaignSecretValues(campaign: Campaign): string[] {
+  return campaignSecretPaths(campaign).map((path) => getAt(campaign, path) as string);
+}
+
+/** The text with every secret (as written, or URL-encoded as in a query or form body) replaced by its mask. */
+export function hideSecrets(text: string, secrets: readonly string[]): string {
+  let hidden = text;
+  for (const secret of secrets) {
+    // Four characters or fewer would hide common words too; such a secret is not worth the name anyway.
+    if (secret.length <= 4) continue;
+    for (const form of new Set([secret, encodeURIComponent(secret), JSON.stringify(secret).slice(1, -1)])) {
+      hidden = hidden.replaceAll(form, maskSecret(secret));
+    }
+  }
+  return hidden;
+}
+
 /** A copy of the campaign with every secret masked. */
 export function maskCampaignSecrets(campaign: Campaign): Campaign {
   const paths = campaignSecretPaths(campaign);

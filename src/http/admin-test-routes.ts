@@ -4,6 +4,7 @@ import { randomBytes } from "node:crypto";
 import { Type } from "@sinclair/typebox";
 import type { FastifyInstance } from "fastify";
 import type { Source } from "../domain/config-schema.ts";
+import { campaignSecretValues, hideSecrets } from "../domain/config-secrets.ts";
 import type { FieldDefinition } from "../domain/fields.ts";
 import { REASONS } from "../domain/outcomes.ts";
 import type { Vertical } from "../domain/vertical.ts";
@@ -69,12 +70,15 @@ export function adminTestRoutes(options: AdminTestRoutesOptions) {
         // duplicate of an earlier sale.
         const contact_hash = { email_sha256: randomBytes(32).toString("hex") };
         const wire: WireExchange[] = [];
+        // The campaign's credentials as they went out (a preset's key in the body, a token in the query) are shown
+        // masked, as the admin API shows them everywhere else.
+        const secrets = campaignSecretValues(campaign);
         const ping = await exchange.ping(
           source,
           { vertical: vertical.id, lead, contact_hash, test: true },
           undefined,
           (exchanged) => {
-            if (exchanged.campaign_id === campaign.id) wire.push(exchanged);
+            if (exchanged.campaign_id === campaign.id) wire.push(withoutSecrets(exchanged, secrets));
           },
         );
         await exchange.flush();
@@ -95,6 +99,23 @@ export function adminTestRoutes(options: AdminTestRoutesOptions) {
         return { source_id: source.id, vertical: vertical.id, lead, ping, trace, raw: wire.map(presentWire) };
       },
     );
+  };
+}
+
+function withoutSecrets(exchanged: WireExchange, secrets: readonly string[]): WireExchange {
+  if (secrets.length === 0) return exchanged;
+  const { request } = exchanged;
+  return {
+    ...exchanged,
+    request: {
+      ...request,
+      url: hideSecrets(request.url, secrets),
+      ...(request.query === undefined ? {} : { query: hideSecrets(request.query, secrets) }),
+      headers: Object.fromEntries(
+        Object.entries(request.headers).map(([name, value]) => [name, hideSecrets(value, secrets)]),
+      ),
+      ...(request.body === undefined ? {} : { body: hideSecrets(request.body, secrets) }),
+    },
   };
 }
 

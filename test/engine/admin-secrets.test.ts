@@ -18,7 +18,9 @@ const BEARER_TOKEN = "tok_live_9f8e7d6c5b4a39281706";
 const HEADER_KEY = "hdr-key-5555666677778888";
 const BASIC_PASSWORD = "hunter2-but-longer-9876";
 const PRESET_KEY = "boberdoo-key-00112233445566";
-const SECRETS = [WEBHOOK_SECRET, BEARER_TOKEN, HEADER_KEY, BASIC_PASSWORD, PRESET_KEY];
+const QUERY_TOKEN = "query-token-abcdef012345";
+const BODY_KEY = "body/key+with=odd&chars-77";
+const SECRETS = [WEBHOOK_SECRET, BEARER_TOKEN, HEADER_KEY, BASIC_PASSWORD, PRESET_KEY, QUERY_TOKEN, BODY_KEY];
 
 function templatedCampaign(base: Campaign): Campaign {
   const reply = { accept: { path: "result", equals: ["ok"] }, price: "price" };
@@ -31,7 +33,8 @@ function templatedCampaign(base: Campaign): Campaign {
         format: "json",
         auth: { type: "bearer", token: BEARER_TOKEN },
         headers: { "X-Api-Key": HEADER_KEY, "X-Request-Token": "{{request_id}}", Accept: "application/json" },
-        body: { "*": "{{lead}}" },
+        query: { token: QUERY_TOKEN },
+        body: { "*": "{{lead}}", api_key: BODY_KEY },
         response: reply,
       },
       post: {
@@ -161,5 +164,18 @@ describe(`[${BACKEND}] secrets in the admin API`, () => {
       (live("webhooked").delivery as { secret: string }).secret,
       "a-brand-new-signing-secret-0042",
     );
+  });
+
+  test("test this campaign: the request shown has its credentials masked wherever they went", async () => {
+    for (const id of ["templated", "preset"]) {
+      const tested = await h.admin("POST", `/v1/admin/campaigns/${id}/test-ping`, {});
+      assert.equal(tested.status, 200, JSON.stringify(tested.body));
+      const shown = JSON.stringify(tested.body.raw);
+      assert.ok(shown.includes("••••"), `${id}: the request is shown, masked: ${shown}`);
+      for (const secret of SECRETS) {
+        for (const form of [secret, encodeURIComponent(secret)])
+          assert.ok(!shown.includes(form), `${id} shows ${form}`);
+      }
+    }
   });
 });
