@@ -29,6 +29,13 @@ export interface ParsedSuppressionCsv {
   problems: CsvProblem[];
 }
 
+/** How much of the file is read between two turns of the event loop (~2,500 rows: tens of milliseconds of hashing). */
+const SLICE_CHARS = 64 * 1024;
+
+function isHighSurrogate(code: number): boolean {
+  return code >= 0xd800 && code <= 0xdbff;
+}
+
 type Column = { name: string; read: (value: string) => SuppressionHash | undefined };
 
 const COLUMNS: Record<string, Column["read"]> = {
@@ -92,8 +99,17 @@ export async function parseSuppressionCsv(text: string): Promise<ParsedSuppressi
       return null; // read here: nothing is kept in the stream
     },
   });
-  parser.end(text);
-  await finished(parser.resume());
+  // Fed a slice at a time, yielding between slices: a 20 MB file never holds the event loop (pings) for long.
+  parser.resume();
+  for (let start = 0; start < text.length; ) {
+    let end = Math.min(start + SLICE_CHARS, text.length);
+    if (isHighSurrogate(text.charCodeAt(end - 1)) && end < text.length) end--; // never split a character
+    parser.write(text.slice(start, end));
+    start = end;
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+  parser.end();
+  await finished(parser);
   return result;
 }
 
