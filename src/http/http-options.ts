@@ -62,6 +62,13 @@ function milliseconds(env: NodeJS.ProcessEnv, name: string): number | undefined 
   return value;
 }
 
+/** The setting as fastify's `trustProxy` takes it: a number of hops becomes a function (fastify's types lack it). */
+export function fastifyTrustProxy(
+  trust: TrustProxy,
+): boolean | string[] | ((address: string, hop: number) => boolean) {
+  return typeof trust === "number" ? (_address, hop) => hop < trust : trust;
+}
+
 /** GAVEL_TRUST_PROXY: `true`/`false`, a number of hops, or a comma-separated list of proxy addresses or CIDRs. */
 export function parseTrustProxy(text: string | undefined): TrustProxy | undefined {
   const value = text?.trim();

@@ -22,7 +22,7 @@ import { consoleRoutes } from "./console-routes.ts";
 import { consoleSessionHook } from "./console-session.ts";
 import { consoleStatic } from "./console-static.ts";
 import { handleError, handleNotFound } from "./error-handler.ts";
-import { type HttpServerLimits, httpServerLimits } from "./http-options.ts";
+import { fastifyTrustProxy, type HttpServerLimits, httpServerLimits } from "./http-options.ts";
 import { registerOpenApi } from "./openapi.ts";
 import { operationsRoutes } from "./operations-routes.ts";
 import { sellerRoutes } from "./seller-routes.ts";
@@ -71,14 +71,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     },
     requestTimeout: limits.requestTimeoutMs,
     keepAliveTimeout: limits.keepAliveTimeoutMs,
-    // A number of hops trusts that many proxies in front (fastify's types leave the number form out).
-    trustProxy:
-      typeof limits.trustProxy === "number"
-        ? (
-            (hops: number) => (_address: string, hop: number) =>
-              hop < hops
-          )(limits.trustProxy)
-        : limits.trustProxy,
+    trustProxy: fastifyTrustProxy(limits.trustProxy),
     loggerInstance: options.log as FastifyBaseLogger,
     // Request logs would be one line per ping; metrics (a later issue) count requests instead.
     logController: new LogController({ disableRequestLogging: true }),

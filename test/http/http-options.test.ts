@@ -1,7 +1,7 @@
 // The HTTP server's limits: environment over the file's `http` section over the defaults.
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { httpServerLimits, parseTrustProxy } from "../../src/http/http-options.ts";
+import { fastifyTrustProxy, httpServerLimits, parseTrustProxy } from "../../src/http/http-options.ts";
 
 test("defaults: 60 s request, 15 s headers, grace = post deadline + 5 s, no proxy trusted", () => {
   assert.deepEqual(httpServerLimits(undefined, 15_000, {}), {
@@ -38,4 +38,13 @@ test("GAVEL_TRUST_PROXY: true, false, a hop count or addresses", () => {
   assert.equal(parseTrustProxy("false"), false);
   assert.equal(parseTrustProxy("2"), 2);
   assert.equal(parseTrustProxy(" "), undefined);
+});
+
+test("a number of hops trusts that many proxies in front, no more", () => {
+  const trust = fastifyTrustProxy(2) as (address: string, hop: number) => boolean;
+  assert.deepEqual(
+    [0, 1, 2].map((hop) => trust("10.0.0.1", hop)),
+    [true, true, false],
+  );
+  assert.equal(fastifyTrustProxy(false), false);
 });
