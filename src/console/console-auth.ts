@@ -14,7 +14,6 @@ import { hashPassword, verifyPassword } from "./passwords.ts";
 export const SESSION_TOKEN_PREFIX = "gvl_session_";
 export const SESSION_COOKIE = "gavel_session";
 const DEFAULT_TTL_MS = 12 * 3_600_000;
-/** Login attempts an email may make within 15 minutes before its logins are refused until the window ends. */
 /** What a refused login says, per the counter that refused it (see login-limits.ts). */
 const REFUSED: Record<LoginScope, string> = {
   accountFromAddress: "Too many wrong passwords for this email from this address; try again later",
