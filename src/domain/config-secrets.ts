@@ -21,7 +21,7 @@ const MASK_LENGTH = 16;
 const SHOW_TAIL_FROM = 16;
 
 const CREDENTIAL_NAME =
-  /authorization|api[-_]?key|apikey|token|secret|passw(or)?d|signature|credential|(^|[-_])key$/i;
+  /authorization|api[-_]?key|apikey|token|secret|passw(or)?d|signature|credential|cookie|(^|[-_])key$/i;
 const ONLY_A_PLACEHOLDER = /^\s*\{\{[^{}]+\}\}\s*$/;
 const AUTH_SECRET_FIELD: Record<string, string> = { basic: "password", bearer: "token", api_key: "value" };
 
@@ -34,7 +34,7 @@ export function isMasked(value: unknown): value is string {
   return typeof value === "string" && value.startsWith(MASK_PREFIX);
 }
 
-/** Whether a header, query, body or preset parameter of this name carries a credential. */
+/** Whether a header, query, body or preset parameter of this name carries a credential (Authorization, X-Api-Key...). */
 export function isCredentialName(name: string): boolean {
   return CREDENTIAL_NAME.test(name);
 }

@@ -4,7 +4,7 @@ import { randomBytes } from "node:crypto";
 import { Type } from "@sinclair/typebox";
 import type { FastifyInstance } from "fastify";
 import type { Source } from "../domain/config-schema.ts";
-import { campaignSecretValues, hideSecrets } from "../domain/config-secrets.ts";
+import { campaignSecretValues, hideSecrets, isCredentialName } from "../domain/config-secrets.ts";
 import type { FieldDefinition } from "../domain/fields.ts";
 import { REASONS } from "../domain/outcomes.ts";
 import type { Vertical } from "../domain/vertical.ts";
@@ -121,8 +121,6 @@ function withoutSecrets(exchanged: WireExchange, secrets: readonly string[]): Wi
 
 /** Longest buyer answer body shown; the rest is cut (a hostile buyer's megabyte has no place in a console). */
 const MAX_SHOWN_BODY = 16_384;
-/** Headers that carry credentials: shown with all but their last 4 characters hidden. */
-const SECRET_HEADER = /authorization|api[-_]?key|token|secret|password|cookie/i;
 
 function presentWire(exchanged: WireExchange) {
   const { request, response, failure } = exchanged;
@@ -136,7 +134,8 @@ function presentWire(exchanged: WireExchange) {
       headers: Object.fromEntries(
         Object.entries(request.headers).map(([name, value]) => [
           name,
-          SECRET_HEADER.test(name) ? masked(value) : value,
+          // Headers that carry credentials: shown with all but their last 4 characters hidden.
+          isCredentialName(name) ? masked(value) : value,
         ]),
       ),
       ...(request.body === undefined ? {} : { body: request.body }),
