@@ -42,6 +42,7 @@ test("credential names: keys, tokens, secrets, passwords, authorization; not ids
     "client_secret",
     "password",
     "X-Signature",
+    "Cookie",
   ])
     assert.ok(isCredentialName(name), name);
   for (const name of ["campaign_id", "src", "lead_type", "Accept", "Content-Type", "keyword", "monkey_id"])
