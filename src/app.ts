@@ -19,6 +19,7 @@ import { BuyerFunds } from "./engine/funds.ts";
 import { seedHotStateFromStore } from "./engine/hot-state-seed.ts";
 import { OutboxWorker, type RetryPolicy } from "./engine/outbox-worker.ts";
 import { ReturnsService } from "./engine/returns.ts";
+import { httpServerLimits } from "./http/http-options.ts";
 import { buildServer } from "./http/server.ts";
 import { createLogger } from "./logger.ts";
 import { Metrics } from "./metrics.ts";
@@ -68,7 +69,12 @@ export interface RunningGavel {
   /** Set when the admin key was generated at start (no key configured): print it once. */
   generatedAdminKey?: string;
   exchange: Exchange;
-  /** Stops accepting requests, lets in-flight auctions and posts finish, writes buffered events, closes the store. */
+  /** How long close() lets requests in flight run before it closes their connections. */
+  shutdownGraceMs: number;
+  /**
+   * Stops accepting requests, lets in-flight auctions and posts finish (connections still open after the grace
+   * period are closed), writes buffered events, closes the store.
+   */
   close(): Promise<void>;
 }
 
@@ -202,7 +208,9 @@ export async function startGavel(options: GavelOptions): Promise<RunningGavel> {
   const consoleAuth = new ConsoleAuth({ store, now, loginThrottle: consoleState.loginThrottle });
   for (const user of options.consoleUsers ?? []) await consoleAuth.putFileUser(user);
 
+  const limits = httpServerLimits(options.config?.http, config.snapshot.settings.post_deadline_ms);
   const app = await buildServer({
+    limits,
     exchange,
     config,
     store,
@@ -243,14 +251,25 @@ export async function startGavel(options: GavelOptions): Promise<RunningGavel> {
     backends: description,
     ...(generatedAdminKey ? { generatedAdminKey } : {}),
     exchange: running,
+    shutdownGraceMs: limits.shutdownGraceMs,
     async close() {
       // A keep-alive connection busy when closing began becomes idle once its request is answered; close it then,
       // or the server would wait for the client's keep-alive timeout.
       const closeIdle = setInterval(() => app.server.closeIdleConnections(), 50);
+      // A request still running after the grace period (a client that sent half a body and stopped, a slow upload)
+      // loses its connection, so a shutdown never waits on a client.
+      const graceOver = setTimeout(() => {
+        log.warn(
+          { grace_ms: limits.shutdownGraceMs },
+          "shutdown grace period over: closing connections still open",
+        );
+        app.server.closeAllConnections();
+      }, limits.shutdownGraceMs);
       try {
         await app.close();
       } finally {
         clearInterval(closeIdle);
+        clearTimeout(graceOver);
       }
       await running.close();
       await outbox.stop();

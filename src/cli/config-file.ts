@@ -3,6 +3,7 @@ import { type Static, Type } from "@sinclair/typebox";
 import { Value } from "@sinclair/typebox/value";
 import type { NewUser } from "../console/console-auth.ts";
 import { type ConfigFile, ConfigFileSchema } from "../domain/config-schema.ts";
+import { MASK_PREFIX, maskedPaths } from "../domain/config-secrets.ts";
 
 /**
  * Console users in the config file: password hashes only (make one with `gavel user add`, or hashPassword in
@@ -48,6 +49,16 @@ export function loadConfigFile(path: string): ConfigFile {
     throw new Error(
       `invalid config file ${path}:\n${problems.map((p) => `  ${p.path || "/"}: ${p.message}`).join("\n")}`,
     );
+  }
+  // An export of the admin API masks secrets: started from one as it is, the masks would replace the real secrets.
+  for (const [index, campaign] of (parsed.campaigns ?? []).entries()) {
+    const [masked] = maskedPaths(campaign);
+    if (masked) {
+      throw new Error(
+        `invalid config file ${path}: /campaigns/${index}/${masked.join("/")} is a masked secret (${MASK_PREFIX}…), as ` +
+          "GET /v1/admin/config shows it: put the secret itself in the file",
+      );
+    }
   }
   return parsed;
 }

@@ -42,6 +42,9 @@ async function main(argv: string[]): Promise<void> {
   }
 }
 
+/** After the shutdown grace period, the time left to write buffered events and close the store before exiting anyway. */
+const STORE_CLOSE_MARGIN_MS = 15_000;
+
 async function serve(args: string[]): Promise<void> {
   const { values } = parseArgs({
     args,
@@ -70,7 +73,13 @@ async function serve(args: string[]): Promise<void> {
   const stop = async (signal: string) => {
     if (stopping) return;
     stopping = true;
-    console.log(`gavel: ${signal}, finishing in-flight requests`);
+    console.log(`gavel: ${signal}, finishing in-flight requests (at most ${gavel.shutdownGraceMs} ms)`);
+    // Past the grace period close() drops the connections still open; should writing down what is buffered then
+    // hang too (a store that stopped answering), the process still ends.
+    setTimeout(() => {
+      console.error("gavel: shutdown did not finish in time; exiting");
+      process.exit(1);
+    }, gavel.shutdownGraceMs + STORE_CLOSE_MARGIN_MS).unref();
     await gavel.close();
     process.exit(0);
   };

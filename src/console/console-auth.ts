@@ -5,7 +5,8 @@ import { randomBytes, randomUUID } from "node:crypto";
 import { sha256Hex } from "../engine/config-service.ts";
 import { GavelError } from "../errors.ts";
 import type { ConsoleRole, ConsoleUser, Store } from "../store/store.ts";
-import type { LoginLimit, LoginThrottle } from "./login-throttle.ts";
+import { type LoginScope, loginCounters } from "./login-limits.ts";
+import type { LoginThrottle } from "./login-throttle.ts";
 import { MemoryLoginThrottle } from "./memory-login-throttle.ts";
 import { hashPassword, verifyPassword } from "./passwords.ts";
 
@@ -13,8 +14,12 @@ import { hashPassword, verifyPassword } from "./passwords.ts";
 export const SESSION_TOKEN_PREFIX = "gvl_session_";
 export const SESSION_COOKIE = "gavel_session";
 const DEFAULT_TTL_MS = 12 * 3_600_000;
-/** Login attempts an email may make within 15 minutes before its logins are refused until the window ends. */
-const LOGIN_LIMIT: LoginLimit = { attempts: 10, windowMs: 15 * 60_000 };
+/** What a refused login says, per the counter that refused it (see login-limits.ts). */
+const REFUSED: Record<LoginScope, string> = {
+  accountFromAddress: "Too many wrong passwords for this email from this address; try again later",
+  address: "Too many failed logins from this address; try again later",
+  account: "Too many failed logins for this email from many addresses; try again later",
+};
 
 /** A user as the console shows it: never its password hash. */
 export interface ConsoleIdentity {
@@ -40,7 +45,7 @@ export class ConsoleAuth {
   /** Verified against when the email is unknown, so a login takes as long whether or not the account exists. */
   #decoyHash: Promise<string> | undefined;
   readonly #fromFile = new Set<string>();
-  /** Login attempts per email (a guess-rate limit, not an account lock): this process's, or shared through Redis. */
+  /** Login attempts per email, address and both (a guess-rate limit, not an account lock): see login-limits.ts. */
   readonly #throttle: LoginThrottle;
 
   constructor(options: {
@@ -119,23 +124,30 @@ export class ConsoleAuth {
     return (await this.#store.listUsers()).map(identityOf);
   }
 
-  /** Checks the password and opens a session: the token is returned once and never stored in clear. */
+  /**
+   * Checks the password and opens a session: the token is returned once and never stored in clear. `clientAddress` (the
+   * request's) is counted by the guess limit.
+   */
   async login(
     email: string,
     password: string,
+    clientAddress: string,
   ): Promise<{ token: string; expires_at: number; user: ConsoleIdentity }> {
     const key = normaliseEmail(email);
+    const counters = loginCounters(key, clientAddress);
     // Counted before the password is checked, so parallel guesses cannot slip past the limit. When the shared throttle
     // (Redis) fails, this rejects with 503 within its command timeout: fail closed, as a guess limit must.
-    if (!(await this.#throttle.tryAttempt(key, LOGIN_LIMIT, this.#now()))) {
-      throw new GavelError("GAVEL_RATE_LIMITED", "Too many wrong passwords for this email; try again later");
+    const refusedBy = await this.#throttle.tryAttempt(counters, this.#now());
+    if (refusedBy) {
+      const scope = counters.find((counter) => counter.key === refusedBy.key)!.scope;
+      throw new GavelError("GAVEL_RATE_LIMITED", REFUSED[scope]);
     }
     const user = await this.#store.getUserByEmail(key);
     this.#decoyHash ??= hashPassword(randomBytes(16).toString("hex"));
     const matches = await verifyPassword(password, user?.password_hash ?? (await this.#decoyHash));
     if (!user || !matches) throw new GavelError("GAVEL_UNAUTHORIZED", "Wrong email or password");
     // The password was right: the attempts are forgotten (should that fail, they expire with their window).
-    await this.#throttle.clear(key).catch(() => {});
+    await this.#throttle.succeeded(counters).catch(() => {});
     const token = SESSION_TOKEN_PREFIX + randomBytes(32).toString("base64url");
     const createdAt = this.#now();
     const expiresAt = createdAt + this.#ttlMs;

@@ -1,6 +1,7 @@
-// The guess limit on console logins: how many attempts an email may make within a window before its logins are refused
-// until the window ends. In process memory on the embedded backend, in Redis (shared by every instance) otherwise, so
-// several instances behind a load balancer give an attacker the same number of guesses as one.
+// The guess limit on console logins: counters of recent attempts (see login-limits.ts for which counters a login
+// uses and why), each refusing once it reaches its limit within its window. In process memory on the embedded backend,
+// in Redis (shared by every instance) otherwise, so several instances behind a load balancer give an attacker the
+// same number of guesses as one.
 
 /** How many attempts, within how long (counted from the window's first attempt). */
 export interface LoginLimit {
@@ -8,13 +9,22 @@ export interface LoginLimit {
   windowMs: number;
 }
 
+/** One counter a login attempt counts in. */
+export interface LoginCounter {
+  /** What is counted, e.g. `address:203.0.113.7` (implementations store a hash of it, never an email in clear). */
+  key: string;
+  limit: LoginLimit;
+  /** What a right password does to it: forget it (`clear`), or take back the attempt it just counted (`refund`). */
+  onSuccess: "clear" | "refund";
+}
+
 export interface LoginThrottle {
   /**
-   * Counts one login attempt for the email (normalised), before its password is checked; false (counting nothing) when
-   * the email already made `limit.attempts` within the window. Atomic: parallel guesses never get more between them.
+   * Counts one attempt in every counter, before the password is checked; or, when any of them already holds its limit
+   * within its window, counts nothing and returns that counter. Atomic: parallel guesses never get more between them.
    */
-  tryAttempt(email: string, limit: LoginLimit, now: number): Promise<boolean>;
-  /** The password was right: forget the email's attempts. */
-  clear(email: string): Promise<void>;
+  tryAttempt(counters: readonly LoginCounter[], now: number): Promise<LoginCounter | undefined>;
+  /** The password was right: each counter is cleared or refunded as it says. */
+  succeeded(counters: readonly LoginCounter[]): Promise<void>;
   close(): Promise<void>;
 }

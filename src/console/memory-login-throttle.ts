@@ -1,31 +1,41 @@
 // The login guess limit in process memory (the embedded backend: one process).
-import type { LoginLimit, LoginThrottle } from "./login-throttle.ts";
+import type { LoginCounter, LoginThrottle } from "./login-throttle.ts";
 
-/** Past this many emails, windows that ended are dropped, so guessing across many emails cannot grow the map forever. */
+/** Past this many counters, windows that ended are dropped, so guessing across many emails cannot grow the map forever. */
 const PRUNE_ABOVE = 10_000;
 
 export class MemoryLoginThrottle implements LoginThrottle {
-  readonly #attempts = new Map<string, { count: number; since: number }>();
+  readonly #counts = new Map<string, { count: number; since: number; windowMs: number }>();
 
-  async tryAttempt(email: string, limit: LoginLimit, now: number): Promise<boolean> {
-    const current = this.#attempts.get(email);
-    if (current && now - current.since < limit.windowMs) {
-      if (current.count >= limit.attempts) return false;
-      current.count++;
-      return true;
+  async tryAttempt(counters: readonly LoginCounter[], now: number): Promise<LoginCounter | undefined> {
+    // One synchronous pass: nothing runs between the check and the count, so parallel guesses cannot slip past.
+    const full = counters.find((counter) => this.#current(counter.key, now) >= counter.limit.attempts);
+    if (full) return full;
+    for (const counter of counters) {
+      const entry = this.#counts.get(counter.key);
+      if (entry && now - entry.since < entry.windowMs) entry.count++;
+      else this.#counts.set(counter.key, { count: 1, since: now, windowMs: counter.limit.windowMs });
     }
-    this.#attempts.set(email, { count: 1, since: now });
-    if (this.#attempts.size > PRUNE_ABOVE) {
-      for (const [key, entry] of this.#attempts) {
-        if (now - entry.since >= limit.windowMs) this.#attempts.delete(key);
-      }
+    if (this.#counts.size > PRUNE_ABOVE) {
+      for (const [key, entry] of this.#counts)
+        if (now - entry.since >= entry.windowMs) this.#counts.delete(key);
     }
-    return true;
+    return undefined;
   }
 
-  async clear(email: string): Promise<void> {
-    this.#attempts.delete(email);
+  async succeeded(counters: readonly LoginCounter[]): Promise<void> {
+    for (const counter of counters) {
+      const entry = this.#counts.get(counter.key);
+      if (!entry) continue;
+      if (counter.onSuccess === "clear" || entry.count <= 1) this.#counts.delete(counter.key);
+      else entry.count--;
+    }
   }
 
   async close(): Promise<void> {}
+
+  #current(key: string, now: number): number {
+    const entry = this.#counts.get(key);
+    return entry && now - entry.since < entry.windowMs ? entry.count : 0;
+  }
 }

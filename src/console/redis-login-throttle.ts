@@ -1,8 +1,8 @@
-// The login guess limit in Redis, shared by every exchange instance: one script counts the attempt and starts the
-// window (INCR, and PEXPIRE on a key without a TTL) in one round trip.
+// The login guess limit in Redis, shared by every exchange instance: one script checks every counter of an attempt and
+// counts it in all of them (INCR, and PEXPIRE on a key without a TTL) in one round trip, so it is all or nothing.
 //
-// Key layout: <prefix>:console-login:<sha256 of the normalised email> → the attempts in the window; it expires when the
-// window ends. The email is never stored in clear.
+// Key layout: <prefix>:console-login:<sha256 of the counter's key> → the attempts in the window; it expires when the
+// window ends. Neither an email nor an address is stored in clear.
 import type { Redis } from "ioredis";
 import { sha256Hex } from "../engine/config-service.ts";
 import {
@@ -12,18 +12,36 @@ import {
   runCounterCommand,
 } from "../state/counters/redis-counter-connection.ts";
 import type { RedisConnection } from "../state/redis/redis-connection.ts";
-import type { LoginLimit, LoginThrottle } from "./login-throttle.ts";
+import type { LoginCounter, LoginThrottle } from "./login-throttle.ts";
 
-/** 1 and one more attempt counted, or 0 (nothing counted) when the window's attempts are used up. */
+/**
+ * KEYS: the counters; ARGV: attempts and window (ms) of each, in turn. 0 when the attempt was counted in every counter;
+ * else the (1-based) index of the first counter that already holds its limit, and nothing counted.
+ */
 const TRY_ATTEMPT_LUA = `
-local count = tonumber(redis.call('GET', KEYS[1]) or '0')
-if count < tonumber(ARGV[1]) then redis.call('INCR', KEYS[1]) end
-if redis.call('PTTL', KEYS[1]) < 0 then redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
-if count < tonumber(ARGV[1]) then return 1 end
+for i = 1, #KEYS do
+  if tonumber(redis.call('GET', KEYS[i]) or '0') >= tonumber(ARGV[2 * i - 1]) then return i end
+end
+for i = 1, #KEYS do
+  redis.call('INCR', KEYS[i])
+  if redis.call('PTTL', KEYS[i]) < 0 then redis.call('PEXPIRE', KEYS[i], ARGV[2 * i]) end
+end
+return 0`;
+
+/** KEYS: the counters; ARGV: "clear" or "refund" for each. A refund never leaves a count below zero. */
+const SUCCEEDED_LUA = `
+for i = 1, #KEYS do
+  if ARGV[i] == 'clear' then
+    redis.call('DEL', KEYS[i])
+  elseif redis.call('EXISTS', KEYS[i]) == 1 and redis.call('DECR', KEYS[i]) <= 0 then
+    redis.call('DEL', KEYS[i])
+  end
+end
 return 0`;
 
 interface LoginThrottleScripts {
-  gavelTryLogin(key: string, attempts: number, windowMs: number): Promise<number>;
+  gavelTryLogin(...keysAndArgs: (string | number)[]): Promise<number>;
+  gavelLoginSucceeded(...keysAndArgs: string[]): Promise<number>;
 }
 
 export class RedisLoginThrottle implements LoginThrottle {
@@ -35,7 +53,9 @@ export class RedisLoginThrottle implements LoginThrottle {
   private constructor(connection: RedisConnection, keyPrefix: string) {
     this.#connection = connection;
     this.#keyPrefix = keyPrefix;
-    connection.client.defineCommand("gavelTryLogin", { numberOfKeys: 1, lua: TRY_ATTEMPT_LUA });
+    // The number of keys varies with the counters: passed first on each call.
+    connection.client.defineCommand("gavelTryLogin", { lua: TRY_ATTEMPT_LUA });
+    connection.client.defineCommand("gavelLoginSucceeded", { lua: SUCCEEDED_LUA });
     this.#redis = connection.client as Redis & LoginThrottleScripts;
   }
 
@@ -45,16 +65,23 @@ export class RedisLoginThrottle implements LoginThrottle {
     return new RedisLoginThrottle(connection, options.keyPrefix ?? "gavel");
   }
 
-  async tryAttempt(email: string, limit: LoginLimit, _now: number): Promise<boolean> {
-    const admitted = await runCounterCommand(this.#connection, "login throttle", "tryAttempt", () =>
-      this.#redis.gavelTryLogin(this.#key(email), limit.attempts, limit.windowMs),
+  async tryAttempt(counters: readonly LoginCounter[], _now: number): Promise<LoginCounter | undefined> {
+    const keys = counters.map((counter) => this.#key(counter.key));
+    const limits = counters.flatMap((counter) => [counter.limit.attempts, counter.limit.windowMs]);
+    const refused = await runCounterCommand(this.#connection, "login throttle", "tryAttempt", () =>
+      this.#redis.gavelTryLogin(keys.length, ...keys, ...limits),
     );
-    return admitted === 1;
+    return refused === 0 ? undefined : counters[refused - 1];
   }
 
-  async clear(email: string): Promise<void> {
-    await runCounterCommand(this.#connection, "login throttle", "clear", () =>
-      this.#redis.del(this.#key(email)),
+  async succeeded(counters: readonly LoginCounter[]): Promise<void> {
+    const keys = counters.map((counter) => this.#key(counter.key));
+    await runCounterCommand(this.#connection, "login throttle", "succeeded", () =>
+      this.#redis.gavelLoginSucceeded(
+        String(keys.length),
+        ...keys,
+        ...counters.map((counter) => counter.onSuccess),
+      ),
     );
   }
 
@@ -64,7 +91,7 @@ export class RedisLoginThrottle implements LoginThrottle {
     await closeCounterRedis(this.#connection);
   }
 
-  #key(email: string): string {
-    return `${this.#keyPrefix}:console-login:${sha256Hex(email)}`;
+  #key(counted: string): string {
+    return `${this.#keyPrefix}:console-login:${sha256Hex(counted)}`;
   }
 }

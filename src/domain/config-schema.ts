@@ -574,6 +574,38 @@ export const SmtpSchema = Type.Object(
   { additionalProperties: false },
 );
 
+/**
+ * How this process's HTTP server treats slow clients, proxies and shutdown (read at start; see docs/configuration.md
+ * "HTTP server"). Each has a GAVEL_* environment variable that takes precedence.
+ */
+export const HttpServerSchema = Type.Object(
+  {
+    /** The whole request (headers and body) must arrive within this; else 408 and the connection is closed. */
+    request_timeout_ms: Type.Optional(Type.Integer({ minimum: 1000, maximum: 600_000 })),
+    /** The request's headers must arrive within this (at most request_timeout_ms). */
+    headers_timeout_ms: Type.Optional(Type.Integer({ minimum: 1000, maximum: 600_000 })),
+    /** An idle keep-alive connection is closed after this (keep it above a load balancer's idle timeout). */
+    keep_alive_timeout_ms: Type.Optional(Type.Integer({ minimum: 1000, maximum: 600_000 })),
+    /**
+     * On SIGTERM/SIGINT, requests in flight get this long to finish; then the connections still open are closed
+     * and the process exits. Default: the post deadline (settings.post_deadline_ms) plus 5 s.
+     */
+    shutdown_grace_ms: Type.Optional(Type.Integer({ minimum: 0, maximum: 600_000 })),
+    /**
+     * Whether to believe X-Forwarded-For / X-Forwarded-Proto (client address, https): false (default: the
+     * socket's peer is the client), true (any proxy), a number of proxy hops, or the proxies' addresses/CIDRs.
+     */
+    trust_proxy: Type.Optional(
+      Type.Union([
+        Type.Boolean(),
+        Type.Integer({ minimum: 1, maximum: 10 }),
+        Type.Array(Type.String({ minLength: 1, maxLength: 100 }), { minItems: 1, maxItems: 50 }),
+      ]),
+    ),
+  },
+  { additionalProperties: false },
+);
+
 export const ConfigFileSchema = Type.Object(
   {
     $schema: Type.Optional(Type.String()),
@@ -628,6 +660,7 @@ export const ConfigFileSchema = Type.Object(
      * GAVEL_SMTP_PASSWORD in the environment takes precedence over auth.pass.
      */
     smtp: Type.Optional(SmtpSchema),
+    http: Type.Optional(HttpServerSchema),
     /** sha256 (hex) of the admin API key. GAVEL_ADMIN_KEY in the environment takes precedence. */
     admin_key_sha256: Type.Optional(Type.String({ pattern: "^[0-9a-f]{64}$" })),
     verticals: Type.Optional(Type.Array(VerticalSchema)),
@@ -648,6 +681,7 @@ export type Integration = Static<typeof IntegrationSchema>;
 export type CampaignDelivery = Static<typeof CampaignDeliverySchema>;
 export type Postback = Static<typeof PostbackSchema>;
 export type Smtp = Static<typeof SmtpSchema>;
+export type HttpServerConfig = Static<typeof HttpServerSchema>;
 export type TemplatedRequest = Static<typeof TemplatedRequestSchema>;
 export type Settings = Static<typeof SettingsSchema>;
 export type Caps = Static<typeof CapsSchema>;

@@ -2,6 +2,7 @@
 import { type TSchema, Type } from "@sinclair/typebox";
 import type { FastifyInstance } from "fastify";
 import { hashContact } from "../compliance/suppression/suppression-hash.ts";
+import type { Campaign, ConfigFile } from "../domain/config-schema.ts";
 import {
   BuyerSchema,
   CampaignSchema,
@@ -9,6 +10,7 @@ import {
   SourceSchema,
   VerticalSchema,
 } from "../domain/config-schema.ts";
+import { MaskedSecretProblem, maskCampaignSecrets, restoreMaskedSecrets } from "../domain/config-secrets.ts";
 import { REASONS } from "../domain/outcomes.ts";
 import { type ConfigService, generateApiKey, sha256Hex } from "../engine/config-service.ts";
 import { GavelError } from "../errors.ts";
@@ -40,8 +42,17 @@ export function adminRoutes(options: AdminRoutesOptions) {
 
     app.get(
       "/v1/admin/config",
-      { schema: { tags, security, summary: "The whole configuration, in the file's shape" } },
-      async () => config.export(),
+      {
+        schema: {
+          tags,
+          security,
+          summary: "The whole configuration, in the file's shape (secrets masked)",
+        },
+      },
+      async (): Promise<ConfigFile> => {
+        const exported = config.export();
+        return { ...exported, campaigns: exported.campaigns?.map(maskCampaignSecrets) };
+      },
     );
     app.put<{ Body: Record<string, unknown> }>(
       "/v1/admin/settings",
@@ -130,12 +141,23 @@ export function adminRoutes(options: AdminRoutesOptions) {
       // A buyer replaced without a key hash keeps its key (as a source does): editing a buyer never locks it out.
       (b) => config.putBuyer(b),
     );
+    // Secrets (webhook signing keys, integration credentials) are masked on every read; a write that sends a mask
+    // back unchanged keeps the stored secret, so the console's forms round-trip (see domain/config-secrets.ts).
     entity(
       "campaign",
       "campaigns",
       CampaignSchema,
-      () => config.snapshot.campaigns,
-      (c) => config.putCampaign(c),
+      () => config.snapshot.campaigns.map(maskCampaignSecrets),
+      async (c: Campaign) => {
+        try {
+          restoreMaskedSecrets(c, config.snapshot.campaignById.get(c.id));
+        } catch (error) {
+          if (error instanceof MaskedSecretProblem)
+            throw new GavelError("GAVEL_VALIDATION", error.message, error.field);
+          throw error;
+        }
+        return maskCampaignSecrets(await config.putCampaign(c));
+      },
     );
 
     app.post<{ Params: { id: string } }>(

@@ -4,6 +4,7 @@ import { randomBytes } from "node:crypto";
 import { Type } from "@sinclair/typebox";
 import type { FastifyInstance } from "fastify";
 import type { Source } from "../domain/config-schema.ts";
+import { campaignSecretValues, hideSecrets, isCredentialName } from "../domain/config-secrets.ts";
 import type { FieldDefinition } from "../domain/fields.ts";
 import { REASONS } from "../domain/outcomes.ts";
 import type { Vertical } from "../domain/vertical.ts";
@@ -74,12 +75,15 @@ export function adminTestRoutes(options: AdminTestRoutesOptions) {
         // duplicate of an earlier sale.
         const contact_hash = { email_sha256: randomBytes(32).toString("hex") };
         const wire: WireExchange[] = [];
+        // The campaign's credentials as they went out (a preset's key in the body, a token in the query) are shown
+        // masked, as the admin API shows them everywhere else.
+        const secrets = campaignSecretValues(campaign);
         const ping = await exchange.ping(
           source,
           { vertical: vertical.id, lead, contact_hash, test: true },
           undefined,
           (exchanged) => {
-            if (exchanged.campaign_id === campaign.id) wire.push(exchanged);
+            if (exchanged.campaign_id === campaign.id) wire.push(withoutSecrets(exchanged, secrets));
           },
         );
         await exchange.flush();
@@ -103,10 +107,25 @@ export function adminTestRoutes(options: AdminTestRoutesOptions) {
   };
 }
 
+function withoutSecrets(exchanged: WireExchange, secrets: readonly string[]): WireExchange {
+  if (secrets.length === 0) return exchanged;
+  const { request } = exchanged;
+  return {
+    ...exchanged,
+    request: {
+      ...request,
+      url: hideSecrets(request.url, secrets),
+      ...(request.query === undefined ? {} : { query: hideSecrets(request.query, secrets) }),
+      headers: Object.fromEntries(
+        Object.entries(request.headers).map(([name, value]) => [name, hideSecrets(value, secrets)]),
+      ),
+      ...(request.body === undefined ? {} : { body: hideSecrets(request.body, secrets) }),
+    },
+  };
+}
+
 /** Longest buyer answer body shown; the rest is cut (a hostile buyer's megabyte has no place in a console). */
 const MAX_SHOWN_BODY = 16_384;
-/** Headers that carry credentials: shown with all but their last 4 characters hidden. */
-const SECRET_HEADER = /authorization|api[-_]?key|token|secret|password|cookie/i;
 
 function presentWire(exchanged: WireExchange): TestPingWire {
   const { request, response, failure } = exchanged;
@@ -120,7 +139,8 @@ function presentWire(exchanged: WireExchange): TestPingWire {
       headers: Object.fromEntries(
         Object.entries(request.headers).map(([name, value]) => [
           name,
-          SECRET_HEADER.test(name) ? masked(value) : value,
+          // Headers that carry credentials: shown with all but their last 4 characters hidden.
+          isCredentialName(name) ? masked(value) : value,
         ]),
       ),
       ...(request.body === undefined ? {} : { body: request.body }),

@@ -64,7 +64,12 @@ export function consoleRoutes(options: ConsoleRoutesOptions) {
         },
       },
       async (request, reply) => {
-        const { token, expires_at, user } = await auth.login(request.body.email, request.body.password);
+        const { token, expires_at, user } = await auth.login(
+          request.body.email,
+          request.body.password,
+          // The client's address: the socket's peer, or X-Forwarded-For's when http.trust_proxy trusts the proxy.
+          request.ip,
+        );
         setSessionCookie(request, reply, token, Math.floor(auth.sessionTtlMs / 1000));
         return {
           user,
@@ -80,7 +85,7 @@ export function consoleRoutes(options: ConsoleRoutesOptions) {
       async (request, reply) => {
         const token = sessionToken(request);
         if (token !== undefined) await auth.logout(token);
-        clearSessionCookie(reply);
+        clearSessionCookie(request, reply);
         return { ok: true };
       },
     );

@@ -51,20 +51,30 @@ export function requireConsoleUser(request: FastifyRequest, ...roles: ConsoleRol
   return user;
 }
 
-/** Sets the session cookie: httpOnly (no script reads it), SameSite=Strict (no other site sends it). */
+/**
+ * Sets the session cookie: httpOnly (no script reads it), SameSite=Strict (no other site sends it), and Secure (sent
+ * over https only) when the request came over https: TLS here, or a proxy's X-Forwarded-Proto when http.trust_proxy
+ * trusts that proxy (request.protocol honours it then, and only then).
+ */
 export function setSessionCookie(
   request: FastifyRequest,
   reply: FastifyReply,
   token: string,
   maxAgeS: number,
 ): void {
-  const secure = request.protocol === "https" ? "; Secure" : "";
   void reply.header(
     "set-cookie",
-    `${SESSION_COOKIE}=${encodeURIComponent(token)}; Path=/; HttpOnly; SameSite=Strict; Max-Age=${maxAgeS}${secure}`,
+    `${SESSION_COOKIE}=${encodeURIComponent(token)}; Path=/; HttpOnly; SameSite=Strict; Max-Age=${maxAgeS}${secureFlag(request)}`,
   );
 }
 
-export function clearSessionCookie(reply: FastifyReply): void {
-  void reply.header("set-cookie", `${SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0`);
+export function clearSessionCookie(request: FastifyRequest, reply: FastifyReply): void {
+  void reply.header(
+    "set-cookie",
+    `${SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0${secureFlag(request)}`,
+  );
+}
+
+function secureFlag(request: FastifyRequest): string {
+  return request.protocol === "https" ? "; Secure" : "";
 }

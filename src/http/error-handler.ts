@@ -10,6 +10,9 @@ const FASTIFY_CODES: Record<string, ErrorCode> = {
   FST_ERR_CTP_EMPTY_JSON_BODY: "GAVEL_INVALID_JSON",
   FST_ERR_CTP_INVALID_JSON_BODY: "GAVEL_INVALID_JSON",
   FST_ERR_CTP_INVALID_CONTENT_LENGTH: "GAVEL_VALIDATION",
+  // @fastify/static (the console's assets, the docs' swagger-ui files) refuses a path that climbs out of its folder
+  // (`..`, encoded or not): no such file, so a 404 like any other, not a bug.
+  FST_STATIC_FORBIDDEN_PATH: "GAVEL_NOT_FOUND",
 };
 
 export function toGavelError(error: FastifyError): GavelError {

@@ -1,14 +1,17 @@
 // Operations: liveness, readiness (store and hot state reachable), Prometheus metrics.
-import type { FastifyInstance } from "fastify";
+import type { FastifyInstance, FastifyRequest } from "fastify";
 import { GavelError } from "../errors.ts";
 import type { Metrics } from "../metrics.ts";
 import type { HotState } from "../state/hot-state.ts";
 import type { Store } from "../store/store.ts";
+import { authenticateAdmin } from "./auth.ts";
 
 export interface OperationsOptions {
   store: Store;
   hotState: HotState;
   metrics: Metrics;
+  /** Callers with the admin key (or an operator session) are told why a backend is not ready. */
+  adminKeySha256: string;
   /** How long a readiness check waits for each backend. */
   readinessTimeoutMs?: number;
 }
@@ -23,13 +26,18 @@ export function operationsRoutes(options: OperationsOptions) {
     app.get(
       "/readyz",
       { schema: { tags, summary: "Ready: the store and the hot state answer" } },
-      async () => {
+      async (request) => {
         const [store, hotState] = await Promise.all([
           check(() => options.store.ping(), timeoutMs),
           check(() => options.hotState.ping(), timeoutMs),
         ]);
         if (store !== "ok" || hotState !== "ok") {
-          throw new GavelError("GAVEL_NOT_READY", `store: ${store}; hot state: ${hotState}`);
+          // A backend's error names its host and port: told to the operator (admin key, operator session, the log),
+          // not to whoever can reach /readyz, which a load balancer polls without credentials.
+          request.log.warn({ store, hot_state: hotState }, "not ready");
+          const detail = isAdmin(request, options.adminKeySha256);
+          const say = (state: string) => (state === "ok" || detail ? state : "not answering");
+          throw new GavelError("GAVEL_NOT_READY", `store: ${say(store)}; hot state: ${say(hotState)}`);
         }
         return { status: "ok", store, hot_state: hotState };
       },
@@ -39,6 +47,15 @@ export function operationsRoutes(options: OperationsOptions) {
       return options.metrics.registry.metrics();
     });
   };
+}
+
+function isAdmin(request: FastifyRequest, adminKeySha256: string): boolean {
+  try {
+    authenticateAdmin(request, adminKeySha256);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 async function check(probe: () => Promise<void>, timeoutMs: number): Promise<string> {

@@ -22,6 +22,7 @@ import { consoleRoutes } from "./console-routes.ts";
 import { consoleSessionHook } from "./console-session.ts";
 import { consoleStatic } from "./console-static.ts";
 import { handleError, handleNotFound } from "./error-handler.ts";
+import { fastifyTrustProxy, type HttpServerLimits, httpServerLimits } from "./http-options.ts";
 import { registerOpenApi } from "./openapi.ts";
 import { operationsRoutes } from "./operations-routes.ts";
 import { sellerRoutes } from "./seller-routes.ts";
@@ -48,13 +49,29 @@ export interface ServerOptions {
   console?: { auth: ConsoleAuth; live: LiveStats };
   /** Largest request body accepted (bytes). */
   bodyLimit?: number;
+  /** Timeouts on slow clients and trust in proxies (default: httpServerLimits' defaults). */
+  limits?: HttpServerLimits;
 }
+
+/** How often Node looks for requests past their timeouts (its default, 30 s, would let them run that much longer). */
+const TIMEOUT_CHECK_INTERVAL_MS = 1_000;
 
 /** The seller API's routes, whose answer times the console's live numbers show. */
 const SELLER_URLS = new Set(["/v1/ping", "/v1/post", "/v1/leads"]);
 
 export async function buildServer(options: ServerOptions): Promise<FastifyInstance> {
+  const limits =
+    options.limits ?? httpServerLimits(undefined, options.config.snapshot.settings.post_deadline_ms);
   const app = Fastify({
+    // A client that sends its headers or body slowly, or half and stops, is answered 408 and closed, not waited for.
+    http: {
+      headersTimeout: limits.headersTimeoutMs,
+      requestTimeout: limits.requestTimeoutMs,
+      connectionsCheckingInterval: TIMEOUT_CHECK_INTERVAL_MS,
+    },
+    requestTimeout: limits.requestTimeoutMs,
+    keepAliveTimeout: limits.keepAliveTimeoutMs,
+    trustProxy: fastifyTrustProxy(limits.trustProxy),
     loggerInstance: options.log as FastifyBaseLogger,
     // Request logs would be one line per ping; metrics (a later issue) count requests instead.
     logController: new LogController({ disableRequestLogging: true }),
@@ -137,7 +154,12 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   );
   await app.register(adminConversionRoutes({ store: options.store, adminKeySha256: options.adminKeySha256 }));
   await app.register(
-    operationsRoutes({ store: options.store, hotState: options.hotState, metrics: options.metrics }),
+    operationsRoutes({
+      store: options.store,
+      hotState: options.hotState,
+      metrics: options.metrics,
+      adminKeySha256: options.adminKeySha256,
+    }),
   );
   app.get("/", { schema: { hide: true } }, async (_request, reply) => reply.redirect("/docs"));
   return app;

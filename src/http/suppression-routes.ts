@@ -90,7 +90,9 @@ export function suppressionRoutes(options: SuppressionRoutesOptions) {
           summary: "Import a CSV of emails and phones into a suppression list (only their hashes are kept)",
           description:
             "Send text/csv: a header row naming columns email, phone, email_sha256 or phone_sha256 (others are " +
-            "ignored), or a single column of emails and phones without a header. Idempotent.",
+            "ignored), or a single column of emails and phones without a header. RFC 4180: quoted cells may hold " +
+            "commas, doubled quotes and line breaks; CRLF or LF; a UTF-8 byte order mark is skipped. Rows that " +
+            "cannot be read and values that are not contacts are counted and the first 20 listed by line. Idempotent.",
           params: ListParams,
           response: {
             200: Type.Object({
@@ -98,6 +100,19 @@ export function suppressionRoutes(options: SuppressionRoutesOptions) {
               imported: Type.Integer({ description: "hashes new to the list" }),
               duplicates: Type.Integer({ description: "repeated in the file or already on the list" }),
               invalid: Type.Integer({ description: "values that were not a valid email, phone or hash" }),
+              unreadable: Type.Integer({
+                description: "rows the CSV reader could not read (none of their values kept)",
+              }),
+              problems: Type.Array(
+                Type.Object({
+                  line: Type.Integer({ description: "1-based line of the file where the row starts" }),
+                  reason: Type.String(),
+                }),
+                {
+                  description:
+                    "the first 20 unreadable rows and invalid values, in file order (values not repeated)",
+                },
+              ),
             }),
           },
         },
@@ -108,7 +123,14 @@ export function suppressionRoutes(options: SuppressionRoutesOptions) {
           throw new GavelError("GAVEL_UNSUPPORTED_MEDIA_TYPE", "Send the list as text/csv", "body");
         }
         const change = await suppressions.importCsv(list, request.body);
-        return { list, imported: change.changed, duplicates: change.unchanged, invalid: change.invalid };
+        return {
+          list,
+          imported: change.changed,
+          duplicates: change.unchanged,
+          invalid: change.invalid,
+          unreadable: change.unreadable,
+          problems: change.problems,
+        };
       },
     );
 

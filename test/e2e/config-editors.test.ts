@@ -128,7 +128,8 @@ describe("campaign editors in a browser", () => {
       integration: {
         type: "preset",
         preset: "leadspedia",
-        params: { campaign_id: "123", campaign_key: "k-abc" },
+        // Stored as typed ("k-abc"); the admin API shows a credential masked (docs/api.md "Secrets in the configuration").
+        params: { campaign_id: "123", campaign_key: "••••••••••••••••" },
         value_map: { crash_type: { rear_end: "Rear End" } },
       },
       schedule: {

@@ -77,7 +77,14 @@ describe(`[${BACKEND}] suppression lists`, () => {
   test("a buyer's list from CSV: that buyer never receives the lead, the next bid buys", async () => {
     const imported = await importCsv("alpha", "phone\n212-555-0147\nnot a phone\n\n(310) 555-0100\n");
     assert.equal(imported.status, 200, JSON.stringify(imported.body));
-    assert.deepEqual(imported.body, { list: "alpha", imported: 2, duplicates: 0, invalid: 1 });
+    assert.deepEqual(imported.body, {
+      list: "alpha",
+      imported: 2,
+      duplicates: 0,
+      invalid: 1,
+      unreadable: 0,
+      problems: [{ line: 3, reason: "not a valid phone" }],
+    });
     assert.deepEqual((await h.admin("GET", "/v1/admin/suppressions/alpha")).body, {
       list: "alpha",
       count: 2,
@@ -111,6 +118,21 @@ describe(`[${BACKEND}] suppression lists`, () => {
       assert.equal(pingTrace.get(buyer)?.outcome, "suppressed");
       assert.equal(pingTrace.get(buyer)?.detail, "global");
     }
+  });
+
+  test("a CRM export with quoted names (commas inside) suppresses its consumers", async () => {
+    const csv = `\uFEFFname,email\r\n"Rivera, Jordan",${lead.full.email}\r\n"Doe, Jane",jane@example.com\r\n`;
+    const imported = await importCsv("global", csv);
+    assert.deepEqual(imported.body, {
+      list: "global",
+      imported: 2,
+      duplicates: 0,
+      invalid: 0,
+      unreadable: 0,
+      problems: [],
+    });
+    assert.equal((await postLead()).reply.body.reason, "suppressed");
+    await h.admin("DELETE", "/v1/admin/suppressions/global", { emails: ["jane@example.com"] });
   });
 
   test("hashes sent ready-made suppress as well; removing them restores the buyer", async () => {
@@ -168,12 +190,26 @@ describe(`[${BACKEND}] suppression lists`, () => {
     const first = await importCsv("beta", mixed);
     const elapsedMs = performance.now() - started;
     assert.equal(first.status, 200, JSON.stringify(first.body));
-    assert.deepEqual(first.body, { list: "beta", imported: 100_000, duplicates: 0, invalid: 0 });
+    assert.deepEqual(first.body, {
+      list: "beta",
+      imported: 100_000,
+      duplicates: 0,
+      invalid: 0,
+      unreadable: 0,
+      problems: [],
+    });
     console.log(`[${BACKEND}] 100,000-row suppression CSV imported in ${Math.round(elapsedMs)} ms`);
     assert.ok(elapsedMs < 10_000, `the import took ${Math.round(elapsedMs)} ms`);
 
     const again = await importCsv("beta", csv);
-    assert.deepEqual(again.body, { list: "beta", imported: 0, duplicates: 50_000, invalid: 0 });
+    assert.deepEqual(again.body, {
+      list: "beta",
+      imported: 0,
+      duplicates: 50_000,
+      invalid: 0,
+      unreadable: 0,
+      problems: [],
+    });
     assert.deepEqual((await h.admin("GET", "/v1/admin/suppressions/beta")).body, {
       list: "beta",
       count: 100_000,

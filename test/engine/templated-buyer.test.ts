@@ -307,7 +307,15 @@ describe(`[${BACKEND}] templated buyer`, () => {
     };
     const saved = await h.admin("PUT", `/v1/admin/campaigns/${campaign.id}`, campaign);
     assert.equal(saved.status, 200, JSON.stringify(saved.body));
-    assert.deepEqual(saved.body.integration, campaign.integration);
+    // Saved as written; the answer masks the credential (see test/engine/admin-secrets.test.ts).
+    assert.deepEqual(
+      h.gavel.exchange.config.campaignById.get(campaign.id)?.integration,
+      campaign.integration,
+    );
+    assert.deepEqual(saved.body.integration, {
+      ...campaign.integration,
+      params: { api_token: "•".repeat(16) },
+    });
     const missing = await h.admin("PUT", `/v1/admin/campaigns/${campaign.id}`, {
       ...campaign,
       integration: { type: "preset", preset: "px", params: {} },

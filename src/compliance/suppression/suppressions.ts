@@ -1,7 +1,7 @@
 // Suppression lists as a service: changes go to the store first (durable), then into this instance's index; other
 // instances hear which list changed through the store's change notification and read that list again.
 import type { Store, SuppressionHash } from "../../store/store.ts";
-import { parseSuppressionCsv } from "./suppression-csv.ts";
+import { type CsvProblem, parseSuppressionCsv } from "./suppression-csv.ts";
 import { SuppressionIndex } from "./suppression-index.ts";
 
 export interface SuppressionChange {
@@ -75,10 +75,13 @@ export class Suppressions {
     return state.running;
   }
 
-  /** Imports a CSV (see suppression-csv.ts) into a list. */
-  async importCsv(listId: string, csv: string): Promise<SuppressionChange> {
-    const { hashes, invalid } = parseSuppressionCsv(csv);
-    return { ...(await this.add(listId, hashes)), invalid };
+  /** Imports a CSV (see suppression-csv.ts) into a list; says which rows and values it could not take. */
+  async importCsv(
+    listId: string,
+    csv: string,
+  ): Promise<SuppressionChange & { unreadable: number; problems: CsvProblem[] }> {
+    const { hashes, invalid, unreadable, problems } = await parseSuppressionCsv(csv);
+    return { ...(await this.add(listId, hashes)), invalid, unreadable, problems };
   }
 
   async add(listId: string, hashes: readonly SuppressionHash[]): Promise<SuppressionChange> {
