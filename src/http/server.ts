@@ -22,6 +22,7 @@ import { consoleRoutes } from "./console-routes.ts";
 import { consoleSessionHook } from "./console-session.ts";
 import { consoleStatic } from "./console-static.ts";
 import { handleError, handleNotFound } from "./error-handler.ts";
+import { inboundRoutes } from "./inbound-routes.ts";
 import { registerOpenApi } from "./openapi.ts";
 import { operationsRoutes } from "./operations-routes.ts";
 import { sellerRoutes } from "./seller-routes.ts";
@@ -84,6 +85,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     await app.register(consoleStatic());
   }
   await app.register(sellerRoutes(options.exchange));
+  await app.register(inboundRoutes({ exchange: options.exchange, hotState: options.hotState }));
   await app.register(
     buyerRoutes({
       config: options.config,

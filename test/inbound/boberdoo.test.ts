@@ -1,0 +1,209 @@
+// A seller's boberdoo integration (test/peers/boberdoo-seller.ts, written from boberdoo's public spec) pointed at a
+// running exchange: it pings, posts and full-posts in form and JSON, reads XML and JSON replies, and its mistakes
+// come back as boberdoo Errors naming its own field.
+import assert from "node:assert/strict";
+import { after, before, describe, test } from "node:test";
+import { leadWithTrace } from "../helpers/engine-steps.ts";
+import {
+  BACKEND,
+  bidder,
+  type Harness,
+  realtimeCampaign,
+  SOURCE_KEY,
+  startHarness,
+  testSource,
+} from "../helpers/exchange-harness.ts";
+import { BoberdooSeller } from "../peers/boberdoo-seller.ts";
+
+const CERT = "https://cert.trustedform.com/0123456789abcdef0123456789abcdef01234567";
+
+/** A personal-injury lead as a boberdoo seller's form sends it: boberdoo's names, every value a string. */
+function boberdooLead(zip = "90210") {
+  const ping = {
+    Zip: zip,
+    State: "CA",
+    City: "Beverly Hills",
+    injury_type: "Fracture",
+    injury_severity: "7",
+    crash_type: "Rear End",
+    liability: "clear",
+    property_damage: "moderate",
+    insured: "Yes",
+    other_party_insured: "No",
+    days_since_accident: "12",
+    consent_verified: "1",
+    IP_Address: "203.0.113.7",
+    Landing_Page: "https://example.com/accident-form",
+  };
+  const post = {
+    First_Name: "Jordan",
+    Last_Name: "Rivera",
+    Primary_Phone: "(212) 555-0147",
+    Email: "Jordan.Rivera@example.com",
+    Trusted_Form_URL: CERT,
+    TCPA_Language: "By clicking Submit I agree to be contacted…",
+  };
+  return { ping, post, full: { ...ping, ...post } };
+}
+
+describe(`[${BACKEND}] boberdoo-compatible inbound`, () => {
+  let h: Harness;
+  let seller: BoberdooSeller;
+
+  before(async () => {
+    h = await startHarness([bidder("top", 30)], (farm) => ({
+      sources: [
+        testSource({
+          payout: { model: "revenue_share", percent: 80 },
+          inbound: { campaigns: { "21": "personal_injury" } },
+        }),
+      ],
+      buyers: [{ id: "top", name: "top", status: "active" }],
+      campaigns: [realtimeCampaign(farm, "top")],
+    }));
+    seller = new BoberdooSeller({ baseUrl: h.gavel.url, key: SOURCE_KEY, leadType: "21", src: "GavelTest" });
+  });
+  after(() => h?.close());
+
+  test("form ping → Matched with a price and a Lead_ID; form post with that Lead_ID → Matched; the lead is sold", async () => {
+    const lead = boberdooLead();
+    const pinged = await new BoberdooSeller({
+      baseUrl: h.gavel.url,
+      key: SOURCE_KEY,
+      leadType: "21",
+      subId: "aff-7",
+    }).ping(lead.ping);
+    assert.equal(pinged.status, "Matched", JSON.stringify(pinged));
+    assert.equal(pinged.price, "24.00", "80% of the $30 bid");
+    assert.ok(pinged.lead_id);
+
+    // The post carries only the post fields, as boberdoo's post mode allows: the ping's fields stand for the rest.
+    const posted = await seller.post(String(pinged.lead_id), lead.post);
+    assert.equal(posted.status, "Matched", JSON.stringify(posted));
+    assert.equal(posted.price, "24.00");
+
+    const { lead: sold } = await leadWithTrace(h, String(posted.lead_id));
+    assert.equal(sold.status, "sold");
+    assert.equal(sold.buyer_id, "top");
+    assert.equal(sold.price, 24);
+    assert.equal(sold.auction_id, pinged.lead_id);
+    assert.equal(sold.sub_id, "aff-7", "Sub_ID is the lead's sub_id");
+  });
+
+  test("JSON ({Request: …} to apiJSON.php): ping, post and full answer {response: {status: Matched, price}}", async () => {
+    const lead = boberdooLead("90211");
+    const pinged = await seller.ping(lead.ping, "json");
+    assert.equal(pinged.status, "Matched", JSON.stringify(pinged));
+    assert.equal(pinged.price, "24.00");
+    const posted = await seller.post(String(pinged.lead_id), lead.full, "json");
+    assert.equal(posted.status, "Matched", JSON.stringify(posted));
+
+    const full = await seller.full(boberdooLead("90212").full, "json");
+    assert.equal(full.status, "Matched", JSON.stringify(full));
+    assert.equal(full.price, "24.00");
+    const { lead: sold } = await leadWithTrace(h, String(full.lead_id));
+    assert.equal(sold.status, "sold");
+    assert.equal(sold.price, 24);
+  });
+
+  test("form full post (Mode=full) → Matched, sold, with the consent evidence kept", async () => {
+    const full = await seller.full(boberdooLead("90213").full);
+    assert.equal(full.status, "Matched", JSON.stringify(full));
+    const { lead: sold } = await leadWithTrace(h, String(full.lead_id));
+    assert.equal(sold.status, "sold");
+    assert.equal(sold.consent?.trustedform_cert_url, CERT);
+    assert.equal(sold.consent?.ip_address, "203.0.113.7");
+  });
+
+  test("a missing Key, a wrong Key: Error, naming Key", async () => {
+    const { Key: _, ...noKey } = { Key: "", API_Action: "pingPostLead", Mode: "ping", TYPE: "21" };
+    const missing = await seller.raw({ ...noKey, ...boberdooLead().ping });
+    assert.equal(missing.status, "Error");
+    assert.equal(missing.code, "GAVEL_UNAUTHORIZED");
+    assert.equal(missing.field, "Key");
+    const wrong = await new BoberdooSeller({ baseUrl: h.gavel.url, key: "not-a-key", leadType: "21" }).ping(
+      boberdooLead().ping,
+    );
+    assert.equal(wrong.status, "Error");
+    assert.equal(wrong.code, "GAVEL_UNAUTHORIZED");
+    assert.equal(wrong.field, "Key");
+  });
+
+  test("an unknown field, a bad value, a missing field, PII on a ping: Error naming the seller's field", async () => {
+    const unknown = await seller.ping({ ...boberdooLead().ping, Favourite_Color: "blue" });
+    assert.equal(unknown.status, "Error");
+    assert.equal(unknown.code, "GAVEL_VALIDATION");
+    assert.equal(unknown.field, "Favourite_Color");
+
+    const badZip = await seller.ping({ ...boberdooLead().ping, Zip: "ABCDE" });
+    assert.equal(badZip.status, "Error");
+    assert.equal(badZip.field, "Zip");
+    assert.match(String(badZip.error), /Zip|zip/);
+
+    const { Zip: _, ...noZip } = boberdooLead().ping;
+    const missing = await seller.ping(noZip);
+    assert.equal(missing.status, "Error");
+    assert.equal(missing.field, "Zip", "a missing field is named as boberdoo names it");
+
+    const pii = await seller.ping({ ...boberdooLead().ping, First_Name: "Jordan" });
+    assert.equal(pii.status, "Error");
+    assert.equal(pii.field, "First_Name");
+    assert.match(String(pii.error), /personal data/);
+
+    const badMode = await seller.raw({
+      Key: SOURCE_KEY,
+      API_Action: "pingPostLead",
+      Mode: "bid",
+      TYPE: "21",
+    });
+    assert.equal(badMode.field, "Mode");
+    const unknownType = await new BoberdooSeller({
+      baseUrl: h.gavel.url,
+      key: SOURCE_KEY,
+      leadType: "99",
+    }).ping(boberdooLead().ping);
+    assert.equal(unknownType.code, "GAVEL_UNKNOWN_VERTICAL");
+    assert.equal(unknownType.field, "TYPE");
+    const unknownPing = await seller.post("no-such-ping", boberdooLead().full);
+    assert.equal(unknownPing.code, "GAVEL_PING_NOT_FOUND");
+    assert.equal(unknownPing.field, "Lead_ID");
+  });
+
+  test("a body that is not a form, JSON or XML, or broken XML: Error in boberdoo's shape, HTTP 200", async () => {
+    for (const [contentType, body] of [
+      ["application/xml", "<Request><Key>x</Key>"],
+      ["text/csv", "a,b"],
+      ["application/json", "{not json"],
+    ]) {
+      const reply = await fetch(`${h.gavel.url}/new_api/api.php`, {
+        method: "POST",
+        headers: { "content-type": contentType as string },
+        body,
+      });
+      assert.equal(reply.status, 200, `${contentType}: ${reply.status}`);
+      const text = await reply.text();
+      assert.match(text, /<status>Error<\/status>/, text);
+    }
+  });
+
+  test("an XML request to apiXML.php is answered in XML", async () => {
+    const lead = boberdooLead("90214");
+    const fields = { Key: SOURCE_KEY, API_Action: "pingPostLead", Mode: "ping", TYPE: "21", ...lead.ping };
+    const xml = `<Request>${Object.entries(fields)
+      .map(([name, value]) => `<${name}>${value}</${name}>`)
+      .join("")}</Request>`;
+    const reply = await fetch(`${h.gavel.url}/apiXML.php`, {
+      method: "POST",
+      headers: { "content-type": "application/xml" },
+      body: xml,
+    });
+    assert.equal(reply.status, 200);
+    assert.match(reply.headers.get("content-type") ?? "", /xml/);
+    const text = await reply.text();
+    assert.match(
+      text,
+      /<response><status>Matched<\/status><lead_id>[^<]+<\/lead_id><price>24.00<\/price>/,
+      text,
+    );
+  });
+});
