@@ -249,7 +249,15 @@ function answerError(
   const envelope = field === undefined ? undefined : protocol.envelopeNames[field];
   const sellerField =
     envelope ?? sellerFieldName(field, context.mapped?.sentAs, protocol.fieldMap, context.source?.inbound);
-  return protocol.answerError(gavelError, sellerField, shape);
+  return protocol.answerError(inSellerWords(gavelError, sellerField), sellerField, shape);
+}
+
+/** "lead.zip must be a US ZIP code" says "zip_code must be…" to a seller who sent zip_code. */
+function inSellerWords(error: GavelError, sellerField: string | undefined): GavelError {
+  const field = error.field;
+  if (field === undefined || sellerField === undefined || field === sellerField) return error;
+  if (!error.message.startsWith(`${field} `)) return error;
+  return new GavelError(error.code, `${sellerField}${error.message.slice(field.length)}`, sellerField);
 }
 
 /** A bug or an unreachable service is logged (never the body: it may hold PII); a seller's mistake is not. */

@@ -123,7 +123,7 @@ export const leadProsper: InboundProtocol = {
   },
 
   answerError(error, sellerField) {
-    const missing = error.code === "GAVEL_VALIDATION" && /\b(is )?required\b/.test(error.message);
+    const missing = /\brequired\b/i.test(error.message);
     return reply({
       status: error.code === "GAVEL_DUPLICATE" ? "DUPLICATED" : "ERROR",
       code: missing ? MISSING_PARAMETER : error.status,
