@@ -22,7 +22,7 @@ import { consoleRoutes } from "./console-routes.ts";
 import { consoleSessionHook } from "./console-session.ts";
 import { consoleStatic } from "./console-static.ts";
 import { handleError, handleNotFound } from "./error-handler.ts";
-import { inboundRoutes } from "./inbound-routes.ts";
+import { INBOUND_ENDPOINTS, inboundRoutes } from "./inbound-routes.ts";
 import { registerOpenApi } from "./openapi.ts";
 import { operationsRoutes } from "./operations-routes.ts";
 import { sellerRoutes } from "./seller-routes.ts";
@@ -51,8 +51,8 @@ export interface ServerOptions {
   bodyLimit?: number;
 }
 
-/** The seller API's routes, whose answer times the console's live numbers show. */
-const SELLER_URLS = new Set(["/v1/ping", "/v1/post", "/v1/leads"]);
+/** The seller API's routes (native and compatible), whose answer times the console's live numbers show. */
+const SELLER_URLS = new Set(["/v1/ping", "/v1/post", "/v1/leads", ...INBOUND_ENDPOINTS.map((e) => e.url)]);
 
 export async function buildServer(options: ServerOptions): Promise<FastifyInstance> {
   const app = Fastify({
