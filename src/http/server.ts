@@ -25,6 +25,7 @@ import { handleError, handleNotFound } from "./error-handler.ts";
 import { INBOUND_ENDPOINTS, inboundRoutes } from "./inbound-routes.ts";
 import { registerOpenApi } from "./openapi.ts";
 import { operationsRoutes } from "./operations-routes.ts";
+import { postingSpecRoutes } from "./posting-spec-routes.ts";
 import { sellerRoutes } from "./seller-routes.ts";
 import { sourcePortalRoutes } from "./source-portal-routes.ts";
 import { suppressionRoutes } from "./suppression-routes.ts";
@@ -86,6 +87,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   }
   await app.register(sellerRoutes(options.exchange));
   await app.register(inboundRoutes({ exchange: options.exchange, hotState: options.hotState }));
+  await app.register(postingSpecRoutes({ config: options.config }));
   await app.register(
     buyerRoutes({
       config: options.config,
