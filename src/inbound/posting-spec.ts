@@ -291,7 +291,7 @@ function exampleValue(field: FieldDefinition): unknown {
   }
 }
 
-const escape = (text: string) =>
+const html = (text: string) =>
   text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
 
 /** The same spec as a page a seller's developer reads. */
@@ -299,23 +299,23 @@ export function postingSpecHtml(spec: PostingSpec): string {
   const rows = spec.fields
     .map(
       (field) =>
-        `<tr><td><code>${escape(field.name)}</code></td><td>${escape(field.type)}${
-          field.values ? `: ${field.values.map((v) => `<code>${escape(v)}</code>`).join(", ")}` : ""
+        `<tr><td><code>${html(field.name)}</code></td><td>${html(field.type)}${
+          field.values ? `: ${field.values.map((v) => `<code>${html(v)}</code>`).join(", ")}` : ""
         }${field.min !== undefined || field.max !== undefined ? ` (${field.min ?? ""}…${field.max ?? ""})` : ""}</td><td>${
           field.required_on_ping ? "yes" : field.pii ? "never (personal data)" : "no"
         }</td><td>${field.required_on_post ? "yes" : "no"}</td><td>${Object.entries(field.also_named)
-          .map(([platform, name]) => `${escape(platform)}: <code>${escape(String(name))}</code>`)
+          .map(([platform, name]) => `${html(platform)}: <code>${html(String(name))}</code>`)
           .join("<br>")}</td></tr>`,
     )
     .join("");
   const consent = spec.consent
     .map(
       (item) =>
-        `<tr><td><code>${escape(item.key)}</code></td><td>${Object.entries(item.also_named)
+        `<tr><td><code>${html(item.key)}</code></td><td>${Object.entries(item.also_named)
           .filter(([, names]) => names && names.length > 0)
           .map(
             ([platform, names]) =>
-              `${escape(platform)}: ${(names ?? []).map((n) => `<code>${escape(n)}</code>`).join(", ")}`,
+              `${html(platform)}: ${(names ?? []).map((n) => `<code>${html(n)}</code>`).join(", ")}`,
           )
           .join("<br>")}</td></tr>`,
     )
@@ -323,8 +323,8 @@ export function postingSpecHtml(spec: PostingSpec): string {
   const endpoints = Object.entries(spec.endpoints)
     .map(
       ([flavour, lines]) =>
-        `<h3>${escape(flavour)}</h3><ul>${Object.entries(lines)
-          .map(([what, line]) => `<li>${escape(what)}: <code>${escape(line)}</code></li>`)
+        `<h3>${html(flavour)}</h3><ul>${Object.entries(lines)
+          .map(([what, line]) => `<li>${html(what)}: <code>${html(line)}</code></li>`)
           .join("")}</ul>`,
     )
     .join("");
@@ -333,27 +333,27 @@ export function postingSpecHtml(spec: PostingSpec): string {
       Object.entries(calls)
         .map(
           ([call, { request, answer }]) =>
-            `<h3>${escape(flavour)} ${escape(call)}</h3><pre>${escape(
+            `<h3>${html(flavour)} ${html(call)}</h3><pre>${html(
               typeof request === "string" ? request : JSON.stringify(request, null, 2),
-            )}</pre><p>Answer:</p><pre>${escape(typeof answer === "string" ? answer : JSON.stringify(answer, null, 2))}</pre>`,
+            )}</pre><p>Answer:</p><pre>${html(typeof answer === "string" ? answer : JSON.stringify(answer, null, 2))}</pre>`,
         )
         .join(""),
     )
     .join("");
-  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Posting spec: ${escape(
+  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Posting spec: ${html(
     spec.vertical.name,
-  )} for ${escape(spec.source.name)}</title><style>body{font:14px/1.4 system-ui,sans-serif;margin:2em;max-width:70em}
+  )} for ${html(spec.source.name)}</title><style>body{font:14px/1.4 system-ui,sans-serif;margin:2em;max-width:70em}
 table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:.3em .6em;text-align:left;vertical-align:top}
 pre{background:#f6f6f6;padding:.6em;overflow-x:auto}</style></head><body>
-<h1>How to post ${escape(spec.vertical.name)} leads</h1>
-<p>Source <b>${escape(spec.source.name)}</b> (${escape(spec.source.id)}), status ${escape(spec.source.status)}.
+<h1>How to post ${html(spec.vertical.name)} leads</h1>
+<p>Source <b>${html(spec.source.name)}</b> (${html(spec.source.id)}), status ${html(spec.source.status)}.
 Ping with the fields required on the ping (never personal data), then post the whole lead with the ping's id; or send
 the whole lead at once as a direct post. ${
     spec.vertical.consent_required
       ? "A post must carry consent proof: a TrustedForm certificate URL or a Jornaya LeadiD."
       : ""
   }</p>
-<p>${escape(spec.test_mode)}</p>
+<p>${html(spec.test_mode)}</p>
 <h2>Fields</h2><table><tr><th>field</th><th>type</th><th>ping</th><th>post</th><th>also named</th></tr>${rows}</table>
 <h2>Consent evidence (post and direct post)</h2><table><tr><th>key</th><th>also named</th></tr>${consent}</table>
 <h2>Endpoints</h2>${endpoints}
