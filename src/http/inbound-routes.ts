@@ -19,6 +19,7 @@ import type {
   InboundRoute,
   ReplyShape,
 } from "../inbound/inbound-protocol.ts";
+import { own } from "../inbound/inbound-protocol.ts";
 import { leadProsper } from "../inbound/lead-prosper.ts";
 import { leadspedia } from "../inbound/leadspedia.ts";
 import type { HotState } from "../state/hot-state.ts";
@@ -215,7 +216,7 @@ async function callExchange(
 }
 
 function verticalOf(exchange: Exchange, source: Source, campaign: string): Vertical {
-  const verticalId = source.inbound?.campaigns?.[campaign] ?? campaign;
+  const verticalId = own(source.inbound?.campaigns, campaign) ?? campaign;
   const vertical = exchange.config.verticalById.get(verticalId);
   if (!vertical) {
     throw new GavelError(
@@ -246,7 +247,7 @@ function answerError(
   const gavelError = error instanceof GavelError ? error : toGavelError(error as FastifyError);
   logUnexpected(request, error, gavelError);
   const field = gavelError.field ?? context.field;
-  const envelope = field === undefined ? undefined : protocol.envelopeNames[field];
+  const envelope = field === undefined ? undefined : own(protocol.envelopeNames, field);
   const sellerField =
     envelope ?? sellerFieldName(field, context.mapped?.sentAs, protocol.fieldMap, context.source?.inbound);
   return protocol.answerError(inSellerWords(gavelError, sellerField), sellerField, shape);

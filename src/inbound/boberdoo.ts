@@ -23,6 +23,7 @@ import {
   type InboundReply,
   type InboundRequest,
   type InboundRoute,
+  own,
   type ReplyShape,
   type SellerCall,
   textOf,
@@ -125,7 +126,7 @@ export const boberdoo: InboundProtocol = {
       );
     }
     const mode = textOf(fields.Mode)?.toLowerCase();
-    const call = mode === undefined ? undefined : MODES[mode];
+    const call = mode === undefined ? undefined : own(MODES, mode);
     if (!call) throw new GavelError("GAVEL_VALIDATION", "Mode must be ping, post or full", "Mode");
     const campaign = textOf(fields.TYPE);
     if (!campaign) throw new GavelError("GAVEL_VALIDATION", "TYPE (the lead type) is required", "TYPE");

@@ -8,6 +8,7 @@ import type { InboundMapping } from "../domain/config-schema.ts";
 import type { FieldDefinition } from "../domain/fields.ts";
 import type { Vertical } from "../domain/vertical.ts";
 import { GavelError } from "../errors.ts";
+import { own } from "./inbound-protocol.ts";
 
 /** A platform's field name → a vertical field name, `consent.<key>`, or null (known, and ignored). */
 export type PlatformFieldMap = Readonly<Record<string, string | null>>;
@@ -67,7 +68,7 @@ export function mapInboundLead(
     if (target === null || value === undefined || value === null || value === "") continue;
     if (target.startsWith(CONSENT_PREFIX)) {
       const key = target.slice(CONSENT_PREFIX.length);
-      if (consent[key] !== undefined) continue; // the first of several aliases wins
+      if (Object.hasOwn(consent, key)) continue; // the first of several aliases wins
       consent[key] = consentValue(key, value);
       sentAs.set(target, name);
       continue;
@@ -81,8 +82,8 @@ export function mapInboundLead(
         name,
       );
     }
-    if (lead[target] !== undefined) continue;
-    lead[target] = inboundValue(field, value, mapping?.values?.[target]);
+    if (Object.hasOwn(lead, target)) continue;
+    lead[target] = inboundValue(field, value, own(mapping?.values, target));
     sentAs.set(`lead.${target}`, name);
   }
   return { lead, consent, sentAs };

@@ -53,6 +53,14 @@ export interface InboundRoute {
   format?: "xml" | "json";
 }
 
+/**
+ * A record's own entry: a seller's `constructor` or `__proto__` must not find Object.prototype's (form and JSON field
+ * names are the seller's choice).
+ */
+export function own<T>(record: Readonly<Record<string, T>> | undefined, key: string): T | undefined {
+  return record !== undefined && Object.hasOwn(record, key) ? record[key] : undefined;
+}
+
 /** A field's value as text, or undefined when absent or empty. */
 export function textOf(value: unknown): string | undefined {
   if (typeof value === "string") return value.trim() === "" ? undefined : value.trim();

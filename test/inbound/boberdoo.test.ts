@@ -169,6 +169,37 @@ describe(`[${BACKEND}] boberdoo-compatible inbound`, () => {
     assert.equal(unknownPing.field, "Lead_ID");
   });
 
+  test("field names and values that are Object.prototype's own names are only unknown names", async () => {
+    const mode = await seller.raw({
+      Key: SOURCE_KEY,
+      API_Action: "pingPostLead",
+      Mode: "constructor",
+      TYPE: "21",
+    });
+    assert.equal(mode.status, "Error");
+    assert.equal(mode.field, "Mode");
+    const type = await new BoberdooSeller({
+      baseUrl: h.gavel.url,
+      key: SOURCE_KEY,
+      leadType: "toString",
+    }).ping(boberdooLead().ping);
+    assert.equal(type.code, "GAVEL_UNKNOWN_VERTICAL");
+    for (const name of ["constructor", "__proto__", "hasOwnProperty"]) {
+      const reply = await seller.ping({ ...boberdooLead().ping, [name]: "1" });
+      assert.equal(reply.status, "Error", name);
+      assert.equal(reply.code, "GAVEL_VALIDATION", name);
+      assert.equal(reply.field, name);
+    }
+    // The same field twice in a form is a list, not a value.
+    const twice = await fetch(`${h.gavel.url}/new_api/api.php`, {
+      method: "POST",
+      headers: { "content-type": "application/x-www-form-urlencoded" },
+      body: `${new URLSearchParams({ Key: SOURCE_KEY, API_Action: "pingPostLead", Mode: "ping", TYPE: "21", ...boberdooLead().ping })}&Zip=10001`,
+    });
+    assert.equal(twice.status, 200);
+    assert.match(await twice.text(), /<status>Error<\/status>.*<field>Zip<\/field>/);
+  });
+
   test("a body that is not a form, JSON or XML, or broken XML: Error in boberdoo's shape, HTTP 200", async () => {
     for (const [contentType, body] of [
       ["application/xml", "<Request><Key>x</Key>"],
