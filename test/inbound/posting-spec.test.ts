@@ -98,6 +98,29 @@ describe(`[${BACKEND}] hosted posting spec`, () => {
     assert.equal(native.body.status, "bid");
   });
 
+  test("from the source portal: a source user's session reads its own spec", async () => {
+    const user = {
+      email: "source@example.com",
+      role: "source",
+      party_id: "src-main",
+      password: "correct horse battery",
+    };
+    const created = await h.admin("POST", "/v1/console/users", user);
+    assert.equal(created.status, 200, JSON.stringify(created.body));
+    const login = await fetch(`${h.gavel.url}/v1/console/login`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ email: user.email, password: user.password }),
+    });
+    assert.equal(login.status, 200);
+    const cookie = (login.headers.get("set-cookie") ?? "").split(";")[0] ?? "";
+    const page = await fetch(`${h.gavel.url}/v1/posting-spec/personal_injury?format=html`, {
+      headers: { cookie },
+    });
+    assert.equal(page.status, 200);
+    assert.match(await page.text(), /Main source/);
+  });
+
   test("as a page; refused without the source's key; an unknown vertical is 404", async () => {
     const page = await fetch(`${h.gavel.url}/v1/posting-spec/personal_injury?format=html`, {
       headers: { authorization: `Bearer ${SOURCE_KEY}` },
