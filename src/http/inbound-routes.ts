@@ -76,13 +76,15 @@ export function inboundRoutes(options: InboundRoutesOptions) {
     // A body fastify cannot read (bad JSON, too large, unknown media type) is answered in the platform's shape too.
     app.setErrorHandler((error: FastifyError, request, reply) => {
       const inbound = request.routeOptions.config.inbound;
-      const gavelError = toGavelError(error);
+      let gavelError = toGavelError(error);
       if (!inbound) return reply.code(gavelError.status).send(gavelError.toJSON());
       logUnexpected(request, error, gavelError);
-      return send(
-        reply,
-        inbound.protocol.answerError(gavelError, "body", inbound.protocol.replyShape({}, inbound.route)),
+      if (gavelError.code === "GAVEL_UNSUPPORTED_MEDIA_TYPE") gavelError = unsupportedBody(inbound.protocol);
+      const shape = inbound.protocol.replyShape(
+        (request.query ?? {}) as Record<string, unknown>,
+        inbound.route,
       );
+      return send(reply, inbound.protocol.answerError(gavelError, "body", shape));
     });
 
     for (const endpoint of INBOUND_ENDPOINTS) {
@@ -151,8 +153,7 @@ function requestFields(request: FastifyRequest, protocol: InboundProtocol): Reco
   if (body === undefined || body === null || body === "") return { ...query };
   if (typeof body === "string") {
     // Only the XML parser hands over text, and only boberdoo speaks XML.
-    if (protocol !== boberdoo)
-      throw new GavelError("GAVEL_UNSUPPORTED_MEDIA_TYPE", "Send a form or JSON body");
+    if (protocol !== boberdoo) throw unsupportedBody(protocol);
     return { ...query, ...boberdooXmlFields(body) };
   }
   if (typeof body !== "object" || Array.isArray(body)) {
@@ -160,6 +161,15 @@ function requestFields(request: FastifyRequest, protocol: InboundProtocol): Reco
   }
   const fields = body as Record<string, unknown>;
   return { ...query, ...(protocol === boberdoo ? boberdooJsonFields(fields) : fields) };
+}
+
+/** The native API's "Send application/json" would mislead a seller whose platform takes forms. */
+function unsupportedBody(protocol: InboundProtocol): GavelError {
+  return new GavelError(
+    "GAVEL_UNSUPPORTED_MEDIA_TYPE",
+    `Send a form (application/x-www-form-urlencoded) or JSON${protocol === boberdoo ? " or XML" : ""} body`,
+    "body",
+  );
 }
 
 function authenticate(exchange: Exchange, key: string): Source {

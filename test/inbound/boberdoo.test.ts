@@ -214,7 +214,22 @@ describe(`[${BACKEND}] boberdoo-compatible inbound`, () => {
       assert.equal(reply.status, 200, `${contentType}: ${reply.status}`);
       const text = await reply.text();
       assert.match(text, /<status>Error<\/status>/, text);
+      if (contentType === "text/csv")
+        assert.match(text, /<error>Send a form \(application\/x-www-form-urlencoded\)/);
     }
+  });
+
+  test("a body over the size limit is an Error naming the body, never a 5xx or a dropped connection", async () => {
+    const reply = await fetch(`${h.gavel.url}/new_api/api.php?Format=JSON`, {
+      method: "POST",
+      headers: { "content-type": "application/x-www-form-urlencoded" },
+      body: `Key=${SOURCE_KEY}&Comments=${"x".repeat(100 * 1024)}`,
+    });
+    assert.equal(reply.status, 200);
+    const { response } = (await reply.json()) as { response: Record<string, string> };
+    assert.equal(response.status, "Error");
+    assert.equal(response.code, "GAVEL_PAYLOAD_TOO_LARGE");
+    assert.equal(response.field, "body");
   });
 
   test("an XML request to apiXML.php is answered in XML", async () => {
