@@ -121,6 +121,22 @@ describe(`[${BACKEND}] hosted posting spec`, () => {
     assert.match(await page.text(), /Main source/);
   });
 
+  test("the OpenAPI description lists the compatible endpoints and the posting spec", async () => {
+    const reply = await fetch(`${h.gavel.url}/docs/json`);
+    assert.equal(reply.status, 200);
+    const openapi = (await reply.json()) as { paths: Record<string, Record<string, { tags?: string[] }>> };
+    for (const path of [
+      "/new_api/api.php",
+      "/apiJSON.php",
+      "/ping.do",
+      "/post.do",
+      "/leadprosper/direct_post",
+    ]) {
+      assert.deepEqual(openapi.paths[path]?.post?.tags, ["inbound"], path);
+    }
+    assert.ok(openapi.paths["/v1/posting-spec/{vertical}"]?.get);
+  });
+
   test("as a page; refused without the source's key; an unknown vertical is 404", async () => {
     const page = await fetch(`${h.gavel.url}/v1/posting-spec/personal_injury?format=html`, {
       headers: { authorization: `Bearer ${SOURCE_KEY}` },
