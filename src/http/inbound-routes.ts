@@ -98,6 +98,7 @@ export function inboundRoutes(options: InboundRoutesOptions) {
           description:
             "The platform's own seller request (form, JSON or XML body, or a GET query; the key in the body), answered " +
             "in the platform's shape, always HTTP 200. See docs/api.md, Compatible inbound.",
+          response: { 200: endpoint.protocol.replySchema },
         },
         handler: async (request, reply) => {
           const receivedAt = performance.now();

@@ -13,6 +13,7 @@
 //   public sellers' code sending `Return_Best_Price=1` and reading `response.price`.
 // Silent, and decided here: whether `price` is left out without `Return_Best_Price` (Gavel always includes it);
 // the exact Unmatched reply of a post (Gavel answers `Unmatched` with `lead_id`, price 0 and the reason).
+import { type Static, Type } from "@sinclair/typebox";
 import { XMLBuilder, XMLParser } from "fast-xml-parser";
 import type { PingAnswer, PostAnswer } from "../engine/exchange.ts";
 import { GavelError } from "../errors.ts";
@@ -73,6 +74,32 @@ export const BOBERDOO_FIELDS: PlatformFieldMap = {
   Landing_Page: "consent.landing_page",
 };
 
+/** boberdoo's reply, declared once: typed here, described in the OpenAPI. */
+export const BoberdooReply = Type.Object(
+  {
+    response: Type.Object({
+      status: Type.Union([Type.Literal("Matched"), Type.Literal("Unmatched"), Type.Literal("Error")]),
+      lead_id: Type.Optional(
+        Type.String({ description: "The ping's id (post it back as Lead_ID), or the lead's" }),
+      ),
+      price: Type.Optional(Type.String({ description: "Dollars, two decimals", examples: ["24.00"] })),
+      unmatched_reason: Type.Optional(Type.String()),
+      error: Type.Optional(Type.String({ description: "What is wrong, naming the seller's field" })),
+      code: Type.Optional(
+        Type.String({ description: "Gavel's stable error code", examples: ["GAVEL_VALIDATION"] }),
+      ),
+      field: Type.Optional(
+        Type.String({ description: "The field at fault, by the seller's name", examples: ["Zip"] }),
+      ),
+    }),
+  },
+  {
+    description:
+      "JSON with Format=JSON or on apiJSON.php; otherwise the same elements as XML inside <response>",
+  },
+);
+type BoberdooResponse = Static<typeof BoberdooReply>["response"];
+
 const MODES: Record<string, SellerCall> = { ping: "ping", post: "post", full: "direct" };
 
 const xmlReader = new XMLParser({ ignoreAttributes: true, parseTagValue: false, trimValues: true });
@@ -106,6 +133,7 @@ export const boberdoo: InboundProtocol = {
   name: "boberdoo",
   fieldMap: BOBERDOO_FIELDS,
   envelopeNames: { ping_id: "Lead_ID", sub_id: "Sub_ID", vertical: "TYPE", key: "Key" },
+  replySchema: BoberdooReply,
 
   replyShape(fields, route) {
     const format = textOf(fields.Format)?.toLowerCase();
@@ -179,7 +207,7 @@ export const boberdoo: InboundProtocol = {
   },
 };
 
-function reply(shape: ReplyShape, response: Record<string, string>): InboundReply {
+function reply(shape: ReplyShape, response: BoberdooResponse): InboundReply {
   return shape.json
     ? { contentType: "application/json; charset=utf-8", body: JSON.stringify({ response }) }
     : {

@@ -1,6 +1,7 @@
 // What every compatible inbound platform (boberdoo, LeadsPedia, Lead Prosper) translates: its request into one of the
 // three seller calls, and the exchange's answer or error into its own reply. Translators are pure, as buyer adapters
 // are; src/http/inbound-routes.ts owns HTTP, authentication and the calls to the exchange.
+import type { TSchema } from "@sinclair/typebox";
 import type { PingAnswer, PostAnswer } from "../engine/exchange.ts";
 import type { GavelError } from "../errors.ts";
 import type { PlatformFieldMap } from "./inbound-lead.ts";
@@ -38,6 +39,8 @@ export interface InboundProtocol {
   readonly fieldMap: PlatformFieldMap;
   /** Gavel's envelope names (ping_id, sub_id…) → the platform's, so an error names what the seller sent. */
   readonly envelopeNames: Readonly<Record<string, string>>;
+  /** The reply's shape, for the OpenAPI description (replies are sent as text, never serialised through it). */
+  readonly replySchema: TSchema;
   /** Never throws: a request too broken to parse still gets an answer in the shape it asked for. */
   replyShape(fields: Readonly<Record<string, unknown>>, route: InboundRoute): ReplyShape;
   /** Throws GavelError (field named as the platform names it) when the envelope is unusable. */

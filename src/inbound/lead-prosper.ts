@@ -15,6 +15,7 @@
 // Prosper's lead log words that status); numeric codes other than 1001 (Gavel: 0 when accepted, 1001 for a missing
 // parameter, otherwise the HTTP status Gavel's native API gives the same error); shared bids (Gavel quotes one price
 // per ping, so `bids` holds one bid whose `bid_id` is the ping id, and a `bid_id` posted back is ignored).
+import { type Static, Type } from "@sinclair/typebox";
 import type { PingAnswer, PostAnswer } from "../engine/exchange.ts";
 import { GavelError } from "../errors.ts";
 import type { PlatformFieldMap } from "./inbound-lead.ts";
@@ -53,6 +54,24 @@ export const LEAD_PROSPER_FIELDS: PlatformFieldMap = {
   jornaya_leadid: "consent.jornaya_leadid",
 };
 
+/** Lead Prosper's reply, declared once: typed here, described in the OpenAPI. */
+export const LeadProsperReply = Type.Object({
+  status: Type.Union([Type.Literal("ACCEPTED"), Type.Literal("DUPLICATED"), Type.Literal("ERROR")]),
+  code: Type.Integer({
+    description: "0 when accepted; 1001 a missing parameter; else the native API's HTTP status",
+  }),
+  message: Type.String(),
+  ping_id: Type.Optional(Type.String({ description: "Post it back as lp_ping_id" })),
+  bids: Type.Optional(Type.Array(Type.Object({ bid_id: Type.String(), payout: Type.Number() }))),
+  lead_id: Type.Optional(Type.String()),
+  payout: Type.Optional(Type.Number({ description: "Dollars" })),
+  error_code: Type.Optional(
+    Type.String({ description: "Gavel's stable error code", examples: ["GAVEL_VALIDATION"] }),
+  ),
+  field: Type.Optional(Type.String({ description: "The field at fault, by the supplier's name" })),
+});
+type ReplyBody = Static<typeof LeadProsperReply>;
+
 /** The one numeric code a public source shows: a missing required parameter. */
 const MISSING_PARAMETER = 1001;
 
@@ -60,6 +79,7 @@ export const leadProsper: InboundProtocol = {
   name: "lead_prosper",
   fieldMap: LEAD_PROSPER_FIELDS,
   envelopeNames: { ping_id: "lp_ping_id", sub_id: "lp_subid1", vertical: "lp_campaign_id", key: "lp_key" },
+  replySchema: LeadProsperReply,
 
   replyShape() {
     return {};
@@ -140,6 +160,6 @@ function noBuyerText(reason: string | undefined): string {
   return "No buyers available";
 }
 
-function reply(body: Record<string, unknown>): InboundReply {
+function reply(body: ReplyBody): InboundReply {
   return { contentType: "application/json; charset=utf-8", body: JSON.stringify(body) };
 }

@@ -16,6 +16,7 @@
 // Silent, and decided here: the ping's `msg` text (Gavel: "Ping Accepted"); the JSON form of `errors` (Gavel:
 // `[{"error": "…"}]`, what public clients read as `errors[].error`); a post.do without `lp_ping_id` is a direct post
 // (the direct-post spec above posts to post.do with no ping). `redirect_url` is never sent: Gavel has none.
+import { type Static, Type } from "@sinclair/typebox";
 import { XMLBuilder } from "fast-xml-parser";
 import { GavelError } from "../errors.ts";
 import type { PlatformFieldMap } from "./inbound-lead.ts";
@@ -68,6 +69,32 @@ export const LEADSPEDIA_FIELDS: PlatformFieldMap = {
 
 const xmlWriter = new XMLBuilder({ ignoreAttributes: true });
 
+/** LeadsPedia's reply, declared once: typed here, described in the OpenAPI. */
+export const LeadsPediaReply = Type.Object(
+  {
+    result: Type.Union([Type.Literal("success"), Type.Literal("failed")]),
+    ping_id: Type.Optional(Type.String({ description: "Post it back as lp_ping_id" })),
+    lead_id: Type.Optional(Type.String()),
+    price: Type.Optional(Type.String({ description: "Dollars, two decimals", examples: ["24.00"] })),
+    msg: Type.String({ examples: ["Lead Accepted", "Lead Rejected"] }),
+    code: Type.Optional(
+      Type.String({ description: "Gavel's stable error code", examples: ["GAVEL_VALIDATION"] }),
+    ),
+    field: Type.Optional(Type.String({ description: "The field at fault, by the seller's name" })),
+    errors: Type.Optional(
+      Type.Array(
+        Type.Object({
+          error: Type.String(),
+          code: Type.Optional(Type.String()),
+          field: Type.Optional(Type.String()),
+        }),
+      ),
+    ),
+  },
+  { description: "JSON with lp_response=JSON; XML by default: the same inside <response>, <errors><error>…" },
+);
+type ReplyBody = Static<typeof LeadsPediaReply>;
+
 export const leadspedia: InboundProtocol = {
   name: "leadspedia",
   fieldMap: LEADSPEDIA_FIELDS,
@@ -77,6 +104,7 @@ export const leadspedia: InboundProtocol = {
     vertical: "lp_campaign_id",
     key: "lp_campaign_key",
   },
+  replySchema: LeadsPediaReply,
 
   replyShape(fields) {
     return { json: textOf(fields.lp_response)?.toLowerCase() === "json" };
@@ -159,8 +187,6 @@ function noMatchText(reason: string | undefined): string {
     ? "No Match"
     : `No Match (${reason})`;
 }
-
-type ReplyBody = Record<string, string | Array<Record<string, string>>>;
 
 function reply(shape: ReplyShape, response: ReplyBody): InboundReply {
   if (shape.json) return { contentType: "application/json; charset=utf-8", body: JSON.stringify(response) };
