@@ -24,6 +24,7 @@ import {
   type InboundReply,
   type InboundRequest,
   type InboundRoute,
+  inboundRequest,
   own,
   type ReplyShape,
   type SellerCall,
@@ -166,17 +167,14 @@ export const boberdoo: InboundProtocol = {
         "Lead_ID",
       );
     }
-    const subId = textOf(fields.Sub_ID);
-    const leadFields = Object.fromEntries(Object.entries(fields).filter(([name]) => !ENVELOPE.has(name)));
-    return {
+    return inboundRequest(fields, ENVELOPE, {
       call,
       key,
       campaign,
-      ...(call === "post" && pingId ? { pingId } : {}),
-      ...(subId ? { subId } : {}),
+      pingId,
+      subId: textOf(fields.Sub_ID),
       test: textOf(fields.Test_Lead) === "1",
-      leadFields,
-    };
+    });
   },
 
   answerPing(answer: PingAnswer, shape) {

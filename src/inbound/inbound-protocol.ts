@@ -23,6 +23,22 @@ export interface InboundRequest {
   leadFields: Record<string, unknown>;
 }
 
+/** The request in Gavel's terms: every field outside the platform's envelope is kept as a lead field. */
+export function inboundRequest(
+  fields: Readonly<Record<string, unknown>>,
+  envelope: ReadonlySet<string>,
+  request: Omit<InboundRequest, "leadFields" | "pingId" | "subId"> & { pingId?: string; subId?: string },
+): InboundRequest {
+  const { pingId, subId, ...rest } = request;
+  return {
+    ...rest,
+    // Only a post names a ping; a stray ping id on a ping or a direct post means nothing.
+    ...(rest.call === "post" && pingId ? { pingId } : {}),
+    ...(subId ? { subId } : {}),
+    leadFields: Object.fromEntries(Object.entries(fields).filter(([name]) => !envelope.has(name))),
+  };
+}
+
 /** A reply body and its media type. Every platform answer is HTTP 200: the outcome is in the body (docs/api.md). */
 export interface InboundReply {
   contentType: string;

@@ -24,6 +24,7 @@ import {
   type InboundReply,
   type InboundRequest,
   type InboundRoute,
+  inboundRequest,
   textOf,
 } from "./inbound-protocol.ts";
 
@@ -97,17 +98,14 @@ export const leadProsper: InboundProtocol = {
     if (call === "post" && !pingId) {
       throw new GavelError("GAVEL_VALIDATION", "Missing required parameter lp_ping_id", "lp_ping_id");
     }
-    const subId = textOf(fields.lp_subid1);
-    const leadFields = Object.fromEntries(Object.entries(fields).filter(([name]) => !ENVELOPE.has(name)));
-    return {
+    return inboundRequest(fields, ENVELOPE, {
       call,
       key,
       campaign,
-      ...(call === "post" && pingId ? { pingId } : {}),
-      ...(subId ? { subId } : {}),
+      pingId,
+      subId: textOf(fields.lp_subid1),
       test: textOf(fields.lp_action)?.toLowerCase() === "test",
-      leadFields,
-    };
+    });
   },
 
   answerPing(answer: PingAnswer) {

@@ -26,6 +26,7 @@ import {
   type InboundReply,
   type InboundRequest,
   type InboundRoute,
+  inboundRequest,
   type ReplyShape,
   textOf,
 } from "./inbound-protocol.ts";
@@ -117,17 +118,14 @@ export const leadspedia: InboundProtocol = {
     if (!campaign) throw new GavelError("GAVEL_VALIDATION", "lp_campaign_id is required", "lp_campaign_id");
     const pingId = textOf(fields.lp_ping_id);
     const call = route.call === "ping" ? "ping" : pingId ? "post" : "direct";
-    const subId = textOf(fields.lp_s1);
-    const leadFields = Object.fromEntries(Object.entries(fields).filter(([name]) => !ENVELOPE.has(name)));
-    return {
+    return inboundRequest(fields, ENVELOPE, {
       call,
       key,
       campaign,
-      ...(call === "post" && pingId ? { pingId } : {}),
-      ...(subId ? { subId } : {}),
+      pingId,
+      subId: textOf(fields.lp_s1),
       test: textOf(fields.lp_test) === "1" || namedTest(fields),
-      leadFields,
-    };
+    });
   },
 
   answerPing(answer, shape) {

@@ -4,6 +4,7 @@
 // live configuration, so it is never out of date. Pure: src/http/posting-spec-routes.ts serves it as JSON and HTML.
 import type { InboundMapping, Source } from "../domain/config-schema.ts";
 import type { FieldDefinition } from "../domain/fields.ts";
+import { sampleLead } from "../domain/sample-lead.ts";
 import type { Vertical } from "../domain/vertical.ts";
 import { BOBERDOO_FIELDS } from "./boberdoo.ts";
 import type { PlatformFieldMap } from "./inbound-lead.ts";
@@ -97,7 +98,7 @@ export function postingSpec(source: Source, vertical: Vertical, baseUrl: string)
     ),
   }));
 
-  const example = exampleLead(vertical);
+  const example = sampleLead(vertical, "post");
   const pingPart = Object.fromEntries(Object.entries(example).filter(([name]) => isPing(vertical, name)));
   const consentExample = {
     trustedform_cert_url: "https://cert.trustedform.com/0123456789abcdef0123456789abcdef01234567",
@@ -251,44 +252,6 @@ function renamed(
 
 function isPing(vertical: Vertical, name: string): boolean {
   return vertical.fields.some((field) => field.name === name && !field.pii);
-}
-
-/** A plausible value for every required field (and the optional non-PII ones), by type. */
-function exampleLead(vertical: Vertical): Record<string, unknown> {
-  const lead: Record<string, unknown> = {};
-  for (const field of vertical.fields) {
-    if (!field.required && field.pii) continue;
-    lead[field.name] = exampleValue(field);
-  }
-  return lead;
-}
-
-function exampleValue(field: FieldDefinition): unknown {
-  switch (field.type) {
-    case "boolean":
-      return true;
-    case "integer":
-    case "number":
-      return field.min !== undefined && field.max !== undefined
-        ? Math.round((field.min + field.max) / 2)
-        : (field.min ?? 1);
-    case "enum":
-      return field.values?.[0] ?? "";
-    case "zip":
-      return "90210";
-    case "state":
-      return "CA";
-    case "phone":
-      return "2125550147";
-    case "email":
-      return "jane.doe@example.com";
-    case "url":
-      return "https://example.com/";
-    case "date":
-      return "1980-01-31";
-    default:
-      return field.name.includes("first_name") ? "Jane" : field.name.includes("last_name") ? "Doe" : "text";
-  }
 }
 
 const html = (text: string) =>
