@@ -4,16 +4,9 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import { leadWithTrace } from "../helpers/engine-steps.ts";
-import {
-  BACKEND,
-  bidder,
-  type Harness,
-  realtimeCampaign,
-  SOURCE_KEY,
-  startHarness,
-  testSource,
-} from "../helpers/exchange-harness.ts";
+import { BACKEND, type Harness, SOURCE_KEY } from "../helpers/exchange-harness.ts";
 import { BoberdooSeller } from "../peers/boberdoo-seller.ts";
+import { startInboundHarness } from "./inbound-harness.ts";
 
 const CERT = "https://cert.trustedform.com/0123456789abcdef0123456789abcdef01234567";
 
@@ -51,16 +44,7 @@ describe(`[${BACKEND}] boberdoo-compatible inbound`, () => {
   let seller: BoberdooSeller;
 
   before(async () => {
-    h = await startHarness([bidder("top", 30)], (farm) => ({
-      sources: [
-        testSource({
-          payout: { model: "revenue_share", percent: 80 },
-          inbound: { campaigns: { "21": "personal_injury" } },
-        }),
-      ],
-      buyers: [{ id: "top", name: "top", status: "active" }],
-      campaigns: [realtimeCampaign(farm, "top")],
-    }));
+    h = await startInboundHarness({ "21": "personal_injury" });
     seller = new BoberdooSeller({ baseUrl: h.gavel.url, key: SOURCE_KEY, leadType: "21", src: "GavelTest" });
   });
   after(() => h?.close());

@@ -12,12 +12,11 @@ import {
   type Harness,
   OTHER_SOURCE_KEY,
   personalInjuryLead,
-  realtimeCampaign,
   SOURCE_KEY,
-  startHarness,
   testSource,
 } from "../helpers/exchange-harness.ts";
 import { LeadProsperSeller } from "../peers/lead-prosper-seller.ts";
+import { startInboundHarness } from "./inbound-harness.ts";
 
 const CERT = "https://cert.trustedform.com/0123456789abcdef0123456789abcdef01234567";
 
@@ -65,26 +64,21 @@ describe(`[${BACKEND}] Lead Prosper-compatible inbound`, () => {
     });
 
   before(async () => {
-    h = await startHarness([bidder("top", 30), bidder("second", 20)], (farm) => ({
-      sources: [
-        testSource({
-          payout: { model: "revenue_share", percent: 80 },
-          inbound: { campaigns: { "19740": "personal_injury" } },
-        }),
-        testSource({
-          id: "src-floor",
-          floor: 100,
-          api_key_sha256: sha256Hex(OTHER_SOURCE_KEY),
-          inbound: { campaigns: { "19740": "personal_injury" } },
-        }),
-      ],
-      buyers: [
-        { id: "top", name: "top", status: "active" },
-        { id: "second", name: "second", status: "active" },
-      ],
-      campaigns: [realtimeCampaign(farm, "top"), realtimeCampaign(farm, "second")],
-      settings: { replay_guard_s: 60 },
-    }));
+    h = await startInboundHarness(
+      { "19740": "personal_injury" },
+      {
+        bidders: [bidder("top", 30), bidder("second", 20)],
+        otherSources: [
+          testSource({
+            id: "src-floor",
+            floor: 100,
+            api_key_sha256: sha256Hex(OTHER_SOURCE_KEY),
+            inbound: { campaigns: { "19740": "personal_injury" } },
+          }),
+        ],
+        settings: { replay_guard_s: 60 },
+      },
+    );
   });
   after(() => h?.close());
 

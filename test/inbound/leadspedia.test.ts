@@ -4,16 +4,9 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import { leadWithTrace } from "../helpers/engine-steps.ts";
-import {
-  BACKEND,
-  bidder,
-  type Harness,
-  realtimeCampaign,
-  SOURCE_KEY,
-  startHarness,
-  testSource,
-} from "../helpers/exchange-harness.ts";
+import { BACKEND, type Harness, SOURCE_KEY } from "../helpers/exchange-harness.ts";
 import { LeadsPediaSeller, type LeadsPediaSellerOptions } from "../peers/leadspedia-seller.ts";
+import { startInboundHarness } from "./inbound-harness.ts";
 
 const CERT_ID = "0123456789abcdef0123456789abcdef01234567";
 
@@ -53,16 +46,7 @@ describe(`[${BACKEND}] LeadsPedia-compatible inbound`, () => {
     new LeadsPediaSeller({ baseUrl: h.gavel.url, campaignId: "105", campaignKey: SOURCE_KEY, ...options });
 
   before(async () => {
-    h = await startHarness([bidder("top", 30)], (farm) => ({
-      sources: [
-        testSource({
-          payout: { model: "revenue_share", percent: 80 },
-          inbound: { campaigns: { "105": "personal_injury" } },
-        }),
-      ],
-      buyers: [{ id: "top", name: "top", status: "active" }],
-      campaigns: [realtimeCampaign(farm, "top")],
-    }));
+    h = await startInboundHarness({ "105": "personal_injury" });
   });
   after(() => h?.close());
 

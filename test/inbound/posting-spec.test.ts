@@ -2,16 +2,8 @@
 // the running exchange, in every flavour.
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
-import {
-  BACKEND,
-  bidder,
-  type Harness,
-  OTHER_SOURCE_KEY,
-  realtimeCampaign,
-  SOURCE_KEY,
-  startHarness,
-  testSource,
-} from "../helpers/exchange-harness.ts";
+import { BACKEND, type Harness, OTHER_SOURCE_KEY, SOURCE_KEY } from "../helpers/exchange-harness.ts";
+import { startInboundHarness } from "./inbound-harness.ts";
 
 describe(`[${BACKEND}] hosted posting spec`, () => {
   let h: Harness;
@@ -19,17 +11,10 @@ describe(`[${BACKEND}] hosted posting spec`, () => {
   let spec: any;
 
   before(async () => {
-    h = await startHarness([bidder("top", 30)], (farm) => ({
-      sources: [
-        testSource({
-          payout: { model: "revenue_share", percent: 80 },
-          inbound: { campaigns: { "21": "personal_injury" }, fields: { Injury: "injury_type" } },
-        }),
-      ],
-      buyers: [{ id: "top", name: "top", status: "active" }],
-      campaigns: [realtimeCampaign(farm, "top")],
-      settings: { replay_guard_s: 60 },
-    }));
+    h = await startInboundHarness(
+      { "21": "personal_injury" },
+      { source: { inbound: { fields: { Injury: "injury_type" } } }, settings: { replay_guard_s: 60 } },
+    );
     const reply = await fetch(`${h.gavel.url}/v1/posting-spec/personal_injury`, {
       headers: { authorization: `Bearer ${SOURCE_KEY}` },
     });

@@ -9,14 +9,12 @@ import {
   bidder,
   type Harness,
   personalInjuryLead,
-  realtimeCampaign,
   SOURCE_KEY,
-  startHarness,
-  testSource,
 } from "../helpers/exchange-harness.ts";
 import { BoberdooSeller } from "../peers/boberdoo-seller.ts";
 import { LeadProsperSeller } from "../peers/lead-prosper-seller.ts";
 import { LeadsPediaSeller } from "../peers/leadspedia-seller.ts";
+import { startInboundHarness } from "./inbound-harness.ts";
 
 const native = personalInjuryLead();
 const nonPii = Object.fromEntries(Object.entries(native.ping).map(([name, value]) => [name, String(value)]));
@@ -29,20 +27,9 @@ describe(`[${BACKEND}] one lead through the native API and every compatible endp
   const sold: Record<string, { lead: any; trace: ReturnType<typeof outcomesOf>[] }> = {};
 
   before(async () => {
-    h = await startHarness(
-      [bidder("top", 30), bidder("second", 20), bidder("decliner", 0, { bidRate: 0 })],
-      (farm) => ({
-        sources: [
-          testSource({
-            payout: { model: "revenue_share", percent: 80 },
-            inbound: {
-              campaigns: { "21": "personal_injury", "105": "personal_injury", "19740": "personal_injury" },
-            },
-          }),
-        ],
-        buyers: ["top", "second", "decliner"].map((id) => ({ id, name: id, status: "active" as const })),
-        campaigns: ["top", "second", "decliner"].map((id) => realtimeCampaign(farm, id)),
-      }),
+    h = await startInboundHarness(
+      { "21": "personal_injury", "105": "personal_injury", "19740": "personal_injury" },
+      { bidders: [bidder("top", 30), bidder("second", 20), bidder("decliner", 0, { bidRate: 0 })] },
     );
   });
   after(() => h?.close());
