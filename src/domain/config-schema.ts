@@ -162,6 +162,11 @@ export const InboundMappingSchema = Type.Object(
         Type.Union([Type.String({ pattern: "^(consent\\.)?[A-Za-z0-9_]{1,64}$" }), Type.Null()]),
       ),
     ),
+    /**
+     * A field no map names: refused with its name (default: a typo never silently drops data), or ignored (a seller
+     * whose forms send extra fields, e.g. tracking parameters, keeps sending them).
+     */
+    unknown_fields: Type.Optional(Type.Union([Type.Literal("refuse"), Type.Literal("ignore")])),
     /** Per vertical field, their value spellings → ours (e.g. {"injury_type": {"Broken Bone": "fracture"}}). */
     values: Type.Optional(
       Type.Record(

@@ -3,7 +3,8 @@
 //
 // A name is looked up, in order, in the source's own map (`source.inbound.fields`), the platform's default map, and
 // the vertical's field names. A name found nowhere is refused with that name, as the native API refuses an unknown
-// field, so a typo never silently drops data; a source maps a field it wants dropped to null.
+// field, so a typo never silently drops data; a source maps a field it wants dropped to null, or ignores every unknown
+// name with `unknown_fields: "ignore"`.
 import type { InboundMapping } from "../domain/config-schema.ts";
 import type { FieldDefinition } from "../domain/fields.ts";
 import type { Vertical } from "../domain/vertical.ts";
@@ -59,6 +60,7 @@ export function mapInboundLead(
   for (const [name, value] of Object.entries(fields)) {
     const target = fieldTarget(name, vertical, platformMap, mapping);
     if (target === undefined) {
+      if (mapping?.unknown_fields === "ignore") continue;
       throw new GavelError(
         "GAVEL_VALIDATION",
         `${name} is not a field of ${vertical.id} (map it in the source's inbound.fields, or to null to ignore it)`,

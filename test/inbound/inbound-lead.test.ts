@@ -81,6 +81,15 @@ describe("inbound leads", () => {
       },
     );
     assert.deepEqual(mapped.lead, { injury_type: "fracture", city: "90210" }, "the source's map wins");
+    const ignoring = mapInboundLead(
+      { Favourite_Color: "blue", Zip: "90210" },
+      personalInjury,
+      BOBERDOO_FIELDS,
+      {
+        unknown_fields: "ignore",
+      },
+    );
+    assert.deepEqual(ignoring.lead, { zip: "90210" }, "a source may ignore every unknown name");
     assert.throws(
       () => mapInboundLead({ Zip: "1" }, personalInjury, BOBERDOO_FIELDS, { fields: { Zip: "postcode" } }),
       (error: unknown) =>
