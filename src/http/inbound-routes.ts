@@ -243,7 +243,11 @@ function verticalOf(exchange: Exchange, source: Source, campaign: string): Verti
 function checkedId(value: string | undefined, field: string): string | undefined {
   if (value === undefined) return undefined;
   if (value.length > MAX_ID_LENGTH || value.includes("\u0000")) {
-    throw new GavelError("GAVEL_VALIDATION", `${field} must be at most ${MAX_ID_LENGTH} characters`, field);
+    throw new GavelError(
+      "GAVEL_VALIDATION",
+      `${field} must be at most ${MAX_ID_LENGTH} characters, without NUL`,
+      field,
+    );
   }
   return value;
 }
@@ -257,19 +261,19 @@ function answerError(
 ): InboundReply {
   const gavelError = error instanceof GavelError ? error : toGavelError(error as FastifyError);
   logUnexpected(request, error, gavelError);
+  const sellerName = (path: string) =>
+    own(protocol.envelopeNames, path) ??
+    sellerFieldName(path, context.mapped?.sentAs, protocol.fieldMap, context.source?.inbound) ??
+    path;
   const field = gavelError.field ?? context.field;
-  const envelope = field === undefined ? undefined : own(protocol.envelopeNames, field);
+  // Missing consent proof names the certificate field, the one most sellers fill.
   const sellerField =
-    envelope ?? sellerFieldName(field, context.mapped?.sentAs, protocol.fieldMap, context.source?.inbound);
-  return protocol.answerError(inSellerWords(gavelError, sellerField), sellerField, shape);
-}
-
-/** "lead.zip must be a US ZIP code" says "zip_code must be…" to a seller who sent zip_code. */
-function inSellerWords(error: GavelError, sellerField: string | undefined): GavelError {
-  const field = error.field;
-  if (field === undefined || sellerField === undefined || field === sellerField) return error;
-  if (!error.message.startsWith(`${field} `)) return error;
-  return new GavelError(error.code, `${sellerField}${error.message.slice(field.length)}`, sellerField);
+    field === undefined
+      ? undefined
+      : sellerName(field === "consent" ? "consent.trustedform_cert_url" : field);
+  // "lead.zip must be a US ZIP code" says "Zip must be…" to a seller who sent Zip.
+  const message = gavelError.message.replace(/\b(?:lead|consent)\.[A-Za-z0-9_]+/g, sellerName);
+  return protocol.answerError(new GavelError(gavelError.code, message, sellerField), sellerField, shape);
 }
 
 /** A bug or an unreachable service is logged (never the body: it may hold PII); a seller's mistake is not. */

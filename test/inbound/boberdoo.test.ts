@@ -134,6 +134,16 @@ describe(`[${BACKEND}] boberdoo-compatible inbound`, () => {
     assert.equal(pii.field, "First_Name");
     assert.match(String(pii.error), /personal data/);
 
+    const { Trusted_Form_URL: _cert, ...noConsent } = boberdooLead("90219").full;
+    const unproven = await seller.full(noConsent);
+    assert.equal(unproven.status, "Error");
+    assert.equal(
+      unproven.field,
+      "Trusted_Form_URL",
+      "missing consent proof names boberdoo's certificate field",
+    );
+    assert.match(String(unproven.error), /Trusted_Form_URL or LeadiD_Token/);
+
     const badMode = await seller.raw({
       Key: SOURCE_KEY,
       API_Action: "pingPostLead",
