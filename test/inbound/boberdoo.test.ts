@@ -3,7 +3,7 @@
 // come back as boberdoo Errors naming its own field.
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
-import { leadWithTrace } from "../helpers/engine-steps.ts";
+import { leadWithTrace, receivers, requestsFor } from "../helpers/engine-steps.ts";
 import { BACKEND, type Harness, SOURCE_KEY } from "../helpers/exchange-harness.ts";
 import { BoberdooSeller } from "../peers/boberdoo-seller.ts";
 import { startInboundHarness } from "./inbound-harness.ts";
@@ -72,6 +72,30 @@ describe(`[${BACKEND}] boberdoo-compatible inbound`, () => {
     assert.equal(sold.price, 24);
     assert.equal(sold.auction_id, pinged.lead_id);
     assert.equal(sold.sub_id, "aff-7", "Sub_ID is the lead's sub_id");
+  });
+
+  test("a seller posting twice at once (a retry racing the first post) gets one sale and the same answer, 20 rounds", async () => {
+    for (let round = 0; round < 20; round++) {
+      const lead = boberdooLead(String(30000 + round));
+      const pinged = await seller.ping(lead.ping);
+      assert.equal(pinged.status, "Matched", JSON.stringify(pinged));
+      const [first, second] = await Promise.all([
+        seller.post(String(pinged.lead_id), lead.post),
+        seller.post(String(pinged.lead_id), lead.post, "json"),
+      ]);
+      // The one still in flight may be told so (an Error the seller retries); never two sales.
+      const answered = [first, second].filter((reply) => reply.status === "Matched");
+      assert.ok(answered.length >= 1, JSON.stringify([first, second]));
+      for (const reply of [first, second]) {
+        if (reply.status === "Matched") assert.equal(reply.lead_id, answered[0]?.lead_id, `round ${round}`);
+        else assert.equal(reply.code, "GAVEL_POST_IN_PROGRESS", JSON.stringify(reply));
+      }
+      const retry = await seller.post(String(pinged.lead_id), lead.post);
+      assert.equal(retry.status, "Matched");
+      assert.equal(retry.lead_id, answered[0]?.lead_id, "a later retry gets the first answer");
+      const posts = receivers(await requestsFor(h, String(pinged.lead_id)), "post");
+      assert.deepEqual(posts, ["top"], `round ${round}: the buyer got the lead once`);
+    }
   });
 
   test("JSON ({Request: …} to apiJSON.php): ping, post and full answer {response: {status: Matched, price}}", async () => {
