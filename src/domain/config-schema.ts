@@ -144,6 +144,43 @@ export const PostbackSchema = Type.Object(
   { additionalProperties: false },
 );
 
+/**
+ * How a source posting in another platform's shape (boberdoo, LeadsPedia, Lead Prosper: docs/api.md "Compatible
+ * inbound") maps onto Gavel. Each platform has default field names; these override them for this source.
+ */
+export const InboundMappingSchema = Type.Object(
+  {
+    /** Their campaign or lead-type id (`TYPE`, `lp_campaign_id`) → a vertical id (absent: the id must be a vertical's). */
+    campaigns: Type.Optional(Type.Record(Type.String({ minLength: 1, maxLength: 100 }), Id)),
+    /**
+     * Their field name → a vertical field, `consent.<key>` for consent evidence, or null to ignore the field.
+     * Case-sensitive, as the platforms' own field names are.
+     */
+    fields: Type.Optional(
+      Type.Record(
+        Type.String({ minLength: 1, maxLength: 100 }),
+        Type.Union([Type.String({ pattern: "^(consent\\.)?[A-Za-z0-9_]{1,64}$" }), Type.Null()]),
+      ),
+    ),
+    /**
+     * A field no map names: refused with its name (default: a typo never silently drops data), or ignored (a seller
+     * whose forms send extra fields, e.g. tracking parameters, keeps sending them).
+     */
+    unknown_fields: Type.Optional(Type.Union([Type.Literal("refuse"), Type.Literal("ignore")])),
+    /** Per vertical field, their value spellings → ours (e.g. {"injury_type": {"Broken Bone": "fracture"}}). */
+    values: Type.Optional(
+      Type.Record(
+        Type.String({ maxLength: 64 }),
+        Type.Record(
+          Type.String({ maxLength: 200 }),
+          Type.Union([Type.String(), Type.Number(), Type.Boolean()]),
+        ),
+      ),
+    ),
+  },
+  { additionalProperties: false },
+);
+
 export const SourceSchema = Type.Object(
   {
     id: Id,
@@ -171,6 +208,8 @@ export const SourceSchema = Type.Object(
     api_key_sha256: Type.Optional(Type.String({ pattern: "^[0-9a-f]{64}$" })),
     /** When a buyer's return is approved, the source gives back its payout for that sale (default true). */
     reverse_payout_on_return: Type.Optional(Type.Boolean()),
+    /** Field, value and campaign maps for the compatible inbound endpoints (boberdoo, LeadsPedia, Lead Prosper). */
+    inbound: Type.Optional(InboundMappingSchema),
   },
   { additionalProperties: false },
 );
@@ -672,6 +711,7 @@ export const ConfigFileSchema = Type.Object(
 );
 
 export type Source = Static<typeof SourceSchema>;
+export type InboundMapping = Static<typeof InboundMappingSchema>;
 export type Payout = Static<typeof PayoutSchema>;
 export type MarginBand = Static<typeof MarginBandSchema>;
 export type Buyer = Static<typeof BuyerSchema>;

@@ -5,9 +5,8 @@ import { Type } from "@sinclair/typebox";
 import type { FastifyInstance } from "fastify";
 import type { Source } from "../domain/config-schema.ts";
 import { campaignSecretValues, hideSecrets, isCredentialName } from "../domain/config-secrets.ts";
-import type { FieldDefinition } from "../domain/fields.ts";
 import { REASONS } from "../domain/outcomes.ts";
-import type { Vertical } from "../domain/vertical.ts";
+import { sampleLead } from "../domain/sample-lead.ts";
 import type { WireExchange } from "../engine/auction.ts";
 import type { Exchange } from "../engine/exchange.ts";
 import { GavelError } from "../errors.ts";
@@ -163,40 +162,4 @@ function presentWire(exchanged: WireExchange): TestPingWire {
 
 function masked(value: string): string {
   return value.length <= 8 ? "••••" : `••••${value.slice(-4)}`;
-}
-
-/** A plausible value for every non-PII field of a vertical (PII never rides on a ping). */
-export function sampleLead(vertical: Vertical): Record<string, unknown> {
-  return Object.fromEntries(
-    vertical.fields.filter((field) => !field.pii).map((field) => [field.name, sampleValue(field)]),
-  );
-}
-
-function sampleValue(field: FieldDefinition): unknown {
-  switch (field.type) {
-    case "boolean":
-      return true;
-    case "integer":
-    case "number": {
-      const low = field.min ?? 0;
-      const high = field.max ?? Math.max(low, 10);
-      return Math.round((low + high) / 2);
-    }
-    case "enum":
-      return field.values?.[0] ?? "";
-    case "zip":
-      return "90210";
-    case "state":
-      return "CA";
-    case "phone":
-      return "2125550123";
-    case "email":
-      return "test@example.com";
-    case "url":
-      return "https://example.com/";
-    case "date":
-      return new Date().toISOString().slice(0, 10);
-    default:
-      return "test";
-  }
 }

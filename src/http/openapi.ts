@@ -20,6 +20,11 @@ export async function registerOpenApi(app: FastifyInstance): Promise<void> {
       },
       tags: [
         { name: "seller", description: "For lead sellers (Authorization: Bearer <source key>)" },
+        {
+          name: "inbound",
+          description:
+            "For sellers already posting to boberdoo, LeadsPedia or Lead Prosper: their requests and answers, unchanged",
+        },
         { name: "admin", description: "For the operator (Authorization: Bearer <admin key>)" },
         { name: "operations", description: "Health" },
       ],

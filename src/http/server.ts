@@ -23,8 +23,10 @@ import { consoleSessionHook } from "./console-session.ts";
 import { consoleStatic } from "./console-static.ts";
 import { handleError, handleNotFound } from "./error-handler.ts";
 import { fastifyTrustProxy, type HttpServerLimits, httpServerLimits } from "./http-options.ts";
+import { INBOUND_ENDPOINTS, inboundRoutes } from "./inbound-routes.ts";
 import { registerOpenApi } from "./openapi.ts";
 import { operationsRoutes } from "./operations-routes.ts";
+import { postingSpecRoutes } from "./posting-spec-routes.ts";
 import { sellerRoutes } from "./seller-routes.ts";
 import { sourcePortalRoutes } from "./source-portal-routes.ts";
 import { suppressionRoutes } from "./suppression-routes.ts";
@@ -56,8 +58,8 @@ export interface ServerOptions {
 /** How often Node looks for requests past their timeouts (its default, 30 s, would let them run that much longer). */
 const TIMEOUT_CHECK_INTERVAL_MS = 1_000;
 
-/** The seller API's routes, whose answer times the console's live numbers show. */
-const SELLER_URLS = new Set(["/v1/ping", "/v1/post", "/v1/leads"]);
+/** The seller API's routes (native and compatible), whose answer times the console's live numbers show. */
+const SELLER_URLS = new Set(["/v1/ping", "/v1/post", "/v1/leads", ...INBOUND_ENDPOINTS.map((e) => e.url)]);
 
 export async function buildServer(options: ServerOptions): Promise<FastifyInstance> {
   const limits =
@@ -101,6 +103,8 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     await app.register(consoleStatic());
   }
   await app.register(sellerRoutes(options.exchange));
+  await app.register(inboundRoutes({ exchange: options.exchange, hotState: options.hotState }));
+  await app.register(postingSpecRoutes({ config: options.config }));
   await app.register(
     buyerRoutes({
       config: options.config,

@@ -154,6 +154,14 @@ function VerticalGuide(props: {
       </p>
       <h4>Or a direct post</h4>
       <pre style={CODE}>{curl("/v1/leads", direct)}</pre>
+      <p className="muted">
+        Posting to boberdoo, LeadsPedia or Lead Prosper today? Keep your code: the full posting spec lists the
+        compatible endpoints and each platform's field names, with examples:{" "}
+        <a href={`/v1/posting-spec/${vertical.id}?format=html`} data-testid={`posting-spec-${vertical.id}`}>
+          page
+        </a>{" "}
+        · <a href={`/v1/posting-spec/${vertical.id}`}>JSON</a>.
+      </p>
     </article>
   );
 }
