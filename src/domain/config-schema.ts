@@ -611,6 +611,8 @@ export const ConfigFileSchema = Type.Object(
             Type.Object(
               {
                 account_code: Type.String({ minLength: 1 }),
+                /** `authenticate` (default: GET /Authenticate, lac + id) or `tcpa_guardian` (SingleQuery, needs api_key). */
+                api: Type.Optional(Type.Union([Type.Literal("authenticate"), Type.Literal("tcpa_guardian")])),
                 api_key: Type.Optional(Type.String({ minLength: 1 })),
                 campaign_key: Type.Optional(Type.String()),
                 endpoint: Type.Optional(HttpUrl),

@@ -28,10 +28,12 @@ export function consentServices(
   }
   const jornaya = providers?.jornaya;
   const jornayaKey = env.GAVEL_JORNAYA_API_KEY ?? jornaya?.api_key;
-  if (jornaya && jornayaKey) {
+  // The Authentication API needs only the account code; TCPA Guardian also needs the audit key.
+  if (jornaya && (jornaya.api !== "tcpa_guardian" || jornayaKey)) {
     verifiers.jornaya = new JornayaClient({
       accountCode: jornaya.account_code,
-      apiKey: jornayaKey,
+      ...(jornaya.api ? { api: jornaya.api } : {}),
+      ...(jornayaKey ? { apiKey: jornayaKey } : {}),
       ...(jornaya.campaign_key ? { campaignKey: jornaya.campaign_key } : {}),
       ...(jornaya.endpoint ? { endpoint: jornaya.endpoint } : {}),
     });

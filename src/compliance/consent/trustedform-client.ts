@@ -7,6 +7,7 @@
 
 import type { BuyerHttpClient } from "../../buyers/buyer-http-client.ts";
 import {
+  askProvider,
   type CheckVerdict,
   createConsentHttp,
   field,
@@ -14,7 +15,6 @@ import {
   normaliseEmail,
   normalisePhone,
   parseJsonObject,
-  postToProvider,
   startCheck,
 } from "./consent-http.ts";
 import type { ConsentCheck, ConsentVerifier, ConsentVerifyInput } from "./consent-verifier.ts";
@@ -62,7 +62,7 @@ export class TrustedFormClient implements ConsentVerifier {
     if (!email && !phone)
       return done({ outcome: "no_match", detail: "the lead has no email or phone to match" });
 
-    const answer = await postToProvider(this.#http, {
+    const answer = await askProvider(this.#http, {
       // Always our configured service, whatever host the source wrote: a lead must not make us call elsewhere.
       url: new URL(`${this.#baseUrl.pathname.replace(/\/$/, "")}/${certId}`, this.#baseUrl).href,
       contentType: "application/json",
