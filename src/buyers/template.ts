@@ -11,8 +11,11 @@ export interface TemplateScope {
   lead: LeadValues;
   request_id: string;
   vertical: string;
-  /** Ping only. */
+  /** Our source of the lead (a buyer's sub-id for our traffic). */
+  source_id?: string;
+  /** Whether this is a test lead (ping and post). */
   test?: boolean;
+  /** Ping only. */
   tmax_ms?: number;
   /** Post only: the bid in decimal dollars and in cents, the buyer's bid id, captured values and consent. */
   price?: number;
@@ -41,6 +44,10 @@ export interface TemplateContext {
   captured: ReadonlySet<string>;
   /** Per placeholder expression, the buyer's wording for each value (null: leave it out). */
   valueMap: Readonly<Record<string, Readonly<Record<string, string | null>>>>;
+  /** Per lead field, the buyer's name for it in a spread (`"*": "{{lead}}"`); null leaves the field out. */
+  fieldNames?: Readonly<Record<string, string | null>>;
+  /** Per placeholder expression, the text used when the value is missing. */
+  defaults?: Readonly<Record<string, string>>;
 }
 
 interface Placeholder {
@@ -58,8 +65,17 @@ export interface TextTemplate {
 }
 
 const PLACEHOLDER = /\{\{\s*([^{}]*?)\s*\}\}/g;
-const SCALARS = new Set(["request_id", "vertical", "test", "tmax_ms", "price", "price_cents", "bid_id"]);
-const PING_ONLY = new Set(["test", "tmax_ms"]);
+const SCALARS = new Set([
+  "request_id",
+  "vertical",
+  "source_id",
+  "test",
+  "tmax_ms",
+  "price",
+  "price_cents",
+  "bid_id",
+]);
+const PING_ONLY = new Set(["tmax_ms"]);
 const POST_ONLY = new Set(["price", "price_cents", "bid_id"]);
 
 export function compileText(template: string, context: TemplateContext, path: string): TextTemplate {
@@ -86,8 +102,17 @@ export function compileText(template: string, context: TemplateContext, path: st
 function compilePlaceholder(expression: string, context: TemplateContext, path: string): Placeholder {
   const [head, name, ...rest] = expression.split(".");
   const map = context.valueMap[expression];
-  const placeholder = (read: (scope: TemplateScope) => unknown): Placeholder =>
-    map ? { expression, read, map } : { expression, read };
+  const fallback = context.defaults?.[expression];
+  const placeholder = (value: (scope: TemplateScope) => unknown): Placeholder => {
+    const read =
+      fallback === undefined
+        ? value
+        : (scope: TemplateScope) => {
+            const found = value(scope);
+            return found === undefined || found === null || found === "" ? fallback : found;
+          };
+    return map ? { expression, read, map } : { expression, read };
+  };
   if (rest.length === 0 && name === undefined && head && SCALARS.has(head)) {
     if (context.side === "ping" && POST_ONLY.has(head))
       throw new TemplateProblem(path, `{{${head}}} is only known on the post`);
@@ -222,13 +247,16 @@ function compileSpread(context: TemplateContext): (scope: TemplateScope) => Reco
     const map = context.valueMap[`lead.${name}`];
     if (map) maps.set(name, map);
   }
+  const renames = context.fieldNames ?? {};
   return (scope) => {
     const out: Record<string, unknown> = {};
     for (const [name, value] of Object.entries(scope.lead)) {
       if (value === undefined || value === null) continue;
+      const key = Object.hasOwn(renames, name) ? renames[name] : name;
+      if (key === null || key === undefined) continue;
       const map = maps.get(name);
       const mapped = map && Object.hasOwn(map, String(value)) ? map[String(value)] : value;
-      if (mapped !== null && mapped !== undefined) out[name] = mapped;
+      if (mapped !== null && mapped !== undefined) out[key] = mapped;
     }
     return out;
   };

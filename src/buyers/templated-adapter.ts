@@ -86,6 +86,7 @@ export function compileTemplatedAdapter(
         vertical: input.vertical,
         test: input.test,
         tmax_ms: input.tmaxMs,
+        ...(input.sourceId === undefined ? {} : { source_id: input.sourceId }),
       });
     },
     parsePing(status, body) {
@@ -100,6 +101,8 @@ export function compileTemplatedAdapter(
         price_cents: input.priceCents,
         ...(input.bidId === undefined ? {} : { bid_id: input.bidId }),
         ...(input.captured ? { captured: input.captured } : {}),
+        ...(input.sourceId === undefined ? {} : { source_id: input.sourceId }),
+        test: input.test ?? false,
         consent: input.consent,
       });
     },
@@ -130,7 +133,21 @@ function compileSide(
     fields: endpoints.fields,
     captured,
     valueMap: spec.value_map ?? {},
+    ...(spec.field_map ? { fieldNames: spec.field_map } : {}),
+    ...(spec.defaults ? { defaults: spec.defaults } : {}),
   };
+  for (const [expression, text] of Object.entries(spec.defaults ?? {})) {
+    // Literal text: a default is never itself a template, and a default for a placeholder that does not exist is a typo.
+    if (text.includes("{{") || text.includes("}}"))
+      throw new TemplateProblem(`${at}.defaults.${expression}`, "must not contain {{ or }}");
+    compileText(`{{${expression}}}`, { ...context, defaults: {} }, `${at}.defaults.${expression}`);
+  }
+  for (const [name, renamed] of Object.entries(spec.field_map ?? {})) {
+    if (!endpoints.fields.has(name))
+      throw new TemplateProblem(`${at}.field_map.${name}`, `${name} is not a field of the vertical`);
+    if (renamed !== null && spec.format === "xml" && !XML_NAME.test(renamed))
+      throw new TemplateProblem(`${at}.field_map.${name}`, "is not a valid XML element name");
+  }
   for (const expression of Object.keys(spec.value_map ?? {})) {
     // A map for a placeholder that does not exist is a typo that would silently send the raw value. A map for a PII
     // field is allowed on a ping (a preset shares its maps between ping and post): it sends nothing, and the field
@@ -218,6 +235,8 @@ function serialise(format: "json" | "form" | "xml", root: string, values: Record
 
 interface ReplyRules {
   format: "json" | "xml" | "text";
+  /** The reply reports an error (checked first). */
+  errored?: (document: unknown) => boolean;
   accepted: (document: unknown) => boolean;
   /** Absent: whatever is not accepted is a reject. */
   rejected?: (document: unknown) => boolean;
@@ -230,6 +249,7 @@ function compileReplyRules(spec: TemplatedRequest, at: string): ReplyRules {
   const format = response.format ?? "json";
   return {
     format,
+    ...(response.error ? { errored: compileCondition(format, response.error, `${at}.error`) } : {}),
     accepted: compileCondition(format, response.accept, `${at}.accept`),
     ...(response.reject ? { rejected: compileCondition(format, response.reject, `${at}.reject`) } : {}),
     reason: (response.reason ?? []).map((path, index) =>
@@ -261,6 +281,13 @@ function decide(rules: ReplyRules, status: number, body: string): Decision {
       ? { kind: "http_error", detail: `HTTP ${status}` }
       : { kind: "invalid", detail: parsed.detail };
   const { document } = parsed;
+  if (rules.errored?.(document)) {
+    const reason = firstText(rules.reason, document);
+    return {
+      kind: "http_error",
+      detail: reason === undefined ? "the buyer answered an error" : `error: ${reason}`,
+    };
+  }
   if (rules.accepted(document))
     return clientError ? { kind: "http_error", detail: `HTTP ${status}` } : { kind: "accepted", document };
   if (rules.rejected && !rules.rejected(document))

@@ -344,6 +344,18 @@ export const TemplatedRequestSchema = Type.Object(
      * type in JSON and is left out when the value is missing; the key "*" with "{{lead}}" copies every lead field.
      */
     body: Type.Record(Type.String({ minLength: 1, maxLength: 100 }), Type.Unknown()),
+    /**
+     * Per lead field, the buyer's name for it where the body copies every lead field (`"*": "{{lead}}"`); null
+     * leaves the field out of the copy (e.g. because the template places it elsewhere).
+     */
+    field_map: Type.Optional(
+      Type.Record(
+        Type.String({ minLength: 1, maxLength: 100 }),
+        Type.Union([Type.String({ minLength: 1, maxLength: 100 }), Type.Null()]),
+      ),
+    ),
+    /** Per placeholder expression (`consent.tcpa_text`, `lead.city`...): the text sent when the value is missing. */
+    defaults: Type.Optional(Type.Record(Type.String({ minLength: 1, maxLength: 100 }), Template)),
     /** Per placeholder (`lead.accident_type`, `test`...): a buyer's wording for each value; null leaves it out. */
     value_map: Type.Optional(
       Type.Record(
@@ -363,6 +375,20 @@ export const TemplatedRequestSchema = Type.Object(
             matches: Type.Optional(Type.String({ minLength: 1, maxLength: 500 })),
           },
           { additionalProperties: false },
+        ),
+        /**
+         * A reply that reports an error (a boberdoo `Error`, a PX `BadRequest`): the buyer's error, counted as such,
+         * not a quiet decline, even with HTTP 200. Checked before `accept`.
+         */
+        error: Type.Optional(
+          Type.Object(
+            {
+              path: Type.Optional(ReplyPath),
+              equals: Type.Optional(Type.Array(ReplyValue, { minItems: 1, maxItems: 20 })),
+              matches: Type.Optional(Type.String({ minLength: 1, maxLength: 500 })),
+            },
+            { additionalProperties: false },
+          ),
         ),
         /** An explicit reject; when given, a reply neither accepted nor rejected is an invalid response. */
         reject: Type.Optional(
@@ -418,11 +444,18 @@ export const IntegrationSchema = Type.Union([
         Type.String({ pattern: "^[a-z][a-z0-9_]{0,63}$" }),
         Type.String({ maxLength: 500 }),
       ),
-      /** Per lead field, the buyer's wording for each value. */
+      /** Per lead field, the buyer's wording for each value (over the preset's defaults). */
       value_map: Type.Optional(
         Type.Record(
           Type.String({ minLength: 1, maxLength: 100 }),
           Type.Record(Type.String(), Type.Union([Type.String({ maxLength: 500 }), Type.Null()])),
+        ),
+      ),
+      /** Per lead field, the buyer's name for it (over the preset's defaults); null leaves the field out. */
+      field_map: Type.Optional(
+        Type.Record(
+          Type.String({ minLength: 1, maxLength: 100 }),
+          Type.Union([Type.String({ minLength: 1, maxLength: 100 }), Type.Null()]),
         ),
       ),
     },

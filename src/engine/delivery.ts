@@ -22,6 +22,9 @@ export interface DeliveryRequest {
   quotedCents: number;
   lead: LeadValues;
   consent: Record<string, unknown>;
+  /** Our source of the lead and whether it is a test lead: some integrations send them on the post. */
+  sourceId?: string;
+  test?: boolean;
   deadline: Deadline;
   /**
    * Checks a campaign may receive this lead before it is posted to (suppression, consent, caps, its buyer's funds);
@@ -170,6 +173,8 @@ async function postToBuyer(
       priceCents: bid.bid_cents,
       lead: request.lead,
       consent: request.consent,
+      ...(request.sourceId === undefined ? {} : { sourceId: request.sourceId }),
+      ...(request.test === undefined ? {} : { test: request.test }),
       // What this buyer's ping reply gave for its post (e.g. its own ping id).
       ...(bid.captured === undefined ? {} : { captured: bid.captured }),
     });
