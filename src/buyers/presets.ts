@@ -93,7 +93,14 @@ export const PRESETS: Readonly<Record<PresetName, Preset>> = {
         format: "xml" as const,
         error: { path: "response/status", equals: ["Error"] },
         accept: { path: "response/status", equals: accepted },
-        reason: ["response/error", "response/reason", "response/status"],
+        // A status boberdoo does not document is an invalid reply, not a decline.
+        reject: { path: "response/status", equals: ["Unmatched"] },
+        reason: [
+          "response/error",
+          "response/reason",
+          "response/process_information/unmatched_reason",
+          "response/status",
+        ],
       });
       const maps = { field_map: fieldMap, value_map: { ...TEST_AS_ONE, ...valueMap } };
       return {
@@ -230,8 +237,8 @@ export const PRESETS: Readonly<Record<PresetName, Preset>> = {
           ...maps,
           response: {
             error,
-            // A bid is a payout in bids[]; the highest comes first for an exclusive campaign.
-            accept: { path: "bids[0].payout", matches: "^[0-9]" },
+            // A bid is an entry of bids[] (the highest first for an exclusive campaign); its payout is the price.
+            accept: { path: "bids[0].bid_id", matches: "." },
             price: "bids[0].payout",
             reason: ["message", "status"],
             reference: "bids[0].bid_id",
@@ -254,6 +261,7 @@ export const PRESETS: Readonly<Record<PresetName, Preset>> = {
           response: {
             error,
             accept: { path: "status", equals: ["ACCEPTED"] },
+            reject: { path: "status", equals: ["DUPLICATED"] },
             reason: ["message", "status"],
             reference: "lead_id",
           },

@@ -283,10 +283,7 @@ function decide(rules: ReplyRules, status: number, body: string): Decision {
   const { document } = parsed;
   if (rules.errored?.(document)) {
     const reason = firstText(rules.reason, document);
-    return {
-      kind: "http_error",
-      detail: reason === undefined ? "the buyer answered an error" : `error: ${reason}`,
-    };
+    return { kind: "http_error", detail: reason ?? "the buyer answered an error" };
   }
   if (rules.accepted(document))
     return clientError ? { kind: "http_error", detail: `HTTP ${status}` } : { kind: "accepted", document };
