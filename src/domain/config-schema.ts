@@ -538,6 +538,11 @@ export const CampaignSchema = Type.Object(
         Type.Literal("either"),
       ]),
     ),
+    /**
+     * TrustedForm Verify: the buyer's legal name; a TrustedForm check for this campaign then also requires the
+     * certificate to show one-to-one consent for it (the FCC's one-to-one consent rule).
+     */
+    trustedform_advertiser_name: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
     /** Under `priority` routing, this campaign's tier: 1 is offered the lead first (default 100, the last tier). */
     priority: Type.Optional(Type.Integer({ minimum: 1, maximum: 100 })),
     /** Under `weighted` routing, how often this campaign leads relative to the others (default 1). */
@@ -635,7 +640,12 @@ export const ConfigFileSchema = Type.Object(
               {
                 api_key: Type.Optional(Type.String({ minLength: 1 })),
                 base_url: Type.Optional(HttpUrl),
+                /** retain.vendor when a lead's source is unknown (the source's name is sent otherwise). */
                 vendor: Type.Optional(Type.String()),
+                /** Insights properties to ask for (billed separately; none by default). */
+                insights: Type.Optional(
+                  Type.Array(Type.String({ pattern: "^[a-z_]{1,64}$" }), { maxItems: 30 }),
+                ),
               },
               { additionalProperties: false },
             ),

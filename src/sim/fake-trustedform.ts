@@ -20,6 +20,8 @@ export interface FakeCertificate {
   expiresAt?: Date;
   pageUrl?: string;
   ip?: string;
+  /** Legal names the certificate shows one-to-one consent for (TrustedForm Verify). */
+  oneToOneFor?: string[];
 }
 
 export type FakeServiceMode = "ok" | "error500" | "hang";
@@ -87,6 +89,7 @@ export async function startFakeTrustedForm(options: { apiKey?: string } = {}): P
       match_lead?: { email?: string; phone?: string };
       retain?: { reference?: string; vendor?: string };
       insights?: { properties?: string[] };
+      verify?: { advertiser_name?: string };
     };
     const askedEmail = request.match_lead?.email;
     const askedPhone = request.match_lead?.phone;
@@ -118,6 +121,28 @@ export async function startFakeTrustedForm(options: { apiKey?: string } = {}): P
         result: { expires_at: cert.expiresAt.toISOString(), previously_retained: previouslyRetained },
       },
     };
+    if (request.verify) {
+      // Verify normalises names: case-insensitive, redundant white space ignored (LeadConduit's description of
+      // advertiser_name in leadconduit-integration-trustedform lib/trustedform.js).
+      const normal = (name: string) =>
+        name
+          .toLowerCase()
+          .replace(/[^\x20-\x7e]/g, "")
+          .replace(/\s+/g, " ")
+          .trim();
+      const asked = request.verify.advertiser_name;
+      answer["verify"] = {
+        languages: [{ text: "By clicking Submit I agree to be contacted." }],
+        result: {
+          success: true,
+          language_approved: true,
+          form_submitted: true,
+          ...(asked === undefined
+            ? {}
+            : { one_to_one: (cert.oneToOneFor ?? []).some((name) => normal(name) === normal(asked)) }),
+        },
+      };
+    }
     if (request.insights?.properties?.length) {
       const available: Record<string, unknown> = {
         created_at: cert.createdAt.toISOString(),

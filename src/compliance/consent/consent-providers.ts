@@ -24,6 +24,7 @@ export function consentServices(
       apiKey: trustedformKey,
       ...(providers?.trustedform?.base_url ? { baseUrl: providers.trustedform.base_url } : {}),
       ...(providers?.trustedform?.vendor ? { vendor: providers.trustedform.vendor } : {}),
+      ...(providers?.trustedform?.insights ? { insightsProperties: providers.trustedform.insights } : {}),
     });
   }
   const jornaya = providers?.jornaya;
