@@ -92,7 +92,7 @@ describe("TrustedForm client against the fake service", () => {
       const withoutVerify = await plain.verify({ ...lead, certUrl: fake.certUrl(id) }, { timeoutMs: 1000 });
       assert.equal(withoutVerify.outcome, "verified");
       assert.equal(
-        (fake.requests().at(-1)?.body as { retain: { vendor: string } }).retain.vendor,
+        (fake.requests().at(-1)!.body as { retain: { vendor: string } }).retain.vendor,
         "Fallback Co",
         "the configured vendor stands in when the source is unknown",
       );
