@@ -163,7 +163,7 @@ export const PRESETS: Readonly<Record<PresetName, Preset>> = {
         lp_response: "JSON",
       };
       const maps = { field_map: fieldMap, value_map: { ...TEST_AS_ONE, ...valueMap } };
-      const reason = ["errors[0].error", "msg"];
+      const reason = ["errors[*].error", "msg"];
       return {
         ping: {
           format: "form",
@@ -339,7 +339,7 @@ export const PRESETS: Readonly<Record<PresetName, Preset>> = {
       const reply = {
         error: { path: "Message", equals: ["BadRequest"] },
         accept: { path: "Success", equals: [true] },
-        reason: ["Errors[0]", "Message"],
+        reason: ["Errors[*]", "Message"],
         reference: "TransactionId",
       };
       const headers = { Accept: "application/json" };

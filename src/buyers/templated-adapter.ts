@@ -16,10 +16,12 @@ import { cleanText } from "./buyer-adapter.ts";
 import {
   compileCondition,
   compileReader,
+  compileReaderAll,
   type ParsedReply,
   parseReply,
   readDollars,
   type ValueReader,
+  type ValuesReader,
 } from "./reply-reader.ts";
 import {
   type BodyTemplate,
@@ -240,7 +242,9 @@ interface ReplyRules {
   accepted: (document: unknown) => boolean;
   /** Absent: whatever is not accepted is a reject. */
   rejected?: (document: unknown) => boolean;
-  reason: ValueReader[];
+  reason: ValuesReader[];
+  /** The reason when no reason path finds one. */
+  defaultReason?: string;
   reference?: ValueReader;
 }
 
@@ -253,8 +257,9 @@ function compileReplyRules(spec: TemplatedRequest, at: string): ReplyRules {
     accepted: compileCondition(format, response.accept, `${at}.accept`),
     ...(response.reject ? { rejected: compileCondition(format, response.reject, `${at}.reject`) } : {}),
     reason: (response.reason ?? []).map((path, index) =>
-      compileReader(format, path, `${at}.reason[${index}]`),
+      compileReaderAll(format, path, `${at}.reason[${index}]`),
     ),
+    ...(response.default_reason ? { defaultReason: response.default_reason } : {}),
     ...(response.reference
       ? { reference: compileReader(format, response.reference, `${at}.reference`) }
       : {}),
@@ -282,25 +287,38 @@ function decide(rules: ReplyRules, status: number, body: string): Decision {
       : { kind: "invalid", detail: parsed.detail };
   const { document } = parsed;
   if (rules.errored?.(document)) {
-    const reason = firstText(rules.reason, document);
+    const reason = reasonText(rules, document);
     return { kind: "http_error", detail: reason ?? "the buyer answered an error" };
   }
   if (rules.accepted(document))
     return clientError ? { kind: "http_error", detail: `HTTP ${status}` } : { kind: "accepted", document };
-  if (rules.rejected && !rules.rejected(document))
-    return clientError
-      ? { kind: "http_error", detail: `HTTP ${status}` }
-      : { kind: "invalid", detail: "the reply is neither an accept nor a reject" };
-  const detail = firstText(rules.reason, document);
+  if (rules.rejected && !rules.rejected(document)) {
+    if (clientError) return { kind: "http_error", detail: `HTTP ${status}` };
+    // What the buyer said is kept: it is what the operator needs to fix the integration.
+    const said = reasonText(rules, document);
+    const detail = "the reply is neither an accept nor a reject";
+    return { kind: "invalid", detail: said === undefined ? detail : `${detail}: ${said}` };
+  }
+  const detail = reasonText(rules, document);
   return detail === undefined ? { kind: "rejected" } : { kind: "rejected", detail };
 }
 
-function firstText(readers: readonly ValueReader[], document: unknown): string | undefined {
-  for (const read of readers) {
-    const text = cleanText(read(document));
-    if (text !== undefined) return text;
+/**
+ * The first reason path that finds anything; where a `[*]` path finds several values, they are joined (distinct, in
+ * the reply's order). The rules' default reason when none does.
+ */
+function reasonText(rules: ReplyRules, document: unknown): string | undefined {
+  for (const read of rules.reason) {
+    const texts = [
+      ...new Set(
+        read(document)
+          .map((value) => cleanText(value)?.trim())
+          .filter(Boolean),
+      ),
+    ];
+    if (texts.length > 0) return cleanText(texts.join(", "));
   }
-  return undefined;
+  return rules.defaultReason;
 }
 
 function compilePingReply(spec: TemplatedRequest, at: string): (status: number, body: string) => PingReply {

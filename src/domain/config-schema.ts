@@ -403,8 +403,10 @@ export const TemplatedRequestSchema = Type.Object(
         ),
         /** Ping: where the bid (decimal dollars) is; required on a ping. */
         price: Type.Optional(ReplyPath),
-        /** Where the buyer says why (the first path found wins). */
+        /** Where the buyer says why (the first path found wins; a `[*]` path's values are joined). */
         reason: Type.Optional(Type.Array(ReplyPath, { minItems: 1, maxItems: 5 })),
+        /** The reason when no `reason` path finds one. */
+        default_reason: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
         /** The buyer's reference: its bid id on a ping, its lead id on a post. */
         reference: Type.Optional(ReplyPath),
         /** Ping only: values kept from the reply and offered to the post template as `{{captured.<name>}}`. */
