@@ -46,6 +46,8 @@ export interface PostRequestInput {
 export type PostReply =
   | { kind: "accepted"; buyerLeadId?: string }
   | { kind: "rejected"; detail?: string }
+  /** The buyer already has this consumer (a reject that says why, counted apart). */
+  | { kind: "duplicate"; detail?: string }
   | { kind: "invalid"; detail: string }
   | { kind: "http_error"; detail: string };
 

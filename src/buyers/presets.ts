@@ -188,7 +188,12 @@ export const PRESETS: Readonly<Record<PresetName, Preset>> = {
             tcpa_text: "{{consent.tcpa_text}}",
           },
           ...maps,
-          response: { accept: { path: "result", equals: ["success"] }, reason, reference: "lead_id" },
+          response: {
+            duplicate: { path: "errors[*].error", matches: "(?i:duplicate)" },
+            accept: { path: "result", equals: ["success"] },
+            reason,
+            reference: "lead_id",
+          },
         },
       };
     },
@@ -260,7 +265,9 @@ export const PRESETS: Readonly<Record<PresetName, Preset>> = {
           ...maps,
           response: {
             error,
+            duplicate: { path: "status", equals: ["DUPLICATED"] },
             accept: { path: "status", equals: ["ACCEPTED"] },
+            // A status the sources do not list is an invalid reply, not a quiet reject.
             reject: { path: "status", equals: ["DUPLICATED"] },
             reason: ["message", "status"],
             reference: "lead_id",
@@ -338,6 +345,8 @@ export const PRESETS: Readonly<Record<PresetName, Preset>> = {
         });
       const reply = {
         error: { path: "Message", equals: ["BadRequest"] },
+        // support.px.com/hc/en-us/articles/115006072108 lists "Duplicate" among the reasons a lead is not sold.
+        duplicate: { path: "Message", matches: "(?i:duplicate)" },
         accept: { path: "Success", equals: [true] },
         reason: ["Errors[*]", "Message"],
         reference: "TransactionId",

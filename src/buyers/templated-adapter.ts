@@ -239,6 +239,8 @@ interface ReplyRules {
   format: "json" | "xml" | "text";
   /** The reply reports an error (checked first). */
   errored?: (document: unknown) => boolean;
+  /** The reply says the buyer already has this consumer (checked next). */
+  duplicated?: (document: unknown) => boolean;
   accepted: (document: unknown) => boolean;
   /** Absent: whatever is not accepted is a reject. */
   rejected?: (document: unknown) => boolean;
@@ -254,6 +256,9 @@ function compileReplyRules(spec: TemplatedRequest, at: string): ReplyRules {
   return {
     format,
     ...(response.error ? { errored: compileCondition(format, response.error, `${at}.error`) } : {}),
+    ...(response.duplicate
+      ? { duplicated: compileCondition(format, response.duplicate, `${at}.duplicate`) }
+      : {}),
     accepted: compileCondition(format, response.accept, `${at}.accept`),
     ...(response.reject ? { rejected: compileCondition(format, response.reject, `${at}.reject`) } : {}),
     reason: (response.reason ?? []).map((path, index) =>
@@ -269,6 +274,7 @@ function compileReplyRules(spec: TemplatedRequest, at: string): ReplyRules {
 type Decision =
   | { kind: "accepted"; document: unknown }
   | { kind: "rejected"; detail?: string }
+  | { kind: "duplicate"; detail?: string }
   | { kind: "invalid"; detail: string }
   | { kind: "http_error"; detail: string };
 
@@ -289,6 +295,10 @@ function decide(rules: ReplyRules, status: number, body: string): Decision {
   if (rules.errored?.(document)) {
     const reason = reasonText(rules, document);
     return { kind: "http_error", detail: reason ?? "the buyer answered an error" };
+  }
+  if (rules.duplicated?.(document)) {
+    const reason = reasonText(rules, document);
+    return reason === undefined ? { kind: "duplicate" } : { kind: "duplicate", detail: reason };
   }
   if (rules.accepted(document))
     return clientError ? { kind: "http_error", detail: `HTTP ${status}` } : { kind: "accepted", document };
@@ -332,7 +342,8 @@ function compilePingReply(spec: TemplatedRequest, at: string): (status: number, 
   return (status, body) => {
     if (status === 204) return { kind: "no_bid" };
     const decision = decide(rules, status, body);
-    if (decision.kind === "rejected")
+    // A buyer that already has this consumer declines the ping.
+    if (decision.kind === "rejected" || decision.kind === "duplicate")
       return decision.detail === undefined ? { kind: "no_bid" } : { kind: "no_bid", detail: decision.detail };
     if (decision.kind !== "accepted") return decision;
     const { document } = decision;

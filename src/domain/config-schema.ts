@@ -390,6 +390,20 @@ export const TemplatedRequestSchema = Type.Object(
             { additionalProperties: false },
           ),
         ),
+        /**
+         * Post: a reply that rejects the lead as a duplicate (checked after `error`, before `accept`); recorded as
+         * `post_duplicate`. On a ping it is a decline.
+         */
+        duplicate: Type.Optional(
+          Type.Object(
+            {
+              path: Type.Optional(ReplyPath),
+              equals: Type.Optional(Type.Array(ReplyValue, { minItems: 1, maxItems: 20 })),
+              matches: Type.Optional(Type.String({ minLength: 1, maxLength: 500 })),
+            },
+            { additionalProperties: false },
+          ),
+        ),
         /** An explicit reject; when given, a reply neither accepted nor rejected is an invalid response. */
         reject: Type.Optional(
           Type.Object(

@@ -60,6 +60,11 @@ export const REASONS = {
   // The post.
   post_accepted: { code: 3, phase: "post", description: "the buyer accepted the lead" },
   post_rejected: { code: 400, phase: "post", description: "the buyer rejected the lead" },
+  post_duplicate: {
+    code: 406,
+    phase: "post",
+    description: "the buyer rejected the lead as a duplicate of one it already has",
+  },
   post_timeout: { code: 401, phase: "post", description: "no answer to the post in time" },
   post_error: {
     code: 402,

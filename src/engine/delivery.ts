@@ -197,6 +197,15 @@ async function postToBuyer(
           accepted: false,
           outcome: { reason: "post_rejected", latency_ms, ...(reply.detail ? { detail: reply.detail } : {}) },
         };
+      case "duplicate":
+        return {
+          accepted: false,
+          outcome: {
+            reason: "post_duplicate",
+            latency_ms,
+            ...(reply.detail ? { detail: reply.detail } : {}),
+          },
+        };
       case "invalid":
       case "http_error":
         return { accepted: false, outcome: { reason: "post_error", latency_ms, detail: reply.detail } };

@@ -368,7 +368,7 @@ describe("Lead Prosper preset against a Lead Prosper campaign written from its s
     assert.equal(buyer.received().length, posts, "only the ping reached the buyer");
   });
 
-  test("an empty bids[] is a decline; ERROR is the buyer's error; DUPLICATED is a post reject", async () => {
+  test("an empty bids[] is a decline; ERROR is the buyer's error; DUPLICATED is a duplicate", async () => {
     buyer.set({ bids: [] });
     assert.equal((await pingOutcome(h, (await ping(h)).ping_id)).outcome, "no_bid");
     buyer.set({ bids: [31.25], key: "rotated" });
@@ -384,7 +384,9 @@ describe("Lead Prosper preset against a Lead Prosper campaign written from its s
     });
     assert.equal(duplicate.status, "unsold");
     const trace = (await pingWithTrace(h, again.ping_id)).trace;
-    assert.equal(lineOf(trace, "post", "campaign").detail, "Duplicate lead");
+    const line = lineOf(trace, "post", "campaign");
+    assert.equal(line.outcome, "post_duplicate");
+    assert.equal(line.detail, "Duplicate lead");
   });
 });
 
