@@ -307,6 +307,15 @@ const Template = Type.String({ maxLength: 2000 });
 /** Where a value sits in a buyer's reply: a dot or slash path (JSON, XML), or a regex for a text reply. */
 const ReplyPath = Type.String({ minLength: 1, maxLength: 500 });
 const ReplyValue = Type.Union([Type.String({ maxLength: 200 }), Type.Number(), Type.Boolean()]);
+/** A test on a reply: the value at `path` (the whole reply when absent) equals one of `equals`, or matches `matches`. */
+const ReplyCondition = Type.Object(
+  {
+    path: Type.Optional(ReplyPath),
+    equals: Type.Optional(Type.Array(ReplyValue, { minItems: 1, maxItems: 20 })),
+    matches: Type.Optional(Type.String({ minLength: 1, maxLength: 500 })),
+  },
+  { additionalProperties: false },
+);
 
 /** One side (ping or post) of a templated buyer integration: the request to build and how to read the reply. */
 export const TemplatedRequestSchema = Type.Object(
@@ -368,53 +377,19 @@ export const TemplatedRequestSchema = Type.Object(
         /** How to read the reply (default json); `text` reads paths as regexes (first group, else the match). */
         format: Type.Optional(Type.Union([Type.Literal("json"), Type.Literal("xml"), Type.Literal("text")])),
         /** The decision: the value at `path` (the whole reply when absent) equals one of `equals`, or matches `matches`. */
-        accept: Type.Object(
-          {
-            path: Type.Optional(ReplyPath),
-            equals: Type.Optional(Type.Array(ReplyValue, { minItems: 1, maxItems: 20 })),
-            matches: Type.Optional(Type.String({ minLength: 1, maxLength: 500 })),
-          },
-          { additionalProperties: false },
-        ),
+        accept: ReplyCondition,
         /**
          * A reply that reports an error (a boberdoo `Error`, a PX `BadRequest`): the buyer's error, counted as such,
          * not a quiet decline, even with HTTP 200. Checked before `accept`.
          */
-        error: Type.Optional(
-          Type.Object(
-            {
-              path: Type.Optional(ReplyPath),
-              equals: Type.Optional(Type.Array(ReplyValue, { minItems: 1, maxItems: 20 })),
-              matches: Type.Optional(Type.String({ minLength: 1, maxLength: 500 })),
-            },
-            { additionalProperties: false },
-          ),
-        ),
+        error: Type.Optional(ReplyCondition),
         /**
          * Post: a reply that rejects the lead as a duplicate (checked after `error`, before `accept`); recorded as
          * `post_duplicate`. On a ping it is a decline.
          */
-        duplicate: Type.Optional(
-          Type.Object(
-            {
-              path: Type.Optional(ReplyPath),
-              equals: Type.Optional(Type.Array(ReplyValue, { minItems: 1, maxItems: 20 })),
-              matches: Type.Optional(Type.String({ minLength: 1, maxLength: 500 })),
-            },
-            { additionalProperties: false },
-          ),
-        ),
+        duplicate: Type.Optional(ReplyCondition),
         /** An explicit reject; when given, a reply neither accepted nor rejected is an invalid response. */
-        reject: Type.Optional(
-          Type.Object(
-            {
-              path: Type.Optional(ReplyPath),
-              equals: Type.Optional(Type.Array(ReplyValue, { minItems: 1, maxItems: 20 })),
-              matches: Type.Optional(Type.String({ minLength: 1, maxLength: 500 })),
-            },
-            { additionalProperties: false },
-          ),
-        ),
+        reject: Type.Optional(ReplyCondition),
         /** Ping: where the bid (decimal dollars) is; required on a ping. */
         price: Type.Optional(ReplyPath),
         /** Where the buyer says why (the first path found wins; a `[*]` path's values are joined). */
