@@ -44,7 +44,12 @@ export interface PostRequestInput {
 }
 
 export type PostReply =
-  | { kind: "accepted"; buyerLeadId?: string }
+  | {
+      kind: "accepted";
+      buyerLeadId?: string;
+      /** The price the buyer's reply states for the accepted lead, when it states one (recorded, not charged). */
+      priceCents?: number;
+    }
   | { kind: "rejected"; detail?: string }
   /** The buyer already has this consumer (a reject that says why, counted apart). */
   | { kind: "duplicate"; detail?: string }

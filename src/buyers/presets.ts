@@ -191,6 +191,7 @@ export const PRESETS: Readonly<Record<PresetName, Preset>> = {
           response: {
             duplicate: { path: "errors[*].error", matches: "(?i:duplicate)" },
             accept: { path: "result", equals: ["success"] },
+            price: "price",
             reason,
             reference: "lead_id",
           },
@@ -267,6 +268,7 @@ export const PRESETS: Readonly<Record<PresetName, Preset>> = {
             error,
             duplicate: { path: "status", equals: ["DUPLICATED"] },
             accept: { path: "status", equals: ["ACCEPTED"] },
+            price: "payout",
             // A status the sources do not list is an invalid reply, not a quiet reject.
             reject: { path: "status", equals: ["DUPLICATED"] },
             reason: ["message", "status"],
@@ -382,7 +384,7 @@ export const PRESETS: Readonly<Record<PresetName, Preset>> = {
             ...LEAD,
           },
           ...maps,
-          response: reply,
+          response: { ...reply, price: "Payout" },
         },
       };
     },

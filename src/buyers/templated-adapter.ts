@@ -66,11 +66,6 @@ export function compileTemplatedAdapter(
   const captured = new Set(Object.keys(integration.ping?.response.capture ?? {}));
   if (integration.post.response.capture)
     throw new TemplateProblem(`${at}.post.response.capture`, "only a ping reply's values can be captured");
-  if (integration.post.response.price)
-    throw new TemplateProblem(
-      `${at}.post.response.price`,
-      "a post reply carries no price; the bid was the ping's",
-    );
   const ping = integration.ping
     ? compileSide(integration.ping, "ping", endpoints, captured, `${at}.ping`)
     : undefined;
@@ -373,10 +368,24 @@ function compilePingReply(spec: TemplatedRequest, at: string): (status: number, 
 
 function compilePostReply(spec: TemplatedRequest, at: string): (status: number, body: string) => PostReply {
   const rules = compileReplyRules(spec, at);
+  // Several platforms state the price again on an accepted post: it is recorded with the attempt, never charged (the
+  // sale stays at the bid the caps and the buyer's balance were reserved for).
+  const price = spec.response.price
+    ? compileReader(rules.format, spec.response.price, `${at}.price`)
+    : undefined;
   return (status, body) => {
     const decision = decide(rules, status, body);
     if (decision.kind !== "accepted") return decision;
     const buyerLeadId = rules.reference ? cleanText(rules.reference(decision.document)) : undefined;
-    return buyerLeadId === undefined ? { kind: "accepted" } : { kind: "accepted", buyerLeadId };
+    const dollars = price ? readDollars(price(decision.document)) : undefined;
+    const priceCents =
+      dollars !== undefined && dollars >= 0 && dollars <= MAX_PRICE_DOLLARS
+        ? dollarsToCents(dollars)
+        : undefined;
+    return {
+      kind: "accepted",
+      ...(buyerLeadId === undefined ? {} : { buyerLeadId }),
+      ...(priceCents === undefined ? {} : { priceCents }),
+    };
   };
 }

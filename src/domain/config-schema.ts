@@ -390,7 +390,7 @@ export const TemplatedRequestSchema = Type.Object(
         duplicate: Type.Optional(ReplyCondition),
         /** An explicit reject; when given, a reply neither accepted nor rejected is an invalid response. */
         reject: Type.Optional(ReplyCondition),
-        /** Ping: where the bid (decimal dollars) is; required on a ping. */
+        /** Ping: where the bid (decimal dollars) is; required. Post: a price the reply states, shown in the trace. */
         price: Type.Optional(ReplyPath),
         /** Where the buyer says why (the first path found wins; a `[*]` path's values are joined). */
         reason: Type.Optional(Type.Array(ReplyPath, { minItems: 1, maxItems: 5 })),

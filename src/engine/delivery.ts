@@ -182,16 +182,18 @@ async function postToBuyer(
     const latency_ms = Math.round(response.latencyMs);
     const reply = adapter.parsePost(response.status, response.body);
     switch (reply.kind) {
-      case "accepted":
+      case "accepted": {
+        // The price a buyer states on its accept is shown in the trace; the sale stays at its bid.
+        const detail = [
+          ...(reply.buyerLeadId ? [`buyer_lead_id ${reply.buyerLeadId}`] : []),
+          ...(reply.priceCents === undefined ? [] : [`post price ${(reply.priceCents / 100).toFixed(2)}`]),
+        ].join("; ");
         return {
           accepted: true,
           ...(reply.buyerLeadId ? { buyerLeadId: reply.buyerLeadId } : {}),
-          outcome: {
-            reason: "post_accepted",
-            latency_ms,
-            ...(reply.buyerLeadId ? { detail: `buyer_lead_id ${reply.buyerLeadId}` } : {}),
-          },
+          outcome: { reason: "post_accepted", latency_ms, ...(detail ? { detail } : {}) },
         };
+      }
       case "rejected":
         return {
           accepted: false,

@@ -447,6 +447,8 @@ describe("PX preset against PX's API 2.0 written from its spec", () => {
     const token = jornaya.issue();
     const sold = await post(h, pinged.ping_id, { trustedform_cert_url: CERT, jornaya_leadid: token });
     assert.equal(sold.status, "sold", JSON.stringify(sold));
+    const postLine = lineOf((await pingWithTrace(h, pinged.ping_id)).trace, "post", "campaign");
+    assert.match(postLine.detail ?? "", /post price 8\.50/, "PX's stated payout is recorded in the trace");
     const [transactionId, body] = [...buyer.posted.entries()].at(-1)!;
     assert.equal(body.TransactionId, transactionId);
     assert.equal(body.TrustedForm, CERT);
