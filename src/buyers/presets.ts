@@ -438,8 +438,23 @@ export function expandPreset(
       if (field.type === "boolean") valueMap[`lead.${field.name}`] = { ...preset.booleans };
   for (const [field, map] of Object.entries(integration.value_map ?? {}))
     valueMap[`lead.${field}`] = { ...valueMap[`lead.${field}`], ...map };
+  const formats: NonNullable<TemplatedRequest["formats"]> = {};
+  for (const [field, format] of Object.entries(integration.formats ?? {})) {
+    if (!fields.has(field))
+      throw new TemplateProblem(
+        `${at}.formats.${field}`,
+        `${field} is not a field of the ${vertical.id} vertical`,
+      );
+    formats[`lead.${field}`] = format;
+  }
+  const expanded = preset.expand({ params, vertical, fieldMap, valueMap });
+  // The campaign's formats apply on both sides, as its value maps do.
+  const withFormats = (side: TemplatedRequest | undefined) =>
+    side && Object.keys(formats).length > 0 ? { ...side, formats: { ...side.formats, ...formats } } : side;
+  const ping = withFormats(expanded.ping);
   return {
-    ...preset.expand({ params, vertical, fieldMap, valueMap }),
+    ...(ping ? { ping } : {}),
+    post: withFormats(expanded.post)!,
     sendsTestLeads: preset.sendsTestLeads,
   };
 }

@@ -132,7 +132,13 @@ function compileSide(
     valueMap: spec.value_map ?? {},
     ...(spec.field_map ? { fieldNames: spec.field_map } : {}),
     ...(spec.defaults ? { defaults: spec.defaults } : {}),
+    ...(spec.formats ? { formats: spec.formats } : {}),
   };
+  for (const expression of Object.keys(spec.formats ?? {})) {
+    // As for value maps: a format for a placeholder that does not exist is a typo; one for a PII field may be shared.
+    const formatOnly = { ...context, side: expression.startsWith("lead.") ? ("post" as const) : side };
+    compileText(`{{${expression}}}`, formatOnly, `${at}.formats.${expression}`);
+  }
   for (const [expression, text] of Object.entries(spec.defaults ?? {})) {
     // Literal text: a default is never itself a template, and a default for a placeholder that does not exist is a typo.
     if (text.includes("{{") || text.includes("}}"))

@@ -5,6 +5,7 @@ import { FIELD_TYPES, type FieldType } from "./fields.ts";
 import { ROUTING_MODES, type RoutingMode } from "./routing.ts";
 import { RuleSchema } from "./rules/rule-schema.ts";
 import { ScheduleSchema } from "./rules/schedule-schema.ts";
+import { VALUE_FORMATS } from "./value-format.ts";
 
 const Id = Type.String({
   pattern: "^[a-z0-9][a-z0-9_-]{0,63}$",
@@ -307,6 +308,8 @@ const Template = Type.String({ maxLength: 2000 });
 /** Where a value sits in a buyer's reply: a dot or slash path (JSON, XML), or a regex for a text reply. */
 const ReplyPath = Type.String({ minLength: 1, maxLength: 500 });
 const ReplyValue = Type.Union([Type.String({ maxLength: 200 }), Type.Number(), Type.Boolean()]);
+/** How a buyer wants a value written (src/domain/value-format.ts). */
+const ValueFormatSchema = Type.Union(VALUE_FORMATS.map((format) => Type.Literal(format)));
 /** A test on a reply: the value at `path` (the whole reply when absent) equals one of `equals`, or matches `matches`. */
 const ReplyCondition = Type.Object(
   {
@@ -363,6 +366,8 @@ export const TemplatedRequestSchema = Type.Object(
         Type.Union([Type.String({ minLength: 1, maxLength: 100 }), Type.Null()]),
       ),
     ),
+    /** Per placeholder expression (`lead.phone`, `lead.state`...): how a value is written (src/domain/value-format.ts). */
+    formats: Type.Optional(Type.Record(Type.String({ minLength: 1, maxLength: 100 }), ValueFormatSchema)),
     /** Per placeholder expression (`consent.tcpa_text`, `lead.city`...): the text sent when the value is missing. */
     defaults: Type.Optional(Type.Record(Type.String({ minLength: 1, maxLength: 100 }), Template)),
     /** Per placeholder (`lead.accident_type`, `test`...): a buyer's wording for each value; null leaves it out. */
@@ -442,6 +447,8 @@ export const IntegrationSchema = Type.Union([
           Type.Record(Type.String(), Type.Union([Type.String({ maxLength: 500 }), Type.Null()])),
         ),
       ),
+      /** Per lead field, how its value is written (`phone_dashed`, `date_us`, `upper`...). */
+      formats: Type.Optional(Type.Record(Type.String({ minLength: 1, maxLength: 100 }), ValueFormatSchema)),
       /** Per lead field, the buyer's name for it (over the preset's defaults); null leaves the field out. */
       field_map: Type.Optional(
         Type.Record(
