@@ -1,13 +1,14 @@
 // Presets: buyers that are themselves other platforms' ping-post endpoints, configured from a few parameters. Each
 // preset expands into an ordinary templated integration when the snapshot is compiled (a saved campaign stays as short
 // as the operator wrote it, and a corrected preset reaches every campaign using it). The shapes follow the platforms'
-// public specs and public client code, cited per preset here and in docs/configuration.md ("Presets"); where a source
-// is silent the choice is said. Every preset:
+// public specs and public client code, cited per preset here and in docs/presets.md; where a source is silent the
+// choice is said. Buyers written from the same sources alone check them (test/peers/). Every preset:
 // - renames our fields to the platform's (a default map per preset, extended by the campaign's `field_map`) and writes
 //   booleans the platform's way (overridable per field with `value_map`);
 // - sends the consent proof (TrustedForm certificate URL, Jornaya LeadiD, TCPA text) on the post only, never on a ping;
 // - sends our source id as the platform's sub-id, so the buyer can tell our traffic sources apart;
-// - reads four outcomes: a bid/accept, a decline, and an error even when the platform answers it with HTTP 200.
+// - reads four outcomes: a bid/accept, a decline, a duplicate (post), and an error even when the platform answers it
+//   with HTTP 200.
 import type { Integration, TemplatedRequest } from "../domain/config-schema.ts";
 import type { Vertical } from "../domain/vertical.ts";
 import { TemplateProblem } from "./template.ts";
@@ -286,7 +287,8 @@ export const PRESETS: Readonly<Record<PresetName, Preset>> = {
   // {Success: false, Message: "BadRequest", Errors: [...]}); support.px.com/hc/en-us/articles/115007764708 (ZIP code and
   // IP address required on the ping, contact data on the post with the Transaction ID, "fields changed on post are
   // ignored"); a public PX client's ContactData names FirstName, LastName, PhoneNumber, EmailAddress (code-index id
-  // 63163137302). PX has no test flag (a campaign is put in test mode on PX's side), so a test lead is never sent.
+  // 63163137302). PX has no test flag (a campaign is put in test mode on PX's side), so a test lead is sent only to a
+  // campaign in `test` status (src/engine/auction.ts, reason no_test_flag).
   // UserAgent, IpAddress and SessionLength describe the consumer's visit: they come from lead fields `user_agent`,
   // `ip_address` and `session_length` where the vertical has them (Gavel's seller API does not carry visit metadata
   // yet), and the form's URL and TCPA text default to the campaign's `original_url` and `tcpa_text` parameters.
