@@ -1,7 +1,9 @@
 // A local stand-in for the TrustedForm Certificate API v4.0, for tests and the demo. It answers the shapes the
 // client expects (see src/compliance/consent/trustedform-client.ts): POST /<40-hex cert id> with basic auth and
 // `api-version: 4.0`; 401 on a wrong key, 404 on an unknown certificate, 200 `outcome: "failure"` with "The cert has
-// expired" or "No matches found", 200 `outcome: "success"` with match, retain and insights results otherwise.
+// expired" or "No matches found", 200 `outcome: "success"` with match, retain and insights results otherwise, and a
+// `verify.result` (`success`, `language_approved`, `one_to_one` for the asked `advertiser_name`) when Verify is asked,
+// in the shapes github.com/activeprospect/leadconduit-integration-trustedform @ fed87d2 lib/trustedform.js reads.
 // It can be told to answer 500 or to hang, to play a service that is down.
 import { randomBytes } from "node:crypto";
 import { createServer } from "node:http";
