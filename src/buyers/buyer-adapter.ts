@@ -11,6 +11,8 @@ export interface PingRequestInput {
   lead: LeadValues;
   tmaxMs: number;
   test: boolean;
+  /** Our source of the lead (the buyer's sub-id for our traffic); not personal data. */
+  sourceId?: string;
 }
 
 export type PingReply =
@@ -24,6 +26,7 @@ export type PingReply =
     }
   | { kind: "no_bid"; detail?: string }
   | { kind: "invalid"; detail: string }
+  /** The buyer failed: an HTTP error, or a reply (even with HTTP 200) that reports an error. */
   | { kind: "http_error"; detail: string };
 
 export interface PostRequestInput {
@@ -34,11 +37,22 @@ export interface PostRequestInput {
   consent: Record<string, unknown>;
   /** What was captured from this buyer's ping reply. */
   captured?: Record<string, string>;
+  /** Our source of the lead. */
+  sourceId?: string;
+  /** A test lead: sent with the buyer's test flag where its integration has one. */
+  test?: boolean;
 }
 
 export type PostReply =
-  | { kind: "accepted"; buyerLeadId?: string }
+  | {
+      kind: "accepted";
+      buyerLeadId?: string;
+      /** The price the buyer's reply states for the accepted lead, when it states one (recorded, not charged). */
+      priceCents?: number;
+    }
   | { kind: "rejected"; detail?: string }
+  /** The buyer already has this consumer (a reject that says why, counted apart). */
+  | { kind: "duplicate"; detail?: string }
   | { kind: "invalid"; detail: string }
   | { kind: "http_error"; detail: string };
 
@@ -57,6 +71,8 @@ export interface AdapterRequest {
 export interface BuyerAdapter {
   /** `native`, or `templated` (a preset is a templated integration). */
   readonly protocol: "native" | "templated";
+  /** false: the buyer's platform has no test flag, so a test lead would be taken as live (absent: it has one). */
+  readonly sendsTestLeads?: boolean;
   buildPing(input: PingRequestInput): AdapterRequest;
   /** `status` and `body` are the buyer's HTTP answer. */
   parsePing(status: number, body: string): PingReply;

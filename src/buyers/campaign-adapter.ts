@@ -12,16 +12,19 @@ import { compileTemplatedAdapter } from "./templated-adapter.ts";
 export function compileCampaignAdapter(campaign: Campaign, vertical: Vertical): BuyerAdapter {
   const { integration } = campaign;
   if (!integration) return nativeAdapter(campaign);
-  const templated = integration.type === "preset" ? expandPreset(integration) : integration;
+  const templated = integration.type === "preset" ? expandPreset(integration, vertical) : integration;
   if (campaign.pricing.type === "realtime" && !templated.ping)
     throw new TemplateProblem("integration.ping", "is required: a realtime campaign is pinged for its bid");
-  return compileTemplatedAdapter(templated, {
+  const adapter = compileTemplatedAdapter(templated, {
     ...(campaign.ping ? { pingUrl: campaign.ping.url } : {}),
     // A delivery campaign is never posted to; its templates are only for its ping.
     postUrl: campaign.post?.url ?? "",
     vertical: campaign.vertical,
     fields: new Map(vertical.fields.map((field) => [field.name, { pii: field.pii }])),
   });
+  return "sendsTestLeads" in templated && !templated.sendsTestLeads
+    ? { ...adapter, sendsTestLeads: false }
+    : adapter;
 }
 
 /** Why a campaign's integration cannot be used, or undefined when it can (for validation when saved). */

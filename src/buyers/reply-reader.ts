@@ -42,45 +42,71 @@ export function parseReply(format: ReplyFormat, body: string): ParsedReply {
 /** Finds one value in a parsed reply; undefined when it is not there. */
 export type ValueReader = (document: unknown) => unknown;
 
+/** Finds every value a path reaches (several where it has a `[*]`); empty when there is none. */
+export type ValuesReader = (document: unknown) => unknown[];
+
 /**
  * A path into a JSON or XML reply: segments split by `.` or `/` (a leading `/` is allowed, XPath-style), `name[2]`
  * for the third item of a list, `@id` for an XML attribute. A list met without an index yields its first item, so
- * `response/bids/bid/bid_id` reads the first bid's id whether the buyer sent one bid or several. For a text reply the
- * path is a regex: its first group, else the whole match.
+ * `response/bids/bid/bid_id` reads the first bid's id whether the buyer sent one bid or several; `errors[*].error`
+ * reaches every item (a condition then holds when any of them matches). For a text reply the path is a regex: its
+ * first group, else the whole match.
  */
 export function compileReader(format: ReplyFormat, path: string, at: string): ValueReader {
+  const all = compileReaderAll(format, path, at);
+  return (document) => all(document)[0];
+}
+
+const ANY_ITEM = Symbol("any item");
+
+export function compileReaderAll(format: ReplyFormat, path: string, at: string): ValuesReader {
   if (format === "text") {
     const pattern = compileRegex(path, at);
     return (document) => {
-      if (typeof document !== "string") return undefined;
+      if (typeof document !== "string") return [];
       const match = pattern.exec(document);
-      return match ? (match[1] ?? match[0]) : undefined;
+      return match ? [match[1] ?? match[0]] : [];
     };
   }
-  const steps: (string | number)[] = [];
+  const steps: (string | number | typeof ANY_ITEM)[] = [];
   for (const segment of path.replace(/^\/+/, "").split(/[./]/)) {
-    const indexed = /^([^[\]]*)((?:\[\d+\])*)$/.exec(segment);
+    const indexed = /^([^[\]]*)((?:\[(?:\d+|\*)\])*)$/.exec(segment);
     if (!indexed || (indexed[1] === "" && indexed[2] === ""))
       throw new TemplateProblem(at, `is not a valid path: ${path}`);
     if (indexed[1]) steps.push(indexed[1]);
-    for (const index of indexed[2]!.matchAll(/\[(\d+)\]/g)) steps.push(Number(index[1]));
+    for (const index of indexed[2]!.matchAll(/\[(\d+|\*)\]/g))
+      steps.push(index[1] === "*" ? ANY_ITEM : Number(index[1]));
   }
   return (document) => {
-    let current: unknown = document;
+    let current: unknown[] = [document];
     for (const step of steps) {
-      if (current === null || typeof current !== "object") return undefined;
-      if (typeof step === "number") {
-        current = Array.isArray(current) ? current[step] : step === 0 ? current : undefined;
-        continue;
+      const next: unknown[] = [];
+      for (const node of current) {
+        if (node === null || typeof node !== "object") continue;
+        if (step === ANY_ITEM) {
+          // A single XML element is not a list: it is its only item.
+          next.push(...(Array.isArray(node) ? node : [node]));
+          continue;
+        }
+        if (typeof step === "number") {
+          const item = Array.isArray(node) ? node[step] : step === 0 ? node : undefined;
+          if (item !== undefined) next.push(item);
+          continue;
+        }
+        const holder = Array.isArray(node) ? node[0] : node;
+        if (holder !== null && typeof holder === "object" && Object.hasOwn(holder, step))
+          next.push((holder as Record<string, unknown>)[step]);
       }
-      if (Array.isArray(current)) current = current[0];
-      if (current === null || typeof current !== "object" || !Object.hasOwn(current, step)) return undefined;
-      current = (current as Record<string, unknown>)[step];
+      current = next;
     }
     // An XML element with attributes holds its text under "#text".
-    if (current !== null && typeof current === "object" && !Array.isArray(current) && "#text" in current)
-      return (current as Record<string, unknown>)["#text"];
-    return current;
+    return current
+      .map((value) =>
+        value !== null && typeof value === "object" && !Array.isArray(value) && "#text" in value
+          ? (value as Record<string, unknown>)["#text"]
+          : value,
+      )
+      .filter((value) => value !== undefined);
   };
 }
 
@@ -105,16 +131,17 @@ export function compileCondition(
     throw new TemplateProblem(at, "needs exactly one of equals or matches");
   const read =
     condition.path === undefined
-      ? (document: unknown) => document
-      : compileReader(format, condition.path, `${at}.path`);
+      ? (document: unknown) => [document]
+      : compileReaderAll(format, condition.path, `${at}.path`);
   const pattern =
     condition.matches === undefined ? undefined : compileRegex(condition.matches, `${at}.matches`);
   const wanted = new Set(condition.equals?.map(String));
-  return (document) => {
-    const value = read(document);
-    if (value === undefined || value === null || typeof value === "object") return false;
-    return pattern ? pattern.test(String(value)) : wanted.has(String(value));
-  };
+  // Any value the path reaches may match (several only where the path has a `[*]`).
+  return (document) =>
+    read(document).some((value) => {
+      if (value === undefined || value === null || typeof value === "object") return false;
+      return pattern ? pattern.test(String(value)) : wanted.has(String(value));
+    });
 }
 
 /** Reads a price in decimal dollars: a number, or text such as "12.50" or "$1,250.00". */

@@ -1,6 +1,8 @@
 // Request templates of the templated buyer adapter: text with `{{...}}` placeholders, and bodies (objects whose string
 // leaves are templates) rendered to JSON, form-encoded or XML. Compiled once per configuration snapshot; rendering is
 // a walk over prepared parts, with no parsing on the ping path. Pure.
+
+import { formatValue, type ValueFormat } from "../domain/value-format.ts";
 import type { LeadValues } from "../domain/vertical.ts";
 
 /** Which placeholders a side may use: a ping sees only the non-PII lead and the request's own facts. */
@@ -11,8 +13,11 @@ export interface TemplateScope {
   lead: LeadValues;
   request_id: string;
   vertical: string;
-  /** Ping only. */
+  /** Our source of the lead (a buyer's sub-id for our traffic). */
+  source_id?: string;
+  /** Whether this is a test lead (ping and post). */
   test?: boolean;
+  /** Ping only. */
   tmax_ms?: number;
   /** Post only: the bid in decimal dollars and in cents, the buyer's bid id, captured values and consent. */
   price?: number;
@@ -41,12 +46,19 @@ export interface TemplateContext {
   captured: ReadonlySet<string>;
   /** Per placeholder expression, the buyer's wording for each value (null: leave it out). */
   valueMap: Readonly<Record<string, Readonly<Record<string, string | null>>>>;
+  /** Per lead field, the buyer's name for it in a spread (`"*": "{{lead}}"`); null leaves the field out. */
+  fieldNames?: Readonly<Record<string, string | null>>;
+  /** Per placeholder expression, the text used when the value is missing. */
+  defaults?: Readonly<Record<string, string>>;
+  /** Per placeholder expression, how a value without a value-map entry is written. */
+  formats?: Readonly<Record<string, ValueFormat>>;
 }
 
 interface Placeholder {
   expression: string;
   read: (scope: TemplateScope) => unknown;
   map?: Readonly<Record<string, string | null>>;
+  format?: ValueFormat;
 }
 
 /** A compiled text template. */
@@ -58,8 +70,17 @@ export interface TextTemplate {
 }
 
 const PLACEHOLDER = /\{\{\s*([^{}]*?)\s*\}\}/g;
-const SCALARS = new Set(["request_id", "vertical", "test", "tmax_ms", "price", "price_cents", "bid_id"]);
-const PING_ONLY = new Set(["test", "tmax_ms"]);
+const SCALARS = new Set([
+  "request_id",
+  "vertical",
+  "source_id",
+  "test",
+  "tmax_ms",
+  "price",
+  "price_cents",
+  "bid_id",
+]);
+const PING_ONLY = new Set(["tmax_ms"]);
 const POST_ONLY = new Set(["price", "price_cents", "bid_id"]);
 
 export function compileText(template: string, context: TemplateContext, path: string): TextTemplate {
@@ -86,8 +107,18 @@ export function compileText(template: string, context: TemplateContext, path: st
 function compilePlaceholder(expression: string, context: TemplateContext, path: string): Placeholder {
   const [head, name, ...rest] = expression.split(".");
   const map = context.valueMap[expression];
-  const placeholder = (read: (scope: TemplateScope) => unknown): Placeholder =>
-    map ? { expression, read, map } : { expression, read };
+  const fallback = context.defaults?.[expression];
+  const placeholder = (value: (scope: TemplateScope) => unknown): Placeholder => {
+    const read =
+      fallback === undefined
+        ? value
+        : (scope: TemplateScope) => {
+            const found = value(scope);
+            return found === undefined || found === null || found === "" ? fallback : found;
+          };
+    const format = context.formats?.[expression];
+    return { expression, read, ...(map ? { map } : {}), ...(format ? { format } : {}) };
+  };
   if (rest.length === 0 && name === undefined && head && SCALARS.has(head)) {
     if (context.side === "ping" && POST_ONLY.has(head))
       throw new TemplateProblem(path, `{{${head}}} is only known on the post`);
@@ -126,11 +157,18 @@ function compilePlaceholder(expression: string, context: TemplateContext, path: 
 }
 
 function resolve(placeholder: Placeholder, scope: TemplateScope): unknown {
-  const value = placeholder.read(scope);
-  if (value === undefined || value === null || !placeholder.map) return value ?? undefined;
-  const key = String(value);
-  if (!Object.hasOwn(placeholder.map, key)) return value;
-  return placeholder.map[key] ?? undefined;
+  return written(placeholder.read(scope), placeholder.map, placeholder.format);
+}
+
+/** A value as the buyer wants it: its value-map wording when it has one (null: left out), else formatted. */
+function written(
+  value: unknown,
+  map: Readonly<Record<string, string | null>> | undefined,
+  format: ValueFormat | undefined,
+): unknown {
+  if (value === undefined || value === null) return undefined;
+  if (map && Object.hasOwn(map, String(value))) return map[String(value)] ?? undefined;
+  return format ? formatValue(format, value) : value;
 }
 
 function asText(value: unknown): string {
@@ -217,18 +255,14 @@ function compileNode(
  * fields, built by the engine from an allowlist), so a spread can never carry personal data on a ping.
  */
 function compileSpread(context: TemplateContext): (scope: TemplateScope) => Record<string, unknown> {
-  const maps = new Map<string, Readonly<Record<string, string | null>>>();
-  for (const name of context.fields.keys()) {
-    const map = context.valueMap[`lead.${name}`];
-    if (map) maps.set(name, map);
-  }
+  const renames = context.fieldNames ?? {};
   return (scope) => {
     const out: Record<string, unknown> = {};
     for (const [name, value] of Object.entries(scope.lead)) {
-      if (value === undefined || value === null) continue;
-      const map = maps.get(name);
-      const mapped = map && Object.hasOwn(map, String(value)) ? map[String(value)] : value;
-      if (mapped !== null && mapped !== undefined) out[name] = mapped;
+      const key = Object.hasOwn(renames, name) ? renames[name] : name;
+      if (key === null || key === undefined) continue;
+      const mapped = written(value, context.valueMap[`lead.${name}`], context.formats?.[`lead.${name}`]);
+      if (mapped !== undefined) out[key] = mapped;
     }
     return out;
   };

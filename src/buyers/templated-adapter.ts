@@ -16,10 +16,12 @@ import { cleanText } from "./buyer-adapter.ts";
 import {
   compileCondition,
   compileReader,
+  compileReaderAll,
   type ParsedReply,
   parseReply,
   readDollars,
   type ValueReader,
+  type ValuesReader,
 } from "./reply-reader.ts";
 import {
   type BodyTemplate,
@@ -64,11 +66,6 @@ export function compileTemplatedAdapter(
   const captured = new Set(Object.keys(integration.ping?.response.capture ?? {}));
   if (integration.post.response.capture)
     throw new TemplateProblem(`${at}.post.response.capture`, "only a ping reply's values can be captured");
-  if (integration.post.response.price)
-    throw new TemplateProblem(
-      `${at}.post.response.price`,
-      "a post reply carries no price; the bid was the ping's",
-    );
   const ping = integration.ping
     ? compileSide(integration.ping, "ping", endpoints, captured, `${at}.ping`)
     : undefined;
@@ -86,6 +83,7 @@ export function compileTemplatedAdapter(
         vertical: input.vertical,
         test: input.test,
         tmax_ms: input.tmaxMs,
+        ...(input.sourceId === undefined ? {} : { source_id: input.sourceId }),
       });
     },
     parsePing(status, body) {
@@ -100,6 +98,8 @@ export function compileTemplatedAdapter(
         price_cents: input.priceCents,
         ...(input.bidId === undefined ? {} : { bid_id: input.bidId }),
         ...(input.captured ? { captured: input.captured } : {}),
+        ...(input.sourceId === undefined ? {} : { source_id: input.sourceId }),
+        test: input.test ?? false,
         consent: input.consent,
       });
     },
@@ -130,7 +130,27 @@ function compileSide(
     fields: endpoints.fields,
     captured,
     valueMap: spec.value_map ?? {},
+    ...(spec.field_map ? { fieldNames: spec.field_map } : {}),
+    ...(spec.defaults ? { defaults: spec.defaults } : {}),
+    ...(spec.formats ? { formats: spec.formats } : {}),
   };
+  for (const expression of Object.keys(spec.formats ?? {})) {
+    // As for value maps: a format for a placeholder that does not exist is a typo; one for a PII field may be shared.
+    const formatOnly = { ...context, side: expression.startsWith("lead.") ? ("post" as const) : side };
+    compileText(`{{${expression}}}`, formatOnly, `${at}.formats.${expression}`);
+  }
+  for (const [expression, text] of Object.entries(spec.defaults ?? {})) {
+    // Literal text: a default is never itself a template, and a default for a placeholder that does not exist is a typo.
+    if (text.includes("{{") || text.includes("}}"))
+      throw new TemplateProblem(`${at}.defaults.${expression}`, "must not contain {{ or }}");
+    compileText(`{{${expression}}}`, { ...context, defaults: {} }, `${at}.defaults.${expression}`);
+  }
+  for (const [name, renamed] of Object.entries(spec.field_map ?? {})) {
+    if (!endpoints.fields.has(name))
+      throw new TemplateProblem(`${at}.field_map.${name}`, `${name} is not a field of the vertical`);
+    if (renamed !== null && spec.format === "xml" && !XML_NAME.test(renamed))
+      throw new TemplateProblem(`${at}.field_map.${name}`, "is not a valid XML element name");
+  }
   for (const expression of Object.keys(spec.value_map ?? {})) {
     // A map for a placeholder that does not exist is a typo that would silently send the raw value. A map for a PII
     // field is allowed on a ping (a preset shares its maps between ping and post): it sends nothing, and the field
@@ -218,10 +238,16 @@ function serialise(format: "json" | "form" | "xml", root: string, values: Record
 
 interface ReplyRules {
   format: "json" | "xml" | "text";
+  /** The reply reports an error (checked first). */
+  errored?: (document: unknown) => boolean;
+  /** The reply says the buyer already has this consumer (checked next). */
+  duplicated?: (document: unknown) => boolean;
   accepted: (document: unknown) => boolean;
   /** Absent: whatever is not accepted is a reject. */
   rejected?: (document: unknown) => boolean;
-  reason: ValueReader[];
+  reason: ValuesReader[];
+  /** The reason when no reason path finds one. */
+  defaultReason?: string;
   reference?: ValueReader;
 }
 
@@ -230,11 +256,16 @@ function compileReplyRules(spec: TemplatedRequest, at: string): ReplyRules {
   const format = response.format ?? "json";
   return {
     format,
+    ...(response.error ? { errored: compileCondition(format, response.error, `${at}.error`) } : {}),
+    ...(response.duplicate
+      ? { duplicated: compileCondition(format, response.duplicate, `${at}.duplicate`) }
+      : {}),
     accepted: compileCondition(format, response.accept, `${at}.accept`),
     ...(response.reject ? { rejected: compileCondition(format, response.reject, `${at}.reject`) } : {}),
     reason: (response.reason ?? []).map((path, index) =>
-      compileReader(format, path, `${at}.reason[${index}]`),
+      compileReaderAll(format, path, `${at}.reason[${index}]`),
     ),
+    ...(response.default_reason ? { defaultReason: response.default_reason } : {}),
     ...(response.reference
       ? { reference: compileReader(format, response.reference, `${at}.reference`) }
       : {}),
@@ -244,6 +275,7 @@ function compileReplyRules(spec: TemplatedRequest, at: string): ReplyRules {
 type Decision =
   | { kind: "accepted"; document: unknown }
   | { kind: "rejected"; detail?: string }
+  | { kind: "duplicate"; detail?: string }
   | { kind: "invalid"; detail: string }
   | { kind: "http_error"; detail: string };
 
@@ -261,22 +293,43 @@ function decide(rules: ReplyRules, status: number, body: string): Decision {
       ? { kind: "http_error", detail: `HTTP ${status}` }
       : { kind: "invalid", detail: parsed.detail };
   const { document } = parsed;
+  if (rules.errored?.(document)) {
+    const reason = reasonText(rules, document);
+    return { kind: "http_error", detail: reason ?? "the buyer answered an error" };
+  }
+  if (rules.duplicated?.(document)) {
+    const reason = reasonText(rules, document);
+    return reason === undefined ? { kind: "duplicate" } : { kind: "duplicate", detail: reason };
+  }
   if (rules.accepted(document))
     return clientError ? { kind: "http_error", detail: `HTTP ${status}` } : { kind: "accepted", document };
-  if (rules.rejected && !rules.rejected(document))
-    return clientError
-      ? { kind: "http_error", detail: `HTTP ${status}` }
-      : { kind: "invalid", detail: "the reply is neither an accept nor a reject" };
-  const detail = firstText(rules.reason, document);
+  if (rules.rejected && !rules.rejected(document)) {
+    if (clientError) return { kind: "http_error", detail: `HTTP ${status}` };
+    // What the buyer said is kept: it is what the operator needs to fix the integration.
+    const said = reasonText(rules, document);
+    const detail = "the reply is neither an accept nor a reject";
+    return { kind: "invalid", detail: said === undefined ? detail : `${detail}: ${said}` };
+  }
+  const detail = reasonText(rules, document);
   return detail === undefined ? { kind: "rejected" } : { kind: "rejected", detail };
 }
 
-function firstText(readers: readonly ValueReader[], document: unknown): string | undefined {
-  for (const read of readers) {
-    const text = cleanText(read(document));
-    if (text !== undefined) return text;
+/**
+ * The first reason path that finds anything; where a `[*]` path finds several values, they are joined (distinct, in
+ * the reply's order). The rules' default reason when none does.
+ */
+function reasonText(rules: ReplyRules, document: unknown): string | undefined {
+  for (const read of rules.reason) {
+    const texts = [
+      ...new Set(
+        read(document)
+          .map((value) => cleanText(value)?.trim())
+          .filter(Boolean),
+      ),
+    ];
+    if (texts.length > 0) return cleanText(texts.join(", "));
   }
-  return undefined;
+  return rules.defaultReason;
 }
 
 function compilePingReply(spec: TemplatedRequest, at: string): (status: number, body: string) => PingReply {
@@ -290,7 +343,8 @@ function compilePingReply(spec: TemplatedRequest, at: string): (status: number, 
   return (status, body) => {
     if (status === 204) return { kind: "no_bid" };
     const decision = decide(rules, status, body);
-    if (decision.kind === "rejected")
+    // A buyer that already has this consumer declines the ping.
+    if (decision.kind === "rejected" || decision.kind === "duplicate")
       return decision.detail === undefined ? { kind: "no_bid" } : { kind: "no_bid", detail: decision.detail };
     if (decision.kind !== "accepted") return decision;
     const { document } = decision;
@@ -320,10 +374,24 @@ function compilePingReply(spec: TemplatedRequest, at: string): (status: number, 
 
 function compilePostReply(spec: TemplatedRequest, at: string): (status: number, body: string) => PostReply {
   const rules = compileReplyRules(spec, at);
+  // Several platforms state the price again on an accepted post: it is recorded with the attempt, never charged (the
+  // sale stays at the bid the caps and the buyer's balance were reserved for).
+  const price = spec.response.price
+    ? compileReader(rules.format, spec.response.price, `${at}.price`)
+    : undefined;
   return (status, body) => {
     const decision = decide(rules, status, body);
     if (decision.kind !== "accepted") return decision;
     const buyerLeadId = rules.reference ? cleanText(rules.reference(decision.document)) : undefined;
-    return buyerLeadId === undefined ? { kind: "accepted" } : { kind: "accepted", buyerLeadId };
+    const dollars = price ? readDollars(price(decision.document)) : undefined;
+    const priceCents =
+      dollars !== undefined && dollars >= 0 && dollars <= MAX_PRICE_DOLLARS
+        ? dollarsToCents(dollars)
+        : undefined;
+    return {
+      kind: "accepted",
+      ...(buyerLeadId === undefined ? {} : { buyerLeadId }),
+      ...(priceCents === undefined ? {} : { priceCents }),
+    };
   };
 }

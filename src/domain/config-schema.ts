@@ -5,6 +5,7 @@ import { FIELD_TYPES, type FieldType } from "./fields.ts";
 import { ROUTING_MODES, type RoutingMode } from "./routing.ts";
 import { RuleSchema } from "./rules/rule-schema.ts";
 import { ScheduleSchema } from "./rules/schedule-schema.ts";
+import { VALUE_FORMATS } from "./value-format.ts";
 
 const Id = Type.String({
   pattern: "^[a-z0-9][a-z0-9_-]{0,63}$",
@@ -346,6 +347,17 @@ const Template = Type.String({ maxLength: 2000 });
 /** Where a value sits in a buyer's reply: a dot or slash path (JSON, XML), or a regex for a text reply. */
 const ReplyPath = Type.String({ minLength: 1, maxLength: 500 });
 const ReplyValue = Type.Union([Type.String({ maxLength: 200 }), Type.Number(), Type.Boolean()]);
+/** How a buyer wants a value written (src/domain/value-format.ts). */
+const ValueFormatSchema = Type.Union(VALUE_FORMATS.map((format) => Type.Literal(format)));
+/** A test on a reply: the value at `path` (the whole reply when absent) equals one of `equals`, or matches `matches`. */
+const ReplyCondition = Type.Object(
+  {
+    path: Type.Optional(ReplyPath),
+    equals: Type.Optional(Type.Array(ReplyValue, { minItems: 1, maxItems: 20 })),
+    matches: Type.Optional(Type.String({ minLength: 1, maxLength: 500 })),
+  },
+  { additionalProperties: false },
+);
 
 /** One side (ping or post) of a templated buyer integration: the request to build and how to read the reply. */
 export const TemplatedRequestSchema = Type.Object(
@@ -383,6 +395,20 @@ export const TemplatedRequestSchema = Type.Object(
      * type in JSON and is left out when the value is missing; the key "*" with "{{lead}}" copies every lead field.
      */
     body: Type.Record(Type.String({ minLength: 1, maxLength: 100 }), Type.Unknown()),
+    /**
+     * Per lead field, the buyer's name for it where the body copies every lead field (`"*": "{{lead}}"`); null
+     * leaves the field out of the copy (e.g. because the template places it elsewhere).
+     */
+    field_map: Type.Optional(
+      Type.Record(
+        Type.String({ minLength: 1, maxLength: 100 }),
+        Type.Union([Type.String({ minLength: 1, maxLength: 100 }), Type.Null()]),
+      ),
+    ),
+    /** Per placeholder expression (`lead.phone`, `lead.state`...): how a value is written (src/domain/value-format.ts). */
+    formats: Type.Optional(Type.Record(Type.String({ minLength: 1, maxLength: 100 }), ValueFormatSchema)),
+    /** Per placeholder expression (`consent.tcpa_text`, `lead.city`...): the text sent when the value is missing. */
+    defaults: Type.Optional(Type.Record(Type.String({ minLength: 1, maxLength: 100 }), Template)),
     /** Per placeholder (`lead.accident_type`, `test`...): a buyer's wording for each value; null leaves it out. */
     value_map: Type.Optional(
       Type.Record(
@@ -395,29 +421,25 @@ export const TemplatedRequestSchema = Type.Object(
         /** How to read the reply (default json); `text` reads paths as regexes (first group, else the match). */
         format: Type.Optional(Type.Union([Type.Literal("json"), Type.Literal("xml"), Type.Literal("text")])),
         /** The decision: the value at `path` (the whole reply when absent) equals one of `equals`, or matches `matches`. */
-        accept: Type.Object(
-          {
-            path: Type.Optional(ReplyPath),
-            equals: Type.Optional(Type.Array(ReplyValue, { minItems: 1, maxItems: 20 })),
-            matches: Type.Optional(Type.String({ minLength: 1, maxLength: 500 })),
-          },
-          { additionalProperties: false },
-        ),
+        accept: ReplyCondition,
+        /**
+         * A reply that reports an error (a boberdoo `Error`, a PX `BadRequest`): the buyer's error, counted as such,
+         * not a quiet decline, even with HTTP 200. Checked before `accept`.
+         */
+        error: Type.Optional(ReplyCondition),
+        /**
+         * Post: a reply that rejects the lead as a duplicate (checked after `error`, before `accept`); recorded as
+         * `post_duplicate`. On a ping it is a decline.
+         */
+        duplicate: Type.Optional(ReplyCondition),
         /** An explicit reject; when given, a reply neither accepted nor rejected is an invalid response. */
-        reject: Type.Optional(
-          Type.Object(
-            {
-              path: Type.Optional(ReplyPath),
-              equals: Type.Optional(Type.Array(ReplyValue, { minItems: 1, maxItems: 20 })),
-              matches: Type.Optional(Type.String({ minLength: 1, maxLength: 500 })),
-            },
-            { additionalProperties: false },
-          ),
-        ),
-        /** Ping: where the bid (decimal dollars) is; required on a ping. */
+        reject: Type.Optional(ReplyCondition),
+        /** Ping: where the bid (decimal dollars) is; required. Post: a price the reply states, shown in the trace. */
         price: Type.Optional(ReplyPath),
-        /** Where the buyer says why (the first path found wins). */
+        /** Where the buyer says why (the first path found wins; a `[*]` path's values are joined). */
         reason: Type.Optional(Type.Array(ReplyPath, { minItems: 1, maxItems: 5 })),
+        /** The reason when no `reason` path finds one. */
+        default_reason: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
         /** The buyer's reference: its bid id on a ping, its lead id on a post. */
         reference: Type.Optional(ReplyPath),
         /** Ping only: values kept from the reply and offered to the post template as `{{captured.<name>}}`. */
@@ -457,11 +479,20 @@ export const IntegrationSchema = Type.Union([
         Type.String({ pattern: "^[a-z][a-z0-9_]{0,63}$" }),
         Type.String({ maxLength: 500 }),
       ),
-      /** Per lead field, the buyer's wording for each value. */
+      /** Per lead field, the buyer's wording for each value (over the preset's defaults). */
       value_map: Type.Optional(
         Type.Record(
           Type.String({ minLength: 1, maxLength: 100 }),
           Type.Record(Type.String(), Type.Union([Type.String({ maxLength: 500 }), Type.Null()])),
+        ),
+      ),
+      /** Per lead field, how its value is written (`phone_dashed`, `date_us`, `upper`...). */
+      formats: Type.Optional(Type.Record(Type.String({ minLength: 1, maxLength: 100 }), ValueFormatSchema)),
+      /** Per lead field, the buyer's name for it (over the preset's defaults); null leaves the field out. */
+      field_map: Type.Optional(
+        Type.Record(
+          Type.String({ minLength: 1, maxLength: 100 }),
+          Type.Union([Type.String({ minLength: 1, maxLength: 100 }), Type.Null()]),
         ),
       ),
     },
@@ -544,6 +575,11 @@ export const CampaignSchema = Type.Object(
         Type.Literal("either"),
       ]),
     ),
+    /**
+     * TrustedForm Verify: the buyer's legal name; a TrustedForm check for this campaign then also requires the
+     * certificate to show one-to-one consent for it (the FCC's one-to-one consent rule).
+     */
+    trustedform_advertiser_name: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
     /** Under `priority` routing, this campaign's tier: 1 is offered the lead first (default 100, the last tier). */
     priority: Type.Optional(Type.Integer({ minimum: 1, maximum: 100 })),
     /** Under `weighted` routing, how often this campaign leads relative to the others (default 1). */
@@ -674,7 +710,12 @@ export const ConfigFileSchema = Type.Object(
               {
                 api_key: Type.Optional(Type.String({ minLength: 1 })),
                 base_url: Type.Optional(HttpUrl),
+                /** retain.vendor when a lead's source is unknown (the source's name is sent otherwise). */
                 vendor: Type.Optional(Type.String()),
+                /** Insights properties to ask for (billed separately; none by default). */
+                insights: Type.Optional(
+                  Type.Array(Type.String({ pattern: "^[a-z_]{1,64}$" }), { maxItems: 30 }),
+                ),
               },
               { additionalProperties: false },
             ),
@@ -683,6 +724,8 @@ export const ConfigFileSchema = Type.Object(
             Type.Object(
               {
                 account_code: Type.String({ minLength: 1 }),
+                /** `authenticate` (default: GET /Authenticate, lac + id) or `tcpa_guardian` (SingleQuery, needs api_key). */
+                api: Type.Optional(Type.Union([Type.Literal("authenticate"), Type.Literal("tcpa_guardian")])),
                 api_key: Type.Optional(Type.String({ minLength: 1 })),
                 campaign_key: Type.Optional(Type.String()),
                 endpoint: Type.Optional(HttpUrl),

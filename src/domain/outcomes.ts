@@ -13,7 +13,11 @@ export const REASONS = {
     description: "the answer was not a valid bid (garbage or too large)",
   },
   unreachable: { code: 103, phase: "ping", description: "connection refused or reset" },
-  buyer_error: { code: 104, phase: "ping", description: "the buyer answered with an HTTP error" },
+  buyer_error: {
+    code: 104,
+    phase: "ping",
+    description: "the buyer answered with an HTTP error, or a reply that reports an error",
+  },
   no_time: {
     code: 105,
     phase: "ping",
@@ -38,6 +42,11 @@ export const REASONS = {
     description: "a lead or spend cap (campaign, buyer or source × campaign) is reached for the period",
   },
   test_only: { code: 202, phase: "ping", description: "a test campaign receives only test leads" },
+  no_test_flag: {
+    code: 209,
+    phase: "ping",
+    description: "a test lead, and the buyer's platform has no test flag: only a test campaign receives it",
+  },
   // After ranking.
   below_floor: { code: 301, phase: "ping", description: "the bid is below the floor" },
   above_max_price: { code: 302, phase: "ping", description: "the bid is above the campaign's max price" },
@@ -51,6 +60,11 @@ export const REASONS = {
   // The post.
   post_accepted: { code: 3, phase: "post", description: "the buyer accepted the lead" },
   post_rejected: { code: 400, phase: "post", description: "the buyer rejected the lead" },
+  post_duplicate: {
+    code: 406,
+    phase: "post",
+    description: "the buyer rejected the lead as a duplicate of one it already has",
+  },
   post_timeout: { code: 401, phase: "post", description: "no answer to the post in time" },
   post_error: {
     code: 402,

@@ -175,6 +175,16 @@ function selectEligibleCampaigns(
       outcomes.push({ ...base, reason: "test_only" });
       continue;
     }
+    // A platform without a test flag (PX) would take a test lead as live: only a campaign the operator marked `test`
+    // (its buyer's side in test mode too) receives it.
+    if (
+      request.test &&
+      campaign.status !== "test" &&
+      config.adapters.get(campaign.id)?.sendsTestLeads === false
+    ) {
+      outcomes.push({ ...base, reason: "no_test_flag" });
+      continue;
+    }
     if (campaign.lead_type === "shared" && (request.vertical.routing?.max_buyers ?? 1) < 2) {
       // Not even pinged: this vertical never sells a lead to two buyers.
       outcomes.push({
@@ -277,6 +287,7 @@ async function askForBid(
       lead: pingPayload,
       tmaxMs: budgetMs,
       test: request.test,
+      sourceId: request.source.id,
     });
     const response = await client.send({ ...ping, timeoutMs: budgetMs });
     outcome.latency_ms = Math.round(response.latencyMs);

@@ -22,6 +22,9 @@ export interface DeliveryRequest {
   quotedCents: number;
   lead: LeadValues;
   consent: Record<string, unknown>;
+  /** Our source of the lead and whether it is a test lead: some integrations send them on the post. */
+  sourceId?: string;
+  test?: boolean;
   deadline: Deadline;
   /**
    * Checks a campaign may receive this lead before it is posted to (suppression, consent, caps, its buyer's funds);
@@ -170,6 +173,8 @@ async function postToBuyer(
       priceCents: bid.bid_cents,
       lead: request.lead,
       consent: request.consent,
+      ...(request.sourceId === undefined ? {} : { sourceId: request.sourceId }),
+      ...(request.test === undefined ? {} : { test: request.test }),
       // What this buyer's ping reply gave for its post (e.g. its own ping id).
       ...(bid.captured === undefined ? {} : { captured: bid.captured }),
     });
@@ -177,20 +182,31 @@ async function postToBuyer(
     const latency_ms = Math.round(response.latencyMs);
     const reply = adapter.parsePost(response.status, response.body);
     switch (reply.kind) {
-      case "accepted":
+      case "accepted": {
+        // The price a buyer states on its accept is shown in the trace; the sale stays at its bid.
+        const detail = [
+          ...(reply.buyerLeadId ? [`buyer_lead_id ${reply.buyerLeadId}`] : []),
+          ...(reply.priceCents === undefined ? [] : [`post price ${(reply.priceCents / 100).toFixed(2)}`]),
+        ].join("; ");
         return {
           accepted: true,
           ...(reply.buyerLeadId ? { buyerLeadId: reply.buyerLeadId } : {}),
-          outcome: {
-            reason: "post_accepted",
-            latency_ms,
-            ...(reply.buyerLeadId ? { detail: `buyer_lead_id ${reply.buyerLeadId}` } : {}),
-          },
+          outcome: { reason: "post_accepted", latency_ms, ...(detail ? { detail } : {}) },
         };
+      }
       case "rejected":
         return {
           accepted: false,
           outcome: { reason: "post_rejected", latency_ms, ...(reply.detail ? { detail: reply.detail } : {}) },
+        };
+      case "duplicate":
+        return {
+          accepted: false,
+          outcome: {
+            reason: "post_duplicate",
+            latency_ms,
+            ...(reply.detail ? { detail: reply.detail } : {}),
+          },
         };
       case "invalid":
       case "http_error":

@@ -532,6 +532,8 @@ export class Exchange {
               quotedCents,
               lead,
               consent,
+              sourceId: ping.source_id,
+              test: ping.test,
               deadline,
               admit: gates.admit,
               settle: gates.settle,

@@ -112,7 +112,15 @@ export function deliveryGates(
         await releaseHeldUnit(services, config, sale.auctionId, bid);
         return { reason: "duplicate", detail: duplicate };
       }
-      const consentRefusal = await verifyConsent(services.consent, campaign, sale, budgetMs, memo, checks);
+      const vendor = config.sourceById.get(sale.sourceId)?.name;
+      const consentRefusal = await verifyConsent(
+        services.consent,
+        campaign,
+        { ...sale, ...(vendor ? { vendor } : {}) },
+        budgetMs,
+        memo,
+        checks,
+      );
       if (consentRefusal) {
         await releaseHeldUnit(services, config, sale.auctionId, bid);
         return { reason: "consent_failed", detail: consentRefusal };
@@ -312,7 +320,7 @@ function holdTtlMs(config: ConfigSnapshot, bid: Bid, now: number): number {
 async function verifyConsent(
   consentServices: ConsentServices | undefined,
   campaign: Campaign,
-  sale: { leadId: string; lead: LeadValues; consent: Record<string, unknown> },
+  sale: { leadId: string; lead: LeadValues; consent: Record<string, unknown>; vendor?: string },
   budgetMs: number,
   memo: ReturnType<typeof createConsentMemo>,
   checks: ConsentCheck[],
@@ -326,6 +334,10 @@ async function verifyConsent(
       ...(typeof sale.lead.email === "string" ? { email: sale.lead.email } : {}),
       ...(typeof sale.lead.phone === "string" ? { phone: sale.lead.phone } : {}),
       referenceId: sale.leadId,
+      ...(sale.vendor ? { vendor: sale.vendor } : {}),
+      ...(campaign.trustedform_advertiser_name
+        ? { advertiserName: campaign.trustedform_advertiser_name }
+        : {}),
     },
     consentServices?.verifiers ?? {},
     { timeoutMs: Math.min(consentServices?.timeoutMs ?? 0, budgetMs), memo },

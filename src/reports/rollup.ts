@@ -194,6 +194,7 @@ const PING_ERRORS: ReadonlySet<Reason> = new Set(["buyer_error", "unreachable", 
 const POST_ATTEMPTS: ReadonlySet<Reason> = new Set([
   "post_accepted",
   "post_rejected",
+  "post_duplicate",
   "post_timeout",
   "post_error",
 ]);

@@ -1,7 +1,9 @@
 // A local stand-in for the TrustedForm Certificate API v4.0, for tests and the demo. It answers the shapes the
 // client expects (see src/compliance/consent/trustedform-client.ts): POST /<40-hex cert id> with basic auth and
 // `api-version: 4.0`; 401 on a wrong key, 404 on an unknown certificate, 200 `outcome: "failure"` with "The cert has
-// expired" or "No matches found", 200 `outcome: "success"` with match, retain and insights results otherwise.
+// expired" or "No matches found", 200 `outcome: "success"` with match, retain and insights results otherwise, and a
+// `verify.result` (`success`, `language_approved`, `one_to_one` for the asked `advertiser_name`) when Verify is asked,
+// in the shapes github.com/activeprospect/leadconduit-integration-trustedform @ fed87d2 lib/trustedform.js reads.
 // It can be told to answer 500 or to hang, to play a service that is down.
 import { randomBytes } from "node:crypto";
 import { createServer } from "node:http";
@@ -20,6 +22,8 @@ export interface FakeCertificate {
   expiresAt?: Date;
   pageUrl?: string;
   ip?: string;
+  /** Legal names the certificate shows one-to-one consent for (TrustedForm Verify). */
+  oneToOneFor?: string[];
 }
 
 export type FakeServiceMode = "ok" | "error500" | "hang";
@@ -87,6 +91,7 @@ export async function startFakeTrustedForm(options: { apiKey?: string } = {}): P
       match_lead?: { email?: string; phone?: string };
       retain?: { reference?: string; vendor?: string };
       insights?: { properties?: string[] };
+      verify?: { advertiser_name?: string };
     };
     const askedEmail = request.match_lead?.email;
     const askedPhone = request.match_lead?.phone;
@@ -118,6 +123,28 @@ export async function startFakeTrustedForm(options: { apiKey?: string } = {}): P
         result: { expires_at: cert.expiresAt.toISOString(), previously_retained: previouslyRetained },
       },
     };
+    if (request.verify) {
+      // Verify normalises names: case-insensitive, redundant white space ignored (LeadConduit's description of
+      // advertiser_name in leadconduit-integration-trustedform lib/trustedform.js).
+      const normal = (name: string) =>
+        name
+          .toLowerCase()
+          .replace(/[^\x20-\x7e]/g, "")
+          .replace(/\s+/g, " ")
+          .trim();
+      const asked = request.verify.advertiser_name;
+      answer["verify"] = {
+        languages: [{ text: "By clicking Submit I agree to be contacted." }],
+        result: {
+          success: true,
+          language_approved: true,
+          form_submitted: true,
+          ...(asked === undefined
+            ? {}
+            : { one_to_one: (cert.oneToOneFor ?? []).some((name) => normal(name) === normal(asked)) }),
+        },
+      };
+    }
     if (request.insights?.properties?.length) {
       const available: Record<string, unknown> = {
         created_at: cert.createdAt.toISOString(),

@@ -9,15 +9,15 @@ import {
 import type { ConsentVerifier } from "../../src/compliance/consent/consent-verifier.ts";
 import { JornayaClient } from "../../src/compliance/consent/jornaya-client.ts";
 import { TrustedFormClient } from "../../src/compliance/consent/trustedform-client.ts";
-import { type FakeJornaya, startFakeJornaya } from "../../src/sim/fake-jornaya.ts";
 import { type FakeTrustedForm, startFakeTrustedForm } from "../../src/sim/fake-trustedform.ts";
+import { type JornayaService, startJornayaService } from "../peers/jornaya-service.ts";
 
 const contacts = { email: "ada@example.com", phone: "5125550100", referenceId: "lead-1" };
 const options = { timeoutMs: 500 };
 
 describe("checkConsent over the fake services", () => {
   let trustedForm: FakeTrustedForm;
-  let jornaya: FakeJornaya;
+  let jornaya: JornayaService;
   let verifiers: ConsentVerifiers;
   let goodCert: string;
   let strangerCert: string;
@@ -25,19 +25,21 @@ describe("checkConsent over the fake services", () => {
   let strangerToken: string;
 
   before(async () => {
-    [trustedForm, jornaya] = await Promise.all([startFakeTrustedForm(), startFakeJornaya()]);
+    [trustedForm, jornaya] = await Promise.all([startFakeTrustedForm(), startJornayaService()]);
     verifiers = {
       trustedform: new TrustedFormClient({ apiKey: trustedForm.apiKey, baseUrl: trustedForm.url }),
       jornaya: new JornayaClient({
+        // TCPA Guardian: the call that also checks the lead's contact data (so a stranger's token is a no_match).
+        api: "tcpa_guardian",
         accountCode: jornaya.accountCode,
-        apiKey: jornaya.apiKey,
-        endpoint: jornaya.url,
+        apiKey: jornaya.auditKey,
+        endpoint: jornaya.singleQueryUrl,
       }),
     };
     goodCert = trustedForm.certUrl(trustedForm.register({ email: contacts.email }));
     strangerCert = trustedForm.certUrl(trustedForm.register({ email: "grace@example.com" }));
-    goodToken = jornaya.register({ phone: contacts.phone });
-    strangerToken = jornaya.register({ phone: "2125550199" });
+    goodToken = jornaya.issue({ phone: contacts.phone });
+    strangerToken = jornaya.issue({ phone: "2125550199" });
   });
   after(async () => {
     await Promise.all([verifiers.trustedform?.close?.(), verifiers.jornaya?.close?.()]);
@@ -48,7 +50,7 @@ describe("checkConsent over the fake services", () => {
     jornaya.setMode("ok");
   });
 
-  const calls = () => trustedForm.requests().length + jornaya.requests().length;
+  const calls = () => trustedForm.requests().length + jornaya.received().length;
 
   test("none passes without calling anyone, tokens or not", async () => {
     const before = calls();
@@ -257,7 +259,7 @@ describe("checkConsent over the fake services", () => {
   test("the memo verifies each token once for a post tried on several campaigns", async () => {
     const memo = createConsentMemo();
     const tfBefore = trustedForm.requests().length;
-    const jBefore = jornaya.requests().length;
+    const jBefore = jornaya.received().length;
     const consent = { trustedform_cert_url: goodCert, jornaya_leadid: goodToken };
     // Fallback through four campaigns, two of them asked at the same moment.
     const requirements: ConsentRequirement[] = ["trustedform", "either", "jornaya", "either"];
@@ -269,7 +271,7 @@ describe("checkConsent over the fake services", () => {
     );
     for (const decision of [first, ...concurrent]) assert.equal(decision.ok, true);
     assert.equal(trustedForm.requests().length - tfBefore, 1);
-    assert.equal(jornaya.requests().length - jBefore, 1);
+    assert.equal(jornaya.received().length - jBefore, 1);
     assert.equal(memo.size, 2);
     // The same evidence object reaches every campaign's trace.
     assert.equal(first.checks[0], concurrent[0]?.checks[0]);

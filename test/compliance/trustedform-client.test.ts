@@ -14,7 +14,13 @@ describe("TrustedForm client against the fake service", () => {
 
   before(async () => {
     fake = await startFakeTrustedForm();
-    client = new TrustedFormClient({ apiKey: fake.apiKey, baseUrl: fake.url, vendor: "Acme Leads" });
+    client = new TrustedFormClient({
+      apiKey: fake.apiKey,
+      baseUrl: fake.url,
+      vendor: "Acme Leads",
+      // Insights is billed separately and asked only when configured; this client asks for the evidence it gives.
+      insightsProperties: ["created_at", "page_url", "ip", "is_masked"],
+    });
   });
   after(async () => {
     await client.close();
@@ -59,6 +65,40 @@ describe("TrustedForm client against the fake service", () => {
       retain: { reference: "lead-1", vendor: "Acme Leads" },
       insights: { properties: ["created_at", "page_url", "ip", "is_masked"] },
     });
+  });
+
+  test("by default no Insights is asked; the lead's source is the retain vendor; Verify asks about the buyer", async () => {
+    const plain = new TrustedFormClient({ apiKey: fake.apiKey, baseUrl: fake.url, vendor: "Fallback Co" });
+    try {
+      const id = fake.register({ email: "ada@example.com", oneToOneFor: ["Acme Insurance Inc"] });
+      const before = fake.requests().length;
+      const verified = await plain.verify(
+        { ...lead, certUrl: fake.certUrl(id), vendor: "Web Source 7", advertiserName: "acme  insurance inc" },
+        { timeoutMs: 1000 },
+      );
+      assert.equal(verified.outcome, "verified", verified.detail);
+      assert.equal(verified.evidence?.["one_to_one"], true);
+      assert.deepEqual(fake.requests().slice(before)[0]?.body, {
+        match_lead: { email: "ada@example.com", phone: "5125550100" },
+        retain: { reference: "lead-1", vendor: "Web Source 7" },
+        verify: { advertiser_name: "acme  insurance inc" },
+      });
+      const otherBuyer = await plain.verify(
+        { ...lead, certUrl: fake.certUrl(id), advertiserName: "Other Law Firm LLC" },
+        { timeoutMs: 1000 },
+      );
+      assert.equal(otherBuyer.outcome, "invalid");
+      assert.match(otherBuyer.detail ?? "", /no one-to-one consent for Other Law Firm LLC/);
+      const withoutVerify = await plain.verify({ ...lead, certUrl: fake.certUrl(id) }, { timeoutMs: 1000 });
+      assert.equal(withoutVerify.outcome, "verified");
+      assert.equal(
+        (fake.requests().at(-1)!.body as { retain: { vendor: string } }).retain.vendor,
+        "Fallback Co",
+        "the configured vendor stands in when the source is unknown",
+      );
+    } finally {
+      await plain.close();
+    }
   });
 
   test("a production certificate URL is checked on the configured service, never on the host the lead names", async () => {

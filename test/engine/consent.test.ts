@@ -126,3 +126,70 @@ describe(`[${BACKEND}] consent verification`, () => {
     }
   });
 });
+
+describe(`[${BACKEND}] TrustedForm Verify: one-to-one consent per buyer`, () => {
+  let trustedform: FakeTrustedForm;
+  let h: Harness;
+  const lead = personalInjuryLead();
+
+  before(async () => {
+    trustedform = await startFakeTrustedForm();
+    h = await startHarness([bidder("named", 50), bidder("relaxed", 30)], (farm) => ({
+      sources: [testSource({ name: "Web Source 7", payout: { model: "fixed", amount: 20 } })],
+      buyers: [
+        { id: "named", name: "named", status: "active" },
+        { id: "relaxed", name: "relaxed", status: "active" },
+      ],
+      campaigns: [
+        realtimeCampaign(farm, "named", {
+          consent_requirement: "trustedform",
+          trustedform_advertiser_name: "Acme Law LLP",
+        }),
+        realtimeCampaign(farm, "relaxed"),
+      ],
+      consent_providers: {
+        timeout_ms: 500,
+        trustedform: { api_key: trustedform.apiKey, base_url: trustedform.url },
+      },
+    }));
+  });
+  after(async () => {
+    await h.close();
+    await trustedform.stop();
+  });
+
+  async function sell(certUrl: string) {
+    await h.farm.clearRequests();
+    const reply = await h.call("/v1/leads", {
+      vertical: "personal_injury",
+      lead: lead.full,
+      consent: { trustedform_cert_url: certUrl },
+    });
+    assert.equal(reply.status, 200, JSON.stringify(reply.body));
+    const posted = (await h.farm.requests()).filter((r) => r.kind === "post").map((r) => r.buyer);
+    const { body } = await h.admin("GET", `/v1/admin/leads/${reply.body.lead_id}`);
+    return {
+      posted,
+      trace: body.trace as { phase: string; buyer_id: string; outcome: string; detail?: string }[],
+    };
+  }
+
+  test("consent given to this buyer by name: it gets the lead; the source is the vendor, Insights not asked", async () => {
+    const id = trustedform.register({ email: "jordan.rivera@example.com", oneToOneFor: ["Acme Law LLP"] });
+    const { posted } = await sell(trustedform.certUrl(id));
+    assert.deepEqual(posted, ["named"]);
+    const body = trustedform.requests().at(-1)!.body as Record<string, { [key: string]: unknown }>;
+    assert.deepEqual(body.verify, { advertiser_name: "Acme Law LLP" });
+    assert.equal(body.retain?.vendor, "Web Source 7");
+    assert.equal(body.insights, undefined);
+  });
+
+  test("consent given to someone else: the named buyer is skipped, the lead falls back", async () => {
+    const id = trustedform.register({ email: "jordan.rivera@example.com", oneToOneFor: ["Other Firm PC"] });
+    const { posted, trace } = await sell(trustedform.certUrl(id));
+    assert.deepEqual(posted, ["relaxed"]);
+    const named = trace.find((line) => line.phase === "post" && line.buyer_id === "named");
+    assert.equal(named?.outcome, "consent_failed");
+    assert.match(named?.detail ?? "", /consent_invalid/);
+  });
+});

@@ -303,7 +303,17 @@ describe(`[${BACKEND}] templated buyer`, () => {
       ...templatedCampaign(xmlBuyer.url),
       id: "px-style",
       status: "paused",
-      integration: { type: "preset", preset: "px", params: { api_token: "t-1" } },
+      integration: {
+        type: "preset",
+        preset: "px",
+        params: {
+          api_token: "t-1",
+          vertical: "PersonalInjury",
+          source: "Search",
+          original_url: "https://quotes.example.com/accident",
+          tcpa_text: "By clicking Submit I agree to be contacted.",
+        },
+      },
     };
     const saved = await h.admin("PUT", `/v1/admin/campaigns/${campaign.id}`, campaign);
     assert.equal(saved.status, 200, JSON.stringify(saved.body));

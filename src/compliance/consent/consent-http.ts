@@ -17,18 +17,22 @@ export function createConsentHttp(maxResponseBytes = 64 * 1024): BuyerHttpClient
 }
 
 /**
- * POSTs within timeoutMs and answers the HTTP answer, or the verdict when there is none (timeout, unreachable,
- * answer too large): a provider that cannot answer makes consent unverifiable, never an exception.
+ * Sends one request (a POST with a body, or a GET with a query) within timeoutMs and answers the HTTP answer, or the
+ * verdict when there is none (timeout, unreachable, answer too large): a provider that cannot answer makes consent
+ * unverifiable, never an exception.
  */
-export async function postToProvider(
+export async function askProvider(
   http: BuyerHttpClient,
-  request: {
-    url: string;
-    contentType: string;
-    headers: Record<string, string>;
-    body: string;
-    timeoutMs: number;
-  },
+  request:
+    | {
+        method?: "POST";
+        url: string;
+        contentType: string;
+        headers: Record<string, string>;
+        body: string;
+        timeoutMs: number;
+      }
+    | { method: "GET"; url: string; query: string; headers: Record<string, string>; timeoutMs: number },
 ): Promise<{ status: number; body: string } | CheckVerdict> {
   try {
     return await http.send(request);

@@ -31,6 +31,10 @@ export interface LeadContacts {
   phone?: string;
   /** Our lead id. */
   referenceId: string;
+  /** The lead's source's name (TrustedForm's retain vendor). */
+  vendor?: string;
+  /** The campaign's buyer, for TrustedForm Verify's one-to-one check (a different question per buyer). */
+  advertiserName?: string;
 }
 
 export interface ConsentVerifiers {
@@ -98,7 +102,12 @@ export async function checkConsent(
   const checks = await Promise.all(
     present.map((provider) => {
       const token = tokenOf(provider, consent)!;
-      return memo.verifyOnce(provider, token, () =>
+      // One call per provider and token, except that a one-to-one check asks about one buyer at a time.
+      const key =
+        provider === "trustedform" && contacts.advertiserName
+          ? `${token}\u0000${contacts.advertiserName}`
+          : token;
+      return memo.verifyOnce(provider, key, () =>
         runVerifier(provider, verifiers[provider], token, contacts, options.timeoutMs),
       );
     }),

@@ -24,14 +24,17 @@ export function consentServices(
       apiKey: trustedformKey,
       ...(providers?.trustedform?.base_url ? { baseUrl: providers.trustedform.base_url } : {}),
       ...(providers?.trustedform?.vendor ? { vendor: providers.trustedform.vendor } : {}),
+      ...(providers?.trustedform?.insights ? { insightsProperties: providers.trustedform.insights } : {}),
     });
   }
   const jornaya = providers?.jornaya;
   const jornayaKey = env.GAVEL_JORNAYA_API_KEY ?? jornaya?.api_key;
-  if (jornaya && jornayaKey) {
+  // The Authentication API needs only the account code; TCPA Guardian also needs the audit key.
+  if (jornaya && (jornaya.api !== "tcpa_guardian" || jornayaKey)) {
     verifiers.jornaya = new JornayaClient({
       accountCode: jornaya.account_code,
-      apiKey: jornayaKey,
+      ...(jornaya.api ? { api: jornaya.api } : {}),
+      ...(jornayaKey ? { apiKey: jornayaKey } : {}),
       ...(jornaya.campaign_key ? { campaignKey: jornaya.campaign_key } : {}),
       ...(jornaya.endpoint ? { endpoint: jornaya.endpoint } : {}),
     });

@@ -38,6 +38,10 @@ export interface ConsentVerifyInput {
   phone?: string;
   /** Our lead id: sent to the provider as the retain reference, so its records point back to ours. */
   referenceId: string;
+  /** The company that supplied the lead (its source's name): TrustedForm's retain `vendor`. */
+  vendor?: string;
+  /** TrustedForm Verify: the buyer's legal name, whose one-to-one consent the certificate must show. */
+  advertiserName?: string;
 }
 
 export interface ConsentVerifier {

@@ -1,5 +1,10 @@
 // A TrustedForm Certificate API v4.0 client: one POST to the certificate that retains it and matches it to the
-// lead's email/phone (industry.md §4.4: header `Api-Version: 4.0`, operations `match_lead {email, phone}` and
+// lead's email/phone, and, for a campaign that asks, Verify's one-to-one consent check for the buyer's legal name
+// (`verify: {advertiser_name}`, answered `verify.result.one_to_one`, as github.com/activeprospect/
+// leadconduit-integration-trustedform @ fed87d2 lib/trustedform.js sends and reads it). Insights is a separately
+// billed product, and a failed Insights operation fails the whole outcome, so it is asked only when configured. The
+// retain `vendor` is the lead's source ("defaults to the lead source's name" in the same module). Earlier notes:
+// the lead's email/phone (industry.md §4.4: header `Api-Version: 4.0`, operations `match_lead {email, phone}` and
 // `retain {reference, vendor}`, outcome success/failure/error, failure reasons such as "The cert has expired" and
 // "No matches found"). Where industry.md is silent we follow the documented v4 shapes as LeadConduit's own
 // integration uses them: basic auth with the API key as the password, `insights: {properties: [...]}` to ask for
@@ -7,6 +12,7 @@
 
 import type { BuyerHttpClient } from "../../buyers/buyer-http-client.ts";
 import {
+  askProvider,
   type CheckVerdict,
   createConsentHttp,
   field,
@@ -14,7 +20,6 @@ import {
   normaliseEmail,
   normalisePhone,
   parseJsonObject,
-  postToProvider,
   startCheck,
 } from "./consent-http.ts";
 import type { ConsentCheck, ConsentVerifier, ConsentVerifyInput } from "./consent-verifier.ts";
@@ -25,18 +30,16 @@ export interface TrustedFormClientConfig {
   apiKey: string;
   /** Where certificates are retained: production by default; a fake or staging service in tests and demos. */
   baseUrl?: string;
-  /** Sent as `retain.vendor`: the company that supplied the lead (the source's name). */
+  /** Sent as `retain.vendor` when the lead's source is unknown (normally the source's name is sent). */
   vendor?: string;
   /**
-   * Insights properties asked for with every check (a separately billed product; [] asks for none). The default
-   * gives the evidence a certificate's creation time and page; retain already answers its expiry.
+   * Insights properties asked for with every check: a separately billed product, so none by default (e.g.
+   * `created_at`, `page_url` to keep a certificate's creation time and page as evidence).
    */
   insightsProperties?: readonly string[];
   /** Cap on the answer's size; larger answers are an error. Default 64 KiB. */
   maxResponseBytes?: number;
 }
-
-const DEFAULT_INSIGHTS = ["created_at", "page_url", "ip", "is_masked"] as const;
 
 export class TrustedFormClient implements ConsentVerifier {
   readonly provider = "trustedform" as const;
@@ -62,28 +65,32 @@ export class TrustedFormClient implements ConsentVerifier {
     if (!email && !phone)
       return done({ outcome: "no_match", detail: "the lead has no email or phone to match" });
 
-    const answer = await postToProvider(this.#http, {
+    const answer = await askProvider(this.#http, {
       // Always our configured service, whatever host the source wrote: a lead must not make us call elsewhere.
       url: new URL(`${this.#baseUrl.pathname.replace(/\/$/, "")}/${certId}`, this.#baseUrl).href,
       contentType: "application/json",
       headers: { "api-version": "4.0", authorization: this.#authorization },
-      body: JSON.stringify(this.#requestBody(input.referenceId, email, phone)),
+      body: JSON.stringify(this.#requestBody(input, email, phone)),
       timeoutMs: options.timeoutMs,
     });
-    return done("status" in answer ? interpretAnswer(answer.status, answer.body, certId) : answer);
+    if (!("status" in answer)) return done(answer);
+    const verdict = interpretAnswer(answer.status, answer.body, certId);
+    return done(input.advertiserName ? oneToOne(verdict, answer.body, input.advertiserName) : verdict);
   }
 
   #requestBody(
-    reference: string,
+    input: ConsentVerifyInput,
     email: string | undefined,
     phone: string | undefined,
   ): Record<string, unknown> {
+    const vendor = input.vendor ?? this.#config.vendor;
     const body: Record<string, unknown> = {
       match_lead: { ...(email && { email }), ...(phone && { phone }) },
-      retain: { reference, ...(this.#config.vendor && { vendor: this.#config.vendor }) },
+      retain: { reference: input.referenceId, ...(vendor && { vendor }) },
     };
-    const properties = this.#config.insightsProperties ?? DEFAULT_INSIGHTS;
+    const properties = this.#config.insightsProperties ?? [];
     if (properties.length > 0) body["insights"] = { properties };
+    if (input.advertiserName) body["verify"] = { advertiser_name: input.advertiserName };
     return body;
   }
 
@@ -162,4 +169,29 @@ function evidence(answer: Record<string, unknown>, certId: string): Record<strin
     phone_match: field(matchResult, "phone_match"),
   };
   return Object.fromEntries(Object.entries(collected).filter(([, value]) => value !== undefined));
+}
+
+/**
+ * A verified certificate passes a campaign's Verify check only when it shows one-to-one consent for the buyer's
+ * name (`verify.result.one_to_one`); the language checks (`verify.result.success`) already shape the outcome.
+ */
+function oneToOne(verdict: CheckVerdict, text: string, advertiserName: string): CheckVerdict {
+  if (verdict.outcome !== "verified") return verdict;
+  const result = field(field(parseJsonObject(text), "verify"), "result");
+  const oneToOneConsent = field(result, "one_to_one");
+  if (oneToOneConsent === true)
+    return {
+      ...verdict,
+      evidence: {
+        ...verdict.evidence,
+        one_to_one: true,
+        advertiser_name: advertiserName,
+        ...(typeof field(result, "language_approved") === "boolean"
+          ? { language_approved: field(result, "language_approved") }
+          : {}),
+      },
+    };
+  if (oneToOneConsent === false)
+    return { outcome: "invalid", detail: `no one-to-one consent for ${advertiserName} in the certificate` };
+  return { outcome: "error", detail: "the answer does not say whether consent was one-to-one" };
 }

@@ -53,11 +53,20 @@ export const CLOSES_AT = /^(([01][0-9]|2[0-3]):[0-5][0-9]|24:00)$/;
 
 type Preset = Extract<Integration, { type: "preset" }>;
 export type PresetName = Preset["preset"];
-/** Each preset's parameters and what each is (src/buyers/presets.ts PRESETS[...].params). */
+/**
+ * Each preset's required parameters and what each is (src/buyers/presets.ts PRESETS[...].params). Optional ones
+ * (Lead Prosper's tcpa_text) and a preset's field_map are edited as JSON.
+ */
 export const PRESET_PARAMS: Readonly<Record<PresetName, Readonly<Record<string, string>>>> = {
   boberdoo: { key: "API key (Key)", src: "source code (SRC)", lead_type: "lead type id (TYPE)" },
   leadspedia: { campaign_id: "lp_campaign_id", campaign_key: "lp_campaign_key" },
   lead_prosper: { campaign_id: "lp_campaign_id", supplier_id: "lp_supplier_id", key: "lp_key" },
-  px: { api_token: "ApiToken (a GUID)" },
+  px: {
+    api_token: "ApiToken (a GUID)",
+    vertical: "PX vertical name (Vertical)",
+    source: "traffic source agreed with PX (Source)",
+    original_url: "the form's URL (OriginalUrl)",
+    tcpa_text: "the form's consent language (TcpaText)",
+  },
 };
 export const PRESET_NAMES = every<PresetName>()(["boberdoo", "leadspedia", "lead_prosper", "px"]);

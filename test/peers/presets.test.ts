@@ -1,0 +1,479 @@
+// The four presets end to end, through a real exchange over real HTTP, against buyers written from each platform's
+// public spec (./boberdoo-buyer.ts, ./leadspedia-buyer.ts, ./lead-prosper-buyer.ts, ./px-buyer.ts) rather than from
+// our fixtures: each ping is accepted by the platform and its bid read; each post carries the echoed id and the
+// consent proof (never the ping), and is accepted; a decline, an error answered with HTTP 200 and a test lead are
+// each classified as the platform means them. The operator's configuration is the one docs/configuration.md shows.
+import assert from "node:assert/strict";
+import { after, before, describe, test } from "node:test";
+import type { Campaign, ConfigFile } from "../../src/domain/config-schema.ts";
+import type { Vertical } from "../../src/domain/vertical.ts";
+import { lineOf, pingWithTrace } from "../helpers/engine-steps.ts";
+import { bidder, type Harness, startHarness, testSource } from "../helpers/exchange-harness.ts";
+import { type BoberdooBuyer, startBoberdooBuyer } from "./boberdoo-buyer.ts";
+import { type JornayaService, startJornayaService } from "./jornaya-service.ts";
+import { type LeadProsperBuyer, startLeadProsperBuyer } from "./lead-prosper-buyer.ts";
+import { type LeadsPediaBuyer, startLeadsPediaBuyer } from "./leadspedia-buyer.ts";
+import { formFields, type Peer, type ReceivedRequest } from "./peer-server.ts";
+import { type PxBuyer, startPxBuyer } from "./px-buyer.ts";
+
+/** A home-improvement vertical whose visit metadata the buyers' specs require on the ping (declared non-PII here). */
+const HOME: Vertical = {
+  id: "home_improvement",
+  name: "Home improvement",
+  fields: [
+    { name: "zip", type: "zip", pii: false, required: true },
+    { name: "city", type: "string", pii: false, required: false, max_length: 100 },
+    { name: "state", type: "state", pii: false, required: true },
+    { name: "project", type: "enum", pii: false, required: true, values: ["windows", "roofing"] },
+    { name: "home_owner", type: "boolean", pii: false, required: true },
+    { name: "ip_address", type: "string", pii: false, required: true, max_length: 45 },
+    { name: "user_agent", type: "string", pii: false, required: true, max_length: 500 },
+    { name: "landing_page_url", type: "string", pii: false, required: true, max_length: 500 },
+    { name: "session_length", type: "integer", pii: false, required: true, min: 0, max: 86400 },
+    { name: "first_name", type: "string", pii: true, required: true, max_length: 100 },
+    { name: "last_name", type: "string", pii: true, required: true, max_length: 100 },
+    { name: "phone", type: "phone", pii: true, required: true },
+    { name: "email", type: "email", pii: true, required: true },
+    { name: "street_address", type: "string", pii: true, required: false, max_length: 200 },
+  ],
+};
+const PING = {
+  zip: "10001",
+  city: "New York",
+  state: "NY",
+  project: "windows",
+  home_owner: true,
+  ip_address: "203.0.113.7",
+  user_agent: "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0",
+  landing_page_url: "https://quotes.example.com/windows",
+  session_length: 38,
+};
+const CONTACT = {
+  first_name: "Jordan",
+  last_name: "Rivera",
+  phone: "2125550147",
+  email: "jordan.rivera@example.com",
+  street_address: "1 Elm Street",
+};
+const PII_VALUES = ["Jordan", "Rivera", "2125550147", "jordan.rivera", "Elm Street"];
+const TCPA = "By clicking Get My Quote I agree to be contacted by Acme Windows by phone and text.";
+const CERT = "https://cert.trustedform.com/0123456789abcdef0123456789abcdef01234567";
+
+interface Platform {
+  peer: Peer;
+  campaign: Omit<Campaign, "id" | "buyer_id" | "vertical" | "name" | "status" | "filters" | "pricing">;
+}
+
+/** One exchange with one realtime campaign (buyer `buyer`), its Jornaya service, and one live source. */
+async function exchangeFor(
+  platform: Platform,
+  jornaya: JornayaService,
+  extra: Partial<Campaign> = {},
+): Promise<Harness> {
+  // The harness always starts a simulated buyer farm; its one buyer is in no campaign here.
+  return startHarness(
+    [bidder("unused", 1)],
+    () =>
+      ({
+        verticals: [HOME],
+        sources: [testSource({ id: "src-web-7", payout: { model: "revenue_share", percent: 80 } })],
+        buyers: [{ id: "buyer", name: "buyer", status: "active" }],
+        campaigns: [
+          {
+            id: "campaign",
+            buyer_id: "buyer",
+            vertical: HOME.id,
+            name: "platform campaign",
+            status: "active",
+            filters: [],
+            pricing: { type: "realtime" },
+            ...platform.campaign,
+            ...extra,
+          },
+        ],
+        consent_providers: {
+          jornaya: { account_code: jornaya.accountCode, endpoint: jornaya.authenticateUrl },
+        },
+      }) satisfies ConfigFile,
+  );
+}
+
+async function ping(h: Harness, extra: Record<string, unknown> = {}) {
+  const reply = await h.call("/v1/ping", { vertical: HOME.id, lead: PING, ...extra });
+  assert.equal(reply.status, 200, JSON.stringify(reply.body));
+  return reply.body as { ping_id: string; status: string; price: number };
+}
+
+async function post(h: Harness, pingId: string, consent: Record<string, string>) {
+  const reply = await h.call("/v1/post", { ping_id: pingId, lead: { ...PING, ...CONTACT }, consent });
+  assert.equal(reply.status, 200, JSON.stringify(reply.body));
+  return reply.body as { lead_id: string; status: string; price: number; reason?: string };
+}
+
+async function pingOutcome(h: Harness, pingId: string) {
+  return lineOf((await pingWithTrace(h, pingId)).trace, "ping", "campaign");
+}
+
+/** The ping a peer received carries no personal data and no consent proof. */
+function assertCleanPing(request: ReceivedRequest | undefined) {
+  assert.ok(request, "the buyer was pinged");
+  const text = decodeURIComponent(request.url + request.body).replaceAll("+", " ");
+  for (const value of [...PII_VALUES, CERT, "Jornaya"])
+    assert.ok(!text.includes(value), `ping carries ${value}: ${text}`);
+  assert.ok(!/trusted_?form|leadid|jornaya/i.test(text), `ping carries consent: ${text}`);
+}
+
+let jornaya: JornayaService;
+before(async () => {
+  jornaya = await startJornayaService();
+});
+after(async () => {
+  await jornaya.stop();
+});
+
+describe("boberdoo preset against a boberdoo buyer written from its spec", () => {
+  let buyer: BoberdooBuyer;
+  let h: Harness;
+  before(async () => {
+    buyer = await startBoberdooBuyer({
+      key: "KEY-123",
+      leadType: "21",
+      src: "GavelExchange",
+      required: {
+        ping: ["Zip", "State", "IP_Address"],
+        post: ["Zip", "First_Name", "Last_Name", "Primary_Phone", "Email", "Trusted_Form_URL"],
+      },
+      bid: 12.5,
+    });
+    const url = `${buyer.url}/new_api/api.php`;
+    h = await exchangeFor(
+      {
+        peer: buyer,
+        campaign: {
+          ping: { url, timeout_ms: 2000 },
+          post: { url, timeout_ms: 3000 },
+          integration: {
+            type: "preset",
+            preset: "boberdoo",
+            params: { key: "KEY-123", src: "GavelExchange", lead_type: "21" },
+            field_map: { project: "Project", home_owner: "Homeowner" },
+            value_map: { project: { windows: "Windows" } },
+          },
+        },
+      },
+      jornaya,
+    );
+  });
+  after(async () => {
+    await h?.close();
+    await buyer?.stop();
+  });
+
+  test("the ping gets a Matched bid; the post echoes Lead_ID with the consent proof and is inserted", async () => {
+    const pinged = await ping(h);
+    assert.equal(pinged.status, "bid");
+    assert.equal(pinged.price, 10);
+    const pingRequest = buyer.received().at(-1);
+    assertCleanPing(pingRequest);
+    const pingFields = formFields(pingRequest!.body);
+    assert.equal(pingFields.Return_Best_Price, "1");
+    assert.equal(pingFields.Sub_ID, "src-web-7");
+    assert.equal(pingFields.Homeowner, "Yes");
+    assert.equal(pingFields.Project, "Windows");
+
+    const token = jornaya.issue();
+    const sold = await post(h, pinged.ping_id, {
+      trustedform_cert_url: CERT,
+      jornaya_leadid: token,
+      tcpa_text: TCPA,
+    });
+    assert.equal(sold.status, "sold", JSON.stringify(sold));
+    const [leadId, fields] = [...buyer.inserted.entries()].at(-1)!;
+    assert.equal(fields.Lead_ID, leadId);
+    assert.equal(fields.Trusted_Form_URL, CERT);
+    assert.equal(fields.LeadiD_Token, token);
+    assert.equal(fields.TCPA_Language, TCPA);
+    assert.equal(fields.Primary_Phone, "2125550147");
+  });
+
+  test("Unmatched is a decline; an Error answered with HTTP 200 is the buyer's error, with boberdoo's text", async () => {
+    buyer.set({ bid: null });
+    const declined = await ping(h);
+    assert.equal(declined.status, "no_bid");
+    assert.equal((await pingOutcome(h, declined.ping_id)).outcome, "no_bid");
+
+    buyer.set({ bid: 12.5, required: { ping: ["Zip", "State", "IP_Address", "Credit_Rating"], post: [] } });
+    const errored = await ping(h);
+    const line = await pingOutcome(h, errored.ping_id);
+    assert.equal(line.outcome, "buyer_error");
+    assert.match(line.detail ?? "", /Insert Error #8: Required value for field "Credit_Rating" missing/);
+    buyer.set({ required: { ping: ["Zip", "State", "IP_Address"], post: ["Trusted_Form_URL"] } });
+  });
+
+  test("a test lead carries Test_Lead=1 and is not inserted", async () => {
+    const before = buyer.inserted.size;
+    const pinged = await ping(h, { test: true });
+    assert.equal(pinged.status, "bid");
+    assert.equal(formFields(buyer.received().at(-1)!.body).Test_Lead, "1");
+    const sold = await post(h, pinged.ping_id, { trustedform_cert_url: CERT });
+    assert.equal(sold.status, "sold");
+    assert.equal(formFields(buyer.received().at(-1)!.body).Test_Lead, "1");
+    assert.equal(buyer.inserted.size, before);
+  });
+});
+
+describe("LeadsPedia preset against a LeadsPedia campaign written from its spec", () => {
+  let buyer: LeadsPediaBuyer;
+  let h: Harness;
+  before(async () => {
+    buyer = await startLeadsPediaBuyer({
+      campaignId: "12",
+      campaignKey: "Xy7pQ2",
+      required: {
+        ping: ["zip_code", "state", "ip_address"],
+        post: ["first_name", "last_name", "phone_home", "email_address"],
+      },
+      bid: 20,
+      requireConsent: true,
+    });
+    h = await exchangeFor(
+      {
+        peer: buyer,
+        campaign: {
+          ping: { url: `${buyer.url}/ping.do`, timeout_ms: 2000 },
+          post: { url: `${buyer.url}/post.do`, timeout_ms: 3000 },
+          integration: {
+            type: "preset",
+            preset: "leadspedia",
+            params: { campaign_id: "12", campaign_key: "Xy7pQ2" },
+            field_map: { home_owner: "homeowner" },
+          },
+        },
+      },
+      jornaya,
+    );
+  });
+  after(async () => {
+    await h?.close();
+    await buyer?.stop();
+  });
+
+  test("the ping gets a price and ping_id; the post echoes lp_ping_id with the consent proof", async () => {
+    const pinged = await ping(h);
+    assert.equal(pinged.status, "bid", JSON.stringify(pinged));
+    const pingRequest = buyer.received().at(-1);
+    assertCleanPing(pingRequest);
+    const pingFields = formFields(pingRequest!.body);
+    assert.equal(pingFields.lp_s1, "src-web-7");
+    assert.equal(pingFields.zip_code, "10001");
+    assert.equal(pingFields.homeowner, "Yes");
+
+    const sold = await post(h, pinged.ping_id, { trustedform_cert_url: CERT, tcpa_text: TCPA });
+    assert.equal(sold.status, "sold", JSON.stringify(sold));
+    const fields = [...buyer.inserted.values()].at(-1)!;
+    assert.equal(fields.lp_ping_id, formFields(buyer.received().at(-1)!.body).lp_ping_id);
+    assert.equal(fields.trusted_form_cert_id, CERT);
+    assert.equal(fields.tcpa_text, TCPA);
+    assert.equal(fields.phone_home, "2125550147");
+    assert.equal(fields.email_address, "jordan.rivera@example.com");
+  });
+
+  test("No Match is a decline with LeadsPedia's reason from errors[].error", async () => {
+    buyer.set({ bid: null });
+    const declined = await ping(h);
+    const line = await pingOutcome(h, declined.ping_id);
+    assert.equal(line.outcome, "no_bid");
+    assert.equal(line.detail, "No Match");
+    buyer.set({ bid: 20 });
+  });
+
+  test("a test lead carries lp_test=1 and is not inserted", async () => {
+    const before = buyer.inserted.size;
+    const pinged = await ping(h, { test: true });
+    assert.equal(formFields(buyer.received().at(-1)!.body).lp_test, "1");
+    assert.equal((await post(h, pinged.ping_id, { trustedform_cert_url: CERT })).status, "sold");
+    assert.equal(buyer.inserted.size, before);
+  });
+});
+
+describe("Lead Prosper preset against a Lead Prosper campaign written from its spec", () => {
+  let buyer: LeadProsperBuyer;
+  let h: Harness;
+  before(async () => {
+    const contextFields = ["ip_address", "user_agent", "landing_page", "tcpa_text"];
+    buyer = await startLeadProsperBuyer({
+      campaignId: "7001",
+      supplierId: "88",
+      key: "lpk_abc",
+      required: {
+        ping: ["zip_code", "state", ...contextFields],
+        post: ["first_name", "last_name", "phone", "email", ...contextFields, "trusted_form_cert_url"],
+      },
+      bids: [31.25],
+    });
+    h = await exchangeFor(
+      {
+        peer: buyer,
+        campaign: {
+          ping: { url: `${buyer.url}/ping`, timeout_ms: 2000 },
+          post: { url: `${buyer.url}/post`, timeout_ms: 3000 },
+          integration: {
+            type: "preset",
+            preset: "lead_prosper",
+            params: { campaign_id: "7001", supplier_id: "88", key: "lpk_abc", tcpa_text: TCPA },
+          },
+        },
+      },
+      jornaya,
+      { consent_requirement: "jornaya" },
+    );
+  });
+  after(async () => {
+    await h?.close();
+    await buyer?.stop();
+  });
+
+  test("bids[].payout is the bid; the post echoes lp_ping_id and the bid_id; an authentic LeadiD sells", async () => {
+    const pinged = await ping(h);
+    assert.equal(pinged.status, "bid", JSON.stringify(pinged));
+    assert.equal(pinged.price, 25);
+    const pingRequest = buyer.received().at(-1)!;
+    assertCleanPing(pingRequest);
+    const pingBody = JSON.parse(pingRequest.body);
+    assert.equal(pingBody.lp_subid1, "src-web-7");
+    assert.equal(pingBody.tcpa_text, TCPA, "the form's consent language, as the campaign asked");
+
+    const token = jornaya.issue();
+    const sold = await post(h, pinged.ping_id, {
+      trustedform_cert_url: CERT,
+      jornaya_leadid: token,
+      tcpa_text: TCPA,
+    });
+    assert.equal(sold.status, "sold", JSON.stringify(sold));
+    const body = [...buyer.inserted.values()].at(-1)!;
+    assert.match(String(body.lp_ping_id), /^ping-/);
+    assert.match(String(body.bid_id), /^bid-/);
+    assert.equal(body.jornaya_lead_id, token);
+    assert.equal(body.trusted_form_cert_url, CERT);
+  });
+
+  test("an inauthentic LeadiD fails the campaign's Jornaya requirement: the lead is never posted", async () => {
+    const posts = buyer.received().length + 1;
+    const pinged = await ping(h);
+    const unsold = await post(h, pinged.ping_id, {
+      trustedform_cert_url: CERT,
+      jornaya_leadid: "6D4B2A10-0000-4000-8000-0000000000AA",
+    });
+    assert.equal(unsold.status, "unsold");
+    assert.equal(buyer.received().length, posts, "only the ping reached the buyer");
+  });
+
+  test("an empty bids[] is a decline; ERROR is the buyer's error; DUPLICATED is a duplicate", async () => {
+    buyer.set({ bids: [] });
+    assert.equal((await pingOutcome(h, (await ping(h)).ping_id)).outcome, "no_bid");
+    buyer.set({ bids: [31.25], key: "rotated" });
+    const errored = await pingOutcome(h, (await ping(h)).ping_id);
+    assert.equal(errored.outcome, "buyer_error");
+    assert.match(errored.detail ?? "", /Invalid lp_campaign_id, lp_supplier_id or lp_key/);
+    buyer.set({ key: "lpk_abc" });
+    // The phone of the lead sold above again: Lead Prosper answers DUPLICATED.
+    const again = await ping(h);
+    const duplicate = await post(h, again.ping_id, {
+      trustedform_cert_url: CERT,
+      jornaya_leadid: jornaya.issue(),
+    });
+    assert.equal(duplicate.status, "unsold");
+    const trace = (await pingWithTrace(h, again.ping_id)).trace;
+    const line = lineOf(trace, "post", "campaign");
+    assert.equal(line.outcome, "post_duplicate");
+    assert.equal(line.detail, "Duplicate lead");
+  });
+});
+
+describe("PX preset against PX's API 2.0 written from its spec", () => {
+  let buyer: PxBuyer;
+  let h: Harness;
+  before(async () => {
+    buyer = await startPxBuyer({
+      apiToken: "0C2B4B7E-2F4D-4E11-9C8A-3D5E7F9A1B2C",
+      vertical: "HomeImprovement",
+      payout: 8.5,
+      requireJornaya: false,
+    });
+    h = await exchangeFor(
+      {
+        peer: buyer,
+        campaign: {
+          ping: { url: `${buyer.url}/api/lead/ping`, timeout_ms: 2000 },
+          post: { url: `${buyer.url}/api/lead/post`, timeout_ms: 3000 },
+          integration: {
+            type: "preset",
+            preset: "px",
+            params: {
+              api_token: "0C2B4B7E-2F4D-4E11-9C8A-3D5E7F9A1B2C",
+              vertical: "HomeImprovement",
+              source: "Search",
+              original_url: "https://quotes.example.com/windows",
+              tcpa_text: TCPA,
+            },
+            field_map: { project: "ProjectType", home_owner: "HomeOwner" },
+          },
+        },
+      },
+      jornaya,
+    );
+  });
+  after(async () => {
+    await h?.close();
+    await buyer?.stop();
+  });
+
+  test("the nested envelope is accepted; Payout is the bid; the post echoes TransactionId with the consent proof", async () => {
+    const pinged = await ping(h);
+    assert.equal(pinged.status, "bid", JSON.stringify(pinged));
+    assert.equal(pinged.price, 6.8);
+    const pingRequest = buyer.received().at(-1)!;
+    assertCleanPing(pingRequest);
+    const pingBody = JSON.parse(pingRequest.body);
+    assert.deepEqual(pingBody.ContactData, {
+      ZipCode: "10001",
+      City: "New York",
+      State: "NY",
+      IpAddress: "203.0.113.7",
+    });
+    assert.equal(pingBody.SubId, "src-web-7");
+    assert.equal(pingBody.HomeOwner, true);
+
+    const token = jornaya.issue();
+    const sold = await post(h, pinged.ping_id, { trustedform_cert_url: CERT, jornaya_leadid: token });
+    assert.equal(sold.status, "sold", JSON.stringify(sold));
+    const postLine = lineOf((await pingWithTrace(h, pinged.ping_id)).trace, "post", "campaign");
+    assert.match(postLine.detail ?? "", /post price 8\.50/, "PX's stated payout is recorded in the trace");
+    const [transactionId, body] = [...buyer.posted.entries()].at(-1)!;
+    assert.equal(body.TransactionId, transactionId);
+    assert.equal(body.TrustedForm, CERT);
+    assert.equal(body.JornayaLeadId, token);
+    assert.equal(body.TcpaText, TCPA, "the form's TCPA text when the seller sent none");
+    assert.equal((body.ContactData as Record<string, unknown>).PhoneNumber, "2125550147");
+  });
+
+  test("Unable to monetize is a decline; BadRequest is the buyer's error with PX's first error", async () => {
+    buyer.set({ payout: null });
+    const declined = await pingOutcome(h, (await ping(h)).ping_id);
+    assert.equal(declined.outcome, "no_bid");
+    assert.equal(declined.detail, "Unable to monetize");
+    buyer.set({ payout: 8.5, requireJornaya: true });
+    const errored = await pingOutcome(h, (await ping(h)).ping_id);
+    assert.equal(errored.outcome, "buyer_error");
+    assert.match(errored.detail ?? "", /'JornayaLeadId' must not be empty\./);
+    buyer.set({ requireJornaya: false });
+  });
+
+  test("PX has no test flag: a test lead never reaches a live PX campaign", async () => {
+    const before = buyer.received().length;
+    const pinged = await ping(h, { test: true });
+    assert.equal(pinged.status, "no_bid");
+    assert.equal((await pingOutcome(h, pinged.ping_id)).outcome, "no_test_flag");
+    assert.equal(buyer.received().length, before);
+  });
+});
