@@ -14,9 +14,10 @@ import type { ConfigSnapshot } from "./domain/snapshot.ts";
 import { CAP_SEED_LOOKBACK_MS, capUsageSeed, fundsUsageSeed } from "./engine/caps.ts";
 import { ConfigService, sha256Hex } from "./engine/config-service.ts";
 import { DuplicateChecks } from "./engine/duplicates.ts";
-import { Exchange } from "./engine/exchange.ts";
+import { Exchange, POST_CLAIM_LEASE_MS } from "./engine/exchange.ts";
 import { BuyerFunds } from "./engine/funds.ts";
 import { OutboxWorker, type RetryPolicy } from "./engine/outbox-worker.ts";
+import { PostAttemptReconciler } from "./engine/post-reconciler.ts";
 import { ReturnsService } from "./engine/returns.ts";
 import { buildServer } from "./http/server.ts";
 import { createLogger } from "./logger.ts";
@@ -145,6 +146,15 @@ export async function startGavel(options: GavelOptions): Promise<RunningGavel> {
     onOutbox: () => outbox.wake(),
   });
 
+  // Posts cut off by a crash (this process's last run, or a dead instance's) are listed for the operator.
+  const postAttempts = new PostAttemptReconciler({
+    store,
+    log,
+    now,
+    staleAfterMs: () => config.snapshot.settings.post_deadline_ms + POST_CLAIM_LEASE_MS,
+  });
+  await postAttempts.start(!databaseUrl);
+
   const adminKey = options.adminKey ?? process.env.GAVEL_ADMIN_KEY;
   const generatedAdminKey =
     adminKey || options.config?.admin_key_sha256
@@ -212,6 +222,7 @@ export async function startGavel(options: GavelOptions): Promise<RunningGavel> {
         clearInterval(closeIdle);
       }
       await running.close();
+      postAttempts.stop();
       await outbox.stop();
       mailer?.close();
       await stopWatching?.();

@@ -28,6 +28,18 @@ parentPort!.on("message", ({ id, request }: { id: number; request: WriteRequest 
       case "appendLedger":
         writes.appendLedger(request.entries);
         break;
+      case "beginPostAttempt":
+        result = writes.beginPostAttempt(request.attempt, request.ended);
+        break;
+      case "markPostAttemptUncertain":
+        result = writes.markPostAttemptUncertain(request.id);
+        break;
+      case "reconcilePostAttempts":
+        result = writes.reconcilePostAttempts(request.startedBefore);
+        break;
+      case "resolvePostAttempt":
+        result = writes.resolvePostAttempt(request.id, request.resolution, request.at);
+        break;
       case "setReturnResale":
         result = writes.setReturnResale(request.id, request.leadId, request.claim);
         break;

@@ -18,6 +18,23 @@ import {
 } from "../../reports/rollup-rows.ts";
 import { USER_COLUMNS, userRowValues } from "../console-rows.ts";
 import {
+  attemptEndsOfSale,
+  attemptOfCampaignSql,
+  type BeginPostAttempt,
+  buyerLeadIdsOf,
+  type EndedPostAttempt,
+  endAttemptByIdSql,
+  endAttemptSql,
+  insertAttemptSql,
+  markUncertainSql,
+  type PostAttempt,
+  type PostAttemptResolution,
+  postAttemptFromRow,
+  postAttemptRowValues,
+  reconcileAttemptsSql,
+  resolveAttemptSql,
+} from "../post-attempts.ts";
+import {
   CONVERSION_COLUMNS,
   conversionRowValues,
   LEAD_COLUMNS,
@@ -127,7 +144,36 @@ export class SqliteWrites {
       this.#insertOutbox(outbox);
       this.#addToRollup(rollupLead(lead, outcomes));
       this.#insertLedger(ledger);
+      const endAttempt = this.#statement(endAttemptSql("?"));
+      for (const end of attemptEndsOfSale(outcomes, buyerLeadIdsOf(lead))) {
+        endAttempt.run(end.state, end.at, end.buyer_lead_id, lead.auction_id, end.campaign_id);
+      }
     });
+  }
+
+  beginPostAttempt(attempt: PostAttempt, ended: readonly EndedPostAttempt[]): BeginPostAttempt {
+    let begun: BeginPostAttempt = { begun: true };
+    inTransaction(this.#db, () => {
+      const endAttempt = this.#statement(endAttemptByIdSql("?"));
+      for (const end of ended) endAttempt.run(end.state, end.ended_at, end.id);
+      const { changes } = this.#statement(insertAttemptSql("?")).run(...postAttemptRowValues(attempt));
+      if (changes > 0) return;
+      const row = this.#statement(attemptOfCampaignSql("?")).get(attempt.auction_id, attempt.campaign_id);
+      begun = { begun: false, earlier: postAttemptFromRow(row as Record<string, unknown>) };
+    });
+    return begun;
+  }
+
+  markPostAttemptUncertain(id: string): boolean {
+    return this.#statement(markUncertainSql("?")).run(id).changes > 0;
+  }
+
+  reconcilePostAttempts(startedBefore: number): number {
+    return Number(this.#statement(reconcileAttemptsSql("?")).run(startedBefore).changes);
+  }
+
+  resolvePostAttempt(id: string, resolution: PostAttemptResolution, at: number): boolean {
+    return this.#statement(resolveAttemptSql("?")).run(resolution, at, id).changes > 0;
   }
 
   /** False when this buyer already returned this lead (or the id is taken): the first request stands. */
