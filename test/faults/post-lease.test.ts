@@ -3,6 +3,7 @@
 // on B: while A's lease on the post runs (5 s, POST_CLAIM_LEASE_MS) B answers 409 GAVEL_POST_IN_PROGRESS; then B takes
 // the post over, finds the attempt A journaled with no answer, and answers 409 GAVEL_POST_UNCERTAIN at once rather
 // than post the lead again (to that buyer, or any other). The operator's resolution then settles the retries.
+// And pings held when Redis loses its data are held again from the store and posted, not refused as in progress.
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 import type { ConfigFile } from "../../src/domain/config-schema.ts";
@@ -20,6 +21,7 @@ import {
 import { VERTICAL } from "../helpers/engine-steps.ts";
 import { personalInjuryLead, testSource } from "../helpers/exchange-harness.ts";
 import { RecordingBuyers } from "../helpers/recording-buyer.ts";
+import { deleteKeysWithPrefix } from "../store/redis-test-helpers.ts";
 
 const TRIALS = 6;
 /** Generous: the lease is 5 s; the old claim held until the ping's bids expired (two minutes here). */
@@ -60,7 +62,8 @@ before(async () => {
 });
 
 after(async () => {
-  await stopCleanly([a, b]);
+  // A trial that failed may have left A killed.
+  await stopCleanly([a, b].filter((exchange) => exchange && !exchange.exited()));
   await buyers?.stop();
   await backends?.cleanUp();
 });
@@ -125,4 +128,32 @@ test(`${TRIALS} times: the instance posting is killed; within the lease the othe
     `post-lease: ${JSON.stringify({ trials: TRIALS, lease_ms: POST_CLAIM_LEASE_MS, takeover_ms: takeoverMs })}`,
   );
   assert.ok(Math.max(...takeoverMs) >= POST_CLAIM_LEASE_MS / 2, "B waited for A's lease, not less");
+});
+
+test("20 pings held when Redis loses every key: each post is held again from the store and sells, once", async () => {
+  const pingIds: string[] = [];
+  for (let i = 0; i < 20; i++) {
+    const ping = await b!.seller("/v1/ping", { vertical: VERTICAL, lead: lead.ping });
+    assert.equal(ping.body?.status, "bid", JSON.stringify(ping.body));
+    pingIds.push(ping.body.ping_id);
+  }
+  // As `redis-cli shutdown nosave` and a restart would leave it: nothing of this exchange's hot state.
+  await deleteKeysWithPrefix(backends.redisKeyPrefix);
+  for (const [i, pingId] of pingIds.entries()) {
+    const on = i % 2 === 0 ? a! : b!;
+    // Re-seeding after a detected loss may refuse briefly with 503; never with "in progress".
+    let reply = await post(on, pingId);
+    for (let tries = 0; reply.status === 503 && tries < 50; tries++) {
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      reply = await post(on, pingId);
+    }
+    assert.equal(reply.status, 200, `ping ${i}: ${JSON.stringify(reply.body)}`);
+    assert.equal(reply.body.status, "sold");
+    assert.deepEqual(
+      buyers.posts.filter((p) => p.request_id === pingId).map((p) => p.buyer),
+      ["alpha"],
+      `ping ${i} reached its buyer once`,
+    );
+    assert.deepEqual((await post(b!, pingId)).body, reply.body, "and a retry answers the same");
+  }
 });
