@@ -151,17 +151,29 @@ export class SqliteWrites {
     });
   }
 
-  beginPostAttempt(attempt: PostAttempt, ended: readonly EndedPostAttempt[]): BeginPostAttempt {
-    let begun: BeginPostAttempt = { begun: true };
+  /**
+   * Begins several posts' attempts in one transaction (group commit: one fsync for the posts that arrived together),
+   * each as Store.beginPostAttempt describes; answers in the same order.
+   */
+  beginPostAttempts(
+    requests: readonly { attempt: PostAttempt; ended: readonly EndedPostAttempt[] }[],
+  ): BeginPostAttempt[] {
+    const results: BeginPostAttempt[] = [];
     inTransaction(this.#db, () => {
       const endAttempt = this.#statement(endAttemptByIdSql("?"));
-      for (const end of ended) endAttempt.run(end.state, end.ended_at, end.id);
-      const { changes } = this.#statement(insertAttemptSql("?")).run(...postAttemptRowValues(attempt));
-      if (changes > 0) return;
-      const row = this.#statement(attemptOfCampaignSql("?")).get(attempt.auction_id, attempt.campaign_id);
-      begun = { begun: false, earlier: postAttemptFromRow(row as Record<string, unknown>) };
+      const insert = this.#statement(insertAttemptSql("?"));
+      const earlier = this.#statement(attemptOfCampaignSql("?"));
+      for (const { attempt, ended } of requests) {
+        for (const end of ended) endAttempt.run(end.state, end.ended_at, end.id);
+        if (insert.run(...postAttemptRowValues(attempt)).changes > 0) {
+          results.push({ begun: true });
+          continue;
+        }
+        const row = earlier.get(attempt.auction_id, attempt.campaign_id) as Record<string, unknown>;
+        results.push({ begun: false, earlier: postAttemptFromRow(row) });
+      }
     });
-    return begun;
+    return results;
   }
 
   markPostAttemptUncertain(id: string): boolean {
