@@ -430,7 +430,8 @@ export class Exchange {
     if (error instanceof PostAnsweredError) return postAnswer(error.lead);
     // Another caller holds the post now: it answers; this one must neither release its claim nor post.
     if (error instanceof PostLeaseLostError) throw new GavelError("GAVEL_POST_IN_PROGRESS");
-    // Nothing was posted by this call: give the claim back, so a retry finds the post as it is then (resolved).
+    // Give the claim back, so a retry finds the post as it is then (resolved, say): the journal keeps that retry from
+    // posting again to any buyer this call posted to.
     await claim.release().catch(() => {});
     if (error instanceof PostUncertainError) {
       const { attempt } = error;
