@@ -413,15 +413,19 @@ export class Exchange {
     }
     clearInterval(renewal);
     // From here a buyer may hold the lead: the claim is never given back, so no retry can deliver it twice. It is
-    // kept (without lease) even when the sale cannot be written yet, so this process answers retries from it.
-    try {
-      return await this.#recordSale(sale);
-    } finally {
-      await claim
+    // kept (without lease) even when the sale cannot be written yet, so this process answers retries from it. Not
+    // awaited: the answer must not wait on a stalled Redis, and a claim that lapses instead leaves the journal and the
+    // stored lead to answer retries.
+    const complete = () =>
+      void claim
         .complete()
         .catch((error: unknown) =>
           this.#log.warn({ err: error, ping: held.id }, "completing a post claim failed; it lapses"),
         );
+    try {
+      return await this.#recordSale(sale);
+    } finally {
+      complete();
     }
   }
 
