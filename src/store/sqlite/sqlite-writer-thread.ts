@@ -33,9 +33,9 @@ function writeAttemptBatch(): void {
     const results = writes.beginPostAttempts(
       batch.map(({ request }) => request as Extract<WriteRequest, { op: "beginPostAttempt" }>),
     );
-    batch.forEach(({ id }, i) =>
-      parentPort!.postMessage({ id, ok: true, result: results[i] } satisfies WriteReply),
-    );
+    for (const [i, { id }] of batch.entries()) {
+      parentPort!.postMessage({ id, ok: true, result: results[i] } satisfies WriteReply);
+    }
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
     for (const { id } of batch) parentPort!.postMessage({ id, ok: false, message } satisfies WriteReply);
