@@ -82,7 +82,8 @@ const post = (pingId: string) =>
   call("POST", "/v1/post", SOURCE_KEY, { ping_id: pingId, lead: lead.full, consent: lead.consent });
 
 async function start(): Promise<GavelProcess> {
-  gavel = await startGavelProcess({ configPath, dataDir, adminKey: ADMIN_KEY });
+  // Generous: 21 starts on a loaded machine; a slow start is not what this test is about.
+  gavel = await startGavelProcess({ configPath, dataDir, adminKey: ADMIN_KEY, readyTimeoutMs: 60_000 });
   return gavel;
 }
 
