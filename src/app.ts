@@ -14,10 +14,11 @@ import type { ConfigSnapshot } from "./domain/snapshot.ts";
 import { CAP_SEED_LOOKBACK_MS, capUsageSeed, fundsUsageSeed } from "./engine/caps.ts";
 import { ConfigService, sha256Hex } from "./engine/config-service.ts";
 import { DuplicateChecks } from "./engine/duplicates.ts";
-import { Exchange } from "./engine/exchange.ts";
+import { Exchange, POST_CLAIM_LEASE_MS } from "./engine/exchange.ts";
 import { BuyerFunds } from "./engine/funds.ts";
 import { seedHotStateFromStore } from "./engine/hot-state-seed.ts";
 import { OutboxWorker, type RetryPolicy } from "./engine/outbox-worker.ts";
+import { PostAttemptReconciler } from "./engine/post-reconciler.ts";
 import { ReturnsService } from "./engine/returns.ts";
 import { httpServerLimits } from "./http/http-options.ts";
 import { buildServer } from "./http/server.ts";
@@ -191,6 +192,15 @@ export async function startGavel(options: GavelOptions): Promise<RunningGavel> {
     onOutbox: () => outbox.wake(),
   });
 
+  // Posts cut off by a crash (this process's last run, or a dead instance's) are listed for the operator.
+  const postAttempts = new PostAttemptReconciler({
+    store,
+    log,
+    now,
+    staleAfterMs: () => config.snapshot.settings.post_deadline_ms + POST_CLAIM_LEASE_MS,
+  });
+  await postAttempts.start(!chosen.databaseUrl);
+
   const adminKey = options.adminKey ?? process.env.GAVEL_ADMIN_KEY;
   const generatedAdminKey =
     adminKey || options.config?.admin_key_sha256
@@ -272,6 +282,7 @@ export async function startGavel(options: GavelOptions): Promise<RunningGavel> {
         clearTimeout(graceOver);
       }
       await running.close();
+      postAttempts.stop();
       await outbox.stop();
       mailer?.close();
       await stopWatching?.();

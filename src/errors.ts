@@ -11,6 +11,11 @@ export const ERRORS = {
   GAVEL_NOT_FOUND: { status: 404, message: "Not found" },
   GAVEL_PING_NOT_FOUND: { status: 404, message: "No ping with this ping_id" },
   GAVEL_POST_IN_PROGRESS: { status: 409, message: "A post for this ping is still being processed" },
+  GAVEL_POST_UNCERTAIN: {
+    status: 409,
+    message:
+      "An earlier post of this lead was cut off before the buyer's answer was recorded; the buyer may have it, so it is not posted again until the operator reconciles it",
+  },
   GAVEL_DUPLICATE: {
     status: 409,
     message: "The same lead was sent by this source moments ago (replay guard)",

@@ -61,7 +61,7 @@ export const REASONS = {
   post_accepted: { code: 3, phase: "post", description: "the buyer accepted the lead" },
   post_rejected: { code: 400, phase: "post", description: "the buyer rejected the lead" },
   post_duplicate: {
-    code: 406,
+    code: 408,
     phase: "post",
     description: "the buyer rejected the lead as a duplicate of one it already has",
   },
@@ -72,6 +72,12 @@ export const REASONS = {
     description: "the post failed (HTTP error, bad answer or unreachable)",
   },
   bid_expired: { code: 403, phase: "post", description: "the held bid expired before the post" },
+  post_uncertain: {
+    code: 407,
+    phase: "post",
+    description:
+      "posted before a crash (or a lapsed lease) with no recorded answer: the buyer may hold the lead, so nothing more is posted and the operator reconciles it",
+  },
   not_covering: {
     code: 404,
     phase: "post",

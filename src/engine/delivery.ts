@@ -11,6 +11,7 @@ import type { Bid } from "../domain/ranking.ts";
 import type { ConfigSnapshot } from "../domain/snapshot.ts";
 import type { LeadValues } from "../domain/vertical.ts";
 import type { Deadline } from "./deadline.ts";
+import type { PostVerdict } from "./post-journal.ts";
 
 /** The budget of a delivery campaign's checks before the sale (it has no post timeout of its own). */
 const DELIVERY_CHECK_MS = 3_000;
@@ -36,6 +37,14 @@ export interface DeliveryRequest {
    * errors and timeouts also count towards the buyer's auto-pause).
    */
   settle?: (bid: Bid, ended: Reason) => Promise<void>;
+  /**
+   * The journal of post attempts (post-journal.ts): `begin` records each attempt durably before its buyer is called,
+   * or says the buyer was posted this lead before; it throws to stop the whole delivery (nothing more is posted).
+   */
+  journal?: {
+    begin(bid: Bid): Promise<PostVerdict>;
+    ended(bid: Bid, reason: Reason): void;
+  };
 }
 
 export interface AdmitRefusal {
@@ -71,6 +80,8 @@ export async function deliverWithFallback(
   // The quote of a shared lead is the sum of its sales, which no single bid covers: each sale pays its own share.
   const quotedCents = slots > 1 ? 0 : request.quotedCents;
   const buyersTried = new Set<string>();
+  // Set when the journal stops the delivery: no slot takes another bid (the lead may be with a buyer already).
+  let stopped: { error: unknown } | undefined;
   let next = 0;
   const takeNextBid = (): Bid | undefined => {
     while (next < request.ranked.length) {
@@ -82,8 +93,14 @@ export async function deliverWithFallback(
     return undefined;
   };
   const fillSlot = async (): Promise<void> => {
-    for (let bid = takeNextBid(); bid; bid = takeNextBid()) {
-      const attempt = await attemptBid(bid, quotedCents, request, config, client, now);
+    for (let bid = takeNextBid(); bid && !stopped; bid = takeNextBid()) {
+      let attempt: Awaited<ReturnType<typeof attemptBid>>;
+      try {
+        attempt = await attemptBid(bid, quotedCents, request, config, client, now);
+      } catch (error) {
+        stopped ??= { error };
+        return;
+      }
       outcomes.push(...attempt.outcomes);
       if (attempt.sold) {
         sold.push(attempt.sold);
@@ -92,6 +109,8 @@ export async function deliverWithFallback(
     }
   };
   await Promise.all(Array.from({ length: slots }, fillSlot));
+  // A shared lead some slot sold is recorded (those buyers have it); the stopped slot's attempt stays listed.
+  if (stopped && sold.length === 0) throw stopped.error;
   return { sold, outcomes };
 }
 
@@ -144,7 +163,20 @@ async function attemptBid(
     return { outcomes: [{ ...base, reason: "post_deadline" }] };
   }
   const adapter = config.adapters.get(campaign.id) ?? nativeAdapter(campaign);
+  let verdict: PostVerdict = { post: true };
+  try {
+    if (request.journal) verdict = await request.journal.begin(bid);
+  } catch (error) {
+    await request.settle?.(bid, "post_uncertain");
+    throw error;
+  }
+  if (!verdict.post) {
+    // Not posted now: the reservation is released, and the buyer's failure streak is left alone (as on a reject).
+    await request.settle?.(bid, "post_rejected");
+    return { outcomes: [{ ...base, ...verdict.outcome }] };
+  }
   const attempt = await postToBuyer(adapter, postBudgetMs, bid, request, client);
+  request.journal?.ended(bid, attempt.outcome.reason);
   // A post that timed out may still have been accepted: the reservation is released all the same (at most one
   // unit of slack), rather than counting a lead the buyer may never have taken.
   await request.settle?.(bid, attempt.outcome.reason);

@@ -22,7 +22,7 @@ import { MemoryThrottle } from "../state/counters/memory-throttle.ts";
 import type { Throttle } from "../state/counters/throttle.ts";
 import type { DuplicateWindows } from "../state/duplicates/duplicate-windows.ts";
 import { MemoryDuplicateWindows } from "../state/duplicates/memory-duplicate-windows.ts";
-import type { HotState } from "../state/hot-state.ts";
+import type { HotState, PostClaim } from "../state/hot-state.ts";
 import { type LeadRecord, type OutcomeRecord, type PingRecord, postAnswer } from "../store/records.ts";
 import type { Store } from "../store/store.ts";
 import { runAuction, type Wiretap } from "./auction.ts";
@@ -34,8 +34,15 @@ import { EventWriter } from "./event-writer.ts";
 import { auctionGates, deliveryGates, type GateServices } from "./gates.ts";
 import { validated, validatedConsent, validatedFormTime } from "./lead-input.ts";
 import { saleEntries } from "./ledger.ts";
+import { PostAnsweredError, PostJournal, PostLeaseLostError, PostUncertainError } from "./post-journal.ts";
 import { sourcePostbacks } from "./postbacks.ts";
 import { type Sale, SaleRecorder } from "./sale-recorder.ts";
+
+/**
+ * How long a post's claim on its ping lasts without renewal (renewed every third of it while the post runs). When the
+ * instance posting dies, another takes the post over after at most this long (docs/deployment.md).
+ */
+export const POST_CLAIM_LEASE_MS = 5_000;
 
 export interface PingInput {
   vertical: string;
@@ -268,7 +275,10 @@ export class Exchange {
     this.#events.record(ping.record, ping.outcomes);
     this.#metrics.recordOverhead("direct_post", deadline.elapsedMs() - ping.fanOutMs);
     // Nothing was quoted to the source before the auction, so any ranked bid may buy the lead.
-    return this.#recordSale(await this.#deliver(ping.record, lead, consent, 0, config, ping.noBidReason));
+    const journal = this.#journal(ping.record.id);
+    return this.#recordSale(
+      await this.#deliver(ping.record, lead, consent, 0, config, journal, ping.noBidReason),
+    );
   }
 
   /**
@@ -318,7 +328,16 @@ export class Exchange {
     );
     this.#events.record(ping.record, ping.outcomes);
     return this.#recordSale(
-      await this.#deliver(ping.record, original.lead, consent, 0, config, ping.noBidReason, true),
+      await this.#deliver(
+        ping.record,
+        original.lead,
+        consent,
+        0,
+        config,
+        this.#journal(ping.record.id),
+        ping.noBidReason,
+        true,
+      ),
     );
   }
 
@@ -351,8 +370,12 @@ export class Exchange {
     // A source paused after its ping (fraud, a complaint) sells nothing more, held pings included.
     if (source.status === "paused") throw new GavelError("GAVEL_SOURCE_PAUSED");
     const now = this.#now();
-    const held = await this.#hotState.getHeldPing(input.ping_id, now);
-    if (!held || held.source_id !== source.id) return this.#answerForUnheldPing(source, input.ping_id, now);
+    let held = await this.#hotState.getHeldPing(input.ping_id, now);
+    if (!held || held.source_id !== source.id) {
+      const unheld = await this.#answerForUnheldPing(source, input.ping_id, now);
+      if ("answer" in unheld) return unheld.answer;
+      held = unheld.ping;
+    }
 
     const config = this.#config;
     const vertical = config.verticalById.get(held.vertical);
@@ -368,7 +391,8 @@ export class Exchange {
       );
     }
     const consent = validatedConsent(vertical, input.consent);
-    if (!(await this.#hotState.claimPost(held.id))) {
+    const claim = await this.#hotState.claimPost(held.id, POST_CLAIM_LEASE_MS);
+    if (!claim) {
       const answered = await this.#store.getLeadByAuction(held.id);
       if (answered) return postAnswer(answered);
       // This process delivered the lead but could not write the sale yet: try again now, answer from it.
@@ -376,16 +400,71 @@ export class Exchange {
       if (unsaved) return this.#recordSale(unsaved);
       throw new GavelError("GAVEL_POST_IN_PROGRESS");
     }
+    // Renewed while the post runs; an instance that dies stops renewing, and after the lease another takes over.
+    const renewal = setInterval(() => void claim.renew().catch(() => {}), POST_CLAIM_LEASE_MS / 3);
+    renewal.unref();
     let sale: Sale;
     try {
-      sale = await this.#deliver(held, lead, consent, held.price_cents, config);
+      const journal = this.#journal(held.id, () => claim.renew());
+      sale = await this.#deliver(held, lead, consent, held.price_cents, config, journal);
     } catch (error) {
-      // No buyer was posted to: give the claim back so the source's retry can succeed.
-      await this.#hotState.releasePost(held.id).catch(() => {});
-      throw error;
+      clearInterval(renewal);
+      return this.#postStopped(error, held, claim);
     }
-    // From here a buyer may hold the lead: the claim is never given back, so no retry can deliver it twice.
-    return this.#recordSale(sale);
+    clearInterval(renewal);
+    // From here a buyer may hold the lead: the claim is never given back, so no retry can deliver it twice. It is
+    // kept (without lease) even when the sale cannot be written yet, so this process answers retries from it. Not
+    // awaited: the answer must not wait on a stalled Redis, and a claim that lapses instead leaves the journal and the
+    // stored lead to answer retries.
+    const complete = () =>
+      void claim
+        .complete()
+        .catch((error: unknown) =>
+          this.#log.warn({ err: error, ping: held.id }, "completing a post claim failed; it lapses"),
+        );
+    try {
+      return await this.#recordSale(sale);
+    } finally {
+      complete();
+    }
+  }
+
+  /** A post whose delivery stopped before a sale: why, and what the source hears. */
+  async #postStopped(error: unknown, held: PingRecord, claim: PostClaim): Promise<PostAnswer> {
+    if (error instanceof PostAnsweredError) return postAnswer(error.lead);
+    // Another caller holds the post now: it answers; this one must neither release its claim nor post.
+    if (error instanceof PostLeaseLostError) throw new GavelError("GAVEL_POST_IN_PROGRESS");
+    // Give the claim back, so a retry finds the post as it is then (resolved, say): the journal keeps that retry from
+    // posting again to any buyer this call posted to.
+    await claim.release().catch(() => {});
+    if (error instanceof PostUncertainError) {
+      const { attempt } = error;
+      this.#events.record(undefined, [
+        {
+          auction_id: held.id,
+          phase: "post",
+          at: this.#now(),
+          campaign_id: attempt.campaign_id,
+          buyer_id: attempt.buyer_id,
+          bid_cents: attempt.bid_cents,
+          reason: "post_uncertain",
+          detail: `attempt ${attempt.id} has no recorded answer; not posted again, nor to another buyer`,
+        },
+      ]);
+      throw new GavelError("GAVEL_POST_UNCERTAIN", undefined, "ping_id");
+    }
+    throw error;
+  }
+
+  /** The journal of one delivery's post attempts (a direct post's too: a crash must not leave its sale unseen). */
+  #journal(auctionId: string, leaseHeld?: () => Promise<boolean>): PostJournal {
+    return new PostJournal({
+      store: this.#store,
+      auctionId,
+      now: this.#now,
+      log: this.#log,
+      ...(leaseHeld ? { leaseHeld } : {}),
+    });
   }
 
   /** Writes the sale (durable before the answer), then forgets the held ping; that last step is best effort. */
@@ -401,12 +480,19 @@ export class Exchange {
     return postAnswer(sale.lead);
   }
 
-  /** A post for a ping that is not held: answered before (idempotent retry), expired, or unknown. */
-  async #answerForUnheldPing(source: Source, pingId: string, now: number): Promise<PostAnswer> {
+  /**
+   * A post for a ping that is not held: answered before (idempotent retry), expired, unknown; or held in the store
+   * but no longer in the hot state (Redis restarted empty): then it is held again from the store and posted.
+   */
+  async #answerForUnheldPing(
+    source: Source,
+    pingId: string,
+    now: number,
+  ): Promise<{ answer: PostAnswer } | { ping: PingRecord }> {
     const lead = await this.#store.getLeadByAuction(pingId);
-    if (lead && lead.source_id === source.id) return postAnswer(lead);
+    if (lead && lead.source_id === source.id) return { answer: postAnswer(lead) };
     const unsaved = this.#sales.unsaved(pingId);
-    if (unsaved && unsaved.lead.source_id === source.id) return this.#recordSale(unsaved);
+    if (unsaved && unsaved.lead.source_id === source.id) return { answer: await this.#recordSale(unsaved) };
     await this.#events.flush();
     const ping = await this.#store.getPing(pingId);
     if (!ping || ping.source_id !== source.id || ping.kind !== "ping")
@@ -419,7 +505,11 @@ export class Exchange {
       );
     }
     if (ping.expires_at <= now) throw new GavelError("GAVEL_PING_EXPIRED", undefined, "ping_id");
-    throw new GavelError("GAVEL_POST_IN_PROGRESS");
+    // The store has its bids: hold it again. The post claim and the attempts journal keep a post that was under way
+    // when the hot state lost it from being repeated to a buyer.
+    await this.#hotState.holdPing(ping);
+    this.#log.info({ ping: ping.id }, "a held ping missing from the hot state was held again from the store");
+    return { ping };
   }
 
   async #auction(
@@ -510,6 +600,7 @@ export class Exchange {
     consent: Record<string, unknown>,
     quotedCents: number,
     config: ConfigSnapshot,
+    journal: PostJournal,
     noBidReason?: NoBidReason,
     resale = false,
   ): Promise<Sale> {
@@ -537,6 +628,7 @@ export class Exchange {
               deadline,
               admit: gates.admit,
               settle: gates.settle,
+              journal,
             },
             config,
             this.#client,

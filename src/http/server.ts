@@ -13,6 +13,7 @@ import type { Store } from "../store/store.ts";
 import { adminConversionRoutes } from "./admin-conversion-routes.ts";
 import { type AdminFundsServices, adminFundsRoutes } from "./admin-funds-routes.ts";
 import { adminLedgerRoutes } from "./admin-ledger-routes.ts";
+import { adminPostAttemptRoutes } from "./admin-post-attempt-routes.ts";
 import { adminReportRoutes } from "./admin-report-routes.ts";
 import { adminReturnsRoutes } from "./admin-returns-routes.ts";
 import { adminRoutes } from "./admin-routes.ts";
@@ -137,6 +138,9 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     );
   }
   await app.register(adminLedgerRoutes({ store: options.store, adminKeySha256: options.adminKeySha256 }));
+  await app.register(
+    adminPostAttemptRoutes({ store: options.store, adminKeySha256: options.adminKeySha256 }),
+  );
   if (options.returns) {
     await app.register(
       adminReturnsRoutes({ returns: options.returns, adminKeySha256: options.adminKeySha256 }),

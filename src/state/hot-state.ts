@@ -3,18 +3,28 @@
 // In memory for the embedded default; Redis (atomic scripts) for several instances.
 import type { PingRecord } from "../store/records.ts";
 
+/** The right to post one ping, held as a lease. */
+export interface PostClaim {
+  /** Extends the lease by its length; false when it lapsed (another caller may have taken the post over). */
+  renew(): Promise<boolean>;
+  /** The post was carried out: keeps the claim, without lease, until the held ping expires; no retry posts again. */
+  complete(): Promise<void>;
+  /** Gives the claim back when the post could not be carried out (so a retry can try again). */
+  release(): Promise<void>;
+}
+
 export interface HotState {
   /** Holds a ping's ranked bids until it expires. */
   holdPing(ping: PingRecord): Promise<void>;
   /** The held ping, or undefined when unknown or expired. */
   getHeldPing(pingId: string, now: number): Promise<PingRecord | undefined>;
   /**
-   * Atomically claims the right to post this ping (DESIGN rule 4: posted once).
-   * True for exactly one caller; false when another post holds or has used the claim.
+   * Atomically claims the right to post this ping (DESIGN rule 4: posted once), as a lease of `leaseMs` that its
+   * holder renews while the post runs. Undefined when another post holds the lease or has completed the post. A
+   * lease not renewed in time (its instance died) lapses, and another caller can take the post over; the post
+   * attempts journal (src/store/post-attempts.ts) then keeps the taker from posting again to a buyer.
    */
-  claimPost(pingId: string): Promise<boolean>;
-  /** Gives the claim back when a post could not be carried out (so a retry can try again). */
-  releasePost(pingId: string): Promise<void>;
+  claimPost(pingId: string, leaseMs: number): Promise<PostClaim | undefined>;
   /** Forgets a ping once its post has been answered and recorded. */
   dropPing(pingId: string): Promise<void>;
   /** Resolves when the hot state answers; rejects with a clear error when it does not (readiness checks). */

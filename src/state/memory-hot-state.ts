@@ -5,13 +5,14 @@
 // be tens of thousands of small objects for every young-generation GC to trace and copy, which showed up as 20–30 ms
 // pauses in the ping latency tail. Only a post (far rarer than a ping) parses one back.
 import type { PingRecord } from "../store/records.ts";
-import type { HotState } from "./hot-state.ts";
+import type { HotState, PostClaim } from "./hot-state.ts";
 
 const SWEEP_INTERVAL_MS = 5_000;
 
 export class MemoryHotState implements HotState {
   readonly #held = new Map<string, { expiresAt: number; json: string }>();
-  readonly #claimed = new Set<string>();
+  /** Post claims by ping id: the token of their holder and when the lease lapses (Infinity once completed). */
+  readonly #claimed = new Map<string, { token: symbol; until: number }>();
   readonly #sweeper: NodeJS.Timeout;
 
   constructor(restored: readonly PingRecord[] = []) {
@@ -33,14 +34,29 @@ export class MemoryHotState implements HotState {
     this.#held.set(ping.id, { expiresAt: ping.expires_at, json: JSON.stringify(ping) });
   }
 
-  async claimPost(pingId: string): Promise<boolean> {
-    if (this.#claimed.has(pingId)) return false;
-    this.#claimed.add(pingId);
-    return true;
-  }
-
-  async releasePost(pingId: string): Promise<void> {
-    this.#claimed.delete(pingId);
+  // One process: claims die with it, and a lease lapses only when its post stalls past it (then, as with Redis,
+  // another caller may take the post over and the post attempts journal keeps buyers from a second post).
+  async claimPost(pingId: string, leaseMs: number): Promise<PostClaim | undefined> {
+    const current = this.#claimed.get(pingId);
+    if (current && current.until > Date.now()) return undefined;
+    const token = Symbol(pingId);
+    this.#claimed.set(pingId, { token, until: Date.now() + leaseMs });
+    const mine = () => this.#claimed.get(pingId)?.token === token;
+    return {
+      renew: async () => {
+        if (!mine()) return false;
+        const claim = this.#claimed.get(pingId)!;
+        if (claim.until <= Date.now()) return false;
+        claim.until = Math.max(claim.until, Date.now() + leaseMs);
+        return true;
+      },
+      complete: async () => {
+        if (mine()) this.#claimed.get(pingId)!.until = Number.POSITIVE_INFINITY;
+      },
+      release: async () => {
+        if (mine()) this.#claimed.delete(pingId);
+      },
+    };
   }
 
   async dropPing(pingId: string): Promise<void> {
@@ -62,6 +78,6 @@ export class MemoryHotState implements HotState {
       }
     }
     // Claims of dropped (posted) pings: their answers live in the store, so the claim is no longer needed.
-    for (const id of this.#claimed) if (!this.#held.has(id)) this.#claimed.delete(id);
+    for (const id of this.#claimed.keys()) if (!this.#held.has(id)) this.#claimed.delete(id);
   }
 }

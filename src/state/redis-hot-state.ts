@@ -5,7 +5,7 @@ import { randomUUID } from "node:crypto";
 import type { Redis } from "ioredis";
 import { ServiceUnavailableError } from "../errors.ts";
 import type { PingRecord } from "../store/records.ts";
-import type { HotState } from "./hot-state.ts";
+import type { HotState, PostClaim } from "./hot-state.ts";
 import { connectRedis, type RedisConnection } from "./redis/redis-connection.ts";
 import { type SeedGuard, withSeededState } from "./redis/seed-marker.ts";
 
@@ -29,15 +29,26 @@ export interface RedisHotStateOptions {
   seedGuard?: SeedGuard;
 }
 
-/** A claim on a ping whose held record is gone (or never had a TTL) lives this long. */
+/** A completed claim on a ping whose held record is gone (or never had a TTL) lives this long. */
 const DEFAULT_CLAIM_TTL_MS = 60 * 60 * 1000;
 
-/** Claims the post once: the claim lives as long as the held ping does, so it outlives every post that could race. */
+/** Claims the post as a lease: the key holds the claimant's token and lapses unless renewed. */
 const CLAIM_POST_LUA = `
+if redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', tonumber(ARGV[2])) then return 1 end
+return 0`;
+
+/** Extends the lease only if it is still this caller's. */
+const RENEW_OWN_CLAIM_LUA = `
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], tonumber(ARGV[2])) end
+return 0`;
+
+/** A carried-out post keeps its claim as long as the held ping lives, so it outlives every post that could race. */
+const COMPLETE_OWN_CLAIM_LUA = `
+if redis.call('GET', KEYS[2]) ~= ARGV[1] then return 0 end
 local ttl = redis.call('PTTL', KEYS[1])
 if ttl <= 0 then ttl = tonumber(ARGV[2]) end
-if redis.call('SET', KEYS[2], ARGV[1], 'NX', 'PX', ttl) then return 1 end
-return 0`;
+redis.call('SET', KEYS[2], 'done', 'PX', ttl)
+return 1`;
 
 /** Gives back a claim only if it is still the one this caller made. */
 const RELEASE_OWN_CLAIM_LUA = `
@@ -45,7 +56,14 @@ if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) 
 return 0`;
 
 interface HotStateScripts {
-  gavelClaimPost(heldKey: string, claimKey: string, token: string, defaultTtlMs: number): Promise<number>;
+  gavelClaimPost(claimKey: string, token: string, leaseMs: number): Promise<number>;
+  gavelRenewOwnClaim(claimKey: string, token: string, leaseMs: number): Promise<number>;
+  gavelCompleteOwnClaim(
+    heldKey: string,
+    claimKey: string,
+    token: string,
+    defaultTtlMs: number,
+  ): Promise<number>;
   gavelReleaseOwnClaim(claimKey: string, token: string): Promise<number>;
 }
 
@@ -76,7 +94,9 @@ export class RedisHotState implements HotState {
     this.#now = now;
     this.#seedGuard = seedGuard;
     const redis = connection.client;
-    redis.defineCommand("gavelClaimPost", { numberOfKeys: 2, lua: CLAIM_POST_LUA });
+    redis.defineCommand("gavelClaimPost", { numberOfKeys: 1, lua: CLAIM_POST_LUA });
+    redis.defineCommand("gavelRenewOwnClaim", { numberOfKeys: 1, lua: RENEW_OWN_CLAIM_LUA });
+    redis.defineCommand("gavelCompleteOwnClaim", { numberOfKeys: 2, lua: COMPLETE_OWN_CLAIM_LUA });
     redis.defineCommand("gavelReleaseOwnClaim", { numberOfKeys: 1, lua: RELEASE_OWN_CLAIM_LUA });
     this.#redis = redis as Redis & HotStateScripts;
     redis.on("ready", () => void this.#payOwedReleases());
@@ -123,14 +143,14 @@ export class RedisHotState implements HotState {
     return seeded === null ? "unseeded" : (json ?? null);
   }
 
-  async claimPost(pingId: string): Promise<boolean> {
+  async claimPost(pingId: string, leaseMs: number): Promise<PostClaim | undefined> {
     const claimKey = this.#claimKey(pingId);
     const token = randomUUID();
     try {
       const claimed = await this.#command("claimPost", () =>
-        this.#redis.gavelClaimPost(this.#heldKey(pingId), claimKey, token, DEFAULT_CLAIM_TTL_MS),
+        this.#redis.gavelClaimPost(claimKey, token, leaseMs),
       );
-      return claimed === 1;
+      return claimed === 1 ? this.#claim(pingId, token, leaseMs) : undefined;
     } catch (error) {
       // The claim may have been made before the reply was lost; nobody will carry out that post, so give it back
       // now, or as soon as Redis is reachable again, rather than block the source's retries until it expires.
@@ -141,8 +161,21 @@ export class RedisHotState implements HotState {
     }
   }
 
-  async releasePost(pingId: string): Promise<void> {
-    await this.#command("releasePost", () => this.#redis.del(this.#claimKey(pingId)));
+  #claim(pingId: string, token: string, leaseMs: number): PostClaim {
+    const claimKey = this.#claimKey(pingId);
+    return {
+      renew: async () =>
+        (await this.#command("renewPost", () => this.#redis.gavelRenewOwnClaim(claimKey, token, leaseMs))) ===
+        1,
+      complete: async () => {
+        await this.#command("completePost", () =>
+          this.#redis.gavelCompleteOwnClaim(this.#heldKey(pingId), claimKey, token, DEFAULT_CLAIM_TTL_MS),
+        );
+      },
+      release: async () => {
+        await this.#command("releasePost", () => this.#redis.gavelReleaseOwnClaim(claimKey, token));
+      },
+    };
   }
 
   async dropPing(pingId: string): Promise<void> {

@@ -372,7 +372,11 @@ export const LEAD_SORT_KEYS: Record<LeadSort, string> = {
 export const LEAD_STATUSES = ["sold", "unsold"] as const;
 
 /** What each newest-first list is ordered by (then by id). */
-const NEWEST_FIRST_BY = { outbox: "created_at", returns: "requested_at" } as const;
+const NEWEST_FIRST_BY = {
+  outbox: "created_at",
+  returns: "requested_at",
+  post_attempts: "started_at",
+} as const;
 
 /**
  * One newest-first page of `table`: equality filters, and with `before` only the rows after that one in the order
@@ -383,6 +387,7 @@ export function newestFirstPage(
   style: "?" | "$",
   query: {
     status?: string | undefined;
+    state?: string | undefined;
     buyer_id?: string | undefined;
     before?: string | undefined;
     limit: number;
@@ -396,6 +401,7 @@ export function newestFirstPage(
   };
   const conditions: string[] = [];
   if (query.status !== undefined) conditions.push(`status = ${next(query.status)}`);
+  if (query.state !== undefined) conditions.push(`state = ${next(query.state)}`);
   if (query.buyer_id !== undefined) conditions.push(`buyer_id = ${next(query.buyer_id)}`);
   if (query.before !== undefined) {
     conditions.push(`(${time}, id) < (SELECT ${time}, id FROM ${table} WHERE id = ${next(query.before)})`);

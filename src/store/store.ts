@@ -4,6 +4,13 @@ import type { Buyer, Campaign, Settings, Source } from "../domain/config-schema.
 import type { Vertical } from "../domain/vertical.ts";
 import type { ReportQuery, ReportRow } from "../reports/report-query.ts";
 import type {
+  BeginPostAttempt,
+  EndedPostAttempt,
+  PostAttempt,
+  PostAttemptQuery,
+  PostAttemptResolution,
+} from "./post-attempts.ts";
+import type {
   LeadRecord,
   LedgerEntry,
   LedgerKind,
@@ -210,7 +217,7 @@ export interface Store {
   appendAuctionEvents(pings: readonly PingRecord[], outcomes: readonly OutcomeRecord[]): Promise<void>;
   /**
    * Writes a lead, its post outcomes and the outbox messages it causes in one transaction, durably; resolves only once
-   * they would survive a crash (DESIGN rule 9).
+   * they would survive a crash (DESIGN rule 9). The post attempts its outcomes answer end in the same transaction.
    */
   saveLead(
     lead: LeadRecord,
@@ -218,6 +225,28 @@ export interface Store {
     outbox?: readonly OutboxItem[],
     ledger?: readonly LedgerEntry[],
   ): Promise<void>;
+  /**
+   * Records, durably, that a lead is about to be posted to a campaign (state `posting`), after writing how the
+   * attempts before it ended (`ended`), in one transaction. Begins nothing when this auction's lead was posted to
+   * this campaign before: answers that earlier attempt instead, so a lead is never posted twice to one campaign.
+   * Its end is written with the sale (saveLead), from the sale's post outcomes.
+   */
+  beginPostAttempt(attempt: PostAttempt, ended?: readonly EndedPostAttempt[]): Promise<BeginPostAttempt>;
+  /** Marks an attempt found `posting` after its poster died as `uncertain`; false when it was no longer `posting`. */
+  markPostAttemptUncertain(id: string): Promise<boolean>;
+  /**
+   * Marks `uncertain` every attempt still `posting` that began before `startedBefore` and whose auction has no lead:
+   * nobody is left to record its answer. Answers how many.
+   */
+  reconcilePostAttempts(startedBefore: number): Promise<number>;
+  /**
+   * Records the operator's decision on an uncertain (or accepted but unrecorded) attempt; `sold` is written after the
+   * sale itself (saveLead). False when it was resolved before or is not uncertain.
+   */
+  resolvePostAttempt(id: string, resolution: PostAttemptResolution, at: number): Promise<boolean>;
+  getPostAttempt(id: string): Promise<PostAttempt | undefined>;
+  /** Post attempts, newest first (by start). */
+  listPostAttempts(query: PostAttemptQuery): Promise<PostAttempt[]>;
   /** Appends ledger entries in one transaction; an entry whose id is already there is kept as it was. */
   appendLedger(entries: readonly LedgerEntry[]): Promise<void>;
   /** A lead's ledger entries, in the order written. */

@@ -1,9 +1,11 @@
 // One suite over every HotState implementation: the memory default and Redis (GAVEL_TEST_REDIS_URL, which must be up).
 import assert from "node:assert/strict";
 import { after, afterEach, beforeEach, describe, test } from "node:test";
+import { setTimeout as sleep } from "node:timers/promises";
 import type { HotState } from "../../src/state/hot-state.ts";
 import { MemoryHotState } from "../../src/state/memory-hot-state.ts";
 import type { PingRecord } from "../../src/store/records.ts";
+import { eventually } from "../helpers/eventually.ts";
 import { connectTestHotState, deleteKeysWithPrefix, testRunPrefix } from "./redis-test-helpers.ts";
 
 interface HotStateImplementation {
@@ -15,6 +17,10 @@ interface HotStateImplementation {
 }
 
 const T0 = 1_750_000_000_000;
+/** A post claim's lease: long enough never to lapse within a test, unless the test waits for it on purpose. */
+const LEASE_MS = 30_000;
+/** Lapses within a test that waits for it; long enough that a loaded machine does not lapse it between two calls. */
+const SHORT_LEASE_MS = 1_000;
 
 const redisPrefix = testRunPrefix("hot-state-contract");
 let redisInstances = 0;
@@ -101,33 +107,63 @@ for (const impl of HOT_STATES) {
       assert.equal(await state.getHeldPing("p-1", T0), undefined);
     });
 
-    test("claimPost is true exactly once, even with 100 concurrent claims", async () => {
+    test("claimPost is granted exactly once, even with 100 concurrent claims", async () => {
       await state.holdPing(ping("p-1"));
-      const claims = await Promise.all(Array.from({ length: 100 }, () => state.claimPost("p-1")));
-      assert.equal(claims.filter(Boolean).length, 1);
-      assert.equal(await state.claimPost("p-1"), false);
+      const claims = await Promise.all(Array.from({ length: 100 }, () => state.claimPost("p-1", LEASE_MS)));
+      assert.equal(claims.filter((claim) => claim !== undefined).length, 1);
+      assert.equal(await state.claimPost("p-1", LEASE_MS), undefined);
     });
 
     test("claims are per ping", async () => {
       await state.holdPing(ping("p-1"));
       await state.holdPing(ping("p-2"));
-      assert.equal(await state.claimPost("p-1"), true);
-      assert.equal(await state.claimPost("p-2"), true);
+      assert.ok(await state.claimPost("p-1", LEASE_MS));
+      assert.ok(await state.claimPost("p-2", LEASE_MS));
     });
 
-    test("releasePost lets exactly one new claim through", async () => {
+    test("release lets exactly one new claim through", async () => {
       await state.holdPing(ping("p-1"));
-      assert.equal(await state.claimPost("p-1"), true);
-      await state.releasePost("p-1");
-      const claims = await Promise.all(Array.from({ length: 20 }, () => state.claimPost("p-1")));
-      assert.equal(claims.filter(Boolean).length, 1);
+      const claim = await state.claimPost("p-1", LEASE_MS);
+      await claim!.release();
+      const claims = await Promise.all(Array.from({ length: 20 }, () => state.claimPost("p-1", LEASE_MS)));
+      assert.equal(claims.filter((c) => c !== undefined).length, 1);
     });
 
-    test("after a post is answered and the ping dropped, a retry cannot claim it again", async () => {
+    test("after a post is completed and the ping dropped, a retry cannot claim it again", async () => {
       await state.holdPing(ping("p-1"));
-      assert.equal(await state.claimPost("p-1"), true);
+      const claim = await state.claimPost("p-1", LEASE_MS);
+      await claim!.complete();
       await state.dropPing("p-1");
-      assert.equal(await state.claimPost("p-1"), false);
+      assert.equal(await state.claimPost("p-1", LEASE_MS), undefined);
+    });
+
+    test("a lease that is not renewed lapses: another caller takes the post over, and the first can no longer renew", async () => {
+      await state.holdPing(ping("p-1", Date.now() + 60_000));
+      const first = await state.claimPost("p-1", SHORT_LEASE_MS);
+      assert.ok(first);
+      assert.equal(await state.claimPost("p-1", SHORT_LEASE_MS), undefined, "held while the lease runs");
+      const second = await eventually(() => state.claimPost("p-1", LEASE_MS), "the lapsed lease taken over");
+      assert.equal(await first.renew(), false, "the lapsed lease is not the first caller's any more");
+      await first.release();
+      assert.equal(
+        await state.claimPost("p-1", LEASE_MS),
+        undefined,
+        "releasing a lapsed lease frees nothing",
+      );
+      assert.equal(await second.renew(), true);
+    });
+
+    test("a renewed lease outlives its length; a completed claim has no lease left to lapse", async () => {
+      await state.holdPing(ping("p-1", Date.now() + 60_000));
+      const claim = await state.claimPost("p-1", SHORT_LEASE_MS);
+      for (let i = 0; i < 4; i++) {
+        await sleep(SHORT_LEASE_MS * 0.3);
+        assert.equal(await claim!.renew(), true);
+      }
+      assert.equal(await state.claimPost("p-1", LEASE_MS), undefined);
+      await claim!.complete();
+      await sleep(SHORT_LEASE_MS * 2);
+      assert.equal(await state.claimPost("p-1", LEASE_MS), undefined);
     });
 
     test("close is harmless to call twice", async () => {

@@ -14,6 +14,9 @@ import {
   testRunPrefix,
 } from "./redis-test-helpers.ts";
 
+/** The post claim lease the tests take (the exchange's is POST_CLAIM_LEASE_MS). */
+const LEASE_MS = 5_000;
+
 const prefix = testRunPrefix("redis-resilience");
 const connectionName = `${prefix}-client`;
 const opened: RedisHotState[] = [];
@@ -112,21 +115,30 @@ describe("RedisHotState across instances and failures", () => {
     const [a, b] = [await instance(), await instance()];
     await a.holdPing(ping("race-1"));
     const claims = await Promise.all(
-      Array.from({ length: 100 }, (_, i) => (i % 2 === 0 ? a : b).claimPost("race-1")),
+      Array.from({ length: 100 }, (_, i) => (i % 2 === 0 ? a : b).claimPost("race-1", LEASE_MS)),
     );
-    assert.equal(claims.filter(Boolean).length, 1);
+    const won = claims.filter((claim) => claim !== undefined);
+    assert.equal(won.length, 1);
+    await won[0]!.complete();
     await a.dropPing("race-1");
-    assert.equal(await b.claimPost("race-1"), false, "the claim outlives the dropped ping");
+    assert.equal(await b.claimPost("race-1", LEASE_MS), undefined, "the claim outlives the dropped ping");
   });
 
   test("a ping's keys share one hash tag and expire with the ping", async () => {
     const state = await instance();
     await state.holdPing(ping("ttl-1", Date.now() + 30_000));
-    assert.equal(await state.claimPost("ttl-1"), true);
+    const claimed = await state.claimPost("ttl-1", LEASE_MS);
+    assert.ok(claimed);
     const admin = await connectAdminClient();
     try {
       const held = `${prefix}:{p:ttl-1}:held`;
       const claim = `${prefix}:{p:ttl-1}:claim`;
+      const leaseTtl = await admin.pttl(claim);
+      assert.ok(
+        leaseTtl > 0 && leaseTtl <= LEASE_MS,
+        `a claim is a lease until its post completes (pttl ${leaseTtl})`,
+      );
+      await claimed.complete();
       for (const key of [held, claim]) {
         const ttl = await admin.pttl(key);
         assert.ok(ttl > 25_000 && ttl <= 30_000, `${key} expires with the ping (pttl ${ttl})`);
@@ -201,7 +213,7 @@ describe("RedisHotState across instances and failures", () => {
 
     await waitUntilAnswering(state);
     assert.deepEqual(await state.getHeldPing("cut-1", Date.now()), held);
-    assert.equal(await state.claimPost("cut-1"), true);
+    assert.ok(await state.claimPost("cut-1", LEASE_MS));
   });
 
   test("Redis gone while running: commands fail fast and clearly; it recovers by itself when Redis is back", async () => {

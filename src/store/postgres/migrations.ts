@@ -322,6 +322,26 @@ export const POSTGRES_MIGRATIONS: readonly string[] = [
   CREATE INDEX outbox_status_created ON outbox (status, created_at, id);
   CREATE INDEX returns_status_requested ON returns (status, requested_at, id);
   `,
+  // The journal of posts to buyers (src/store/post-attempts.ts): written before each buyer is called, so a crash
+  // can neither post a lead twice to a buyer nor leave an accepted lead unseen. One attempt per auction and campaign.
+  `
+  CREATE TABLE post_attempts (
+    id text PRIMARY KEY,
+    auction_id text NOT NULL,
+    campaign_id text NOT NULL,
+    buyer_id text NOT NULL,
+    bid_cents integer NOT NULL,
+    started_at bigint NOT NULL,
+    state text NOT NULL,
+    buyer_lead_id text,
+    ended_at bigint,
+    resolution text,
+    resolved_at bigint,
+    UNIQUE (auction_id, campaign_id)
+  );
+  CREATE INDEX post_attempts_state_started ON post_attempts (state, started_at, id);
+  CREATE INDEX post_attempts_started ON post_attempts (started_at, id);
+  `,
 ];
 
 /**

@@ -22,6 +22,24 @@ import {
 } from "../../reports/rollup-rows.ts";
 import { sessionFromRow, USER_COLUMNS, userFromRow, userRowValues } from "../console-rows.ts";
 import {
+  attemptEndsOfSale,
+  attemptOfCampaignSql,
+  type BeginPostAttempt,
+  buyerLeadIdsOf,
+  type EndedPostAttempt,
+  endAttemptByIdSql,
+  endAttemptSql,
+  insertAttemptSql,
+  markUncertainSql,
+  type PostAttempt,
+  type PostAttemptQuery,
+  type PostAttemptResolution,
+  postAttemptFromRow,
+  postAttemptRowValues,
+  reconcileAttemptsSql,
+  resolveAttemptSql,
+} from "../post-attempts.ts";
+import {
   buyerCentsFromRow,
   CONVERSION_COLUMNS,
   conversionFromRow,
@@ -255,7 +273,63 @@ export class PostgresStore implements Store {
           values: outboxRowValues(item),
         });
       }
+      for (const end of attemptEndsOfSale(outcomes, buyerLeadIdsOf(lead))) {
+        await client.query({
+          name: "gavel_end_post_attempt",
+          text: endAttemptSql("$"),
+          values: [end.state, end.at, end.buyer_lead_id, lead.auction_id, end.campaign_id],
+        });
+      }
     });
+  }
+
+  async beginPostAttempt(
+    attempt: PostAttempt,
+    ended: readonly EndedPostAttempt[] = [],
+  ): Promise<BeginPostAttempt> {
+    return await this.#transaction(async (client) => {
+      for (const end of ended) {
+        await client.query({
+          name: "gavel_end_post_attempt_by_id",
+          text: endAttemptByIdSql("$"),
+          values: [end.state, end.ended_at, end.id],
+        });
+      }
+      const inserted = await client.query({
+        name: "gavel_begin_post_attempt",
+        text: insertAttemptSql("$"),
+        values: postAttemptRowValues(attempt),
+      });
+      if ((inserted.rowCount ?? 0) > 0) return { begun: true };
+      const { rows } = await client.query({
+        name: "gavel_post_attempt_of_campaign",
+        text: attemptOfCampaignSql("$"),
+        values: [attempt.auction_id, attempt.campaign_id],
+      });
+      return { begun: false, earlier: postAttemptFromRow(rows[0] as Record<string, unknown>) };
+    });
+  }
+
+  async markPostAttemptUncertain(id: string): Promise<boolean> {
+    return (await this.#query(`${markUncertainSql("$")} RETURNING id`, [id])).length > 0;
+  }
+
+  async reconcilePostAttempts(startedBefore: number): Promise<number> {
+    return (await this.#query(`${reconcileAttemptsSql("$")} RETURNING id`, [startedBefore])).length;
+  }
+
+  async resolvePostAttempt(id: string, resolution: PostAttemptResolution, at: number): Promise<boolean> {
+    return (await this.#query(`${resolveAttemptSql("$")} RETURNING id`, [resolution, at, id])).length > 0;
+  }
+
+  async getPostAttempt(id: string): Promise<PostAttempt | undefined> {
+    const [row] = await this.#query("SELECT * FROM post_attempts WHERE id = $1", [id]);
+    return row && postAttemptFromRow(row);
+  }
+
+  async listPostAttempts(query: PostAttemptQuery): Promise<PostAttempt[]> {
+    const { sql, params } = newestFirstPage("post_attempts", "$", query);
+    return (await this.#query(sql, params)).map(postAttemptFromRow);
   }
 
   async appendLedger(entries: readonly LedgerEntry[]): Promise<void> {

@@ -6,6 +6,14 @@ import type { DatabaseSync, StatementSync } from "node:sqlite";
 import { type ReportQuery, type ReportRow, reportRowFrom, reportSql } from "../../reports/report-query.ts";
 import { sessionFromRow, userFromRow } from "../console-rows.ts";
 import {
+  type BeginPostAttempt,
+  type EndedPostAttempt,
+  type PostAttempt,
+  type PostAttemptQuery,
+  type PostAttemptResolution,
+  postAttemptFromRow,
+} from "../post-attempts.ts";
+import {
   buyerCentsFromRow,
   conversionFromRow,
   conversionReportRowFromRow,
@@ -141,6 +149,35 @@ export class SqliteStore implements Store {
 
   async appendLedger(entries: readonly LedgerEntry[]): Promise<void> {
     if (entries.length > 0) await this.#writer.call({ op: "appendLedger", entries });
+  }
+
+  async beginPostAttempt(
+    attempt: PostAttempt,
+    ended: readonly EndedPostAttempt[] = [],
+  ): Promise<BeginPostAttempt> {
+    return (await this.#writer.call({ op: "beginPostAttempt", attempt, ended })) as BeginPostAttempt;
+  }
+
+  async markPostAttemptUncertain(id: string): Promise<boolean> {
+    return (await this.#writer.call({ op: "markPostAttemptUncertain", id })) as boolean;
+  }
+
+  async reconcilePostAttempts(startedBefore: number): Promise<number> {
+    return (await this.#writer.call({ op: "reconcilePostAttempts", startedBefore })) as number;
+  }
+
+  async resolvePostAttempt(id: string, resolution: PostAttemptResolution, at: number): Promise<boolean> {
+    return (await this.#writer.call({ op: "resolvePostAttempt", id, resolution, at })) as boolean;
+  }
+
+  async getPostAttempt(id: string): Promise<PostAttempt | undefined> {
+    const row = this.#statement("SELECT * FROM post_attempts WHERE id = ?").get(id) as Row | undefined;
+    return row && postAttemptFromRow(row);
+  }
+
+  async listPostAttempts(query: PostAttemptQuery): Promise<PostAttempt[]> {
+    const { sql, params } = newestFirstPage("post_attempts", "?", query);
+    return (this.#statement(sql).all(...params) as Row[]).map(postAttemptFromRow);
   }
 
   async ledgerFor(leadId: string): Promise<LedgerEntry[]> {

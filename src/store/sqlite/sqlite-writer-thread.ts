@@ -8,7 +8,41 @@ import { SqliteWrites } from "./sqlite-writes.ts";
 const db = openSqlite(workerData.path as string);
 const writes = new SqliteWrites(db);
 
-parentPort!.on("message", ({ id, request }: { id: number; request: WriteRequest }) => {
+type Message = { id: number; request: WriteRequest };
+
+// Beginnings of post attempts (one before every buyer is called) are committed together: those that arrive while the
+// thread is busy share one transaction and one fsync, instead of one each. Everything stays in arrival order: a
+// batch is written before the next other write is handled.
+let attemptBatch: Message[] = [];
+
+parentPort!.on("message", (message: Message) => {
+  if (message.request.op === "beginPostAttempt") {
+    if (attemptBatch.length === 0) setImmediate(writeAttemptBatch);
+    attemptBatch.push(message);
+    return;
+  }
+  writeAttemptBatch();
+  handle(message);
+});
+
+function writeAttemptBatch(): void {
+  const batch = attemptBatch;
+  attemptBatch = [];
+  if (batch.length === 0) return;
+  try {
+    const results = writes.beginPostAttempts(
+      batch.map(({ request }) => request as Extract<WriteRequest, { op: "beginPostAttempt" }>),
+    );
+    for (const [i, { id }] of batch.entries()) {
+      parentPort!.postMessage({ id, ok: true, result: results[i] } satisfies WriteReply);
+    }
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    for (const { id } of batch) parentPort!.postMessage({ id, ok: false, message } satisfies WriteReply);
+  }
+}
+
+function handle({ id, request }: Message): void {
   let reply: WriteReply;
   let result: unknown;
   try {
@@ -27,6 +61,15 @@ parentPort!.on("message", ({ id, request }: { id: number; request: WriteRequest 
         break;
       case "appendLedger":
         writes.appendLedger(request.entries);
+        break;
+      case "markPostAttemptUncertain":
+        result = writes.markPostAttemptUncertain(request.id);
+        break;
+      case "reconcilePostAttempts":
+        result = writes.reconcilePostAttempts(request.startedBefore);
+        break;
+      case "resolvePostAttempt":
+        result = writes.resolvePostAttempt(request.id, request.resolution, request.at);
         break;
       case "setReturnResale":
         result = writes.setReturnResale(request.id, request.leadId, request.claim);
@@ -82,4 +125,4 @@ parentPort!.on("message", ({ id, request }: { id: number; request: WriteRequest 
     reply = { id, ok: false, message: error instanceof Error ? error.message : String(error) };
   }
   parentPort!.postMessage(reply);
-});
+}

@@ -1,5 +1,6 @@
 // The main thread's side of the SQLite writer thread: each write is a message, resolved when committed.
 import { Worker } from "node:worker_threads";
+import type { EndedPostAttempt, PostAttempt, PostAttemptResolution } from "../post-attempts.ts";
 import type {
   LeadRecord,
   LedgerEntry,
@@ -29,6 +30,10 @@ export type WriteRequest =
       ledger: readonly LedgerEntry[];
     }
   | { op: "appendLedger"; entries: readonly LedgerEntry[] }
+  | { op: "beginPostAttempt"; attempt: PostAttempt; ended: readonly EndedPostAttempt[] }
+  | { op: "markPostAttemptUncertain"; id: string }
+  | { op: "reconcilePostAttempts"; startedBefore: number }
+  | { op: "resolvePostAttempt"; id: string; resolution: PostAttemptResolution; at: number }
   | { op: "createReturn"; record: ReturnRecord }
   | { op: "setReturnResale"; id: string; leadId: string | null; claim: boolean }
   | {

@@ -18,6 +18,23 @@ import {
 } from "../../reports/rollup-rows.ts";
 import { USER_COLUMNS, userRowValues } from "../console-rows.ts";
 import {
+  attemptEndsOfSale,
+  attemptOfCampaignSql,
+  type BeginPostAttempt,
+  buyerLeadIdsOf,
+  type EndedPostAttempt,
+  endAttemptByIdSql,
+  endAttemptSql,
+  insertAttemptSql,
+  markUncertainSql,
+  type PostAttempt,
+  type PostAttemptResolution,
+  postAttemptFromRow,
+  postAttemptRowValues,
+  reconcileAttemptsSql,
+  resolveAttemptSql,
+} from "../post-attempts.ts";
+import {
   CONVERSION_COLUMNS,
   conversionRowValues,
   LEAD_COLUMNS,
@@ -127,7 +144,48 @@ export class SqliteWrites {
       this.#insertOutbox(outbox);
       this.#addToRollup(rollupLead(lead, outcomes));
       this.#insertLedger(ledger);
+      const endAttempt = this.#statement(endAttemptSql("?"));
+      for (const end of attemptEndsOfSale(outcomes, buyerLeadIdsOf(lead))) {
+        endAttempt.run(end.state, end.at, end.buyer_lead_id, lead.auction_id, end.campaign_id);
+      }
     });
+  }
+
+  /**
+   * Begins several posts' attempts in one transaction (group commit: one fsync for the posts that arrived together),
+   * each as Store.beginPostAttempt describes; answers in the same order.
+   */
+  beginPostAttempts(
+    requests: readonly { attempt: PostAttempt; ended: readonly EndedPostAttempt[] }[],
+  ): BeginPostAttempt[] {
+    const results: BeginPostAttempt[] = [];
+    inTransaction(this.#db, () => {
+      const endAttempt = this.#statement(endAttemptByIdSql("?"));
+      const insert = this.#statement(insertAttemptSql("?"));
+      const earlier = this.#statement(attemptOfCampaignSql("?"));
+      for (const { attempt, ended } of requests) {
+        for (const end of ended) endAttempt.run(end.state, end.ended_at, end.id);
+        if (insert.run(...postAttemptRowValues(attempt)).changes > 0) {
+          results.push({ begun: true });
+          continue;
+        }
+        const row = earlier.get(attempt.auction_id, attempt.campaign_id) as Record<string, unknown>;
+        results.push({ begun: false, earlier: postAttemptFromRow(row) });
+      }
+    });
+    return results;
+  }
+
+  markPostAttemptUncertain(id: string): boolean {
+    return this.#statement(markUncertainSql("?")).run(id).changes > 0;
+  }
+
+  reconcilePostAttempts(startedBefore: number): number {
+    return Number(this.#statement(reconcileAttemptsSql("?")).run(startedBefore).changes);
+  }
+
+  resolvePostAttempt(id: string, resolution: PostAttemptResolution, at: number): boolean {
+    return this.#statement(resolveAttemptSql("?")).run(resolution, at, id).changes > 0;
   }
 
   /** False when this buyer already returned this lead (or the id is taken): the first request stands. */
