@@ -30,6 +30,19 @@ export const FieldSchema = Type.Object(
   { additionalProperties: false },
 );
 
+/**
+ * How long a lead's PII is kept (docs/privacy.md): days after a sale, and after an unsold lead arrived. Absent: kept
+ * until erased. The hashes, non-PII fields, trace and money are kept whatever this says.
+ */
+export const RetentionSchema = Type.Object(
+  {
+    sold_days: Type.Optional(Type.Integer({ minimum: 1, maximum: 36500 })),
+    unsold_days: Type.Optional(Type.Integer({ minimum: 1, maximum: 36500 })),
+  },
+  { additionalProperties: false },
+);
+export type Retention = Static<typeof RetentionSchema>;
+
 export const VerticalSchema = Type.Object(
   {
     id: Id,
@@ -55,6 +68,8 @@ export const VerticalSchema = Type.Object(
         { additionalProperties: false },
       ),
     ),
+    /** How long this vertical's PII is kept; each absent period falls back to the settings' `retention`. */
+    retention: Type.Optional(RetentionSchema),
     /** How bids are ordered into the winner and its fallbacks (default highest_bid); see src/domain/routing.ts. */
     routing: Type.Optional(
       Type.Object(
@@ -549,6 +564,8 @@ export const SettingsSchema = Type.Object(
      * stored earlier is switched off, through the admin API or the configuration file). 60 is the usual choice.
      */
     replay_guard_s: Type.Optional(Type.Integer({ minimum: 0, maximum: 3600 })),
+    /** How long PII is kept in every vertical that does not say (docs/privacy.md). Absent: until erased. */
+    retention: Type.Optional(RetentionSchema),
   },
   { additionalProperties: false },
 );

@@ -16,6 +16,8 @@ export interface Vertical {
   dedupe?: { lookback_days: number; match: ("email" | "phone")[] };
   /** How bids are ordered into the winner and its fallbacks (absent: highest_bid). */
   routing?: { mode: RoutingMode; max_buyers?: number };
+  /** How long PII is kept, in days after a sale or after an unsold lead arrived (docs/privacy.md). */
+  retention?: { sold_days?: number; unsold_days?: number };
 }
 
 export interface ValidationIssue {

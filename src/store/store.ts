@@ -10,7 +10,11 @@ import type {
   OutboxItem,
   OutboxSettlement,
   OutcomeRecord,
+  PiiErasure,
+  PiiPurgeSelection,
+  PiiRedaction,
   PingRecord,
+  PrivacyRequestRecord,
   ReturnRecord,
 } from "./records.ts";
 
@@ -323,6 +327,21 @@ export interface Store {
   getSession(tokenSha256: string): Promise<ConsoleSession | undefined>;
   /** Ends a session (logout). */
   deleteSession(tokenSha256: string): Promise<void>;
+  /**
+   * Blanks the PII of one batch of leads past their retention (see PiiPurgeSelection): each keeps what `redact` leaves,
+   * gets `pii_purged_at`, and loses its PII from trace details and notes too. Returns how many were purged (fewer than
+   * the limit: the selection is done). Instances purging at once take different leads (PostgreSQL: SKIP LOCKED).
+   */
+  purgeExpiredPii(selection: PiiPurgeSelection, redact: PiiRedaction, at: number): Promise<number>;
+  /**
+   * Blanks the PII of these leads (an erasure request) as purgeExpiredPii does, and cancels their pending deliveries
+   * to buyers, in one transaction. Leads blanked before are left as they are.
+   */
+  erasePii(leadIds: readonly string[], redact: PiiRedaction, at: number): Promise<PiiErasure>;
+  /** Records a consumer's access or erasure request. */
+  recordPrivacyRequest(request: PrivacyRequestRecord): Promise<void>;
+  /** Recorded privacy requests, newest first. */
+  listPrivacyRequests(limit: number): Promise<PrivacyRequestRecord[]>;
   /** Resolves when the store answers; rejects with a clear error when it does not (readiness checks). */
   ping(): Promise<void>;
   /**

@@ -34,7 +34,9 @@ import {
   LEAD_SORT_KEYS,
   LEAD_STATUSES,
   LEDGER_COLUMNS,
+  type LeadRedactionRow,
   leadFromRow,
+  leadRedactionRow,
   leadRowValues,
   ledgerEntryFromRow,
   ledgerRowValues,
@@ -45,13 +47,18 @@ import {
   outboxRowValues,
   outcomeFromRow,
   POSTGRES_CODEC,
+  PRIVACY_REQUEST_COLUMNS,
+  piiRedactionSql,
   pingFromRow,
   placeholders,
+  privacyRequestFromRow,
+  privacyRequestRowValues,
   RETURN_COLUMNS,
   type Row,
   returnFromRow,
   returnRowValues,
   saleSummaryFromRow,
+  scrubbed,
 } from "../record-rows.ts";
 import type {
   LeadRecord,
@@ -59,7 +66,11 @@ import type {
   OutboxItem,
   OutboxSettlement,
   OutcomeRecord,
+  PiiErasure,
+  PiiPurgeSelection,
+  PiiRedaction,
   PingRecord,
+  PrivacyRequestRecord,
   ReturnRecord,
 } from "../records.ts";
 import type {
@@ -531,6 +542,45 @@ export class PostgresStore implements Store {
       [contact.sha256, limit],
     );
     return rows.map((row) => leadFromRow(row, POSTGRES_CODEC));
+  }
+
+  async purgeExpiredPii(selection: PiiPurgeSelection, redact: PiiRedaction, at: number): Promise<number> {
+    // SKIP LOCKED: instances purging at once take different leads, and a lead being erased meanwhile is left to that.
+    return this.#transaction(async (client) => {
+      const { rows } = await client.query(
+        `SELECT * FROM leads WHERE vertical = $1 AND status = $2 AND pii_purged_at IS NULL AND created_at < $3
+         ORDER BY created_at LIMIT $4 FOR UPDATE SKIP LOCKED`,
+        [selection.vertical, selection.status, selection.created_before, selection.limit],
+      );
+      const redactions = rows.map((row) => leadRedactionRow(leadFromRow(row, POSTGRES_CODEC), redact));
+      return (await redactLeads(client, redactions, at, false)).leads;
+    });
+  }
+
+  async erasePii(leadIds: readonly string[], redact: PiiRedaction, at: number): Promise<PiiErasure> {
+    return this.#transaction(async (client) => {
+      const { rows } = await client.query(
+        "SELECT * FROM leads WHERE id = ANY($1) AND pii_purged_at IS NULL ORDER BY id FOR UPDATE",
+        [leadIds],
+      );
+      const redactions = rows.map((row) => leadRedactionRow(leadFromRow(row, POSTGRES_CODEC), redact));
+      return redactLeads(client, redactions, at, true);
+    });
+  }
+
+  async recordPrivacyRequest(request: PrivacyRequestRecord): Promise<void> {
+    await this.#query(
+      `INSERT INTO privacy_requests (${PRIVACY_REQUEST_COLUMNS}) VALUES (${placeholders(PRIVACY_REQUEST_COLUMNS, "$")})`,
+      privacyRequestRowValues(request),
+    );
+  }
+
+  async listPrivacyRequests(limit: number): Promise<PrivacyRequestRecord[]> {
+    const rows = await this.#query(
+      "SELECT * FROM privacy_requests ORDER BY created_at DESC, id DESC LIMIT $1",
+      [limit],
+    );
+    return rows.map((row) => privacyRequestFromRow(row, POSTGRES_CODEC));
   }
 
   async getPing(id: string): Promise<PingRecord | undefined> {
@@ -1115,4 +1165,36 @@ export function postgresAddress(connectionString: string): string {
   // pg resolves the parts (URL, then PGHOST... defaults) without connecting; read them back from a client.
   const probe = new pg.Client({ connectionString });
   return `${probe.host}:${probe.port}/${probe.database ?? ""}`;
+}
+
+/** Blanks leads' PII inside the caller's transaction (see SqliteWrites.redactLeads, which does the same). */
+async function redactLeads(
+  client: pg.ClientBase,
+  rows: readonly LeadRedactionRow[],
+  at: number,
+  cancelDeliveries: boolean,
+): Promise<PiiErasure> {
+  const sql = piiRedactionSql("postgres");
+  const counts: PiiErasure = { leads: 0, deliveries_cancelled: 0 };
+  const blanked: LeadRedactionRow[] = [];
+  for (const row of rows) {
+    const result = await client.query(sql.blankLead, [row.lead, row.consent, at, row.id]);
+    if (result.rowCount !== 0) blanked.push(row);
+  }
+  counts.leads = blanked.length;
+  if (blanked.length === 0) return counts;
+  for (const freeText of sql.freeTexts) {
+    const secretsOf = new Map(blanked.map((row) => [row[freeText.by], row.secrets]));
+    const texts = await client.query(freeText.select, [JSON.stringify([...secretsOf.keys()])]);
+    for (const { row_key, owner, text } of texts.rows) {
+      const clean = scrubbed(String(text), secretsOf.get(String(owner)) ?? []);
+      if (clean !== undefined) await client.query(freeText.update, [clean, row_key]);
+    }
+  }
+  if (cancelDeliveries) {
+    for (const row of blanked) {
+      counts.deliveries_cancelled += (await client.query(sql.cancelDeliveries, [row.id])).rowCount ?? 0;
+    }
+  }
+  return counts;
 }

@@ -15,12 +15,14 @@ import {
   LEAD_SORT_KEYS,
   LEAD_STATUSES,
   leadFromRow,
+  leadRedactionRow,
   ledgerEntryFromRow,
   ledgerTotalFromRow,
   newestFirstPage,
   outboxFromRow,
   outcomeFromRow,
   pingFromRow,
+  privacyRequestFromRow,
   type Row,
   returnFromRow,
   SQLITE_CODEC,
@@ -32,7 +34,11 @@ import type {
   OutboxItem,
   OutboxSettlement,
   OutcomeRecord,
+  PiiErasure,
+  PiiPurgeSelection,
+  PiiRedaction,
   PingRecord,
+  PrivacyRequestRecord,
   ReturnRecord,
 } from "../records.ts";
 import type {
@@ -357,6 +363,44 @@ export class SqliteStore implements Store {
       `SELECT * FROM leads WHERE ${column} = ? ORDER BY created_at DESC, id DESC LIMIT ?`,
     ).all(contact.sha256, limit) as Row[];
     return rows.map((row) => leadFromRow(row, SQLITE_CODEC));
+  }
+
+  async purgeExpiredPii(selection: PiiPurgeSelection, redact: PiiRedaction, at: number): Promise<number> {
+    // One process writes this file, so reading the batch here and blanking it on the writer thread cannot race
+    // another purge; a lead blanked meanwhile by an erasure is skipped by the write (pii_purged_at IS NULL).
+    const rows = this.#statement(
+      `SELECT * FROM leads WHERE vertical = ? AND status = ? AND pii_purged_at IS NULL AND created_at < ?
+       ORDER BY created_at LIMIT ?`,
+    ).all(selection.vertical, selection.status, selection.created_before, selection.limit) as Row[];
+    if (rows.length === 0) return 0;
+    const redactions = rows.map((row) => leadRedactionRow(leadFromRow(row, SQLITE_CODEC), redact));
+    const result = (await this.#writer.call({
+      op: "redactLeads",
+      rows: redactions,
+      at,
+      cancelDeliveries: false,
+    })) as PiiErasure;
+    return result.leads;
+  }
+
+  async erasePii(leadIds: readonly string[], redact: PiiRedaction, at: number): Promise<PiiErasure> {
+    const leads = (await Promise.all(leadIds.map((id) => this.getLead(id)))).filter(
+      (lead): lead is LeadRecord => lead !== undefined && lead.pii_purged_at === undefined,
+    );
+    if (leads.length === 0) return { leads: 0, deliveries_cancelled: 0 };
+    const rows = leads.map((lead) => leadRedactionRow(lead, redact));
+    return (await this.#writer.call({ op: "redactLeads", rows, at, cancelDeliveries: true })) as PiiErasure;
+  }
+
+  async recordPrivacyRequest(request: PrivacyRequestRecord): Promise<void> {
+    await this.#writer.call({ op: "recordPrivacyRequest", request });
+  }
+
+  async listPrivacyRequests(limit: number): Promise<PrivacyRequestRecord[]> {
+    const rows = this.#statement(
+      "SELECT * FROM privacy_requests ORDER BY created_at DESC, id DESC LIMIT ?",
+    ).all(limit) as Row[];
+    return rows.map((row) => privacyRequestFromRow(row, SQLITE_CODEC));
   }
 
   async getPing(id: string): Promise<PingRecord | undefined> {

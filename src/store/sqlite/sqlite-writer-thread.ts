@@ -73,6 +73,12 @@ parentPort!.on("message", ({ id, request }: { id: number; request: WriteRequest 
       case "deleteSession":
         writes.deleteSession(request.tokenSha256);
         break;
+      case "redactLeads":
+        result = writes.redactLeads(request.rows, request.at, request.cancelDeliveries);
+        break;
+      case "recordPrivacyRequest":
+        writes.recordPrivacyRequest(request.request);
+        break;
       case "close":
         db.close();
         break;

@@ -1,5 +1,6 @@
 // The main thread's side of the SQLite writer thread: each write is a message, resolved when committed.
 import { Worker } from "node:worker_threads";
+import type { LeadRedactionRow } from "../record-rows.ts";
 import type {
   LeadRecord,
   LedgerEntry,
@@ -7,6 +8,7 @@ import type {
   OutboxSettlement,
   OutcomeRecord,
   PingRecord,
+  PrivacyRequestRecord,
   ReturnRecord,
 } from "../records.ts";
 import type {
@@ -49,6 +51,8 @@ export type WriteRequest =
   | { op: "deleteUser"; id: string }
   | { op: "createSession"; session: ConsoleSession }
   | { op: "deleteSession"; tokenSha256: string }
+  | { op: "redactLeads"; rows: readonly LeadRedactionRow[]; at: number; cancelDeliveries: boolean }
+  | { op: "recordPrivacyRequest"; request: PrivacyRequestRecord }
   | { op: "close" };
 
 /** `result` carries what a write returns (claimed rows, whether a replay found its item). */

@@ -22,14 +22,20 @@ import {
   conversionRowValues,
   LEAD_COLUMNS,
   LEDGER_COLUMNS,
+  type LeadRedactionRow,
   leadRowValues,
   ledgerRowValues,
   OUTBOX_COLUMNS,
   outboxRowValues,
+  PRIVACY_REQUEST_COLUMNS,
+  piiRedactionSql,
   placeholders,
+  privacyRequestRowValues,
   RETURN_COLUMNS,
+  type Row,
   returnRowValues,
   SQLITE_CODEC,
+  scrubbed,
 } from "../record-rows.ts";
 import type {
   LeadRecord,
@@ -37,7 +43,9 @@ import type {
   OutboxItem,
   OutboxSettlement,
   OutcomeRecord,
+  PiiErasure,
   PingRecord,
+  PrivacyRequestRecord,
   ReturnRecord,
 } from "../records.ts";
 import type {
@@ -128,6 +136,41 @@ export class SqliteWrites {
       this.#addToRollup(rollupLead(lead, outcomes));
       this.#insertLedger(ledger);
     });
+  }
+
+  /**
+   * Blanks leads' PII (retention or erasure; see Store.purgeExpiredPii and erasePii) in one transaction: each lead not
+   * blanked before, the PII in the free text about it, and (erasure) its pending deliveries to buyers.
+   */
+  redactLeads(rows: readonly LeadRedactionRow[], at: number, cancelDeliveries: boolean): PiiErasure {
+    const sql = piiRedactionSql("sqlite");
+    const counts: PiiErasure = { leads: 0, deliveries_cancelled: 0 };
+    inTransaction(this.#db, () => {
+      const blanked = rows.filter(
+        (row) => Number(this.#statement(sql.blankLead).run(row.lead, row.consent, at, row.id).changes) > 0,
+      );
+      counts.leads = blanked.length;
+      if (blanked.length === 0) return;
+      for (const freeText of sql.freeTexts) {
+        const secretsOf = new Map(blanked.map((row) => [row[freeText.by], row.secrets]));
+        const texts = this.#statement(freeText.select).all(JSON.stringify([...secretsOf.keys()])) as Row[];
+        for (const { row_key, owner, text } of texts) {
+          const clean = scrubbed(String(text), secretsOf.get(String(owner)) ?? []);
+          if (clean !== undefined) this.#statement(freeText.update).run(clean, row_key as SQLInputValue);
+        }
+      }
+      if (!cancelDeliveries) return;
+      for (const row of blanked) {
+        counts.deliveries_cancelled += Number(this.#statement(sql.cancelDeliveries).run(row.id).changes);
+      }
+    });
+    return counts;
+  }
+
+  recordPrivacyRequest(request: PrivacyRequestRecord): void {
+    this.#statement(
+      `INSERT INTO privacy_requests (${PRIVACY_REQUEST_COLUMNS}) VALUES (${placeholders(PRIVACY_REQUEST_COLUMNS, "?")})`,
+    ).run(...(privacyRequestRowValues(request) as SQLInputValue[]));
   }
 
   /** False when this buyer already returned this lead (or the id is taken): the first request stands. */
