@@ -1,5 +1,13 @@
 // Rows to records, shared by every SQL store. The stores differ only in how a row carries JSON (SQLite: text;
 // PostgreSQL: jsonb, already parsed) and booleans (SQLite: 0/1; PostgreSQL: true/false): each passes its codec.
+import {
+  NO_PII_KEYS,
+  openPii,
+  type PiiKeyRing,
+  resealedColumn,
+  sealedKeyId,
+  sealPii,
+} from "../compliance/privacy/pii-cipher.ts";
 import { leadContactHashes } from "../compliance/suppression/suppression-hash.ts";
 import type {
   LeadRecord,
@@ -29,19 +37,77 @@ export interface RowCodec {
   bool(value: unknown): boolean;
   /** A boolean as the store writes it. */
   boolValue(value: boolean): unknown;
+  /** The keys a lead's PII columns (`lead`, `consent`) are sealed and opened with (docs/privacy.md). */
+  pii: PiiKeyRing;
 }
 
 export const SQLITE_CODEC: RowCodec = {
   json: (value) => JSON.parse(value as string),
   bool: (value) => value === 1,
   boolValue: (value) => (value ? 1 : 0),
+  pii: NO_PII_KEYS,
 };
 
 export const POSTGRES_CODEC: RowCodec = {
   json: (value) => value,
   bool: (value) => value === true,
   boolValue: (value) => value,
+  pii: NO_PII_KEYS,
 };
+
+/** A store's codec that seals and opens PII with these keys. */
+export function withPiiKeys(codec: RowCodec, pii: PiiKeyRing): RowCodec {
+  return { ...codec, pii };
+}
+
+/**
+ * A PII column's value as written: the JSON text, or with a current key, that text sealed and stored as a JSON
+ * string (so the column keeps its type: TEXT on SQLite, jsonb on PostgreSQL).
+ */
+export function piiColumnValue(value: unknown, codec: RowCodec): string {
+  const json = JSON.stringify(value);
+  return codec.pii.current ? JSON.stringify(sealPii(codec.pii, json)) : json;
+}
+
+/** A lead's PII columns sealed again under the current key: the new values, and the old ones they must still be. */
+export interface LeadReseal {
+  id: string;
+  lead: string;
+  consent: string;
+  old_lead: string;
+  old_consent: string;
+}
+
+/**
+ * The reseals a batch of rows (id, lead, consent as stored) needs under the codec's current key. `asText` gives a
+ * column's value back as the JSON text it was written as (SQLite reads it so; PostgreSQL parses jsonb).
+ */
+export function resealRows(
+  rows: readonly Row[],
+  codec: RowCodec,
+  asText: (value: unknown) => string,
+): LeadReseal[] {
+  const reseals: LeadReseal[] = [];
+  for (const row of rows) {
+    const lead = resealedColumn(codec.pii, row.lead, codec.json);
+    const consent = resealedColumn(codec.pii, row.consent, codec.json);
+    if (lead === undefined && consent === undefined) continue;
+    reseals.push({
+      id: String(row.id),
+      lead: lead ?? asText(row.lead),
+      consent: consent ?? asText(row.consent),
+      old_lead: asText(row.lead),
+      old_consent: asText(row.consent),
+    });
+  }
+  return reseals;
+}
+
+/** A PII column as read: opened when sealed (PiiKeyError when its key is missing), as it is otherwise. */
+export function piiColumnFrom(value: unknown, codec: RowCodec): unknown {
+  const parsed = codec.json(value);
+  return sealedKeyId(parsed) === undefined ? parsed : JSON.parse(openPii(codec.pii, parsed as string));
+}
 
 // Records to rows: the column lists and their values in the same order, for both stores' INSERTs (JSON as text:
 // SQLite stores it so, PostgreSQL casts it to jsonb).
@@ -66,8 +132,8 @@ export function leadRowValues(lead: LeadRecord, codec: RowCodec): unknown[] {
     lead.buyer_id ?? null,
     lead.buyer_lead_id ?? null,
     lead.reason ?? null,
-    JSON.stringify(lead.lead),
-    JSON.stringify(lead.consent),
+    piiColumnValue(lead.lead, codec),
+    piiColumnValue(lead.consent, codec),
     lead.created_at,
     lead.shares?.length ? JSON.stringify(lead.shares) : null,
     // Kept beside the lead so the operator can find a consumer's leads (Store.leadsOfContact) without reading PII.
@@ -290,8 +356,8 @@ export function leadFromRow(row: Row, codec: RowCodec): LeadRecord {
     kind: row.kind as LeadRecord["kind"],
     source_id: row.source_id as string,
     vertical: row.vertical as string,
-    lead: codec.json(row.lead) as LeadRecord["lead"],
-    consent: codec.json(row.consent) as LeadRecord["consent"],
+    lead: piiColumnFrom(row.lead, codec) as LeadRecord["lead"],
+    consent: piiColumnFrom(row.consent, codec) as LeadRecord["consent"],
     test: codec.bool(row.test),
     status: row.status as LeadRecord["status"],
     price_cents: Number(row.price_cents),
@@ -425,7 +491,7 @@ export interface LeadRedactionRow {
 /** Texts shorter than this are not scrubbed from free text: "Al" would cut words apart, and identifies no one. */
 const SHORTEST_SCRUBBED = 3;
 
-export function leadRedactionRow(lead: LeadRecord, redact: PiiRedaction): LeadRedactionRow {
+export function leadRedactionRow(lead: LeadRecord, redact: PiiRedaction, codec: RowCodec): LeadRedactionRow {
   const kept = redact(lead);
   const keptTexts = new Set([...textsIn(kept.lead), ...textsIn(kept.consent)]);
   const secrets = new Set<string>();
@@ -437,8 +503,8 @@ export function leadRedactionRow(lead: LeadRecord, redact: PiiRedaction): LeadRe
   return {
     id: lead.id,
     auction_id: lead.auction_id,
-    lead: JSON.stringify(kept.lead),
-    consent: JSON.stringify(kept.consent),
+    lead: piiColumnValue(kept.lead, codec),
+    consent: piiColumnValue(kept.consent, codec),
     // Longest first, so a name inside an e-mail address does not leave the rest of the address behind.
     secrets: [...secrets].sort((a, b) => b.length - a.length),
   };

@@ -342,6 +342,17 @@ export interface Store {
   recordPrivacyRequest(request: PrivacyRequestRecord): Promise<void>;
   /** Recorded privacy requests, newest first. */
   listPrivacyRequests(limit: number): Promise<PrivacyRequestRecord[]>;
+  /**
+   * Key rotation (`gavel keys rotate`): the leads after `after` in id order, at most `limit`, have their PII columns
+   * sealed again under the current key (plain ones sealed for the first time); a lead changed meanwhile is left for
+   * the next pass. Answers how many were read and resealed, and the last id read (the next call's `after`).
+   */
+  resealPii(
+    after: string | undefined,
+    limit: number,
+  ): Promise<{ scanned: number; resealed: number; last?: string }>;
+  /** After a complete reseal: forgets every key id but `keep`, so a start no longer needs the old keys. */
+  retirePiiKeys(keep: string): Promise<string[]>;
   /** Resolves when the store answers; rejects with a clear error when it does not (readiness checks). */
   ping(): Promise<void>;
   /**

@@ -101,11 +101,11 @@ describe(`[${BACKEND}] consumer privacy`, () => {
     const first = await postLead(CONSUMER);
     const second = await postLead({ ...CONSUMER, email: "quintessa.v@example.org" }); // same phone, other e-mail
     const bystander = await postLead({ first_name: "Bystander", email: "bystander@example.com" });
-    assert.notEqual(
-      tablesHolding(await dumpEveryTable(h), CONSUMER_TRACES).length,
-      0,
-      "the grep finds them before",
-    );
+    // The grep can see them before (unless PII is encrypted at rest: a run with GAVEL_PII_KEY set).
+    if (!process.env.GAVEL_PII_KEY) {
+      const before = tablesHolding(await dumpEveryTable(h), CONSUMER_TRACES);
+      assert.notEqual(before.length, 0, "the grep finds them before");
+    }
 
     const access = await h.admin("POST", "/v1/admin/privacy/access", { phone: "646-555-0123" });
     assert.equal(access.status, 200, JSON.stringify(access.body));

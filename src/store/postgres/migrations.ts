@@ -337,6 +337,7 @@ export const POSTGRES_MIGRATIONS: readonly string[] = [
     created_at bigint NOT NULL
   );
   CREATE INDEX privacy_requests_created ON privacy_requests (created_at, id);
+  CREATE TABLE pii_key_ids (key_id text COLLATE "C" PRIMARY KEY, first_used_at bigint NOT NULL);
   `,
 ];
 

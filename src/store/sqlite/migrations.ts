@@ -280,7 +280,8 @@ export const SQLITE_MIGRATIONS: readonly string[] = [
   `,
   // Consumer privacy (docs/privacy.md): when a lead's PII was blanked (retention purge or an erasure request), the
   // leads a retention pass still has to visit (per vertical and status, oldest first), and the record of each access
-  // or erasure request (the contact hashes asked about, never the contact).
+  // or erasure request (the contact hashes asked about, never the contact); the ids of the keys leads' PII may be
+  // sealed with, so a start without one of them is a clear error.
   `
   ALTER TABLE leads ADD COLUMN pii_purged_at INTEGER;
   CREATE INDEX leads_pii_kept ON leads (vertical, status, created_at) WHERE pii_purged_at IS NULL;
@@ -295,5 +296,6 @@ export const SQLITE_MIGRATIONS: readonly string[] = [
     created_at INTEGER NOT NULL
   );
   CREATE INDEX privacy_requests_created ON privacy_requests (created_at, id);
+  CREATE TABLE pii_key_ids (key_id TEXT PRIMARY KEY, first_used_at INTEGER NOT NULL);
   `,
 ];

@@ -23,6 +23,7 @@ import {
   LEAD_COLUMNS,
   LEDGER_COLUMNS,
   type LeadRedactionRow,
+  type LeadReseal,
   leadRowValues,
   ledgerRowValues,
   OUTBOX_COLUMNS,
@@ -33,6 +34,7 @@ import {
   privacyRequestRowValues,
   RETURN_COLUMNS,
   type Row,
+  type RowCodec,
   returnRowValues,
   SQLITE_CODEC,
   scrubbed,
@@ -60,9 +62,12 @@ import { inTransaction } from "./open-sqlite.ts";
 export class SqliteWrites {
   readonly #db: DatabaseSync;
   readonly #statements = new Map<string, StatementSync>();
+  /** Seals a lead's PII columns when a key is configured. */
+  readonly #codec: RowCodec;
 
-  constructor(db: DatabaseSync) {
+  constructor(db: DatabaseSync, codec: RowCodec = SQLITE_CODEC) {
     this.#db = db;
+    this.#codec = codec;
   }
 
   putEntity(kind: string, id: string, body: object): void {
@@ -129,7 +134,7 @@ export class SqliteWrites {
   ): void {
     inTransaction(this.#db, () => {
       this.#statement(`INSERT INTO leads (${LEAD_COLUMNS}) VALUES (${placeholders(LEAD_COLUMNS, "?")})`).run(
-        ...(leadRowValues(lead, SQLITE_CODEC) as SQLInputValue[]),
+        ...(leadRowValues(lead, this.#codec) as SQLInputValue[]),
       );
       this.#insertOutcomes(outcomes);
       this.#insertOutbox(outbox);
@@ -165,6 +170,27 @@ export class SqliteWrites {
       }
     });
     return counts;
+  }
+
+  /** Writes resealed PII columns; a lead changed since it was read (blanked meanwhile) is skipped. */
+  resealLeads(rows: readonly LeadReseal[]): number {
+    let resealed = 0;
+    inTransaction(this.#db, () => {
+      const update = this.#statement(
+        "UPDATE leads SET lead = ?, consent = ? WHERE id = ? AND lead = ? AND consent = ?",
+      );
+      for (const row of rows) {
+        resealed += Number(update.run(row.lead, row.consent, row.id, row.old_lead, row.old_consent).changes);
+      }
+    });
+    return resealed;
+  }
+
+  retirePiiKeys(keep: string): string[] {
+    const rows = this.#statement("DELETE FROM pii_key_ids WHERE key_id <> ? RETURNING key_id").all(
+      keep,
+    ) as Row[];
+    return rows.map((row) => String(row.key_id));
   }
 
   recordPrivacyRequest(request: PrivacyRequestRecord): void {
