@@ -70,6 +70,13 @@ export const VerticalSchema = Type.Object(
     ),
     /** How long this vertical's PII is kept; each absent period falls back to the settings' `retention`. */
     retention: Type.Optional(RetentionSchema),
+    /** Lead validation beyond syntax: present turns it on (docs/privacy.md#lead-validation). */
+    validation: Type.Optional(
+      Type.Object(
+        { min_quality_score: Type.Optional(Type.Integer({ minimum: 0, maximum: 100 })) },
+        { additionalProperties: false },
+      ),
+    ),
     /** How bids are ordered into the winner and its fallbacks (default highest_bid); see src/domain/routing.ts. */
     routing: Type.Optional(
       Type.Object(
