@@ -4,6 +4,8 @@ import type { Logger } from "pino";
 import { openBackends } from "./backends.ts";
 import { BuyerHttpClient } from "./buyers/buyer-http-client.ts";
 import { consentServices } from "./compliance/consent/consent-providers.ts";
+import { PiiRetention } from "./compliance/privacy/pii-retention.ts";
+import { PrivacyRequests } from "./compliance/privacy/privacy-requests.ts";
 import { Suppressions } from "./compliance/suppression/suppressions.ts";
 import { ConsoleAuth, type NewUser } from "./console/console-auth.ts";
 import { openConsoleState } from "./console/console-state.ts";
@@ -201,6 +203,10 @@ export async function startGavel(options: GavelOptions): Promise<RunningGavel> {
   });
   await postAttempts.start(!chosen.databaseUrl);
 
+  // Consumer privacy (docs/privacy.md): the retention purge on a schedule, and access and erasure requests.
+  const retention = new PiiRetention({ store, config: () => config.snapshot, log, now });
+  const privacyRequests = new PrivacyRequests({ store, suppressions, config: () => config.snapshot, now });
+
   const adminKey = options.adminKey ?? process.env.GAVEL_ADMIN_KEY;
   const generatedAdminKey =
     adminKey || options.config?.admin_key_sha256
@@ -239,6 +245,7 @@ export async function startGavel(options: GavelOptions): Promise<RunningGavel> {
     adminKeySha256,
     log,
     wakeOutbox: () => outbox.wake(),
+    privacy: { requests: privacyRequests, retention },
     console: {
       auth: consoleAuth,
       live: new LiveStats({
@@ -251,6 +258,7 @@ export async function startGavel(options: GavelOptions): Promise<RunningGavel> {
   });
   log.info({ backends: description }, `state backends: ${description}`);
   outbox.start();
+  retention.start();
   await app.listen({ port: options.port ?? 8080, host: options.host ?? "127.0.0.1" });
   const address = app.server.address();
   const port = typeof address === "object" && address ? address.port : options.port;
@@ -284,6 +292,7 @@ export async function startGavel(options: GavelOptions): Promise<RunningGavel> {
       await running.close();
       postAttempts.stop();
       await outbox.stop();
+      await retention.stop();
       mailer?.close();
       await stopWatching?.();
       await hotState.close();

@@ -1,6 +1,7 @@
 // Chooses where state lives: the embedded default (SQLite file + process memory), or PostgreSQL and/or Redis when
 // configured. Connecting fails fast with a clear message; nothing here is on the request path.
 import type { Logger } from "pino";
+import { loadPiiKeyRing, type PiiKeyRing } from "./compliance/privacy/pii-cipher.ts";
 import type { HotState } from "./state/hot-state.ts";
 import { MemoryHotState } from "./state/memory-hot-state.ts";
 import { RedisSeedMarker } from "./state/redis/seed-marker.ts";
@@ -21,6 +22,8 @@ export interface BackendOptions {
   redisUrl?: string;
   /** Prefix for every Redis key, so several exchanges can share one Redis. */
   redisKeyPrefix?: string;
+  /** The keys leads' PII is sealed with (default: from GAVEL_PII_KEY, GAVEL_PII_KEY_FILE, GAVEL_PII_OLD_KEYS). */
+  piiKeys?: PiiKeyRing;
   now: () => number;
   log: Logger;
 }
@@ -35,12 +38,14 @@ export interface Backends {
 }
 
 export async function openBackends(options: BackendOptions): Promise<Backends> {
+  const piiKeys = options.piiKeys ?? loadPiiKeyRing();
   const store = options.databaseUrl
     ? await PostgresStore.connect({
         connectionString: options.databaseUrl,
         ...(options.databaseSchema ? { schema: options.databaseSchema } : {}),
+        piiKeys,
       })
-    : new SqliteStore(options.dataDir);
+    : new SqliteStore(options.dataDir, { piiKeys });
   try {
     // Safe with several instances starting at once (PostgreSQL migrations hold an advisory lock).
     await store.migrate();

@@ -25,6 +25,7 @@ export const ERRORS = {
   GAVEL_PAYLOAD_TOO_LARGE: { status: 413, message: "The request body is too large" },
   GAVEL_UNSUPPORTED_MEDIA_TYPE: { status: 415, message: "Send application/json" },
   GAVEL_POST_MISMATCH: { status: 422, message: "The post does not match its ping" },
+  GAVEL_LEAD_REFUSED: { status: 422, message: "The lead failed its vertical's validation" },
   GAVEL_RATE_LIMITED: { status: 429, message: "Too many requests" },
   GAVEL_NOT_READY: { status: 503, message: "The exchange is not ready" },
   GAVEL_SERVICE_UNAVAILABLE: { status: 503, message: "A backing service is unavailable; retry shortly" },

@@ -2,16 +2,19 @@
 // gavel serve | migrate | user | demo | bench
 import { parseArgs } from "node:util";
 import { startGavel } from "../app.ts";
+import { loadPiiKeyRing } from "../compliance/privacy/pii-cipher.ts";
 import { chooseStorage, describeStore } from "../storage-choice.ts";
 import { migratePostgres } from "../store/postgres/postgres-store.ts";
 import { SqliteStore } from "../store/sqlite/sqlite-store.ts";
 import { loadConfigFile, loadConsoleUsers } from "./config-file.ts";
+import { KEYS_USAGE } from "./keys-usage.ts";
 import { USER_USAGE } from "./user-command.ts";
 
 const USAGE = `Usage:
   gavel serve [--config gavel.config.json] [--port 8080] [--host 127.0.0.1] [--data-dir ./data]
   gavel migrate [--config gavel.config.json] [--data-dir ./data]   (PostgreSQL when DATABASE_URL is set and not empty)
   ${USER_USAGE}
+  ${KEYS_USAGE}
   gavel demo  [--duration <seconds>]
   gavel bench [--mode embedded|distributed|both] [--market simple|rules] [--duration <seconds>] [--buyers 5]
               [--concurrency 64]
@@ -27,6 +30,10 @@ async function main(argv: string[]): Promise<void> {
     case "user": {
       const { runUserCommand } = await import("./user-command.ts");
       return runUserCommand(rest);
+    }
+    case "keys": {
+      const { runKeysCommand } = await import("./keys-command.ts");
+      return runKeysCommand(rest);
     }
     case "demo": {
       const { runDemo } = await import("./demo.ts");
@@ -109,7 +116,7 @@ async function migrate(args: string[]): Promise<void> {
     console.log(`gavel migrate: ${where} up to date (${applied} migration(s) applied)`);
     return;
   }
-  const store = new SqliteStore(values["data-dir"]);
+  const store = new SqliteStore(values["data-dir"], { piiKeys: loadPiiKeyRing() });
   try {
     await store.migrate();
     console.log(`gavel migrate: ${where} up to date`);

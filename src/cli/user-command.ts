@@ -2,6 +2,7 @@
 // the config file's `users`). The password is read from stdin, never from the command line (where `ps` and shell
 // history would keep it).
 import { parseArgs } from "node:util";
+import { loadPiiKeyRing } from "../compliance/privacy/pii-cipher.ts";
 import { ConsoleAuth } from "../console/console-auth.ts";
 import { chooseStorage } from "../storage-choice.ts";
 import { PostgresStore } from "../store/postgres/postgres-store.ts";
@@ -65,9 +66,10 @@ async function openStore(configPath: string | undefined, dataDir: string): Promi
       connectionString: databaseUrl,
       poolSize: 1,
       ...(databaseSchema ? { schema: databaseSchema } : {}),
+      piiKeys: loadPiiKeyRing(),
     });
   }
-  return new SqliteStore(dataDir);
+  return new SqliteStore(dataDir, { piiKeys: loadPiiKeyRing() });
 }
 
 async function readStdin(): Promise<string> {

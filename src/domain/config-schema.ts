@@ -31,6 +31,19 @@ export const FieldSchema = Type.Object(
   { additionalProperties: false },
 );
 
+/**
+ * How long a lead's PII is kept (docs/privacy.md): days after a sale, and after an unsold lead arrived. Absent: kept
+ * until erased. The hashes, non-PII fields, trace and money are kept whatever this says.
+ */
+export const RetentionSchema = Type.Object(
+  {
+    sold_days: Type.Optional(Type.Integer({ minimum: 1, maximum: 36500 })),
+    unsold_days: Type.Optional(Type.Integer({ minimum: 1, maximum: 36500 })),
+  },
+  { additionalProperties: false },
+);
+export type Retention = Static<typeof RetentionSchema>;
+
 export const VerticalSchema = Type.Object(
   {
     id: Id,
@@ -53,6 +66,15 @@ export const VerticalSchema = Type.Object(
             uniqueItems: true,
           }),
         },
+        { additionalProperties: false },
+      ),
+    ),
+    /** How long this vertical's PII is kept; each absent period falls back to the settings' `retention`. */
+    retention: Type.Optional(RetentionSchema),
+    /** Lead validation beyond syntax: present turns it on (docs/privacy.md#lead-validation). */
+    validation: Type.Optional(
+      Type.Object(
+        { min_quality_score: Type.Optional(Type.Integer({ minimum: 0, maximum: 100 })) },
         { additionalProperties: false },
       ),
     ),
@@ -624,6 +646,8 @@ export const SettingsSchema = Type.Object(
      * stored earlier is switched off, through the admin API or the configuration file). 60 is the usual choice.
      */
     replay_guard_s: Type.Optional(Type.Integer({ minimum: 0, maximum: 3600 })),
+    /** How long PII is kept in every vertical that does not say (docs/privacy.md). Absent: until erased. */
+    retention: Type.Optional(RetentionSchema),
   },
   { additionalProperties: false },
 );

@@ -16,6 +16,13 @@ export interface Vertical {
   dedupe?: { lookback_days: number; match: ("email" | "phone")[] };
   /** How bids are ordered into the winner and its fallbacks (absent: highest_bid). */
   routing?: { mode: RoutingMode; max_buyers?: number };
+  /** How long PII is kept, in days after a sale or after an unsold lead arrived (docs/privacy.md). */
+  retention?: { sold_days?: number; unsold_days?: number };
+  /**
+   * Lead validation beyond syntax (ZIP and state, phone line, disposable e-mail; docs/privacy.md): present turns it on;
+   * a hard issue refuses the lead, and so does a quality score below `min_quality_score`.
+   */
+  validation?: { min_quality_score?: number };
 }
 
 export interface ValidationIssue {

@@ -1,4 +1,5 @@
 // Turning a seller's request into validated values: the lead against its vertical, and the consent proof.
+import { assessLead } from "../compliance/validation/lead-quality.ts";
 import { isHttpUrl } from "../domain/fields.ts";
 import { type LeadValues, type Vertical, validateLead } from "../domain/vertical.ts";
 import { GavelError } from "../errors.ts";
@@ -12,7 +13,25 @@ export function validated(vertical: Vertical, lead: unknown, phase: "ping" | "po
       `${result.issue.field} ${result.issue.message}`,
       result.issue.field,
     );
+  if (vertical.validation) refuseLowQuality(vertical, result.lead);
   return result.lead;
+}
+
+/** The vertical's lead validation (src/compliance/validation/lead-quality.ts): a hard issue or a low score refuses. */
+function refuseLowQuality(vertical: Vertical, lead: LeadValues): void {
+  const quality = assessLead(lead);
+  const refusal = quality.issues.find((issue) => issue.hard);
+  if (refusal)
+    throw new GavelError("GAVEL_LEAD_REFUSED", `${refusal.field} ${refusal.message}`, refusal.field);
+  const minimum = vertical.validation?.min_quality_score;
+  if (minimum !== undefined && quality.score < minimum) {
+    const why = quality.issues.map((issue) => `${issue.field} ${issue.message}`).join("; ");
+    throw new GavelError(
+      "GAVEL_LEAD_REFUSED",
+      `quality score ${quality.score} is below ${vertical.id}'s minimum of ${minimum}: ${why}`,
+      quality.issues[0]?.field ?? "lead",
+    );
+  }
 }
 
 const MAX_CONSENT_KEYS = 20;

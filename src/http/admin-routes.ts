@@ -353,7 +353,8 @@ export function adminRoutes(options: AdminRoutesOptions) {
   };
 }
 
-function presentLead(lead: LeadRecord) {
+/** A lead as the admin API answers it: dollars for cents, RFC 3339 for epoch ms. */
+export function presentLead(lead: LeadRecord) {
   const { price_cents, buyer_price_cents, shares, ...rest } = lead;
   return {
     ...rest,
@@ -368,6 +369,9 @@ function presentLead(lead: LeadRecord) {
         }
       : {}),
     created_at: new Date(lead.created_at).toISOString(),
+    ...(lead.pii_purged_at === undefined
+      ? {}
+      : { pii_purged_at: new Date(lead.pii_purged_at).toISOString() }),
   };
 }
 

@@ -14,6 +14,7 @@ import { adminConversionRoutes } from "./admin-conversion-routes.ts";
 import { type AdminFundsServices, adminFundsRoutes } from "./admin-funds-routes.ts";
 import { adminLedgerRoutes } from "./admin-ledger-routes.ts";
 import { adminPostAttemptRoutes } from "./admin-post-attempt-routes.ts";
+import { type AdminPrivacyRoutesOptions, adminPrivacyRoutes } from "./admin-privacy-routes.ts";
 import { adminReportRoutes } from "./admin-report-routes.ts";
 import { adminReturnsRoutes } from "./admin-returns-routes.ts";
 import { adminRoutes } from "./admin-routes.ts";
@@ -50,6 +51,8 @@ export interface ServerOptions {
   wakeOutbox: () => void;
   /** The web console: logins and sessions, live numbers (its API and the built app are served only when given). */
   console?: { auth: ConsoleAuth; live: LiveStats };
+  /** Consumer privacy: access and erasure requests, the retention purge (their admin API is served only when given). */
+  privacy?: Omit<AdminPrivacyRoutesOptions, "store" | "adminKeySha256">;
   /** Largest request body accepted (bytes). */
   bodyLimit?: number;
   /** Timeouts on slow clients and trust in proxies (default: httpServerLimits' defaults). */
@@ -128,6 +131,15 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
       suppressionRoutes({
         suppressions: options.suppressions,
         config: options.config,
+        adminKeySha256: options.adminKeySha256,
+      }),
+    );
+  }
+  if (options.privacy) {
+    await app.register(
+      adminPrivacyRoutes({
+        ...options.privacy,
+        store: options.store,
         adminKeySha256: options.adminKeySha256,
       }),
     );

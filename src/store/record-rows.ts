@@ -1,12 +1,22 @@
 // Rows to records, shared by every SQL store. The stores differ only in how a row carries JSON (SQLite: text;
 // PostgreSQL: jsonb, already parsed) and booleans (SQLite: 0/1; PostgreSQL: true/false): each passes its codec.
+import {
+  NO_PII_KEYS,
+  openPii,
+  type PiiKeyRing,
+  resealedColumn,
+  sealedKeyId,
+  sealPii,
+} from "../compliance/privacy/pii-cipher.ts";
 import { leadContactHashes } from "../compliance/suppression/suppression-hash.ts";
 import type {
   LeadRecord,
   LedgerEntry,
   OutboxItem,
   OutcomeRecord,
+  PiiRedaction,
   PingRecord,
+  PrivacyRequestRecord,
   ReturnRecord,
 } from "./records.ts";
 import type {
@@ -27,19 +37,77 @@ export interface RowCodec {
   bool(value: unknown): boolean;
   /** A boolean as the store writes it. */
   boolValue(value: boolean): unknown;
+  /** The keys a lead's PII columns (`lead`, `consent`) are sealed and opened with (docs/privacy.md). */
+  pii: PiiKeyRing;
 }
 
 export const SQLITE_CODEC: RowCodec = {
   json: (value) => JSON.parse(value as string),
   bool: (value) => value === 1,
   boolValue: (value) => (value ? 1 : 0),
+  pii: NO_PII_KEYS,
 };
 
 export const POSTGRES_CODEC: RowCodec = {
   json: (value) => value,
   bool: (value) => value === true,
   boolValue: (value) => value,
+  pii: NO_PII_KEYS,
 };
+
+/** A store's codec that seals and opens PII with these keys. */
+export function withPiiKeys(codec: RowCodec, pii: PiiKeyRing): RowCodec {
+  return { ...codec, pii };
+}
+
+/**
+ * A PII column's value as written: the JSON text, or with a current key, that text sealed and stored as a JSON
+ * string (so the column keeps its type: TEXT on SQLite, jsonb on PostgreSQL).
+ */
+export function piiColumnValue(value: unknown, codec: RowCodec): string {
+  const json = JSON.stringify(value);
+  return codec.pii.current ? JSON.stringify(sealPii(codec.pii, json)) : json;
+}
+
+/** A lead's PII columns sealed again under the current key: the new values, and the old ones they must still be. */
+export interface LeadReseal {
+  id: string;
+  lead: string;
+  consent: string;
+  old_lead: string;
+  old_consent: string;
+}
+
+/**
+ * The reseals a batch of rows (id, lead, consent as stored) needs under the codec's current key. `asText` gives a
+ * column's value back as the JSON text it was written as (SQLite reads it so; PostgreSQL parses jsonb).
+ */
+export function resealRows(
+  rows: readonly Row[],
+  codec: RowCodec,
+  asText: (value: unknown) => string,
+): LeadReseal[] {
+  const reseals: LeadReseal[] = [];
+  for (const row of rows) {
+    const lead = resealedColumn(codec.pii, row.lead, codec.json);
+    const consent = resealedColumn(codec.pii, row.consent, codec.json);
+    if (lead === undefined && consent === undefined) continue;
+    reseals.push({
+      id: String(row.id),
+      lead: lead ?? asText(row.lead),
+      consent: consent ?? asText(row.consent),
+      old_lead: asText(row.lead),
+      old_consent: asText(row.consent),
+    });
+  }
+  return reseals;
+}
+
+/** A PII column as read: opened when sealed (PiiKeyError when its key is missing), as it is otherwise. */
+export function piiColumnFrom(value: unknown, codec: RowCodec): unknown {
+  const parsed = codec.json(value);
+  return sealedKeyId(parsed) === undefined ? parsed : JSON.parse(openPii(codec.pii, parsed as string));
+}
 
 // Records to rows: the column lists and their values in the same order, for both stores' INSERTs (JSON as text:
 // SQLite stores it so, PostgreSQL casts it to jsonb).
@@ -64,8 +132,8 @@ export function leadRowValues(lead: LeadRecord, codec: RowCodec): unknown[] {
     lead.buyer_id ?? null,
     lead.buyer_lead_id ?? null,
     lead.reason ?? null,
-    JSON.stringify(lead.lead),
-    JSON.stringify(lead.consent),
+    piiColumnValue(lead.lead, codec),
+    piiColumnValue(lead.consent, codec),
     lead.created_at,
     lead.shares?.length ? JSON.stringify(lead.shares) : null,
     // Kept beside the lead so the operator can find a consumer's leads (Store.leadsOfContact) without reading PII.
@@ -288,8 +356,8 @@ export function leadFromRow(row: Row, codec: RowCodec): LeadRecord {
     kind: row.kind as LeadRecord["kind"],
     source_id: row.source_id as string,
     vertical: row.vertical as string,
-    lead: codec.json(row.lead) as LeadRecord["lead"],
-    consent: codec.json(row.consent) as LeadRecord["consent"],
+    lead: piiColumnFrom(row.lead, codec) as LeadRecord["lead"],
+    consent: piiColumnFrom(row.consent, codec) as LeadRecord["consent"],
     test: codec.bool(row.test),
     status: row.status as LeadRecord["status"],
     price_cents: Number(row.price_cents),
@@ -301,6 +369,7 @@ export function leadFromRow(row: Row, codec: RowCodec): LeadRecord {
     ...optional(row, "buyer_lead_id"),
     ...optional(row, "shares", codec.json),
     ...optional(row, "reason"),
+    ...optional(row, "pii_purged_at", Number),
   };
 }
 
@@ -410,5 +479,124 @@ export function newestFirstPage(
   return {
     sql: `SELECT * FROM ${table} ${where} ORDER BY ${time} DESC, id DESC LIMIT ${next(query.limit)}`,
     params,
+  };
+}
+
+// Blanking a lead's PII (retention and erasure, docs/privacy.md), written once for both stores.
+
+/** One lead's blanking: what it keeps (JSON, as the store writes it) and the PII strings to scrub from free text. */
+export interface LeadRedactionRow {
+  id: string;
+  auction_id: string;
+  lead: string;
+  consent: string;
+  /** The PII values it held, to replace in trace details, notes and delivery errors (a buyer's reply may echo them). */
+  secrets: string[];
+}
+
+/** Texts shorter than this are not scrubbed from free text: "Al" would cut words apart, and identifies no one. */
+const SHORTEST_SCRUBBED = 3;
+
+export function leadRedactionRow(lead: LeadRecord, redact: PiiRedaction, codec: RowCodec): LeadRedactionRow {
+  const kept = redact(lead);
+  const keptTexts = new Set([...textsIn(kept.lead), ...textsIn(kept.consent)]);
+  const secrets = new Set<string>();
+  for (const text of [...textsIn(lead.lead), ...textsIn(lead.consent)]) {
+    if (keptTexts.has(text) || text.length < SHORTEST_SCRUBBED) continue;
+    secrets.add(text);
+    secrets.add(text.toLowerCase());
+  }
+  return {
+    id: lead.id,
+    auction_id: lead.auction_id,
+    lead: piiColumnValue(kept.lead, codec),
+    consent: piiColumnValue(kept.consent, codec),
+    // Longest first, so a name inside an e-mail address does not leave the rest of the address behind.
+    secrets: [...secrets].sort((a, b) => b.length - a.length),
+  };
+}
+
+/** Every string and number (as text) in a JSON value. */
+function textsIn(value: unknown): string[] {
+  if (typeof value === "string") return [value];
+  if (typeof value === "number") return [String(value)];
+  if (typeof value !== "object" || value === null) return [];
+  return Object.values(value).flatMap(textsIn);
+}
+
+/** What a cancelled delivery says: the consumer asked to be forgotten before the buyer received the lead. */
+export const ERASED_DELIVERY_ERROR = "cancelled: the personal data of this lead was erased on request";
+const ERASED_TEXT = "[erased]";
+
+/** Where free text about a lead may echo its PII: which column, keyed by the lead's auction or by the lead. */
+const FREE_TEXTS = [
+  { table: "outcomes", column: "detail", by: "auction_id", match: "auction_id" },
+  { table: "returns", column: "note", by: "id", match: "lead_id" },
+  { table: "conversions", column: "note", by: "id", match: "lead_id" },
+  { table: "outbox", column: "last_error", by: "id", match: "body ->> 'lead_id'" },
+] as const;
+
+/**
+ * The statements that blank a lead (parameters: 1 lead JSON, 2 consent JSON, 3 purged at, 4 lead id; only a lead not
+ * blanked before), cancel its pending deliveries to buyers (1 lead id), and per table of free text, read the texts
+ * about a batch of leads (1 the JSON array of their auction ids or lead ids, as `by` says) and write one back
+ * (1 text, 2 row key). SQLite's outcomes have no id column: their rowid is the key.
+ */
+export function piiRedactionSql(dialect: "sqlite" | "postgres") {
+  const p = (n: number) => (dialect === "sqlite" ? `?${n}` : `$${n}`);
+  const inList =
+    dialect === "sqlite"
+      ? "IN (SELECT value FROM json_each(?1))"
+      : "= ANY(ARRAY(SELECT jsonb_array_elements_text($1::jsonb)))";
+  return {
+    blankLead: `UPDATE leads SET lead = ${p(1)}, consent = ${p(2)}, pii_purged_at = ${p(3)}
+      WHERE id = ${p(4)} AND pii_purged_at IS NULL`,
+    cancelDeliveries: `UPDATE outbox SET status = 'dead', last_error = '${ERASED_DELIVERY_ERROR}'
+      WHERE status = 'pending' AND kind IN ('webhook', 'email') AND body ->> 'lead_id' = ${p(1)}`,
+    freeTexts: FREE_TEXTS.map(({ table, column, by, match }) => {
+      const key = dialect === "sqlite" && table === "outcomes" ? "rowid" : "id";
+      return {
+        by,
+        select: `SELECT ${key} AS row_key, ${match} AS owner, ${column} AS text FROM ${table}
+          WHERE ${match} ${inList} AND ${column} IS NOT NULL`,
+        update: `UPDATE ${table} SET ${column} = ${p(1)} WHERE ${key} = ${p(2)}`,
+      };
+    }),
+  };
+}
+
+/** A text with every secret in it replaced, or undefined when it held none. */
+export function scrubbed(text: string, secrets: readonly string[]): string | undefined {
+  let result = text;
+  for (const secret of secrets) result = result.replaceAll(secret, ERASED_TEXT);
+  return result === text ? undefined : result;
+}
+
+export const PRIVACY_REQUEST_COLUMNS =
+  "id, kind, contacts, leads_found, leads_erased, deliveries_cancelled, suppressions_added, created_at";
+
+export function privacyRequestRowValues(request: PrivacyRequestRecord): unknown[] {
+  return [
+    request.id,
+    request.kind,
+    JSON.stringify(request.contacts),
+    request.leads_found,
+    request.leads_erased,
+    request.deliveries_cancelled,
+    request.suppressions_added,
+    request.created_at,
+  ];
+}
+
+export function privacyRequestFromRow(row: Row, codec: RowCodec): PrivacyRequestRecord {
+  return {
+    id: String(row.id),
+    kind: row.kind as PrivacyRequestRecord["kind"],
+    contacts: codec.json(row.contacts) as PrivacyRequestRecord["contacts"],
+    leads_found: Number(row.leads_found),
+    leads_erased: Number(row.leads_erased),
+    deliveries_cancelled: Number(row.deliveries_cancelled),
+    suppressions_added: Number(row.suppressions_added),
+    created_at: Number(row.created_at),
   };
 }

@@ -57,6 +57,11 @@ export interface LeadRecord {
   /** Why it did not sell, when it did not. */
   reason?: Reason | "no_bids" | "no_eligible_buyers";
   created_at: number;
+  /**
+   * When its PII was blanked (a retention purge or an erasure request, docs/privacy.md): `lead` then holds only the
+   * vertical's non-PII fields and `consent` only its certificate ids; the contact hashes, trace and money remain.
+   */
+  pii_purged_at?: number;
 }
 
 /** One more buyer of a shared lead. */
@@ -185,4 +190,37 @@ export interface ReturnRecord {
   decided_by?: "operator" | "auto";
   /** When the approved lead was offered again: the new lead ("" while that resale is under way). */
   resale_lead_id?: string;
+}
+
+/** Which leads one retention pass blanks: one vertical's leads of one status created before a cutoff, oldest first. */
+export interface PiiPurgeSelection {
+  vertical: string;
+  status: LeadRecord["status"];
+  /** Epoch ms: leads created before it have outlived their retention. */
+  created_before: number;
+  /** At most this many in one batch (one short transaction). */
+  limit: number;
+}
+
+/** What a lead keeps when its PII is blanked (see src/compliance/privacy/pii-redaction.ts). */
+export type PiiRedaction = (lead: LeadRecord) => Pick<LeadRecord, "lead" | "consent">;
+
+/** What erasing a consumer's leads changed. */
+export interface PiiErasure {
+  /** Leads whose PII was blanked now (a lead blanked before is not counted again). */
+  leads: number;
+  /** Pending deliveries of those leads to buyers, cancelled (they would have sent the lead). */
+  deliveries_cancelled: number;
+}
+
+/** A consumer's access or erasure request, as recorded: the hashes asked about, never the contact itself. */
+export interface PrivacyRequestRecord {
+  id: string;
+  kind: "access" | "erasure";
+  contacts: { kind: "email" | "phone"; sha256: string }[];
+  leads_found: number;
+  leads_erased: number;
+  deliveries_cancelled: number;
+  suppressions_added: number;
+  created_at: number;
 }

@@ -17,7 +17,11 @@ import type {
   OutboxItem,
   OutboxSettlement,
   OutcomeRecord,
+  PiiErasure,
+  PiiPurgeSelection,
+  PiiRedaction,
   PingRecord,
+  PrivacyRequestRecord,
   ReturnRecord,
 } from "./records.ts";
 
@@ -352,6 +356,32 @@ export interface Store {
   getSession(tokenSha256: string): Promise<ConsoleSession | undefined>;
   /** Ends a session (logout). */
   deleteSession(tokenSha256: string): Promise<void>;
+  /**
+   * Blanks the PII of one batch of leads past their retention (see PiiPurgeSelection): each keeps what `redact` leaves,
+   * gets `pii_purged_at`, and loses its PII from trace details and notes too. Returns how many were purged (fewer than
+   * the limit: the selection is done). Instances purging at once take different leads (PostgreSQL: SKIP LOCKED).
+   */
+  purgeExpiredPii(selection: PiiPurgeSelection, redact: PiiRedaction, at: number): Promise<number>;
+  /**
+   * Blanks the PII of these leads (an erasure request) as purgeExpiredPii does, and cancels their pending deliveries
+   * to buyers, in one transaction. Leads blanked before are left as they are.
+   */
+  erasePii(leadIds: readonly string[], redact: PiiRedaction, at: number): Promise<PiiErasure>;
+  /** Records a consumer's access or erasure request. */
+  recordPrivacyRequest(request: PrivacyRequestRecord): Promise<void>;
+  /** Recorded privacy requests, newest first. */
+  listPrivacyRequests(limit: number): Promise<PrivacyRequestRecord[]>;
+  /**
+   * Key rotation (`gavel keys rotate`): the leads after `after` in id order, at most `limit`, have their PII columns
+   * sealed again under the current key (plain ones sealed for the first time); a lead changed meanwhile is left for
+   * the next pass. Answers how many were read and resealed, and the last id read (the next call's `after`).
+   */
+  resealPii(
+    after: string | undefined,
+    limit: number,
+  ): Promise<{ scanned: number; resealed: number; last?: string }>;
+  /** After a complete reseal: forgets every key id but `keep`, so a start no longer needs the old keys. */
+  retirePiiKeys(keep: string): Promise<string[]>;
   /** Resolves when the store answers; rejects with a clear error when it does not (readiness checks). */
   ping(): Promise<void>;
   /**

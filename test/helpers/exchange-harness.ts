@@ -23,6 +23,8 @@ export interface Harness {
   farm: BuyerFarm;
   /** The embedded store's folder (on the distributed backend it holds nothing). */
   dataDir: string;
+  /** The config file's storage section on the distributed backend (its PostgreSQL schema); undefined embedded. */
+  storage: ConfigFile["storage"];
   /** POSTs JSON to the exchange as the test source; returns status and parsed body. */
   call(
     path: string,
@@ -138,6 +140,7 @@ export async function startHarness(
     gavel,
     farm,
     dataDir,
+    storage: storage.storage,
     call: (path, body, opts = {}) =>
       request("POST", path, opts.key ?? SOURCE_KEY, body, opts.rawBody, opts.contentType),
     admin: (method, path, body) => request(method, path, ADMIN_KEY, body),

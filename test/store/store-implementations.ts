@@ -1,9 +1,11 @@
 // Every Store implementation, for suites that run over all of them (kysely-style): each supplies a factory for an
 // empty database that can be opened several times (to test durability, or two instances sharing it).
+import { randomBytes } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach } from "node:test";
+import { loadPiiKeyRing } from "../../src/compliance/privacy/pii-cipher.ts";
 import { PostgresStore } from "../../src/store/postgres/postgres-store.ts";
 import { SqliteStore } from "../../src/store/sqlite/sqlite-store.ts";
 import type { Store } from "../../src/store/store.ts";
@@ -26,13 +28,20 @@ export interface StoreImplementation {
   create(): Promise<StoreDatabase>;
 }
 
+/**
+ * The SQLite store runs the contract with its leads' PII encrypted at rest (docs/privacy.md), PostgreSQL in clear: so
+ * every suite also proves that sealing changes no answer, without running twice (pii-encryption-contract covers both
+ * stores with and without a key).
+ */
+const SEALING_KEYS = loadPiiKeyRing({ GAVEL_PII_KEY: randomBytes(32).toString("base64") });
+
 export const STORES: StoreImplementation[] = [
   {
     name: "SqliteStore",
     async create() {
       const dir = mkdtempSync(join(tmpdir(), "gavel-store-"));
       return {
-        open: () => new SqliteStore(dir),
+        open: () => new SqliteStore(dir, { piiKeys: SEALING_KEYS }),
         destroy: async () => rmSync(dir, { recursive: true, force: true }),
       };
     },

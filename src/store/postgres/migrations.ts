@@ -342,6 +342,23 @@ export const POSTGRES_MIGRATIONS: readonly string[] = [
   CREATE INDEX post_attempts_state_started ON post_attempts (state, started_at, id);
   CREATE INDEX post_attempts_started ON post_attempts (started_at, id);
   `,
+  // Consumer privacy (docs/privacy.md): see the SQLite migration of the same name.
+  `
+  ALTER TABLE leads ADD COLUMN pii_purged_at bigint;
+  CREATE INDEX leads_pii_kept ON leads (vertical, status, created_at) WHERE pii_purged_at IS NULL;
+  CREATE TABLE privacy_requests (
+    id text COLLATE "C" PRIMARY KEY,
+    kind text NOT NULL,
+    contacts jsonb NOT NULL,
+    leads_found integer NOT NULL,
+    leads_erased integer NOT NULL,
+    deliveries_cancelled integer NOT NULL,
+    suppressions_added integer NOT NULL,
+    created_at bigint NOT NULL
+  );
+  CREATE INDEX privacy_requests_created ON privacy_requests (created_at, id);
+  CREATE TABLE pii_key_ids (key_id text COLLATE "C" PRIMARY KEY, first_used_at bigint NOT NULL);
+  `,
 ];
 
 /**

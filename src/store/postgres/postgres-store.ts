@@ -3,6 +3,7 @@
 // instance reaches all of them.
 
 import pg from "pg";
+import { checkPiiKeysInUse, NO_PII_KEYS, type PiiKeyRing } from "../../compliance/privacy/pii-cipher.ts";
 import { REASONS } from "../../domain/outcomes.ts";
 import { ServiceUnavailableError } from "../../errors.ts";
 import { type ReportQuery, type ReportRow, reportRowFrom, reportSql } from "../../reports/report-query.ts";
@@ -52,7 +53,9 @@ import {
   LEAD_SORT_KEYS,
   LEAD_STATUSES,
   LEDGER_COLUMNS,
+  type LeadRedactionRow,
   leadFromRow,
+  leadRedactionRow,
   leadRowValues,
   ledgerEntryFromRow,
   ledgerRowValues,
@@ -63,13 +66,21 @@ import {
   outboxRowValues,
   outcomeFromRow,
   POSTGRES_CODEC,
+  PRIVACY_REQUEST_COLUMNS,
+  piiRedactionSql,
   pingFromRow,
   placeholders,
+  privacyRequestFromRow,
+  privacyRequestRowValues,
   RETURN_COLUMNS,
   type Row,
+  type RowCodec,
+  resealRows,
   returnFromRow,
   returnRowValues,
   saleSummaryFromRow,
+  scrubbed,
+  withPiiKeys,
 } from "../record-rows.ts";
 import type {
   LeadRecord,
@@ -77,7 +88,11 @@ import type {
   OutboxItem,
   OutboxSettlement,
   OutcomeRecord,
+  PiiErasure,
+  PiiPurgeSelection,
+  PiiRedaction,
   PingRecord,
+  PrivacyRequestRecord,
   ReturnRecord,
 } from "../records.ts";
 import type {
@@ -113,6 +128,8 @@ export interface PostgresStoreOptions {
   /** Keep Gavel's tables in this schema (created by `migrate`) instead of the default search path: lowercase letters,
    * digits and `_`. Lets several exchanges, or test runs, share one database. */
   schema?: string;
+  /** The keys leads' PII is sealed (current key) and opened with (docs/privacy.md); absent: stored in clear. */
+  piiKeys?: PiiKeyRing;
 }
 
 const DEFAULT_POOL_SIZE = 10;
@@ -128,6 +145,8 @@ const WATCH_HEARTBEAT_MS = 10_000;
 
 export class PostgresStore implements Store {
   readonly #options: PostgresStoreOptions;
+  /** Rows to records, with the keys that seal and open leads' PII. */
+  readonly #codec: RowCodec;
   readonly #pool: pg.Pool;
   /** `host:port/database`, for error messages (never the password). */
   readonly #address: string;
@@ -138,6 +157,7 @@ export class PostgresStore implements Store {
   constructor(options: PostgresStoreOptions) {
     checkSchemaName(options.schema);
     this.#options = options;
+    this.#codec = withPiiKeys(POSTGRES_CODEC, options.piiKeys ?? NO_PII_KEYS);
     this.#address = postgresAddress(options.connectionString);
     this.#pool = new pg.Pool({ ...clientConfig(options), max: options.poolSize ?? DEFAULT_POOL_SIZE });
     // An idle client whose connection dies emits here; pg.Pool has already dropped it and will open a fresh one on
@@ -168,6 +188,58 @@ export class PostgresStore implements Store {
     } catch (error) {
       throw unavailable(this.#address, error);
     }
+    await this.#checkPiiKeys();
+  }
+
+  /** Refuses to start without a key the leads may be sealed with; records the current key as one from now on. */
+  async #checkPiiKeys(): Promise<void> {
+    const rows = await this.#query<{ key_id: string }>("SELECT key_id FROM pii_key_ids");
+    const inUse = rows.map((row) => row.key_id);
+    checkPiiKeysInUse(this.#codec.pii, inUse);
+    const current = this.#codec.pii.current;
+    if (current && !inUse.includes(current.id)) {
+      await this.#query(
+        "INSERT INTO pii_key_ids (key_id, first_used_at) VALUES ($1, $2) ON CONFLICT (key_id) DO NOTHING",
+        [current.id, Date.now()],
+      );
+    }
+  }
+
+  async resealPii(
+    after: string | undefined,
+    limit: number,
+  ): Promise<{ scanned: number; resealed: number; last?: string }> {
+    const rows = await this.#query("SELECT id, lead, consent FROM leads WHERE id > $1 ORDER BY id LIMIT $2", [
+      after ?? "",
+      limit,
+    ]);
+    const reseals = resealRows(rows, this.#codec, (value) => JSON.stringify(value));
+    let resealed = 0;
+    if (reseals.length) {
+      await this.#transaction(async (client) => {
+        for (const row of reseals) {
+          const result = await client.query(
+            `UPDATE leads SET lead = $1, consent = $2
+             WHERE id = $3 AND lead = $4::jsonb AND consent = $5::jsonb`,
+            [row.lead, row.consent, row.id, row.old_lead, row.old_consent],
+          );
+          resealed += result.rowCount ?? 0;
+        }
+      });
+    }
+    return {
+      scanned: rows.length,
+      resealed,
+      ...(rows.length ? { last: String(rows[rows.length - 1]!.id) } : {}),
+    };
+  }
+
+  async retirePiiKeys(keep: string): Promise<string[]> {
+    const rows = await this.#query<{ key_id: string }>(
+      "DELETE FROM pii_key_ids WHERE key_id <> $1 RETURNING key_id",
+      [keep],
+    );
+    return rows.map((row) => row.key_id);
   }
 
   async loadConfig(): Promise<StoredConfig> {
@@ -262,7 +334,7 @@ export class PostgresStore implements Store {
       await client.query({
         name: "gavel_insert_lead",
         text: `INSERT INTO leads (${LEAD_COLUMNS}) VALUES (${placeholders(LEAD_COLUMNS, "$")})`,
-        values: leadRowValues(lead, POSTGRES_CODEC),
+        values: leadRowValues(lead, this.#codec),
       });
       await insertOutcomes(client, outcomes);
       await upsertRollup(client, rollupLead(lead, outcomes));
@@ -491,7 +563,7 @@ export class PostgresStore implements Store {
        ${order}`,
       [query.buyer_id, query.limit, query.before ?? null],
     );
-    return rows.map((row) => leadFromRow(row, POSTGRES_CODEC));
+    return rows.map((row) => leadFromRow(row, this.#codec));
   }
 
   async ledgerImbalances(): Promise<{ lead_id: string; cents: number }[]> {
@@ -561,12 +633,12 @@ export class PostgresStore implements Store {
 
   async getLead(id: string): Promise<LeadRecord | undefined> {
     const [row] = await this.#query("SELECT * FROM leads WHERE id = $1", [id]);
-    return row && leadFromRow(row, POSTGRES_CODEC);
+    return row && leadFromRow(row, this.#codec);
   }
 
   async getLeadByAuction(auctionId: string): Promise<LeadRecord | undefined> {
     const [row] = await this.#query("SELECT * FROM leads WHERE auction_id = $1", [auctionId]);
-    return row && leadFromRow(row, POSTGRES_CODEC);
+    return row && leadFromRow(row, this.#codec);
   }
 
   async listLeads(query: LeadQuery): Promise<LeadRecord[]> {
@@ -595,7 +667,7 @@ export class PostgresStore implements Store {
            ORDER BY ${key} ${direction}, id ${direction} LIMIT $1`;
     const params = [query.limit, query.source_id ?? null, ...(query.before ? [query.before] : [])];
     const rows = await this.#query(sql, params);
-    return rows.map((row) => leadFromRow(row, POSTGRES_CODEC));
+    return rows.map((row) => leadFromRow(row, this.#codec));
   }
 
   async leadsOfContact(contact: SuppressionHash, limit: number): Promise<LeadRecord[]> {
@@ -604,7 +676,50 @@ export class PostgresStore implements Store {
       `SELECT * FROM leads WHERE ${column} = $1 ORDER BY created_at DESC, id DESC LIMIT $2`,
       [contact.sha256, limit],
     );
-    return rows.map((row) => leadFromRow(row, POSTGRES_CODEC));
+    return rows.map((row) => leadFromRow(row, this.#codec));
+  }
+
+  async purgeExpiredPii(selection: PiiPurgeSelection, redact: PiiRedaction, at: number): Promise<number> {
+    // SKIP LOCKED: instances purging at once take different leads, and a lead being erased meanwhile is left to that.
+    return this.#transaction(async (client) => {
+      const { rows } = await client.query(
+        `SELECT * FROM leads WHERE vertical = $1 AND status = $2 AND pii_purged_at IS NULL AND created_at < $3
+         ORDER BY created_at LIMIT $4 FOR UPDATE SKIP LOCKED`,
+        [selection.vertical, selection.status, selection.created_before, selection.limit],
+      );
+      const redactions = rows.map((row) =>
+        leadRedactionRow(leadFromRow(row, this.#codec), redact, this.#codec),
+      );
+      return (await redactLeads(client, redactions, at, false)).leads;
+    });
+  }
+
+  async erasePii(leadIds: readonly string[], redact: PiiRedaction, at: number): Promise<PiiErasure> {
+    return this.#transaction(async (client) => {
+      const { rows } = await client.query(
+        "SELECT * FROM leads WHERE id = ANY($1) AND pii_purged_at IS NULL ORDER BY id FOR UPDATE",
+        [leadIds],
+      );
+      const redactions = rows.map((row) =>
+        leadRedactionRow(leadFromRow(row, this.#codec), redact, this.#codec),
+      );
+      return redactLeads(client, redactions, at, true);
+    });
+  }
+
+  async recordPrivacyRequest(request: PrivacyRequestRecord): Promise<void> {
+    await this.#query(
+      `INSERT INTO privacy_requests (${PRIVACY_REQUEST_COLUMNS}) VALUES (${placeholders(PRIVACY_REQUEST_COLUMNS, "$")})`,
+      privacyRequestRowValues(request),
+    );
+  }
+
+  async listPrivacyRequests(limit: number): Promise<PrivacyRequestRecord[]> {
+    const rows = await this.#query(
+      "SELECT * FROM privacy_requests ORDER BY created_at DESC, id DESC LIMIT $1",
+      [limit],
+    );
+    return rows.map((row) => privacyRequestFromRow(row, POSTGRES_CODEC));
   }
 
   async getPing(id: string): Promise<PingRecord | undefined> {
@@ -1189,4 +1304,36 @@ export function postgresAddress(connectionString: string): string {
   // pg resolves the parts (URL, then PGHOST... defaults) without connecting; read them back from a client.
   const probe = new pg.Client({ connectionString });
   return `${probe.host}:${probe.port}/${probe.database ?? ""}`;
+}
+
+/** Blanks leads' PII inside the caller's transaction (see SqliteWrites.redactLeads, which does the same). */
+async function redactLeads(
+  client: pg.ClientBase,
+  rows: readonly LeadRedactionRow[],
+  at: number,
+  cancelDeliveries: boolean,
+): Promise<PiiErasure> {
+  const sql = piiRedactionSql("postgres");
+  const counts: PiiErasure = { leads: 0, deliveries_cancelled: 0 };
+  const blanked: LeadRedactionRow[] = [];
+  for (const row of rows) {
+    const result = await client.query(sql.blankLead, [row.lead, row.consent, at, row.id]);
+    if (result.rowCount !== 0) blanked.push(row);
+  }
+  counts.leads = blanked.length;
+  if (blanked.length === 0) return counts;
+  for (const freeText of sql.freeTexts) {
+    const secretsOf = new Map(blanked.map((row) => [row[freeText.by], row.secrets]));
+    const texts = await client.query(freeText.select, [JSON.stringify([...secretsOf.keys()])]);
+    for (const { row_key, owner, text } of texts.rows) {
+      const clean = scrubbed(String(text), secretsOf.get(String(owner)) ?? []);
+      if (clean !== undefined) await client.query(freeText.update, [clean, row_key]);
+    }
+  }
+  if (cancelDeliveries) {
+    for (const row of blanked) {
+      counts.deliveries_cancelled += (await client.query(sql.cancelDeliveries, [row.id])).rowCount ?? 0;
+    }
+  }
+  return counts;
 }

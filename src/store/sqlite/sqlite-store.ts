@@ -3,6 +3,7 @@
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import type { DatabaseSync, StatementSync } from "node:sqlite";
+import { checkPiiKeysInUse, NO_PII_KEYS, type PiiKeyRing } from "../../compliance/privacy/pii-cipher.ts";
 import { type ReportQuery, type ReportRow, reportRowFrom, reportSql } from "../../reports/report-query.ts";
 import { sessionFromRow, userFromRow } from "../console-rows.ts";
 import {
@@ -23,16 +24,21 @@ import {
   LEAD_SORT_KEYS,
   LEAD_STATUSES,
   leadFromRow,
+  leadRedactionRow,
   ledgerEntryFromRow,
   ledgerTotalFromRow,
   newestFirstPage,
   outboxFromRow,
   outcomeFromRow,
   pingFromRow,
+  privacyRequestFromRow,
   type Row,
+  type RowCodec,
+  resealRows,
   returnFromRow,
   SQLITE_CODEC,
   saleSummaryFromRow,
+  withPiiKeys,
 } from "../record-rows.ts";
 import type {
   LeadRecord,
@@ -40,7 +46,11 @@ import type {
   OutboxItem,
   OutboxSettlement,
   OutcomeRecord,
+  PiiErasure,
+  PiiPurgeSelection,
+  PiiRedaction,
   PingRecord,
+  PrivacyRequestRecord,
   ReturnRecord,
 } from "../records.ts";
 import type {
@@ -73,13 +83,17 @@ export class SqliteStore implements Store {
   readonly #db: DatabaseSync;
   readonly #writer: SqliteWriter;
   readonly #statements = new Map<string, StatementSync>();
+  /** Rows to records, with the keys that open (and seal) leads' PII. */
+  readonly #codec: RowCodec;
 
-  /** Opens (creating when needed) `gavel.db` in the data folder. */
-  constructor(dataDir: string) {
+  /** Opens (creating when needed) `gavel.db` in the data folder; PII is sealed with `piiKeys`' current key. */
+  constructor(dataDir: string, options: { piiKeys?: PiiKeyRing } = {}) {
     mkdirSync(dataDir, { recursive: true });
     const path = join(dataDir, "gavel.db");
     this.#db = openSqlite(path);
-    this.#writer = new SqliteWriter(path);
+    const piiKeys = options.piiKeys ?? NO_PII_KEYS;
+    this.#codec = withPiiKeys(SQLITE_CODEC, piiKeys);
+    this.#writer = new SqliteWriter(path, piiKeys);
   }
 
   async migrate(): Promise<void> {
@@ -98,11 +112,44 @@ export class SqliteStore implements Store {
           .run(version, Date.now());
       });
     }
+    this.#checkPiiKeys();
     // Upgrading a store that has events past a migration of the rollups: they start again from what is there.
     const rollupVersion = SQLITE_MIGRATIONS.findLastIndex((sql) => sql.includes("report_rollup")) + 1;
     if (current < rollupVersion && this.#db.prepare("SELECT 1 FROM pings LIMIT 1").get()) {
       new SqliteWrites(this.#db).rebuildReportRollups();
     }
+  }
+
+  /** Refuses to start without a key the leads may be sealed with; records the current key as one from now on. */
+  #checkPiiKeys(): void {
+    const rows = this.#db.prepare("SELECT key_id FROM pii_key_ids").all() as { key_id: string }[];
+    const inUse = rows.map((row) => row.key_id);
+    checkPiiKeysInUse(this.#codec.pii, inUse);
+    const current = this.#codec.pii.current;
+    if (current && !inUse.includes(current.id)) {
+      this.#db
+        .prepare("INSERT OR IGNORE INTO pii_key_ids (key_id, first_used_at) VALUES (?, ?)")
+        .run(current.id, Date.now());
+    }
+  }
+
+  async resealPii(
+    after: string | undefined,
+    limit: number,
+  ): Promise<{ scanned: number; resealed: number; last?: string }> {
+    const rows = this.#statement("SELECT id, lead, consent FROM leads WHERE id > ? ORDER BY id LIMIT ?").all(
+      after ?? "",
+      limit,
+    ) as { id: string; lead: string; consent: string }[];
+    const reseals = resealRows(rows, this.#codec, String);
+    const resealed = reseals.length
+      ? ((await this.#writer.call({ op: "resealLeads", rows: reseals })) as number)
+      : 0;
+    return { scanned: rows.length, resealed, ...(rows.length ? { last: rows[rows.length - 1]!.id } : {}) };
+  }
+
+  async retirePiiKeys(keep: string): Promise<string[]> {
+    return (await this.#writer.call({ op: "retirePiiKeys", keep })) as string[];
   }
 
   async loadConfig(): Promise<StoredConfig> {
@@ -294,7 +341,7 @@ export class SqliteStore implements Store {
                         ${order}))
        ${order}`,
     ).all(query.buyer_id, query.limit, query.before ?? null) as Row[];
-    return rows.map((row) => leadFromRow(row, SQLITE_CODEC));
+    return rows.map((row) => leadFromRow(row, this.#codec));
   }
 
   async ledgerImbalances(): Promise<{ lead_id: string; cents: number }[]> {
@@ -341,12 +388,12 @@ export class SqliteStore implements Store {
 
   async getLead(id: string): Promise<LeadRecord | undefined> {
     const row = this.#statement("SELECT * FROM leads WHERE id = ?").get(id) as Row | undefined;
-    return row && leadFromRow(row, SQLITE_CODEC);
+    return row && leadFromRow(row, this.#codec);
   }
 
   async getLeadByAuction(auctionId: string): Promise<LeadRecord | undefined> {
     const row = this.#statement("SELECT * FROM leads WHERE auction_id = ?").get(auctionId) as Row | undefined;
-    return row && leadFromRow(row, SQLITE_CODEC);
+    return row && leadFromRow(row, this.#codec);
   }
 
   async listLeads(query: LeadQuery): Promise<LeadRecord[]> {
@@ -385,7 +432,7 @@ export class SqliteStore implements Store {
       query.limit,
       query.source_id ?? null,
     ) as Row[];
-    return rows.map((row) => leadFromRow(row, SQLITE_CODEC));
+    return rows.map((row) => leadFromRow(row, this.#codec));
   }
 
   async leadsOfContact(contact: SuppressionHash, limit: number): Promise<LeadRecord[]> {
@@ -393,7 +440,47 @@ export class SqliteStore implements Store {
     const rows = this.#statement(
       `SELECT * FROM leads WHERE ${column} = ? ORDER BY created_at DESC, id DESC LIMIT ?`,
     ).all(contact.sha256, limit) as Row[];
-    return rows.map((row) => leadFromRow(row, SQLITE_CODEC));
+    return rows.map((row) => leadFromRow(row, this.#codec));
+  }
+
+  async purgeExpiredPii(selection: PiiPurgeSelection, redact: PiiRedaction, at: number): Promise<number> {
+    // One process writes this file, so reading the batch here and blanking it on the writer thread cannot race
+    // another purge; a lead blanked meanwhile by an erasure is skipped by the write (pii_purged_at IS NULL).
+    const rows = this.#statement(
+      `SELECT * FROM leads WHERE vertical = ? AND status = ? AND pii_purged_at IS NULL AND created_at < ?
+       ORDER BY created_at LIMIT ?`,
+    ).all(selection.vertical, selection.status, selection.created_before, selection.limit) as Row[];
+    if (rows.length === 0) return 0;
+    const redactions = rows.map((row) =>
+      leadRedactionRow(leadFromRow(row, this.#codec), redact, this.#codec),
+    );
+    const result = (await this.#writer.call({
+      op: "redactLeads",
+      rows: redactions,
+      at,
+      cancelDeliveries: false,
+    })) as PiiErasure;
+    return result.leads;
+  }
+
+  async erasePii(leadIds: readonly string[], redact: PiiRedaction, at: number): Promise<PiiErasure> {
+    const leads = (await Promise.all(leadIds.map((id) => this.getLead(id)))).filter(
+      (lead): lead is LeadRecord => lead !== undefined && lead.pii_purged_at === undefined,
+    );
+    if (leads.length === 0) return { leads: 0, deliveries_cancelled: 0 };
+    const rows = leads.map((lead) => leadRedactionRow(lead, redact, this.#codec));
+    return (await this.#writer.call({ op: "redactLeads", rows, at, cancelDeliveries: true })) as PiiErasure;
+  }
+
+  async recordPrivacyRequest(request: PrivacyRequestRecord): Promise<void> {
+    await this.#writer.call({ op: "recordPrivacyRequest", request });
+  }
+
+  async listPrivacyRequests(limit: number): Promise<PrivacyRequestRecord[]> {
+    const rows = this.#statement(
+      "SELECT * FROM privacy_requests ORDER BY created_at DESC, id DESC LIMIT ?",
+    ).all(limit) as Row[];
+    return rows.map((row) => privacyRequestFromRow(row, SQLITE_CODEC));
   }
 
   async getPing(id: string): Promise<PingRecord | undefined> {

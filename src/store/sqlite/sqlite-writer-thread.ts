@@ -1,12 +1,15 @@
 // The SQLite writer thread: owns the only writing connection, so commits (and their fsyncs, and WAL checkpoints)
 // happen here instead of on the event loop that serves pings. Requests arrive as messages and are answered in order.
 import { parentPort, workerData } from "node:worker_threads";
+import type { PiiKeyRing } from "../../compliance/privacy/pii-cipher.ts";
+import { SQLITE_CODEC, withPiiKeys } from "../record-rows.ts";
 import { openSqlite } from "./open-sqlite.ts";
 import type { WriteReply, WriteRequest } from "./sqlite-writer.ts";
 import { SqliteWrites } from "./sqlite-writes.ts";
 
 const db = openSqlite(workerData.path as string);
-const writes = new SqliteWrites(db);
+// A Map of Buffers arrives as a Map of Uint8Arrays; node:crypto takes either.
+const writes = new SqliteWrites(db, withPiiKeys(SQLITE_CODEC, workerData.piiKeys as PiiKeyRing));
 
 type Message = { id: number; request: WriteRequest };
 
@@ -115,6 +118,18 @@ function handle({ id, request }: Message): void {
         break;
       case "deleteSession":
         writes.deleteSession(request.tokenSha256);
+        break;
+      case "redactLeads":
+        result = writes.redactLeads(request.rows, request.at, request.cancelDeliveries);
+        break;
+      case "resealLeads":
+        result = writes.resealLeads(request.rows);
+        break;
+      case "retirePiiKeys":
+        result = writes.retirePiiKeys(request.keep);
+        break;
+      case "recordPrivacyRequest":
+        writes.recordPrivacyRequest(request.request);
         break;
       case "close":
         db.close();

@@ -1,6 +1,8 @@
 // The main thread's side of the SQLite writer thread: each write is a message, resolved when committed.
 import { Worker } from "node:worker_threads";
+import type { PiiKeyRing } from "../../compliance/privacy/pii-cipher.ts";
 import type { EndedPostAttempt, PostAttempt, PostAttemptResolution } from "../post-attempts.ts";
+import type { LeadRedactionRow, LeadReseal } from "../record-rows.ts";
 import type {
   LeadRecord,
   LedgerEntry,
@@ -8,6 +10,7 @@ import type {
   OutboxSettlement,
   OutcomeRecord,
   PingRecord,
+  PrivacyRequestRecord,
   ReturnRecord,
 } from "../records.ts";
 import type {
@@ -54,6 +57,10 @@ export type WriteRequest =
   | { op: "deleteUser"; id: string }
   | { op: "createSession"; session: ConsoleSession }
   | { op: "deleteSession"; tokenSha256: string }
+  | { op: "redactLeads"; rows: readonly LeadRedactionRow[]; at: number; cancelDeliveries: boolean }
+  | { op: "recordPrivacyRequest"; request: PrivacyRequestRecord }
+  | { op: "resealLeads"; rows: readonly LeadReseal[] }
+  | { op: "retirePiiKeys"; keep: string }
   | { op: "close" };
 
 /** `result` carries what a write returns (claimed rows, whether a replay found its item). */
@@ -70,9 +77,10 @@ export class SqliteWriter {
   #nextId = 1;
   #failure: Error | undefined;
 
-  constructor(path: string) {
+  constructor(path: string, piiKeys: PiiKeyRing) {
     this.#worker = new Worker(new URL("./sqlite-writer-thread.ts", import.meta.url), {
-      workerData: { path },
+      // The thread seals the leads it writes with the same keys (Buffers are copied to it).
+      workerData: { path, piiKeys },
     });
     this.#worker.on("message", (reply: WriteReply) => {
       const waiting = this.#pending.get(reply.id);

@@ -39,14 +39,22 @@ import {
   conversionRowValues,
   LEAD_COLUMNS,
   LEDGER_COLUMNS,
+  type LeadRedactionRow,
+  type LeadReseal,
   leadRowValues,
   ledgerRowValues,
   OUTBOX_COLUMNS,
   outboxRowValues,
+  PRIVACY_REQUEST_COLUMNS,
+  piiRedactionSql,
   placeholders,
+  privacyRequestRowValues,
   RETURN_COLUMNS,
+  type Row,
+  type RowCodec,
   returnRowValues,
   SQLITE_CODEC,
+  scrubbed,
 } from "../record-rows.ts";
 import type {
   LeadRecord,
@@ -54,7 +62,9 @@ import type {
   OutboxItem,
   OutboxSettlement,
   OutcomeRecord,
+  PiiErasure,
   PingRecord,
+  PrivacyRequestRecord,
   ReturnRecord,
 } from "../records.ts";
 import type {
@@ -69,9 +79,12 @@ import { inTransaction } from "./open-sqlite.ts";
 export class SqliteWrites {
   readonly #db: DatabaseSync;
   readonly #statements = new Map<string, StatementSync>();
+  /** Seals a lead's PII columns when a key is configured. */
+  readonly #codec: RowCodec;
 
-  constructor(db: DatabaseSync) {
+  constructor(db: DatabaseSync, codec: RowCodec = SQLITE_CODEC) {
     this.#db = db;
+    this.#codec = codec;
   }
 
   putEntity(kind: string, id: string, body: object): void {
@@ -138,7 +151,7 @@ export class SqliteWrites {
   ): void {
     inTransaction(this.#db, () => {
       this.#statement(`INSERT INTO leads (${LEAD_COLUMNS}) VALUES (${placeholders(LEAD_COLUMNS, "?")})`).run(
-        ...(leadRowValues(lead, SQLITE_CODEC) as SQLInputValue[]),
+        ...(leadRowValues(lead, this.#codec) as SQLInputValue[]),
       );
       this.#insertOutcomes(outcomes);
       this.#insertOutbox(outbox);
@@ -186,6 +199,62 @@ export class SqliteWrites {
 
   resolvePostAttempt(id: string, resolution: PostAttemptResolution, at: number): boolean {
     return this.#statement(resolveAttemptSql("?")).run(resolution, at, id).changes > 0;
+  }
+
+  /**
+   * Blanks leads' PII (retention or erasure; see Store.purgeExpiredPii and erasePii) in one transaction: each lead not
+   * blanked before, the PII in the free text about it, and (erasure) its pending deliveries to buyers.
+   */
+  redactLeads(rows: readonly LeadRedactionRow[], at: number, cancelDeliveries: boolean): PiiErasure {
+    const sql = piiRedactionSql("sqlite");
+    const counts: PiiErasure = { leads: 0, deliveries_cancelled: 0 };
+    inTransaction(this.#db, () => {
+      const blanked = rows.filter(
+        (row) => Number(this.#statement(sql.blankLead).run(row.lead, row.consent, at, row.id).changes) > 0,
+      );
+      counts.leads = blanked.length;
+      if (blanked.length === 0) return;
+      for (const freeText of sql.freeTexts) {
+        const secretsOf = new Map(blanked.map((row) => [row[freeText.by], row.secrets]));
+        const texts = this.#statement(freeText.select).all(JSON.stringify([...secretsOf.keys()])) as Row[];
+        for (const { row_key, owner, text } of texts) {
+          const clean = scrubbed(String(text), secretsOf.get(String(owner)) ?? []);
+          if (clean !== undefined) this.#statement(freeText.update).run(clean, row_key as SQLInputValue);
+        }
+      }
+      if (!cancelDeliveries) return;
+      for (const row of blanked) {
+        counts.deliveries_cancelled += Number(this.#statement(sql.cancelDeliveries).run(row.id).changes);
+      }
+    });
+    return counts;
+  }
+
+  /** Writes resealed PII columns; a lead changed since it was read (blanked meanwhile) is skipped. */
+  resealLeads(rows: readonly LeadReseal[]): number {
+    let resealed = 0;
+    inTransaction(this.#db, () => {
+      const update = this.#statement(
+        "UPDATE leads SET lead = ?, consent = ? WHERE id = ? AND lead = ? AND consent = ?",
+      );
+      for (const row of rows) {
+        resealed += Number(update.run(row.lead, row.consent, row.id, row.old_lead, row.old_consent).changes);
+      }
+    });
+    return resealed;
+  }
+
+  retirePiiKeys(keep: string): string[] {
+    const rows = this.#statement("DELETE FROM pii_key_ids WHERE key_id <> ? RETURNING key_id").all(
+      keep,
+    ) as Row[];
+    return rows.map((row) => String(row.key_id));
+  }
+
+  recordPrivacyRequest(request: PrivacyRequestRecord): void {
+    this.#statement(
+      `INSERT INTO privacy_requests (${PRIVACY_REQUEST_COLUMNS}) VALUES (${placeholders(PRIVACY_REQUEST_COLUMNS, "?")})`,
+    ).run(...(privacyRequestRowValues(request) as SQLInputValue[]));
   }
 
   /** False when this buyer already returned this lead (or the id is taken): the first request stands. */

@@ -32,6 +32,8 @@ interface LeadDetail {
     test: boolean;
     lead: Record<string, unknown>;
     created_at: string;
+    /** When its PII was blanked (retention or an erasure request): only non-PII fields remain. */
+    pii_purged_at?: string;
   };
   trace: TraceLine[];
   ledger: { id: string; kind: string; party_id: string; amount: number; at: string }[];
@@ -65,6 +67,12 @@ export function LeadPage({ id }: { id: string }) {
         <dd>{money(lead.buyer_price)}</dd>
         <dt>source paid</dt>
         <dd>{money(lead.price)}</dd>
+        {lead.pii_purged_at && (
+          <>
+            <dt>personal data</dt>
+            <dd data-testid="pii-purged">PII purged at {when(lead.pii_purged_at)}</dd>
+          </>
+        )}
       </dl>
       <h3>Decision trace</h3>
       <ol className="timeline" data-testid="trace">
