@@ -16,7 +16,9 @@ import { adminLedgerRoutes } from "./admin-ledger-routes.ts";
 import { adminReportRoutes } from "./admin-report-routes.ts";
 import { adminReturnsRoutes } from "./admin-returns-routes.ts";
 import { adminRoutes } from "./admin-routes.ts";
+import { registerSourceAuthFailures } from "./admin-source-auth-routes.ts";
 import { adminTestRoutes } from "./admin-test-routes.ts";
+import { buyerExportRoutes } from "./buyer-export-routes.ts";
 import { buyerRoutes } from "./buyer-routes.ts";
 import { consoleRoutes } from "./console-routes.ts";
 import { consoleSessionHook } from "./console-session.ts";
@@ -100,7 +102,9 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     await app.register(sourcePortalRoutes({ config: options.config, store: options.store }));
     await app.register(consoleStatic());
   }
+  registerSourceAuthFailures(app, options.adminKeySha256);
   await app.register(sellerRoutes(options.exchange));
+  await app.register(buyerExportRoutes({ config: options.config, store: options.store }));
   await app.register(
     buyerRoutes({
       config: options.config,

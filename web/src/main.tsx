@@ -1,7 +1,7 @@
 // The Gavel console: who is logged in decides the home screen and the menu; the server decides what each may see.
-import { StrictMode, useEffect } from "react";
+import { StrictMode, useEffect, useState } from "react";
 import { createRoot } from "react-dom/client";
-import { ApiError, get, type Me, post, type Role } from "./api.ts";
+import { ApiError, get, type Me, post, type Role, SESSION_ENDED } from "./api.ts";
 import { Link, navigate, useLocation } from "./router.tsx";
 import { BuyerAccount } from "./screens/buyer-account.tsx";
 import { BuyerLead, BuyerLeads } from "./screens/buyer-portal.tsx";
@@ -57,18 +57,40 @@ function App() {
   });
   const { path } = useLocation();
   const role = me.data?.user.role;
+  // A 401 on any screen means the session expired (or was ended elsewhere): ask again who is logged in, which shows
+  // the login instead of "Missing or invalid API key" on every screen.
+  const [sessionEnded, setSessionEnded] = useState(false);
+  const reloadMe = me.reload;
+  useEffect(() => {
+    const ended = () => {
+      setSessionEnded(true);
+      reloadMe();
+    };
+    window.addEventListener(SESSION_ENDED, ended);
+    return () => window.removeEventListener(SESSION_ENDED, ended);
+  }, [reloadMe]);
   // A user lands on its own home: the operator's is the dashboard.
   useEffect(() => {
     if (role && role !== "operator" && path === "/") navigate(HOME[role]);
   }, [role, path]);
 
   if (me.loading && me.data === undefined) return <p className="muted">Loading…</p>;
-  if (me.error) return <Problem error={me.error} />;
+  if (me.error)
+    return (
+      <main>
+        <Problem error={me.error} />
+        <button type="button" onClick={me.reload}>
+          Try again
+        </button>
+      </main>
+    );
   if (!me.data) {
     return (
       <Login
+        sessionEnded={sessionEnded}
         onLogin={() => {
           if (path === "/login") navigate("/");
+          setSessionEnded(false);
           me.reload();
         }}
       />
