@@ -96,7 +96,7 @@ export function LeadPage({ id }: { id: string }) {
             </span>
             {line.bid !== undefined && <span>bid {money(line.bid)}</span>}
             {line.latency_ms !== undefined && <span>{line.latency_ms} ms</span>}
-            {line.detail && <span className="muted">{line.detail}</span>}
+            {line.detail && <span className="muted">{readableDetail(line.detail)}</span>}
           </li>
         ))}
       </ol>
@@ -125,4 +125,9 @@ export function LeadPage({ id }: { id: string }) {
       <pre className="fields">{JSON.stringify(lead.lead, null, 2)}</pre>
     </section>
   );
+}
+
+/** A trace line's detail in words: the HTTP client's "AbortError" means the exchange stopped waiting for an answer. */
+function readableDetail(detail: string): string {
+  return /^(AbortError|TimeoutError)\b/.test(detail) ? "no answer in time" : detail;
 }
