@@ -206,6 +206,43 @@ describe("every console screen tells the truth", () => {
     await page.context().close();
   });
 
+  test("reports: what each source and each buyer earned today, sorted, totalled and exported", async () => {
+    const page = await world.loginAs("ops@example.com");
+    await page.getByRole("link", { name: "Reports" }).click();
+    // It opens on yesterday by source in the operator's zone; today's traffic is one click away.
+    await page.getByRole("button", { name: "today", exact: true }).click();
+    const table = page.getByTestId("report-table");
+    const srcRow = table.locator("tbody tr", { hasText: "src-main" });
+    await srcRow.waitFor();
+    const expected = await world.admin<{
+      groups: { source_id?: string; buyer_id?: string; revenue: number }[];
+    }>(
+      `/v1/admin/reports?from=${new Date(Date.now() - 86_400_000).toISOString()}&to=${new Date(Date.now() + 3_600_000).toISOString()}&group_by=buyer`,
+    );
+    const alphaRevenue = expected.groups.find((group) => group.buyer_id === "alpha")!.revenue;
+    assert.ok(alphaRevenue > 1000, `alpha earned more than $1,000: ${alphaRevenue}`);
+    await page.getByTestId("group-buyer").click();
+    const alphaRow = table.locator("tbody tr", { hasText: "alpha" });
+    await alphaRow.waitFor();
+    const money = new Intl.NumberFormat("en-US", { style: "currency", currency: "USD" }).format(alphaRevenue);
+    assert.match(await alphaRow.innerText(), new RegExp(money.replace(/[$.]/g, "\\$&")));
+    // Sorted by revenue, highest first; a click on the header turns it around.
+    const firstBuyer = async () => (await table.locator("tbody tr td").first().innerText()).trim();
+    assert.equal(await firstBuyer(), "alpha");
+    await page.getByTestId("report-sort-revenue").click();
+    assert.notEqual(await firstBuyer(), "alpha");
+    assert.match(await page.getByTestId("report-totals").innerText(), /total/);
+    await screenshot(page, "truth-reports");
+    const [download] = await Promise.all([
+      page.waitForEvent("download"),
+      page.getByRole("button", { name: "Export CSV" }).click(),
+    ]);
+    const lines = readFileSync((await download.path())!, "utf8").split("\r\n");
+    assert.match(lines[0]!, /^"buyer_id","pings","posts","sold","sold_pct","revenue",/);
+    assert.ok(lines.some((line) => line.startsWith('"alpha"') && line.includes(`"${alphaRevenue}"`)));
+    await page.context().close();
+  });
+
   test("at 390 px nothing scrolls sideways and Log out stays on screen; inputs are labelled; text has 4.5:1 contrast", async () => {
     const context = await world.browser.newContext({ viewport: { width: 390, height: 844 } });
     const page = await context.newPage();
@@ -217,6 +254,7 @@ describe("every console screen tells the truth", () => {
     for (const [path, ready] of [
       ["/", "totals"],
       ["/leads", "leads-table"],
+      ["/reports", "report-table"],
       ["/config/buyers", "buyers-table"],
       [`/leads/${alphaLeads[1]!.id}`, "trace"],
     ] as const) {

@@ -199,7 +199,7 @@ describe("web console in a browser", () => {
     assert.ok(!html.includes("alpha") && !html.includes("beta"), "no buyer on the source portal");
     await eventually(
       async () =>
-        /^\$[1-9]\d*\.\d\d$/.test(await page.getByTestId("source-payouts").innerText()) ? true : undefined,
+        /^\$[1-9][\d,]*\.\d\d$/.test(await page.getByTestId("source-payouts").innerText()) ? true : undefined,
       "the source's payouts of the last 30 days",
     );
     await screenshot(page, "source-portal");

@@ -15,6 +15,7 @@ import { LeadPage } from "./screens/lead-page.tsx";
 import { Leads } from "./screens/leads.tsx";
 import { Login } from "./screens/login.tsx";
 import { Outbox } from "./screens/outbox.tsx";
+import { Reports } from "./screens/reports.tsx";
 import { ReturnsQueue } from "./screens/returns-queue.tsx";
 import { SourceIntegration } from "./screens/source-integration.tsx";
 import { SourceLeads } from "./screens/source-portal.tsx";
@@ -27,6 +28,7 @@ const HOME: Record<Role, string> = { operator: "/", buyer: "/buyer", source: "/s
 const MENU: Record<Role, [string, string][]> = {
   operator: [
     ["/", "Dashboard"],
+    ["/reports", "Reports"],
     ["/leads", "Leads"],
     ["/returns", "Returns"],
     ["/outbox", "Outbox"],
@@ -136,6 +138,7 @@ function route(path: string) {
   if (first === "leads" && !second) return <Leads />;
   if (first === "leads" && second) return <LeadPage id={decodeURIComponent(second)} />;
   if (first === "returns") return <ReturnsQueue />;
+  if (first === "reports") return <Reports />;
   if (first === "outbox") return <Outbox />;
   if (first === "users") return <Users />;
   if (first === "config" && second === "verticals") return <ConfigVerticals />;
