@@ -243,6 +243,45 @@ describe("every console screen tells the truth", () => {
     await page.context().close();
   });
 
+  test("buyer money: balance, credit, spent today, a deposit that puts a buyer out of funds back to buying", async () => {
+    const page = await world.loginAs("ops@example.com");
+    await page.getByRole("link", { name: "Money" }).click();
+    await page.getByTestId("money-standing-broke").getByText("out of funds").waitFor();
+    assert.equal(
+      await page.locator('[data-testid="buyer-money"] tr[data-buyer="broke"]').getAttribute("class"),
+      "trouble",
+    );
+    assert.equal(await page.getByTestId("available-broke").innerText(), "$0.00");
+    assert.equal(await page.getByTestId("available-alpha").innerText(), "no limit");
+    // alpha bought 30 leads at $40.50 today (one since returned: the report counts the sale in its hour).
+    assert.equal(await page.getByTestId("spent-today-alpha").innerText(), "$1,215.00");
+    await screenshot(page, "truth-money-before");
+    await page.fill("input[name=deposit-broke]", "50");
+    await page.fill("input[name=deposit-note-broke]", "first wire");
+    await page.locator('tr[data-buyer="broke"]').getByRole("button", { name: "Add deposit" }).click();
+    await eventually(
+      async () => ((await page.getByTestId("available-broke").innerText()) === "$50.00" ? true : undefined),
+      "the deposit in what broke may spend",
+    );
+    // $50 is under the low-funds mark: still marked, now as low.
+    assert.match(await page.getByTestId("money-standing-broke").innerText(), /low funds/);
+    await page.fill("input[name=deposit-broke]", "1200.5");
+    await page.locator('tr[data-buyer="broke"]').getByRole("button", { name: "Add deposit" }).click();
+    await eventually(
+      async () =>
+        (await page.getByTestId("available-broke").innerText()) === "$1,250.50" ? true : undefined,
+      "the second deposit",
+    );
+    assert.match(await page.getByTestId("money-standing-broke").innerText(), /active/);
+    assert.equal(await page.getByTestId("balance-broke").innerText(), "$1,250.50");
+    // A bad amount never leaves the browser.
+    await page.fill("input[name=deposit-broke]", "ten");
+    await page.locator('tr[data-buyer="broke"]').getByRole("button", { name: "Add deposit" }).click();
+    await page.locator('tr[data-buyer="broke"]').getByText("an amount in dollars").waitFor();
+    await screenshot(page, "truth-money-after");
+    await page.context().close();
+  });
+
   test("at 390 px nothing scrolls sideways and Log out stays on screen; inputs are labelled; text has 4.5:1 contrast", async () => {
     const context = await world.browser.newContext({ viewport: { width: 390, height: 844 } });
     const page = await context.newPage();
@@ -255,6 +294,7 @@ describe("every console screen tells the truth", () => {
       ["/", "totals"],
       ["/leads", "leads-table"],
       ["/reports", "report-table"],
+      ["/money", "buyer-money"],
       ["/config/buyers", "buyers-table"],
       [`/leads/${alphaLeads[1]!.id}`, "trace"],
     ] as const) {

@@ -4,6 +4,7 @@ import { createRoot } from "react-dom/client";
 import { ApiError, get, type Me, post, type Role, SESSION_ENDED } from "./api.ts";
 import { Link, navigate, useLocation } from "./router.tsx";
 import { BuyerAccount } from "./screens/buyer-account.tsx";
+import { BuyerMoney } from "./screens/buyer-money.tsx";
 import { BuyerLead, BuyerLeads } from "./screens/buyer-portal.tsx";
 import { ConfigCampaigns } from "./screens/campaign-config.tsx";
 import { Problem } from "./screens/common.tsx";
@@ -36,6 +37,7 @@ const MENU: Record<Role, [string, string][]> = {
     ["/config/verticals", "Verticals"],
     ["/config/sources", "Sources"],
     ["/config/buyers", "Buyers"],
+    ["/money", "Money"],
     ["/config/campaigns", "Campaigns"],
   ],
   buyer: [
@@ -139,6 +141,7 @@ function route(path: string) {
   if (first === "leads" && second) return <LeadPage id={decodeURIComponent(second)} />;
   if (first === "returns") return <ReturnsQueue />;
   if (first === "reports") return <Reports />;
+  if (first === "money") return <BuyerMoney />;
   if (first === "outbox") return <Outbox />;
   if (first === "users") return <Users />;
   if (first === "config" && second === "verticals") return <ConfigVerticals />;
