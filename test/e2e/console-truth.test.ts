@@ -243,6 +243,22 @@ describe("every console screen tells the truth", () => {
     await page.context().close();
   });
 
+  test("health at a glance: a buyer timing out and a source sending a rotated key are red, a healthy buyer green", async () => {
+    const page = await world.loginAs("ops@example.com");
+    await page.getByRole("link", { name: "Health" }).click();
+    const buyers = page.getByTestId("buyer-health-hour");
+    const slowTimeouts = buyers.locator('tr[data-buyer="slowpoke"] td').nth(2);
+    await slowTimeouts.waitFor();
+    assert.equal(await slowTimeouts.getAttribute("data-level"), "bad");
+    assert.match(await slowTimeouts.innerText(), /^8\d(\.\d)?%/);
+    assert.equal(await buyers.locator('tr[data-buyer="alpha"] td').nth(2).getAttribute("data-level"), "ok");
+    const refused = page.getByTestId("source-health-hour").locator('tr[data-source="src-other"] td').last();
+    assert.equal(await refused.getAttribute("data-level"), "bad");
+    assert.match(await refused.innerText(), /^3/);
+    await screenshot(page, "truth-health");
+    await page.context().close();
+  });
+
   test("buyer money: balance, credit, spent today, a deposit that puts a buyer out of funds back to buying", async () => {
     const page = await world.loginAs("ops@example.com");
     await page.getByRole("link", { name: "Money" }).click();
@@ -295,6 +311,7 @@ describe("every console screen tells the truth", () => {
       ["/leads", "leads-table"],
       ["/reports", "report-table"],
       ["/money", "buyer-money"],
+      ["/health", "buyer-health-hour"],
       ["/config/buyers", "buyers-table"],
       [`/leads/${alphaLeads[1]!.id}`, "trace"],
     ] as const) {

@@ -12,6 +12,7 @@ import { ConfigBuyers } from "./screens/config-buyers.tsx";
 import { ConfigSources } from "./screens/config-sources.tsx";
 import { ConfigVerticals } from "./screens/config-verticals.tsx";
 import { Dashboard } from "./screens/dashboard.tsx";
+import { Health } from "./screens/health.tsx";
 import { LeadPage } from "./screens/lead-page.tsx";
 import { Leads } from "./screens/leads.tsx";
 import { Login } from "./screens/login.tsx";
@@ -29,6 +30,7 @@ const HOME: Record<Role, string> = { operator: "/", buyer: "/buyer", source: "/s
 const MENU: Record<Role, [string, string][]> = {
   operator: [
     ["/", "Dashboard"],
+    ["/health", "Health"],
     ["/reports", "Reports"],
     ["/leads", "Leads"],
     ["/returns", "Returns"],
@@ -142,6 +144,7 @@ function route(path: string) {
   if (first === "returns") return <ReturnsQueue />;
   if (first === "reports") return <Reports />;
   if (first === "money") return <BuyerMoney />;
+  if (first === "health") return <Health />;
   if (first === "outbox") return <Outbox />;
   if (first === "users") return <Users />;
   if (first === "config" && second === "verticals") return <ConfigVerticals />;
