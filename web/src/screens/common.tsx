@@ -35,7 +35,7 @@ export function Problem({ error }: { error: Error | undefined }) {
 }
 
 export function Badge({ value }: { value: string }) {
-  return <span className={`badge badge-${value}`}>{value.replaceAll("_", " ")}</span>;
+  return <span className={`badge badge-${value.replaceAll(" ", "_")}`}>{value.replaceAll("_", " ")}</span>;
 }
 
 /**
