@@ -10,6 +10,7 @@ import type { ReturnsService } from "../engine/returns.ts";
 import type { Metrics } from "../metrics.ts";
 import type { HotState } from "../state/hot-state.ts";
 import type { Store } from "../store/store.ts";
+import { adminBuyerCapsRoutes } from "./admin-buyer-caps-routes.ts";
 import { adminConversionRoutes } from "./admin-conversion-routes.ts";
 import { type AdminFundsServices, adminFundsRoutes } from "./admin-funds-routes.ts";
 import { adminLedgerRoutes } from "./admin-ledger-routes.ts";
@@ -134,6 +135,13 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   if (options.funds) {
     await app.register(
       adminFundsRoutes({ ...options.funds, config: options.config, adminKeySha256: options.adminKeySha256 }),
+    );
+    await app.register(
+      adminBuyerCapsRoutes({
+        caps: options.funds.caps,
+        config: options.config,
+        adminKeySha256: options.adminKeySha256,
+      }),
     );
   }
   await app.register(adminLedgerRoutes({ store: options.store, adminKeySha256: options.adminKeySha256 }));

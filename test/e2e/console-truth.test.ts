@@ -1,6 +1,6 @@
 // Issue 16's "what is wrong today", each checked in headless Chromium against a real `gavel serve` with simulated
 // buyers: a returned and refunded lead reads returned; a campaign without a schedule reads open around the clock;
-// "test this campaign" shows its own bid; a buyer out of funds, or timing out on most pings, stands out; a source
+// "test this campaign" shows its own bid; a buyer out of funds, capped, or timing out on most pings, stands out; a source
 // sending a rotated key shows on the dashboard; a short lead id opens the lead; the buyer's CSV holds every lead it
 // bought; an expired session returns to the login; a network failure, an HTML error page and a silent live feed say
 // so plainly; money reads $1,234.56; at 390 px nothing scrolls sideways and Log out stays on screen; inputs have
@@ -30,7 +30,14 @@ describe("every console screen tells the truth", () => {
       bidder("alpha", 40.5),
       bidder("slowpoke", 30, { fault: "hang", faultRate: 0.8 }),
       bidder("broke", 60),
+      bidder("capped", 20),
     ]);
+    // capped may buy no lead today: its cap is reached before the first.
+    const capped = await world.admin<Record<string, unknown>>("/v1/admin/buyers/capped");
+    await world.admin("/v1/admin/buyers/capped", {
+      method: "PUT",
+      body: { ...(capped as object), caps: { leads: { day: 0 } } },
+    });
     const broke = await world.admin<Record<string, unknown>>("/v1/admin/buyers/broke");
     await world.admin("/v1/admin/buyers/broke", {
       method: "PUT",
@@ -91,6 +98,7 @@ describe("every console screen tells the truth", () => {
     assert.doesNotMatch(await brokeStatus.innerText(), /^active/);
     assert.match(await brokeStatus.innerText(), /not buying/);
     assert.match(await page.getByTestId("buyer-status-alpha").innerText(), /active/);
+    assert.match(await page.getByTestId("buyer-status-capped").innerText(), /capped[\s\S]*not buying/);
     const slow = page.getByTestId("buyer-timeouts-slowpoke");
     assert.match(await slow.innerText(), /\d+%\)[\s\S]*timing out/);
     assert.equal(await page.locator('tr[data-buyer="slowpoke"]').getAttribute("class"), "trouble");

@@ -1,4 +1,5 @@
-// Whether each buyer is buying right now, and if not why (paused, out of funds), from its configuration and funds;
+// Whether each buyer is buying right now, and if not why (paused, out of funds, capped), from its configuration, funds
+// and cap usage;
 // and the sources whose requests fail authentication (a key rotated but not changed on the sender's side).
 import { useEffect, useState } from "react";
 import { get, money, when } from "../api.ts";
@@ -15,6 +16,13 @@ export interface BuyerFacts {
   status: string;
   auto_pause_after_failures?: number;
   funds?: Funds;
+  caps?: CapsReport;
+}
+
+interface CapsReport {
+  capped: boolean;
+  caps: { period: string; resets_at: string }[];
+  campaigns: { id: string; status: string; capped: boolean }[];
 }
 
 export interface BuyerStanding {
@@ -43,8 +51,17 @@ export function buyerStanding(liveStatus: string, facts: BuyerFacts | undefined)
   const available = facts?.funds?.available;
   if (available !== null && available !== undefined && available <= 0)
     return { buying: false, label: "out of funds", why: `not buying: ${money(available)} available` };
+  const caps = facts?.caps;
+  if (caps?.capped)
+    return { buying: false, label: "capped", why: "not buying: a cap of its own is reached for this period" };
+  const live = caps?.campaigns.filter((campaign) => campaign.status === "active") ?? [];
+  const cappedCampaigns = live.filter((campaign) => campaign.capped).map((campaign) => campaign.id);
+  if (live.length > 0 && cappedCampaigns.length === live.length)
+    return { buying: false, label: "capped", why: "not buying: every active campaign's cap is reached" };
   if (available !== null && available !== undefined && available < LOW_FUNDS_DOLLARS)
     return { buying: true, label: "low funds", why: `${money(available)} left to spend` };
+  if (cappedCampaigns.length > 0)
+    return { buying: status === "active", label: status, why: `capped: ${cappedCampaigns.join(", ")}` };
   return { buying: status === "active", label: status };
 }
 
@@ -64,9 +81,12 @@ export function useBuyerStandings(): Record<string, BuyerFacts> {
                 ? { auto_pause_after_failures: buyer.auto_pause_after_failures }
                 : {}),
             };
-            if (!buyer.funds) return [buyer.id, base];
-            const funds = await get<Funds>(`/v1/admin/buyers/${encodeURIComponent(buyer.id)}/funds`);
-            return [buyer.id, { ...base, funds }];
+            const path = `/v1/admin/buyers/${encodeURIComponent(buyer.id)}`;
+            const [funds, caps] = await Promise.all([
+              buyer.funds ? get<Funds>(`${path}/funds`) : undefined,
+              get<CapsReport>(`${path}/caps`).catch(() => undefined),
+            ]);
+            return [buyer.id, { ...base, ...(funds ? { funds } : {}), ...(caps ? { caps } : {}) }];
           }),
         );
         if (live) setFacts(Object.fromEntries(entries));
