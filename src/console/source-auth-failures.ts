@@ -3,7 +3,15 @@
 // counter remembers which source each key it has seen in a configuration belonged to (as sha256 hashes, like the
 // configuration): a key that was once a source's is counted against that source, any other key as "unknown".
 
+import type {} from "fastify";
 import type { ConfigSnapshot } from "../domain/snapshot.ts";
+
+declare module "fastify" {
+  interface FastifyInstance {
+    /** Counts seller requests refused for their key (authenticateSource); decorated by admin-source-auth-routes.ts. */
+    sourceAuthFailures?: SourceAuthFailures;
+  }
+}
 
 const MINUTE_MS = 60_000;
 export const AUTH_FAILURE_WINDOW_MINUTES = 60;

@@ -4,13 +4,6 @@ import type { FastifyInstance } from "fastify";
 import { SourceAuthFailures } from "../console/source-auth-failures.ts";
 import { authenticateAdmin } from "./auth.ts";
 
-declare module "fastify" {
-  interface FastifyInstance {
-    /** Counts seller requests refused for their key (see authenticateSource). */
-    sourceAuthFailures?: SourceAuthFailures;
-  }
-}
-
 /** Decorates the root instance with the counter (before the seller routes), and answers its report. */
 export function registerSourceAuthFailures(app: FastifyInstance, adminKeySha256: string): void {
   app.decorate("sourceAuthFailures", new SourceAuthFailures());

@@ -3,12 +3,12 @@
 // user's for its buyer's key; any other console user is refused (403).
 import { timingSafeEqual } from "node:crypto";
 import type { FastifyRequest } from "fastify";
+import type {} from "../console/source-auth-failures.ts";
 import type { Buyer, Source } from "../domain/config-schema.ts";
 import type { ConfigSnapshot } from "../domain/snapshot.ts";
 import { sha256Hex } from "../engine/config-service.ts";
 import { GavelError } from "../errors.ts";
 import "./console-session.ts";
-import "./admin-source-auth-routes.ts";
 
 function bearerKey(request: FastifyRequest): string | undefined {
   const header = request.headers.authorization;
