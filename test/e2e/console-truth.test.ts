@@ -332,10 +332,7 @@ describe("every console screen tells the truth", () => {
       assert.ok(logOut && logOut.x >= 0 && logOut.x + logOut.width <= 390, `${path}: Log out on screen`);
       assert.deepEqual(await unlabelled(page), [], `${path}: every input has a label`);
       assert.deepEqual(await lowContrast(page), [], `${path}: text contrast`);
-      await screenshot(
-        page,
-        `truth-390${path === "/" ? "-dashboard" : path.replaceAll("/", "-").slice(0, 20)}`,
-      );
+      await screenshot(page, `truth-390-${ready}`);
     }
     await context.close();
   });
