@@ -3,6 +3,7 @@
 // user's for its buyer's key; any other console user is refused (403).
 import { timingSafeEqual } from "node:crypto";
 import type { FastifyRequest } from "fastify";
+import type {} from "../console/source-auth-failures.ts";
 import type { Buyer, Source } from "../domain/config-schema.ts";
 import type { ConfigSnapshot } from "../domain/snapshot.ts";
 import { sha256Hex } from "../engine/config-service.ts";
@@ -18,8 +19,15 @@ function bearerKey(request: FastifyRequest): string | undefined {
 /** The source a seller request comes from, or a 401. */
 export function authenticateSource(request: FastifyRequest, config: ConfigSnapshot): Source {
   const key = bearerKey(request);
-  const source = key === undefined ? undefined : config.sourceByKeyHash.get(sha256Hex(key));
-  if (!source) throw new GavelError("GAVEL_UNAUTHORIZED");
+  const keyHash = key === undefined ? undefined : sha256Hex(key);
+  const source = keyHash === undefined ? undefined : config.sourceByKeyHash.get(keyHash);
+  // Counted for the console, which shows a source still sending a rotated key (admin-source-auth-routes.ts).
+  const failures = request.server.sourceAuthFailures;
+  failures?.observe(config);
+  if (!source) {
+    failures?.record(keyHash);
+    throw new GavelError("GAVEL_UNAUTHORIZED");
+  }
   return source;
 }
 

@@ -372,7 +372,7 @@ const STATEMENT_LINES = 5_000;
  * Each cap of a campaign (or, without one, of the buyer itself) with what it used this period: the same units, keys
  * and periods as an auction reserves (capUnits), read from the cap ledger. Per-source caps are the operator's business.
  */
-async function capsUsage(
+export async function capsUsage(
   ledger: CapLedger | undefined,
   buyer: Buyer,
   campaign: Campaign | undefined,

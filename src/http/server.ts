@@ -10,6 +10,7 @@ import type { ReturnsService } from "../engine/returns.ts";
 import type { Metrics } from "../metrics.ts";
 import type { HotState } from "../state/hot-state.ts";
 import type { Store } from "../store/store.ts";
+import { adminBuyerCapsRoutes } from "./admin-buyer-caps-routes.ts";
 import { adminConversionRoutes } from "./admin-conversion-routes.ts";
 import { type AdminFundsServices, adminFundsRoutes } from "./admin-funds-routes.ts";
 import { adminLedgerRoutes } from "./admin-ledger-routes.ts";
@@ -18,7 +19,9 @@ import { type AdminPrivacyRoutesOptions, adminPrivacyRoutes } from "./admin-priv
 import { adminReportRoutes } from "./admin-report-routes.ts";
 import { adminReturnsRoutes } from "./admin-returns-routes.ts";
 import { adminRoutes } from "./admin-routes.ts";
+import { registerSourceAuthFailures } from "./admin-source-auth-routes.ts";
 import { adminTestRoutes } from "./admin-test-routes.ts";
+import { buyerExportRoutes } from "./buyer-export-routes.ts";
 import { buyerRoutes } from "./buyer-routes.ts";
 import { consoleRoutes } from "./console-routes.ts";
 import { consoleSessionHook } from "./console-session.ts";
@@ -106,9 +109,11 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     await app.register(sourcePortalRoutes({ config: options.config, store: options.store }));
     await app.register(consoleStatic());
   }
+  registerSourceAuthFailures(app, options.adminKeySha256);
   await app.register(sellerRoutes(options.exchange));
   await app.register(inboundRoutes({ exchange: options.exchange, hotState: options.hotState }));
   await app.register(postingSpecRoutes({ config: options.config }));
+  await app.register(buyerExportRoutes({ config: options.config, store: options.store }));
   await app.register(
     buyerRoutes({
       config: options.config,
@@ -147,6 +152,13 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   if (options.funds) {
     await app.register(
       adminFundsRoutes({ ...options.funds, config: options.config, adminKeySha256: options.adminKeySha256 }),
+    );
+    await app.register(
+      adminBuyerCapsRoutes({
+        caps: options.funds.caps,
+        config: options.config,
+        adminKeySha256: options.adminKeySha256,
+      }),
     );
   }
   await app.register(adminLedgerRoutes({ store: options.store, adminKeySha256: options.adminKeySha256 }));

@@ -110,7 +110,7 @@ describe("campaign editors in a browser", () => {
     await form.locator('select[name="delivery.type"]').selectOption("email");
     await form.locator('input[name="delivery.to"]').fill("leads@alpha.example, backup@alpha.example");
     await form.getByRole("button", { name: "Save" }).click();
-    assert.match(await form.getByTestId("error-delivery").innerText(), /GAVEL_VALIDATION.*smtp/);
+    assert.match(await form.getByTestId("error-delivery").innerText(), /smtp.*GAVEL_VALIDATION/);
     await form.locator('select[name="delivery.type"]').selectOption("");
     await form.getByRole("button", { name: "Save" }).click();
     await form.getByTestId("saved").waitFor();

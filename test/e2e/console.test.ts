@@ -114,12 +114,15 @@ describe("web console in a browser", () => {
     await screenshot(buyer, "buyer-leads");
     const [download] = await Promise.all([
       buyer.waitForEvent("download"),
-      buyer.getByRole("button", { name: "Download this page as CSV" }).click(),
+      buyer.getByRole("link", { name: "Download all my leads as CSV" }).click(),
     ]);
     const csv = readFileSync((await download.path())!, "utf8");
-    assert.match(csv.split("\r\n")[0]!, /^"lead_id","sold_at","campaign_id","price",/);
-    const shown = await buyer.getByTestId("buyer-leads").locator("tbody tr").count();
-    assert.equal(csv.split("\r\n").length, shown + 1, "a line per lead on the page");
+    assert.match(csv.split("\r\n")[0]!, /^"lead_id","sold_at","vertical","campaign_id","price",/);
+    const { leads: alphaSold } = await world.admin<{ leads: AdminLead[] }>(
+      "/v1/admin/leads?status=sold&limit=100",
+    );
+    const bought = alphaSold.filter((lead) => lead.buyer_id === "alpha").length;
+    assert.equal(csv.trimEnd().split("\r\n").length, bought + 1, "a line per lead alpha bought");
     assert.ok(!csv.includes(soldTo.beta!), "no other buyer's lead");
     await buyer.goto(`${world.url}/console/buyer/leads/${soldTo.alpha}`);
     await buyer.selectOption("select[name=reason]", "invalid_contact");
@@ -196,7 +199,7 @@ describe("web console in a browser", () => {
     assert.ok(!html.includes("alpha") && !html.includes("beta"), "no buyer on the source portal");
     await eventually(
       async () =>
-        /^\$[1-9]\d*\.\d\d$/.test(await page.getByTestId("source-payouts").innerText()) ? true : undefined,
+        /^\$[1-9][\d,]*\.\d\d$/.test(await page.getByTestId("source-payouts").innerText()) ? true : undefined,
       "the source's payouts of the last 30 days",
     );
     await screenshot(page, "source-portal");

@@ -1,9 +1,10 @@
 // The Gavel console: who is logged in decides the home screen and the menu; the server decides what each may see.
-import { StrictMode, useEffect } from "react";
+import { StrictMode, useEffect, useState } from "react";
 import { createRoot } from "react-dom/client";
-import { ApiError, get, type Me, post, type Role } from "./api.ts";
+import { ApiError, get, type Me, post, type Role, SESSION_ENDED } from "./api.ts";
 import { Link, navigate, useLocation } from "./router.tsx";
 import { BuyerAccount } from "./screens/buyer-account.tsx";
+import { BuyerMoney } from "./screens/buyer-money.tsx";
 import { BuyerLead, BuyerLeads } from "./screens/buyer-portal.tsx";
 import { ConfigCampaigns } from "./screens/campaign-config.tsx";
 import { Problem } from "./screens/common.tsx";
@@ -11,10 +12,12 @@ import { ConfigBuyers } from "./screens/config-buyers.tsx";
 import { ConfigSources } from "./screens/config-sources.tsx";
 import { ConfigVerticals } from "./screens/config-verticals.tsx";
 import { Dashboard } from "./screens/dashboard.tsx";
+import { Health } from "./screens/health.tsx";
 import { LeadPage } from "./screens/lead-page.tsx";
 import { Leads } from "./screens/leads.tsx";
 import { Login } from "./screens/login.tsx";
 import { Outbox } from "./screens/outbox.tsx";
+import { Reports } from "./screens/reports.tsx";
 import { ReturnsQueue } from "./screens/returns-queue.tsx";
 import { SourceIntegration } from "./screens/source-integration.tsx";
 import { SourceLeads } from "./screens/source-portal.tsx";
@@ -27,6 +30,8 @@ const HOME: Record<Role, string> = { operator: "/", buyer: "/buyer", source: "/s
 const MENU: Record<Role, [string, string][]> = {
   operator: [
     ["/", "Dashboard"],
+    ["/health", "Health"],
+    ["/reports", "Reports"],
     ["/leads", "Leads"],
     ["/returns", "Returns"],
     ["/outbox", "Outbox"],
@@ -34,6 +39,7 @@ const MENU: Record<Role, [string, string][]> = {
     ["/config/verticals", "Verticals"],
     ["/config/sources", "Sources"],
     ["/config/buyers", "Buyers"],
+    ["/money", "Money"],
     ["/config/campaigns", "Campaigns"],
   ],
   buyer: [
@@ -57,18 +63,40 @@ function App() {
   });
   const { path } = useLocation();
   const role = me.data?.user.role;
+  // A 401 on any screen means the session expired (or was ended elsewhere): ask again who is logged in, which shows
+  // the login instead of "Missing or invalid API key" on every screen.
+  const [sessionEnded, setSessionEnded] = useState(false);
+  const reloadMe = me.reload;
+  useEffect(() => {
+    const ended = () => {
+      setSessionEnded(true);
+      reloadMe();
+    };
+    window.addEventListener(SESSION_ENDED, ended);
+    return () => window.removeEventListener(SESSION_ENDED, ended);
+  }, [reloadMe]);
   // A user lands on its own home: the operator's is the dashboard.
   useEffect(() => {
     if (role && role !== "operator" && path === "/") navigate(HOME[role]);
   }, [role, path]);
 
   if (me.loading && me.data === undefined) return <p className="muted">Loading…</p>;
-  if (me.error) return <Problem error={me.error} />;
+  if (me.error)
+    return (
+      <main>
+        <Problem error={me.error} />
+        <button type="button" onClick={me.reload}>
+          Try again
+        </button>
+      </main>
+    );
   if (!me.data) {
     return (
       <Login
+        sessionEnded={sessionEnded}
         onLogin={() => {
           if (path === "/login") navigate("/");
+          setSessionEnded(false);
           me.reload();
         }}
       />
@@ -114,6 +142,9 @@ function route(path: string) {
   if (first === "leads" && !second) return <Leads />;
   if (first === "leads" && second) return <LeadPage id={decodeURIComponent(second)} />;
   if (first === "returns") return <ReturnsQueue />;
+  if (first === "reports") return <Reports />;
+  if (first === "money") return <BuyerMoney />;
+  if (first === "health") return <Health />;
   if (first === "outbox") return <Outbox />;
   if (first === "users") return <Users />;
   if (first === "config" && second === "verticals") return <ConfigVerticals />;

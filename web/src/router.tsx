@@ -27,11 +27,12 @@ export function useLocation() {
 }
 
 /** An in-app link: a real <a> (open in a new tab works), navigated without a reload. */
-export function Link(props: { to: string; children: React.ReactNode; className?: string }) {
+export function Link(props: { to: string; children: React.ReactNode; className?: string; title?: string }) {
   return (
     <a
       href={BASE + props.to}
       className={props.className}
+      title={props.title}
       onClick={(event) => {
         if (event.metaKey || event.ctrlKey || event.shiftKey || event.button !== 0) return;
         event.preventDefault();

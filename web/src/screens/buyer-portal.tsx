@@ -64,9 +64,10 @@ export function BuyerLeads() {
       </table>
       <Pager {...pager} />
       {leads.length > 0 && (
-        <button type="button" className="secondary" onClick={() => downloadCsv(leads)}>
-          Download this page as CSV
-        </button>
+        // Streamed by the exchange: every lead bought, not just this page (GET /v1/buyer/leads.csv).
+        <a className="button secondary" href="/v1/buyer/leads.csv" download="gavel-leads.csv">
+          Download all my leads as CSV
+        </a>
       )}
       <h3>Your returns</h3>
       <table data-testid="buyer-returns">
@@ -157,27 +158,4 @@ export function BuyerLead({ id }: { id: string }) {
       <Problem error={returnError} />
     </section>
   );
-}
-
-/** The page's leads as CSV: one column per field any of them has, after the sale's own columns. */
-function downloadCsv(leads: readonly Purchase[]): void {
-  const fields = [...new Set(leads.flatMap((lead) => Object.keys(lead.lead)))];
-  const header = ["lead_id", "sold_at", "campaign_id", "price", ...fields];
-  const cell = (value: unknown) => {
-    const text = value === undefined || value === null ? "" : String(value);
-    // Quoted always; a leading = + - @ would be read as a formula by spreadsheets.
-    return `"${(/^[=+\-@]/.test(text) ? `'${text}` : text).replaceAll('"', '""')}"`;
-  };
-  const rows = leads.map((lead) =>
-    [lead.id, lead.sold_at, lead.campaign_id, lead.price, ...fields.map((field) => lead.lead[field])].map(
-      cell,
-    ),
-  );
-  const csv = [header.map(cell), ...rows].map((row) => row.join(",")).join("\r\n");
-  const link = document.createElement("a");
-  link.href = URL.createObjectURL(new Blob([csv], { type: "text/csv" }));
-  link.download = "gavel-leads.csv";
-  link.click();
-  // After the download has started with it.
-  setTimeout(() => URL.revokeObjectURL(link.href), 10_000);
 }

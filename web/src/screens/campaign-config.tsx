@@ -3,9 +3,9 @@
 // exchange.
 import { useState } from "react";
 import type { TestPingWire } from "../../../src/http/test-ping-answer.ts";
-import { get, post } from "../api.ts";
+import { get, money, post } from "../api.ts";
 import { useData } from "../use-data.ts";
-import { Problem } from "./common.tsx";
+import { Badge, Problem } from "./common.tsx";
 import { ConfigList, type Entity, type FieldSpec } from "./config-form.tsx";
 import { capsEditor } from "./editors/caps-editor.tsx";
 import { deliveryEditor } from "./editors/delivery-editor.tsx";
@@ -143,8 +143,27 @@ function TestCampaign({ campaign, sources }: { campaign: Entity; sources: readon
  */
 function TestResult({ campaignId, result }: { campaignId: string; result: unknown }) {
   const raw = (result as { raw?: TestPingWire[] }).raw ?? [];
+  const failed = (result as { error?: string }).error;
+  // The campaign's own decision: its last trace line (the ping's answer). The ping's overall bid is the auction's
+  // best over every buyer, which is not this campaign's, so it is not shown as if it were.
+  const own = ((result as { trace?: OwnLine[] }).trace ?? []).at(-1);
   return (
     <div className="raw-exchange" data-testid={`test-result-${campaignId}`}>
+      {failed && <p className="problem">{failed}</p>}
+      {!failed && (
+        <p className="verdict" data-testid={`test-verdict-${campaignId}`}>
+          {own ? (
+            <>
+              This campaign: <Badge value={own.outcome} />{" "}
+              {own.bid !== null && own.bid !== undefined ? `bid ${money(own.bid)}` : "no bid"}
+              {own.latency_ms !== null && own.latency_ms !== undefined && ` in ${own.latency_ms} ms`}
+              {own.detail && <span className="why"> — {own.detail}</span>}
+            </>
+          ) : (
+            "This campaign was not asked: no decision of its own was recorded for the test ping."
+          )}
+        </p>
+      )}
       {raw.length === 0 && (
         <p className="muted" data-testid={`wire-none-${campaignId}`}>
           No HTTP request went to the buyer (a fixed-price campaign bids its price; or it was not eligible:
@@ -176,6 +195,13 @@ function TestResult({ campaignId, result }: { campaignId: string; result: unknow
       </details>
     </div>
   );
+}
+
+interface OwnLine {
+  outcome: string;
+  bid?: number | null;
+  latency_ms?: number | null;
+  detail?: string;
 }
 
 /** A JSON body indented for reading; anything else (form, XML, text) as it came. */

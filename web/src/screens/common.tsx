@@ -1,5 +1,5 @@
 // Pieces every screen uses: the error and loading lines, a status badge, a keyset pager.
-import { ApiError } from "../api.ts";
+import { ApiError, OFFLINE_MESSAGE } from "../api.ts";
 
 export function Problem({ error }: { error: Error | undefined }) {
   if (!error) return null;
@@ -17,11 +17,25 @@ export function Problem({ error }: { error: Error | undefined }) {
       </p>
     );
   }
-  return <p className="problem">{error.message}</p>;
+  if (error instanceof ApiError && error.status === 401) {
+    return (
+      <p className="problem" data-testid="session-problem">
+        Your session has ended: log in again.
+      </p>
+    );
+  }
+  // A screen that gave up waiting (AbortError) or any other non-API failure: say so plainly, never the raw name.
+  if (!(error instanceof ApiError) && (error.name === "AbortError" || error.name === "TypeError"))
+    return <p className="problem">{OFFLINE_MESSAGE}</p>;
+  return (
+    <p className="problem" data-testid="problem">
+      {error.message}
+    </p>
+  );
 }
 
 export function Badge({ value }: { value: string }) {
-  return <span className={`badge badge-${value}`}>{value.replaceAll("_", " ")}</span>;
+  return <span className={`badge badge-${value.replaceAll(" ", "_")}`}>{value.replaceAll("_", " ")}</span>;
 }
 
 /**

@@ -1,8 +1,10 @@
 // The operator's buyers: status, caps, funds credit, auto-pause after failures, notices, returns; a buyer API key issued
 // (the old one revoked at once).
+import { Badge } from "./common.tsx";
 import { RotateKey } from "./config-actions.tsx";
 import { ConfigList, type FieldSpec } from "./config-form.tsx";
 import { capsEditor } from "./editors/caps-editor.tsx";
+import { buyerStanding, useBuyerStandings } from "./standing.tsx";
 
 const BUYER_FIELDS: readonly FieldSpec[] = [
   { name: "id", kind: "text", required: true },
@@ -23,13 +25,27 @@ const BUYER_FIELDS: readonly FieldSpec[] = [
 ];
 
 export function ConfigBuyers() {
+  const standings = useBuyerStandings();
   return (
     <ConfigList
       title="Buyers"
       plural="buyers"
       specs={BUYER_FIELDS}
       blank={() => ({ id: "", name: "", status: "active" })}
-      columns={(buyer) => (buyer.api_key_sha256 ? "buyer API key issued" : "no buyer API key")}
+      columns={(buyer) => {
+        const standing = buyerStanding(String(buyer.status), standings[buyer.id]);
+        return (
+          <>
+            {standing.label !== buyer.status && <Badge value={standing.label} />}
+            {standing.why && (
+              <span className="why" data-testid={`standing-${buyer.id}`}>
+                {standing.why}
+              </span>
+            )}{" "}
+            {buyer.api_key_sha256 ? "buyer API key issued" : "no buyer API key"}
+          </>
+        );
+      }}
       actions={(buyer, reload) => <RotateKey plural="buyers" entity={buyer} onRotated={reload} />}
     />
   );

@@ -142,9 +142,9 @@ export function EntityForm(props: {
           props.onSaved(typeof answer.id === "string" ? answer : (answer.source as Entity));
         } catch (error) {
           const field = error instanceof ApiError ? fieldOf(specs, error.field) : undefined;
-          if (field && error instanceof ApiError) setErrors({ [field]: `${error.code}: ${error.message}` });
+          if (field && error instanceof ApiError) setErrors({ [field]: `${error.message} (${error.code})` });
           else if (error instanceof ApiError && error.field)
-            setProblem(new Error(`${error.code} (field ${error.field}): ${error.message}`));
+            setProblem(new Error(`${error.message} (field ${error.field}; ${error.code})`));
           else setProblem(error as Error);
         }
       }}

@@ -4,13 +4,25 @@ import type { LiveSnapshot } from "../../../src/console/live-snapshot.ts";
 import { money } from "../api.ts";
 import { Tile } from "./common.tsx";
 import { DayChart } from "./day-chart.tsx";
+import { type BuyerStanding, buyerStanding, SourceAuthTrouble, useBuyerStandings } from "./standing.tsx";
 
 const HISTORY = 120;
+/** How long the dashboard waits for its first numbers before it says they are not coming. */
+const FIRST_NUMBERS_MS = 6_000;
+/** A buyer timing out on at least this share of its requests (once it has had a few) is in trouble. */
+export const TIMEOUT_TROUBLE_PCT = 20;
+const MIN_REQUESTS_FOR_SHARE = 5;
 
 export function Dashboard() {
   const [latest, setLatest] = useState<LiveSnapshot>();
   const [history, setHistory] = useState<number[]>([]);
   const [connected, setConnected] = useState(false);
+  const [late, setLate] = useState(false);
+  const standings = useBuyerStandings();
+  useEffect(() => {
+    const timer = setTimeout(() => setLate(true), FIRST_NUMBERS_MS);
+    return () => clearTimeout(timer);
+  }, []);
   useEffect(() => {
     const events = new EventSource("/v1/console/live");
     events.onopen = () => setConnected(true);
@@ -46,33 +58,65 @@ export function Dashboard() {
       <p className="muted" data-testid="totals">
         {latest
           ? `${latest.totals.auctions} auctions, ${latest.totals.bids} with bids, ${latest.totals.leads} leads, ${latest.totals.sold} sold since start · ${new Date(latest.at).toLocaleTimeString()}`
-          : "waiting for the first numbers…"}
+          : late
+            ? "The live numbers are not arriving: the exchange may be unreachable. Still trying…"
+            : "waiting for the first numbers…"}
       </p>
+      {late && !latest && (
+        <p className="problem" data-testid="live-late">
+          No live numbers yet: the exchange is not answering the console's live feed. It keeps trying; check
+          the network or the exchange's process.
+        </p>
+      )}
       <h3>Last 24 hours</h3>
       <DayChart />
       <h3>Buyers</h3>
-      <table>
-        <thead>
-          <tr>
-            <th>buyer</th>
-            <th>status</th>
-            <th className="num">requests</th>
-            <th className="num">timeouts</th>
-            <th className="num">errors</th>
-          </tr>
-        </thead>
-        <tbody>
-          {latest?.buyers.map((buyer) => (
-            <tr key={buyer.buyer_id}>
-              <td>{buyer.buyer_id}</td>
-              <td>{buyer.status}</td>
-              <td className="num">{buyer.requests}</td>
-              <td className="num">{buyer.timeouts}</td>
-              <td className="num">{buyer.errors}</td>
+      <div className="scroll">
+        <table data-testid="buyer-health">
+          <thead>
+            <tr>
+              <th>buyer</th>
+              <th>status</th>
+              <th className="num">requests</th>
+              <th className="num">timeouts</th>
+              <th className="num">errors</th>
             </tr>
-          ))}
-        </tbody>
-      </table>
+          </thead>
+          <tbody>
+            {latest?.buyers.map((buyer) => {
+              const timeoutPct =
+                buyer.requests >= MIN_REQUESTS_FOR_SHARE
+                  ? Math.round((buyer.timeouts / buyer.requests) * 100)
+                  : undefined;
+              const slow = timeoutPct !== undefined && timeoutPct >= TIMEOUT_TROUBLE_PCT;
+              const standing: BuyerStanding = buyerStanding(buyer.status, standings[buyer.buyer_id]);
+              return (
+                <tr
+                  key={buyer.buyer_id}
+                  data-buyer={buyer.buyer_id}
+                  className={slow || !standing.buying ? "trouble" : undefined}
+                >
+                  <td>{buyer.buyer_id}</td>
+                  <td data-testid={`buyer-status-${buyer.buyer_id}`}>
+                    <span className={`badge ${standing.buying ? "badge-active" : "badge-paused"}`}>
+                      {standing.label}
+                    </span>
+                    {standing.why && <span className="why"> {standing.why}</span>}
+                  </td>
+                  <td className="num">{buyer.requests}</td>
+                  <td className={slow ? "num alarm" : "num"} data-testid={`buyer-timeouts-${buyer.buyer_id}`}>
+                    {buyer.timeouts}
+                    {timeoutPct !== undefined && ` (${timeoutPct}%)`}
+                    {slow && " ⚠ timing out"}
+                  </td>
+                  <td className="num">{buyer.errors}</td>
+                </tr>
+              );
+            })}
+          </tbody>
+        </table>
+      </div>
+      <SourceAuthTrouble />
     </section>
   );
 }

@@ -45,10 +45,19 @@ export function LeadPage({ id }: { id: string }) {
   if (!data) return <p className="muted">Loading…</p>;
   const { lead, trace, ledger } = data;
   const t0 = trace.length ? Date.parse(trace[0]!.at) : 0;
+  // An approved return leaves the lead "sold" in the store; its refund in the ledger is what says it was returned.
+  const refunded = -ledger
+    .filter((entry) => entry.kind === "buyer_refund")
+    .reduce((sum, entry) => sum + entry.amount, 0);
+  const returned = refunded > 0;
   return (
     <section>
       <h2>
-        Lead <code>{lead.id}</code> <Badge value={lead.status} />
+        Lead <code>{lead.id}</code>{" "}
+        <span data-testid="lead-status">
+          {returned ? <Badge value="returned" /> : <Badge value={lead.status} />}
+          {returned && <Badge value="refunded" />}
+        </span>
         {lead.test && <Badge value="test" />}
       </h2>
       <dl className="facts">
@@ -63,8 +72,12 @@ export function LeadPage({ id }: { id: string }) {
         <dd>{lead.vertical}</dd>
         <dt>buyer</dt>
         <dd>{lead.buyer_id ? `${lead.buyer_id} (${lead.campaign_id})` : (lead.reason ?? "—")}</dd>
-        <dt>buyer paid</dt>
-        <dd>{money(lead.buyer_price)}</dd>
+        <dt>{returned ? "buyer charged" : "buyer paid"}</dt>
+        <dd data-testid="buyer-paid">
+          {money(lead.buyer_price)}
+          {returned &&
+            ` — refunded ${money(refunded)} on return (net ${money((lead.buyer_price ?? 0) - refunded)})`}
+        </dd>
         <dt>source paid</dt>
         <dd>{money(lead.price)}</dd>
         {lead.pii_purged_at && (
@@ -86,10 +99,12 @@ export function LeadPage({ id }: { id: string }) {
             <strong>{line.buyer_id}</strong>
             <span className="muted">{line.campaign_id}</span>
             <Badge value={line.outcome} />
-            <span className="muted">code {line.code}</span>
+            <span className="muted small" title="reason code">
+              #{line.code}
+            </span>
             {line.bid !== undefined && <span>bid {money(line.bid)}</span>}
             {line.latency_ms !== undefined && <span>{line.latency_ms} ms</span>}
-            {line.detail && <span className="muted">{line.detail}</span>}
+            {line.detail && <span className="muted">{readableDetail(line.detail)}</span>}
           </li>
         ))}
       </ol>
@@ -118,4 +133,9 @@ export function LeadPage({ id }: { id: string }) {
       <pre className="fields">{JSON.stringify(lead.lead, null, 2)}</pre>
     </section>
   );
+}
+
+/** A trace line's detail in words: the HTTP client's "AbortError" means the exchange stopped waiting for an answer. */
+function readableDetail(detail: string): string {
+  return /^(AbortError|TimeoutError)\b/.test(detail) ? "no answer in time" : detail;
 }

@@ -77,12 +77,13 @@ export function Leads() {
     <section>
       <h2>Leads</h2>
       <div className="toolbar">
-        <select value={status} onChange={(event) => setStatus(event.target.value)}>
+        <select aria-label="status" value={status} onChange={(event) => setStatus(event.target.value)}>
           <option value="">all</option>
           <option value="sold">sold</option>
           <option value="unsold">unsold</option>
         </select>{" "}
         <input
+          aria-label="source id"
           placeholder="source id"
           value={source}
           onChange={(event) => setSource(event.target.value.trim())}
@@ -91,11 +92,16 @@ export function Leads() {
           className="inline lookup"
           onSubmit={(event) => {
             event.preventDefault();
-            if (leadId.trim()) navigate(`/leads/${encodeURIComponent(leadId.trim())}`);
+            const typed = leadId.trim();
+            if (!typed) return;
+            // The list shows ids cut short: a short id of a lead on screen opens that lead.
+            const shown = leads.find((lead) => lead.id === typed || lead.id.startsWith(typed));
+            navigate(`/leads/${encodeURIComponent(shown?.id ?? typed)}`);
           }}
         >
           <input
             name="lead-id"
+            aria-label="open a lead by id"
             placeholder="open a lead by id"
             value={leadId}
             onChange={(e) => setLeadId(e.target.value)}
@@ -113,6 +119,7 @@ export function Leads() {
         >
           <input
             name="contact"
+            aria-label="consumer email or phone"
             placeholder="consumer email or phone"
             value={contactInput}
             onChange={(e) => setContactInput(e.target.value)}
@@ -163,7 +170,9 @@ export function Leads() {
           {leads.map((lead) => (
             <tr key={lead.id}>
               <td>
-                <Link to={`/leads/${lead.id}`}>{lead.id.slice(0, 12)}</Link>
+                <Link to={`/leads/${lead.id}`} title={`open lead ${lead.id}`}>
+                  {lead.id.slice(0, 12)}
+                </Link>
                 {lead.test && <Badge value="test" />}
               </td>
               <td>{when(lead.created_at)}</td>

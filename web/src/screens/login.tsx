@@ -1,7 +1,7 @@
 import { useState } from "react";
 import { post } from "../api.ts";
 
-export function Login({ onLogin }: { onLogin: () => void }) {
+export function Login({ onLogin, sessionEnded }: { onLogin: () => void; sessionEnded?: boolean }) {
   const [email, setEmail] = useState("");
   const [password, setPassword] = useState("");
   const [error, setError] = useState<string>();
@@ -9,6 +9,11 @@ export function Login({ onLogin }: { onLogin: () => void }) {
   return (
     <main className="login">
       <h1>Gavel</h1>
+      {sessionEnded && (
+        <p className="notice" data-testid="session-ended">
+          Your session has ended. Log in again to go on where you were.
+        </p>
+      )}
       <form
         onSubmit={async (event) => {
           event.preventDefault();

@@ -65,6 +65,12 @@ export const scheduleEditor = defineEditor<Draft>({
     };
     return (
       <div className="editor-rows">
+        {value === undefined && (
+          <p className="notice" data-testid={`${name}-always-open`}>
+            No schedule: open around the clock, every day. Add hours to a day to open only then (a schedule
+            closes the days without hours).
+          </p>
+        )}
         <div className="editor-row">
           <label htmlFor={`${name}.time_zone`}>time zone</label>
           <TimeZoneInput
@@ -85,7 +91,9 @@ export const scheduleEditor = defineEditor<Draft>({
           return (
             <div className="editor-row" key={day} data-testid={`${name}-${day}`}>
               <span className="weekday">{day}</span>
-              {periods.length === 0 && <span className="muted">closed</span>}
+              {periods.length === 0 && (
+                <span className="muted">{value === undefined ? "open around the clock" : "closed"}</span>
+              )}
               {periods.map(([opens, closes], index) => (
                 // biome-ignore lint/suspicious/noArrayIndexKey: a period is its place in the day
                 <span className="period" key={index}>

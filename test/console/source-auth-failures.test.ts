@@ -1,0 +1,44 @@
+// The per-source count of refused seller keys the dashboard shows: a key rotated away counts against its old source,
+// any other key as unknown; the count covers the last hour only, and its memory stays bounded.
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { SourceAuthFailures } from "../../src/console/source-auth-failures.ts";
+import type { ConfigSnapshot } from "../../src/domain/snapshot.ts";
+
+const snapshotWith = (keys: Record<string, string>) =>
+  ({
+    sourceByKeyHash: new Map(Object.entries(keys).map(([hash, id]) => [hash, { id }])),
+  }) as unknown as ConfigSnapshot;
+
+test("a key rotated away counts against its source; other keys as unknown; only the last hour", () => {
+  let now = Date.parse("2026-12-06T10:00:00Z");
+  const failures = new SourceAuthFailures(() => now);
+  failures.observe(snapshotWith({ "old-hash": "src-a", "b-hash": "src-b" }));
+  // The key of src-a is rotated: the new snapshot no longer holds the old hash.
+  failures.observe(snapshotWith({ "new-hash": "src-a", "b-hash": "src-b" }));
+  failures.record("old-hash");
+  failures.record("old-hash");
+  failures.record("never-seen");
+  failures.record(undefined);
+  let report = failures.report();
+  assert.deepEqual(report.sources, [
+    { source_id: "src-a", failures: 2, last_at: "2026-12-06T10:00:00.000Z" },
+  ]);
+  assert.equal(report.unknown.failures, 2);
+  now += 59 * 60_000;
+  failures.record("old-hash");
+  assert.equal(failures.report().sources[0]?.failures, 3);
+  now += 2 * 60_000;
+  report = failures.report();
+  assert.equal(report.sources[0]?.failures, 1, "the first two are more than an hour old");
+  assert.equal(report.unknown.failures, 0);
+});
+
+test("a flood of random keys stays one unknown count", () => {
+  const failures = new SourceAuthFailures(() => 0);
+  failures.observe(snapshotWith({ a: "src-a" }));
+  for (let i = 0; i < 10_000; i++) failures.record(`random-${i}`);
+  const report = failures.report();
+  assert.equal(report.unknown.failures, 10_000);
+  assert.deepEqual(report.sources, []);
+});
