@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// gavel serve | migrate | user | demo | bench
+// gavel serve | migrate | user | demo | bench | bid
 import { parseArgs } from "node:util";
 import { startGavel } from "../app.ts";
 import { chooseStorage, describeStore } from "../storage-choice.ts";
@@ -13,6 +13,8 @@ const USAGE = `Usage:
   gavel migrate [--config gavel.config.json] [--data-dir ./data]   (PostgreSQL when DATABASE_URL is set and not empty)
   ${USER_USAGE}
   gavel demo  [--duration <seconds>]
+  gavel bid   --config bidder.config.json [--port 8090] [--host 127.0.0.1] [--data-dir ./bidder-data]
+              (the buyer's side: answers pings from exchanges; see docs/bidder.md)
   gavel bench [--mode embedded|distributed|both] [--market simple|rules] [--duration <seconds>] [--buyers 5]
               [--concurrency 64]
               [--database-url postgres://...] [--redis-url redis://...]`;
@@ -31,6 +33,10 @@ async function main(argv: string[]): Promise<void> {
     case "demo": {
       const { runDemo } = await import("./demo.ts");
       return runDemo(rest);
+    }
+    case "bid": {
+      const { runBidCommand } = await import("./bid-command.ts");
+      return runBidCommand(rest);
     }
     case "bench": {
       const { runBench } = await import("./bench.ts");
