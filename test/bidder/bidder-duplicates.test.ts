@@ -110,9 +110,12 @@ test("the duplicate list survives a restart (seeded from the bidder's store)", a
   try {
     const { ping, full } = uniqueLead();
     const first = await startTestBidder(testBidderConfig(), { now: clock.now, dataDir });
-    const bid = await first.nativePing({ vertical: "personal_injury", lead: ping });
-    assert.equal((await first.nativePost({ bid_id: bid.body.bid_id, lead: full })).body.accepted, true);
-    await first.stop();
+    try {
+      const bid = await first.nativePing({ vertical: "personal_injury", lead: ping });
+      assert.equal((await first.nativePost({ bid_id: bid.body.bid_id, lead: full })).body.accepted, true);
+    } finally {
+      await first.stop();
+    }
     const reopened = await startTestBidder(testBidderConfig(), { now: clock.now, dataDir });
     try {
       const answer = await reopened.nativePing({
