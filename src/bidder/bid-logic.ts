@@ -4,10 +4,7 @@
 import { dollarsToCents } from "../domain/money.ts";
 import { evaluateRule } from "../domain/rules/rule.ts";
 import { isOpen } from "../domain/rules/schedule.ts";
-import {
-  type BidderCampaign,
-  DEFAULT_MIN_LEADS_FOR_OBSERVED_RATE,
-} from "./bidder-config.ts";
+import { type BidderCampaign, DEFAULT_ASSUMED_RATE_WEIGHT } from "./bidder-config.ts";
 
 /** Leads bought and cases signed so far in a campaign, for the observed conversion rate. */
 export interface CampaignOutcomes {
@@ -28,13 +25,15 @@ export interface BidInput {
 }
 
 /**
- * The conversion rate a campaign bids on: the observed one (signed ÷ bought) once enough leads have been bought to
- * trust it, the configured assumption before.
+ * The conversion rate a campaign bids on: the assumed rate, counted as `assumed_rate_weight` leads, blended with the
+ * leads bought and signed so far. It starts at the assumption and moves to the observed rate as leads accumulate;
+ * a week of leads the intake team has not signed yet lowers it gently instead of dropping the bid to zero.
  */
 export function conversionRate(campaign: BidderCampaign, outcomes: CampaignOutcomes | undefined): number {
-  const minimum = campaign.min_leads_for_observed_rate ?? DEFAULT_MIN_LEADS_FOR_OBSERVED_RATE;
-  if (outcomes && outcomes.bought >= minimum) return outcomes.signed / outcomes.bought;
-  return campaign.conversion_rate;
+  const weight = campaign.assumed_rate_weight ?? DEFAULT_ASSUMED_RATE_WEIGHT;
+  const bought = outcomes?.bought ?? 0;
+  const signed = outcomes?.signed ?? 0;
+  return (signed + campaign.conversion_rate * weight) / (bought + weight);
 }
 
 /**

@@ -82,9 +82,13 @@ const CampaignSchema = Type.Object(
      * discipline that keeps a case profitable after the leads that never sign.
      */
     case_value: Type.Optional(Dollars),
-    /** Share of bought leads you expect to sign, used until `min_leads_for_observed_rate` leads have been bought. */
+    /** Share of bought leads you expect to sign: what the bidder bids on before its own numbers say otherwise. */
     conversion_rate: Type.Number({ exclusiveMinimum: 0, maximum: 1 }),
-    min_leads_for_observed_rate: Type.Optional(Type.Integer({ minimum: 1, maximum: 100_000 })),
+    /**
+     * How many leads the assumed rate weighs, against the leads bought and signed (default 50): the rate bid on is
+     * (signed + conversion_rate × weight) ÷ (bought + weight), so a run of leads not yet signed lowers it gently.
+     */
+    assumed_rate_weight: Type.Optional(Type.Integer({ minimum: 1, maximum: 100_000 })),
     /** First match wins; a lead matching none gets `default_price`, or no bid. */
     price_rules: Type.Array(PriceRuleSchema, { maxItems: 100 }),
     default_price: Type.Optional(Dollars),
@@ -134,7 +138,7 @@ export const MIN_VALUE_TO_TARGET = 1.5;
 export const DEFAULT_MAX_OWN_TIME_MS = 50;
 export const DEFAULT_BID_TTL_S = 60;
 export const DEFAULT_DUPLICATE_WINDOW_DAYS = 90;
-export const DEFAULT_MIN_LEADS_FOR_OBSERVED_RATE = 50;
+export const DEFAULT_ASSUMED_RATE_WEIGHT = 50;
 
 export class BidderConfigProblem extends Error {
   readonly path: string;

@@ -2,7 +2,7 @@
 // numbers suggest, shown beside the price configured today. Suggestions are advice: nothing here changes a price.
 import { centsToDollars, dollarsToCents } from "../domain/money.ts";
 import { conversionRate, maxBidCents } from "./bid-logic.ts";
-import { type BidderConfig, DEFAULT_MIN_LEADS_FOR_OBSERVED_RATE } from "./bidder-config.ts";
+import type { BidderConfig } from "./bidder-config.ts";
 import type { BidderStore, ReportDimension } from "./bidder-store.ts";
 
 export interface ReportLine {
@@ -44,8 +44,8 @@ export interface BidSuggestion {
   leads: number;
   signed: number;
   observed_conversion_rate: number | null;
-  /** target × observed rate, once the segment has enough leads; null until then. */
-  suggested_price: number | null;
+  /** target × the segment's conversion rate (its own numbers blended with the assumed rate). */
+  suggested_price: number;
   /** The campaign's ceiling today (target × the rate it bids on). */
   max_bid: number;
   basis: string;
@@ -61,27 +61,22 @@ export function suggestBids(config: BidderConfig, store: BidderStore): BidSugges
       ...campaign.price_rules.map((rule) => ({ name: rule.name, price: rule.price as number | undefined })),
       ...(campaign.default_price !== undefined ? [{ name: "default", price: campaign.default_price }] : []),
     ];
-    const minimum = campaign.min_leads_for_observed_rate ?? DEFAULT_MIN_LEADS_FOR_OBSERVED_RATE;
     for (const segment of segments) {
       const numbers = outcomes.find((o) => o.campaignId === campaign.id && o.segment === segment.name);
       const leads = numbers?.leads ?? 0;
       const signed = numbers?.signed ?? 0;
-      const observed = leads > 0 ? signed / leads : null;
-      const enough = leads >= minimum && observed !== null;
+      // The segment's own numbers, blended with the campaign's assumed rate the way the maximum bid is.
+      const rate = conversionRate(campaign, { bought: leads, signed });
       suggestions.push({
         campaign: campaign.id,
         segment: segment.name,
         current_price: segment.price ?? null,
         leads,
         signed,
-        observed_conversion_rate: observed === null ? null : round4(observed),
-        suggested_price: enough
-          ? centsToDollars(Math.floor(dollarsToCents(campaign.cost_per_case_target) * observed))
-          : null,
+        observed_conversion_rate: leads > 0 ? round4(signed / leads) : null,
+        suggested_price: centsToDollars(Math.floor(dollarsToCents(campaign.cost_per_case_target) * rate)),
         max_bid: centsToDollars(maxBidCents(campaign, campaignOutcomes.get(campaign.id))),
-        basis: enough
-          ? `$${campaign.cost_per_case_target} per case × ${round4(observed)} signed per lead (${leads} leads)`
-          : `${leads} of ${minimum} leads needed; bidding on the assumed rate ${conversionRate(campaign, undefined)}`,
+        basis: `$${campaign.cost_per_case_target} per case × ${round4(rate)} (${signed} signed of ${leads} leads, with the assumed ${campaign.conversion_rate})`,
       });
     }
   }

@@ -19,7 +19,7 @@ before(async () => {
   bidder = await startTestBidder(
     testBidderConfig({
       // Conversions are never recorded here: keep bidding on the assumed rate.
-      min_leads_for_observed_rate: 100_000,
+      assumed_rate_weight: 100_000,
       price_rules: [{ name: "all", when: { field: "injury_severity", op: "gte", value: 1 }, price: PRICE }],
       budgets: [
         { period: "day", spend: DAY_BUDGET, leads: DAY_LEADS },
