@@ -90,7 +90,10 @@ export function rankCampaigns(
   vertical: string,
   input: BidInput,
   outcomes: ReadonlyMap<string, CampaignOutcomes>,
-): { bids: Extract<CampaignDecision, { bid: true }>[]; declined: Extract<CampaignDecision, { bid: false }>[] } {
+): {
+  bids: Extract<CampaignDecision, { bid: true }>[];
+  declined: Extract<CampaignDecision, { bid: false }>[];
+} {
   const bids: Extract<CampaignDecision, { bid: true }>[] = [];
   const declined: Extract<CampaignDecision, { bid: false }>[] = [];
   for (const campaign of campaigns) {

@@ -190,7 +190,10 @@ export function checkBidderConfig(input: unknown): BidderConfig {
       const problem = validateSchedule(campaign.schedule, `${at}/schedule`);
       if (problem) throw new BidderConfigProblem(problem.path, problem.message);
     }
-    if (campaign.case_value !== undefined && campaign.case_value < campaign.cost_per_case_target * MIN_VALUE_TO_TARGET)
+    if (
+      campaign.case_value !== undefined &&
+      campaign.case_value < campaign.cost_per_case_target * MIN_VALUE_TO_TARGET
+    )
       throw new BidderConfigProblem(
         `${at}/cost_per_case_target`,
         `a case worth $${campaign.case_value} may cost at most $${(campaign.case_value / MIN_VALUE_TO_TARGET).toFixed(2)} ` +
@@ -214,7 +217,8 @@ export function loadBidderConfig(path: string): BidderConfig {
   try {
     return checkBidderConfig(parsed);
   } catch (error) {
-    if (error instanceof BidderConfigProblem) throw new Error(`invalid bidder config ${path}: ${error.message}`);
+    if (error instanceof BidderConfigProblem)
+      throw new Error(`invalid bidder config ${path}: ${error.message}`);
     throw error;
   }
 }

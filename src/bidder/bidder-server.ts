@@ -14,10 +14,10 @@ import { dollarsToCents } from "../domain/money.ts";
 import { GavelError } from "../errors.ts";
 import type { Bidder } from "./bidder.ts";
 import type { BidderExchange } from "./bidder-config.ts";
-import { REPORT_DIMENSIONS, type ReportDimension } from "./bidder-store.ts";
 import { buildReport, suggestBids } from "./bidder-reports.ts";
 import { bidderStatus, statusPage } from "./bidder-status.ts";
-import { answerPlatformError, platformCall, type PlatformName } from "./platform-shapes.ts";
+import { REPORT_DIMENSIONS, type ReportDimension } from "./bidder-store.ts";
+import { answerPlatformError, type PlatformName, platformCall } from "./platform-shapes.ts";
 
 declare module "fastify" {
   interface FastifyRequest {
@@ -101,8 +101,10 @@ export async function buildBidderServer(options: BidderServerOptions): Promise<F
     const exchange = exchangeFor(request, "native");
     requireKey(exchange, nativeKey(request), "authorization");
     const body = objectBody(request.body);
-    const bidId = typeof body.bid_id === "string" || typeof body.bid_id === "number" ? String(body.bid_id) : "";
-    if (!bidId) throw new GavelError("GAVEL_VALIDATION", "bid_id (from the ping's answer) is required", "bid_id");
+    const bidId =
+      typeof body.bid_id === "string" || typeof body.bid_id === "number" ? String(body.bid_id) : "";
+    if (!bidId)
+      throw new GavelError("GAVEL_VALIDATION", "bid_id (from the ping's answer) is required", "bid_id");
     const lead = body.lead;
     if (typeof lead !== "object" || lead === null || Array.isArray(lead))
       throw new GavelError("GAVEL_VALIDATION", "lead must be an object", "lead");
@@ -141,18 +143,31 @@ export async function buildBidderServer(options: BidderServerOptions): Promise<F
   const adminKeyHash = sha256(options.adminKey);
   const requireAdmin = (request: FastifyRequest) => {
     const header = request.headers.authorization;
-    const key = header?.startsWith("Bearer ") ? header.slice(7) : undefined;
+    // A person opening /status in a browser cannot send a header: the key may come as ?key= there.
+    const query = (request.query as Record<string, unknown>).key;
+    const key = header?.startsWith("Bearer ")
+      ? header.slice(7)
+      : typeof query === "string"
+        ? query
+        : undefined;
     if (!key || !sameHash(sha256(key), adminKeyHash)) throw new GavelError("GAVEL_UNAUTHORIZED");
   };
   app.post("/v1/conversions", async (request) => {
     requireAdmin(request);
     const body = objectBody(request.body);
     if (typeof body.lead_id !== "string" || body.lead_id === "")
-      throw new GavelError("GAVEL_VALIDATION", "lead_id must be the buyer_lead_id of a bought lead", "lead_id");
+      throw new GavelError(
+        "GAVEL_VALIDATION",
+        "lead_id must be the buyer_lead_id of a bought lead",
+        "lead_id",
+      );
     for (const flag of ["contacted", "signed"] as const)
       if (body[flag] !== undefined && typeof body[flag] !== "boolean")
         throw new GavelError("GAVEL_VALIDATION", `${flag} must be true or false`, flag);
-    if (body.value !== undefined && (typeof body.value !== "number" || !(body.value >= 0) || body.value > 1e9))
+    if (
+      body.value !== undefined &&
+      (typeof body.value !== "number" || !(body.value >= 0) || body.value > 1e9)
+    )
       throw new GavelError("GAVEL_VALIDATION", "value must be a number of dollars, 0 or more", "value");
     const recorded = bidder.store.recordConversion(
       body.lead_id,
@@ -175,9 +190,14 @@ export async function buildBidderServer(options: BidderServerOptions): Promise<F
       throw new GavelError("GAVEL_VALIDATION", `by must be one of ${REPORT_DIMENSIONS.join(", ")}`, "by");
     const from = query.from === undefined ? 0 : Date.parse(query.from);
     const to = query.to === undefined ? Number.MAX_SAFE_INTEGER : Date.parse(query.to);
-    if (Number.isNaN(from)) throw new GavelError("GAVEL_VALIDATION", "from must be an ISO date or time", "from");
+    if (Number.isNaN(from))
+      throw new GavelError("GAVEL_VALIDATION", "from must be an ISO date or time", "from");
     if (Number.isNaN(to)) throw new GavelError("GAVEL_VALIDATION", "to must be an ISO date or time", "to");
-    return { by, rows: buildReport(bidder.store, by, from, to), suggestions: suggestBids(bidder.config, bidder.store) };
+    return {
+      by,
+      rows: buildReport(bidder.store, by, from, to),
+      suggestions: suggestBids(bidder.config, bidder.store),
+    };
   });
   app.get("/v1/status", async (request) => {
     requireAdmin(request);
@@ -220,7 +240,8 @@ function platformFields(request: FastifyRequest): Record<string, unknown> {
 function contactHashes(value: unknown): { contactHashes?: { email_sha256?: string; phone_sha256?: string } } {
   if (typeof value !== "object" || value === null) return {};
   const { email_sha256: email, phone_sha256: phone } = value as Record<string, unknown>;
-  const hex = (text: unknown) => (typeof text === "string" && /^[0-9a-fA-F]{64}$/.test(text) ? text : undefined);
+  const hex = (text: unknown) =>
+    typeof text === "string" && /^[0-9a-fA-F]{64}$/.test(text) ? text : undefined;
   const hashes = {
     ...(hex(email) ? { email_sha256: hex(email)! } : {}),
     ...(hex(phone) ? { phone_sha256: hex(phone)! } : {}),
@@ -229,5 +250,7 @@ function contactHashes(value: unknown): { contactHashes?: { email_sha256?: strin
 }
 
 function optionalText<K extends string>(key: K, value: unknown): { [P in K]?: string } {
-  return typeof value === "string" && value !== "" ? ({ [key]: value.slice(0, 200) } as { [P in K]?: string }) : {};
+  return typeof value === "string" && value !== ""
+    ? ({ [key]: value.slice(0, 200) } as { [P in K]?: string })
+    : {};
 }

@@ -20,7 +20,12 @@ export function bidderStatus(bidder: Bidder) {
     won: byCampaign.reduce((sum, row) => sum + row.leads, 0),
     spend: byCampaign.reduce((sum, row) => sum + row.spend, 0),
     own_time_ms: ownTime
-      ? { pings: ownTime.count, p50: round(ownTime.p50Ms), p99: round(ownTime.p99Ms), max: round(ownTime.maxMs) }
+      ? {
+          pings: ownTime.count,
+          p50: round(ownTime.p50Ms),
+          p99: round(ownTime.p99Ms),
+          max: round(ownTime.maxMs),
+        }
       : null,
     campaigns: bidder.config.campaigns.map((campaign) => {
       const todayRow = byCampaign.find((row) => row.key === campaign.id);
@@ -37,7 +42,9 @@ export function bidderStatus(bidder: Bidder) {
           spent: centsToDollars(usage.spentCents),
           held: centsToDollars(usage.heldCents),
           leads: usage.leads,
-          ...(usage.spendLimitCents !== undefined ? { spend_limit: centsToDollars(usage.spendLimitCents) } : {}),
+          ...(usage.spendLimitCents !== undefined
+            ? { spend_limit: centsToDollars(usage.spendLimitCents) }
+            : {}),
           ...(usage.leadLimit !== undefined ? { lead_limit: usage.leadLimit } : {}),
         })),
       };
@@ -50,7 +57,8 @@ export function bidderStatus(bidder: Bidder) {
 export function statusPage(status: ReturnType<typeof bidderStatus>): string {
   const esc = (value: unknown) =>
     String(value).replace(/[&<>"]/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;" })[c]!);
-  const money = (value: number | null | undefined) => (value === null || value === undefined ? "—" : `$${value.toFixed(2)}`);
+  const money = (value: number | null | undefined) =>
+    value === null || value === undefined ? "—" : `$${value.toFixed(2)}`;
   const rows = status.campaigns
     .map((campaign) => {
       const budgets = campaign.budgets

@@ -152,7 +152,9 @@ export class BidderStore {
   /** Live leads bought since `since`, to seed the budgets' committed spend. */
   spendSince(since: number): { campaignId: string; priceCents: number; boughtAt: number }[] {
     return this.#db
-      .prepare("SELECT campaign_id, price_cents, bought_at FROM bidder_leads WHERE bought_at >= ? AND test = 0")
+      .prepare(
+        "SELECT campaign_id, price_cents, bought_at FROM bidder_leads WHERE bought_at >= ? AND test = 0",
+      )
       .all(since)
       .map((row) => ({
         campaignId: String(row.campaign_id),
@@ -171,7 +173,10 @@ export class BidderStore {
       )
       .all();
     return new Map(
-      rows.map((row) => [String(row.campaign_id), { bought: Number(row.bought), signed: Number(row.signed) }]),
+      rows.map((row) => [
+        String(row.campaign_id),
+        { bought: Number(row.bought), signed: Number(row.signed) },
+      ]),
     );
   }
 
@@ -282,7 +287,11 @@ export class BidderStore {
                 COUNT(given_up_at) AS given_up FROM bidder_deliveries`,
       )
       .get();
-    return { pending: Number(row?.pending), delivered: Number(row?.delivered), givenUp: Number(row?.given_up) };
+    return {
+      pending: Number(row?.pending),
+      delivered: Number(row?.delivered),
+      givenUp: Number(row?.given_up),
+    };
   }
 
   close(): void {

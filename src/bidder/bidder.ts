@@ -129,7 +129,8 @@ export class Bidder {
       this.#ledger.seedBought(bought.campaignId, bought.priceCents, bought.boughtAt, now);
     const windowMs = (this.config.duplicate_window_days ?? DEFAULT_DUPLICATE_WINDOW_DAYS) * DAY_MS;
     this.#consumers = new ConsumerIndex(windowMs);
-    for (const contact of this.store.contactsSince(now - windowMs)) this.#consumers.add(contact, contact.boughtAt);
+    for (const contact of this.store.contactsSince(now - windowMs))
+      this.#consumers.add(contact, contact.boughtAt);
     this.#outcomes = this.store.campaignOutcomes();
   }
 

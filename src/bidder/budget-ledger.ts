@@ -111,7 +111,10 @@ export class BudgetLedger {
             heldCents += other.priceCents;
             heldLeads += 1;
           }
-        if (limit.spendCents !== undefined && used.spentCents + heldCents + held.priceCents > limit.spendCents)
+        if (
+          limit.spendCents !== undefined &&
+          used.spentCents + heldCents + held.priceCents > limit.spendCents
+        )
           return { ok: false, reason: `${limit.period} budget reached` };
         if (limit.leads !== undefined && used.leads + heldLeads + 1 > limit.leads)
           return { ok: false, reason: `${limit.period} lead cap reached` };

@@ -7,6 +7,7 @@
 //              "errors":[{"error":"No Match"}]}; XML <response> unless lp_response=JSON.
 // Always HTTP 200: the outcome is in the body.
 import { XMLBuilder } from "fast-xml-parser";
+import { buildPingPayload } from "../domain/vertical.ts";
 import { GavelError } from "../errors.ts";
 import { BOBERDOO_FIELDS, boberdoo, boberdooJsonFields } from "../inbound/boberdoo.ts";
 import { mapInboundLead } from "../inbound/inbound-lead.ts";
@@ -15,7 +16,6 @@ import { LEADSPEDIA_FIELDS, leadspedia } from "../inbound/leadspedia.ts";
 import type { Bidder, BidderPingAnswer, BidderPostAnswer } from "./bidder.ts";
 import type { BidderExchange } from "./bidder-config.ts";
 import { verticalById } from "./bidder-config.ts";
-import { buildPingPayload } from "../domain/vertical.ts";
 
 export type PlatformName = "boberdoo" | "leadspedia";
 type Route = "api" | "ping" | "post";
@@ -82,7 +82,12 @@ export function platformCall(
   // A full (direct) post: decided as a ping, then bought at once if the bid stands.
   const bid = ping();
   if (!bid.bid) return answerPost(platform, { accepted: false, reason: bid.reason }, json);
-  return answerPost(platform, bidder.post({ exchangeId: exchange.id, bidId: bid.bidId, lead }), json, bid.priceCents);
+  return answerPost(
+    platform,
+    bidder.post({ exchangeId: exchange.id, bidId: bid.bidId, lead }),
+    json,
+    bid.priceCents,
+  );
 }
 
 export function answerPing(platform: PlatformName, answer: BidderPingAnswer, json: boolean): PlatformReply {
@@ -96,7 +101,12 @@ export function answerPing(platform: PlatformName, answer: BidderPingAnswer, jso
   return leadspediaReply(
     json,
     answer.bid
-      ? { result: "success", ping_id: answer.bidId, price: dollars(answer.priceCents / 100), msg: "Ping Accepted" }
+      ? {
+          result: "success",
+          ping_id: answer.bidId,
+          price: dollars(answer.priceCents / 100),
+          msg: "Ping Accepted",
+        }
       : { result: "failed", msg: "Lead Rejected", errors: [{ error: noMatch(answer.reason) }] },
   );
 }

@@ -29,7 +29,9 @@ export async function runBidCommand(args: string[]): Promise<void> {
         : exchange.protocol === "boberdoo"
           ? ["api.php"]
           : ["ping.do", "post.do"];
-    console.log(`  ${exchange.id} (${exchange.protocol}): ${paths.map((p) => `${running.url}/bid/${exchange.id}/${p}`).join("  ")}`);
+    console.log(
+      `  ${exchange.id} (${exchange.protocol}): ${paths.map((p) => `${running.url}/bid/${exchange.id}/${p}`).join("  ")}`,
+    );
   }
   if (running.generatedAdminKey)
     console.log(`admin key for this run (set GAVEL_BIDDER_ADMIN_KEY to choose one): ${running.adminKey}`);

@@ -38,16 +38,25 @@ test(`${CONCURRENT} concurrent pings never overspend a day's budget or lead cap 
     const answers = await Promise.all(
       leads.map((lead) => bidder.nativePing({ vertical: "personal_injury", lead: lead.ping, tmax_ms: 500 })),
     );
-    const bids = answers.flatMap((a, index) => (a.body.bid ? [{ bidId: a.body.bid_id, lead: leads[index]! }] : []));
+    const bids = answers.flatMap((a, index) =>
+      a.body.bid ? [{ bidId: a.body.bid_id, lead: leads[index]! }] : [],
+    );
     // Held bids count: never more bids out than the budget can pay for.
-    assert.equal(bids.length, DAY_LEADS, `round ${round}: ${bids.length} bids held; ${JSON.stringify(answers.slice(0, 2).map((a) => a.body))}`);
+    assert.equal(
+      bids.length,
+      DAY_LEADS,
+      `round ${round}: ${bids.length} bids held; ${JSON.stringify(answers.slice(0, 2).map((a) => a.body))}`,
+    );
     for (const answer of answers) assert.equal(answer.status, 200);
     const late = Array.from({ length: CONCURRENT }, () => uniqueLead());
     const [posts, latePings] = await Promise.all([
       Promise.all(bids.map((b) => bidder.nativePost({ bid_id: b.bidId, price: PRICE, lead: b.lead.full }))),
       Promise.all(late.map((lead) => bidder.nativePing({ vertical: "personal_injury", lead: lead.ping }))),
     ]);
-    assert.ok(posts.every((p) => p.body.accepted === true), `round ${round}: ${JSON.stringify(posts)}`);
+    assert.ok(
+      posts.every((p) => p.body.accepted === true),
+      `round ${round}: ${JSON.stringify(posts)}`,
+    );
     assert.equal(latePings.filter((a) => a.body.bid).length, 0, `round ${round}: bid past the cap`);
     const status = await bidder.admin("GET", "/v1/status");
     const day = status.body.campaigns[0].budgets.find((b: { period: string }) => b.period === "day");
@@ -60,7 +69,9 @@ test(`${CONCURRENT} concurrent pings never overspend a day's budget or lead cap 
 test("a bid that is never posted frees its budget when it expires; a post after expiry is refused", async () => {
   clock.advance(DAY_MS);
   const leads = Array.from({ length: DAY_LEADS }, () => uniqueLead());
-  const bids = await Promise.all(leads.map((lead) => bidder.nativePing({ vertical: "personal_injury", lead: lead.ping })));
+  const bids = await Promise.all(
+    leads.map((lead) => bidder.nativePing({ vertical: "personal_injury", lead: lead.ping })),
+  );
   assert.ok(bids.every((b) => b.body.bid));
   const blocked = await bidder.nativePing({ vertical: "personal_injury", lead: uniqueLead().ping });
   assert.deepEqual(blocked.body, { bid: false, reason: "day lead cap reached" });

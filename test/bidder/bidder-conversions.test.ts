@@ -37,7 +37,11 @@ async function buy(src: string): Promise<string> {
 test("cost per signed case by source after conversions are recorded", async () => {
   const fromA = [await buy("pub-a"), await buy("pub-a"), await buy("pub-a"), await buy("pub-a")];
   const fromB = [await buy("pub-b"), await buy("pub-b")];
-  for (const id of fromA) assert.equal((await bidder.admin("POST", "/v1/conversions", { lead_id: id, contacted: true })).status, 200);
+  for (const id of fromA)
+    assert.equal(
+      (await bidder.admin("POST", "/v1/conversions", { lead_id: id, contacted: true })).status,
+      200,
+    );
   await bidder.admin("POST", "/v1/conversions", { lead_id: fromA[0], signed: true, value: 6000 });
   await bidder.admin("POST", "/v1/conversions", { lead_id: fromA[1], signed: true, value: 4000 });
   await bidder.admin("POST", "/v1/conversions", { lead_id: fromB[0], contacted: true });
@@ -47,7 +51,14 @@ test("cost per signed case by source after conversions are recorded", async () =
   const a = report.body.rows.find((r: { key: string }) => r.key === "pub-a");
   const b = report.body.rows.find((r: { key: string }) => r.key === "pub-b");
   assert.deepEqual(
-    { leads: a.leads, spend: a.spend, cpl: a.cost_per_lead, cpsc: a.cost_per_signed_case, conv: a.conversion_rate, roi: a.roi },
+    {
+      leads: a.leads,
+      spend: a.spend,
+      cpl: a.cost_per_lead,
+      cpsc: a.cost_per_signed_case,
+      conv: a.conversion_rate,
+      roi: a.roi,
+    },
     { leads: 4, spend: 1000, cpl: 250, cpsc: 500, conv: 0.5, roi: 9 },
   );
   assert.deepEqual(
@@ -66,7 +77,10 @@ test("cost per signed case by source after conversions are recorded", async () =
 });
 
 test("conversions: an unknown lead is 404, a bad value 400, no key 401", async () => {
-  assert.equal((await bidder.admin("POST", "/v1/conversions", { lead_id: "nope", signed: true })).status, 404);
+  assert.equal(
+    (await bidder.admin("POST", "/v1/conversions", { lead_id: "nope", signed: true })).status,
+    404,
+  );
   const bad = await bidder.admin("POST", "/v1/conversions", { lead_id: "x", value: -5 });
   assert.equal(bad.status, 400);
   assert.equal(bad.body.error.field, "value");

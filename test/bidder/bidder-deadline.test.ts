@@ -13,10 +13,18 @@ test("logic slower than the own-time bound answers no bid (deadline) and holds n
     },
   });
   try {
-    const answer = await bidder.nativePing({ vertical: "personal_injury", lead: uniqueLead().ping, tmax_ms: 300 });
+    const answer = await bidder.nativePing({
+      vertical: "personal_injury",
+      lead: uniqueLead().ping,
+      tmax_ms: 300,
+    });
     assert.deepEqual(answer.body, { bid: false, reason: "deadline" });
     slow = false;
-    const next = await bidder.nativePing({ vertical: "personal_injury", lead: uniqueLead().ping, tmax_ms: 300 });
+    const next = await bidder.nativePing({
+      vertical: "personal_injury",
+      lead: uniqueLead().ping,
+      tmax_ms: 300,
+    });
     assert.equal(next.body.bid, true, "the day's one lead was not held by the late answer");
   } finally {
     await bidder.stop();
@@ -31,7 +39,11 @@ test("a short tmax shrinks the bidder's own budget below the configured 50 ms", 
     },
   });
   try {
-    const tight = await bidder.nativePing({ vertical: "personal_injury", lead: uniqueLead().ping, tmax_ms: 20 });
+    const tight = await bidder.nativePing({
+      vertical: "personal_injury",
+      lead: uniqueLead().ping,
+      tmax_ms: 20,
+    });
     assert.deepEqual(tight.body, { bid: false, reason: "deadline" });
   } finally {
     await bidder.stop();

@@ -81,10 +81,9 @@ test("without hashes on the ping, the post from another exchange is refused as a
 });
 
 test("the duplicate refusal releases the bid's budget hold, and a consumer past the window is bought again", async () => {
-  const limited = await startTestBidder(
-    testBidderConfig({ budgets: [{ period: "day", leads: 1 }] }),
-    { now: clock.now },
-  );
+  const limited = await startTestBidder(testBidderConfig({ budgets: [{ period: "day", leads: 1 }] }), {
+    now: clock.now,
+  });
   try {
     const { ping, full } = uniqueLead();
     const first = await limited.nativePing({ vertical: "personal_injury", lead: ping });

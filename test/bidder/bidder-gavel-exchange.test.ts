@@ -45,7 +45,11 @@ test("the bidder wins a Gavel exchange's auction and stores the lead it bought",
   assert.equal(ping.body.status, "bid", JSON.stringify(ping.body));
   // The source is paid its 80% revenue share of the bidder's $250 ("severe" segment).
   assert.equal(ping.body.price, 200);
-  const post = await exchange.call("/v1/post", { ping_id: ping.body.ping_id, lead: lead.full, consent: lead.consent });
+  const post = await exchange.call("/v1/post", {
+    ping_id: ping.body.ping_id,
+    lead: lead.full,
+    consent: lead.consent,
+  });
   assert.equal(post.status, 200, JSON.stringify(post.body));
   assert.equal(post.body.status, "sold", JSON.stringify(post.body));
   const report = await bidder.admin("GET", "/v1/reports?by=exchange");
@@ -64,7 +68,11 @@ test("a lead the bidder's filters refuse gets no bid, naming the rule that faile
     testBidderConfig({ filters: { field: "state", op: "eq", value: "NY" } }),
   );
   try {
-    const answer = await restricted.nativePing({ vertical: "personal_injury", lead: lead.ping, tmax_ms: 300 });
+    const answer = await restricted.nativePing({
+      vertical: "personal_injury",
+      lead: lead.ping,
+      tmax_ms: 300,
+    });
     assert.equal(answer.body.bid, false);
     assert.match(answer.body.reason, /^filtered: state/);
   } finally {

@@ -51,11 +51,17 @@ export function testBidderConfig(campaign: Partial<BidderConfig["campaigns"][num
   });
 }
 
+export interface JsonReply {
+  status: number;
+  // biome-ignore lint/suspicious/noExplicitAny: test assertions read arbitrary JSON
+  body: any;
+}
+
 export interface TestBidder extends RunningBidder {
   dataDir: string;
-  nativePing(body: Record<string, unknown>): Promise<{ status: number; body: any }>;
-  nativePost(body: Record<string, unknown>): Promise<{ status: number; body: any }>;
-  admin(method: string, path: string, body?: unknown): Promise<{ status: number; body: any }>;
+  nativePing(body: Record<string, unknown>): Promise<JsonReply>;
+  nativePost(body: Record<string, unknown>): Promise<JsonReply>;
+  admin(method: string, path: string, body?: unknown): Promise<JsonReply>;
   /** Stops the bidder and removes its data folder. */
   stop(): Promise<void>;
 }

@@ -57,7 +57,9 @@ test("boberdoo: Format=JSON answers {response: …}; a wrong Key and a missing f
 });
 
 test("boberdoo: a lead the campaign will not buy answers Unmatched with the reason", async () => {
-  const restricted = await startTestBidder(testBidderConfig({ filters: { field: "state", op: "eq", value: "NY" } }));
+  const restricted = await startTestBidder(
+    testBidderConfig({ filters: { field: "state", op: "eq", value: "NY" } }),
+  );
   try {
     const sender = new BoberdooSender(`${restricted.url}/bid/bob/api.php`, BOBERDOO_KEY, BOBERDOO_LEAD_TYPE);
     const ping = await sender.ping("publisher-a");
@@ -73,7 +75,10 @@ test("LeadsPedia: ping.do answers success with ping_id and price; post.do with l
   assert.equal(ping.status, 200);
   assert.equal(ping.body.result, "success", JSON.stringify(ping.body));
   assert.equal(ping.body.price, "250.00");
-  const post = await leadspedia.post("aff-7", ping.body.ping_id, { phone: "(415) 555-0102", email: "lp.one@example.com" });
+  const post = await leadspedia.post("aff-7", ping.body.ping_id, {
+    phone: "(415) 555-0102",
+    email: "lp.one@example.com",
+  });
   assert.equal(post.body.result, "success", JSON.stringify(post.body));
   assert.equal(post.body.msg, "Lead Accepted");
   assert.ok(post.body.lead_id);
@@ -82,7 +87,10 @@ test("LeadsPedia: ping.do answers success with ping_id and price; post.do with l
 });
 
 test("LeadsPedia: a post with an unknown lp_ping_id is failed with errors[].error", async () => {
-  const post = await leadspedia.post("aff-7", "999", { phone: "(415) 555-0103", email: "lp.two@example.com" });
+  const post = await leadspedia.post("aff-7", "999", {
+    phone: "(415) 555-0103",
+    email: "lp.two@example.com",
+  });
   assert.equal(post.body.result, "failed");
   assert.match(post.body.errors[0].error, /No Match/);
 });

@@ -72,7 +72,12 @@ export class BoberdooSender {
     });
   }
 
-  post(src: string, leadId: string, contact: { phone: string; email: string }, extra: Record<string, string> = {}) {
+  post(
+    src: string,
+    leadId: string,
+    contact: { phone: string; email: string },
+    extra: Record<string, string> = {},
+  ) {
     return form(this.url, {
       Key: this.key,
       API_Action: "pingPostLead",
