@@ -179,7 +179,7 @@ export async function buildBidderServer(options: BidderServerOptions): Promise<F
       bidder.now(),
     );
     if (!recorded) throw new GavelError("GAVEL_NOT_FOUND", `No bought lead ${body.lead_id}`, "lead_id");
-    if (body.signed === true) bidder.noteConversion(body.lead_id);
+    if (body.signed === true) bidder.refreshOutcomes();
     return { lead_id: body.lead_id, recorded: true };
   });
   app.get("/v1/reports", async (request) => {

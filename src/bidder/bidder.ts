@@ -253,9 +253,8 @@ export class Bidder {
     return { accepted: true, leadId: lead.id, priceCents: lead.priceCents };
   }
 
-  /** A lead signed: the campaign's observed conversion rate (and so its maximum bid) learns from it. */
-  noteConversion(leadCampaignId: string | undefined): void {
-    if (leadCampaignId === undefined) return;
+  /** A lead signed: re-reads bought and signed per campaign, so the rate bid on (and the maximum bid) learns from it. */
+  refreshOutcomes(): void {
     this.#outcomes.clear();
     for (const [id, outcome] of this.store.campaignOutcomes()) this.#outcomes.set(id, outcome);
   }
