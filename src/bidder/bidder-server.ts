@@ -5,6 +5,7 @@
 //   native      POST /bid/<exchange>/ping, /bid/<exchange>/post      (Gavel's native buyer protocol)
 //   boberdoo    POST|GET /bid/<exchange>/api.php                      (pingPostLead: Mode=ping|post|full)
 //   leadspedia  POST|GET /bid/<exchange>/ping.do, /bid/<exchange>/post.do
+//   lead_prosper POST /bid/<exchange>/ping, /bid/<exchange>/post, /bid/<exchange>/direct_post (JSON or form)
 //   admin       POST /v1/conversions, GET /v1/reports, GET /v1/status, GET /status (a page)
 import { createHash, timingSafeEqual } from "node:crypto";
 import { performance } from "node:perf_hooks";
@@ -17,7 +18,12 @@ import type { BidderExchange } from "./bidder-config.ts";
 import { buildReport, suggestBids } from "./bidder-reports.ts";
 import { bidderStatus, statusPage } from "./bidder-status.ts";
 import { REPORT_DIMENSIONS, type ReportDimension } from "./bidder-store.ts";
-import { answerPlatformError, type PlatformName, platformCall } from "./platform-shapes.ts";
+import {
+  answerPlatformError,
+  type PlatformName,
+  type PlatformRoute,
+  platformCall,
+} from "./platform-shapes.ts";
 
 declare module "fastify" {
   interface FastifyRequest {
@@ -58,6 +64,8 @@ export async function buildBidderServer(options: BidderServerOptions): Promise<F
   });
 
   const exchanges = new Map(bidder.config.exchanges.map((exchange) => [exchange.id, exchange]));
+  const protocolOf = (request: FastifyRequest) =>
+    exchanges.get((request.params as { exchange: string }).exchange)?.protocol;
   const exchangeFor = (request: FastifyRequest, protocol: BidderExchange["protocol"]) => {
     const id = (request.params as { exchange: string }).exchange;
     const exchange = exchanges.get(id);
@@ -73,7 +81,8 @@ export async function buildBidderServer(options: BidderServerOptions): Promise<F
     const query = (request.query as Record<string, unknown>).key;
     return typeof query === "string" ? query : undefined;
   };
-  app.post("/bid/:exchange/ping", async (request) => {
+  app.post("/bid/:exchange/ping", async (request, reply) => {
+    if (protocolOf(request) === "lead_prosper") return platformRoute("lead_prosper", "ping")(request, reply);
     const exchange = exchangeFor(request, "native");
     requireKey(exchange, nativeKey(request), "authorization");
     const body = objectBody(request.body);
@@ -97,7 +106,8 @@ export async function buildBidderServer(options: BidderServerOptions): Promise<F
       ? { bid: true, price: answer.priceCents / 100, bid_id: answer.bidId, expires_in_s: answer.expiresInS }
       : { bid: false, reason: answer.reason };
   });
-  app.post("/bid/:exchange/post", async (request) => {
+  app.post("/bid/:exchange/post", async (request, reply) => {
+    if (protocolOf(request) === "lead_prosper") return platformRoute("lead_prosper", "post")(request, reply);
     const exchange = exchangeFor(request, "native");
     requireKey(exchange, nativeKey(request), "authorization");
     const body = objectBody(request.body);
@@ -114,9 +124,9 @@ export async function buildBidderServer(options: BidderServerOptions): Promise<F
       : { accepted: false, reason: answer.reason };
   });
 
-  // --- boberdoo and LeadsPedia, in the shapes those platforms send to their buyers ------------------------------
-  const platformRoute = (platform: PlatformName, route: "api" | "ping" | "post") =>
-    async function handler(request: FastifyRequest, reply: FastifyReply) {
+  // --- boberdoo, LeadsPedia and Lead Prosper, in the shapes those platforms send to their buyers ------------------------------
+  function platformRoute(platform: PlatformName, route: PlatformRoute) {
+    return async function handler(request: FastifyRequest, reply: FastifyReply) {
       const fields = platformFields(request);
       const exchange = exchanges.get((request.params as { exchange: string }).exchange);
       if (!exchange || exchange.protocol !== platform)
@@ -133,11 +143,13 @@ export async function buildBidderServer(options: BidderServerOptions): Promise<F
       // The platforms answer every request with HTTP 200; the outcome is in the body.
       return reply.status(200).type(answer.contentType).send(answer.body);
     };
+  }
   for (const method of ["GET", "POST"] as const) {
     app.route({ method, url: "/bid/:exchange/api.php", handler: platformRoute("boberdoo", "api") });
     app.route({ method, url: "/bid/:exchange/ping.do", handler: platformRoute("leadspedia", "ping") });
     app.route({ method, url: "/bid/:exchange/post.do", handler: platformRoute("leadspedia", "post") });
   }
+  app.post("/bid/:exchange/direct_post", platformRoute("lead_prosper", "direct"));
 
   // --- the firm's own API ----------------------------------------------------------------------------------------
   const adminKeyHash = sha256(options.adminKey);

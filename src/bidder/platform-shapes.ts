@@ -12,13 +12,16 @@ import { GavelError } from "../errors.ts";
 import { BOBERDOO_FIELDS, boberdoo, boberdooJsonFields } from "../inbound/boberdoo.ts";
 import { mapInboundLead } from "../inbound/inbound-lead.ts";
 import { dollars, type InboundRoute, textOf } from "../inbound/inbound-protocol.ts";
+import { LEAD_PROSPER_FIELDS, leadProsper } from "../inbound/lead-prosper.ts";
 import { LEADSPEDIA_FIELDS, leadspedia } from "../inbound/leadspedia.ts";
 import type { Bidder, BidderPingAnswer, BidderPostAnswer } from "./bidder.ts";
 import type { BidderExchange } from "./bidder-config.ts";
 import { verticalById } from "./bidder-config.ts";
 
-export type PlatformName = "boberdoo" | "leadspedia";
-type Route = "api" | "ping" | "post";
+export type PlatformName = "boberdoo" | "leadspedia" | "lead_prosper";
+/** Which of the platform's paths was called: boberdoo's one api.php, or a ping, post or direct post path. */
+export type PlatformRoute = "api" | "ping" | "post" | "direct";
+type Route = PlatformRoute;
 
 export interface PlatformReply {
   contentType: string;
@@ -28,16 +31,23 @@ export interface PlatformReply {
 const PLATFORMS = {
   boberdoo: { protocol: boberdoo, fields: BOBERDOO_FIELDS },
   leadspedia: { protocol: leadspedia, fields: LEADSPEDIA_FIELDS },
+  lead_prosper: { protocol: leadProsper, fields: LEAD_PROSPER_FIELDS },
 } as const;
 
 const xmlWriter = new XMLBuilder({ ignoreAttributes: true, suppressEmptyNode: false });
 
-function inboundRoute(route: Route): InboundRoute {
-  return route === "ping" ? { call: "ping" } : route === "post" ? { call: "post_or_direct" } : {};
+function inboundRoute(platform: PlatformName, route: Route): InboundRoute {
+  if (route === "ping") return { call: "ping" };
+  // LeadsPedia's post.do is a post with lp_ping_id, a direct post without; Lead Prosper has a path for each.
+  if (route === "post") return { call: platform === "leadspedia" ? "post_or_direct" : "post" };
+  if (route === "direct") return { call: "direct" };
+  return {};
 }
 
 function jsonReply(platform: PlatformName, fields: Readonly<Record<string, unknown>>, route: Route): boolean {
-  return PLATFORMS[platform].protocol.replyShape(fields, inboundRoute(route)).json === true;
+  // Lead Prosper answers JSON only.
+  if (platform === "lead_prosper") return true;
+  return PLATFORMS[platform].protocol.replyShape(fields, inboundRoute(platform, route)).json === true;
 }
 
 /** One platform request: parsed, decided by the bidder, answered in the platform's shape. Throws GavelError. */
@@ -52,7 +62,7 @@ export function platformCall(
 ): PlatformReply {
   const fields = platform === "boberdoo" ? boberdooJsonFields({ ...rawFields }) : rawFields;
   const { protocol, fields: fieldMap } = PLATFORMS[platform];
-  const request = protocol.parse(fields, inboundRoute(route));
+  const request = protocol.parse(fields, inboundRoute(platform, route));
   checkKey(request.key, protocol.envelopeNames.key ?? "key");
   const verticalId = exchange.inbound?.campaigns?.[request.campaign] ?? request.campaign;
   const vertical = verticalById(verticalId);
@@ -65,7 +75,12 @@ export function platformCall(
   // Consent evidence rides along on a post; the buyer keeps the lead fields.
   const { lead } = mapInboundLead(request.leadFields, vertical, fieldMap, exchange.inbound);
   const json = jsonReply(platform, fields, route);
-  const source = platform === "boberdoo" ? textOf(fields.SRC) : undefined;
+  const source =
+    platform === "boberdoo"
+      ? textOf(fields.SRC)
+      : platform === "lead_prosper"
+        ? textOf(fields.lp_supplier_id)
+        : undefined;
   const ping = () =>
     bidder.ping({
       exchangeId: exchange.id,
@@ -91,6 +106,19 @@ export function platformCall(
 }
 
 export function answerPing(platform: PlatformName, answer: BidderPingAnswer, json: boolean): PlatformReply {
+  if (platform === "lead_prosper")
+    return leadProsperReply(
+      answer.bid
+        ? {
+            status: "ACCEPTED",
+            code: 0,
+            message: "",
+            ping_id: answer.bidId,
+            payout: answer.priceCents / 100,
+            bids: [{ bid_id: answer.bidId, payout: answer.priceCents / 100 }],
+          }
+        : { status: answer.reason === "duplicate" ? "DUPLICATED" : "ERROR", code: 0, message: answer.reason },
+    );
   if (platform === "boberdoo")
     return boberdooReply(
       json,
@@ -118,6 +146,12 @@ export function answerPost(
   priceCents?: number,
 ): PlatformReply {
   const price = answer.accepted ? dollars((priceCents ?? answer.priceCents) / 100) : undefined;
+  if (platform === "lead_prosper")
+    return leadProsperReply(
+      answer.accepted
+        ? { status: "ACCEPTED", code: 0, message: "", lead_id: answer.leadId, payout: Number(price) }
+        : { status: answer.duplicate ? "DUPLICATED" : "ERROR", code: 0, message: answer.reason, payout: 0 },
+    );
   if (platform === "boberdoo")
     return boberdooReply(
       json,
@@ -151,6 +185,15 @@ export function answerPlatformError(
     field === undefined
       ? undefined
       : (Object.entries(PLATFORMS[platform].fields).find(([, to]) => to === field)?.[0] ?? field);
+  if (platform === "lead_prosper")
+    return leadProsperReply({
+      status: "ERROR",
+      // Lead Prosper's own code for a missing parameter; otherwise the HTTP status the native API gives.
+      code: /\brequired\b/i.test(error.message) ? MISSING_PARAMETER : error.status,
+      message: sentAs ? `${sentAs}: ${error.message}` : error.message,
+      error_code: error.code,
+      ...(sentAs ? { field: sentAs } : {}),
+    });
   if (platform === "boberdoo")
     return boberdooReply(json, {
       status: "Error",
@@ -169,6 +212,13 @@ export function answerPlatformError(
 
 function noMatch(reason: string): string {
   return reason === "duplicate" ? "Duplicate" : `No Match (${reason})`;
+}
+
+/** Lead Prosper's "Missing required parameter …" code (a public supplier client's sample error). */
+const MISSING_PARAMETER = 1001;
+
+function leadProsperReply(response: Record<string, unknown>): PlatformReply {
+  return { contentType: "application/json; charset=utf-8", body: JSON.stringify(response) };
 }
 
 function boberdooReply(json: boolean, response: Record<string, string>): PlatformReply {

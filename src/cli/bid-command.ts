@@ -28,7 +28,9 @@ export async function runBidCommand(args: string[]): Promise<void> {
         ? ["ping", "post"]
         : exchange.protocol === "boberdoo"
           ? ["api.php"]
-          : ["ping.do", "post.do"];
+          : exchange.protocol === "lead_prosper"
+            ? ["ping", "post", "direct_post"]
+            : ["ping.do", "post.do"];
     console.log(
       `  ${exchange.id} (${exchange.protocol}): ${paths.map((p) => `${running.url}/bid/${exchange.id}/${p}`).join("  ")}`,
     );

@@ -9,13 +9,15 @@ import { type RunningBidder, type StartBidderOptions, startBidder } from "../../
 export const NATIVE_KEY = "native-exchange-key";
 export const BOBERDOO_KEY = "boberdoo-exchange-key";
 export const LEADSPEDIA_KEY = "leadspedia-exchange-key";
+export const LEAD_PROSPER_KEY = "lead-prosper-exchange-key";
+export const LEAD_PROSPER_CAMPAIGN = "9001";
 export const ADMIN_KEY = "bidder-admin-key";
 export const BOBERDOO_LEAD_TYPE = "42";
 export const LEADSPEDIA_CAMPAIGN = "17";
 
 export const sha256 = (text: string) => createHash("sha256").update(text).digest("hex");
 
-/** One native, one boberdoo and one LeadsPedia exchange; one personal-injury campaign, open always. */
+/** One native, one boberdoo, one LeadsPedia and one Lead Prosper exchange; one personal-injury campaign, open always. */
 export function testBidderConfig(campaign: Partial<BidderConfig["campaigns"][number]> = {}): BidderConfig {
   return checkBidderConfig({
     time_zone: "America/New_York",
@@ -32,6 +34,12 @@ export function testBidderConfig(campaign: Partial<BidderConfig["campaigns"][num
         protocol: "leadspedia",
         key_sha256: sha256(LEADSPEDIA_KEY),
         inbound: { campaigns: { [LEADSPEDIA_CAMPAIGN]: "personal_injury" } },
+      },
+      {
+        id: "lpx",
+        protocol: "lead_prosper",
+        key_sha256: sha256(LEAD_PROSPER_KEY),
+        inbound: { campaigns: { [LEAD_PROSPER_CAMPAIGN]: "personal_injury" } },
       },
     ],
     campaigns: [

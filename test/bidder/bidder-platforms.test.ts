@@ -4,13 +4,15 @@ import { after, before, test } from "node:test";
 import {
   BOBERDOO_KEY,
   BOBERDOO_LEAD_TYPE,
+  LEAD_PROSPER_CAMPAIGN,
+  LEAD_PROSPER_KEY,
   LEADSPEDIA_CAMPAIGN,
   LEADSPEDIA_KEY,
   startTestBidder,
   type TestBidder,
   testBidderConfig,
 } from "./bidder-harness.ts";
-import { BoberdooSender, LeadsPediaSender } from "./platform-senders.ts";
+import { BoberdooSender, LeadProsperSender, LeadsPediaSender } from "./platform-senders.ts";
 
 let bidder: TestBidder;
 let boberdoo: BoberdooSender;
@@ -93,4 +95,25 @@ test("LeadsPedia: a post with an unknown lp_ping_id is failed with errors[].erro
   });
   assert.equal(post.body.result, "failed");
   assert.match(post.body.errors[0].error, /No Match/);
+});
+
+test("Lead Prosper: /ping answers ACCEPTED with ping_id and bids[].payout; /post with lp_ping_id answers ACCEPTED", async () => {
+  const sender = new LeadProsperSender(`${bidder.url}/bid/lpx`, LEAD_PROSPER_CAMPAIGN, LEAD_PROSPER_KEY);
+  const ping = await sender.ping("supplier-3");
+  assert.equal(ping.status, 200);
+  assert.equal(ping.body.status, "ACCEPTED", JSON.stringify(ping.body));
+  assert.equal(ping.body.bids[0].payout, 250);
+  const post = await sender.post("supplier-3", ping.body.ping_id, {
+    phone: "(415) 555-0104",
+    email: "lpx@example.com",
+  });
+  assert.equal(post.body.status, "ACCEPTED", JSON.stringify(post.body));
+  assert.equal(post.body.payout, 250);
+  const again = await sender.post("supplier-3", "12345", {
+    phone: "(415) 555-0105",
+    email: "lpx2@example.com",
+  });
+  assert.equal(again.body.status, "ERROR");
+  const missing = await new LeadProsperSender(`${bidder.url}/bid/lpx`, LEAD_PROSPER_CAMPAIGN, "").ping("s");
+  assert.deepEqual([missing.body.status, missing.body.code], ["ERROR", 1001]);
 });

@@ -139,3 +139,67 @@ export class LeadsPediaSender {
     });
   }
 }
+
+/**
+ * Lead Prosper's ping post exchange as it sends to a buyer (public sources: example.leadprosper.tech/leadprosper-
+ * ping-post — `lp_campaign_id`, `lp_supplier_id`, `lp_key`, `lp_subid1`, `lp_ping_id` "ping_id value retrieved
+ * from PING response", `zip_code`, `ip_address`, `user_agent`, `landing_page`, `tcpa_text`,
+ * `trusted_form_cert_url`; public clients: `/ping`, `/post`; ping reply `{status, code, message, ping_id,
+ * bids:[{bid_id, payout}]}`, post reply `{status:"ACCEPTED", lead_id, payout}`, statuses ACCEPTED|DUPLICATED|ERROR).
+ */
+export class LeadProsperSender {
+  readonly baseUrl: string;
+  readonly campaignId: string;
+  readonly key: string;
+
+  constructor(baseUrl: string, campaignId: string, key: string) {
+    this.baseUrl = baseUrl;
+    this.campaignId = campaignId;
+    this.key = key;
+  }
+
+  async #json(path: string, body: Record<string, unknown>): Promise<PlatformAnswer> {
+    const response = await fetch(`${this.baseUrl}/${path}`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify(body),
+    });
+    return {
+      status: response.status,
+      contentType: response.headers.get("content-type") ?? "",
+      body: await response.json(),
+    };
+  }
+
+  #envelope(supplier: string) {
+    return {
+      lp_campaign_id: this.campaignId,
+      lp_supplier_id: supplier,
+      lp_key: this.key,
+      lp_subid1: "sub-1",
+      zip_code: "90210",
+      state: "CA",
+      ip_address: "203.0.113.7",
+      user_agent: "Mozilla/5.0",
+      landing_page: "https://example.com/accident",
+      tcpa_text: "By submitting you agree to be contacted.",
+      ...CASE_FIELDS,
+    };
+  }
+
+  ping(supplier: string) {
+    return this.#json("ping", this.#envelope(supplier));
+  }
+
+  post(supplier: string, pingId: string, contact: { phone: string; email: string }) {
+    return this.#json("post", {
+      ...this.#envelope(supplier),
+      lp_ping_id: pingId,
+      first_name: "Jordan",
+      last_name: "Rivera",
+      phone: contact.phone,
+      email: contact.email,
+      trusted_form_cert_url: "https://cert.trustedform.com/0123456789abcdef0123456789abcdef01234567",
+    });
+  }
+}
