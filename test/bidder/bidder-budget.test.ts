@@ -36,7 +36,7 @@ test(`${CONCURRENT} concurrent pings never overspend a day's budget or lead cap 
     clock.advance(DAY_MS);
     const leads = Array.from({ length: CONCURRENT }, () => uniqueLead());
     const answers = await Promise.all(
-      leads.map((lead) => bidder.nativePing({ vertical: "personal_injury", lead: lead.ping, tmax_ms: 500 })),
+      leads.map((lead) => bidder.nativePing({ vertical: "personal_injury", lead: lead.ping })),
     );
     const bids = answers.flatMap((a, index) =>
       a.body.bid ? [{ bidId: a.body.bid_id, lead: leads[index]! }] : [],

@@ -6,12 +6,15 @@ import { startTestBidder, testBidderConfig, uniqueLead } from "./bidder-harness.
 
 test("logic slower than the own-time bound answers no bid (deadline) and holds no budget", async () => {
   let slow = true;
-  const bidder = await startTestBidder(testBidderConfig({ budgets: [{ period: "day", leads: 1 }] }), {
-    slowLogicForTest: () => {
-      const until = performance.now() + 80;
-      while (slow && performance.now() < until) {}
+  const bidder = await startTestBidder(
+    testBidderConfig({ budgets: [{ period: "day", leads: 1 }] }, { max_own_time_ms: 50 }),
+    {
+      slowLogicForTest: () => {
+        const until = performance.now() + 80;
+        while (slow && performance.now() < until) {}
+      },
     },
-  });
+  );
   try {
     const answer = await bidder.nativePing({
       vertical: "personal_injury",
@@ -20,19 +23,20 @@ test("logic slower than the own-time bound answers no bid (deadline) and holds n
     });
     assert.deepEqual(answer.body, { bid: false, reason: "deadline" });
     slow = false;
-    const next = await bidder.nativePing({
-      vertical: "personal_injury",
-      lead: uniqueLead().ping,
-      tmax_ms: 300,
-    });
-    assert.equal(next.body.bid, true, "the day's one lead was not held by the late answer");
+    const status = await bidder.admin("GET", "/v1/status");
+    assert.deepEqual(
+      status.body.campaigns[0].budgets.map((b: { held: number; leads: number }) => [b.held, b.leads]),
+      [[0, 0]],
+      "the late answer holds none of the day's one lead",
+    );
+    assert.equal(status.body.no_bids.deadline, 1);
   } finally {
     await bidder.stop();
   }
 });
 
 test("a short tmax shrinks the bidder's own budget below the configured 50 ms", async () => {
-  const bidder = await startTestBidder(testBidderConfig(), {
+  const bidder = await startTestBidder(testBidderConfig({}, { max_own_time_ms: 50 }), {
     slowLogicForTest: () => {
       const until = performance.now() + 20;
       while (performance.now() < until) {}

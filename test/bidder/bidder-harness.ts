@@ -17,28 +17,40 @@ export const LEADSPEDIA_CAMPAIGN = "17";
 
 export const sha256 = (text: string) => createHash("sha256").update(text).digest("hex");
 
-/** One native, one boberdoo, one LeadsPedia and one Lead Prosper exchange; one personal-injury campaign, open always. */
-export function testBidderConfig(campaign: Partial<BidderConfig["campaigns"][number]> = {}): BidderConfig {
+/**
+ * One native, one boberdoo, one LeadsPedia and one Lead Prosper exchange; one personal-injury campaign, open always.
+ * The own-time bound is generous (5 s) so a loaded machine never turns a test's bid into a deadline no-bid; the
+ * deadline tests set it back to 50 ms through `top`.
+ */
+export function testBidderConfig(
+  campaign: Partial<BidderConfig["campaigns"][number]> = {},
+  top: Partial<Omit<BidderConfig, "campaigns">> = {},
+): BidderConfig {
+  const slowMachine = { default_tmax_ms: 10_000 };
   return checkBidderConfig({
     time_zone: "America/New_York",
+    max_own_time_ms: 5000,
     exchanges: [
-      { id: "gavel", protocol: "native", key_sha256: sha256(NATIVE_KEY) },
+      { id: "gavel", protocol: "native", key_sha256: sha256(NATIVE_KEY), ...slowMachine },
       {
         id: "bob",
         protocol: "boberdoo",
         key_sha256: sha256(BOBERDOO_KEY),
+        ...slowMachine,
         inbound: { campaigns: { [BOBERDOO_LEAD_TYPE]: "personal_injury" } },
       },
       {
         id: "lp",
         protocol: "leadspedia",
         key_sha256: sha256(LEADSPEDIA_KEY),
+        ...slowMachine,
         inbound: { campaigns: { [LEADSPEDIA_CAMPAIGN]: "personal_injury" } },
       },
       {
         id: "lpx",
         protocol: "lead_prosper",
         key_sha256: sha256(LEAD_PROSPER_KEY),
+        ...slowMachine,
         inbound: { campaigns: { [LEAD_PROSPER_CAMPAIGN]: "personal_injury" } },
       },
     ],
@@ -56,6 +68,7 @@ export function testBidderConfig(campaign: Partial<BidderConfig["campaigns"][num
         ...campaign,
       },
     ],
+    ...top,
   });
 }
 
