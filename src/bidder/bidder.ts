@@ -4,8 +4,7 @@
 // exchange's shape onto ping() and post(). Everything on the ping path is in memory and synchronous.
 import { randomUUID } from "node:crypto";
 import { performance } from "node:perf_hooks";
-import type { ContactHashes } from "../compliance/suppression/suppression-hash.ts";
-import { leadContactHashes } from "../compliance/suppression/suppression-hash.ts";
+import { type ContactHashes, leadContactHashes } from "../compliance/suppression/suppression-hash.ts";
 import { dollarsToCents } from "../domain/money.ts";
 import { periodStart } from "../domain/rules/periods.ts";
 import { pingMismatches, validateLead } from "../domain/vertical.ts";

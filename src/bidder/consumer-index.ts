@@ -8,6 +8,9 @@ export interface BoughtContact {
   phoneSha256?: string;
 }
 
+/** A consumer's hashes as the store keeps them, or as a ping carries them. */
+type Contact = BoughtContact | ContactHashes;
+
 export class ConsumerIndex {
   readonly #boughtAt = new Map<string, number>();
   readonly #windowMs: number;
@@ -16,12 +19,12 @@ export class ConsumerIndex {
     this.#windowMs = windowMs;
   }
 
-  add(contact: BoughtContact | ContactHashes, boughtAt: number): void {
+  add(contact: Contact, boughtAt: number): void {
     for (const hash of hashesOf(contact)) this.#boughtAt.set(hash, boughtAt);
   }
 
   /** When a consumer with any of these hashes was bought inside the window, or undefined. */
-  find(contact: BoughtContact | ContactHashes, now: number): number | undefined {
+  find(contact: Contact, now: number): number | undefined {
     for (const hash of hashesOf(contact)) {
       const boughtAt = this.#boughtAt.get(hash);
       if (boughtAt === undefined) continue;
@@ -32,12 +35,9 @@ export class ConsumerIndex {
   }
 }
 
-function hashesOf(contact: BoughtContact | ContactHashes): string[] {
-  const hashes: string[] = [];
+function hashesOf(contact: Contact): string[] {
   const email = "emailSha256" in contact ? contact.emailSha256 : (contact as ContactHashes).email_sha256;
   const phone = "phoneSha256" in contact ? contact.phoneSha256 : (contact as ContactHashes).phone_sha256;
   // Kinds kept apart by a prefix: an email hash can never match a phone hash by accident.
-  if (email) hashes.push(`e:${email.toLowerCase()}`);
-  if (phone) hashes.push(`p:${phone.toLowerCase()}`);
-  return hashes;
+  return [...(email ? [`e:${email.toLowerCase()}`] : []), ...(phone ? [`p:${phone.toLowerCase()}`] : [])];
 }
