@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// gavel serve | migrate | user | demo | bench
+// gavel serve | migrate | user | demo | bench | bid
 import { parseArgs } from "node:util";
 import { startGavel } from "../app.ts";
 import { loadPiiKeyRing } from "../compliance/privacy/pii-cipher.ts";
@@ -16,6 +16,8 @@ const USAGE = `Usage:
   ${USER_USAGE}
   ${KEYS_USAGE}
   gavel demo  [--duration <seconds>]
+  gavel bid   --config bidder.config.json [--port 8090] [--host 127.0.0.1] [--data-dir ./bidder-data]
+              (the buyer's side: answers pings from exchanges; see docs/bidder.md)
   gavel bench [--mode embedded|distributed|both] [--market simple|rules] [--duration <seconds>] [--buyers 5]
               [--concurrency 64]
               [--database-url postgres://...] [--redis-url redis://...]`;
@@ -38,6 +40,10 @@ async function main(argv: string[]): Promise<void> {
     case "demo": {
       const { runDemo } = await import("./demo.ts");
       return runDemo(rest);
+    }
+    case "bid": {
+      const { runBidCommand } = await import("./bid-command.ts");
+      return runBidCommand(rest);
     }
     case "bench": {
       const { runBench } = await import("./bench.ts");
