@@ -54,6 +54,8 @@ interface Reservation {
 }
 
 const SWEEP_INTERVAL_MS = 5_000;
+/** What a finished reservation keeps of its units: nothing, one shared empty list. */
+const NO_UNITS: Reservation["units"] = [];
 
 export class MemoryCapLedger implements CapLedger {
   readonly #counters = new Map<string, Counter>();
@@ -197,7 +199,7 @@ export class MemoryCapLedger implements CapLedger {
     this.#held.delete(id);
     reservation.state = state;
     // Only its state is asked for from now on (a repeated commit or release): the units are dropped.
-    reservation.units = [];
+    reservation.units = NO_UNITS;
     this.#rememberFinished(id, reservation, now);
   }
 
