@@ -3,10 +3,11 @@
 // Starts the buyer farm (instant buyers) and an embedded exchange (`gavel serve`, its own process), sends direct posts
 // (`POST /v1/leads`, every lead a new consumer) at a fixed rate for `--duration` seconds, then nothing for `--idle`
 // seconds, sampling the exchange's JS heap and RSS from its own `/metrics` every `--sample` seconds. Prints the curve
-// and two verdicts: flat under load (each window's heap floor within ±10% of the first loaded window's), and back near
+// and two verdicts: flat under load (each window's heap floor within ±10% of the second loaded window's), and back near
 // idle (the last idle window's floor within 10% of the floor before the load).
 //
-//   npm run bench:memory -- [--rate 200] [--duration 120] [--idle 30] [--sample 2] [--market rules|simple]
+//   npm run bench:memory -- [--rate 200] [--duration 120] [--idle 30] [--sample 2] [--window 30]
+//                           [--market rules|rules-5|simple]
 //                           [--snapshots <dir>]
 //
 // `--snapshots <dir>` also writes V8 heap snapshots of the exchange (started with --heapsnapshot-signal=SIGUSR2):
@@ -23,6 +24,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { parseArgs } from "node:util";
 import { Pool } from "undici";
 import {
+  BENCH_MARKETS,
   BENCH_VERTICAL,
   type BenchMarket,
   buildBenchConfig,
@@ -37,14 +39,14 @@ import { seededRandom } from "../src/sim/random.ts";
 const GAVEL_ENTRY = new URL("../src/cli/gavel.ts", import.meta.url).pathname;
 /** Heap and RSS may move this much (as a share of the reference figure) and still count as flat. */
 const FLAT_TOLERANCE = 0.1;
-/** Samples per window whose floor is compared: several, so a window's floor follows a collection. */
-const WINDOW_SAMPLES = 5;
 
 interface SoakOptions {
   rate: number;
   durationS: number;
   idleS: number;
   sampleS: number;
+  /** Seconds per window whose floor is compared: long enough to hold a major collection under load. */
+  windowS: number;
   market: BenchMarket;
   snapshots: string | undefined;
 }
@@ -64,6 +66,14 @@ async function main(options: SoakOptions): Promise<void> {
   );
   const workDir = await mkdtemp(join(tmpdir(), "gavel-soak-"));
   const stops: (() => Promise<void>)[] = [];
+  const stopAll = async () => {
+    for (const stop of stops.reverse()) await stop().catch(() => {});
+    await rm(workDir, { recursive: true, force: true });
+  };
+  // Ctrl-C or a timeout's SIGTERM must not leave the exchange and the farm running.
+  const interrupted = () => void stopAll().finally(() => process.exit(130));
+  process.once("SIGINT", interrupted);
+  process.once("SIGTERM", interrupted);
   try {
     const farm = await startBuyerFarm(instantBuyers(5), { recordLimit: 0 });
     stops.push(farm.stop);
@@ -102,7 +112,7 @@ async function main(options: SoakOptions): Promise<void> {
     const headers = { authorization: `Bearer ${sourceKey}`, "content-type": "application/json" };
     await expectSold(url, headers, bodies.next());
     leads++;
-    await sampleEvery("before", options.sampleS * WINDOW_SAMPLES);
+    await sampleEvery("before", options.windowS);
     const snapshot = async (name: string) => {
       if (!snapshotDir) return;
       const file = await takeHeapSnapshot(exchange, snapshotDir);
@@ -133,7 +143,7 @@ async function main(options: SoakOptions): Promise<void> {
         .finally(() => inFlight.delete(sending));
       inFlight.add(sending);
     });
-    const warmupS = Math.min(options.durationS / 4, options.sampleS * WINDOW_SAMPLES);
+    const warmupS = Math.min(options.durationS / 4, options.windowS);
     await sampleEvery("load", warmupS);
     await snapshot("warm");
     await sampleEvery("load", options.durationS - warmupS);
@@ -148,8 +158,9 @@ async function main(options: SoakOptions): Promise<void> {
     console.log(`\n${leads} leads answered (${unsold} of them unsold), ${errors} failed posts`);
     printVerdicts(samples, errors, options);
   } finally {
-    for (const stop of stops.reverse()) await stop().catch(() => {});
-    await rm(workDir, { recursive: true, force: true });
+    process.off("SIGINT", interrupted);
+    process.off("SIGTERM", interrupted);
+    await stopAll();
   }
 }
 
@@ -240,11 +251,16 @@ class LeadBodies {
 }
 
 function printVerdicts(samples: Sample[], errors: number, options: SoakOptions): void {
-  const floors = (phase: Sample["phase"]) => windowFloors(samples.filter((s) => s.phase === phase));
+  const perWindow = Math.max(1, Math.round(options.windowS / options.sampleS));
+  const floors = (phase: Sample["phase"]) =>
+    windowFloors(
+      samples.filter((s) => s.phase === phase),
+      perWindow,
+    );
   const before = floors("before");
   const load = floors("load");
   const idle = floors("idle");
-  console.log("window floors (lowest sample of each window of ~5 samples):");
+  console.log(`window floors (the lowest sample of each ${options.windowS} s):`);
   const show = (label: string, windows: WindowFloor[]) =>
     console.log(
       `  ${label.padEnd(6)} heap ${windows.map((w) => w.heapUsedMb.toFixed(0)).join(" ")} MB; ` +
@@ -293,11 +309,11 @@ interface WindowFloor {
   leads: number;
 }
 
-function windowFloors(samples: Sample[]): WindowFloor[] {
+function windowFloors(samples: Sample[], perWindow: number): WindowFloor[] {
   const windows: WindowFloor[] = [];
-  for (let i = 0; i < samples.length; i += WINDOW_SAMPLES) {
-    const window = samples.slice(i, i + WINDOW_SAMPLES);
-    if (window.length < Math.ceil(WINDOW_SAMPLES / 2)) break;
+  for (let i = 0; i < samples.length; i += perWindow) {
+    const window = samples.slice(i, i + perWindow);
+    if (window.length < Math.ceil(perWindow / 2)) break;
     windows.push({
       heapUsedMb: Math.min(...window.map((s) => s.heapUsedMb)),
       rssMb: Math.min(...window.map((s) => s.rssMb)),
@@ -319,6 +335,7 @@ function parseOptions(args: string[]): SoakOptions {
       duration: { type: "string", default: "120" },
       idle: { type: "string", default: "30" },
       sample: { type: "string", default: "2" },
+      window: { type: "string", default: "30" },
       market: { type: "string", default: "rules" },
       snapshots: { type: "string" },
     },
@@ -328,19 +345,22 @@ function parseOptions(args: string[]): SoakOptions {
     durationS: Number(values.duration),
     idleS: Number(values.idle),
     sampleS: Number(values.sample),
+    windowS: Number(values.window),
   };
   if (
     !(parsed.rate > 0) ||
     !(parsed.durationS > 0) ||
     !(parsed.idleS >= 0) ||
     !(parsed.sampleS > 0) ||
-    (values.market !== "simple" && values.market !== "rules")
+    !(parsed.windowS >= parsed.sampleS) ||
+    !BENCH_MARKETS.includes(values.market as BenchMarket)
   ) {
     throw new Error(
-      "usage: npm run bench:memory -- [--rate 200] [--duration 120] [--idle 30] [--sample 2] [--market rules|simple] [--snapshots <dir>]",
+      "usage: npm run bench:memory -- [--rate 200] [--duration 120] [--idle 30] [--sample 2] [--window 30] " +
+        "[--market rules|rules-5|simple] [--snapshots <dir>]",
     );
   }
-  return { ...parsed, market: values.market, snapshots: values.snapshots };
+  return { ...parsed, market: values.market as BenchMarket, snapshots: values.snapshots };
 }
 
 // Last, so the classes above are initialised before the run uses them.
