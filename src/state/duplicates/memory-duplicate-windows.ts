@@ -13,13 +13,18 @@ const SWEEP_INTERVAL_MS = 60_000;
 const HASHED_KEY = /^(.+:)([0-9a-f]{64})$/;
 /** Windows at least this long end on a whole second (rounded up, so never early): their end fits a small integer. */
 const LONG_WINDOW_MS = 60_000;
+/**
+ * A JS Map holds at most 2^24 (16.7 million) entries and throws past it; 30 days of a busy exchange's sales can pass
+ * that (four keys per sale), so keys are spread over several maps by their last character (a hash byte).
+ */
+const SHARDS = 16;
 
 export class MemoryDuplicateWindows implements DuplicateWindows {
   /**
-   * Compact key → when it leaves its window, relative to #epoch: ms (≥ 0) for a short window, minus whole seconds for
-   * a long one (see #encode), so that both stay small integers for decades.
+   * Compact key → when it leaves its window, in the shard its last character picks. The end is relative to #epoch:
+   * ms (≥ 0) for a short window, minus whole seconds for a long one (see #encode): small integers for decades.
    */
-  readonly #until = new Map<string, number>();
+  readonly #shards = Array.from({ length: SHARDS }, () => new Map<string, number>());
   readonly #epoch: number;
   /** Scope → its compact prefix: "\0", a number, ":" (a key as given never starts with "\0", so the two never meet). */
   readonly #scopes = new Map<string, Buffer>();
@@ -38,9 +43,9 @@ export class MemoryDuplicateWindows implements DuplicateWindows {
     const until = this.#now() + ttlMs;
     for (const key of keys) {
       const compact = this.#compact(key);
-      const known = this.#until.get(compact);
+      const known = this.#shard(compact).get(compact);
       if (known === undefined || this.#decode(known) < until)
-        this.#until.set(compact, this.#encode(until, ttlMs));
+        this.#shard(compact).set(compact, this.#encode(until, ttlMs));
     }
   }
 
@@ -54,13 +59,13 @@ export class MemoryDuplicateWindows implements DuplicateWindows {
     const now = this.#now();
     const compact = this.#compact(key);
     if (this.#endOf(compact) > now) return false;
-    this.#until.set(compact, this.#encode(now + ttlMs, ttlMs));
+    this.#shard(compact).set(compact, this.#encode(now + ttlMs, ttlMs));
     return true;
   }
 
   /** How many keys are inside a window or not yet swept: for tests and diagnostics. */
   get size(): number {
-    return this.#until.size;
+    return this.#shards.reduce((sum, shard) => sum + shard.size, 0);
   }
 
   /** Drops every key whose window has passed (also done every minute by a timer). */
@@ -85,8 +90,12 @@ export class MemoryDuplicateWindows implements DuplicateWindows {
     return Buffer.concat([prefix, Buffer.from(match[2]!.slice(0, 32), "hex")]).toString("latin1");
   }
 
+  #shard(compact: string): Map<string, number> {
+    return this.#shards[compact.charCodeAt(compact.length - 1) % SHARDS]!;
+  }
+
   #endOf(compact: string): number {
-    const encoded = this.#until.get(compact);
+    const encoded = this.#shard(compact).get(compact);
     return encoded === undefined ? 0 : this.#decode(encoded);
   }
 
@@ -101,6 +110,8 @@ export class MemoryDuplicateWindows implements DuplicateWindows {
 
   #sweep(): void {
     const now = this.#now();
-    for (const [key, encoded] of this.#until) if (this.#decode(encoded) <= now) this.#until.delete(key);
+    for (const shard of this.#shards) {
+      for (const [key, encoded] of shard) if (this.#decode(encoded) <= now) shard.delete(key);
+    }
   }
 }
