@@ -8,16 +8,19 @@
 //
 //   npm run bench:memory -- [--rate 200] [--duration 120] [--idle 30] [--sample 2] [--window 30]
 //                           [--market rules|rules-5|simple]
-//                           [--snapshots <dir>]
+//                           [--snapshots <dir>] [--no-gc]
 //
 // `--snapshots <dir>` also writes V8 heap snapshots of the exchange (started with --heapsnapshot-signal=SIGUSR2):
 // after warm-up, at the end of the load and at the end of the idle period. Load two of them in Chrome DevTools
 // (Memory → Comparison) to see what each lead left behind. A snapshot forces a full GC and pauses the exchange.
 //
-// The heap is sampled as the process's "floor": the lowest heap-used figure in each window, which is what survives a
-// garbage collection. A single sample also counts garbage not yet collected.
+// Before each sample the soak asks the exchange for a full garbage collection through its inspector (the exchange runs
+// with --inspect on a loopback port; `--no-gc` turns this off), so the heap figure is what is live, not what V8 has
+// not collected yet: an idle process may not collect for minutes, and under load the old generation is collected only
+// every few tens of seconds. Each window's figure is still its lowest sample (its "floor").
 import { readdirSync } from "node:fs";
 import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { type AddressInfo, createServer } from "node:net";
 import { loadavg, tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
@@ -49,6 +52,8 @@ interface SoakOptions {
   windowS: number;
   market: BenchMarket;
   snapshots: string | undefined;
+  /** Force a full collection before each sample (through the inspector). */
+  gc: boolean;
 }
 
 interface Sample {
@@ -82,9 +87,12 @@ async function main(options: SoakOptions): Promise<void> {
     await writeFile(configPath, JSON.stringify(config));
     const snapshotDir = options.snapshots === undefined ? undefined : resolve(options.snapshots);
     if (snapshotDir) await mkdir(snapshotDir, { recursive: true });
-    const exchange = await startExchange(configPath, join(workDir, "data"), snapshotDir);
+    const inspectorPort = options.gc ? await freePort() : undefined;
+    const exchange = await startExchange(configPath, join(workDir, "data"), snapshotDir, inspectorPort);
     stops.push(exchange.stop);
     const url = exchange.ready;
+    const inspector = inspectorPort === undefined ? undefined : await Inspector.connect(inspectorPort);
+    if (inspector) stops.push(async () => inspector.close());
 
     const samples: Sample[] = [];
     const started = performance.now();
@@ -92,6 +100,7 @@ async function main(options: SoakOptions): Promise<void> {
     let errors = 0;
     let unsold = 0;
     const sample = async (phase: Sample["phase"]) => {
+      await inspector?.send("HeapProfiler.collectGarbage");
       const memory = await readMemory(url);
       const atS = (performance.now() - started) / 1000;
       samples.push({ atS, phase, leads, ...memory });
@@ -168,12 +177,14 @@ async function startExchange(
   configPath: string,
   dataDir: string,
   snapshotDir: string | undefined,
+  inspectorPort: number | undefined,
 ): Promise<ChildService<string>> {
   const { DATABASE_URL: _, REDIS_URL: __, ...inherited } = process.env;
   return startChildService({
     name: "exchange",
     args: [
       ...(snapshotDir ? ["--heapsnapshot-signal=SIGUSR2", `--diagnostic-dir=${snapshotDir}`] : []),
+      ...(inspectorPort === undefined ? [] : [`--inspect=127.0.0.1:${inspectorPort}`]),
       GAVEL_ENTRY,
       "serve",
       "--config",
@@ -215,6 +226,55 @@ async function takeHeapSnapshot(exchange: ChildService<string>, dir: string): Pr
   }
 }
 
+/** A port free a moment ago, for the exchange's inspector. */
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+/** A minimal Chrome DevTools Protocol session over the inspector's WebSocket: enough to ask for a collection. */
+class Inspector {
+  readonly #socket: WebSocket;
+  readonly #waiting = new Map<number, () => void>();
+  #nextId = 1;
+
+  private constructor(socket: WebSocket) {
+    this.#socket = socket;
+    socket.addEventListener("message", (event) => {
+      const { id } = JSON.parse(String(event.data)) as { id?: number };
+      if (id !== undefined) this.#waiting.get(id)?.();
+      if (id !== undefined) this.#waiting.delete(id);
+    });
+  }
+
+  static async connect(port: number): Promise<Inspector> {
+    const targets = (await (await fetch(`http://127.0.0.1:${port}/json/list`)).json()) as {
+      webSocketDebuggerUrl: string;
+    }[];
+    const socket = new WebSocket(targets[0]!.webSocketDebuggerUrl);
+    await new Promise((resolve, reject) => {
+      socket.addEventListener("open", resolve, { once: true });
+      socket.addEventListener("error", reject, { once: true });
+    });
+    return new Inspector(socket);
+  }
+
+  send(method: string): Promise<void> {
+    const id = this.#nextId++;
+    return new Promise((resolve) => {
+      this.#waiting.set(id, resolve);
+      this.#socket.send(JSON.stringify({ id, method }));
+    });
+  }
+
+  close(): void {
+    this.#socket.close();
+  }
+}
+
 /** The exchange's heap used and RSS, from its Prometheus metrics (prom-client's default process metrics). */
 async function readMemory(url: string): Promise<{ heapUsedMb: number; rssMb: number }> {
   const text = await (await fetch(`${url}/metrics`)).text();
@@ -251,11 +311,10 @@ class LeadBodies {
 }
 
 function printVerdicts(samples: Sample[], errors: number, options: SoakOptions): void {
-  const perWindow = Math.max(1, Math.round(options.windowS / options.sampleS));
   const floors = (phase: Sample["phase"]) =>
     windowFloors(
       samples.filter((s) => s.phase === phase),
-      perWindow,
+      options.windowS,
     );
   const before = floors("before");
   const load = floors("load");
@@ -309,18 +368,25 @@ interface WindowFloor {
   leads: number;
 }
 
-function windowFloors(samples: Sample[], perWindow: number): WindowFloor[] {
-  const windows: WindowFloor[] = [];
-  for (let i = 0; i < samples.length; i += perWindow) {
-    const window = samples.slice(i, i + perWindow);
-    if (window.length < Math.ceil(perWindow / 2)) break;
-    windows.push({
-      heapUsedMb: Math.min(...window.map((s) => s.heapUsedMb)),
-      rssMb: Math.min(...window.map((s) => s.rssMb)),
-      leads: window.at(-1)!.leads,
-    });
+/** The floor of each `windowS` seconds of a phase's samples (from its first sample); a last window under half full is left out. */
+function windowFloors(samples: Sample[], windowS: number): WindowFloor[] {
+  if (samples.length === 0) return [];
+  const start = samples[0]!.atS;
+  const byWindow: Sample[][] = [];
+  for (const sample of samples) {
+    const index = Math.floor((sample.atS - start) / windowS);
+    byWindow[index] ??= [];
+    byWindow[index].push(sample);
   }
-  return windows;
+  const complete = byWindow.filter(
+    (window, index) =>
+      window && (index < byWindow.length - 1 || window.at(-1)!.atS - window[0]!.atS >= windowS / 2),
+  );
+  return complete.map((window) => ({
+    heapUsedMb: Math.min(...window.map((s) => s.heapUsedMb)),
+    rssMb: Math.min(...window.map((s) => s.rssMb)),
+    leads: window.at(-1)!.leads,
+  }));
 }
 
 function yes(value: boolean): string {
@@ -338,6 +404,7 @@ function parseOptions(args: string[]): SoakOptions {
       window: { type: "string", default: "30" },
       market: { type: "string", default: "rules" },
       snapshots: { type: "string" },
+      "no-gc": { type: "boolean", default: false },
     },
   });
   const parsed = {
@@ -357,10 +424,15 @@ function parseOptions(args: string[]): SoakOptions {
   ) {
     throw new Error(
       "usage: npm run bench:memory -- [--rate 200] [--duration 120] [--idle 30] [--sample 2] [--window 30] " +
-        "[--market rules|rules-5|simple] [--snapshots <dir>]",
+        "[--market rules|rules-5|simple] [--snapshots <dir>] [--no-gc]",
     );
   }
-  return { ...parsed, market: values.market as BenchMarket, snapshots: values.snapshots };
+  return {
+    ...parsed,
+    market: values.market as BenchMarket,
+    snapshots: values.snapshots,
+    gc: !values["no-gc"],
+  };
 }
 
 // Last, so the classes above are initialised before the run uses them.
