@@ -2,12 +2,14 @@
 // backends (SQLite + memory) and on the distributed ones (PostgreSQL + Redis) in the same run.
 //
 // Processes: the buyer farm (instant buyers), the servers under test (the exchange on each backend and a bare
-// reference fan-out), and this one generating load. For each server: the throughput at saturation (closed loop), then
-// latency percentiles at one fixed rate, half the embedded exchange's saturation, for all (open loop). Reported as
-// ratios, because absolute numbers depend on the machine far more than on the code.
+// reference fan-out), and the load generator: wrk (C, Debian's package), or this process as a fallback that says it
+// is one. For each server: the throughput at saturation (closed loop), then latency percentiles at one fixed rate,
+// half the reference's saturation, for all (open loop). Reported as ratios, because absolute numbers depend on the
+// machine far more than on the code; and no ratio at all when the reference was not saturated (then it measured the
+// generator or the machine's other work, not the reference).
 //
-//   npm run bench -- [--mode embedded|distributed|both] [--market simple|rules] [--duration 8] [--buyers 5]
-//                    [--concurrency 64]
+//   npm run bench -- [--mode embedded|distributed|both] [--market rules-5|rules|simple] [--duration 5] [--buyers 5]
+//                    [--concurrency 64] [--generator wrk|node]
 //                    [--database-url postgres://...] [--redis-url redis://...]
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { availableParallelism, loadavg, tmpdir } from "node:os";
@@ -20,7 +22,13 @@ import {
   unreachableReason,
 } from "../../bench/distributed-services.ts";
 import type { ConfigFile } from "../domain/config-schema.ts";
-import { type BenchMarket, benchPingBodies, buildBenchConfig, instantBuyers } from "../sim/bench-scenario.ts";
+import {
+  BENCH_MARKETS,
+  type BenchMarket,
+  benchPingBodies,
+  buildBenchConfig,
+  instantBuyers,
+} from "../sim/bench-scenario.ts";
 import { startBuyerFarm } from "../sim/buyer-farm-client.ts";
 import { type ChildService, startChildService } from "../sim/child-service.ts";
 import {
@@ -31,6 +39,7 @@ import {
   type WindowMeter,
 } from "../sim/load-generator.ts";
 import { processesCpuMeter } from "../sim/process-cpu.ts";
+import { findWrk, runWrk, writeBodiesFile } from "../sim/wrk-load.ts";
 
 const GAVEL_ENTRY = new URL("./gavel.ts", import.meta.url).pathname;
 const REFERENCE_ENTRY = new URL("../../bench/reference-fanout.ts", import.meta.url).pathname;
@@ -38,8 +47,21 @@ const SATURATION_WARMUP_MS = 2000;
 const FIXED_RATE_WARMUP_MS = 1000;
 const DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/test";
 const DEFAULT_REDIS_URL = "redis://127.0.0.1:6379";
-/** The goals the notes of issues 2 and 3 are held to. */
-const GOALS = { exchangeVsReference: 0.7, distributedVsEmbedded: 0.6, p99OverheadMs: 5 };
+/** Issue 14's goals. */
+const GOALS = {
+  exchangeVsReference: 0.8,
+  cpuPerPingVsReference: 1.3,
+  distributedVsEmbedded: 0.6,
+  p50OverheadMs: 0.5,
+  p99OverheadMs: 2,
+};
+/**
+ * The reference counts as saturated when it used at least this share of a core (it is one Node thread) while the
+ * generator had this much to spare: otherwise its throughput measured the generator or the machine's other work.
+ */
+const SATURATED_CPU_SHARE = 0.8;
+const GENERATORS = ["wrk", "node"] as const;
+type Generator = (typeof GENERATORS)[number];
 
 const MODES = ["embedded", "distributed", "both"] as const;
 type Mode = (typeof MODES)[number];
@@ -50,9 +72,11 @@ interface BenchOptions {
   concurrency: number;
   /** Undefined: both when PostgreSQL and Redis answer, else embedded. */
   mode: Mode | undefined;
-  /** simple: one plain campaign per buyer; rules: 20 campaigns with rules, schedules, caps and throttles. */
+  /** simple: one plain campaign per buyer; rules-5: one per buyer, every rule on; rules: 20 such campaigns. */
   market: BenchMarket;
   services: ServiceUrls;
+  /** Undefined: wrk when installed, else node (with a warning). */
+  generator: Generator | undefined;
 }
 
 /** A server under test and how to load and meter it. */
@@ -66,14 +90,18 @@ interface Contender {
 
 interface Measured {
   contender: Contender;
-  saturation: LoadResult;
-  fixedRate: LoadResult;
+  saturation: PhaseResult;
+  fixedRate: PhaseResult;
 }
+
+/** A phase's load result, with what the generator itself cost when it is wrk. */
+type PhaseResult = LoadResult & { generatorCpuShare?: number | undefined; lateSlots?: number };
 
 export async function runBench(args: string[]): Promise<void> {
   const options = parseBenchArgs(args);
   const mode = await chooseMode(options);
-  printIntro(options, mode);
+  const wrk = chooseGenerator(options);
+  printIntro(options, mode, wrk);
 
   const teardown = new Teardown();
   const interrupt = () => void teardown.run().finally(() => process.exit(130));
@@ -87,6 +115,7 @@ export async function runBench(args: string[]): Promise<void> {
     const { config, sourceKey } = buildBenchConfig(farm.buyers, options.market);
     const headers = { authorization: `Bearer ${sourceKey}`, "content-type": "application/json" };
     const bodies = benchPingBodies(options.market);
+    const bodiesFile = writeBodiesFile(workDir, "ping", bodies);
     const startExchange = async (kind: "embedded" | "distributed", exchangeConfig: ConfigFile) => {
       const configPath = join(workDir, `gavel.${kind}.config.json`);
       writeFileSync(configPath, JSON.stringify(exchangeConfig, null, 2));
@@ -110,7 +139,20 @@ export async function runBench(args: string[]): Promise<void> {
       return { server, target };
     };
 
+    // The reference first: the fixed rate is half its saturation. It sends exactly the buyer requests the exchange
+    // sends: one per campaign's ping endpoint.
     const contenders: Contender[] = [];
+    const pingUrls = (config.campaigns ?? []).flatMap((campaign) =>
+      campaign.ping ? [campaign.ping.url] : [],
+    );
+    const reference = await startServer("reference fan-out", [REFERENCE_ENTRY, JSON.stringify(pingUrls)]);
+    teardown.add(() => reference.stop());
+    contenders.push({
+      kind: "reference",
+      heading: "reference",
+      target: { url: reference.ready, path: "/", headers, bodies },
+      meters: { server: processCpu(reference) },
+    });
     if (mode !== "distributed") {
       const { server, target } = await startExchange("embedded", config);
       contenders.push({
@@ -135,46 +177,51 @@ export async function runBench(args: string[]): Promise<void> {
         meters: { "exchange process": processCpu(server), ...services.meters() },
       });
     }
-    // The reference sends exactly the buyer requests the exchange sends: one per campaign's ping endpoint.
-    const pingUrls = (config.campaigns ?? []).flatMap((campaign) =>
-      campaign.ping ? [campaign.ping.url] : [],
-    );
-    const reference = await startServer("reference fan-out", [REFERENCE_ENTRY, JSON.stringify(pingUrls)]);
-    teardown.add(() => reference.stop());
-    contenders.push({
-      kind: "reference",
-      heading: "reference",
-      target: { url: reference.ready, path: "/", headers, bodies },
-      meters: { server: processCpu(reference) },
-    });
 
-    const saturations = new Map<Contender, LoadResult>();
+    const saturate = (contender: Contender): Promise<PhaseResult> =>
+      wrk
+        ? runWrk(wrk, contender.target, bodiesFile, {
+            connections: options.concurrency,
+            durationMs: options.durationS * 1000,
+            warmupMs: SATURATION_WARMUP_MS,
+            meters: contender.meters,
+          })
+        : closedLoop(contender.target, {
+            concurrency: options.concurrency,
+            durationMs: options.durationS * 1000,
+            warmupMs: SATURATION_WARMUP_MS,
+            meters: contender.meters,
+          });
+    const atRate = (contender: Contender, rate: number): Promise<PhaseResult> =>
+      wrk
+        ? runWrk(wrk, contender.target, bodiesFile, {
+            // Enough connections that an answer is back before its connection's next slot.
+            connections: Math.max(options.concurrency, 2 * Math.ceil(rate / 50)),
+            durationMs: options.durationS * 1000,
+            warmupMs: FIXED_RATE_WARMUP_MS,
+            ratePerSecond: rate,
+          })
+        : openLoop(contender.target, {
+            ratePerSecond: rate,
+            durationMs: options.durationS * 1000,
+            warmupMs: FIXED_RATE_WARMUP_MS,
+          });
+
+    const saturations = new Map<Contender, PhaseResult>();
     for (const contender of contenders) {
       progress(
         `${contender.heading}: saturation, ${options.concurrency} concurrent for ${options.durationS} s`,
       );
-      saturations.set(
-        contender,
-        await closedLoop(contender.target, {
-          concurrency: options.concurrency,
-          durationMs: options.durationS * 1000,
-          warmupMs: SATURATION_WARMUP_MS,
-          meters: contender.meters,
-        }),
-      );
+      saturations.set(contender, await saturate(contender));
     }
 
-    // Half the first exchange's saturation (the embedded one's unless only the distributed one runs): a busy but
-    // healthy server, where latency reflects work rather than queueing. One rate for all, so the rows compare.
+    // Half the reference's saturation: a busy but healthy server, where latency reflects work rather than queueing.
+    // One rate for all, so the rows compare.
     const rate = Math.max(1, Math.round(saturations.get(contenders[0]!)!.throughput / 2));
     const measured: Measured[] = [];
     for (const contender of contenders) {
       progress(`${contender.heading}: fixed rate, ${rate} pings/s for ${options.durationS} s`);
-      const fixedRate = await openLoop(contender.target, {
-        ratePerSecond: rate,
-        durationMs: options.durationS * 1000,
-        warmupMs: FIXED_RATE_WARMUP_MS,
-      });
+      const fixedRate = await atRate(contender, rate);
       measured.push({ contender, saturation: saturations.get(contender)!, fixedRate });
     }
 
@@ -201,6 +248,25 @@ async function chooseMode(options: BenchOptions): Promise<Mode> {
       "      Pass --database-url / --redis-url (or GAVEL_BENCH_DATABASE_URL / GAVEL_BENCH_REDIS_URL) to use others.\n",
   );
   return "embedded";
+}
+
+/** wrk's binary, or undefined for the Node generator: asked for, or the fallback when wrk is missing (with a warning). */
+function chooseGenerator(options: BenchOptions): string | undefined {
+  if (options.generator === "node") {
+    console.log(
+      "warning: --generator node: the load comes from Node on the same cores; it saturates before the servers.\n",
+    );
+    return undefined;
+  }
+  const wrk = findWrk();
+  if (wrk) return wrk;
+  if (options.generator === "wrk")
+    throw new Error("--generator wrk: no wrk found (apt-get install wrk, or set GAVEL_BENCH_WRK)");
+  console.log(
+    "warning: wrk is not installed (apt-get install wrk): falling back to the Node load generator, which shares the\n" +
+      "         cores with the servers and saturates first. Its ratios flatter the slower server; do not quote them.\n",
+  );
+  return undefined;
 }
 
 /** Starts a server process and resolves with its URL, read from its "listening on http://..." line. */
@@ -240,12 +306,13 @@ async function expectBids(target: LoadTarget): Promise<void> {
   }
 }
 
-function printIntro(options: BenchOptions, mode: Mode): void {
+function printIntro(options: BenchOptions, mode: Mode, wrk: string | undefined): void {
   const cores = availableParallelism();
   const distributed = mode !== "embedded";
   console.log(
     `gavel bench: ${options.buyers} instant buyers, ${options.concurrency} concurrent pings, ` +
-      `${options.durationS} s per phase, mode ${mode}, market ${options.market}`,
+      `${options.durationS} s per phase, mode ${mode}, market ${options.market}, ` +
+      `generator ${wrk ? `wrk (${wrk})` : "node (fallback)"}`,
   );
   if (distributed) {
     console.log(
@@ -280,6 +347,8 @@ function printReport(options: BenchOptions, rate: number, measured: Measured[]):
     row("", (entry) => entry.contender.heading),
     row(`saturation (${options.concurrency} concurrent)`, (entry) => perSecond(entry.saturation.throughput)),
     row("  server CPU per ping", (entry) => cpuPerPing(entry)),
+    row("  server CPU (cores)", (entry) => coresUsed(entry)),
+    row("  generator CPU (cores)", (entry) => share(entry.saturation.generatorCpuShare)),
     // Where the distributed exchange's CPU goes: its own process, PostgreSQL, Redis.
     ...(distributed
       ? cpuBreakdownRows(distributed).map(([label, value]) =>
@@ -293,6 +362,10 @@ function printReport(options: BenchOptions, rate: number, measured: Measured[]):
     row("  latency p90", (entry) => ms(entry.fixedRate.latency.p90)),
     row("  latency p99", (entry) => ms(entry.fixedRate.latency.p99)),
     row("  p99 overhead vs reference", overhead),
+    row("  generator CPU (cores)", (entry) => share(entry.fixedRate.generatorCpuShare)),
+    row("  slots sent late", (entry) =>
+      entry.fixedRate.lateSlots === undefined ? "n/a" : String(entry.fixedRate.lateSlots),
+    ),
     row("errors (all phases)", (entry) => String(entry.saturation.errors + entry.fixedRate.errors)),
   ];
   const widths = rows[0]!.map((_, column) => Math.max(...rows.map((cells) => cells[column]!.length)));
@@ -314,13 +387,36 @@ function printReport(options: BenchOptions, rate: number, measured: Measured[]):
   }
 }
 
-/** The ratios the notes quote, each with its goal where it has one. */
+/** Whether the reference was the bottleneck of its saturation run; the reason when it was not (or cannot be told). */
+function referenceNotSaturated(reference: Measured): string | undefined {
+  const cores = serverCores(reference);
+  const generator = reference.saturation.generatorCpuShare;
+  if (cores === undefined) return "its CPU could not be read (no /proc)";
+  if (generator !== undefined && generator >= SATURATED_CPU_SHARE) {
+    return `the generator used ${generator.toFixed(2)} of a core: it, not the reference, was the limit`;
+  }
+  if (cores < SATURATED_CPU_SHARE) {
+    return (
+      `the reference used ${cores.toFixed(2)} of a core (< ${SATURATED_CPU_SHARE}): it waited on something else, ` +
+      "most likely the machine's other work (see the load average)"
+    );
+  }
+  return undefined;
+}
+
+/** The ratios the notes quote, each with its goal where it has one; none when the reference was not saturated. */
 function printSummary(
   rate: number,
   reference: Measured,
   embedded: Measured | undefined,
   distributed: Measured | undefined,
 ): void {
+  const notSaturated = referenceNotSaturated(reference);
+  if (notSaturated) {
+    console.log(`\nno ratios: the reference was not saturated: ${notSaturated}.`);
+    console.log("Run it again on a quiet machine (load average well under 1 before the run).");
+    return;
+  }
   const lines: [label: string, value: string, goal: string | undefined][] = [];
   const throughputRatio = (label: string, of: Measured, to: Measured, goal?: number) => {
     const ratio = of.saturation.throughput / to.saturation.throughput;
@@ -334,12 +430,34 @@ function printSummary(
   }
   for (const entry of [embedded, distributed]) {
     if (entry === undefined) continue;
-    const overheadMs = entry.fixedRate.latency.p99 - reference.fixedRate.latency.p99;
-    lines.push([
-      `${entry.contender.kind} p99 overhead at ${rate}/s`,
-      signed(overheadMs),
-      verdict(overheadMs <= GOALS.p99OverheadMs, `goal ≤ ${GOALS.p99OverheadMs} ms`),
-    ]);
+    const ownCpu = meteredTotal(entry);
+    const referenceCpu = meteredTotal(reference);
+    if (ownCpu !== undefined && referenceCpu !== undefined) {
+      const ratio = perPingMs(ownCpu, entry) / perPingMs(referenceCpu, reference);
+      lines.push([
+        `${entry.contender.kind} / reference CPU per ping`,
+        `${ratio.toFixed(2)}×`,
+        verdict(ratio <= GOALS.cpuPerPingVsReference, `goal ≤ ${GOALS.cpuPerPingVsReference}×`),
+      ]);
+    }
+    for (const [name, key, goal] of [
+      ["p50", "p50", GOALS.p50OverheadMs],
+      ["p99", "p99", GOALS.p99OverheadMs],
+    ] as const) {
+      const overheadMs = entry.fixedRate.latency[key] - reference.fixedRate.latency[key];
+      lines.push([
+        `${entry.contender.kind} ${name} overhead at ${rate}/s`,
+        signed(overheadMs),
+        verdict(overheadMs <= goal, `goal ≤ ${goal} ms`),
+      ]);
+    }
+    if ((entry.fixedRate.lateSlots ?? 0) > 0) {
+      lines.push([
+        `${entry.contender.kind} fixed rate`,
+        "not held",
+        `${entry.fixedRate.lateSlots} slots sent late`,
+      ]);
+    }
   }
   const labelWidth = Math.max(...lines.map(([label]) => label.length));
   const valueWidth = Math.max(...lines.map(([, value]) => value.length));
@@ -353,6 +471,20 @@ function printSummary(
 function cpuPerPing(entry: Measured): string {
   const total = meteredTotal(entry);
   return total === undefined ? "n/a" : `${perPingMs(total, entry).toFixed(3)} ms`;
+}
+
+/** The server's CPU over its saturation run, in cores (1 = one core busy the whole time). */
+function serverCores(entry: Measured): number | undefined {
+  const total = meteredTotal(entry);
+  return total === undefined ? undefined : total / entry.saturation.measuredS;
+}
+
+function coresUsed(entry: Measured): string {
+  return share(serverCores(entry));
+}
+
+function share(value: number | undefined): string {
+  return value === undefined ? "n/a" : value.toFixed(2);
 }
 
 /** One row per meter when a server has several, e.g. the distributed exchange: its process, PostgreSQL, Redis. */
@@ -416,8 +548,8 @@ class Teardown {
 }
 
 const USAGE =
-  "usage: gavel bench [--mode embedded|distributed|both] [--market simple|rules] [--duration <seconds>] [--buyers <n>]\n" +
-  "                   [--concurrency <n>]\n" +
+  "usage: gavel bench [--mode embedded|distributed|both] [--market rules-5|rules|simple] [--duration <seconds>]\n" +
+  "                   [--buyers <n>] [--concurrency <n>] [--generator wrk|node]\n" +
   "                   [--database-url postgres://...] [--redis-url redis://...]";
 
 function parseBenchArgs(args: string[]): BenchOptions {
@@ -425,10 +557,11 @@ function parseBenchArgs(args: string[]): BenchOptions {
     args,
     options: {
       mode: { type: "string" },
-      duration: { type: "string", default: "8" },
+      duration: { type: "string", default: "5" },
+      generator: { type: "string" },
       buyers: { type: "string", default: "5" },
       concurrency: { type: "string", default: "64" },
-      market: { type: "string", default: "simple" },
+      market: { type: "string", default: "rules-5" },
       "database-url": { type: "string" },
       "redis-url": { type: "string" },
     },
@@ -444,7 +577,8 @@ function parseBenchArgs(args: string[]): BenchOptions {
     !(options.buyers >= 1) ||
     !(options.concurrency >= 1) ||
     (mode !== undefined && !MODES.includes(mode)) ||
-    (values.market !== "simple" && values.market !== "rules")
+    !BENCH_MARKETS.includes(values.market as BenchMarket) ||
+    (values.generator !== undefined && !GENERATORS.includes(values.generator as Generator))
   ) {
     throw new Error(USAGE);
   }
@@ -454,6 +588,7 @@ function parseBenchArgs(args: string[]): BenchOptions {
     concurrency: Math.floor(options.concurrency),
     mode,
     market: values.market as BenchMarket,
+    generator: values.generator as Generator | undefined,
     services: {
       databaseUrl: values["database-url"] ?? process.env.GAVEL_BENCH_DATABASE_URL ?? DEFAULT_DATABASE_URL,
       redisUrl: values["redis-url"] ?? process.env.GAVEL_BENCH_REDIS_URL ?? DEFAULT_REDIS_URL,

@@ -26,13 +26,15 @@ export interface BenchSetup {
 }
 
 /**
- * `simple`: one plain campaign per buyer. `rules`: 20 campaigns spread over the buyers, each with a rule (filters and
+ * `simple`: one plain campaign per buyer. `rules-5`: one campaign per buyer, each with every rule below (issue 14's
+ * "5 buyers, every rule on"). `rules`: 20 campaigns spread over the buyers, each with a rule (filters and
  * combinations), a schedule open around the clock, lead and spend caps and a ping throttle; the vertical's
  * system-wide duplicate check and each buyer's own are on, and every ping carries contact hashes, so each ping pays
  * for the duplicate lookups too. All set so none of them excludes a benchmark lead, so every ping pays for evaluating
  * and reserving them (issue 4's benchmark).
  */
-export type BenchMarket = "simple" | "rules";
+export type BenchMarket = "simple" | "rules" | "rules-5";
+export const BENCH_MARKETS: readonly BenchMarket[] = ["simple", "rules", "rules-5"];
 
 export function buildBenchConfig(
   farmBuyers: Record<string, BuyerUrls>,
@@ -54,16 +56,16 @@ export function buildBenchConfig(
       id: name,
       name,
       status: "active",
-      ...(market === "rules"
+      ...(market !== "simple"
         ? { caps: { time_zone: "America/New_York", spend: { month: 10_000_000 } }, dedupe_days: 30 }
         : {}),
     })),
-    ...(market === "rules"
+    ...(market !== "simple"
       ? { verticals: [{ ...personalInjury, dedupe: { lookback_days: 30, match: ["email", "phone"] } }] }
       : {}),
     campaigns:
-      market === "rules"
-        ? ruleCampaigns(farmBuyers)
+      market !== "simple"
+        ? ruleCampaigns(farmBuyers, market === "rules" ? 20 : buyerNames.length)
         : buyerNames.map((name) => ({
             id: `${name}-pi`,
             buyer_id: name,
@@ -81,9 +83,12 @@ export function buildBenchConfig(
 
 const ALL_DAY: [string, string][] = [["00:00", "24:00"]];
 
-function ruleCampaigns(farmBuyers: Record<string, BuyerUrls>): NonNullable<ConfigFile["campaigns"]> {
+function ruleCampaigns(
+  farmBuyers: Record<string, BuyerUrls>,
+  count: number,
+): NonNullable<ConfigFile["campaigns"]> {
   const buyerNames = Object.keys(farmBuyers);
-  return Array.from({ length: 20 }, (_, i) => {
+  return Array.from({ length: count }, (_, i) => {
     const name = buyerNames[i % buyerNames.length]!;
     return {
       id: `${name}-rules-${i + 1}`,
@@ -133,7 +138,7 @@ export function benchPingBodies(market: BenchMarket = "simple", count = 500): st
       vertical: BENCH_VERTICAL,
       lead: pingPart(BENCH_VERTICAL, lead),
       // Hashes of this body's own consumer: unseen, as most are, so every duplicate lookup runs and misses.
-      ...(market === "rules"
+      ...(market !== "simple"
         ? {
             contact_hash: {
               email_sha256: sha256(String(lead.email).trim().toLowerCase()),

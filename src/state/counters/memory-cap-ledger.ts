@@ -27,11 +27,13 @@ export interface MemoryCapLedgerOptions {
   seed?: readonly CapUsageSeed[];
   /** Clock (epoch ms) for reservation deadlines and period ends; injectable for tests. Default Date.now. */
   now?: () => number;
-  /** How long a finished reservation is remembered for idempotent commit/release. Default one hour. */
+  /** How long a finished reservation is remembered for idempotent commit/release. Default DEFAULT_FINISHED_RETENTION_MS. */
   finishedRetentionMs?: number;
 }
 
 interface Counter {
+  /** Its key in the counters map, shared by every reservation unit that counts against it (one string, not one each). */
+  id: string;
   committedCount: number;
   committedCents: number;
   reservedCount: number;
@@ -44,6 +46,7 @@ type ReservationState = "held" | "committed" | "released" | "expired" | "late";
 
 interface Reservation {
   state: ReservationState;
+  /** Emptied once committed or released (nothing will move them again); an expired one keeps them for a late commit. */
   units: { counterId: string; cents: number }[];
   deadline: number;
   /** When the record itself may be dropped. */
@@ -51,13 +54,21 @@ interface Reservation {
 }
 
 const SWEEP_INTERVAL_MS = 5_000;
+/** What a finished reservation keeps of its units: nothing, one shared empty list. */
+const NO_UNITS: Reservation["units"] = [];
 
 export class MemoryCapLedger implements CapLedger {
   readonly #counters = new Map<string, Counter>();
   /** Every reservation still remembered, by buyer and id: held ones, and finished ones kept for idempotency. */
   readonly #reservations = new Map<string, Reservation>();
-  /** The held ones only, so reclaiming scans the few in flight rather than an hour of finished ones. */
+  /** The held ones only, so reclaiming scans the few in flight rather than the finished ones. */
   readonly #held = new Map<string, Reservation>();
+  /**
+   * The finished ones in the order they finished, which is the order they may be forgotten (every one is kept for the
+   * same retention): forgetting pops from the front, so memory stays proportional to the leads of the last retention
+   * period, whatever the traffic, without a scan.
+   */
+  readonly #finished = new Map<string, Reservation>();
   readonly #now: () => number;
   readonly #finishedRetentionMs: number;
   readonly #sweeper: NodeJS.Timeout;
@@ -80,6 +91,7 @@ export class MemoryCapLedger implements CapLedger {
     assertValidReserveRequest(request);
     const now = this.#now();
     this.#reclaimExpired(now);
+    this.#forgetFinished(now);
     const id = reservationId(request);
     const existing = this.#reservations.get(id);
     if (existing?.state === "held") return { ok: true };
@@ -98,19 +110,17 @@ export class MemoryCapLedger implements CapLedger {
     }
 
     const deadline = now + request.ttlMs;
-    let forgetAt = deadline + this.#finishedRetentionMs;
     const units: Reservation["units"] = [];
     for (const unit of request.units) {
-      const id = counterId(request.buyerId, unit.key);
       // A period already over cannot be overshot: nothing to count (Redis drops such a counter at once, too).
       if (unit.periodEndsAt <= now) continue;
-      const counter = this.#counterFor(id, unit.periodEndsAt);
+      const counter = this.#counterFor(counterId(request.buyerId, unit.key), unit.periodEndsAt);
       counter.reservedCount += 1;
       counter.reservedCents += unit.cents;
-      units.push({ counterId: id, cents: unit.cents });
-      forgetAt = Math.max(forgetAt, unit.periodEndsAt);
+      units.push({ counterId: counter.id, cents: unit.cents });
     }
-    const reservation: Reservation = { state: "held", units, deadline, forgetAt };
+    // Set when it finishes (commit, release or expiry): a held reservation is never forgotten.
+    const reservation: Reservation = { state: "held", units, deadline, forgetAt: Number.POSITIVE_INFINITY };
     this.#reservations.set(id, reservation);
     this.#held.set(id, reservation);
     this.#nextDeadline = Math.min(this.#nextDeadline, deadline);
@@ -119,6 +129,7 @@ export class MemoryCapLedger implements CapLedger {
 
   async commit(ref: ReservationRef): Promise<CommitOutcome> {
     const now = this.#now();
+    this.#forgetFinished(now);
     const reservation = this.#reservations.get(reservationId(ref));
     if (!reservation) return "unknown";
     switch (reservation.state) {
@@ -139,6 +150,7 @@ export class MemoryCapLedger implements CapLedger {
 
   async release(ref: ReservationRef): Promise<void> {
     const now = this.#now();
+    this.#forgetFinished(now);
     const reservation = this.#reservations.get(reservationId(ref));
     if (reservation?.state !== "held") return;
     this.#moveUnits(reservation, now, -1, 0);
@@ -183,9 +195,36 @@ export class MemoryCapLedger implements CapLedger {
   }
 
   #finish(ref: ReservationRef, reservation: Reservation, state: ReservationState, now: number): void {
-    this.#held.delete(reservationId(ref));
+    const id = reservationId(ref);
+    this.#held.delete(id);
     reservation.state = state;
-    reservation.forgetAt = now + this.#finishedRetentionMs;
+    // Only its state is asked for from now on (a repeated commit or release): the units are dropped.
+    reservation.units = NO_UNITS;
+    this.#rememberFinished(id, reservation, now);
+  }
+
+  /**
+   * Keeps a finished reservation for the retention from `finishedAt`, at the back of the queue of finished ones (an
+   * expired one noticed late may be forgettable before the one ahead of it: it then waits for it, a bounded delay).
+   */
+  #rememberFinished(id: string, reservation: Reservation, finishedAt: number): void {
+    reservation.forgetAt = finishedAt + this.#finishedRetentionMs;
+    this.#finished.delete(id); // an expired one committed late moves to the back
+    this.#finished.set(id, reservation);
+  }
+
+  /** Drops finished reservations past their retention, oldest first; stops at the first one still kept. */
+  #forgetFinished(now: number): void {
+    for (const [id, reservation] of this.#finished) {
+      if (reservation.forgetAt > now) return;
+      this.#finished.delete(id);
+      this.#reservations.delete(id);
+    }
+  }
+
+  /** How many reservations are remembered (held and finished): for tests and diagnostics. */
+  get rememberedReservations(): number {
+    return this.#reservations.size;
   }
 
   /** Gives back the units of every held reservation past its deadline. */
@@ -198,7 +237,8 @@ export class MemoryCapLedger implements CapLedger {
         reservation.state = "expired";
         // Remembered as long as a finished one (for a late commit), not as long as its counters: a buyer's funds
         // counter never ends, and must not keep every abandoned reservation.
-        reservation.forgetAt = now + this.#finishedRetentionMs;
+        // Counted from its deadline, when it expired, however late this reclaim noticed it.
+        this.#rememberFinished(id, reservation, reservation.deadline);
         this.#held.delete(id);
       } else {
         next = Math.min(next, reservation.deadline);
@@ -219,7 +259,14 @@ export class MemoryCapLedger implements CapLedger {
   #counterFor(id: string, periodEndsAt: number): Counter {
     let counter = this.#counters.get(id);
     if (!counter) {
-      counter = { committedCount: 0, committedCents: 0, reservedCount: 0, reservedCents: 0, periodEndsAt };
+      counter = {
+        id,
+        committedCount: 0,
+        committedCents: 0,
+        reservedCount: 0,
+        reservedCents: 0,
+        periodEndsAt,
+      };
       this.#counters.set(id, counter);
     }
     counter.periodEndsAt = periodEndsAt;
@@ -229,9 +276,7 @@ export class MemoryCapLedger implements CapLedger {
   #sweep(now: number): void {
     this.#reclaimExpired(now);
     for (const [id, counter] of this.#counters) if (counter.periodEndsAt <= now) this.#counters.delete(id);
-    for (const [id, reservation] of this.#reservations) {
-      if (reservation.state !== "held" && reservation.forgetAt <= now) this.#reservations.delete(id);
-    }
+    this.#forgetFinished(now);
   }
 }
 

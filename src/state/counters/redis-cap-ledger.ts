@@ -40,7 +40,7 @@ import {
 } from "./redis-counter-connection.ts";
 
 export interface RedisCapLedgerOptions extends RedisCounterOptions {
-  /** How long a finished reservation is remembered for idempotent commit/release. Default one hour. */
+  /** How long a finished reservation is remembered for idempotent commit/release. Default DEFAULT_FINISHED_RETENTION_MS. */
   finishedRetentionMs?: number;
   /** Refuses reservations while the counters are not seeded from the store (Redis lost them), seeding them first. */
   seedGuard?: SeedGuard;

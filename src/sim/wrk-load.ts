@@ -1,0 +1,144 @@
+// Load from wrk (a C load generator: Debian's `wrk` package), so the generator is not the bottleneck it is when
+// Node shares the cores with the servers it measures. The same phases as load-generator.ts: a closed loop for
+// saturation, and a paced one (wrk2-style slots from bench/wrk/post-bodies.lua) for latency at a fixed rate. Each run
+// also says how much CPU wrk itself used, so a reader can tell whether the generator was the limit.
+import { spawn, spawnSync } from "node:child_process";
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { createInterface } from "node:readline";
+import type { LoadResult, LoadTarget, WindowMeter } from "./load-generator.ts";
+import { processCpuSeconds } from "./process-cpu.ts";
+
+const WRK_SCRIPT = new URL("../../bench/wrk/post-bodies.lua", import.meta.url).pathname;
+
+export interface WrkResult extends LoadResult {
+  /** wrk's own CPU over its run, as a share of one core (1 = a whole core). */
+  generatorCpuShare: number | undefined;
+  /** Paced runs: send slots that fell due while every connection still awaited an answer (the rate was not held). */
+  lateSlots: number;
+}
+
+/** The wrk binary to use (GAVEL_BENCH_WRK, else `wrk` on the PATH), or undefined when there is none. */
+export function findWrk(): string | undefined {
+  const binary = process.env.GAVEL_BENCH_WRK ?? "wrk";
+  const probe = spawnSync(binary, ["-v"], { encoding: "utf8" });
+  return probe.error ? undefined : binary;
+}
+
+/** Writes the bodies where the Lua script reads them: one per line (JSON bodies have no raw newlines). */
+export function writeBodiesFile(dir: string, name: string, bodies: readonly string[]): string {
+  const file = join(dir, `${name}.bodies`);
+  writeFileSync(file, `${bodies.join("\n")}\n`);
+  return file;
+}
+
+/**
+ * Runs wrk against `target` for `warmupMs` (discarded), then `durationMs` measured, with `connections` connections;
+ * paced at `ratePerSecond` when given (open loop), else as fast as the server answers (closed loop). The meters run
+ * over the measured run.
+ */
+export async function runWrk(
+  wrk: string,
+  target: LoadTarget,
+  bodiesFile: string,
+  options: {
+    connections: number;
+    durationMs: number;
+    warmupMs: number;
+    ratePerSecond?: number;
+    meters?: Record<string, WindowMeter>;
+  },
+): Promise<WrkResult> {
+  if (options.warmupMs > 0)
+    await wrkOnce(wrk, target, bodiesFile, { ...options, durationMs: options.warmupMs });
+  const closers = await Promise.all(
+    Object.entries(options.meters ?? {}).map(
+      async ([name, meter]) => [name, await meter().catch(() => undefined)] as const,
+    ),
+  );
+  const run = await wrkOnce(wrk, target, bodiesFile, options);
+  const metered: Record<string, number> = {};
+  for (const [name, close] of closers) {
+    const amount = await close?.().catch(() => undefined);
+    if (amount !== undefined) metered[name] = amount;
+  }
+  return { ...run, metered };
+}
+
+interface WrkOutput {
+  requests: number;
+  duration_us: number;
+  connect_errors: number;
+  read_errors: number;
+  write_errors: number;
+  status_errors: number;
+  timeouts: number;
+  late_slots: number;
+  p50_ms: number;
+  p90_ms: number;
+  p99_ms: number;
+  max_ms: number;
+}
+
+async function wrkOnce(
+  wrk: string,
+  target: LoadTarget,
+  bodiesFile: string,
+  options: { connections: number; durationMs: number; ratePerSecond?: number },
+): Promise<Omit<WrkResult, "metered">> {
+  const seconds = Math.max(1, Math.round(options.durationMs / 1000));
+  const args = [
+    "-t1", // one thread: a paced run's schedule is per thread, and one wrk thread outruns a Node server
+    `-c${options.connections}`,
+    `-d${seconds}s`,
+    "--timeout",
+    "5s",
+    "-s",
+    WRK_SCRIPT,
+    target.url,
+    "--",
+    target.path,
+    bodiesFile,
+    target.headers.authorization ?? "",
+  ];
+  const env = { ...process.env, GAVEL_WRK_RATE: String(options.ratePerSecond ?? 0) };
+  const child = spawn(wrk, args, { env, stdio: ["ignore", "pipe", "pipe"] });
+  let cpuSeconds: number | undefined;
+  const readCpu = () => {
+    if (child.pid !== undefined) cpuSeconds = processCpuSeconds(child.pid) ?? cpuSeconds;
+  };
+  // wrk's CPU is read until it exits; the last reading is taken as its result line arrives (it exits right after).
+  const poll = setInterval(readCpu, 250);
+  let output: WrkOutput | undefined;
+  let stderr = "";
+  child.stderr.setEncoding("utf8").on("data", (text: string) => {
+    stderr += text;
+  });
+  createInterface({ input: child.stdout }).on("line", (line) => {
+    if (!line.startsWith("wrk-result ")) return;
+    readCpu();
+    output = JSON.parse(line.slice("wrk-result ".length)) as WrkOutput;
+  });
+  const code = await new Promise<number | null>((resolve) => child.once("close", resolve));
+  clearInterval(poll);
+  if (code !== 0 || !output) throw new Error(`wrk failed (exit ${code}): ${stderr.trim()}`);
+  const measuredS = output.duration_us / 1e6;
+  const errors =
+    output.connect_errors + output.read_errors + output.write_errors + output.status_errors + output.timeouts;
+  const ok = Math.max(0, output.requests - output.status_errors);
+  return {
+    ok,
+    errors,
+    measuredS,
+    throughput: ok / measuredS,
+    latency: {
+      count: output.requests,
+      p50: output.p50_ms,
+      p90: output.p90_ms,
+      p99: output.p99_ms,
+      max: output.max_ms,
+    },
+    generatorCpuShare: cpuSeconds === undefined ? undefined : cpuSeconds / measuredS,
+    lateSlots: output.late_slots,
+  };
+}
