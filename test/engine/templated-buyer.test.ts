@@ -299,6 +299,13 @@ describe(`[${BACKEND}] templated buyer`, () => {
   });
 
   test("a preset campaign is saved as written and expanded when compiled", async () => {
+    const params = {
+      api_token: "t-1",
+      vertical: "PersonalInjury",
+      source: "Search",
+      original_url: "https://quotes.example.com/accident",
+      tcpa_text: "By clicking Submit I agree to be contacted.",
+    };
     const campaign: Campaign = {
       ...templatedCampaign(xmlBuyer.url),
       id: "px-style",
@@ -306,13 +313,7 @@ describe(`[${BACKEND}] templated buyer`, () => {
       integration: {
         type: "preset",
         preset: "px",
-        params: {
-          api_token: "t-1",
-          vertical: "PersonalInjury",
-          source: "Search",
-          original_url: "https://quotes.example.com/accident",
-          tcpa_text: "By clicking Submit I agree to be contacted.",
-        },
+        params,
       },
     };
     const saved = await h.admin("PUT", `/v1/admin/campaigns/${campaign.id}`, campaign);
@@ -324,7 +325,7 @@ describe(`[${BACKEND}] templated buyer`, () => {
     );
     assert.deepEqual(saved.body.integration, {
       ...campaign.integration,
-      params: { api_token: "•".repeat(16) },
+      params: { ...params, api_token: "•".repeat(16) },
     });
     const missing = await h.admin("PUT", `/v1/admin/campaigns/${campaign.id}`, {
       ...campaign,
