@@ -26,6 +26,7 @@ import {
 import {
   type BodyTemplate,
   type BodyValue,
+  CONTEXT_FIELDS,
   compileBody,
   compileText,
   type LeadContextValues,
@@ -78,7 +79,8 @@ export function compileTemplatedAdapter(
   const postReply = compilePostReply(integration.post, `${at}.post.response`);
   return {
     protocol: "templated",
-    pingContext: [...pingContext],
+    // In the catalogue's order, so a trace reads the same whatever the template's order.
+    pingContext: [...CONTEXT_FIELDS.keys()].filter((name) => pingContext.has(name)),
     buildPing(input: PingRequestInput) {
       // The engine pings only campaigns it can ping; this is a configuration that slipped through.
       if (!ping || endpoints.pingUrl === undefined) throw new Error("integration without a ping");
