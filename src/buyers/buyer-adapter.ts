@@ -3,6 +3,7 @@
 // one of the replies below; the engine owns HTTP, time, metrics and errors. One adapter is compiled per campaign and
 // per configuration snapshot, so nothing is parsed or compiled on the ping path.
 import type { LeadValues } from "../domain/vertical.ts";
+import type { LeadContextValues } from "./template.ts";
 
 export interface PingRequestInput {
   requestId: string;
@@ -13,6 +14,11 @@ export interface PingRequestInput {
   test: boolean;
   /** Our source of the lead (the buyer's sub-id for our traffic); not personal data. */
   sourceId?: string;
+  /**
+   * The lead's context as the seller sent it (docs/api.md "Lead context"). Its PII-like fields leave only through a
+   * ping template that names them; the native ping never carries any.
+   */
+  context?: LeadContextValues;
 }
 
 export type PingReply =
@@ -41,6 +47,8 @@ export interface PostRequestInput {
   sourceId?: string;
   /** A test lead: sent with the buyer's test flag where its integration has one. */
   test?: boolean;
+  /** The lead's context (docs/api.md "Lead context"). */
+  context?: LeadContextValues;
 }
 
 export type PostReply =
@@ -73,6 +81,8 @@ export interface BuyerAdapter {
   readonly protocol: "native" | "templated";
   /** false: the buyer's platform has no test flag, so a test lead would be taken as live (absent: it has one). */
   readonly sendsTestLeads?: boolean;
+  /** The PII-like context fields its ping template names (absent or empty: its pings carry none). */
+  readonly pingContext?: readonly string[];
   buildPing(input: PingRequestInput): AdapterRequest;
   /** `status` and `body` are the buyer's HTTP answer. */
   parsePing(status: number, body: string): PingReply;

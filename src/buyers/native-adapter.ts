@@ -74,6 +74,8 @@ export function buildPostBody(input: PostRequestInput): string {
     price: input.priceCents / 100,
     lead: input.lead,
     consent: input.consent,
+    // The lead's context goes on the post only: the native ping never carries any of it.
+    ...(input.context && Object.keys(input.context).length > 0 ? { context: input.context } : {}),
   });
 }
 

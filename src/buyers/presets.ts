@@ -289,9 +289,10 @@ export const PRESETS: Readonly<Record<PresetName, Preset>> = {
   // ignored"); a public PX client's ContactData names FirstName, LastName, PhoneNumber, EmailAddress (code-index id
   // 63163137302). PX has no test flag (a campaign is put in test mode on PX's side), so a test lead is sent only to a
   // campaign in `test` status (src/engine/auction.ts, reason no_test_flag).
-  // UserAgent, IpAddress and SessionLength describe the consumer's visit: they come from lead fields `user_agent`,
-  // `ip_address` and `session_length` where the vertical has them (Gavel's seller API does not carry visit metadata
-  // yet), and the form's URL and TCPA text default to the campaign's `original_url` and `tcpa_text` parameters.
+  // UserAgent, IpAddress and OriginalUrl describe the consumer's visit: they come from the seller's lead context
+  // (docs/api.md "Lead context"; PX asks for them on the ping, so this integration names them there explicitly), or
+  // from a vertical's own `user_agent` / `ip_address` field where it has one it may send; OriginalUrl falls back to the
+  // campaign's `original_url` and TcpaText to `tcpa_text`. SessionLength comes from a `session_length` field.
   px: {
     params: {
       api_token: { about: "ApiToken (a GUID)" },
@@ -314,9 +315,12 @@ export const PRESETS: Readonly<Record<PresetName, Preset>> = {
           string,
           string
         >;
+      // A vertical's own field where the side may send it, else the seller's lead context.
+      const visitField = (name: "user_agent" | "ip_address", side: "ping" | "post") =>
+        has(name) && !(side === "ping" && pii(name)) ? `{{lead.${name}}}` : `{{context.${name}}}`;
       const visit = (side: "ping" | "post") =>
         defined({
-          UserAgent: side === "ping" && pii("user_agent") ? undefined : lead("user_agent"),
+          UserAgent: visitField("user_agent", side),
           SessionLength: side === "ping" && pii("session_length") ? undefined : lead("session_length"),
         });
       const envelope = {
@@ -324,8 +328,10 @@ export const PRESETS: Readonly<Record<PresetName, Preset>> = {
         Vertical: p.vertical,
         SubId: "{{source_id}}",
         Source: p.source,
-        OriginalUrl: p.original_url,
+        OriginalUrl: "{{context.landing_page_url}}",
       };
+      // The page the seller says the consumer filled in, else the form's URL as configured.
+      const pageDefault = { "context.landing_page_url": p.original_url ?? "" };
       // Fields placed in ContactData or the envelope are left out of the copy of the remaining lead fields.
       const placed = ["zip", "city", "state", "first_name", "last_name", "phone", "email", "street_address"];
       placed.push("ip_address", "user_agent", "session_length");
@@ -336,7 +342,7 @@ export const PRESETS: Readonly<Record<PresetName, Preset>> = {
           ZipCode: lead("zip"),
           City: lead("city"),
           State: lead("state"),
-          IpAddress: side === "ping" && pii("ip_address") ? undefined : lead("ip_address"),
+          IpAddress: visitField("ip_address", side),
           ...(side === "post"
             ? {
                 FirstName: lead("first_name"),
@@ -360,6 +366,7 @@ export const PRESETS: Readonly<Record<PresetName, Preset>> = {
         ping: {
           format: "json",
           headers,
+          defaults: pageDefault,
           body: {
             ...envelope,
             ...visit("ping"),
@@ -374,7 +381,7 @@ export const PRESETS: Readonly<Record<PresetName, Preset>> = {
           format: "json",
           headers,
           // The seller's TCPA text when it sent one, else the form's as configured.
-          defaults: { "consent.tcpa_text": p.tcpa_text ?? "" },
+          defaults: { "consent.tcpa_text": p.tcpa_text ?? "", ...pageDefault },
           body: {
             ...envelope,
             TransactionId: "{{captured.transaction_id}}",

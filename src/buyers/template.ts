@@ -25,7 +25,32 @@ export interface TemplateScope {
   bid_id?: string;
   captured?: Record<string, string>;
   consent?: Record<string, unknown>;
+  /** The lead's context (docs/api.md "Lead context"): where it came from and the consumer's visit. */
+  context?: LeadContextValues;
 }
+
+/** The lead context a template may name as `{{context.<name>}}`. */
+export interface LeadContextValues {
+  source_id?: string;
+  sub_id?: string;
+  form_submitted_at?: string;
+  ip_address?: string;
+  user_agent?: string;
+  landing_page_url?: string;
+}
+
+/**
+ * Context fields and whether each is personal data. A PII-like one reaches a ping only where the ping template names it
+ * (never by default, never through a spread or the native protocol), and the trace says it went out.
+ */
+export const CONTEXT_FIELDS: ReadonlyMap<keyof LeadContextValues, { pii: boolean }> = new Map([
+  ["source_id", { pii: false }],
+  ["sub_id", { pii: false }],
+  ["form_submitted_at", { pii: false }],
+  ["ip_address", { pii: true }],
+  ["user_agent", { pii: true }],
+  ["landing_page_url", { pii: true }],
+]);
 
 /** Why a template cannot be used; `path` is relative to the template's place in the configuration. */
 export class TemplateProblem extends Error {
@@ -52,6 +77,8 @@ export interface TemplateContext {
   defaults?: Readonly<Record<string, string>>;
   /** Per placeholder expression, how a value without a value-map entry is written. */
   formats?: Readonly<Record<string, ValueFormat>>;
+  /** Told of each PII-like context field a ping template names (the trace lists what went out). */
+  usesContext?: (name: string) => void;
 }
 
 interface Placeholder {
@@ -148,6 +175,12 @@ function compilePlaceholder(expression: string, context: TemplateContext, path: 
       if (!context.captured.has(name))
         throw new TemplateProblem(path, `{{${expression}}}: the ping reply captures no ${name}`);
       return placeholder((scope) => scope.captured?.[name]);
+    case "context": {
+      const field = CONTEXT_FIELDS.get(name as keyof LeadContextValues);
+      if (!field) throw new TemplateProblem(path, `{{${expression}}}: ${name} is not a lead context field`);
+      if (field.pii && context.side === "ping") context.usesContext?.(name);
+      return placeholder((scope) => scope.context?.[name as keyof LeadContextValues]);
+    }
     case "consent":
       if (context.side === "ping") throw new TemplateProblem(path, "a ping cannot carry consent");
       return placeholder((scope) => scope.consent?.[name]);

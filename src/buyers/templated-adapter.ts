@@ -26,8 +26,10 @@ import {
 import {
   type BodyTemplate,
   type BodyValue,
+  CONTEXT_FIELDS,
   compileBody,
   compileText,
+  type LeadContextValues,
   type TemplateContext,
   TemplateProblem,
   type TemplateScope,
@@ -66,14 +68,19 @@ export function compileTemplatedAdapter(
   const captured = new Set(Object.keys(integration.ping?.response.capture ?? {}));
   if (integration.post.response.capture)
     throw new TemplateProblem(`${at}.post.response.capture`, "only a ping reply's values can be captured");
+  const pingContext = new Set<string>();
   const ping = integration.ping
-    ? compileSide(integration.ping, "ping", endpoints, captured, `${at}.ping`)
+    ? compileSide(integration.ping, "ping", endpoints, captured, `${at}.ping`, (name) =>
+        pingContext.add(name),
+      )
     : undefined;
   const post = compileSide(integration.post, "post", endpoints, captured, `${at}.post`);
   const pingReply = integration.ping ? compilePingReply(integration.ping, `${at}.ping.response`) : undefined;
   const postReply = compilePostReply(integration.post, `${at}.post.response`);
   return {
     protocol: "templated",
+    // In the catalogue's order, so a trace reads the same whatever the template's order.
+    pingContext: [...CONTEXT_FIELDS.keys()].filter((name) => pingContext.has(name)),
     buildPing(input: PingRequestInput) {
       // The engine pings only campaigns it can ping; this is a configuration that slipped through.
       if (!ping || endpoints.pingUrl === undefined) throw new Error("integration without a ping");
@@ -84,6 +91,7 @@ export function compileTemplatedAdapter(
         test: input.test,
         tmax_ms: input.tmaxMs,
         ...(input.sourceId === undefined ? {} : { source_id: input.sourceId }),
+        context: withSource(input.context, input.sourceId),
       });
     },
     parsePing(status, body) {
@@ -101,10 +109,16 @@ export function compileTemplatedAdapter(
         ...(input.sourceId === undefined ? {} : { source_id: input.sourceId }),
         test: input.test ?? false,
         consent: input.consent,
+        context: withSource(input.context, input.sourceId),
       });
     },
     parsePost: postReply,
   };
+}
+
+/** The context a template sees: the seller's, with our source id (`{{context.source_id}}` = `{{source_id}}`). */
+function withSource(context: LeadContextValues | undefined, sourceId: string | undefined): LeadContextValues {
+  return { ...context, ...(sourceId === undefined ? {} : { source_id: sourceId }) };
 }
 
 type RequestBuilder = (url: string, scope: TemplateScope) => AdapterRequest;
@@ -124,8 +138,10 @@ function compileSide(
   endpoints: TemplatedEndpoints,
   captured: ReadonlySet<string>,
   at: string,
+  usesContext?: (name: string) => void,
 ): RequestBuilder {
-  const context: TemplateContext = {
+  // Maps, formats and defaults are checked without it: only what the request itself names goes out.
+  const checking: TemplateContext = {
     side,
     fields: endpoints.fields,
     captured,
@@ -134,16 +150,17 @@ function compileSide(
     ...(spec.defaults ? { defaults: spec.defaults } : {}),
     ...(spec.formats ? { formats: spec.formats } : {}),
   };
+  const context: TemplateContext = usesContext ? { ...checking, usesContext } : checking;
   for (const expression of Object.keys(spec.formats ?? {})) {
     // As for value maps: a format for a placeholder that does not exist is a typo; one for a PII field may be shared.
-    const formatOnly = { ...context, side: expression.startsWith("lead.") ? ("post" as const) : side };
+    const formatOnly = { ...checking, side: expression.startsWith("lead.") ? ("post" as const) : side };
     compileText(`{{${expression}}}`, formatOnly, `${at}.formats.${expression}`);
   }
   for (const [expression, text] of Object.entries(spec.defaults ?? {})) {
     // Literal text: a default is never itself a template, and a default for a placeholder that does not exist is a typo.
     if (text.includes("{{") || text.includes("}}"))
       throw new TemplateProblem(`${at}.defaults.${expression}`, "must not contain {{ or }}");
-    compileText(`{{${expression}}}`, { ...context, defaults: {} }, `${at}.defaults.${expression}`);
+    compileText(`{{${expression}}}`, { ...checking, defaults: {} }, `${at}.defaults.${expression}`);
   }
   for (const [name, renamed] of Object.entries(spec.field_map ?? {})) {
     if (!endpoints.fields.has(name))
@@ -155,7 +172,7 @@ function compileSide(
     // A map for a placeholder that does not exist is a typo that would silently send the raw value. A map for a PII
     // field is allowed on a ping (a preset shares its maps between ping and post): it sends nothing, and the field
     // itself stays refused wherever a ping template names it.
-    const mapOnly = { ...context, side: expression.startsWith("lead.") ? ("post" as const) : side };
+    const mapOnly = { ...checking, side: expression.startsWith("lead.") ? ("post" as const) : side };
     compileText(`{{${expression}}}`, mapOnly, `${at}.value_map.${expression}`);
   }
   const method = spec.method ?? "POST";

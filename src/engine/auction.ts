@@ -4,6 +4,7 @@
 import type { AdapterRequest } from "../buyers/buyer-adapter.ts";
 import { type BuyerHttpClient, BuyerTransportError } from "../buyers/buyer-http-client.ts";
 import { nativeAdapter } from "../buyers/native-adapter.ts";
+import type { LeadContextValues } from "../buyers/template.ts";
 import type { Campaign, Source } from "../domain/config-schema.ts";
 import { dollarsToCents } from "../domain/money.ts";
 import type { BuyerOutcome } from "../domain/outcomes.ts";
@@ -37,6 +38,8 @@ export interface AuctionRequest {
   duplicateFor?: (buyerId: string) => string | undefined;
   /** When the consumer submitted the form (epoch ms), when the source said: lead-age rules read it. */
   formSubmittedAt?: number;
+  /** The lead's context: reaches a buyer's ping only where its integration names a field (buyers/template.ts). */
+  context?: LeadContextValues;
   /** Which campaigns were chosen lately, for round_robin routing. */
   roundRobin?: RoundRobinMemory;
   /** Sees each buyer ping's raw HTTP exchange ("test this campaign" shows it); absent on live traffic. */
@@ -240,6 +243,25 @@ async function askForBid(
   client: BuyerHttpClient,
   now: () => number,
 ): Promise<BidAnswer> {
+  const answer = await askBuyer(campaign, request, pingPayload, config, client, now);
+  // PII-like lead context reaches a ping only where the campaign's integration names it: the trace says what went out.
+  const named = config.adapters.get(campaign.id)?.pingContext ?? [];
+  const sent = named.filter((name) => request.context?.[name as keyof LeadContextValues] !== undefined);
+  if (sent.length > 0 && answer.outcome.latency_ms !== undefined) {
+    const note = `context sent: ${sent.join(", ")}`;
+    answer.outcome.detail = answer.outcome.detail ? `${answer.outcome.detail}; ${note}` : note;
+  }
+  return answer;
+}
+
+async function askBuyer(
+  campaign: Campaign,
+  request: AuctionRequest,
+  pingPayload: LeadValues,
+  config: ConfigSnapshot,
+  client: BuyerHttpClient,
+  now: () => number,
+): Promise<BidAnswer> {
   const outcome: BuyerOutcome = { campaign_id: campaign.id, buyer_id: campaign.buyer_id, reason: "no_bid" };
   const makeBid = (
     bidCents: number,
@@ -288,6 +310,7 @@ async function askForBid(
       tmaxMs: budgetMs,
       test: request.test,
       sourceId: request.source.id,
+      ...(request.context ? { context: request.context } : {}),
     });
     const response = await client.send({ ...ping, timeoutMs: budgetMs });
     outcome.latency_ms = Math.round(response.latencyMs);

@@ -5,6 +5,7 @@
 import type { BuyerAdapter } from "../buyers/buyer-adapter.ts";
 import { type BuyerHttpClient, BuyerTransportError } from "../buyers/buyer-http-client.ts";
 import { nativeAdapter } from "../buyers/native-adapter.ts";
+import type { LeadContextValues } from "../buyers/template.ts";
 import type { Campaign } from "../domain/config-schema.ts";
 import type { BuyerOutcome, Reason } from "../domain/outcomes.ts";
 import type { Bid } from "../domain/ranking.ts";
@@ -26,6 +27,8 @@ export interface DeliveryRequest {
   /** Our source of the lead and whether it is a test lead: some integrations send them on the post. */
   sourceId?: string;
   test?: boolean;
+  /** The lead's context (docs/api.md "Lead context"), for integrations that send it on the post. */
+  context?: LeadContextValues;
   deadline: Deadline;
   /**
    * Checks a campaign may receive this lead before it is posted to (suppression, consent, caps, its buyer's funds);
@@ -207,6 +210,7 @@ async function postToBuyer(
       consent: request.consent,
       ...(request.sourceId === undefined ? {} : { sourceId: request.sourceId }),
       ...(request.test === undefined ? {} : { test: request.test }),
+      ...(request.context === undefined ? {} : { context: request.context }),
       // What this buyer's ping reply gave for its post (e.g. its own ping id).
       ...(bid.captured === undefined ? {} : { captured: bid.captured }),
     });

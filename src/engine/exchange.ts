@@ -2,6 +2,7 @@
 import { randomUUID } from "node:crypto";
 import type { Logger } from "pino";
 import type { BuyerHttpClient } from "../buyers/buyer-http-client.ts";
+import type { LeadContextValues } from "../buyers/template.ts";
 import type { ConsentServices } from "../compliance/consent/consent-providers.ts";
 import { type ContactHashes, leadContactHashes } from "../compliance/suppression/suppression-hash.ts";
 import type { SuppressionIndex } from "../compliance/suppression/suppression-index.ts";
@@ -32,7 +33,13 @@ import { deliverWithFallback, type SoldTo } from "./delivery.ts";
 import { BOUGHT_BY_BUYER, DuplicateChecks, pingContacts, SOLD_IN_VERTICAL } from "./duplicates.ts";
 import { EventWriter } from "./event-writer.ts";
 import { auctionGates, deliveryGates, type GateServices } from "./gates.ts";
-import { validated, validatedConsent, validatedFormTime } from "./lead-input.ts";
+import {
+  type SellerContext,
+  validated,
+  validatedConsent,
+  validatedContext,
+  validatedFormTime,
+} from "./lead-input.ts";
 import { saleEntries } from "./ledger.ts";
 import { PostAnsweredError, PostJournal, PostLeaseLostError, PostUncertainError } from "./post-journal.ts";
 import { sourcePostbacks } from "./postbacks.ts";
@@ -53,12 +60,16 @@ export interface PingInput {
   tmax_ms?: number;
   /** RFC 3339; lead-age rules measure from it. */
   form_submitted_at?: string;
+  /** The consumer's visit (docs/api.md "Lead context"). */
+  context?: SellerContext;
 }
 
 export interface PostInput {
   ping_id: string;
   lead: unknown;
   consent?: Record<string, unknown>;
+  /** The consumer's visit; the ping's context is not kept, so the post sends its own. */
+  context?: SellerContext;
 }
 
 export interface DirectPostInput extends Omit<PingInput, "contact_hash"> {
@@ -194,6 +205,7 @@ export class Exchange {
     this.#checkSubId(source, input.sub_id);
     const lead = validated(vertical, input.lead, "ping");
     const formSubmittedAt = validatedFormTime(input.form_submitted_at, this.#now());
+    const context = validatedContext(input.context, input);
     await this.#checkSourceThrottle(source);
     const deadline = this.#deadlineFor(input.tmax_ms, receivedAt);
     const contact = pingContacts(input.contact_hash);
@@ -211,7 +223,7 @@ export class Exchange {
       source,
       vertical,
       lead,
-      { ...input, formSubmittedAt, ...(wiretap ? { wiretap } : {}) },
+      { ...input, formSubmittedAt, context, ...(wiretap ? { wiretap } : {}) },
       deadline,
       config,
       screen,
@@ -249,6 +261,7 @@ export class Exchange {
     const lead = validated(vertical, input.lead, "post");
     const consent = validatedConsent(vertical, input.consent);
     const formSubmittedAt = validatedFormTime(input.form_submitted_at, this.#now());
+    const context = validatedContext(input.context, input);
     await this.#checkSourceThrottle(source);
     const deadline = this.#deadlineFor(input.tmax_ms, receivedAt);
     const contact = leadContactHashes(lead);
@@ -267,7 +280,7 @@ export class Exchange {
       vertical,
       lead,
       // The whole lead is here: a buyer whose lists suppress this consumer is not even pinged.
-      { ...input, formSubmittedAt, contact_hash: contact },
+      { ...input, formSubmittedAt, context, contact_hash: contact },
       deadline,
       config,
       screen,
@@ -277,7 +290,7 @@ export class Exchange {
     // Nothing was quoted to the source before the auction, so any ranked bid may buy the lead.
     const journal = this.#journal(ping.record.id);
     return this.#recordSale(
-      await this.#deliver(ping.record, lead, consent, 0, config, journal, ping.noBidReason),
+      await this.#deliver(ping.record, lead, consent, 0, config, journal, ping.noBidReason, false, context),
     );
   }
 
@@ -391,6 +404,7 @@ export class Exchange {
       );
     }
     const consent = validatedConsent(vertical, input.consent);
+    const context = validatedContext(input.context, held.sub_id === undefined ? {} : { sub_id: held.sub_id });
     const claim = await this.#hotState.claimPost(held.id, POST_CLAIM_LEASE_MS);
     if (!claim) {
       const answered = await this.#store.getLeadByAuction(held.id);
@@ -406,7 +420,17 @@ export class Exchange {
     let sale: Sale;
     try {
       const journal = this.#journal(held.id, () => claim.renew());
-      sale = await this.#deliver(held, lead, consent, held.price_cents, config, journal);
+      sale = await this.#deliver(
+        held,
+        lead,
+        consent,
+        held.price_cents,
+        config,
+        journal,
+        undefined,
+        false,
+        context,
+      );
     } catch (error) {
       clearInterval(renewal);
       return this.#postStopped(error, held, claim);
@@ -522,6 +546,7 @@ export class Exchange {
       sub_id?: string;
       contact_hash?: PingInput["contact_hash"];
       formSubmittedAt?: number | undefined;
+      context?: LeadContextValues;
       wiretap?: Wiretap;
     },
     deadline: Deadline,
@@ -548,6 +573,7 @@ export class Exchange {
         ...(screen.duplicateFor ? { duplicateFor: screen.duplicateFor } : {}),
         roundRobin: this.#roundRobin,
         ...(input.formSubmittedAt === undefined ? {} : { formSubmittedAt: input.formSubmittedAt }),
+        ...(input.context ? { context: input.context } : {}),
         ...(input.wiretap ? { wiretap: input.wiretap } : {}),
       },
       config,
@@ -603,6 +629,7 @@ export class Exchange {
     journal: PostJournal,
     noBidReason?: NoBidReason,
     resale = false,
+    context?: LeadContextValues,
   ): Promise<Sale> {
     const deadline = new Deadline(config.settings.post_deadline_ms);
     const leadId = randomUUID();
@@ -625,6 +652,7 @@ export class Exchange {
               consent,
               sourceId: ping.source_id,
               test: ping.test,
+              ...(context ? { context } : {}),
               deadline,
               admit: gates.admit,
               settle: gates.settle,

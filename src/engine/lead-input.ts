@@ -1,4 +1,7 @@
 // Turning a seller's request into validated values: the lead against its vertical, and the consent proof.
+
+import { isIP } from "node:net";
+import type { LeadContextValues } from "../buyers/template.ts";
 import { assessLead } from "../compliance/validation/lead-quality.ts";
 import { isHttpUrl } from "../domain/fields.ts";
 import { type LeadValues, type Vertical, validateLead } from "../domain/vertical.ts";
@@ -91,4 +94,46 @@ export function validatedFormTime(value: string | undefined, now: number): numbe
   if (at > now + MAX_CLOCK_SKEW_MS)
     throw new GavelError("GAVEL_VALIDATION", "form_submitted_at is in the future", "form_submitted_at");
   return at;
+}
+
+/** What a seller may send as the lead's context (docs/api.md "Lead context"). */
+export interface SellerContext {
+  ip_address?: string;
+  user_agent?: string;
+  landing_page_url?: string;
+}
+
+const CONTEXT_LIMITS = { ip_address: 45, user_agent: 1000, landing_page_url: 2000 } as const;
+
+/**
+ * The seller's `context`, checked (the HTTP schema checks it too; the engine is also called directly), with the
+ * request's sub-id and form time, as integrations see it.
+ */
+export function validatedContext(
+  context: SellerContext | undefined,
+  request: { sub_id?: string; form_submitted_at?: string },
+): LeadContextValues {
+  const out: LeadContextValues = {};
+  for (const [name, limit] of Object.entries(CONTEXT_LIMITS) as [keyof SellerContext, number][]) {
+    const value: unknown = context?.[name];
+    if (value === undefined) continue;
+    const field = `context.${name}`;
+    if (typeof value !== "string" || value.length === 0 || value.length > limit || value.includes("\u0000"))
+      throw new GavelError("GAVEL_VALIDATION", `${field} must be text of 1 to ${limit} characters`, field);
+    if (name === "ip_address" && isIP(value) === 0)
+      throw new GavelError("GAVEL_VALIDATION", `${field} must be an IPv4 or IPv6 address`, field);
+    if (name === "landing_page_url" && !isHttpUrl(value))
+      throw new GavelError("GAVEL_VALIDATION", `${field} must be an http(s) URL`, field);
+    out[name] = value;
+  }
+  for (const name of Object.keys(context ?? {}))
+    if (!Object.hasOwn(CONTEXT_LIMITS, name))
+      throw new GavelError(
+        "GAVEL_VALIDATION",
+        `context.${name} is not a lead context field`,
+        `context.${name}`,
+      );
+  if (request.sub_id !== undefined) out.sub_id = request.sub_id;
+  if (request.form_submitted_at !== undefined) out.form_submitted_at = request.form_submitted_at;
+  return out;
 }

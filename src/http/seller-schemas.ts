@@ -25,6 +25,26 @@ const Consent = Type.Record(Type.String(), Type.String(), {
   ],
 });
 
+const LeadContext = Type.Object(
+  {
+    ip_address: Type.Optional(
+      Type.String({ maxLength: 45, description: "The consumer's IP address (v4 or v6)" }),
+    ),
+    user_agent: Type.Optional(
+      Type.String({ maxLength: 1000, description: "The consumer's browser user agent" }),
+    ),
+    landing_page_url: Type.Optional(
+      Type.String({ maxLength: 2000, description: "The http(s) URL of the page the consumer filled in" }),
+    ),
+  },
+  {
+    additionalProperties: false,
+    description:
+      "The consumer's visit (PII-like: sent to a buyer's ping only where its integration names a field, never by default)",
+    examples: [{ ip_address: "203.0.113.7", landing_page_url: "https://quotes.example.com/auto" }],
+  },
+);
+
 export const PingBody = Type.Object(
   {
     vertical: Type.String({ examples: ["personal_injury"] }),
@@ -42,6 +62,7 @@ export const PingBody = Type.Object(
     sub_id: Type.Optional(SubId),
     tmax_ms: Type.Optional(Tmax),
     form_submitted_at: Type.Optional(FormSubmittedAt),
+    context: Type.Optional(LeadContext),
   },
   { additionalProperties: false },
 );
@@ -60,6 +81,7 @@ export const PostBody = Type.Object(
     ping_id: Type.String({ minLength: 1, maxLength: 100, pattern: "^[^\\u0000]+$" }),
     lead: LeadObject,
     consent: Type.Optional(Consent),
+    context: Type.Optional(LeadContext),
   },
   { additionalProperties: false },
 );
@@ -73,6 +95,7 @@ export const DirectPostBody = Type.Object(
     sub_id: Type.Optional(SubId),
     tmax_ms: Type.Optional(Tmax),
     form_submitted_at: Type.Optional(FormSubmittedAt),
+    context: Type.Optional(LeadContext),
   },
   { additionalProperties: false },
 );

@@ -185,6 +185,36 @@ describe(`[${BACKEND}] bad input`, () => {
         assertError(await h.call(path, body), 413, "GAVEL_PAYLOAD_TOO_LARGE");
       });
 
+      test(`${path}: a bad lead context is a 400 naming its field`, async () => {
+        const bad: [Record<string, unknown>, string][] = [
+          [{ ip_address: "999.1.1.1" }, "context.ip_address"],
+          [{ ip_address: "example.com" }, "context.ip_address"],
+          [{ ip_address: 17 }, "context.ip_address"],
+          [{ user_agent: "x".repeat(1001) }, "context.user_agent"],
+          [{ landing_page_url: "javascript:alert(1)" }, "context.landing_page_url"],
+          [{ landing_page_url: "not a url" }, "context.landing_page_url"],
+          [{ referrer: "https://a.example" }, "context.referrer"],
+        ];
+        for (const [context, field] of bad) {
+          const body = validBody(path);
+          if (path === "/v1/post") {
+            // A real held ping: the context is checked against it, not refused as an unknown ping.
+            const ping = await sendPing(h);
+            assert.equal(ping.body.status, "bid", JSON.stringify(ping.body));
+            body.ping_id = ping.body.ping_id;
+            body.consent = personalInjuryLead().consent;
+          }
+          const reply = await h.call(path, { ...body, context });
+          assertError(reply, 400, "GAVEL_VALIDATION", field);
+        }
+        const good = { ip_address: "::ffff:203.0.113.9", landing_page_url: "https://a.example/x" };
+        const body = validBody(path);
+        if (path === "/v1/post") body.ping_id = (await sendPing(h)).body.ping_id;
+        if (path === "/v1/post") body.consent = personalInjuryLead().consent;
+        const reply = await h.call(path, { ...body, context: good });
+        assert.equal(reply.status, 200, JSON.stringify(reply.body));
+      });
+
       test(`${path}: a form body is a 415`, async () => {
         const reply = await h.call(path, undefined, {
           rawBody: "vertical=personal_injury",

@@ -20,6 +20,8 @@ interface Sent {
   hashes: string[];
   /** Which buyer bought it, when the full lead was posted and sold. */
   soldTo?: string;
+  /** The consumer's visit the seller sent (docs/api.md "Lead context"): never on a native ping, always on the post. */
+  context: { ip_address: string; user_agent: string; landing_page_url: string };
 }
 
 let h: Harness;
@@ -60,29 +62,44 @@ async function runTraffic(harness: Harness): Promise<Sent[]> {
       sha256Hex(String(lead.lead.email).toLowerCase()),
       sha256Hex(String(lead.lead.phone).replace(/\D/g, "")),
     ];
+    // Distinct per lead, and IPv6 on some: a ping scan must find none of them.
+    const context = {
+      ip_address: i % 2 === 0 ? `198.51.100.${i + 10}` : `2001:db8::${i + 10}`,
+      user_agent: `Mozilla/5.0 (GavelVisit ${i})`,
+      landing_page_url: `https://quotes.example.com/landing-${i}`,
+    };
     if (i % 3 === 2) {
       const direct = await harness.call("/v1/leads", {
         vertical: VERTICAL,
         lead: lead.lead,
         consent: lead.consent,
+        context,
       });
       assert.equal(direct.status, 200, JSON.stringify(direct.body));
       const record = await leadWithTrace(harness, direct.body.lead_id);
-      results.push({ auctionId: record.lead.auction_id, lead, hashes: [], soldTo: record.lead.buyer_id });
+      results.push({
+        auctionId: record.lead.auction_id,
+        lead,
+        hashes: [],
+        soldTo: record.lead.buyer_id,
+        context,
+      });
       continue;
     }
     const ping = await harness.call("/v1/ping", {
       vertical: VERTICAL,
       lead: pingPart(VERTICAL, lead.lead),
       contact_hash: { email_sha256: hashes[0], phone_sha256: hashes[1] },
+      context,
     });
     assert.equal(ping.status, 200, JSON.stringify(ping.body));
-    const entry: Sent = { auctionId: ping.body.ping_id, lead, hashes };
+    const entry: Sent = { auctionId: ping.body.ping_id, lead, hashes, context };
     if (i % 3 === 0 && ping.body.status === "bid") {
       const post = await harness.call("/v1/post", {
         ping_id: ping.body.ping_id,
         lead: lead.lead,
         consent: lead.consent,
+        context,
       });
       assert.equal(post.status, 200, JSON.stringify(post.body));
       assert.equal(post.body.status, "sold");
@@ -122,12 +139,14 @@ describe(`[${BACKEND}] no PII in pings`, () => {
     const pings = requests.filter((r) => r.kind === "ping");
     assert.ok(pings.length > 0);
     for (const s of sent) {
-      const secrets = [...piiValues(s.lead), ...s.hashes];
+      const secrets = [...piiValues(s.lead), ...s.hashes, ...Object.values(s.context)];
       for (const ping of requestsOf(s.auctionId, "ping")) {
         // The request id is a random UUID: drop it so its digits cannot look like a phone number.
         const text = ping.body.replaceAll(s.auctionId, "") + JSON.stringify(ping.headers);
         const where = `ping to ${ping.buyer} for ${s.auctionId}`;
         for (const name of piiFields) assert.equal(text.includes(name), false, `${where} names ${name}`);
+        for (const name of ["context", "ip_address", "user_agent", "landing_page"])
+          assert.equal(text.includes(name), false, `${where} names ${name}`);
         assert.doesNotMatch(text, EMAIL_PATTERN, where);
         for (const pattern of PHONE_PATTERNS) assert.doesNotMatch(text, pattern, where);
         for (const secret of secrets) assert.equal(text.includes(secret), false, `${where} holds ${secret}`);
@@ -160,8 +179,13 @@ describe(`[${BACKEND}] no PII in pings`, () => {
       const body = JSON.parse(posts[0]!.body) as {
         lead: Record<string, unknown>;
         consent: Record<string, unknown>;
+        context: Record<string, unknown>;
       };
       const { lead } = s.lead;
+      // The seller's context goes on the post: the direct post's, or the post's own after a ping.
+      assert.equal(body.context.ip_address, s.context.ip_address);
+      assert.equal(body.context.user_agent, s.context.user_agent);
+      assert.equal(body.context.landing_page_url, s.context.landing_page_url);
       assert.equal(body.lead.first_name, lead.first_name);
       assert.equal(body.lead.last_name, lead.last_name);
       assert.equal(body.lead.email, String(lead.email).toLowerCase());

@@ -19,6 +19,7 @@ import {
   BACKEND,
   bidder,
   type Harness,
+  personalInjuryLead,
   realtimeCampaign,
   startHarness,
   testSource,
@@ -333,5 +334,68 @@ describe(`[${BACKEND}] templated buyer`, () => {
     });
     assert.equal(missing.status, 400);
     assert.equal(missing.body.error.field, "integration.params.api_token");
+  });
+  test("lead context reaches a ping only where its template names it, and the post as its template says", async () => {
+    const campaign = templatedCampaign(xmlBuyer.url);
+    const integration = structuredClone(campaign.integration);
+    assert.ok(integration?.type === "templated" && integration.ping);
+    integration.ping.body = {
+      ...integration.ping.body,
+      ip: "{{context.ip_address}}",
+      sub: "{{context.sub_id}}",
+    };
+    integration.post.body = {
+      ...integration.post.body,
+      Visit: {
+        Ip: "{{context.ip_address}}",
+        Agent: "{{context.user_agent}}",
+        Page: "{{context.landing_page_url}}",
+        Source: "{{context.source_id}}",
+      },
+    };
+    const saved = await h.admin("PUT", "/v1/admin/campaigns/xml", { ...campaign, integration });
+    assert.equal(saved.status, 200, JSON.stringify(saved.body));
+    try {
+      const visit = {
+        ip_address: "2001:db8::7",
+        user_agent: "Mozilla/5.0 (ContextTest)",
+        landing_page_url: "https://quotes.example.com/accident?utm=1",
+      };
+      const ping = await sendPing(h, { extra: { context: visit } });
+      assert.equal(ping.status, 200, JSON.stringify(ping.body));
+      assert.equal(ping.body.status, "bid");
+      const [pinged] = xmlBuyer.requests("/ping");
+      const form = new URLSearchParams(pinged?.body ?? "");
+      assert.equal(form.get("ip"), visit.ip_address, "the template names the IP: it is sent");
+      // Only what the template names: the user agent and landing page stay off the ping.
+      assert.doesNotMatch(pinged?.body ?? "", /ContextTest|quotes\.example\.com/);
+      const post = await h.call("/v1/post", {
+        ping_id: ping.body.ping_id,
+        lead: personalInjuryLead().full,
+        consent: personalInjuryLead().consent,
+        context: visit,
+      });
+      assert.equal(post.status, 200, JSON.stringify(post.body));
+      assert.equal(post.body.status, "sold");
+      const [posted] = xmlBuyer.requests("/post");
+      const visitXml = /<Visit>(.*?)<\/Visit>/.exec(posted?.body ?? "")?.[1] ?? "";
+      // Element by element: the distributed backend's configuration store does not keep an object's key order.
+      assert.match(visitXml, /<Ip>2001:db8::7<\/Ip>/);
+      assert.match(visitXml, /<Agent>Mozilla\/5\.0 \(ContextTest\)<\/Agent>/);
+      assert.match(visitXml, /<Page>https:\/\/quotes\.example\.com\/accident\?utm=1<\/Page>/);
+      assert.match(visitXml, /<Source>src-main<\/Source>/);
+      const { trace } = await leadWithTrace(h, post.body.lead_id);
+      assert.match(String(lineOf(trace, "ping", "xml").detail), /context sent: ip_address/);
+
+      // A ping without context: the placeholder is empty, and the trace says nothing went out.
+      xmlBuyer.received.length = 0;
+      const bare = await sendPing(h);
+      assert.equal(bare.status, 200, JSON.stringify(bare.body));
+      const bareForm = new URLSearchParams(xmlBuyer.requests("/ping")[0]?.body ?? "");
+      assert.ok(!bareForm.get("ip"), "no IP was sent, so none goes out");
+    } finally {
+      const restored = await h.admin("PUT", "/v1/admin/campaigns/xml", campaign);
+      assert.equal(restored.status, 200, JSON.stringify(restored.body));
+    }
   });
 });

@@ -69,20 +69,21 @@ async function exchangeFor(
   platform: Platform,
   jornaya: JornayaService,
   extra: Partial<Campaign> = {},
+  vertical: Vertical = HOME,
 ): Promise<Harness> {
   // The harness always starts a simulated buyer farm; its one buyer is in no campaign here.
   return startHarness(
     [bidder("unused", 1)],
     () =>
       ({
-        verticals: [HOME],
+        verticals: [vertical],
         sources: [testSource({ id: "src-web-7", payout: { model: "revenue_share", percent: 80 } })],
         buyers: [{ id: "buyer", name: "buyer", status: "active" }],
         campaigns: [
           {
             id: "campaign",
             buyer_id: "buyer",
-            vertical: HOME.id,
+            vertical: vertical.id,
             name: "platform campaign",
             status: "active",
             filters: [],
@@ -475,5 +476,93 @@ describe("PX preset against PX's API 2.0 written from its spec", () => {
     assert.equal(pinged.status, "no_bid");
     assert.equal((await pingOutcome(h, pinged.ping_id)).outcome, "no_test_flag");
     assert.equal(buyer.received().length, before);
+  });
+});
+
+describe("PX preset with the visit in the seller's lead context (a vertical without visit fields)", () => {
+  const visitFields = new Set(["ip_address", "user_agent", "landing_page_url"]);
+  const PLAIN: Vertical = {
+    ...HOME,
+    id: "home_plain",
+    fields: HOME.fields.filter((field) => !visitFields.has(field.name)),
+  };
+  const plainPing = Object.fromEntries(Object.entries(PING).filter(([name]) => !visitFields.has(name)));
+  const visit = {
+    ip_address: "198.51.100.23",
+    user_agent: "Mozilla/5.0 (X11; Linux x86_64) ContextAgent/1.0",
+    landing_page_url: "https://quotes.example.com/windows?from=context",
+  };
+  let buyer: PxBuyer;
+  let h: Harness;
+  before(async () => {
+    buyer = await startPxBuyer({
+      apiToken: "0C2B4B7E-2F4D-4E11-9C8A-3D5E7F9A1B2C",
+      vertical: "HomeImprovement",
+      payout: 8.5,
+      requireJornaya: false,
+    });
+    h = await exchangeFor(
+      {
+        peer: buyer,
+        campaign: {
+          ping: { url: `${buyer.url}/api/lead/ping`, timeout_ms: 2000 },
+          post: { url: `${buyer.url}/api/lead/post`, timeout_ms: 3000 },
+          integration: {
+            type: "preset",
+            preset: "px",
+            params: {
+              api_token: "0C2B4B7E-2F4D-4E11-9C8A-3D5E7F9A1B2C",
+              vertical: "HomeImprovement",
+              source: "Search",
+              original_url: "https://quotes.example.com/windows",
+              tcpa_text: TCPA,
+            },
+          },
+        },
+      },
+      jornaya,
+      {},
+      PLAIN,
+    );
+  });
+  after(async () => {
+    await h?.close();
+    await buyer?.stop();
+  });
+
+  test("PX's ping takes IpAddress, UserAgent and OriginalUrl from the context, and the trace says they went out", async () => {
+    const reply = await h.call("/v1/ping", { vertical: PLAIN.id, lead: plainPing, context: visit });
+    assert.equal(reply.status, 200, JSON.stringify(reply.body));
+    assert.equal(reply.body.status, "bid", JSON.stringify(reply.body));
+    const pingBody = JSON.parse(buyer.received().at(-1)!.body);
+    assert.equal(pingBody.ContactData.IpAddress, visit.ip_address);
+    assert.equal(pingBody.UserAgent, visit.user_agent);
+    assert.equal(pingBody.OriginalUrl, visit.landing_page_url);
+    const line = await pingOutcome(h, reply.body.ping_id);
+    assert.match(line.detail ?? "", /context sent: ip_address, user_agent, landing_page_url/);
+
+    const sold = await h.call("/v1/post", {
+      ping_id: reply.body.ping_id,
+      lead: { ...plainPing, ...CONTACT },
+      consent: { trustedform_cert_url: CERT },
+      context: visit,
+    });
+    assert.equal(sold.status, 200, JSON.stringify(sold.body));
+    assert.equal(sold.body.status, "sold", JSON.stringify(sold.body));
+    const [, body] = [...buyer.posted.entries()].at(-1)!;
+    assert.equal((body.ContactData as Record<string, unknown>).IpAddress, visit.ip_address);
+    assert.equal(body.UserAgent, visit.user_agent);
+  });
+
+  test("without a context PX is told the form's URL and answers BadRequest for the missing visit", async () => {
+    const reply = await h.call("/v1/ping", { vertical: PLAIN.id, lead: plainPing });
+    assert.equal(reply.status, 200, JSON.stringify(reply.body));
+    const pingBody = JSON.parse(buyer.received().at(-1)!.body);
+    assert.equal(pingBody.OriginalUrl, "https://quotes.example.com/windows");
+    assert.equal(pingBody.ContactData.IpAddress, undefined);
+    const line = await pingOutcome(h, reply.body.ping_id);
+    assert.equal(line.outcome, "buyer_error");
+    assert.match(line.detail ?? "", /'UserAgent' must not be empty\./);
+    assert.doesNotMatch(line.detail ?? "", /context sent/);
   });
 });
