@@ -359,6 +359,11 @@ export const POSTGRES_MIGRATIONS: readonly string[] = [
   CREATE INDEX privacy_requests_created ON privacy_requests (created_at, id);
   CREATE TABLE pii_key_ids (key_id text COLLATE "C" PRIMARY KEY, first_used_at bigint NOT NULL);
   `,
+  // Configuration is kept as written (json, not jsonb): jsonb orders an object's keys by length, and a template's key
+  // order is the order of an XML buyer's elements. Rows stored before keep jsonb's order until they are written again.
+  `
+  ALTER TABLE config_entities ALTER COLUMN body TYPE json USING body::json;
+  `,
 ];
 
 /**
