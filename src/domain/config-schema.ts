@@ -651,6 +651,11 @@ export const SettingsSchema = Type.Object(
     hold_s: Type.Integer({ minimum: 1, maximum: 3600, default: 120 }),
     /** Deadline for the whole post, fallbacks included. */
     post_deadline_ms: Type.Integer({ minimum: 100, maximum: 120000, default: 15000 }),
+    /**
+     * How far won pings' holds may overbook a cap or a prepaid buyer's funds (1–10; absent: 2): holds, sales and posts
+     * in progress may add up to this many times the limit, while sales and posts in progress never pass the limit.
+     */
+    cap_hold_overbook: Type.Optional(Type.Number({ minimum: 1, maximum: 10 })),
     /** Largest buyer response read; anything bigger costs that buyer its bid. */
     max_buyer_response_bytes: Type.Integer({ minimum: 256, maximum: 10485760, default: 65536 }),
     /**

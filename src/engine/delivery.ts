@@ -53,7 +53,7 @@ export interface DeliveryRequest {
 }
 
 export interface AdmitRefusal {
-  reason: "suppressed" | "duplicate" | "consent_failed" | "capped" | "insufficient_funds";
+  reason: "suppressed" | "duplicate" | "consent_failed" | "capped" | "held" | "insufficient_funds";
   detail: string;
 }
 

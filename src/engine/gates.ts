@@ -66,8 +66,9 @@ export function auctionGates(
       return new Set(limited.filter((_, index) => !admitted[index]).map((campaign) => campaign.id));
     },
     async hold(bid) {
-      const ttlMs = holdTtlMs(config, bid, services.now());
-      const result = await reserveCaps(services, config, source.id, auctionId, bid, ttlMs);
+      const ttlMs = holdTtlMs(bid, services.now());
+      const overbook = config.settings.cap_hold_overbook ?? DEFAULT_CAP_HOLD_OVERBOOK;
+      const result = await reserveCaps(services, config, source.id, auctionId, bid, ttlMs, { overbook });
       return result.refusal;
     },
   };
@@ -125,7 +126,8 @@ export function deliveryGates(
         await releaseHeldUnit(services, config, sale.auctionId, bid);
         return { reason: "consent_failed", detail: consentRefusal };
       }
-      // Idempotent for the winner, whose reservation the ping already holds; fallbacks reserve now.
+      // Firm: the winner's ping hold becomes a reservation (or, expired, is made again), fallbacks reserve now; either
+      // way checked against sales and posts in progress only, so a cap never overshoots and a full one falls back.
       const ttlMs = config.settings.post_deadline_ms + 60_000;
       let result: ReserveOutcome;
       try {
@@ -259,6 +261,7 @@ async function reserveCaps(
   auctionId: string,
   bid: Bid,
   ttlMs: number,
+  hold?: { overbook: number },
 ): Promise<ReserveOutcome> {
   const units = saleUnits(services, config, sourceId, bid);
   // No caps configured anywhere for this sale: no round trip, nothing to commit or release later.
@@ -268,8 +271,13 @@ async function reserveCaps(
     reservationId: reservationId(auctionId, bid.campaign_id),
     units,
     ttlMs,
+    ...(hold ? { hold } : {}),
   });
   if (result.ok) return { reserved: true, units };
+  if (result.by === "holds") {
+    // Not sold out: won pings not yet posted hold the room left. They give it back when their bids expire.
+    return { refusal: { reason: "held", detail: `${result.exhausted} (${result.limit})` }, reserved: false };
+  }
   const exhausted = units.find((unit) => unit.key === result.exhausted);
   if (!exhausted || !isFundsKey(exhausted.key)) {
     return {
@@ -312,10 +320,16 @@ async function releaseHeldUnit(services: GateServices, config: ConfigSnapshot, a
   });
 }
 
-/** A winner's reservation lives as long as its bid can be posted, plus the post itself. */
-function holdTtlMs(config: ConfigSnapshot, bid: Bid, now: number): number {
-  return Math.max(1_000, bid.expires_at - now) + config.settings.post_deadline_ms + 60_000;
+/**
+ * A winner's hold lives as long as its bid can be posted, no longer: a ping never posted gives its unit back when its
+ * bid expires. A post turns the hold into a reservation with the post's own ttl, so the post itself is covered.
+ */
+function holdTtlMs(bid: Bid, now: number): number {
+  return Math.max(1_000, bid.expires_at - now);
 }
+
+/** Won pings' holds may take up to twice a cap's room: see settings.cap_hold_overbook in docs/configuration.md. */
+export const DEFAULT_CAP_HOLD_OVERBOOK = 2;
 
 async function verifyConsent(
   consentServices: ConsentServices | undefined,
