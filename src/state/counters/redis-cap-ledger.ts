@@ -399,12 +399,14 @@ export class RedisCapLedger implements CapLedger {
   }
 
   async usage(buyerId: string, key: string): Promise<CapUsage> {
-    const [count, cents, reservedCount, reservedCents, heldCount, heldCents] = await this.#command("usage", () =>
-      this.#redis.gavelCapUsage(
-        this.#deadlinesKey(buyerId),
-        this.#counterKey(buyerId, key),
-        this.#finishedRetentionMs,
-      ),
+    const [count, cents, reservedCount, reservedCents, heldCount, heldCents] = await this.#command(
+      "usage",
+      () =>
+        this.#redis.gavelCapUsage(
+          this.#deadlinesKey(buyerId),
+          this.#counterKey(buyerId, key),
+          this.#finishedRetentionMs,
+        ),
     );
     return {
       committed: { count: Number(count ?? 0), cents: Number(cents ?? 0) },
