@@ -296,7 +296,9 @@ async function fundsShortfall(services: GateServices, bid: Bid, unit: CapUnit): 
   const bidText = `bid ${bid.bid_cents / 100}`;
   try {
     const usage = await services.caps.usage(bid.buyer_id, unit.key);
-    const availableCents = (unit.centsLimit ?? 0) - usage.committed.cents - usage.reserved.cents;
+    // What a post could still spend: holds of unposted pings may overbook, posts in progress may not.
+    const availableCents =
+      (unit.centsLimit ?? 0) - usage.committed.cents - (usage.reserved.cents - usage.held.cents);
     return `available ${availableCents / 100} (deposits + credit ${(unit.centsLimit ?? 0) / 100}), ${bidText}`;
   } catch {
     return `deposits + credit ${(unit.centsLimit ?? 0) / 100} do not cover the ${bidText}`;
