@@ -136,7 +136,11 @@ export function deliveryGates(
         // Counters unreachable: this campaign cannot be proven under its caps, so it is skipped, not the whole post.
         return { reason: "capped", detail: `cap counters unavailable: ${(error as Error).message}` };
       }
-      if (result.refusal) return result.refusal;
+      if (result.refusal) {
+        // Sold out at the post: the ping's hold (if this bid won one) would only crowd other pings until it expires.
+        await releaseHeldUnit(services, config, sale.auctionId, bid);
+        return result.refusal;
+      }
       if (result.reserved) reserved.set(bid.campaign_id, result.units);
       return undefined;
     },
