@@ -44,6 +44,15 @@ export const RetentionSchema = Type.Object(
 );
 export type Retention = Static<typeof RetentionSchema>;
 
+/**
+ * What a fallback bid must pay once the winner has refused the post (docs/configuration.md#fallback-margin):
+ * `strict` — the source's quoted price computed through the payout model from the fallback's own bid (under a revenue
+ * share or a margin, a lower bid pays the source less, so it does not cover the quote); `honour_quote` — the bid itself
+ * covers the quoted payout, the exchange keeping what is left (its margin shrinks, never below zero).
+ */
+export const FallbackMarginSchema = Type.Union([Type.Literal("strict"), Type.Literal("honour_quote")]);
+export type FallbackMargin = Static<typeof FallbackMarginSchema>;
+
 export const VerticalSchema = Type.Object(
   {
     id: Id,
@@ -78,6 +87,8 @@ export const VerticalSchema = Type.Object(
         { additionalProperties: false },
       ),
     ),
+    /** What a fallback bid must cover after the winner refuses the post (default strict); a source's own wins. */
+    fallback_margin: Type.Optional(FallbackMarginSchema),
     /** How bids are ordered into the winner and its fallbacks (default highest_bid); see src/domain/routing.ts. */
     routing: Type.Optional(
       Type.Object(
@@ -231,6 +242,8 @@ export const SourceSchema = Type.Object(
     api_key_sha256: Type.Optional(Type.String({ pattern: "^[0-9a-f]{64}$" })),
     /** When a buyer's return is approved, the source gives back its payout for that sale (default true). */
     reverse_payout_on_return: Type.Optional(Type.Boolean()),
+    /** What a fallback bid must cover after the winner refuses the post; absent: the vertical's, else strict. */
+    fallback_margin: Type.Optional(FallbackMarginSchema),
     /** Field, value and campaign maps for the compatible inbound endpoints (boberdoo, LeadsPedia, Lead Prosper). */
     inbound: Type.Optional(InboundMappingSchema),
   },
@@ -638,6 +651,11 @@ export const SettingsSchema = Type.Object(
     hold_s: Type.Integer({ minimum: 1, maximum: 3600, default: 120 }),
     /** Deadline for the whole post, fallbacks included. */
     post_deadline_ms: Type.Integer({ minimum: 100, maximum: 120000, default: 15000 }),
+    /**
+     * How far won pings' holds may overbook a cap or a prepaid buyer's funds (1–10; absent: 2): holds, sales and posts
+     * in progress may add up to this many times the limit, while sales and posts in progress never pass the limit.
+     */
+    cap_hold_overbook: Type.Optional(Type.Number({ minimum: 1, maximum: 10 })),
     /** Largest buyer response read; anything bigger costs that buyer its bid. */
     max_buyer_response_bytes: Type.Integer({ minimum: 256, maximum: 10485760, default: 65536 }),
     /**

@@ -41,6 +41,12 @@ export const REASONS = {
     phase: "ping",
     description: "a lead or spend cap (campaign, buyer or source × campaign) is reached for the period",
   },
+  held: {
+    code: 210,
+    phase: "ping",
+    description:
+      "a cap or the funds have room left, but won pings not yet posted hold it (overbooked by settings.cap_hold_overbook)",
+  },
   test_only: { code: 202, phase: "ping", description: "a test campaign receives only test leads" },
   no_test_flag: {
     code: 209,

@@ -14,6 +14,8 @@ export interface Vertical {
   ceiling?: number;
   /** System-wide duplicate check: a consumer sold within `lookback_days`, matched on these identities. */
   dedupe?: { lookback_days: number; match: ("email" | "phone")[] };
+  /** What a fallback bid must cover after the winner refuses the post (absent: strict; a source's own rule wins). */
+  fallback_margin?: "strict" | "honour_quote";
   /** How bids are ordered into the winner and its fallbacks (absent: highest_bid). */
   routing?: { mode: RoutingMode; max_buyers?: number };
   /** How long PII is kept, in days after a sale or after an unsold lead arrived (docs/privacy.md). */

@@ -79,7 +79,7 @@ export interface AuctionGates {
 
 /** Why a bid could not be held: a cap is reached, or its buyer's balance plus credit does not cover it. */
 export interface HoldRefusal {
-  reason: "capped" | "insufficient_funds";
+  reason: "capped" | "held" | "insufficient_funds";
   detail: string;
 }
 

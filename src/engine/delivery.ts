@@ -6,7 +6,7 @@ import type { BuyerAdapter } from "../buyers/buyer-adapter.ts";
 import { type BuyerHttpClient, BuyerTransportError } from "../buyers/buyer-http-client.ts";
 import { nativeAdapter } from "../buyers/native-adapter.ts";
 import type { LeadContextValues } from "../buyers/template.ts";
-import type { Campaign } from "../domain/config-schema.ts";
+import type { Campaign, FallbackMargin } from "../domain/config-schema.ts";
 import type { BuyerOutcome, Reason } from "../domain/outcomes.ts";
 import type { Bid } from "../domain/ranking.ts";
 import type { ConfigSnapshot } from "../domain/snapshot.ts";
@@ -22,6 +22,11 @@ export interface DeliveryRequest {
   ranked: readonly Bid[];
   /** The price promised to the source (cents); a fallback bid must still cover it. 0 when nothing was quoted. */
   quotedCents: number;
+  /**
+   * How a fallback bid covers the quote: `strict` (default) by what it would pay the source under the payout model,
+   * `honour_quote` by the bid itself, the source still paid the quote and the exchange keeping less.
+   */
+  fallbackMargin?: FallbackMargin;
   lead: LeadValues;
   consent: Record<string, unknown>;
   /** Our source of the lead and whether it is a test lead: some integrations send them on the post. */
@@ -51,7 +56,7 @@ export interface DeliveryRequest {
 }
 
 export interface AdmitRefusal {
-  reason: "suppressed" | "duplicate" | "consent_failed" | "capped" | "insufficient_funds";
+  reason: "suppressed" | "duplicate" | "consent_failed" | "capped" | "held" | "insufficient_funds";
   detail: string;
 }
 
@@ -127,7 +132,8 @@ async function attemptBid(
   now: () => number,
 ): Promise<{ outcomes: BuyerOutcome[]; sold?: SoldTo }> {
   const base = { campaign_id: bid.campaign_id, buyer_id: bid.buyer_id, bid_cents: bid.bid_cents };
-  if (bid.source_price_cents < quotedCents) {
+  const covering = coverOf(bid, quotedCents, request.fallbackMargin ?? "strict");
+  if (!covering.covers) {
     // Skipped, not the end: under priority, round-robin or weighted routing a later bid may still cover the quote.
     return { outcomes: [{ ...base, reason: "not_covering" }] };
   }
@@ -152,7 +158,7 @@ async function attemptBid(
     // No real-time answer to wait for: chosen and admitted, the campaign has bought the lead at its bid. The outbox,
     // written with the sale, delivers it by e-mail or webhook and retries until it is taken.
     await request.settle?.(bid, "post_accepted");
-    const detail = `delivered by ${campaign.delivery.type} through the outbox`;
+    const detail = withHonouredQuote(`delivered by ${campaign.delivery.type} through the outbox`, covering);
     return { outcomes: [{ ...base, reason: "post_accepted", detail }], sold: { bid } };
   }
   // Validated when saved: a campaign without a delivery has a post endpoint.
@@ -183,9 +189,36 @@ async function attemptBid(
   // A post that timed out may still have been accepted: the reservation is released all the same (at most one
   // unit of slack), rather than counting a lead the buyer may never have taken.
   await request.settle?.(bid, attempt.outcome.reason);
-  const outcomes = [{ ...base, ...attempt.outcome }];
-  if (!attempt.accepted) return { outcomes };
+  if (!attempt.accepted) return { outcomes: [{ ...base, ...attempt.outcome }] };
+  const detail = withHonouredQuote(attempt.outcome.detail, covering);
+  const outcomes = [{ ...base, ...attempt.outcome, ...(detail ? { detail } : {}) }];
   return { outcomes, sold: { bid, ...(attempt.buyerLeadId ? { buyerLeadId: attempt.buyerLeadId } : {}) } };
+}
+
+/**
+ * Whether a bid covers the price quoted to the source. `strict`: what the bid pays the source under the payout model
+ * is at least the quote. `honour_quote`: the bid itself is, and the exchange's margin on this sale is whatever is left
+ * above the quote (`honouredMarginCents`, set only when strict would have refused it).
+ */
+export function coverOf(
+  bid: Pick<Bid, "bid_cents" | "source_price_cents">,
+  quotedCents: number,
+  rule: FallbackMargin,
+): { covers: boolean; honouredMarginCents?: number } {
+  if (bid.source_price_cents >= quotedCents) return { covers: true };
+  if (rule === "honour_quote" && bid.bid_cents >= quotedCents)
+    return { covers: true, honouredMarginCents: bid.bid_cents - quotedCents };
+  return { covers: false };
+}
+
+/** The trace says when a sale was made by honouring the quote, and the margin the exchange kept on it. */
+function withHonouredQuote(
+  detail: string | undefined,
+  covering: { honouredMarginCents?: number },
+): string | undefined {
+  if (covering.honouredMarginCents === undefined) return detail;
+  const honoured = `quote honoured: margin ${(covering.honouredMarginCents / 100).toFixed(2)}`;
+  return detail ? `${detail}; ${honoured}` : honoured;
 }
 
 interface PostAttempt {

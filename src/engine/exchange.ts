@@ -8,7 +8,7 @@ import { type ContactHashes, leadContactHashes } from "../compliance/suppression
 import type { SuppressionIndex } from "../compliance/suppression/suppression-index.ts";
 import { suppressedLists } from "../compliance/suppression/suppression-index.ts";
 import { campaignDeliveries } from "../deliveries/campaign-deliveries.ts";
-import type { Source } from "../domain/config-schema.ts";
+import type { FallbackMargin, Source } from "../domain/config-schema.ts";
 import type { BuyerOutcome } from "../domain/outcomes.ts";
 import { RoundRobinMemory } from "../domain/routing.ts";
 import { sourcePriceOfSales } from "../domain/shared-leads.ts";
@@ -648,6 +648,7 @@ export class Exchange {
               auctionId: ping.id,
               ranked: ping.bids,
               quotedCents,
+              fallbackMargin: fallbackMarginOf(config, ping.source_id, ping.vertical),
               lead,
               consent,
               sourceId: ping.source_id,
@@ -818,6 +819,15 @@ function sourcePriceCentsOfSale(
         source.payout,
       )
     : 0;
+}
+
+/** The fallback rule of a lead: its source's, else its vertical's, else strict (what a bid pays the source). */
+function fallbackMarginOf(config: ConfigSnapshot, sourceId: string, verticalId: string): FallbackMargin {
+  return (
+    config.sourceById.get(sourceId)?.fallback_margin ??
+    config.verticalById.get(verticalId)?.fallback_margin ??
+    "strict"
+  );
 }
 
 function lastRefusal(outcomes: readonly BuyerOutcome[]): LeadRecord["reason"] {

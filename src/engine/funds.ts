@@ -15,12 +15,12 @@ export interface FundsReport {
   deposits_cents: number;
   /** What its sold leads cost it, ever. */
   spent_cents: number;
-  /** Held by won bids awaiting their post. */
+  /** Held by won bids awaiting their post: pings' holds (which may overbook) and posts in progress. */
   reserved_cents: number;
   credit_limit_cents: number;
   /** Deposits minus spend: negative while the buyer is on credit. */
   balance_cents: number;
-  /** What it may still commit to: balance plus credit limit minus reservations. */
+  /** What it may still commit to: balance plus credit limit minus posts in progress (pings' holds may overbook). */
   available_cents: number;
 }
 
@@ -111,6 +111,7 @@ export class BuyerFunds {
     const spentCents = spent?.cents ?? 0;
     const creditCents = buyer.funds ? dollarsToCents(buyer.funds.credit_limit) : 0;
     const reservedCents = buyer.funds ? usage.reserved.cents : 0;
+    const postingCents = buyer.funds ? usage.reserved.cents - usage.held.cents : 0;
     return {
       prepaid: buyer.funds !== undefined,
       deposits_cents: depositsCents,
@@ -118,7 +119,7 @@ export class BuyerFunds {
       reserved_cents: reservedCents,
       credit_limit_cents: creditCents,
       balance_cents: depositsCents - spentCents,
-      available_cents: depositsCents + creditCents - spentCents - reservedCents,
+      available_cents: depositsCents + creditCents - spentCents - postingCents,
     };
   }
 }

@@ -66,8 +66,9 @@ export function auctionGates(
       return new Set(limited.filter((_, index) => !admitted[index]).map((campaign) => campaign.id));
     },
     async hold(bid) {
-      const ttlMs = holdTtlMs(config, bid, services.now());
-      const result = await reserveCaps(services, config, source.id, auctionId, bid, ttlMs);
+      const ttlMs = holdTtlMs(bid, services.now());
+      const overbook = config.settings.cap_hold_overbook ?? DEFAULT_CAP_HOLD_OVERBOOK;
+      const result = await reserveCaps(services, config, source.id, auctionId, bid, ttlMs, { overbook });
       return result.refusal;
     },
   };
@@ -125,7 +126,8 @@ export function deliveryGates(
         await releaseHeldUnit(services, config, sale.auctionId, bid);
         return { reason: "consent_failed", detail: consentRefusal };
       }
-      // Idempotent for the winner, whose reservation the ping already holds; fallbacks reserve now.
+      // Firm: the winner's ping hold becomes a reservation (or, expired, is made again), fallbacks reserve now; either
+      // way checked against sales and posts in progress only, so a cap never overshoots and a full one falls back.
       const ttlMs = config.settings.post_deadline_ms + 60_000;
       let result: ReserveOutcome;
       try {
@@ -134,7 +136,11 @@ export function deliveryGates(
         // Counters unreachable: this campaign cannot be proven under its caps, so it is skipped, not the whole post.
         return { reason: "capped", detail: `cap counters unavailable: ${(error as Error).message}` };
       }
-      if (result.refusal) return result.refusal;
+      if (result.refusal) {
+        // Sold out at the post: the ping's hold (if this bid won one) would only crowd other pings until it expires.
+        await releaseHeldUnit(services, config, sale.auctionId, bid);
+        return result.refusal;
+      }
       if (result.reserved) reserved.set(bid.campaign_id, result.units);
       return undefined;
     },
@@ -259,6 +265,7 @@ async function reserveCaps(
   auctionId: string,
   bid: Bid,
   ttlMs: number,
+  hold?: { overbook: number },
 ): Promise<ReserveOutcome> {
   const units = saleUnits(services, config, sourceId, bid);
   // No caps configured anywhere for this sale: no round trip, nothing to commit or release later.
@@ -268,8 +275,13 @@ async function reserveCaps(
     reservationId: reservationId(auctionId, bid.campaign_id),
     units,
     ttlMs,
+    ...(hold ? { hold } : {}),
   });
   if (result.ok) return { reserved: true, units };
+  if (result.by === "holds") {
+    // Not sold out: won pings not yet posted hold the room left. They give it back when their bids expire.
+    return { refusal: { reason: "held", detail: `${result.exhausted} (${result.limit})` }, reserved: false };
+  }
   const exhausted = units.find((unit) => unit.key === result.exhausted);
   if (!exhausted || !isFundsKey(exhausted.key)) {
     return {
@@ -288,7 +300,9 @@ async function fundsShortfall(services: GateServices, bid: Bid, unit: CapUnit): 
   const bidText = `bid ${bid.bid_cents / 100}`;
   try {
     const usage = await services.caps.usage(bid.buyer_id, unit.key);
-    const availableCents = (unit.centsLimit ?? 0) - usage.committed.cents - usage.reserved.cents;
+    // What a post could still spend: holds of unposted pings may overbook, posts in progress may not.
+    const availableCents =
+      (unit.centsLimit ?? 0) - usage.committed.cents - (usage.reserved.cents - usage.held.cents);
     return `available ${availableCents / 100} (deposits + credit ${(unit.centsLimit ?? 0) / 100}), ${bidText}`;
   } catch {
     return `deposits + credit ${(unit.centsLimit ?? 0) / 100} do not cover the ${bidText}`;
@@ -312,10 +326,16 @@ async function releaseHeldUnit(services: GateServices, config: ConfigSnapshot, a
   });
 }
 
-/** A winner's reservation lives as long as its bid can be posted, plus the post itself. */
-function holdTtlMs(config: ConfigSnapshot, bid: Bid, now: number): number {
-  return Math.max(1_000, bid.expires_at - now) + config.settings.post_deadline_ms + 60_000;
+/**
+ * A winner's hold lives as long as its bid can be posted, no longer: a ping never posted gives its unit back when its
+ * bid expires. A post turns the hold into a reservation with the post's own ttl, so the post itself is covered.
+ */
+function holdTtlMs(bid: Bid, now: number): number {
+  return Math.max(1_000, bid.expires_at - now);
 }
+
+/** Won pings' holds may take up to twice a cap's room: see settings.cap_hold_overbook in docs/configuration.md. */
+export const DEFAULT_CAP_HOLD_OVERBOOK = 2;
 
 async function verifyConsent(
   consentServices: ConsentServices | undefined,

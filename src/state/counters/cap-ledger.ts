@@ -1,7 +1,13 @@
-// Caps on lead count and spend (DESIGN rule 6: caps never overshoot). A winning bid RESERVES one unit on every cap it
-// touches (campaign, buyer, source × campaign; hour, day, week, month), all or nothing; an accepted post COMMITS the
-// reservation; a failed post RELEASES it. A reservation neither committed nor released within its ttl expires and its
-// units are given back, so a crashed instance cannot hold capacity forever.
+// Caps on lead count and spend (DESIGN rule 6: caps never overshoot). A winning bid HOLDS one unit on every cap it
+// touches (campaign, buyer, source × campaign; hour, day, week, month), all or nothing, until its bid expires; the post
+// RESERVES it firmly (turning the ping's hold into a reservation, or reserving anew for a fallback), an accepted post
+// COMMITS the reservation, a failed post RELEASES it. A hold or reservation neither committed nor released within its
+// ttl expires and its units are given back, so a crashed instance (or a ping never posted) cannot hold capacity forever.
+//
+// Holds may overbook: many winning pings are never posted (sellers ping several exchanges and post to one), so pings'
+// holds may add up to `overbook` × the limit, while committed + firmly reserved units never pass the limit itself. A
+// firm reservation does not count other pings' holds: a post that finds the cap full of sales and posts in progress is
+// refused (and falls back to the next bid); one that finds it full only of holds goes ahead.
 //
 // Every unit of one reservation belongs to one buyer (a campaign's caps, its buyer's caps): Redis keeps all of a
 // buyer's counters under one hash tag, so one script covers a whole reservation, also on Redis Cluster.
@@ -28,14 +34,26 @@ export interface ReservationRef {
 
 export interface ReserveRequest extends ReservationRef {
   units: readonly CapUnit[];
-  /** Given back if neither committed nor released by then; longer than the post deadline plus the buyer's post. */
+  /**
+   * Given back if neither committed nor released by then: a firm reservation, longer than the post deadline plus the
+   * buyer's post; a ping's hold, its bid's own expiry.
+   */
   ttlMs: number;
+  /**
+   * Present: a ping's hold, which may overbook: committed + reserved + held units may reach `overbook` × the limit
+   * (≥ 1; 1 is no overbooking), as long as committed + reserved alone stay under it. Absent: a firm reservation for a
+   * post (turning this reservation's hold, if it has one, into a firm one), checked against committed + reserved only.
+   */
+  hold?: { overbook: number };
 }
 
 export type ReserveResult =
   | { ok: true }
-  /** `exhausted` is the key of the first unit (in request order) that would overshoot; nothing was reserved. */
-  | { ok: false; exhausted: string; limit: "count" | "cents" };
+  /**
+   * `exhausted` is the key of the first unit (in request order) that would overshoot; nothing was reserved. `by`:
+   * `sales` when committed and firmly reserved units fill it (sold out), `holds` when only unposted pings' holds do.
+   */
+  | { ok: false; exhausted: string; limit: "count" | "cents"; by: "sales" | "holds" };
 
 /**
  * What commit found:
@@ -57,12 +75,18 @@ export interface CapCounts {
 
 export interface CapUsage {
   committed: CapCounts;
-  /** Held by reservations awaiting their post (expired ones already given back). */
+  /** Held by reservations awaiting their post (expired ones already given back): pings' holds included. */
   reserved: CapCounts;
+  /** The part of `reserved` held by won pings not (yet) posted, which may overbook the cap. */
+  held: CapCounts;
 }
 
 export interface CapLedger {
-  /** Reserves one unit on every cap of the request, or none when any would overshoot. Idempotent while held. */
+  /**
+   * Holds (a ping's, `hold` given) or firmly reserves (a post's) one unit on every cap of the request, or none when any
+   * would overshoot. Idempotent while held; a firm request turns a hold into a reservation (or, once the hold expired,
+   * reserves anew).
+   */
   reserve(request: ReserveRequest): Promise<ReserveResult>;
   /**
    * Turns a reservation into counted usage (the post was accepted). Idempotent. `units`, the ones reserved, let a
@@ -96,6 +120,9 @@ export function assertValidReserveRequest(request: ReserveRequest): void {
   const where = `cap reservation ${request.reservationId}`;
   if (!request.buyerId) throw new TypeError(`${where}: buyerId is required`);
   if (!request.reservationId) throw new TypeError("cap reservation: reservationId is required");
+  if (request.hold && !(Number.isFinite(request.hold.overbook) && request.hold.overbook >= 1)) {
+    throw new TypeError(`${where}: hold.overbook must be at least 1, got ${request.hold.overbook}`);
+  }
   if (!Number.isSafeInteger(request.ttlMs) || request.ttlMs <= 0) {
     throw new TypeError(`${where}: ttlMs must be a positive integer, got ${request.ttlMs}`);
   }
@@ -117,4 +144,9 @@ export function assertValidReserveRequest(request: ReserveRequest): void {
       throw new TypeError(`${where}: periodEndsAt of ${unit.key} must be epoch ms, got ${unit.periodEndsAt}`);
     }
   }
+}
+
+/** The most units (or cents) pings' holds may take of a cap, with committed and reserved ones: the limit overbooked. */
+export function overbookedLimit(limit: number, overbook: number): number {
+  return Math.floor(limit * overbook);
 }

@@ -8,6 +8,7 @@ import {
   type CapUsage,
   type CommitOutcome,
   DEFAULT_FINISHED_RETENTION_MS,
+  overbookedLimit,
   type ReservationRef,
   type ReserveRequest,
   type ReserveResult,
@@ -36,8 +37,11 @@ interface Counter {
   id: string;
   committedCount: number;
   committedCents: number;
+  /** Firm reservations (posts in progress) and pings' holds, counted apart: only holds may overbook. */
   reservedCount: number;
   reservedCents: number;
+  heldCount: number;
+  heldCents: number;
   periodEndsAt: number;
 }
 
@@ -46,6 +50,8 @@ type ReservationState = "held" | "committed" | "released" | "expired" | "late";
 
 interface Reservation {
   state: ReservationState;
+  /** A ping's hold (counted in the counters' held fields) rather than a post's firm reservation. */
+  hold: boolean;
   /** Emptied once committed or released (nothing will move them again); an expired one keeps them for a late commit. */
   units: { counterId: string; cents: number }[];
   deadline: number;
@@ -94,19 +100,48 @@ export class MemoryCapLedger implements CapLedger {
     this.#forgetFinished(now);
     const id = reservationId(request);
     const existing = this.#reservations.get(id);
-    if (existing?.state === "held") return { ok: true };
-    if (existing) throw new Error(`cap reservation ${request.reservationId} is already ${existing.state}`);
+    const firm = request.hold === undefined;
+    if (existing?.state === "held" && (!firm || !existing.hold)) return { ok: true };
+    if (existing && existing.state !== "held" && !(firm && existing.state === "expired")) {
+      throw new Error(`cap reservation ${request.reservationId} is already ${existing.state}`);
+    }
 
     for (const unit of request.units) {
       const counter = this.#liveCounter(counterId(request.buyerId, unit.key), now);
       const count = (counter?.committedCount ?? 0) + (counter?.reservedCount ?? 0);
       const cents = (counter?.committedCents ?? 0) + (counter?.reservedCents ?? 0);
       if (unit.countLimit !== undefined && count + 1 > unit.countLimit) {
-        return { ok: false, exhausted: unit.key, limit: "count" };
+        return { ok: false, exhausted: unit.key, limit: "count", by: "sales" };
       }
       if (unit.centsLimit !== undefined && cents + unit.cents > unit.centsLimit) {
-        return { ok: false, exhausted: unit.key, limit: "cents" };
+        return { ok: false, exhausted: unit.key, limit: "cents", by: "sales" };
       }
+      if (!request.hold) continue;
+      const heldCount = count + (counter?.heldCount ?? 0);
+      const heldCents = cents + (counter?.heldCents ?? 0);
+      if (
+        unit.countLimit !== undefined &&
+        heldCount + 1 > overbookedLimit(unit.countLimit, request.hold.overbook)
+      ) {
+        return { ok: false, exhausted: unit.key, limit: "count", by: "holds" };
+      }
+      if (
+        unit.centsLimit !== undefined &&
+        heldCents + unit.cents > overbookedLimit(unit.centsLimit, request.hold.overbook)
+      ) {
+        return { ok: false, exhausted: unit.key, limit: "cents", by: "holds" };
+      }
+    }
+
+    if (existing?.state === "held") {
+      // A post claims its ping's hold: the units move from held to firmly reserved, for the post's own ttl.
+      this.#moveUnits(existing, now, -1, 0);
+      existing.hold = false;
+      this.#moveUnits(existing, now, 1, 0);
+      existing.deadline = now + request.ttlMs;
+      existing.forgetAt = Math.max(existing.forgetAt, existing.deadline + this.#finishedRetentionMs);
+      this.#nextDeadline = Math.min(this.#nextDeadline, existing.deadline);
+      return { ok: true };
     }
 
     const deadline = now + request.ttlMs;
@@ -115,12 +150,25 @@ export class MemoryCapLedger implements CapLedger {
       // A period already over cannot be overshot: nothing to count (Redis drops such a counter at once, too).
       if (unit.periodEndsAt <= now) continue;
       const counter = this.#counterFor(counterId(request.buyerId, unit.key), unit.periodEndsAt);
-      counter.reservedCount += 1;
-      counter.reservedCents += unit.cents;
+      if (firm) {
+        counter.reservedCount += 1;
+        counter.reservedCents += unit.cents;
+      } else {
+        counter.heldCount += 1;
+        counter.heldCents += unit.cents;
+      }
       units.push({ counterId: counter.id, cents: unit.cents });
     }
+    // A firm reservation after its ping's hold expired replaces the expired record, which must not be forgotten for it.
+    this.#finished.delete(id);
     // Set when it finishes (commit, release or expiry): a held reservation is never forgotten.
-    const reservation: Reservation = { state: "held", units, deadline, forgetAt: Number.POSITIVE_INFINITY };
+    const reservation: Reservation = {
+      state: "held",
+      hold: !firm,
+      units,
+      deadline,
+      forgetAt: Number.POSITIVE_INFINITY,
+    };
     this.#reservations.set(id, reservation);
     this.#held.set(id, reservation);
     this.#nextDeadline = Math.min(this.#nextDeadline, deadline);
@@ -172,9 +220,12 @@ export class MemoryCapLedger implements CapLedger {
     const now = this.#now();
     this.#reclaimExpired(now);
     const counter = this.#liveCounter(counterId(buyerId, key), now);
+    const heldCount = counter?.heldCount ?? 0;
+    const heldCents = counter?.heldCents ?? 0;
     return {
       committed: counts(counter?.committedCount, counter?.committedCents),
-      reserved: counts(counter?.reservedCount, counter?.reservedCents),
+      reserved: counts((counter?.reservedCount ?? 0) + heldCount, (counter?.reservedCents ?? 0) + heldCents),
+      held: counts(heldCount, heldCents),
     };
   }
 
@@ -187,8 +238,13 @@ export class MemoryCapLedger implements CapLedger {
     for (const unit of reservation.units) {
       const counter = this.#liveCounter(unit.counterId, now);
       if (!counter) continue; // Its period is over: nothing left to count against.
-      counter.reservedCount += reserved;
-      counter.reservedCents += reserved * unit.cents;
+      if (reservation.hold) {
+        counter.heldCount += reserved;
+        counter.heldCents += reserved * unit.cents;
+      } else {
+        counter.reservedCount += reserved;
+        counter.reservedCents += reserved * unit.cents;
+      }
       counter.committedCount += committed;
       counter.committedCents += committed * unit.cents;
     }
@@ -218,7 +274,7 @@ export class MemoryCapLedger implements CapLedger {
     for (const [id, reservation] of this.#finished) {
       if (reservation.forgetAt > now) return;
       this.#finished.delete(id);
-      this.#reservations.delete(id);
+      if (this.#reservations.get(id) === reservation) this.#reservations.delete(id);
     }
   }
 
@@ -265,6 +321,8 @@ export class MemoryCapLedger implements CapLedger {
         committedCents: 0,
         reservedCount: 0,
         reservedCents: 0,
+        heldCount: 0,
+        heldCents: 0,
         periodEndsAt,
       };
       this.#counters.set(id, counter);

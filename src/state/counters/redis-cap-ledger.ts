@@ -2,9 +2,11 @@
 // caps is all or nothing however many instances race for the last unit.
 //
 // Key layout (one hash tag per buyer, so a reservation's keys share one Redis Cluster slot):
-//   <prefix>:{b:<buyer>}:cap:<unit key>      hash  c, m = committed count, cents; rc, rm = reserved count, cents.
+//   <prefix>:{b:<buyer>}:cap:<unit key>      hash  c, m = committed count, cents; rc, rm = firmly reserved count,
+//                                                  cents (posts in progress); hc, hm = held by pings not yet posted.
 //                                                  Expires at the unit's periodEndsAt.
 //   <prefix>:{b:<buyer>}:res:<reservation>   hash  s = held | committed | released | expired | late;
+//                                                  k = h (a ping's hold) | f (firm; also when absent);
 //                                                  u = JSON [[counter key, cents], ...]
 //   <prefix>:{b:<buyer>}:deadlines           zset  held reservation keys scored by their deadline (Redis server time)
 //
@@ -55,14 +57,17 @@ local function nowMs()
   return tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 end
 
--- Adds reservedDelta and committedDelta units to each counter of a reservation whose period has not ended.
+-- Adds reservedDelta and committedDelta units to each counter of a reservation whose period has not ended; a ping's
+-- hold counts its reserved units in hc, hm, a firm reservation in rc, rm.
 local function moveUnits(record, reservedDelta, committedDelta)
+  local rc, rm = 'rc', 'rm'
+  if redis.call('HGET', record, 'k') == 'h' then rc, rm = 'hc', 'hm' end
   for _, unit in ipairs(cjson.decode(redis.call('HGET', record, 'u'))) do
     local counter, cents = unit[1], tonumber(unit[2])
     if redis.call('EXISTS', counter) == 1 then
       if reservedDelta ~= 0 then
-        redis.call('HINCRBY', counter, 'rc', reservedDelta)
-        redis.call('HINCRBY', counter, 'rm', reservedDelta * cents)
+        redis.call('HINCRBY', counter, rc, reservedDelta)
+        redis.call('HINCRBY', counter, rm, reservedDelta * cents)
       end
       if committedDelta ~= 0 then
         redis.call('HINCRBY', counter, 'c', committedDelta)
@@ -89,42 +94,71 @@ end
 
 /**
  * KEYS: reservation, deadlines, seed marker, counter per unit. ARGV: ttlMs, retentionMs, whether to check the seed
- * marker (1/0), then per unit countLimit, centsLimit (-1: none), cents, periodEndsAt. Returns {1} reserved, {0, unit
- * index (1-based), 'count'|'cents'} refused, {-1, state} when the reservation id is already finished, {-2} when the
+ * marker (1/0), overbook (0: a firm reservation; ≥ 1: a ping's hold overbooking by that factor), then per unit
+ * countLimit, centsLimit (-1: none), cents, periodEndsAt. Returns {1} reserved, {0, unit index (1-based),
+ * 'count'|'cents', 'sales'|'holds'} refused, {-1, state} when the reservation id is already finished, {-2} when the
  * seed marker is gone (Redis lost the counters: nothing may be reserved against them until they are re-seeded).
+ * A firm request on a held hold turns it into a firm reservation; on an expired one, reserves anew.
  */
 const RESERVE_LUA = `${LUA_HELPERS}
 if ARGV[3] == '1' and redis.call('EXISTS', KEYS[3]) == 0 then return {-2} end
 local now = nowMs()
 reclaimExpired(KEYS[2], now, ARGV[2])
+local overbook = tonumber(ARGV[4])
+local firm = overbook == 0
 local state = redis.call('HGET', KEYS[1], 's')
-if state == 'held' then return {1} end
-if state then return {-1, state} end
+local claimingHold = state == 'held' and firm and redis.call('HGET', KEYS[1], 'k') == 'h'
+if state == 'held' and not claimingHold then return {1} end
+if state and state ~= 'held' and not (firm and state == 'expired') then return {-1, state} end
 for i = 4, #KEYS do
-  local a = (i - 4) * 4 + 3
-  local countLimit, centsLimit = tonumber(ARGV[a + 1]), tonumber(ARGV[a + 2])
-  local held = redis.call('HMGET', KEYS[i], 'c', 'm', 'rc', 'rm')
+  local key = KEYS[i]
+  local a = (i - 4) * 4 + 4
+  local countLimit, centsLimit, unitCents = tonumber(ARGV[a + 1]), tonumber(ARGV[a + 2]), tonumber(ARGV[a + 3])
+  local held = redis.call('HMGET', key, 'c', 'm', 'rc', 'rm', 'hc', 'hm')
   local count = (tonumber(held[1]) or 0) + (tonumber(held[3]) or 0)
   local cents = (tonumber(held[2]) or 0) + (tonumber(held[4]) or 0)
-  if countLimit >= 0 and count + 1 > countLimit then return {0, i - 3, 'count'} end
-  if centsLimit >= 0 and cents + tonumber(ARGV[a + 3]) > centsLimit then return {0, i - 3, 'cents'} end
+  if countLimit >= 0 and count + 1 > countLimit then return {0, i - 3, 'count', 'sales'} end
+  if centsLimit >= 0 and cents + unitCents > centsLimit then return {0, i - 3, 'cents', 'sales'} end
+  if not firm then
+    local heldCount = count + (tonumber(held[5]) or 0)
+    local heldCents = cents + (tonumber(held[6]) or 0)
+    if countLimit >= 0 and heldCount + 1 > math.floor(countLimit * overbook) then
+      return {0, i - 3, 'count', 'holds'}
+    end
+    if centsLimit >= 0 and heldCents + unitCents > math.floor(centsLimit * overbook) then
+      return {0, i - 3, 'cents', 'holds'}
+    end
+  end
 end
 local deadline = now + tonumber(ARGV[1])
+if claimingHold then
+  -- A post claims its ping's hold: its units move from held to firmly reserved, for the post's own ttl.
+  moveUnits(KEYS[1], -1, 0)
+  redis.call('HSET', KEYS[1], 'k', 'f')
+  moveUnits(KEYS[1], 1, 0)
+  redis.call('ZADD', KEYS[2], deadline, KEYS[1])
+  local keepUntil = deadline + tonumber(ARGV[2])
+  if redis.call('PTTL', KEYS[1]) < keepUntil - now then redis.call('PEXPIREAT', KEYS[1], keepUntil) end
+  if redis.call('PTTL', KEYS[2]) < keepUntil - now then redis.call('PEXPIREAT', KEYS[2], keepUntil) end
+  return {1}
+end
 local keepUntil = deadline + tonumber(ARGV[2])
+local rc, rm = 'rc', 'rm'
+if not firm then rc, rm = 'hc', 'hm' end
 local units = {}
 for i = 4, #KEYS do
-  local a = (i - 4) * 4 + 3
+  local a = (i - 4) * 4 + 4
   local periodEndsAt = tonumber(ARGV[a + 4])
   -- A period already over cannot be overshot: nothing to count.
   if periodEndsAt > now then
-    redis.call('HINCRBY', KEYS[i], 'rc', 1)
-    redis.call('HINCRBY', KEYS[i], 'rm', ARGV[a + 3])
+    redis.call('HINCRBY', KEYS[i], rc, 1)
+    redis.call('HINCRBY', KEYS[i], rm, ARGV[a + 3])
     redis.call('PEXPIREAT', KEYS[i], ARGV[a + 4])
     units[#units + 1] = {KEYS[i], ARGV[a + 3]}
     if periodEndsAt > keepUntil then keepUntil = periodEndsAt end
   end
 end
-redis.call('HSET', KEYS[1], 's', 'held', 'u', cjson.encode(units))
+redis.call('HSET', KEYS[1], 's', 'held', 'k', firm and 'f' or 'h', 'u', cjson.encode(units))
 -- Kept until its counters are gone even if never reclaimed, so that losing it can never lose a reserved unit.
 redis.call('PEXPIREAT', KEYS[1], keepUntil)
 redis.call('ZADD', KEYS[2], deadline, KEYS[1])
@@ -205,9 +239,9 @@ return 1`;
 /** KEYS: deadlines, counter. ARGV: retentionMs. */
 const USAGE_LUA = `${LUA_HELPERS}
 reclaimExpired(KEYS[1], nowMs(), ARGV[1])
-return redis.call('HMGET', KEYS[2], 'c', 'm', 'rc', 'rm')`;
+return redis.call('HMGET', KEYS[2], 'c', 'm', 'rc', 'rm', 'hc', 'hm')`;
 
-type ReserveReply = [1] | [0, number, "count" | "cents"] | [-1, string] | [-2];
+type ReserveReply = [1] | [0, number, "count" | "cents", "sales" | "holds"] | [-1, string] | [-2];
 
 interface CapLedgerScripts {
   gavelCapReserve(numKeys: number, ...keysAndArgs: (string | number)[]): Promise<ReserveReply>;
@@ -266,7 +300,12 @@ export class RedisCapLedger implements CapLedger {
       this.#seedGuard?.markerKey ?? this.#deadlinesKey(request.buyerId),
       ...request.units.map((unit) => this.#counterKey(request.buyerId, unit.key)),
     ];
-    const args: (string | number)[] = [request.ttlMs, this.#finishedRetentionMs, this.#seedGuard ? 1 : 0];
+    const args: (string | number)[] = [
+      request.ttlMs,
+      this.#finishedRetentionMs,
+      this.#seedGuard ? 1 : 0,
+      request.hold?.overbook ?? 0,
+    ];
     for (const unit of request.units) {
       args.push(unit.countLimit ?? -1, unit.centsLimit ?? -1, unit.cents, unit.periodEndsAt);
     }
@@ -285,7 +324,9 @@ export class RedisCapLedger implements CapLedger {
       return attempt[0] === -2 ? "unseeded" : attempt;
     });
     if (reply[0] === 1) return { ok: true };
-    if (reply[0] === 0) return { ok: false, exhausted: request.units[reply[1] - 1]!.key, limit: reply[2] };
+    if (reply[0] === 0) {
+      return { ok: false, exhausted: request.units[reply[1] - 1]!.key, limit: reply[2], by: reply[3] };
+    }
     throw new Error(`cap reservation ${request.reservationId} is already ${reply[1]}`);
   }
 
@@ -358,16 +399,22 @@ export class RedisCapLedger implements CapLedger {
   }
 
   async usage(buyerId: string, key: string): Promise<CapUsage> {
-    const [count, cents, reservedCount, reservedCents] = await this.#command("usage", () =>
-      this.#redis.gavelCapUsage(
-        this.#deadlinesKey(buyerId),
-        this.#counterKey(buyerId, key),
-        this.#finishedRetentionMs,
-      ),
+    const [count, cents, reservedCount, reservedCents, heldCount, heldCents] = await this.#command(
+      "usage",
+      () =>
+        this.#redis.gavelCapUsage(
+          this.#deadlinesKey(buyerId),
+          this.#counterKey(buyerId, key),
+          this.#finishedRetentionMs,
+        ),
     );
     return {
       committed: { count: Number(count ?? 0), cents: Number(cents ?? 0) },
-      reserved: { count: Number(reservedCount ?? 0), cents: Number(reservedCents ?? 0) },
+      reserved: {
+        count: Number(reservedCount ?? 0) + Number(heldCount ?? 0),
+        cents: Number(reservedCents ?? 0) + Number(heldCents ?? 0),
+      },
+      held: { count: Number(heldCount ?? 0), cents: Number(heldCents ?? 0) },
     };
   }
 

@@ -47,12 +47,14 @@ for (const impl of CAP_LEDGERS) {
       assert.deepEqual(await ledger.usage(BUYER, day.key), {
         committed: zero,
         reserved: { count: 1, cents: 2500 },
+        held: { count: 0, cents: 0 },
       });
 
       assert.equal(await ledger.commit(ref("r1")), "committed");
       assert.deepEqual(await ledger.usage(BUYER, day.key), {
         committed: { count: 1, cents: 2500 },
         reserved: zero,
+        held: { count: 0, cents: 0 },
       });
     });
 
@@ -62,7 +64,11 @@ for (const impl of CAP_LEDGERS) {
       assert.equal((await ledger.reserve(request("r2", [day]))).ok, false);
 
       await ledger.release(ref("r1"));
-      assert.deepEqual(await ledger.usage(BUYER, day.key), { committed: zero, reserved: zero });
+      assert.deepEqual(await ledger.usage(BUYER, day.key), {
+        committed: zero,
+        reserved: zero,
+        held: { count: 0, cents: 0 },
+      });
       assert.deepEqual(await ledger.reserve(request("r2", [day])), { ok: true });
     });
 
@@ -75,6 +81,7 @@ for (const impl of CAP_LEDGERS) {
         ok: false,
         exhausted: day.key,
         limit: "count",
+        by: "sales",
       });
     });
 
@@ -86,6 +93,7 @@ for (const impl of CAP_LEDGERS) {
         ok: false,
         exhausted: spend.key,
         limit: "cents",
+        by: "sales",
       });
       // A cheaper lead still fits exactly.
       assert.equal((await ledger.reserve(request("r4", [{ ...spend, cents: 1000 }]))).ok, true);
@@ -99,9 +107,17 @@ for (const impl of CAP_LEDGERS) {
       assert.equal((await ledger.reserve(request("first", [sourceCampaignHour]))).ok, true);
 
       const result = await ledger.reserve(request("r1", [campaignDay, buyerMonth, sourceCampaignHour]));
-      assert.deepEqual(result, { ok: false, exhausted: sourceCampaignHour.key, limit: "count" });
-      assert.deepEqual(await ledger.usage(BUYER, campaignDay.key), { committed: zero, reserved: zero });
-      assert.deepEqual(await ledger.usage(BUYER, buyerMonth.key), { committed: zero, reserved: zero });
+      assert.deepEqual(result, { ok: false, exhausted: sourceCampaignHour.key, limit: "count", by: "sales" });
+      assert.deepEqual(await ledger.usage(BUYER, campaignDay.key), {
+        committed: zero,
+        reserved: zero,
+        held: { count: 0, cents: 0 },
+      });
+      assert.deepEqual(await ledger.usage(BUYER, buyerMonth.key), {
+        committed: zero,
+        reserved: zero,
+        held: { count: 0, cents: 0 },
+      });
       assert.deepEqual((await ledger.usage(BUYER, sourceCampaignHour.key)).reserved, {
         count: 1,
         cents: 1000,
@@ -117,6 +133,7 @@ for (const impl of CAP_LEDGERS) {
         assert.deepEqual(await ledger.usage(BUYER, cap.key), {
           committed: { count: 1, cents: 1000 },
           reserved: zero,
+          held: { count: 0, cents: 0 },
         });
       }
     });
@@ -128,11 +145,13 @@ for (const impl of CAP_LEDGERS) {
         ok: false,
         exhausted: a.key,
         limit: "count",
+        by: "sales",
       });
       assert.deepEqual(await ledger.reserve(request("r1", [b, a])), {
         ok: false,
         exhausted: b.key,
         limit: "cents",
+        by: "sales",
       });
     });
 
@@ -155,6 +174,7 @@ for (const impl of CAP_LEDGERS) {
       assert.deepEqual(await ledger.usage(BUYER, day.key), {
         committed: { count: 1, cents: 1000 },
         reserved: zero,
+        held: { count: 0, cents: 0 },
       });
 
       await ledger.reserve(request("r2", [day]));
@@ -164,6 +184,7 @@ for (const impl of CAP_LEDGERS) {
       assert.deepEqual(await ledger.usage(BUYER, day.key), {
         committed: { count: 1, cents: 1000 },
         reserved: zero,
+        held: { count: 0, cents: 0 },
       });
 
       assert.equal(await ledger.commit(ref("never-reserved")), "unknown");
@@ -177,7 +198,11 @@ for (const impl of CAP_LEDGERS) {
       assert.equal((await ledger.reserve(request("r2", [day]))).ok, false);
 
       await sleep(120);
-      assert.deepEqual(await ledger.usage(BUYER, day.key), { committed: zero, reserved: zero });
+      assert.deepEqual(await ledger.usage(BUYER, day.key), {
+        committed: zero,
+        reserved: zero,
+        held: { count: 0, cents: 0 },
+      });
       assert.deepEqual(await ledger.reserve(request("r2", [day])), { ok: true });
       // Releasing the expired one later gives nothing back twice.
       await ledger.release(ref("crashed"));
@@ -201,6 +226,7 @@ for (const impl of CAP_LEDGERS) {
       assert.deepEqual(await ledger.usage(BUYER, day.key), {
         committed: { count: 1, cents: 300 },
         reserved: zero,
+        held: { count: 0, cents: 0 },
       });
     });
 
@@ -210,7 +236,98 @@ for (const impl of CAP_LEDGERS) {
       await ledger.commit(ref("r1"));
       assert.equal((await ledger.reserve(request("r2", [hour]))).ok, false);
       await sleep(150);
-      assert.deepEqual(await ledger.usage(BUYER, hour.key), { committed: zero, reserved: zero });
+      assert.deepEqual(await ledger.usage(BUYER, hour.key), {
+        committed: zero,
+        reserved: zero,
+        held: { count: 0, cents: 0 },
+      });
+    });
+
+    test("pings' holds may overbook a cap by the factor; a post's firm reservation counts sales and posts only", async () => {
+      const day = unit("campaign:c1:day:d", { countLimit: 2 });
+      const hold = (id: string) => ledger.reserve({ ...request(id, [day]), hold: { overbook: 2 } });
+      for (const id of ["h1", "h2", "h3", "h4"]) assert.deepEqual(await hold(id), { ok: true });
+      assert.deepEqual(await hold("h5"), { ok: false, exhausted: day.key, limit: "count", by: "holds" });
+      assert.deepEqual(await ledger.usage(BUYER, day.key), {
+        committed: zero,
+        reserved: { count: 4, cents: 4000 },
+        held: { count: 4, cents: 4000 },
+      });
+      // The post of h1 claims its hold; a fallback (f1) reserves anew: both fit, four holds notwithstanding.
+      assert.deepEqual(await ledger.reserve(request("h1", [day])), { ok: true });
+      assert.deepEqual(await ledger.reserve(request("f1", [day])), { ok: true });
+      assert.deepEqual(await ledger.usage(BUYER, day.key), {
+        committed: zero,
+        reserved: { count: 5, cents: 5000 },
+        held: { count: 3, cents: 3000 },
+      });
+      // Full of posts in progress: the next post (h2's) is refused as sold out, and so is any new ping's hold.
+      assert.deepEqual(await ledger.reserve(request("h2", [day])), {
+        ok: false,
+        exhausted: day.key,
+        limit: "count",
+        by: "sales",
+      });
+      assert.deepEqual(await hold("h6"), { ok: false, exhausted: day.key, limit: "count", by: "sales" });
+      assert.equal(await ledger.commit(ref("h1")), "committed");
+      assert.equal(await ledger.commit(ref("f1")), "committed");
+      assert.deepEqual(await ledger.usage(BUYER, day.key), {
+        committed: { count: 2, cents: 2000 },
+        reserved: { count: 3, cents: 3000 },
+        held: { count: 3, cents: 3000 },
+      });
+      await ledger.release(ref("h2"));
+      assert.deepEqual((await ledger.usage(BUYER, day.key)).held, { count: 2, cents: 2000 });
+    });
+
+    test("a spend cap's holds overbook by the factor too, and the overbooked room is rounded down", async () => {
+      const spend = unit("buyer:b1:day:d", { centsLimit: 2500, cents: 1000 });
+      const hold = (id: string) => ledger.reserve({ ...request(id, [spend]), hold: { overbook: 1.5 } });
+      assert.equal((await hold("h1")).ok, true);
+      assert.equal((await hold("h2")).ok, true);
+      assert.equal((await hold("h3")).ok, true);
+      assert.deepEqual(await hold("h4"), { ok: false, exhausted: spend.key, limit: "cents", by: "holds" });
+    });
+
+    test("a ping's hold lasts its ttl; a post after it expired reserves anew, and a claimed hold gets the post's ttl", async () => {
+      const day = unit("campaign:c1:day:d", { countLimit: 1 });
+      await ledger.reserve({ ...request("h1", [day], 100), hold: { overbook: 1 } });
+      await ledger.reserve({ ...request("h2", [day], 100), hold: { overbook: 1 } }).then((r) => {
+        assert.deepEqual(r, { ok: false, exhausted: day.key, limit: "count", by: "holds" });
+      });
+      await sleep(250);
+      assert.deepEqual(
+        (await ledger.usage(BUYER, day.key)).held,
+        zero,
+        "the expired hold gave its unit back",
+      );
+      assert.deepEqual(await ledger.reserve({ ...request("h2", [day], 100), hold: { overbook: 1 } }), {
+        ok: true,
+      });
+      // h1's post comes after its hold expired: a firm reservation made anew (h2 only holds, so there is room).
+      assert.deepEqual(await ledger.reserve(request("h1", [day], LONG_TTL_MS)), { ok: true });
+      // h2's post claims its hold, with a long ttl: refused, the cap is full of h1's post.
+      assert.equal((await ledger.reserve(request("h2", [day], LONG_TTL_MS))).ok, false);
+      assert.equal(await ledger.commit(ref("h1")), "committed");
+      await sleep(250);
+      assert.deepEqual(await ledger.usage(BUYER, day.key), {
+        committed: { count: 1, cents: 1000 },
+        reserved: zero,
+        held: zero,
+      });
+    });
+
+    test("a claimed hold is no longer a hold: it outlives the ping's ttl until its post is committed", async () => {
+      const day = unit("campaign:c1:day:d", { countLimit: 1 });
+      await ledger.reserve({ ...request("h1", [day], 100), hold: { overbook: 1 } });
+      assert.deepEqual(await ledger.reserve(request("h1", [day], LONG_TTL_MS)), { ok: true });
+      await sleep(250);
+      assert.deepEqual(await ledger.usage(BUYER, day.key), {
+        committed: zero,
+        reserved: { count: 1, cents: 1000 },
+        held: zero,
+      });
+      assert.equal(await ledger.commit(ref("h1")), "committed");
     });
 
     test("the same cap key of two buyers is two counters", async () => {
@@ -221,10 +338,12 @@ for (const impl of CAP_LEDGERS) {
       assert.deepEqual(await ledger.usage("b1", key), {
         committed: { count: 1, cents: 1000 },
         reserved: zero,
+        held: { count: 0, cents: 0 },
       });
       assert.deepEqual(await ledger.usage("b2", key), {
         committed: zero,
         reserved: { count: 1, cents: 1000 },
+        held: { count: 0, cents: 0 },
       });
     });
 
@@ -233,7 +352,11 @@ for (const impl of CAP_LEDGERS) {
       await assert.rejects(ledger.reserve(request("r1", [day, day])), TypeError);
       await assert.rejects(ledger.reserve(request("r1", [{ ...day, cents: 12.5 }])), TypeError);
       await assert.rejects(ledger.reserve(request("r1", [day], 0)), TypeError);
-      assert.deepEqual(await ledger.usage(BUYER, day.key), { committed: zero, reserved: zero });
+      assert.deepEqual(await ledger.usage(BUYER, day.key), {
+        committed: zero,
+        reserved: zero,
+        held: { count: 0, cents: 0 },
+      });
     });
 
     test("200 concurrent reserves against a count cap of 50: exactly 50 succeed", async () => {
@@ -273,7 +396,11 @@ for (const impl of CAP_LEDGERS) {
       assert.ok(committed <= 30, `${committed} committed against a spend cap of 30 leads`);
       for (const cap of units) {
         const usage = await ledger.usage(BUYER, cap.key);
-        assert.deepEqual(usage, { committed: { count: committed, cents: committed * 1000 }, reserved: zero });
+        assert.deepEqual(usage, {
+          committed: { count: committed, cents: committed * 1000 },
+          reserved: zero,
+          held: { count: 0, cents: 0 },
+        });
       }
     });
   });

@@ -22,6 +22,7 @@ test("committed usage seeded on start counts against the caps", async () => {
   assert.deepEqual(await ledger.usage("b1", day.key), {
     committed: { count: 49, cents: 49_000 },
     reserved: { count: 1, cents: 1000 },
+    held: { count: 0, cents: 0 },
   });
   await ledger.close();
 });

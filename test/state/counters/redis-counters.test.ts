@@ -91,6 +91,7 @@ describe("two exchange instances sharing one Redis", () => {
     assert.deepEqual(await a.usage("b1", day.key), {
       committed: { count: 1, cents: 1000 },
       reserved: { count: 0, cents: 0 },
+      held: { count: 0, cents: 0 },
     });
   });
 
