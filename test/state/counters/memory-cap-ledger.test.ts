@@ -47,3 +47,21 @@ test("deadlines and period ends follow the injected clock", async () => {
   assert.deepEqual((await ledger.usage("b1", day.key)).committed, { count: 0, cents: 0 });
   await ledger.close();
 });
+
+test("a post that reserves after its ping's hold expired stays reserved when the expired record is forgotten", async () => {
+  let now = T0;
+  const ledger = new MemoryCapLedger({ now: () => now, finishedRetentionMs: 1000 });
+  const day = { key: "campaign:c1:day:d", countLimit: 1, cents: 1000, periodEndsAt: DAY_ENDS };
+  const ref = { buyerId: "b1", reservationId: "r1" };
+  await ledger.reserve({ ...ref, units: [day], ttlMs: 100, hold: { overbook: 2 } });
+  now = T0 + 200; // the hold expired unposted; the post comes late and reserves firmly under the same id
+  assert.equal((await ledger.reserve({ ...ref, units: [day], ttlMs: 60_000 })).ok, true);
+  now = T0 + 5000; // past the expired record's retention: forgetting it must not forget the firm reservation
+  assert.equal(
+    (await ledger.reserve({ buyerId: "b1", reservationId: "r2", units: [day], ttlMs: 1000 })).ok,
+    false,
+  );
+  assert.equal(await ledger.commit(ref), "committed");
+  assert.deepEqual((await ledger.usage("b1", day.key)).committed, { count: 1, cents: 1000 });
+  await ledger.close();
+});
