@@ -359,6 +359,24 @@ export const POSTGRES_MIGRATIONS: readonly string[] = [
   CREATE INDEX privacy_requests_created ON privacy_requests (created_at, id);
   CREATE TABLE pii_key_ids (key_id text COLLATE "C" PRIMARY KEY, first_used_at bigint NOT NULL);
   `,
+  // The audit trail: see the SQLite migration of the same name.
+  `
+  CREATE TABLE audit_events (
+    id text COLLATE "C" PRIMARY KEY,
+    kind text NOT NULL,
+    actor_type text NOT NULL,
+    actor_id text NOT NULL,
+    actor_role text,
+    entity text COLLATE "C" NOT NULL,
+    address text,
+    changes jsonb NOT NULL,
+    note text,
+    created_at bigint NOT NULL
+  );
+  CREATE INDEX audit_events_created ON audit_events (created_at, id);
+  CREATE INDEX audit_events_entity ON audit_events (entity, id);
+  CREATE INDEX audit_events_actor ON audit_events (actor_id, id);
+  `,
 ];
 
 /**
