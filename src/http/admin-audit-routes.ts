@@ -5,6 +5,7 @@ import type { FastifyInstance } from "fastify";
 import { parseInstant } from "../instants.ts";
 import { AUDIT_KINDS, type AuditEvent, type AuditKind } from "../store/audit-events.ts";
 import type { Store } from "../store/store.ts";
+import { AuditEventSchema, type AuditEventWire } from "./audit-event-schema.ts";
 import { authenticateAdmin } from "./auth.ts";
 import { nextBefore, PageLimit, pageSize } from "./paging.ts";
 
@@ -29,30 +30,6 @@ const AuditQuerystring = Type.Object(
   },
   { additionalProperties: false },
 );
-
-/** One audit event on the wire (declared once: the console's Audit screen reads this shape). */
-export const AuditEventSchema = Type.Object({
-  id: Type.String(),
-  kind: Type.Union(AUDIT_KINDS.map((kind) => Type.Literal(kind))),
-  actor: Type.Object({
-    type: Type.Union(["admin", "user", "buyer", "system"].map((type) => Type.Literal(type))),
-    id: Type.String(),
-    role: Type.Optional(Type.String()),
-  }),
-  entity: Type.String(),
-  address: Type.Optional(Type.String()),
-  changes: Type.Array(
-    Type.Object({
-      path: Type.String(),
-      before: Type.Optional(Type.Unknown()),
-      after: Type.Optional(Type.Unknown()),
-    }),
-  ),
-  note: Type.Optional(Type.String()),
-  /** RFC 3339. */
-  created_at: Type.String(),
-});
-export type AuditEventWire = Static<typeof AuditEventSchema>;
 
 const AuditPage = Type.Object({
   events: Type.Array(AuditEventSchema),

@@ -21,14 +21,8 @@ import {
   rollupRowsJson,
   rollupUpsertSql,
 } from "../../reports/rollup-rows.ts";
-import {
-  AUDIT_COLUMNS,
-  type AuditEvent,
-  type AuditQuery,
-  auditEventFromRow,
-  auditRowValues,
-  auditWhere,
-} from "../audit-events.ts";
+import type { AuditEvent, AuditQuery } from "../audit-events.ts";
+import { AUDIT_COLUMNS, auditEventFromRow, auditRowValues, auditWhere } from "../audit-rows.ts";
 import { sessionFromRow, USER_COLUMNS, userFromRow, userRowValues } from "../console-rows.ts";
 import {
   attemptEndsOfSale,

@@ -6,7 +6,8 @@ import { join } from "node:path";
 import type { DatabaseSync, SQLInputValue, StatementSync } from "node:sqlite";
 import { checkPiiKeysInUse, NO_PII_KEYS, type PiiKeyRing } from "../../compliance/privacy/pii-cipher.ts";
 import { type ReportQuery, type ReportRow, reportRowFrom, reportSql } from "../../reports/report-query.ts";
-import { type AuditEvent, type AuditQuery, auditEventFromRow, auditWhere } from "../audit-events.ts";
+import type { AuditEvent, AuditQuery } from "../audit-events.ts";
+import { auditEventFromRow, auditWhere } from "../audit-rows.ts";
 import { sessionFromRow, userFromRow } from "../console-rows.ts";
 import {
   type BeginPostAttempt,

@@ -17,7 +17,8 @@ import {
   returnRollup,
   rollupUpsertSql,
 } from "../../reports/rollup-rows.ts";
-import { AUDIT_COLUMNS, type AuditEvent, auditRowValues } from "../audit-events.ts";
+import type { AuditEvent } from "../audit-events.ts";
+import { AUDIT_COLUMNS, auditRowValues } from "../audit-rows.ts";
 import { USER_COLUMNS, userRowValues } from "../console-rows.ts";
 import {
   attemptEndsOfSale,
