@@ -75,12 +75,36 @@ export class ConfigService {
     const data = configData(stored, file);
     checkReferences(data);
     checkEmailDeliveries(data.campaigns, file?.smtp !== undefined);
-    // Only what was set is stored, so a later release's better defaults still apply to the rest.
-    if (file?.settings) await store.putSettings({ ...stored.settings, ...file.settings });
-    for (const vertical of file?.verticals ?? []) await store.putConfig("vertical", vertical);
-    for (const source of file?.sources ?? []) await store.putConfig("source", source);
-    for (const buyer of file?.buyers ?? []) await store.putConfig("buyer", buyer);
-    for (const campaign of file?.campaigns ?? []) await store.putConfig("campaign", campaign);
+    // Only what was set is stored, so a later release's better defaults still apply to the rest. What the file changes
+    // from the stored version is audited as the file's doing (nothing, when the file says what is stored already).
+    const fromFileContext = systemContext("config-file");
+    if (file?.settings) {
+      const settings = { ...stored.settings, ...file.settings };
+      const changes = configDiff("settings", stored.settings, settings);
+      await store.putSettings(
+        settings,
+        changes.length ? auditEvent("config.put", fromFileContext, "settings", changes) : undefined,
+      );
+    }
+    const putFromFile = async (
+      kind: ConfigKind,
+      entity: { id: string },
+      storedOnes: readonly { id: string }[],
+    ) => {
+      const changes = configDiff(
+        kind,
+        storedOnes.find((item) => item.id === entity.id),
+        entity,
+      );
+      const audit = changes.length
+        ? auditEvent("config.put", fromFileContext, `${kind}:${entity.id}`, changes)
+        : undefined;
+      await store.putConfig(kind, entity, audit);
+    };
+    for (const vertical of file?.verticals ?? []) await putFromFile("vertical", vertical, stored.verticals);
+    for (const source of file?.sources ?? []) await putFromFile("source", source, stored.sources);
+    for (const buyer of file?.buyers ?? []) await putFromFile("buyer", buyer, stored.buyers);
+    for (const campaign of file?.campaigns ?? []) await putFromFile("campaign", campaign, stored.campaigns);
     if (file) await store.notifyConfigChanged?.({ topic: "config" });
     const fromFile = new Set([
       ...(file?.verticals ?? []).map((vertical) => `vertical:${vertical.id}`),

@@ -4,6 +4,7 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { auditEvent, systemContext } from "../../src/engine/audit-trail.ts";
+import { ConfigService } from "../../src/engine/config-service.ts";
 import type { AuditEvent } from "../../src/store/audit-events.ts";
 import type { Store } from "../../src/store/store.ts";
 import { freshStoreEach, STORES } from "./store-implementations.ts";
@@ -57,6 +58,32 @@ for (const impl of STORES) {
       const nothing = auditEvent("config.delete", admin, "vertical:nope", [], { now: T0 + 4 });
       assert.equal(await store.deleteConfig("vertical", "nope", nothing), false);
       assert.equal((await store.listAuditEvents({ limit: 10 })).length, 4);
+    });
+
+    test("what the configuration file changes at a start is recorded as its doing, once", async () => {
+      const buyer = { id: "b-file", name: "From the file", status: "active" as const };
+      await ConfigService.open(store, { buyers: [buyer], settings: { default_tmax_ms: 700 } });
+      const first = await store.listAuditEvents({ actor: "config-file", limit: 10 });
+      assert.deepEqual(
+        first.map((event) => [event.entity, event.changes]).toSorted(),
+        [
+          [
+            "buyer:b-file",
+            [
+              { path: "id", after: "b-file" },
+              { path: "name", after: "From the file" },
+              { path: "status", after: "active" },
+            ],
+          ],
+          ["settings", [{ path: "default_tmax_ms", after: 700 }]],
+        ].toSorted(),
+      );
+      // The same file again changes nothing: nothing more is recorded. A changed one records the change only.
+      await ConfigService.open(store, { buyers: [buyer], settings: { default_tmax_ms: 700 } });
+      assert.equal((await store.listAuditEvents({ actor: "config-file", limit: 10 })).length, 2);
+      await ConfigService.open(store, { buyers: [{ ...buyer, status: "paused" }] });
+      const [latest] = await store.listAuditEvents({ actor: "config-file", limit: 1 });
+      assert.deepEqual(latest?.changes, [{ path: "status", before: "active", after: "paused" }]);
     });
 
     test("filters by kind, actor, entity and time; pages by before", async () => {
