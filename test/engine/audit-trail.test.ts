@@ -288,6 +288,25 @@ describe(`[${BACKEND}] the audit trail`, () => {
     }
   });
 
+  test("a source user rotating its own key is named with its role", async () => {
+    const created = await h.admin("POST", "/v1/console/users", {
+      email: "seller@example.com",
+      role: "source",
+      party_id: "src-main",
+      password: PASSWORD,
+    });
+    assert.equal(created.status, 200, JSON.stringify(created.body));
+    const ok = await login("seller@example.com", PASSWORD);
+    const { token } = (await ok.json()) as { token: string };
+    const rotated = await call(token, "POST", "/v1/source/rotate-key");
+    assert.equal(rotated.status, 200, JSON.stringify(rotated.body));
+    sourceKey = rotated.body.api_key;
+    const event = await latest("key.rotate", "source:src-main");
+    assert.deepEqual(event.actor, { type: "user", id: created.body.user.id, role: "source" });
+    assert.ok(event.address);
+    assert.ok(!JSON.stringify(await audit("?limit=500")).includes(rotated.body.api_key));
+  });
+
   test("filters by kind, actor, entity kind and time; pages by before; bad filters are 400", async () => {
     const all = await audit("?limit=500");
     assert.ok(all.length > 10);
