@@ -13,6 +13,7 @@ import { LiveStats } from "./console/live-stats.ts";
 import { smtpMailer } from "./deliveries/smtp-mailer.ts";
 import type { ConfigFile } from "./domain/config-schema.ts";
 import type { ConfigSnapshot } from "./domain/snapshot.ts";
+import { systemContext } from "./engine/audit-trail.ts";
 import { CAP_SEED_LOOKBACK_MS, capUsageSeed, fundsUsageSeed } from "./engine/caps.ts";
 import { ConfigService, sha256Hex } from "./engine/config-service.ts";
 import { DuplicateChecks } from "./engine/duplicates.ts";
@@ -187,8 +188,11 @@ export async function startGavel(options: GavelOptions): Promise<RunningGavel> {
     failureStreaks: counters.failureStreaks,
     pauseBuyer: async (buyerId) => {
       if (config.snapshot.buyerById.get(buyerId)?.status !== "active") return;
-      await config.updateBuyer(buyerId, (buyer) =>
-        buyer.status === "active" ? { ...buyer, status: "paused" } : buyer,
+      await config.updateBuyer(
+        buyerId,
+        (buyer) => (buyer.status === "active" ? { ...buyer, status: "paused" } : buyer),
+        // The audit trail names who paused it: Gavel, after the buyer's posts kept failing.
+        systemContext("post-failures"),
       );
     },
     onOutbox: () => outbox.wake(),

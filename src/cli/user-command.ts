@@ -4,6 +4,7 @@
 import { parseArgs } from "node:util";
 import { loadPiiKeyRing } from "../compliance/privacy/pii-cipher.ts";
 import { ConsoleAuth } from "../console/console-auth.ts";
+import { auditEvent, configDiff, systemContext } from "../engine/audit-trail.ts";
 import { chooseStorage } from "../storage-choice.ts";
 import { PostgresStore } from "../store/postgres/postgres-store.ts";
 import { SqliteStore } from "../store/sqlite/sqlite-store.ts";
@@ -43,12 +44,23 @@ export async function runUserCommand(args: string[]): Promise<void> {
     }
     const password = (await readStdin()).replace(/\r?\n$/, "");
     if (password.length < 8) throw new Error("the password (from stdin) must be at least 8 characters");
+    const previous = await store.getUserByEmail(values.email.trim().toLowerCase());
     const user = await new ConsoleAuth({ store }).putUser({
       email: values.email,
       role,
       ...(values["party-id"] ? { party_id: values["party-id"] } : {}),
       password,
     });
+    // The audit trail names the command line as the actor: whoever ran it had the machine, not a console login.
+    const fields = (shown: { email: string; role: string; party_id?: string | undefined } | undefined) =>
+      shown && {
+        email: shown.email,
+        role: shown.role,
+        ...(shown.party_id ? { party_id: shown.party_id } : {}),
+      };
+    const changes = configDiff("user", fields(previous), fields(user));
+    if (previous) changes.push({ path: "password", before: "(set)", after: "(set again)" });
+    await store.appendAuditEvent(auditEvent("user.put", systemContext("cli"), `user:${user.id}`, changes));
     console.log(
       `gavel user: ${user.email} (${user.role}${user.party_id ? ` of ${user.party_id}` : ""}) saved`,
     );

@@ -19,7 +19,9 @@ import { buildSnapshot, type ConfigData, type ConfigSnapshot } from "../domain/s
 import type { Vertical } from "../domain/vertical.ts";
 import { BUILT_IN_VERTICALS } from "../domain/verticals/index.ts";
 import { GavelError } from "../errors.ts";
+import type { AuditKind } from "../store/audit-events.ts";
 import type { ConfigKind, Store, StoredConfig } from "../store/store.ts";
+import { type AuditContext, auditEvent, configDiff, systemContext } from "./audit-trail.ts";
 import { postbacksOf, postbackUrlProblem } from "./postbacks.ts";
 
 export function sha256Hex(text: string): string {
@@ -73,12 +75,36 @@ export class ConfigService {
     const data = configData(stored, file);
     checkReferences(data);
     checkEmailDeliveries(data.campaigns, file?.smtp !== undefined);
-    // Only what was set is stored, so a later release's better defaults still apply to the rest.
-    if (file?.settings) await store.putSettings({ ...stored.settings, ...file.settings });
-    for (const vertical of file?.verticals ?? []) await store.putConfig("vertical", vertical);
-    for (const source of file?.sources ?? []) await store.putConfig("source", source);
-    for (const buyer of file?.buyers ?? []) await store.putConfig("buyer", buyer);
-    for (const campaign of file?.campaigns ?? []) await store.putConfig("campaign", campaign);
+    // Only what was set is stored, so a later release's better defaults still apply to the rest. What the file changes
+    // from the stored version is audited as the file's doing (nothing, when the file says what is stored already).
+    const fromFileContext = systemContext("config-file");
+    if (file?.settings) {
+      const settings = { ...stored.settings, ...file.settings };
+      const changes = configDiff("settings", stored.settings, settings);
+      await store.putSettings(
+        settings,
+        changes.length ? auditEvent("config.put", fromFileContext, "settings", changes) : undefined,
+      );
+    }
+    const putFromFile = async (
+      kind: ConfigKind,
+      entity: { id: string },
+      storedOnes: readonly { id: string }[],
+    ) => {
+      const changes = configDiff(
+        kind,
+        storedOnes.find((item) => item.id === entity.id),
+        entity,
+      );
+      const audit = changes.length
+        ? auditEvent("config.put", fromFileContext, `${kind}:${entity.id}`, changes)
+        : undefined;
+      await store.putConfig(kind, entity, audit);
+    };
+    for (const vertical of file?.verticals ?? []) await putFromFile("vertical", vertical, stored.verticals);
+    for (const source of file?.sources ?? []) await putFromFile("source", source, stored.sources);
+    for (const buyer of file?.buyers ?? []) await putFromFile("buyer", buyer, stored.buyers);
+    for (const campaign of file?.campaigns ?? []) await putFromFile("campaign", campaign, stored.campaigns);
     if (file) await store.notifyConfigChanged?.({ topic: "config" });
     const fromFile = new Set([
       ...(file?.verticals ?? []).map((vertical) => `vertical:${vertical.id}`),
@@ -114,42 +140,64 @@ export class ConfigService {
     return { settings, verticals, sources, buyers, campaigns };
   }
 
-  async putVertical(vertical: Vertical): Promise<Vertical> {
-    return this.#serially(() => this.#put("vertical", "verticals", vertical));
+  // Every change below takes the audit context (who, from where) of the request that made it, and stores its audit
+  // event with the change in one transaction; without one (a test, a script) it is recorded as Gavel's own.
+
+  async putVertical(vertical: Vertical, context: AuditContext = UNNAMED): Promise<Vertical> {
+    return this.#serially(() => this.#put("vertical", "verticals", vertical, context));
   }
 
   /** Creates or replaces a source. A new source without a key hash gets a fresh key, returned once and never stored. */
-  async putSource(source: Source): Promise<{ source: Source; api_key?: string }> {
+  async putSource(
+    source: Source,
+    context: AuditContext = UNNAMED,
+  ): Promise<{ source: Source; api_key?: string }> {
     return this.#serially(async () => {
       const keyHash = source.api_key_sha256 ?? this.#snapshot.sourceById.get(source.id)?.api_key_sha256;
       if (keyHash)
-        return { source: await this.#put("source", "sources", { ...source, api_key_sha256: keyHash }) };
+        return {
+          source: await this.#put("source", "sources", { ...source, api_key_sha256: keyHash }, context),
+        };
       const apiKey = generateApiKey();
       return {
-        source: await this.#put("source", "sources", { ...source, api_key_sha256: sha256Hex(apiKey) }),
+        source: await this.#put(
+          "source",
+          "sources",
+          { ...source, api_key_sha256: sha256Hex(apiKey) },
+          context,
+        ),
         api_key: apiKey,
       };
     });
   }
 
   /** Replaces a source's key; the old one stops working at once. */
-  async rotateSourceKey(sourceId: string): Promise<{ source: Source; api_key: string }> {
+  async rotateSourceKey(
+    sourceId: string,
+    context: AuditContext = UNNAMED,
+  ): Promise<{ source: Source; api_key: string }> {
     return this.#serially(async () => {
       const source = this.#snapshot.sourceById.get(sourceId);
       if (!source) throw new GavelError("GAVEL_NOT_FOUND", `No source ${sourceId}`, "id");
       const apiKey = generateApiKey();
       return {
-        source: await this.#put("source", "sources", { ...source, api_key_sha256: sha256Hex(apiKey) }),
+        source: await this.#put(
+          "source",
+          "sources",
+          { ...source, api_key_sha256: sha256Hex(apiKey) },
+          context,
+          "key.rotate",
+        ),
         api_key: apiKey,
       };
     });
   }
 
   /** Creates or replaces a buyer. One sent without a key hash keeps its key: editing a buyer never locks it out. */
-  async putBuyer(buyer: Buyer): Promise<Buyer> {
+  async putBuyer(buyer: Buyer, context: AuditContext = UNNAMED): Promise<Buyer> {
     return this.#serially(() => {
       const keyHash = buyer.api_key_sha256 ?? this.#snapshot.buyerById.get(buyer.id)?.api_key_sha256;
-      return this.#put("buyer", "buyers", keyHash ? { ...buyer, api_key_sha256: keyHash } : buyer);
+      return this.#put("buyer", "buyers", keyHash ? { ...buyer, api_key_sha256: keyHash } : buyer, context);
     });
   }
 
@@ -157,26 +205,35 @@ export class ConfigService {
    * Changes one buyer from its latest version, so no concurrent write slips in between the read and the write.
    * `change` may throw to refuse (nothing is written), or return the buyer it was given to write nothing.
    */
-  async updateBuyer(id: string, change: (buyer: Buyer) => Buyer): Promise<Buyer> {
+  async updateBuyer(
+    id: string,
+    change: (buyer: Buyer) => Buyer,
+    context: AuditContext = UNNAMED,
+    auditKind: AuditKind = "config.put",
+  ): Promise<Buyer> {
     return this.#serially(async () => {
       const buyer = this.#snapshot.buyerById.get(id);
       if (!buyer) throw new GavelError("GAVEL_NOT_FOUND", `No buyer ${id}`, "id");
       const changed = change(buyer);
-      return changed === buyer ? buyer : this.#put("buyer", "buyers", changed);
+      return changed === buyer ? buyer : this.#put("buyer", "buyers", changed, context, auditKind);
     });
   }
 
-  async putCampaign(campaign: Campaign): Promise<Campaign> {
-    return this.#serially(() => this.#put("campaign", "campaigns", campaign));
+  async putCampaign(campaign: Campaign, context: AuditContext = UNNAMED): Promise<Campaign> {
+    return this.#serially(() => this.#put("campaign", "campaigns", campaign, context));
   }
 
   /** Changes one campaign from its latest version, as `updateBuyer` does a buyer. */
-  async updateCampaign(id: string, change: (campaign: Campaign) => Campaign): Promise<Campaign> {
+  async updateCampaign(
+    id: string,
+    change: (campaign: Campaign) => Campaign,
+    context: AuditContext = UNNAMED,
+  ): Promise<Campaign> {
     return this.#serially(async () => {
       const campaign = this.#snapshot.campaignById.get(id);
       if (!campaign) throw new GavelError("GAVEL_NOT_FOUND", `No campaign ${id}`, "id");
       const changed = change(campaign);
-      return changed === campaign ? campaign : this.#put("campaign", "campaigns", changed);
+      return changed === campaign ? campaign : this.#put("campaign", "campaigns", changed, context);
     });
   }
 
@@ -185,7 +242,7 @@ export class ConfigService {
    * sources or campaigns use, or a buyer or source with console users is a 409 naming them (delete or move those
    * first). Leads and outcomes keep the id as history; a held bid of a deleted campaign falls back at its post.
    */
-  async remove(kind: ConfigKind, id: string): Promise<void> {
+  async remove(kind: ConfigKind, id: string, context: AuditContext = UNNAMED): Promise<void> {
     return this.#serially(async () => {
       const snapshot = this.#snapshot;
       const collection = COLLECTION_OF[kind];
@@ -206,7 +263,12 @@ export class ConfigService {
         const more = dependents.length > 10 ? ` and ${dependents.length - 10} more` : "";
         throw new GavelError("GAVEL_CONFLICT", `${kind} ${id} is still used by ${shown}${more}`, "id");
       }
-      await this.#store.deleteConfig(kind, id);
+      const removed = snapshot[collection].find((entity) => entity.id === id);
+      await this.#store.deleteConfig(
+        kind,
+        id,
+        auditEvent("config.delete", context, `${kind}:${id}`, configDiff(kind, removed, undefined)),
+      );
       const data: ConfigData = { ...snapshot };
       data[collection] = snapshot[collection].filter((entity) => entity.id !== id) as never;
       this.#swap(data);
@@ -223,12 +285,20 @@ export class ConfigService {
       .map((user) => `user ${user.email}`);
   }
 
-  async putSettings(partial: Partial<Settings>): Promise<Settings> {
+  async putSettings(partial: Partial<Settings>, context: AuditContext = UNNAMED): Promise<Settings> {
     return this.#serially(async () => {
       const settings = withDefaults({ ...this.#snapshot.settings, ...partial });
       const data = { ...this.#snapshot, settings };
       checkReferences(data);
-      await this.#store.putSettings(settings);
+      await this.#store.putSettings(
+        settings,
+        auditEvent(
+          "config.put",
+          context,
+          "settings",
+          configDiff("settings", this.#snapshot.settings, settings),
+        ),
+      );
       this.#swap(data);
       await this.#store.notifyConfigChanged?.({ topic: "config" });
       return settings;
@@ -247,12 +317,20 @@ export class ConfigService {
     kind: ConfigKind,
     collection: K,
     entity: ConfigData[K][number],
+    context: AuditContext,
+    auditKind: AuditKind = "config.put",
   ): Promise<ConfigData[K][number]> {
     const data: ConfigData = { ...this.#snapshot };
     data[collection] = mergeById(this.#snapshot[collection] as { id: string }[], [entity]) as ConfigData[K];
     checkReferences(data);
     if (kind === "campaign") checkEmailDeliveries([entity as Campaign], this.#smtp);
-    await this.#store.putConfig(kind, entity);
+    const before = (this.#snapshot[collection] as { id: string }[]).find((item) => item.id === entity.id);
+    const changes = configDiff(kind, before, entity);
+    await this.#store.putConfig(
+      kind,
+      entity,
+      auditEvent(auditKind, context, `${kind}:${entity.id}`, changes),
+    );
     this.#swap(data);
     await this.#store.notifyConfigChanged?.({ topic: "config" });
     return entity;
@@ -263,6 +341,9 @@ export class ConfigService {
     this.#onChange(this.#snapshot);
   }
 }
+
+/** The audit context of a change made without one (a test or a script calling the service directly). */
+const UNNAMED: AuditContext = systemContext("gavel");
 
 const COLLECTION_OF = {
   vertical: "verticals",

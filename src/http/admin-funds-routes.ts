@@ -5,12 +5,14 @@ import { Type } from "@sinclair/typebox";
 import type { FastifyInstance } from "fastify";
 import type { Buyer } from "../domain/config-schema.ts";
 import { dollarsToCents } from "../domain/money.ts";
+import { auditEvent } from "../engine/audit-trail.ts";
 import type { ConfigService } from "../engine/config-service.ts";
 import type { BuyerFunds, FundsReport } from "../engine/funds.ts";
 import { GavelError } from "../errors.ts";
 import type { CapLedger } from "../state/counters/cap-ledger.ts";
 import type { FailureStreaks } from "../state/counters/failure-streak.ts";
-import type { BuyerDeposit } from "../store/store.ts";
+import type { BuyerDeposit, Store } from "../store/store.ts";
+import { auditContextOf } from "./audit-context.ts";
 import { authenticateAdmin } from "./auth.ts";
 
 export interface AdminFundsServices {
@@ -21,6 +23,8 @@ export interface AdminFundsServices {
 }
 
 export interface AdminFundsRoutesOptions extends AdminFundsServices {
+  /** Where deposits are recorded in the audit trail. */
+  store: Store;
   config: ConfigService;
   adminKeySha256: string;
   now?: () => number;
@@ -47,7 +51,7 @@ interface DepositInput {
 }
 
 export function adminFundsRoutes(options: AdminFundsRoutesOptions) {
-  const { config, funds, caps, failureStreaks } = options;
+  const { config, funds, caps, failureStreaks, store } = options;
   const now = options.now ?? Date.now;
   return async (app: FastifyInstance): Promise<void> => {
     app.addHook("onRequest", async (request) => authenticateAdmin(request, options.adminKeySha256));
@@ -97,6 +101,18 @@ export function adminFundsRoutes(options: AdminFundsRoutesOptions) {
             "id",
           );
         }
+        // Recorded right after the deposit (not in its transaction: funds.topUp owns that write); a repeat is not.
+        if (result.added) {
+          await store.appendAuditEvent(
+            auditEvent(
+              "deposit.add",
+              auditContextOf(request),
+              `buyer:${buyer.id}`,
+              [{ path: "deposit", after: { id: deposit.id, amount_cents: deposit.amount_cents } }],
+              note === undefined ? {} : { note },
+            ),
+          );
+        }
         // A repeat of a recorded top-up is answered as the first one was, with 200 instead of 201.
         void reply.code(result.added ? 201 : 200);
         return {
@@ -136,8 +152,10 @@ export function adminFundsRoutes(options: AdminFundsRoutesOptions) {
       async (request) => {
         const buyer = buyerOf(request.params.id);
         await failureStreaks.reset(buyer.id);
-        return config.updateBuyer(buyer.id, (latest) =>
-          latest.status === "active" ? latest : { ...latest, status: "active" },
+        return config.updateBuyer(
+          buyer.id,
+          (latest) => (latest.status === "active" ? latest : { ...latest, status: "active" }),
+          auditContextOf(request),
         );
       },
     );

@@ -1,15 +1,20 @@
 // The admin API for returns: a lead given back by its buyer (with a reason code), the operator's approval or
 // rejection, the returns waiting for a decision, and each buyer's return rate.
 import { Type } from "@sinclair/typebox";
-import type { FastifyInstance } from "fastify";
+import type { FastifyInstance, FastifyRequest } from "fastify";
+import { auditEvent } from "../engine/audit-trail.ts";
 import type { ReturnRequest, ReturnsService } from "../engine/returns.ts";
 import { GavelError } from "../errors.ts";
 import { RETURN_REASONS, type ReturnRecord } from "../store/records.ts";
+import type { Store } from "../store/store.ts";
+import { auditContextOf } from "./audit-context.ts";
 import { authenticateAdmin } from "./auth.ts";
 import { nextBefore, PageLimit, pageSize } from "./paging.ts";
 
 export interface AdminReturnsRoutesOptions {
   returns: ReturnsService;
+  /** Where decisions are recorded in the audit trail. */
+  store: Store;
   adminKeySha256: string;
 }
 
@@ -27,7 +32,26 @@ const ReturnBody = Type.Object(
 const Status = Type.Union([Type.Literal("pending"), Type.Literal("approved"), Type.Literal("rejected")]);
 
 export function adminReturnsRoutes(options: AdminReturnsRoutesOptions) {
-  const { returns } = options;
+  const { returns, store } = options;
+  /**
+   * Records the operator's decision right after it is stored (returns.decide owns that transaction). The buyer's note
+   * stays out: free text may hold what the trail must not.
+   */
+  const recordDecision = (request: FastifyRequest, record: ReturnRecord, how?: string) =>
+    store.appendAuditEvent(
+      auditEvent(
+        "return.decide",
+        auditContextOf(request),
+        `return:${record.id}`,
+        [
+          { path: "status", before: "pending", after: record.status },
+          { path: "refund_cents", after: record.refund_cents },
+        ],
+        {
+          note: `lead ${record.lead_id}, buyer ${record.buyer_id}, reason ${record.reason}${how ? `, ${how}` : ""}`,
+        },
+      ),
+    );
   return async (app: FastifyInstance): Promise<void> => {
     app.addHook("onRequest", async (request) => authenticateAdmin(request, options.adminKeySha256));
     const tags = ["admin"];
@@ -104,9 +128,12 @@ export function adminReturnsRoutes(options: AdminReturnsRoutesOptions) {
         // The body is optional (a bare POST approves), so it is checked here rather than by a body schema.
         if (resellAsked(request.body)) {
           const { record, resale } = await returns.approveAndResell(request.params.id);
+          await recordDecision(request, record, "resell");
           return { return: presentReturn(record), ...(resale ? { resale } : {}) };
         }
-        return { return: presentReturn(await returns.decide(request.params.id, "approved")) };
+        const record = await returns.decide(request.params.id, "approved");
+        await recordDecision(request, record);
+        return { return: presentReturn(record) };
       },
     );
 
@@ -115,7 +142,11 @@ export function adminReturnsRoutes(options: AdminReturnsRoutesOptions) {
       {
         schema: { tags, security, summary: "Reject a return: the sale stands", params: IdParams },
       },
-      async (request) => ({ return: presentReturn(await returns.decide(request.params.id, "rejected")) }),
+      async (request) => {
+        const record = await returns.decide(request.params.id, "rejected");
+        await recordDecision(request, record);
+        return { return: presentReturn(record) };
+      },
     );
 
     app.get<{ Params: { id: string } }>(

@@ -12,10 +12,12 @@ import {
 } from "../domain/config-schema.ts";
 import { MaskedSecretProblem, maskCampaignSecrets, restoreMaskedSecrets } from "../domain/config-secrets.ts";
 import { REASONS } from "../domain/outcomes.ts";
+import type { AuditContext } from "../engine/audit-trail.ts";
 import { type ConfigService, generateApiKey, sha256Hex } from "../engine/config-service.ts";
 import { GavelError } from "../errors.ts";
 import type { LeadRecord, OutboxItem, OutcomeRecord, PingRecord } from "../store/records.ts";
 import { type ConfigKind, LEAD_SORTS, type LeadQuery, SORT_DIRECTIONS, type Store } from "../store/store.ts";
+import { auditContextOf } from "./audit-context.ts";
 import { authenticateAdmin } from "./auth.ts";
 import { nextBefore, PageLimit, pageSize } from "./paging.ts";
 
@@ -57,7 +59,7 @@ export function adminRoutes(options: AdminRoutesOptions) {
     app.put<{ Body: Record<string, unknown> }>(
       "/v1/admin/settings",
       { schema: { tags, security, summary: "Change exchange settings", body: Type.Partial(SettingsSchema) } },
-      async (request) => config.putSettings(request.body),
+      async (request) => config.putSettings(request.body, auditContextOf(request)),
     );
 
     // One set of routes per configuration entity; PUT creates or replaces (the id comes from the path).
@@ -66,7 +68,7 @@ export function adminRoutes(options: AdminRoutesOptions) {
       plural: string,
       schema: TSchema,
       list: () => readonly T[],
-      put: (body: T) => Promise<unknown>,
+      put: (body: T, context: AuditContext) => Promise<unknown>,
     ) => {
       app.get(`/v1/admin/${plural}`, { schema: { tags, security, summary: `List ${plural}` } }, async () => ({
         [plural]: list(),
@@ -101,7 +103,7 @@ export function adminRoutes(options: AdminRoutesOptions) {
             body.id = request.params.id;
           },
         },
-        async (request) => put(request.body as T),
+        async (request) => put(request.body as T, auditContextOf(request)),
       );
       app.delete<{ Params: { id: string } }>(
         `/v1/admin/${plural}/:id`,
@@ -114,7 +116,7 @@ export function adminRoutes(options: AdminRoutesOptions) {
           },
         },
         async (request) => {
-          await config.remove(kind, request.params.id);
+          await config.remove(kind, request.params.id, auditContextOf(request));
           return { deleted: request.params.id };
         },
       );
@@ -124,14 +126,14 @@ export function adminRoutes(options: AdminRoutesOptions) {
       "verticals",
       VerticalSchema,
       () => config.snapshot.verticals,
-      (v) => config.putVertical(v),
+      (v, context) => config.putVertical(v, context),
     );
     entity(
       "source",
       "sources",
       SourceSchema,
       () => config.snapshot.sources,
-      (s) => config.putSource(s),
+      (s, context) => config.putSource(s, context),
     );
     entity(
       "buyer",
@@ -139,7 +141,7 @@ export function adminRoutes(options: AdminRoutesOptions) {
       BuyerSchema,
       () => config.snapshot.buyers,
       // A buyer replaced without a key hash keeps its key (as a source does): editing a buyer never locks it out.
-      (b) => config.putBuyer(b),
+      (b, context) => config.putBuyer(b, context),
     );
     // Secrets (webhook signing keys, integration credentials) are masked on every read; a write that sends a mask
     // back unchanged keeps the stored secret, so the console's forms round-trip (see domain/config-secrets.ts).
@@ -148,7 +150,7 @@ export function adminRoutes(options: AdminRoutesOptions) {
       "campaigns",
       CampaignSchema,
       () => config.snapshot.campaigns.map(maskCampaignSecrets),
-      async (c: Campaign) => {
+      async (c: Campaign, context) => {
         try {
           restoreMaskedSecrets(c, config.snapshot.campaignById.get(c.id));
         } catch (error) {
@@ -156,7 +158,7 @@ export function adminRoutes(options: AdminRoutesOptions) {
             throw new GavelError("GAVEL_VALIDATION", error.message, error.field);
           throw error;
         }
-        return maskCampaignSecrets(await config.putCampaign(c));
+        return maskCampaignSecrets(await config.putCampaign(c, context));
       },
     );
 
@@ -170,7 +172,7 @@ export function adminRoutes(options: AdminRoutesOptions) {
           params: IdParams,
         },
       },
-      async (request) => config.rotateSourceKey(request.params.id),
+      async (request) => config.rotateSourceKey(request.params.id, auditContextOf(request)),
     );
 
     app.post<{ Params: { id: string } }>(
@@ -186,10 +188,12 @@ export function adminRoutes(options: AdminRoutesOptions) {
       async (request) => {
         const apiKey = generateApiKey();
         return {
-          buyer: await config.updateBuyer(request.params.id, (buyer) => ({
-            ...buyer,
-            api_key_sha256: sha256Hex(apiKey),
-          })),
+          buyer: await config.updateBuyer(
+            request.params.id,
+            (buyer) => ({ ...buyer, api_key_sha256: sha256Hex(apiKey) }),
+            auditContextOf(request),
+            "key.rotate",
+          ),
           api_key: apiKey,
         };
       },

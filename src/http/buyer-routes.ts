@@ -27,6 +27,7 @@ import {
   type Store,
 } from "../store/store.ts";
 import { fundsInDollars } from "./admin-funds-routes.ts";
+import { auditContextOf } from "./audit-context.ts";
 import { authenticateBuyer } from "./auth.ts";
 import { nextBefore, PageLimit, pageSize } from "./paging.ts";
 
@@ -223,31 +224,35 @@ export function buyerRoutes(options: BuyerRoutesOptions) {
         async (request) => {
           // Read and changed in one step of the configuration's queue: a concurrent edit of the same campaign is
           // neither lost nor undone.
-          const saved = await config.updateCampaign(request.params.id, (campaign) => {
-            if (campaign.buyer_id !== request.buyer.id) {
-              throw new GavelError("GAVEL_NOT_FOUND", `No campaign ${request.params.id}`, "id");
-            }
-            // A test campaign stays one: the buyer pauses and resumes live bidding, it does not go live by itself.
-            if (campaign.status === "test") {
-              throw new GavelError("GAVEL_CONFLICT", "A test campaign is not paused or resumed here", "id");
-            }
-            const { paused_by: pausedBy, ...rest } = campaign;
-            if (action === "pause" && campaign.status !== "paused") {
-              return { ...rest, status: "paused", paused_by: "buyer" };
-            }
-            if (action === "resume" && campaign.status === "paused") {
-              // An operator's pause (a complaint, a compliance hold) is the operator's to lift, not the buyer's.
-              if (pausedBy !== "buyer") {
-                throw new GavelError(
-                  "GAVEL_CONFLICT",
-                  "This campaign was paused by the exchange's operator; only the operator can resume it",
-                  "id",
-                );
+          const saved = await config.updateCampaign(
+            request.params.id,
+            (campaign) => {
+              if (campaign.buyer_id !== request.buyer.id) {
+                throw new GavelError("GAVEL_NOT_FOUND", `No campaign ${request.params.id}`, "id");
               }
-              return { ...rest, status: "active" };
-            }
-            return campaign;
-          });
+              // A test campaign stays one: the buyer pauses and resumes live bidding, it does not go live by itself.
+              if (campaign.status === "test") {
+                throw new GavelError("GAVEL_CONFLICT", "A test campaign is not paused or resumed here", "id");
+              }
+              const { paused_by: pausedBy, ...rest } = campaign;
+              if (action === "pause" && campaign.status !== "paused") {
+                return { ...rest, status: "paused", paused_by: "buyer" };
+              }
+              if (action === "resume" && campaign.status === "paused") {
+                // An operator's pause (a complaint, a compliance hold) is the operator's to lift, not the buyer's.
+                if (pausedBy !== "buyer") {
+                  throw new GavelError(
+                    "GAVEL_CONFLICT",
+                    "This campaign was paused by the exchange's operator; only the operator can resume it",
+                    "id",
+                  );
+                }
+                return { ...rest, status: "active" };
+              }
+              return campaign;
+            },
+            auditContextOf(request),
+          );
           return { campaign: { id: saved.id, name: saved.name, status: saved.status } };
         },
       );

@@ -4,10 +4,13 @@
 import type { ServerResponse } from "node:http";
 import { Type } from "@sinclair/typebox";
 import type { FastifyInstance } from "fastify";
-import type { ConsoleAuth } from "../console/console-auth.ts";
+import type { ConsoleAuth, ConsoleIdentity } from "../console/console-auth.ts";
 import type { LiveStats } from "../console/live-stats.ts";
+import { auditEvent, configDiff } from "../engine/audit-trail.ts";
 import type { ConfigService } from "../engine/config-service.ts";
 import { GavelError } from "../errors.ts";
+import type { Store } from "../store/store.ts";
+import { auditContextOf } from "./audit-context.ts";
 import { authenticateAdmin } from "./auth.ts";
 import { clearSessionCookie, requireConsoleUser, sessionToken, setSessionCookie } from "./console-session.ts";
 
@@ -16,6 +19,8 @@ export interface ConsoleRoutesOptions {
   config: ConfigService;
   live: LiveStats;
   adminKeySha256: string;
+  /** Where logins and user changes are recorded in the audit trail. */
+  store: Store;
 }
 
 const LoginBody = Type.Object(
@@ -44,7 +49,10 @@ const UserBody = Type.Object(
 );
 
 export function consoleRoutes(options: ConsoleRoutesOptions) {
-  const { auth, config, live } = options;
+  const { auth, config, live, store } = options;
+  /** A user as the audit trail shows it: who and what they may see; never the password or its hash. */
+  const userFields = (user: ConsoleIdentity | undefined) =>
+    user && { email: user.email, role: user.role, ...(user.party_id ? { party_id: user.party_id } : {}) };
   return async (app: FastifyInstance): Promise<void> => {
     const tags = ["console"];
     const streams = new Set<ServerResponse>();
@@ -64,11 +72,31 @@ export function consoleRoutes(options: ConsoleRoutesOptions) {
         },
       },
       async (request, reply) => {
-        const { token, expires_at, user } = await auth.login(
-          request.body.email,
-          request.body.password,
-          // The client's address: the socket's peer, or X-Forwarded-For's when http.trust_proxy trusts the proxy.
-          request.ip,
+        // The client's address: the socket's peer, or X-Forwarded-For's when http.trust_proxy trusts the proxy.
+        const address = request.ip;
+        const tried = request.body.email.trim().toLowerCase();
+        let session: Awaited<ReturnType<ConsoleAuth["login"]>>;
+        try {
+          session = await auth.login(request.body.email, request.body.password, address);
+        } catch (error) {
+          // A failed login is recorded under the email tried (never the password), with why it failed.
+          const code = error instanceof GavelError ? error.code : "GAVEL_INTERNAL";
+          await store.appendAuditEvent(
+            auditEvent("login.failure", { actor: { type: "user", id: tried }, address }, "login", [], {
+              note: code,
+            }),
+          );
+          throw error;
+        }
+        const { token, expires_at, user } = session;
+        await store.appendAuditEvent(
+          auditEvent(
+            "login.success",
+            { actor: { type: "user", id: user.id, role: user.role }, address },
+            `user:${user.id}`,
+            [],
+            { note: user.email },
+          ),
         );
         setSessionCookie(request, reply, token, Math.floor(auth.sessionTtlMs / 1000));
         return {
@@ -133,7 +161,18 @@ export function consoleRoutes(options: ConsoleRoutesOptions) {
             `No ${role} ${party_id ?? "(party_id missing)"}`,
             "party_id",
           );
-        return { user: await auth.putUser(request.body) };
+        const before = (await auth.listUsers()).find(
+          (user) => user.email === request.body.email.trim().toLowerCase(),
+        );
+        const user = await auth.putUser(request.body);
+        // Recorded right after the user is stored (auth.putUser owns that write). A new password shows as changed,
+        // never as a value.
+        const changes = configDiff("user", userFields(before), userFields(user));
+        if (before) changes.push({ path: "password", before: "(set)", after: "(set again)" });
+        await store.appendAuditEvent(
+          auditEvent("user.put", auditContextOf(request), `user:${user.id}`, changes),
+        );
+        return { user };
       },
     );
 
@@ -152,7 +191,16 @@ export function consoleRoutes(options: ConsoleRoutesOptions) {
       },
       async (request) => {
         authenticateAdmin(request, options.adminKeySha256);
+        const before = (await auth.listUsers()).find((user) => user.id === request.params.id);
         await auth.deleteUser(request.params.id);
+        await store.appendAuditEvent(
+          auditEvent(
+            "user.delete",
+            auditContextOf(request),
+            `user:${request.params.id}`,
+            configDiff("user", userFields(before), undefined),
+          ),
+        );
         return { deleted: request.params.id };
       },
     );

@@ -10,6 +10,7 @@ import type { ReturnsService } from "../engine/returns.ts";
 import type { Metrics } from "../metrics.ts";
 import type { HotState } from "../state/hot-state.ts";
 import type { Store } from "../store/store.ts";
+import { adminAuditRoutes } from "./admin-audit-routes.ts";
 import { adminBuyerCapsRoutes } from "./admin-buyer-caps-routes.ts";
 import { adminConversionRoutes } from "./admin-conversion-routes.ts";
 import { type AdminFundsServices, adminFundsRoutes } from "./admin-funds-routes.ts";
@@ -104,7 +105,13 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
       if (SELLER_URLS.has(request.routeOptions.url ?? "")) live.observeSellerRequest(reply.elapsedTime);
     });
     await app.register(
-      consoleRoutes({ auth, config: options.config, live, adminKeySha256: options.adminKeySha256 }),
+      consoleRoutes({
+        auth,
+        config: options.config,
+        live,
+        adminKeySha256: options.adminKeySha256,
+        store: options.store,
+      }),
     );
     await app.register(sourcePortalRoutes({ config: options.config, store: options.store }));
     await app.register(consoleStatic());
@@ -151,7 +158,12 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   }
   if (options.funds) {
     await app.register(
-      adminFundsRoutes({ ...options.funds, config: options.config, adminKeySha256: options.adminKeySha256 }),
+      adminFundsRoutes({
+        ...options.funds,
+        config: options.config,
+        adminKeySha256: options.adminKeySha256,
+        store: options.store,
+      }),
     );
     await app.register(
       adminBuyerCapsRoutes({
@@ -162,12 +174,17 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     );
   }
   await app.register(adminLedgerRoutes({ store: options.store, adminKeySha256: options.adminKeySha256 }));
+  await app.register(adminAuditRoutes({ store: options.store, adminKeySha256: options.adminKeySha256 }));
   await app.register(
     adminPostAttemptRoutes({ store: options.store, adminKeySha256: options.adminKeySha256 }),
   );
   if (options.returns) {
     await app.register(
-      adminReturnsRoutes({ returns: options.returns, adminKeySha256: options.adminKeySha256 }),
+      adminReturnsRoutes({
+        returns: options.returns,
+        adminKeySha256: options.adminKeySha256,
+        store: options.store,
+      }),
     );
   }
   await app.register(

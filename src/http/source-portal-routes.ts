@@ -9,6 +9,7 @@ import type { ConfigService } from "../engine/config-service.ts";
 import { GavelError } from "../errors.ts";
 import type { LeadRecord } from "../store/records.ts";
 import type { Store } from "../store/store.ts";
+import { auditContextOf } from "./audit-context.ts";
 import { requireConsoleUser } from "./console-session.ts";
 import { nextBefore, PageLimit, pageSize } from "./paging.ts";
 
@@ -125,7 +126,10 @@ export function sourcePortalRoutes(options: SourcePortalOptions) {
         },
       },
       async (request) => {
-        const { source, api_key } = await config.rotateSourceKey(sourceOf(request).id);
+        const { source, api_key } = await config.rotateSourceKey(
+          sourceOf(request).id,
+          auditContextOf(request),
+        );
         return { source: { id: source.id, name: source.name }, api_key };
       },
     );

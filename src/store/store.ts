@@ -3,6 +3,7 @@
 import type { Buyer, Campaign, Settings, Source } from "../domain/config-schema.ts";
 import type { Vertical } from "../domain/vertical.ts";
 import type { ReportQuery, ReportRow } from "../reports/report-query.ts";
+import type { AuditEvent, AuditQuery } from "./audit-events.ts";
 import type {
   BeginPostAttempt,
   EndedPostAttempt,
@@ -212,11 +213,15 @@ export interface Store {
   migrate(): Promise<void>;
   /** All configuration, for building the in-memory snapshot. */
   loadConfig(): Promise<StoredConfig>;
-  /** Inserts or replaces one configuration entity by id. */
-  putConfig(kind: ConfigKind, entity: { id: string }): Promise<void>;
+  /** Inserts or replaces one configuration entity by id; with its audit event, in the same transaction. */
+  putConfig(kind: ConfigKind, entity: { id: string }, audit?: AuditEvent): Promise<void>;
   /** Removes one configuration entity; false when there was none. History (leads, outcomes) keeps its id as text. */
-  deleteConfig(kind: ConfigKind, id: string): Promise<boolean>;
-  putSettings(settings: Partial<Settings>): Promise<void>;
+  deleteConfig(kind: ConfigKind, id: string, audit?: AuditEvent): Promise<boolean>;
+  putSettings(settings: Partial<Settings>, audit?: AuditEvent): Promise<void>;
+  /** Records one audit event on its own (a change whose write is not a configuration write: a deposit, a login...). */
+  appendAuditEvent(event: AuditEvent): Promise<void>;
+  /** Audit events, newest first (by id), filtered and paged as the query says. */
+  listAuditEvents(query: AuditQuery): Promise<AuditEvent[]>;
   /** Writes a batch of ping analytics (auctions and their outcomes). Called off the request path. */
   appendAuctionEvents(pings: readonly PingRecord[], outcomes: readonly OutcomeRecord[]): Promise<void>;
   /**

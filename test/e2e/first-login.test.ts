@@ -54,6 +54,18 @@ test("gavel user add, then gavel serve: the operator logs in and its session ope
     const cookie = login.headers.get("set-cookie")!.split(";")[0]!;
     const config = await fetch(`${gavel.url}/v1/admin/config`, { headers: { cookie } });
     assert.equal(config.status, 200);
+    // The audit trail: the user saved from the command line, then the login.
+    const audit = (await (await fetch(`${gavel.url}/v1/admin/audit`, { headers: { cookie } })).json()) as {
+      events: { kind: string; actor: { type: string; id: string }; changes: { path: string }[] }[];
+    };
+    assert.deepEqual(
+      audit.events.map((event) => [event.kind, event.actor.type, event.changes.map((change) => change.path)]),
+      [
+        ["login.success", "user", []],
+        ["user.put", "system", ["email", "role"]],
+      ],
+    );
+    assert.ok(!JSON.stringify(audit).includes("a long enough password"));
     const page = await fetch(`${gavel.url}/console/leads`);
     assert.equal(page.status, 200, "the built console answers every /console path");
     assert.match(await page.text(), /<div id="root">/);

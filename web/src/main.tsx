@@ -3,6 +3,7 @@ import { StrictMode, useEffect, useState } from "react";
 import { createRoot } from "react-dom/client";
 import { ApiError, get, type Me, post, type Role, SESSION_ENDED } from "./api.ts";
 import { Link, navigate, useLocation } from "./router.tsx";
+import { Audit } from "./screens/audit.tsx";
 import { BuyerAccount } from "./screens/buyer-account.tsx";
 import { BuyerMoney } from "./screens/buyer-money.tsx";
 import { BuyerLead, BuyerLeads } from "./screens/buyer-portal.tsx";
@@ -36,6 +37,7 @@ const MENU: Record<Role, [string, string][]> = {
     ["/returns", "Returns"],
     ["/outbox", "Outbox"],
     ["/users", "Users"],
+    ["/audit", "Audit"],
     ["/config/verticals", "Verticals"],
     ["/config/sources", "Sources"],
     ["/config/buyers", "Buyers"],
@@ -147,6 +149,7 @@ function route(path: string) {
   if (first === "health") return <Health />;
   if (first === "outbox") return <Outbox />;
   if (first === "users") return <Users />;
+  if (first === "audit") return <Audit />;
   if (first === "config" && second === "verticals") return <ConfigVerticals />;
   if (first === "config" && second === "sources") return <ConfigSources />;
   if (first === "config" && second === "buyers") return <ConfigBuyers />;

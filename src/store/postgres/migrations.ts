@@ -364,6 +364,24 @@ export const POSTGRES_MIGRATIONS: readonly string[] = [
   `
   ALTER TABLE config_entities ALTER COLUMN body TYPE json USING body::json;
   `,
+  // The audit trail: see the SQLite migration of the same name.
+  `
+  CREATE TABLE audit_events (
+    id text COLLATE "C" PRIMARY KEY,
+    kind text NOT NULL,
+    actor_type text NOT NULL,
+    actor_id text NOT NULL,
+    actor_role text,
+    entity text COLLATE "C" NOT NULL,
+    address text,
+    changes jsonb NOT NULL,
+    note text,
+    created_at bigint NOT NULL
+  );
+  CREATE INDEX audit_events_created ON audit_events (created_at, id);
+  CREATE INDEX audit_events_entity ON audit_events (entity, id);
+  CREATE INDEX audit_events_actor ON audit_events (actor_id, id);
+  `,
 ];
 
 /**

@@ -21,6 +21,8 @@ import {
   rollupRowsJson,
   rollupUpsertSql,
 } from "../../reports/rollup-rows.ts";
+import type { AuditEvent, AuditQuery } from "../audit-events.ts";
+import { AUDIT_COLUMNS, auditEventFromRow, auditRowValues, auditWhere } from "../audit-rows.ts";
 import { sessionFromRow, USER_COLUMNS, userFromRow, userRowValues } from "../console-rows.ts";
 import {
   attemptEndsOfSale,
@@ -257,28 +259,56 @@ export class PostgresStore implements Store {
     return config;
   }
 
-  async putConfig(kind: ConfigKind, entity: { id: string }): Promise<void> {
-    await this.#putEntity(kind, entity.id, entity);
+  async putConfig(kind: ConfigKind, entity: { id: string }, audit?: AuditEvent): Promise<void> {
+    await this.#putEntity(kind, entity.id, entity, audit);
   }
 
-  async deleteConfig(kind: ConfigKind, id: string): Promise<boolean> {
-    const rows = await this.#query("DELETE FROM config_entities WHERE kind = $1 AND id = $2 RETURNING id", [
-      kind,
-      id,
-    ]);
-    return rows.length > 0;
+  async deleteConfig(kind: ConfigKind, id: string, audit?: AuditEvent): Promise<boolean> {
+    const deleteEntity = "DELETE FROM config_entities WHERE kind = $1 AND id = $2 RETURNING id";
+    if (!audit) return (await this.#query(deleteEntity, [kind, id])).length > 0;
+    // The deletion and its audit event in one transaction: neither is kept without the other.
+    return this.#transaction(async (client) => {
+      const { rows } = await client.query(deleteEntity, [kind, id]);
+      if (rows.length > 0) await insertAuditEvent(client, audit);
+      return rows.length > 0;
+    });
   }
 
-  async putSettings(settings: object): Promise<void> {
-    await this.#putEntity("settings", "settings", settings);
+  async putSettings(settings: object, audit?: AuditEvent): Promise<void> {
+    await this.#putEntity("settings", "settings", settings, audit);
   }
 
-  async #putEntity(kind: string, id: string, body: object): Promise<void> {
+  async #putEntity(kind: string, id: string, body: object, audit?: AuditEvent): Promise<void> {
+    const upsert = `INSERT INTO config_entities (kind, id, body, updated_at) VALUES ($1, $2, $3, $4)
+       ON CONFLICT (kind, id) DO UPDATE SET body = excluded.body, updated_at = excluded.updated_at`;
+    const values = [kind, id, JSON.stringify(body), Date.now()];
+    if (!audit) {
+      await this.#query(upsert, values);
+      return;
+    }
+    // The change and its audit event in one transaction: neither is kept without the other.
+    await this.#transaction(async (client) => {
+      await client.query(upsert, values);
+      await insertAuditEvent(client, audit);
+    });
+  }
+
+  async appendAuditEvent(event: AuditEvent): Promise<void> {
+    // Safe to repeat (the retry in #query): the id is the primary key, a second run inserts nothing.
     await this.#query(
-      `INSERT INTO config_entities (kind, id, body, updated_at) VALUES ($1, $2, $3, $4)
-       ON CONFLICT (kind, id) DO UPDATE SET body = excluded.body, updated_at = excluded.updated_at`,
-      [kind, id, JSON.stringify(body), Date.now()],
+      `INSERT INTO audit_events (${AUDIT_COLUMNS}) VALUES (${placeholders(AUDIT_COLUMNS, "$")})
+       ON CONFLICT (id) DO NOTHING`,
+      auditRowValues(event),
     );
+  }
+
+  async listAuditEvents(query: AuditQuery): Promise<AuditEvent[]> {
+    const { where, values, limitAt } = auditWhere(query, (n) => `$${n}`);
+    const rows = await this.#query(
+      `SELECT * FROM audit_events ${where} ORDER BY id DESC LIMIT ${limitAt}`,
+      values,
+    );
+    return rows.map((row) => auditEventFromRow(row, POSTGRES_CODEC));
   }
 
   async appendAuctionEvents(pings: readonly PingRecord[], outcomes: readonly OutcomeRecord[]): Promise<void> {
@@ -1336,4 +1366,11 @@ async function redactLeads(
     }
   }
   return counts;
+}
+
+async function insertAuditEvent(client: pg.PoolClient, event: AuditEvent): Promise<void> {
+  await client.query(
+    `INSERT INTO audit_events (${AUDIT_COLUMNS}) VALUES (${placeholders(AUDIT_COLUMNS, "$")})`,
+    auditRowValues(event),
+  );
 }

@@ -318,4 +318,23 @@ export const SQLITE_MIGRATIONS: readonly string[] = [
   CREATE INDEX privacy_requests_created ON privacy_requests (created_at, id);
   CREATE TABLE pii_key_ids (key_id TEXT PRIMARY KEY, first_used_at INTEGER NOT NULL);
   `,
+  // The audit trail (src/store/audit-events.ts): every configuration change, key rotation, deposit, return decision,
+  // console user change and login, with who, from where and a before/after diff; listed newest first by id.
+  `
+  CREATE TABLE audit_events (
+    id TEXT PRIMARY KEY,
+    kind TEXT NOT NULL,
+    actor_type TEXT NOT NULL,
+    actor_id TEXT NOT NULL,
+    actor_role TEXT,
+    entity TEXT NOT NULL,
+    address TEXT,
+    changes TEXT NOT NULL,
+    note TEXT,
+    created_at INTEGER NOT NULL
+  );
+  CREATE INDEX audit_events_created ON audit_events (created_at, id);
+  CREATE INDEX audit_events_entity ON audit_events (entity, id);
+  CREATE INDEX audit_events_actor ON audit_events (actor_id, id);
+  `,
 ];

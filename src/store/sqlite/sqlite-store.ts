@@ -1,10 +1,13 @@
 // The embedded store: one SQLite file through node:sqlite, WAL mode. A real product for a single machine.
 // Reads run here (indexed lookups, microseconds); writes run on a writer thread so their fsyncs never stall pings.
+
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
-import type { DatabaseSync, StatementSync } from "node:sqlite";
+import type { DatabaseSync, SQLInputValue, StatementSync } from "node:sqlite";
 import { checkPiiKeysInUse, NO_PII_KEYS, type PiiKeyRing } from "../../compliance/privacy/pii-cipher.ts";
 import { type ReportQuery, type ReportRow, reportRowFrom, reportSql } from "../../reports/report-query.ts";
+import type { AuditEvent, AuditQuery } from "../audit-events.ts";
+import { auditEventFromRow, auditWhere } from "../audit-rows.ts";
 import { sessionFromRow, userFromRow } from "../console-rows.ts";
 import {
   type BeginPostAttempt,
@@ -169,16 +172,28 @@ export class SqliteStore implements Store {
     return config;
   }
 
-  async putConfig(kind: ConfigKind, entity: { id: string }): Promise<void> {
-    await this.#writer.call({ op: "putEntity", kind, id: entity.id, body: entity });
+  async putConfig(kind: ConfigKind, entity: { id: string }, audit?: AuditEvent): Promise<void> {
+    await this.#writer.call({ op: "putEntity", kind, id: entity.id, body: entity, audit });
   }
 
-  async deleteConfig(kind: ConfigKind, id: string): Promise<boolean> {
-    return (await this.#writer.call({ op: "deleteEntity", kind, id })) as boolean;
+  async deleteConfig(kind: ConfigKind, id: string, audit?: AuditEvent): Promise<boolean> {
+    return (await this.#writer.call({ op: "deleteEntity", kind, id, audit })) as boolean;
   }
 
-  async putSettings(settings: object): Promise<void> {
-    await this.#writer.call({ op: "putEntity", kind: "settings", id: "settings", body: settings });
+  async putSettings(settings: object, audit?: AuditEvent): Promise<void> {
+    await this.#writer.call({ op: "putEntity", kind: "settings", id: "settings", body: settings, audit });
+  }
+
+  async appendAuditEvent(event: AuditEvent): Promise<void> {
+    await this.#writer.call({ op: "appendAuditEvent", event });
+  }
+
+  async listAuditEvents(query: AuditQuery): Promise<AuditEvent[]> {
+    const { where, values, limitAt } = auditWhere(query, () => "?");
+    const rows = this.#statement(`SELECT * FROM audit_events ${where} ORDER BY id DESC LIMIT ${limitAt}`).all(
+      ...(values as SQLInputValue[]),
+    ) as Row[];
+    return rows.map((row) => auditEventFromRow(row, SQLITE_CODEC));
   }
 
   async appendAuctionEvents(pings: readonly PingRecord[], outcomes: readonly OutcomeRecord[]): Promise<void> {

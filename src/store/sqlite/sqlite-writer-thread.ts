@@ -51,10 +51,13 @@ function handle({ id, request }: Message): void {
   try {
     switch (request.op) {
       case "putEntity":
-        writes.putEntity(request.kind, request.id, request.body);
+        writes.putEntity(request.kind, request.id, request.body, request.audit);
         break;
       case "deleteEntity":
-        result = writes.deleteEntity(request.kind, request.id);
+        result = writes.deleteEntity(request.kind, request.id, request.audit);
+        break;
+      case "appendAuditEvent":
+        writes.appendAuditEvent(request.event);
         break;
       case "appendAuctionEvents":
         writes.appendAuctionEvents(request.pings, request.outcomes);

@@ -1,6 +1,8 @@
 // The main thread's side of the SQLite writer thread: each write is a message, resolved when committed.
+
 import { Worker } from "node:worker_threads";
 import type { PiiKeyRing } from "../../compliance/privacy/pii-cipher.ts";
+import type { AuditEvent } from "../audit-events.ts";
 import type { EndedPostAttempt, PostAttempt, PostAttemptResolution } from "../post-attempts.ts";
 import type { LeadRedactionRow, LeadReseal } from "../record-rows.ts";
 import type {
@@ -22,8 +24,9 @@ import type {
 } from "../store.ts";
 
 export type WriteRequest =
-  | { op: "putEntity"; kind: string; id: string; body: object }
-  | { op: "deleteEntity"; kind: string; id: string }
+  | { op: "putEntity"; kind: string; id: string; body: object; audit?: AuditEvent | undefined }
+  | { op: "deleteEntity"; kind: string; id: string; audit?: AuditEvent | undefined }
+  | { op: "appendAuditEvent"; event: AuditEvent }
   | { op: "appendAuctionEvents"; pings: readonly PingRecord[]; outcomes: readonly OutcomeRecord[] }
   | {
       op: "saveLead";

@@ -1,5 +1,6 @@
 // Every write to the embedded SQLite file. Runs on the writer thread (sqlite-writer-thread.ts), so a commit's fsync
 // never blocks the event loop that serves pings.
+
 import type { DatabaseSync, SQLInputValue, SQLOutputValue, StatementSync } from "node:sqlite";
 import { REASONS } from "../../domain/outcomes.ts";
 import {
@@ -16,6 +17,8 @@ import {
   returnRollup,
   rollupUpsertSql,
 } from "../../reports/rollup-rows.ts";
+import type { AuditEvent } from "../audit-events.ts";
+import { AUDIT_COLUMNS, auditRowValues } from "../audit-rows.ts";
 import { USER_COLUMNS, userRowValues } from "../console-rows.ts";
 import {
   attemptEndsOfSale,
@@ -87,19 +90,34 @@ export class SqliteWrites {
     this.#codec = codec;
   }
 
-  putEntity(kind: string, id: string, body: object): void {
-    this.#statement(
-      `INSERT INTO config_entities (kind, id, body, updated_at) VALUES (?, ?, ?, ?)
-       ON CONFLICT (kind, id) DO UPDATE SET body = excluded.body, updated_at = excluded.updated_at`,
-    ).run(kind, id, JSON.stringify(body), Date.now());
+  /** Stores one configuration entity and, in the same transaction, the audit event that records the change. */
+  putEntity(kind: string, id: string, body: object, audit?: AuditEvent): void {
+    inTransaction(this.#db, () => {
+      this.#statement(
+        `INSERT INTO config_entities (kind, id, body, updated_at) VALUES (?, ?, ?, ?)
+         ON CONFLICT (kind, id) DO UPDATE SET body = excluded.body, updated_at = excluded.updated_at`,
+      ).run(kind, id, JSON.stringify(body), Date.now());
+      if (audit) this.appendAuditEvent(audit);
+    });
   }
 
-  deleteEntity(kind: string, id: string): boolean {
-    const { changes } = this.#statement("DELETE FROM config_entities WHERE kind = ? AND id = ?").run(
-      kind,
-      id,
-    );
-    return Number(changes) > 0;
+  deleteEntity(kind: string, id: string, audit?: AuditEvent): boolean {
+    let deleted = false;
+    inTransaction(this.#db, () => {
+      const { changes } = this.#statement("DELETE FROM config_entities WHERE kind = ? AND id = ?").run(
+        kind,
+        id,
+      );
+      deleted = Number(changes) > 0;
+      if (deleted && audit) this.appendAuditEvent(audit);
+    });
+    return deleted;
+  }
+
+  appendAuditEvent(event: AuditEvent): void {
+    this.#statement(
+      `INSERT INTO audit_events (${AUDIT_COLUMNS}) VALUES (${placeholders(AUDIT_COLUMNS, "?")})`,
+    ).run(...(auditRowValues(event) as SQLInputValue[]));
   }
 
   appendAuctionEvents(pings: readonly PingRecord[], outcomes: readonly OutcomeRecord[]): void {
