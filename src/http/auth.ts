@@ -18,15 +18,27 @@ function bearerKey(request: FastifyRequest): string | undefined {
 
 /** The source a seller request comes from, or a 401. */
 export function authenticateSource(request: FastifyRequest, config: ConfigSnapshot): Source {
-  const key = bearerKey(request);
+  return sourceOfKey(request, config, bearerKey(request));
+}
+
+/**
+ * The source whose key this is, however the request carried it (a Bearer header, or a platform's key field on the
+ * compatible inbound endpoints), or a 401. A refused key is counted for the console, which shows a source still
+ * sending a rotated key (admin-source-auth-routes.ts).
+ */
+export function sourceOfKey(
+  request: FastifyRequest,
+  config: ConfigSnapshot,
+  key: string | undefined,
+  message?: string,
+): Source {
   const keyHash = key === undefined ? undefined : sha256Hex(key);
   const source = keyHash === undefined ? undefined : config.sourceByKeyHash.get(keyHash);
-  // Counted for the console, which shows a source still sending a rotated key (admin-source-auth-routes.ts).
   const failures = request.server.sourceAuthFailures;
   failures?.observe(config);
   if (!source) {
     failures?.record(keyHash);
-    throw new GavelError("GAVEL_UNAUTHORIZED");
+    throw new GavelError("GAVEL_UNAUTHORIZED", message);
   }
   return source;
 }

@@ -7,7 +7,6 @@ import formbody from "@fastify/formbody";
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import type { Source } from "../domain/config-schema.ts";
 import type { Vertical } from "../domain/vertical.ts";
-import { sha256Hex } from "../engine/config-service.ts";
 import type { Exchange } from "../engine/exchange.ts";
 import { GavelError } from "../errors.ts";
 import { boberdoo, boberdooJsonFields, boberdooXmlFields } from "../inbound/boberdoo.ts";
@@ -23,6 +22,7 @@ import { own } from "../inbound/inbound-protocol.ts";
 import { leadProsper } from "../inbound/lead-prosper.ts";
 import { leadspedia } from "../inbound/leadspedia.ts";
 import type { HotState } from "../state/hot-state.ts";
+import { sourceOfKey } from "./auth.ts";
 import { toGavelError } from "./error-handler.ts";
 
 export interface InboundRoutesOptions {
@@ -114,7 +114,7 @@ export function inboundRoutes(options: InboundRoutesOptions) {
           try {
             const inbound = protocol.parse(fields, route);
             context = { field: "key" };
-            const source = authenticate(exchange, inbound.key);
+            const source = sourceOfKey(request, exchange.config, inbound.key, "Invalid key");
             context = { source };
             const answer = await callExchange(
               exchange,
@@ -171,12 +171,6 @@ function unsupportedBody(protocol: InboundProtocol): GavelError {
     `Send a form (application/x-www-form-urlencoded) or JSON${protocol === boberdoo ? " or XML" : ""} body`,
     "body",
   );
-}
-
-function authenticate(exchange: Exchange, key: string): Source {
-  const source = exchange.config.sourceByKeyHash.get(sha256Hex(key));
-  if (!source) throw new GavelError("GAVEL_UNAUTHORIZED", "Invalid key");
-  return source;
 }
 
 type Answer = (shape: ReplyShape) => InboundReply;

@@ -52,13 +52,25 @@ describe(`[${BACKEND}] console extras: refused keys, the buyer CSV, cap usage`, 
       );
       assert.equal(refused.status, 401);
     }
+    // The compatible inbound endpoints take the key in the body; a refused one counts the same.
+    const inbound = await fetch(`${h.gavel.url}/new_api/api.php`, {
+      method: "POST",
+      headers: { "content-type": "application/x-www-form-urlencoded" },
+      body: new URLSearchParams({
+        Key: oldKey,
+        API_Action: "pingPostLead",
+        Mode: "ping",
+        TYPE: "personal_injury",
+      }),
+    });
+    assert.match(await inbound.text(), /GAVEL_UNAUTHORIZED/);
     assert.equal((await h.call("/v1/ping", {}, { key: "never-a-key" })).status, 401);
     const report = await adminGet("/v1/admin/sources/auth-failures");
     assert.equal(report.status, 200);
     assert.equal(report.body.window_minutes, 60);
     assert.deepEqual(
       report.body.sources.map((s: { source_id: string; failures: number }) => [s.source_id, s.failures]),
-      [["rotating", 4]],
+      [["rotating", 5]],
     );
     assert.ok(report.body.unknown.failures >= 1);
     assert.equal((await fetch(`${h.gavel.url}/v1/admin/sources/auth-failures`)).status, 401, "admin only");
