@@ -258,7 +258,10 @@ describe("every console screen tells the truth", () => {
     const slowTimeouts = buyers.locator('tr[data-buyer="slowpoke"] td').nth(2);
     await slowTimeouts.waitFor();
     assert.equal(await slowTimeouts.getAttribute("data-level"), "bad");
-    assert.match(await slowTimeouts.innerText(), /^8\d(\.\d)?%/);
+    // slowpoke hangs on each ping with probability 0.8, so over a few dozen pings its share is near 80%, not exactly
+    // in the eighties (76.7% was seen): a share well past the 20% red threshold is what the screen must show.
+    const timeoutShare = Number((await slowTimeouts.innerText()).match(/^(\d+(?:\.\d)?)%/)?.[1]);
+    assert.ok(timeoutShare >= 50, `slowpoke's timeout share ${timeoutShare}% should be near 80%`);
     assert.equal(await buyers.locator('tr[data-buyer="alpha"] td').nth(2).getAttribute("data-level"), "ok");
     const refused = page.getByTestId("source-health-hour").locator('tr[data-source="src-other"] td').last();
     assert.equal(await refused.getAttribute("data-level"), "bad");
