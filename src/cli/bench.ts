@@ -10,7 +10,7 @@
 //
 //   npm run bench -- [--mode embedded|distributed|both] [--market rules-5|rules|simple] [--duration 5] [--buyers 5]
 //                    [--concurrency 64] [--generator wrk|node]
-//                    [--database-url postgres://...] [--redis-url redis://...]
+//                    [--database-url postgres://...] [--redis-url redis://...] [--cpu-prof <dir>]
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { availableParallelism, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
@@ -77,6 +77,8 @@ interface BenchOptions {
   services: ServiceUrls;
   /** Undefined: wrk when installed, else node (with a warning). */
   generator: Generator | undefined;
+  /** A folder holding a subfolder per exchange with its threads' V8 CPU profiles, written when it stops; none when undefined. */
+  cpuProfileDir: string | undefined;
 }
 
 /** A server under test and how to load and meter it. */
@@ -103,6 +105,9 @@ export async function runBench(args: string[]): Promise<void> {
   const wrk = chooseGenerator(options);
   printIntro(options, mode, wrk);
 
+  // V8 CPU profiles of each server's threads, written when it stops: where the time goes, per contender.
+  const profileArgs = (kind: string): string[] =>
+    options.cpuProfileDir ? ["--cpu-prof", `--cpu-prof-dir=${join(options.cpuProfileDir, kind)}`] : [];
   const teardown = new Teardown();
   const interrupt = () => void teardown.run().finally(() => process.exit(130));
   process.once("SIGINT", interrupt);
@@ -122,6 +127,7 @@ export async function runBench(args: string[]): Promise<void> {
       const server = await startServer(
         `exchange (${kind})`,
         [
+          ...profileArgs(kind),
           GAVEL_ENTRY,
           "serve",
           "--config",
@@ -145,7 +151,11 @@ export async function runBench(args: string[]): Promise<void> {
     const pingUrls = (config.campaigns ?? []).flatMap((campaign) =>
       campaign.ping ? [campaign.ping.url] : [],
     );
-    const reference = await startServer("reference fan-out", [REFERENCE_ENTRY, JSON.stringify(pingUrls)]);
+    const reference = await startServer("reference fan-out", [
+      ...profileArgs("reference"),
+      REFERENCE_ENTRY,
+      JSON.stringify(pingUrls),
+    ]);
     teardown.add(() => reference.stop());
     contenders.push({
       kind: "reference",
@@ -550,7 +560,7 @@ class Teardown {
 const USAGE =
   "usage: gavel bench [--mode embedded|distributed|both] [--market rules-5|rules|simple] [--duration <seconds>]\n" +
   "                   [--buyers <n>] [--concurrency <n>] [--generator wrk|node]\n" +
-  "                   [--database-url postgres://...] [--redis-url redis://...]";
+  "                   [--database-url postgres://...] [--redis-url redis://...] [--cpu-prof <dir>]";
 
 function parseBenchArgs(args: string[]): BenchOptions {
   const { values } = parseArgs({
@@ -564,6 +574,7 @@ function parseBenchArgs(args: string[]): BenchOptions {
       market: { type: "string", default: "rules-5" },
       "database-url": { type: "string" },
       "redis-url": { type: "string" },
+      "cpu-prof": { type: "string" },
     },
   });
   const options = {
@@ -589,6 +600,7 @@ function parseBenchArgs(args: string[]): BenchOptions {
     mode,
     market: values.market as BenchMarket,
     generator: values.generator as Generator | undefined,
+    cpuProfileDir: values["cpu-prof"],
     services: {
       databaseUrl: values["database-url"] ?? process.env.GAVEL_BENCH_DATABASE_URL ?? DEFAULT_DATABASE_URL,
       redisUrl: values["redis-url"] ?? process.env.GAVEL_BENCH_REDIS_URL ?? DEFAULT_REDIS_URL,

@@ -8,6 +8,7 @@ import { hostname } from "node:os";
 import type { Registry } from "prom-client";
 import type { ConfigSnapshot } from "../domain/snapshot.ts";
 import type { Store } from "../store/store.ts";
+import { AnswerTimeRing } from "./answer-time-ring.ts";
 import { LatencyHistogram } from "./latency-histogram.ts";
 import type { LiveBoard, LiveContribution } from "./live-board.ts";
 import type { BuyerHealth, LiveSnapshot } from "./live-snapshot.ts";
@@ -48,7 +49,7 @@ export class LiveStats {
   readonly #config: () => ConfigSnapshot;
   readonly #now: () => number;
   readonly #history: Counts[] = [];
-  readonly #latencies: { at: number; ms: number }[] = [];
+  readonly #answerTimes = new AnswerTimeRing(MAX_SAMPLES);
   #latest: LiveSnapshot | undefined;
   #timer: NodeJS.Timeout | undefined;
   readonly #listeners = new Set<(snapshot: LiveSnapshot) => void>();
@@ -78,8 +79,7 @@ export class LiveStats {
 
   /** One seller API answer (a ping, post or direct post) and how long it took. */
   observeSellerRequest(ms: number): void {
-    this.#latencies.push({ at: this.#now(), ms });
-    if (this.#latencies.length > MAX_SAMPLES) this.#latencies.splice(0, this.#latencies.length - MAX_SAMPLES);
+    this.#answerTimes.record(this.#now(), ms);
   }
 
   /** Calls `listener` with each new snapshot (once a second while anyone listens); returns how to stop. */
@@ -163,11 +163,7 @@ export class LiveStats {
     this.#history.push(counts);
     while (this.#history.length > 1 && this.#history[0]!.at < now - WINDOW_MS) this.#history.shift();
     const first = this.#history[0]!;
-    const recent = this.#latencies
-      .filter((sample) => sample.at >= now - WINDOW_MS)
-      .map((sample) => sample.ms);
-    this.#latencies.splice(0, this.#latencies.length - recent.length);
-    recent.sort((a, b) => a - b);
+    const recent = this.#answerTimes.sortedSince(now - WINDOW_MS);
     return {
       at: now,
       window: {
