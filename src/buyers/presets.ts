@@ -244,12 +244,13 @@ export const PRESETS: Readonly<Record<PresetName, Preset>> = {
           ...maps,
           response: {
             error,
-            // A bid is an entry of bids[] (the highest first for an exclusive campaign); its payout is the price.
-            accept: { path: "bids[0].bid_id", matches: "." },
-            price: "bids[0].payout",
+            // A bid is an entry of bids[]: an exclusive campaign lists its highest, a shared one every buyer's, in no
+            // stated order. The best is taken and its bid_id named on the post (one sale to this buyer: several
+            // bid_ids would sell the lead to several of Lead Prosper's buyers, past the vertical's max_buyers).
+            accept: { path: "bids[*].bid_id", matches: "." },
+            bids: { path: "bids[*]", price: "payout", id: "bid_id" },
             reason: ["message", "status"],
-            reference: "bids[0].bid_id",
-            capture: { ping_id: "ping_id", bid_id: "bids[0].bid_id" },
+            capture: { ping_id: "ping_id" },
           },
         },
         post: {
@@ -258,7 +259,7 @@ export const PRESETS: Readonly<Record<PresetName, Preset>> = {
           body: {
             ...common,
             lp_ping_id: "{{captured.ping_id}}",
-            bid_id: "{{captured.bid_id}}",
+            bid_id: "{{bid_id}}",
             ...LEAD,
             trusted_form_cert_url: "{{consent.trustedform_cert_url}}",
             jornaya_lead_id: "{{consent.jornaya_leadid}}",
@@ -375,7 +376,19 @@ export const PRESETS: Readonly<Record<PresetName, Preset>> = {
             ...LEAD,
           },
           ...maps,
-          response: { ...reply, price: "Payout", capture: { transaction_id: "TransactionId" } },
+          response: {
+            ...reply,
+            // An exclusive campaign's bid is Payout; a shared one's reply lists its buyers as Legs (Payout null),
+            // of which the best successful leg is the bid. The post names no leg: PX's specs show none to name.
+            price: "Payout",
+            bids: {
+              path: "Legs[*]",
+              price: "Payout",
+              id: "Hash",
+              accept: { path: "Status", equals: ["Success"] },
+            },
+            capture: { transaction_id: "TransactionId" },
+          },
         },
         post: {
           format: "json",

@@ -469,8 +469,27 @@ export const TemplatedRequestSchema = Type.Object(
         duplicate: Type.Optional(ReplyCondition),
         /** An explicit reject; when given, a reply neither accepted nor rejected is an invalid response. */
         reject: Type.Optional(ReplyCondition),
-        /** Ping: where the bid (decimal dollars) is; required. Post: a price the reply states, shown in the trace. */
+        /**
+         * Ping: where the bid (decimal dollars) is; required unless `bids` is given (then read when the reply lists no
+         * bids). Post: a price the reply states, shown in the trace.
+         */
         price: Type.Optional(ReplyPath),
+        /**
+         * Ping only, JSON or XML: a reply that lists several bids (Lead Prosper `bids[]`, PX `Legs`). Each item at
+         * `path` is one bid; `price`, `id` and `accept` are read inside the item. The best usable one is the bid
+         * (one buyer takes a lead at most once), its `id` the `{{bid_id}}` of the post.
+         */
+        bids: Type.Optional(
+          Type.Object(
+            {
+              path: ReplyPath,
+              price: ReplyPath,
+              id: Type.Optional(ReplyPath),
+              accept: Type.Optional(ReplyCondition),
+            },
+            { additionalProperties: false },
+          ),
+        ),
         /** Where the buyer says why (the first path found wins; a `[*]` path's values are joined). */
         reason: Type.Optional(Type.Array(ReplyPath, { minItems: 1, maxItems: 5 })),
         /** The reason when no `reason` path finds one. */

@@ -7,8 +7,15 @@ import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import type { Campaign, ConfigFile } from "../../src/domain/config-schema.ts";
 import type { Vertical } from "../../src/domain/vertical.ts";
+import type { BuyerFarm } from "../../src/sim/buyer-farm-client.ts";
 import { lineOf, pingWithTrace } from "../helpers/engine-steps.ts";
-import { bidder, type Harness, startHarness, testSource } from "../helpers/exchange-harness.ts";
+import {
+  bidder,
+  type Harness,
+  realtimeCampaign,
+  startHarness,
+  testSource,
+} from "../helpers/exchange-harness.ts";
 import { type BoberdooBuyer, startBoberdooBuyer } from "./boberdoo-buyer.ts";
 import { type JornayaService, startJornayaService } from "./jornaya-service.ts";
 import { type LeadProsperBuyer, startLeadProsperBuyer } from "./lead-prosper-buyer.ts";
@@ -70,16 +77,22 @@ async function exchangeFor(
   jornaya: JornayaService,
   extra: Partial<Campaign> = {},
   vertical: Vertical = HOME,
+  /** Campaigns beside the platform's; the farm's one buyer, `farm` ($1 bids), may have one. */
+  others: (farm: BuyerFarm) => Campaign[] = () => [],
 ): Promise<Harness> {
-  // The harness always starts a simulated buyer farm; its one buyer is in no campaign here.
+  // The harness always starts a simulated buyer farm; its one buyer is in no campaign unless `others` names it.
   return startHarness(
-    [bidder("unused", 1)],
-    () =>
+    [bidder("farm", 1)],
+    (farm) =>
       ({
         verticals: [vertical],
         sources: [testSource({ id: "src-web-7", payout: { model: "revenue_share", percent: 80 } })],
-        buyers: [{ id: "buyer", name: "buyer", status: "active" }],
+        buyers: [
+          { id: "buyer", name: "buyer", status: "active" },
+          { id: "farm", name: "farm", status: "active" },
+        ],
         campaigns: [
+          ...others(farm),
           {
             id: "campaign",
             buyer_id: "buyer",
@@ -388,6 +401,156 @@ describe("Lead Prosper preset against a Lead Prosper campaign written from its s
     const line = lineOf(trace, "post", "campaign");
     assert.equal(line.outcome, "post_duplicate");
     assert.equal(line.detail, "Duplicate lead");
+  });
+});
+
+describe("multi-bid replies: Lead Prosper's bids[] and PX's Legs, one bid per buyer", () => {
+  const LP_PARAMS = { campaign_id: "7001", supplier_id: "88", key: "lpk_abc" };
+  async function leadProsperShared(bids: number[]) {
+    return startLeadProsperBuyer({
+      campaignId: "7001",
+      supplierId: "88",
+      key: "lpk_abc",
+      required: { ping: ["zip_code"], post: ["phone"] },
+      bids,
+      leadType: "shared",
+    });
+  }
+  function leadProsperCampaign(buyer: Peer): Platform {
+    return {
+      peer: buyer,
+      campaign: {
+        ping: { url: `${buyer.url}/ping`, timeout_ms: 2000 },
+        post: { url: `${buyer.url}/post`, timeout_ms: 3000 },
+        integration: { type: "preset", preset: "lead_prosper", params: LP_PARAMS },
+      },
+    };
+  }
+
+  test("an exclusive vertical takes the best of a shared campaign's unordered bids and names its bid_id on the post", async () => {
+    const buyer = await leadProsperShared([12, 31.25, 20]);
+    const h = await exchangeFor(leadProsperCampaign(buyer), jornaya);
+    try {
+      const pinged = await ping(h);
+      assert.equal(pinged.status, "bid", JSON.stringify(pinged));
+      assert.equal(pinged.price, 25, "31.25 (the best of three) at the source's 80%");
+      const line = await pingOutcome(h, pinged.ping_id);
+      assert.match(line.detail ?? "", /took bid bid-\d+ at 31\.25, the best of 3 usable bids in the reply/);
+      const sold = await post(h, pinged.ping_id, { trustedform_cert_url: CERT });
+      assert.equal(sold.status, "sold", JSON.stringify(sold));
+      const posts = buyer.received().filter((request) => request.url === "/post");
+      assert.equal(posts.length, 1, "one post: the lead is sold to this buyer once");
+      const body = JSON.parse(posts[0]!.body);
+      const postLine = lineOf((await pingWithTrace(h, pinged.ping_id)).trace, "post", "campaign");
+      assert.match(postLine.detail ?? "", /post price 31\.25/, "Lead Prosper's payout for the bid named");
+      assert.equal(line.detail?.match(/took bid (bid-\d+)/)?.[1], body.bid_id);
+    } finally {
+      await h.close();
+      await buyer.stop();
+    }
+  });
+
+  test("a best bid above the campaign's max price gives way to the next one, whose bid_id the post names", async () => {
+    const buyer = await leadProsperShared([12, 31.25, 20]);
+    const h = await exchangeFor(leadProsperCampaign(buyer), jornaya, {
+      pricing: { type: "realtime", max_price: 30 },
+    });
+    try {
+      const pinged = await ping(h);
+      assert.equal(pinged.status, "bid", JSON.stringify(pinged));
+      assert.equal(pinged.price, 16, "20 at 80%");
+      const line = await pingOutcome(h, pinged.ping_id);
+      assert.match(
+        line.detail ?? "",
+        /took bid bid-\d+ at 20\.00, the best of 3 usable bids in the reply \(the best: above_max_price/,
+      );
+      assert.equal((await post(h, pinged.ping_id, { trustedform_cert_url: CERT })).status, "sold");
+      const postLine = lineOf((await pingWithTrace(h, pinged.ping_id)).trace, "post", "campaign");
+      assert.match(postLine.detail ?? "", /post price 20\.00/);
+    } finally {
+      await h.close();
+      await buyer.stop();
+    }
+  });
+
+  test("a shared vertical sells to Lead Prosper once (one bid_id) beside another buyer", async () => {
+    const SHARED: Vertical = { ...HOME, id: "home_shared", routing: { mode: "highest_bid", max_buyers: 3 } };
+    const buyer = await leadProsperShared([12, 31.25, 20]);
+    const h = await exchangeFor(leadProsperCampaign(buyer), jornaya, {}, SHARED, (farm) => [
+      realtimeCampaign(farm, "farm", { vertical: SHARED.id }),
+    ]);
+    try {
+      const reply = await h.call("/v1/ping", { vertical: SHARED.id, lead: PING });
+      assert.equal(reply.status, 200, JSON.stringify(reply.body));
+      assert.equal(reply.body.status, "bid", JSON.stringify(reply.body));
+      const sold = await h.call("/v1/post", {
+        ping_id: reply.body.ping_id,
+        lead: { ...PING, ...CONTACT },
+        consent: { trustedform_cert_url: CERT },
+      });
+      assert.equal(sold.status, 200, JSON.stringify(sold.body));
+      assert.equal(sold.body.status, "sold", JSON.stringify(sold.body));
+      const trace = (await pingWithTrace(h, reply.body.ping_id)).trace;
+      assert.equal(lineOf(trace, "post", "campaign").outcome, "post_accepted");
+      assert.equal(lineOf(trace, "post", "farm").outcome, "post_accepted");
+      const posts = buyer.received().filter((request) => request.url === "/post");
+      assert.equal(posts.length, 1, "Lead Prosper is posted once, naming one bid");
+      assert.equal(typeof JSON.parse(posts[0]!.body).bid_id, "string");
+    } finally {
+      await h.close();
+      await buyer.stop();
+    }
+  });
+
+  test("PX's full-shared Legs: the best successful leg is the bid; the post carries the TransactionId only", async () => {
+    const px = await startPxBuyer({
+      apiToken: "0C2B4B7E-2F4D-4E11-9C8A-3D5E7F9A1B2C",
+      vertical: "HomeImprovement",
+      payout: null,
+      requireJornaya: false,
+      legs: [12.34, null, 34.56],
+    });
+    const h = await exchangeFor(
+      {
+        peer: px,
+        campaign: {
+          ping: { url: `${px.url}/api/lead/ping`, timeout_ms: 2000 },
+          post: { url: `${px.url}/api/lead/post`, timeout_ms: 3000 },
+          integration: {
+            type: "preset",
+            preset: "px",
+            params: {
+              api_token: "0C2B4B7E-2F4D-4E11-9C8A-3D5E7F9A1B2C",
+              vertical: "HomeImprovement",
+              source: "Search",
+              original_url: "https://quotes.example.com/windows",
+              tcpa_text: TCPA,
+            },
+          },
+        },
+      },
+      jornaya,
+    );
+    try {
+      const pinged = await ping(h);
+      assert.equal(pinged.status, "bid", JSON.stringify(pinged));
+      assert.equal(pinged.price, 27.64, "34.56 at 80% (rounded down), not the legs' sum");
+      const line = await pingOutcome(h, pinged.ping_id);
+      assert.match(line.detail ?? "", /at 34\.56, the best of 2 usable bids in the reply/);
+      const sold = await post(h, pinged.ping_id, { trustedform_cert_url: CERT });
+      assert.equal(sold.status, "sold", JSON.stringify(sold));
+      const [transactionId, body] = [...px.posted.entries()].at(-1)!;
+      assert.equal(body.TransactionId, transactionId);
+      const postLine = lineOf((await pingWithTrace(h, pinged.ping_id)).trace, "post", "campaign");
+      assert.match(postLine.detail ?? "", /post price 46\.90/, "PX's stated payout recorded, not charged");
+
+      px.set({ legs: [null, null] });
+      const declined = await pingOutcome(h, (await ping(h)).ping_id);
+      assert.equal(declined.outcome, "no_bid");
+    } finally {
+      await h.close();
+      await px.stop();
+    }
   });
 });
 
