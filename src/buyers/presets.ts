@@ -218,6 +218,12 @@ export const PRESETS: Readonly<Record<PresetName, Preset>> = {
         about: "the form's consent language (tcpa_text), sent on the ping where the campaign requires it",
         optional: true,
       },
+      ping_certificate_field: {
+        about:
+          "the field a campaign requiring TrustedForm on the ping reads (e.g. trustedform_cert_url): the seller's masked " +
+          "certificate (context.trustedform_ping_url) is sent there; absent, the ping carries no certificate",
+        optional: true,
+      },
     },
     fieldNames: { zip: "zip_code", street_address: "address", landing_page_url: "landing_page" },
     booleans: { true: "Yes", false: "No" },
@@ -237,10 +243,18 @@ export const PRESETS: Readonly<Record<PresetName, Preset>> = {
       const error = { path: "status", equals: ["ERROR"] };
       // The form's consent language, not the consumer's data: a ping may carry it when the campaign names it.
       const pingTcpa = p.tcpa_text ? { tcpa_text: p.tcpa_text } : {};
+      // Some Lead Prosper campaigns need TrustedForm to bid (public client code-index id 63307275745: "TrustedForm |
+      // Yes | PING (required for bid)"). Only where the operator names the field: the masked form, TrustedForm's ping
+      // URL, which proves a certificate exists without showing its replay (developers.activeprospect.com/docs/
+      // trustedform/ping-post-lead-distribution/); the full certificate stays on the post.
+      const pingCertificate = p.ping_certificate_field
+        ? { [p.ping_certificate_field]: "{{context.trustedform_ping_url}}" }
+        : {};
       return {
         ping: {
           format: "json",
-          body: { ...common, ...pingTcpa, ...LEAD },
+          // The named field first: it cannot replace the campaign's credentials.
+          body: { ...pingCertificate, ...common, ...pingTcpa, ...LEAD },
           ...maps,
           response: {
             error,

@@ -36,6 +36,13 @@ const LeadContext = Type.Object(
     landing_page_url: Type.Optional(
       Type.String({ maxLength: 2000, description: "The http(s) URL of the page the consumer filled in" }),
     ),
+    trustedform_ping_url: Type.Optional(
+      Type.String({
+        maxLength: 500,
+        description:
+          "TrustedForm's ping URL (xxTrustedFormPingUrl) or a masked certificate URL, for buyers that ask for one on the ping",
+      }),
+    ),
   },
   {
     additionalProperties: false,

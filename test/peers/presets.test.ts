@@ -404,6 +404,90 @@ describe("Lead Prosper preset against a Lead Prosper campaign written from its s
   });
 });
 
+describe("a masked TrustedForm certificate on a Lead Prosper ping, only where the campaign asks", () => {
+  const PING_URL = "https://ping.trustedform.com/0123456789abcdef0123456789abcdef01234567?signature=f00d";
+  async function campaignWith(params: Record<string, string>, requiredOnPing: string[]) {
+    const buyer = await startLeadProsperBuyer({
+      campaignId: "7001",
+      supplierId: "88",
+      key: "lpk_abc",
+      required: { ping: ["zip_code", ...requiredOnPing], post: ["phone", "trusted_form_cert_url"] },
+      bids: [30],
+    });
+    const h = await exchangeFor(
+      {
+        peer: buyer,
+        campaign: {
+          ping: { url: `${buyer.url}/ping`, timeout_ms: 2000 },
+          post: { url: `${buyer.url}/post`, timeout_ms: 3000 },
+          integration: {
+            type: "preset",
+            preset: "lead_prosper",
+            params: { campaign_id: "7001", supplier_id: "88", key: "lpk_abc", ...params },
+          },
+        },
+      },
+      jornaya,
+    );
+    return { buyer, h };
+  }
+
+  test("by default the ping carries no certificate, even when the seller sent one in the context", async () => {
+    const { buyer, h } = await campaignWith({}, []);
+    try {
+      const pinged = await ping(h, { context: { trustedform_ping_url: PING_URL } });
+      assert.equal(pinged.status, "bid", JSON.stringify(pinged));
+      const request = buyer.received().at(-1)!;
+      assertCleanPing(request);
+      assert.ok(!request.body.includes("ping.trustedform.com"), request.body);
+      assert.doesNotMatch((await pingOutcome(h, pinged.ping_id)).detail ?? "", /context sent/);
+    } finally {
+      await h.close();
+      await buyer.stop();
+    }
+  });
+
+  test("ping_certificate_field sends the masked certificate there, says so in the trace; the post has the full one", async () => {
+    const { buyer, h } = await campaignWith({ ping_certificate_field: "trustedform_cert_url" }, [
+      "trustedform_cert_url",
+    ]);
+    try {
+      const pinged = await ping(h, { context: { trustedform_ping_url: PING_URL } });
+      assert.equal(pinged.status, "bid", JSON.stringify(pinged));
+      const pingBody = JSON.parse(buyer.received().at(-1)!.body);
+      assert.equal(pingBody.trustedform_cert_url, PING_URL);
+      assert.match((await pingOutcome(h, pinged.ping_id)).detail ?? "", /context sent: trustedform_ping_url/);
+      const sold = await post(h, pinged.ping_id, { trustedform_cert_url: CERT });
+      assert.equal(sold.status, "sold", JSON.stringify(sold));
+      assert.equal([...buyer.inserted.values()].at(-1)!.trusted_form_cert_url, CERT);
+
+      // No masked certificate from the seller: the campaign's required field is missing, and Lead Prosper says so.
+      const without = await pingOutcome(h, (await ping(h)).ping_id);
+      assert.equal(without.outcome, "buyer_error");
+      assert.match(without.detail ?? "", /Missing required parameter trustedform_cert_url/);
+    } finally {
+      await h.close();
+      await buyer.stop();
+    }
+  });
+
+  test("a ping URL that is not an http(s) URL is refused, naming the field", async () => {
+    const { buyer, h } = await campaignWith({}, []);
+    try {
+      const reply = await h.call("/v1/ping", {
+        vertical: HOME.id,
+        lead: PING,
+        context: { trustedform_ping_url: "javascript:alert(1)" },
+      });
+      assert.equal(reply.status, 400, JSON.stringify(reply.body));
+      assert.equal(reply.body.error.field, "context.trustedform_ping_url");
+    } finally {
+      await h.close();
+      await buyer.stop();
+    }
+  });
+});
+
 describe("multi-bid replies: Lead Prosper's bids[] and PX's Legs, one bid per buyer", () => {
   const LP_PARAMS = { campaign_id: "7001", supplier_id: "88", key: "lpk_abc" };
   async function leadProsperShared(bids: number[]) {
