@@ -68,6 +68,8 @@ export type PostReply =
       buyerLeadId?: string;
       /** The price the buyer's reply states for the accepted lead, when it states one (recorded, not charged). */
       priceCents?: number;
+      /** Where the buyer wants the consumer sent next (an http(s) URL), for the seller's answer. */
+      redirectUrl?: string;
     }
   | { kind: "rejected"; detail?: string }
   /** The buyer already has this consumer (a reject that says why, counted apart). */

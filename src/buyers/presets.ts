@@ -193,6 +193,7 @@ export const PRESETS: Readonly<Record<PresetName, Preset>> = {
             duplicate: { path: "errors[*].error", matches: "(?i:duplicate)" },
             accept: { path: "result", equals: ["success"] },
             price: "price",
+            redirect_url: "redirect_url",
             reason,
             reference: "lead_id",
           },

@@ -3,6 +3,7 @@
 // Everything that can be wrong with a template is found here, when the configuration is saved, and named by its path.
 // Pure: compiled once per configuration snapshot.
 import type { TemplatedRequest } from "../domain/config-schema.ts";
+import { isHttpUrl } from "../domain/fields.ts";
 import { dollarsToCents } from "../domain/money.ts";
 import type {
   AdapterRequest,
@@ -388,6 +389,8 @@ function compileBidList(
 
 function compilePingReply(spec: TemplatedRequest, at: string): (status: number, body: string) => PingReply {
   const rules = compileReplyRules(spec, at);
+  if (spec.response.redirect_url)
+    throw new TemplateProblem(`${at}.redirect_url`, "only a post reply sends the consumer on");
   const bidList = spec.response.bids
     ? compileBidList(rules.format, spec.response.bids, `${at}.bids`)
     : undefined;
@@ -467,6 +470,9 @@ function compilePostReply(spec: TemplatedRequest, at: string): (status: number, 
   const price = spec.response.price
     ? compileReader(rules.format, spec.response.price, `${at}.price`)
     : undefined;
+  const redirect = spec.response.redirect_url
+    ? compileReader(rules.format, spec.response.redirect_url, `${at}.redirect_url`)
+    : undefined;
   return (status, body) => {
     const decision = decide(rules, status, body);
     if (decision.kind !== "accepted") return decision;
@@ -476,10 +482,21 @@ function compilePostReply(spec: TemplatedRequest, at: string): (status: number, 
       dollars !== undefined && dollars >= 0 && dollars <= MAX_PRICE_DOLLARS
         ? dollarsToCents(dollars)
         : undefined;
+    const redirectUrl = redirect ? redirectTarget(redirect(decision.document)) : undefined;
     return {
       kind: "accepted",
       ...(buyerLeadId === undefined ? {} : { buyerLeadId }),
       ...(priceCents === undefined ? {} : { priceCents }),
+      ...(redirectUrl === undefined ? {} : { redirectUrl }),
     };
   };
+}
+
+/**
+ * A buyer's redirect URL, kept only when it is an http(s) URL of sane length: a seller may send the consumer's browser
+ * there unread, so a `javascript:` or `data:` URL must never pass.
+ */
+function redirectTarget(value: unknown): string | undefined {
+  if (typeof value !== "string" || value.length > 2000 || !isHttpUrl(value)) return undefined;
+  return value;
 }

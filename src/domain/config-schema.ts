@@ -187,13 +187,14 @@ export const InboundMappingSchema = Type.Object(
     /** Their campaign or lead-type id (`TYPE`, `lp_campaign_id`) → a vertical id (absent: the id must be a vertical's). */
     campaigns: Type.Optional(Type.Record(Type.String({ minLength: 1, maxLength: 100 }), Id)),
     /**
-     * Their field name → a vertical field, `consent.<key>` for consent evidence, or null to ignore the field.
-     * Case-sensitive, as the platforms' own field names are.
+     * Their field name → a vertical field, `consent.<key>` for consent evidence, `context.<key>` for the lead
+     * context (docs/api.md "Lead context": ip_address, user_agent, landing_page_url, trustedform_ping_url), or null to
+     * ignore the field. Case-sensitive, as the platforms' own field names are.
      */
     fields: Type.Optional(
       Type.Record(
         Type.String({ minLength: 1, maxLength: 100 }),
-        Type.Union([Type.String({ pattern: "^(consent\\.)?[A-Za-z0-9_]{1,64}$" }), Type.Null()]),
+        Type.Union([Type.String({ pattern: "^((consent|context)\\.)?[A-Za-z0-9_]{1,64}$" }), Type.Null()]),
       ),
     ),
     /**
@@ -494,6 +495,11 @@ export const TemplatedRequestSchema = Type.Object(
         reason: Type.Optional(Type.Array(ReplyPath, { minItems: 1, maxItems: 5 })),
         /** The reason when no `reason` path finds one. */
         default_reason: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
+        /**
+         * Post only: where the buyer wants the consumer's browser sent next (LeadsPedia's `redirect_url`): an http(s)
+         * URL, handed to the seller with its answer.
+         */
+        redirect_url: Type.Optional(ReplyPath),
         /** The buyer's reference: its bid id on a ping, its lead id on a post. */
         reference: Type.Optional(ReplyPath),
         /** Ping only: values kept from the reply and offered to the post template as `{{captured.<name>}}`. */

@@ -13,13 +13,17 @@ import {
   bidder,
   type Harness,
   realtimeCampaign,
+  SOURCE_KEY,
   startHarness,
   testSource,
 } from "../helpers/exchange-harness.ts";
 import { type BoberdooBuyer, startBoberdooBuyer } from "./boberdoo-buyer.ts";
+import { BoberdooSeller } from "./boberdoo-seller.ts";
 import { type JornayaService, startJornayaService } from "./jornaya-service.ts";
 import { type LeadProsperBuyer, startLeadProsperBuyer } from "./lead-prosper-buyer.ts";
+import { LeadProsperSeller } from "./lead-prosper-seller.ts";
 import { type LeadsPediaBuyer, startLeadsPediaBuyer } from "./leadspedia-buyer.ts";
+import { LeadsPediaSeller } from "./leadspedia-seller.ts";
 import { formFields, type Peer, type ReceivedRequest } from "./peer-server.ts";
 import { type PxBuyer, startPxBuyer } from "./px-buyer.ts";
 
@@ -86,7 +90,14 @@ async function exchangeFor(
     (farm) =>
       ({
         verticals: [vertical],
-        sources: [testSource({ id: "src-web-7", payout: { model: "revenue_share", percent: 80 } })],
+        sources: [
+          testSource({
+            id: "src-web-7",
+            payout: { model: "revenue_share", percent: 80 },
+            // A seller on LeadsPedia's side posts to campaign 105 (test/peers/leadspedia-seller.ts).
+            inbound: { campaigns: { "105": vertical.id } },
+          }),
+        ],
         buyers: [
           { id: "buyer", name: "buyer", status: "active" },
           { id: "farm", name: "farm", status: "active" },
@@ -290,6 +301,44 @@ describe("LeadsPedia preset against a LeadsPedia campaign written from its spec"
     assert.equal(fields.tcpa_text, TCPA);
     assert.equal(fields.phone_home, "2125550147");
     assert.equal(fields.email_address, "jordan.rivera@example.com");
+  });
+
+  test("the post's redirect_url reaches the seller's answer (native and LeadsPedia-shaped); the trace keeps its page", async () => {
+    const pinged = await ping(h);
+    const sold = await post(h, pinged.ping_id, { trustedform_cert_url: CERT });
+    assert.equal(sold.status, "sold", JSON.stringify(sold));
+    const leadId = [...buyer.inserted.keys()].at(-1)!;
+    const redirect = (sold as { redirect_url?: string }).redirect_url ?? "";
+    assert.match(redirect, new RegExp(`^https://buyer\\.example/thanks\\?lead=${leadId}&zip=10001$`));
+    const line = lineOf((await pingWithTrace(h, pinged.ping_id)).trace, "post", "campaign");
+    assert.match(line.detail ?? "", /redirect_url https:\/\/buyer\.example\/thanks\?…/);
+    assert.doesNotMatch(line.detail ?? "", /zip=/, "the trace keeps the page, not the buyer's query");
+
+    // A seller integrated with LeadsPedia, posting to Gavel's post.do, gets it where LeadsPedia puts it.
+    const seller = new LeadsPediaSeller({ baseUrl: h.gavel.url, campaignId: "105", campaignKey: SOURCE_KEY });
+    const fields = {
+      zip_code: "10001",
+      city: "New York",
+      state: "NY",
+      project: "windows",
+      home_owner: "Yes",
+      ip_address: PING.ip_address,
+      user_agent: PING.user_agent,
+      landing_page_url: PING.landing_page_url,
+      session_length: "38",
+    };
+    const sellerPing = await seller.ping(fields);
+    assert.equal(sellerPing.result, "success", JSON.stringify(sellerPing.raw));
+    const sellerPost = await seller.post(String(sellerPing.ping_id), {
+      ...fields,
+      first_name: "Sam",
+      last_name: "Okafor",
+      phone_home: "2125550188",
+      email_address: "sam.okafor@example.com",
+      trusted_form_cert_id: CERT,
+    });
+    assert.equal(sellerPost.result, "success", JSON.stringify(sellerPost.raw));
+    assert.match(String(sellerPost.raw.redirect_url), /^https:\/\/buyer\.example\/thanks\?lead=/);
   });
 
   test("No Match is a decline with LeadsPedia's reason from errors[].error", async () => {
@@ -799,6 +848,83 @@ describe("PX preset with the visit in the seller's lead context (a vertical with
     const [, body] = [...buyer.posted.entries()].at(-1)!;
     assert.equal((body.ContactData as Record<string, unknown>).IpAddress, visit.ip_address);
     assert.equal(body.UserAgent, visit.user_agent);
+  });
+
+  test("sellers on boberdoo, LeadsPedia and Lead Prosper: their IP, user agent and landing page reach PX's ping as the lead context", async () => {
+    const agents = {
+      boberdoo: "Mozilla/5.0 BoberdooSeller/1.0",
+      leadspedia: "Mozilla/5.0 LeadsPediaSeller/1.0",
+      lead_prosper: "Mozilla/5.0 LeadProsperSeller/1.0",
+    };
+    const common = { project: "windows", home_owner: "Yes", session_length: "38" };
+    const boberdoo = await new BoberdooSeller({
+      baseUrl: h.gavel.url,
+      key: SOURCE_KEY,
+      leadType: "105",
+    }).ping({
+      Zip: "10001",
+      State: "NY",
+      ...common,
+      IP_Address: "198.51.100.31",
+      User_Agent: agents.boberdoo,
+      Landing_Page: "https://quotes.example.com/b",
+    });
+    assert.equal(boberdoo.status, "Matched", JSON.stringify(boberdoo));
+    let pinged = JSON.parse(buyer.received().at(-1)!.body);
+    assert.deepEqual(
+      [pinged.ContactData.IpAddress, pinged.UserAgent, pinged.OriginalUrl],
+      ["198.51.100.31", agents.boberdoo, "https://quotes.example.com/b"],
+    );
+
+    const leadspedia = await new LeadsPediaSeller({
+      baseUrl: h.gavel.url,
+      campaignId: "105",
+      campaignKey: SOURCE_KEY,
+      response: "JSON",
+    }).ping({
+      zip_code: "10001",
+      state: "NY",
+      ...common,
+      ip_address: "198.51.100.32",
+      user_agent: agents.leadspedia,
+      landing_page: "https://quotes.example.com/l",
+    });
+    assert.equal(leadspedia.result, "success", JSON.stringify(leadspedia.raw));
+    pinged = JSON.parse(buyer.received().at(-1)!.body);
+    assert.deepEqual(
+      [pinged.ContactData.IpAddress, pinged.UserAgent, pinged.OriginalUrl],
+      ["198.51.100.32", agents.leadspedia, "https://quotes.example.com/l"],
+    );
+
+    const leadProsper = await new LeadProsperSeller({
+      baseUrl: `${h.gavel.url}/leadprosper`,
+      campaignId: "105",
+      supplierId: "1",
+      key: SOURCE_KEY,
+    }).ping({
+      zip_code: "10001",
+      state: "NY",
+      ...common,
+      ip_address: "198.51.100.33",
+      user_agent: agents.lead_prosper,
+      landing_page: "https://quotes.example.com/p",
+    });
+    assert.equal(leadProsper.status, "ACCEPTED", JSON.stringify(leadProsper));
+    pinged = JSON.parse(buyer.received().at(-1)!.body);
+    assert.deepEqual(
+      [pinged.ContactData.IpAddress, pinged.UserAgent, pinged.OriginalUrl],
+      ["198.51.100.33", agents.lead_prosper, "https://quotes.example.com/p"],
+    );
+
+    // A bad IP is refused by the context's own check, naming the seller's field.
+    const bad = await new BoberdooSeller({ baseUrl: h.gavel.url, key: SOURCE_KEY, leadType: "105" }).ping({
+      Zip: "10001",
+      State: "NY",
+      ...common,
+      IP_Address: "not-an-ip",
+    });
+    assert.equal(bad.status, "Error");
+    assert.match(bad.error ?? "", /IP_Address/);
   });
 
   test("without a context PX is told the form's URL and answers BadRequest for the missing visit", async () => {
