@@ -26,6 +26,7 @@ import { type LeadsPediaBuyer, startLeadsPediaBuyer } from "./leadspedia-buyer.t
 import { LeadsPediaSeller } from "./leadspedia-seller.ts";
 import { formFields, type Peer, type ReceivedRequest } from "./peer-server.ts";
 import { type PxBuyer, startPxBuyer } from "./px-buyer.ts";
+import { startTrustedFormService, type TrustedFormService } from "./trustedform-service.ts";
 
 /** A home-improvement vertical whose visit metadata the buyers' specs require on the ping (declared non-PII here). */
 const HOME: Vertical = {
@@ -118,6 +119,7 @@ async function exchangeFor(
         ],
         consent_providers: {
           jornaya: { account_code: jornaya.accountCode, endpoint: jornaya.authenticateUrl },
+          trustedform: { api_key: trustedform.apiKey, base_url: trustedform.url },
         },
       }) satisfies ConfigFile,
   );
@@ -149,11 +151,14 @@ function assertCleanPing(request: ReceivedRequest | undefined) {
 }
 
 let jornaya: JornayaService;
+let trustedform: TrustedFormService;
 before(async () => {
   jornaya = await startJornayaService();
+  trustedform = await startTrustedFormService();
 });
 after(async () => {
   await jornaya.stop();
+  await trustedform.stop();
 });
 
 describe("boberdoo preset against a boberdoo buyer written from its spec", () => {
@@ -534,6 +539,81 @@ describe("a masked TrustedForm certificate on a Lead Prosper ping, only where th
       await h.close();
       await buyer.stop();
     }
+  });
+});
+
+describe("a campaign requiring TrustedForm with one-to-one consent, against TrustedForm v4 written from its spec", () => {
+  let buyer: LeadsPediaBuyer;
+  let h: Harness;
+  before(async () => {
+    buyer = await startLeadsPediaBuyer({
+      campaignId: "12",
+      campaignKey: "Xy7pQ2",
+      required: { ping: ["zip_code"], post: ["phone_home"] },
+      bid: 20,
+      requireConsent: true,
+    });
+    h = await exchangeFor(
+      {
+        peer: buyer,
+        campaign: {
+          ping: { url: `${buyer.url}/ping.do`, timeout_ms: 2000 },
+          post: { url: `${buyer.url}/post.do`, timeout_ms: 3000 },
+          integration: {
+            type: "preset",
+            preset: "leadspedia",
+            params: { campaign_id: "12", campaign_key: "Xy7pQ2" },
+          },
+        },
+      },
+      jornaya,
+      { consent_requirement: "trustedform", trustedform_advertiser_name: "Acme Windows LLC" },
+    );
+  });
+  after(async () => {
+    await h?.close();
+    await buyer?.stop();
+  });
+
+  const consumer = { email: CONTACT.email, phone: CONTACT.phone, language: TCPA };
+
+  test("a matching certificate with one-to-one consent for the buyer is retained (vendor: the source) and sold", async () => {
+    const cert = trustedform.issue({ ...consumer, oneToOne: ["ACME  Windows LLC"] });
+    const posts = buyer.inserted.size;
+    const sold = await post(h, (await ping(h)).ping_id, { trustedform_cert_url: cert, tcpa_text: TCPA });
+    assert.equal(sold.status, "sold", JSON.stringify(sold));
+    assert.equal(buyer.inserted.size, posts + 1);
+    assert.equal([...buyer.inserted.values()].at(-1)!.trusted_form_cert_id, cert);
+    const { body } = trustedform.bodies().at(-1)!;
+    assert.deepEqual(body.match_lead, { email: CONTACT.email, phone: CONTACT.phone });
+    assert.equal((body.retain as Record<string, unknown>).vendor, "Main source");
+    assert.deepEqual(body.verify, { advertiser_name: "Acme Windows LLC" });
+    assert.equal(body.insights, undefined, "Insights is billed apart: not asked unless configured");
+  });
+
+  test("a certificate for another consumer, or without one-to-one consent for this buyer, is never posted", async () => {
+    const posts = buyer.received().filter((request) => request.url === "/post.do").length;
+    const someoneElse = trustedform.issue({
+      email: "someone@example.com",
+      phone: "3105550100",
+      oneToOne: ["Acme Windows LLC"],
+    });
+    const first = await ping(h);
+    assert.equal((await post(h, first.ping_id, { trustedform_cert_url: someoneElse })).status, "unsold");
+    const line = lineOf((await pingWithTrace(h, first.ping_id)).trace, "post", "campaign");
+    assert.equal(line.outcome, "consent_failed");
+
+    const sharedConsent = trustedform.issue({ ...consumer, oneToOne: ["Another Advertiser"] });
+    const second = await ping(h);
+    assert.equal((await post(h, second.ping_id, { trustedform_cert_url: sharedConsent })).status, "unsold");
+    const refused = lineOf((await pingWithTrace(h, second.ping_id)).trace, "post", "campaign");
+    assert.equal(refused.outcome, "consent_failed");
+    assert.match(
+      refused.detail ?? "",
+      /trustedform: invalid/,
+      "the certificate holds no one-to-one consent for Acme",
+    );
+    assert.equal(buyer.received().filter((request) => request.url === "/post.do").length, posts);
   });
 });
 
