@@ -160,6 +160,8 @@ export const PRESETS: Readonly<Record<PresetName, Preset>> = {
         lp_campaign_id: p.campaign_id,
         lp_campaign_key: p.campaign_key,
         lp_s1: "{{source_id}}",
+        // The seller's own sub-id (left out when it sent none): a buyer can tell its sub-sources apart too.
+        lp_s2: "{{context.sub_id}}",
         lp_test: "{{test}}",
         lp_response: "JSON",
       };
@@ -236,6 +238,7 @@ export const PRESETS: Readonly<Record<PresetName, Preset>> = {
         lp_key: p.key,
         lp_action: "{{test}}",
         lp_subid1: "{{source_id}}",
+        lp_subid2: "{{context.sub_id}}",
       };
       const maps = {
         field_map: fieldMap,
@@ -343,6 +346,7 @@ export const PRESETS: Readonly<Record<PresetName, Preset>> = {
         ApiToken: p.api_token,
         Vertical: p.vertical,
         SubId: "{{source_id}}",
+        Sub2Id: "{{context.sub_id}}",
         Source: p.source,
         OriginalUrl: "{{context.landing_page_url}}",
       };
