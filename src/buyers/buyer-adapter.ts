@@ -29,11 +29,22 @@ export type PingReply =
       expiresInS?: number;
       /** Values the buyer's reply carried for its post (a templated integration's `capture`). */
       captured?: Record<string, string>;
+      /**
+       * The reply's other bids, best first, when it listed several (Lead Prosper `bids[]`, PX `Legs`): the auction
+       * falls back to one of them when the best is above the campaign's max price or a ceiling. One is taken at most.
+       */
+      alternatives?: AlternativeBid[];
     }
   | { kind: "no_bid"; detail?: string }
   | { kind: "invalid"; detail: string }
   /** The buyer failed: an HTTP error, or a reply (even with HTTP 200) that reports an error. */
   | { kind: "http_error"; detail: string };
+
+/** One more bid of a multi-bid reply: its price and the id the post would name. */
+export interface AlternativeBid {
+  priceCents: number;
+  bidId?: string;
+}
 
 export interface PostRequestInput {
   requestId: string;
@@ -57,6 +68,8 @@ export type PostReply =
       buyerLeadId?: string;
       /** The price the buyer's reply states for the accepted lead, when it states one (recorded, not charged). */
       priceCents?: number;
+      /** Where the buyer wants the consumer sent next (an http(s) URL), for the seller's answer. */
+      redirectUrl?: string;
     }
   | { kind: "rejected"; detail?: string }
   /** The buyer already has this consumer (a reject that says why, counted apart). */

@@ -160,6 +160,8 @@ export const PRESETS: Readonly<Record<PresetName, Preset>> = {
         lp_campaign_id: p.campaign_id,
         lp_campaign_key: p.campaign_key,
         lp_s1: "{{source_id}}",
+        // The seller's own sub-id (left out when it sent none): a buyer can tell its sub-sources apart too.
+        lp_s2: "{{context.sub_id}}",
         lp_test: "{{test}}",
         lp_response: "JSON",
       };
@@ -193,6 +195,7 @@ export const PRESETS: Readonly<Record<PresetName, Preset>> = {
             duplicate: { path: "errors[*].error", matches: "(?i:duplicate)" },
             accept: { path: "result", equals: ["success"] },
             price: "price",
+            redirect_url: "redirect_url",
             reason,
             reference: "lead_id",
           },
@@ -218,6 +221,12 @@ export const PRESETS: Readonly<Record<PresetName, Preset>> = {
         about: "the form's consent language (tcpa_text), sent on the ping where the campaign requires it",
         optional: true,
       },
+      ping_certificate_field: {
+        about:
+          "the field a campaign requiring TrustedForm on the ping reads (e.g. trustedform_cert_url): the seller's masked " +
+          "certificate (context.trustedform_ping_url) is sent there; absent, the ping carries no certificate",
+        optional: true,
+      },
     },
     fieldNames: { zip: "zip_code", street_address: "address", landing_page_url: "landing_page" },
     booleans: { true: "Yes", false: "No" },
@@ -229,6 +238,7 @@ export const PRESETS: Readonly<Record<PresetName, Preset>> = {
         lp_key: p.key,
         lp_action: "{{test}}",
         lp_subid1: "{{source_id}}",
+        lp_subid2: "{{context.sub_id}}",
       };
       const maps = {
         field_map: fieldMap,
@@ -237,19 +247,28 @@ export const PRESETS: Readonly<Record<PresetName, Preset>> = {
       const error = { path: "status", equals: ["ERROR"] };
       // The form's consent language, not the consumer's data: a ping may carry it when the campaign names it.
       const pingTcpa = p.tcpa_text ? { tcpa_text: p.tcpa_text } : {};
+      // Some Lead Prosper campaigns need TrustedForm to bid (public client code-index id 63307275745: "TrustedForm |
+      // Yes | PING (required for bid)"). Only where the operator names the field: the masked form, TrustedForm's ping
+      // URL, which proves a certificate exists without showing its replay (developers.activeprospect.com/docs/
+      // trustedform/ping-post-lead-distribution/); the full certificate stays on the post.
+      const pingCertificate = p.ping_certificate_field
+        ? { [p.ping_certificate_field]: "{{context.trustedform_ping_url}}" }
+        : {};
       return {
         ping: {
           format: "json",
-          body: { ...common, ...pingTcpa, ...LEAD },
+          // The named field first: it cannot replace the campaign's credentials.
+          body: { ...pingCertificate, ...common, ...pingTcpa, ...LEAD },
           ...maps,
           response: {
             error,
-            // A bid is an entry of bids[] (the highest first for an exclusive campaign); its payout is the price.
-            accept: { path: "bids[0].bid_id", matches: "." },
-            price: "bids[0].payout",
+            // A bid is an entry of bids[]: an exclusive campaign lists its highest, a shared one every buyer's, in no
+            // stated order. The best is taken and its bid_id named on the post (one sale to this buyer: several
+            // bid_ids would sell the lead to several of Lead Prosper's buyers, past the vertical's max_buyers).
+            accept: { path: "bids[*].bid_id", matches: "." },
+            bids: { path: "bids[*]", price: "payout", id: "bid_id" },
             reason: ["message", "status"],
-            reference: "bids[0].bid_id",
-            capture: { ping_id: "ping_id", bid_id: "bids[0].bid_id" },
+            capture: { ping_id: "ping_id" },
           },
         },
         post: {
@@ -258,7 +277,7 @@ export const PRESETS: Readonly<Record<PresetName, Preset>> = {
           body: {
             ...common,
             lp_ping_id: "{{captured.ping_id}}",
-            bid_id: "{{captured.bid_id}}",
+            bid_id: "{{bid_id}}",
             ...LEAD,
             trusted_form_cert_url: "{{consent.trustedform_cert_url}}",
             jornaya_lead_id: "{{consent.jornaya_leadid}}",
@@ -327,6 +346,7 @@ export const PRESETS: Readonly<Record<PresetName, Preset>> = {
         ApiToken: p.api_token,
         Vertical: p.vertical,
         SubId: "{{source_id}}",
+        Sub2Id: "{{context.sub_id}}",
         Source: p.source,
         OriginalUrl: "{{context.landing_page_url}}",
       };
@@ -375,7 +395,19 @@ export const PRESETS: Readonly<Record<PresetName, Preset>> = {
             ...LEAD,
           },
           ...maps,
-          response: { ...reply, price: "Payout", capture: { transaction_id: "TransactionId" } },
+          response: {
+            ...reply,
+            // An exclusive campaign's bid is Payout; a shared one's reply lists its buyers as Legs (Payout null),
+            // of which the best successful leg is the bid. The post names no leg: PX's specs show none to name.
+            price: "Payout",
+            bids: {
+              path: "Legs[*]",
+              price: "Payout",
+              id: "Hash",
+              accept: { path: "Status", equals: ["Success"] },
+            },
+            capture: { transaction_id: "TransactionId" },
+          },
         },
         post: {
           format: "json",

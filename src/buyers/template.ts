@@ -37,6 +37,8 @@ export interface LeadContextValues {
   ip_address?: string;
   user_agent?: string;
   landing_page_url?: string;
+  /** TrustedForm's ping URL or a masked certificate: proof a certificate exists, for a ping (docs/api.md). */
+  trustedform_ping_url?: string;
 }
 
 /**
@@ -50,6 +52,8 @@ export const CONTEXT_FIELDS: ReadonlyMap<keyof LeadContextValues, { pii: boolean
   ["ip_address", { pii: true }],
   ["user_agent", { pii: true }],
   ["landing_page_url", { pii: true }],
+  // It opens no session replay and names no consumer, yet it ties a ping to one consumer's visit: named explicitly.
+  ["trustedform_ping_url", { pii: true }],
 ]);
 
 /** Why a template cannot be used; `path` is relative to the template's place in the configuration. */

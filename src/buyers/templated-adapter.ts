@@ -3,6 +3,7 @@
 // Everything that can be wrong with a template is found here, when the configuration is saved, and named by its path.
 // Pure: compiled once per configuration snapshot.
 import type { TemplatedRequest } from "../domain/config-schema.ts";
+import { isHttpUrl } from "../domain/fields.ts";
 import { dollarsToCents } from "../domain/money.ts";
 import type {
   AdapterRequest,
@@ -19,6 +20,7 @@ import {
   compileReaderAll,
   type ParsedReply,
   parseReply,
+  type ReplyFormat,
   readDollars,
   type ValueReader,
   type ValuesReader,
@@ -349,14 +351,71 @@ function reasonText(rules: ReplyRules, document: unknown): string | undefined {
   return rules.defaultReason;
 }
 
+/** One bid read from a reply: its price and the id its post names. */
+interface ReadBid {
+  priceCents: number;
+  bidId?: string;
+}
+
+type BidRead = ReadBid | { unusable: "declined" | "bad_price" | "no_id" };
+
+/**
+ * A reply's list of bids (`response.bids`): every item at its path, each read as a bid or found unusable (its own
+ * accept fails, its price is not a positive number of dollars, or the id its post must name is missing).
+ */
+function compileBidList(
+  format: ReplyFormat,
+  spec: NonNullable<TemplatedRequest["response"]["bids"]>,
+  at: string,
+): (document: unknown) => BidRead[] {
+  if (format === "text") throw new TemplateProblem(at, "is for a JSON or XML reply");
+  const items = compileReaderAll(format, spec.path, `${at}.path`);
+  const price = compileReader(format, spec.price, `${at}.price`);
+  const id = spec.id === undefined ? undefined : compileReader(format, spec.id, `${at}.id`);
+  const accepted = spec.accept ? compileCondition(format, spec.accept, `${at}.accept`) : () => true;
+  return (document) =>
+    items(document).map((item): BidRead => {
+      if (!accepted(item)) return { unusable: "declined" };
+      const dollars = readDollars(price(item));
+      if (dollars === undefined || dollars < 0 || dollars > MAX_PRICE_DOLLARS)
+        return { unusable: "bad_price" };
+      const priceCents = dollarsToCents(dollars);
+      if (priceCents <= 0) return { unusable: "declined" };
+      if (!id) return { priceCents };
+      const bidId = cleanText(id(item));
+      return bidId === undefined ? { unusable: "no_id" } : { priceCents, bidId };
+    });
+}
+
 function compilePingReply(spec: TemplatedRequest, at: string): (status: number, body: string) => PingReply {
   const rules = compileReplyRules(spec, at);
-  if (spec.response.price === undefined)
+  if (spec.response.redirect_url)
+    throw new TemplateProblem(`${at}.redirect_url`, "only a post reply sends the consumer on");
+  const bidList = spec.response.bids
+    ? compileBidList(rules.format, spec.response.bids, `${at}.bids`)
+    : undefined;
+  if (spec.response.price === undefined && !bidList)
     throw new TemplateProblem(`${at}.price`, "is required on a ping: where the bid is in the reply");
-  const price = compileReader(rules.format, spec.response.price, `${at}.price`);
+  const price =
+    spec.response.price === undefined
+      ? undefined
+      : compileReader(rules.format, spec.response.price, `${at}.price`);
   const captures = Object.entries(spec.response.capture ?? {}).map(
     ([name, path]) => [name, compileReader(rules.format, path, `${at}.capture.${name}`)] as const,
   );
+  /** The one price of a reply without a list of bids. */
+  const singleBid = (document: unknown): ReadBid | Exclude<PingReply, { kind: "bid" }> => {
+    if (!price) return { kind: "no_bid", detail: "no bid in the reply" };
+    const dollars = readDollars(price(document));
+    if (dollars === undefined || dollars < 0 || dollars > MAX_PRICE_DOLLARS)
+      return { kind: "invalid", detail: "price must be a positive number of dollars" };
+    // A buyer that accepts at $0 is declining (as LeadConduit reads a zero price).
+    if (dollars === 0) return { kind: "no_bid", detail: "price 0" };
+    const priceCents = dollarsToCents(dollars);
+    if (priceCents <= 0) return { kind: "invalid", detail: "price rounds to zero cents" };
+    const bidId = rules.reference ? cleanText(rules.reference(document)) : undefined;
+    return bidId === undefined ? { priceCents } : { priceCents, bidId };
+  };
   return (status, body) => {
     if (status === 204) return { kind: "no_bid" };
     const decision = decide(rules, status, body);
@@ -365,13 +424,27 @@ function compilePingReply(spec: TemplatedRequest, at: string): (status: number, 
       return decision.detail === undefined ? { kind: "no_bid" } : { kind: "no_bid", detail: decision.detail };
     if (decision.kind !== "accepted") return decision;
     const { document } = decision;
-    const dollars = readDollars(price(document));
-    if (dollars === undefined || dollars < 0 || dollars > MAX_PRICE_DOLLARS)
-      return { kind: "invalid", detail: "price must be a positive number of dollars" };
-    // A buyer that accepts at $0 is declining (as LeadConduit reads a zero price).
-    if (dollars === 0) return { kind: "no_bid", detail: "price 0" };
-    const priceCents = dollarsToCents(dollars);
-    if (priceCents <= 0) return { kind: "invalid", detail: "price rounds to zero cents" };
+    const listed = bidList?.(document) ?? [];
+    let best: ReadBid;
+    let alternatives: ReadBid[] = [];
+    if (listed.length > 0) {
+      // Best first; equal prices keep the reply's order (sort is stable).
+      const usable = listed
+        .filter((bid): bid is ReadBid => !("unusable" in bid))
+        .sort((a, b) => b.priceCents - a.priceCents);
+      if (usable.length === 0) {
+        const faults = new Set(listed.map((bid) => ("unusable" in bid ? bid.unusable : "")));
+        if (faults.has("bad_price"))
+          return { kind: "invalid", detail: "price must be a positive number of dollars" };
+        if (faults.has("no_id")) return { kind: "invalid", detail: "no bid id in the reply's bids" };
+        return { kind: "no_bid", detail: `none of the reply's ${listed.length} bids is usable` };
+      }
+      [best, ...alternatives] = usable as [ReadBid, ...ReadBid[]];
+    } else {
+      const single = singleBid(document);
+      if ("kind" in single) return single;
+      best = single;
+    }
     const captured: Record<string, string> = {};
     for (const [name, read] of captures) {
       const value = cleanText(read(document));
@@ -379,22 +452,26 @@ function compilePingReply(spec: TemplatedRequest, at: string): (status: number, 
       if (value === undefined) return { kind: "invalid", detail: `no ${name} in the reply` };
       captured[name] = value;
     }
-    const bidId = rules.reference ? cleanText(rules.reference(document)) : undefined;
     return {
       kind: "bid",
-      priceCents,
-      ...(bidId === undefined ? {} : { bidId }),
+      priceCents: best.priceCents,
+      ...(best.bidId === undefined ? {} : { bidId: best.bidId }),
       ...(captures.length > 0 ? { captured } : {}),
+      ...(alternatives.length > 0 ? { alternatives } : {}),
     };
   };
 }
 
 function compilePostReply(spec: TemplatedRequest, at: string): (status: number, body: string) => PostReply {
   const rules = compileReplyRules(spec, at);
+  if (spec.response.bids) throw new TemplateProblem(`${at}.bids`, "only a ping reply lists bids");
   // Several platforms state the price again on an accepted post: it is recorded with the attempt, never charged (the
   // sale stays at the bid the caps and the buyer's balance were reserved for).
   const price = spec.response.price
     ? compileReader(rules.format, spec.response.price, `${at}.price`)
+    : undefined;
+  const redirect = spec.response.redirect_url
+    ? compileReader(rules.format, spec.response.redirect_url, `${at}.redirect_url`)
     : undefined;
   return (status, body) => {
     const decision = decide(rules, status, body);
@@ -405,10 +482,21 @@ function compilePostReply(spec: TemplatedRequest, at: string): (status: number, 
       dollars !== undefined && dollars >= 0 && dollars <= MAX_PRICE_DOLLARS
         ? dollarsToCents(dollars)
         : undefined;
+    const redirectUrl = redirect ? redirectTarget(redirect(decision.document)) : undefined;
     return {
       kind: "accepted",
       ...(buyerLeadId === undefined ? {} : { buyerLeadId }),
       ...(priceCents === undefined ? {} : { priceCents }),
+      ...(redirectUrl === undefined ? {} : { redirectUrl }),
     };
   };
+}
+
+/**
+ * A buyer's redirect URL, kept only when it is an http(s) URL of sane length: a seller may send the consumer's browser
+ * there unread, so a `javascript:` or `data:` URL must never pass.
+ */
+function redirectTarget(value: unknown): string | undefined {
+  if (typeof value !== "string" || value.length > 2000 || !isHttpUrl(value)) return undefined;
+  return value;
 }

@@ -187,13 +187,14 @@ export const InboundMappingSchema = Type.Object(
     /** Their campaign or lead-type id (`TYPE`, `lp_campaign_id`) → a vertical id (absent: the id must be a vertical's). */
     campaigns: Type.Optional(Type.Record(Type.String({ minLength: 1, maxLength: 100 }), Id)),
     /**
-     * Their field name → a vertical field, `consent.<key>` for consent evidence, or null to ignore the field.
-     * Case-sensitive, as the platforms' own field names are.
+     * Their field name → a vertical field, `consent.<key>` for consent evidence, `context.<key>` for the lead
+     * context (docs/api.md "Lead context": ip_address, user_agent, landing_page_url, trustedform_ping_url), or null to
+     * ignore the field. Case-sensitive, as the platforms' own field names are.
      */
     fields: Type.Optional(
       Type.Record(
         Type.String({ minLength: 1, maxLength: 100 }),
-        Type.Union([Type.String({ pattern: "^(consent\\.)?[A-Za-z0-9_]{1,64}$" }), Type.Null()]),
+        Type.Union([Type.String({ pattern: "^((consent|context)\\.)?[A-Za-z0-9_]{1,64}$" }), Type.Null()]),
       ),
     ),
     /**
@@ -469,12 +470,36 @@ export const TemplatedRequestSchema = Type.Object(
         duplicate: Type.Optional(ReplyCondition),
         /** An explicit reject; when given, a reply neither accepted nor rejected is an invalid response. */
         reject: Type.Optional(ReplyCondition),
-        /** Ping: where the bid (decimal dollars) is; required. Post: a price the reply states, shown in the trace. */
+        /**
+         * Ping: where the bid (decimal dollars) is; required unless `bids` is given (then read when the reply lists no
+         * bids). Post: a price the reply states, shown in the trace.
+         */
         price: Type.Optional(ReplyPath),
+        /**
+         * Ping only, JSON or XML: a reply that lists several bids (Lead Prosper `bids[]`, PX `Legs`). Each item at
+         * `path` is one bid; `price`, `id` and `accept` are read inside the item. The best usable one is the bid
+         * (one buyer takes a lead at most once), its `id` the `{{bid_id}}` of the post.
+         */
+        bids: Type.Optional(
+          Type.Object(
+            {
+              path: ReplyPath,
+              price: ReplyPath,
+              id: Type.Optional(ReplyPath),
+              accept: Type.Optional(ReplyCondition),
+            },
+            { additionalProperties: false },
+          ),
+        ),
         /** Where the buyer says why (the first path found wins; a `[*]` path's values are joined). */
         reason: Type.Optional(Type.Array(ReplyPath, { minItems: 1, maxItems: 5 })),
         /** The reason when no `reason` path finds one. */
         default_reason: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
+        /**
+         * Post only: where the buyer wants the consumer's browser sent next (LeadsPedia's `redirect_url`): an http(s)
+         * URL, handed to the seller with its answer.
+         */
+        redirect_url: Type.Optional(ReplyPath),
         /** The buyer's reference: its bid id on a ping, its lead id on a post. */
         reference: Type.Optional(ReplyPath),
         /** Ping only: values kept from the reply and offered to the post template as `{{captured.<name>}}`. */

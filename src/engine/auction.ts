@@ -113,13 +113,8 @@ export async function runAuction(
   const limits = priceLimitsFor(request);
   for (const answer of answers) {
     if (answer.bid) {
-      const rejection = checkBid(answer.bid, answer.campaign, limits);
-      if (rejection) {
-        answer.outcome.reason = rejection.reason;
-        answer.outcome.detail = rejection.detail;
-      } else {
-        bids.push(answer.bid);
-      }
+      const taken = takeOneBid(answer, limits);
+      if (taken) bids.push(taken);
     }
     outcomes.push(answer.outcome);
   }
@@ -232,6 +227,40 @@ interface BidAnswer {
   campaign: Campaign;
   outcome: BuyerOutcome;
   bid?: Bid;
+  /** The reply's other bids, best first, when it listed several (Lead Prosper `bids[]`, PX `Legs`). */
+  alternatives?: Bid[];
+}
+
+/**
+ * The one bid a campaign's answer enters the auction with: its best bid that passes the checks. A reply listing
+ * several bids (a platform's own buyers) still sells the lead to this buyer once, so in an exclusive vertical and in
+ * a shared one alike at most one of them is taken, the next best when the best is above the campaign's max price or
+ * a ceiling; the trace says which of how many. Undefined when none passes (the best one's reason is recorded).
+ */
+function takeOneBid(answer: BidAnswer, limits: PriceLimits): Bid | undefined {
+  const { outcome } = answer;
+  const offered = [answer.bid!, ...(answer.alternatives ?? [])];
+  let firstRejection: ReturnType<typeof checkBid>;
+  for (const bid of offered) {
+    const rejection = checkBid(bid, answer.campaign, limits);
+    if (rejection) {
+      firstRejection ??= rejection;
+      continue;
+    }
+    if (offered.length > 1) {
+      outcome.bid_cents = bid.bid_cents;
+      const id = bid.bid_id === undefined ? "" : ` ${bid.bid_id}`;
+      const skipped =
+        bid === offered[0] ? "" : ` (the best: ${firstRejection!.reason}, ${firstRejection!.detail})`;
+      const price = (bid.bid_cents / 100).toFixed(2);
+      const note = `took bid${id} at ${price}, the best of ${offered.length} usable bids in the reply${skipped}`;
+      outcome.detail = outcome.detail ? `${outcome.detail}; ${note}` : note;
+    }
+    return bid;
+  }
+  outcome.reason = firstRejection!.reason;
+  outcome.detail = firstRejection!.detail;
+  return undefined;
 }
 
 /** Asks one campaign for its bid. Never throws: whatever the buyer does becomes that buyer's outcome alone. */
@@ -328,6 +357,13 @@ async function askBuyer(
           campaign,
           outcome,
           bid: makeBid(reply.priceCents, reply.bidId, reply.expiresInS, reply.captured),
+          ...(reply.alternatives
+            ? {
+                alternatives: reply.alternatives.map((other) =>
+                  makeBid(other.priceCents, other.bidId, reply.expiresInS, reply.captured),
+                ),
+              }
+            : {}),
         };
       case "no_bid":
         outcome.reason = "no_bid";
@@ -403,8 +439,9 @@ function noteAdjustments(
     const percent = adjustmentPercent(bid.buyer_id);
     if (percent === 0) continue;
     const outcome = outcomes.find((o) => o.campaign_id === bid.campaign_id);
-    if (outcome)
-      outcome.detail = `bid adjustment ${percent}%: ranked at ${rankingCents(bid.bid_cents, percent) / 100}`;
+    if (!outcome) continue;
+    const note = `bid adjustment ${percent}%: ranked at ${rankingCents(bid.bid_cents, percent) / 100}`;
+    outcome.detail = outcome.detail ? `${outcome.detail}; ${note}` : note;
   }
 }
 

@@ -69,6 +69,8 @@ export interface DeliveryResult {
 export interface SoldTo {
   bid: Bid;
   buyerLeadId?: string;
+  /** Where the buyer wants the consumer sent next (its post reply's redirect URL). */
+  redirectUrl?: string;
 }
 
 /**
@@ -192,7 +194,12 @@ async function attemptBid(
   if (!attempt.accepted) return { outcomes: [{ ...base, ...attempt.outcome }] };
   const detail = withHonouredQuote(attempt.outcome.detail, covering);
   const outcomes = [{ ...base, ...attempt.outcome, ...(detail ? { detail } : {}) }];
-  return { outcomes, sold: { bid, ...(attempt.buyerLeadId ? { buyerLeadId: attempt.buyerLeadId } : {}) } };
+  const sold: SoldTo = {
+    bid,
+    ...(attempt.buyerLeadId ? { buyerLeadId: attempt.buyerLeadId } : {}),
+    ...(attempt.redirectUrl ? { redirectUrl: attempt.redirectUrl } : {}),
+  };
+  return { outcomes, sold };
 }
 
 /**
@@ -224,6 +231,7 @@ function withHonouredQuote(
 interface PostAttempt {
   accepted: boolean;
   buyerLeadId?: string;
+  redirectUrl?: string;
   outcome: Pick<BuyerOutcome, "reason" | "latency_ms" | "detail">;
 }
 
@@ -256,10 +264,13 @@ async function postToBuyer(
         const detail = [
           ...(reply.buyerLeadId ? [`buyer_lead_id ${reply.buyerLeadId}`] : []),
           ...(reply.priceCents === undefined ? [] : [`post price ${(reply.priceCents / 100).toFixed(2)}`]),
+          // Its page, not its query: a buyer's query string may carry the consumer's data, and traces carry none.
+          ...(reply.redirectUrl ? [`redirect_url ${withoutQuery(reply.redirectUrl)}`] : []),
         ].join("; ");
         return {
           accepted: true,
           ...(reply.buyerLeadId ? { buyerLeadId: reply.buyerLeadId } : {}),
+          ...(reply.redirectUrl ? { redirectUrl: reply.redirectUrl } : {}),
           outcome: { reason: "post_accepted", latency_ms, ...(detail ? { detail } : {}) },
         };
       }
@@ -295,4 +306,11 @@ async function postToBuyer(
       },
     };
   }
+}
+
+/** A URL's origin and path (a query or fragment dropped and marked with `?…`). */
+function withoutQuery(url: string): string {
+  const parsed = new URL(url);
+  const cut = parsed.search !== "" || parsed.hash !== "";
+  return `${parsed.origin}${parsed.pathname}${cut ? "?…" : ""}`;
 }

@@ -93,7 +93,11 @@ interface DuplicateScreen {
   duplicateFor?: (buyerId: string) => string | undefined;
 }
 
-export type PostAnswer = ReturnType<typeof postAnswer>;
+/**
+ * What a post answers: the stored lead's answer, and on the answer of the post that made the sale the buyer's redirect
+ * URL, when it gave one (not stored: a retry answered from the store does not repeat it).
+ */
+export type PostAnswer = ReturnType<typeof postAnswer> & { redirect_url?: string };
 
 export interface ExchangeDeps {
   config: ConfigSnapshot;
@@ -501,7 +505,9 @@ export class Exchange {
           this.#log.warn({ err: error }, "forgetting a posted ping failed; it expires"),
         );
     }
-    return postAnswer(sale.lead);
+    const answer: PostAnswer = postAnswer(sale.lead);
+    if (sale.redirectUrl) answer.redirect_url = sale.redirectUrl;
+    return answer;
   }
 
   /**
@@ -722,6 +728,8 @@ export class Exchange {
         ...saleNotices(config, record, ping.bids, delivery.sold, delivery.outcomes, this.#now()),
       ],
       ledger: saleEntries(record),
+      // The first buyer's (a seller can send the consumer to one page).
+      ...(first?.redirectUrl ? { redirectUrl: first.redirectUrl } : {}),
     };
   }
 

@@ -101,9 +101,16 @@ export interface SellerContext {
   ip_address?: string;
   user_agent?: string;
   landing_page_url?: string;
+  /** The TrustedForm ping URL (the script's xxTrustedFormPingUrl), or a masked certificate URL: made for pings. */
+  trustedform_ping_url?: string;
 }
 
-const CONTEXT_LIMITS = { ip_address: 45, user_agent: 1000, landing_page_url: 2000 } as const;
+const CONTEXT_LIMITS = {
+  ip_address: 45,
+  user_agent: 1000,
+  landing_page_url: 2000,
+  trustedform_ping_url: 500,
+} as const;
 
 /**
  * The seller's `context`, checked (the HTTP schema checks it too; the engine is also called directly), with the
@@ -122,7 +129,7 @@ export function validatedContext(
       throw new GavelError("GAVEL_VALIDATION", `${field} must be text of 1 to ${limit} characters`, field);
     if (name === "ip_address" && isIP(value) === 0)
       throw new GavelError("GAVEL_VALIDATION", `${field} must be an IPv4 or IPv6 address`, field);
-    if (name === "landing_page_url" && !isHttpUrl(value))
+    if ((name === "landing_page_url" || name === "trustedform_ping_url") && !isHttpUrl(value))
       throw new GavelError("GAVEL_VALIDATION", `${field} must be an http(s) URL`, field);
     out[name] = value;
   }

@@ -12,6 +12,8 @@ export interface Sale {
   outbox: OutboxItem[];
   /** The money it moves (see ledger.ts), written in the same transaction. */
   ledger?: LedgerEntry[];
+  /** Where the (first) buyer wants the consumer sent next: for the seller's answer only, not stored. */
+  redirectUrl?: string;
 }
 
 const RETRY_MIN_MS = 250;

@@ -197,27 +197,44 @@ async function callExchange(
     context.mapped = mapped;
     // A boberdoo post may carry only the post fields: the ping's non-PII values stand for those left out.
     const lead = held && heldVertical ? { ...held.lead, ...mapped.lead } : mapped.lead;
-    const answer = await exchange.post(source, { ping_id: pingId, lead, consent: mapped.consent });
+    const answer = await exchange.post(source, {
+      ping_id: pingId,
+      lead,
+      consent: mapped.consent,
+      ...withContext(mapped.context),
+    });
     return (shape) => protocol.answerPost(answer, shape, "post");
   }
   const vertical = verticalOf(exchange, source, inbound.campaign);
   const mapped = mapInboundLead(inbound.leadFields, vertical, protocol.fieldMap, source.inbound);
   context.mapped = mapped;
   if (inbound.call === "ping") {
-    // Consent evidence (IP, landing page, certificate) has no place on a Gavel ping; the post carries it.
+    // Consent proof has no place on a Gavel ping (the post carries it); the visit goes as the lead context, which
+    // reaches a buyer's ping only where its integration names a field.
     const answer = await exchange.ping(
       source,
-      { vertical: vertical.id, lead: mapped.lead, ...common },
+      { vertical: vertical.id, lead: mapped.lead, ...withContext(mapped.context), ...common },
       receivedAt,
     );
     return (shape) => protocol.answerPing(answer, shape);
   }
   const answer = await exchange.directPost(
     source,
-    { vertical: vertical.id, lead: mapped.lead, consent: mapped.consent, ...common },
+    {
+      vertical: vertical.id,
+      lead: mapped.lead,
+      consent: mapped.consent,
+      ...withContext(mapped.context),
+      ...common,
+    },
     receivedAt,
   );
   return (shape) => protocol.answerPost(answer, shape, "direct");
+}
+
+/** The mapped lead context, when the seller sent any (the native API's `context`). */
+function withContext(context: Record<string, string>): { context?: Record<string, string> } {
+  return Object.keys(context).length > 0 ? { context } : {};
 }
 
 function verticalOf(exchange: Exchange, source: Source, campaign: string): Vertical {
@@ -266,7 +283,7 @@ function answerError(
       ? undefined
       : sellerName(field === "consent" ? "consent.trustedform_cert_url" : field);
   // "lead.zip must be a US ZIP code" says "Zip must be…" to a seller who sent Zip.
-  const message = gavelError.message.replace(/\b(?:lead|consent)\.[A-Za-z0-9_]+/g, sellerName);
+  const message = gavelError.message.replace(/\b(?:lead|consent|context)\.[A-Za-z0-9_]+/g, sellerName);
   return protocol.answerError(new GavelError(gavelError.code, message, sellerField), sellerField, shape);
 }
 

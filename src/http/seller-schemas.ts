@@ -36,6 +36,13 @@ const LeadContext = Type.Object(
     landing_page_url: Type.Optional(
       Type.String({ maxLength: 2000, description: "The http(s) URL of the page the consumer filled in" }),
     ),
+    trustedform_ping_url: Type.Optional(
+      Type.String({
+        maxLength: 500,
+        description:
+          "TrustedForm's ping URL (xxTrustedFormPingUrl) or a masked certificate URL, for buyers that ask for one on the ping",
+      }),
+    ),
   },
   {
     additionalProperties: false,
@@ -105,6 +112,12 @@ export const PostReply = Type.Object({
   status: Type.Union([Type.Literal("sold"), Type.Literal("unsold")]),
   price: Type.Number({ description: "What the source is paid for this lead, in dollars" }),
   reason: Type.Optional(Type.String()),
+  redirect_url: Type.Optional(
+    Type.String({
+      description:
+        "Where the buyer wants the consumer sent next (an http(s) URL its post reply gave), on the answer of the post that sold the lead",
+    }),
+  ),
 });
 
 export const ErrorReply = Type.Object(

@@ -71,8 +71,10 @@ export const BOBERDOO_FIELDS: PlatformFieldMap = {
   TCPA_Language: "consent.tcpa_text",
   Disclaimer: "consent.tcpa_text",
   TCPA_Consent: "consent.tcpa_consent",
-  IP_Address: "consent.ip_address",
-  Landing_Page: "consent.landing_page",
+  IP_Address: "context.ip_address",
+  User_Agent: "context.user_agent",
+  Landing_Page: "context.landing_page_url",
+  xxTrustedFormPingUrl: "context.trustedform_ping_url",
 };
 
 /** boberdoo's reply, declared once: typed here, described in the OpenAPI. */

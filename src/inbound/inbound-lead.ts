@@ -11,17 +11,29 @@ import type { Vertical } from "../domain/vertical.ts";
 import { GavelError } from "../errors.ts";
 import { own } from "./inbound-protocol.ts";
 
-/** A platform's field name → a vertical field name, `consent.<key>`, or null (known, and ignored). */
+/** A platform's field name → a vertical field name, `consent.<key>`, `context.<key>`, or null (known, and ignored). */
 export type PlatformFieldMap = Readonly<Record<string, string | null>>;
 
 export interface InboundLead {
   lead: Record<string, unknown>;
   consent: Record<string, string>;
-  /** Gavel's path (`lead.zip`, `consent.ip_address`) → the name the seller sent it as, for error messages. */
+  /** The seller API's lead context (docs/api.md "Lead context"): the consumer's visit, for buyers' integrations. */
+  context: Record<string, string>;
+  /** Gavel's path (`lead.zip`, `context.ip_address`) → the name the seller sent it as, for error messages. */
   sentAs: ReadonlyMap<string, string>;
 }
 
 const CONSENT_PREFIX = "consent.";
+const CONTEXT_PREFIX = "context.";
+/**
+ * The visit's context fields that are also consent evidence, kept with the lead (the context is not stored): under
+ * the consent keys the inbound endpoints have always written them to.
+ */
+const CONTEXT_AS_EVIDENCE: Readonly<Record<string, string>> = {
+  ip_address: "ip_address",
+  user_agent: "user_agent",
+  landing_page_url: "landing_page",
+};
 /** A bare TrustedForm certificate id (40 hex), as some specs' `*_cert_id` / `*_token` fields carry it. */
 const TRUSTEDFORM_ID = /^[0-9a-f]{40}$/i;
 const US_DATE = /^(\d{1,2})\/(\d{1,2})\/(\d{4})$/;
@@ -55,6 +67,7 @@ export function mapInboundLead(
 ): InboundLead {
   const lead: Record<string, unknown> = {};
   const consent: Record<string, string> = {};
+  const context: Record<string, string> = {};
   const sentAs = new Map<string, string>();
   const byName = new Map(vertical.fields.map((field) => [field.name, field]));
   for (const [name, value] of Object.entries(fields)) {
@@ -68,6 +81,22 @@ export function mapInboundLead(
       );
     }
     if (target === null || value === undefined || value === null || value === "") continue;
+    if (target.startsWith(CONTEXT_PREFIX)) {
+      const key = target.slice(CONTEXT_PREFIX.length);
+      if (Object.hasOwn(context, key)) continue; // the first of several aliases wins
+      // Checked by the exchange as the native API's context is (an error names the seller's field through sentAs).
+      context[key] = typeof value === "string" ? value.trim() : String(value);
+      sentAs.set(target, name);
+      const evidence = CONTEXT_AS_EVIDENCE[key];
+      if (evidence && !Object.hasOwn(consent, evidence)) consent[evidence] = context[key]!;
+      // A vertical that has a field of that name (a buyer's spec wanting the IP as a lead field) gets it too.
+      const field = byName.get(key);
+      if (field && !Object.hasOwn(lead, key)) {
+        lead[key] = inboundValue(field, value, own(mapping?.values, key));
+        sentAs.set(`lead.${key}`, name);
+      }
+      continue;
+    }
     if (target.startsWith(CONSENT_PREFIX)) {
       const key = target.slice(CONSENT_PREFIX.length);
       if (Object.hasOwn(consent, key)) continue; // the first of several aliases wins
@@ -88,7 +117,7 @@ export function mapInboundLead(
     lead[target] = inboundValue(field, value, own(mapping?.values, target));
     sentAs.set(`lead.${target}`, name);
   }
-  return { lead, consent, sentAs };
+  return { lead, consent, context, sentAs };
 }
 
 /** A form value in the field's own type: "Yes" → true, "7" → 7, "Rear End" → rear_end, 03/04/1980 → 1980-03-04. */

@@ -15,7 +15,8 @@
 // - public sellers' code reading `result`, `ping_id`, `price`, `msg` from the ping and posting `lp_ping_id`.
 // Silent, and decided here: the ping's `msg` text (Gavel: "Ping Accepted"); the JSON form of `errors` (Gavel:
 // `[{"error": "…"}]`, what public clients read as `errors[].error`); a post.do without `lp_ping_id` is a direct post
-// (the direct-post spec above posts to post.do with no ping). `redirect_url` is never sent: Gavel has none.
+// (the direct-post spec above posts to post.do with no ping). `redirect_url` is sent when the buyer that bought the
+// lead gave one.
 import { type Static, Type } from "@sinclair/typebox";
 import { XMLBuilder } from "fast-xml-parser";
 import { GavelError } from "../errors.ts";
@@ -55,14 +56,17 @@ export const LEADSPEDIA_FIELDS: PlatformFieldMap = {
   phone_home: "phone",
   email_address: "email",
   address: "street_address",
-  ip_address: "consent.ip_address",
+  ip_address: "context.ip_address",
+  user_agent: "context.user_agent",
+  landing_page: "context.landing_page_url",
+  landing_page_url: "context.landing_page_url",
+  xxTrustedFormPingUrl: "context.trustedform_ping_url",
   trusted_form_cert_id: "consent.trustedform_cert_url",
   trusted_form_cert_url: "consent.trustedform_cert_url",
   trusted_form_token: "consent.trustedform_cert_url",
   jornaya_lead_id: "consent.jornaya_leadid",
   universal_lead_id: "consent.jornaya_leadid",
   tcpa_text: "consent.tcpa_text",
-  landing_page: "consent.landing_page",
   // Ping-time flags that only say whether a certificate exists: the post carries the proof itself.
   trusted_form_Y_N: null,
   jornaya_Y_N: null,
@@ -77,6 +81,9 @@ export const LeadsPediaReply = Type.Object(
     ping_id: Type.Optional(Type.String({ description: "Post it back as lp_ping_id" })),
     lead_id: Type.Optional(Type.String()),
     price: Type.Optional(Type.String({ description: "Dollars, two decimals", examples: ["24.00"] })),
+    redirect_url: Type.Optional(
+      Type.String({ description: "Where the buyer wants the consumer sent next, when it said" }),
+    ),
     msg: Type.String({ examples: ["Lead Accepted", "Lead Rejected"] }),
     code: Type.Optional(
       Type.String({ description: "Gavel's stable error code", examples: ["GAVEL_VALIDATION"] }),
@@ -151,6 +158,7 @@ export const leadspedia: InboundProtocol = {
           result: "success",
           lead_id: answer.lead_id,
           price: dollars(answer.price),
+          ...(answer.redirect_url ? { redirect_url: answer.redirect_url } : {}),
           msg: "Lead Accepted",
         })
       : reply(shape, {

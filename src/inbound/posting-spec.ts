@@ -40,6 +40,8 @@ export interface PostingSpec {
   fields: SpecField[];
   /** Consent evidence accepted on a post (and direct post), with each platform's names. */
   consent: Array<{ key: string; also_named: Partial<Record<Platform, string[]>> }>;
+  /** The consumer's visit (the native API's `context`), accepted on any call, with each platform's names. */
+  context: Array<{ key: string; also_named: Partial<Record<Platform, string[]>> }>;
   test_mode: string;
   endpoints: Record<"native" | Platform, Record<string, string>>;
   examples: Record<"native" | Platform, Record<string, { request: unknown; answer: unknown }>>;
@@ -98,6 +100,19 @@ export function postingSpec(source: Source, vertical: Vertical, baseUrl: string)
     ),
   }));
 
+  // The visit (docs/api.md "Lead context"), by each platform's names.
+  const context = ["ip_address", "user_agent", "landing_page_url", "trustedform_ping_url"].map((key) => ({
+    key,
+    also_named: Object.fromEntries(
+      (Object.keys(PLATFORMS) as Platform[]).map((platform) => [
+        platform,
+        Object.entries({ ...PLATFORMS[platform], ...(mapping?.fields ?? {}) })
+          .filter(([, to]) => to === `context.${key}`)
+          .map(([name]) => name),
+      ]),
+    ),
+  }));
+
   const example = sampleLead(vertical, "post");
   const pingPart = Object.fromEntries(Object.entries(example).filter(([name]) => isPing(vertical, name)));
   const consentExample = {
@@ -115,6 +130,7 @@ export function postingSpec(source: Source, vertical: Vertical, baseUrl: string)
     vertical: { id: vertical.id, name: vertical.name, consent_required: vertical.consent_required === true },
     fields,
     consent,
+    context,
     test_mode:
       source.status === "test"
         ? "This source is in test mode: every lead it sends is a test lead (never sold, never charged)."
@@ -271,18 +287,21 @@ export function postingSpecHtml(spec: PostingSpec): string {
           .join("<br>")}</td></tr>`,
     )
     .join("");
-  const consent = spec.consent
-    .map(
-      (item) =>
-        `<tr><td><code>${html(item.key)}</code></td><td>${Object.entries(item.also_named)
-          .filter(([, names]) => names && names.length > 0)
-          .map(
-            ([platform, names]) =>
-              `${html(platform)}: ${(names ?? []).map((n) => `<code>${html(n)}</code>`).join(", ")}`,
-          )
-          .join("<br>")}</td></tr>`,
-    )
-    .join("");
+  const keyRows = (items: PostingSpec["consent"]) =>
+    items
+      .map(
+        (item) =>
+          `<tr><td><code>${html(item.key)}</code></td><td>${Object.entries(item.also_named)
+            .filter(([, names]) => names && names.length > 0)
+            .map(
+              ([platform, names]) =>
+                `${html(platform)}: ${(names ?? []).map((n) => `<code>${html(n)}</code>`).join(", ")}`,
+            )
+            .join("<br>")}</td></tr>`,
+      )
+      .join("");
+  const consent = keyRows(spec.consent);
+  const context = keyRows(spec.context);
   const endpoints = Object.entries(spec.endpoints)
     .map(
       ([flavour, lines]) =>
@@ -319,6 +338,7 @@ the whole lead at once as a direct post. ${
 <p>${html(spec.test_mode)}</p>
 <h2>Fields</h2><table><tr><th>field</th><th>type</th><th>ping</th><th>post</th><th>also named</th></tr>${rows}</table>
 <h2>Consent evidence (post and direct post)</h2><table><tr><th>key</th><th>also named</th></tr>${consent}</table>
+<h2>The consumer's visit (ping, post and direct post: <code>context</code>)</h2><table><tr><th>key</th><th>also named</th></tr>${context}</table>
 <h2>Endpoints</h2>${endpoints}
 <h2>Examples</h2>${examples}
 </body></html>`;

@@ -123,3 +123,43 @@ describe("inbound leads", () => {
     );
   });
 });
+
+describe("the consumer's visit", () => {
+  test("IP, user agent and landing page become the lead context, and stay consent evidence kept with the lead", () => {
+    const mapped = mapInboundLead(
+      {
+        zip_code: "90210",
+        ip_address: " 203.0.113.7 ",
+        user_agent: "Mozilla/5.0",
+        landing_page: "https://quotes.example.com/pi",
+        xxTrustedFormPingUrl: "https://ping.trustedform.com/abc",
+      },
+      personalInjury,
+      LEADSPEDIA_FIELDS,
+      undefined,
+    );
+    assert.deepEqual(mapped.context, {
+      ip_address: "203.0.113.7",
+      user_agent: "Mozilla/5.0",
+      landing_page_url: "https://quotes.example.com/pi",
+      trustedform_ping_url: "https://ping.trustedform.com/abc",
+    });
+    assert.deepEqual(mapped.consent, {
+      ip_address: "203.0.113.7",
+      user_agent: "Mozilla/5.0",
+      landing_page: "https://quotes.example.com/pi",
+    });
+    assert.equal(mapped.sentAs.get("context.landing_page_url"), "landing_page");
+    assert.deepEqual(mapped.lead, { zip: "90210" });
+  });
+
+  test("a vertical with a field of the context's name gets the value as a lead field too", () => {
+    const withIp = {
+      ...personalInjury,
+      fields: [...personalInjury.fields, field({ name: "ip_address", max_length: 45 })],
+    };
+    const mapped = mapInboundLead({ IP_Address: "203.0.113.9" }, withIp, BOBERDOO_FIELDS, undefined);
+    assert.equal(mapped.lead.ip_address, "203.0.113.9");
+    assert.equal(mapped.context.ip_address, "203.0.113.9");
+  });
+});

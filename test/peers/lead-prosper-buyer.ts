@@ -11,6 +11,11 @@
 //   {status, code, message, ping_id, bids: [{bid_id, payout}]}; post reply {status: "ACCEPTED", lead_id, payout};
 //   63307275745: {"status": "ERROR", "code": 1001, "message": "Missing required parameter lp_ping_id"}; 68577572133:
 //   statuses ACCEPTED | DUPLICATED | ERROR).
+// Shared campaigns (support.leadprosper.io/article/77: "Shared Leads allow suppliers to see and select among multiple
+// buyer bids … post … the provided lp_ping_id (and bid_id for shared leads)"): the ping lists every buyer's bid, in
+// no stated order (here the order the buyers are configured), and the post must name one of them; an exclusive
+// campaign lists only its highest bid. Silent: how several bid_ids are written on one post (this mock takes one,
+// the only form Gavel sends) and whether an exclusive post must name the bid (optional here).
 // Where the sources are silent, and what this mock does then: what a ping no buyer wants answers (ACCEPTED with an
 // empty bids list here); error codes other than 1001 (1002 for bad credentials, 1003 for an unknown ping or bid here);
 // the duplicate rule (the same phone posted twice, answered DUPLICATED).
@@ -21,8 +26,10 @@ export interface LeadProsperBuyerOptions {
   supplierId: string;
   key: string;
   required: { ping: string[]; post: string[] };
-  /** The bids a ping gets (dollars), highest first for an exclusive campaign; empty: none. */
+  /** The bids its buyers make on a ping (dollars); empty: none. */
   bids: number[];
+  /** exclusive (default): the ping lists the highest bid only; shared: every bid, and the post names one. */
+  leadType?: "exclusive" | "shared";
 }
 
 export interface LeadProsperBuyer extends Peer {
@@ -33,7 +40,7 @@ export interface LeadProsperBuyer extends Peer {
 export async function startLeadProsperBuyer(initial: LeadProsperBuyerOptions): Promise<LeadProsperBuyer> {
   let options = initial;
   let next = 1;
-  const pings = new Map<string, { bidIds: Set<string>; payouts: Map<string, number> }>();
+  const pings = new Map<string, { shared: boolean; bidIds: Set<string>; payouts: Map<string, number> }>();
   const inserted = new Map<string, Record<string, unknown>>();
   const phones = new Set<string>();
 
@@ -62,8 +69,11 @@ export async function startLeadProsperBuyer(initial: LeadProsperBuyerOptions): P
       for (const name of options.required.ping)
         if (!text(name)) return error(1001, `Missing required parameter ${name}`);
       const pingId = `ping-${next++}`;
-      const bids = options.bids.map((payout) => ({ bid_id: `bid-${next++}`, payout }));
+      const all = options.bids.map((payout) => ({ bid_id: `bid-${next++}`, payout }));
+      const shared = options.leadType === "shared";
+      const bids = shared ? all : all.sort((a, b) => b.payout - a.payout).slice(0, 1);
       pings.set(pingId, {
+        shared,
         bidIds: new Set(bids.map((bid) => bid.bid_id)),
         payouts: new Map(bids.map((bid) => [bid.bid_id, bid.payout])),
       });
@@ -73,6 +83,7 @@ export async function startLeadProsperBuyer(initial: LeadProsperBuyerOptions): P
     const ping = pings.get(text("lp_ping_id"));
     if (!ping) return error(1003, "Unknown lp_ping_id");
     const bidId = text("bid_id");
+    if (ping.shared && !bidId) return error(1001, "Missing required parameter bid_id");
     if (bidId && !ping.bidIds.has(bidId)) return error(1003, "Unknown bid_id for this ping");
     for (const name of options.required.post)
       if (!text(name)) return error(1001, `Missing required parameter ${name}`);

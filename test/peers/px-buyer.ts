@@ -11,10 +11,17 @@
 //   post with the Transaction ID; "Unable to monetize"; fields changed on the post are ignored);
 // - support.px.com/hc/en-us/articles/115006072108 (reasons Duplicate, Contact information invalid, Unable to monetize);
 // - a public PX client's ContactData names FirstName, LastName, PhoneNumber, EmailAddress (code-index id 63163137302).
+// - full-shared campaigns: specs.lead-lab-llc.px.com/v2/verticals/health-v2/ping-post-full-shared-v2 (a ping success
+//   {TransactionId, Success: true, Payout: null, …, Legs: [{Name: null, Hash: "<guid>", Payout: 12.34, Status:
+//   "Success"}, …]}); api.px.com/v2/verticals/kitchen-remodeling/ping-post-exclusive-kitchen-remodeling (an exclusive
+//   reply carries "Legs": null); a public PX client (code-index ids 60927155282, 61128644892: PxLeg {Name, Hash,
+//   Payout, Status}; with Payout null it reads the best leg's Payout).
 // PX has no test flag on a request: the campaign is in test mode on PX's side, so every lead this mock receives is
 // live. Where the sources are silent, and what this mock does then: the HTTP status of a BadRequest (200 here, like
 // every documented reply); the exact error texts beyond the "'X' must not be empty." pattern; what an unknown
-// TransactionId answers (Message "BadRequest", Errors ["'TransactionId' is invalid."] here).
+// TransactionId answers (Message "BadRequest", Errors ["'TransactionId' is invalid."] here); whether a shared post may
+// choose among the legs (no field for it in any spec: the post carries the TransactionId only, and this mock sells to
+// every leg) and what its Payout is then (the legs' sum here); leg statuses other than "Success" ("Failure" here).
 import { randomUUID } from "node:crypto";
 import { mediaType, type Peer, pathOf, sendJson, startPeer } from "./peer-server.ts";
 
@@ -25,6 +32,8 @@ export interface PxBuyerOptions {
   payout: number | null;
   /** The vertical's spec requires JornayaLeadId (Home, Auto). */
   requireJornaya: boolean;
+  /** A full-shared campaign: each leg's payout (dollars; null: that leg failed). Absent: exclusive. */
+  legs?: (number | null)[];
 }
 
 export interface PxBuyer extends Peer {
@@ -48,6 +57,8 @@ export async function startPxBuyer(initial: PxBuyerOptions): Promise<PxBuyer> {
   let options = initial;
   const transactions = new Map<string, Record<string, unknown>>();
   const posted = new Map<string, Record<string, unknown>>();
+  /** A shared ping's legs' total, which its post answers as Payout. */
+  const legPayouts = new Map<string, number>();
 
   const peer = await startPeer((request, res) => {
     const path = pathOf(request);
@@ -92,6 +103,31 @@ export async function startPxBuyer(initial: PxBuyerOptions): Promise<PxBuyer> {
     if (side === "ping") {
       const transactionId = randomUUID().toUpperCase();
       transactions.set(transactionId, lead);
+      if (options.legs) {
+        const legs = options.legs.map((payout) => ({
+          Name: null,
+          Hash: randomUUID(),
+          Payout: payout ?? 0,
+          Status: payout === null ? "Failure" : "Success",
+        }));
+        const sold = legs.filter((leg) => leg.Status === "Success");
+        legPayouts.set(
+          transactionId,
+          sold.reduce((sum, leg) => sum + leg.Payout, 0),
+        );
+        return sendJson(res, 200, {
+          TransactionId: transactionId,
+          Success: sold.length > 0,
+          Payout: null,
+          Message: sold.length > 0 ? null : "Unable to monetize",
+          Errors: null,
+          Sold: null,
+          RedirectUrl: null,
+          BuyerRawResponse: null,
+          Environment: "Testing",
+          Legs: legs,
+        });
+      }
       if (options.payout === null)
         return sendJson(res, 200, {
           TransactionId: transactionId,
@@ -118,7 +154,7 @@ export async function startPxBuyer(initial: PxBuyerOptions): Promise<PxBuyer> {
     return sendJson(res, 200, {
       TransactionId: transactionId,
       Success: true,
-      Payout: options.payout ?? 0,
+      Payout: legPayouts.get(transactionId) ?? options.payout ?? 0,
       Message: null,
       Errors: null,
       Sold: true,
