@@ -72,7 +72,19 @@ export type Step = (
   | { ping: LeadCall }
   | { post: LeadCall & { ping?: "last" } }
   | { direct: LeadCall }
-  | { admin: { method: string; path: string; body?: unknown } }
+  | {
+      /**
+       * An admin API call. `vertical` and `campaign` build the body the way the exchange setup does (personal injury or
+       * a realtime campaign, with these fields changed), so a fixture can save a nearly valid one.
+       */
+      admin: {
+        method: string;
+        path: string;
+        body?: unknown;
+        vertical?: Partial<Vertical>;
+        campaign?: Partial<Campaign> & { id: string };
+      };
+    }
   | { advance_ms: number }
 ) & { repeat?: number; expect?: Expectation };
 
@@ -105,6 +117,10 @@ export interface Expectation {
    * the machine may be loaded; the precise outcome is the trace's.
    */
   max_ms?: number;
+  /** Every buyer the lead was sold to (exclusive or shared) and the price each pays. */
+  sold_to?: Record<string, number>;
+  /** Over a repeated step: for a reply price, the range [low, high] of how many replies had it. */
+  price_counts?: Record<string, [number, number]>;
   /** How many times each body.status was seen over a repeated step, e.g. {"sold": 50, "unsold": 150}. */
   statuses?: Record<string, number>;
   /** A subset of each posted body, by buyer. */
@@ -213,11 +229,7 @@ function configOf(setup: ExchangeSetup): ConfigFile {
   const overrides = new Map((setup.campaigns ?? []).map((c) => [c.id, c]));
   const campaignIds = [...new Set([...buyers, ...overrides.keys()])];
   return {
-    ...(setup.verticals
-      ? {
-          verticals: setup.verticals.map((v) => ({ ...personalInjury, name: v.id ?? "", ...v }) as Vertical),
-        }
-      : {}),
+    ...(setup.verticals ? { verticals: setup.verticals.map(verticalOf) } : {}),
     sources: (setup.sources ?? [{}]).map(({ key, ...source }, i) =>
       testSource({
         ...(i > 0 ? { id: `src-${i}` } : {}),
@@ -226,22 +238,28 @@ function configOf(setup: ExchangeSetup): ConfigFile {
       }),
     ),
     buyers: buyers.map((id) => ({ id, name: id, status: "active" as const, ...setup.buyers[id] })),
-    campaigns: campaignIds.map((id) => {
-      const override = overrides.get(id);
-      const buyer = override?.buyer_id ?? id;
-      return {
-        id,
-        buyer_id: buyer,
-        vertical: "personal_injury",
-        name: `${id} campaign`,
-        status: "active",
-        filters: [],
-        pricing: { type: "realtime" },
-        ping: { url: `${buyerOrigin(buyer)}/ping`, timeout_ms: 300 },
-        post: { url: `${buyerOrigin(buyer)}/post`, timeout_ms: 1000 },
-        ...override,
-      } satisfies Campaign;
-    }),
+    campaigns: campaignIds.map((id) => campaignOf(overrides.get(id) ?? { id })),
+  };
+}
+
+/** Personal injury with these fields changed. */
+function verticalOf(fields: Partial<Vertical>): Vertical {
+  return { ...personalInjury, name: `Personal injury (${fields.id})`, ...fields } as Vertical;
+}
+
+/** A realtime personal-injury campaign for the buyer of the same id (or `buyer_id`), with these fields changed. */
+function campaignOf(fields: Partial<Campaign> & { id: string }): Campaign {
+  const buyer = fields.buyer_id ?? fields.id;
+  return {
+    buyer_id: buyer,
+    vertical: "personal_injury",
+    name: `${fields.id} campaign`,
+    status: "active",
+    filters: [],
+    pricing: { type: "realtime" },
+    ping: { url: `${buyerOrigin(buyer)}/ping`, timeout_ms: 300 },
+    post: { url: `${buyerOrigin(buyer)}/post`, timeout_ms: 1000 },
+    ...fields,
   };
 }
 
@@ -337,7 +355,11 @@ function callerOf(gavel: RunningGavel): Caller {
 }
 
 function sendStep(call: Caller, step: Step, lastPingId: string | undefined) {
-  if ("admin" in step) return call(step.admin.method, step.admin.path, ADMIN_KEY, step.admin.body);
+  if ("admin" in step) {
+    const { method, path, body, vertical, campaign } = step.admin;
+    const built = vertical ? verticalOf(vertical) : campaign ? campaignOf(campaign) : body;
+    return call(method, path, ADMIN_KEY, built);
+  }
   const lead = personalInjuryLead();
   const request =
     "ping" in step ? step.ping : "post" in step ? step.post : "direct" in step ? step.direct : {};
@@ -371,12 +393,22 @@ async function check(
   at: string,
 ): Promise<void> {
   const reply = replies[0]!;
+  if (expect.price_counts) {
+    for (const [price, [low, high]] of Object.entries(expect.price_counts)) {
+      const count = replies.filter((r) => String(r.body?.price) === price).length;
+      assert.ok(
+        count >= low && count <= high,
+        `${at}: ${count} replies at price ${price}, not in ${low}..${high}`,
+      );
+    }
+  }
   if (expect.statuses) {
     const seen: Record<string, number> = {};
     for (const r of replies) seen[r.body?.status] = (seen[r.body?.status] ?? 0) + 1;
     assert.deepEqual(seen, expect.statuses, `${at}: statuses`);
-    return;
   }
+  // Over a repeated step only the counts above are meaningful; the checks below read one reply.
+  if (replies.length > 1) return;
   if (expect.status !== undefined)
     assert.equal(reply.status, expect.status, `${at}: ${JSON.stringify(reply.body)}`);
   if (expect.body) assertSubset(reply.body, expect.body, `${at}: body`);
@@ -392,7 +424,8 @@ async function check(
       assertSubset(JSON.parse(post.body), subset, `${at}: post to ${buyer}`);
     }
   }
-  if (!(expect.ping_outcomes || expect.post_attempts || expect.trace || expect.lead)) return;
+  if (!(expect.ping_outcomes || expect.post_attempts || expect.trace || expect.lead || expect.sold_to))
+    return;
   const { trace, lead } = await traceOf(call, reply.body, at);
   if (expect.ping_outcomes)
     assert.deepEqual(outcomesOf(trace, "ping"), expect.ping_outcomes, `${at}: ping trace`);
@@ -405,6 +438,7 @@ async function check(
     assertSubset(line, subset, `${at}: trace ${where}`);
   }
   if (expect.lead) assertSubset(lead, expect.lead, `${at}: lead`);
+  if (expect.sold_to) assert.deepEqual(soldTo(lead), expect.sold_to, `${at}: sold to`);
 }
 
 async function traceOf(
@@ -416,6 +450,19 @@ async function traceOf(
   const reply = await call("GET", path, ADMIN_KEY);
   assert.equal(reply.status, 200, `${at}: GET ${path}: ${JSON.stringify(reply.body)}`);
   return { trace: reply.body.trace, lead: reply.body.lead };
+}
+
+interface SoldLead {
+  buyer_id?: string;
+  buyer_price?: number;
+  shares?: { buyer_id: string; buyer_price: number }[];
+}
+
+/** buyer → price over the lead's buyer and its shares. */
+function soldTo(lead: unknown): Record<string, number> {
+  const { buyer_id, buyer_price, shares = [] } = (lead ?? {}) as SoldLead;
+  const sales = buyer_id === undefined ? shares : [{ buyer_id, buyer_price: buyer_price! }, ...shares];
+  return Object.fromEntries(sales.map((s) => [s.buyer_id, s.buyer_price]).sort());
 }
 
 /** Every field in `expected` equals the one in `actual` (recursively for objects; arrays compared whole). */
