@@ -86,7 +86,13 @@ export type Step = (
       };
     }
   | { advance_ms: number }
-) & { repeat?: number; expect?: Expectation };
+) & {
+  /** Sends the step's call this many times, concurrently. */
+  repeat?: number;
+  /** At most this many of the repeated calls in flight at once (default all). */
+  in_flight?: number;
+  expect?: Expectation;
+};
 
 export interface LeadCall {
   /** Which source calls, by the key name given in `sources` (default the main source). */
@@ -110,6 +116,8 @@ export interface Expectation {
   post_attempts?: [string, string][];
   /** A subset of trace lines, by phase and campaign, e.g. {"post:first": {"detail": "duplicate"}}. */
   trace?: Record<string, Record<string, unknown>>;
+  /** Like `trace`, with each value a regular expression the field must match. */
+  trace_matches?: Record<string, Record<string, string>>;
   /** A subset of the sold lead's record (buyer_id, buyer_price…). */
   lead?: Record<string, unknown>;
   /**
@@ -119,6 +127,8 @@ export interface Expectation {
   max_ms?: number;
   /** Every buyer the lead was sold to (exclusive or shared) and the price each pays. */
   sold_to?: Record<string, number>;
+  /** How many posts each named buyer received during the step. */
+  posts_per_buyer?: Record<string, number>;
   /** Over a repeated step: for a reply price, the range [low, high] of how many replies had it. */
   price_counts?: Record<string, [number, number]>;
   /** How many times each body.status was seen over a repeated step, e.g. {"sold": 50, "unsold": 150}. */
@@ -200,12 +210,17 @@ export async function startScenarioExchange(
         recorded.length = 0;
         const replies: Reply[] = [];
         const started = performance.now();
-        // A repeated step sends its calls at once: concurrency is what caps and funds must withstand.
-        await Promise.all(
-          Array.from({ length: step.repeat ?? 1 }, async () => {
+        // A repeated step sends its calls concurrently (`in_flight` at a time, all by default): concurrency is what caps
+        // and funds must withstand.
+        const times = step.repeat ?? 1;
+        let sent = 0;
+        const worker = async () => {
+          while (sent < times) {
+            sent++;
             replies.push(await sendStep(call, step, lastPingId));
-          }),
-        );
+          }
+        };
+        await Promise.all(Array.from({ length: Math.min(step.in_flight ?? times, times) }, worker));
         const elapsedMs = performance.now() - started;
         if (step.expect?.max_ms !== undefined)
           assert.ok(elapsedMs < step.expect.max_ms, `${at}: answered in ${elapsedMs.toFixed(0)} ms`);
@@ -393,6 +408,14 @@ async function check(
   at: string,
 ): Promise<void> {
   const reply = replies[0]!;
+  if (expect.status !== undefined) {
+    const other = replies.find((r) => r.status !== expect.status);
+    assert.equal(other, undefined, `${at}: a reply was not ${expect.status}: ${JSON.stringify(other)}`);
+  }
+  for (const [buyer, count] of Object.entries(expect.posts_per_buyer ?? {})) {
+    const posts = recorded.filter((r) => r.kind === "post" && r.buyer === buyer).length;
+    assert.equal(posts, count, `${at}: posts to ${buyer}`);
+  }
   if (expect.price_counts) {
     for (const [price, [low, high]] of Object.entries(expect.price_counts)) {
       const count = replies.filter((r) => String(r.body?.price) === price).length;
@@ -424,7 +447,16 @@ async function check(
       assertSubset(JSON.parse(post.body), subset, `${at}: post to ${buyer}`);
     }
   }
-  if (!(expect.ping_outcomes || expect.post_attempts || expect.trace || expect.lead || expect.sold_to))
+  if (
+    !(
+      expect.ping_outcomes ||
+      expect.post_attempts ||
+      expect.trace ||
+      expect.trace_matches ||
+      expect.lead ||
+      expect.sold_to
+    )
+  )
     return;
   const { trace, lead } = await traceOf(call, reply.body, at);
   if (expect.ping_outcomes)
@@ -436,6 +468,15 @@ async function check(
     const line = trace.find((l) => l.phase === phase && l.campaign_id === campaign);
     assert.ok(line, `${at}: no ${where} line in ${JSON.stringify(trace)}`);
     assertSubset(line, subset, `${at}: trace ${where}`);
+  }
+  for (const [where, patterns] of Object.entries(expect.trace_matches ?? {})) {
+    const [phase, campaign] = where.split(":");
+    const line = trace.find((l) => l.phase === phase && l.campaign_id === campaign) as
+      | Record<string, unknown>
+      | undefined;
+    assert.ok(line, `${at}: no ${where} line in ${JSON.stringify(trace)}`);
+    for (const [field, pattern] of Object.entries(patterns))
+      assert.match(String(line[field] ?? ""), new RegExp(pattern), `${at}: trace ${where}.${field}`);
   }
   if (expect.lead) assertSubset(lead, expect.lead, `${at}: lead`);
   if (expect.sold_to) assert.deepEqual(soldTo(lead), expect.sold_to, `${at}: sold to`);
