@@ -86,6 +86,11 @@ export type Step = (
       };
     }
   | { advance_ms: number }
+  /**
+   * Waits in real time: only for work the exchange finishes after its reply (a configuration change reaching the
+   * counters), where there is nothing to poll through the API. Keep it short; prefer `advance_ms`.
+   */
+  | { wait_ms: number }
 ) & {
   /** Sends the step's call this many times, concurrently. */
   repeat?: number;
@@ -205,6 +210,10 @@ export async function startScenarioExchange(
         const at = `step ${index + 1} ${JSON.stringify(step).slice(0, 120)}`;
         if ("advance_ms" in step) {
           clock.advance(step.advance_ms);
+          continue;
+        }
+        if ("wait_ms" in step) {
+          await new Promise((resolve) => setTimeout(resolve, step.wait_ms));
           continue;
         }
         recorded.length = 0;
