@@ -70,7 +70,8 @@ export interface BuyerScript {
 
 export type Step = (
   | { ping: LeadCall }
-  | { post: LeadCall & { ping?: "last" } }
+  /** Posts the last ping, or the one saved under `ping` by `save_ping_as`. */
+  | { post: LeadCall & { ping?: string } }
   | { direct: LeadCall }
   | {
       /**
@@ -87,11 +88,18 @@ export type Step = (
     }
   | { advance_ms: number }
   /**
+   * Time passes for the cap holds: the exchange's clock moves, and on the distributed backend, where Redis expires
+   * holds by its own clock, the runner also waits that long in real time.
+   */
+  | { elapse_ms: number }
+  /**
    * Waits in real time: only for work the exchange finishes after its reply (a configuration change reaching the
    * counters), where there is nothing to poll through the API. Keep it short; prefer `advance_ms`.
    */
   | { wait_ms: number }
 ) & {
+  /** A ping step keeps its ping id under this name, for a later post step's `ping`. */
+  save_ping_as?: string;
   /** Sends the step's call this many times, concurrently. */
   repeat?: number;
   /** At most this many of the repeated calls in flight at once (default all). */
@@ -205,11 +213,16 @@ export async function startScenarioExchange(
         if (!(buyer in setup.buyers)) throw new Error(`replies for ${buyer}, which is not among the buyers`);
         scripts.set(buyer, { ...script });
       }
-      let lastPingId: string | undefined;
+      const pingIds = new Map<string, string>();
       for (const [index, step] of scenario.steps.entries()) {
         const at = `step ${index + 1} ${JSON.stringify(step).slice(0, 120)}`;
         if ("advance_ms" in step) {
           clock.advance(step.advance_ms);
+          continue;
+        }
+        if ("elapse_ms" in step) {
+          clock.advance(step.elapse_ms);
+          if (backend === "distributed") await new Promise((resolve) => setTimeout(resolve, step.elapse_ms));
           continue;
         }
         if ("wait_ms" in step) {
@@ -226,7 +239,7 @@ export async function startScenarioExchange(
         const worker = async () => {
           while (sent < times) {
             sent++;
-            replies.push(await sendStep(call, step, lastPingId));
+            replies.push(await sendStep(call, step, pingIds));
           }
         };
         await Promise.all(Array.from({ length: Math.min(step.in_flight ?? times, times) }, worker));
@@ -234,7 +247,10 @@ export async function startScenarioExchange(
         if (step.expect?.max_ms !== undefined)
           assert.ok(elapsedMs < step.expect.max_ms, `${at}: answered in ${elapsedMs.toFixed(0)} ms`);
         const reply = replies[0]!;
-        if ("ping" in step && reply.body?.ping_id) lastPingId = reply.body.ping_id;
+        if ("ping" in step && reply.body?.ping_id) {
+          pingIds.set("last", reply.body.ping_id);
+          if (step.save_ping_as) pingIds.set(step.save_ping_as, reply.body.ping_id);
+        }
         if (step.expect) await check(step.expect, replies, recorded, call, at);
       }
     },
@@ -378,7 +394,7 @@ function callerOf(gavel: RunningGavel): Caller {
   };
 }
 
-function sendStep(call: Caller, step: Step, lastPingId: string | undefined) {
+function sendStep(call: Caller, step: Step, pingIds: ReadonlyMap<string, string>) {
   if ("admin" in step) {
     const { method, path, body, vertical, campaign } = step.admin;
     const built = vertical ? verticalOf(vertical) : campaign ? campaignOf(campaign) : body;
@@ -393,9 +409,10 @@ function sendStep(call: Caller, step: Step, lastPingId: string | undefined) {
   if ("ping" in step)
     return call("POST", "/v1/ping", key, { vertical: "personal_injury", lead: ping, ...request.extra });
   if ("post" in step) {
-    if (!lastPingId) throw new Error("a post step needs a ping step before it");
+    const pingId = pingIds.get(step.post.ping ?? "last");
+    if (!pingId) throw new Error(`no ping ${step.post.ping ?? "before this post step"}`);
     return call("POST", "/v1/post", key, {
-      ping_id: lastPingId,
+      ping_id: pingId,
       lead: full,
       consent: lead.consent,
       ...request.extra,
