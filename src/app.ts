@@ -1,6 +1,8 @@
 // Wires one exchange process together: store, configuration, hot state, engine, HTTP server.
 import { randomBytes } from "node:crypto";
+import type { InjectOptions, LightMyRequestResponse } from "fastify";
 import type { Logger } from "pino";
+import type { Dispatcher } from "undici";
 import { openBackends } from "./backends.ts";
 import { BuyerHttpClient } from "./buyers/buyer-http-client.ts";
 import { consentServices } from "./compliance/consent/consent-providers.ts";
@@ -64,6 +66,8 @@ export interface GavelOptions {
   outboxRetry?: RetryPolicy;
   /** Console users to create or update at start (the config file's `users`, with password hashes). */
   consoleUsers?: readonly NewUser[];
+  /** Where requests to buyers go instead of real sockets: tests pass an undici `MockAgent` (see buyer-http-client.ts). */
+  buyerDispatcher?: Dispatcher;
 }
 
 export interface RunningGavel {
@@ -75,6 +79,8 @@ export interface RunningGavel {
   exchange: Exchange;
   /** How long close() lets requests in flight run before it closes their connections. */
   shutdownGraceMs: number;
+  /** A request answered in process, without a socket (fastify's `inject`): for tests where the wire adds nothing. */
+  inject(request: InjectOptions): Promise<LightMyRequestResponse>;
   /**
    * Stops accepting requests, lets in-flight auctions and posts finish (connections still open after the grace
    * period are closed), writes buffered events, closes the store.
@@ -120,7 +126,10 @@ export async function startGavel(options: GavelOptions): Promise<RunningGavel> {
   // A configuration change another instance made between the load above and the start of the watch was not heard:
   // read it once more now that every later change will be.
   if (stopWatching) await config.reload();
-  const client = new BuyerHttpClient({ maxResponseBytes: config.snapshot.settings.max_buyer_response_bytes });
+  const client = new BuyerHttpClient({
+    maxResponseBytes: config.snapshot.settings.max_buyer_response_bytes,
+    ...(options.buyerDispatcher ? { dispatcher: options.buyerDispatcher } : {}),
+  });
   const metrics = new Metrics();
   const consent = consentServices(options.config?.consent_providers);
   const counters = await openCounters(
@@ -274,6 +283,7 @@ export async function startGavel(options: GavelOptions): Promise<RunningGavel> {
     ...(generatedAdminKey ? { generatedAdminKey } : {}),
     exchange: running,
     shutdownGraceMs: limits.shutdownGraceMs,
+    inject: (request) => app.inject(request),
     async close() {
       // A keep-alive connection busy when closing began becomes idle once its request is answered; close it then,
       // or the server would wait for the client's keep-alive timeout.

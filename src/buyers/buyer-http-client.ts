@@ -1,7 +1,7 @@
 // The one HTTP client for talking to buyers. The engine owns HTTP and time; adapters only translate.
 // Keep-alive pools per buyer origin (undici Agent), an AbortSignal per request for the deadline (undici's own timers
 // are coarse and default to 300 s), and a cap on response size so a hostile buyer cannot exhaust memory.
-import { Agent, errors as undiciErrors } from "undici";
+import { Agent, type Dispatcher, errors as undiciErrors } from "undici";
 
 export interface BuyerHttpRequest {
   /** Default POST. */
@@ -39,22 +39,39 @@ export class BuyerTransportError extends Error {
   }
 }
 
+export interface BuyerHttpClientOptions {
+  maxResponseBytes: number;
+  /**
+   * Where requests go instead of the client's own keep-alive Agent: an undici `MockAgent` standing in for buyers in
+   * tests, or a proxy agent. The client then closes nothing (the dispatcher is the caller's) and counts the response
+   * bytes itself, since the size cap is an Agent option the given dispatcher may not have.
+   */
+  dispatcher?: Dispatcher;
+}
+
 export class BuyerHttpClient {
-  readonly #agent: Agent;
+  readonly #agent: Dispatcher;
+  readonly #ownsAgent: boolean;
+  /** Set when the dispatcher is not ours: the response size cap is then enforced while reading the body. */
+  readonly #countBytesUpTo: number | undefined;
   readonly #targets = new Map<string, { origin: string; path: string }>();
 
-  constructor(options: { maxResponseBytes: number }) {
-    this.#agent = new Agent({
-      keepAliveTimeout: 30_000,
-      keepAliveMaxTimeout: 120_000,
-      connections: null,
-      pipelining: 1,
-      maxResponseSize: options.maxResponseBytes,
-      // The per-request timer enforces the real deadline; these only bound a connection if it were ever missed.
-      headersTimeout: 120_000,
-      bodyTimeout: 120_000,
-      connectTimeout: 10_000,
-    });
+  constructor(options: BuyerHttpClientOptions) {
+    this.#ownsAgent = options.dispatcher === undefined;
+    this.#countBytesUpTo = options.dispatcher ? options.maxResponseBytes : undefined;
+    this.#agent =
+      options.dispatcher ??
+      new Agent({
+        keepAliveTimeout: 30_000,
+        keepAliveMaxTimeout: 120_000,
+        connections: null,
+        pipelining: 1,
+        maxResponseSize: options.maxResponseBytes,
+        // The per-request timer enforces the real deadline; these only bound a connection if it were ever missed.
+        headersTimeout: 120_000,
+        bodyTimeout: 120_000,
+        connectTimeout: 10_000,
+      });
   }
 
   async send(request: BuyerHttpRequest): Promise<BuyerHttpResponse> {
@@ -76,7 +93,10 @@ export class BuyerHttpClient {
         ...(hasBody ? { body: request.body } : {}),
         signal: controller.signal,
       });
-      const body = await response.body.text();
+      const body =
+        this.#countBytesUpTo === undefined
+          ? await response.body.text()
+          : await textUpTo(response.body, this.#countBytesUpTo);
       return { status: response.statusCode, body, latencyMs: performance.now() - started };
     } catch (error) {
       const latencyMs = performance.now() - started;
@@ -99,8 +119,23 @@ export class BuyerHttpClient {
   }
 
   async close(): Promise<void> {
-    await this.#agent.close();
+    if (this.#ownsAgent) await this.#agent.close();
   }
+}
+
+/** The body as text, failing the way undici's own cap does once it passes `limit` bytes. */
+async function textUpTo(body: Dispatcher.ResponseData["body"], limit: number): Promise<string> {
+  const chunks: Buffer[] = [];
+  let bytes = 0;
+  for await (const chunk of body as AsyncIterable<Buffer>) {
+    bytes += chunk.length;
+    if (bytes > limit) {
+      body.destroy();
+      throw new undiciErrors.ResponseExceededMaxSizeError();
+    }
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks).toString("utf8");
 }
 
 function classify(error: unknown, signal: AbortSignal): TransportFailure {

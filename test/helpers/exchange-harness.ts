@@ -1,4 +1,5 @@
-// Test harness: simulated buyers in their own process (real HTTP), the exchange in this process on a real socket, on
+// Test harness: simulated buyers in their own process (real HTTP), the exchange in this process (seller and admin calls
+// through inject(); it also listens on a real socket, gavel.url, for tests of the wire), on
 // the backend GAVEL_TEST_BACKEND names: a real SQLite file in a temporary folder, or its own PostgreSQL schema and
 // Redis key prefix.
 import { mkdtempSync, rmSync } from "node:fs";
@@ -115,6 +116,8 @@ export async function startHarness(
     await cleanUp();
     throw error;
   }
+  // In process (fastify's inject): the HTTP layer, hooks and serialisation run as they do for a socket, without one.
+  // Tests about the wire itself (slow clients, oversized bodies, keep-alive) use gavel.url.
   const request = async (
     method: string,
     path: string,
@@ -123,18 +126,19 @@ export async function startHarness(
     raw?: string,
     contentType?: string,
   ) => {
-    const response = await fetch(gavel.url + path, {
-      method,
+    const response = await gavel.inject({
+      method: method as "GET",
+      url: path,
       headers: {
         authorization: `Bearer ${key}`,
         ...(body !== undefined || raw !== undefined
           ? { "content-type": contentType ?? "application/json" }
           : {}),
       },
-      ...(raw !== undefined ? { body: raw } : body !== undefined ? { body: JSON.stringify(body) } : {}),
+      ...(raw !== undefined ? { payload: raw } : body !== undefined ? { payload: JSON.stringify(body) } : {}),
     });
-    const text = await response.text();
-    return { status: response.status, body: text ? JSON.parse(text) : undefined };
+    const text = response.body;
+    return { status: response.statusCode, body: text ? JSON.parse(text) : undefined };
   };
   return {
     gavel,

@@ -3,7 +3,6 @@
 // atomically, all or nothing across a reservation's caps, never overshooting under concurrency.
 import assert from "node:assert/strict";
 import { after, afterEach, beforeEach, describe, test } from "node:test";
-import { setTimeout as sleep } from "node:timers/promises";
 import type { CapLedger, CapUnit, ReserveRequest } from "../../../src/state/counters/cap-ledger.ts";
 import { CAP_LEDGERS } from "./counter-implementations.ts";
 
@@ -28,6 +27,10 @@ const zero = { count: 0, cents: 0 };
 for (const impl of CAP_LEDGERS) {
   describe(impl.name, () => {
     let ledger: CapLedger;
+    const time = impl.time!;
+    const SHORT_TTL_MS = time.shortTtlMs;
+    /** Long enough for a short TTL to have passed. */
+    const outlive = () => time.elapse(2 * SHORT_TTL_MS);
 
     beforeEach(async () => {
       ledger = await impl.create();
@@ -194,10 +197,10 @@ for (const impl of CAP_LEDGERS) {
 
     test("a reservation neither committed nor released in time gives its units back", async () => {
       const day = unit("campaign:c1:day:d", { countLimit: 1, cents: 400 });
-      assert.equal((await ledger.reserve(request("crashed", [day], 60))).ok, true);
+      assert.equal((await ledger.reserve(request("crashed", [day], SHORT_TTL_MS))).ok, true);
       assert.equal((await ledger.reserve(request("r2", [day]))).ok, false);
 
-      await sleep(120);
+      await outlive();
       assert.deepEqual(await ledger.usage(BUYER, day.key), {
         committed: zero,
         reserved: zero,
@@ -211,15 +214,15 @@ for (const impl of CAP_LEDGERS) {
 
     test("expiry is noticed by the reserve that needs the room, without a usage call first", async () => {
       const day = unit("campaign:c1:day:d", { countLimit: 1 });
-      await ledger.reserve(request("crashed", [day], 60));
-      await sleep(120);
+      await ledger.reserve(request("crashed", [day], SHORT_TTL_MS));
+      await outlive();
       assert.deepEqual(await ledger.reserve(request("r2", [day])), { ok: true });
     });
 
     test("a commit after expiry still counts the sale, and says it was late", async () => {
       const day = unit("campaign:c1:day:d", { countLimit: 5, cents: 300 });
-      await ledger.reserve(request("slow", [day], 60));
-      await sleep(120);
+      await ledger.reserve(request("slow", [day], SHORT_TTL_MS));
+      await outlive();
       await ledger.usage(BUYER, day.key); // reclaims it
       assert.equal(await ledger.commit(ref("slow")), "late");
       assert.equal(await ledger.commit(ref("slow")), "late");
@@ -231,11 +234,11 @@ for (const impl of CAP_LEDGERS) {
     });
 
     test("a counter is forgotten once its period ends", async () => {
-      const hour = unit("campaign:c1:hour:h", { countLimit: 1, periodEndsAt: Date.now() + 80 });
+      const hour = unit("campaign:c1:hour:h", { countLimit: 1, periodEndsAt: time.now() + SHORT_TTL_MS });
       await ledger.reserve(request("r1", [hour]));
       await ledger.commit(ref("r1"));
       assert.equal((await ledger.reserve(request("r2", [hour]))).ok, false);
-      await sleep(150);
+      await outlive();
       assert.deepEqual(await ledger.usage(BUYER, hour.key), {
         committed: zero,
         reserved: zero,
@@ -291,25 +294,28 @@ for (const impl of CAP_LEDGERS) {
 
     test("a ping's hold lasts its ttl; a post after it expired reserves anew, and a claimed hold gets the post's ttl", async () => {
       const day = unit("campaign:c1:day:d", { countLimit: 1 });
-      await ledger.reserve({ ...request("h1", [day], 100), hold: { overbook: 1 } });
-      await ledger.reserve({ ...request("h2", [day], 100), hold: { overbook: 1 } }).then((r) => {
+      await ledger.reserve({ ...request("h1", [day], SHORT_TTL_MS), hold: { overbook: 1 } });
+      await ledger.reserve({ ...request("h2", [day], SHORT_TTL_MS), hold: { overbook: 1 } }).then((r) => {
         assert.deepEqual(r, { ok: false, exhausted: day.key, limit: "count", by: "holds" });
       });
-      await sleep(250);
+      await outlive();
       assert.deepEqual(
         (await ledger.usage(BUYER, day.key)).held,
         zero,
         "the expired hold gave its unit back",
       );
-      assert.deepEqual(await ledger.reserve({ ...request("h2", [day], 100), hold: { overbook: 1 } }), {
-        ok: true,
-      });
+      assert.deepEqual(
+        await ledger.reserve({ ...request("h2", [day], SHORT_TTL_MS), hold: { overbook: 1 } }),
+        {
+          ok: true,
+        },
+      );
       // h1's post comes after its hold expired: a firm reservation made anew (h2 only holds, so there is room).
       assert.deepEqual(await ledger.reserve(request("h1", [day], LONG_TTL_MS)), { ok: true });
       // h2's post claims its hold, with a long ttl: refused, the cap is full of h1's post.
       assert.equal((await ledger.reserve(request("h2", [day], LONG_TTL_MS))).ok, false);
       assert.equal(await ledger.commit(ref("h1")), "committed");
-      await sleep(250);
+      await outlive();
       assert.deepEqual(await ledger.usage(BUYER, day.key), {
         committed: { count: 1, cents: 1000 },
         reserved: zero,
@@ -319,9 +325,9 @@ for (const impl of CAP_LEDGERS) {
 
     test("a claimed hold is no longer a hold: it outlives the ping's ttl until its post is committed", async () => {
       const day = unit("campaign:c1:day:d", { countLimit: 1 });
-      await ledger.reserve({ ...request("h1", [day], 100), hold: { overbook: 1 } });
+      await ledger.reserve({ ...request("h1", [day], SHORT_TTL_MS), hold: { overbook: 1 } });
       assert.deepEqual(await ledger.reserve(request("h1", [day], LONG_TTL_MS)), { ok: true });
-      await sleep(250);
+      await outlive();
       assert.deepEqual(await ledger.usage(BUYER, day.key), {
         committed: zero,
         reserved: { count: 1, cents: 1000 },

@@ -12,9 +12,47 @@ export interface CounterImplementation<T> {
   name: string;
   /** A fresh, empty instance (its own Redis namespace, as a fresh memory instance is empty). */
   create(): Promise<T>;
+  /** The time the instance runs on, for the tests of expiry (reservations, holds, periods). */
+  time?: TestTime;
   /** Removes what the suite left outside the process (Redis keys). */
   cleanup?(): Promise<void>;
 }
+
+/**
+ * How a contract test lets time pass. A memory instance reads a clock the test moves: no waiting, and no load on the
+ * machine can expire a reservation early. Redis expires by its own clock (TIME in the scripts, key TTLs), so there time
+ * is real and the short TTL is long enough that two consecutive calls on a loaded machine stay well inside it.
+ */
+export interface TestTime {
+  now(): number;
+  /** Lets this much time pass (at once, or by waiting). */
+  elapse(ms: number): Promise<void>;
+  /** A TTL a test can outlive by elapsing twice as long. */
+  shortTtlMs: number;
+}
+
+/** A clock that stands still until told to move. */
+function frozenTime(): TestTime & { reset(): void } {
+  let at = Date.now();
+  return {
+    now: () => at,
+    elapse: async (ms) => {
+      at += ms;
+    },
+    shortTtlMs: 60,
+    reset: () => {
+      at = Date.now();
+    },
+  };
+}
+
+const realTime: TestTime = {
+  now: () => Date.now(),
+  elapse: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+  shortTtlMs: 200,
+};
+
+const memoryLedgerTime = frozenTime();
 
 export const redisCountersPrefix = testRunPrefix("counters");
 let namespaces = 0;
@@ -47,11 +85,19 @@ export const testRedisThrottle = (keyPrefix: string): Promise<RedisThrottle> =>
 const cleanupRedis = () => deleteKeysWithPrefix(redisCountersPrefix);
 
 export const CAP_LEDGERS: CounterImplementation<CapLedger>[] = [
-  { name: "MemoryCapLedger", create: async () => new MemoryCapLedger() },
+  {
+    name: "MemoryCapLedger",
+    create: async () => {
+      memoryLedgerTime.reset();
+      return new MemoryCapLedger({ now: memoryLedgerTime.now });
+    },
+    time: memoryLedgerTime,
+  },
   {
     name: "RedisCapLedger",
     create: () => testRedisCapLedger(`${redisCountersPrefix}:${++namespaces}`),
     cleanup: cleanupRedis,
+    time: realTime,
   },
 ];
 
