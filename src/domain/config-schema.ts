@@ -240,6 +240,15 @@ export const SourceSchema = Type.Object(
     ),
     /** sha256 (hex) of the source's API key. The admin API generates keys; a config file may carry the hash. */
     api_key_sha256: Type.Optional(Type.String({ pattern: "^[0-9a-f]{64}$" })),
+    /**
+     * sha256 of the key this source had before its last rotation, still accepted until `previous_key_expires_at` (the
+     * rotation's grace period, so a seller can switch keys without refused leads). Set by the rotation, not by hand.
+     */
+    previous_api_key_sha256: Type.Optional(Type.String({ pattern: "^[0-9a-f]{64}$" })),
+    /** When the previous key stops working (UTC, ISO 8601). */
+    previous_key_expires_at: Type.Optional(
+      Type.String({ pattern: "^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}(\\.\\d{1,3})?Z$" }),
+    ),
     /** When a buyer's return is approved, the source gives back its payout for that sale (default true). */
     reverse_payout_on_return: Type.Optional(Type.Boolean()),
     /** What a fallback bid must cover after the winner refuses the post; absent: the vertical's, else strict. */

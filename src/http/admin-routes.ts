@@ -19,6 +19,7 @@ import type { LeadRecord, OutboxItem, OutcomeRecord, PingRecord } from "../store
 import { type ConfigKind, LEAD_SORTS, type LeadQuery, SORT_DIRECTIONS, type Store } from "../store/store.ts";
 import { auditContextOf } from "./audit-context.ts";
 import { authenticateAdmin } from "./auth.ts";
+import { KEY_GRACE_DESCRIPTION, keyGraceOf } from "./key-grace.ts";
 import { nextBefore, PageLimit, pageSize } from "./paging.ts";
 
 export interface AdminRoutesOptions {
@@ -168,11 +169,14 @@ export function adminRoutes(options: AdminRoutesOptions) {
         schema: {
           tags,
           security,
-          summary: "Issue a new API key for a source (shown once); the old key stops working",
+          summary:
+            "Issue a new API key for a source (shown once); the old key stops working at once or after a grace period",
+          description: KEY_GRACE_DESCRIPTION,
           params: IdParams,
         },
       },
-      async (request) => config.rotateSourceKey(request.params.id, auditContextOf(request)),
+      async (request) =>
+        config.rotateSourceKey(request.params.id, auditContextOf(request), keyGraceOf(request)),
     );
 
     app.post<{ Params: { id: string } }>(

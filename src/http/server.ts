@@ -61,6 +61,8 @@ export interface ServerOptions {
   bodyLimit?: number;
   /** Timeouts on slow clients and trust in proxies (default: httpServerLimits' defaults). */
   limits?: HttpServerLimits;
+  /** Wall clock (epoch ms) for time-limited credentials, such as a rotated source key's grace period. */
+  now?: () => number;
 }
 
 /** How often Node looks for requests past their timeouts (its default, 30 s, would let them run that much longer). */
@@ -116,7 +118,8 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     await app.register(sourcePortalRoutes({ config: options.config, store: options.store }));
     await app.register(consoleStatic());
   }
-  registerSourceAuthFailures(app, options.adminKeySha256);
+  app.decorate("clock", options.now ?? Date.now);
+  registerSourceAuthFailures(app, options.adminKeySha256, app.clock);
   await app.register(sellerRoutes(options.exchange));
   await app.register(inboundRoutes({ exchange: options.exchange, hotState: options.hotState }));
   await app.register(postingSpecRoutes({ config: options.config }));
