@@ -259,6 +259,20 @@ export class ConfigService {
     return this.#serially(() => this.#put("campaign", "campaigns", campaign, context));
   }
 
+  /** Changes one source from its latest version, as `updateBuyer` does a buyer. */
+  async updateSource(
+    id: string,
+    change: (source: Source) => Source,
+    context: AuditContext = UNNAMED,
+  ): Promise<Source> {
+    return this.#serially(async () => {
+      const source = this.#snapshot.sourceById.get(id);
+      if (!source) throw new GavelError("GAVEL_NOT_FOUND", `No source ${id}`, "id");
+      const changed = change(source);
+      return changed === source ? source : this.#put("source", "sources", changed, context);
+    });
+  }
+
   /** Changes one campaign from its latest version, as `updateBuyer` does a buyer. */
   async updateCampaign(
     id: string,

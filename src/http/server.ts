@@ -15,6 +15,7 @@ import { adminBuyerCapsRoutes } from "./admin-buyer-caps-routes.ts";
 import { adminConversionRoutes } from "./admin-conversion-routes.ts";
 import { type AdminFundsServices, adminFundsRoutes } from "./admin-funds-routes.ts";
 import { adminLedgerRoutes } from "./admin-ledger-routes.ts";
+import { adminPauseRoutes } from "./admin-pause-routes.ts";
 import { adminPostAttemptRoutes } from "./admin-post-attempt-routes.ts";
 import { type AdminPrivacyRoutesOptions, adminPrivacyRoutes } from "./admin-privacy-routes.ts";
 import { adminReportRoutes } from "./admin-report-routes.ts";
@@ -141,6 +142,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
       wakeOutbox: options.wakeOutbox,
     }),
   );
+  await app.register(adminPauseRoutes({ config: options.config, adminKeySha256: options.adminKeySha256 }));
   if (options.suppressions) {
     await app.register(
       suppressionRoutes({
