@@ -1,7 +1,8 @@
 // The operator's buyers: status, caps, funds credit, auto-pause after failures, notices, returns; a buyer API key issued
 // (the old one revoked at once).
+import { useState } from "react";
 import { Badge } from "./common.tsx";
-import { RotateKey } from "./config-actions.tsx";
+import { PauseResume, RotateKey } from "./config-actions.tsx";
 import { ConfigList, type FieldSpec } from "./config-form.tsx";
 import { capsEditor } from "./editors/caps-editor.tsx";
 import { buyerStanding, useBuyerStandings } from "./standing.tsx";
@@ -25,7 +26,9 @@ const BUYER_FIELDS: readonly FieldSpec[] = [
 ];
 
 export function ConfigBuyers() {
-  const standings = useBuyerStandings();
+  // Bumped by a pause or resume here, so the status line says who paused it at once rather than at the next refresh.
+  const [changes, setChanges] = useState(0);
+  const standings = useBuyerStandings(String(changes));
   return (
     <ConfigList
       title="Buyers"
@@ -46,7 +49,19 @@ export function ConfigBuyers() {
           </>
         );
       }}
-      actions={(buyer, reload) => <RotateKey plural="buyers" entity={buyer} onRotated={reload} />}
+      actions={(buyer, reload) => (
+        <>
+          <PauseResume
+            plural="buyers"
+            entity={buyer}
+            onChanged={() => {
+              reload();
+              setChanges((count) => count + 1);
+            }}
+          />
+          <RotateKey plural="buyers" entity={buyer} onRotated={reload} />
+        </>
+      )}
     />
   );
 }

@@ -4,7 +4,7 @@
 import { type ReactNode, useState } from "react";
 import { ApiError, get, put } from "../api.ts";
 import { useData } from "../use-data.ts";
-import { Badge, Problem } from "./common.tsx";
+import { Badge, CopyButton, Problem } from "./common.tsx";
 import { DeleteEntry } from "./config-actions.tsx";
 import type { StructuredEditor } from "./editors/structured-editor.ts";
 
@@ -116,6 +116,8 @@ export function EntityForm(props: {
   const [errors, setErrors] = useState<Record<string, string>>({});
   const [problem, setProblem] = useState<Error>();
   const [saved, setSaved] = useState<string>();
+  /** A new source's key, answered once with its creation. */
+  const [savedKey, setSavedKey] = useState<string>();
   const set = (name: string, value: Value) => setValues((v) => ({ ...v, [name]: value }));
   const setError = (name: string, error: string | undefined) =>
     setErrors(({ [name]: _, ...others }) => (error ? { ...others, [name]: error } : others));
@@ -137,7 +139,8 @@ export function EntityForm(props: {
             `/v1/admin/${plural}/${encodeURIComponent(id)}`,
             body,
           );
-          setSaved(answer.api_key ? `Saved. Its API key (shown once): ${answer.api_key}` : "Saved.");
+          setSaved("Saved.");
+          setSavedKey(answer.api_key);
           // A new source is answered with its key beside it: {source, api_key}.
           props.onSaved(typeof answer.id === "string" ? answer : (answer.source as Entity));
         } catch (error) {
@@ -180,7 +183,18 @@ export function EntityForm(props: {
         </div>
       ))}
       <button type="submit">Save</button>
-      {saved && <p data-testid="saved">{saved}</p>}
+      {saved && (
+        <p data-testid="saved">
+          {saved}
+          {savedKey && (
+            <>
+              {" "}
+              Its API key (shown once): <code data-testid="saved-key">{savedKey}</code>{" "}
+              <CopyButton text={savedKey} testId="copy-saved-key" />
+            </>
+          )}
+        </p>
+      )}
       <Problem error={problem} />
     </form>
   );

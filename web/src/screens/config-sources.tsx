@@ -1,5 +1,7 @@
-// The operator's sources: status, payout, floor and ceiling, verticals; a new key issued (the old one revoked at once).
-import { RotateKey } from "./config-actions.tsx";
+// The operator's sources: status, payout, floor and ceiling, verticals; paused or resumed from the list; a new key
+// issued (the old one revoked at once, or after a grace period the list shows while it runs).
+import { when } from "../api.ts";
+import { PauseResume, RotateKey } from "./config-actions.tsx";
 import { ConfigList, type FieldSpec } from "./config-form.tsx";
 import { payoutEditor } from "./editors/payout-editor.tsx";
 
@@ -29,8 +31,23 @@ export function ConfigSources() {
       plural="sources"
       specs={SOURCE_FIELDS}
       blank={() => ({ id: "", name: "", status: "test", payout: { model: "revenue_share", percent: 80 } })}
-      columns={(source) => (source.api_key_sha256 ? "key issued" : "no key")}
-      actions={(source, reload) => <RotateKey plural="sources" entity={source} onRotated={reload} />}
+      columns={(source) => (
+        <>
+          {source.api_key_sha256 ? "key issued" : "no key"}{" "}
+          {typeof source.previous_key_expires_at === "string" &&
+            Date.parse(source.previous_key_expires_at) > Date.now() && (
+              <span className="why" data-testid={`grace-until-${source.id}`}>
+                old key works until {when(source.previous_key_expires_at)}
+              </span>
+            )}
+        </>
+      )}
+      actions={(source, reload) => (
+        <>
+          <PauseResume plural="sources" entity={source} onChanged={reload} />
+          <RotateKey plural="sources" entity={source} onRotated={reload} />
+        </>
+      )}
     />
   );
 }

@@ -14,11 +14,14 @@ export const TIMEOUT_TROUBLE_PCT = 20;
 const MIN_REQUESTS_FOR_SHARE = 5;
 
 export function Dashboard() {
-  const [latest, setLatest] = useState<LiveSnapshot>();
   const [history, setHistory] = useState<number[]>([]);
   const [connected, setConnected] = useState(false);
   const [late, setLate] = useState(false);
-  const standings = useBuyerStandings();
+  const [latest, setLatest] = useState<LiveSnapshot>();
+  // A buyer paused or resumed (its live status changed) is looked up again at once: who paused it, its funds.
+  const standings = useBuyerStandings(
+    latest?.buyers.map((buyer) => `${buyer.buyer_id}:${buyer.status}`).join(),
+  );
   useEffect(() => {
     const timer = setTimeout(() => setLate(true), FIRST_NUMBERS_MS);
     return () => clearTimeout(timer);
