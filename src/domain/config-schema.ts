@@ -646,6 +646,24 @@ export const CampaignSchema = Type.Object(
   { additionalProperties: false },
 );
 
+/**
+ * The console's alert thresholds (docs/configuration.md "Alerts"). An auto-pause and a reached cap always alert; these
+ * say when money, timeouts and refused keys do.
+ */
+export const AlertThresholdsSchema = Type.Object(
+  {
+    /** A prepaid buyer with less than this available (dollars) is warned about; at 0 or below it is out of funds. */
+    low_funds_dollars: Type.Optional(Type.Number({ minimum: 0, maximum: 100_000_000 })),
+    /** A buyer whose pings time out this often (percent, since the start of the previous hour)... */
+    buyer_timeout_percent: Type.Optional(Type.Number({ minimum: 1, maximum: 100 })),
+    /** ...out of at least this many pings (fewer say too little to alert on). */
+    buyer_timeout_min_pings: Type.Optional(Type.Integer({ minimum: 1, maximum: 1_000_000 })),
+    /** A source with this many requests refused for their key in the last hour (a rotated key still in use). */
+    source_auth_failures: Type.Optional(Type.Integer({ minimum: 1, maximum: 1_000_000 })),
+  },
+  { additionalProperties: false },
+);
+
 export const SettingsSchema = Type.Object(
   {
     /** Upper bound on a ping's deadline, whatever tmax_ms the source asks for. */
@@ -675,6 +693,8 @@ export const SettingsSchema = Type.Object(
     replay_guard_s: Type.Optional(Type.Integer({ minimum: 0, maximum: 3600 })),
     /** How long PII is kept in every vertical that does not say (docs/privacy.md). Absent: until erased. */
     retention: Type.Optional(RetentionSchema),
+    /** When the console raises an alert (GET /v1/admin/alerts); each absent threshold takes its default. */
+    alerts: Type.Optional(AlertThresholdsSchema),
   },
   { additionalProperties: false },
 );
@@ -818,5 +838,6 @@ export type Smtp = Static<typeof SmtpSchema>;
 export type HttpServerConfig = Static<typeof HttpServerSchema>;
 export type TemplatedRequest = Static<typeof TemplatedRequestSchema>;
 export type Settings = Static<typeof SettingsSchema>;
+export type AlertThresholds = Static<typeof AlertThresholdsSchema>;
 export type Caps = Static<typeof CapsSchema>;
 export type ConfigFile = Static<typeof ConfigFileSchema>;

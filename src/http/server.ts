@@ -10,6 +10,7 @@ import type { ReturnsService } from "../engine/returns.ts";
 import type { Metrics } from "../metrics.ts";
 import type { HotState } from "../state/hot-state.ts";
 import type { Store } from "../store/store.ts";
+import { adminAlertsRoutes } from "./admin-alerts-routes.ts";
 import { adminAuditRoutes } from "./admin-audit-routes.ts";
 import { adminBuyerCapsRoutes } from "./admin-buyer-caps-routes.ts";
 import { adminConversionRoutes } from "./admin-conversion-routes.ts";
@@ -168,6 +169,16 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
         config: options.config,
         adminKeySha256: options.adminKeySha256,
         store: options.store,
+      }),
+    );
+    await app.register(
+      adminAlertsRoutes({
+        config: options.config,
+        store: options.store,
+        funds: options.funds.funds,
+        caps: options.funds.caps,
+        adminKeySha256: options.adminKeySha256,
+        flushEvents: () => options.exchange.flush(),
       }),
     );
     await app.register(

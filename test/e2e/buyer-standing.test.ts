@@ -47,7 +47,10 @@ describe("a buyer's standing in a browser", () => {
       .getByTestId("buyer-status-flaky")
       .getByText(/auto-paused after a failed post/)
       .waitFor();
-    await page.getByTestId("buyer-status-alpha").getByText(/paused by ops@example\.com/).waitFor();
+    await page
+      .getByTestId("buyer-status-alpha")
+      .getByText(/paused by ops@example\.com/)
+      .waitFor();
     await screenshot(page, "buyer-standing-dashboard");
 
     await page.getByRole("link", { name: "Buyers" }).click();
