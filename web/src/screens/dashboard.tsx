@@ -2,6 +2,7 @@
 import { useEffect, useState } from "react";
 import type { LiveSnapshot } from "../../../src/console/live-snapshot.ts";
 import { money } from "../api.ts";
+import { Alerts } from "./alerts.tsx";
 import { Tile } from "./common.tsx";
 import { DayChart } from "./day-chart.tsx";
 import { type BuyerStanding, buyerStanding, SourceAuthTrouble, useBuyerStandings } from "./standing.tsx";
@@ -47,6 +48,7 @@ export function Dashboard() {
         Live{" "}
         <span className={connected ? "dot on" : "dot"} title={connected ? "connected" : "reconnecting"} />
       </h2>
+      <Alerts />
       <div className="tiles">
         <Tile label="pings/s" value={latest ? String(latest.pings_per_s) : "—"} id="pings-per-s" />
         <Tile label="bid rate" value={pct(latest?.bid_rate_pct)} id="bid-rate" />
