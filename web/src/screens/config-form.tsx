@@ -13,6 +13,8 @@ export interface FieldSpec {
   name: string;
   kind: "text" | "number" | "select" | "json" | "checkbox" | "editor";
   label?: string;
+  /** What the setting does, shown beside it (and read out with its input). */
+  help?: string;
   options?: readonly string[];
   required?: boolean;
   /** A structured reading of a JSON field's parsed value, shown under it when it is simple enough. */
@@ -174,6 +176,11 @@ export function EntityForm(props: {
               />
             </>
           )}
+          {spec.help && (
+            <small className="help" id={`help-${spec.name}`}>
+              {spec.help}
+            </small>
+          )}
           {errors[spec.name] && (
             <span className="field-error" style={ERROR_STYLE} data-testid={`error-${spec.name}`}>
               {errors[spec.name]}
@@ -208,12 +215,14 @@ function Input(props: {
 }) {
   const { spec, value, readOnly, onChange } = props;
   const id = `field-${spec.name}`;
+  const described = spec.help ? { "aria-describedby": `help-${spec.name}` } : {};
   if (spec.kind === "checkbox") {
     return (
       <input
         id={id}
         name={spec.name}
         type="checkbox"
+        {...described}
         checked={value === true}
         onChange={(e) => onChange(e.target.checked)}
       />
@@ -221,7 +230,13 @@ function Input(props: {
   }
   if (spec.kind === "select") {
     return (
-      <select id={id} name={spec.name} value={String(value)} onChange={(e) => onChange(e.target.value)}>
+      <select
+        id={id}
+        name={spec.name}
+        {...described}
+        value={String(value)}
+        onChange={(e) => onChange(e.target.value)}
+      >
         {!spec.required && <option value="">—</option>}
         {spec.options?.map((option) => (
           <option key={option} value={option}>
@@ -249,6 +264,7 @@ function Input(props: {
       id={id}
       name={spec.name}
       type="text"
+      {...described}
       inputMode={spec.kind === "number" ? "decimal" : undefined}
       readOnly={readOnly}
       required={spec.required}
