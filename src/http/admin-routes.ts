@@ -17,6 +17,12 @@ import { type ConfigService, generateApiKey, sha256Hex } from "../engine/config-
 import { GavelError } from "../errors.ts";
 import type { LeadRecord, OutboxItem, OutcomeRecord, PingRecord } from "../store/records.ts";
 import { type ConfigKind, LEAD_SORTS, type LeadQuery, SORT_DIRECTIONS, type Store } from "../store/store.ts";
+import {
+  LEAD_FILTER_DESCRIPTION,
+  LEAD_FILTER_PARAMS,
+  type LeadFilterQuery,
+  leadFilterOf,
+} from "./admin-lead-export-routes.ts";
 import { auditContextOf } from "./audit-context.ts";
 import { authenticateAdmin } from "./auth.ts";
 import { KEY_GRACE_DESCRIPTION, keyGraceOf } from "./key-grace.ts";
@@ -203,7 +209,10 @@ export function adminRoutes(options: AdminRoutesOptions) {
       },
     );
 
-    app.get<{ Querystring: Omit<LeadQuery, "limit"> & { limit?: string; contact?: string } }>(
+    app.get<{
+      Querystring: LeadFilterQuery &
+        Pick<LeadQuery, "before" | "sort" | "direction"> & { limit?: string; contact?: string };
+    }>(
       "/v1/admin/leads",
       {
         schema: {
@@ -216,12 +225,12 @@ export function adminRoutes(options: AdminRoutesOptions) {
             "unsold lead has none, which sorts below every price); direction: desc (default) or asc. Equal values " +
             "are ordered by lead id. A full page answers next_before: the cursor of the next page in the same order. " +
             "contact: one consumer's email or phone (found by its hash, as suppression lists are): their leads, at " +
-            `most the ${CONTACT_MATCHES_MAX} newest, filtered and ordered as asked, in one answer (no paging).`,
+            `most the ${CONTACT_MATCHES_MAX} newest, filtered and ordered as asked, in one answer (no paging). ` +
+            LEAD_FILTER_DESCRIPTION,
           querystring: Type.Object({
             limit: PageLimit,
             before: Type.Optional(Type.String({ maxLength: 100, pattern: "^[^\\u0000]*$" })),
-            source_id: Type.Optional(Type.String({ maxLength: 100, pattern: "^[^\\u0000]*$" })),
-            status: Type.Optional(Type.Union([Type.Literal("sold"), Type.Literal("unsold")])),
+            ...LEAD_FILTER_PARAMS,
             sort: Type.Optional(Type.Union(LEAD_SORTS.map((sort) => Type.Literal(sort)))),
             direction: Type.Optional(Type.Union(SORT_DIRECTIONS.map((direction) => Type.Literal(direction)))),
             contact: Type.Optional(Type.String({ minLength: 1, maxLength: 320 })),
@@ -229,7 +238,13 @@ export function adminRoutes(options: AdminRoutesOptions) {
         },
       },
       async (request) => {
-        const { limit, contact, ...query } = request.query;
+        const { limit, contact, before, sort, direction, ...filters } = request.query;
+        const query = {
+          ...leadFilterOf(filters),
+          ...(before ? { before } : {}),
+          ...(sort ? { sort } : {}),
+          ...(direction ? { direction } : {}),
+        };
         if (contact !== undefined)
           return { leads: (await leadsOfContact(store, contact, query)).map(presentLead) };
         const size = pageSize(limit);

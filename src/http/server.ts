@@ -15,6 +15,7 @@ import { adminAuditRoutes } from "./admin-audit-routes.ts";
 import { adminBuyerCapsRoutes } from "./admin-buyer-caps-routes.ts";
 import { adminConversionRoutes } from "./admin-conversion-routes.ts";
 import { type AdminFundsServices, adminFundsRoutes } from "./admin-funds-routes.ts";
+import { adminLeadExportRoutes } from "./admin-lead-export-routes.ts";
 import { adminLedgerRoutes } from "./admin-ledger-routes.ts";
 import { adminPauseRoutes } from "./admin-pause-routes.ts";
 import { adminPostAttemptRoutes } from "./admin-post-attempt-routes.ts";
@@ -143,6 +144,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
       wakeOutbox: options.wakeOutbox,
     }),
   );
+  await app.register(adminLeadExportRoutes({ store: options.store, adminKeySha256: options.adminKeySha256 }));
   await app.register(adminPauseRoutes({ config: options.config, adminKeySha256: options.adminKeySha256 }));
   if (options.suppressions) {
     await app.register(
