@@ -15,6 +15,7 @@ import { REASONS } from "../domain/outcomes.ts";
 import type { AuditContext } from "../engine/audit-trail.ts";
 import { type ConfigService, generateApiKey, sha256Hex } from "../engine/config-service.ts";
 import { GavelError } from "../errors.ts";
+import { matchesLeadFilter } from "../store/lead-filter.ts";
 import type { LeadRecord, OutboxItem, OutcomeRecord, PingRecord } from "../store/records.ts";
 import { type ConfigKind, LEAD_SORTS, type LeadQuery, SORT_DIRECTIONS, type Store } from "../store/store.ts";
 import {
@@ -462,8 +463,11 @@ async function leadsOfContact(
         ? (lead.buyer_price_cents ?? -1)
         : lead.created_at;
   const sign = query.direction === "asc" ? 1 : -1;
+  if (query.returned !== undefined)
+    throw new GavelError("GAVEL_VALIDATION", "returned cannot be combined with a contact search", "returned");
   return (await store.leadsOfContact(hash, CONTACT_MATCHES_MAX))
     .filter((lead) => (query.status ? lead.status === query.status : true))
     .filter((lead) => (query.source_id ? lead.source_id === query.source_id : true))
+    .filter((lead) => matchesLeadFilter(lead, query))
     .sort((a, b) => sign * (value(a) - value(b) || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)));
 }

@@ -50,3 +50,19 @@ export function leadFilterSql(
     );
   return { sql: conditions.map((condition) => ` AND ${condition}`).join(""), params };
 }
+
+/**
+ * Whether a lead read some other way (one consumer's leads, found by hash) passes the filter's column and time
+ * conditions; `returned` needs the returns table and is not judged here.
+ */
+export function matchesLeadFilter(
+  lead: Partial<Record<(typeof COLUMN_FILTERS)[number], string>> & { test: boolean; created_at: number },
+  filter: LeadFilter,
+): boolean {
+  return (
+    COLUMN_FILTERS.every((column) => filter[column] === undefined || lead[column] === filter[column]) &&
+    (filter.test === undefined || lead.test === filter.test) &&
+    (filter.from === undefined || lead.created_at >= filter.from) &&
+    (filter.to === undefined || lead.created_at < filter.to)
+  );
+}

@@ -85,6 +85,13 @@ describe(`[${BACKEND}] lead list filters and export`, () => {
     assert.equal((await list("vertical=auto_insurance")).length, 0);
     assert.equal((await list(`from=${startedAt}`)).length, 5);
     assert.equal((await list(`to=${startedAt}`)).length, 0);
+    // One consumer's leads (found by hash) honour the filters too; returned cannot be judged there and is refused.
+    const contact = `contact=${encodeURIComponent("Jordan.Rivera@example.com")}`;
+    assert.equal((await list(contact)).length, 5, "every lead here is that consumer's");
+    assert.deepEqual(idsOf(await list(`${contact}&buyer_id=beta`)), ids.beta);
+    const refused = await h.admin("GET", `/v1/admin/leads?${contact}&returned=true`);
+    assert.equal(refused.status, 400);
+    assert.equal(refused.body.error.field, "returned");
     // Paged: two at a time, the same three alpha leads in order.
     const first = await h.admin("GET", "/v1/admin/leads?limit=2&buyer_id=alpha&test=false");
     const second = await h.admin(
