@@ -257,6 +257,7 @@ export async function startGavel(options: GavelOptions): Promise<RunningGavel> {
     }),
     adminKeySha256,
     log,
+    now,
     wakeOutbox: () => outbox.wake(),
     privacy: { requests: privacyRequests, retention },
     console: {

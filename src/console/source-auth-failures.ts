@@ -46,10 +46,14 @@ export class SourceAuthFailures {
   observe(config: ConfigSnapshot): void {
     if (config === this.#lastSeen) return;
     this.#lastSeen = config;
-    for (const [hash, source] of config.sourceByKeyHash) {
+    const learn = (hash: string, sourceId: string) => {
       this.#sourceOfKey.delete(hash);
-      this.#sourceOfKey.set(hash, source.id);
-    }
+      this.#sourceOfKey.set(hash, sourceId);
+    };
+    // A key in its rotation's grace period is learnt too: another instance may have rotated it away unseen here.
+    for (const source of config.sources)
+      if (source.previous_api_key_sha256) learn(source.previous_api_key_sha256, source.id);
+    for (const [hash, source] of config.sourceByKeyHash) learn(hash, source.id);
     while (this.#sourceOfKey.size > MAX_REMEMBERED_KEYS) {
       const oldest = this.#sourceOfKey.keys().next().value as string;
       this.#sourceOfKey.delete(oldest);

@@ -241,6 +241,15 @@ export const SourceSchema = Type.Object(
     ),
     /** sha256 (hex) of the source's API key. The admin API generates keys; a config file may carry the hash. */
     api_key_sha256: Type.Optional(Type.String({ pattern: "^[0-9a-f]{64}$" })),
+    /**
+     * sha256 of the key this source had before its last rotation, still accepted until `previous_key_expires_at` (the
+     * rotation's grace period, so a seller can switch keys without refused leads). Set by the rotation, not by hand.
+     */
+    previous_api_key_sha256: Type.Optional(Type.String({ pattern: "^[0-9a-f]{64}$" })),
+    /** When the previous key stops working (UTC, ISO 8601). */
+    previous_key_expires_at: Type.Optional(
+      Type.String({ pattern: "^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}(\\.\\d{1,3})?Z$" }),
+    ),
     /** When a buyer's return is approved, the source gives back its payout for that sale (default true). */
     reverse_payout_on_return: Type.Optional(Type.Boolean()),
     /** What a fallback bid must cover after the winner refuses the post; absent: the vertical's, else strict. */
@@ -662,6 +671,24 @@ export const CampaignSchema = Type.Object(
   { additionalProperties: false },
 );
 
+/**
+ * The console's alert thresholds (docs/configuration.md "Alerts"). An auto-pause and a reached cap always alert; these
+ * say when money, timeouts and refused keys do.
+ */
+export const AlertThresholdsSchema = Type.Object(
+  {
+    /** A prepaid buyer with less than this available (dollars) is warned about; at 0 or below it is out of funds. */
+    low_funds_dollars: Type.Optional(Type.Number({ minimum: 0, maximum: 100_000_000 })),
+    /** A buyer whose pings time out this often (percent, since the start of the previous hour)... */
+    buyer_timeout_percent: Type.Optional(Type.Number({ minimum: 1, maximum: 100 })),
+    /** ...out of at least this many pings (fewer say too little to alert on). */
+    buyer_timeout_min_pings: Type.Optional(Type.Integer({ minimum: 1, maximum: 1_000_000 })),
+    /** A source with this many requests refused for their key in the last hour (a rotated key still in use). */
+    source_auth_failures: Type.Optional(Type.Integer({ minimum: 1, maximum: 1_000_000 })),
+  },
+  { additionalProperties: false },
+);
+
 export const SettingsSchema = Type.Object(
   {
     /** Upper bound on a ping's deadline, whatever tmax_ms the source asks for. */
@@ -691,6 +718,8 @@ export const SettingsSchema = Type.Object(
     replay_guard_s: Type.Optional(Type.Integer({ minimum: 0, maximum: 3600 })),
     /** How long PII is kept in every vertical that does not say (docs/privacy.md). Absent: until erased. */
     retention: Type.Optional(RetentionSchema),
+    /** When the console raises an alert (GET /v1/admin/alerts); each absent threshold takes its default. */
+    alerts: Type.Optional(AlertThresholdsSchema),
   },
   { additionalProperties: false },
 );
@@ -834,5 +863,6 @@ export type Smtp = Static<typeof SmtpSchema>;
 export type HttpServerConfig = Static<typeof HttpServerSchema>;
 export type TemplatedRequest = Static<typeof TemplatedRequestSchema>;
 export type Settings = Static<typeof SettingsSchema>;
+export type AlertThresholds = Static<typeof AlertThresholdsSchema>;
 export type Caps = Static<typeof CapsSchema>;
 export type ConfigFile = Static<typeof ConfigFileSchema>;

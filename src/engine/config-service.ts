@@ -33,6 +33,15 @@ export function generateApiKey(): string {
   return `gvl_${randomBytes(32).toString("base64url")}`;
 }
 
+/** A source's previous key and the end of its grace period, as stored. */
+function previousKeyOf(source: Source): Partial<Source> {
+  const { previous_api_key_sha256: hash, previous_key_expires_at: expiresAt } = source;
+  return {
+    ...(hash === undefined ? {} : { previous_api_key_sha256: hash }),
+    ...(expiresAt === undefined ? {} : { previous_key_expires_at: expiresAt }),
+  };
+}
+
 export class ConfigService {
   readonly #store: Store;
   readonly #onChange: (snapshot: ConfigSnapshot) => void;
@@ -147,17 +156,31 @@ export class ConfigService {
     return this.#serially(() => this.#put("vertical", "verticals", vertical, context));
   }
 
-  /** Creates or replaces a source. A new source without a key hash gets a fresh key, returned once and never stored. */
+  /**
+   * Creates or replaces a source. A new source without a key hash gets a fresh key, returned once and never stored.
+   * One sent without its key hashes keeps them (and a rotation's grace period): editing a source never locks it out.
+   */
   async putSource(
     source: Source,
     context: AuditContext = UNNAMED,
   ): Promise<{ source: Source; api_key?: string }> {
     return this.#serially(async () => {
-      const keyHash = source.api_key_sha256 ?? this.#snapshot.sourceById.get(source.id)?.api_key_sha256;
-      if (keyHash)
+      const current = this.#snapshot.sourceById.get(source.id);
+      const keyHash = source.api_key_sha256 ?? current?.api_key_sha256;
+      if (keyHash) {
+        const previous =
+          source.previous_api_key_sha256 === undefined && current?.previous_api_key_sha256
+            ? previousKeyOf(current)
+            : {};
         return {
-          source: await this.#put("source", "sources", { ...source, api_key_sha256: keyHash }, context),
+          source: await this.#put(
+            "source",
+            "sources",
+            { ...source, api_key_sha256: keyHash, ...previous },
+            context,
+          ),
         };
+      }
       const apiKey = generateApiKey();
       return {
         source: await this.#put(
@@ -171,20 +194,33 @@ export class ConfigService {
     });
   }
 
-  /** Replaces a source's key; the old one stops working at once. */
+  /**
+   * Replaces a source's key. Without a grace period the old key stops working at once (how a leaked key is revoked);
+   * with one, the old key is still accepted until `grace.now + grace.seconds`, so the seller can switch without a
+   * refused lead. A key from an earlier rotation still in its grace ends now: only the last key before this one lasts.
+   */
   async rotateSourceKey(
     sourceId: string,
     context: AuditContext = UNNAMED,
+    grace: { seconds: number; now: number } = { seconds: 0, now: Date.now() },
   ): Promise<{ source: Source; api_key: string }> {
     return this.#serially(async () => {
       const source = this.#snapshot.sourceById.get(sourceId);
       if (!source) throw new GavelError("GAVEL_NOT_FOUND", `No source ${sourceId}`, "id");
       const apiKey = generateApiKey();
+      const { previous_api_key_sha256: _, previous_key_expires_at: __, ...rest } = source;
+      const previous =
+        grace.seconds > 0 && source.api_key_sha256
+          ? {
+              previous_api_key_sha256: source.api_key_sha256,
+              previous_key_expires_at: new Date(grace.now + grace.seconds * 1000).toISOString(),
+            }
+          : {};
       return {
         source: await this.#put(
           "source",
           "sources",
-          { ...source, api_key_sha256: sha256Hex(apiKey) },
+          { ...rest, api_key_sha256: sha256Hex(apiKey), ...previous },
           context,
           "key.rotate",
         ),
@@ -221,6 +257,20 @@ export class ConfigService {
 
   async putCampaign(campaign: Campaign, context: AuditContext = UNNAMED): Promise<Campaign> {
     return this.#serially(() => this.#put("campaign", "campaigns", campaign, context));
+  }
+
+  /** Changes one source from its latest version, as `updateBuyer` does a buyer. */
+  async updateSource(
+    id: string,
+    change: (source: Source) => Source,
+    context: AuditContext = UNNAMED,
+  ): Promise<Source> {
+    return this.#serially(async () => {
+      const source = this.#snapshot.sourceById.get(id);
+      if (!source) throw new GavelError("GAVEL_NOT_FOUND", `No source ${id}`, "id");
+      const changed = change(source);
+      return changed === source ? source : this.#put("source", "sources", changed, context);
+    });
   }
 
   /** Changes one campaign from its latest version, as `updateBuyer` does a buyer. */

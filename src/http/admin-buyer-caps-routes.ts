@@ -2,6 +2,8 @@
 // buyer sees them in GET /v1/buyer/account), and whether any is reached: the console's buyer status says "capped".
 import { Type } from "@sinclair/typebox";
 import type { FastifyInstance } from "fastify";
+import type { Buyer } from "../domain/config-schema.ts";
+import type { ConfigSnapshot } from "../domain/snapshot.ts";
 import type { ConfigService } from "../engine/config-service.ts";
 import { GavelError } from "../errors.ts";
 import type { CapLedger } from "../state/counters/cap-ledger.ts";
@@ -41,18 +43,22 @@ export function adminBuyerCapsRoutes(options: {
         const snapshot = config.snapshot;
         const buyer = snapshot.buyerById.get(request.params.id);
         if (!buyer) throw new GavelError("GAVEL_NOT_FOUND", `No buyer ${request.params.id}`, "id");
-        const at = now();
-        const own = await capsUsage(caps, buyer, undefined, at);
-        const campaigns = await Promise.all(
-          snapshot.campaigns
-            .filter((campaign) => campaign.buyer_id === buyer.id)
-            .map(async (campaign) => {
-              const usage = await capsUsage(caps, buyer, campaign, at);
-              return { id: campaign.id, status: campaign.status, caps: usage, capped: usage.some(reached) };
-            }),
-        );
-        return { buyer_id: buyer.id, caps: own, capped: own.some(reached), campaigns };
+        return buyerCapsReport(snapshot, caps, buyer, now());
       },
     );
   };
+}
+
+/** A buyer's own caps and its campaigns' with their usage at `at`, and which are reached (also read by the alerts). */
+export async function buyerCapsReport(snapshot: ConfigSnapshot, caps: CapLedger, buyer: Buyer, at: number) {
+  const own = await capsUsage(caps, buyer, undefined, at);
+  const campaigns = await Promise.all(
+    snapshot.campaigns
+      .filter((campaign) => campaign.buyer_id === buyer.id)
+      .map(async (campaign) => {
+        const usage = await capsUsage(caps, buyer, campaign, at);
+        return { id: campaign.id, status: campaign.status, caps: usage, capped: usage.some(reached) };
+      }),
+  );
+  return { buyer_id: buyer.id, caps: own, capped: own.some(reached), campaigns };
 }

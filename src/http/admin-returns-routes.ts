@@ -29,6 +29,17 @@ const ReturnBody = Type.Object(
   },
   { additionalProperties: false },
 );
+/** At most this many returns in one bulk decision: a screen's page, decided in well under a request's time. */
+export const BULK_DECISION_MAX = 100;
+const BulkDecisionBody = Type.Object(
+  {
+    ids: Type.Array(IdText, { minItems: 1, maxItems: BULK_DECISION_MAX, uniqueItems: true }),
+    decision: Type.Union([Type.Literal("approve"), Type.Literal("reject")]),
+    /** The operator's reason, kept in the audit trail with each decision (not the buyer's note). */
+    reason: Type.String({ minLength: 1, maxLength: 300, pattern: "^[^\\u0000]*\\S[^\\u0000]*$" }),
+  },
+  { additionalProperties: false },
+);
 const Status = Type.Union([Type.Literal("pending"), Type.Literal("approved"), Type.Literal("rejected")]);
 
 export function adminReturnsRoutes(options: AdminReturnsRoutesOptions) {
@@ -134,6 +145,40 @@ export function adminReturnsRoutes(options: AdminReturnsRoutesOptions) {
         const record = await returns.decide(request.params.id, "approved");
         await recordDecision(request, record);
         return { return: presentReturn(record) };
+      },
+    );
+
+    app.post<{ Body: { ids: string[]; decision: "approve" | "reject"; reason: string } }>(
+      "/v1/admin/returns/decide",
+      {
+        schema: {
+          tags,
+          security,
+          summary: `Approve or reject up to ${BULK_DECISION_MAX} returns at once, with the operator's reason`,
+          description:
+            "Each return is decided on its own, as its single approve or reject would be (refunds, reversals, " +
+            "postbacks), and audited as return.decide with the reason in its note. Answers {returns: [decided], " +
+            "failed: [{id, code, message}]}: one already decided the other way, or unknown, fails alone.",
+          body: BulkDecisionBody,
+        },
+      },
+      async (request) => {
+        const { ids, decision, reason } = request.body;
+        const status = decision === "approve" ? "approved" : "rejected";
+        const decided: ReturnType<typeof presentReturn>[] = [];
+        const failed: { id: string; code: string; message: string }[] = [];
+        // One after another: each decision is its own transaction with its own ledger entries and outbox messages.
+        for (const id of ids) {
+          try {
+            const record = await returns.decide(id, status);
+            await recordDecision(request, record, `decided in bulk: ${reason.trim()}`);
+            decided.push(presentReturn(record));
+          } catch (error) {
+            if (!(error instanceof GavelError)) throw error;
+            failed.push({ id, code: error.code, message: error.message });
+          }
+        }
+        return { returns: decided, failed };
       },
     );
 

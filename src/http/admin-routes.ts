@@ -15,10 +15,18 @@ import { REASONS } from "../domain/outcomes.ts";
 import type { AuditContext } from "../engine/audit-trail.ts";
 import { type ConfigService, generateApiKey, sha256Hex } from "../engine/config-service.ts";
 import { GavelError } from "../errors.ts";
+import { matchesLeadFilter } from "../store/lead-filter.ts";
 import type { LeadRecord, OutboxItem, OutcomeRecord, PingRecord } from "../store/records.ts";
 import { type ConfigKind, LEAD_SORTS, type LeadQuery, SORT_DIRECTIONS, type Store } from "../store/store.ts";
+import {
+  LEAD_FILTER_DESCRIPTION,
+  LEAD_FILTER_PARAMS,
+  type LeadFilterQuery,
+  leadFilterOf,
+} from "./admin-lead-export-routes.ts";
 import { auditContextOf } from "./audit-context.ts";
 import { authenticateAdmin } from "./auth.ts";
+import { KEY_GRACE_DESCRIPTION, keyGraceOf } from "./key-grace.ts";
 import { nextBefore, PageLimit, pageSize } from "./paging.ts";
 
 export interface AdminRoutesOptions {
@@ -168,11 +176,14 @@ export function adminRoutes(options: AdminRoutesOptions) {
         schema: {
           tags,
           security,
-          summary: "Issue a new API key for a source (shown once); the old key stops working",
+          summary:
+            "Issue a new API key for a source (shown once); the old key stops working at once or after a grace period",
+          description: KEY_GRACE_DESCRIPTION,
           params: IdParams,
         },
       },
-      async (request) => config.rotateSourceKey(request.params.id, auditContextOf(request)),
+      async (request) =>
+        config.rotateSourceKey(request.params.id, auditContextOf(request), keyGraceOf(request)),
     );
 
     app.post<{ Params: { id: string } }>(
@@ -199,7 +210,10 @@ export function adminRoutes(options: AdminRoutesOptions) {
       },
     );
 
-    app.get<{ Querystring: Omit<LeadQuery, "limit"> & { limit?: string; contact?: string } }>(
+    app.get<{
+      Querystring: LeadFilterQuery &
+        Pick<LeadQuery, "before" | "sort" | "direction"> & { limit?: string; contact?: string };
+    }>(
       "/v1/admin/leads",
       {
         schema: {
@@ -212,12 +226,12 @@ export function adminRoutes(options: AdminRoutesOptions) {
             "unsold lead has none, which sorts below every price); direction: desc (default) or asc. Equal values " +
             "are ordered by lead id. A full page answers next_before: the cursor of the next page in the same order. " +
             "contact: one consumer's email or phone (found by its hash, as suppression lists are): their leads, at " +
-            `most the ${CONTACT_MATCHES_MAX} newest, filtered and ordered as asked, in one answer (no paging).`,
+            `most the ${CONTACT_MATCHES_MAX} newest, filtered and ordered as asked, in one answer (no paging). ` +
+            LEAD_FILTER_DESCRIPTION,
           querystring: Type.Object({
             limit: PageLimit,
             before: Type.Optional(Type.String({ maxLength: 100, pattern: "^[^\\u0000]*$" })),
-            source_id: Type.Optional(Type.String({ maxLength: 100, pattern: "^[^\\u0000]*$" })),
-            status: Type.Optional(Type.Union([Type.Literal("sold"), Type.Literal("unsold")])),
+            ...LEAD_FILTER_PARAMS,
             sort: Type.Optional(Type.Union(LEAD_SORTS.map((sort) => Type.Literal(sort)))),
             direction: Type.Optional(Type.Union(SORT_DIRECTIONS.map((direction) => Type.Literal(direction)))),
             contact: Type.Optional(Type.String({ minLength: 1, maxLength: 320 })),
@@ -225,7 +239,13 @@ export function adminRoutes(options: AdminRoutesOptions) {
         },
       },
       async (request) => {
-        const { limit, contact, ...query } = request.query;
+        const { limit, contact, before, sort, direction, ...filters } = request.query;
+        const query = {
+          ...leadFilterOf(filters),
+          ...(before ? { before } : {}),
+          ...(sort ? { sort } : {}),
+          ...(direction ? { direction } : {}),
+        };
         if (contact !== undefined)
           return { leads: (await leadsOfContact(store, contact, query)).map(presentLead) };
         const size = pageSize(limit);
@@ -443,8 +463,11 @@ async function leadsOfContact(
         ? (lead.buyer_price_cents ?? -1)
         : lead.created_at;
   const sign = query.direction === "asc" ? 1 : -1;
+  if (query.returned !== undefined)
+    throw new GavelError("GAVEL_VALIDATION", "returned cannot be combined with a contact search", "returned");
   return (await store.leadsOfContact(hash, CONTACT_MATCHES_MAX))
     .filter((lead) => (query.status ? lead.status === query.status : true))
     .filter((lead) => (query.source_id ? lead.source_id === query.source_id : true))
+    .filter((lead) => matchesLeadFilter(lead, query))
     .sort((a, b) => sign * (value(a) - value(b) || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)));
 }

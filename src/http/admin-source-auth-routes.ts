@@ -5,8 +5,12 @@ import { SourceAuthFailures } from "../console/source-auth-failures.ts";
 import { authenticateAdmin } from "./auth.ts";
 
 /** Decorates the root instance with the counter (before the seller routes), and answers its report. */
-export function registerSourceAuthFailures(app: FastifyInstance, adminKeySha256: string): void {
-  app.decorate("sourceAuthFailures", new SourceAuthFailures());
+export function registerSourceAuthFailures(
+  app: FastifyInstance,
+  adminKeySha256: string,
+  now: () => number = Date.now,
+): void {
+  app.decorate("sourceAuthFailures", new SourceAuthFailures(now));
   app.get(
     "/v1/admin/sources/auth-failures",
     {

@@ -21,10 +21,18 @@ export function authenticateSource(request: FastifyRequest, config: ConfigSnapsh
   return sourceOfKey(request, config, bearerKey(request));
 }
 
+declare module "fastify" {
+  interface FastifyInstance {
+    /** Wall clock (epoch ms) the server judges time-limited credentials by; injectable for tests (server.ts). */
+    clock: () => number;
+  }
+}
+
 /**
  * The source whose key this is, however the request carried it (a Bearer header, or a platform's key field on the
- * compatible inbound endpoints), or a 401. A refused key is counted for the console, which shows a source still
- * sending a rotated key (admin-source-auth-routes.ts).
+ * compatible inbound endpoints), or a 401. A source's previous key is accepted until its rotation's grace period
+ * ends. A refused key is counted for the console, which shows a source still sending a rotated key
+ * (admin-source-auth-routes.ts).
  */
 export function sourceOfKey(
   request: FastifyRequest,
@@ -33,7 +41,10 @@ export function sourceOfKey(
   message?: string,
 ): Source {
   const keyHash = key === undefined ? undefined : sha256Hex(key);
-  const source = keyHash === undefined ? undefined : config.sourceByKeyHash.get(keyHash);
+  const source =
+    keyHash === undefined
+      ? undefined
+      : (config.sourceByKeyHash.get(keyHash) ?? sourceInGrace(config, keyHash, request.server.clock()));
   const failures = request.server.sourceAuthFailures;
   failures?.observe(config);
   if (!source) {
@@ -41,6 +52,26 @@ export function sourceOfKey(
     throw new GavelError("GAVEL_UNAUTHORIZED", message);
   }
   return source;
+}
+
+/** Each snapshot's sources by the hash of their previous key, with the end of its grace period (epoch ms). */
+const previousKeys = new WeakMap<ConfigSnapshot, ReadonlyMap<string, { source: Source; until: number }>>();
+
+/** The source whose previous key this is, while its grace period lasts. */
+function sourceInGrace(config: ConfigSnapshot, keyHash: string, now: number): Source | undefined {
+  let byHash = previousKeys.get(config);
+  if (!byHash) {
+    byHash = new Map(
+      config.sources.flatMap((source) =>
+        source.previous_api_key_sha256 && source.previous_key_expires_at
+          ? [[source.previous_api_key_sha256, { source, until: Date.parse(source.previous_key_expires_at) }]]
+          : [],
+      ),
+    );
+    previousKeys.set(config, byHash);
+  }
+  const previous = byHash.get(keyHash);
+  return previous && now < previous.until ? previous.source : undefined;
 }
 
 /** Each snapshot's buyers by key hash, built once per snapshot (snapshots are immutable and swapped whole). */

@@ -10,11 +10,14 @@ import type { ReturnsService } from "../engine/returns.ts";
 import type { Metrics } from "../metrics.ts";
 import type { HotState } from "../state/hot-state.ts";
 import type { Store } from "../store/store.ts";
+import { adminAlertsRoutes } from "./admin-alerts-routes.ts";
 import { adminAuditRoutes } from "./admin-audit-routes.ts";
 import { adminBuyerCapsRoutes } from "./admin-buyer-caps-routes.ts";
 import { adminConversionRoutes } from "./admin-conversion-routes.ts";
 import { type AdminFundsServices, adminFundsRoutes } from "./admin-funds-routes.ts";
+import { adminLeadExportRoutes } from "./admin-lead-export-routes.ts";
 import { adminLedgerRoutes } from "./admin-ledger-routes.ts";
+import { adminPauseRoutes } from "./admin-pause-routes.ts";
 import { adminPostAttemptRoutes } from "./admin-post-attempt-routes.ts";
 import { type AdminPrivacyRoutesOptions, adminPrivacyRoutes } from "./admin-privacy-routes.ts";
 import { adminReportRoutes } from "./admin-report-routes.ts";
@@ -61,6 +64,8 @@ export interface ServerOptions {
   bodyLimit?: number;
   /** Timeouts on slow clients and trust in proxies (default: httpServerLimits' defaults). */
   limits?: HttpServerLimits;
+  /** Wall clock (epoch ms) for time-limited credentials, such as a rotated source key's grace period. */
+  now?: () => number;
 }
 
 /** How often Node looks for requests past their timeouts (its default, 30 s, would let them run that much longer). */
@@ -116,7 +121,8 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     await app.register(sourcePortalRoutes({ config: options.config, store: options.store }));
     await app.register(consoleStatic());
   }
-  registerSourceAuthFailures(app, options.adminKeySha256);
+  app.decorate("clock", options.now ?? Date.now);
+  registerSourceAuthFailures(app, options.adminKeySha256, app.clock);
   await app.register(sellerRoutes(options.exchange));
   await app.register(inboundRoutes({ exchange: options.exchange, hotState: options.hotState }));
   await app.register(postingSpecRoutes({ config: options.config }));
@@ -138,6 +144,8 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
       wakeOutbox: options.wakeOutbox,
     }),
   );
+  await app.register(adminLeadExportRoutes({ store: options.store, adminKeySha256: options.adminKeySha256 }));
+  await app.register(adminPauseRoutes({ config: options.config, adminKeySha256: options.adminKeySha256 }));
   if (options.suppressions) {
     await app.register(
       suppressionRoutes({
@@ -163,6 +171,16 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
         config: options.config,
         adminKeySha256: options.adminKeySha256,
         store: options.store,
+      }),
+    );
+    await app.register(
+      adminAlertsRoutes({
+        config: options.config,
+        store: options.store,
+        funds: options.funds.funds,
+        caps: options.funds.caps,
+        adminKeySha256: options.adminKeySha256,
+        flushEvents: () => options.exchange.flush(),
       }),
     );
     await app.register(

@@ -11,6 +11,7 @@ import type { LeadRecord } from "../store/records.ts";
 import type { Store } from "../store/store.ts";
 import { auditContextOf } from "./audit-context.ts";
 import { requireConsoleUser } from "./console-session.ts";
+import { KEY_GRACE_DESCRIPTION, keyGraceOf } from "./key-grace.ts";
 import { nextBefore, PageLimit, pageSize } from "./paging.ts";
 
 export interface SourcePortalOptions {
@@ -121,14 +122,16 @@ export function sourcePortalRoutes(options: SourcePortalOptions) {
       {
         schema: {
           tags,
-          description: `${SOURCE_AUTH} Every instance sees the new key; the old one is refused at once.`,
-          summary: "Issue this source a new API key (shown once); the old key stops working",
+          description: `${SOURCE_AUTH} Every instance sees the new key. ${KEY_GRACE_DESCRIPTION}`,
+          summary:
+            "Issue this source a new API key (shown once); the old key stops working at once or after a grace period",
         },
       },
       async (request) => {
         const { source, api_key } = await config.rotateSourceKey(
           sourceOf(request).id,
           auditContextOf(request),
+          keyGraceOf(request),
         );
         return { source: { id: source.id, name: source.name }, api_key };
       },

@@ -4,6 +4,7 @@ import type { Buyer, Campaign, Settings, Source } from "../domain/config-schema.
 import type { Vertical } from "../domain/vertical.ts";
 import type { ReportQuery, ReportRow } from "../reports/report-query.ts";
 import type { AuditEvent, AuditQuery } from "./audit-events.ts";
+import type { LeadFilter } from "./lead-filter.ts";
 import type {
   BeginPostAttempt,
   EndedPostAttempt,
@@ -168,7 +169,7 @@ export interface OutboxQuery {
   before?: string;
 }
 
-export interface LeadQuery {
+export interface LeadQuery extends LeadFilter {
   limit: number;
   /**
    * Keyset paging: only the leads that come after this lead in the chosen order (the last id of the page before).

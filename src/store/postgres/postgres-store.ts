@@ -24,6 +24,7 @@ import {
 import type { AuditEvent, AuditQuery } from "../audit-events.ts";
 import { AUDIT_COLUMNS, auditEventFromRow, auditRowValues, auditWhere } from "../audit-rows.ts";
 import { sessionFromRow, USER_COLUMNS, userFromRow, userRowValues } from "../console-rows.ts";
+import { leadFilterSql } from "../lead-filter.ts";
 import {
   attemptEndsOfSale,
   attemptOfCampaignSql,
@@ -675,7 +676,13 @@ export class PostgresStore implements Store {
     const sort = query.sort ?? "created_at";
     const key = LEAD_SORT_KEYS[sort];
     const [after, direction] = query.direction === "asc" ? [">", "ASC"] : ["<", "DESC"];
-    const source = query.source_id ? "AND source_id = $2" : "AND $2::text IS NULL";
+    const filter = leadFilterSql(
+      query,
+      (index) => `$${index}`,
+      query.before ? 4 : 3,
+      (test) => test,
+    );
+    const source = `${query.source_id ? "AND source_id = $2" : "AND $2::text IS NULL"}${filter.sql}`;
     // The walks SqliteStore.listLeads takes (see there why), so both stores page the same way on the same indexes.
     const statuses = query.status ? [query.status] : sort === "created_at" ? [undefined] : LEAD_STATUSES;
     const walks = statuses.flatMap((status) => {
@@ -695,7 +702,12 @@ export class PostgresStore implements Store {
         ? walks[0]!
         : `SELECT * FROM (${walks.map((walk) => `(${walk})`).join(" UNION ALL ")}) AS page
            ORDER BY ${key} ${direction}, id ${direction} LIMIT $1`;
-    const params = [query.limit, query.source_id ?? null, ...(query.before ? [query.before] : [])];
+    const params = [
+      query.limit,
+      query.source_id ?? null,
+      ...(query.before ? [query.before] : []),
+      ...filter.params,
+    ];
     const rows = await this.#query(sql, params);
     return rows.map((row) => leadFromRow(row, this.#codec));
   }

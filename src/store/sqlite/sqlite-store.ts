@@ -9,6 +9,7 @@ import { type ReportQuery, type ReportRow, reportRowFrom, reportSql } from "../.
 import type { AuditEvent, AuditQuery } from "../audit-events.ts";
 import { auditEventFromRow, auditWhere } from "../audit-rows.ts";
 import { sessionFromRow, userFromRow } from "../console-rows.ts";
+import { leadFilterSql } from "../lead-filter.ts";
 import {
   type BeginPostAttempt,
   type EndedPostAttempt,
@@ -415,7 +416,13 @@ export class SqliteStore implements Store {
     const sort = query.sort ?? "created_at";
     const key = LEAD_SORT_KEYS[sort];
     const [after, direction] = query.direction === "asc" ? [">", "ASC"] : ["<", "DESC"];
-    const source = query.source_id ? "AND source_id = ?3" : "AND ?3 IS NULL";
+    const filter = leadFilterSql(
+      query,
+      (index) => `?${index}`,
+      4,
+      (test) => (test ? 1 : 0),
+    );
+    const source = `${query.source_id ? "AND source_id = ?3" : "AND ?3 IS NULL"}${filter.sql}`;
     // A price order walks an index led by status (two values): one status directly, both as a merge of the two walks.
     const statuses = query.status ? [query.status] : sort === "created_at" ? [undefined] : LEAD_STATUSES;
     // Each walk seeks to its start and stops at the page size. After a cursor, a walk is two: the rest of the
@@ -446,6 +453,7 @@ export class SqliteStore implements Store {
       query.before ?? null,
       query.limit,
       query.source_id ?? null,
+      ...(filter.params as SQLInputValue[]),
     ) as Row[];
     return rows.map((row) => leadFromRow(row, this.#codec));
   }

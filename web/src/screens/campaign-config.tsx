@@ -6,6 +6,7 @@ import type { TestPingWire } from "../../../src/http/test-ping-answer.ts";
 import { get, money, post } from "../api.ts";
 import { useData } from "../use-data.ts";
 import { Badge, Problem } from "./common.tsx";
+import { PauseResume } from "./config-actions.tsx";
 import { ConfigList, type Entity, type FieldSpec } from "./config-form.tsx";
 import { capsEditor } from "./editors/caps-editor.tsx";
 import { deliveryEditor } from "./editors/delivery-editor.tsx";
@@ -86,7 +87,12 @@ export function ConfigCampaigns() {
       specs={choices.data.specs}
       blank={() => ({ id: "", name: "", buyer_id: "", vertical: "", status: "active", filters: [] })}
       columns={(campaign) => `${campaign.buyer_id} · ${campaign.vertical}`}
-      actions={(campaign) => <TestCampaign campaign={campaign} sources={choices.data?.sources ?? []} />}
+      actions={(campaign, reload) => (
+        <>
+          <PauseResume plural="campaigns" entity={campaign} onChanged={reload} />
+          <TestCampaign campaign={campaign} sources={choices.data?.sources ?? []} />
+        </>
+      )}
     />
   );
 }

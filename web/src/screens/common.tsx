@@ -1,4 +1,5 @@
-// Pieces every screen uses: the error and loading lines, a status badge, a keyset pager.
+// Pieces every screen uses: the error and loading lines, a status badge, a keyset pager, a copy button.
+import { useState } from "react";
 import { ApiError, OFFLINE_MESSAGE } from "../api.ts";
 
 export function Problem({ error }: { error: Error | undefined }) {
@@ -72,4 +73,50 @@ export function Tile({ label, value, id }: { label: string; value: string; id?: 
       <div className="tile-label">{label}</div>
     </div>
   );
+}
+
+/**
+ * Copies `text` (a new key shown once) to the clipboard. The Clipboard API needs a secure context (https, or this
+ * machine); elsewhere the text is selected and copied the older way, so the button works on a plain-http intranet too.
+ */
+export function CopyButton({
+  text,
+  label = "Copy",
+  testId,
+}: {
+  text: string;
+  label?: string;
+  testId?: string;
+}) {
+  const [copied, setCopied] = useState<"yes" | "no">();
+  const copy = async () => {
+    try {
+      if (navigator.clipboard && window.isSecureContext) await navigator.clipboard.writeText(text);
+      else if (!copyBySelection(text)) throw new Error("copy refused");
+      setCopied("yes");
+    } catch {
+      setCopied("no");
+    }
+    setTimeout(() => setCopied(undefined), 2_000);
+  };
+  return (
+    <button type="button" className="secondary copy" data-testid={testId} onClick={copy} aria-live="polite">
+      {copied === "yes" ? "Copied" : copied === "no" ? "Select and copy by hand" : label}
+    </button>
+  );
+}
+
+function copyBySelection(text: string): boolean {
+  const area = document.createElement("textarea");
+  area.value = text;
+  area.setAttribute("readonly", "");
+  area.style.position = "fixed";
+  area.style.opacity = "0";
+  document.body.append(area);
+  area.select();
+  try {
+    return document.execCommand("copy");
+  } finally {
+    area.remove();
+  }
 }

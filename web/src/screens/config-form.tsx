@@ -4,7 +4,7 @@
 import { type ReactNode, useState } from "react";
 import { ApiError, get, put } from "../api.ts";
 import { useData } from "../use-data.ts";
-import { Badge, Problem } from "./common.tsx";
+import { Badge, CopyButton, Problem } from "./common.tsx";
 import { DeleteEntry } from "./config-actions.tsx";
 import type { StructuredEditor } from "./editors/structured-editor.ts";
 
@@ -13,6 +13,8 @@ export interface FieldSpec {
   name: string;
   kind: "text" | "number" | "select" | "json" | "checkbox" | "editor";
   label?: string;
+  /** What the setting does, shown beside it (and read out with its input). */
+  help?: string;
   options?: readonly string[];
   required?: boolean;
   /** A structured reading of a JSON field's parsed value, shown under it when it is simple enough. */
@@ -116,6 +118,8 @@ export function EntityForm(props: {
   const [errors, setErrors] = useState<Record<string, string>>({});
   const [problem, setProblem] = useState<Error>();
   const [saved, setSaved] = useState<string>();
+  /** A new source's key, answered once with its creation. */
+  const [savedKey, setSavedKey] = useState<string>();
   const set = (name: string, value: Value) => setValues((v) => ({ ...v, [name]: value }));
   const setError = (name: string, error: string | undefined) =>
     setErrors(({ [name]: _, ...others }) => (error ? { ...others, [name]: error } : others));
@@ -137,7 +141,8 @@ export function EntityForm(props: {
             `/v1/admin/${plural}/${encodeURIComponent(id)}`,
             body,
           );
-          setSaved(answer.api_key ? `Saved. Its API key (shown once): ${answer.api_key}` : "Saved.");
+          setSaved("Saved.");
+          setSavedKey(answer.api_key);
           // A new source is answered with its key beside it: {source, api_key}.
           props.onSaved(typeof answer.id === "string" ? answer : (answer.source as Entity));
         } catch (error) {
@@ -171,6 +176,11 @@ export function EntityForm(props: {
               />
             </>
           )}
+          {spec.help && (
+            <small className="help" id={`help-${spec.name}`}>
+              {spec.help}
+            </small>
+          )}
           {errors[spec.name] && (
             <span className="field-error" style={ERROR_STYLE} data-testid={`error-${spec.name}`}>
               {errors[spec.name]}
@@ -180,7 +190,18 @@ export function EntityForm(props: {
         </div>
       ))}
       <button type="submit">Save</button>
-      {saved && <p data-testid="saved">{saved}</p>}
+      {saved && (
+        <p data-testid="saved">
+          {saved}
+          {savedKey && (
+            <>
+              {" "}
+              Its API key (shown once): <code data-testid="saved-key">{savedKey}</code>{" "}
+              <CopyButton text={savedKey} testId="copy-saved-key" />
+            </>
+          )}
+        </p>
+      )}
       <Problem error={problem} />
     </form>
   );
@@ -194,12 +215,14 @@ function Input(props: {
 }) {
   const { spec, value, readOnly, onChange } = props;
   const id = `field-${spec.name}`;
+  const described = spec.help ? { "aria-describedby": `help-${spec.name}` } : {};
   if (spec.kind === "checkbox") {
     return (
       <input
         id={id}
         name={spec.name}
         type="checkbox"
+        {...described}
         checked={value === true}
         onChange={(e) => onChange(e.target.checked)}
       />
@@ -207,7 +230,13 @@ function Input(props: {
   }
   if (spec.kind === "select") {
     return (
-      <select id={id} name={spec.name} value={String(value)} onChange={(e) => onChange(e.target.value)}>
+      <select
+        id={id}
+        name={spec.name}
+        {...described}
+        value={String(value)}
+        onChange={(e) => onChange(e.target.value)}
+      >
         {!spec.required && <option value="">—</option>}
         {spec.options?.map((option) => (
           <option key={option} value={option}>
@@ -235,6 +264,7 @@ function Input(props: {
       id={id}
       name={spec.name}
       type="text"
+      {...described}
       inputMode={spec.kind === "number" ? "decimal" : undefined}
       readOnly={readOnly}
       required={spec.required}

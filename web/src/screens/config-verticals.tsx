@@ -1,6 +1,8 @@
 // The operator's verticals: their fields (which are PII, which a ping carries), consent, floor and ceiling, the
 // system-wide duplicate check and routing.
 import { ConfigList, type FieldSpec } from "./config-form.tsx";
+import { dedupeEditor } from "./editors/dedupe-editor.tsx";
+import { routingEditor } from "./editors/routing-editor.tsx";
 
 const VERTICAL_FIELDS: readonly FieldSpec[] = [
   { name: "id", kind: "text", required: true },
@@ -20,11 +22,37 @@ const VERTICAL_FIELDS: readonly FieldSpec[] = [
         </p>
       ) : null,
   },
-  { name: "consent_required", kind: "checkbox" },
-  { name: "floor", kind: "number", label: "floor ($)" },
-  { name: "ceiling", kind: "number", label: "ceiling ($)" },
-  { name: "dedupe", kind: "json", label: 'dedupe ({"lookback_days":30,"match":["email","phone"]})' },
-  { name: "routing", kind: "json", label: 'routing ({"mode":"highest_bid","max_buyers":1})' },
+  {
+    name: "consent_required",
+    kind: "checkbox",
+    help: "A post must carry a TrustedForm certificate or a Jornaya LeadiD.",
+  },
+  {
+    name: "floor",
+    kind: "number",
+    label: "floor ($)",
+    help: "The lowest price a lead of this vertical sells at.",
+  },
+  {
+    name: "ceiling",
+    kind: "number",
+    label: "ceiling ($)",
+    help: "A bid above this is taken for a typo and dropped.",
+  },
+  {
+    name: "dedupe",
+    kind: "editor",
+    label: "duplicate check",
+    editor: dedupeEditor,
+    help: "System-wide, across buyers: by the consumer's hashed e-mail or phone.",
+  },
+  {
+    name: "routing",
+    kind: "editor",
+    label: "routing",
+    editor: routingEditor,
+    help: "How bids are ordered into the winner and its fallbacks; more than 1 buyer per lead shares it.",
+  },
 ];
 
 export function ConfigVerticals() {

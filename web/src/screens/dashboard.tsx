@@ -2,6 +2,7 @@
 import { useEffect, useState } from "react";
 import type { LiveSnapshot } from "../../../src/console/live-snapshot.ts";
 import { money } from "../api.ts";
+import { Alerts } from "./alerts.tsx";
 import { Tile } from "./common.tsx";
 import { DayChart } from "./day-chart.tsx";
 import { type BuyerStanding, buyerStanding, SourceAuthTrouble, useBuyerStandings } from "./standing.tsx";
@@ -14,11 +15,14 @@ export const TIMEOUT_TROUBLE_PCT = 20;
 const MIN_REQUESTS_FOR_SHARE = 5;
 
 export function Dashboard() {
-  const [latest, setLatest] = useState<LiveSnapshot>();
   const [history, setHistory] = useState<number[]>([]);
   const [connected, setConnected] = useState(false);
   const [late, setLate] = useState(false);
-  const standings = useBuyerStandings();
+  const [latest, setLatest] = useState<LiveSnapshot>();
+  // A buyer paused or resumed (its live status changed) is looked up again at once: who paused it, its funds.
+  const standings = useBuyerStandings(
+    latest?.buyers.map((buyer) => `${buyer.buyer_id}:${buyer.status}`).join(),
+  );
   useEffect(() => {
     const timer = setTimeout(() => setLate(true), FIRST_NUMBERS_MS);
     return () => clearTimeout(timer);
@@ -44,6 +48,7 @@ export function Dashboard() {
         Live{" "}
         <span className={connected ? "dot on" : "dot"} title={connected ? "connected" : "reconnecting"} />
       </h2>
+      <Alerts />
       <div className="tiles">
         <Tile label="pings/s" value={latest ? String(latest.pings_per_s) : "—"} id="pings-per-s" />
         <Tile label="bid rate" value={pct(latest?.bid_rate_pct)} id="bid-rate" />

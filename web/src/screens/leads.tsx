@@ -1,8 +1,11 @@
 // The operator's leads, sorted and paged on the server (keyset: ?before=<lead id>): newest first, or by a column header
-// (created, buyer paid, source paid), each way; or one consumer's leads, found by their email or phone.
+// (created, buyer paid, source paid), each way; filtered by buyer, campaign, vertical, source, sub-id, status, test
+// traffic, returned and dates (in this browser's time zone); the whole filtered list exported as CSV, streamed by
+// the exchange; or one consumer's leads, found by their email or phone.
 import { useState } from "react";
-import { money, when } from "../api.ts";
+import { get, money, when } from "../api.ts";
 import { Link, navigate } from "../router.tsx";
+import { useData } from "../use-data.ts";
 import { useLeadPages } from "../use-pages.ts";
 import { Badge, Pager, Problem } from "./common.tsx";
 
@@ -57,6 +60,49 @@ function SortHeader(props: { sort: Sort; order: Order; onOrder: (order: Order) =
   );
 }
 
+interface Filters {
+  buyer_id: string;
+  campaign_id: string;
+  vertical: string;
+  sub_id: string;
+  test: string;
+  returned: string;
+  /** yyyy-mm-dd, a day in this browser's time zone. */
+  from: string;
+  to: string;
+}
+
+const NO_FILTERS: Filters = {
+  buyer_id: "",
+  campaign_id: "",
+  vertical: "",
+  sub_id: "",
+  test: "",
+  returned: "",
+  from: "",
+  to: "",
+};
+
+/** The instant a local day starts (`plusDays` later), as the API reads it; "" for no day. */
+function startOfDay(day: string, plusDays = 0): string {
+  if (!day) return "";
+  const [year, month, date] = day.split("-").map(Number);
+  return new Date(year!, month! - 1, date! + plusDays).toISOString();
+}
+
+/** The ids the filters offer: the configuration's buyers, campaigns and verticals. */
+async function loadChoices() {
+  const ids = async (plural: string) =>
+    (await get<Record<string, { id: string }[]>>(`/v1/admin/${plural}`))[plural]?.map((entry) => entry.id) ??
+    [];
+  const [buyers, campaigns, verticals] = await Promise.all([
+    ids("buyers"),
+    ids("campaigns"),
+    ids("verticals"),
+  ]);
+  return { buyers, campaigns, verticals };
+}
+
 export function Leads() {
   const [status, setStatus] = useState("");
   const [source, setSource] = useState("");
@@ -65,14 +111,47 @@ export function Leads() {
   const [contact, setContact] = useState("");
   const [contactInput, setContactInput] = useState("");
   const [order, setOrder] = useState<Order>({ sort: "created_at", direction: "desc" });
-  // Any change of filter or order starts again from the first page (the hook keys its cursors by the query).
-  const { leads, error, pager } = useLeadPages<AdminLead>("/v1/admin/leads", {
+  const [filters, setFilters] = useState<Filters>(NO_FILTERS);
+  const setFilter = (name: keyof Filters, value: string) =>
+    setFilters((current) => ({ ...current, [name]: value }));
+  const choices = useData("lead-filter-choices", loadChoices);
+  const filterQuery = {
     status,
     source_id: source,
+    buyer_id: filters.buyer_id,
+    campaign_id: filters.campaign_id,
+    vertical: filters.vertical,
+    sub_id: filters.sub_id.trim(),
+    test: filters.test,
+    returned: filters.returned,
+    from: startOfDay(filters.from),
+    to: startOfDay(filters.to, 1),
+  };
+  // Any change of filter or order starts again from the first page (the hook keys its cursors by the query).
+  const { leads, error, pager } = useLeadPages<AdminLead>("/v1/admin/leads", {
+    ...filterQuery,
     sort: order.sort,
     direction: order.direction,
     contact,
   });
+  const exportQuery = new URLSearchParams({ sort: order.sort, direction: order.direction });
+  for (const [name, value] of Object.entries(filterQuery)) if (value) exportQuery.set(name, value);
+  const select = (name: keyof Filters, label: string, options: readonly (readonly [string, string])[]) => (
+    <label className="filter">
+      {label}
+      <select name={name} value={filters[name]} onChange={(event) => setFilter(name, event.target.value)}>
+        {options.map(([value, text]) => (
+          <option key={value} value={value}>
+            {text}
+          </option>
+        ))}
+      </select>
+    </label>
+  );
+  const any = (ids: readonly string[] | undefined) => [
+    ["", "any"] as const,
+    ...(ids ?? []).map((id) => [id, id] as const),
+  ];
   return (
     <section>
       <h2>Leads</h2>
@@ -140,6 +219,58 @@ export function Leads() {
             </button>
           )}
         </form>
+      </div>
+      <div className="toolbar lead-filters" data-testid="lead-filters">
+        {select("buyer_id", "buyer", any(choices.data?.buyers))}
+        {select("campaign_id", "campaign", any(choices.data?.campaigns))}
+        {select("vertical", "vertical", any(choices.data?.verticals))}
+        <label className="filter">
+          sub-id
+          <input
+            name="sub_id"
+            value={filters.sub_id}
+            onChange={(event) => setFilter("sub_id", event.target.value)}
+          />
+        </label>
+        {select("test", "traffic", [
+          ["", "live and test"],
+          ["false", "live only"],
+          ["true", "test only"],
+        ])}
+        {select("returned", "returned", [
+          ["", "either"],
+          ["true", "returned"],
+          ["false", "not returned"],
+        ])}
+        <label className="filter">
+          from
+          <input
+            type="date"
+            name="from"
+            value={filters.from}
+            onChange={(event) => setFilter("from", event.target.value)}
+          />
+        </label>
+        <label className="filter">
+          to (including)
+          <input
+            type="date"
+            name="to"
+            value={filters.to}
+            onChange={(event) => setFilter("to", event.target.value)}
+          />
+        </label>
+        <button type="button" className="secondary" onClick={() => setFilters(NO_FILTERS)}>
+          Clear filters
+        </button>
+        <a
+          className="button secondary"
+          data-testid="export-leads"
+          href={`/v1/admin/leads.csv?${exportQuery}`}
+          download="gavel-leads.csv"
+        >
+          Export CSV (every lead these filters match)
+        </a>
       </div>
       {contact && (
         <p className="muted" data-testid="contact-search">

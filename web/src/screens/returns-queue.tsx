@@ -1,5 +1,5 @@
-// The operator's returns queue: pending returns, approved or rejected one click each; newest first, paged on the
-// server.
+// The operator's returns queue: pending returns, approved or rejected one click each, or several at once with a reason
+// (kept in the audit trail); newest first, paged on the server.
 import { useState } from "react";
 import { money, post, when } from "../api.ts";
 import { Link } from "../router.tsx";
@@ -19,12 +19,23 @@ interface AdminReturn {
   decided_at?: string;
 }
 
+interface BulkAnswer {
+  returns: AdminReturn[];
+  failed: { id: string; code: string; message: string }[];
+}
+
 export function ReturnsQueue() {
   const [status, setStatus] = useState("pending");
   const [actionError, setActionError] = useState<Error>();
+  const [selected, setSelected] = useState<ReadonlySet<string>>(new Set());
+  const [reason, setReason] = useState("");
+  const [outcome, setOutcome] = useState<string>();
   const { items, loaded, error, reload, pager } = usePages<AdminReturn>("/v1/admin/returns", "returns", {
     status,
   });
+  const pending = items.filter((item) => item.status === "pending");
+  // What is ticked and still pending on this page (a return decided meanwhile drops out).
+  const chosen = pending.filter((item) => selected.has(item.id)).map((item) => item.id);
   const decide = async (id: string, decision: "approve" | "reject") => {
     setActionError(undefined);
     try {
@@ -34,20 +45,89 @@ export function ReturnsQueue() {
       setActionError(caught as Error);
     }
   };
+  const decideChosen = async (decision: "approve" | "reject") => {
+    setActionError(undefined);
+    setOutcome(undefined);
+    try {
+      const answer = await post<BulkAnswer>("/v1/admin/returns/decide", { ids: chosen, decision, reason });
+      const done = `${decision === "approve" ? "Approved" : "Rejected"} ${answer.returns.length}`;
+      const failed = answer.failed.map((item) => `${item.id.slice(0, 12)}: ${item.message}`).join("; ");
+      setOutcome(failed ? `${done}; not decided: ${failed}` : `${done}.`);
+      setSelected(new Set());
+      reload();
+    } catch (caught) {
+      setActionError(caught as Error);
+    }
+  };
+  const toggle = (id: string, on: boolean) =>
+    setSelected((current) => {
+      const next = new Set(current);
+      if (on) next.add(id);
+      else next.delete(id);
+      return next;
+    });
+  const canDecide = chosen.length > 0 && reason.trim() !== "";
   return (
     <section>
       <h2>Returns</h2>
       <div className="toolbar">
-        <select value={status} onChange={(event) => setStatus(event.target.value)}>
+        <select
+          aria-label="Returns with status"
+          value={status}
+          onChange={(event) => setStatus(event.target.value)}
+        >
           <option value="pending">pending</option>
           <option value="approved">approved</option>
           <option value="rejected">rejected</option>
         </select>
       </div>
+      {pending.length > 0 && (
+        <div className="toolbar bulk-decision" data-testid="bulk-decision">
+          <label>
+            Reason for the selected ({chosen.length}), kept in the audit trail
+            <input
+              name="bulk-reason"
+              value={reason}
+              maxLength={300}
+              placeholder="e.g. carrier confirmed the numbers are disconnected"
+              onChange={(event) => setReason(event.target.value)}
+            />
+          </label>
+          <button type="button" disabled={!canDecide} onClick={() => decideChosen("approve")}>
+            Approve selected
+          </button>
+          <button
+            type="button"
+            className="secondary"
+            disabled={!canDecide}
+            onClick={() => decideChosen("reject")}
+          >
+            Reject selected
+          </button>
+        </div>
+      )}
+      {outcome && (
+        <p className="muted" data-testid="bulk-outcome" role="status">
+          {outcome}
+        </p>
+      )}
       <Problem error={error ?? actionError} />
       <table data-testid="returns-table">
         <thead>
           <tr>
+            <th>
+              {pending.length > 0 && (
+                <input
+                  type="checkbox"
+                  aria-label="Select every pending return on this page"
+                  data-testid="select-all-returns"
+                  checked={chosen.length === pending.length}
+                  onChange={(event) =>
+                    setSelected(event.target.checked ? new Set(pending.map((item) => item.id)) : new Set())
+                  }
+                />
+              )}
+            </th>
             <th>lead</th>
             <th>buyer</th>
             <th>reason</th>
@@ -61,6 +141,16 @@ export function ReturnsQueue() {
         <tbody>
           {items.map((item) => (
             <tr key={item.id} data-lead={item.lead_id}>
+              <td>
+                {item.status === "pending" && (
+                  <input
+                    type="checkbox"
+                    aria-label={`Select the return of lead ${item.lead_id.slice(0, 12)}`}
+                    checked={selected.has(item.id)}
+                    onChange={(event) => toggle(item.id, event.target.checked)}
+                  />
+                )}
+              </td>
               <td>
                 <Link to={`/leads/${item.lead_id}`}>{item.lead_id.slice(0, 12)}</Link>
               </td>

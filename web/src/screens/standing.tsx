@@ -1,5 +1,5 @@
-// Whether each buyer is buying right now, and if not why (paused, out of funds, capped), from its configuration, funds
-// and cap usage;
+// Whether each buyer is buying right now, and if not why (paused by whom and when, auto-paused after failed posts, out
+// of funds, capped), from its configuration, the audit trail, funds and cap usage;
 // and the sources whose requests fail authentication (a key rotated but not changed on the sender's side).
 import { useEffect, useState } from "react";
 import { get, money, when } from "../api.ts";
@@ -17,6 +17,36 @@ export interface BuyerFacts {
   auto_pause_after_failures?: number;
   funds?: Funds;
   caps?: CapsReport;
+  /** For a paused buyer: the audit trail's last change of its status to paused. */
+  pause?: Pause;
+}
+
+/** Who paused a buyer and when, from the audit trail. */
+export interface Pause {
+  actor: { type: string; id: string; role?: string };
+  at: string;
+  /** A console user's e-mail, when the actor is a user still on the list. */
+  email?: string;
+}
+
+interface AuditEventWire {
+  actor: Pause["actor"];
+  changes: { path: string; after?: unknown }[];
+  created_at: string;
+}
+
+/** The actor that stops the buyer after failed posts in a row (src/app.ts's systemContext). */
+const AUTO_PAUSE_ACTOR = "post-failures";
+
+function pausedBy(pause: Pause, failures: number | undefined): string {
+  const at = when(pause.at);
+  const { type, id } = pause.actor;
+  if (type === "system" && id === AUTO_PAUSE_ACTOR)
+    return `not buying: auto-paused after ${failures === 1 ? "a failed post" : `${failures ?? "its limit of"} failed posts in a row`}, ${at}`;
+  if (type === "system" && id === "config-file") return `not buying: paused by the configuration file, ${at}`;
+  if (type === "user") return `not buying: paused by ${pause.email ?? id}, ${at}`;
+  if (type === "admin") return `not buying: paused through the admin API key, ${at}`;
+  return `not buying: paused by ${type} ${id}, ${at}`;
 }
 
 interface CapsReport {
@@ -37,15 +67,14 @@ const REFRESH_MS = 15_000;
 
 /** What a buyer's status line says: "active" only when nothing stops it from buying. */
 export function buyerStanding(liveStatus: string, facts: BuyerFacts | undefined): BuyerStanding {
-  const status = facts?.status ?? liveStatus;
+  // The caller's status is the fresher (a list just reloaded after a pause); the facts refresh every 15 s.
+  const status = liveStatus || (facts?.status ?? "");
   if (status === "paused") {
+    const autoPaused = facts?.pause?.actor.type === "system" && facts.pause.actor.id === AUTO_PAUSE_ACTOR;
     return {
       buying: false,
-      label: "paused",
-      why:
-        facts?.auto_pause_after_failures !== undefined
-          ? `not buying: paused by the operator, or auto-paused after ${facts.auto_pause_after_failures} failed posts in a row`
-          : "not buying: paused by the operator",
+      label: autoPaused ? "auto-paused" : "paused",
+      why: facts?.pause ? pausedBy(facts.pause, facts.auto_pause_after_failures) : "not buying: paused",
     };
   }
   const available = facts?.funds?.available;
@@ -65,14 +94,42 @@ export function buyerStanding(liveStatus: string, facts: BuyerFacts | undefined)
   return { buying: status === "active", label: status };
 }
 
-/** Each buyer's configuration status and funds (for those with funds), refreshed every 15 s. */
-export function useBuyerStandings(): Record<string, BuyerFacts> {
+/** The audit trail's last pause of this buyer, naming a console user by e-mail (the users are read once per round). */
+async function lastPause(
+  buyerId: string,
+  emails: () => Promise<Map<string, string>>,
+): Promise<Pause | undefined> {
+  const { events } = await get<{ events: AuditEventWire[] }>(
+    `/v1/admin/audit?kind=config.put&entity=${encodeURIComponent(`buyer:${buyerId}`)}&limit=50`,
+  );
+  const event = events.find((candidate) =>
+    candidate.changes.some((change) => change.path === "status" && change.after === "paused"),
+  );
+  if (!event) return undefined;
+  const email = event.actor.type === "user" ? (await emails()).get(event.actor.id) : undefined;
+  return { actor: event.actor, at: event.created_at, ...(email ? { email } : {}) };
+}
+
+/**
+ * Each buyer's configuration status, funds (for those with funds), caps and, when paused, who paused it; refreshed
+ * every 15 s, and at once when `refresh` changes (a list's pause or resume).
+ */
+export function useBuyerStandings(refresh?: string): Record<string, BuyerFacts> {
   const [facts, setFacts] = useState<Record<string, BuyerFacts>>({});
+  // biome-ignore lint/correctness/useExhaustiveDependencies: refresh is the reason to load again, not an input
   useEffect(() => {
     let live = true;
     const load = async () => {
       try {
         const { buyers } = await get<{ buyers: Entity[] }>("/v1/admin/buyers");
+        let users: Promise<Map<string, string>> | undefined;
+        const emails = () => {
+          users ??= get<{ users: { id: string; email: string }[] }>("/v1/console/users").then(
+            (answer) => new Map(answer.users.map((user) => [user.id, user.email])),
+            () => new Map<string, string>(),
+          );
+          return users;
+        };
         const entries = await Promise.all(
           buyers.map(async (buyer): Promise<[string, BuyerFacts]> => {
             const base: BuyerFacts = {
@@ -82,11 +139,20 @@ export function useBuyerStandings(): Record<string, BuyerFacts> {
                 : {}),
             };
             const path = `/v1/admin/buyers/${encodeURIComponent(buyer.id)}`;
-            const [funds, caps] = await Promise.all([
+            const [funds, caps, pause] = await Promise.all([
               buyer.funds ? get<Funds>(`${path}/funds`) : undefined,
               get<CapsReport>(`${path}/caps`).catch(() => undefined),
+              buyer.status === "paused" ? lastPause(buyer.id, emails).catch(() => undefined) : undefined,
             ]);
-            return [buyer.id, { ...base, ...(funds ? { funds } : {}), ...(caps ? { caps } : {}) }];
+            return [
+              buyer.id,
+              {
+                ...base,
+                ...(funds ? { funds } : {}),
+                ...(caps ? { caps } : {}),
+                ...(pause ? { pause } : {}),
+              },
+            ];
           }),
         );
         if (live) setFacts(Object.fromEntries(entries));
@@ -100,7 +166,7 @@ export function useBuyerStandings(): Record<string, BuyerFacts> {
       live = false;
       clearInterval(timer);
     };
-  }, []);
+  }, [refresh]);
   return facts;
 }
 

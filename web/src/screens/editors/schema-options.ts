@@ -2,6 +2,7 @@
 // (src/domain/config-schema.ts, src/domain/rules/*): a value the server adds or drops fails the web typecheck here.
 import type { Campaign, Caps, Filter, Integration, Payout } from "../../../../src/domain/config-schema.ts";
 import type { FieldDefinition, FieldType } from "../../../../src/domain/fields.ts";
+import type { RoutingMode } from "../../../../src/domain/routing.ts";
 import { FIELD_OPERATORS, TEXT_TYPES } from "../../../../src/domain/rules/operators.ts";
 import type { FieldOperator } from "../../../../src/domain/rules/rule-schema.ts";
 import type { Schedule } from "../../../../src/domain/rules/schedule-schema.ts";
@@ -70,3 +71,6 @@ export const PRESET_PARAMS: Readonly<Record<PresetName, Readonly<Record<string, 
   },
 };
 export const PRESET_NAMES = every<PresetName>()(["boberdoo", "leadspedia", "lead_prosper", "px"]);
+
+export type { RoutingMode };
+export const ROUTING_MODES = every<RoutingMode>()(["highest_bid", "priority", "round_robin", "weighted"]);

@@ -1,0 +1,108 @@
+// GET /v1/admin/alerts: what needs the operator now (src/console/alerts.ts says which rules), gathered from the
+// configuration, the audit trail (who paused a buyer), funds, cap usage, the last hour's report by buyer and this
+// instance's refused source keys. Computed on each request (a few queries per buyer), so the console polls it.
+import type { FastifyInstance } from "fastify";
+import {
+  ALERT_KINDS,
+  type BuyerAlertFacts,
+  collectAlerts,
+  type SourceAlertFacts,
+} from "../console/alerts.ts";
+import type { Buyer } from "../domain/config-schema.ts";
+import type { ConfigService } from "../engine/config-service.ts";
+import type { BuyerFunds } from "../engine/funds.ts";
+import type { CapLedger } from "../state/counters/cap-ledger.ts";
+import type { Store } from "../store/store.ts";
+import { buyerCapsReport } from "./admin-buyer-caps-routes.ts";
+import { authenticateAdmin } from "./auth.ts";
+
+export interface AdminAlertsRoutesOptions {
+  config: ConfigService;
+  store: Store;
+  funds: BuyerFunds;
+  caps: CapLedger;
+  adminKeySha256: string;
+  /** Writes buffered events first, so the last hour's timeouts include the latest pings. */
+  flushEvents?: () => Promise<void>;
+}
+
+const HOUR_MS = 3_600_000;
+/** The actor of Gavel's own pause after failed posts (src/app.ts). */
+const AUTO_PAUSE_ACTOR = "post-failures";
+
+export function adminAlertsRoutes(options: AdminAlertsRoutesOptions) {
+  const { config, store, funds, caps } = options;
+
+  /** When Gavel itself last paused this buyer, if its last pause was Gavel's. */
+  const autoPausedAt = async (buyer: Buyer): Promise<number | undefined> => {
+    const events = await store.listAuditEvents({
+      kind: "config.put",
+      entity: `buyer:${buyer.id}`,
+      limit: 50,
+    });
+    const pause = events.find((event) =>
+      event.changes.some((change) => change.path === "status" && change.after === "paused"),
+    );
+    return pause?.actor.type === "system" && pause.actor.id === AUTO_PAUSE_ACTOR
+      ? pause.created_at
+      : undefined;
+  };
+
+  return async (app: FastifyInstance): Promise<void> => {
+    app.addHook("onRequest", async (request) => authenticateAdmin(request, options.adminKeySha256));
+    app.get(
+      "/v1/admin/alerts",
+      {
+        schema: {
+          tags: ["admin"],
+          security: [{ adminKey: [] }],
+          summary:
+            "What needs the operator now: auto-paused buyers, funds, caps reached, timeouts, refused keys",
+          description:
+            `Answers {alerts: [{kind, severity, subject: {type, id}, message, since?}]}, critical first; kind is one ` +
+            `of ${ALERT_KINDS.join(", ")}. Thresholds: settings.alerts (docs/configuration.md). Refused keys are ` +
+            "counted by the instance that answers.",
+        },
+      },
+      async (request) => {
+        const snapshot = config.snapshot;
+        const now = request.server.clock();
+        await options.flushEvents?.();
+        const from = Math.floor(now / HOUR_MS) * HOUR_MS - HOUR_MS;
+        const rows = await store.report({ from, to: now, dimensions: ["buyer"] });
+        const buyers = await Promise.all(
+          snapshot.buyers.map(async (buyer): Promise<BuyerAlertFacts> => {
+            const row = rows.find((candidate) => candidate.buyer_id === buyer.id);
+            const [pausedAt, report, capsReport] = await Promise.all([
+              buyer.status === "paused" ? autoPausedAt(buyer) : undefined,
+              buyer.funds ? funds.report(buyer, caps) : undefined,
+              buyerCapsReport(snapshot, caps, buyer, now),
+            ]);
+            return {
+              id: buyer.id,
+              status: buyer.status,
+              ...(pausedAt === undefined ? {} : { autoPausedAt: pausedAt }),
+              ...(buyer.auto_pause_after_failures === undefined
+                ? {}
+                : { autoPauseAfter: buyer.auto_pause_after_failures }),
+              ...(report?.prepaid ? { availableCents: report.available_cents } : {}),
+              capped: capsReport.capped,
+              cappedCampaigns: capsReport.campaigns
+                .filter((campaign) => campaign.status === "active" && campaign.capped)
+                .map((campaign) => campaign.id),
+              pings: row?.pinged ?? 0,
+              timeouts: row?.timeouts ?? 0,
+            };
+          }),
+        );
+        const failures = request.server.sourceAuthFailures?.report();
+        const sources: SourceAlertFacts[] = (failures?.sources ?? []).map((source) => ({
+          id: source.source_id,
+          authFailures: source.failures,
+          lastFailureAt: Date.parse(source.last_at),
+        }));
+        return { alerts: collectAlerts(buyers, sources, snapshot.settings.alerts) };
+      },
+    );
+  };
+}
