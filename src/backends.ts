@@ -18,7 +18,7 @@ export interface BackendOptions {
   databaseUrl?: string;
   /** PostgreSQL schema for Gavel's tables (default: the connection's search path). */
   databaseSchema?: string;
-  /** Redis URL: held pings (and later caps, dedupe, throttles) shared by several instances. */
+  /** Redis URL: the hot state (held pings, caps, duplicate windows, throttles) shared by several instances. */
   redisUrl?: string;
   /** Prefix for every Redis key, so several exchanges can share one Redis. */
   redisKeyPrefix?: string;

@@ -4,7 +4,7 @@
 // Key layout: <prefix>:console-login:<sha256 of the counter's key> → the attempts in the window; it expires when the
 // window ends. Neither an email nor an address is stored in clear.
 import type { Redis } from "ioredis";
-import { sha256Hex } from "../engine/config-service.ts";
+import { sha256Hex } from "../compliance/sha256-hex.ts";
 import {
   closeCounterRedis,
   connectCounterRedis,

@@ -1,6 +1,7 @@
 // The admin API: configuration (the same shapes as the configuration file), leads and their decision traces.
 import { type TSchema, Type } from "@sinclair/typebox";
 import type { FastifyInstance } from "fastify";
+import { sha256Hex } from "../compliance/sha256-hex.ts";
 import { hashContact } from "../compliance/suppression/suppression-hash.ts";
 import type { Campaign, ConfigFile } from "../domain/config-schema.ts";
 import {
@@ -13,7 +14,7 @@ import {
 import { MaskedSecretProblem, maskCampaignSecrets, restoreMaskedSecrets } from "../domain/config-secrets.ts";
 import { REASONS } from "../domain/outcomes.ts";
 import type { AuditContext } from "../engine/audit-trail.ts";
-import { type ConfigService, generateApiKey, sha256Hex } from "../engine/config-service.ts";
+import { type ConfigService, generateApiKey } from "../engine/config-service.ts";
 import { GavelError } from "../errors.ts";
 import type { LeadRecord, OutboxItem, OutcomeRecord, PingRecord } from "../store/records.ts";
 import { type ConfigKind, LEAD_SORTS, type LeadQuery, SORT_DIRECTIONS, type Store } from "../store/store.ts";

@@ -2,7 +2,7 @@
 // expired, still covers the price quoted to the source, and the post deadline has not passed.
 import assert from "node:assert/strict";
 import { after, before, beforeEach, describe, test } from "node:test";
-import { sha256Hex } from "../../src/engine/config-service.ts";
+import { sha256Hex } from "../../src/compliance/sha256-hex.ts";
 import type { BuyerBehavior } from "../../src/sim/buyer-behavior.ts";
 import {
   leadWithTrace,

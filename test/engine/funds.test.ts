@@ -153,7 +153,7 @@ describe(`[${BACKEND}] a prepaid buyer`, () => {
     assert.equal(again.body.funds.deposits, 130.5);
     const clash = await h.admin("POST", "/v1/admin/buyers/prepaid/deposits", { amount: 99, id: "wire-7" });
     assert.equal(clash.status, 409);
-    assert.equal(clash.body.error.code, "GAVEL_CONFLICT");
+    assert.equal(clash.body.error.code, "GAVEL_DEPOSIT_ID_REUSED");
     assert.equal(clash.body.error.field, "id");
 
     assert.equal((await sellOne(h)).buyer, "prepaid");

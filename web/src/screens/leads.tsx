@@ -1,6 +1,7 @@
 // The operator's leads, sorted and paged on the server (keyset: ?before=<lead id>): newest first, or by a column header
 // (created, buyer paid, source paid), each way; or one consumer's leads, found by their email or phone.
 import { useState } from "react";
+import type { LeadSort } from "../../../src/store/store.ts";
 import { money, when } from "../api.ts";
 import { Link, navigate } from "../router.tsx";
 import { useLeadPages } from "../use-pages.ts";
@@ -18,7 +19,8 @@ interface AdminLead {
   created_at: string;
 }
 
-type Sort = "created_at" | "buyer_price" | "price";
+/** The orders the exchange sorts leads by (LEAD_SORTS in the store, which the admin API validates against). */
+type Sort = LeadSort;
 interface Order {
   sort: Sort;
   direction: "desc" | "asc";
