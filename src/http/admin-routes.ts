@@ -16,10 +16,19 @@ import { REASONS } from "../domain/outcomes.ts";
 import type { AuditContext } from "../engine/audit-trail.ts";
 import { type ConfigService, generateApiKey } from "../engine/config-service.ts";
 import { GavelError } from "../errors.ts";
-import type { LeadRecord, OutboxItem, OutcomeRecord, PingRecord } from "../store/records.ts";
+import type { LeadRecord, OutboxItem } from "../store/records.ts";
 import { type ConfigKind, LEAD_SORTS, type LeadQuery, SORT_DIRECTIONS, type Store } from "../store/store.ts";
 import { auditContextOf } from "./audit-context.ts";
 import { authenticateAdmin } from "./auth.ts";
+import {
+  LeadDetailSchema,
+  LeadPageSchema,
+  PingDetailSchema,
+  presentLead,
+  presentOutcome,
+  presentPing,
+  ReasonListSchema,
+} from "./lead-schemas.ts";
 import { nextBefore, PageLimit, pageSize } from "./paging.ts";
 
 export interface AdminRoutesOptions {
@@ -223,6 +232,7 @@ export function adminRoutes(options: AdminRoutesOptions) {
             direction: Type.Optional(Type.Union(SORT_DIRECTIONS.map((direction) => Type.Literal(direction)))),
             contact: Type.Optional(Type.String({ minLength: 1, maxLength: 320 })),
           }),
+          response: { 200: LeadPageSchema },
         },
       },
       async (request) => {
@@ -248,6 +258,7 @@ export function adminRoutes(options: AdminRoutesOptions) {
           summary:
             "A lead with its full decision trace (every buyer: outcome, reason, bid, latency) and its ledger",
           params: IdParams,
+          response: { 200: LeadDetailSchema },
         },
       },
       async (request) => {
@@ -277,6 +288,7 @@ export function adminRoutes(options: AdminRoutesOptions) {
           security,
           summary: "A ping (or direct post's auction) with its decision trace",
           params: IdParams,
+          response: { 200: PingDetailSchema },
         },
       },
       async (request) => {
@@ -345,7 +357,14 @@ export function adminRoutes(options: AdminRoutesOptions) {
 
     app.get(
       "/v1/admin/reasons",
-      { schema: { tags, security, summary: "The catalogue of outcome reason codes" } },
+      {
+        schema: {
+          tags,
+          security,
+          summary: "The catalogue of outcome reason codes",
+          response: { 200: ReasonListSchema },
+        },
+      },
       async () => ({
         reasons: Object.entries(REASONS).map(([reason, { code, phase, description }]) => ({
           reason,
@@ -355,58 +374,6 @@ export function adminRoutes(options: AdminRoutesOptions) {
         })),
       }),
     );
-  };
-}
-
-/** A lead as the admin API answers it: dollars for cents, RFC 3339 for epoch ms. */
-export function presentLead(lead: LeadRecord) {
-  const { price_cents, buyer_price_cents, shares, ...rest } = lead;
-  return {
-    ...rest,
-    price: price_cents / 100,
-    ...(buyer_price_cents === undefined ? {} : { buyer_price: buyer_price_cents / 100 }),
-    ...(shares
-      ? {
-          shares: shares.map(({ buyer_price_cents: cents, ...share }) => ({
-            ...share,
-            buyer_price: cents / 100,
-          })),
-        }
-      : {}),
-    created_at: new Date(lead.created_at).toISOString(),
-    ...(lead.pii_purged_at === undefined
-      ? {}
-      : { pii_purged_at: new Date(lead.pii_purged_at).toISOString() }),
-  };
-}
-
-function presentPing(ping: PingRecord) {
-  const { price_cents, bids, ...rest } = ping;
-  return {
-    ...rest,
-    price: price_cents / 100,
-    bids: bids.map(({ bid_cents, source_price_cents, expires_at, ...bid }) => ({
-      ...bid,
-      bid: bid_cents / 100,
-      source_price: source_price_cents / 100,
-      expires_at: new Date(expires_at).toISOString(),
-    })),
-    created_at: new Date(ping.created_at).toISOString(),
-    expires_at: new Date(ping.expires_at).toISOString(),
-  };
-}
-
-function presentOutcome(outcome: OutcomeRecord) {
-  return {
-    phase: outcome.phase,
-    campaign_id: outcome.campaign_id,
-    buyer_id: outcome.buyer_id,
-    outcome: outcome.reason,
-    code: REASONS[outcome.reason].code,
-    ...(outcome.bid_cents === undefined ? {} : { bid: outcome.bid_cents / 100 }),
-    ...(outcome.latency_ms === undefined ? {} : { latency_ms: outcome.latency_ms }),
-    ...(outcome.detail === undefined ? {} : { detail: outcome.detail }),
-    at: new Date(outcome.at).toISOString(),
   };
 }
 

@@ -1,23 +1,12 @@
 // The operator's leads, sorted and paged on the server (keyset: ?before=<lead id>): newest first, or by a column header
 // (created, buyer paid, source paid), each way; or one consumer's leads, found by their email or phone.
 import { useState } from "react";
+import type { AdminLead } from "../../../src/http/lead-schemas.ts";
 import type { LeadSort } from "../../../src/store/store.ts";
 import { money, when } from "../api.ts";
 import { Link, navigate } from "../router.tsx";
 import { useLeadPages } from "../use-pages.ts";
 import { Badge, Pager, Problem } from "./common.tsx";
-
-interface AdminLead {
-  id: string;
-  source_id: string;
-  vertical: string;
-  status: string;
-  price: number;
-  buyer_price?: number;
-  buyer_id?: string;
-  test: boolean;
-  created_at: string;
-}
 
 /** The orders the exchange sorts leads by (LEAD_SORTS in the store, which the admin API validates against). */
 type Sort = LeadSort;

@@ -1,0 +1,206 @@
+// Response schemas must not change what a route answers: fastify's serializer drops every property a schema does not
+// declare. For the routes given schemas (src/http/lead-schemas.ts), records with every optional field set go through
+// the route's schema and fastify's own serializer, and must come out as the presenters answered before the schemas
+// (copied below from src/http/admin-routes.ts as it was, commit c6ee32d). The OpenAPI description shows them.
+import assert from "node:assert/strict";
+import { describe, test } from "node:test";
+import type { TSchema } from "@sinclair/typebox";
+import Fastify from "fastify";
+import { REASONS } from "../../src/domain/outcomes.ts";
+import {
+  LeadDetailSchema,
+  LeadPageSchema,
+  PingDetailSchema,
+  presentLead,
+  presentOutcome,
+  presentPing,
+} from "../../src/http/lead-schemas.ts";
+import type { LeadRecord, OutcomeRecord, PingRecord } from "../../src/store/records.ts";
+import { soldLead, T0, unsoldLead } from "../store/lead-records.ts";
+
+// --- What the admin API answered before the schemas (verbatim) ---
+function legacyPresentLead(lead: LeadRecord) {
+  const { price_cents, buyer_price_cents, shares, ...rest } = lead;
+  return {
+    ...rest,
+    price: price_cents / 100,
+    ...(buyer_price_cents === undefined ? {} : { buyer_price: buyer_price_cents / 100 }),
+    ...(shares
+      ? {
+          shares: shares.map(({ buyer_price_cents: cents, ...share }) => ({
+            ...share,
+            buyer_price: cents / 100,
+          })),
+        }
+      : {}),
+    created_at: new Date(lead.created_at).toISOString(),
+    ...(lead.pii_purged_at === undefined
+      ? {}
+      : { pii_purged_at: new Date(lead.pii_purged_at).toISOString() }),
+  };
+}
+
+function legacyPresentPing(ping: PingRecord) {
+  const { price_cents, bids, ...rest } = ping;
+  return {
+    ...rest,
+    price: price_cents / 100,
+    bids: bids.map(({ bid_cents, source_price_cents, expires_at, ...bid }) => ({
+      ...bid,
+      bid: bid_cents / 100,
+      source_price: source_price_cents / 100,
+      expires_at: new Date(expires_at).toISOString(),
+    })),
+    created_at: new Date(ping.created_at).toISOString(),
+    expires_at: new Date(ping.expires_at).toISOString(),
+  };
+}
+
+function legacyPresentOutcome(outcome: OutcomeRecord) {
+  return {
+    phase: outcome.phase,
+    campaign_id: outcome.campaign_id,
+    buyer_id: outcome.buyer_id,
+    outcome: outcome.reason,
+    code: REASONS[outcome.reason].code,
+    ...(outcome.bid_cents === undefined ? {} : { bid: outcome.bid_cents / 100 }),
+    ...(outcome.latency_ms === undefined ? {} : { latency_ms: outcome.latency_ms }),
+    ...(outcome.detail === undefined ? {} : { detail: outcome.detail }),
+    at: new Date(outcome.at).toISOString(),
+  };
+}
+
+// --- Records with every optional field set, and without ---
+const sharedLead = soldLead("l-shared", {
+  sub_id: "sub-7",
+  buyer_lead_id: "their-1",
+  lead: { state: "CA", zip: "90210", injury_type: "auto", nested: { kept: [1, "two", null] } },
+  consent: { trustedform_cert_url: "https://cert.trustedform.com/abc", verification: { ok: true, at: 1 } },
+  shares: [
+    { campaign_id: "camp-b", buyer_id: "buyer-b", buyer_price_cents: 3_550, buyer_lead_id: "b-9" },
+    { campaign_id: "camp-c", buyer_id: "buyer-c", buyer_price_cents: 1_000 },
+  ],
+  pii_purged_at: T0 + 86_400_000,
+  test: true,
+});
+const unsold = unsoldLead("l-unsold", { reason: "no_bids" });
+const leads = [sharedLead, unsold, soldLead("l-plain")];
+
+const outcomes: OutcomeRecord[] = [
+  {
+    auction_id: "a-1",
+    phase: "ping",
+    campaign_id: "camp-a",
+    buyer_id: "buyer-a",
+    reason: "bid",
+    bid_cents: 4_000,
+    latency_ms: 12.5,
+    at: T0,
+  },
+  {
+    auction_id: "a-1",
+    phase: "ping",
+    campaign_id: "camp-d",
+    buyer_id: "buyer-d",
+    reason: "filtered",
+    detail: "state in [NY]",
+    at: T0 + 1,
+  },
+  {
+    auction_id: "a-1",
+    phase: "post",
+    campaign_id: "camp-a",
+    buyer_id: "buyer-a",
+    reason: "post_accepted",
+    at: T0 + 2,
+  },
+];
+
+const ping: PingRecord = {
+  id: "p-1",
+  kind: "ping",
+  source_id: "src-1",
+  vertical: "personal_injury",
+  lead: { state: "CA", zip: "90210" },
+  test: false,
+  sub_id: "s-1",
+  created_at: T0,
+  expires_at: T0 + 60_000,
+  status: "bid",
+  price_cents: 3_200,
+  bids: [
+    {
+      campaign_id: "camp-a",
+      buyer_id: "buyer-a",
+      bid_cents: 4_000,
+      source_price_cents: 3_200,
+      bid_id: "their-bid",
+      expires_at: T0 + 30_000,
+      captured: { ping_id: "x-1" },
+      shared: true,
+    },
+    {
+      campaign_id: "camp-b",
+      buyer_id: "buyer-b",
+      bid_cents: 3_000,
+      source_price_cents: 2_400,
+      expires_at: T0 + 30_000,
+    },
+  ],
+};
+
+/** What fastify sends for `body` through a route whose 200 answer has `schema`. */
+async function serialised(schema: TSchema, body: unknown): Promise<unknown> {
+  const app = Fastify();
+  app.get("/", { schema: { response: { 200: schema } } }, async () => body);
+  try {
+    const reply = await app.inject({ method: "GET", url: "/" });
+    assert.equal(reply.statusCode, 200, reply.body);
+    return reply.json();
+  } finally {
+    await app.close();
+  }
+}
+
+/** The JSON a route answered before: the legacy presenters' value, without a schema in the way. */
+const asJson = (value: unknown) => JSON.parse(JSON.stringify(value));
+
+describe("response schemas answer what the routes answered before", () => {
+  test("GET /v1/admin/leads: a page of leads, shared, purged, unsold", async () => {
+    const body = { leads: leads.map(presentLead), next_before: "l-plain" };
+    assert.deepEqual(
+      await serialised(LeadPageSchema, body),
+      asJson({ leads: leads.map(legacyPresentLead), next_before: "l-plain" }),
+    );
+  });
+
+  test("GET /v1/admin/leads/:id: the lead, its trace and its ledger", async () => {
+    const ledger = [
+      { id: "e1", kind: "buyer_charge", party_id: "buyer-a", amount: 40, at: new Date(T0).toISOString() },
+    ];
+    for (const lead of leads) {
+      assert.deepEqual(
+        await serialised(LeadDetailSchema, {
+          lead: presentLead(lead),
+          trace: outcomes.map(presentOutcome),
+          ledger,
+        }),
+        asJson({ lead: legacyPresentLead(lead), trace: outcomes.map(legacyPresentOutcome), ledger }),
+        lead.id,
+      );
+    }
+  });
+
+  test("GET /v1/admin/pings/:id: the ping with its held bids, the lead posted for it, its trace", async () => {
+    for (const leadId of ["l-1", null]) {
+      assert.deepEqual(
+        await serialised(PingDetailSchema, {
+          ping: presentPing(ping),
+          lead_id: leadId,
+          trace: outcomes.map(presentOutcome),
+        }),
+        asJson({ ping: legacyPresentPing(ping), lead_id: leadId, trace: outcomes.map(legacyPresentOutcome) }),
+      );
+    }
+  });
+});
