@@ -15,6 +15,9 @@ import {
   presentOutcome,
   presentPing,
 } from "../../src/http/lead-schemas.ts";
+import { ReportSchema } from "../../src/http/report-schemas.ts";
+import { parseReportRequest, presentReport } from "../../src/reports/report.ts";
+import type { ReportRow } from "../../src/reports/report-query.ts";
 import type { LeadRecord, OutcomeRecord, PingRecord } from "../../src/store/records.ts";
 import { soldLead, T0, unsoldLead } from "../store/lead-records.ts";
 
@@ -201,6 +204,41 @@ describe("response schemas answer what the routes answered before", () => {
         }),
         asJson({ ping: legacyPresentPing(ping), lead_id: leadId, trace: outcomes.map(legacyPresentOutcome) }),
       );
+    }
+  });
+
+  test("GET /v1/admin/reports: source-side and campaign-side groups, with and without figures to divide", async () => {
+    /** A rollup row: the given keys, and every sum or maximum the report reads set to `figure`. */
+    const row = (keys: Partial<ReportRow>, figure: number) =>
+      new Proxy({ ...keys } as ReportRow, {
+        get: (target, name) => (name in target ? target[name as keyof ReportRow] : figure),
+      });
+    const hour = Date.parse("2026-11-01T05:00:00Z");
+    const asked = [
+      {
+        group_by: "buyer,campaign,hour",
+        rows: [
+          row({ buyer_id: "b", campaign_id: "c", period: hour }, 3),
+          row({ buyer_id: "b", campaign_id: "d", period: hour }, 0),
+        ],
+      },
+      {
+        group_by: "source,sub_id,vertical,day",
+        rows: [
+          row({ source_id: "s", sub_id: "", vertical: "pi", period: 20_393 }, 4),
+          row({ source_id: "s", sub_id: "x", vertical: "pi", period: 20_393 }, 0),
+        ],
+      },
+    ];
+    for (const { group_by, rows } of asked) {
+      const parsed = parseReportRequest({
+        from: "2026-11-01T00:00:00Z",
+        to: "2026-11-02T00:00:00Z",
+        group_by,
+        time_zone: "America/New_York",
+      });
+      const answer = presentReport(parsed, rows);
+      assert.deepEqual(await serialised(ReportSchema, answer), asJson(answer), group_by);
     }
   });
 });
