@@ -7,6 +7,7 @@ import { describe, test } from "node:test";
 import type { TSchema } from "@sinclair/typebox";
 import Fastify from "fastify";
 import { REASONS } from "../../src/domain/outcomes.ts";
+import { LoginAnswerSchema, MeSchema, UserListSchema } from "../../src/http/console-schemas.ts";
 import {
   LeadDetailSchema,
   LeadPageSchema,
@@ -239,6 +240,22 @@ describe("response schemas answer what the routes answered before", () => {
       });
       const answer = presentReport(parsed, rows);
       assert.deepEqual(await serialised(ReportSchema, answer), asJson(answer), group_by);
+    }
+  });
+
+  test("/v1/console/me, login and users: operators, buyer and source users with their party", async () => {
+    const operator = { id: "usr_1", email: "ops@example.com", role: "operator" as const };
+    const buyer = { id: "usr_2", email: "b@example.com", role: "buyer" as const, party_id: "alpha" };
+    const expires_at = new Date(T0).toISOString();
+    const answers = [
+      [MeSchema, { user: operator }],
+      [MeSchema, { user: buyer, party: { id: "alpha", name: "Alpha Law" } }],
+      [LoginAnswerSchema, { user: buyer, expires_at }],
+      [LoginAnswerSchema, { user: operator, expires_at, token: "gvl_session_x" }],
+      [UserListSchema, { users: [operator, buyer] }],
+    ] as const;
+    for (const [schema, answer] of answers) {
+      assert.deepEqual(await serialised(schema, answer), asJson(answer), JSON.stringify(answer));
     }
   });
 });
