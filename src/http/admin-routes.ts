@@ -16,7 +16,7 @@ import { REASONS } from "../domain/outcomes.ts";
 import type { AuditContext } from "../engine/audit-trail.ts";
 import { type ConfigService, generateApiKey } from "../engine/config-service.ts";
 import { GavelError } from "../errors.ts";
-import type { LeadRecord, OutboxItem } from "../store/records.ts";
+import type { LeadRecord } from "../store/records.ts";
 import { type ConfigKind, LEAD_SORTS, type LeadQuery, SORT_DIRECTIONS, type Store } from "../store/store.ts";
 import { auditContextOf } from "./audit-context.ts";
 import { authenticateAdmin } from "./auth.ts";
@@ -29,6 +29,7 @@ import {
   presentPing,
   ReasonListSchema,
 } from "./lead-schemas.ts";
+import { OutboxPageSchema, presentOutboxItem, ReplayedSchema } from "./outbox-schemas.ts";
 import { nextBefore, PageLimit, pageSize } from "./paging.ts";
 
 export interface AdminRoutesOptions {
@@ -320,6 +321,7 @@ export function adminRoutes(options: AdminRoutesOptions) {
             limit: PageLimit,
             before: Type.Optional(Type.String({ maxLength: 100, pattern: "^[^\\u0000]*$" })),
           }),
+          response: { 200: OutboxPageSchema },
         },
       },
       async (request) => {
@@ -344,6 +346,7 @@ export function adminRoutes(options: AdminRoutesOptions) {
           security,
           summary: "Deliver an outbox message again (e.g. a dead letter), now",
           params: IdParams,
+          response: { 200: ReplayedSchema },
         },
       },
       async (request) => {
@@ -374,15 +377,6 @@ export function adminRoutes(options: AdminRoutesOptions) {
         })),
       }),
     );
-  };
-}
-
-function presentOutboxItem(item: OutboxItem) {
-  return {
-    ...item,
-    run_at: new Date(item.run_at).toISOString(),
-    created_at: new Date(item.created_at).toISOString(),
-    ...(item.delivered_at === undefined ? {} : { delivered_at: new Date(item.delivered_at).toISOString() }),
   };
 }
 

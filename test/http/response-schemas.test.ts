@@ -16,10 +16,11 @@ import {
   presentOutcome,
   presentPing,
 } from "../../src/http/lead-schemas.ts";
+import { OutboxPageSchema, presentOutboxItem } from "../../src/http/outbox-schemas.ts";
 import { ReportSchema } from "../../src/http/report-schemas.ts";
 import { parseReportRequest, presentReport } from "../../src/reports/report.ts";
 import type { ReportRow } from "../../src/reports/report-query.ts";
-import type { LeadRecord, OutcomeRecord, PingRecord } from "../../src/store/records.ts";
+import type { LeadRecord, OutboxItem, OutcomeRecord, PingRecord } from "../../src/store/records.ts";
 import { soldLead, T0, unsoldLead } from "../store/lead-records.ts";
 
 // --- What the admin API answered before the schemas (verbatim) ---
@@ -71,6 +72,15 @@ function legacyPresentOutcome(outcome: OutcomeRecord) {
     ...(outcome.latency_ms === undefined ? {} : { latency_ms: outcome.latency_ms }),
     ...(outcome.detail === undefined ? {} : { detail: outcome.detail }),
     at: new Date(outcome.at).toISOString(),
+  };
+}
+
+function legacyPresentOutboxItem(item: OutboxItem) {
+  return {
+    ...item,
+    run_at: new Date(item.run_at).toISOString(),
+    created_at: new Date(item.created_at).toISOString(),
+    ...(item.delivered_at === undefined ? {} : { delivered_at: new Date(item.delivered_at).toISOString() }),
   };
 }
 
@@ -257,5 +267,53 @@ describe("response schemas answer what the routes answered before", () => {
     for (const [schema, answer] of answers) {
       assert.deepEqual(await serialised(schema, answer), asJson(answer), JSON.stringify(answer));
     }
+  });
+
+  test("GET /v1/admin/outbox: a postback by GET, a dead webhook, an e-mail delivered", async () => {
+    const items: OutboxItem[] = [
+      {
+        id: "o1",
+        kind: "source_postback",
+        owner_id: "src-1",
+        url: "https://s.example/pb?x=1",
+        method: "GET",
+        body: {},
+        timeout_ms: 5_000,
+        status: "pending",
+        attempts: 0,
+        run_at: T0,
+        created_at: T0,
+      },
+      {
+        id: "o2",
+        kind: "webhook",
+        owner_id: "camp-a",
+        url: "https://b.example/hook",
+        body: { lead: { zip: "90210" }, n: [1, 2] },
+        timeout_ms: 5_000,
+        status: "dead",
+        attempts: 8,
+        run_at: T0,
+        created_at: T0,
+        last_error: "HTTP 500",
+      },
+      {
+        id: "o3",
+        kind: "email",
+        owner_id: "camp-b",
+        url: "mailto:a@b.example",
+        body: { subject: "lead" },
+        timeout_ms: 10_000,
+        status: "done",
+        attempts: 1,
+        run_at: T0,
+        created_at: T0,
+        delivered_at: T0 + 5,
+      },
+    ];
+    assert.deepEqual(
+      await serialised(OutboxPageSchema, { items: items.map(presentOutboxItem), next_before: "o3" }),
+      asJson({ items: items.map(legacyPresentOutboxItem), next_before: "o3" }),
+    );
   });
 });
