@@ -3,25 +3,22 @@ import { randomBytes } from "node:crypto";
 import type { InjectOptions, LightMyRequestResponse } from "fastify";
 import type { Logger } from "pino";
 import type { Dispatcher } from "undici";
-import { openBackends } from "./backends.ts";
+import { openBackends, openHotState } from "./backends.ts";
 import { BuyerHttpClient } from "./buyers/buyer-http-client.ts";
 import { consentServices } from "./compliance/consent/consent-providers.ts";
 import { PiiRetention } from "./compliance/privacy/pii-retention.ts";
 import { PrivacyRequests } from "./compliance/privacy/privacy-requests.ts";
+import { sha256Hex } from "./compliance/sha256-hex.ts";
 import { Suppressions } from "./compliance/suppression/suppressions.ts";
 import { ConsoleAuth, type NewUser } from "./console/console-auth.ts";
-import { openConsoleState } from "./console/console-state.ts";
 import { LiveStats } from "./console/live-stats.ts";
 import { smtpMailer } from "./deliveries/smtp-mailer.ts";
 import type { ConfigFile } from "./domain/config-schema.ts";
-import type { ConfigSnapshot } from "./domain/snapshot.ts";
 import { systemContext } from "./engine/audit-trail.ts";
-import { CAP_SEED_LOOKBACK_MS, capUsageSeed, fundsUsageSeed } from "./engine/caps.ts";
-import { ConfigService, sha256Hex } from "./engine/config-service.ts";
-import { DuplicateChecks } from "./engine/duplicates.ts";
+import { ConfigService } from "./engine/config-service.ts";
+import type { ConfigSnapshot } from "./engine/config-snapshot.ts";
 import { Exchange, POST_CLAIM_LEASE_MS } from "./engine/exchange.ts";
 import { BuyerFunds } from "./engine/funds.ts";
-import { seedHotStateFromStore } from "./engine/hot-state-seed.ts";
 import { OutboxWorker, type RetryPolicy } from "./engine/outbox-worker.ts";
 import { PostAttemptReconciler } from "./engine/post-reconciler.ts";
 import { ReturnsService } from "./engine/returns.ts";
@@ -29,21 +26,7 @@ import { httpServerLimits } from "./http/http-options.ts";
 import { buildServer } from "./http/server.ts";
 import { createLogger } from "./logger.ts";
 import { Metrics } from "./metrics.ts";
-import type { CapLedger } from "./state/counters/cap-ledger.ts";
-import type { FailureStreaks } from "./state/counters/failure-streak.ts";
-import { MemoryCapLedger } from "./state/counters/memory-cap-ledger.ts";
-import { MemoryFailureStreaks } from "./state/counters/memory-failure-streaks.ts";
-import { MemoryThrottle } from "./state/counters/memory-throttle.ts";
-import { RedisCapLedger } from "./state/counters/redis-cap-ledger.ts";
-import { RedisFailureStreaks } from "./state/counters/redis-failure-streaks.ts";
-import { RedisThrottle } from "./state/counters/redis-throttle.ts";
-import type { Throttle } from "./state/counters/throttle.ts";
-import type { DuplicateWindows } from "./state/duplicates/duplicate-windows.ts";
-import { MemoryDuplicateWindows } from "./state/duplicates/memory-duplicate-windows.ts";
-import { RedisDuplicateWindows } from "./state/duplicates/redis-duplicate-windows.ts";
-import type { SeedGuard } from "./state/redis/seed-marker.ts";
 import { chooseStorage } from "./storage-choice.ts";
-import type { Store } from "./store/store.ts";
 
 export interface GavelOptions {
   /** Configuration applied on top of what the store holds (the file wins for the entities it names). */
@@ -98,8 +81,7 @@ export async function startGavel(options: GavelOptions): Promise<RunningGavel> {
     storage,
   });
   for (const name of ignoredVariables) log.warn(`${name} is set but empty: ignored`);
-  const { redisUrl } = chosen;
-  const { store, hotState, seedMarker, description } = await openBackends({
+  const { store, description } = await openBackends({
     dataDir: options.dataDir,
     ...chosen,
     now,
@@ -132,35 +114,16 @@ export async function startGavel(options: GavelOptions): Promise<RunningGavel> {
   });
   const metrics = new Metrics();
   const consent = consentServices(options.config?.consent_providers);
-  const counters = await openCounters(
-    redisUrl,
-    storage?.redis_key_prefix,
+  // Memory or Redis, chosen with the store: seeded from the store before the first request.
+  const hot = await openHotState({
+    ...(chosen.redisUrl ? { redisUrl: chosen.redisUrl } : {}),
+    ...(chosen.redisKeyPrefix ? { redisKeyPrefix: chosen.redisKeyPrefix } : {}),
     store,
-    config.snapshot,
+    config: () => config.snapshot,
     now,
     log,
-    seedMarker,
-  );
-  if (seedMarker && counters.caps instanceof RedisCapLedger) {
-    // Redis lost its data (or this is its first start): put back what the store can rebuild before the first request.
-    const caps = counters.caps;
-    // At start nothing of this instance is in flight: no need to let it land in the store first.
-    let starting = true;
-    seedMarker.seedWith(() =>
-      seedHotStateFromStore({
-        ...(starting ? { settleMs: 0 } : {}),
-        store,
-        config: () => config.snapshot,
-        hotState,
-        caps,
-        duplicates: counters.duplicates,
-        now,
-        onLatePassError: (error) => log.warn({ err: error }, "holding pings the re-seed missed failed"),
-      }),
-    );
-    await seedMarker.ensureSeeded({ waitMs: 60_000 });
-    starting = false;
-  }
+  });
+  const { hotState, ...counters } = hot;
   await funds.restoreSpent(config.snapshot.buyers, counters.caps);
   onConfigChange = (snapshot) => {
     exchange?.useConfig(snapshot);
@@ -229,12 +192,7 @@ export async function startGavel(options: GavelOptions): Promise<RunningGavel> {
     ? sha256Hex(adminKey)
     : (options.config?.admin_key_sha256 ?? sha256Hex(generatedAdminKey!));
 
-  const consoleState = await openConsoleState({
-    ...(redisUrl ? { redisUrl } : {}),
-    ...(storage?.redis_key_prefix ? { redisKeyPrefix: storage.redis_key_prefix } : {}),
-    log,
-  });
-  const consoleAuth = new ConsoleAuth({ store, now, loginThrottle: consoleState.loginThrottle });
+  const consoleAuth = new ConsoleAuth({ store, now, loginThrottle: hot.loginThrottle });
   for (const user of options.consoleUsers ?? []) await consoleAuth.putFileUser(user);
 
   const limits = httpServerLimits(options.config?.http, config.snapshot.settings.post_deadline_ms);
@@ -266,7 +224,7 @@ export async function startGavel(options: GavelOptions): Promise<RunningGavel> {
         registry: metrics.registry,
         config: () => config.snapshot,
         store,
-        ...(consoleState.liveBoard ? { board: consoleState.liveBoard } : {}),
+        ...(hot.liveBoard ? { board: hot.liveBoard } : {}),
       }),
     },
   });
@@ -310,64 +268,10 @@ export async function startGavel(options: GavelOptions): Promise<RunningGavel> {
       await retention.stop();
       mailer?.close();
       await stopWatching?.();
-      await hotState.close();
       await client.close();
       await consent.close();
-      await counters.caps.close();
-      await counters.throttle.close();
-      await counters.duplicates.close();
-      await counters.failureStreaks.close();
-      await seedMarker?.close();
-      await consoleState.close();
+      await hot.close();
       await store.close();
     },
-  };
-}
-
-/**
- * Cap counters (with prepaid buyers' funds), throttles, duplicate windows and post-failure streaks: in memory (seeded
- * from the store's sales), or in Redis shared by all instances.
- */
-async function openCounters(
-  redisUrl: string | undefined,
-  keyPrefix: string | undefined,
-  store: Store,
-  config: ConfigSnapshot,
-  now: () => number,
-  log: Logger,
-  seedGuard?: SeedGuard,
-): Promise<{
-  caps: CapLedger;
-  throttle: Throttle;
-  duplicates: DuplicateWindows;
-  failureStreaks: FailureStreaks;
-}> {
-  if (redisUrl) {
-    const options = {
-      url: redisUrl,
-      ...(keyPrefix ? { keyPrefix } : {}),
-      onError: (error: Error) => log.warn({ err: error }, "redis counters"),
-    };
-    const guarded = seedGuard ? { ...options, seedGuard } : options;
-    return {
-      caps: await RedisCapLedger.connect(guarded),
-      throttle: await RedisThrottle.connect(options),
-      duplicates: await RedisDuplicateWindows.connect(guarded),
-      failureStreaks: await RedisFailureStreaks.connect(options),
-    };
-  }
-  // Period caps need the last month of sales; funds need every sale ever (a restart must not refill a balance).
-  const seed = [
-    ...capUsageSeed(await store.salesSince(now() - CAP_SEED_LOOKBACK_MS), config),
-    ...fundsUsageSeed(await store.spendTotals()),
-  ];
-  const duplicates = new MemoryDuplicateWindows({ now });
-  // The consumers sold within the longest lookback are duplicates again after a restart.
-  await new DuplicateChecks(duplicates).rebuild(store, config, now());
-  return {
-    caps: new MemoryCapLedger({ seed, now }),
-    throttle: new MemoryThrottle(),
-    duplicates,
-    failureStreaks: new MemoryFailureStreaks(),
   };
 }

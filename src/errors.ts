@@ -20,7 +20,46 @@ export const ERRORS = {
     status: 409,
     message: "The same lead was sent by this source moments ago (replay guard)",
   },
-  GAVEL_CONFLICT: { status: 409, message: "Conflicts with the current state" },
+  // One code per conflict with the current state, so a client (and a test) can tell them apart without the text.
+  GAVEL_PING_NOT_BID: { status: 409, message: "This ping received no bid; there is nothing to post to" },
+  GAVEL_NO_LONGER_CONFIGURED: {
+    status: 409,
+    message: "The vertical or source this lead belongs to was deleted from the configuration",
+  },
+  GAVEL_BUILT_IN: { status: 409, message: "A built-in vertical cannot be deleted" },
+  GAVEL_DEFINED_IN_FILE: {
+    status: 409,
+    message: "The configuration file defines this and would put it back at the next start: remove it there",
+  },
+  GAVEL_IN_USE: { status: 409, message: "Still used by other configuration or console users" },
+  GAVEL_LAST_OPERATOR: { status: 409, message: "The last operator cannot be deleted" },
+  GAVEL_TEST_CAMPAIGN: { status: 409, message: "A test campaign is not paused or resumed here" },
+  GAVEL_TEST_ENTRY: {
+    status: 409,
+    message: "A test source, buyer or campaign is not paused or resumed: edit its status",
+  },
+  GAVEL_PAUSED_BY_OPERATOR: {
+    status: 409,
+    message: "This campaign was paused by the exchange's operator; only the operator can resume it",
+  },
+  GAVEL_DEPOSIT_ID_REUSED: {
+    status: 409,
+    message: "This deposit id was already recorded with another buyer or amount",
+  },
+  GAVEL_LEAD_NOT_SOLD: { status: 409, message: "Only a sold lead can be returned" },
+  GAVEL_RETURNS_NOT_ACCEPTED: {
+    status: 409,
+    message: "The campaign that bought this lead does not accept returns",
+  },
+  GAVEL_RETURN_WINDOW_CLOSED: { status: 409, message: "The return window of this lead has closed" },
+  GAVEL_ALREADY_RETURNED: { status: 409, message: "This lead was already returned, for another reason" },
+  GAVEL_RETURN_DECIDED: { status: 409, message: "This return was already decided the other way" },
+  GAVEL_RESALE_UNAVAILABLE: { status: 409, message: "Reselling is not available here" },
+  GAVEL_ATTEMPT_NOT_UNCERTAIN: {
+    status: 409,
+    message: "This post attempt is not uncertain; nothing to resolve",
+  },
+  GAVEL_AUCTION_NOT_STORED: { status: 409, message: "The auction of this post attempt is not stored" },
   GAVEL_PING_EXPIRED: { status: 410, message: "The ping has expired; ping again" },
   GAVEL_PAYLOAD_TOO_LARGE: { status: 413, message: "The request body is too large" },
   GAVEL_UNSUPPORTED_MEDIA_TYPE: { status: 415, message: "Send application/json" },

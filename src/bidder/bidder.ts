@@ -6,7 +6,7 @@ import { randomUUID } from "node:crypto";
 import { performance } from "node:perf_hooks";
 import { type ContactHashes, leadContactHashes } from "../compliance/suppression/suppression-hash.ts";
 import { dollarsToCents } from "../domain/money.ts";
-import { periodStart } from "../domain/rules/periods.ts";
+import { CAP_SEED_LOOKBACK_MS, periodStart } from "../domain/rules/periods.ts";
 import { pingMismatches, validateLead } from "../domain/vertical.ts";
 import { GavelError } from "../errors.ts";
 import { type CampaignOutcomes, rankCampaigns } from "./bid-logic.ts";
@@ -123,8 +123,8 @@ export class Bidder {
       ]),
     );
     this.#ledger = new BudgetLedger(this.config.time_zone, limits);
-    // The longest budget period is a month: what was bought in the last 32 days covers every current period.
-    for (const bought of this.store.spendSince(now - 32 * DAY_MS))
+    // What was bought since the start of the longest budget period covers every current period.
+    for (const bought of this.store.spendSince(now - CAP_SEED_LOOKBACK_MS))
       this.#ledger.seedBought(bought.campaignId, bought.priceCents, bought.boughtAt, now);
     const windowMs = (this.config.duplicate_window_days ?? DEFAULT_DUPLICATE_WINDOW_DAYS) * DAY_MS;
     this.#consumers = new ConsumerIndex(windowMs);

@@ -10,19 +10,13 @@
 // - reads four outcomes: a bid/accept, a decline, a duplicate (post), and an error even when the platform answers it
 //   with HTTP 200.
 import type { Integration, TemplatedRequest } from "../domain/config-schema.ts";
+import { PRESET_PARAMS, type PresetName, type PresetParam } from "../domain/preset-params.ts";
 import type { Vertical } from "../domain/vertical.ts";
 import { TemplateProblem } from "./template.ts";
 import type { TemplatedIntegration } from "./templated-adapter.ts";
 
-export type PresetName = Extract<Integration, { type: "preset" }>["preset"];
 type ValueMap = NonNullable<TemplatedRequest["value_map"]>;
 type FieldMap = NonNullable<TemplatedRequest["field_map"]>;
-
-interface PresetParam {
-  about: string;
-  /** The operator may leave it out. */
-  optional?: boolean;
-}
 
 interface PresetInput {
   params: Readonly<Record<string, string>>;
@@ -59,11 +53,7 @@ export const PRESETS: Readonly<Record<PresetName, Preset>> = {
   // Trusted_Form_URL, Injury_Type, Have_Insurance (code-index ids 14395016355, 19036688530, 6717862815, 6885009229).
   // `process_information/best_bid` is the pingPostConsent reply's, not this one's.
   boberdoo: {
-    params: {
-      key: { about: "API key (Key)" },
-      src: { about: "source code the buyer issued (SRC)" },
-      lead_type: { about: "lead type id (TYPE)" },
-    },
+    params: PRESET_PARAMS.boberdoo,
     fieldNames: {
       zip: "Zip",
       city: "City",
@@ -142,10 +132,7 @@ export const PRESETS: Readonly<Record<PresetName, Preset>> = {
   // clients reading result, ping_id, price, errors[].error (code-index ids 27952145716, 14027560977). The specs are
   // silent on an error distinct from a rejection: every "failed" is a decline with its first error as the reason.
   leadspedia: {
-    params: {
-      campaign_id: { about: "lp_campaign_id" },
-      campaign_key: { about: "lp_campaign_key" },
-    },
+    params: PRESET_PARAMS.leadspedia,
     fieldNames: {
       zip: "zip_code",
       phone: "phone_home",
@@ -213,21 +200,7 @@ export const PRESETS: Readonly<Record<PresetName, Preset>> = {
   // "Missing required parameter lp_ping_id"}; 68577572133: statuses ACCEPTED | DUPLICATED | ERROR). The sources do
   // not say what a ping with no buyer answers; any reply without a bid in bids[] is read as a decline.
   lead_prosper: {
-    params: {
-      campaign_id: { about: "lp_campaign_id" },
-      supplier_id: { about: "lp_supplier_id" },
-      key: { about: "lp_key" },
-      tcpa_text: {
-        about: "the form's consent language (tcpa_text), sent on the ping where the campaign requires it",
-        optional: true,
-      },
-      ping_certificate_field: {
-        about:
-          "the field a campaign requiring TrustedForm on the ping reads (e.g. trustedform_cert_url): the seller's masked " +
-          "certificate (context.trustedform_ping_url) is sent there; absent, the ping carries no certificate",
-        optional: true,
-      },
-    },
+    params: PRESET_PARAMS.lead_prosper,
     fieldNames: { zip: "zip_code", street_address: "address", landing_page_url: "landing_page" },
     booleans: { true: "Yes", false: "No" },
     sendsTestLeads: true,
@@ -313,16 +286,7 @@ export const PRESETS: Readonly<Record<PresetName, Preset>> = {
   // from a vertical's own `user_agent` / `ip_address` field where it has one it may send; OriginalUrl falls back to the
   // campaign's `original_url` and TcpaText to `tcpa_text`. SessionLength comes from a `session_length` field.
   px: {
-    params: {
-      api_token: { about: "ApiToken (a GUID)" },
-      vertical: { about: "PX vertical name (Vertical)" },
-      source: { about: "traffic source agreed with PX (Source)" },
-      original_url: { about: "the form's URL (OriginalUrl)" },
-      tcpa_text: {
-        about:
-          "the form's consent language (TcpaText): on the ping, and on the post when the seller sent none",
-      },
-    },
+    params: PRESET_PARAMS.px,
     fieldNames: {},
     sendsTestLeads: false,
     expand({ params: p, vertical, fieldMap, valueMap }) {

@@ -2,7 +2,7 @@
 // only as its sha256, with an expiry; the browser holds it in an httpOnly, SameSite=Strict cookie, and API clients may
 // send it as a bearer token instead. Every console request resolves its user through here.
 import { randomBytes, randomUUID } from "node:crypto";
-import { sha256Hex } from "../engine/config-service.ts";
+import { sha256Hex } from "../compliance/sha256-hex.ts";
 import { GavelError } from "../errors.ts";
 import type { ConsoleRole, ConsoleUser, Store } from "../store/store.ts";
 import { type LoginScope, loginCounters } from "./login-limits.ts";
@@ -102,13 +102,13 @@ export class ConsoleAuth {
     if (!user) throw new GavelError("GAVEL_NOT_FOUND", `No console user ${id}`, "id");
     if (this.#fromFile.has(user.email)) {
       throw new GavelError(
-        "GAVEL_CONFLICT",
+        "GAVEL_DEFINED_IN_FILE",
         `The configuration file defines ${user.email} and would put it back at the next start: remove it there`,
         "id",
       );
     }
     if (user.role === "operator" && users.filter((candidate) => candidate.role === "operator").length === 1) {
-      throw new GavelError("GAVEL_CONFLICT", `${user.email} is the last operator`, "id");
+      throw new GavelError("GAVEL_LAST_OPERATOR", `${user.email} is the last operator`, "id");
     }
     await this.#store.deleteUser(id);
   }

@@ -6,7 +6,7 @@
 import { randomUUID } from "node:crypto";
 import { hostname } from "node:os";
 import type { Registry } from "prom-client";
-import type { ConfigSnapshot } from "../domain/snapshot.ts";
+import type { ConfigSnapshot } from "../engine/config-snapshot.ts";
 import type { Store } from "../store/store.ts";
 import { AnswerTimeRing } from "./answer-time-ring.ts";
 import { LatencyHistogram } from "./latency-histogram.ts";

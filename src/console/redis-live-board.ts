@@ -8,8 +8,10 @@
 // Both expire STALE_MS after the last post by anyone, so a board nobody posts to leaves nothing behind.
 import type { Redis } from "ioredis";
 import {
+  checkedKeyPrefix,
   closeCounterRedis,
   connectCounterRedis,
+  type OnSharedConnection,
   type RedisCounterOptions,
   runCounterCommand,
 } from "../state/counters/redis-counter-connection.ts";
@@ -50,11 +52,18 @@ export class RedisLiveBoard implements LiveBoard {
   readonly #redis: Redis & LiveBoardScripts;
   readonly #contributionsKey: string;
   readonly #seenKey: string;
+  readonly #ownsConnection: boolean;
   #instance: string | undefined;
   #closed = false;
 
-  private constructor(connection: RedisConnection, keyPrefix: string) {
+  private constructor(
+    connection: RedisConnection,
+    ownsConnection: boolean,
+    options: OnSharedConnection<RedisCounterOptions>,
+  ) {
     this.#connection = connection;
+    this.#ownsConnection = ownsConnection;
+    const keyPrefix = checkedKeyPrefix(options.keyPrefix);
     this.#contributionsKey = `${keyPrefix}:{console-live}:contributions`;
     this.#seenKey = `${keyPrefix}:{console-live}:seen`;
     connection.client.defineCommand("gavelShareLive", { numberOfKeys: 2, lua: SHARE_LUA });
@@ -64,7 +73,12 @@ export class RedisLiveBoard implements LiveBoard {
   /** Connects; rejects within ~3 s with `cannot reach Redis at <host:port>: <reason>` when Redis does not answer. */
   static async connect(options: RedisCounterOptions): Promise<RedisLiveBoard> {
     const connection = await connectCounterRedis(options, "gavel-live-board");
-    return new RedisLiveBoard(connection, options.keyPrefix ?? "gavel");
+    return new RedisLiveBoard(connection, true, options);
+  }
+
+  /** On a shared connection (the hot-state factory's); close() leaves it open. */
+  static on(connection: RedisConnection, options: OnSharedConnection<RedisCounterOptions>): RedisLiveBoard {
+    return new RedisLiveBoard(connection, false, options);
   }
 
   async share(contribution: LiveContribution, read: boolean): Promise<LiveContribution[]> {
@@ -93,7 +107,7 @@ export class RedisLiveBoard implements LiveBoard {
         this.#redis.zrem(this.#seenKey, instance),
       ]).catch(() => {});
     }
-    await closeCounterRedis(this.#connection);
+    await closeCounterRedis(this.#connection, this.#ownsConnection);
   }
 }
 

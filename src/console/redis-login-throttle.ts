@@ -4,10 +4,12 @@
 // Key layout: <prefix>:console-login:<sha256 of the counter's key> → the attempts in the window; it expires when the
 // window ends. Neither an email nor an address is stored in clear.
 import type { Redis } from "ioredis";
-import { sha256Hex } from "../engine/config-service.ts";
+import { sha256Hex } from "../compliance/sha256-hex.ts";
 import {
+  checkedKeyPrefix,
   closeCounterRedis,
   connectCounterRedis,
+  type OnSharedConnection,
   type RedisCounterOptions,
   runCounterCommand,
 } from "../state/counters/redis-counter-connection.ts";
@@ -48,11 +50,17 @@ export class RedisLoginThrottle implements LoginThrottle {
   readonly #connection: RedisConnection;
   readonly #redis: Redis & LoginThrottleScripts;
   readonly #keyPrefix: string;
+  readonly #ownsConnection: boolean;
   #closed = false;
 
-  private constructor(connection: RedisConnection, keyPrefix: string) {
+  private constructor(
+    connection: RedisConnection,
+    ownsConnection: boolean,
+    options: OnSharedConnection<RedisCounterOptions>,
+  ) {
     this.#connection = connection;
-    this.#keyPrefix = keyPrefix;
+    this.#ownsConnection = ownsConnection;
+    this.#keyPrefix = checkedKeyPrefix(options.keyPrefix);
     // The number of keys varies with the counters: passed first on each call.
     connection.client.defineCommand("gavelTryLogin", { lua: TRY_ATTEMPT_LUA });
     connection.client.defineCommand("gavelLoginSucceeded", { lua: SUCCEEDED_LUA });
@@ -62,7 +70,15 @@ export class RedisLoginThrottle implements LoginThrottle {
   /** Connects; rejects within ~3 s with `cannot reach Redis at <host:port>: <reason>` when Redis does not answer. */
   static async connect(options: RedisCounterOptions): Promise<RedisLoginThrottle> {
     const connection = await connectCounterRedis(options, "gavel-console");
-    return new RedisLoginThrottle(connection, options.keyPrefix ?? "gavel");
+    return new RedisLoginThrottle(connection, true, options);
+  }
+
+  /** On a shared connection (the hot-state factory's); close() leaves it open. */
+  static on(
+    connection: RedisConnection,
+    options: OnSharedConnection<RedisCounterOptions>,
+  ): RedisLoginThrottle {
+    return new RedisLoginThrottle(connection, false, options);
   }
 
   async tryAttempt(counters: readonly LoginCounter[], _now: number): Promise<LoginCounter | undefined> {
@@ -88,7 +104,7 @@ export class RedisLoginThrottle implements LoginThrottle {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
-    await closeCounterRedis(this.#connection);
+    await closeCounterRedis(this.#connection, this.#ownsConnection);
   }
 
   #key(counted: string): string {

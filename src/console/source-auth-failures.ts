@@ -4,7 +4,7 @@
 // configuration): a key that was once a source's is counted against that source, any other key as "unknown".
 
 import type {} from "fastify";
-import type { ConfigSnapshot } from "../domain/snapshot.ts";
+import type { ConfigSnapshot } from "../engine/config-snapshot.ts";
 
 declare module "fastify" {
   interface FastifyInstance {

@@ -4,8 +4,8 @@
 // reads the lead from the store when it sends it, so the consumer's details live in one place only.
 import { randomUUID } from "node:crypto";
 import type { Campaign, CampaignDelivery } from "../domain/config-schema.ts";
-import type { ConfigSnapshot } from "../domain/snapshot.ts";
 import type { LeadValues } from "../domain/vertical.ts";
+import type { ConfigSnapshot } from "../engine/config-snapshot.ts";
 import type { LeadRecord, OutboxItem } from "../store/records.ts";
 
 const DEFAULT_WEBHOOK_TIMEOUT_MS = 10_000;

@@ -1,8 +1,10 @@
 // The configuration shapes, defined once: the admin API and the configuration file accept exactly these,
 // the OpenAPI description is generated from them, and the TypeScript types are derived from them.
-import { type Static, Type } from "@sinclair/typebox";
+import { type Static, type TInteger, type TNumber, Type } from "@sinclair/typebox";
 import { FIELD_TYPES, type FieldType } from "./fields.ts";
+import { PRESET_NAMES } from "./preset-params.ts";
 import { ROUTING_MODES, type RoutingMode } from "./routing.ts";
+import { CAP_PERIODS, type CapPeriod } from "./rules/periods.ts";
 import { RuleSchema } from "./rules/rule-schema.ts";
 import { ScheduleSchema } from "./rules/schedule-schema.ts";
 import { VALUE_FORMATS } from "./value-format.ts";
@@ -260,16 +262,16 @@ export const SourceSchema = Type.Object(
   { additionalProperties: false },
 );
 
-const PerPeriod = (item: ReturnType<typeof Type.Integer> | ReturnType<typeof Type.Number>) =>
+/** One optional limit per cap period (CAP_PERIODS: a period added there is accepted here). */
+const PerPeriod = <Item extends TInteger | TNumber>(item: Item) =>
   Type.Optional(
-    Type.Object(
-      {
-        hour: Type.Optional(item),
-        day: Type.Optional(item),
-        week: Type.Optional(item),
-        month: Type.Optional(item),
-      },
-      { additionalProperties: false },
+    // Unsafe only types the static side (a period list mapped at run time is not a tuple TypeBox can infer from).
+    Type.Unsafe<Partial<Record<CapPeriod, Static<Item>>>>(
+      Type.Partial(
+        Type.Record(Type.Union(CAP_PERIODS.map((period) => Type.Literal(period))), item, {
+          additionalProperties: false,
+        }),
+      ),
     ),
   );
 
@@ -537,12 +539,7 @@ export const IntegrationSchema = Type.Union([
   Type.Object(
     {
       type: Type.Literal("preset"),
-      preset: Type.Union([
-        Type.Literal("boberdoo"),
-        Type.Literal("leadspedia"),
-        Type.Literal("lead_prosper"),
-        Type.Literal("px"),
-      ]),
+      preset: Type.Union(PRESET_NAMES.map((name) => Type.Literal(name))),
       /** The credentials and ids the buyer issued (see each preset's parameters in docs/configuration.md). */
       params: Type.Record(
         Type.String({ pattern: "^[a-z][a-z0-9_]{0,63}$" }),

@@ -12,8 +12,8 @@ import { sourcePriceCents } from "../domain/pricing.ts";
 import { type Bid, rankingCents } from "../domain/ranking.ts";
 import { orderBids, type RoundRobinMemory } from "../domain/routing.ts";
 import { chooseSale } from "../domain/shared-leads.ts";
-import type { ConfigSnapshot } from "../domain/snapshot.ts";
 import { buildPingPayload, type LeadValues, type Vertical } from "../domain/vertical.ts";
+import type { ConfigSnapshot } from "./config-snapshot.ts";
 import type { Deadline } from "./deadline.ts";
 
 export interface AuctionRequest {

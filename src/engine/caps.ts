@@ -4,10 +4,10 @@
 import type { Buyer, Campaign, Caps } from "../domain/config-schema.ts";
 import { dollarsToCents } from "../domain/money.ts";
 import { CAP_PERIODS, periodEnd, periodKey } from "../domain/rules/periods.ts";
-import type { ConfigSnapshot } from "../domain/snapshot.ts";
 import type { CapUnit } from "../state/counters/cap-ledger.ts";
 import type { CapUsageSeed } from "../state/counters/memory-cap-ledger.ts";
 import type { BuyerCents, SaleSummary } from "../store/store.ts";
+import type { ConfigSnapshot } from "./config-snapshot.ts";
 
 export function capUnits(
   campaign: Campaign,
@@ -121,6 +121,3 @@ export function capUsageSeed(sales: readonly SaleSummary[], config: ConfigSnapsh
   }
   return [...usage.values()];
 }
-
-/** The longest cap period (a month) and then some: how far back the seed looks. */
-export const CAP_SEED_LOOKBACK_MS = 32 * 86_400_000;

@@ -1,8 +1,9 @@
 // Changes to configuration, from the admin API or the configuration file: validated as a whole (an entity must
 // not break an auction), written to the store, then swapped into the engine as a new immutable snapshot.
-import { createHash, randomBytes } from "node:crypto";
+import { randomBytes } from "node:crypto";
 import { Value } from "@sinclair/typebox/value";
 import { integrationProblem } from "../buyers/campaign-adapter.ts";
+import { sha256Hex } from "../compliance/sha256-hex.ts";
 import {
   type Buyer,
   type Campaign,
@@ -15,18 +16,14 @@ import { marginTableProblem } from "../domain/pricing.ts";
 import { isValidTimeZone } from "../domain/rules/local-time.ts";
 import { validateRule } from "../domain/rules/rule.ts";
 import { validateSchedule } from "../domain/rules/schedule.ts";
-import { buildSnapshot, type ConfigData, type ConfigSnapshot } from "../domain/snapshot.ts";
 import type { Vertical } from "../domain/vertical.ts";
 import { BUILT_IN_VERTICALS } from "../domain/verticals/index.ts";
 import { GavelError } from "../errors.ts";
 import type { AuditKind } from "../store/audit-events.ts";
 import type { ConfigKind, Store, StoredConfig } from "../store/store.ts";
 import { type AuditContext, auditEvent, configDiff, systemContext } from "./audit-trail.ts";
+import { buildSnapshot, type ConfigData, type ConfigSnapshot } from "./config-snapshot.ts";
 import { postbacksOf, postbackUrlProblem } from "./postbacks.ts";
-
-export function sha256Hex(text: string): string {
-  return createHash("sha256").update(text).digest("hex");
-}
 
 /** A new source API key: 32 random bytes, prefixed so a leaked key is recognisable in a scan. */
 export function generateApiKey(): string {
@@ -299,10 +296,10 @@ export class ConfigService {
       if (!snapshot[collection].some((entity) => entity.id === id))
         throw new GavelError("GAVEL_NOT_FOUND", `No ${kind} ${id}`, "id");
       if (kind === "vertical" && BUILT_IN_VERTICALS.some((vertical) => vertical.id === id))
-        throw new GavelError("GAVEL_CONFLICT", `Vertical ${id} is built in; it cannot be deleted`, "id");
+        throw new GavelError("GAVEL_BUILT_IN", `Vertical ${id} is built in; it cannot be deleted`, "id");
       if (this.#fromFile.has(`${kind}:${id}`)) {
         throw new GavelError(
-          "GAVEL_CONFLICT",
+          "GAVEL_DEFINED_IN_FILE",
           `The configuration file defines ${kind} ${id} and would put it back at the next start: remove it there`,
           "id",
         );
@@ -311,7 +308,7 @@ export class ConfigService {
       if (dependents.length > 0) {
         const shown = dependents.slice(0, 10).join(", ");
         const more = dependents.length > 10 ? ` and ${dependents.length - 10} more` : "";
-        throw new GavelError("GAVEL_CONFLICT", `${kind} ${id} is still used by ${shown}${more}`, "id");
+        throw new GavelError("GAVEL_IN_USE", `${kind} ${id} is still used by ${shown}${more}`, "id");
       }
       const removed = snapshot[collection].find((entity) => entity.id === id);
       await this.#store.deleteConfig(

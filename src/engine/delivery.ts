@@ -9,8 +9,8 @@ import type { LeadContextValues } from "../buyers/template.ts";
 import type { Campaign, FallbackMargin } from "../domain/config-schema.ts";
 import type { BuyerOutcome, Reason } from "../domain/outcomes.ts";
 import type { Bid } from "../domain/ranking.ts";
-import type { ConfigSnapshot } from "../domain/snapshot.ts";
 import type { LeadValues } from "../domain/vertical.ts";
+import type { ConfigSnapshot } from "./config-snapshot.ts";
 import type { Deadline } from "./deadline.ts";
 import type { PostVerdict } from "./post-journal.ts";
 

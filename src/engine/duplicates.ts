@@ -1,19 +1,20 @@
 // Duplicate checks over the duplicate windows: the replay guard (the same lead from the same source moments ago), the
 // vertical's system-wide check (a consumer sold to any buyer within the lookback) and each buyer's own check (a
 // consumer this buyer bought within its dedupe_days). Consumers are matched on hashed, normalised contacts only.
+
+import { sha256Hex } from "../compliance/sha256-hex.ts";
 import {
   type ContactHashes,
   leadContactHashes,
   parseContactHash,
 } from "../compliance/suppression/suppression-hash.ts";
 import type { Source } from "../domain/config-schema.ts";
-import type { ConfigSnapshot } from "../domain/snapshot.ts";
 import { buildPingPayload, type LeadValues, type Vertical } from "../domain/vertical.ts";
 import { GavelError } from "../errors.ts";
 import type { DuplicateWindows } from "../state/duplicates/duplicate-windows.ts";
 import { type LeadRecord, salesOf } from "../store/records.ts";
 import type { Store } from "../store/store.ts";
-import { sha256Hex } from "./config-service.ts";
+import type { ConfigSnapshot } from "./config-snapshot.ts";
 
 const DAY_MS = 86_400_000;
 

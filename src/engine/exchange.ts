@@ -12,7 +12,6 @@ import type { FallbackMargin, Source } from "../domain/config-schema.ts";
 import type { BuyerOutcome } from "../domain/outcomes.ts";
 import { RoundRobinMemory } from "../domain/routing.ts";
 import { sourcePriceOfSales } from "../domain/shared-leads.ts";
-import type { ConfigSnapshot } from "../domain/snapshot.ts";
 import { buildPingPayload, type LeadValues, pingMismatches, type Vertical } from "../domain/vertical.ts";
 import { GavelError } from "../errors.ts";
 import { Metrics } from "../metrics.ts";
@@ -28,6 +27,7 @@ import { type LeadRecord, type OutcomeRecord, type PingRecord, postAnswer } from
 import type { Store } from "../store/store.ts";
 import { runAuction, type Wiretap } from "./auction.ts";
 import { saleNotices } from "./buyer-notices.ts";
+import type { ConfigSnapshot } from "./config-snapshot.ts";
 import { Deadline } from "./deadline.ts";
 import { deliverWithFallback, type SoldTo } from "./delivery.ts";
 import { BOUGHT_BY_BUYER, DuplicateChecks, pingContacts, SOLD_IN_VERTICAL } from "./duplicates.ts";
@@ -312,7 +312,11 @@ export class Exchange {
     const source = config.sourceById.get(original.source_id);
     const vertical = config.verticalById.get(original.vertical);
     if (!source || !vertical) {
-      throw new GavelError("GAVEL_CONFLICT", "The lead's source or vertical no longer exists", "id");
+      throw new GavelError(
+        "GAVEL_NO_LONGER_CONFIGURED",
+        "The lead's source or vertical no longer exists",
+        "id",
+      );
     }
     // What was verified for the first sale is evidence of that sale; the resale verifies afresh.
     const { verification: _, ...consent } = original.consent;
@@ -397,7 +401,11 @@ export class Exchange {
     const config = this.#config;
     const vertical = config.verticalById.get(held.vertical);
     if (!vertical)
-      throw new GavelError("GAVEL_CONFLICT", `vertical ${held.vertical} no longer exists`, "ping_id");
+      throw new GavelError(
+        "GAVEL_NO_LONGER_CONFIGURED",
+        `vertical ${held.vertical} no longer exists`,
+        "ping_id",
+      );
     const lead = validated(vertical, input.lead, "post");
     const mismatched = pingMismatches(vertical, held.lead, lead);
     if (mismatched.length > 0) {
@@ -528,11 +536,7 @@ export class Exchange {
     if (!ping || ping.source_id !== source.id || ping.kind !== "ping")
       throw new GavelError("GAVEL_PING_NOT_FOUND", undefined, "ping_id");
     if (ping.status === "no_bid") {
-      throw new GavelError(
-        "GAVEL_CONFLICT",
-        "This ping received no bid; there is nothing to post to",
-        "ping_id",
-      );
+      throw new GavelError("GAVEL_PING_NOT_BID", undefined, "ping_id");
     }
     if (ping.expires_at <= now) throw new GavelError("GAVEL_PING_EXPIRED", undefined, "ping_id");
     // The store has its bids: hold it again. The post claim and the attempts journal keep a post that was under way

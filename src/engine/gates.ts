@@ -11,13 +11,13 @@ import { type SuppressionIndex, suppressedLists } from "../compliance/suppressio
 import type { Campaign, Source } from "../domain/config-schema.ts";
 import type { Reason } from "../domain/outcomes.ts";
 import type { Bid } from "../domain/ranking.ts";
-import type { ConfigSnapshot } from "../domain/snapshot.ts";
 import type { LeadValues } from "../domain/vertical.ts";
 import type { CapLedger, CapUnit } from "../state/counters/cap-ledger.ts";
 import type { FailureStreaks } from "../state/counters/failure-streak.ts";
 import type { Throttle } from "../state/counters/throttle.ts";
 import type { AuctionGates, HoldRefusal } from "./auction.ts";
 import { capUnits, fundsUnit, isFundsKey, reservationId } from "./caps.ts";
+import type { ConfigSnapshot } from "./config-snapshot.ts";
 import type { DeliveryRequest } from "./delivery.ts";
 import { BOUGHT_BY_BUYER, type DuplicateChecks, SOLD_IN_VERTICAL } from "./duplicates.ts";
 

@@ -7,12 +7,14 @@
 // store does not keep them): ping throttles (they start again from zero for the current minute), the replay guard's
 // fingerprints, post-failure streaks, and reservations of pings held at that moment (each is reserved again when its
 // post comes, against the re-seeded counters).
-import type { ConfigSnapshot } from "../domain/snapshot.ts";
+
+import { CAP_SEED_LOOKBACK_MS } from "../domain/rules/periods.ts";
 import type { CapUsageSeed } from "../state/counters/memory-cap-ledger.ts";
 import type { DuplicateWindows } from "../state/duplicates/duplicate-windows.ts";
 import type { HotState } from "../state/hot-state.ts";
 import type { Store } from "../store/store.ts";
-import { CAP_SEED_LOOKBACK_MS, capUsageSeed, fundsUsageSeed } from "./caps.ts";
+import { capUsageSeed, fundsUsageSeed } from "./caps.ts";
+import type { ConfigSnapshot } from "./config-snapshot.ts";
 import { DuplicateChecks } from "./duplicates.ts";
 
 export interface HotStateSeedTargets {

@@ -82,7 +82,7 @@ export async function resolveUncertainPost(
   const recorded = await store.getLeadByAuction(attempt.auction_id);
   if (attempt.resolution || attempt.state !== "uncertain" || recorded) {
     throw new GavelError(
-      "GAVEL_CONFLICT",
+      "GAVEL_ATTEMPT_NOT_UNCERTAIN",
       recorded
         ? `The post of auction ${attempt.auction_id} is recorded (lead ${recorded.id}); nothing to resolve`
         : `Post attempt ${id} is ${attempt.resolution ? `resolved (${attempt.resolution})` : attempt.state}, not uncertain`,
@@ -94,7 +94,7 @@ export async function resolveUncertainPost(
     await store.saveLead(sale.lead, [sale.outcome], [], saleEntries(sale.lead));
   }
   if (!(await store.resolvePostAttempt(id, resolution, now))) {
-    throw new GavelError("GAVEL_CONFLICT", `Post attempt ${id} was resolved meanwhile`, "id");
+    throw new GavelError("GAVEL_ATTEMPT_NOT_UNCERTAIN", `Post attempt ${id} was resolved meanwhile`, "id");
   }
   return (await store.getPostAttempt(id))!;
 }
@@ -103,7 +103,7 @@ async function resolvedSale(store: Store, attempt: PostAttempt, now: number) {
   const ping = await store.getPing(attempt.auction_id);
   if (!ping) {
     throw new GavelError(
-      "GAVEL_CONFLICT",
+      "GAVEL_AUCTION_NOT_STORED",
       `The auction ${attempt.auction_id} of this attempt is not stored`,
       "id",
     );

@@ -4,7 +4,6 @@
 // difference: three ledger entries that keep the books balanced, written in the decision's transaction with the
 // source's `lead.returned` postback. A prepaid buyer gets its refund back as funds.
 import { randomUUID } from "node:crypto";
-import type { ConfigSnapshot } from "../domain/snapshot.ts";
 import { GavelError } from "../errors.ts";
 import {
   type LeadRecord,
@@ -16,6 +15,7 @@ import {
 } from "../store/records.ts";
 import type { ReturnQuery, Store } from "../store/store.ts";
 import { refundNotice } from "./buyer-notices.ts";
+import type { ConfigSnapshot } from "./config-snapshot.ts";
 import type { BuyerFunds } from "./funds.ts";
 import { sourcePostbacks } from "./postbacks.ts";
 
@@ -68,11 +68,15 @@ export class ReturnsService {
     const now = this.#now();
     const windowDays = config.campaignById.get(sale.campaign_id)?.return_window_days;
     if (windowDays === undefined) {
-      throw new GavelError("GAVEL_CONFLICT", `Campaign ${sale.campaign_id} does not accept returns`, "id");
+      throw new GavelError(
+        "GAVEL_RETURNS_NOT_ACCEPTED",
+        `Campaign ${sale.campaign_id} does not accept returns`,
+        "id",
+      );
     }
     if (now > lead.created_at + windowDays * DAY_MS) {
       throw new GavelError(
-        "GAVEL_CONFLICT",
+        "GAVEL_RETURN_WINDOW_CLOSED",
         `The ${windowDays}-day return window of this lead has closed`,
         "id",
       );
@@ -124,7 +128,7 @@ export class ReturnsService {
       if (effects.outbox.length > 0) this.#onOutbox();
     }
     if (decided.status !== status) {
-      throw new GavelError("GAVEL_CONFLICT", `Return ${id} was already ${decided.status}`, "id");
+      throw new GavelError("GAVEL_RETURN_DECIDED", `Return ${id} was already ${decided.status}`, "id");
     }
     if (decided.status === "approved") await this.#refundFunds(decided);
     return decided;
@@ -139,7 +143,7 @@ export class ReturnsService {
     resale?: { lead_id: string; status: "sold" | "unsold"; price?: number; reason?: string };
   }> {
     const record = await this.decide(id, "approved");
-    if (!this.#resell) throw new GavelError("GAVEL_CONFLICT", "Reselling is not available here", "resell");
+    if (!this.#resell) throw new GavelError("GAVEL_RESALE_UNAVAILABLE", undefined, "resell");
     if (record.resale_lead_id) return { record, resale: await this.#resaleOf(record.resale_lead_id) };
     if (!(await this.#store.setReturnResale(id, "", true))) {
       // Another request took it: it is under way or done.
@@ -230,7 +234,7 @@ export class ReturnsService {
 /** The sale being returned: the lead's only one, or the named buyer's share of a shared lead. */
 function saleToReturn(lead: LeadRecord, buyerId: string | undefined) {
   const sales = salesOf(lead);
-  if (sales.length === 0) throw new GavelError("GAVEL_CONFLICT", "Only a sold lead can be returned", "id");
+  if (sales.length === 0) throw new GavelError("GAVEL_LEAD_NOT_SOLD", undefined, "id");
   if (buyerId === undefined) {
     if (sales.length > 1) {
       throw new GavelError(

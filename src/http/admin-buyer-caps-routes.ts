@@ -3,8 +3,8 @@
 import { Type } from "@sinclair/typebox";
 import type { FastifyInstance } from "fastify";
 import type { Buyer } from "../domain/config-schema.ts";
-import type { ConfigSnapshot } from "../domain/snapshot.ts";
 import type { ConfigService } from "../engine/config-service.ts";
+import type { ConfigSnapshot } from "../engine/config-snapshot.ts";
 import { GavelError } from "../errors.ts";
 import type { CapLedger } from "../state/counters/cap-ledger.ts";
 import { authenticateAdmin } from "./auth.ts";

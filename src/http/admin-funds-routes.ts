@@ -96,7 +96,7 @@ export function adminFundsRoutes(options: AdminFundsRoutesOptions) {
             result.deposit.amount_cents !== deposit.amount_cents)
         ) {
           throw new GavelError(
-            "GAVEL_CONFLICT",
+            "GAVEL_DEPOSIT_ID_REUSED",
             `Deposit ${deposit.id} was already recorded with another buyer or amount`,
             "id",
           );

@@ -20,7 +20,7 @@ const IdParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 100 })
 function refuseTest(kind: string, id: string, status: string): void {
   if (status === "test")
     throw new GavelError(
-      "GAVEL_CONFLICT",
+      "GAVEL_TEST_ENTRY",
       `${kind} ${id} is a test ${kind}: change its status by editing it`,
       "id",
     );

@@ -6,8 +6,8 @@ import type { PiiRetention } from "../compliance/privacy/pii-retention.ts";
 import type { ConsumerContacts, PrivacyRequests } from "../compliance/privacy/privacy-requests.ts";
 import type { PrivacyRequestRecord } from "../store/records.ts";
 import type { Store } from "../store/store.ts";
-import { presentLead } from "./admin-routes.ts";
 import { authenticateAdmin } from "./auth.ts";
+import { presentLead } from "./lead-schemas.ts";
 import { PageLimit, pageSize } from "./paging.ts";
 
 export interface AdminPrivacyRoutesOptions {

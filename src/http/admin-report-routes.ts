@@ -4,6 +4,7 @@ import type { FastifyInstance } from "fastify";
 import { GROUP_BY_VALUES, parseReportRequest, presentReport, type ReportRequest } from "../reports/report.ts";
 import type { Store } from "../store/store.ts";
 import { authenticateAdmin } from "./auth.ts";
+import { ReportSchema } from "./report-schemas.ts";
 
 export interface AdminReportRoutesOptions {
   store: Store;
@@ -45,6 +46,7 @@ export function adminReportRoutes(options: AdminReportRoutesOptions) {
             "Pings, bids, wins, posts, sales, revenue, payouts, margin and buyer latency over a time range, grouped " +
             "by source, sub-id, buyer, campaign, vertical and hour or day",
           querystring: ReportQuerystring,
+          response: { 200: ReportSchema },
         },
       },
       async (request) => {

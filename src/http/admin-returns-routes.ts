@@ -83,7 +83,7 @@ export function adminReturnsRoutes(options: AdminReturnsRoutesOptions) {
         const { created, record } = await returns.request(request.params.id, request.body);
         if (!created && record.reason !== request.body.reason) {
           throw new GavelError(
-            "GAVEL_CONFLICT",
+            "GAVEL_ALREADY_RETURNED",
             `This lead was already returned, for ${record.reason}`,
             "reason",
           );

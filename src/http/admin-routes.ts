@@ -1,6 +1,7 @@
 // The admin API: configuration (the same shapes as the configuration file), leads and their decision traces.
 import { type TSchema, Type } from "@sinclair/typebox";
 import type { FastifyInstance } from "fastify";
+import { sha256Hex } from "../compliance/sha256-hex.ts";
 import { hashContact } from "../compliance/suppression/suppression-hash.ts";
 import type { Campaign, ConfigFile } from "../domain/config-schema.ts";
 import {
@@ -13,10 +14,10 @@ import {
 import { MaskedSecretProblem, maskCampaignSecrets, restoreMaskedSecrets } from "../domain/config-secrets.ts";
 import { REASONS } from "../domain/outcomes.ts";
 import type { AuditContext } from "../engine/audit-trail.ts";
-import { type ConfigService, generateApiKey, sha256Hex } from "../engine/config-service.ts";
+import { type ConfigService, generateApiKey } from "../engine/config-service.ts";
 import { GavelError } from "../errors.ts";
 import { matchesLeadFilter } from "../store/lead-filter.ts";
-import type { LeadRecord, OutboxItem, OutcomeRecord, PingRecord } from "../store/records.ts";
+import type { LeadRecord } from "../store/records.ts";
 import { type ConfigKind, LEAD_SORTS, type LeadQuery, SORT_DIRECTIONS, type Store } from "../store/store.ts";
 import {
   LEAD_FILTER_DESCRIPTION,
@@ -27,6 +28,16 @@ import {
 import { auditContextOf } from "./audit-context.ts";
 import { authenticateAdmin } from "./auth.ts";
 import { KEY_GRACE_DESCRIPTION, keyGraceOf } from "./key-grace.ts";
+import {
+  LeadDetailSchema,
+  LeadPageSchema,
+  PingDetailSchema,
+  presentLead,
+  presentOutcome,
+  presentPing,
+  ReasonListSchema,
+} from "./lead-schemas.ts";
+import { OutboxPageSchema, presentOutboxItem, ReplayedSchema } from "./outbox-schemas.ts";
 import { nextBefore, PageLimit, pageSize } from "./paging.ts";
 
 export interface AdminRoutesOptions {
@@ -236,6 +247,7 @@ export function adminRoutes(options: AdminRoutesOptions) {
             direction: Type.Optional(Type.Union(SORT_DIRECTIONS.map((direction) => Type.Literal(direction)))),
             contact: Type.Optional(Type.String({ minLength: 1, maxLength: 320 })),
           }),
+          response: { 200: LeadPageSchema },
         },
       },
       async (request) => {
@@ -267,6 +279,7 @@ export function adminRoutes(options: AdminRoutesOptions) {
           summary:
             "A lead with its full decision trace (every buyer: outcome, reason, bid, latency) and its ledger",
           params: IdParams,
+          response: { 200: LeadDetailSchema },
         },
       },
       async (request) => {
@@ -296,6 +309,7 @@ export function adminRoutes(options: AdminRoutesOptions) {
           security,
           summary: "A ping (or direct post's auction) with its decision trace",
           params: IdParams,
+          response: { 200: PingDetailSchema },
         },
       },
       async (request) => {
@@ -327,6 +341,7 @@ export function adminRoutes(options: AdminRoutesOptions) {
             limit: PageLimit,
             before: Type.Optional(Type.String({ maxLength: 100, pattern: "^[^\\u0000]*$" })),
           }),
+          response: { 200: OutboxPageSchema },
         },
       },
       async (request) => {
@@ -351,6 +366,7 @@ export function adminRoutes(options: AdminRoutesOptions) {
           security,
           summary: "Deliver an outbox message again (e.g. a dead letter), now",
           params: IdParams,
+          response: { 200: ReplayedSchema },
         },
       },
       async (request) => {
@@ -364,7 +380,14 @@ export function adminRoutes(options: AdminRoutesOptions) {
 
     app.get(
       "/v1/admin/reasons",
-      { schema: { tags, security, summary: "The catalogue of outcome reason codes" } },
+      {
+        schema: {
+          tags,
+          security,
+          summary: "The catalogue of outcome reason codes",
+          response: { 200: ReasonListSchema },
+        },
+      },
       async () => ({
         reasons: Object.entries(REASONS).map(([reason, { code, phase, description }]) => ({
           reason,
@@ -374,67 +397,6 @@ export function adminRoutes(options: AdminRoutesOptions) {
         })),
       }),
     );
-  };
-}
-
-/** A lead as the admin API answers it: dollars for cents, RFC 3339 for epoch ms. */
-export function presentLead(lead: LeadRecord) {
-  const { price_cents, buyer_price_cents, shares, ...rest } = lead;
-  return {
-    ...rest,
-    price: price_cents / 100,
-    ...(buyer_price_cents === undefined ? {} : { buyer_price: buyer_price_cents / 100 }),
-    ...(shares
-      ? {
-          shares: shares.map(({ buyer_price_cents: cents, ...share }) => ({
-            ...share,
-            buyer_price: cents / 100,
-          })),
-        }
-      : {}),
-    created_at: new Date(lead.created_at).toISOString(),
-    ...(lead.pii_purged_at === undefined
-      ? {}
-      : { pii_purged_at: new Date(lead.pii_purged_at).toISOString() }),
-  };
-}
-
-function presentPing(ping: PingRecord) {
-  const { price_cents, bids, ...rest } = ping;
-  return {
-    ...rest,
-    price: price_cents / 100,
-    bids: bids.map(({ bid_cents, source_price_cents, expires_at, ...bid }) => ({
-      ...bid,
-      bid: bid_cents / 100,
-      source_price: source_price_cents / 100,
-      expires_at: new Date(expires_at).toISOString(),
-    })),
-    created_at: new Date(ping.created_at).toISOString(),
-    expires_at: new Date(ping.expires_at).toISOString(),
-  };
-}
-
-function presentOutcome(outcome: OutcomeRecord) {
-  return {
-    phase: outcome.phase,
-    campaign_id: outcome.campaign_id,
-    buyer_id: outcome.buyer_id,
-    outcome: outcome.reason,
-    code: REASONS[outcome.reason].code,
-    ...(outcome.bid_cents === undefined ? {} : { bid: outcome.bid_cents / 100 }),
-    ...(outcome.latency_ms === undefined ? {} : { latency_ms: outcome.latency_ms }),
-    ...(outcome.detail === undefined ? {} : { detail: outcome.detail }),
-    at: new Date(outcome.at).toISOString(),
-  };
-}
-
-function presentOutboxItem(item: OutboxItem) {
-  return {
-    ...item,
-    run_at: new Date(item.run_at).toISOString(),
-    created_at: new Date(item.created_at).toISOString(),
-    ...(item.delivered_at === undefined ? {} : { delivered_at: new Date(item.delivered_at).toISOString() }),
   };
 }
 

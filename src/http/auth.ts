@@ -3,10 +3,10 @@
 // user's for its buyer's key; any other console user is refused (403).
 import { timingSafeEqual } from "node:crypto";
 import type { FastifyRequest } from "fastify";
+import { sha256Hex } from "../compliance/sha256-hex.ts";
 import type {} from "../console/source-auth-failures.ts";
 import type { Buyer, Source } from "../domain/config-schema.ts";
-import type { ConfigSnapshot } from "../domain/snapshot.ts";
-import { sha256Hex } from "../engine/config-service.ts";
+import type { ConfigSnapshot } from "../engine/config-snapshot.ts";
 import { GavelError } from "../errors.ts";
 import "./console-session.ts";
 

@@ -232,7 +232,7 @@ export function buyerRoutes(options: BuyerRoutesOptions) {
               }
               // A test campaign stays one: the buyer pauses and resumes live bidding, it does not go live by itself.
               if (campaign.status === "test") {
-                throw new GavelError("GAVEL_CONFLICT", "A test campaign is not paused or resumed here", "id");
+                throw new GavelError("GAVEL_TEST_CAMPAIGN", undefined, "id");
               }
               const { paused_by: pausedBy, ...rest } = campaign;
               if (action === "pause" && campaign.status !== "paused") {
@@ -241,11 +241,7 @@ export function buyerRoutes(options: BuyerRoutesOptions) {
               if (action === "resume" && campaign.status === "paused") {
                 // An operator's pause (a complaint, a compliance hold) is the operator's to lift, not the buyer's.
                 if (pausedBy !== "buyer") {
-                  throw new GavelError(
-                    "GAVEL_CONFLICT",
-                    "This campaign was paused by the exchange's operator; only the operator can resume it",
-                    "id",
-                  );
+                  throw new GavelError("GAVEL_PAUSED_BY_OPERATOR", undefined, "id");
                 }
                 return { ...rest, status: "active" };
               }
@@ -282,7 +278,7 @@ export function buyerRoutes(options: BuyerRoutesOptions) {
         });
         if (!created && record.reason !== reason) {
           throw new GavelError(
-            "GAVEL_CONFLICT",
+            "GAVEL_ALREADY_RETURNED",
             `You already returned this lead, for ${record.reason}`,
             "reason",
           );

@@ -88,7 +88,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     keepAliveTimeout: limits.keepAliveTimeoutMs,
     trustProxy: fastifyTrustProxy(limits.trustProxy),
     loggerInstance: options.log as FastifyBaseLogger,
-    // Request logs would be one line per ping; metrics (a later issue) count requests instead.
+    // Request logs would be one line per ping; the metrics (src/metrics.ts: pings, posts, buyer requests) count them.
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: options.bodyLimit ?? 64 * 1024,
     return503OnClosing: true,

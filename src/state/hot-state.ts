@@ -1,5 +1,6 @@
 // Hot state: what the engine reads and writes on the request path and must not wait on a database for.
-// Today: held pings (the ranked bids awaiting their post). Caps, dedupe windows and throttles join it later.
+// This interface: held pings (the ranked bids awaiting their post); caps, duplicate windows and throttles have theirs
+// (src/state/counters, src/state/duplicates).
 // In memory for the embedded default; Redis (atomic scripts) for several instances.
 import type { PingRecord } from "../store/records.ts";
 

@@ -5,6 +5,11 @@ import { randomUUID } from "node:crypto";
 import type { Redis } from "ioredis";
 import { ServiceUnavailableError } from "../errors.ts";
 import type { PingRecord } from "../store/records.ts";
+import {
+  checkedKeyPrefix,
+  closeCounterRedis,
+  type OnSharedConnection,
+} from "./counters/redis-counter-connection.ts";
 import type { HotState, PostClaim } from "./hot-state.ts";
 import { connectRedis, type RedisConnection } from "./redis/redis-connection.ts";
 import { type SeedGuard, withSeededState } from "./redis/seed-marker.ts";
@@ -81,25 +86,27 @@ export class RedisHotState implements HotState {
    * so each is given back as soon as Redis is reachable again; otherwise the ping would answer 409 until it expired.
    */
   readonly #owedReleases = new Map<string, string>();
+  readonly #ownsConnection: boolean;
+  readonly #onReady = () => void this.#payOwedReleases();
   #closed = false;
 
   private constructor(
     connection: RedisConnection,
-    keyPrefix: string,
-    now: () => number,
-    seedGuard: SeedGuard | undefined,
+    ownsConnection: boolean,
+    options: OnSharedConnection<RedisHotStateOptions>,
   ) {
     this.#connection = connection;
-    this.#keyPrefix = keyPrefix;
-    this.#now = now;
-    this.#seedGuard = seedGuard;
+    this.#ownsConnection = ownsConnection;
+    this.#keyPrefix = checkedKeyPrefix(options.keyPrefix);
+    this.#now = options.now ?? Date.now;
+    this.#seedGuard = options.seedGuard;
     const redis = connection.client;
     redis.defineCommand("gavelClaimPost", { numberOfKeys: 1, lua: CLAIM_POST_LUA });
     redis.defineCommand("gavelRenewOwnClaim", { numberOfKeys: 1, lua: RENEW_OWN_CLAIM_LUA });
     redis.defineCommand("gavelCompleteOwnClaim", { numberOfKeys: 2, lua: COMPLETE_OWN_CLAIM_LUA });
     redis.defineCommand("gavelReleaseOwnClaim", { numberOfKeys: 1, lua: RELEASE_OWN_CLAIM_LUA });
     this.#redis = redis as Redis & HotStateScripts;
-    redis.on("ready", () => void this.#payOwedReleases());
+    redis.on("ready", this.#onReady);
   }
 
   /** Connects; rejects within ~3 s with `cannot reach Redis at <host:port>: <reason>` when Redis does not answer. */
@@ -110,12 +117,12 @@ export class RedisHotState implements HotState {
       connectionName: options.connectionName ?? "gavel-hot-state",
       ...(options.onError ? { onError: options.onError } : {}),
     });
-    return new RedisHotState(
-      connection,
-      options.keyPrefix ?? "gavel",
-      options.now ?? Date.now,
-      options.seedGuard,
-    );
+    return new RedisHotState(connection, true, options);
+  }
+
+  /** On a shared connection (the hot-state factory's); close() leaves it open. */
+  static on(connection: RedisConnection, options: OnSharedConnection<RedisHotStateOptions>): RedisHotState {
+    return new RedisHotState(connection, false, options);
   }
 
   async holdPing(ping: PingRecord): Promise<void> {
@@ -190,11 +197,8 @@ export class RedisHotState implements HotState {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
-    try {
-      await this.#redis.quit();
-    } catch {
-      this.#redis.disconnect();
-    }
+    this.#connection.client.off("ready", this.#onReady);
+    await closeCounterRedis(this.#connection, this.#ownsConnection);
   }
 
   #heldKey(pingId: string): string {

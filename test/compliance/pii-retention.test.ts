@@ -6,8 +6,8 @@ import { describe, test } from "node:test";
 import pino from "pino";
 import { PiiRetention } from "../../src/compliance/privacy/pii-retention.ts";
 import type { Settings } from "../../src/domain/config-schema.ts";
-import { buildSnapshot } from "../../src/domain/snapshot.ts";
 import type { Vertical } from "../../src/domain/vertical.ts";
+import { buildSnapshot } from "../../src/engine/config-snapshot.ts";
 import type { PiiPurgeSelection } from "../../src/store/records.ts";
 import type { Store } from "../../src/store/store.ts";
 

@@ -9,7 +9,7 @@ import { Counter, Registry } from "prom-client";
 import { BUCKET_GROWTH, LatencyHistogram } from "../../src/console/latency-histogram.ts";
 import type { LiveBoard, LiveContribution } from "../../src/console/live-board.ts";
 import { LiveStats } from "../../src/console/live-stats.ts";
-import type { ConfigSnapshot } from "../../src/domain/snapshot.ts";
+import type { ConfigSnapshot } from "../../src/engine/config-snapshot.ts";
 import { ServiceUnavailableError } from "../../src/errors.ts";
 
 /** A registry holding the exchange's counters, with `auctions` pings (all bid) and requests to buyer alpha. */

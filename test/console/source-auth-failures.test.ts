@@ -3,7 +3,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { SourceAuthFailures } from "../../src/console/source-auth-failures.ts";
-import type { ConfigSnapshot } from "../../src/domain/snapshot.ts";
+import type { ConfigSnapshot } from "../../src/engine/config-snapshot.ts";
 
 const snapshotWith = (keys: Record<string, string>) =>
   ({

@@ -4,7 +4,7 @@ import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import type { Campaign } from "../../src/domain/config-schema.ts";
 import type { Bid } from "../../src/domain/ranking.ts";
-import { orderBids, RoundRobinMemory } from "../../src/domain/routing.ts";
+import { orderBids, ROUTING_MODES, RoundRobinMemory } from "../../src/domain/routing.ts";
 
 const bid = (campaign: string, dollars: number): Bid => ({
   campaign_id: campaign,
@@ -65,7 +65,7 @@ describe("orderBids", () => {
   });
 
   test("every mode keeps every bid, once", () => {
-    for (const mode of ["highest_bid", "priority", "round_robin", "weighted"] as const) {
+    for (const mode of ROUTING_MODES) {
       const ordered = orderBids(mode, "a9", bids, { campaignById: new Map() });
       assert.deepEqual(ids(ordered).sort(), ["cheap", "mid", "rich"], mode);
     }

@@ -4,9 +4,9 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type Browser, chromium, type Page } from "playwright-core";
+import { sha256Hex } from "../../src/compliance/sha256-hex.ts";
 import { hashPassword } from "../../src/console/passwords.ts";
 import type { ConfigFile } from "../../src/domain/config-schema.ts";
-import { sha256Hex } from "../../src/engine/config-service.ts";
 import type { BuyerBehavior } from "../../src/sim/buyer-behavior.ts";
 import { type BuyerFarm, startBuyerFarm } from "../../src/sim/buyer-farm-client.ts";
 import { personalInjuryLead, realtimeCampaign, SOURCE_KEY, testSource } from "../helpers/exchange-harness.ts";

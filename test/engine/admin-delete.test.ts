@@ -39,7 +39,7 @@ describe(`[${BACKEND}] admin deletes`, () => {
   test("a buyer with campaigns is 409 naming them; once they are gone, the buyer goes too", async () => {
     const refused = await h.admin("DELETE", "/v1/admin/buyers/beta");
     assert.equal(refused.status, 409, JSON.stringify(refused.body));
-    assert.equal(refused.body.error.code, "GAVEL_CONFLICT");
+    assert.equal(refused.body.error.code, "GAVEL_IN_USE");
     assert.equal(refused.body.error.field, "id");
     assert.match(refused.body.error.message, /campaign beta/);
     assert.equal((await h.admin("GET", "/v1/admin/buyers/beta")).status, 200, "still there");
@@ -96,6 +96,7 @@ describe(`[${BACKEND}] admin deletes`, () => {
     assert.equal((await h.admin("DELETE", "/v1/admin/campaigns/beta")).status, 200);
     const refused = await h.admin("DELETE", "/v1/admin/buyers/beta");
     assert.equal(refused.status, 409);
+    assert.equal(refused.body.error.code, "GAVEL_IN_USE");
     assert.match(refused.body.error.message, /user beta@example\.com/);
   });
 
@@ -116,15 +117,18 @@ describe(`[${BACKEND}] admin deletes`, () => {
     assert.equal(source.status, 200, JSON.stringify(source.body));
     const inUse = await h.admin("DELETE", "/v1/admin/verticals/solar");
     assert.equal(inUse.status, 409);
+    assert.equal(inUse.body.error.code, "GAVEL_IN_USE");
     assert.match(inUse.body.error.message, /source solar-src/);
     assert.equal((await h.admin("DELETE", "/v1/admin/sources/solar-src")).status, 200);
     assert.equal((await h.admin("DELETE", "/v1/admin/verticals/solar")).status, 200);
 
     const builtIn = await h.admin("DELETE", "/v1/admin/verticals/personal_injury");
     assert.equal(builtIn.status, 409);
+    assert.equal(builtIn.body.error.code, "GAVEL_BUILT_IN");
     assert.match(builtIn.body.error.message, /built in/);
     const filed = await h.admin("DELETE", "/v1/admin/campaigns/filed");
     assert.equal(filed.status, 409);
+    assert.equal(filed.body.error.code, "GAVEL_DEFINED_IN_FILE");
     assert.match(filed.body.error.message, /configuration file/);
     assert.equal((await h.admin("DELETE", "/v1/admin/campaigns/nope")).status, 404);
   });

@@ -4,7 +4,7 @@
 // or password ever appears in full; the list filters by kind, actor, entity and time and pages by `before`.
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
-import { sha256Hex } from "../../src/engine/config-service.ts";
+import { sha256Hex } from "../../src/compliance/sha256-hex.ts";
 import { sendDirect } from "../helpers/engine-steps.ts";
 import {
   ADMIN_KEY,

@@ -2,7 +2,7 @@
 // fault; a bounded fuzz run checks the same over a few hundred mutated bodies.
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
-import { sha256Hex } from "../../src/engine/config-service.ts";
+import { sha256Hex } from "../../src/compliance/sha256-hex.ts";
 import { type Random, seededRandom } from "../../src/sim/random.ts";
 import { sendPing, VERTICAL } from "../helpers/engine-steps.ts";
 import {

@@ -5,9 +5,9 @@
 // key or the admin key: 401.
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
+import { sha256Hex } from "../../src/compliance/sha256-hex.ts";
 import type { Vertical } from "../../src/domain/vertical.ts";
 import { personalInjury } from "../../src/domain/verticals/personal-injury.ts";
-import { sha256Hex } from "../../src/engine/config-service.ts";
 import { sendDirect } from "../helpers/engine-steps.ts";
 import {
   ADMIN_KEY,
@@ -173,6 +173,7 @@ describe(`[${BACKEND}] buyer API`, () => {
       reason: "fraud",
     });
     assert.equal(otherReason.status, 409);
+    assert.equal(otherReason.body.error.code, "GAVEL_ALREADY_RETURNED");
 
     const byOther = await asBuyer("beta", "POST", `/v1/buyer/leads/${leadId}/returns`, { reason: "fraud" });
     assert.equal(byOther.status, 404, "another buyer cannot return it");

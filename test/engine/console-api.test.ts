@@ -4,7 +4,7 @@
 // its own submissions without PII, nothing of another source's, and no buyer or admin route; logout ends the session.
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
-import { sha256Hex } from "../../src/engine/config-service.ts";
+import { sha256Hex } from "../../src/compliance/sha256-hex.ts";
 import { sendDirect } from "../helpers/engine-steps.ts";
 import {
   BACKEND,

@@ -4,7 +4,7 @@
 // approval would be, the reason in each audit event, one already decided failing alone).
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
-import { sha256Hex } from "../../src/engine/config-service.ts";
+import { sha256Hex } from "../../src/compliance/sha256-hex.ts";
 import { sendDirect } from "../helpers/engine-steps.ts";
 import {
   BACKEND,
@@ -76,6 +76,7 @@ describe(`[${BACKEND}] console quick actions`, () => {
     for (const path of ["/v1/admin/sources/src-test/pause", "/v1/admin/campaigns/alpha-test/pause"]) {
       const answer = await h.admin("POST", path);
       assert.equal(answer.status, 409, path);
+      assert.equal(answer.body.error.code, "GAVEL_TEST_ENTRY", path);
       assert.equal(answer.body.error.field, "id");
     }
     assert.equal(await statusOf("sources", "src-test"), "test");
@@ -114,7 +115,7 @@ describe(`[${BACKEND}] console quick actions`, () => {
     );
     assert.deepEqual(
       bulk.body.failed.map((item: { id: string; code: string }) => [item.id, item.code]),
-      [[returnIds[2], "GAVEL_CONFLICT"]],
+      [[returnIds[2], "GAVEL_RETURN_DECIDED"]],
     );
     for (const id of returnIds.slice(0, 2)) {
       const { events } = (await h.admin("GET", `/v1/admin/audit?kind=return.decide&entity=return:${id}`))

@@ -62,6 +62,7 @@ describe(`[${BACKEND}] console users deleted`, () => {
 
     const kept = await h.admin("DELETE", "/v1/admin/buyers/gone");
     assert.equal(kept.status, 409);
+    assert.equal(kept.body.error.code, "GAVEL_IN_USE");
     assert.match(kept.body.error.message, /user gone@example\.com/);
 
     const deleted = await h.admin("DELETE", `/v1/console/users/${userId}`);
@@ -86,7 +87,7 @@ describe(`[${BACKEND}] console users deleted`, () => {
     assert.equal((await call(asFirst, "DELETE", `/v1/console/users/${second}`)).status, 200);
     const last = await call(asFirst, "DELETE", `/v1/console/users/${first}`);
     assert.equal(last.status, 409);
-    assert.equal(last.body.error.code, "GAVEL_CONFLICT");
+    assert.equal(last.body.error.code, "GAVEL_LAST_OPERATOR");
     assert.match(last.body.error.message, /last operator/);
   });
 

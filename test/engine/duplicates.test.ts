@@ -7,8 +7,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { loadConfigFile } from "../../src/cli/config-file.ts";
+import { sha256Hex } from "../../src/compliance/sha256-hex.ts";
 import { personalInjury } from "../../src/domain/verticals/personal-injury.ts";
-import { ConfigService, sha256Hex } from "../../src/engine/config-service.ts";
+import { ConfigService } from "../../src/engine/config-service.ts";
 import { SqliteStore } from "../../src/store/sqlite/sqlite-store.ts";
 import {
   BACKEND,

@@ -5,7 +5,7 @@
 //   keeps $5; a next bid of $35 covers nothing under either rule.
 import assert from "node:assert/strict";
 import { after, before, beforeEach, describe, test } from "node:test";
-import { sha256Hex } from "../../src/engine/config-service.ts";
+import { sha256Hex } from "../../src/compliance/sha256-hex.ts";
 import {
   leadWithTrace,
   lineOf,

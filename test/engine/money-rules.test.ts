@@ -3,8 +3,8 @@
 // pays its own bid. Bad money configuration is refused when saved.
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
+import { sha256Hex } from "../../src/compliance/sha256-hex.ts";
 import { personalInjury } from "../../src/domain/verticals/personal-injury.ts";
-import { sha256Hex } from "../../src/engine/config-service.ts";
 import { leadWithTrace, pingWithTrace, sendDirect, sendPing, sendPost } from "../helpers/engine-steps.ts";
 import {
   BACKEND,

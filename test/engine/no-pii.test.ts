@@ -3,7 +3,7 @@
 // the winner's, carries the consumer's contact details.
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
-import { sha256Hex } from "../../src/engine/config-service.ts";
+import { sha256Hex } from "../../src/compliance/sha256-hex.ts";
 import type { RecordedRequest } from "../../src/sim/buyer-farm-client.ts";
 import { type GeneratedLead, generateLead, pingPart } from "../../src/sim/lead-generator.ts";
 import { seededRandom } from "../../src/sim/random.ts";

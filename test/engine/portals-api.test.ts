@@ -4,7 +4,7 @@
 // and reads its integration guide's data (its verticals' fields, which are PII).
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
-import { sha256Hex } from "../../src/engine/config-service.ts";
+import { sha256Hex } from "../../src/compliance/sha256-hex.ts";
 import { sendDirect } from "../helpers/engine-steps.ts";
 import {
   BACKEND,
@@ -123,7 +123,7 @@ describe(`[${BACKEND}] portals API: buyer account and campaigns, source key and 
     const alphaCampaign = "alpha";
     const trial = await as(cookies.alpha, "POST", "/v1/buyer/campaigns/alpha-trial/pause");
     assert.equal(trial.status, 409, "a test campaign stays a test campaign");
-    assert.equal(trial.body.error.code, "GAVEL_CONFLICT");
+    assert.equal(trial.body.error.code, "GAVEL_TEST_CAMPAIGN");
     assert.equal((await as(cookies.beta, "POST", `/v1/buyer/campaigns/${alphaCampaign}/pause`)).status, 404);
     assert.equal((await as(cookies.alpha, "POST", "/v1/buyer/campaigns/beta-main/pause")).status, 404);
     assert.equal((await as(cookies.alpha, "POST", "/v1/buyer/campaigns/nothing/resume")).status, 404);
@@ -158,7 +158,7 @@ describe(`[${BACKEND}] portals API: buyer account and campaigns, source key and 
     });
     assert.equal(held.status, 200, JSON.stringify(held.body));
     const refused = await as(cookies.alpha, "POST", `/v1/buyer/campaigns/${alphaCampaign}/resume`);
-    assert.deepEqual([refused.status, refused.body.error.code], [409, "GAVEL_CONFLICT"]);
+    assert.deepEqual([refused.status, refused.body.error.code], [409, "GAVEL_PAUSED_BY_OPERATOR"]);
     assert.equal((await h.admin("GET", `/v1/admin/campaigns/${alphaCampaign}`)).body.status, "paused");
     // The operator lifts it; then the buyer's own pause is the buyer's to lift again.
     await h.admin("PUT", `/v1/admin/campaigns/${alphaCampaign}`, { ...current, status: "active" });

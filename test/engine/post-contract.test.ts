@@ -2,7 +2,7 @@
 // first answer), and the non-PII fields equal what was pinged.
 import assert from "node:assert/strict";
 import { after, before, beforeEach, describe, test } from "node:test";
-import { sha256Hex } from "../../src/engine/config-service.ts";
+import { sha256Hex } from "../../src/compliance/sha256-hex.ts";
 import { ManualClock, receivers, requestsFor, sendPing, sendPost } from "../helpers/engine-steps.ts";
 import {
   BACKEND,
@@ -162,7 +162,7 @@ describe(`[${BACKEND}] the post contract`, () => {
     const ny = personalInjuryLead({ state: "NY", zip: "10001", city: "New York" });
     const ping = await sendPing(h, { lead: ny });
     assert.equal(ping.body.status, "no_bid");
-    assertError(await sendPost(h, ping.body.ping_id, { lead: ny }), 409, "GAVEL_CONFLICT", "ping_id");
+    assertError(await sendPost(h, ping.body.ping_id, { lead: ny }), 409, "GAVEL_PING_NOT_BID", "ping_id");
   });
 
   test("another source posting a ping while its owner's post is in flight gets a 404, not the owner's answer", async () => {

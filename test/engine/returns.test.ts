@@ -145,7 +145,7 @@ describe(`[${BACKEND}] returns`, () => {
     );
     const reject = await h.admin("POST", `/v1/admin/returns/${id}/reject`);
     assert.equal(reject.status, 409);
-    assert.equal(reject.body.error.code, "GAVEL_CONFLICT");
+    assert.equal(reject.body.error.code, "GAVEL_RETURN_DECIDED");
   });
 
   test("rejected: the sale stands and no money moves", async () => {
@@ -220,11 +220,13 @@ describe(`[${BACKEND}] returns`, () => {
     const noWindow = await sell("pi_norefund");
     const refused = await h.admin("POST", `/v1/admin/leads/${noWindow}/returns`, { reason: "other" });
     assert.equal(refused.status, 409, JSON.stringify(refused.body));
+    assert.equal(refused.body.error.code, "GAVEL_RETURNS_NOT_ACCEPTED");
 
     const leadId = await sell();
     clock.advance(8 * DAY_MS);
     const late = await h.admin("POST", `/v1/admin/leads/${leadId}/returns`, { reason: "other" });
     assert.equal(late.status, 409, JSON.stringify(late.body));
+    assert.equal(late.body.error.code, "GAVEL_RETURN_WINDOW_CLOSED");
     assert.match(late.body.error.message, /window/);
 
     const badReason = await h.admin("POST", `/v1/admin/leads/${leadId}/returns`, { reason: "changed_mind" });

@@ -4,7 +4,7 @@
 // end and no key in full; a bad grace is a 400 naming grace_minutes.
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
-import { sha256Hex } from "../../src/engine/config-service.ts";
+import { sha256Hex } from "../../src/compliance/sha256-hex.ts";
 import { ManualClock } from "../helpers/engine-steps.ts";
 import {
   BACKEND,

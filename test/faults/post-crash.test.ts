@@ -210,7 +210,7 @@ test("the operator resolves uncertain posts: sold records the sale at the bid; n
     resolution: "not_sold",
   });
   assert.equal(again.status, 409);
-  assert.equal(again.body.error.code, "GAVEL_CONFLICT");
+  assert.equal(again.body.error.code, "GAVEL_ATTEMPT_NOT_UNCERTAIN");
 
   const notSold = await admin("POST", `/v1/admin/post-attempts/${second.id}/resolve`, {
     resolution: "not_sold",

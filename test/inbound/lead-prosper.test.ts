@@ -4,7 +4,7 @@
 // same way.
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
-import { sha256Hex } from "../../src/engine/config-service.ts";
+import { sha256Hex } from "../../src/compliance/sha256-hex.ts";
 import { leadWithTrace, outcomesOf, sendDirect } from "../helpers/engine-steps.ts";
 import {
   BACKEND,

@@ -3,7 +3,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import Fastify from "fastify";
-import { sha256Hex } from "../../src/engine/config-service.ts";
+import { sha256Hex } from "../../src/compliance/sha256-hex.ts";
 import { handleError } from "../../src/http/error-handler.ts";
 import { operationsRoutes } from "../../src/http/operations-routes.ts";
 import { Metrics } from "../../src/metrics.ts";

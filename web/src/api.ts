@@ -1,11 +1,9 @@
 // The console's calls to the exchange. The session rides in the httpOnly cookie, so no token is ever in script reach.
 
-export type Role = "operator" | "buyer" | "source";
+import type { ConsoleUser, Me } from "../../src/http/console-schemas.ts";
 
-export interface Me {
-  user: { id: string; email: string; role: Role; party_id?: string };
-  party?: { id: string; name: string };
-}
+export type { Me };
+export type Role = ConsoleUser["role"];
 
 export class ApiError extends Error {
   constructor(

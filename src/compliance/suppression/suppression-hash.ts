@@ -2,8 +2,8 @@
 // as lead validation (email lower-cased and trimmed, phone as 10 NANP digits) and as the hashes sellers send on a ping
 // (DESIGN rule 1), so a hash from any of the three matches.
 import { normalizeUsPhone } from "../../domain/fields.ts";
-import { sha256Hex } from "../../engine/config-service.ts";
 import type { SuppressionHash } from "../../store/store.ts";
+import { sha256Hex } from "../sha256-hex.ts";
 
 export type ContactKind = SuppressionHash["kind"];
 

@@ -7,6 +7,24 @@ import { DAY_MS, minuteEntry, pad2, wallTimeToEpoch } from "./local-time.ts";
 export const CAP_PERIODS = ["hour", "day", "week", "month"] as const;
 export type CapPeriod = (typeof CAP_PERIODS)[number];
 
+const HOUR_MS = 3_600_000;
+/**
+ * The longest each period can last on a local wall clock: an hour repeated at a DST fall-back, a 25-hour day, a week
+ * and a 31-day month holding one. A period added to CAP_PERIODS must say its own here (the type requires it).
+ */
+export const LONGEST_PERIOD_MS: Readonly<Record<CapPeriod, number>> = {
+  hour: 2 * HOUR_MS,
+  day: DAY_MS + HOUR_MS,
+  week: 7 * DAY_MS + HOUR_MS,
+  month: 31 * DAY_MS + HOUR_MS,
+};
+
+/**
+ * How far back the sales that count against the current periods can lie (the current period of each kind started at
+ * most its longest length ago): what cap counters, and a bidder's budgets, are re-seeded from.
+ */
+export const CAP_SEED_LOOKBACK_MS = Math.max(...CAP_PERIODS.map((period) => LONGEST_PERIOD_MS[period]));
+
 /**
  * The id of the period holding `now` in the zone: "2026-11-21T14" (hour), "2026-11-21" (day), "2026-W47" (ISO
  * week), "2026-11" (month). Keys of one period kind sort in time order (within a year for weeks). Cached per zone

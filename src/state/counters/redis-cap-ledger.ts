@@ -35,8 +35,10 @@ import {
 } from "./cap-ledger.ts";
 import type { CapUsageSeed } from "./memory-cap-ledger.ts";
 import {
+  checkedKeyPrefix,
   closeCounterRedis,
   connectCounterRedis,
+  type OnSharedConnection,
   type RedisCounterOptions,
   runCounterCommand,
 } from "./redis-counter-connection.ts";
@@ -258,18 +260,19 @@ export class RedisCapLedger implements CapLedger {
   readonly #keyPrefix: string;
   readonly #finishedRetentionMs: number;
   readonly #seedGuard: SeedGuard | undefined;
+  readonly #ownsConnection: boolean;
   #closed = false;
 
   private constructor(
     connection: RedisConnection,
-    keyPrefix: string,
-    finishedRetentionMs: number,
-    seedGuard: SeedGuard | undefined,
+    ownsConnection: boolean,
+    options: OnSharedConnection<RedisCapLedgerOptions>,
   ) {
     this.#connection = connection;
-    this.#keyPrefix = keyPrefix;
-    this.#finishedRetentionMs = finishedRetentionMs;
-    this.#seedGuard = seedGuard;
+    this.#ownsConnection = ownsConnection;
+    this.#keyPrefix = checkedKeyPrefix(options.keyPrefix);
+    this.#finishedRetentionMs = options.finishedRetentionMs ?? DEFAULT_FINISHED_RETENTION_MS;
+    this.#seedGuard = options.seedGuard;
     const redis = connection.client;
     redis.defineCommand("gavelCapReserve", { lua: RESERVE_LUA });
     redis.defineCommand("gavelCapCommit", { lua: COMMIT_LUA });
@@ -283,12 +286,12 @@ export class RedisCapLedger implements CapLedger {
   /** Connects; rejects within ~3 s with `cannot reach Redis at <host:port>: <reason>` when Redis does not answer. */
   static async connect(options: RedisCapLedgerOptions): Promise<RedisCapLedger> {
     const connection = await connectCounterRedis(options, "gavel-cap-ledger");
-    return new RedisCapLedger(
-      connection,
-      options.keyPrefix ?? "gavel",
-      options.finishedRetentionMs ?? DEFAULT_FINISHED_RETENTION_MS,
-      options.seedGuard,
-    );
+    return new RedisCapLedger(connection, true, options);
+  }
+
+  /** On a shared connection (the hot-state factory's); close() leaves it open. */
+  static on(connection: RedisConnection, options: OnSharedConnection<RedisCapLedgerOptions>): RedisCapLedger {
+    return new RedisCapLedger(connection, false, options);
   }
 
   async reserve(request: ReserveRequest): Promise<ReserveResult> {
@@ -421,7 +424,7 @@ export class RedisCapLedger implements CapLedger {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
-    await closeCounterRedis(this.#connection);
+    await closeCounterRedis(this.#connection, this.#ownsConnection);
   }
 
   #counterKey(buyerId: string, key: string): string {

@@ -16,15 +16,27 @@ export interface RedisCounterOptions {
   onError?: (error: Error) => void;
 }
 
+/**
+ * What a part of the hot state takes on a connection it shares (the hot-state factory's, src/backends.ts): everything
+ * but how to connect. Such a part's close() leaves the connection to the factory.
+ */
+export type OnSharedConnection<Options extends RedisCounterOptions> = Omit<
+  Options,
+  "url" | "commandTimeoutMs" | "connectionName" | "onError"
+>;
+
+/** The key prefix, checked: a brace in it would become the hash tag and put every key in one Cluster slot. */
+export function checkedKeyPrefix(keyPrefix: string | undefined): string {
+  if (keyPrefix?.match(/[{}]/)) throw new TypeError(`Redis key prefix must not contain { or }: ${keyPrefix}`);
+  return keyPrefix ?? "gavel";
+}
+
 /** Connects; rejects within ~3 s with `cannot reach Redis at <host:port>: <reason>` when Redis does not answer. */
 export async function connectCounterRedis(
   options: RedisCounterOptions,
   defaultConnectionName: string,
 ): Promise<RedisConnection> {
-  if (options.keyPrefix?.match(/[{}]/)) {
-    // A brace in the prefix would become the hash tag and put every counter in one Cluster slot.
-    throw new TypeError(`Redis key prefix must not contain { or }: ${options.keyPrefix}`);
-  }
+  checkedKeyPrefix(options.keyPrefix);
   return connectRedis({
     url: options.url,
     commandTimeoutMs: options.commandTimeoutMs ?? 1000,
@@ -53,7 +65,9 @@ export async function runCounterCommand<T>(
   }
 }
 
-export async function closeCounterRedis(connection: RedisConnection): Promise<void> {
+/** Closes a connection a part opened for itself (a shared one is closed by whoever opened it). */
+export async function closeCounterRedis(connection: RedisConnection, owned = true): Promise<void> {
+  if (!owned) return;
   try {
     await connection.client.quit();
   } catch {

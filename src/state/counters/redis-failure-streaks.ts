@@ -5,8 +5,10 @@
 import type { RedisConnection } from "../redis/redis-connection.ts";
 import type { FailureStreaks } from "./failure-streak.ts";
 import {
+  checkedKeyPrefix,
   closeCounterRedis,
   connectCounterRedis,
+  type OnSharedConnection,
   type RedisCounterOptions,
   runCounterCommand,
 } from "./redis-counter-connection.ts";
@@ -16,17 +18,31 @@ const STREAK_TTL_MS = 86_400_000;
 export class RedisFailureStreaks implements FailureStreaks {
   readonly #connection: RedisConnection;
   readonly #keyPrefix: string;
+  readonly #ownsConnection: boolean;
   #closed = false;
 
-  private constructor(connection: RedisConnection, keyPrefix: string) {
+  private constructor(
+    connection: RedisConnection,
+    ownsConnection: boolean,
+    options: OnSharedConnection<RedisCounterOptions>,
+  ) {
     this.#connection = connection;
-    this.#keyPrefix = keyPrefix;
+    this.#ownsConnection = ownsConnection;
+    this.#keyPrefix = checkedKeyPrefix(options.keyPrefix);
   }
 
   /** Connects; rejects within ~3 s with `cannot reach Redis at <host:port>: <reason>` when Redis does not answer. */
   static async connect(options: RedisCounterOptions): Promise<RedisFailureStreaks> {
     const connection = await connectCounterRedis(options, "gavel-failure-streaks");
-    return new RedisFailureStreaks(connection, options.keyPrefix ?? "gavel");
+    return new RedisFailureStreaks(connection, true, options);
+  }
+
+  /** On a shared connection (the hot-state factory's); close() leaves it open. */
+  static on(
+    connection: RedisConnection,
+    options: OnSharedConnection<RedisCounterOptions>,
+  ): RedisFailureStreaks {
+    return new RedisFailureStreaks(connection, false, options);
   }
 
   async recordFailure(buyerId: string): Promise<number> {
@@ -48,7 +64,7 @@ export class RedisFailureStreaks implements FailureStreaks {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
-    await closeCounterRedis(this.#connection);
+    await closeCounterRedis(this.#connection, this.#ownsConnection);
   }
 
   #key(buyerId: string): string {

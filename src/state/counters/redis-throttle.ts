@@ -5,8 +5,10 @@
 import type { Redis } from "ioredis";
 import type { RedisConnection } from "../redis/redis-connection.ts";
 import {
+  checkedKeyPrefix,
   closeCounterRedis,
   connectCounterRedis,
+  type OnSharedConnection,
   type RedisCounterOptions,
   runCounterCommand,
 } from "./redis-counter-connection.ts";
@@ -40,11 +42,17 @@ export class RedisThrottle implements Throttle {
   readonly #connection: RedisConnection;
   readonly #redis: Redis & ThrottleScripts;
   readonly #keyPrefix: string;
+  readonly #ownsConnection: boolean;
   #closed = false;
 
-  private constructor(connection: RedisConnection, keyPrefix: string) {
+  private constructor(
+    connection: RedisConnection,
+    ownsConnection: boolean,
+    options: OnSharedConnection<RedisCounterOptions>,
+  ) {
     this.#connection = connection;
-    this.#keyPrefix = keyPrefix;
+    this.#ownsConnection = ownsConnection;
+    this.#keyPrefix = checkedKeyPrefix(options.keyPrefix);
     connection.client.defineCommand("gavelThrottleAcquire", { numberOfKeys: 2, lua: TRY_ACQUIRE_LUA });
     this.#redis = connection.client as Redis & ThrottleScripts;
   }
@@ -52,7 +60,12 @@ export class RedisThrottle implements Throttle {
   /** Connects; rejects within ~3 s with `cannot reach Redis at <host:port>: <reason>` when Redis does not answer. */
   static async connect(options: RedisCounterOptions): Promise<RedisThrottle> {
     const connection = await connectCounterRedis(options, "gavel-throttle");
-    return new RedisThrottle(connection, options.keyPrefix ?? "gavel");
+    return new RedisThrottle(connection, true, options);
+  }
+
+  /** On a shared connection (the hot-state factory's); close() leaves it open. */
+  static on(connection: RedisConnection, options: OnSharedConnection<RedisCounterOptions>): RedisThrottle {
+    return new RedisThrottle(connection, false, options);
   }
 
   async tryAcquire(key: string, limit: number, windowMs: number, now: number): Promise<boolean> {
@@ -75,7 +88,7 @@ export class RedisThrottle implements Throttle {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
-    await closeCounterRedis(this.#connection);
+    await closeCounterRedis(this.#connection, this.#ownsConnection);
   }
 
   #bucketKey(key: string, windowMs: number, bucket: number): string {

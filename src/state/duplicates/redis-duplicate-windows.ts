@@ -2,8 +2,10 @@
 // SET NX PX. Key layout: <prefix>:{d:<key>} (each key its own hash tag, so Redis Cluster spreads them).
 
 import {
+  checkedKeyPrefix,
   closeCounterRedis,
   connectCounterRedis,
+  type OnSharedConnection,
   type RedisCounterOptions,
   runCounterCommand,
 } from "../counters/redis-counter-connection.ts";
@@ -26,19 +28,33 @@ export class RedisDuplicateWindows implements DuplicateWindows {
   readonly #connection: RedisConnection;
   readonly #keyPrefix: string;
   readonly #seedGuard: SeedGuard | undefined;
+  readonly #ownsConnection: boolean;
   #closed = false;
 
-  private constructor(connection: RedisConnection, keyPrefix: string, seedGuard: SeedGuard | undefined) {
+  private constructor(
+    connection: RedisConnection,
+    ownsConnection: boolean,
+    options: OnSharedConnection<RedisDuplicateWindowsOptions>,
+  ) {
     this.#connection = connection;
-    this.#keyPrefix = keyPrefix;
-    this.#seedGuard = seedGuard;
+    this.#ownsConnection = ownsConnection;
+    this.#keyPrefix = checkedKeyPrefix(options.keyPrefix);
+    this.#seedGuard = options.seedGuard;
     connection.client.defineCommand("gavelDuplicateRemember", { numberOfKeys: 1, lua: REMEMBER_LUA });
   }
 
   /** Connects; rejects within ~3 s with `cannot reach Redis at <host:port>: <reason>` when Redis does not answer. */
   static async connect(options: RedisDuplicateWindowsOptions): Promise<RedisDuplicateWindows> {
     const connection = await connectCounterRedis(options, "gavel-duplicates");
-    return new RedisDuplicateWindows(connection, options.keyPrefix ?? "gavel", options.seedGuard);
+    return new RedisDuplicateWindows(connection, true, options);
+  }
+
+  /** On a shared connection (the hot-state factory's); close() leaves it open. */
+  static on(
+    connection: RedisConnection,
+    options: OnSharedConnection<RedisDuplicateWindowsOptions>,
+  ): RedisDuplicateWindows {
+    return new RedisDuplicateWindows(connection, false, options);
   }
 
   async remember(keys: readonly string[], ttlMs: number): Promise<void> {
@@ -82,7 +98,7 @@ export class RedisDuplicateWindows implements DuplicateWindows {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
-    await closeCounterRedis(this.#connection);
+    await closeCounterRedis(this.#connection, this.#ownsConnection);
   }
 
   #key(key: string): string {

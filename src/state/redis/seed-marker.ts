@@ -14,8 +14,10 @@ import { randomUUID } from "node:crypto";
 import type { Redis } from "ioredis";
 import { ServiceUnavailableError } from "../../errors.ts";
 import {
+  checkedKeyPrefix,
   closeCounterRedis,
   connectCounterRedis,
+  type OnSharedConnection,
   type RedisCounterOptions,
   runCounterCommand,
 } from "../counters/redis-counter-connection.ts";
@@ -85,10 +87,17 @@ export class RedisSeedMarker implements SeedGuard {
   #seed: (() => Promise<SeedReport>) | undefined;
   /** The check (or seed) under way in this process: concurrent callers share it. */
   #settling: Promise<void> | undefined;
+  readonly #ownsConnection: boolean;
   #closed = false;
 
-  private constructor(connection: RedisConnection, keyPrefix: string, options: SeedMarkerOptions) {
+  private constructor(
+    connection: RedisConnection,
+    ownsConnection: boolean,
+    options: OnSharedConnection<SeedMarkerOptions>,
+  ) {
     this.#connection = connection;
+    this.#ownsConnection = ownsConnection;
+    const keyPrefix = checkedKeyPrefix(options.keyPrefix);
     this.markerKey = `${keyPrefix}:hot-state:seeded`;
     this.#lockKey = `${keyPrefix}:hot-state:seed-lock`;
     this.#waitMs = options.waitMs ?? 3_000;
@@ -103,7 +112,12 @@ export class RedisSeedMarker implements SeedGuard {
   /** Connects; rejects within ~3 s with `cannot reach Redis at <host:port>: <reason>` when Redis does not answer. */
   static async connect(options: SeedMarkerOptions): Promise<RedisSeedMarker> {
     const connection = await connectCounterRedis(options, "gavel-seed-marker");
-    return new RedisSeedMarker(connection, options.keyPrefix ?? "gavel", options);
+    return new RedisSeedMarker(connection, true, options);
+  }
+
+  /** On a shared connection (the hot-state factory's); close() leaves it open. */
+  static on(connection: RedisConnection, options: OnSharedConnection<SeedMarkerOptions>): RedisSeedMarker {
+    return new RedisSeedMarker(connection, false, options);
   }
 
   /**
@@ -131,7 +145,7 @@ export class RedisSeedMarker implements SeedGuard {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
-    await closeCounterRedis(this.#connection);
+    await closeCounterRedis(this.#connection, this.#ownsConnection);
   }
 
   async #settle(waitMs: number): Promise<void> {

@@ -1,9 +1,12 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
+import { CapsSchema } from "../../../src/domain/config-schema.ts";
 import { localTime, wallTimeToEpoch } from "../../../src/domain/rules/local-time.ts";
 import {
   CAP_PERIODS,
+  CAP_SEED_LOOKBACK_MS,
   type CapPeriod,
+  LONGEST_PERIOD_MS,
   periodEnd,
   periodKey,
   periodStart,
@@ -161,5 +164,31 @@ describe("wallTimeToEpoch", () => {
     assert.equal(iso(wallTimeToEpoch("America/New_York", 2026, 3, 8, 2, 30)), "2026-03-08T07:00:00.000Z");
     assert.equal(iso(wallTimeToEpoch("America/New_York", 2026, 11, 1, 1, 30)), "2026-11-01T05:30:00.000Z");
     assert.equal(iso(wallTimeToEpoch("America/New_York", 2026, 11, 31)), "2026-12-01T05:00:00.000Z");
+  });
+});
+
+describe("LONGEST_PERIOD_MS and CAP_SEED_LOOKBACK_MS", () => {
+  test("no period of any kind lasts longer than its longest, so the cap seed reaches back to every current period's start", () => {
+    const zones = ["UTC", "America/New_York", "Europe/London", "Australia/Lord_Howe"];
+    for (const zone of zones) {
+      // Every 7 hours over 2026: each DST change of these zones, each month end.
+      for (let now = at("2026-01-01T00:00:00Z"); now < at("2027-01-01T00:00:00Z"); now += 7 * HOUR) {
+        for (const period of CAP_PERIODS) {
+          const start = periodStart(period, zone, now);
+          const where = `${zone} ${period} at ${iso(now)}`;
+          assert.ok(periodEnd(period, zone, now) - start <= LONGEST_PERIOD_MS[period], where);
+          assert.ok(now - start <= CAP_SEED_LOOKBACK_MS, where);
+        }
+      }
+    }
+  });
+
+  test("the configuration schema offers a cap limit for exactly the CAP_PERIODS", () => {
+    const perPeriod = (CapsSchema.properties.leads as unknown as { properties: Record<string, unknown> })
+      .properties;
+    assert.deepEqual(Object.keys(perPeriod), [...CAP_PERIODS]);
+    const spend = (CapsSchema.properties.spend as unknown as { properties: Record<string, unknown> })
+      .properties;
+    assert.deepEqual(Object.keys(spend), [...CAP_PERIODS]);
   });
 });

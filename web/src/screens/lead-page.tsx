@@ -1,43 +1,9 @@
 // One lead as the operator sees it: the lead, its decision trace as a timeline (every buyer: outcome, reason code,
 // bid, latency) and the money it moved.
+import type { LeadDetail } from "../../../src/http/lead-schemas.ts";
 import { get, money, when } from "../api.ts";
 import { useData } from "../use-data.ts";
 import { Badge, Problem } from "./common.tsx";
-
-interface TraceLine {
-  phase: "ping" | "post";
-  campaign_id: string;
-  buyer_id: string;
-  outcome: string;
-  code: number;
-  bid?: number;
-  latency_ms?: number;
-  detail?: string;
-  at: string;
-}
-
-interface LeadDetail {
-  lead: {
-    id: string;
-    auction_id: string;
-    source_id: string;
-    sub_id?: string;
-    vertical: string;
-    status: string;
-    reason?: string;
-    price: number;
-    buyer_price?: number;
-    buyer_id?: string;
-    campaign_id?: string;
-    test: boolean;
-    lead: Record<string, unknown>;
-    created_at: string;
-    /** When its PII was blanked (retention or an erasure request): only non-PII fields remain. */
-    pii_purged_at?: string;
-  };
-  trace: TraceLine[];
-  ledger: { id: string; kind: string; party_id: string; amount: number; at: string }[];
-}
 
 export function LeadPage({ id }: { id: string }) {
   const { data, error } = useData(id, () => get<LeadDetail>(`/v1/admin/leads/${encodeURIComponent(id)}`));

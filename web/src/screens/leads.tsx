@@ -3,25 +3,16 @@
 // traffic, returned and dates (in this browser's time zone); the whole filtered list exported as CSV, streamed by
 // the exchange; or one consumer's leads, found by their email or phone.
 import { useState } from "react";
+import type { AdminLead } from "../../../src/http/lead-schemas.ts";
+import type { LeadSort } from "../../../src/store/store.ts";
 import { get, money, when } from "../api.ts";
 import { Link, navigate } from "../router.tsx";
 import { useData } from "../use-data.ts";
 import { useLeadPages } from "../use-pages.ts";
 import { Badge, Pager, Problem } from "./common.tsx";
 
-interface AdminLead {
-  id: string;
-  source_id: string;
-  vertical: string;
-  status: string;
-  price: number;
-  buyer_price?: number;
-  buyer_id?: string;
-  test: boolean;
-  created_at: string;
-}
-
-type Sort = "created_at" | "buyer_price" | "price";
+/** The orders the exchange sorts leads by (LEAD_SORTS in the store, which the admin API validates against). */
+type Sort = LeadSort;
 interface Order {
   sort: Sort;
   direction: "desc" | "asc";

@@ -1,22 +1,12 @@
 // The operator's outbox: postbacks and deliveries after the sale, the dead letters among them, and replay; newest
 // first, paged on the server.
 import { useState } from "react";
+import type { OutboxItemWire } from "../../../src/http/outbox-schemas.ts";
 import { post, when } from "../api.ts";
 import { usePages } from "../use-pages.ts";
 import { Badge, Pager, Problem } from "./common.tsx";
 
-interface OutboxItem {
-  id: string;
-  kind: string;
-  owner_id: string;
-  url: string;
-  status: string;
-  attempts: number;
-  run_at: string;
-  created_at: string;
-  last_error?: string;
-  delivered_at?: string;
-}
+type OutboxItem = OutboxItemWire;
 
 export function Outbox() {
   const [status, setStatus] = useState("dead");

@@ -3,6 +3,7 @@
 // sortable, a revenue bar per row, totals, and CSV export. Yesterday by source is what it opens on, so "what did each
 // source earn us yesterday" is one click and each buyer two.
 import { useState } from "react";
+import type { Report, ReportGroup } from "../../../src/http/report-schemas.ts";
 import { get, money } from "../api.ts";
 import { useData } from "../use-data.ts";
 import { Problem } from "./common.tsx";
@@ -22,26 +23,12 @@ type Dimension = keyof typeof DIMENSIONS;
 const PRESETS = ["today", "yesterday", "last 7 days", "last 30 days", "custom"] as const;
 type Preset = (typeof PRESETS)[number];
 
-interface Group {
-  [key: string]: unknown;
-  pings: number;
-  posts: number;
-  sold: number;
-  revenue: number;
-  payouts: number;
-  margin: number;
-  returns: number;
-  earnings_per_lead: number | null;
-  latency_ms?: { p50: number | null; p99: number | null } | null;
-  timeouts?: number;
-}
-
-interface Report {
-  from: string;
-  to: string;
-  time_zone: string;
-  groups: Group[];
-}
+/** The figures this screen reads of a report group, which its totals row has too (the rest is optional there). */
+type Group = Pick<
+  ReportGroup,
+  "pings" | "posts" | "sold" | "revenue" | "payouts" | "margin" | "returns" | "earnings_per_lead"
+> &
+  Partial<ReportGroup>;
 
 interface Column {
   id: string;

@@ -1,17 +1,13 @@
 // The operator's console users: who may log in, and as what (added, or deleted: their sessions end at once). Buyer and
 // source users are bound to one buyer or source.
 import { useState } from "react";
+import type { ConsoleUser } from "../../../src/http/console-schemas.ts";
 import { get, post, type Role } from "../api.ts";
 import { useData } from "../use-data.ts";
 import { Problem } from "./common.tsx";
 import { DeleteEntry } from "./config-actions.tsx";
 
-interface User {
-  id: string;
-  email: string;
-  role: Role;
-  party_id?: string;
-}
+type User = ConsoleUser;
 
 interface Party {
   id: string;

@@ -2,8 +2,15 @@
 // (src/domain/config-schema.ts, src/domain/rules/*): a value the server adds or drops fails the web typecheck here.
 import type { Campaign, Caps, Filter, Integration, Payout } from "../../../../src/domain/config-schema.ts";
 import type { FieldDefinition, FieldType } from "../../../../src/domain/fields.ts";
-import type { RoutingMode } from "../../../../src/domain/routing.ts";
+import {
+  PRESET_PARAMS as ALL_PRESET_PARAMS,
+  PRESET_NAMES,
+  type PresetName,
+  type PresetParam,
+} from "../../../../src/domain/preset-params.ts";
+import { ROUTING_MODES, type RoutingMode } from "../../../../src/domain/routing.ts";
 import { FIELD_OPERATORS, TEXT_TYPES } from "../../../../src/domain/rules/operators.ts";
+import { CAP_PERIODS, type CapPeriod } from "../../../../src/domain/rules/periods.ts";
 import type { FieldOperator } from "../../../../src/domain/rules/rule-schema.ts";
 import type { Schedule } from "../../../../src/domain/rules/schedule-schema.ts";
 
@@ -34,9 +41,9 @@ export type PayoutModel = Payout["model"];
 export const PAYOUT_MODELS = every<PayoutModel>()(["revenue_share", "margin", "margin_table", "fixed"]);
 
 export type CapUnit = Exclude<keyof Caps, "time_zone">;
-export type CapPeriod = keyof NonNullable<Caps["leads"]>;
 export const CAP_UNITS = every<CapUnit>()(["leads", "spend"]);
-export const CAP_PERIODS = every<CapPeriod>()(["hour", "day", "week", "month"]);
+/** The exchange's own list of periods (the configuration schema is built from it). */
+export { CAP_PERIODS, type CapPeriod };
 
 export type Weekday = keyof Schedule["weekly"];
 export const WEEKDAYS = every<Weekday>()(["mon", "tue", "wed", "thu", "fri", "sat", "sun"]);
@@ -52,25 +59,22 @@ export { TEXT_TYPES };
 export const OPENS_AT = /^([01][0-9]|2[0-3]):[0-5][0-9]$/;
 export const CLOSES_AT = /^(([01][0-9]|2[0-3]):[0-5][0-9]|24:00)$/;
 
-type Preset = Extract<Integration, { type: "preset" }>;
-export type PresetName = Preset["preset"];
+/** The presets, from the exchange's own list (src/domain/preset-params.ts) the configuration schema is built from. */
+export { PRESET_NAMES, type PresetName };
 /**
- * Each preset's required parameters and what each is (src/buyers/presets.ts PRESETS[...].params). Optional ones
- * (Lead Prosper's tcpa_text) and a preset's field_map are edited as JSON.
+ * Each preset's required parameters and what each is. Optional ones (Lead Prosper's tcpa_text) and a preset's
+ * field_map are edited as JSON.
  */
-export const PRESET_PARAMS: Readonly<Record<PresetName, Readonly<Record<string, string>>>> = {
-  boberdoo: { key: "API key (Key)", src: "source code (SRC)", lead_type: "lead type id (TYPE)" },
-  leadspedia: { campaign_id: "lp_campaign_id", campaign_key: "lp_campaign_key" },
-  lead_prosper: { campaign_id: "lp_campaign_id", supplier_id: "lp_supplier_id", key: "lp_key" },
-  px: {
-    api_token: "ApiToken (a GUID)",
-    vertical: "PX vertical name (Vertical)",
-    source: "traffic source agreed with PX (Source)",
-    original_url: "the form's URL (OriginalUrl)",
-    tcpa_text: "the form's consent language (TcpaText)",
-  },
-};
-export const PRESET_NAMES = every<PresetName>()(["boberdoo", "leadspedia", "lead_prosper", "px"]);
+export const PRESET_PARAMS = Object.fromEntries(
+  PRESET_NAMES.map((preset) => [
+    preset,
+    Object.fromEntries(
+      Object.entries(ALL_PRESET_PARAMS[preset] as Readonly<Record<string, PresetParam>>)
+        .filter(([, param]) => !param.optional)
+        .map(([name, param]) => [name, param.about]),
+    ),
+  ]),
+) as Readonly<Record<PresetName, Readonly<Record<string, string>>>>;
 
-export type { RoutingMode };
-export const ROUTING_MODES = every<RoutingMode>()(["highest_bid", "priority", "round_robin", "weighted"]);
+/** The routing modes, from the exchange's own list (src/domain/routing.ts). */
+export { ROUTING_MODES, type RoutingMode };

@@ -2,10 +2,10 @@
 // when anything changes (DESIGN rule 8: no database round trip on the ping path).
 import type { BuyerAdapter } from "../buyers/buyer-adapter.ts";
 import { compileCampaignAdapter } from "../buyers/campaign-adapter.ts";
-import type { Buyer, Campaign, Settings, Source } from "./config-schema.ts";
-import { type CompiledRule, compileRule } from "./rules/rule.ts";
-import { compileSchedule, type ScheduleResult } from "./rules/schedule.ts";
-import type { Vertical } from "./vertical.ts";
+import type { Buyer, Campaign, Settings, Source } from "../domain/config-schema.ts";
+import { type CompiledRule, compileRule } from "../domain/rules/rule.ts";
+import { compileSchedule, type ScheduleResult } from "../domain/rules/schedule.ts";
+import type { Vertical } from "../domain/vertical.ts";
 
 export interface ConfigData {
   settings: Settings;
