@@ -64,6 +64,8 @@ export interface GavelOptions {
   outboxRetry?: RetryPolicy;
   /** Console users to create or update at start (the config file's `users`, with password hashes). */
   consoleUsers?: readonly NewUser[];
+  /** Talks to buyers instead of the HTTP client (gavel simulate answers for its simulated buyers in process). */
+  buyerClient?: BuyerHttpClient;
 }
 
 export interface RunningGavel {
@@ -120,7 +122,9 @@ export async function startGavel(options: GavelOptions): Promise<RunningGavel> {
   // A configuration change another instance made between the load above and the start of the watch was not heard:
   // read it once more now that every later change will be.
   if (stopWatching) await config.reload();
-  const client = new BuyerHttpClient({ maxResponseBytes: config.snapshot.settings.max_buyer_response_bytes });
+  const client =
+    options.buyerClient ??
+    new BuyerHttpClient({ maxResponseBytes: config.snapshot.settings.max_buyer_response_bytes });
   const metrics = new Metrics();
   const consent = consentServices(options.config?.consent_providers);
   const counters = await openCounters(
