@@ -8,9 +8,7 @@ import { writeFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { figuresSvg, formatFiguresTable, scenarioFigures } from "../sim/market-report.ts";
 import { DEFAULT_SIMULATION, simulateMarket } from "../sim/market-simulation.ts";
-
-export const SIMULATE_USAGE =
-  "gavel simulate [--leads 600] [--seed 42] [--chart gavel-simulate.svg]   (--leads 5000: a bigger run)";
+import { SIMULATE_USAGE } from "./sim-usage.ts";
 
 /** The most leads per scenario: the run must stay inside one virtual day (the buyers' caps are daily). */
 const MAX_LEADS = 20_000;

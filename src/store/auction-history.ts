@@ -41,8 +41,8 @@ export interface RecordedSale {
   buyer_price_cents?: number;
   campaign_id?: string;
   buyer_id?: string;
-  /** A shared lead's further buyers' prices (cents), summed: replay reads shared sales as they were. */
-  shared_buyers: number;
+  /** A shared lead's further buyers, each with what it was charged. */
+  shares: { campaign_id: string; buyer_id: string; buyer_price_cents: number }[];
 }
 
 export interface AuctionPeriod {
@@ -207,7 +207,7 @@ function auctionOf(row: HistoryRow): RecordedAuction {
       ...(row.buyer_price_cents === null ? {} : { buyer_price_cents: Number(row.buyer_price_cents) }),
       ...(row.lead_campaign_id === null ? {} : { campaign_id: row.lead_campaign_id }),
       ...(row.lead_buyer_id === null ? {} : { buyer_id: row.lead_buyer_id }),
-      shared_buyers: row.shares ? (JSON.parse(row.shares) as unknown[]).length : 0,
+      shares: row.shares ? (JSON.parse(row.shares) as RecordedSale["shares"]) : [],
     };
   }
   return auction;
