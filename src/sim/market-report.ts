@@ -147,6 +147,7 @@ export function figuresSvg(figures: readonly ScenarioFigures[], subtitle: string
   const height = top + rows * panelHeight + 20;
   const parts: string[] = [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="Helvetica, Arial, sans-serif">`,
+    `<title>Gavel market simulation: ${escapeXml(subtitle)}</title>`,
     `<rect width="${width}" height="${height}" fill="#ffffff"/>`,
     `<text x="20" y="30" font-size="20" font-weight="bold" fill="#222">Gavel market simulation</text>`,
     `<text x="20" y="52" font-size="13" fill="#555">${escapeXml(subtitle)}</text>`,
