@@ -1,5 +1,6 @@
 // Wires one exchange process together: store, configuration, hot state, engine, HTTP server.
 import { randomBytes } from "node:crypto";
+import { join } from "node:path";
 import type { Logger } from "pino";
 import { openBackends } from "./backends.ts";
 import { BuyerHttpClient } from "./buyers/buyer-http-client.ts";
@@ -41,6 +42,7 @@ import { MemoryDuplicateWindows } from "./state/duplicates/memory-duplicate-wind
 import { RedisDuplicateWindows } from "./state/duplicates/redis-duplicate-windows.ts";
 import type { SeedGuard } from "./state/redis/seed-marker.ts";
 import { chooseStorage } from "./storage-choice.ts";
+import { postgresAuctionHistory, sqliteAuctionHistory } from "./store/auction-history.ts";
 import type { Store } from "./store/store.ts";
 
 export interface GavelOptions {
@@ -252,6 +254,14 @@ export async function startGavel(options: GavelOptions): Promise<RunningGavel> {
     }),
     adminKeySha256,
     log,
+    auctionHistory: (period) =>
+      chosen.databaseUrl
+        ? postgresAuctionHistory(
+            chosen.databaseUrl,
+            period,
+            chosen.databaseSchema ? { schema: chosen.databaseSchema } : {},
+          )
+        : sqliteAuctionHistory(join(options.dataDir, "gavel.db"), period),
     wakeOutbox: () => outbox.wake(),
     privacy: { requests: privacyRequests, retention },
     console: {

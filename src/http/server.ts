@@ -17,6 +17,7 @@ import { type AdminFundsServices, adminFundsRoutes } from "./admin-funds-routes.
 import { adminLedgerRoutes } from "./admin-ledger-routes.ts";
 import { adminPostAttemptRoutes } from "./admin-post-attempt-routes.ts";
 import { type AdminPrivacyRoutesOptions, adminPrivacyRoutes } from "./admin-privacy-routes.ts";
+import { type AdminReplayRoutesOptions, adminReplayRoutes } from "./admin-replay-routes.ts";
 import { adminReportRoutes } from "./admin-report-routes.ts";
 import { adminReturnsRoutes } from "./admin-returns-routes.ts";
 import { adminRoutes } from "./admin-routes.ts";
@@ -57,6 +58,8 @@ export interface ServerOptions {
   console?: { auth: ConsoleAuth; live: LiveStats };
   /** Consumer privacy: access and erasure requests, the retention purge (their admin API is served only when given). */
   privacy?: Omit<AdminPrivacyRoutesOptions, "store" | "adminKeySha256">;
+  /** The recorded auctions of a period, for what-if replay (its admin API is served only when given). */
+  auctionHistory?: AdminReplayRoutesOptions["auctionHistory"];
   /** Largest request body accepted (bytes). */
   bodyLimit?: number;
   /** Timeouts on slow clients and trust in proxies (default: httpServerLimits' defaults). */
@@ -194,6 +197,16 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
       flushEvents: () => options.exchange.flush(),
     }),
   );
+  if (options.auctionHistory) {
+    await app.register(
+      adminReplayRoutes({
+        store: options.store,
+        adminKeySha256: options.adminKeySha256,
+        auctionHistory: options.auctionHistory,
+        flushEvents: () => options.exchange.flush(),
+      }),
+    );
+  }
   await app.register(
     adminTestRoutes({
       exchange: options.exchange,

@@ -80,11 +80,12 @@ describe(`gavel replay (${BACKEND})`, () => {
   let storage: TestStorage;
   const dataDir = mkdtempSync(join(tmpdir(), "gavel-replay-"));
   let stored: StoredConfig;
+  let gavel: Awaited<ReturnType<typeof startGavel>>;
 
   before(async () => {
     storage = await openTestStorage();
     let clock = START;
-    const gavel = await startGavel({
+    gavel = await startGavel({
       config: withTestStorage(CONFIG, storage),
       dataDir,
       port: 0,
@@ -93,7 +94,7 @@ describe(`gavel replay (${BACKEND})`, () => {
       now: () => clock,
       buyerClient: new PricedByDays(),
     });
-    try {
+    {
       const source = gavel.exchange.config.sourceById.get(SOURCE.id)!;
       for (const days of [10, 20, 30, 40, 50, 60, 70]) {
         clock += 60_000;
@@ -105,20 +106,21 @@ describe(`gavel replay (${BACKEND})`, () => {
         clock += 500;
         await gavel.exchange.post(source, { ping_id: ping.ping_id, lead: lead.full, consent: lead.consent });
       }
-    } finally {
-      await gavel.close();
     }
+    await gavel.exchange.flush();
     const store = storage.storage?.database_url
       ? new PostgresStore({
           connectionString: storage.storage.database_url,
           ...(storage.storage.database_schema ? { schema: storage.storage.database_schema } : {}),
         })
       : new SqliteStore(dataDir);
+    // A second handle on the running exchange's store, for its configuration only.
     stored = await store.loadConfig();
     await store.close();
   });
 
   after(async () => {
+    await gavel?.close();
     await storage?.dispose();
     rmSync(dataDir, { recursive: true, force: true });
   });
@@ -217,5 +219,37 @@ describe(`gavel replay (${BACKEND})`, () => {
         ["beta", 1],
       ],
     );
+  });
+
+  it("answers the same over the admin API, and refuses a period that ends before it starts", async () => {
+    const ask = (body: unknown) =>
+      fetch(`${gavel.url}/v1/admin/replay`, {
+        method: "POST",
+        headers: { authorization: "Bearer replay-test-admin-key", "content-type": "application/json" },
+        body: JSON.stringify(body),
+      });
+    const from = new Date(PERIOD.from).toISOString();
+    const to = new Date(PERIOD.to).toISOString();
+    const response = await ask({ from, to, config: { sources: [{ ...SOURCE, floor: 35 }] } });
+    assert.equal(response.status, 200);
+    const answer = (await response.json()) as { delta: unknown; recorded: { sold: number } };
+    assert.deepEqual(answer.delta, {
+      sold: -3,
+      sell_through: -0.5,
+      buyer_revenue: -60,
+      source_payout: -45,
+      margin: -15,
+    });
+    assert.equal(answer.recorded.sold, 5);
+    const backwards = await ask({ from: to, to: from, config: {} });
+    assert.equal(backwards.status, 400);
+    const error = ((await backwards.json()) as { error: { code: string; field: string } }).error;
+    assert.deepEqual([error.code, error.field], ["GAVEL_VALIDATION", "to"]);
+    const badCandidate = await ask({
+      from,
+      to,
+      config: { sources: [{ ...SOURCE, payout: { model: "nope" } }] },
+    });
+    assert.equal(badCandidate.status, 400);
   });
 });
