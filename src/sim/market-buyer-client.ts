@@ -10,15 +10,7 @@ import {
   BuyerTransportError,
 } from "../buyers/buyer-http-client.ts";
 import type { LeadValues } from "../domain/vertical.ts";
-import {
-  bidCents,
-  DRAW,
-  keyedDraw,
-  keyedLatencyMs,
-  keyedStream,
-  type MarketBuyer,
-  trueConversion,
-} from "./market-model.ts";
+import { bidCents, DRAW, keyedDraw, keyedLatencyMs, keyedStream, type MarketBuyer } from "./market-model.ts";
 
 /** Where the simulated firms "listen": never resolved, the client answers before any socket is opened. */
 export const SIM_BUYER_ORIGIN = "http://simulated-buyer.invalid";
@@ -33,8 +25,6 @@ export interface LeadTimeline {
   pingMs: number;
   /** Time spent in posts, fallbacks included (ms). */
   postMs: number;
-  /** Posts made, in order: the firm and whether it accepted. */
-  posts: { buyerIndex: number; accepted: boolean; priceCents: number }[];
 }
 
 export class MarketBuyerClient extends BuyerHttpClient {
@@ -42,8 +32,7 @@ export class MarketBuyerClient extends BuyerHttpClient {
   readonly #buyers: readonly MarketBuyer[];
   readonly #indexById: Map<string, number>;
   #leadIndex = -1;
-  #intent = 1;
-  #timeline: LeadTimeline = { pingMs: 0, postMs: 0, posts: [] };
+  #timeline: LeadTimeline = { pingMs: 0, postMs: 0 };
 
   constructor(seed: number, buyers: readonly MarketBuyer[]) {
     super({ maxResponseBytes: 64 * 1024 });
@@ -52,20 +41,14 @@ export class MarketBuyerClient extends BuyerHttpClient {
     this.#indexById = new Map(buyers.map((buyer, index) => [buyer.id, index]));
   }
 
-  /** The lead the exchange is about to auction: its index keys every draw; `intent` is its part no ping shows. */
-  startLead(leadIndex: number, intent: number): void {
+  /** The lead the exchange is about to auction: its index keys every draw. */
+  startLead(leadIndex: number): void {
     this.#leadIndex = leadIndex;
-    this.#intent = intent;
-    this.#timeline = { pingMs: 0, postMs: 0, posts: [] };
+    this.#timeline = { pingMs: 0, postMs: 0 };
   }
 
   get timeline(): LeadTimeline {
     return this.#timeline;
-  }
-
-  /** The true conversion of the current lead for a firm (the simulation's ground truth, never shown to the exchange). */
-  conversion(buyerIndex: number, lead: LeadValues): number {
-    return trueConversion(this.#buyers[buyerIndex]!, lead, this.#intent);
   }
 
   override async send(request: BuyerHttpRequest): Promise<BuyerHttpResponse> {
@@ -74,10 +57,10 @@ export class MarketBuyerClient extends BuyerHttpClient {
     if (buyerIndex === undefined)
       throw new BuyerTransportError("unreachable", `no simulated buyer ${buyerId}`, 0);
     const buyer = this.#buyers[buyerIndex]!;
-    const body = JSON.parse(request.body ?? "{}") as { lead?: LeadValues; price?: number };
+    const body = JSON.parse(request.body ?? "{}") as { lead?: LeadValues };
     return kind === "ping"
       ? this.#answerPing(buyer, buyerIndex, body.lead ?? {}, request.timeoutMs)
-      : this.#answerPost(buyer, buyerIndex, body.price ?? 0, request.timeoutMs);
+      : this.#answerPost(buyer, buyerIndex, request.timeoutMs);
   }
 
   #answerPing(buyer: MarketBuyer, buyerIndex: number, lead: LeadValues, budgetMs: number): BuyerHttpResponse {
@@ -92,25 +75,16 @@ export class MarketBuyerClient extends BuyerHttpClient {
     return { status: 200, body: JSON.stringify({ bid: true, price: cents / 100 }), latencyMs };
   }
 
-  #answerPost(buyer: MarketBuyer, buyerIndex: number, price: number, budgetMs: number): BuyerHttpResponse {
+  #answerPost(buyer: MarketBuyer, buyerIndex: number, budgetMs: number): BuyerHttpResponse {
     const latencyMs = keyedLatencyMs(
       buyer.postLatencyMs,
       keyedStream(this.#seed, this.#leadIndex, buyerIndex, DRAW.postLatency),
     );
     this.#timeline.postMs += Math.min(latencyMs, budgetMs);
-    const priceCents = Math.round(price * 100);
-    if (latencyMs > budgetMs) {
-      this.#timeline.posts.push({ buyerIndex, accepted: false, priceCents });
-      throw new BuyerTransportError("timeout", "simulated buyer too slow", budgetMs);
-    }
+    if (latencyMs > budgetMs) throw new BuyerTransportError("timeout", "simulated buyer too slow", budgetMs);
     const accepted =
       keyedDraw(this.#seed, this.#leadIndex, buyerIndex, DRAW.postReject) >= buyer.postRejectRate;
-    this.#timeline.posts.push({ buyerIndex, accepted, priceCents });
     const reply = accepted ? { accepted: true } : { accepted: false, reason: "contact failed our checks" };
     return { status: 200, body: JSON.stringify(reply), latencyMs };
-  }
-
-  override async close(): Promise<void> {
-    await super.close();
   }
 }

@@ -136,7 +136,7 @@ interface SentLead {
   source: MarketSource;
   offered: boolean;
   pingToPostMs?: number;
-  /** The full lead, for the firms' true conversion. */
+  /** The lead's part no ping shows, for the firms' true conversion. */
   intent: number;
 }
 
@@ -200,7 +200,7 @@ async function sendLead(
   // same leads in every scenario, so they compare.
   const offered = keyedDraw(seed, index, 0, DRAW.posts) < source.postRate;
   const exchangeSource = exchange.config.sourceById.get(source.id)!;
-  client.startLead(index, intent);
+  client.startLead(index);
   const postDelayMs = keyedLatencyMs(source.postDelayMs, keyedStream(seed, index, 0, DRAW.postDelay));
   if (scenario.pricing === "fixed") {
     if (!offered) return { index, source, offered, intent };
