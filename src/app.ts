@@ -1,5 +1,6 @@
 // Wires one exchange process together: store, configuration, hot state, engine, HTTP server.
 import { randomBytes } from "node:crypto";
+import { join } from "node:path";
 import type { InjectOptions, LightMyRequestResponse } from "fastify";
 import type { Logger } from "pino";
 import type { Dispatcher } from "undici";
@@ -27,6 +28,7 @@ import { buildServer } from "./http/server.ts";
 import { createLogger } from "./logger.ts";
 import { Metrics } from "./metrics.ts";
 import { chooseStorage } from "./storage-choice.ts";
+import { postgresAuctionHistory, sqliteAuctionHistory } from "./store/auction-history.ts";
 
 export interface GavelOptions {
   /** Configuration applied on top of what the store holds (the file wins for the entities it names). */
@@ -51,6 +53,11 @@ export interface GavelOptions {
   consoleUsers?: readonly NewUser[];
   /** Where requests to buyers go instead of real sockets: tests pass an undici `MockAgent` (see buyer-http-client.ts). */
   buyerDispatcher?: Dispatcher;
+  /**
+   * Talks to buyers instead of the HTTP client: gavel simulate answers for its simulated buyers in process, in virtual
+   * time, which a dispatcher's canned replies cannot do.
+   */
+  buyerClient?: BuyerHttpClient;
 }
 
 export interface RunningGavel {
@@ -108,10 +115,12 @@ export async function startGavel(options: GavelOptions): Promise<RunningGavel> {
   // A configuration change another instance made between the load above and the start of the watch was not heard:
   // read it once more now that every later change will be.
   if (stopWatching) await config.reload();
-  const client = new BuyerHttpClient({
-    maxResponseBytes: config.snapshot.settings.max_buyer_response_bytes,
-    ...(options.buyerDispatcher ? { dispatcher: options.buyerDispatcher } : {}),
-  });
+  const client =
+    options.buyerClient ??
+    new BuyerHttpClient({
+      maxResponseBytes: config.snapshot.settings.max_buyer_response_bytes,
+      ...(options.buyerDispatcher ? { dispatcher: options.buyerDispatcher } : {}),
+    });
   const metrics = new Metrics();
   const consent = consentServices(options.config?.consent_providers);
   // Memory or Redis, chosen with the store: seeded from the store before the first request.
@@ -216,6 +225,14 @@ export async function startGavel(options: GavelOptions): Promise<RunningGavel> {
     adminKeySha256,
     log,
     now,
+    auctionHistory: (period) =>
+      chosen.databaseUrl
+        ? postgresAuctionHistory(
+            chosen.databaseUrl,
+            period,
+            chosen.databaseSchema ? { schema: chosen.databaseSchema } : {},
+          )
+        : sqliteAuctionHistory(join(options.dataDir, "gavel.db"), period),
     wakeOutbox: () => outbox.wake(),
     privacy: { requests: privacyRequests, retention },
     console: {

@@ -8,6 +8,7 @@ import { migratePostgres } from "../store/postgres/postgres-store.ts";
 import { SqliteStore } from "../store/sqlite/sqlite-store.ts";
 import { loadConfigFile, loadConsoleUsers } from "./config-file.ts";
 import { KEYS_USAGE } from "./keys-usage.ts";
+import { REPLAY_USAGE, SIMULATE_USAGE } from "./sim-usage.ts";
 import { USER_USAGE } from "./user-command.ts";
 
 const USAGE = `Usage:
@@ -16,6 +17,8 @@ const USAGE = `Usage:
   ${USER_USAGE}
   ${KEYS_USAGE}
   gavel demo  [--duration <seconds>]
+  ${SIMULATE_USAGE}
+  ${REPLAY_USAGE}
   gavel bid   --config bidder.config.json [--port 8090] [--host 127.0.0.1] [--data-dir ./bidder-data]
               (the buyer's side: answers pings from exchanges; see docs/bidder.md)
   gavel bench [--mode embedded|distributed|both] [--market simple|rules] [--duration <seconds>] [--buyers 5]
@@ -40,6 +43,14 @@ async function main(argv: string[]): Promise<void> {
     case "demo": {
       const { runDemo } = await import("./demo.ts");
       return runDemo(rest);
+    }
+    case "simulate": {
+      const { runSimulate } = await import("./simulate.ts");
+      return runSimulate(rest);
+    }
+    case "replay": {
+      const { runReplay } = await import("./replay.ts");
+      return runReplay(rest);
     }
     case "bid": {
       const { runBidCommand } = await import("./bid-command.ts");

@@ -151,9 +151,15 @@ export async function runAuction(
   return { ranked, outcomes, fanOutMs };
 }
 
-/** Campaigns that may see this lead; every other campaign of the vertical gets its reason recorded. */
-function selectEligibleCampaigns(
-  request: AuctionRequest,
+/**
+ * Campaigns that may see this lead; every other campaign of the vertical gets its reason recorded. Pure (gavel replay
+ * runs it on recorded leads).
+ */
+export function selectEligibleCampaigns(
+  request: Pick<
+    AuctionRequest,
+    "vertical" | "lead" | "test" | "now" | "suppressedFor" | "duplicateFor" | "formSubmittedAt"
+  >,
   config: ConfigSnapshot,
   outcomes: BuyerOutcome[],
 ): Campaign[] {
@@ -393,13 +399,13 @@ async function askBuyer(
   }
 }
 
-interface PriceLimits {
+export interface PriceLimits {
   floorCents: number;
   /** The lowest ceiling of the source's and the vertical's, when either has one. */
   ceilingCents?: number;
 }
 
-function priceLimitsFor(request: AuctionRequest): PriceLimits {
+export function priceLimitsFor(request: Pick<AuctionRequest, "vertical" | "source">): PriceLimits {
   const floorCents = dollarsToCents(Math.max(request.vertical.floor ?? 0, request.source.floor ?? 0));
   const { vertical } = request;
   const ceilings = [vertical.ceiling, request.source.ceiling].filter((c) => c !== undefined);
@@ -409,7 +415,7 @@ function priceLimitsFor(request: AuctionRequest): PriceLimits {
 }
 
 /** The raw bid is checked, never the adjusted one: a bid adjustment only moves a bid in the ranking. */
-function checkBid(
+export function checkBid(
   bid: Bid,
   campaign: Campaign,
   limits: PriceLimits,

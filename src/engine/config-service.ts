@@ -420,6 +420,16 @@ function configDependents(snapshot: ConfigSnapshot, kind: ConfigKind, id: string
   }
 }
 
+/**
+ * The snapshot a configuration file would make on top of what the store holds, checked as a start would check it, and
+ * stored nowhere: what gavel replay runs a candidate configuration as (and, without a file, the current one).
+ */
+export function previewSnapshot(stored: StoredConfig, file: ConfigFile | undefined): ConfigSnapshot {
+  const data = configData(stored, file);
+  checkReferences(data);
+  return buildSnapshot(data);
+}
+
 /** Built-in verticals, then what the store holds, then the file on top (the file wins for what it names). */
 function configData(stored: StoredConfig, file: ConfigFile | undefined): ConfigData {
   return {

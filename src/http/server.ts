@@ -20,6 +20,7 @@ import { adminLedgerRoutes } from "./admin-ledger-routes.ts";
 import { adminPauseRoutes } from "./admin-pause-routes.ts";
 import { adminPostAttemptRoutes } from "./admin-post-attempt-routes.ts";
 import { type AdminPrivacyRoutesOptions, adminPrivacyRoutes } from "./admin-privacy-routes.ts";
+import { type AdminReplayRoutesOptions, adminReplayRoutes } from "./admin-replay-routes.ts";
 import { adminReportRoutes } from "./admin-report-routes.ts";
 import { adminReturnsRoutes } from "./admin-returns-routes.ts";
 import { adminRoutes } from "./admin-routes.ts";
@@ -60,6 +61,8 @@ export interface ServerOptions {
   console?: { auth: ConsoleAuth; live: LiveStats };
   /** Consumer privacy: access and erasure requests, the retention purge (their admin API is served only when given). */
   privacy?: Omit<AdminPrivacyRoutesOptions, "store" | "adminKeySha256">;
+  /** The recorded auctions of a period, for what-if replay (its admin API is served only when given). */
+  auctionHistory?: AdminReplayRoutesOptions["auctionHistory"];
   /** Largest request body accepted (bytes). */
   bodyLimit?: number;
   /** Timeouts on slow clients and trust in proxies (default: httpServerLimits' defaults). */
@@ -212,6 +215,16 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
       flushEvents: () => options.exchange.flush(),
     }),
   );
+  if (options.auctionHistory) {
+    await app.register(
+      adminReplayRoutes({
+        store: options.store,
+        adminKeySha256: options.adminKeySha256,
+        auctionHistory: options.auctionHistory,
+        flushEvents: () => options.exchange.flush(),
+      }),
+    );
+  }
   await app.register(
     adminTestRoutes({
       exchange: options.exchange,
