@@ -5,10 +5,21 @@ import { test } from "node:test";
 import { SourceAuthFailures } from "../../src/console/source-auth-failures.ts";
 import type { ConfigSnapshot } from "../../src/engine/config-snapshot.ts";
 
-const snapshotWith = (keys: Record<string, string>) =>
+const snapshotWith = (keys: Record<string, string>, previousKeys: Record<string, string> = {}) =>
   ({
     sourceByKeyHash: new Map(Object.entries(keys).map(([hash, id]) => [hash, { id }])),
+    sources: Object.entries(previousKeys).map(([hash, id]) => ({ id, previous_api_key_sha256: hash })),
   }) as unknown as ConfigSnapshot;
+
+test("a key in its rotation's grace period counts against its source, even on an instance that never saw it live", () => {
+  const failures = new SourceAuthFailures(() => 0);
+  failures.observe(snapshotWith({ "new-hash": "src-a" }, { "graced-hash": "src-a" }));
+  failures.record("graced-hash");
+  assert.deepEqual(failures.report().sources, [
+    { source_id: "src-a", failures: 1, last_at: "1970-01-01T00:00:00.000Z" },
+  ]);
+  assert.equal(failures.report().unknown.failures, 0);
+});
 
 test("a key rotated away counts against its source; other keys as unknown; only the last hour", () => {
   let now = Date.parse("2026-12-06T10:00:00Z");
