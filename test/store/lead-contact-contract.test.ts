@@ -56,10 +56,10 @@ for (const impl of STORES) {
 }
 
 /** The migration that adds the contact hashes, wherever it sits in a store's list. */
-const contactMigration = (migrations: readonly string[]): string => {
-  const found = migrations.find((sql) => sql.includes("ADD COLUMN email_sha256"));
+const contactMigration = (migrations: readonly { sql: string }[]): string => {
+  const found = migrations.find(({ sql }) => sql.includes("ADD COLUMN email_sha256"));
   assert.ok(found, "a migration adds leads.email_sha256");
-  return found;
+  return found.sql;
 };
 
 /** Drops the contact columns, as the release before stored its leads; then runs that migration again, as an upgrade. */
