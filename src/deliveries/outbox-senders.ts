@@ -2,8 +2,8 @@
 // A sender resolves when the receiver took the item and throws a DeliveryFailure saying why not; the worker owns
 // retries, backoff and the dead letter. Failures name a status or a code, never the message (it may carry the lead).
 import { type BuyerHttpClient, BuyerTransportError } from "../buyers/buyer-http-client.ts";
+import type { LeadRecord, OutboxItem, OutboxKind } from "../domain/records.ts";
 import type { ConfigSnapshot } from "../domain/snapshot.ts";
-import type { LeadRecord, OutboxItem, OutboxKind } from "../store/records.ts";
 import type { Store } from "../store/store.ts";
 import { deliveryEmail, deliveryMessage, emailRecipients, webhookSecret } from "./campaign-deliveries.ts";
 import type { Mailer } from "./smtp-mailer.ts";

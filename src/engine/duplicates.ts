@@ -7,11 +7,11 @@ import {
   parseContactHash,
 } from "../compliance/suppression/suppression-hash.ts";
 import type { Source } from "../domain/config-schema.ts";
+import { type LeadRecord, salesOf } from "../domain/records.ts";
 import type { ConfigSnapshot } from "../domain/snapshot.ts";
 import { buildPingPayload, type LeadValues, type Vertical } from "../domain/vertical.ts";
 import { GavelError } from "../errors.ts";
 import type { DuplicateWindows } from "../state/duplicates/duplicate-windows.ts";
-import { type LeadRecord, salesOf } from "../store/records.ts";
 import type { Store } from "../store/store.ts";
 import { sha256Hex } from "./config-service.ts";
 

@@ -1,7 +1,7 @@
 // Ping analytics are written in batches off the request path (DESIGN rules 8 and 9): a crash may lose the last
 // fraction of a second of ping events, never a lead or a sale (those are written by the post before it answers).
 import type { Logger } from "pino";
-import type { OutcomeRecord, PingRecord } from "../store/records.ts";
+import type { OutcomeRecord, PingRecord } from "../domain/records.ts";
 import type { Store } from "../store/store.ts";
 
 // Short, so buffered events die young (cheap for the garbage collector); the write itself is on the writer thread.

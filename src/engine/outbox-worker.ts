@@ -7,8 +7,8 @@ import type { Logger } from "pino";
 import type { BuyerHttpClient } from "../buyers/buyer-http-client.ts";
 import { DeliveryFailure, type OutboxSender, outboxSenders } from "../deliveries/outbox-senders.ts";
 import type { Mailer } from "../deliveries/smtp-mailer.ts";
+import type { OutboxItem, OutboxKind, OutboxSettlement } from "../domain/records.ts";
 import type { ConfigSnapshot } from "../domain/snapshot.ts";
-import type { OutboxItem, OutboxKind, OutboxSettlement } from "../store/records.ts";
 import type { Store } from "../store/store.ts";
 
 const POLL_INTERVAL_MS = 250;

@@ -7,8 +7,8 @@ import { randomUUID } from "node:crypto";
 import type { Logger } from "pino";
 import type { BuyerOutcome, Reason } from "../domain/outcomes.ts";
 import type { Bid } from "../domain/ranking.ts";
+import type { LeadRecord } from "../domain/records.ts";
 import type { EndedPostAttempt, PostAttempt } from "../store/post-attempts.ts";
-import type { LeadRecord } from "../store/records.ts";
 import type { Store } from "../store/store.ts";
 
 /** Whether the buyer of this bid may be posted to, or, when not, the trace line that says why it was skipped. */

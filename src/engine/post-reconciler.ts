@@ -3,9 +3,9 @@
 // them: sold (the sale and its ledger entries are recorded at the bid) or not sold (the lead may go to other buyers).
 import { randomUUID } from "node:crypto";
 import type { Logger } from "pino";
+import type { LeadRecord } from "../domain/records.ts";
 import { GavelError } from "../errors.ts";
 import type { PostAttempt, PostAttemptResolution } from "../store/post-attempts.ts";
-import type { LeadRecord } from "../store/records.ts";
 import type { Store } from "../store/store.ts";
 import { saleEntries } from "./ledger.ts";
 

@@ -4,8 +4,6 @@
 // difference: three ledger entries that keep the books balanced, written in the decision's transaction with the
 // source's `lead.returned` postback. A prepaid buyer gets its refund back as funds.
 import { randomUUID } from "node:crypto";
-import type { ConfigSnapshot } from "../domain/snapshot.ts";
-import { GavelError } from "../errors.ts";
 import {
   type LeadRecord,
   type LedgerEntry,
@@ -13,7 +11,9 @@ import {
   type ReturnReason,
   type ReturnRecord,
   salesOf,
-} from "../store/records.ts";
+} from "../domain/records.ts";
+import type { ConfigSnapshot } from "../domain/snapshot.ts";
+import { GavelError } from "../errors.ts";
 import type { ReturnQuery, Store } from "../store/store.ts";
 import { refundNotice } from "./buyer-notices.ts";
 import type { BuyerFunds } from "./funds.ts";

@@ -3,7 +3,7 @@
 // is down, the sale is kept here and written again in the background until it succeeds, while the source hears 503
 // and the ping's post claim stays taken, so a retry answers from this sale instead of posting to a buyer again.
 import type { Logger } from "pino";
-import type { LeadRecord, LedgerEntry, OutboxItem, OutcomeRecord } from "../store/records.ts";
+import type { LeadRecord, LedgerEntry, OutboxItem, OutcomeRecord } from "../domain/records.ts";
 import type { Store } from "../store/store.ts";
 
 export interface Sale {

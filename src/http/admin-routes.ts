@@ -12,10 +12,10 @@ import {
 } from "../domain/config-schema.ts";
 import { MaskedSecretProblem, maskCampaignSecrets, restoreMaskedSecrets } from "../domain/config-secrets.ts";
 import { REASONS } from "../domain/outcomes.ts";
+import type { LeadRecord, OutboxItem, OutcomeRecord, PingRecord } from "../domain/records.ts";
 import type { AuditContext } from "../engine/audit-trail.ts";
 import { type ConfigService, generateApiKey, sha256Hex } from "../engine/config-service.ts";
 import { GavelError } from "../errors.ts";
-import type { LeadRecord, OutboxItem, OutcomeRecord, PingRecord } from "../store/records.ts";
 import { type ConfigKind, LEAD_SORTS, type LeadQuery, SORT_DIRECTIONS, type Store } from "../store/store.ts";
 import { auditContextOf } from "./audit-context.ts";
 import { authenticateAdmin } from "./auth.ts";

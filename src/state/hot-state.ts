@@ -1,7 +1,7 @@
 // Hot state: what the engine reads and writes on the request path and must not wait on a database for.
 // Today: held pings (the ranked bids awaiting their post). Caps, dedupe windows and throttles join it later.
 // In memory for the embedded default; Redis (atomic scripts) for several instances.
-import type { PingRecord } from "../store/records.ts";
+import type { PingRecord } from "../domain/records.ts";
 
 /** The right to post one ping, held as a lease. */
 export interface PostClaim {

@@ -1,7 +1,7 @@
 // The durable journal of posts to buyers (DESIGN rule 11): one row per (auction, campaign), written and committed
 // before the buyer is called, so that after a crash or a lease takeover the exchange knows which buyers may already
 // hold a lead. Shared by both stores: the record, its columns and the SQL written once over the placeholder style.
-import type { OutcomeRecord } from "./records.ts";
+import type { OutcomeRecord } from "../domain/records.ts";
 
 /**
  * `posting`: the buyer is being called (or was, when the exchange died: no answer was recorded).

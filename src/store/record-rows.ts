@@ -18,7 +18,7 @@ import type {
   PingRecord,
   PrivacyRequestRecord,
   ReturnRecord,
-} from "./records.ts";
+} from "../domain/records.ts";
 import type { Dialect } from "./sql/dialect.ts";
 import type {
   BuyerCents,

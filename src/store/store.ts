@@ -1,16 +1,6 @@
 // The system of record: configuration, auctions, decision traces and leads. SQLite is the embedded default;
 // PostgreSQL implements the same interface (a later issue). Every method is async so either can sit behind it.
 import type { Buyer, Campaign, Settings, Source } from "../domain/config-schema.ts";
-import type { Vertical } from "../domain/vertical.ts";
-import type { ReportQuery, ReportRow } from "../reports/report-query.ts";
-import type { AuditEvent, AuditQuery } from "./audit-events.ts";
-import type {
-  BeginPostAttempt,
-  EndedPostAttempt,
-  PostAttempt,
-  PostAttemptQuery,
-  PostAttemptResolution,
-} from "./post-attempts.ts";
 import type {
   LeadRecord,
   LedgerEntry,
@@ -24,7 +14,17 @@ import type {
   PingRecord,
   PrivacyRequestRecord,
   ReturnRecord,
-} from "./records.ts";
+} from "../domain/records.ts";
+import type { ReportQuery, ReportRow } from "../domain/report-query.ts";
+import type { Vertical } from "../domain/vertical.ts";
+import type { AuditEvent, AuditQuery } from "./audit-events.ts";
+import type {
+  BeginPostAttempt,
+  EndedPostAttempt,
+  PostAttempt,
+  PostAttemptQuery,
+  PostAttemptResolution,
+} from "./post-attempts.ts";
 
 export interface StoredConfig {
   settings: Partial<Settings>;
@@ -338,7 +338,7 @@ export interface Store {
   /** Each buyer's lifetime spend: what its sold leads cost it (only buyers with sales); one buyer's when given. */
   spendTotals(buyerId?: string): Promise<BuyerCents[]>;
   /**
-   * A report's sums per group, read from the hourly report rollups (src/reports/rollup.ts) that every write of
+   * A report's sums per group, read from the hourly report rollups (src/domain/rollup.ts) that every write of
    * pings, outcomes and leads keeps up to date in its own transaction.
    */
   report(query: ReportQuery): Promise<ReportRow[]>;

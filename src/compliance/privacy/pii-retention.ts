@@ -4,9 +4,9 @@
 // Every instance may run it: the store hands concurrent purges different leads (PostgreSQL: SKIP LOCKED).
 import type { Logger } from "pino";
 import type { Retention } from "../../domain/config-schema.ts";
+import type { LeadRecord } from "../../domain/records.ts";
 import type { ConfigSnapshot } from "../../domain/snapshot.ts";
 import type { Vertical } from "../../domain/vertical.ts";
-import type { LeadRecord } from "../../store/records.ts";
 import type { Store } from "../../store/store.ts";
 import { piiRedaction } from "./pii-redaction.ts";
 

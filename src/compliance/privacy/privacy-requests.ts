@@ -4,9 +4,9 @@
 // (and the free text about it, and cancels deliveries not yet sent), adds the hashes to the global suppression list
 // so their next lead is refused, and both are recorded (hashes only). Erasing twice changes nothing the second time.
 import { randomUUID } from "node:crypto";
+import type { LeadRecord, PrivacyRequestRecord } from "../../domain/records.ts";
 import type { ConfigSnapshot } from "../../domain/snapshot.ts";
 import { GavelError } from "../../errors.ts";
-import type { LeadRecord, PrivacyRequestRecord } from "../../store/records.ts";
 import type { Store, SuppressionHash } from "../../store/store.ts";
 import { hashContact } from "../suppression/suppression-hash.ts";
 import type { Suppressions } from "../suppression/suppressions.ts";

@@ -1,4 +1,4 @@
-// Report rollups (src/reports/rollup.ts): one row per UTC hour, source, sub-id, vertical and campaign ('' on the
+// Report rollups (src/domain/rollup.ts): one row per UTC hour, source, sub-id, vertical and campaign ('' on the
 // auction row), kept up to date by the writes of pings, outcomes and leads. Reports read these, never the raw events.
 import type { Migration } from "./migration.ts";
 

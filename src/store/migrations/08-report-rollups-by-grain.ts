@@ -1,4 +1,4 @@
-// Report rollups by grain (src/reports/rollup.ts): per hour and per UTC day, by source and over all sources,
+// Report rollups by grain (src/domain/rollup.ts): per hour and per UTC day, by source and over all sources,
 // auction and campaign rows apart. Replaces the table above; the store rebuilds the rollups from the events.
 import type { Migration } from "./migration.ts";
 

@@ -3,12 +3,13 @@
 // work (SKIP LOCKED), and LISTEN/NOTIFY so a change made through one instance reaches all of them.
 
 import { checkPiiKeysInUse, NO_PII_KEYS } from "../../compliance/privacy/pii-cipher.ts";
-import { type ReportQuery, type ReportRow, reportRowFrom, reportSql } from "../../reports/report-query.ts";
-import { rebuildRollupsPaged } from "../../reports/rollup-rebuild.ts";
+import type { PiiErasure, PiiPurgeSelection, PiiRedaction } from "../../domain/records.ts";
+import type { ReportQuery, ReportRow } from "../../domain/report-query.ts";
 import { leadFromRow, leadRedactionRow, type Row } from "../record-rows.ts";
-import type { PiiErasure, PiiPurgeSelection, PiiRedaction } from "../records.ts";
 import { POSTGRES, type SqlTx, type Statement, statement } from "../sql/dialect.ts";
 import { leadsToErase, leadsToPurge } from "../sql/lead-queries.ts";
+import { reportRowFrom, reportSql } from "../sql/report-queries.ts";
+import { rebuildRollupsPaged } from "../sql/rollup-rebuild.ts";
 import { addRollup, codecOf } from "../sql/rollup-writes.ts";
 import { SqlStore } from "../sql/sql-store.ts";
 import { SqlWrites, type WriteArgs, type WriteOp, type WriteResult } from "../sql/sql-writes.ts";
@@ -124,7 +125,7 @@ export class PostgresStore extends SqlStore {
       // them on disk, and no JIT (compiling costs more than it saves at this size).
       await client.query("SET LOCAL work_mem = '64MB'");
       await client.query("SET LOCAL jit = off");
-      return (await client.query(reportSql(query, "postgres"))).rows;
+      return (await client.query(reportSql(query))).rows;
     });
     return rows.map((row) => reportRowFrom(row, query));
   }

@@ -1,6 +1,6 @@
 // The auction log's statements (pings and their buyers' outcomes), written once over the dialect seam.
 import { REASONS } from "../../domain/outcomes.ts";
-import type { OutcomeRecord, PingRecord } from "../records.ts";
+import type { OutcomeRecord, PingRecord } from "../../domain/records.ts";
 import { type Dialect, type Statement, statement } from "./dialect.ts";
 
 export const getPing = (d: Dialect, id: string): Statement =>

@@ -1,5 +1,5 @@
 // The leads port's reads, written once over the dialect seam.
-import type { PiiPurgeSelection } from "../records.ts";
+import type { PiiPurgeSelection } from "../../domain/records.ts";
 import type { LeadQuery, PurchaseQuery, SuppressionHash } from "../store.ts";
 import { type Dialect, type Statement, statement } from "./dialect.ts";
 

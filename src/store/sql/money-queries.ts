@@ -1,6 +1,7 @@
 // The ledger's and the funds' statements (entries per lead, buyers' deposits), written once over the dialect seam.
+
+import type { LedgerEntry } from "../../domain/records.ts";
 import { LEDGER_COLUMNS, ledgerRowValues } from "../record-rows.ts";
-import type { LedgerEntry } from "../records.ts";
 import type { BuyerDeposit } from "../store.ts";
 import { type Dialect, placeholders, type Statement, statement } from "./dialect.ts";
 

@@ -1,6 +1,7 @@
 // The outbox's statements (messages the exchange owes: postbacks, webhooks, notices), written once.
+
+import type { OutboxItem, OutboxSettlement } from "../../domain/records.ts";
 import { OUTBOX_COLUMNS, outboxRowValues } from "../record-rows.ts";
-import type { OutboxItem, OutboxSettlement } from "../records.ts";
 import { type Dialect, placeholders, type Statement, statement } from "./dialect.ts";
 
 export const insertOutboxItem = (d: Dialect, item: OutboxItem): Statement =>

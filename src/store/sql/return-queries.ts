@@ -1,6 +1,7 @@
 // The returns' and conversions' statements (what buyers send back about the leads they bought), written once.
+
+import type { ReturnRecord } from "../../domain/records.ts";
 import { CONVERSION_COLUMNS, conversionRowValues, RETURN_COLUMNS, returnRowValues } from "../record-rows.ts";
-import type { ReturnRecord } from "../records.ts";
 import type { ConversionGroup, ConversionRecord, ConversionReportQuery } from "../store.ts";
 import { type Dialect, placeholders, type Statement, statement } from "./dialect.ts";
 

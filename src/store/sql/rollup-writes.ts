@@ -1,21 +1,22 @@
 // Keeping the report rollups up to date inside the transaction of each write that changes what they count.
+
+import type { LeadRecord, OutcomeRecord, PingRecord } from "../../domain/records.ts";
 import {
   type AuctionDimensions,
   RollupBatch,
   rollupAuctionEvents,
   rollupLead,
   rollupRowValues,
-} from "../../reports/rollup.ts";
+} from "../../domain/rollup.ts";
+import { POSTGRES_CODEC, type Row, type RowCodec, SQLITE_CODEC } from "../record-rows.ts";
+import { type Dialect, type SqlTx, statement } from "./dialect.ts";
 import {
   DIMENSION_SELECT,
   dimensionsFromRow,
   returnRollup,
   rollupRowsJson,
   rollupUpsertSql,
-} from "../../reports/rollup-rows.ts";
-import { POSTGRES_CODEC, type Row, type RowCodec, SQLITE_CODEC } from "../record-rows.ts";
-import type { LeadRecord, OutcomeRecord, PingRecord } from "../records.ts";
-import { type Dialect, type SqlTx, statement } from "./dialect.ts";
+} from "./rollup-rows.ts";
 
 /** How each database hands back JSON and booleans (no PII keys: rollups never read PII). */
 export const codecOf = (d: Dialect): RowCodec => (d.name === "sqlite" ? SQLITE_CODEC : POSTGRES_CODEC);
@@ -26,7 +27,7 @@ export const codecOf = (d: Dialect): RowCodec => (d.name === "sqlite" ? SQLITE_C
  */
 export async function addRollup(tx: SqlTx, d: Dialect, batch: RollupBatch): Promise<void> {
   if (batch.size === 0) return;
-  const text = rollupUpsertSql(d.name);
+  const text = rollupUpsertSql(d);
   if (d.name === "postgres") {
     await tx.run({ text, values: [rollupRowsJson(batch.rows())], name: "gavel_upsert_rollup" });
     return;

@@ -2,7 +2,20 @@
 // write of SqlWrites) and the mapping of its rows. A store supplies how it reads (`read`), how it runs one write in
 // one transaction (`write`), and what only its database does (migrations, reports, locking, watching changes).
 import type { PiiKeyRing } from "../../compliance/privacy/pii-cipher.ts";
-import type { ReportQuery, ReportRow } from "../../reports/report-query.ts";
+import type {
+  LeadRecord,
+  LedgerEntry,
+  OutboxItem,
+  OutboxSettlement,
+  OutcomeRecord,
+  PiiErasure,
+  PiiPurgeSelection,
+  PiiRedaction,
+  PingRecord,
+  PrivacyRequestRecord,
+  ReturnRecord,
+} from "../../domain/records.ts";
+import type { ReportQuery, ReportRow } from "../../domain/report-query.ts";
 import type { AuditEvent, AuditQuery } from "../audit-events.ts";
 import { auditEventFromRow } from "../audit-rows.ts";
 import { sessionFromRow, userFromRow } from "../console-rows.ts";
@@ -33,19 +46,6 @@ import {
   saleSummaryFromRow,
   withPiiKeys,
 } from "../record-rows.ts";
-import type {
-  LeadRecord,
-  LedgerEntry,
-  OutboxItem,
-  OutboxSettlement,
-  OutcomeRecord,
-  PiiErasure,
-  PiiPurgeSelection,
-  PiiRedaction,
-  PingRecord,
-  PrivacyRequestRecord,
-  ReturnRecord,
-} from "../records.ts";
 import type {
   BuyerCents,
   BuyerDeposit,

@@ -1,5 +1,17 @@
 // Every write, written once: each method runs inside one transaction the store opens (PostgreSQL: a pooled
 // connection; SQLite: the writer thread, where every step resolves at once, so no other write can interleave).
+
+import type {
+  LeadRecord,
+  LedgerEntry,
+  OutboxItem,
+  OutboxSettlement,
+  OutcomeRecord,
+  PiiErasure,
+  PingRecord,
+  PrivacyRequestRecord,
+  ReturnRecord,
+} from "../../domain/records.ts";
 import type { AuditEvent } from "../audit-events.ts";
 import {
   attemptEndsOfSale,
@@ -29,17 +41,6 @@ import {
   type RowCodec,
   scrubbed,
 } from "../record-rows.ts";
-import type {
-  LeadRecord,
-  LedgerEntry,
-  OutboxItem,
-  OutboxSettlement,
-  OutcomeRecord,
-  PiiErasure,
-  PingRecord,
-  PrivacyRequestRecord,
-  ReturnRecord,
-} from "../records.ts";
 import type {
   BuyerDeposit,
   ConsoleSession,

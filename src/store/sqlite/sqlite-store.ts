@@ -6,11 +6,12 @@ import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import type { DatabaseSync } from "node:sqlite";
 import { checkPiiKeysInUse, NO_PII_KEYS, type PiiKeyRing } from "../../compliance/privacy/pii-cipher.ts";
-import { type ReportQuery, type ReportRow, reportRowFrom, reportSql } from "../../reports/report-query.ts";
+import type { PiiErasure, PiiPurgeSelection, PiiRedaction } from "../../domain/records.ts";
+import type { ReportQuery, ReportRow } from "../../domain/report-query.ts";
 import { leadRedactionRow, type Row } from "../record-rows.ts";
-import type { PiiErasure, PiiPurgeSelection, PiiRedaction } from "../records.ts";
 import { SQLITE, type Statement } from "../sql/dialect.ts";
 import { leadsToErase, leadsToPurge } from "../sql/lead-queries.ts";
+import { reportRowFrom, reportSql } from "../sql/report-queries.ts";
 import { SqlStore } from "../sql/sql-store.ts";
 import type { WriteArgs, WriteOp, WriteResult } from "../sql/sql-writes.ts";
 import { applySqliteMigrations } from "./migrations.ts";
@@ -83,7 +84,7 @@ export class SqliteStore extends SqlStore {
 
   async report(query: ReportQuery): Promise<ReportRow[]> {
     // Not kept prepared: each report's SQL differs (its range and offsets are inlined).
-    const rows = this.#db.prepare(reportSql(query, "sqlite")).all() as Row[];
+    const rows = this.#db.prepare(reportSql(query)).all() as Row[];
     return rows.map((row) => reportRowFrom(row, query));
   }
 
