@@ -14,7 +14,8 @@ import {
 } from "../domain/records.ts";
 import type { ConfigSnapshot } from "../domain/snapshot.ts";
 import { GavelError } from "../errors.ts";
-import type { ReturnQuery, Store } from "../store/store.ts";
+import type { LeadsPort, ReturnsPort } from "../store/ports.ts";
+import type { ReturnQuery } from "../store/store.ts";
 import { refundNotice } from "./buyer-notices.ts";
 import type { BuyerFunds } from "./funds.ts";
 import { sourcePostbacks } from "./postbacks.ts";
@@ -35,7 +36,7 @@ export type Resell = (
 ) => Promise<{ lead_id: string; status: "sold" | "unsold"; price: number; reason?: string }>;
 
 export class ReturnsService {
-  readonly #store: Store;
+  readonly #store: ReturnsPort & LeadsPort;
   readonly #config: () => ConfigSnapshot;
   readonly #funds: BuyerFunds | undefined;
   readonly #now: () => number;
@@ -43,7 +44,7 @@ export class ReturnsService {
   readonly #resell: Resell | undefined;
 
   constructor(deps: {
-    store: Store;
+    store: ReturnsPort & LeadsPort;
     config: () => ConfigSnapshot;
     funds?: BuyerFunds;
     now?: () => number;

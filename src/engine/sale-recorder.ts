@@ -4,7 +4,7 @@
 // and the ping's post claim stays taken, so a retry answers from this sale instead of posting to a buyer again.
 import type { Logger } from "pino";
 import type { LeadRecord, LedgerEntry, OutboxItem, OutcomeRecord } from "../domain/records.ts";
-import type { Store } from "../store/store.ts";
+import type { LeadsPort } from "../store/ports.ts";
 
 export interface Sale {
   lead: LeadRecord;
@@ -18,7 +18,7 @@ const RETRY_MIN_MS = 250;
 const RETRY_MAX_MS = 5_000;
 
 export class SaleRecorder {
-  readonly #store: Store;
+  readonly #store: LeadsPort;
   readonly #log: Logger;
   readonly #onSaved: (sale: Sale) => void;
   /** Sales a buyer has but the store does not yet, by auction id. */
@@ -31,7 +31,7 @@ export class SaleRecorder {
   #retryMs = RETRY_MIN_MS;
   #timer: NodeJS.Timeout | undefined;
 
-  constructor(deps: { store: Store; log: Logger; onSaved: (sale: Sale) => void }) {
+  constructor(deps: { store: LeadsPort; log: Logger; onSaved: (sale: Sale) => void }) {
     this.#store = deps.store;
     this.#log = deps.log;
     this.#onSaved = deps.onSaved;
