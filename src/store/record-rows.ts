@@ -14,12 +14,9 @@ import type {
   LedgerEntry,
   OutboxItem,
   OutcomeRecord,
-  PiiRedaction,
   PingRecord,
-  PrivacyRequestRecord,
   ReturnRecord,
 } from "../domain/records.ts";
-import type { Dialect } from "./sql/dialect.ts";
 import type {
   BuyerCents,
   BuyerDeposit,
@@ -368,119 +365,4 @@ export function depositFromRow(row: Row): BuyerDeposit {
 /** SUM() comes back as a bigint string from PostgreSQL and a number from SQLite. */
 export function buyerCentsFromRow(row: Row): BuyerCents {
   return { buyer_id: String(row.buyer_id), cents: Number(row.cents) };
-}
-
-// Blanking a lead's PII (retention and erasure, docs/privacy.md), written once for both stores.
-
-/** One lead's blanking: what it keeps (JSON, as the store writes it) and the PII strings to scrub from free text. */
-export interface LeadRedactionRow {
-  id: string;
-  auction_id: string;
-  lead: string;
-  consent: string;
-  /** The PII values it held, to replace in trace details, notes and delivery errors (a buyer's reply may echo them). */
-  secrets: string[];
-}
-
-/** Texts shorter than this are not scrubbed from free text: "Al" would cut words apart, and identifies no one. */
-const SHORTEST_SCRUBBED = 3;
-
-export function leadRedactionRow(lead: LeadRecord, redact: PiiRedaction, codec: RowCodec): LeadRedactionRow {
-  const kept = redact(lead);
-  const keptTexts = new Set([...textsIn(kept.lead), ...textsIn(kept.consent)]);
-  const secrets = new Set<string>();
-  for (const text of [...textsIn(lead.lead), ...textsIn(lead.consent)]) {
-    if (keptTexts.has(text) || text.length < SHORTEST_SCRUBBED) continue;
-    secrets.add(text);
-    secrets.add(text.toLowerCase());
-  }
-  return {
-    id: lead.id,
-    auction_id: lead.auction_id,
-    lead: piiColumnValue(kept.lead, codec),
-    consent: piiColumnValue(kept.consent, codec),
-    // Longest first, so a name inside an e-mail address does not leave the rest of the address behind.
-    secrets: [...secrets].sort((a, b) => b.length - a.length),
-  };
-}
-
-/** Every string and number (as text) in a JSON value. */
-function textsIn(value: unknown): string[] {
-  if (typeof value === "string") return [value];
-  if (typeof value === "number") return [String(value)];
-  if (typeof value !== "object" || value === null) return [];
-  return Object.values(value).flatMap(textsIn);
-}
-
-/** What a cancelled delivery says: the consumer asked to be forgotten before the buyer received the lead. */
-export const ERASED_DELIVERY_ERROR = "cancelled: the personal data of this lead was erased on request";
-const ERASED_TEXT = "[erased]";
-
-/** Where free text about a lead may echo its PII: which column, keyed by the lead's auction or by the lead. */
-const FREE_TEXTS = [
-  { table: "outcomes", column: "detail", by: "auction_id", match: "auction_id" },
-  { table: "returns", column: "note", by: "id", match: "lead_id" },
-  { table: "conversions", column: "note", by: "id", match: "lead_id" },
-  { table: "outbox", column: "last_error", by: "id", match: "body ->> 'lead_id'" },
-] as const;
-
-/**
- * The statements that blank a lead (parameters: 1 lead JSON, 2 consent JSON, 3 purged at, 4 lead id; only a lead not
- * blanked before), cancel its pending deliveries to buyers (1 lead id), and per table of free text, read the texts
- * about a batch of leads (1 the JSON array of their auction ids or lead ids, as `by` says) and write one back
- * (1 text, 2 row key). SQLite's outcomes have no id column: their rowid is the key.
- */
-export function piiRedactionSql(d: Dialect) {
-  const p = (n: number) => d.text(`$${n}`);
-  return {
-    blankLead: d.text(`UPDATE leads SET lead = $1, consent = $2, pii_purged_at = $3
-      WHERE id = $4 AND pii_purged_at IS NULL`),
-    cancelDeliveries: d.text(`UPDATE outbox SET status = 'dead', last_error = '${ERASED_DELIVERY_ERROR}'
-      WHERE status = 'pending' AND kind IN ('webhook', 'email') AND body ->> 'lead_id' = $1`),
-    freeTexts: FREE_TEXTS.map(({ table, column, by, match }) => {
-      const key = table === "outcomes" ? d.insertionOrder("outcomes") : "id";
-      return {
-        by,
-        select: d.text(`SELECT ${key} AS row_key, ${match} AS owner, ${column} AS text FROM ${table}
-          WHERE ${match} ${d.inJsonArray(1)} AND ${column} IS NOT NULL`),
-        update: `UPDATE ${table} SET ${column} = ${p(1)} WHERE ${key} = ${p(2)}`,
-      };
-    }),
-  };
-}
-
-/** A text with every secret in it replaced, or undefined when it held none. */
-export function scrubbed(text: string, secrets: readonly string[]): string | undefined {
-  let result = text;
-  for (const secret of secrets) result = result.replaceAll(secret, ERASED_TEXT);
-  return result === text ? undefined : result;
-}
-
-export const PRIVACY_REQUEST_COLUMNS =
-  "id, kind, contacts, leads_found, leads_erased, deliveries_cancelled, suppressions_added, created_at";
-
-export function privacyRequestRowValues(request: PrivacyRequestRecord): unknown[] {
-  return [
-    request.id,
-    request.kind,
-    JSON.stringify(request.contacts),
-    request.leads_found,
-    request.leads_erased,
-    request.deliveries_cancelled,
-    request.suppressions_added,
-    request.created_at,
-  ];
-}
-
-export function privacyRequestFromRow(row: Row, codec: RowCodec): PrivacyRequestRecord {
-  return {
-    id: String(row.id),
-    kind: row.kind as PrivacyRequestRecord["kind"],
-    contacts: codec.json(row.contacts) as PrivacyRequestRecord["contacts"],
-    leads_found: Number(row.leads_found),
-    leads_erased: Number(row.leads_erased),
-    deliveries_cancelled: Number(row.deliveries_cancelled),
-    suppressions_added: Number(row.suppressions_added),
-    created_at: Number(row.created_at),
-  };
 }

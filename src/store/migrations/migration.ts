@@ -30,3 +30,8 @@ export function migrationsOf(
       : [{ name: migration.name, sql, rebuildsReportRollups: !!migration.rebuildsReportRollups }];
   });
 }
+
+/** How many migrations a database has applied (0: none yet). */
+export const APPLIED_VERSION_SQL = "SELECT COALESCE(MAX(version), 0) AS version FROM schema_migrations";
+/** Records one more applied migration ($1 its version, $2 when). */
+export const RECORD_VERSION_SQL = "INSERT INTO schema_migrations (version, applied_at) VALUES ($1, $2)";

@@ -1,6 +1,6 @@
 // Applying the schema migrations (src/store/migrations/) to a PostgreSQL database.
 import type pg from "pg";
-import { migrationsOf } from "../migrations/migration.ts";
+import { APPLIED_VERSION_SQL, migrationsOf, RECORD_VERSION_SQL } from "../migrations/migration.ts";
 import { MIGRATIONS } from "../migrations/migrations.ts";
 
 /** PostgreSQL's migrations in order; a database records how many it applied. */
@@ -25,16 +25,11 @@ export async function applyPostgresMigrations(
     await client.query(
       "CREATE TABLE IF NOT EXISTS schema_migrations (version integer PRIMARY KEY, applied_at bigint NOT NULL)",
     );
-    const { rows } = await client.query<{ version: number }>(
-      "SELECT COALESCE(MAX(version), 0) AS version FROM schema_migrations",
-    );
+    const { rows } = await client.query<{ version: number }>(APPLIED_VERSION_SQL);
     const current = rows[0]?.version ?? 0;
     for (let version = current + 1; version <= POSTGRES_MIGRATIONS.length; version++) {
       await client.query(POSTGRES_MIGRATIONS[version - 1]!.sql);
-      await client.query("INSERT INTO schema_migrations (version, applied_at) VALUES ($1, $2)", [
-        version,
-        Date.now(),
-      ]);
+      await client.query(RECORD_VERSION_SQL, [version, Date.now()]);
     }
     await client.query("COMMIT");
     return Math.max(0, POSTGRES_MIGRATIONS.length - current);

@@ -2,12 +2,12 @@
 // the SQL stores' (src/store/sql/); here is what only PostgreSQL does: the pool, row locks that let instances share
 // work (SKIP LOCKED), and LISTEN/NOTIFY so a change made through one instance reaches all of them.
 
-import { checkPiiKeysInUse, NO_PII_KEYS } from "../../compliance/privacy/pii-cipher.ts";
+import { NO_PII_KEYS } from "../../compliance/privacy/pii-cipher.ts";
 import type { PiiErasure, PiiPurgeSelection, PiiRedaction } from "../../domain/records.ts";
 import type { ReportQuery, ReportRow } from "../../domain/report-query.ts";
-import { leadFromRow, leadRedactionRow, type Row } from "../record-rows.ts";
+import { leadFromRow, type Row } from "../record-rows.ts";
 import { POSTGRES, type SqlTx, type Statement, statement } from "../sql/dialect.ts";
-import { leadsToErase, leadsToPurge } from "../sql/lead-queries.ts";
+import { leadRedactionRow, leadsToErase, leadsToPurge } from "../sql/privacy-queries.ts";
 import { reportRowFrom, reportSql } from "../sql/report-queries.ts";
 import { rebuildRollupsPaged } from "../sql/rollup-rebuild.ts";
 import { addRollup, codecOf } from "../sql/rollup-writes.ts";
@@ -79,21 +79,7 @@ export class PostgresStore extends SqlStore {
     } catch (error) {
       throw unavailable(this.#pool.address, error);
     }
-    await this.#checkPiiKeys();
-  }
-
-  /** Refuses to start without a key the leads may be sealed with; records the current key as one from now on. */
-  async #checkPiiKeys(): Promise<void> {
-    const rows = await this.#pool.query<{ key_id: string }>("SELECT key_id FROM pii_key_ids");
-    const inUse = rows.map((row) => row.key_id);
-    checkPiiKeysInUse(this.codec.pii, inUse);
-    const current = this.codec.pii.current;
-    if (current && !inUse.includes(current.id)) {
-      await this.#pool.query(
-        "INSERT INTO pii_key_ids (key_id, first_used_at) VALUES ($1, $2) ON CONFLICT (key_id) DO NOTHING",
-        [current.id, Date.now()],
-      );
-    }
+    await this.checkPiiKeys();
   }
 
   async purgeExpiredPii(selection: PiiPurgeSelection, redact: PiiRedaction, at: number): Promise<number> {

@@ -1,5 +1,4 @@
 // The leads port's reads, written once over the dialect seam.
-import type { PiiPurgeSelection } from "../../domain/records.ts";
 import type { LeadQuery, PurchaseQuery, SuppressionHash } from "../store.ts";
 import { type Dialect, type Statement, statement } from "./dialect.ts";
 
@@ -128,31 +127,3 @@ export const spendTotals = (d: Dialect, buyerId: string | undefined): Statement 
      WHERE ${d.typed(1, "text")} IS NULL OR buyer_id = $1 GROUP BY buyer_id`,
     [buyerId ?? null],
   );
-
-/** One batch of leads past their retention whose PII is still there, oldest first. PostgreSQL: instances purging at
- * once take different leads (SKIP LOCKED), and a lead being erased meanwhile is left to that. */
-export const leadsToPurge = (d: Dialect, selection: PiiPurgeSelection): Statement =>
-  statement(
-    d,
-    `SELECT * FROM leads WHERE vertical = $1 AND status = $2 AND pii_purged_at IS NULL AND created_at < $3
-     ORDER BY created_at LIMIT $4 ${d.skipLocked}`,
-    [selection.vertical, selection.status, selection.created_before, selection.limit],
-  );
-
-/** The leads of an erasure request whose PII is still there (locked until the erasure commits). */
-export const leadsToErase = (d: Dialect, leadIds: readonly string[]): Statement =>
-  statement(
-    d,
-    `SELECT * FROM leads WHERE id ${d.inJsonArray(1)} AND pii_purged_at IS NULL ORDER BY id ${d.forUpdate}`,
-    [JSON.stringify(leadIds)],
-  );
-
-/** Key rotation: the leads after `after` in id order. */
-export const leadsToReseal = (d: Dialect, after: string | undefined, limit: number): Statement =>
-  statement(d, "SELECT id, lead, consent FROM leads WHERE id > $1 ORDER BY id LIMIT $2", [
-    after ?? "",
-    limit,
-  ]);
-
-export const privacyRequests = (d: Dialect, limit: number): Statement =>
-  statement(d, "SELECT * FROM privacy_requests ORDER BY created_at DESC, id DESC LIMIT $1", [limit]);

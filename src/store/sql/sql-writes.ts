@@ -30,17 +30,7 @@ import {
   reconcileAttemptsSql,
   resolveAttemptSql,
 } from "../post-attempts.ts";
-import {
-  LEAD_COLUMNS,
-  type LeadRedactionRow,
-  type LeadReseal,
-  leadRowValues,
-  PRIVACY_REQUEST_COLUMNS,
-  piiRedactionSql,
-  privacyRequestRowValues,
-  type RowCodec,
-  scrubbed,
-} from "../record-rows.ts";
+import { LEAD_COLUMNS, type LeadReseal, leadRowValues, type RowCodec } from "../record-rows.ts";
 import type {
   BuyerDeposit,
   ConsoleSession,
@@ -53,6 +43,7 @@ import * as consoleQueries from "./console-queries.ts";
 import { type Dialect, placeholders, type SqlTx, statement } from "./dialect.ts";
 import { insertDeposit, insertLedgerEntry } from "./money-queries.ts";
 import * as outbox from "./outbox-queries.ts";
+import { insertPrivacyRequest, type LeadRedactionRow, piiRedactionSql, scrubbed } from "./privacy-queries.ts";
 import * as returns from "./return-queries.ts";
 import { addRollup, auctionEventsRollup, leadRollup, returnRollupOf } from "./rollup-writes.ts";
 import { addSuppressions, removeSuppressions } from "./suppression-queries.ts";
@@ -213,8 +204,7 @@ export class SqlWrites {
   }
 
   async recordPrivacyRequest(tx: SqlTx, request: PrivacyRequestRecord): Promise<void> {
-    const insert = `INSERT INTO privacy_requests (${PRIVACY_REQUEST_COLUMNS}) VALUES (${placeholders(PRIVACY_REQUEST_COLUMNS)})`;
-    await tx.run(statement(this.#d, insert, privacyRequestRowValues(request)));
+    await tx.run(insertPrivacyRequest(this.#d, request));
   }
 
   /** False when this buyer already returned this lead (or the id is taken): the first request stands. */

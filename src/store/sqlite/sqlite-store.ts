@@ -5,12 +5,12 @@
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import type { DatabaseSync } from "node:sqlite";
-import { checkPiiKeysInUse, NO_PII_KEYS, type PiiKeyRing } from "../../compliance/privacy/pii-cipher.ts";
+import { NO_PII_KEYS, type PiiKeyRing } from "../../compliance/privacy/pii-cipher.ts";
 import type { PiiErasure, PiiPurgeSelection, PiiRedaction } from "../../domain/records.ts";
 import type { ReportQuery, ReportRow } from "../../domain/report-query.ts";
-import { leadRedactionRow, type Row } from "../record-rows.ts";
+import type { Row } from "../record-rows.ts";
 import { SQLITE, type Statement } from "../sql/dialect.ts";
-import { leadsToErase, leadsToPurge } from "../sql/lead-queries.ts";
+import { leadRedactionRow, leadsToErase, leadsToPurge } from "../sql/privacy-queries.ts";
 import { reportRowFrom, reportSql } from "../sql/report-queries.ts";
 import { SqlStore } from "../sql/sql-store.ts";
 import type { WriteArgs, WriteOp, WriteResult } from "../sql/sql-writes.ts";
@@ -47,23 +47,10 @@ export class SqliteStore extends SqlStore {
 
   async migrate(): Promise<void> {
     const { rebuildRollups } = applySqliteMigrations(this.#db);
-    this.#checkPiiKeys();
+    await this.checkPiiKeys();
     // Upgrading a store that has events past a migration of the rollups: they start again from what is there.
     if (rebuildRollups && this.#db.prepare("SELECT 1 FROM pings LIMIT 1").get())
       rebuildSqliteRollups(this.#db);
-  }
-
-  /** Refuses to start without a key the leads may be sealed with; records the current key as one from now on. */
-  #checkPiiKeys(): void {
-    const rows = this.#db.prepare("SELECT key_id FROM pii_key_ids").all() as { key_id: string }[];
-    const inUse = rows.map((row) => row.key_id);
-    checkPiiKeysInUse(this.codec.pii, inUse);
-    const current = this.codec.pii.current;
-    if (current && !inUse.includes(current.id)) {
-      this.#db
-        .prepare("INSERT OR IGNORE INTO pii_key_ids (key_id, first_used_at) VALUES (?, ?)")
-        .run(current.id, Date.now());
-    }
   }
 
   async purgeExpiredPii(selection: PiiPurgeSelection, redact: PiiRedaction, at: number): Promise<number> {
