@@ -4,9 +4,9 @@
 // reads the lead from the store when it sends it, so the consumer's details live in one place only.
 import { randomUUID } from "node:crypto";
 import type { Campaign, CampaignDelivery } from "../domain/config-schema.ts";
+import type { LeadRecord, OutboxItem } from "../domain/records.ts";
 import type { LeadValues } from "../domain/vertical.ts";
 import type { ConfigSnapshot } from "../engine/config-snapshot.ts";
-import type { LeadRecord, OutboxItem } from "../store/records.ts";
 
 const DEFAULT_WEBHOOK_TIMEOUT_MS = 10_000;
 /** An e-mail's whole send (connect, greet, hand over) is bounded by the SMTP settings; this is what is listed. */

@@ -2,9 +2,9 @@
 // A sender resolves when the receiver took the item and throws a DeliveryFailure saying why not; the worker owns
 // retries, backoff and the dead letter. Failures name a status or a code, never the message (it may carry the lead).
 import { type BuyerHttpClient, BuyerTransportError } from "../buyers/buyer-http-client.ts";
+import type { LeadRecord, OutboxItem, OutboxKind } from "../domain/records.ts";
 import type { ConfigSnapshot } from "../engine/config-snapshot.ts";
-import type { LeadRecord, OutboxItem, OutboxKind } from "../store/records.ts";
-import type { Store } from "../store/store.ts";
+import type { LeadsPort } from "../store/ports.ts";
 import { deliveryEmail, deliveryMessage, emailRecipients, webhookSecret } from "./campaign-deliveries.ts";
 import type { Mailer } from "./smtp-mailer.ts";
 import { signWebhook } from "./webhook-signature.ts";
@@ -18,7 +18,7 @@ export type OutboxSender = (item: OutboxItem) => Promise<void>;
 
 export function outboxSenders(deps: {
   client: BuyerHttpClient;
-  store: Store;
+  store: LeadsPort;
   /** The configuration now: a webhook is signed with its campaign's current secret. */
   config?: () => ConfigSnapshot;
   /** Absent when no SMTP server is configured: e-mail items then fail (and can be replayed once one is). */

@@ -8,7 +8,7 @@ import { randomUUID } from "node:crypto";
 import type { Buyer } from "../domain/config-schema.ts";
 import type { BuyerOutcome } from "../domain/outcomes.ts";
 import type { Bid } from "../domain/ranking.ts";
-import type { LeadRecord, OutboxItem, ReturnRecord } from "../store/records.ts";
+import type { LeadRecord, OutboxItem, ReturnRecord } from "../domain/records.ts";
 import type { ConfigSnapshot } from "./config-snapshot.ts";
 
 const DEFAULT_TIMEOUT_MS = 5_000;

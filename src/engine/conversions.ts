@@ -3,10 +3,11 @@
 // case fee). Recorded once per lead, buyer and stage, so a buyer's retry answers its first report. The operator sees
 // them added up per source, sub-id, buyer, campaign or vertical: which traffic turns into business.
 import { randomUUID } from "node:crypto";
+import { type LeadRecord, type LeadShare, salesOf } from "../domain/records.ts";
 import { GavelError } from "../errors.ts";
 import { parseInstant } from "../instants.ts";
-import { type LeadRecord, type LeadShare, salesOf } from "../store/records.ts";
-import type { ConversionRecord, ConversionStage, Store } from "../store/store.ts";
+import type { ConversionsPort, LeadsPort } from "../store/ports.ts";
+import type { ConversionRecord, ConversionStage } from "../store/store.ts";
 
 /** A buyer's clock may run a little ahead of ours; beyond this, a conversion "in the future" is a mistake. */
 const CLOCK_SKEW_MS = 5 * 60_000;
@@ -27,10 +28,10 @@ export interface Purchase {
 }
 
 export class ConversionsService {
-  readonly #store: Store;
+  readonly #store: ConversionsPort & LeadsPort;
   readonly #now: () => number;
 
-  constructor(deps: { store: Store; now?: () => number }) {
+  constructor(deps: { store: ConversionsPort & LeadsPort; now?: () => number }) {
     this.#store = deps.store;
     this.#now = deps.now ?? Date.now;
   }

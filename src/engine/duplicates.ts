@@ -9,11 +9,11 @@ import {
   parseContactHash,
 } from "../compliance/suppression/suppression-hash.ts";
 import type { Source } from "../domain/config-schema.ts";
+import { type LeadRecord, salesOf } from "../domain/records.ts";
 import { buildPingPayload, type LeadValues, type Vertical } from "../domain/vertical.ts";
 import { GavelError } from "../errors.ts";
 import type { DuplicateWindows } from "../state/duplicates/duplicate-windows.ts";
-import { type LeadRecord, salesOf } from "../store/records.ts";
-import type { Store } from "../store/store.ts";
+import type { LeadsPort } from "../store/ports.ts";
 import type { ConfigSnapshot } from "./config-snapshot.ts";
 
 const DAY_MS = 86_400_000;
@@ -121,7 +121,7 @@ export class DuplicateChecks {
    * Rebuilds the windows from the store's sold leads within the longest lookback configured (the embedded default
    * keeps them in memory only). Returns how many sales were read.
    */
-  async rebuild(store: Store, config: ConfigSnapshot, now: number): Promise<number> {
+  async rebuild(store: LeadsPort, config: ConfigSnapshot, now: number): Promise<number> {
     const days = Math.max(
       0,
       ...config.verticals.map((vertical) => vertical.dedupe?.lookback_days ?? 0),

@@ -1,8 +1,8 @@
 // Ping analytics are written in batches off the request path (DESIGN rules 8 and 9): a crash may lose the last
 // fraction of a second of ping events, never a lead or a sale (those are written by the post before it answers).
 import type { Logger } from "pino";
-import type { OutcomeRecord, PingRecord } from "../store/records.ts";
-import type { Store } from "../store/store.ts";
+import type { OutcomeRecord, PingRecord } from "../domain/records.ts";
+import type { AuctionLogPort } from "../store/ports.ts";
 
 // Short, so buffered events die young (cheap for the garbage collector); the write itself is on the writer thread.
 const FLUSH_INTERVAL_MS = 50;
@@ -11,7 +11,7 @@ const FLUSH_AT_ITEMS = 2_000;
 const MAX_BUFFERED_ITEMS = 200_000;
 
 export class EventWriter {
-  readonly #store: Store;
+  readonly #store: AuctionLogPort;
   readonly #log: Logger;
   #pings: PingRecord[] = [];
   #outcomes: OutcomeRecord[] = [];
@@ -19,7 +19,7 @@ export class EventWriter {
   #flushing: Promise<void> = Promise.resolve();
   #closed = false;
 
-  constructor(store: Store, log: Logger) {
+  constructor(store: AuctionLogPort, log: Logger) {
     this.#store = store;
     this.#log = log;
   }

@@ -10,6 +10,7 @@ import { suppressedLists } from "../compliance/suppression/suppression-index.ts"
 import { campaignDeliveries } from "../deliveries/campaign-deliveries.ts";
 import type { FallbackMargin, Source } from "../domain/config-schema.ts";
 import type { BuyerOutcome } from "../domain/outcomes.ts";
+import { type LeadRecord, type OutcomeRecord, type PingRecord, postAnswer } from "../domain/records.ts";
 import { RoundRobinMemory } from "../domain/routing.ts";
 import { sourcePriceOfSales } from "../domain/shared-leads.ts";
 import { buildPingPayload, type LeadValues, pingMismatches, type Vertical } from "../domain/vertical.ts";
@@ -23,7 +24,6 @@ import type { Throttle } from "../state/counters/throttle.ts";
 import type { DuplicateWindows } from "../state/duplicates/duplicate-windows.ts";
 import { MemoryDuplicateWindows } from "../state/duplicates/memory-duplicate-windows.ts";
 import type { HotState, PostClaim } from "../state/hot-state.ts";
-import { type LeadRecord, type OutcomeRecord, type PingRecord, postAnswer } from "../store/records.ts";
 import type { Store } from "../store/store.ts";
 import { runAuction, type Wiretap } from "./auction.ts";
 import { saleNotices } from "./buyer-notices.ts";

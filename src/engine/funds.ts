@@ -5,7 +5,8 @@
 import type { Buyer } from "../domain/config-schema.ts";
 import { dollarsToCents } from "../domain/money.ts";
 import type { CapLedger } from "../state/counters/cap-ledger.ts";
-import type { BuyerDeposit, Store } from "../store/store.ts";
+import type { ChangeFeedPort, FundsPort } from "../store/ports.ts";
+import type { BuyerDeposit } from "../store/store.ts";
 import { FUNDS_PERIOD_ENDS_AT, fundsKey } from "./caps.ts";
 
 /** A buyer's money, in integer cents. */
@@ -25,7 +26,7 @@ export interface FundsReport {
 }
 
 export class BuyerFunds {
-  readonly #store: Store;
+  readonly #store: FundsPort & ChangeFeedPort;
   #deposits = new Map<string, number>();
   /** The prepaid buyers whose funds counter was checked against the store's record of their spend. */
   readonly #restored = new Set<string>();
@@ -33,12 +34,12 @@ export class BuyerFunds {
   #reloading: Promise<void> | undefined;
   #reloadAgain = false;
 
-  private constructor(store: Store) {
+  private constructor(store: FundsPort & ChangeFeedPort) {
     this.#store = store;
   }
 
   /** Loads every buyer's deposit total from the store. */
-  static async open(store: Store): Promise<BuyerFunds> {
+  static async open(store: FundsPort & ChangeFeedPort): Promise<BuyerFunds> {
     const funds = new BuyerFunds(store);
     await funds.reload();
     return funds;

@@ -12,13 +12,13 @@ import { CAP_SEED_LOOKBACK_MS } from "../domain/rules/periods.ts";
 import type { CapUsageSeed } from "../state/counters/memory-cap-ledger.ts";
 import type { DuplicateWindows } from "../state/duplicates/duplicate-windows.ts";
 import type { HotState } from "../state/hot-state.ts";
-import type { Store } from "../store/store.ts";
+import type { AuctionLogPort, FundsPort, LeadsPort } from "../store/ports.ts";
 import { capUsageSeed, fundsUsageSeed } from "./caps.ts";
 import type { ConfigSnapshot } from "./config-snapshot.ts";
 import { DuplicateChecks } from "./duplicates.ts";
 
 export interface HotStateSeedTargets {
-  store: Store;
+  store: AuctionLogPort & LeadsPort & FundsPort;
   config: () => ConfigSnapshot;
   hotState: Pick<HotState, "holdPing">;
   caps: { seedCommitted(seeds: readonly CapUsageSeed[]): Promise<number> };

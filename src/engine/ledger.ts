@@ -6,7 +6,7 @@
 //   source   what the exchange owes a source: + a payout, − a reversal
 //   margin   what the exchange keeps
 // Invariant, for every lead and so for every period: Σ buyer − Σ source = Σ margin.
-import { type LeadRecord, type LedgerEntry, type LedgerKind, salesOf } from "../store/records.ts";
+import { type LeadRecord, type LedgerEntry, type LedgerKind, salesOf } from "../domain/records.ts";
 
 export const BOOK_OF: Record<LedgerKind, "buyer" | "source" | "margin"> = {
   buyer_charge: "buyer",

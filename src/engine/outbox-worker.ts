@@ -7,8 +7,8 @@ import type { Logger } from "pino";
 import type { BuyerHttpClient } from "../buyers/buyer-http-client.ts";
 import { DeliveryFailure, type OutboxSender, outboxSenders } from "../deliveries/outbox-senders.ts";
 import type { Mailer } from "../deliveries/smtp-mailer.ts";
-import type { OutboxItem, OutboxKind, OutboxSettlement } from "../store/records.ts";
-import type { Store } from "../store/store.ts";
+import type { OutboxItem, OutboxKind, OutboxSettlement } from "../domain/records.ts";
+import type { LeadsPort, OutboxPort } from "../store/ports.ts";
 import type { ConfigSnapshot } from "./config-snapshot.ts";
 
 const POLL_INTERVAL_MS = 250;
@@ -29,7 +29,7 @@ export interface RetryPolicy {
 export const DEFAULT_RETRY_POLICY: RetryPolicy = { maxAttempts: 8, firstRetryMs: 1_000 };
 
 export class OutboxWorker {
-  readonly #store: Store;
+  readonly #store: OutboxPort & LeadsPort;
   readonly #senders: Record<OutboxKind, OutboxSender>;
   readonly #log: Logger;
   readonly #now: () => number;
@@ -39,7 +39,7 @@ export class OutboxWorker {
   #stopped = false;
 
   constructor(deps: {
-    store: Store;
+    store: OutboxPort & LeadsPort;
     client: BuyerHttpClient;
     log: Logger;
     /** The configuration now, for the webhook secrets (without it webhook items fail). */

@@ -7,9 +7,9 @@ import { randomUUID } from "node:crypto";
 import type { Logger } from "pino";
 import type { BuyerOutcome, Reason } from "../domain/outcomes.ts";
 import type { Bid } from "../domain/ranking.ts";
+import type { LeadRecord } from "../domain/records.ts";
+import type { LeadsPort, PostJournalPort } from "../store/ports.ts";
 import type { EndedPostAttempt, PostAttempt } from "../store/post-attempts.ts";
-import type { LeadRecord } from "../store/records.ts";
-import type { Store } from "../store/store.ts";
 
 /** Whether the buyer of this bid may be posted to, or, when not, the trace line that says why it was skipped. */
 export type PostVerdict = { post: true } | { post: false; outcome: Pick<BuyerOutcome, "reason" | "detail"> };
@@ -45,7 +45,7 @@ export class PostLeaseLostError extends Error {
 }
 
 export class PostJournal {
-  readonly #store: Store;
+  readonly #store: PostJournalPort & LeadsPort;
   readonly #auctionId: string;
   readonly #now: () => number;
   readonly #log: Logger;
@@ -56,7 +56,7 @@ export class PostJournal {
   #ended: EndedPostAttempt[] = [];
 
   constructor(deps: {
-    store: Store;
+    store: PostJournalPort & LeadsPort;
     auctionId: string;
     now: () => number;
     log: Logger;

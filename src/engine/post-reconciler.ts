@@ -3,24 +3,24 @@
 // them: sold (the sale and its ledger entries are recorded at the bid) or not sold (the lead may go to other buyers).
 import { randomUUID } from "node:crypto";
 import type { Logger } from "pino";
+import type { LeadRecord } from "../domain/records.ts";
 import { GavelError } from "../errors.ts";
+import type { AuctionLogPort, LeadsPort, PostJournalPort } from "../store/ports.ts";
 import type { PostAttempt, PostAttemptResolution } from "../store/post-attempts.ts";
-import type { LeadRecord } from "../store/records.ts";
-import type { Store } from "../store/store.ts";
 import { saleEntries } from "./ledger.ts";
 
 /** How often an instance looks for attempts that outlived every post that could still answer them. */
 const SWEEP_INTERVAL_MS = 30_000;
 
 export class PostAttemptReconciler {
-  readonly #store: Store;
+  readonly #store: PostJournalPort & LeadsPort & AuctionLogPort;
   readonly #log: Logger;
   readonly #now: () => number;
   readonly #staleAfterMs: () => number;
   #timer: NodeJS.Timeout | undefined;
 
   constructor(deps: {
-    store: Store;
+    store: PostJournalPort & LeadsPort & AuctionLogPort;
     log: Logger;
     now: () => number;
     /** How old a `posting` attempt must be before no live post can still answer it (post deadline plus lease). */
@@ -72,7 +72,7 @@ export class PostAttemptReconciler {
  * post cut off by a crash was never written. Not sold frees the lead for the other bids of a retried post.
  */
 export async function resolveUncertainPost(
-  store: Store,
+  store: PostJournalPort & LeadsPort & AuctionLogPort,
   id: string,
   resolution: PostAttemptResolution,
   now: number,
@@ -99,7 +99,11 @@ export async function resolveUncertainPost(
   return (await store.getPostAttempt(id))!;
 }
 
-async function resolvedSale(store: Store, attempt: PostAttempt, now: number) {
+async function resolvedSale(
+  store: PostJournalPort & LeadsPort & AuctionLogPort,
+  attempt: PostAttempt,
+  now: number,
+) {
   const ping = await store.getPing(attempt.auction_id);
   if (!ping) {
     throw new GavelError(

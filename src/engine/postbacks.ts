@@ -4,7 +4,7 @@
 // `https://tracker.example/pb?click={sub_id}&payout={price}&status={status}`. POST sends the event as JSON as well.
 import { randomUUID } from "node:crypto";
 import type { Postback, PostbackEventType, Source } from "../domain/config-schema.ts";
-import type { LeadRecord, OutboxItem, ReturnReason } from "../store/records.ts";
+import type { LeadRecord, OutboxItem, ReturnReason } from "../domain/records.ts";
 
 const DEFAULT_TIMEOUT_MS = 5_000;
 

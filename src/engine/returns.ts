@@ -4,7 +4,6 @@
 // difference: three ledger entries that keep the books balanced, written in the decision's transaction with the
 // source's `lead.returned` postback. A prepaid buyer gets its refund back as funds.
 import { randomUUID } from "node:crypto";
-import { GavelError } from "../errors.ts";
 import {
   type LeadRecord,
   type LedgerEntry,
@@ -12,8 +11,10 @@ import {
   type ReturnReason,
   type ReturnRecord,
   salesOf,
-} from "../store/records.ts";
-import type { ReturnQuery, Store } from "../store/store.ts";
+} from "../domain/records.ts";
+import { GavelError } from "../errors.ts";
+import type { LeadsPort, ReturnsPort } from "../store/ports.ts";
+import type { ReturnQuery } from "../store/store.ts";
 import { refundNotice } from "./buyer-notices.ts";
 import type { ConfigSnapshot } from "./config-snapshot.ts";
 import type { BuyerFunds } from "./funds.ts";
@@ -35,7 +36,7 @@ export type Resell = (
 ) => Promise<{ lead_id: string; status: "sold" | "unsold"; price: number; reason?: string }>;
 
 export class ReturnsService {
-  readonly #store: Store;
+  readonly #store: ReturnsPort & LeadsPort;
   readonly #config: () => ConfigSnapshot;
   readonly #funds: BuyerFunds | undefined;
   readonly #now: () => number;
@@ -43,7 +44,7 @@ export class ReturnsService {
   readonly #resell: Resell | undefined;
 
   constructor(deps: {
-    store: Store;
+    store: ReturnsPort & LeadsPort;
     config: () => ConfigSnapshot;
     funds?: BuyerFunds;
     now?: () => number;

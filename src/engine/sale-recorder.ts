@@ -3,8 +3,8 @@
 // is down, the sale is kept here and written again in the background until it succeeds, while the source hears 503
 // and the ping's post claim stays taken, so a retry answers from this sale instead of posting to a buyer again.
 import type { Logger } from "pino";
-import type { LeadRecord, LedgerEntry, OutboxItem, OutcomeRecord } from "../store/records.ts";
-import type { Store } from "../store/store.ts";
+import type { LeadRecord, LedgerEntry, OutboxItem, OutcomeRecord } from "../domain/records.ts";
+import type { LeadsPort } from "../store/ports.ts";
 
 export interface Sale {
   lead: LeadRecord;
@@ -20,7 +20,7 @@ const RETRY_MIN_MS = 250;
 const RETRY_MAX_MS = 5_000;
 
 export class SaleRecorder {
-  readonly #store: Store;
+  readonly #store: LeadsPort;
   readonly #log: Logger;
   readonly #onSaved: (sale: Sale) => void;
   /** Sales a buyer has but the store does not yet, by auction id. */
@@ -33,7 +33,7 @@ export class SaleRecorder {
   #retryMs = RETRY_MIN_MS;
   #timer: NodeJS.Timeout | undefined;
 
-  constructor(deps: { store: Store; log: Logger; onSaved: (sale: Sale) => void }) {
+  constructor(deps: { store: LeadsPort; log: Logger; onSaved: (sale: Sale) => void }) {
     this.#store = deps.store;
     this.#log = deps.log;
     this.#onSaved = deps.onSaved;

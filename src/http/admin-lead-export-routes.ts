@@ -4,8 +4,8 @@
 import { Readable } from "node:stream";
 import { Type } from "@sinclair/typebox";
 import type { FastifyInstance } from "fastify";
+import type { LeadFilter } from "../domain/lead-filter.ts";
 import { parseInstant } from "../instants.ts";
-import type { LeadFilter } from "../store/lead-filter.ts";
 import { LEAD_SORTS, type LeadQuery, SORT_DIRECTIONS, type Store } from "../store/store.ts";
 import { authenticateAdmin } from "./auth.ts";
 import { csvCell } from "./buyer-export-routes.ts";

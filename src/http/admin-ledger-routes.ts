@@ -2,8 +2,8 @@
 // reversed, and the exchange's margin, over a period; and the books' invariant checked lead by lead.
 import { Type } from "@sinclair/typebox";
 import type { FastifyInstance } from "fastify";
+import type { LedgerEntry } from "../domain/records.ts";
 import { parsePeriod } from "../instants.ts";
-import type { LedgerEntry } from "../store/records.ts";
 import type { LedgerTotal, Store } from "../store/store.ts";
 import { authenticateAdmin } from "./auth.ts";
 

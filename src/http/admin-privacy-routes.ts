@@ -4,7 +4,7 @@ import { Type } from "@sinclair/typebox";
 import type { FastifyInstance } from "fastify";
 import type { PiiRetention } from "../compliance/privacy/pii-retention.ts";
 import type { ConsumerContacts, PrivacyRequests } from "../compliance/privacy/privacy-requests.ts";
-import type { PrivacyRequestRecord } from "../store/records.ts";
+import type { PrivacyRequestRecord } from "../domain/records.ts";
 import type { Store } from "../store/store.ts";
 import { authenticateAdmin } from "./auth.ts";
 import { presentLead } from "./lead-schemas.ts";

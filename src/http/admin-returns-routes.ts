@@ -2,10 +2,10 @@
 // rejection, the returns waiting for a decision, and each buyer's return rate.
 import { Type } from "@sinclair/typebox";
 import type { FastifyInstance, FastifyRequest } from "fastify";
+import { RETURN_REASONS, type ReturnRecord } from "../domain/records.ts";
 import { auditEvent } from "../engine/audit-trail.ts";
 import type { ReturnRequest, ReturnsService } from "../engine/returns.ts";
 import { GavelError } from "../errors.ts";
-import { RETURN_REASONS, type ReturnRecord } from "../store/records.ts";
 import type { Store } from "../store/store.ts";
 import { auditContextOf } from "./audit-context.ts";
 import { authenticateAdmin } from "./auth.ts";

@@ -12,12 +12,12 @@ import {
   VerticalSchema,
 } from "../domain/config-schema.ts";
 import { MaskedSecretProblem, maskCampaignSecrets, restoreMaskedSecrets } from "../domain/config-secrets.ts";
+import { matchesLeadFilter } from "../domain/lead-filter.ts";
 import { REASONS } from "../domain/outcomes.ts";
+import type { LeadRecord } from "../domain/records.ts";
 import type { AuditContext } from "../engine/audit-trail.ts";
 import { type ConfigService, generateApiKey } from "../engine/config-service.ts";
 import { GavelError } from "../errors.ts";
-import { matchesLeadFilter } from "../store/lead-filter.ts";
-import type { LeadRecord } from "../store/records.ts";
 import { type ConfigKind, LEAD_SORTS, type LeadQuery, SORT_DIRECTIONS, type Store } from "../store/store.ts";
 import {
   LEAD_FILTER_DESCRIPTION,

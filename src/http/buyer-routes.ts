@@ -5,6 +5,7 @@
 import { Type } from "@sinclair/typebox";
 import type { FastifyInstance } from "fastify";
 import type { Buyer, Campaign } from "../domain/config-schema.ts";
+import { RETURN_REASONS, type ReturnReason, type ReturnRecord } from "../domain/records.ts";
 import { capUnits } from "../engine/caps.ts";
 import type { ConfigService } from "../engine/config-service.ts";
 import {
@@ -18,7 +19,6 @@ import type { ReturnsService } from "../engine/returns.ts";
 import { GavelError } from "../errors.ts";
 import { parsePeriod } from "../instants.ts";
 import type { CapLedger } from "../state/counters/cap-ledger.ts";
-import { RETURN_REASONS, type ReturnReason, type ReturnRecord } from "../store/records.ts";
 import {
   CONVERSION_STAGES,
   type ConversionRecord,

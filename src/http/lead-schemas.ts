@@ -4,7 +4,7 @@
 // type, and test/http/response-schemas.test.ts compares what the presenters return with what fastify sends.
 import { type Static, Type } from "@sinclair/typebox";
 import { REASONS, type Reason } from "../domain/outcomes.ts";
-import type { LeadRecord, OutcomeRecord, PingRecord } from "../store/records.ts";
+import type { LeadRecord, OutcomeRecord, PingRecord } from "../domain/records.ts";
 
 const Instant = Type.String({ format: "date-time", description: "RFC 3339" });
 const Dollars = Type.Number({ description: "Dollars" });

@@ -1,7 +1,7 @@
 // What GET /v1/admin/outbox and its replay answer, declared once: fastify serialises the answers with these schemas,
 // /docs shows them, and the console's outbox screen imports the type.
 import { type Static, Type } from "@sinclair/typebox";
-import type { OutboxItem, OutboxKind } from "../store/records.ts";
+import type { OutboxItem, OutboxKind } from "../domain/records.ts";
 
 const Instant = Type.String({ format: "date-time" });
 
@@ -10,7 +10,7 @@ export const OutboxItemSchema = Type.Object(
     id: Type.String(),
     kind: Type.Unsafe<OutboxKind>(
       Type.String({
-        description: "source_postback, webhook, email or buyer_notice (src/store/records.ts OutboxKind)",
+        description: "source_postback, webhook, email or buyer_notice (src/domain/records.ts OutboxKind)",
       }),
     ),
     owner_id: Type.String({ description: "The source (postbacks) or campaign (deliveries) it concerns" }),

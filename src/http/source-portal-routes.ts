@@ -4,10 +4,10 @@
 import { Type } from "@sinclair/typebox";
 import type { FastifyInstance, FastifyRequest } from "fastify";
 import type { Source } from "../domain/config-schema.ts";
+import type { LeadRecord } from "../domain/records.ts";
 import { buildPingPayload } from "../domain/vertical.ts";
 import type { ConfigService } from "../engine/config-service.ts";
 import { GavelError } from "../errors.ts";
-import type { LeadRecord } from "../store/records.ts";
 import type { Store } from "../store/store.ts";
 import { auditContextOf } from "./audit-context.ts";
 import { requireConsoleUser } from "./console-session.ts";

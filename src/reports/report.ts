@@ -1,8 +1,6 @@
 // The admin report: what a request asks for (checked here, so bad input is a 400 naming its field), the query it
 // becomes, and the figures per group computed from the rollup sums a store returns.
-import { computeLocalTime, isValidTimeZone } from "../domain/rules/local-time.ts";
-import { GavelError } from "../errors.ts";
-import { parseInstant } from "../instants.ts";
+
 import {
   isCampaignLevel,
   type OffsetSpan,
@@ -10,8 +8,11 @@ import {
   type ReportDimension,
   type ReportQuery,
   type ReportRow,
-} from "./report-query.ts";
-import { HOUR_MS, LATENCY_BOUNDS_MS, LATENCY_COLUMNS } from "./rollup.ts";
+} from "../domain/report-query.ts";
+import { HOUR_MS, LATENCY_BOUNDS_MS, LATENCY_COLUMNS } from "../domain/rollup.ts";
+import { computeLocalTime, isValidTimeZone } from "../domain/rules/local-time.ts";
+import { GavelError } from "../errors.ts";
+import { parseInstant } from "../instants.ts";
 
 export const GROUP_BY_VALUES = [...REPORT_DIMENSIONS, "hour", "day"] as const;
 export type GroupBy = (typeof GROUP_BY_VALUES)[number];

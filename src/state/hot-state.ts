@@ -2,7 +2,7 @@
 // This interface: held pings (the ranked bids awaiting their post); caps, duplicate windows and throttles have theirs
 // (src/state/counters, src/state/duplicates).
 // In memory for the embedded default; Redis (atomic scripts) for several instances.
-import type { PingRecord } from "../store/records.ts";
+import type { PingRecord } from "../domain/records.ts";
 
 /** The right to post one ping, held as a lease. */
 export interface PostClaim {

@@ -4,7 +4,7 @@
 // A held ping is kept as one JSON string, not as its object graph: thousands of pings held for minutes would otherwise
 // be tens of thousands of small objects for every young-generation GC to trace and copy, which showed up as 20–30 ms
 // pauses in the ping latency tail. Only a post (far rarer than a ping) parses one back.
-import type { PingRecord } from "../store/records.ts";
+import type { PingRecord } from "../domain/records.ts";
 import type { HotState, PostClaim } from "./hot-state.ts";
 
 const SWEEP_INTERVAL_MS = 5_000;

@@ -3,8 +3,8 @@
 
 import { randomUUID } from "node:crypto";
 import type { Redis } from "ioredis";
+import type { PingRecord } from "../domain/records.ts";
 import { ServiceUnavailableError } from "../errors.ts";
-import type { PingRecord } from "../store/records.ts";
 import {
   checkedKeyPrefix,
   closeCounterRedis,

@@ -1,7 +1,7 @@
 // The durable journal of posts to buyers (DESIGN rule 11): one row per (auction, campaign), written and committed
 // before the buyer is called, so that after a crash or a lease takeover the exchange knows which buyers may already
 // hold a lead. Shared by both stores: the record, its columns and the SQL written once over the placeholder style.
-import type { OutcomeRecord } from "./records.ts";
+import type { OutcomeRecord } from "../domain/records.ts";
 
 /**
  * `posting`: the buyer is being called (or was, when the exchange died: no answer was recorded).
@@ -113,43 +113,36 @@ export function attemptEndsOfSale(
   return ends;
 }
 
-/** Placeholder `n` (1-based) in the store's style: numbered in both (`?1`, `$1`), so one value may be used twice. */
-const mark = (style: "?" | "$", n: number) => `${style}${n}`;
+/** Placeholder `n` (1-based), as the dialect seam reads them (src/store/sql/dialect.ts). */
+const mark = (n: number) => `$${n}`;
 
 /** Records how an attempt ended; an attempt already ended (or resolved by the operator) is left as it is. */
-export const endAttemptSql = (style: "?" | "$") =>
-  `UPDATE post_attempts SET state = ${mark(style, 1)}, ended_at = ${mark(style, 2)},
-     buyer_lead_id = COALESCE(${mark(style, 3)}, buyer_lead_id)
-   WHERE auction_id = ${mark(style, 4)} AND campaign_id = ${mark(style, 5)} AND state IN ('posting', 'uncertain')`;
+export const endAttemptSql = `UPDATE post_attempts SET state = ${mark(1)}, ended_at = ${mark(2)},
+     buyer_lead_id = COALESCE(${mark(3)}, buyer_lead_id)
+   WHERE auction_id = ${mark(4)} AND campaign_id = ${mark(5)} AND state IN ('posting', 'uncertain')`;
 
-export const endAttemptByIdSql = (style: "?" | "$") =>
-  `UPDATE post_attempts SET state = ${mark(style, 1)}, ended_at = ${mark(style, 2)}
-   WHERE id = ${mark(style, 3)} AND state = 'posting'`;
+export const endAttemptByIdSql = `UPDATE post_attempts SET state = ${mark(1)}, ended_at = ${mark(2)}
+   WHERE id = ${mark(3)} AND state = 'posting'`;
 
-export const insertAttemptSql = (style: "?" | "$") =>
-  `INSERT INTO post_attempts (${POST_ATTEMPT_COLUMNS}) VALUES (${Array.from({ length: 7 }, (_, i) => mark(style, i + 1)).join(", ")})
+export const insertAttemptSql = `INSERT INTO post_attempts (${POST_ATTEMPT_COLUMNS}) VALUES (${Array.from({ length: 7 }, (_, i) => mark(i + 1)).join(", ")})
    ON CONFLICT (auction_id, campaign_id) DO NOTHING`;
 
-export const attemptOfCampaignSql = (style: "?" | "$") =>
-  `SELECT * FROM post_attempts WHERE auction_id = ${mark(style, 1)} AND campaign_id = ${mark(style, 2)}`;
+export const attemptOfCampaignSql = `SELECT * FROM post_attempts WHERE auction_id = ${mark(1)} AND campaign_id = ${mark(2)}`;
 
 /**
  * Attempts still `posting` that began before a time no live post can have begun at (or every one, after a restart of
  * the only process) and whose auction has no recorded lead: nobody will record their answer, so they are uncertain.
  */
-export const reconcileAttemptsSql = (style: "?" | "$") =>
-  `UPDATE post_attempts SET state = 'uncertain'
-   WHERE state = 'posting' AND started_at < ${mark(style, 1)}
+export const reconcileAttemptsSql = `UPDATE post_attempts SET state = 'uncertain'
+   WHERE state = 'posting' AND started_at < ${mark(1)}
      AND NOT EXISTS (SELECT 1 FROM leads WHERE leads.auction_id = post_attempts.auction_id)`;
 
-export const markUncertainSql = (style: "?" | "$") =>
-  `UPDATE post_attempts SET state = 'uncertain' WHERE id = ${mark(style, 1)} AND state = 'posting'`;
+export const markUncertainSql = `UPDATE post_attempts SET state = 'uncertain' WHERE id = ${mark(1)} AND state = 'posting'`;
 
 /** Sold keeps the state the sale's transaction wrote (accepted); not sold ends it as rejected. Only once. */
-export const resolveAttemptSql = (style: "?" | "$") =>
-  `UPDATE post_attempts SET resolution = ${mark(style, 1)}, resolved_at = ${mark(style, 2)},
-     state = CASE WHEN ${mark(style, 1)} = 'not_sold' THEN 'rejected' ELSE state END
-   WHERE id = ${mark(style, 3)} AND resolution IS NULL AND state IN ('uncertain', 'accepted')`;
+export const resolveAttemptSql = `UPDATE post_attempts SET resolution = ${mark(1)}, resolved_at = ${mark(2)},
+     state = CASE WHEN ${mark(1)} = 'not_sold' THEN 'rejected' ELSE state END
+   WHERE id = ${mark(3)} AND resolution IS NULL AND state IN ('uncertain', 'accepted')`;
 
 /** The buyer references of a sale, by campaign: the first buyer's and each share's. */
 export function buyerLeadIdsOf(lead: {

@@ -14,18 +14,14 @@ import type {
   LedgerEntry,
   OutboxItem,
   OutcomeRecord,
-  PiiRedaction,
   PingRecord,
-  PrivacyRequestRecord,
   ReturnRecord,
-} from "./records.ts";
+} from "../domain/records.ts";
 import type {
   BuyerCents,
   BuyerDeposit,
-  ConversionGroup,
   ConversionRecord,
   ConversionReportRow,
-  LeadSort,
   LedgerTotal,
   SaleSummary,
 } from "./store.ts";
@@ -37,6 +33,8 @@ export interface RowCodec {
   bool(value: unknown): boolean;
   /** A boolean as the store writes it. */
   boolValue(value: boolean): unknown;
+  /** A JSON column's value as read, back as the text it compares equal to. */
+  jsonText(value: unknown): string;
   /** The keys a lead's PII columns (`lead`, `consent`) are sealed and opened with (docs/privacy.md). */
   pii: PiiKeyRing;
 }
@@ -45,6 +43,7 @@ export const SQLITE_CODEC: RowCodec = {
   json: (value) => JSON.parse(value as string),
   bool: (value) => value === 1,
   boolValue: (value) => (value ? 1 : 0),
+  jsonText: (value) => String(value),
   pii: NO_PII_KEYS,
 };
 
@@ -52,6 +51,7 @@ export const POSTGRES_CODEC: RowCodec = {
   json: (value) => value,
   bool: (value) => value === true,
   boolValue: (value) => value,
+  jsonText: (value) => JSON.stringify(value),
   pii: NO_PII_KEYS,
 };
 
@@ -82,11 +82,8 @@ export interface LeadReseal {
  * The reseals a batch of rows (id, lead, consent as stored) needs under the codec's current key. `asText` gives a
  * column's value back as the JSON text it was written as (SQLite reads it so; PostgreSQL parses jsonb).
  */
-export function resealRows(
-  rows: readonly Row[],
-  codec: RowCodec,
-  asText: (value: unknown) => string,
-): LeadReseal[] {
+export function resealRows(rows: readonly Row[], codec: RowCodec): LeadReseal[] {
+  const asText = codec.jsonText;
   const reseals: LeadReseal[] = [];
   for (const row of rows) {
     const lead = resealedColumn(codec.pii, row.lead, codec.json);
@@ -255,60 +252,6 @@ export function conversionFromRow(row: Row): ConversionRecord {
   };
 }
 
-/** A stage's place in the funnel (contacted 1, quoted 2, closed 3; none 0), for ordering and for the report. */
-export function conversionStageRank(column: string): string {
-  return `CASE ${column} WHEN 'contacted' THEN 1 WHEN 'quoted' THEN 2 WHEN 'closed' THEN 3 ELSE 0 END`;
-}
-
-const CONVERSION_GROUP_COLUMNS: Record<ConversionGroup, string> = {
-  source: "source_id",
-  sub_id: "COALESCE(sub_id, '')",
-  buyer: "buyer_id",
-  campaign: "campaign_id",
-  vertical: "vertical",
-};
-
-/**
- * The conversion report's SELECT (parameters: from, to). Every sale of a non-test lead created in the range (a shared
- * lead's buyers each count), joined to its buyer's conversions through their (lead, buyer, stage) key; the furthest
- * stage reached decides what each sale counts as. Reads leads by their creation index, so it costs what the range holds.
- */
-export function conversionReportSql(
-  groupBy: ConversionGroup | undefined,
-  dialect: "sqlite" | "postgres",
-): string {
-  const [from, to] = dialect === "sqlite" ? ["?1", "?2"] : ["$1", "$2"];
-  const notTest = dialect === "sqlite" ? "leads.test = 0" : "NOT leads.test";
-  const shares = dialect === "sqlite" ? "json_each(leads.shares)" : "jsonb_array_elements(leads.shares)";
-  // PostgreSQL: the ids from JSON take the columns' "C" collation, so the UNION's columns have one collation.
-  const share = (key: string) =>
-    dialect === "sqlite" ? `s.value ->> '${key}'` : `(s ->> '${key}') COLLATE "C"`;
-  const group = groupBy ? CONVERSION_GROUP_COLUMNS[groupBy] : undefined;
-  return `
-    SELECT ${group ? `${group} AS group_key, ` : ""}COUNT(*) AS sold,
-      COUNT(*) FILTER (WHERE reached >= 1) AS contacted,
-      COUNT(*) FILTER (WHERE reached >= 2) AS quoted,
-      COUNT(*) FILTER (WHERE reached >= 3) AS closed,
-      COALESCE(SUM(closed_value_cents), 0) AS closed_value_cents
-    FROM (
-      SELECT sales.source_id, sales.sub_id, sales.vertical, sales.buyer_id, sales.campaign_id,
-        MAX(${conversionStageRank("c.stage")}) AS reached,
-        SUM(CASE WHEN c.stage = 'closed' THEN c.value_cents ELSE 0 END) AS closed_value_cents
-      FROM (
-        SELECT id, source_id, sub_id, vertical, buyer_id, campaign_id FROM leads
-        WHERE leads.status = 'sold' AND ${notTest} AND leads.created_at >= ${from} AND leads.created_at < ${to}
-        UNION ALL
-        SELECT leads.id, leads.source_id, leads.sub_id, leads.vertical, ${share("buyer_id")}, ${share("campaign_id")}
-        FROM leads, ${shares} AS s
-        WHERE leads.shares IS NOT NULL AND ${notTest} AND leads.created_at >= ${from}
-          AND leads.created_at < ${to}
-      ) AS sales
-      LEFT JOIN conversions AS c ON c.lead_id = sales.id AND c.buyer_id = sales.buyer_id
-      GROUP BY sales.id, sales.buyer_id, sales.source_id, sales.sub_id, sales.vertical, sales.campaign_id
-    ) AS per_sale
-    ${group ? `GROUP BY ${group} ORDER BY ${group}` : ""}`;
-}
-
 /** SUM() and COUNT() are bigint strings on PostgreSQL, numbers on SQLite. */
 export function conversionReportRowFromRow(row: Row): ConversionReportRow {
   return {
@@ -319,12 +262,6 @@ export function conversionReportRowFromRow(row: Row): ConversionReportRow {
     closed: Number(row.closed),
     closed_value_cents: Number(row.closed_value_cents),
   };
-}
-
-/** `?, ?, ...` (SQLite) or `$1, $2, ...` (PostgreSQL) for a column list. */
-export function placeholders(columns: string, style: "?" | "$"): string {
-  const count = columns.split(",").length;
-  return Array.from({ length: count }, (_, i) => (style === "?" ? "?" : `$${i + 1}`)).join(", ");
 }
 
 /** The column when it is not NULL, as `{ key: value }` to spread into a record. */
@@ -428,175 +365,4 @@ export function depositFromRow(row: Row): BuyerDeposit {
 /** SUM() comes back as a bigint string from PostgreSQL and a number from SQLite. */
 export function buyerCentsFromRow(row: Row): BuyerCents {
   return { buyer_id: String(row.buyer_id), cents: Number(row.cents) };
-}
-
-// The expression each lead order sorts by, spelled as the lead-order indexes (migrations.ts) spell it. No buyer price
-// sorts as -1, below every price, on both stores: a comparison with NULL is never true, so no cursor could pass one.
-export const LEAD_SORT_KEYS: Record<LeadSort, string> = {
-  created_at: "created_at",
-  price: "price_cents",
-  buyer_price: "COALESCE(buyer_price_cents, -1)",
-};
-/** The statuses a price order walks one at a time (see SqliteStore.listLeads). */
-export const LEAD_STATUSES = ["sold", "unsold"] as const;
-
-/** What each newest-first list is ordered by (then by id). */
-const NEWEST_FIRST_BY = {
-  outbox: "created_at",
-  returns: "requested_at",
-  post_attempts: "started_at",
-} as const;
-
-/**
- * One newest-first page of `table`: equality filters, and with `before` only the rows after that one in the order
- * (keyset paging; an unknown id gives an empty page). Parameters are numbered (`$`) or positional (`?`).
- */
-export function newestFirstPage(
-  table: keyof typeof NEWEST_FIRST_BY,
-  style: "?" | "$",
-  query: {
-    status?: string | undefined;
-    state?: string | undefined;
-    buyer_id?: string | undefined;
-    before?: string | undefined;
-    limit: number;
-  },
-): { sql: string; params: (string | number)[] } {
-  const time = NEWEST_FIRST_BY[table];
-  const params: (string | number)[] = [];
-  const next = (value: string | number) => {
-    params.push(value);
-    return style === "?" ? "?" : `$${params.length}`;
-  };
-  const conditions: string[] = [];
-  if (query.status !== undefined) conditions.push(`status = ${next(query.status)}`);
-  if (query.state !== undefined) conditions.push(`state = ${next(query.state)}`);
-  if (query.buyer_id !== undefined) conditions.push(`buyer_id = ${next(query.buyer_id)}`);
-  if (query.before !== undefined) {
-    conditions.push(`(${time}, id) < (SELECT ${time}, id FROM ${table} WHERE id = ${next(query.before)})`);
-  }
-  const where = conditions.length > 0 ? `WHERE ${conditions.join(" AND ")}` : "";
-  return {
-    sql: `SELECT * FROM ${table} ${where} ORDER BY ${time} DESC, id DESC LIMIT ${next(query.limit)}`,
-    params,
-  };
-}
-
-// Blanking a lead's PII (retention and erasure, docs/privacy.md), written once for both stores.
-
-/** One lead's blanking: what it keeps (JSON, as the store writes it) and the PII strings to scrub from free text. */
-export interface LeadRedactionRow {
-  id: string;
-  auction_id: string;
-  lead: string;
-  consent: string;
-  /** The PII values it held, to replace in trace details, notes and delivery errors (a buyer's reply may echo them). */
-  secrets: string[];
-}
-
-/** Texts shorter than this are not scrubbed from free text: "Al" would cut words apart, and identifies no one. */
-const SHORTEST_SCRUBBED = 3;
-
-export function leadRedactionRow(lead: LeadRecord, redact: PiiRedaction, codec: RowCodec): LeadRedactionRow {
-  const kept = redact(lead);
-  const keptTexts = new Set([...textsIn(kept.lead), ...textsIn(kept.consent)]);
-  const secrets = new Set<string>();
-  for (const text of [...textsIn(lead.lead), ...textsIn(lead.consent)]) {
-    if (keptTexts.has(text) || text.length < SHORTEST_SCRUBBED) continue;
-    secrets.add(text);
-    secrets.add(text.toLowerCase());
-  }
-  return {
-    id: lead.id,
-    auction_id: lead.auction_id,
-    lead: piiColumnValue(kept.lead, codec),
-    consent: piiColumnValue(kept.consent, codec),
-    // Longest first, so a name inside an e-mail address does not leave the rest of the address behind.
-    secrets: [...secrets].sort((a, b) => b.length - a.length),
-  };
-}
-
-/** Every string and number (as text) in a JSON value. */
-function textsIn(value: unknown): string[] {
-  if (typeof value === "string") return [value];
-  if (typeof value === "number") return [String(value)];
-  if (typeof value !== "object" || value === null) return [];
-  return Object.values(value).flatMap(textsIn);
-}
-
-/** What a cancelled delivery says: the consumer asked to be forgotten before the buyer received the lead. */
-export const ERASED_DELIVERY_ERROR = "cancelled: the personal data of this lead was erased on request";
-const ERASED_TEXT = "[erased]";
-
-/** Where free text about a lead may echo its PII: which column, keyed by the lead's auction or by the lead. */
-const FREE_TEXTS = [
-  { table: "outcomes", column: "detail", by: "auction_id", match: "auction_id" },
-  { table: "returns", column: "note", by: "id", match: "lead_id" },
-  { table: "conversions", column: "note", by: "id", match: "lead_id" },
-  { table: "outbox", column: "last_error", by: "id", match: "body ->> 'lead_id'" },
-] as const;
-
-/**
- * The statements that blank a lead (parameters: 1 lead JSON, 2 consent JSON, 3 purged at, 4 lead id; only a lead not
- * blanked before), cancel its pending deliveries to buyers (1 lead id), and per table of free text, read the texts
- * about a batch of leads (1 the JSON array of their auction ids or lead ids, as `by` says) and write one back
- * (1 text, 2 row key). SQLite's outcomes have no id column: their rowid is the key.
- */
-export function piiRedactionSql(dialect: "sqlite" | "postgres") {
-  const p = (n: number) => (dialect === "sqlite" ? `?${n}` : `$${n}`);
-  const inList =
-    dialect === "sqlite"
-      ? "IN (SELECT value FROM json_each(?1))"
-      : "= ANY(ARRAY(SELECT jsonb_array_elements_text($1::jsonb)))";
-  return {
-    blankLead: `UPDATE leads SET lead = ${p(1)}, consent = ${p(2)}, pii_purged_at = ${p(3)}
-      WHERE id = ${p(4)} AND pii_purged_at IS NULL`,
-    cancelDeliveries: `UPDATE outbox SET status = 'dead', last_error = '${ERASED_DELIVERY_ERROR}'
-      WHERE status = 'pending' AND kind IN ('webhook', 'email') AND body ->> 'lead_id' = ${p(1)}`,
-    freeTexts: FREE_TEXTS.map(({ table, column, by, match }) => {
-      const key = dialect === "sqlite" && table === "outcomes" ? "rowid" : "id";
-      return {
-        by,
-        select: `SELECT ${key} AS row_key, ${match} AS owner, ${column} AS text FROM ${table}
-          WHERE ${match} ${inList} AND ${column} IS NOT NULL`,
-        update: `UPDATE ${table} SET ${column} = ${p(1)} WHERE ${key} = ${p(2)}`,
-      };
-    }),
-  };
-}
-
-/** A text with every secret in it replaced, or undefined when it held none. */
-export function scrubbed(text: string, secrets: readonly string[]): string | undefined {
-  let result = text;
-  for (const secret of secrets) result = result.replaceAll(secret, ERASED_TEXT);
-  return result === text ? undefined : result;
-}
-
-export const PRIVACY_REQUEST_COLUMNS =
-  "id, kind, contacts, leads_found, leads_erased, deliveries_cancelled, suppressions_added, created_at";
-
-export function privacyRequestRowValues(request: PrivacyRequestRecord): unknown[] {
-  return [
-    request.id,
-    request.kind,
-    JSON.stringify(request.contacts),
-    request.leads_found,
-    request.leads_erased,
-    request.deliveries_cancelled,
-    request.suppressions_added,
-    request.created_at,
-  ];
-}
-
-export function privacyRequestFromRow(row: Row, codec: RowCodec): PrivacyRequestRecord {
-  return {
-    id: String(row.id),
-    kind: row.kind as PrivacyRequestRecord["kind"],
-    contacts: codec.json(row.contacts) as PrivacyRequestRecord["contacts"],
-    leads_found: Number(row.leads_found),
-    leads_erased: Number(row.leads_erased),
-    deliveries_cancelled: Number(row.deliveries_cancelled),
-    suppressions_added: Number(row.suppressions_added),
-    created_at: Number(row.created_at),
-  };
 }

@@ -6,9 +6,9 @@ import { describe, test } from "node:test";
 import pino from "pino";
 import { PiiRetention } from "../../src/compliance/privacy/pii-retention.ts";
 import type { Settings } from "../../src/domain/config-schema.ts";
+import type { PiiPurgeSelection } from "../../src/domain/records.ts";
 import type { Vertical } from "../../src/domain/vertical.ts";
 import { buildSnapshot } from "../../src/engine/config-snapshot.ts";
-import type { PiiPurgeSelection } from "../../src/store/records.ts";
 import type { Store } from "../../src/store/store.ts";
 
 const NOW = Date.parse("2026-12-01T00:00:00Z");

@@ -7,9 +7,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, test } from "node:test";
 import pino from "pino";
+import type { LeadRecord } from "../../src/domain/records.ts";
 import { type Sale, SaleRecorder } from "../../src/engine/sale-recorder.ts";
 import { ServiceUnavailableError } from "../../src/errors.ts";
-import type { LeadRecord } from "../../src/store/records.ts";
 import { SqliteStore } from "../../src/store/sqlite/sqlite-store.ts";
 
 const sale = (auctionId: string): Sale => ({

@@ -7,6 +7,8 @@ import { describe, test } from "node:test";
 import type { TSchema } from "@sinclair/typebox";
 import Fastify from "fastify";
 import { REASONS } from "../../src/domain/outcomes.ts";
+import type { LeadRecord, OutboxItem, OutcomeRecord, PingRecord } from "../../src/domain/records.ts";
+import type { ReportRow } from "../../src/domain/report-query.ts";
 import { LoginAnswerSchema, MeSchema, UserListSchema } from "../../src/http/console-schemas.ts";
 import {
   LeadDetailSchema,
@@ -19,8 +21,6 @@ import {
 import { OutboxPageSchema, presentOutboxItem } from "../../src/http/outbox-schemas.ts";
 import { ReportSchema } from "../../src/http/report-schemas.ts";
 import { parseReportRequest, presentReport } from "../../src/reports/report.ts";
-import type { ReportRow } from "../../src/reports/report-query.ts";
-import type { LeadRecord, OutboxItem, OutcomeRecord, PingRecord } from "../../src/store/records.ts";
 import { soldLead, T0, unsoldLead } from "../store/lead-records.ts";
 
 // --- What the admin API answered before the schemas (verbatim) ---

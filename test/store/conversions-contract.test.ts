@@ -3,7 +3,7 @@
 // purchases, newest first, as the first buyer or one of a shared lead's.
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import type { LeadRecord } from "../../src/store/records.ts";
+import type { LeadRecord } from "../../src/domain/records.ts";
 import type { ConversionRecord, Store } from "../../src/store/store.ts";
 import { soldLead, T0 } from "./lead-records.ts";
 import { freshStoreEach, STORES } from "./store-implementations.ts";

@@ -2,9 +2,9 @@
 import assert from "node:assert/strict";
 import { after, afterEach, beforeEach, describe, test } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
+import type { PingRecord } from "../../src/domain/records.ts";
 import type { HotState } from "../../src/state/hot-state.ts";
 import { MemoryHotState } from "../../src/state/memory-hot-state.ts";
-import type { PingRecord } from "../../src/store/records.ts";
 import { eventually } from "../helpers/eventually.ts";
 import { connectTestHotState, deleteKeysWithPrefix, testRunPrefix } from "./redis-test-helpers.ts";
 

@@ -6,9 +6,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, test } from "node:test";
 import { hashContact } from "../../src/compliance/suppression/suppression-hash.ts";
+import type { LeadRecord } from "../../src/domain/records.ts";
 import { POSTGRES_MIGRATIONS } from "../../src/store/postgres/migrations.ts";
 import { PostgresStore } from "../../src/store/postgres/postgres-store.ts";
-import type { LeadRecord } from "../../src/store/records.ts";
 import { SQLITE_MIGRATIONS } from "../../src/store/sqlite/migrations.ts";
 import { openSqlite } from "../../src/store/sqlite/open-sqlite.ts";
 import { SqliteStore } from "../../src/store/sqlite/sqlite-store.ts";
@@ -56,10 +56,10 @@ for (const impl of STORES) {
 }
 
 /** The migration that adds the contact hashes, wherever it sits in a store's list. */
-const contactMigration = (migrations: readonly string[]): string => {
-  const found = migrations.find((sql) => sql.includes("ADD COLUMN email_sha256"));
+const contactMigration = (migrations: readonly { sql: string }[]): string => {
+  const found = migrations.find(({ sql }) => sql.includes("ADD COLUMN email_sha256"));
   assert.ok(found, "a migration adds leads.email_sha256");
-  return found;
+  return found.sql;
 };
 
 /** Drops the contact columns, as the release before stored its leads; then runs that migration again, as an upgrade. */

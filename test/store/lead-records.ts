@@ -1,6 +1,6 @@
 // The lead records the store contract suites save: a direct lead from src-1, sold to buyer-a's campaign camp-a at T0,
 // with whatever a test changes; or the same lead unsold (no buyer, no price).
-import type { LeadRecord } from "../../src/store/records.ts";
+import type { LeadRecord } from "../../src/domain/records.ts";
 
 export const T0 = Date.parse("2026-11-20T12:00:00Z");
 

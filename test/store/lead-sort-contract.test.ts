@@ -4,7 +4,7 @@
 // here: by the sort value (no buyer price counting as below every price), then by id, byte-wise, in the same direction.
 import assert from "node:assert/strict";
 import { beforeEach, describe, test } from "node:test";
-import type { LeadRecord } from "../../src/store/records.ts";
+import type { LeadRecord } from "../../src/domain/records.ts";
 import {
   LEAD_SORTS,
   type LeadQuery,

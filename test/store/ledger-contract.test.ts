@@ -2,8 +2,8 @@
 // id, totals per kind and party over a period, and the invariant check that finds a lead whose books do not balance.
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
+import type { LedgerEntry } from "../../src/domain/records.ts";
 import { imbalanceCents, saleEntries } from "../../src/engine/ledger.ts";
-import type { LedgerEntry } from "../../src/store/records.ts";
 import type { Store } from "../../src/store/store.ts";
 import { soldLead, T0 } from "./lead-records.ts";
 import { freshStoreEach, STORES } from "./store-implementations.ts";

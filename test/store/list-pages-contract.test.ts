@@ -2,7 +2,7 @@
 // with `before` (the last id of the page before), alone or filtered by status (and buyer), every item exactly once.
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import type { OutboxItem, ReturnRecord } from "../../src/store/records.ts";
+import type { OutboxItem, ReturnRecord } from "../../src/domain/records.ts";
 import type { Store } from "../../src/store/store.ts";
 import { soldLead, T0 } from "./lead-records.ts";
 import { freshStoreEach, STORES } from "./store-implementations.ts";

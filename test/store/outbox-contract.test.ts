@@ -2,7 +2,7 @@
 // replayed; and on a store several instances share, concurrent claims never hand one item to two of them.
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import type { OutboxItem } from "../../src/store/records.ts";
+import type { OutboxItem } from "../../src/domain/records.ts";
 import type { Store } from "../../src/store/store.ts";
 import { soldLead } from "./lead-records.ts";
 import { freshStoreEach, STORES } from "./store-implementations.ts";

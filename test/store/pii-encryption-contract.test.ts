@@ -18,8 +18,8 @@ import {
   piiKeyId,
 } from "../../src/compliance/privacy/pii-cipher.ts";
 import { hashContact } from "../../src/compliance/suppression/suppression-hash.ts";
+import type { LeadRecord, PiiRedaction } from "../../src/domain/records.ts";
 import { PostgresStore } from "../../src/store/postgres/postgres-store.ts";
-import type { LeadRecord, PiiRedaction } from "../../src/store/records.ts";
 import { SqliteStore } from "../../src/store/sqlite/sqlite-store.ts";
 import type { Store } from "../../src/store/store.ts";
 import { soldLead, T0 } from "./lead-records.ts";

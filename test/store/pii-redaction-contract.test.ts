@@ -4,7 +4,7 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { hashContact } from "../../src/compliance/suppression/suppression-hash.ts";
-import type { LeadRecord, OutboxItem, PiiRedaction } from "../../src/store/records.ts";
+import type { LeadRecord, OutboxItem, PiiRedaction } from "../../src/domain/records.ts";
 import type { Store } from "../../src/store/store.ts";
 import { soldLead, T0, unsoldLead } from "./lead-records.ts";
 import { freshStoreEach, STORES } from "./store-implementations.ts";

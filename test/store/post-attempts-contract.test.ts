@@ -3,8 +3,8 @@
 // the sale's transaction ends its attempts, and attempts nobody will answer become uncertain for the operator.
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
+import type { OutcomeRecord } from "../../src/domain/records.ts";
 import type { PostAttempt } from "../../src/store/post-attempts.ts";
-import type { OutcomeRecord } from "../../src/store/records.ts";
 import type { Store } from "../../src/store/store.ts";
 import { soldLead, T0, unsoldLead } from "./lead-records.ts";
 import { freshStoreEach, STORES } from "./store-implementations.ts";

@@ -4,13 +4,13 @@
 import assert from "node:assert/strict";
 import { createServer, type Server, type Socket } from "node:net";
 import { after, before, describe, test } from "node:test";
+import type { LeadRecord } from "../../src/domain/records.ts";
 import { POSTGRES_MIGRATIONS } from "../../src/store/postgres/migrations.ts";
 import {
   migratePostgres,
   PostgresStore,
   type PostgresStoreOptions,
 } from "../../src/store/postgres/postgres-store.ts";
-import type { LeadRecord } from "../../src/store/records.ts";
 import type { SharedChange } from "../../src/store/store.ts";
 import {
   dropTestSchema,

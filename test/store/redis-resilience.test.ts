@@ -4,8 +4,8 @@ import assert from "node:assert/strict";
 import net from "node:net";
 import { after, afterEach, describe, test } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
+import type { PingRecord } from "../../src/domain/records.ts";
 import { RedisHotState } from "../../src/state/redis-hot-state.ts";
-import type { PingRecord } from "../../src/store/records.ts";
 import {
   connectAdminClient,
   connectTestHotState,

@@ -3,13 +3,13 @@
 // methods, and the exact figures each grouping must answer.
 import assert from "node:assert/strict";
 import { beforeEach, describe, test } from "node:test";
+import type { LeadRecord, OutcomeRecord, PingRecord } from "../../src/domain/records.ts";
 import {
   offsetSpans,
   parseReportRequest,
   presentReport,
   type ReportRequest,
 } from "../../src/reports/report.ts";
-import type { LeadRecord, OutcomeRecord, PingRecord } from "../../src/store/records.ts";
 import type { Store } from "../../src/store/store.ts";
 import { freshStoreEach, STORES } from "./store-implementations.ts";
 

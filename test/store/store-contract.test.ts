@@ -4,7 +4,7 @@
 import assert from "node:assert/strict";
 import { beforeEach, describe, test } from "node:test";
 import type { Buyer, Campaign, Source } from "../../src/domain/config-schema.ts";
-import type { LeadRecord, OutcomeRecord, PingRecord } from "../../src/store/records.ts";
+import type { LeadRecord, OutcomeRecord, PingRecord } from "../../src/domain/records.ts";
 import type { Store } from "../../src/store/store.ts";
 import { freshStoreEach, STORES } from "./store-implementations.ts";
 

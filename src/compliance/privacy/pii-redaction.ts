@@ -2,9 +2,9 @@
 // non-PII fields, built from the field list as a ping payload is (an allowlist, so a new PII field is blanked by
 // default), and of its consent only the certificate ids, which prove consent without naming the consumer.
 
+import type { PiiRedaction } from "../../domain/records.ts";
 import { buildPingPayload } from "../../domain/vertical.ts";
 import type { ConfigSnapshot } from "../../engine/config-snapshot.ts";
-import type { PiiRedaction } from "../../store/records.ts";
 
 /** Consent keys kept after blanking: the TCPA evidence a buyer may still ask for, holding no contact details. */
 const KEPT_CONSENT_KEYS = ["trustedform_cert_url", "jornaya_leadid"] as const;

@@ -4,16 +4,16 @@
 // Every instance may run it: the store hands concurrent purges different leads (PostgreSQL: SKIP LOCKED).
 import type { Logger } from "pino";
 import type { Retention } from "../../domain/config-schema.ts";
+import type { LeadRecord } from "../../domain/records.ts";
 import type { Vertical } from "../../domain/vertical.ts";
 import type { ConfigSnapshot } from "../../engine/config-snapshot.ts";
-import type { LeadRecord } from "../../store/records.ts";
-import type { Store } from "../../store/store.ts";
+import type { PrivacyPort } from "../../store/ports.ts";
 import { piiRedaction } from "./pii-redaction.ts";
 
 const DAY_MS = 86_400_000;
 
 export interface RetentionOptions {
-  store: Store;
+  store: PrivacyPort;
   config: () => ConfigSnapshot;
   log: Logger;
   now: () => number;

@@ -4,10 +4,11 @@
 // (and the free text about it, and cancels deliveries not yet sent), adds the hashes to the global suppression list
 // so their next lead is refused, and both are recorded (hashes only). Erasing twice changes nothing the second time.
 import { randomUUID } from "node:crypto";
+import type { LeadRecord, PrivacyRequestRecord } from "../../domain/records.ts";
 import type { ConfigSnapshot } from "../../engine/config-snapshot.ts";
 import { GavelError } from "../../errors.ts";
-import type { LeadRecord, PrivacyRequestRecord } from "../../store/records.ts";
-import type { Store, SuppressionHash } from "../../store/store.ts";
+import type { LeadsPort, PrivacyPort } from "../../store/ports.ts";
+import type { SuppressionHash } from "../../store/store.ts";
 import { hashContact } from "../suppression/suppression-hash.ts";
 import type { Suppressions } from "../suppression/suppressions.ts";
 import { piiRedaction } from "./pii-redaction.ts";
@@ -24,7 +25,7 @@ const MAX_LEADS_PER_CONSUMER = 10_000;
 const ERASE_BATCH = 200;
 
 export interface PrivacyRequestsOptions {
-  store: Store;
+  store: PrivacyPort & LeadsPort;
   suppressions: Suppressions;
   config: () => ConfigSnapshot;
   now: () => number;

@@ -1,6 +1,7 @@
 // Suppression lists as a service: changes go to the store first (durable), then into this instance's index; other
 // instances hear which list changed through the store's change notification and read that list again.
-import type { Store, SuppressionHash } from "../../store/store.ts";
+import type { ChangeFeedPort, SuppressionsPort } from "../../store/ports.ts";
+import type { SuppressionHash } from "../../store/store.ts";
 import { type CsvProblem, parseSuppressionCsv } from "./suppression-csv.ts";
 import { SuppressionIndex } from "./suppression-index.ts";
 
@@ -16,19 +17,19 @@ export interface SuppressionChange {
 
 export class Suppressions {
   readonly index = new SuppressionIndex();
-  readonly #store: Store;
+  readonly #store: SuppressionsPort & ChangeFeedPort;
   /**
    * Per list (ALL for every list), the reload running now and whether another was asked for meanwhile: it must see
    * changes made after its start, and two reloads of a list must not land out of order.
    */
   readonly #reloads = new Map<string, { running: Promise<void>; again: boolean }>();
 
-  private constructor(store: Store) {
+  private constructor(store: SuppressionsPort & ChangeFeedPort) {
     this.#store = store;
   }
 
   /** Builds the index from everything the store holds. */
-  static async open(store: Store): Promise<Suppressions> {
+  static async open(store: SuppressionsPort & ChangeFeedPort): Promise<Suppressions> {
     const suppressions = new Suppressions(store);
     await suppressions.reload();
     return suppressions;

@@ -1,17 +1,28 @@
 // The SQLite writer thread: owns the only writing connection, so commits (and their fsyncs, and WAL checkpoints)
-// happen here instead of on the event loop that serves pings. Requests arrive as messages and are answered in order.
+// happen here instead of on the event loop that serves pings. Requests arrive as messages and are answered in order;
+// each is a write of SqlWrites (src/store/sql/sql-writes.ts), the same code PostgreSQL runs.
 import { parentPort, workerData } from "node:worker_threads";
 import type { PiiKeyRing } from "../../compliance/privacy/pii-cipher.ts";
 import { SQLITE_CODEC, withPiiKeys } from "../record-rows.ts";
+import { SQLITE, type SqlTx } from "../sql/dialect.ts";
+import { SqlWrites } from "../sql/sql-writes.ts";
 import { openSqlite } from "./open-sqlite.ts";
+import { rebuildSqliteRollups } from "./sqlite-rollups.ts";
+import { inTransactionAsync, sqliteTx } from "./sqlite-tx.ts";
 import type { WriteReply, WriteRequest } from "./sqlite-writer.ts";
-import { SqliteWrites } from "./sqlite-writes.ts";
 
 const db = openSqlite(workerData.path as string);
 // A Map of Buffers arrives as a Map of Uint8Arrays; node:crypto takes either.
-const writes = new SqliteWrites(db, withPiiKeys(SQLITE_CODEC, workerData.piiKeys as PiiKeyRing));
+const writes = new SqlWrites(SQLITE, withPiiKeys(SQLITE_CODEC, workerData.piiKeys as PiiKeyRing));
+const tx = sqliteTx(db);
 
 type Message = { id: number; request: WriteRequest };
+
+/** Each write finishes (commits) before the next begins, in arrival order. */
+let queue: Promise<void> = Promise.resolve();
+const enqueue = (work: () => Promise<void>) => {
+  queue = queue.then(work);
+};
 
 // Beginnings of post attempts (one before every buyer is called) are committed together: those that arrive while the
 // thread is busy share one transaction and one fsync, instead of one each. Everything stays in arrival order: a
@@ -25,122 +36,66 @@ parentPort!.on("message", (message: Message) => {
     return;
   }
   writeAttemptBatch();
-  handle(message);
+  enqueue(() => handle(message));
 });
 
 function writeAttemptBatch(): void {
   const batch = attemptBatch;
   attemptBatch = [];
   if (batch.length === 0) return;
-  try {
-    const results = writes.beginPostAttempts(
-      batch.map(({ request }) => request as Extract<WriteRequest, { op: "beginPostAttempt" }>),
-    );
-    for (const [i, { id }] of batch.entries()) {
-      parentPort!.postMessage({ id, ok: true, result: results[i] } satisfies WriteReply);
+  enqueue(async () => {
+    try {
+      const results = await inTransactionAsync(db, async () => {
+        const begun: unknown[] = [];
+        for (const { request } of batch) begun.push(await run(request));
+        return begun;
+      });
+      for (const [i, { id }] of batch.entries()) reply({ id, ok: true, result: results[i] });
+    } catch (error) {
+      for (const { id } of batch) reply({ id, ok: false, message: messageOf(error) });
     }
+  });
+}
+
+async function handle({ id, request }: Message): Promise<void> {
+  try {
+    reply({ id, ok: true, result: await perform(request) });
   } catch (error) {
-    const message = error instanceof Error ? error.message : String(error);
-    for (const { id } of batch) parentPort!.postMessage({ id, ok: false, message } satisfies WriteReply);
+    reply({ id, ok: false, message: messageOf(error) });
   }
 }
 
-function handle({ id, request }: Message): void {
-  let reply: WriteReply;
-  let result: unknown;
-  try {
-    switch (request.op) {
-      case "putEntity":
-        writes.putEntity(request.kind, request.id, request.body, request.audit);
-        break;
-      case "deleteEntity":
-        result = writes.deleteEntity(request.kind, request.id, request.audit);
-        break;
-      case "appendAuditEvent":
-        writes.appendAuditEvent(request.event);
-        break;
-      case "appendAuctionEvents":
-        writes.appendAuctionEvents(request.pings, request.outcomes);
-        break;
-      case "saveLead":
-        writes.saveLead(request.lead, request.outcomes, request.outbox, request.ledger);
-        break;
-      case "appendLedger":
-        writes.appendLedger(request.entries);
-        break;
-      case "markPostAttemptUncertain":
-        result = writes.markPostAttemptUncertain(request.id);
-        break;
-      case "reconcilePostAttempts":
-        result = writes.reconcilePostAttempts(request.startedBefore);
-        break;
-      case "resolvePostAttempt":
-        result = writes.resolvePostAttempt(request.id, request.resolution, request.at);
-        break;
-      case "setReturnResale":
-        result = writes.setReturnResale(request.id, request.leadId, request.claim);
-        break;
-      case "createReturn":
-        result = writes.createReturn(request.record);
-        break;
-      case "decideReturn":
-        result = writes.decideReturn(request.id, request.decision, request.effects);
-        break;
-      case "recordConversion":
-        result = writes.recordConversion(request.record);
-        break;
-      case "claimOutbox":
-        result = writes.claimOutbox(request.now, request.limit, request.leaseMs);
-        break;
-      case "settleOutbox":
-        writes.settleOutbox(request.id, request.settlement);
-        break;
-      case "replayOutbox":
-        result = writes.replayOutbox(request.id, request.now);
-        break;
-      case "addSuppressions":
-        result = writes.addSuppressions(request.listId, request.hashes, request.at);
-        break;
-      case "removeSuppressions":
-        result = writes.removeSuppressions(request.listId, request.hashes);
-        break;
-      case "addDeposit":
-        result = writes.addDeposit(request.deposit);
-        break;
-      case "rebuildReportRollups":
-        writes.rebuildReportRollups();
-        break;
-      case "deleteUser":
-        result = writes.deleteUser(request.id);
-        break;
-      case "putUser":
-        writes.putUser(request.user);
-        break;
-      case "createSession":
-        writes.createSession(request.session);
-        break;
-      case "deleteSession":
-        writes.deleteSession(request.tokenSha256);
-        break;
-      case "redactLeads":
-        result = writes.redactLeads(request.rows, request.at, request.cancelDeliveries);
-        break;
-      case "resealLeads":
-        result = writes.resealLeads(request.rows);
-        break;
-      case "retirePiiKeys":
-        result = writes.retirePiiKeys(request.keep);
-        break;
-      case "recordPrivacyRequest":
-        writes.recordPrivacyRequest(request.request);
-        break;
-      case "close":
-        db.close();
-        break;
-    }
-    reply = { id, ok: true, result };
-  } catch (error) {
-    reply = { id, ok: false, message: error instanceof Error ? error.message : String(error) };
+async function perform(request: WriteRequest): Promise<unknown> {
+  if (request.op === "close") {
+    db.close();
+    return undefined;
   }
-  parentPort!.postMessage(reply);
+  if (request.op === "rebuildReportRollups") {
+    rebuildSqliteRollups(db);
+    return undefined;
+  }
+  if (request.op !== "appendAuctionEvents") return inTransactionAsync(db, () => run(request));
+  // Ping analytics may lose their last fraction of a second to a power cut (DESIGN rule 9), so their commits skip
+  // the fsync; leads and everything else keep synchronous = FULL.
+  db.exec("PRAGMA synchronous = NORMAL");
+  try {
+    return await inTransactionAsync(db, () => run(request));
+  } finally {
+    db.exec("PRAGMA synchronous = FULL");
+  }
+}
+
+/** One write of SqlWrites, inside the caller's transaction. */
+function run(request: WriteRequest): Promise<unknown> {
+  const { op, args } = request as { op: keyof SqlWrites; args: unknown[] };
+  const write = writes[op] as (tx: SqlTx, ...args: unknown[]) => Promise<unknown>;
+  return write.call(writes, tx, ...args);
+}
+
+function reply(message: WriteReply): void {
+  parentPort!.postMessage(message);
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
 }

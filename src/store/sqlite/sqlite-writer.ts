@@ -2,68 +2,12 @@
 
 import { Worker } from "node:worker_threads";
 import type { PiiKeyRing } from "../../compliance/privacy/pii-cipher.ts";
-import type { AuditEvent } from "../audit-events.ts";
-import type { EndedPostAttempt, PostAttempt, PostAttemptResolution } from "../post-attempts.ts";
-import type { LeadRedactionRow, LeadReseal } from "../record-rows.ts";
-import type {
-  LeadRecord,
-  LedgerEntry,
-  OutboxItem,
-  OutboxSettlement,
-  OutcomeRecord,
-  PingRecord,
-  PrivacyRequestRecord,
-  ReturnRecord,
-} from "../records.ts";
-import type {
-  BuyerDeposit,
-  ConsoleSession,
-  ConsoleUser,
-  ConversionRecord,
-  SuppressionHash,
-} from "../store.ts";
+import type { WriteArgs, WriteOp, WriteResult } from "../sql/sql-writes.ts";
 
+/** A write of SqlWrites by name and arguments (each runs in a transaction of its own), or the thread's own work. */
 export type WriteRequest =
-  | { op: "putEntity"; kind: string; id: string; body: object; audit?: AuditEvent | undefined }
-  | { op: "deleteEntity"; kind: string; id: string; audit?: AuditEvent | undefined }
-  | { op: "appendAuditEvent"; event: AuditEvent }
-  | { op: "appendAuctionEvents"; pings: readonly PingRecord[]; outcomes: readonly OutcomeRecord[] }
-  | {
-      op: "saveLead";
-      lead: LeadRecord;
-      outcomes: readonly OutcomeRecord[];
-      outbox: readonly OutboxItem[];
-      ledger: readonly LedgerEntry[];
-    }
-  | { op: "appendLedger"; entries: readonly LedgerEntry[] }
-  | { op: "beginPostAttempt"; attempt: PostAttempt; ended: readonly EndedPostAttempt[] }
-  | { op: "markPostAttemptUncertain"; id: string }
-  | { op: "reconcilePostAttempts"; startedBefore: number }
-  | { op: "resolvePostAttempt"; id: string; resolution: PostAttemptResolution; at: number }
-  | { op: "createReturn"; record: ReturnRecord }
-  | { op: "setReturnResale"; id: string; leadId: string | null; claim: boolean }
-  | {
-      op: "decideReturn";
-      id: string;
-      decision: { status: string; decided_at: number; decided_by: string };
-      effects: { ledger: readonly LedgerEntry[]; outbox: readonly OutboxItem[] };
-    }
-  | { op: "recordConversion"; record: ConversionRecord }
-  | { op: "claimOutbox"; now: number; limit: number; leaseMs: number }
-  | { op: "settleOutbox"; id: string; settlement: OutboxSettlement }
-  | { op: "replayOutbox"; id: string; now: number }
-  | { op: "addSuppressions"; listId: string; hashes: readonly SuppressionHash[]; at: number }
-  | { op: "removeSuppressions"; listId: string; hashes: readonly SuppressionHash[] }
-  | { op: "addDeposit"; deposit: BuyerDeposit }
+  | { op: WriteOp; args: readonly unknown[] }
   | { op: "rebuildReportRollups" }
-  | { op: "putUser"; user: ConsoleUser }
-  | { op: "deleteUser"; id: string }
-  | { op: "createSession"; session: ConsoleSession }
-  | { op: "deleteSession"; tokenSha256: string }
-  | { op: "redactLeads"; rows: readonly LeadRedactionRow[]; at: number; cancelDeliveries: boolean }
-  | { op: "recordPrivacyRequest"; request: PrivacyRequestRecord }
-  | { op: "resealLeads"; rows: readonly LeadReseal[] }
-  | { op: "retirePiiKeys"; keep: string }
   | { op: "close" };
 
 /** `result` carries what a write returns (claimed rows, whether a replay found its item). */
@@ -97,21 +41,30 @@ export class SqliteWriter {
     this.#worker.on("exit", () => this.#fail(new Error("SQLite writer thread has stopped")));
   }
 
-  /** Sends one write; resolves (with its result, if any) once it is committed (durable: synchronous = FULL). */
-  call(request: WriteRequest): Promise<unknown> {
+  /** Sends one write; resolves with its result once it is committed (durable: synchronous = FULL). */
+  write<K extends WriteOp>(op: K, args: WriteArgs<K>): Promise<WriteResult<K>> {
+    return this.#send({ op, args }) as Promise<WriteResult<K>>;
+  }
+
+  /** Recomputes the report rollups (see Store.rebuildReportRollups). */
+  async rebuildReportRollups(): Promise<void> {
+    await this.#send({ op: "rebuildReportRollups" });
+  }
+
+  /** Finishes the writes already sent, closes the connection, stops the thread. */
+  async close(): Promise<void> {
+    if (this.#failure) return;
+    await this.#send({ op: "close" });
+    await this.#worker.terminate();
+  }
+
+  #send(request: WriteRequest): Promise<unknown> {
     if (this.#failure) return Promise.reject(this.#failure);
     const id = this.#nextId++;
     return new Promise((resolve, reject) => {
       this.#pending.set(id, { resolve, reject });
       this.#worker.postMessage({ id, request });
     });
-  }
-
-  /** Finishes the writes already sent, closes the connection, stops the thread. */
-  async close(): Promise<void> {
-    if (this.#failure) return;
-    await this.call({ op: "close" });
-    await this.#worker.terminate();
   }
 
   #fail(error: Error): void {

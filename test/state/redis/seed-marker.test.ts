@@ -4,6 +4,7 @@
 // twice. A redis-server of this test's own (never the shared one), restarted empty by SIGKILL on the same port.
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
+import type { PingRecord } from "../../../src/domain/records.ts";
 import { ServiceUnavailableError } from "../../../src/errors.ts";
 import type { CapUnit } from "../../../src/state/counters/cap-ledger.ts";
 import type { CapUsageSeed } from "../../../src/state/counters/memory-cap-ledger.ts";
@@ -11,7 +12,6 @@ import { RedisCapLedger } from "../../../src/state/counters/redis-cap-ledger.ts"
 import { RedisDuplicateWindows } from "../../../src/state/duplicates/redis-duplicate-windows.ts";
 import { RedisSeedMarker, type SeedReport } from "../../../src/state/redis/seed-marker.ts";
 import { RedisHotState } from "../../../src/state/redis-hot-state.ts";
-import type { PingRecord } from "../../../src/store/records.ts";
 import { type PrivateRedis, startPrivateRedis } from "../../helpers/private-redis.ts";
 
 const ROUNDS = 20;

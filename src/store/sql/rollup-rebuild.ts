@@ -1,8 +1,9 @@
 // Rebuilding the report rollups from the raw events: the same RollupBatch the writes use, fed from the stored pings,
 // outcomes and leads instead, so a rebuilt rollup equals the one the writes kept (the contract suite checks it).
-import type { Row, RowCodec } from "../store/record-rows.ts";
-import type { PingRecord } from "../store/records.ts";
-import { RollupBatch } from "./rollup.ts";
+
+import type { PingRecord } from "../../domain/records.ts";
+import { RollupBatch } from "../../domain/rollup.ts";
+import type { Row, RowCodec } from "../record-rows.ts";
 import {
   DIMENSION_SELECT,
   dimensionsFromRow,

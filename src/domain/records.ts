@@ -1,7 +1,7 @@
 // What the exchange remembers about each auction and lead. Shared by every store and hot-state implementation.
-import type { BuyerOutcome, Reason } from "../domain/outcomes.ts";
-import type { Bid } from "../domain/ranking.ts";
-import type { LeadValues } from "../domain/vertical.ts";
+import type { BuyerOutcome, Reason } from "./outcomes.ts";
+import type { Bid } from "./ranking.ts";
+import type { LeadValues } from "./vertical.ts";
 
 /** One auction: a ping, or the auction inside a direct post. Holds the ranked bids the post may fall back through. */
 export interface PingRecord {

@@ -12,8 +12,8 @@
 // Auction rows (campaign_id '') count what the source side sees: auctions, bids and wins of all campaigns, leads
 // posted and sold, revenue and payouts per lead. Campaign rows count one campaign's side: pings it was sent, bids,
 // wins, posts, sales, its revenue and payout share, latency (a fixed histogram), timeouts and errors.
-import type { Reason } from "../domain/outcomes.ts";
-import { type LeadRecord, type OutcomeRecord, type PingRecord, salesOf } from "../store/records.ts";
+import type { Reason } from "./outcomes.ts";
+import { type LeadRecord, type OutcomeRecord, type PingRecord, salesOf } from "./records.ts";
 
 export const HOUR_MS = 3_600_000;
 export const DAY_MS = 86_400_000;

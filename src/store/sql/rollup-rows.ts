@@ -1,7 +1,6 @@
-// Rows read back to rebuild the report rollups (SQLiteStore and PostgresStore share these), and the statement that
-// adds a batch of rollup rows to `report_rollup`.
-import type { Row, RowCodec } from "../store/record-rows.ts";
-import type { OutcomeRecord } from "../store/records.ts";
+// Rows read back to rebuild the report rollups, and the statement that adds a batch of rollup rows to `report_rollup`.
+
+import type { OutcomeRecord } from "../../domain/records.ts";
 import {
   type AuctionDimensions,
   ROLLUP_COLUMNS,
@@ -12,7 +11,9 @@ import {
   type RolledUpOutcome,
   RollupBatch,
   type RollupRow,
-} from "./rollup.ts";
+} from "../../domain/rollup.ts";
+import type { Row, RowCodec } from "../record-rows.ts";
+import type { Dialect } from "./dialect.ts";
 
 /** The columns to select (with a table alias) for `dimensionsFromRow`. */
 export const DIMENSION_SELECT = (alias: string): string =>
@@ -65,10 +66,10 @@ export function rolledUpLeadFromRow(row: Row, codec: RowCodec): RolledUpLead {
  * (run once per row). PostgreSQL takes the whole batch as one JSON array (rollupRowsJson), one statement per batch;
  * the rows must be distinct, as RollupBatch makes them.
  */
-export function rollupUpsertSql(dialect: "sqlite" | "postgres"): string {
+export function rollupUpsertSql(d: Dialect): string {
   const measures = [...ROLLUP_SUM_COLUMNS, ...ROLLUP_MAX_COLUMNS];
   const values =
-    dialect === "sqlite"
+    d.name === "sqlite"
       ? `VALUES (${ROLLUP_COLUMNS.map(() => "?").join(", ")})`
       : // A measure left out of a row's JSON is 0.
         `SELECT ${ROLLUP_KEY_COLUMNS.join(", ")}, ${measures.map((column) => `COALESCE(${column}, 0)`).join(", ")}
@@ -76,8 +77,7 @@ export function rollupUpsertSql(dialect: "sqlite" | "postgres"): string {
   const update = [
     ...ROLLUP_SUM_COLUMNS.map((column) => `${column} = report_rollup.${column} + excluded.${column}`),
     ...ROLLUP_MAX_COLUMNS.map(
-      (column) =>
-        `${column} = ${dialect === "sqlite" ? "MAX" : "GREATEST"}(report_rollup.${column}, excluded.${column})`,
+      (column) => `${column} = ${d.greatest}(report_rollup.${column}, excluded.${column})`,
     ),
   ].join(", ");
   return `INSERT INTO report_rollup (${ROLLUP_COLUMNS.join(", ")}) ${values}

@@ -1,0 +1,127 @@
+// The auction log's statements (pings and their buyers' outcomes), written once over the dialect seam.
+import { REASONS } from "../../domain/outcomes.ts";
+import type { OutcomeRecord, PingRecord } from "../../domain/records.ts";
+import { type Dialect, type Statement, statement } from "./dialect.ts";
+
+export const getPing = (d: Dialect, id: string): Statement =>
+  statement(d, "SELECT * FROM pings WHERE id = $1", [id]);
+
+/** An auction's outcomes: the ping phase first, each phase in the order written. */
+export const outcomesOf = (d: Dialect, auctionId: string): Statement =>
+  statement(
+    d,
+    `SELECT * FROM outcomes WHERE auction_id = $1 ORDER BY phase = 'post', ${d.insertionOrder("outcomes")}`,
+    [auctionId],
+  );
+
+/** Pings with bids that have not expired and were not posted. */
+export const heldPings = (d: Dialect, now: number): Statement =>
+  statement(
+    d,
+    `SELECT * FROM pings WHERE status = 'bid' AND kind = 'ping' AND expires_at > $1
+       AND NOT EXISTS (SELECT 1 FROM leads WHERE leads.auction_id = pings.id)`,
+    [now],
+  );
+
+const PING_COLUMNS = [
+  ["id", "text"],
+  ["kind", "text"],
+  ["source_id", "text"],
+  ["vertical", "text"],
+  ["test", "boolean"],
+  ["sub_id", "text"],
+  ["created_at", "bigint"],
+  ["expires_at", "bigint"],
+  ["status", "text"],
+  ["price_cents", "integer"],
+  ["lead", "jsonb"],
+  ["bids", "jsonb"],
+] as const;
+
+const OUTCOME_COLUMNS = [
+  ["auction_id", "text"],
+  ["phase", "text"],
+  ["campaign_id", "text"],
+  ["buyer_id", "text"],
+  ["reason", "text"],
+  ["code", "integer"],
+  ["bid_cents", "integer"],
+  ["latency_ms", "double precision"],
+  ["detail", "text"],
+  ["at", "bigint"],
+] as const;
+
+type Columns = readonly (readonly [string, string])[];
+
+/**
+ * Rows inserted as one batch. PostgreSQL: one statement whatever the batch's size, each column travelling as one
+ * array (`unnest ... WITH ORDINALITY`, so serial ids follow the order given). SQLite: the one-row statement, run
+ * once per row on its writer thread (a prepared statement costs microseconds there, and the transaction one fsync).
+ */
+function insertBatch(
+  d: Dialect,
+  table: string,
+  columns: Columns,
+  rows: readonly (readonly unknown[])[],
+  tail: string,
+  name: string,
+): Statement[] {
+  const names = columns.map(([column]) => column).join(", ");
+  if (d.name === "sqlite") {
+    const text = `INSERT INTO ${table} (${names}) VALUES (${columns.map((_, i) => `$${i + 1}`).join(", ")}) ${tail}`;
+    return rows.map((row) => statement(d, text, row));
+  }
+  const arrays = columns.map(([, type], i) => `$${i + 1}::${type}[]`).join(", ");
+  const text = `INSERT INTO ${table} (${names})
+    SELECT ${names} FROM unnest(${arrays}) WITH ORDINALITY AS batch (${names}, n) ORDER BY n ${tail}`;
+  return [
+    statement(
+      d,
+      text,
+      columns.map((_, i) => rows.map((row) => row[i])),
+      name,
+    ),
+  ];
+}
+
+/** Inserts pings; one already stored is left as it was and not returned (its id comes back only when new). */
+export function insertPings(d: Dialect, pings: readonly PingRecord[]): Statement[] {
+  const rows = pings.map((p) => [
+    p.id,
+    p.kind,
+    p.source_id,
+    p.vertical,
+    d.bool(p.test),
+    p.sub_id ?? null,
+    p.created_at,
+    p.expires_at,
+    p.status,
+    p.price_cents,
+    JSON.stringify(p.lead),
+    JSON.stringify(p.bids),
+  ]);
+  return insertBatch(
+    d,
+    "pings",
+    PING_COLUMNS,
+    rows,
+    "ON CONFLICT (id) DO NOTHING RETURNING id",
+    "gavel_insert_pings",
+  );
+}
+
+export function insertOutcomes(d: Dialect, outcomes: readonly OutcomeRecord[]): Statement[] {
+  const rows = outcomes.map((o) => [
+    o.auction_id,
+    o.phase,
+    o.campaign_id,
+    o.buyer_id,
+    o.reason,
+    REASONS[o.reason].code,
+    o.bid_cents ?? null,
+    o.latency_ms ?? null,
+    o.detail ?? null,
+    o.at,
+  ]);
+  return insertBatch(d, "outcomes", OUTCOME_COLUMNS, rows, "", "gavel_insert_outcomes");
+}

@@ -1,0 +1,49 @@
+// The outbox's statements (messages the exchange owes: postbacks, webhooks, notices), written once.
+
+import type { OutboxItem, OutboxSettlement } from "../../domain/records.ts";
+import { OUTBOX_COLUMNS, outboxRowValues } from "../record-rows.ts";
+import { type Dialect, placeholders, type Statement, statement } from "./dialect.ts";
+
+export const insertOutboxItem = (d: Dialect, item: OutboxItem): Statement =>
+  statement(
+    d,
+    `INSERT INTO outbox (${OUTBOX_COLUMNS}) VALUES (${placeholders(OUTBOX_COLUMNS)})`,
+    outboxRowValues(item),
+    "gavel_insert_outbox",
+  );
+
+/**
+ * Due pending items get a lease (run_at moves forward) and one more attempt. PostgreSQL: SKIP LOCKED, so instances
+ * claiming at the same moment take disjoint items instead of waiting on each other; SQLite has one writer, so no two
+ * claims overlap.
+ */
+export const claimOutbox = (d: Dialect, now: number, limit: number, leaseMs: number): Statement =>
+  statement(
+    d,
+    `UPDATE outbox SET run_at = $1, attempts = attempts + 1
+     WHERE id IN (SELECT id FROM outbox WHERE status = 'pending' AND run_at <= $2
+                  ORDER BY run_at, id LIMIT $3 ${d.skipLocked})
+     RETURNING *`,
+    [now + leaseMs, now, limit],
+  );
+
+export const settleOutbox = (d: Dialect, id: string, settlement: OutboxSettlement): Statement =>
+  statement(
+    d,
+    `UPDATE outbox SET status = $1, run_at = COALESCE($2, run_at), last_error = COALESCE($3, last_error),
+       delivered_at = $4 WHERE id = $5`,
+    [
+      settlement.status,
+      settlement.status === "pending" ? settlement.run_at : null,
+      settlement.status === "done" ? null : settlement.error,
+      settlement.status === "done" ? settlement.at : null,
+      id,
+    ],
+  );
+
+export const replayOutbox = (d: Dialect, id: string, now: number): Statement =>
+  statement(
+    d,
+    "UPDATE outbox SET status = 'pending', run_at = $1, attempts = 0, delivered_at = NULL WHERE id = $2",
+    [now, id],
+  );
