@@ -76,7 +76,7 @@ describe("alerts in a browser", () => {
     await autoPaused.getByRole("link", { name: "resume it" }).click();
     await page.getByTestId("resume-flaky").click();
     await page.getByTestId("pause-flaky").waitFor();
-    await page.getByRole("link", { name: "Dashboard" }).click();
+    await page.getByRole("link", { name: "Dashboard", exact: true }).click();
     await alerts.locator('li[data-alert="buyer_low_funds"]').waitFor();
     assert.equal(
       await alerts.locator('li[data-alert="buyer_auto_paused"]').count(),

@@ -31,7 +31,7 @@ describe("the audit trail in a browser", () => {
     });
 
     const page = await world.loginAs("ops@example.com");
-    await page.getByRole("link", { name: "Audit" }).click();
+    await page.getByRole("link", { name: "Audit", exact: true }).click();
     const table = page.getByTestId("audit-table");
     await table.waitFor();
     const rows = () => page.getByTestId("audit-row").allInnerTexts();

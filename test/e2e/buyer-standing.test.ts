@@ -25,7 +25,7 @@ describe("a buyer's standing in a browser", () => {
     const [sold] = await world.sendLeads(1);
     assert.equal(sold?.status, "sold");
     const page = await world.loginAs("ops@example.com");
-    await page.getByRole("link", { name: "Buyers" }).click();
+    await page.getByRole("link", { name: "Buyers", exact: true }).click();
     await page.getByTestId("pause-alpha").click();
     const alpha = page.getByTestId("standing-alpha");
     await alpha.getByText(/paused by ops@example\.com/).waitFor();
@@ -42,7 +42,7 @@ describe("a buyer's standing in a browser", () => {
     await page.getByTestId("buyers-table").getByText("auto-paused", { exact: true }).waitFor();
     await screenshot(page, "buyer-standing-paused-by-whom");
 
-    await page.getByRole("link", { name: "Dashboard" }).click();
+    await page.getByRole("link", { name: "Dashboard", exact: true }).click();
     await page
       .getByTestId("buyer-status-flaky")
       .getByText(/auto-paused after a failed post/)
@@ -53,7 +53,7 @@ describe("a buyer's standing in a browser", () => {
       .waitFor();
     await screenshot(page, "buyer-standing-dashboard");
 
-    await page.getByRole("link", { name: "Buyers" }).click();
+    await page.getByRole("link", { name: "Buyers", exact: true }).click();
     await page.getByTestId("resume-flaky").click();
     await page.getByTestId("resume-alpha").click();
     await page.getByTestId("pause-alpha").waitFor();

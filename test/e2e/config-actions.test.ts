@@ -19,7 +19,7 @@ describe("configuration actions in a browser", () => {
 
   test("test this campaign shows the request the buyer received and its answer", async () => {
     const page = await world.loginAs("ops@example.com");
-    await page.getByRole("link", { name: "Campaigns" }).click();
+    await page.getByRole("link", { name: "Campaigns", exact: true }).click();
     await world.farm.clearRequests();
     await page.getByTestId("test-alpha").click();
     const request = await page.getByTestId("wire-request-alpha").innerText();
@@ -38,7 +38,7 @@ describe("configuration actions in a browser", () => {
   test("a buyer API key issued on the Buyers screen works at once", async () => {
     const page = await world.loginAs("ops@example.com");
     page.on("dialog", (dialog) => dialog.accept());
-    await page.getByRole("link", { name: "Buyers" }).click();
+    await page.getByRole("link", { name: "Buyers", exact: true }).click();
     await page.getByTestId("rotate-alpha").click();
     const key = (await page.getByTestId("key-alpha").innerText()).trim();
     const account = await fetch(`${world.url}/v1/buyer/account`, {
@@ -56,18 +56,18 @@ describe("configuration actions in a browser", () => {
     });
     const page = await world.loginAs("ops@example.com");
     page.on("dialog", (dialog) => dialog.accept());
-    await page.getByRole("link", { name: "Buyers" }).click();
+    await page.getByRole("link", { name: "Buyers", exact: true }).click();
     await page.getByTestId("delete-gamma").click();
     assert.match(await page.getByTestId("delete-problem-gamma").innerText(), /campaign gamma-pi/);
     await screenshot(page, "config-delete-refused");
 
-    await page.getByRole("link", { name: "Campaigns" }).click();
+    await page.getByRole("link", { name: "Campaigns", exact: true }).click();
     const campaigns = page.getByTestId("campaigns-table");
     await campaigns.getByText("Gamma PI").waitFor();
     await page.getByTestId("delete-gamma-pi").click();
     await campaigns.getByText("Gamma PI").waitFor({ state: "detached" });
 
-    await page.getByRole("link", { name: "Buyers" }).click();
+    await page.getByRole("link", { name: "Buyers", exact: true }).click();
     await page.getByTestId("delete-gamma").click();
     await page.getByTestId("delete-gamma").waitFor({ state: "detached" });
     const buyers = await world.admin<{ buyers: { id: string }[] }>("/v1/admin/buyers");
@@ -90,7 +90,7 @@ describe("configuration actions in a browser", () => {
     });
     const page = await world.loginAs("ops@example.com");
     page.on("dialog", (dialog) => dialog.accept());
-    await page.getByRole("link", { name: "Users" }).click();
+    await page.getByRole("link", { name: "Users", exact: true }).click();
     const users = page.getByTestId("users-table");
     await users.getByText("leaving@example.com").waitFor();
     await page.getByTestId("delete-leaving@example.com").click();

@@ -37,7 +37,7 @@ describe("campaign editors in a browser", () => {
     const postUrl = world.farm.buyers.alpha?.post;
     assert.ok(postUrl);
     const page = await world.loginAs("ops@example.com");
-    await page.getByRole("link", { name: "Campaigns" }).click();
+    await page.getByRole("link", { name: "Campaigns", exact: true }).click();
     await page.getByTestId("campaigns-table").getByText("alpha campaign").waitFor();
     await page.getByRole("button", { name: "New" }).click();
     const form = page.getByTestId("campaigns-form");
@@ -220,7 +220,7 @@ describe("campaign editors in a browser", () => {
     await putCampaign(page, complex);
     const before = await world.admin<Campaign>("/v1/admin/campaigns/round-trip");
 
-    await page.getByRole("link", { name: "Campaigns" }).click();
+    await page.getByRole("link", { name: "Campaigns", exact: true }).click();
     await page
       .getByTestId("campaigns-table")
       .getByRole("row", { name: /Round trip/ })
@@ -260,7 +260,7 @@ describe("campaign editors in a browser", () => {
 
   test("a buyer's caps are rows too, and a number field refuses text in the browser", async () => {
     const page = await world.loginAs("ops@example.com");
-    await page.getByRole("link", { name: "Buyers" }).click();
+    await page.getByRole("link", { name: "Buyers", exact: true }).click();
     await page.getByTestId("buyers-table").getByText("alpha buyer").waitFor();
     await page.getByRole("button", { name: "New", exact: true }).click();
     const form = page.getByTestId("buyers-form");
@@ -300,7 +300,7 @@ describe("campaign editors in a browser", () => {
 
   test("a source's margin table is a row per price band", async () => {
     const page = await world.loginAs("ops@example.com");
-    await page.getByRole("link", { name: "Sources" }).click();
+    await page.getByRole("link", { name: "Sources", exact: true }).click();
     await page.getByTestId("sources-table").getByText("Main source").waitFor();
     await page.getByRole("button", { name: "New", exact: true }).click();
     const form = page.getByTestId("sources-form");

@@ -33,7 +33,7 @@ describe("configuration forms in a browser", () => {
 
   test("a source's verticals and sub-ids", async () => {
     const page = await world.loginAs("ops@example.com");
-    await page.getByRole("link", { name: "Sources" }).click();
+    await page.getByRole("link", { name: "Sources", exact: true }).click();
     const form = await editRow(page, "sources", "src-main");
     await form.getByLabel(/Personal injury/).check();
     await form.locator('input[name="sub_ids"]').fill("google-1, meta-2");
@@ -57,7 +57,7 @@ describe("configuration forms in a browser", () => {
 
   test("a buyer's prepaid funds and notices", async () => {
     const page = await world.loginAs("ops@example.com");
-    await page.getByRole("link", { name: "Buyers" }).click();
+    await page.getByRole("link", { name: "Buyers", exact: true }).click();
     const form = await editRow(page, "buyers", "alpha");
     await form.getByLabel(/prepaid/).check();
     await form.locator('input[name="funds.credit_limit"]').fill("250");
@@ -84,7 +84,7 @@ describe("configuration forms in a browser", () => {
 
   test("a vertical's duplicate check and routing", async () => {
     const page = await world.loginAs("ops@example.com");
-    await page.getByRole("link", { name: "Verticals" }).click();
+    await page.getByRole("link", { name: "Verticals", exact: true }).click();
     const form = await editRow(page, "verticals", "personal_injury");
     const dedupeOn = form.locator('input[name="dedupe.on"]');
     if (!(await dedupeOn.isChecked())) await dedupeOn.check();

@@ -19,7 +19,7 @@ describe("configuration screens in a browser", () => {
 
   test("the operator creates a campaign, sees a bad value refused with its field, and tests it", async () => {
     const page = await world.loginAs("ops@example.com");
-    await page.getByRole("link", { name: "Campaigns" }).click();
+    await page.getByRole("link", { name: "Campaigns", exact: true }).click();
     await page.getByTestId("campaigns-table").getByText("alpha campaign").waitFor();
     await page.getByRole("button", { name: "New" }).click();
     const form = page.getByTestId("campaigns-form");

@@ -119,7 +119,7 @@ describe("every console screen tells the truth", () => {
 
   test("a campaign without a schedule is open around the clock, and its test shows its own bid", async () => {
     const page = await world.loginAs("ops@example.com");
-    await page.getByRole("link", { name: "Campaigns" }).click();
+    await page.getByRole("link", { name: "Campaigns", exact: true }).click();
     const row = page.getByTestId("campaigns-table").locator("tr", { hasText: "alpha campaign" });
     await row.getByRole("button", { name: "Edit" }).click();
     const form = page.getByTestId("campaigns-form");
@@ -217,7 +217,7 @@ describe("every console screen tells the truth", () => {
     await page.unroute("**/v1/admin/leads?**");
     // The live feed never answers: the dashboard says so instead of waiting forever.
     await page.route("**/v1/console/live", (route) => route.abort("connectionrefused"));
-    await page.getByRole("link", { name: "Dashboard" }).click();
+    await page.getByRole("link", { name: "Dashboard", exact: true }).click();
     await page.getByTestId("live-late").waitFor({ timeout: 15_000 });
     await screenshot(page, "truth-live-late");
     await page.context().close();
@@ -225,7 +225,7 @@ describe("every console screen tells the truth", () => {
 
   test("reports: what each source and each buyer earned today, sorted, totalled and exported", async () => {
     const page = await world.loginAs("ops@example.com");
-    await page.getByRole("link", { name: "Reports" }).click();
+    await page.getByRole("link", { name: "Reports", exact: true }).click();
     // It opens on yesterday by source in the operator's zone; today's traffic is one click away.
     await page.getByRole("button", { name: "today", exact: true }).click();
     const table = page.getByTestId("report-table");
@@ -262,7 +262,7 @@ describe("every console screen tells the truth", () => {
 
   test("health at a glance: a buyer timing out and a source sending a rotated key are red, a healthy buyer green", async () => {
     const page = await world.loginAs("ops@example.com");
-    await page.getByRole("link", { name: "Health" }).click();
+    await page.getByRole("link", { name: "Health", exact: true }).click();
     const buyers = page.getByTestId("buyer-health-hour");
     const slowTimeouts = buyers.locator('tr[data-buyer="slowpoke"] td').nth(2);
     await slowTimeouts.waitFor();
@@ -281,7 +281,7 @@ describe("every console screen tells the truth", () => {
 
   test("buyer money: balance, credit, spent today, a deposit that puts a buyer out of funds back to buying", async () => {
     const page = await world.loginAs("ops@example.com");
-    await page.getByRole("link", { name: "Money" }).click();
+    await page.getByRole("link", { name: "Money", exact: true }).click();
     await page.getByTestId("money-standing-broke").getByText("out of funds").waitFor();
     assert.equal(
       await page.locator('[data-testid="buyer-money"] tr[data-buyer="broke"]').getAttribute("class"),

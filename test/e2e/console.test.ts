@@ -132,7 +132,7 @@ describe("web console in a browser", () => {
     await screenshot(buyer, "buyer-return");
 
     const operator = await world.loginAs("ops@example.com");
-    await operator.getByRole("link", { name: "Returns" }).click();
+    await operator.getByRole("link", { name: "Returns", exact: true }).click();
     const row = operator.locator(`tr[data-lead="${soldTo.alpha}"]`);
     await row.waitFor();
     await screenshot(operator, "returns-queue");
@@ -167,7 +167,7 @@ describe("web console in a browser", () => {
 
   test("the operator adds a buyer user from the Users screen, who then logs in to its own portal", async () => {
     const operator = await world.loginAs("ops@example.com");
-    await operator.getByRole("link", { name: "Users" }).click();
+    await operator.getByRole("link", { name: "Users", exact: true }).click();
     await operator.getByTestId("users-table").getByText("ops@example.com").waitFor();
     await operator.fill("input[name=email]", "new-beta@example.com");
     await operator.selectOption("select[name=role]", "buyer");
@@ -177,7 +177,7 @@ describe("web console in a browser", () => {
     await operator.getByTestId("user-saved").waitFor();
     await operator.getByTestId("users-table").getByText("new-beta@example.com").waitFor();
     await screenshot(operator, "users");
-    await operator.getByRole("link", { name: "Outbox" }).click();
+    await operator.getByRole("link", { name: "Outbox", exact: true }).click();
     await operator.getByTestId("outbox-table").waitFor();
     await operator.context().close();
 

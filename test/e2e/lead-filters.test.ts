@@ -34,7 +34,7 @@ describe("lead list filters in a browser", () => {
     await world.admin(`/v1/admin/returns/${filed.return.id}/approve`, { method: "POST" });
 
     const page = await world.loginAs("ops@example.com");
-    await page.getByRole("link", { name: "Leads" }).click();
+    await page.getByRole("link", { name: "Leads", exact: true }).click();
     const rows = page.getByTestId("leads-table").locator("tbody tr");
     await rows.first().waitFor();
     assert.equal(await rows.count(), 25, "a page of the 32");

@@ -40,7 +40,7 @@ describe("lead search by consumer in a browser", () => {
 
   test("an email or a phone finds that consumer's leads; All leads goes back", async () => {
     const page = await world.loginAs("ops@example.com");
-    await page.getByRole("link", { name: "Leads" }).click();
+    await page.getByRole("link", { name: "Leads", exact: true }).click();
     await shows(page, [...sent].reverse(), "every lead, newest first");
 
     await page.fill("input[name=contact]", "  PERSON4@example.com ");

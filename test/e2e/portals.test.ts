@@ -24,7 +24,7 @@ describe("portals in a browser", () => {
 
   test("a buyer user sees what it spent and pauses and resumes its campaign", async () => {
     const page = await world.loginAs("alpha@example.com");
-    await page.getByRole("link", { name: "Account" }).click();
+    await page.getByRole("link", { name: "Account", exact: true }).click();
     await eventually(
       async () => ((await page.getByTestId("buyer-spent").innerText()) === "$120.00" ? true : undefined),
       "what it spent",

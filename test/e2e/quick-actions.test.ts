@@ -22,7 +22,7 @@ describe("quick actions in a browser", () => {
     const page = await world.loginAs("ops@example.com");
     await page.context().grantPermissions(["clipboard-read", "clipboard-write"], { origin: world.url });
     page.on("dialog", (dialog) => dialog.accept());
-    await page.getByRole("link", { name: "Sources" }).click();
+    await page.getByRole("link", { name: "Sources", exact: true }).click();
     assert.equal(
       await page.getByTestId("grace-src-main").inputValue(),
       String(24 * 60),
@@ -56,7 +56,7 @@ describe("quick actions in a browser", () => {
 
   test("a buyer, a source and a campaign paused and resumed from their lists", async () => {
     const page = await world.loginAs("ops@example.com");
-    await page.getByRole("link", { name: "Buyers" }).click();
+    await page.getByRole("link", { name: "Buyers", exact: true }).click();
     const buyers = page.getByTestId("buyers-table");
     await page.getByTestId("pause-alpha").click();
     await page.getByTestId("resume-alpha").waitFor();
@@ -69,7 +69,7 @@ describe("quick actions in a browser", () => {
     const [resumed] = await world.sendLeads(1);
     assert.equal(resumed?.status, "sold");
 
-    await page.getByRole("link", { name: "Sources" }).click();
+    await page.getByRole("link", { name: "Sources", exact: true }).click();
     await page.getByTestId("pause-src-other").click();
     await page.getByTestId("resume-src-other").waitFor();
     const sources = await world.admin<{ sources: { id: string; status: string }[] }>("/v1/admin/sources");
@@ -77,7 +77,7 @@ describe("quick actions in a browser", () => {
     await page.getByTestId("resume-src-other").click();
     await page.getByTestId("pause-src-other").waitFor();
 
-    await page.getByRole("link", { name: "Campaigns" }).click();
+    await page.getByRole("link", { name: "Campaigns", exact: true }).click();
     await page.getByTestId("pause-alpha").click();
     await page.getByTestId("resume-alpha").waitFor();
     const campaign = await world.admin<{ status: string }>("/v1/admin/campaigns/alpha");
@@ -97,7 +97,7 @@ describe("quick actions in a browser", () => {
       });
 
     const page = await world.loginAs("ops@example.com");
-    await page.getByRole("link", { name: "Returns" }).click();
+    await page.getByRole("link", { name: "Returns", exact: true }).click();
     await page.getByTestId("returns-table").locator(`tr[data-lead="${sold[0]!.lead_id}"]`).waitFor();
     const approve = page.getByRole("button", { name: "Approve selected" });
     await page.getByTestId("select-all-returns").check();
