@@ -1,14 +1,13 @@
 // The lead list's filters as the admin API reads them (GET /v1/admin/leads and its CSV), and GET /v1/admin/leads.csv:
 // every lead the filters match, in the list's order, streamed page by page from the store so the export holds the
 // whole filtered list however long it is. No PII: the columns are the lead's ids, money and outcome, never contacts.
-import { Readable } from "node:stream";
 import { Type } from "@sinclair/typebox";
 import type { FastifyInstance } from "fastify";
 import type { LeadFilter } from "../domain/lead-filter.ts";
 import { parseInstant } from "../instants.ts";
 import { LEAD_SORTS, type LeadQuery, SORT_DIRECTIONS, type Store } from "../store/store.ts";
 import { authenticateAdmin } from "./auth.ts";
-import { csvCell } from "./buyer-export-routes.ts";
+import { csvCell, sendCsvDownload } from "./csv-download.ts";
 
 const Text = Type.String({ minLength: 1, maxLength: 100, pattern: "^[^\\u0000]*$" });
 const Flag = Type.Union([Type.Literal("true"), Type.Literal("false")]);
@@ -135,11 +134,7 @@ export function adminLeadExportRoutes(options: { store: Store; adminKeySha256: s
             before = page[page.length - 1]!.id;
           }
         }
-        return reply
-          .type("text/csv; charset=utf-8")
-          .header("content-disposition", 'attachment; filename="gavel-leads.csv"')
-          .header("cache-control", "no-store")
-          .send(Readable.from(rows()));
+        return sendCsvDownload(reply, rows());
       },
     );
   };

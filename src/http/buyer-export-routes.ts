@@ -1,7 +1,6 @@
 // GET /v1/buyer/leads.csv: every lead the buyer bought (optionally from/to), as one CSV streamed page by page from the
 // store, so the console's export holds the whole list however long it is, never just the page on screen. Scoped to
 // the caller's buyer exactly as GET /v1/buyer/leads is.
-import { Readable } from "node:stream";
 import { Type } from "@sinclair/typebox";
 import type { FastifyInstance } from "fastify";
 import type { ConfigService } from "../engine/config-service.ts";
@@ -9,16 +8,11 @@ import { purchaseOf } from "../engine/conversions.ts";
 import { parseInstant } from "../instants.ts";
 import type { Store } from "../store/store.ts";
 import { authenticateBuyer } from "./auth.ts";
+import { csvCell, sendCsvDownload } from "./csv-download.ts";
 
 /** Leads read from the store per round: the response never holds more than this many in memory. */
 const PAGE = 500;
 const SALE_COLUMNS = ["lead_id", "sold_at", "vertical", "campaign_id", "price", "test"];
-
-/** One RFC 4180 cell, always quoted; a leading = + - @ is prefixed with ' so a spreadsheet never runs it. */
-export function csvCell(value: unknown): string {
-  const text = value === undefined || value === null ? "" : String(value);
-  return `"${(/^[=+\-@]/.test(text) ? `'${text}` : text).replaceAll('"', '""')}"`;
-}
 
 export function buyerExportRoutes(options: { config: ConfigService; store: Store }) {
   const { config, store } = options;
@@ -89,11 +83,7 @@ export function buyerExportRoutes(options: { config: ConfigService; store: Store
             before = page[page.length - 1]!.id;
           }
         }
-        return reply
-          .type("text/csv; charset=utf-8")
-          .header("content-disposition", 'attachment; filename="gavel-leads.csv"')
-          .header("cache-control", "no-store")
-          .send(Readable.from(rows()));
+        return sendCsvDownload(reply, rows());
       },
     );
   };
