@@ -18,7 +18,7 @@ const Id = Type.String({ pattern: "^[A-Za-z0-9_-]{1,64}$" });
 const Sha256Hex = Type.String({ pattern: "^[0-9a-f]{64}$", description: "sha256 hex of the key" });
 const Dollars = Type.Number({ exclusiveMinimum: 0, maximum: 100_000 });
 
-export const BIDDER_PROTOCOLS = ["native", "boberdoo", "leadspedia", "lead_prosper"] as const;
+export const BIDDER_PROTOCOLS = ["native", "boberdoo", "leadspedia", "lead_prosper", "px"] as const;
 export type BidderProtocol = (typeof BIDDER_PROTOCOLS)[number];
 
 const ExchangeSchema = Type.Object(
@@ -29,7 +29,8 @@ const ExchangeSchema = Type.Object(
     protocol: Type.Union(BIDDER_PROTOCOLS.map((protocol) => Type.Literal(protocol))),
     /**
      * sha256 of the key the exchange sends: native `Authorization: Bearer <key>` or `?key=<key>` on the URL (a Gavel
-     * campaign's endpoint is only a URL); boberdoo `Key`; LeadsPedia `lp_campaign_key`; Lead Prosper `lp_key`.
+     * campaign's endpoint is only a URL); boberdoo `Key`; LeadsPedia `lp_campaign_key`; Lead Prosper `lp_key`; PX
+     * `ApiToken`.
      */
     key_sha256: Sha256Hex,
     /**
@@ -39,6 +40,11 @@ const ExchangeSchema = Type.Object(
     inbound: Type.Optional(InboundMappingSchema),
     /** The exchange's deadline when the ping does not say (`tmax_ms`); boberdoo and LeadsPedia never say. */
     default_tmax_ms: Type.Optional(Type.Integer({ minimum: 20, maximum: 10_000 })),
+    /**
+     * Every lead from this exchange is a test lead (priced, never spending, stored as a test): for an exchange whose
+     * requests carry no test flag (PX) while its integration is being tested. Give it its own entry and key.
+     */
+    test: Type.Optional(Type.Boolean()),
   },
   { additionalProperties: false },
 );
