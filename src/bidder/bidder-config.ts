@@ -5,7 +5,7 @@
 import { readFileSync } from "node:fs";
 import { type Static, Type } from "@sinclair/typebox";
 import { Value } from "@sinclair/typebox/value";
-import { InboundMappingSchema } from "../domain/config-schema.ts";
+import { EmailAddress, InboundMappingSchema, SmtpSchema } from "../domain/config-schema.ts";
 import { isValidTimeZone } from "../domain/rules/local-time.ts";
 import { CAP_PERIODS } from "../domain/rules/periods.ts";
 import { RuleSchema, validateRule } from "../domain/rules/rule.ts";
@@ -124,6 +124,20 @@ export const BidderConfigSchema = Type.Object(
           url: Type.String({ pattern: "^https?://", maxLength: 2000 }),
           secret: Type.String({ minLength: 16, maxLength: 200 }),
           timeout_ms: Type.Optional(Type.Integer({ minimum: 100, maximum: 60_000 })),
+          max_attempts: Type.Optional(Type.Integer({ minimum: 1, maximum: 50 })),
+        },
+        { additionalProperties: false },
+      ),
+    ),
+    /**
+     * Each bought lead by e-mail (readable text and the same JSON as the webhook attached), through your SMTP server
+     * (the exchange's `smtp` shape; GAVEL_SMTP_PASSWORD wins over `auth.pass`), retried like the webhook.
+     */
+    crm_email: Type.Optional(
+      Type.Object(
+        {
+          to: Type.Array(EmailAddress, { minItems: 1, maxItems: 20, uniqueItems: true }),
+          smtp: SmtpSchema,
           max_attempts: Type.Optional(Type.Integer({ minimum: 1, maximum: 50 })),
         },
         { additionalProperties: false },

@@ -31,6 +31,7 @@ CREATE TABLE IF NOT EXISTS bidder_conversions (
 CREATE TABLE IF NOT EXISTS bidder_deliveries (
   id INTEGER PRIMARY KEY AUTOINCREMENT,
   lead_id TEXT NOT NULL REFERENCES bidder_leads (id),
+  channel TEXT NOT NULL DEFAULT 'webhook',
   body TEXT NOT NULL,
   attempts INTEGER NOT NULL DEFAULT 0,
   next_attempt_at INTEGER NOT NULL,
@@ -84,8 +85,12 @@ export interface ReportRow {
   valueCents: number;
 }
 
+/** How a bought lead reaches the firm: its CRM's webhook, or e-mail. */
+export type DeliveryChannel = "webhook" | "email";
+
 export interface DueDelivery {
   id: number;
+  channel: DeliveryChannel;
   leadId: string;
   body: string;
   attempts: number;
@@ -97,10 +102,14 @@ export class BidderStore {
   constructor(path: string) {
     this.#db = openSqlite(path);
     this.#db.exec(SCHEMA);
+    // A file made before e-mail deliveries: every delivery it holds is a webhook's.
+    const columns = this.#db.prepare("PRAGMA table_info(bidder_deliveries)").all();
+    if (!columns.some((column) => column.name === "channel"))
+      this.#db.exec("ALTER TABLE bidder_deliveries ADD COLUMN channel TEXT NOT NULL DEFAULT 'webhook'");
   }
 
-  /** The lead and its CRM delivery (when there is a CRM), durable together before the exchange is answered. */
-  insertLead(lead: BoughtLead, deliveryBody: string | undefined): void {
+  /** The lead and its deliveries (one per channel the firm set up), durable together before the exchange is answered. */
+  insertLead(lead: BoughtLead, deliveryBody: string, channels: readonly DeliveryChannel[]): void {
     inTransaction(this.#db, () => {
       this.#db
         .prepare(
@@ -122,10 +131,12 @@ export class BidderStore {
           lead.test ? 1 : 0,
           lead.boughtAt,
         );
-      if (deliveryBody !== undefined)
+      for (const channel of channels)
         this.#db
-          .prepare("INSERT INTO bidder_deliveries (lead_id, body, next_attempt_at) VALUES (?, ?, ?)")
-          .run(lead.id, deliveryBody, lead.boughtAt);
+          .prepare(
+            "INSERT INTO bidder_deliveries (lead_id, channel, body, next_attempt_at) VALUES (?, ?, ?, ?)",
+          )
+          .run(lead.id, channel, deliveryBody, lead.boughtAt);
     });
   }
 
@@ -245,13 +256,14 @@ export class BidderStore {
   dueDeliveries(now: number, limit: number): DueDelivery[] {
     return this.#db
       .prepare(
-        `SELECT id, lead_id, body, attempts FROM bidder_deliveries
+        `SELECT id, lead_id, channel, body, attempts FROM bidder_deliveries
           WHERE delivered_at IS NULL AND given_up_at IS NULL AND next_attempt_at <= ?
           ORDER BY next_attempt_at LIMIT ?`,
       )
       .all(now, limit)
       .map((row) => ({
         id: Number(row.id),
+        channel: String(row.channel) as DeliveryChannel,
         leadId: String(row.lead_id),
         body: String(row.body),
         attempts: Number(row.attempts),

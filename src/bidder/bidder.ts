@@ -17,7 +17,7 @@ import {
   DEFAULT_MAX_OWN_TIME_MS,
   verticalById,
 } from "./bidder-config.ts";
-import type { BidderStore, BoughtLead } from "./bidder-store.ts";
+import type { BidderStore, BoughtLead, DeliveryChannel } from "./bidder-store.ts";
 import { BudgetLedger } from "./budget-ledger.ts";
 import { ConsumerIndex } from "./consumer-index.ts";
 import { OwnTimeRecorder } from "./own-time.ts";
@@ -241,14 +241,15 @@ export class Bidder {
       boughtAt: now,
     };
     // If this write fails the budget stays committed: spend is over-counted, never under-counted.
-    this.store.insertLead(lead, this.config.crm_webhook ? crmBody(lead) : undefined);
+    const channels = deliveryChannels(this.config);
+    this.store.insertLead(lead, crmBody(lead, vertical.id), channels);
     if (!bid.test) {
       this.#consumers.add(hashes, now);
       const outcomes = this.#outcomes.get(bid.campaignId) ?? { bought: 0, signed: 0 };
       outcomes.bought += 1;
       this.#outcomes.set(bid.campaignId, outcomes);
     }
-    if (this.config.crm_webhook) this.#onBought?.();
+    if (channels.length > 0) this.#onBought?.();
     return { accepted: true, leadId: lead.id, priceCents: lead.priceCents };
   }
 
@@ -314,11 +315,20 @@ export class Bidder {
   }
 }
 
-/** What the firm's CRM receives for a bought lead. */
-function crmBody(lead: BoughtLead): string {
+/** The channels each bought lead is delivered on, as configured. */
+function deliveryChannels(config: BidderConfig): DeliveryChannel[] {
+  return [
+    ...(config.crm_webhook ? (["webhook"] as const) : []),
+    ...(config.crm_email ? (["email"] as const) : []),
+  ];
+}
+
+/** What the firm's CRM receives for a bought lead (the e-mail attaches the same JSON). */
+function crmBody(lead: BoughtLead, vertical: string): string {
   return JSON.stringify({
     event: "lead.bought",
     lead_id: lead.id,
+    vertical,
     exchange: lead.exchangeId,
     source: lead.source || undefined,
     sub_id: lead.subId || undefined,
