@@ -115,6 +115,12 @@ export const BidderConfigSchema = Type.Object(
     max_own_time_ms: Type.Optional(Type.Integer({ minimum: 1, maximum: 5000 })),
     /** A consumer bought within this many days (from any exchange) is not bought again (default 90). */
     duplicate_window_days: Type.Optional(Type.Integer({ minimum: 0, maximum: 3650 })),
+    /**
+     * Several `gavel bid` processes on this machine share one data folder (behind one load balancer): bids, budget
+     * holds and the duplicate check go through the data folder's SQLite file in transactions, so budgets and caps
+     * never overshoot whichever process answers. Default false: one process keeps them in memory.
+     */
+    shared_data_dir: Type.Optional(Type.Boolean()),
     exchanges: Type.Array(ExchangeSchema, { minItems: 1, maxItems: 100 }),
     campaigns: Type.Array(CampaignSchema, { minItems: 1, maxItems: 200 }),
     /** Each bought lead, signed (Gavel-Signature) and retried, to your CRM. */
