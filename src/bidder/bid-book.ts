@@ -149,7 +149,7 @@ export class StoreBidBook implements BidBook {
       }
       this.#store.insertHeldBid(bid);
       return { ok: true };
-    });
+    }, "process");
   }
 
   get(bidId: string): HeldBid | undefined {
@@ -179,7 +179,7 @@ export class StoreBidBook implements BidBook {
   }
 
   release(bidId: string): void {
-    this.#store.deleteHeldBid(bidId);
+    this.#store.transaction(() => this.#store.deleteHeldBid(bidId), "process");
   }
 
   usage(campaignId: string, now: number): BudgetUsage[] {

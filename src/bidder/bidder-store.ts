@@ -160,8 +160,11 @@ export class BidderStore {
    * Runs `work` in one IMMEDIATE transaction (SQLite's write lock, held across processes sharing the file), or inside
    * the one already open.
    */
-  transaction<T>(work: () => T): T {
+  transaction<T>(work: () => T, durability: "full" | "process" = "full"): T {
     if (this.#inTransaction) return work();
+    // A bid's hold need only survive the process (a power loss ends every bid anyway): its commit skips the fsync,
+    // which the next lead's commit pays for everything written before it.
+    if (durability === "process") this.#db.exec("PRAGMA synchronous = NORMAL");
     let result: T | undefined;
     this.#inTransaction = true;
     try {
@@ -170,6 +173,7 @@ export class BidderStore {
       });
     } finally {
       this.#inTransaction = false;
+      if (durability === "process") this.#db.exec("PRAGMA synchronous = FULL");
     }
     return result as T;
   }
