@@ -41,7 +41,6 @@ const ENVELOPE = new Set([
   "SellResponseUrl",
   "OriginalCreationDate",
   "TransactionId",
-  "Test",
 ]);
 
 /** PX's contact, visit and consent names → the vertical's fields, the lead context or consent keys. */
