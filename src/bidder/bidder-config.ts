@@ -5,7 +5,7 @@
 import { readFileSync } from "node:fs";
 import { type Static, Type } from "@sinclair/typebox";
 import { Value } from "@sinclair/typebox/value";
-import { InboundMappingSchema } from "../domain/config-schema.ts";
+import { EmailAddress, InboundMappingSchema, SmtpSchema } from "../domain/config-schema.ts";
 import { isValidTimeZone } from "../domain/rules/local-time.ts";
 import { CAP_PERIODS } from "../domain/rules/periods.ts";
 import { RuleSchema, validateRule } from "../domain/rules/rule.ts";
@@ -18,7 +18,7 @@ const Id = Type.String({ pattern: "^[A-Za-z0-9_-]{1,64}$" });
 const Sha256Hex = Type.String({ pattern: "^[0-9a-f]{64}$", description: "sha256 hex of the key" });
 const Dollars = Type.Number({ exclusiveMinimum: 0, maximum: 100_000 });
 
-export const BIDDER_PROTOCOLS = ["native", "boberdoo", "leadspedia", "lead_prosper"] as const;
+export const BIDDER_PROTOCOLS = ["native", "boberdoo", "leadspedia", "lead_prosper", "px"] as const;
 export type BidderProtocol = (typeof BIDDER_PROTOCOLS)[number];
 
 const ExchangeSchema = Type.Object(
@@ -29,7 +29,8 @@ const ExchangeSchema = Type.Object(
     protocol: Type.Union(BIDDER_PROTOCOLS.map((protocol) => Type.Literal(protocol))),
     /**
      * sha256 of the key the exchange sends: native `Authorization: Bearer <key>` or `?key=<key>` on the URL (a Gavel
-     * campaign's endpoint is only a URL); boberdoo `Key`; LeadsPedia `lp_campaign_key`; Lead Prosper `lp_key`.
+     * campaign's endpoint is only a URL); boberdoo `Key`; LeadsPedia `lp_campaign_key`; Lead Prosper `lp_key`; PX
+     * `ApiToken`.
      */
     key_sha256: Sha256Hex,
     /**
@@ -39,6 +40,11 @@ const ExchangeSchema = Type.Object(
     inbound: Type.Optional(InboundMappingSchema),
     /** The exchange's deadline when the ping does not say (`tmax_ms`); boberdoo and LeadsPedia never say. */
     default_tmax_ms: Type.Optional(Type.Integer({ minimum: 20, maximum: 10_000 })),
+    /**
+     * Every lead from this exchange is a test lead (priced, never spending, stored as a test): for an exchange whose
+     * requests carry no test flag (PX) while its integration is being tested. Give it its own entry and key.
+     */
+    test: Type.Optional(Type.Boolean()),
   },
   { additionalProperties: false },
 );
@@ -109,6 +115,12 @@ export const BidderConfigSchema = Type.Object(
     max_own_time_ms: Type.Optional(Type.Integer({ minimum: 1, maximum: 5000 })),
     /** A consumer bought within this many days (from any exchange) is not bought again (default 90). */
     duplicate_window_days: Type.Optional(Type.Integer({ minimum: 0, maximum: 3650 })),
+    /**
+     * Several `gavel bid` processes on this machine share one data folder (behind one load balancer): bids, budget
+     * holds and the duplicate check go through the data folder's SQLite file in transactions, so budgets and caps
+     * never overshoot whichever process answers. Default false: one process keeps them in memory.
+     */
+    shared_data_dir: Type.Optional(Type.Boolean()),
     exchanges: Type.Array(ExchangeSchema, { minItems: 1, maxItems: 100 }),
     campaigns: Type.Array(CampaignSchema, { minItems: 1, maxItems: 200 }),
     /** Each bought lead, signed (Gavel-Signature) and retried, to your CRM. */
@@ -118,6 +130,20 @@ export const BidderConfigSchema = Type.Object(
           url: Type.String({ pattern: "^https?://", maxLength: 2000 }),
           secret: Type.String({ minLength: 16, maxLength: 200 }),
           timeout_ms: Type.Optional(Type.Integer({ minimum: 100, maximum: 60_000 })),
+          max_attempts: Type.Optional(Type.Integer({ minimum: 1, maximum: 50 })),
+        },
+        { additionalProperties: false },
+      ),
+    ),
+    /**
+     * Each bought lead by e-mail (readable text and the same JSON as the webhook attached), through your SMTP server
+     * (the exchange's `smtp` shape; GAVEL_SMTP_PASSWORD wins over `auth.pass`), retried like the webhook.
+     */
+    crm_email: Type.Optional(
+      Type.Object(
+        {
+          to: Type.Array(EmailAddress, { minItems: 1, maxItems: 20, uniqueItems: true }),
+          smtp: SmtpSchema,
           max_attempts: Type.Optional(Type.Integer({ minimum: 1, maximum: 50 })),
         },
         { additionalProperties: false },

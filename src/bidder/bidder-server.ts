@@ -6,6 +6,7 @@
 //   boberdoo    POST|GET /bid/<exchange>/api.php                      (pingPostLead: Mode=ping|post|full)
 //   leadspedia  POST|GET /bid/<exchange>/ping.do, /bid/<exchange>/post.do
 //   lead_prosper POST /bid/<exchange>/ping, /bid/<exchange>/post, /bid/<exchange>/direct_post (JSON or form)
+//   px          POST /bid/<exchange>/ping, /bid/<exchange>/post, /bid/<exchange>/directpost (JSON, XML or form)
 //   admin       POST /v1/conversions, GET /v1/reports, GET /v1/status, GET /status (a page)
 import { createHash, timingSafeEqual } from "node:crypto";
 import { performance } from "node:perf_hooks";
@@ -14,7 +15,7 @@ import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest }
 import { dollarsToCents } from "../domain/money.ts";
 import { GavelError } from "../errors.ts";
 import type { Bidder } from "./bidder.ts";
-import type { BidderExchange } from "./bidder-config.ts";
+import type { BidderExchange, BidderProtocol } from "./bidder-config.ts";
 import { buildReport, suggestBids } from "./bidder-reports.ts";
 import { bidderStatus, statusPage } from "./bidder-status.ts";
 import { REPORT_DIMENSIONS, type ReportDimension } from "./bidder-store.ts";
@@ -24,6 +25,7 @@ import {
   type PlatformRoute,
   platformCall,
 } from "./platform-shapes.ts";
+import { pxBodyFields } from "./px-shape.ts";
 
 declare module "fastify" {
   interface FastifyRequest {
@@ -38,6 +40,15 @@ export interface BidderServerOptions {
 
 const BODY_LIMIT = 256 * 1024;
 
+/** The paths under /bid/<exchange>/ each protocol is answered on: what `gavel bid` prints for each exchange. */
+export const EXCHANGE_PATHS: Readonly<Record<BidderProtocol, readonly string[]>> = {
+  native: ["ping", "post"],
+  boberdoo: ["api.php"],
+  leadspedia: ["ping.do", "post.do"],
+  lead_prosper: ["ping", "post", "direct_post"],
+  px: ["ping", "post", "directpost"],
+};
+
 export async function buildBidderServer(options: BidderServerOptions): Promise<FastifyInstance> {
   const { bidder } = options;
   const app = Fastify({ logger: false, bodyLimit: BODY_LIMIT });
@@ -47,6 +58,10 @@ export async function buildBidderServer(options: BidderServerOptions): Promise<F
     request.arrivedAt = performance.now();
   });
   await app.register(formbody);
+  // PX may send its lead document as XML (src/bidder/px-shape.ts reads it).
+  app.addContentTypeParser(["application/xml", "text/xml"], { parseAs: "string" }, (_request, body, done) =>
+    done(null, body),
+  );
   app.setErrorHandler((error, _request, reply) => {
     const gavel =
       error instanceof GavelError
@@ -82,7 +97,9 @@ export async function buildBidderServer(options: BidderServerOptions): Promise<F
     return typeof query === "string" ? query : undefined;
   };
   app.post("/bid/:exchange/ping", async (request, reply) => {
-    if (protocolOf(request) === "lead_prosper") return platformRoute("lead_prosper", "ping")(request, reply);
+    const protocol = protocolOf(request);
+    if (protocol === "lead_prosper" || protocol === "px")
+      return platformRoute(protocol, "ping")(request, reply);
     const exchange = exchangeFor(request, "native");
     requireKey(exchange, nativeKey(request), "authorization");
     const body = objectBody(request.body);
@@ -98,7 +115,7 @@ export async function buildBidderServer(options: BidderServerOptions): Promise<F
       ...contactHashes(body.contact_hash),
       ...optionalText("source", body.source),
       ...optionalText("subId", body.sub_id),
-      test: body.test === true,
+      test: body.test === true || exchange.test === true,
       ...(typeof body.tmax_ms === "number" && body.tmax_ms > 0 ? { tmaxMs: body.tmax_ms } : {}),
       arrivedAt: request.arrivedAt,
     });
@@ -107,7 +124,9 @@ export async function buildBidderServer(options: BidderServerOptions): Promise<F
       : { bid: false, reason: answer.reason };
   });
   app.post("/bid/:exchange/post", async (request, reply) => {
-    if (protocolOf(request) === "lead_prosper") return platformRoute("lead_prosper", "post")(request, reply);
+    const protocol = protocolOf(request);
+    if (protocol === "lead_prosper" || protocol === "px")
+      return platformRoute(protocol, "post")(request, reply);
     const exchange = exchangeFor(request, "native");
     requireKey(exchange, nativeKey(request), "authorization");
     const body = objectBody(request.body);
@@ -127,18 +146,30 @@ export async function buildBidderServer(options: BidderServerOptions): Promise<F
   // --- boberdoo, LeadsPedia and Lead Prosper, in the shapes those platforms send to their buyers ------------------------------
   function platformRoute(platform: PlatformName, route: PlatformRoute) {
     return async function handler(request: FastifyRequest, reply: FastifyReply) {
-      const fields = platformFields(request);
       const exchange = exchanges.get((request.params as { exchange: string }).exchange);
       if (!exchange || exchange.protocol !== platform)
         throw new GavelError("GAVEL_NOT_FOUND", `No ${platform} exchange here`);
+      // PX answers in XML when the lead came as XML or the request asks for it (its API 2.0 Accept header).
+      const xml =
+        platform === "px" &&
+        (typeof request.body === "string" || /xml/i.test(String(request.headers.accept ?? "")));
       let answer: { contentType: string; body: string };
+      let fields: Record<string, unknown> = {};
       try {
-        answer = platformCall(bidder, exchange, platform, route, fields, request.arrivedAt, (key, field) =>
-          requireKey(exchange, key, field),
+        fields = platform === "px" ? pxBodyFields(request.body) : platformFields(request);
+        answer = platformCall(
+          bidder,
+          exchange,
+          platform,
+          route,
+          fields,
+          request.arrivedAt,
+          (key, field) => requireKey(exchange, key, field),
+          xml,
         );
       } catch (error) {
         if (!(error instanceof GavelError)) throw error;
-        answer = answerPlatformError(platform, route, fields, error);
+        answer = answerPlatformError(platform, route, fields, error, xml);
       }
       // The platforms answer every request with HTTP 200; the outcome is in the body.
       return reply.status(200).type(answer.contentType).send(answer.body);
@@ -150,6 +181,7 @@ export async function buildBidderServer(options: BidderServerOptions): Promise<F
     app.route({ method, url: "/bid/:exchange/post.do", handler: platformRoute("leadspedia", "post") });
   }
   app.post("/bid/:exchange/direct_post", platformRoute("lead_prosper", "direct"));
+  app.post("/bid/:exchange/directpost", platformRoute("px", "direct"));
 
   // --- the firm's own API ----------------------------------------------------------------------------------------
   const adminKeyHash = sha256(options.adminKey);

@@ -3,6 +3,7 @@
 // owed. Nothing here is read on the ping path: the bidder loads what it needs into memory at start.
 import type { DatabaseSync, SQLInputValue } from "node:sqlite";
 import { inTransaction, openSqlite } from "../store/sqlite/open-sqlite.ts";
+import type { HeldBid } from "./bid-book.ts";
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS bidder_leads (
@@ -21,6 +22,20 @@ CREATE TABLE IF NOT EXISTS bidder_leads (
   bought_at INTEGER NOT NULL
 );
 CREATE INDEX IF NOT EXISTS bidder_leads_bought ON bidder_leads (bought_at);
+CREATE INDEX IF NOT EXISTS bidder_leads_campaign ON bidder_leads (campaign_id, bought_at);
+CREATE INDEX IF NOT EXISTS bidder_leads_email ON bidder_leads (email_sha256);
+CREATE INDEX IF NOT EXISTS bidder_leads_phone ON bidder_leads (phone_sha256);
+-- Bids awaiting their posts, when several processes share this file (shared_data_dir; src/bidder/bid-book.ts).
+CREATE TABLE IF NOT EXISTS bidder_held_bids (
+  bid_id TEXT PRIMARY KEY,
+  campaign_id TEXT NOT NULL,
+  price_cents INTEGER NOT NULL,
+  test INTEGER NOT NULL,
+  held_at INTEGER NOT NULL,
+  expires_at INTEGER NOT NULL,
+  bid_json TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS bidder_held_bids_campaign ON bidder_held_bids (campaign_id, held_at);
 CREATE TABLE IF NOT EXISTS bidder_conversions (
   lead_id TEXT PRIMARY KEY REFERENCES bidder_leads (id),
   contacted_at INTEGER,
@@ -31,6 +46,7 @@ CREATE TABLE IF NOT EXISTS bidder_conversions (
 CREATE TABLE IF NOT EXISTS bidder_deliveries (
   id INTEGER PRIMARY KEY AUTOINCREMENT,
   lead_id TEXT NOT NULL REFERENCES bidder_leads (id),
+  channel TEXT NOT NULL DEFAULT 'webhook',
   body TEXT NOT NULL,
   attempts INTEGER NOT NULL DEFAULT 0,
   next_attempt_at INTEGER NOT NULL,
@@ -84,8 +100,12 @@ export interface ReportRow {
   valueCents: number;
 }
 
+/** How a bought lead reaches the firm: its CRM's webhook, or e-mail. */
+export type DeliveryChannel = "webhook" | "email";
+
 export interface DueDelivery {
   id: number;
+  channel: DeliveryChannel;
   leadId: string;
   body: string;
   attempts: number;
@@ -93,15 +113,20 @@ export interface DueDelivery {
 
 export class BidderStore {
   readonly #db: DatabaseSync;
+  #inTransaction = false;
 
   constructor(path: string) {
     this.#db = openSqlite(path);
     this.#db.exec(SCHEMA);
+    // A file made before e-mail deliveries: every delivery it holds is a webhook's.
+    const columns = this.#db.prepare("PRAGMA table_info(bidder_deliveries)").all();
+    if (!columns.some((column) => column.name === "channel"))
+      this.#db.exec("ALTER TABLE bidder_deliveries ADD COLUMN channel TEXT NOT NULL DEFAULT 'webhook'");
   }
 
-  /** The lead and its CRM delivery (when there is a CRM), durable together before the exchange is answered. */
-  insertLead(lead: BoughtLead, deliveryBody: string | undefined): void {
-    inTransaction(this.#db, () => {
+  /** The lead and its deliveries (one per channel the firm set up), durable together before the exchange is answered. */
+  insertLead(lead: BoughtLead, deliveryBody: string, channels: readonly DeliveryChannel[]): void {
+    this.transaction(() => {
       this.#db
         .prepare(
           `INSERT INTO bidder_leads (id, bid_id, exchange_id, source, sub_id, campaign_id, segment, price_cents,
@@ -122,11 +147,95 @@ export class BidderStore {
           lead.test ? 1 : 0,
           lead.boughtAt,
         );
-      if (deliveryBody !== undefined)
+      for (const channel of channels)
         this.#db
-          .prepare("INSERT INTO bidder_deliveries (lead_id, body, next_attempt_at) VALUES (?, ?, ?)")
-          .run(lead.id, deliveryBody, lead.boughtAt);
+          .prepare(
+            "INSERT INTO bidder_deliveries (lead_id, channel, body, next_attempt_at) VALUES (?, ?, ?, ?)",
+          )
+          .run(lead.id, channel, deliveryBody, lead.boughtAt);
     });
+  }
+
+  /**
+   * Runs `work` in one IMMEDIATE transaction (SQLite's write lock, held across processes sharing the file), or inside
+   * the one already open.
+   */
+  transaction<T>(work: () => T, durability: "full" | "process" = "full"): T {
+    if (this.#inTransaction) return work();
+    // A bid's hold need only survive the process (a power loss ends every bid anyway): its commit skips the fsync,
+    // which the next lead's commit pays for everything written before it.
+    if (durability === "process") this.#db.exec("PRAGMA synchronous = NORMAL");
+    let result: T | undefined;
+    this.#inTransaction = true;
+    try {
+      inTransaction(this.#db, () => {
+        result = work();
+      });
+    } finally {
+      this.#inTransaction = false;
+      if (durability === "process") this.#db.exec("PRAGMA synchronous = FULL");
+    }
+    return result as T;
+  }
+
+  /** Live spend and leads of a campaign bought since `since`. */
+  spentSince(campaignId: string, since: number): { cents: number; leads: number } {
+    const row = this.#db
+      .prepare(
+        `SELECT COUNT(*) AS leads, COALESCE(SUM(price_cents), 0) AS cents FROM bidder_leads
+          WHERE campaign_id = ? AND test = 0 AND bought_at >= ?`,
+      )
+      .get(campaignId, since);
+    return { cents: Number(row?.cents), leads: Number(row?.leads) };
+  }
+
+  /** Live bids of a campaign made since `since` and not expired at `now`: the budget they hold. */
+  heldSince(campaignId: string, since: number, now: number): { cents: number; leads: number } {
+    const row = this.#db
+      .prepare(
+        `SELECT COUNT(*) AS leads, COALESCE(SUM(price_cents), 0) AS cents FROM bidder_held_bids
+          WHERE campaign_id = ? AND test = 0 AND held_at >= ? AND expires_at > ?`,
+      )
+      .get(campaignId, since, now);
+    return { cents: Number(row?.cents), leads: Number(row?.leads) };
+  }
+
+  insertHeldBid(bid: HeldBid): void {
+    this.#run(
+      `INSERT INTO bidder_held_bids (bid_id, campaign_id, price_cents, test, held_at, expires_at, bid_json)
+       VALUES (?, ?, ?, ?, ?, ?, ?)`,
+      bid.bidId,
+      bid.campaignId,
+      bid.priceCents,
+      bid.test ? 1 : 0,
+      bid.heldAt,
+      bid.expiresAt,
+      JSON.stringify(bid),
+    );
+  }
+
+  heldBid(bidId: string): HeldBid | undefined {
+    const row = this.#db.prepare("SELECT bid_json FROM bidder_held_bids WHERE bid_id = ?").get(bidId);
+    return row ? (JSON.parse(String(row.bid_json)) as HeldBid) : undefined;
+  }
+
+  /** True when the bid was held (and is now gone). */
+  deleteHeldBid(bidId: string): boolean {
+    return Number(this.#db.prepare("DELETE FROM bidder_held_bids WHERE bid_id = ?").run(bidId).changes) > 0;
+  }
+
+  deleteExpiredHeldBids(now: number): void {
+    this.#run("DELETE FROM bidder_held_bids WHERE expires_at <= ?", now);
+  }
+
+  /** Whether a live lead with this email or phone hash was bought since `since` (by any process sharing the file). */
+  contactBoughtSince(hashes: { email_sha256?: string; phone_sha256?: string }, since: number): boolean {
+    const found = (column: "email_sha256" | "phone_sha256", hash: string | undefined) =>
+      hash !== undefined &&
+      this.#db
+        .prepare(`SELECT 1 FROM bidder_leads WHERE ${column} = ? AND test = 0 AND bought_at >= ? LIMIT 1`)
+        .get(hash, since) !== undefined;
+    return found("email_sha256", hashes.email_sha256) || found("phone_sha256", hashes.phone_sha256);
   }
 
   /** The lead a bid became, if it was posted already (a retried post gets the first answer). */
@@ -245,13 +354,14 @@ export class BidderStore {
   dueDeliveries(now: number, limit: number): DueDelivery[] {
     return this.#db
       .prepare(
-        `SELECT id, lead_id, body, attempts FROM bidder_deliveries
+        `SELECT id, lead_id, channel, body, attempts FROM bidder_deliveries
           WHERE delivered_at IS NULL AND given_up_at IS NULL AND next_attempt_at <= ?
           ORDER BY next_attempt_at LIMIT ?`,
       )
       .all(now, limit)
       .map((row) => ({
         id: Number(row.id),
+        channel: String(row.channel) as DeliveryChannel,
         leadId: String(row.lead_id),
         body: String(row.body),
         attempts: Number(row.attempts),

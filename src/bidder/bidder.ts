@@ -9,6 +9,7 @@ import { dollarsToCents } from "../domain/money.ts";
 import { CAP_SEED_LOOKBACK_MS, periodStart } from "../domain/rules/periods.ts";
 import { pingMismatches, validateLead } from "../domain/vertical.ts";
 import { GavelError } from "../errors.ts";
+import { type BidBook, type HeldBid, MemoryBidBook, StoreBidBook } from "./bid-book.ts";
 import { type CampaignOutcomes, rankCampaigns } from "./bid-logic.ts";
 import {
   type BidderConfig,
@@ -17,8 +18,7 @@ import {
   DEFAULT_MAX_OWN_TIME_MS,
   verticalById,
 } from "./bidder-config.ts";
-import type { BidderStore, BoughtLead } from "./bidder-store.ts";
-import { BudgetLedger } from "./budget-ledger.ts";
+import type { BidderStore, BoughtLead, DeliveryChannel } from "./bidder-store.ts";
 import { ConsumerIndex } from "./consumer-index.ts";
 import { OwnTimeRecorder } from "./own-time.ts";
 
@@ -51,20 +51,6 @@ export type BidderPostAnswer =
   | { accepted: true; leadId: string; priceCents: number }
   | { accepted: false; reason: string; duplicate?: true };
 
-interface HeldBid {
-  bidId: string;
-  exchangeId: string;
-  campaignId: string;
-  segment: string;
-  vertical: string;
-  priceCents: number;
-  lead: Record<string, unknown>;
-  source: string;
-  subId: string;
-  test: boolean;
-  expiresAt: number;
-}
-
 /** Today's activity since the process started (bought leads and spend come from the store). */
 interface DayCounters {
   day: number;
@@ -93,12 +79,13 @@ export class Bidder {
   readonly store: BidderStore;
   readonly ownTime = new OwnTimeRecorder();
   readonly #now: () => number;
-  readonly #ledger: BudgetLedger;
+  readonly #book: BidBook;
   readonly #consumers: ConsumerIndex;
-  readonly #bids = new Map<string, HeldBid>();
+  readonly #windowMs: number;
   readonly #outcomes: Map<string, CampaignOutcomes>;
   readonly #onBought: (() => void) | undefined;
   readonly #slowLogic: (() => void) | undefined;
+  readonly #bidIdPrefix: string;
   #nextBidId: number;
   #today: DayCounters;
 
@@ -109,8 +96,10 @@ export class Bidder {
     this.#onBought = options.onBought;
     this.#slowLogic = options.slowLogicForTest;
     const now = this.#now();
-    // Numeric ids: boberdoo sellers may keep a Lead_ID as an integer.
-    this.#nextBidId = now * 1000;
+    // Numeric ids (boberdoo sellers may keep a Lead_ID as an integer), unique across processes sharing a data folder:
+    // the start time and the process id, then a counter.
+    this.#bidIdPrefix = `${now}${String(process.pid % 100_000).padStart(5, "0")}`;
+    this.#nextBidId = 0;
     this.#today = { day: this.#dayStart(now), pings: 0, bids: 0, noBids: {} };
     const limits = new Map(
       this.config.campaigns.map((campaign) => [
@@ -122,11 +111,16 @@ export class Bidder {
         })),
       ]),
     );
-    this.#ledger = new BudgetLedger(this.config.time_zone, limits);
-    // What was bought since the start of the longest budget period covers every current period.
-    for (const bought of this.store.spendSince(now - CAP_SEED_LOOKBACK_MS))
-      this.#ledger.seedBought(bought.campaignId, bought.priceCents, bought.boughtAt, now);
+    if (this.config.shared_data_dir) this.#book = new StoreBidBook(this.store, this.config.time_zone, limits);
+    else {
+      const book = new MemoryBidBook(this.config.time_zone, limits);
+      // What was bought since the start of the longest budget period covers every current period.
+      for (const bought of this.store.spendSince(now - CAP_SEED_LOOKBACK_MS))
+        book.seedBought(bought.campaignId, bought.priceCents, bought.boughtAt, now);
+      this.#book = book;
+    }
     const windowMs = (this.config.duplicate_window_days ?? DEFAULT_DUPLICATE_WINDOW_DAYS) * DAY_MS;
+    this.#windowMs = windowMs;
     this.#consumers = new ConsumerIndex(windowMs);
     for (const contact of this.store.contactsSince(now - windowMs))
       this.#consumers.add(contact, contact.boughtAt);
@@ -166,32 +160,32 @@ export class Bidder {
       const campaign = this.config.campaigns.find((c) => c.id === candidate.campaignId)!;
       const ttlS = campaign.bid_ttl_s ?? DEFAULT_BID_TTL_S;
       const expiresAt = now + ttlS * 1000;
-      const bidId = String(this.#nextBidId++);
-      // Test leads are priced as live ones but hold no budget: an exchange's integration check must not spend.
-      if (!request.test) {
-        const held = this.#ledger.reserve(bidId, campaign.id, candidate.priceCents, now, expiresAt);
-        if (!held.ok) {
-          reason = held.reason;
-          continue;
-        }
+      const bidId = `${this.#bidIdPrefix}${this.#nextBidId++}`;
+      const held = this.#book.hold(
+        {
+          bidId,
+          exchangeId: request.exchangeId,
+          campaignId: campaign.id,
+          segment: candidate.segment,
+          vertical: vertical.id,
+          priceCents: candidate.priceCents,
+          lead: valid.lead,
+          source: request.source ?? "",
+          subId: request.subId ?? "",
+          test: request.test,
+          heldAt: now,
+          expiresAt,
+        },
+        now,
+      );
+      if (!held.ok) {
+        reason = held.reason;
+        continue;
       }
       if (performance.now() >= deadline) {
-        this.#ledger.release(bidId);
+        this.#book.release(bidId);
         return { bid: false, reason: "deadline" };
       }
-      this.#bids.set(bidId, {
-        bidId,
-        exchangeId: request.exchangeId,
-        campaignId: campaign.id,
-        segment: candidate.segment,
-        vertical: vertical.id,
-        priceCents: candidate.priceCents,
-        lead: valid.lead,
-        source: request.source ?? "",
-        subId: request.subId ?? "",
-        test: request.test,
-        expiresAt,
-      });
       return { bid: true, bidId, priceCents: candidate.priceCents, expiresInS: ttlS };
     }
     return { bid: false, reason };
@@ -203,7 +197,7 @@ export class Bidder {
    */
   post(request: BidderPost): BidderPostAnswer {
     const now = this.#now();
-    const bid = this.#bids.get(request.bidId);
+    const bid = this.#book.get(request.bidId);
     if (!bid || bid.exchangeId !== request.exchangeId) {
       const bought = this.store.leadByBid(request.bidId);
       if (bought) return { accepted: true, leadId: bought.id, priceCents: bought.priceCents };
@@ -216,15 +210,6 @@ export class Bidder {
     if (changed.length > 0) return this.#refuse(bid, `post differs from its ping in ${changed.join(", ")}`);
     if (bid.expiresAt <= now) return this.#refuse(bid, "the bid expired");
     const hashes = leadContactHashes(valid.lead);
-    if (!bid.test && this.#consumers.find(hashes, now)) {
-      this.#refuse(bid, "duplicate");
-      return { accepted: false, reason: "duplicate: this consumer was bought recently", duplicate: true };
-    }
-    if (!bid.test) {
-      const committed = this.#ledger.commit(bid.bidId, now);
-      if (!committed.ok) return this.#refuse(bid, committed.reason);
-    }
-    this.#bids.delete(bid.bidId);
     const lead: BoughtLead = {
       id: randomUUID(),
       bidId: bid.bidId,
@@ -240,15 +225,29 @@ export class Bidder {
       test: bid.test,
       boughtAt: now,
     };
-    // If this write fails the budget stays committed: spend is over-counted, never under-counted.
-    this.store.insertLead(lead, this.config.crm_webhook ? crmBody(lead) : undefined);
+    const channels = deliveryChannels(this.config);
+    const committed = this.#book.commit(bid, now, {
+      // Another process sharing the data folder may have bought this consumer since: the store knows.
+      isDuplicate: () =>
+        this.#consumers.find(hashes, now) !== undefined ||
+        (this.config.shared_data_dir === true && this.store.contactBoughtSince(hashes, now - this.#windowMs)),
+      record: () => this.store.insertLead(lead, crmBody(lead, vertical.id), channels),
+    });
+    if (!committed.ok) {
+      // Another post of the same bid (a retry racing it, perhaps at another process) may have bought it just now.
+      const bought = this.store.leadByBid(bid.bidId);
+      if (bought) return { accepted: true, leadId: bought.id, priceCents: bought.priceCents };
+      return committed.duplicate
+        ? { accepted: false, reason: "duplicate: this consumer was bought recently", duplicate: true }
+        : { accepted: false, reason: committed.reason };
+    }
     if (!bid.test) {
       this.#consumers.add(hashes, now);
       const outcomes = this.#outcomes.get(bid.campaignId) ?? { bought: 0, signed: 0 };
       outcomes.bought += 1;
       this.#outcomes.set(bid.campaignId, outcomes);
     }
-    if (this.config.crm_webhook) this.#onBought?.();
+    if (channels.length > 0) this.#onBought?.();
     return { accepted: true, leadId: lead.id, priceCents: lead.priceCents };
   }
 
@@ -263,7 +262,7 @@ export class Bidder {
   }
 
   budgetUsage(campaignId: string) {
-    return this.#ledger.usage(campaignId, this.#now());
+    return this.#book.usage(campaignId, this.#now());
   }
 
   today(): Readonly<DayCounters> {
@@ -273,8 +272,7 @@ export class Bidder {
 
   /** Drops bids past their expiry (their budget hold has lapsed already). */
   sweepExpiredBids(): void {
-    const now = this.#now();
-    for (const [id, bid] of this.#bids) if (bid.expiresAt <= now) this.#bids.delete(id);
+    this.#book.sweep(this.#now());
   }
 
   now(): number {
@@ -282,8 +280,7 @@ export class Bidder {
   }
 
   #refuse(bid: HeldBid, reason: string): BidderPostAnswer {
-    this.#bids.delete(bid.bidId);
-    this.#ledger.release(bid.bidId);
+    this.#book.release(bid.bidId);
     return { accepted: false, reason };
   }
 
@@ -314,11 +311,20 @@ export class Bidder {
   }
 }
 
-/** What the firm's CRM receives for a bought lead. */
-function crmBody(lead: BoughtLead): string {
+/** The channels each bought lead is delivered on, as configured. */
+function deliveryChannels(config: BidderConfig): DeliveryChannel[] {
+  return [
+    ...(config.crm_webhook ? (["webhook"] as const) : []),
+    ...(config.crm_email ? (["email"] as const) : []),
+  ];
+}
+
+/** What the firm's CRM receives for a bought lead (the e-mail attaches the same JSON). */
+function crmBody(lead: BoughtLead, vertical: string): string {
   return JSON.stringify({
     event: "lead.bought",
     lead_id: lead.id,
+    vertical,
     exchange: lead.exchangeId,
     source: lead.source || undefined,
     sub_id: lead.subId || undefined,

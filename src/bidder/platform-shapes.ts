@@ -7,7 +7,7 @@
 //              "errors":[{"error":"No Match"}]}; XML <response> unless lp_response=JSON.
 // Always HTTP 200: the outcome is in the body.
 import { XMLBuilder } from "fast-xml-parser";
-import { buildPingPayload } from "../domain/vertical.ts";
+import { buildPingPayload, type Vertical } from "../domain/vertical.ts";
 import { GavelError } from "../errors.ts";
 import { BOBERDOO_FIELDS, boberdoo, boberdooJsonFields } from "../inbound/boberdoo.ts";
 import { mapInboundLead } from "../inbound/inbound-lead.ts";
@@ -17,8 +17,19 @@ import { LEADSPEDIA_FIELDS, leadspedia } from "../inbound/leadspedia.ts";
 import type { Bidder, BidderPingAnswer, BidderPostAnswer } from "./bidder.ts";
 import type { BidderExchange } from "./bidder-config.ts";
 import { verticalById } from "./bidder-config.ts";
+import {
+  parsePx,
+  pxErrorResult,
+  pxFieldMap,
+  pxNameOf,
+  pxPingResult,
+  pxPostResult,
+  pxReply,
+} from "./px-shape.ts";
 
-export type PlatformName = "boberdoo" | "leadspedia" | "lead_prosper";
+export type PlatformName = "boberdoo" | "leadspedia" | "lead_prosper" | "px";
+/** The platforms whose seller side src/inbound/ already reads: their buyer side is the same request. */
+type TranslatedPlatform = Exclude<PlatformName, "px">;
 /** Which of the platform's paths was called: boberdoo's one api.php, or a ping, post or direct post path. */
 export type PlatformRoute = "api" | "ping" | "post" | "direct";
 type Route = PlatformRoute;
@@ -36,7 +47,7 @@ const PLATFORMS = {
 
 const xmlWriter = new XMLBuilder({ ignoreAttributes: true, suppressEmptyNode: false });
 
-function inboundRoute(platform: PlatformName, route: Route): InboundRoute {
+function inboundRoute(platform: TranslatedPlatform, route: Route): InboundRoute {
   if (route === "ping") return { call: "ping" };
   // LeadsPedia's post.do is a post with lp_ping_id, a direct post without; Lead Prosper has a path for each.
   if (route === "post") return { call: platform === "leadspedia" ? "post_or_direct" : "post" };
@@ -44,7 +55,11 @@ function inboundRoute(platform: PlatformName, route: Route): InboundRoute {
   return {};
 }
 
-function jsonReply(platform: PlatformName, fields: Readonly<Record<string, unknown>>, route: Route): boolean {
+function jsonReply(
+  platform: TranslatedPlatform,
+  fields: Readonly<Record<string, unknown>>,
+  route: Route,
+): boolean {
   // Lead Prosper answers JSON only.
   if (platform === "lead_prosper") return true;
   return PLATFORMS[platform].protocol.replyShape(fields, inboundRoute(platform, route)).json === true;
@@ -59,19 +74,14 @@ export function platformCall(
   rawFields: Readonly<Record<string, unknown>>,
   arrivedAt: number,
   checkKey: (key: string, field: string) => void,
+  xml = false,
 ): PlatformReply {
+  if (platform === "px") return pxCall(bidder, exchange, route, rawFields, arrivedAt, checkKey, xml);
   const fields = platform === "boberdoo" ? boberdooJsonFields({ ...rawFields }) : rawFields;
   const { protocol, fields: fieldMap } = PLATFORMS[platform];
   const request = protocol.parse(fields, inboundRoute(platform, route));
   checkKey(request.key, protocol.envelopeNames.key ?? "key");
-  const verticalId = exchange.inbound?.campaigns?.[request.campaign] ?? request.campaign;
-  const vertical = verticalById(verticalId);
-  if (!vertical)
-    throw new GavelError(
-      "GAVEL_UNKNOWN_VERTICAL",
-      `${request.campaign} is not a lead type this buyer takes (map it in the exchange's inbound.campaigns)`,
-      protocol.envelopeNames.vertical,
-    );
+  const vertical = mappedVertical(exchange, request.campaign, protocol.envelopeNames.vertical);
   // Consent evidence rides along on a post; the buyer keeps the lead fields.
   const { lead } = mapInboundLead(request.leadFields, vertical, fieldMap, exchange.inbound);
   const json = jsonReply(platform, fields, route);
@@ -81,31 +91,98 @@ export function platformCall(
       : platform === "lead_prosper"
         ? textOf(fields.lp_supplier_id)
         : undefined;
+  const decided = decide(bidder, exchange, request.call, vertical, lead, {
+    ...(source ? { source } : {}),
+    ...(request.subId ? { subId: request.subId } : {}),
+    ...(request.pingId ? { bidId: request.pingId } : {}),
+    test: request.test,
+    arrivedAt,
+  });
+  return decided.call === "ping"
+    ? answerPing(platform, decided.answer, json)
+    : answerPost(platform, decided.answer, json, decided.priceCents);
+}
+
+/** PX: its lead document read, decided, answered as PX's result (src/bidder/px-shape.ts). */
+function pxCall(
+  bidder: Bidder,
+  exchange: BidderExchange,
+  route: Route,
+  rawFields: Readonly<Record<string, unknown>>,
+  arrivedAt: number,
+  checkKey: (key: string, field: string) => void,
+  xml: boolean,
+): PlatformReply {
+  const request = parsePx(rawFields, route === "post" ? "post" : route === "direct" ? "direct" : "ping");
+  checkKey(request.key, "ApiToken");
+  const vertical = mappedVertical(exchange, request.vertical, "Vertical");
+  const { lead } = mapInboundLead(request.leadFields, vertical, pxFieldMap(vertical), exchange.inbound);
+  const decided = decide(bidder, exchange, request.call, vertical, lead, {
+    ...(request.source ? { source: request.source } : {}),
+    ...(request.subId ? { subId: request.subId } : {}),
+    ...(request.transactionId ? { bidId: request.transactionId } : {}),
+    test: false,
+    arrivedAt,
+  });
+  if (decided.call === "ping") return pxReply(pxPingResult(decided.answer), xml);
+  return pxReply(pxPostResult(decided.bidId ?? "", decided.answer, decided.priceCents), xml);
+}
+
+function mappedVertical(exchange: BidderExchange, theirs: string, field: string | undefined): Vertical {
+  const vertical = verticalById(exchange.inbound?.campaigns?.[theirs] ?? theirs);
+  if (!vertical)
+    throw new GavelError(
+      "GAVEL_UNKNOWN_VERTICAL",
+      `${theirs} is not a lead type this buyer takes (map it in the exchange's inbound.campaigns)`,
+      field,
+    );
+  return vertical;
+}
+
+type Decided =
+  | { call: "ping"; answer: BidderPingAnswer }
+  | { call: "post"; answer: BidderPostAnswer; bidId?: string; priceCents?: number };
+
+/** A ping, a post after a ping, or a full (direct) post: decided as a ping, then bought at once if the bid stands. */
+function decide(
+  bidder: Bidder,
+  exchange: BidderExchange,
+  call: "ping" | "post" | "direct",
+  vertical: Vertical,
+  lead: Record<string, unknown>,
+  request: { source?: string; subId?: string; bidId?: string; test: boolean; arrivedAt: number },
+): Decided {
   const ping = () =>
     bidder.ping({
       exchangeId: exchange.id,
       vertical: vertical.id,
       lead: buildPingPayload(vertical, lead),
-      ...(source ? { source } : {}),
+      ...(request.source ? { source: request.source } : {}),
       ...(request.subId ? { subId: request.subId } : {}),
-      test: request.test,
-      arrivedAt,
+      // An exchange entry marked `test` (an integration's test leads) is priced but never spends.
+      test: request.test || exchange.test === true,
+      arrivedAt: request.arrivedAt,
     });
-  if (request.call === "ping") return answerPing(platform, ping(), json);
-  if (request.call === "post")
-    return answerPost(platform, bidder.post({ exchangeId: exchange.id, bidId: request.pingId!, lead }), json);
-  // A full (direct) post: decided as a ping, then bought at once if the bid stands.
+  if (call === "ping") return { call: "ping", answer: ping() };
+  if (call === "post") {
+    const bidId = request.bidId ?? "";
+    return { call: "post", bidId, answer: bidder.post({ exchangeId: exchange.id, bidId, lead }) };
+  }
   const bid = ping();
-  if (!bid.bid) return answerPost(platform, { accepted: false, reason: bid.reason }, json);
-  return answerPost(
-    platform,
-    bidder.post({ exchangeId: exchange.id, bidId: bid.bidId, lead }),
-    json,
-    bid.priceCents,
-  );
+  if (!bid.bid) return { call: "post", answer: { accepted: false, reason: bid.reason } };
+  return {
+    call: "post",
+    bidId: bid.bidId,
+    answer: bidder.post({ exchangeId: exchange.id, bidId: bid.bidId, lead }),
+    priceCents: bid.priceCents,
+  };
 }
 
-export function answerPing(platform: PlatformName, answer: BidderPingAnswer, json: boolean): PlatformReply {
+export function answerPing(
+  platform: TranslatedPlatform,
+  answer: BidderPingAnswer,
+  json: boolean,
+): PlatformReply {
   if (platform === "lead_prosper")
     return leadProsperReply(
       answer.bid
@@ -140,7 +217,7 @@ export function answerPing(platform: PlatformName, answer: BidderPingAnswer, jso
 }
 
 export function answerPost(
-  platform: PlatformName,
+  platform: TranslatedPlatform,
   answer: BidderPostAnswer,
   json: boolean,
   priceCents?: number,
@@ -177,7 +254,12 @@ export function answerPlatformError(
   route: Route,
   rawFields: Readonly<Record<string, unknown>>,
   error: GavelError,
+  xml = false,
 ): PlatformReply {
+  if (platform === "px") {
+    const field = error.field?.startsWith("lead.") ? error.field.slice(5) : error.field;
+    return pxReply(pxErrorResult(error, field === undefined ? undefined : pxNameOf(field)), xml);
+  }
   const fields = platform === "boberdoo" ? boberdooJsonFields({ ...rawFields }) : rawFields;
   const json = jsonReply(platform, fields, route);
   const field = error.field?.startsWith("lead.") ? error.field.slice(5) : error.field;

@@ -1,9 +1,11 @@
-// Starts the bidder: its store in the data folder, the bid logic, the CRM delivery worker and the HTTP server.
+// Starts the bidder: its store in the data folder, the bid logic, the delivery worker (CRM webhook, e-mail) and the
+// HTTP server.
 // `gavel bid` calls this; tests call it in process with an injectable clock.
 import { randomBytes } from "node:crypto";
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import type { FastifyInstance } from "fastify";
+import { smtpMailer } from "../deliveries/smtp-mailer.ts";
 import { Bidder } from "./bidder.ts";
 import type { BidderConfig } from "./bidder-config.ts";
 import { buildBidderServer } from "./bidder-server.ts";
@@ -39,14 +41,19 @@ export async function startBidder(options: StartBidderOptions): Promise<RunningB
   mkdirSync(options.dataDir, { recursive: true });
   const store = new BidderStore(join(options.dataDir, BIDDER_DB_FILE));
   const now = options.now ?? Date.now;
-  const crm = options.config.crm_webhook
-    ? new CrmDelivery({
-        webhook: options.config.crm_webhook,
-        store,
-        now,
-        ...(options.crmFirstRetryMs ? { firstRetryMs: options.crmFirstRetryMs } : {}),
-      })
-    : undefined;
+  const { crm_webhook: webhook, crm_email: email } = options.config;
+  const crm =
+    webhook || email
+      ? new CrmDelivery({
+          ...(webhook ? { webhook } : {}),
+          ...(email
+            ? { email: { config: email, mailer: smtpMailer(email.smtp, process.env.GAVEL_SMTP_PASSWORD) } }
+            : {}),
+          store,
+          now,
+          ...(options.crmFirstRetryMs ? { firstRetryMs: options.crmFirstRetryMs } : {}),
+        })
+      : undefined;
   const bidder = new Bidder({
     config: options.config,
     store,

@@ -1,6 +1,7 @@
 // gavel bid: runs the buyer's bidder (src/bidder/) until SIGINT or SIGTERM.
 import { parseArgs } from "node:util";
 import { loadBidderConfig } from "../bidder/bidder-config.ts";
+import { EXCHANGE_PATHS } from "../bidder/bidder-server.ts";
 import { startBidder } from "../bidder/start-bidder.ts";
 
 export async function runBidCommand(args: string[]): Promise<void> {
@@ -23,14 +24,7 @@ export async function runBidCommand(args: string[]): Promise<void> {
   });
   console.log(`gavel bidder listening on ${running.url} (status: ${running.url}/status)`);
   for (const exchange of config.exchanges) {
-    const paths =
-      exchange.protocol === "native"
-        ? ["ping", "post"]
-        : exchange.protocol === "boberdoo"
-          ? ["api.php"]
-          : exchange.protocol === "lead_prosper"
-            ? ["ping", "post", "direct_post"]
-            : ["ping.do", "post.do"];
+    const paths = EXCHANGE_PATHS[exchange.protocol];
     console.log(
       `  ${exchange.id} (${exchange.protocol}): ${paths.map((p) => `${running.url}/bid/${exchange.id}/${p}`).join("  ")}`,
     );

@@ -96,8 +96,16 @@ export function deliveryMessage(item: OutboxItem, lead: LeadRecord): DeliveryMes
   };
 }
 
+/** What an e-mail is written from: a delivery message (or the buyer-side bidder's own, src/bidder/crm-delivery.ts). */
+export interface DeliveryEmailFacts extends Record<string, unknown> {
+  delivery_id: string;
+  lead_id: string;
+  lead: Readonly<Record<string, unknown>>;
+  consent: Readonly<Record<string, unknown>>;
+}
+
 /** The e-mail: a subject without PII (mail servers log it), readable text, and the JSON message attached. */
-export function deliveryEmail(message: DeliveryMessage): {
+export function deliveryEmail(message: DeliveryEmailFacts): {
   subject: string;
   text: string;
   attachment: { filename: string; content: string };

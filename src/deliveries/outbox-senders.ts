@@ -104,7 +104,7 @@ function splitQuery(url: string): [string, string | undefined] {
 }
 
 /** The SMTP reply code and nodemailer's error code (ECONNECTION, ETIMEDOUT, EAUTH...), not the whole text. */
-function smtpFailure(failure: unknown): string {
+export function smtpFailure(failure: unknown): string {
   if (!(failure instanceof Error)) return "SMTP: unknown error";
   const { code, responseCode } = failure as Error & { code?: string; responseCode?: number };
   return `SMTP ${[responseCode, code].filter((part) => part !== undefined).join(" ") || failure.name}`;

@@ -566,7 +566,7 @@ export const IntegrationSchema = Type.Union([
   ),
 ]);
 
-const EmailAddress = Type.String({ pattern: '^[^\\s@<>,;"]+@[^\\s@<>,;"]+$', maxLength: 254 });
+export const EmailAddress = Type.String({ pattern: '^[^\\s@<>,;"]+@[^\\s@<>,;"]+$', maxLength: 254 });
 
 /** How a sold lead reaches a campaign that takes no real-time post (see src/deliveries/). */
 export const CampaignDeliverySchema = Type.Union([

@@ -39,7 +39,13 @@ test("gavel bid starts from a config file, answers a native ping and shows the s
     assert.equal(((await ping.json()) as { bid: boolean }).bid, true);
     const page = await fetch(`${url}/status`, { headers: { authorization: `Bearer ${ADMIN_KEY}` } });
     assert.equal(page.status, 200);
-    assert.match(await page.text(), /1 pings, 1 bids, 0 won/);
+    const html = await page.text();
+    for (const [label, value] of [
+      ["Pings", "1"],
+      ["Bids", "1"],
+      ["Won", "0"],
+    ])
+      assert.match(html, new RegExp(`>${label}</div><div class="value">${value}<`), `${label} ${value}`);
   } finally {
     child.kill("SIGTERM");
     await new Promise((resolve) => (child.exitCode === null ? child.once("exit", resolve) : resolve(null)));

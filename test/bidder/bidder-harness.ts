@@ -11,6 +11,8 @@ export const BOBERDOO_KEY = "boberdoo-exchange-key";
 export const LEADSPEDIA_KEY = "leadspedia-exchange-key";
 export const LEAD_PROSPER_KEY = "lead-prosper-exchange-key";
 export const LEAD_PROSPER_CAMPAIGN = "9001";
+export const PX_KEY = "0C2B4B7E-2F4D-4E11-9C8A-3D5E7F9A1B2C";
+export const PX_VERTICAL = "PersonalInjury";
 export const ADMIN_KEY = "bidder-admin-key";
 export const BOBERDOO_LEAD_TYPE = "42";
 export const LEADSPEDIA_CAMPAIGN = "17";
@@ -18,7 +20,7 @@ export const LEADSPEDIA_CAMPAIGN = "17";
 export const sha256 = (text: string) => createHash("sha256").update(text).digest("hex");
 
 /**
- * One native, one boberdoo, one LeadsPedia and one Lead Prosper exchange; one personal-injury campaign, open always.
+ * One native, one boberdoo, one LeadsPedia, one Lead Prosper and one PX exchange; one personal-injury campaign, open always.
  * The own-time bound is generous (5 s) so a loaded machine never turns a test's bid into a deadline no-bid; the
  * deadline tests set it back to 50 ms through `top`.
  */
@@ -52,6 +54,13 @@ export function testBidderConfig(
         key_sha256: sha256(LEAD_PROSPER_KEY),
         ...slowMachine,
         inbound: { campaigns: { [LEAD_PROSPER_CAMPAIGN]: "personal_injury" } },
+      },
+      {
+        id: "px",
+        protocol: "px",
+        key_sha256: sha256(PX_KEY),
+        ...slowMachine,
+        inbound: { campaigns: { [PX_VERTICAL]: "personal_injury" } },
       },
     ],
     campaigns: [
