@@ -36,8 +36,11 @@ export interface Scenario {
   /** fixed: each firm pays its fixed price, leads come whole by direct post; realtime: firms bid on each ping. */
   pricing: "fixed" | "realtime";
   fallbackMargin: FallbackMargin;
-  /** new: a ping's hold lasts as long as its bid and may overbook a cap twice; old: bid + post deadline + 60 s, no overbooking. */
-  holds: "new" | "old";
+  /**
+   * new: a ping's hold lasts as long as its bid and may overbook a cap twice; learned: as new, overbooking by each
+   * source's learned post rate; old: bid + post deadline + 60 s, no overbooking.
+   */
+  holds: "new" | "learned" | "old";
 }
 
 export const SCENARIOS: readonly Scenario[] = [
@@ -68,6 +71,13 @@ export const SCENARIOS: readonly Scenario[] = [
     pricing: "realtime",
     fallbackMargin: "honour_quote",
     holds: "new",
+  },
+  {
+    id: "ping-post-learned",
+    title: "Ping-post, honour_quote, learned overbook",
+    pricing: "realtime",
+    fallbackMargin: "honour_quote",
+    holds: "learned",
   },
 ];
 
@@ -245,7 +255,8 @@ export function scenarioConfig(scenario: Scenario, options: SimulationOptions): 
       max_tmax_ms: 1000,
       hold_s: scenario.holds === "old" ? holdS + postDeadlineMs / 1000 + 60 : holdS,
       post_deadline_ms: postDeadlineMs,
-      cap_hold_overbook: scenario.holds === "old" ? 1 : DEFAULT_CAP_HOLD_OVERBOOK,
+      cap_hold_overbook:
+        scenario.holds === "old" ? 1 : scenario.holds === "learned" ? "learned" : DEFAULT_CAP_HOLD_OVERBOOK,
     },
     sources: MARKET_SOURCES.map((source) => ({
       id: source.id,

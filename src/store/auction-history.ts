@@ -1,12 +1,15 @@
 // Reading back what the exchange recorded of a period's auctions, for gavel replay and gavel simulate: each auction
 // (a ping, or a direct post's auction) with its non-PII lead values, every campaign's outcome (the bids buyers made,
 // the post attempts and their answers) and the lead it became when it was posted. Read-only, streamed in time order,
-// one query written for SQLite and for PostgreSQL over the tables the store writes (pings, outcomes, leads).
-// Kept apart from the stores on purpose: it only reads, and needs no part of their write paths.
+// one query written once over the stores' dialect seam (store/sql/dialect.ts) for the tables they write (pings,
+// outcomes, leads).
+// Its connections are still its own (a read-only SQLite handle iterated in this thread, a PostgreSQL client holding a
+// cursor in a read-only transaction for minutes) rather than the store's writer thread or a pooled connection.
 import { DatabaseSync } from "node:sqlite";
 import pg from "pg";
 import type { Reason } from "../domain/outcomes.ts";
 import type { LeadValues } from "../domain/vertical.ts";
+import { type Dialect, POSTGRES, SQLITE } from "./sql/dialect.ts";
 
 /** One recorded auction, as replay needs it. Money in cents, times in epoch ms. */
 export interface RecordedAuction {
@@ -91,29 +94,26 @@ const COLUMNS = [
 ] as const;
 
 // One row per auction, its outcomes folded into one text by the database: reading rows is what costs (a row is an
-// object to build), and an auction has an outcome per campaign. SQLite reads auctions in the order they were written
-// (rowid: no sort over the whole period); PostgreSQL in time order.
-const SQLITE_HISTORY = `
-  SELECT p.id, p.kind, p.source_id, p.vertical, p.test, p.created_at, p.price_cents, p.lead,
-         l.status, l.price_cents, l.buyer_price_cents, l.campaign_id, l.buyer_id, l.shares,
-         (SELECT group_concat(o.phase || ' ' || o.reason || ' ' || o.campaign_id || ' ' || o.buyer_id || ' ' ||
-                              ifnull(o.bid_cents, ''), char(10) ORDER BY o.rowid)
-            FROM outcomes o WHERE o.auction_id = p.id) AS trace
-  FROM pings p
-  LEFT JOIN leads l ON l.auction_id = p.id
-  WHERE p.created_at >= ? AND p.created_at < ?
-  ORDER BY p.rowid`;
-
-const POSTGRES_HISTORY = `
-  SELECT p.id, p.kind, p.source_id, p.vertical, p.test, p.created_at, p.price_cents, p.lead::text,
-         l.status, l.price_cents, l.buyer_price_cents, l.campaign_id, l.buyer_id, l.shares::text,
-         (SELECT string_agg(o.phase || ' ' || o.reason || ' ' || o.campaign_id || ' ' || o.buyer_id || ' ' ||
-                            coalesce(o.bid_cents::text, ''), E'\n' ORDER BY o.id)
+// object to build), and an auction has an outcome per campaign. Written once over the stores' dialect seam: SQLite
+// reads auctions in the order they were written (rowid: no sort over the whole period), PostgreSQL in time order.
+function historyQuery(d: Dialect): string {
+  const line = [
+    "o.phase",
+    "o.reason",
+    "o.campaign_id",
+    "o.buyer_id",
+    `coalesce(${d.asText("o.bid_cents")}, '')`,
+  ].join(" || ' ' || ");
+  return d.text(`
+  SELECT p.id, p.kind, p.source_id, p.vertical, p.test, p.created_at, p.price_cents, ${d.asText("p.lead")},
+         l.status, l.price_cents, l.buyer_price_cents, l.campaign_id, l.buyer_id, ${d.asText("l.shares")},
+         (SELECT ${d.linesAgg(line, `o.${d.insertionOrder("outcomes")}`)}
             FROM outcomes o WHERE o.auction_id = p.id) AS trace
   FROM pings p
   LEFT JOIN leads l ON l.auction_id = p.id
   WHERE p.created_at >= $1 AND p.created_at < $2
-  ORDER BY p.created_at, p.id`;
+  ORDER BY ${d.auctionOrder("p")}`);
+}
 
 /** Auctions fetched per round trip from PostgreSQL's cursor. */
 const POSTGRES_BATCH_ROWS = 5_000;
@@ -123,7 +123,7 @@ export function* sqliteAuctionHistory(dbPath: string, period: AuctionPeriod): Ge
   const db = new DatabaseSync(dbPath, { readOnly: true });
   try {
     db.exec("PRAGMA busy_timeout = 5000");
-    const statement = db.prepare(SQLITE_HISTORY);
+    const statement = db.prepare(historyQuery(SQLITE));
     // Arrays, not objects: cheaper to build, a million times over.
     statement.setReturnArrays(true);
     for (const row of statement.iterate(period.from, period.to))
@@ -148,7 +148,7 @@ export async function* postgresAuctionHistory(
     }
     await client.query("BEGIN READ ONLY");
     await client.query({
-      text: `DECLARE auction_history NO SCROLL CURSOR FOR ${POSTGRES_HISTORY}`,
+      text: `DECLARE auction_history NO SCROLL CURSOR FOR ${historyQuery(POSTGRES)}`,
       values: [period.from, period.to],
     });
     for (;;) {

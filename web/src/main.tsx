@@ -34,7 +34,8 @@ const MENU: Record<Role, [string, string][]> = {
     ["/", "Dashboard"],
     ["/health", "Health"],
     ["/reports", "Reports"],
-    ["/what-if", "What if"],
+    // A no-break space: the crowded menu would break the name over two lines.
+    ["/what-if", "What\u00a0if"],
     ["/leads", "Leads"],
     ["/returns", "Returns"],
     ["/outbox", "Outbox"],

@@ -32,6 +32,7 @@ type Period = (typeof PERIODS)[number];
 const DAY_MS = 86_400_000;
 
 const INPUT_STYLE = { width: "8rem" } as const;
+const ROW_STYLE = { margin: "0.8rem 0" } as const;
 const TEXTAREA_STYLE = { fontFamily: "monospace", width: "100%", minHeight: "12rem" } as const;
 const UP = { color: "#17612f" } as const;
 const DOWN = { color: "#a12020" } as const;
@@ -250,7 +251,7 @@ export function WhatIf() {
           )}
         </div>
       )}
-      <div className="lead-filters">
+      <div className="lead-filters" style={ROW_STYLE}>
         <label className="filter">
           period
           <select name="period" value={period} onChange={(event) => setPeriod(event.target.value as Period)}>
@@ -447,7 +448,7 @@ function ReplayResult({ answer }: { answer: ReplayAnswerWire }) {
   const assumed =
     candidate.assumed_accepts + candidate.unasked_campaigns + candidate.newly_quoted + candidate.skipped;
   return (
-    <div data-testid="what-if-result">
+    <div data-testid="what-if-result" style={ROW_STYLE}>
       <div className="tiles">
         <Tile label="margin, change" value={signedMoney(delta.margin)} id="delta-margin" />
         <Tile label="sold, change" value={signed(delta.sold)} id="delta-sold" />
