@@ -3,8 +3,8 @@
 // the post attempts and their answers) and the lead it became when it was posted. Read-only, streamed in time order,
 // one query written once over the stores' dialect seam (store/sql/dialect.ts) for the tables they write (pings,
 // outcomes, leads).
-// Its connections are still its own (a read-only SQLite handle iterated in this thread, a PostgreSQL client holding a
-// cursor in a read-only transaction for minutes) rather than the store's writer thread or a pooled connection.
+// The running exchange reads through its store (Store.auctionHistory: a connection lent by its PostgreSQL pool, or a
+// read-only handle on its SQLite file, see SqliteStore); gavel replay and the benchmark open one for the URL or file.
 import { DatabaseSync } from "node:sqlite";
 import pg from "pg";
 import type { Reason } from "../domain/outcomes.ts";
@@ -118,35 +118,40 @@ function historyQuery(d: Dialect): string {
 /** Auctions fetched per round trip from PostgreSQL's cursor. */
 const POSTGRES_BATCH_ROWS = 5_000;
 
-/** The recorded auctions of a period in an embedded store's `gavel.db`, in the order written, opened read-only. */
+/** The recorded auctions of a period read on an open SQLite connection, in the order written. */
+function* sqliteHistory(db: DatabaseSync, period: AuctionPeriod): Generator<RecordedAuction> {
+  const statement = db.prepare(historyQuery(SQLITE));
+  // Arrays, not objects: cheaper to build, a million times over.
+  statement.setReturnArrays(true);
+  for (const row of statement.iterate(period.from, period.to))
+    yield auctionOf(rowOf(row as unknown as unknown[]));
+}
+
+/**
+ * The recorded auctions of an embedded store's `gavel.db`, on a read-only handle of its own (the store's, gavel replay's
+ * and the benchmark's). Synchronous: a caller sharing its thread yields between batches.
+ */
 export function* sqliteAuctionHistory(dbPath: string, period: AuctionPeriod): Generator<RecordedAuction> {
   const db = new DatabaseSync(dbPath, { readOnly: true });
   try {
     db.exec("PRAGMA busy_timeout = 5000");
-    const statement = db.prepare(historyQuery(SQLITE));
-    // Arrays, not objects: cheaper to build, a million times over.
-    statement.setReturnArrays(true);
-    for (const row of statement.iterate(period.from, period.to))
-      yield auctionOf(rowOf(row as unknown as unknown[]));
+    yield* sqliteHistory(db, period);
   } finally {
     db.close();
   }
 }
 
-/** The same from PostgreSQL (`schema`: where gavel keeps its tables, when not the search path), through a cursor. */
-export async function* postgresAuctionHistory(
-  databaseUrl: string,
+/**
+ * The recorded auctions of a period through a cursor on a PostgreSQL connection the caller has checked out (a pooled
+ * one of the store's, or one opened for the purpose), in one read-only transaction.
+ */
+export async function* postgresHistory(
+  client: pg.ClientBase,
   period: AuctionPeriod,
-  options: { schema?: string } = {},
 ): AsyncGenerator<RecordedAuction> {
-  const client = new pg.Client({ connectionString: databaseUrl });
-  await client.connect();
+  await client.query("BEGIN READ ONLY");
+  let done = false;
   try {
-    if (options.schema) {
-      if (!/^[a-z_][a-z0-9_]*$/.test(options.schema)) throw new Error(`bad schema name ${options.schema}`);
-      await client.query(`SET search_path TO ${options.schema}`);
-    }
-    await client.query("BEGIN READ ONLY");
     await client.query({
       text: `DECLARE auction_history NO SCROLL CURSOR FOR ${historyQuery(POSTGRES)}`,
       values: [period.from, period.to],
@@ -160,6 +165,27 @@ export async function* postgresAuctionHistory(
       if (rows.length < POSTGRES_BATCH_ROWS) break;
     }
     await client.query("COMMIT");
+    done = true;
+  } finally {
+    // Abandoned part way (the reader stopped, or a statement failed): close the cursor's transaction.
+    if (!done) await client.query("ROLLBACK").catch(() => {});
+  }
+}
+
+/** The same with no store open (gavel replay): its own connection (`schema`: where gavel keeps its tables). */
+export async function* postgresAuctionHistory(
+  databaseUrl: string,
+  period: AuctionPeriod,
+  options: { schema?: string } = {},
+): AsyncGenerator<RecordedAuction> {
+  const client = new pg.Client({ connectionString: databaseUrl });
+  await client.connect();
+  try {
+    if (options.schema) {
+      if (!/^[a-z_][a-z0-9_]*$/.test(options.schema)) throw new Error(`bad schema name ${options.schema}`);
+      await client.query(`SET search_path TO ${options.schema}`);
+    }
+    yield* postgresHistory(client, period);
   } finally {
     await client.end();
   }
