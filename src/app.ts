@@ -1,6 +1,5 @@
 // Wires one exchange process together: store, configuration, hot state, engine, HTTP server.
 import { randomBytes } from "node:crypto";
-import { join } from "node:path";
 import type { InjectOptions, LightMyRequestResponse } from "fastify";
 import type { Logger } from "pino";
 import type { Dispatcher } from "undici";
