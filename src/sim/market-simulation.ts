@@ -141,6 +141,17 @@ export async function simulateMarket(
   );
 }
 
+/**
+ * Exchanges start one after another, then run side by side: a dozen starting at once in one process (three runs of
+ * five scenarios in the test) can keep a plugin past fastify's start timeout on a loaded machine.
+ */
+let starting: Promise<unknown> = Promise.resolve();
+function oneAtATime<T>(start: () => Promise<T>): Promise<T> {
+  const started = starting.then(start, start);
+  starting = started.catch(() => {});
+  return started;
+}
+
 interface SentLead {
   index: number;
   source: MarketSource;
@@ -157,15 +168,17 @@ async function runScenario(scenario: Scenario, options: SimulationOptions): Prom
   const client = new MarketBuyerClient(options.seed, MARKET_BUYERS);
   const sent: SentLead[] = [];
   try {
-    const gavel = await startGavel({
-      config: scenarioConfig(scenario, options),
-      dataDir,
-      port: 0,
-      adminKey: randomBytes(16).toString("hex"),
-      logLevel: "silent",
-      now: () => clock,
-      buyerClient: client,
-    });
+    const gavel = await oneAtATime(() =>
+      startGavel({
+        config: scenarioConfig(scenario, options),
+        dataDir,
+        port: 0,
+        adminKey: randomBytes(16).toString("hex"),
+        logLevel: "silent",
+        now: () => clock,
+        buyerClient: client,
+      }),
+    );
     try {
       for (let index = 0; index < options.leads; index++) {
         clock = START + index * options.gapMs;
