@@ -1,6 +1,5 @@
 // Wires one exchange process together: store, configuration, hot state, engine, HTTP server.
 import { randomBytes } from "node:crypto";
-import { join } from "node:path";
 import type { InjectOptions, LightMyRequestResponse } from "fastify";
 import type { Logger } from "pino";
 import type { Dispatcher } from "undici";
@@ -28,7 +27,6 @@ import { buildServer } from "./http/server.ts";
 import { createLogger } from "./logger.ts";
 import { Metrics } from "./metrics.ts";
 import { chooseStorage } from "./storage-choice.ts";
-import { postgresAuctionHistory, sqliteAuctionHistory } from "./store/auction-history.ts";
 
 export interface GavelOptions {
   /** Configuration applied on top of what the store holds (the file wins for the entities it names). */
@@ -55,7 +53,10 @@ export interface GavelOptions {
   buyerDispatcher?: Dispatcher;
   /**
    * Talks to buyers instead of the HTTP client: gavel simulate answers for its simulated buyers in process, in virtual
-   * time, which a dispatcher's canned replies cannot do.
+   * time, which a dispatcher cannot do. The HTTP client measures each answer's latency on the process's real clock and
+   * enforces each budget with a real timer; a dispatcher can only answer (or fail) in real time, so simulated latencies
+   * through one would have to be slept for (minutes a run, and timeouts near the budget decided by the machine's load:
+   * not the same table for the same seed), or be passed back to the client by a side channel only the simulator uses.
    */
   buyerClient?: BuyerHttpClient;
 }
@@ -225,14 +226,7 @@ export async function startGavel(options: GavelOptions): Promise<RunningGavel> {
     adminKeySha256,
     log,
     now,
-    auctionHistory: (period) =>
-      chosen.databaseUrl
-        ? postgresAuctionHistory(
-            chosen.databaseUrl,
-            period,
-            chosen.databaseSchema ? { schema: chosen.databaseSchema } : {},
-          )
-        : sqliteAuctionHistory(join(options.dataDir, "gavel.db"), period),
+    auctionHistory: (period) => store.auctionHistory(period),
     wakeOutbox: () => outbox.wake(),
     privacy: { requests: privacyRequests, retention },
     console: {

@@ -703,8 +703,12 @@ export const SettingsSchema = Type.Object(
     /**
      * How far won pings' holds may overbook a cap or a prepaid buyer's funds (1–10; absent: 2): holds, sales and posts
      * in progress may add up to this many times the limit, while sales and posts in progress never pass the limit.
+     * "learned": per source, from the share of its winning pings its seller posts (engine/post-rates.ts: 1.25 ÷ the
+     * rate, between 1 and 5, once 50 of its winning pings are resolved; 2 until then).
      */
-    cap_hold_overbook: Type.Optional(Type.Number({ minimum: 1, maximum: 10 })),
+    cap_hold_overbook: Type.Optional(
+      Type.Union([Type.Number({ minimum: 1, maximum: 10 }), Type.Literal("learned")]),
+    ),
     /** Largest buyer response read; anything bigger costs that buyer its bid. */
     max_buyer_response_bytes: Type.Integer({ minimum: 256, maximum: 10485760, default: 65536 }),
     /**

@@ -42,6 +42,7 @@ import {
 } from "./lead-input.ts";
 import { saleEntries } from "./ledger.ts";
 import { PostAnsweredError, PostJournal, PostLeaseLostError, PostUncertainError } from "./post-journal.ts";
+import { PostRates } from "./post-rates.ts";
 import { sourcePostbacks } from "./postbacks.ts";
 import { type Sale, SaleRecorder } from "./sale-recorder.ts";
 
@@ -138,6 +139,8 @@ export class Exchange {
   readonly #log: Logger;
   readonly #sales: SaleRecorder;
   readonly #gates: GateServices;
+  /** Each source's recent post rate, for holds overbooking by it (settings.cap_hold_overbook "learned"). */
+  readonly #postRates = new PostRates();
   readonly #throttle: Throttle;
   readonly #duplicates: DuplicateChecks;
   /** Posts in flight in this process, so a concurrent retry waits for and gets the first answer. */
@@ -165,6 +168,7 @@ export class Exchange {
       funds: deps.funds,
       failureStreaks: deps.failureStreaks,
       pauseBuyer: deps.pauseBuyer,
+      postRates: this.#postRates,
       log: deps.log,
       now: this.#now,
     };
@@ -232,7 +236,10 @@ export class Exchange {
       config,
       screen,
     );
-    if (ping.record.status === "bid") await this.#hotState.holdPing(ping.record);
+    if (ping.record.status === "bid") {
+      await this.#hotState.holdPing(ping.record);
+      this.#postRates.won(source.id, ping.record.id, ping.record.expires_at);
+    }
     this.#events.record(ping.record, ping.outcomes);
     this.#metrics.recordOverhead("ping", deadline.elapsedMs() - ping.fanOutMs);
     return {
@@ -429,6 +436,7 @@ export class Exchange {
     // Renewed while the post runs; an instance that dies stops renewing, and after the lease another takes over.
     const renewal = setInterval(() => void claim.renew().catch(() => {}), POST_CLAIM_LEASE_MS / 3);
     renewal.unref();
+    this.#postRates.posted(held.source_id, held.id);
     let sale: Sale;
     try {
       const journal = this.#journal(held.id, () => claim.renew());

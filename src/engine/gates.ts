@@ -20,6 +20,7 @@ import { capUnits, fundsUnit, isFundsKey, reservationId } from "./caps.ts";
 import type { ConfigSnapshot } from "./config-snapshot.ts";
 import type { DeliveryRequest } from "./delivery.ts";
 import { BOUGHT_BY_BUYER, type DuplicateChecks, SOLD_IN_VERTICAL } from "./duplicates.ts";
+import type { PostRates } from "./post-rates.ts";
 
 const MINUTE_MS = 60_000;
 
@@ -37,6 +38,8 @@ export interface GateServices {
   failureStreaks?: FailureStreaks | undefined;
   /** Pauses a buyer through the configuration (persisted, heard by every instance). */
   pauseBuyer?: ((buyerId: string) => Promise<void>) | undefined;
+  /** Each source's recent post rate (settings.cap_hold_overbook "learned"); without it, the default factor. */
+  postRates?: PostRates | undefined;
   log: Logger;
   now: () => number;
 }
@@ -67,7 +70,7 @@ export function auctionGates(
     },
     async hold(bid) {
       const ttlMs = holdTtlMs(bid, services.now());
-      const overbook = config.settings.cap_hold_overbook ?? DEFAULT_CAP_HOLD_OVERBOOK;
+      const overbook = holdOverbook(services, config, source.id);
       const result = await reserveCaps(services, config, source.id, auctionId, bid, ttlMs, { overbook });
       return result.refusal;
     },
@@ -336,6 +339,16 @@ function holdTtlMs(bid: Bid, now: number): number {
 
 /** Won pings' holds may take up to twice a cap's room: see settings.cap_hold_overbook in docs/configuration.md. */
 export const DEFAULT_CAP_HOLD_OVERBOOK = 2;
+
+/** How far this source's pings' holds may overbook: the setting's factor, or one learned from its post rate. */
+function holdOverbook(services: GateServices, config: ConfigSnapshot, sourceId: string): number {
+  const setting = config.settings.cap_hold_overbook ?? DEFAULT_CAP_HOLD_OVERBOOK;
+  if (setting !== "learned") return setting;
+  return (
+    services.postRates?.overbook(sourceId, services.now(), DEFAULT_CAP_HOLD_OVERBOOK) ??
+    DEFAULT_CAP_HOLD_OVERBOOK
+  );
+}
 
 async function verifyConsent(
   consentServices: ConsentServices | undefined,

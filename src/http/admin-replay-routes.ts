@@ -9,10 +9,11 @@ import { type ConfigFile, ConfigFileSchema } from "../domain/config-schema.ts";
 import { previewSnapshot } from "../engine/config-service.ts";
 import { GavelError } from "../errors.ts";
 import { replayPeriod } from "../replay/replay.ts";
-import { replaySummary } from "../replay/replay-report.ts";
+import { type ReplaySummary, replaySummary } from "../replay/replay-report.ts";
 import type { AuctionPeriod, RecordedAuction } from "../store/auction-history.ts";
 import type { Store } from "../store/store.ts";
 import { authenticateAdmin } from "./auth.ts";
+import { ReplayAnswerSchema, type ReplayAnswerWire } from "./replay-schemas.ts";
 
 export interface AdminReplayRoutesOptions {
   store: Store;
@@ -56,6 +57,7 @@ export function adminReplayRoutes(options: AdminReplayRoutesOptions) {
             "What a candidate configuration would have done over a recorded period: revenue, payouts, margin, " +
             "sell-through and each buyer's volume, against the current configuration replayed (no buyer is called)",
           body: ReplayBody,
+          response: { 200: ReplayAnswerSchema },
         },
       },
       async (request) => {
@@ -94,3 +96,9 @@ async function* yieldingEvery<T>(batch: number, items: Iterable<T> | AsyncIterab
     if (++count % batch === 0) await nextTurn();
   }
 }
+
+/** Compile-time guard: the summary replay-report.ts builds is what the answer's schema declares, both ways. */
+const summaryFits: ReplayAnswerWire = {} as ReplaySummary & { seconds: number };
+const schemaFits: ReplaySummary = {} as ReplayAnswerWire;
+void summaryFits;
+void schemaFits;

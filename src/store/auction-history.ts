@@ -1,12 +1,15 @@
 // Reading back what the exchange recorded of a period's auctions, for gavel replay and gavel simulate: each auction
 // (a ping, or a direct post's auction) with its non-PII lead values, every campaign's outcome (the bids buyers made,
 // the post attempts and their answers) and the lead it became when it was posted. Read-only, streamed in time order,
-// one query written for SQLite and for PostgreSQL over the tables the store writes (pings, outcomes, leads).
-// Kept apart from the stores on purpose: it only reads, and needs no part of their write paths.
+// one query written once over the stores' dialect seam (store/sql/dialect.ts) for the tables they write (pings,
+// outcomes, leads).
+// The running exchange reads through its store (Store.auctionHistory: a connection lent by its PostgreSQL pool, or a
+// read-only handle on its SQLite file, see SqliteStore); gavel replay and the benchmark open one for the URL or file.
 import { DatabaseSync } from "node:sqlite";
 import pg from "pg";
 import type { Reason } from "../domain/outcomes.ts";
 import type { LeadValues } from "../domain/vertical.ts";
+import { type Dialect, POSTGRES, SQLITE } from "./sql/dialect.ts";
 
 /** One recorded auction, as replay needs it. Money in cents, times in epoch ms. */
 export interface RecordedAuction {
@@ -91,49 +94,85 @@ const COLUMNS = [
 ] as const;
 
 // One row per auction, its outcomes folded into one text by the database: reading rows is what costs (a row is an
-// object to build), and an auction has an outcome per campaign. SQLite reads auctions in the order they were written
-// (rowid: no sort over the whole period); PostgreSQL in time order.
-const SQLITE_HISTORY = `
-  SELECT p.id, p.kind, p.source_id, p.vertical, p.test, p.created_at, p.price_cents, p.lead,
-         l.status, l.price_cents, l.buyer_price_cents, l.campaign_id, l.buyer_id, l.shares,
-         (SELECT group_concat(o.phase || ' ' || o.reason || ' ' || o.campaign_id || ' ' || o.buyer_id || ' ' ||
-                              ifnull(o.bid_cents, ''), char(10) ORDER BY o.rowid)
-            FROM outcomes o WHERE o.auction_id = p.id) AS trace
-  FROM pings p
-  LEFT JOIN leads l ON l.auction_id = p.id
-  WHERE p.created_at >= ? AND p.created_at < ?
-  ORDER BY p.rowid`;
-
-const POSTGRES_HISTORY = `
-  SELECT p.id, p.kind, p.source_id, p.vertical, p.test, p.created_at, p.price_cents, p.lead::text,
-         l.status, l.price_cents, l.buyer_price_cents, l.campaign_id, l.buyer_id, l.shares::text,
-         (SELECT string_agg(o.phase || ' ' || o.reason || ' ' || o.campaign_id || ' ' || o.buyer_id || ' ' ||
-                            coalesce(o.bid_cents::text, ''), E'\n' ORDER BY o.id)
+// object to build), and an auction has an outcome per campaign. Written once over the stores' dialect seam: SQLite
+// reads auctions in the order they were written (rowid: no sort over the whole period), PostgreSQL in time order.
+function historyQuery(d: Dialect): string {
+  const line = [
+    "o.phase",
+    "o.reason",
+    "o.campaign_id",
+    "o.buyer_id",
+    `coalesce(${d.asText("o.bid_cents")}, '')`,
+  ].join(" || ' ' || ");
+  return d.text(`
+  SELECT p.id, p.kind, p.source_id, p.vertical, p.test, p.created_at, p.price_cents, ${d.asText("p.lead")},
+         l.status, l.price_cents, l.buyer_price_cents, l.campaign_id, l.buyer_id, ${d.asText("l.shares")},
+         (SELECT ${d.linesAgg(line, `o.${d.insertionOrder("outcomes")}`)}
             FROM outcomes o WHERE o.auction_id = p.id) AS trace
   FROM pings p
   LEFT JOIN leads l ON l.auction_id = p.id
   WHERE p.created_at >= $1 AND p.created_at < $2
-  ORDER BY p.created_at, p.id`;
+  ORDER BY ${d.auctionOrder("p")}`);
+}
 
 /** Auctions fetched per round trip from PostgreSQL's cursor. */
 const POSTGRES_BATCH_ROWS = 5_000;
 
-/** The recorded auctions of a period in an embedded store's `gavel.db`, in the order written, opened read-only. */
+/** The recorded auctions of a period read on an open SQLite connection, in the order written. */
+function* sqliteHistory(db: DatabaseSync, period: AuctionPeriod): Generator<RecordedAuction> {
+  const statement = db.prepare(historyQuery(SQLITE));
+  // Arrays, not objects: cheaper to build, a million times over.
+  statement.setReturnArrays(true);
+  for (const row of statement.iterate(period.from, period.to))
+    yield auctionOf(rowOf(row as unknown as unknown[]));
+}
+
+/**
+ * The recorded auctions of an embedded store's `gavel.db`, on a read-only handle of its own (the store's, gavel replay's
+ * and the benchmark's). Synchronous: a caller sharing its thread yields between batches.
+ */
 export function* sqliteAuctionHistory(dbPath: string, period: AuctionPeriod): Generator<RecordedAuction> {
   const db = new DatabaseSync(dbPath, { readOnly: true });
   try {
     db.exec("PRAGMA busy_timeout = 5000");
-    const statement = db.prepare(SQLITE_HISTORY);
-    // Arrays, not objects: cheaper to build, a million times over.
-    statement.setReturnArrays(true);
-    for (const row of statement.iterate(period.from, period.to))
-      yield auctionOf(rowOf(row as unknown as unknown[]));
+    yield* sqliteHistory(db, period);
   } finally {
     db.close();
   }
 }
 
-/** The same from PostgreSQL (`schema`: where gavel keeps its tables, when not the search path), through a cursor. */
+/**
+ * The recorded auctions of a period through a cursor on a PostgreSQL connection the caller has checked out (a pooled
+ * one of the store's, or one opened for the purpose), in one read-only transaction.
+ */
+export async function* postgresHistory(
+  client: pg.ClientBase,
+  period: AuctionPeriod,
+): AsyncGenerator<RecordedAuction> {
+  await client.query("BEGIN READ ONLY");
+  let done = false;
+  try {
+    await client.query({
+      text: `DECLARE auction_history NO SCROLL CURSOR FOR ${historyQuery(POSTGRES)}`,
+      values: [period.from, period.to],
+    });
+    for (;;) {
+      const { rows } = await client.query({
+        text: `FETCH ${POSTGRES_BATCH_ROWS} FROM auction_history`,
+        rowMode: "array",
+      });
+      for (const row of rows as unknown[][]) yield auctionOf(rowOf(row));
+      if (rows.length < POSTGRES_BATCH_ROWS) break;
+    }
+    await client.query("COMMIT");
+    done = true;
+  } finally {
+    // Abandoned part way (the reader stopped, or a statement failed): close the cursor's transaction.
+    if (!done) await client.query("ROLLBACK").catch(() => {});
+  }
+}
+
+/** The same with no store open (gavel replay): its own connection (`schema`: where gavel keeps its tables). */
 export async function* postgresAuctionHistory(
   databaseUrl: string,
   period: AuctionPeriod,
@@ -146,20 +185,7 @@ export async function* postgresAuctionHistory(
       if (!/^[a-z_][a-z0-9_]*$/.test(options.schema)) throw new Error(`bad schema name ${options.schema}`);
       await client.query(`SET search_path TO ${options.schema}`);
     }
-    await client.query("BEGIN READ ONLY");
-    await client.query({
-      text: `DECLARE auction_history NO SCROLL CURSOR FOR ${POSTGRES_HISTORY}`,
-      values: [period.from, period.to],
-    });
-    for (;;) {
-      const { rows } = await client.query({
-        text: `FETCH ${POSTGRES_BATCH_ROWS} FROM auction_history`,
-        rowMode: "array",
-      });
-      for (const row of rows as unknown[][]) yield auctionOf(rowOf(row));
-      if (rows.length < POSTGRES_BATCH_ROWS) break;
-    }
-    await client.query("COMMIT");
+    yield* postgresHistory(client, period);
   } finally {
     await client.end();
   }

@@ -35,6 +35,7 @@ import type {
   SuppressionEntry,
   SuppressionHash,
 } from "../domain/store-records.ts";
+import type { AuctionPeriod, RecordedAuction } from "./auction-history.ts";
 import type { AuditEvent, AuditQuery } from "./audit-events.ts";
 import type {
   BeginPostAttempt,
@@ -71,6 +72,8 @@ export interface AuctionLogPort {
   getOutcomes(auctionId: string): Promise<OutcomeRecord[]>;
   /** Pings with bids that have not expired and were not posted: the held bids to restore after a restart. */
   heldPings(now: number): Promise<PingRecord[]>;
+  /** A period's recorded auctions for what-if replay, oldest first, read through the store's own connection. */
+  auctionHistory(period: AuctionPeriod): Iterable<RecordedAuction> | AsyncIterable<RecordedAuction>;
 }
 
 /** Leads as sold (or not), and the sales they count as. */

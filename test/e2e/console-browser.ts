@@ -67,7 +67,13 @@ export async function startConsoleWorld(behaviors: BuyerBehavior[]): Promise<Con
   let gavel: GavelProcess | undefined;
   let browser: Browser | undefined;
   try {
-    gavel = await startGavelProcess({ configPath, dataDir: join(dir, "data"), adminKey: ADMIN_KEY });
+    // A minute to start: on the shared 2-core machine at a load of 20, gavel serve takes 16 s to listen.
+    gavel = await startGavelProcess({
+      configPath,
+      dataDir: join(dir, "data"),
+      adminKey: ADMIN_KEY,
+      readyTimeoutMs: 60_000,
+    });
     browser = await chromium.launch({ executablePath: CHROMIUM, args: ["--no-sandbox"] });
   } catch (error) {
     await gavel?.stop();

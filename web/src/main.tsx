@@ -23,6 +23,7 @@ import { ReturnsQueue } from "./screens/returns-queue.tsx";
 import { SourceIntegration } from "./screens/source-integration.tsx";
 import { SourceLeads } from "./screens/source-portal.tsx";
 import { Users } from "./screens/users.tsx";
+import { WhatIf } from "./screens/what-if.tsx";
 import { useData } from "./use-data.ts";
 import "./styles.css";
 
@@ -33,6 +34,8 @@ const MENU: Record<Role, [string, string][]> = {
     ["/", "Dashboard"],
     ["/health", "Health"],
     ["/reports", "Reports"],
+    // A no-break space: the crowded menu would break the name over two lines.
+    ["/what-if", "What\u00a0if"],
     ["/leads", "Leads"],
     ["/returns", "Returns"],
     ["/outbox", "Outbox"],
@@ -145,6 +148,7 @@ function route(path: string) {
   if (first === "leads" && second) return <LeadPage id={decodeURIComponent(second)} />;
   if (first === "returns") return <ReturnsQueue />;
   if (first === "reports") return <Reports />;
+  if (first === "what-if") return <WhatIf />;
   if (first === "money") return <BuyerMoney />;
   if (first === "health") return <Health />;
   if (first === "outbox") return <Outbox />;

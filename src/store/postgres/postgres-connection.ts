@@ -101,6 +101,29 @@ export class PostgresPool {
     }
   }
 
+  /**
+   * Lends a pooled connection to a long read that yields as it goes (a cursor over a period's auctions), and takes it
+   * back when the read ends or is abandoned: dropped if the connection broke, returned to the pool otherwise.
+   */
+  async *reading<T>(read: (client: pg.PoolClient) => AsyncIterable<T>): AsyncGenerator<T> {
+    let client: pg.PoolClient;
+    try {
+      client = await this.#pool.connect();
+    } catch (error) {
+      throw unavailable(this.address, error);
+    }
+    client.on("error", ignoreError);
+    let broken = false;
+    try {
+      yield* read(client);
+    } catch (error) {
+      broken = !(error instanceof pg.DatabaseError);
+      throw unavailable(this.address, error);
+    } finally {
+      release(client, broken);
+    }
+  }
+
   /** A pooled connection inside BEGIN; stale connections are replaced as in #query, since nothing ran on them yet. */
   async #begin(): Promise<pg.PoolClient> {
     for (let attempt = 1; ; attempt++) {

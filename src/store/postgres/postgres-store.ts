@@ -5,6 +5,7 @@
 import { NO_PII_KEYS } from "../../compliance/privacy/pii-cipher.ts";
 import type { PiiErasure, PiiPurgeSelection, PiiRedaction } from "../../domain/records.ts";
 import type { ReportQuery, ReportRow } from "../../domain/report-query.ts";
+import { type AuctionPeriod, postgresHistory, type RecordedAuction } from "../auction-history.ts";
 import { leadFromRow, type Row } from "../record-rows.ts";
 import { POSTGRES, type SqlTx, type Statement, statement } from "../sql/dialect.ts";
 import { leadRedactionRow, leadsToErase, leadsToPurge } from "../sql/privacy-queries.ts";
@@ -60,6 +61,11 @@ export class PostgresStore extends SqlStore {
   protected async read(statement: Statement): Promise<Row[]> {
     // Every read is safe to repeat on a fresh connection (PostgresPool.query).
     return this.#pool.query(statement.text, [...statement.values]);
+  }
+
+  /** Through a cursor on a connection of the store's pool, lent for the read's length. */
+  auctionHistory(period: AuctionPeriod): AsyncIterable<RecordedAuction> {
+    return this.#pool.reading((client) => postgresHistory(client, period));
   }
 
   protected async write<K extends WriteOp>(op: K, ...args: WriteArgs<K>): Promise<WriteResult<K>> {

@@ -42,6 +42,12 @@ export interface Dialect {
   insertionOrder(table: "ledger_entries" | "outcomes"): string;
   /** Index walks (each with its own ORDER BY and LIMIT) glued into one UNION ALL, as a FROM item. */
   unionAll(walks: readonly string[]): string;
+  /** A value (a JSON column, a number) as text. */
+  asText(value: string): string;
+  /** The texts of a group joined by newlines, in `orderBy`'s order. */
+  linesAgg(text: string, orderBy: string): string;
+  /** The pings table (aliased `alias`) in the order auctions were written: no sort on SQLite, time order on PostgreSQL. */
+  auctionOrder(alias: string): string;
 }
 
 export const SQLITE: Dialect = {
@@ -62,6 +68,9 @@ export const SQLITE: Dialect = {
   insertionOrder: () => "rowid",
   // SQLite allows no parentheses around a compound's parts: each walk becomes a subquery.
   unionAll: (walks) => `(${walks.map((walk) => `SELECT * FROM (${walk})`).join(" UNION ALL ")})`,
+  asText: (value) => value,
+  linesAgg: (text, orderBy) => `group_concat(${text}, char(10) ORDER BY ${orderBy})`,
+  auctionOrder: (alias) => `${alias}.rowid`,
 };
 
 export const POSTGRES: Dialect = {
@@ -84,6 +93,9 @@ export const POSTGRES: Dialect = {
   greatest: "GREATEST",
   insertionOrder: (table) => (table === "ledger_entries" ? "seq" : "id"),
   unionAll: (walks) => `(${walks.map((walk) => `(${walk})`).join(" UNION ALL ")})`,
+  asText: (value) => `${value}::text`,
+  linesAgg: (text, orderBy) => `string_agg(${text}, E'\\n' ORDER BY ${orderBy})`,
+  auctionOrder: (alias) => `${alias}.created_at, ${alias}.id`,
 };
 
 /** One statement ready for a driver: its text in the dialect's spelling, its values, and (PostgreSQL) a name under

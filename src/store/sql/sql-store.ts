@@ -10,6 +10,7 @@ import type {
   ReturnRecord,
 } from "../../domain/records.ts";
 import type { ReportQuery, ReportRow } from "../../domain/report-query.ts";
+import type { AuctionPeriod, RecordedAuction } from "../auction-history.ts";
 import { sessionFromRow, userFromRow } from "../console-rows.ts";
 import {
   buyerCentsFromRow,
@@ -48,6 +49,8 @@ export abstract class SqlStore extends SqlStoreCore implements Store {
   abstract purgeExpiredPii(selection: PiiPurgeSelection, redact: PiiRedaction, at: number): Promise<number>;
   abstract erasePii(leadIds: readonly string[], redact: PiiRedaction, at: number): Promise<PiiErasure>;
   abstract close(): Promise<void>;
+  /** Each store reads the history through its own connection (a SQLite handle, or a cursor on a pooled client). */
+  abstract auctionHistory(period: AuctionPeriod): Iterable<RecordedAuction> | AsyncIterable<RecordedAuction>;
 
   /** Refuses to start without a key the leads may be sealed with; records the current key as one from now on. */
   protected async checkPiiKeys(): Promise<void> {

@@ -8,6 +8,7 @@ import type { DatabaseSync } from "node:sqlite";
 import { NO_PII_KEYS, type PiiKeyRing } from "../../compliance/privacy/pii-cipher.ts";
 import type { PiiErasure, PiiPurgeSelection, PiiRedaction } from "../../domain/records.ts";
 import type { ReportQuery, ReportRow } from "../../domain/report-query.ts";
+import { type AuctionPeriod, type RecordedAuction, sqliteAuctionHistory } from "../auction-history.ts";
 import type { Row } from "../record-rows.ts";
 import { SQLITE, type Statement } from "../sql/dialect.ts";
 import { leadRedactionRow, leadsToErase, leadsToPurge } from "../sql/privacy-queries.ts";
@@ -25,6 +26,7 @@ export class SqliteStore extends SqlStore {
   readonly #db: DatabaseSync;
   readonly #writer: SqliteWriter;
   readonly #reads: ReturnType<typeof sqliteRunner>;
+  readonly #path: string;
 
   /** Opens (creating when needed) `gavel.db` in the data folder; PII is sealed with `piiKeys`' current key. */
   constructor(dataDir: string, options: { piiKeys?: PiiKeyRing } = {}) {
@@ -32,6 +34,7 @@ export class SqliteStore extends SqlStore {
     super(SQLITE, piiKeys);
     mkdirSync(dataDir, { recursive: true });
     const path = join(dataDir, "gavel.db");
+    this.#path = path;
     this.#db = openSqlite(path);
     this.#reads = sqliteRunner(this.#db);
     this.#writer = new SqliteWriter(path, piiKeys);
@@ -39,6 +42,15 @@ export class SqliteStore extends SqlStore {
 
   protected async read(statement: Statement): Promise<Row[]> {
     return this.#reads.run(statement).rows;
+  }
+
+  /**
+   * On a read-only handle of the store's file, not its read connection: a statement left open on that connection
+   * while the replay yields would hold one read transaction, and every other read of the store would see the database
+   * as it was when the replay started (WAL: the writer thread goes on writing meanwhile).
+   */
+  auctionHistory(period: AuctionPeriod): Iterable<RecordedAuction> {
+    return sqliteAuctionHistory(this.#path, period);
   }
 
   protected write<K extends WriteOp>(op: K, ...args: WriteArgs<K>): Promise<WriteResult<K>> {

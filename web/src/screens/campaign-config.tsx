@@ -17,6 +17,7 @@ import { pricingEditor } from "./editors/pricing-editor.tsx";
 import { rulesEditor } from "./editors/rules-editor.tsx";
 import { scheduleEditor } from "./editors/schedule-editor.tsx";
 import type { FieldDefinition } from "./editors/schema-options.ts";
+import { WhatIfLink } from "./what-if.tsx";
 
 /** The campaign's fields; its buyer and vertical are chosen from those configured, its filters from the vertical's. */
 const campaignFields = (
@@ -89,6 +90,7 @@ export function ConfigCampaigns() {
       columns={(campaign) => `${campaign.buyer_id} · ${campaign.vertical}`}
       actions={(campaign, reload) => (
         <>
+          <WhatIfLink kind="campaign" id={campaign.id} />
           <PauseResume plural="campaigns" entity={campaign} onChanged={reload} />
           <TestCampaign campaign={campaign} sources={choices.data?.sources ?? []} />
         </>

@@ -8,6 +8,7 @@ import { capsEditor } from "./editors/caps-editor.tsx";
 import { fundsEditor } from "./editors/funds-editor.tsx";
 import { noticesEditor } from "./editors/notices-editor.tsx";
 import { buyerStanding, useBuyerStandings } from "./standing.tsx";
+import { WhatIfLink } from "./what-if.tsx";
 
 const BUYER_FIELDS: readonly FieldSpec[] = [
   {
@@ -89,6 +90,7 @@ export function ConfigBuyers() {
       }}
       actions={(buyer, reload) => (
         <>
+          <WhatIfLink kind="buyer" id={buyer.id} />
           <PauseResume
             plural="buyers"
             entity={buyer}

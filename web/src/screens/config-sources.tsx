@@ -6,6 +6,7 @@ import { ConfigList, type FieldSpec } from "./config-form.tsx";
 import { stringListEditor } from "./editors/list-editor.tsx";
 import { payoutEditor } from "./editors/payout-editor.tsx";
 import { verticalChoiceEditor } from "./editors/vertical-choice-editor.tsx";
+import { WhatIfLink } from "./what-if.tsx";
 
 const SOURCE_FIELDS: readonly FieldSpec[] = [
   {
@@ -91,6 +92,7 @@ export function ConfigSources() {
       )}
       actions={(source, reload) => (
         <>
+          <WhatIfLink kind="source" id={source.id} />
           <PauseResume plural="sources" entity={source} onChanged={reload} />
           <RotateKey plural="sources" entity={source} onRotated={reload} />
         </>
