@@ -57,6 +57,8 @@ export interface LeadRecord {
   /** Why it did not sell, when it did not. */
   reason?: Reason | "no_bids" | "no_eligible_buyers";
   created_at: number;
+  /** A ping-post lead's: how long after its ping the post arrived (ms). Absent on a direct post. */
+  ping_to_post_ms?: number;
   /**
    * When its PII was blanked (a retention purge or an erasure request, docs/privacy.md): `lead` then holds only the
    * vertical's non-PII fields and `consent` only its certificate ids; the contact hashes, trace and money remain.

@@ -60,6 +60,9 @@ export const AdminLeadSchema = Type.Object(
     shares: Type.Optional(Type.Array(LeadShareSchema, { description: "A shared lead's other buyers" })),
     reason: Type.Optional(Type.String({ description: "Why it did not sell" })),
     created_at: Instant,
+    ping_to_post_ms: Type.Optional(
+      Type.Integer({ description: "How long after its ping the post arrived (ping-post leads only)" }),
+    ),
     pii_purged_at: Type.Optional(
       Type.String({ format: "date-time", description: "When its PII was blanked" }),
     ),
@@ -160,6 +163,7 @@ export function presentLead(lead: LeadRecord): AdminLead {
       : {}),
     ...(lead.reason === undefined ? {} : { reason: lead.reason }),
     created_at: new Date(lead.created_at).toISOString(),
+    ...(lead.ping_to_post_ms === undefined ? {} : { ping_to_post_ms: lead.ping_to_post_ms }),
     ...(lead.pii_purged_at === undefined
       ? {}
       : { pii_purged_at: new Date(lead.pii_purged_at).toISOString() }),
