@@ -1,8 +1,10 @@
 // GET /v1/admin/alerts: what needs the operator now (src/console/alerts.ts says which rules), gathered from the
 // configuration, the audit trail (who paused a buyer), funds, cap usage, the last hour's report by buyer and this
 // instance's refused source keys. Computed on each request (a few queries per buyer), so the console polls it.
+import { Type } from "@sinclair/typebox";
 import type { FastifyInstance } from "fastify";
 import {
+  ALERT_DEFAULTS,
   ALERT_KINDS,
   type BuyerAlertFacts,
   collectAlerts,
@@ -103,6 +105,27 @@ export function adminAlertsRoutes(options: AdminAlertsRoutesOptions) {
         }));
         return { alerts: collectAlerts(buyers, sources, snapshot.settings.alerts) };
       },
+    );
+
+    app.get(
+      "/v1/admin/alerts/thresholds",
+      {
+        schema: {
+          tags: ["admin"],
+          security: [{ adminKey: [] }],
+          summary: "The alert thresholds in force: settings.alerts, each absent one at its default",
+          response: {
+            200: Type.Object({
+              low_funds_dollars: Type.Number(),
+              buyer_timeout_percent: Type.Number(),
+              buyer_timeout_min_pings: Type.Integer(),
+              source_auth_failures: Type.Integer(),
+            }),
+          },
+        },
+      },
+      // The console's low-funds warning reads the same threshold the alerts use, not a constant of its own.
+      async () => ({ ...ALERT_DEFAULTS, ...config.snapshot.settings.alerts }),
     );
   };
 }

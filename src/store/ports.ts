@@ -159,6 +159,8 @@ export interface ReturnsPort {
    * for the first caller (the column was unset), so a lead is never resold twice. `null` gives a failed claim back.
    */
   setReturnResale(id: string, leadId: string | null, claim?: boolean): Promise<boolean>;
+  /** Of these leads, those with an approved return (sold, then returned and refunded). */
+  returnedLeadIds(leadIds: readonly string[]): Promise<Set<string>>;
   /** Per buyer: approved returns (and pending ones) among what it bought, for return rates. */
   returnCounts(buyerId: string): Promise<{ approved: number; pending: number }>;
 }
