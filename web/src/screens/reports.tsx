@@ -1,11 +1,13 @@
 // The operator's reports (GET /v1/admin/reports): a date range in the operator's time zone (today, yesterday, the
 // last 7 or 30 days, or custom days), grouped by one dimension and optionally a second, with the money columns,
 // sortable, a revenue bar per row, totals, and CSV export. Yesterday by source is what it opens on, so "what did each
-// source earn us yesterday" is one click and each buyer two.
+// source earn us yesterday" is one click and each buyer two; the alerts above the report say which buyer is in trouble
+// right now.
 import { useState } from "react";
 import type { Report, ReportGroup } from "../../../src/http/report-schemas.ts";
 import { get, money } from "../api.ts";
 import { useData } from "../use-data.ts";
+import { Alerts } from "./alerts.tsx";
 import { Problem } from "./common.tsx";
 import { type ChartPeriod, ReportChart } from "./report-chart.tsx";
 import { addDays, browserTimeZone, dateIn, isTimeZone, startOfDay } from "./time-zones.ts";
@@ -173,6 +175,8 @@ export function Reports() {
   return (
     <section>
       <h2>Reports</h2>
+      {/* Who is in trouble right now, above what each earned: the operator's two questions on one screen. */}
+      <Alerts />
       <div className="toolbar report-controls">
         <fieldset className="segmented">
           <legend className="muted">range</legend>
