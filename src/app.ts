@@ -149,6 +149,9 @@ export async function startGavel(options: GavelOptions): Promise<RunningGavel> {
     log,
     config: () => config.snapshot,
     ...(mailer ? { mailer } : {}),
+    ...(process.env.GAVEL_ALERT_WEBHOOK_SECRET
+      ? { alertWebhookSecret: process.env.GAVEL_ALERT_WEBHOOK_SECRET }
+      : {}),
     now,
     ...(options.outboxRetry ? { retry: options.outboxRetry } : {}),
   });

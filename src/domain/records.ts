@@ -106,7 +106,14 @@ export function postAnswer(lead: LeadRecord): {
  * What an outbox item is, and so how the worker sends it: a postback to a source, or a sold lead delivered to a buyer's
  * campaign by signed webhook or by e-mail (see src/deliveries/).
  */
-export type OutboxKind = "source_postback" | "webhook" | "email" | "buyer_notice";
+export type OutboxKind =
+  | "source_postback"
+  | "webhook"
+  | "email"
+  | "buyer_notice"
+  // An alert raised for the operator (src/console/alert-notifier.ts), by signed webhook or by e-mail.
+  | "alert_webhook"
+  | "alert_email";
 
 /**
  * One message in the outbox: work done after the answer (postbacks to sources, deliveries to buyers), durable and

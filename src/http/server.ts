@@ -184,6 +184,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
         caps: options.funds.caps,
         adminKeySha256: options.adminKeySha256,
         flushEvents: () => options.exchange.flush(),
+        ...(options.wakeOutbox ? { wakeOutbox: options.wakeOutbox } : {}),
       }),
     );
     await app.register(

@@ -187,6 +187,11 @@ export interface OutboxPort {
   settleOutbox(id: string, settlement: OutboxSettlement): Promise<void>;
   /** Outbox items, newest first. */
   listOutbox(query: OutboxQuery): Promise<OutboxItem[]>;
+  /**
+   * Adds items to the outbox on their own (not with a sale); an item whose id is already there is left alone, so
+   * instances enqueueing the same message at once write it once. Answers how many were new.
+   */
+  enqueueOutbox(items: readonly OutboxItem[]): Promise<number>;
   /** Makes a dead (or done) item pending again, due now, with its attempts reset. False when there is no such item. */
   replayOutbox(id: string, now: number): Promise<boolean>;
 }

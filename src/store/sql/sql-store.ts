@@ -135,6 +135,10 @@ export abstract class SqlStore extends SqlStoreCore implements Store {
     return rows.map((row) => outboxFromRow(row, this.codec));
   }
 
+  async enqueueOutbox(items: readonly OutboxItem[]): Promise<number> {
+    return items.length === 0 ? 0 : this.write("enqueueOutbox", items);
+  }
+
   async replayOutbox(id: string, now: number): Promise<boolean> {
     return this.write("replayOutbox", id, now);
   }
