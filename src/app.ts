@@ -214,6 +214,7 @@ export async function startGavel(options: GavelOptions): Promise<RunningGavel> {
     config,
     store,
     hotState,
+    authFailureTallies: hot.authFailureTallies,
     metrics,
     suppressions,
     funds: { funds, caps: counters.caps, failureStreaks: counters.failureStreaks },

@@ -88,7 +88,7 @@ export function adminAlertsRoutes(options: AdminAlertsRoutesOptions) {
           };
         }),
       );
-      const failures = app.sourceAuthFailures?.report();
+      const failures = await app.sourceAuthFailures?.report();
       const sources: SourceAlertFacts[] = (failures?.sources ?? []).map((source) => ({
         id: source.source_id,
         authFailures: source.failures,
@@ -120,7 +120,7 @@ export function adminAlertsRoutes(options: AdminAlertsRoutesOptions) {
           description:
             `Answers {alerts: [{kind, severity, subject: {type, id}, message, since?}]}, critical first; kind is one ` +
             `of ${ALERT_KINDS.join(", ")}. Thresholds: settings.alerts (docs/configuration.md). Refused keys are ` +
-            "counted by the instance that answers.",
+            "counted across instances (in Redis on the distributed backend).",
         },
       },
       async () => ({ alerts: await gatherAlerts() }),
