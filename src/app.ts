@@ -150,6 +150,9 @@ export async function startGavel(options: GavelOptions): Promise<RunningGavel> {
     log,
     config: () => config.snapshot,
     ...(mailer ? { mailer } : {}),
+    ...(process.env.GAVEL_ALERT_WEBHOOK_SECRET
+      ? { alertWebhookSecret: process.env.GAVEL_ALERT_WEBHOOK_SECRET }
+      : {}),
     now,
     ...(options.outboxRetry ? { retry: options.outboxRetry } : {}),
   });
@@ -212,6 +215,7 @@ export async function startGavel(options: GavelOptions): Promise<RunningGavel> {
     config,
     store,
     hotState,
+    authFailureTallies: hot.authFailureTallies,
     metrics,
     suppressions,
     funds: { funds, caps: counters.caps, failureStreaks: counters.failureStreaks },

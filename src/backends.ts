@@ -6,8 +6,10 @@ import { loadPiiKeyRing, type PiiKeyRing } from "./compliance/privacy/pii-cipher
 import type { LiveBoard } from "./console/live-board.ts";
 import type { LoginThrottle } from "./console/login-throttle.ts";
 import { MemoryLoginThrottle } from "./console/memory-login-throttle.ts";
+import { RedisAuthFailureTallies } from "./console/redis-auth-failure-tallies.ts";
 import { RedisLiveBoard } from "./console/redis-live-board.ts";
 import { RedisLoginThrottle } from "./console/redis-login-throttle.ts";
+import { type AuthFailureTallies, MemoryAuthFailureTallies } from "./console/source-auth-failures.ts";
 import { CAP_SEED_LOOKBACK_MS } from "./domain/rules/periods.ts";
 import { capUsageSeed, fundsUsageSeed } from "./engine/caps.ts";
 import type { ConfigSnapshot } from "./engine/config-snapshot.ts";
@@ -98,6 +100,8 @@ export interface HotStateParts {
   failureStreaks: FailureStreaks;
   /** The console's login guess limit. */
   loginThrottle: LoginThrottle;
+  /** Refused source keys per source and minute: shared by every instance with Redis. */
+  authFailureTallies: AuthFailureTallies;
   /** Where instances share the console's live numbers; none with one process. */
   liveBoard?: LiveBoard;
   /** With Redis: tells whether Redis still holds the state seeded from the store (see seed-marker.ts). */
@@ -147,6 +151,7 @@ async function openMemoryHotState({ store, config, now }: HotStateOptions): Prom
     duplicates,
     failureStreaks: new MemoryFailureStreaks(),
     loginThrottle: new MemoryLoginThrottle(),
+    authFailureTallies: new MemoryAuthFailureTallies(),
   };
   return {
     ...parts,
@@ -183,6 +188,10 @@ async function openRedisHotState(options: HotStateOptions, url: string): Promise
     throttle: RedisThrottle.on(connection, { keyPrefix }),
     failureStreaks: RedisFailureStreaks.on(connection, { keyPrefix }),
     loginThrottle: RedisLoginThrottle.on(connection, { keyPrefix }),
+    authFailureTallies: RedisAuthFailureTallies.on(connection, {
+      keyPrefix,
+      onError: (error) => log.warn({ err: error }, "counting a refused source key in Redis failed"),
+    }),
     seedMarker,
   };
   const close = async () => {

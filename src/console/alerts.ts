@@ -4,7 +4,8 @@
 // without a server; the thresholds are the settings' `alerts` (docs/configuration.md).
 import type { AlertThresholds } from "../domain/config-schema.ts";
 
-export const ALERT_DEFAULTS: Required<AlertThresholds> = {
+/** The thresholds' defaults (where the alerts are sent has none: the console only). */
+export const ALERT_DEFAULTS: Required<Omit<AlertThresholds, "notify">> = {
   low_funds_dollars: 100,
   buyer_timeout_percent: 20,
   buyer_timeout_min_pings: 20,

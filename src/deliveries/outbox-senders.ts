@@ -23,6 +23,8 @@ export function outboxSenders(deps: {
   config?: () => ConfigSnapshot;
   /** Absent when no SMTP server is configured: e-mail items then fail (and can be replayed once one is). */
   mailer?: Mailer;
+  /** Signs alert webhooks (GAVEL_ALERT_WEBHOOK_SECRET); absent: alert webhooks fail until it is set. */
+  alertWebhookSecret?: string;
   now: () => number;
   /** Longest an HTTP attempt may take, whatever an item asks: below the claim's lease, so no lease lapses mid-send. */
   maxTimeoutMs: number;
@@ -90,6 +92,37 @@ export function outboxSenders(deps: {
           attachments: [email.attachment],
           messageId: item.id,
           headers: { "Gavel-Delivery": item.id },
+        });
+      } catch (failure) {
+        throw new DeliveryFailure(smtpFailure(failure));
+      }
+    },
+
+    // An alert for the operator (src/console/alert-notifier.ts): its JSON, no PII (alerts name parties, not leads).
+    alert_webhook: async (item) => {
+      if (!deps.alertWebhookSecret)
+        throw new DeliveryFailure("GAVEL_ALERT_WEBHOOK_SECRET is not set: alert webhooks cannot be signed");
+      const body = JSON.stringify(item.body);
+      const signature = signWebhook(deps.alertWebhookSecret, Math.floor(deps.now() / 1000), body);
+      await http(item, {
+        method: "POST",
+        body,
+        headers: { "gavel-signature": signature, "gavel-delivery": item.id, "gavel-event": "alert.raised" },
+      });
+    },
+
+    alert_email: async (item) => {
+      if (!deps.mailer)
+        throw new DeliveryFailure("no SMTP server is configured (the configuration file's smtp)");
+      const alert = item.body as { severity?: string; message?: string; raised_at?: string };
+      try {
+        await deps.mailer.send({
+          to: emailRecipients(item),
+          subject: `Gavel ${alert.severity ?? "alert"}: ${alert.message ?? ""}`.slice(0, 200),
+          text: `${alert.message ?? ""}\n\nRaised at ${alert.raised_at ?? ""}.\n`,
+          attachments: [{ filename: "alert.json", content: JSON.stringify(item.body, null, 2) }],
+          messageId: item.id,
+          headers: { "Gavel-Delivery": item.id, "Gavel-Event": "alert.raised" },
         });
       } catch (failure) {
         throw new DeliveryFailure(smtpFailure(failure));

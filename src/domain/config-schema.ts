@@ -682,6 +682,22 @@ export const AlertThresholdsSchema = Type.Object(
     buyer_timeout_min_pings: Type.Optional(Type.Integer({ minimum: 1, maximum: 1_000_000 })),
     /** A source with this many requests refused for their key in the last hour (a rotated key still in use). */
     source_auth_failures: Type.Optional(Type.Integer({ minimum: 1, maximum: 1_000_000 })),
+    /** Where each new alert is sent, through the outbox (absent: shown in the console only). */
+    notify: Type.Optional(
+      Type.Object(
+        {
+          /** POSTed the alert as JSON, signed with GAVEL_ALERT_WEBHOOK_SECRET like a lead webhook. */
+          webhook_url: Type.Optional(HttpUrl),
+          /** E-mailed the alert through the configuration file's smtp server. */
+          email_to: Type.Optional(Type.Array(EmailAddress, { minItems: 1, maxItems: 20 })),
+          /** How often the conditions are checked (seconds; default 60). */
+          check_every_s: Type.Optional(Type.Integer({ minimum: 1, maximum: 3600 })),
+          /** A condition that holds this long is sent again (hours; default 24). */
+          repeat_after_hours: Type.Optional(Type.Integer({ minimum: 1, maximum: 720 })),
+        },
+        { additionalProperties: false },
+      ),
+    ),
   },
   { additionalProperties: false },
 );

@@ -57,6 +57,8 @@ export interface LeadRecord {
   /** Why it did not sell, when it did not. */
   reason?: Reason | "no_bids" | "no_eligible_buyers";
   created_at: number;
+  /** A ping-post lead's: how long after its ping the post arrived (ms). Absent on a direct post. */
+  ping_to_post_ms?: number;
   /**
    * When its PII was blanked (a retention purge or an erasure request, docs/privacy.md): `lead` then holds only the
    * vertical's non-PII fields and `consent` only its certificate ids; the contact hashes, trace and money remain.
@@ -104,7 +106,14 @@ export function postAnswer(lead: LeadRecord): {
  * What an outbox item is, and so how the worker sends it: a postback to a source, or a sold lead delivered to a buyer's
  * campaign by signed webhook or by e-mail (see src/deliveries/).
  */
-export type OutboxKind = "source_postback" | "webhook" | "email" | "buyer_notice";
+export type OutboxKind =
+  | "source_postback"
+  | "webhook"
+  | "email"
+  | "buyer_notice"
+  // An alert raised for the operator (src/console/alert-notifier.ts), by signed webhook or by e-mail.
+  | "alert_webhook"
+  | "alert_email";
 
 /**
  * One message in the outbox: work done after the answer (postbacks to sources, deliveries to buyers), durable and

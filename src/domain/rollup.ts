@@ -64,6 +64,9 @@ export const AUCTION_SUM_COLUMNS = [
   "bid_cents_sum",
   "wins",
   "returns",
+  // Ping-post leads' time from ping to post: the sum (ms) and how many, for the average.
+  "ping_to_post_ms_sum",
+  "ping_to_post_count",
 ] as const;
 
 /** What campaign rows add up (and what a report by buyer or campaign reads). */
@@ -80,6 +83,9 @@ export const CAMPAIGN_SUM_COLUMNS = [
   "timeouts",
   "errors",
   "returns",
+  // The ping-to-post time of the leads it bought (sum in ms, and how many).
+  "ping_to_post_ms_sum",
+  "ping_to_post_count",
   // The latency histogram: one count per bucket of LATENCY_BOUNDS_MS, the last for anything slower.
   ...LATENCY_COLUMNS,
 ] as const;
@@ -143,6 +149,8 @@ export class RollupRow implements RollupKey, Record<RollupSumColumn | RollupMaxC
   timeouts = 0;
   errors = 0;
   returns = 0;
+  ping_to_post_ms_sum = 0;
+  ping_to_post_count = 0;
   latency_0 = 0;
   latency_1 = 0;
   latency_2 = 0;
@@ -187,7 +195,14 @@ export type RolledUpOutcome = Pick<
 export type RolledUpLead = AuctionDimensions &
   Pick<
     LeadRecord,
-    "status" | "price_cents" | "buyer_price_cents" | "campaign_id" | "buyer_id" | "shares" | "created_at"
+    | "status"
+    | "price_cents"
+    | "buyer_price_cents"
+    | "campaign_id"
+    | "buyer_id"
+    | "shares"
+    | "created_at"
+    | "ping_to_post_ms"
   >;
 
 const PING_ERRORS: ReadonlySet<Reason> = new Set(["buyer_error", "unreachable", "invalid_response"]);
@@ -255,6 +270,7 @@ export class RollupBatch {
       if (lead.status === "sold") row.leads_sold += 1;
       row.lead_revenue_cents += sales.reduce((sum, sale) => sum + sale.buyer_price_cents, 0);
       row.lead_payout_cents += lead.price_cents;
+      addPingToPost(row, lead.ping_to_post_ms);
     }
     const payouts = splitPayout(
       lead.price_cents,
@@ -265,6 +281,7 @@ export class RollupBatch {
         row.sales += 1;
         row.revenue_cents += sale.buyer_price_cents;
         row.payout_cents += payouts[index]!;
+        addPingToPost(row, lead.ping_to_post_ms);
       }
     });
   }
@@ -348,6 +365,13 @@ export class RollupBatch {
     }
     return row;
   }
+}
+
+/** Counts a lead's ping-to-post time, when it has one (a direct post has none). */
+function addPingToPost(row: RollupRow, pingToPostMs: number | undefined): void {
+  if (pingToPostMs === undefined) return;
+  row.ping_to_post_ms_sum += Math.round(pingToPostMs);
+  row.ping_to_post_count += 1;
 }
 
 /** The histogram bucket a latency falls in. */

@@ -650,6 +650,8 @@ export class Exchange {
     context?: LeadContextValues,
   ): Promise<Sale> {
     const deadline = new Deadline(config.settings.post_deadline_ms);
+    // How long after its ping the source posted (a direct post's auction is its own: no such wait).
+    const pingToPostMs = ping.kind === "ping" ? Math.max(0, this.#now() - ping.created_at) : undefined;
     const leadId = randomUUID();
     const gates = deliveryGates(this.#gates, config, {
       sourceId: ping.source_id,
@@ -715,6 +717,7 @@ export class Exchange {
           }
         : { reason: noBidReason ?? lastRefusal(delivery.outcomes) }),
       created_at: this.#now(),
+      ...(pingToPostMs === undefined ? {} : { ping_to_post_ms: pingToPostMs }),
     };
     this.#metrics.recordBuyerOutcomes("post", delivery.outcomes);
     this.#metrics.recordPost(

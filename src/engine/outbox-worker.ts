@@ -46,6 +46,8 @@ export class OutboxWorker {
     config?: () => ConfigSnapshot;
     /** The SMTP mailer (without it e-mail items fail). */
     mailer?: Mailer;
+    /** Signs alert webhooks (without it they fail). */
+    alertWebhookSecret?: string;
     now?: () => number;
     retry?: RetryPolicy;
   }) {
@@ -58,6 +60,7 @@ export class OutboxWorker {
       store: deps.store,
       ...(deps.config ? { config: deps.config } : {}),
       ...(deps.mailer ? { mailer: deps.mailer } : {}),
+      ...(deps.alertWebhookSecret ? { alertWebhookSecret: deps.alertWebhookSecret } : {}),
       now: this.#now,
       maxTimeoutMs: MAX_ATTEMPT_MS,
     });

@@ -1,9 +1,13 @@
 // GET /v1/admin/alerts: what needs the operator now (src/console/alerts.ts says which rules), gathered from the
 // configuration, the audit trail (who paused a buyer), funds, cap usage, the last hour's report by buyer and this
 // instance's refused source keys. Computed on each request (a few queries per buyer), so the console polls it.
+import { Type } from "@sinclair/typebox";
 import type { FastifyInstance } from "fastify";
+import { AlertNotifier } from "../console/alert-notifier.ts";
 import {
+  ALERT_DEFAULTS,
   ALERT_KINDS,
+  type Alert,
   type BuyerAlertFacts,
   collectAlerts,
   type SourceAlertFacts,
@@ -24,6 +28,8 @@ export interface AdminAlertsRoutesOptions {
   adminKeySha256: string;
   /** Writes buffered events first, so the last hour's timeouts include the latest pings. */
   flushEvents?: () => Promise<void>;
+  /** Tells the outbox worker an alert message is waiting. */
+  wakeOutbox?: () => void;
 }
 
 const HOUR_MS = 3_600_000;
@@ -50,6 +56,59 @@ export function adminAlertsRoutes(options: AdminAlertsRoutesOptions) {
 
   return async (app: FastifyInstance): Promise<void> => {
     app.addHook("onRequest", async (request) => authenticateAdmin(request, options.adminKeySha256));
+    /** The alerts now, from the configuration, the audit trail, funds, caps, the last hour and refused keys. */
+    const gatherAlerts = async (): Promise<Alert[]> => {
+      const snapshot = config.snapshot;
+      const now = app.clock();
+      await options.flushEvents?.();
+      const from = Math.floor(now / HOUR_MS) * HOUR_MS - HOUR_MS;
+      const rows = await store.report({ from, to: now, dimensions: ["buyer"] });
+      const buyers = await Promise.all(
+        snapshot.buyers.map(async (buyer): Promise<BuyerAlertFacts> => {
+          const row = rows.find((candidate) => candidate.buyer_id === buyer.id);
+          const [pausedAt, report, capsReport] = await Promise.all([
+            buyer.status === "paused" ? autoPausedAt(buyer) : undefined,
+            buyer.funds ? funds.report(buyer, caps) : undefined,
+            buyerCapsReport(snapshot, caps, buyer, now),
+          ]);
+          return {
+            id: buyer.id,
+            status: buyer.status,
+            ...(pausedAt === undefined ? {} : { autoPausedAt: pausedAt }),
+            ...(buyer.auto_pause_after_failures === undefined
+              ? {}
+              : { autoPauseAfter: buyer.auto_pause_after_failures }),
+            ...(report?.prepaid ? { availableCents: report.available_cents } : {}),
+            capped: capsReport.capped,
+            cappedCampaigns: capsReport.campaigns
+              .filter((campaign) => campaign.status === "active" && campaign.capped)
+              .map((campaign) => campaign.id),
+            pings: row?.pinged ?? 0,
+            timeouts: row?.timeouts ?? 0,
+          };
+        }),
+      );
+      const failures = await app.sourceAuthFailures?.report();
+      const sources: SourceAlertFacts[] = (failures?.sources ?? []).map((source) => ({
+        id: source.source_id,
+        authFailures: source.failures,
+        lastFailureAt: Date.parse(source.last_at),
+      }));
+      return collectAlerts(buyers, sources, snapshot.settings.alerts);
+    };
+
+    // Each new alert to the operator's webhook or e-mail (settings.alerts.notify), through the outbox.
+    const notifier = new AlertNotifier({
+      alerts: gatherAlerts,
+      notify: () => config.snapshot.settings.alerts?.notify,
+      store,
+      ...(options.wakeOutbox ? { wakeOutbox: options.wakeOutbox } : {}),
+      now: () => app.clock(),
+      log: app.log,
+    });
+    app.addHook("onReady", async () => notifier.start());
+    app.addHook("onClose", async () => notifier.stop());
+
     app.get(
       "/v1/admin/alerts",
       {
@@ -61,47 +120,33 @@ export function adminAlertsRoutes(options: AdminAlertsRoutesOptions) {
           description:
             `Answers {alerts: [{kind, severity, subject: {type, id}, message, since?}]}, critical first; kind is one ` +
             `of ${ALERT_KINDS.join(", ")}. Thresholds: settings.alerts (docs/configuration.md). Refused keys are ` +
-            "counted by the instance that answers.",
+            "counted across instances (in Redis on the distributed backend).",
         },
       },
-      async (request) => {
-        const snapshot = config.snapshot;
-        const now = request.server.clock();
-        await options.flushEvents?.();
-        const from = Math.floor(now / HOUR_MS) * HOUR_MS - HOUR_MS;
-        const rows = await store.report({ from, to: now, dimensions: ["buyer"] });
-        const buyers = await Promise.all(
-          snapshot.buyers.map(async (buyer): Promise<BuyerAlertFacts> => {
-            const row = rows.find((candidate) => candidate.buyer_id === buyer.id);
-            const [pausedAt, report, capsReport] = await Promise.all([
-              buyer.status === "paused" ? autoPausedAt(buyer) : undefined,
-              buyer.funds ? funds.report(buyer, caps) : undefined,
-              buyerCapsReport(snapshot, caps, buyer, now),
-            ]);
-            return {
-              id: buyer.id,
-              status: buyer.status,
-              ...(pausedAt === undefined ? {} : { autoPausedAt: pausedAt }),
-              ...(buyer.auto_pause_after_failures === undefined
-                ? {}
-                : { autoPauseAfter: buyer.auto_pause_after_failures }),
-              ...(report?.prepaid ? { availableCents: report.available_cents } : {}),
-              capped: capsReport.capped,
-              cappedCampaigns: capsReport.campaigns
-                .filter((campaign) => campaign.status === "active" && campaign.capped)
-                .map((campaign) => campaign.id),
-              pings: row?.pinged ?? 0,
-              timeouts: row?.timeouts ?? 0,
-            };
-          }),
-        );
-        const failures = request.server.sourceAuthFailures?.report();
-        const sources: SourceAlertFacts[] = (failures?.sources ?? []).map((source) => ({
-          id: source.source_id,
-          authFailures: source.failures,
-          lastFailureAt: Date.parse(source.last_at),
-        }));
-        return { alerts: collectAlerts(buyers, sources, snapshot.settings.alerts) };
+      async () => ({ alerts: await gatherAlerts() }),
+    );
+
+    app.get(
+      "/v1/admin/alerts/thresholds",
+      {
+        schema: {
+          tags: ["admin"],
+          security: [{ adminKey: [] }],
+          summary: "The alert thresholds in force: settings.alerts, each absent one at its default",
+          response: {
+            200: Type.Object({
+              low_funds_dollars: Type.Number(),
+              buyer_timeout_percent: Type.Number(),
+              buyer_timeout_min_pings: Type.Integer(),
+              source_auth_failures: Type.Integer(),
+            }),
+          },
+        },
+      },
+      // The console's low-funds warning reads the same threshold the alerts use, not a constant of its own.
+      async () => {
+        const { notify: _, ...thresholds } = config.snapshot.settings.alerts ?? {};
+        return { ...ALERT_DEFAULTS, ...thresholds };
       },
     );
   };

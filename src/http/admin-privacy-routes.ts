@@ -45,7 +45,7 @@ export function adminPrivacyRoutes(options: AdminPrivacyRoutesOptions) {
       },
       async (request) => {
         const { request: record, leads } = await requests.access(request.body);
-        return { request: presentRequest(record), leads: leads.map(presentLead) };
+        return { request: presentRequest(record), leads: leads.map((lead) => presentLead(lead)) };
       },
     );
 

@@ -258,12 +258,17 @@ export function adminRoutes(options: AdminRoutesOptions) {
           ...(sort ? { sort } : {}),
           ...(direction ? { direction } : {}),
         };
+        // A returned lead is still "sold" in the store; the answer says it was returned, so no list shows it sold.
+        const presented = async (leads: readonly LeadRecord[]) => {
+          const returned = await store.returnedLeadIds(leads.map((lead) => lead.id));
+          return leads.map((lead) => presentLead(lead, returned.has(lead.id)));
+        };
         if (contact !== undefined)
-          return { leads: (await leadsOfContact(store, contact, query)).map(presentLead) };
+          return { leads: await presented(await leadsOfContact(store, contact, query)) };
         const size = pageSize(limit);
         const leads = await store.listLeads({ limit: size, ...query });
         return {
-          leads: leads.map(presentLead),
+          leads: await presented(leads),
           // The cursor is a lead id in every order: the store looks up its sort value, so there is no cursor to encode.
           ...nextBefore(leads, size),
         };
@@ -287,7 +292,7 @@ export function adminRoutes(options: AdminRoutesOptions) {
         if (!lead) throw new GavelError("GAVEL_NOT_FOUND", `No lead ${request.params.id}`, "id");
         await options.flushEvents();
         return {
-          lead: presentLead(lead),
+          lead: presentLead(lead, (await store.returnedLeadIds([lead.id])).has(lead.id)),
           trace: (await store.getOutcomes(lead.auction_id)).map(presentOutcome),
           // The money it moved: charges, payout and margin (and any refunds), in dollars.
           ledger: (await store.ledgerFor(lead.id)).map(

@@ -60,6 +60,14 @@ export const AdminLeadSchema = Type.Object(
     shares: Type.Optional(Type.Array(LeadShareSchema, { description: "A shared lead's other buyers" })),
     reason: Type.Optional(Type.String({ description: "Why it did not sell" })),
     created_at: Instant,
+    returned: Type.Optional(
+      Type.Literal(true, {
+        description: "Sold, then returned by its buyer and refunded (an approved return); absent otherwise",
+      }),
+    ),
+    ping_to_post_ms: Type.Optional(
+      Type.Integer({ description: "How long after its ping the post arrived (ping-post leads only)" }),
+    ),
     pii_purged_at: Type.Optional(
       Type.String({ format: "date-time", description: "When its PII was blanked" }),
     ),
@@ -131,7 +139,8 @@ export const ReasonListSchema = Type.Object({
   ),
 });
 
-export function presentLead(lead: LeadRecord): AdminLead {
+/** A lead as the admin API answers it; `returned` when an approved return refunded it. */
+export function presentLead(lead: LeadRecord, returned = false): AdminLead {
   return {
     id: lead.id,
     auction_id: lead.auction_id,
@@ -160,6 +169,8 @@ export function presentLead(lead: LeadRecord): AdminLead {
       : {}),
     ...(lead.reason === undefined ? {} : { reason: lead.reason }),
     created_at: new Date(lead.created_at).toISOString(),
+    ...(returned ? { returned: true as const } : {}),
+    ...(lead.ping_to_post_ms === undefined ? {} : { ping_to_post_ms: lead.ping_to_post_ms }),
     ...(lead.pii_purged_at === undefined
       ? {}
       : { pii_purged_at: new Date(lead.pii_purged_at).toISOString() }),

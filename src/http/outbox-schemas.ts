@@ -10,7 +10,8 @@ export const OutboxItemSchema = Type.Object(
     id: Type.String(),
     kind: Type.Unsafe<OutboxKind>(
       Type.String({
-        description: "source_postback, webhook, email or buyer_notice (src/domain/records.ts OutboxKind)",
+        description:
+          "source_postback, webhook, email, buyer_notice, alert_webhook or alert_email (src/domain/records.ts OutboxKind)",
       }),
     ),
     owner_id: Type.String({ description: "The source (postbacks) or campaign (deliveries) it concerns" }),

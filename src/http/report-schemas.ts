@@ -37,6 +37,10 @@ export const ReportGroupSchema = Type.Object(
     margin: Type.Number({ description: "Dollars" }),
     returns: Type.Integer({ description: "Approved returns of the leads sold in the period" }),
     earnings_per_lead: DollarsOrNull,
+    avg_ping_to_post_ms: Type.Union([Type.Number(), Type.Null()], {
+      description:
+        "Average ms from a lead's ping to its post, over the ping-post leads (by buyer or campaign: those it bought); null without any",
+    }),
     latency_ms: Type.Optional(
       Type.Union([Type.Object({ p50: Type.Number(), p95: Type.Number(), p99: Type.Number() }), Type.Null()], {
         description: "Buyer latency percentiles (by buyer or campaign); null without answers",

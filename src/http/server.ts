@@ -4,6 +4,7 @@ import type { Logger } from "pino";
 import type { Suppressions } from "../compliance/suppression/suppressions.ts";
 import type { ConsoleAuth } from "../console/console-auth.ts";
 import type { LiveStats } from "../console/live-stats.ts";
+import type { AuthFailureTallies } from "../console/source-auth-failures.ts";
 import type { ConfigService } from "../engine/config-service.ts";
 import type { Exchange } from "../engine/exchange.ts";
 import type { ReturnsService } from "../engine/returns.ts";
@@ -46,6 +47,8 @@ export interface ServerOptions {
   config: ConfigService;
   store: Store;
   hotState: HotState;
+  /** Refused source keys' counts (the hot state's: Redis on the distributed backend); this process's without it. */
+  authFailureTallies?: AuthFailureTallies;
   metrics: Metrics;
   adminKeySha256: string;
   log: Logger;
@@ -125,7 +128,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     await app.register(consoleStatic());
   }
   app.decorate("clock", options.now ?? Date.now);
-  registerSourceAuthFailures(app, options.adminKeySha256, app.clock);
+  registerSourceAuthFailures(app, options.adminKeySha256, app.clock, options.authFailureTallies);
   await app.register(sellerRoutes(options.exchange));
   await app.register(inboundRoutes({ exchange: options.exchange, hotState: options.hotState }));
   await app.register(postingSpecRoutes({ config: options.config }));
@@ -184,6 +187,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
         caps: options.funds.caps,
         adminKeySha256: options.adminKeySha256,
         flushEvents: () => options.exchange.flush(),
+        ...(options.wakeOutbox ? { wakeOutbox: options.wakeOutbox } : {}),
       }),
     );
     await app.register(

@@ -192,6 +192,9 @@ function figures(row: ReportRow, campaignLevel: boolean) {
     // Approved returns of the leads sold in the period (by the group's campaigns, when grouped by buyer or campaign).
     returns: row.returns,
     earnings_per_lead: posts === 0 ? null : Math.round(revenueCents / posts) / 100,
+    // Of the ping-post leads (by buyer or campaign: of those it bought); a direct post has no ping.
+    avg_ping_to_post_ms:
+      row.ping_to_post_count === 0 ? null : Math.round(row.ping_to_post_ms_sum / row.ping_to_post_count),
     ...(campaignLevel
       ? { latency_ms: latencyPercentiles(row), timeouts: row.timeouts, errors: row.errors }
       : {}),

@@ -162,6 +162,8 @@ export interface ReturnsPort {
    * for the first caller (the column was unset), so a lead is never resold twice. `null` gives a failed claim back.
    */
   setReturnResale(id: string, leadId: string | null, claim?: boolean): Promise<boolean>;
+  /** Of these leads, those with an approved return (sold, then returned and refunded). */
+  returnedLeadIds(leadIds: readonly string[]): Promise<Set<string>>;
   /** Per buyer: approved returns (and pending ones) among what it bought, for return rates. */
   returnCounts(buyerId: string): Promise<{ approved: number; pending: number }>;
 }
@@ -188,6 +190,11 @@ export interface OutboxPort {
   settleOutbox(id: string, settlement: OutboxSettlement): Promise<void>;
   /** Outbox items, newest first. */
   listOutbox(query: OutboxQuery): Promise<OutboxItem[]>;
+  /**
+   * Adds items to the outbox on their own (not with a sale); an item whose id is already there is left alone, so
+   * instances enqueueing the same message at once write it once. Answers how many were new.
+   */
+  enqueueOutbox(items: readonly OutboxItem[]): Promise<number>;
   /** Makes a dead (or done) item pending again, due now, with its attempts reset. False when there is no such item. */
   replayOutbox(id: string, now: number): Promise<boolean>;
 }

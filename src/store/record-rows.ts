@@ -111,7 +111,7 @@ export function piiColumnFrom(value: unknown, codec: RowCodec): unknown {
 
 export const LEAD_COLUMNS =
   "id, auction_id, kind, source_id, vertical, test, sub_id, status, price_cents, buyer_price_cents, campaign_id, " +
-  "buyer_id, buyer_lead_id, reason, lead, consent, created_at, shares, email_sha256, phone_sha256";
+  "buyer_id, buyer_lead_id, reason, lead, consent, created_at, shares, email_sha256, phone_sha256, ping_to_post_ms";
 
 export function leadRowValues(lead: LeadRecord, codec: RowCodec): unknown[] {
   return [
@@ -135,6 +135,7 @@ export function leadRowValues(lead: LeadRecord, codec: RowCodec): unknown[] {
     lead.shares?.length ? JSON.stringify(lead.shares) : null,
     // Kept beside the lead so the operator can find a consumer's leads (Store.leadsOfContact) without reading PII.
     ...contactColumns(lead.lead),
+    lead.ping_to_post_ms ?? null,
   ];
 }
 
@@ -307,6 +308,7 @@ export function leadFromRow(row: Row, codec: RowCodec): LeadRecord {
     ...optional(row, "shares", codec.json),
     ...optional(row, "reason"),
     ...optional(row, "pii_purged_at", Number),
+    ...optional(row, "ping_to_post_ms", Number),
   };
 }
 

@@ -94,15 +94,34 @@ describe("configuration forms in a browser", () => {
     await form.locator('input[name="dedupe.match.email"]').check();
     await form.getByLabel("routing mode").selectOption("priority");
     await form.locator('input[name="routing.max_buyers"]').fill("2");
-    assert.deepEqual(await jsonBoxes(form), ["fields"], "only the fields are still JSON");
+    assert.deepEqual(await jsonBoxes(form), [], "no JSON box left: the fields have their own form");
+    // The fields as rows: one more, an enum the ping carries, added without typing JSON.
+    const before = await world.admin<{ fields: { name: string }[] }>("/v1/admin/verticals/personal_injury");
+    await form.getByRole("button", { name: "Add field" }).click();
+    const row = `fields.${before.fields.length}`;
+    await form.locator(`input[name="${row}.name"]`).fill("lead_source");
+    await form.locator(`select[name="${row}.type"]`).selectOption("enum");
+    await form.locator(`input[name="${row}.values"]`).fill("web, phone");
+    await form.locator(`input[name="${row}.required"]`).check();
     await screenshot(page, "config-forms-vertical");
     await form.getByRole("button", { name: "Save" }).click();
     await form.getByTestId("saved").waitFor();
-    const vertical = await world.admin<{ dedupe?: unknown; routing?: unknown }>(
+    const vertical = await world.admin<{ dedupe?: unknown; routing?: unknown; fields: { name: string }[] }>(
       "/v1/admin/verticals/personal_injury",
     );
     assert.deepEqual(vertical.dedupe, { lookback_days: 45, match: ["email"] });
     assert.deepEqual(vertical.routing, { mode: "priority", max_buyers: 2 });
+    assert.deepEqual(vertical.fields.slice(0, -1), before.fields, "the other fields unchanged");
+    assert.deepEqual(vertical.fields.at(-1), {
+      name: "lead_source",
+      type: "enum",
+      pii: false,
+      required: true,
+      values: ["web", "phone"],
+    });
+    // The JSON switch shows the same fields.
+    await form.getByTestId("json-toggle-fields").click();
+    assert.deepEqual(JSON.parse(await form.locator('textarea[name="fields"]').inputValue()), vertical.fields);
     await page.context().close();
   });
 });

@@ -66,6 +66,17 @@ describe(`[${BACKEND}] alerts`, () => {
   const find = (list: AlertWire[], kind: string, id: string) =>
     list.find((alert) => alert.kind === kind && alert.subject.id === id);
 
+  test("the thresholds in force: the settings', each absent one at its default", async () => {
+    const answer = await h.admin("GET", "/v1/admin/alerts/thresholds");
+    assert.equal(answer.status, 200);
+    assert.deepEqual(answer.body, {
+      low_funds_dollars: 100,
+      buyer_timeout_percent: 50,
+      buyer_timeout_min_pings: 2,
+      source_auth_failures: 3,
+    });
+  });
+
   test("money alerts before any traffic; nothing else", async () => {
     const list = await alerts();
     assert.deepEqual(

@@ -16,6 +16,8 @@ import {
 describe(`[${BACKEND}] reports`, () => {
   let h: Harness;
   let range: string;
+  /** The ping-to-post time the posted lead can have: at least the wait, at most ping sent to post answered. */
+  const pingToPost = { atLeast: 250, atMost: 0 };
   const buyers = [bidder("top", 40), bidder("second", 30), bidder("slow", 50, { latencyMs: 1_000 })];
 
   before(async () => {
@@ -29,12 +31,16 @@ describe(`[${BACKEND}] reports`, () => {
     const from = new Date(Date.now() - 3_600_000).toISOString();
     // A ping that is posted and sold, a direct post, and a ping (with a sub-id) never posted. Each lead differs, so
     // the replay guard lets them through.
+    const pingSentAt = Date.now();
     const first = await sendPing(h, { lead: personalInjuryLead({ days_since_accident: 1 }) });
     assert.equal(first.body.status, "bid");
+    // The source takes its time before posting: what the ping-to-post figure measures.
+    await new Promise((resolve) => setTimeout(resolve, pingToPost.atLeast));
     const sold = await sendPost(h, first.body.ping_id, {
       lead: personalInjuryLead({ days_since_accident: 1 }),
     });
     assert.equal(sold.body.status, "sold");
+    pingToPost.atMost = Date.now() - pingSentAt;
     const direct = await sendDirect(h, { lead: personalInjuryLead({ days_since_accident: 2 }) });
     assert.equal(direct.body.status, "sold");
     const unposted = await sendPing(h, {
@@ -51,24 +57,30 @@ describe(`[${BACKEND}] reports`, () => {
     const reply = await h.admin("GET", `/v1/admin/reports?${range}`);
     assert.equal(reply.status, 200);
     assert.equal(reply.body.time_zone, "UTC");
-    assert.deepEqual(reply.body.groups, [
-      {
-        pings: 3,
-        bids: 6,
-        bid_rate: 1,
-        avg_bid: 35,
-        max_bid: 40,
-        wins: 3,
-        posts: 2,
-        post_accept_rate: 1,
-        sold: 2,
-        revenue: 80,
-        payouts: 64,
-        margin: 16,
-        returns: 0,
-        earnings_per_lead: 40,
-      },
-    ]);
+    // Only the ping-post lead has a ping-to-post time (the direct post has no ping): the average is its own.
+    const { avg_ping_to_post_ms: pingToPostMs, ...figures } = reply.body.groups[0];
+    assertPingToPost(pingToPostMs);
+    assert.deepEqual(
+      [figures],
+      [
+        {
+          pings: 3,
+          bids: 6,
+          bid_rate: 1,
+          avg_bid: 35,
+          max_bid: 40,
+          wins: 3,
+          posts: 2,
+          post_accept_rate: 1,
+          sold: 2,
+          revenue: 80,
+          payouts: 64,
+          margin: 16,
+          returns: 0,
+          earnings_per_lead: 40,
+        },
+      ],
+    );
   });
 
   test("by buyer: the winner's sales, the loser's bids, the slow buyer's timeouts and latency", async () => {
@@ -84,6 +96,9 @@ describe(`[${BACKEND}] reports`, () => {
       [3, 3, 3, 2, 2, 80, 64, 16],
     );
     assert.equal(top.post_accept_rate, 1);
+    // The buyer of the ping-post lead has its ping-to-post time; a buyer that bought nothing has none.
+    assertPingToPost(top.avg_ping_to_post_ms);
+    assert.equal(second.avg_ping_to_post_ms, null);
     assert.equal(top.timeouts, 0);
     assert.ok(top.latency_ms.p50 <= top.latency_ms.p99, "percentiles in order");
     assert.deepEqual([second.pings, second.bids, second.wins, second.posts, second.sold], [3, 3, 0, 0, 0]);
@@ -94,6 +109,14 @@ describe(`[${BACKEND}] reports`, () => {
       `timed-out pings took their whole budget (p99 ${slow.latency_ms.p99})`,
     );
   });
+
+  function assertPingToPost(ms: unknown): void {
+    assert.equal(typeof ms, "number", "a ping-to-post time");
+    assert.ok(
+      (ms as number) >= pingToPost.atLeast - 5 && (ms as number) <= pingToPost.atMost,
+      `ping-to-post ${ms} ms within [${pingToPost.atLeast}, ${pingToPost.atMost}]`,
+    );
+  }
 
   test("by source and sub-id", async () => {
     const reply = await h.admin(

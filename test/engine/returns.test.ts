@@ -115,8 +115,22 @@ describe(`[${BACKEND}] returns`, () => {
     assert.equal(again.body.return.id, requested.body.return.id);
 
     const id = requested.body.return.id;
+    // Pending: still sold, not returned, in the list and on the lead.
+    assert.equal((await h.admin("GET", `/v1/admin/leads/${leadId}`)).body.lead.returned, undefined);
     const approved = await h.admin("POST", `/v1/admin/returns/${id}/approve`);
     assert.equal(approved.status, 200, JSON.stringify(approved.body));
+    // Approved: the lead stays sold in the store, and the admin API says it was returned, in the list and on the lead.
+    const detail = (await h.admin("GET", `/v1/admin/leads/${leadId}`)).body.lead;
+    assert.deepEqual([detail.status, detail.returned], ["sold", true]);
+    const listed = (await h.admin("GET", "/v1/admin/leads?limit=100")).body.leads as {
+      id: string;
+      returned?: boolean;
+    }[];
+    assert.equal(listed.find((lead) => lead.id === leadId)?.returned, true);
+    assert.ok(
+      listed.filter((lead) => lead.id !== leadId).every((lead) => lead.returned === undefined),
+      "no other lead reads returned",
+    );
     assert.equal(approved.body.return.status, "approved");
     assert.equal(approved.body.return.decided_by, "operator");
     assert.deepEqual(await ledgerOf(leadId), [

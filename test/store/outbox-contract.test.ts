@@ -43,6 +43,25 @@ for (const implementation of STORES) {
       assert.deepEqual(items.find((item) => item.id === "m1")?.body, { event: "lead.sold", lead_id: "m1" });
     });
 
+    test("items enqueued on their own: an id already there is kept as it was (one message per alert)", async () => {
+      const alert = (body: Record<string, unknown>) =>
+        message("alert-1", { kind: "alert_webhook", owner_id: "buyer:broke", body });
+      assert.equal(
+        await store.enqueueOutbox([alert({ n: 1 }), message("alert-2", { kind: "alert_email" })]),
+        2,
+      );
+      // Another instance writing the same alert at once: nothing changes.
+      assert.equal(await store.enqueueOutbox([alert({ n: 2 })]), 0);
+      assert.equal(await store.enqueueOutbox([]), 0);
+      const items = await store.listOutbox({ limit: 10 });
+      assert.deepEqual(items.map((item) => [item.id, item.kind]).sort(), [
+        ["alert-1", "alert_webhook"],
+        ["alert-2", "alert_email"],
+      ]);
+      assert.deepEqual(items.find((item) => item.id === "alert-1")?.body, { n: 1 });
+      assert.equal((await store.claimOutbox(T0, 10, 1000)).length, 2, "due like any other message");
+    });
+
     test("a claim takes due items only, counts the attempt and leases them", async () => {
       await store.saveLead(soldLead("l1"), [], [message("due"), message("later", { run_at: T0 + 60_000 })]);
       const claimed = await store.claimOutbox(T0, 10, 30_000);

@@ -108,6 +108,7 @@ async function writeTraffic(store: Store): Promise<void> {
   await store.saveLead(
     lead("L1", "A1", a1 + MIN, {
       sub_id: "s1",
+      ping_to_post_ms: 60_000,
       price_cents: 2500,
       buyer_price_cents: 4000,
       campaign_id: "camp-a",
@@ -117,6 +118,7 @@ async function writeTraffic(store: Store): Promise<void> {
   );
   await store.saveLead(
     lead("L2", "A2", a2 + MIN, {
+      ping_to_post_ms: 30_000,
       price_cents: 6000,
       buyer_price_cents: 5000,
       campaign_id: "camp-a",
@@ -129,12 +131,18 @@ async function writeTraffic(store: Store): Promise<void> {
     ],
   );
   await store.saveLead(
-    lead("L3", "A3", a3 + MIN, { sub_id: "s1", status: "unsold", reason: "post_rejected" }),
+    lead("L3", "A3", a3 + MIN, {
+      sub_id: "s1",
+      status: "unsold",
+      reason: "post_rejected",
+      ping_to_post_ms: 90_000,
+    }),
     [outcome("A3", "post", "camp-a", "post_rejected", a3 + MIN)],
   );
   await store.saveLead(
     lead("LT", "T1", a2 + MIN, {
       test: true,
+      ping_to_post_ms: 5_000,
       price_cents: 100,
       buyer_price_cents: 9999,
       campaign_id: "camp-a",
@@ -194,6 +202,8 @@ for (const impl of STORES) {
           margin: 35,
           returns: 0,
           earnings_per_lead: 40,
+          // Of the three live leads, sold or not (the test lead's is left out with it).
+          avg_ping_to_post_ms: 60_000,
         },
       ]);
     });
@@ -217,6 +227,8 @@ for (const impl of STORES) {
           margin: 27.5,
           returns: 0,
           earnings_per_lead: 30,
+          // Of the leads it bought: L1 and the shared L2.
+          avg_ping_to_post_ms: 45_000,
           latency_ms: { p50: 50, p95: 300, p99: 300 },
           timeouts: 2,
           errors: 1,
@@ -237,6 +249,7 @@ for (const impl of STORES) {
           margin: 7.5,
           returns: 0,
           earnings_per_lead: 30,
+          avg_ping_to_post_ms: 30_000,
           latency_ms: { p50: 25, p95: 120, p99: 120 },
           timeouts: 0,
           errors: 0,
@@ -263,6 +276,7 @@ for (const impl of STORES) {
         margin: 0,
         returns: 0,
         earnings_per_lead: null,
+        avg_ping_to_post_ms: null,
         latency_ms: { p50: 10, p95: 300, p99: 300 },
         timeouts: 1,
         errors: 1,
@@ -308,6 +322,7 @@ for (const impl of STORES) {
         margin: 20,
         returns: 0,
         earnings_per_lead: 80,
+        avg_ping_to_post_ms: 30_000,
       });
     });
 

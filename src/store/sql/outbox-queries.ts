@@ -12,6 +12,14 @@ export const insertOutboxItem = (d: Dialect, item: OutboxItem): Statement =>
     "gavel_insert_outbox",
   );
 
+/** The same, unless an item with its id is already there (then nothing changes). */
+export const insertOutboxItemOnce = (d: Dialect, item: OutboxItem): Statement =>
+  statement(
+    d,
+    `INSERT INTO outbox (${OUTBOX_COLUMNS}) VALUES (${placeholders(OUTBOX_COLUMNS)}) ON CONFLICT (id) DO NOTHING`,
+    outboxRowValues(item),
+  );
+
 /**
  * Due pending items get a lease (run_at moves forward) and one more attempt. PostgreSQL: SKIP LOCKED, so instances
  * claiming at the same moment take disjoint items instead of waiting on each other; SQLite has one writer, so no two

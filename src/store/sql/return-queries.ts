@@ -54,6 +54,14 @@ export const returnCounts = (d: Dialect, buyerId: string): Statement =>
     [buyerId],
   );
 
+/** Of the leads named (a JSON array), those with an approved return. */
+export const returnedLeadIds = (d: Dialect, leadIds: readonly string[]): Statement =>
+  statement(
+    d,
+    `SELECT DISTINCT lead_id FROM returns WHERE status = 'approved' AND lead_id ${d.inJsonArray(1)}`,
+    [JSON.stringify(leadIds)],
+  );
+
 /** A conversion unless this buyer reported this stage of this lead before (or the id is taken). */
 export const insertConversion = (d: Dialect, record: ConversionRecord): Statement =>
   statement(

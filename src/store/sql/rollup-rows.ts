@@ -46,7 +46,8 @@ export function rolledUpOutcomeFromRow(row: Row): RolledUpOutcome {
 
 /** A lead's columns a rollup needs: never its PII. */
 export const LEAD_SELECT =
-  "source_id, sub_id, vertical, test, status, price_cents, buyer_price_cents, campaign_id, buyer_id, shares, created_at";
+  "source_id, sub_id, vertical, test, status, price_cents, buyer_price_cents, campaign_id, buyer_id, shares, created_at, " +
+  "ping_to_post_ms";
 
 export function rolledUpLeadFromRow(row: Row, codec: RowCodec): RolledUpLead {
   return {
@@ -58,6 +59,9 @@ export function rolledUpLeadFromRow(row: Row, codec: RowCodec): RolledUpLead {
     ...(row.campaign_id === null ? {} : { campaign_id: String(row.campaign_id) }),
     ...(row.buyer_id === null ? {} : { buyer_id: String(row.buyer_id) }),
     ...(row.shares === null ? {} : { shares: codec.json(row.shares) as RolledUpLead["shares"] }),
+    ...(row.ping_to_post_ms === null || row.ping_to_post_ms === undefined
+      ? {}
+      : { ping_to_post_ms: Number(row.ping_to_post_ms) }),
   };
 }
 

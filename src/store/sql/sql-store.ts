@@ -96,6 +96,12 @@ export abstract class SqlStore extends SqlStoreCore implements Store {
     return this.write("setReturnResale", id, leadId, claim);
   }
 
+  async returnedLeadIds(leadIds: readonly string[]): Promise<Set<string>> {
+    if (leadIds.length === 0) return new Set();
+    const rows = await this.read(returns.returnedLeadIds(this.dialect, leadIds));
+    return new Set(rows.map((row) => String(row.lead_id)));
+  }
+
   async returnCounts(buyerId: string): Promise<{ approved: number; pending: number }> {
     const row = (await this.one(returns.returnCounts(this.dialect, buyerId)))!;
     return { approved: Number(row.approved), pending: Number(row.pending) };
@@ -130,6 +136,10 @@ export abstract class SqlStore extends SqlStoreCore implements Store {
   async listOutbox(query: OutboxQuery): Promise<OutboxItem[]> {
     const rows = await this.read(newestFirstPage(this.dialect, "outbox", query));
     return rows.map((row) => outboxFromRow(row, this.codec));
+  }
+
+  async enqueueOutbox(items: readonly OutboxItem[]): Promise<number> {
+    return items.length === 0 ? 0 : this.write("enqueueOutbox", items);
   }
 
   async replayOutbox(id: string, now: number): Promise<boolean> {

@@ -253,6 +253,12 @@ export class SqlWrites {
     await tx.run(outbox.settleOutbox(this.#d, id, settlement));
   }
 
+  async enqueueOutbox(tx: SqlTx, items: readonly OutboxItem[]): Promise<number> {
+    let added = 0;
+    for (const item of items) added += (await tx.run(outbox.insertOutboxItemOnce(this.#d, item))).changes;
+    return added;
+  }
+
   async replayOutbox(tx: SqlTx, id: string, now: number): Promise<boolean> {
     return (await tx.run(outbox.replayOutbox(this.#d, id, now))).changes > 0;
   }

@@ -6,7 +6,7 @@ import { get, money, post } from "../api.ts";
 import { useData } from "../use-data.ts";
 import { Badge, Problem } from "./common.tsx";
 import type { Entity } from "./config-form.tsx";
-import { buyerStanding, LOW_FUNDS_DOLLARS } from "./standing.tsx";
+import { buyerStanding, useAlertThresholds } from "./standing.tsx";
 import { addDays, browserTimeZone, dateIn, startOfDay } from "./time-zones.ts";
 
 interface Funds {
@@ -27,6 +27,7 @@ interface BuyerMoneyRow {
 
 export function BuyerMoney() {
   const timeZone = browserTimeZone();
+  const thresholds = useAlertThresholds();
   const money$ = useData("buyer-money", async (): Promise<BuyerMoneyRow[]> => {
     const today = dateIn(Date.now(), timeZone);
     const range = new URLSearchParams({
@@ -53,7 +54,13 @@ export function BuyerMoney() {
       <h2>Buyer money</h2>
       <p className="muted">
         Prepaid buyers buy while their balance plus credit covers the bid. Spent today counts from midnight in{" "}
-        {timeZone}. Low: under {money(LOW_FUNDS_DOLLARS)} left to spend.
+        {timeZone}.
+        {thresholds && (
+          <span data-testid="low-funds-mark">
+            {" "}
+            Low: under {money(thresholds.low_funds_dollars)} left to spend (settings.alerts).
+          </span>
+        )}
       </p>
       <Problem error={money$.error} />
       <div className="scroll">
@@ -72,10 +79,11 @@ export function BuyerMoney() {
           </thead>
           <tbody>
             {money$.data?.map(({ buyer, funds, spentToday }) => {
-              const standing = buyerStanding(String(buyer.status), {
-                status: String(buyer.status),
-                ...(funds?.prepaid ? { funds } : {}),
-              });
+              const standing = buyerStanding(
+                String(buyer.status),
+                { status: String(buyer.status), ...(funds?.prepaid ? { funds } : {}) },
+                thresholds?.low_funds_dollars,
+              );
               const low = standing.label === "low funds" || standing.label === "out of funds";
               return (
                 <tr key={buyer.id} data-buyer={buyer.id} className={low ? "trouble" : undefined}>

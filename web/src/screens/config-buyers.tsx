@@ -7,7 +7,7 @@ import { ConfigList, type FieldSpec } from "./config-form.tsx";
 import { capsEditor } from "./editors/caps-editor.tsx";
 import { fundsEditor } from "./editors/funds-editor.tsx";
 import { noticesEditor } from "./editors/notices-editor.tsx";
-import { buyerStanding, useBuyerStandings } from "./standing.tsx";
+import { buyerStanding, useAlertThresholds, useBuyerStandings } from "./standing.tsx";
 import { WhatIfLink } from "./what-if.tsx";
 
 const BUYER_FIELDS: readonly FieldSpec[] = [
@@ -68,6 +68,7 @@ export function ConfigBuyers() {
   // Bumped by a pause or resume here, so the status line says who paused it at once rather than at the next refresh.
   const [changes, setChanges] = useState(0);
   const standings = useBuyerStandings(String(changes));
+  const thresholds = useAlertThresholds();
   return (
     <ConfigList
       title="Buyers"
@@ -75,7 +76,11 @@ export function ConfigBuyers() {
       specs={BUYER_FIELDS}
       blank={() => ({ id: "", name: "", status: "active" })}
       columns={(buyer) => {
-        const standing = buyerStanding(String(buyer.status), standings[buyer.id]);
+        const standing = buyerStanding(
+          String(buyer.status),
+          standings[buyer.id],
+          thresholds?.low_funds_dollars,
+        );
         return (
           <>
             {standing.label !== buyer.status && <Badge value={standing.label} />}

@@ -2,6 +2,7 @@
 // system-wide duplicate check and routing.
 import { ConfigList, type FieldSpec } from "./config-form.tsx";
 import { dedupeEditor } from "./editors/dedupe-editor.tsx";
+import { fieldsEditor } from "./editors/fields-editor.tsx";
 import { routingEditor } from "./editors/routing-editor.tsx";
 
 const VERTICAL_FIELDS: readonly FieldSpec[] = [
@@ -9,8 +10,10 @@ const VERTICAL_FIELDS: readonly FieldSpec[] = [
   { name: "name", kind: "text", required: true },
   {
     name: "fields",
-    kind: "json",
-    label: 'fields ([{"name":"zip","type":"zip","pii":false,"required":true}, …])',
+    kind: "editor",
+    label: "fields",
+    editor: fieldsEditor,
+    help: "What a lead of this vertical carries. PII fields are never sent in a ping; a required non-PII field must be on the ping, a required PII field on the post.",
     view: (value) =>
       Array.isArray(value) ? (
         <p className="muted">

@@ -5,7 +5,13 @@ import { money } from "../api.ts";
 import { Alerts } from "./alerts.tsx";
 import { Tile } from "./common.tsx";
 import { DayChart } from "./day-chart.tsx";
-import { type BuyerStanding, buyerStanding, SourceAuthTrouble, useBuyerStandings } from "./standing.tsx";
+import {
+  type BuyerStanding,
+  buyerStanding,
+  SourceAuthTrouble,
+  useAlertThresholds,
+  useBuyerStandings,
+} from "./standing.tsx";
 
 const HISTORY = 120;
 /** How long the dashboard waits for its first numbers before it says they are not coming. */
@@ -20,6 +26,7 @@ export function Dashboard() {
   const [late, setLate] = useState(false);
   const [latest, setLatest] = useState<LiveSnapshot>();
   // A buyer paused or resumed (its live status changed) is looked up again at once: who paused it, its funds.
+  const thresholds = useAlertThresholds();
   const standings = useBuyerStandings(
     latest?.buyers.map((buyer) => `${buyer.buyer_id}:${buyer.status}`).join(),
   );
@@ -94,7 +101,11 @@ export function Dashboard() {
                   ? Math.round((buyer.timeouts / buyer.requests) * 100)
                   : undefined;
               const slow = timeoutPct !== undefined && timeoutPct >= TIMEOUT_TROUBLE_PCT;
-              const standing: BuyerStanding = buyerStanding(buyer.status, standings[buyer.buyer_id]);
+              const standing: BuyerStanding = buyerStanding(
+                buyer.status,
+                standings[buyer.buyer_id],
+                thresholds?.low_funds_dollars,
+              );
               return (
                 <tr
                   key={buyer.buyer_id}

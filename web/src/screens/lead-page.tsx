@@ -11,11 +11,12 @@ export function LeadPage({ id }: { id: string }) {
   if (!data) return <p className="muted">Loading…</p>;
   const { lead, trace, ledger } = data;
   const t0 = trace.length ? Date.parse(trace[0]!.at) : 0;
-  // An approved return leaves the lead "sold" in the store; its refund in the ledger is what says it was returned.
+  // An approved return leaves the lead "sold" in the store: the server says it was returned, the ledger's refund how
+  // much was given back.
   const refunded = -ledger
     .filter((entry) => entry.kind === "buyer_refund")
     .reduce((sum, entry) => sum + entry.amount, 0);
-  const returned = refunded > 0;
+  const returned = lead.returned === true || refunded > 0;
   return (
     <section>
       <h2>

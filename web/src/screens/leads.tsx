@@ -300,8 +300,9 @@ export function Leads() {
               <td>{when(lead.created_at)}</td>
               <td>{lead.source_id}</td>
               <td>{lead.vertical}</td>
-              <td>
-                <Badge value={lead.status} />
+              <td data-testid={`lead-list-status-${lead.id}`}>
+                {/* A returned lead stays "sold" in the store; the server says it was returned and refunded. */}
+                <Badge value={lead.returned ? "returned" : lead.status} />
               </td>
               <td>{lead.buyer_id ?? "—"}</td>
               <td className="num">{money(lead.buyer_price)}</td>

@@ -1,12 +1,15 @@
 // The operator's reports (GET /v1/admin/reports): a date range in the operator's time zone (today, yesterday, the
 // last 7 or 30 days, or custom days), grouped by one dimension and optionally a second, with the money columns,
 // sortable, a revenue bar per row, totals, and CSV export. Yesterday by source is what it opens on, so "what did each
-// source earn us yesterday" is one click and each buyer two.
+// source earn us yesterday" is one click and each buyer two; the alerts above the report say which buyer is in trouble
+// right now.
 import { useState } from "react";
 import type { Report, ReportGroup } from "../../../src/http/report-schemas.ts";
 import { get, money } from "../api.ts";
 import { useData } from "../use-data.ts";
+import { Alerts } from "./alerts.tsx";
 import { Problem } from "./common.tsx";
+import { type ChartPeriod, ReportChart } from "./report-chart.tsx";
 import { addDays, browserTimeZone, dateIn, isTimeZone, startOfDay } from "./time-zones.ts";
 
 const DIMENSIONS = {
@@ -37,6 +40,8 @@ interface Column {
   show: (value: number | null) => string;
   /** Shown for buyer or campaign groupings only (the figure is the buyer's side). */
   buyerSide?: boolean;
+  /** An average the groups' figures cannot be summed into: no total. */
+  noTotal?: boolean;
 }
 
 const count = (value: number | null) => (value === null ? "—" : value.toLocaleString("en-US"));
@@ -53,6 +58,13 @@ const COLUMNS: readonly Column[] = [
   { id: "margin", label: "margin", value: (g) => g.margin, show: money },
   { id: "epl", label: "per lead", value: (g) => g.earnings_per_lead, show: money },
   { id: "returns", label: "returns", value: (g) => g.returns, show: count },
+  {
+    id: "ping_to_post",
+    label: "ping→post",
+    value: (g) => g.avg_ping_to_post_ms ?? null,
+    show: ms,
+    noTotal: true,
+  },
   { id: "p50", label: "p50", value: (g) => g.latency_ms?.p50 ?? null, show: ms, buyerSide: true },
   { id: "p99", label: "p99", value: (g) => g.latency_ms?.p99 ?? null, show: ms, buyerSide: true },
   { id: "timeouts", label: "timeouts", value: (g) => g.timeouts ?? null, show: count, buyerSide: true },
@@ -97,6 +109,19 @@ export function Reports() {
   const report = useData(query, () =>
     range.from < range.to
       ? get<Report>(`/v1/admin/reports?${query}`)
+      : Promise.reject(new Error("The range ends before it starts.")),
+  );
+  // The chart: revenue and margin over the same range, by the hour for a day or two, else by the local day.
+  const hourly = range.to - range.from <= 2 * DAY_MS + HOUR_MS;
+  const chartQuery = new URLSearchParams({
+    from: new Date(range.from).toISOString(),
+    to: new Date(range.to).toISOString(),
+    group_by: hourly ? "hour" : "day",
+    time_zone: timeZone,
+  }).toString();
+  const chart = useData(chartQuery, () =>
+    range.from < range.to
+      ? get<Report>(`/v1/admin/reports?${chartQuery}`)
       : Promise.reject(new Error("The range ends before it starts.")),
   );
   const buyerSide = dimensions.some((d) => d === "buyer" || d === "campaign");
@@ -150,6 +175,8 @@ export function Reports() {
   return (
     <section>
       <h2>Reports</h2>
+      {/* Who is in trouble right now, above what each earned: the operator's two questions on one screen. */}
+      <Alerts />
       <div className="toolbar report-controls">
         <fieldset className="segmented">
           <legend className="muted">range</legend>
@@ -252,6 +279,12 @@ export function Reports() {
         {report.loading && " · loading…"}
       </p>
       <Problem error={report.error} />
+      {chart.data && (
+        <ReportChart
+          periods={chartPeriods(chart.data, range, timeZone, hourly)}
+          caption={`${hourly ? "By hour" : "By day"}, ${range.first === range.last ? range.first : `${range.first} to ${range.last}`}`}
+        />
+      )}
       <div className="scroll">
         <table data-testid="report-table">
           <thead>
@@ -296,7 +329,7 @@ export function Reports() {
                 <th colSpan={dimensions.length}>total</th>
                 {columns.map((column) => (
                   <th key={column.id} className="num">
-                    {column.buyerSide ? "" : column.show(column.value(totals))}
+                    {column.buyerSide || column.noTotal ? "" : column.show(column.value(totals))}
                   </th>
                 ))}
               </tr>
@@ -306,6 +339,36 @@ export function Reports() {
       </div>
     </section>
   );
+}
+
+const HOUR_MS = 3_600_000;
+const DAY_MS = 86_400_000;
+
+/** Every period of the range (those without traffic at zero), from a report grouped by hour or by day. */
+function chartPeriods(
+  report: Report,
+  range: { first: string; last: string; from: number; to: number },
+  timeZone: string,
+  hourly: boolean,
+): ChartPeriod[] {
+  const figures = (group: ReportGroup | undefined) => ({
+    revenue: group?.revenue ?? 0,
+    margin: group?.margin ?? 0,
+  });
+  if (!hourly) {
+    const byDay = new Map(report.groups.map((group) => [group.day, group]));
+    const days: ChartPeriod[] = [];
+    for (let day = range.first; day <= range.last; day = addDays(day, 1))
+      days.push({ label: day.slice(5), title: day, ...figures(byDay.get(day)) });
+    return days;
+  }
+  const byHour = new Map(report.groups.map((group) => [Date.parse(group.hour ?? ""), group]));
+  const hourOf = new Intl.DateTimeFormat("en-GB", { timeZone, hour: "2-digit", minute: "2-digit" });
+  const full = new Intl.DateTimeFormat("en-GB", { timeZone, dateStyle: "medium", timeStyle: "short" });
+  const hours: ChartPeriod[] = [];
+  for (let hour = range.from; hour < range.to; hour += HOUR_MS)
+    hours.push({ label: hourOf.format(hour), title: full.format(hour), ...figures(byHour.get(hour)) });
+  return hours;
 }
 
 /** A revenue cell's bar: its share of the largest revenue shown, as a light fill behind the figure. */

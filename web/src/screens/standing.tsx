@@ -61,12 +61,49 @@ export interface BuyerStanding {
   why?: string;
 }
 
-/** A prepaid buyer whose available money is below this many dollars is warned about before it runs out. */
-export const LOW_FUNDS_DOLLARS = 100;
 const REFRESH_MS = 15_000;
 
-/** What a buyer's status line says: "active" only when nothing stops it from buying. */
-export function buyerStanding(liveStatus: string, facts: BuyerFacts | undefined): BuyerStanding {
+/** The alert thresholds in force (settings.alerts with the server's defaults), read once per page load. */
+export interface AlertThresholds {
+  low_funds_dollars: number;
+  buyer_timeout_percent: number;
+  buyer_timeout_min_pings: number;
+  source_auth_failures: number;
+}
+
+let thresholdsLoad: Promise<AlertThresholds> | undefined;
+
+/**
+ * The alert thresholds, from the server (undefined until they arrive): a prepaid buyer with less than
+ * `low_funds_dollars` available is warned about before it runs out, the same mark as the alerts'.
+ */
+export function useAlertThresholds(): AlertThresholds | undefined {
+  const [thresholds, setThresholds] = useState<AlertThresholds>();
+  useEffect(() => {
+    let live = true;
+    thresholdsLoad ??= get<AlertThresholds>("/v1/admin/alerts/thresholds");
+    thresholdsLoad.then(
+      (answer) => live && setThresholds(answer),
+      () => {
+        thresholdsLoad = undefined;
+      },
+    );
+    return () => {
+      live = false;
+    };
+  }, []);
+  return thresholds;
+}
+
+/**
+ * What a buyer's status line says: "active" only when nothing stops it from buying. Low funds only once the
+ * threshold is known.
+ */
+export function buyerStanding(
+  liveStatus: string,
+  facts: BuyerFacts | undefined,
+  lowFundsDollars: number | undefined,
+): BuyerStanding {
   // The caller's status is the fresher (a list just reloaded after a pause); the facts refresh every 15 s.
   const status = liveStatus || (facts?.status ?? "");
   if (status === "paused") {
@@ -87,7 +124,12 @@ export function buyerStanding(liveStatus: string, facts: BuyerFacts | undefined)
   const cappedCampaigns = live.filter((campaign) => campaign.capped).map((campaign) => campaign.id);
   if (live.length > 0 && cappedCampaigns.length === live.length)
     return { buying: false, label: "capped", why: "not buying: every active campaign's cap is reached" };
-  if (available !== null && available !== undefined && available < LOW_FUNDS_DOLLARS)
+  if (
+    available !== null &&
+    available !== undefined &&
+    lowFundsDollars !== undefined &&
+    available < lowFundsDollars
+  )
     return { buying: true, label: "low funds", why: `${money(available)} left to spend` };
   if (cappedCampaigns.length > 0)
     return { buying: status === "active", label: status, why: `capped: ${cappedCampaigns.join(", ")}` };

@@ -49,6 +49,21 @@ export type Weekday = keyof Schedule["weekly"];
 export const WEEKDAYS = every<Weekday>()(["mon", "tue", "wed", "thu", "fri", "sat", "sun"]);
 
 /** The operators of the campaign's `filters` (a subset of the rule language's). */
+/** A vertical field's types (src/domain/fields.ts). */
+export const FIELD_TYPE_OPTIONS = every<FieldType>()([
+  "string",
+  "integer",
+  "number",
+  "boolean",
+  "enum",
+  "zip",
+  "state",
+  "phone",
+  "email",
+  "url",
+  "date",
+]);
+
 export const FILTER_OPS = every<Filter["op"]>()(["eq", "neq", "in", "not_in", "gte", "lte", "between"]);
 /** The rule language's operators: the exchange's own list (it names every FieldOperator, or this does not compile). */
 export const RULE_OPS = every<FieldOperator>()(FIELD_OPERATORS);

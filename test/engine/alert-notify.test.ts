@@ -1,0 +1,172 @@
+// Alerts sent to the operator through the outbox (settings.alerts.notify), over real HTTP and SMTP, on both backends:
+// a buyer out of funds is raised once to a signed webhook and once by e-mail, not again at each check while it holds;
+// a second condition (a source sending a rotated key) is a message of its own; nothing is sent without `notify`.
+import assert from "node:assert/strict";
+import { after, before, describe, test } from "node:test";
+import { alertOutboxItems } from "../../src/console/alert-notifier.ts";
+import type { Alert } from "../../src/console/alerts.ts";
+import { sendDirect } from "../helpers/engine-steps.ts";
+import { eventually } from "../helpers/eventually.ts";
+import {
+  BACKEND,
+  bidder,
+  type Harness,
+  realtimeCampaign,
+  startHarness,
+  testSource,
+} from "../helpers/exchange-harness.ts";
+import { HttpReceiver } from "../helpers/http-receiver.ts";
+import { mailHeader, SmtpSink } from "../helpers/smtp-sink.ts";
+
+const SECRET = "alert_secret_0123456789abcdef";
+
+interface AlertMessage {
+  event: string;
+  alert_id: string;
+  kind: string;
+  severity: string;
+  subject: { type: string; id: string };
+  message: string;
+  raised_at: string;
+}
+
+describe(`[${BACKEND}] alerts sent by webhook and e-mail`, () => {
+  const hook = new HttpReceiver({ secret: SECRET });
+  const smtp = new SmtpSink();
+  let h: Harness;
+  const previousSecret = process.env.GAVEL_ALERT_WEBHOOK_SECRET;
+
+  before(async () => {
+    await Promise.all([hook.start(), smtp.start()]);
+    process.env.GAVEL_ALERT_WEBHOOK_SECRET = SECRET;
+    h = await startHarness([bidder("alpha", 40), bidder("broke", 60)], (farm) => ({
+      smtp: { host: "127.0.0.1", port: smtp.port, from: "Gavel <alerts@gavel.test>" },
+      settings: {
+        alerts: {
+          source_auth_failures: 2,
+          notify: { webhook_url: hook.url, email_to: ["ops@exchange.test"], check_every_s: 1 },
+        },
+      },
+      sources: [testSource()],
+      buyers: [
+        { id: "alpha", name: "Alpha", status: "active" },
+        { id: "broke", name: "Broke", status: "active", funds: { credit_limit: 0 } },
+      ],
+      campaigns: [realtimeCampaign(farm, "alpha"), realtimeCampaign(farm, "broke")],
+    }));
+  });
+  after(async () => {
+    await h?.close();
+    await Promise.all([hook.stop(), smtp.stop()]);
+    if (previousSecret === undefined) delete process.env.GAVEL_ALERT_WEBHOOK_SECRET;
+    else process.env.GAVEL_ALERT_WEBHOOK_SECRET = previousSecret;
+  });
+
+  const messages = (kind: string) =>
+    hook.requests
+      .map((request) => JSON.parse(request.body) as AlertMessage)
+      .filter((message) => message.kind === kind);
+
+  test("a buyer out of funds: one signed webhook and one e-mail, not one per check", async () => {
+    const [sent] = await eventually(
+      async () => (messages("buyer_out_of_funds").length > 0 ? messages("buyer_out_of_funds") : undefined),
+      "the out-of-funds alert at the webhook",
+      15_000,
+    );
+    assert.equal(sent!.severity, "critical");
+    assert.deepEqual(sent!.subject, { type: "buyer", id: "broke" });
+    assert.match(sent!.message, /broke is out of funds/);
+    const request = hook.requests.find((r) => r.body.includes('"buyer_out_of_funds"'))!;
+    assert.equal(request.signature?.ok, true, "signed with GAVEL_ALERT_WEBHOOK_SECRET");
+    assert.equal(request.headers["gavel-event"], "alert.raised");
+    assert.equal(request.headers["gavel-delivery"], sent!.alert_id);
+    const mail = await eventually(
+      async () => smtp.messages.find((m) => m.raw.includes("broke is out of funds")),
+      "the out-of-funds alert by e-mail",
+      15_000,
+    );
+    assert.match(mailHeader(mail.raw, "subject") ?? "", /Gavel critical: broke is out of funds/);
+    assert.deepEqual(mail.to, ["ops@exchange.test"]);
+    // Three more checks while the condition holds: nothing more is sent.
+    await new Promise((resolve) => setTimeout(resolve, 3_500));
+    assert.equal(messages("buyer_out_of_funds").length, 1, "raised once");
+    assert.equal(smtp.messages.filter((m) => m.raw.includes("broke is out of funds")).length, 1);
+    const outbox = (await h.admin("GET", "/v1/admin/outbox?limit=100")).body.items as {
+      kind: string;
+      status: string;
+    }[];
+    assert.deepEqual(
+      outbox
+        .filter((item) => item.kind.startsWith("alert_"))
+        .map((item) => [item.kind, item.status])
+        .toSorted(),
+      [
+        ["alert_email", "done"],
+        ["alert_webhook", "done"],
+      ],
+    );
+  });
+
+  test("a new condition is a message of its own", async () => {
+    // A lead under the key first (the counter learns whose key it is), then the key is rotated away.
+    assert.equal((await sendDirect(h)).status, 200);
+    await h.admin("POST", "/v1/admin/sources/src-main/rotate-key");
+    for (let i = 0; i < 2; i++) assert.equal((await sendDirect(h)).status, 401);
+    const [sent] = await eventually(
+      async () =>
+        messages("source_auth_failures").length > 0 ? messages("source_auth_failures") : undefined,
+      "the refused-key alert",
+      15_000,
+    );
+    assert.deepEqual(sent!.subject, { type: "source", id: "src-main" });
+    assert.equal(messages("buyer_out_of_funds").length, 1, "the first alert is not sent again");
+  });
+});
+
+test("message ids: one per condition, occurrence and channel; the same on every instance", () => {
+  const outOfFunds: Alert = {
+    kind: "buyer_out_of_funds",
+    severity: "critical",
+    subject: { type: "buyer", id: "broke" },
+    message: "broke is out of funds",
+  };
+  const notify = { webhook_url: "https://ops.example/hook", email_to: ["ops@example.com"] };
+  const now = Date.parse("2026-12-06T10:00:00Z");
+  const first = alertOutboxItems([outOfFunds], notify, now);
+  assert.deepEqual(
+    first.map((item) => [item.kind, item.url]),
+    [
+      ["alert_webhook", "https://ops.example/hook"],
+      ["alert_email", "mailto:ops@example.com"],
+    ],
+  );
+  // Another instance, a minute later: the same ids (the store keeps one of each).
+  assert.deepEqual(
+    alertOutboxItems([outOfFunds], notify, now + 60_000).map((item) => item.id),
+    first.map((item) => item.id),
+  );
+  // A day later (the repeat window), the condition still holding: new ids, sent again.
+  const nextDay = alertOutboxItems([outOfFunds], notify, now + 86_400_000).map((item) => item.id);
+  assert.ok(nextDay.every((id) => !first.some((item) => item.id === id)));
+  // Another buyer: other ids. An auto-pause is told apart by when it happened.
+  const other = alertOutboxItems([{ ...outOfFunds, subject: { type: "buyer", id: "other" } }], notify, now);
+  assert.ok(other.every((item) => !first.some((f) => f.id === item.id)));
+  const paused = (since: string): Alert => ({
+    kind: "buyer_auto_paused",
+    severity: "critical",
+    subject: { type: "buyer", id: "flaky" },
+    message: "flaky was paused",
+    since,
+  });
+  const [a] = alertOutboxItems(
+    [paused("2026-12-06T09:00:00.000Z")],
+    { webhook_url: notify.webhook_url },
+    now,
+  );
+  const [b] = alertOutboxItems(
+    [paused("2026-12-06T09:30:00.000Z")],
+    { webhook_url: notify.webhook_url },
+    now,
+  );
+  assert.notEqual(a!.id, b!.id, "a second auto-pause is a second alert");
+});
