@@ -140,9 +140,10 @@ export const fieldsEditor = defineEditor<FieldDefinition[]>({
                 />
               </label>
               {field.type === "enum" && (
-                <label>
+                <label htmlFor={`${at}.values`}>
                   values{" "}
                   <ListInput
+                    id={`${at}.values`}
                     name={`${at}.values`}
                     numeric={false}
                     value={field.values}
@@ -154,9 +155,10 @@ export const fieldsEditor = defineEditor<FieldDefinition[]>({
               )}
               {NUMERIC.has(field.type) &&
                 (["min", "max"] as const).map((bound) => (
-                  <label key={bound}>
+                  <label key={bound} htmlFor={`${at}.${bound}`}>
                     {bound}{" "}
                     <NumberInput
+                      id={`${at}.${bound}`}
                       name={`${at}.${bound}`}
                       size={6}
                       value={field[bound]}
@@ -165,9 +167,10 @@ export const fieldsEditor = defineEditor<FieldDefinition[]>({
                   </label>
                 ))}
               {TEXT.has(field.type) && (
-                <label>
+                <label htmlFor={`${at}.max_length`}>
                   longest{" "}
                   <NumberInput
+                    id={`${at}.max_length`}
                     name={`${at}.max_length`}
                     size={6}
                     value={field.max_length}
