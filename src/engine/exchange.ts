@@ -7,8 +7,11 @@ import type { ConsentServices } from "../compliance/consent/consent-providers.ts
 import { type ContactHashes, leadContactHashes } from "../compliance/suppression/suppression-hash.ts";
 import type { SuppressionIndex } from "../compliance/suppression/suppression-index.ts";
 import { suppressedLists } from "../compliance/suppression/suppression-index.ts";
+import { type LeadFacts, LeadValidator } from "../compliance/validation/lead-validator.ts";
+import type { MxCheck } from "../compliance/validation/mx-check.ts";
 import { campaignDeliveries } from "../deliveries/campaign-deliveries.ts";
 import type { FallbackMargin, Source } from "../domain/config-schema.ts";
+import type { LeadQuality } from "../domain/lead-quality.ts";
 import type { BuyerOutcome } from "../domain/outcomes.ts";
 import { type LeadRecord, type OutcomeRecord, type PingRecord, postAnswer } from "../domain/records.ts";
 import { RoundRobinMemory } from "../domain/routing.ts";
@@ -60,6 +63,8 @@ export interface PingInput {
   tmax_ms?: number;
   /** RFC 3339; lead-age rules measure from it. */
   form_submitted_at?: string;
+  /** RFC 3339; validation's form-to-submit time measures from it. */
+  form_started_at?: string;
   /** The consumer's visit (docs/api.md "Lead context"). */
   context?: SellerContext;
 }
@@ -123,6 +128,8 @@ export interface ExchangeDeps {
   pauseBuyer?: (buyerId: string) => Promise<void>;
   /** Called after outbox messages were written, so the worker delivers them without waiting for its next poll. */
   onOutbox?: () => void;
+  /** MX lookups for verticals whose validation has `check_mx`; without them no domain is looked up. */
+  mx?: MxCheck;
   /** Wall clock in epoch ms; injectable so tests can move time. */
   now?: () => number;
 }
@@ -140,6 +147,7 @@ export class Exchange {
   readonly #gates: GateServices;
   readonly #throttle: Throttle;
   readonly #duplicates: DuplicateChecks;
+  readonly #validator: LeadValidator;
   /** Posts in flight in this process, so a concurrent retry waits for and gets the first answer. */
   readonly #postsInFlight = new Map<string, Promise<PostAnswer>>();
   readonly #inFlight = new Set<Promise<unknown>>();
@@ -156,6 +164,11 @@ export class Exchange {
     this.#log = deps.log;
     this.#throttle = deps.throttle ?? new MemoryThrottle();
     this.#duplicates = new DuplicateChecks(deps.duplicates ?? new MemoryDuplicateWindows({ now: this.#now }));
+    this.#validator = new LeadValidator({
+      throttle: this.#throttle,
+      log: deps.log,
+      ...(deps.mx ? { mx: deps.mx } : {}),
+    });
     this.#gates = {
       caps: deps.caps ?? new MemoryCapLedger({ now: this.#now }),
       throttle: this.#throttle,
@@ -209,6 +222,7 @@ export class Exchange {
     this.#checkSubId(source, input.sub_id);
     const lead = validated(vertical, input.lead, "ping");
     const formSubmittedAt = validatedFormTime(input.form_submitted_at, this.#now());
+    const formStartedAt = validatedFormTime(input.form_started_at, this.#now(), "form_started_at");
     const context = validatedContext(input.context, input);
     await this.#checkSourceThrottle(source);
     const deadline = this.#deadlineFor(input.tmax_ms, receivedAt);
@@ -221,13 +235,18 @@ export class Exchange {
       subId: input.sub_id,
       contact,
     });
+    const quality = await this.#validator.check(
+      vertical,
+      lead,
+      this.#leadFacts(source, contact, context, true, formSubmittedAt, formStartedAt),
+    );
     const screen = await this.#duplicateScreen(config, vertical, contact);
     const ping = await this.#auction(
       "ping",
       source,
       vertical,
       lead,
-      { ...input, formSubmittedAt, context, ...(wiretap ? { wiretap } : {}) },
+      { ...input, formSubmittedAt, context, quality, ...(wiretap ? { wiretap } : {}) },
       deadline,
       config,
       screen,
@@ -265,6 +284,7 @@ export class Exchange {
     const lead = validated(vertical, input.lead, "post");
     const consent = validatedConsent(vertical, input.consent);
     const formSubmittedAt = validatedFormTime(input.form_submitted_at, this.#now());
+    const formStartedAt = validatedFormTime(input.form_started_at, this.#now(), "form_started_at");
     const context = validatedContext(input.context, input);
     await this.#checkSourceThrottle(source);
     const deadline = this.#deadlineFor(input.tmax_ms, receivedAt);
@@ -277,6 +297,11 @@ export class Exchange {
       subId: input.sub_id,
       contact,
     });
+    const quality = await this.#validator.check(
+      vertical,
+      lead,
+      this.#leadFacts(source, contact, context, true, formSubmittedAt, formStartedAt),
+    );
     const screen = await this.#duplicateScreen(config, vertical, contact);
     const ping = await this.#auction(
       "direct",
@@ -284,7 +309,7 @@ export class Exchange {
       vertical,
       lead,
       // The whole lead is here: a buyer whose lists suppress this consumer is not even pinged.
-      { ...input, formSubmittedAt, context, contact_hash: contact },
+      { ...input, formSubmittedAt, context, contact_hash: contact, quality },
       deadline,
       config,
       screen,
@@ -417,6 +442,12 @@ export class Exchange {
     }
     const consent = validatedConsent(vertical, input.consent);
     const context = validatedContext(input.context, held.sub_id === undefined ? {} : { sub_id: held.sub_id });
+    // The full lead's checks (phone, e-mail); its ping was counted for velocity already.
+    await this.#validator.check(
+      vertical,
+      lead,
+      this.#leadFacts(source, leadContactHashes(lead), context, false, undefined, undefined),
+    );
     const claim = await this.#hotState.claimPost(held.id, POST_CLAIM_LEASE_MS);
     if (!claim) {
       const answered = await this.#store.getLeadByAuction(held.id);
@@ -557,6 +588,8 @@ export class Exchange {
       contact_hash?: PingInput["contact_hash"];
       formSubmittedAt?: number | undefined;
       context?: LeadContextValues;
+      /** What validation found (its vertical validates leads): rules and buyers see the score, the trace all. */
+      quality?: LeadQuality | undefined;
       wiretap?: Wiretap;
     },
     deadline: Deadline,
@@ -583,6 +616,7 @@ export class Exchange {
         ...(screen.duplicateFor ? { duplicateFor: screen.duplicateFor } : {}),
         roundRobin: this.#roundRobin,
         ...(input.formSubmittedAt === undefined ? {} : { formSubmittedAt: input.formSubmittedAt }),
+        ...(input.quality ? { qualityScore: input.quality.score } : {}),
         ...(input.context ? { context: input.context } : {}),
         ...(input.wiretap ? { wiretap: input.wiretap } : {}),
       },
@@ -614,6 +648,7 @@ export class Exchange {
           ? winner.source_price_cents
           : 0,
       bids: result.ranked,
+      ...(input.quality ? { quality: input.quality } : {}),
     };
     const outcomes = stamp(auctionId, "ping", result.outcomes, now);
     this.#metrics.recordAuction(vertical.id, record.status, result.outcomes);
@@ -769,6 +804,23 @@ export class Exchange {
     const index = this.#gates.suppressions;
     if (!index || !contactHash || (!contactHash.email_sha256 && !contactHash.phone_sha256)) return {};
     return { suppressedFor: (buyerId) => suppressedLists(index, contactHash, buyerId) };
+  }
+
+  #leadFacts(
+    source: Source,
+    contact: ContactHashes,
+    context: LeadContextValues,
+    countVelocity: boolean,
+    formSubmittedAt: number | undefined,
+    formStartedAt: number | undefined,
+  ): LeadFacts {
+    return {
+      sourceId: source.id,
+      contact,
+      ipAddress: context.ip_address,
+      timing: { now: this.#now(), formSubmittedAt, formStartedAt },
+      countVelocity,
+    };
   }
 
   #verticalFor(source: Source, verticalId: string, config: ConfigSnapshot): Vertical {

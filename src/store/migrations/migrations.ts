@@ -22,6 +22,7 @@ import { postAttempts } from "./19-post-attempts.ts";
 import { consumerPrivacy } from "./20-consumer-privacy.ts";
 import { configAsWritten } from "./21-config-as-written.ts";
 import { auditTrail } from "./22-audit-trail.ts";
+import { pingQuality } from "./23-ping-quality.ts";
 import type { Migration } from "./migration.ts";
 
 export const MIGRATIONS: readonly Migration[] = [
@@ -47,4 +48,5 @@ export const MIGRATIONS: readonly Migration[] = [
   consumerPrivacy,
   configAsWritten,
   auditTrail,
+  pingQuality,
 ];
