@@ -7,6 +7,7 @@ import type { ConsentServices } from "../compliance/consent/consent-providers.ts
 import { type ContactHashes, leadContactHashes } from "../compliance/suppression/suppression-hash.ts";
 import type { SuppressionIndex } from "../compliance/suppression/suppression-index.ts";
 import { suppressedLists } from "../compliance/suppression/suppression-index.ts";
+import { loadAreaCodeStates } from "../compliance/validation/area-code-states.ts";
 import { type LeadFacts, LeadValidator } from "../compliance/validation/lead-validator.ts";
 import type { MxCheck } from "../compliance/validation/mx-check.ts";
 import { campaignDeliveries } from "../deliveries/campaign-deliveries.ts";
@@ -156,6 +157,7 @@ export class Exchange {
 
   constructor(deps: ExchangeDeps) {
     this.#config = deps.config;
+    preloadValidationData(deps.config);
     this.#store = deps.store;
     this.#hotState = deps.hotState;
     this.#client = deps.client;
@@ -200,6 +202,7 @@ export class Exchange {
 
   /** Swaps in a new configuration; auctions already running finish on the snapshot they started with. */
   useConfig(config: ConfigSnapshot): void {
+    preloadValidationData(config);
     this.#config = config;
   }
 
@@ -852,6 +855,19 @@ export class Exchange {
   #deadlineFor(tmaxMs: number | undefined, receivedAt?: number): Deadline {
     const { max_tmax_ms, default_tmax_ms } = this.#config.settings;
     return new Deadline(Math.min(tmaxMs ?? default_tmax_ms, max_tmax_ms), receivedAt);
+  }
+}
+
+/**
+ * Builds the area code index (a few hundred ms, once per process) before a validating vertical's first lead needs it,
+ * rather than inside that lead's deadline.
+ */
+function preloadValidationData(config: ConfigSnapshot): void {
+  for (const vertical of config.verticalById.values()) {
+    if (vertical.validation) {
+      loadAreaCodeStates();
+      return;
+    }
   }
 }
 
