@@ -309,7 +309,8 @@ function startServer(
     args,
     env: { ...inherited, ...env },
     readyLine: (line) => /listening on (http:\/\/[^\s)]+)/.exec(line)?.[1],
-    timeoutMs: 20_000,
+    // Generous: on a loaded machine an exchange (migrations, the console, validation data) starts slowly.
+    timeoutMs: 60_000,
   });
 }
 
