@@ -4,10 +4,14 @@
 // one that does not validate is unchanged.
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
+import pino from "pino";
 import { assessLead } from "../../src/compliance/validation/lead-quality.ts";
+import { LeadValidator } from "../../src/compliance/validation/lead-validator.ts";
 import { MxCheck, type MxResolver } from "../../src/compliance/validation/mx-check.ts";
 import { evaluateRule, validateRule } from "../../src/domain/rules/rule.ts";
 import { personalInjury } from "../../src/domain/verticals/personal-injury.ts";
+import { GavelError } from "../../src/errors.ts";
+import { MemoryThrottle } from "../../src/state/counters/memory-throttle.ts";
 import {
   bidder,
   type Harness,
@@ -153,6 +157,79 @@ describe("the MX lookup", () => {
     assert.equal(await new MxCheck({ resolver: resolverAt }).domainReceivesMail("example.test"), undefined);
     assert.ok(performance.now() - started < 2000);
     silent.close();
+  });
+});
+
+describe("the validator: velocity, MX and refusals", () => {
+  const log = pino({ level: "silent" });
+  const facts = (now: number, ip?: string) => ({
+    sourceId: "src",
+    contact: { email_sha256: "e".repeat(64) },
+    ...(ip ? { ipAddress: ip } : {}),
+    timing: { now },
+    countVelocity: true,
+  });
+
+  test("velocity lowers the score past the limit, or refuses where listed in refuse; other sources count apart", async () => {
+    const validator = new LeadValidator({ throttle: new MemoryThrottle(), log });
+    const soft = { ...personalInjury, validation: { velocity: { max: 1, window_seconds: 60 } } };
+    assert.equal((await validator.check(soft, GOOD, facts(1_000, "203.0.113.9")))?.score, 100);
+    const second = await validator.check(soft, GOOD, facts(2_000, "203.0.113.9"));
+    assert.equal(second?.score, 70);
+    assert.match(
+      second?.issues[0]?.message ?? "",
+      /same email, IP address came from this source more than 1 times in 60 s/,
+    );
+    assert.doesNotMatch(JSON.stringify(second), /203\.0\.113\.9/, "never the address itself");
+    assert.equal(
+      (await validator.check(soft, GOOD, { ...facts(3_000), sourceId: "other" }))?.score,
+      100,
+      "counted per source",
+    );
+    assert.equal(
+      (await validator.check(soft, GOOD, facts(62_000 + 60_000)))?.score,
+      100,
+      "the window passed",
+    );
+    const refusing = {
+      ...personalInjury,
+      id: "strict",
+      validation: { velocity: { max: 1, window_seconds: 60 }, refuse: ["velocity" as const] },
+    };
+    await validator.check(refusing, GOOD, facts(1_000));
+    await assert.rejects(
+      validator.check(refusing, GOOD, facts(2_000)),
+      (error: unknown) => error instanceof GavelError && error.code === "GAVEL_LEAD_REFUSED",
+    );
+    assert.equal(
+      await validator.check(personalInjury, GOOD, facts(3_000)),
+      undefined,
+      "a vertical without validation is not assessed",
+    );
+  });
+
+  test("check_mx: a domain with no mail server is soft; without check_mx nothing is looked up", async () => {
+    const asked: string[] = [];
+    const nowhere = async (domain: string) => {
+      asked.push(domain);
+      throw Object.assign(new Error("ENOTFOUND"), { code: "ENOTFOUND" });
+    };
+    const mx = new MxCheck({ resolver: { resolveMx: nowhere, resolve4: nowhere, resolve6: nowhere } });
+    const validator = new LeadValidator({ throttle: new MemoryThrottle(), log, mx });
+    const lead = { ...GOOD, email: "pat@no-mail.test" };
+    const checked = await validator.check(
+      { ...personalInjury, validation: { check_mx: true } },
+      lead,
+      facts(1),
+    );
+    assert.deepEqual(
+      checked?.issues.map((issue) => [issue.check, issue.hard]),
+      [["email_no_mx", false]],
+    );
+    assert.equal(checked?.score, 70);
+    asked.length = 0;
+    await validator.check({ ...personalInjury, validation: {} }, lead, facts(1));
+    assert.deepEqual(asked, []);
   });
 });
 
