@@ -1,4 +1,5 @@
 // Wires one exchange process together: store, configuration, hot state, engine, HTTP server.
+
 import { randomBytes } from "node:crypto";
 import type { InjectOptions, LightMyRequestResponse } from "fastify";
 import type { Logger } from "pino";
@@ -10,6 +11,7 @@ import { PiiRetention } from "./compliance/privacy/pii-retention.ts";
 import { PrivacyRequests } from "./compliance/privacy/privacy-requests.ts";
 import { sha256Hex } from "./compliance/sha256-hex.ts";
 import { Suppressions } from "./compliance/suppression/suppressions.ts";
+import { MxCheck } from "./compliance/validation/mx-check.ts";
 import { ConsoleAuth, type NewUser } from "./console/console-auth.ts";
 import { LiveStats } from "./console/live-stats.ts";
 import { smtpMailer } from "./deliveries/smtp-mailer.ts";
@@ -171,6 +173,8 @@ export async function startGavel(options: GavelOptions): Promise<RunningGavel> {
     duplicates: counters.duplicates,
     funds,
     failureStreaks: counters.failureStreaks,
+    // Asked only for a vertical whose validation has check_mx (off by default).
+    mx: new MxCheck(),
     pauseBuyer: async (buyerId) => {
       if (config.snapshot.buyerById.get(buyerId)?.status !== "active") return;
       await config.updateBuyer(

@@ -14,6 +14,8 @@ export interface PingRequestInput {
   test: boolean;
   /** Our source of the lead (the buyer's sub-id for our traffic); not personal data. */
   sourceId?: string;
+  /** The lead's quality score (0-100) when its vertical validates leads (docs/privacy.md#lead-validation). */
+  qualityScore?: number;
   /**
    * The lead's context as the seller sent it (docs/api.md "Lead context"). Its PII-like fields leave only through a
    * ping template that names them; the native ping never carries any.

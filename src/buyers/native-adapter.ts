@@ -42,6 +42,7 @@ export function buildPingBody(input: PingRequestInput): string {
     lead: input.lead,
     tmax_ms: input.tmaxMs,
     test: input.test,
+    ...(input.qualityScore === undefined ? {} : { quality_score: input.qualityScore }),
   });
 }
 

@@ -9,8 +9,10 @@
 // - sends our source id as the platform's sub-id, so the buyer can tell our traffic sources apart;
 // - reads four outcomes: a bid/accept, a decline, a duplicate (post), and an error even when the platform answers it
 //   with HTTP 200.
+
 import type { Integration, TemplatedRequest } from "../domain/config-schema.ts";
 import { PRESET_PARAMS, type PresetName, type PresetParam } from "../domain/preset-params.ts";
+import { QUALITY_SCORE } from "../domain/rules/rule.ts";
 import type { Vertical } from "../domain/vertical.ts";
 import { TemplateProblem } from "./template.ts";
 import type { TemplatedIntegration } from "./templated-adapter.ts";
@@ -429,7 +431,13 @@ export function expandPreset(
   const fieldMap: FieldMap = {};
   for (const [name, renamed] of Object.entries(preset.fieldNames))
     if (fields.has(name)) fieldMap[name] = renamed;
+  // The lead's quality score is not a lead field: named in field_map, the preset's ping carries it under that name.
+  let qualityScoreName: string | undefined;
   for (const [name, renamed] of Object.entries(integration.field_map ?? {})) {
+    if (name === QUALITY_SCORE && !fields.has(name)) {
+      qualityScoreName = renamed ?? undefined;
+      continue;
+    }
     if (!fields.has(name))
       throw new TemplateProblem(
         `${at}.field_map.${name}`,
@@ -456,7 +464,11 @@ export function expandPreset(
   // The campaign's formats apply on both sides, as its value maps do.
   const withFormats = (side: TemplatedRequest | undefined) =>
     side && Object.keys(formats).length > 0 ? { ...side, formats: { ...side.formats, ...formats } } : side;
-  const ping = withFormats(expanded.ping);
+  const withScore =
+    expanded.ping && qualityScoreName
+      ? { ...expanded.ping, body: { ...expanded.ping.body, [qualityScoreName]: `{{${QUALITY_SCORE}}}` } }
+      : expanded.ping;
+  const ping = withFormats(withScore);
   return {
     ...(ping ? { ping } : {}),
     post: withFormats(expanded.post)!,

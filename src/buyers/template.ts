@@ -19,6 +19,8 @@ export interface TemplateScope {
   test?: boolean;
   /** Ping only. */
   tmax_ms?: number;
+  /** Ping only: the lead's quality score (0-100), where its vertical validates leads. */
+  quality_score?: number;
   /** Post only: the bid in decimal dollars and in cents, the buyer's bid id, captured values and consent. */
   price?: number;
   price_cents?: number;
@@ -107,11 +109,12 @@ const SCALARS = new Set([
   "source_id",
   "test",
   "tmax_ms",
+  "quality_score",
   "price",
   "price_cents",
   "bid_id",
 ]);
-const PING_ONLY = new Set(["tmax_ms"]);
+const PING_ONLY = new Set(["tmax_ms", "quality_score"]);
 const POST_ONLY = new Set(["price", "price_cents", "bid_id"]);
 
 export function compileText(template: string, context: TemplateContext, path: string): TextTemplate {

@@ -92,6 +92,7 @@ export function compileTemplatedAdapter(
         vertical: input.vertical,
         test: input.test,
         tmax_ms: input.tmaxMs,
+        ...(input.qualityScore === undefined ? {} : { quality_score: input.qualityScore }),
         ...(input.sourceId === undefined ? {} : { source_id: input.sourceId }),
         context: withSource(input.context, input.sourceId),
       });

@@ -28,6 +28,7 @@ import {
   benchPingBodies,
   buildBenchConfig,
   instantBuyers,
+  withValidation,
 } from "../sim/bench-scenario.ts";
 import { startBuyerFarm } from "../sim/buyer-farm-client.ts";
 import { type ChildService, startChildService } from "../sim/child-service.ts";
@@ -79,11 +80,13 @@ interface BenchOptions {
   generator: Generator | undefined;
   /** A folder holding a subfolder per exchange with its threads' V8 CPU profiles, written when it stops; none when undefined. */
   cpuProfileDir: string | undefined;
+  /** Adds the embedded exchange with lead validation on, and what validation costs against it. */
+  validation: boolean;
 }
 
 /** A server under test and how to load and meter it. */
 interface Contender {
-  kind: "reference" | "embedded" | "distributed";
+  kind: "reference" | "embedded" | "validating" | "distributed";
   heading: string;
   target: LoadTarget;
   /** CPU meters whose sum is the server's CPU per ping; several for the distributed exchange. */
@@ -121,7 +124,10 @@ export async function runBench(args: string[]): Promise<void> {
     const headers = { authorization: `Bearer ${sourceKey}`, "content-type": "application/json" };
     const bodies = benchPingBodies(options.market);
     const bodiesFile = writeBodiesFile(workDir, "ping", bodies);
-    const startExchange = async (kind: "embedded" | "distributed", exchangeConfig: ConfigFile) => {
+    const startExchange = async (
+      kind: "embedded" | "validating" | "distributed",
+      exchangeConfig: ConfigFile,
+    ) => {
       const configPath = join(workDir, `gavel.${kind}.config.json`);
       writeFileSync(configPath, JSON.stringify(exchangeConfig, null, 2));
       const server = await startServer(
@@ -168,6 +174,17 @@ export async function runBench(args: string[]): Promise<void> {
       contenders.push({
         kind: "embedded",
         heading: "exchange (embedded)",
+        target,
+        meters: { server: processCpu(server) },
+      });
+    }
+    if (mode !== "distributed" && options.validation) {
+      // The same exchange with lead validation on (every check a ping can run: ZIP and state, form timing, velocity
+      // over the contact hashes), its thresholds set so no benchmark lead is refused or scored down.
+      const { server, target } = await startExchange("validating", withValidation(config));
+      contenders.push({
+        kind: "validating",
+        heading: "exchange (embedded, validating)",
         target,
         meters: { server: processCpu(server) },
       });
@@ -292,7 +309,8 @@ function startServer(
     args,
     env: { ...inherited, ...env },
     readyLine: (line) => /listening on (http:\/\/[^\s)]+)/.exec(line)?.[1],
-    timeoutMs: 20_000,
+    // Generous: on a loaded machine an exchange (migrations, the console, validation data) starts slowly.
+    timeoutMs: 60_000,
   });
 }
 
@@ -347,9 +365,15 @@ function progress(message: string): void {
 function printReport(options: BenchOptions, rate: number, measured: Measured[]): void {
   const reference = measured.find((entry) => entry.contender.kind === "reference")!;
   const embedded = measured.find((entry) => entry.contender.kind === "embedded");
+  const validating = measured.find((entry) => entry.contender.kind === "validating");
   const distributed = measured.find((entry) => entry.contender.kind === "distributed");
   // Columns: reference first, the yardstick the others are measured against.
-  const columns = [reference, ...(embedded ? [embedded] : []), ...(distributed ? [distributed] : [])];
+  const columns = [
+    reference,
+    ...(embedded ? [embedded] : []),
+    ...(validating ? [validating] : []),
+    ...(distributed ? [distributed] : []),
+  ];
   const row = (label: string, cell: (entry: Measured) => string): string[] => [label, ...columns.map(cell)];
   const overhead = (entry: Measured) =>
     entry === reference ? "" : signed(entry.fixedRate.latency.p99 - reference.fixedRate.latency.p99);
@@ -390,11 +414,33 @@ function printReport(options: BenchOptions, rate: number, measured: Measured[]):
   }
 
   printSummary(rate, reference, embedded, distributed);
+  if (embedded && validating) printValidationCost(embedded, validating);
   if (distributed && distributed.saturation.throughput < rate) {
     console.log(
       `\nnote: ${rate}/s is above the distributed exchange's saturation, so its fixed-rate latency includes queueing.`,
     );
   }
+}
+
+/**
+ * What lead validation costs (issue 17: < 5% of ping throughput): the validating exchange against the same exchange
+ * without validation, in throughput and in server CPU per ping (the steadier of the two on a shared machine).
+ */
+function printValidationCost(embedded: Measured, validating: Measured): void {
+  const throughput = validating.saturation.throughput / embedded.saturation.throughput;
+  const lines = [
+    `validation cost, throughput: ${((1 - throughput) * 100).toFixed(1)}% (${perSecond(validating.saturation.throughput)} validating, ${perSecond(embedded.saturation.throughput)} not; goal < 5%)`,
+  ];
+  const validatingCpu = meteredTotal(validating);
+  const embeddedCpu = meteredTotal(embedded);
+  if (validatingCpu !== undefined && embeddedCpu !== undefined) {
+    const cpu = perPingMs(validatingCpu, validating) / perPingMs(embeddedCpu, embedded);
+    lines.push(
+      `validation cost, server CPU per ping: ${((cpu - 1) * 100).toFixed(1)}% (${cpuPerPing(validating)} against ${cpuPerPing(embedded)})`,
+    );
+  }
+  console.log(`
+${lines.join("\n")}`);
 }
 
 /** Whether the reference was the bottleneck of its saturation run; the reason when it was not (or cannot be told). */
@@ -560,7 +606,7 @@ class Teardown {
 const USAGE =
   "usage: gavel bench [--mode embedded|distributed|both] [--market rules-5|rules|simple] [--duration <seconds>]\n" +
   "                   [--buyers <n>] [--concurrency <n>] [--generator wrk|node]\n" +
-  "                   [--database-url postgres://...] [--redis-url redis://...] [--cpu-prof <dir>]";
+  "                   [--database-url postgres://...] [--redis-url redis://...] [--cpu-prof <dir>] [--validation]";
 
 function parseBenchArgs(args: string[]): BenchOptions {
   const { values } = parseArgs({
@@ -575,6 +621,7 @@ function parseBenchArgs(args: string[]): BenchOptions {
       "database-url": { type: "string" },
       "redis-url": { type: "string" },
       "cpu-prof": { type: "string" },
+      validation: { type: "boolean", default: false },
     },
   });
   const options = {
@@ -601,6 +648,7 @@ function parseBenchArgs(args: string[]): BenchOptions {
     market: values.market as BenchMarket,
     generator: values.generator as Generator | undefined,
     cpuProfileDir: values["cpu-prof"],
+    validation: values.validation === true,
     services: {
       databaseUrl: values["database-url"] ?? process.env.GAVEL_BENCH_DATABASE_URL ?? DEFAULT_DATABASE_URL,
       redisUrl: values["redis-url"] ?? process.env.GAVEL_BENCH_REDIS_URL ?? DEFAULT_REDIS_URL,

@@ -1,7 +1,9 @@
 // The configuration shapes, defined once: the admin API and the configuration file accept exactly these,
 // the OpenAPI description is generated from them, and the TypeScript types are derived from them.
+
 import { type Static, type TInteger, type TNumber, Type } from "@sinclair/typebox";
 import { FIELD_TYPES, type FieldType } from "./fields.ts";
+import { REFUSABLE_CHECKS } from "./lead-quality.ts";
 import { PRESET_NAMES } from "./preset-params.ts";
 import { ROUTING_MODES, type RoutingMode } from "./routing.ts";
 import { CAP_PERIODS, type CapPeriod } from "./rules/periods.ts";
@@ -85,7 +87,35 @@ export const VerticalSchema = Type.Object(
     /** Lead validation beyond syntax: present turns it on (docs/privacy.md#lead-validation). */
     validation: Type.Optional(
       Type.Object(
-        { min_quality_score: Type.Optional(Type.Integer({ minimum: 0, maximum: 100 })) },
+        {
+          /** A lead scoring below this is refused. */
+          min_quality_score: Type.Optional(Type.Integer({ minimum: 0, maximum: 100 })),
+          /** A form completed (form_submitted_at − form_started_at) in fewer seconds is a bot's: soft −40. */
+          min_form_seconds: Type.Optional(Type.Integer({ minimum: 1, maximum: 3600 })),
+          /** A lead whose form was submitted longer ago than this: soft −40 (list it in `refuse` to refuse it). */
+          max_lead_age_seconds: Type.Optional(Type.Integer({ minimum: 1, maximum: 30 * 86_400 })),
+          /**
+           * The same phone, e-mail or IP from one source more than `max` times within `window_seconds`: soft −30.
+           * Counted in the hot state by hashes, shared by every instance.
+           */
+          velocity: Type.Optional(
+            Type.Object(
+              {
+                max: Type.Integer({ minimum: 1, maximum: 10_000 }),
+                window_seconds: Type.Integer({ minimum: 1, maximum: 30 * 86_400 }),
+              },
+              { additionalProperties: false },
+            ),
+          ),
+          /** Look up the e-mail domain's MX (or A) record; none: soft −30. Off by default. */
+          check_mx: Type.Optional(Type.Boolean()),
+          /** Checks that refuse the lead instead of lowering its score. */
+          refuse: Type.Optional(
+            Type.Array(Type.Union(REFUSABLE_CHECKS.map((check) => Type.Literal(check))), {
+              uniqueItems: true,
+            }),
+          ),
+        },
         { additionalProperties: false },
       ),
     ),

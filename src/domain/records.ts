@@ -1,4 +1,5 @@
 // What the exchange remembers about each auction and lead. Shared by every store and hot-state implementation.
+import type { LeadQuality } from "./lead-quality.ts";
 import type { BuyerOutcome, Reason } from "./outcomes.ts";
 import type { Bid } from "./ranking.ts";
 import type { LeadValues } from "./vertical.ts";
@@ -21,6 +22,8 @@ export interface PingRecord {
   price_cents: number;
   /** Bids in rank order, best first. */
   bids: Bid[];
+  /** The lead's validation (its vertical's `validation`): the first step of the decision trace. No PII. */
+  quality?: LeadQuality;
 }
 
 /** One line of a decision trace, as stored. */

@@ -1,5 +1,7 @@
 // A vertical is a kind of lead (personal injury, auto insurance...) with its typed fields.
+
 import { coerceFieldValue, type FieldDefinition } from "./fields.ts";
+import type { RefusableCheck } from "./lead-quality.ts";
 import type { RoutingMode } from "./routing.ts";
 
 export interface Vertical {
@@ -24,7 +26,14 @@ export interface Vertical {
    * Lead validation beyond syntax (ZIP and state, phone line, disposable e-mail; docs/privacy.md): present turns it on;
    * a hard issue refuses the lead, and so does a quality score below `min_quality_score`.
    */
-  validation?: { min_quality_score?: number };
+  validation?: {
+    min_quality_score?: number;
+    min_form_seconds?: number;
+    max_lead_age_seconds?: number;
+    velocity?: { max: number; window_seconds: number };
+    check_mx?: boolean;
+    refuse?: RefusableCheck[];
+  };
 }
 
 export interface ValidationIssue {

@@ -38,6 +38,8 @@ export interface AuctionRequest {
   duplicateFor?: (buyerId: string) => string | undefined;
   /** When the consumer submitted the form (epoch ms), when the source said: lead-age rules read it. */
   formSubmittedAt?: number;
+  /** The lead's quality score, when its vertical validates leads: rules read it, and buyers receive it on the ping. */
+  qualityScore?: number;
   /** The lead's context: reaches a buyer's ping only where its integration names a field (buyers/template.ts). */
   context?: LeadContextValues;
   /** Which campaigns were chosen lately, for round_robin routing. */
@@ -158,7 +160,14 @@ export async function runAuction(
 export function selectEligibleCampaigns(
   request: Pick<
     AuctionRequest,
-    "vertical" | "lead" | "test" | "now" | "suppressedFor" | "duplicateFor" | "formSubmittedAt"
+    | "vertical"
+    | "lead"
+    | "test"
+    | "now"
+    | "suppressedFor"
+    | "duplicateFor"
+    | "formSubmittedAt"
+    | "qualityScore"
   >,
   config: ConfigSnapshot,
   outcomes: BuyerOutcome[],
@@ -219,6 +228,7 @@ export function selectEligibleCampaigns(
       now: request.now,
       timeZone: eligibility.timeZone,
       ...(request.formSubmittedAt === undefined ? {} : { formSubmittedAt: request.formSubmittedAt }),
+      ...(request.qualityScore === undefined ? {} : { qualityScore: request.qualityScore }),
     });
     if (verdict && !verdict.pass) {
       outcomes.push({ ...base, reason: "filtered", detail: verdict.failed });
@@ -345,6 +355,7 @@ async function askBuyer(
       tmaxMs: budgetMs,
       test: request.test,
       sourceId: request.source.id,
+      ...(request.qualityScore === undefined ? {} : { qualityScore: request.qualityScore }),
       ...(request.context ? { context: request.context } : {}),
     });
     const response = await client.send({ ...ping, timeoutMs: budgetMs });

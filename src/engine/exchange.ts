@@ -7,8 +7,12 @@ import type { ConsentServices } from "../compliance/consent/consent-providers.ts
 import { type ContactHashes, leadContactHashes } from "../compliance/suppression/suppression-hash.ts";
 import type { SuppressionIndex } from "../compliance/suppression/suppression-index.ts";
 import { suppressedLists } from "../compliance/suppression/suppression-index.ts";
+import { loadAreaCodeStates } from "../compliance/validation/area-code-states.ts";
+import { type LeadFacts, LeadValidator } from "../compliance/validation/lead-validator.ts";
+import type { MxCheck } from "../compliance/validation/mx-check.ts";
 import { campaignDeliveries } from "../deliveries/campaign-deliveries.ts";
 import type { FallbackMargin, Source } from "../domain/config-schema.ts";
+import type { LeadQuality } from "../domain/lead-quality.ts";
 import type { BuyerOutcome } from "../domain/outcomes.ts";
 import { type LeadRecord, type OutcomeRecord, type PingRecord, postAnswer } from "../domain/records.ts";
 import { RoundRobinMemory } from "../domain/routing.ts";
@@ -61,6 +65,8 @@ export interface PingInput {
   tmax_ms?: number;
   /** RFC 3339; lead-age rules measure from it. */
   form_submitted_at?: string;
+  /** RFC 3339; validation's form-to-submit time measures from it. */
+  form_started_at?: string;
   /** The consumer's visit (docs/api.md "Lead context"). */
   context?: SellerContext;
 }
@@ -124,6 +130,8 @@ export interface ExchangeDeps {
   pauseBuyer?: (buyerId: string) => Promise<void>;
   /** Called after outbox messages were written, so the worker delivers them without waiting for its next poll. */
   onOutbox?: () => void;
+  /** MX lookups for verticals whose validation has `check_mx`; without them no domain is looked up. */
+  mx?: MxCheck;
   /** Wall clock in epoch ms; injectable so tests can move time. */
   now?: () => number;
 }
@@ -143,6 +151,7 @@ export class Exchange {
   readonly #postRates = new PostRates();
   readonly #throttle: Throttle;
   readonly #duplicates: DuplicateChecks;
+  readonly #validator: LeadValidator;
   /** Posts in flight in this process, so a concurrent retry waits for and gets the first answer. */
   readonly #postsInFlight = new Map<string, Promise<PostAnswer>>();
   readonly #inFlight = new Set<Promise<unknown>>();
@@ -151,6 +160,7 @@ export class Exchange {
 
   constructor(deps: ExchangeDeps) {
     this.#config = deps.config;
+    preloadValidationData(deps.config);
     this.#store = deps.store;
     this.#hotState = deps.hotState;
     this.#client = deps.client;
@@ -159,6 +169,11 @@ export class Exchange {
     this.#log = deps.log;
     this.#throttle = deps.throttle ?? new MemoryThrottle();
     this.#duplicates = new DuplicateChecks(deps.duplicates ?? new MemoryDuplicateWindows({ now: this.#now }));
+    this.#validator = new LeadValidator({
+      throttle: this.#throttle,
+      log: deps.log,
+      ...(deps.mx ? { mx: deps.mx } : {}),
+    });
     this.#gates = {
       caps: deps.caps ?? new MemoryCapLedger({ now: this.#now }),
       throttle: this.#throttle,
@@ -191,6 +206,7 @@ export class Exchange {
 
   /** Swaps in a new configuration; auctions already running finish on the snapshot they started with. */
   useConfig(config: ConfigSnapshot): void {
+    preloadValidationData(config);
     this.#config = config;
   }
 
@@ -213,6 +229,7 @@ export class Exchange {
     this.#checkSubId(source, input.sub_id);
     const lead = validated(vertical, input.lead, "ping");
     const formSubmittedAt = validatedFormTime(input.form_submitted_at, this.#now());
+    const formStartedAt = validatedFormTime(input.form_started_at, this.#now(), "form_started_at");
     const context = validatedContext(input.context, input);
     await this.#checkSourceThrottle(source);
     const deadline = this.#deadlineFor(input.tmax_ms, receivedAt);
@@ -225,13 +242,18 @@ export class Exchange {
       subId: input.sub_id,
       contact,
     });
+    const quality = await this.#validator.check(
+      vertical,
+      lead,
+      this.#leadFacts(source, contact, context, true, formSubmittedAt, formStartedAt),
+    );
     const screen = await this.#duplicateScreen(config, vertical, contact);
     const ping = await this.#auction(
       "ping",
       source,
       vertical,
       lead,
-      { ...input, formSubmittedAt, context, ...(wiretap ? { wiretap } : {}) },
+      { ...input, formSubmittedAt, context, quality, ...(wiretap ? { wiretap } : {}) },
       deadline,
       config,
       screen,
@@ -272,6 +294,7 @@ export class Exchange {
     const lead = validated(vertical, input.lead, "post");
     const consent = validatedConsent(vertical, input.consent);
     const formSubmittedAt = validatedFormTime(input.form_submitted_at, this.#now());
+    const formStartedAt = validatedFormTime(input.form_started_at, this.#now(), "form_started_at");
     const context = validatedContext(input.context, input);
     await this.#checkSourceThrottle(source);
     const deadline = this.#deadlineFor(input.tmax_ms, receivedAt);
@@ -284,6 +307,11 @@ export class Exchange {
       subId: input.sub_id,
       contact,
     });
+    const quality = await this.#validator.check(
+      vertical,
+      lead,
+      this.#leadFacts(source, contact, context, true, formSubmittedAt, formStartedAt),
+    );
     const screen = await this.#duplicateScreen(config, vertical, contact);
     const ping = await this.#auction(
       "direct",
@@ -291,7 +319,7 @@ export class Exchange {
       vertical,
       lead,
       // The whole lead is here: a buyer whose lists suppress this consumer is not even pinged.
-      { ...input, formSubmittedAt, context, contact_hash: contact },
+      { ...input, formSubmittedAt, context, contact_hash: contact, quality },
       deadline,
       config,
       screen,
@@ -424,6 +452,12 @@ export class Exchange {
     }
     const consent = validatedConsent(vertical, input.consent);
     const context = validatedContext(input.context, held.sub_id === undefined ? {} : { sub_id: held.sub_id });
+    // The full lead's checks (phone, e-mail); its ping was counted for velocity already.
+    await this.#validator.check(
+      vertical,
+      lead,
+      this.#leadFacts(source, leadContactHashes(lead), context, false, undefined, undefined),
+    );
     const claim = await this.#hotState.claimPost(held.id, POST_CLAIM_LEASE_MS);
     if (!claim) {
       const answered = await this.#store.getLeadByAuction(held.id);
@@ -565,6 +599,8 @@ export class Exchange {
       contact_hash?: PingInput["contact_hash"];
       formSubmittedAt?: number | undefined;
       context?: LeadContextValues;
+      /** What validation found (its vertical validates leads): rules and buyers see the score, the trace all. */
+      quality?: LeadQuality | undefined;
       wiretap?: Wiretap;
     },
     deadline: Deadline,
@@ -591,6 +627,7 @@ export class Exchange {
         ...(screen.duplicateFor ? { duplicateFor: screen.duplicateFor } : {}),
         roundRobin: this.#roundRobin,
         ...(input.formSubmittedAt === undefined ? {} : { formSubmittedAt: input.formSubmittedAt }),
+        ...(input.quality ? { qualityScore: input.quality.score } : {}),
         ...(input.context ? { context: input.context } : {}),
         ...(input.wiretap ? { wiretap: input.wiretap } : {}),
       },
@@ -622,6 +659,7 @@ export class Exchange {
           ? winner.source_price_cents
           : 0,
       bids: result.ranked,
+      ...(input.quality ? { quality: input.quality } : {}),
     };
     const outcomes = stamp(auctionId, "ping", result.outcomes, now);
     this.#metrics.recordAuction(vertical.id, record.status, result.outcomes);
@@ -782,6 +820,23 @@ export class Exchange {
     return { suppressedFor: (buyerId) => suppressedLists(index, contactHash, buyerId) };
   }
 
+  #leadFacts(
+    source: Source,
+    contact: ContactHashes,
+    context: LeadContextValues,
+    countVelocity: boolean,
+    formSubmittedAt: number | undefined,
+    formStartedAt: number | undefined,
+  ): LeadFacts {
+    return {
+      sourceId: source.id,
+      contact,
+      ipAddress: context.ip_address,
+      timing: { now: this.#now(), formSubmittedAt, formStartedAt },
+      countVelocity,
+    };
+  }
+
   #verticalFor(source: Source, verticalId: string, config: ConfigSnapshot): Vertical {
     if (source.status === "paused") throw new GavelError("GAVEL_SOURCE_PAUSED");
     const vertical = config.verticalById.get(verticalId);
@@ -811,6 +866,19 @@ export class Exchange {
   #deadlineFor(tmaxMs: number | undefined, receivedAt?: number): Deadline {
     const { max_tmax_ms, default_tmax_ms } = this.#config.settings;
     return new Deadline(Math.min(tmaxMs ?? default_tmax_ms, max_tmax_ms), receivedAt);
+  }
+}
+
+/**
+ * Builds the area code index (a few hundred ms, once per process) before a validating vertical's first lead needs it,
+ * rather than inside that lead's deadline.
+ */
+function preloadValidationData(config: ConfigSnapshot): void {
+  for (const vertical of config.verticalById.values()) {
+    if (vertical.validation) {
+      loadAreaCodeStates();
+      return;
+    }
   }
 }
 

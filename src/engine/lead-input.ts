@@ -2,7 +2,6 @@
 
 import { isIP } from "node:net";
 import type { LeadContextValues } from "../buyers/template.ts";
-import { assessLead } from "../compliance/validation/lead-quality.ts";
 import { isHttpUrl } from "../domain/fields.ts";
 import { type LeadValues, type Vertical, validateLead } from "../domain/vertical.ts";
 import { GavelError } from "../errors.ts";
@@ -16,25 +15,7 @@ export function validated(vertical: Vertical, lead: unknown, phase: "ping" | "po
       `${result.issue.field} ${result.issue.message}`,
       result.issue.field,
     );
-  if (vertical.validation) refuseLowQuality(vertical, result.lead);
   return result.lead;
-}
-
-/** The vertical's lead validation (src/compliance/validation/lead-quality.ts): a hard issue or a low score refuses. */
-function refuseLowQuality(vertical: Vertical, lead: LeadValues): void {
-  const quality = assessLead(lead);
-  const refusal = quality.issues.find((issue) => issue.hard);
-  if (refusal)
-    throw new GavelError("GAVEL_LEAD_REFUSED", `${refusal.field} ${refusal.message}`, refusal.field);
-  const minimum = vertical.validation?.min_quality_score;
-  if (minimum !== undefined && quality.score < minimum) {
-    const why = quality.issues.map((issue) => `${issue.field} ${issue.message}`).join("; ");
-    throw new GavelError(
-      "GAVEL_LEAD_REFUSED",
-      `quality score ${quality.score} is below ${vertical.id}'s minimum of ${minimum}: ${why}`,
-      quality.issues[0]?.field ?? "lead",
-    );
-  }
 }
 
 const MAX_CONSENT_KEYS = 20;
@@ -87,12 +68,19 @@ export function validatedConsent(
 /** A form time a little ahead of our clock is the seller's clock drifting; further ahead is a mistake. */
 const MAX_CLOCK_SKEW_MS = 5 * 60_000;
 
-/** The form submission time as epoch ms, for lead-age rules; absent stays absent (those rules then fail). */
-export function validatedFormTime(value: string | undefined, now: number): number | undefined {
+/**
+ * A form time (`form_submitted_at`, for lead-age rules; `form_started_at`, for validation's form-to-submit time) as
+ * epoch ms; absent stays absent (lead-age rules then fail, and the timing checks are skipped).
+ */
+export function validatedFormTime(
+  value: string | undefined,
+  now: number,
+  field: "form_submitted_at" | "form_started_at" = "form_submitted_at",
+): number | undefined {
   if (value === undefined) return undefined;
-  const at = parseInstant(value, "form_submitted_at");
+  const at = parseInstant(value, field);
   if (at > now + MAX_CLOCK_SKEW_MS)
-    throw new GavelError("GAVEL_VALIDATION", "form_submitted_at is in the future", "form_submitted_at");
+    throw new GavelError("GAVEL_VALIDATION", `${field} is in the future`, field);
   return at;
 }
 

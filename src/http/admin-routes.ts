@@ -291,8 +291,10 @@ export function adminRoutes(options: AdminRoutesOptions) {
         const lead = await store.getLead(request.params.id);
         if (!lead) throw new GavelError("GAVEL_NOT_FOUND", `No lead ${request.params.id}`, "id");
         await options.flushEvents();
+        const quality = (await store.getPing(lead.auction_id))?.quality;
         return {
           lead: presentLead(lead, (await store.returnedLeadIds([lead.id])).has(lead.id)),
+          ...(quality ? { quality } : {}),
           trace: (await store.getOutcomes(lead.auction_id)).map(presentOutcome),
           // The money it moved: charges, payout and margin (and any refunds), in dollars.
           ledger: (await store.ledgerFor(lead.id)).map(

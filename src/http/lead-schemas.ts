@@ -30,6 +30,27 @@ export const TraceLineSchema = Type.Object(
 );
 export type TraceLine = Static<typeof TraceLineSchema>;
 
+/** The first step of a decision trace where the vertical validates leads: the score and each issue (no PII). */
+export const LeadQualitySchema = Type.Object(
+  {
+    score: Type.Integer({ minimum: 0, maximum: 100, description: "100 less the soft issues' penalties" }),
+    issues: Type.Array(
+      Type.Object({
+        check: Type.String({
+          description: "zip_state, phone_area_code_state, email_disposable, velocity, …",
+        }),
+        hard: Type.Boolean({
+          description: "A hard issue refuses the lead (so it is only seen on a refusal)",
+        }),
+        penalty: Type.Integer(),
+        field: Type.String(),
+        message: Type.String(),
+      }),
+    ),
+  },
+  { $id: "LeadQuality", description: "Lead validation at the ping (docs/privacy.md#lead-validation)" },
+);
+
 const LeadShareSchema = Type.Object({
   campaign_id: Type.String(),
   buyer_id: Type.String(),
@@ -92,6 +113,7 @@ const LedgerLineSchema = Type.Object({
 
 export const LeadDetailSchema = Type.Object({
   lead: AdminLeadSchema,
+  quality: Type.Optional(LeadQualitySchema),
   trace: Type.Array(TraceLineSchema),
   ledger: Type.Array(LedgerLineSchema, { description: "The money it moved, in dollars" }),
 });
@@ -122,6 +144,7 @@ export const PingDetailSchema = Type.Object({
     bids: Type.Array(HeldBidSchema, { description: "In rank order, best first" }),
     created_at: Instant,
     expires_at: Instant,
+    quality: Type.Optional(LeadQualitySchema),
   }),
   lead_id: Type.Union([Type.String(), Type.Null()], { description: "The lead posted for it, if any" }),
   trace: Type.Array(TraceLineSchema),
@@ -200,6 +223,7 @@ export function presentPing(ping: PingRecord): PingDetail["ping"] {
     })),
     created_at: new Date(ping.created_at).toISOString(),
     expires_at: new Date(ping.expires_at).toISOString(),
+    ...(ping.quality === undefined ? {} : { quality: ping.quality }),
   };
 }
 

@@ -17,6 +17,12 @@ const FormSubmittedAt = Type.String({
     "When the consumer submitted the form (RFC 3339, e.g. 2026-11-22T14:03:00Z); campaigns' lead-age rules read it",
   examples: ["2026-11-22T14:03:00Z"],
 });
+const FormStartedAt = Type.String({
+  maxLength: 40,
+  description:
+    "When the consumer started the form (RFC 3339); a vertical's validation may hold a form completed too fast for a bot's",
+  examples: ["2026-11-22T14:01:10Z"],
+});
 const Consent = Type.Record(Type.String(), Type.String(), {
   description:
     "Consent proof: trustedform_cert_url, jornaya_leadid, and any evidence strings (ip, user agent, TCPA text)",
@@ -69,6 +75,7 @@ export const PingBody = Type.Object(
     sub_id: Type.Optional(SubId),
     tmax_ms: Type.Optional(Tmax),
     form_submitted_at: Type.Optional(FormSubmittedAt),
+    form_started_at: Type.Optional(FormStartedAt),
     context: Type.Optional(LeadContext),
   },
   { additionalProperties: false },
@@ -102,6 +109,7 @@ export const DirectPostBody = Type.Object(
     sub_id: Type.Optional(SubId),
     tmax_ms: Type.Optional(Tmax),
     form_submitted_at: Type.Optional(FormSubmittedAt),
+    form_started_at: Type.Optional(FormStartedAt),
     context: Type.Optional(LeadContext),
   },
   { additionalProperties: false },

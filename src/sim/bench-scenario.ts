@@ -129,6 +129,27 @@ function ruleCampaigns(
   });
 }
 
+/**
+ * The same configuration with lead validation on in its vertical: every check a ping can run (ZIP and state, form
+ * timing when a ping carries form times, velocity over its contact hashes), thresholds set so no benchmark lead is
+ * refused or scored down (500 bodies in turn repeat each consumer a few times a second).
+ */
+export function withValidation(config: ConfigFile): ConfigFile {
+  const verticals = config.verticals ?? [personalInjury];
+  return {
+    ...config,
+    verticals: verticals.map((vertical) => ({
+      ...vertical,
+      validation: {
+        min_quality_score: 50,
+        min_form_seconds: 2,
+        max_lead_age_seconds: 86_400,
+        velocity: { max: 10_000, window_seconds: 60 },
+      },
+    })),
+  };
+}
+
 /** Valid ping bodies for the seller API, varied like real traffic and encoded once, before the clock starts. */
 export function benchPingBodies(market: BenchMarket = "simple", count = 500): string[] {
   const random = seededRandom(2024);

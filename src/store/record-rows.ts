@@ -284,6 +284,9 @@ export function pingFromRow(row: Row, codec: RowCodec): PingRecord {
     status: row.status as PingRecord["status"],
     price_cents: Number(row.price_cents),
     bids: codec.json(row.bids) as PingRecord["bids"],
+    ...(row.quality === null || row.quality === undefined
+      ? {}
+      : { quality: codec.json(row.quality) as NonNullable<PingRecord["quality"]> }),
   };
 }
 

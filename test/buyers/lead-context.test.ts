@@ -108,4 +108,23 @@ describe("lead context in buyer requests", () => {
     });
     assert.deepEqual(JSON.parse(post.body!).context, CONTEXT);
   });
+
+  test("the quality score: {{quality_score}} in a ping template, quality_score on the native ping, ping only", () => {
+    const adapter = compileTemplatedAdapter(
+      integration({ zip: "{{lead.zip}}", q: "{{quality_score}}" }),
+      ENDPOINTS,
+    );
+    assert.deepEqual(JSON.parse(adapter.buildPing({ ...PING, qualityScore: 70 }).body!), {
+      zip: "10001",
+      q: 70,
+    });
+    assert.deepEqual(JSON.parse(adapter.buildPing(PING).body!), { zip: "10001" }, "unknown: left out");
+    assert.throws(
+      () => compileTemplatedAdapter(integration({}, { q: "{{quality_score}}" }), ENDPOINTS),
+      (error: unknown) => error instanceof TemplateProblem && /only known on the ping/.test(error.message),
+    );
+    const native = nativeAdapter({ ping: { url: "http://b/ping" }, post: { url: "http://b/post" } });
+    assert.equal(JSON.parse(native.buildPing({ ...PING, qualityScore: 55 }).body!).quality_score, 55);
+    assert.equal(JSON.parse(native.buildPing(PING).body!).quality_score, undefined);
+  });
 });

@@ -59,8 +59,11 @@ export function sendDirect(
   );
 }
 
-// biome-ignore lint/suspicious/noExplicitAny: the admin API's lead record is read as JSON
-export async function leadWithTrace(h: Harness, leadId: string): Promise<{ lead: any; trace: TraceLine[] }> {
+export async function leadWithTrace(
+  h: Harness,
+  leadId: string,
+  // biome-ignore lint/suspicious/noExplicitAny: the admin API's lead record is read as JSON
+): Promise<{ lead: any; quality?: any; trace: TraceLine[] }> {
   const reply = await h.admin("GET", `/v1/admin/leads/${leadId}`);
   if (reply.status !== 200)
     throw new Error(`GET lead ${leadId}: ${reply.status} ${JSON.stringify(reply.body)}`);

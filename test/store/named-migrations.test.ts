@@ -29,7 +29,7 @@ const RELEASES = (count: number) => [1, count - 3, count];
 
 describe("named migrations", () => {
   test("give each database the migrations of the positional lists, in their order", () => {
-    // The positional lists first; migrations added since named ones came follow them.
+    // The frozen lists end where named migrations began; migrations named since then come after them.
     assert.deepEqual(
       SQLITE_MIGRATIONS.slice(0, LEGACY_SQLITE_MIGRATIONS.length).map((migration) => migration.sql),
       LEGACY_SQLITE_MIGRATIONS,

@@ -18,6 +18,7 @@ import { LeadPage } from "./screens/lead-page.tsx";
 import { Leads } from "./screens/leads.tsx";
 import { Login } from "./screens/login.tsx";
 import { Outbox } from "./screens/outbox.tsx";
+import { Privacy } from "./screens/privacy.tsx";
 import { Reports } from "./screens/reports.tsx";
 import { ReturnsQueue } from "./screens/returns-queue.tsx";
 import { SourceIntegration } from "./screens/source-integration.tsx";
@@ -41,6 +42,7 @@ const MENU: Record<Role, [string, string][]> = {
     ["/outbox", "Outbox"],
     ["/users", "Users"],
     ["/audit", "Audit"],
+    ["/privacy", "Privacy"],
     ["/config/verticals", "Verticals"],
     ["/config/sources", "Sources"],
     ["/config/buyers", "Buyers"],
@@ -154,6 +156,7 @@ function route(path: string) {
   if (first === "outbox") return <Outbox />;
   if (first === "users") return <Users />;
   if (first === "audit") return <Audit />;
+  if (first === "privacy") return <Privacy />;
   if (first === "config" && second === "verticals") return <ConfigVerticals />;
   if (first === "config" && second === "sources") return <ConfigSources />;
   if (first === "config" && second === "buyers") return <ConfigBuyers />;

@@ -1,9 +1,15 @@
 // Lead validation beyond syntax (docs/privacy.md#lead-validation), from maintained datasets rather than hand-typed
 // tables: the ZIP's state (zipcodes), the phone line (Google's libphonenumber: a real US number, not toll-free or
-// premium), the e-mail domain (mailchecker's list of disposable providers). A hard check refuses the lead; a soft one
-// lowers its quality score (100 = nothing found). Pure: no I/O, so it runs before any buyer is pinged.
+// premium) and its area code's state (libphonenumber's geocoding data), the e-mail domain (mailchecker's list of
+// disposable providers), and the form's timing. A hard check refuses the lead; a soft one lowers its quality score
+// (100 = nothing found). Pure: no I/O, so it runs before any buyer is pinged (velocity and MX, which need state or the
+// network, are in lead-validator.ts).
 import { createRequire } from "node:module";
-import type { LeadValues } from "../../domain/vertical.ts";
+import type { LeadQuality, QualityIssue, RefusableCheck } from "../../domain/lead-quality.ts";
+import type { LeadValues, Vertical } from "../../domain/vertical.ts";
+import { statesOfAreaCode } from "./area-code-states.ts";
+
+export type { LeadQuality, QualityIssue } from "../../domain/lead-quality.ts";
 
 const require = createRequire(import.meta.url);
 const zipcodes = require("zipcodes") as { lookup(zip: string): { state: string } | undefined };
@@ -27,33 +33,79 @@ const NOT_A_CONSUMER_LINE = new Set([
   PhoneNumberType.SHARED_COST,
 ]);
 
-/** What one check found. */
-export interface QualityIssue {
-  check:
-    | "zip_state"
-    | "zip_unknown"
-    | "phone_invalid"
-    | "phone_not_consumer"
-    | "phone_fictional"
-    | "email_disposable";
-  /** A hard issue refuses the lead; a soft one costs `penalty` points of the score. */
-  hard: boolean;
-  penalty: number;
-  field: string;
-  message: string;
+/** What a vertical's validation checks (config-schema.ts `validation`). */
+export type ValidationRules = NonNullable<Vertical["validation"]>;
+
+/** When the consumer started and submitted the form (epoch ms), when the seller said, and the time of the decision. */
+export interface FormTiming {
+  now: number;
+  formStartedAt?: number | undefined;
+  formSubmittedAt?: number | undefined;
 }
 
-export interface LeadQuality {
-  /** 0–100: 100 less the soft issues' penalties. */
-  score: number;
-  issues: QualityIssue[];
+/**
+ * Assesses the fields a lead has (a ping's non-PII ones, or a post's all): checks whose fields are absent are skipped.
+ * With `rules` and `timing`, the form's timing too.
+ */
+export function assessLead(lead: LeadValues, rules: ValidationRules = {}, timing?: FormTiming): LeadQuality {
+  const issues = [
+    ...zipIssues(lead),
+    ...phoneIssues(lead),
+    ...emailIssues(lead),
+    ...(timing ? timingIssues(rules, timing) : []),
+  ];
+  return scored(issues);
 }
 
-/** Assesses the fields a lead has (a ping's non-PII ones, or a post's all): checks whose fields are absent are skipped. */
-export function assessLead(lead: LeadValues): LeadQuality {
-  const issues = [...zipIssues(lead), ...phoneIssues(lead), ...emailIssues(lead)];
+/** The score of a list of issues: 100 less the soft ones' penalties, never below 0. */
+export function scored(issues: QualityIssue[]): LeadQuality {
   const score = Math.max(0, 100 - issues.reduce((sum, issue) => sum + (issue.hard ? 0 : issue.penalty), 0));
   return { score, issues };
+}
+
+/** A soft issue, or a hard one when the vertical lists the check in `validation.refuse`. */
+export function chosenKind(
+  rules: ValidationRules,
+  check: RefusableCheck,
+  penalty: number,
+  field: string,
+  message: string,
+): QualityIssue {
+  return rules.refuse?.includes(check) ? hard(check, field, message) : soft(check, penalty, field, message);
+}
+
+function timingIssues(rules: ValidationRules, timing: FormTiming): QualityIssue[] {
+  const issues: QualityIssue[] = [];
+  const { formStartedAt, formSubmittedAt, now } = timing;
+  const minimum = rules.min_form_seconds;
+  if (minimum !== undefined && formStartedAt !== undefined && formSubmittedAt !== undefined) {
+    const seconds = (formSubmittedAt - formStartedAt) / 1000;
+    if (seconds < minimum)
+      issues.push(
+        chosenKind(
+          rules,
+          "form_too_fast",
+          40,
+          "form_started_at",
+          `the form was completed in ${Math.max(0, Math.round(seconds))} s, under ${minimum} s (a bot or a replay)`,
+        ),
+      );
+  }
+  const maxAge = rules.max_lead_age_seconds;
+  if (maxAge !== undefined && formSubmittedAt !== undefined) {
+    const age = (now - formSubmittedAt) / 1000;
+    if (age > maxAge)
+      issues.push(
+        chosenKind(
+          rules,
+          "lead_too_old",
+          40,
+          "form_submitted_at",
+          `the lead is ${Math.round(age)} s old, over ${maxAge} s`,
+        ),
+      );
+  }
+  return issues;
 }
 
 function zipIssues(lead: LeadValues): QualityIssue[] {
@@ -91,7 +143,25 @@ function phoneIssues(lead: LeadValues): QualityIssue[] {
       hard("phone_not_consumer", "lead.phone", "is a toll-free or premium-rate number, not a consumer's"),
     ];
   }
-  return [];
+  return areaCodeIssues(digits.slice(0, 3), lead.state);
+}
+
+/**
+ * Soft: a mobile number keeps its area code when its owner moves, so another state's area code is weak evidence. The
+ * message names the states, not the number.
+ */
+function areaCodeIssues(areaCode: string, state: unknown): QualityIssue[] {
+  if (typeof state !== "string") return [];
+  const states = statesOfAreaCode(areaCode);
+  if (!states || states.has(state)) return [];
+  return [
+    soft(
+      "phone_area_code_state",
+      20,
+      "lead.phone",
+      `has an area code of ${[...states].join("/")}, not ${state}`,
+    ),
+  ];
 }
 
 function emailIssues(lead: LeadValues): QualityIssue[] {
@@ -105,6 +175,11 @@ function hard(check: QualityIssue["check"], field: string, message: string): Qua
   return { check, hard: true, penalty: 0, field, message };
 }
 
-function soft(check: QualityIssue["check"], penalty: number, field: string, message: string): QualityIssue {
+export function soft(
+  check: QualityIssue["check"],
+  penalty: number,
+  field: string,
+  message: string,
+): QualityIssue {
   return { check, hard: false, penalty, field, message };
 }

@@ -9,6 +9,9 @@
 //   lead age     {lead_age_minutes: {op: "lte", value: 15}}                minutes since the form was submitted
 //   day-parting  {time_of_day: {from: "08:00", to: "20:00"}}  {day_of_week: ["mon", "fri"]}   local time
 //
+//   quality      {field: "quality_score", op: "gte", value: 70}             the lead's validation score (0-100), in
+//                filters and rules alike, where the vertical validates leads (docs/privacy.md#lead-validation)
+//
 // A missing field fails every operator except neq, not_in and not_exists. Comparisons are strict (7 is not "7"):
 // validateRule refuses a value the field can never hold, so a rule never silently matches nothing.
 import type { Filter } from "../config-schema.ts";
@@ -31,7 +34,20 @@ export interface RuleContext {
   timeZone: string;
   /** Epoch ms when the consumer submitted the form, when the source said. */
   formSubmittedAt?: number;
+  /** The lead's quality score (0-100) when its vertical validates leads: `quality_score` reads it. */
+  qualityScore?: number;
 }
+
+/** The name rules give the lead's quality score: not a field of the lead, but read like one. */
+export const QUALITY_SCORE = "quality_score";
+const QUALITY_SCORE_FIELD: FieldDefinition = {
+  name: QUALITY_SCORE,
+  type: "integer",
+  pii: false,
+  required: false,
+  min: 0,
+  max: 100,
+};
 
 export type RuleResult = { pass: true } | { pass: false; failed: string };
 export type CompiledRule = (ctx: RuleContext) => RuleResult;
@@ -132,28 +148,30 @@ function compileFieldRule(rule: FieldRule): CompiledRule {
   const failed = failure(describeRule(rule));
   const missing = failure(`${describeRule(rule)} (${field} missing)`);
   const fail = (value: unknown) => (value === undefined || value === null ? missing : failed);
+  const read: (ctx: RuleContext) => unknown =
+    field === QUALITY_SCORE ? (ctx) => ctx.qualityScore : (ctx) => ctx.lead[field];
   switch (rule.op) {
     case "eq": {
       const expected = rule.value;
       return (ctx) => {
-        const value = ctx.lead[field];
+        const value = read(ctx);
         return value === expected ? PASS : fail(value);
       };
     }
     case "neq": {
       const unwanted = rule.value;
-      return (ctx) => (ctx.lead[field] !== unwanted ? PASS : failed);
+      return (ctx) => (read(ctx) !== unwanted ? PASS : failed);
     }
     case "in": {
       const wanted = new Set<unknown>(rule.value);
       return (ctx) => {
-        const value = ctx.lead[field];
+        const value = read(ctx);
         return wanted.has(value) ? PASS : fail(value);
       };
     }
     case "not_in": {
       const unwanted = new Set<unknown>(rule.value);
-      return (ctx) => (unwanted.has(ctx.lead[field]) ? failed : PASS);
+      return (ctx) => (unwanted.has(read(ctx)) ? failed : PASS);
     }
     case "gt":
     case "gte":
@@ -162,14 +180,14 @@ function compileFieldRule(rule: FieldRule): CompiledRule {
     case "between": {
       const test = rangeTest(rule.op, rule.value);
       return (ctx) => {
-        const value = ctx.lead[field];
+        const value = read(ctx);
         return test(value) ? PASS : fail(value);
       };
     }
     case "contains": {
       const needle = rule.value;
       return (ctx) => {
-        const value = ctx.lead[field];
+        const value = read(ctx);
         if (typeof value === "string") return value.includes(needle) ? PASS : failed;
         return Array.isArray(value) && value.includes(needle) ? PASS : fail(value);
       };
@@ -177,21 +195,21 @@ function compileFieldRule(rule: FieldRule): CompiledRule {
     case "starts_with": {
       const prefix = rule.value;
       return (ctx) => {
-        const value = ctx.lead[field];
+        const value = read(ctx);
         return typeof value === "string" && value.startsWith(prefix) ? PASS : fail(value);
       };
     }
     case "zip_prefix_in": {
       const test = prefixTest(rule.value);
       return (ctx) => {
-        const value = ctx.lead[field];
+        const value = read(ctx);
         return typeof value === "string" && test(value) ? PASS : fail(value);
       };
     }
     case "exists":
-      return (ctx) => (isPresent(ctx.lead[field]) ? PASS : missing);
+      return (ctx) => (isPresent(read(ctx)) ? PASS : missing);
     case "not_exists":
-      return (ctx) => (isPresent(ctx.lead[field]) ? failed : PASS);
+      return (ctx) => (isPresent(read(ctx)) ? failed : PASS);
   }
 }
 
@@ -313,6 +331,8 @@ const RULE_SHAPES =
 interface Budget {
   nodes: number;
   listValues: number;
+  /** Whether the vertical validates leads (so quality_score has a value). */
+  validates: boolean;
 }
 
 /**
@@ -322,7 +342,7 @@ interface Budget {
  */
 export function validateRule(rule: unknown, vertical: Vertical, at = "rules"): RuleProblem | undefined {
   const fields = new Map<string, FieldDefinition>(vertical.fields.map((field) => [field.name, field]));
-  const budget: Budget = { nodes: 0, listValues: 0 };
+  const budget: Budget = { nodes: 0, listValues: 0, validates: vertical.validation !== undefined };
   if (Array.isArray(rule)) {
     for (const [index, item] of rule.entries()) {
       const problem = checkNode(item, `${at}[${index}]`, 1, fields, vertical.id, budget);
@@ -388,7 +408,12 @@ function checkFieldRule(
   }
   const name = node["field"];
   if (typeof name !== "string") return { path: `${at}.field`, message: "must name a field of the vertical" };
-  const field = fields.get(name);
+  if (name === QUALITY_SCORE && !budget.validates)
+    return {
+      path: `${at}.field`,
+      message: `quality_score is known only where the vertical validates leads; ${verticalId} has no validation`,
+    };
+  const field = name === QUALITY_SCORE ? QUALITY_SCORE_FIELD : fields.get(name);
   if (!field) return { path: `${at}.field`, message: `${name} is not a field of ${verticalId}` };
   if (field.pii)
     return {

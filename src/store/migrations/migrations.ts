@@ -23,6 +23,7 @@ import { consumerPrivacy } from "./20-consumer-privacy.ts";
 import { configAsWritten } from "./21-config-as-written.ts";
 import { auditTrail } from "./22-audit-trail.ts";
 import { pingToPostTime } from "./23-ping-to-post-time.ts";
+import { pingQuality } from "./24-ping-quality.ts";
 import type { Migration } from "./migration.ts";
 
 export const MIGRATIONS: readonly Migration[] = [
@@ -49,4 +50,5 @@ export const MIGRATIONS: readonly Migration[] = [
   configAsWritten,
   auditTrail,
   pingToPostTime,
+  pingQuality,
 ];

