@@ -1,6 +1,6 @@
 // The admin API for returns: a lead given back by its buyer (with a reason code), the operator's approval or
 // rejection, the returns waiting for a decision, and each buyer's return rate.
-import { Type } from "@sinclair/typebox";
+import { type Static, Type } from "@sinclair/typebox";
 import type { FastifyInstance, FastifyRequest } from "fastify";
 import { RETURN_REASONS, type ReturnRecord } from "../domain/records.ts";
 import { auditEvent } from "../engine/audit-trail.ts";
@@ -41,6 +41,64 @@ const BulkDecisionBody = Type.Object(
   { additionalProperties: false },
 );
 const Status = Type.Union([Type.Literal("pending"), Type.Literal("approved"), Type.Literal("rejected")]);
+const Instant = Type.String({ format: "date-time" });
+
+/** A return as the operator sees it: the buyer's refund and the source's reversal, in dollars. */
+export const AdminReturnSchema = Type.Object(
+  {
+    id: Type.String(),
+    lead_id: Type.String(),
+    buyer_id: Type.String(),
+    campaign_id: Type.String(),
+    reason: Type.Union(RETURN_REASONS.map((reason) => Type.Literal(reason))),
+    note: Type.Optional(Type.String()),
+    status: Status,
+    refund: Type.Number({ description: "To the buyer when approved, in dollars" }),
+    reversal: Type.Number({
+      description: "From the source when approved, in dollars (0: its policy keeps payouts)",
+    }),
+    requested_at: Instant,
+    decided_at: Type.Optional(Instant),
+    decided_by: Type.Optional(Type.Union([Type.Literal("operator"), Type.Literal("auto")])),
+    resale_lead_id: Type.Optional(
+      Type.String({ description: "The lead offered again after approval (empty while that resale runs)" }),
+    ),
+  },
+  { $id: "AdminReturn" },
+);
+export type AdminReturn = Static<typeof AdminReturnSchema>;
+export const OneAdminReturnSchema = Type.Object({ return: AdminReturnSchema });
+export const ApprovedReturnSchema = Type.Object({
+  return: AdminReturnSchema,
+  resale: Type.Optional(
+    Type.Object(
+      {
+        lead_id: Type.String(),
+        status: Type.Union([Type.Literal("sold"), Type.Literal("unsold")]),
+        price: Type.Optional(Type.Number({ description: "Paid to the source, in dollars" })),
+        reason: Type.Optional(Type.String({ description: "Why it did not sell" })),
+      },
+      { description: "The lead offered again (with resell)" },
+    ),
+  ),
+});
+export const AdminReturnPageSchema = Type.Object({
+  returns: Type.Array(AdminReturnSchema),
+  next_before: Type.Optional(Type.String({ description: "Pass as before for the next page" })),
+});
+export const BulkDecisionSchema = Type.Object({
+  returns: Type.Array(AdminReturnSchema, { description: "Those decided" }),
+  failed: Type.Array(Type.Object({ id: Type.String(), code: Type.String(), message: Type.String() })),
+});
+export const ReturnRateSchema = Type.Object({
+  buyer_id: Type.String(),
+  bought: Type.Integer(),
+  approved: Type.Integer(),
+  pending: Type.Integer(),
+  rate: Type.Union([Type.Number(), Type.Null()], { description: "approved / bought, null when none bought" }),
+  alert_percent: Type.Number(),
+  over_alert: Type.Boolean(),
+});
 
 export function adminReturnsRoutes(options: AdminReturnsRoutesOptions) {
   const { returns, store } = options;
@@ -77,6 +135,7 @@ export function adminReturnsRoutes(options: AdminReturnsRoutesOptions) {
           summary: "Return a sold lead for its buyer, with a reason, within its campaign's return window",
           params: IdParams,
           body: ReturnBody,
+          response: { 200: OneAdminReturnSchema, 201: OneAdminReturnSchema },
         },
       },
       async (request, reply) => {
@@ -113,6 +172,7 @@ export function adminReturnsRoutes(options: AdminReturnsRoutesOptions) {
             },
             { additionalProperties: false },
           ),
+          response: { 200: AdminReturnPageSchema },
         },
       },
       async (request) => {
@@ -133,6 +193,7 @@ export function adminReturnsRoutes(options: AdminReturnsRoutesOptions) {
             "Approve a return: refund the buyer, reverse the source's payout per its policy, tell the source; " +
             "with resell, offer the lead again to every other buyer",
           params: IdParams,
+          response: { 200: ApprovedReturnSchema },
         },
       },
       async (request) => {
@@ -160,6 +221,7 @@ export function adminReturnsRoutes(options: AdminReturnsRoutesOptions) {
             "postbacks), and audited as return.decide with the reason in its note. Answers {returns: [decided], " +
             "failed: [{id, code, message}]}: one already decided the other way, or unknown, fails alone.",
           body: BulkDecisionBody,
+          response: { 200: BulkDecisionSchema },
         },
       },
       async (request) => {
@@ -185,7 +247,13 @@ export function adminReturnsRoutes(options: AdminReturnsRoutesOptions) {
     app.post<{ Params: { id: string } }>(
       "/v1/admin/returns/:id/reject",
       {
-        schema: { tags, security, summary: "Reject a return: the sale stands", params: IdParams },
+        schema: {
+          tags,
+          security,
+          summary: "Reject a return: the sale stands",
+          params: IdParams,
+          response: { 200: OneAdminReturnSchema },
+        },
       },
       async (request) => {
         const record = await returns.decide(request.params.id, "rejected");
@@ -202,6 +270,7 @@ export function adminReturnsRoutes(options: AdminReturnsRoutesOptions) {
           security,
           summary: "How many of a buyer's purchases it returned, against its alert threshold",
           params: IdParams,
+          response: { 200: ReturnRateSchema },
         },
       },
       async (request) => ({ buyer_id: request.params.id, ...(await returns.returnRate(request.params.id)) }),
@@ -224,13 +293,27 @@ function resellAsked(body: unknown): boolean {
   return resell === true;
 }
 
-function presentReturn(record: ReturnRecord) {
-  const { refund_cents, reversal_cents, requested_at, decided_at, ...rest } = record;
+export function presentReturn(record: ReturnRecord): AdminReturn {
   return {
-    ...rest,
-    refund: refund_cents / 100,
-    reversal: reversal_cents / 100,
-    requested_at: new Date(requested_at).toISOString(),
-    ...(decided_at === undefined ? {} : { decided_at: new Date(decided_at).toISOString() }),
+    id: record.id,
+    lead_id: record.lead_id,
+    buyer_id: record.buyer_id,
+    campaign_id: record.campaign_id,
+    reason: record.reason,
+    ...(record.note === undefined ? {} : { note: record.note }),
+    status: record.status,
+    refund: record.refund_cents / 100,
+    reversal: record.reversal_cents / 100,
+    requested_at: new Date(record.requested_at).toISOString(),
+    ...(record.decided_at === undefined ? {} : { decided_at: new Date(record.decided_at).toISOString() }),
+    ...(record.decided_by === undefined ? {} : { decided_by: record.decided_by }),
+    ...(record.resale_lead_id === undefined ? {} : { resale_lead_id: record.resale_lead_id }),
   };
 }
+
+/** Compile-time guard: a field added to a return fails here until its schema says what becomes of it. */
+const returnCovered: Record<
+  Exclude<keyof ReturnRecord, keyof AdminReturn | "refund_cents" | "reversal_cents">,
+  never
+> = {};
+void returnCovered;

@@ -7,8 +7,45 @@ import { describe, test } from "node:test";
 import type { TSchema } from "@sinclair/typebox";
 import Fastify from "fastify";
 import { REASONS } from "../../src/domain/outcomes.ts";
-import type { LeadRecord, OutboxItem, OutcomeRecord, PingRecord } from "../../src/domain/records.ts";
+import type {
+  LeadRecord,
+  OutboxItem,
+  OutcomeRecord,
+  PingRecord,
+  ReturnRecord,
+} from "../../src/domain/records.ts";
 import type { ReportRow } from "../../src/domain/report-query.ts";
+import type { BuyerDeposit, LedgerTotal } from "../../src/domain/store-records.ts";
+import { ConversionReportSchema } from "../../src/http/admin-conversion-routes.ts";
+import { presentDeposit } from "../../src/http/admin-funds-routes.ts";
+import { LedgerCheckSchema, LedgerTotalsSchema, presentTotals } from "../../src/http/admin-ledger-routes.ts";
+import {
+  BuyerStatusSchema,
+  CampaignStatusSchema,
+  SourceStatusSchema,
+} from "../../src/http/admin-pause-routes.ts";
+import {
+  AdminReturnPageSchema,
+  ApprovedReturnSchema,
+  BulkDecisionSchema,
+  OneAdminReturnSchema,
+  presentReturn as presentAdminReturn,
+  ReturnRateSchema,
+} from "../../src/http/admin-returns-routes.ts";
+import { AuthFailureReportSchema } from "../../src/http/admin-source-auth-routes.ts";
+import {
+  BuyerAccountSchema,
+  BuyerCampaignStatusSchema,
+  BuyerCapsReportSchema,
+  BuyerFundsSchema,
+  BuyerReturnListSchema,
+  DepositAnswerSchema,
+  OneConversionSchema,
+  OneReturnSchema,
+  PurchaseDetailSchema,
+  PurchasePageSchema,
+  StatementSchema,
+} from "../../src/http/buyer-schemas.ts";
 import { LoginAnswerSchema, MeSchema, UserListSchema } from "../../src/http/console-schemas.ts";
 import {
   LeadDetailSchema,
@@ -18,8 +55,10 @@ import {
   presentOutcome,
   presentPing,
 } from "../../src/http/lead-schemas.ts";
+import { AliveSchema, operationsRoutes, ReadySchema } from "../../src/http/operations-routes.ts";
 import { OutboxPageSchema, presentOutboxItem } from "../../src/http/outbox-schemas.ts";
 import { ReportSchema } from "../../src/http/report-schemas.ts";
+import { Metrics } from "../../src/metrics.ts";
 import { parseReportRequest, presentReport } from "../../src/reports/report.ts";
 import { soldLead, T0, unsoldLead } from "../store/lead-records.ts";
 
@@ -315,5 +354,343 @@ describe("response schemas answer what the routes answered before", () => {
       await serialised(OutboxPageSchema, { items: items.map(presentOutboxItem), next_before: "o3" }),
       asJson({ items: items.map(legacyPresentOutboxItem), next_before: "o3" }),
     );
+  });
+});
+
+/** Each answer with every optional field set, and without: what fastify sends through `schema` is what it was. */
+async function keepsEveryField(schema: TSchema, answers: readonly unknown[]): Promise<void> {
+  for (const answer of answers) {
+    assert.deepEqual(await serialised(schema, answer), asJson(answer), JSON.stringify(answer));
+  }
+}
+
+const at = new Date(T0).toISOString();
+const capUsage = [
+  {
+    period: "day",
+    leads_limit: 10,
+    spend_limit: 250.5,
+    leads: 3,
+    spent: 120.25,
+    reserved_leads: 1,
+    resets_at: at,
+  },
+  { period: "month", leads: 0, spent: 0, reserved_leads: 0, resets_at: at },
+];
+
+describe("operations, pauses, ledger, conversions and source key refusals keep their answers", () => {
+  test("GET /healthz and /readyz", async () => {
+    await keepsEveryField(AliveSchema, [{ status: "ok" }]);
+    await keepsEveryField(ReadySchema, [{ status: "ok", store: "ok", hot_state: "ok" }]);
+  });
+
+  test("GET /metrics: Prometheus text goes out as it is, not through the JSON serializer", async () => {
+    const gavel = Fastify();
+    const unused = () => Promise.reject(new Error("not asked"));
+    await gavel.register(
+      operationsRoutes({
+        store: { ping: unused } as never,
+        hotState: { ping: unused } as never,
+        metrics: new Metrics(),
+        adminKeySha256: "",
+      }),
+    );
+    try {
+      const reply = await gavel.inject({ method: "GET", url: "/metrics" });
+      assert.equal(reply.statusCode, 200);
+      assert.match(String(reply.headers["content-type"]), /^text\/plain/);
+      assert.match(reply.body, /^# HELP /m);
+    } finally {
+      await gavel.close();
+    }
+  });
+
+  test("pause and resume of a source, a buyer, a campaign", async () => {
+    await keepsEveryField(SourceStatusSchema, [{ source: { id: "s", name: "S", status: "paused" } }]);
+    await keepsEveryField(BuyerStatusSchema, [{ buyer: { id: "b", name: "B", status: "active" } }]);
+    await keepsEveryField(CampaignStatusSchema, [{ campaign: { id: "c", name: "C", status: "paused" } }]);
+    await keepsEveryField(BuyerCampaignStatusSchema, [
+      { campaign: { id: "c", name: "C", status: "active" } },
+    ]);
+  });
+
+  test("GET /v1/admin/sources/auth-failures", async () => {
+    await keepsEveryField(AuthFailureReportSchema, [
+      {
+        window_minutes: 60,
+        sources: [{ source_id: "s", failures: 4, last_at: at }],
+        unknown: { failures: 2, last_at: at },
+      },
+      { window_minutes: 60, sources: [], unknown: { failures: 0, last_at: null } },
+    ]);
+  });
+
+  test("GET /v1/admin/ledger and /ledger/check", async () => {
+    const totals: LedgerTotal[] = [
+      { kind: "buyer_charge", party_id: "b", cents: 10_050 },
+      { kind: "buyer_refund", party_id: "b", cents: -2_000 },
+      { kind: "source_payout", party_id: "s", cents: 8_000 },
+      { kind: "payout_reversal", party_id: "s", cents: -1_500 },
+      { kind: "margin", party_id: "exchange", cents: 2_050 },
+      { kind: "margin_reversal", party_id: "exchange", cents: -500 },
+    ];
+    await keepsEveryField(LedgerTotalsSchema, [
+      presentTotals(T0, T0 + 1, totals),
+      presentTotals(T0, T0 + 1, []),
+    ]);
+    await keepsEveryField(LedgerCheckSchema, [
+      { balanced: false, imbalances: [{ lead_id: "l", difference: -0.01 }] },
+      { balanced: true, imbalances: [] },
+    ]);
+  });
+
+  test("GET /v1/admin/conversions: ungrouped, by sub-id (null for none), by buyer", async () => {
+    const figures = {
+      sold: 4,
+      contacted: 3,
+      contact_rate: 0.75,
+      quoted: 1,
+      quote_rate: 0.25,
+      closed: 0,
+      close_rate: 0,
+      closed_value: 0,
+    };
+    const none = { ...figures, sold: 0, contact_rate: null, quote_rate: null, close_rate: null };
+    await keepsEveryField(ConversionReportSchema, [
+      { from: at, to: at, group_by: null, groups: [figures] },
+      {
+        from: at,
+        to: at,
+        group_by: "sub_id",
+        groups: [
+          { sub_id: null, ...none },
+          { sub_id: "x", ...figures },
+        ],
+      },
+      { from: at, to: at, group_by: "buyer", groups: [{ buyer_id: "b", ...figures }] },
+    ]);
+  });
+});
+
+describe("the buyer API and the buyer's money keep their answers", () => {
+  const purchase = {
+    id: "l-1",
+    vertical: "personal_injury",
+    test: false,
+    campaign_id: "c",
+    price: 40.5,
+    buyer_lead_id: "theirs",
+    lead: { first_name: "Ann", zip: "90210", nested: { a: [1, null] } },
+    consent: { trustedform_cert_url: "https://cert.trustedform.com/x", verification: { ok: true } },
+    sold_at: at,
+  };
+  const { buyer_lead_id: _, ...plainPurchase } = purchase;
+  const conversion = {
+    id: "cv",
+    lead_id: "l-1",
+    campaign_id: "c",
+    stage: "closed",
+    at,
+    value: 1_200.5,
+    note: "policy",
+    recorded_at: at,
+  };
+  const plainConversion = {
+    id: "cv2",
+    lead_id: "l-1",
+    campaign_id: "c",
+    stage: "contacted",
+    at,
+    recorded_at: at,
+  };
+  const buyerReturn = {
+    id: "r",
+    lead_id: "l-1",
+    campaign_id: "c",
+    reason: "duplicate",
+    note: "seen before",
+    status: "approved",
+    refund: 40.5,
+    requested_at: at,
+    decided_at: at,
+  };
+  const pendingReturn = {
+    id: "r2",
+    lead_id: "l-2",
+    campaign_id: "c",
+    reason: "fraud",
+    status: "pending",
+    refund: 3,
+    requested_at: at,
+  };
+  const funds = {
+    prepaid: true,
+    deposits: 500,
+    spent: 120.25,
+    reserved: 40,
+    credit_limit: 100,
+    balance: 379.75,
+    available: 439.75,
+  };
+  const unlimited = { ...funds, prepaid: false, credit_limit: null, available: null };
+
+  test("GET /v1/buyer/leads and /leads/:id, conversions and returns", async () => {
+    await keepsEveryField(PurchasePageSchema, [
+      { leads: [purchase, plainPurchase], next_before: "l-1" },
+      { leads: [] },
+    ]);
+    await keepsEveryField(PurchaseDetailSchema, [
+      { lead: purchase, conversions: [conversion, plainConversion] },
+    ]);
+    await keepsEveryField(OneConversionSchema, [{ conversion }, { conversion: plainConversion }]);
+    await keepsEveryField(OneReturnSchema, [{ return: buyerReturn }, { return: pendingReturn }]);
+    await keepsEveryField(BuyerReturnListSchema, [{ returns: [buyerReturn, pendingReturn] }]);
+  });
+
+  test("GET /v1/buyer/account and /statement", async () => {
+    const campaigns = [{ id: "c", name: "C", vertical: "personal_injury", status: "active", caps: capUsage }];
+    await keepsEveryField(BuyerAccountSchema, [
+      { buyer: { id: "b", name: "B", status: "active" }, funds, caps: capUsage, campaigns },
+      { buyer: { id: "b", name: "B", status: "paused" }, funds: unlimited, caps: [], campaigns: [] },
+      { buyer: { id: "b", name: "B", status: "active" }, funds: null, caps: [], campaigns },
+    ]);
+    await keepsEveryField(StatementSchema, [
+      {
+        buyer_id: "b",
+        from: at,
+        to: at,
+        charged: 40.5,
+        refunded: 0.1,
+        net: 40.4,
+        complete: true,
+        lines: [
+          { lead_id: "l", kind: "charge", amount: 40.5, at },
+          { lead_id: "l", kind: "refund", amount: -0.1, at },
+        ],
+      },
+    ]);
+  });
+
+  test("the admin's deposits, funds and caps", async () => {
+    const deposits: BuyerDeposit[] = [
+      { id: "d1", buyer_id: "b", amount_cents: 10_050, note: "wire", created_at: T0 },
+      { id: "d2", buyer_id: "b", amount_cents: 1, created_at: T0 },
+    ];
+    // What the deposit presenter answered before it listed its fields (a spread of the record).
+    const legacyDeposit = ({ amount_cents, created_at, ...rest }: BuyerDeposit) => ({
+      ...rest,
+      amount: amount_cents / 100,
+      created_at: new Date(created_at).toISOString(),
+    });
+    for (const deposit of deposits) {
+      const answer = { deposit: presentDeposit(deposit), funds: { buyer_id: "b", ...funds } };
+      assert.deepEqual(
+        await serialised(DepositAnswerSchema, answer),
+        asJson({ ...answer, deposit: legacyDeposit(deposit) }),
+      );
+    }
+    await keepsEveryField(BuyerFundsSchema, [
+      { buyer_id: "b", ...funds },
+      { buyer_id: "b", ...unlimited },
+    ]);
+    await keepsEveryField(BuyerCapsReportSchema, [
+      {
+        buyer_id: "b",
+        caps: capUsage,
+        capped: true,
+        campaigns: [{ id: "c", status: "test", caps: capUsage, capped: false }],
+      },
+    ]);
+  });
+});
+
+describe("the admin's returns keep their answers", () => {
+  const records: ReturnRecord[] = [
+    {
+      id: "r1",
+      lead_id: "l1",
+      buyer_id: "b",
+      campaign_id: "c",
+      reason: "duplicate",
+      note: "seen",
+      status: "approved",
+      refund_cents: 4_050,
+      reversal_cents: 3_240,
+      requested_at: T0,
+      decided_at: T0 + 1,
+      decided_by: "auto",
+      resale_lead_id: "l9",
+    },
+    {
+      id: "r2",
+      lead_id: "l2",
+      buyer_id: "b",
+      campaign_id: "c",
+      reason: "other",
+      status: "pending",
+      refund_cents: 100,
+      reversal_cents: 0,
+      requested_at: T0,
+    },
+  ];
+  // What the presenter answered before it listed its fields (a spread of the record).
+  const legacyPresentReturn = (record: ReturnRecord) => {
+    const { refund_cents, reversal_cents, requested_at, decided_at, ...rest } = record;
+    return {
+      ...rest,
+      refund: refund_cents / 100,
+      reversal: reversal_cents / 100,
+      requested_at: new Date(requested_at).toISOString(),
+      ...(decided_at === undefined ? {} : { decided_at: new Date(decided_at).toISOString() }),
+    };
+  };
+
+  test("one return, a page, an approval with its resale, a bulk decision, a return rate", async () => {
+    for (const record of records) {
+      assert.deepEqual(
+        await serialised(OneAdminReturnSchema, { return: presentAdminReturn(record) }),
+        asJson({ return: legacyPresentReturn(record) }),
+      );
+    }
+    assert.deepEqual(
+      await serialised(AdminReturnPageSchema, {
+        returns: records.map(presentAdminReturn),
+        next_before: "r2",
+      }),
+      asJson({ returns: records.map(legacyPresentReturn), next_before: "r2" }),
+    );
+    for (const resale of [
+      { lead_id: "l9", status: "sold", price: 32.4 },
+      { lead_id: "l9", status: "unsold", price: 0, reason: "no_bids" },
+      { lead_id: "l9", status: "unsold" },
+    ]) {
+      const [record] = records as [ReturnRecord];
+      assert.deepEqual(
+        await serialised(ApprovedReturnSchema, { return: presentAdminReturn(record), resale }),
+        asJson({ return: legacyPresentReturn(record), resale }),
+      );
+    }
+    assert.deepEqual(
+      await serialised(BulkDecisionSchema, {
+        returns: records.map(presentAdminReturn),
+        failed: [{ id: "r3", code: "GAVEL_NOT_FOUND", message: "No return r3" }],
+      }),
+      asJson({
+        returns: records.map(legacyPresentReturn),
+        failed: [{ id: "r3", code: "GAVEL_NOT_FOUND", message: "No return r3" }],
+      }),
+    );
+    await keepsEveryField(ReturnRateSchema, [
+      {
+        buyer_id: "b",
+        bought: 40,
+        approved: 3,
+        pending: 1,
+        rate: 0.075,
+        alert_percent: 12.5,
+        over_alert: false,
+      },
+      { buyer_id: "b", bought: 0, approved: 0, pending: 0, rate: null, alert_percent: 10, over_alert: false },
+    ]);
   });
 });
