@@ -12,10 +12,12 @@ import type {
   OutboxItem,
   OutcomeRecord,
   PingRecord,
+  PrivacyRequestRecord,
   ReturnRecord,
 } from "../../src/domain/records.ts";
 import type { ReportRow } from "../../src/domain/report-query.ts";
 import type { BuyerDeposit, LedgerTotal } from "../../src/domain/store-records.ts";
+import { AlertListSchema } from "../../src/http/admin-alerts-routes.ts";
 import { ConversionReportSchema } from "../../src/http/admin-conversion-routes.ts";
 import { presentDeposit } from "../../src/http/admin-funds-routes.ts";
 import { LedgerCheckSchema, LedgerTotalsSchema, presentTotals } from "../../src/http/admin-ledger-routes.ts";
@@ -24,6 +26,13 @@ import {
   CampaignStatusSchema,
   SourceStatusSchema,
 } from "../../src/http/admin-pause-routes.ts";
+import {
+  AccessAnswerSchema,
+  PrivacyRequestListSchema,
+  PrivacyRequestSchema,
+  PurgedSchema,
+  presentRequest,
+} from "../../src/http/admin-privacy-routes.ts";
 import {
   AdminReturnPageSchema,
   ApprovedReturnSchema,
@@ -691,6 +700,69 @@ describe("the admin's returns keep their answers", () => {
         over_alert: false,
       },
       { buyer_id: "b", bought: 0, approved: 0, pending: 0, rate: null, alert_percent: 10, over_alert: false },
+    ]);
+  });
+});
+
+describe("privacy requests and alerts keep their answers", () => {
+  const record: PrivacyRequestRecord = {
+    id: "pr",
+    kind: "erasure",
+    contacts: [
+      { kind: "email", sha256: "a".repeat(64) },
+      { kind: "phone", sha256: "b".repeat(64) },
+    ],
+    leads_found: 2,
+    leads_erased: 2,
+    deliveries_cancelled: 1,
+    suppressions_added: 2,
+    created_at: T0,
+  };
+  // What the presenter answered before it listed its fields (a spread of the record).
+  const legacyPresentRequest = (request: PrivacyRequestRecord) => ({
+    ...request,
+    created_at: new Date(request.created_at).toISOString(),
+  });
+
+  test("access (with the leads in full), erasure, the list of requests, a purge", async () => {
+    assert.deepEqual(
+      await serialised(AccessAnswerSchema, {
+        request: presentRequest(record),
+        leads: leads.map(presentLead),
+      }),
+      asJson({ request: legacyPresentRequest(record), leads: leads.map(legacyPresentLead) }),
+    );
+    assert.deepEqual(
+      await serialised(PrivacyRequestSchema, presentRequest(record)),
+      asJson(legacyPresentRequest(record)),
+    );
+    assert.deepEqual(
+      await serialised(PrivacyRequestListSchema, { requests: [presentRequest(record)] }),
+      asJson({ requests: [legacyPresentRequest(record)] }),
+    );
+    await keepsEveryField(PurgedSchema, [{ purged: 0 }, { purged: 12 }]);
+  });
+
+  test("GET /v1/admin/alerts: with and without a start", async () => {
+    await keepsEveryField(AlertListSchema, [
+      {
+        alerts: [
+          {
+            kind: "buyer_auto_paused",
+            severity: "critical",
+            subject: { type: "buyer", id: "b" },
+            message: "b was paused automatically",
+            since: at,
+          },
+          {
+            kind: "campaign_capped",
+            severity: "warning",
+            subject: { type: "campaign", id: "c" },
+            message: "capped",
+          },
+        ],
+      },
+      { alerts: [] },
     ]);
   });
 });

@@ -42,12 +42,7 @@ const STILL_WITHOUT = new Set<string>([
   "POST /v1/admin/sources/{id}/rotate-key",
   "POST /v1/admin/buyers/{id}/rotate-key",
   "GET /v1/admin/leads.csv",
-  "POST /v1/admin/privacy/access",
-  "POST /v1/admin/privacy/erasure",
-  "GET /v1/admin/privacy/requests",
-  "POST /v1/admin/privacy/purge",
   "POST /v1/admin/buyers/{id}/resume",
-  "GET /v1/admin/alerts",
   "POST /v1/admin/replay",
   "POST /v1/admin/campaigns/{id}/test-ping",
 ]);
