@@ -40,8 +40,8 @@ import {
   OneAdminReturnSchema,
   presentReturn as presentAdminReturn,
   ReturnRateSchema,
-} from "../../src/http/admin-returns-routes.ts";
-import { AuthFailureReportSchema } from "../../src/http/admin-source-auth-routes.ts";
+} from "../../src/http/admin-returns-schemas.ts";
+import { AuthFailureReportSchema } from "../../src/http/admin-source-auth-schemas.ts";
 import {
   BuyerAccountSchema,
   BuyerCampaignStatusSchema,
