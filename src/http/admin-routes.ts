@@ -27,6 +27,7 @@ import {
 } from "./admin-lead-export-routes.ts";
 import { auditContextOf } from "./audit-context.ts";
 import { authenticateAdmin } from "./auth.ts";
+import { DeletedSchema } from "./console-schemas.ts";
 import { KEY_GRACE_DESCRIPTION, keyGraceOf } from "./key-grace.ts";
 import {
   LeadDetailSchema,
@@ -132,6 +133,7 @@ export function adminRoutes(options: AdminRoutesOptions) {
             security,
             summary: `Delete one of the ${plural} (409 while anything still uses it; its history stays)`,
             params: IdParams,
+            response: { 200: DeletedSchema },
           },
         },
         async (request) => {

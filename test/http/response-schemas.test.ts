@@ -55,7 +55,12 @@ import {
   PurchasePageSchema,
   StatementSchema,
 } from "../../src/http/buyer-schemas.ts";
-import { LoginAnswerSchema, MeSchema, UserListSchema } from "../../src/http/console-schemas.ts";
+import {
+  DeletedSchema,
+  LoginAnswerSchema,
+  MeSchema,
+  UserListSchema,
+} from "../../src/http/console-schemas.ts";
 import {
   LeadDetailSchema,
   LeadPageSchema,
@@ -388,6 +393,10 @@ const capUsage = [
 ];
 
 describe("operations, pauses, ledger, conversions and source key refusals keep their answers", () => {
+  test("DELETE /v1/admin/{verticals,sources,buyers,campaigns}/:id", async () => {
+    await keepsEveryField(DeletedSchema, [{ deleted: "camp-a" }]);
+  });
+
   test("GET /healthz and /readyz", async () => {
     await keepsEveryField(AliveSchema, [{ status: "ok" }]);
     await keepsEveryField(ReadySchema, [{ status: "ok", store: "ok", hot_state: "ok" }]);
