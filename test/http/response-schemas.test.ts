@@ -4,8 +4,9 @@
 // (copied below from src/http/admin-routes.ts as it was, commit c6ee32d). The OpenAPI description shows them.
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import type { TSchema } from "@sinclair/typebox";
+import { type TSchema, Type } from "@sinclair/typebox";
 import Fastify from "fastify";
+import { FieldSchema } from "../../src/domain/config-schema.ts";
 import { REASONS } from "../../src/domain/outcomes.ts";
 import type {
   LeadRecord,
@@ -72,6 +73,14 @@ import {
 import { AliveSchema, operationsRoutes, ReadySchema } from "../../src/http/operations-routes.ts";
 import { OutboxPageSchema, presentOutboxItem } from "../../src/http/outbox-schemas.ts";
 import { ReportSchema } from "../../src/http/report-schemas.ts";
+import {
+  OneSubmissionSchema,
+  SourceIntegrationSchema,
+  SourceKeyRotatedSchema,
+  SourceSummarySchema,
+  SubmissionPageSchema,
+} from "../../src/http/source-portal-schemas.ts";
+import { withoutDefaults } from "../../src/http/wire-schema.ts";
 import { Metrics } from "../../src/metrics.ts";
 import { parseReportRequest, presentReport } from "../../src/reports/report.ts";
 import { soldLead, T0, unsoldLead } from "../store/lead-records.ts";
@@ -773,5 +782,65 @@ describe("privacy requests and alerts keep their answers", () => {
       },
       { alerts: [] },
     ]);
+  });
+});
+
+describe("the source portal keeps its answers", () => {
+  const submission = {
+    id: "l",
+    vertical: "personal_injury",
+    kind: "direct",
+    test: true,
+    sub_id: "s7",
+    status: "unsold",
+    payout: 0,
+    reason: "no_bids",
+    fields: { state: "CA", zip: "90210" },
+    created_at: at,
+  };
+  const plain = {
+    id: "l2",
+    vertical: "auto",
+    kind: "ping",
+    test: false,
+    status: "sold",
+    payout: 12.5,
+    fields: {},
+    created_at: at,
+  };
+
+  test("leads, one lead, the summary, a new key", async () => {
+    await keepsEveryField(SubmissionPageSchema, [
+      { leads: [submission, plain], next_before: "l2" },
+      { leads: [] },
+    ]);
+    await keepsEveryField(OneSubmissionSchema, [{ lead: submission }, { lead: plain }]);
+    await keepsEveryField(SourceSummarySchema, [
+      { from: at, to: at, auctions: 10, bid_rate: 0.5, leads: 4, sold: 3, sold_rate: 0.75, payouts: 30.5 },
+      { from: at, to: at, auctions: 0, bid_rate: null, leads: 0, sold: 0, sold_rate: null, payouts: 0 },
+    ]);
+    await keepsEveryField(SourceKeyRotatedSchema, [{ source: { id: "s", name: "S" }, api_key: "gvl_src_x" }]);
+  });
+
+  test("the integration: a vertical's fields as stored, a default never filled in on the way out", async () => {
+    const fields = [
+      { name: "zip", type: "zip", pii: false, required: true, label: "ZIP", max_length: 5 },
+      { name: "state", type: "enum", pii: false, values: ["CA", "NY"] },
+      { name: "age", type: "number", pii: false, required: false, min: 18, max: 99 },
+    ];
+    await keepsEveryField(SourceIntegrationSchema, [
+      {
+        source: { id: "s", name: "S", status: "live" },
+        has_key: true,
+        verticals: [{ id: "pi", name: "Personal injury", consent_required: false, fields }],
+      },
+    ]);
+    // The configuration's own schema would refuse the field without required (a 500), or with required optional fill
+    // in required: false; the answer's copy has neither the default nor the requirement.
+    const wire = withoutDefaults(FieldSchema);
+    assert.ok(FieldSchema.required?.includes("required"));
+    assert.ok(!wire.required?.includes("required"));
+    assert.doesNotMatch(JSON.stringify(wire), /"default"/);
+    assert.equal(((await serialised(Type.Array(wire), fields)) as unknown[]).length, 3);
   });
 });
