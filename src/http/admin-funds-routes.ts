@@ -15,6 +15,7 @@ import type { BuyerDeposit, Store } from "../store/store.ts";
 import { auditContextOf } from "./audit-context.ts";
 import { authenticateAdmin } from "./auth.ts";
 import { BuyerFundsSchema, DepositAnswerSchema, type DepositSchema, type Funds } from "./buyer-schemas.ts";
+import { BuyerAnswer } from "./config-answer-schemas.ts";
 
 export interface AdminFundsServices {
   funds: BuyerFunds;
@@ -150,6 +151,7 @@ export function adminFundsRoutes(options: AdminFundsRoutesOptions) {
           security,
           summary: "Resume a paused buyer (status active) and start its post-failure count again",
           params: BuyerParams,
+          response: { 200: BuyerAnswer },
         },
       },
       async (request) => {

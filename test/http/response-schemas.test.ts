@@ -3,10 +3,13 @@
 // the route's schema and fastify's own serializer, and must come out as the presenters answered before the schemas
 // (copied below from src/http/admin-routes.ts as it was, commit c6ee32d). The OpenAPI description shows them.
 import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
 import { describe, test } from "node:test";
 import { type TSchema, Type } from "@sinclair/typebox";
+import { Value } from "@sinclair/typebox/value";
 import Fastify from "fastify";
-import { FieldSchema } from "../../src/domain/config-schema.ts";
+import { type ConfigFile, FieldSchema, SettingsSchema } from "../../src/domain/config-schema.ts";
+import { maskCampaignSecrets } from "../../src/domain/config-secrets.ts";
 import { REASONS } from "../../src/domain/outcomes.ts";
 import type {
   LeadRecord,
@@ -18,6 +21,8 @@ import type {
 } from "../../src/domain/records.ts";
 import type { ReportRow } from "../../src/domain/report-query.ts";
 import type { BuyerDeposit, LedgerTotal } from "../../src/domain/store-records.ts";
+import { autoInsurance } from "../../src/domain/verticals/auto-insurance.ts";
+import { personalInjury } from "../../src/domain/verticals/personal-injury.ts";
 import { AlertListSchema } from "../../src/http/admin-alerts-routes.ts";
 import { ConversionReportSchema } from "../../src/http/admin-conversion-routes.ts";
 import { presentDeposit } from "../../src/http/admin-funds-routes.ts";
@@ -56,6 +61,17 @@ import {
   PurchasePageSchema,
   StatementSchema,
 } from "../../src/http/buyer-schemas.ts";
+import {
+  BuyerAnswer,
+  BuyerKeyAnswer,
+  CampaignAnswer,
+  ConfigFileAnswer,
+  SettingsAnswer,
+  SourceAnswer,
+  SourceKeyAnswer,
+  SourcePutAnswer,
+  VerticalAnswer,
+} from "../../src/http/config-answer-schemas.ts";
 import {
   DeletedSchema,
   LoginAnswerSchema,
@@ -842,5 +858,46 @@ describe("the source portal keeps its answers", () => {
     assert.ok(!wire.required?.includes("required"));
     assert.doesNotMatch(JSON.stringify(wire), /"default"/);
     assert.equal(((await serialised(Type.Array(wire), fields)) as unknown[]).length, 3);
+  });
+});
+
+describe("the configuration's answers keep every entry as stored", () => {
+  const example = JSON.parse(
+    readFileSync(new URL("../../gavel.config.example.json", import.meta.url), "utf8"),
+  ) as ConfigFile;
+
+  test("the example configuration's verticals, sources, buyers and campaigns (masked), and the whole file", async () => {
+    const verticals = [personalInjury, autoInsurance];
+    const campaigns = (example.campaigns ?? []).map(maskCampaignSecrets);
+    await keepsEveryField(VerticalAnswer, verticals);
+    await keepsEveryField(SourceAnswer, example.sources ?? []);
+    await keepsEveryField(BuyerAnswer, example.buyers ?? []);
+    await keepsEveryField(CampaignAnswer, campaigns);
+    await keepsEveryField(ConfigFileAnswer, [{ ...example, verticals, campaigns }]);
+    await keepsEveryField(SettingsAnswer, [
+      Value.Default(SettingsSchema, structuredClone(example.settings ?? {})),
+    ]);
+  });
+
+  test("a source with its new key and its rotation's grace; a buyer with its new key", async () => {
+    const [source] = example.sources ?? [];
+    const [buyer] = example.buyers ?? [];
+    assert.ok(source && buyer);
+    const rotated = {
+      ...source,
+      previous_api_key_sha256: "c".repeat(64),
+      previous_key_expires_at: new Date(T0).toISOString(),
+    };
+    await keepsEveryField(SourcePutAnswer, [{ source }, { source: rotated, api_key: "gvl_src_new" }]);
+    await keepsEveryField(SourceKeyAnswer, [{ source: rotated, api_key: "gvl_src_new" }]);
+    await keepsEveryField(BuyerKeyAnswer, [{ buyer, api_key: "gvl_buy_new" }]);
+  });
+
+  test("an entry stored without a defaulted field goes out without it", async () => {
+    const vertical = {
+      ...personalInjury,
+      fields: personalInjury.fields.map(({ required: _, ...field }) => field),
+    };
+    await keepsEveryField(VerticalAnswer, [vertical]);
   });
 });
