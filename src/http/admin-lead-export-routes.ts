@@ -7,7 +7,7 @@ import type { LeadFilter } from "../domain/lead-filter.ts";
 import { parseInstant } from "../instants.ts";
 import { LEAD_SORTS, type LeadQuery, SORT_DIRECTIONS, type Store } from "../store/store.ts";
 import { authenticateAdmin } from "./auth.ts";
-import { csvCell, sendCsvDownload } from "./csv-download.ts";
+import { CsvDownloadAnswer, csvCell, sendCsvDownload } from "./csv-download.ts";
 
 const Text = Type.String({ minLength: 1, maxLength: 100, pattern: "^[^\\u0000]*$" });
 const Flag = Type.Union([Type.Literal("true"), Type.Literal("false")]);
@@ -96,6 +96,7 @@ export function adminLeadExportRoutes(options: { store: Store; adminKeySha256: s
             },
             { additionalProperties: false },
           ),
+          response: { 200: CsvDownloadAnswer },
         },
       },
       async (request, reply) => {

@@ -8,7 +8,7 @@ import { purchaseOf } from "../engine/conversions.ts";
 import { parseInstant } from "../instants.ts";
 import type { Store } from "../store/store.ts";
 import { authenticateBuyer } from "./auth.ts";
-import { csvCell, sendCsvDownload } from "./csv-download.ts";
+import { CsvDownloadAnswer, csvCell, sendCsvDownload } from "./csv-download.ts";
 
 /** Leads read from the store per round: the response never holds more than this many in memory. */
 const PAGE = 500;
@@ -33,6 +33,7 @@ export function buyerExportRoutes(options: { config: ConfigService; store: Store
             },
             { additionalProperties: false },
           ),
+          response: { 200: CsvDownloadAnswer },
         },
       },
       async (request, reply) => {

@@ -14,8 +14,6 @@ import { type RunningGavel, startGavel } from "../../src/app.ts";
 const STILL_WITHOUT = new Set<string>([
   "GET /v1/verticals",
   "GET /v1/posting-spec/{vertical}",
-  "GET /v1/buyer/leads.csv",
-  "GET /v1/admin/leads.csv",
   "POST /v1/admin/replay",
   "POST /v1/admin/campaigns/{id}/test-ping",
 ]);
