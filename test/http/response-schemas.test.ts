@@ -96,6 +96,7 @@ import {
   SourceSummarySchema,
   SubmissionPageSchema,
 } from "../../src/http/source-portal-schemas.ts";
+import { TestPingAnswerSchema } from "../../src/http/test-ping-answer.ts";
 import { withoutDefaults } from "../../src/http/wire-schema.ts";
 import { Metrics } from "../../src/metrics.ts";
 import { parseReportRequest, presentReport } from "../../src/reports/report.ts";
@@ -899,5 +900,54 @@ describe("the configuration's answers keep every entry as stored", () => {
       fields: personalInjury.fields.map(({ required: _, ...field }) => field),
     };
     await keepsEveryField(VerticalAnswer, [vertical]);
+  });
+});
+
+describe("test this campaign keeps its answer", () => {
+  test("a bid with its exchange, a timeout, a fixed-price campaign not pinged", async () => {
+    const request = {
+      method: "POST",
+      url: "https://b.example/ping?k=••••abcd",
+      headers: { "x-key": "••••wxyz" },
+    };
+    const answer = (ping: object, raw: object[], trace: object[]) => ({
+      source_id: "console-test",
+      vertical: "personal_injury",
+      lead: { state: "CA", zip: "90210" },
+      ping,
+      trace,
+      raw,
+    });
+    const line = {
+      phase: "ping",
+      campaign_id: "c",
+      buyer_id: "b",
+      outcome: "bid",
+      code: 0,
+      bid: 40,
+      latency_ms: 12.5,
+    };
+    await keepsEveryField(TestPingAnswerSchema, [
+      answer(
+        { ping_id: "p", status: "bid", price: 32, expires_at: at },
+        [
+          {
+            request: { ...request, body: '{"zip":"90210"}' },
+            response: { status: 200, latency_ms: 12.5, body: "{}" },
+          },
+        ],
+        [line],
+      ),
+      answer(
+        { ping_id: "p", status: "no_bid", price: 0, expires_at: null, reason: "no_bids" },
+        [{ request, failure: "timeout" }],
+        [{ ...line, outcome: "timeout", code: 101, bid: null, latency_ms: null, detail: "300 ms" }],
+      ),
+      answer(
+        { ping_id: "p", status: "no_bid", price: 0, expires_at: null, reason: "no_eligible_buyers" },
+        [],
+        [],
+      ),
+    ]);
   });
 });
