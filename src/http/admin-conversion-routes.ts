@@ -5,16 +5,12 @@ import type { FastifyInstance } from "fastify";
 import { GavelError } from "../errors.ts";
 import { parseInstant } from "../instants.ts";
 import { MAX_RANGE_DAYS } from "../reports/report.ts";
-import {
-  CONVERSION_GROUPS,
-  type ConversionGroup,
-  type ConversionReportRow,
-  type Store,
-} from "../store/store.ts";
+import type { ConversionsPort } from "../store/ports.ts";
+import { CONVERSION_GROUPS, type ConversionGroup, type ConversionReportRow } from "../store/store.ts";
 import { authenticateAdmin } from "./auth.ts";
 
 export interface AdminConversionRoutesOptions {
-  store: Store;
+  store: ConversionsPort;
   adminKeySha256: string;
 }
 

@@ -4,11 +4,12 @@ import { type Static, Type } from "@sinclair/typebox";
 import type { FastifyInstance } from "fastify";
 import type { LedgerEntry } from "../domain/records.ts";
 import { parsePeriod } from "../instants.ts";
-import type { LedgerTotal, Store } from "../store/store.ts";
+import type { LedgerPort } from "../store/ports.ts";
+import type { LedgerTotal } from "../store/store.ts";
 import { authenticateAdmin } from "./auth.ts";
 
 export interface AdminLedgerRoutesOptions {
-  store: Store;
+  store: LedgerPort;
   adminKeySha256: string;
   now?: () => number;
 }

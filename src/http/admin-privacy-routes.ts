@@ -5,7 +5,7 @@ import type { FastifyInstance } from "fastify";
 import type { PiiRetention } from "../compliance/privacy/pii-retention.ts";
 import type { ConsumerContacts, PrivacyRequests } from "../compliance/privacy/privacy-requests.ts";
 import type { PrivacyRequestRecord } from "../domain/records.ts";
-import type { Store } from "../store/store.ts";
+import type { PrivacyPort } from "../store/ports.ts";
 import { authenticateAdmin } from "./auth.ts";
 import { AdminLeadSchema, presentLead } from "./lead-schemas.ts";
 import { PageLimit, pageSize } from "./paging.ts";
@@ -13,7 +13,7 @@ import { PageLimit, pageSize } from "./paging.ts";
 export interface AdminPrivacyRoutesOptions {
   requests: PrivacyRequests;
   retention: PiiRetention;
-  store: Store;
+  store: PrivacyPort;
   adminKeySha256: string;
 }
 

@@ -6,7 +6,7 @@ import type { FastifyInstance } from "fastify";
 import type { ConfigService } from "../engine/config-service.ts";
 import { purchaseOf } from "../engine/conversions.ts";
 import { parseInstant } from "../instants.ts";
-import type { Store } from "../store/store.ts";
+import type { LeadsPort } from "../store/ports.ts";
 import { authenticateBuyer } from "./auth.ts";
 import { CsvDownloadAnswer, csvCell, sendCsvDownload } from "./csv-download.ts";
 
@@ -14,7 +14,7 @@ import { CsvDownloadAnswer, csvCell, sendCsvDownload } from "./csv-download.ts";
 const PAGE = 500;
 const SALE_COLUMNS = ["lead_id", "sold_at", "vertical", "campaign_id", "price", "test"];
 
-export function buyerExportRoutes(options: { config: ConfigService; store: Store }) {
+export function buyerExportRoutes(options: { config: ConfigService; store: LeadsPort }) {
   const { config, store } = options;
   return async (app: FastifyInstance): Promise<void> => {
     app.get<{ Querystring: { from?: string; to?: string } }>(
