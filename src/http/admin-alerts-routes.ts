@@ -1,7 +1,7 @@
 // GET /v1/admin/alerts: what needs the operator now (src/console/alerts.ts says which rules), gathered from the
 // configuration, the audit trail (who paused a buyer), funds, cap usage, the last hour's report by buyer and this
 // instance's refused source keys. Computed on each request (a few queries per buyer), so the console polls it.
-import { Type } from "@sinclair/typebox";
+import { type Static, Type } from "@sinclair/typebox";
 import type { FastifyInstance } from "fastify";
 import { AlertNotifier } from "../console/alert-notifier.ts";
 import {
@@ -33,6 +33,27 @@ export interface AdminAlertsRoutesOptions {
 }
 
 const HOUR_MS = 3_600_000;
+
+export const AlertListSchema = Type.Object({
+  alerts: Type.Array(
+    Type.Object({
+      kind: Type.Union(ALERT_KINDS.map((kind) => Type.Literal(kind))),
+      severity: Type.Union([Type.Literal("critical"), Type.Literal("warning")]),
+      subject: Type.Object({
+        type: Type.Union([Type.Literal("buyer"), Type.Literal("campaign"), Type.Literal("source")]),
+        id: Type.String(),
+      }),
+      message: Type.String(),
+      since: Type.Optional(Type.String({ format: "date-time", description: "When it started, where known" })),
+    }),
+    { description: "Critical first" },
+  ),
+});
+export type AlertList = Static<typeof AlertListSchema>;
+/** Compile-time guard: an alert and its schema are the same shape (a field added to Alert fails here). */
+const alertIsWire: AlertList["alerts"][number] = {} as Alert;
+const alertFieldsDeclared: Record<Exclude<keyof Alert, keyof AlertList["alerts"][number]>, never> = {};
+void [alertIsWire, alertFieldsDeclared];
 /** The actor of Gavel's own pause after failed posts (src/app.ts). */
 const AUTO_PAUSE_ACTOR = "post-failures";
 
@@ -121,6 +142,7 @@ export function adminAlertsRoutes(options: AdminAlertsRoutesOptions) {
             `Answers {alerts: [{kind, severity, subject: {type, id}, message, since?}]}, critical first; kind is one ` +
             `of ${ALERT_KINDS.join(", ")}. Thresholds: settings.alerts (docs/configuration.md). Refused keys are ` +
             "counted across instances (in Redis on the distributed backend).",
+          response: { 200: AlertListSchema },
         },
       },
       async () => ({ alerts: await gatherAlerts() }),

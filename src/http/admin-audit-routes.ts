@@ -4,13 +4,13 @@ import { type Static, Type } from "@sinclair/typebox";
 import type { FastifyInstance } from "fastify";
 import { parseInstant } from "../instants.ts";
 import { AUDIT_KINDS, type AuditEvent, type AuditKind } from "../store/audit-events.ts";
-import type { Store } from "../store/store.ts";
+import type { AuditPort } from "../store/ports.ts";
 import { AuditEventSchema, type AuditEventWire } from "./audit-event-schema.ts";
 import { authenticateAdmin } from "./auth.ts";
 import { nextBefore, PageLimit, pageSize } from "./paging.ts";
 
 export interface AdminAuditRoutesOptions {
-  store: Store;
+  store: AuditPort;
   adminKeySha256: string;
 }
 

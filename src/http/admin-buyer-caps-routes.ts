@@ -9,6 +9,7 @@ import { GavelError } from "../errors.ts";
 import type { CapLedger } from "../state/counters/cap-ledger.ts";
 import { authenticateAdmin } from "./auth.ts";
 import { capsUsage } from "./buyer-routes.ts";
+import { type BuyerCapsReport, BuyerCapsReportSchema } from "./buyer-schemas.ts";
 
 type Usage = Awaited<ReturnType<typeof capsUsage>>[number];
 
@@ -37,6 +38,7 @@ export function adminBuyerCapsRoutes(options: {
           params: Type.Object({
             id: Type.String({ minLength: 1, maxLength: 100, pattern: "^[^\\u0000]+$" }),
           }),
+          response: { 200: BuyerCapsReportSchema },
         },
       },
       async (request) => {
@@ -50,7 +52,12 @@ export function adminBuyerCapsRoutes(options: {
 }
 
 /** A buyer's own caps and its campaigns' with their usage at `at`, and which are reached (also read by the alerts). */
-export async function buyerCapsReport(snapshot: ConfigSnapshot, caps: CapLedger, buyer: Buyer, at: number) {
+export async function buyerCapsReport(
+  snapshot: ConfigSnapshot,
+  caps: CapLedger,
+  buyer: Buyer,
+  at: number,
+): Promise<BuyerCapsReport> {
   const own = await capsUsage(caps, buyer, undefined, at);
   const campaigns = await Promise.all(
     snapshot.campaigns

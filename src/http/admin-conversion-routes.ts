@@ -1,20 +1,16 @@
 // The admin conversion report: what buyers said became of the leads they bought (contacted, quoted, closed), added up
 // per source, sub-id, buyer, campaign or vertical, so the operator sees which traffic turns into business.
-import { Type } from "@sinclair/typebox";
+import { type Static, Type } from "@sinclair/typebox";
 import type { FastifyInstance } from "fastify";
 import { GavelError } from "../errors.ts";
 import { parseInstant } from "../instants.ts";
 import { MAX_RANGE_DAYS } from "../reports/report.ts";
-import {
-  CONVERSION_GROUPS,
-  type ConversionGroup,
-  type ConversionReportRow,
-  type Store,
-} from "../store/store.ts";
+import type { ConversionsPort } from "../store/ports.ts";
+import { CONVERSION_GROUPS, type ConversionGroup, type ConversionReportRow } from "../store/store.ts";
 import { authenticateAdmin } from "./auth.ts";
 
 export interface AdminConversionRoutesOptions {
-  store: Store;
+  store: ConversionsPort;
   adminKeySha256: string;
 }
 
@@ -22,13 +18,54 @@ const DAY_MS = 86_400_000;
 const Time = Type.String({ maxLength: 40, description: "RFC 3339, e.g. 2026-11-01T00:00:00Z" });
 
 /** The key each grouping answers under, as in the main reports. */
-const GROUP_KEYS: Record<ConversionGroup, string> = {
+const GROUP_KEYS = {
   source: "source_id",
   sub_id: "sub_id",
   buyer: "buyer_id",
   campaign: "campaign_id",
   vertical: "vertical",
+} as const satisfies Record<ConversionGroup, string>;
+
+const Rate = Type.Union([Type.Number({ minimum: 0, maximum: 1 }), Type.Null()], {
+  description: "Of the sales, 0 to 1 (4 decimals); null when none sold",
+});
+const ConversionFigures = {
+  sold: Type.Integer(),
+  contacted: Type.Integer(),
+  contact_rate: Rate,
+  quoted: Type.Integer(),
+  quote_rate: Rate,
+  closed: Type.Integer(),
+  close_rate: Rate,
+  closed_value: Type.Number({ description: "Dollars" }),
 };
+const GroupKey = Type.Union([Type.String(), Type.Null()]);
+export const ConversionReportSchema = Type.Object({
+  from: Type.String({ format: "date-time" }),
+  to: Type.String({ format: "date-time" }),
+  group_by: Type.Union([...CONVERSION_GROUPS.map((group) => Type.Literal(group)), Type.Null()]),
+  groups: Type.Array(
+    Type.Object(
+      {
+        // The group's key, named as in the main reports (null: no sub-id); only the one asked for is present.
+        source_id: Type.Optional(GroupKey),
+        sub_id: Type.Optional(GroupKey),
+        buyer_id: Type.Optional(GroupKey),
+        campaign_id: Type.Optional(GroupKey),
+        vertical: Type.Optional(GroupKey),
+        ...ConversionFigures,
+      },
+      { description: "One group's figures (one group in all without group_by)" },
+    ),
+  ),
+});
+export type ConversionReport = Static<typeof ConversionReportSchema>;
+/** Compile-time guard: every grouping answers under a key the schema declares. */
+const groupKeysDeclared: Record<
+  Exclude<(typeof GROUP_KEYS)[ConversionGroup], keyof ConversionReport["groups"][number]>,
+  never
+> = {};
+void groupKeysDeclared;
 
 export function adminConversionRoutes(options: AdminConversionRoutesOptions) {
   return async (app: FastifyInstance): Promise<void> => {
@@ -50,9 +87,10 @@ export function adminConversionRoutes(options: AdminConversionRoutesOptions) {
             },
             { additionalProperties: false },
           ),
+          response: { 200: ConversionReportSchema },
         },
       },
-      async (request) => {
+      async (request): Promise<ConversionReport> => {
         const { group_by } = request.query;
         const from = parseInstant(request.query.from, "from");
         const to = parseInstant(request.query.to, "to");

@@ -1,7 +1,7 @@
 // The admin API for buyers' money and health: prepaid top-ups (deposits are state, not configuration), a buyer's funds,
 // and resuming a buyer that was paused (by hand or automatically after consecutive post failures).
 import { randomUUID } from "node:crypto";
-import { Type } from "@sinclair/typebox";
+import { type Static, Type } from "@sinclair/typebox";
 import type { FastifyInstance } from "fastify";
 import type { Buyer } from "../domain/config-schema.ts";
 import { dollarsToCents } from "../domain/money.ts";
@@ -14,6 +14,8 @@ import type { FailureStreaks } from "../state/counters/failure-streak.ts";
 import type { BuyerDeposit, Store } from "../store/store.ts";
 import { auditContextOf } from "./audit-context.ts";
 import { authenticateAdmin } from "./auth.ts";
+import { BuyerFundsSchema, DepositAnswerSchema, type DepositSchema, type Funds } from "./buyer-schemas.ts";
+import { BuyerAnswer } from "./config-answer-schemas.ts";
 
 export interface AdminFundsServices {
   funds: BuyerFunds;
@@ -73,6 +75,7 @@ export function adminFundsRoutes(options: AdminFundsRoutesOptions) {
           summary: "Top up a prepaid buyer (idempotent on the deposit's id); answers with its funds",
           params: BuyerParams,
           body: DepositBody,
+          response: { 200: DepositAnswerSchema, 201: DepositAnswerSchema },
         },
       },
       async (request, reply) => {
@@ -131,6 +134,7 @@ export function adminFundsRoutes(options: AdminFundsRoutesOptions) {
           summary:
             "A buyer's deposits, spend, reservations, credit limit, balance and what it may still spend",
           params: BuyerParams,
+          response: { 200: BuyerFundsSchema },
         },
       },
       async (request) => {
@@ -147,6 +151,7 @@ export function adminFundsRoutes(options: AdminFundsRoutesOptions) {
           security,
           summary: "Resume a paused buyer (status active) and start its post-failure count again",
           params: BuyerParams,
+          response: { 200: BuyerAnswer },
         },
       },
       async (request) => {
@@ -162,17 +167,28 @@ export function adminFundsRoutes(options: AdminFundsRoutesOptions) {
   };
 }
 
-function presentDeposit(deposit: BuyerDeposit) {
-  const { amount_cents, created_at, ...rest } = deposit;
-  return { ...rest, amount: amount_cents / 100, created_at: new Date(created_at).toISOString() };
+export function presentDeposit(deposit: BuyerDeposit): Static<typeof DepositSchema> {
+  return {
+    id: deposit.id,
+    buyer_id: deposit.buyer_id,
+    amount: deposit.amount_cents / 100,
+    ...(deposit.note === undefined ? {} : { note: deposit.note }),
+    created_at: new Date(deposit.created_at).toISOString(),
+  };
 }
+/** Compile-time guard: a field added to a deposit fails here until its schema says what becomes of it. */
+const depositCovered: Record<
+  Exclude<keyof BuyerDeposit, keyof Static<typeof DepositSchema> | "amount_cents">,
+  never
+> = {};
+void depositCovered;
 
 function presentFunds(buyerId: string, report: FundsReport) {
   return { buyer_id: buyerId, ...fundsInDollars(report) };
 }
 
 /** A funds report in dollars, as the admin API and the buyer's own account show it. */
-export function fundsInDollars(report: FundsReport) {
+export function fundsInDollars(report: FundsReport): Funds {
   return {
     prepaid: report.prepaid,
     deposits: report.deposits_cents / 100,

@@ -5,9 +5,10 @@ import { Type } from "@sinclair/typebox";
 import type { FastifyInstance } from "fastify";
 import type { LeadFilter } from "../domain/lead-filter.ts";
 import { parseInstant } from "../instants.ts";
-import { LEAD_SORTS, type LeadQuery, SORT_DIRECTIONS, type Store } from "../store/store.ts";
+import type { LeadsPort } from "../store/ports.ts";
+import { LEAD_SORTS, type LeadQuery, SORT_DIRECTIONS } from "../store/store.ts";
 import { authenticateAdmin } from "./auth.ts";
-import { csvCell, sendCsvDownload } from "./csv-download.ts";
+import { CsvDownloadAnswer, csvCell, sendCsvDownload } from "./csv-download.ts";
 
 const Text = Type.String({ minLength: 1, maxLength: 100, pattern: "^[^\\u0000]*$" });
 const Flag = Type.Union([Type.Literal("true"), Type.Literal("false")]);
@@ -73,7 +74,7 @@ const COLUMNS = [
   "reason",
 ];
 
-export function adminLeadExportRoutes(options: { store: Store; adminKeySha256: string }) {
+export function adminLeadExportRoutes(options: { store: LeadsPort; adminKeySha256: string }) {
   const { store } = options;
   return async (app: FastifyInstance): Promise<void> => {
     app.addHook("onRequest", async (request) => authenticateAdmin(request, options.adminKeySha256));
@@ -96,6 +97,7 @@ export function adminLeadExportRoutes(options: { store: Store; adminKeySha256: s
             },
             { additionalProperties: false },
           ),
+          response: { 200: CsvDownloadAnswer },
         },
       },
       async (request, reply) => {

@@ -1,14 +1,15 @@
 // The admin API over the money ledger: what each buyer was charged and refunded, what each source was paid and had
 // reversed, and the exchange's margin, over a period; and the books' invariant checked lead by lead.
-import { Type } from "@sinclair/typebox";
+import { type Static, Type } from "@sinclair/typebox";
 import type { FastifyInstance } from "fastify";
 import type { LedgerEntry } from "../domain/records.ts";
 import { parsePeriod } from "../instants.ts";
-import type { LedgerTotal, Store } from "../store/store.ts";
+import type { LedgerPort } from "../store/ports.ts";
+import type { LedgerTotal } from "../store/store.ts";
 import { authenticateAdmin } from "./auth.ts";
 
 export interface AdminLedgerRoutesOptions {
-  store: Store;
+  store: LedgerPort;
   adminKeySha256: string;
   now?: () => number;
 }
@@ -22,6 +23,36 @@ const PeriodQuery = Type.Object(
   },
   { additionalProperties: false },
 );
+
+const Dollars = Type.Number({ description: "Dollars" });
+const Instant = Type.String({ format: "date-time" });
+
+export const LedgerTotalsSchema = Type.Object({
+  from: Instant,
+  to: Instant,
+  revenue: Type.Number({ description: "Charged to buyers less their refunds, in dollars" }),
+  payouts: Type.Number({ description: "Paid to sources less their reversals, in dollars" }),
+  margin: Dollars,
+  balanced: Type.Boolean({ description: "revenue − payouts = margin over the period" }),
+  buyers: Type.Array(
+    Type.Object({ buyer_id: Type.String(), charged: Dollars, refunded: Dollars, net: Dollars }),
+  ),
+  sources: Type.Array(
+    Type.Object({ source_id: Type.String(), paid: Dollars, reversed: Dollars, net: Dollars }),
+  ),
+});
+export type LedgerTotals = Static<typeof LedgerTotalsSchema>;
+
+export const LedgerCheckSchema = Type.Object({
+  balanced: Type.Boolean(),
+  imbalances: Type.Array(
+    Type.Object({
+      lead_id: Type.String(),
+      difference: Type.Number({ description: "Dollars out of balance" }),
+    }),
+  ),
+});
+export type LedgerCheck = Static<typeof LedgerCheckSchema>;
 
 export function adminLedgerRoutes(options: AdminLedgerRoutesOptions) {
   const { store } = options;
@@ -40,6 +71,7 @@ export function adminLedgerRoutes(options: AdminLedgerRoutesOptions) {
           summary:
             "Money over a period: buyers' charges and refunds, sources' payouts and reversals, the margin",
           querystring: PeriodQuery,
+          response: { 200: LedgerTotalsSchema },
         },
       },
       async (request) => {
@@ -56,9 +88,10 @@ export function adminLedgerRoutes(options: AdminLedgerRoutesOptions) {
           security,
           summary:
             "Checks Σ buyer − Σ source = Σ margin for every lead; lists the leads where it does not hold",
+          response: { 200: LedgerCheckSchema },
         },
       },
-      async () => {
+      async (): Promise<LedgerCheck> => {
         const imbalances = await store.ledgerImbalances();
         return {
           balanced: imbalances.length === 0,
@@ -70,7 +103,7 @@ export function adminLedgerRoutes(options: AdminLedgerRoutesOptions) {
 }
 
 /** Totals per buyer and per source, in dollars; net is what is still owed after refunds or reversals. */
-function presentTotals(from: number, to: number, totals: readonly LedgerTotal[]) {
+export function presentTotals(from: number, to: number, totals: readonly LedgerTotal[]): LedgerTotals {
   const sum = (kind: LedgerEntry["kind"], party?: string) =>
     totals
       .filter((t) => t.kind === kind && (party === undefined || t.party_id === party))

@@ -2,7 +2,7 @@
 // whole entry back: each is read and changed in one step of the configuration's queue, so a concurrent edit is
 // neither lost nor undone, and audited as a configuration change by whoever made it. A buyer's resume is
 // POST /v1/admin/buyers/:id/resume (admin-funds-routes.ts), which also starts its post-failure count again.
-import { Type } from "@sinclair/typebox";
+import { type TSchema, Type } from "@sinclair/typebox";
 import type { FastifyInstance } from "fastify";
 import type { ConfigService } from "../engine/config-service.ts";
 import { GavelError } from "../errors.ts";
@@ -15,6 +15,17 @@ export interface AdminPauseRoutesOptions {
 }
 
 const IdParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 100 }) });
+
+/** What a pause or resume answers: the entry's id, name and status after it. */
+const entryStatus = <Status extends string>(statuses: readonly Status[]) =>
+  Type.Object({
+    id: Type.String(),
+    name: Type.String(),
+    status: Type.Union(statuses.map((status) => Type.Literal(status))),
+  });
+export const SourceStatusSchema = Type.Object({ source: entryStatus(["test", "live", "paused"]) });
+export const BuyerStatusSchema = Type.Object({ buyer: entryStatus(["active", "paused"]) });
+export const CampaignStatusSchema = Type.Object({ campaign: entryStatus(["active", "paused", "test"]) });
 
 /** A test entry is refused: pausing it would make its resume take it live, which an edit of its status should do. */
 function refuseTest(kind: string, id: string, status: string): void {
@@ -30,11 +41,12 @@ export function adminPauseRoutes(options: AdminPauseRoutesOptions) {
   const { config } = options;
   return async (app: FastifyInstance): Promise<void> => {
     app.addHook("onRequest", async (request) => authenticateAdmin(request, options.adminKeySha256));
-    const schema = (summary: string) => ({
+    const schema = (summary: string, answer: TSchema) => ({
       tags: ["admin"],
       security: [{ adminKey: [] }],
       summary,
       params: IdParams,
+      response: { 200: answer },
     });
 
     app.post<{ Params: { id: string } }>(
@@ -42,6 +54,7 @@ export function adminPauseRoutes(options: AdminPauseRoutesOptions) {
       {
         schema: schema(
           "Pause a source: its pings and leads are refused (GAVEL_SOURCE_PAUSED) until it is resumed",
+          SourceStatusSchema,
         ),
       },
       async (request) => {
@@ -60,7 +73,7 @@ export function adminPauseRoutes(options: AdminPauseRoutesOptions) {
 
     app.post<{ Params: { id: string } }>(
       "/v1/admin/sources/:id/resume",
-      { schema: schema("Resume a paused source (status live)") },
+      { schema: schema("Resume a paused source (status live)", SourceStatusSchema) },
       async (request) => {
         const source = await config.updateSource(
           request.params.id,
@@ -73,7 +86,12 @@ export function adminPauseRoutes(options: AdminPauseRoutesOptions) {
 
     app.post<{ Params: { id: string } }>(
       "/v1/admin/buyers/:id/pause",
-      { schema: schema("Pause a buyer: none of its campaigns bids until it is resumed (POST .../resume)") },
+      {
+        schema: schema(
+          "Pause a buyer: none of its campaigns bids until it is resumed (POST .../resume)",
+          BuyerStatusSchema,
+        ),
+      },
       async (request) => {
         const buyer = await config.updateBuyer(
           request.params.id,
@@ -92,6 +110,7 @@ export function adminPauseRoutes(options: AdminPauseRoutesOptions) {
             action === "pause"
               ? "Pause a campaign as the operator: it stops bidding, and its buyer cannot resume it"
               : "Resume a paused campaign (status active), whoever paused it",
+            CampaignStatusSchema,
           ),
         },
         async (request) => {

@@ -2,12 +2,12 @@
 import { Type } from "@sinclair/typebox";
 import type { FastifyInstance } from "fastify";
 import { GROUP_BY_VALUES, parseReportRequest, presentReport, type ReportRequest } from "../reports/report.ts";
-import type { Store } from "../store/store.ts";
+import type { ReportsPort } from "../store/ports.ts";
 import { authenticateAdmin } from "./auth.ts";
 import { ReportSchema } from "./report-schemas.ts";
 
 export interface AdminReportRoutesOptions {
-  store: Store;
+  store: ReportsPort;
   adminKeySha256: string;
   /** Writes buffered ping events first, so a report asked for right after traffic counts it. */
   flushEvents?: () => Promise<void>;

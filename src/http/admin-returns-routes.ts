@@ -7,6 +7,14 @@ import { auditEvent } from "../engine/audit-trail.ts";
 import type { ReturnRequest, ReturnsService } from "../engine/returns.ts";
 import { GavelError } from "../errors.ts";
 import type { Store } from "../store/store.ts";
+import {
+  AdminReturnPageSchema,
+  ApprovedReturnSchema,
+  BulkDecisionSchema,
+  OneAdminReturnSchema,
+  presentReturn,
+  ReturnRateSchema,
+} from "./admin-returns-schemas.ts";
 import { auditContextOf } from "./audit-context.ts";
 import { authenticateAdmin } from "./auth.ts";
 import { nextBefore, PageLimit, pageSize } from "./paging.ts";
@@ -41,7 +49,6 @@ const BulkDecisionBody = Type.Object(
   { additionalProperties: false },
 );
 const Status = Type.Union([Type.Literal("pending"), Type.Literal("approved"), Type.Literal("rejected")]);
-
 export function adminReturnsRoutes(options: AdminReturnsRoutesOptions) {
   const { returns, store } = options;
   /**
@@ -77,6 +84,7 @@ export function adminReturnsRoutes(options: AdminReturnsRoutesOptions) {
           summary: "Return a sold lead for its buyer, with a reason, within its campaign's return window",
           params: IdParams,
           body: ReturnBody,
+          response: { 200: OneAdminReturnSchema, 201: OneAdminReturnSchema },
         },
       },
       async (request, reply) => {
@@ -113,6 +121,7 @@ export function adminReturnsRoutes(options: AdminReturnsRoutesOptions) {
             },
             { additionalProperties: false },
           ),
+          response: { 200: AdminReturnPageSchema },
         },
       },
       async (request) => {
@@ -133,6 +142,7 @@ export function adminReturnsRoutes(options: AdminReturnsRoutesOptions) {
             "Approve a return: refund the buyer, reverse the source's payout per its policy, tell the source; " +
             "with resell, offer the lead again to every other buyer",
           params: IdParams,
+          response: { 200: ApprovedReturnSchema },
         },
       },
       async (request) => {
@@ -160,6 +170,7 @@ export function adminReturnsRoutes(options: AdminReturnsRoutesOptions) {
             "postbacks), and audited as return.decide with the reason in its note. Answers {returns: [decided], " +
             "failed: [{id, code, message}]}: one already decided the other way, or unknown, fails alone.",
           body: BulkDecisionBody,
+          response: { 200: BulkDecisionSchema },
         },
       },
       async (request) => {
@@ -185,7 +196,13 @@ export function adminReturnsRoutes(options: AdminReturnsRoutesOptions) {
     app.post<{ Params: { id: string } }>(
       "/v1/admin/returns/:id/reject",
       {
-        schema: { tags, security, summary: "Reject a return: the sale stands", params: IdParams },
+        schema: {
+          tags,
+          security,
+          summary: "Reject a return: the sale stands",
+          params: IdParams,
+          response: { 200: OneAdminReturnSchema },
+        },
       },
       async (request) => {
         const record = await returns.decide(request.params.id, "rejected");
@@ -202,6 +219,7 @@ export function adminReturnsRoutes(options: AdminReturnsRoutesOptions) {
           security,
           summary: "How many of a buyer's purchases it returned, against its alert threshold",
           params: IdParams,
+          response: { 200: ReturnRateSchema },
         },
       },
       async (request) => ({ buyer_id: request.params.id, ...(await returns.returnRate(request.params.id)) }),
@@ -222,15 +240,4 @@ function resellAsked(body: unknown): boolean {
     throw new GavelError("GAVEL_VALIDATION", 'The body is optional: { "resell": true } or nothing', "resell");
   }
   return resell === true;
-}
-
-function presentReturn(record: ReturnRecord) {
-  const { refund_cents, reversal_cents, requested_at, decided_at, ...rest } = record;
-  return {
-    ...rest,
-    refund: refund_cents / 100,
-    reversal: reversal_cents / 100,
-    requested_at: new Date(requested_at).toISOString(),
-    ...(decided_at === undefined ? {} : { decided_at: new Date(decided_at).toISOString() }),
-  };
 }

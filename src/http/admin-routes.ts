@@ -27,6 +27,18 @@ import {
 } from "./admin-lead-export-routes.ts";
 import { auditContextOf } from "./audit-context.ts";
 import { authenticateAdmin } from "./auth.ts";
+import {
+  BuyerAnswer,
+  BuyerKeyAnswer,
+  CampaignAnswer,
+  ConfigFileAnswer,
+  SettingsAnswer,
+  SourceAnswer,
+  SourceKeyAnswer,
+  SourcePutAnswer,
+  VerticalAnswer,
+} from "./config-answer-schemas.ts";
+import { DeletedSchema } from "./console-schemas.ts";
 import { KEY_GRACE_DESCRIPTION, keyGraceOf } from "./key-grace.ts";
 import {
   LeadDetailSchema,
@@ -68,6 +80,7 @@ export function adminRoutes(options: AdminRoutesOptions) {
           tags,
           security,
           summary: "The whole configuration, in the file's shape (secrets masked)",
+          response: { 200: ConfigFileAnswer },
         },
       },
       async (): Promise<ConfigFile> => {
@@ -77,7 +90,15 @@ export function adminRoutes(options: AdminRoutesOptions) {
     );
     app.put<{ Body: Record<string, unknown> }>(
       "/v1/admin/settings",
-      { schema: { tags, security, summary: "Change exchange settings", body: Type.Partial(SettingsSchema) } },
+      {
+        schema: {
+          tags,
+          security,
+          summary: "Change exchange settings",
+          body: Type.Partial(SettingsSchema),
+          response: { 200: SettingsAnswer },
+        },
+      },
       async (request) => config.putSettings(request.body, auditContextOf(request)),
     );
 
@@ -86,15 +107,34 @@ export function adminRoutes(options: AdminRoutesOptions) {
       kind: ConfigKind,
       plural: string,
       schema: TSchema,
+      /** The entry as answered (the schema without defaults), and what a PUT answers. */
+      answer: { entry: TSchema; put: TSchema },
       list: () => readonly T[],
       put: (body: T, context: AuditContext) => Promise<unknown>,
     ) => {
-      app.get(`/v1/admin/${plural}`, { schema: { tags, security, summary: `List ${plural}` } }, async () => ({
-        [plural]: list(),
-      }));
+      app.get(
+        `/v1/admin/${plural}`,
+        {
+          schema: {
+            tags,
+            security,
+            summary: `List ${plural}`,
+            response: { 200: Type.Object({ [plural]: Type.Array(answer.entry) }) },
+          },
+        },
+        async () => ({ [plural]: list() }),
+      );
       app.get<{ Params: { id: string } }>(
         `/v1/admin/${plural}/:id`,
-        { schema: { tags, security, summary: `Get one of the ${plural}`, params: IdParams } },
+        {
+          schema: {
+            tags,
+            security,
+            summary: `Get one of the ${plural}`,
+            params: IdParams,
+            response: { 200: answer.entry },
+          },
+        },
         async (request) => {
           const found = list().find((item) => item.id === request.params.id);
           if (!found)
@@ -111,6 +151,7 @@ export function adminRoutes(options: AdminRoutesOptions) {
             summary: `Create or replace one of the ${plural}`,
             params: IdParams,
             body: schema,
+            response: { 200: answer.put },
           },
           // The id lives in the path; a body may repeat it but not contradict it.
           preValidation: async (request) => {
@@ -132,6 +173,7 @@ export function adminRoutes(options: AdminRoutesOptions) {
             security,
             summary: `Delete one of the ${plural} (409 while anything still uses it; its history stays)`,
             params: IdParams,
+            response: { 200: DeletedSchema },
           },
         },
         async (request) => {
@@ -144,6 +186,7 @@ export function adminRoutes(options: AdminRoutesOptions) {
       "vertical",
       "verticals",
       VerticalSchema,
+      { entry: VerticalAnswer, put: VerticalAnswer },
       () => config.snapshot.verticals,
       (v, context) => config.putVertical(v, context),
     );
@@ -151,6 +194,7 @@ export function adminRoutes(options: AdminRoutesOptions) {
       "source",
       "sources",
       SourceSchema,
+      { entry: SourceAnswer, put: SourcePutAnswer },
       () => config.snapshot.sources,
       (s, context) => config.putSource(s, context),
     );
@@ -158,6 +202,7 @@ export function adminRoutes(options: AdminRoutesOptions) {
       "buyer",
       "buyers",
       BuyerSchema,
+      { entry: BuyerAnswer, put: BuyerAnswer },
       () => config.snapshot.buyers,
       // A buyer replaced without a key hash keeps its key (as a source does): editing a buyer never locks it out.
       (b, context) => config.putBuyer(b, context),
@@ -168,6 +213,7 @@ export function adminRoutes(options: AdminRoutesOptions) {
       "campaign",
       "campaigns",
       CampaignSchema,
+      { entry: CampaignAnswer, put: CampaignAnswer },
       () => config.snapshot.campaigns.map(maskCampaignSecrets),
       async (c: Campaign, context) => {
         try {
@@ -191,6 +237,7 @@ export function adminRoutes(options: AdminRoutesOptions) {
             "Issue a new API key for a source (shown once); the old key stops working at once or after a grace period",
           description: KEY_GRACE_DESCRIPTION,
           params: IdParams,
+          response: { 200: SourceKeyAnswer },
         },
       },
       async (request) =>
@@ -205,6 +252,7 @@ export function adminRoutes(options: AdminRoutesOptions) {
           security,
           summary: "Issue a new buyer API key (shown once); the old key stops working",
           params: IdParams,
+          response: { 200: BuyerKeyAnswer },
         },
       },
       async (request) => {

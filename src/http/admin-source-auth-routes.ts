@@ -3,6 +3,7 @@
 // src/console/source-auth-failures.ts.
 import type { FastifyInstance } from "fastify";
 import { type AuthFailureTallies, SourceAuthFailures } from "../console/source-auth-failures.ts";
+import { AuthFailureReportSchema } from "./admin-source-auth-schemas.ts";
 import { authenticateAdmin } from "./auth.ts";
 
 /** Decorates the root instance with the counter (before the seller routes), and answers its report. */
@@ -23,6 +24,7 @@ export function registerSourceAuthFailures(
         security: [{ adminKey: [] }],
         summary:
           "Seller requests refused for their API key in the last hour, per source whose earlier key it was (every instance)",
+        response: { 200: AuthFailureReportSchema },
       },
     },
     async (request) => request.server.sourceAuthFailures?.report(),

@@ -12,7 +12,7 @@ import type { Exchange } from "../engine/exchange.ts";
 import { GavelError } from "../errors.ts";
 import type { Store } from "../store/store.ts";
 import { authenticateAdmin } from "./auth.ts";
-import type { TestPingWire } from "./test-ping-answer.ts";
+import { type TestPingAnswer, TestPingAnswerSchema, type TestPingWire } from "./test-ping-answer.ts";
 
 export interface AdminTestRoutesOptions {
   exchange: Exchange;
@@ -57,9 +57,10 @@ export function adminTestRoutes(options: AdminTestRoutesOptions) {
             "when the campaign was not pinged).",
           params: Type.Object({ id: Type.String({ minLength: 1, maxLength: 100 }) }),
           body: Type.Optional(TestPingBody),
+          response: { 200: TestPingAnswerSchema },
         },
       },
-      async (request) => {
+      async (request): Promise<TestPingAnswer> => {
         const config = exchange.config;
         const campaign = config.campaignById.get(request.params.id);
         if (!campaign) throw new GavelError("GAVEL_NOT_FOUND", `No campaign ${request.params.id}`, "id");

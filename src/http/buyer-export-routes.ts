@@ -6,15 +6,15 @@ import type { FastifyInstance } from "fastify";
 import type { ConfigService } from "../engine/config-service.ts";
 import { purchaseOf } from "../engine/conversions.ts";
 import { parseInstant } from "../instants.ts";
-import type { Store } from "../store/store.ts";
+import type { LeadsPort } from "../store/ports.ts";
 import { authenticateBuyer } from "./auth.ts";
-import { csvCell, sendCsvDownload } from "./csv-download.ts";
+import { CsvDownloadAnswer, csvCell, sendCsvDownload } from "./csv-download.ts";
 
 /** Leads read from the store per round: the response never holds more than this many in memory. */
 const PAGE = 500;
 const SALE_COLUMNS = ["lead_id", "sold_at", "vertical", "campaign_id", "price", "test"];
 
-export function buyerExportRoutes(options: { config: ConfigService; store: Store }) {
+export function buyerExportRoutes(options: { config: ConfigService; store: LeadsPort }) {
   const { config, store } = options;
   return async (app: FastifyInstance): Promise<void> => {
     app.get<{ Querystring: { from?: string; to?: string } }>(
@@ -33,6 +33,7 @@ export function buyerExportRoutes(options: { config: ConfigService; store: Store
             },
             { additionalProperties: false },
           ),
+          response: { 200: CsvDownloadAnswer },
         },
       },
       async (request, reply) => {

@@ -29,6 +29,22 @@ import {
 import { fundsInDollars } from "./admin-funds-routes.ts";
 import { auditContextOf } from "./audit-context.ts";
 import { authenticateBuyer } from "./auth.ts";
+import {
+  type BuyerAccount,
+  BuyerAccountSchema,
+  BuyerCampaignStatusSchema,
+  type BuyerReturn,
+  BuyerReturnListSchema,
+  type CapUsage,
+  type ConversionWire,
+  OneConversionSchema,
+  OneReturnSchema,
+  PurchaseDetailSchema,
+  PurchasePageSchema,
+  type PurchaseWire,
+  type Statement,
+  StatementSchema,
+} from "./buyer-schemas.ts";
 import { nextBefore, PageLimit, pageSize } from "./paging.ts";
 
 declare module "fastify" {
@@ -101,6 +117,7 @@ export function buyerRoutes(options: BuyerRoutesOptions) {
             },
             { additionalProperties: false },
           ),
+          response: { 200: PurchasePageSchema },
         },
       },
       async (request) => {
@@ -136,6 +153,7 @@ export function buyerRoutes(options: BuyerRoutesOptions) {
           description: BUYER_AUTH,
           summary: "One lead this buyer bought, with its PII and the conversions it reported",
           params: IdParams,
+          response: { 200: PurchaseDetailSchema },
         },
       },
       async (request) => {
@@ -160,6 +178,7 @@ export function buyerRoutes(options: BuyerRoutesOptions) {
             "(200; 201 when new).",
           params: IdParams,
           body: ConversionBody,
+          response: { 200: OneConversionSchema, 201: OneConversionSchema },
         },
       },
       async (request, reply) => {
@@ -181,9 +200,10 @@ export function buyerRoutes(options: BuyerRoutesOptions) {
           description: BUYER_AUTH,
           summary:
             "This buyer's funds (deposits, spent, balance, credit, available) and its campaigns with each cap's usage this period",
+          response: { 200: BuyerAccountSchema },
         },
       },
-      async (request) => {
+      async (request): Promise<BuyerAccount> => {
         const buyer = request.buyer;
         const now = Date.now();
         const report = options.funds
@@ -219,6 +239,7 @@ export function buyerRoutes(options: BuyerRoutesOptions) {
                 ? "Pause one of this buyer's campaigns: it stops bidding until resumed"
                 : "Resume one of this buyer's paused campaigns",
             params: IdParams,
+            response: { 200: BuyerCampaignStatusSchema },
           },
         },
         async (request) => {
@@ -265,6 +286,7 @@ export function buyerRoutes(options: BuyerRoutesOptions) {
           description: `${BUYER_AUTH} The operator approves or rejects it (or it is approved at once, per buyer).`,
           params: IdParams,
           body: ReturnBody,
+          response: { 200: OneReturnSchema, 201: OneReturnSchema },
         },
       },
       async (request, reply) => {
@@ -306,9 +328,10 @@ export function buyerRoutes(options: BuyerRoutesOptions) {
             },
             { additionalProperties: false },
           ),
+          response: { 200: StatementSchema },
         },
       },
-      async (request) => {
+      async (request): Promise<Statement> => {
         const { from, to } = parsePeriod(request.query, Date.now(), 30);
         // The buyer's own ledger entries only: charges for what it bought, refunds of its approved returns.
         const entries = await store.ledgerOfParty(request.buyer.id, from, to, STATEMENT_LINES + 1);
@@ -352,6 +375,7 @@ export function buyerRoutes(options: BuyerRoutesOptions) {
             },
             { additionalProperties: false },
           ),
+          response: { 200: BuyerReturnListSchema },
         },
       },
       async (request) => {
@@ -378,7 +402,7 @@ export async function capsUsage(
   buyer: Buyer,
   campaign: Campaign | undefined,
   now: number,
-) {
+): Promise<CapUsage[]> {
   const owner = campaign ? `campaign:${campaign.id}` : `buyer:${buyer.id}`;
   const units = campaign
     ? capUnits({ ...campaign, source_caps: undefined }, undefined, "", 0, now)
@@ -388,7 +412,8 @@ export async function capsUsage(
     units.map(async (unit) => {
       const usage = await ledger?.usage(buyer.id, unit.key);
       return {
-        period: unit.key.slice(owner.length + 1).split(":")[0],
+        // split always yields a first element.
+        period: unit.key.slice(owner.length + 1).split(":")[0] ?? "",
         ...(unit.countLimit === undefined ? {} : { leads_limit: unit.countLimit }),
         ...(unit.centsLimit === undefined ? {} : { spend_limit: unit.centsLimit / 100 }),
         leads: usage?.committed.count ?? 0,
@@ -401,7 +426,7 @@ export async function capsUsage(
 }
 
 /** A purchase as its buyer sees it: the lead with its PII and what this buyer paid; nothing about the source's side. */
-function presentPurchase({ lead, sale }: Purchase) {
+function presentPurchase({ lead, sale }: Purchase): PurchaseWire {
   return {
     id: lead.id,
     vertical: lead.vertical,
@@ -415,7 +440,7 @@ function presentPurchase({ lead, sale }: Purchase) {
   };
 }
 
-function presentConversion(record: ConversionRecord) {
+function presentConversion(record: ConversionRecord): ConversionWire {
   return {
     id: record.id,
     lead_id: record.lead_id,
@@ -429,7 +454,7 @@ function presentConversion(record: ConversionRecord) {
 }
 
 /** A return as its buyer sees it: the refund it gets, never what the source gives back. */
-function presentReturn(record: ReturnRecord) {
+function presentReturn(record: ReturnRecord): BuyerReturn {
   return {
     id: record.id,
     lead_id: record.lead_id,

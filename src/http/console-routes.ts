@@ -245,6 +245,19 @@ export function consoleRoutes(options: ConsoleRoutesOptions) {
           tags,
           summary:
             "Operator: live numbers as server-sent events, one a second (pings/s, bid rate, sold %, p50/p99, buyers)",
+          // A stream written by hand (the reply is hijacked): no serializer runs; this says what each event holds.
+          response: {
+            200: {
+              content: {
+                "text/event-stream": {
+                  schema: Type.String({
+                    description:
+                      "One `data: <JSON>` event a second, the JSON being a LiveSnapshot (src/console/live-snapshot.ts)",
+                  }),
+                },
+              },
+            },
+          },
         },
       },
       async (request, reply) => {

@@ -1,6 +1,18 @@
 // A CSV answer streamed as the store is read: the cell rule and the download headers every export shares.
 import { Readable } from "node:stream";
+import { Type } from "@sinclair/typebox";
 import type { FastifyReply } from "fastify";
+
+/** The answer a CSV export declares: a stream, which fastify sends as it is (its serializer is for JSON only). */
+export const CsvDownloadAnswer = {
+  content: {
+    "text/csv": {
+      schema: Type.String({
+        description: "RFC 4180, a header line then one line per lead, every cell quoted",
+      }),
+    },
+  },
+};
 
 /** One RFC 4180 cell, always quoted; a leading = + - @ is prefixed with ' so a spreadsheet never runs it. */
 export function csvCell(value: unknown): string {

@@ -1,4 +1,5 @@
 // Operations: liveness, readiness (store and hot state reachable), Prometheus metrics.
+import { Type } from "@sinclair/typebox";
 import type { FastifyInstance, FastifyRequest } from "fastify";
 import { GavelError } from "../errors.ts";
 import type { Metrics } from "../metrics.ts";
@@ -16,16 +17,37 @@ export interface OperationsOptions {
   readinessTimeoutMs?: number;
 }
 
+export const AliveSchema = Type.Object({ status: Type.Literal("ok") });
+export const ReadySchema = Type.Object({
+  status: Type.Literal("ok"),
+  store: Type.Literal("ok"),
+  hot_state: Type.Literal("ok"),
+});
+/** Prometheus' text exposition format: text, so fastify sends it as it is (its serializer is for JSON only). */
+const MetricsText = {
+  content: {
+    "text/plain": { schema: Type.String({ description: "Prometheus text exposition format 0.0.4" }) },
+  },
+};
+
 export function operationsRoutes(options: OperationsOptions) {
   const timeoutMs = options.readinessTimeoutMs ?? 1_000;
   return async (app: FastifyInstance): Promise<void> => {
     const tags = ["operations"];
-    app.get("/healthz", { schema: { tags, summary: "Alive: the process answers" } }, async () => ({
-      status: "ok",
-    }));
+    app.get(
+      "/healthz",
+      { schema: { tags, summary: "Alive: the process answers", response: { 200: AliveSchema } } },
+      async () => ({ status: "ok" }),
+    );
     app.get(
       "/readyz",
-      { schema: { tags, summary: "Ready: the store and the hot state answer" } },
+      {
+        schema: {
+          tags,
+          summary: "Ready: the store and the hot state answer",
+          response: { 200: ReadySchema },
+        },
+      },
       async (request) => {
         const [store, hotState] = await Promise.all([
           check(() => options.store.ping(), timeoutMs),
@@ -42,10 +64,14 @@ export function operationsRoutes(options: OperationsOptions) {
         return { status: "ok", store, hot_state: hotState };
       },
     );
-    app.get("/metrics", { schema: { tags, summary: "Prometheus metrics" } }, async (_request, reply) => {
-      reply.type(options.metrics.registry.contentType);
-      return options.metrics.registry.metrics();
-    });
+    app.get(
+      "/metrics",
+      { schema: { tags, summary: "Prometheus metrics", response: { 200: MetricsText } } },
+      async (_request, reply) => {
+        reply.type(options.metrics.registry.contentType);
+        return options.metrics.registry.metrics();
+      },
+    );
   };
 }
 

@@ -13,6 +13,15 @@ import { auditContextOf } from "./audit-context.ts";
 import { requireConsoleUser } from "./console-session.ts";
 import { KEY_GRACE_DESCRIPTION, keyGraceOf } from "./key-grace.ts";
 import { nextBefore, PageLimit, pageSize } from "./paging.ts";
+import {
+  OneSubmissionSchema,
+  SourceIntegrationSchema,
+  SourceKeyRotatedSchema,
+  type SourceSummary,
+  SourceSummarySchema,
+  type Submission,
+  SubmissionPageSchema,
+} from "./source-portal-schemas.ts";
 
 export interface SourcePortalOptions {
   config: ConfigService;
@@ -57,6 +66,7 @@ export function sourcePortalRoutes(options: SourcePortalOptions) {
             },
             { additionalProperties: false },
           ),
+          response: { 200: SubmissionPageSchema },
         },
       },
       async (request) => {
@@ -91,9 +101,10 @@ export function sourcePortalRoutes(options: SourcePortalOptions) {
             },
             { additionalProperties: false },
           ),
+          response: { 200: SourceSummarySchema },
         },
       },
-      async (request) => {
+      async (request): Promise<SourceSummary> => {
         const source = sourceOf(request);
         const days = request.query.days === undefined ? 30 : Number(request.query.days);
         const to = Math.floor(Date.now() / HOUR_MS) * HOUR_MS + HOUR_MS;
@@ -125,6 +136,7 @@ export function sourcePortalRoutes(options: SourcePortalOptions) {
           description: `${SOURCE_AUTH} Every instance sees the new key. ${KEY_GRACE_DESCRIPTION}`,
           summary:
             "Issue this source a new API key (shown once); the old key stops working at once or after a grace period",
+          response: { 200: SourceKeyRotatedSchema },
         },
       },
       async (request) => {
@@ -145,6 +157,7 @@ export function sourcePortalRoutes(options: SourcePortalOptions) {
           description: SOURCE_AUTH,
           summary:
             "What this source needs to integrate: its status and the verticals it may send, with their fields",
+          response: { 200: SourceIntegrationSchema },
         },
       },
       async (request) => {
@@ -174,6 +187,7 @@ export function sourcePortalRoutes(options: SourcePortalOptions) {
           description: SOURCE_AUTH,
           summary: "One of this source's leads and its outcome, without PII",
           params: IdParams,
+          response: { 200: OneSubmissionSchema },
         },
       },
       async (request) => {
@@ -188,7 +202,7 @@ const HOUR_MS = 3_600_000;
 const rate = (value: number) => Math.round(value * 10_000) / 10_000;
 
 /** A lead as its source sees it in the portal: what it is paid, why it did not sell, and no PII, no buyer. */
-function presentSubmission(lead: LeadRecord, config: ConfigService) {
+function presentSubmission(lead: LeadRecord, config: ConfigService): Submission {
   const vertical = config.snapshot.verticalById.get(lead.vertical);
   return {
     id: lead.id,

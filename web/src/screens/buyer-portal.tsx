@@ -1,6 +1,7 @@
 // The buyer portal: the leads this buyer bought (with the PII it paid for), one lead with a return form, and its
 // returns. Everything comes from the buyer API, which scopes it to the user's buyer on the server.
 import { useState } from "react";
+import type { BuyerReturn, PurchaseWire as Purchase } from "../../../src/http/buyer-schemas.ts";
 import { get, money, post, when } from "../api.ts";
 import { Link } from "../router.tsx";
 import { useData } from "../use-data.ts";
@@ -8,25 +9,6 @@ import { useLeadPages } from "../use-pages.ts";
 import { Badge, Pager, Problem } from "./common.tsx";
 
 const RETURN_REASONS = ["invalid_contact", "duplicate", "fraud", "not_qualified", "no_consent", "other"];
-
-interface Purchase {
-  id: string;
-  vertical: string;
-  test: boolean;
-  campaign_id: string;
-  price: number;
-  lead: Record<string, unknown>;
-  sold_at: string;
-}
-
-interface BuyerReturn {
-  id: string;
-  lead_id: string;
-  reason: string;
-  status: string;
-  refund: number;
-  requested_at: string;
-}
 
 export function BuyerLeads() {
   const { leads, error, pager } = useLeadPages<Purchase>("/v1/buyer/leads");

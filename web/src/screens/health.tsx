@@ -3,6 +3,7 @@
 // answer time p50/p99; per source, its auctions, bid and sold rates and refused keys. Each figure is coloured against
 // the thresholds below (amber: look; red: act), refreshed every 30 s.
 import { useEffect } from "react";
+import type { AuthFailures } from "../../../src/http/admin-source-auth-schemas.ts";
 import { get } from "../api.ts";
 import { useData } from "../use-data.ts";
 import { Problem } from "./common.tsx";
@@ -38,10 +39,6 @@ interface SourceGroup {
   sold: number;
 }
 
-interface AuthFailures {
-  sources: { source_id: string; failures: number }[];
-}
-
 const pct = (part: number, whole: number) => (whole > 0 ? Math.round((part / whole) * 1000) / 10 : null);
 
 function level(measure: Measure, value: number | null): "ok" | "warn" | "bad" | "none" {
@@ -73,9 +70,11 @@ export function Health() {
     const [buyers, sources, auth] = await Promise.all([
       get<{ groups: BuyerGroup[] }>(`/v1/admin/reports?${range}&group_by=buyer`),
       get<{ groups: SourceGroup[] }>(`/v1/admin/reports?${range}&group_by=source`),
-      get<AuthFailures>("/v1/admin/sources/auth-failures").catch(() => ({ sources: [] }) as AuthFailures),
+      get<AuthFailures>("/v1/admin/sources/auth-failures")
+        .then((answer) => answer.sources)
+        .catch((): AuthFailures["sources"] => []),
     ]);
-    return { from, buyers: buyers.groups, sources: sources.groups, auth: auth.sources };
+    return { from, buyers: buyers.groups, sources: sources.groups, auth };
   });
   const { reload } = health;
   useEffect(() => {

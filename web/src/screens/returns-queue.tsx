@@ -1,28 +1,11 @@
 // The operator's returns queue: pending returns, approved or rejected one click each, or several at once with a reason
 // (kept in the audit trail); newest first, paged on the server.
 import { useState } from "react";
+import type { AdminReturn, BulkDecision } from "../../../src/http/admin-returns-schemas.ts";
 import { money, post, when } from "../api.ts";
 import { Link } from "../router.tsx";
 import { usePages } from "../use-pages.ts";
 import { Badge, Pager, Problem } from "./common.tsx";
-
-interface AdminReturn {
-  id: string;
-  lead_id: string;
-  buyer_id: string;
-  campaign_id: string;
-  reason: string;
-  note?: string;
-  status: string;
-  refund: number;
-  requested_at: string;
-  decided_at?: string;
-}
-
-interface BulkAnswer {
-  returns: AdminReturn[];
-  failed: { id: string; code: string; message: string }[];
-}
 
 export function ReturnsQueue() {
   const [status, setStatus] = useState("pending");
@@ -49,7 +32,7 @@ export function ReturnsQueue() {
     setActionError(undefined);
     setOutcome(undefined);
     try {
-      const answer = await post<BulkAnswer>("/v1/admin/returns/decide", { ids: chosen, decision, reason });
+      const answer = await post<BulkDecision>("/v1/admin/returns/decide", { ids: chosen, decision, reason });
       const done = `${decision === "approve" ? "Approved" : "Rejected"} ${answer.returns.length}`;
       const failed = answer.failed.map((item) => `${item.id.slice(0, 12)}: ${item.message}`).join("; ");
       setOutcome(failed ? `${done}; not decided: ${failed}` : `${done}.`);

@@ -1,30 +1,10 @@
 // The source portal: this source's submissions and how each ended, what it is paid. No PII: the server sends only the
 // vertical's non-PII fields, and nothing about buyers.
+import type { Submission, SourceSummary as Summary } from "../../../src/http/source-portal-schemas.ts";
 import { get, money, when } from "../api.ts";
 import { useData } from "../use-data.ts";
 import { useLeadPages } from "../use-pages.ts";
 import { Badge, Pager, Problem, Tile } from "./common.tsx";
-
-interface Submission {
-  id: string;
-  vertical: string;
-  test: boolean;
-  sub_id?: string;
-  status: string;
-  payout: number;
-  reason?: string;
-  fields: Record<string, unknown>;
-  created_at: string;
-}
-
-interface Summary {
-  auctions: number;
-  bid_rate: number | null;
-  leads: number;
-  sold: number;
-  sold_rate: number | null;
-  payouts: number;
-}
 
 const percent = (value: number | null | undefined) =>
   value === null || value === undefined ? "—" : `${Math.round(value * 1000) / 10}%`;
