@@ -317,7 +317,8 @@ function startServer(
     args,
     env: { ...inherited, ...env },
     readyLine: (line) => /listening on (http:\/\/[^\s)]+)/.exec(line)?.[1],
-    timeoutMs: 20_000,
+    // Generous: a loaded machine takes a while to compile and start an exchange.
+    timeoutMs: 90_000,
   });
 }
 
