@@ -52,6 +52,11 @@ export class MemoryDuplicateWindows implements DuplicateWindows {
     return keys.find((key) => this.#endOf(this.#compact(key)) > now);
   }
 
+  async seenEach(groups: readonly (readonly string[])[]): Promise<(string | undefined)[]> {
+    const now = this.#now();
+    return groups.map((keys) => keys.find((key) => this.#endOf(this.#compact(key)) > now));
+  }
+
   async firstSeen(key: string, ttlMs: number): Promise<boolean> {
     assertValidWindow([key], ttlMs);
     const now = this.#now();
