@@ -280,7 +280,7 @@ for (const impl of STORES) {
         );
       });
 
-      test("sales written at once (committed as a group) are each durable, and a refused one fails alone", async () => {
+      test("sales written at once (SQLite commits them as a group) are each durable, and a refused one fails alone", async () => {
         await store.saveLead(lead("l-0", "p-0"), []);
         // Twenty sales in flight together, one of them reusing a sold auction: group commit must roll back only it.
         const writes = Array.from({ length: 20 }, (_, i) =>

@@ -21,7 +21,7 @@ export interface PostgresStoreOptions {
   piiKeys?: PiiKeyRing;
 }
 
-export const DEFAULT_POOL_SIZE = 10;
+const DEFAULT_POOL_SIZE = 10;
 const CONNECT_TIMEOUT_MS = 3000;
 const DEFAULT_STATEMENT_TIMEOUT_MS = 5000;
 /** The client-side timer fires this much after the server's statement timeout: it catches a server that is gone. */

@@ -17,7 +17,6 @@ import type { SharedChange } from "../store.ts";
 import { applyPostgresMigrations } from "./migrations.ts";
 import {
   checkSchemaName,
-  DEFAULT_POOL_SIZE,
   PostgresPool,
   type PostgresStoreOptions,
   postgresAddress,
@@ -26,7 +25,6 @@ import {
   unavailable,
   withClient,
 } from "./postgres-connection.ts";
-import { GROUP_COMMITTED, PostgresGroupCommit } from "./postgres-group-commit.ts";
 import { CONFIG_CHANNEL, ConfigWatcher } from "./postgres-watch.ts";
 
 export { type PostgresStoreOptions, postgresAddress } from "./postgres-connection.ts";
@@ -35,7 +33,6 @@ export class PostgresStore extends SqlStore {
   readonly #options: PostgresStoreOptions;
   readonly #pool: PostgresPool;
   readonly #writes: SqlWrites;
-  readonly #groupCommit: PostgresGroupCommit;
   readonly #watchers = new Set<() => Promise<void>>();
 
   /** Creates the pool without connecting; prefer `PostgresStore.connect`, which fails fast when the server is away. */
@@ -44,12 +41,6 @@ export class PostgresStore extends SqlStore {
     this.#options = options;
     this.#pool = new PostgresPool(options);
     this.#writes = new SqlWrites(POSTGRES, this.codec);
-    // Half the pool at most for groups of posts' writes: reads and other writes keep connections of their own.
-    this.#groupCommit = new PostgresGroupCommit(
-      this.#pool,
-      this.#writes,
-      Math.floor((options.poolSize ?? DEFAULT_POOL_SIZE) / 2),
-    );
   }
 
   /** Opens a store and proves the server answers: rejects within a few seconds, with a clear message, when not. */
@@ -73,7 +64,6 @@ export class PostgresStore extends SqlStore {
 
   protected async write<K extends WriteOp>(op: K, ...args: WriteArgs<K>): Promise<WriteResult<K>> {
     // Durable when COMMIT returns: the store relies on the server's default synchronous_commit = on.
-    if (GROUP_COMMITTED.has(op)) return this.#groupCommit.write(op, args);
     const write = this.#writes[op] as (tx: SqlTx, ...args: unknown[]) => Promise<WriteResult<K>>;
     return this.#pool.transaction((client) => write.call(this.#writes, transactionOf(client), ...args));
   }
