@@ -8,6 +8,8 @@
 -- script paces before it passes the script its arguments) (run it with -t1): a connection whose answer came
 -- back waits for the next free slot. A slot handed out late (every connection was still waiting for an answer when it
 -- fell due) is counted: latency is then measured from the send, not from when it was due, and the run says so.
+-- A body holding `@N@` or `@PHONE@` (direct posts, each a consumer never seen before) is formatted per request, with
+-- `@N@` the request's number from GAVEL_WRK_SEQ_BASE up and `@PHONE@` a valid North American number unique to it.
 -- done() prints one JSON line, `wrk-result {...}`, that the bench parses.
 local ffi = require("ffi")
 ffi.cdef [[
@@ -22,6 +24,9 @@ local function now_ms()
 end
 
 local requests = {}
+local templates = nil -- bodies with placeholders, when the bodies file has them
+local request_path, request_headers
+local seq = tonumber(os.getenv("GAVEL_WRK_SEQ_BASE") or "0")
 local next_request = 0
 local rate = tonumber(os.getenv("GAVEL_WRK_RATE") or "0")
 local next_due = nil
@@ -35,12 +40,31 @@ end
 function init(args)
   local path, bodies_file, authorization = args[1], args[2], args[3]
   local headers = { ["Content-Type"] = "application/json", ["Authorization"] = authorization }
+  request_path, request_headers = path, headers
   for line in io.lines(bodies_file) do
-    if #line > 0 then table.insert(requests, wrk.format("POST", path, headers, line)) end
+    if #line > 0 then
+      if line:find("@N@", 1, true) or line:find("@PHONE@", 1, true) then
+        templates = templates or {}
+        table.insert(templates, line)
+      else
+        table.insert(requests, wrk.format("POST", path, headers, line))
+      end
+    end
   end
 end
 
+-- Area and exchange codes from 200 (NANP), unique for the first 5.6 billion numbers.
+local function phone(n)
+  return string.format("%03d%03d%04d", 200 + math.floor(n / 7000000) % 800, 200 + math.floor(n / 10000) % 700, n % 10000)
+end
+
 function request()
+  if templates then
+    next_request = next_request % #templates + 1
+    seq = seq + 1
+    local body = templates[next_request]:gsub("@N@", tostring(seq)):gsub("@PHONE@", phone(seq))
+    return wrk.format("POST", request_path, request_headers, body)
+  end
   next_request = next_request % #requests + 1
   return requests[next_request]
 end

@@ -74,36 +74,35 @@ export class BuyerHttpClient {
       });
   }
 
-  async send(request: BuyerHttpRequest): Promise<BuyerHttpResponse> {
+  /**
+   * One request through `dispatch`, undici's lowest level, with a handler that collects the body: no AbortController,
+   * response stream or async resource per buyer call (`request()` builds all three), which profiles of the ping path
+   * showed among its largest costs. The deadline is one timer, cleared on the answer; when it fires first the call
+   * fails at once as a timeout and the request is aborted (or never written, if it was still queued).
+   */
+  send(request: BuyerHttpRequest): Promise<BuyerHttpResponse> {
     const started = performance.now();
-    // An AbortController with a timer cleared on completion, not AbortSignal.timeout: that one's timer always fires
-    // and builds a DOMException with a stack trace, thousands of times a second for answers long since received.
-    const controller = new AbortController();
-    const timer = setTimeout(() => controller.abort(), request.timeoutMs);
-    try {
-      const { origin, path } = this.#target(request.url);
-      const hasBody = request.body !== undefined;
-      const response = await this.#agent.request({
-        origin,
-        path: request.query ? `${path}${path.includes("?") ? "&" : "?"}${request.query}` : path,
-        method: request.method ?? "POST",
-        headers: hasBody
-          ? { "content-type": request.contentType ?? "application/json", ...request.headers }
-          : { ...request.headers },
-        ...(hasBody ? { body: request.body } : {}),
-        signal: controller.signal,
-      });
-      const body =
-        this.#countBytesUpTo === undefined
-          ? await response.body.text()
-          : await textUpTo(response.body, this.#countBytesUpTo);
-      return { status: response.statusCode, body, latencyMs: performance.now() - started };
-    } catch (error) {
-      const latencyMs = performance.now() - started;
-      throw new BuyerTransportError(classify(error, controller.signal), describe(error), latencyMs);
-    } finally {
-      clearTimeout(timer);
-    }
+    const { origin, path } = this.#target(request.url);
+    const hasBody = request.body !== undefined;
+    return new Promise((resolve, reject) => {
+      const reply = new ReplyCollector(started, request.timeoutMs, this.#countBytesUpTo, resolve, reject);
+      try {
+        this.#agent.dispatch(
+          {
+            origin,
+            path: request.query ? `${path}${path.includes("?") ? "&" : "?"}${request.query}` : path,
+            method: request.method ?? "POST",
+            headers: hasBody
+              ? { "content-type": request.contentType ?? "application/json", ...request.headers }
+              : { ...request.headers },
+            ...(hasBody ? { body: request.body } : {}),
+          },
+          reply,
+        );
+      } catch (error) {
+        reply.onResponseError(undefined, error as Error);
+      }
+    });
   }
 
   /** Parsed once per endpoint: URL parsing is measurable on the ping path at thousands of requests a second. */
@@ -123,25 +122,87 @@ export class BuyerHttpClient {
   }
 }
 
-/** The body as text, failing the way undici's own cap does once it passes `limit` bytes. */
-async function textUpTo(body: Dispatcher.ResponseData["body"], limit: number): Promise<string> {
-  const chunks: Buffer[] = [];
-  let bytes = 0;
-  for await (const chunk of body as AsyncIterable<Buffer>) {
-    bytes += chunk.length;
-    if (bytes > limit) {
-      body.destroy();
-      throw new undiciErrors.ResponseExceededMaxSizeError();
-    }
-    chunks.push(chunk);
-  }
-  return Buffer.concat(chunks).toString("utf8");
-}
+/** Collects one buyer answer for `dispatch` (undici's handler interface), bounded in time and, if asked, in size. */
+class ReplyCollector implements Dispatcher.DispatchHandler {
+  readonly #started: number;
+  /** Set when the dispatcher is not ours: the size cap is then enforced here. */
+  readonly #limit: number | undefined;
+  readonly #resolve: (response: BuyerHttpResponse) => void;
+  readonly #reject: (error: BuyerTransportError) => void;
+  readonly #timer: NodeJS.Timeout;
+  #controller: Dispatcher.DispatchController | undefined;
+  #status = 0;
+  #chunks: Buffer[] = [];
+  #bytes = 0;
+  #settled = false;
+  #timedOut = false;
 
-function classify(error: unknown, signal: AbortSignal): TransportFailure {
-  if (signal.aborted) return "timeout";
-  if (error instanceof undiciErrors.ResponseExceededMaxSizeError) return "too_large";
-  return "unreachable";
+  constructor(
+    started: number,
+    timeoutMs: number,
+    limit: number | undefined,
+    resolve: (response: BuyerHttpResponse) => void,
+    reject: (error: BuyerTransportError) => void,
+  ) {
+    this.#started = started;
+    this.#limit = limit;
+    this.#resolve = resolve;
+    this.#reject = reject;
+    this.#timer = setTimeout(() => this.#timeOut(), timeoutMs);
+  }
+
+  onRequestStart(controller: Dispatcher.DispatchController): void {
+    this.#controller = controller;
+    if (this.#timedOut) controller.abort(new undiciErrors.RequestAbortedError());
+  }
+
+  onResponseStart(_controller: Dispatcher.DispatchController, statusCode: number): void {
+    this.#status = statusCode;
+  }
+
+  onResponseData(controller: Dispatcher.DispatchController, chunk: Buffer): void {
+    this.#bytes += chunk.length;
+    if (this.#limit !== undefined && this.#bytes > this.#limit) {
+      // Failing the way undici's own cap (the Agent's maxResponseSize) does.
+      controller.abort(new undiciErrors.ResponseExceededMaxSizeError());
+      return;
+    }
+    this.#chunks.push(chunk);
+  }
+
+  onResponseEnd(): void {
+    if (this.#settle()) {
+      const body =
+        this.#chunks.length === 1
+          ? this.#chunks[0]!.toString("utf8")
+          : Buffer.concat(this.#chunks).toString("utf8");
+      this.#resolve({ status: this.#status, body, latencyMs: performance.now() - this.#started });
+    }
+  }
+
+  onResponseError(_controller: Dispatcher.DispatchController | undefined, error: Error): void {
+    if (!this.#settle()) return;
+    const failure: TransportFailure =
+      error instanceof undiciErrors.ResponseExceededMaxSizeError ? "too_large" : "unreachable";
+    this.#reject(new BuyerTransportError(failure, describe(error), performance.now() - this.#started));
+  }
+
+  #timeOut(): void {
+    this.#timedOut = true;
+    if (this.#settle(false)) {
+      // The detail an aborted undici request gave before (an AbortError), so traces read the same.
+      this.#reject(new BuyerTransportError("timeout", "AbortError", performance.now() - this.#started));
+    }
+    this.#controller?.abort(new undiciErrors.RequestAbortedError());
+  }
+
+  /** True the first time: an answer, a failure or the deadline, whichever comes first, settles the call. */
+  #settle(clear = true): boolean {
+    if (this.#settled) return false;
+    this.#settled = true;
+    if (clear) clearTimeout(this.#timer);
+    return true;
+  }
 }
 
 function describe(error: unknown): string {

@@ -10,7 +10,10 @@
 //
 //   npm run bench -- [--mode embedded|distributed|both] [--market rules-5|rules|simple] [--duration 5] [--buyers 5]
 //                    [--concurrency 64] [--generator wrk|node]
-//                    [--database-url postgres://...] [--redis-url redis://...] [--cpu-prof <dir>]
+//                    [--database-url postgres://...] [--redis-url redis://...] [--cpu-prof <dir>] [--skip-direct]
+//
+// With wrk, each exchange then answers direct posts (`POST /v1/leads`, each a new consumer, durable before the answer)
+// in a closed loop: the durable lead throughput, against the goal of half its ping throughput.
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { availableParallelism, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
@@ -25,6 +28,7 @@ import type { ConfigFile } from "../domain/config-schema.ts";
 import {
   BENCH_MARKETS,
   type BenchMarket,
+  benchDirectPostBodies,
   benchPingBodies,
   buildBenchConfig,
   instantBuyers,
@@ -55,6 +59,7 @@ const GOALS = {
   distributedVsEmbedded: 0.6,
   p50OverheadMs: 0.5,
   p99OverheadMs: 2,
+  directVsPing: 0.5,
 };
 /**
  * The reference counts as saturated when it used at least this share of a core (it is one Node thread) while the
@@ -82,6 +87,8 @@ interface BenchOptions {
   cpuProfileDir: string | undefined;
   /** Adds the embedded exchange with lead validation on, and what validation costs against it. */
   validation: boolean;
+  /** No direct-post phase (it needs wrk: its bodies are numbered per request by the wrk script). */
+  skipDirect: boolean;
 }
 
 /** A server under test and how to load and meter it. */
@@ -97,6 +104,8 @@ interface Measured {
   contender: Contender;
   saturation: PhaseResult;
   fixedRate: PhaseResult;
+  /** Direct posts at saturation (exchanges only, with wrk). */
+  direct?: PhaseResult;
 }
 
 /** A phase's load result, with what the generator itself cost when it is wrk. */
@@ -124,6 +133,7 @@ export async function runBench(args: string[]): Promise<void> {
     const headers = { authorization: `Bearer ${sourceKey}`, "content-type": "application/json" };
     const bodies = benchPingBodies(options.market);
     const bodiesFile = writeBodiesFile(workDir, "ping", bodies);
+    const directBodiesFile = writeBodiesFile(workDir, "direct", benchDirectPostBodies());
     const startExchange = async (
       kind: "embedded" | "validating" | "distributed",
       exchangeConfig: ConfigFile,
@@ -227,6 +237,7 @@ export async function runBench(args: string[]): Promise<void> {
             durationMs: options.durationS * 1000,
             warmupMs: FIXED_RATE_WARMUP_MS,
             ratePerSecond: rate,
+            meters: contender.meters,
           })
         : openLoop(contender.target, {
             ratePerSecond: rate,
@@ -250,6 +261,20 @@ export async function runBench(args: string[]): Promise<void> {
       progress(`${contender.heading}: fixed rate, ${rate} pings/s for ${options.durationS} s`);
       const fixedRate = await atRate(contender, rate);
       measured.push({ contender, saturation: saturations.get(contender)!, fixedRate });
+    }
+    if (wrk && !options.skipDirect) {
+      for (const entry of measured) {
+        if (entry.contender.kind === "reference") continue;
+        progress(
+          `${entry.contender.heading}: direct posts, ${options.concurrency} concurrent for ${options.durationS} s`,
+        );
+        entry.direct = await runWrk(wrk, { ...entry.contender.target, path: "/v1/leads" }, directBodiesFile, {
+          connections: options.concurrency,
+          durationMs: options.durationS * 1000,
+          warmupMs: SATURATION_WARMUP_MS,
+          meters: entry.contender.meters,
+        });
+      }
     }
 
     printReport(options, rate, measured);
@@ -309,8 +334,8 @@ function startServer(
     args,
     env: { ...inherited, ...env },
     readyLine: (line) => /listening on (http:\/\/[^\s)]+)/.exec(line)?.[1],
-    // Generous: on a loaded machine an exchange (migrations, the console, validation data) starts slowly.
-    timeoutMs: 60_000,
+    // Generous: a loaded machine takes a while to compile and start an exchange.
+    timeoutMs: 90_000,
   });
 }
 
@@ -392,6 +417,8 @@ function printReport(options: BenchOptions, rate: number, measured: Measured[]):
     row("  latency p50", (entry) => ms(entry.saturation.latency.p50)),
     row("  latency p99", (entry) => ms(entry.saturation.latency.p99)),
     row(`fixed rate (${rate}/s, open loop)`, (entry) => perSecond(entry.fixedRate.throughput)),
+    // Below saturation, no queue: the steadier CPU figure when other work shares the cores.
+    row("  server CPU per ping", (entry) => cpuPerLead(entry.fixedRate)),
     row("  latency p50", (entry) => ms(entry.fixedRate.latency.p50)),
     row("  latency p90", (entry) => ms(entry.fixedRate.latency.p90)),
     row("  latency p99", (entry) => ms(entry.fixedRate.latency.p99)),
@@ -400,7 +427,19 @@ function printReport(options: BenchOptions, rate: number, measured: Measured[]):
     row("  slots sent late", (entry) =>
       entry.fixedRate.lateSlots === undefined ? "n/a" : String(entry.fixedRate.lateSlots),
     ),
-    row("errors (all phases)", (entry) => String(entry.saturation.errors + entry.fixedRate.errors)),
+    ...(columns.some((entry) => entry.direct)
+      ? [
+          row(`direct posts (${options.concurrency} concurrent)`, (entry) =>
+            entry.direct ? perSecond(entry.direct.throughput) : "",
+          ),
+          row("  server CPU per lead", (entry) => (entry.direct ? cpuPerLead(entry.direct) : "")),
+          row("  latency p50", (entry) => (entry.direct ? ms(entry.direct.latency.p50) : "")),
+          row("  latency p99", (entry) => (entry.direct ? ms(entry.direct.latency.p99) : "")),
+        ]
+      : []),
+    row("errors (all phases)", (entry) =>
+      String(entry.saturation.errors + entry.fixedRate.errors + (entry.direct?.errors ?? 0)),
+    ),
   ];
   const widths = rows[0]!.map((_, column) => Math.max(...rows.map((cells) => cells[column]!.length)));
   console.log("");
@@ -507,6 +546,15 @@ function printSummary(
         verdict(overheadMs <= goal, `goal ≤ ${goal} ms`),
       ]);
     }
+    if (entry.direct) {
+      // Not a ratio to the reference (it stores nothing): each exchange's durable leads against its own pings.
+      const ratio = entry.direct.throughput / entry.saturation.throughput;
+      lines.push([
+        `${entry.contender.kind} direct posts / pings`,
+        `${ratio.toFixed(2)}×`,
+        verdict(ratio >= GOALS.directVsPing, `goal ≥ ${GOALS.directVsPing}×`),
+      ]);
+    }
     if ((entry.fixedRate.lateSlots ?? 0) > 0) {
       lines.push([
         `${entry.contender.kind} fixed rate`,
@@ -521,6 +569,15 @@ function printSummary(
   for (const [label, value, goal] of lines) {
     console.log(`${label.padEnd(labelWidth)}   ${value.padStart(valueWidth)}   ${goal ?? ""}`.trimEnd());
   }
+}
+
+/** Server CPU time per answered request of a phase (every meter summed). */
+function cpuPerLead(phase: PhaseResult): string {
+  const seconds = Object.values(phase.metered).reduce<number | undefined>(
+    (sum, value) => (sum === undefined || value === undefined ? undefined : sum + value),
+    0,
+  );
+  return seconds === undefined || phase.ok === 0 ? "n/a" : `${((seconds * 1000) / phase.ok).toFixed(3)} ms`;
 }
 
 /** Server CPU time per answered ping: steadier than throughput when other work shares the cores. */
@@ -606,7 +663,8 @@ class Teardown {
 const USAGE =
   "usage: gavel bench [--mode embedded|distributed|both] [--market rules-5|rules|simple] [--duration <seconds>]\n" +
   "                   [--buyers <n>] [--concurrency <n>] [--generator wrk|node]\n" +
-  "                   [--database-url postgres://...] [--redis-url redis://...] [--cpu-prof <dir>] [--validation]";
+  "                   [--database-url postgres://...] [--redis-url redis://...] [--cpu-prof <dir>]\n" +
+  "                   [--skip-direct] [--validation]";
 
 function parseBenchArgs(args: string[]): BenchOptions {
   const { values } = parseArgs({
@@ -622,6 +680,7 @@ function parseBenchArgs(args: string[]): BenchOptions {
       "redis-url": { type: "string" },
       "cpu-prof": { type: "string" },
       validation: { type: "boolean", default: false },
+      "skip-direct": { type: "boolean", default: false },
     },
   });
   const options = {
@@ -649,6 +708,7 @@ function parseBenchArgs(args: string[]): BenchOptions {
     generator: values.generator as Generator | undefined,
     cpuProfileDir: values["cpu-prof"],
     validation: values.validation === true,
+    skipDirect: values["skip-direct"] === true,
     services: {
       databaseUrl: values["database-url"] ?? process.env.GAVEL_BENCH_DATABASE_URL ?? DEFAULT_DATABASE_URL,
       redisUrl: values["redis-url"] ?? process.env.GAVEL_BENCH_REDIS_URL ?? DEFAULT_REDIS_URL,

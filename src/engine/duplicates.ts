@@ -76,18 +76,16 @@ export class DuplicateChecks {
     verticalId: string,
     contact: ContactHashes,
   ): Promise<Set<string>> {
-    const buyerIds = new Set(
-      (config.campaignsByVertical.get(verticalId) ?? [])
-        .map((campaign) => campaign.buyer_id)
-        .filter((buyerId) => config.buyerById.get(buyerId)?.dedupe_days !== undefined),
-    );
-    const bought = await Promise.all(
-      [...buyerIds].map(async (buyerId) => ({
-        buyerId,
-        bought: await this.boughtBy(config, buyerId, contact),
-      })),
-    );
-    return new Set(bought.filter((entry) => entry.bought).map((entry) => entry.buyerId));
+    const buyerIds = [
+      ...new Set(
+        (config.campaignsByVertical.get(verticalId) ?? [])
+          .map((campaign) => campaign.buyer_id)
+          .filter((buyerId) => config.buyerById.get(buyerId)?.dedupe_days !== undefined),
+      ),
+    ];
+    // Every buyer's keys in one lookup (one round trip on Redis), not one per buyer.
+    const seen = await this.#windows.seenEach(buyerIds.map((buyerId) => buyerKeys(buyerId, contact)));
+    return new Set(buyerIds.filter((_, index) => seen[index] !== undefined));
   }
 
   /** True when this buyer checks duplicates and bought this consumer within its dedupe_days. */

@@ -33,11 +33,17 @@ export function sessionToken(request: FastifyRequest): string | undefined {
 
 /** The root onRequest hook: sets request.consoleUser when the request carries a live session. */
 export function consoleSessionHook(auth: ConsoleAuth) {
-  return async (request: FastifyRequest): Promise<void> => {
+  // A callback hook: seller traffic (no token) passes without a promise and a turn of the microtask queue.
+  return (request: FastifyRequest, _reply: FastifyReply, done: (error?: Error) => void): void => {
     const token = sessionToken(request);
-    if (token === undefined) return;
-    const user = await auth.userOf(token);
-    if (user) request.consoleUser = user;
+    if (token === undefined) {
+      done();
+      return;
+    }
+    auth.userOf(token).then((user) => {
+      if (user) request.consoleUser = user;
+      done();
+    }, done);
   };
 }
 

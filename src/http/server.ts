@@ -112,8 +112,9 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     const { auth, live } = options.console;
     // Only requests that carry a session token pay for its lookup; seller traffic carries none.
     app.addHook("onRequest", consoleSessionHook(auth));
-    app.addHook("onResponse", async (request, reply) => {
+    app.addHook("onResponse", (request, reply, done) => {
       if (SELLER_URLS.has(request.routeOptions.url ?? "")) live.observeSellerRequest(reply.elapsedTime);
+      done();
     });
     await app.register(
       consoleRoutes({

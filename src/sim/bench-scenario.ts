@@ -172,3 +172,16 @@ export function benchPingBodies(market: BenchMarket = "simple", count = 500): st
 }
 
 const sha256 = (text: string) => createHash("sha256").update(text).digest("hex");
+
+/**
+ * Direct-post bodies (`POST /v1/leads`): varied generated leads whose email and phone are placeholders the wrk script
+ * fills per request (`@N@`, `@PHONE@`: bench/wrk/post-bodies.lua), so every lead is a consumer never seen before and
+ * every sale adds to the duplicate windows and caps, as real traffic does.
+ */
+export function benchDirectPostBodies(count = 200): string[] {
+  return Array.from({ length: count }, (_, i) => {
+    const { lead, consent } = generateLead(BENCH_VERTICAL, seededRandom(7000 + i));
+    const templated = { ...lead, email: "bench.@N@@example.com", phone: "@PHONE@" };
+    return JSON.stringify({ vertical: BENCH_VERTICAL, lead: templated, consent });
+  });
+}

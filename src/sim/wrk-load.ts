@@ -80,6 +80,8 @@ interface WrkOutput {
   max_ms: number;
 }
 
+let nextSeqBase = 0;
+
 async function wrkOnce(
   wrk: string,
   target: LoadTarget,
@@ -101,7 +103,14 @@ async function wrkOnce(
     bodiesFile,
     target.headers.authorization ?? "",
   ];
-  const env = { ...process.env, GAVEL_WRK_RATE: String(options.ratePerSecond ?? 0) };
+  // Direct-post bodies number their consumers from here: every run (warm-up included) a fresh range of 10 million.
+  const seqBase = nextSeqBase;
+  nextSeqBase += 10_000_000;
+  const env = {
+    ...process.env,
+    GAVEL_WRK_RATE: String(options.ratePerSecond ?? 0),
+    GAVEL_WRK_SEQ_BASE: String(seqBase),
+  };
   const child = spawn(wrk, args, { env, stdio: ["ignore", "pipe", "pipe"] });
   let cpuSeconds: number | undefined;
   const readCpu = () => {

@@ -280,6 +280,33 @@ for (const impl of STORES) {
         );
       });
 
+      test("sales written at once (SQLite commits them as a group) are each durable, and a refused one fails alone", async () => {
+        await store.saveLead(lead("l-0", "p-0"), []);
+        // Twenty sales in flight together, one of them reusing a sold auction: group commit must roll back only it.
+        const writes = Array.from({ length: 20 }, (_, i) =>
+          i === 7
+            ? store.saveLead(lead("l-dup", "p-0"), [outcome("p-0", "post", "post_rejected", T0 + 1)])
+            : store.saveLead(lead(`l-g${i}`, `p-g${i}`), [outcome(`p-g${i}`, "post", "post_accepted", T0)]),
+        );
+        const settled = await Promise.allSettled(writes);
+        assert.deepEqual(
+          settled.map((result) => result.status),
+          settled.map((_, i) => (i === 7 ? "rejected" : "fulfilled")),
+        );
+        // Read back on a new connection: what was answered is committed.
+        const again = await reopen();
+        for (let i = 0; i < 20; i++) {
+          if (i === 7) continue;
+          assert.equal((await again.getLeadByAuction(`p-g${i}`))?.id, `l-g${i}`);
+          assert.deepEqual(
+            (await again.getOutcomes(`p-g${i}`)).map((o) => o.reason),
+            ["post_accepted"],
+          );
+        }
+        assert.equal(await again.getLead("l-dup"), undefined);
+        assert.deepEqual(await again.getOutcomes("p-0"), []);
+      });
+
       test("a second lead with the same id is refused", async () => {
         await store.saveLead(lead("l-1", "p-1"), []);
         await assert.rejects(store.saveLead(lead("l-1", "p-2"), []));

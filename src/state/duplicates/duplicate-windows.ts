@@ -7,6 +7,8 @@ export interface DuplicateWindows {
   remember(keys: readonly string[], ttlMs: number): Promise<void>;
   /** The first of `keys` still inside its window, or undefined when none is. */
   seen(keys: readonly string[]): Promise<string | undefined>;
+  /** `seen` for several groups of keys at once (one round trip on Redis): for each group, its first key still inside. */
+  seenEach(groups: readonly (readonly string[])[]): Promise<(string | undefined)[]>;
   /**
    * Marks `key` for `ttlMs` and answers true when it was not already marked: atomic, so of concurrent callers with
    * the same key exactly one gets true (the replay guard).

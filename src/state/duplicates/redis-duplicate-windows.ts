@@ -87,6 +87,27 @@ export class RedisDuplicateWindows implements DuplicateWindows {
     return keys.find((_, index) => found[index] === 1);
   }
 
+  async seenEach(groups: readonly (readonly string[])[]): Promise<(string | undefined)[]> {
+    const keys = groups.flat();
+    if (keys.length === 0) return groups.map(() => undefined);
+    const guard = this.#seedGuard;
+    const found = await withSeededState(guard, () =>
+      runCounterCommand(this.#connection, "duplicate windows", "seen", async () => {
+        const pipeline = this.#connection.client.pipeline();
+        for (const key of keys) pipeline.exists(this.#key(key));
+        if (guard) pipeline.exists(guard.markerKey);
+        const replies = throwFirstError(await pipeline.exec());
+        return guard && replies[keys.length] !== 1 ? "unseeded" : replies;
+      }),
+    );
+    let offset = 0;
+    return groups.map((group) => {
+      const from = offset;
+      offset += group.length;
+      return group.find((_, index) => found[from + index] === 1);
+    });
+  }
+
   async firstSeen(key: string, ttlMs: number): Promise<boolean> {
     assertValidWindow([key], ttlMs);
     const set = await runCounterCommand(this.#connection, "duplicate windows", "firstSeen", () =>

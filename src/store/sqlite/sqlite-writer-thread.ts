@@ -24,37 +24,62 @@ const enqueue = (work: () => Promise<void>) => {
   queue = queue.then(work);
 };
 
-// Beginnings of post attempts (one before every buyer is called) are committed together: those that arrive while the
-// thread is busy share one transaction and one fsync, instead of one each. Everything stays in arrival order: a
-// batch is written before the next other write is handled.
-let attemptBatch: Message[] = [];
+// Group commit: the durable writes of posts (a post attempt's beginning, before every buyer is called; the sale,
+// before the source is answered) that arrive while the thread is busy committing share one transaction and one
+// fsync, instead of one each. Each runs in a savepoint of its own, so one that fails (a duplicate lead) is rolled
+// back alone and answered with its error; every other is answered only once the shared COMMIT has returned. While
+// one batch's fsync runs, the next batch's messages queue on the port: the busier the exchange, the larger the
+// batches. Everything stays in arrival order: a batch is written before the next other write is handled.
+const GROUP_COMMITTED: ReadonlySet<string> = new Set([
+  "beginPostAttempt",
+  "saveLead",
+  "resolvePostAttempt",
+  "markPostAttemptUncertain",
+]);
+let batch: Message[] = [];
 
 parentPort!.on("message", (message: Message) => {
-  if (message.request.op === "beginPostAttempt") {
-    if (attemptBatch.length === 0) setImmediate(writeAttemptBatch);
-    attemptBatch.push(message);
+  if (GROUP_COMMITTED.has(message.request.op)) {
+    if (batch.length === 0) setImmediate(writeBatch);
+    batch.push(message);
     return;
   }
-  writeAttemptBatch();
+  writeBatch();
   enqueue(() => handle(message));
 });
 
-function writeAttemptBatch(): void {
-  const batch = attemptBatch;
-  attemptBatch = [];
-  if (batch.length === 0) return;
-  enqueue(async () => {
-    try {
-      const results = await inTransactionAsync(db, async () => {
-        const begun: unknown[] = [];
-        for (const { request } of batch) begun.push(await run(request));
-        return begun;
-      });
-      for (const [i, { id }] of batch.entries()) reply({ id, ok: true, result: results[i] });
-    } catch (error) {
-      for (const { id } of batch) reply({ id, ok: false, message: messageOf(error) });
+function writeBatch(): void {
+  const messages = batch;
+  batch = [];
+  if (messages.length === 0) return;
+  enqueue(() => commitGroup(messages));
+}
+
+async function commitGroup(messages: readonly Message[]): Promise<void> {
+  const replies: WriteReply[] = [];
+  try {
+    db.exec("BEGIN IMMEDIATE");
+    for (const { id, request } of messages) {
+      db.exec("SAVEPOINT gavel_group_item");
+      try {
+        const result = await run(request);
+        db.exec("RELEASE gavel_group_item");
+        replies.push({ id, ok: true, result });
+      } catch (error) {
+        // A failed statement leaves the transaction open; SQLite ends it by itself only on I/O errors and the like.
+        if (!db.isTransaction) throw error;
+        db.exec("ROLLBACK TO gavel_group_item");
+        db.exec("RELEASE gavel_group_item");
+        replies.push({ id, ok: false, message: messageOf(error) });
+      }
     }
-  });
+    db.exec("COMMIT");
+  } catch (error) {
+    if (db.isTransaction) db.exec("ROLLBACK");
+    for (const { id } of messages) reply({ id, ok: false, message: messageOf(error) });
+    return;
+  }
+  for (const answer of replies) reply(answer);
 }
 
 async function handle({ id, request }: Message): Promise<void> {

@@ -52,6 +52,23 @@ for (const impl of IMPLEMENTATIONS) {
       assert.equal(await windows.seen([`b:alpha:email:${"a".repeat(64)}`]), undefined, "scopes are apart");
     });
 
+    test("seenEach answers each group's first remembered key, groups apart, in one call", async () => {
+      const other = `b:beta:email:${"c".repeat(64)}`;
+      assert.deepEqual(await windows.seenEach([]), []);
+      assert.deepEqual(await windows.seenEach([[EMAIL, PHONE], [], [other]]), [
+        undefined,
+        undefined,
+        undefined,
+      ]);
+      await windows.remember([PHONE, other], 60_000);
+      assert.deepEqual(await windows.seenEach([[EMAIL, PHONE], [EMAIL], [], [other, PHONE]]), [
+        PHONE,
+        undefined,
+        undefined,
+        other,
+      ]);
+    });
+
     test("a key leaves its window after its TTL; remembering again never shortens it", async () => {
       await windows.remember([EMAIL], 80);
       await windows.remember([PHONE], 60_000);
