@@ -1,4 +1,5 @@
-// Test harness: simulated buyers in their own process (real HTTP), the exchange in this process (seller and admin calls
+// Test harness: simulated buyers on real HTTP servers (in this process unless a test asks for their own), the exchange
+// in this process (seller and admin calls
 // through inject(); it also listens on a real socket, gavel.url, for tests of the wire), on
 // the backend GAVEL_TEST_BACKEND names: a real SQLite file in a temporary folder, or its own PostgreSQL schema and
 // Redis key prefix.
@@ -82,10 +83,20 @@ export function testSource(overrides: Partial<Source> = {}): Source {
 export async function startHarness(
   behaviors: BuyerBehavior[],
   configure?: (farm: BuyerFarm) => ConfigFile,
-  options: { dataDir?: string; now?: () => number; outboxRetry?: RetryPolicy } = {},
+  options: {
+    dataDir?: string;
+    now?: () => number;
+    outboxRetry?: RetryPolicy;
+    /**
+     * Where the simulated buyers run: in this process (the default: the same HTTP servers, without a second process
+     * to start), or in a child process of their own, for tests that time answers against the buyers' latency while
+     * the exchange is busy or that have buyers streaming large bodies (test/realtime).
+     */
+    farm?: "in-process" | "process";
+  } = {},
 ): Promise<Harness> {
   const storage = await openTestStorage();
-  const farm = await startBuyerFarm(behaviors);
+  const farm = await startBuyerFarm(behaviors, { inProcess: options.farm !== "process" });
   const config =
     configure?.(farm) ??
     ({
