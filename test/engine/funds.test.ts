@@ -69,7 +69,7 @@ describe(`[${BACKEND}] a restart keeps the balance`, () => {
     startGavel({ config: config(), dataDir, port: 0, adminKey: ADMIN_KEY, logLevel: "silent" });
   before(async () => {
     storage = await openTestStorage();
-    farm = await startBuyerFarm([bidder("prepaid", 40)], { inProcess: true });
+    farm = await startBuyerFarm([bidder("prepaid", 40)]);
     dataDir = mkdtempSync(join(tmpdir(), "gavel-funds-"));
   });
 
@@ -123,9 +123,7 @@ describe(`[${BACKEND}] two instances`, {
 
   before(async () => {
     storage = await openTestStorage();
-    farm = await startBuyerFarm([bidder("prepaid", 40, { postFault: "error500" }), bidder("backstop", 10)], {
-      inProcess: true,
-    });
+    farm = await startBuyerFarm([bidder("prepaid", 40, { postFault: "error500" }), bidder("backstop", 10)]);
     dataDir = mkdtempSync(join(tmpdir(), "gavel-funds-two-"));
     const config = withTestStorage(
       {

@@ -1,5 +1,4 @@
-// Test harness: simulated buyers on real HTTP servers (in this process unless a test asks for their own), the exchange
-// in this process (seller and admin calls
+// Test harness: simulated buyers in their own process (real HTTP), the exchange in this process (seller and admin calls
 // through inject(); it also listens on a real socket, gavel.url, for tests of the wire), on
 // the backend GAVEL_TEST_BACKEND names: a real SQLite file in a temporary folder, or its own PostgreSQL schema and
 // Redis key prefix.
@@ -88,15 +87,16 @@ export async function startHarness(
     now?: () => number;
     outboxRetry?: RetryPolicy;
     /**
-     * Where the simulated buyers run: in this process (the default: the same HTTP servers, without a second process
-     * to start), or in a child process of their own, for tests that time answers against the buyers' latency while
-     * the exchange is busy or that have buyers streaming large bodies (test/realtime).
+     * Where the simulated buyers run: in a child process of their own (the default), or on HTTP servers in this
+     * process. Here the exchange runs in this process too, so in-process buyers share its event loop: their answers
+     * then compete with the exchange's own work for the realtime campaigns' 300 ms ping timeout (tried as the default:
+     * engine/buyer-api lost a sale to a timeout on a loaded machine, and saved no measurable CPU).
      */
     farm?: "in-process" | "process";
   } = {},
 ): Promise<Harness> {
   const storage = await openTestStorage();
-  const farm = await startBuyerFarm(behaviors, { inProcess: options.farm !== "process" });
+  const farm = await startBuyerFarm(behaviors, { inProcess: options.farm === "in-process" });
   const config =
     configure?.(farm) ??
     ({

@@ -21,9 +21,6 @@ import {
   testSource,
 } from "../helpers/exchange-harness.ts";
 
-/** The buyers in their own process: these tests time answers against the buyers' latency. */
-const OWN_PROCESS = { farm: "process" } as const;
-
 const MARGIN_MS = 250;
 const RESERVE_MS = 15;
 const MAX_TMAX_MS = 1000;
@@ -48,7 +45,6 @@ before(async () => {
         realtimeCampaign(farm, "sleepy", { ping: { url: farm.buyers["sleepy"]!.ping, timeout_ms: 2000 } }),
       ],
     }),
-    OWN_PROCESS,
   );
 });
 after(() => h?.close());

@@ -16,9 +16,6 @@ import {
 } from "../helpers/engine-steps.ts";
 import { BACKEND, bidder, type Harness, startHarness } from "../helpers/exchange-harness.ts";
 
-/** The buyers in their own process: these tests time answers against the buyers' latency. */
-const OWN_PROCESS = { farm: "process" } as const;
-
 // Each hostile buyer would outbid the honest one five times over, if its answer counted.
 const HOSTILE: Record<string, { fault: BuyerFault; outcome: string; code: number }> = {
   hangs: { fault: "hang", outcome: "timeout", code: 101 },
@@ -32,14 +29,10 @@ const PING_TIMEOUT_MS = 300; // the harness's realtime campaigns
 
 let h: Harness;
 before(async () => {
-  h = await startHarness(
-    [
-      bidder("honest", 10),
-      ...Object.entries(HOSTILE).map(([name, { fault }]) => bidder(name, 50, { fault })),
-    ],
-    undefined,
-    OWN_PROCESS,
-  );
+  h = await startHarness([
+    bidder("honest", 10),
+    ...Object.entries(HOSTILE).map(([name, { fault }]) => bidder(name, 50, { fault })),
+  ]);
 });
 after(() => h?.close());
 

@@ -23,9 +23,6 @@ import {
   testSource,
 } from "../helpers/exchange-harness.ts";
 
-/** The buyers in their own process: these tests time answers against the buyers' latency. */
-const OWN_PROCESS = { farm: "process" } as const;
-
 describe(`[${BACKEND}] ping and post`, () => {
   describe("an auction with bidders, decliners, a paused and a filtered campaign", () => {
     let h: Harness;
@@ -40,22 +37,18 @@ describe(`[${BACKEND}] ping and post`, () => {
     ];
 
     before(async () => {
-      h = await startHarness(
-        buyers,
-        (farm) => ({
-          sources: [testSource({ payout: { model: "revenue_share", percent: 80 } })],
-          buyers: buyers.map((b) => ({ id: b.name, name: b.name, status: "active" as const })),
-          campaigns: [
-            realtimeCampaign(farm, "top"),
-            realtimeCampaign(farm, "second"),
-            realtimeCampaign(farm, "decliner"),
-            realtimeCampaign(farm, "silent"),
-            realtimeCampaign(farm, "paused", { status: "paused" }),
-            realtimeCampaign(farm, "ny-only", { filters: [{ field: "state", op: "eq", value: "NY" }] }),
-          ],
-        }),
-        OWN_PROCESS,
-      );
+      h = await startHarness(buyers, (farm) => ({
+        sources: [testSource({ payout: { model: "revenue_share", percent: 80 } })],
+        buyers: buyers.map((b) => ({ id: b.name, name: b.name, status: "active" as const })),
+        campaigns: [
+          realtimeCampaign(farm, "top"),
+          realtimeCampaign(farm, "second"),
+          realtimeCampaign(farm, "decliner"),
+          realtimeCampaign(farm, "silent"),
+          realtimeCampaign(farm, "paused", { status: "paused" }),
+          realtimeCampaign(farm, "ny-only", { filters: [{ field: "state", op: "eq", value: "NY" }] }),
+        ],
+      }));
     });
     after(() => h?.close());
 
@@ -183,11 +176,10 @@ describe(`[${BACKEND}] ping and post`, () => {
   describe("an auction where every buyer declines", () => {
     let h: Harness;
     before(async () => {
-      h = await startHarness(
-        [bidder("decliner", 10, { bidRate: 0 }), bidder("silent", 10, { bidRate: 0, noBidAs204: true })],
-        undefined,
-        OWN_PROCESS,
-      );
+      h = await startHarness([
+        bidder("decliner", 10, { bidRate: 0 }),
+        bidder("silent", 10, { bidRate: 0, noBidAs204: true }),
+      ]);
     });
     after(() => h?.close());
 
@@ -243,7 +235,6 @@ describe(`[${BACKEND}] ping and post`, () => {
             realtimeCampaign(farm, "slow", { ping: { url: farm.buyers["slow"]!.ping, timeout_ms: 200 } }),
           ],
         }),
-        OWN_PROCESS,
       );
     });
     after(() => h?.close());
@@ -272,15 +263,11 @@ describe(`[${BACKEND}] ping and post`, () => {
   describe("test leads", () => {
     let h: Harness;
     before(async () => {
-      h = await startHarness(
-        [bidder("live", 10), bidder("sandbox", 50)],
-        (farm) => ({
-          sources: [testSource()],
-          buyers: ["live", "sandbox"].map((id) => ({ id, name: id, status: "active" as const })),
-          campaigns: [realtimeCampaign(farm, "live"), realtimeCampaign(farm, "sandbox", { status: "test" })],
-        }),
-        OWN_PROCESS,
-      );
+      h = await startHarness([bidder("live", 10), bidder("sandbox", 50)], (farm) => ({
+        sources: [testSource()],
+        buyers: ["live", "sandbox"].map((id) => ({ id, name: id, status: "active" as const })),
+        campaigns: [realtimeCampaign(farm, "live"), realtimeCampaign(farm, "sandbox", { status: "test" })],
+      }));
     });
     after(() => h?.close());
 
