@@ -1,6 +1,5 @@
 // Browser-test helpers: Debian's chromium driven by playwright-core, and a real `gavel serve` process with simulated
-// buyers (HTTP servers in this test process), console users from the config file, and a source sending leads over
-// HTTP.
+// buyers (their own process), console users from the config file, and a source sending leads over HTTP.
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -39,8 +38,7 @@ export async function startConsoleWorld(behaviors: BuyerBehavior[]): Promise<Con
     throw new Error(`no Chromium at ${CHROMIUM}: apt-get install chromium (or GAVEL_CHROMIUM)`);
   mkdirSync(SCREENSHOTS, { recursive: true });
   const dir = mkdtempSync(join(tmpdir(), "gavel-e2e-"));
-  // The buyers in this process: the exchange is a process of its own, and this process only drives the browser.
-  const farm = await startBuyerFarm(behaviors, { inProcess: true });
+  const farm = await startBuyerFarm(behaviors);
   const passwordHash = await hashPassword(PASSWORD);
   const config: ConfigFile & { users: unknown[] } = {
     sources: [

@@ -10,7 +10,7 @@ const OUTPUT_TAIL_CHARS = 4000;
  * time beside other work it took over 15 s (load 20 on two cores), and a start that is only slow is not the failure a
  * test looks for. A process that exits, or never listens, still fails clearly.
  */
-const READY_TIMEOUT_MS = 60_000;
+export const READY_TIMEOUT_MS = 60_000;
 
 export interface GavelProcess {
   url: string;
