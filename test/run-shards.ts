@@ -5,10 +5,13 @@
 //   node test/run-shards.ts <shards> <pattern>...
 //
 // Files are dealt to the shards largest first, each to the shard with the fewest bytes so far (size stands in for
-// duration). Each shard's report is printed whole when it ends, so the two reports do not interleave. The exit code is
-// non-zero when any shard fails. The environment (GAVEL_TEST_BACKEND and the service URLs) passes through.
+// duration). A file with a top-level hook (`before`, `after`, `beforeEach`, `afterEach` at the start of a line) runs in
+// a process of its own after its shard's shared process: without isolation such hooks belong to the whole process, so
+// a top-level `beforeEach` would run before every other file's tests too (tried: the shard hung). Each shard's report
+// is printed whole when it ends, so reports do not interleave. The exit code is non-zero when any run fails. The
+// environment (GAVEL_TEST_BACKEND and the service URLs) passes through.
 import { spawn } from "node:child_process";
-import { globSync, statSync } from "node:fs";
+import { globSync, readFileSync, statSync } from "node:fs";
 
 const [shardArg, ...patterns] = process.argv.slice(2);
 const shards = Number(shardArg);
@@ -32,29 +35,42 @@ for (const file of [...files].sort((a, b) => statSync(b).size - statSync(a).size
   lightest.bytes += statSync(file).size;
 }
 
+const TOP_LEVEL_HOOK = /^(before|after|beforeEach|afterEach)\(/m;
+const ownProcess = (file: string) => TOP_LEVEL_HOOK.test(readFileSync(file, "utf8"));
+
 const started = performance.now();
+
+/** Runs `node --test` with these arguments; resolves with its exit code and everything it printed. */
+function nodeTest(args: string[]): Promise<{ ok: boolean; output: Buffer; how: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, ["--test", "--test-force-exit", "--test-reporter=spec", ...args], {
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    const output: Buffer[] = [];
+    child.stdout.on("data", (chunk: Buffer) => output.push(chunk));
+    child.stderr.on("data", (chunk: Buffer) => output.push(chunk));
+    child.on("close", (code, signal) =>
+      resolve({ ok: code === 0, output: Buffer.concat(output), how: signal ?? `exit ${code}` }),
+    );
+  });
+}
+
 const results = await Promise.all(
-  buckets.map(
-    (bucket, index) =>
-      new Promise<number>((resolve) => {
-        const child = spawn(
-          process.execPath,
-          ["--test", "--test-isolation=none", "--test-force-exit", "--test-reporter=spec", ...bucket.files],
-          { stdio: ["ignore", "pipe", "pipe"] },
-        );
-        const output: Buffer[] = [];
-        child.stdout.on("data", (chunk: Buffer) => output.push(chunk));
-        child.stderr.on("data", (chunk: Buffer) => output.push(chunk));
-        child.on("close", (code, signal) => {
-          const seconds = ((performance.now() - started) / 1000).toFixed(1);
-          process.stdout.write(
-            `\n=== shard ${index + 1}/${buckets.length} (${bucket.files.length} files): ` +
-              `${code === 0 ? "passed" : `FAILED (${signal ?? `exit ${code}`})`} after ${seconds} s\n`,
-          );
-          process.stdout.write(Buffer.concat(output));
-          resolve(code === 0 ? 0 : 1);
-        });
-      }),
-  ),
+  buckets.map(async (bucket, index) => {
+    const shared = bucket.files.filter((file) => !ownProcess(file));
+    const isolated = bucket.files.filter(ownProcess);
+    const runs = [];
+    if (shared.length > 0) runs.push(await nodeTest(["--test-isolation=none", ...shared]));
+    if (isolated.length > 0) runs.push(await nodeTest(["--test-concurrency=1", ...isolated]));
+    const failed = runs.filter((run) => !run.ok);
+    const seconds = ((performance.now() - started) / 1000).toFixed(1);
+    process.stdout.write(
+      `\n=== shard ${index + 1}/${buckets.length}: ${shared.length} files in one process, ` +
+        `${isolated.length} in their own (top-level hooks): ` +
+        `${failed.length === 0 ? "passed" : `FAILED (${failed.map((run) => run.how).join(", ")})`} after ${seconds} s\n`,
+    );
+    for (const run of runs) process.stdout.write(run.output);
+    return failed.length === 0 ? 0 : 1;
+  }),
 );
 process.exitCode = Math.max(...results);
