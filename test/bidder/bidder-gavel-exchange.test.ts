@@ -18,7 +18,10 @@ let exchange: Harness;
 before(async () => {
   bidder = await startTestBidder(testBidderConfig());
   // The farm needs one simulated buyer to start; no campaign of this exchange uses it.
+  // Generous deadlines: this file is about the protocol, not timing, and runs beside other files (a cold first ping
+  // to a just-started bidder took over 300 ms on a loaded machine).
   exchange = await startHarness([farmBuyer("unused", 1)], (farm) => ({
+    settings: { max_tmax_ms: 5000, default_tmax_ms: 4000 },
     sources: [testSource()],
     buyers: [{ id: "firm", name: "The firm's own bidder", status: "active" }],
     campaigns: [
@@ -27,8 +30,8 @@ before(async () => {
         id: "firm",
         buyer_id: "firm",
         // A Gavel campaign's endpoint is a URL only: the exchange's key rides in the query.
-        ping: { url: `${bidder.url}/bid/gavel/ping?key=${NATIVE_KEY}`, timeout_ms: 300 },
-        post: { url: `${bidder.url}/bid/gavel/post?key=${NATIVE_KEY}`, timeout_ms: 1000 },
+        ping: { url: `${bidder.url}/bid/gavel/ping?key=${NATIVE_KEY}`, timeout_ms: 3000 },
+        post: { url: `${bidder.url}/bid/gavel/post?key=${NATIVE_KEY}`, timeout_ms: 3000 },
       },
     ],
   }));

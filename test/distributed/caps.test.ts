@@ -23,7 +23,9 @@ let b: ExchangeProcess;
 
 before(async () => {
   backends = await sharedBackends("caps");
-  farm = await startBuyerFarm([bidder("capped", 40), bidder("spender", 30), bidder("backstop", 10)]);
+  farm = await startBuyerFarm([bidder("capped", 40), bidder("spender", 30), bidder("backstop", 10)], {
+    inProcess: true,
+  });
   const config: ConfigFile = {
     storage: storageFor(backends),
     // Time enough for every buyer to answer all 200 auctions at once on a loaded 2-core machine: the test is about caps,

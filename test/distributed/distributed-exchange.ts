@@ -9,7 +9,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { ConfigFile } from "../../src/domain/config-schema.ts";
 import { ADMIN_KEY, SOURCE_KEY } from "../helpers/exchange-harness.ts";
-import { waitForUrl } from "../helpers/gavel-process.ts";
+import { READY_TIMEOUT_MS, waitForUrl } from "../helpers/gavel-process.ts";
 import {
   dropTestSchema,
   newTestSchema,
@@ -164,7 +164,7 @@ export async function startExchangeProcess(
       resolve({ code, signal });
     }),
   );
-  const url = await waitForUrl(child, 15_000, keep, () => output);
+  const url = await waitForUrl(child, READY_TIMEOUT_MS, keep, () => output);
   const call = (method: string, path: string, key: string | undefined, body?: unknown) =>
     timedRequest(url + path, method, key, body);
   return {

@@ -31,7 +31,7 @@ let storage: TestStorage | undefined;
 
 before(async () => {
   storage = await openTestStorage();
-  farm = await startBuyerFarm([bidder("steady", 30), bidder("newcomer", 40)]);
+  farm = await startBuyerFarm([bidder("steady", 30), bidder("newcomer", 40)], { inProcess: true });
   dataDir = mkdtempSync(join(tmpdir(), "gavel-restart-"));
   configPath = join(dataDir, "gavel.config.json");
   // The file names only the steady buyer; the newcomer is added through the admin API.

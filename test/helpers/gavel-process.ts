@@ -5,6 +5,12 @@ import { createInterface } from "node:readline";
 const CLI = new URL("../../src/cli/gavel.ts", import.meta.url).pathname;
 const LISTENING = /gavel listening on (http:\/\/\S+)/;
 const OUTPUT_TAIL_CHARS = 4000;
+/**
+ * How long `gavel serve` may take to listen. It starts in about 2 s on a quiet machine; with files running two at a
+ * time beside other work it took over 15 s (load 20 on two cores), and a start that is only slow is not the failure a
+ * test looks for. A process that exits, or never listens, still fails clearly.
+ */
+export const READY_TIMEOUT_MS = 60_000;
 
 export interface GavelProcess {
   url: string;
@@ -38,7 +44,7 @@ export async function startGavelProcess(options: {
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
     child.once("exit", (code, signal) => resolve({ code, signal })),
   );
-  const url = await waitForUrl(child, options.readyTimeoutMs ?? 15_000, keep, () => output);
+  const url = await waitForUrl(child, options.readyTimeoutMs ?? READY_TIMEOUT_MS, keep, () => output);
   return {
     url,
     pid: child.pid!,

@@ -2,7 +2,7 @@
 // time (and holding no budget for it); its own time per ping stays under 50 ms at p99.
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { startTestBidder, testBidderConfig, uniqueLead } from "./bidder-harness.ts";
+import { startTestBidder, testBidderConfig, uniqueLead } from "../bidder/bidder-harness.ts";
 
 test("logic slower than the own-time bound answers no bid (deadline) and holds no budget", async () => {
   let slow = true;

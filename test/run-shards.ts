@@ -1,0 +1,76 @@
+// Runs test files in N processes at once, each process running its share of the files one after another in itself
+// (`node --test --test-isolation=none`), so that the exchange's modules load once per process instead of once per
+// file (about 3.3 s of CPU each). Used for test/engine (see test/README.md, "How the suite is run").
+//
+//   node test/run-shards.ts <shards> <pattern>...
+//
+// Files are dealt to the shards largest first, each to the shard with the fewest bytes so far (size stands in for
+// duration). A file with a top-level hook (`before`, `after`, `beforeEach`, `afterEach` at the start of a line) runs in
+// a process of its own after its shard's shared process: without isolation such hooks belong to the whole process, so
+// a top-level `beforeEach` would run before every other file's tests too (tried: the shard hung). Each shard's report
+// is printed whole when it ends, so reports do not interleave. The exit code is non-zero when any run fails. The
+// environment (GAVEL_TEST_BACKEND and the service URLs) passes through.
+import { spawn } from "node:child_process";
+import { globSync, readFileSync, statSync } from "node:fs";
+
+const [shardArg, ...patterns] = process.argv.slice(2);
+const shards = Number(shardArg);
+if (!Number.isInteger(shards) || shards < 1 || patterns.length === 0) {
+  console.error("usage: node test/run-shards.ts <shards> <pattern>...");
+  process.exit(2);
+}
+
+const files = [...new Set(patterns.flatMap((pattern) => globSync(pattern)))].sort();
+if (files.length === 0) {
+  console.error(`run-shards: no test files match ${patterns.join(" ")}`);
+  process.exit(2);
+}
+const buckets = Array.from({ length: Math.min(shards, files.length) }, () => ({
+  bytes: 0,
+  files: [] as string[],
+}));
+for (const file of [...files].sort((a, b) => statSync(b).size - statSync(a).size)) {
+  const lightest = buckets.reduce((best, bucket) => (bucket.bytes < best.bytes ? bucket : best));
+  lightest.files.push(file);
+  lightest.bytes += statSync(file).size;
+}
+
+const TOP_LEVEL_HOOK = /^(before|after|beforeEach|afterEach)\(/m;
+const ownProcess = (file: string) => TOP_LEVEL_HOOK.test(readFileSync(file, "utf8"));
+
+const started = performance.now();
+
+/** Runs `node --test` with these arguments; resolves with its exit code and everything it printed. */
+function nodeTest(args: string[]): Promise<{ ok: boolean; output: Buffer; how: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, ["--test", "--test-force-exit", "--test-reporter=spec", ...args], {
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    const output: Buffer[] = [];
+    child.stdout.on("data", (chunk: Buffer) => output.push(chunk));
+    child.stderr.on("data", (chunk: Buffer) => output.push(chunk));
+    child.on("close", (code, signal) =>
+      resolve({ ok: code === 0, output: Buffer.concat(output), how: signal ?? `exit ${code}` }),
+    );
+  });
+}
+
+const results = await Promise.all(
+  buckets.map(async (bucket, index) => {
+    const shared = bucket.files.filter((file) => !ownProcess(file));
+    const isolated = bucket.files.filter(ownProcess);
+    const runs = [];
+    if (shared.length > 0) runs.push(await nodeTest(["--test-isolation=none", ...shared]));
+    if (isolated.length > 0) runs.push(await nodeTest(["--test-concurrency=1", ...isolated]));
+    const failed = runs.filter((run) => !run.ok);
+    const seconds = ((performance.now() - started) / 1000).toFixed(1);
+    process.stdout.write(
+      `\n=== shard ${index + 1}/${buckets.length}: ${shared.length} files in one process, ` +
+        `${isolated.length} in their own (top-level hooks): ` +
+        `${failed.length === 0 ? "passed" : `FAILED (${failed.map((run) => run.how).join(", ")})`} after ${seconds} s\n`,
+    );
+    for (const run of runs) process.stdout.write(run.output);
+    return failed.length === 0 ? 0 : 1;
+  }),
+);
+process.exitCode = Math.max(...results);
