@@ -1,8 +1,10 @@
 // The seller API: ping, post, direct post (DESIGN "Contracts").
+import { Type } from "@sinclair/typebox";
 import type { FastifyInstance } from "fastify";
 import type { Source } from "../domain/config-schema.ts";
 import type { DirectPostInput, Exchange, PingInput, PostInput } from "../engine/exchange.ts";
 import { authenticateSource } from "./auth.ts";
+import { VerticalAnswer } from "./config-answer-schemas.ts";
 import {
   DirectPostBody,
   PingBody,
@@ -87,6 +89,9 @@ export function sellerRoutes(exchange: Exchange) {
           tags: ["seller"],
           summary: "The verticals and their fields (which are PII, which go on a ping)",
           security,
+          // The verticals as stored, without the schema's defaults (test/http/response-schemas.test.ts proves the
+          // configuration's answers keep every field).
+          response: { 200: Type.Object({ verticals: Type.Array(VerticalAnswer) }) },
         },
       },
       async () => ({ verticals: exchange.config.verticals }),
