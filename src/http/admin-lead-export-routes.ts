@@ -5,7 +5,7 @@ import { Type } from "@sinclair/typebox";
 import type { FastifyInstance } from "fastify";
 import type { LeadFilter } from "../domain/lead-filter.ts";
 import { parseInstant } from "../instants.ts";
-import type { LeadsPort } from "../store/ports.ts";
+import type { LeadsPort, ReturnsPort } from "../store/ports.ts";
 import { LEAD_SORTS, type LeadQuery, SORT_DIRECTIONS } from "../store/store.ts";
 import { authenticateAdmin } from "./auth.ts";
 import { CsvDownloadAnswer, csvCell, sendCsvDownload } from "./csv-download.ts";
@@ -66,6 +66,8 @@ const COLUMNS = [
   "sub_id",
   "vertical",
   "status",
+  // "true" for a sold lead with an approved return (refunded): the lead list and lead page say "returned" for it.
+  "returned",
   "test",
   "price",
   "buyer_id",
@@ -74,7 +76,10 @@ const COLUMNS = [
   "reason",
 ];
 
-export function adminLeadExportRoutes(options: { store: LeadsPort; adminKeySha256: string }) {
+export function adminLeadExportRoutes(options: {
+  store: LeadsPort & Pick<ReturnsPort, "returnedLeadIds">;
+  adminKeySha256: string;
+}) {
   const { store } = options;
   return async (app: FastifyInstance): Promise<void> => {
     app.addHook("onRequest", async (request) => authenticateAdmin(request, options.adminKeySha256));
@@ -113,6 +118,7 @@ export function adminLeadExportRoutes(options: { store: LeadsPort; adminKeySha25
           let before: string | undefined;
           for (;;) {
             const page = await store.listLeads({ ...query, limit: PAGE, ...(before ? { before } : {}) });
+            const returned = await store.returnedLeadIds(page.map((lead) => lead.id));
             let lines = "";
             for (const lead of page) {
               const row = [
@@ -122,6 +128,7 @@ export function adminLeadExportRoutes(options: { store: LeadsPort; adminKeySha25
                 lead.sub_id,
                 lead.vertical,
                 lead.status,
+                returned.has(lead.id),
                 lead.test,
                 (lead.price_cents / 100).toFixed(2),
                 lead.buyer_id,

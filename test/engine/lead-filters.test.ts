@@ -108,10 +108,20 @@ describe(`[${BACKEND}] lead list filters and export`, () => {
     const lines = await csv("buyer_id=alpha&test=false");
     assert.equal(
       lines[0],
-      '"lead_id","created_at","source_id","sub_id","vertical","status","test","price","buyer_id","campaign_id","buyer_price","reason"',
+      '"lead_id","created_at","source_id","sub_id","vertical","status","returned","test","price","buyer_id","campaign_id","buyer_price","reason"',
     );
     assert.equal(lines.length, 1 + 3);
     assert.ok(lines.slice(1).every((line) => line.includes('"alpha"')));
+    // The refunded lead (the first test returned alpha's first) reads returned, as in the lead list; the others do not.
+    const returned = ids.alpha![0];
+    const returnedColumn = (line: string) => line.split(",")[6];
+    assert.deepEqual(
+      lines
+        .slice(1)
+        .map((line) => [line.split(",")[0], returnedColumn(line)])
+        .toSorted(),
+      ids.alpha!.map((id) => [`"${id}"`, id === returned ? '"true"' : '"false"']).toSorted(),
+    );
     const everything = (await csv("")).join("\n");
     assert.ok(!everything.includes("@example.com"), "no e-mail addresses");
     // More than one store page: 505 leads come back in 2 reads of 500.
