@@ -1,7 +1,7 @@
 // The option lists the editors offer, each checked by the compiler against the server's schema types
 // (src/domain/config-schema.ts, src/domain/rules/*): a value the server adds or drops fails the web typecheck here.
 import type { Campaign, Caps, Filter, Integration, Payout } from "../../../../src/domain/config-schema.ts";
-import type { FieldDefinition, FieldType } from "../../../../src/domain/fields.ts";
+import { FIELD_TYPES, type FieldDefinition, type FieldType } from "../../../../src/domain/fields.ts";
 import {
   PRESET_PARAMS as ALL_PRESET_PARAMS,
   PRESET_NAMES,
@@ -48,22 +48,10 @@ export { CAP_PERIODS, type CapPeriod };
 export type Weekday = keyof Schedule["weekly"];
 export const WEEKDAYS = every<Weekday>()(["mon", "tue", "wed", "thu", "fri", "sat", "sun"]);
 
-/** The operators of the campaign's `filters` (a subset of the rule language's). */
-/** A vertical field's types (src/domain/fields.ts). */
-export const FIELD_TYPE_OPTIONS = every<FieldType>()([
-  "string",
-  "integer",
-  "number",
-  "boolean",
-  "enum",
-  "zip",
-  "state",
-  "phone",
-  "email",
-  "url",
-  "date",
-]);
+/** A vertical field's types: the exchange's own list. */
+export const FIELD_TYPE_OPTIONS: readonly FieldType[] = FIELD_TYPES;
 
+/** The operators of the campaign's `filters` (a subset of the rule language's). */
 export const FILTER_OPS = every<Filter["op"]>()(["eq", "neq", "in", "not_in", "gte", "lte", "between"]);
 /** The rule language's operators: the exchange's own list (it names every FieldOperator, or this does not compile). */
 export const RULE_OPS = every<FieldOperator>()(FIELD_OPERATORS);
