@@ -72,19 +72,7 @@ export class RedisDuplicateWindows implements DuplicateWindows {
   }
 
   async seen(keys: readonly string[]): Promise<string | undefined> {
-    if (keys.length === 0) return undefined;
-    const guard = this.#seedGuard;
-    const found = await withSeededState(guard, () =>
-      runCounterCommand(this.#connection, "duplicate windows", "seen", async () => {
-        const pipeline = this.#connection.client.pipeline();
-        for (const key of keys) pipeline.exists(this.#key(key));
-        // The marker in the same round trip: an empty Redis would call every consumer new.
-        if (guard) pipeline.exists(guard.markerKey);
-        const replies = throwFirstError(await pipeline.exec());
-        return guard && replies[keys.length] !== 1 ? "unseeded" : replies;
-      }),
-    );
-    return keys.find((_, index) => found[index] === 1);
+    return (await this.seenEach([keys]))[0];
   }
 
   async seenEach(groups: readonly (readonly string[])[]): Promise<(string | undefined)[]> {
@@ -95,6 +83,7 @@ export class RedisDuplicateWindows implements DuplicateWindows {
       runCounterCommand(this.#connection, "duplicate windows", "seen", async () => {
         const pipeline = this.#connection.client.pipeline();
         for (const key of keys) pipeline.exists(this.#key(key));
+        // The marker in the same round trip: an empty Redis would call every consumer new.
         if (guard) pipeline.exists(guard.markerKey);
         const replies = throwFirstError(await pipeline.exec());
         return guard && replies[keys.length] !== 1 ? "unseeded" : replies;
