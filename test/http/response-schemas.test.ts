@@ -433,7 +433,7 @@ describe("operations, pauses, ledger, conversions and source key refusals keep t
     const unused = () => Promise.reject(new Error("not asked"));
     await gavel.register(
       operationsRoutes({
-        store: { ping: unused } as never,
+        store: { ping: unused },
         hotState: { ping: unused } as never,
         metrics: new Metrics(),
         adminKeySha256: "",
