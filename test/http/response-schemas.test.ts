@@ -407,6 +407,10 @@ async function keepsEveryField(schema: TSchema, answers: readonly unknown[]): Pr
 }
 
 const at = new Date(T0).toISOString();
+/** The example configuration: its sources, buyers and campaigns as an operator would write them. */
+const example = JSON.parse(
+  readFileSync(new URL("../../gavel.config.example.json", import.meta.url), "utf8"),
+) as ConfigFile;
 const capUsage = [
   {
     period: "day",
@@ -865,10 +869,6 @@ describe("the source portal keeps its answers", () => {
 });
 
 describe("the configuration's answers keep every entry as stored", () => {
-  const example = JSON.parse(
-    readFileSync(new URL("../../gavel.config.example.json", import.meta.url), "utf8"),
-  ) as ConfigFile;
-
   test("the example configuration's verticals, sources, buyers and campaigns (masked), and the whole file", async () => {
     const verticals = [personalInjury, autoInsurance];
     const campaigns = (example.campaigns ?? []).map(maskCampaignSecrets);
@@ -906,9 +906,6 @@ describe("the configuration's answers keep every entry as stored", () => {
 });
 
 describe("the posting spec keeps its answer, as JSON and as a page", () => {
-  const example = JSON.parse(
-    readFileSync(new URL("../../gavel.config.example.json", import.meta.url), "utf8"),
-  ) as ConfigFile;
   /** The route's own answer declaration: the JSON through the spec's schema, the page as it is. */
   async function answered(body: string | object, type?: string) {
     const app = Fastify();
