@@ -20,7 +20,8 @@ export const SpecFieldSchema = Type.Object({
   type: FieldSchema.properties.type,
   pii: Type.Boolean(),
   required_on_ping: Type.Boolean({
-    description: "Non-PII required fields go on the ping (and again on the post); PII fields only on the post",
+    description:
+      "Non-PII required fields go on the ping (and again on the post); PII fields only on the post",
   }),
   required_on_post: Type.Boolean(),
   also_named: Type.Partial(Type.Record(PlatformSchema, Type.String()), {
