@@ -4,7 +4,8 @@
 import { randomBytes, randomUUID } from "node:crypto";
 import { sha256Hex } from "../compliance/sha256-hex.ts";
 import { GavelError } from "../errors.ts";
-import type { ConsoleRole, ConsoleUser, Store } from "../store/store.ts";
+import type { ConsoleUsersPort } from "../store/ports.ts";
+import type { ConsoleRole, ConsoleUser } from "../store/store.ts";
 import { type LoginScope, loginCounters } from "./login-limits.ts";
 import type { LoginThrottle } from "./login-throttle.ts";
 import { MemoryLoginThrottle } from "./memory-login-throttle.ts";
@@ -39,7 +40,7 @@ export interface NewUser {
 }
 
 export class ConsoleAuth {
-  readonly #store: Store;
+  readonly #store: ConsoleUsersPort;
   readonly #now: () => number;
   readonly #ttlMs: number;
   /** Verified against when the email is unknown, so a login takes as long whether or not the account exists. */
@@ -49,7 +50,7 @@ export class ConsoleAuth {
   readonly #throttle: LoginThrottle;
 
   constructor(options: {
-    store: Store;
+    store: ConsoleUsersPort;
     now?: () => number;
     sessionTtlMs?: number;
     /** Default: in process memory (one instance). */

@@ -7,7 +7,7 @@ import { randomUUID } from "node:crypto";
 import { hostname } from "node:os";
 import type { Registry } from "prom-client";
 import type { ConfigSnapshot } from "../engine/config-snapshot.ts";
-import type { Store } from "../store/store.ts";
+import type { ReportsPort } from "../store/ports.ts";
 import { AnswerTimeRing } from "./answer-time-ring.ts";
 import { LatencyHistogram } from "./latency-histogram.ts";
 import type { LiveBoard, LiveContribution } from "./live-board.ts";
@@ -53,7 +53,7 @@ export class LiveStats {
   #latest: LiveSnapshot | undefined;
   #timer: NodeJS.Timeout | undefined;
   readonly #listeners = new Set<(snapshot: LiveSnapshot) => void>();
-  readonly #store: Store | undefined;
+  readonly #store: ReportsPort | undefined;
   #today: { at: number; value: LiveSnapshot["today"] } = { at: 0, value: null };
   readonly #board: LiveBoard | undefined;
   readonly #instance = `${hostname()}-${process.pid}-${randomUUID().slice(0, 8)}`;
@@ -63,7 +63,7 @@ export class LiveStats {
   constructor(options: {
     registry: Registry;
     config: () => ConfigSnapshot;
-    store?: Store;
+    store?: ReportsPort;
     now?: () => number;
     /** Several instances: share the numbers through this board (posting once a second from now on). */
     board?: LiveBoard;

@@ -20,7 +20,8 @@ import type { Vertical } from "../domain/vertical.ts";
 import { BUILT_IN_VERTICALS } from "../domain/verticals/index.ts";
 import { GavelError } from "../errors.ts";
 import type { AuditKind } from "../store/audit-events.ts";
-import type { ConfigKind, Store, StoredConfig } from "../store/store.ts";
+import type { ChangeFeedPort, ConfigPort, ConsoleUsersPort } from "../store/ports.ts";
+import type { ConfigKind, StoredConfig } from "../store/store.ts";
 import { type AuditContext, auditEvent, configDiff, systemContext } from "./audit-trail.ts";
 import { buildSnapshot, type ConfigData, type ConfigSnapshot } from "./config-snapshot.ts";
 import { postbacksOf, postbackUrlProblem } from "./postbacks.ts";
@@ -39,8 +40,14 @@ function previousKeyOf(source: Source): Partial<Source> {
   };
 }
 
+/**
+ * The state configuration changes touch: the configuration itself, the console users (a buyer or source a user logs
+ * in as is not deletable), and the change feed that tells the other instances.
+ */
+export type ConfigStore = ConfigPort & ConsoleUsersPort & ChangeFeedPort;
+
 export class ConfigService {
-  readonly #store: Store;
+  readonly #store: ConfigStore;
   readonly #onChange: (snapshot: ConfigSnapshot) => void;
   /** Whether the configuration file names an SMTP server: without one no campaign may deliver by e-mail. */
   readonly #smtp: boolean;
@@ -58,7 +65,7 @@ export class ConfigService {
   #queuedReload: Promise<void> | undefined;
 
   private constructor(
-    store: Store,
+    store: ConfigStore,
     snapshot: ConfigSnapshot,
     onChange: (snapshot: ConfigSnapshot) => void,
     smtp: boolean,
@@ -73,7 +80,7 @@ export class ConfigService {
 
   /** Loads configuration from the store, applies the file on top (the file wins for what it names), checks it all. */
   static async open(
-    store: Store,
+    store: ConfigStore,
     file: ConfigFile | undefined,
     onChange: (s: ConfigSnapshot) => void = () => {},
   ): Promise<ConfigService> {

@@ -16,13 +16,13 @@ import type { Buyer } from "../domain/config-schema.ts";
 import type { ConfigService } from "../engine/config-service.ts";
 import type { BuyerFunds } from "../engine/funds.ts";
 import type { CapLedger } from "../state/counters/cap-ledger.ts";
-import type { Store } from "../store/store.ts";
+import type { AuditPort, OutboxPort, ReportsPort } from "../store/ports.ts";
 import { buyerCapsReport } from "./admin-buyer-caps-routes.ts";
 import { authenticateAdmin } from "./auth.ts";
 
 export interface AdminAlertsRoutesOptions {
   config: ConfigService;
-  store: Store;
+  store: AuditPort & ReportsPort & OutboxPort;
   funds: BuyerFunds;
   caps: CapLedger;
   adminKeySha256: string;

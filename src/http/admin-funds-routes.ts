@@ -11,7 +11,8 @@ import type { BuyerFunds, FundsReport } from "../engine/funds.ts";
 import { GavelError } from "../errors.ts";
 import type { CapLedger } from "../state/counters/cap-ledger.ts";
 import type { FailureStreaks } from "../state/counters/failure-streak.ts";
-import type { BuyerDeposit, Store } from "../store/store.ts";
+import type { AuditPort } from "../store/ports.ts";
+import type { BuyerDeposit } from "../store/store.ts";
 import { auditContextOf } from "./audit-context.ts";
 import { authenticateAdmin } from "./auth.ts";
 import { BuyerFundsSchema, DepositAnswerSchema, type DepositSchema, type Funds } from "./buyer-schemas.ts";
@@ -26,7 +27,7 @@ export interface AdminFundsServices {
 
 export interface AdminFundsRoutesOptions extends AdminFundsServices {
   /** Where deposits are recorded in the audit trail. */
-  store: Store;
+  store: AuditPort;
   config: ConfigService;
   adminKeySha256: string;
   now?: () => number;

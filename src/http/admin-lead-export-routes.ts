@@ -76,10 +76,7 @@ const COLUMNS = [
   "reason",
 ];
 
-export function adminLeadExportRoutes(options: {
-  store: LeadsPort & Pick<ReturnsPort, "returnedLeadIds">;
-  adminKeySha256: string;
-}) {
+export function adminLeadExportRoutes(options: { store: LeadsPort & ReturnsPort; adminKeySha256: string }) {
   const { store } = options;
   return async (app: FastifyInstance): Promise<void> => {
     app.addHook("onRequest", async (request) => authenticateAdmin(request, options.adminKeySha256));

@@ -4,18 +4,18 @@
 import { type Static, Type } from "@sinclair/typebox";
 import type { FastifyInstance } from "fastify";
 import { resolveUncertainPost } from "../engine/post-reconciler.ts";
+import type { AuctionLogPort, LeadsPort, PostJournalPort } from "../store/ports.ts";
 import {
   POST_ATTEMPT_RESOLUTIONS,
   POST_ATTEMPT_STATES,
   type PostAttempt,
   type PostAttemptState,
 } from "../store/post-attempts.ts";
-import type { Store } from "../store/store.ts";
 import { authenticateAdmin } from "./auth.ts";
 import { nextBefore, PageLimit, pageSize } from "./paging.ts";
 
 export interface AdminPostAttemptRoutesOptions {
-  store: Store;
+  store: PostJournalPort & LeadsPort & AuctionLogPort;
   adminKeySha256: string;
   now?: () => number;
 }

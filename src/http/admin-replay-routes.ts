@@ -11,12 +11,12 @@ import { GavelError } from "../errors.ts";
 import { replayPeriod } from "../replay/replay.ts";
 import { type ReplaySummary, replaySummary } from "../replay/replay-report.ts";
 import type { AuctionPeriod, RecordedAuction } from "../store/auction-history.ts";
-import type { Store } from "../store/store.ts";
+import type { ConfigPort } from "../store/ports.ts";
 import { authenticateAdmin } from "./auth.ts";
 import { ReplayAnswerSchema, type ReplayAnswerWire } from "./replay-schemas.ts";
 
 export interface AdminReplayRoutesOptions {
-  store: Store;
+  store: ConfigPort;
   adminKeySha256: string;
   /** The recorded auctions of a period, oldest first (store/auction-history.ts, for this exchange's database). */
   auctionHistory: (period: AuctionPeriod) => Iterable<RecordedAuction> | AsyncIterable<RecordedAuction>;

@@ -6,7 +6,7 @@ import { RETURN_REASONS, type ReturnRecord } from "../domain/records.ts";
 import { auditEvent } from "../engine/audit-trail.ts";
 import type { ReturnRequest, ReturnsService } from "../engine/returns.ts";
 import { GavelError } from "../errors.ts";
-import type { Store } from "../store/store.ts";
+import type { AuditPort } from "../store/ports.ts";
 import {
   AdminReturnPageSchema,
   ApprovedReturnSchema,
@@ -22,7 +22,7 @@ import { nextBefore, PageLimit, pageSize } from "./paging.ts";
 export interface AdminReturnsRoutesOptions {
   returns: ReturnsService;
   /** Where decisions are recorded in the audit trail. */
-  store: Store;
+  store: AuditPort;
   adminKeySha256: string;
 }
 

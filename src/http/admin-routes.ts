@@ -18,7 +18,8 @@ import type { LeadRecord } from "../domain/records.ts";
 import type { AuditContext } from "../engine/audit-trail.ts";
 import { type ConfigService, generateApiKey } from "../engine/config-service.ts";
 import { GavelError } from "../errors.ts";
-import { type ConfigKind, LEAD_SORTS, type LeadQuery, SORT_DIRECTIONS, type Store } from "../store/store.ts";
+import type { AuctionLogPort, LeadsPort, LedgerPort, OutboxPort, ReturnsPort } from "../store/ports.ts";
+import { type ConfigKind, LEAD_SORTS, type LeadQuery, SORT_DIRECTIONS } from "../store/store.ts";
 import {
   LEAD_FILTER_DESCRIPTION,
   LEAD_FILTER_PARAMS,
@@ -54,7 +55,7 @@ import { nextBefore, PageLimit, pageSize } from "./paging.ts";
 
 export interface AdminRoutesOptions {
   config: ConfigService;
-  store: Store;
+  store: LeadsPort & AuctionLogPort & LedgerPort & ReturnsPort & OutboxPort;
   adminKeySha256: string;
   /** Writes buffered ping events, so a trace asked for right after a ping is complete. */
   flushEvents: () => Promise<void>;
@@ -460,7 +461,7 @@ const CONTACT_MATCHES_MAX = 500;
 
 /** One consumer's leads (by the hash of an email, or of a phone), filtered and ordered as the lead list would be. */
 async function leadsOfContact(
-  store: Store,
+  store: LeadsPort,
   contact: string,
   query: Omit<LeadQuery, "limit">,
 ): Promise<LeadRecord[]> {

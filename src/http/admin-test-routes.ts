@@ -10,13 +10,13 @@ import { sampleLead } from "../domain/sample-lead.ts";
 import type { WireExchange } from "../engine/auction.ts";
 import type { Exchange } from "../engine/exchange.ts";
 import { GavelError } from "../errors.ts";
-import type { Store } from "../store/store.ts";
+import type { AuctionLogPort } from "../store/ports.ts";
 import { authenticateAdmin } from "./auth.ts";
 import { type TestPingAnswer, TestPingAnswerSchema, type TestPingWire } from "./test-ping-answer.ts";
 
 export interface AdminTestRoutesOptions {
   exchange: Exchange;
-  store: Store;
+  store: AuctionLogPort;
   adminKeySha256: string;
 }
 

@@ -19,12 +19,12 @@ import type { ReturnsService } from "../engine/returns.ts";
 import { GavelError } from "../errors.ts";
 import { parsePeriod } from "../instants.ts";
 import type { CapLedger } from "../state/counters/cap-ledger.ts";
+import type { ConversionsPort, LeadsPort, LedgerPort } from "../store/ports.ts";
 import {
   CONVERSION_STAGES,
   type ConversionRecord,
   SORT_DIRECTIONS,
   type SortDirection,
-  type Store,
 } from "../store/store.ts";
 import { fundsInDollars } from "./admin-funds-routes.ts";
 import { auditContextOf } from "./audit-context.ts";
@@ -56,7 +56,7 @@ declare module "fastify" {
 
 export interface BuyerRoutesOptions {
   config: ConfigService;
-  store: Store;
+  store: LeadsPort & LedgerPort & ConversionsPort;
   /** Returns (the returns routes are served only when given). */
   returns?: ReturnsService;
   /** Deposits and the cap ledger: the account's funds and cap usage (without them, caps show no usage, funds none). */

@@ -9,7 +9,7 @@ import type { LiveStats } from "../console/live-stats.ts";
 import { auditEvent, configDiff } from "../engine/audit-trail.ts";
 import type { ConfigService } from "../engine/config-service.ts";
 import { GavelError } from "../errors.ts";
-import type { Store } from "../store/store.ts";
+import type { AuditPort } from "../store/ports.ts";
 import { auditContextOf } from "./audit-context.ts";
 import { authenticateAdmin } from "./auth.ts";
 import {
@@ -29,7 +29,7 @@ export interface ConsoleRoutesOptions {
   live: LiveStats;
   adminKeySha256: string;
   /** Where logins and user changes are recorded in the audit trail. */
-  store: Store;
+  store: AuditPort;
 }
 
 const LoginBody = Type.Object(

@@ -4,11 +4,11 @@ import type { FastifyInstance, FastifyRequest } from "fastify";
 import { GavelError } from "../errors.ts";
 import type { Metrics } from "../metrics.ts";
 import type { HotState } from "../state/hot-state.ts";
-import type { Store } from "../store/store.ts";
+import type { ReadinessPort } from "../store/ports.ts";
 import { authenticateAdmin } from "./auth.ts";
 
 export interface OperationsOptions {
-  store: Store;
+  store: ReadinessPort;
   hotState: HotState;
   metrics: Metrics;
   /** Callers with the admin key (or an operator session) are told why a backend is not ready. */

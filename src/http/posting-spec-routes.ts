@@ -6,7 +6,22 @@ import type { Source } from "../domain/config-schema.ts";
 import type { ConfigService } from "../engine/config-service.ts";
 import { GavelError } from "../errors.ts";
 import { postingSpec, postingSpecHtml } from "../inbound/posting-spec.ts";
+import { PostingSpecSchema } from "../inbound/posting-spec-schema.ts";
 import { authenticateSource } from "./auth.ts";
+
+/**
+ * The spec as JSON (serialised with its schema), or as a page (?format=html): fastify picks the schema by the answer's
+ * content type, and sends the page, a string typed text/html, as it is.
+ */
+export const PostingSpecAnswer = {
+  description: "The posting spec as JSON, or as an HTML page with ?format=html",
+  content: {
+    "application/json": { schema: PostingSpecSchema },
+    "text/html": {
+      schema: Type.String({ description: "The same spec as a page a seller's developer reads" }),
+    },
+  },
+};
 
 export function postingSpecRoutes(options: { config: ConfigService }) {
   const { config } = options;
@@ -39,6 +54,7 @@ export function postingSpecRoutes(options: { config: ConfigService }) {
             { format: Type.Optional(Type.Union([Type.Literal("json"), Type.Literal("html")])) },
             { additionalProperties: false },
           ),
+          response: { 200: PostingSpecAnswer },
         },
       },
       async (request, reply) => {

@@ -8,7 +8,7 @@ import type { LeadRecord } from "../domain/records.ts";
 import { buildPingPayload } from "../domain/vertical.ts";
 import type { ConfigService } from "../engine/config-service.ts";
 import { GavelError } from "../errors.ts";
-import type { Store } from "../store/store.ts";
+import type { LeadsPort, ReportsPort } from "../store/ports.ts";
 import { auditContextOf } from "./audit-context.ts";
 import { requireConsoleUser } from "./console-session.ts";
 import { KEY_GRACE_DESCRIPTION, keyGraceOf } from "./key-grace.ts";
@@ -25,7 +25,7 @@ import {
 
 export interface SourcePortalOptions {
   config: ConfigService;
-  store: Store;
+  store: LeadsPort & ReportsPort;
 }
 
 const SOURCE_AUTH = "A source user's console session (cookie gavel_session, or Bearer gvl_session_...).";

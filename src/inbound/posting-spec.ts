@@ -3,49 +3,19 @@
 // the endpoints in each flavour (native and compatible), example requests and answers, and test mode. Built from the
 // live configuration, so it is never out of date. Pure: src/http/posting-spec-routes.ts serves it as JSON and HTML.
 import type { InboundMapping, Source } from "../domain/config-schema.ts";
-import type { FieldDefinition } from "../domain/fields.ts";
 import { sampleLead } from "../domain/sample-lead.ts";
 import type { Vertical } from "../domain/vertical.ts";
 import { BOBERDOO_FIELDS } from "./boberdoo.ts";
 import type { PlatformFieldMap } from "./inbound-lead.ts";
 import { LEAD_PROSPER_FIELDS } from "./lead-prosper.ts";
 import { LEADSPEDIA_FIELDS } from "./leadspedia.ts";
+import type { Platform, PostingSpec, SpecField } from "./posting-spec-schema.ts";
 
 const PLATFORMS = {
   boberdoo: BOBERDOO_FIELDS,
   leadspedia: LEADSPEDIA_FIELDS,
   lead_prosper: LEAD_PROSPER_FIELDS,
-};
-type Platform = keyof typeof PLATFORMS;
-
-export interface SpecField {
-  name: string;
-  type: FieldDefinition["type"];
-  pii: boolean;
-  /** Non-PII required fields go on the ping (and again on the post); PII fields only on the post. */
-  required_on_ping: boolean;
-  required_on_post: boolean;
-  values?: string[];
-  min?: number;
-  max?: number;
-  max_length?: number;
-  label?: string;
-  /** The name a seller may send instead, per compatible platform (this source's own map first). */
-  also_named: Partial<Record<Platform, string>>;
-}
-
-export interface PostingSpec {
-  source: { id: string; name: string; status: Source["status"] };
-  vertical: { id: string; name: string; consent_required: boolean };
-  fields: SpecField[];
-  /** Consent evidence accepted on a post (and direct post), with each platform's names. */
-  consent: Array<{ key: string; also_named: Partial<Record<Platform, string[]>> }>;
-  /** The consumer's visit (the native API's `context`), accepted on any call, with each platform's names. */
-  context: Array<{ key: string; also_named: Partial<Record<Platform, string[]>> }>;
-  test_mode: string;
-  endpoints: Record<"native" | Platform, Record<string, string>>;
-  examples: Record<"native" | Platform, Record<string, { request: unknown; answer: unknown }>>;
-}
+} satisfies Record<Platform, PlatformFieldMap>;
 
 /** The campaign id a compatible seller sends for this vertical: its own mapping, else the vertical's id. */
 export function campaignIdFor(mapping: InboundMapping | undefined, verticalId: string): string {
@@ -76,12 +46,13 @@ export function postingSpec(source: Source, vertical: Vertical, baseUrl: string)
     pii: field.pii,
     required_on_ping: field.required && !field.pii,
     required_on_post: field.required,
+    // Before the optional ones, where the JSON serializer writes it (required properties first).
+    also_named: alsoNamed(field.name),
     ...(field.values ? { values: field.values } : {}),
     ...(field.min === undefined ? {} : { min: field.min }),
     ...(field.max === undefined ? {} : { max: field.max }),
     ...(field.max_length === undefined ? {} : { max_length: field.max_length }),
     ...(field.label ? { label: field.label } : {}),
-    also_named: alsoNamed(field.name),
   }));
 
   const consentKeys = new Set(["trustedform_cert_url", "jornaya_leadid"]);

@@ -286,6 +286,12 @@ export interface PrivacyPort {
   retirePiiKeys(keep: string): Promise<string[]>;
 }
 
+/** Whether the store answers at all: what a readiness check asks. */
+export interface ReadinessPort {
+  /** Resolves when the store answers; rejects with a clear error when it does not. */
+  ping(): Promise<void>;
+}
+
 /** How instances sharing a database hear of each other's changes to what they keep in memory. */
 export interface ChangeFeedPort {
   /**

@@ -15,6 +15,7 @@ import type {
   OutboxPort,
   PostJournalPort,
   PrivacyPort,
+  ReadinessPort,
   ReportsPort,
   ReturnsPort,
   SuppressionsPort,
@@ -42,10 +43,9 @@ export interface Store
     ReportsPort,
     ConsoleUsersPort,
     PrivacyPort,
-    ChangeFeedPort {
+    ChangeFeedPort,
+    ReadinessPort {
   /** Brings the schema up to date. Safe to run on every start. */
   migrate(): Promise<void>;
-  /** Resolves when the store answers; rejects with a clear error when it does not (readiness checks). */
-  ping(): Promise<void>;
   close(): Promise<void>;
 }

@@ -88,6 +88,7 @@ import {
 } from "../../src/http/lead-schemas.ts";
 import { AliveSchema, operationsRoutes, ReadySchema } from "../../src/http/operations-routes.ts";
 import { OutboxPageSchema, presentOutboxItem } from "../../src/http/outbox-schemas.ts";
+import { PostingSpecAnswer } from "../../src/http/posting-spec-routes.ts";
 import { ReportSchema } from "../../src/http/report-schemas.ts";
 import {
   OneSubmissionSchema,
@@ -98,6 +99,7 @@ import {
 } from "../../src/http/source-portal-schemas.ts";
 import { TestPingAnswerSchema } from "../../src/http/test-ping-answer.ts";
 import { withoutDefaults } from "../../src/http/wire-schema.ts";
+import { postingSpec, postingSpecHtml } from "../../src/inbound/posting-spec.ts";
 import { Metrics } from "../../src/metrics.ts";
 import { parseReportRequest, presentReport } from "../../src/reports/report.ts";
 import { soldLead, T0, unsoldLead } from "../store/lead-records.ts";
@@ -405,6 +407,10 @@ async function keepsEveryField(schema: TSchema, answers: readonly unknown[]): Pr
 }
 
 const at = new Date(T0).toISOString();
+/** The example configuration: its sources, buyers and campaigns as an operator would write them. */
+const example = JSON.parse(
+  readFileSync(new URL("../../gavel.config.example.json", import.meta.url), "utf8"),
+) as ConfigFile;
 const capUsage = [
   {
     period: "day",
@@ -433,7 +439,7 @@ describe("operations, pauses, ledger, conversions and source key refusals keep t
     const unused = () => Promise.reject(new Error("not asked"));
     await gavel.register(
       operationsRoutes({
-        store: { ping: unused } as never,
+        store: { ping: unused },
         hotState: { ping: unused } as never,
         metrics: new Metrics(),
         adminKeySha256: "",
@@ -863,10 +869,6 @@ describe("the source portal keeps its answers", () => {
 });
 
 describe("the configuration's answers keep every entry as stored", () => {
-  const example = JSON.parse(
-    readFileSync(new URL("../../gavel.config.example.json", import.meta.url), "utf8"),
-  ) as ConfigFile;
-
   test("the example configuration's verticals, sources, buyers and campaigns (masked), and the whole file", async () => {
     const verticals = [personalInjury, autoInsurance];
     const campaigns = (example.campaigns ?? []).map(maskCampaignSecrets);
@@ -900,6 +902,62 @@ describe("the configuration's answers keep every entry as stored", () => {
       fields: personalInjury.fields.map(({ required: _, ...field }) => field),
     };
     await keepsEveryField(VerticalAnswer, [vertical]);
+  });
+});
+
+describe("the posting spec keeps its answer, as JSON and as a page", () => {
+  /** The route's own answer declaration: the JSON through the spec's schema, the page as it is. */
+  async function answered(body: string | object, type?: string) {
+    const app = Fastify();
+    app.get("/", { schema: { response: { 200: PostingSpecAnswer } } }, async (_request, reply) =>
+      type ? reply.type(type).send(body) : body,
+    );
+    try {
+      return await app.inject({ method: "GET", url: "/" });
+    } finally {
+      await app.close();
+    }
+  }
+
+  test("every vertical's spec, for a source with its own names and one in test mode, byte for byte", async () => {
+    const [source] = example.sources ?? [];
+    assert.ok(source);
+    const ownNames = {
+      ...source,
+      inbound: {
+        fields: { Injury: "injury_type", TF: "consent.trustedform_cert_url" },
+        campaigns: { "21": "pi" },
+      },
+    };
+    // A field with every optional property, so none is dropped unnoticed.
+    const everyOption = {
+      name: "age",
+      type: "integer" as const,
+      pii: false,
+      required: true,
+      label: "Age",
+      values: ["18", "99"],
+      min: 18,
+      max: 99,
+      max_length: 2,
+    };
+    const verticals = [personalInjury, autoInsurance, { ...personalInjury, fields: [everyOption] }];
+    for (const vertical of verticals) {
+      for (const seller of [ownNames, { ...source, status: "test" as const }]) {
+        const spec = postingSpec(seller, vertical, "https://gavel.example");
+        const json = await answered(spec);
+        assert.equal(json.statusCode, 200, json.body);
+        assert.equal(json.body, JSON.stringify(spec), `${vertical.id} for ${seller.id}`);
+        const page = await answered(postingSpecHtml(spec), "text/html; charset=utf-8");
+        assert.equal(page.statusCode, 200);
+        assert.match(String(page.headers["content-type"]), /^text\/html/);
+        assert.equal(
+          page.body,
+          postingSpecHtml(spec),
+          "the page goes out as it is, not through the serializer",
+        );
+      }
+    }
   });
 });
 

@@ -8,7 +8,7 @@ import { handleError } from "../../src/http/error-handler.ts";
 import { operationsRoutes } from "../../src/http/operations-routes.ts";
 import { Metrics } from "../../src/metrics.ts";
 import type { HotState } from "../../src/state/hot-state.ts";
-import type { Store } from "../../src/store/store.ts";
+import type { ReadinessPort } from "../../src/store/ports.ts";
 
 const ADMIN_KEY = "readiness-admin-key";
 const STORE_DOWN = "cannot reach PostgreSQL at db-primary.internal:5432: connect ECONNREFUSED 10.1.2.3:5432";
@@ -16,11 +16,11 @@ const STORE_DOWN = "cannot reach PostgreSQL at db-primary.internal:5432: connect
 async function serverWith(storeUp: boolean) {
   const app = Fastify();
   app.setErrorHandler(handleError);
-  const store = {
+  const store: ReadinessPort = {
     ping: async () => {
       if (!storeUp) throw new Error(STORE_DOWN);
     },
-  } as unknown as Store;
+  };
   const hotState = { ping: async () => {} } as unknown as HotState;
   await app.register(
     operationsRoutes({ store, hotState, metrics: new Metrics(), adminKeySha256: sha256Hex(ADMIN_KEY) }),
