@@ -17,6 +17,7 @@ import { auditContextOf } from "./audit-context.ts";
 import { authenticateAdmin } from "./auth.ts";
 import { BuyerFundsSchema, DepositAnswerSchema, type DepositSchema, type Funds } from "./buyer-schemas.ts";
 import { BuyerAnswer } from "./config-answer-schemas.ts";
+import { IdText } from "./id-params.ts";
 
 export interface AdminFundsServices {
   funds: BuyerFunds;
@@ -33,7 +34,6 @@ export interface AdminFundsRoutesOptions extends AdminFundsServices {
   now?: () => number;
 }
 
-const IdText = Type.String({ minLength: 1, maxLength: 100, pattern: "^[^\\u0000]+$" });
 const BuyerParams = Type.Object({ id: IdText });
 
 const DepositBody = Type.Object(

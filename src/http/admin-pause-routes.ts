@@ -8,13 +8,12 @@ import type { ConfigService } from "../engine/config-service.ts";
 import { GavelError } from "../errors.ts";
 import { auditContextOf } from "./audit-context.ts";
 import { authenticateAdmin } from "./auth.ts";
+import { IdParams } from "./id-params.ts";
 
 export interface AdminPauseRoutesOptions {
   config: ConfigService;
   adminKeySha256: string;
 }
-
-const IdParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 100 }) });
 
 /** What a pause or resume answers: the entry's id, name and status after it. */
 const entryStatus = <Status extends string>(statuses: readonly Status[]) =>

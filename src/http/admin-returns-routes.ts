@@ -17,6 +17,7 @@ import {
 } from "./admin-returns-schemas.ts";
 import { auditContextOf } from "./audit-context.ts";
 import { authenticateAdmin } from "./auth.ts";
+import { IdParams, IdText } from "./id-params.ts";
 import { nextBefore, PageLimit, pageSize } from "./paging.ts";
 
 export interface AdminReturnsRoutesOptions {
@@ -26,8 +27,6 @@ export interface AdminReturnsRoutesOptions {
   adminKeySha256: string;
 }
 
-const IdText = Type.String({ minLength: 1, maxLength: 100, pattern: "^[^\\u0000]+$" });
-const IdParams = Type.Object({ id: IdText });
 const ReturnBody = Type.Object(
   {
     /** The returning buyer; required for a shared lead only. */

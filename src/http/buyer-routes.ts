@@ -45,6 +45,7 @@ import {
   type Statement,
   StatementSchema,
 } from "./buyer-schemas.ts";
+import { IdParams } from "./id-params.ts";
 import { nextBefore, PageLimit, pageSize } from "./paging.ts";
 
 declare module "fastify" {
@@ -67,7 +68,6 @@ export interface BuyerRoutesOptions {
 // declares only the source and admin keys, and a route naming an undeclared scheme breaks the description.
 const BUYER_AUTH = "Authorization: Bearer <buyer key>.";
 const NoNul = "^[^\\u0000]*$";
-const IdParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 100, pattern: "^[^\\u0000]+$" }) });
 // Query strings are text, and the validator does not coerce types: a page size is digits.
 const Note = Type.Optional(Type.String({ maxLength: 1000, pattern: NoNul }));
 

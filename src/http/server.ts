@@ -17,7 +17,9 @@ import { adminBuyerCapsRoutes } from "./admin-buyer-caps-routes.ts";
 import { adminConversionRoutes } from "./admin-conversion-routes.ts";
 import { type AdminFundsServices, adminFundsRoutes } from "./admin-funds-routes.ts";
 import { adminLeadExportRoutes } from "./admin-lead-export-routes.ts";
+import { adminLeadRoutes } from "./admin-lead-routes.ts";
 import { adminLedgerRoutes } from "./admin-ledger-routes.ts";
+import { adminOutboxRoutes } from "./admin-outbox-routes.ts";
 import { adminPauseRoutes } from "./admin-pause-routes.ts";
 import { adminPostAttemptRoutes } from "./admin-post-attempt-routes.ts";
 import { type AdminPrivacyRoutesOptions, adminPrivacyRoutes } from "./admin-privacy-routes.ts";
@@ -142,12 +144,18 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
       ...(options.funds ? { funds: options.funds } : {}),
     }),
   );
+  await app.register(adminRoutes({ config: options.config, adminKeySha256: options.adminKeySha256 }));
   await app.register(
-    adminRoutes({
-      config: options.config,
+    adminLeadRoutes({
       store: options.store,
       adminKeySha256: options.adminKeySha256,
       flushEvents: () => options.exchange.flush(),
+    }),
+  );
+  await app.register(
+    adminOutboxRoutes({
+      store: options.store,
+      adminKeySha256: options.adminKeySha256,
       wakeOutbox: options.wakeOutbox,
     }),
   );

@@ -11,6 +11,7 @@ import { GavelError } from "../errors.ts";
 import type { LeadsPort, ReportsPort } from "../store/ports.ts";
 import { auditContextOf } from "./audit-context.ts";
 import { requireConsoleUser } from "./console-session.ts";
+import { IdParams } from "./id-params.ts";
 import { KEY_GRACE_DESCRIPTION, keyGraceOf } from "./key-grace.ts";
 import { nextBefore, PageLimit, pageSize } from "./paging.ts";
 import {
@@ -30,7 +31,6 @@ export interface SourcePortalOptions {
 
 const SOURCE_AUTH = "A source user's console session (cookie gavel_session, or Bearer gvl_session_...).";
 const NoNul = "^[^\\u0000]*$";
-const IdParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 100, pattern: "^[^\\u0000]+$" }) });
 
 export function sourcePortalRoutes(options: SourcePortalOptions) {
   const { config, store } = options;
