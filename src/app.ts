@@ -19,7 +19,7 @@ import type { ConfigFile } from "./domain/config-schema.ts";
 import { systemContext } from "./engine/audit-trail.ts";
 import { ConfigService } from "./engine/config-service.ts";
 import type { ConfigSnapshot } from "./engine/config-snapshot.ts";
-import { Exchange, POST_CLAIM_LEASE_MS } from "./engine/exchange.ts";
+import { Exchange, postClaimLeaseMs } from "./engine/exchange.ts";
 import { BuyerFunds } from "./engine/funds.ts";
 import { OutboxWorker, type RetryPolicy } from "./engine/outbox-worker.ts";
 import { PostAttemptReconciler } from "./engine/post-reconciler.ts";
@@ -192,7 +192,8 @@ export async function startGavel(options: GavelOptions): Promise<RunningGavel> {
     store,
     log,
     now,
-    staleAfterMs: () => config.snapshot.settings.post_deadline_ms + POST_CLAIM_LEASE_MS,
+    staleAfterMs: () =>
+      config.snapshot.settings.post_deadline_ms + postClaimLeaseMs(config.snapshot.settings),
   });
   await postAttempts.start(!chosen.databaseUrl);
 

@@ -10,6 +10,10 @@
 // a top-level `beforeEach` would run before every other file's tests too (tried: the shard hung). Each shard's report
 // is printed whole when it ends, so reports do not interleave. The exit code is non-zero when any run fails. The
 // environment (GAVEL_TEST_BACKEND and the service URLs) passes through.
+//
+// On the distributed backend (GAVEL_TEST_BACKEND=distributed) a file with a line `// Backend-independent: <why>` is
+// left out and listed: what it asserts does not change with the backend (test/README.md, "Which engine files run on
+// both backends"), so running it on PostgreSQL + Redis too would repeat the embedded run.
 import { spawn } from "node:child_process";
 import { globSync, readFileSync, statSync } from "node:fs";
 
@@ -20,11 +24,22 @@ if (!Number.isInteger(shards) || shards < 1 || patterns.length === 0) {
   process.exit(2);
 }
 
-const files = [...new Set(patterns.flatMap((pattern) => globSync(pattern)))].sort();
-if (files.length === 0) {
+const matched = [...new Set(patterns.flatMap((pattern) => globSync(pattern)))].sort();
+if (matched.length === 0) {
   console.error(`run-shards: no test files match ${patterns.join(" ")}`);
   process.exit(2);
 }
+const BACKEND_INDEPENDENT = /^\/\/ Backend-independent: /m;
+const onDistributed = process.env.GAVEL_TEST_BACKEND === "distributed";
+const leftOut = onDistributed
+  ? matched.filter((file) => BACKEND_INDEPENDENT.test(readFileSync(file, "utf8")))
+  : [];
+const files = matched.filter((file) => !leftOut.includes(file));
+if (leftOut.length > 0)
+  process.stdout.write(
+    `run-shards: ${leftOut.length} backend-independent files run on the embedded backend only: ${leftOut.join(", ")}\n`,
+  );
+if (files.length === 0) process.exit(0);
 const buckets = Array.from({ length: Math.min(shards, files.length) }, () => ({
   bytes: 0,
   files: [] as string[],

@@ -747,6 +747,12 @@ export const SettingsSchema = Type.Object(
     /** Deadline for the whole post, fallbacks included. */
     post_deadline_ms: Type.Integer({ minimum: 100, maximum: 120000, default: 15000 }),
     /**
+     * How long a post's claim on its ping lasts without renewal (absent: 5000, engine/exchange.ts
+     * POST_CLAIM_LEASE_MS): when the instance posting dies, another takes the post over after at most this long.
+     * Shorter hands a dead instance's posts on sooner, at a renewal (a Redis write) every third of it per post.
+     */
+    post_claim_lease_ms: Type.Optional(Type.Integer({ minimum: 1000, maximum: 60000 })),
+    /**
      * How far won pings' holds may overbook a cap or a prepaid buyer's funds (1–10; absent: 2): holds, sales and posts
      * in progress may add up to this many times the limit, while sales and posts in progress never pass the limit.
      * "learned": per source, from the share of its winning pings its seller posts (engine/post-rates.ts: 1.25 ÷ the

@@ -51,10 +51,15 @@ import { sourcePostbacks } from "./postbacks.ts";
 import { type Sale, SaleRecorder } from "./sale-recorder.ts";
 
 /**
- * How long a post's claim on its ping lasts without renewal (renewed every third of it while the post runs). When the
- * instance posting dies, another takes the post over after at most this long (docs/deployment.md).
+ * How long a post's claim on its ping lasts without renewal (renewed every third of it while the post runs), unless
+ * settings.post_claim_lease_ms says otherwise. When the instance posting dies, another takes the post over after at
+ * most this long (docs/deployment.md).
  */
 export const POST_CLAIM_LEASE_MS = 5_000;
+
+export function postClaimLeaseMs(settings: { post_claim_lease_ms?: number | undefined }): number {
+  return settings.post_claim_lease_ms ?? POST_CLAIM_LEASE_MS;
+}
 
 export interface PingInput {
   vertical: string;
@@ -458,7 +463,8 @@ export class Exchange {
       lead,
       this.#leadFacts(source, leadContactHashes(lead), context, false, undefined, undefined),
     );
-    const claim = await this.#hotState.claimPost(held.id, POST_CLAIM_LEASE_MS);
+    const leaseMs = postClaimLeaseMs(config.settings);
+    const claim = await this.#hotState.claimPost(held.id, leaseMs);
     if (!claim) {
       const answered = await this.#store.getLeadByAuction(held.id);
       if (answered) return postAnswer(answered);
@@ -468,7 +474,7 @@ export class Exchange {
       throw new GavelError("GAVEL_POST_IN_PROGRESS");
     }
     // Renewed while the post runs; an instance that dies stops renewing, and after the lease another takes over.
-    const renewal = setInterval(() => void claim.renew().catch(() => {}), POST_CLAIM_LEASE_MS / 3);
+    const renewal = setInterval(() => void claim.renew().catch(() => {}), leaseMs / 3);
     renewal.unref();
     this.#postRates.posted(held.source_id, held.id);
     let sale: Sale;

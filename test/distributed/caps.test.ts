@@ -1,5 +1,7 @@
 // Caps across instances: two exchange processes on one PostgreSQL schema and one Redis prefix take 200 concurrent
 // direct posts between them against a campaign capped at 50 a day and one capped at $500 a day: exactly 50 and 16.
+// Real time: no bound on time is asserted; two real processes must race on one Redis for the cap to be proven across
+// instances.
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 import type { ConfigFile } from "../../src/domain/config-schema.ts";

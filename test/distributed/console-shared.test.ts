@@ -2,6 +2,7 @@
 // behind a load balancer (issue 6): the login guess limit is one count for both (ten wrong passwords spread over A and
 // B, then the eleventh login is refused on either, even with the right password), and the operator's live numbers read
 // from either instance sum every live instance's traffic; an instance that dies drops out within a few seconds.
+// Real time: a dead instance drops off the live board when its last post is STALE_MS old by Redis's clock (TIME).
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 import type { LiveSnapshot } from "../../src/console/live-snapshot.ts";

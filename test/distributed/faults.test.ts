@@ -2,6 +2,7 @@
 // proxies in this test process, which cut (or stall) the connections mid-traffic and restore them, so the real services
 // shared by this machine are never touched. Expected: clear 503s within the deadline, no crash, /readyz telling the
 // truth, no acknowledged lead lost, recovery without a restart; and at start, a clear failure when a service is away.
+// Real time: outages are real TCP cuts and stalls; the bounds are the socket and pool timeouts of a real process.
 import assert from "node:assert/strict";
 import { after, before, beforeEach, describe, type TestContext, test } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";

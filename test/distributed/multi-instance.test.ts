@@ -2,6 +2,8 @@
 // config file, as two instances behind a load balancer would be (issue 3, "Multi-instance tests"): a ping answered by
 // one is posted to the other; a ping is posted once whichever instances race; a configuration change made through
 // one reaches the other within a second; and split load loses no lead and sells none twice.
+// Real time: a change reaches the other process through PostgreSQL LISTEN/NOTIFY; the time it takes is the thing
+// asserted.
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 import type { Campaign, ConfigFile } from "../../src/domain/config-schema.ts";

@@ -1,6 +1,8 @@
 // Secrets in the configuration never come back in full from the admin API (one campaign, the list, the export, the
 // answer to a PUT), and a PUT that sends the mask back unchanged, as the console's forms do, keeps the secret; a mask
 // with no secret behind it is refused. Over real HTTP on both backends; the live configuration shows what is kept.
+// Backend-independent: masking and keeping a masked secret happen in the admin API; the configuration it saves
+// round-trips on both backends in test/store/store-contract (putConfig/loadConfig).
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import type { Campaign, ConfigFile } from "../../src/domain/config-schema.ts";

@@ -1,6 +1,8 @@
 // Consent verification before the post, against a local fake TrustedForm service speaking the v4 shapes: a campaign
 // that requires proof receives the lead only when the certificate verifies and matches the consumer; otherwise the
 // trace says why and the lead falls back to the next bid. Runs on both backends.
+// Backend-independent: the certificate check is the engine against a fake TrustedForm; the fallback and the lead
+// written take the same store calls as every sale (test/store).
 import assert from "node:assert/strict";
 import { after, before, beforeEach, describe, test } from "node:test";
 import { type FakeTrustedForm, startFakeTrustedForm } from "../../src/sim/fake-trustedform.ts";

@@ -3,6 +3,8 @@
 // - `strict`: the next bid of $45 would pay the source 80% = $36 < $40, so it does not cover the quote: unsold;
 // - `honour_quote`: $45 still covers the $40 quoted, so it buys the lead, the source is paid $40 and the exchange
 //   keeps $5; a next bid of $35 covers nothing under either rule.
+// Backend-independent: the margin rule and the money it splits are computed in the engine from bids and config; the
+// lead and ledger it writes round-trip on both backends in test/store (store-contract, ledger-contract).
 import assert from "node:assert/strict";
 import { after, before, beforeEach, describe, test } from "node:test";
 import { sha256Hex } from "../../src/compliance/sha256-hex.ts";

@@ -1,6 +1,8 @@
 // Money rules end to end, on both backends: a margin-table source is quoted its band's price, a bid above the source's
 // ceiling is dropped as a typo (above_ceiling), and a buyer's bid adjustment moves it in the ranking while it still
 // pays its own bid. Bad money configuration is refused when saved.
+// Backend-independent: quotes, the ceiling and bid adjustments are computed in the engine from config; validation of
+// bad money config happens before it is saved; the sale written round-trips in test/store.
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import { sha256Hex } from "../../src/compliance/sha256-hex.ts";

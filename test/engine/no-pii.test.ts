@@ -1,6 +1,8 @@
 // PII never leaves in a ping (DESIGN rule 1): after a mix of pings, posts and direct posts, every request the
 // simulated buyers received is scanned. Pings carry only the vertical's non-PII fields; the winner's post, and only
 // the winner's, carries the consumer's contact details.
+// Backend-independent: what a buyer receives is built from the request and the vertical before any storage; nothing
+// asserted is read back from the store or the hot state.
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import { sha256Hex } from "../../src/compliance/sha256-hex.ts";

@@ -1,6 +1,7 @@
 // Each source's learned post rate and the overbook factor it gives (src/engine/post-rates.ts): a ping counts posted
 // when its post arrives, unposted once its bid expires; too few resolved pings keep the default; the factor stays
 // between the floor and the ceiling.
+// Backend-independent: src/engine/post-rates.ts in process with no store and no hot state.
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { LEARNED_OVERBOOK, learnedOverbook, PostRates } from "../../src/engine/post-rates.ts";

@@ -1,6 +1,8 @@
 // The sale recorder against a real SQLite store whose saveLead can be made to fail (the database away) or to lose its
 // reply after committing (a connection cut mid-commit): a sale a buyer accepted is written exactly once, however
 // many callers ask for it at the same moment.
+// Backend-independent: it builds its own SqliteStore whatever GAVEL_TEST_BACKEND says: on the distributed run it would
+// be the same test again.
 import assert from "node:assert/strict";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";

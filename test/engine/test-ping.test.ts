@@ -1,6 +1,8 @@
 // "Test this campaign" over real HTTP on both backends: the operator's test ping for a campaign answers the ping and
 // that campaign's decision-trace line (outcome, reason, bid, latency); a campaign whose filters refuse the sample says
 // filtered with the rule; an unknown campaign is 404; a source's key and a buyer user's session are refused.
+// Backend-independent: the operator's test ping is an auction answered from config and the buyers' replies; its trace
+// line is computed before storage.
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { after, before, describe, test } from "node:test";

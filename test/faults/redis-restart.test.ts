@@ -4,6 +4,8 @@
 // Over several restarts, with traffic on both instances throughout: a lead cap of 5, a $100 spend cap, a buyer cap of
 // 3 and a prepaid buyer's $100 are never passed (sold leads counted in the store), and pings held before a restart are
 // posted afterwards (or answered with a documented error at once; never 409 for ever).
+// Real time: a real redis-server is killed and restarted under traffic; the waits are for it to come back (events), not
+// margins.
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 import type { ConfigFile } from "../../src/domain/config-schema.ts";

@@ -1,6 +1,8 @@
 // One deadline per request (DESIGN rule 2): deadline = arrival + min(requested tmax, max_tmax_ms); each buyer's budget
 // is what is left less the reserve, and a buyer that cannot get the minimum budget is skipped. Wall times are
 // measured from the client with a generous margin, so the checks hold on a busy two-core machine.
+// Real time: the exchange's own timers must cut a real socket whose buyer sleeps 3 s; a mock clock would not let the
+// socket's time pass, and the wall time the client sees is the thing asserted.
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import {

@@ -1,4 +1,6 @@
 // The happy lifecycle over real HTTP: ping → bid → post → sold, the direct post, and auctions nobody wins.
+// Real time: the no-bid answer must come soon after the buyers' 200 ms timeout on real sockets; the rest of the
+// lifecycle runs in process as scenarios.
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import {

@@ -1,5 +1,6 @@
 // The deadline guard: the bidder answers within the exchange's tmax, saying no bid when its logic cannot finish in
 // time (and holding no budget for it); its own time per ping stays under 50 ms at p99.
+// Real time: the bidder's own time per ping is CPU time spent in its code, which only a real clock measures.
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { startTestBidder, testBidderConfig, uniqueLead } from "../bidder/bidder-harness.ts";

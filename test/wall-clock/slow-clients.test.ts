@@ -1,6 +1,8 @@
 // Slow and stalled clients against a real `gavel serve` process: a client that sends its headers (or half its body)
 // and stops is answered and closed within the request timeout, and SIGTERM ends the process within the shutdown grace
 // period even while such a client holds a connection open.
+// Real time: Node's HTTP server checks request and header timeouts on its own timers in a `gavel serve` child, and
+// SIGTERM's grace runs there too: no clock of this process reaches them.
 import assert from "node:assert/strict";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { connect, type Socket } from "node:net";
