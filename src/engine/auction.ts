@@ -66,6 +66,8 @@ export interface AuctionResult {
   outcomes: BuyerOutcome[];
   /** Wall time spent waiting for buyers: the part of the auction that is not the exchange's own overhead. */
   fanOutMs: number;
+  /** What the buyers were sent of the lead (its non-PII fields): also what the ping record keeps. */
+  pingPayload: LeadValues;
 }
 
 /** Checks backed by hot state (counters shared by every instance), kept out of the pure selection. */
@@ -150,7 +152,7 @@ export async function runAuction(
       ? choice.bids.map((bid, index) => (index < choice.sellTo ? { ...bid, shared: true as const } : bid))
       : choice.bids;
   markWinnersAndLosers(ranked, candidates, outcomes);
-  return { ranked, outcomes, fanOutMs };
+  return { ranked, outcomes, fanOutMs, pingPayload };
 }
 
 /**

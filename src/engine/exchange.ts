@@ -17,7 +17,7 @@ import type { BuyerOutcome } from "../domain/outcomes.ts";
 import { type LeadRecord, type OutcomeRecord, type PingRecord, postAnswer } from "../domain/records.ts";
 import { RoundRobinMemory } from "../domain/routing.ts";
 import { sourcePriceOfSales } from "../domain/shared-leads.ts";
-import { buildPingPayload, type LeadValues, pingMismatches, type Vertical } from "../domain/vertical.ts";
+import { type LeadValues, pingMismatches, type Vertical } from "../domain/vertical.ts";
 import { GavelError } from "../errors.ts";
 import { Metrics } from "../metrics.ts";
 import type { CapLedger } from "../state/counters/cap-ledger.ts";
@@ -646,8 +646,8 @@ export class Exchange {
       kind,
       source_id: source.id,
       vertical: vertical.id,
-      // Only the non-PII values: what a post must match, and all a ping record may keep.
-      lead: buildPingPayload(vertical, lead),
+      // Only the non-PII values (the payload the buyers were sent): what a post must match, all a ping record may keep.
+      lead: result.pingPayload,
       test,
       ...(input.sub_id === undefined ? {} : { sub_id: input.sub_id }),
       created_at: now,
