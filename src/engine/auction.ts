@@ -22,6 +22,8 @@ export interface AuctionRequest {
   vertical: Vertical;
   /** The lead's validated values; only the vertical's non-PII fields ever reach a buyer. */
   lead: LeadValues;
+  /** buildPingPayload(vertical, lead), when the caller has built it already (else built here). */
+  pingPayload?: LeadValues;
   test: boolean;
   deadline: Deadline;
   /** Wall clock (epoch ms) at arrival: schedules and day-parting are read at this instant. */
@@ -107,7 +109,7 @@ export async function runAuction(
       eligible = eligible.filter((campaign) => !throttled.has(campaign.id));
     }
   }
-  const pingPayload = buildPingPayload(request.vertical, request.lead);
+  const pingPayload = request.pingPayload ?? buildPingPayload(request.vertical, request.lead);
   const fanOutStarted = performance.now();
   const answers = await Promise.all(
     eligible.map((campaign) => askForBid(campaign, request, pingPayload, config, client, now)),

@@ -17,7 +17,7 @@ import type { BuyerOutcome } from "../domain/outcomes.ts";
 import { type LeadRecord, type OutcomeRecord, type PingRecord, postAnswer } from "../domain/records.ts";
 import { RoundRobinMemory } from "../domain/routing.ts";
 import { sourcePriceOfSales } from "../domain/shared-leads.ts";
-import { type LeadValues, pingMismatches, type Vertical } from "../domain/vertical.ts";
+import { buildPingPayload, type LeadValues, pingMismatches, type Vertical } from "../domain/vertical.ts";
 import { GavelError } from "../errors.ts";
 import { Metrics } from "../metrics.ts";
 import type { CapLedger } from "../state/counters/cap-ledger.ts";
@@ -234,11 +234,13 @@ export class Exchange {
     await this.#checkSourceThrottle(source);
     const deadline = this.#deadlineFor(input.tmax_ms, receivedAt);
     const contact = pingContacts(input.contact_hash);
+    // Built once: the replay guard's fingerprint, the buyers' pings and the ping record all use it.
+    const pingPayload = buildPingPayload(vertical, lead);
     await this.#duplicates.guardReplay(config, {
       kind: "ping",
       source,
       vertical,
-      lead,
+      pingPayload,
       subId: input.sub_id,
       contact,
     });
@@ -253,7 +255,7 @@ export class Exchange {
       source,
       vertical,
       lead,
-      { ...input, formSubmittedAt, context, quality, ...(wiretap ? { wiretap } : {}) },
+      { ...input, formSubmittedAt, context, quality, pingPayload, ...(wiretap ? { wiretap } : {}) },
       deadline,
       config,
       screen,
@@ -299,11 +301,12 @@ export class Exchange {
     await this.#checkSourceThrottle(source);
     const deadline = this.#deadlineFor(input.tmax_ms, receivedAt);
     const contact = leadContactHashes(lead);
+    const pingPayload = buildPingPayload(vertical, lead);
     await this.#duplicates.guardReplay(config, {
       kind: "direct",
       source,
       vertical,
-      lead,
+      pingPayload,
       subId: input.sub_id,
       contact,
     });
@@ -319,7 +322,7 @@ export class Exchange {
       vertical,
       lead,
       // The whole lead is here: a buyer whose lists suppress this consumer is not even pinged.
-      { ...input, formSubmittedAt, context, contact_hash: contact, quality },
+      { ...input, formSubmittedAt, context, contact_hash: contact, quality, pingPayload },
       deadline,
       config,
       screen,
@@ -601,6 +604,8 @@ export class Exchange {
       context?: LeadContextValues;
       /** What validation found (its vertical validates leads): rules and buyers see the score, the trace all. */
       quality?: LeadQuality | undefined;
+      /** The lead's non-PII values, when the caller has built them already. */
+      pingPayload?: LeadValues;
       wiretap?: Wiretap;
     },
     deadline: Deadline,
@@ -630,6 +635,7 @@ export class Exchange {
         ...(input.quality ? { qualityScore: input.quality.score } : {}),
         ...(input.context ? { context: input.context } : {}),
         ...(input.wiretap ? { wiretap: input.wiretap } : {}),
+        ...(input.pingPayload ? { pingPayload: input.pingPayload } : {}),
       },
       config,
       this.#client,
