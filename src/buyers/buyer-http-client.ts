@@ -1,6 +1,6 @@
 // The one HTTP client for talking to buyers. The engine owns HTTP and time; adapters only translate.
-// Keep-alive pools per buyer origin (undici Agent), an AbortSignal per request for the deadline (undici's own timers
-// are coarse and default to 300 s), and a cap on response size so a hostile buyer cannot exhaust memory.
+// Keep-alive pools per buyer origin (undici Agent), a timer per request for the deadline (undici's own timers are
+// coarse and default to 300 s), and a cap on response size so a hostile buyer cannot exhaust memory.
 import { Agent, type Dispatcher, errors as undiciErrors } from "undici";
 
 export interface BuyerHttpRequest {
@@ -78,7 +78,8 @@ export class BuyerHttpClient {
    * One request through `dispatch`, undici's lowest level, with a handler that collects the body: no AbortController,
    * response stream or async resource per buyer call (`request()` builds all three), which profiles of the ping path
    * showed among its largest costs. The deadline is one timer, cleared on the answer; when it fires first the call
-   * fails at once as a timeout and the request is aborted (or never written, if it was still queued).
+   * fails at once as a timeout; a request still queued is never written, one written may finish within a grace that
+   * keeps its connection (MAX_LATE_ANSWER_GRACE_MS), then is aborted.
    */
   send(request: BuyerHttpRequest): Promise<BuyerHttpResponse> {
     const started = performance.now();
@@ -122,6 +123,15 @@ export class BuyerHttpClient {
   }
 }
 
+/**
+ * How long a request the deadline overtook after it was written may still finish, unread by anyone, before it is
+ * aborted: its own budget again, at most this. Aborting an HTTP/1.1 request destroys its keep-alive connection, and
+ * under load (an exchange descheduled past a budget, a buyer a little slow) the pool would open a new connection for
+ * every late answer; an answer that arrives within the grace leaves its connection in the pool. A buyer that never
+ * answers holds each of its connections at most twice its budget, in its own origin's pool, not other buyers'.
+ */
+const MAX_LATE_ANSWER_GRACE_MS = 1_000;
+
 /** Collects one buyer answer for `dispatch` (undici's handler interface), bounded in time and, if asked, in size. */
 class ReplyCollector implements Dispatcher.DispatchHandler {
   readonly #started: number;
@@ -130,6 +140,9 @@ class ReplyCollector implements Dispatcher.DispatchHandler {
   readonly #resolve: (response: BuyerHttpResponse) => void;
   readonly #reject: (error: BuyerTransportError) => void;
   readonly #timer: NodeJS.Timeout;
+  readonly #graceMs: number;
+  /** After the deadline, while a written request may still finish (see MAX_LATE_ANSWER_GRACE_MS). */
+  #graceTimer: NodeJS.Timeout | undefined;
   #controller: Dispatcher.DispatchController | undefined;
   #status = 0;
   #chunks: Buffer[] = [];
@@ -148,12 +161,15 @@ class ReplyCollector implements Dispatcher.DispatchHandler {
     this.#limit = limit;
     this.#resolve = resolve;
     this.#reject = reject;
+    this.#graceMs = Math.min(timeoutMs, MAX_LATE_ANSWER_GRACE_MS);
     this.#timer = setTimeout(() => this.#timeOut(), timeoutMs);
   }
 
   onRequestStart(controller: Dispatcher.DispatchController): void {
+    // The deadline passed while the request waited for a connection: refuse it before a byte is written. undici fails
+    // a request whose handler throws here and keeps the connection; `controller.abort()` would destroy it.
+    if (this.#timedOut) throw new undiciErrors.RequestAbortedError();
     this.#controller = controller;
-    if (this.#timedOut) controller.abort(new undiciErrors.RequestAbortedError());
   }
 
   onResponseStart(_controller: Dispatcher.DispatchController, statusCode: number): void {
@@ -167,10 +183,12 @@ class ReplyCollector implements Dispatcher.DispatchHandler {
       controller.abort(new undiciErrors.ResponseExceededMaxSizeError());
       return;
     }
-    this.#chunks.push(chunk);
+    // A late answer is read to its end only to keep the connection; nobody will look at its body.
+    if (!this.#settled) this.#chunks.push(chunk);
   }
 
   onResponseEnd(): void {
+    if (this.#graceTimer) clearTimeout(this.#graceTimer);
     if (this.#settle()) {
       const body =
         this.#chunks.length === 1
@@ -181,6 +199,7 @@ class ReplyCollector implements Dispatcher.DispatchHandler {
   }
 
   onResponseError(_controller: Dispatcher.DispatchController | undefined, error: Error): void {
+    if (this.#graceTimer) clearTimeout(this.#graceTimer);
     if (!this.#settle()) return;
     const failure: TransportFailure =
       error instanceof undiciErrors.ResponseExceededMaxSizeError ? "too_large" : "unreachable";
@@ -193,7 +212,14 @@ class ReplyCollector implements Dispatcher.DispatchHandler {
       // The detail an aborted undici request gave before (an AbortError), so traces read the same.
       this.#reject(new BuyerTransportError("timeout", "AbortError", performance.now() - this.#started));
     }
-    this.#controller?.abort(new undiciErrors.RequestAbortedError());
+    // Not yet started: onRequestStart refuses it. Written: it may finish within the grace, then it is aborted.
+    const controller = this.#controller;
+    if (controller) {
+      this.#graceTimer = setTimeout(
+        () => controller.abort(new undiciErrors.RequestAbortedError()),
+        this.#graceMs,
+      );
+    }
   }
 
   /** True the first time: an answer, a failure or the deadline, whichever comes first, settles the call. */

@@ -225,6 +225,7 @@ export const GRAIN = { campaign: 1, allSources: 2, daily: 4, allSubIds: 8 } as c
 /** Rows keyed for merging; the stores upsert `rows()` (sorted, so concurrent writers lock rows in one order). */
 export class RollupBatch {
   readonly #rows = new Map<string, RollupRow>();
+  #lastAuctionRows: { auction: AuctionDimensions; at: number; rows: RollupRow[] } | undefined;
 
   get size(): number {
     return this.#rows.size;
@@ -242,14 +243,8 @@ export class RollupBatch {
   addPingOutcome(outcome: RolledUpOutcome, auction: AuctionDimensions): void {
     const campaignRows = this.#rowsFor(outcome.at, auction, outcome.campaign_id, outcome.buyer_id);
     // The auction rows carry the bids and wins of all their campaigns: reports by source read nothing else.
-    for (const row of [...this.#rowsFor(outcome.at, auction, "", ""), ...campaignRows]) {
-      if (outcome.bid_cents !== undefined) {
-        row.bids += 1;
-        row.bid_cents_sum += outcome.bid_cents;
-        row.bid_cents_max = Math.max(row.bid_cents_max, outcome.bid_cents);
-      }
-      if (outcome.reason === "won") row.wins += 1;
-    }
+    countBidAndWin(this.#auctionRowsFor(outcome.at, auction), outcome);
+    countBidAndWin(campaignRows, outcome);
     for (const row of campaignRows) {
       // Sent a ping: the buyer answered, failed or ran out of time, or has a fixed price (a bid without asking).
       if (outcome.latency_ms !== undefined || outcome.bid_cents !== undefined) row.pinged += 1;
@@ -312,6 +307,18 @@ export class RollupBatch {
     return [...this.#rows.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, row]) => row);
   }
 
+  /**
+   * An auction's own rows (no campaign), kept for its next outcome: a batch holds each auction's outcomes together,
+   * stamped with one time, and each would otherwise look up the same five rows again (on the writer thread, per ping).
+   */
+  #auctionRowsFor(at: number, auction: AuctionDimensions): RollupRow[] {
+    const last = this.#lastAuctionRows;
+    if (last?.auction === auction && last.at === at) return last.rows;
+    const rows = this.#rowsFor(at, auction, "", "");
+    this.#lastAuctionRows = { auction, at, rows };
+    return rows;
+  }
+
   /** The rows a count at `at` goes to: by hour (by source and sub-id, by source, all sources) and by UTC day. */
   #rowsFor(at: number, auction: AuctionDimensions, campaignId: string, buyerId: string): RollupRow[] {
     const level = campaignId === "" ? 0 : GRAIN.campaign;
@@ -364,6 +371,18 @@ export class RollupBatch {
       this.#rows.set(key, row);
     }
     return row;
+  }
+}
+
+/** Counts a ping outcome's bid and win on each of `rows`. */
+function countBidAndWin(rows: readonly RollupRow[], outcome: RolledUpOutcome): void {
+  for (const row of rows) {
+    if (outcome.bid_cents !== undefined) {
+      row.bids += 1;
+      row.bid_cents_sum += outcome.bid_cents;
+      row.bid_cents_max = Math.max(row.bid_cents_max, outcome.bid_cents);
+    }
+    if (outcome.reason === "won") row.wins += 1;
   }
 }
 

@@ -22,6 +22,8 @@ export interface AuctionRequest {
   vertical: Vertical;
   /** The lead's validated values; only the vertical's non-PII fields ever reach a buyer. */
   lead: LeadValues;
+  /** buildPingPayload(vertical, lead), when the caller has built it already (else built here). */
+  pingPayload?: LeadValues;
   test: boolean;
   deadline: Deadline;
   /** Wall clock (epoch ms) at arrival: schedules and day-parting are read at this instant. */
@@ -66,6 +68,8 @@ export interface AuctionResult {
   outcomes: BuyerOutcome[];
   /** Wall time spent waiting for buyers: the part of the auction that is not the exchange's own overhead. */
   fanOutMs: number;
+  /** What the buyers were sent of the lead (its non-PII fields): also what the ping record keeps. */
+  pingPayload: LeadValues;
 }
 
 /** Checks backed by hot state (counters shared by every instance), kept out of the pure selection. */
@@ -105,7 +109,7 @@ export async function runAuction(
       eligible = eligible.filter((campaign) => !throttled.has(campaign.id));
     }
   }
-  const pingPayload = buildPingPayload(request.vertical, request.lead);
+  const pingPayload = request.pingPayload ?? buildPingPayload(request.vertical, request.lead);
   const fanOutStarted = performance.now();
   const answers = await Promise.all(
     eligible.map((campaign) => askForBid(campaign, request, pingPayload, config, client, now)),
@@ -150,7 +154,7 @@ export async function runAuction(
       ? choice.bids.map((bid, index) => (index < choice.sellTo ? { ...bid, shared: true as const } : bid))
       : choice.bids;
   markWinnersAndLosers(ranked, candidates, outcomes);
-  return { ranked, outcomes, fanOutMs };
+  return { ranked, outcomes, fanOutMs, pingPayload };
 }
 
 /**

@@ -10,7 +10,7 @@ import {
 } from "../compliance/suppression/suppression-hash.ts";
 import type { Source } from "../domain/config-schema.ts";
 import { type LeadRecord, salesOf } from "../domain/records.ts";
-import { buildPingPayload, type LeadValues, type Vertical } from "../domain/vertical.ts";
+import type { LeadValues, Vertical } from "../domain/vertical.ts";
 import { GavelError } from "../errors.ts";
 import type { DuplicateWindows } from "../state/duplicates/duplicate-windows.ts";
 import type { LeadsPort } from "../store/ports.ts";
@@ -40,7 +40,8 @@ export class DuplicateChecks {
       kind: "ping" | "direct";
       source: Source;
       vertical: Vertical;
-      lead: LeadValues;
+      /** The lead's non-PII values (buildPingPayload's, which the auction sends buyers): the fingerprint's lead. */
+      pingPayload: LeadValues;
       subId: string | undefined;
       contact: ContactHashes;
     },
@@ -52,7 +53,7 @@ export class DuplicateChecks {
         kind: request.kind,
         vertical: request.vertical.id,
         sub_id: request.subId ?? null,
-        lead: buildPingPayload(request.vertical, request.lead),
+        lead: request.pingPayload,
         contact: request.contact,
       }),
     );

@@ -239,11 +239,13 @@ export class Exchange {
     await this.#checkSourceThrottle(source);
     const deadline = this.#deadlineFor(input.tmax_ms, receivedAt);
     const contact = pingContacts(input.contact_hash);
+    // Built once: the replay guard's fingerprint, the buyers' pings and the ping record all use it.
+    const pingPayload = buildPingPayload(vertical, lead);
     await this.#duplicates.guardReplay(config, {
       kind: "ping",
       source,
       vertical,
-      lead,
+      pingPayload,
       subId: input.sub_id,
       contact,
     });
@@ -258,7 +260,7 @@ export class Exchange {
       source,
       vertical,
       lead,
-      { ...input, formSubmittedAt, context, quality, ...(wiretap ? { wiretap } : {}) },
+      { ...input, formSubmittedAt, context, quality, pingPayload, ...(wiretap ? { wiretap } : {}) },
       deadline,
       config,
       screen,
@@ -304,11 +306,12 @@ export class Exchange {
     await this.#checkSourceThrottle(source);
     const deadline = this.#deadlineFor(input.tmax_ms, receivedAt);
     const contact = leadContactHashes(lead);
+    const pingPayload = buildPingPayload(vertical, lead);
     await this.#duplicates.guardReplay(config, {
       kind: "direct",
       source,
       vertical,
-      lead,
+      pingPayload,
       subId: input.sub_id,
       contact,
     });
@@ -324,7 +327,7 @@ export class Exchange {
       vertical,
       lead,
       // The whole lead is here: a buyer whose lists suppress this consumer is not even pinged.
-      { ...input, formSubmittedAt, context, contact_hash: contact, quality },
+      { ...input, formSubmittedAt, context, contact_hash: contact, quality, pingPayload },
       deadline,
       config,
       screen,
@@ -607,6 +610,8 @@ export class Exchange {
       context?: LeadContextValues;
       /** What validation found (its vertical validates leads): rules and buyers see the score, the trace all. */
       quality?: LeadQuality | undefined;
+      /** The lead's non-PII values, when the caller has built them already. */
+      pingPayload?: LeadValues;
       wiretap?: Wiretap;
     },
     deadline: Deadline,
@@ -636,6 +641,7 @@ export class Exchange {
         ...(input.quality ? { qualityScore: input.quality.score } : {}),
         ...(input.context ? { context: input.context } : {}),
         ...(input.wiretap ? { wiretap: input.wiretap } : {}),
+        ...(input.pingPayload ? { pingPayload: input.pingPayload } : {}),
       },
       config,
       this.#client,
@@ -652,8 +658,8 @@ export class Exchange {
       kind,
       source_id: source.id,
       vertical: vertical.id,
-      // Only the non-PII values: what a post must match, and all a ping record may keep.
-      lead: buildPingPayload(vertical, lead),
+      // Only the non-PII values (the payload the buyers were sent): what a post must match, all a ping record may keep.
+      lead: result.pingPayload,
       test,
       ...(input.sub_id === undefined ? {} : { sub_id: input.sub_id }),
       created_at: now,

@@ -10,6 +10,32 @@ test("buildPingBody carries only the protocol's keys, in a stable order", () => 
   assert.deepEqual(Object.keys(JSON.parse(body)), ["request_id", "vertical", "lead", "tmax_ms", "test"]);
 });
 
+test("buildPingBody's text is JSON.stringify's, for every campaign of an auction sharing one lead", () => {
+  // The lead's JSON is cached per payload object: each campaign's body must still be exactly its own.
+  const lead = {
+    zip: "98101",
+    note: 'quote " \\ \u2028 é',
+    severity: 5,
+    insured: true,
+    nested: { a: [1, null] },
+  };
+  for (const input of [
+    { requestId: "auction-1", vertical: "personal_injury", lead, tmaxMs: 250, test: false },
+    { requestId: "auction-1", vertical: "personal_injury", lead, tmaxMs: 120, test: true, qualityScore: 87 },
+    { requestId: 'id "quoted"', vertical: "v", lead: {}, tmaxMs: 0, test: false, qualityScore: 0 },
+  ]) {
+    const expected = JSON.stringify({
+      request_id: input.requestId,
+      vertical: input.vertical,
+      lead: input.lead,
+      tmax_ms: input.tmaxMs,
+      test: input.test,
+      ...(input.qualityScore === undefined ? {} : { quality_score: input.qualityScore }),
+    });
+    assert.equal(buildPingBody(input), expected);
+  }
+});
+
 test("buildPostBody carries only the protocol's keys, in a stable order", () => {
   const body = buildPostBody({ requestId: "r", bidId: "b", priceCents: 1, lead: {}, consent: {} });
   assert.deepEqual(Object.keys(JSON.parse(body)), ["request_id", "bid_id", "price", "lead", "consent"]);
