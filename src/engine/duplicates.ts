@@ -64,35 +64,35 @@ export class DuplicateChecks {
     }
   }
 
-  /** True when the vertical checks duplicates and this consumer was sold in it within the lookback. */
-  async soldInVertical(vertical: Vertical, contact: ContactHashes): Promise<boolean> {
-    const keys = verticalKeys(vertical, contact);
-    return keys.length > 0 && (await this.#windows.seen(keys)) !== undefined;
-  }
-
   /** The buyers (among those with campaigns in the vertical and a dedupe_days) who bought this consumer recently. */
   async buyersWhoBought(
     config: ConfigSnapshot,
     verticalId: string,
     contact: ContactHashes,
   ): Promise<Set<string>> {
-    const buyerIds = [
-      ...new Set(
-        (config.campaignsByVertical.get(verticalId) ?? [])
-          .map((campaign) => campaign.buyer_id)
-          .filter((buyerId) => config.buyerById.get(buyerId)?.dedupe_days !== undefined),
-      ),
-    ];
-    // Every buyer's keys in one lookup (one round trip on Redis), not one per buyer.
-    const seen = await this.#windows.seenEach(buyerIds.map((buyerId) => buyerKeys(buyerId, contact)));
-    return new Set(buyerIds.filter((_, index) => seen[index] !== undefined));
+    return (await this.screen(config, undefined, contact, dedupingBuyers(config, verticalId))).buyers;
   }
 
-  /** True when this buyer checks duplicates and bought this consumer within its dedupe_days. */
-  async boughtBy(config: ConfigSnapshot, buyerId: string, contact: ContactHashes): Promise<boolean> {
-    if (config.buyerById.get(buyerId)?.dedupe_days === undefined) return false;
-    const keys = buyerKeys(buyerId, contact);
-    return keys.length > 0 && (await this.#windows.seen(keys)) !== undefined;
+  /**
+   * The vertical's check and the buyers' in one lookup (one round trip on Redis, not one per check): whether this
+   * consumer was sold in `vertical` within its lookback (false when no vertical is given, or it does not check), and
+   * which of `buyerIds` (default: every buyer with campaigns in the vertical) bought it within their dedupe_days.
+   */
+  async screen(
+    config: ConfigSnapshot,
+    vertical: Vertical | undefined,
+    contact: ContactHashes,
+    buyerIds: readonly string[] = vertical ? dedupingBuyers(config, vertical.id) : [],
+  ): Promise<{ soldInVertical: boolean; buyers: Set<string> }> {
+    const checked = buyerIds.filter((buyerId) => config.buyerById.get(buyerId)?.dedupe_days !== undefined);
+    const seen = await this.#windows.seenEach([
+      vertical ? verticalKeys(vertical, contact) : [],
+      ...checked.map((buyerId) => buyerKeys(buyerId, contact)),
+    ]);
+    return {
+      soldInVertical: seen[0] !== undefined,
+      buyers: new Set(checked.filter((_, index) => seen[index + 1] !== undefined)),
+    };
   }
 
   /** Remembers a sold lead's consumer for its vertical and its buyer, for what is left of each window. */
@@ -140,6 +140,17 @@ export class DuplicateChecks {
       before = page.at(-1)!.id;
     }
   }
+}
+
+/** The buyers with campaigns in a vertical who check duplicates (a dedupe_days), each once. */
+function dedupingBuyers(config: ConfigSnapshot, verticalId: string): string[] {
+  return [
+    ...new Set(
+      (config.campaignsByVertical.get(verticalId) ?? [])
+        .map((campaign) => campaign.buyer_id)
+        .filter((buyerId) => config.buyerById.get(buyerId)?.dedupe_days !== undefined),
+    ),
+  ];
 }
 
 /** The hashes of a ping's `contact_hash` (valid ones only). */

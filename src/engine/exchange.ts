@@ -792,9 +792,8 @@ export class Exchange {
     contact: ContactHashes,
   ): Promise<DuplicateScreen> {
     if (!contact.email_sha256 && !contact.phone_sha256) return { soldInVertical: false };
-    if (await this.#duplicates.soldInVertical(vertical, contact))
-      return { soldInVertical: true, duplicateFor: () => SOLD_IN_VERTICAL };
-    const buyers = await this.#duplicates.buyersWhoBought(config, vertical.id, contact);
+    const { soldInVertical, buyers } = await this.#duplicates.screen(config, vertical, contact);
+    if (soldInVertical) return { soldInVertical: true, duplicateFor: () => SOLD_IN_VERTICAL };
     if (buyers.size === 0) return { soldInVertical: false };
     return {
       soldInVertical: false,

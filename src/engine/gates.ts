@@ -228,16 +228,21 @@ function duplicateCheck(
   return async (campaign) => {
     try {
       const vertical = buyersOnly ? undefined : config.verticalById.get(campaign.vertical);
-      if (vertical) {
-        let sold = soldInVertical.get(vertical.id);
-        if (!sold) {
-          sold = services.duplicates.soldInVertical(vertical, contact);
-          soldInVertical.set(vertical.id, sold);
-        }
-        if (await sold) return SOLD_IN_VERTICAL;
+      const askedBefore = vertical && soldInVertical.get(vertical.id);
+      if (askedBefore && (await askedBefore)) return SOLD_IN_VERTICAL;
+      // The first campaign asks the vertical's check with its buyer's, in one lookup; later ones only their buyer's.
+      const screen = services.duplicates.screen(config, askedBefore ? undefined : vertical, contact, [
+        campaign.buyer_id,
+      ]);
+      if (vertical && !askedBefore) {
+        const sold = screen.then((found) => found.soldInVertical);
+        // Awaited by later campaigns, if any: a failure is theirs to report, not an unhandled rejection.
+        sold.catch(() => {});
+        soldInVertical.set(vertical.id, sold);
       }
-      if (await services.duplicates.boughtBy(config, campaign.buyer_id, contact)) return BOUGHT_BY_BUYER;
-      return undefined;
+      const found = await screen;
+      if (found.soldInVertical) return SOLD_IN_VERTICAL;
+      return found.buyers.size > 0 ? BOUGHT_BY_BUYER : undefined;
     } catch (error) {
       return `duplicate windows unavailable: ${(error as Error).message}`;
     }
