@@ -188,7 +188,8 @@ try {
   for (const kind of ["ping", "direct"] as const) {
     const perRequest = new Map<Contender, number[]>();
     for (let round = 0; round < rounds; round++) {
-      for (const contender of contenders) {
+      // ABBA: each contender goes first as often as the other (the one measured first after a pause costs more).
+      for (const contender of round % 2 === 0 ? contenders : [...contenders].reverse()) {
         const target =
           kind === "ping" ? contender.ping : { ...contender.direct, bodies: directBodies(3_000) };
         const result = await closedLoop(target, {

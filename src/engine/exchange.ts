@@ -242,12 +242,16 @@ export class Exchange {
       subId: input.sub_id,
       contact,
     });
+    // The duplicate screen only reads: it runs while velocity is counted (one round trip on Redis, not two), and a
+    // refusal by validation still wins over whatever the screen found.
+    const screening = this.#duplicateScreen(config, vertical, contact);
+    screening.catch(() => {});
     const quality = await this.#validator.check(
       vertical,
       lead,
       this.#leadFacts(source, contact, context, true, formSubmittedAt, formStartedAt),
     );
-    const screen = await this.#duplicateScreen(config, vertical, contact);
+    const screen = await screening;
     const ping = await this.#auction(
       "ping",
       source,
@@ -307,12 +311,16 @@ export class Exchange {
       subId: input.sub_id,
       contact,
     });
+    // The duplicate screen only reads: it runs while velocity is counted (one round trip on Redis, not two), and a
+    // refusal by validation still wins over whatever the screen found.
+    const screening = this.#duplicateScreen(config, vertical, contact);
+    screening.catch(() => {});
     const quality = await this.#validator.check(
       vertical,
       lead,
       this.#leadFacts(source, contact, context, true, formSubmittedAt, formStartedAt),
     );
-    const screen = await this.#duplicateScreen(config, vertical, contact);
+    const screen = await screening;
     const ping = await this.#auction(
       "direct",
       source,

@@ -147,8 +147,11 @@ export function deliveryGates(
     },
     async settle(bid, ended) {
       const units = reserved.get(bid.campaign_id);
-      if (units) await settleReservation(services, sale.auctionId, bid, ended, units);
-      await countPostFailures(services, config, bid.buyer_id, ended);
+      // Independent, and neither throws: side by side, one round trip on Redis rather than two.
+      await Promise.all([
+        units ? settleReservation(services, sale.auctionId, bid, ended, units) : undefined,
+        countPostFailures(services, config, bid.buyer_id, ended),
+      ]);
     },
   };
 }
