@@ -1,7 +1,8 @@
-// What one ping and one direct post cost the distributed backend: Redis commands (top level and all, from INFO
-// commandstats), Redis round trips (reads the server processed: one per request or pipeline the exchange wrote, with
-// one request in flight at a time), and PostgreSQL statements; then CPU per ping and per lead of the exchange, its
-// Redis and its PostgreSQL backends under load. Each exchange gets a private redis-server (so every count and every
+// What one ping and one direct post cost the distributed backend: Redis commands (top level and run by scripts, as
+// MONITOR relays them), Redis round trips (reads the server processed, INFO stats: one per request or pipeline the
+// exchange wrote, with one request in flight at a time), and PostgreSQL statements (counted in the exchange by
+// count-statements-preload.ts); then CPU per ping and per lead of the exchange, its Redis and its PostgreSQL backends
+// under load (MONITOR off). Each phase's counts are less what the exchange does idle over as long (its timers). Each exchange gets a private redis-server (so every count and every
 // CPU second is its own) and a fresh schema on the PostgreSQL given.
 //
 //   node bench/hot-state-trips.ts [--gavel <path to src/cli/gavel.ts>]... [--requests 200] [--rounds 3]
@@ -18,7 +19,6 @@ import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { parseArgs } from "node:util";
 import { Redis } from "ioredis";
-import pg from "pg";
 import type { ConfigFile } from "../src/domain/config-schema.ts";
 import type { LeadValues } from "../src/domain/vertical.ts";
 import {
@@ -59,7 +59,14 @@ const PRELOAD = new URL("./count-statements-preload.ts", import.meta.url).pathna
 
 interface Contender {
   entry: string;
-  redis: { port: number; pid: number; client: Redis; stop: () => void; monitor: MonitorCounts };
+  redis: {
+    port: number;
+    pid: number;
+    client: Redis;
+    stop: () => void;
+    stopMonitor: () => void;
+    monitor: MonitorCounts;
+  };
   statementsFile: string;
   services: DistributedServices;
   server: ChildService<string>;
@@ -102,7 +109,7 @@ function directBodies(count: number): string[] {
 /** Each contender's last statement histogram (count, then count and text per statement). */
 const lastStatements = new Map<Contender, string>();
 
-/** How many snapshots were taken: each reads INFO twice, which Redis counts as reads. */
+/** How many snapshots were taken: each reads INFO once, which Redis counts as a read. */
 let snapshots = 0;
 
 try {
@@ -183,6 +190,9 @@ try {
       if (values.sql) for (const line of count.sql) console.log(`    ${line}`);
     }
   }
+
+  // MONITOR costs Redis CPU for every command it relays (those in scripts too): off before CPU is measured.
+  for (const contender of contenders) contender.redis.stopMonitor();
 
   // CPU per request under load, alternating between the contenders round by round.
   for (const kind of ["ping", "direct"] as const) {
@@ -342,15 +352,13 @@ async function counted(contender: Contender, work: () => Promise<number>): Promi
   };
 }
 
-/** The snapshot reads themselves (INFO twice) are one read each and are subtracted. */
+/** Counters so far: Redis reads, commands by name, PostgreSQL statements in all and by text. */
 async function snapshot(contender: Contender): Promise<Map<string, number>> {
   const result = new Map<string, number>();
   const stats = await contender.redis.client.info("stats");
-  const commandStats = await contender.redis.client.info("commandstats");
-  // Less the reads of this function's own INFO commands, so far (two per snapshot).
+  // Less the reads of this function's own INFO commands so far (one per snapshot).
   snapshots++;
-  result.set("reads", Number(/total_reads_processed:(\d+)/.exec(stats)?.[1]) - 2 * snapshots);
-  void commandStats;
+  result.set("reads", Number(/total_reads_processed:(\d+)/.exec(stats)?.[1]) - snapshots);
   const monitor = contender.redis.monitor;
   for (const [name, count] of monitor.topLevel) result.set(`top:${name}`, count);
   for (const [name, count] of monitor.inScripts) result.set(`lua:${name}`, count);
@@ -418,6 +426,10 @@ async function startPrivateRedis(): Promise<Contender["redis"]> {
     pid: child.pid!,
     client,
     monitor,
+    stopMonitor: () => {
+      session.disconnect();
+      monitorClient.disconnect();
+    },
     stop: () => {
       session.disconnect();
       monitorClient.disconnect();
