@@ -101,10 +101,10 @@ export class DuplicateChecks {
     const contact = leadContactHashes(lead.lead);
     const vertical = config.verticalById.get(lead.vertical);
     const lookback = vertical?.dedupe;
-    const writes: Promise<void>[] = [];
+    const writes: { keys: string[]; ttlMs: number }[] = [];
     const remember = (keys: string[], days: number) => {
       const ttlMs = lead.created_at + days * DAY_MS - now;
-      if (keys.length > 0 && ttlMs > 0) writes.push(this.#windows.remember(keys, Math.ceil(ttlMs)));
+      if (keys.length > 0 && ttlMs > 0) writes.push({ keys, ttlMs: Math.ceil(ttlMs) });
     };
     if (vertical && lookback) remember(verticalKeys(vertical, contact), lookback.lookback_days);
     // Every buyer of a shared lead bought this consumer.
@@ -112,7 +112,8 @@ export class DuplicateChecks {
       const buyerDays = config.buyerById.get(buyer_id)?.dedupe_days;
       if (buyerDays !== undefined) remember(buyerKeys(buyer_id, contact), buyerDays);
     }
-    await Promise.all(writes);
+    // The vertical's window and every buyer's in one write (one round trip on Redis).
+    if (writes.length > 0) await this.#windows.rememberEach(writes);
   }
 
   /**

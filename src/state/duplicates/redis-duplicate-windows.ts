@@ -15,11 +15,19 @@ import type { RedisConnection } from "../redis/redis-connection.ts";
 import { type SeedGuard, withSeededState } from "../redis/seed-marker.ts";
 import { assertValidWindow, type DuplicateWindows } from "./duplicate-windows.ts";
 
-/** KEYS: the keys. ARGV: ttlMs. Extends each key's window, never shortens it. */
+/**
+ * KEYS: every group's keys in turn. ARGV: per group, its size and its ttlMs. Extends each key's window, never shortens
+ * it (a key in two groups gets the longer).
+ */
 const REMEMBER_LUA = `
-local ttl = tonumber(ARGV[1])
-for _, key in ipairs(KEYS) do
-  if redis.call('PTTL', key) < ttl then redis.call('SET', key, '1', 'PX', ttl) end
+local offset = 0
+for g = 1, #ARGV, 2 do
+  local size, ttl = tonumber(ARGV[g]), tonumber(ARGV[g + 1])
+  for i = 1, size do
+    local key = KEYS[offset + i]
+    if redis.call('PTTL', key) < ttl then redis.call('SET', key, '1', 'PX', ttl) end
+  end
+  offset = offset + size
 end
 return 1`;
 
@@ -94,10 +102,17 @@ export class RedisDuplicateWindows implements DuplicateWindows {
   }
 
   async remember(keys: readonly string[], ttlMs: number): Promise<void> {
-    assertValidWindow(keys, ttlMs);
-    if (keys.length === 0) return;
+    await this.rememberEach([{ keys, ttlMs }]);
+  }
+
+  async rememberEach(groups: readonly { keys: readonly string[]; ttlMs: number }[]): Promise<void> {
+    for (const { keys, ttlMs } of groups) assertValidWindow(keys, ttlMs);
+    const written = groups.filter((group) => group.keys.length > 0);
+    if (written.length === 0) return;
+    const keys = written.flatMap((group) => group.keys.map((key) => this.#key(key)));
+    const args = written.flatMap((group) => [group.keys.length, group.ttlMs]);
     await runCounterCommand(this.#connection, "duplicate windows", "remember", () =>
-      this.#redis.gavelDuplicateRemember(keys.length, ...keys.map((key) => this.#key(key)), ttlMs),
+      this.#redis.gavelDuplicateRemember(keys.length, ...keys, ...args),
     );
   }
 
