@@ -65,35 +65,35 @@ export class DuplicateChecks {
     }
   }
 
-  /** True when the vertical checks duplicates and this consumer was sold in it within the lookback. */
-  async soldInVertical(vertical: Vertical, contact: ContactHashes): Promise<boolean> {
-    const keys = verticalKeys(vertical, contact);
-    return keys.length > 0 && (await this.#windows.seen(keys)) !== undefined;
-  }
-
   /** The buyers (among those with campaigns in the vertical and a dedupe_days) who bought this consumer recently. */
   async buyersWhoBought(
     config: ConfigSnapshot,
     verticalId: string,
     contact: ContactHashes,
   ): Promise<Set<string>> {
-    const buyerIds = [
-      ...new Set(
-        (config.campaignsByVertical.get(verticalId) ?? [])
-          .map((campaign) => campaign.buyer_id)
-          .filter((buyerId) => config.buyerById.get(buyerId)?.dedupe_days !== undefined),
-      ),
-    ];
-    // Every buyer's keys in one lookup (one round trip on Redis), not one per buyer.
-    const seen = await this.#windows.seenEach(buyerIds.map((buyerId) => buyerKeys(buyerId, contact)));
-    return new Set(buyerIds.filter((_, index) => seen[index] !== undefined));
+    return (await this.screen(config, undefined, contact, dedupingBuyers(config, verticalId))).buyers;
   }
 
-  /** True when this buyer checks duplicates and bought this consumer within its dedupe_days. */
-  async boughtBy(config: ConfigSnapshot, buyerId: string, contact: ContactHashes): Promise<boolean> {
-    if (config.buyerById.get(buyerId)?.dedupe_days === undefined) return false;
-    const keys = buyerKeys(buyerId, contact);
-    return keys.length > 0 && (await this.#windows.seen(keys)) !== undefined;
+  /**
+   * The vertical's check and the buyers' in one lookup (one round trip on Redis, not one per check): whether this
+   * consumer was sold in `vertical` within its lookback (false when no vertical is given, or it does not check), and
+   * which of `buyerIds` (default: every buyer with campaigns in the vertical) bought it within their dedupe_days.
+   */
+  async screen(
+    config: ConfigSnapshot,
+    vertical: Vertical | undefined,
+    contact: ContactHashes,
+    buyerIds: readonly string[] = vertical ? dedupingBuyers(config, vertical.id) : [],
+  ): Promise<{ soldInVertical: boolean; buyers: Set<string> }> {
+    const checked = buyerIds.filter((buyerId) => config.buyerById.get(buyerId)?.dedupe_days !== undefined);
+    const seen = await this.#windows.seenEach([
+      vertical ? verticalKeys(vertical, contact) : [],
+      ...checked.map((buyerId) => buyerKeys(buyerId, contact)),
+    ]);
+    return {
+      soldInVertical: seen[0] !== undefined,
+      buyers: new Set(checked.filter((_, index) => seen[index + 1] !== undefined)),
+    };
   }
 
   /** Remembers a sold lead's consumer for its vertical and its buyer, for what is left of each window. */
@@ -102,10 +102,10 @@ export class DuplicateChecks {
     const contact = leadContactHashes(lead.lead);
     const vertical = config.verticalById.get(lead.vertical);
     const lookback = vertical?.dedupe;
-    const writes: Promise<void>[] = [];
+    const writes: { keys: string[]; ttlMs: number }[] = [];
     const remember = (keys: string[], days: number) => {
       const ttlMs = lead.created_at + days * DAY_MS - now;
-      if (keys.length > 0 && ttlMs > 0) writes.push(this.#windows.remember(keys, Math.ceil(ttlMs)));
+      if (keys.length > 0 && ttlMs > 0) writes.push({ keys, ttlMs: Math.ceil(ttlMs) });
     };
     if (vertical && lookback) remember(verticalKeys(vertical, contact), lookback.lookback_days);
     // Every buyer of a shared lead bought this consumer.
@@ -113,7 +113,8 @@ export class DuplicateChecks {
       const buyerDays = config.buyerById.get(buyer_id)?.dedupe_days;
       if (buyerDays !== undefined) remember(buyerKeys(buyer_id, contact), buyerDays);
     }
-    await Promise.all(writes);
+    // The vertical's window and every buyer's in one write (one round trip on Redis).
+    if (writes.length > 0) await this.#windows.rememberEach(writes);
   }
 
   /**
@@ -141,6 +142,17 @@ export class DuplicateChecks {
       before = page.at(-1)!.id;
     }
   }
+}
+
+/** The buyers with campaigns in a vertical who check duplicates (a dedupe_days), each once. */
+function dedupingBuyers(config: ConfigSnapshot, verticalId: string): string[] {
+  return [
+    ...new Set(
+      (config.campaignsByVertical.get(verticalId) ?? [])
+        .map((campaign) => campaign.buyer_id)
+        .filter((buyerId) => config.buyerById.get(buyerId)?.dedupe_days !== undefined),
+    ),
+  ];
 }
 
 /** The hashes of a ping's `contact_hash` (valid ones only). */

@@ -249,12 +249,16 @@ export class Exchange {
       subId: input.sub_id,
       contact,
     });
+    // The duplicate screen only reads: it runs while velocity is counted (one round trip on Redis, not two), and a
+    // refusal by validation still wins over whatever the screen found.
+    const screening = this.#duplicateScreen(config, vertical, contact);
+    screening.catch(() => {});
     const quality = await this.#validator.check(
       vertical,
       lead,
       this.#leadFacts(source, contact, context, true, formSubmittedAt, formStartedAt),
     );
-    const screen = await this.#duplicateScreen(config, vertical, contact);
+    const screen = await screening;
     const ping = await this.#auction(
       "ping",
       source,
@@ -315,12 +319,16 @@ export class Exchange {
       subId: input.sub_id,
       contact,
     });
+    // The duplicate screen only reads: it runs while velocity is counted (one round trip on Redis, not two), and a
+    // refusal by validation still wins over whatever the screen found.
+    const screening = this.#duplicateScreen(config, vertical, contact);
+    screening.catch(() => {});
     const quality = await this.#validator.check(
       vertical,
       lead,
       this.#leadFacts(source, contact, context, true, formSubmittedAt, formStartedAt),
     );
-    const screen = await this.#duplicateScreen(config, vertical, contact);
+    const screen = await screening;
     const ping = await this.#auction(
       "direct",
       source,
@@ -804,9 +812,8 @@ export class Exchange {
     contact: ContactHashes,
   ): Promise<DuplicateScreen> {
     if (!contact.email_sha256 && !contact.phone_sha256) return { soldInVertical: false };
-    if (await this.#duplicates.soldInVertical(vertical, contact))
-      return { soldInVertical: true, duplicateFor: () => SOLD_IN_VERTICAL };
-    const buyers = await this.#duplicates.buyersWhoBought(config, vertical.id, contact);
+    const { soldInVertical, buyers } = await this.#duplicates.screen(config, vertical, contact);
+    if (soldInVertical) return { soldInVertical: true, duplicateFor: () => SOLD_IN_VERTICAL };
     if (buyers.size === 0) return { soldInVertical: false };
     return {
       soldInVertical: false,

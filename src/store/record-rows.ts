@@ -164,8 +164,6 @@ export function outboxRowValues(item: OutboxItem): unknown[] {
   ];
 }
 
-export const LEDGER_COLUMNS = "id, lead_id, kind, party_id, amount_cents, created_at";
-
 export function ledgerRowValues(entry: LedgerEntry): unknown[] {
   return [entry.id, entry.lead_id, entry.kind, entry.party_id, entry.amount_cents, entry.created_at];
 }

@@ -75,15 +75,14 @@ export class LeadValidator {
     const now = Math.floor(facts.timing.now);
     const over: string[] = [];
     try {
-      const admitted = await Promise.all(
-        identities.map(([kind, hash]) =>
-          this.#deps.throttle.tryAcquire(
-            `velocity:${vertical.id}:${facts.sourceId}:${kind}:${hash}`,
-            velocity.max,
-            windowMs,
-            now,
-          ),
-        ),
+      // Every identity's counter in one call: one script and one round trip on Redis.
+      const admitted = await this.#deps.throttle.tryAcquireEach(
+        identities.map(([kind, hash]) => ({
+          key: `velocity:${vertical.id}:${facts.sourceId}:${kind}:${hash}`,
+          limit: velocity.max,
+          windowMs,
+        })),
+        now,
       );
       for (const [index, ok] of admitted.entries()) if (!ok) over.push(identities[index]![0]);
     } catch (error) {

@@ -1,6 +1,13 @@
 // Throttles in process memory: the embedded default. One counter per (key, window length, fixed window), dropped once
 // the window after it is over; each call runs without awaiting, so it is atomic within the process.
-import { assertValidThrottle, type Throttle, throttleAdmits, throttleBucket } from "./throttle.ts";
+import {
+  assertValidThrottle,
+  assertValidThrottles,
+  type Throttle,
+  type ThrottleRequest,
+  throttleAdmits,
+  throttleBucket,
+} from "./throttle.ts";
 
 const SWEEP_INTERVAL_MS = 10_000;
 
@@ -25,6 +32,14 @@ export class MemoryThrottle implements Throttle {
     if (!throttleAdmits(previous, current, limit, windowMs, elapsedMs)) return false;
     this.#buckets.set(currentId, { count: current + 1, forgetAt: (bucket + 2) * windowMs });
     return true;
+  }
+
+  async tryAcquireEach(requests: readonly ThrottleRequest[], now: number): Promise<boolean[]> {
+    assertValidThrottles(requests, now);
+    const admitted: boolean[] = [];
+    for (const { key, limit, windowMs } of requests)
+      admitted.push(await this.tryAcquire(key, limit, windowMs, now));
+    return admitted;
   }
 
   async close(): Promise<void> {

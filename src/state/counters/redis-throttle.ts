@@ -1,7 +1,10 @@
-// Throttles in Redis, shared by every exchange instance: one script reads both buckets and takes a slot atomically.
+// Throttles in Redis, shared by every exchange instance: one script reads both buckets and takes a slot atomically,
+// for one key or (tryAcquireEach: a ping's campaign throttles, a lead's velocity counters) for several in one call.
 //
 // Key layout: <prefix>:{t:<key>}:<windowMs>:<fixed window index> → the number of slots taken in that fixed window;
-// expires when the window after it ends. Both buckets of one key share the hash tag {t:<key>} (one Cluster slot).
+// expires when the window after it ends. Both buckets of one key share the hash tag {t:<key>} (one Cluster slot); a
+// tryAcquireEach spans several keys' slots, which a single Redis allows (Gavel does not run on Cluster: see
+// docs/deployment.md).
 import type { Redis } from "ioredis";
 import type { RedisConnection } from "../redis/redis-connection.ts";
 import {
@@ -12,30 +15,40 @@ import {
   type RedisCounterOptions,
   runCounterCommand,
 } from "./redis-counter-connection.ts";
-import { assertValidThrottle, type Throttle, throttleBucket } from "./throttle.ts";
+import {
+  assertValidThrottle,
+  assertValidThrottles,
+  type Throttle,
+  type ThrottleRequest,
+  throttleBucket,
+} from "./throttle.ts";
 
 /**
- * KEYS: current bucket, previous bucket. ARGV: limit, windowMs, elapsedMs, ttlMs of the current bucket.
- * The admission test is throttleAdmits() in throttle.ts, written the same way so both round alike.
+ * KEYS: per key, its current bucket and its previous bucket. ARGV: per key, limit, windowMs, elapsedMs, ttlMs of the
+ * current bucket. Returns per key 1 (a slot taken) or 0 (refused, nothing taken). The admission test is
+ * throttleAdmits() in throttle.ts, written the same way so both round alike. The current bucket's INCR also creates
+ * it, so `SET … PX` would need its value first: INCR then PEXPIRE is two commands, as few as a counter with a TTL takes.
  */
-const TRY_ACQUIRE_LUA = `
-local current = tonumber(redis.call('GET', KEYS[1]) or '0')
-local previous = tonumber(redis.call('GET', KEYS[2]) or '0')
-local limit, windowMs, elapsedMs = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
-if (previous * (windowMs - elapsedMs)) / windowMs + current + 1 > limit then return 0 end
-redis.call('INCR', KEYS[1])
-redis.call('PEXPIRE', KEYS[1], ARGV[4])
-return 1`;
+const TRY_ACQUIRE_EACH_LUA = `
+local admitted = {}
+for i = 1, #KEYS / 2 do
+  local a = (i - 1) * 4
+  local currentKey = KEYS[2 * i - 1]
+  local current = tonumber(redis.call('GET', currentKey) or '0')
+  local previous = tonumber(redis.call('GET', KEYS[2 * i]) or '0')
+  local limit, windowMs, elapsedMs = tonumber(ARGV[a + 1]), tonumber(ARGV[a + 2]), tonumber(ARGV[a + 3])
+  if (previous * (windowMs - elapsedMs)) / windowMs + current + 1 > limit then
+    admitted[i] = 0
+  else
+    redis.call('INCR', currentKey)
+    redis.call('PEXPIRE', currentKey, ARGV[a + 4])
+    admitted[i] = 1
+  end
+end
+return admitted`;
 
 interface ThrottleScripts {
-  gavelThrottleAcquire(
-    currentKey: string,
-    previousKey: string,
-    limit: number,
-    windowMs: number,
-    elapsedMs: number,
-    ttlMs: number,
-  ): Promise<number>;
+  gavelThrottleAcquireEach(numKeys: number, ...keysAndArgs: (string | number)[]): Promise<number[]>;
 }
 
 export class RedisThrottle implements Throttle {
@@ -53,7 +66,7 @@ export class RedisThrottle implements Throttle {
     this.#connection = connection;
     this.#ownsConnection = ownsConnection;
     this.#keyPrefix = checkedKeyPrefix(options.keyPrefix);
-    connection.client.defineCommand("gavelThrottleAcquire", { numberOfKeys: 2, lua: TRY_ACQUIRE_LUA });
+    connection.client.defineCommand("gavelThrottleAcquireEach", { lua: TRY_ACQUIRE_EACH_LUA });
     this.#redis = connection.client as Redis & ThrottleScripts;
   }
 
@@ -70,19 +83,29 @@ export class RedisThrottle implements Throttle {
 
   async tryAcquire(key: string, limit: number, windowMs: number, now: number): Promise<boolean> {
     assertValidThrottle(key, limit, windowMs, now);
-    const { bucket, elapsedMs } = throttleBucket(windowMs, now);
-    const taken = await runCounterCommand(this.#connection, "throttle", "tryAcquire", () =>
-      this.#redis.gavelThrottleAcquire(
-        this.#bucketKey(key, windowMs, bucket),
-        this.#bucketKey(key, windowMs, bucket - 1),
-        limit,
-        windowMs,
-        elapsedMs,
-        // Read as the previous bucket through the whole next window.
-        2 * windowMs - elapsedMs,
-      ),
+    const [taken] = await this.#acquire("tryAcquire", [{ key, limit, windowMs }], now);
+    return taken === true;
+  }
+
+  async tryAcquireEach(requests: readonly ThrottleRequest[], now: number): Promise<boolean[]> {
+    assertValidThrottles(requests, now);
+    if (requests.length === 0) return [];
+    return await this.#acquire("tryAcquireEach", requests, now);
+  }
+
+  async #acquire(operation: string, requests: readonly ThrottleRequest[], now: number): Promise<boolean[]> {
+    const keys: string[] = [];
+    const args: number[] = [];
+    for (const { key, limit, windowMs } of requests) {
+      const { bucket, elapsedMs } = throttleBucket(windowMs, now);
+      keys.push(this.#bucketKey(key, windowMs, bucket), this.#bucketKey(key, windowMs, bucket - 1));
+      // Read as the previous bucket through the whole next window.
+      args.push(limit, windowMs, elapsedMs, 2 * windowMs - elapsedMs);
+    }
+    const taken = await runCounterCommand(this.#connection, "throttle", operation, () =>
+      this.#redis.gavelThrottleAcquireEach(keys.length, ...keys, ...args),
     );
-    return taken === 1;
+    return taken.map((slot) => slot === 1);
   }
 
   async close(): Promise<void> {

@@ -9,7 +9,19 @@ export interface Throttle {
    * false (taking nothing) otherwise. Atomic: concurrent callers never get more than `limit` slots between them.
    */
   tryAcquire(key: string, limit: number, windowMs: number, now: number): Promise<boolean>;
+  /**
+   * `tryAcquire` for several keys at once (one round trip and one script on Redis): each key admits or refuses on
+   * its own, as if asked one after another in order. Keys must differ.
+   */
+  tryAcquireEach(requests: readonly ThrottleRequest[], now: number): Promise<boolean[]>;
   close(): Promise<void>;
+}
+
+/** One key of `tryAcquireEach`. */
+export interface ThrottleRequest {
+  key: string;
+  limit: number;
+  windowMs: number;
 }
 
 /** Which fixed window `now` falls in, and how far into it (ms). */
@@ -30,6 +42,17 @@ export function throttleAdmits(
   elapsedMs: number,
 ): boolean {
   return (previous * (windowMs - elapsedMs)) / windowMs + current + 1 <= limit;
+}
+
+/** Checks every request of a `tryAcquireEach`, and that no key appears twice (each takes at most one slot). */
+export function assertValidThrottles(requests: readonly ThrottleRequest[], now: number): void {
+  const keys = new Set<string>();
+  for (const { key, limit, windowMs } of requests) {
+    assertValidThrottle(key, limit, windowMs, now);
+    const id = `${key}\n${windowMs}`;
+    if (keys.has(id)) throw new TypeError(`throttle ${key}: asked twice in one tryAcquireEach`);
+    keys.add(id);
+  }
 }
 
 export function assertValidThrottle(key: string, limit: number, windowMs: number, now: number): void {

@@ -5,6 +5,8 @@
 export interface DuplicateWindows {
   /** Marks every key as seen for `ttlMs` (a key seen before gets the longer of its two windows). */
   remember(keys: readonly string[], ttlMs: number): Promise<void>;
+  /** `remember` for several groups of keys, each with its own window, at once (one round trip on Redis). */
+  rememberEach(groups: readonly { keys: readonly string[]; ttlMs: number }[]): Promise<void>;
   /** The first of `keys` still inside its window, or undefined when none is. */
   seen(keys: readonly string[]): Promise<string | undefined>;
   /** `seen` for several groups of keys at once (one round trip on Redis): for each group, its first key still inside. */

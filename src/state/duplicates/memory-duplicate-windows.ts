@@ -47,6 +47,11 @@ export class MemoryDuplicateWindows implements DuplicateWindows {
     }
   }
 
+  async rememberEach(groups: readonly { keys: readonly string[]; ttlMs: number }[]): Promise<void> {
+    for (const { keys, ttlMs } of groups) assertValidWindow(keys, ttlMs);
+    for (const { keys, ttlMs } of groups) await this.remember(keys, ttlMs);
+  }
+
   async seen(keys: readonly string[]): Promise<string | undefined> {
     const now = this.#now();
     return keys.find((key) => this.#endOf(this.#compact(key)) > now);

@@ -1,5 +1,7 @@
 // Duplicate windows in Redis, shared by every exchange instance: one key per hash with a TTL; the replay guard is one
-// SET NX PX. Key layout: <prefix>:{d:<key>} (each key its own hash tag, so Redis Cluster spreads them).
+// SET NX PX. Key layout: <prefix>:{d:<key>} (each key its own hash tag). A lookup (seenEach) and a write (remember)
+// are one script each over all their keys, so they span slots: Gavel runs on a single Redis, not Cluster (see
+// docs/deployment.md).
 
 import {
   checkedKeyPrefix,
@@ -13,11 +15,50 @@ import type { RedisConnection } from "../redis/redis-connection.ts";
 import { type SeedGuard, withSeededState } from "../redis/seed-marker.ts";
 import { assertValidWindow, type DuplicateWindows } from "./duplicate-windows.ts";
 
-/** KEYS: one key. ARGV: ttlMs. Extends the key's window, never shortens it. */
+/**
+ * KEYS: every group's keys in turn. ARGV: per group, its size and its ttlMs. Extends each key's window, never shortens
+ * it (a key in two groups gets the longer).
+ */
 const REMEMBER_LUA = `
-local left = redis.call('PTTL', KEYS[1])
-if left < tonumber(ARGV[1]) then redis.call('SET', KEYS[1], '1', 'PX', ARGV[1]) end
+local offset = 0
+for g = 1, #ARGV, 2 do
+  local size, ttl = tonumber(ARGV[g]), tonumber(ARGV[g + 1])
+  for i = 1, size do
+    local key = KEYS[offset + i]
+    if redis.call('PTTL', key) < ttl then redis.call('SET', key, '1', 'PX', ttl) end
+  end
+  offset = offset + size
+end
 return 1`;
+
+/**
+ * KEYS: every group's keys in turn, then the seed marker when checked. ARGV: whether the marker is checked (1/0), then
+ * each group's size. Returns {-1} when the marker is gone (an empty Redis would call every consumer new), else {1}
+ * followed by, per group, the 1-based position of its first key still inside its window, or 0.
+ */
+const SEEN_EACH_LUA = `
+local checkMarker = ARGV[1] == '1'
+if checkMarker and redis.call('EXISTS', KEYS[#KEYS]) == 0 then return {-1} end
+local found = {1}
+local offset = 0
+for g = 2, #ARGV do
+  local size = tonumber(ARGV[g])
+  local first = 0
+  for i = 1, size do
+    if redis.call('EXISTS', KEYS[offset + i]) == 1 then
+      first = i
+      break
+    end
+  end
+  found[#found + 1] = first
+  offset = offset + size
+end
+return found`;
+
+interface DuplicateWindowsScripts {
+  gavelDuplicateRemember(numKeys: number, ...keysAndTtl: (string | number)[]): Promise<number>;
+  gavelDuplicateSeenEach(numKeys: number, ...keysAndArgs: (string | number)[]): Promise<number[]>;
+}
 
 export interface RedisDuplicateWindowsOptions extends RedisCounterOptions {
   /** Checks the seed marker with every read: windows lost with Redis's data are rebuilt from the store first. */
@@ -26,6 +67,7 @@ export interface RedisDuplicateWindowsOptions extends RedisCounterOptions {
 
 export class RedisDuplicateWindows implements DuplicateWindows {
   readonly #connection: RedisConnection;
+  readonly #redis: RedisConnection["client"] & DuplicateWindowsScripts;
   readonly #keyPrefix: string;
   readonly #seedGuard: SeedGuard | undefined;
   readonly #ownsConnection: boolean;
@@ -40,7 +82,9 @@ export class RedisDuplicateWindows implements DuplicateWindows {
     this.#ownsConnection = ownsConnection;
     this.#keyPrefix = checkedKeyPrefix(options.keyPrefix);
     this.#seedGuard = options.seedGuard;
-    connection.client.defineCommand("gavelDuplicateRemember", { numberOfKeys: 1, lua: REMEMBER_LUA });
+    connection.client.defineCommand("gavelDuplicateRemember", { lua: REMEMBER_LUA });
+    connection.client.defineCommand("gavelDuplicateSeenEach", { lua: SEEN_EACH_LUA });
+    this.#redis = connection.client as RedisConnection["client"] & DuplicateWindowsScripts;
   }
 
   /** Connects; rejects within ~3 s with `cannot reach Redis at <host:port>: <reason>` when Redis does not answer. */
@@ -58,17 +102,18 @@ export class RedisDuplicateWindows implements DuplicateWindows {
   }
 
   async remember(keys: readonly string[], ttlMs: number): Promise<void> {
-    assertValidWindow(keys, ttlMs);
-    if (keys.length === 0) return;
-    await runCounterCommand(this.#connection, "duplicate windows", "remember", async () => {
-      const pipeline = this.#connection.client.pipeline();
-      for (const key of keys) {
-        (
-          pipeline as unknown as { gavelDuplicateRemember(key: string, ttlMs: number): void }
-        ).gavelDuplicateRemember(this.#key(key), ttlMs);
-      }
-      throwFirstError(await pipeline.exec());
-    });
+    await this.rememberEach([{ keys, ttlMs }]);
+  }
+
+  async rememberEach(groups: readonly { keys: readonly string[]; ttlMs: number }[]): Promise<void> {
+    for (const { keys, ttlMs } of groups) assertValidWindow(keys, ttlMs);
+    const written = groups.filter((group) => group.keys.length > 0);
+    if (written.length === 0) return;
+    const keys = written.flatMap((group) => group.keys.map((key) => this.#key(key)));
+    const args = written.flatMap((group) => [group.keys.length, group.ttlMs]);
+    await runCounterCommand(this.#connection, "duplicate windows", "remember", () =>
+      this.#redis.gavelDuplicateRemember(keys.length, ...keys, ...args),
+    );
   }
 
   async seen(keys: readonly string[]): Promise<string | undefined> {
@@ -76,24 +121,21 @@ export class RedisDuplicateWindows implements DuplicateWindows {
   }
 
   async seenEach(groups: readonly (readonly string[])[]): Promise<(string | undefined)[]> {
-    const keys = groups.flat();
-    if (keys.length === 0) return groups.map(() => undefined);
+    if (groups.every((group) => group.length === 0)) return groups.map(() => undefined);
     const guard = this.#seedGuard;
+    const keys = groups.flatMap((group) => group.map((key) => this.#key(key)));
+    // The marker in the same script: an empty Redis would call every consumer new.
+    if (guard) keys.push(guard.markerKey);
+    const args = [guard ? 1 : 0, ...groups.map((group) => group.length)];
     const found = await withSeededState(guard, () =>
       runCounterCommand(this.#connection, "duplicate windows", "seen", async () => {
-        const pipeline = this.#connection.client.pipeline();
-        for (const key of keys) pipeline.exists(this.#key(key));
-        // The marker in the same round trip: an empty Redis would call every consumer new.
-        if (guard) pipeline.exists(guard.markerKey);
-        const replies = throwFirstError(await pipeline.exec());
-        return guard && replies[keys.length] !== 1 ? "unseeded" : replies;
+        const reply = await this.#redis.gavelDuplicateSeenEach(keys.length, ...keys, ...args);
+        return reply[0] === -1 ? "unseeded" : reply;
       }),
     );
-    let offset = 0;
-    return groups.map((group) => {
-      const from = offset;
-      offset += group.length;
-      return group.find((_, index) => found[from + index] === 1);
+    return groups.map((group, index) => {
+      const position = Number(found[index + 1]);
+      return position > 0 ? group[position - 1] : undefined;
     });
   }
 
@@ -114,10 +156,4 @@ export class RedisDuplicateWindows implements DuplicateWindows {
   #key(key: string): string {
     return `${this.#keyPrefix}:{d:${key}}`;
   }
-}
-
-function throwFirstError(results: [Error | null, unknown][] | null): unknown[] {
-  if (!results) throw new Error("the pipeline was discarded");
-  for (const [error] of results) if (error) throw error;
-  return results.map(([, value]) => value);
 }

@@ -52,14 +52,14 @@ const OUTCOME_COLUMNS = [
   ["at", "bigint"],
 ] as const;
 
-type Columns = readonly (readonly [string, string])[];
+export type Columns = readonly (readonly [string, string])[];
 
 /**
  * Rows inserted as one batch. PostgreSQL: one statement whatever the batch's size, each column travelling as one
  * array (`unnest ... WITH ORDINALITY`, so serial ids follow the order given). SQLite: the one-row statement, run
  * once per row on its writer thread (a prepared statement costs microseconds there, and the transaction one fsync).
  */
-function insertBatch(
+export function insertBatch(
   d: Dialect,
   table: string,
   columns: Columns,

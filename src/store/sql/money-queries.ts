@@ -1,19 +1,35 @@
 // The ledger's and the funds' statements (entries per lead, buyers' deposits), written once over the dialect seam.
 
 import type { LedgerEntry } from "../../domain/records.ts";
-import { LEDGER_COLUMNS, ledgerRowValues } from "../record-rows.ts";
+import { ledgerRowValues } from "../record-rows.ts";
 import type { BuyerDeposit } from "../store.ts";
-import { type Dialect, placeholders, type Statement, statement } from "./dialect.ts";
+import { insertBatch } from "./auction-log-queries.ts";
+import { type Dialect, type Statement, statement } from "./dialect.ts";
 
-/** An entry whose id is already there is kept as it was. */
-export const insertLedgerEntry = (d: Dialect, entry: LedgerEntry): Statement =>
-  statement(
-    d,
-    `INSERT INTO ledger_entries (${LEDGER_COLUMNS}) VALUES (${placeholders(LEDGER_COLUMNS)})
-     ON CONFLICT (id) DO NOTHING`,
-    ledgerRowValues(entry),
-    "gavel_insert_ledger",
-  );
+const LEDGER_COLUMN_TYPES = [
+  ["id", "text"],
+  ["lead_id", "text"],
+  ["kind", "text"],
+  ["party_id", "text"],
+  ["amount_cents", "bigint"],
+  ["created_at", "bigint"],
+] as const;
+
+/**
+ * A sale's or a return's entries, in one statement on PostgreSQL (a sale writes three: one round trip, not three).
+ * An entry whose id is already there is kept as it was.
+ */
+export const insertLedgerEntries = (d: Dialect, entries: readonly LedgerEntry[]): Statement[] =>
+  entries.length === 0
+    ? []
+    : insertBatch(
+        d,
+        "ledger_entries",
+        LEDGER_COLUMN_TYPES,
+        entries.map(ledgerRowValues),
+        "ON CONFLICT (id) DO NOTHING",
+        "gavel_insert_ledger",
+      );
 
 export const ledgerOfLead = (d: Dialect, leadId: string): Statement =>
   statement(

@@ -41,7 +41,7 @@ import type {
 import { insertOutcomes, insertPings } from "./auction-log-queries.ts";
 import * as consoleQueries from "./console-queries.ts";
 import { type Dialect, placeholders, type SqlTx, statement } from "./dialect.ts";
-import { insertDeposit, insertLedgerEntry } from "./money-queries.ts";
+import { insertDeposit, insertLedgerEntries } from "./money-queries.ts";
 import * as outbox from "./outbox-queries.ts";
 import { insertPrivacyRequest, type LeadRedactionRow, piiRedactionSql, scrubbed } from "./privacy-queries.ts";
 import * as returns from "./return-queries.ts";
@@ -307,7 +307,7 @@ export class SqlWrites {
   }
 
   async #insertLedger(tx: SqlTx, entries: readonly LedgerEntry[]): Promise<void> {
-    for (const entry of entries) await tx.run(insertLedgerEntry(this.#d, entry));
+    for (const insert of insertLedgerEntries(this.#d, entries)) await tx.run(insert);
   }
 
   async #insertOutbox(tx: SqlTx, items: readonly OutboxItem[]): Promise<void> {

@@ -69,5 +69,54 @@ for (const impl of THROTTLES) {
       await assert.rejects(throttle.tryAcquire("source:s1", 1, 0, T0), TypeError);
       await assert.rejects(throttle.tryAcquire("", 1, MINUTE, T0), TypeError);
     });
+
+    test("tryAcquireEach: each key admits or refuses on its own, as tryAcquire would", async () => {
+      assert.equal(await throttle.tryAcquire("campaign:full", 1, MINUTE, T0), true);
+      const requests = [
+        { key: "campaign:full", limit: 1, windowMs: MINUTE },
+        { key: "campaign:open", limit: 2, windowMs: MINUTE },
+        { key: "campaign:closed", limit: 0, windowMs: MINUTE },
+      ];
+      assert.deepEqual(await throttle.tryAcquireEach(requests, T0 + 1), [false, true, false]);
+      assert.deepEqual(await throttle.tryAcquireEach(requests, T0 + 2), [false, true, false]);
+      // The refused keys took nothing, the admitted one took a slot each time: its limit of 2 is now reached.
+      assert.equal(await throttle.tryAcquire("campaign:open", 2, MINUTE, T0 + 3), false);
+      assert.equal(await throttle.tryAcquire("campaign:full", 2, MINUTE, T0 + 3), true);
+      assert.deepEqual(await throttle.tryAcquireEach([], T0 + 4), []);
+    });
+
+    test("tryAcquireEach: 100 concurrent calls over two keys admit exactly each key's limit", async () => {
+      const results = await Promise.all(
+        Array.from({ length: 100 }, () =>
+          throttle.tryAcquireEach(
+            [
+              { key: "velocity:email", limit: 30, windowMs: MINUTE },
+              { key: "velocity:phone", limit: 10, windowMs: MINUTE },
+            ],
+            T0 + 5,
+          ),
+        ),
+      );
+      assert.equal(results.filter(([email]) => email).length, 30);
+      assert.equal(results.filter(([, phone]) => phone).length, 10);
+    });
+
+    test("tryAcquireEach refuses bad arguments and a key asked twice, taking nothing", async () => {
+      await assert.rejects(
+        throttle.tryAcquireEach([{ key: "a", limit: -1, windowMs: MINUTE }], T0),
+        TypeError,
+      );
+      await assert.rejects(
+        throttle.tryAcquireEach(
+          [
+            { key: "twice", limit: 1, windowMs: MINUTE },
+            { key: "twice", limit: 1, windowMs: MINUTE },
+          ],
+          T0,
+        ),
+        TypeError,
+      );
+      assert.equal(await throttle.tryAcquire("twice", 1, MINUTE, T0), true);
+    });
   });
 }

@@ -69,6 +69,20 @@ for (const impl of IMPLEMENTATIONS) {
       ]);
     });
 
+    test("rememberEach gives each group its own window; a key in two groups keeps the longer", async () => {
+      const buyer = `b:alpha:phone:${"b".repeat(64)}`;
+      await windows.rememberEach([
+        { keys: [EMAIL, PHONE], ttlMs: 80 },
+        { keys: [], ttlMs: 80 },
+        { keys: [buyer, PHONE], ttlMs: 60_000 },
+      ]);
+      await windows.rememberEach([]);
+      assert.deepEqual(await windows.seenEach([[EMAIL], [PHONE], [buyer]]), [EMAIL, PHONE, buyer]);
+      await sleep(200);
+      assert.deepEqual(await windows.seenEach([[EMAIL], [PHONE], [buyer]]), [undefined, PHONE, buyer]);
+      await assert.rejects(windows.rememberEach([{ keys: [EMAIL], ttlMs: 0 }]), TypeError);
+    });
+
     test("a key leaves its window after its TTL; remembering again never shortens it", async () => {
       await windows.remember([EMAIL], 80);
       await windows.remember([PHONE], 60_000);
