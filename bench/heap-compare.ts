@@ -199,7 +199,7 @@ function main(): void {
   }
   const grown = reachable[1]! - reachable[0]!;
   console.log(
-    `  ${"(whole heap)".padEnd(24)} ${"".padStart(11)}   ${"".padStart(11)}  (+${mb(grown)}) ${perLead(grown)}`,
+    `  ${"(whole heap)".padEnd(24)} ${"".padStart(11)}   ${"".padStart(11)}  (${grown >= 0 ? "+" : ""}${mb(grown)}) ${perLead(grown)}`,
   );
 }
 
