@@ -3,6 +3,8 @@
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import { test } from "node:test";
+import { Metrics } from "../../../src/metrics.ts";
+import { MemoryDuplicateWindows } from "../../../src/state/duplicates/memory-duplicate-windows.ts";
 import { MemoryKeyTable } from "../../../src/state/duplicates/memory-key-table.ts";
 
 const words = (i: number): [number, number, number] => {
@@ -60,4 +62,16 @@ test("the table grows with its keys and gives the memory back once they leave th
   assert.equal(table.size, 0);
   assert.equal(table.bytes, empty);
   assert.equal(table.endOf(0, ...words(150_000)), 0);
+});
+
+test("the exchange's metrics report the duplicate windows' keys and table bytes (memory held by design)", async () => {
+  const windows = new MemoryDuplicateWindows({ now: () => 1_750_000_000_000 });
+  const metrics = new Metrics({ defaultMetrics: false });
+  metrics.watchDuplicateWindows(windows);
+  const hash = createHash("sha256").update("consumer@example.com").digest("hex");
+  await windows.remember([`v:auto:email:${hash}`, `b:b1:email:${hash}`], 30 * 86_400_000);
+  const text = await metrics.registry.metrics();
+  assert.match(text, /^gavel_duplicate_window_keys 2$/m);
+  assert.match(text, new RegExp(`^gavel_duplicate_window_table_bytes ${windows.tableBytes}$`, "m"));
+  await windows.close();
 });
