@@ -688,7 +688,7 @@ function medianRound(rounds: readonly PhaseResult[], key: (round: PhaseResult) =
   return rounds.toSorted((a, b) => key(a) - key(b))[Math.floor((rounds.length - 1) / 2)]!;
 }
 
-/** Round by round, `of`'s value over `to`'s: both measured in the same round, minutes apart at most. */
+/** Saturation round by round, `of`'s value over `to`'s: both measured in the same round, seconds apart. */
 function pairedRatios(of: Measured, to: Measured, value: (round: PhaseResult) => number): number[] {
   return of.rounds.saturation.map((round, index) => value(round) / value(to.rounds.saturation[index]!));
 }
