@@ -74,7 +74,8 @@ const GOALS = {
  * generator had this much to spare: otherwise its throughput measured the generator or the machine's other work.
  */
 const SATURATED_CPU_SHARE = 0.8;
-const DEFAULT_ROUNDS = 4;
+/** Rounds per phase by default: two cycles of rotations (see rotated), at least four. */
+const defaultRounds = (servers: number) => Math.max(4, 2 * servers);
 const GENERATORS = ["wrk", "node"] as const;
 type Generator = (typeof GENERATORS)[number];
 
@@ -98,8 +99,8 @@ interface BenchOptions {
   validation: boolean;
   /** No direct-post phase (it needs wrk: its bodies are numbered per request by the wrk script). */
   skipDirect: boolean;
-  /** Rounds per phase, the servers in a rotating order. */
-  rounds: number;
+  /** Rounds per phase, the servers in a rotating order; undefined: defaultRounds of the servers under test. */
+  rounds: number | undefined;
   /** Adds a second embedded exchange, identical to the first: their ratio is the run's noise floor. */
   aa: boolean;
 }
@@ -131,7 +132,12 @@ export async function runBench(args: string[]): Promise<void> {
   const options = parseBenchArgs(args);
   const mode = await chooseMode(options);
   const wrk = chooseGenerator(options);
-  printIntro(options, mode, wrk);
+  const servers =
+    1 +
+    (mode !== "distributed" ? 1 + Number(options.aa) + Number(options.validation) : 0) +
+    (mode !== "embedded" ? 1 : 0);
+  const rounds = options.rounds ?? defaultRounds(servers);
+  printIntro(options, mode, wrk, rounds);
 
   // V8 CPU profiles of each server's threads, written when it stops: where the time goes, per contender.
   const profileArgs = (kind: string): string[] =>
@@ -278,9 +284,9 @@ export async function runBench(args: string[]): Promise<void> {
       run: (contender: Contender) => Promise<PhaseResult>,
     ): Promise<Map<Contender, PhaseResult[]>> => {
       const results = new Map(entries.map((contender) => [contender, [] as PhaseResult[]]));
-      for (let round = 0; round < options.rounds; round++) {
+      for (let round = 0; round < rounds; round++) {
         for (const contender of rotated(entries, round)) {
-          progress(`round ${round + 1}/${options.rounds}, ${contender.heading}: ${phase}`);
+          progress(`round ${round + 1}/${rounds}, ${contender.heading}: ${phase}`);
           results.get(contender)!.push(await run(contender));
         }
       }
@@ -415,12 +421,12 @@ async function expectBids(target: LoadTarget): Promise<void> {
   }
 }
 
-function printIntro(options: BenchOptions, mode: Mode, wrk: string | undefined): void {
+function printIntro(options: BenchOptions, mode: Mode, wrk: string | undefined, rounds: number): void {
   const cores = availableParallelism();
   const distributed = mode !== "embedded";
   console.log(
     `gavel bench: ${options.buyers} instant buyers, ${options.concurrency} concurrent pings, ` +
-      `${options.rounds} rounds of ${options.durationS} s per phase, mode ${mode}, market ${options.market}, ` +
+      `${rounds} rounds of ${options.durationS} s per phase, mode ${mode}, market ${options.market}, ` +
       `generator ${wrk ? `wrk (${wrk})` : "node (fallback)"}`,
   );
   if (distributed) {
@@ -462,8 +468,9 @@ function printReport(options: BenchOptions, rate: number, measured: Measured[]):
     entry === reference ? "" : signed(entry.fixedRate.latency.p99 - reference.fixedRate.latency.p99);
   const rows = [
     row("", (entry) => entry.contender.heading),
-    row(`saturation (${options.concurrency} concurrent; median round of ${options.rounds})`, (entry) =>
-      perSecond(entry.saturation.throughput),
+    row(
+      `saturation (${options.concurrency} concurrent; median round of ${reference.rounds.saturation.length})`,
+      (entry) => perSecond(entry.saturation.throughput),
     ),
     row("  rounds: lowest–highest", (entry) =>
       range(
@@ -671,10 +678,15 @@ function printNoiseFloor(embedded: Measured, twin: Measured): void {
   );
 }
 
-/** The servers in the order of a round: the list rotated by the round's number, so each takes each place in turn. */
+/**
+ * The servers in the order of a round: the list rotated by the round's number, so each takes each place in turn; and
+ * in every other cycle of rotations the reverse, so each also follows each of its neighbours in the list as often
+ * (with three servers: all six orders in six rounds; with two: AB, BA, BA, AB).
+ */
 function rotated<T>(list: readonly T[], round: number): T[] {
   const shift = round % list.length;
-  return [...list.slice(shift), ...list.slice(0, shift)];
+  const order = [...list.slice(shift), ...list.slice(0, shift)];
+  return Math.floor(round / list.length) % 2 === 1 ? order.reverse() : order;
 }
 
 function median(values: readonly number[]): number {
@@ -827,7 +839,7 @@ function parseBenchArgs(args: string[]): BenchOptions {
       "cpu-prof": { type: "string" },
       validation: { type: "boolean", default: false },
       "skip-direct": { type: "boolean", default: false },
-      rounds: { type: "string", default: String(DEFAULT_ROUNDS) },
+      rounds: { type: "string" },
       aa: { type: "boolean", default: false },
     },
   });
@@ -835,14 +847,14 @@ function parseBenchArgs(args: string[]): BenchOptions {
     durationS: Number(values.duration),
     buyers: Number(values.buyers),
     concurrency: Number(values.concurrency),
-    rounds: Number(values.rounds),
+    rounds: values.rounds === undefined ? undefined : Number(values.rounds),
   };
   const mode = values.mode as Mode | undefined;
   if (
     !(options.durationS > 0) ||
     !(options.buyers >= 1) ||
     !(options.concurrency >= 1) ||
-    !(Number.isInteger(options.rounds) && options.rounds >= 1) ||
+    (options.rounds !== undefined && !(Number.isInteger(options.rounds) && options.rounds >= 1)) ||
     (mode !== undefined && !MODES.includes(mode)) ||
     !BENCH_MARKETS.includes(values.market as BenchMarket) ||
     (values.generator !== undefined && !GENERATORS.includes(values.generator as Generator))
