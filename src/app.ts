@@ -28,6 +28,7 @@ import { httpServerLimits } from "./http/http-options.ts";
 import { buildServer } from "./http/server.ts";
 import { createLogger } from "./logger.ts";
 import { Metrics } from "./metrics.ts";
+import { MemoryDuplicateWindows } from "./state/duplicates/memory-duplicate-windows.ts";
 import { chooseStorage } from "./storage-choice.ts";
 
 export interface GavelOptions {
@@ -136,6 +137,8 @@ export async function startGavel(options: GavelOptions): Promise<RunningGavel> {
     log,
   });
   const { hotState, ...counters } = hot;
+  if (counters.duplicates instanceof MemoryDuplicateWindows)
+    metrics.watchDuplicateWindows(counters.duplicates);
   await funds.restoreSpent(config.snapshot.buyers, counters.caps);
   onConfigChange = (snapshot) => {
     exchange?.useConfig(snapshot);

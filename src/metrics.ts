@@ -1,7 +1,7 @@
 // Prometheus metrics (prom-client): what an operator watches — buyers' answers and latency, bids, pings and posts by
 // status, fallbacks, and the exchange's own overhead. Recorded from each auction's outcomes after the fact, so the
 // fan-out itself carries no metrics code.
-import { Counter, collectDefaultMetrics, Histogram, Registry } from "prom-client";
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
 import type { BuyerOutcome } from "./domain/outcomes.ts";
 
 /** 10 ms – 2 s: where buyers' answers fall; finer below 100 ms where the good ones are. */
@@ -104,5 +104,28 @@ export class Metrics {
   /** The exchange's own time for one step of a request (validation, ranking, holding...), in ms. */
   recordOverhead(step: "ping" | "direct_post" | "post", ms: number): void {
     this.#overhead.observe({ step }, ms / 1000);
+  }
+
+  /**
+   * What the in-process duplicate windows hold, read at each scrape: memory the lookback keeps by design (30 days of
+   * sold consumers), outside the JS heap, so an operator can tell it from a leak and size the process for it.
+   */
+  watchDuplicateWindows(windows: { readonly size: number; readonly tableBytes: number }): void {
+    new Gauge({
+      name: "gavel_duplicate_window_keys",
+      help: "Keys held by the in-process duplicate windows (sold consumers within their lookback, ping replay guards)",
+      registers: [this.registry],
+      collect() {
+        this.set(windows.size);
+      },
+    });
+    new Gauge({
+      name: "gavel_duplicate_window_table_bytes",
+      help: "Bytes of the in-process duplicate windows' key table (a typed array outside the JS heap)",
+      registers: [this.registry],
+      collect() {
+        this.set(windows.tableBytes);
+      },
+    });
   }
 }

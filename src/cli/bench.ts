@@ -8,9 +8,17 @@
 // machine far more than on the code; and no ratio at all when the reference was not saturated (then it measured the
 // generator or the machine's other work, not the reference).
 //
+// Each phase runs in `--rounds` short rounds, the servers taking turns in a rotating order (round 1: reference,
+// exchange; round 2: exchange, reference; ...), so that no server is always measured first or always after the same
+// one: measured back to back in one order, the exchange measured first after the reference came out 25–40% dearer
+// than the same code measured second. Each ratio is the median of the rounds' paired ratios (a round's servers ran
+// minutes apart at most), printed with its range: a difference inside the range is noise. `--aa` adds a second,
+// identical embedded exchange, whose ratio to the first shows the noise floor of the run.
+//
 //   npm run bench -- [--mode embedded|distributed|both] [--market rules-5|rules|simple] [--duration 5] [--buyers 5]
 //                    [--concurrency 64] [--generator wrk|node]
 //                    [--database-url postgres://...] [--redis-url redis://...] [--cpu-prof <dir>] [--skip-direct]
+//                    [--rounds 4] [--aa] [--validation]
 //
 // With wrk, each exchange then answers direct posts (`POST /v1/leads`, each a new consumer, durable before the answer)
 // in a closed loop: the durable lead throughput, against the goal of half its ping throughput.
@@ -66,6 +74,8 @@ const GOALS = {
  * generator had this much to spare: otherwise its throughput measured the generator or the machine's other work.
  */
 const SATURATED_CPU_SHARE = 0.8;
+/** Rounds per phase by default: two cycles of rotations (see rotated), at least four. */
+const defaultRounds = (servers: number) => Math.max(4, 2 * servers);
 const GENERATORS = ["wrk", "node"] as const;
 type Generator = (typeof GENERATORS)[number];
 
@@ -89,11 +99,15 @@ interface BenchOptions {
   validation: boolean;
   /** No direct-post phase (it needs wrk: its bodies are numbered per request by the wrk script). */
   skipDirect: boolean;
+  /** Rounds per phase, the servers in a rotating order; undefined: defaultRounds of the servers under test. */
+  rounds: number | undefined;
+  /** Adds a second embedded exchange, identical to the first: their ratio is the run's noise floor. */
+  aa: boolean;
 }
 
 /** A server under test and how to load and meter it. */
 interface Contender {
-  kind: "reference" | "embedded" | "validating" | "distributed";
+  kind: "reference" | "embedded" | "twin" | "validating" | "distributed";
   heading: string;
   target: LoadTarget;
   /** CPU meters whose sum is the server's CPU per ping; several for the distributed exchange. */
@@ -102,10 +116,13 @@ interface Contender {
 
 interface Measured {
   contender: Contender;
+  /** Each phase's median round (saturation and direct posts by throughput, fixed rate by median latency). */
   saturation: PhaseResult;
   fixedRate: PhaseResult;
   /** Direct posts at saturation (exchanges only, with wrk). */
   direct?: PhaseResult;
+  /** Every round, in order: what the ratios' medians and ranges are taken from. */
+  rounds: { saturation: PhaseResult[]; fixedRate: PhaseResult[]; direct: PhaseResult[] };
 }
 
 /** A phase's load result, with what the generator itself cost when it is wrk. */
@@ -115,7 +132,12 @@ export async function runBench(args: string[]): Promise<void> {
   const options = parseBenchArgs(args);
   const mode = await chooseMode(options);
   const wrk = chooseGenerator(options);
-  printIntro(options, mode, wrk);
+  const servers =
+    1 +
+    (mode !== "distributed" ? 1 + Number(options.aa) + Number(options.validation) : 0) +
+    (mode !== "embedded" ? 1 : 0);
+  const rounds = options.rounds ?? defaultRounds(servers);
+  printIntro(options, mode, wrk, rounds);
 
   // V8 CPU profiles of each server's threads, written when it stops: where the time goes, per contender.
   const profileArgs = (kind: string): string[] =>
@@ -135,7 +157,7 @@ export async function runBench(args: string[]): Promise<void> {
     const bodiesFile = writeBodiesFile(workDir, "ping", bodies);
     const directBodiesFile = writeBodiesFile(workDir, "direct", benchDirectPostBodies());
     const startExchange = async (
-      kind: "embedded" | "validating" | "distributed",
+      kind: "embedded" | "twin" | "validating" | "distributed",
       exchangeConfig: ConfigFile,
     ) => {
       const configPath = join(workDir, `gavel.${kind}.config.json`);
@@ -184,6 +206,16 @@ export async function runBench(args: string[]): Promise<void> {
       contenders.push({
         kind: "embedded",
         heading: "exchange (embedded)",
+        target,
+        meters: { server: processCpu(server) },
+      });
+    }
+    if (mode !== "distributed" && options.aa) {
+      // The same code and configuration in a process of its own: any difference from the first is noise.
+      const { server, target } = await startExchange("twin", config);
+      contenders.push({
+        kind: "twin",
+        heading: "exchange (embedded, twin)",
         target,
         meters: { server: processCpu(server) },
       });
@@ -245,37 +277,67 @@ export async function runBench(args: string[]): Promise<void> {
             warmupMs: FIXED_RATE_WARMUP_MS,
           });
 
-    const saturations = new Map<Contender, PhaseResult>();
-    for (const contender of contenders) {
-      progress(
-        `${contender.heading}: saturation, ${options.concurrency} concurrent for ${options.durationS} s`,
-      );
-      saturations.set(contender, await saturate(contender));
-    }
-
-    // Half the reference's saturation: a busy but healthy server, where latency reflects work rather than queueing.
-    // One rate for all, so the rows compare.
-    const rate = Math.max(1, Math.round(saturations.get(contenders[0]!)!.throughput / 2));
-    const measured: Measured[] = [];
-    for (const contender of contenders) {
-      progress(`${contender.heading}: fixed rate, ${rate} pings/s for ${options.durationS} s`);
-      const fixedRate = await atRate(contender, rate);
-      measured.push({ contender, saturation: saturations.get(contender)!, fixedRate });
-    }
-    if (wrk && !options.skipDirect) {
-      for (const entry of measured) {
-        if (entry.contender.kind === "reference") continue;
-        progress(
-          `${entry.contender.heading}: direct posts, ${options.concurrency} concurrent for ${options.durationS} s`,
-        );
-        entry.direct = await runWrk(wrk, { ...entry.contender.target, path: "/v1/leads" }, directBodiesFile, {
-          connections: options.concurrency,
-          durationMs: options.durationS * 1000,
-          warmupMs: SATURATION_WARMUP_MS,
-          meters: entry.contender.meters,
-        });
+    // Every phase in rounds, each round in another order (see the header): the medians and ranges cancel the order.
+    const inRounds = async (
+      phase: string,
+      entries: Contender[],
+      run: (contender: Contender) => Promise<PhaseResult>,
+    ): Promise<Map<Contender, PhaseResult[]>> => {
+      const results = new Map(entries.map((contender) => [contender, [] as PhaseResult[]]));
+      for (let round = 0; round < rounds; round++) {
+        for (const contender of rotated(entries, round)) {
+          progress(`round ${round + 1}/${rounds}, ${contender.heading}: ${phase}`);
+          results.get(contender)!.push(await run(contender));
+        }
       }
-    }
+      return results;
+    };
+    const saturations = await inRounds(
+      `saturation, ${options.concurrency} concurrent for ${options.durationS} s`,
+      contenders,
+      saturate,
+    );
+
+    // Half the reference's saturation (the median round's): a busy but healthy server, where latency reflects work
+    // rather than queueing. One rate for all, so the rows compare.
+    const referenceRounds = saturations.get(contenders[0]!)!;
+    const rate = Math.max(1, Math.round(median(referenceRounds.map((round) => round.throughput)) / 2));
+    const fixedRates = await inRounds(
+      `fixed rate, ${rate} pings/s for ${options.durationS} s`,
+      contenders,
+      (c) => atRate(c, rate),
+    );
+    const exchanges = contenders.filter((contender) => contender.kind !== "reference");
+    const directs =
+      wrk && !options.skipDirect
+        ? await inRounds(
+            `direct posts, ${options.concurrency} concurrent for ${options.durationS} s`,
+            exchanges,
+            (c) =>
+              runWrk(wrk, { ...c.target, path: "/v1/leads" }, directBodiesFile, {
+                connections: options.concurrency,
+                durationMs: options.durationS * 1000,
+                warmupMs: SATURATION_WARMUP_MS,
+                meters: c.meters,
+              }),
+          )
+        : undefined;
+    const measured: Measured[] = contenders.map((contender) => {
+      const rounds = {
+        saturation: saturations.get(contender)!,
+        fixedRate: fixedRates.get(contender)!,
+        direct: directs?.get(contender) ?? [],
+      };
+      return {
+        contender,
+        rounds,
+        saturation: medianRound(rounds.saturation, (round) => round.throughput),
+        fixedRate: medianRound(rounds.fixedRate, (round) => -round.latency.p50),
+        ...(rounds.direct.length > 0
+          ? { direct: medianRound(rounds.direct, (round) => round.throughput) }
+          : {}),
+      };
+    });
 
     printReport(options, rate, measured);
   } finally {
@@ -359,12 +421,12 @@ async function expectBids(target: LoadTarget): Promise<void> {
   }
 }
 
-function printIntro(options: BenchOptions, mode: Mode, wrk: string | undefined): void {
+function printIntro(options: BenchOptions, mode: Mode, wrk: string | undefined, rounds: number): void {
   const cores = availableParallelism();
   const distributed = mode !== "embedded";
   console.log(
     `gavel bench: ${options.buyers} instant buyers, ${options.concurrency} concurrent pings, ` +
-      `${options.durationS} s per phase, mode ${mode}, market ${options.market}, ` +
+      `${rounds} rounds of ${options.durationS} s per phase, mode ${mode}, market ${options.market}, ` +
       `generator ${wrk ? `wrk (${wrk})` : "node (fallback)"}`,
   );
   if (distributed) {
@@ -390,12 +452,14 @@ function progress(message: string): void {
 function printReport(options: BenchOptions, rate: number, measured: Measured[]): void {
   const reference = measured.find((entry) => entry.contender.kind === "reference")!;
   const embedded = measured.find((entry) => entry.contender.kind === "embedded");
+  const twin = measured.find((entry) => entry.contender.kind === "twin");
   const validating = measured.find((entry) => entry.contender.kind === "validating");
   const distributed = measured.find((entry) => entry.contender.kind === "distributed");
   // Columns: reference first, the yardstick the others are measured against.
   const columns = [
     reference,
     ...(embedded ? [embedded] : []),
+    ...(twin ? [twin] : []),
     ...(validating ? [validating] : []),
     ...(distributed ? [distributed] : []),
   ];
@@ -404,8 +468,23 @@ function printReport(options: BenchOptions, rate: number, measured: Measured[]):
     entry === reference ? "" : signed(entry.fixedRate.latency.p99 - reference.fixedRate.latency.p99);
   const rows = [
     row("", (entry) => entry.contender.heading),
-    row(`saturation (${options.concurrency} concurrent)`, (entry) => perSecond(entry.saturation.throughput)),
+    row(
+      `saturation (${options.concurrency} concurrent; median round of ${reference.rounds.saturation.length})`,
+      (entry) => perSecond(entry.saturation.throughput),
+    ),
+    row("  rounds: lowest–highest", (entry) =>
+      range(
+        entry.rounds.saturation.map((round) => round.throughput),
+        (value) => Math.round(value).toLocaleString("en-US"),
+      ),
+    ),
     row("  server CPU per ping", (entry) => cpuPerPing(entry)),
+    row("  rounds: lowest–highest", (entry) =>
+      range(
+        entry.rounds.saturation.flatMap((round) => phaseCpuMs(round, entry) ?? []),
+        (value) => value.toFixed(3),
+      ),
+    ),
     row("  server CPU (cores)", (entry) => coresUsed(entry)),
     row("  generator CPU (cores)", (entry) => share(entry.saturation.generatorCpuShare)),
     // Where the distributed exchange's CPU goes: its own process, PostgreSQL, Redis.
@@ -453,6 +532,7 @@ function printReport(options: BenchOptions, rate: number, measured: Measured[]):
   }
 
   printSummary(rate, reference, embedded, distributed);
+  if (embedded && twin) printNoiseFloor(embedded, twin);
   if (embedded && validating) printValidationCost(embedded, validating);
   if (distributed && distributed.saturation.throughput < rate) {
     console.log(
@@ -466,16 +546,14 @@ function printReport(options: BenchOptions, rate: number, measured: Measured[]):
  * without validation, in throughput and in server CPU per ping (the steadier of the two on a shared machine).
  */
 function printValidationCost(embedded: Measured, validating: Measured): void {
-  const throughput = validating.saturation.throughput / embedded.saturation.throughput;
+  const throughput = pairedRatios(validating, embedded, (round) => round.throughput);
   const lines = [
-    `validation cost, throughput: ${((1 - throughput) * 100).toFixed(1)}% (${perSecond(validating.saturation.throughput)} validating, ${perSecond(embedded.saturation.throughput)} not; goal < 5%)`,
+    `validation cost, throughput: ${((1 - median(throughput)) * 100).toFixed(1)}% (rounds' ratios ${range(throughput, ratio)}; ${perSecond(validating.saturation.throughput)} validating, ${perSecond(embedded.saturation.throughput)} not; goal < 5%)`,
   ];
-  const validatingCpu = meteredTotal(validating);
-  const embeddedCpu = meteredTotal(embedded);
-  if (validatingCpu !== undefined && embeddedCpu !== undefined) {
-    const cpu = perPingMs(validatingCpu, validating) / perPingMs(embeddedCpu, embedded);
+  const cpu = pairedCpuRatios(validating, embedded);
+  if (cpu.length > 0) {
     lines.push(
-      `validation cost, server CPU per ping: ${((cpu - 1) * 100).toFixed(1)}% (${cpuPerPing(validating)} against ${cpuPerPing(embedded)})`,
+      `validation cost, server CPU per ping: ${((median(cpu) - 1) * 100).toFixed(1)}% (rounds' ratios ${range(cpu, ratio)}; ${cpuPerPing(validating)} against ${cpuPerPing(embedded)})`,
     );
   }
   console.log(`
@@ -507,16 +585,26 @@ function printSummary(
   distributed: Measured | undefined,
 ): void {
   const notSaturated = referenceNotSaturated(reference);
+  const saturatedRounds = reference.rounds.saturation.filter(
+    (round) => referenceNotSaturated({ ...reference, saturation: round }) === undefined,
+  ).length;
+  if (!notSaturated && saturatedRounds < reference.rounds.saturation.length) {
+    console.log(
+      `\nnote: the reference was saturated in ${saturatedRounds} of ${reference.rounds.saturation.length} rounds (its median round was).`,
+    );
+  }
   if (notSaturated) {
     console.log(`\nno ratios: the reference was not saturated: ${notSaturated}.`);
     console.log("Run it again on a quiet machine (load average well under 1 before the run).");
     return;
   }
   const lines: [label: string, value: string, goal: string | undefined][] = [];
+  // Each ratio: the median of the rounds' paired ratios, then the rounds' range (a difference inside it is noise).
   const throughputRatio = (label: string, of: Measured, to: Measured, goal?: number) => {
-    const ratio = of.saturation.throughput / to.saturation.throughput;
-    const met = goal === undefined ? undefined : verdict(ratio >= goal, `goal ≥ ${goal}×`);
-    lines.push([`${label} throughput`, `${ratio.toFixed(2)}×`, met]);
+    const ratios = pairedRatios(of, to, (round) => round.throughput);
+    const value = median(ratios);
+    const met = goal === undefined ? undefined : verdict(value >= goal, `goal ≥ ${goal}×`);
+    lines.push([`${label} throughput`, `${ratio(value)} (${range(ratios, ratio)})`, met]);
   };
   if (embedded) throughputRatio("embedded / reference", embedded, reference, GOALS.exchangeVsReference);
   if (distributed) throughputRatio("distributed / reference", distributed, reference);
@@ -525,41 +613,46 @@ function printSummary(
   }
   for (const entry of [embedded, distributed]) {
     if (entry === undefined) continue;
-    const ownCpu = meteredTotal(entry);
-    const referenceCpu = meteredTotal(reference);
-    if (ownCpu !== undefined && referenceCpu !== undefined) {
-      const ratio = perPingMs(ownCpu, entry) / perPingMs(referenceCpu, reference);
+    const cpuRatios = pairedCpuRatios(entry, reference);
+    if (cpuRatios.length > 0) {
+      const value = median(cpuRatios);
       lines.push([
         `${entry.contender.kind} / reference CPU per ping`,
-        `${ratio.toFixed(2)}×`,
-        verdict(ratio <= GOALS.cpuPerPingVsReference, `goal ≤ ${GOALS.cpuPerPingVsReference}×`),
+        `${ratio(value)} (${range(cpuRatios, ratio)})`,
+        verdict(value <= GOALS.cpuPerPingVsReference, `goal ≤ ${GOALS.cpuPerPingVsReference}×`),
       ]);
     }
     for (const [name, key, goal] of [
       ["p50", "p50", GOALS.p50OverheadMs],
       ["p99", "p99", GOALS.p99OverheadMs],
     ] as const) {
-      const overheadMs = entry.fixedRate.latency[key] - reference.fixedRate.latency[key];
+      const overheads = entry.rounds.fixedRate.map(
+        (round, index) => round.latency[key] - reference.rounds.fixedRate[index]!.latency[key],
+      );
+      const overheadMs = median(overheads);
       lines.push([
         `${entry.contender.kind} ${name} overhead at ${rate}/s`,
-        signed(overheadMs),
+        `${signed(overheadMs)} (${range(overheads, signed)})`,
         verdict(overheadMs <= goal, `goal ≤ ${goal} ms`),
       ]);
     }
     if (entry.direct) {
       // Not a ratio to the reference (it stores nothing): each exchange's durable leads against its own pings.
-      const ratio = entry.direct.throughput / entry.saturation.throughput;
+      const value =
+        median(entry.rounds.direct.map((round) => round.throughput)) /
+        median(entry.rounds.saturation.map((round) => round.throughput));
       lines.push([
         `${entry.contender.kind} direct posts / pings`,
-        `${ratio.toFixed(2)}×`,
-        verdict(ratio >= GOALS.directVsPing, `goal ≥ ${GOALS.directVsPing}×`),
+        ratio(value),
+        verdict(value >= GOALS.directVsPing, `goal ≥ ${GOALS.directVsPing}×`),
       ]);
     }
-    if ((entry.fixedRate.lateSlots ?? 0) > 0) {
+    const late = entry.rounds.fixedRate.reduce((sum, round) => sum + (round.lateSlots ?? 0), 0);
+    if (late > 0) {
       lines.push([
         `${entry.contender.kind} fixed rate`,
         "not held",
-        `${entry.fixedRate.lateSlots} slots sent late`,
+        `${late} slots sent late over the rounds`,
       ]);
     }
   }
@@ -569,6 +662,71 @@ function printSummary(
   for (const [label, value, goal] of lines) {
     console.log(`${label.padEnd(labelWidth)}   ${value.padStart(valueWidth)}   ${goal ?? ""}`.trimEnd());
   }
+}
+
+/**
+ * Same code, two processes: what the run's own noise is (the order, the machine's other work). A difference between
+ * two different servers inside this range says nothing.
+ */
+function printNoiseFloor(embedded: Measured, twin: Measured): void {
+  const throughput = pairedRatios(twin, embedded, (round) => round.throughput);
+  const cpu = pairedCpuRatios(twin, embedded);
+  console.log(
+    `\nnoise floor (A/A: the twin exchange against the first, same code): throughput ${ratio(median(throughput))} ` +
+      `(rounds ${range(throughput, ratio)})` +
+      (cpu.length > 0 ? `, CPU per ping ${ratio(median(cpu))} (rounds ${range(cpu, ratio)})` : ""),
+  );
+}
+
+/**
+ * The servers in the order of a round: the list rotated by the round's number, so each takes each place in turn; and
+ * in every other cycle of rotations the reverse, so each also follows each of its neighbours in the list as often
+ * (with three servers: all six orders in six rounds; with two: AB, BA, BA, AB).
+ */
+function rotated<T>(list: readonly T[], round: number): T[] {
+  const shift = round % list.length;
+  const order = [...list.slice(shift), ...list.slice(0, shift)];
+  return Math.floor(round / list.length) % 2 === 1 ? order.reverse() : order;
+}
+
+function median(values: readonly number[]): number {
+  const sorted = values.toSorted((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
+}
+
+/** The round at the median of `key` (the lower of the two middle ones for an even count). */
+function medianRound(rounds: readonly PhaseResult[], key: (round: PhaseResult) => number): PhaseResult {
+  return rounds.toSorted((a, b) => key(a) - key(b))[Math.floor((rounds.length - 1) / 2)]!;
+}
+
+/** Saturation round by round, `of`'s value over `to`'s: both measured in the same round, seconds apart. */
+function pairedRatios(of: Measured, to: Measured, value: (round: PhaseResult) => number): number[] {
+  return of.rounds.saturation.map((round, index) => value(round) / value(to.rounds.saturation[index]!));
+}
+
+function pairedCpuRatios(of: Measured, to: Measured): number[] {
+  return of.rounds.saturation.flatMap((round, index) => {
+    const own = phaseCpuMs(round, of);
+    const theirs = phaseCpuMs(to.rounds.saturation[index]!, to);
+    return own === undefined || theirs === undefined ? [] : [own / theirs];
+  });
+}
+
+/** A saturation round's server CPU per ping in ms (every meter of the server summed); undefined when unreadable. */
+function phaseCpuMs(round: PhaseResult, entry: Measured): number | undefined {
+  const names = Object.keys(entry.contender.meters);
+  if (round.ok === 0 || names.some((name) => round.metered[name] === undefined)) return undefined;
+  return (names.reduce((sum, name) => sum + round.metered[name]!, 0) * 1000) / round.ok;
+}
+
+function range(values: readonly number[], format: (value: number) => string): string {
+  if (values.length === 0) return "n/a";
+  return `${format(Math.min(...values))}–${format(Math.max(...values))}`;
+}
+
+function ratio(value: number): string {
+  return `${value.toFixed(2)}×`;
 }
 
 /** Server CPU time per answered request of a phase (every meter summed). */
@@ -664,7 +822,7 @@ const USAGE =
   "usage: gavel bench [--mode embedded|distributed|both] [--market rules-5|rules|simple] [--duration <seconds>]\n" +
   "                   [--buyers <n>] [--concurrency <n>] [--generator wrk|node]\n" +
   "                   [--database-url postgres://...] [--redis-url redis://...] [--cpu-prof <dir>]\n" +
-  "                   [--skip-direct] [--validation]";
+  "                   [--skip-direct] [--validation] [--rounds <n>] [--aa]";
 
 function parseBenchArgs(args: string[]): BenchOptions {
   const { values } = parseArgs({
@@ -681,18 +839,22 @@ function parseBenchArgs(args: string[]): BenchOptions {
       "cpu-prof": { type: "string" },
       validation: { type: "boolean", default: false },
       "skip-direct": { type: "boolean", default: false },
+      rounds: { type: "string" },
+      aa: { type: "boolean", default: false },
     },
   });
   const options = {
     durationS: Number(values.duration),
     buyers: Number(values.buyers),
     concurrency: Number(values.concurrency),
+    rounds: values.rounds === undefined ? undefined : Number(values.rounds),
   };
   const mode = values.mode as Mode | undefined;
   if (
     !(options.durationS > 0) ||
     !(options.buyers >= 1) ||
     !(options.concurrency >= 1) ||
+    (options.rounds !== undefined && !(Number.isInteger(options.rounds) && options.rounds >= 1)) ||
     (mode !== undefined && !MODES.includes(mode)) ||
     !BENCH_MARKETS.includes(values.market as BenchMarket) ||
     (values.generator !== undefined && !GENERATORS.includes(values.generator as Generator))
@@ -709,6 +871,7 @@ function parseBenchArgs(args: string[]): BenchOptions {
     cpuProfileDir: values["cpu-prof"],
     validation: values.validation === true,
     skipDirect: values["skip-direct"] === true,
+    aa: values.aa === true,
     services: {
       databaseUrl: values["database-url"] ?? process.env.GAVEL_BENCH_DATABASE_URL ?? DEFAULT_DATABASE_URL,
       redisUrl: values["redis-url"] ?? process.env.GAVEL_BENCH_REDIS_URL ?? DEFAULT_REDIS_URL,

@@ -2,36 +2,33 @@
 // runs without awaiting, so firstSeen is atomic within the process.
 //
 // A window must hold every key for its whole lookback (30 days of sold consumers is common), so its memory is what the
-// lookback requires, and each key is kept compactly: the scope (`v:<vertical>:email:`) as a short number shared by all
-// its keys, and the sha256 as its first 16 bytes rather than 64 hex characters (128 bits: a collision among even a
-// billion keys has a chance below 10^-20), in one flat string; and its window's end as a small integer (V8 keeps it
-// unboxed) rather than epoch ms (a boxed double): about half the memory of the key as given.
+// lookback requires. Keys as the engine names them (a scope such as `v:<vertical>:email:`, then a sha256 in hex) in a
+// window of a minute or more go into a MemoryKeyTable: the scope as a number, 96 bits of the hash and the end as a
+// Unix second, 20 bytes a slot in a typed array outside the JS heap (issue 14's 10-minute soak: ~390 bytes of heap
+// per sold lead as a Map of strings, four keys a lead). Any other key, and windows under a minute (whose end needs
+// milliseconds), stay in a Map of the key as given: rare, and short-lived.
 import { assertValidWindow, type DuplicateWindows } from "./duplicate-windows.ts";
+import { MemoryKeyTable } from "./memory-key-table.ts";
 
 const SWEEP_INTERVAL_MS = 60_000;
-/** Windows at least this long end on a whole second (rounded up, so never early): their end fits a small integer. */
+/** Windows at least this long go into the key table, which keeps their end in whole seconds (rounded up: never early). */
 const LONG_WINDOW_MS = 60_000;
-/**
- * A JS Map holds at most 2^24 (16.7 million) entries and throws past it; 30 days of a busy exchange's sales can pass
- * that (four keys per sale), so keys are spread over several maps by their last character (a hash byte).
- */
-const SHARDS = 16;
+/** A sha256 in hex, after the scope's ":". */
+const HASH_LENGTH = 64;
 
 export class MemoryDuplicateWindows implements DuplicateWindows {
-  /**
-   * Compact key → when it leaves its window, in the shard its last character picks. The end is relative to #epoch:
-   * ms (≥ 0) for a short window, minus whole seconds for a long one (see #encode): small integers for decades.
-   */
-  readonly #shards = Array.from({ length: SHARDS }, () => new Map<string, number>());
-  readonly #epoch: number;
-  /** Scope → its compact prefix: "\0", a number, ":" (a key as given never starts with "\0", so the two never meet). */
-  readonly #scopes = new Map<string, Buffer>();
+  readonly #table = new MemoryKeyTable();
+  /** Keys the table does not take (not a scope and a sha256, or a window under a minute) → their end in epoch ms. */
+  readonly #other = new Map<string, number>();
+  /** Scope (`v:auto:email:`) → its number in the table. */
+  readonly #scopes = new Map<string, number>();
+  /** The parsed key of the last #parse: reused, so a lookup allocates nothing but the scope's slice. */
+  readonly #parsed = new Uint32Array(4);
   readonly #now: () => number;
   readonly #sweeper: NodeJS.Timeout;
 
   constructor(options: { now?: () => number } = {}) {
     this.#now = options.now ?? Date.now;
-    this.#epoch = this.#now();
     this.#sweeper = setInterval(() => this.#sweep(), SWEEP_INTERVAL_MS);
     this.#sweeper.unref();
   }
@@ -39,12 +36,7 @@ export class MemoryDuplicateWindows implements DuplicateWindows {
   async remember(keys: readonly string[], ttlMs: number): Promise<void> {
     assertValidWindow(keys, ttlMs);
     const until = this.#now() + ttlMs;
-    for (const key of keys) {
-      const compact = this.#compact(key);
-      const known = this.#shard(compact).get(compact);
-      if (known === undefined || this.#decode(known) < until)
-        this.#shard(compact).set(compact, this.#encode(until, ttlMs));
-    }
+    for (const key of keys) this.#extend(key, until, ttlMs);
   }
 
   async rememberEach(groups: readonly { keys: readonly string[]; ttlMs: number }[]): Promise<void> {
@@ -54,26 +46,30 @@ export class MemoryDuplicateWindows implements DuplicateWindows {
 
   async seen(keys: readonly string[]): Promise<string | undefined> {
     const now = this.#now();
-    return keys.find((key) => this.#endOf(this.#compact(key)) > now);
+    return keys.find((key) => this.#endOf(key) > now);
   }
 
   async seenEach(groups: readonly (readonly string[])[]): Promise<(string | undefined)[]> {
     const now = this.#now();
-    return groups.map((keys) => keys.find((key) => this.#endOf(this.#compact(key)) > now));
+    return groups.map((keys) => keys.find((key) => this.#endOf(key) > now));
   }
 
   async firstSeen(key: string, ttlMs: number): Promise<boolean> {
     assertValidWindow([key], ttlMs);
     const now = this.#now();
-    const compact = this.#compact(key);
-    if (this.#endOf(compact) > now) return false;
-    this.#shard(compact).set(compact, this.#encode(now + ttlMs, ttlMs));
+    if (this.#endOf(key) > now) return false;
+    this.#extend(key, now + ttlMs, ttlMs);
     return true;
   }
 
   /** How many keys are inside a window or not yet swept: for tests and diagnostics. */
   get size(): number {
-    return this.#shards.reduce((sum, shard) => sum + shard.size, 0);
+    return this.#table.size + this.#other.size;
+  }
+
+  /** Bytes of the key table (outside the JS heap): what the lookback holds by design. */
+  get tableBytes(): number {
+    return this.#table.bytes;
   }
 
   /** Drops every key whose window has passed (also done every minute by a timer). */
@@ -85,55 +81,67 @@ export class MemoryDuplicateWindows implements DuplicateWindows {
     clearInterval(this.#sweeper);
   }
 
-  #compact(key: string): string {
-    // A scope ending in ":", then a sha256 in lowercase hex (how the engine names every key: duplicate-windows.ts),
-    // told apart without a regular expression: this runs for every key of every ping.
-    const colon = key.length - 65;
-    if (colon < 1 || key.charCodeAt(colon) !== 58 || !isLowerHex(key, colon + 1)) return key;
-    const scope = key.slice(0, colon + 1);
-    let prefix = this.#scopes.get(scope);
-    if (!prefix) {
-      prefix = Buffer.from(`\0${this.#scopes.size}:`, "latin1");
-      this.#scopes.set(scope, prefix);
+  /** Makes the key's window end at `until` unless it already ends later. */
+  #extend(key: string, until: number, ttlMs: number): void {
+    if (ttlMs >= LONG_WINDOW_MS && this.#parse(key)) {
+      const [scope, h0, h1, h2] = this.#parsed;
+      const endS = Math.max(2, Math.ceil(until / 1000));
+      if (this.#table.endOf(scope!, h0!, h1!, h2!) < endS) this.#table.set(scope!, h0!, h1!, h2!, endS);
+      return;
     }
-    // Built in one buffer and decoded once: a flat one-byte string, not a rope of pieces.
-    const compact = Buffer.allocUnsafe(prefix.length + 16);
-    prefix.copy(compact);
-    compact.write(key.slice(colon + 1, colon + 33), prefix.length, "hex");
-    return compact.toString("latin1");
+    const known = this.#other.get(key);
+    if (known === undefined || known < until) this.#other.set(key, until);
   }
 
-  #shard(compact: string): Map<string, number> {
-    return this.#shards[compact.charCodeAt(compact.length - 1) % SHARDS]!;
+  /** When the key's window ends (epoch ms), 0 when it has none. */
+  #endOf(key: string): number {
+    const other = this.#other.size === 0 ? 0 : (this.#other.get(key) ?? 0);
+    if (!this.#parse(key)) return other;
+    const [scope, h0, h1, h2] = this.#parsed;
+    return Math.max(other, this.#table.endOf(scope!, h0!, h1!, h2!) * 1000);
   }
 
-  #endOf(compact: string): number {
-    const encoded = this.#shard(compact).get(compact);
-    return encoded === undefined ? 0 : this.#decode(encoded);
-  }
-
-  #encode(until: number, ttlMs: number): number {
-    const sinceEpoch = until - this.#epoch;
-    return ttlMs >= LONG_WINDOW_MS ? -Math.ceil(sinceEpoch / 1000) : sinceEpoch;
-  }
-
-  #decode(encoded: number): number {
-    return this.#epoch + (encoded < 0 ? -encoded * 1000 : encoded);
+  /**
+   * Reads a key named as the engine names them (a scope ending in ":", then a sha256 in lowercase hex) into #parsed:
+   * the scope's number and the hash's first 96 bits. False for any other key. Without a regular expression or
+   * substrings of the hash: this runs for every key of every ping.
+   */
+  #parse(key: string): boolean {
+    const colon = key.length - HASH_LENGTH - 1;
+    if (colon < 1 || key.charCodeAt(colon) !== 58 || !isLowerHex(key, colon + 1)) return false;
+    const scopeText = key.slice(0, colon + 1);
+    let scope = this.#scopes.get(scopeText);
+    if (scope === undefined) {
+      scope = this.#scopes.size;
+      this.#scopes.set(scopeText, scope);
+    }
+    this.#parsed[0] = scope;
+    for (let word = 0; word < 3; word++) this.#parsed[word + 1] = hexWord(key, colon + 1 + word * 8);
+    return true;
   }
 
   #sweep(): void {
     const now = this.#now();
-    for (const shard of this.#shards) {
-      for (const [key, encoded] of shard) if (this.#decode(encoded) <= now) shard.delete(key);
-    }
+    this.#table.sweep(Math.floor(now / 1000));
+    for (const [key, end] of this.#other) if (end <= now) this.#other.delete(key);
   }
 }
 
 /** Whether the 64 characters from `from` are lowercase hex. */
 function isLowerHex(text: string, from: number): boolean {
-  for (let i = from; i < from + 64; i++) {
+  for (let i = from; i < from + HASH_LENGTH; i++) {
     const c = text.charCodeAt(i);
     if (!((c >= 48 && c <= 57) || (c >= 97 && c <= 102))) return false;
   }
   return true;
+}
+
+/** The 32-bit number of the 8 hex characters from `from` (checked by isLowerHex). */
+function hexWord(text: string, from: number): number {
+  let word = 0;
+  for (let i = from; i < from + 8; i++) {
+    const c = text.charCodeAt(i);
+    word = (word << 4) | (c <= 57 ? c - 48 : c - 87);
+  }
+  return word >>> 0;
 }
