@@ -8,12 +8,12 @@
 // duration). A file with a top-level hook (`before`, `after`, `beforeEach`, `afterEach` at the start of a line) runs in
 // a process of its own after its shard's shared process: without isolation such hooks belong to the whole process, so
 // a top-level `beforeEach` would run before every other file's tests too (tried: the shard hung). So does a file with
-// the line `// run-shards: own process`, followed by its reason. Each shard's report is printed whole when it ends, so
-// reports do not interleave. The exit code is non-zero when any run fails. The environment (GAVEL_TEST_BACKEND and the
-// service URLs) passes through, with NODE_COMPILE_CACHE set (unless it is already) to
-// node_modules/.cache/node-compile-cache: the processes, and the exchanges and buyer farms they start, then reuse V8's
-// compiled code for the modules instead of compiling them again (importing src/app.ts: ~1.1 s of CPU without, ~0.6 s
-// with). Node creates the folder, so a fresh clone needs nothing.
+// the line `// run-shards: own process`, followed by its reason (dealt first, as heavy as the largest file). Each
+// shard's report is printed whole when it ends, so reports do not interleave. The exit code is non-zero when any run
+// fails. The environment (GAVEL_TEST_BACKEND and the service URLs) passes through, with NODE_COMPILE_CACHE set (unless
+// it is already) to node_modules/.cache/node-compile-cache: the processes, and the exchanges and buyer farms they
+// start, then reuse V8's compiled code for the modules instead of compiling them again (importing src/app.ts: ~1.1 s
+// of CPU without, ~0.6 s with). Node creates the folder, so a fresh clone needs nothing.
 import { spawn } from "node:child_process";
 import { globSync, readFileSync, statSync } from "node:fs";
 
@@ -29,23 +29,27 @@ if (files.length === 0) {
   console.error(`run-shards: no test files match ${patterns.join(" ")}`);
   process.exit(2);
 }
+const TOP_LEVEL_HOOK = /^(before|after|beforeEach|afterEach)\(/m;
+/** A file may ask for a process of its own with this line, saying why after it. */
+const OWN_PROCESS_MARK = /^\/\/ run-shards: own process\b/m;
+const asksOwnProcess = (file: string) => OWN_PROCESS_MARK.test(readFileSync(file, "utf8"));
+const ownProcess = (file: string) => TOP_LEVEL_HOOK.test(readFileSync(file, "utf8")) || asksOwnProcess(file);
+
+// A file that asks for a process of its own does so for its weight, which its size does not show (market-simulation:
+// 1.9 kB, one of the longest files): it counts as the largest file, and is dealt first.
+const largest = Math.max(...files.map((file) => statSync(file).size));
+const weight = (file: string) => (asksOwnProcess(file) ? largest : statSync(file).size);
 const buckets = Array.from({ length: Math.min(shards, files.length) }, () => ({
   bytes: 0,
   files: [] as string[],
 }));
-for (const file of [...files].sort((a, b) => statSync(b).size - statSync(a).size)) {
+for (const file of [...files].sort(
+  (a, b) => Number(asksOwnProcess(b)) - Number(asksOwnProcess(a)) || weight(b) - weight(a),
+)) {
   const lightest = buckets.reduce((best, bucket) => (bucket.bytes < best.bytes ? bucket : best));
   lightest.files.push(file);
-  lightest.bytes += statSync(file).size;
+  lightest.bytes += weight(file);
 }
-
-const TOP_LEVEL_HOOK = /^(before|after|beforeEach|afterEach)\(/m;
-/** A file may ask for a process of its own with this line, saying why after it. */
-const OWN_PROCESS_MARK = /^\/\/ run-shards: own process\b/m;
-const ownProcess = (file: string) => {
-  const text = readFileSync(file, "utf8");
-  return TOP_LEVEL_HOOK.test(text) || OWN_PROCESS_MARK.test(text);
-};
 
 const started = performance.now();
 
