@@ -1,5 +1,7 @@
 // gavel simulate: the same seed gives the same table (the simulator drives the real exchange, so this also checks that
 // nothing in a run depends on the wall clock, on random auction ids or on the order the exchange asks buyers in).
+// run-shards: own process. Fifteen exchanges side by side, the most CPU of any file here (~15 s); each post holds a
+// 5 s lease renewed on a timer, and in a shared process at load 29 a post lost its own lease (409 GAVEL_POST_IN_PROGRESS).
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { figuresSvg, formatFiguresTable, scenarioFigures } from "../../src/sim/market-report.ts";

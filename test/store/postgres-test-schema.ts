@@ -34,6 +34,31 @@ export async function withAdminClient<T>(work: (client: pg.Client) => Promise<T>
   }
 }
 
+/**
+ * Deletes every row of a test schema but `schema_migrations` (the schema stays migrated) and restarts its sequences.
+ * DELETE, not TRUNCATE: a test leaves a few rows, and TRUNCATE's new files for every table cost more than deleting them.
+ */
+export async function emptyTestSchema(schema: string): Promise<void> {
+  await withAdminClient(async (client) => {
+    const { rows: tables } = await client.query<{ name: string }>(
+      "SELECT tablename AS name FROM pg_tables WHERE schemaname = $1 AND tablename <> 'schema_migrations'",
+      [schema],
+    );
+    const { rows: sequences } = await client.query<{ name: string }>(
+      "SELECT sequencename AS name FROM pg_sequences WHERE schemaname = $1",
+      [schema],
+    );
+    await client.query(
+      [
+        "BEGIN",
+        ...tables.map((table) => `DELETE FROM "${schema}"."${table.name}"`),
+        ...sequences.map((sequence) => `ALTER SEQUENCE "${schema}"."${sequence.name}" RESTART`),
+        "COMMIT",
+      ].join(";\n"),
+    );
+  });
+}
+
 export async function dropTestSchema(schema: string): Promise<void> {
   await withAdminClient((client) => client.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`));
 }

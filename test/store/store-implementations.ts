@@ -4,13 +4,14 @@ import { randomBytes } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterEach, beforeEach } from "node:test";
+import { after, afterEach, beforeEach } from "node:test";
 import { loadPiiKeyRing } from "../../src/compliance/privacy/pii-cipher.ts";
 import { PostgresStore } from "../../src/store/postgres/postgres-store.ts";
 import { SqliteStore } from "../../src/store/sqlite/sqlite-store.ts";
 import type { Store } from "../../src/store/store.ts";
 import {
   dropTestSchema,
+  emptyTestSchema,
   newTestSchema,
   requireTestDatabase,
   TEST_DATABASE_URL,
@@ -20,6 +21,12 @@ import {
 export interface StoreDatabase {
   open(): Store;
   destroy(): Promise<void>;
+  /**
+   * Deletes every row but the record of applied migrations, once every store opened on it is closed: the database is
+   * then as a freshly migrated one, for the next test of the suite, without creating and migrating another. Only
+   * PostgreSQL has it, where a new schema and its migrations took ~3 s of wall time per test on the loaded machine.
+   */
+  empty?(): Promise<void>;
 }
 
 export interface StoreImplementation {
@@ -54,6 +61,7 @@ export const STORES: StoreImplementation[] = [
       return {
         open: () => new PostgresStore({ connectionString: TEST_DATABASE_URL, schema, poolSize: 4 }),
         destroy: () => dropTestSchema(schema),
+        empty: () => emptyTestSchema(schema),
       };
     },
   },
@@ -62,7 +70,8 @@ export const STORES: StoreImplementation[] = [
 /**
  * Gives each test of the enclosing suite an empty, migrated store of `impl`, passed to `use` before the suite's own
  * beforeEach hooks run. `reopen()` connects another Store to the same database (durability, two instances); every
- * store opened is closed, and the database removed, after the test.
+ * store opened is closed after the test, and the database removed (or, where it can be, emptied for the suite's next
+ * test and removed after the suite). Call it inside a `describe`: its hooks belong to the enclosing suite.
  */
 export function freshStoreEach(
   impl: StoreImplementation,
@@ -76,13 +85,23 @@ export function freshStoreEach(
     await next.migrate();
     return next;
   };
+  /** The suite's database kept for its next test, emptied. */
+  let reusable: StoreDatabase | undefined;
   beforeEach(async () => {
-    database = await impl.create();
+    database = reusable ?? (await impl.create());
+    reusable = undefined;
     use(await reopen());
   });
   afterEach(async () => {
     for (const store of opened.splice(0)) await store.close();
-    await database.destroy();
+    if (database.empty) {
+      await database.empty();
+      reusable = database;
+    } else await database.destroy();
+  });
+  after(async () => {
+    await reusable?.destroy();
+    reusable = undefined;
   });
   // Closes a store before the test ends (a restart), so afterEach does not close it again.
   const close = async (store: Store): Promise<void> => {
