@@ -40,6 +40,7 @@ import { INBOUND_ENDPOINTS, inboundRoutes } from "./inbound-routes.ts";
 import { registerOpenApi } from "./openapi.ts";
 import { operationsRoutes } from "./operations-routes.ts";
 import { postingSpecRoutes } from "./posting-spec-routes.ts";
+import { cachedSchemaCompilers } from "./schema-compilers.ts";
 import { sellerRoutes } from "./seller-routes.ts";
 import { sourcePortalRoutes } from "./source-portal-routes.ts";
 import { suppressionRoutes } from "./suppression-routes.ts";
@@ -104,6 +105,8 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
       // Wrong types are errors, not something to coerce; unknown properties are refused, not silently dropped.
       customOptions: { coerceTypes: false, removeAdditional: false, allErrors: false, useDefaults: true },
     },
+    // The routes' schemas compiled once a process, not once an exchange: tests and `gavel simulate` start many.
+    schemaController: { compilersFactory: cachedSchemaCompilers },
   });
   // JSON only: fastify's default text/plain parser would turn a text body into a confusing validation error.
   app.removeContentTypeParser("text/plain");
