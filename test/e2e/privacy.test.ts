@@ -59,7 +59,11 @@ describe("consumer privacy requests in a browser", () => {
     }, "the lead, blanked");
     const after = await page.getByTestId("privacy-export").innerText();
     assert.ok(!after.includes("Jordan") && !after.includes("person1@example.com"), after);
-    const listed = await page.getByTestId("privacy-requests").innerText();
+    // The list reloads after the export is shown: wait for the third request rather than read it at once.
+    const listed = await eventually(async () => {
+      const text = await page.getByTestId("privacy-requests").innerText();
+      return /access[\s\S]*erasure[\s\S]*access/.test(text) ? text : undefined;
+    }, "the three requests listed, newest first");
     assert.match(listed, /access[\s\S]*erasure[\s\S]*access/);
     assert.ok(!listed.includes("person1@example.com"), "requests are listed by hash");
   });
