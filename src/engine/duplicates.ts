@@ -71,7 +71,7 @@ export class DuplicateChecks {
     verticalId: string,
     contact: ContactHashes,
   ): Promise<Set<string>> {
-    return (await this.screen(config, undefined, contact, dedupingBuyers(config, verticalId))).buyers;
+    return (await this.screen(config, undefined, contact, buyersOfVertical(config, verticalId))).buyers;
   }
 
   /**
@@ -83,7 +83,7 @@ export class DuplicateChecks {
     config: ConfigSnapshot,
     vertical: Vertical | undefined,
     contact: ContactHashes,
-    buyerIds: readonly string[] = vertical ? dedupingBuyers(config, vertical.id) : [],
+    buyerIds: readonly string[] = vertical ? buyersOfVertical(config, vertical.id) : [],
   ): Promise<{ soldInVertical: boolean; buyers: Set<string> }> {
     const checked = buyerIds.filter((buyerId) => config.buyerById.get(buyerId)?.dedupe_days !== undefined);
     const seen = await this.#windows.seenEach([
@@ -144,14 +144,10 @@ export class DuplicateChecks {
   }
 }
 
-/** The buyers with campaigns in a vertical who check duplicates (a dedupe_days), each once. */
-function dedupingBuyers(config: ConfigSnapshot, verticalId: string): string[] {
+/** The buyers with campaigns in a vertical, each once (`screen` keeps those who check duplicates). */
+function buyersOfVertical(config: ConfigSnapshot, verticalId: string): string[] {
   return [
-    ...new Set(
-      (config.campaignsByVertical.get(verticalId) ?? [])
-        .map((campaign) => campaign.buyer_id)
-        .filter((buyerId) => config.buyerById.get(buyerId)?.dedupe_days !== undefined),
-    ),
+    ...new Set((config.campaignsByVertical.get(verticalId) ?? []).map((campaign) => campaign.buyer_id)),
   ];
 }
 

@@ -249,16 +249,12 @@ export class Exchange {
       subId: input.sub_id,
       contact,
     });
-    // The duplicate screen only reads: it runs while velocity is counted (one round trip on Redis, not two), and a
-    // refusal by validation still wins over whatever the screen found.
-    const screening = this.#duplicateScreen(config, vertical, contact);
-    screening.catch(() => {});
-    const quality = await this.#validator.check(
+    const { quality, screen } = await this.#validateAndScreen(
+      config,
       vertical,
       lead,
       this.#leadFacts(source, contact, context, true, formSubmittedAt, formStartedAt),
     );
-    const screen = await screening;
     const ping = await this.#auction(
       "ping",
       source,
@@ -319,16 +315,12 @@ export class Exchange {
       subId: input.sub_id,
       contact,
     });
-    // The duplicate screen only reads: it runs while velocity is counted (one round trip on Redis, not two), and a
-    // refusal by validation still wins over whatever the screen found.
-    const screening = this.#duplicateScreen(config, vertical, contact);
-    screening.catch(() => {});
-    const quality = await this.#validator.check(
+    const { quality, screen } = await this.#validateAndScreen(
+      config,
       vertical,
       lead,
       this.#leadFacts(source, contact, context, true, formSubmittedAt, formStartedAt),
     );
-    const screen = await screening;
     const ping = await this.#auction(
       "direct",
       source,
@@ -804,6 +796,18 @@ export class Exchange {
       // The first buyer's (a seller can send the consumer to one page).
       ...(first?.redirectUrl ? { redirectUrl: first.redirectUrl } : {}),
     };
+  }
+
+  /**
+   * Validation (velocity counted) and the duplicate screen of a ping or direct post. The screen only reads, so it runs
+   * while velocity is counted (one round trip on Redis, not two); a refusal by validation still wins over whatever the
+   * screen found.
+   */
+  async #validateAndScreen(config: ConfigSnapshot, vertical: Vertical, lead: LeadValues, facts: LeadFacts) {
+    const screening = this.#duplicateScreen(config, vertical, facts.contact);
+    screening.catch(() => {});
+    const quality = await this.#validator.check(vertical, lead, facts);
+    return { quality, screen: await screening };
   }
 
   async #duplicateScreen(
