@@ -1,0 +1,202 @@
+// A/B of the exchange's CPU per ping between checkouts, per thread, at the same moment: for judging a change on a
+// machine too busy for `npm run bench` to tell it from noise.
+//
+//   node bench/ab-cpu.ts --gavel /tmp/base/src/cli/gavel.ts --gavel src/cli/gavel.ts [--rate 300] [--seconds 6]
+//                        [--rounds 6] [--market rules-5] [--path /v1/ping|/v1/leads] [--together] [--threads]
+//
+// Each `--gavel` is an exchange's entry (`src/cli/gavel.ts` of a checkout, node flags before it if any), started as `gavel serve` with the bench's
+// configuration and its own data dir, against one buyer farm. Each round loads every exchange in turn (the order
+// reversed every other round, so none is always first) with wrk at a fixed rate (open loop: below saturation there is
+// no queue, so CPU per ping is the steadiest figure), and reads each thread's CPU from /proc: the main thread (the
+// event loop serving pings) and the others (the SQLite writer, libuv's pool, V8's GC helpers). `--together` loads all
+// exchanges at once instead, each by its own wrk: the same moment exactly, at the cost of their competing for cores.
+// Prints each round and the median of the per-round ratios to the first exchange.
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { loadavg, tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { parseArgs } from "node:util";
+import {
+  type BenchMarket,
+  benchDirectPostBodies,
+  benchPingBodies,
+  buildBenchConfig,
+  instantBuyers,
+} from "../src/sim/bench-scenario.ts";
+import { startBuyerFarm } from "../src/sim/buyer-farm-client.ts";
+import { type ChildService, startChildService } from "../src/sim/child-service.ts";
+import { findWrk, runWrk, type WrkResult, writeBodiesFile } from "../src/sim/wrk-load.ts";
+
+const { values } = parseArgs({
+  options: {
+    gavel: { type: "string", multiple: true },
+    rate: { type: "string", default: "300" },
+    seconds: { type: "string", default: "6" },
+    rounds: { type: "string", default: "6" },
+    market: { type: "string", default: "rules-5" },
+    path: { type: "string", default: "/v1/ping" },
+    together: { type: "boolean", default: false },
+    threads: { type: "boolean", default: false },
+  },
+});
+// An entry may carry node flags before it: --gavel="--max-semi-space-size=32 src/cli/gavel.ts".
+const entries = (values.gavel ?? []).map((entry) => {
+  const words = entry.trim().split(/\s+/);
+  return [...words.slice(0, -1), resolve(words.at(-1)!)];
+});
+if (entries.length === 0) {
+  console.error("usage: node bench/ab-cpu.ts --gavel <checkout>/src/cli/gavel.ts [--gavel ...] [--rate 300]");
+  process.exit(2);
+}
+const wrk = findWrk();
+if (!wrk) throw new Error("wrk is not installed (apt-get install wrk)");
+const rate = Number(values.rate);
+const seconds = Number(values.seconds);
+const rounds = Number(values.rounds);
+const direct = values.path === "/v1/leads";
+
+/** CPU seconds (user + system) of each thread of a process, by thread id, with the thread's name. */
+function threadCpu(pid: number): Map<string, { name: string; seconds: number }> {
+  const threads = new Map<string, { name: string; seconds: number }>();
+  for (const tid of readdirSync(`/proc/${pid}/task`)) {
+    try {
+      const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, "utf8");
+      const name = stat.slice(stat.indexOf("(") + 1, stat.lastIndexOf(")"));
+      const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+      threads.set(tid, { name, seconds: (Number(fields[11]) + Number(fields[12])) / 100 });
+    } catch {
+      // The thread ended between the listing and the read.
+    }
+  }
+  return threads;
+}
+
+interface Sample {
+  requests: number;
+  mainMs: number;
+  otherMs: number;
+  p50: number;
+  p99: number;
+  late: number;
+  errors: number;
+}
+
+function perRequest(pid: number, before: ReturnType<typeof threadCpu>, run: WrkResult): Sample {
+  const after = threadCpu(pid);
+  let main = 0;
+  let other = 0;
+  const byName = new Map<string, number>();
+  for (const [tid, { name, seconds: end }] of after) {
+    const spent = end - (before.get(tid)?.seconds ?? 0);
+    if (tid === String(pid)) main += spent;
+    else other += spent;
+    byName.set(name, (byName.get(name) ?? 0) + spent);
+  }
+  if (values.threads) {
+    const shares = [...byName].filter(([, spent]) => spent > 0).sort((a, b) => b[1] - a[1]);
+    console.log(
+      `    threads: ${shares.map(([name, spent]) => `${name} ${((1e6 * spent) / Math.max(1, run.ok)).toFixed(0)} µs`).join(", ")}`,
+    );
+  }
+  const requests = Math.max(1, run.ok);
+  return {
+    requests: run.ok,
+    mainMs: (1000 * main) / requests,
+    otherMs: (1000 * other) / requests,
+    p50: run.latency.p50,
+    p99: run.latency.p99,
+    late: run.lateSlots,
+    errors: run.errors,
+  };
+}
+
+const workDir = mkdtempSync(join(tmpdir(), "gavel-ab-"));
+const farm = await startBuyerFarm(instantBuyers(5), { recordLimit: 0 });
+const servers: ChildService<string>[] = [];
+try {
+  const { config, sourceKey } = buildBenchConfig(farm.buyers, values.market as BenchMarket);
+  const bodiesFile = writeBodiesFile(
+    workDir,
+    "bodies",
+    direct ? benchDirectPostBodies() : benchPingBodies(values.market as BenchMarket),
+  );
+  const headers = { authorization: `Bearer ${sourceKey}`, "content-type": "application/json" };
+  const configPath = join(workDir, "gavel.config.json");
+  writeFileSync(configPath, JSON.stringify(config, null, 2));
+  const { DATABASE_URL: _, REDIS_URL: __, ...env } = process.env;
+  for (const [index, entry] of entries.entries()) {
+    servers.push(
+      await startChildService({
+        name: `exchange ${index}`,
+        args: [
+          ...entry,
+          "serve",
+          "--config",
+          configPath,
+          "--port",
+          "0",
+          "--data-dir",
+          join(workDir, `data-${index}`),
+        ],
+        env: { ...env, GAVEL_LOG_LEVEL: "warn", GAVEL_ADMIN_KEY: `ab-admin-${process.pid}` },
+        readyLine: (line) => /listening on (http:\/\/[^\s)]+)/.exec(line)?.[1],
+        timeoutMs: 90_000,
+      }),
+    );
+  }
+  const bodies = readFileSync(bodiesFile, "utf8").trim().split("\n");
+  const load = async (index: number): Promise<Sample> => {
+    const server = servers[index]!;
+    const target = { url: server.ready, path: values.path!, headers, bodies };
+    const pid = server.child.pid!;
+    await runWrk(wrk, target, bodiesFile, {
+      connections: 64,
+      durationMs: 1500,
+      warmupMs: 0,
+      ratePerSecond: rate,
+    });
+    const before = threadCpu(pid);
+    const run = await runWrk(wrk, target, bodiesFile, {
+      connections: Math.max(64, 2 * Math.ceil(rate / 50)),
+      durationMs: seconds * 1000,
+      warmupMs: 0,
+      ratePerSecond: rate,
+    });
+    return perRequest(pid, before, run);
+  };
+  console.log(
+    `ab-cpu: ${entries.length} exchanges, ${values.market}, ${values.path} at ${rate}/s for ${seconds} s, ${rounds} rounds${values.together ? ", together" : ""}; load average ${loadavg()[0]!.toFixed(2)}`,
+  );
+  entries.forEach((entry, index) => console.log(`  [${index}] ${entry.join(" ")}`));
+  const ratios: number[][] = entries.map(() => []);
+  const totals: number[][] = entries.map(() => []);
+  for (let round = 0; round < rounds; round++) {
+    const order = entries.map((_, index) => index);
+    if (round % 2 === 1) order.reverse();
+    const samples: Sample[] = [];
+    if (values.together) {
+      const all = await Promise.all(order.map((index) => load(index)));
+      order.forEach((index, at) => {
+        samples[index] = all[at]!;
+      });
+    } else {
+      for (const index of order) samples[index] = await load(index);
+    }
+    const line = samples.map((sample, index) => {
+      const total = sample.mainMs + sample.otherMs;
+      totals[index]!.push(total);
+      ratios[index]!.push(total / (samples[0]!.mainMs + samples[0]!.otherMs));
+      return `[${index}] ${(1000 * total).toFixed(0)} µs (main ${(1000 * sample.mainMs).toFixed(0)}, other ${(1000 * sample.otherMs).toFixed(0)}) p50 ${sample.p50.toFixed(1)} p99 ${sample.p99.toFixed(1)} ms${sample.late ? ` late ${sample.late}` : ""}${sample.errors ? ` ERRORS ${sample.errors}` : ""}`;
+    });
+    console.log(`round ${round + 1} (load ${loadavg()[0]!.toFixed(1)}): ${line.join("  ")}`);
+  }
+  const median = (list: number[]) => [...list].sort((a, b) => a - b)[Math.floor(list.length / 2)]!;
+  for (let index = 0; index < entries.length; index++) {
+    console.log(
+      `[${index}] median ${(1000 * median(totals[index]!)).toFixed(0)} µs per request; ratio to [0] ${median(ratios[index]!).toFixed(3)}× (${Math.min(...ratios[index]!).toFixed(3)}–${Math.max(...ratios[index]!).toFixed(3)})`,
+    );
+  }
+} finally {
+  for (const server of servers) await server.stop();
+  await farm.stop();
+  rmSync(workDir, { recursive: true, force: true });
+}
