@@ -166,7 +166,7 @@ try {
   console.log(
     `ab-cpu: ${entries.length} exchanges, ${values.market}, ${values.path} at ${rate}/s for ${seconds} s, ${rounds} rounds${values.together ? ", together" : ""}; load average ${loadavg()[0]!.toFixed(2)}`,
   );
-  entries.forEach((entry, index) => console.log(`  [${index}] ${entry.join(" ")}`));
+  for (const [index, entry] of entries.entries()) console.log(`  [${index}] ${entry.join(" ")}`);
   const ratios: number[][] = entries.map(() => []);
   const totals: number[][] = entries.map(() => []);
   for (let round = 0; round < rounds; round++) {
