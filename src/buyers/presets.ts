@@ -12,7 +12,7 @@
 
 import type { Integration, TemplatedRequest } from "../domain/config-schema.ts";
 import { PRESET_PARAMS, type PresetName, type PresetParam } from "../domain/preset-params.ts";
-import { QUALITY_SCORE } from "../domain/rules/rule.ts";
+import { QUALITY_SCORE } from "../domain/rules/quality-score.ts";
 import type { Vertical } from "../domain/vertical.ts";
 import { TemplateProblem } from "./template.ts";
 import type { TemplatedIntegration } from "./templated-adapter.ts";

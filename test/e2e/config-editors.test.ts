@@ -258,6 +258,53 @@ describe("campaign editors in a browser", () => {
     await page.context().close();
   });
 
+  test("a rule reads the lead's quality score only where the vertical validates leads", async () => {
+    const page = await world.loginAs("ops@example.com");
+    // A second vertical like personal_injury, with lead validation on.
+    const vertical = await world.admin<Record<string, unknown>>("/v1/admin/verticals/personal_injury");
+    await world.admin("/v1/admin/verticals/pi_validated", {
+      method: "PUT",
+      body: { ...vertical, id: "pi_validated", name: "Validated PI", validation: { min_quality_score: 10 } },
+    });
+    await page.getByRole("link", { name: "Campaigns", exact: true }).click();
+    await page.getByTestId("campaigns-table").getByText("alpha campaign").waitFor();
+    await page.getByRole("button", { name: "New" }).click();
+    const form = page.getByTestId("campaigns-form");
+    await form.locator('input[name="id"]').fill("quality-rule");
+    await form.locator('input[name="name"]').fill("Quality rule");
+    await form.locator('select[name="buyer_id"]').selectOption("alpha");
+    const fieldChoices = () =>
+      form
+        .locator('select[name="rules.field"] option')
+        .evaluateAll((options) => options.map((option) => option.getAttribute("value") ?? ""));
+
+    await form.locator('select[name="vertical"]').selectOption("personal_injury");
+    await form.getByTestId("rules-add-condition").click();
+    assert.ok(
+      !(await fieldChoices()).includes("quality_score"),
+      "no score where the vertical does not validate",
+    );
+    await form.locator('select[name="vertical"]').selectOption("pi_validated");
+    assert.ok(
+      (await fieldChoices()).includes("quality_score"),
+      `the score where it validates: ${await fieldChoices()}`,
+    );
+
+    await form.locator('select[name="rules.field"]').selectOption("quality_score");
+    await form.locator('select[name="rules.op"]').selectOption("gte");
+    await form.locator('input[name="rules.value"]').fill("70");
+    await form.locator('select[name="pricing.type"]').selectOption("fixed");
+    await form.locator('input[name="pricing.price"]').fill("10");
+    await form.locator('input[name="post.url"]').fill(world.farm.buyers.alpha!.post);
+    await form.locator('input[name="post.timeout_ms"]').fill("1000");
+    await screenshot(page, "config-editors-quality-score");
+    await form.getByRole("button", { name: "Save" }).click();
+    await form.getByTestId("saved").waitFor();
+    const stored = await world.admin<Campaign>("/v1/admin/campaigns/quality-rule");
+    assert.deepEqual(stored.rules, { field: "quality_score", op: "gte", value: 70 });
+    await page.context().close();
+  });
+
   test("a buyer's caps are rows too, and a number field refuses text in the browser", async () => {
     const page = await world.loginAs("ops@example.com");
     await page.getByRole("link", { name: "Buyers", exact: true }).click();

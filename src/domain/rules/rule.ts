@@ -19,6 +19,7 @@ import { coerceFieldValue, type FieldDefinition } from "../fields.ts";
 import type { Vertical } from "../vertical.ts";
 import { isIsoDate, localTime, parseClock, WEEKDAYS } from "./local-time.ts";
 import { FIELD_OPERATORS, TEXT_TYPES } from "./operators.ts";
+import { QUALITY_SCORE, QUALITY_SCORE_FIELD } from "./quality-score.ts";
 import { type AgeRule, type FieldRule, RULE_LIMITS, type Rule } from "./rule-schema.ts";
 
 export type { AgeRule, FieldOperator, FieldRule, Rule } from "./rule-schema.ts";
@@ -37,17 +38,6 @@ export interface RuleContext {
   /** The lead's quality score (0-100) when its vertical validates leads: `quality_score` reads it. */
   qualityScore?: number;
 }
-
-/** The name rules give the lead's quality score: not a field of the lead, but read like one. */
-export const QUALITY_SCORE = "quality_score";
-const QUALITY_SCORE_FIELD: FieldDefinition = {
-  name: QUALITY_SCORE,
-  type: "integer",
-  pii: false,
-  required: false,
-  min: 0,
-  max: 100,
-};
 
 export type RuleResult = { pass: true } | { pass: false; failed: string };
 export type CompiledRule = (ctx: RuleContext) => RuleResult;

@@ -2,6 +2,7 @@
 // editors (each with JSON as the escape hatch), consent and routing; and "test this campaign", which shows the raw
 // exchange.
 import { useState } from "react";
+import { QUALITY_SCORE_FIELD } from "../../../src/domain/rules/quality-score.ts";
 import type { TestPingWire } from "../../../src/http/test-ping-answer.ts";
 import { get, money, post } from "../api.ts";
 import { useData } from "../use-data.ts";
@@ -23,6 +24,7 @@ import { WhatIfLink } from "./what-if.tsx";
 const campaignFields = (
   buyers: readonly string[],
   fieldsByVertical: Readonly<Record<string, readonly FieldDefinition[]>>,
+  ruleFieldsByVertical: Readonly<Record<string, readonly FieldDefinition[]>>,
 ): readonly FieldSpec[] => [
   { name: "id", kind: "text", required: true },
   { name: "name", kind: "text", required: true },
@@ -40,7 +42,7 @@ const campaignFields = (
     name: "rules",
     kind: "editor",
     label: "rules (all / any / not; AND-ed with filters)",
-    editor: rulesEditor(fieldsByVertical),
+    editor: rulesEditor(ruleFieldsByVertical),
   },
   { name: "schedule", kind: "editor", label: "schedule (hours of operation)", editor: scheduleEditor },
   { name: "caps", kind: "editor", editor: capsEditor },
@@ -74,9 +76,19 @@ export function ConfigCampaigns() {
       get<{ verticals: Entity[] }>("/v1/admin/verticals"),
       get<{ sources: Entity[] }>("/v1/admin/sources"),
     ]);
+    const fieldsOf = (vertical: Entity) => (vertical.fields ?? []) as readonly FieldDefinition[];
     const specs = campaignFields(
       buyers.buyers.map((buyer) => buyer.id),
-      Object.fromEntries(verticals.verticals.map((vertical) => [vertical.id, vertical.fields ?? []])),
+      Object.fromEntries(verticals.verticals.map((vertical) => [vertical.id, fieldsOf(vertical)])),
+      // Rules may also read the lead's quality score where the vertical validates leads (as the server checks).
+      Object.fromEntries(
+        verticals.verticals.map((vertical) => [
+          vertical.id,
+          vertical.validation === undefined
+            ? fieldsOf(vertical)
+            : [...fieldsOf(vertical), QUALITY_SCORE_FIELD],
+        ]),
+      ),
     );
     return { specs, sources: sources.sources.map((source) => source.id) };
   });
