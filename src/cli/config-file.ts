@@ -3,7 +3,7 @@ import { type Static, Type } from "@sinclair/typebox";
 import { Value } from "@sinclair/typebox/value";
 import type { NewUser } from "../console/console-auth.ts";
 import { type ConfigFile, ConfigFileSchema } from "../domain/config-schema.ts";
-import { MASK_PREFIX, maskedPaths } from "../domain/config-secrets.ts";
+import { hasMaskedUrlSecret, MASK_PREFIX, maskedPaths } from "../domain/config-secrets.ts";
 
 /**
  * Console users in the config file: password hashes only (make one with `gavel user add`, or hashPassword in
@@ -57,6 +57,15 @@ export function loadConfigFile(path: string): ConfigFile {
       throw new Error(
         `invalid config file ${path}: /campaigns/${index}/${masked.join("/")} is a masked secret (${MASK_PREFIX}…), as ` +
           "GET /v1/admin/config shows it: put the secret itself in the file",
+      );
+    }
+  }
+  for (const [index, source] of (parsed.sources ?? []).entries()) {
+    const postbacks = source.postback === undefined ? [] : [source.postback].flat();
+    if (postbacks.some((postback) => hasMaskedUrlSecret(postback.url))) {
+      throw new Error(
+        `invalid config file ${path}: /sources/${index}/postback holds a masked credential (${MASK_PREFIX}…) in its URL, ` +
+          "as GET /v1/admin/config shows it: put the credential itself in the file",
       );
     }
   }

@@ -9,9 +9,11 @@
 //    X-Api-Key, token, secret, password, ...) unless the value is only a placeholder such as `{{captured.token}}`;
 //  - integration (preset): the `params` whose name says credential (boberdoo `key`, LeadsPedia `campaign_key`,
 //    Lead Prosper `key`, PX `api_token`).
+// A source's postback URLs: the value of each query parameter whose name says credential (`token`, `api_key`, ...)
+// unless it is one of the postback's macros (`{lead_id}`): trackers authenticate postbacks that way.
 // Elsewhere: source and buyer API keys are stored as sha256 only; the SMTP password and consent providers' API keys
 // are read from the configuration file or the environment at start and never stored or exported.
-import type { Campaign } from "./config-schema.ts";
+import type { Campaign, Source } from "./config-schema.ts";
 
 /** Every mask starts with this; a secret itself never does (refused on write). */
 export const MASK_PREFIX = "••••";
@@ -134,6 +136,116 @@ export function restoreMaskedSecrets(written: unknown, stored: Campaign | undefi
       throw new MaskedSecretProblem(path.join("."));
     setAt(written, path, original);
   }
+}
+
+/** A query value that is only one of the postback's macros (`{lead_id}`) or a template placeholder is no secret. */
+const ONLY_A_MACRO = /^\{\{?[a-z_]+\}\}?$/i;
+
+interface UrlCredential {
+  /** Offsets of the raw value in the URL, [start, end). */
+  start: number;
+  end: number;
+  name: string;
+  /** Decoded. */
+  value: string;
+  /** As written in the URL. */
+  raw: string;
+}
+
+/**
+ * Each credential-named query parameter of `url` as [start, end) offsets of its raw value, its name, and its decoded
+ * value: the URL is never rebuilt, so everything else stays byte for byte as written.
+ */
+function urlCredentials(url: string): UrlCredential[] {
+  const query = url.indexOf("?");
+  if (query < 0) return [];
+  const hash = url.indexOf("#", query);
+  const end = hash < 0 ? url.length : hash;
+  const found: UrlCredential[] = [];
+  let at = query + 1;
+  while (at <= end) {
+    const next = url.indexOf("&", at);
+    const pairEnd = next < 0 || next > end ? end : next;
+    const equals = url.indexOf("=", at);
+    if (equals > at && equals < pairEnd) {
+      const name = decodeOrRaw(url.slice(at, equals));
+      const raw = url.slice(equals + 1, pairEnd);
+      const value = decodeOrRaw(raw.replaceAll("+", " "));
+      if (isCredentialName(name) && value !== "" && !ONLY_A_MACRO.test(value))
+        found.push({ start: equals + 1, end: pairEnd, name, value, raw });
+    }
+    at = pairEnd + 1;
+  }
+  return found;
+}
+
+function decodeOrRaw(text: string): string {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return text;
+  }
+}
+
+/** The URL with each credential-named query value masked (see the header). */
+export function maskUrlSecrets(url: string): string {
+  let masked = url;
+  // From the last to the first, so earlier offsets stay valid.
+  for (const { start, end, value } of urlCredentials(url).reverse()) {
+    if (!isMasked(value)) masked = masked.slice(0, start) + maskSecret(value) + masked.slice(end);
+  }
+  return masked;
+}
+
+/** A source's postbacks as a list (the configuration takes one or several). */
+function postbacksOf(source: unknown): unknown[] {
+  if (!isRecord(source) || source.postback === undefined) return [];
+  return Array.isArray(source.postback) ? source.postback : [source.postback];
+}
+
+/** A copy of the source with its postback URLs' credentials masked. */
+export function maskSourceSecrets(source: Source): Source {
+  const postbacks = postbacksOf(source);
+  if (!postbacks.some((postback) => isRecord(postback) && urlCredentials(String(postback.url)).length > 0))
+    return source;
+  const masked = postbacks.map((postback) =>
+    isRecord(postback) && typeof postback.url === "string"
+      ? { ...postback, url: maskUrlSecrets(postback.url) }
+      : postback,
+  );
+  return { ...source, postback: (Array.isArray(source.postback) ? masked : masked[0]) as Source["postback"] };
+}
+
+/**
+ * Puts the stored credentials back where a written source's postback URLs send their masks unchanged (in place): a
+ * masked value stands for the stored postback's at the same position with the same parameter name, or is refused.
+ */
+export function restoreMaskedSourceSecrets(written: unknown, stored: Source | undefined): void {
+  const storedPostbacks = postbacksOf(stored);
+  const single = isRecord(written) && !Array.isArray(written.postback);
+  postbacksOf(written).forEach((postback, index) => {
+    if (!isRecord(postback) || typeof postback.url !== "string") return;
+    const field = single ? "postback.url" : `postback.${index}.url`;
+    const candidate = storedPostbacks[index];
+    const storedUrl = isRecord(candidate) && typeof candidate.url === "string" ? candidate.url : "";
+    const storedValues = new Map(
+      urlCredentials(storedUrl).map((credential) => [credential.name, credential]),
+    );
+    let url = postback.url;
+    for (const { start, end, name, value } of urlCredentials(postback.url).reverse()) {
+      if (!isMasked(value)) continue;
+      const original = storedValues.get(name);
+      if (original === undefined || maskSecret(original.value) !== value)
+        throw new MaskedSecretProblem(field);
+      url = url.slice(0, start) + original.raw + url.slice(end);
+    }
+    postback.url = url;
+  });
+}
+
+/** Where a URL holds a masked credential (a mask is never a value). */
+export function hasMaskedUrlSecret(url: string): boolean {
+  return urlCredentials(url).some(({ value }) => isMasked(value));
 }
 
 /** Where a written campaign holds a mask, whether or not the field is a known secret (a mask is never a value). */

@@ -1,8 +1,14 @@
 // Building audit events (src/store/audit-events.ts): the before/after diff of a change, with every secret masked the
 // way the admin API masks it, and a time-ordered id.
 import { randomBytes } from "node:crypto";
-import type { Campaign } from "../domain/config-schema.ts";
-import { isCredentialName, isMasked, maskCampaignSecrets, maskSecret } from "../domain/config-secrets.ts";
+import type { Campaign, Source } from "../domain/config-schema.ts";
+import {
+  isCredentialName,
+  isMasked,
+  maskCampaignSecrets,
+  maskSecret,
+  maskSourceSecrets,
+} from "../domain/config-secrets.ts";
 import type { AuditActor, AuditChange, AuditEvent, AuditKind } from "../store/audit-events.ts";
 
 /** Who made a change and from where; routes build it from the request (src/http/audit-context.ts). */
@@ -45,7 +51,7 @@ export function auditEvent(
 /**
  * The fields that differ between two versions of a configuration entity (absent on one side for a creation or a
  * deletion), each by its dotted path; arrays compare as a whole, so a changed list reads as one line. Secrets are
- * masked first: a campaign's (config-secrets.ts), and any value under a credential's name (`api_key_sha256`, a
+ * masked first: a campaign's and a source's postback URLs' (config-secrets.ts), and any value under a credential's name (`api_key_sha256`, a
  * header called Authorization...), so no secret reaches the trail in full.
  */
 export function configDiff(kind: string, before: unknown, after: unknown): AuditChange[] {
@@ -56,8 +62,13 @@ export function configDiff(kind: string, before: unknown, after: unknown): Audit
 
 function masked(kind: string, entity: unknown): unknown {
   if (entity === undefined) return undefined;
-  const withCampaignSecrets = kind === "campaign" ? maskCampaignSecrets(entity as Campaign) : entity;
-  return maskCredentials(withCampaignSecrets);
+  const withSecretsMasked =
+    kind === "campaign"
+      ? maskCampaignSecrets(entity as Campaign)
+      : kind === "source"
+        ? maskSourceSecrets(entity as Source)
+        : entity;
+  return maskCredentials(withSecretsMasked);
 }
 
 function maskCredentials(value: unknown, name = ""): unknown {

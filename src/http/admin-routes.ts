@@ -3,7 +3,7 @@
 import { type TSchema, Type } from "@sinclair/typebox";
 import type { FastifyInstance } from "fastify";
 import { sha256Hex } from "../compliance/sha256-hex.ts";
-import type { Campaign, ConfigFile } from "../domain/config-schema.ts";
+import type { Campaign, ConfigFile, Source } from "../domain/config-schema.ts";
 import {
   BuyerSchema,
   CampaignSchema,
@@ -11,7 +11,13 @@ import {
   SourceSchema,
   VerticalSchema,
 } from "../domain/config-schema.ts";
-import { MaskedSecretProblem, maskCampaignSecrets, restoreMaskedSecrets } from "../domain/config-secrets.ts";
+import {
+  MaskedSecretProblem,
+  maskCampaignSecrets,
+  maskSourceSecrets,
+  restoreMaskedSecrets,
+  restoreMaskedSourceSecrets,
+} from "../domain/config-secrets.ts";
 import type { AuditContext } from "../engine/audit-trail.ts";
 import { type ConfigService, generateApiKey } from "../engine/config-service.ts";
 import { GavelError } from "../errors.ts";
@@ -57,7 +63,11 @@ export function adminRoutes(options: AdminRoutesOptions) {
       },
       async (): Promise<ConfigFile> => {
         const exported = config.export();
-        return { ...exported, campaigns: exported.campaigns?.map(maskCampaignSecrets) };
+        return {
+          ...exported,
+          sources: exported.sources?.map(maskSourceSecrets),
+          campaigns: exported.campaigns?.map(maskCampaignSecrets),
+        };
       },
     );
     app.put<{ Body: Record<string, unknown> }>(
@@ -167,8 +177,13 @@ export function adminRoutes(options: AdminRoutesOptions) {
       "sources",
       SourceSchema,
       { entry: SourceAnswer, put: SourcePutAnswer },
-      () => config.snapshot.sources,
-      (s, context) => config.putSource(s, context),
+      // A postback URL's credentials (a tracker's token) are masked like a campaign's secrets (below).
+      () => config.snapshot.sources.map(maskSourceSecrets),
+      async (s: Source, context) => {
+        unmask(() => restoreMaskedSourceSecrets(s, config.snapshot.sourceById.get(s.id)));
+        const answer = await config.putSource(s, context);
+        return { ...answer, source: maskSourceSecrets(answer.source) };
+      },
     );
     entity(
       "buyer",
@@ -188,13 +203,7 @@ export function adminRoutes(options: AdminRoutesOptions) {
       { entry: CampaignAnswer, put: CampaignAnswer },
       () => config.snapshot.campaigns.map(maskCampaignSecrets),
       async (c: Campaign, context) => {
-        try {
-          restoreMaskedSecrets(c, config.snapshot.campaignById.get(c.id));
-        } catch (error) {
-          if (error instanceof MaskedSecretProblem)
-            throw new GavelError("GAVEL_VALIDATION", error.message, error.field);
-          throw error;
-        }
+        unmask(() => restoreMaskedSecrets(c, config.snapshot.campaignById.get(c.id)));
         return maskCampaignSecrets(await config.putCampaign(c, context));
       },
     );
@@ -241,4 +250,15 @@ export function adminRoutes(options: AdminRoutesOptions) {
       },
     );
   };
+}
+
+/** Runs a restore of masked secrets; a mask that stands for no stored secret is the writer's 400, on its field. */
+function unmask(restore: () => void): void {
+  try {
+    restore();
+  } catch (error) {
+    if (error instanceof MaskedSecretProblem)
+      throw new GavelError("GAVEL_VALIDATION", error.message, error.field);
+    throw error;
+  }
 }

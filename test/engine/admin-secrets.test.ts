@@ -1,5 +1,5 @@
-// Secrets in the configuration never come back in full from the admin API (one campaign, the list, the export, the
-// answer to a PUT), and a PUT that sends the mask back unchanged, as the console's forms do, keeps the secret; a mask
+// Secrets in the configuration (campaigns', and sources' postback URL tokens) never come back in full from the admin
+// API (one campaign or source, the list, the export, the answer to a PUT, the audit trail), and a PUT that sends the mask back unchanged, as the console's forms do, keeps the secret; a mask
 // with no secret behind it is refused. Over real HTTP on both backends; the live configuration shows what is kept.
 // Backend-independent: masking and keeping a masked secret happen in the admin API; the configuration it saves
 // round-trips on both backends in test/store/store-contract (putConfig/loadConfig).
@@ -22,7 +22,18 @@ const BASIC_PASSWORD = "hunter2-but-longer-9876";
 const PRESET_KEY = "boberdoo-key-00112233445566";
 const QUERY_TOKEN = "query-token-abcdef012345";
 const BODY_KEY = "body/key+with=odd&chars-77";
-const SECRETS = [WEBHOOK_SECRET, BEARER_TOKEN, HEADER_KEY, BASIC_PASSWORD, PRESET_KEY, QUERY_TOKEN, BODY_KEY];
+const POSTBACK_TOKEN = "trk-postback-token-31415926";
+const SECRETS = [
+  WEBHOOK_SECRET,
+  BEARER_TOKEN,
+  HEADER_KEY,
+  BASIC_PASSWORD,
+  PRESET_KEY,
+  QUERY_TOKEN,
+  BODY_KEY,
+  POSTBACK_TOKEN,
+];
+const POSTBACK_URL = `https://tracker.example/pb?click={sub_id}&token=${POSTBACK_TOKEN}&payout={price}`;
 
 function templatedCampaign(base: Campaign): Campaign {
   const reply = { accept: { path: "result", equals: ["ok"] }, price: "price" };
@@ -55,7 +66,7 @@ describe(`[${BACKEND}] secrets in the admin API`, () => {
     h = await startHarness([bidder("alpha", 40)], (farm) => {
       const base = realtimeCampaign(farm, "alpha");
       const config: ConfigFile = {
-        sources: [testSource()],
+        sources: [testSource({ postback: { url: POSTBACK_URL, method: "GET" } })],
         buyers: [{ id: "alpha", name: "Alpha Law", status: "active" }],
         campaigns: [
           base,
@@ -98,6 +109,8 @@ describe(`[${BACKEND}] secrets in the admin API`, () => {
       "/v1/admin/campaigns/templated",
       "/v1/admin/campaigns/preset",
       "/v1/admin/config",
+      "/v1/admin/sources",
+      `/v1/admin/sources/${testSource().id}`,
     ]) {
       const answer = await h.admin("GET", path);
       assert.equal(answer.status, 200, path);
@@ -135,6 +148,37 @@ describe(`[${BACKEND}] secrets in the admin API`, () => {
     assert.deepEqual(integration.post.auth, { type: "basic", username: "gavel", password: BASIC_PASSWORD });
     const preset = live("preset").integration as Extract<Campaign["integration"], { type: "preset" }>;
     assert.equal(preset.params.key, PRESET_KEY);
+  });
+
+  test("a source's postback token is masked when read and kept when the form is saved unchanged", async () => {
+    const id = testSource().id;
+    const read = (await h.admin("GET", `/v1/admin/sources/${id}`)).body;
+    assert.equal(
+      read.postback.url,
+      "https://tracker.example/pb?click={sub_id}&token=••••••••••••5926&payout={price}",
+    );
+    const saved = await h.admin("PUT", `/v1/admin/sources/${id}`, { ...read, name: "renamed source" });
+    assert.equal(saved.status, 200, JSON.stringify(saved.body));
+    assertNoSecret(JSON.stringify(saved.body), "PUT source");
+    const source = h.gavel.exchange.config.sourceById.get(id)!;
+    assert.equal(source.name, "renamed source");
+    assert.deepEqual(source.postback, { url: POSTBACK_URL, method: "GET" });
+    // The audit trail of the edit names the change without the token.
+    const audit = await h.admin("GET", "/v1/admin/audit");
+    assert.equal(audit.status, 200);
+    assertNoSecret(JSON.stringify(audit.body), "audit");
+
+    const stale = await h.admin("PUT", `/v1/admin/sources/${id}`, {
+      ...read,
+      postback: { ...read.postback, url: read.postback.url.replace("5926", "0000") },
+    });
+    assert.equal(stale.status, 400, JSON.stringify(stale.body));
+    assert.equal(stale.body.error.code, "GAVEL_VALIDATION");
+    assert.equal(stale.body.error.field, "postback.url");
+    assert.deepEqual(h.gavel.exchange.config.sourceById.get(id)!.postback, {
+      url: POSTBACK_URL,
+      method: "GET",
+    });
   });
 
   test("a new secret replaces the old; a mask with no secret behind it is refused with its field", async () => {
