@@ -107,22 +107,34 @@ export function outboxSenders(deps: {
       await http(item, {
         method: "POST",
         body,
-        headers: { "gavel-signature": signature, "gavel-delivery": item.id, "gavel-event": "alert.raised" },
+        headers: { "gavel-signature": signature, "gavel-delivery": item.id, "gavel-event": alertEvent(item) },
       });
     },
 
     alert_email: async (item) => {
       if (!deps.mailer)
         throw new DeliveryFailure("no SMTP server is configured (the configuration file's smtp)");
-      const alert = item.body as { severity?: string; message?: string; raised_at?: string };
+      const alert = item.body as {
+        severity?: string;
+        message?: string;
+        raised_at?: string;
+        cleared_at?: string;
+      };
+      const cleared = alertEvent(item) === "alert.cleared";
       try {
         await deps.mailer.send({
           to: emailRecipients(item),
-          subject: `Gavel ${alert.severity ?? "alert"}: ${alert.message ?? ""}`.slice(0, 200),
-          text: `${alert.message ?? ""}\n\nRaised at ${alert.raised_at ?? ""}.\n`,
+          // "Gavel cleared: cleared: …" would say it twice: the cleared message already starts with the word.
+          subject: `Gavel ${cleared ? "" : `${alert.severity ?? "alert"}: `}${alert.message ?? ""}`.slice(
+            0,
+            200,
+          ),
+          text: cleared
+            ? `${alert.message ?? ""}\n\nCleared at ${alert.cleared_at ?? ""}.\n`
+            : `${alert.message ?? ""}\n\nRaised at ${alert.raised_at ?? ""}.\n`,
           attachments: [{ filename: "alert.json", content: JSON.stringify(item.body, null, 2) }],
           messageId: item.id,
-          headers: { "Gavel-Delivery": item.id, "Gavel-Event": "alert.raised" },
+          headers: { "Gavel-Delivery": item.id, "Gavel-Event": alertEvent(item) },
         });
       } catch (failure) {
         throw new DeliveryFailure(smtpFailure(failure));
@@ -141,4 +153,9 @@ export function smtpFailure(failure: unknown): string {
   if (!(failure instanceof Error)) return "SMTP: unknown error";
   const { code, responseCode } = failure as Error & { code?: string; responseCode?: number };
   return `SMTP ${[responseCode, code].filter((part) => part !== undefined).join(" ") || failure.name}`;
+}
+
+/** An alert message's event: raised, or cleared (src/console/alert-notifier.ts). */
+function alertEvent(item: OutboxItem): "alert.raised" | "alert.cleared" {
+  return (item.body as { event?: string }).event === "alert.cleared" ? "alert.cleared" : "alert.raised";
 }

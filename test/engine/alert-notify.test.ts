@@ -1,9 +1,10 @@
 // Alerts sent to the operator through the outbox (settings.alerts.notify), over real HTTP and SMTP, on both backends:
 // a buyer out of funds is raised once to a signed webhook and once by e-mail, not again at each check while it holds;
-// a second condition (a source sending a rotated key) is a message of its own; nothing is sent without `notify`.
+// a second condition (a source sending a rotated key) is a message of its own; a condition that no longer holds (the
+// buyer's deposit) is sent once as cleared; nothing is sent without `notify`.
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
-import { alertOutboxItems } from "../../src/console/alert-notifier.ts";
+import { AlertNotifier, alertOutboxItems } from "../../src/console/alert-notifier.ts";
 import type { Alert } from "../../src/console/alerts.ts";
 import { sendDirect } from "../helpers/engine-steps.ts";
 import { eventually } from "../helpers/eventually.ts";
@@ -27,7 +28,9 @@ interface AlertMessage {
   severity: string;
   subject: { type: string; id: string };
   message: string;
-  raised_at: string;
+  raised_at?: string;
+  cleared_at?: string;
+  clears?: string;
 }
 
 describe(`[${BACKEND}] alerts sent by webhook and e-mail`, () => {
@@ -121,6 +124,37 @@ describe(`[${BACKEND}] alerts sent by webhook and e-mail`, () => {
     assert.deepEqual(sent!.subject, { type: "source", id: "src-main" });
     assert.equal(messages("buyer_out_of_funds").length, 1, "the first alert is not sent again");
   });
+  test("a condition that no longer holds is sent once as cleared, naming the raise it clears", async () => {
+    await eventually(
+      async () => (messages("buyer_out_of_funds").length > 0 ? true : undefined),
+      "the out-of-funds alert",
+      15_000,
+    );
+    const deposit = await h.admin("POST", "/v1/admin/buyers/broke/deposits", { amount: 500 });
+    assert.equal(deposit.status, 201, JSON.stringify(deposit.body));
+    const cleared = await eventually(
+      async () => messages("buyer_out_of_funds").find((message) => message.event === "alert.cleared"),
+      "the cleared message at the webhook",
+      15_000,
+    );
+    const [raised] = messages("buyer_out_of_funds");
+    assert.equal(raised!.event, "alert.raised");
+    assert.equal(cleared.clears, raised!.alert_id);
+    assert.match(cleared.message, /^cleared: broke is out of funds/);
+    assert.ok(cleared.cleared_at);
+    const request = hook.requests.find((r) => r.body.includes('"alert.cleared"'))!;
+    assert.equal(request.headers["gavel-event"], "alert.cleared");
+    assert.equal(request.signature?.ok, true);
+    const mail = await eventually(
+      async () => smtp.messages.find((m) => m.raw.includes("cleared: broke is out of funds")),
+      "the cleared message by e-mail",
+      15_000,
+    );
+    assert.match(mailHeader(mail.raw, "subject") ?? "", /^Gavel cleared: broke is out of funds/);
+    // Later checks send nothing more for it.
+    await new Promise((resolve) => setTimeout(resolve, 2_500));
+    assert.equal(messages("buyer_out_of_funds").length, 2, "raised once, cleared once");
+  });
 });
 
 test("message ids: one per condition, occurrence and channel; the same on every instance", () => {
@@ -169,4 +203,62 @@ test("message ids: one per condition, occurrence and channel; the same on every 
     now,
   );
   assert.notEqual(a!.id, b!.id, "a second auto-pause is a second alert");
+});
+
+test("raised, cleared, raised again and cleared again in one window: each a message, the same on every instance", async () => {
+  const outOfFunds: Alert = {
+    kind: "buyer_out_of_funds",
+    severity: "critical",
+    subject: { type: "buyer", id: "broke" },
+    message: "broke is out of funds",
+  };
+  const start = Date.parse("2026-12-06T10:00:00Z");
+  // What the alerts answer at each check (a minute apart): it holds, holds, clears, holds again, clears again.
+  const timeline = [[outOfFunds], [outOfFunds], [], [outOfFunds], [], []];
+  const instance = () => {
+    const written: { id: string; event: string; clears?: string }[] = [];
+    let check = 0;
+    const notifier = new AlertNotifier({
+      alerts: async () => timeline[check]!,
+      notify: () => ({ webhook_url: "https://ops.example/hook" }),
+      store: {
+        enqueueOutbox: async (items) => {
+          for (const item of items) {
+            const body = item.body as { event: string; clears?: string };
+            written.push({ id: item.id, event: body.event, ...(body.clears ? { clears: body.clears } : {}) });
+          }
+          return items.length;
+        },
+      },
+      now: () => start + check * 60_000,
+      log: { info() {}, warn() {} },
+    });
+    return {
+      written,
+      run: async () => {
+        for (check = 0; check < timeline.length; check++) await notifier.check();
+      },
+    };
+  };
+  const one = instance();
+  await one.run();
+  assert.deepEqual(
+    one.written.map((message) => message.event),
+    ["alert.raised", "alert.cleared", "alert.raised", "alert.cleared"],
+  );
+  const [raised, cleared, raisedAgain, clearedAgain] = one.written;
+  assert.equal(cleared!.clears, raised!.id);
+  assert.equal(clearedAgain!.clears, raisedAgain!.id);
+  assert.equal(
+    new Set(one.written.map((message) => message.id)).size,
+    4,
+    "four ids: none is kept back as seen",
+  );
+  // Another instance that saw the same checks writes the same ids (the outbox keeps one of each).
+  const two = instance();
+  await two.run();
+  assert.deepEqual(
+    two.written.map((message) => message.id),
+    one.written.map((message) => message.id),
+  );
 });
