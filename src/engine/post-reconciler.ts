@@ -1,13 +1,16 @@
 // Reconciling posts cut off by a crash (DESIGN rule 11). An attempt left `posting` by a process that died (or whose
 // lease lapsed) gets no answer recorded by anyone: it is marked `uncertain`, listed for the operator, and resolved by
-// them: sold (the sale and its ledger entries are recorded at the bid) or not sold (the lead may go to other buyers).
+// them: sold (the sale and its ledger entries are recorded at the bid, and the source's "sold" postbacks owed) or not
+// sold (the lead may go to other buyers).
 import { randomUUID } from "node:crypto";
 import type { Logger } from "pino";
+import type { Source } from "../domain/config-schema.ts";
 import type { LeadRecord } from "../domain/records.ts";
 import { GavelError } from "../errors.ts";
 import type { AuctionLogPort, LeadsPort, PostJournalPort } from "../store/ports.ts";
 import type { PostAttempt, PostAttemptResolution } from "../store/post-attempts.ts";
 import { saleEntries } from "./ledger.ts";
+import { sourcePostbacks } from "./postbacks.ts";
 
 /** How often an instance looks for attempts that outlived every post that could still answer them. */
 const SWEEP_INTERVAL_MS = 30_000;
@@ -68,14 +71,17 @@ export class PostAttemptReconciler {
 
 /**
  * The operator's decision on an uncertain attempt. Sold records the sale at the buyer's bid (the source is paid what
- * it was quoted) with its ledger entries; the lead record holds the ping's non-PII values, since the full lead of a
- * post cut off by a crash was never written. Not sold frees the lead for the other bids of a retried post.
+ * it was quoted) with its ledger entries and, in the same write, the postbacks the source's configuration owes a sale
+ * (as a sale the exchange recorded itself would: `sourceOf` reads the live configuration); the lead record holds the
+ * ping's non-PII values, since the full lead of a post cut off by a crash was never written. Not sold frees the lead
+ * for the other bids of a retried post, whose outcome tells the source.
  */
 export async function resolveUncertainPost(
   store: PostJournalPort & LeadsPort & AuctionLogPort,
   id: string,
   resolution: PostAttemptResolution,
   now: number,
+  sourceOf: (id: string) => Source | undefined = () => undefined,
 ): Promise<PostAttempt> {
   const attempt = await store.getPostAttempt(id);
   if (!attempt) throw new GavelError("GAVEL_NOT_FOUND", `No post attempt ${id}`, "id");
@@ -91,7 +97,12 @@ export async function resolveUncertainPost(
   }
   if (resolution === "sold") {
     const sale = await resolvedSale(store, attempt, now);
-    await store.saveLead(sale.lead, [sale.outcome], [], saleEntries(sale.lead));
+    const postbacks = sourcePostbacks(
+      sourceOf(sale.lead.source_id),
+      { type: "posted", lead: sale.lead },
+      now,
+    );
+    await store.saveLead(sale.lead, [sale.outcome], postbacks, saleEntries(sale.lead));
   }
   if (!(await store.resolvePostAttempt(id, resolution, now))) {
     throw new GavelError("GAVEL_ATTEMPT_NOT_UNCERTAIN", `Post attempt ${id} was resolved meanwhile`, "id");

@@ -3,6 +3,7 @@
 // resolves each: sold (the sale and its ledger entries are recorded at the bid) or not sold.
 import { type Static, Type } from "@sinclair/typebox";
 import type { FastifyInstance } from "fastify";
+import type { ConfigService } from "../engine/config-service.ts";
 import { resolveUncertainPost } from "../engine/post-reconciler.ts";
 import type { AuctionLogPort, LeadsPort, PostJournalPort } from "../store/ports.ts";
 import {
@@ -17,6 +18,10 @@ import { nextBefore, PageLimit, pageSize } from "./paging.ts";
 export interface AdminPostAttemptRoutesOptions {
   store: PostJournalPort & LeadsPort & AuctionLogPort;
   adminKeySha256: string;
+  /** The live configuration: a sale resolved as sold owes its source's postbacks. */
+  config: Pick<ConfigService, "snapshot">;
+  /** Sends what a resolution put in the outbox now, not at the worker's next poll. */
+  wakeOutbox?: () => void;
   now?: () => number;
 }
 
@@ -106,11 +111,17 @@ export function adminPostAttemptRoutes(options: AdminPostAttemptRoutesOptions) {
           response: { 200: Type.Object({ post_attempt: PostAttemptSchema }) },
         },
       },
-      async (request) => ({
-        post_attempt: presentPostAttempt(
-          await resolveUncertainPost(store, request.params.id, request.body.resolution, now()),
-        ),
-      }),
+      async (request) => {
+        const attempt = await resolveUncertainPost(
+          store,
+          request.params.id,
+          request.body.resolution,
+          now(),
+          (sourceId) => options.config.snapshot.sourceById.get(sourceId),
+        );
+        if (attempt.resolution === "sold") options.wakeOutbox?.();
+        return { post_attempt: presentPostAttempt(attempt) };
+      },
     );
   };
 }

@@ -213,7 +213,12 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   await app.register(adminLedgerRoutes({ store: options.store, adminKeySha256: options.adminKeySha256 }));
   await app.register(adminAuditRoutes({ store: options.store, adminKeySha256: options.adminKeySha256 }));
   await app.register(
-    adminPostAttemptRoutes({ store: options.store, adminKeySha256: options.adminKeySha256 }),
+    adminPostAttemptRoutes({
+      store: options.store,
+      adminKeySha256: options.adminKeySha256,
+      config: options.config,
+      ...(options.wakeOutbox ? { wakeOutbox: options.wakeOutbox } : {}),
+    }),
   );
   if (options.returns) {
     await app.register(

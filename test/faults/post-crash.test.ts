@@ -2,7 +2,8 @@
 // lead they receive; one of them kills the exchange as a post arrives (before any answer) or right after answering
 // "accepted" (between the buyer's acceptance and the sale's commit). The exchange restarts on the same data and the
 // seller retries each post. Over every trial: no buyer receives a lead twice, and every lead a buyer received is
-// either recorded as sold to it or listed for the operator as uncertain. Then the operator resolves uncertain posts.
+// either recorded as sold to it or listed for the operator as uncertain. Then the operator resolves uncertain posts
+// (a sale resolved as sold owes the source its postback, once).
 // Real processes, not time: SIGKILL between a buyer's answer and the commit needs a process to kill; no duration is
 // asserted (the 60 s start bound only keeps a hung start from hanging the suite).
 import assert from "node:assert/strict";
@@ -12,6 +13,7 @@ import { join } from "node:path";
 import { after, before, test } from "node:test";
 import type { ConfigFile } from "../../src/domain/config-schema.ts";
 import { VERTICAL } from "../helpers/engine-steps.ts";
+import { eventually } from "../helpers/eventually.ts";
 import {
   ADMIN_KEY,
   personalInjuryLead,
@@ -20,6 +22,7 @@ import {
   testSource,
 } from "../helpers/exchange-harness.ts";
 import { type GavelProcess, startGavelProcess } from "../helpers/gavel-process.ts";
+import { HttpReceiver } from "../helpers/http-receiver.ts";
 import { type KillMoment, RecordingBuyers } from "../helpers/recording-buyer.ts";
 import { openTestStorage, type TestStorage, withTestStorage } from "../helpers/test-backend.ts";
 
@@ -35,6 +38,8 @@ const TRIALS = 8;
 const PINGS_PER_TRIAL = 3;
 
 let buyers: RecordingBuyers;
+/** The source's postback receiver: what the source is told of each lead. */
+const postbacks = new HttpReceiver();
 let storage: TestStorage;
 let dataDir: string;
 let configPath: string;
@@ -43,7 +48,7 @@ let gavel: GavelProcess | undefined;
 before(async () => {
   storage = await openTestStorage();
   buyers = new RecordingBuyers({ alpha: 41, beta: 40 });
-  await buyers.start();
+  await Promise.all([buyers.start(), postbacks.start()]);
   dataDir = mkdtempSync(join(tmpdir(), "gavel-post-crash-"));
   configPath = join(dataDir, "gavel.config.json");
   const campaign = (id: string) => ({
@@ -59,7 +64,12 @@ before(async () => {
   });
   const config: ConfigFile = {
     // A fixed payout: either bid covers the quote, so a post may fall back from alpha to beta.
-    sources: [testSource({ payout: { model: "fixed", amount: 20 } })],
+    sources: [
+      testSource({
+        payout: { model: "fixed", amount: 20 },
+        postback: { url: postbacks.url, events: ["sold"] },
+      }),
+    ],
     buyers: ["alpha", "beta"].map((id) => ({ id, name: id, status: "active" as const })),
     campaigns: [campaign("alpha"), campaign("beta")],
   };
@@ -69,6 +79,7 @@ before(async () => {
 after(async () => {
   await gavel?.stop("SIGKILL");
   await buyers?.stop();
+  await postbacks.stop();
   if (dataDir) rmSync(dataDir, { recursive: true, force: true });
   await storage?.dispose();
 });
@@ -226,6 +237,17 @@ test("the operator resolves uncertain posts: sold records the sale at the bid; n
   const recorded = await admin("GET", `/v1/admin/leads/${retried.body.lead_id}`);
   const charge = recorded.body.ledger.find((entry: { kind: string }) => entry.kind === "buyer_charge");
   assert.equal(charge?.party_id, first.campaign_id, "the buyer is charged its bid");
+  // The source is told of the sale the operator recorded, as of any other, and once (the retry's answer adds none).
+  const toldOfSale = () =>
+    postbacks.requests
+      .map((request) => JSON.parse(request.body) as { event: string; ping_id?: string; lead_id: string })
+      .filter((body) => body.ping_id === first.auction_id);
+  await eventually(async () => (toldOfSale().length > 0 ? true : undefined), "the sold postback", 15_000);
+  await new Promise((resolve) => setTimeout(resolve, 500));
+  assert.deepEqual(
+    toldOfSale().map((body) => [body.event, body.lead_id]),
+    [["lead.sold", retried.body.lead_id]],
+  );
   const again = await admin("POST", `/v1/admin/post-attempts/${first.id}/resolve`, {
     resolution: "not_sold",
   });
