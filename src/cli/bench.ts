@@ -613,6 +613,7 @@ function printReport(options: BenchOptions, rate: number, measured: Measured[]):
   }
 
   printSummary(rate, reference, embedded, distributed);
+  printLeadRatios(columns.filter((entry) => entry.direct || entry.pairs));
   if (embedded && twin) printNoiseFloor(embedded, twin);
   if (embedded && validating) printValidationCost(embedded, validating);
   if (distributed && distributed.saturation.throughput < rate) {
@@ -679,7 +680,7 @@ function printSummary(
     console.log("Run it again on a quiet machine (load average well under 1 before the run).");
     return;
   }
-  const lines: [label: string, value: string, goal: string | undefined][] = [];
+  const lines: SummaryLine[] = [];
   // Each ratio: the median of the rounds' paired ratios, then the rounds' range (a difference inside it is noise).
   const throughputRatio = (label: string, of: Measured, to: Measured, goal?: number) => {
     const ratios = pairedRatios(of, to, (round) => round.throughput);
@@ -717,7 +718,38 @@ function printSummary(
         verdict(overheadMs <= goal, `goal ≤ ${goal} ms`),
       ]);
     }
-    // Not ratios to the reference (it stores nothing): each exchange's durable leads against its own pings.
+    const late = entry.rounds.fixedRate.reduce((sum, round) => sum + (round.lateSlots ?? 0), 0);
+    if (late > 0) {
+      lines.push([
+        `${entry.contender.kind} fixed rate`,
+        "not held",
+        `${late} slots sent late over the rounds`,
+      ]);
+    }
+  }
+  printLines(lines);
+}
+
+type SummaryLine = [label: string, value: string, goal: string | undefined];
+
+function printLines(lines: readonly SummaryLine[]): void {
+  if (lines.length === 0) return;
+  const labelWidth = Math.max(...lines.map(([label]) => label.length));
+  const valueWidth = Math.max(...lines.map(([, value]) => value.length));
+  console.log("");
+  for (const [label, value, goal] of lines) {
+    console.log(`${label.padEnd(labelWidth)}   ${value.padStart(valueWidth)}   ${goal ?? ""}`.trimEnd());
+  }
+}
+
+/**
+ * Each exchange's durable leads (direct posts, ping→post pairs) against its own pings: no ratio to the reference (it
+ * stores nothing), so printed whether or not the reference was saturated; on a busy machine the rounds' range says
+ * how far the phases, minutes apart, met different loads.
+ */
+function printLeadRatios(entries: readonly Measured[]): void {
+  const lines: SummaryLine[] = [];
+  for (const entry of entries) {
     for (const [label, phase] of [
       ["direct posts", entry.rounds.direct],
       ["ping→post pairs", entry.rounds.pairs],
@@ -729,33 +761,20 @@ function printSummary(
         `${ratio(value)} (${range(rounds, ratio)})`,
         verdict(value >= GOALS.directVsPing, `goal ≥ ${GOALS.directVsPing}×`),
       ]);
-      // The server's CPU per lead over its CPU per ping: what the throughput ratio would be if the server's CPU were
-      // the only limit (steadier than throughput when other work shares the cores, and free of the generator's own
-      // CPU, which is larger for pairs: a wrk thread per connection).
-      const cpu = cpuPerLeadOverPing(phase, entry);
+      // The same ratio from the server's CPU: its CPU per ping over its CPU per lead, what the throughput ratio would
+      // be were the server's CPU the only limit. Steadier than throughput when other work shares the cores, and free of
+      // the generator's own CPU (larger for pairs: a wrk thread per connection).
+      const cpu = cpuPerPingOverLead(phase, entry);
       if (cpu.length > 0) {
         lines.push([
-          `${entry.contender.kind} ${label}: server CPU per lead / per ping`,
+          `${entry.contender.kind} ${label} / pings, by server CPU`,
           `${ratio(median(cpu))} (${range(cpu, ratio)})`,
-          undefined,
+          "its CPU per ping / per lead",
         ]);
       }
     }
-    const late = entry.rounds.fixedRate.reduce((sum, round) => sum + (round.lateSlots ?? 0), 0);
-    if (late > 0) {
-      lines.push([
-        `${entry.contender.kind} fixed rate`,
-        "not held",
-        `${late} slots sent late over the rounds`,
-      ]);
-    }
   }
-  const labelWidth = Math.max(...lines.map(([label]) => label.length));
-  const valueWidth = Math.max(...lines.map(([, value]) => value.length));
-  console.log("");
-  for (const [label, value, goal] of lines) {
-    console.log(`${label.padEnd(labelWidth)}   ${value.padStart(valueWidth)}   ${goal ?? ""}`.trimEnd());
-  }
+  printLines(lines);
 }
 
 /**
@@ -839,12 +858,12 @@ function leadsPerPing(
   };
 }
 
-/** Round by round, a lead phase's server CPU per lead over the same round's server CPU per ping at saturation. */
-function cpuPerLeadOverPing(leads: readonly PhaseResult[], entry: Measured): number[] {
+/** Round by round, the server's CPU per ping at saturation over its CPU per lead in the same round of a lead phase. */
+function cpuPerPingOverLead(leads: readonly PhaseResult[], entry: Measured): number[] {
   return leads.flatMap((round, index) => {
     const perLead = cpuPerAnswerMs(round);
     const perPing = phaseCpuMs(entry.rounds.saturation[index]!, entry);
-    return perLead === undefined || perPing === undefined ? [] : [perLead / perPing];
+    return perLead === undefined || perPing === undefined ? [] : [perPing / perLead];
   });
 }
 
