@@ -555,6 +555,11 @@ function printReport(options: BenchOptions, rate: number, measured: Measured[]):
             entry.direct ? perSecond(entry.direct.throughput) : "",
           ),
           row("  server CPU per lead", (entry) => (entry.direct ? cpuPerLead(entry.direct) : "")),
+          ...(distributed?.direct
+            ? cpuBreakdownRows(distributed, distributed.direct).map(([label, value]) =>
+                row(label, (entry) => (entry === distributed ? value : "")),
+              )
+            : []),
           row("  latency p50", (entry) => (entry.direct ? ms(entry.direct.latency.p50) : "")),
           row("  latency p99", (entry) => (entry.direct ? ms(entry.direct.latency.p99) : "")),
         ]
@@ -581,6 +586,12 @@ function printReport(options: BenchOptions, rate: number, measured: Measured[]):
                 )
               : "",
           ),
+          // Where a distributed pair's CPU goes: the exchange process, PostgreSQL, Redis.
+          ...(distributed?.pairs
+            ? cpuBreakdownRows(distributed, distributed.pairs).map(([label, value]) =>
+                row(label, (entry) => (entry === distributed ? value : "")),
+              )
+            : []),
           // A pair: its ping sent to its post answered.
           row("  latency p50", (entry) => (entry.pairs ? ms(entry.pairs.latency.p50) : "")),
           row("  latency p99", (entry) => (entry.pairs ? ms(entry.pairs.latency.p99) : "")),
@@ -903,12 +914,15 @@ function share(value: number | undefined): string {
 }
 
 /** One row per meter when a server has several, e.g. the distributed exchange: its process, PostgreSQL, Redis. */
-function cpuBreakdownRows(entry: Measured): [string, string][] {
+function cpuBreakdownRows(entry: Measured, phase: PhaseResult = entry.saturation): [string, string][] {
   const names = Object.keys(entry.contender.meters);
   if (names.length < 2) return [];
   return names.map((name) => {
-    const seconds = entry.saturation.metered[name];
-    return [`    ${name}`, seconds === undefined ? "n/a" : `${perPingMs(seconds, entry).toFixed(3)} ms`];
+    const seconds = phase.metered[name];
+    return [
+      `    ${name}`,
+      seconds === undefined || phase.ok === 0 ? "n/a" : `${((seconds * 1000) / phase.ok).toFixed(3)} ms`,
+    ];
   });
 }
 
