@@ -11,6 +11,17 @@
 -- A body holding `@N@` or `@PHONE@` (direct posts, each a consumer never seen before) is formatted per request, with
 -- `@N@` the request's number from GAVEL_WRK_SEQ_BASE up and `@PHONE@` a valid North American number unique to it.
 -- done() prints one JSON line, `wrk-result {...}`, that the bench parses.
+--
+-- Ping→post pairs: with a fourth argument, the post path (`/v1/post`), each line of the bodies file is a pair of
+-- templates, the ping's and the post's, separated by a tab (benchPairBodies). Each connection pings a consumer never
+-- seen before (`@N@`, `@PHONE@` as above; `@EMAIL_SHA256@` and `@PHONE_SHA256@` the sha256 of that e-mail and phone,
+-- through libcrypto, which wrk links), reads the answer, and when it bid, posts the full lead for that ping
+-- (`@PING_ID@`), then pings the next consumer. wrk's response() does not say which connection answered, and with
+-- several connections on one thread the next request() on a connection is not the call after its response(); so a
+-- pair run takes one thread per connection (-t equal to -c, GAVEL_WRK_THREADS=that number): a thread's Lua state is
+-- its connection's, and request() and response() alternate on it. Consumers are numbered GAVEL_WRK_SEQ_BASE + the
+-- thread's number, stepping by the thread count. done() adds the pairs (posts answered 2xx), the pings, their
+-- no-bids and the failures, and a pair's latency (the ping sent to the post's answer) to the result line.
 local ffi = require("ffi")
 ffi.cdef [[
 typedef struct { long tv_sec; long tv_nsec; } gavel_timespec;
@@ -35,12 +46,79 @@ local threads = {}
 
 function setup(thread)
   table.insert(threads, thread)
+  thread:set("thread_number", #threads - 1) -- before the thread's init()
+end
+
+local post_path = nil -- pair runs: where a bid ping's lead is posted
+local pair_templates = {}
+local ping_head, post_head -- pair runs: each request's line and headers, but for its Content-Length
+local pair_request, pair_response -- defined below
+
+-- Pair runs build two requests per pair: each template is kept as its literal pieces and its placeholders' names,
+-- and a request as one concatenation, not a gsub per placeholder over the whole body and wrk.format's loop over the
+-- headers (the generator shares the two cores with the server it measures).
+local PLACEHOLDERS = { N = true, PHONE = true, PING_ID = true, EMAIL_SHA256 = true, PHONE_SHA256 = true }
+local function compile(template)
+  local pieces, from = {}, 1
+  while true do
+    local first, last, name = template:find("@([%u_%d]+)@", from)
+    if not first then break end
+    if PLACEHOLDERS[name] then
+      table.insert(pieces, template:sub(from, first - 1))
+      table.insert(pieces, { name = name })
+      from = last + 1
+    else
+      table.insert(pieces, template:sub(from, first))
+      from = first + 1
+    end
+  end
+  table.insert(pieces, template:sub(from))
+  return pieces
+end
+
+local function fill(pieces, values)
+  local out = {}
+  for i = 1, #pieces do
+    local piece = pieces[i]
+    out[i] = type(piece) == "string" and piece or values[piece.name]
+  end
+  return table.concat(out)
+end
+
+-- wrk.format's request line and headers (its Host among them) without the Content-Length, which varies per body.
+local function request_head(path, headers)
+  local formatted = wrk.format("POST", path, headers, "")
+  local head = formatted:gsub("Content%-Length: 0\r\n", "")
+  return head:sub(1, #head - 2) -- the blank line's CRLF comes after the Content-Length
+end
+
+local function with_head(head, body)
+  return table.concat({ head, "Content-Length: ", #body, "\r\n\r\n", body })
 end
 
 function init(args)
   local path, bodies_file, authorization = args[1], args[2], args[3]
   local headers = { ["Content-Type"] = "application/json", ["Authorization"] = authorization }
   request_path, request_headers = path, headers
+  if args[4] and #args[4] > 0 then
+    post_path = args[4]
+    for line in io.lines(bodies_file) do
+      local tab = line:find("\t", 1, true)
+      if tab then
+        local ping = line:sub(1, tab - 1)
+        table.insert(pair_templates, {
+          ping = compile(ping),
+          post = compile(line:sub(tab + 1)),
+          hashes = ping:find("@EMAIL_SHA256@", 1, true) ~= nil,
+        })
+      end
+    end
+    ping_head, post_head = request_head(path, headers), request_head(post_path, headers)
+    pair_run = true -- global: done() asks the threads
+    -- Only pair runs define response(): with one, wrk reads every answer's headers and body.
+    response = pair_response
+    return
+  end
   for line in io.lines(bodies_file) do
     if #line > 0 then
       if line:find("@N@", 1, true) or line:find("@PHONE@", 1, true) then
@@ -59,6 +137,7 @@ local function phone(n)
 end
 
 function request()
+  if post_path then return pair_request() end
   if templates then
     next_request = next_request % #templates + 1
     seq = seq + 1
@@ -81,6 +160,104 @@ if rate > 0 then
   end
 end
 
+-- Pair runs: the state of this thread's one connection. Globals, for done() (through thread:get).
+pair_count = 0 -- posts answered 2xx: durable leads
+sold_count = 0
+ping_count = 0 -- pings answered
+no_bid_count = 0
+ping_failures = 0 -- pings answered non-2xx, or a bid without a ping id
+post_failures = 0 -- posts answered non-2xx
+pair_latencies = {} -- ms from a pair's ping sent to its post's answer
+local sent = nil -- "ping" or "post": what the connection sent last
+local bid_ping_id = nil -- the last ping's id when it bid: the next request posts its lead
+local pair_template, pair_values, pair_sent_at
+local pair_seq = nil
+
+local HEX = {}
+for byte = 0, 255 do HEX[byte] = string.format("%02x", byte) end
+local sha256 = nil
+local function hex_sha256(text)
+  if sha256 == nil then
+    ffi.cdef [[ unsigned char *SHA256(const unsigned char *d, size_t n, unsigned char *md); ]]
+    -- wrk links libcrypto (TLS), so its symbols are in the process; else load it by name.
+    local found, symbol = pcall(function() return ffi.C.SHA256 end)
+    sha256 = found and symbol or ffi.load("crypto").SHA256
+  end
+  local digest = ffi.new("unsigned char[32]")
+  sha256(text, #text, digest)
+  local out = {}
+  for i = 0, 31 do out[i + 1] = HEX[digest[i]] end
+  return table.concat(out)
+end
+
+function pair_request()
+  if bid_ping_id then
+    pair_values.PING_ID = bid_ping_id
+    bid_ping_id = nil
+    sent = "post"
+    return with_head(post_head, fill(pair_template.post, pair_values))
+  end
+  -- A new consumer. (wrk also calls request() once on its first thread before the run, to check the request: that
+  -- consumer is never sent, and the next call moves on.)
+  local stride = tonumber(os.getenv("GAVEL_WRK_THREADS") or "1")
+  pair_seq = pair_seq and pair_seq + stride or seq + (thread_number or 0) + 1
+  next_request = next_request % #pair_templates + 1
+  pair_template = pair_templates[next_request]
+  local n, number = tostring(pair_seq), phone(pair_seq)
+  pair_values = { N = n, PHONE = number }
+  if pair_template.hashes then
+    pair_values.EMAIL_SHA256 = hex_sha256("bench." .. n .. "@example.com")
+    pair_values.PHONE_SHA256 = hex_sha256(number)
+  end
+  sent = "ping"
+  pair_sent_at = now_ms()
+  return with_head(ping_head, fill(pair_template.ping, pair_values))
+end
+
+function pair_response(status, headers, body)
+  if sent == "ping" then
+    ping_count = ping_count + 1
+    if status < 200 or status > 299 then
+      ping_failures = ping_failures + 1
+    elseif body:find('"status":"bid"', 1, true) then
+      bid_ping_id = body:match('"ping_id":"([^"]+)"')
+      if not bid_ping_id then ping_failures = ping_failures + 1 end
+    else
+      no_bid_count = no_bid_count + 1
+    end
+  elseif sent == "post" then
+    if status < 200 or status > 299 then
+      post_failures = post_failures + 1
+    else
+      pair_count = pair_count + 1
+      if body:find('"status":"sold"', 1, true) then sold_count = sold_count + 1 end
+      pair_latencies[#pair_latencies + 1] = now_ms() - pair_sent_at
+    end
+  end
+  sent = nil
+end
+
+-- The pairs' counts over every thread, and their latency percentiles, as more fields of the result line.
+local function pair_summary()
+  if not threads[1] or not threads[1]:get("pair_run") then return "" end
+  local totals = { pair_count = 0, sold_count = 0, ping_count = 0, no_bid_count = 0, ping_failures = 0, post_failures = 0 }
+  local latencies = {}
+  for _, thread in ipairs(threads) do
+    for name, total in pairs(totals) do totals[name] = total + (thread:get(name) or 0) end
+    for _, value in ipairs(thread:get("pair_latencies") or {}) do latencies[#latencies + 1] = value end
+  end
+  table.sort(latencies)
+  local function p(q)
+    if #latencies == 0 then return 0 end
+    return latencies[math.max(1, math.ceil(#latencies * q / 100))]
+  end
+  return string.format(
+    ',"pairs":%d,"sold":%d,"pings":%d,"no_bids":%d,"ping_failures":%d,"post_failures":%d,' ..
+    '"pair_p50_ms":%.3f,"pair_p90_ms":%.3f,"pair_p99_ms":%.3f,"pair_max_ms":%.3f',
+    totals.pair_count, totals.sold_count, totals.ping_count, totals.no_bid_count, totals.ping_failures,
+    totals.post_failures, p(50), p(90), p(99), p(100))
+end
+
 function done(summary, latency, requests_)
   local late_total = 0
   for _, thread in ipairs(threads) do late_total = late_total + (thread:get("late") or 0) end
@@ -88,7 +265,7 @@ function done(summary, latency, requests_)
   local function p(q) return latency:percentile(q) / 1000 end
   io.write(string.format(
     'wrk-result {"requests":%d,"duration_us":%d,"connect_errors":%d,"read_errors":%d,"write_errors":%d,' ..
-    '"status_errors":%d,"timeouts":%d,"late_slots":%d,"p50_ms":%.3f,"p90_ms":%.3f,"p99_ms":%.3f,"max_ms":%.3f}\n',
+    '"status_errors":%d,"timeouts":%d,"late_slots":%d,"p50_ms":%.3f,"p90_ms":%.3f,"p99_ms":%.3f,"max_ms":%.3f%s}\n',
     summary.requests, summary.duration, errors.connect, errors.read, errors.write, errors.status, errors.timeout,
-    late_total, p(50), p(90), p(99), latency.max / 1000))
+    late_total, p(50), p(90), p(99), latency.max / 1000, pair_summary()))
 end

@@ -18,10 +18,12 @@
 //   npm run bench -- [--mode embedded|distributed|both] [--market rules-5|rules|simple] [--duration 5] [--buyers 5]
 //                    [--concurrency 64] [--generator wrk|node]
 //                    [--database-url postgres://...] [--redis-url redis://...] [--cpu-prof <dir>] [--skip-direct]
-//                    [--rounds 4] [--aa] [--validation]
+//                    [--skip-pairs] [--rounds 4] [--aa] [--validation]
 //
 // With wrk, each exchange then answers direct posts (`POST /v1/leads`, each a new consumer, durable before the answer)
-// in a closed loop: the durable lead throughput, against the goal of half its ping throughput.
+// in a closed loop, and ping→post pairs (`POST /v1/ping`, then `POST /v1/post` of that ping's lead when it bid, each a
+// new consumer): the durable lead throughput both ways a seller sends leads, each against the goal of half the
+// exchange's own ping throughput.
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { availableParallelism, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
@@ -37,6 +39,7 @@ import {
   BENCH_MARKETS,
   type BenchMarket,
   benchDirectPostBodies,
+  benchPairBodies,
   benchPingBodies,
   buildBenchConfig,
   instantBuyers,
@@ -52,7 +55,7 @@ import {
   type WindowMeter,
 } from "../sim/load-generator.ts";
 import { processesCpuMeter } from "../sim/process-cpu.ts";
-import { findWrk, runWrk, writeBodiesFile } from "../sim/wrk-load.ts";
+import { findWrk, type PairCounts, runWrk, writeBodiesFile } from "../sim/wrk-load.ts";
 
 const GAVEL_ENTRY = new URL("./gavel.ts", import.meta.url).pathname;
 const REFERENCE_ENTRY = new URL("../../bench/reference-fanout.ts", import.meta.url).pathname;
@@ -67,6 +70,7 @@ const GOALS = {
   distributedVsEmbedded: 0.6,
   p50OverheadMs: 0.5,
   p99OverheadMs: 2,
+  /** Durable leads (direct posts, and ping→post pairs) per second against the exchange's own pings per second. */
   directVsPing: 0.5,
 };
 /**
@@ -99,6 +103,8 @@ interface BenchOptions {
   validation: boolean;
   /** No direct-post phase (it needs wrk: its bodies are numbered per request by the wrk script). */
   skipDirect: boolean;
+  /** No ping→post pair phase (it needs wrk too: the script posts each bid ping's lead). */
+  skipPairs: boolean;
   /** Rounds per phase, the servers in a rotating order; undefined: defaultRounds of the servers under test. */
   rounds: number | undefined;
   /** Adds a second embedded exchange, identical to the first: their ratio is the run's noise floor. */
@@ -121,12 +127,23 @@ interface Measured {
   fixedRate: PhaseResult;
   /** Direct posts at saturation (exchanges only, with wrk). */
   direct?: PhaseResult;
+  /** Ping→post pairs at saturation (exchanges only, with wrk). */
+  pairs?: PhaseResult;
   /** Every round, in order: what the ratios' medians and ranges are taken from. */
-  rounds: { saturation: PhaseResult[]; fixedRate: PhaseResult[]; direct: PhaseResult[] };
+  rounds: {
+    saturation: PhaseResult[];
+    fixedRate: PhaseResult[];
+    direct: PhaseResult[];
+    pairs: PhaseResult[];
+  };
 }
 
-/** A phase's load result, with what the generator itself cost when it is wrk. */
-type PhaseResult = LoadResult & { generatorCpuShare?: number | undefined; lateSlots?: number };
+/** A phase's load result, with what the generator itself cost when it is wrk (and a pair run's counts). */
+type PhaseResult = LoadResult & {
+  generatorCpuShare?: number | undefined;
+  lateSlots?: number;
+  pairs?: PairCounts;
+};
 
 export async function runBench(args: string[]): Promise<void> {
   const options = parseBenchArgs(args);
@@ -156,6 +173,7 @@ export async function runBench(args: string[]): Promise<void> {
     const bodies = benchPingBodies(options.market);
     const bodiesFile = writeBodiesFile(workDir, "ping", bodies);
     const directBodiesFile = writeBodiesFile(workDir, "direct", benchDirectPostBodies());
+    const pairBodiesFile = writeBodiesFile(workDir, "pairs", benchPairBodies(options.market));
     const startExchange = async (
       kind: "embedded" | "twin" | "validating" | "distributed",
       exchangeConfig: ConfigFile,
@@ -322,11 +340,29 @@ export async function runBench(args: string[]): Promise<void> {
               }),
           )
         : undefined;
+    // A seller that pings first: each connection pings, and posts the lead of a ping that bid (one wrk thread per
+    // connection: see bench/wrk/post-bodies.lua). A pair is one durable lead.
+    const pairs =
+      wrk && !options.skipPairs
+        ? await inRounds(
+            `ping→post pairs, ${options.concurrency} concurrent for ${options.durationS} s`,
+            exchanges,
+            (c) =>
+              runWrk(wrk, c.target, pairBodiesFile, {
+                connections: options.concurrency,
+                durationMs: options.durationS * 1000,
+                warmupMs: SATURATION_WARMUP_MS,
+                meters: c.meters,
+                pairs: { postPath: "/v1/post" },
+              }),
+          )
+        : undefined;
     const measured: Measured[] = contenders.map((contender) => {
       const rounds = {
         saturation: saturations.get(contender)!,
         fixedRate: fixedRates.get(contender)!,
         direct: directs?.get(contender) ?? [],
+        pairs: pairs?.get(contender) ?? [],
       };
       return {
         contender,
@@ -336,6 +372,7 @@ export async function runBench(args: string[]): Promise<void> {
         ...(rounds.direct.length > 0
           ? { direct: medianRound(rounds.direct, (round) => round.throughput) }
           : {}),
+        ...(rounds.pairs.length > 0 ? { pairs: medianRound(rounds.pairs, (round) => round.throughput) } : {}),
       };
     });
 
@@ -366,9 +403,14 @@ async function chooseMode(options: BenchOptions): Promise<Mode> {
 
 /** wrk's binary, or undefined for the Node generator: asked for, or the fallback when wrk is missing (with a warning). */
 function chooseGenerator(options: BenchOptions): string | undefined {
+  const wrkOnly =
+    options.skipDirect && options.skipPairs
+      ? ""
+      : "         The direct-post and ping→post pair phases need wrk (its script numbers each lead's consumer): skipped.\n";
   if (options.generator === "node") {
     console.log(
-      "warning: --generator node: the load comes from Node on the same cores; it saturates before the servers.\n",
+      "warning: --generator node: the load comes from Node on the same cores; it saturates before the servers.\n" +
+        wrkOnly,
     );
     return undefined;
   }
@@ -378,7 +420,8 @@ function chooseGenerator(options: BenchOptions): string | undefined {
     throw new Error("--generator wrk: no wrk found (apt-get install wrk, or set GAVEL_BENCH_WRK)");
   console.log(
     "warning: wrk is not installed (apt-get install wrk): falling back to the Node load generator, which shares the\n" +
-      "         cores with the servers and saturates first. Its ratios flatter the slower server; do not quote them.\n",
+      "         cores with the servers and saturates first. Its ratios flatter the slower server; do not quote them.\n" +
+      wrkOnly,
   );
   return undefined;
 }
@@ -512,12 +555,61 @@ function printReport(options: BenchOptions, rate: number, measured: Measured[]):
             entry.direct ? perSecond(entry.direct.throughput) : "",
           ),
           row("  server CPU per lead", (entry) => (entry.direct ? cpuPerLead(entry.direct) : "")),
+          ...(distributed?.direct
+            ? cpuBreakdownRows(distributed, distributed.direct).map(([label, value]) =>
+                row(label, (entry) => (entry === distributed ? value : "")),
+              )
+            : []),
           row("  latency p50", (entry) => (entry.direct ? ms(entry.direct.latency.p50) : "")),
           row("  latency p99", (entry) => (entry.direct ? ms(entry.direct.latency.p99) : "")),
         ]
       : []),
+    ...(columns.some((entry) => entry.pairs)
+      ? [
+          row(`ping→post pairs (${options.concurrency} concurrent)`, (entry) =>
+            entry.pairs ? perSecond(entry.pairs.throughput) : "",
+          ),
+          row("  rounds: lowest–highest", (entry) =>
+            entry.pairs
+              ? range(
+                  entry.rounds.pairs.map((round) => round.throughput),
+                  (value) => Math.round(value).toLocaleString("en-US"),
+                )
+              : "",
+          ),
+          row("  server CPU per pair", (entry) => (entry.pairs ? cpuPerLead(entry.pairs) : "")),
+          row("  rounds: lowest–highest", (entry) =>
+            entry.pairs
+              ? range(
+                  entry.rounds.pairs.flatMap((round) => cpuPerAnswerMs(round) ?? []),
+                  (value) => value.toFixed(3),
+                )
+              : "",
+          ),
+          // Where a distributed pair's CPU goes: the exchange process, PostgreSQL, Redis.
+          ...(distributed?.pairs
+            ? cpuBreakdownRows(distributed, distributed.pairs).map(([label, value]) =>
+                row(label, (entry) => (entry === distributed ? value : "")),
+              )
+            : []),
+          // A pair: its ping sent to its post answered.
+          row("  latency p50", (entry) => (entry.pairs ? ms(entry.pairs.latency.p50) : "")),
+          row("  latency p99", (entry) => (entry.pairs ? ms(entry.pairs.latency.p99) : "")),
+          row("  sold / pings without a bid", (entry) =>
+            entry.pairs?.pairs ? `${entry.pairs.pairs.sold} / ${entry.pairs.pairs.noBids}` : "",
+          ),
+          row("  generator CPU (cores)", (entry) =>
+            entry.pairs ? share(entry.pairs.generatorCpuShare) : "",
+          ),
+        ]
+      : []),
     row("errors (all phases)", (entry) =>
-      String(entry.saturation.errors + entry.fixedRate.errors + (entry.direct?.errors ?? 0)),
+      String(
+        entry.saturation.errors +
+          entry.fixedRate.errors +
+          (entry.direct?.errors ?? 0) +
+          (entry.pairs?.errors ?? 0),
+      ),
     ),
   ];
   const widths = rows[0]!.map((_, column) => Math.max(...rows.map((cells) => cells[column]!.length)));
@@ -532,6 +624,7 @@ function printReport(options: BenchOptions, rate: number, measured: Measured[]):
   }
 
   printSummary(rate, reference, embedded, distributed);
+  printLeadRatios(columns.filter((entry) => entry.direct || entry.pairs));
   if (embedded && twin) printNoiseFloor(embedded, twin);
   if (embedded && validating) printValidationCost(embedded, validating);
   if (distributed && distributed.saturation.throughput < rate) {
@@ -598,7 +691,7 @@ function printSummary(
     console.log("Run it again on a quiet machine (load average well under 1 before the run).");
     return;
   }
-  const lines: [label: string, value: string, goal: string | undefined][] = [];
+  const lines: SummaryLine[] = [];
   // Each ratio: the median of the rounds' paired ratios, then the rounds' range (a difference inside it is noise).
   const throughputRatio = (label: string, of: Measured, to: Measured, goal?: number) => {
     const ratios = pairedRatios(of, to, (round) => round.throughput);
@@ -636,17 +729,6 @@ function printSummary(
         verdict(overheadMs <= goal, `goal ≤ ${goal} ms`),
       ]);
     }
-    if (entry.direct) {
-      // Not a ratio to the reference (it stores nothing): each exchange's durable leads against its own pings.
-      const value =
-        median(entry.rounds.direct.map((round) => round.throughput)) /
-        median(entry.rounds.saturation.map((round) => round.throughput));
-      lines.push([
-        `${entry.contender.kind} direct posts / pings`,
-        ratio(value),
-        verdict(value >= GOALS.directVsPing, `goal ≥ ${GOALS.directVsPing}×`),
-      ]);
-    }
     const late = entry.rounds.fixedRate.reduce((sum, round) => sum + (round.lateSlots ?? 0), 0);
     if (late > 0) {
       lines.push([
@@ -656,12 +738,54 @@ function printSummary(
       ]);
     }
   }
+  printLines(lines);
+}
+
+type SummaryLine = [label: string, value: string, goal: string | undefined];
+
+function printLines(lines: readonly SummaryLine[]): void {
+  if (lines.length === 0) return;
   const labelWidth = Math.max(...lines.map(([label]) => label.length));
   const valueWidth = Math.max(...lines.map(([, value]) => value.length));
   console.log("");
   for (const [label, value, goal] of lines) {
     console.log(`${label.padEnd(labelWidth)}   ${value.padStart(valueWidth)}   ${goal ?? ""}`.trimEnd());
   }
+}
+
+/**
+ * Each exchange's durable leads (direct posts, ping→post pairs) against its own pings: no ratio to the reference (it
+ * stores nothing), so printed whether or not the reference was saturated; on a busy machine the rounds' range says
+ * how far the phases, minutes apart, met different loads.
+ */
+function printLeadRatios(entries: readonly Measured[]): void {
+  const lines: SummaryLine[] = [];
+  for (const entry of entries) {
+    for (const [label, phase] of [
+      ["direct posts", entry.rounds.direct],
+      ["ping→post pairs", entry.rounds.pairs],
+    ] as const) {
+      if (phase.length === 0) continue;
+      const { value, rounds } = leadsPerPing(phase, entry.rounds.saturation);
+      lines.push([
+        `${entry.contender.kind} ${label} / pings`,
+        `${ratio(value)} (${range(rounds, ratio)})`,
+        verdict(value >= GOALS.directVsPing, `goal ≥ ${GOALS.directVsPing}×`),
+      ]);
+      // The same ratio from the server's CPU: its CPU per ping over its CPU per lead, what the throughput ratio would
+      // be were the server's CPU the only limit. Steadier than throughput when other work shares the cores, and free of
+      // the generator's own CPU (larger for pairs: a wrk thread per connection).
+      const cpu = cpuPerPingOverLead(phase, entry);
+      if (cpu.length > 0) {
+        lines.push([
+          `${entry.contender.kind} ${label} / pings, by server CPU`,
+          `${ratio(median(cpu))} (${range(cpu, ratio)})`,
+          "its CPU per ping / per lead",
+        ]);
+      }
+    }
+  }
+  printLines(lines);
 }
 
 /**
@@ -729,13 +853,44 @@ function ratio(value: number): string {
   return `${value.toFixed(2)}×`;
 }
 
+/**
+ * A lead phase's throughput against the exchange's pings: the median round's over the median round's, and each
+ * round's over the same round's pings (the phases ran minutes apart, so the rounds' ratios show the spread, not
+ * pairs measured together).
+ */
+function leadsPerPing(
+  leads: readonly PhaseResult[],
+  pings: readonly PhaseResult[],
+): { value: number; rounds: number[] } {
+  const throughputs = (rounds: readonly PhaseResult[]) => rounds.map((round) => round.throughput);
+  return {
+    value: median(throughputs(leads)) / median(throughputs(pings)),
+    rounds: leads.map((round, index) => round.throughput / pings[index]!.throughput),
+  };
+}
+
+/** Round by round, the server's CPU per ping at saturation over its CPU per lead in the same round of a lead phase. */
+function cpuPerPingOverLead(leads: readonly PhaseResult[], entry: Measured): number[] {
+  return leads.flatMap((round, index) => {
+    const perLead = cpuPerAnswerMs(round);
+    const perPing = phaseCpuMs(entry.rounds.saturation[index]!, entry);
+    return perLead === undefined || perPing === undefined ? [] : [perPing / perLead];
+  });
+}
+
 /** Server CPU time per answered request of a phase (every meter summed). */
 function cpuPerLead(phase: PhaseResult): string {
+  const value = cpuPerAnswerMs(phase);
+  return value === undefined ? "n/a" : `${value.toFixed(3)} ms`;
+}
+
+/** Server CPU ms per answered request (a pair run's: per pair) of a phase; undefined when unreadable. */
+function cpuPerAnswerMs(phase: PhaseResult): number | undefined {
   const seconds = Object.values(phase.metered).reduce<number | undefined>(
     (sum, value) => (sum === undefined || value === undefined ? undefined : sum + value),
     0,
   );
-  return seconds === undefined || phase.ok === 0 ? "n/a" : `${((seconds * 1000) / phase.ok).toFixed(3)} ms`;
+  return seconds === undefined || phase.ok === 0 ? undefined : (seconds * 1000) / phase.ok;
 }
 
 /** Server CPU time per answered ping: steadier than throughput when other work shares the cores. */
@@ -759,12 +914,15 @@ function share(value: number | undefined): string {
 }
 
 /** One row per meter when a server has several, e.g. the distributed exchange: its process, PostgreSQL, Redis. */
-function cpuBreakdownRows(entry: Measured): [string, string][] {
+function cpuBreakdownRows(entry: Measured, phase: PhaseResult = entry.saturation): [string, string][] {
   const names = Object.keys(entry.contender.meters);
   if (names.length < 2) return [];
   return names.map((name) => {
-    const seconds = entry.saturation.metered[name];
-    return [`    ${name}`, seconds === undefined ? "n/a" : `${perPingMs(seconds, entry).toFixed(3)} ms`];
+    const seconds = phase.metered[name];
+    return [
+      `    ${name}`,
+      seconds === undefined || phase.ok === 0 ? "n/a" : `${((seconds * 1000) / phase.ok).toFixed(3)} ms`,
+    ];
   });
 }
 
@@ -822,7 +980,7 @@ const USAGE =
   "usage: gavel bench [--mode embedded|distributed|both] [--market rules-5|rules|simple] [--duration <seconds>]\n" +
   "                   [--buyers <n>] [--concurrency <n>] [--generator wrk|node]\n" +
   "                   [--database-url postgres://...] [--redis-url redis://...] [--cpu-prof <dir>]\n" +
-  "                   [--skip-direct] [--validation] [--rounds <n>] [--aa]";
+  "                   [--skip-direct] [--skip-pairs] [--validation] [--rounds <n>] [--aa]";
 
 function parseBenchArgs(args: string[]): BenchOptions {
   const { values } = parseArgs({
@@ -839,6 +997,7 @@ function parseBenchArgs(args: string[]): BenchOptions {
       "cpu-prof": { type: "string" },
       validation: { type: "boolean", default: false },
       "skip-direct": { type: "boolean", default: false },
+      "skip-pairs": { type: "boolean", default: false },
       rounds: { type: "string" },
       aa: { type: "boolean", default: false },
     },
@@ -871,6 +1030,7 @@ function parseBenchArgs(args: string[]): BenchOptions {
     cpuProfileDir: values["cpu-prof"],
     validation: values.validation === true,
     skipDirect: values["skip-direct"] === true,
+    skipPairs: values["skip-pairs"] === true,
     aa: values.aa === true,
     services: {
       databaseUrl: values["database-url"] ?? process.env.GAVEL_BENCH_DATABASE_URL ?? DEFAULT_DATABASE_URL,

@@ -185,3 +185,34 @@ export function benchDirectPostBodies(count = 200): string[] {
     return JSON.stringify({ vertical: BENCH_VERTICAL, lead: templated, consent });
   });
 }
+
+/** Separates a pair's ping template from its post template on a line of the bodies file (JSON escapes every tab). */
+export const PAIR_SEPARATOR = "\t";
+
+/**
+ * Ping→post pairs (`POST /v1/ping`, then `POST /v1/post` for a ping that got a bid), as a seller that pings first
+ * sends them: one line per pair, the ping's template and the post's, separated by PAIR_SEPARATOR. The wrk script fills
+ * them per pair (bench/wrk/post-bodies.lua): a consumer never seen before (`@N@`, `@PHONE@` in the post's full lead),
+ * the ping's contact hashes of that consumer (`@EMAIL_SHA256@`, `@PHONE_SHA256@`: sha256 of the e-mail and of the
+ * 10-digit phone, as docs/api.md asks; not in the `simple` market, whose pings carry none, as benchPingBodies), and
+ * the post's `@PING_ID@` from the ping's answer. The post's lead is the ping's lead with the PII added, so its
+ * non-PII fields equal the ping's.
+ */
+export function benchPairBodies(market: BenchMarket = "simple", count = 200): string[] {
+  return Array.from({ length: count }, (_, i) => {
+    const { lead, consent } = generateLead(BENCH_VERTICAL, seededRandom(9000 + i));
+    const ping = JSON.stringify({
+      vertical: BENCH_VERTICAL,
+      lead: pingPart(BENCH_VERTICAL, lead),
+      ...(market !== "simple"
+        ? { contact_hash: { email_sha256: "@EMAIL_SHA256@", phone_sha256: "@PHONE_SHA256@" } }
+        : {}),
+    });
+    const post = JSON.stringify({
+      ping_id: "@PING_ID@",
+      lead: { ...lead, email: "bench.@N@@example.com", phone: "@PHONE@" },
+      consent,
+    });
+    return `${ping}${PAIR_SEPARATOR}${post}`;
+  });
+}

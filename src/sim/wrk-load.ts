@@ -1,7 +1,8 @@
 // Load from wrk (a C load generator: Debian's `wrk` package), so the generator is not the bottleneck it is when
 // Node shares the cores with the servers it measures. The same phases as load-generator.ts: a closed loop for
 // saturation, and a paced one (wrk2-style slots from bench/wrk/post-bodies.lua) for latency at a fixed rate. Each run
-// also says how much CPU wrk itself used, so a reader can tell whether the generator was the limit.
+// also says how much CPU wrk itself used, so a reader can tell whether the generator was the limit. Ping→post pairs
+// (a ping, then the post of its lead when it bid) run as a closed loop of their own (runWrk's `pairs`).
 import { spawn, spawnSync } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -16,6 +17,21 @@ export interface WrkResult extends LoadResult {
   generatorCpuShare: number | undefined;
   /** Paced runs: send slots that fell due while every connection still awaited an answer (the rate was not held). */
   lateSlots: number;
+  /** Pair runs: what the pings and posts were answered (`ok` counts the pairs: posts answered 2xx). */
+  pairs?: PairCounts;
+}
+
+/** Pair runs: the pings and posts of a run, counted by the wrk script from their answers. */
+export interface PairCounts {
+  /** Pings answered (any status). */
+  pings: number;
+  /** Pings answered 2xx without a bid: no post follows. */
+  noBids: number;
+  /** Posts answered 2xx `sold` (the rest of the pairs were answered `unsold`). */
+  sold: number;
+  /** Pings answered non-2xx (or a bid without a ping id), posts answered non-2xx. */
+  pingFailures: number;
+  postFailures: number;
 }
 
 /** The wrk binary to use (GAVEL_BENCH_WRK, else `wrk` on the PATH), or undefined when there is none. */
@@ -35,7 +51,9 @@ export function writeBodiesFile(dir: string, name: string, bodies: readonly stri
 /**
  * Runs wrk against `target` for `warmupMs` (discarded), then `durationMs` measured, with `connections` connections;
  * paced at `ratePerSecond` when given (open loop), else as fast as the server answers (closed loop). The meters run
- * over the measured run.
+ * over the measured run. With `pairs`, the bodies file holds ping→post pairs (benchPairBodies) and each connection
+ * pings `target.path`, then posts a bid ping's lead to `pairs.postPath`, in a closed loop: `ok` and `throughput` count
+ * the pairs (posts answered 2xx), `latency` is a pair's (its ping sent to its post answered).
  */
 export async function runWrk(
   wrk: string,
@@ -47,8 +65,11 @@ export async function runWrk(
     warmupMs: number;
     ratePerSecond?: number;
     meters?: Record<string, WindowMeter>;
+    pairs?: { postPath: string };
   },
 ): Promise<WrkResult> {
+  if (options.pairs && options.ratePerSecond !== undefined)
+    throw new Error("pair runs are closed loops: no rate");
   if (options.warmupMs > 0)
     await wrkOnce(wrk, target, bodiesFile, { ...options, durationMs: options.warmupMs });
   const closers = await Promise.all(
@@ -78,6 +99,17 @@ interface WrkOutput {
   p90_ms: number;
   p99_ms: number;
   max_ms: number;
+  /** Pair runs only. */
+  pairs?: number;
+  sold?: number;
+  pings?: number;
+  no_bids?: number;
+  ping_failures?: number;
+  post_failures?: number;
+  pair_p50_ms?: number;
+  pair_p90_ms?: number;
+  pair_p99_ms?: number;
+  pair_max_ms?: number;
 }
 
 let nextSeqBase = 0;
@@ -86,11 +118,19 @@ async function wrkOnce(
   wrk: string,
   target: LoadTarget,
   bodiesFile: string,
-  options: { connections: number; durationMs: number; ratePerSecond?: number },
+  options: {
+    connections: number;
+    durationMs: number;
+    ratePerSecond?: number;
+    pairs?: { postPath: string };
+  },
 ): Promise<Omit<WrkResult, "metered">> {
   const seconds = Math.max(1, Math.round(options.durationMs / 1000));
+  // One thread: a paced run's schedule is per thread, and one wrk thread outruns a Node server. A pair run takes one
+  // thread per connection: a thread's script state is then its connection's (see the script's header).
+  const threads = options.pairs ? options.connections : 1;
   const args = [
-    "-t1", // one thread: a paced run's schedule is per thread, and one wrk thread outruns a Node server
+    `-t${threads}`,
     `-c${options.connections}`,
     `-d${seconds}s`,
     "--timeout",
@@ -102,14 +142,16 @@ async function wrkOnce(
     target.path,
     bodiesFile,
     target.headers.authorization ?? "",
+    ...(options.pairs ? [options.pairs.postPath] : []),
   ];
-  // Direct-post bodies number their consumers from here: every run (warm-up included) a fresh range of 10 million.
+  // Direct posts and pairs number their consumers from here: every run (warm-up included) a fresh range of 10 million.
   const seqBase = nextSeqBase;
   nextSeqBase += 10_000_000;
   const env = {
     ...process.env,
     GAVEL_WRK_RATE: String(options.ratePerSecond ?? 0),
     GAVEL_WRK_SEQ_BASE: String(seqBase),
+    GAVEL_WRK_THREADS: String(threads),
   };
   const child = spawn(wrk, args, { env, stdio: ["ignore", "pipe", "pipe"] });
   let cpuSeconds: number | undefined;
@@ -134,6 +176,32 @@ async function wrkOnce(
   const measuredS = output.duration_us / 1e6;
   const errors =
     output.connect_errors + output.read_errors + output.write_errors + output.status_errors + output.timeouts;
+  const generatorCpuShare = cpuSeconds === undefined ? undefined : cpuSeconds / measuredS;
+  if (options.pairs) {
+    if (output.pairs === undefined) throw new Error("wrk's script printed no pair counts");
+    return {
+      ok: output.pairs,
+      errors,
+      measuredS,
+      throughput: output.pairs / measuredS,
+      latency: {
+        count: output.pairs,
+        p50: output.pair_p50_ms ?? 0,
+        p90: output.pair_p90_ms ?? 0,
+        p99: output.pair_p99_ms ?? 0,
+        max: output.pair_max_ms ?? 0,
+      },
+      generatorCpuShare,
+      lateSlots: 0,
+      pairs: {
+        pings: output.pings ?? 0,
+        noBids: output.no_bids ?? 0,
+        sold: output.sold ?? 0,
+        pingFailures: output.ping_failures ?? 0,
+        postFailures: output.post_failures ?? 0,
+      },
+    };
+  }
   const ok = Math.max(0, output.requests - output.status_errors);
   return {
     ok,
@@ -147,7 +215,7 @@ async function wrkOnce(
       p99: output.p99_ms,
       max: output.max_ms,
     },
-    generatorCpuShare: cpuSeconds === undefined ? undefined : cpuSeconds / measuredS,
+    generatorCpuShare,
     lateSlots: output.late_slots,
   };
 }
