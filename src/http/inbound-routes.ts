@@ -118,7 +118,8 @@ export function inboundRoutes(options: InboundRoutesOptions) {
             context = { source };
             const answer = await callExchange(
               exchange,
-              hotState,
+              // The server's clock (a test's mock clock too), as the exchange reads the held ping with its own.
+              { hotState, now: app.clock() },
               protocol,
               source,
               inbound,
@@ -178,7 +179,7 @@ type Answer = (shape: ReplyShape) => InboundReply;
 /** Maps the request onto the vertical, calls the exchange, and returns how to answer. */
 async function callExchange(
   exchange: Exchange,
-  hotState: HotState,
+  held: { hotState: HotState; now: number },
   protocol: InboundProtocol,
   source: Source,
   inbound: InboundRequest,
@@ -189,14 +190,14 @@ async function callExchange(
   const common = { test: inbound.test, ...(subId === undefined ? {} : { sub_id: subId }) };
   if (inbound.call === "post") {
     const pingId = checkedId(inbound.pingId, "ping_id") ?? "";
-    const held = await hotState.getHeldPing(pingId, Date.now());
+    const heldPing = await held.hotState.getHeldPing(pingId, held.now);
     const heldVertical =
-      held?.source_id === source.id ? exchange.config.verticalById.get(held.vertical) : undefined;
+      heldPing?.source_id === source.id ? exchange.config.verticalById.get(heldPing.vertical) : undefined;
     const vertical = heldVertical ?? verticalOf(exchange, source, inbound.campaign);
     const mapped = mapInboundLead(inbound.leadFields, vertical, protocol.fieldMap, source.inbound);
     context.mapped = mapped;
     // A boberdoo post may carry only the post fields: the ping's non-PII values stand for those left out.
-    const lead = held && heldVertical ? { ...held.lead, ...mapped.lead } : mapped.lead;
+    const lead = heldPing && heldVertical ? { ...heldPing.lead, ...mapped.lead } : mapped.lead;
     const answer = await exchange.post(source, {
       ping_id: pingId,
       lead,

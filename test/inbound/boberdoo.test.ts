@@ -271,3 +271,28 @@ describe(`[${BACKEND}] boberdoo-compatible inbound`, () => {
     );
   });
 });
+
+describe(`[${BACKEND}] boberdoo-compatible inbound on the exchange's clock`, () => {
+  // A clock a month behind real time: the held ping expires at (that clock + the hold), long before Date.now().
+  const start = Date.parse("2026-11-01T12:00:00Z");
+  const began = Date.now();
+  let h: Harness;
+  before(async () => {
+    h = await startInboundHarness({ "21": "personal_injury" }, { now: () => start + (Date.now() - began) });
+  });
+  after(() => h?.close());
+
+  test("a post of the post fields only finds its held ping by the exchange's clock, not the wall clock", async () => {
+    const seller = new BoberdooSeller({
+      baseUrl: h.gavel.url,
+      key: SOURCE_KEY,
+      leadType: "21",
+      src: "GavelTest",
+    });
+    const lead = boberdooLead("90213");
+    const pinged = await seller.ping(lead.ping);
+    assert.equal(pinged.status, "Matched", JSON.stringify(pinged));
+    const posted = await seller.post(String(pinged.lead_id), lead.post);
+    assert.equal(posted.status, "Matched", JSON.stringify(posted));
+  });
+});

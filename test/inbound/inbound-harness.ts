@@ -17,20 +17,26 @@ export function startInboundHarness(
     source?: Partial<Source>;
     otherSources?: Source[];
     settings?: ConfigFile["settings"];
+    /** The exchange's clock (a mock clock), real time by default. */
+    now?: () => number;
   } = {},
 ): Promise<Harness> {
   const bidders = options.bidders ?? [bidder("top", 30)];
-  return startHarness(bidders, (farm) => ({
-    sources: [
-      testSource({
-        payout: { model: "revenue_share", percent: 80 },
-        ...options.source,
-        inbound: { campaigns, ...options.source?.inbound },
-      }),
-      ...(options.otherSources ?? []),
-    ],
-    buyers: bidders.map((b) => ({ id: b.name, name: b.name, status: "active" as const })),
-    campaigns: bidders.map((b) => realtimeCampaign(farm, b.name)),
-    ...(options.settings ? { settings: options.settings } : {}),
-  }));
+  return startHarness(
+    bidders,
+    (farm) => ({
+      sources: [
+        testSource({
+          payout: { model: "revenue_share", percent: 80 },
+          ...options.source,
+          inbound: { campaigns, ...options.source?.inbound },
+        }),
+        ...(options.otherSources ?? []),
+      ],
+      buyers: bidders.map((b) => ({ id: b.name, name: b.name, status: "active" as const })),
+      campaigns: bidders.map((b) => realtimeCampaign(farm, b.name)),
+      ...(options.settings ? { settings: options.settings } : {}),
+    }),
+    options.now ? { now: options.now } : {},
+  );
 }
