@@ -311,7 +311,7 @@ export class SqlWrites {
   }
 
   async #insertOutbox(tx: SqlTx, items: readonly OutboxItem[]): Promise<void> {
-    for (const item of items) await tx.run(outbox.insertOutboxItem(this.#d, item));
+    for (const insert of outbox.insertOutboxItems(this.#d, items)) await tx.run(insert);
   }
 }
 
