@@ -59,54 +59,24 @@ local function nowMs()
   return tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 end
 
--- A counter's fields, read at once: committed (c, m), firmly reserved (rc, rm), held by pings (hc, hm).
-local FIELDS = {'c', 'm', 'rc', 'rm', 'hc', 'hm'}
-
--- The fields of counter \`key\` as numbers (absent ones 0), and whether the counter exists (a hash has a field).
-local function readCounter(key)
-  local read = redis.call('HMGET', key, 'c', 'm', 'rc', 'rm', 'hc', 'hm')
-  local fields, exists = {}, false
-  for i = 1, 6 do
-    if read[i] then exists = true end
-    fields[FIELDS[i]] = tonumber(read[i]) or 0
-  end
-  return fields, exists
-end
-
--- Writes back the count and cents fields each move names (its first two entries) in one HSET. Integers as %d: Lua's
--- own number format keeps only 14 digits.
-local function writeCounter(key, fields, moves)
-  local args = {}
-  for _, move in ipairs(moves) do
-    for j = 1, 2 do
-      args[#args + 1] = move[j]
-      args[#args + 1] = string.format('%d', fields[move[j]])
-    end
-  end
-  redis.call('HSET', key, unpack(args))
-end
-
--- Adds \`delta\` units to the count and cents fields of each move (a list of {countField, centsField, delta}) of every
--- counter of a reservation's units (JSON [[counter key, cents], ...]) whose period has not ended (whose key exists):
--- one read and one write per counter, however many fields move.
-local function moveUnits(unitsJson, moves)
-  for _, unit in ipairs(cjson.decode(unitsJson)) do
+-- Adds reservedDelta and committedDelta units to each counter of a reservation whose period has not ended; a ping's
+-- hold counts its reserved units in hc, hm, a firm reservation in rc, rm.
+local function moveUnits(record, reservedDelta, committedDelta)
+  local rc, rm = 'rc', 'rm'
+  if redis.call('HGET', record, 'k') == 'h' then rc, rm = 'hc', 'hm' end
+  for _, unit in ipairs(cjson.decode(redis.call('HGET', record, 'u'))) do
     local counter, cents = unit[1], tonumber(unit[2])
-    local fields, exists = readCounter(counter)
-    if exists then
-      for _, move in ipairs(moves) do
-        fields[move[1]] = fields[move[1]] + move[3]
-        fields[move[2]] = fields[move[2]] + move[3] * cents
+    if redis.call('EXISTS', counter) == 1 then
+      if reservedDelta ~= 0 then
+        redis.call('HINCRBY', counter, rc, reservedDelta)
+        redis.call('HINCRBY', counter, rm, reservedDelta * cents)
       end
-      writeCounter(counter, fields, moves)
+      if committedDelta ~= 0 then
+        redis.call('HINCRBY', counter, 'c', committedDelta)
+        redis.call('HINCRBY', counter, 'm', committedDelta * cents)
+      end
     end
   end
-end
-
--- The fields a reservation's units are reserved in: a ping's hold in hc, hm; a firm reservation in rc, rm.
-local function reservedFields(kind)
-  if kind == 'h' then return 'hc', 'hm' end
-  return 'rc', 'rm'
 end
 
 -- Gives back the units of the buyer's held reservations past their deadline: up to 1000 a call, enough for an instance
@@ -114,10 +84,8 @@ end
 -- as a finished one (for a late commit): a long-lived counter (a buyer's funds) must not keep every abandoned one.
 local function reclaimExpired(deadlines, now, retentionMs)
   for _, record in ipairs(redis.call('ZRANGEBYSCORE', deadlines, '-inf', now, 'LIMIT', 0, 1000)) do
-    local held = redis.call('HMGET', record, 's', 'k', 'u')
-    if held[1] == 'held' then
-      local rc, rm = reservedFields(held[2])
-      moveUnits(held[3], {{rc, rm, -1}})
+    if redis.call('HGET', record, 's') == 'held' then
+      moveUnits(record, -1, 0)
       redis.call('HSET', record, 's', 'expired')
       redis.call('PEXPIRE', record, retentionMs)
     end
@@ -140,24 +108,22 @@ local now = nowMs()
 reclaimExpired(KEYS[2], now, ARGV[2])
 local overbook = tonumber(ARGV[4])
 local firm = overbook == 0
-local record = redis.call('HMGET', KEYS[1], 's', 'k', 'u')
-local state = record[1]
-local claimingHold = state == 'held' and firm and record[2] == 'h'
+local state = redis.call('HGET', KEYS[1], 's')
+local claimingHold = state == 'held' and firm and redis.call('HGET', KEYS[1], 'k') == 'h'
 if state == 'held' and not claimingHold then return {1} end
 if state and state ~= 'held' and not (firm and state == 'expired') then return {-1, state} end
-local counters = {}
 for i = 4, #KEYS do
+  local key = KEYS[i]
   local a = (i - 4) * 4 + 4
   local countLimit, centsLimit, unitCents = tonumber(ARGV[a + 1]), tonumber(ARGV[a + 2]), tonumber(ARGV[a + 3])
-  local fields = readCounter(KEYS[i])
-  counters[i] = fields
-  local count = fields.c + fields.rc
-  local cents = fields.m + fields.rm
+  local held = redis.call('HMGET', key, 'c', 'm', 'rc', 'rm', 'hc', 'hm')
+  local count = (tonumber(held[1]) or 0) + (tonumber(held[3]) or 0)
+  local cents = (tonumber(held[2]) or 0) + (tonumber(held[4]) or 0)
   if countLimit >= 0 and count + 1 > countLimit then return {0, i - 3, 'count', 'sales'} end
   if centsLimit >= 0 and cents + unitCents > centsLimit then return {0, i - 3, 'cents', 'sales'} end
   if not firm then
-    local heldCount = count + fields.hc
-    local heldCents = cents + fields.hm
+    local heldCount = count + (tonumber(held[5]) or 0)
+    local heldCents = cents + (tonumber(held[6]) or 0)
     if countLimit >= 0 and heldCount + 1 > math.floor(countLimit * overbook) then
       return {0, i - 3, 'count', 'holds'}
     end
@@ -169,8 +135,9 @@ end
 local deadline = now + tonumber(ARGV[1])
 if claimingHold then
   -- A post claims its ping's hold: its units move from held to firmly reserved, for the post's own ttl.
-  moveUnits(record[3], {{'hc', 'hm', -1}, {'rc', 'rm', 1}})
+  moveUnits(KEYS[1], -1, 0)
   redis.call('HSET', KEYS[1], 'k', 'f')
+  moveUnits(KEYS[1], 1, 0)
   redis.call('ZADD', KEYS[2], deadline, KEYS[1])
   local keepUntil = deadline + tonumber(ARGV[2])
   if redis.call('PTTL', KEYS[1]) < keepUntil - now then redis.call('PEXPIREAT', KEYS[1], keepUntil) end
@@ -178,17 +145,16 @@ if claimingHold then
   return {1}
 end
 local keepUntil = deadline + tonumber(ARGV[2])
-local rc, rm = reservedFields(firm and 'f' or 'h')
+local rc, rm = 'rc', 'rm'
+if not firm then rc, rm = 'hc', 'hm' end
 local units = {}
 for i = 4, #KEYS do
   local a = (i - 4) * 4 + 4
   local periodEndsAt = tonumber(ARGV[a + 4])
   -- A period already over cannot be overshot: nothing to count.
   if periodEndsAt > now then
-    local fields = counters[i]
-    fields[rc] = fields[rc] + 1
-    fields[rm] = fields[rm] + tonumber(ARGV[a + 3])
-    writeCounter(KEYS[i], fields, {{rc, rm}})
+    redis.call('HINCRBY', KEYS[i], rc, 1)
+    redis.call('HINCRBY', KEYS[i], rm, ARGV[a + 3])
     redis.call('PEXPIREAT', KEYS[i], ARGV[a + 4])
     units[#units + 1] = {KEYS[i], ARGV[a + 3]}
     if periodEndsAt > keepUntil then keepUntil = periodEndsAt end
@@ -207,8 +173,7 @@ return {1}`;
  * reservation is gone and so is the seed marker (recounting now would be overwritten by the seed: seed first).
  */
 const COMMIT_LUA = `${LUA_HELPERS}
-local record = redis.call('HMGET', KEYS[1], 's', 'k', 'u')
-local state = record[1]
+local state = redis.call('HGET', KEYS[1], 's')
 if not state then
   if #KEYS <= 3 then return 'unknown' end
   if ARGV[2] == '1' and redis.call('EXISTS', KEYS[3]) == 0 then return 'unseeded' end
@@ -229,12 +194,11 @@ if not state then
   redis.call('PEXPIRE', KEYS[1], ARGV[1])
   return 'recounted'
 end
-local rc, rm = reservedFields(record[2])
 if state == 'held' then
-  moveUnits(record[3], {{rc, rm, -1}, {'c', 'm', 1}})
+  moveUnits(KEYS[1], -1, 1)
   state = 'committed'
 elseif state == 'expired' then
-  moveUnits(record[3], {{'c', 'm', 1}})
+  moveUnits(KEYS[1], 0, 1)
   state = 'late'
 else
   -- committed, released, late, or recounted by an earlier call: idempotent.
@@ -247,10 +211,8 @@ return state`;
 
 /** KEYS: reservation, deadlines. ARGV: retentionMs. */
 const RELEASE_LUA = `${LUA_HELPERS}
-local record = redis.call('HMGET', KEYS[1], 's', 'k', 'u')
-if record[1] ~= 'held' then return 0 end
-local rc, rm = reservedFields(record[2])
-moveUnits(record[3], {{rc, rm, -1}})
+if redis.call('HGET', KEYS[1], 's') ~= 'held' then return 0 end
+moveUnits(KEYS[1], -1, 0)
 redis.call('HSET', KEYS[1], 's', 'released')
 redis.call('PEXPIRE', KEYS[1], ARGV[1])
 redis.call('ZREM', KEYS[2], KEYS[1])

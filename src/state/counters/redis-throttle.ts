@@ -26,22 +26,22 @@ import {
 /**
  * KEYS: per key, its current bucket and its previous bucket. ARGV: per key, limit, windowMs, elapsedMs, ttlMs of the
  * current bucket. Returns per key 1 (a slot taken) or 0 (refused, nothing taken). The admission test is
- * throttleAdmits() in throttle.ts, written the same way so both round alike. Two commands per key: both buckets read
- * at once, and the current one written with its TTL (its value is known from the read: SET … PX, not INCR and PEXPIRE).
+ * throttleAdmits() in throttle.ts, written the same way so both round alike. The current bucket's INCR also creates
+ * it, so `SET … PX` would need its value first: INCR then PEXPIRE is two commands, as few as a counter with a TTL takes.
  */
 const TRY_ACQUIRE_EACH_LUA = `
 local admitted = {}
 for i = 1, #KEYS / 2 do
   local a = (i - 1) * 4
   local currentKey = KEYS[2 * i - 1]
-  local buckets = redis.call('MGET', currentKey, KEYS[2 * i])
-  local current = tonumber(buckets[1] or '0')
-  local previous = tonumber(buckets[2] or '0')
+  local current = tonumber(redis.call('GET', currentKey) or '0')
+  local previous = tonumber(redis.call('GET', KEYS[2 * i]) or '0')
   local limit, windowMs, elapsedMs = tonumber(ARGV[a + 1]), tonumber(ARGV[a + 2]), tonumber(ARGV[a + 3])
   if (previous * (windowMs - elapsedMs)) / windowMs + current + 1 > limit then
     admitted[i] = 0
   else
-    redis.call('SET', currentKey, string.format('%d', current + 1), 'PX', ARGV[a + 4])
+    redis.call('INCR', currentKey)
+    redis.call('PEXPIRE', currentKey, ARGV[a + 4])
     admitted[i] = 1
   end
 end
