@@ -11,10 +11,18 @@
 // event loop serving pings) and the others (the SQLite writer, libuv's pool, V8's GC helpers). `--together` loads all
 // exchanges at once instead, each by its own wrk: the same moment exactly, at the cost of their competing for cores.
 // Prints each round and the median of the per-round ratios to the first exchange.
+//
+// `--storage` runs each exchange distributed: a fresh schema on the PostgreSQL at --database-url (default the local
+// `test` database) and a private redis-server on a free port (so its CPU is the exchange's alone), both removed at the
+// end. A request's CPU is then the exchange's threads plus its PostgreSQL backends (`pg`) plus its Redis (`redis`).
+import { spawn } from "node:child_process";
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { createServer } from "node:net";
 import { loadavg, tmpdir } from "node:os";
 import { join, resolve } from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
 import { parseArgs } from "node:util";
+import { Redis } from "ioredis";
 import {
   type BenchMarket,
   benchDirectPostBodies,
@@ -24,7 +32,9 @@ import {
 } from "../src/sim/bench-scenario.ts";
 import { startBuyerFarm } from "../src/sim/buyer-farm-client.ts";
 import { type ChildService, startChildService } from "../src/sim/child-service.ts";
+import { processCpuSeconds } from "../src/sim/process-cpu.ts";
 import { findWrk, runWrk, type WrkResult, writeBodiesFile } from "../src/sim/wrk-load.ts";
+import { DistributedServices } from "./distributed-services.ts";
 
 const { values } = parseArgs({
   options: {
@@ -36,6 +46,8 @@ const { values } = parseArgs({
     path: { type: "string", default: "/v1/ping" },
     together: { type: "boolean", default: false },
     threads: { type: "boolean", default: false },
+    storage: { type: "boolean", default: false },
+    "database-url": { type: "string", default: "postgres://postgres@127.0.0.1:5432/test" },
   },
 });
 // An entry may carry node flags before it: --gavel="--max-semi-space-size=32 src/cli/gavel.ts".
@@ -70,17 +82,75 @@ function threadCpu(pid: number): Map<string, { name: string; seconds: number }> 
   return threads;
 }
 
+/** A distributed exchange's own services: its schema and key prefix, and the private redis-server holding them. */
+interface Storage {
+  services: DistributedServices;
+  redisPid: number;
+  stopRedis: () => void;
+}
+
+/** The CPU seconds so far of a distributed exchange's PostgreSQL backends and of its Redis. */
+async function storageCpu(storage: Storage | undefined): Promise<{ pg: Map<number, number>; redis: number }> {
+  const pg = new Map<number, number>();
+  if (!storage) return { pg, redis: 0 };
+  for (const pid of await storage.services.backendPids()) pg.set(pid, processCpuSeconds(pid) ?? 0);
+  return { pg, redis: processCpuSeconds(storage.redisPid) ?? 0 };
+}
+
+/** What the services spent since `before` (a backend that appeared meanwhile counts from zero). */
+function storageSpent(before: Awaited<ReturnType<typeof storageCpu>>, after: typeof before) {
+  let pg = 0;
+  for (const [pid, seconds] of after.pg) pg += seconds - (before.pg.get(pid) ?? 0);
+  return { pg, redis: after.redis - before.redis };
+}
+
+async function startPrivateRedis(): Promise<{ port: number; pid: number; stop: () => void }> {
+  const port = await new Promise<number>((done, fail) => {
+    const server = createServer();
+    server.listen(0, "127.0.0.1", () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => done(port));
+    });
+    server.on("error", fail);
+  });
+  const child = spawn("redis-server", ["--port", String(port), "--save", "", "--appendonly", "no"], {
+    stdio: "ignore",
+  });
+  for (let attempt = 0; ; attempt++) {
+    const client = new Redis({ port, lazyConnect: true, maxRetriesPerRequest: 1, retryStrategy: () => null });
+    client.on("error", () => {});
+    try {
+      await client.connect();
+      client.disconnect();
+      break;
+    } catch (error) {
+      client.disconnect();
+      if (attempt > 50) throw error;
+      await sleep(100);
+    }
+  }
+  return { port, pid: child.pid!, stop: () => child.kill("SIGTERM") };
+}
+
 interface Sample {
   requests: number;
   mainMs: number;
   otherMs: number;
+  /** Distributed: its PostgreSQL backends' and its Redis's CPU per request. */
+  pgMs: number;
+  redisMs: number;
   p50: number;
   p99: number;
   late: number;
   errors: number;
 }
 
-function perRequest(pid: number, before: ReturnType<typeof threadCpu>, run: WrkResult): Sample {
+function perRequest(
+  pid: number,
+  before: ReturnType<typeof threadCpu>,
+  run: WrkResult,
+  services: { pg: number; redis: number },
+): Sample {
   const after = threadCpu(pid);
   let main = 0;
   let other = 0;
@@ -102,6 +172,8 @@ function perRequest(pid: number, before: ReturnType<typeof threadCpu>, run: WrkR
     requests: run.ok,
     mainMs: (1000 * main) / requests,
     otherMs: (1000 * other) / requests,
+    pgMs: (1000 * services.pg) / requests,
+    redisMs: (1000 * services.redis) / requests,
     p50: run.latency.p50,
     p99: run.latency.p99,
     late: run.lateSlots,
@@ -112,6 +184,7 @@ function perRequest(pid: number, before: ReturnType<typeof threadCpu>, run: WrkR
 const workDir = mkdtempSync(join(tmpdir(), "gavel-ab-"));
 const farm = await startBuyerFarm(instantBuyers(5), { recordLimit: 0 });
 const servers: ChildService<string>[] = [];
+const storages: Storage[] = [];
 try {
   const { config, sourceKey } = buildBenchConfig(farm.buyers, values.market as BenchMarket);
   const bodiesFile = writeBodiesFile(
@@ -120,10 +193,23 @@ try {
     direct ? benchDirectPostBodies() : benchPingBodies(values.market as BenchMarket),
   );
   const headers = { authorization: `Bearer ${sourceKey}`, "content-type": "application/json" };
-  const configPath = join(workDir, "gavel.config.json");
-  writeFileSync(configPath, JSON.stringify(config, null, 2));
   const { DATABASE_URL: _, REDIS_URL: __, ...env } = process.env;
   for (const [index, entry] of entries.entries()) {
+    const configPath = join(workDir, `gavel.config-${index}.json`);
+    let storage: Storage | undefined;
+    if (values.storage) {
+      const redis = await startPrivateRedis();
+      const services = new DistributedServices({
+        databaseUrl: values["database-url"]!,
+        redisUrl: `redis://127.0.0.1:${redis.port}`,
+      });
+      storage = { services, redisPid: redis.pid, stopRedis: redis.stop };
+      storages[index] = storage;
+    }
+    writeFileSync(
+      configPath,
+      JSON.stringify(storage ? { ...config, storage: storage.services.storage() } : config, null, 2),
+    );
     servers.push(
       await startChildService({
         name: `exchange ${index}`,
@@ -154,6 +240,7 @@ try {
       warmupMs: 0,
       ratePerSecond: rate,
     });
+    const servicesBefore = await storageCpu(storages[index]);
     const before = threadCpu(pid);
     const run = await runWrk(wrk, target, bodiesFile, {
       connections: Math.max(64, 2 * Math.ceil(rate / 50)),
@@ -161,10 +248,11 @@ try {
       warmupMs: 0,
       ratePerSecond: rate,
     });
-    return perRequest(pid, before, run);
+    const services = storageSpent(servicesBefore, await storageCpu(storages[index]));
+    return perRequest(pid, before, run, services);
   };
   console.log(
-    `ab-cpu: ${entries.length} exchanges, ${values.market}, ${values.path} at ${rate}/s for ${seconds} s, ${rounds} rounds${values.together ? ", together" : ""}; load average ${loadavg()[0]!.toFixed(2)}`,
+    `ab-cpu: ${entries.length} exchanges${values.storage ? " (distributed)" : ""}, ${values.market}, ${values.path} at ${rate}/s for ${seconds} s, ${rounds} rounds${values.together ? ", together" : ""}; load average ${loadavg()[0]!.toFixed(2)}`,
   );
   for (const [index, entry] of entries.entries()) console.log(`  [${index}] ${entry.join(" ")}`);
   const ratios: number[][] = entries.map(() => []);
@@ -181,11 +269,15 @@ try {
     } else {
       for (const index of order) samples[index] = await load(index);
     }
+    const totalOf = (sample: Sample) => sample.mainMs + sample.otherMs + sample.pgMs + sample.redisMs;
     const line = samples.map((sample, index) => {
-      const total = sample.mainMs + sample.otherMs;
+      const total = totalOf(sample);
       totals[index]!.push(total);
-      ratios[index]!.push(total / (samples[0]!.mainMs + samples[0]!.otherMs));
-      return `[${index}] ${(1000 * total).toFixed(0)} µs (main ${(1000 * sample.mainMs).toFixed(0)}, other ${(1000 * sample.otherMs).toFixed(0)}) p50 ${sample.p50.toFixed(1)} p99 ${sample.p99.toFixed(1)} ms${sample.late ? ` late ${sample.late}` : ""}${sample.errors ? ` ERRORS ${sample.errors}` : ""}`;
+      ratios[index]!.push(total / totalOf(samples[0]!));
+      const services = values.storage
+        ? `, pg ${(1000 * sample.pgMs).toFixed(0)}, redis ${(1000 * sample.redisMs).toFixed(0)}`
+        : "";
+      return `[${index}] ${(1000 * total).toFixed(0)} µs (main ${(1000 * sample.mainMs).toFixed(0)}, other ${(1000 * sample.otherMs).toFixed(0)}${services}) p50 ${sample.p50.toFixed(1)} p99 ${sample.p99.toFixed(1)} ms${sample.late ? ` late ${sample.late}` : ""}${sample.errors ? ` ERRORS ${sample.errors}` : ""}`;
     });
     console.log(`round ${round + 1} (load ${loadavg()[0]!.toFixed(1)}): ${line.join("  ")}`);
   }
@@ -197,6 +289,11 @@ try {
   }
 } finally {
   for (const server of servers) await server.stop();
+  for (const storage of storages) {
+    if (!storage) continue;
+    await storage.services.remove().catch(() => {});
+    storage.stopRedis();
+  }
   await farm.stop();
   rmSync(workDir, { recursive: true, force: true });
 }

@@ -70,7 +70,7 @@ export class DistributedServices {
    */
   meters(): Record<string, WindowMeter> {
     return {
-      "PostgreSQL backends": processesCpuMeter(() => this.#backendPids()),
+      "PostgreSQL backends": processesCpuMeter(() => this.backendPids()),
       "Redis (whole server)": async () => {
         const before = await this.#redisCpuSeconds();
         return async () => (await this.#redisCpuSeconds()) - before;
@@ -96,7 +96,8 @@ export class DistributedServices {
     ]);
   }
 
-  async #backendPids(): Promise<number[]> {
+  /** The pids of its PostgreSQL connections' backend processes on this machine. */
+  async backendPids(): Promise<number[]> {
     const { rows } = await withPostgres(this.#urls.databaseUrl, CHECK_TIMEOUT_MS, (client) =>
       client.query<{ pid: number }>("SELECT pid FROM pg_stat_activity WHERE application_name = $1", [
         this.schema,

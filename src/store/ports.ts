@@ -106,7 +106,8 @@ export interface PostJournalPort {
   /**
    * Records, durably, that a lead is about to be posted to a campaign (state `posting`), after writing how the
    * attempts before it ended (`ended`), in one transaction. Begins nothing when this auction's lead was posted to
-   * this campaign before: answers that earlier attempt instead, so a lead is never posted twice to one campaign.
+   * this campaign before: answers that earlier attempt instead, so a lead is never posted twice to one campaign. The
+   * same attempt (its id) again has begun: the write repeated after its reply was lost.
    * Its end is written with the sale (saveLead), from the sale's post outcomes.
    */
   beginPostAttempt(attempt: PostAttempt, ended?: readonly EndedPostAttempt[]): Promise<BeginPostAttempt>;

@@ -53,6 +53,12 @@ for (const implementation of STORES) {
       assert.equal(await other.getPostAttempt("t2"), undefined);
     });
 
+    test("the same attempt begun again (a write repeated after its reply was lost) has begun, once", async () => {
+      assert.deepEqual(await store.beginPostAttempt(attempt("t1")), { begun: true });
+      assert.deepEqual(await store.beginPostAttempt(attempt("t1")), { begun: true });
+      assert.deepEqual(await store.listPostAttempts({ limit: 10 }), [attempt("t1")]);
+    });
+
     test("100 concurrent beginnings for one campaign: exactly one begins", async () => {
       const results = await Promise.all(
         Array.from({ length: 100 }, (_, i) => store.beginPostAttempt(attempt(`r${i}`))),

@@ -34,20 +34,35 @@ return 1`;
 /**
  * KEYS: every group's keys in turn, then the seed marker when checked. ARGV: whether the marker is checked (1/0), then
  * each group's size. Returns {-1} when the marker is gone (an empty Redis would call every consumer new), else {1}
- * followed by, per group, the 1-based position of its first key still inside its window, or 0.
+ * followed by, per group, the 1-based position of its first key still inside its window, or 0. Most leads are new:
+ * one EXISTS over every group's keys answers them all; only when it finds some is each key looked at.
  */
 const SEEN_EACH_LUA = `
 local checkMarker = ARGV[1] == '1'
-if checkMarker and redis.call('EXISTS', KEYS[#KEYS]) == 0 then return {-1} end
+local windows = #KEYS
+if checkMarker then
+  if redis.call('EXISTS', KEYS[#KEYS]) == 0 then return {-1} end
+  windows = windows - 1
+end
+-- In slices: unpack() is bounded by Lua's stack (8000 values).
+local anySeen = false
+for from = 1, windows, 1000 do
+  if redis.call('EXISTS', unpack(KEYS, from, math.min(windows, from + 999))) > 0 then
+    anySeen = true
+    break
+  end
+end
 local found = {1}
 local offset = 0
 for g = 2, #ARGV do
   local size = tonumber(ARGV[g])
   local first = 0
-  for i = 1, size do
-    if redis.call('EXISTS', KEYS[offset + i]) == 1 then
-      first = i
-      break
+  if anySeen then
+    for i = 1, size do
+      if redis.call('EXISTS', KEYS[offset + i]) == 1 then
+        first = i
+        break
+      end
     end
   end
   found[#found + 1] = first

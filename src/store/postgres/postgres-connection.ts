@@ -5,7 +5,7 @@ import pg from "pg";
 import type { PiiKeyRing } from "../../compliance/privacy/pii-cipher.ts";
 import { ServiceUnavailableError } from "../../errors.ts";
 import type { Row } from "../record-rows.ts";
-import type { SqlTx } from "../sql/dialect.ts";
+import type { SqlTx, Statement } from "../sql/dialect.ts";
 
 export interface PostgresStoreOptions {
   /** `postgres://user:password@host:port/database`; libpq environment variables (PGHOST...) fill what is missing. */
@@ -63,6 +63,28 @@ export class PostgresPool {
         return (await this.#pool.query<R>(text, values)).rows;
       } catch (error) {
         if (!this.#isWorthRetrying(error, attempt)) throw unavailable(this.address, error);
+      }
+    }
+  }
+
+  /**
+   * Runs one write that is a transaction by itself (no BEGIN, no COMMIT: one round trip), durable when it resolves.
+   * A connection found closed is replaced as in #query, which may run the write a second time after a first run
+   * whose reply was lost: a write sent this way must then fail or do nothing (an INSERT of a unique key). A refusal
+   * after such a loss is reported as the loss (the first run may have written it), as a lost COMMIT reply would be.
+   */
+  async write<R extends Row = Row>(statement: Statement): Promise<R[]> {
+    let lost: unknown;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const query = { text: statement.text, values: [...statement.values], name: statement.name };
+        return (await this.#pool.query<R>(query)).rows;
+      } catch (error) {
+        if (lost !== undefined && error instanceof pg.DatabaseError && !isConnectionLoss(error)) {
+          throw unavailable(this.address, lost);
+        }
+        if (!this.#isWorthRetrying(error, attempt)) throw unavailable(this.address, error);
+        lost = error;
       }
     }
   }

@@ -3,9 +3,24 @@
 // work (SKIP LOCKED), and LISTEN/NOTIFY so a change made through one instance reaches all of them.
 
 import { NO_PII_KEYS } from "../../compliance/privacy/pii-cipher.ts";
-import type { PiiErasure, PiiPurgeSelection, PiiRedaction } from "../../domain/records.ts";
+import type {
+  LeadRecord,
+  LedgerEntry,
+  OutboxItem,
+  OutcomeRecord,
+  PiiErasure,
+  PiiPurgeSelection,
+  PiiRedaction,
+} from "../../domain/records.ts";
 import type { ReportQuery, ReportRow } from "../../domain/report-query.ts";
 import { type AuctionPeriod, postgresHistory, type RecordedAuction } from "../auction-history.ts";
+import {
+  attemptOfCampaignSql,
+  type BeginPostAttempt,
+  type EndedPostAttempt,
+  type PostAttempt,
+  postAttemptFromRow,
+} from "../post-attempts.ts";
 import { leadFromRow, type Row } from "../record-rows.ts";
 import { POSTGRES, type SqlTx, type Statement, statement } from "../sql/dialect.ts";
 import { leadRedactionRow, leadsToErase, leadsToPurge } from "../sql/privacy-queries.ts";
@@ -16,6 +31,7 @@ import { SqlStore } from "../sql/sql-store.ts";
 import { SqlWrites, type WriteArgs, type WriteOp, type WriteResult } from "../sql/sql-writes.ts";
 import type { SharedChange } from "../store.ts";
 import { applyPostgresMigrations } from "./migrations.ts";
+import { beginPostAttemptStatement, saveLeadStatement } from "./one-statement-writes.ts";
 import {
   checkSchemaName,
   PostgresPool,
@@ -72,6 +88,31 @@ export class PostgresStore extends SqlStore {
     // Durable when COMMIT returns: the store relies on the server's default synchronous_commit = on.
     const write = this.#writes[op] as (tx: SqlTx, ...args: unknown[]) => Promise<WriteResult<K>>;
     return this.#pool.transaction((client) => write.call(this.#writes, transactionOf(client), ...args));
+  }
+
+  /** SqlWrites.saveLead as one statement, its own transaction (one-statement-writes.ts). */
+  override async saveLead(
+    lead: LeadRecord,
+    outcomes: readonly OutcomeRecord[],
+    outbox: readonly OutboxItem[] = [],
+    ledger: readonly LedgerEntry[] = [],
+  ): Promise<void> {
+    await this.#pool.write(saveLeadStatement(this.codec, lead, outcomes, outbox, ledger));
+  }
+
+  /** SqlWrites.beginPostAttempt as one statement, its own transaction (one-statement-writes.ts). */
+  override async beginPostAttempt(
+    attempt: PostAttempt,
+    ended: readonly EndedPostAttempt[] = [],
+  ): Promise<BeginPostAttempt> {
+    const [row] = await this.#pool.write<{ begun: boolean }>(beginPostAttemptStatement(attempt, ended));
+    if (row?.begun) return { begun: true };
+    const [earlier] = await this.read(
+      statement(POSTGRES, attemptOfCampaignSql, [attempt.auction_id, attempt.campaign_id]),
+    );
+    // This attempt itself: a first run whose reply was lost wrote it (PostgresPool.write ran it again).
+    if (earlier?.id === attempt.id) return { begun: true };
+    return { begun: false, earlier: postAttemptFromRow(earlier!) };
   }
 
   async migrate(): Promise<void> {

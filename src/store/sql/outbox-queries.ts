@@ -2,17 +2,38 @@
 
 import type { OutboxItem, OutboxSettlement } from "../../domain/records.ts";
 import { OUTBOX_COLUMNS, outboxRowValues } from "../record-rows.ts";
+import { type Columns, insertBatch } from "./auction-log-queries.ts";
 import { type Dialect, placeholders, type Statement, statement } from "./dialect.ts";
 
-export const insertOutboxItem = (d: Dialect, item: OutboxItem): Statement =>
-  statement(
-    d,
-    `INSERT INTO outbox (${OUTBOX_COLUMNS}) VALUES (${placeholders(OUTBOX_COLUMNS)})`,
-    outboxRowValues(item),
-    "gavel_insert_outbox",
-  );
+/** OUTBOX_COLUMNS (the order of outboxRowValues) with their PostgreSQL types, for a batch insert. */
+const OUTBOX_COLUMN_TYPES: Columns = [
+  ["id", "text"],
+  ["kind", "text"],
+  ["owner_id", "text"],
+  ["url", "text"],
+  ["body", "jsonb"],
+  ["timeout_ms", "integer"],
+  ["status", "text"],
+  ["attempts", "integer"],
+  ["run_at", "bigint"],
+  ["created_at", "bigint"],
+  ["method", "text"],
+];
 
-/** The same, unless an item with its id is already there (then nothing changes). */
+/** Several items: one statement on PostgreSQL (a sale with postbacks and webhooks), one per item on SQLite. */
+export const insertOutboxItems = (d: Dialect, items: readonly OutboxItem[]): Statement[] =>
+  items.length === 0
+    ? []
+    : insertBatch(
+        d,
+        "outbox",
+        OUTBOX_COLUMN_TYPES,
+        items.map(outboxRowValues),
+        "",
+        "gavel_insert_outbox_batch",
+      );
+
+/** One item, unless an item with its id is already there (then nothing changes). */
 export const insertOutboxItemOnce = (d: Dialect, item: OutboxItem): Statement =>
   statement(
     d,

@@ -126,7 +126,10 @@ export class SqlWrites {
     );
     if ((await tx.run(insert)).changes > 0) return { begun: true };
     const earlier = statement(this.#d, attemptOfCampaignSql, [attempt.auction_id, attempt.campaign_id]);
-    return { begun: false, earlier: postAttemptFromRow((await tx.run(earlier)).rows[0]!) };
+    const row = (await tx.run(earlier)).rows[0]!;
+    // This very attempt, written before: the same write repeated (PostgreSQL's after a lost reply) has begun it.
+    if (row.id === attempt.id) return { begun: true };
+    return { begun: false, earlier: postAttemptFromRow(row) };
   }
 
   async markPostAttemptUncertain(tx: SqlTx, id: string): Promise<boolean> {
@@ -311,7 +314,7 @@ export class SqlWrites {
   }
 
   async #insertOutbox(tx: SqlTx, items: readonly OutboxItem[]): Promise<void> {
-    for (const item of items) await tx.run(outbox.insertOutboxItem(this.#d, item));
+    for (const insert of outbox.insertOutboxItems(this.#d, items)) await tx.run(insert);
   }
 }
 

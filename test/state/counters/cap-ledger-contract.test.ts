@@ -61,6 +61,21 @@ for (const impl of CAP_LEDGERS) {
       });
     });
 
+    test("spend past 14 digits of cents is counted exactly, reserved and committed", async () => {
+      // Redis's scripts write counters from Lua numbers, whose default text keeps 14 significant digits.
+      const cents = 123_456_789_012_347;
+      const lifetime = unit("buyer:b1:funds", { cents, centsLimit: 10 * cents });
+      for (const id of ["r1", "r2"])
+        assert.deepEqual(await ledger.reserve(request(id, [lifetime])), { ok: true });
+      assert.deepEqual((await ledger.usage(BUYER, lifetime.key)).reserved, { count: 2, cents: 2 * cents });
+      assert.equal(await ledger.commit(ref("r1")), "committed");
+      assert.deepEqual(await ledger.usage(BUYER, lifetime.key), {
+        committed: { count: 1, cents },
+        reserved: { count: 1, cents },
+        held: zero,
+      });
+    });
+
     test("a released reservation gives its units back", async () => {
       const day = unit("campaign:c1:day:2026-11-21", { countLimit: 1 });
       assert.deepEqual(await ledger.reserve(request("r1", [day])), { ok: true });

@@ -69,6 +69,20 @@ for (const impl of IMPLEMENTATIONS) {
       ]);
     });
 
+    test("seenEach over thousands of buyers finds the one that saw the consumer, wherever it is", async () => {
+      // The Redis script first asks about every key at once, in slices of a thousand (Lua's unpack() is bounded).
+      const groups = Array.from({ length: 4500 }, (_, n) => [
+        `b:buyer${n}:email:${"a".repeat(64)}`,
+        `b:buyer${n}:phone:${"b".repeat(64)}`,
+      ]);
+      assert.ok((await windows.seenEach(groups)).every((seen) => seen === undefined));
+      const late = groups[4400]![1]!;
+      await windows.remember([late], 60_000);
+      const seen = await windows.seenEach(groups);
+      assert.equal(seen[4400], late);
+      assert.equal(seen.filter((key) => key !== undefined).length, 1);
+    });
+
     test("rememberEach gives each group its own window; a key in two groups keeps the longer", async () => {
       const buyer = `b:alpha:phone:${"b".repeat(64)}`;
       await windows.rememberEach([

@@ -1,0 +1,127 @@
+// A direct post's two durable writes on PostgreSQL as one statement each: the post attempt (DESIGN rule 11) and the
+// sale (rule 9). The shared writes (SqlWrites.beginPostAttempt, saveLead) run 3 and 7 statements in a transaction,
+// each a round trip (node-postgres sends one statement at a time): BEGIN, one per table, COMMIT. Here the same
+// statements become data-modifying CTEs of one statement, which PostgreSQL runs as its own transaction (all or
+// nothing, durable when it returns, with the default synchronous_commit = on): one round trip each, and no BEGIN or
+// COMMIT to parse and answer. The text depends only on which parts a write has, so each shape is a prepared statement.
+
+import type { LeadRecord, LedgerEntry, OutboxItem, OutcomeRecord } from "../../domain/records.ts";
+import {
+  attemptEndsOfSale,
+  buyerLeadIdsOf,
+  type EndedPostAttempt,
+  POST_ATTEMPT_COLUMNS,
+  type PostAttempt,
+  postAttemptRowValues,
+} from "../post-attempts.ts";
+import { LEAD_COLUMNS, leadRowValues, type RowCodec } from "../record-rows.ts";
+import { insertOutcomes } from "../sql/auction-log-queries.ts";
+import { POSTGRES, placeholders, type Statement } from "../sql/dialect.ts";
+import { insertLedgerEntries } from "../sql/money-queries.ts";
+import { insertOutboxItems } from "../sql/outbox-queries.ts";
+import { rollupRowsJson, rollupUpsertSql } from "../sql/rollup-rows.ts";
+import { leadRollup } from "../sql/rollup-writes.ts";
+
+/**
+ * Statements (each numbering its placeholders from $1) as the CTEs `w0`, `w1`... of one statement, followed by
+ * `select` (which may read the CTEs' RETURNING rows). PostgreSQL runs every data-modifying CTE to completion whether
+ * or not `select` reads it; they see one snapshot, so no part may depend on another's rows.
+ */
+export function asOneStatement(parts: readonly Statement[], select: string, name: string): Statement {
+  const ctes: string[] = [];
+  const values: unknown[] = [];
+  for (const [i, part] of parts.entries()) {
+    const offset = values.length;
+    const text =
+      offset === 0 ? part.text : part.text.replace(/\$(\d+)/g, (_, n: string) => `$${Number(n) + offset}`);
+    ctes.push(`w${i} AS (${text})`);
+    values.push(...part.values);
+  }
+  return { text: `WITH ${ctes.join(",\n")}\n${select}`, values, name };
+}
+
+const INSERT_LEAD = `INSERT INTO leads (${LEAD_COLUMNS}) VALUES (${placeholders(LEAD_COLUMNS)})`;
+
+/** The post attempts a sale's outcomes end, all at once (the first end of a campaign, as one UPDATE per end did). */
+const END_ATTEMPTS = `UPDATE post_attempts AS a SET state = e.state, ended_at = e.at,
+     buyer_lead_id = COALESCE(e.buyer_lead_id, a.buyer_lead_id)
+   FROM unnest($1::text[], $2::text[], $3::bigint[], $4::text[]) AS e (campaign_id, state, at, buyer_lead_id)
+   WHERE a.auction_id = $5 AND a.campaign_id = e.campaign_id AND a.state IN ('posting', 'uncertain')`;
+
+/** SqlWrites.saveLead in one statement: the ledger, the lead, its outcomes, rollups, outbox and attempts' ends. */
+export function saveLeadStatement(
+  codec: RowCodec,
+  lead: LeadRecord,
+  outcomes: readonly OutcomeRecord[],
+  outbox: readonly OutboxItem[],
+  ledger: readonly LedgerEntry[],
+): Statement {
+  const parts: Statement[] = [];
+  let shape = "";
+  const add = (letter: string, part: Statement | undefined) => {
+    if (!part) return;
+    parts.push(part);
+    shape += letter;
+  };
+  add("g", insertLedgerEntries(POSTGRES, ledger)[0]);
+  add("l", { text: INSERT_LEAD, values: leadRowValues(lead, codec) });
+  add("o", outcomes.length > 0 ? insertOutcomes(POSTGRES, outcomes)[0] : undefined);
+  const rollup = leadRollup(lead, outcomes);
+  add(
+    "r",
+    rollup.size > 0
+      ? { text: rollupUpsertSql(POSTGRES), values: [rollupRowsJson(rollup.rows())] }
+      : undefined,
+  );
+  add("x", outbox.length > 0 ? insertOutboxItems(POSTGRES, outbox)[0] : undefined);
+  const ends = new Map<string, ReturnType<typeof attemptEndsOfSale>[number]>();
+  for (const end of attemptEndsOfSale(outcomes, buyerLeadIdsOf(lead))) {
+    if (!ends.has(end.campaign_id)) ends.set(end.campaign_id, end);
+  }
+  if (ends.size > 0) {
+    const list = [...ends.values()];
+    add("e", {
+      text: END_ATTEMPTS,
+      values: [
+        list.map((end) => end.campaign_id),
+        list.map((end) => end.state),
+        list.map((end) => end.at),
+        list.map((end) => end.buyer_lead_id),
+        lead.auction_id,
+      ],
+    });
+  }
+  return asOneStatement(parts, "SELECT 1", `gavel_save_lead_${shape}`);
+}
+
+/** Ends attempts by id (SqlWrites.beginPostAttempt's `ended`), all at once. */
+const END_ATTEMPTS_BY_ID = `UPDATE post_attempts AS a SET state = e.state, ended_at = e.ended_at
+   FROM unnest($1::text[], $2::text[], $3::bigint[]) AS e (id, state, ended_at)
+   WHERE a.id = e.id AND a.state = 'posting'`;
+
+const INSERT_ATTEMPT = `INSERT INTO post_attempts (${POST_ATTEMPT_COLUMNS}) VALUES (${placeholders(POST_ATTEMPT_COLUMNS)})
+   ON CONFLICT (auction_id, campaign_id) DO NOTHING RETURNING id`;
+
+/**
+ * SqlWrites.beginPostAttempt's writes in one statement: the ended attempts, then the new one unless this campaign was
+ * posted this lead before. Answers one row, `begun`: whether the new attempt was inserted.
+ */
+export function beginPostAttemptStatement(
+  attempt: PostAttempt,
+  ended: readonly EndedPostAttempt[],
+): Statement {
+  const parts: Statement[] = [];
+  if (ended.length > 0) {
+    parts.push({
+      text: END_ATTEMPTS_BY_ID,
+      values: [ended.map((end) => end.id), ended.map((end) => end.state), ended.map((end) => end.ended_at)],
+    });
+  }
+  parts.push({ text: INSERT_ATTEMPT, values: postAttemptRowValues(attempt) });
+  const inserted = `w${parts.length - 1}`;
+  return asOneStatement(
+    parts,
+    `SELECT EXISTS (SELECT 1 FROM ${inserted}) AS begun`,
+    ended.length > 0 ? "gavel_begin_post_attempt_after_ends" : "gavel_begin_post_attempt_alone",
+  );
+}

@@ -1,0 +1,139 @@
+// A direct post's durable writes on PostgreSQL are one statement each (src/store/postgres/one-statement-writes.ts):
+// the post attempt and the sale, each its own transaction, one round trip (issue 14). What they write is the shared
+// contract's business (store-contract, post-attempts-contract, outbox-contract, ledger-contract); here, that every
+// part of a sale arrives in that one statement, and that none of it does when the lead is refused.
+import assert from "node:assert/strict";
+import { after, before, describe, test } from "node:test";
+import pg from "pg";
+import type { LedgerEntry, OutboxItem, OutcomeRecord } from "../../src/domain/records.ts";
+import { saleEntries } from "../../src/engine/ledger.ts";
+import type { PostAttempt } from "../../src/store/post-attempts.ts";
+import { PostgresStore } from "../../src/store/postgres/postgres-store.ts";
+import { soldLead, T0 } from "./lead-records.ts";
+import {
+  dropTestSchema,
+  newTestSchema,
+  requireTestDatabase,
+  TEST_DATABASE_URL,
+  withAdminClient,
+} from "./postgres-test-schema.ts";
+
+/** How many statements `work` sends (every pool query goes through pg's Client.prototype.query). */
+async function statementsOf(work: () => Promise<unknown>): Promise<number> {
+  const query = pg.Client.prototype.query;
+  let sent = 0;
+  pg.Client.prototype.query = function counted(this: pg.Client, ...args: unknown[]) {
+    sent++;
+    return (query as (...a: unknown[]) => unknown).apply(this, args);
+  } as typeof query;
+  try {
+    await work();
+  } finally {
+    pg.Client.prototype.query = query;
+  }
+  return sent;
+}
+
+const attempt = (id: string, campaign: string): PostAttempt => ({
+  id,
+  auction_id: "a-l1",
+  campaign_id: campaign,
+  buyer_id: `buyer-${campaign}`,
+  bid_cents: 4_000,
+  started_at: T0,
+  state: "posting",
+});
+
+const postOutcome = (campaign: string, reason: OutcomeRecord["reason"]): OutcomeRecord => ({
+  auction_id: "a-l1",
+  phase: "post",
+  at: T0 + 500,
+  campaign_id: campaign,
+  buyer_id: `buyer-${campaign}`,
+  reason,
+});
+
+const message = (id: string): OutboxItem => ({
+  id,
+  kind: "source_postback",
+  owner_id: "src-1",
+  url: "http://127.0.0.1:9/postback",
+  body: { event: "lead.sold", lead_id: "l1", n: id },
+  timeout_ms: 1000,
+  status: "pending",
+  attempts: 0,
+  run_at: T0,
+  created_at: T0,
+});
+
+describe("PostgreSQL: a direct post's writes, one statement each", () => {
+  const schema = newTestSchema();
+  let store: PostgresStore;
+
+  before(async () => {
+    await requireTestDatabase();
+    store = await PostgresStore.connect({ connectionString: TEST_DATABASE_URL, schema });
+    await store.migrate();
+  });
+
+  after(async () => {
+    await store?.close();
+    await dropTestSchema(schema);
+  });
+
+  test("a post attempt, with the attempts it ends, is one statement", async () => {
+    assert.equal(await statementsOf(() => store.beginPostAttempt(attempt("t1", "camp-x"))), 1);
+    const ended = [{ id: "t1", state: "rejected" as const, ended_at: T0 + 100 }];
+    let begun: unknown;
+    assert.equal(
+      await statementsOf(async () => {
+        begun = await store.beginPostAttempt(attempt("t2", "camp-a"), ended);
+      }),
+      1,
+    );
+    assert.deepEqual(begun, { begun: true });
+    assert.equal((await store.getPostAttempt("t1"))?.state, "rejected");
+  });
+
+  test("a sale with its ledger, outcomes, postbacks and attempts' ends is one statement, and all of it is kept", async () => {
+    const lead = soldLead("l1", { auction_id: "a-l1", buyer_lead_id: "their-7" });
+    const ledger: LedgerEntry[] = saleEntries(lead);
+    assert.ok(ledger.length >= 2);
+    const outcomes = [postOutcome("camp-x", "post_rejected"), postOutcome("camp-a", "post_accepted")];
+    const outbox = [message("m1"), message("m2")];
+    assert.equal(await statementsOf(() => store.saveLead(lead, outcomes, outbox, ledger)), 1);
+
+    assert.equal((await store.getLead("l1"))?.buyer_lead_id, "their-7");
+    assert.deepEqual(
+      (await store.getOutcomes("a-l1")).map((outcome) => [outcome.campaign_id, outcome.reason]),
+      [
+        ["camp-x", "post_rejected"],
+        ["camp-a", "post_accepted"],
+      ],
+    );
+    assert.deepEqual(
+      (await store.ledgerFor("l1")).map((entry) => entry.id),
+      ledger.map((entry) => entry.id),
+    );
+    assert.deepEqual((await store.listOutbox({ limit: 10 })).map((item) => item.id).sort(), ["m1", "m2"]);
+    const accepted = await store.getPostAttempt("t2");
+    assert.equal(accepted?.state, "accepted");
+    assert.equal(accepted?.buyer_lead_id, "their-7");
+    assert.equal((await store.getPostAttempt("t1"))?.state, "rejected", "ended before: left as it was");
+    const rollup = await withAdminClient((client) =>
+      client.query(`SELECT (SELECT sum(leads_sold) FROM "${schema}".report_rollup WHERE grain = 0)::int AS sold,
+                      (SELECT sum(posts_accepted) FROM "${schema}".report_rollup WHERE grain = 1)::int AS accepted`),
+    );
+    assert.deepEqual(rollup.rows, [{ sold: 1, accepted: 1 }], "the sale is in the report rollups");
+
+    // A second lead for the same auction is refused whole: none of its parts are kept.
+    const again = soldLead("l2", { auction_id: "a-l1" });
+    await assert.rejects(
+      store.saveLead(again, [postOutcome("camp-b", "post_accepted")], [message("m3")], saleEntries(again)),
+    );
+    assert.equal(await store.getLead("l2"), undefined);
+    assert.deepEqual(await store.ledgerFor("l2"), []);
+    assert.deepEqual((await store.listOutbox({ limit: 10 })).map((item) => item.id).sort(), ["m1", "m2"]);
+    assert.equal((await store.getOutcomes("a-l1")).length, 2);
+  });
+});
