@@ -248,7 +248,8 @@ async function startExchange(
     ],
     env: { ...inherited, GAVEL_LOG_LEVEL: "warn", GAVEL_ADMIN_KEY: `soak-admin-${process.pid}` },
     readyLine: (line) => /listening on (http:\/\/[^\s)]+)/.exec(line)?.[1],
-    timeoutMs: 30_000,
+    // A fresh database migrates first (durable writes): on a loaded machine that takes a while.
+    timeoutMs: 120_000,
   });
 }
 
