@@ -14,7 +14,7 @@
 import { spawnSync } from "node:child_process";
 import { loadavg } from "node:os";
 import { resolve } from "node:path";
-import { monitorEventLoopDelay } from "node:perf_hooks";
+import { monitorEventLoopDelay, PerformanceObserver } from "node:perf_hooks";
 import { setTimeout as sleep } from "node:timers/promises";
 import { parseArgs } from "node:util";
 
@@ -78,6 +78,12 @@ async function measure(module: string, keys: number, batch: number): Promise<voi
   const names = new KeyNames();
   const delay = monitorEventLoopDelay({ resolution: 1 });
   delay.enable();
+  // Garbage collections pause the thread too (not the table's doing): the longest, to tell the two apart.
+  let longestGcMs = 0;
+  const gcs = new PerformanceObserver((list) => {
+    for (const entry of list.getEntries()) longestGcMs = Math.max(longestGcMs, entry.duration);
+  });
+  gcs.observe({ entryTypes: ["gc"] });
   // The main thread's CPU time between two turns of this loop: what ran without yielding (a batch, and the upkeep
   // slices run between batches), unlike wall time not stretched by other processes on a loaded machine.
   const turns = new CpuTurns();
@@ -93,7 +99,13 @@ async function measure(module: string, keys: number, batch: number): Promise<voi
   const loadS = (performance.now() - started) / 1000;
   // Let upkeep started by the last insert finish (it runs a slice per turn).
   await sleep(200);
-  const grow = { maxMs: delay.max / 1e6, p99Ms: delay.percentile(99) / 1e6, cpuMs: turns.longestMs };
+  const grow = {
+    maxMs: delay.max / 1e6,
+    p99Ms: delay.percentile(99) / 1e6,
+    cpuMs: turns.longestMs,
+    gcMs: longestGcMs,
+  };
+  longestGcMs = 0;
   const grownBytes = windows.tableBytes;
   const grownSize = windows.size;
   delay.reset();
@@ -112,15 +124,21 @@ async function measure(module: string, keys: number, batch: number): Promise<voi
     await new Promise((resolve) => setImmediate(resolve));
     sweepTurns.turn();
   }
-  const sweep = { maxMs: delay.max / 1e6, p99Ms: delay.percentile(99) / 1e6, cpuMs: sweepTurns.longestMs };
+  const sweep = {
+    maxMs: delay.max / 1e6,
+    p99Ms: delay.percentile(99) / 1e6,
+    cpuMs: sweepTurns.longestMs,
+    gcMs: longestGcMs,
+  };
+  gcs.disconnect();
   delay.disable();
   console.log(
     `  ${keys.toLocaleString("en")} keys in ${loadS.toFixed(1)} s; table ${(grownBytes / 2 ** 20).toFixed(0)} MiB; ` +
       `growing: worst event-loop delay ${grow.maxMs.toFixed(1)} ms (p99 ${grow.p99Ms.toFixed(1)}), ` +
-      `longest CPU time between two turns ${grow.cpuMs.toFixed(1)} ms\n` +
+      `longest CPU time between two turns ${grow.cpuMs.toFixed(1)} ms, longest GC ${grow.gcMs.toFixed(1)} ms\n` +
       `  sweeping half of them (waited ${sweepS.toFixed(1)} s for the minute's timer, ${windows.size.toLocaleString("en")} left, ` +
       `table ${(windows.tableBytes / 2 ** 20).toFixed(0)} MiB): worst event-loop delay ${sweep.maxMs.toFixed(1)} ms ` +
-      `(p99 ${sweep.p99Ms.toFixed(1)}), longest CPU time between two turns ${sweep.cpuMs.toFixed(1)} ms`,
+      `(p99 ${sweep.p99Ms.toFixed(1)}), longest CPU time between two turns ${sweep.cpuMs.toFixed(1)} ms, longest GC ${sweep.gcMs.toFixed(1)} ms`,
   );
   await windows.close();
 }
