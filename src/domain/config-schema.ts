@@ -848,7 +848,7 @@ export const ConfigFileSchema = Type.Object(
            * Absent: 8,388,608 (320 MiB). At the ceiling the keys whose windows end first are evicted, counted in
            * gavel_duplicate_window_evicted_total and logged: their consumers are no longer duplicates.
            */
-          duplicate_window_max_keys: Type.Optional(Type.Integer({ minimum: 1024, maximum: 1_073_741_824 })),
+          duplicate_window_max_keys: Type.Optional(Type.Integer({ minimum: 1024, maximum: 268_435_456 })),
         },
         { additionalProperties: false },
       ),

@@ -36,6 +36,8 @@ const MAX_FILL = 0.75;
 const MIN_FILL = 0.125;
 /** The default ceiling: 8 Mi keys (2 Mi sales at four keys each), 320 MiB of table (twice that while migrating). */
 export const DEFAULT_MAX_KEYS = 8 * 1024 * 1024;
+/** The largest ceiling: 2^29 slots, 10 GiB of table (the schema's limit for storage.duplicate_window_max_keys). */
+export const LARGEST_MAX_KEYS = 2 ** 28;
 /** Slots a `maintain` call moves or sweeps unless told otherwise: about a millisecond's work. */
 export const MAINTAIN_SLICE = 16_384;
 /** Keys are counted by the second their window ends, in buckets this long, to find the first ending at the ceiling. */
@@ -85,8 +87,9 @@ export class MemoryKeyTable {
 
   constructor(options: KeyTableOptions = {}) {
     this.maxKeys = options.maxKeys ?? DEFAULT_MAX_KEYS;
-    if (!Number.isInteger(this.maxKeys) || this.maxKeys < 1)
-      throw new RangeError("maxKeys must be a positive integer");
+    if (!Number.isInteger(this.maxKeys) || this.maxKeys < 1 || this.maxKeys > LARGEST_MAX_KEYS) {
+      throw new RangeError(`maxKeys must be an integer from 1 to ${LARGEST_MAX_KEYS}`);
+    }
     this.#onEvict = options.onEvict;
     this.#slots = new Uint32Array(MIN_CAPACITY * WORDS);
     this.#mask = MIN_CAPACITY - 1;
