@@ -27,7 +27,7 @@
 // The load is an open loop, but at most MAX_IN_FLIGHT posts wait at once: on a machine too busy to answer the rate,
 // the rest are not sent (and counted), rather than queued in this process and drained for minutes after the load.
 import { readdirSync } from "node:fs";
-import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { type AddressInfo, createServer } from "node:net";
 import { loadavg, tmpdir } from "node:os";
 import { join, resolve } from "node:path";
@@ -77,6 +77,22 @@ interface Sample {
   /** The duplicate windows' key table (outside the heap, inside RSS): what the lookback holds by design. */
   lookbackMb: number;
   lookbackKeys: number;
+  /** Where RSS lies (Linux): see `Breakdown`. Absent elsewhere. */
+  breakdown: Breakdown | undefined;
+}
+
+/**
+ * What the RSS is made of, to tell a leak from memory a layer keeps for reuse: V8's heap as committed (all spaces, and
+ * the young generation alone, which V8 grows under a high allocation rate), and from /proc/<pid>/smaps the RSS of
+ * malloc's main heap (`[heap]`, grown with brk), of the other anonymous mappings (V8's pages, malloc's per-thread arenas,
+ * large malloc blocks such as the lookback's table, thread stacks) and of mapped files (code, shared libraries).
+ */
+interface Breakdown {
+  heapCommittedMb: number;
+  newSpaceMb: number;
+  brkMb: number;
+  anonMb: number;
+  fileMb: number;
 }
 
 async function main(options: SoakOptions): Promise<void> {
@@ -118,12 +134,14 @@ async function main(options: SoakOptions): Promise<void> {
     const sample = async (phase: Sample["phase"]) => {
       await inspector?.send("HeapProfiler.collectGarbage");
       const memory = await readMemory(url);
+      const breakdown = await readBreakdown(url, exchange.child.pid);
       const atS = (performance.now() - started) / 1000;
-      samples.push({ atS, phase, leads, ...memory });
+      samples.push({ atS, phase, leads, ...memory, breakdown });
       console.log(
         `  ${atS.toFixed(0).padStart(5)} s  ${phase.padEnd(6)} leads ${String(leads).padStart(8)}  ` +
           `heap ${memory.heapUsedMb.toFixed(1).padStart(7)} MB  rss ${memory.rssMb.toFixed(1).padStart(7)} MB  ` +
-          `lookback table ${memory.lookbackMb.toFixed(1).padStart(6)} MB (${memory.lookbackKeys} keys)`,
+          `lookback table ${memory.lookbackMb.toFixed(1).padStart(6)} MB (${memory.lookbackKeys} keys)` +
+          (breakdown ? `  [${describeBreakdown(breakdown)}]` : ""),
       );
     };
     const sampleEvery = async (phase: Sample["phase"], seconds: number) => {
@@ -230,7 +248,8 @@ async function startExchange(
     ],
     env: { ...inherited, GAVEL_LOG_LEVEL: "warn", GAVEL_ADMIN_KEY: `soak-admin-${process.pid}` },
     readyLine: (line) => /listening on (http:\/\/[^\s)]+)/.exec(line)?.[1],
-    timeoutMs: 30_000,
+    // A fresh database migrates first (durable writes): on a loaded machine that takes a while.
+    timeoutMs: 120_000,
   });
 }
 
@@ -329,6 +348,52 @@ async function readMemory(
   };
 }
 
+/** The exchange's RSS by kind (see `Breakdown`), or undefined where /proc/<pid>/smaps is not there (not Linux). */
+async function readBreakdown(url: string, pid: number | undefined): Promise<Breakdown | undefined> {
+  if (pid === undefined) return undefined;
+  let smaps: string;
+  try {
+    smaps = await readFile(`/proc/${pid}/smaps`, "utf8");
+  } catch {
+    return undefined;
+  }
+  let brk = 0;
+  let anon = 0;
+  let file = 0;
+  let kind: "brk" | "anon" | "file" = "anon";
+  for (const line of smaps.split("\n")) {
+    const mapping = /^[0-9a-f]+-[0-9a-f]+ \S+ \S+ \S+ \d+\s*(.*)$/.exec(line);
+    if (mapping) {
+      const name = mapping[1]!;
+      kind = name === "[heap]" ? "brk" : name.startsWith("/") ? "file" : "anon";
+      continue;
+    }
+    const rss = /^Rss:\s+(\d+) kB/.exec(line);
+    if (!rss) continue;
+    const kb = Number(rss[1]);
+    if (kind === "brk") brk += kb;
+    else if (kind === "file") file += kb;
+    else anon += kb;
+  }
+  const text = await (await fetch(`${url}/metrics`)).text();
+  const value = (pattern: string) => Number(new RegExp(`^${pattern} ([0-9.e+]+)$`, "m").exec(text)?.[1] ?? 0);
+  const mb = (bytes: number) => bytes / 1024 / 1024;
+  return {
+    heapCommittedMb: mb(value("gavel_nodejs_heap_size_total_bytes")),
+    newSpaceMb: mb(value('gavel_nodejs_heap_space_size_total_bytes\\{space="new"\\}')),
+    brkMb: brk / 1024,
+    anonMb: anon / 1024,
+    fileMb: file / 1024,
+  };
+}
+
+function describeBreakdown(b: Breakdown): string {
+  return (
+    `heap committed ${b.heapCommittedMb.toFixed(0)} (new space ${b.newSpaceMb.toFixed(0)}), ` +
+    `malloc brk ${b.brkMb.toFixed(0)}, other anon ${b.anonMb.toFixed(0)}, files ${b.fileMb.toFixed(0)} MB`
+  );
+}
+
 /** Direct-post bodies: varied generated leads, each with a contact (email and phone) never used before. */
 class LeadBodies {
   readonly #templates = Array.from({ length: 200 }, (_, i) =>
@@ -413,6 +478,14 @@ function printVerdicts(samples: Sample[], errors: number, options: SoakOptions):
       `${idleAfter.heapUsedMb.toFixed(1)} MB after); rss less the lookback's table: ${yes(backOtherRss)} ` +
       `(${idleBefore.otherRssMb.toFixed(0)} MB before, ${idleAfter.otherRssMb.toFixed(0)} MB after)`,
   );
+  const lastOf = (phase: Sample["phase"]) => samples.filter((s) => s.phase === phase).at(-1)?.breakdown;
+  for (const [label, breakdown] of [
+    ["before the load", lastOf("before")],
+    ["end of the load", lastOf("load")],
+    ["end of idle", lastOf("idle")],
+  ] as const) {
+    if (breakdown) console.log(`rss by kind, ${label}: ${describeBreakdown(breakdown)}`);
+  }
   if (options.durationS < 600) {
     console.log(
       "(the issue's goal is a 10-minute soak at half the direct posts' saturation: --duration 600)",

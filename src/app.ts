@@ -131,6 +131,7 @@ export async function startGavel(options: GavelOptions): Promise<RunningGavel> {
   const hot = await openHotState({
     ...(chosen.redisUrl ? { redisUrl: chosen.redisUrl } : {}),
     ...(chosen.redisKeyPrefix ? { redisKeyPrefix: chosen.redisKeyPrefix } : {}),
+    ...(chosen.duplicateWindowMaxKeys ? { duplicateWindowMaxKeys: chosen.duplicateWindowMaxKeys } : {}),
     store,
     config: () => config.snapshot,
     now,

@@ -114,6 +114,8 @@ export interface HotStateOptions {
   /** Redis shared by every instance; process memory without it. */
   redisUrl?: string;
   redisKeyPrefix?: string;
+  /** Without Redis: the duplicate windows' ceiling in keys (MemoryKeyTable's default when absent). */
+  duplicateWindowMaxKeys?: number;
   /** What the hot state is rebuilt from: at every start in memory, and whenever Redis comes back without it. */
   store: Store;
   config: () => ConfigSnapshot;
@@ -129,7 +131,8 @@ export function openHotState(options: HotStateOptions): Promise<HotStateParts> {
   return options.redisUrl ? openRedisHotState(options, options.redisUrl) : openMemoryHotState(options);
 }
 
-async function openMemoryHotState({ store, config, now }: HotStateOptions): Promise<HotStateParts> {
+async function openMemoryHotState(options: HotStateOptions): Promise<HotStateParts> {
+  const { store, config, now, log } = options;
   const snapshot = config();
   const started = now();
   const hotState = new MemoryHotState(await store.heldPings(started));
@@ -141,7 +144,17 @@ async function openMemoryHotState({ store, config, now }: HotStateOptions): Prom
     ],
     now,
   });
-  const duplicates = new MemoryDuplicateWindows({ now });
+  const duplicates = new MemoryDuplicateWindows({
+    now,
+    ...(options.duplicateWindowMaxKeys ? { maxKeys: options.duplicateWindowMaxKeys } : {}),
+    // Loud, never silent: from now on these consumers are sold again without a duplicate check against those sales.
+    onEvict: ({ keys, throughS, maxKeys }) =>
+      log.warn(
+        { evicted_keys: keys, evicted_through: new Date(throughS * 1000).toISOString(), max_keys: maxKeys },
+        "duplicate windows full: evicted the keys whose windows end first (their consumers are no longer duplicates); " +
+          "raise storage.duplicate_window_max_keys or keep the windows in Redis",
+      ),
+  });
   // The consumers sold within the longest lookback are duplicates again after a restart.
   await new DuplicateChecks(duplicates).rebuild(store, snapshot, started);
   const parts = {

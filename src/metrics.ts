@@ -110,7 +110,12 @@ export class Metrics {
    * What the in-process duplicate windows hold, read at each scrape: memory the lookback keeps by design (30 days of
    * sold consumers), outside the JS heap, so an operator can tell it from a leak and size the process for it.
    */
-  watchDuplicateWindows(windows: { readonly size: number; readonly tableBytes: number }): void {
+  watchDuplicateWindows(windows: {
+    readonly size: number;
+    readonly tableBytes: number;
+    readonly evicted: number;
+    readonly maxKeys: number;
+  }): void {
     new Gauge({
       name: "gavel_duplicate_window_keys",
       help: "Keys held by the in-process duplicate windows (sold consumers within their lookback, ping replay guards)",
@@ -125,6 +130,23 @@ export class Metrics {
       registers: [this.registry],
       collect() {
         this.set(windows.tableBytes);
+      },
+    });
+    new Gauge({
+      name: "gavel_duplicate_window_max_keys",
+      help: "The in-process duplicate windows' ceiling (storage.duplicate_window_max_keys): past it keys are evicted",
+      registers: [this.registry],
+      collect() {
+        this.set(windows.maxKeys);
+      },
+    });
+    new Counter({
+      name: "gavel_duplicate_window_evicted_total",
+      help: "Keys evicted at the duplicate windows' ceiling before their window ended: duplicate checks that may miss",
+      registers: [this.registry],
+      collect() {
+        this.reset();
+        this.inc(windows.evicted);
       },
     });
   }

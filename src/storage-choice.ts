@@ -13,6 +13,8 @@ export interface StorageChoice {
   /** Redis instead of process memory for hot state. */
   redisUrl?: string;
   redisKeyPrefix?: string;
+  /** Without Redis: the duplicate windows' ceiling in keys (absent: MemoryKeyTable's default). */
+  duplicateWindowMaxKeys?: number;
   /** Variables set but empty (`DATABASE_URL=`), ignored: worth a warning, since they look like a choice. */
   ignoredVariables: string[];
 }
@@ -40,6 +42,9 @@ export function chooseStorage(
     ...(from.storage?.database_schema ? { databaseSchema: from.storage.database_schema } : {}),
     ...(redisUrl ? { redisUrl } : {}),
     ...(from.storage?.redis_key_prefix ? { redisKeyPrefix: from.storage.redis_key_prefix } : {}),
+    ...(from.storage?.duplicate_window_max_keys
+      ? { duplicateWindowMaxKeys: from.storage.duplicate_window_max_keys }
+      : {}),
     ignoredVariables,
   };
 }

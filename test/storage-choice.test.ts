@@ -6,7 +6,9 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { test } from "node:test";
+import { Value } from "@sinclair/typebox/value";
 import { startGavel } from "../src/app.ts";
+import { ConfigFileSchema } from "../src/domain/config-schema.ts";
 import { chooseStorage, describeStorage } from "../src/storage-choice.ts";
 import { openTestStorage } from "./helpers/test-backend.ts";
 
@@ -90,4 +92,16 @@ test("an exchange started with DATABASE_URL= runs on the file's PostgreSQL, and 
     rmSync(dataDir, { recursive: true, force: true });
     await storage.dispose();
   }
+});
+
+test("storage.duplicate_window_max_keys reaches the in-process duplicate windows; the schema bounds it", async () => {
+  assert.equal(
+    chooseStorage({ storage: { duplicate_window_max_keys: 4096 } }, {}).duplicateWindowMaxKeys,
+    4096,
+  );
+  assert.equal(chooseStorage({}, {}).duplicateWindowMaxKeys, undefined);
+  const valid = (storage: unknown) => Value.Check(ConfigFileSchema, { storage });
+  assert.equal(valid({ duplicate_window_max_keys: 4096 }), true);
+  assert.equal(valid({ duplicate_window_max_keys: 10 }), false);
+  assert.equal(valid({ duplicate_window_max_keys: 2 ** 30 }), false);
 });

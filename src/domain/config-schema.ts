@@ -842,6 +842,13 @@ export const ConfigFileSchema = Type.Object(
           database_schema: Type.Optional(Type.String({ pattern: "^[a-z_][a-z0-9_]{0,62}$" })),
           redis_url: Type.Optional(Type.String({ pattern: "^rediss?://" })),
           redis_key_prefix: Type.Optional(Type.String({ pattern: "^[A-Za-z0-9_:-]{1,64}$" })),
+          /**
+           * Without Redis: the most keys the duplicate windows hold in process memory (four per sale within the
+           * lookback; 20 bytes a slot, at most half full: 40 bytes a key, twice that while the table migrates).
+           * Absent: 8,388,608 (320 MiB). At the ceiling the keys whose windows end first are evicted, counted in
+           * gavel_duplicate_window_evicted_total and logged: their consumers are no longer duplicates.
+           */
+          duplicate_window_max_keys: Type.Optional(Type.Integer({ minimum: 1024, maximum: 268_435_456 })),
         },
         { additionalProperties: false },
       ),

@@ -2,6 +2,7 @@
 // (held pings, caps, throttles, duplicate windows, failure streaks, the seed marker, the console's login throttle and
 // live board) on one connection, closed with them. A redis-server of this test's own, so CLIENT LIST sees only it.
 import assert from "node:assert/strict";
+import { createHash } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -11,6 +12,7 @@ import { openHotState } from "../../src/backends.ts";
 import { MemoryLoginThrottle } from "../../src/console/memory-login-throttle.ts";
 import { ConfigService } from "../../src/engine/config-service.ts";
 import { MemoryCapLedger } from "../../src/state/counters/memory-cap-ledger.ts";
+import type { MemoryDuplicateWindows } from "../../src/state/duplicates/memory-duplicate-windows.ts";
 import { MemoryHotState } from "../../src/state/memory-hot-state.ts";
 import { SqliteStore } from "../../src/store/sqlite/sqlite-store.ts";
 import { type PrivateRedis, startPrivateRedis } from "../helpers/private-redis.ts";
@@ -109,6 +111,33 @@ describe("openHotState without Redis", () => {
       assert.ok(hot.loginThrottle instanceof MemoryLoginThrottle);
       assert.equal(hot.liveBoard, undefined);
       assert.equal(hot.seedMarker, undefined);
+    } finally {
+      await hot.close();
+    }
+  });
+
+  test("the duplicate windows' ceiling is storage.duplicate_window_max_keys, and evicting at it is logged", async () => {
+    const warnings: unknown[] = [];
+    const listening = pino({ level: "warn" }, { write: (line: string) => warnings.push(JSON.parse(line)) });
+    const hot = await openHotState({ ...options(), log: listening, duplicateWindowMaxKeys: 2048 });
+    try {
+      const windows = hot.duplicates as MemoryDuplicateWindows;
+      assert.equal(windows.maxKeys, 2048);
+      for (let i = 0; i < 3000; i++) {
+        const hash = createHash("sha256").update(String(i)).digest("hex");
+        // A minute more for each: the first ones end first, and are the ones evicted.
+        await windows.remember([`v:auto:email:${hash}`], 86_400_000 + i * 60_000);
+      }
+      assert.ok(
+        windows.size <= 2048 && windows.evicted > 0,
+        `${windows.size} held, ${windows.evicted} evicted`,
+      );
+      const warning = warnings.find((w) => /duplicate windows full/.test((w as { msg: string }).msg)) as
+        | { evicted_keys: number; max_keys: number }
+        | undefined;
+      assert.ok(warning, "the eviction was logged");
+      assert.equal(warning.max_keys, 2048);
+      assert.ok(warning.evicted_keys > 0);
     } finally {
       await hot.close();
     }

@@ -7,8 +7,12 @@
 // Unix second, 20 bytes a slot in a typed array outside the JS heap (issue 14's 10-minute soak: ~390 bytes of heap
 // per sold lead as a Map of strings, four keys a lead). Any other key, and windows under a minute (whose end needs
 // milliseconds), stay in a Map of the key as given: rare, and short-lived.
+//
+// The table's upkeep (sweeping expired keys, growing and shrinking) runs a slice at a time, one slice per turn of the
+// event loop (setImmediate), so that requests are served between slices however large the table is; at its ceiling
+// (`maxKeys`) it evicts the keys that end first, and says so (`onEvict`, `evicted`).
 import { assertValidWindow, type DuplicateWindows } from "./duplicate-windows.ts";
-import { MemoryKeyTable } from "./memory-key-table.ts";
+import { type KeyTableOptions, MemoryKeyTable } from "./memory-key-table.ts";
 
 const SWEEP_INTERVAL_MS = 60_000;
 /** Windows at least this long go into the key table, which keeps their end in whole seconds (rounded up: never early). */
@@ -17,7 +21,7 @@ const LONG_WINDOW_MS = 60_000;
 const HASH_LENGTH = 64;
 
 export class MemoryDuplicateWindows implements DuplicateWindows {
-  readonly #table = new MemoryKeyTable();
+  readonly #table: MemoryKeyTable;
   /** Keys the table does not take (not a scope and a sha256, or a window under a minute) → their end in epoch ms. */
   readonly #other = new Map<string, number>();
   /** Scope (`v:auto:email:`) → its number in the table. */
@@ -26,9 +30,12 @@ export class MemoryDuplicateWindows implements DuplicateWindows {
   readonly #parsed = new Uint32Array(4);
   readonly #now: () => number;
   readonly #sweeper: NodeJS.Timeout;
+  /** The next slice of the table's upkeep, when one is scheduled. */
+  #upkeep: NodeJS.Immediate | undefined;
 
-  constructor(options: { now?: () => number } = {}) {
+  constructor(options: { now?: () => number } & KeyTableOptions = {}) {
     this.#now = options.now ?? Date.now;
+    this.#table = new MemoryKeyTable(options);
     this.#sweeper = setInterval(() => this.#sweep(), SWEEP_INTERVAL_MS);
     this.#sweeper.unref();
   }
@@ -72,13 +79,27 @@ export class MemoryDuplicateWindows implements DuplicateWindows {
     return this.#table.bytes;
   }
 
-  /** Drops every key whose window has passed (also done every minute by a timer). */
+  /** Keys evicted at the table's ceiling before their window ended: each a duplicate check that may now miss. */
+  get evicted(): number {
+    return this.#table.evicted;
+  }
+
+  /** The table's ceiling, in keys. */
+  get maxKeys(): number {
+    return this.#table.maxKeys;
+  }
+
+  /** Drops every key whose window has passed, at once (the timer does it a slice at a time every minute). */
   sweep(): void {
-    this.#sweep();
+    const now = this.#now();
+    this.#table.sweep(Math.floor(now / 1000));
+    this.#sweepOther(now);
   }
 
   async close(): Promise<void> {
     clearInterval(this.#sweeper);
+    if (this.#upkeep) clearImmediate(this.#upkeep);
+    this.#upkeep = undefined;
   }
 
   /** Makes the key's window end at `until` unless it already ends later. */
@@ -87,6 +108,8 @@ export class MemoryDuplicateWindows implements DuplicateWindows {
       const [scope, h0, h1, h2] = this.#parsed;
       const endS = Math.max(2, Math.ceil(until / 1000));
       if (this.#table.endOf(scope!, h0!, h1!, h2!) < endS) this.#table.set(scope!, h0!, h1!, h2!, endS);
+      // Growing: the old array is emptied a slice per turn from now on, not only a few slots per insert.
+      if (this.#table.migrating) this.#scheduleUpkeep();
       return;
     }
     const known = this.#other.get(key);
@@ -121,9 +144,22 @@ export class MemoryDuplicateWindows implements DuplicateWindows {
   }
 
   #sweep(): void {
-    const now = this.#now();
-    this.#table.sweep(Math.floor(now / 1000));
+    this.#sweepOther(this.#now());
+    this.#scheduleUpkeep();
+  }
+
+  #sweepOther(now: number): void {
     for (const [key, end] of this.#other) if (end <= now) this.#other.delete(key);
+  }
+
+  /** Runs the table's upkeep a slice per turn of the event loop until its pass (or migration) is done. */
+  #scheduleUpkeep(): void {
+    if (this.#upkeep) return;
+    const slice = () => {
+      this.#upkeep = undefined;
+      if (!this.#table.maintain(Math.floor(this.#now() / 1000))) this.#upkeep = setImmediate(slice).unref();
+    };
+    this.#upkeep = setImmediate(slice).unref();
   }
 }
 
