@@ -24,14 +24,11 @@ import { leadspedia } from "../inbound/leadspedia.ts";
 import type { HotState } from "../state/hot-state.ts";
 import { sourceOfKey } from "./auth.ts";
 import { toGavelError } from "./error-handler.ts";
-import { answerTiming, type ObserveSellerAnswer } from "./seller-routes.ts";
 
 export interface InboundRoutesOptions {
   exchange: Exchange;
   /** Read for a post's held ping, whose non-PII fields fill in those the post leaves out. */
   hotState: HotState;
-  /** Told each answer's time (the console's live numbers). */
-  observeAnswer?: ObserveSellerAnswer;
 }
 
 interface InboundEndpoint {
@@ -70,7 +67,6 @@ declare module "fastify" {
 
 export function inboundRoutes(options: InboundRoutesOptions) {
   const { exchange, hotState } = options;
-  const timing = answerTiming(options.observeAnswer);
   return async (app: FastifyInstance): Promise<void> => {
     // Form bodies only here: the native API stays JSON-only.
     await app.register(formbody);
@@ -96,7 +92,6 @@ export function inboundRoutes(options: InboundRoutesOptions) {
         method: ["GET", "POST"],
         url: endpoint.url,
         config: { inbound: { protocol: endpoint.protocol, route: endpoint.route } },
-        ...timing,
         schema: {
           tags: ["inbound"],
           summary: `${endpoint.summary} (compatible inbound)`,

@@ -1,6 +1,6 @@
 // The seller API: ping, post, direct post (DESIGN "Contracts").
 import { Type } from "@sinclair/typebox";
-import type { FastifyInstance, onResponseHookHandler } from "fastify";
+import type { FastifyInstance } from "fastify";
 import type { Source } from "../domain/config-schema.ts";
 import type { DirectPostInput, Exchange, PingInput, PostInput } from "../engine/exchange.ts";
 import { authenticateSource } from "./auth.ts";
@@ -24,27 +24,7 @@ declare module "fastify" {
   }
 }
 
-/** Told how long each seller API answer took (ms): the console's live numbers. */
-export type ObserveSellerAnswer = (ms: number) => void;
-
-/**
- * A seller route's own onResponse hook that times its answer, when anyone watches (route options to spread). On the
- * seller routes only: no other route runs a response hook or asks which route it was.
- */
-export function answerTiming(observe: ObserveSellerAnswer | undefined): {
-  onResponse?: onResponseHookHandler;
-} {
-  if (!observe) return {};
-  return {
-    onResponse: (_request, reply, done) => {
-      observe(reply.elapsedTime);
-      done();
-    },
-  };
-}
-
-export function sellerRoutes(exchange: Exchange, observeAnswer?: ObserveSellerAnswer) {
-  const timing = answerTiming(observeAnswer);
+export function sellerRoutes(exchange: Exchange) {
   return async (app: FastifyInstance): Promise<void> => {
     app.decorateRequest("receivedAt", 0);
     app.decorateRequest("source", undefined as unknown as Source);
@@ -60,7 +40,6 @@ export function sellerRoutes(exchange: Exchange, observeAnswer?: ObserveSellerAn
     app.post<{ Body: PingInput }>(
       "/v1/ping",
       {
-        ...timing,
         schema: {
           tags: ["seller"],
           summary: "Ping: offer a lead's non-PII fields to buyers and get a price",
@@ -69,14 +48,12 @@ export function sellerRoutes(exchange: Exchange, observeAnswer?: ObserveSellerAn
           response: { 200: PingReply, ...sellerErrors },
         },
       },
-      // The exchange's promise itself: an async wrapper would add a promise and microtask turns per request.
-      (request) => exchange.ping(request.source, request.body, request.receivedAt),
+      async (request) => exchange.ping(request.source, request.body, request.receivedAt),
     );
 
     app.post<{ Body: PostInput }>(
       "/v1/post",
       {
-        ...timing,
         schema: {
           tags: ["seller"],
           summary: "Post: send the full lead for a ping that got a bid",
@@ -87,13 +64,12 @@ export function sellerRoutes(exchange: Exchange, observeAnswer?: ObserveSellerAn
           response: { 200: PostReply, ...sellerErrors, ...postErrors },
         },
       },
-      (request) => exchange.post(request.source, request.body),
+      async (request) => exchange.post(request.source, request.body),
     );
 
     app.post<{ Body: DirectPostInput }>(
       "/v1/leads",
       {
-        ...timing,
         schema: {
           tags: ["seller"],
           summary:
@@ -103,7 +79,7 @@ export function sellerRoutes(exchange: Exchange, observeAnswer?: ObserveSellerAn
           response: { 200: PostReply, ...sellerErrors },
         },
       },
-      (request) => exchange.directPost(request.source, request.body, request.receivedAt),
+      async (request) => exchange.directPost(request.source, request.body, request.receivedAt),
     );
 
     app.get(
