@@ -82,10 +82,42 @@ function buildSerializer(
   const compile: SerializerCompiler = (route) => {
     compileHere ??= SerializerSelector()(externalSchemas, serializerOpts as never) as SerializerCompiler;
     schemaCompilerCounts.serializersCompiled++;
-    return compileHere(route);
+    return compileHere({ ...route, schema: withoutBranchChecks(route.schema) as RouteSchema["schema"] });
   };
   const key = serializerOpts?.mode === undefined ? jsonKey([externalSchemas, serializerOpts]) : undefined;
   return (route) => cached(serializers, key, route, compile, "serializersReused");
+}
+
+/**
+ * A response schema as fast-json-stringify is given it. To write an `anyOf`, fast-json-stringify runs ajv on the value
+ * at every reply, branch after branch, to find the one it matches; yet a branch's JSON is often the value's own,
+ * whichever matched. Two such checks go: an `anyOf` of string constants (a TypeBox union of literals, such as a
+ * ping's `"bid" | "no_bid"`) is written as a string, and a string branch's `format` is not checked (a date-time's
+ * check is a regular expression and a calendar; fast-json-stringify writes a string as itself whatever its format).
+ * A value that fits the schema is written byte for byte as before; one that does not (a bug) is written instead of
+ * failing with a 500. The route's schema itself (OpenAPI, request validation) is not changed: this is a copy.
+ */
+export function withoutBranchChecks(schema: unknown): unknown {
+  if (Array.isArray(schema)) return schema.map(withoutBranchChecks);
+  if (typeof schema !== "object" || schema === null) return schema;
+  const node = schema as Record<string, unknown>;
+  // A copy keeps the schema's symbol keys (TypeBox's Kind), which neither compiler reads.
+  const copy: Record<string, unknown> = { ...node };
+  for (const [key, value] of Object.entries(node)) copy[key] = withoutBranchChecks(value);
+  const branches = node.anyOf;
+  if (Array.isArray(branches) && branches.length > 0) {
+    if (branches.every((branch) => typeof (branch as { const?: unknown } | null)?.const === "string")) {
+      delete copy.anyOf;
+      copy.type = "string";
+    } else {
+      copy.anyOf = (copy.anyOf as unknown[]).map((branch) => {
+        if (typeof branch !== "object" || branch === null || !("format" in branch)) return branch;
+        const { format: _, ...unchecked } = branch as Record<string, unknown>;
+        return unchecked.type === "string" ? unchecked : branch;
+      });
+    }
+  }
+  return copy;
 }
 
 /** For fastify's `schemaController.compilersFactory`: its default compilers, sharing what they compiled. */

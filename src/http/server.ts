@@ -40,6 +40,7 @@ import { INBOUND_ENDPOINTS, inboundRoutes } from "./inbound-routes.ts";
 import { registerOpenApi } from "./openapi.ts";
 import { operationsRoutes } from "./operations-routes.ts";
 import { postingSpecRoutes } from "./posting-spec-routes.ts";
+import { deferredChildLogger } from "./request-logger.ts";
 import { cachedSchemaCompilers } from "./schema-compilers.ts";
 import { sellerRoutes } from "./seller-routes.ts";
 import { sourcePortalRoutes } from "./source-portal-routes.ts";
@@ -99,6 +100,8 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     loggerInstance: options.log as FastifyBaseLogger,
     // Request logs would be one line per ping; the metrics (src/metrics.ts: pings, posts, buyer requests) count them.
     logController: new LogController({ disableRequestLogging: true }),
+    // Each request's pino child is made when the request first logs (most never do), not when it arrives.
+    childLoggerFactory: deferredChildLogger,
     bodyLimit: options.bodyLimit ?? 64 * 1024,
     return503OnClosing: true,
     ajv: {

@@ -9,7 +9,12 @@ import { describe, test } from "node:test";
 import type AjvCompiler from "@fastify/ajv-compiler";
 import Fastify, { type FastifyInstance, type FastifyServerOptions, type InjectOptions } from "fastify";
 import { startGavel } from "../../src/app.ts";
-import { cachedSchemaCompilers, schemaCompilerCounts } from "../../src/http/schema-compilers.ts";
+import {
+  cachedSchemaCompilers,
+  schemaCompilerCounts,
+  withoutBranchChecks,
+} from "../../src/http/schema-compilers.ts";
+import { PingReply, PostReply } from "../../src/http/seller-schemas.ts";
 
 /** The exchange's request validation (src/http/server.ts). */
 const STRICT = {
@@ -294,5 +299,85 @@ describe("route schemas compiled once a process", () => {
       second.counts.validatorsCompiled + second.counts.serializersCompiled < 60,
       JSON.stringify(second),
     );
+  });
+
+  test("a reply is written byte for byte as fastify's own serializer writes it, without checking anyOf branches", async () => {
+    const Nested = {
+      type: "object",
+      properties: {
+        items: {
+          type: "array",
+          items: {
+            type: "object",
+            properties: {
+              state: {
+                anyOf: [
+                  { const: "on", type: "string" },
+                  { const: "off", type: "string" },
+                ],
+              },
+              at: { anyOf: [{ type: "string", format: "date-time" }, { type: "null" }] },
+              n: { anyOf: [{ type: "integer" }, { type: "string" }] },
+            },
+          },
+        },
+      },
+    };
+    const routes: [string, object, unknown[]][] = [
+      [
+        "ping",
+        PingReply,
+        [
+          { ping_id: "p1", status: "bid", price: 12.5, expires_at: "2026-12-06T23:01:02.003Z" },
+          { ping_id: 'p"2\u2028', status: "no_bid", price: 0, expires_at: null, reason: "no buyer" },
+        ],
+      ],
+      [
+        "post",
+        PostReply,
+        [{ lead_id: "l1", status: "sold", price: 3, redirect_url: "https://x.example/?a=1&b=é" }],
+      ],
+      [
+        "nested",
+        Nested,
+        [
+          {
+            items: [
+              { state: "on", at: "2026-12-06T23:01:02Z", n: 1 },
+              { state: "off", at: null, n: "x" },
+            ],
+          },
+        ],
+      ],
+    ];
+    const serve = async (cached: boolean) => {
+      const app = Fastify(cached ? { schemaController: { compilersFactory: cachedSchemaCompilers } } : {});
+      for (const [name, schema, values] of routes) {
+        app.get(`/${name}/:i`, { schema: { response: { 200: schema } } }, async (request) => {
+          return values[Number((request.params as { i: string }).i)];
+        });
+      }
+      await app.ready();
+      const bodies: string[] = [];
+      for (const [name, , values] of routes) {
+        for (let i = 0; i < values.length; i++) {
+          const reply = await app.inject({ url: `/${name}/${i}` });
+          bodies.push(`${reply.statusCode} ${reply.body}`);
+        }
+      }
+      await app.close();
+      return bodies;
+    };
+    const expected = await serve(false);
+    assert.ok(
+      expected.every((body) => body.startsWith("200 ")),
+      expected.join("\n"),
+    );
+    assert.deepEqual(await serve(true), expected);
+    // The checks are gone from what fast-json-stringify is given, not from the route's schema.
+    const view = JSON.parse(JSON.stringify(withoutBranchChecks(PingReply)));
+    assert.deepEqual(view.properties.status, { type: "string" });
+    assert.deepEqual(view.properties.expires_at, { anyOf: [{ type: "string" }, { type: "null" }] });
+    assert.equal((PingReply.properties.expires_at.anyOf[0] as { format?: string }).format, "date-time");
   });
 });
