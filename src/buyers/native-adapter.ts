@@ -62,7 +62,10 @@ export function parsePingReply(status: number, body: string): PingReply {
   if (status >= 300) return { kind: "http_error", detail: `HTTP ${status}` };
   const reply = parseObject(body);
   if (!reply) return { kind: "invalid", detail: "not a JSON object" };
-  if (reply.bid === false) return { kind: "no_bid", ...optionalText("detail", reply.reason) };
+  if (reply.bid === false) {
+    const detail = shortText(reply.reason);
+    return detail === undefined ? { kind: "no_bid" } : { kind: "no_bid", detail };
+  }
   if (reply.bid !== true) return { kind: "invalid", detail: "bid must be true or false" };
   const price = reply.price;
   if (typeof price !== "number" || !Number.isFinite(price) || price <= 0 || price > 100_000) {
@@ -71,12 +74,12 @@ export function parsePingReply(status: number, body: string): PingReply {
   const expiresInS = reply.expires_in_s;
   const priceCents = dollarsToCents(price);
   if (priceCents <= 0) return { kind: "invalid", detail: "price rounds to zero cents" };
-  return {
-    kind: "bid",
-    priceCents,
-    ...optionalText("bidId", reply.bid_id),
-    ...(typeof expiresInS === "number" && expiresInS > 0 ? { expiresInS } : {}),
-  };
+  // Optional members assigned, not spread: this runs for every buyer of every ping.
+  const bid: PingReply & { kind: "bid" } = { kind: "bid", priceCents };
+  const bidId = shortText(reply.bid_id);
+  if (bidId !== undefined) bid.bidId = bidId;
+  if (typeof expiresInS === "number" && expiresInS > 0) bid.expiresInS = expiresInS;
+  return bid;
 }
 
 export function buildPostBody(input: PostRequestInput): string {
@@ -114,9 +117,15 @@ function parseObject(body: string): Record<string, unknown> | undefined {
 
 /** Keeps a buyer-supplied string only when it is a short string: it ends up in traces and must stay small. */
 function optionalText<K extends string>(key: K, value: unknown): { [P in K]?: string } {
+  const text = shortText(value);
+  return text === undefined ? {} : ({ [key]: text } as { [P in K]?: string });
+}
+
+/** A buyer-supplied string or number as a short string (undefined when neither, or empty). */
+function shortText(value: unknown): string | undefined {
   if ((typeof value === "string" && value.length > 0) || typeof value === "number") {
     // NUL stripped: stores refuse it, and a buyer's reference is no place for control characters.
-    return { [key]: String(value).replaceAll("\u0000", "").slice(0, 200) } as { [P in K]?: string };
+    return String(value).replaceAll("\u0000", "").slice(0, 200);
   }
-  return {};
+  return undefined;
 }

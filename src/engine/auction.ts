@@ -1,16 +1,17 @@
 // The auction, read top to bottom: eligible campaigns → fan-out under one deadline → validate bids → ceiling and floor
 // → order by the vertical's routing mode (by price with buyers' bid adjustments, by default).
 // Used by the ping and by the direct post. Owns HTTP and time; the native adapter only translates.
-import type { AdapterRequest } from "../buyers/buyer-adapter.ts";
+import type { AdapterRequest, PingRequestInput } from "../buyers/buyer-adapter.ts";
 import { type BuyerHttpClient, BuyerTransportError } from "../buyers/buyer-http-client.ts";
 import { nativeAdapter } from "../buyers/native-adapter.ts";
 import type { LeadContextValues } from "../buyers/template.ts";
 import type { Campaign, Source } from "../domain/config-schema.ts";
 import { dollarsToCents } from "../domain/money.ts";
-import type { BuyerOutcome } from "../domain/outcomes.ts";
+import type { BuyerOutcome, Reason } from "../domain/outcomes.ts";
 import { sourcePriceCents } from "../domain/pricing.ts";
 import { type Bid, rankingCents } from "../domain/ranking.ts";
 import { orderBids, type RoundRobinMemory } from "../domain/routing.ts";
+import type { RuleContext } from "../domain/rules/rule.ts";
 import { chooseSale } from "../domain/shared-leads.ts";
 import { buildPingPayload, type LeadValues, type Vertical } from "../domain/vertical.ts";
 import type { ConfigSnapshot } from "./config-snapshot.ts";
@@ -112,12 +113,13 @@ export async function runAuction(
   const pingPayload = request.pingPayload ?? buildPingPayload(request.vertical, request.lead);
   const fanOutStarted = performance.now();
   const answers = await Promise.all(
-    eligible.map((campaign) => askForBid(campaign, request, pingPayload, config, client, now)),
+    eligible.map((campaign) => askBuyer(campaign, request, pingPayload, config, client, now)),
   );
   const fanOutMs = performance.now() - fanOutStarted;
   const bids: Bid[] = [];
   const limits = priceLimitsFor(request);
   for (const answer of answers) {
+    noteContextSent(answer, request, config);
     if (answer.bid) {
       const taken = takeOneBid(answer, limits);
       if (taken) bids.push(taken);
@@ -179,17 +181,14 @@ export function selectEligibleCampaigns(
   const eligible: Campaign[] = [];
   for (const campaign of config.campaignsByVertical.get(request.vertical.id) ?? []) {
     const buyer = config.buyerById.get(campaign.buyer_id);
-    const base = { campaign_id: campaign.id, buyer_id: campaign.buyer_id };
     if (campaign.status === "paused" || buyer?.status !== "active") {
-      outcomes.push({
-        ...base,
-        reason: "inactive",
-        detail: campaign.status === "paused" ? "campaign paused" : "buyer paused",
-      });
+      outcomes.push(
+        passedOver(campaign, "inactive", campaign.status === "paused" ? "campaign paused" : "buyer paused"),
+      );
       continue;
     }
     if (campaign.status === "test" && !request.test) {
-      outcomes.push({ ...base, reason: "test_only" });
+      outcomes.push(passedOver(campaign, "test_only"));
       continue;
     }
     // A platform without a test flag (PX) would take a test lead as live: only a campaign the operator marked `test`
@@ -199,48 +198,58 @@ export function selectEligibleCampaigns(
       campaign.status !== "test" &&
       config.adapters.get(campaign.id)?.sendsTestLeads === false
     ) {
-      outcomes.push({ ...base, reason: "no_test_flag" });
+      outcomes.push(passedOver(campaign, "no_test_flag"));
       continue;
     }
     if (campaign.lead_type === "shared" && (request.vertical.routing?.max_buyers ?? 1) < 2) {
       // Not even pinged: this vertical never sells a lead to two buyers.
-      outcomes.push({
-        ...base,
-        reason: "filtered",
-        detail: "buys shared leads only; this vertical sells exclusive",
-      });
+      outcomes.push(
+        passedOver(campaign, "filtered", "buys shared leads only; this vertical sells exclusive"),
+      );
       continue;
     }
     const suppressedBy = request.suppressedFor?.(campaign.buyer_id);
     if (suppressedBy?.length) {
-      outcomes.push({ ...base, reason: "suppressed", detail: suppressedBy.join(", ") });
+      outcomes.push(passedOver(campaign, "suppressed", suppressedBy.join(", ")));
       continue;
     }
     const duplicate = request.duplicateFor?.(campaign.buyer_id);
     if (duplicate) {
-      outcomes.push({ ...base, reason: "duplicate", detail: duplicate });
+      outcomes.push(passedOver(campaign, "duplicate", duplicate));
       continue;
     }
     const eligibility = config.eligibility.get(campaign.id);
     const open = eligibility?.schedule?.(request.now);
     if (open && !open.open) {
-      outcomes.push({ ...base, reason: "outside_schedule", detail: open.reason });
+      outcomes.push(passedOver(campaign, "outside_schedule", open.reason));
       continue;
     }
-    const verdict = eligibility?.rule({
-      lead: request.lead,
-      now: request.now,
-      timeZone: eligibility.timeZone,
-      ...(request.formSubmittedAt === undefined ? {} : { formSubmittedAt: request.formSubmittedAt }),
-      ...(request.qualityScore === undefined ? {} : { qualityScore: request.qualityScore }),
-    });
+    const verdict = eligibility?.rule(ruleContext(request, eligibility.timeZone));
     if (verdict && !verdict.pass) {
-      outcomes.push({ ...base, reason: "filtered", detail: verdict.failed });
+      outcomes.push(passedOver(campaign, "filtered", verdict.failed));
       continue;
     }
     eligible.push(campaign);
   }
   return eligible;
+}
+
+/** The outcome of a campaign left out before the fan-out. */
+function passedOver(campaign: Campaign, reason: Reason, detail?: string): BuyerOutcome {
+  const outcome: BuyerOutcome = { campaign_id: campaign.id, buyer_id: campaign.buyer_id, reason };
+  if (detail !== undefined) outcome.detail = detail;
+  return outcome;
+}
+
+/** What a campaign's rule reads of the lead (optional facts assigned, not spread: this runs per campaign). */
+function ruleContext(
+  request: Pick<AuctionRequest, "lead" | "now" | "formSubmittedAt" | "qualityScore">,
+  timeZone: string,
+): RuleContext {
+  const context: RuleContext = { lead: request.lead, now: request.now, timeZone };
+  if (request.formSubmittedAt !== undefined) context.formSubmittedAt = request.formSubmittedAt;
+  if (request.qualityScore !== undefined) context.qualityScore = request.qualityScore;
+  return context;
 }
 
 interface BidAnswer {
@@ -259,7 +268,7 @@ interface BidAnswer {
  */
 function takeOneBid(answer: BidAnswer, limits: PriceLimits): Bid | undefined {
   const { outcome } = answer;
-  const offered = [answer.bid!, ...(answer.alternatives ?? [])];
+  const offered = answer.alternatives ? [answer.bid!, ...answer.alternatives] : [answer.bid!];
   let firstRejection: ReturnType<typeof checkBid>;
   for (const bid of offered) {
     const rejection = checkBid(bid, answer.campaign, limits);
@@ -283,26 +292,18 @@ function takeOneBid(answer: BidAnswer, limits: PriceLimits): Bid | undefined {
   return undefined;
 }
 
-/** Asks one campaign for its bid. Never throws: whatever the buyer does becomes that buyer's outcome alone. */
-async function askForBid(
-  campaign: Campaign,
-  request: AuctionRequest,
-  pingPayload: LeadValues,
-  config: ConfigSnapshot,
-  client: BuyerHttpClient,
-  now: () => number,
-): Promise<BidAnswer> {
-  const answer = await askBuyer(campaign, request, pingPayload, config, client, now);
-  // PII-like lead context reaches a ping only where the campaign's integration names it: the trace says what went out.
-  const named = config.adapters.get(campaign.id)?.pingContext ?? [];
+/** PII-like lead context reaches a ping only where the campaign's integration names it: the trace says what went out. */
+function noteContextSent(answer: BidAnswer, request: AuctionRequest, config: ConfigSnapshot): void {
+  const named = config.adapters.get(answer.campaign.id)?.pingContext;
+  if (!named?.length || !request.context || answer.outcome.latency_ms === undefined) return;
   const sent = named.filter((name) => request.context?.[name as keyof LeadContextValues] !== undefined);
-  if (sent.length > 0 && answer.outcome.latency_ms !== undefined) {
+  if (sent.length > 0) {
     const note = `context sent: ${sent.join(", ")}`;
     answer.outcome.detail = answer.outcome.detail ? `${answer.outcome.detail}; ${note}` : note;
   }
-  return answer;
 }
 
+/** Asks one campaign for its bid. Never throws: whatever the buyer does becomes that buyer's outcome alone. */
 async function askBuyer(
   campaign: Campaign,
   request: AuctionRequest,
@@ -312,26 +313,11 @@ async function askBuyer(
   now: () => number,
 ): Promise<BidAnswer> {
   const outcome: BuyerOutcome = { campaign_id: campaign.id, buyer_id: campaign.buyer_id, reason: "no_bid" };
-  const makeBid = (
-    bidCents: number,
-    bidId?: string,
-    expiresInS?: number,
-    captured?: Record<string, string>,
-  ): Bid => ({
-    campaign_id: campaign.id,
-    buyer_id: campaign.buyer_id,
-    bid_cents: bidCents,
-    source_price_cents: sourcePriceCents(bidCents, request.source.payout),
-    ...(bidId === undefined ? {} : { bid_id: bidId }),
-    expires_at: now() + (expiresInS ?? config.settings.hold_s) * 1000,
-    ...(captured === undefined ? {} : { captured }),
-  });
-
   if (campaign.pricing.type === "fixed") {
     const bidCents = dollarsToCents(campaign.pricing.price);
     outcome.reason = "bid";
     outcome.bid_cents = bidCents;
-    return { campaign, outcome, bid: makeBid(bidCents) };
+    return { campaign, outcome, bid: makeBid(campaign, request, config, now, bidCents) };
   }
   if (!campaign.ping) {
     outcome.reason = "buyer_error";
@@ -352,16 +338,17 @@ async function askBuyer(
   const adapter = config.adapters.get(campaign.id) ?? nativeAdapter(campaign);
   let ping: AdapterRequest | undefined;
   try {
-    ping = adapter.buildPing({
+    const input: PingRequestInput = {
       requestId: request.auctionId,
       vertical: request.vertical.id,
       lead: pingPayload,
       tmaxMs: budgetMs,
       test: request.test,
       sourceId: request.source.id,
-      ...(request.qualityScore === undefined ? {} : { qualityScore: request.qualityScore }),
-      ...(request.context ? { context: request.context } : {}),
-    });
+    };
+    if (request.qualityScore !== undefined) input.qualityScore = request.qualityScore;
+    if (request.context) input.context = request.context;
+    ping = adapter.buildPing(input);
     const response = await client.send({ ...ping, timeoutMs: budgetMs });
     outcome.latency_ms = Math.round(response.latencyMs);
     request.wiretap?.({
@@ -377,11 +364,29 @@ async function askBuyer(
         return {
           campaign,
           outcome,
-          bid: makeBid(reply.priceCents, reply.bidId, reply.expiresInS, reply.captured),
+          bid: makeBid(
+            campaign,
+            request,
+            config,
+            now,
+            reply.priceCents,
+            reply.bidId,
+            reply.expiresInS,
+            reply.captured,
+          ),
           ...(reply.alternatives
             ? {
                 alternatives: reply.alternatives.map((other) =>
-                  makeBid(other.priceCents, other.bidId, reply.expiresInS, reply.captured),
+                  makeBid(
+                    campaign,
+                    request,
+                    config,
+                    now,
+                    other.priceCents,
+                    other.bidId,
+                    reply.expiresInS,
+                    reply.captured,
+                  ),
                 ),
               }
             : {}),
@@ -412,6 +417,40 @@ async function askBuyer(
     outcome.detail = error.failure === "too_large" ? "response too large" : error.message;
     return { campaign, outcome };
   }
+}
+
+/** A campaign's bid as it enters the auction: what the source would be paid of it, and when it expires. */
+function makeBid(
+  campaign: Campaign,
+  request: AuctionRequest,
+  config: ConfigSnapshot,
+  now: () => number,
+  bidCents: number,
+  bidId?: string,
+  expiresInS?: number,
+  captured?: Record<string, string>,
+): Bid {
+  const sourcePrice = sourcePriceCents(bidCents, request.source.payout);
+  const expiresAt = now() + (expiresInS ?? config.settings.hold_s) * 1000;
+  if (bidId === undefined && captured === undefined) {
+    // The usual bid, as one literal (its fields in the order the record keeps them).
+    return {
+      campaign_id: campaign.id,
+      buyer_id: campaign.buyer_id,
+      bid_cents: bidCents,
+      source_price_cents: sourcePrice,
+      expires_at: expiresAt,
+    };
+  }
+  return {
+    campaign_id: campaign.id,
+    buyer_id: campaign.buyer_id,
+    bid_cents: bidCents,
+    source_price_cents: sourcePrice,
+    ...(bidId === undefined ? {} : { bid_id: bidId }),
+    expires_at: expiresAt,
+    ...(captured === undefined ? {} : { captured }),
+  };
 }
 
 export interface PriceLimits {

@@ -83,17 +83,21 @@ export class DuplicateChecks {
     config: ConfigSnapshot,
     vertical: Vertical | undefined,
     contact: ContactHashes,
-    buyerIds: readonly string[] = vertical ? buyersOfVertical(config, vertical.id) : [],
+    buyerIds?: readonly string[],
   ): Promise<{ soldInVertical: boolean; buyers: Set<string> }> {
-    const checked = buyerIds.filter((buyerId) => config.buyerById.get(buyerId)?.dedupe_days !== undefined);
-    const seen = await this.#windows.seenEach([
-      vertical ? verticalKeys(vertical, contact) : [],
-      ...checked.map((buyerId) => buyerKeys(buyerId, contact)),
-    ]);
-    return {
-      soldInVertical: seen[0] !== undefined,
-      buyers: new Set(checked.filter((_, index) => seen[index + 1] !== undefined)),
-    };
+    const checked = buyerIds
+      ? buyerIds.filter((buyerId) => config.buyerById.get(buyerId)?.dedupe_days !== undefined)
+      : vertical
+        ? checkingBuyersOfVertical(config, vertical.id)
+        : [];
+    const groups = [vertical ? verticalKeys(vertical, contact) : []];
+    for (const buyerId of checked) groups.push(buyerKeys(buyerId, contact));
+    const seen = await this.#windows.seenEach(groups);
+    const buyers = new Set<string>();
+    for (let index = 0; index < checked.length; index++) {
+      if (seen[index + 1] !== undefined) buyers.add(checked[index]!);
+    }
+    return { soldInVertical: seen[0] !== undefined, buyers };
   }
 
   /** Remembers a sold lead's consumer for its vertical and its buyer, for what is left of each window. */
@@ -144,6 +148,28 @@ export class DuplicateChecks {
   }
 }
 
+/**
+ * The buyers with campaigns in a vertical who check duplicates (a dedupe_days), each once: worked out once per
+ * configuration snapshot (immutable), not on every ping.
+ */
+function checkingBuyersOfVertical(config: ConfigSnapshot, verticalId: string): readonly string[] {
+  let byVertical = checkingBuyers.get(config);
+  if (!byVertical) {
+    byVertical = new Map();
+    checkingBuyers.set(config, byVertical);
+  }
+  let buyers = byVertical.get(verticalId);
+  if (!buyers) {
+    buyers = buyersOfVertical(config, verticalId).filter(
+      (buyerId) => config.buyerById.get(buyerId)?.dedupe_days !== undefined,
+    );
+    byVertical.set(verticalId, buyers);
+  }
+  return buyers;
+}
+
+const checkingBuyers = new WeakMap<ConfigSnapshot, Map<string, readonly string[]>>();
+
 /** The buyers with campaigns in a vertical, each once (`screen` keeps those who check duplicates). */
 function buyersOfVertical(config: ConfigSnapshot, verticalId: string): string[] {
   return [
@@ -164,17 +190,21 @@ export function pingContacts(contactHash: ContactHashes | undefined): ContactHas
 function verticalKeys(vertical: Vertical, contact: ContactHashes): string[] {
   const dedupe = vertical.dedupe;
   if (!dedupe) return [];
-  return dedupe.match.flatMap((kind) => {
+  const keys: string[] = [];
+  for (const kind of dedupe.match) {
     const sha256 = contact[`${kind}_sha256`];
-    return sha256 ? [`v:${vertical.id}:${kind}:${sha256}`] : [];
-  });
+    if (sha256) keys.push(`v:${vertical.id}:${kind}:${sha256}`);
+  }
+  return keys;
 }
 
 function buyerKeys(buyerId: string, contact: ContactHashes): string[] {
-  return CONTACT_KINDS.flatMap((kind) => {
+  const keys: string[] = [];
+  for (const kind of CONTACT_KINDS) {
     const sha256 = contact[`${kind}_sha256`];
-    return sha256 ? [`b:${buyerId}:${kind}:${sha256}`] : [];
-  });
+    if (sha256) keys.push(`b:${buyerId}:${kind}:${sha256}`);
+  }
+  return keys;
 }
 
 /** JSON with object keys sorted, so the same values always give the same text. */

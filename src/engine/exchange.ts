@@ -29,7 +29,7 @@ import type { DuplicateWindows } from "../state/duplicates/duplicate-windows.ts"
 import { MemoryDuplicateWindows } from "../state/duplicates/memory-duplicate-windows.ts";
 import type { HotState, PostClaim } from "../state/hot-state.ts";
 import type { Store } from "../store/store.ts";
-import { runAuction, type Wiretap } from "./auction.ts";
+import { type AuctionRequest, runAuction, type Wiretap } from "./auction.ts";
 import { saleNotices } from "./buyer-notices.ts";
 import type { ConfigSnapshot } from "./config-snapshot.ts";
 import { Deadline } from "./deadline.ts";
@@ -236,7 +236,7 @@ export class Exchange {
     const formSubmittedAt = validatedFormTime(input.form_submitted_at, this.#now());
     const formStartedAt = validatedFormTime(input.form_started_at, this.#now(), "form_started_at");
     const context = validatedContext(input.context, input);
-    await this.#checkSourceThrottle(source);
+    if (source.max_pings_per_minute !== undefined) await this.#checkSourceThrottle(source);
     const deadline = this.#deadlineFor(input.tmax_ms, receivedAt);
     const contact = pingContacts(input.contact_hash);
     // Built once: the replay guard's fingerprint, the buyers' pings and the ping record all use it.
@@ -625,24 +625,19 @@ export class Exchange {
   }> {
     const auctionId = randomUUID();
     const test = input.test === true || source.status === "test";
+    const request: AuctionRequest = { auctionId, source, vertical, lead, test, deadline, now: this.#now() };
+    // Optional members assigned, not spread: this runs for every ping.
+    const suppressedFor = this.#suppressionCheck(input.contact_hash);
+    if (suppressedFor) request.suppressedFor = suppressedFor;
+    if (screen.duplicateFor) request.duplicateFor = screen.duplicateFor;
+    request.roundRobin = this.#roundRobin;
+    if (input.formSubmittedAt !== undefined) request.formSubmittedAt = input.formSubmittedAt;
+    if (input.quality) request.qualityScore = input.quality.score;
+    if (input.context) request.context = input.context;
+    if (input.wiretap) request.wiretap = input.wiretap;
+    if (input.pingPayload) request.pingPayload = input.pingPayload;
     const result = await runAuction(
-      {
-        auctionId,
-        source,
-        vertical,
-        lead,
-        test,
-        deadline,
-        now: this.#now(),
-        ...this.#suppressionCheck(input.contact_hash),
-        ...(screen.duplicateFor ? { duplicateFor: screen.duplicateFor } : {}),
-        roundRobin: this.#roundRobin,
-        ...(input.formSubmittedAt === undefined ? {} : { formSubmittedAt: input.formSubmittedAt }),
-        ...(input.quality ? { qualityScore: input.quality.score } : {}),
-        ...(input.context ? { context: input.context } : {}),
-        ...(input.wiretap ? { wiretap: input.wiretap } : {}),
-        ...(input.pingPayload ? { pingPayload: input.pingPayload } : {}),
-      },
+      request,
       config,
       this.#client,
       this.#now,
@@ -673,7 +668,7 @@ export class Exchange {
       bids: result.ranked,
       ...(input.quality ? { quality: input.quality } : {}),
     };
-    const outcomes = stamp(auctionId, "ping", result.outcomes, now);
+    const outcomes = stampInPlace(auctionId, "ping", result.outcomes, now);
     this.#metrics.recordAuction(vertical.id, record.status, result.outcomes);
     const { fanOutMs } = result;
     if (winner) return { record, outcomes, fanOutMs };
@@ -835,12 +830,12 @@ export class Exchange {
   }
 
   /** With contact hashes on a ping, buyers who suppress the consumer are left out before anyone is pinged. */
-  #suppressionCheck(contactHash: PingInput["contact_hash"]): {
-    suppressedFor?: (buyerId: string) => readonly string[];
-  } {
+  #suppressionCheck(
+    contactHash: PingInput["contact_hash"],
+  ): ((buyerId: string) => readonly string[]) | undefined {
     const index = this.#gates.suppressions;
-    if (!index || !contactHash || (!contactHash.email_sha256 && !contactHash.phone_sha256)) return {};
-    return { suppressedFor: (buyerId) => suppressedLists(index, contactHash, buyerId) };
+    if (!index || !contactHash || (!contactHash.email_sha256 && !contactHash.phone_sha256)) return undefined;
+    return (buyerId) => suppressedLists(index, contactHash, buyerId);
   }
 
   #leadFacts(
@@ -903,6 +898,24 @@ function preloadValidationData(config: ConfigSnapshot): void {
       return;
     }
   }
+}
+
+/**
+ * The auction's own outcomes as trace records, stamped in place rather than copied (one object per campaign per ping
+ * fewer): nothing else holds them, and only reads them from here on.
+ */
+function stampInPlace(
+  auctionId: string,
+  phase: OutcomeRecord["phase"],
+  outcomes: BuyerOutcome[],
+  at: number,
+): OutcomeRecord[] {
+  for (const outcome of outcomes as OutcomeRecord[]) {
+    outcome.auction_id = auctionId;
+    outcome.phase = phase;
+    outcome.at = at;
+  }
+  return outcomes as OutcomeRecord[];
 }
 
 function stamp(

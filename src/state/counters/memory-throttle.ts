@@ -24,22 +24,27 @@ export class MemoryThrottle implements Throttle {
 
   async tryAcquire(key: string, limit: number, windowMs: number, now: number): Promise<boolean> {
     assertValidThrottle(key, limit, windowMs, now);
-    this.#latestNow = Math.max(this.#latestNow, now);
-    const { bucket, elapsedMs } = throttleBucket(windowMs, now);
-    const currentId = bucketId(key, windowMs, bucket);
-    const current = this.#buckets.get(currentId)?.count ?? 0;
-    const previous = this.#buckets.get(bucketId(key, windowMs, bucket - 1))?.count ?? 0;
-    if (!throttleAdmits(previous, current, limit, windowMs, elapsedMs)) return false;
-    this.#buckets.set(currentId, { count: current + 1, forgetAt: (bucket + 2) * windowMs });
-    return true;
+    return this.#acquire(key, limit, windowMs, now);
   }
 
   async tryAcquireEach(requests: readonly ThrottleRequest[], now: number): Promise<boolean[]> {
     assertValidThrottles(requests, now);
     const admitted: boolean[] = [];
-    for (const { key, limit, windowMs } of requests)
-      admitted.push(await this.tryAcquire(key, limit, windowMs, now));
+    for (const { key, limit, windowMs } of requests) admitted.push(this.#acquire(key, limit, windowMs, now));
     return admitted;
+  }
+
+  /** One slot of one (validated) key, synchronously: a campaign throttle per key would otherwise be one await each. */
+  #acquire(key: string, limit: number, windowMs: number, now: number): boolean {
+    this.#latestNow = Math.max(this.#latestNow, now);
+    const { bucket, elapsedMs } = throttleBucket(windowMs, now);
+    const currentId = bucketId(key, windowMs, bucket);
+    const current = this.#buckets.get(currentId);
+    const previous = this.#buckets.get(bucketId(key, windowMs, bucket - 1))?.count ?? 0;
+    if (!throttleAdmits(previous, current?.count ?? 0, limit, windowMs, elapsedMs)) return false;
+    if (current) current.count += 1;
+    else this.#buckets.set(currentId, { count: 1, forgetAt: (bucket + 2) * windowMs });
+    return true;
   }
 
   async close(): Promise<void> {

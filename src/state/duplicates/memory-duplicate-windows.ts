@@ -48,17 +48,19 @@ export class MemoryDuplicateWindows implements DuplicateWindows {
 
   async rememberEach(groups: readonly { keys: readonly string[]; ttlMs: number }[]): Promise<void> {
     for (const { keys, ttlMs } of groups) assertValidWindow(keys, ttlMs);
-    for (const { keys, ttlMs } of groups) await this.remember(keys, ttlMs);
+    const now = this.#now();
+    for (const { keys, ttlMs } of groups) for (const key of keys) this.#extend(key, now + ttlMs, ttlMs);
   }
 
   async seen(keys: readonly string[]): Promise<string | undefined> {
-    const now = this.#now();
-    return keys.find((key) => this.#endOf(key) > now);
+    return this.#firstInside(keys, this.#now());
   }
 
   async seenEach(groups: readonly (readonly string[])[]): Promise<(string | undefined)[]> {
     const now = this.#now();
-    return groups.map((keys) => keys.find((key) => this.#endOf(key) > now));
+    const found: (string | undefined)[] = [];
+    for (const keys of groups) found.push(this.#firstInside(keys, now));
+    return found;
   }
 
   async firstSeen(key: string, ttlMs: number): Promise<boolean> {
@@ -102,12 +104,19 @@ export class MemoryDuplicateWindows implements DuplicateWindows {
     this.#upkeep = undefined;
   }
 
+  #firstInside(keys: readonly string[], now: number): string | undefined {
+    for (const key of keys) if (this.#endOf(key) > now) return key;
+    return undefined;
+  }
+
   /** Makes the key's window end at `until` unless it already ends later. */
   #extend(key: string, until: number, ttlMs: number): void {
     if (ttlMs >= LONG_WINDOW_MS && this.#parse(key)) {
-      const [scope, h0, h1, h2] = this.#parsed;
+      // Indexed, not destructured: destructuring a typed array goes through its iterator, an allocation per key.
+      const parsed = this.#parsed;
       const endS = Math.max(2, Math.ceil(until / 1000));
-      if (this.#table.endOf(scope!, h0!, h1!, h2!) < endS) this.#table.set(scope!, h0!, h1!, h2!, endS);
+      if (this.#table.endOf(parsed[0]!, parsed[1]!, parsed[2]!, parsed[3]!) < endS)
+        this.#table.set(parsed[0]!, parsed[1]!, parsed[2]!, parsed[3]!, endS);
       // Growing: the old array is emptied a slice per turn from now on, not only a few slots per insert.
       if (this.#table.migrating) this.#scheduleUpkeep();
       return;
@@ -120,8 +129,8 @@ export class MemoryDuplicateWindows implements DuplicateWindows {
   #endOf(key: string): number {
     const other = this.#other.size === 0 ? 0 : (this.#other.get(key) ?? 0);
     if (!this.#parse(key)) return other;
-    const [scope, h0, h1, h2] = this.#parsed;
-    return Math.max(other, this.#table.endOf(scope!, h0!, h1!, h2!) * 1000);
+    const parsed = this.#parsed;
+    return Math.max(other, this.#table.endOf(parsed[0]!, parsed[1]!, parsed[2]!, parsed[3]!) * 1000);
   }
 
   /**

@@ -65,3 +65,39 @@ test("a post that reserves after its ping's hold expired stays reserved when the
   assert.deepEqual((await ledger.usage("b1", day.key)).committed, { count: 1, cents: 1000 });
   await ledger.close();
 });
+
+test("holds made in any order of ttl each expire at their own deadline, committed ones never, a claimed one at its new one", async () => {
+  let now = T0;
+  const ledger = new MemoryCapLedger({ now: () => now });
+  const unit = { key: "campaign:c1:day:d", cents: 1, periodEndsAt: DAY_ENDS };
+  // Deadlines out of insertion order (ttl 1..97 ms, shuffled by a stride): the ledger takes them earliest first.
+  const ttls = Array.from({ length: 97 }, (_, index) => ((index * 37) % 97) + 1);
+  for (const [index, ttlMs] of ttls.entries()) {
+    await ledger.reserve({
+      buyerId: "b1",
+      reservationId: `r${index}`,
+      units: [unit],
+      ttlMs,
+      hold: { overbook: 1 },
+    });
+  }
+  // r0 (ttl 1) is committed and r1 (ttl 38) claimed by its post for 500 ms: neither gives its unit back at its old deadline.
+  assert.equal(await ledger.commit({ buyerId: "b1", reservationId: "r0" }), "committed");
+  assert.equal(
+    (await ledger.reserve({ buyerId: "b1", reservationId: "r1", units: [unit], ttlMs: 500 })).ok,
+    true,
+  );
+  for (let at = 1; at <= 97; at++) {
+    now = T0 + at;
+    const expected = ttls.filter((ttl, index) => index > 1 && ttl > at).length;
+    const { reserved, held } = await ledger.usage("b1", unit.key);
+    assert.equal(held.count, expected, `holds left at +${at} ms`);
+    assert.equal(reserved.count - held.count, 1, `the claimed one at +${at} ms`);
+  }
+  now = T0 + 499;
+  assert.equal((await ledger.usage("b1", unit.key)).reserved.count, 1);
+  now = T0 + 500;
+  assert.equal((await ledger.usage("b1", unit.key)).reserved.count, 0);
+  assert.equal((await ledger.usage("b1", unit.key)).committed.count, 1);
+  await ledger.close();
+});
