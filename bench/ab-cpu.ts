@@ -31,7 +31,7 @@ import {
   instantBuyers,
 } from "../src/sim/bench-scenario.ts";
 import { startBuyerFarm } from "../src/sim/buyer-farm-client.ts";
-import { type ChildService, startChildService } from "../src/sim/child-service.ts";
+import { type ChildService, startGavelServe } from "../src/sim/child-service.ts";
 import { processCpuSeconds } from "../src/sim/process-cpu.ts";
 import { findWrk, runWrk, type WrkResult, writeBodiesFile } from "../src/sim/wrk-load.ts";
 import { DistributedServices } from "./distributed-services.ts";
@@ -193,7 +193,6 @@ try {
     direct ? benchDirectPostBodies() : benchPingBodies(values.market as BenchMarket),
   );
   const headers = { authorization: `Bearer ${sourceKey}`, "content-type": "application/json" };
-  const { DATABASE_URL: _, REDIS_URL: __, ...env } = process.env;
   for (const [index, entry] of entries.entries()) {
     const configPath = join(workDir, `gavel.config-${index}.json`);
     let storage: Storage | undefined;
@@ -211,21 +210,12 @@ try {
       JSON.stringify(storage ? { ...config, storage: storage.services.storage() } : config, null, 2),
     );
     servers.push(
-      await startChildService({
+      await startGavelServe({
         name: `exchange ${index}`,
-        args: [
-          ...entry,
-          "serve",
-          "--config",
-          configPath,
-          "--port",
-          "0",
-          "--data-dir",
-          join(workDir, `data-${index}`),
-        ],
-        env: { ...env, GAVEL_LOG_LEVEL: "warn", GAVEL_ADMIN_KEY: `ab-admin-${process.pid}` },
-        readyLine: (line) => /listening on (http:\/\/[^\s)]+)/.exec(line)?.[1],
-        timeoutMs: 90_000,
+        entry: entry.at(-1)!,
+        nodeArgs: entry.slice(0, -1),
+        configPath,
+        dataDir: join(workDir, `data-${index}`),
       }),
     );
   }

@@ -29,7 +29,7 @@ import {
   withValidation,
 } from "../src/sim/bench-scenario.ts";
 import { startBuyerFarm } from "../src/sim/buyer-farm-client.ts";
-import { type ChildService, startChildService } from "../src/sim/child-service.ts";
+import { type ChildService, startGavelServe } from "../src/sim/child-service.ts";
 import { generateLead, pingPart } from "../src/sim/lead-generator.ts";
 import { closedLoop, type LoadTarget } from "../src/sim/load-generator.ts";
 import { processesCpuMeter } from "../src/sim/process-cpu.ts";
@@ -129,29 +129,13 @@ try {
     cleanups.push(() => services.remove());
     const configPath = join(workDir, `config-${index}.json`);
     writeFileSync(configPath, JSON.stringify({ ...everyRule, storage: services.storage() }));
-    const { DATABASE_URL: _, REDIS_URL: __, ...env } = process.env;
-    const server = await startChildService({
+    const server = await startGavelServe({
       name: `exchange ${index}`,
-      args: [
-        "--import",
-        PRELOAD,
-        entry,
-        "serve",
-        "--config",
-        configPath,
-        "--port",
-        "0",
-        "--data-dir",
-        join(workDir, `data-${index}`),
-      ],
-      env: {
-        ...env,
-        GAVEL_LOG_LEVEL: "warn",
-        GAVEL_ADMIN_KEY: `trips-admin-${process.pid}`,
-        GAVEL_TRIPS_STATEMENTS_FILE: join(workDir, `statements-${index}`),
-      },
-      readyLine: (line) => /listening on (http:\/\/[^\s)]+)/.exec(line)?.[1],
-      timeoutMs: 120_000,
+      entry,
+      nodeArgs: ["--import", PRELOAD],
+      configPath,
+      dataDir: join(workDir, `data-${index}`),
+      env: { GAVEL_TRIPS_STATEMENTS_FILE: join(workDir, `statements-${index}`) },
     });
     cleanups.push(() => server.stop());
     contenders.push({

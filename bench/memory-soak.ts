@@ -42,12 +42,11 @@ import {
   instantBuyers,
 } from "../src/sim/bench-scenario.ts";
 import { startBuyerFarm } from "../src/sim/buyer-farm-client.ts";
-import { type ChildService, startChildService } from "../src/sim/child-service.ts";
+import { type ChildService, startGavelServe } from "../src/sim/child-service.ts";
 import { generateLead } from "../src/sim/lead-generator.ts";
 import { runAtRate } from "../src/sim/pacer.ts";
 import { seededRandom } from "../src/sim/random.ts";
 
-const GAVEL_ENTRY = new URL("../src/cli/gavel.ts", import.meta.url).pathname;
 /** Heap and RSS may move this much (as a share of the reference figure) and still count as flat. */
 const FLAT_TOLERANCE = 0.1;
 /** Seconds of load before the idle figure is taken, so that it is a warmed process's. */
@@ -231,25 +230,14 @@ async function startExchange(
   snapshotDir: string | undefined,
   inspectorPort: number | undefined,
 ): Promise<ChildService<string>> {
-  const { DATABASE_URL: _, REDIS_URL: __, ...inherited } = process.env;
-  return startChildService({
+  return startGavelServe({
     name: "exchange",
-    args: [
+    configPath,
+    dataDir,
+    nodeArgs: [
       ...(snapshotDir ? ["--heapsnapshot-signal=SIGUSR2", `--diagnostic-dir=${snapshotDir}`] : []),
       ...(inspectorPort === undefined ? [] : [`--inspect=127.0.0.1:${inspectorPort}`]),
-      GAVEL_ENTRY,
-      "serve",
-      "--config",
-      configPath,
-      "--port",
-      "0",
-      "--data-dir",
-      dataDir,
     ],
-    env: { ...inherited, GAVEL_LOG_LEVEL: "warn", GAVEL_ADMIN_KEY: `soak-admin-${process.pid}` },
-    readyLine: (line) => /listening on (http:\/\/[^\s)]+)/.exec(line)?.[1],
-    // A fresh database migrates first (durable writes): on a loaded machine that takes a while.
-    timeoutMs: 120_000,
   });
 }
 

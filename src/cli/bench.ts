@@ -46,7 +46,7 @@ import {
   withValidation,
 } from "../sim/bench-scenario.ts";
 import { startBuyerFarm } from "../sim/buyer-farm-client.ts";
-import { type ChildService, startChildService } from "../sim/child-service.ts";
+import { type ChildService, startChildService, startGavelServe } from "../sim/child-service.ts";
 import {
   closedLoop,
   type LoadResult,
@@ -57,7 +57,6 @@ import {
 import { processesCpuMeter } from "../sim/process-cpu.ts";
 import { findWrk, type PairCounts, runWrk, writeBodiesFile } from "../sim/wrk-load.ts";
 
-const GAVEL_ENTRY = new URL("./gavel.ts", import.meta.url).pathname;
 const REFERENCE_ENTRY = new URL("../../bench/reference-fanout.ts", import.meta.url).pathname;
 const SATURATION_WARMUP_MS = 2000;
 const FIXED_RATE_WARMUP_MS = 1000;
@@ -180,21 +179,12 @@ export async function runBench(args: string[]): Promise<void> {
     ) => {
       const configPath = join(workDir, `gavel.${kind}.config.json`);
       writeFileSync(configPath, JSON.stringify(exchangeConfig, null, 2));
-      const server = await startServer(
-        `exchange (${kind})`,
-        [
-          ...profileArgs(kind),
-          GAVEL_ENTRY,
-          "serve",
-          "--config",
-          configPath,
-          "--port",
-          "0",
-          "--data-dir",
-          join(workDir, `data-${kind}`),
-        ],
-        { GAVEL_LOG_LEVEL: "warn", GAVEL_ADMIN_KEY: `bench-admin-${process.pid}` },
-      );
+      const server = await startGavelServe({
+        name: `exchange (${kind})`,
+        nodeArgs: profileArgs(kind),
+        configPath,
+        dataDir: join(workDir, `data-${kind}`),
+      });
       teardown.add(() => server.stop());
       const target: LoadTarget = { url: server.ready, path: "/v1/ping", headers, bodies };
       await expectBids(target);

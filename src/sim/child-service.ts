@@ -93,3 +93,48 @@ function stopChild(child: ChildProcess): Promise<void> {
     child.kill("SIGTERM");
   });
 }
+
+/** Where the repository's `gavel` command lives: the entry `startGavelServe` runs unless told another checkout's. */
+export const GAVEL_ENTRY = new URL("../cli/gavel.ts", import.meta.url).pathname;
+
+/**
+ * Starts `gavel serve` on a free port with a config file and a data dir, as the benchmarks run the exchange under
+ * test: its log level `warn`, an admin key of its own, and DATABASE_URL and REDIS_URL removed from its environment so
+ * it gets exactly the backends its config file names. Resolves with its base URL once it listens.
+ */
+export function startGavelServe(options: {
+  name: string;
+  configPath: string;
+  dataDir: string;
+  /** Another checkout's `src/cli/gavel.ts` (an A/B of two versions); this one's by default. */
+  entry?: string;
+  /** Node's own flags, before the entry (a CPU profile, a preload). */
+  nodeArgs?: readonly string[];
+  env?: NodeJS.ProcessEnv;
+  /** Generous by default: a loaded machine takes a while to compile, migrate a fresh database and start. */
+  timeoutMs?: number;
+}): Promise<ChildService<string>> {
+  const { DATABASE_URL: _, REDIS_URL: __, ...inherited } = process.env;
+  return startChildService({
+    name: options.name,
+    args: [
+      ...(options.nodeArgs ?? []),
+      options.entry ?? GAVEL_ENTRY,
+      "serve",
+      "--config",
+      options.configPath,
+      "--port",
+      "0",
+      "--data-dir",
+      options.dataDir,
+    ],
+    env: {
+      ...inherited,
+      GAVEL_LOG_LEVEL: "warn",
+      GAVEL_ADMIN_KEY: `bench-admin-${process.pid}`,
+      ...options.env,
+    },
+    readyLine: (line) => /listening on (http:\/\/[^\s)]+)/.exec(line)?.[1],
+    timeoutMs: options.timeoutMs ?? 120_000,
+  });
+}
