@@ -19,11 +19,6 @@ const db = openSqlite(workerData.path as string);
 // their statement ends, never to a crash (the WAL is what survives). This connection builds no large temporary
 // tables or sorts for which memory could run short (reports and other reads are on the main thread's connection).
 db.exec("PRAGMA temp_store = MEMORY");
-// A checkpoint (copying the WAL's pages into the database file, run by the commit that crosses the limit) every 4,000
-// pages (16 MB of WAL) rather than SQLite's 1,000: a page several batches wrote in between (a table's last page, index
-// inner pages, the hour's rollup rows) is copied once, and the checkpoints' fsyncs are a quarter as many. Durability
-// is the same: a commit is durable in the WAL (synchronous = FULL), whenever its pages reach the database file.
-db.exec("PRAGMA wal_autocheckpoint = 4000");
 // A Map of Buffers arrives as a Map of Uint8Arrays; node:crypto takes either.
 const writes = new SqlWrites(SQLITE, withPiiKeys(SQLITE_CODEC, workerData.piiKeys as PiiKeyRing));
 const tx = sqliteTx(db);
