@@ -415,6 +415,33 @@ for (const impl of STORES) {
       assert.deepEqual(await report({ group_by: "source,buyer,hour", include_test: "true" }), before);
     });
 
+    test("a batch of more rollup rows than one statement carries counts each of them, as a rebuild does", async () => {
+      // 70 campaigns in one batch: 350 rollup rows, over several of SQLite's multi-row upserts (64 rows at most).
+      const at = Date.parse("2026-03-05T10:00:00Z");
+      const pings = Array.from({ length: 70 }, (_, i) => ping(`wide-${i}`, at + i));
+      const outcomes: OutcomeRecord[] = pings.map((p, i) => ({
+        auction_id: p.id,
+        phase: "ping",
+        campaign_id: `camp-w${String(i).padStart(2, "0")}`,
+        buyer_id: `buyer-w${i % 7}`,
+        reason: "bid",
+        at: at + i,
+        bid_cents: 100 + i,
+        latency_ms: i,
+      }));
+      await store.appendAuctionEvents(pings, outcomes);
+      const day = { from: "2026-03-05T00:00:00Z", to: "2026-03-06T00:00:00Z" };
+      const byCampaign = { ...day, group_by: "campaign,hour" };
+      const groups = (await report(byCampaign)).groups;
+      assert.deepEqual(
+        groups.map((g) => [g.campaign_id, g.pings, g.bids, g.max_bid]),
+        outcomes.map((o) => [o.campaign_id, 1, 1, (o.bid_cents ?? 0) / 100]),
+      );
+      assert.equal((await report(day)).groups[0]?.pings, 70);
+      await store.rebuildReportRollups();
+      assert.deepEqual((await report(byCampaign)).groups, groups);
+    });
+
     test("rebuilding the rollups from the raw events gives the same report", async () => {
       const everything = {
         group_by: "source,sub_id,buyer,campaign,vertical,hour",

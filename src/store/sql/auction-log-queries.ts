@@ -1,7 +1,7 @@
 // The auction log's statements (pings and their buyers' outcomes), written once over the dialect seam.
 import { REASONS } from "../../domain/outcomes.ts";
 import type { OutcomeRecord, PingRecord } from "../../domain/records.ts";
-import { type Dialect, type Statement, statement } from "./dialect.ts";
+import { type Dialect, type Statement, sqliteChunks, statement } from "./dialect.ts";
 
 export const getPing = (d: Dialect, id: string): Statement =>
   statement(d, "SELECT * FROM pings WHERE id = $1", [id]);
@@ -56,8 +56,11 @@ export type Columns = readonly (readonly [string, string])[];
 
 /**
  * Rows inserted as one batch. PostgreSQL: one statement whatever the batch's size, each column travelling as one
- * array (`unnest ... WITH ORDINALITY`, so serial ids follow the order given). SQLite: the one-row statement, run
- * once per row on its writer thread (a prepared statement costs microseconds there, and the transaction one fsync).
+ * array (`unnest ... WITH ORDINALITY`, so serial ids follow the order given). SQLite: multi-row INSERTs of a few fixed
+ * sizes (sqliteChunks), rows in the order given (so rowids follow it), each text built once and kept prepared by the
+ * writer thread; a third less CPU per outcome than a statement per row. Rows with a JSON document (pings) stay one
+ * per statement: a multi-row VALUES copies each value once more, and for kilobytes of text per row that costs more
+ * than the statements saved (measured: twice the CPU per ping row).
  */
 export function insertBatch(
   d: Dialect,
@@ -68,9 +71,19 @@ export function insertBatch(
   name: string,
 ): Statement[] {
   const names = columns.map(([column]) => column).join(", ");
+  if (d.name === "sqlite" && columns.some(([, type]) => type === "jsonb")) {
+    const text = sqliteInsertText(table, names, columns.length, 1, tail);
+    return rows.map((row) => ({ text, values: row }));
+  }
   if (d.name === "sqlite") {
-    const text = `INSERT INTO ${table} (${names}) VALUES (${columns.map((_, i) => `$${i + 1}`).join(", ")}) ${tail}`;
-    return rows.map((row) => statement(d, text, row));
+    const inserts: Statement[] = [];
+    let next = 0;
+    for (const size of sqliteChunks(rows.length)) {
+      const values: unknown[] = [];
+      for (const end = next + size; next < end; next++) values.push(...rows[next]!);
+      inserts.push({ text: sqliteInsertText(table, names, columns.length, size, tail), values });
+    }
+    return inserts;
   }
   const arrays = columns.map(([, type], i) => `$${i + 1}::${type}[]`).join(", ");
   const text = `INSERT INTO ${table} (${names})
@@ -83,6 +96,20 @@ export function insertBatch(
       name,
     ),
   ];
+}
+
+/** SQLite's INSERT of `rows` rows, by table, columns, tail and row count: built once each. */
+const sqliteInsertTexts = new Map<string, string>();
+
+function sqliteInsertText(table: string, names: string, width: number, rows: number, tail: string): string {
+  const key = `${table} (${names}) ${rows} ${tail}`;
+  let text = sqliteInsertTexts.get(key);
+  if (text === undefined) {
+    const row = `(${Array.from({ length: width }, () => "?").join(", ")})`;
+    text = `INSERT INTO ${table} (${names}) VALUES ${Array.from({ length: rows }, () => row).join(", ")} ${tail}`;
+    sqliteInsertTexts.set(key, text);
+  }
+  return text;
 }
 
 /** Inserts pings; one already stored is left as it was and not returned (its id comes back only when new). */

@@ -116,6 +116,20 @@ export function statement(
   return name === undefined ? { text: d.text(text), values } : { text: d.text(text), values, name };
 }
 
+/**
+ * How many rows each of SQLite's multi-row statements for a batch of `count` rows carries: chunks of a few fixed sizes,
+ * largest first, so a write keeps a handful of statements prepared whatever its batches' sizes (64 rows of the widest
+ * table, report_rollup's 56 columns, stay far under SQLite's 32,766 variables).
+ */
+export function sqliteChunks(count: number): number[] {
+  const chunks: number[] = [];
+  let left = count;
+  for (const size of [64, 16, 4, 1]) {
+    for (; left >= size; left -= size) chunks.push(size);
+  }
+  return chunks;
+}
+
 /** `$1, $2, ...` for a column list. */
 export function placeholders(columns: string): string {
   return columns

@@ -66,15 +66,16 @@ export function rolledUpLeadFromRow(row: Row, codec: RowCodec): RolledUpLead {
 }
 
 /**
- * INSERT ... ON CONFLICT for rollup rows: sums add up, maxima keep the larger. SQLite takes one row's placeholders
- * (run once per row). PostgreSQL takes the whole batch as one JSON array (rollupRowsJson), one statement per batch;
- * the rows must be distinct, as RollupBatch makes them.
+ * INSERT ... ON CONFLICT for rollup rows: sums add up, maxima keep the larger. SQLite takes `rows` rows' placeholders
+ * (rollupRowValues of each, one after another; see addRollup). PostgreSQL takes the whole batch as one JSON array
+ * (rollupRowsJson), one statement per batch; the rows must be distinct, as RollupBatch makes them.
  */
-export function rollupUpsertSql(d: Dialect): string {
+export function rollupUpsertSql(d: Dialect, rows = 1): string {
   const measures = [...ROLLUP_SUM_COLUMNS, ...ROLLUP_MAX_COLUMNS];
+  const row = `(${ROLLUP_COLUMNS.map(() => "?").join(", ")})`;
   const values =
     d.name === "sqlite"
-      ? `VALUES (${ROLLUP_COLUMNS.map(() => "?").join(", ")})`
+      ? `VALUES ${Array.from({ length: rows }, () => row).join(", ")}`
       : // A measure left out of a row's JSON is 0.
         `SELECT ${ROLLUP_KEY_COLUMNS.join(", ")}, ${measures.map((column) => `COALESCE(${column}, 0)`).join(", ")}
          FROM jsonb_to_recordset($1::jsonb) AS batch (${ROLLUP_COLUMNS.map((column) => `${column} ${postgresType(column)}`).join(", ")})`;

@@ -9,7 +9,7 @@ import {
   rollupRowValues,
 } from "../../domain/rollup.ts";
 import { POSTGRES_CODEC, type Row, type RowCodec, SQLITE_CODEC } from "../record-rows.ts";
-import { type Dialect, type SqlTx, statement } from "./dialect.ts";
+import { type Dialect, SQLITE, type SqlTx, sqliteChunks, statement } from "./dialect.ts";
 import {
   DIMENSION_SELECT,
   dimensionsFromRow,
@@ -23,16 +23,34 @@ export const codecOf = (d: Dialect): RowCodec => (d.name === "sqlite" ? SQLITE_C
 
 /**
  * Adds a batch to the report rollups; the rows come sorted, so concurrent writers lock them in the same order.
- * PostgreSQL takes the whole batch as one JSON array; SQLite runs the one-row upsert per row on its writer thread.
+ * PostgreSQL takes the whole batch as one JSON array; SQLite multi-row upserts of a few fixed sizes (sqliteChunks),
+ * each text built once, on its writer thread.
  */
 export async function addRollup(tx: SqlTx, d: Dialect, batch: RollupBatch): Promise<void> {
   if (batch.size === 0) return;
-  const text = rollupUpsertSql(d);
+  const rows = batch.rows();
   if (d.name === "postgres") {
-    await tx.run({ text, values: [rollupRowsJson(batch.rows())], name: "gavel_upsert_rollup" });
+    await tx.run({ text: rollupUpsertSql(d), values: [rollupRowsJson(rows)], name: "gavel_upsert_rollup" });
     return;
   }
-  for (const row of batch.rows()) await tx.run({ text, values: rollupRowValues(row, d.bool) });
+  let next = 0;
+  for (const size of sqliteChunks(rows.length)) {
+    const values: unknown[] = [];
+    for (const end = next + size; next < end; next++) values.push(...rollupRowValues(rows[next]!, d.bool));
+    await tx.run({ text: sqliteUpsertText(size), values });
+  }
+}
+
+/** SQLite's upsert of `rows` rollup rows, by row count: built once each. */
+const sqliteUpserts = new Map<number, string>();
+
+function sqliteUpsertText(rows: number): string {
+  let text = sqliteUpserts.get(rows);
+  if (text === undefined) {
+    text = rollupUpsertSql(SQLITE, rows);
+    sqliteUpserts.set(rows, text);
+  }
+  return text;
 }
 
 /** The rollup of a batch of pings and outcomes; ping-phase outcomes whose ping an earlier batch wrote find it here. */

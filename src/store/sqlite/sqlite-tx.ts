@@ -7,22 +7,22 @@ import type { SqlResult, SqlTx, Statement } from "../sql/dialect.ts";
 /** Statements that answer rows: reads, and writes with RETURNING. */
 const ANSWERS_ROWS = /^\s*(SELECT|WITH)\b|\bRETURNING\b/i;
 
-/** Runs statements on `db`, each prepared once and kept. */
+/** Runs statements on `db`, each prepared once and kept with whether it answers rows (tested once, not per run). */
 export function sqliteRunner(db: DatabaseSync): { run(statement: Statement): SqlResult } {
-  const prepared = new Map<string, StatementSync>();
+  const prepared = new Map<string, { statement: StatementSync; answersRows: boolean }>();
   return {
     run({ text, values }) {
-      let prepared_ = prepared.get(text);
-      if (!prepared_) {
-        prepared_ = db.prepare(text);
-        prepared.set(text, prepared_);
+      let kept = prepared.get(text);
+      if (!kept) {
+        kept = { statement: db.prepare(text), answersRows: ANSWERS_ROWS.test(text) };
+        prepared.set(text, kept);
       }
       const params = values as SQLInputValue[];
-      if (ANSWERS_ROWS.test(text)) {
-        const rows = prepared_.all(...params) as Record<string, unknown>[];
+      if (kept.answersRows) {
+        const rows = kept.statement.all(...params) as Record<string, unknown>[];
         return { rows, changes: rows.length };
       }
-      return { rows: [], changes: Number(prepared_.run(...params).changes) };
+      return { rows: [], changes: Number(kept.statement.run(...params).changes) };
     },
   };
 }
