@@ -1,28 +1,7 @@
-// A/B of the exchange's CPU per ping between checkouts, per thread, at the same moment: for judging a change on a
-// machine too busy for `npm run bench` to tell it from noise.
-//
-//   node bench/ab-cpu.ts --gavel /tmp/base/src/cli/gavel.ts --gavel src/cli/gavel.ts [--rate 300] [--seconds 6]
-//                        [--rounds 6] [--market rules-5] [--path /v1/ping|/v1/leads] [--together] [--threads]
-//
-// Each `--gavel` is an exchange's entry (`src/cli/gavel.ts` of a checkout, node flags before it if any), started as `gavel serve` with the bench's
-// configuration and its own data dir, against one buyer farm. Each round loads every exchange in turn (the order
-// reversed every other round, so none is always first) with wrk at a fixed rate (open loop: below saturation there is
-// no queue, so CPU per ping is the steadiest figure), and reads each thread's CPU from /proc: the main thread (the
-// event loop serving pings) and the others (the SQLite writer, libuv's pool, V8's GC helpers). `--together` loads all
-// exchanges at once instead, each by its own wrk: the same moment exactly, at the cost of their competing for cores.
-// Prints each round and the median of the per-round ratios to the first exchange.
-//
-// `--storage` runs each exchange distributed: a fresh schema on the PostgreSQL at --database-url (default the local
-// `test` database) and a private redis-server on a free port (so its CPU is the exchange's alone), both removed at the
-// end. A request's CPU is then the exchange's threads plus its PostgreSQL backends (`pg`) plus its Redis (`redis`).
-import { spawn } from "node:child_process";
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { createServer } from "node:net";
 import { loadavg, tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { setTimeout as sleep } from "node:timers/promises";
 import { parseArgs } from "node:util";
-import { Redis } from "ioredis";
 import {
   type BenchMarket,
   benchDirectPostBodies,
@@ -32,6 +11,7 @@ import {
 } from "../src/sim/bench-scenario.ts";
 import { startBuyerFarm } from "../src/sim/buyer-farm-client.ts";
 import { type ChildService, startGavelServe } from "../src/sim/child-service.ts";
+import { startPrivateRedis } from "../src/sim/private-redis.ts";
 import { processCpuSeconds } from "../src/sim/process-cpu.ts";
 import { findWrk, runWrk, type WrkResult, writeBodiesFile } from "../src/sim/wrk-load.ts";
 import { DistributedServices } from "./distributed-services.ts";
@@ -104,34 +84,6 @@ function storageSpent(before: Awaited<ReturnType<typeof storageCpu>>, after: typ
   return { pg, redis: after.redis - before.redis };
 }
 
-async function startPrivateRedis(): Promise<{ port: number; pid: number; stop: () => void }> {
-  const port = await new Promise<number>((done, fail) => {
-    const server = createServer();
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => done(port));
-    });
-    server.on("error", fail);
-  });
-  const child = spawn("redis-server", ["--port", String(port), "--save", "", "--appendonly", "no"], {
-    stdio: "ignore",
-  });
-  for (let attempt = 0; ; attempt++) {
-    const client = new Redis({ port, lazyConnect: true, maxRetriesPerRequest: 1, retryStrategy: () => null });
-    client.on("error", () => {});
-    try {
-      await client.connect();
-      client.disconnect();
-      break;
-    } catch (error) {
-      client.disconnect();
-      if (attempt > 50) throw error;
-      await sleep(100);
-    }
-  }
-  return { port, pid: child.pid!, stop: () => child.kill("SIGTERM") };
-}
-
 interface Sample {
   requests: number;
   mainMs: number;
@@ -202,7 +154,7 @@ try {
         databaseUrl: values["database-url"]!,
         redisUrl: `redis://127.0.0.1:${redis.port}`,
       });
-      storage = { services, redisPid: redis.pid, stopRedis: redis.stop };
+      storage = { services, redisPid: redis.pid, stopRedis: () => void redis.stop() };
       storages[index] = storage;
     }
     writeFileSync(

@@ -1,24 +1,11 @@
-// What one ping and one direct post cost the distributed backend: Redis commands (top level and run by scripts, as
-// MONITOR relays them), Redis round trips (reads the server processed, INFO stats: one per request or pipeline the
-// exchange wrote, with one request in flight at a time), and PostgreSQL statements (counted in the exchange by
-// count-statements-preload.ts); then CPU per ping and per lead of the exchange, its Redis and its PostgreSQL backends
-// under load (MONITOR off). Each phase's counts are less what the exchange does idle over as long (its timers). Each exchange gets a private redis-server (so every count and every
-// CPU second is its own) and a fresh schema on the PostgreSQL given.
-//
-//   node bench/hot-state-trips.ts [--gavel <path to src/cli/gavel.ts>]... [--requests 200] [--rounds 3]
-//                                 [--seconds 5] [--concurrency 8] [--database-url postgres://…]
-//
-// Several --gavel entries (e.g. the code before a change, exported to a folder, and after it) are measured in the
-// same run: the counts one after another, the CPU rounds alternating between them, so both see the same machine.
-import { spawn } from "node:child_process";
 import { createHash } from "node:crypto";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { connect, createServer } from "node:net";
+import { connect } from "node:net";
 import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { parseArgs } from "node:util";
-import { Redis } from "ioredis";
+import type { Redis } from "ioredis";
 import type { ConfigFile } from "../src/domain/config-schema.ts";
 import type { LeadValues } from "../src/domain/vertical.ts";
 import {
@@ -32,6 +19,7 @@ import { startBuyerFarm } from "../src/sim/buyer-farm-client.ts";
 import { type ChildService, startGavelServe } from "../src/sim/child-service.ts";
 import { generateLead, pingPart } from "../src/sim/lead-generator.ts";
 import { closedLoop, type LoadTarget } from "../src/sim/load-generator.ts";
+import { startPrivateRedis as startRedisServer } from "../src/sim/private-redis.ts";
 import { processesCpuMeter } from "../src/sim/process-cpu.ts";
 import { seededRandom } from "../src/sim/random.ts";
 import { DistributedServices } from "./distributed-services.ts";
@@ -379,23 +367,9 @@ interface MonitorCounts {
 }
 
 async function startPrivateRedis(): Promise<Contender["redis"]> {
-  const port = await freePort();
-  const child = spawn("redis-server", ["--port", String(port), "--save", "", "--appendonly", "no"], {
-    stdio: "ignore",
-  });
-  let client: Redis;
-  for (let attempt = 0; ; attempt++) {
-    client = new Redis({ port, lazyConnect: true, maxRetriesPerRequest: 1, retryStrategy: () => null });
-    client.on("error", () => {});
-    try {
-      await client.connect();
-      break;
-    } catch (error) {
-      client.disconnect();
-      if (attempt > 50) throw error;
-      await sleep(100);
-    }
-  }
+  const server = await startRedisServer();
+  const port = server.port;
+  const client = await server.admin();
   const monitor: MonitorCounts = { topLevel: new Map(), inScripts: new Map() };
   // A raw socket: ioredis's monitor mode lost track of its replies when a line arrived with its MONITOR answer.
   const monitorSocket = connect(port, "127.0.0.1");
@@ -418,27 +392,15 @@ async function startPrivateRedis(): Promise<Contender["redis"]> {
   monitorSocket.on("error", () => {});
   return {
     port,
-    pid: child.pid!,
+    pid: server.pid,
     client,
     monitor,
     stopMonitor: () => monitorSocket.destroy(),
     stop: () => {
       monitorSocket.destroy();
-      client.disconnect();
-      child.kill("SIGTERM");
+      void server.stop();
     },
   };
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-    server.on("error", reject);
-  });
 }
 
 function sha256(text: string): string {

@@ -1,14 +1,6 @@
-// Redis's own CPU for the hot-state scripts of two checkouts, on a private redis-server: cap reservations and
-// commits (a direct post's), throttles over 8 keys (a lead's velocity) and a duplicate screen over 12 keys (a rules-5
-// ping's), each run N times with 16 in flight, the checkouts alternating round by round. Issue 14.
-//
-//   node bench/redis-scripts-cpu.ts --base <old checkout> [--n 4000] [--rounds 4] [--only caps|throttle|screen]...
-import { spawn } from "node:child_process";
-import { createServer } from "node:net";
 import { join, resolve } from "node:path";
-import { setTimeout as sleep } from "node:timers/promises";
 import { parseArgs } from "node:util";
-import { Redis } from "ioredis";
+import { startPrivateRedis } from "../src/sim/private-redis.ts";
 import { processCpuSeconds } from "../src/sim/process-cpu.ts";
 
 const { values } = parseArgs({
@@ -23,29 +15,8 @@ const n = Number(values.n);
 const rounds = Number(values.rounds);
 const checkouts = [resolve(values.base!), resolve(new URL("..", import.meta.url).pathname)];
 
-const port = await new Promise<number>((done) => {
-  const server = createServer().listen(0, "127.0.0.1", () => {
-    const { port } = server.address() as { port: number };
-    server.close(() => done(port));
-  });
-});
-const child = spawn("redis-server", ["--port", String(port), "--save", "", "--appendonly", "no"], {
-  stdio: "ignore",
-});
-const url = `redis://127.0.0.1:${port}`;
-for (let attempt = 0; ; attempt++) {
-  const probe = new Redis(url, { lazyConnect: true, retryStrategy: () => null, maxRetriesPerRequest: 0 });
-  probe.on("error", () => {});
-  try {
-    await probe.connect();
-    probe.disconnect();
-    break;
-  } catch {
-    probe.disconnect();
-    if (attempt > 50) throw new Error("redis-server did not start");
-    await sleep(100);
-  }
-}
+const server = await startPrivateRedis();
+const url = server.url;
 
 async function inFlight(count: number, work: (i: number) => Promise<unknown>): Promise<void> {
   let next = 0;
@@ -70,20 +41,20 @@ async function run(checkout: string, kind: Kind, round: number): Promise<number>
       centsLimit: 1e12,
       periodEndsAt,
     }));
-    const before = processCpuSeconds(child.pid!)!;
+    const before = processCpuSeconds(server.pid)!;
     await inFlight(n, async (i) => {
       const ref = { buyerId: "b1", reservationId: `r${i}` };
       await ledger.reserve({ ...ref, units, ttlMs: 60_000 });
       await ledger.commit(ref, units);
     });
-    const spent = processCpuSeconds(child.pid!)! - before;
+    const spent = processCpuSeconds(server.pid)! - before;
     await ledger.close();
     return spent;
   }
   if (kind === "throttle") {
     const { RedisThrottle } = await import(join(checkout, "src/state/counters/redis-throttle.ts"));
     const throttle = await RedisThrottle.connect({ url, keyPrefix: prefix });
-    const before = processCpuSeconds(child.pid!)!;
+    const before = processCpuSeconds(server.pid)!;
     await inFlight(n, async (i) => {
       const requests = Array.from({ length: 8 }, (_, k) => ({
         key: `velocity:${k}:${i % 500}`,
@@ -92,7 +63,7 @@ async function run(checkout: string, kind: Kind, round: number): Promise<number>
       }));
       await throttle.tryAcquireEach(requests, Date.now());
     });
-    const spent = processCpuSeconds(child.pid!)! - before;
+    const spent = processCpuSeconds(server.pid)! - before;
     await throttle.close();
     return spent;
   }
@@ -100,7 +71,7 @@ async function run(checkout: string, kind: Kind, round: number): Promise<number>
     join(checkout, "src/state/duplicates/redis-duplicate-windows.ts")
   );
   const windows = await RedisDuplicateWindows.connect({ url, keyPrefix: prefix });
-  const before = processCpuSeconds(child.pid!)!;
+  const before = processCpuSeconds(server.pid)!;
   await inFlight(n, async (i) => {
     const groups = [
       [`v:pi:email:${i}`, `v:pi:phone:${i}`],
@@ -108,7 +79,7 @@ async function run(checkout: string, kind: Kind, round: number): Promise<number>
     ];
     await windows.seenEach(groups);
   });
-  const spent = processCpuSeconds(child.pid!)! - before;
+  const spent = processCpuSeconds(server.pid)! - before;
   await windows.close();
   return spent;
 }
@@ -127,5 +98,5 @@ try {
     );
   }
 } finally {
-  child.kill("SIGTERM");
+  await server.stop();
 }

@@ -10,6 +10,7 @@ import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 import type { ConfigFile } from "../../src/domain/config-schema.ts";
 import { type BuyerFarm, startBuyerFarm } from "../../src/sim/buyer-farm-client.ts";
+import { type PrivateRedis, startPrivateRedis } from "../../src/sim/private-redis.ts";
 import {
   type ExchangeProcess,
   type Reply,
@@ -21,7 +22,6 @@ import {
   writeConfig,
 } from "../distributed/distributed-exchange.ts";
 import { bidder, personalInjuryLead, realtimeCampaign, testSource } from "../helpers/exchange-harness.ts";
-import { type PrivateRedis, startPrivateRedis } from "../helpers/private-redis.ts";
 
 const lead = personalInjuryLead();
 const ROUNDS = 5;

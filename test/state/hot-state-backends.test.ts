@@ -11,11 +11,11 @@ import pino from "pino";
 import { openHotState } from "../../src/backends.ts";
 import { MemoryLoginThrottle } from "../../src/console/memory-login-throttle.ts";
 import { ConfigService } from "../../src/engine/config-service.ts";
+import { type PrivateRedis, startPrivateRedis } from "../../src/sim/private-redis.ts";
 import { MemoryCapLedger } from "../../src/state/counters/memory-cap-ledger.ts";
 import type { MemoryDuplicateWindows } from "../../src/state/duplicates/memory-duplicate-windows.ts";
 import { MemoryHotState } from "../../src/state/memory-hot-state.ts";
 import { SqliteStore } from "../../src/store/sqlite/sqlite-store.ts";
-import { type PrivateRedis, startPrivateRedis } from "../helpers/private-redis.ts";
 
 const log = pino({ level: "silent" });
 let dir: string;

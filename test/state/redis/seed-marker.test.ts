@@ -6,13 +6,13 @@ import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 import type { PingRecord } from "../../../src/domain/records.ts";
 import { ServiceUnavailableError } from "../../../src/errors.ts";
+import { type PrivateRedis, startPrivateRedis } from "../../../src/sim/private-redis.ts";
 import type { CapUnit } from "../../../src/state/counters/cap-ledger.ts";
 import type { CapUsageSeed } from "../../../src/state/counters/memory-cap-ledger.ts";
 import { RedisCapLedger } from "../../../src/state/counters/redis-cap-ledger.ts";
 import { RedisDuplicateWindows } from "../../../src/state/duplicates/redis-duplicate-windows.ts";
 import { RedisSeedMarker, type SeedReport } from "../../../src/state/redis/seed-marker.ts";
 import { RedisHotState } from "../../../src/state/redis-hot-state.ts";
-import { type PrivateRedis, startPrivateRedis } from "../../helpers/private-redis.ts";
 
 const ROUNDS = 20;
 const BUYER = "b1";

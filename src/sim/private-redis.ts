@@ -1,5 +1,6 @@
-// A redis-server of the test's own, on a free port, without persistence: the shared Redis of this machine must never
-// be stopped or flushed, but a test about "Redis restarted empty" needs to do exactly that. `restartEmpty` kills the
+// A redis-server of the caller's own, on a free port, without persistence: the shared Redis of this machine must never
+// be stopped or flushed, but a test about "Redis restarted empty" needs to do exactly that, and a benchmark that reads
+// Redis's CPU or counts its commands needs a server no other work uses. `restartEmpty` kills the
 // server (SIGKILL: like `shutdown nosave`, nothing is written) and starts a new one on the same port.
 import { type ChildProcess, spawn } from "node:child_process";
 import { existsSync } from "node:fs";
@@ -13,6 +14,8 @@ const START_LIMIT_MS = 10_000;
 export interface PrivateRedis {
   port: number;
   url: string;
+  /** The server's process id (a new one after `restartEmpty`): for reading its CPU from /proc. */
+  readonly pid: number;
   /** Kills the server (no save) and starts an empty one on the same port; resolves once it answers. */
   restartEmpty(): Promise<void>;
   /** A plain client for looking behind the exchange's back (keys, the seed marker). Closed by `stop`. */
@@ -32,6 +35,9 @@ export async function startPrivateRedis(): Promise<PrivateRedis> {
   return {
     port,
     url: `redis://127.0.0.1:${port}`,
+    get pid() {
+      return server.pid!;
+    },
     async restartEmpty() {
       await kill(server);
       server = await spawnServer(port);
