@@ -236,7 +236,7 @@ export class Exchange {
     const formSubmittedAt = validatedFormTime(input.form_submitted_at, this.#now());
     const formStartedAt = validatedFormTime(input.form_started_at, this.#now(), "form_started_at");
     const context = validatedContext(input.context, input);
-    if (source.max_pings_per_minute !== undefined) await this.#checkSourceThrottle(source);
+    await this.#checkSourceThrottle(source);
     const deadline = this.#deadlineFor(input.tmax_ms, receivedAt);
     const contact = pingContacts(input.contact_hash);
     // Built once: the replay guard's fingerprint, the buyers' pings and the ping record all use it.

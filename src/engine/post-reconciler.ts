@@ -81,7 +81,7 @@ export async function resolveUncertainPost(
   id: string,
   resolution: PostAttemptResolution,
   now: number,
-  sourceOf: (id: string) => Source | undefined = () => undefined,
+  sourceOf: (id: string) => Source | undefined,
 ): Promise<PostAttempt> {
   const attempt = await store.getPostAttempt(id);
   if (!attempt) throw new GavelError("GAVEL_NOT_FOUND", `No post attempt ${id}`, "id");
