@@ -103,6 +103,7 @@ interface Sample {
 }
 
 function perRequest(
+  index: number,
   pid: number,
   before: ReturnType<typeof threadCpu>,
   run: WrkResult,
@@ -125,7 +126,7 @@ function perRequest(
     const writes = [...writtenByName].filter(([, bytes]) => bytes > 0).sort((a, b) => b[1] - a[1]);
     const perRun = (amount: number) => (amount / Math.max(1, run.ok)).toFixed(0);
     console.log(
-      `    threads: ${shares.map(([name, spent]) => `${name} ${perRun(1e6 * spent)} µs`).join(", ")}; bytes written: ${writes.map(([name, bytes]) => `${name} ${perRun(bytes)}`).join(", ")}`,
+      `    [${index}] threads: ${shares.map(([name, spent]) => `${name} ${perRun(1e6 * spent)} µs`).join(", ")}; bytes written: ${writes.map(([name, bytes]) => `${name} ${perRun(bytes)}`).join(", ")}`,
     );
   }
   const requests = Math.max(1, run.ok);
@@ -200,7 +201,7 @@ try {
       ratePerSecond: rate,
     });
     const services = storageSpent(servicesBefore, await storageCpu(storages[index]));
-    return perRequest(pid, before, run, services);
+    return perRequest(index, pid, before, run, services);
   };
   console.log(
     `ab-cpu: ${entries.length} exchanges${values.storage ? " (distributed)" : ""}, ${values.market}, ${values.path} at ${rate}/s for ${seconds} s, ${rounds} rounds${values.together ? ", together" : ""}; load average ${loadavg()[0]!.toFixed(2)}`,
