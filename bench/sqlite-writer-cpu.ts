@@ -9,11 +9,11 @@
 // the WAL emptied and no checkpoint, `wal-batches` more: the WAL pages (frames) one ping adds. Auction ids: random
 // (`v4`, `crypto.randomUUID`) or time-ordered (`v7`, src/engine/time-ordered-ids.ts); by default what the checkout's
 // exchange issues. Compare checkouts (or `--ids`) by alternating runs (the machine's load moves every figure).
-import { randomUUID } from "node:crypto";
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
+import { auctionBatches, auctionIdsOption } from "./auction-batches.ts";
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,
@@ -29,16 +29,15 @@ const root = resolve(positionals[0] ?? ".");
 const [batches, warm, per, walBatches] = [values.batches, values.warm, values.per, values["wal-batches"]].map(
   Number,
 ) as [number, number, number, number];
+// By default the ids the checkout's exchange issues (time-ordered since src/engine/time-ordered-ids.ts).
 const timeOrdered = `${root}/src/engine/time-ordered-ids.ts`;
-const ids = values.ids ?? (existsSync(timeOrdered) ? "v7" : "v4");
-if (ids !== "v4" && ids !== "v7") throw new Error("--ids is v4 or v7");
+const ids = auctionIdsOption(values.ids, existsSync(timeOrdered) ? "v7" : "v4");
 const { openSqlite } = await import(`${root}/src/store/sqlite/open-sqlite.ts`);
 const { applySqliteMigrations } = await import(`${root}/src/store/sqlite/migrations.ts`);
 const { SqlWrites } = await import(`${root}/src/store/sql/sql-writes.ts`);
 const { SQLITE } = await import(`${root}/src/store/sql/dialect.ts`);
 const { SQLITE_CODEC } = await import(`${root}/src/store/record-rows.ts`);
 const { inTransactionAsync, sqliteTx } = await import(`${root}/src/store/sqlite/sqlite-tx.ts`);
-const { generateLead, pingPart } = await import(`${root}/src/sim/lead-generator.ts`);
 
 const dir = mkdtempSync(join(tmpdir(), "gavel-writer-cpu-"));
 const db = openSqlite(join(dir, "gavel.db"));
@@ -60,64 +59,10 @@ async function write(pings: unknown[], outcomes: unknown[]): Promise<void> {
   }
 }
 
-let now = Date.now();
-// The generator from this bench's own checkout when the one measured has none (it depends on nothing else).
-const { TimeOrderedIds } = await import(
-  existsSync(timeOrdered) ? timeOrdered : "../src/engine/time-ordered-ids.ts"
-);
-// On the bench's clock: a ping every 2 ms.
-const v7 = new TimeOrderedIds({ clock: () => now });
-const nextId: () => string = ids === "v7" ? () => v7.next() : randomUUID;
+const batch = auctionBatches(per, ids);
 
 /** Bytes this process has passed to write(2) and its kin so far. */
 const bytesWritten = (): number => Number(/^wchar: (\d+)$/m.exec(readFileSync("/proc/self/io", "utf8"))![1]);
-
-function batch(): { pings: unknown[]; outcomes: unknown[] } {
-  const pings: unknown[] = [];
-  const outcomes: unknown[] = [];
-  for (let i = 0; i < per; i++) {
-    now += 2;
-    const id = nextId();
-    const bids = [];
-    for (let b = 1; b <= 5; b++) {
-      const cents = 1000 + Math.floor(Math.random() * 4000);
-      const campaign = { campaign_id: `bench-buyer-${b}-rt`, buyer_id: `bench-buyer-${b}` };
-      bids.push({
-        ...campaign,
-        bid_cents: cents,
-        source_price_cents: Math.floor(cents * 0.8),
-        bid_id: randomUUID(),
-        expires_at: now + 60_000,
-      });
-      const reason = b === 1 ? "won" : "lost";
-      outcomes.push({
-        auction_id: id,
-        phase: "ping",
-        at: now,
-        ...campaign,
-        reason,
-        bid_cents: cents,
-        latency_ms: Math.random() * 3,
-      });
-    }
-    const lead = pingPart("personal_injury", generateLead("personal_injury"));
-    pings.push({
-      id,
-      kind: "ping",
-      source_id: "bench-source",
-      vertical: "personal_injury",
-      lead,
-      test: false,
-      created_at: now,
-      expires_at: now + 60_000,
-      status: "bid",
-      price_cents: 1200,
-      bids,
-      quality: { score: 100, issues: [] },
-    });
-  }
-  return { pings, outcomes };
-}
 
 for (let i = 0; i < warm; i++) {
   const { pings, outcomes } = batch();
