@@ -46,15 +46,20 @@ const seconds = Number(values.seconds);
 const rounds = Number(values.rounds);
 const direct = values.path === "/v1/leads";
 
-/** CPU seconds (user + system) of each thread of a process, by thread id, with the thread's name. */
-function threadCpu(pid: number): Map<string, { name: string; seconds: number }> {
-  const threads = new Map<string, { name: string; seconds: number }>();
+/**
+ * CPU seconds (user + system) of each thread of a process, by thread id, with the thread's name and the bytes it has
+ * passed to write(2) and its kin (`wchar`: files and sockets alike).
+ */
+function threadCpu(pid: number): Map<string, { name: string; seconds: number; written: number }> {
+  const threads = new Map<string, { name: string; seconds: number; written: number }>();
   for (const tid of readdirSync(`/proc/${pid}/task`)) {
     try {
       const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, "utf8");
       const name = stat.slice(stat.indexOf("(") + 1, stat.lastIndexOf(")"));
       const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-      threads.set(tid, { name, seconds: (Number(fields[11]) + Number(fields[12])) / 100 });
+      const io = readFileSync(`/proc/${pid}/task/${tid}/io`, "utf8");
+      const written = Number(/^wchar: (\d+)$/m.exec(io)?.[1] ?? 0);
+      threads.set(tid, { name, seconds: (Number(fields[11]) + Number(fields[12])) / 100, written });
     } catch {
       // The thread ended between the listing and the read.
     }
@@ -98,6 +103,7 @@ interface Sample {
 }
 
 function perRequest(
+  index: number,
   pid: number,
   before: ReturnType<typeof threadCpu>,
   run: WrkResult,
@@ -107,16 +113,20 @@ function perRequest(
   let main = 0;
   let other = 0;
   const byName = new Map<string, number>();
-  for (const [tid, { name, seconds: end }] of after) {
+  const writtenByName = new Map<string, number>();
+  for (const [tid, { name, seconds: end, written }] of after) {
     const spent = end - (before.get(tid)?.seconds ?? 0);
     if (tid === String(pid)) main += spent;
     else other += spent;
     byName.set(name, (byName.get(name) ?? 0) + spent);
+    writtenByName.set(name, (writtenByName.get(name) ?? 0) + written - (before.get(tid)?.written ?? 0));
   }
   if (values.threads) {
     const shares = [...byName].filter(([, spent]) => spent > 0).sort((a, b) => b[1] - a[1]);
+    const writes = [...writtenByName].filter(([, bytes]) => bytes > 0).sort((a, b) => b[1] - a[1]);
+    const perRun = (amount: number) => (amount / Math.max(1, run.ok)).toFixed(0);
     console.log(
-      `    threads: ${shares.map(([name, spent]) => `${name} ${((1e6 * spent) / Math.max(1, run.ok)).toFixed(0)} µs`).join(", ")}`,
+      `    [${index}] threads: ${shares.map(([name, spent]) => `${name} ${perRun(1e6 * spent)} µs`).join(", ")}; bytes written: ${writes.map(([name, bytes]) => `${name} ${perRun(bytes)}`).join(", ")}`,
     );
   }
   const requests = Math.max(1, run.ok);
@@ -191,7 +201,7 @@ try {
       ratePerSecond: rate,
     });
     const services = storageSpent(servicesBefore, await storageCpu(storages[index]));
-    return perRequest(pid, before, run, services);
+    return perRequest(index, pid, before, run, services);
   };
   console.log(
     `ab-cpu: ${entries.length} exchanges${values.storage ? " (distributed)" : ""}, ${values.market}, ${values.path} at ${rate}/s for ${seconds} s, ${rounds} rounds${values.together ? ", together" : ""}; load average ${loadavg()[0]!.toFixed(2)}`,

@@ -1,5 +1,4 @@
 // The exchange: the ping, post and direct-post pipelines over one configuration snapshot, one store, one hot state.
-import { randomUUID } from "node:crypto";
 import type { Logger } from "pino";
 import type { BuyerHttpClient } from "../buyers/buyer-http-client.ts";
 import type { LeadContextValues } from "../buyers/template.ts";
@@ -49,6 +48,7 @@ import { PostAnsweredError, PostJournal, PostLeaseLostError, PostUncertainError 
 import { PostRates } from "./post-rates.ts";
 import { sourcePostbacks } from "./postbacks.ts";
 import { type Sale, SaleRecorder } from "./sale-recorder.ts";
+import { timeOrderedId } from "./time-ordered-ids.ts";
 
 /**
  * How long a post's claim on its ping lasts without renewal (renewed every third of it while the post runs), unless
@@ -623,7 +623,8 @@ export class Exchange {
     fanOutMs: number;
     noBidReason?: NoBidReason;
   }> {
-    const auctionId = randomUUID();
+    // Time-ordered: each writer batch adds to the right edge of the indexes keyed by it (./time-ordered-ids.ts).
+    const auctionId = timeOrderedId();
     const test = input.test === true || source.status === "test";
     const request: AuctionRequest = { auctionId, source, vertical, lead, test, deadline, now: this.#now() };
     // Optional members assigned, not spread: this runs for every ping.
@@ -697,7 +698,7 @@ export class Exchange {
     const deadline = new Deadline(config.settings.post_deadline_ms);
     // How long after its ping the source posted (a direct post's auction is its own: no such wait).
     const pingToPostMs = ping.kind === "ping" ? Math.max(0, this.#now() - ping.created_at) : undefined;
-    const leadId = randomUUID();
+    const leadId = timeOrderedId();
     const gates = deliveryGates(this.#gates, config, {
       sourceId: ping.source_id,
       auctionId: ping.id,

@@ -138,6 +138,22 @@ describe(`[${BACKEND}] the post contract`, () => {
     assert.equal((await sendPost(h, pingId)).body.status, "sold");
   });
 
+  test("ping and lead ids are time-ordered UUIDv7s: a later ping's, and a later lead's, sort after the earlier ones", async () => {
+    const UUID_V7 = /^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
+    const pings = [await bidPing(), await bidPing()];
+    const leads: string[] = [];
+    for (const pingId of pings) {
+      const post = await sendPost(h, pingId);
+      assert.equal(post.status, 200, JSON.stringify(post.body));
+      leads.push(post.body.lead_id);
+    }
+    for (const id of [...pings, ...leads]) assert.match(id, UUID_V7);
+    assert.ok(
+      pings[0]! < pings[1]! && pings[1]! < leads[0]! && leads[0]! < leads[1]!,
+      [...pings, ...leads].join(" "),
+    );
+  });
+
   test("an unknown ping_id is a 404", async () => {
     const reply = await sendPost(h, "00000000-0000-4000-8000-000000000000");
     assertError(reply, 404, "GAVEL_PING_NOT_FOUND", "ping_id");

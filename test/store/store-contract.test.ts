@@ -5,6 +5,7 @@ import assert from "node:assert/strict";
 import { beforeEach, describe, test } from "node:test";
 import type { Buyer, Campaign, Source } from "../../src/domain/config-schema.ts";
 import type { LeadRecord, OutcomeRecord, PingRecord } from "../../src/domain/records.ts";
+import { TimeOrderedIds } from "../../src/engine/time-ordered-ids.ts";
 import type { Store } from "../../src/store/store.ts";
 import { freshStoreEach, STORES } from "./store-implementations.ts";
 
@@ -314,6 +315,36 @@ for (const impl of STORES) {
         await store.saveLead(lead("l-1", "p-1"), []);
         await assert.rejects(store.saveLead(lead("l-1", "p-2"), []));
         assert.equal(await store.getLeadByAuction("p-2"), undefined);
+      });
+
+      test("random (v4) ids stored before time-ordered (v7) ones: each found, traced and paged as before", async () => {
+        const ids = new TimeOrderedIds({ clock: () => T0 + 20 });
+        // Ids from before the change, one that sorts above every v7 id and one below; then two v7 ids.
+        const auctions = ["f3a1c2d4-5b6e-4f70-8a9b-0c1d2e3f4a5b", "00b1c2d4-5b6e-4f70-9a9b-0c1d2e3f4a5b"];
+        const leadIds = ["e2a1c2d4-5b6e-4f70-8a9b-0c1d2e3f4a5b", "01a1c2d4-5b6e-4f70-ba9b-0c1d2e3f4a5b"];
+        auctions.push(ids.next(), ids.next());
+        leadIds.push(ids.next(), ids.next());
+        await store.appendAuctionEvents(
+          auctions.map((id) => ping(id, { created_at: T0 + 20 })),
+          auctions.map((id) => outcome(id, "ping", "won", T0 + 20)),
+        );
+        for (const [i, id] of leadIds.entries())
+          await store.saveLead(lead(id, auctions[i]!, { created_at: T0 + 20 }), []);
+        for (const [i, id] of auctions.entries()) {
+          assert.equal((await store.getPing(id))?.id, id);
+          assert.deepEqual(await store.getOutcomes(id), [outcome(id, "ping", "won", T0 + 20)]);
+          assert.equal((await store.getLeadByAuction(id))?.id, leadIds[i]);
+        }
+        // One timestamp: the ids break the tie, byte-wise, old and new alike; a page at a time visits each once.
+        const seen: string[] = [];
+        let before: string | undefined;
+        for (let page = 0; page < 10; page++) {
+          const rows = await store.listLeads({ limit: 1, ...(before ? { before } : {}) });
+          if (rows.length === 0) break;
+          seen.push(rows[0]!.id);
+          before = rows[0]!.id;
+        }
+        assert.deepEqual(seen, [...leadIds].sort().reverse());
       });
 
       describe("listLeads", () => {
