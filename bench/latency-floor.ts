@@ -71,7 +71,8 @@ try {
         seconds === undefined ? "?" : (seconds / result.measuredS).toFixed(2);
       console.log(
         `${name.padEnd(9)} ${String(layer.rate).padStart(5)}/s load ${load}: p50 ${p50.toFixed(2)} p90 ${p90.toFixed(2)} ` +
-          `p99 ${p99.toFixed(2)} max ${max.toFixed(1)} ms, late ${result.lateSlots}, cores: wrk ` +
+          `p99 ${p99.toFixed(2)} max ${max.toFixed(1)} ms, late ${result.lateSlots}, send lag p99 ` +
+          `${result.sendLag?.p99.toFixed(2)} max ${result.sendLag?.max.toFixed(1)} ms, cores: wrk ` +
           `${result.generatorCpuShare?.toFixed(2)} farm ${perSecond(result.metered.farm)} reference ` +
           `${perSecond(result.metered.reference)}`,
       );

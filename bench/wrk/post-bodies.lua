@@ -130,8 +130,11 @@ local function phone(n)
   return string.format("%03d%03d%04d", 200 + math.floor(n / 7000000) % 800, 200 + math.floor(n / 10000) % 700, n % 10000)
 end
 
+local note_send -- paced runs: how late this send is against its slot (below)
+
 function request()
   if post_path then return pair_request() end
+  if note_send then note_send() end
   if templates then
     next_request = next_request % #templates + 1
     seq = seq + 1
@@ -142,15 +145,32 @@ function request()
   return requests[next_request]
 end
 
+-- wrk measures a request's latency from its send. A paced send can leave after its slot fell due: when the slot was
+-- handed out late (counted above), or when its timer fires late (wrk waits in whole milliseconds, and its thread may
+-- wait for a core). So each send's lag behind its slot is kept too (send_lags, ms): the due times handed out wait in a
+-- queue, and each request() takes the earliest (timers fire in due order, give or take a millisecond's ties).
+-- Latency from the due time is at most the latency from the send plus the send's lag.
+send_lags = {} -- global: read by done() through thread:get
 if rate > 0 then
   local interval_ms = 1000 / rate
+  local dues, first_due, last_due = {}, 1, 0
   function delay()
     local now = now_ms()
     if next_due == nil then next_due = now end
     next_due = next_due + interval_ms
     local wait = next_due - now
     if wait < -1 then late = late + 1 end
+    last_due = last_due + 1
+    dues[last_due] = next_due
     return math.max(0, wait)
+  end
+  note_send = function()
+    -- (wrk's check of the request before the run takes no slot.)
+    if first_due > last_due then return end
+    local lag = now_ms() - dues[first_due]
+    dues[first_due] = nil
+    first_due = first_due + 1
+    send_lags[#send_lags + 1] = lag > 0 and lag or 0
   end
 end
 
@@ -266,6 +286,18 @@ local function pair_summary()
     totals.post_failures, p(50), p(90), p(99), p(100))
 end
 
+-- The sends' lags behind their slots (paced runs), as more fields of the result line.
+local function send_lag_summary()
+  local lags = {}
+  for _, thread in ipairs(threads) do
+    for _, value in ipairs(thread:get("send_lags") or {}) do lags[#lags + 1] = value end
+  end
+  if #lags == 0 then return "" end
+  table.sort(lags)
+  local function p(q) return lags[math.max(1, math.ceil(#lags * q / 100))] end
+  return string.format(',"send_lag_p50_ms":%.3f,"send_lag_p99_ms":%.3f,"send_lag_max_ms":%.3f', p(50), p(99), p(100))
+end
+
 function done(summary, latency, requests_)
   local late_total = 0
   for _, thread in ipairs(threads) do late_total = late_total + (thread:get("late") or 0) end
@@ -275,5 +307,5 @@ function done(summary, latency, requests_)
     'wrk-result {"requests":%d,"duration_us":%d,"connect_errors":%d,"read_errors":%d,"write_errors":%d,' ..
     '"status_errors":%d,"timeouts":%d,"late_slots":%d,"p50_ms":%.3f,"p90_ms":%.3f,"p99_ms":%.3f,"max_ms":%.3f%s}\n',
     summary.requests, summary.duration, errors.connect, errors.read, errors.write, errors.status, errors.timeout,
-    late_total, p(50), p(90), p(99), latency.max / 1000, pair_summary()))
+    late_total, p(50), p(90), p(99), latency.max / 1000, pair_summary() .. send_lag_summary()))
 end

@@ -19,6 +19,11 @@ export interface WrkResult extends LoadResult {
   lateSlots: number;
   /** Pair runs: what the pings and posts were answered (`ok` counts the pairs: posts answered 2xx). */
   pairs?: PairCounts;
+  /**
+   * Paced runs: how far each send left after its slot fell due, in ms (wrk's latency starts at the send, so the
+   * latency from the due time is at most the latency plus this lag).
+   */
+  sendLag?: { p50: number; p99: number; max: number };
 }
 
 /** Pair runs: the pings and posts of a run, counted by the wrk script from their answers. */
@@ -99,6 +104,10 @@ interface WrkOutput {
   p90_ms: number;
   p99_ms: number;
   max_ms: number;
+  /** Paced runs only. */
+  send_lag_p50_ms?: number;
+  send_lag_p99_ms?: number;
+  send_lag_max_ms?: number;
   /** Pair runs only. */
   pairs?: number;
   sold?: number;
@@ -217,5 +226,12 @@ async function wrkOnce(
     },
     generatorCpuShare,
     lateSlots: output.late_slots,
+    ...(output.send_lag_p99_ms !== undefined && {
+      sendLag: {
+        p50: output.send_lag_p50_ms ?? 0,
+        p99: output.send_lag_p99_ms,
+        max: output.send_lag_max_ms ?? 0,
+      },
+    }),
   };
 }
