@@ -6,7 +6,8 @@
 // Layers, each in rounds: `buyer` (one of the farm's buyers pinged directly at the rate: a trivial Node server
 // behind the same generator), `farm` (one buyer at the rate times the number of buyers: the farm's load when the
 // reference fans out), `reference` (the bare fan-out over the whole farm, as `gavel bench` runs it). Each line: the
-// latency percentiles, slots late, and the CPU of wrk, the farm and the reference over the run, with the load average.
+// latency percentiles, slots late, how late the sends left against their slots and how long wrk waited for a core,
+// and the CPU of wrk, the farm and the reference over the run, with the load average.
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -72,7 +73,8 @@ try {
       console.log(
         `${name.padEnd(9)} ${String(layer.rate).padStart(5)}/s load ${load}: p50 ${p50.toFixed(2)} p90 ${p90.toFixed(2)} ` +
           `p99 ${p99.toFixed(2)} max ${max.toFixed(1)} ms, late ${result.lateSlots}, send lag p99 ` +
-          `${result.sendLag?.p99.toFixed(2)} max ${result.sendLag?.max.toFixed(1)} ms, cores: wrk ` +
+          `${result.sendLag?.p99.toFixed(2)} max ${result.sendLag?.max.toFixed(1)} ms, waited for a core ` +
+          `${((result.generatorWaitShare ?? Number.NaN) * 1000).toFixed(1)} ms/s, cores: wrk ` +
           `${result.generatorCpuShare?.toFixed(2)} farm ${perSecond(result.metered.farm)} reference ` +
           `${perSecond(result.metered.reference)}`,
       );
@@ -86,7 +88,9 @@ try {
 
 /** The farm's pid: the child of this process running buyer-farm.ts. */
 function findFarmPid(): number | undefined {
-  const children = readFileSync(`/proc/${process.pid}/task/${process.pid}/children`, "utf8").trim().split(/\s+/);
+  const children = readFileSync(`/proc/${process.pid}/task/${process.pid}/children`, "utf8")
+    .trim()
+    .split(/\s+/);
   return children
     .map(Number)
     .find((pid) => readFileSync(`/proc/${pid}/cmdline`, "utf8").includes("buyer-farm"));

@@ -54,7 +54,7 @@ import {
   openLoop,
   type WindowMeter,
 } from "../sim/load-generator.ts";
-import { processesCpuMeter } from "../sim/process-cpu.ts";
+import { processesCpuMeter, runDelayMeter } from "../sim/process-cpu.ts";
 import { findWrk, type PairCounts, runWrk, writeBodiesFile } from "../sim/wrk-load.ts";
 
 const REFERENCE_ENTRY = new URL("../../bench/reference-fanout.ts", import.meta.url).pathname;
@@ -117,6 +117,8 @@ interface Contender {
   target: LoadTarget;
   /** CPU meters whose sum is the server's CPU per ping; several for the distributed exchange. */
   meters: Record<string, WindowMeter>;
+  /** The server's process (its main thread's waits for a core are metered at the fixed rate). */
+  pid: number | undefined;
 }
 
 interface Measured {
@@ -140,8 +142,12 @@ interface Measured {
 /** A phase's load result, with what the generator itself cost when it is wrk (and a pair run's counts). */
 type PhaseResult = LoadResult & {
   generatorCpuShare?: number | undefined;
+  generatorWaitShare?: number | undefined;
   lateSlots?: number;
   pairs?: PairCounts;
+  sendLag?: { p50: number; p99: number; max: number };
+  /** Seconds the server's and the buyer farm's main threads waited for a core (fixed rate, with wrk). */
+  waited?: Record<string, number>;
 };
 
 export async function runBench(args: string[]): Promise<void> {
@@ -208,6 +214,7 @@ export async function runBench(args: string[]): Promise<void> {
       heading: "reference",
       target: { url: reference.ready, path: "/", headers, bodies },
       meters: { server: processCpu(reference) },
+      pid: reference.child.pid,
     });
     if (mode !== "distributed") {
       const { server, target } = await startExchange("embedded", config);
@@ -216,6 +223,7 @@ export async function runBench(args: string[]): Promise<void> {
         heading: "exchange (embedded)",
         target,
         meters: { server: processCpu(server) },
+        pid: server.child.pid,
       });
     }
     if (mode !== "distributed" && options.aa) {
@@ -226,6 +234,7 @@ export async function runBench(args: string[]): Promise<void> {
         heading: "exchange (embedded, twin)",
         target,
         meters: { server: processCpu(server) },
+        pid: server.child.pid,
       });
     }
     if (mode !== "distributed" && options.validation) {
@@ -237,6 +246,7 @@ export async function runBench(args: string[]): Promise<void> {
         heading: "exchange (embedded, validating)",
         target,
         meters: { server: processCpu(server) },
+        pid: server.child.pid,
       });
     }
     if (mode !== "embedded") {
@@ -252,6 +262,7 @@ export async function runBench(args: string[]): Promise<void> {
         heading: "exchange (distributed)",
         target,
         meters: { "exchange process": processCpu(server), ...services.meters() },
+        pid: server.child.pid,
       });
     }
 
@@ -278,6 +289,8 @@ export async function runBench(args: string[]): Promise<void> {
             warmupMs: FIXED_RATE_WARMUP_MS,
             ratePerSecond: rate,
             meters: contender.meters,
+            // What the machine added: how long the server's event loop and the buyers' waited for a core.
+            waitMeters: { server: runDelayMeter(contender.pid), farm: runDelayMeter(farm.pid) },
           })
         : openLoop(contender.target, {
             ratePerSecond: rate,
@@ -538,6 +551,24 @@ function printReport(options: BenchOptions, rate: number, measured: Measured[]):
     row("  generator CPU (cores)", (entry) => share(entry.fixedRate.generatorCpuShare)),
     row("  slots sent late", (entry) =>
       entry.fixedRate.lateSlots === undefined ? "n/a" : String(entry.fixedRate.lateSlots),
+    ),
+    // wrk's latency starts at the send: a send that left after its slot hides that much of the wait (see the script).
+    row("  send lag behind slot p99 (max)", (entry) => {
+      const lag = entry.fixedRate.sendLag;
+      return lag ? `${ms(lag.p99)} (${ms(lag.max)})` : "n/a";
+    }),
+    // The machine's share of the latency: time each process was runnable but had no core, per second of the run.
+    row("  waited for a core: server", (entry) =>
+      waitedPerSecond(entry.fixedRate, entry.fixedRate.waited?.server),
+    ),
+    row("  waited for a core: buyer farm", (entry) =>
+      waitedPerSecond(entry.fixedRate, entry.fixedRate.waited?.farm),
+    ),
+    row("  waited for a core: generator", (entry) =>
+      waitedPerSecond(
+        entry.fixedRate,
+        (entry.fixedRate.generatorWaitShare ?? Number.NaN) * entry.fixedRate.measuredS,
+      ),
     ),
     ...(columns.some((entry) => entry.direct)
       ? [
@@ -897,6 +928,13 @@ function serverCores(entry: Measured): number | undefined {
 
 function coresUsed(entry: Measured): string {
   return share(serverCores(entry));
+}
+
+/** Seconds waited for a core over a phase, as ms per second of the phase. */
+function waitedPerSecond(phase: PhaseResult, seconds: number | undefined): string {
+  return seconds === undefined || Number.isNaN(seconds) || phase.measuredS === 0
+    ? "n/a"
+    : `${((seconds * 1000) / phase.measuredS).toFixed(1)} ms/s`;
 }
 
 function share(value: number | undefined): string {
