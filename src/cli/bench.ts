@@ -323,10 +323,31 @@ export async function runBench(args: string[]): Promise<void> {
     // rather than queueing. One rate for all, so the rows compare.
     const referenceRounds = saturations.get(contenders[0]!)!;
     const rate = Math.max(1, Math.round(median(referenceRounds.map((round) => round.throughput)) / 2));
+    // The machine's floor at that moment: the same paced run against one of the farm's buyers (a trivial Node server
+    // behind the same generator), right after each of the reference's rounds. The reference's p99 above it is the
+    // reference's; the floor itself is the machine's and the generator's.
+    const floors: PhaseResult[] = [];
+    const firstBuyer = new URL(Object.values(farm.buyers)[0]!.ping);
+    const floorTarget: LoadTarget = { url: firstBuyer.origin, path: firstBuyer.pathname, headers, bodies };
     const fixedRates = await inRounds(
       `fixed rate, ${rate} pings/s for ${options.durationS} s`,
       contenders,
-      (c) => atRate(c, rate),
+      async (c) => {
+        const result = await atRate(c, rate);
+        if (wrk && c.kind === "reference") {
+          progress(`  the machine's floor: one buyer alone at ${rate}/s`);
+          floors.push(
+            await runWrk(wrk, floorTarget, bodiesFile, {
+              connections: Math.max(options.concurrency, 2 * Math.ceil(rate / 50)),
+              durationMs: options.durationS * 1000,
+              warmupMs: FIXED_RATE_WARMUP_MS,
+              ratePerSecond: rate,
+              waitMeters: { server: runDelayMeter(farm.pid) },
+            }),
+          );
+        }
+        return result;
+      },
     );
     const exchanges = contenders.filter((contender) => contender.kind !== "reference");
     const directs =
@@ -380,6 +401,7 @@ export async function runBench(args: string[]): Promise<void> {
     });
 
     printReport(options, rate, measured);
+    printFloor(rate, floors, measured[0]!);
   } finally {
     process.off("SIGINT", interrupt);
     await teardown.run();
@@ -689,6 +711,29 @@ function referenceNotSaturated(reference: Measured): string | undefined {
     );
   }
   return undefined;
+}
+
+/**
+ * The machine's latency floor at the fixed rate (a trivial server behind the same generator, right after each of the
+ * reference's rounds) against the reference's own rounds: how much of the reference's tail is the machine's.
+ */
+function printFloor(rate: number, floors: readonly PhaseResult[], reference: Measured): void {
+  if (floors.length === 0) return;
+  const p99s = floors.map((round) => round.latency.p99);
+  const above = floors.map(
+    (round, index) => reference.rounds.fixedRate[index]!.latency.p99 - round.latency.p99,
+  );
+  const lags = floors.flatMap((round) => (round.sendLag ? [round.sendLag.p99] : []));
+  const waits = floors.flatMap((round) =>
+    round.waited?.server === undefined ? [] : [(round.waited.server * 1000) / round.measuredS],
+  );
+  console.log(
+    `\nthe machine's floor at ${rate}/s (one buyer alone, after each reference round): ` +
+      `p50 ${ms(median(floors.map((round) => round.latency.p50)))}, p99 ${ms(median(p99s))} (rounds ${range(p99s, ms)}), ` +
+      `send lag p99 ${lags.length > 0 ? ms(median(lags)) : "n/a"}, the buyer waited for a core ` +
+      `${waits.length > 0 ? `${median(waits).toFixed(1)} ms/s` : "n/a"}; the reference's p99 above it: ` +
+      `${signed(median(above))} (rounds ${range(above, signed)}).`,
+  );
 }
 
 /** The ratios the notes quote, each with its goal where it has one; none when the reference was not saturated. */
