@@ -10,7 +10,8 @@
 -- fell due) is counted: latency is then measured from the send, not from when it was due, and the run says so.
 -- A body holding `@N@` or `@PHONE@` (direct posts, each a consumer never seen before) is formatted per request, with
 -- `@N@` the request's number from GAVEL_WRK_SEQ_BASE up and `@PHONE@` a valid North American number unique to it.
--- done() prints one JSON line, `wrk-result {...}`, that the bench parses.
+-- done() prints one JSON line, `wrk-result {...}`, that the bench parses (paced runs add their sends' lag behind
+-- their slots: see note_send).
 --
 -- Ping→post pairs: with a fourth argument, the post path (`/v1/post`), each line of the bodies file is a pair of
 -- templates, the ping's and the post's, separated by a tab (benchPairBodies). Each connection pings a consumer never
@@ -187,11 +188,9 @@ local bid_ping_id = nil -- the last ping's id when it bid: the next request post
 local pair_template, pair_values, pair_sent_at
 local pair_seq = nil
 
-local HEX_DIGITS = {}
-for value = 0, 15 do HEX_DIGITS[value] = string.byte(string.format("%x", value)) end
-local hex = ffi.new("char[64]") -- a digest's hex, built in place: one Lua string per hash
+local HEX = {}
+for byte = 0, 255 do HEX[byte] = string.format("%02x", byte) end
 local sha256 = nil
-local digest = ffi.new("unsigned char[32]")
 local function hex_sha256(text)
   if sha256 == nil then
     ffi.cdef [[ unsigned char *SHA256(const unsigned char *d, size_t n, unsigned char *md); ]]
@@ -199,13 +198,11 @@ local function hex_sha256(text)
     local found, symbol = pcall(function() return ffi.C.SHA256 end)
     sha256 = found and symbol or ffi.load("crypto").SHA256
   end
+  local digest = ffi.new("unsigned char[32]")
   sha256(text, #text, digest)
-  for i = 0, 31 do
-    local byte = digest[i]
-    hex[2 * i] = HEX_DIGITS[bit.rshift(byte, 4)]
-    hex[2 * i + 1] = HEX_DIGITS[bit.band(byte, 15)]
-  end
-  return ffi.string(hex, 64)
+  local out = {}
+  for i = 0, 31 do out[i + 1] = HEX[digest[i]] end
+  return table.concat(out)
 end
 
 function pair_request()
