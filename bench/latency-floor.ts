@@ -73,7 +73,8 @@ try {
       console.log(
         `${name.padEnd(9)} ${String(layer.rate).padStart(5)}/s load ${load}: p50 ${p50.toFixed(2)} p90 ${p90.toFixed(2)} ` +
           `p99 ${p99.toFixed(2)} max ${max.toFixed(1)} ms, late ${result.lateSlots}, send lag p99 ` +
-          `${result.sendLag?.p99.toFixed(2)} max ${result.sendLag?.max.toFixed(1)} ms, waited for a core ` +
+          `${result.sendLag?.p99.toFixed(2)} max ${result.sendLag?.max.toFixed(1)} ms, p99 from due ≤ ` +
+          `${result.sendLag?.dueP99Bound.toFixed(2)} ms, waited for a core ` +
           `${((result.generatorWaitShare ?? Number.NaN) * 1000).toFixed(1)} ms/s, cores: wrk ` +
           `${result.generatorCpuShare?.toFixed(2)} farm ${perSecond(result.metered.farm)} reference ` +
           `${perSecond(result.metered.reference)}`,

@@ -145,7 +145,7 @@ type PhaseResult = LoadResult & {
   generatorWaitShare?: number | undefined;
   lateSlots?: number;
   pairs?: PairCounts;
-  sendLag?: { p50: number; p99: number; max: number };
+  sendLag?: { p50: number; p99: number; max: number; dueP99Bound: number };
   /** Seconds the server's and the buyer farm's main threads waited for a core (fixed rate, with wrk). */
   waited?: Record<string, number>;
 };
@@ -584,6 +584,9 @@ function printReport(
       const lag = entry.fixedRate.sendLag;
       return lag ? `${ms(lag.p99)} (${ms(lag.max)})` : "n/a";
     }),
+    row("  latency p99 from the due time, at most", (entry) =>
+      entry.fixedRate.sendLag ? ms(entry.fixedRate.sendLag.dueP99Bound) : "n/a",
+    ),
     // The machine's share of the latency: time each process was runnable but had no core, per second of the run.
     row("  waited for a core: server", (entry) =>
       waitedPerSecond(entry.fixedRate, entry.fixedRate.waited?.server),

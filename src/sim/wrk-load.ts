@@ -25,9 +25,10 @@ export interface WrkResult extends LoadResult {
   pairs?: PairCounts;
   /**
    * Paced runs: how far each send left after its slot fell due, in ms (wrk's latency starts at the send, so the
-   * latency from the due time is at most the latency plus this lag).
+   * latency from the due time is at most the latency plus this lag). `dueP99Bound`: the p99 from the due time is at
+   * most this (the latency's and the lag's 99.5th percentiles added).
    */
-  sendLag?: { p50: number; p99: number; max: number };
+  sendLag?: { p50: number; p99: number; max: number; dueP99Bound: number };
 }
 
 /** Pair runs: the pings and posts of a run, counted by the wrk script from their answers. */
@@ -120,6 +121,7 @@ interface WrkOutput {
   send_lag_p50_ms?: number;
   send_lag_p99_ms?: number;
   send_lag_max_ms?: number;
+  due_p99_bound_ms?: number;
   /** Pair runs only. */
   pairs?: number;
   sold?: number;
@@ -249,6 +251,7 @@ async function wrkOnce(
         p50: output.send_lag_p50_ms ?? 0,
         p99: output.send_lag_p99_ms,
         max: output.send_lag_max_ms ?? 0,
+        dueP99Bound: output.due_p99_bound_ms ?? 0,
       },
     }),
   };

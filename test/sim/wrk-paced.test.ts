@@ -42,6 +42,11 @@ test("a paced run that cannot keep its schedule reports how late its sends left"
     // The last sends left hundreds of milliseconds after their slots; wrk's own latency (~30 ms) does not show it.
     assert.ok(lag.max > 150, `send lag max ${lag.max} ms`);
     assert.ok(result.latency.p99 < lag.max, `latency p99 ${result.latency.p99} ms, lag max ${lag.max} ms`);
+    // The bound on the p99 from the due time takes the lag in.
+    assert.ok(
+      lag.dueP99Bound >= result.latency.p99 && lag.dueP99Bound >= lag.p99,
+      `bound ${lag.dueP99Bound} ms`,
+    );
   } finally {
     await new Promise((resolve) => server.close(resolve));
   }
