@@ -21,6 +21,8 @@ export interface BuyerFarm {
   stats(): Promise<Record<string, BuyerStats>>;
   /** Stops the farm process and waits for it to exit. */
   stop(): Promise<void>;
+  /** The process the buyers answer in (this one when `inProcess`), for the benchmark's meters. */
+  pid: number | undefined;
 }
 
 export interface BuyerFarmOptions {
@@ -52,7 +54,7 @@ export async function startBuyerFarm(
     readyLine: parseReadyLine,
     ...(options.readyTimeoutMs !== undefined && { timeoutMs: options.readyTimeoutMs }),
   });
-  return farmClient(service.ready, service.stop);
+  return farmClient(service.ready, service.stop, service.child.pid);
 }
 
 async function startInProcessFarm(behaviors: BuyerBehavior[], options: BuyerFarmOptions): Promise<BuyerFarm> {
@@ -65,13 +67,17 @@ async function startInProcessFarm(behaviors: BuyerBehavior[], options: BuyerFarm
     ...(options.recordLimit !== undefined ? [options.recordLimit] : []),
   );
   let stopped: Promise<void> | undefined;
-  return farmClient(farm.ready, () => {
-    stopped ??= farm.close();
-    return stopped;
-  });
+  return farmClient(
+    farm.ready,
+    () => {
+      stopped ??= farm.close();
+      return stopped;
+    },
+    process.pid,
+  );
 }
 
-function farmClient(ready: FarmReadyLine, stop: () => Promise<void>): BuyerFarm {
+function farmClient(ready: FarmReadyLine, stop: () => Promise<void>, pid: number | undefined): BuyerFarm {
   const { control, buyers } = ready;
   return {
     control,
@@ -85,6 +91,7 @@ function farmClient(ready: FarmReadyLine, stop: () => Promise<void>): BuyerFarm 
     },
     stats: async () => (await controlCall(control, "GET", "/stats")) as Record<string, BuyerStats>,
     stop,
+    pid,
   };
 }
 

@@ -1,6 +1,6 @@
 // CPU time used by other processes, for the benchmark's "CPU per ping": unlike throughput, it barely moves when
 // other work on the machine competes for the cores.
-import { readFileSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import type { WindowMeter } from "./load-generator.ts";
 
 /** Linux's USER_HZ, the unit of /proc/<pid>/stat times; 100 on every mainstream architecture. */
@@ -39,6 +39,36 @@ export function processesCpuMeter(listPids: () => Promise<number[]> | number[]):
         if (seconds !== undefined) total = (total ?? 0) + seconds - (before.get(pid) ?? 0);
       }
       return total;
+    };
+  };
+}
+
+/**
+ * Seconds a process's threads have spent runnable but waiting for a core (the kernel's run delay, from
+ * /proc/<pid>/task/<tid>/schedstat): its main thread only (a Node server's event loop), or every thread (wrk's). What
+ * the machine, not the process, added to its latency. Undefined where schedstat is not available.
+ */
+export function processRunDelaySeconds(pid: number, threads: "main" | "all"): number | undefined {
+  try {
+    const tids = threads === "main" ? [String(pid)] : readdirSync(`/proc/${pid}/task`);
+    let nanoseconds = 0;
+    for (const tid of tids) {
+      const fields = readFileSync(`/proc/${pid}/task/${tid}/schedstat`, "utf8").split(" ");
+      nanoseconds += Number(fields[1]);
+    }
+    return Number.isFinite(nanoseconds) ? nanoseconds / 1e9 : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The run delay of one process's main thread over a window (see processRunDelaySeconds). */
+export function runDelayMeter(pid: number | undefined): WindowMeter {
+  return async () => {
+    const before = pid === undefined ? undefined : processRunDelaySeconds(pid, "main");
+    return async () => {
+      const after = pid === undefined ? undefined : processRunDelaySeconds(pid, "main");
+      return before === undefined || after === undefined ? undefined : after - before;
     };
   };
 }

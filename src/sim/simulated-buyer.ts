@@ -45,15 +45,17 @@ export async function startSimulatedBuyer(initial: BuyerBehavior, log: RequestLo
       return;
     }
     const body = await readBody(req);
-    log.record({
-      buyer: behavior.name,
-      kind,
-      method: req.method,
-      path: req.url ?? "",
-      headers: { ...req.headers },
-      body,
-      at: Date.now(),
-    });
+    // Built only when kept: a copy of the headers per request is most of a bench buyer's garbage.
+    if (log.limit > 0)
+      log.record({
+        buyer: behavior.name,
+        kind,
+        method: req.method,
+        path: req.url ?? "",
+        headers: { ...req.headers },
+        body,
+        at: Date.now(),
+      });
     let payload: unknown;
     try {
       payload = JSON.parse(body);

@@ -8,17 +8,27 @@ import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
 import type { LoadResult, LoadTarget, WindowMeter } from "./load-generator.ts";
-import { processCpuSeconds } from "./process-cpu.ts";
+import { processCpuSeconds, processRunDelaySeconds } from "./process-cpu.ts";
 
 const WRK_SCRIPT = new URL("../../bench/wrk/post-bodies.lua", import.meta.url).pathname;
 
 export interface WrkResult extends LoadResult {
   /** wrk's own CPU over its run, as a share of one core (1 = a whole core). */
   generatorCpuShare: number | undefined;
+  /** How long wrk's threads waited for a core over its run, per second of run (the machine's doing, not wrk's). */
+  generatorWaitShare: number | undefined;
+  /** The `waitMeters`' readings over the measured run: seconds each process waited for a core. */
+  waited: Record<string, number>;
   /** Paced runs: send slots that fell due while every connection still awaited an answer (the rate was not held). */
   lateSlots: number;
   /** Pair runs: what the pings and posts were answered (`ok` counts the pairs: posts answered 2xx). */
   pairs?: PairCounts;
+  /**
+   * Paced runs: how far each send left after its slot fell due, in ms (wrk's latency starts at the send, so the
+   * latency from the due time is at most the latency plus this lag). `dueP99Bound`: the p99 from the due time is at
+   * most this (the latency's and the lag's 99.5th percentiles added).
+   */
+  sendLag?: { p50: number; p99: number; max: number; dueP99Bound: number };
 }
 
 /** Pair runs: the pings and posts of a run, counted by the wrk script from their answers. */
@@ -65,6 +75,8 @@ export async function runWrk(
     warmupMs: number;
     ratePerSecond?: number;
     meters?: Record<string, WindowMeter>;
+    /** Like `meters`, read into `waited`: how long each process waited for a core (runDelayMeter). */
+    waitMeters?: Record<string, WindowMeter>;
     pairs?: { postPath: string };
   },
 ): Promise<WrkResult> {
@@ -72,18 +84,24 @@ export async function runWrk(
     throw new Error("pair runs are closed loops: no rate");
   if (options.warmupMs > 0)
     await wrkOnce(wrk, target, bodiesFile, { ...options, durationMs: options.warmupMs });
-  const closers = await Promise.all(
-    Object.entries(options.meters ?? {}).map(
-      async ([name, meter]) => [name, await meter().catch(() => undefined)] as const,
-    ),
-  );
+  const open = (meters: Record<string, WindowMeter> | undefined) =>
+    Promise.all(
+      Object.entries(meters ?? {}).map(
+        async ([name, meter]) => [name, await meter().catch(() => undefined)] as const,
+      ),
+    );
+  const read = async (closers: Awaited<ReturnType<typeof open>>) => {
+    const amounts: Record<string, number> = {};
+    for (const [name, close] of closers) {
+      const amount = await close?.().catch(() => undefined);
+      if (amount !== undefined) amounts[name] = amount;
+    }
+    return amounts;
+  };
+  const [cpuClosers, waitClosers] = await Promise.all([open(options.meters), open(options.waitMeters)]);
   const run = await wrkOnce(wrk, target, bodiesFile, options);
-  const metered: Record<string, number> = {};
-  for (const [name, close] of closers) {
-    const amount = await close?.().catch(() => undefined);
-    if (amount !== undefined) metered[name] = amount;
-  }
-  return { ...run, metered };
+  const [metered, waited] = await Promise.all([read(cpuClosers), read(waitClosers)]);
+  return { ...run, metered, waited };
 }
 
 interface WrkOutput {
@@ -99,6 +117,11 @@ interface WrkOutput {
   p90_ms: number;
   p99_ms: number;
   max_ms: number;
+  /** Paced runs only. */
+  send_lag_p50_ms?: number;
+  send_lag_p99_ms?: number;
+  send_lag_max_ms?: number;
+  due_p99_bound_ms?: number;
   /** Pair runs only. */
   pairs?: number;
   sold?: number;
@@ -124,7 +147,7 @@ async function wrkOnce(
     ratePerSecond?: number;
     pairs?: { postPath: string };
   },
-): Promise<Omit<WrkResult, "metered">> {
+): Promise<Omit<WrkResult, "metered" | "waited">> {
   const seconds = Math.max(1, Math.round(options.durationMs / 1000));
   // One thread: a paced run's schedule is per thread, and one wrk thread outruns a Node server. A pair run takes one
   // thread per connection: a thread's script state is then its connection's (see the script's header).
@@ -155,8 +178,11 @@ async function wrkOnce(
   };
   const child = spawn(wrk, args, { env, stdio: ["ignore", "pipe", "pipe"] });
   let cpuSeconds: number | undefined;
+  let waitSeconds: number | undefined;
   const readCpu = () => {
-    if (child.pid !== undefined) cpuSeconds = processCpuSeconds(child.pid) ?? cpuSeconds;
+    if (child.pid === undefined) return;
+    cpuSeconds = processCpuSeconds(child.pid) ?? cpuSeconds;
+    waitSeconds = processRunDelaySeconds(child.pid, "all") ?? waitSeconds;
   };
   // wrk's CPU is read until it exits; the last reading is taken as its result line arrives (it exits right after).
   const poll = setInterval(readCpu, 250);
@@ -177,6 +203,7 @@ async function wrkOnce(
   const errors =
     output.connect_errors + output.read_errors + output.write_errors + output.status_errors + output.timeouts;
   const generatorCpuShare = cpuSeconds === undefined ? undefined : cpuSeconds / measuredS;
+  const generatorWaitShare = waitSeconds === undefined ? undefined : waitSeconds / measuredS;
   if (options.pairs) {
     if (output.pairs === undefined) throw new Error("wrk's script printed no pair counts");
     return {
@@ -192,6 +219,7 @@ async function wrkOnce(
         max: output.pair_max_ms ?? 0,
       },
       generatorCpuShare,
+      generatorWaitShare,
       lateSlots: 0,
       pairs: {
         pings: output.pings ?? 0,
@@ -216,6 +244,15 @@ async function wrkOnce(
       max: output.max_ms,
     },
     generatorCpuShare,
+    generatorWaitShare,
     lateSlots: output.late_slots,
+    ...(output.send_lag_p99_ms !== undefined && {
+      sendLag: {
+        p50: output.send_lag_p50_ms ?? 0,
+        p99: output.send_lag_p99_ms,
+        max: output.send_lag_max_ms ?? 0,
+        dueP99Bound: output.due_p99_bound_ms ?? 0,
+      },
+    }),
   };
 }
