@@ -104,6 +104,7 @@ interface Sample {
 }
 
 function perRequest(
+  label: string,
   pid: number,
   before: ReturnType<typeof threadCpu>,
   run: WrkResult,
@@ -122,7 +123,7 @@ function perRequest(
   if (values.threads) {
     const shares = [...byName].filter(([, spent]) => spent > 0).sort((a, b) => b[1] - a[1]);
     console.log(
-      `    threads: ${shares.map(([name, spent]) => `${name} ${((1e6 * spent) / Math.max(1, run.ok)).toFixed(0)} µs`).join(", ")}`,
+      `    ${label} threads: ${shares.map(([name, spent]) => `${name} ${((1e6 * spent) / Math.max(1, run.ok)).toFixed(0)} µs`).join(", ")}`,
     );
   }
   const requests = Math.max(1, run.ok);
@@ -200,7 +201,7 @@ try {
       warmupMs: 0,
     });
     const services = storageSpent(servicesBefore, await storageCpu(storages[index]));
-    return perRequest(pid, before, run, services);
+    return perRequest(`[${index}]`, pid, before, run, services);
   };
   console.log(
     `ab-cpu: ${entries.length} exchanges${values.storage ? " (distributed)" : ""}, ${values.market}, ${pairs ? `ping→post pairs, ${values.connections} in flight (closed loop),` : `${values.path} at ${rate}/s`} for ${seconds} s, ${rounds} rounds${values.together ? ", together" : ""}; load average ${loadavg()[0]!.toFixed(2)}`,
