@@ -1,3 +1,13 @@
+// Same-moment CPU A/B of exchanges (one checkout each) on the shared machine: each `--gavel` entry is started as its
+// own `gavel serve` against one buyer farm (rules-5 by default) and loaded by wrk; CPU per request is read from /proc
+// (main thread and other threads; `--threads` prints each thread's share), rounds alternate the order.
+//
+//   node bench/ab-cpu.ts --gavel <base>/src/cli/gavel.ts --gavel <yours>/src/cli/gavel.ts [--rate 300] [--rounds 6]
+//        [--seconds 6] [--together] [--threads] [--path /v1/leads] [--storage] [--pairs [--connections 6]]
+//
+// `--together` loads every exchange at once (else one after another); `--path /v1/leads` sends direct posts instead
+// of pings; `--storage` runs each exchange distributed (its own PostgreSQL schema and private redis-server);
+// `--pairs` sends ping→post pairs in a closed loop of `--connections` pairs in flight (no rate): CPU per pair.
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { loadavg, tmpdir } from "node:os";
 import { join, resolve } from "node:path";
