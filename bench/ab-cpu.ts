@@ -1,3 +1,13 @@
+// Same-moment CPU A/B of exchanges (one checkout each) on the shared machine: each `--gavel` entry is started as its
+// own `gavel serve` against one buyer farm (rules-5 by default) and loaded by wrk; CPU per request is read from /proc
+// (main thread and other threads; `--threads` prints each thread's share), rounds alternate the order.
+//
+//   node bench/ab-cpu.ts --gavel <base>/src/cli/gavel.ts --gavel <yours>/src/cli/gavel.ts [--rate 300] [--rounds 6]
+//        [--seconds 6] [--together] [--threads] [--path /v1/leads] [--storage] [--pairs [--connections 6]]
+//
+// `--together` loads every exchange at once (else one after another); `--path /v1/leads` sends direct posts instead
+// of pings; `--storage` runs each exchange distributed (its own PostgreSQL schema and private redis-server);
+// `--pairs` sends ping→post pairs in a closed loop of `--connections` pairs in flight (no rate): CPU per pair.
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { loadavg, tmpdir } from "node:os";
 import { join, resolve } from "node:path";
@@ -5,6 +15,7 @@ import { parseArgs } from "node:util";
 import {
   type BenchMarket,
   benchDirectPostBodies,
+  benchPairBodies,
   benchPingBodies,
   buildBenchConfig,
   instantBuyers,
@@ -24,6 +35,8 @@ const { values } = parseArgs({
     rounds: { type: "string", default: "6" },
     market: { type: "string", default: "rules-5" },
     path: { type: "string", default: "/v1/ping" },
+    pairs: { type: "boolean", default: false },
+    connections: { type: "string", default: "6" },
     together: { type: "boolean", default: false },
     threads: { type: "boolean", default: false },
     storage: { type: "boolean", default: false },
@@ -45,6 +58,9 @@ const rate = Number(values.rate);
 const seconds = Number(values.seconds);
 const rounds = Number(values.rounds);
 const direct = values.path === "/v1/leads";
+// Ping→post pairs are closed loops (see runWrk): --connections pairs in flight, each its own wrk thread; no rate.
+const pairs = values.pairs;
+if (pairs && direct) throw new Error("--pairs pings /v1/ping then posts /v1/post: no --path");
 
 /**
  * CPU seconds (user + system) of each thread of a process, by thread id, with the thread's name and the bytes it has
@@ -152,7 +168,11 @@ try {
   const bodiesFile = writeBodiesFile(
     workDir,
     "bodies",
-    direct ? benchDirectPostBodies() : benchPingBodies(values.market as BenchMarket),
+    pairs
+      ? benchPairBodies(values.market as BenchMarket)
+      : direct
+        ? benchDirectPostBodies()
+        : benchPingBodies(values.market as BenchMarket),
   );
   const headers = { authorization: `Bearer ${sourceKey}`, "content-type": "application/json" };
   for (const [index, entry] of entries.entries()) {
@@ -186,25 +206,24 @@ try {
     const server = servers[index]!;
     const target = { url: server.ready, path: values.path!, headers, bodies };
     const pid = server.child.pid!;
+    const pairLoad = { connections: Number(values.connections), pairs: { postPath: "/v1/post" } };
     await runWrk(wrk, target, bodiesFile, {
-      connections: 64,
+      ...(pairs ? pairLoad : { connections: 64, ratePerSecond: rate }),
       durationMs: 1500,
       warmupMs: 0,
-      ratePerSecond: rate,
     });
     const servicesBefore = await storageCpu(storages[index]);
     const before = threadCpu(pid);
     const run = await runWrk(wrk, target, bodiesFile, {
-      connections: Math.max(64, 2 * Math.ceil(rate / 50)),
+      ...(pairs ? pairLoad : { connections: Math.max(64, 2 * Math.ceil(rate / 50)), ratePerSecond: rate }),
       durationMs: seconds * 1000,
       warmupMs: 0,
-      ratePerSecond: rate,
     });
     const services = storageSpent(servicesBefore, await storageCpu(storages[index]));
     return perRequest(index, pid, before, run, services);
   };
   console.log(
-    `ab-cpu: ${entries.length} exchanges${values.storage ? " (distributed)" : ""}, ${values.market}, ${values.path} at ${rate}/s for ${seconds} s, ${rounds} rounds${values.together ? ", together" : ""}; load average ${loadavg()[0]!.toFixed(2)}`,
+    `ab-cpu: ${entries.length} exchanges${values.storage ? " (distributed)" : ""}, ${values.market}, ${pairs ? `ping→post pairs, ${values.connections} in flight (closed loop),` : `${values.path} at ${rate}/s`} for ${seconds} s, ${rounds} rounds${values.together ? ", together" : ""}; load average ${loadavg()[0]!.toFixed(2)}`,
   );
   for (const [index, entry] of entries.entries()) console.log(`  [${index}] ${entry.join(" ")}`);
   const ratios: number[][] = entries.map(() => []);
@@ -229,7 +248,7 @@ try {
       const services = values.storage
         ? `, pg ${(1000 * sample.pgMs).toFixed(0)}, redis ${(1000 * sample.redisMs).toFixed(0)}`
         : "";
-      return `[${index}] ${(1000 * total).toFixed(0)} µs (main ${(1000 * sample.mainMs).toFixed(0)}, other ${(1000 * sample.otherMs).toFixed(0)}${services}) p50 ${sample.p50.toFixed(1)} p99 ${sample.p99.toFixed(1)} ms${sample.late ? ` late ${sample.late}` : ""}${sample.errors ? ` ERRORS ${sample.errors}` : ""}`;
+      return `[${index}] ${(1000 * total).toFixed(0)} µs (main ${(1000 * sample.mainMs).toFixed(0)}, other ${(1000 * sample.otherMs).toFixed(0)}${services}) ${sample.requests} ${pairs ? "pairs" : "ok"} p50 ${sample.p50.toFixed(1)} p99 ${sample.p99.toFixed(1)} ms${sample.late ? ` late ${sample.late}` : ""}${sample.errors ? ` ERRORS ${sample.errors}` : ""}`;
     });
     console.log(`round ${round + 1} (load ${loadavg()[0]!.toFixed(1)}): ${line.join("  ")}`);
   }

@@ -25,64 +25,83 @@ export function saleNotices(
   now: number,
 ): OutboxItem[] {
   const items: OutboxItem[] = [];
-  const won = new Set(sold.map((sale) => sale.bid.campaign_id));
-  const base = {
-    lead_id: lead.id,
-    ...(lead.kind === "ping" ? { ping_id: lead.auction_id } : {}),
-    vertical: lead.vertical,
-    test: lead.test,
-    at: new Date(lead.created_at).toISOString(),
-  };
-  for (const sale of sold) {
-    const notice = noticeFor(config.buyerById.get(sale.bid.buyer_id), "win", now, {
-      event: "lead.won",
-      ...base,
-      campaign_id: sale.bid.campaign_id,
-      price: sale.bid.bid_cents / 100,
+  // Every posted lead passes here, and most buyers take no notices: no body is built for a buyer that takes none.
+  let base: Record<string, unknown> | undefined;
+  const baseOf = () =>
+    (base ??= {
+      lead_id: lead.id,
+      ...(lead.kind === "ping" ? { ping_id: lead.auction_id } : {}),
+      vertical: lead.vertical,
+      test: lead.test,
+      at: new Date(lead.created_at).toISOString(),
     });
-    if (notice) items.push(notice);
+  for (const sale of sold) {
+    const buyer = noticeTaker(config.buyerById.get(sale.bid.buyer_id), "win");
+    if (!buyer) continue;
+    items.push(
+      notice(buyer, now, {
+        event: "lead.won",
+        ...baseOf(),
+        campaign_id: sale.bid.campaign_id,
+        price: sale.bid.bid_cents / 100,
+      }),
+    );
   }
   const notified = new Set<string>();
   for (const bid of bids) {
-    if (won.has(bid.campaign_id) || notified.has(bid.campaign_id)) continue;
+    const buyer = noticeTaker(config.buyerById.get(bid.buyer_id), "loss");
+    if (!buyer || notified.has(bid.campaign_id)) continue;
     notified.add(bid.campaign_id);
+    if (sold.some((sale) => sale.bid.campaign_id === bid.campaign_id)) continue;
     const tried = postOutcomes.find((outcome) => outcome.campaign_id === bid.campaign_id);
-    const notice = noticeFor(config.buyerById.get(bid.buyer_id), "loss", now, {
-      event: "lead.lost",
-      ...base,
-      campaign_id: bid.campaign_id,
-      bid: bid.bid_cents / 100,
-      // Its own post's outcome when it was tried; else it was outbid (or the lead went unsold before its turn).
-      reason: tried?.reason ?? (won.size > 0 ? "outbid" : "unsold"),
-    });
-    if (notice) items.push(notice);
+    items.push(
+      notice(buyer, now, {
+        event: "lead.lost",
+        ...baseOf(),
+        campaign_id: bid.campaign_id,
+        bid: bid.bid_cents / 100,
+        // Its own post's outcome when it was tried; else it was outbid (or the lead went unsold before its turn).
+        reason: tried?.reason ?? (sold.length > 0 ? "outbid" : "unsold"),
+      }),
+    );
   }
   return items;
 }
 
 /** The refund notice an approved return owes its buyer. */
 export function refundNotice(config: ConfigSnapshot, request: ReturnRecord, now: number): OutboxItem[] {
-  const notice = noticeFor(config.buyerById.get(request.buyer_id), "refund", now, {
-    event: "lead.refunded",
-    lead_id: request.lead_id,
-    campaign_id: request.campaign_id,
-    return_id: request.id,
-    reason: request.reason,
-    amount: request.refund_cents / 100,
-    at: new Date(now).toISOString(),
-  });
-  return notice ? [notice] : [];
+  const buyer = noticeTaker(config.buyerById.get(request.buyer_id), "refund");
+  if (!buyer) return [];
+  return [
+    notice(buyer, now, {
+      event: "lead.refunded",
+      lead_id: request.lead_id,
+      campaign_id: request.campaign_id,
+      return_id: request.id,
+      reason: request.reason,
+      amount: request.refund_cents / 100,
+      at: new Date(now).toISOString(),
+    }),
+  ];
 }
 
-function noticeFor(
+/** The buyer, with its notice settings, when it takes notices of this event. */
+function noticeTaker(
   buyer: Buyer | undefined,
   event: BuyerNoticeEvent,
-  now: number,
-  body: Record<string, unknown>,
-): OutboxItem | undefined {
+): (Buyer & { notices: NonNullable<Buyer["notices"]> }) | undefined {
   const notices = buyer?.notices;
   if (!buyer || !notices) return undefined;
   if (notices.events !== undefined && !notices.events.includes(event)) return undefined;
+  return buyer as Buyer & { notices: NonNullable<Buyer["notices"]> };
+}
+
+function notice(
+  buyer: Buyer & { notices: NonNullable<Buyer["notices"]> },
+  now: number,
+  body: Record<string, unknown>,
+): OutboxItem {
+  const { notices } = buyer;
   return {
     id: randomUUID(),
     kind: "buyer_notice",

@@ -100,10 +100,17 @@ export class DuplicateChecks {
     return { soldInVertical: seen[0] !== undefined, buyers };
   }
 
-  /** Remembers a sold lead's consumer for its vertical and its buyer, for what is left of each window. */
-  async rememberSale(config: ConfigSnapshot, lead: LeadRecord, now: number): Promise<void> {
+  /**
+   * Remembers a sold lead's consumer for its vertical and its buyer, for what is left of each window. `contact`: the
+   * lead's hashes, when the caller has them already.
+   */
+  async rememberSale(
+    config: ConfigSnapshot,
+    lead: LeadRecord,
+    now: number,
+    contact: ContactHashes = leadContactHashes(lead.lead),
+  ): Promise<void> {
     if (lead.status !== "sold") return;
-    const contact = leadContactHashes(lead.lead);
     const vertical = config.verticalById.get(lead.vertical);
     const lookback = vertical?.dedupe;
     const writes: { keys: string[]; ttlMs: number }[] = [];

@@ -199,7 +199,7 @@ export class Exchange {
       onSaved: (sale) => {
         if (sale.outbox.length > 0) onOutbox();
         // Once durable, a sale makes its consumer a duplicate (issued before the answer, so the next request sees it).
-        if (sale.lead.status === "sold") this.#rememberSale(sale.lead);
+        if (sale.lead.status === "sold") this.#rememberSale(sale.lead, sale.contact);
       },
     });
     this.#events = new EventWriter(deps.store, deps.log);
@@ -460,12 +460,14 @@ export class Exchange {
     }
     const consent = validatedConsent(vertical, input.consent);
     const context = validatedContext(input.context, held.sub_id === undefined ? {} : { sub_id: held.sub_id });
-    // The full lead's checks (phone, e-mail); its ping was counted for velocity already.
-    await this.#validator.check(
-      vertical,
-      lead,
-      this.#leadFacts(source, leadContactHashes(lead), context, false, undefined, undefined),
-    );
+    // The full lead's checks (phone, e-mail); its ping was counted for velocity already, so no contact hashes are
+    // needed (they are only counted).
+    if (vertical.validation)
+      await this.#validator.check(
+        vertical,
+        lead,
+        this.#leadFacts(source, {}, context, false, undefined, undefined),
+      );
     const leaseMs = postClaimLeaseMs(config.settings);
     const claim = await this.#hotState.claimPost(held.id, leaseMs);
     if (!claim) {
@@ -776,7 +778,8 @@ export class Exchange {
     this.#metrics.recordOverhead("post", deadline.elapsedMs() - buyersMs);
     return {
       lead: record,
-      outcomes: stamp(ping.id, "post", delivery.outcomes, this.#now()),
+      // The delivery's own outcome objects, made for this post and only read from here on.
+      outcomes: stampInPlace(ping.id, "post", delivery.outcomes, this.#now()),
       // The postbacks it owes the source, and the e-mail or webhook deliveries it owes its buyers, are written with the
       // sale, so the two never disagree.
       outbox: [
@@ -789,6 +792,7 @@ export class Exchange {
         ...saleNotices(config, record, ping.bids, delivery.sold, delivery.outcomes, this.#now()),
       ],
       ledger: saleEntries(record),
+      contact: gates.contact,
       // The first buyer's (a seller can send the consumer to one page).
       ...(first?.redirectUrl ? { redirectUrl: first.redirectUrl } : {}),
     };
@@ -822,9 +826,9 @@ export class Exchange {
   }
 
   /** Best effort: the sale is durable already; a window not written lets one duplicate through, and is logged. */
-  #rememberSale(lead: LeadRecord): void {
+  #rememberSale(lead: LeadRecord, contact?: ContactHashes): void {
     this.#duplicates
-      .rememberSale(this.#config, lead, this.#now())
+      .rememberSale(this.#config, lead, this.#now(), contact)
       .catch((error: unknown) =>
         this.#log.warn({ err: error, lead_id: lead.id }, "remembering a sale for duplicate checks failed"),
       );
@@ -902,8 +906,8 @@ function preloadValidationData(config: ConfigSnapshot): void {
 }
 
 /**
- * The auction's own outcomes as trace records, stamped in place rather than copied (one object per campaign per ping
- * fewer): nothing else holds them, and only reads them from here on.
+ * An auction's or a delivery's own outcomes as trace records, stamped in place rather than copied (one object per
+ * campaign per ping fewer): nothing else holds them, and only reads them from here on.
  */
 function stampInPlace(
   auctionId: string,
@@ -917,15 +921,6 @@ function stampInPlace(
     outcome.at = at;
   }
   return outcomes as OutcomeRecord[];
-}
-
-function stamp(
-  auctionId: string,
-  phase: OutcomeRecord["phase"],
-  outcomes: readonly BuyerOutcome[],
-  at: number,
-): OutcomeRecord[] {
-  return outcomes.map((outcome) => ({ ...outcome, auction_id: auctionId, phase, at }));
 }
 
 /**

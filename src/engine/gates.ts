@@ -6,7 +6,7 @@ import type { Logger } from "pino";
 import { type ConsentTokens, checkConsent, createConsentMemo } from "../compliance/consent/consent-policy.ts";
 import type { ConsentServices } from "../compliance/consent/consent-providers.ts";
 import type { ConsentCheck } from "../compliance/consent/consent-verifier.ts";
-import { leadContactHashes } from "../compliance/suppression/suppression-hash.ts";
+import { type ContactHashes, leadContactHashes } from "../compliance/suppression/suppression-hash.ts";
 import { type SuppressionIndex, suppressedLists } from "../compliance/suppression/suppression-index.ts";
 import type { Campaign, Source } from "../domain/config-schema.ts";
 import type { Reason } from "../domain/outcomes.ts";
@@ -90,7 +90,7 @@ export function deliveryGates(
     /** A returned lead offered again: it was sold in its vertical (by this very sale), so only buyers' own checks apply. */
     resale?: boolean;
   },
-): Pick<DeliveryRequest, "admit" | "settle"> & { checks: ConsentCheck[] } {
+): Pick<DeliveryRequest, "admit" | "settle"> & { checks: ConsentCheck[]; contact: ContactHashes } {
   const memo = createConsentMemo();
   const checks: ConsentCheck[] = [];
   /** The units each admitted campaign reserved, by campaign id: committed (or recounted) when its post is accepted. */
@@ -100,6 +100,7 @@ export function deliveryGates(
   const duplicateOf = duplicateCheck(services, config, contact, sale.resale === true);
   return {
     checks,
+    contact,
     async admit(campaign, bid, budgetMs) {
       // Cheapest first: memory only, and a suppressed consumer needs neither a consent check nor a cap unit.
       const suppressedBy = services.suppressions

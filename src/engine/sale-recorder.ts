@@ -3,6 +3,7 @@
 // is down, the sale is kept here and written again in the background until it succeeds, while the source hears 503
 // and the ping's post claim stays taken, so a retry answers from this sale instead of posting to a buyer again.
 import type { Logger } from "pino";
+import type { ContactHashes } from "../compliance/suppression/suppression-hash.ts";
 import type { LeadRecord, LedgerEntry, OutboxItem, OutcomeRecord } from "../domain/records.ts";
 import type { LeadsPort } from "../store/ports.ts";
 
@@ -14,6 +15,8 @@ export interface Sale {
   ledger?: LedgerEntry[];
   /** Where the (first) buyer wants the consumer sent next: for the seller's answer only, not stored. */
   redirectUrl?: string;
+  /** The lead's contact hashes, hashed once for the post's checks, for the duplicate windows once it is saved. */
+  contact?: ContactHashes;
 }
 
 const RETRY_MIN_MS = 250;
