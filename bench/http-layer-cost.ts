@@ -3,7 +3,9 @@
 // read, fastify's own JSON parser, the route's compiled validator, the reply's serializer), each in its own process,
 // loaded at the same moment by its own wrk at one fixed rate; CPU per request from /proc. The difference is fastify's
 // routing, hooks, content-type parsing, request/reply objects and reply path. `--full` adds the real exchange (rules-5,
-// a buyer farm of 5 instant buyers) and bench/reference-fanout.ts at the same rate, to put the difference in scale.
+// a buyer farm of 5 instant buyers), bench/reference-fanout.ts, and the exchange with its buyers answering in process
+// (no buyer sockets) at the same rate, to put the difference in scale and split a ping's CPU into the HTTP layer, the
+// engine (rules, hot state, the writer thread) and the buyer calls' I/O.
 //
 //   node bench/http-layer-cost.ts [--rate 300] [--seconds 6] [--rounds 6] [--full]
 //
@@ -20,6 +22,7 @@ import AjvCompiler from "@fastify/ajv-compiler";
 import SerializerSelector from "@fastify/fast-json-stringify-compiler";
 import Fastify from "fastify";
 import { startGavel } from "../src/app.ts";
+import { BuyerHttpClient, type BuyerHttpResponse } from "../src/buyers/buyer-http-client.ts";
 import { sha256Hex } from "../src/compliance/sha256-hex.ts";
 import type { ConfigSnapshot } from "../src/engine/config-snapshot.ts";
 import type { PingInput } from "../src/engine/exchange.ts";
@@ -51,9 +54,6 @@ const ANSWER = {
   expires_at: "2026-12-07T02:00:00.000Z",
 };
 
-if (values.serve) await serve(values.serve);
-else await measure();
-
 /** A server under test (a child process): prints one line of JSON, its URL and source key, once it listens. */
 async function serve(mode: string): Promise<void> {
   const buyers: Record<string, BuyerUrls> = process.env["BENCH_BUYERS"]
@@ -68,9 +68,16 @@ async function serve(mode: string): Promise<void> {
   const dataDir = mkdtempSync(join(tmpdir(), "gavel-http-layer-"));
   process.once("exit", () => rmSync(dataDir, { recursive: true, force: true }));
   process.once("SIGTERM", () => process.exit(0));
-  const running = await startGavel({ config, dataDir, port: 0, logLevel: "warn", adminKey: "x".repeat(40) });
+  const running = await startGavel({
+    config,
+    dataDir,
+    port: 0,
+    logLevel: "warn",
+    adminKey: "x".repeat(40),
+    ...(mode === "no-buyer-io" ? { buyerClient: new InstantBids({ maxResponseBytes: 1 << 20 }) } : {}),
+  });
   const exchange = running.exchange;
-  if (mode !== "exchange") {
+  if (mode === "fastify" || mode === "bare") {
     Object.assign(exchange, { ping: async () => ANSWER });
   }
   let url = running.url;
@@ -80,6 +87,15 @@ async function serve(mode: string): Promise<void> {
       () => exchange.config,
     );
   console.log(JSON.stringify({ url, key: sourceKey }));
+}
+
+/** Buyers that bid at once, in process: the exchange's whole ping without the buyer calls' sockets. */
+class InstantBids extends BuyerHttpClient {
+  #next = 0;
+  override send(): Promise<BuyerHttpResponse> {
+    this.#next = (this.#next + 1) % 40;
+    return Promise.resolve({ status: 200, body: `{"bid":true,"price":${10 + this.#next}}`, latencyMs: 0 });
+  }
 }
 
 /**
@@ -151,7 +167,9 @@ async function measure(): Promise<void> {
   const seconds = Number(values.seconds);
   const rounds = Number(values.rounds);
   const farm = values.full ? await startBuyerFarm(instantBuyers(5), { recordLimit: 0 }) : undefined;
-  const modes = values.full ? ["fastify", "bare", "exchange", "reference"] : ["fastify", "bare"];
+  const modes = values.full
+    ? ["fastify", "bare", "exchange", "reference", "no-buyer-io"]
+    : ["fastify", "bare"];
   const servers: { name: string; service: ChildService<{ url: string; key: string }> }[] = [];
   for (const mode of modes) {
     const service =
@@ -172,15 +190,12 @@ async function measure(): Promise<void> {
               line.startsWith("{") ? (JSON.parse(line) as { url: string; key: string }) : undefined,
             timeoutMs: 120_000,
           });
-    servers.push({
-      name:
-        mode === "fastify"
-          ? "fastify (auction stubbed)"
-          : mode === "bare"
-            ? "node:http (auction stubbed)"
-            : mode,
-      service,
-    });
+    const names: Record<string, string> = {
+      fastify: "fastify (auction stubbed)",
+      bare: "node:http (auction stubbed)",
+      "no-buyer-io": "exchange, buyers in process",
+    };
+    servers.push({ name: names[mode] ?? mode, service });
   }
   const bodies = benchPingBodies("rules-5");
   const dir = mkdtempSync(join(tmpdir(), "gavel-http-layer-bench-"));
@@ -242,9 +257,25 @@ async function measure(): Promise<void> {
     console.log(
       `… of the exchange's CPU per ping: median ${(100 * median(share)).toFixed(1)}% (${(100 * Math.min(...share)).toFixed(1)}–${(100 * Math.max(...share)).toFixed(1)}%)`,
     );
+    const noBuyerIo = perServer[4]!;
+    const split = (label: string, list: readonly number[]) =>
+      `${label} ${median(list).toFixed(0)} µs (${Math.min(...list).toFixed(0)}–${Math.max(...list).toFixed(0)})`;
+    console.log(
+      `the exchange's ping, split (per-round differences): ${split("HTTP layer (fastify stubbed)", perServer[0]!)}; ${split(
+        "engine, state and writer (buyers in process − fastify stubbed)",
+        noBuyerIo.map((us, round) => us - perServer[0]![round]!),
+      )}; ${split(
+        "buyer calls' I/O (exchange − buyers in process)",
+        perServer[2]!.map((us, round) => us - noBuyerIo[round]!),
+      )}`,
+    );
     const ratio = perServer[2]!.map((us, round) => us / perServer[3]![round]!);
     console.log(
       `exchange / reference CPU per ping at this rate: median ${median(ratio).toFixed(2)}× (${Math.min(...ratio).toFixed(2)}–${Math.max(...ratio).toFixed(2)}×)`,
     );
   }
 }
+
+// Last: the class above must be initialised before either runs.
+if (values.serve) await serve(values.serve);
+else await measure();
