@@ -32,7 +32,13 @@ export class BuyerTransportError extends Error {
   readonly failure: TransportFailure;
   readonly latencyMs: number;
   constructor(failure: TransportFailure, detail: string, latencyMs: number) {
+    // No stack: a failure is a buyer's outcome, never a bug to trace, and it is made in a timer's or a socket's
+    // callback, whose frames say nothing. Capturing one cost microseconds per failed call, many of them when buyers
+    // time out under load.
+    const stackTraceLimit = Error.stackTraceLimit;
+    Error.stackTraceLimit = 0;
     super(detail);
+    Error.stackTraceLimit = stackTraceLimit;
     this.name = "BuyerTransportError";
     this.failure = failure;
     this.latencyMs = latencyMs;

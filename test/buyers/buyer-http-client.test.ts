@@ -43,6 +43,18 @@ describe("buyer HTTP client on a MockAgent", () => {
     assert.equal(failure.failure, "timeout");
   });
 
+  test("a transport failure carries no stack (a buyer's outcome, not a bug) and leaves the stack limit as it was", async () => {
+    pool.intercept({ path: "/stackless", method: "POST" }).replyWithError(new Error("ECONNRESET"));
+    const limit = Error.stackTraceLimit;
+    const failure = await client
+      .send({ url: `${BUYER}/stackless`, body: "{}", timeoutMs: 1000 })
+      .catch((e) => e);
+    assert.ok(failure instanceof BuyerTransportError && failure instanceof Error, String(failure));
+    assert.equal(failure.stack, `BuyerTransportError: ${failure.message}`);
+    assert.equal(Error.stackTraceLimit, limit);
+    assert.match(new Error("other").stack ?? "", /\n\s+at /);
+  });
+
   test("a connection error is unreachable", async () => {
     pool.intercept({ path: "/reset", method: "POST" }).replyWithError(new Error("ECONNRESET"));
     const failure = await client.send({ url: `${BUYER}/reset`, body: "{}", timeoutMs: 1000 }).catch((e) => e);
