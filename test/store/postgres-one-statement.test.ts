@@ -1,6 +1,6 @@
 // A direct post's durable writes on PostgreSQL are one statement each (src/store/postgres/one-statement-writes.ts):
-// the post attempt and the sale, each its own transaction, one round trip (issue 14); so is a batch of ping events. What they write is the shared
-// contract's business (store-contract, post-attempts-contract, outbox-contract, ledger-contract); here, that every
+// the post attempt and the sale, each its own transaction, one round trip (issue 14); so is a batch of ping events.
+// What they write is the shared contract's business (store-contract, post-attempts-contract, outbox-contract, ledger-contract); here, that every
 // part of a sale arrives in that one statement, and that none of it does when the lead is refused.
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
@@ -163,7 +163,7 @@ describe("PostgreSQL: a direct post's writes, one statement each", () => {
     assert.equal((await store.getOutcomes("a-l1")).length, 2);
   });
 
-  test("a batch of ping events is one statement; a ping stored before is not counted again, its outcomes are", async () => {
+  test("a batch of ping events is one statement; a ping stored before is not counted again, its outcomes are, all or nothing", async () => {
     const rollupOf = () =>
       withAdminClient(async (client) => {
         const { rows } = await client.query(
@@ -185,7 +185,10 @@ describe("PostgreSQL: a direct post's writes, one statement each", () => {
       pingOutcome("p3", "camp-a", at + 2000, 2500),
       pingOutcome("p4", "camp-b", at + 3000, 100),
     ];
-    assert.equal(await statementsOf(() => store.appendAuctionEvents(second, secondOutcomes)), 1);
+    // Written again in a transaction (the statement is undone), counting only what it inserted.
+    await store.appendAuctionEvents(second, secondOutcomes);
+    assert.equal((await store.getOutcomes("p3")).length, 1, "the undone statement's outcomes are not kept");
+    assert.equal((await store.getOutcomes("p1")).length, 1);
     // Outcomes only, of a ping an earlier batch wrote: read from the table (the transaction's way).
     await store.appendAuctionEvents([], [pingOutcome("p2", "camp-a", at + 1000, 900)]);
 

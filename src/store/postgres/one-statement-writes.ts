@@ -7,16 +7,7 @@
 
 import { REASONS } from "../../domain/outcomes.ts";
 import type { LeadRecord, LedgerEntry, OutboxItem, OutcomeRecord, PingRecord } from "../../domain/records.ts";
-import {
-  HOUR_MS,
-  ROLLUP_COLUMNS,
-  ROLLUP_KEY_COLUMNS,
-  ROLLUP_MAX_COLUMNS,
-  ROLLUP_SUM_COLUMNS,
-  RollupBatch,
-  type RollupRow,
-  rollupAuctionEvents,
-} from "../../domain/rollup.ts";
+import { rollupAuctionEvents } from "../../domain/rollup.ts";
 import {
   attemptEndsOfSale,
   buyerLeadIdsOf,
@@ -30,7 +21,7 @@ import { type Columns, insertOutcomes, OUTCOME_COLUMNS, PING_COLUMNS } from "../
 import { POSTGRES, placeholders, type Statement } from "../sql/dialect.ts";
 import { insertLedgerEntries } from "../sql/money-queries.ts";
 import { insertOutboxItems } from "../sql/outbox-queries.ts";
-import { postgresType, rollupRowsJson, rollupUpsertSql } from "../sql/rollup-rows.ts";
+import { rollupRowsJson, rollupUpsertSql } from "../sql/rollup-rows.ts";
 import { leadRollup } from "../sql/rollup-writes.ts";
 
 /**
@@ -137,54 +128,17 @@ export function beginPostAttemptStatement(
   );
 }
 
-/** A batch's rollup entries (JSON): each names the key's place in the batch's order (`ord`) and, for an auction
- * row, its group of pings (`grp`), whose count the statement takes from the pings it inserted. */
-const ROLLUP_ENTRIES = `jsonb_to_recordset($1::jsonb) AS b (${ROLLUP_COLUMNS.map((column) => `${column} ${postgresType(column)}`).join(", ")}, grp integer, ord integer)`;
+/** The message of the error a batch statement raises when one of its pings was stored before (see below). */
+export const PING_STORED_BEFORE = "gavel: a ping of the batch was stored before";
 
 /**
- * The rollup rows of a batch of ping events, counting only the pings the batch inserted (`w0`'s RETURNING ids; a ping
- * stored before is not counted again) and every outcome: outcome entries carry their own measures, auction entries
- * (grp) count the inserted pings of their group. Grouped by key, in the order RollupBatch sorts keys (every writer
- * locks rollup rows in that order).
- */
-const ROLLUP_OF_EVENTS = (() => {
-  const key = ROLLUP_KEY_COLUMNS.map((column) => `b.${column}`).join(", ");
-  const measure = (column: string) => {
-    if (column === "auctions")
-      return "SUM(CASE WHEN b.grp IS NULL THEN COALESCE(b.auctions, 0) ELSE f.n END)";
-    if (column === "auctions_with_bid")
-      return "SUM(CASE WHEN b.grp IS NULL THEN COALESCE(b.auctions_with_bid, 0) ELSE f.bids END)";
-    return `${(ROLLUP_MAX_COLUMNS as readonly string[]).includes(column) ? "MAX" : "SUM"}(COALESCE(b.${column}, 0))`;
-  };
-  return `SELECT ${key}, ${[...ROLLUP_SUM_COLUMNS, ...ROLLUP_MAX_COLUMNS].map(measure).join(", ")}
-    FROM ${ROLLUP_ENTRIES}
-    LEFT JOIN (SELECT g.grp, count(*) AS n, count(*) FILTER (WHERE g.bid) AS bids
-               FROM w0 JOIN unnest($2::text[], $3::integer[], $4::boolean[]) AS g (id, grp, bid) ON g.id = w0.id
-               GROUP BY g.grp) AS f ON f.grp = b.grp
-    WHERE b.grp IS NULL OR f.n IS NOT NULL
-    GROUP BY ${key}
-    ORDER BY min(b.ord)`;
-})();
-
-/** RollupBatch's key of a row (its sort order). */
-function rollupKeyOf(row: RollupRow): string {
-  return [
-    row.grain,
-    row.hour,
-    row.test ? 1 : 0,
-    row.source_id,
-    row.sub_id,
-    row.vertical,
-    row.campaign_id,
-    row.buyer_id,
-  ].join("\u0000");
-}
-
-/**
- * SqlWrites.appendAuctionEvents in one statement: the pings (a ping stored before is left as it was), the outcomes,
- * and the rollups of what was inserted. Undefined when a ping-phase outcome's auction is not in the batch (its
- * dimensions must be read from the pings table first: the transaction does that). The engine records a ping with its
- * outcomes, so a batch holds both.
+ * SqlWrites.appendAuctionEvents in one statement: the pings, their outcomes, and the rollups of the batch as
+ * RollupBatch counts them when every ping is new, the usual case. A ping the store already had (a batch written again
+ * after a failure whose write may have landed) must be left as it was and not counted again: the statement then fails
+ * (a cast of PING_STORED_BEFORE to an integer, on the count of pings it inserted), which undoes all of it, and the
+ * store writes the batch in a transaction as SqlWrites does, counting what it inserted. Undefined when a ping-phase
+ * outcome's auction is not in the batch (its dimensions must be read from the pings table first: the transaction does
+ * that); the engine records a ping with its outcomes, so a batch holds both.
  */
 export function appendAuctionEventsStatement(
   pings: readonly PingRecord[],
@@ -195,46 +149,6 @@ export function appendAuctionEventsStatement(
   for (const outcome of outcomes) {
     if (outcome.phase === "ping" && !auctions.has(outcome.auction_id)) return undefined;
   }
-  // The outcomes' rows, every ping of the batch taken as their auction (stored before or not, it is the same ping).
-  const outcomeRows = rollupAuctionEvents([], outcomes, (id) => auctions.get(id)).rows();
-  // The pings' own rows, by group: pings of one hour and dimensions count on the same rows.
-  const groupOf = new Map<string, number>();
-  const groups: number[] = [];
-  const groupRows: RollupRow[][] = [];
-  for (const ping of pings) {
-    const dimensions = [
-      Math.floor(ping.created_at / HOUR_MS),
-      ping.test ? 1 : 0,
-      ping.source_id,
-      ping.sub_id ?? "",
-      ping.vertical,
-    ].join("\u0000");
-    let group = groupOf.get(dimensions);
-    if (group === undefined) {
-      group = groupRows.length;
-      groupOf.set(dimensions, group);
-      const batch = new RollupBatch();
-      batch.addAuction(ping);
-      groupRows.push(batch.rows());
-    }
-    groups.push(group);
-  }
-  const entries: { key: string; json: Record<string, unknown> }[] = [];
-  for (const row of outcomeRows) {
-    const json = rollupEntry(row);
-    for (const column of [...ROLLUP_SUM_COLUMNS, ...ROLLUP_MAX_COLUMNS]) {
-      if (row[column] !== 0) json[column] = row[column];
-    }
-    entries.push({ key: rollupKeyOf(row), json });
-  }
-  for (const [group, rows] of groupRows.entries()) {
-    for (const row of rows)
-      entries.push({ key: rollupKeyOf(row), json: { ...rollupEntry(row), grp: group } });
-  }
-  const order = [...new Set(entries.map((entry) => entry.key))].sort();
-  const ordOf = new Map(order.map((key, i) => [key, i]));
-  for (const entry of entries) entry.json.ord = ordOf.get(entry.key);
-
   const parts: Statement[] = [];
   let shape = "";
   if (pings.length > 0) {
@@ -245,25 +159,22 @@ export function appendAuctionEventsStatement(
     parts.push({ text: INSERT_OUTCOMES_JSON, values: [outcomesJson(outcomes)] });
     shape += "o";
   }
-  if (entries.length > 0) {
-    parts.push({
-      text: rollupUpsertSql(POSTGRES, 1, ROLLUP_OF_EVENTS),
-      values: [
-        JSON.stringify(entries.map((entry) => entry.json)),
-        pings.map((ping) => ping.id),
-        groups,
-        pings.map((ping) => ping.status === "bid"),
-      ],
-    });
+  const rollup = rollupAuctionEvents(pings, outcomes, (id) => auctions.get(id));
+  if (rollup.size > 0) {
+    parts.push({ text: rollupUpsertSql(POSTGRES), values: [rollupRowsJson(rollup.rows())] });
     shape += "r";
   }
-  return asOneStatement(parts, "SELECT 1", `gavel_append_auction_events_${shape}`);
-}
-
-function rollupEntry(row: RollupRow): Record<string, unknown> {
-  const json: Record<string, unknown> = {};
-  for (const column of ROLLUP_KEY_COLUMNS) json[column] = row[column];
-  return json;
+  if (pings.length === 0) return asOneStatement(parts, "SELECT 1", `gavel_append_auction_events_${shape}`);
+  // The pings' CTE is w0; its RETURNING has the ids it inserted.
+  parts.push({ text: "SELECT $1::integer AS batch", values: [pings.length] });
+  const count = `w${parts.length - 1}`;
+  return asOneStatement(
+    parts,
+    `SELECT CASE WHEN inserted = (SELECT batch FROM ${count}) THEN 1
+       ELSE ('${PING_STORED_BEFORE}: ' || inserted)::integer END AS written
+     FROM (SELECT count(*) AS inserted FROM w0) AS pings`,
+    `gavel_append_auction_events_${shape}`,
+  );
 }
 
 /**

@@ -35,6 +35,7 @@ import { applyPostgresMigrations } from "./migrations.ts";
 import {
   appendAuctionEventsStatement,
   beginPostAttemptStatement,
+  PING_STORED_BEFORE,
   saveLeadStatement,
 } from "./one-statement-writes.ts";
 import {
@@ -95,15 +96,26 @@ export class PostgresStore extends SqlStore {
     return this.#pool.transaction((client) => write.call(this.#writes, transactionOf(client), ...args));
   }
 
-  /** SqlWrites.appendAuctionEvents as one statement, its own transaction (one-statement-writes.ts), sent once. */
+  /**
+   * SqlWrites.appendAuctionEvents as one statement, its own transaction (one-statement-writes.ts), sent once; in a
+   * transaction when a ping of the batch was stored before, or an outcome's ping is not in it.
+   */
   override async appendAuctionEvents(
     pings: readonly PingRecord[],
     outcomes: readonly OutcomeRecord[],
   ): Promise<void> {
     if (pings.length === 0 && outcomes.length === 0) return;
     const write = appendAuctionEventsStatement(pings, outcomes);
-    if (write) await this.#pool.writeOnce(write);
-    else await super.appendAuctionEvents(pings, outcomes);
+    if (write) {
+      try {
+        await this.#pool.writeOnce(write);
+        return;
+      } catch (error) {
+        // Undone: a ping of the batch was stored before. The transaction counts only what it inserts.
+        if (!(error instanceof Error && error.message.includes(PING_STORED_BEFORE))) throw error;
+      }
+    }
+    await super.appendAuctionEvents(pings, outcomes);
   }
 
   /** SqlWrites.saveLead as one statement, its own transaction (one-statement-writes.ts). */

@@ -70,16 +70,15 @@ export function rolledUpLeadFromRow(row: Row, codec: RowCodec): RolledUpLead {
  * (rollupRowValues of each, one after another; see addRollup). PostgreSQL takes the whole batch as one JSON array
  * (rollupRowsJson), one statement per batch; the rows must be distinct, as RollupBatch makes them.
  */
-export function rollupUpsertSql(d: Dialect, rows = 1, source?: string): string {
+export function rollupUpsertSql(d: Dialect, rows = 1): string {
   const measures = [...ROLLUP_SUM_COLUMNS, ...ROLLUP_MAX_COLUMNS];
   const row = `(${ROLLUP_COLUMNS.map(() => "?").join(", ")})`;
   const values =
-    source ??
-    (d.name === "sqlite"
+    d.name === "sqlite"
       ? `VALUES ${Array.from({ length: rows }, () => row).join(", ")}`
       : // A measure left out of a row's JSON is 0.
         `SELECT ${ROLLUP_KEY_COLUMNS.join(", ")}, ${measures.map((column) => `COALESCE(${column}, 0)`).join(", ")}
-         FROM jsonb_to_recordset($1::jsonb) AS batch (${ROLLUP_COLUMNS.map((column) => `${column} ${postgresType(column)}`).join(", ")})`);
+         FROM jsonb_to_recordset($1::jsonb) AS batch (${ROLLUP_COLUMNS.map((column) => `${column} ${postgresType(column)}`).join(", ")})`;
   const update = [
     ...ROLLUP_SUM_COLUMNS.map((column) => `${column} = report_rollup.${column} + excluded.${column}`),
     ...ROLLUP_MAX_COLUMNS.map(
@@ -90,8 +89,7 @@ export function rollupUpsertSql(d: Dialect, rows = 1, source?: string): string {
           ON CONFLICT (${ROLLUP_KEY_COLUMNS.join(", ")}) DO UPDATE SET ${update}`;
 }
 
-/** A rollup column's PostgreSQL type, as `jsonb_to_recordset` reads it. */
-export function postgresType(column: string): string {
+function postgresType(column: string): string {
   if (column === "test") return "boolean";
   if (column === "grain") return "smallint";
   return column.endsWith("_id") || column === "vertical" ? "text" : "bigint";
