@@ -1,11 +1,11 @@
 // A direct post's durable writes on PostgreSQL are one statement each (src/store/postgres/one-statement-writes.ts):
-// the post attempt and the sale, each its own transaction, one round trip (issue 14). What they write is the shared
-// contract's business (store-contract, post-attempts-contract, outbox-contract, ledger-contract); here, that every
+// the post attempt and the sale, each its own transaction, one round trip (issue 14); so is a batch of ping events.
+// What they write is the shared contract's business (store-contract, post-attempts-contract, outbox-contract, ledger-contract); here, that every
 // part of a sale arrives in that one statement, and that none of it does when the lead is refused.
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import pg from "pg";
-import type { LedgerEntry, OutboxItem, OutcomeRecord } from "../../src/domain/records.ts";
+import type { LedgerEntry, OutboxItem, OutcomeRecord, PingRecord } from "../../src/domain/records.ts";
 import { saleEntries } from "../../src/engine/ledger.ts";
 import type { PostAttempt } from "../../src/store/post-attempts.ts";
 import { PostgresStore } from "../../src/store/postgres/postgres-store.ts";
@@ -64,6 +64,32 @@ const message = (id: string): OutboxItem => ({
   attempts: 0,
   run_at: T0,
   created_at: T0,
+});
+
+const ping = (id: string, at: number, overrides: Partial<PingRecord> = {}): PingRecord => ({
+  id,
+  kind: "ping",
+  source_id: "src-1",
+  vertical: "personal_injury",
+  lead: { state: "CA" },
+  test: false,
+  created_at: at,
+  expires_at: at + 120_000,
+  status: "bid",
+  price_cents: 0,
+  bids: [],
+  ...overrides,
+});
+
+const pingOutcome = (auction: string, campaign: string, at: number, bid?: number): OutcomeRecord => ({
+  auction_id: auction,
+  phase: "ping",
+  at,
+  campaign_id: campaign,
+  buyer_id: `buyer-${campaign}`,
+  reason: bid === undefined ? "no_bid" : "lost",
+  latency_ms: 20,
+  ...(bid === undefined ? {} : { bid_cents: bid }),
 });
 
 describe("PostgreSQL: a direct post's writes, one statement each", () => {
@@ -135,5 +161,54 @@ describe("PostgreSQL: a direct post's writes, one statement each", () => {
     assert.deepEqual(await store.ledgerFor("l2"), []);
     assert.deepEqual((await store.listOutbox({ limit: 10 })).map((item) => item.id).sort(), ["m1", "m2"]);
     assert.equal((await store.getOutcomes("a-l1")).length, 2);
+  });
+
+  test("a batch of ping events is one statement; a ping stored before is not counted again, its outcomes are, all or nothing", async () => {
+    const rollupOf = () =>
+      withAdminClient(async (client) => {
+        const { rows } = await client.query(
+          `SELECT * FROM "${schema}".report_rollup ORDER BY grain, hour, test, source_id, sub_id, vertical, campaign_id, buyer_id`,
+        );
+        return rows;
+      });
+    const at = T0 + 3_600_000;
+    const first = [ping("p1", at), ping("p2", at + 1000, { sub_id: "s1", status: "no_bid" })];
+    const firstOutcomes = [pingOutcome("p1", "camp-a", at, 3000), pingOutcome("p2", "camp-b", at + 1000)];
+    assert.equal(await statementsOf(() => store.appendAuctionEvents(first, firstOutcomes)), 1);
+    // p1 again (an event batch retried) beside new pings of its group and of another source.
+    const second = [
+      ping("p1", at),
+      ping("p3", at + 2000),
+      ping("p4", at + 3000, { source_id: "src-2", test: true }),
+    ];
+    const secondOutcomes = [
+      pingOutcome("p3", "camp-a", at + 2000, 2500),
+      pingOutcome("p4", "camp-b", at + 3000, 100),
+    ];
+    // Written again in a transaction (the statement is undone), counting only what it inserted.
+    await store.appendAuctionEvents(second, secondOutcomes);
+    assert.equal((await store.getOutcomes("p3")).length, 1, "the undone statement's outcomes are not kept");
+    assert.equal((await store.getOutcomes("p1")).length, 1);
+    // Outcomes only, of a ping an earlier batch wrote: read from the table (the transaction's way).
+    await store.appendAuctionEvents([], [pingOutcome("p2", "camp-a", at + 1000, 900)]);
+
+    const written = await rollupOf();
+    const auctions = written
+      .filter((row) => row.grain === 0 && Number(row.hour) === at - (at % 3_600_000))
+      .map((row) => [
+        row.source_id,
+        row.sub_id,
+        Number(row.auctions),
+        Number(row.auctions_with_bid),
+        Number(row.bids),
+      ]);
+    assert.deepEqual(auctions, [
+      ["src-1", "", 2, 2, 2],
+      ["src-1", "s1", 1, 0, 1],
+      ["src-2", "", 1, 1, 1],
+    ]);
+    // The same rows as a rebuild from the events gives.
+    await store.rebuildReportRollups();
+    assert.deepEqual(written, await rollupOf());
   });
 });

@@ -5,7 +5,9 @@
 // nothing, durable when it returns, with the default synchronous_commit = on): one round trip each, and no BEGIN or
 // COMMIT to parse and answer. The text depends only on which parts a write has, so each shape is a prepared statement.
 
-import type { LeadRecord, LedgerEntry, OutboxItem, OutcomeRecord } from "../../domain/records.ts";
+import { REASONS } from "../../domain/outcomes.ts";
+import type { LeadRecord, LedgerEntry, OutboxItem, OutcomeRecord, PingRecord } from "../../domain/records.ts";
+import { rollupAuctionEvents } from "../../domain/rollup.ts";
 import {
   attemptEndsOfSale,
   buyerLeadIdsOf,
@@ -15,7 +17,7 @@ import {
   postAttemptRowValues,
 } from "../post-attempts.ts";
 import { LEAD_COLUMNS, leadRowValues, type RowCodec } from "../record-rows.ts";
-import { insertOutcomes } from "../sql/auction-log-queries.ts";
+import { type Columns, insertOutcomes, OUTCOME_COLUMNS, PING_COLUMNS } from "../sql/auction-log-queries.ts";
 import { POSTGRES, placeholders, type Statement } from "../sql/dialect.ts";
 import { insertLedgerEntries } from "../sql/money-queries.ts";
 import { insertOutboxItems } from "../sql/outbox-queries.ts";
@@ -123,5 +125,110 @@ export function beginPostAttemptStatement(
     parts,
     `SELECT EXISTS (SELECT 1 FROM ${inserted}) AS begun`,
     ended.length > 0 ? "gavel_begin_post_attempt_after_ends" : "gavel_begin_post_attempt_alone",
+  );
+}
+
+/** The message of the error a batch statement raises when one of its pings was stored before (see below). */
+export const PING_STORED_BEFORE = "gavel: a ping of the batch was stored before";
+
+/**
+ * SqlWrites.appendAuctionEvents in one statement: the pings, their outcomes, and the rollups of the batch as
+ * RollupBatch counts them when every ping is new, the usual case. A ping the store already had (a batch written again
+ * after a failure whose write may have landed) must be left as it was and not counted again: the statement then fails
+ * (a cast of PING_STORED_BEFORE to an integer, on the count of pings it inserted), which undoes all of it, and the
+ * store writes the batch in a transaction as SqlWrites does, counting what it inserted. Undefined when a ping-phase
+ * outcome's auction is not in the batch (its dimensions must be read from the pings table first: the transaction does
+ * that); the engine records a ping with its outcomes, so a batch holds both.
+ */
+export function appendAuctionEventsStatement(
+  pings: readonly PingRecord[],
+  outcomes: readonly OutcomeRecord[],
+): Statement | undefined {
+  const auctions = new Map<string, PingRecord>();
+  for (const ping of pings) auctions.set(ping.id, ping);
+  for (const outcome of outcomes) {
+    if (outcome.phase === "ping" && !auctions.has(outcome.auction_id)) return undefined;
+  }
+  const parts: Statement[] = [];
+  let shape = "";
+  if (pings.length > 0) {
+    parts.push({ text: INSERT_PINGS_JSON, values: [pingsJson(pings)] });
+    shape += "p";
+  }
+  if (outcomes.length > 0) {
+    parts.push({ text: INSERT_OUTCOMES_JSON, values: [outcomesJson(outcomes)] });
+    shape += "o";
+  }
+  const rollup = rollupAuctionEvents(pings, outcomes, (id) => auctions.get(id));
+  if (rollup.size > 0) {
+    parts.push({ text: rollupUpsertSql(POSTGRES), values: [rollupRowsJson(rollup.rows())] });
+    shape += "r";
+  }
+  if (pings.length === 0) return asOneStatement(parts, "SELECT 1", `gavel_append_auction_events_${shape}`);
+  // The pings' CTE is w0; its RETURNING has the ids it inserted.
+  parts.push({ text: "SELECT $1::integer AS batch", values: [pings.length] });
+  const count = `w${parts.length - 1}`;
+  return asOneStatement(
+    parts,
+    `SELECT CASE WHEN inserted = (SELECT batch FROM ${count}) THEN 1
+       ELSE ('${PING_STORED_BEFORE}: ' || inserted)::integer END AS written
+     FROM (SELECT count(*) AS inserted FROM w0) AS pings`,
+    `gavel_append_auction_events_${shape}`,
+  );
+}
+
+/**
+ * Rows inserted from one JSON array of objects, in its order (outcomes' serial ids follow it). The batch's rows
+ * travel as one JSON text rather than a PostgreSQL array per column: node-postgres writes an array literal element by
+ * element, escaping each (a ping's lead and bids are JSON texts inside it), which costs the exchange about four times
+ * what one JSON.stringify of the batch does, and the server parses one document instead of thirteen arrays.
+ */
+function insertFromJson(table: string, columns: Columns, tail: string): string {
+  const names = columns.map(([column]) => column).join(", ");
+  const types = columns.map(([column, type]) => `${column} ${type}`).join(", ");
+  return `INSERT INTO ${table} (${names})
+    SELECT ${names} FROM ROWS FROM (json_to_recordset($1::json) AS (${types})) WITH ORDINALITY AS batch (${names}, n)
+    ORDER BY n ${tail}`;
+}
+
+const INSERT_PINGS_JSON = insertFromJson("pings", PING_COLUMNS, "ON CONFLICT (id) DO NOTHING RETURNING id");
+const INSERT_OUTCOMES_JSON = insertFromJson("outcomes", OUTCOME_COLUMNS, "");
+
+/** insertPings' rows as JSON (the same values; `lead`, `bids`, `quality` as documents, not texts). */
+function pingsJson(pings: readonly PingRecord[]): string {
+  return JSON.stringify(
+    pings.map((p) => ({
+      id: p.id,
+      kind: p.kind,
+      source_id: p.source_id,
+      vertical: p.vertical,
+      test: p.test,
+      sub_id: p.sub_id ?? null,
+      created_at: p.created_at,
+      expires_at: p.expires_at,
+      status: p.status,
+      price_cents: p.price_cents,
+      lead: p.lead,
+      bids: p.bids,
+      quality: p.quality ?? null,
+    })),
+  );
+}
+
+/** insertOutcomes' rows as JSON. */
+function outcomesJson(outcomes: readonly OutcomeRecord[]): string {
+  return JSON.stringify(
+    outcomes.map((o) => ({
+      auction_id: o.auction_id,
+      phase: o.phase,
+      campaign_id: o.campaign_id,
+      buyer_id: o.buyer_id,
+      reason: o.reason,
+      code: REASONS[o.reason].code,
+      bid_cents: o.bid_cents ?? null,
+      latency_ms: o.latency_ms ?? null,
+      detail: o.detail ?? null,
+      at: o.at,
+    })),
   );
 }

@@ -74,6 +74,19 @@ export class PostgresPool {
    * after such a loss is reported as the loss (the first run may have written it), as a lost COMMIT reply would be.
    */
   async write<R extends Row = Row>(statement: Statement): Promise<R[]> {
+    return this.#write(statement, this.#options.poolSize ?? DEFAULT_POOL_SIZE);
+  }
+
+  /**
+   * Runs one write that is a transaction by itself, once: a write that would not be harmless to repeat (ping events:
+   * their outcomes would be added twice). When it fails the caller decides what to do (the event writer writes the
+   * batch again later, as after a failed transaction).
+   */
+  async writeOnce<R extends Row = Row>(statement: Statement): Promise<R[]> {
+    return this.#write(statement, 0);
+  }
+
+  async #write<R extends Row = Row>(statement: Statement, retries: number): Promise<R[]> {
     let lost: unknown;
     for (let attempt = 1; ; attempt++) {
       try {
@@ -83,7 +96,8 @@ export class PostgresPool {
         if (lost !== undefined && error instanceof pg.DatabaseError && !isConnectionLoss(error)) {
           throw unavailable(this.address, lost);
         }
-        if (!this.#isWorthRetrying(error, attempt)) throw unavailable(this.address, error);
+        if (attempt > retries || !this.#isWorthRetrying(error, attempt))
+          throw unavailable(this.address, error);
         lost = error;
       }
     }

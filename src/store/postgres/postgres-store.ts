@@ -11,6 +11,7 @@ import type {
   PiiErasure,
   PiiPurgeSelection,
   PiiRedaction,
+  PingRecord,
 } from "../../domain/records.ts";
 import type { ReportQuery, ReportRow } from "../../domain/report-query.ts";
 import { type AuctionPeriod, postgresHistory, type RecordedAuction } from "../auction-history.ts";
@@ -31,7 +32,12 @@ import { SqlStore } from "../sql/sql-store.ts";
 import { SqlWrites, type WriteArgs, type WriteOp, type WriteResult } from "../sql/sql-writes.ts";
 import type { SharedChange } from "../store.ts";
 import { applyPostgresMigrations } from "./migrations.ts";
-import { beginPostAttemptStatement, saveLeadStatement } from "./one-statement-writes.ts";
+import {
+  appendAuctionEventsStatement,
+  beginPostAttemptStatement,
+  PING_STORED_BEFORE,
+  saveLeadStatement,
+} from "./one-statement-writes.ts";
 import {
   checkSchemaName,
   PostgresPool,
@@ -88,6 +94,28 @@ export class PostgresStore extends SqlStore {
     // Durable when COMMIT returns: the store relies on the server's default synchronous_commit = on.
     const write = this.#writes[op] as (tx: SqlTx, ...args: unknown[]) => Promise<WriteResult<K>>;
     return this.#pool.transaction((client) => write.call(this.#writes, transactionOf(client), ...args));
+  }
+
+  /**
+   * SqlWrites.appendAuctionEvents as one statement, its own transaction (one-statement-writes.ts), sent once; in a
+   * transaction when a ping of the batch was stored before, or an outcome's ping is not in it.
+   */
+  override async appendAuctionEvents(
+    pings: readonly PingRecord[],
+    outcomes: readonly OutcomeRecord[],
+  ): Promise<void> {
+    if (pings.length === 0 && outcomes.length === 0) return;
+    const write = appendAuctionEventsStatement(pings, outcomes);
+    if (write) {
+      try {
+        await this.#pool.writeOnce(write);
+        return;
+      } catch (error) {
+        // Undone: a ping of the batch was stored before. The transaction counts only what it inserts.
+        if (!(error instanceof Error && error.message.includes(PING_STORED_BEFORE))) throw error;
+      }
+    }
+    await super.appendAuctionEvents(pings, outcomes);
   }
 
   /** SqlWrites.saveLead as one statement, its own transaction (one-statement-writes.ts). */

@@ -23,7 +23,7 @@ export const heldPings = (d: Dialect, now: number): Statement =>
     [now],
   );
 
-const PING_COLUMNS = [
+export const PING_COLUMNS = [
   ["id", "text"],
   ["kind", "text"],
   ["source_id", "text"],
@@ -39,7 +39,7 @@ const PING_COLUMNS = [
   ["quality", "jsonb"],
 ] as const;
 
-const OUTCOME_COLUMNS = [
+export const OUTCOME_COLUMNS = [
   ["auction_id", "text"],
   ["phase", "text"],
   ["campaign_id", "text"],
