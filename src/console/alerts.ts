@@ -62,7 +62,7 @@ export interface SourceAlertFacts {
 
 /**
  * The in-process duplicate windows (embedded backend) evicted keys at their ceiling whose windows have not all ended:
- * until `through`, consumers sold before may be sold again as if new.
+ * until `through`, a duplicate check (a consumer sold before, a replayed request) may miss.
  */
 export interface DuplicateWindowEvictionFacts {
   /** Keys evicted since the start. */
@@ -165,8 +165,8 @@ export function collectAlerts(
       severity: "warning",
       subject: { type: "exchange", id: "duplicate_windows" },
       message:
-        `Duplicate windows full (${evictions.maxKeys} keys): ${evictions.evicted} keys evicted, so consumers sold ` +
-        `before may be sold again as new until ${new Date(evictions.through).toISOString()}; raise ` +
+        `Duplicate windows full (${evictions.maxKeys} keys): ${evictions.evicted} keys evicted before their ` +
+        `window ended, so duplicate checks may miss until ${new Date(evictions.through).toISOString()}; raise ` +
         "storage.duplicate_window_max_keys (and restart) or keep the windows in Redis",
       ...iso(evictions.since),
     });
