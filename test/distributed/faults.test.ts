@@ -14,6 +14,7 @@ import {
   databaseTarget,
   databaseUrlOnPort,
   type ExchangeProcess,
+  type FailedStart,
   pollUntil,
   type Reply,
   redisTarget,
@@ -486,35 +487,52 @@ describe("PostgreSQL", () => {
   });
 });
 
+/**
+ * How long a start may try to reach an unreachable service before it exits, from its first attempt (Node's boot and
+ * module loading before it are not the exchange's waiting, and take seconds on a loaded machine).
+ */
+const GIVE_UP_LIMIT_MS = 5_000;
+
+function assertGaveUpWithin(t: TestContext, run: FailedStart, limitMs: number): void {
+  assert.ok(run.givingUpMs !== undefined, `the exchange never tried to reach the service\n${run.stderr}`);
+  const took = `gave up ${run.givingUpMs.toFixed(0)} ms after its first attempt (${run.ms.toFixed(0)} ms after the spawn)`;
+  assert.ok(run.givingUpMs < limitMs, took);
+  t.diagnostic(took);
+}
+
 describe("start-up with a service away", () => {
-  test("PostgreSQL unreachable: exits non-zero within 5 s, naming PostgreSQL", async () => {
+  test("PostgreSQL unreachable: exits non-zero within 5 s of trying, naming PostgreSQL", async (t) => {
     const port = await closedPort();
     const config: ConfigFile = {
       storage: storageFor(backends, { databaseUrl: databaseUrlOnPort(port) }),
       sources: [testSource()],
     };
 
-    const run = await runUntilExit(writeConfig(backends, "no-postgres.json", config), `${backends.dir}/np`);
+    const run = await runUntilExit(writeConfig(backends, "no-postgres.json", config), `${backends.dir}/np`, {
+      connectPort: port,
+    });
 
     assert.notEqual(run.code, 0, `exit: ${run.code ?? run.signal}\n${run.stderr}`);
-    assert.equal(run.signal, null, `exited by itself (not killed after 10 s)\n${run.stderr}`);
-    assert.ok(run.ms < 5_000, `exited after ${run.ms.toFixed(0)} ms`);
+    assert.equal(run.signal, null, `exited by itself (not killed after 60 s)\n${run.stderr}`);
+    assertGaveUpWithin(t, run, GIVE_UP_LIMIT_MS);
     assert.match(run.stderr, new RegExp(`PostgreSQL.*127\\.0\\.0\\.1:${port}`));
     assert.doesNotMatch(run.stdout, /listening/);
   });
 
-  test("Redis unreachable: exits non-zero within 5 s, naming Redis", async () => {
+  test("Redis unreachable: exits non-zero within 5 s of trying, naming Redis", async (t) => {
     const port = await closedPort();
     const config: ConfigFile = {
       storage: storageFor(backends, { redisUrl: redisUrlOnPort(port) }),
       sources: [testSource()],
     };
 
-    const run = await runUntilExit(writeConfig(backends, "no-redis.json", config), `${backends.dir}/nr`);
+    const run = await runUntilExit(writeConfig(backends, "no-redis.json", config), `${backends.dir}/nr`, {
+      connectPort: port,
+    });
 
     assert.notEqual(run.code, 0, `exit: ${run.code ?? run.signal}\n${run.stderr}`);
-    assert.equal(run.signal, null, `exited by itself (not killed after 10 s)\n${run.stderr}`);
-    assert.ok(run.ms < 5_000, `exited after ${run.ms.toFixed(0)} ms`);
+    assert.equal(run.signal, null, `exited by itself (not killed after 60 s)\n${run.stderr}`);
+    assertGaveUpWithin(t, run, GIVE_UP_LIMIT_MS);
     assert.match(run.stderr, new RegExp(`Redis.*127\\.0\\.0\\.1:${port}`));
     assert.doesNotMatch(run.stdout, /listening/);
   });
