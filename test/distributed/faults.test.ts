@@ -38,6 +38,8 @@ const RECOVERY_LIMIT_MS = 5_000;
 /** How long traffic runs with the service away. */
 const OUTAGE_MS = 1_500;
 const WORKERS = 4;
+/** How long traffic may take to sell before an outage starts (not a bound under test: the machine may be loaded). */
+const WARM_UP_LIMIT_MS = 30_000;
 
 let backends: SharedBackends;
 let farm: BuyerFarm;
@@ -114,7 +116,8 @@ function startTraffic(): { calls: Call[]; stop(): Promise<void> } {
   };
   const worker = async () => {
     // Bounded: a crashed exchange (or a failed assertion that skipped stop()) must not keep this loop spinning.
-    const giveUpAt = performance.now() + 20_000;
+    // Wide enough for a warm-up that a loaded machine stretches (see outage()).
+    const giveUpAt = performance.now() + 60_000;
     while (!stopped && !exchange.exited() && performance.now() < giveUpAt) {
       const pinged = await timed("ping", ping);
       if (pinged.reply.status === 200 && pinged.reply.body.status === "bid") {
@@ -270,7 +273,16 @@ async function outage(proxy: TcpProxy, how: "cut" | "stall", backend: RegExp, ha
   let outageAt = 0;
   let recovered = 0;
   try {
+    // The outage starts once traffic has sold (not after a fixed 300 ms: at load ~20 no call had been answered by
+    // then). How long that takes is not asserted; the bounds below are about the outage.
     await sleep(300);
+    const warm = await pollUntil(
+      async () =>
+        traffic.calls.some((call) => call.kind === "post" && call.reply.status === 200) ? true : undefined,
+      WARM_UP_LIMIT_MS,
+      50,
+    );
+    assert.ok(warm, `no sale within ${WARM_UP_LIMIT_MS} ms before the outage:\n${exchange.output()}`);
     outageAt = performance.now();
     if (how === "cut") proxy.cut();
     else proxy.stall();
