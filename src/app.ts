@@ -138,8 +138,9 @@ export async function startGavel(options: GavelOptions): Promise<RunningGavel> {
     log,
   });
   const { hotState, ...counters } = hot;
-  if (counters.duplicates instanceof MemoryDuplicateWindows)
-    metrics.watchDuplicateWindows(counters.duplicates);
+  const memoryDuplicates =
+    counters.duplicates instanceof MemoryDuplicateWindows ? counters.duplicates : undefined;
+  if (memoryDuplicates) metrics.watchDuplicateWindows(memoryDuplicates);
   await funds.restoreSpent(config.snapshot.buyers, counters.caps);
   onConfigChange = (snapshot) => {
     exchange?.useConfig(snapshot);
@@ -241,6 +242,7 @@ export async function startGavel(options: GavelOptions): Promise<RunningGavel> {
     now,
     auctionHistory: (period) => store.auctionHistory(period),
     wakeOutbox: () => outbox.wake(),
+    ...(memoryDuplicates ? { duplicateWindowEvictions: () => memoryDuplicates.evictionsInForce } : {}),
     privacy: { requests: privacyRequests, retention },
     console: {
       auth: consoleAuth,

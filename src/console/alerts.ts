@@ -1,6 +1,7 @@
 // What the console raises as alerts, from facts gathered by the alerts route (admin-alerts-routes.ts): a buyer
 // auto-paused after failed posts, a prepaid buyer out of or low on funds, a buyer or campaign whose cap is reached, a
-// buyer timing out on too many pings, a source whose requests are refused for their key. Pure, so each rule is tested
+// buyer timing out on too many pings, a source whose requests are refused for their key, the embedded duplicate windows
+// evicting sold consumers at their ceiling. Pure, so each rule is tested
 // without a server; the thresholds are the settings' `alerts` (docs/configuration.md).
 import type { AlertThresholds } from "../domain/config-schema.ts";
 
@@ -20,6 +21,7 @@ export const ALERT_KINDS = [
   "campaign_capped",
   "buyer_timeouts",
   "source_auth_failures",
+  "duplicate_window_evictions",
 ] as const;
 export type AlertKind = (typeof ALERT_KINDS)[number];
 
@@ -27,7 +29,8 @@ export interface Alert {
   kind: AlertKind;
   /** critical: the party has stopped buying or selling; warning: it will, or is losing leads, unless someone acts. */
   severity: "critical" | "warning";
-  subject: { type: "buyer" | "campaign" | "source"; id: string };
+  /** The exchange itself for what is about this process (its duplicate windows), not a party. */
+  subject: { type: "buyer" | "campaign" | "source" | "exchange"; id: string };
   message: string;
   /** When it started, where known (ISO 8601). */
   since?: string;
@@ -57,6 +60,21 @@ export interface SourceAlertFacts {
   lastFailureAt?: number;
 }
 
+/**
+ * The in-process duplicate windows (embedded backend) evicted keys at their ceiling whose windows have not all ended:
+ * until `through`, a duplicate check (a consumer sold before, a replayed request) may miss.
+ */
+export interface DuplicateWindowEvictionFacts {
+  /** Keys evicted since the start. */
+  evicted: number;
+  /** The ceiling (storage.duplicate_window_max_keys). */
+  maxKeys: number;
+  /** The evicted windows have all ended by then (epoch ms). */
+  through: number;
+  /** The first eviction of this stretch (epoch ms). */
+  since: number;
+}
+
 const dollars = (cents: number) =>
   new Intl.NumberFormat("en-US", { style: "currency", currency: "USD" }).format(cents / 100);
 const iso = (at: number | undefined) => (at === undefined ? {} : { since: new Date(at).toISOString() });
@@ -66,6 +84,7 @@ export function collectAlerts(
   buyers: readonly BuyerAlertFacts[],
   sources: readonly SourceAlertFacts[],
   thresholds: AlertThresholds | undefined,
+  evictions?: DuplicateWindowEvictionFacts,
 ): Alert[] {
   const limits = { ...ALERT_DEFAULTS, ...thresholds };
   const alerts: Alert[] = [];
@@ -140,6 +159,17 @@ export function collectAlerts(
       ...iso(source.lastFailureAt),
     });
   }
+  if (evictions)
+    alerts.push({
+      kind: "duplicate_window_evictions",
+      severity: "warning",
+      subject: { type: "exchange", id: "duplicate_windows" },
+      message:
+        `Duplicate windows full (${evictions.maxKeys} keys): ${evictions.evicted} keys evicted before their ` +
+        `window ended, so duplicate checks may miss until ${new Date(evictions.through).toISOString()}; raise ` +
+        "storage.duplicate_window_max_keys (and restart) or keep the windows in Redis",
+      ...iso(evictions.since),
+    });
   const rank = (alert: Alert) => (alert.severity === "critical" ? 0 : 1);
   return alerts.sort((a, b) => rank(a) - rank(b));
 }

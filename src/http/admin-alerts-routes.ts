@@ -1,6 +1,6 @@
 // GET /v1/admin/alerts: what needs the operator now (src/console/alerts.ts says which rules), gathered from the
 // configuration, the audit trail (who paused a buyer), funds, cap usage, the last hour's report by buyer and this
-// instance's refused source keys. Computed on each request (a few queries per buyer), so the console polls it.
+// instance's refused source keys, and the embedded duplicate windows' evictions. Computed on each request (a few queries per buyer), so the console polls it.
 import { type Static, Type } from "@sinclair/typebox";
 import type { FastifyInstance } from "fastify";
 import { AlertNotifier } from "../console/alert-notifier.ts";
@@ -10,6 +10,7 @@ import {
   type Alert,
   type BuyerAlertFacts,
   collectAlerts,
+  type DuplicateWindowEvictionFacts,
   type SourceAlertFacts,
 } from "../console/alerts.ts";
 import type { Buyer } from "../domain/config-schema.ts";
@@ -30,6 +31,8 @@ export interface AdminAlertsRoutesOptions {
   flushEvents?: () => Promise<void>;
   /** Tells the outbox worker an alert message is waiting. */
   wakeOutbox?: () => void;
+  /** The in-process duplicate windows' evictions still in force (embedded backend; Redis evicts nothing). */
+  duplicateWindowEvictions?: () => DuplicateWindowEvictionFacts | undefined;
 }
 
 const HOUR_MS = 3_600_000;
@@ -40,7 +43,12 @@ export const AlertListSchema = Type.Object({
       kind: Type.Union(ALERT_KINDS.map((kind) => Type.Literal(kind))),
       severity: Type.Union([Type.Literal("critical"), Type.Literal("warning")]),
       subject: Type.Object({
-        type: Type.Union([Type.Literal("buyer"), Type.Literal("campaign"), Type.Literal("source")]),
+        type: Type.Union([
+          Type.Literal("buyer"),
+          Type.Literal("campaign"),
+          Type.Literal("source"),
+          Type.Literal("exchange"),
+        ]),
         id: Type.String(),
       }),
       message: Type.String(),
@@ -115,7 +123,7 @@ export function adminAlertsRoutes(options: AdminAlertsRoutesOptions) {
         authFailures: source.failures,
         lastFailureAt: Date.parse(source.last_at),
       }));
-      return collectAlerts(buyers, sources, snapshot.settings.alerts);
+      return collectAlerts(buyers, sources, snapshot.settings.alerts, options.duplicateWindowEvictions?.());
     };
 
     // Each new alert to the operator's webhook or e-mail (settings.alerts.notify), through the outbox.
@@ -137,7 +145,8 @@ export function adminAlertsRoutes(options: AdminAlertsRoutesOptions) {
           tags: ["admin"],
           security: [{ adminKey: [] }],
           summary:
-            "What needs the operator now: auto-paused buyers, funds, caps reached, timeouts, refused keys",
+            "What needs the operator now: auto-paused buyers, funds, caps reached, timeouts, refused keys, " +
+            "duplicate windows evicting",
           description:
             `Answers {alerts: [{kind, severity, subject: {type, id}, message, since?}]}, critical first; kind is one ` +
             `of ${ALERT_KINDS.join(", ")}. Thresholds: settings.alerts (docs/configuration.md). Refused keys are ` +

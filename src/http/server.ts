@@ -11,7 +11,7 @@ import type { ReturnsService } from "../engine/returns.ts";
 import type { Metrics } from "../metrics.ts";
 import type { HotState } from "../state/hot-state.ts";
 import type { Store } from "../store/store.ts";
-import { adminAlertsRoutes } from "./admin-alerts-routes.ts";
+import { type AdminAlertsRoutesOptions, adminAlertsRoutes } from "./admin-alerts-routes.ts";
 import { adminAuditRoutes } from "./admin-audit-routes.ts";
 import { adminBuyerCapsRoutes } from "./admin-buyer-caps-routes.ts";
 import { adminConversionRoutes } from "./admin-conversion-routes.ts";
@@ -64,6 +64,8 @@ export interface ServerOptions {
   returns?: ReturnsService;
   /** Asks the outbox worker to deliver now. */
   wakeOutbox: () => void;
+  /** The in-process duplicate windows' evictions still in force, for the alerts (embedded backend only). */
+  duplicateWindowEvictions?: AdminAlertsRoutesOptions["duplicateWindowEvictions"];
   /** The web console: logins and sessions, live numbers (its API and the built app are served only when given). */
   console?: { auth: ConsoleAuth; live: LiveStats };
   /** Consumer privacy: access and erasure requests, the retention purge (their admin API is served only when given). */
@@ -203,6 +205,9 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
         adminKeySha256: options.adminKeySha256,
         flushEvents: () => options.exchange.flush(),
         ...(options.wakeOutbox ? { wakeOutbox: options.wakeOutbox } : {}),
+        ...(options.duplicateWindowEvictions
+          ? { duplicateWindowEvictions: options.duplicateWindowEvictions }
+          : {}),
       }),
     );
     await app.register(

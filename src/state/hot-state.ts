@@ -22,7 +22,8 @@ export interface HotState {
   /**
    * Atomically claims the right to post this ping (DESIGN rule 4: posted once), as a lease of `leaseMs` that its
    * holder renews while the post runs. Undefined when another post holds the lease or has completed the post. A
-   * lease not renewed in time (its instance died) lapses, and another caller can take the post over; the post
+   * lease not renewed in time (its instance died) lapses, and another caller can take the post over (in memory, only
+   * time the process could run counts: a stalled event loop stalls every caller); the post
    * attempts journal (src/store/post-attempts.ts) then keeps the taker from posting again to a buyer.
    */
   claimPost(pingId: string, leaseMs: number): Promise<PostClaim | undefined>;

@@ -94,3 +94,24 @@ test("a source's refused keys alert from the threshold; critical alerts come fir
     ],
   );
 });
+
+test("duplicate windows evicting at their ceiling: a warning about the exchange itself, since the first eviction", () => {
+  const through = Date.parse("2026-12-09T10:00:00Z");
+  const alerts = collectAlerts([buyer({ capped: true })], [], undefined, {
+    evicted: 1_234,
+    maxKeys: 8_388_608,
+    through,
+    since: Date.parse("2026-12-07T01:00:00Z"),
+  });
+  assert.deepEqual(
+    alerts.map((alert) => alert.kind),
+    ["buyer_capped", "duplicate_window_evictions"],
+  );
+  const [, evictions] = alerts;
+  assert.equal(evictions!.severity, "warning");
+  assert.deepEqual(evictions!.subject, { type: "exchange", id: "duplicate_windows" });
+  assert.equal(evictions!.since, "2026-12-07T01:00:00.000Z");
+  assert.match(evictions!.message, /8388608 keys.*1234 keys evicted.*2026-12-09T10:00:00.000Z/);
+  assert.match(evictions!.message, /storage\.duplicate_window_max_keys/);
+  assert.deepEqual(kinds([], [], undefined, undefined), []);
+});

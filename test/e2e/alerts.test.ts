@@ -1,9 +1,11 @@
 // Alerts on the dashboard, in headless Chromium against a real `gavel serve` with real traffic: a buyer Gavel paused
 // after a failed post, a prepaid buyer low on funds and a source still sending its rotated key are listed, critical
 // first, each linked to where it is dealt with; resuming the buyer from the link clears its alert. Also at phone
-// width. Screenshots go to test-output/.
+// width. And the duplicate windows evicting at their ceiling: an alert about the exchange itself, without a link (the
+// configuration file is where it is dealt with). Screenshots go to test-output/.
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
+import { personalInjury } from "../../src/domain/verticals/personal-injury.ts";
 import { bidder, personalInjuryLead } from "../helpers/exchange-harness.ts";
 import { type ConsoleWorld, PASSWORD, screenshot, startConsoleWorld } from "./console-browser.ts";
 
@@ -83,6 +85,44 @@ describe("alerts in a browser", () => {
       0,
       "resumed: no longer alerted",
     );
+    await page.context().close();
+  });
+});
+
+describe("the duplicate windows' alert in a browser", () => {
+  /** The smallest ceiling the schema allows; each sale holds three keys (its replay guard, e-mail and phone). */
+  const MAX_KEYS = 1024;
+  let world: ConsoleWorld;
+
+  before(async () => {
+    world = await startConsoleWorld([bidder("alpha", 40)], (config) => ({
+      ...config,
+      storage: { duplicate_window_max_keys: MAX_KEYS },
+      settings: { replay_guard_s: 3600 },
+      verticals: [{ ...personalInjury, dedupe: { lookback_days: 30, match: ["email", "phone"] } }],
+    }));
+  });
+  after(async () => {
+    await world?.close();
+  });
+
+  test("evictions at the ceiling are listed on the dashboard as a warning about the exchange, with no link", async () => {
+    const sold = await world.sendLeads(Math.ceil(MAX_KEYS / 3) + 20);
+    assert.ok(
+      sold.every((answer) => answer.status === "sold"),
+      JSON.stringify(sold.find((a) => a.status !== "sold")),
+    );
+    const page = await world.loginAs("ops@example.com");
+    const evictions = page
+      .getByTestId("alerts")
+      .locator('li[data-alert="duplicate_window_evictions"][data-subject="duplicate_windows"]');
+    await evictions.waitFor();
+    assert.match(
+      await evictions.innerText(),
+      /warning\s+Duplicate windows full \(1024 keys\): \d+ keys evicted.*storage\.duplicate_window_max_keys.*since/,
+    );
+    assert.equal(await evictions.locator("a").count(), 0, "no screen deals with it: no link");
+    await screenshot(page, "alerts-duplicate-windows");
     await page.context().close();
   });
 });

@@ -56,7 +56,11 @@ after(async () => {
 /** One password hash for every world: scrypt is deliberately slow, and what it hashes is the same. */
 let passwordHash: Promise<string> | undefined;
 
-export async function startConsoleWorld(behaviors: BuyerBehavior[]): Promise<ConsoleWorld> {
+export async function startConsoleWorld(
+  behaviors: BuyerBehavior[],
+  /** Changes to the world's configuration file (storage, verticals) before the exchange starts. */
+  configure: (config: ConfigFile) => ConfigFile = (config) => config,
+): Promise<ConsoleWorld> {
   if (!existsSync(CHROMIUM))
     throw new Error(`no Chromium at ${CHROMIUM}: apt-get install chromium (or GAVEL_CHROMIUM)`);
   mkdirSync(SCREENSHOTS, { recursive: true });
@@ -98,7 +102,7 @@ export async function startConsoleWorld(behaviors: BuyerBehavior[]): Promise<Con
     ],
   };
   const configPath = join(dir, "gavel.config.json");
-  writeFileSync(configPath, JSON.stringify(config));
+  writeFileSync(configPath, JSON.stringify({ ...configure(config), users: config.users }));
   let gavel: RunningGavel | undefined;
   let browser: Browser;
   try {

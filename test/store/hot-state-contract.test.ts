@@ -172,3 +172,51 @@ for (const impl of HOT_STATES) {
     });
   });
 }
+
+/** Blocks the whole event loop for `ms` (a long GC pause, a blocking call, a starved CPU). */
+function stallEventLoop(ms: number): void {
+  const until = Date.now() + ms;
+  while (Date.now() < until) {}
+}
+
+// One process: the holder of a claim renews whenever the process runs, so a stall of the whole event loop is no sign
+// of a dead holder (Redis cannot tell, and hands the post on: the other instances did run).
+describe("MemoryHotState post leases across an event-loop stall", () => {
+  test("a stall longer than the lease keeps the post with its holder: the next caller waits, the holder renews", async () => {
+    const state = new MemoryHotState();
+    try {
+      await state.holdPing(ping("p-1", Date.now() + 60_000));
+      const holder = await state.claimPost("p-1", SHORT_LEASE_MS);
+      assert.ok(holder);
+      // The first caller after the stall may be a retry of the post rather than the holder's renewal timer.
+      stallEventLoop(SHORT_LEASE_MS * 1.5);
+      assert.equal(await state.claimPost("p-1", SHORT_LEASE_MS), undefined, "the post is still its holder's");
+      assert.equal(await holder.renew(), true, "the holder keeps its lease");
+      stallEventLoop(SHORT_LEASE_MS * 1.5);
+      assert.equal(await holder.renew(), true, "and again, after a second stall");
+      assert.equal(await state.claimPost("p-1", SHORT_LEASE_MS), undefined);
+    } finally {
+      await state.close();
+    }
+  });
+
+  test("a holder that stops renewing while the process runs still loses its lease", async () => {
+    const state = new MemoryHotState();
+    try {
+      await state.holdPing(ping("p-1", Date.now() + 60_000));
+      const holder = await state.claimPost("p-1", SHORT_LEASE_MS);
+      assert.ok(holder);
+      stallEventLoop(SHORT_LEASE_MS * 1.5);
+      const started = Date.now();
+      const taker = await eventually(
+        () => state.claimPost("p-1", SHORT_LEASE_MS),
+        "the lapsed lease taken over",
+      );
+      assert.ok(Date.now() - started >= SHORT_LEASE_MS / 2, "the stall did not count as the lease's time");
+      assert.equal(await holder.renew(), false);
+      assert.equal(await taker.renew(), true);
+    } finally {
+      await state.close();
+    }
+  });
+});

@@ -32,10 +32,19 @@ export class MemoryDuplicateWindows implements DuplicateWindows {
   readonly #sweeper: NodeJS.Timeout;
   /** The next slice of the table's upkeep, when one is scheduled. */
   #upkeep: NodeJS.Immediate | undefined;
+  /** Evictions at the ceiling in force: their windows all end by `through` (epoch ms); the first was at `since`. */
+  #evictions: { through: number; since: number } | undefined;
 
   constructor(options: { now?: () => number } & KeyTableOptions = {}) {
     this.#now = options.now ?? Date.now;
-    this.#table = new MemoryKeyTable(options);
+    const onEvict = options.onEvict;
+    this.#table = new MemoryKeyTable({
+      ...options,
+      onEvict: (eviction) => {
+        this.#evicting(eviction.throughS);
+        onEvict?.(eviction);
+      },
+    });
     this.#sweeper = setInterval(() => this.#sweep(), SWEEP_INTERVAL_MS);
     this.#sweeper.unref();
   }
@@ -84,6 +93,24 @@ export class MemoryDuplicateWindows implements DuplicateWindows {
   /** Keys evicted at the table's ceiling before their window ended: each a duplicate check that may now miss. */
   get evicted(): number {
     return this.#table.evicted;
+  }
+
+  /**
+   * The evictions at the ceiling whose windows have not all ended (an operator's alert): until `through` (epoch ms),
+   * consumers sold before are not all found. Undefined when there were none, or their windows have all ended.
+   */
+  get evictionsInForce(): { evicted: number; maxKeys: number; through: number; since: number } | undefined {
+    const evictions = this.#evictions;
+    if (!evictions || evictions.through <= this.#now()) return undefined;
+    return { evicted: this.#table.evicted, maxKeys: this.#table.maxKeys, ...evictions };
+  }
+
+  #evicting(throughS: number): void {
+    const now = this.#now();
+    // Keys ending at or before the second `throughS` are evicted: all of their windows have ended a second later.
+    const through = (throughS + 1) * 1000;
+    const since = this.#evictions && this.#evictions.through > now ? this.#evictions.since : now;
+    this.#evictions = { through: Math.max(through, this.#evictions?.through ?? 0), since };
   }
 
   /** The table's ceiling, in keys. */

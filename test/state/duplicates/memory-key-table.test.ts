@@ -197,3 +197,39 @@ test("keys already past their end are evicted first at the ceiling, and not coun
   assert.equal(table.evicted, 0);
   for (let i = 1000; i < 1500; i++) assert.equal(table.endOf(0, ...words(i)), 50_000);
 });
+
+test("evictions at the ceiling are in force (an operator's alert) from the first until every evicted window has ended", async () => {
+  let now = 1_750_000_000_000;
+  const windows = new MemoryDuplicateWindows({ now: () => now, maxKeys: 1024 });
+  const key = (i: number) => `v:auto:email:${createHash("sha256").update(String(i)).digest("hex")}`;
+  const DAY_MS = 86_400_000;
+  // A function, not the property: a type narrowed by one assertion would not be read again.
+  const evictions = () => windows.evictionsInForce;
+  try {
+    for (let i = 0; i < 1024; i++) await windows.remember([key(i)], DAY_MS + i * 60_000);
+    assert.equal(windows.evicted, 0);
+    assert.equal(evictions(), undefined, "full, but nothing evicted yet");
+    const firstAt = now;
+    await windows.remember([key(1024)], DAY_MS);
+    const inForce = evictions();
+    assert.ok(inForce, "evicted at the ceiling");
+    assert.equal(inForce.since, firstAt);
+    assert.equal(inForce.maxKeys, 1024);
+    assert.equal(inForce.evicted, windows.evicted);
+    assert.ok(inForce.evicted > 0);
+    // The keys evicted first end a day and some minutes from now: until the last of them ends, their checks may miss.
+    assert.ok(inForce.through > now + DAY_MS && inForce.through < now + 2 * DAY_MS, String(inForce.through));
+    assert.equal(await windows.seen([key(0)]), undefined, "the first key was evicted");
+    // A later eviction in the same stretch keeps its start, and moves its end.
+    now += 60_000;
+    for (let i = 1025; i < 1100; i++) await windows.remember([key(i)], 3 * DAY_MS + i * 60_000);
+    const later = evictions();
+    assert.ok(later && later.since === firstAt && later.through >= inForce.through, JSON.stringify(later));
+    now = later.through - 1;
+    assert.ok(evictions(), "in force until the last evicted window ends");
+    now = later.through;
+    assert.equal(evictions(), undefined, "every evicted window has ended: nothing is missed any more");
+  } finally {
+    await windows.close();
+  }
+});

@@ -1,5 +1,6 @@
-// What needs the operator now (GET /v1/admin/alerts: auto-paused buyers, funds, caps, timeouts, refused source keys),
-// critical first, each linked to the screen where it is dealt with; polled every 15 s. Shown on the dashboard, and
+// What needs the operator now (GET /v1/admin/alerts: auto-paused buyers, funds, caps, timeouts, refused source keys,
+// duplicate windows evicting), critical first, each linked to the screen where it is dealt with (the duplicate windows
+// are dealt with in the configuration file: their message says how); polled every 15 s. Shown on the dashboard, and
 // nothing at all when all is well.
 import { useEffect } from "react";
 import type { Alert } from "../../../src/console/alerts.ts";
@@ -10,7 +11,8 @@ import { useData } from "../use-data.ts";
 const REFRESH_MS = 15_000;
 
 /** Where each alert is acted on: money on the Money screen, a pause on the Buyers list, keys on the Sources list. */
-function screenOf(alert: Alert): { to: string; label: string } {
+function screenOf(alert: Alert): { to: string; label: string } | undefined {
+  if (alert.subject.type === "exchange") return undefined;
   if (alert.kind === "buyer_out_of_funds" || alert.kind === "buyer_low_funds")
     return { to: "/money", label: "add a deposit" };
   if (alert.kind === "buyer_timeouts") return { to: "/health", label: "see its health" };
@@ -45,7 +47,7 @@ export function Alerts() {
             >
               <span className={`badge badge-${alert.severity}`}>{alert.severity}</span> {alert.message}
               {alert.since && <span className="muted"> · since {when(alert.since)}</span>}{" "}
-              <Link to={screen.to}>{screen.label}</Link>
+              {screen && <Link to={screen.to}>{screen.label}</Link>}
             </li>
           );
         })}
