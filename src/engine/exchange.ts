@@ -239,8 +239,9 @@ export class Exchange {
     await this.#checkSourceThrottle(source);
     const deadline = this.#deadlineFor(input.tmax_ms, receivedAt);
     const contact = pingContacts(input.contact_hash);
-    // Built once: the replay guard's fingerprint, the buyers' pings and the ping record all use it.
-    const pingPayload = buildPingPayload(vertical, lead);
+    // A ping's validated lead holds only the non-PII fields, in the vertical's order: it is the ping payload itself
+    // (what buildPingPayload would copy), used by the replay guard's fingerprint, the buyers' pings and the ping record.
+    const pingPayload = lead;
     await this.#duplicates.guardReplay(config, {
       kind: "ping",
       source,
