@@ -148,7 +148,7 @@ export async function runAuction(
     const refusal = await gates.hold(winner);
     if (!refusal) break;
     candidates = candidates.filter((bid) => bid !== winner);
-    const outcome = outcomes.find((o) => o.campaign_id === winner.campaign_id);
+    const outcome = outcomeOf(outcomes, winner.campaign_id);
     if (outcome) {
       outcome.reason = refusal.reason;
       outcome.detail = refusal.detail;
@@ -542,7 +542,7 @@ function noteAdjustments(
   for (const bid of bids) {
     const percent = adjustmentPercent(bid.buyer_id);
     if (percent === 0) continue;
-    const outcome = outcomes.find((o) => o.campaign_id === bid.campaign_id);
+    const outcome = outcomeOf(outcomes, bid.campaign_id);
     if (!outcome) continue;
     const note = `bid adjustment ${percent}%: ranked at ${rankingCents(bid.bid_cents, percent) / 100}`;
     outcome.detail = outcome.detail ? `${outcome.detail}; ${note}` : note;
@@ -555,17 +555,29 @@ function noteAdjustments(
  */
 function markWinnersAndLosers(ranked: readonly Bid[], valid: readonly Bid[], outcomes: BuyerOutcome[]): void {
   const soldShared = ranked[0]?.shared === true;
-  const won = new Set(ranked.filter((bid, index) => index === 0 || bid.shared).map((bid) => bid.campaign_id));
-  const inRunning = new Set(ranked.map((bid) => bid.campaign_id));
   for (const bid of valid) {
-    const outcome = outcomes.find((o) => o.campaign_id === bid.campaign_id);
+    const outcome = outcomeOf(outcomes, bid.campaign_id);
     if (!outcome) continue;
-    outcome.reason = won.has(bid.campaign_id) ? "won" : "lost";
-    if (inRunning.has(bid.campaign_id)) continue;
+    // Scans of the few ranked bids rather than two sets built per auction.
+    let won = false;
+    let inRunning = false;
+    for (let index = 0; index < ranked.length; index++) {
+      if (ranked[index]!.campaign_id !== bid.campaign_id) continue;
+      inRunning = true;
+      if (index === 0 || ranked[index]!.shared) won = true;
+    }
+    outcome.reason = won ? "won" : "lost";
+    if (inRunning) continue;
     outcome.detail = soldShared
       ? "buys exclusive leads only; this lead sold shared"
       : ranked.length > 0
         ? "buys shared leads only; this lead sold exclusive"
         : "buys shared leads only; no other buyer to share this lead with";
   }
+}
+
+/** A campaign's outcome in the auction's list (a loop, not a closure per lookup: this runs per bid per ping). */
+function outcomeOf(outcomes: readonly BuyerOutcome[], campaignId: string): BuyerOutcome | undefined {
+  for (const outcome of outcomes) if (outcome.campaign_id === campaignId) return outcome;
+  return undefined;
 }
