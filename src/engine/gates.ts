@@ -59,7 +59,9 @@ export function auctionGates(
       const admitted = await services.throttle.tryAcquireEach(limited.map(throttleRequest), services.now());
       let throttled: Set<string> | undefined;
       for (let index = 0; index < limited.length; index++) {
-        if (!admitted[index]) (throttled ??= new Set()).add(limited[index]!.id);
+        if (admitted[index]) continue;
+        throttled ??= new Set();
+        throttled.add(limited[index]!.id);
       }
       return throttled ?? NONE_THROTTLED;
     },
