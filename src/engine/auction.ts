@@ -320,6 +320,22 @@ function askBuyer(
   client: BuyerHttpClient,
   now: () => number,
 ): BidAnswer | Promise<BidAnswer> {
+  try {
+    return startAsking(campaign, request, pingPayload, config, client, now);
+  } catch (error) {
+    // A bug, not the buyer's doing: a rejection, as from an async function, so the other buyers are still asked.
+    return Promise.reject(error);
+  }
+}
+
+function startAsking(
+  campaign: Campaign,
+  request: AuctionRequest,
+  pingPayload: LeadValues,
+  config: ConfigSnapshot,
+  client: BuyerHttpClient,
+  now: () => number,
+): BidAnswer | Promise<BidAnswer> {
   const outcome: BuyerOutcome = { campaign_id: campaign.id, buyer_id: campaign.buyer_id, reason: "no_bid" };
   if (campaign.pricing.type === "fixed") {
     const bidCents = dollarsToCents(campaign.pricing.price);
