@@ -62,17 +62,35 @@ export function coerceFieldValue(
   field: FieldDefinition,
   value: unknown,
 ): { ok: true; value: unknown } | { ok: false; problem: string } {
-  const fail = (problem: string) => ({ ok: false as const, problem });
+  const coerced = canonicalFieldValue(field, value);
+  return coerced instanceof FieldProblem
+    ? { ok: false, problem: coerced.problem }
+    : { ok: true, value: coerced };
+}
+
+/** Why a value does not fit its field (a class, so no value a lead can hold is mistaken for one). */
+export class FieldProblem {
+  readonly problem: string;
+  constructor(problem: string) {
+    this.problem = problem;
+  }
+}
+
+/**
+ * `coerceFieldValue` without a result object per value: the canonical value, or a FieldProblem. For validating a
+ * whole lead, where every field of every ping goes through it.
+ */
+export function canonicalFieldValue(field: FieldDefinition, value: unknown): unknown {
   switch (field.type) {
     case "boolean":
-      return typeof value === "boolean" ? { ok: true, value } : fail("must be true or false");
+      return typeof value === "boolean" ? value : fail("must be true or false");
     case "integer":
     case "number": {
       if (typeof value !== "number" || !Number.isFinite(value)) return fail("must be a number");
       if (field.type === "integer" && !Number.isInteger(value)) return fail("must be a whole number");
       if (field.min !== undefined && value < field.min) return fail(`must be at least ${field.min}`);
       if (field.max !== undefined && value > field.max) return fail(`must be at most ${field.max}`);
-      return { ok: true, value };
+      return value;
     }
     default:
       break;
@@ -83,35 +101,35 @@ export function coerceFieldValue(
   if (value.includes("\u0000")) return fail("must not contain NUL characters");
   switch (field.type) {
     case "string":
-      return value.trim() === "" && field.required ? fail("must not be empty") : { ok: true, value };
+      return value.trim() === "" && field.required ? fail("must not be empty") : value;
     case "enum":
-      return field.values?.includes(value)
-        ? { ok: true, value }
-        : fail(`must be one of: ${field.values?.join(", ")}`);
+      return field.values?.includes(value) ? value : fail(`must be one of: ${field.values?.join(", ")}`);
     case "zip":
-      return ZIP.test(value) ? { ok: true, value } : fail("must be a US ZIP code (12345 or 12345-6789)");
+      return ZIP.test(value) ? value : fail("must be a US ZIP code (12345 or 12345-6789)");
     case "state": {
       const state = value.toUpperCase();
-      return US_STATES.has(state) ? { ok: true, value: state } : fail("must be a two-letter US state code");
+      return US_STATES.has(state) ? state : fail("must be a two-letter US state code");
     }
     case "phone": {
       const phone = normalizeUsPhone(value);
-      return phone ? { ok: true, value: phone } : fail("must be a 10-digit US phone number");
+      return phone ? phone : fail("must be a 10-digit US phone number");
     }
     case "email":
-      return EMAIL.test(value)
-        ? { ok: true, value: value.trim().toLowerCase() }
-        : fail("must be an e-mail address");
+      return EMAIL.test(value) ? value.trim().toLowerCase() : fail("must be an e-mail address");
     case "url":
-      return isHttpUrl(value) ? { ok: true, value } : fail("must be an http(s) URL");
+      return isHttpUrl(value) ? value : fail("must be an http(s) URL");
     case "date":
       // Round-trip through Date: Date.parse alone rolls 2024-02-30 over to March 1st.
       return ISO_DATE.test(value) &&
         !Number.isNaN(Date.parse(value)) &&
         new Date(value).toISOString().startsWith(value)
-        ? { ok: true, value }
+        ? value
         : fail("must be a date as YYYY-MM-DD");
   }
+}
+
+function fail(problem: string): FieldProblem {
+  return new FieldProblem(problem);
 }
 
 export function isHttpUrl(value: string): boolean {

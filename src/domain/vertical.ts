@@ -1,6 +1,6 @@
 // A vertical is a kind of lead (personal injury, auto insurance...) with its typed fields.
 
-import { coerceFieldValue, type FieldDefinition } from "./fields.ts";
+import { canonicalFieldValue, type FieldDefinition, FieldProblem } from "./fields.ts";
 import type { RefusableCheck } from "./lead-quality.ts";
 import type { RoutingMode } from "./routing.ts";
 
@@ -79,9 +79,10 @@ export function validateLead(
         return { ok: false, issue: { field: `lead.${field.name}`, message: "is required" } };
       continue;
     }
-    const result = coerceFieldValue(field, value);
-    if (!result.ok) return { ok: false, issue: { field: `lead.${field.name}`, message: result.problem } };
-    canonical[field.name] = result.value;
+    const coerced = canonicalFieldValue(field, value);
+    if (coerced instanceof FieldProblem)
+      return { ok: false, issue: { field: `lead.${field.name}`, message: coerced.problem } };
+    canonical[field.name] = coerced;
   }
   return { ok: true, lead: canonical };
 }

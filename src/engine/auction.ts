@@ -1,8 +1,12 @@
 // The auction, read top to bottom: eligible campaigns → fan-out under one deadline → validate bids → ceiling and floor
 // → order by the vertical's routing mode (by price with buyers' bid adjustments, by default).
 // Used by the ping and by the direct post. Owns HTTP and time; the native adapter only translates.
-import type { AdapterRequest, PingRequestInput } from "../buyers/buyer-adapter.ts";
-import { type BuyerHttpClient, BuyerTransportError } from "../buyers/buyer-http-client.ts";
+import type { AdapterRequest, BuyerAdapter, PingRequestInput } from "../buyers/buyer-adapter.ts";
+import {
+  type BuyerHttpClient,
+  type BuyerHttpResponse,
+  BuyerTransportError,
+} from "../buyers/buyer-http-client.ts";
 import { nativeAdapter } from "../buyers/native-adapter.ts";
 import type { LeadContextValues } from "../buyers/template.ts";
 import type { Campaign, Source } from "../domain/config-schema.ts";
@@ -144,7 +148,7 @@ export async function runAuction(
     const refusal = await gates.hold(winner);
     if (!refusal) break;
     candidates = candidates.filter((bid) => bid !== winner);
-    const outcome = outcomes.find((o) => o.campaign_id === winner.campaign_id);
+    const outcome = outcomeOf(outcomes, winner.campaign_id);
     if (outcome) {
       outcome.reason = refusal.reason;
       outcome.detail = refusal.detail;
@@ -303,15 +307,35 @@ function noteContextSent(answer: BidAnswer, request: AuctionRequest, config: Con
   }
 }
 
-/** Asks one campaign for its bid. Never throws: whatever the buyer does becomes that buyer's outcome alone. */
-async function askBuyer(
+/**
+ * Asks one campaign for its bid. Never throws: whatever the buyer does becomes that buyer's outcome alone. Not an
+ * async function: its checks and the request run at once, and only the reply's reading waits (a suspended async
+ * function of this size kept a large frame per buyer per ping).
+ */
+function askBuyer(
   campaign: Campaign,
   request: AuctionRequest,
   pingPayload: LeadValues,
   config: ConfigSnapshot,
   client: BuyerHttpClient,
   now: () => number,
-): Promise<BidAnswer> {
+): BidAnswer | Promise<BidAnswer> {
+  try {
+    return startAsking(campaign, request, pingPayload, config, client, now);
+  } catch (error) {
+    // A bug, not the buyer's doing: a rejection, as from an async function, so the other buyers are still asked.
+    return Promise.reject(error);
+  }
+}
+
+function startAsking(
+  campaign: Campaign,
+  request: AuctionRequest,
+  pingPayload: LeadValues,
+  config: ConfigSnapshot,
+  client: BuyerHttpClient,
+  now: () => number,
+): BidAnswer | Promise<BidAnswer> {
   const outcome: BuyerOutcome = { campaign_id: campaign.id, buyer_id: campaign.buyer_id, reason: "no_bid" };
   if (campaign.pricing.type === "fixed") {
     const bidCents = dollarsToCents(campaign.pricing.price);
@@ -337,6 +361,7 @@ async function askBuyer(
   // The campaign's protocol, compiled with the snapshot; it only ever sees the ping payload (non-PII fields).
   const adapter = config.adapters.get(campaign.id) ?? nativeAdapter(campaign);
   let ping: AdapterRequest | undefined;
+  let sending: Promise<BuyerHttpResponse>;
   try {
     const input: PingRequestInput = {
       requestId: request.auctionId,
@@ -349,74 +374,109 @@ async function askBuyer(
     if (request.qualityScore !== undefined) input.qualityScore = request.qualityScore;
     if (request.context) input.context = request.context;
     ping = adapter.buildPing(input);
-    const response = await client.send({ ...ping, timeoutMs: budgetMs });
-    outcome.latency_ms = Math.round(response.latencyMs);
-    request.wiretap?.({
-      campaign_id: campaign.id,
-      request: ping,
-      response: { status: response.status, body: response.body, latency_ms: outcome.latency_ms },
-    });
-    const reply = adapter.parsePing(response.status, response.body);
-    switch (reply.kind) {
-      case "bid":
-        outcome.reason = "bid";
-        outcome.bid_cents = reply.priceCents;
-        return {
-          campaign,
-          outcome,
-          bid: makeBid(
-            campaign,
-            request,
-            config,
-            now,
-            reply.priceCents,
-            reply.bidId,
-            reply.expiresInS,
-            reply.captured,
-          ),
-          ...(reply.alternatives
-            ? {
-                alternatives: reply.alternatives.map((other) =>
-                  makeBid(
-                    campaign,
-                    request,
-                    config,
-                    now,
-                    other.priceCents,
-                    other.bidId,
-                    reply.expiresInS,
-                    reply.captured,
-                  ),
-                ),
-              }
-            : {}),
-        };
-      case "no_bid":
-        outcome.reason = "no_bid";
-        if (reply.detail) outcome.detail = reply.detail;
-        return { campaign, outcome };
-      case "invalid":
-        outcome.reason = "invalid_response";
-        outcome.detail = reply.detail;
-        return { campaign, outcome };
-      case "http_error":
-        outcome.reason = "buyer_error";
-        outcome.detail = reply.detail;
-        return { campaign, outcome };
-    }
+    sending = client.send({ ...ping, timeoutMs: budgetMs });
   } catch (error) {
-    if (!(error instanceof BuyerTransportError)) throw error;
-    outcome.latency_ms = Math.round(error.latencyMs);
-    if (ping) request.wiretap?.({ campaign_id: campaign.id, request: ping, failure: error.failure });
-    outcome.reason =
-      error.failure === "timeout"
-        ? "timeout"
-        : error.failure === "too_large"
-          ? "invalid_response"
-          : "unreachable";
-    outcome.detail = error.failure === "too_large" ? "response too large" : error.message;
-    return { campaign, outcome };
+    return failedCall(error, campaign, outcome, request, ping);
   }
+  const sent = ping;
+  return sending.then(
+    (response) => {
+      try {
+        return readReply(campaign, request, config, now, adapter, sent, response, outcome);
+      } catch (error) {
+        return failedCall(error, campaign, outcome, request, sent);
+      }
+    },
+    (error: unknown) => failedCall(error, campaign, outcome, request, sent),
+  );
+}
+
+/** A buyer's HTTP answer as its outcome (and bid). */
+function readReply(
+  campaign: Campaign,
+  request: AuctionRequest,
+  config: ConfigSnapshot,
+  now: () => number,
+  adapter: BuyerAdapter,
+  ping: AdapterRequest,
+  response: BuyerHttpResponse,
+  outcome: BuyerOutcome,
+): BidAnswer {
+  outcome.latency_ms = Math.round(response.latencyMs);
+  request.wiretap?.({
+    campaign_id: campaign.id,
+    request: ping,
+    response: { status: response.status, body: response.body, latency_ms: outcome.latency_ms },
+  });
+  const reply = adapter.parsePing(response.status, response.body);
+  switch (reply.kind) {
+    case "bid":
+      outcome.reason = "bid";
+      outcome.bid_cents = reply.priceCents;
+      return {
+        campaign,
+        outcome,
+        bid: makeBid(
+          campaign,
+          request,
+          config,
+          now,
+          reply.priceCents,
+          reply.bidId,
+          reply.expiresInS,
+          reply.captured,
+        ),
+        ...(reply.alternatives
+          ? {
+              alternatives: reply.alternatives.map((other) =>
+                makeBid(
+                  campaign,
+                  request,
+                  config,
+                  now,
+                  other.priceCents,
+                  other.bidId,
+                  reply.expiresInS,
+                  reply.captured,
+                ),
+              ),
+            }
+          : {}),
+      };
+    case "no_bid":
+      outcome.reason = "no_bid";
+      if (reply.detail) outcome.detail = reply.detail;
+      return { campaign, outcome };
+    case "invalid":
+      outcome.reason = "invalid_response";
+      outcome.detail = reply.detail;
+      return { campaign, outcome };
+    case "http_error":
+      outcome.reason = "buyer_error";
+      outcome.detail = reply.detail;
+      return { campaign, outcome };
+  }
+}
+
+/** A call that got no usable HTTP answer: its outcome. Anything but a transport failure is a bug, thrown on. */
+function failedCall(
+  error: unknown,
+  campaign: Campaign,
+  outcome: BuyerOutcome,
+  request: AuctionRequest,
+  ping: AdapterRequest | undefined,
+): BidAnswer {
+  if (!(error instanceof BuyerTransportError)) throw error;
+  outcome.latency_ms = Math.round(error.latencyMs);
+  if (ping) request.wiretap?.({ campaign_id: campaign.id, request: ping, failure: error.failure });
+  outcome.reason =
+    error.failure === "timeout"
+      ? "timeout"
+      : error.failure === "too_large"
+        ? "invalid_response"
+        : "unreachable";
+  outcome.detail = error.failure === "too_large" ? "response too large" : error.message;
+  return { campaign, outcome };
 }
 
 /** A campaign's bid as it enters the auction: what the source would be paid of it, and when it expires. */
@@ -498,7 +558,7 @@ function noteAdjustments(
   for (const bid of bids) {
     const percent = adjustmentPercent(bid.buyer_id);
     if (percent === 0) continue;
-    const outcome = outcomes.find((o) => o.campaign_id === bid.campaign_id);
+    const outcome = outcomeOf(outcomes, bid.campaign_id);
     if (!outcome) continue;
     const note = `bid adjustment ${percent}%: ranked at ${rankingCents(bid.bid_cents, percent) / 100}`;
     outcome.detail = outcome.detail ? `${outcome.detail}; ${note}` : note;
@@ -511,17 +571,29 @@ function noteAdjustments(
  */
 function markWinnersAndLosers(ranked: readonly Bid[], valid: readonly Bid[], outcomes: BuyerOutcome[]): void {
   const soldShared = ranked[0]?.shared === true;
-  const won = new Set(ranked.filter((bid, index) => index === 0 || bid.shared).map((bid) => bid.campaign_id));
-  const inRunning = new Set(ranked.map((bid) => bid.campaign_id));
   for (const bid of valid) {
-    const outcome = outcomes.find((o) => o.campaign_id === bid.campaign_id);
+    const outcome = outcomeOf(outcomes, bid.campaign_id);
     if (!outcome) continue;
-    outcome.reason = won.has(bid.campaign_id) ? "won" : "lost";
-    if (inRunning.has(bid.campaign_id)) continue;
+    // Scans of the few ranked bids rather than two sets built per auction.
+    let won = false;
+    let inRunning = false;
+    for (let index = 0; index < ranked.length; index++) {
+      if (ranked[index]!.campaign_id !== bid.campaign_id) continue;
+      inRunning = true;
+      if (index === 0 || ranked[index]!.shared) won = true;
+    }
+    outcome.reason = won ? "won" : "lost";
+    if (inRunning) continue;
     outcome.detail = soldShared
       ? "buys exclusive leads only; this lead sold shared"
       : ranked.length > 0
         ? "buys shared leads only; this lead sold exclusive"
         : "buys shared leads only; no other buyer to share this lead with";
   }
+}
+
+/** A campaign's outcome in the auction's list (a loop, not a closure per lookup: this runs per bid per ping). */
+function outcomeOf(outcomes: readonly BuyerOutcome[], campaignId: string): BuyerOutcome | undefined {
+  for (const outcome of outcomes) if (outcome.campaign_id === campaignId) return outcome;
+  return undefined;
 }

@@ -3,7 +3,7 @@
 // cap ledger (hot state) does the atomic counting.
 import type { Buyer, Campaign, Caps } from "../domain/config-schema.ts";
 import { dollarsToCents } from "../domain/money.ts";
-import { CAP_PERIODS, periodEnd, periodKey } from "../domain/rules/periods.ts";
+import { CAP_PERIODS, type CapPeriod, periodEnd, periodKey } from "../domain/rules/periods.ts";
 import type { CapUnit } from "../state/counters/cap-ledger.ts";
 import type { CapUsageSeed } from "../state/counters/memory-cap-ledger.ts";
 import type { BuyerCents, SaleSummary } from "../store/store.ts";
@@ -17,9 +17,17 @@ export function capUnits(
   now: number,
 ): CapUnit[] {
   const units: CapUnit[] = [];
-  addUnits(units, `campaign:${campaign.id}`, campaign.caps, bidCents, now);
-  addUnits(units, `buyer:${campaign.buyer_id}`, buyer?.caps, bidCents, now);
-  addUnits(units, `campaign:${campaign.id}:source:${sourceId}`, campaign.source_caps, bidCents, now);
+  const owners = ownersOf(campaign);
+  addUnits(units, owners.campaign, campaign.caps, bidCents, now);
+  addUnits(units, owners.buyer, buyer?.caps, bidCents, now);
+  if (campaign.source_caps) {
+    let owner = owners.bySource.get(sourceId);
+    if (owner === undefined) {
+      owner = `campaign:${campaign.id}:source:${sourceId}`;
+      owners.bySource.set(sourceId, owner);
+    }
+    addUnits(units, owner, campaign.source_caps, bidCents, now);
+  }
   return units;
 }
 
@@ -30,15 +38,61 @@ function addUnits(units: CapUnit[], owner: string, caps: Caps | undefined, cents
     const countLimit = caps.leads?.[period];
     const spendLimit = caps.spend?.[period];
     if (countLimit === undefined && spendLimit === undefined) continue;
-    units.push({
-      key: `${owner}:${period}:${periodKey(period, timeZone, now)}`,
-      ...(countLimit === undefined ? {} : { countLimit }),
-      ...(spendLimit === undefined ? {} : { centsLimit: dollarsToCents(spendLimit) }),
-      cents,
-      periodEndsAt: periodEnd(period, timeZone, now),
-    });
+    const key = unitKey(caps, owner, period, periodKey(period, timeZone, now));
+    const periodEndsAt = periodEnd(period, timeZone, now);
+    // One literal per shape (no spreads), the fields in the same order as ever.
+    units.push(
+      spendLimit === undefined
+        ? { key, countLimit: countLimit!, cents, periodEndsAt }
+        : countLimit === undefined
+          ? { key, centsLimit: dollarsToCents(spendLimit), cents, periodEndsAt }
+          : { key, countLimit, centsLimit: dollarsToCents(spendLimit), cents, periodEndsAt },
+    );
   }
 }
+
+/** The counter owners of a campaign's caps, named once per campaign object (configuration snapshots are immutable). */
+function ownersOf(campaign: Campaign): { campaign: string; buyer: string; bySource: Map<string, string> } {
+  let owners = campaignOwners.get(campaign);
+  if (!owners) {
+    owners = {
+      campaign: `campaign:${campaign.id}`,
+      buyer: `buyer:${campaign.buyer_id}`,
+      bySource: new Map(),
+    };
+    campaignOwners.set(campaign, owners);
+  }
+  return owners;
+}
+
+const campaignOwners = new WeakMap<
+  Campaign,
+  { campaign: string; buyer: string; bySource: Map<string, string> }
+>();
+
+/**
+ * A unit's counter key, `<owner>:<period>:<period key>`, made again only when the period's key changes (periodKey
+ * hands out the same string all minute), rather than concatenated for every unit of every winning bid.
+ */
+function unitKey(caps: Caps, owner: string, period: CapPeriod, periodKeyText: string): string {
+  let byOwner = unitKeys.get(caps);
+  if (!byOwner) {
+    byOwner = new Map();
+    unitKeys.set(caps, byOwner);
+  }
+  let byPeriod = byOwner.get(owner);
+  if (!byPeriod) {
+    byPeriod = new Map();
+    byOwner.set(owner, byPeriod);
+  }
+  const known = byPeriod.get(period);
+  if (known && known.periodKey === periodKeyText) return known.key;
+  const key = `${owner}:${period}:${periodKeyText}`;
+  byPeriod.set(period, { periodKey: periodKeyText, key });
+  return key;
+}
+
+const unitKeys = new WeakMap<Caps, Map<string, Map<CapPeriod, { periodKey: string; key: string }>>>();
 
 /** A prepaid buyer's funds counter: its lifetime spend (committed) and won bids awaiting their post (reserved). */
 export function fundsKey(buyerId: string): string {

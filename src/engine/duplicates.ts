@@ -199,8 +199,8 @@ function verticalKeys(vertical: Vertical, contact: ContactHashes): string[] {
   if (!dedupe) return [];
   const keys: string[] = [];
   for (const kind of dedupe.match) {
-    const sha256 = contact[`${kind}_sha256`];
-    if (sha256) keys.push(`v:${vertical.id}:${kind}:${sha256}`);
+    const sha256 = kind === "email" ? contact.email_sha256 : contact.phone_sha256;
+    if (sha256) keys.push(scopeOf("v", vertical.id, kind) + sha256);
   }
   return keys;
 }
@@ -208,11 +208,29 @@ function verticalKeys(vertical: Vertical, contact: ContactHashes): string[] {
 function buyerKeys(buyerId: string, contact: ContactHashes): string[] {
   const keys: string[] = [];
   for (const kind of CONTACT_KINDS) {
-    const sha256 = contact[`${kind}_sha256`];
-    if (sha256) keys.push(`b:${buyerId}:${kind}:${sha256}`);
+    const sha256 = kind === "email" ? contact.email_sha256 : contact.phone_sha256;
+    if (sha256) keys.push(scopeOf("b", buyerId, kind) + sha256);
   }
   return keys;
 }
+
+/**
+ * A window key's scope (`v:<vertical>:email:`, `b:<buyer>:phone:`), made once per vertical or buyer and kind rather
+ * than concatenated afresh into every key of every ping (a key is then one concatenation: scope + hash).
+ */
+function scopeOf(of: "v" | "b", id: string, kind: "email" | "phone"): string {
+  const byId = of === "v" ? verticalScopes : buyerScopes;
+  let scopes = byId.get(id);
+  if (!scopes) {
+    scopes = { email: `${of}:${id}:email:`, phone: `${of}:${id}:phone:` };
+    byId.set(id, scopes);
+  }
+  return scopes[kind];
+}
+
+/** Scopes by vertical and by buyer id: a few strings for each vertical and buyer ever configured. */
+const verticalScopes = new Map<string, { email: string; phone: string }>();
+const buyerScopes = new Map<string, { email: string; phone: string }>();
 
 /** JSON with object keys sorted, so the same values always give the same text. */
 function canonicalJson(value: unknown): string {

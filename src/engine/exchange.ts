@@ -236,19 +236,23 @@ export class Exchange {
     const formSubmittedAt = validatedFormTime(input.form_submitted_at, this.#now());
     const formStartedAt = validatedFormTime(input.form_started_at, this.#now(), "form_started_at");
     const context = validatedContext(input.context, input);
-    await this.#checkSourceThrottle(source);
+    // Awaited only when there is something to wait for (each await is a promise and a turn of the microtask queue).
+    if (source.max_pings_per_minute !== undefined) await this.#checkSourceThrottle(source);
     const deadline = this.#deadlineFor(input.tmax_ms, receivedAt);
     const contact = pingContacts(input.contact_hash);
-    // Built once: the replay guard's fingerprint, the buyers' pings and the ping record all use it.
-    const pingPayload = buildPingPayload(vertical, lead);
-    await this.#duplicates.guardReplay(config, {
-      kind: "ping",
-      source,
-      vertical,
-      pingPayload,
-      subId: input.sub_id,
-      contact,
-    });
+    // A ping's validated lead holds only the non-PII fields, in the vertical's order: it is the ping payload itself
+    // (what buildPingPayload would copy), used by the replay guard's fingerprint, the buyers' pings and the ping record.
+    const pingPayload = lead;
+    if (config.settings.replay_guard_s) {
+      await this.#duplicates.guardReplay(config, {
+        kind: "ping",
+        source,
+        vertical,
+        pingPayload,
+        subId: input.sub_id,
+        contact,
+      });
+    }
     const { quality, screen } = await this.#validateAndScreen(
       config,
       vertical,
@@ -303,7 +307,8 @@ export class Exchange {
     const formSubmittedAt = validatedFormTime(input.form_submitted_at, this.#now());
     const formStartedAt = validatedFormTime(input.form_started_at, this.#now(), "form_started_at");
     const context = validatedContext(input.context, input);
-    await this.#checkSourceThrottle(source);
+    // Awaited only when there is something to wait for (each await is a promise and a turn of the microtask queue).
+    if (source.max_pings_per_minute !== undefined) await this.#checkSourceThrottle(source);
     const deadline = this.#deadlineFor(input.tmax_ms, receivedAt);
     const contact = leadContactHashes(lead);
     const pingPayload = buildPingPayload(vertical, lead);

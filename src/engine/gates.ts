@@ -14,7 +14,7 @@ import type { Bid } from "../domain/ranking.ts";
 import type { LeadValues } from "../domain/vertical.ts";
 import type { CapLedger, CapUnit } from "../state/counters/cap-ledger.ts";
 import type { FailureStreaks } from "../state/counters/failure-streak.ts";
-import type { Throttle } from "../state/counters/throttle.ts";
+import type { Throttle, ThrottleRequest } from "../state/counters/throttle.ts";
 import type { AuctionGates, HoldRefusal } from "./auction.ts";
 import { capUnits, fundsUnit, isFundsKey, reservationId } from "./caps.ts";
 import type { ConfigSnapshot } from "./config-snapshot.ts";
@@ -54,17 +54,16 @@ export function auctionGates(
   return {
     async throttled(campaigns) {
       const limited = campaigns.filter((campaign) => campaign.max_pings_per_minute !== undefined);
-      if (limited.length === 0) return new Set();
+      if (limited.length === 0) return NONE_THROTTLED;
       // Every campaign's throttle in one call: one script and one round trip on Redis, not one per campaign.
-      const admitted = await services.throttle.tryAcquireEach(
-        limited.map((campaign) => ({
-          key: `campaign:${campaign.id}`,
-          limit: campaign.max_pings_per_minute!,
-          windowMs: MINUTE_MS,
-        })),
-        services.now(),
-      );
-      return new Set(limited.filter((_, index) => !admitted[index]).map((campaign) => campaign.id));
+      const admitted = await services.throttle.tryAcquireEach(limited.map(throttleRequest), services.now());
+      let throttled: Set<string> | undefined;
+      for (let index = 0; index < limited.length; index++) {
+        if (admitted[index]) continue;
+        throttled ??= new Set();
+        throttled.add(limited[index]!.id);
+      }
+      return throttled ?? NONE_THROTTLED;
     },
     async hold(bid) {
       const ttlMs = holdTtlMs(bid, services.now());
@@ -74,6 +73,21 @@ export function auctionGates(
     },
   };
 }
+
+/** What `throttled` answers when every campaign was admitted (most pings): one shared empty set. */
+const NONE_THROTTLED: ReadonlySet<string> = new Set();
+
+/** A campaign's ping throttle request; its key built once per campaign object (configuration snapshots are immutable). */
+function throttleRequest(campaign: Campaign): ThrottleRequest {
+  let key = throttleKeys.get(campaign);
+  if (key === undefined) {
+    key = `campaign:${campaign.id}`;
+    throttleKeys.set(campaign, key);
+  }
+  return { key, limit: campaign.max_pings_per_minute!, windowMs: MINUTE_MS };
+}
+
+const throttleKeys = new WeakMap<Campaign, string>();
 
 /**
  * Suppression, consent verification and cap reservations for one post, and what was verified (kept with the lead).

@@ -259,6 +259,18 @@ describe("buildPingPayload is an allowlist", () => {
     };
     assert.equal("city" in buildPingPayload(cityIsPii, piPing), false);
   });
+
+  // The ping path uses a ping's validated lead as its payload, without the copy: the two must be the same values in
+  // the same order (the order is the ping body's JSON and the stored ping record's).
+  for (const { vertical, ping } of SAMPLES) {
+    test(`${vertical.id}: a validated ping lead is already its own ping payload, key order included`, () => {
+      const validated = validateLead(vertical, ping, "ping");
+      assert.ok(validated.ok);
+      const payload = buildPingPayload(vertical, validated.lead);
+      assert.deepEqual(Object.entries(validated.lead), Object.entries(payload));
+      assert.equal(JSON.stringify(validated.lead), JSON.stringify(payload));
+    });
+  }
 });
 
 describe("pingMismatches", () => {

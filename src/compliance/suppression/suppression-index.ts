@@ -60,14 +60,31 @@ function listIn(lists: Map<string, Set<string>>, listId: string): Set<string> {
  * The lists (global first, then the buyer's own) that hold any of these contact hashes: empty when the consumer may be
  * offered to the buyer. Pure and O(1): usable on the ping path with a seller's `contact_hash` as on the post path.
  */
-export function suppressedLists(index: SuppressionIndex, contact: ContactHashes, buyerId: string): string[] {
-  const hashes = [contact.email_sha256, contact.phone_sha256].filter(
-    (hash): hash is string => typeof hash === "string",
+export function suppressedLists(
+  index: SuppressionIndex,
+  contact: ContactHashes,
+  buyerId: string,
+): readonly string[] {
+  // Without arrays or closures per call: it runs for every campaign of every ping that carries contact hashes.
+  const email = typeof contact.email_sha256 === "string" ? contact.email_sha256.toLowerCase() : undefined;
+  const phone = typeof contact.phone_sha256 === "string" ? contact.phone_sha256.toLowerCase() : undefined;
+  if (email === undefined && phone === undefined) return NONE;
+  const global = holdsAny(index, GLOBAL_LIST, email, phone);
+  const own = buyerId !== GLOBAL_LIST && holdsAny(index, buyerId, email, phone);
+  if (!global && !own) return NONE;
+  return global && own ? [GLOBAL_LIST, buyerId] : [global ? GLOBAL_LIST : buyerId];
+}
+
+/** The answer for a consumer on no list: one shared empty list. */
+const NONE: readonly string[] = Object.freeze([]);
+
+function holdsAny(
+  index: SuppressionIndex,
+  listId: string,
+  email: string | undefined,
+  phone: string | undefined,
+): boolean {
+  return (
+    (email !== undefined && index.has(listId, email)) || (phone !== undefined && index.has(listId, phone))
   );
-  if (hashes.length === 0) return [];
-  const lists: string[] = [];
-  for (const listId of buyerId === GLOBAL_LIST ? [GLOBAL_LIST] : [GLOBAL_LIST, buyerId]) {
-    if (hashes.some((hash) => index.has(listId, hash.toLowerCase()))) lists.push(listId);
-  }
-  return lists;
 }

@@ -82,6 +82,8 @@ export class MemoryCapLedger implements CapLedger {
   readonly #now: () => number;
   readonly #finishedRetentionMs: number;
   readonly #sweeper: NodeJS.Timeout;
+  /** `reserve`'s counter ids of the request's units, reused from call to call (reserve runs without awaiting). */
+  readonly #unitIds: string[] = [];
 
   constructor(options: MemoryCapLedgerOptions = {}) {
     this.#now = options.now ?? Date.now;
@@ -108,8 +110,13 @@ export class MemoryCapLedger implements CapLedger {
       throw new Error(`cap reservation ${request.reservationId} is already ${existing.state}`);
     }
 
+    // Each unit's counter id, built once for the check and the count below (a string per unit, not two).
+    const ids = this.#unitIds;
+    ids.length = 0;
     for (const unit of request.units) {
-      const counter = this.#liveCounter(counterId(request.buyerId, unit.key), now);
+      const unitId = counterId(request.buyerId, unit.key);
+      ids.push(unitId);
+      const counter = this.#liveCounter(unitId, now);
       const count = (counter?.committedCount ?? 0) + (counter?.reservedCount ?? 0);
       const cents = (counter?.committedCents ?? 0) + (counter?.reservedCents ?? 0);
       if (unit.countLimit !== undefined && count + 1 > unit.countLimit) {
@@ -148,10 +155,11 @@ export class MemoryCapLedger implements CapLedger {
 
     const deadline = now + request.ttlMs;
     const units: Reservation["units"] = [];
-    for (const unit of request.units) {
+    for (let index = 0; index < request.units.length; index++) {
+      const unit = request.units[index]!;
       // A period already over cannot be overshot: nothing to count (Redis drops such a counter at once, too).
       if (unit.periodEndsAt <= now) continue;
-      const counter = this.#counterFor(counterId(request.buyerId, unit.key), unit.periodEndsAt);
+      const counter = this.#counterFor(ids[index]!, unit.periodEndsAt);
       if (firm) {
         counter.reservedCount += 1;
         counter.reservedCents += unit.cents;

@@ -46,13 +46,29 @@ export function throttleAdmits(
 
 /** Checks every request of a `tryAcquireEach`, and that no key appears twice (each takes at most one slot). */
 export function assertValidThrottles(requests: readonly ThrottleRequest[], now: number): void {
+  for (const { key, limit, windowMs } of requests) assertValidThrottle(key, limit, windowMs, now);
+  // A handful (a ping's campaigns, a lead's velocity keys) compared pairwise, without a set of "key, window" strings.
+  if (requests.length <= PAIRWISE_UP_TO) {
+    for (let index = 1; index < requests.length; index++) {
+      const { key, windowMs } = requests[index]!;
+      for (let other = 0; other < index; other++) {
+        if (requests[other]!.key === key && requests[other]!.windowMs === windowMs) throw askedTwice(key);
+      }
+    }
+    return;
+  }
   const keys = new Set<string>();
-  for (const { key, limit, windowMs } of requests) {
-    assertValidThrottle(key, limit, windowMs, now);
+  for (const { key, windowMs } of requests) {
     const id = `${key}\n${windowMs}`;
-    if (keys.has(id)) throw new TypeError(`throttle ${key}: asked twice in one tryAcquireEach`);
+    if (keys.has(id)) throw askedTwice(key);
     keys.add(id);
   }
+}
+
+const PAIRWISE_UP_TO = 16;
+
+function askedTwice(key: string): TypeError {
+  return new TypeError(`throttle ${key}: asked twice in one tryAcquireEach`);
 }
 
 export function assertValidThrottle(key: string, limit: number, windowMs: number, now: number): void {

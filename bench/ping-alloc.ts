@@ -1,0 +1,177 @@
+// What the embedded ping path allocates and spends on the main thread, per ping, in process: one or more checkouts'
+// exchanges (each its own module graph, data dir and in-memory hot state) started in this process against one buyer
+// farm (its own process), rules-5, pinged through `exchange.ping` (no HTTP layer) a few at a time; rounds alternate
+// between the checkouts so the machine's other work falls on each alike.
+//
+//   node --expose-gc bench/ping-alloc.ts --root <base checkout> --root <yours> [--rounds 6] [--pings 3000]
+//   node bench/ping-alloc.ts --root . --sample [--top 40]     # a sampling heap profile: bytes per ping by function
+//
+// Bytes allocated: the heap used at the end minus at the start plus what every GC in between freed (`v8.GCProfiler`),
+// so collected garbage counts. CPU: this thread's (`process.threadCpuUsage`). `hold_s` is 3600 so no hold expires.
+import { mkdtempSync, rmSync } from "node:fs";
+import { Session } from "node:inspector/promises";
+import { loadavg, tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { pathToFileURL } from "node:url";
+import { parseArgs } from "node:util";
+import { GCProfiler } from "node:v8";
+
+const { values } = parseArgs({
+  options: {
+    root: { type: "string", multiple: true, default: ["."] },
+    rounds: { type: "string", default: "6" },
+    pings: { type: "string", default: "3000" },
+    parallel: { type: "string", default: "8" },
+    sample: { type: "boolean", default: false },
+    top: { type: "string", default: "40" },
+    // Buyers answered in process (a bid, at once) instead of the farm over HTTP: no undici, sockets or timeouts, so
+    // what is left is the exchange's own work, and its bytes per ping repeat to within a few bytes.
+    "fake-buyers": { type: "boolean", default: false },
+  },
+});
+const roots = values.root.map((root) => resolve(root));
+const rounds = Number(values.rounds);
+const pings = Number(values.pings);
+const parallel = Number(values.parallel);
+
+const sim = (await import(
+  pathToFileURL(join(roots[0]!, "src/sim/bench-scenario.ts")).href
+)) as typeof import("../src/sim/bench-scenario.ts");
+const farmClient = (await import(
+  pathToFileURL(join(roots[0]!, "src/sim/buyer-farm-client.ts")).href
+)) as typeof import("../src/sim/buyer-farm-client.ts");
+const farm = await farmClient.startBuyerFarm(sim.instantBuyers(5), { recordLimit: 0 });
+const { config } = sim.buildBenchConfig(farm.buyers, "rules-5");
+config.settings = { ...config.settings, hold_s: 3600 };
+const inputs = sim.benchPingBodies("rules-5").map((body) => JSON.parse(body));
+
+type App = typeof import("../src/app.ts");
+const dirs: string[] = [];
+const exchanges: { root: string; gavel: Awaited<ReturnType<App["startGavel"]>>; source: never }[] = [];
+for (const root of roots) {
+  const app = (await import(pathToFileURL(join(root, "src/app.ts")).href)) as App;
+  const dir = mkdtempSync(join(tmpdir(), "gavel-alloc-"));
+  dirs.push(dir);
+  const gavel = await app.startGavel({
+    config,
+    dataDir: dir,
+    port: 0,
+    adminKey: "alloc-admin",
+    logLevel: "silent",
+    ...(values["fake-buyers"] ? { buyerClient: instantBids() as never } : {}),
+  });
+  const source = gavel.exchange.config.sourceById.get("bench-source") as never;
+  exchanges.push({ root, gavel, source });
+}
+
+/** A buyer client that bids 12.50 on every ping, answered on the next microtask. */
+function instantBids() {
+  let price = 0;
+  return {
+    send: () =>
+      Promise.resolve({ status: 200, body: `{"bid":true,"price":${10 + (price++ % 7)}.5}`, latencyMs: 1 }),
+    close: async () => {},
+  };
+}
+
+let next = 0;
+async function run(index: number, count: number): Promise<{ bytes: number; cpuUs: number; noBid: number }> {
+  const { gavel, source } = exchanges[index]!;
+  let noBid = 0;
+  let sent = 0;
+  const profiler = new GCProfiler();
+  const heapBefore = process.memoryUsage().heapUsed;
+  profiler.start();
+  const cpu = process.threadCpuUsage();
+  const worker = async () => {
+    while (sent < count) {
+      sent++;
+      const answer = await gavel.exchange.ping(source, inputs[next++ % inputs.length]);
+      if (answer.status !== "bid") noBid++;
+    }
+  };
+  await Promise.all(Array.from({ length: parallel }, worker));
+  const used = process.threadCpuUsage(cpu);
+  const heapAfter = process.memoryUsage().heapUsed;
+  const gcs = profiler.stop()?.statistics ?? [];
+  let freed = 0;
+  for (const gc of gcs)
+    freed += gc.beforeGC.heapStatistics.usedHeapSize - gc.afterGC.heapStatistics.usedHeapSize;
+  return { bytes: heapAfter - heapBefore + freed, cpuUs: used.user + used.system, noBid };
+}
+
+async function sample(): Promise<void> {
+  const session = new Session();
+  session.connect();
+  await run(0, pings);
+  await session.post("HeapProfiler.startSampling", {
+    samplingInterval: 512,
+    includeObjectsCollectedByMajorGC: true,
+    includeObjectsCollectedByMinorGC: true,
+  });
+  await run(0, pings);
+  const { profile } = await session.post("HeapProfiler.stopSampling");
+  interface Node {
+    callFrame: { functionName: string; url: string; lineNumber: number };
+    selfSize: number;
+    children: Node[];
+  }
+  const bySite = new Map<string, number>();
+  const walk = (node: Node) => {
+    const { functionName, url, lineNumber } = node.callFrame;
+    const file = url.replace(/^.*\/(node_modules\/)/, "$1").replace(/^.*\/src\//, "src/");
+    const key = `${functionName || "(anonymous)"} ${file}:${lineNumber + 1}`;
+    bySite.set(key, (bySite.get(key) ?? 0) + node.selfSize);
+    for (const child of node.children) walk(child);
+  };
+  walk(profile.head as unknown as Node);
+  const total = [...bySite.values()].reduce((a, b) => a + b, 0);
+  console.log(`sampled ${(total / pings / 1024).toFixed(1)} KB per ping; by function (self):`);
+  for (const [site, bytes] of [...bySite].sort((a, b) => b[1] - a[1]).slice(0, Number(values.top)))
+    console.log(
+      `  ${(bytes / pings).toFixed(0).padStart(7)} B  ${((bytes / total) * 100).toFixed(1).padStart(5)}%  ${site}`,
+    );
+  session.disconnect();
+}
+
+try {
+  console.log(`load average ${loadavg()[0]!.toFixed(2)}; ${pings} pings a round, ${parallel} at a time`);
+  if (values.sample) {
+    await sample();
+  } else {
+    for (let i = 0; i < exchanges.length; i++) await run(i, pings / 2);
+    const results = exchanges.map(() => [] as { bytes: number; cpuUs: number; noBid: number }[]);
+    for (let round = 0; round < rounds; round++) {
+      const order = exchanges.map((_, i) => i);
+      if (round % 2 === 1) order.reverse();
+      for (const i of order) {
+        global.gc?.();
+        results[i]!.push(await run(i, pings));
+      }
+      console.log(
+        `round ${round + 1}: ` +
+          results
+            .map((r, i) => {
+              const last = r.at(-1)!;
+              return `#${i} ${(last.bytes / pings / 1024).toFixed(1)} KB ${(last.cpuUs / pings).toFixed(0)} µs${last.noBid ? ` (${last.noBid} no bid)` : ""}`;
+            })
+            .join("  ") +
+          `  load ${loadavg()[0]!.toFixed(1)}`,
+      );
+    }
+    const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+    for (let i = 0; i < exchanges.length; i++) {
+      const r = results[i]!;
+      console.log(
+        `#${i} ${exchanges[i]!.root}: heap ${(median(r.map((x) => x.bytes)) / pings / 1024).toFixed(1)} KB/ping ` +
+          `(${(Math.min(...r.map((x) => x.bytes)) / pings / 1024).toFixed(1)}–${(Math.max(...r.map((x) => x.bytes)) / pings / 1024).toFixed(1)}), ` +
+          `CPU ${(median(r.map((x) => x.cpuUs)) / pings).toFixed(0)} µs/ping ` +
+          `(${(Math.min(...r.map((x) => x.cpuUs)) / pings).toFixed(0)}–${(Math.max(...r.map((x) => x.cpuUs)) / pings).toFixed(0)})`,
+      );
+    }
+  }
+} finally {
+  for (const { gavel } of exchanges) await gavel.close();
+  await farm.stop();
+  for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
+}
