@@ -1,10 +1,10 @@
 // Which SQLite pages a direct post writes, per table and index: runs a checkout's `gavel serve` (SQLite, rules-5
 // market, five instant buyers), sends `--warm` direct posts (8 in flight) to grow the file, empties the WAL from
-// another connection, sends `--leads` more one at a time, waits for the writes that follow a sale (ping events, outbox
-// deliveries), kills the exchange (kill -9, so the WAL stays), and reads the WAL's frames: each frame is one page
+// another connection (which then holds a read transaction, so that no checkpoint resets it), sends `--leads` more one at a time, waits for the writes that follow a sale (ping events, outbox
+// deliveries; `--in-flight` at once, 1 by default: a commit each), kills the exchange (kill -9, so the WAL stays), and reads the WAL's frames: each frame is one page
 // written, named by `dbstat` on a copy of the database.
 //
-//   node bench/sqlite-lead-pages.ts [checkout] [--warm 400] [--leads 20]
+//   node bench/sqlite-lead-pages.ts [checkout] [--warm 400] [--leads 20] [--in-flight 1]
 //
 // Prints WAL pages (frames) and commits per lead, and the pages per lead of each table and index.
 import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -18,11 +18,16 @@ import { startGavelServe } from "../src/sim/child-service.ts";
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,
-  options: { warm: { type: "string", default: "400" }, leads: { type: "string", default: "20" } },
+  options: {
+    warm: { type: "string", default: "400" },
+    leads: { type: "string", default: "20" },
+    "in-flight": { type: "string", default: "1" },
+  },
 });
 const root = resolve(positionals[0] ?? ".");
 const warm = Number(values.warm);
 const leads = Number(values.leads);
+const inFlight = Number(values["in-flight"]);
 
 const workDir = mkdtempSync(join(tmpdir(), "gavel-lead-pages-"));
 const dataDir = join(workDir, "data");
@@ -64,12 +69,19 @@ try {
   const path = join(dataDir, "gavel.db");
   const side = new DatabaseSync(path);
   side.exec("PRAGMA wal_checkpoint(TRUNCATE)");
-  side.close();
+  // A read transaction from the empty WAL on: no checkpoint can reset the WAL while it lasts, so every frame stays.
+  side.exec("BEGIN");
+  side.prepare("SELECT count(*) FROM sqlite_schema").get();
   const statuses = new Map<string, number>();
-  for (let i = 0; i < leads; i++) {
-    const status = String(await post());
-    statuses.set(status, (statuses.get(status) ?? 0) + 1);
-  }
+  let sent = 0;
+  await Promise.all(
+    Array.from({ length: inFlight }, async () => {
+      while (sent++ < leads) {
+        const status = String(await post());
+        statuses.set(status, (statuses.get(status) ?? 0) + 1);
+      }
+    }),
+  );
   await new Promise((done) => setTimeout(done, 2000));
   server.child.kill("SIGKILL");
   await new Promise((done) => server.child.once("exit", done));
@@ -91,6 +103,8 @@ try {
   const copy = join(workDir, "copy.db");
   copyFileSync(path, copy);
   copyFileSync(`${path}-wal`, `${copy}-wal`);
+  side.exec("COMMIT");
+  side.close();
   const db = new DatabaseSync(copy);
   const names = new Map<number, string>();
   for (const row of db.prepare("SELECT name, pageno FROM dbstat").all() as { name: string; pageno: number }[])
@@ -120,7 +134,7 @@ try {
     }
   }
   console.log(
-    `${root}: warm ${warm} posts (${sold} sold), then ${leads} one at a time (${[...statuses].map(([s, n]) => `${s} ${n}`).join(", ")})`,
+    `${root}: warm ${warm} posts (${sold} sold), then ${leads}, ${inFlight} in flight (${[...statuses].map(([s, n]) => `${s} ${n}`).join(", ")})`,
   );
   console.log(
     `WAL: ${pages.length} frames of ${pageSize} B = ${(((pages.length / leads) * pageSize) / 1024).toFixed(1)} KB per lead; ` +
