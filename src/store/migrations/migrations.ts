@@ -25,6 +25,7 @@ import { auditTrail } from "./22-audit-trail.ts";
 import { pingToPostTime } from "./23-ping-to-post-time.ts";
 import { pingQuality } from "./24-ping-quality.ts";
 import { redundantSoldBuyerIndex } from "./25-redundant-sold-buyer-index.ts";
+import { postAttemptsWithoutRowid } from "./26-post-attempts-without-rowid.ts";
 import type { Migration } from "./migration.ts";
 
 export const MIGRATIONS: readonly Migration[] = [
@@ -53,4 +54,5 @@ export const MIGRATIONS: readonly Migration[] = [
   pingToPostTime,
   pingQuality,
   redundantSoldBuyerIndex,
+  postAttemptsWithoutRowid,
 ];
