@@ -2,11 +2,12 @@
 // the lead at its bid the moment it was chosen; an outbox item written in the sale's transaction then carries the lead
 // to it, by signed webhook or by e-mail, retried until taken. The item names the lead and holds no PII: the worker
 // reads the lead from the store when it sends it, so the consumer's details live in one place only.
-import { randomUUID } from "node:crypto";
+
 import type { Campaign, CampaignDelivery } from "../domain/config-schema.ts";
 import type { LeadRecord, OutboxItem } from "../domain/records.ts";
 import type { LeadValues } from "../domain/vertical.ts";
 import type { ConfigSnapshot } from "../engine/config-snapshot.ts";
+import { timeOrderedId } from "../engine/time-ordered-ids.ts";
 
 const DEFAULT_WEBHOOK_TIMEOUT_MS = 10_000;
 /** An e-mail's whole send (connect, greet, hand over) is bounded by the SMTP settings; this is what is listed. */
@@ -29,7 +30,7 @@ export function campaignDeliveries(
     const delivery = config.campaignById.get(bid.campaign_id)?.delivery;
     if (!delivery) continue;
     items.push({
-      id: randomUUID(),
+      id: timeOrderedId(),
       kind: delivery.type,
       owner_id: bid.campaign_id,
       url: deliveryUrl(delivery),

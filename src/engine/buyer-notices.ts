@@ -4,12 +4,13 @@
 //   loss    your campaign bid on this lead and did not buy it, and why (outbid, its post failed, refused at the post)
 //   refund  an approved return gave you back this amount
 // Never PII, and never another buyer's price: a loss says what the buyer itself bid, not what won.
-import { randomUUID } from "node:crypto";
+
 import type { Buyer } from "../domain/config-schema.ts";
 import type { BuyerOutcome } from "../domain/outcomes.ts";
 import type { Bid } from "../domain/ranking.ts";
 import type { LeadRecord, OutboxItem, ReturnRecord } from "../domain/records.ts";
 import type { ConfigSnapshot } from "./config-snapshot.ts";
+import { timeOrderedId } from "./time-ordered-ids.ts";
 
 const DEFAULT_TIMEOUT_MS = 5_000;
 
@@ -103,7 +104,7 @@ function notice(
 ): OutboxItem {
   const { notices } = buyer;
   return {
-    id: randomUUID(),
+    id: timeOrderedId(),
     kind: "buyer_notice",
     owner_id: buyer.id,
     url: notices.url,

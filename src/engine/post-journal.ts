@@ -3,13 +3,14 @@
 // the post lapsed), the buyer is not posted to again: refused then, the fallback moves on; with no recorded answer,
 // the buyer may hold the lead, so the whole post stops as uncertain and the operator reconciles it (src/http/
 // post-attempt-routes.ts). An exclusive lead a buyer may hold is never offered to another buyer either.
-import { randomUUID } from "node:crypto";
+
 import type { Logger } from "pino";
 import type { BuyerOutcome, Reason } from "../domain/outcomes.ts";
 import type { Bid } from "../domain/ranking.ts";
 import type { LeadRecord } from "../domain/records.ts";
 import type { LeadsPort, PostJournalPort } from "../store/ports.ts";
 import type { EndedPostAttempt, PostAttempt } from "../store/post-attempts.ts";
+import { timeOrderedId } from "./time-ordered-ids.ts";
 
 /** Whether the buyer of this bid may be posted to, or, when not, the trace line that says why it was skipped. */
 export type PostVerdict = { post: true } | { post: false; outcome: Pick<BuyerOutcome, "reason" | "detail"> };
@@ -74,7 +75,7 @@ export class PostJournal {
   async begin(bid: Bid): Promise<PostVerdict> {
     if (!(await this.#leaseHeld())) throw new PostLeaseLostError(this.#auctionId);
     const attempt: PostAttempt = {
-      id: randomUUID(),
+      id: timeOrderedId(),
       auction_id: this.#auctionId,
       campaign_id: bid.campaign_id,
       buyer_id: bid.buyer_id,

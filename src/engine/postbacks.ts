@@ -2,9 +2,10 @@
 // path). No PII: the source knows its consumer; a postback only says what happened, at what price, under which ids.
 // Each of a source's postbacks names the events it fires on, its method, and a URL that may carry macros:
 // `https://tracker.example/pb?click={sub_id}&payout={price}&status={status}`. POST sends the event as JSON as well.
-import { randomUUID } from "node:crypto";
+
 import type { Postback, PostbackEventType, Source } from "../domain/config-schema.ts";
 import type { LeadRecord, OutboxItem, ReturnReason } from "../domain/records.ts";
+import { timeOrderedId } from "./time-ordered-ids.ts";
 
 const DEFAULT_TIMEOUT_MS = 5_000;
 
@@ -37,7 +38,7 @@ export function sourcePostbacks(source: Source | undefined, event: LeadEvent, no
   return postbacks
     .filter((postback) => postback.events === undefined || postback.events.includes(type))
     .map((postback) => ({
-      id: randomUUID(),
+      id: timeOrderedId(),
       kind: "source_postback",
       owner_id: source.id,
       url: expandPostbackUrl(postback.url, values),

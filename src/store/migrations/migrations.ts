@@ -24,6 +24,8 @@ import { configAsWritten } from "./21-config-as-written.ts";
 import { auditTrail } from "./22-audit-trail.ts";
 import { pingToPostTime } from "./23-ping-to-post-time.ts";
 import { pingQuality } from "./24-ping-quality.ts";
+import { redundantSoldBuyerIndex } from "./25-redundant-sold-buyer-index.ts";
+import { postAttemptsWithoutRowid } from "./26-post-attempts-without-rowid.ts";
 import type { Migration } from "./migration.ts";
 
 export const MIGRATIONS: readonly Migration[] = [
@@ -51,4 +53,6 @@ export const MIGRATIONS: readonly Migration[] = [
   auditTrail,
   pingToPostTime,
   pingQuality,
+  redundantSoldBuyerIndex,
+  postAttemptsWithoutRowid,
 ];
