@@ -26,6 +26,7 @@ import { pingToPostTime } from "./23-ping-to-post-time.ts";
 import { pingQuality } from "./24-ping-quality.ts";
 import { redundantSoldBuyerIndex } from "./25-redundant-sold-buyer-index.ts";
 import { postAttemptsWithoutRowid } from "./26-post-attempts-without-rowid.ts";
+import { postgresPerPostIndexes } from "./27-postgres-per-post-indexes.ts";
 import type { Migration } from "./migration.ts";
 
 export const MIGRATIONS: readonly Migration[] = [
@@ -55,4 +56,5 @@ export const MIGRATIONS: readonly Migration[] = [
   pingQuality,
   redundantSoldBuyerIndex,
   postAttemptsWithoutRowid,
+  postgresPerPostIndexes,
 ];

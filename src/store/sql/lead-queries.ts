@@ -144,17 +144,19 @@ export const salesCount = (d: Dialect, buyerId: string): Statement =>
   );
 
 /** Each buyer's lifetime spend (one buyer's when $1 is not NULL): the first buyer of every sold lead, and each other
- * buyer of a shared one. */
+ * buyer of a shared one. The buyer is matched in each branch, so that one buyer's walks `leads_sold_buyer_created`
+ * (PostgreSQL planned the filter outside the UNION ALL as a walk of every sale). */
 export const spendTotals = (d: Dialect, buyerId: string | undefined): Statement =>
   statement(
     d,
     `SELECT buyer_id, SUM(cents) AS cents FROM (
        SELECT buyer_id, buyer_price_cents AS cents FROM leads WHERE status = 'sold' AND buyer_id IS NOT NULL
+         AND (${d.typed(1, "text")} IS NULL OR buyer_id = $1)
        UNION ALL
        SELECT ${d.elementText("s", "buyer_id")}, ${d.elementInteger("s", "buyer_price_cents")}
        FROM leads, ${d.jsonElements("leads.shares", "s")}
-       WHERE leads.shares IS NOT NULL
+       WHERE leads.shares IS NOT NULL AND (${d.typed(1, "text")} IS NULL OR ${d.elementText("s", "buyer_id")} = $1)
      ) AS sales
-     WHERE ${d.typed(1, "text")} IS NULL OR buyer_id = $1 GROUP BY buyer_id`,
+     GROUP BY buyer_id`,
     [buyerId ?? null],
   );
