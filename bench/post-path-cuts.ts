@@ -73,9 +73,11 @@ function timeUs(work: (i: number) => void): number {
 const pingCase = (build: (input: PingRequestInput) => string) => (i: number) => {
   // A new payload per auction, as the engine builds one.
   const lead = pingPart("personal_injury", leads[i % leads.length]!);
+  // One id string per auction, as the engine passes its auction id to every campaign.
+  const requestId = `auction-${i}`;
   for (let c = 0; c < campaigns; c++) {
     sink += build({
-      requestId: `auction-${i}`,
+      requestId,
       vertical: "personal_injury",
       lead,
       tmaxMs: 300 + (c % budgets),

@@ -44,12 +44,13 @@ export function nativeAdapter(endpoints: { ping?: { url: string }; post?: { url:
  */
 interface PayloadJson {
   lead: string;
-  body?: string;
-  requestId?: string;
-  vertical?: string;
-  tmaxMs?: number;
-  test?: boolean;
-  qualityScore?: number | undefined;
+  /** The last body built, and what it was built for ("" until the first). */
+  body: string;
+  requestId: string;
+  vertical: string;
+  tmaxMs: number;
+  test: boolean;
+  qualityScore: number | undefined;
 }
 const payloadJson = new WeakMap<object, PayloadJson>();
 
@@ -61,10 +62,19 @@ const payloadJson = new WeakMap<object, PayloadJson>();
 export function buildPingBody(input: PingRequestInput): string {
   let json = payloadJson.get(input.lead);
   if (json === undefined) {
-    json = { lead: JSON.stringify(input.lead) };
+    // Every field from the start: one object shape, and no shape change when the first body is kept.
+    json = {
+      lead: JSON.stringify(input.lead),
+      body: "",
+      requestId: "",
+      vertical: "",
+      tmaxMs: 0,
+      test: false,
+      qualityScore: undefined,
+    };
     payloadJson.set(input.lead, json);
   } else if (
-    json.body !== undefined &&
+    json.body !== "" &&
     json.tmaxMs === input.tmaxMs &&
     json.requestId === input.requestId &&
     json.vertical === input.vertical &&
