@@ -342,7 +342,18 @@ export class Exchange {
     // Nothing was quoted to the source before the auction, so any ranked bid may buy the lead.
     const journal = this.#journal(ping.record.id);
     return this.#recordSale(
-      await this.#deliver(ping.record, lead, consent, 0, config, journal, ping.noBidReason, false, context),
+      await this.#deliver(
+        ping.record,
+        lead,
+        consent,
+        0,
+        config,
+        journal,
+        ping.noBidReason,
+        false,
+        context,
+        contact,
+      ),
     );
   }
 
@@ -406,6 +417,8 @@ export class Exchange {
         this.#journal(ping.record.id),
         ping.noBidReason,
         true,
+        undefined,
+        contact,
       ),
     );
   }
@@ -701,6 +714,8 @@ export class Exchange {
     noBidReason?: NoBidReason,
     resale = false,
     context?: LeadContextValues,
+    /** The lead's contact hashes when the caller hashed them already (a direct post or resale, for its auction). */
+    contact?: ContactHashes,
   ): Promise<Sale> {
     const deadline = new Deadline(config.settings.post_deadline_ms);
     // How long after its ping the source posted (a direct post's auction is its own: no such wait).
@@ -713,6 +728,7 @@ export class Exchange {
       lead,
       consent,
       resale,
+      contact,
     });
     const delivery =
       ping.bids.length > 0

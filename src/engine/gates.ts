@@ -103,14 +103,16 @@ export function deliveryGates(
     consent: Record<string, unknown>;
     /** A returned lead offered again: it was sold in its vertical (by this very sale), so only buyers' own checks apply. */
     resale?: boolean;
+    /** The lead's contact hashes when the caller has them already (a direct post hashed them for its auction). */
+    contact?: ContactHashes | undefined;
   },
 ): Pick<DeliveryRequest, "admit" | "settle"> & { checks: ConsentCheck[]; contact: ContactHashes } {
   const memo = createConsentMemo();
   const checks: ConsentCheck[] = [];
   /** The units each admitted campaign reserved, by campaign id: committed (or recounted) when its post is accepted. */
   const reserved = new Map<string, CapUnit[]>();
-  // Hashed once per post; each campaign then costs a few Set lookups.
-  const contact = leadContactHashes(sale.lead);
+  // Hashed once per post (or given); each campaign then costs a few Set lookups.
+  const contact = sale.contact ?? leadContactHashes(sale.lead);
   const duplicateOf = duplicateCheck(services, config, contact, sale.resale === true);
   return {
     checks,

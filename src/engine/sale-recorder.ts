@@ -90,7 +90,7 @@ export class SaleRecorder {
     // A write whose commit succeeded but whose reply was lost must not be written twice: look first when retrying.
     const retrying = this.#unsaved.has(sale.lead.auction_id);
     if (!retrying || !(await this.#store.getLeadByAuction(sale.lead.auction_id))) {
-      await this.#store.saveLead(sale.lead, sale.outcomes, sale.outbox, sale.ledger ?? []);
+      await this.#store.saveLead(sale.lead, sale.outcomes, sale.outbox, sale.ledger ?? [], sale.contact);
     }
     this.#unsaved.delete(sale.lead.auction_id);
     this.#onSaved(sale);

@@ -1,5 +1,6 @@
 // The store's narrow ports, one per concern: each consumer depends on the ones it uses (store.ts has the Store that is
 // all of them). Implemented once for both SQL databases by src/store/sql/sql-store.ts.
+import type { ContactHashes } from "../compliance/suppression/suppression-hash.ts";
 import type { Settings } from "../domain/config-schema.ts";
 import type {
   LeadRecord,
@@ -81,12 +82,15 @@ export interface LeadsPort {
   /**
    * Writes a lead, its post outcomes and the outbox messages it causes in one transaction, durably; resolves only once
    * they would survive a crash (DESIGN rule 9). The post attempts its outcomes answer end in the same transaction.
+   * `contact`, when the caller has hashed the lead's contacts already (leadContactHashes of `lead.lead`), fills the
+   * row's contact-hash columns without hashing them again.
    */
   saveLead(
     lead: LeadRecord,
     outcomes: readonly OutcomeRecord[],
     outbox?: readonly OutboxItem[],
     ledger?: readonly LedgerEntry[],
+    contact?: ContactHashes,
   ): Promise<void>;
   getLead(id: string): Promise<LeadRecord | undefined>;
   getLeadByAuction(auctionId: string): Promise<LeadRecord | undefined>;

@@ -8,7 +8,7 @@ import {
   sealedKeyId,
   sealPii,
 } from "../compliance/privacy/pii-cipher.ts";
-import { leadContactHashes } from "../compliance/suppression/suppression-hash.ts";
+import { type ContactHashes, leadContactHashes } from "../compliance/suppression/suppression-hash.ts";
 import type {
   LeadRecord,
   LedgerEntry,
@@ -113,7 +113,9 @@ export const LEAD_COLUMNS =
   "id, auction_id, kind, source_id, vertical, test, sub_id, status, price_cents, buyer_price_cents, campaign_id, " +
   "buyer_id, buyer_lead_id, reason, lead, consent, created_at, shares, email_sha256, phone_sha256, ping_to_post_ms";
 
-export function leadRowValues(lead: LeadRecord, codec: RowCodec): unknown[] {
+/** `contact`: the lead's contact hashes when the caller has them (leadContactHashes of `lead.lead`), else hashed here. */
+export function leadRowValues(lead: LeadRecord, codec: RowCodec, contact?: ContactHashes): unknown[] {
+  const hashes = contact ?? leadContactHashes(lead.lead);
   return [
     lead.id,
     lead.auction_id,
@@ -134,15 +136,10 @@ export function leadRowValues(lead: LeadRecord, codec: RowCodec): unknown[] {
     lead.created_at,
     lead.shares?.length ? JSON.stringify(lead.shares) : null,
     // Kept beside the lead so the operator can find a consumer's leads (Store.leadsOfContact) without reading PII.
-    ...contactColumns(lead.lead),
+    hashes.email_sha256 ?? null,
+    hashes.phone_sha256 ?? null,
     lead.ping_to_post_ms ?? null,
   ];
-}
-
-/** The email_sha256 and phone_sha256 columns of a lead's row. */
-function contactColumns(lead: Readonly<Record<string, unknown>>): [string | null, string | null] {
-  const hashes = leadContactHashes(lead);
-  return [hashes.email_sha256 ?? null, hashes.phone_sha256 ?? null];
 }
 
 export const OUTBOX_COLUMNS =

@@ -36,6 +36,36 @@ test("buildPingBody's text is JSON.stringify's, for every campaign of an auction
   }
 });
 
+test("buildPingBody hands a body out again only when every field is the same as the one it was built for", () => {
+  // Campaigns with the same budget share one body; any field that differs from the last body's must make a new one.
+  const lead = { zip: "98101", severity: 5 };
+  const base = { requestId: "auction-1", vertical: "personal_injury", lead, tmaxMs: 250, test: false };
+  const sequence = [
+    base,
+    { ...base },
+    { ...base, tmaxMs: 251 },
+    { ...base, tmaxMs: 251 },
+    { ...base, tmaxMs: 251, requestId: "auction-2" },
+    { ...base, tmaxMs: 251, requestId: "auction-2", vertical: "auto" },
+    { ...base, tmaxMs: 251, requestId: "auction-2", vertical: "auto", test: true },
+    { ...base, tmaxMs: 251, requestId: "auction-2", vertical: "auto", test: true, qualityScore: 80 },
+    { ...base, tmaxMs: 251, requestId: "auction-2", vertical: "auto", test: true, qualityScore: 81 },
+    { ...base, tmaxMs: 251, requestId: "auction-2", vertical: "auto", test: true },
+    base,
+  ];
+  for (const input of sequence) {
+    const expected = JSON.stringify({
+      request_id: input.requestId,
+      vertical: input.vertical,
+      lead: input.lead,
+      tmax_ms: input.tmaxMs,
+      test: input.test,
+      ...("qualityScore" in input ? { quality_score: input.qualityScore } : {}),
+    });
+    assert.equal(buildPingBody(input), expected);
+  }
+});
+
 test("buildPostBody carries only the protocol's keys, in a stable order", () => {
   const body = buildPostBody({ requestId: "r", bidId: "b", priceCents: 1, lead: {}, consent: {} });
   assert.deepEqual(Object.keys(JSON.parse(body)), ["request_id", "bid_id", "price", "lead", "consent"]);

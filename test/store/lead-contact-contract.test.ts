@@ -5,7 +5,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, test } from "node:test";
-import { hashContact } from "../../src/compliance/suppression/suppression-hash.ts";
+import { hashContact, leadContactHashes } from "../../src/compliance/suppression/suppression-hash.ts";
 import type { LeadRecord } from "../../src/domain/records.ts";
 import { POSTGRES_MIGRATIONS } from "../../src/store/postgres/migrations.ts";
 import { PostgresStore } from "../../src/store/postgres/postgres-store.ts";
@@ -51,6 +51,13 @@ for (const impl of STORES) {
       assert.deepEqual(ids(await store.leadsOfContact(phone("(212) 555-0101"), 10)), ["l-2", "l-1"]);
       assert.deepEqual(ids(await store.leadsOfContact(phone("212-555-0101"), 1)), ["l-2"]);
       assert.deepEqual(await store.leadsOfContact(email("nobody@example.com"), 10), []);
+    });
+
+    test("a sale's contact hashes, given with it (the engine hashed them for its checks), are the ones stored", async () => {
+      for (const record of LEADS) await store.saveLead(record, [], [], [], leadContactHashes(record.lead));
+      assert.deepEqual(ids(await store.leadsOfContact(email("pat@example.com"), 10)), ["l-3", "l-1"]);
+      assert.deepEqual(ids(await store.leadsOfContact(phone("2125550101"), 10)), ["l-2", "l-1"]);
+      assert.deepEqual(ids(await store.leadsOfContact(phone("3105550199"), 10)), ["l-4"]);
     });
   });
 }

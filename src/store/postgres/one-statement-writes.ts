@@ -5,6 +5,7 @@
 // nothing, durable when it returns, with the default synchronous_commit = on): one round trip each, and no BEGIN or
 // COMMIT to parse and answer. The text depends only on which parts a write has, so each shape is a prepared statement.
 
+import type { ContactHashes } from "../../compliance/suppression/suppression-hash.ts";
 import { REASONS } from "../../domain/outcomes.ts";
 import type { LeadRecord, LedgerEntry, OutboxItem, OutcomeRecord, PingRecord } from "../../domain/records.ts";
 import { rollupAuctionEvents } from "../../domain/rollup.ts";
@@ -57,6 +58,7 @@ export function saveLeadStatement(
   outcomes: readonly OutcomeRecord[],
   outbox: readonly OutboxItem[],
   ledger: readonly LedgerEntry[],
+  contact?: ContactHashes,
 ): Statement {
   const parts: Statement[] = [];
   let shape = "";
@@ -66,7 +68,7 @@ export function saveLeadStatement(
     shape += letter;
   };
   add("g", insertLedgerEntries(POSTGRES, ledger)[0]);
-  add("l", { text: INSERT_LEAD, values: leadRowValues(lead, codec) });
+  add("l", { text: INSERT_LEAD, values: leadRowValues(lead, codec, contact) });
   add("o", outcomes.length > 0 ? insertOutcomes(POSTGRES, outcomes)[0] : undefined);
   const rollup = leadRollup(lead, outcomes);
   add(

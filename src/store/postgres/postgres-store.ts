@@ -3,6 +3,7 @@
 // work (SKIP LOCKED), and LISTEN/NOTIFY so a change made through one instance reaches all of them.
 
 import { NO_PII_KEYS } from "../../compliance/privacy/pii-cipher.ts";
+import type { ContactHashes } from "../../compliance/suppression/suppression-hash.ts";
 import type {
   LeadRecord,
   LedgerEntry,
@@ -124,8 +125,9 @@ export class PostgresStore extends SqlStore {
     outcomes: readonly OutcomeRecord[],
     outbox: readonly OutboxItem[] = [],
     ledger: readonly LedgerEntry[] = [],
+    contact?: ContactHashes,
   ): Promise<void> {
-    await this.#pool.write(saveLeadStatement(this.codec, lead, outcomes, outbox, ledger));
+    await this.#pool.write(saveLeadStatement(this.codec, lead, outcomes, outbox, ledger, contact));
   }
 
   /** SqlWrites.beginPostAttempt as one statement, its own transaction (one-statement-writes.ts). */

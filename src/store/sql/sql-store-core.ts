@@ -1,7 +1,9 @@
 // The first half of what the SQL stores do alike (SqlStore, sql-store.ts, is the rest): configuration, the audit
 // trail, the auction log, leads, the post journal and the ledger. Each method is a statement of *-queries.ts (or a
 // write of SqlWrites) and the mapping of its rows.
+
 import type { PiiKeyRing } from "../../compliance/privacy/pii-cipher.ts";
+import type { ContactHashes } from "../../compliance/suppression/suppression-hash.ts";
 import type { LeadRecord, LedgerEntry, OutboxItem, OutcomeRecord, PingRecord } from "../../domain/records.ts";
 import type { AuditEvent, AuditQuery } from "../audit-events.ts";
 import { auditEventFromRow } from "../audit-rows.ts";
@@ -106,8 +108,9 @@ export abstract class SqlStoreCore {
     outcomes: readonly OutcomeRecord[],
     outbox: readonly OutboxItem[] = [],
     ledger: readonly LedgerEntry[] = [],
+    contact?: ContactHashes,
   ): Promise<void> {
-    await this.write("saveLead", lead, outcomes, outbox, ledger);
+    await this.write("saveLead", lead, outcomes, outbox, ledger, contact);
   }
 
   async beginPostAttempt(

@@ -1,6 +1,7 @@
 // Every write, written once: each method runs inside one transaction the store opens (PostgreSQL: a pooled
 // connection; SQLite: the writer thread, where every step resolves at once, so no other write can interleave).
 
+import type { ContactHashes } from "../../compliance/suppression/suppression-hash.ts";
 import type {
   LeadRecord,
   LedgerEntry,
@@ -95,10 +96,13 @@ export class SqlWrites {
     outcomes: readonly OutcomeRecord[],
     outboxItems: readonly OutboxItem[] = [],
     ledger: readonly LedgerEntry[] = [],
+    contact?: ContactHashes,
   ): Promise<void> {
     await this.#insertLedger(tx, ledger);
     const insertLead = `INSERT INTO leads (${LEAD_COLUMNS}) VALUES (${placeholders(LEAD_COLUMNS)})`;
-    await tx.run(statement(this.#d, insertLead, leadRowValues(lead, this.#codec), "gavel_insert_lead"));
+    await tx.run(
+      statement(this.#d, insertLead, leadRowValues(lead, this.#codec, contact), "gavel_insert_lead"),
+    );
     for (const insert of insertOutcomes(this.#d, outcomes)) await tx.run(insert);
     await addRollup(tx, this.#d, leadRollup(lead, outcomes));
     await this.#insertOutbox(tx, outboxItems);
