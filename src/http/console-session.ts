@@ -18,12 +18,17 @@ declare module "fastify" {
   }
 }
 
+// Made once: every request (seller traffic included) is looked at for a session, and a template string in the check
+// would be built, then flattened for the search, each time.
+const SESSION_BEARER = `Bearer ${SESSION_TOKEN_PREFIX}`;
+const SESSION_COOKIE_PAIR = `${SESSION_COOKIE}=`;
+
 /** The session token a request carries (bearer first, then the cookie), if any. */
 export function sessionToken(request: FastifyRequest): string | undefined {
   const header = request.headers.authorization;
-  if (header?.startsWith(`Bearer ${SESSION_TOKEN_PREFIX}`)) return header.slice(7).trim();
+  if (header?.startsWith(SESSION_BEARER)) return header.slice(7).trim();
   const cookies = request.headers.cookie;
-  if (!cookies?.includes(`${SESSION_COOKIE}=`)) return undefined;
+  if (!cookies?.includes(SESSION_COOKIE_PAIR)) return undefined;
   for (const part of cookies.split(";")) {
     const [name, ...value] = part.trim().split("=");
     if (name === SESSION_COOKIE) return decodeURIComponent(value.join("="));

@@ -22,6 +22,7 @@ import { own } from "../inbound/inbound-protocol.ts";
 import { leadProsper } from "../inbound/lead-prosper.ts";
 import { leadspedia } from "../inbound/leadspedia.ts";
 import type { HotState } from "../state/hot-state.ts";
+import { type AnswerObserver, answerTimingHook } from "./answer-timing.ts";
 import { sourceOfKey } from "./auth.ts";
 import { toGavelError } from "./error-handler.ts";
 
@@ -29,6 +30,8 @@ export interface InboundRoutesOptions {
   exchange: Exchange;
   /** Read for a post's held ping, whose non-PII fields fill in those the post leaves out. */
   hotState: HotState;
+  /** Hears how long each answer took (the console's live numbers), when given. */
+  observeAnswer?: AnswerObserver;
 }
 
 interface InboundEndpoint {
@@ -67,6 +70,7 @@ declare module "fastify" {
 
 export function inboundRoutes(options: InboundRoutesOptions) {
   const { exchange, hotState } = options;
+  const onResponse = answerTimingHook(options.observeAnswer);
   return async (app: FastifyInstance): Promise<void> => {
     // Form bodies only here: the native API stays JSON-only.
     await app.register(formbody);
@@ -92,6 +96,7 @@ export function inboundRoutes(options: InboundRoutesOptions) {
         method: ["GET", "POST"],
         url: endpoint.url,
         config: { inbound: { protocol: endpoint.protocol, route: endpoint.route } },
+        ...onResponse,
         schema: {
           tags: ["inbound"],
           summary: `${endpoint.summary} (compatible inbound)`,

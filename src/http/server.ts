@@ -36,7 +36,7 @@ import { consoleSessionHook } from "./console-session.ts";
 import { consoleStatic } from "./console-static.ts";
 import { handleError, handleNotFound } from "./error-handler.ts";
 import { fastifyTrustProxy, type HttpServerLimits, httpServerLimits } from "./http-options.ts";
-import { INBOUND_ENDPOINTS, inboundRoutes } from "./inbound-routes.ts";
+import { inboundRoutes } from "./inbound-routes.ts";
 import { registerOpenApi } from "./openapi.ts";
 import { operationsRoutes } from "./operations-routes.ts";
 import { postingSpecRoutes } from "./posting-spec-routes.ts";
@@ -83,9 +83,6 @@ export interface ServerOptions {
 /** How often Node looks for requests past their timeouts (its default, 30 s, would let them run that much longer). */
 const TIMEOUT_CHECK_INTERVAL_MS = 1_000;
 
-/** The seller API's routes (native and compatible), whose answer times the console's live numbers show. */
-const SELLER_URLS = new Set(["/v1/ping", "/v1/post", "/v1/leads", ...INBOUND_ENDPOINTS.map((e) => e.url)]);
-
 export async function buildServer(options: ServerOptions): Promise<FastifyInstance> {
   const limits =
     options.limits ?? httpServerLimits(undefined, options.config.snapshot.settings.post_deadline_ms);
@@ -122,10 +119,6 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     const { auth, live } = options.console;
     // Only requests that carry a session token pay for its lookup; seller traffic carries none.
     app.addHook("onRequest", consoleSessionHook(auth));
-    app.addHook("onResponse", (request, reply, done) => {
-      if (SELLER_URLS.has(request.routeOptions.url ?? "")) live.observeSellerRequest(reply.elapsedTime);
-      done();
-    });
     await app.register(
       consoleRoutes({
         auth,
@@ -140,8 +133,13 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   }
   app.decorate("clock", options.now ?? Date.now);
   registerSourceAuthFailures(app, options.adminKeySha256, app.clock, options.authFailureTallies);
-  await app.register(sellerRoutes(options.exchange));
-  await app.register(inboundRoutes({ exchange: options.exchange, hotState: options.hotState }));
+  // The seller routes time their own answers for the console's live numbers (src/http/answer-timing.ts).
+  const live = options.console?.live;
+  const observeAnswer = live ? (ms: number) => live.observeSellerRequest(ms) : undefined;
+  await app.register(sellerRoutes(options.exchange, observeAnswer));
+  await app.register(
+    inboundRoutes({ exchange: options.exchange, hotState: options.hotState, observeAnswer }),
+  );
   await app.register(postingSpecRoutes({ config: options.config }));
   await app.register(buyerExportRoutes({ config: options.config, store: options.store }));
   await app.register(
