@@ -10,8 +10,8 @@
 // the WAL emptied and no checkpoint, `wal-batches` more: the WAL pages (frames) one ping adds. Auction ids: random
 // (`v4`, `crypto.randomUUID`) or time-ordered (`v7`, src/engine/time-ordered-ids.ts); by default what the checkout's
 // exchange issues. Compare checkouts (or `--ids`) by alternating runs (the machine's load moves every figure).
-// `--detail` also prints, per ping, the CPU of each kind of statement (the thread's CPU around each, so a little
-// more in all than without it) and of BEGIN/COMMIT, and the WAL pages of each table and index (each WAL frame named
+// `--detail` also prints, per ping, the CPU of each kind of statement (the CPU around each, so a little more in all
+// than without it) and of BEGIN/COMMIT, and the WAL pages of each table and index (each WAL frame named
 // by `dbstat`) with that b-tree's payload bytes per row.
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -55,22 +55,26 @@ for (const [, pragma] of thread.matchAll(
 const writes = new SqlWrites(SQLITE, SQLITE_CODEC);
 const runner = sqliteTx(db);
 
-/** With --detail while measuring: the thread's CPU µs per kind of statement (its first words and table). */
+/**
+ * With --detail while measuring: CPU µs per kind of statement (its first words and table). The process's CPU, not the
+ * thread's: Linux updates a running thread's own figure only at scheduler ticks (4 ms), while the process's counts the
+ * running thread's time to the moment (this process's other threads are idle here).
+ */
 const cpuByKind = new Map<string, number>();
 let timing = false;
-const threadCpu = (): number => {
-  const { user, system } = process.threadCpuUsage();
+const cpuNow = (): number => {
+  const { user, system } = process.cpuUsage();
   return user + system;
 };
 const kindOf = (text: string): string =>
   /^\s*(INSERT INTO \w+|SELECT|UPDATE \w+|DELETE FROM \w+|\w+)/i.exec(text)![1]!.replace(/\s+/g, " ");
 const addCpu = (kind: string, from: number): void => {
-  cpuByKind.set(kind, (cpuByKind.get(kind) ?? 0) + threadCpu() - from);
+  cpuByKind.set(kind, (cpuByKind.get(kind) ?? 0) + cpuNow() - from);
 };
 const tx: typeof runner = {
   run: async (statement: { text: string; values: readonly unknown[] }) => {
     if (!timing) return runner.run(statement);
-    const from = threadCpu();
+    const from = cpuNow();
     const result = await runner.run(statement);
     addCpu(kindOf(statement.text), from);
     return result;
@@ -84,15 +88,15 @@ async function write(pings: unknown[], outcomes: unknown[]): Promise<void> {
       await inTransactionAsync(db, () => writes.appendAuctionEvents(tx, pings, outcomes));
       return;
     }
-    const start = threadCpu();
+    const start = cpuNow();
     let from = start;
     db.exec("BEGIN IMMEDIATE");
     addCpu("BEGIN", from);
     await writes.appendAuctionEvents(tx, pings, outcomes);
-    from = threadCpu();
+    from = cpuNow();
     db.exec("COMMIT");
     addCpu("COMMIT", from);
-    addCpu("(the write in all, this thread)", start);
+    addCpu("(the write in all)", start);
   } finally {
     db.exec("PRAGMA synchronous = FULL");
   }
