@@ -3,12 +3,16 @@
 // PRAGMAs (read from the checkout's source), for rules-5-like batches (one ping, five buyers' outcomes each).
 //
 //   node bench/sqlite-writer-cpu.ts [checkout] [--batches 300] [--warm 600] [--per 30] [--ids v4|v7] [--wal-batches 100]
+//     [--detail]
 //
 // Prints CPU µs per ping (user and system) of the measured batches, after `warm` batches that grow the file first, and
 // the bytes the process wrote per ping meanwhile (`wchar` of /proc/self/io: WAL frames and checkpoints). Then, with
 // the WAL emptied and no checkpoint, `wal-batches` more: the WAL pages (frames) one ping adds. Auction ids: random
 // (`v4`, `crypto.randomUUID`) or time-ordered (`v7`, src/engine/time-ordered-ids.ts); by default what the checkout's
 // exchange issues. Compare checkouts (or `--ids`) by alternating runs (the machine's load moves every figure).
+// `--detail` also prints, per ping, the CPU of each kind of statement (the CPU around each, so a little more in all
+// than without it) and of BEGIN/COMMIT, and the WAL pages of each table and index (each WAL frame named
+// by `dbstat`) with that b-tree's payload bytes per row.
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
@@ -23,6 +27,7 @@ const { values, positionals } = parseArgs({
     per: { type: "string", default: "30" },
     ids: { type: "string" },
     "wal-batches": { type: "string", default: "100" },
+    detail: { type: "boolean", default: false },
   },
 });
 const root = resolve(positionals[0] ?? ".");
@@ -48,12 +53,50 @@ for (const [, pragma] of thread.matchAll(
 ))
   db.exec(pragma!);
 const writes = new SqlWrites(SQLITE, SQLITE_CODEC);
-const tx = sqliteTx(db);
+const runner = sqliteTx(db);
+
+/**
+ * With --detail while measuring: CPU µs per kind of statement (its first words and table). The process's CPU, not the
+ * thread's: Linux updates a running thread's own figure only at scheduler ticks (4 ms), while the process's counts the
+ * running thread's time to the moment (this process's other threads are idle here).
+ */
+const cpuByKind = new Map<string, number>();
+let timing = false;
+const cpuNow = (): number => {
+  const { user, system } = process.cpuUsage();
+  return user + system;
+};
+const kindOf = (text: string): string =>
+  /^\s*(INSERT INTO \w+|SELECT|UPDATE \w+|DELETE FROM \w+|\w+)/i.exec(text)![1]!.replace(/\s+/g, " ");
+const addCpu = (kind: string, from: number): void => {
+  cpuByKind.set(kind, (cpuByKind.get(kind) ?? 0) + cpuNow() - from);
+};
+const tx: typeof runner = {
+  run: async (statement: { text: string; values: readonly unknown[] }) => {
+    if (!timing) return runner.run(statement);
+    const from = cpuNow();
+    const result = await runner.run(statement);
+    addCpu(kindOf(statement.text), from);
+    return result;
+  },
+};
 
 async function write(pings: unknown[], outcomes: unknown[]): Promise<void> {
   db.exec("PRAGMA synchronous = NORMAL");
   try {
-    await inTransactionAsync(db, () => writes.appendAuctionEvents(tx, pings, outcomes));
+    if (!timing) {
+      await inTransactionAsync(db, () => writes.appendAuctionEvents(tx, pings, outcomes));
+      return;
+    }
+    const start = cpuNow();
+    let from = start;
+    db.exec("BEGIN IMMEDIATE");
+    addCpu("BEGIN", from);
+    await writes.appendAuctionEvents(tx, pings, outcomes);
+    from = cpuNow();
+    db.exec("COMMIT");
+    addCpu("COMMIT", from);
+    addCpu("(the write in all)", start);
   } finally {
     db.exec("PRAGMA synchronous = FULL");
   }
@@ -71,7 +114,9 @@ for (let i = 0; i < warm; i++) {
 const measured = Array.from({ length: batches }, batch);
 const wroteBefore = bytesWritten();
 const before = process.cpuUsage();
+timing = values.detail;
 for (const { pings, outcomes } of measured) await write(pings, outcomes);
+timing = false;
 const cpu = process.cpuUsage(before);
 const wrote = bytesWritten() - wroteBefore;
 const count = batches * per;
@@ -87,6 +132,7 @@ for (let i = 0; i < walBatches; i++) {
 }
 const { page_size: pageSize } = db.prepare("PRAGMA page_size").get() as { page_size: number };
 const frames = (statSync(join(dir, "gavel.db-wal")).size - 32) / (pageSize + 24);
+const walPages = values.detail ? walPagesByBtree(pageSize) : undefined;
 db.exec(`PRAGMA wal_autocheckpoint = ${walLimit.wal_autocheckpoint}`);
 console.log(
   JSON.stringify({
@@ -99,5 +145,44 @@ console.log(
     walPagesPerPing: Number((frames / (walBatches * per)).toFixed(2)),
   }),
 );
+if (values.detail) {
+  console.log("CPU µs per ping by statement kind:");
+  for (const [kind, us] of [...cpuByKind].sort((a, b) => b[1] - a[1]))
+    console.log(`  ${perPing(us).toFixed(1).padStart(7)}  ${kind}`);
+  console.log("WAL pages per ping by b-tree (payload bytes per row of that b-tree):");
+  for (const [name, { pages, bytesPerRow }] of walPages!)
+    console.log(
+      `  ${(pages / (walBatches * per)).toFixed(3).padStart(7)}  ${name}${bytesPerRow ? ` (${bytesPerRow} B a row)` : ""}`,
+    );
+}
 db.close();
 rmSync(dir, { recursive: true });
+
+/**
+ * The WAL's frames (every page the last `wal-batches` batches wrote, the WAL being emptied before them) named by the
+ * table or index `dbstat` places each page in, with each b-tree's payload bytes per cell (row or index entry).
+ */
+function walPagesByBtree(pageSize: number): Map<string, { pages: number; bytesPerRow: number }> {
+  const wal = readFileSync(join(dir, "gavel.db-wal"));
+  const names = new Map<number, string>();
+  for (const row of db.prepare("SELECT name, pageno FROM dbstat").all() as { name: string; pageno: number }[])
+    names.set(row.pageno, row.name);
+  const payload = new Map<string, number>();
+  for (const row of db
+    .prepare(
+      "SELECT name, sum(payload) AS bytes, sum(CASE WHEN pagetype = 'leaf' THEN ncell END) AS cells FROM dbstat GROUP BY name",
+    )
+    .all() as { name: string; bytes: number; cells: number }[])
+    payload.set(row.name, row.cells ? Math.round(row.bytes / row.cells) : 0);
+  const pages = new Map<string, number>();
+  for (let at = 32; at + 24 + pageSize <= wal.length; at += 24 + pageSize) {
+    const page = wal.readUInt32BE(at);
+    const name = names.get(page) ?? (page === 1 ? "(header)" : "(free/other)");
+    pages.set(name, (pages.get(name) ?? 0) + 1);
+  }
+  return new Map(
+    [...pages]
+      .sort((a, b) => b[1] - a[1])
+      .map(([name, count]) => [name, { pages: count, bytesPerRow: payload.get(name) ?? 0 }]),
+  );
+}

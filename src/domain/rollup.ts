@@ -225,6 +225,9 @@ export const GRAIN = { campaign: 1, allSources: 2, daily: 4, allSubIds: 8 } as c
 /** Rows keyed for merging; the stores upsert `rows()` (sorted, so concurrent writers lock rows in one order). */
 export class RollupBatch {
   readonly #rows = new Map<string, RollupRow>();
+  /** What #rowsFor found, by the count's dimensions, hour, campaign and buyer. */
+  readonly #rowsByCount = new Map<string, RollupRow[]>();
+  #lastDimensions: { auction: AuctionDimensions; key: string } | undefined;
   #lastAuctionRows: { auction: AuctionDimensions; at: number; rows: RollupRow[] } | undefined;
 
   get size(): number {
@@ -319,11 +322,37 @@ export class RollupBatch {
     return rows;
   }
 
-  /** The rows a count at `at` goes to: by hour (by source and sub-id, by source, all sources) and by UTC day. */
+  /**
+   * The rows a count at `at` goes to: by hour (by source and sub-id, by source, all sources) and by UTC day. Found
+   * again by one key of the count's dimensions, hour and campaign: a batch of pings counts the same few campaigns of
+   * the same source again and again (on the writer thread, five lookups per outcome otherwise, each building a key of
+   * its own).
+   */
   #rowsFor(at: number, auction: AuctionDimensions, campaignId: string, buyerId: string): RollupRow[] {
-    const level = campaignId === "" ? 0 : GRAIN.campaign;
     const hour = Math.floor(at / HOUR_MS) * HOUR_MS;
-    const day = Math.floor(at / DAY_MS) * DAY_MS;
+    const key = [this.#dimensionsKey(auction), hour, campaignId, buyerId].join("\u0000");
+    let rows = this.#rowsByCount.get(key);
+    if (rows === undefined) {
+      rows = this.#grainRows(hour, auction, campaignId, buyerId);
+      this.#rowsByCount.set(key, rows);
+    }
+    return rows;
+  }
+
+  /** An auction's dimensions as one key, kept for its next count (a batch holds each auction's counts together). */
+  #dimensionsKey(auction: AuctionDimensions): string {
+    const last = this.#lastDimensions;
+    if (last?.auction === auction) return last.key;
+    const key = [auction.test ? 1 : 0, auction.source_id, auction.sub_id ?? "", auction.vertical].join(
+      "\u0000",
+    );
+    this.#lastDimensions = { auction, key };
+    return key;
+  }
+
+  #grainRows(hour: number, auction: AuctionDimensions, campaignId: string, buyerId: string): RollupRow[] {
+    const level = campaignId === "" ? 0 : GRAIN.campaign;
+    const day = Math.floor(hour / DAY_MS) * DAY_MS;
     const rows = [
       this.#row(level, hour, auction, campaignId, buyerId),
       this.#row(level | GRAIN.allSubIds, hour, auction, campaignId, buyerId),

@@ -82,7 +82,7 @@ export class SqlWrites {
   ): Promise<void> {
     const fresh = new Set<string>();
     for (const insert of insertPings(this.#d, pings)) {
-      for (const row of (await tx.run(insert)).rows) fresh.add(String(row.id));
+      for (const id of insert.insertedIds(await tx.run(insert))) fresh.add(id);
     }
     for (const insert of insertOutcomes(this.#d, outcomes)) await tx.run(insert);
     // A ping the store already had is not counted again (its row was ignored too).
