@@ -89,12 +89,7 @@ export function saveLeadStatement(
   add("l", { text: INSERT_LEAD, values: leadRowValues(lead, codec, contact) });
   add("o", outcomes.length > 0 ? insertOutcomes(POSTGRES, outcomes)[0] : undefined);
   const rollup = leadRollup(lead, outcomes);
-  add(
-    "r",
-    rollup.size > 0
-      ? { text: UPSERT_ROLLUP, values: [rollupRowsJson(rollup.rows())] }
-      : undefined,
-  );
+  add("r", rollup.size > 0 ? { text: UPSERT_ROLLUP, values: [rollupRowsJson(rollup.rows())] } : undefined);
   add("x", outbox.length > 0 ? insertOutboxItems(POSTGRES, outbox)[0] : undefined);
   const ends = new Map<string, ReturnType<typeof attemptEndsOfSale>[number]>();
   for (const end of attemptEndsOfSale(outcomes, buyerLeadIdsOf(lead))) {
