@@ -58,8 +58,18 @@ function composedText(parts: readonly Statement[], select: string): string {
   return `WITH ${ctes.join(",\n")}\n${select}`;
 }
 
-/** The rollups' upsert (rollupRowsJson's batch as $1), built once. */
+/** The rollups' upsert (rollupRowsJson's batch as $1, into shard 0), built once. */
 const UPSERT_ROLLUP = rollupUpsertSql(POSTGRES);
+
+/**
+ * A sale's rollups go to one of this many copies of their rows (`shard`, migration 28), picked at random. Every sale
+ * adds to the same all-sources rows, and an updated row stays locked until its transaction's commit is flushed, so
+ * with one copy the sales in flight waited on each other's WAL flush, one after another. Reports add the copies up.
+ */
+export const ROLLUP_SHARDS = 8;
+
+/** The sale's rollup upsert: rollupRowsJson's batch as $1, its shard as $2. */
+const UPSERT_SALE_ROLLUP = rollupUpsertSql(POSTGRES, 1, true);
 
 const INSERT_LEAD = `INSERT INTO leads (${LEAD_COLUMNS}) VALUES (${placeholders(LEAD_COLUMNS)})`;
 
@@ -89,7 +99,13 @@ export function saveLeadStatement(
   add("l", { text: INSERT_LEAD, values: leadRowValues(lead, codec, contact) });
   add("o", outcomes.length > 0 ? insertOutcomes(POSTGRES, outcomes)[0] : undefined);
   const rollup = leadRollup(lead, outcomes);
-  add("r", rollup.size > 0 ? { text: UPSERT_ROLLUP, values: [rollupRowsJson(rollup.rows())] } : undefined);
+  const shard = Math.floor(Math.random() * ROLLUP_SHARDS);
+  add(
+    "r",
+    rollup.size > 0
+      ? { text: UPSERT_SALE_ROLLUP, values: [rollupRowsJson(rollup.rows()), shard] }
+      : undefined,
+  );
   add("x", outbox.length > 0 ? insertOutboxItems(POSTGRES, outbox)[0] : undefined);
   const ends = new Map<string, ReturnType<typeof attemptEndsOfSale>[number]>();
   for (const end of attemptEndsOfSale(outcomes, buyerLeadIdsOf(lead))) {
