@@ -62,9 +62,10 @@ function composedText(parts: readonly Statement[], select: string): string {
 const UPSERT_ROLLUP = rollupUpsertSql(POSTGRES);
 
 /**
- * A sale's rollups go to one of this many copies of their rows (`shard`, migration 28), picked at random. Every sale
- * adds to the same all-sources rows, and an updated row stays locked until its transaction's commit is flushed, so
- * with one copy the sales in flight waited on each other's WAL flush, one after another. Reports add the copies up.
+ * A sale's rollups go to one of this many copies of their rows (`shard` 1 to 8, migration 28), picked at random; shard 0
+ * is the ping events' batches' (and returns' and rebuilds'), so a sale never waits on a batch. Every sale adds to the
+ * same all-sources rows, and an updated row stays locked until its transaction's commit is flushed, so with one copy
+ * the sales in flight waited on each other's WAL flush, one after another. Reports add the copies up.
  */
 export const ROLLUP_SHARDS = 8;
 
@@ -99,7 +100,7 @@ export function saveLeadStatement(
   add("l", { text: INSERT_LEAD, values: leadRowValues(lead, codec, contact) });
   add("o", outcomes.length > 0 ? insertOutcomes(POSTGRES, outcomes)[0] : undefined);
   const rollup = leadRollup(lead, outcomes);
-  const shard = Math.floor(Math.random() * ROLLUP_SHARDS);
+  const shard = 1 + Math.floor(Math.random() * ROLLUP_SHARDS);
   add(
     "r",
     rollup.size > 0
