@@ -230,7 +230,7 @@ try {
     for (const [kind, { backend, client }] of Object.entries(contender.totals)) {
       console.log(
         `  ${kind.padEnd(24)} backend µs: median ${median(backend).toFixed(0)} (${backend.map((v) => v.toFixed(0)).join(", ")})` +
-          `   this process µs: median ${median(client).toFixed(0)}`,
+          `   this process µs: median ${median(client).toFixed(0)} (${client.map((v) => v.toFixed(0)).join(", ")})`,
       );
     }
   }

@@ -6,6 +6,7 @@ import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import pg from "pg";
 import type { LedgerEntry, OutboxItem, OutcomeRecord, PingRecord } from "../../src/domain/records.ts";
+import { ROLLUP_KEY_COLUMNS, ROLLUP_MAX_COLUMNS, ROLLUP_SUM_COLUMNS } from "../../src/domain/rollup.ts";
 import { saleEntries } from "../../src/engine/ledger.ts";
 import type { PostAttempt } from "../../src/store/post-attempts.ts";
 import { PostgresStore } from "../../src/store/postgres/postgres-store.ts";
@@ -92,6 +93,15 @@ const pingOutcome = (auction: string, campaign: string, at: number, bid?: number
   ...(bid === undefined ? {} : { bid_cents: bid }),
 });
 
+/** The rollup rows as a report adds them up: each key's shards (a sale's copies, migration 28) summed. */
+const rollupByKey = (schema: string) => {
+  const keys = ROLLUP_KEY_COLUMNS.join(", ");
+  const sums = ROLLUP_SUM_COLUMNS.map((column) => `sum(${column})::bigint AS ${column}`);
+  const maxima = ROLLUP_MAX_COLUMNS.map((column) => `max(${column}) AS ${column}`);
+  return `SELECT ${keys}, ${[...sums, ...maxima].join(", ")} FROM "${schema}".report_rollup
+          GROUP BY ${keys} ORDER BY ${keys}`;
+};
+
 describe("PostgreSQL: a direct post's writes, one statement each", () => {
   const schema = newTestSchema();
   let store: PostgresStore;
@@ -164,13 +174,7 @@ describe("PostgreSQL: a direct post's writes, one statement each", () => {
   });
 
   test("a batch of ping events is one statement; a ping stored before is not counted again, its outcomes are, all or nothing", async () => {
-    const rollupOf = () =>
-      withAdminClient(async (client) => {
-        const { rows } = await client.query(
-          `SELECT * FROM "${schema}".report_rollup ORDER BY grain, hour, test, source_id, sub_id, vertical, campaign_id, buyer_id`,
-        );
-        return rows;
-      });
+    const rollupOf = () => withAdminClient(async (client) => (await client.query(rollupByKey(schema))).rows);
     const at = T0 + 3_600_000;
     const first = [ping("p1", at), ping("p2", at + 1000, { sub_id: "s1", status: "no_bid" })];
     const firstOutcomes = [pingOutcome("p1", "camp-a", at, 3000), pingOutcome("p2", "camp-b", at + 1000)];
@@ -210,5 +214,21 @@ describe("PostgreSQL: a direct post's writes, one statement each", () => {
     // The same rows as a rebuild from the events gives.
     await store.rebuildReportRollups();
     assert.deepEqual(written, await rollupOf());
+  });
+  test("sales at the same moment add to shards of their rollup rows; reports add the shards up, as a rebuild gives", async () => {
+    const leads = Array.from({ length: 24 }, (_, i) =>
+      soldLead(`shard-${i}`, { auction_id: `a-shard-${i}` }),
+    );
+    await Promise.all(leads.map((lead) => store.saveLead(lead, [], [], saleEntries(lead))));
+    const shards = await withAdminClient((client) =>
+      client.query(
+        `SELECT count(DISTINCT shard)::int AS shards FROM "${schema}".report_rollup WHERE leads_sold > 0`,
+      ),
+    );
+    assert.ok(shards.rows[0].shards > 1, "24 sales, 8 shards: more than one taken");
+    const byKey = () => withAdminClient(async (client) => (await client.query(rollupByKey(schema))).rows);
+    const written = await byKey();
+    await store.rebuildReportRollups();
+    assert.deepEqual(await byKey(), written);
   });
 });

@@ -27,6 +27,7 @@ import { pingQuality } from "./24-ping-quality.ts";
 import { redundantSoldBuyerIndex } from "./25-redundant-sold-buyer-index.ts";
 import { postAttemptsWithoutRowid } from "./26-post-attempts-without-rowid.ts";
 import { postgresPerPostIndexes } from "./27-postgres-per-post-indexes.ts";
+import { postgresRollupShards } from "./28-postgres-rollup-shards.ts";
 import type { Migration } from "./migration.ts";
 
 export const MIGRATIONS: readonly Migration[] = [
@@ -57,4 +58,5 @@ export const MIGRATIONS: readonly Migration[] = [
   redundantSoldBuyerIndex,
   postAttemptsWithoutRowid,
   postgresPerPostIndexes,
+  postgresRollupShards,
 ];

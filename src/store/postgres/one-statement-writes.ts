@@ -28,20 +28,49 @@ import { leadRollup } from "../sql/rollup-writes.ts";
 /**
  * Statements (each numbering its placeholders from $1) as the CTEs `w0`, `w1`... of one statement, followed by
  * `select` (which may read the CTEs' RETURNING rows). PostgreSQL runs every data-modifying CTE to completion whether
- * or not `select` reads it; they see one snapshot, so no part may depend on another's rows.
+ * or not `select` reads it; they see one snapshot, so no part may depend on another's rows. `name` is the shape's: one
+ * name, one text (node-postgres refuses a prepared name sent with another text), so the text is composed once per name
+ * and each write after that only gathers its values.
  */
 export function asOneStatement(parts: readonly Statement[], select: string, name: string): Statement {
-  const ctes: string[] = [];
   const values: unknown[] = [];
+  for (const part of parts) for (const value of part.values) values.push(value);
+  let text = composedTexts.get(name);
+  if (text === undefined) {
+    text = composedText(parts, select);
+    composedTexts.set(name, text);
+  }
+  return { text, values, name };
+}
+
+/** Each shape's text by its name (a few dozen at most: the shapes are which parts a write has). */
+const composedTexts = new Map<string, string>();
+
+function composedText(parts: readonly Statement[], select: string): string {
+  const ctes: string[] = [];
+  let offset = 0;
   for (const [i, part] of parts.entries()) {
-    const offset = values.length;
     const text =
       offset === 0 ? part.text : part.text.replace(/\$(\d+)/g, (_, n: string) => `$${Number(n) + offset}`);
     ctes.push(`w${i} AS (${text})`);
-    values.push(...part.values);
+    offset += part.values.length;
   }
-  return { text: `WITH ${ctes.join(",\n")}\n${select}`, values, name };
+  return `WITH ${ctes.join(",\n")}\n${select}`;
 }
+
+/** The rollups' upsert (rollupRowsJson's batch as $1, into shard 0), built once. */
+const UPSERT_ROLLUP = rollupUpsertSql(POSTGRES);
+
+/**
+ * A sale's rollups go to one of this many copies of their rows (`shard` 1 to 8, migration 28), picked at random; shard 0
+ * is the ping events' batches' (and returns' and rebuilds'), so a sale never waits on a batch. Every sale adds to the
+ * same all-sources rows, and an updated row stays locked until its transaction's commit is flushed, so with one copy
+ * the sales in flight waited on each other's WAL flush, one after another. Reports add the copies up.
+ */
+export const ROLLUP_SHARDS = 8;
+
+/** The sale's rollup upsert: rollupRowsJson's batch as $1, its shard as $2. */
+const UPSERT_SALE_ROLLUP = rollupUpsertSql(POSTGRES, 1, true);
 
 const INSERT_LEAD = `INSERT INTO leads (${LEAD_COLUMNS}) VALUES (${placeholders(LEAD_COLUMNS)})`;
 
@@ -71,10 +100,11 @@ export function saveLeadStatement(
   add("l", { text: INSERT_LEAD, values: leadRowValues(lead, codec, contact) });
   add("o", outcomes.length > 0 ? insertOutcomes(POSTGRES, outcomes)[0] : undefined);
   const rollup = leadRollup(lead, outcomes);
+  const shard = 1 + Math.floor(Math.random() * ROLLUP_SHARDS);
   add(
     "r",
     rollup.size > 0
-      ? { text: rollupUpsertSql(POSTGRES), values: [rollupRowsJson(rollup.rows())] }
+      ? { text: UPSERT_SALE_ROLLUP, values: [rollupRowsJson(rollup.rows()), shard] }
       : undefined,
   );
   add("x", outbox.length > 0 ? insertOutboxItems(POSTGRES, outbox)[0] : undefined);
@@ -163,7 +193,7 @@ export function appendAuctionEventsStatement(
   }
   const rollup = rollupAuctionEvents(pings, outcomes, (id) => auctions.get(id));
   if (rollup.size > 0) {
-    parts.push({ text: rollupUpsertSql(POSTGRES), values: [rollupRowsJson(rollup.rows())] });
+    parts.push({ text: UPSERT_ROLLUP, values: [rollupRowsJson(rollup.rows())] });
     shape += "r";
   }
   if (pings.length === 0) return asOneStatement(parts, "SELECT 1", `gavel_append_auction_events_${shape}`);

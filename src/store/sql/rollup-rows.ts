@@ -68,16 +68,18 @@ export function rolledUpLeadFromRow(row: Row, codec: RowCodec): RolledUpLead {
 /**
  * INSERT ... ON CONFLICT for rollup rows: sums add up, maxima keep the larger. SQLite takes `rows` rows' placeholders
  * (rollupRowValues of each, one after another; see addRollup). PostgreSQL takes the whole batch as one JSON array
- * (rollupRowsJson), one statement per batch; the rows must be distinct, as RollupBatch makes them.
+ * (rollupRowsJson), one statement per batch; the rows must be distinct, as RollupBatch makes them. PostgreSQL keys
+ * each row by a `shard` too (migration 28): shard 0, or with `sharded` the shard given as $2 (a sale's).
  */
-export function rollupUpsertSql(d: Dialect, rows = 1): string {
+export function rollupUpsertSql(d: Dialect, rows = 1, sharded = false): string {
   const measures = [...ROLLUP_SUM_COLUMNS, ...ROLLUP_MAX_COLUMNS];
   const row = `(${ROLLUP_COLUMNS.map(() => "?").join(", ")})`;
-  const values =
-    d.name === "sqlite"
-      ? `VALUES ${Array.from({ length: rows }, () => row).join(", ")}`
-      : // A measure left out of a row's JSON is 0.
-        `SELECT ${ROLLUP_KEY_COLUMNS.join(", ")}, ${measures.map((column) => `COALESCE(${column}, 0)`).join(", ")}
+  const postgres = d.name === "postgres";
+  const values = !postgres
+    ? `VALUES ${Array.from({ length: rows }, () => row).join(", ")}`
+    : // A measure left out of a row's JSON is 0.
+      `SELECT ${ROLLUP_KEY_COLUMNS.join(", ")}, ${measures.map((column) => `COALESCE(${column}, 0)`).join(", ")},
+         ${sharded ? "$2::smallint" : "0"}
          FROM jsonb_to_recordset($1::jsonb) AS batch (${ROLLUP_COLUMNS.map((column) => `${column} ${postgresType(column)}`).join(", ")})`;
   const update = [
     ...ROLLUP_SUM_COLUMNS.map((column) => `${column} = report_rollup.${column} + excluded.${column}`),
@@ -85,8 +87,9 @@ export function rollupUpsertSql(d: Dialect, rows = 1): string {
       (column) => `${column} = ${d.greatest}(report_rollup.${column}, excluded.${column})`,
     ),
   ].join(", ");
-  return `INSERT INTO report_rollup (${ROLLUP_COLUMNS.join(", ")}) ${values}
-          ON CONFLICT (${ROLLUP_KEY_COLUMNS.join(", ")}) DO UPDATE SET ${update}`;
+  const shard = postgres ? ", shard" : "";
+  return `INSERT INTO report_rollup (${ROLLUP_COLUMNS.join(", ")}${shard}) ${values}
+          ON CONFLICT (${ROLLUP_KEY_COLUMNS.join(", ")}${shard}) DO UPDATE SET ${update}`;
 }
 
 function postgresType(column: string): string {
