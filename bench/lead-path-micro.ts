@@ -1,14 +1,17 @@
-// CPU and bytes per call of the per-ping functions in lead validation and the native buyer adapter, in process, for
-// one or more checkouts side by side (each its own module graph), rounds alternating between them so the machine's
-// other work falls on each alike. What a whole-exchange A/B (bench/ab-cpu.ts) cannot resolve: a few hundred ns a ping.
+// CPU and bytes per call of the per-ping functions in lead validation, the rules' cap periods and the native buyer
+// adapter, in process, for one or more checkouts side by side (each its own module graph), rounds alternating between
+// them so the machine's other work falls on each alike. What a whole-exchange A/B (bench/ab-cpu.ts) cannot resolve: a
+// few hundred ns a ping.
 //
-//   node bench/lead-path-micro.ts --root <base checkout> --root <yours> [--rounds 6] [--calls 200000]
+//   node bench/lead-path-micro.ts --root <base checkout> --root <yours> [--rounds 6] [--calls 200000] [--case <prefix>]
 //
-// Cases (the vertical as read from a JSON configuration): `validateLead` of the benchmark's 500 ping leads (rules-5 bodies) and of 500 full leads as a post checks
-// them; `assessLead` of the ping leads with the benchmark's validation rules (ZIP and state, form timing); a native
-// auction's five ping bodies (`buildPingBody`, a new payload object per auction as the engine makes); a farm buyer's
-// bid reply read by `parsePingReply`. CPU from `process.threadCpuUsage`; bytes from the heap used at the end minus at
-// the start plus what every GC in between freed (`v8.GCProfiler`).
+// Cases, with the vertical and time zone as `gavel serve` reads them from its JSON configuration: `validateLead` of the
+// benchmark's 500 ping leads (rules-5 bodies) and of 500 full leads as a post checks them; `assessLead` of the ping
+// leads with the benchmark's validation rules (ZIP and state, form timing); a native auction's five ping bodies
+// (`buildPingBody`, a new payload object per auction as the engine makes); a cap unit's period key and end
+// (`periodKey`, `periodEnd`, as the engine's `addUnits` asks for each unit of each campaign); a farm buyer's bid reply
+// read by `parsePingReply`. CPU from `process.threadCpuUsage`; bytes from the heap used at the end minus at the start
+// plus what every GC in between freed (`v8.GCProfiler`).
 import { randomUUID } from "node:crypto";
 import { loadavg } from "node:os";
 import { join, resolve } from "node:path";
@@ -36,6 +39,7 @@ type VerticalModule = typeof import("../src/domain/vertical.ts");
 type Quality = typeof import("../src/compliance/validation/lead-quality.ts");
 type Native = typeof import("../src/buyers/native-adapter.ts");
 type Verticals = typeof import("../src/domain/verticals/personal-injury.ts");
+type Periods = typeof import("../src/domain/rules/periods.ts");
 
 const sim = await load<Sim>(roots[0]!, "src/sim/bench-scenario.ts");
 const generator = await load<Generator>(roots[0]!, "src/sim/lead-generator.ts");
@@ -57,6 +61,9 @@ async function casesOf(root: string): Promise<Record<string, (n: number) => unkn
   const { assessLead } = await load<Quality>(root, "src/compliance/validation/lead-quality.ts");
   const { buildPingBody, parsePingReply } = await load<Native>(root, "src/buyers/native-adapter.ts");
   const { personalInjury } = await load<Verticals>(root, "src/domain/verticals/personal-injury.ts");
+  const { periodKey, periodEnd } = await load<Periods>(root, "src/domain/rules/periods.ts");
+  // As `gavel serve` has them: a campaign's time zone read from its JSON configuration.
+  const zone = JSON.parse('"America/New_York"') as string;
   // As `gavel serve` has it: read from its JSON configuration file (its longer strings are then not V8's keys).
   const vertical = JSON.parse(JSON.stringify(personalInjury)) as typeof personalInjury;
   const rules = sim.withValidation({ verticals: [vertical] }).verticals![0]!.validation!;
@@ -93,6 +100,14 @@ async function casesOf(root: string): Promise<Record<string, (n: number) => unkn
           }).length;
       }
       return length;
+    },
+    "periodKey+periodEnd (a cap unit)": (n) => {
+      let sum = 0;
+      for (let i = 0; i < n; i++) {
+        const period = (["hour", "day", "month"] as const)[i % 3]!;
+        sum += periodKey(period, zone, now).length + periodEnd(period, zone, now);
+      }
+      return sum;
     },
     "parsePingReply bid": (n) => {
       let cents = 0;
