@@ -70,6 +70,8 @@ export function validateLead(
  *
  * Every ping goes through here, so it does one pass over the phase's fields and no lookup per key: it counts the
  * lead's keys and the fields it found, and a count that differs means a key that is not one of the phase's fields.
+ * (The counts assume a lead is data, as JSON makes it: a field held in a non-enumerable property, which only code can
+ * make, would be found without being counted, and could hide one unknown key.)
  */
 function canonicalLead(shape: LeadShape, input: LeadValues): LeadValues | undefined {
   let keys = 0;
