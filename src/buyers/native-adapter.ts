@@ -123,11 +123,18 @@ function optionalText<K extends string>(key: K, value: unknown): { [P in K]?: st
   return text === undefined ? {} : ({ [key]: text } as { [P in K]?: string });
 }
 
-/** A buyer-supplied string or number as a short string (undefined when neither, or empty). */
+/**
+ * A buyer-supplied string or number as a short string (undefined when neither, or empty). Every bid's `bid_id` comes
+ * through here, so a string that needs neither change is returned as it is, without a copy made to find that out.
+ */
 function shortText(value: unknown): string | undefined {
-  if ((typeof value === "string" && value.length > 0) || typeof value === "number") {
-    // NUL stripped: stores refuse it, and a buyer's reference is no place for control characters.
-    return String(value).replaceAll("\u0000", "").slice(0, 200);
-  }
-  return undefined;
+  let text: string;
+  if (typeof value === "string" && value.length > 0) text = value;
+  else if (typeof value === "number") text = String(value);
+  else return undefined;
+  // NUL stripped: stores refuse it, and a buyer's reference is no place for control characters.
+  if (text.includes("\u0000")) text = text.replaceAll("\u0000", "");
+  return text.length > MAX_SHORT_TEXT ? text.slice(0, MAX_SHORT_TEXT) : text;
 }
+
+const MAX_SHORT_TEXT = 200;

@@ -57,7 +57,49 @@ export function validateLead(
   if (typeof lead !== "object" || lead === null || Array.isArray(lead)) {
     return { ok: false, issue: { field: "lead", message: "lead must be an object" } };
   }
-  const input = lead as LeadValues;
+  const canonical = canonicalLead(leadShape(vertical, phase), lead as LeadValues);
+  return canonical
+    ? { ok: true, lead: canonical }
+    : validateFieldByField(vertical, lead as LeadValues, phase);
+}
+
+/**
+ * The lead in canonical form when it is plainly valid: every key one of the phase's fields, every required one there,
+ * every value fitting. Undefined for anything else (an issue, or an odd input such as a key set to undefined), which
+ * `validateFieldByField` then settles, so the answer and the first issue are always that walk's.
+ *
+ * Every ping goes through here, so it does one pass over the phase's fields and no lookup per key: it counts the
+ * lead's keys and the fields it found, and a count that differs means a key that is not one of the phase's fields.
+ * (The counts assume a lead is data, as JSON makes it: a field held in a non-enumerable property, which only code can
+ * make, would be found without being counted, and could hide one unknown key.)
+ */
+function canonicalLead(shape: LeadShape, input: LeadValues): LeadValues | undefined {
+  let keys = 0;
+  for (const _ in input) keys++;
+  const { names, fields } = shape;
+  const canonical: LeadValues = {};
+  let found = 0;
+  for (let i = 0; i < names.length; i++) {
+    const value = input[names[i]!];
+    if (value === undefined || value === null) {
+      if (fields[i]!.required) return undefined;
+      if (value === null) found++;
+      continue;
+    }
+    found++;
+    const coerced = canonicalFieldValue(fields[i]!, value);
+    if (coerced instanceof FieldProblem) return undefined;
+    canonical[names[i]!] = coerced;
+  }
+  return found === keys ? canonical : undefined;
+}
+
+/** The field-by-field validation: every key looked up, the first issue in the lead's key order, then field order. */
+function validateFieldByField(
+  vertical: Vertical,
+  input: LeadValues,
+  phase: "ping" | "post",
+): { ok: true; lead: LeadValues } | { ok: false; issue: ValidationIssue } {
   const byName = fieldIndex(vertical);
   for (const name of Object.keys(input)) {
     const field = byName.get(name);
@@ -116,4 +158,32 @@ function fieldIndex(vertical: Vertical): Map<string, FieldDefinition> {
     indexes.set(vertical, index);
   }
   return index;
+}
+
+/** A phase's fields in the vertical's order, with their names as the property keys `canonicalLead` reads and writes. */
+interface LeadShape {
+  names: string[];
+  fields: FieldDefinition[];
+}
+
+const shapes = new WeakMap<Vertical, { ping: LeadShape; post: LeadShape }>();
+function leadShape(vertical: Vertical, phase: "ping" | "post"): LeadShape {
+  let both = shapes.get(vertical);
+  if (!both) {
+    const shapeOf = (fields: FieldDefinition[]): LeadShape => ({
+      names: fields.map((field) => propertyKey(field.name)),
+      fields,
+    });
+    both = { ping: shapeOf(vertical.fields.filter((field) => !field.pii)), post: shapeOf(vertical.fields) };
+    shapes.set(vertical, both);
+  }
+  return both[phase];
+}
+
+/**
+ * The name as V8 keeps property keys (an internalized string). A configuration read from JSON holds its longer
+ * strings as plain copies, and a plain string used as a key is looked up in V8's string table on every access.
+ */
+function propertyKey(name: string): string {
+  return Object.keys({ [name]: true })[0]!;
 }

@@ -231,6 +231,53 @@ test("validateLead: optional fields may be absent or null and are left out of th
   assert.equal("property_damage" in result.lead, false);
 });
 
+describe("validateLead: the first issue, and leads that are not plain JSON data", () => {
+  test("an unknown key is reported before a bad value, whatever their order in the lead", () => {
+    const lead = { favourite_colour: "blue", ...piPing, zip: "abcde" };
+    assert.equal(issueOf(validateLead(personalInjury, lead, "ping")).field, "lead.favourite_colour");
+    const later = { ...piPing, zip: "abcde", favourite_colour: "blue" };
+    assert.equal(issueOf(validateLead(personalInjury, later, "ping")).field, "lead.favourite_colour");
+  });
+
+  test("of two unknown or PII keys, the lead's first is named", () => {
+    const lead = { ...piPing, phone: "2125550147", favourite_colour: "blue" };
+    assert.equal(issueOf(validateLead(personalInjury, lead, "ping")).field, "lead.phone");
+  });
+
+  test("of two bad values, the vertical's first field is named", () => {
+    const lead = { ...piPing, state: "XX", injury_type: "papercut" };
+    assert.equal(issueOf(validateLead(personalInjury, lead, "ping")).field, "lead.injury_type");
+  });
+
+  test("a key set to undefined: a known optional one is left out, a required one is missing", () => {
+    const optional = validateLead(personalInjury, { ...piPing, city: undefined }, "ping");
+    assert.ok(optional.ok, JSON.stringify(optional));
+    assert.equal("city" in optional.lead, false);
+    const required = { ...piPing, zip: undefined };
+    assert.deepEqual(issueOf(validateLead(personalInjury, required, "ping")), {
+      field: "lead.zip",
+      message: "is required",
+    });
+  });
+
+  test("inherited values are read as fields, inherited keys are not the lead's own", () => {
+    const { city, ...own } = piPing;
+    const lead = Object.assign(Object.create({ city }), own);
+    const result = validateLead(personalInjury, lead, "ping");
+    assert.ok(result.ok, JSON.stringify(result));
+    assert.equal(result.lead["city"], city);
+  });
+
+  test("a vertical read from JSON validates as its literal does", () => {
+    const fromJson = JSON.parse(JSON.stringify(personalInjury)) as Vertical;
+    assert.deepEqual(validateLead(fromJson, piPing, "ping"), validateLead(personalInjury, piPing, "ping"));
+    assert.deepEqual(
+      validateLead(fromJson, { ...piPing, ...piPii }, "post"),
+      validateLead(personalInjury, { ...piPing, ...piPii }, "post"),
+    );
+  });
+});
+
 describe("buildPingPayload is an allowlist", () => {
   for (const { vertical, ping, pii } of SAMPLES) {
     test(`${vertical.id}: a full lead yields exactly its non-PII values`, () => {

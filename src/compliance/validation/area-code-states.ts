@@ -4,11 +4,9 @@
 // is built from it once, on first use, and the file's data dropped.
 import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
+import { loadValidationDatasets, zipcodes } from "./validation-datasets.ts";
 
 const require = createRequire(import.meta.url);
-const zipcodes = require("zipcodes") as {
-  states: { normalize(name: string): string | undefined; abbr: Record<string, string> };
-};
 
 let index: ReadonlyMap<string, ReadonlySet<string>> | undefined;
 
@@ -18,8 +16,12 @@ export function statesOfAreaCode(areaCode: string): ReadonlySet<string> | undefi
   return index.get(areaCode);
 }
 
-/** Builds the index now (a few hundred ms), so the first lead does not wait for it. */
+/**
+ * Builds the index now (a few hundred ms), and loads the other validation datasets (validation-datasets.ts), so the
+ * first lead waits for none of them: the engine calls this at start when one of its verticals validates.
+ */
 export function loadAreaCodeStates(): void {
+  loadValidationDatasets();
   index ??= buildIndex();
 }
 
@@ -30,12 +32,13 @@ function buildIndex(): Map<string, Set<string>> {
   const data = bson.deserialize(
     readFileSync(new URL("../resources/geocodes/en/1.bson", `file://${packageMain}`)),
   );
+  const { states: stateNames } = zipcodes();
   const byAreaCode = new Map<string, Set<string>>();
   for (const [prefix, place] of Object.entries(data)) {
     // "San Francisco, CA" names its state; an area code's own entry names it in full ("California"). A place that
     // is neither (a Caribbean island, "Washington D.C.") is left out: its area code is then not checked.
-    const state = /, ([A-Z]{2})$/.exec(place)?.[1] ?? zipcodes.states.normalize(place);
-    if (!state || !zipcodes.states.abbr[state]) continue;
+    const state = /, ([A-Z]{2})$/.exec(place)?.[1] ?? stateNames.normalize(place);
+    if (!state || !stateNames.abbr[state]) continue;
     const areaCode = prefix.slice(0, 3);
     const states = byAreaCode.get(areaCode) ?? new Set<string>();
     states.add(state);

@@ -4,34 +4,20 @@
 // disposable providers), and the form's timing. A hard check refuses the lead; a soft one lowers its quality score
 // (100 = nothing found). Pure: no I/O, so it runs before any buyer is pinged (velocity and MX, which need state or the
 // network, are in lead-validator.ts).
-import { createRequire } from "node:module";
 import type { LeadQuality, QualityIssue, RefusableCheck } from "../../domain/lead-quality.ts";
 import type { LeadValues, Vertical } from "../../domain/vertical.ts";
 import { statesOfAreaCode } from "./area-code-states.ts";
+import { libphonenumber, mailchecker, zipcodes } from "./validation-datasets.ts";
 
 export type { LeadQuality, QualityIssue } from "../../domain/lead-quality.ts";
 
-const require = createRequire(import.meta.url);
-const zipcodes = require("zipcodes") as { lookup(zip: string): { state: string } | undefined };
-const { PhoneNumberUtil, PhoneNumberType } = require("google-libphonenumber") as {
-  PhoneNumberUtil: { getInstance(): PhoneUtil };
-  PhoneNumberType: Record<string, number>;
-};
-const MailChecker = require("mailchecker") as { isValid(email: string): boolean };
-
-interface PhoneUtil {
-  parse(number: string, region: string): unknown;
-  isValidNumberForRegion(number: unknown, region: string): boolean;
-  getNumberType(number: unknown): number;
-}
-const phoneUtil = PhoneNumberUtil.getInstance();
-
+let notAConsumerLine: ReadonlySet<number> | undefined;
 /** Lines no consumer answers a lead on: the caller pays nothing (toll-free) or the exchange's buyer pays extra. */
-const NOT_A_CONSUMER_LINE = new Set([
-  PhoneNumberType.TOLL_FREE,
-  PhoneNumberType.PREMIUM_RATE,
-  PhoneNumberType.SHARED_COST,
-]);
+function notAConsumerLines(): ReadonlySet<number> {
+  const { types } = libphonenumber();
+  notAConsumerLine ??= new Set([types.TOLL_FREE!, types.PREMIUM_RATE!, types.SHARED_COST!]);
+  return notAConsumerLine;
+}
 
 /** What a vertical's validation checks (config-schema.ts `validation`). */
 export type ValidationRules = NonNullable<Vertical["validation"]>;
@@ -110,7 +96,7 @@ function timingIssues(rules: ValidationRules, timing: FormTiming): QualityIssue[
 
 function zipIssues(lead: LeadValues): QualityIssue[] {
   if (typeof lead.zip !== "string") return [];
-  const place = zipcodes.lookup(lead.zip.slice(0, 5));
+  const place = zipcodes().lookup(lead.zip.slice(0, 5));
   if (!place) {
     return [soft("zip_unknown", 15, "lead.zip", `ZIP ${lead.zip} is not a known US ZIP code`)];
   }
@@ -127,6 +113,7 @@ function phoneIssues(lead: LeadValues): QualityIssue[] {
   if (/^\d{3}55501\d\d$/.test(digits)) {
     return [hard("phone_fictional", "lead.phone", "555-01xx numbers are reserved for fiction")];
   }
+  const phoneUtil = libphonenumber().util;
   let parsed: unknown;
   try {
     parsed = phoneUtil.parse(digits, "US");
@@ -138,7 +125,7 @@ function phoneIssues(lead: LeadValues): QualityIssue[] {
       hard("phone_invalid", "lead.phone", "is not an assigned US phone number (area code or exchange)"),
     ];
   }
-  if (NOT_A_CONSUMER_LINE.has(phoneUtil.getNumberType(parsed))) {
+  if (notAConsumerLines().has(phoneUtil.getNumberType(parsed))) {
     return [
       hard("phone_not_consumer", "lead.phone", "is a toll-free or premium-rate number, not a consumer's"),
     ];
@@ -166,7 +153,7 @@ function areaCodeIssues(areaCode: string, state: unknown): QualityIssue[] {
 
 function emailIssues(lead: LeadValues): QualityIssue[] {
   if (typeof lead.email !== "string") return [];
-  return MailChecker.isValid(lead.email)
+  return mailchecker().isValid(lead.email)
     ? []
     : [soft("email_disposable", 30, "lead.email", "is at a disposable (throwaway) e-mail provider")];
 }

@@ -65,7 +65,7 @@ export function periodKey(period: CapPeriod, timeZone: string, now: number): str
  */
 export function periodEnd(period: CapPeriod, timeZone: string, now: number): number {
   const entry = minuteEntry(timeZone, now);
-  const slot = `${period}_end`;
+  const slot = END_SLOT[period];
   const cached = entry.derived[slot];
   if (typeof cached === "number") return cached;
   const { year, month, day, hour, weekday } = entry.local;
@@ -87,6 +87,17 @@ export function periodEnd(period: CapPeriod, timeZone: string, now: number): num
   entry.derived[slot] = end;
   return end;
 }
+
+/**
+ * Where periodEnd keeps each period's end in the minute's entry: constants, since a name made per call (every cap unit
+ * of every ping asks) is a new string V8 must hash and look up before it can use it as a key.
+ */
+const END_SLOT: Readonly<Record<CapPeriod, string>> = {
+  hour: "hour_end",
+  day: "day_end",
+  week: "week_end",
+  month: "month_end",
+};
 
 /** The first instant of the period holding `now` (for reports and tests). */
 export function periodStart(period: CapPeriod, timeZone: string, now: number): number {
