@@ -318,13 +318,15 @@ for (const impl of STORES) {
       }, async () => {
         // Issued in one tick: the SQLite writer sends them as one message and commits them as one group, synced
         // because sales are in it; the refused sale fails alone and the two writes of one key land in issue order.
+        const first: Source = { ...source, name: "first" };
+        const second: Source = { ...source, name: "second" };
         const writes = [
           store.appendAuctionEvents([ping("p-a")], [outcome("p-a", "ping", "won", T0)]),
           store.saveLead(lead("l-a", "p-a"), [outcome("p-a", "post", "post_accepted", T0 + 1)]),
-          store.putConfig("source", { ...source, name: "first" }),
+          store.putConfig("source", first),
           store.appendAuctionEvents([ping("p-a", { price_cents: 1 }), ping("p-b")], []),
           store.saveLead(lead("l-a", "p-b"), []),
-          store.putConfig("source", { ...source, name: "second" }),
+          store.putConfig("source", second),
         ];
         const settled = await Promise.allSettled(writes);
         assert.deepEqual(
