@@ -72,20 +72,16 @@ function writeArrived(): void {
 }
 
 async function commitGroup(messages: readonly WriteMessage[]): Promise<void> {
-  const skipFsync = messages.every(({ request }) => MAY_SKIP_FSYNC.has(request.op));
-  // The safety level cannot change inside a transaction: it is chosen for the whole group before BEGIN.
-  if (skipFsync) db.exec("PRAGMA synchronous = NORMAL");
-  try {
-    reply(await writeGroup(messages));
-  } finally {
-    if (skipFsync) db.exec("PRAGMA synchronous = FULL");
-  }
+  reply(await writeGroup(messages));
 }
 
 /** The group's replies, in its order: each write's own, or all failed with the transaction's error. */
 async function writeGroup(messages: readonly WriteMessage[]): Promise<WriteReply[]> {
+  const skipFsync = messages.every(({ request }) => MAY_SKIP_FSYNC.has(request.op));
   const replies: WriteReply[] = [];
   try {
+    // The safety level cannot change inside a transaction: it is chosen for the whole group before BEGIN.
+    if (skipFsync) db.exec("PRAGMA synchronous = NORMAL");
     db.exec("BEGIN IMMEDIATE");
     for (const { id, request } of messages) {
       db.exec("SAVEPOINT gavel_group_item");
@@ -104,8 +100,19 @@ async function writeGroup(messages: readonly WriteMessage[]): Promise<WriteReply
     db.exec("COMMIT");
     return replies;
   } catch (error) {
-    if (db.isTransaction) db.exec("ROLLBACK");
+    rollBack();
     return messages.map(({ id }) => ({ id, ok: false, message: messageOf(error) }));
+  } finally {
+    if (skipFsync && db.isOpen) db.exec("PRAGMA synchronous = FULL");
+  }
+}
+
+/** Ends a failed group's transaction, if one is left; never throws, so its writes are still answered. */
+function rollBack(): void {
+  try {
+    if (db.isOpen && db.isTransaction) db.exec("ROLLBACK");
+  } catch {
+    // The connection could not roll back (it is failing): nothing of the group was committed either way.
   }
 }
 
