@@ -311,6 +311,43 @@ for (const impl of STORES) {
         assert.deepEqual(await again.getOutcomes("p-0"), []);
       });
 
+      // SQLite only: PostgreSQL runs writes in flight on connections of their own, in no order among them.
+      const oneWriter = impl.name === "SqliteStore";
+      test("ping events, sales and configuration written at once (SQLite: one group) keep their order, each its own answer", {
+        skip: !oneWriter && "one writer only",
+      }, async () => {
+        // Issued in one tick: the SQLite writer sends them as one message and commits them as one group, synced
+        // because sales are in it; the refused sale fails alone and the two writes of one key land in issue order.
+        const first: Source = { ...source, name: "first" };
+        const second: Source = { ...source, name: "second" };
+        const writes = [
+          store.appendAuctionEvents([ping("p-a")], [outcome("p-a", "ping", "won", T0)]),
+          store.saveLead(lead("l-a", "p-a"), [outcome("p-a", "post", "post_accepted", T0 + 1)]),
+          store.putConfig("source", first),
+          store.appendAuctionEvents([ping("p-a", { price_cents: 1 }), ping("p-b")], []),
+          store.saveLead(lead("l-a", "p-b"), []),
+          store.putConfig("source", second),
+        ];
+        const settled = await Promise.allSettled(writes);
+        assert.deepEqual(
+          settled.map((result) => result.status),
+          ["fulfilled", "fulfilled", "fulfilled", "fulfilled", "rejected", "fulfilled"],
+        );
+        const again = await reopen();
+        assert.deepEqual(await again.getPing("p-a"), ping("p-a"));
+        assert.ok(await again.getPing("p-b"));
+        assert.equal((await again.getLeadByAuction("p-a"))?.id, "l-a");
+        assert.equal(await again.getLeadByAuction("p-b"), undefined);
+        assert.deepEqual(
+          (await again.getOutcomes("p-a")).map((o) => o.reason),
+          ["won", "post_accepted"],
+        );
+        assert.deepEqual(
+          (await again.loadConfig()).sources.map((s) => s.name),
+          ["second"],
+        );
+      });
+
       test("a second lead with the same id is refused", async () => {
         await store.saveLead(lead("l-1", "p-1"), []);
         await assert.rejects(store.saveLead(lead("l-1", "p-2"), []));

@@ -1,6 +1,7 @@
 // The SQLite writer thread: owns the only writing connection, so commits (and their fsyncs, and WAL checkpoints)
-// happen here instead of on the event loop that serves pings. Requests arrive as messages and are answered in order;
-// each is a write of SqlWrites (src/store/sql/sql-writes.ts), the same code PostgreSQL runs.
+// happen here instead of on the event loop that serves pings. Requests arrive in messages (each an array: the writes
+// of one turn of the main thread's loop) and are answered in order; each is a write of SqlWrites
+// (src/store/sql/sql-writes.ts), the same code PostgreSQL runs.
 import { parentPort, workerData } from "node:worker_threads";
 import type { PiiKeyRing } from "../../compliance/privacy/pii-cipher.ts";
 import { SQLITE_CODEC, withPiiKeys } from "../record-rows.ts";
@@ -8,8 +9,8 @@ import { SQLITE, type SqlTx } from "../sql/dialect.ts";
 import { SqlWrites } from "../sql/sql-writes.ts";
 import { openSqlite } from "./open-sqlite.ts";
 import { rebuildSqliteRollups } from "./sqlite-rollups.ts";
-import { inTransactionAsync, sqliteTx } from "./sqlite-tx.ts";
-import type { WriteReply, WriteRequest } from "./sqlite-writer.ts";
+import { sqliteTx } from "./sqlite-tx.ts";
+import type { WriteMessage, WriteReply, WriteRequest } from "./sqlite-writer.ts";
 
 const db = openSqlite(workerData.path as string);
 // Statement journals in memory: nearly every write here is a statement that may abort after changing pages the
@@ -23,48 +24,64 @@ db.exec("PRAGMA temp_store = MEMORY");
 const writes = new SqlWrites(SQLITE, withPiiKeys(SQLITE_CODEC, workerData.piiKeys as PiiKeyRing));
 const tx = sqliteTx(db);
 
-type Message = { id: number; request: WriteRequest };
-
-/** Each write finishes (commits) before the next begins, in arrival order. */
+/**
+ * Each write finishes (commits) before the next begins, in arrival order. Nothing a write awaits is I/O (node:sqlite
+ * answers at once), so a piece of work runs to its end before the next message is even read from the port.
+ */
 let queue: Promise<void> = Promise.resolve();
 const enqueue = (work: () => Promise<void>) => {
   queue = queue.then(work);
 };
 
-// Group commit: the durable writes of posts (a post attempt's beginning, before every buyer is called; the sale,
-// before the source is answered) that arrive while the thread is busy committing share one transaction and one
-// fsync, instead of one each. Each runs in a savepoint of its own, so one that fails (a duplicate lead) is rolled
-// back alone and answered with its error; every other is answered only once the shared COMMIT has returned. While
-// one batch's fsync runs, the next batch's messages queue on the port: the busier the exchange, the larger the
-// batches. Everything stays in arrival order: a batch is written before the next other write is handled.
-const GROUP_COMMITTED: ReadonlySet<string> = new Set([
-  "beginPostAttempt",
-  "saveLead",
-  "resolvePostAttempt",
-  "markPostAttemptUncertain",
-]);
-let batch: Message[] = [];
+// Group commit: every write that arrives in one turn of this thread's event loop shares one transaction and one
+// COMMIT: the main thread's messages (each the writes of one of its turns) that came in while the thread was busy
+// with the previous group, so the busier the exchange, the larger the groups. Each write runs in a savepoint of its
+// own, so one that fails (a duplicate lead) is rolled back alone and answered with its error; every other is
+// answered only once the shared COMMIT has returned, and a COMMIT that fails fails them all. The COMMIT syncs to disk
+// (synchronous = FULL) when any write in the group needs it: a post attempt's beginning (before every buyer is
+// called, DESIGN rule 11), a sale (before the source is answered, rule 9), and every other write but ping analytics.
+// A group of ping analytics alone skips the fsync (they may lose their last fraction of a second to a power cut,
+// rule 9); with a durable write, they are synced with it, so a ping batch between two posts no longer splits them.
+// Everything stays in arrival order: a group is written before the next control request (close, rollups) is handled.
+let arrived: WriteMessage[] = [];
 
-parentPort!.on("message", (message: Message) => {
-  if (GROUP_COMMITTED.has(message.request.op)) {
-    if (batch.length === 0) setImmediate(writeBatch);
-    batch.push(message);
-    return;
+/** Writes whose loss to a power cut is allowed (DESIGN rule 9): a group of only these commits without an fsync. */
+const MAY_SKIP_FSYNC: ReadonlySet<string> = new Set(["appendAuctionEvents"]);
+
+parentPort!.on("message", (messages: readonly WriteMessage[]) => {
+  for (const message of messages) {
+    if (isControl(message.request)) {
+      writeArrived();
+      enqueue(() => handleControl(message));
+      continue;
+    }
+    if (arrived.length === 0) setImmediate(writeArrived);
+    arrived.push(message);
   }
-  writeBatch();
-  enqueue(() => handle(message));
 });
 
-function writeBatch(): void {
-  const messages = batch;
-  batch = [];
+function isControl(request: WriteRequest): boolean {
+  return request.op === "close" || request.op === "rebuildReportRollups";
+}
+
+function writeArrived(): void {
+  const messages = arrived;
+  arrived = [];
   if (messages.length === 0) return;
   enqueue(() => commitGroup(messages));
 }
 
-async function commitGroup(messages: readonly Message[]): Promise<void> {
+async function commitGroup(messages: readonly WriteMessage[]): Promise<void> {
+  reply(await writeGroup(messages));
+}
+
+/** The group's replies, in its order: each write's own, or all failed with the transaction's error. */
+async function writeGroup(messages: readonly WriteMessage[]): Promise<WriteReply[]> {
+  const skipFsync = messages.every(({ request }) => MAY_SKIP_FSYNC.has(request.op));
   const replies: WriteReply[] = [];
   try {
+    // The safety level cannot change inside a transaction: it is chosen for the whole group before BEGIN.
+    if (skipFsync) db.exec("PRAGMA synchronous = NORMAL");
     db.exec("BEGIN IMMEDIATE");
     for (const { id, request } of messages) {
       db.exec("SAVEPOINT gavel_group_item");
@@ -81,39 +98,31 @@ async function commitGroup(messages: readonly Message[]): Promise<void> {
       }
     }
     db.exec("COMMIT");
+    return replies;
   } catch (error) {
-    if (db.isTransaction) db.exec("ROLLBACK");
-    for (const { id } of messages) reply({ id, ok: false, message: messageOf(error) });
-    return;
-  }
-  for (const answer of replies) reply(answer);
-}
-
-async function handle({ id, request }: Message): Promise<void> {
-  try {
-    reply({ id, ok: true, result: await perform(request) });
-  } catch (error) {
-    reply({ id, ok: false, message: messageOf(error) });
-  }
-}
-
-async function perform(request: WriteRequest): Promise<unknown> {
-  if (request.op === "close") {
-    db.close();
-    return undefined;
-  }
-  if (request.op === "rebuildReportRollups") {
-    rebuildSqliteRollups(db);
-    return undefined;
-  }
-  if (request.op !== "appendAuctionEvents") return inTransactionAsync(db, () => run(request));
-  // Ping analytics may lose their last fraction of a second to a power cut (DESIGN rule 9), so their commits skip
-  // the fsync; leads and everything else keep synchronous = FULL.
-  db.exec("PRAGMA synchronous = NORMAL");
-  try {
-    return await inTransactionAsync(db, () => run(request));
+    rollBack();
+    return messages.map(({ id }) => ({ id, ok: false, message: messageOf(error) }));
   } finally {
-    db.exec("PRAGMA synchronous = FULL");
+    if (skipFsync && db.isOpen) db.exec("PRAGMA synchronous = FULL");
+  }
+}
+
+/** Ends a failed group's transaction, if one is left; never throws, so its writes are still answered. */
+function rollBack(): void {
+  try {
+    if (db.isOpen && db.isTransaction) db.exec("ROLLBACK");
+  } catch {
+    // The connection could not roll back (it is failing): nothing of the group was committed either way.
+  }
+}
+
+async function handleControl({ id, request }: WriteMessage): Promise<void> {
+  try {
+    if (request.op === "close") db.close();
+    else rebuildSqliteRollups(db);
+    reply([{ id, ok: true }]);
+  } catch (error) {
+    reply([{ id, ok: false, message: messageOf(error) }]);
   }
 }
 
@@ -124,8 +133,9 @@ function run(request: WriteRequest): Promise<unknown> {
   return write.call(writes, tx, ...args);
 }
 
-function reply(message: WriteReply): void {
-  parentPort!.postMessage(message);
+/** Replies travel as one message per group (per turn of this thread's loop), like the requests. */
+function reply(replies: readonly WriteReply[]): void {
+  parentPort!.postMessage(replies);
 }
 
 function messageOf(error: unknown): string {
