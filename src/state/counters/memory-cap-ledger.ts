@@ -33,8 +33,11 @@ export interface MemoryCapLedgerOptions {
 }
 
 interface Counter {
-  /** Its key in the counters map, shared by every reservation unit that counts against it (one string, not one each). */
-  id: string;
+  /** Whose counter, and which: where the counters map holds it. */
+  buyerId: string;
+  key: string;
+  /** Taken out of the counters map (its period ended): a unit holding it looks its key up again. */
+  dropped: boolean;
   committedCount: number;
   committedCents: number;
   /** Firm reservations (posts in progress) and pings' holds, counted apart: only holds may overbook. */
@@ -52,8 +55,11 @@ interface Reservation {
   state: ReservationState;
   /** A ping's hold (counted in the counters' held fields) rather than a post's firm reservation. */
   hold: boolean;
-  /** Emptied once committed or released (nothing will move them again); an expired one keeps them for a late commit. */
-  units: { counterId: string; cents: number }[];
+  /**
+   * Emptied once committed or released (nothing will move them again); an expired one keeps them for a late commit.
+   * Each holds its counter itself (no lookup by a "buyer, key" string): one dropped since is looked up again by key.
+   */
+  units: { counter: Counter; cents: number }[];
   deadline: number;
   /** When the record itself may be dropped. */
   forgetAt: number;
@@ -64,7 +70,8 @@ const SWEEP_INTERVAL_MS = 5_000;
 const NO_UNITS: Reservation["units"] = [];
 
 export class MemoryCapLedger implements CapLedger {
-  readonly #counters = new Map<string, Counter>();
+  /** Counters by buyer, then by key: found without building a "buyer, key" string for every unit of every reserve. */
+  readonly #counters = new Map<string, Map<string, Counter>>();
   /** Every reservation still remembered, by buyer and id: held ones, and finished ones kept for idempotency. */
   readonly #reservations = new Map<string, Reservation>();
   /**
@@ -82,14 +89,12 @@ export class MemoryCapLedger implements CapLedger {
   readonly #now: () => number;
   readonly #finishedRetentionMs: number;
   readonly #sweeper: NodeJS.Timeout;
-  /** `reserve`'s counter ids of the request's units, reused from call to call (reserve runs without awaiting). */
-  readonly #unitIds: string[] = [];
 
   constructor(options: MemoryCapLedgerOptions = {}) {
     this.#now = options.now ?? Date.now;
     this.#finishedRetentionMs = options.finishedRetentionMs ?? DEFAULT_FINISHED_RETENTION_MS;
     for (const seed of options.seed ?? []) {
-      const counter = this.#counterFor(counterId(seed.buyerId, seed.key), seed.periodEndsAt);
+      const counter = this.#counterFor(seed.buyerId, seed.key, seed.periodEndsAt);
       counter.committedCount += seed.count;
       counter.committedCents += seed.cents;
     }
@@ -110,13 +115,8 @@ export class MemoryCapLedger implements CapLedger {
       throw new Error(`cap reservation ${request.reservationId} is already ${existing.state}`);
     }
 
-    // Each unit's counter id, built once for the check and the count below (a string per unit, not two).
-    const ids = this.#unitIds;
-    ids.length = 0;
     for (const unit of request.units) {
-      const unitId = counterId(request.buyerId, unit.key);
-      ids.push(unitId);
-      const counter = this.#liveCounter(unitId, now);
+      const counter = this.#liveCounter(request.buyerId, unit.key, now);
       const count = (counter?.committedCount ?? 0) + (counter?.reservedCount ?? 0);
       const cents = (counter?.committedCents ?? 0) + (counter?.reservedCents ?? 0);
       if (unit.countLimit !== undefined && count + 1 > unit.countLimit) {
@@ -159,7 +159,7 @@ export class MemoryCapLedger implements CapLedger {
       const unit = request.units[index]!;
       // A period already over cannot be overshot: nothing to count (Redis drops such a counter at once, too).
       if (unit.periodEndsAt <= now) continue;
-      const counter = this.#counterFor(ids[index]!, unit.periodEndsAt);
+      const counter = this.#counterFor(request.buyerId, unit.key, unit.periodEndsAt);
       if (firm) {
         counter.reservedCount += 1;
         counter.reservedCents += unit.cents;
@@ -167,7 +167,7 @@ export class MemoryCapLedger implements CapLedger {
         counter.heldCount += 1;
         counter.heldCents += unit.cents;
       }
-      units.push({ counterId: counter.id, cents: unit.cents });
+      units.push({ counter, cents: unit.cents });
     }
     // A firm reservation after its ping's hold expired replaces the expired record, which must not be forgotten for it.
     this.#finished.delete(id);
@@ -221,14 +221,14 @@ export class MemoryCapLedger implements CapLedger {
     periodEndsAt: number,
   ): Promise<void> {
     if (cents <= 0 || periodEndsAt <= this.#now()) return;
-    const counter = this.#counterFor(counterId(buyerId, key), periodEndsAt);
+    const counter = this.#counterFor(buyerId, key, periodEndsAt);
     counter.committedCents = Math.max(counter.committedCents, cents);
   }
 
   async usage(buyerId: string, key: string): Promise<CapUsage> {
     const now = this.#now();
     this.#reclaimExpired(now);
-    const counter = this.#liveCounter(counterId(buyerId, key), now);
+    const counter = this.#liveCounter(buyerId, key, now);
     const heldCount = counter?.heldCount ?? 0;
     const heldCents = counter?.heldCents ?? 0;
     return {
@@ -245,7 +245,9 @@ export class MemoryCapLedger implements CapLedger {
   /** Adds `reserved` (±1 or 0) and `committed` (1 or 0) units of each of the reservation's live counters. */
   #moveUnits(reservation: Reservation, now: number, reserved: number, committed: number): void {
     for (const unit of reservation.units) {
-      const counter = this.#liveCounter(unit.counterId, now);
+      const held = unit.counter;
+      const counter =
+        !held.dropped && held.periodEndsAt > now ? held : this.#liveCounter(held.buyerId, held.key, now);
       if (!counter) continue; // Its period is over: nothing left to count against.
       if (reservation.hold) {
         counter.heldCount += reserved;
@@ -279,6 +281,8 @@ export class MemoryCapLedger implements CapLedger {
 
   /** Drops finished reservations past their retention, oldest first; stops at the first one still kept. */
   #forgetFinished(now: number): void {
+    // Runs on every reserve: no iterator when there is nothing to forget.
+    if (this.#finished.size === 0) return;
     for (const [id, reservation] of this.#finished) {
       if (reservation.forgetAt > now) return;
       this.#finished.delete(id);
@@ -306,20 +310,27 @@ export class MemoryCapLedger implements CapLedger {
     }
   }
 
-  #liveCounter(id: string, now: number): Counter | undefined {
-    const counter = this.#counters.get(id);
+  #liveCounter(buyerId: string, key: string, now: number): Counter | undefined {
+    const counter = this.#counters.get(buyerId)?.get(key);
     if (counter && counter.periodEndsAt <= now) {
-      this.#counters.delete(id);
+      this.#drop(counter);
       return undefined;
     }
     return counter;
   }
 
-  #counterFor(id: string, periodEndsAt: number): Counter {
-    let counter = this.#counters.get(id);
+  #counterFor(buyerId: string, key: string, periodEndsAt: number): Counter {
+    let byKey = this.#counters.get(buyerId);
+    if (!byKey) {
+      byKey = new Map();
+      this.#counters.set(buyerId, byKey);
+    }
+    let counter = byKey.get(key);
     if (!counter) {
       counter = {
-        id,
+        buyerId,
+        key,
+        dropped: false,
         committedCount: 0,
         committedCents: 0,
         reservedCount: 0,
@@ -328,15 +339,25 @@ export class MemoryCapLedger implements CapLedger {
         heldCents: 0,
         periodEndsAt,
       };
-      this.#counters.set(id, counter);
+      byKey.set(key, counter);
     }
     counter.periodEndsAt = periodEndsAt;
     return counter;
   }
 
+  /** Forgets a counter whose period ended (a buyer with none left, too). */
+  #drop(counter: Counter): void {
+    counter.dropped = true;
+    const byKey = this.#counters.get(counter.buyerId);
+    byKey?.delete(counter.key);
+    if (byKey?.size === 0) this.#counters.delete(counter.buyerId);
+  }
+
   #sweep(now: number): void {
     this.#reclaimExpired(now);
-    for (const [id, counter] of this.#counters) if (counter.periodEndsAt <= now) this.#counters.delete(id);
+    for (const byKey of this.#counters.values()) {
+      for (const counter of byKey.values()) if (counter.periodEndsAt <= now) this.#drop(counter);
+    }
     this.#forgetFinished(now);
   }
 }
@@ -398,11 +419,6 @@ class DeadlineQueue {
 
 function counts(count = 0, cents = 0): CapCounts {
   return { count, cents };
-}
-
-// A newline never appears in ids we generate; it keeps (buyer, key) pairs distinct without escaping.
-function counterId(buyerId: string, key: string): string {
-  return `${buyerId}\n${key}`;
 }
 
 function reservationId(ref: ReservationRef): string {
