@@ -52,14 +52,19 @@ interface Counter {
 type ReservationState = "held" | "committed" | "released" | "expired" | "late";
 
 interface Reservation {
+  /** Whose, and its id: where the reservations map holds it (the request's own strings, not a key made of both). */
+  buyerId: string;
+  id: string;
   state: ReservationState;
   /** A ping's hold (counted in the counters' held fields) rather than a post's firm reservation. */
   hold: boolean;
   /**
    * Emptied once committed or released (nothing will move them again); an expired one keeps them for a late commit.
-   * Each holds its counter itself (no lookup by a "buyer, key" string): one dropped since is looked up again by key.
+   * Each unit holds its counter itself (no lookup by a "buyer, key" string): one dropped since is looked up again by
+   * key. Flat, counter then cents for each unit: one array per reservation rather than an object per unit as well
+   * (every won ping holds one until its bid expires, minutes, so each object outlives young collections).
    */
-  units: { counter: Counter; cents: number }[];
+  units: (Counter | number)[];
   deadline: number;
   /** When the record itself may be dropped. */
   forgetAt: number;
@@ -72,8 +77,11 @@ const NO_UNITS: Reservation["units"] = [];
 export class MemoryCapLedger implements CapLedger {
   /** Counters by buyer, then by key: found without building a "buyer, key" string for every unit of every reserve. */
   readonly #counters = new Map<string, Map<string, Counter>>();
-  /** Every reservation still remembered, by buyer and id: held ones, and finished ones kept for idempotency. */
-  readonly #reservations = new Map<string, Reservation>();
+  /**
+   * Every reservation still remembered, by buyer then id: held ones, and finished ones kept for idempotency. (By buyer
+   * then id: no "buyer, id" string made, hashed and kept for each one.)
+   */
+  readonly #reservations = new Map<string, Map<string, Reservation>>();
   /**
    * The held ones by deadline, earliest first: reclaiming takes the expired ones off the front. (A scan of every held
    * one ran on each reserve once holds began to expire: every won ping holds until its bid expires, so at 600 pings a
@@ -85,7 +93,7 @@ export class MemoryCapLedger implements CapLedger {
    * same retention): forgetting pops from the front, so memory stays proportional to the leads of the last retention
    * period, whatever the traffic, without a scan.
    */
-  readonly #finished = new Map<string, Reservation>();
+  readonly #finished = new Set<Reservation>();
   readonly #now: () => number;
   readonly #finishedRetentionMs: number;
   readonly #sweeper: NodeJS.Timeout;
@@ -107,8 +115,7 @@ export class MemoryCapLedger implements CapLedger {
     const now = this.#now();
     this.#reclaimExpired(now);
     this.#forgetFinished(now);
-    const id = reservationId(request);
-    const existing = this.#reservations.get(id);
+    const existing = this.#reservation(request);
     const firm = request.hold === undefined;
     if (existing?.state === "held" && (!firm || !existing.hold)) return { ok: true };
     if (existing && existing.state !== "held" && !(firm && existing.state === "expired")) {
@@ -149,7 +156,7 @@ export class MemoryCapLedger implements CapLedger {
       this.#moveUnits(existing, now, 1, 0);
       existing.deadline = now + request.ttlMs;
       existing.forgetAt = Math.max(existing.forgetAt, existing.deadline + this.#finishedRetentionMs);
-      this.#deadlines.push(existing.deadline, id, existing);
+      this.#deadlines.push(existing.deadline, existing);
       return { ok: true };
     }
 
@@ -167,27 +174,34 @@ export class MemoryCapLedger implements CapLedger {
         counter.heldCount += 1;
         counter.heldCents += unit.cents;
       }
-      units.push({ counter, cents: unit.cents });
+      units.push(counter, unit.cents);
     }
     // A firm reservation after its ping's hold expired replaces the expired record, which must not be forgotten for it.
-    this.#finished.delete(id);
+    if (existing) this.#finished.delete(existing);
     // Set when it finishes (commit, release or expiry): a held reservation is never forgotten.
     const reservation: Reservation = {
+      buyerId: request.buyerId,
+      id: request.reservationId,
       state: "held",
       hold: !firm,
       units,
       deadline,
       forgetAt: Number.POSITIVE_INFINITY,
     };
-    this.#reservations.set(id, reservation);
-    this.#deadlines.push(deadline, id, reservation);
+    let byId = this.#reservations.get(request.buyerId);
+    if (!byId) {
+      byId = new Map();
+      this.#reservations.set(request.buyerId, byId);
+    }
+    byId.set(request.reservationId, reservation);
+    this.#deadlines.push(deadline, reservation);
     return { ok: true };
   }
 
   async commit(ref: ReservationRef): Promise<CommitOutcome> {
     const now = this.#now();
     this.#forgetFinished(now);
-    const reservation = this.#reservations.get(reservationId(ref));
+    const reservation = this.#reservation(ref);
     if (!reservation) return "unknown";
     switch (reservation.state) {
       case "committed":
@@ -196,11 +210,11 @@ export class MemoryCapLedger implements CapLedger {
         return reservation.state;
       case "held":
         this.#moveUnits(reservation, now, -1, 1);
-        this.#finish(ref, reservation, "committed", now);
+        this.#finish(reservation, "committed", now);
         return "committed";
       case "expired":
         this.#moveUnits(reservation, now, 0, 1);
-        this.#finish(ref, reservation, "late", now);
+        this.#finish(reservation, "late", now);
         return "late";
     }
   }
@@ -208,10 +222,10 @@ export class MemoryCapLedger implements CapLedger {
   async release(ref: ReservationRef): Promise<void> {
     const now = this.#now();
     this.#forgetFinished(now);
-    const reservation = this.#reservations.get(reservationId(ref));
+    const reservation = this.#reservation(ref);
     if (reservation?.state !== "held") return;
     this.#moveUnits(reservation, now, -1, 0);
-    this.#finish(ref, reservation, "released", now);
+    this.#finish(reservation, "released", now);
   }
 
   async raiseCommittedCents(
@@ -244,61 +258,72 @@ export class MemoryCapLedger implements CapLedger {
 
   /** Adds `reserved` (±1 or 0) and `committed` (1 or 0) units of each of the reservation's live counters. */
   #moveUnits(reservation: Reservation, now: number, reserved: number, committed: number): void {
-    for (const unit of reservation.units) {
-      const held = unit.counter;
+    const units = reservation.units;
+    for (let at = 0; at < units.length; at += 2) {
+      const held = units[at] as Counter;
+      const cents = units[at + 1] as number;
       const counter =
         !held.dropped && held.periodEndsAt > now ? held : this.#liveCounter(held.buyerId, held.key, now);
       if (!counter) continue; // Its period is over: nothing left to count against.
       if (reservation.hold) {
         counter.heldCount += reserved;
-        counter.heldCents += reserved * unit.cents;
+        counter.heldCents += reserved * cents;
       } else {
         counter.reservedCount += reserved;
-        counter.reservedCents += reserved * unit.cents;
+        counter.reservedCents += reserved * cents;
       }
       counter.committedCount += committed;
-      counter.committedCents += committed * unit.cents;
+      counter.committedCents += committed * cents;
     }
   }
 
-  #finish(ref: ReservationRef, reservation: Reservation, state: ReservationState, now: number): void {
-    const id = reservationId(ref);
+  #finish(reservation: Reservation, state: ReservationState, now: number): void {
     reservation.state = state;
     // Only its state is asked for from now on (a repeated commit or release): the units are dropped.
     reservation.units = NO_UNITS;
-    this.#rememberFinished(id, reservation, now);
+    this.#rememberFinished(reservation, now);
   }
 
   /**
    * Keeps a finished reservation for the retention from `finishedAt`, at the back of the queue of finished ones (an
    * expired one noticed late may be forgettable before the one ahead of it: it then waits for it, a bounded delay).
    */
-  #rememberFinished(id: string, reservation: Reservation, finishedAt: number): void {
+  #rememberFinished(reservation: Reservation, finishedAt: number): void {
     reservation.forgetAt = finishedAt + this.#finishedRetentionMs;
-    this.#finished.delete(id); // an expired one committed late moves to the back
-    this.#finished.set(id, reservation);
+    this.#finished.delete(reservation); // an expired one committed late moves to the back
+    this.#finished.add(reservation);
   }
 
   /** Drops finished reservations past their retention, oldest first; stops at the first one still kept. */
   #forgetFinished(now: number): void {
     // Runs on every reserve: no iterator when there is nothing to forget.
     if (this.#finished.size === 0) return;
-    for (const [id, reservation] of this.#finished) {
+    for (const reservation of this.#finished) {
       if (reservation.forgetAt > now) return;
-      this.#finished.delete(id);
-      if (this.#reservations.get(id) === reservation) this.#reservations.delete(id);
+      this.#finished.delete(reservation);
+      const byId = this.#reservations.get(reservation.buyerId);
+      if (byId?.get(reservation.id) !== reservation) continue;
+      byId.delete(reservation.id);
+      if (byId.size === 0) this.#reservations.delete(reservation.buyerId);
     }
   }
 
   /** How many reservations are remembered (held and finished): for tests and diagnostics. */
   get rememberedReservations(): number {
-    return this.#reservations.size;
+    let remembered = 0;
+    for (const byId of this.#reservations.values()) remembered += byId.size;
+    return remembered;
+  }
+
+  #reservation(ref: ReservationRef): Reservation | undefined {
+    return this.#reservations.get(ref.buyerId)?.get(ref.reservationId);
   }
 
   /** Gives back the units of every held reservation past its deadline. */
   #reclaimExpired(now: number): void {
     while (this.#deadlines.earliest <= now) {
-      const { deadline, id, reservation } = this.#deadlines.pop();
+      const deadline = this.#deadlines.earliest;
+      const reservation = this.#deadlines.pop();
       // Finished since, or given a later deadline (queued again for it): nothing to reclaim here.
       if (reservation.state !== "held" || reservation.deadline !== deadline) continue;
       this.#moveUnits(reservation, now, -1, 0);
@@ -306,7 +331,7 @@ export class MemoryCapLedger implements CapLedger {
       // Remembered as long as a finished one (for a late commit), not as long as its counters: a buyer's funds
       // counter never ends, and must not keep every abandoned reservation.
       // Counted from its deadline, when it expired, however late this reclaim noticed it.
-      this.#rememberFinished(id, reservation, reservation.deadline);
+      this.#rememberFinished(reservation, reservation.deadline);
     }
   }
 
@@ -362,56 +387,60 @@ export class MemoryCapLedger implements CapLedger {
   }
 }
 
-interface QueuedDeadline {
-  deadline: number;
-  id: string;
-  reservation: Reservation;
-}
-
 /**
- * Held reservations by deadline, earliest first: a binary min-heap. An entry whose reservation finished or got a new
- * deadline stays until it reaches the front, where the ledger skips it: at most one per reservation made within the
- * longest ttl, as many as there are reservations anyway.
+ * Held reservations by deadline, earliest first: a binary min-heap, in two arrays side by side (the deadlines, and
+ * their reservations) rather than an entry object per hold. An entry whose reservation finished or got a new deadline
+ * stays until it reaches the front, where the ledger skips it: at most one per reservation made within the longest
+ * ttl, as many as there are reservations anyway.
  */
 class DeadlineQueue {
-  readonly #heap: QueuedDeadline[] = [];
+  readonly #deadlines: number[] = [];
+  readonly #reservations: Reservation[] = [];
 
   /** The earliest deadline queued (Infinity when none). */
   get earliest(): number {
-    return this.#heap[0]?.deadline ?? Number.POSITIVE_INFINITY;
+    return this.#deadlines.length > 0 ? this.#deadlines[0]! : Number.POSITIVE_INFINITY;
   }
 
-  push(deadline: number, id: string, reservation: Reservation): void {
-    const heap = this.#heap;
-    const entry = { deadline, id, reservation };
-    let at = heap.length;
-    heap.push(entry);
+  push(deadline: number, reservation: Reservation): void {
+    const deadlines = this.#deadlines;
+    const reservations = this.#reservations;
+    let at = deadlines.length;
+    deadlines.push(deadline);
+    reservations.push(reservation);
     while (at > 0) {
       const parent = (at - 1) >> 1;
-      if (heap[parent]!.deadline <= deadline) break;
-      heap[at] = heap[parent]!;
+      if (deadlines[parent]! <= deadline) break;
+      deadlines[at] = deadlines[parent]!;
+      reservations[at] = reservations[parent]!;
       at = parent;
     }
-    heap[at] = entry;
+    deadlines[at] = deadline;
+    reservations[at] = reservation;
   }
 
-  /** Takes off the earliest entry (the queue must not be empty). */
-  pop(): QueuedDeadline {
-    const heap = this.#heap;
-    const first = heap[0]!;
-    const last = heap.pop()!;
-    if (heap.length > 0) {
+  /** Takes off the earliest entry's reservation (the queue must not be empty; `earliest` was its deadline). */
+  pop(): Reservation {
+    const deadlines = this.#deadlines;
+    const reservations = this.#reservations;
+    const first = reservations[0]!;
+    const lastDeadline = deadlines.pop()!;
+    const last = reservations.pop()!;
+    const size = deadlines.length;
+    if (size > 0) {
       let at = 0;
       for (;;) {
         const left = 2 * at + 1;
-        if (left >= heap.length) break;
+        if (left >= size) break;
         const right = left + 1;
-        const child = right < heap.length && heap[right]!.deadline < heap[left]!.deadline ? right : left;
-        if (heap[child]!.deadline >= last.deadline) break;
-        heap[at] = heap[child]!;
+        const child = right < size && deadlines[right]! < deadlines[left]! ? right : left;
+        if (deadlines[child]! >= lastDeadline) break;
+        deadlines[at] = deadlines[child]!;
+        reservations[at] = reservations[child]!;
         at = child;
       }
-      heap[at] = last;
+      deadlines[at] = lastDeadline;
+      reservations[at] = last;
     }
     return first;
   }
@@ -419,8 +448,4 @@ class DeadlineQueue {
 
 function counts(count = 0, cents = 0): CapCounts {
   return { count, cents };
-}
-
-function reservationId(ref: ReservationRef): string {
-  return `${ref.buyerId}\n${ref.reservationId}`;
 }
