@@ -38,8 +38,14 @@ function addUnits(units: CapUnit[], owner: string, caps: Caps | undefined, cents
     const countLimit = caps.leads?.[period];
     const spendLimit = caps.spend?.[period];
     if (countLimit === undefined && spendLimit === undefined) continue;
-    const key = unitKey(caps, owner, period, periodKey(period, timeZone, now));
-    const periodEndsAt = periodEnd(period, timeZone, now);
+    const { key, periodEndsAt } = unitPeriod(
+      caps,
+      owner,
+      period,
+      periodKey(period, timeZone, now),
+      timeZone,
+      now,
+    );
     // One literal per shape (no spreads), the fields in the same order as ever.
     units.push(
       spendLimit === undefined
@@ -71,10 +77,18 @@ const campaignOwners = new WeakMap<
 >();
 
 /**
- * A unit's counter key, `<owner>:<period>:<period key>`, made again only when the period's key changes (periodKey
- * hands out the same string all minute), rather than concatenated for every unit of every winning bid.
+ * A unit's counter key, `<owner>:<period>:<period key>`, and when its period ends, worked out again only when the
+ * period's key changes (periodKey hands out the same string all minute), rather than for every unit of every winning
+ * bid: the end is the period's (the key names it), so it is the same as long as the key is.
  */
-function unitKey(caps: Caps, owner: string, period: CapPeriod, periodKeyText: string): string {
+function unitPeriod(
+  caps: Caps,
+  owner: string,
+  period: CapPeriod,
+  periodKeyText: string,
+  timeZone: string,
+  now: number,
+): { key: string; periodEndsAt: number } {
   let byOwner = unitKeys.get(caps);
   if (!byOwner) {
     byOwner = new Map();
@@ -86,13 +100,20 @@ function unitKey(caps: Caps, owner: string, period: CapPeriod, periodKeyText: st
     byOwner.set(owner, byPeriod);
   }
   const known = byPeriod.get(period);
-  if (known && known.periodKey === periodKeyText) return known.key;
-  const key = `${owner}:${period}:${periodKeyText}`;
-  byPeriod.set(period, { periodKey: periodKeyText, key });
-  return key;
+  if (known && known.periodKey === periodKeyText) return known;
+  const unit = {
+    periodKey: periodKeyText,
+    key: `${owner}:${period}:${periodKeyText}`,
+    periodEndsAt: periodEnd(period, timeZone, now),
+  };
+  byPeriod.set(period, unit);
+  return unit;
 }
 
-const unitKeys = new WeakMap<Caps, Map<string, Map<CapPeriod, { periodKey: string; key: string }>>>();
+const unitKeys = new WeakMap<
+  Caps,
+  Map<string, Map<CapPeriod, { periodKey: string; key: string; periodEndsAt: number }>>
+>();
 
 /** A prepaid buyer's funds counter: its lifetime spend (committed) and won bids awaiting their post (reserved). */
 export function fundsKey(buyerId: string): string {

@@ -12,7 +12,7 @@ import type { Source } from "../domain/config-schema.ts";
 import { type LeadRecord, salesOf } from "../domain/records.ts";
 import type { LeadValues, Vertical } from "../domain/vertical.ts";
 import { GavelError } from "../errors.ts";
-import type { DuplicateWindows } from "../state/duplicates/duplicate-windows.ts";
+import type { DuplicateWindows, ScopedKeys } from "../state/duplicates/duplicate-windows.ts";
 import type { LeadsPort } from "../store/ports.ts";
 import type { ConfigSnapshot } from "./config-snapshot.ts";
 
@@ -70,7 +70,7 @@ export class DuplicateChecks {
     config: ConfigSnapshot,
     verticalId: string,
     contact: ContactHashes,
-  ): Promise<Set<string>> {
+  ): Promise<ReadonlySet<string>> {
     return (await this.screen(config, undefined, contact, buyersOfVertical(config, verticalId))).buyers;
   }
 
@@ -84,20 +84,25 @@ export class DuplicateChecks {
     vertical: Vertical | undefined,
     contact: ContactHashes,
     buyerIds?: readonly string[],
-  ): Promise<{ soldInVertical: boolean; buyers: Set<string> }> {
+  ): Promise<{ soldInVertical: boolean; buyers: ReadonlySet<string> }> {
     const checked = buyerIds
       ? buyerIds.filter((buyerId) => config.buyerById.get(buyerId)?.dedupe_days !== undefined)
       : vertical
         ? checkingBuyersOfVertical(config, vertical.id)
         : [];
-    const groups = [vertical ? verticalKeys(vertical, contact) : []];
-    for (const buyerId of checked) groups.push(buyerKeys(buyerId, contact));
-    const seen = await this.#windows.seenEach(groups);
-    const buyers = new Set<string>();
+    // Scopes and hashes apart (the windows read each hash once, not once per scope); every buyer's group shares the
+    // ping's hashes and its own scopes, made once per buyer.
+    const hashes = contactHashList(contact);
+    const groups: ScopedKeys[] = [vertical ? verticalScopedKeys(vertical, contact) : NO_KEYS];
+    for (const buyerId of checked) groups.push({ scopes: buyerScopesFor(buyerId, contact), hashes });
+    const seen = await this.#windows.seenAny(groups);
+    let buyers: Set<string> | undefined;
     for (let index = 0; index < checked.length; index++) {
-      if (seen[index + 1] !== undefined) buyers.add(checked[index]!);
+      if (!seen[index + 1]) continue;
+      buyers ??= new Set();
+      buyers.add(checked[index]!);
     }
-    return { soldInVertical: seen[0] !== undefined, buyers };
+    return { soldInVertical: seen[0] === true, buyers: buyers ?? NO_BUYERS };
   }
 
   /**
@@ -182,6 +187,56 @@ function buyersOfVertical(config: ConfigSnapshot, verticalId: string): string[] 
   return [
     ...new Set((config.campaignsByVertical.get(verticalId) ?? []).map((campaign) => campaign.buyer_id)),
   ];
+}
+
+/** What `screen` answers when no buyer bought this consumer (nearly every ping): one shared empty set. */
+const NO_BUYERS: ReadonlySet<string> = new Set();
+const NO_KEYS: ScopedKeys = { scopes: [], hashes: [] };
+
+/** The consumer's hashes in CONTACT_KINDS order (e-mail, phone), those it has. */
+function contactHashList(contact: ContactHashes): string[] {
+  const hashes: string[] = [];
+  if (contact.email_sha256) hashes.push(contact.email_sha256);
+  if (contact.phone_sha256) hashes.push(contact.phone_sha256);
+  return hashes;
+}
+
+/** A buyer's scopes for the kinds of hash the consumer has, in CONTACT_KINDS order (as buyerKeys names them). */
+function buyerScopesFor(buyerId: string, contact: ContactHashes): readonly string[] {
+  let byPresence = buyerScopeLists.get(buyerId);
+  if (!byPresence) {
+    const email = scopeOf("b", buyerId, "email");
+    const phone = scopeOf("b", buyerId, "phone");
+    byPresence = { both: [email, phone], email: [email], phone: [phone], none: [] };
+    buyerScopeLists.set(buyerId, byPresence);
+  }
+  return contact.email_sha256
+    ? contact.phone_sha256
+      ? byPresence.both
+      : byPresence.email
+    : contact.phone_sha256
+      ? byPresence.phone
+      : byPresence.none;
+}
+
+const buyerScopeLists = new Map<
+  string,
+  { both: readonly string[]; email: readonly string[]; phone: readonly string[]; none: readonly string[] }
+>();
+
+/** The vertical's keys (verticalKeys) as scopes and hashes. */
+function verticalScopedKeys(vertical: Vertical, contact: ContactHashes): ScopedKeys {
+  const dedupe = vertical.dedupe;
+  if (!dedupe) return NO_KEYS;
+  const scopes: string[] = [];
+  const hashes: string[] = [];
+  for (const kind of dedupe.match) {
+    const sha256 = kind === "email" ? contact.email_sha256 : contact.phone_sha256;
+    if (!sha256) continue;
+    scopes.push(scopeOf("v", vertical.id, kind));
+    hashes.push(sha256);
+  }
+  return { scopes, hashes };
 }
 
 /** The hashes of a ping's `contact_hash` (valid ones only). */

@@ -259,12 +259,22 @@ export class Exchange {
       lead,
       this.#leadFacts(source, contact, context, true, formSubmittedAt, formStartedAt),
     );
+    // The auction's inputs named one by one (a spread of the request would copy all of it, for every ping).
     const ping = await this.#auction(
       "ping",
       source,
       vertical,
       lead,
-      { ...input, formSubmittedAt, context, quality, pingPayload, ...(wiretap ? { wiretap } : {}) },
+      {
+        test: input.test,
+        sub_id: input.sub_id,
+        contact_hash: input.contact_hash,
+        formSubmittedAt,
+        context,
+        quality,
+        pingPayload,
+        wiretap,
+      },
       deadline,
       config,
       screen,
@@ -623,16 +633,16 @@ export class Exchange {
     vertical: Vertical,
     lead: LeadValues,
     input: {
-      test?: boolean;
-      sub_id?: string;
-      contact_hash?: PingInput["contact_hash"];
+      test?: boolean | undefined;
+      sub_id?: string | undefined;
+      contact_hash?: PingInput["contact_hash"] | undefined;
       formSubmittedAt?: number | undefined;
       context?: LeadContextValues;
       /** What validation found (its vertical validates leads): rules and buyers see the score, the trace all. */
       quality?: LeadQuality | undefined;
       /** The lead's non-PII values, when the caller has built them already. */
       pingPayload?: LeadValues;
-      wiretap?: Wiretap;
+      wiretap?: Wiretap | undefined;
     },
     deadline: Deadline,
     config: ConfigSnapshot,
@@ -668,27 +678,49 @@ export class Exchange {
     const winner = result.ranked[0];
     // A shared lead's chosen buyers: its quote is what they pay the source together, held until the first bid expires.
     const chosen = winner?.shared ? result.ranked.filter((bid) => bid.shared) : winner ? [winner] : [];
-    for (const bid of chosen) this.#roundRobin.chosen(bid.campaign_id);
-    const record: PingRecord = {
-      id: auctionId,
-      kind,
-      source_id: source.id,
-      vertical: vertical.id,
-      // Only the non-PII values (the payload the buyers were sent): what a post must match, all a ping record may keep.
-      lead: result.pingPayload,
-      test,
-      ...(input.sub_id === undefined ? {} : { sub_id: input.sub_id }),
-      created_at: now,
-      expires_at: winner ? Math.min(...chosen.map((bid) => bid.expires_at)) : now,
-      status: winner ? "bid" : "no_bid",
-      price_cents: winner?.shared
-        ? sourcePriceOfSales(chosen, source.payout)
-        : winner
-          ? winner.source_price_cents
-          : 0,
-      bids: result.ranked,
-      ...(input.quality ? { quality: input.quality } : {}),
-    };
+    let expiresAt = winner ? Number.POSITIVE_INFINITY : now;
+    for (const bid of chosen) {
+      this.#roundRobin.chosen(bid.campaign_id);
+      expiresAt = Math.min(expiresAt, bid.expires_at);
+    }
+    // One literal per shape, the fields in the order the record always had (no spreads of small objects per ping).
+    const status = winner ? "bid" : "no_bid";
+    const priceCents = winner?.shared
+      ? sourcePriceOfSales(chosen, source.payout)
+      : winner
+        ? winner.source_price_cents
+        : 0;
+    // Only the non-PII values (the payload the buyers were sent): what a post must match, all a ping record may keep.
+    const record: PingRecord =
+      input.sub_id === undefined
+        ? {
+            id: auctionId,
+            kind,
+            source_id: source.id,
+            vertical: vertical.id,
+            lead: result.pingPayload,
+            test,
+            created_at: now,
+            expires_at: expiresAt,
+            status,
+            price_cents: priceCents,
+            bids: result.ranked,
+          }
+        : {
+            id: auctionId,
+            kind,
+            source_id: source.id,
+            vertical: vertical.id,
+            lead: result.pingPayload,
+            test,
+            sub_id: input.sub_id,
+            created_at: now,
+            expires_at: expiresAt,
+            status,
+            price_cents: priceCents,
+            bids: result.ranked,
+          };
+    if (input.quality) record.quality = input.quality;
     const outcomes = stampInPlace(auctionId, "ping", result.outcomes, now);
     this.#metrics.recordAuction(vertical.id, record.status, result.outcomes);
     const { fanOutMs } = result;

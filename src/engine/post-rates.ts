@@ -22,7 +22,13 @@ export const LEARNED_OVERBOOK = {
 } as const;
 
 /** Winning pings awaiting their post, per source, beyond which the oldest are counted unposted (memory bound). */
-const MAX_PENDING = 20_000;
+export const MAX_PENDING = 20_000;
+/**
+ * `won` counts the oldest unposted once this many more than MAX_PENDING wait, in one go: the bound holds whether or not
+ * anything asks for the rate (only the "learned" setting does, and its sweep is what used to bound the map: under any
+ * other setting every winning ping never posted stayed in it for the life of the process).
+ */
+const TRIM_BATCH = 1_024;
 
 class SourcePostRate {
   /** Winning pings not yet posted, by auction id → when their bid expires (inserted in roughly expiry order). */
@@ -63,6 +69,12 @@ export class PostRates {
       this.#sources.set(sourceId, rate);
     }
     rate.pending.set(auctionId, expiresAt);
+    if (rate.pending.size > MAX_PENDING + TRIM_BATCH) rate.sweep(Number.NEGATIVE_INFINITY);
+  }
+
+  /** Winning pings of the source awaiting their post (for tests and diagnostics). */
+  pending(sourceId: string): number {
+    return this.#sources.get(sourceId)?.pending.size ?? 0;
   }
 
   /** The seller posted this winning ping (a post of a ping this instance did not see is ignored). */

@@ -32,6 +32,9 @@ export class TimeOrderedIds {
   #pooled = this.#pool.length;
   #lastMs = -1;
   #counter = 0;
+  /** Written, never read: see #flattened. */
+  // biome-ignore lint/correctness/noUnusedPrivateClassMembers: the write keeps the optimiser from dropping a conversion.
+  #lastConversion = 0;
 
   constructor(options: TimeOrderedIdOptions = {}) {
     this.#clock = options.clock ?? Date.now;
@@ -61,7 +64,7 @@ export class TimeOrderedIds {
     const ms = this.#lastMs;
     const high = Math.floor(ms / 0x10000);
     const counter = this.#counter;
-    return (
+    const id =
       HEX[(high >>> 24) & 0xff]! +
       HEX[(high >>> 16) & 0xff]! +
       HEX[(high >>> 8) & 0xff]! +
@@ -81,8 +84,21 @@ export class TimeOrderedIds {
       HEX[r[at + 6]!]! +
       HEX[r[at + 7]!]! +
       HEX[r[at + 8]!]! +
-      HEX[r[at + 9]!]!
-    );
+      HEX[r[at + 9]!]!;
+    return this.#flattened(id);
+  }
+
+  /**
+   * The id as one flat string. Twenty concatenations leave a tree of twenty string nodes (~520 bytes of heap) that V8
+   * keeps for as long as the id lives unless something flattens it: a map key kept for minutes (a held ping's cap
+   * reservation, a winning ping awaiting its post) kept the whole tree, and hashing it walked the tree. Converting the
+   * text to a number makes V8 flatten it in place (the same 36 characters in one string, ~95 bytes kept), which any
+   * later use would have done anyway. Measured, 200,000 ids kept in a map: 517 → 95 bytes each, and less CPU, not more.
+   */
+  #flattened(text: string): string {
+    // Kept in a field: an unused result would let the optimiser drop the conversion, and the flattening with it.
+    this.#lastConversion = Number(text);
+    return text;
   }
 }
 

@@ -4,7 +4,7 @@
 // Backend-independent: src/engine/post-rates.ts in process with no store and no hot state.
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import { LEARNED_OVERBOOK, learnedOverbook, PostRates } from "../../src/engine/post-rates.ts";
+import { LEARNED_OVERBOOK, learnedOverbook, MAX_PENDING, PostRates } from "../../src/engine/post-rates.ts";
 
 describe("learned post rates", () => {
   test("1 in 5 posted: the source's holds overbook by 1.25 × 5, bounded by the ceiling", () => {
@@ -33,6 +33,17 @@ describe("learned post rates", () => {
     }
     assert.deepEqual(rates.rate("s", 20), { rate: 1, sample: LEARNED_OVERBOOK.window });
     assert.equal(rates.overbook("s", 20, 2), 1.25);
+  });
+
+  test("unposted winning pings stay bounded though nothing asks for the rate (a fixed overbook factor)", () => {
+    const rates = new PostRates();
+    for (let i = 0; i < 3 * MAX_PENDING; i++) rates.won("s", `a${i}`, 1_000_000 + i);
+    assert.ok(rates.pending("s") <= MAX_PENDING + 1_024, `${rates.pending("s")} pending`);
+    // The oldest were counted unposted; the newest can still be posted.
+    rates.posted("s", `a${3 * MAX_PENDING - 1}`);
+    assert.equal(rates.rate("s", 0).sample, LEARNED_OVERBOOK.window);
+    assert.ok(rates.rate("s", 0).rate > 0);
+    assert.equal(rates.pending("s"), MAX_PENDING);
   });
 
   test("the factor's bounds", () => {

@@ -33,8 +33,11 @@ export interface MemoryCapLedgerOptions {
 }
 
 interface Counter {
-  /** Its key in the counters map, shared by every reservation unit that counts against it (one string, not one each). */
-  id: string;
+  /** Whose counter, and which: where the counters map holds it. */
+  buyerId: string;
+  key: string;
+  /** Taken out of the counters map (its period ended): a unit holding it looks its key up again. */
+  dropped: boolean;
   committedCount: number;
   committedCents: number;
   /** Firm reservations (posts in progress) and pings' holds, counted apart: only holds may overbook. */
@@ -49,11 +52,19 @@ interface Counter {
 type ReservationState = "held" | "committed" | "released" | "expired" | "late";
 
 interface Reservation {
+  /** Whose, and its id: where the reservations map holds it (the request's own strings, not a key made of both). */
+  buyerId: string;
+  id: string;
   state: ReservationState;
   /** A ping's hold (counted in the counters' held fields) rather than a post's firm reservation. */
   hold: boolean;
-  /** Emptied once committed or released (nothing will move them again); an expired one keeps them for a late commit. */
-  units: { counterId: string; cents: number }[];
+  /**
+   * Emptied once committed or released (nothing will move them again); an expired one keeps them for a late commit.
+   * Each unit holds its counter itself (no lookup by a "buyer, key" string): one dropped since is looked up again by
+   * key. Flat, counter then cents for each unit: one array per reservation rather than an object per unit as well
+   * (every won ping holds one until its bid expires, minutes, so each object outlives young collections).
+   */
+  units: (Counter | number)[];
   deadline: number;
   /** When the record itself may be dropped. */
   forgetAt: number;
@@ -64,9 +75,13 @@ const SWEEP_INTERVAL_MS = 5_000;
 const NO_UNITS: Reservation["units"] = [];
 
 export class MemoryCapLedger implements CapLedger {
-  readonly #counters = new Map<string, Counter>();
-  /** Every reservation still remembered, by buyer and id: held ones, and finished ones kept for idempotency. */
-  readonly #reservations = new Map<string, Reservation>();
+  /** Counters by buyer, then by key: found without building a "buyer, key" string for every unit of every reserve. */
+  readonly #counters = new Map<string, Map<string, Counter>>();
+  /**
+   * Every reservation still remembered, by buyer then id: held ones, and finished ones kept for idempotency. (By buyer
+   * then id: no "buyer, id" string made, hashed and kept for each one.)
+   */
+  readonly #reservations = new Map<string, Map<string, Reservation>>();
   /**
    * The held ones by deadline, earliest first: reclaiming takes the expired ones off the front. (A scan of every held
    * one ran on each reserve once holds began to expire: every won ping holds until its bid expires, so at 600 pings a
@@ -78,18 +93,16 @@ export class MemoryCapLedger implements CapLedger {
    * same retention): forgetting pops from the front, so memory stays proportional to the leads of the last retention
    * period, whatever the traffic, without a scan.
    */
-  readonly #finished = new Map<string, Reservation>();
+  readonly #finished = new Set<Reservation>();
   readonly #now: () => number;
   readonly #finishedRetentionMs: number;
   readonly #sweeper: NodeJS.Timeout;
-  /** `reserve`'s counter ids of the request's units, reused from call to call (reserve runs without awaiting). */
-  readonly #unitIds: string[] = [];
 
   constructor(options: MemoryCapLedgerOptions = {}) {
     this.#now = options.now ?? Date.now;
     this.#finishedRetentionMs = options.finishedRetentionMs ?? DEFAULT_FINISHED_RETENTION_MS;
     for (const seed of options.seed ?? []) {
-      const counter = this.#counterFor(counterId(seed.buyerId, seed.key), seed.periodEndsAt);
+      const counter = this.#counterFor(seed.buyerId, seed.key, seed.periodEndsAt);
       counter.committedCount += seed.count;
       counter.committedCents += seed.cents;
     }
@@ -102,21 +115,15 @@ export class MemoryCapLedger implements CapLedger {
     const now = this.#now();
     this.#reclaimExpired(now);
     this.#forgetFinished(now);
-    const id = reservationId(request);
-    const existing = this.#reservations.get(id);
+    const existing = this.#reservation(request);
     const firm = request.hold === undefined;
     if (existing?.state === "held" && (!firm || !existing.hold)) return { ok: true };
     if (existing && existing.state !== "held" && !(firm && existing.state === "expired")) {
       throw new Error(`cap reservation ${request.reservationId} is already ${existing.state}`);
     }
 
-    // Each unit's counter id, built once for the check and the count below (a string per unit, not two).
-    const ids = this.#unitIds;
-    ids.length = 0;
     for (const unit of request.units) {
-      const unitId = counterId(request.buyerId, unit.key);
-      ids.push(unitId);
-      const counter = this.#liveCounter(unitId, now);
+      const counter = this.#liveCounter(request.buyerId, unit.key, now);
       const count = (counter?.committedCount ?? 0) + (counter?.reservedCount ?? 0);
       const cents = (counter?.committedCents ?? 0) + (counter?.reservedCents ?? 0);
       if (unit.countLimit !== undefined && count + 1 > unit.countLimit) {
@@ -149,7 +156,7 @@ export class MemoryCapLedger implements CapLedger {
       this.#moveUnits(existing, now, 1, 0);
       existing.deadline = now + request.ttlMs;
       existing.forgetAt = Math.max(existing.forgetAt, existing.deadline + this.#finishedRetentionMs);
-      this.#deadlines.push(existing.deadline, id, existing);
+      this.#deadlines.push(existing.deadline, existing);
       return { ok: true };
     }
 
@@ -159,7 +166,7 @@ export class MemoryCapLedger implements CapLedger {
       const unit = request.units[index]!;
       // A period already over cannot be overshot: nothing to count (Redis drops such a counter at once, too).
       if (unit.periodEndsAt <= now) continue;
-      const counter = this.#counterFor(ids[index]!, unit.periodEndsAt);
+      const counter = this.#counterFor(request.buyerId, unit.key, unit.periodEndsAt);
       if (firm) {
         counter.reservedCount += 1;
         counter.reservedCents += unit.cents;
@@ -167,27 +174,34 @@ export class MemoryCapLedger implements CapLedger {
         counter.heldCount += 1;
         counter.heldCents += unit.cents;
       }
-      units.push({ counterId: counter.id, cents: unit.cents });
+      units.push(counter, unit.cents);
     }
     // A firm reservation after its ping's hold expired replaces the expired record, which must not be forgotten for it.
-    this.#finished.delete(id);
+    if (existing) this.#finished.delete(existing);
     // Set when it finishes (commit, release or expiry): a held reservation is never forgotten.
     const reservation: Reservation = {
+      buyerId: request.buyerId,
+      id: request.reservationId,
       state: "held",
       hold: !firm,
       units,
       deadline,
       forgetAt: Number.POSITIVE_INFINITY,
     };
-    this.#reservations.set(id, reservation);
-    this.#deadlines.push(deadline, id, reservation);
+    let byId = this.#reservations.get(request.buyerId);
+    if (!byId) {
+      byId = new Map();
+      this.#reservations.set(request.buyerId, byId);
+    }
+    byId.set(request.reservationId, reservation);
+    this.#deadlines.push(deadline, reservation);
     return { ok: true };
   }
 
   async commit(ref: ReservationRef): Promise<CommitOutcome> {
     const now = this.#now();
     this.#forgetFinished(now);
-    const reservation = this.#reservations.get(reservationId(ref));
+    const reservation = this.#reservation(ref);
     if (!reservation) return "unknown";
     switch (reservation.state) {
       case "committed":
@@ -196,11 +210,11 @@ export class MemoryCapLedger implements CapLedger {
         return reservation.state;
       case "held":
         this.#moveUnits(reservation, now, -1, 1);
-        this.#finish(ref, reservation, "committed", now);
+        this.#finish(reservation, "committed", now);
         return "committed";
       case "expired":
         this.#moveUnits(reservation, now, 0, 1);
-        this.#finish(ref, reservation, "late", now);
+        this.#finish(reservation, "late", now);
         return "late";
     }
   }
@@ -208,10 +222,10 @@ export class MemoryCapLedger implements CapLedger {
   async release(ref: ReservationRef): Promise<void> {
     const now = this.#now();
     this.#forgetFinished(now);
-    const reservation = this.#reservations.get(reservationId(ref));
+    const reservation = this.#reservation(ref);
     if (reservation?.state !== "held") return;
     this.#moveUnits(reservation, now, -1, 0);
-    this.#finish(ref, reservation, "released", now);
+    this.#finish(reservation, "released", now);
   }
 
   async raiseCommittedCents(
@@ -221,14 +235,14 @@ export class MemoryCapLedger implements CapLedger {
     periodEndsAt: number,
   ): Promise<void> {
     if (cents <= 0 || periodEndsAt <= this.#now()) return;
-    const counter = this.#counterFor(counterId(buyerId, key), periodEndsAt);
+    const counter = this.#counterFor(buyerId, key, periodEndsAt);
     counter.committedCents = Math.max(counter.committedCents, cents);
   }
 
   async usage(buyerId: string, key: string): Promise<CapUsage> {
     const now = this.#now();
     this.#reclaimExpired(now);
-    const counter = this.#liveCounter(counterId(buyerId, key), now);
+    const counter = this.#liveCounter(buyerId, key, now);
     const heldCount = counter?.heldCount ?? 0;
     const heldCents = counter?.heldCents ?? 0;
     return {
@@ -244,57 +258,72 @@ export class MemoryCapLedger implements CapLedger {
 
   /** Adds `reserved` (±1 or 0) and `committed` (1 or 0) units of each of the reservation's live counters. */
   #moveUnits(reservation: Reservation, now: number, reserved: number, committed: number): void {
-    for (const unit of reservation.units) {
-      const counter = this.#liveCounter(unit.counterId, now);
+    const units = reservation.units;
+    for (let at = 0; at < units.length; at += 2) {
+      const held = units[at] as Counter;
+      const cents = units[at + 1] as number;
+      const counter =
+        !held.dropped && held.periodEndsAt > now ? held : this.#liveCounter(held.buyerId, held.key, now);
       if (!counter) continue; // Its period is over: nothing left to count against.
       if (reservation.hold) {
         counter.heldCount += reserved;
-        counter.heldCents += reserved * unit.cents;
+        counter.heldCents += reserved * cents;
       } else {
         counter.reservedCount += reserved;
-        counter.reservedCents += reserved * unit.cents;
+        counter.reservedCents += reserved * cents;
       }
       counter.committedCount += committed;
-      counter.committedCents += committed * unit.cents;
+      counter.committedCents += committed * cents;
     }
   }
 
-  #finish(ref: ReservationRef, reservation: Reservation, state: ReservationState, now: number): void {
-    const id = reservationId(ref);
+  #finish(reservation: Reservation, state: ReservationState, now: number): void {
     reservation.state = state;
     // Only its state is asked for from now on (a repeated commit or release): the units are dropped.
     reservation.units = NO_UNITS;
-    this.#rememberFinished(id, reservation, now);
+    this.#rememberFinished(reservation, now);
   }
 
   /**
    * Keeps a finished reservation for the retention from `finishedAt`, at the back of the queue of finished ones (an
    * expired one noticed late may be forgettable before the one ahead of it: it then waits for it, a bounded delay).
    */
-  #rememberFinished(id: string, reservation: Reservation, finishedAt: number): void {
+  #rememberFinished(reservation: Reservation, finishedAt: number): void {
     reservation.forgetAt = finishedAt + this.#finishedRetentionMs;
-    this.#finished.delete(id); // an expired one committed late moves to the back
-    this.#finished.set(id, reservation);
+    this.#finished.delete(reservation); // an expired one committed late moves to the back
+    this.#finished.add(reservation);
   }
 
   /** Drops finished reservations past their retention, oldest first; stops at the first one still kept. */
   #forgetFinished(now: number): void {
-    for (const [id, reservation] of this.#finished) {
+    // Runs on every reserve: no iterator when there is nothing to forget.
+    if (this.#finished.size === 0) return;
+    for (const reservation of this.#finished) {
       if (reservation.forgetAt > now) return;
-      this.#finished.delete(id);
-      if (this.#reservations.get(id) === reservation) this.#reservations.delete(id);
+      this.#finished.delete(reservation);
+      const byId = this.#reservations.get(reservation.buyerId);
+      if (byId?.get(reservation.id) !== reservation) continue;
+      byId.delete(reservation.id);
+      if (byId.size === 0) this.#reservations.delete(reservation.buyerId);
     }
   }
 
   /** How many reservations are remembered (held and finished): for tests and diagnostics. */
   get rememberedReservations(): number {
-    return this.#reservations.size;
+    let remembered = 0;
+    for (const byId of this.#reservations.values()) remembered += byId.size;
+    return remembered;
+  }
+
+  #reservation(ref: ReservationRef): Reservation | undefined {
+    return this.#reservations.get(ref.buyerId)?.get(ref.reservationId);
   }
 
   /** Gives back the units of every held reservation past its deadline. */
   #reclaimExpired(now: number): void {
     while (this.#deadlines.earliest <= now) {
-      const { deadline, id, reservation } = this.#deadlines.pop();
+      const deadline = this.#deadlines.earliest;
+      const reservation = this.#deadlines.pop();
       // Finished since, or given a later deadline (queued again for it): nothing to reclaim here.
       if (reservation.state !== "held" || reservation.deadline !== deadline) continue;
       this.#moveUnits(reservation, now, -1, 0);
@@ -302,24 +331,31 @@ export class MemoryCapLedger implements CapLedger {
       // Remembered as long as a finished one (for a late commit), not as long as its counters: a buyer's funds
       // counter never ends, and must not keep every abandoned reservation.
       // Counted from its deadline, when it expired, however late this reclaim noticed it.
-      this.#rememberFinished(id, reservation, reservation.deadline);
+      this.#rememberFinished(reservation, reservation.deadline);
     }
   }
 
-  #liveCounter(id: string, now: number): Counter | undefined {
-    const counter = this.#counters.get(id);
+  #liveCounter(buyerId: string, key: string, now: number): Counter | undefined {
+    const counter = this.#counters.get(buyerId)?.get(key);
     if (counter && counter.periodEndsAt <= now) {
-      this.#counters.delete(id);
+      this.#drop(counter);
       return undefined;
     }
     return counter;
   }
 
-  #counterFor(id: string, periodEndsAt: number): Counter {
-    let counter = this.#counters.get(id);
+  #counterFor(buyerId: string, key: string, periodEndsAt: number): Counter {
+    let byKey = this.#counters.get(buyerId);
+    if (!byKey) {
+      byKey = new Map();
+      this.#counters.set(buyerId, byKey);
+    }
+    let counter = byKey.get(key);
     if (!counter) {
       counter = {
-        id,
+        buyerId,
+        key,
+        dropped: false,
         committedCount: 0,
         committedCents: 0,
         reservedCount: 0,
@@ -328,69 +364,83 @@ export class MemoryCapLedger implements CapLedger {
         heldCents: 0,
         periodEndsAt,
       };
-      this.#counters.set(id, counter);
+      byKey.set(key, counter);
     }
     counter.periodEndsAt = periodEndsAt;
     return counter;
   }
 
+  /** Forgets a counter whose period ended (a buyer with none left, too). */
+  #drop(counter: Counter): void {
+    counter.dropped = true;
+    const byKey = this.#counters.get(counter.buyerId);
+    byKey?.delete(counter.key);
+    if (byKey?.size === 0) this.#counters.delete(counter.buyerId);
+  }
+
   #sweep(now: number): void {
     this.#reclaimExpired(now);
-    for (const [id, counter] of this.#counters) if (counter.periodEndsAt <= now) this.#counters.delete(id);
+    for (const byKey of this.#counters.values()) {
+      for (const counter of byKey.values()) if (counter.periodEndsAt <= now) this.#drop(counter);
+    }
     this.#forgetFinished(now);
   }
 }
 
-interface QueuedDeadline {
-  deadline: number;
-  id: string;
-  reservation: Reservation;
-}
-
 /**
- * Held reservations by deadline, earliest first: a binary min-heap. An entry whose reservation finished or got a new
- * deadline stays until it reaches the front, where the ledger skips it: at most one per reservation made within the
- * longest ttl, as many as there are reservations anyway.
+ * Held reservations by deadline, earliest first: a binary min-heap, in two arrays side by side (the deadlines, and
+ * their reservations) rather than an entry object per hold. An entry whose reservation finished or got a new deadline
+ * stays until it reaches the front, where the ledger skips it: at most one per reservation made within the longest
+ * ttl, as many as there are reservations anyway.
  */
 class DeadlineQueue {
-  readonly #heap: QueuedDeadline[] = [];
+  readonly #deadlines: number[] = [];
+  readonly #reservations: Reservation[] = [];
 
   /** The earliest deadline queued (Infinity when none). */
   get earliest(): number {
-    return this.#heap[0]?.deadline ?? Number.POSITIVE_INFINITY;
+    return this.#deadlines.length > 0 ? this.#deadlines[0]! : Number.POSITIVE_INFINITY;
   }
 
-  push(deadline: number, id: string, reservation: Reservation): void {
-    const heap = this.#heap;
-    const entry = { deadline, id, reservation };
-    let at = heap.length;
-    heap.push(entry);
+  push(deadline: number, reservation: Reservation): void {
+    const deadlines = this.#deadlines;
+    const reservations = this.#reservations;
+    let at = deadlines.length;
+    deadlines.push(deadline);
+    reservations.push(reservation);
     while (at > 0) {
       const parent = (at - 1) >> 1;
-      if (heap[parent]!.deadline <= deadline) break;
-      heap[at] = heap[parent]!;
+      if (deadlines[parent]! <= deadline) break;
+      deadlines[at] = deadlines[parent]!;
+      reservations[at] = reservations[parent]!;
       at = parent;
     }
-    heap[at] = entry;
+    deadlines[at] = deadline;
+    reservations[at] = reservation;
   }
 
-  /** Takes off the earliest entry (the queue must not be empty). */
-  pop(): QueuedDeadline {
-    const heap = this.#heap;
-    const first = heap[0]!;
-    const last = heap.pop()!;
-    if (heap.length > 0) {
+  /** Takes off the earliest entry's reservation (the queue must not be empty; `earliest` was its deadline). */
+  pop(): Reservation {
+    const deadlines = this.#deadlines;
+    const reservations = this.#reservations;
+    const first = reservations[0]!;
+    const lastDeadline = deadlines.pop()!;
+    const last = reservations.pop()!;
+    const size = deadlines.length;
+    if (size > 0) {
       let at = 0;
       for (;;) {
         const left = 2 * at + 1;
-        if (left >= heap.length) break;
+        if (left >= size) break;
         const right = left + 1;
-        const child = right < heap.length && heap[right]!.deadline < heap[left]!.deadline ? right : left;
-        if (heap[child]!.deadline >= last.deadline) break;
-        heap[at] = heap[child]!;
+        const child = right < size && deadlines[right]! < deadlines[left]! ? right : left;
+        if (deadlines[child]! >= lastDeadline) break;
+        deadlines[at] = deadlines[child]!;
+        reservations[at] = reservations[child]!;
         at = child;
       }
-      heap[at] = last;
+      deadlines[at] = lastDeadline;
+      reservations[at] = last;
     }
     return first;
   }
@@ -398,13 +448,4 @@ class DeadlineQueue {
 
 function counts(count = 0, cents = 0): CapCounts {
   return { count, cents };
-}
-
-// A newline never appears in ids we generate; it keeps (buyer, key) pairs distinct without escaping.
-function counterId(buyerId: string, key: string): string {
-  return `${buyerId}\n${key}`;
-}
-
-function reservationId(ref: ReservationRef): string {
-  return `${ref.buyerId}\n${ref.reservationId}`;
 }

@@ -11,7 +11,7 @@
 // The table's upkeep (sweeping expired keys, growing and shrinking) runs a slice at a time, one slice per turn of the
 // event loop (setImmediate), so that requests are served between slices however large the table is; at its ceiling
 // (`maxKeys`) it evicts the keys that end first, and says so (`onEvict`, `evicted`).
-import { assertValidWindow, type DuplicateWindows } from "./duplicate-windows.ts";
+import { assertValidWindow, type DuplicateWindows, type ScopedKeys } from "./duplicate-windows.ts";
 import { type KeyTableOptions, MemoryKeyTable } from "./memory-key-table.ts";
 
 const SWEEP_INTERVAL_MS = 60_000;
@@ -28,6 +28,13 @@ export class MemoryDuplicateWindows implements DuplicateWindows {
   readonly #scopes = new Map<string, number>();
   /** The parsed key of the last #parse: reused, so a lookup allocates nothing but the scope's slice. */
   readonly #parsed = new Uint32Array(4);
+  /**
+   * The last two hashes `seenAny` read, and their first 96 bits (three words each): a ping's keys are its e-mail's
+   * and its phone's hash under a dozen scopes, so each hash is read once, not once per scope.
+   */
+  readonly #hashes: (string | undefined)[] = [undefined, undefined];
+  readonly #hashWords = new Uint32Array(6);
+  #nextHashSlot = 0;
   readonly #now: () => number;
   readonly #sweeper: NodeJS.Timeout;
   /** The next slice of the table's upkeep, when one is scheduled. */
@@ -69,6 +76,13 @@ export class MemoryDuplicateWindows implements DuplicateWindows {
     const now = this.#now();
     const found: (string | undefined)[] = [];
     for (const keys of groups) found.push(this.#firstInside(keys, now));
+    return found;
+  }
+
+  async seenAny(groups: readonly ScopedKeys[]): Promise<boolean[]> {
+    const now = this.#now();
+    const found: boolean[] = [];
+    for (const group of groups) found.push(this.#anyInside(group, now));
     return found;
   }
 
@@ -136,6 +150,54 @@ export class MemoryDuplicateWindows implements DuplicateWindows {
     return undefined;
   }
 
+  #anyInside({ scopes, hashes }: ScopedKeys, now: number): boolean {
+    for (let index = 0; index < scopes.length; index++) {
+      if (this.#scopedEndOf(scopes[index]!, hashes[index]!) > now) return true;
+    }
+    return false;
+  }
+
+  /**
+   * #endOf(scope + hash), without the key's text when the scope ends in ":" and the hash is a sha256 in lowercase hex
+   * (the engine's keys): the scope's number from its own string, the hash's words from the last two hashes read.
+   */
+  #scopedEndOf(scope: string, hash: string): number {
+    const words =
+      scope.length > 1 && scope.charCodeAt(scope.length - 1) === 58 ? this.#hashWordsAt(hash) : -1;
+    if (words < 0) return this.#endOf(scope + hash);
+    const other = this.#other.size === 0 ? 0 : (this.#other.get(scope + hash) ?? 0);
+    const table = this.#hashWords;
+    const end = this.#table.endOf(
+      this.#scopeNumber(scope),
+      table[words]!,
+      table[words + 1]!,
+      table[words + 2]!,
+    );
+    return Math.max(other, end * 1000);
+  }
+
+  /** Where the hash's three words are in #hashWords (read now when it is not one of the last two), -1 if not a sha256. */
+  #hashWordsAt(hash: string): number {
+    if (hash === this.#hashes[0]) return 0;
+    if (hash === this.#hashes[1]) return 3;
+    if (hash.length !== HASH_LENGTH || !isLowerHex(hash, 0)) return -1;
+    const slot = this.#nextHashSlot;
+    this.#nextHashSlot = 1 - slot;
+    this.#hashes[slot] = hash;
+    for (let word = 0; word < 3; word++) this.#hashWords[slot * 3 + word] = hexWord(hash, word * 8);
+    return slot * 3;
+  }
+
+  /** The scope's number in the table, given it one when new. */
+  #scopeNumber(scopeText: string): number {
+    let scope = this.#scopes.get(scopeText);
+    if (scope === undefined) {
+      scope = this.#scopes.size;
+      this.#scopes.set(scopeText, scope);
+    }
+    return scope;
+  }
+
   /** Makes the key's window end at `until` unless it already ends later. */
   #extend(key: string, until: number, ttlMs: number): void {
     if (ttlMs >= LONG_WINDOW_MS && this.#parse(key)) {
@@ -168,13 +230,7 @@ export class MemoryDuplicateWindows implements DuplicateWindows {
   #parse(key: string): boolean {
     const colon = key.length - HASH_LENGTH - 1;
     if (colon < 1 || key.charCodeAt(colon) !== 58 || !isLowerHex(key, colon + 1)) return false;
-    const scopeText = key.slice(0, colon + 1);
-    let scope = this.#scopes.get(scopeText);
-    if (scope === undefined) {
-      scope = this.#scopes.size;
-      this.#scopes.set(scopeText, scope);
-    }
-    this.#parsed[0] = scope;
+    this.#parsed[0] = this.#scopeNumber(key.slice(0, colon + 1));
     for (let word = 0; word < 3; word++) this.#parsed[word + 1] = hexWord(key, colon + 1 + word * 8);
     return true;
   }

@@ -13,7 +13,12 @@ import {
 } from "../counters/redis-counter-connection.ts";
 import type { RedisConnection } from "../redis/redis-connection.ts";
 import { type SeedGuard, withSeededState } from "../redis/seed-marker.ts";
-import { assertValidWindow, type DuplicateWindows } from "./duplicate-windows.ts";
+import {
+  assertValidWindow,
+  type DuplicateWindows,
+  type ScopedKeys,
+  scopedKeyTexts,
+} from "./duplicate-windows.ts";
 
 /**
  * KEYS: every group's keys in turn. ARGV: per group, its size and its ttlMs. Extends each key's window, never shortens
@@ -152,6 +157,11 @@ export class RedisDuplicateWindows implements DuplicateWindows {
       const position = Number(found[index + 1]);
       return position > 0 ? group[position - 1] : undefined;
     });
+  }
+
+  async seenAny(groups: readonly ScopedKeys[]): Promise<boolean[]> {
+    const found = await this.seenEach(groups.map(scopedKeyTexts));
+    return found.map((key) => key !== undefined);
   }
 
   async firstSeen(key: string, ttlMs: number): Promise<boolean> {

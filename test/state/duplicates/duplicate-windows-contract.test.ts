@@ -83,6 +83,40 @@ for (const impl of IMPLEMENTATIONS) {
       assert.equal(seen.filter((key) => key !== undefined).length, 1);
     });
 
+    test("seenAny reads scope + hash as the key seenEach reads, engine keys or not, windows short or long", async () => {
+      const a = "a".repeat(64);
+      const b = "b".repeat(64);
+      const c = "c".repeat(64);
+      const groups = [
+        { scopes: ["v:auto:email:", "v:auto:phone:"], hashes: [a, b] },
+        { scopes: ["b:alpha:email:", "b:alpha:phone:"], hashes: [a, b] },
+        { scopes: ["b:beta:phone:"], hashes: [b] },
+        { scopes: [], hashes: [] },
+        // Not an engine key (no ":" before the hash; a hash that is not one): read as their text.
+        { scopes: ["odd", "b:beta:email:"], hashes: [c, "NOT-A-HASH"] },
+        // Remembered for under a minute (kept apart from the long windows in memory).
+        { scopes: ["r:src-1:"], hashes: [c] },
+      ];
+      const texts = groups.map((group) => group.scopes.map((scope, index) => scope + group.hashes[index]));
+      assert.deepEqual(await windows.seenAny([]), []);
+      assert.deepEqual(await windows.seenAny(groups), [false, false, false, false, false, false]);
+      await windows.remember([PHONE, `b:beta:phone:${b}`, `odd${c}`], 60_000);
+      await windows.remember([`r:src-1:${c}`], 5_000);
+      const expected = (await windows.seenEach(texts)).map((key) => key !== undefined);
+      assert.deepEqual(expected, [true, false, true, false, true, true]);
+      assert.deepEqual(await windows.seenAny(groups), expected);
+      // Hashes read in another order, and more than two of them, are each still matched to their own.
+      assert.deepEqual(
+        await windows.seenAny([
+          { scopes: ["b:beta:phone:"], hashes: [c] },
+          { scopes: ["b:beta:phone:"], hashes: [a] },
+          { scopes: ["v:auto:email:", "v:auto:phone:"], hashes: [c, b] },
+          { scopes: ["b:beta:phone:"], hashes: [b] },
+        ]),
+        [false, false, true, true],
+      );
+    });
+
     test("rememberEach gives each group its own window; a key in two groups keeps the longer", async () => {
       const buyer = `b:alpha:phone:${"b".repeat(64)}`;
       await windows.rememberEach([
