@@ -38,14 +38,7 @@ function addUnits(units: CapUnit[], owner: string, caps: Caps | undefined, cents
     const countLimit = caps.leads?.[period];
     const spendLimit = caps.spend?.[period];
     if (countLimit === undefined && spendLimit === undefined) continue;
-    const { key, periodEndsAt } = unitPeriod(
-      caps,
-      owner,
-      period,
-      periodKey(period, timeZone, now),
-      timeZone,
-      now,
-    );
+    const { key, periodEndsAt } = unitPeriod(caps, owner, period, timeZone, now);
     // One literal per shape (no spreads), the fields in the same order as ever.
     units.push(
       spendLimit === undefined
@@ -85,10 +78,10 @@ function unitPeriod(
   caps: Caps,
   owner: string,
   period: CapPeriod,
-  periodKeyText: string,
   timeZone: string,
   now: number,
 ): { key: string; periodEndsAt: number } {
+  const periodKeyText = periodKey(period, timeZone, now);
   let byOwner = unitKeys.get(caps);
   if (!byOwner) {
     byOwner = new Map();

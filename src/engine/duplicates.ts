@@ -12,7 +12,11 @@ import type { Source } from "../domain/config-schema.ts";
 import { type LeadRecord, salesOf } from "../domain/records.ts";
 import type { LeadValues, Vertical } from "../domain/vertical.ts";
 import { GavelError } from "../errors.ts";
-import type { DuplicateWindows, ScopedKeys } from "../state/duplicates/duplicate-windows.ts";
+import {
+  type DuplicateWindows,
+  type ScopedKeys,
+  scopedKeyTexts,
+} from "../state/duplicates/duplicate-windows.ts";
 import type { LeadsPort } from "../store/ports.ts";
 import type { ConfigSnapshot } from "./config-snapshot.ts";
 
@@ -21,8 +25,6 @@ const DAY_MS = 86_400_000;
 /** Trace details of a duplicate. */
 export const SOLD_IN_VERTICAL = "sold in this vertical within its lookback";
 export const BOUGHT_BY_BUYER = "bought by this buyer within its dedupe_days";
-const CONTACT_KINDS = ["email", "phone"] as const;
-
 export class DuplicateChecks {
   readonly #windows: DuplicateWindows;
 
@@ -193,7 +195,7 @@ function buyersOfVertical(config: ConfigSnapshot, verticalId: string): string[] 
 const NO_BUYERS: ReadonlySet<string> = new Set();
 const NO_KEYS: ScopedKeys = { scopes: [], hashes: [] };
 
-/** The consumer's hashes in CONTACT_KINDS order (e-mail, phone), those it has. */
+/** The consumer's hashes, e-mail then phone, those it has. */
 function contactHashList(contact: ContactHashes): string[] {
   const hashes: string[] = [];
   if (contact.email_sha256) hashes.push(contact.email_sha256);
@@ -201,7 +203,7 @@ function contactHashList(contact: ContactHashes): string[] {
   return hashes;
 }
 
-/** A buyer's scopes for the kinds of hash the consumer has, in CONTACT_KINDS order (as buyerKeys names them). */
+/** A buyer's scopes for the kinds of hash the consumer has, e-mail then phone (contactHashList's order). */
 function buyerScopesFor(buyerId: string, contact: ContactHashes): readonly string[] {
   let byPresence = buyerScopeLists.get(buyerId);
   if (!byPresence) {
@@ -249,24 +251,14 @@ export function pingContacts(contactHash: ContactHashes | undefined): ContactHas
   };
 }
 
+/** The vertical's window keys as text (what a sale remembers): the screen's scoped keys, joined. */
 function verticalKeys(vertical: Vertical, contact: ContactHashes): string[] {
-  const dedupe = vertical.dedupe;
-  if (!dedupe) return [];
-  const keys: string[] = [];
-  for (const kind of dedupe.match) {
-    const sha256 = kind === "email" ? contact.email_sha256 : contact.phone_sha256;
-    if (sha256) keys.push(scopeOf("v", vertical.id, kind) + sha256);
-  }
-  return keys;
+  return scopedKeyTexts(verticalScopedKeys(vertical, contact));
 }
 
+/** A buyer's window keys as text (what a sale remembers): the screen's scoped keys, joined. */
 function buyerKeys(buyerId: string, contact: ContactHashes): string[] {
-  const keys: string[] = [];
-  for (const kind of CONTACT_KINDS) {
-    const sha256 = kind === "email" ? contact.email_sha256 : contact.phone_sha256;
-    if (sha256) keys.push(scopeOf("b", buyerId, kind) + sha256);
-  }
-  return keys;
+  return scopedKeyTexts({ scopes: buyerScopesFor(buyerId, contact), hashes: contactHashList(contact) });
 }
 
 /**
