@@ -189,6 +189,7 @@ pair_latencies = {} -- ms from a pair's ping sent to its post's answer
 local in_flight = {} -- request id -> its pair: { template, values, ping_sent_at, post = true once posted }
 local posts_due, first_due_post, last_due_post = {}, 1, 0 -- pairs whose ping bid, in the order their answers came
 local pair_seq = nil
+local pair_stride = tonumber(os.getenv("GAVEL_WRK_THREADS") or "1") -- each thread numbers its consumers apart
 
 local HEX = {}
 for byte = 0, 255 do HEX[byte] = string.format("%02x", byte) end
@@ -209,8 +210,7 @@ end
 
 -- The next consumer's pair: its template (compiled on first use) and its values.
 local function next_pair()
-  local stride = tonumber(os.getenv("GAVEL_WRK_THREADS") or "1")
-  pair_seq = pair_seq and pair_seq + stride or seq + (thread_number or 0) + 1
+  pair_seq = pair_seq and pair_seq + pair_stride or seq + (thread_number or 0) + 1
   next_request = next_request % #pair_templates + 1
   local template = pair_templates[next_request]
   if type(template) == "string" then

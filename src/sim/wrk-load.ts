@@ -237,6 +237,11 @@ async function wrkOnce(
   const generatorWaitShare = waitSeconds === undefined ? undefined : waitSeconds / measuredS;
   if (options.pairs) {
     if (output.pairs === undefined) throw new Error("wrk's script printed no pair counts");
+    // Not one answer matched: the server does not echo X-Request-Id (a Gavel older than the header, or another API).
+    if (output.pings === 0 && (output.unmatched ?? 0) > 0)
+      throw new Error(
+        `no answer carried its request's X-Request-Id (${output.unmatched} answers): pair runs need a seller API that echoes it`,
+      );
     return {
       ok: output.pairs,
       errors,
