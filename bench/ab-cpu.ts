@@ -58,7 +58,7 @@ const rate = Number(values.rate);
 const seconds = Number(values.seconds);
 const rounds = Number(values.rounds);
 const direct = values.path === "/v1/leads";
-// Ping→post pairs are closed loops (see runWrk): --connections pairs in flight, each its own wrk thread; no rate.
+// Ping→post pairs are closed loops (see runWrk): --connections pairs in flight; no rate.
 const pairs = values.pairs;
 if (pairs && direct) throw new Error("--pairs pings /v1/ping then posts /v1/post: no --path");
 

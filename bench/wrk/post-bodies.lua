@@ -14,15 +14,17 @@
 -- their slots: see note_send).
 --
 -- Ping→post pairs: with a fourth argument, the post path (`/v1/post`), each line of the bodies file is a pair of
--- templates, the ping's and the post's, separated by a tab (benchPairBodies). Each connection pings a consumer never
--- seen before (`@N@`, `@PHONE@` as above; `@EMAIL_SHA256@` and `@PHONE_SHA256@` the sha256 of that e-mail and phone,
--- through libcrypto, which wrk links), reads the answer, and when it bid, posts the full lead for that ping
--- (`@PING_ID@`), then pings the next consumer. wrk's response() does not say which connection answered, and with
--- several connections on one thread the next request() on a connection is not the call after its response(); so a
--- pair run takes one thread per connection (-t equal to -c, GAVEL_WRK_THREADS=that number): a thread's Lua state is
--- its connection's, and request() and response() alternate on it. Consumers are numbered GAVEL_WRK_SEQ_BASE + the
--- thread's number, stepping by the thread count. done() adds the pairs (posts answered 2xx), the pings, their
--- no-bids and the failures, and a pair's latency (the ping sent to the post's answer) to the result line.
+-- templates, the ping's and the post's, separated by a tab (benchPairBodies). The script pings consumers never seen
+-- before (`@N@`, `@PHONE@` as above; `@EMAIL_SHA256@` and `@PHONE_SHA256@` the sha256 of that e-mail and phone,
+-- through libcrypto, which wrk links), and when a ping bid, posts the full lead of that consumer for it (`@PING_ID@`);
+-- a closed loop. wrk's response() does not say which connection answered, so every request carries its own
+-- `X-Request-Id` (the ping's `p<consumer>`, the post's `l<consumer>`), which the seller API echoes: the thread keeps
+-- each request in flight by its id, and an answer finds its consumer by the id it carries. A bid ping's post waits in
+-- the thread's queue for the next request() of any of its connections, before any new ping. An answer without a
+-- known id is counted (`unmatched`) and posts nothing. A few threads (GAVEL_WRK_THREADS) carry all the connections;
+-- consumers are numbered GAVEL_WRK_SEQ_BASE + the thread's number, stepping by the thread count. done() adds the
+-- pairs (posts answered 2xx), the pings, their no-bids, the failures and the unmatched answers, and a pair's latency
+-- (its ping sent to its post's answer) to the result line.
 local ffi = require("ffi")
 ffi.cdef [[
 typedef struct { long tv_sec; long tv_nsec; } gavel_timespec;
@@ -93,8 +95,8 @@ local function request_head(path, headers)
   return head:sub(1, #head - 2) -- the blank line's CRLF comes after the Content-Length
 end
 
-local function with_head(head, body)
-  return table.concat({ head, "Content-Length: ", #body, "\r\n\r\n", body })
+local function with_head(head, request_id, body)
+  return table.concat({ head, "X-Request-Id: ", request_id, "\r\nContent-Length: ", #body, "\r\n\r\n", body })
 end
 
 function init(args)
@@ -103,8 +105,8 @@ function init(args)
   request_path, request_headers = path, headers
   if args[4] and #args[4] > 0 then
     post_path = args[4]
-    -- Kept as lines, each compiled the first time its thread uses it: every thread reads the file, and with one
-    -- thread per connection compiling all of them in each cost a quarter of a CPU second per run.
+    -- Kept as lines, each compiled the first time its thread uses it (compiling all 200 in each thread at start cost
+    -- a measurable share of a short run's generator CPU when a pair run took a thread per connection).
     for line in io.lines(bodies_file) do
       if line:find("\t", 1, true) then table.insert(pair_templates, line) end
     end
@@ -175,18 +177,19 @@ if rate > 0 then
   end
 end
 
--- Pair runs: the state of this thread's one connection. Globals, for done() (through thread:get).
+-- Pair runs: this thread's pairs. The counts are globals, for done() (through thread:get).
 pair_count = 0 -- posts answered 2xx: durable leads
 sold_count = 0
 ping_count = 0 -- pings answered
 no_bid_count = 0
 ping_failures = 0 -- pings answered non-2xx, or a bid without a ping id
 post_failures = 0 -- posts answered non-2xx
+unmatched_count = 0 -- answers without the id of a request of this thread in flight
 pair_latencies = {} -- ms from a pair's ping sent to its post's answer
-local sent = nil -- "ping" or "post": what the connection sent last
-local bid_ping_id = nil -- the last ping's id when it bid: the next request posts its lead
-local pair_template, pair_values, pair_sent_at
+local in_flight = {} -- request id -> its pair: { template, values, ping_sent_at, post = true once posted }
+local posts_due, first_due_post, last_due_post = {}, 1, 0 -- pairs whose ping bid, in the order their answers came
 local pair_seq = nil
+local pair_stride = tonumber(os.getenv("GAVEL_WRK_THREADS") or "1") -- each thread numbers its consumers apart
 
 local HEX = {}
 for byte = 0, 255 do HEX[byte] = string.format("%02x", byte) end
@@ -205,67 +208,88 @@ local function hex_sha256(text)
   return table.concat(out)
 end
 
-function pair_request()
-  if bid_ping_id then
-    pair_values.PING_ID = bid_ping_id
-    bid_ping_id = nil
-    sent = "post"
-    return with_head(post_head, fill(pair_template.post, pair_values))
-  end
-  -- A new consumer. (wrk also calls request() once on its first thread before the run, to check the request: that
-  -- consumer is never sent, and the next call moves on.)
-  local stride = tonumber(os.getenv("GAVEL_WRK_THREADS") or "1")
-  pair_seq = pair_seq and pair_seq + stride or seq + (thread_number or 0) + 1
+-- The next consumer's pair: its template (compiled on first use) and its values.
+local function next_pair()
+  pair_seq = pair_seq and pair_seq + pair_stride or seq + (thread_number or 0) + 1
   next_request = next_request % #pair_templates + 1
-  pair_template = pair_templates[next_request]
-  if type(pair_template) == "string" then
-    local tab = pair_template:find("\t", 1, true)
-    local ping = pair_template:sub(1, tab - 1)
-    pair_template = {
+  local template = pair_templates[next_request]
+  if type(template) == "string" then
+    local tab = template:find("\t", 1, true)
+    local ping = template:sub(1, tab - 1)
+    template = {
       ping = compile(ping),
-      post = compile(pair_template:sub(tab + 1)),
+      post = compile(template:sub(tab + 1)),
       hashes = ping:find("@EMAIL_SHA256@", 1, true) ~= nil,
     }
-    pair_templates[next_request] = pair_template
+    pair_templates[next_request] = template
   end
   local n, number = tostring(pair_seq), phone(pair_seq)
-  pair_values = { N = n, PHONE = number }
-  if pair_template.hashes then
-    pair_values.EMAIL_SHA256 = hex_sha256("bench." .. n .. "@example.com")
-    pair_values.PHONE_SHA256 = hex_sha256(number)
+  local values = { N = n, PHONE = number }
+  if template.hashes then
+    values.EMAIL_SHA256 = hex_sha256("bench." .. n .. "@example.com")
+    values.PHONE_SHA256 = hex_sha256(number)
   end
-  sent = "ping"
-  pair_sent_at = now_ms()
-  return with_head(ping_head, fill(pair_template.ping, pair_values))
+  return { template = template, values = values }
+end
+
+-- A bid ping's post when one is due, else a new consumer's ping. (wrk also calls request() once on its first thread
+-- before the run, to check the request: that ping is never sent, and stays in flight unanswered.)
+function pair_request()
+  if first_due_post <= last_due_post then
+    local pair = posts_due[first_due_post]
+    posts_due[first_due_post] = nil
+    first_due_post = first_due_post + 1
+    pair.post = true
+    local id = "l" .. pair.values.N
+    in_flight[id] = pair
+    return with_head(post_head, id, fill(pair.template.post, pair.values))
+  end
+  local pair = next_pair()
+  local id = "p" .. pair.values.N
+  in_flight[id] = pair
+  pair.ping_sent_at = now_ms()
+  return with_head(ping_head, id, fill(pair.template.ping, pair.values))
 end
 
 function pair_response(status, headers, body)
-  if sent == "ping" then
+  local id = headers["x-request-id"] or headers["X-Request-Id"]
+  local pair = id and in_flight[id]
+  if not pair then
+    unmatched_count = unmatched_count + 1
+    return
+  end
+  in_flight[id] = nil
+  if not pair.post then
     ping_count = ping_count + 1
     if status < 200 or status > 299 then
       ping_failures = ping_failures + 1
     elseif body:find('"status":"bid"', 1, true) then
-      bid_ping_id = body:match('"ping_id":"([^"]+)"')
-      if not bid_ping_id then ping_failures = ping_failures + 1 end
+      pair.values.PING_ID = body:match('"ping_id":"([^"]+)"')
+      if pair.values.PING_ID then
+        last_due_post = last_due_post + 1
+        posts_due[last_due_post] = pair
+      else
+        ping_failures = ping_failures + 1
+      end
     else
       no_bid_count = no_bid_count + 1
     end
-  elseif sent == "post" then
-    if status < 200 or status > 299 then
-      post_failures = post_failures + 1
-    else
-      pair_count = pair_count + 1
-      if body:find('"status":"sold"', 1, true) then sold_count = sold_count + 1 end
-      pair_latencies[#pair_latencies + 1] = now_ms() - pair_sent_at
-    end
+  elseif status < 200 or status > 299 then
+    post_failures = post_failures + 1
+  else
+    pair_count = pair_count + 1
+    if body:find('"status":"sold"', 1, true) then sold_count = sold_count + 1 end
+    pair_latencies[#pair_latencies + 1] = now_ms() - pair.ping_sent_at
   end
-  sent = nil
 end
 
 -- The pairs' counts over every thread, and their latency percentiles, as more fields of the result line.
 local function pair_summary()
   if not threads[1] or not threads[1]:get("pair_run") then return "" end
-  local totals = { pair_count = 0, sold_count = 0, ping_count = 0, no_bid_count = 0, ping_failures = 0, post_failures = 0 }
+  local totals = {
+    pair_count = 0, sold_count = 0, ping_count = 0, no_bid_count = 0, ping_failures = 0, post_failures = 0,
+    unmatched_count = 0,
+  }
   local latencies = {}
   for _, thread in ipairs(threads) do
     for name, total in pairs(totals) do totals[name] = total + (thread:get(name) or 0) end
@@ -277,10 +301,10 @@ local function pair_summary()
     return latencies[math.max(1, math.ceil(#latencies * q / 100))]
   end
   return string.format(
-    ',"pairs":%d,"sold":%d,"pings":%d,"no_bids":%d,"ping_failures":%d,"post_failures":%d,' ..
+    ',"pairs":%d,"sold":%d,"pings":%d,"no_bids":%d,"ping_failures":%d,"post_failures":%d,"unmatched":%d,' ..
     '"pair_p50_ms":%.3f,"pair_p90_ms":%.3f,"pair_p99_ms":%.3f,"pair_max_ms":%.3f',
     totals.pair_count, totals.sold_count, totals.ping_count, totals.no_bid_count, totals.ping_failures,
-    totals.post_failures, p(50), p(90), p(99), p(100))
+    totals.post_failures, totals.unmatched_count, p(50), p(90), p(99), p(100))
 end
 
 -- The sends' lags behind their slots (paced runs), as more fields of the result line.

@@ -364,8 +364,8 @@ export async function runBench(args: string[]): Promise<void> {
               }),
           )
         : undefined;
-    // A seller that pings first: each connection pings, and posts the lead of a ping that bid (one wrk thread per
-    // connection: see bench/wrk/post-bodies.lua). A pair is one durable lead.
+    // A seller that pings first: pings, and posts the lead of each ping that bid, matching an answer to its consumer
+    // by the X-Request-Id the exchange echoes (see bench/wrk/post-bodies.lua). A pair is one durable lead.
     const pairs =
       wrk && !options.skipPairs
         ? await inRounds(
@@ -853,7 +853,7 @@ function printLeadRatios(entries: readonly Measured[]): void {
       ]);
       // The same ratio from the server's CPU: its CPU per ping over its CPU per lead, what the throughput ratio would
       // be were the server's CPU the only limit. Steadier than throughput when other work shares the cores, and free of
-      // the generator's own CPU (larger for pairs: a wrk thread per connection).
+      // the generator's own CPU.
       const cpu = cpuPerPingOverLead(phase, entry);
       if (cpu.length > 0) {
         lines.push([

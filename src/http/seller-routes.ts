@@ -6,6 +6,7 @@ import type { DirectPostInput, Exchange, PingInput, PostInput } from "../engine/
 import { type AnswerObserver, answerTimingHook } from "./answer-timing.ts";
 import { authenticateSource } from "./auth.ts";
 import { VerticalAnswer } from "./config-answer-schemas.ts";
+import { echoRequestId, requestIdDocumented } from "./request-id.ts";
 import {
   DirectPostBody,
   PingBody,
@@ -37,8 +38,10 @@ export function sellerRoutes(exchange: Exchange, observeAnswer?: AnswerObserver)
     app.decorateRequest("source", undefined as unknown as Source);
     // Authenticate before the body is even read: a stranger learns nothing about the API's shape. A callback hook, not
     // an async one: nothing here waits, and each request would pay for a promise and a turn of the microtask queue.
-    app.addHook("onRequest", (request, _reply, done) => {
+    app.addHook("onRequest", (request, reply, done) => {
       request.receivedAt = performance.now();
+      // First: a refused request's answer carries the seller's id too.
+      echoRequestId(request, reply);
       request.source = authenticateSource(request, exchange.config);
       done();
     });
@@ -48,6 +51,7 @@ export function sellerRoutes(exchange: Exchange, observeAnswer?: AnswerObserver)
       "/v1/ping",
       {
         ...onResponse,
+        ...requestIdDocumented,
         schema: {
           tags: ["seller"],
           summary: "Ping: offer a lead's non-PII fields to buyers and get a price",
@@ -64,6 +68,7 @@ export function sellerRoutes(exchange: Exchange, observeAnswer?: AnswerObserver)
       "/v1/post",
       {
         ...onResponse,
+        ...requestIdDocumented,
         schema: {
           tags: ["seller"],
           summary: "Post: send the full lead for a ping that got a bid",
@@ -81,6 +86,7 @@ export function sellerRoutes(exchange: Exchange, observeAnswer?: AnswerObserver)
       "/v1/leads",
       {
         ...onResponse,
+        ...requestIdDocumented,
         schema: {
           tags: ["seller"],
           summary:
@@ -96,6 +102,7 @@ export function sellerRoutes(exchange: Exchange, observeAnswer?: AnswerObserver)
     app.get(
       "/v1/verticals",
       {
+        ...requestIdDocumented,
         schema: {
           tags: ["seller"],
           summary: "The verticals and their fields (which are PII, which go on a ping)",

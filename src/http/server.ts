@@ -40,6 +40,7 @@ import { inboundRoutes } from "./inbound-routes.ts";
 import { registerOpenApi } from "./openapi.ts";
 import { operationsRoutes } from "./operations-routes.ts";
 import { postingSpecRoutes } from "./posting-spec-routes.ts";
+import { requestIdGenerator } from "./request-id.ts";
 import { deferredChildLogger } from "./request-logger.ts";
 import { cachedSchemaCompilers } from "./schema-compilers.ts";
 import { sellerRoutes } from "./seller-routes.ts";
@@ -101,6 +102,8 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     logController: new LogController({ disableRequestLogging: true }),
     // Each request's pino child is made when the request first logs (most never do), not when it arrives.
     childLoggerFactory: deferredChildLogger,
+    // A seller's safe X-Request-Id is the request's id in log lines (and the seller routes echo it: request-id.ts).
+    genReqId: requestIdGenerator(),
     bodyLimit: options.bodyLimit ?? 64 * 1024,
     return503OnClosing: true,
     ajv: {

@@ -42,6 +42,8 @@ export interface PairCounts {
   /** Pings answered non-2xx (or a bid without a ping id), posts answered non-2xx. */
   pingFailures: number;
   postFailures: number;
+  /** Answers without the X-Request-Id of a request in flight (the server did not echo it): nothing posted. */
+  unmatched: number;
 }
 
 /** The wrk binary to use (GAVEL_BENCH_WRK, else `wrk` on the PATH), or undefined when there is none. */
@@ -61,9 +63,11 @@ export function writeBodiesFile(dir: string, name: string, bodies: readonly stri
 /**
  * Runs wrk against `target` for `warmupMs` (discarded), then `durationMs` measured, with `connections` connections;
  * paced at `ratePerSecond` when given (open loop), else as fast as the server answers (closed loop). The meters run
- * over the measured run. With `pairs`, the bodies file holds ping→post pairs (benchPairBodies) and each connection
- * pings `target.path`, then posts a bid ping's lead to `pairs.postPath`, in a closed loop: `ok` and `throughput` count
- * the pairs (posts answered 2xx), `latency` is a pair's (its ping sent to its post answered).
+ * over the measured run. With `pairs`, the bodies file holds ping→post pairs (benchPairBodies): the connections ping
+ * `target.path` and post each bid ping's lead to `pairs.postPath`, in a closed loop, matching each answer to its
+ * request by the X-Request-Id the server echoes (a server that does not echo it gets no posts: `pairs.unmatched`):
+ * `ok` and `throughput` count the pairs (posts answered 2xx), `latency` is a pair's (its ping sent to its post
+ * answered).
  */
 export async function runWrk(
   wrk: string,
@@ -77,7 +81,7 @@ export async function runWrk(
     meters?: Record<string, WindowMeter>;
     /** Like `meters`, read into `waited`: how long each process waited for a core (runDelayMeter). */
     waitMeters?: Record<string, WindowMeter>;
-    pairs?: { postPath: string };
+    pairs?: PairLoad;
   },
 ): Promise<WrkResult> {
   if (options.pairs && options.ratePerSecond !== undefined)
@@ -129,10 +133,32 @@ interface WrkOutput {
   no_bids?: number;
   ping_failures?: number;
   post_failures?: number;
+  unmatched?: number;
   pair_p50_ms?: number;
   pair_p90_ms?: number;
   pair_p99_ms?: number;
   pair_max_ms?: number;
+}
+
+/** A pair run's load: where a bid ping's lead is posted, and how many wrk threads carry its connections. */
+export interface PairLoad {
+  postPath: string;
+  /** At most this many wrk threads (default PAIR_THREADS); fewer when the connections do not divide among them. */
+  threads?: number;
+}
+
+/**
+ * wrk threads for a pair run. The script matches answers to requests by their echoed X-Request-Id, so one thread
+ * carries many connections; every thread more is one more to wake per answer (when a thread per connection carried
+ * the pairs, wrk cost ~150 µs per request, against ~16 for a one-thread ping run).
+ */
+export const PAIR_THREADS = 1;
+
+/** The most threads, at most `most`, among which wrk can share `connections` evenly (it gives each the quotient). */
+function pairThreads(connections: number, most: number): number {
+  let threads = Math.max(1, Math.min(most, connections));
+  while (connections % threads !== 0) threads--;
+  return threads;
 }
 
 let nextSeqBase = 0;
@@ -145,13 +171,12 @@ async function wrkOnce(
     connections: number;
     durationMs: number;
     ratePerSecond?: number;
-    pairs?: { postPath: string };
+    pairs?: PairLoad;
   },
 ): Promise<Omit<WrkResult, "metered" | "waited">> {
   const seconds = Math.max(1, Math.round(options.durationMs / 1000));
-  // One thread: a paced run's schedule is per thread, and one wrk thread outruns a Node server. A pair run takes one
-  // thread per connection: a thread's script state is then its connection's (see the script's header).
-  const threads = options.pairs ? options.connections : 1;
+  // One thread: a paced run's schedule is per thread, and one wrk thread outruns a Node server.
+  const threads = options.pairs ? pairThreads(options.connections, options.pairs.threads ?? PAIR_THREADS) : 1;
   const args = [
     `-t${threads}`,
     `-c${options.connections}`,
@@ -200,12 +225,23 @@ async function wrkOnce(
   clearInterval(poll);
   if (code !== 0 || !output) throw new Error(`wrk failed (exit ${code}): ${stderr.trim()}`);
   const measuredS = output.duration_us / 1e6;
+  // An answer the script could not match to its request is an error too: its pair is lost.
   const errors =
-    output.connect_errors + output.read_errors + output.write_errors + output.status_errors + output.timeouts;
+    output.connect_errors +
+    output.read_errors +
+    output.write_errors +
+    output.status_errors +
+    output.timeouts +
+    (output.unmatched ?? 0);
   const generatorCpuShare = cpuSeconds === undefined ? undefined : cpuSeconds / measuredS;
   const generatorWaitShare = waitSeconds === undefined ? undefined : waitSeconds / measuredS;
   if (options.pairs) {
     if (output.pairs === undefined) throw new Error("wrk's script printed no pair counts");
+    // Not one answer matched: the server does not echo X-Request-Id (a Gavel older than the header, or another API).
+    if (output.pings === 0 && (output.unmatched ?? 0) > 0)
+      throw new Error(
+        `no answer carried its request's X-Request-Id (${output.unmatched} answers): pair runs need a seller API that echoes it`,
+      );
     return {
       ok: output.pairs,
       errors,
@@ -227,6 +263,7 @@ async function wrkOnce(
         sold: output.sold ?? 0,
         pingFailures: output.ping_failures ?? 0,
         postFailures: output.post_failures ?? 0,
+        unmatched: output.unmatched ?? 0,
       },
     };
   }
