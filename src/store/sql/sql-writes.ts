@@ -177,7 +177,7 @@ export class SqlWrites {
       const texts = await tx.run({ text: freeText.select, values: [JSON.stringify([...secretsOf.keys()])] });
       for (const { row_key, owner, text } of texts.rows) {
         const clean = scrubbed(String(text), secretsOf.get(String(owner)) ?? []);
-        if (clean !== undefined) await tx.run({ text: freeText.update, values: [clean, row_key] });
+        if (clean !== undefined) await tx.run({ text: freeText.update, values: [clean, row_key, owner] });
       }
     }
     if (cancelDeliveries) {
