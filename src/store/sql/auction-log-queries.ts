@@ -191,7 +191,8 @@ let lastOutcomeSeq = 0;
  * The first of `count` consecutive outcome `seq`s. They increase in the order written within a process, and start from
  * the clock (milliseconds × 1000), so a process started later numbers above an earlier one's rows: an auction's post
  * outcomes may be written after a restart, below none of its ping outcomes. The key needs them unique within an
- * auction; readers order an auction's outcomes by them, as they ordered by rowid.
+ * auction; readers order an auction's outcomes by them, as they ordered by rowid. One writer per file, as ever: two
+ * processes writing one auction's outcomes in the same millisecond could draw the same number.
  */
 function firstOutcomeSeq(count: number): number {
   const first = Math.max(lastOutcomeSeq + 1, Date.now() * 1000);
