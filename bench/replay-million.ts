@@ -72,8 +72,10 @@ if (!values.keep || !existsSync(join(dataDir, ".filled"))) {
     "INSERT INTO pings (id, kind, source_id, vertical, test, created_at, expires_at, status, price_cents, lead, bids) VALUES (?, 'ping', 'src', 'personal_injury', 0, ?, ?, ?, ?, ?, '[]')",
   );
   const outcome = db.prepare(
-    "INSERT INTO outcomes (auction_id, phase, campaign_id, buyer_id, reason, code, bid_cents, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+    "INSERT INTO outcomes (auction_id, phase, campaign_id, buyer_id, reason, code, bid_cents, at, seq) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
   );
+  // The order written, part of an outcome's key (migration 29).
+  let seq = 0;
   const lead = db.prepare(
     "INSERT INTO leads (id, auction_id, kind, source_id, vertical, test, status, price_cents, buyer_price_cents, campaign_id, buyer_id, lead, consent, created_at) VALUES (?, ?, 'ping', 'src', 'personal_injury', 0, ?, ?, ?, ?, ?, '{}', '{}', ?)",
   );
@@ -93,7 +95,7 @@ if (!values.keep || !existsSync(join(dataDir, ".filled"))) {
     for (const buyer of BUYERS) {
       const bid = bids.find((b) => b.buyer === buyer);
       const reason = !bid ? "no_bid" : bid === winner ? "won" : "lost";
-      outcome.run(id, "ping", buyer, buyer, reason, REASONS[reason].code, bid?.cents ?? null, at);
+      outcome.run(id, "ping", buyer, buyer, reason, REASONS[reason].code, bid?.cents ?? null, at, ++seq);
     }
     if (!winner || random() >= 0.6) continue;
     const accepted = random() >= 0.05;
@@ -106,6 +108,7 @@ if (!values.keep || !existsSync(join(dataDir, ".filled"))) {
       accepted ? 3 : 400,
       winner.cents!,
       at + 400,
+      ++seq,
     );
     lead.run(
       randomUUID(),

@@ -200,9 +200,11 @@ function loadSqlite(path: string): void {
        bids) VALUES (?, 'ping', ?, ?, ?, 0, ?, ?, ?, ?, '{}', '[]')`,
   );
   const outcome = db.prepare(
-    `INSERT INTO outcomes (auction_id, phase, campaign_id, buyer_id, reason, code, bid_cents, latency_ms, at)
-     VALUES (?, ?, ?, ?, ?, 0, ?, ?, ?)`,
+    `INSERT INTO outcomes (auction_id, phase, campaign_id, buyer_id, reason, code, bid_cents, latency_ms, at, seq)
+     VALUES (?, ?, ?, ?, ?, 0, ?, ?, ?, ?)`,
   );
+  // The order written, part of an outcome's key (migration 29).
+  let seq = 0;
   const lead = db.prepare(
     `INSERT INTO leads (id, auction_id, kind, source_id, sub_id, vertical, test, status, price_cents,
        buyer_price_cents, campaign_id, buyer_id, shares, created_at, lead, consent)
@@ -222,7 +224,7 @@ function loadSqlite(path: string): void {
         price as number,
       );
     }
-    for (const row of batch.outcomes) outcome.run(...(row as (string | number | null)[]));
+    for (const row of batch.outcomes) outcome.run(...(row as (string | number | null)[]), ++seq);
     for (const [id, auction, source, ...rest] of batch.leads) {
       lead.run(id as string, auction as string, `src-${source}`, ...(rest as (string | number | null)[]));
     }

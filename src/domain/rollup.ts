@@ -306,6 +306,22 @@ export class RollupBatch {
     }
   }
 
+  /**
+   * Adds another batch's counts to this one's rows: the writes of one SQLite transaction upsert their rollups once. The
+   * other batch's rows are taken over, not copied: it must not be used again.
+   */
+  takeOver(other: RollupBatch): void {
+    for (const [key, row] of other.#rows) {
+      const mine = this.#rows.get(key);
+      if (mine === undefined) {
+        this.#rows.set(key, row);
+        continue;
+      }
+      for (const column of ROLLUP_SUM_COLUMNS) mine[column] += row[column];
+      for (const column of ROLLUP_MAX_COLUMNS) mine[column] = Math.max(mine[column], row[column]);
+    }
+  }
+
   rows(): RollupRow[] {
     return [...this.#rows.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, row]) => row);
   }

@@ -138,7 +138,7 @@ export interface LedgerPort {
   appendLedger(entries: readonly LedgerEntry[]): Promise<void>;
   /** A lead's ledger entries, in the order written. */
   ledgerFor(leadId: string): Promise<LedgerEntry[]>;
-  /** One party's entries created in [from, to) (epoch ms), oldest first, at most `limit`: a buyer's statement. */
+  /** A buyer's charges and refunds created in [from, to) (epoch ms), oldest first, at most `limit`: its statement. */
   ledgerOfParty(partyId: string, from: number, to: number, limit: number): Promise<LedgerEntry[]>;
   /** Totals per kind and party of the entries created in [from, to) (epoch ms). */
   ledgerTotals(from: number, to: number): Promise<LedgerTotal[]>;

@@ -10,6 +10,14 @@ import type { OutcomeRecord } from "../domain/records.ts";
  */
 export const POST_ATTEMPT_STATES = ["posting", "accepted", "rejected", "failed", "uncertain"] as const;
 export type PostAttemptState = (typeof POST_ATTEMPT_STATES)[number];
+/** The states of an attempt not ended yet: the only ones the stores index by state (the reconciler looks for these). */
+export const OPEN_POST_ATTEMPT_STATES: readonly PostAttemptState[] = ["posting", "uncertain"];
+/**
+ * The condition of the partial index of open attempts by state, spelled as the index spells it (migrations 27 and 29).
+ * A query on open states names it too: SQLite uses a partial index only when the query's WHERE holds its condition
+ * word for word (`state = 'posting'` alone does not prove `state IN (...)` to it; PostgreSQL's planner would).
+ */
+export const OPEN_STATE_SQL = `state IN (${OPEN_POST_ATTEMPT_STATES.map((state) => `'${state}'`).join(", ")})`;
 
 /** How the operator settled an uncertain attempt. */
 export const POST_ATTEMPT_RESOLUTIONS = ["sold", "not_sold"] as const;
@@ -134,7 +142,7 @@ export const attemptOfCampaignSql = `SELECT * FROM post_attempts WHERE auction_i
  * the only process) and whose auction has no recorded lead: nobody will record their answer, so they are uncertain.
  */
 export const reconcileAttemptsSql = `UPDATE post_attempts SET state = 'uncertain'
-   WHERE state = 'posting' AND started_at < ${mark(1)}
+   WHERE ${OPEN_STATE_SQL} AND state = 'posting' AND started_at < ${mark(1)}
      AND NOT EXISTS (SELECT 1 FROM leads WHERE leads.auction_id = post_attempts.auction_id)`;
 
 export const markUncertainSql = `UPDATE post_attempts SET state = 'uncertain' WHERE id = ${mark(1)} AND state = 'posting'`;

@@ -20,7 +20,8 @@ test("the rebuild of post_attempts keeps its rows, its unique key and its indexe
   ] as const;
   for (const row of rows) insert.run(...row);
   const before = db.prepare("SELECT * FROM post_attempts ORDER BY id").all();
-  for (const migration of SQLITE_MIGRATIONS.slice(at)) db.exec(migration.sql);
+  // This migration alone: later ones change the indexes (29-sqlite-fewer-pages-per-sale.ts has its own test).
+  db.exec(SQLITE_MIGRATIONS[at]!.sql);
 
   assert.deepEqual(db.prepare("SELECT * FROM post_attempts ORDER BY id").all(), before);
   assert.match(

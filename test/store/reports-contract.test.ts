@@ -442,6 +442,56 @@ for (const impl of STORES) {
       assert.deepEqual((await report(byCampaign)).groups, groups);
     });
 
+    test("writes at once (SQLite: one group, its rollups upserted once) count as a rebuild does; a refused sale counts nothing", async () => {
+      const at = H10 + 100 * MIN;
+      const won = (id: string) =>
+        outcome(id, "ping", "camp-a", "won", at, { bid_cents: 2000, latency_ms: 10 });
+      const accepted = (id: string) => outcome(id, "post", "camp-a", "post_accepted", at + MIN);
+      const sale = (id: string, auctionId: string) =>
+        lead(id, auctionId, at + MIN, {
+          price_cents: 1000,
+          buyer_price_cents: 2000,
+          campaign_id: "camp-a",
+          buyer_id: "buyer-a",
+          ping_to_post_ms: 60_000,
+        });
+      const postback = {
+        id: "postback-1",
+        kind: "source_postback" as const,
+        owner_id: "src-1",
+        url: "http://127.0.0.1:9/postback",
+        body: {},
+        timeout_ms: 1000,
+        status: "pending" as const,
+        attempts: 0,
+        run_at: at,
+        created_at: at,
+      };
+      await store.saveLead(sale("LG0", "A4"), [], [postback]);
+      const settled = await Promise.allSettled([
+        store.appendAuctionEvents(
+          [ping("G1", at), ping("G2", at), ping("G3", at)],
+          [won("G1"), won("G2"), won("G3")],
+        ),
+        store.saveLead(sale("LG1", "G1"), [accepted("G1")]),
+        // Refused after its rollup counts were taken (its postback's id is taken): they are rolled back with it.
+        store.saveLead(sale("LG2", "G2"), [accepted("G2")], [postback]),
+        store.saveLead(sale("LG3", "G3"), [accepted("G3")]),
+      ]);
+      assert.deepEqual(
+        settled.map((result) => result.status),
+        ["fulfilled", "fulfilled", "rejected", "fulfilled"],
+      );
+      assert.equal((await report()).groups[0]?.sold, 5);
+      const everything = {
+        group_by: "source,sub_id,buyer,campaign,vertical,hour",
+        include_test: "true" as const,
+      };
+      const before = await report(everything);
+      await store.rebuildReportRollups();
+      assert.deepEqual(await report(everything), before);
+    });
+
     test("rebuilding the rollups from the raw events gives the same report", async () => {
       const everything = {
         group_by: "source,sub_id,buyer,campaign,vertical,hour",

@@ -28,6 +28,7 @@ import { redundantSoldBuyerIndex } from "./25-redundant-sold-buyer-index.ts";
 import { postAttemptsWithoutRowid } from "./26-post-attempts-without-rowid.ts";
 import { postgresPerPostIndexes } from "./27-postgres-per-post-indexes.ts";
 import { postgresRollupShards } from "./28-postgres-rollup-shards.ts";
+import { sqliteFewerPagesPerSale } from "./29-sqlite-fewer-pages-per-sale.ts";
 import type { Migration } from "./migration.ts";
 
 export const MIGRATIONS: readonly Migration[] = [
@@ -59,4 +60,5 @@ export const MIGRATIONS: readonly Migration[] = [
   postAttemptsWithoutRowid,
   postgresPerPostIndexes,
   postgresRollupShards,
+  sqliteFewerPagesPerSale,
 ];

@@ -170,5 +170,32 @@ export function insertOutcomes(d: Dialect, outcomes: readonly OutcomeRecord[]): 
     o.detail ?? null,
     o.at,
   ]);
+  if (d.name === "sqlite") {
+    let seq = firstOutcomeSeq(rows.length);
+    for (const row of rows) row.push(seq++);
+    return insertBatch(d, "outcomes", SQLITE_OUTCOME_COLUMNS, rows, "", "gavel_insert_outcomes");
+  }
   return insertBatch(d, "outcomes", OUTCOME_COLUMNS, rows, "", "gavel_insert_outcomes");
+}
+
+/**
+ * SQLite's outcomes are keyed by their auction and `seq`, the order written (migration 29: one b-tree, no index on the
+ * auction beside a rowid table). PostgreSQL's keep a serial id.
+ */
+const SQLITE_OUTCOME_COLUMNS: Columns = [...OUTCOME_COLUMNS, ["seq", "bigint"]];
+
+/** The last `seq` this process gave an outcome. */
+let lastOutcomeSeq = 0;
+
+/**
+ * The first of `count` consecutive outcome `seq`s. They increase in the order written within a process, and start from
+ * the clock (milliseconds × 1000), so a process started later numbers above an earlier one's rows: an auction's post
+ * outcomes may be written after a restart, below none of its ping outcomes. The key needs them unique within an
+ * auction; readers order an auction's outcomes by them, as they ordered by rowid. One writer per file, as ever: two
+ * processes writing one auction's outcomes in the same millisecond could draw the same number.
+ */
+function firstOutcomeSeq(count: number): number {
+  const first = Math.max(lastOutcomeSeq + 1, Date.now() * 1000);
+  lastOutcomeSeq = first + count - 1;
+  return first;
 }

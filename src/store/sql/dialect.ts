@@ -38,7 +38,7 @@ export interface Dialect {
   readonly forUpdate: string;
   /** The larger of two values. */
   readonly greatest: string;
-  /** The column that keeps a table's insertion order (SQLite: its rowid). */
+  /** The column that keeps a table's insertion order (SQLite: the ledger's rowid, the outcomes' `seq`). */
   insertionOrder(table: "ledger_entries" | "outcomes"): string;
   /** Index walks (each with its own ORDER BY and LIMIT) glued into one UNION ALL, as a FROM item. */
   unionAll(walks: readonly string[]): string;
@@ -65,7 +65,7 @@ export const SQLITE: Dialect = {
   skipLocked: "",
   forUpdate: "",
   greatest: "MAX",
-  insertionOrder: () => "rowid",
+  insertionOrder: (table) => (table === "outcomes" ? "seq" : "rowid"),
   // SQLite allows no parentheses around a compound's parts: each walk becomes a subquery.
   unionAll: (walks) => `(${walks.map((walk) => `SELECT * FROM (${walk})`).join(" UNION ALL ")})`,
   asText: (value) => value,

@@ -38,6 +38,11 @@ export const ledgerOfLead = (d: Dialect, leadId: string): Statement =>
     [leadId],
   );
 
+/**
+ * A buyer's statement: its charges and refunds. The kinds are spelled as the index of statements spells them (SQLite:
+ * partial on these kinds, so a sale's payout and margin entries add nothing to it), and they keep a source that
+ * shares a buyer's id out of that buyer's statement.
+ */
 export const ledgerOfParty = (
   d: Dialect,
   partyId: string,
@@ -47,7 +52,8 @@ export const ledgerOfParty = (
 ): Statement =>
   statement(
     d,
-    `SELECT * FROM ledger_entries WHERE party_id = $1 AND created_at >= $2 AND created_at < $3
+    `SELECT * FROM ledger_entries WHERE party_id = $1 AND kind IN ('buyer_charge', 'buyer_refund')
+       AND created_at >= $2 AND created_at < $3
      ORDER BY created_at, ${d.insertionOrder("ledger_entries")} LIMIT $4`,
     [partyId, from, to, limit],
   );

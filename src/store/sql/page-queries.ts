@@ -1,4 +1,5 @@
 // Newest-first pages of the operator's lists (outbox, returns, post attempts), written once.
+import { OPEN_POST_ATTEMPT_STATES, OPEN_STATE_SQL, type PostAttemptState } from "../post-attempts.ts";
 import { type Dialect, type Statement, statement } from "./dialect.ts";
 
 /** What each newest-first list is ordered by (then by id). */
@@ -31,7 +32,11 @@ export function newestFirstPage(
   };
   const conditions: string[] = [];
   if (query.status !== undefined) conditions.push(`status = ${next(query.status)}`);
-  if (query.state !== undefined) conditions.push(`state = ${next(query.state)}`);
+  if (query.state !== undefined) {
+    // Open states walk the partial index of open attempts, which the query must name (see OPEN_STATE_SQL).
+    if (OPEN_POST_ATTEMPT_STATES.includes(query.state as PostAttemptState)) conditions.push(OPEN_STATE_SQL);
+    conditions.push(`state = ${next(query.state)}`);
+  }
   if (query.buyer_id !== undefined) conditions.push(`buyer_id = ${next(query.buyer_id)}`);
   if (query.before !== undefined) {
     conditions.push(`(${time}, id) < (SELECT ${time}, id FROM ${table} WHERE id = ${next(query.before)})`);

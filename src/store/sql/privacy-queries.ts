@@ -65,7 +65,7 @@ const FREE_TEXTS = [
  * The statements that blank a lead (parameters: 1 lead JSON, 2 consent JSON, 3 purged at, 4 lead id; only a lead not
  * blanked before), cancel its pending deliveries to buyers (1 lead id), and per table of free text, read the texts
  * about a batch of leads (1 the JSON array of their auction ids or lead ids, as `by` says) and write one back
- * (1 text, 2 row key). SQLite's outcomes have no id column: their rowid is the key.
+ * (1 text, 2 row key, 3 owner). SQLite's outcomes have no id column: their key is their auction (the owner) and `seq`.
  */
 export function piiRedactionSql(d: Dialect) {
   const p = (n: number) => d.text(`$${n}`);
@@ -80,7 +80,7 @@ export function piiRedactionSql(d: Dialect) {
         by,
         select: d.text(`SELECT ${key} AS row_key, ${match} AS owner, ${column} AS text FROM ${table}
           WHERE ${match} ${d.inJsonArray(1)} AND ${column} IS NOT NULL`),
-        update: `UPDATE ${table} SET ${column} = ${p(1)} WHERE ${key} = ${p(2)}`,
+        update: `UPDATE ${table} SET ${column} = ${p(1)} WHERE ${key} = ${p(2)} AND ${match} = ${p(3)}`,
       };
     }),
   };

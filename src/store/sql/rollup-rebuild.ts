@@ -73,7 +73,7 @@ const SOURCES: readonly RebuildSource[] = [
   },
 ];
 
-/** SQLite: reads every row in one pass each (`outcomes` has no id column there: its rowid stands in). */
+/** SQLite: reads every row in one pass each (`outcomes` has no id column there: its `seq` stands in). */
 export function rebuildRollupsFrom(
   rowsOf: (sql: string) => Iterable<Row>,
   codec: RowCodec,
@@ -81,7 +81,7 @@ export function rebuildRollupsFrom(
 ): void {
   let batch = new RollupBatch();
   for (const source of SOURCES) {
-    for (const row of rowsOf(source.sql.replace("o.id AS key", "o.rowid AS key"))) {
+    for (const row of rowsOf(source.sql.replace("o.id AS key", "o.seq AS key"))) {
       source.add(batch, row, codec);
       if (batch.size >= FLUSH_AT_ROWS) {
         write(batch);

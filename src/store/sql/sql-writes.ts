@@ -13,6 +13,7 @@ import type {
   PrivacyRequestRecord,
   ReturnRecord,
 } from "../../domain/records.ts";
+import type { RollupBatch } from "../../domain/rollup.ts";
 import type { AuditEvent } from "../audit-events.ts";
 import {
   attemptEndsOfSale,
@@ -49,14 +50,22 @@ import * as returns from "./return-queries.ts";
 import { addRollup, auctionEventsRollup, leadRollup, returnRollupOf } from "./rollup-writes.ts";
 import { addSuppressions, removeSuppressions } from "./suppression-queries.ts";
 
+/** Takes the report rollup counts of the writes, for whoever runs their transaction to upsert them before it commits. */
+export interface RollupSink {
+  add(batch: RollupBatch): void;
+}
+
 export class SqlWrites {
   readonly #d: Dialect;
   /** Seals a lead's PII columns when a key is configured. */
   readonly #codec: RowCodec;
+  /** Where the rollup counts go; without one, each write upserts its own. */
+  readonly #rollups: RollupSink | undefined;
 
-  constructor(dialect: Dialect, codec: RowCodec) {
+  constructor(dialect: Dialect, codec: RowCodec, rollups?: RollupSink) {
     this.#d = dialect;
     this.#codec = codec;
+    this.#rollups = rollups;
   }
 
   /** Stores one configuration entity and, in the same transaction, the audit event that records the change. */
@@ -87,7 +96,7 @@ export class SqlWrites {
     for (const insert of insertOutcomes(this.#d, outcomes)) await tx.run(insert);
     // A ping the store already had is not counted again (its row was ignored too).
     const written = pings.filter((ping) => fresh.has(ping.id));
-    await addRollup(tx, this.#d, await auctionEventsRollup(tx, this.#d, written, outcomes));
+    await this.#addRollup(tx, await auctionEventsRollup(tx, this.#d, written, outcomes));
   }
 
   async saveLead(
@@ -104,7 +113,7 @@ export class SqlWrites {
       statement(this.#d, insertLead, leadRowValues(lead, this.#codec, contact), "gavel_insert_lead"),
     );
     for (const insert of insertOutcomes(this.#d, outcomes)) await tx.run(insert);
-    await addRollup(tx, this.#d, leadRollup(lead, outcomes));
+    await this.#addRollup(tx, leadRollup(lead, outcomes));
     await this.#insertOutbox(tx, outboxItems);
     for (const end of attemptEndsOfSale(outcomes, buyerLeadIdsOf(lead))) {
       const values = [end.state, end.at, end.buyer_lead_id, lead.auction_id, end.campaign_id];
@@ -177,7 +186,7 @@ export class SqlWrites {
       const texts = await tx.run({ text: freeText.select, values: [JSON.stringify([...secretsOf.keys()])] });
       for (const { row_key, owner, text } of texts.rows) {
         const clean = scrubbed(String(text), secretsOf.get(String(owner)) ?? []);
-        if (clean !== undefined) await tx.run({ text: freeText.update, values: [clean, row_key] });
+        if (clean !== undefined) await tx.run({ text: freeText.update, values: [clean, row_key, owner] });
       }
     }
     if (cancelDeliveries) {
@@ -230,7 +239,7 @@ export class SqlWrites {
     if (!row) return undefined;
     await this.#insertLedger(tx, effects.ledger);
     await this.#insertOutbox(tx, effects.outbox);
-    if (decision.status === "approved") await addRollup(tx, this.#d, await returnRollupOf(tx, this.#d, row));
+    if (decision.status === "approved") await this.#addRollup(tx, await returnRollupOf(tx, this.#d, row));
     return row;
   }
 
@@ -311,6 +320,11 @@ export class SqlWrites {
 
   async deleteSession(tx: SqlTx, tokenSha256: string): Promise<void> {
     await tx.run(consoleQueries.deleteSession(this.#d, tokenSha256));
+  }
+
+  async #addRollup(tx: SqlTx, batch: RollupBatch): Promise<void> {
+    if (this.#rollups) this.#rollups.add(batch);
+    else await addRollup(tx, this.#d, batch);
   }
 
   async #insertLedger(tx: SqlTx, entries: readonly LedgerEntry[]): Promise<void> {

@@ -6,7 +6,9 @@ import { parentPort, workerData } from "node:worker_threads";
 import type { PiiKeyRing } from "../../compliance/privacy/pii-cipher.ts";
 import { SQLITE_CODEC, withPiiKeys } from "../record-rows.ts";
 import { SQLITE, type SqlTx } from "../sql/dialect.ts";
+import { addRollup } from "../sql/rollup-writes.ts";
 import { SqlWrites } from "../sql/sql-writes.ts";
+import { GroupRollups } from "./group-rollups.ts";
 import { openSqlite } from "./open-sqlite.ts";
 import { rebuildSqliteRollups } from "./sqlite-rollups.ts";
 import { sqliteTx } from "./sqlite-tx.ts";
@@ -20,8 +22,10 @@ const db = openSqlite(workerData.path as string);
 // their statement ends, never to a crash (the WAL is what survives). This connection builds no large temporary
 // tables or sorts for which memory could run short (reports and other reads are on the main thread's connection).
 db.exec("PRAGMA temp_store = MEMORY");
+/** The report rollup counts of the group being written, upserted once before its COMMIT. */
+const rollups = new GroupRollups();
 // A Map of Buffers arrives as a Map of Uint8Arrays; node:crypto takes either.
-const writes = new SqlWrites(SQLITE, withPiiKeys(SQLITE_CODEC, workerData.piiKeys as PiiKeyRing));
+const writes = new SqlWrites(SQLITE, withPiiKeys(SQLITE_CODEC, workerData.piiKeys as PiiKeyRing), rollups);
 const tx = sqliteTx(db);
 
 /**
@@ -43,6 +47,7 @@ const enqueue = (work: () => Promise<void>) => {
 // A group of ping analytics alone skips the fsync (they may lose their last fraction of a second to a power cut,
 // rule 9); with a durable write, they are synced with it, so a ping batch between two posts no longer splits them.
 // Everything stays in arrival order: a group is written before the next control request (close, rollups) is handled.
+// The writes' report rollup counts are added up over the group and upserted once, last (GroupRollups).
 let arrived: WriteMessage[] = [];
 
 /** Writes whose loss to a power cut is allowed (DESIGN rule 9): a group of only these commits without an fsync. */
@@ -88,18 +93,22 @@ async function writeGroup(messages: readonly WriteMessage[]): Promise<WriteReply
       try {
         const result = await run(request);
         db.exec("RELEASE gavel_group_item");
+        rollups.keepWrite();
         replies.push({ id, ok: true, result });
       } catch (error) {
         // A failed statement leaves the transaction open; SQLite ends it by itself only on I/O errors and the like.
         if (!db.isTransaction) throw error;
         db.exec("ROLLBACK TO gavel_group_item");
         db.exec("RELEASE gavel_group_item");
+        rollups.dropWrite();
         replies.push({ id, ok: false, message: messageOf(error) });
       }
     }
+    await addRollup(tx, SQLITE, rollups.take());
     db.exec("COMMIT");
     return replies;
   } catch (error) {
+    rollups.take(); // the group's counts are rolled back with it
     rollBack();
     return messages.map(({ id }) => ({ id, ok: false, message: messageOf(error) }));
   } finally {
