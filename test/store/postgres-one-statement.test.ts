@@ -1,7 +1,8 @@
 // A direct post's durable writes on PostgreSQL are one statement each (src/store/postgres/one-statement-writes.ts):
 // the post attempt and the sale, each its own transaction, one round trip (issue 14); so is a batch of ping events.
 // What they write is the shared contract's business (store-contract, post-attempts-contract, outbox-contract, ledger-contract); here, that every
-// part of a sale arrives in that one statement, and that none of it does when the lead is refused.
+// part of a sale arrives in that one statement, and that none of it does when the lead is refused; and that posts'
+// writes at the same moment share statements (group-commit.ts), each write still answered and refused on its own.
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import pg from "pg";
