@@ -480,9 +480,12 @@ export function rollupAuctionEvents(
   return batch;
 }
 
-/** The rollup of one lead written with its post outcomes. */
-export function rollupLead(lead: LeadRecord, outcomes: readonly OutcomeRecord[]): RollupBatch {
-  const batch = new RollupBatch();
+/** The rollup of one lead written with its post outcomes (added to `batch`, when given, with other leads'). */
+export function rollupLead(
+  lead: LeadRecord,
+  outcomes: readonly OutcomeRecord[],
+  batch = new RollupBatch(),
+): RollupBatch {
   batch.addLead(lead);
   for (const outcome of outcomes) if (outcome.phase === "post") batch.addPostOutcome(outcome, lead);
   return batch;

@@ -1,7 +1,8 @@
 // A direct post's durable writes on PostgreSQL are one statement each (src/store/postgres/one-statement-writes.ts):
 // the post attempt and the sale, each its own transaction, one round trip (issue 14); so is a batch of ping events.
 // What they write is the shared contract's business (store-contract, post-attempts-contract, outbox-contract, ledger-contract); here, that every
-// part of a sale arrives in that one statement, and that none of it does when the lead is refused.
+// part of a sale arrives in that one statement, and that none of it does when the lead is refused; and that posts'
+// writes at the same moment share statements (group-commit.ts), each write still answered and refused on its own.
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import pg from "pg";
@@ -230,5 +231,64 @@ describe("PostgreSQL: a direct post's writes, one statement each", () => {
     const written = await byKey();
     await store.rebuildReportRollups();
     assert.deepEqual(await byKey(), written);
+  });
+
+  test("posts at the same moment share statements; each write gets its own answer, a refused one is refused alone", async () => {
+    const auctions = Array.from({ length: 10 }, (_, i) => `a-group-${i}`);
+    const attemptIn = (auction: string, id: string): PostAttempt => ({
+      ...attempt(id, "camp-g"),
+      auction_id: auction,
+    });
+    const saleIn = (auction: string, i: number) => {
+      const lead = soldLead(`group-${i}`, { auction_id: auction, campaign_id: "camp-g" });
+      const outcome = { ...postOutcome("camp-g", "post_accepted"), auction_id: auction };
+      return store.saveLead(lead, [outcome], [message(`group-m${i}`)], saleEntries(lead));
+    };
+    await store.beginPostAttempt(attemptIn(auctions[9]!, "g-earlier"));
+    let begun: unknown[] = [];
+    const sent = await statementsOf(async () => {
+      begun = await Promise.all(
+        auctions.map((auction, i) => store.beginPostAttempt(attemptIn(auction, `g-${i}`))),
+      );
+    });
+    assert.ok(sent < 10, `10 attempts at once in ${sent} statements (and a read for the one not begun)`);
+    assert.deepEqual(begun.slice(0, 9), Array(9).fill({ begun: true }));
+    assert.equal(
+      (begun[9] as { earlier?: PostAttempt }).earlier?.id,
+      "g-earlier",
+      "its campaign was posted before",
+    );
+
+    // A second lead for an auction already sold (l1's) among them: refused, the others kept.
+    const refused = soldLead("group-refused", { auction_id: "a-l1" });
+    let results: PromiseSettledResult<void>[] = [];
+    const sales = await statementsOf(async () => {
+      results = await Promise.allSettled([
+        ...auctions.slice(0, 9).map((auction, i) => saleIn(auction, i)),
+        store.saveLead(refused, [], [], saleEntries(refused)),
+      ]);
+    });
+    assert.deepEqual(
+      results.map((result) => result.status),
+      [...Array(9).fill("fulfilled"), "rejected"],
+    );
+    assert.ok(
+      sales < 20,
+      `10 sales at once in ${sales} statements, the refused group's sent again one by one`,
+    );
+    for (const [i, auction] of auctions.slice(0, 9).entries()) {
+      assert.equal((await store.getLeadByAuction(auction))?.id, `group-${i}`);
+      assert.equal((await store.getPostAttempt(`g-${i}`))?.state, "accepted");
+      assert.equal((await store.ledgerFor(`group-${i}`)).length, saleEntries(soldLead(`group-${i}`)).length);
+      assert.deepEqual(
+        (await store.getOutcomes(auction)).map((outcome) => outcome.reason),
+        ["post_accepted"],
+      );
+    }
+    assert.equal(await store.getLead("group-refused"), undefined);
+    const byKey = () => withAdminClient(async (client) => (await client.query(rollupByKey(schema))).rows);
+    const written = await byKey();
+    await store.rebuildReportRollups();
+    assert.deepEqual(await byKey(), written, "the grouped sales' rollups are what a rebuild gives");
   });
 });

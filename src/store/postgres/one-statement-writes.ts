@@ -4,11 +4,13 @@
 // statements become data-modifying CTEs of one statement, which PostgreSQL runs as its own transaction (all or
 // nothing, durable when it returns, with the default synchronous_commit = on): one round trip each, and no BEGIN or
 // COMMIT to parse and answer. The text depends only on which parts a write has, so each shape is a prepared statement.
+// Posts in flight at the same moment share one such statement (GroupCommit, group-commit.ts): one commit and one round
+// trip for several attempts and sales.
 
 import type { ContactHashes } from "../../compliance/suppression/suppression-hash.ts";
 import { REASONS } from "../../domain/outcomes.ts";
 import type { LeadRecord, LedgerEntry, OutboxItem, OutcomeRecord, PingRecord } from "../../domain/records.ts";
-import { rollupAuctionEvents } from "../../domain/rollup.ts";
+import { RollupBatch, rollupAuctionEvents, rollupLead } from "../../domain/rollup.ts";
 import {
   attemptEndsOfSale,
   buyerLeadIdsOf,
@@ -23,7 +25,6 @@ import { POSTGRES, placeholders, type Statement } from "../sql/dialect.ts";
 import { insertLedgerEntries } from "../sql/money-queries.ts";
 import { insertOutboxItems } from "../sql/outbox-queries.ts";
 import { rollupRowsJson, rollupUpsertSql } from "../sql/rollup-rows.ts";
-import { leadRollup } from "../sql/rollup-writes.ts";
 
 /**
  * Statements (each numbering its placeholders from $1) as the CTEs `w0`, `w1`... of one statement, followed by
@@ -69,26 +70,64 @@ const UPSERT_ROLLUP = rollupUpsertSql(POSTGRES);
  */
 export const ROLLUP_SHARDS = 8;
 
-/** The sale's rollup upsert: rollupRowsJson's batch as $1, its shard as $2. */
+/** The sales' rollup upsert: rollupRowsJson's batch as $1, its shard as $2. */
 const UPSERT_SALE_ROLLUP = rollupUpsertSql(POSTGRES, 1, true);
 
 const INSERT_LEAD = `INSERT INTO leads (${LEAD_COLUMNS}) VALUES (${placeholders(LEAD_COLUMNS)})`;
 
-/** The post attempts a sale's outcomes end, all at once (the first end of a campaign, as one UPDATE per end did). */
+/** The post attempts sales' outcomes end, all at once (each sale's first end of a campaign, as one UPDATE per end did). */
 const END_ATTEMPTS = `UPDATE post_attempts AS a SET state = e.state, ended_at = e.at,
      buyer_lead_id = COALESCE(e.buyer_lead_id, a.buyer_lead_id)
-   FROM unnest($1::text[], $2::text[], $3::bigint[], $4::text[]) AS e (campaign_id, state, at, buyer_lead_id)
-   WHERE a.auction_id = $5 AND a.campaign_id = e.campaign_id AND a.state IN ('posting', 'uncertain')`;
+   FROM unnest($1::text[], $2::text[], $3::text[], $4::bigint[], $5::text[])
+     AS e (auction_id, campaign_id, state, at, buyer_lead_id)
+   WHERE a.auction_id = e.auction_id AND a.campaign_id = e.campaign_id AND a.state IN ('posting', 'uncertain')`;
 
-/** SqlWrites.saveLead in one statement: the ledger, the lead, its outcomes, rollups, outbox and attempts' ends. */
-export function saveLeadStatement(
-  codec: RowCodec,
-  lead: LeadRecord,
-  outcomes: readonly OutcomeRecord[],
-  outbox: readonly OutboxItem[],
-  ledger: readonly LedgerEntry[],
-  contact?: ContactHashes,
-): Statement {
+/** Ends attempts by id (SqlWrites.beginPostAttempt's `ended`), all at once. */
+const END_ATTEMPTS_BY_ID = `UPDATE post_attempts AS a SET state = e.state, ended_at = e.ended_at
+   FROM unnest($1::text[], $2::text[], $3::bigint[]) AS e (id, state, ended_at)
+   WHERE a.id = e.id AND a.state = 'posting'`;
+
+/** New attempts, each unless its campaign was posted its lead before; answers the ids it inserted. */
+const INSERT_ATTEMPTS = `INSERT INTO post_attempts (${POST_ATTEMPT_COLUMNS})
+   SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::integer[], $6::bigint[], $7::text[])
+   ON CONFLICT (auction_id, campaign_id) DO NOTHING RETURNING id`;
+
+/** SqlWrites.beginPostAttempt's writes: the attempts it ends, then the new one unless its campaign was posted before. */
+export interface AttemptWrite {
+  kind: "attempt";
+  attempt: PostAttempt;
+  ended: readonly EndedPostAttempt[];
+}
+
+/** SqlWrites.saveLead's writes: the ledger, the lead, its outcomes, rollups, outbox and the attempts it ends. */
+export interface SaleWrite {
+  kind: "sale";
+  lead: LeadRecord;
+  outcomes: readonly OutcomeRecord[];
+  outbox: readonly OutboxItem[];
+  ledger: readonly LedgerEntry[];
+  contact?: ContactHashes | undefined;
+}
+
+/** A write that must be durable before the exchange goes on: a post attempt (DESIGN rule 11) or a sale (rule 9). */
+export type DurableWrite = AttemptWrite | SaleWrite;
+
+/** The one row a group's statement answers: the ids of the attempts it inserted. */
+export type DurableWritesRow = { begun: string[] };
+
+/**
+ * Durable writes, one or several (of posts in flight at once: see GroupCommit), as one statement, its own transaction:
+ * like rows of the writes go in one part (the attempts in one INSERT, the sales' ledgers in one, their rollups summed
+ * into one upsert of one shard), each lead in an INSERT of its own. All or nothing: one refused write refuses the
+ * group. Its shape (which parts, how many leads) names the prepared statement; answers one DurableWritesRow.
+ */
+export function durableWritesStatement(codec: RowCodec, writes: readonly DurableWrite[]): Statement {
+  const attempts: AttemptWrite[] = [];
+  const sales: SaleWrite[] = [];
+  for (const write of writes) {
+    if (write.kind === "attempt") attempts.push(write);
+    else sales.push(write);
+  }
   const parts: Statement[] = [];
   let shape = "";
   const add = (letter: string, part: Statement | undefined) => {
@@ -96,10 +135,48 @@ export function saveLeadStatement(
     parts.push(part);
     shape += letter;
   };
-  add("g", insertLedgerEntries(POSTGRES, ledger)[0]);
-  add("l", { text: INSERT_LEAD, values: leadRowValues(lead, codec, contact) });
+  const ended = attempts.flatMap((write) => write.ended);
+  if (ended.length > 0) {
+    add("e", {
+      text: END_ATTEMPTS_BY_ID,
+      values: [ended.map((end) => end.id), ended.map((end) => end.state), ended.map((end) => end.ended_at)],
+    });
+  }
+  let inserted = "";
+  if (attempts.length > 0) {
+    inserted = `w${parts.length}`;
+    const rows = attempts.map((write) => postAttemptRowValues(write.attempt));
+    add("a", { text: INSERT_ATTEMPTS, values: POST_ATTEMPT_FIELDS.map((_, i) => rows.map((row) => row[i])) });
+  }
+  if (sales.length > 0) addSaleParts(codec, sales, add);
+  const select = inserted
+    ? `SELECT ARRAY(SELECT id FROM ${inserted}) AS begun`
+    : "SELECT '{}'::text[] AS begun";
+  return asOneStatement(parts, select, `gavel_durable_${shape}`);
+}
+
+const POST_ATTEMPT_FIELDS = POST_ATTEMPT_COLUMNS.split(", ");
+
+function addSaleParts(
+  codec: RowCodec,
+  sales: readonly SaleWrite[],
+  add: (letter: string, part: Statement | undefined) => void,
+): void {
+  add(
+    "g",
+    insertLedgerEntries(
+      POSTGRES,
+      sales.flatMap((sale) => sale.ledger),
+    )[0],
+  );
+  for (const sale of sales) {
+    add("l", { text: INSERT_LEAD, values: leadRowValues(sale.lead, codec, sale.contact) });
+  }
+  const outcomes = sales.flatMap((sale) => sale.outcomes);
   add("o", outcomes.length > 0 ? insertOutcomes(POSTGRES, outcomes)[0] : undefined);
-  const rollup = leadRollup(lead, outcomes);
+  // One row per key however many sales add to it: a statement may not update a row twice.
+  const rollup = new RollupBatch();
+  for (const sale of sales) rollupLead(sale.lead, sale.outcomes, rollup);
   const shard = 1 + Math.floor(Math.random() * ROLLUP_SHARDS);
   add(
     "r",
@@ -107,57 +184,30 @@ export function saveLeadStatement(
       ? { text: UPSERT_SALE_ROLLUP, values: [rollupRowsJson(rollup.rows()), shard] }
       : undefined,
   );
+  const outbox = sales.flatMap((sale) => sale.outbox);
   add("x", outbox.length > 0 ? insertOutboxItems(POSTGRES, outbox)[0] : undefined);
-  const ends = new Map<string, ReturnType<typeof attemptEndsOfSale>[number]>();
-  for (const end of attemptEndsOfSale(outcomes, buyerLeadIdsOf(lead))) {
-    if (!ends.has(end.campaign_id)) ends.set(end.campaign_id, end);
-  }
-  if (ends.size > 0) {
-    const list = [...ends.values()];
-    add("e", {
+  const ends = sales.flatMap(firstEndOfEachCampaign);
+  if (ends.length > 0) {
+    add("s", {
       text: END_ATTEMPTS,
       values: [
-        list.map((end) => end.campaign_id),
-        list.map((end) => end.state),
-        list.map((end) => end.at),
-        list.map((end) => end.buyer_lead_id),
-        lead.auction_id,
+        ends.map((end) => end.auction_id),
+        ends.map((end) => end.campaign_id),
+        ends.map((end) => end.state),
+        ends.map((end) => end.at),
+        ends.map((end) => end.buyer_lead_id),
       ],
     });
   }
-  return asOneStatement(parts, "SELECT 1", `gavel_save_lead_${shape}`);
 }
 
-/** Ends attempts by id (SqlWrites.beginPostAttempt's `ended`), all at once. */
-const END_ATTEMPTS_BY_ID = `UPDATE post_attempts AS a SET state = e.state, ended_at = e.ended_at
-   FROM unnest($1::text[], $2::text[], $3::bigint[]) AS e (id, state, ended_at)
-   WHERE a.id = e.id AND a.state = 'posting'`;
-
-const INSERT_ATTEMPT = `INSERT INTO post_attempts (${POST_ATTEMPT_COLUMNS}) VALUES (${placeholders(POST_ATTEMPT_COLUMNS)})
-   ON CONFLICT (auction_id, campaign_id) DO NOTHING RETURNING id`;
-
-/**
- * SqlWrites.beginPostAttempt's writes in one statement: the ended attempts, then the new one unless this campaign was
- * posted this lead before. Answers one row, `begun`: whether the new attempt was inserted.
- */
-export function beginPostAttemptStatement(
-  attempt: PostAttempt,
-  ended: readonly EndedPostAttempt[],
-): Statement {
-  const parts: Statement[] = [];
-  if (ended.length > 0) {
-    parts.push({
-      text: END_ATTEMPTS_BY_ID,
-      values: [ended.map((end) => end.id), ended.map((end) => end.state), ended.map((end) => end.ended_at)],
-    });
+/** The attempts a sale ends: the first end of each campaign, with its auction. */
+function firstEndOfEachCampaign(sale: SaleWrite) {
+  const ends = new Map<string, ReturnType<typeof attemptEndsOfSale>[number] & { auction_id: string }>();
+  for (const end of attemptEndsOfSale(sale.outcomes, buyerLeadIdsOf(sale.lead))) {
+    if (!ends.has(end.campaign_id)) ends.set(end.campaign_id, { ...end, auction_id: sale.lead.auction_id });
   }
-  parts.push({ text: INSERT_ATTEMPT, values: postAttemptRowValues(attempt) });
-  const inserted = `w${parts.length - 1}`;
-  return asOneStatement(
-    parts,
-    `SELECT EXISTS (SELECT 1 FROM ${inserted}) AS begun`,
-    ended.length > 0 ? "gavel_begin_post_attempt_after_ends" : "gavel_begin_post_attempt_alone",
-  );
+  return [...ends.values()];
 }
 
 /** The message of the error a batch statement raises when one of its pings was stored before (see below). */

@@ -32,12 +32,14 @@ import { addRollup, codecOf } from "../sql/rollup-writes.ts";
 import { SqlStore } from "../sql/sql-store.ts";
 import { SqlWrites, type WriteArgs, type WriteOp, type WriteResult } from "../sql/sql-writes.ts";
 import type { SharedChange } from "../store.ts";
+import { GroupCommit } from "./group-commit.ts";
 import { applyPostgresMigrations } from "./migrations.ts";
 import {
   appendAuctionEventsStatement,
-  beginPostAttemptStatement,
+  type DurableWrite,
+  type DurableWritesRow,
+  durableWritesStatement,
   PING_STORED_BEFORE,
-  saveLeadStatement,
 } from "./one-statement-writes.ts";
 import {
   checkSchemaName,
@@ -58,6 +60,8 @@ export class PostgresStore extends SqlStore {
   readonly #pool: PostgresPool;
   readonly #writes: SqlWrites;
   readonly #watchers = new Set<() => Promise<void>>();
+  /** Post attempts and sales: posts at the same moment share a statement (group-commit.ts). */
+  readonly #durable: GroupCommit<DurableWrite, DurableWritesRow>;
 
   /** Creates the pool without connecting; prefer `PostgresStore.connect`, which fails fast when the server is away. */
   constructor(options: PostgresStoreOptions) {
@@ -65,6 +69,10 @@ export class PostgresStore extends SqlStore {
     this.#options = options;
     this.#pool = new PostgresPool(options);
     this.#writes = new SqlWrites(POSTGRES, this.codec);
+    this.#durable = new GroupCommit(async (writes) => {
+      const [row] = await this.#pool.write<DurableWritesRow>(durableWritesStatement(this.codec, writes));
+      return row!;
+    });
   }
 
   /** Opens a store and proves the server answers: rejects within a few seconds, with a clear message, when not. */
@@ -119,7 +127,7 @@ export class PostgresStore extends SqlStore {
     await super.appendAuctionEvents(pings, outcomes);
   }
 
-  /** SqlWrites.saveLead as one statement, its own transaction (one-statement-writes.ts). */
+  /** SqlWrites.saveLead as one statement, its own transaction, maybe shared with other posts' (one-statement-writes.ts). */
   override async saveLead(
     lead: LeadRecord,
     outcomes: readonly OutcomeRecord[],
@@ -127,16 +135,16 @@ export class PostgresStore extends SqlStore {
     ledger: readonly LedgerEntry[] = [],
     contact?: ContactHashes,
   ): Promise<void> {
-    await this.#pool.write(saveLeadStatement(this.codec, lead, outcomes, outbox, ledger, contact));
+    await this.#durable.write({ kind: "sale", lead, outcomes, outbox, ledger, contact });
   }
 
-  /** SqlWrites.beginPostAttempt as one statement, its own transaction (one-statement-writes.ts). */
+  /** SqlWrites.beginPostAttempt as one statement, its own transaction, maybe shared with other posts' (one-statement-writes.ts). */
   override async beginPostAttempt(
     attempt: PostAttempt,
     ended: readonly EndedPostAttempt[] = [],
   ): Promise<BeginPostAttempt> {
-    const [row] = await this.#pool.write<{ begun: boolean }>(beginPostAttemptStatement(attempt, ended));
-    if (row?.begun) return { begun: true };
+    const { begun } = await this.#durable.write({ kind: "attempt", attempt, ended });
+    if (begun.includes(attempt.id)) return { begun: true };
     const [earlier] = await this.read(
       statement(POSTGRES, attemptOfCampaignSql, [attempt.auction_id, attempt.campaign_id]),
     );
