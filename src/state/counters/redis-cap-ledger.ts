@@ -79,11 +79,12 @@ local COMMIT_HOLD = {'c', 'm', 's', 'sm'}
 local COMMIT_ANEW = {'c', 'm', 's', 'sm', 'a', 'am'}
 
 -- Adds (sign '1') or takes back (sign '-1') one unit of each of a reservation's counters to the given fields; a counter
--- whose period has ended (its key expired) is left alone rather than made again without an expiry.
-local function addUnits(units, fields, sign)
+-- whose period has ended (its key expired) is left alone rather than made again without an expiry. live, when
+-- given, holds the counters this script has just seen (key → true), which need no EXISTS.
+local function addUnits(units, fields, sign, live)
   for _, unit in ipairs(units) do
     local counter, cents = unit[1], unit[2]
-    if redis.call('EXISTS', counter) == 1 then
+    if (live and live[counter]) or redis.call('EXISTS', counter) == 1 then
       if sign == '-1' and cents ~= '0' then cents = '-' .. cents end
       for f = 1, #fields, 2 do
         redis.call('HINCRBY', counter, fields[f], sign)
@@ -133,12 +134,14 @@ if ARGV[3] == '1' and redis.call('EXISTS', KEYS[3]) == 0 then return {-2} end
 local now = nowMs()
 reclaimExpired(KEYS[2], now, ARGV[2])
 local firm = ARGV[4] == '0'
-local state = redis.call('HGET', KEYS[1], 's')
+local record = redis.call('HMGET', KEYS[1], 's', 'u')
+local state = record[1]
 if state == 'firm' or (state == 'hold' and not firm) then return {1} end
 if state and state ~= 'hold' and not (firm and state == 'expired') then return {-1, state} end
 local overbook = tonumber(ARGV[4])
--- Each counter's e (its expiry as set), read with the counts: a new reservation sets the expiry only when it changed.
-local expiries = {}
+-- Each counter's e (its expiry as set), read with the counts: a new reservation sets the expiry only when it changed,
+-- and a counter that has one exists (every write of a counter sets it).
+local expiries, live = {}, {}
 for i = 4, #KEYS do
   local a = (i - 4) * 4 + 4
   local countLimit, centsLimit = ARGV[a + 1], ARGV[a + 2]
@@ -150,6 +153,7 @@ for i = 4, #KEYS do
     counts = redis.call('HMGET', KEYS[i], 's', 'sm', 'e', 'a', 'am')
     expiries[i] = counts[3]
   end
+  if counts[3] then live[KEYS[i]] = true end
   if countLimit ~= '-1' then
     local limit = tonumber(countLimit)
     if (tonumber(counts[1]) or 0) + 1 > limit then return {0, i - 3, 'count', 'sales'} end
@@ -169,7 +173,7 @@ local deadline = now + tonumber(ARGV[1])
 local keepUntil = deadline + tonumber(ARGV[2])
 if state == 'hold' then
   -- A post claims its ping's hold: its units, already in a, count as sales too, for the post's own ttl.
-  addUnits(cjson.decode(redis.call('HGET', KEYS[1], 'u')), CLAIM, '1')
+  addUnits(cjson.decode(record[2]), CLAIM, '1', live)
   redis.call('HSET', KEYS[1], 's', 'firm')
   redis.call('ZADD', KEYS[2], deadline, KEYS[1])
   keepAtLeast(KEYS[1], keepUntil, now)
