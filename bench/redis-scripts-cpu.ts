@@ -97,13 +97,15 @@ async function postCaps(checkout: string, prefix: string): Promise<number> {
   await marker.ensureSeeded();
   const ledger = await RedisCapLedger.connect({ url, keyPrefix: prefix, seedGuard: marker });
   const periodEndsAt = Date.now() + 3_600_000;
-  const units = ["campaign:c1:day:d", "campaign:c1:month:m", "buyer:b1:day:d", "buyer:b1:funds"].map((key) => ({
-    key,
-    cents: 2500,
-    countLimit: 1_000_000,
-    centsLimit: 1e12,
-    periodEndsAt,
-  }));
+  const units = ["campaign:c1:day:d", "campaign:c1:month:m", "buyer:b1:day:d", "buyer:b1:funds"].map(
+    (key) => ({
+      key,
+      cents: 2500,
+      countLimit: 1_000_000,
+      centsLimit: 1e12,
+      periodEndsAt,
+    }),
+  );
   const before = processCpuSeconds(server.pid)!;
   await inFlight(n, async (i) => {
     const ref = { buyerId: "b1", reservationId: `a${i}:c1` };
