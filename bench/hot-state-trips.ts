@@ -18,7 +18,7 @@ import {
 import { startBuyerFarm } from "../src/sim/buyer-farm-client.ts";
 import { type ChildService, startGavelServe } from "../src/sim/child-service.ts";
 import { generateLead, pingPart } from "../src/sim/lead-generator.ts";
-import { closedLoop, type LoadTarget } from "../src/sim/load-generator.ts";
+import { closedLoop, type LoadTarget, type WindowMeter } from "../src/sim/load-generator.ts";
 import { startPrivateRedis as startRedisServer } from "../src/sim/private-redis.ts";
 import { processesCpuMeter } from "../src/sim/process-cpu.ts";
 import { seededRandom } from "../src/sim/random.ts";
@@ -32,6 +32,7 @@ const { values } = parseArgs({
     seconds: { type: "string", default: "5" },
     concurrency: { type: "string", default: "8" },
     sql: { type: "boolean", default: false },
+    commandstats: { type: "boolean", default: false },
     "database-url": { type: "string", default: "postgres://postgres@127.0.0.1:5432/test" },
   },
 });
@@ -175,6 +176,7 @@ try {
       for (const contender of round % 2 === 0 ? contenders : [...contenders].reverse()) {
         const target =
           kind === "ping" ? contender.ping : { ...contender.direct, bodies: directBodies(3_000) };
+        const commandstats = { stats: "" };
         const result = await closedLoop(target, {
           concurrency,
           durationMs: seconds * 1000,
@@ -183,12 +185,14 @@ try {
             exchange: processesCpuMeter(() => [contender.server.child.pid!]),
             redis: processesCpuMeter(() => [contender.redis.pid]),
             postgres: contender.services.meters()["PostgreSQL backends"]!,
+            ...(values.commandstats ? { commandstats: commandTimes(contender, commandstats) } : {}),
           },
         });
         const cpu =
           (result.metered.exchange ?? 0) + (result.metered.redis ?? 0) + (result.metered.postgres ?? 0);
         const ms = (cpu * 1000) / Math.max(1, result.ok);
         perRequest.set(contender, [...(perRequest.get(contender) ?? []), ms]);
+        if (commandstats.stats) console.log(`  ${perRequestTimes(commandstats.stats, result.ok)}`);
         console.log(
           `${kind} round ${round + 1} ${contender.entry}: ${result.throughput.toFixed(0)}/s, ${ms.toFixed(3)} ms CPU per ${kind === "ping" ? "ping" : "lead"} (exchange ${perMs(result.metered.exchange, result.ok)}, Redis ${perMs(result.metered.redis, result.ok)}, PostgreSQL ${perMs(result.metered.postgres, result.ok)}), ${result.errors} errors, load ${loadavg()[0]!.toFixed(2)}`,
         );
@@ -401,6 +405,31 @@ async function startPrivateRedis(): Promise<Contender["redis"]> {
       void server.stop();
     },
   };
+}
+
+/**
+ * Where Redis's time went over the measured window, from `INFO commandstats` (reset as the window opens), left in
+ * `into.stats`: the calls and µs inside Redis of each command (a script's µs include the commands it runs, which are
+ * listed too). What the process's CPU holds beyond them is reading, parsing and answering requests.
+ */
+function commandTimes(contender: Contender, into: { stats: string }): WindowMeter {
+  return async () => {
+    await contender.redis.client.config("RESETSTAT");
+    return async () => {
+      into.stats = await contender.redis.client.info("commandstats");
+      return undefined;
+    };
+  };
+}
+
+/** The commandstats of a window, per request: calls and µs of each command. */
+function perRequestTimes(stats: string, requests: number): string {
+  const times: string[] = [];
+  for (const [, name, calls, usec] of stats.matchAll(/^cmdstat_([^:]+):calls=(\d+),usec=(\d+)/gm)) {
+    if (name === "info" || name === "config") continue;
+    times.push(`${name} ${fmt(Number(calls) / requests)}× ${fmt(Number(usec) / requests)} µs`);
+  }
+  return `Redis commandstats per request: ${times.join(", ")}`;
 }
 
 function sha256(text: string): string {

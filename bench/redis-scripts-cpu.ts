@@ -27,9 +27,10 @@ async function inFlight(count: number, work: (i: number) => Promise<unknown>): P
   );
 }
 
-type Kind = "caps" | "throttle" | "screen";
+type Kind = "caps" | "post" | "throttle" | "screen";
 async function run(checkout: string, kind: Kind, round: number): Promise<number> {
   const prefix = `micro-${round}-${checkouts.indexOf(checkout)}-${kind}`;
+  if (kind === "post") return await postCaps(checkout, prefix);
   if (kind === "caps") {
     const { RedisCapLedger } = await import(join(checkout, "src/state/counters/redis-cap-ledger.ts"));
     const ledger = await RedisCapLedger.connect({ url, keyPrefix: prefix });
@@ -81,6 +82,40 @@ async function run(checkout: string, kind: Kind, round: number): Promise<number>
   });
   const spent = processCpuSeconds(server.pid)! - before;
   await windows.close();
+  return spent;
+}
+
+/**
+ * A sold ping's cap scripts as the exchange runs them: the ping's hold, the post's firm claim of it, the commit; four
+ * units (three caps and funds), on a seeded ledger (the marker checked). Redis CPU per post.
+ */
+async function postCaps(checkout: string, prefix: string): Promise<number> {
+  const { RedisCapLedger } = await import(join(checkout, "src/state/counters/redis-cap-ledger.ts"));
+  const { RedisSeedMarker } = await import(join(checkout, "src/state/redis/seed-marker.ts"));
+  const marker = await RedisSeedMarker.connect({ url, keyPrefix: prefix });
+  marker.seedWith(async () => ({}));
+  await marker.ensureSeeded();
+  const ledger = await RedisCapLedger.connect({ url, keyPrefix: prefix, seedGuard: marker });
+  const periodEndsAt = Date.now() + 3_600_000;
+  const units = ["campaign:c1:day:d", "campaign:c1:month:m", "buyer:b1:day:d", "buyer:b1:funds"].map(
+    (key) => ({
+      key,
+      cents: 2500,
+      countLimit: 1_000_000,
+      centsLimit: 1e12,
+      periodEndsAt,
+    }),
+  );
+  const before = processCpuSeconds(server.pid)!;
+  await inFlight(n, async (i) => {
+    const ref = { buyerId: "b1", reservationId: `a${i}:c1` };
+    await ledger.reserve({ ...ref, units, ttlMs: 120_000, hold: { overbook: 2 } });
+    await ledger.reserve({ ...ref, units, ttlMs: 60_000 });
+    await ledger.commit(ref, units);
+  });
+  const spent = processCpuSeconds(server.pid)! - before;
+  await ledger.close();
+  await marker.close();
   return spent;
 }
 

@@ -126,8 +126,25 @@ export function deliveryGates(
         await releaseHeldUnit(services, config, sale.auctionId, bid);
         return { reason: "suppressed", detail: suppressedBy.join(", ") };
       }
+      // Firm: the winner's ping hold becomes a reservation (or, expired, is made again), fallbacks reserve now; either
+      // way checked against sales and posts in progress only, so a cap never overshoots and a full one falls back.
+      // Without a consent check to wait for, it goes out with the duplicate screen (one round trip on Redis, not two);
+      // a duplicate then gives it back, as it gives back a hold.
+      const reserve = () =>
+        reserveCaps(
+          services,
+          config,
+          sale.sourceId,
+          sale.auctionId,
+          bid,
+          config.settings.post_deadline_ms + 60_000,
+        )
+          // Counters unreachable: this campaign cannot be proven under its caps, so it is skipped, not the whole post.
+          .catch((error: unknown) => ({ unavailable: error as Error }));
+      const reserving = (campaign.consent_requirement ?? "none") === "none" ? reserve() : undefined;
       const duplicate = await duplicateOf(campaign);
       if (duplicate) {
+        await reserving; // before the release, which must find it made
         await releaseHeldUnit(services, config, sale.auctionId, bid);
         return { reason: "duplicate", detail: duplicate };
       }
@@ -144,15 +161,9 @@ export function deliveryGates(
         await releaseHeldUnit(services, config, sale.auctionId, bid);
         return { reason: "consent_failed", detail: consentRefusal };
       }
-      // Firm: the winner's ping hold becomes a reservation (or, expired, is made again), fallbacks reserve now; either
-      // way checked against sales and posts in progress only, so a cap never overshoots and a full one falls back.
-      const ttlMs = config.settings.post_deadline_ms + 60_000;
-      let result: ReserveOutcome;
-      try {
-        result = await reserveCaps(services, config, sale.sourceId, sale.auctionId, bid, ttlMs);
-      } catch (error) {
-        // Counters unreachable: this campaign cannot be proven under its caps, so it is skipped, not the whole post.
-        return { reason: "capped", detail: `cap counters unavailable: ${(error as Error).message}` };
+      const result = await (reserving ?? reserve());
+      if ("unavailable" in result) {
+        return { reason: "capped", detail: `cap counters unavailable: ${result.unavailable.message}` };
       }
       if (result.refusal) {
         // Sold out at the post: the ping's hold (if this bid won one) would only crowd other pings until it expires.

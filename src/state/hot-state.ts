@@ -6,7 +6,10 @@ import type { PingRecord } from "../domain/records.ts";
 
 /** The right to post one ping, held as a lease. */
 export interface PostClaim {
-  /** Extends the lease by its length; false when it lapsed (another caller may have taken the post over). */
+  /**
+   * Extends the lease by its length; false when it lapsed (another caller may have taken the post over). A lease taken
+   * or extended within the last tenth of its length may be answered as held without extending it again.
+   */
   renew(): Promise<boolean>;
   /** The post was carried out: keeps the claim, without lease, until the held ping expires; no retry posts again. */
   complete(): Promise<void>;

@@ -2,18 +2,29 @@
 // caps is all or nothing however many instances race for the last unit.
 //
 // Key layout (one hash tag per buyer, so a reservation's keys share one Redis Cluster slot):
-//   <prefix>:{b:<buyer>}:cap:<unit key>      hash  c, m = committed count, cents; rc, rm = firmly reserved count,
-//                                                  cents (posts in progress); hc, hm = held by pings not yet posted.
-//                                                  Expires at the unit's periodEndsAt.
-//   <prefix>:{b:<buyer>}:res:<reservation>   hash  s = held | committed | released | expired | late;
-//                                                  k = h (a ping's hold) | f (firm; also when absent);
-//                                                  u = JSON [[counter key, cents], ...]
-//   <prefix>:{b:<buyer>}:deadlines           zset  held reservation keys scored by their deadline (Redis server time)
+//   <prefix>:{b:<buyer>}:counter:<unit key>   hash  running totals, so that each step of a sale adds to two fields
+//                                                   per unit rather than moving units from one field to another:
+//                                                   c, m = committed count, cents; s, sm = committed + firmly
+//                                                   reserved (posts in progress: what a firm reservation is checked
+//                                                   against); a, am = s + held by pings not yet posted (what a hold is
+//                                                   checked against, overbooked); e = the periodEndsAt the key expires
+//                                                   at (so a reserve sets its expiry only when it changes).
+//   <prefix>:{b:<buyer>}:reservation:<id>     hash  s = hold (a ping's) | firm (a post's) | committed | released |
+//                                                   expired | late | recounted; u = JSON [[counter key, "cents"], ...]
+//   <prefix>:{b:<buyer>}:reservation-deadlines zset live reservation keys scored by their deadline (Redis server time)
+// (Until December 2026 the counters were `:cap:` keys holding disjoint fields c, m, rc, rm, hc, hm, and a claim or a
+// commit moved each unit from one pair to another: twice the HINCRBYs. The keys were renamed with the layout, and the
+// seed marker with them, so a Redis holding the old layout is re-seeded from the store rather than misread.)
 //
-// Expiry is lazy: every reserve and usage call for a buyer first gives back that buyer's held reservations whose
+// Expiry is lazy: every reserve and usage call for a buyer first gives back that buyer's live reservations whose
 // deadline has passed (at most 1000 per call). Only a reserve can be refused for lack of capacity, and it reclaims
 // first, so a reservation left by a crashed instance never blocks one; until then it only shows in `usage` as reserved
 // — which also reclaims first. Deadlines use Redis's clock (TIME), so instances with skewed clocks agree on them.
+//
+// What costs Redis in these scripts is each redis.call (its arguments turned into Redis objects, the command looked
+// up, its reply turned into Lua values) and numbers formatted or parsed on the way (C printf and strtod), more than
+// the commands' own work. So the scripts pass counts as the strings '1' and '-1' and cents as the strings they
+// arrived as, and read a record's fields with one HMGET.
 //
 // Trade-off on Redis Cluster: a reservation may only span one buyer's caps (a campaign's caps, its buyer's caps, and
 // source × campaign caps are all the buyer's). A cap shared by several buyers (e.g. a source's total) would need a
@@ -59,33 +70,49 @@ local function nowMs()
   return tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 end
 
--- Adds reservedDelta and committedDelta units to each counter of a reservation whose period has not ended; a ping's
--- hold counts its reserved units in hc, hm, a firm reservation in rc, rm.
-local function moveUnits(record, reservedDelta, committedDelta)
-  local rc, rm = 'rc', 'rm'
-  if redis.call('HGET', record, 'k') == 'h' then rc, rm = 'hc', 'hm' end
-  for _, unit in ipairs(cjson.decode(redis.call('HGET', record, 'u'))) do
-    local counter, cents = unit[1], tonumber(unit[2])
-    if redis.call('EXISTS', counter) == 1 then
-      if reservedDelta ~= 0 then
-        redis.call('HINCRBY', counter, rc, reservedDelta)
-        redis.call('HINCRBY', counter, rm, reservedDelta * cents)
-      end
-      if committedDelta ~= 0 then
-        redis.call('HINCRBY', counter, 'c', committedDelta)
-        redis.call('HINCRBY', counter, 'm', committedDelta * cents)
+-- The counter fields each step adds to, in (count, cents) pairs.
+local HOLD = {'a', 'am'}
+local FIRM = {'s', 'sm', 'a', 'am'}
+local CLAIM = {'s', 'sm'}
+local COMMIT_FIRM = {'c', 'm'}
+local COMMIT_HOLD = {'c', 'm', 's', 'sm'}
+local COMMIT_ANEW = {'c', 'm', 's', 'sm', 'a', 'am'}
+
+-- Adds (sign '1') or takes back (sign '-1') one unit of each of a reservation's counters to the given fields; a counter
+-- whose period has ended (its key expired) is left alone rather than made again without an expiry. live, when
+-- given, holds the counters this script has just seen (key → true), which need no EXISTS.
+local function addUnits(units, fields, sign, live)
+  for _, unit in ipairs(units) do
+    local counter, cents = unit[1], unit[2]
+    if (live and live[counter]) or redis.call('EXISTS', counter) == 1 then
+      if sign == '-1' and cents ~= '0' then cents = '-' .. cents end
+      for f = 1, #fields, 2 do
+        redis.call('HINCRBY', counter, fields[f], sign)
+        redis.call('HINCRBY', counter, fields[f + 1], cents)
       end
     end
   end
 end
 
--- Gives back the units of the buyer's held reservations past their deadline: up to 1000 a call, enough for an instance
+-- What giving a live reservation back takes from its counters.
+local function liveFields(state)
+  if state == 'hold' then return HOLD end
+  return FIRM
+end
+
+-- Moves a key's expiry to at least keepUntil.
+local function keepAtLeast(key, keepUntil, now)
+  if redis.call('PTTL', key) < keepUntil - now then redis.call('PEXPIREAT', key, keepUntil) end
+end
+
+-- Gives back the units of the buyer's live reservations past their deadline: up to 1000 a call, enough for an instance
 -- that died mid-burst, while bounding how long one script can hold Redis. An expired record is then kept only as long
 -- as a finished one (for a late commit): a long-lived counter (a buyer's funds) must not keep every abandoned one.
 local function reclaimExpired(deadlines, now, retentionMs)
   for _, record in ipairs(redis.call('ZRANGEBYSCORE', deadlines, '-inf', now, 'LIMIT', 0, 1000)) do
-    if redis.call('HGET', record, 's') == 'held' then
-      moveUnits(record, -1, 0)
+    local found = redis.call('HMGET', record, 's', 'u')
+    if found[1] == 'hold' or found[1] == 'firm' then
+      addUnits(cjson.decode(found[2]), liveFields(found[1]), '-1')
       redis.call('HSET', record, 's', 'expired')
       redis.call('PEXPIRE', record, retentionMs)
     end
@@ -100,71 +127,87 @@ end
  * countLimit, centsLimit (-1: none), cents, periodEndsAt. Returns {1} reserved, {0, unit index (1-based),
  * 'count'|'cents', 'sales'|'holds'} refused, {-1, state} when the reservation id is already finished, {-2} when the
  * seed marker is gone (Redis lost the counters: nothing may be reserved against them until they are re-seeded).
- * A firm request on a held hold turns it into a firm reservation; on an expired one, reserves anew.
+ * A firm request on a live hold turns it into a firm reservation; on an expired one, reserves anew.
  */
 const RESERVE_LUA = `${LUA_HELPERS}
 if ARGV[3] == '1' and redis.call('EXISTS', KEYS[3]) == 0 then return {-2} end
 local now = nowMs()
 reclaimExpired(KEYS[2], now, ARGV[2])
+local firm = ARGV[4] == '0'
+local record = redis.call('HMGET', KEYS[1], 's', 'u')
+local state = record[1]
+if state == 'firm' or (state == 'hold' and not firm) then return {1} end
+if state and state ~= 'hold' and not (firm and state == 'expired') then return {-1, state} end
 local overbook = tonumber(ARGV[4])
-local firm = overbook == 0
-local state = redis.call('HGET', KEYS[1], 's')
-local claimingHold = state == 'held' and firm and redis.call('HGET', KEYS[1], 'k') == 'h'
-if state == 'held' and not claimingHold then return {1} end
-if state and state ~= 'held' and not (firm and state == 'expired') then return {-1, state} end
+-- Each counter's e (its expiry as set), read with the counts: a new reservation sets the expiry only when it changed,
+-- and a counter that has one exists (every write of a counter sets it).
+local expiries, live = {}, {}
 for i = 4, #KEYS do
-  local key = KEYS[i]
   local a = (i - 4) * 4 + 4
-  local countLimit, centsLimit, unitCents = tonumber(ARGV[a + 1]), tonumber(ARGV[a + 2]), tonumber(ARGV[a + 3])
-  local held = redis.call('HMGET', key, 'c', 'm', 'rc', 'rm', 'hc', 'hm')
-  local count = (tonumber(held[1]) or 0) + (tonumber(held[3]) or 0)
-  local cents = (tonumber(held[2]) or 0) + (tonumber(held[4]) or 0)
-  if countLimit >= 0 and count + 1 > countLimit then return {0, i - 3, 'count', 'sales'} end
-  if centsLimit >= 0 and cents + unitCents > centsLimit then return {0, i - 3, 'cents', 'sales'} end
-  if not firm then
-    local heldCount = count + (tonumber(held[5]) or 0)
-    local heldCents = cents + (tonumber(held[6]) or 0)
-    if countLimit >= 0 and heldCount + 1 > math.floor(countLimit * overbook) then
+  local countLimit, centsLimit = ARGV[a + 1], ARGV[a + 2]
+  local counts
+  if firm then
+    counts = redis.call('HMGET', KEYS[i], 's', 'sm', 'e')
+    expiries[i] = counts[3]
+  else
+    counts = redis.call('HMGET', KEYS[i], 's', 'sm', 'e', 'a', 'am')
+    expiries[i] = counts[3]
+  end
+  if counts[3] then live[KEYS[i]] = true end
+  if countLimit ~= '-1' then
+    local limit = tonumber(countLimit)
+    if (tonumber(counts[1]) or 0) + 1 > limit then return {0, i - 3, 'count', 'sales'} end
+    if not firm and (tonumber(counts[4]) or 0) + 1 > math.floor(limit * overbook) then
       return {0, i - 3, 'count', 'holds'}
     end
-    if centsLimit >= 0 and heldCents + unitCents > math.floor(centsLimit * overbook) then
+  end
+  if centsLimit ~= '-1' then
+    local limit, unitCents = tonumber(centsLimit), tonumber(ARGV[a + 3])
+    if (tonumber(counts[2]) or 0) + unitCents > limit then return {0, i - 3, 'cents', 'sales'} end
+    if not firm and (tonumber(counts[5]) or 0) + unitCents > math.floor(limit * overbook) then
       return {0, i - 3, 'cents', 'holds'}
     end
   end
 end
 local deadline = now + tonumber(ARGV[1])
-if claimingHold then
-  -- A post claims its ping's hold: its units move from held to firmly reserved, for the post's own ttl.
-  moveUnits(KEYS[1], -1, 0)
-  redis.call('HSET', KEYS[1], 'k', 'f')
-  moveUnits(KEYS[1], 1, 0)
+local keepUntil = deadline + tonumber(ARGV[2])
+if state == 'hold' then
+  -- A post claims its ping's hold: its units, already in a, count as sales too, for the post's own ttl.
+  addUnits(cjson.decode(record[2]), CLAIM, '1', live)
+  redis.call('HSET', KEYS[1], 's', 'firm')
   redis.call('ZADD', KEYS[2], deadline, KEYS[1])
-  local keepUntil = deadline + tonumber(ARGV[2])
-  if redis.call('PTTL', KEYS[1]) < keepUntil - now then redis.call('PEXPIREAT', KEYS[1], keepUntil) end
-  if redis.call('PTTL', KEYS[2]) < keepUntil - now then redis.call('PEXPIREAT', KEYS[2], keepUntil) end
+  keepAtLeast(KEYS[1], keepUntil, now)
+  keepAtLeast(KEYS[2], keepUntil, now)
   return {1}
 end
-local keepUntil = deadline + tonumber(ARGV[2])
-local rc, rm = 'rc', 'rm'
-if not firm then rc, rm = 'hc', 'hm' end
+local fields = HOLD
+if firm then fields = FIRM end
 local units = {}
 for i = 4, #KEYS do
   local a = (i - 4) * 4 + 4
-  local periodEndsAt = tonumber(ARGV[a + 4])
+  local cents, periodEndsAt = ARGV[a + 3], ARGV[a + 4]
+  local endsAt = tonumber(periodEndsAt)
   -- A period already over cannot be overshot: nothing to count.
-  if periodEndsAt > now then
-    redis.call('HINCRBY', KEYS[i], rc, 1)
-    redis.call('HINCRBY', KEYS[i], rm, ARGV[a + 3])
-    redis.call('PEXPIREAT', KEYS[i], ARGV[a + 4])
-    units[#units + 1] = {KEYS[i], ARGV[a + 3]}
-    if periodEndsAt > keepUntil then keepUntil = periodEndsAt end
+  if endsAt > now then
+    for f = 1, #fields, 2 do
+      redis.call('HINCRBY', KEYS[i], fields[f], '1')
+      redis.call('HINCRBY', KEYS[i], fields[f + 1], cents)
+    end
+    if expiries[i] ~= periodEndsAt then
+      redis.call('HSET', KEYS[i], 'e', periodEndsAt)
+      redis.call('PEXPIREAT', KEYS[i], periodEndsAt)
+    end
+    units[#units + 1] = {KEYS[i], cents}
+    if endsAt > keepUntil then keepUntil = endsAt end
   end
 end
-redis.call('HSET', KEYS[1], 's', 'held', 'k', firm and 'f' or 'h', 'u', cjson.encode(units))
+local kind = 'hold'
+if firm then kind = 'firm' end
+redis.call('HSET', KEYS[1], 's', kind, 'u', cjson.encode(units))
 -- Kept until its counters are gone even if never reclaimed, so that losing it can never lose a reserved unit.
 redis.call('PEXPIREAT', KEYS[1], keepUntil)
 redis.call('ZADD', KEYS[2], deadline, KEYS[1])
-if redis.call('PTTL', KEYS[2]) < keepUntil - now then redis.call('PEXPIREAT', KEYS[2], keepUntil) end
+keepAtLeast(KEYS[2], keepUntil, now)
 return {1}`;
 
 /**
@@ -173,7 +216,8 @@ return {1}`;
  * reservation is gone and so is the seed marker (recounting now would be overwritten by the seed: seed first).
  */
 const COMMIT_LUA = `${LUA_HELPERS}
-local state = redis.call('HGET', KEYS[1], 's')
+local record = redis.call('HMGET', KEYS[1], 's', 'u')
+local state = record[1]
 if not state then
   if #KEYS <= 3 then return 'unknown' end
   if ARGV[2] == '1' and redis.call('EXISTS', KEYS[3]) == 0 then return 'unseeded' end
@@ -182,28 +226,34 @@ if not state then
   local units = {}
   for i = 4, #KEYS do
     local a = (i - 4) * 2 + 2
-    local periodEndsAt = tonumber(ARGV[a + 2])
-    if periodEndsAt > now then
-      redis.call('HINCRBY', KEYS[i], 'c', 1)
-      redis.call('HINCRBY', KEYS[i], 'm', ARGV[a + 1])
-      redis.call('PEXPIREAT', KEYS[i], ARGV[a + 2])
-      units[#units + 1] = {KEYS[i], ARGV[a + 1]}
+    local cents, periodEndsAt = ARGV[a + 1], ARGV[a + 2]
+    if tonumber(periodEndsAt) > now then
+      for f = 1, #COMMIT_ANEW, 2 do
+        redis.call('HINCRBY', KEYS[i], COMMIT_ANEW[f], '1')
+        redis.call('HINCRBY', KEYS[i], COMMIT_ANEW[f + 1], cents)
+      end
+      redis.call('HSET', KEYS[i], 'e', periodEndsAt)
+      redis.call('PEXPIREAT', KEYS[i], periodEndsAt)
+      units[#units + 1] = {KEYS[i], cents}
     end
   end
   redis.call('HSET', KEYS[1], 's', 'recounted', 'u', cjson.encode(units))
   redis.call('PEXPIRE', KEYS[1], ARGV[1])
   return 'recounted'
 end
-if state == 'held' then
-  moveUnits(KEYS[1], -1, 1)
-  state = 'committed'
+local fields
+if state == 'firm' then
+  fields, state = COMMIT_FIRM, 'committed'
+elseif state == 'hold' then
+  fields, state = COMMIT_HOLD, 'committed'
 elseif state == 'expired' then
-  moveUnits(KEYS[1], 0, 1)
-  state = 'late'
+  -- Given back when it expired: counted anew.
+  fields, state = COMMIT_ANEW, 'late'
 else
   -- committed, released, late, or recounted by an earlier call: idempotent.
   return state
 end
+addUnits(cjson.decode(record[2]), fields, '1')
 redis.call('HSET', KEYS[1], 's', state)
 redis.call('PEXPIRE', KEYS[1], ARGV[1])
 redis.call('ZREM', KEYS[2], KEYS[1])
@@ -211,37 +261,62 @@ return state`;
 
 /** KEYS: reservation, deadlines. ARGV: retentionMs. */
 const RELEASE_LUA = `${LUA_HELPERS}
-if redis.call('HGET', KEYS[1], 's') ~= 'held' then return 0 end
-moveUnits(KEYS[1], -1, 0)
+local record = redis.call('HMGET', KEYS[1], 's', 'u')
+if record[1] ~= 'hold' and record[1] ~= 'firm' then return 0 end
+addUnits(cjson.decode(record[2]), liveFields(record[1]), '-1')
 redis.call('HSET', KEYS[1], 's', 'released')
 redis.call('PEXPIRE', KEYS[1], ARGV[1])
 redis.call('ZREM', KEYS[2], KEYS[1])
 return 1`;
 
+/**
+ * Raises one committed field (c or m) of a counter to at least the target, and the running totals that include it (s
+ * and a, or sm and am) by as much; sets the expiry when it changed. Seeding and raising are rare: numbers are fine here.
+ */
+const RAISE_HELPER = `
+local function raiseCommitted(counter, committed, field, salesField, allField, target)
+  local more = target - (tonumber(committed) or 0)
+  if more <= 0 then return 0 end
+  -- As an integer's digits: Lua's own formatting of a number past 14 digits has an exponent, which HINCRBY refuses.
+  more = string.format('%d', more)
+  redis.call('HINCRBY', counter, field, more)
+  redis.call('HINCRBY', counter, salesField, more)
+  redis.call('HINCRBY', counter, allField, more)
+  return 1
+end
+
+local function expireAt(counter, expiry, periodEndsAt)
+  if expiry ~= periodEndsAt then
+    redis.call('HSET', counter, 'e', periodEndsAt)
+    redis.call('PEXPIREAT', counter, periodEndsAt)
+  end
+end
+`;
+
 /** KEYS: counter. ARGV: cents, periodEndsAt. */
-const RAISE_LUA = `${LUA_HELPERS}
+const RAISE_LUA = `${LUA_HELPERS}${RAISE_HELPER}
 if tonumber(ARGV[2]) <= nowMs() then return 0 end
-if tonumber(redis.call('HGET', KEYS[1], 'm') or '0') >= tonumber(ARGV[1]) then return 0 end
-redis.call('HSET', KEYS[1], 'm', ARGV[1])
-redis.call('PEXPIREAT', KEYS[1], ARGV[2])
+local held = redis.call('HMGET', KEYS[1], 'm', 'e')
+if raiseCommitted(KEYS[1], held[1], 'm', 'sm', 'am', tonumber(ARGV[1])) == 0 then return 0 end
+expireAt(KEYS[1], held[2], ARGV[2])
 return 1`;
 
 /**
  * KEYS: counter. ARGV: count, cents, periodEndsAt. Raises committed count and cents to at least the store's figures
  * (never lowers, never adds: seeding twice, or after a sale counted meanwhile, cannot count a sale twice).
  */
-const SEED_LUA = `${LUA_HELPERS}
+const SEED_LUA = `${LUA_HELPERS}${RAISE_HELPER}
 if tonumber(ARGV[3]) <= nowMs() then return 0 end
-local held = redis.call('HMGET', KEYS[1], 'c', 'm')
-if (tonumber(held[1]) or 0) < tonumber(ARGV[1]) then redis.call('HSET', KEYS[1], 'c', ARGV[1]) end
-if (tonumber(held[2]) or 0) < tonumber(ARGV[2]) then redis.call('HSET', KEYS[1], 'm', ARGV[2]) end
-redis.call('PEXPIREAT', KEYS[1], ARGV[3])
+local held = redis.call('HMGET', KEYS[1], 'c', 'm', 'e')
+raiseCommitted(KEYS[1], held[1], 'c', 's', 'a', tonumber(ARGV[1]))
+raiseCommitted(KEYS[1], held[2], 'm', 'sm', 'am', tonumber(ARGV[2]))
+expireAt(KEYS[1], held[3], ARGV[3])
 return 1`;
 
 /** KEYS: deadlines, counter. ARGV: retentionMs. */
 const USAGE_LUA = `${LUA_HELPERS}
 reclaimExpired(KEYS[1], nowMs(), ARGV[1])
-return redis.call('HMGET', KEYS[2], 'c', 'm', 'rc', 'rm', 'hc', 'hm')`;
+return redis.call('HMGET', KEYS[2], 'c', 'm', 's', 'sm', 'a', 'am')`;
 
 type ReserveReply = [1] | [0, number, "count" | "cents", "sales" | "holds"] | [-1, string] | [-2];
 
@@ -402,22 +477,20 @@ export class RedisCapLedger implements CapLedger {
   }
 
   async usage(buyerId: string, key: string): Promise<CapUsage> {
-    const [count, cents, reservedCount, reservedCents, heldCount, heldCents] = await this.#command(
-      "usage",
-      () =>
-        this.#redis.gavelCapUsage(
-          this.#deadlinesKey(buyerId),
-          this.#counterKey(buyerId, key),
-          this.#finishedRetentionMs,
-        ),
+    const totals = await this.#command("usage", () =>
+      this.#redis.gavelCapUsage(
+        this.#deadlinesKey(buyerId),
+        this.#counterKey(buyerId, key),
+        this.#finishedRetentionMs,
+      ),
+    );
+    const [count, cents, salesCount, salesCents, allCount, allCents] = totals.map((value) =>
+      Number(value ?? 0),
     );
     return {
-      committed: { count: Number(count ?? 0), cents: Number(cents ?? 0) },
-      reserved: {
-        count: Number(reservedCount ?? 0) + Number(heldCount ?? 0),
-        cents: Number(reservedCents ?? 0) + Number(heldCents ?? 0),
-      },
-      held: { count: Number(heldCount ?? 0), cents: Number(heldCents ?? 0) },
+      committed: { count: count!, cents: cents! },
+      reserved: { count: allCount! - count!, cents: allCents! - cents! },
+      held: { count: allCount! - salesCount!, cents: allCents! - salesCents! },
     };
   }
 
@@ -428,15 +501,15 @@ export class RedisCapLedger implements CapLedger {
   }
 
   #counterKey(buyerId: string, key: string): string {
-    return `${this.#keyPrefix}:{b:${buyerId}}:cap:${key}`;
+    return `${this.#keyPrefix}:{b:${buyerId}}:counter:${key}`;
   }
 
   #reservationKey(ref: ReservationRef): string {
-    return `${this.#keyPrefix}:{b:${ref.buyerId}}:res:${ref.reservationId}`;
+    return `${this.#keyPrefix}:{b:${ref.buyerId}}:reservation:${ref.reservationId}`;
   }
 
   #deadlinesKey(buyerId: string): string {
-    return `${this.#keyPrefix}:{b:${buyerId}}:deadlines`;
+    return `${this.#keyPrefix}:{b:${buyerId}}:reservation-deadlines`;
   }
 
   #command<T>(operation: string, run: () => Promise<T>): Promise<T> {

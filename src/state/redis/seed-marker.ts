@@ -98,7 +98,9 @@ export class RedisSeedMarker implements SeedGuard {
     this.#connection = connection;
     this.#ownsConnection = ownsConnection;
     const keyPrefix = checkedKeyPrefix(options.keyPrefix);
-    this.markerKey = `${keyPrefix}:hot-state:seeded`;
+    // Named for the layout of what it vouches for: the cap counters' changed in December 2026 (redis-cap-ledger.ts), so
+    // a Redis seeded for the earlier layout (whose marker was `hot-state:seeded`) is seeded again rather than trusted.
+    this.markerKey = `${keyPrefix}:hot-state:seeded:v2`;
     this.#lockKey = `${keyPrefix}:hot-state:seed-lock`;
     this.#waitMs = options.waitMs ?? 3_000;
     this.#lockTtlMs = options.lockTtlMs ?? 60_000;

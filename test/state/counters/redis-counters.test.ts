@@ -135,11 +135,11 @@ describe("key layout", () => {
     try {
       const keys = (await admin.keys(`${prefix}:{b:layout}:*`)).sort();
       assert.deepEqual(keys, [
-        `${prefix}:{b:layout}:cap:buyer:layout:month:m`,
-        `${prefix}:{b:layout}:cap:campaign:c9:day:d`,
-        `${prefix}:{b:layout}:cap:source:s1:campaign:c9:hour:h`,
-        `${prefix}:{b:layout}:deadlines`,
-        `${prefix}:{b:layout}:res:r1`,
+        `${prefix}:{b:layout}:counter:buyer:layout:month:m`,
+        `${prefix}:{b:layout}:counter:campaign:c9:day:d`,
+        `${prefix}:{b:layout}:counter:source:s1:campaign:c9:hour:h`,
+        `${prefix}:{b:layout}:reservation-deadlines`,
+        `${prefix}:{b:layout}:reservation:r1`,
       ]);
       // Nothing lives forever: counters end with their period, the rest soon after the last of them.
       for (const key of keys) assert.ok((await admin.pttl(key)) > 0, `${key} has no expiry`);
