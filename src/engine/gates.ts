@@ -138,18 +138,19 @@ export function deliveryGates(
         return { reason: "duplicate", detail: duplicate };
       }
       const requirement = campaign.consent_requirement ?? "none";
-      const consentRefusal =
-        requirement === "none"
-          ? undefined
-          : await verifyConsent(
-              services.consent,
-              requirement,
-              campaign,
-              { ...sale, vendor: config.sourceById.get(sale.sourceId)?.name },
-              budgetMs,
-              (memo ??= createConsentMemo()),
-              checks,
-            );
+      let consentRefusal: string | undefined;
+      if (requirement !== "none") {
+        memo ??= createConsentMemo();
+        consentRefusal = await verifyConsent(
+          services.consent,
+          requirement,
+          campaign,
+          { ...sale, vendor: config.sourceById.get(sale.sourceId)?.name },
+          budgetMs,
+          memo,
+          checks,
+        );
+      }
       if (consentRefusal) {
         await releaseHeldUnit(services, config, sale.auctionId, bid);
         return { reason: "consent_failed", detail: consentRefusal };
