@@ -1,13 +1,18 @@
 // What the embedded ping path allocates and spends on the main thread, per ping, in process: one or more checkouts'
 // exchanges (each its own module graph, data dir and in-memory hot state) started in this process against one buyer
 // farm (its own process), rules-5, pinged through `exchange.ping` (no HTTP layer) a few at a time; rounds alternate
-// between the checkouts so the machine's other work falls on each alike.
+// between the checkouts so the machine's other work falls on each alike. `--phase post` measures the post half of
+// ping→post pairs instead (each round pings its consumers first, unmeasured, then posts them: `exchange.post`), and
+// `--phase direct` direct posts (`exchange.directPost`); every consumer is new, as in the bench's pair phase.
 //
 //   node --expose-gc bench/ping-alloc.ts --root <base checkout> --root <yours> [--rounds 6] [--pings 3000]
+//        [--phase ping|post|direct] [--fake-buyers]
 //   node bench/ping-alloc.ts --root . --sample [--top 40]     # a sampling heap profile: bytes per ping by function
 //
 // Bytes allocated: the heap used at the end minus at the start plus what every GC in between freed (`v8.GCProfiler`),
-// so collected garbage counts. CPU: this thread's (`process.threadCpuUsage`). `hold_s` is 3600 so no hold expires.
+// so collected garbage counts. CPU: this thread's (`process.threadCpuUsage`; the SQLite writer thread's is not in it).
+// `hold_s` is 3600 so no hold expires.
+import { createHash } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
 import { Session } from "node:inspector/promises";
 import { loadavg, tmpdir } from "node:os";
@@ -24,6 +29,7 @@ const { values } = parseArgs({
     parallel: { type: "string", default: "8" },
     sample: { type: "boolean", default: false },
     top: { type: "string", default: "40" },
+    phase: { type: "string", default: "ping" },
     // Buyers answered in process (a bid, at once) instead of the farm over HTTP: no undici, sockets or timeouts, so
     // what is left is the exchange's own work, and its bytes per ping repeat to within a few bytes.
     "fake-buyers": { type: "boolean", default: false },
@@ -33,6 +39,8 @@ const roots = values.root.map((root) => resolve(root));
 const rounds = Number(values.rounds);
 const pings = Number(values.pings);
 const parallel = Number(values.parallel);
+const phase = values.phase as "ping" | "post" | "direct";
+if (!["ping", "post", "direct"].includes(phase)) throw new Error("--phase is ping, post or direct");
 
 const sim = (await import(
   pathToFileURL(join(roots[0]!, "src/sim/bench-scenario.ts")).href
@@ -44,6 +52,10 @@ const farm = await farmClient.startBuyerFarm(sim.instantBuyers(5), { recordLimit
 const { config } = sim.buildBenchConfig(farm.buyers, "rules-5");
 config.settings = { ...config.settings, hold_s: 3600 };
 const inputs = sim.benchPingBodies("rules-5").map((body) => JSON.parse(body));
+const pairTemplates = sim
+  .benchPairBodies("rules-5")
+  .map((line) => line.split(sim.PAIR_SEPARATOR) as [string, string]);
+const directTemplates = sim.benchDirectPostBodies();
 
 type App = typeof import("../src/app.ts");
 const dirs: string[] = [];
@@ -64,19 +76,71 @@ for (const root of roots) {
   exchanges.push({ root, gavel, source });
 }
 
-/** A buyer client that bids 12.50 on every ping, answered on the next microtask. */
+/** A buyer client that bids on every ping and accepts every post, answered on the next microtask. */
 function instantBids() {
   let price = 0;
   return {
     send: () =>
-      Promise.resolve({ status: 200, body: `{"bid":true,"price":${10 + (price++ % 7)}.5}`, latencyMs: 1 }),
+      Promise.resolve({
+        status: 200,
+        body: `{"bid":true,"price":${10 + (price++ % 7)}.5,"accepted":true}`,
+        latencyMs: 1,
+      }),
     close: async () => {},
   };
 }
 
+/** Consumers never seen before, as the wrk pair script makes them: e-mail and phone numbered, their sha256. */
+let consumer = 0;
+function fill(template: string, n: number, pingId = ""): string {
+  const email = `bench.${n}@example.com`;
+  const phone = `${200 + (Math.floor(n / 7_000_000) % 800)}${200 + (Math.floor(n / 10_000) % 700)}${String(n % 10_000).padStart(4, "0")}`;
+  return template
+    .replaceAll("@N@", String(n))
+    .replaceAll("@PHONE@", phone)
+    .replaceAll("@EMAIL_SHA256@", createHash("sha256").update(email).digest("hex"))
+    .replaceAll("@PHONE_SHA256@", createHash("sha256").update(phone).digest("hex"))
+    .replaceAll("@PING_ID@", pingId);
+}
+
+/** The requests of one run, made before it is measured: for posts, their pings answered (not measured). */
+async function prepare(index: number, count: number): Promise<(() => Promise<{ status: string }>)[]> {
+  const { gavel, source } = exchanges[index]!;
+  const exchange = gavel.exchange;
+  if (phase === "ping")
+    return Array.from({ length: count }, () => {
+      const input = inputs[next++ % inputs.length];
+      return () => exchange.ping(source, input);
+    });
+  if (phase === "direct")
+    return Array.from({ length: count }, () => {
+      const input = JSON.parse(fill(directTemplates[next++ % directTemplates.length]!, consumer++));
+      return () => exchange.directPost(source, input);
+    });
+  const posts: (() => Promise<{ status: string }>)[] = [];
+  const pingOne = async () => {
+    while (posts.length < count) {
+      const [ping, post] = pairTemplates[next++ % pairTemplates.length]!;
+      const n = consumer++;
+      const answer = await exchange.ping(source, JSON.parse(fill(ping, n)));
+      if (answer.status !== "bid") continue;
+      const input = JSON.parse(fill(post, n, answer.ping_id));
+      posts.push(() => exchange.post(source, input));
+    }
+  };
+  await Promise.all(Array.from({ length: parallel }, pingOne));
+  return posts;
+}
+
 let next = 0;
 async function run(index: number, count: number): Promise<{ bytes: number; cpuUs: number; noBid: number }> {
-  const { gavel, source } = exchanges[index]!;
+  return measure(await prepare(index, count));
+}
+
+async function measure(
+  requests: (() => Promise<{ status: string }>)[],
+): Promise<{ bytes: number; cpuUs: number; noBid: number }> {
+  const count = requests.length;
   let noBid = 0;
   let sent = 0;
   const profiler = new GCProfiler();
@@ -85,9 +149,8 @@ async function run(index: number, count: number): Promise<{ bytes: number; cpuUs
   const cpu = process.threadCpuUsage();
   const worker = async () => {
     while (sent < count) {
-      sent++;
-      const answer = await gavel.exchange.ping(source, inputs[next++ % inputs.length]);
-      if (answer.status !== "bid") noBid++;
+      const answer = await requests[sent++]!();
+      if (answer.status !== "bid" && answer.status !== "sold") noBid++;
     }
   };
   await Promise.all(Array.from({ length: parallel }, worker));
@@ -104,12 +167,13 @@ async function sample(): Promise<void> {
   const session = new Session();
   session.connect();
   await run(0, pings);
+  const requests = await prepare(0, pings);
   await session.post("HeapProfiler.startSampling", {
     samplingInterval: 512,
     includeObjectsCollectedByMajorGC: true,
     includeObjectsCollectedByMinorGC: true,
   });
-  await run(0, pings);
+  await measure(requests);
   const { profile } = await session.post("HeapProfiler.stopSampling");
   interface Node {
     callFrame: { functionName: string; url: string; lineNumber: number };
@@ -126,7 +190,7 @@ async function sample(): Promise<void> {
   };
   walk(profile.head as unknown as Node);
   const total = [...bySite.values()].reduce((a, b) => a + b, 0);
-  console.log(`sampled ${(total / pings / 1024).toFixed(1)} KB per ping; by function (self):`);
+  console.log(`sampled ${(total / pings / 1024).toFixed(1)} KB per request; by function (self):`);
   for (const [site, bytes] of [...bySite].sort((a, b) => b[1] - a[1]).slice(0, Number(values.top)))
     console.log(
       `  ${(bytes / pings).toFixed(0).padStart(7)} B  ${((bytes / total) * 100).toFixed(1).padStart(5)}%  ${site}`,
@@ -135,7 +199,9 @@ async function sample(): Promise<void> {
 }
 
 try {
-  console.log(`load average ${loadavg()[0]!.toFixed(2)}; ${pings} pings a round, ${parallel} at a time`);
+  console.log(
+    `load average ${loadavg()[0]!.toFixed(2)}; ${pings} ${phase} requests a round, ${parallel} at a time`,
+  );
   if (values.sample) {
     await sample();
   } else {
@@ -163,9 +229,9 @@ try {
     for (let i = 0; i < exchanges.length; i++) {
       const r = results[i]!;
       console.log(
-        `#${i} ${exchanges[i]!.root}: heap ${(median(r.map((x) => x.bytes)) / pings / 1024).toFixed(1)} KB/ping ` +
+        `#${i} ${exchanges[i]!.root}: heap ${(median(r.map((x) => x.bytes)) / pings / 1024).toFixed(1)} KB/request ` +
           `(${(Math.min(...r.map((x) => x.bytes)) / pings / 1024).toFixed(1)}–${(Math.max(...r.map((x) => x.bytes)) / pings / 1024).toFixed(1)}), ` +
-          `CPU ${(median(r.map((x) => x.cpuUs)) / pings).toFixed(0)} µs/ping ` +
+          `CPU ${(median(r.map((x) => x.cpuUs)) / pings).toFixed(0)} µs/request ` +
           `(${(Math.min(...r.map((x) => x.cpuUs)) / pings).toFixed(0)}–${(Math.max(...r.map((x) => x.cpuUs)) / pings).toFixed(0)})`,
       );
     }

@@ -133,7 +133,7 @@ function fail(problem: string): FieldProblem {
 }
 
 export function isHttpUrl(value: string): boolean {
-  if (!URL.canParse(value)) return false;
-  const { protocol } = new URL(value);
+  // Parsed once (canParse, then new URL, parsed it twice): a post's consent certificate URL comes through here.
+  const protocol = URL.parse(value)?.protocol;
   return protocol === "https:" || protocol === "http:";
 }

@@ -86,7 +86,7 @@ export async function deliverWithFallback(
 ): Promise<DeliveryResult> {
   const outcomes: BuyerOutcome[] = [];
   const sold: SoldTo[] = [];
-  const slots = Math.max(1, request.ranked.filter((bid) => bid.shared).length);
+  const slots = Math.max(1, sharedBids(request.ranked));
   // The quote of a shared lead is the sum of its sales, which no single bid covers: each sale pays its own share.
   const quotedCents = slots > 1 ? 0 : request.quotedCents;
   const buyersTried = new Set<string>();
@@ -122,6 +122,13 @@ export async function deliverWithFallback(
   // A shared lead some slot sold is recorded (those buyers have it); the stopped slot's attempt stays listed.
   if (stopped && sold.length === 0) throw stopped.error;
   return { sold, outcomes };
+}
+
+/** How many of the ranked bids were chosen for a shared lead (none for an exclusive one). */
+function sharedBids(ranked: readonly Bid[]): number {
+  let shared = 0;
+  for (const bid of ranked) if (bid.shared) shared++;
+  return shared;
 }
 
 /** One bid's turn: the checks before posting, the post, and the settlement of its reservation. */
@@ -260,13 +267,7 @@ async function postToBuyer(
     const reply = adapter.parsePost(response.status, response.body);
     switch (reply.kind) {
       case "accepted": {
-        // The price a buyer states on its accept is shown in the trace; the sale stays at its bid.
-        const detail = [
-          ...(reply.buyerLeadId ? [`buyer_lead_id ${reply.buyerLeadId}`] : []),
-          ...(reply.priceCents === undefined ? [] : [`post price ${(reply.priceCents / 100).toFixed(2)}`]),
-          // Its page, not its query: a buyer's query string may carry the consumer's data, and traces carry none.
-          ...(reply.redirectUrl ? [`redirect_url ${withoutQuery(reply.redirectUrl)}`] : []),
-        ].join("; ");
+        const detail = acceptedDetail(reply);
         return {
           accepted: true,
           ...(reply.buyerLeadId ? { buyerLeadId: reply.buyerLeadId } : {}),
@@ -306,6 +307,17 @@ async function postToBuyer(
       },
     };
   }
+}
+
+/** The trace's detail of an accepted post: what the buyer said besides "accepted" (most say nothing more). */
+function acceptedDetail(reply: { buyerLeadId?: string; priceCents?: number; redirectUrl?: string }): string {
+  let detail = reply.buyerLeadId ? `buyer_lead_id ${reply.buyerLeadId}` : "";
+  // The price a buyer states on its accept is shown in the trace; the sale stays at its bid.
+  if (reply.priceCents !== undefined)
+    detail += `${detail ? "; " : ""}post price ${(reply.priceCents / 100).toFixed(2)}`;
+  // Its page, not its query: a buyer's query string may carry the consumer's data, and traces carry none.
+  if (reply.redirectUrl) detail += `${detail ? "; " : ""}redirect_url ${withoutQuery(reply.redirectUrl)}`;
+  return detail;
 }
 
 /** A URL's origin and path (a query or fragment dropped and marked with `?…`). */

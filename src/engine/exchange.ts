@@ -785,7 +785,8 @@ export class Exchange {
             this.#now,
           )
         : { sold: [], outcomes: [] };
-    const [first, ...others] = delivery.sold;
+    // Indexed, not destructured with a rest: that copies the list through an iterator on every post.
+    const first = delivery.sold[0];
     const record: LeadRecord = {
       id: leadId,
       auction_id: ping.id,
@@ -805,9 +806,9 @@ export class Exchange {
             campaign_id: first.bid.campaign_id,
             buyer_id: first.bid.buyer_id,
             ...(first.buyerLeadId ? { buyer_lead_id: first.buyerLeadId } : {}),
-            ...(others.length > 0
+            ...(delivery.sold.length > 1
               ? {
-                  shares: others.map((other) => ({
+                  shares: delivery.sold.slice(1).map((other) => ({
                     campaign_id: other.bid.campaign_id,
                     buyer_id: other.bid.buyer_id,
                     buyer_price_cents: other.bid.bid_cents,

@@ -3,7 +3,12 @@
 // it fails), suppression lists, consent verification, and auto-pausing a buyer whose posts keep failing. Each is a
 // small closure the pipeline calls; the pipeline itself stays pure.
 import type { Logger } from "pino";
-import { type ConsentTokens, checkConsent, createConsentMemo } from "../compliance/consent/consent-policy.ts";
+import {
+  type ConsentMemo,
+  type ConsentTokens,
+  checkConsent,
+  createConsentMemo,
+} from "../compliance/consent/consent-policy.ts";
 import type { ConsentServices } from "../compliance/consent/consent-providers.ts";
 import type { ConsentCheck } from "../compliance/consent/consent-verifier.ts";
 import { type ContactHashes, leadContactHashes } from "../compliance/suppression/suppression-hash.ts";
@@ -107,7 +112,8 @@ export function deliveryGates(
     contact?: ContactHashes | undefined;
   },
 ): Pick<DeliveryRequest, "admit" | "settle"> & { checks: ConsentCheck[]; contact: ContactHashes } {
-  const memo = createConsentMemo();
+  // Made when a campaign first requires consent (most require none): one verification per token for the whole post.
+  let memo: ConsentMemo | undefined;
   const checks: ConsentCheck[] = [];
   /** The units each admitted campaign reserved, by campaign id: committed (or recounted) when its post is accepted. */
   const reserved = new Map<string, CapUnit[]>();
@@ -148,15 +154,20 @@ export function deliveryGates(
         await releaseHeldUnit(services, config, sale.auctionId, bid);
         return { reason: "duplicate", detail: duplicate };
       }
-      const vendor = config.sourceById.get(sale.sourceId)?.name;
-      const consentRefusal = await verifyConsent(
-        services.consent,
-        campaign,
-        { ...sale, ...(vendor ? { vendor } : {}) },
-        budgetMs,
-        memo,
-        checks,
-      );
+      const requirement = campaign.consent_requirement ?? "none";
+      let consentRefusal: string | undefined;
+      if (requirement !== "none") {
+        memo ??= createConsentMemo();
+        consentRefusal = await verifyConsent(
+          services.consent,
+          requirement,
+          campaign,
+          { ...sale, vendor: config.sourceById.get(sale.sourceId)?.name },
+          budgetMs,
+          memo,
+          checks,
+        );
+      }
       if (consentRefusal) {
         await releaseHeldUnit(services, config, sale.auctionId, bid);
         return { reason: "consent_failed", detail: consentRefusal };
@@ -384,16 +395,16 @@ function holdOverbook(services: GateServices, config: ConfigSnapshot, sourceId: 
   );
 }
 
+/** Verifies the consent a campaign requires (never "none": admit skips those); a refusal's trace detail, if refused. */
 async function verifyConsent(
   consentServices: ConsentServices | undefined,
+  requirement: Exclude<Campaign["consent_requirement"], "none" | undefined>,
   campaign: Campaign,
-  sale: { leadId: string; lead: LeadValues; consent: Record<string, unknown>; vendor?: string },
+  sale: { leadId: string; lead: LeadValues; consent: Record<string, unknown>; vendor: string | undefined },
   budgetMs: number,
-  memo: ReturnType<typeof createConsentMemo>,
+  memo: ConsentMemo,
   checks: ConsentCheck[],
 ): Promise<string | undefined> {
-  const requirement = campaign.consent_requirement ?? "none";
-  if (requirement === "none") return undefined;
   const decision = await checkConsent(
     requirement,
     sale.consent as ConsentTokens,

@@ -100,6 +100,9 @@ const CONTEXT_LIMITS = {
   trustedform_ping_url: 500,
 } as const;
 
+/** CONTEXT_LIMITS as a list, made once: every ping and post checks its context against it. */
+const CONTEXT_FIELDS = Object.entries(CONTEXT_LIMITS) as [keyof SellerContext, number][];
+
 /**
  * The seller's `context`, checked (the HTTP schema checks it too; the engine is also called directly), with the
  * request's sub-id and form time, as integrations see it.
@@ -109,8 +112,17 @@ export function validatedContext(
   request: { sub_id?: string; form_submitted_at?: string },
 ): LeadContextValues {
   const out: LeadContextValues = {};
-  for (const [name, limit] of Object.entries(CONTEXT_LIMITS) as [keyof SellerContext, number][]) {
-    const value: unknown = context?.[name];
+  // Most requests carry no context: nothing to walk.
+  if (context) checkContext(context, out);
+  if (request.sub_id !== undefined) out.sub_id = request.sub_id;
+  if (request.form_submitted_at !== undefined) out.form_submitted_at = request.form_submitted_at;
+  return out;
+}
+
+/** Copies each context field into `out` once checked; throws at the first that is not one or does not fit. */
+function checkContext(context: SellerContext, out: LeadContextValues): void {
+  for (const [name, limit] of CONTEXT_FIELDS) {
+    const value: unknown = context[name];
     if (value === undefined) continue;
     const field = `context.${name}`;
     if (typeof value !== "string" || value.length === 0 || value.length > limit || value.includes("\u0000"))
@@ -121,14 +133,11 @@ export function validatedContext(
       throw new GavelError("GAVEL_VALIDATION", `${field} must be an http(s) URL`, field);
     out[name] = value;
   }
-  for (const name of Object.keys(context ?? {}))
+  for (const name of Object.keys(context))
     if (!Object.hasOwn(CONTEXT_LIMITS, name))
       throw new GavelError(
         "GAVEL_VALIDATION",
         `context.${name} is not a lead context field`,
         `context.${name}`,
       );
-  if (request.sub_id !== undefined) out.sub_id = request.sub_id;
-  if (request.form_submitted_at !== undefined) out.form_submitted_at = request.form_submitted_at;
-  return out;
 }

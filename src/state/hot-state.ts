@@ -18,9 +18,15 @@ export interface PostClaim {
 }
 
 export interface HotState {
-  /** Holds a ping's ranked bids until it expires. */
+  /**
+   * Holds a ping's ranked bids until it expires. The record is the caller's no more: the memory hot state keeps this
+   * very object (frozen), so it must not be changed afterwards.
+   */
   holdPing(ping: PingRecord): Promise<void>;
-  /** The held ping, or undefined when unknown or expired. */
+  /**
+   * The held ping, or undefined when unknown or expired. Read-only: in memory every post of the ping is handed the
+   * same (frozen) object; Redis hands out a copy.
+   */
   getHeldPing(pingId: string, now: number): Promise<PingRecord | undefined>;
   /**
    * Atomically claims the right to post this ping (DESIGN rule 4: posted once), as a lease of `leaseMs` that its

@@ -91,6 +91,20 @@ for (const impl of HOT_STATES) {
       assert.equal(await state.getHeldPing("p-1", T0 + 5000), undefined);
     });
 
+    test("a held ping cannot be changed through what getHeldPing returns", async () => {
+      await state.holdPing(ping("p-1"));
+      const first = (await state.getHeldPing("p-1", T0))!;
+      // In memory the record is frozen and the change throws; from Redis it is a copy, and the change is the copy's.
+      try {
+        first.price_cents = 1;
+        first.bids[0]!.bid_cents = 1;
+        (first.lead as Record<string, unknown>).state = "NY";
+      } catch (error) {
+        assert.ok(error instanceof TypeError);
+      }
+      assert.deepEqual(await state.getHeldPing("p-1", T0), ping("p-1"));
+    });
+
     test("an unknown ping is undefined", async () => {
       assert.equal(await state.getHeldPing("nope", T0), undefined);
     });
