@@ -27,6 +27,12 @@ async function inFlight(count: number, work: (i: number) => Promise<unknown>): P
   );
 }
 
+/** Cap units on `keys` with limits no run reaches, their period ending in an hour. */
+function benchUnits(keys: readonly string[]) {
+  const periodEndsAt = Date.now() + 3_600_000;
+  return keys.map((key) => ({ key, cents: 2500, countLimit: 1_000_000, centsLimit: 1e12, periodEndsAt }));
+}
+
 type Kind = "caps" | "post" | "throttle" | "screen";
 async function run(checkout: string, kind: Kind, round: number): Promise<number> {
   const prefix = `micro-${round}-${checkouts.indexOf(checkout)}-${kind}`;
@@ -34,14 +40,7 @@ async function run(checkout: string, kind: Kind, round: number): Promise<number>
   if (kind === "caps") {
     const { RedisCapLedger } = await import(join(checkout, "src/state/counters/redis-cap-ledger.ts"));
     const ledger = await RedisCapLedger.connect({ url, keyPrefix: prefix });
-    const periodEndsAt = Date.now() + 3_600_000;
-    const units = ["campaign:c1:day", "campaign:c1:month", "buyer:b1:day", "buyer:b1:funds"].map((key) => ({
-      key,
-      cents: 2500,
-      countLimit: 1_000_000,
-      centsLimit: 1e12,
-      periodEndsAt,
-    }));
+    const units = benchUnits(["campaign:c1:day", "campaign:c1:month", "buyer:b1:day", "buyer:b1:funds"]);
     const before = processCpuSeconds(server.pid)!;
     await inFlight(n, async (i) => {
       const ref = { buyerId: "b1", reservationId: `r${i}` };
@@ -96,16 +95,7 @@ async function postCaps(checkout: string, prefix: string): Promise<number> {
   marker.seedWith(async () => ({}));
   await marker.ensureSeeded();
   const ledger = await RedisCapLedger.connect({ url, keyPrefix: prefix, seedGuard: marker });
-  const periodEndsAt = Date.now() + 3_600_000;
-  const units = ["campaign:c1:day:d", "campaign:c1:month:m", "buyer:b1:day:d", "buyer:b1:funds"].map(
-    (key) => ({
-      key,
-      cents: 2500,
-      countLimit: 1_000_000,
-      centsLimit: 1e12,
-      periodEndsAt,
-    }),
-  );
+  const units = benchUnits(["campaign:c1:day:d", "campaign:c1:month:m", "buyer:b1:day:d", "buyer:b1:funds"]);
   const before = processCpuSeconds(server.pid)!;
   await inFlight(n, async (i) => {
     const ref = { buyerId: "b1", reservationId: `a${i}:c1` };

@@ -147,14 +147,14 @@ export function deliveryGates(
         )
           // Counters unreachable: this campaign cannot be proven under its caps, so it is skipped, not the whole post.
           .catch((error: unknown) => ({ unavailable: error as Error }));
-      const reserving = (campaign.consent_requirement ?? "none") === "none" ? reserve() : undefined;
+      const requirement = campaign.consent_requirement ?? "none";
+      const reserving = requirement === "none" ? reserve() : undefined;
       const duplicate = await duplicateOf(campaign);
       if (duplicate) {
         await reserving; // before the release, which must find it made
         await releaseHeldUnit(services, config, sale.auctionId, bid);
         return { reason: "duplicate", detail: duplicate };
       }
-      const requirement = campaign.consent_requirement ?? "none";
       let consentRefusal: string | undefined;
       if (requirement !== "none") {
         memo ??= createConsentMemo();
