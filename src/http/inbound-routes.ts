@@ -25,6 +25,7 @@ import type { HotState } from "../state/hot-state.ts";
 import { type AnswerObserver, answerTimingHook } from "./answer-timing.ts";
 import { sourceOfKey } from "./auth.ts";
 import { toGavelError } from "./error-handler.ts";
+import { echoRequestId, requestIdDocumented } from "./request-id.ts";
 
 export interface InboundRoutesOptions {
   exchange: Exchange;
@@ -72,6 +73,12 @@ export function inboundRoutes(options: InboundRoutesOptions) {
   const { exchange, hotState } = options;
   const onResponse = answerTimingHook(options.observeAnswer);
   return async (app: FastifyInstance): Promise<void> => {
+    // A seller's safe X-Request-Id comes back here as on the native API (src/http/request-id.ts), first, so a refused
+    // request's answer (a bad key, a body fastify cannot read) carries it too.
+    app.addHook("onRequest", (request, reply, done) => {
+      echoRequestId(request, reply);
+      done();
+    });
     // Form bodies only here: the native API stays JSON-only.
     await app.register(formbody);
     app.addContentTypeParser(["application/xml", "text/xml"], { parseAs: "string" }, (_request, body, done) =>
@@ -95,7 +102,10 @@ export function inboundRoutes(options: InboundRoutesOptions) {
       app.route({
         method: ["GET", "POST"],
         url: endpoint.url,
-        config: { inbound: { protocol: endpoint.protocol, route: endpoint.route } },
+        config: {
+          ...requestIdDocumented.config,
+          inbound: { protocol: endpoint.protocol, route: endpoint.route },
+        },
         ...onResponse,
         schema: {
           tags: ["inbound"],

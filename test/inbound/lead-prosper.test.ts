@@ -182,6 +182,41 @@ describe(`[${BACKEND}] Lead Prosper-compatible inbound`, () => {
     assert.equal(pii.field, "email");
   });
 
+  test("a seller's safe X-Request-Id comes back on the answer, refusals included, as on the native API", async () => {
+    const ping = (requestId: string, body: unknown, contentType = "application/json") =>
+      fetch(`${h.gavel.url}/leadprosper/ping`, {
+        method: "POST",
+        headers: { "content-type": contentType, "x-request-id": requestId },
+        body: typeof body === "string" ? body : JSON.stringify(body),
+      });
+    const accepted = await ping("lp-7f3a.b_c:1", {
+      lp_campaign_id: "19740",
+      lp_key: SOURCE_KEY,
+      ...leadProsperLead("90215").ping,
+    });
+    assert.equal(((await accepted.json()) as { status: string }).status, "ACCEPTED");
+    assert.equal(accepted.headers.get("x-request-id"), "lp-7f3a.b_c:1");
+    // A refused key, and a body fastify cannot read, are answered in Lead Prosper's shape with the id too.
+    const refused = await ping("lp-2", {
+      lp_campaign_id: "19740",
+      lp_key: "not-a-key",
+      ...leadProsperLead().ping,
+    });
+    assert.equal(((await refused.json()) as { status: string }).status, "ERROR");
+    assert.equal(refused.headers.get("x-request-id"), "lp-2");
+    const unreadable = await ping("lp-3", "{not json");
+    assert.equal(((await unreadable.json()) as { status: string }).status, "ERROR");
+    assert.equal(unreadable.headers.get("x-request-id"), "lp-3");
+    // An unsafe id is ignored, not echoed, never a refusal.
+    const unsafe = await ping("has space", {
+      lp_campaign_id: "19740",
+      lp_key: SOURCE_KEY,
+      ...leadProsperLead("90216").ping,
+    });
+    assert.equal(((await unsafe.json()) as { status: string }).status, "ACCEPTED");
+    assert.equal(unsafe.headers.get("x-request-id"), null);
+  });
+
   test("a replayed lead is DUPLICATED; a ping nobody can buy is ERROR with no bids", async () => {
     const lead = leadProsperLead("90213");
     const first = await supplier({ subid1: "dup" }).ping(lead.ping);
