@@ -9,6 +9,7 @@ import { SQLITE, type SqlTx } from "../sql/dialect.ts";
 import { addRollup } from "../sql/rollup-writes.ts";
 import { SqlWrites } from "../sql/sql-writes.ts";
 import { GroupRollups } from "./group-rollups.ts";
+import { NapWindow } from "./nap-window.ts";
 import { openSqlite } from "./open-sqlite.ts";
 import { rebuildSqliteRollups } from "./sqlite-rollups.ts";
 import { sqliteTx } from "./sqlite-tx.ts";
@@ -40,24 +41,27 @@ const tx = sqliteTx(db);
 // order: a control request (close, rollups) ends the group before it and runs alone. The writes' report rollup counts
 // are added up over the group and upserted once, last (GroupRollups).
 //
-// Waiting for work: a message that finds this thread asleep in its event loop must wake it, and on this kind of VM
-// the wake-up (eventfd, futex, an inter-processor interrupt to a halted CPU) is charged to the sender: 30–90 µs of
-// the main thread per message, against a few µs when this thread is not waiting in its loop (bench/writer-wake.ts).
-// So after each group the thread keeps the port to itself for a while (`drain`): it naps in `Atomics.wait` with a
-// timeout nobody notifies (its own timer wakes it, the sender's post wakes no one) and takes what has arrived with
-// `receiveMessageOnPort`; only after NAP_WINDOW_MS without work does it go back to sleeping in its event loop. A
-// write that arrives during a nap waits for the nap's end: at most NAP_LONGEST_MS.
+// Waiting for work: a message that finds this thread asleep in its event loop must wake it (eventfd, futex, and on a
+// VM an inter-processor interrupt to a halted CPU), at the sender's expense: the main thread's `postMessage` then
+// takes ~1 ms of wall time instead of ~0.1 (bench/README.md, session 26). So after each group the thread keeps the
+// port to itself for a while (`drain`): it naps in `Atomics.wait` with a timeout nobody notifies (its own timer wakes
+// it; the sender's post wakes no one) and takes what has arrived with `receiveMessageOnPort`; only after the nap
+// window (NapWindow: long while messages keep coming within it, short when they do not) passes without work does it
+// go back to sleeping in its event loop. A write that arrives during a nap waits for the nap's end: at most
+// NAP_LONGEST_MS. Idle, the thread naps through one window after its last group and then sleeps.
 /** Requests received and not yet written, in arrival order. */
 let arrived: WriteMessage[] = [];
 /** Whether `drain` is running (it then takes the port's messages itself; the listener only queues them). */
 let draining = false;
 let closed = false;
 
-/** How long the thread keeps waking itself to look for work after its last group, before sleeping in its loop. */
-const NAP_WINDOW_MS = Number(process.env.GAVEL_WRITER_NAP_WINDOW_MS ?? 8);
+const naps = new NapWindow(
+  Number(process.env.GAVEL_WRITER_NAP_LONG_MS ?? 20),
+  Number(process.env.GAVEL_WRITER_NAP_SHORT_MS ?? 2),
+);
 /** The first nap after a group, doubled each time one finds nothing, up to NAP_LONGEST_MS. */
-const NAP_FIRST_MS = Number(process.env.GAVEL_WRITER_NAP_FIRST_MS ?? 0.1);
-const NAP_LONGEST_MS = Number(process.env.GAVEL_WRITER_NAP_LONGEST_MS ?? 0.4);
+const NAP_FIRST_MS = 0.1;
+const NAP_LONGEST_MS = 0.4;
 /** Never notified: the naps end by their timeout. */
 const NAP = new Int32Array(new SharedArrayBuffer(4));
 
@@ -66,11 +70,13 @@ const MAY_SKIP_FSYNC: ReadonlySet<string> = new Set(["appendAuctionEvents"]);
 
 parentPort!.on("message", (messages: readonly WriteMessage[]) => {
   for (const message of messages) arrived.push(message);
-  if (!draining) void drain();
+  if (draining) return;
+  naps.woken(performance.now());
+  void drain();
 });
 
 /**
- * Writes everything that arrives, in order, until nothing has come for NAP_WINDOW_MS. Nothing a write awaits is I/O
+ * Writes everything that arrives, in order, until nothing has come for the nap window. Nothing a write awaits is I/O
  * (node:sqlite answers at once), so this runs to its end on microtasks before the event loop turns again.
  */
 async function drain(): Promise<void> {
@@ -81,12 +87,17 @@ async function drain(): Promise<void> {
     while (!closed) {
       takeArrived();
       if (arrived.length > 0) {
+        if (nap > NAP_FIRST_MS) naps.caught();
         await writeArrived();
         idleSince = performance.now();
         nap = NAP_FIRST_MS;
         continue;
       }
-      if (performance.now() - idleSince >= NAP_WINDOW_MS) break;
+      const now = performance.now();
+      if (now - idleSince >= naps.ms) {
+        naps.sleep(now);
+        break;
+      }
       Atomics.wait(NAP, 0, 0, nap);
       nap = Math.min(2 * nap, NAP_LONGEST_MS);
     }
