@@ -2,14 +2,13 @@
 // happen here instead of on the event loop that serves pings. Requests arrive in messages (each an array: the writes
 // of one turn of the main thread's loop) and are answered in order; each is a write of SqlWrites
 // (src/store/sql/sql-writes.ts), the same code PostgreSQL runs.
-import { parentPort, receiveMessageOnPort, workerData } from "node:worker_threads";
+import { parentPort, workerData } from "node:worker_threads";
 import type { PiiKeyRing } from "../../compliance/privacy/pii-cipher.ts";
 import { SQLITE_CODEC, withPiiKeys } from "../record-rows.ts";
 import { SQLITE, type SqlTx } from "../sql/dialect.ts";
 import { addRollup } from "../sql/rollup-writes.ts";
 import { SqlWrites } from "../sql/sql-writes.ts";
 import { GroupRollups } from "./group-rollups.ts";
-import { NapWindow } from "./nap-window.ts";
 import { openSqlite } from "./open-sqlite.ts";
 import { rebuildSqliteRollups } from "./sqlite-rollups.ts";
 import { sqliteTx } from "./sqlite-tx.ts";
@@ -29,109 +28,52 @@ const rollups = new GroupRollups();
 const writes = new SqlWrites(SQLITE, withPiiKeys(SQLITE_CODEC, workerData.piiKeys as PiiKeyRing), rollups);
 const tx = sqliteTx(db);
 
-// Group commit: the writes that have arrived by the time the thread is free (the main thread's messages, each the
-// writes of one of its turns, that came in while the previous group was being written) share one transaction and one
-// COMMIT, so the busier the exchange, the larger the groups. Each write runs in a savepoint of its own, so one that
-// fails (a duplicate lead) is rolled back alone and answered with its error; every other is answered only once the
-// shared COMMIT has returned, and a COMMIT that fails fails them all. The COMMIT syncs to disk (synchronous = FULL)
-// when any write in the group needs it: a post attempt's beginning (before every buyer is called, DESIGN rule 11), a
-// sale (before the source is answered, rule 9), and every other write but ping analytics. A group of ping analytics
-// alone skips the fsync (they may lose their last fraction of a second to a power cut, rule 9); with a durable write,
-// they are synced with it, so a ping batch between two posts no longer splits them. Everything stays in arrival
-// order: a control request (close, rollups) ends the group before it and runs alone. The writes' report rollup counts
-// are added up over the group and upserted once, last (GroupRollups).
-//
-// Waiting for work: a message that finds this thread asleep in its event loop must wake it (eventfd, futex, and on a
-// VM an inter-processor interrupt to a halted CPU), at the sender's expense: the main thread's `postMessage` then
-// takes ~1 ms of wall time instead of ~0.1 (bench/README.md, session 26). So after each group the thread keeps the
-// port to itself for a while (`drain`): it naps in `Atomics.wait` with a timeout nobody notifies (its own timer wakes
-// it; the sender's post wakes no one) and takes what has arrived with `receiveMessageOnPort`; only after the nap
-// window (NapWindow: long while messages keep coming within it, short when they do not) passes without work does it
-// go back to sleeping in its event loop. A write that arrives during a nap waits for the nap's end: at most
-// NAP_LONGEST_MS. Idle, the thread naps through one window after its last group and then sleeps.
-/** Requests received and not yet written, in arrival order. */
-let arrived: WriteMessage[] = [];
-/** Whether `drain` is running (it then takes the port's messages itself; the listener only queues them). */
-let draining = false;
-let closed = false;
+/**
+ * Each write finishes (commits) before the next begins, in arrival order. Nothing a write awaits is I/O (node:sqlite
+ * answers at once), so a piece of work runs to its end before the next message is even read from the port.
+ */
+let queue: Promise<void> = Promise.resolve();
+const enqueue = (work: () => Promise<void>) => {
+  queue = queue.then(work);
+};
 
-const naps = new NapWindow(
-  Number(process.env.GAVEL_WRITER_NAP_LONG_MS ?? 20),
-  Number(process.env.GAVEL_WRITER_NAP_SHORT_MS ?? 2),
-);
-/** The first nap after a group, doubled each time one finds nothing, up to NAP_LONGEST_MS. */
-const NAP_FIRST_MS = 0.1;
-const NAP_LONGEST_MS = 0.4;
-/** Never notified: the naps end by their timeout. */
-const NAP = new Int32Array(new SharedArrayBuffer(4));
+// Group commit: every write that arrives in one turn of this thread's event loop shares one transaction and one
+// COMMIT: the main thread's messages (each the writes of one of its turns) that came in while the thread was busy
+// with the previous group, so the busier the exchange, the larger the groups. Each write runs in a savepoint of its
+// own, so one that fails (a duplicate lead) is rolled back alone and answered with its error; every other is
+// answered only once the shared COMMIT has returned, and a COMMIT that fails fails them all. The COMMIT syncs to disk
+// (synchronous = FULL) when any write in the group needs it: a post attempt's beginning (before every buyer is
+// called, DESIGN rule 11), a sale (before the source is answered, rule 9), and every other write but ping analytics.
+// A group of ping analytics alone skips the fsync (they may lose their last fraction of a second to a power cut,
+// rule 9); with a durable write, they are synced with it, so a ping batch between two posts no longer splits them.
+// Everything stays in arrival order: a group is written before the next control request (close, rollups) is handled.
+// The writes' report rollup counts are added up over the group and upserted once, last (GroupRollups).
+let arrived: WriteMessage[] = [];
 
 /** Writes whose loss to a power cut is allowed (DESIGN rule 9): a group of only these commits without an fsync. */
 const MAY_SKIP_FSYNC: ReadonlySet<string> = new Set(["appendAuctionEvents"]);
 
 parentPort!.on("message", (messages: readonly WriteMessage[]) => {
-  for (const message of messages) arrived.push(message);
-  if (draining) return;
-  naps.woken(performance.now());
-  void drain();
-});
-
-/**
- * Writes everything that arrives, in order, until nothing has come for the nap window. Nothing a write awaits is I/O
- * (node:sqlite answers at once), so this runs to its end on microtasks before the event loop turns again.
- */
-async function drain(): Promise<void> {
-  draining = true;
-  try {
-    let idleSince = performance.now();
-    let nap = NAP_FIRST_MS;
-    while (!closed) {
-      takeArrived();
-      if (arrived.length > 0) {
-        if (nap > NAP_FIRST_MS) naps.caught();
-        await writeArrived();
-        idleSince = performance.now();
-        nap = NAP_FIRST_MS;
-        continue;
-      }
-      const now = performance.now();
-      if (now - idleSince >= naps.ms) {
-        naps.sleep(now);
-        break;
-      }
-      Atomics.wait(NAP, 0, 0, nap);
-      nap = Math.min(2 * nap, NAP_LONGEST_MS);
-    }
-  } finally {
-    draining = false;
-  }
-}
-
-/** Moves the messages waiting in the port to `arrived`, without the event loop. */
-function takeArrived(): void {
-  for (let next = receiveMessageOnPort(parentPort!); next; next = receiveMessageOnPort(parentPort!)) {
-    for (const message of next.message as readonly WriteMessage[]) arrived.push(message);
-  }
-}
-
-/** Writes the arrived requests in order: each run of writes as one group, each control request alone. */
-async function writeArrived(): Promise<void> {
-  const messages = arrived;
-  arrived = [];
-  let group: WriteMessage[] = [];
   for (const message of messages) {
-    if (!isControl(message.request)) {
-      group.push(message);
+    if (isControl(message.request)) {
+      writeArrived();
+      enqueue(() => handleControl(message));
       continue;
     }
-    if (group.length > 0) await commitGroup(group);
-    group = [];
-    await handleControl(message);
+    if (arrived.length === 0) setImmediate(writeArrived);
+    arrived.push(message);
   }
-  if (group.length > 0) await commitGroup(group);
-}
+});
 
 function isControl(request: WriteRequest): boolean {
   return request.op === "close" || request.op === "rebuildReportRollups";
+}
+
+function writeArrived(): void {
+  const messages = arrived;
+  arrived = [];
+  if (messages.length === 0) return;
+  enqueue(() => commitGroup(messages));
 }
 
 async function commitGroup(messages: readonly WriteMessage[]): Promise<void> {
@@ -185,10 +127,8 @@ function rollBack(): void {
 
 async function handleControl({ id, request }: WriteMessage): Promise<void> {
   try {
-    if (request.op === "close") {
-      closed = true;
-      db.close();
-    } else rebuildSqliteRollups(db);
+    if (request.op === "close") db.close();
+    else rebuildSqliteRollups(db);
     reply([{ id, ok: true }]);
   } catch (error) {
     reply([{ id, ok: false, message: messageOf(error) }]);
