@@ -6,15 +6,16 @@
 // between two turns' posts) and sends `--writes`-write messages to a worker that only counts them. Whole-run CPU of
 // each thread (`process.threadCpuUsage` at the start and end; over seconds it is the scheduler's exact runtime, while a
 // single call's delta is not: with tick accounting the kernel brings a running thread's runtime up to date only at a
-// tick or a scheduling event, and a wake-up is one, so the delta around one `postMessage` that wakes a thread
+// tick or a scheduling event, and a wake-up can be one, so the delta around one `postMessage` that wakes a thread
 // collects the runtime since the last tick, up to 4 ms on this VM) minus the run without posting (`none`) is what the
 // posts cost. Worker modes:
-// - `loop`: the worker waits in its event loop (`port.on("message")`), as the SQLite writer did: each message that
+// - `loop`: the worker waits in its event loop (`port.on("message")`), as the SQLite writer does: each message that
 //   finds it asleep must wake it (eventfd write, futex, and on a VM an inter-processor interrupt to a halted CPU).
 // - `nap`: the worker waits in `Atomics.wait` with a timeout (0.1 ms, doubling to 0.4 ms) nobody notifies and drains
 //   its port with `receiveMessageOnPort`: its own timer wakes it; the poster's post wakes no one.
 // - `notify`: as `nap`, but the poster also calls `Atomics.notify` (a futex wake per message), for comparison.
-// Printed per mode: the poster's CPU and wall time per message beyond `none`, the worker's CPU per message, and the
+// Printed per mode: the poster's CPU and wall time per message beyond `none`, the sum of per-call CPU deltas around
+// `postMessage` (to compare with the first), its wall time per call, the worker's CPU per message, and the
 // latency from post to receipt (median, p99).
 import { parseArgs } from "node:util";
 import { MessageChannel, Worker } from "node:worker_threads";
@@ -91,6 +92,8 @@ type Run = {
   workerCpuUs: number;
   latencies: number[];
   postWalls: number[];
+  /** The sum of `process.threadCpuUsage` deltas around each post: what a per-call measurement would conclude. */
+  perCallCpuUs: number;
 };
 
 async function run(mode: string): Promise<Run> {
@@ -112,12 +115,14 @@ async function run(mode: string): Promise<Run> {
     port1.once("message", resolve),
   );
   const postWalls: number[] = [];
+  let perCallCpuUs = 0;
   const cpuBefore = process.threadCpuUsage();
   const wallBefore = performance.now();
   for (let seq = 0; seq < count; seq++) {
     work(iterations);
     if (mode === "none" && seq < count - 1) continue;
     sent[seq] = performance.timeOrigin + performance.now();
+    const callCpu = process.threadCpuUsage();
     const postedAt = performance.now();
     port1.postMessage({ seq, last: seq === count - 1, payload });
     if (mode === "notify") {
@@ -125,13 +130,22 @@ async function run(mode: string): Promise<Run> {
       Atomics.notify(flags, 0);
     }
     postWalls.push((performance.now() - postedAt) * 1000);
+    const callSpent = process.threadCpuUsage(callCpu);
+    perCallCpuUs += callSpent.user + callSpent.system;
   }
   const wallUs = (performance.now() - wallBefore) * 1000;
   const cpu = process.threadCpuUsage(cpuBefore);
   const { latencies, cpuUs } = await done;
   await worker.terminate();
   port1.close();
-  return { posterCpuUs: cpu.user + cpu.system, wallUs, workerCpuUs: cpuUs, latencies, postWalls };
+  return {
+    posterCpuUs: cpu.user + cpu.system,
+    wallUs,
+    workerCpuUs: cpuUs,
+    latencies,
+    postWalls,
+    perCallCpuUs,
+  };
 }
 
 const sorted = (list: number[]) => [...list].sort((a, b) => a - b);
@@ -145,6 +159,6 @@ for (const mode of values.modes!.split(",")) {
   const postWall = sorted(result.postWalls);
   const postWallMean = result.postWalls.reduce((a, b) => a + b, 0) / Math.max(1, result.postWalls.length);
   console.log(
-    `${mode.padEnd(7)} poster CPU ${(result.posterCpuUs / count).toFixed(1)} µs/msg (+${((result.posterCpuUs - base.posterCpuUs) / count).toFixed(1)}), wall +${((result.wallUs - base.wallUs) / count).toFixed(1)} µs/msg; postMessage wall µs p50 ${at(postWall, 0.5).toFixed(1)} mean ${postWallMean.toFixed(1)} p90 ${at(postWall, 0.9).toFixed(0)}; worker CPU ${(result.workerCpuUs / count).toFixed(1)} µs/msg; latency µs p50 ${at(latency, 0.5).toFixed(0)} p99 ${at(latency, 0.99).toFixed(0)}`,
+    `${mode.padEnd(7)} poster CPU ${(result.posterCpuUs / count).toFixed(1)} µs/msg (+${((result.posterCpuUs - base.posterCpuUs) / count).toFixed(1)}), wall +${((result.wallUs - base.wallUs) / count).toFixed(1)} µs/msg; per-call CPU deltas ${(result.perCallCpuUs / count).toFixed(1)} µs/msg; postMessage wall µs p50 ${at(postWall, 0.5).toFixed(1)} mean ${postWallMean.toFixed(1)} p90 ${at(postWall, 0.9).toFixed(0)}; worker CPU ${(result.workerCpuUs / count).toFixed(1)} µs/msg; latency µs p50 ${at(latency, 0.5).toFixed(0)} p99 ${at(latency, 0.99).toFixed(0)}`,
   );
 }
