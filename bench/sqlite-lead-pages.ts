@@ -4,10 +4,12 @@
 // deliveries; `--in-flight` at once, 1 by default: a commit each), kills the exchange (kill -9, so the WAL stays), and reads the WAL's frames: each frame is one page
 // written, named by `dbstat` on a copy of the database.
 //
-//   node bench/sqlite-lead-pages.ts [checkout] [--warm 400] [--leads 20] [--in-flight 1]
+//   node bench/sqlite-lead-pages.ts [checkout] [--warm 400] [--leads 20] [--in-flight 1] [--seed <data dir>]
 //
+// `--seed` starts from a copy of a grown data folder (e.g. one `bench/sqlite-grown-writer.ts` made) instead of an
+// empty one: on a file of many leads the random-key indexes are large, and few of their leaves repeat in the WAL.
 // Prints WAL pages (frames) and commits per lead, and the pages per lead of each table and index.
-import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { copyFileSync, cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { DatabaseSync } from "node:sqlite";
@@ -22,6 +24,7 @@ const { values, positionals } = parseArgs({
     warm: { type: "string", default: "400" },
     leads: { type: "string", default: "20" },
     "in-flight": { type: "string", default: "1" },
+    seed: { type: "string" },
   },
 });
 const root = resolve(positionals[0] ?? ".");
@@ -31,6 +34,7 @@ const inFlight = Number(values["in-flight"]);
 
 const workDir = mkdtempSync(join(tmpdir(), "gavel-lead-pages-"));
 const dataDir = join(workDir, "data");
+if (values.seed) cpSync(resolve(values.seed), dataDir, { recursive: true });
 const farm = await startBuyerFarm(instantBuyers(5), { recordLimit: 0 });
 try {
   const { config, sourceKey } = buildBenchConfig(farm.buyers, "rules-5");
@@ -138,7 +142,8 @@ try {
   );
   console.log(
     `WAL: ${pages.length} frames of ${pageSize} B = ${(((pages.length / leads) * pageSize) / 1024).toFixed(1)} KB per lead; ` +
-      `${(pages.length / leads).toFixed(2)} pages and ${(commits / leads).toFixed(2)} commits per lead`,
+      `${(pages.length / leads).toFixed(2)} pages and ${(commits / leads).toFixed(2)} commits per lead, ` +
+      `${(new Set(pages).size / leads).toFixed(2)} distinct pages per lead (what a checkpoint of these frames copies)`,
   );
   for (const [name, count] of [...perObject].sort((a, b) => b[1] - a[1]))
     console.log(

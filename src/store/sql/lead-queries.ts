@@ -1,5 +1,6 @@
 // The leads port's reads, written once over the dialect seam.
 import { LEAD_COLUMN_FILTERS, type LeadFilter } from "../../domain/lead-filter.ts";
+import { CONTACT_HASH_PREFIX_DIGITS } from "../migrations/30-sqlite-contact-hash-prefix-indexes.ts";
 import type { LeadQuery, PurchaseQuery, SuppressionHash } from "../store.ts";
 import { type Dialect, type Statement, statement } from "./dialect.ts";
 
@@ -88,13 +89,23 @@ function leadFilterConditions(
   return { sql: conditions.map((condition) => ` AND ${condition}`).join(""), params };
 }
 
-/** The leads of one consumer, by the hash of their email or phone, newest first. */
+/**
+ * The leads of one consumer, by the hash of their email or phone, newest first. SQLite's indexes hold the hash's first
+ * digits only (migration 30): the walk seeks them (the expression spelled as the index spells it), checks the whole hash
+ * and sorts the consumer's few leads; PostgreSQL's hold the whole hash and the time.
+ */
 export function leadsOfContact(d: Dialect, contact: SuppressionHash, limit: number): Statement {
   const column = contact.kind === "email" ? "email_sha256" : "phone_sha256";
-  return statement(d, `SELECT * FROM leads WHERE ${column} = $1 ORDER BY created_at DESC, id DESC LIMIT $2`, [
-    contact.sha256,
-    limit,
-  ]);
+  const order = "ORDER BY created_at DESC, id DESC LIMIT $2";
+  if (d.name === "sqlite") {
+    const prefix = `substr(${column}, 1, ${CONTACT_HASH_PREFIX_DIGITS})`;
+    return statement(d, `SELECT * FROM leads WHERE ${prefix} = $3 AND ${column} = $1 ${order}`, [
+      contact.sha256,
+      limit,
+      contact.sha256.slice(0, CONTACT_HASH_PREFIX_DIGITS),
+    ]);
+  }
+  return statement(d, `SELECT * FROM leads WHERE ${column} = $1 ${order}`, [contact.sha256, limit]);
 }
 
 /**
