@@ -84,6 +84,8 @@ export class MemoryHotState implements HotState {
    * holds one again from the store only when it is not held here.
    */
   #hold(ping: PingRecord): void {
+    // Never served (getHeldPing asks expires_at > now), and a span without an end would never be forgotten.
+    if (Number.isNaN(ping.expires_at)) return;
     const endsAt = (Math.floor(ping.expires_at / EXPIRY_SPAN_MS) + 1) * EXPIRY_SPAN_MS;
     const spans = this.#spans;
     // Nearly always the last span or a new one after it; a buyer's shorter expiry (or a restored ping) finds its place.

@@ -111,3 +111,18 @@ test("dropPing forgets a ping at once; its claim goes at the next sweep, as does
       await state.close();
     }
   }));
+
+test("a ping without a usable expiry is not held (it could never be served, nor its span end)", () =>
+  withMockTime(async () => {
+    const state = new MemoryHotState();
+    try {
+      await state.holdPing(ping("odd", Number.NaN));
+      await state.holdPing(ping("fine", T0 + 1_000));
+      assert.equal(state.heldCount, 1);
+      assert.equal(await state.getHeldPing("odd", T0), undefined);
+      mock.timers.tick(SWEEP_MS);
+      assert.equal(state.heldCount, 0);
+    } finally {
+      await state.close();
+    }
+  }));
