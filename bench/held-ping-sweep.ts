@@ -1,7 +1,7 @@
 // How long the in-memory hot state's sweep of held pings blocks the event loop: one or more checkouts'
-// `MemoryHotState` holding N winning pings (a rules-5 ping record with five bids each, held 120 s apart as a steady
-// stream of pings makes them), swept as its 5-second timer would sweep it: once with nothing expired yet, then with
-// the oldest 5 s of them expired. Rounds alternate between the checkouts.
+// `MemoryHotState` holding N winning pings (a rules-5 ping record with five bids each, their expiries spread over
+// 120 s as a steady stream of pings makes them), swept as its 5-second timer would sweep it: once with nothing
+// expired yet, then with the oldest 5 s of them expired. Rounds alternate between the checkouts.
 //
 //   node --expose-gc bench/held-ping-sweep.ts --root <base checkout> --root <yours> [--held 300000] [--rounds 4]
 import { loadavg } from "node:os";
