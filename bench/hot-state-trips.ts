@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { appendFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { connect } from "node:net";
 import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
@@ -33,6 +33,7 @@ const { values } = parseArgs({
     concurrency: { type: "string", default: "8" },
     sql: { type: "boolean", default: false },
     commandstats: { type: "boolean", default: false },
+    "monitor-log": { type: "string" },
     "database-url": { type: "string", default: "postgres://postgres@127.0.0.1:5432/test" },
   },
 });
@@ -379,9 +380,11 @@ async function startPrivateRedis(): Promise<Contender["redis"]> {
   const monitorSocket = connect(port, "127.0.0.1");
   monitorSocket.write("MONITOR\r\n");
   let pending = "";
+  const log = values["monitor-log"] ? `${values["monitor-log"]}.${port}` : undefined;
   monitorSocket.setEncoding("utf8").on("data", (text: string) => {
     const lines = (pending + text).split("\r\n");
     pending = lines.pop() ?? "";
+    if (log) appendFileSync(log, lines.map((line) => `${line}\n`).join(""));
     for (const line of lines) {
       // +<time> [<db> <client address, or lua>] "<command>" "<arg>"...
       const match = /^\+[0-9.]+ \[\d+ ([^\]]+)\] "([^"]*)"/.exec(line);
