@@ -90,11 +90,14 @@ export async function connectRedis(options: RedisConnectionOptions): Promise<Red
 
 /**
  * A client whose commands asked in one turn of the event loop leave in one write: the socket is corked at the first
- * and uncorked once the turn's callbacks and promise continuations have run (process.nextTick after the microtask
- * queue). Several requests answered by one read from Redis go on to their next commands in that same turn; sent
- * together, Redis reads them in one wake-up, and the exchange makes one write system call for them. On an otherwise
- * idle Redis, a wake-up costs it far more than the commands a script runs (a lone GET ~12 µs of Redis CPU, ~30 µs
- * with a pause between requests, against ~0.2 µs for a command inside a script).
+ * and uncorked in that turn's check phase (setImmediate), after every I/O callback of the turn and its promise
+ * continuations have run. Several requests answered by one read from Redis, or several HTTP requests read in one turn,
+ * go on to their next commands in that turn; sent together, Redis reads them in one wake-up, and the exchange makes one
+ * write system call for them. On an otherwise idle Redis, a wake-up costs it far more than the commands a script runs
+ * (a lone GET ~12 µs of Redis CPU, ~30 µs with a pause between requests, against ~0.2 µs for a command inside a
+ * script). A lightly loaded exchange has one callback a turn, so its commands wait for nothing; under load they wait
+ * for the rest of the turn's callbacks (bench/README.md: uncorking at process.nextTick, at the end of the callback,
+ * coalesced less and saved Redis less).
  *
  * Unlike ioredis's auto-pipelining (dropped: see bench/README.md), no command waits for another's answer: each is
  * written at the end of the turn it was asked in, and its timeout runs from when it was asked.
@@ -105,7 +108,7 @@ class CoalescingRedis extends Redis {
     // writableCorked > 0: already corked this turn (ioredis itself never corks).
     if (!stream && socket?.writable && socket.writableCorked === 0) {
       socket.cork();
-      process.nextTick(uncork, socket);
+      setImmediate(uncork, socket);
     }
     return super.sendCommand(command, stream);
   }
