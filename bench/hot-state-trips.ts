@@ -186,6 +186,8 @@ try {
             exchange: processesCpuMeter(() => [contender.server.child.pid!]),
             redis: processesCpuMeter(() => [contender.redis.pid]),
             postgres: contender.services.meters()["PostgreSQL backends"]!,
+            redisReads: redisReads(contender),
+            exchangeWrites: writeSyscalls(contender.server.child.pid!),
             ...(values.commandstats ? { commandstats: commandTimes(contender, commandstats) } : {}),
           },
         });
@@ -194,8 +196,9 @@ try {
         const ms = (cpu * 1000) / Math.max(1, result.ok);
         perRequest.set(contender, [...(perRequest.get(contender) ?? []), ms]);
         if (commandstats.stats) console.log(`  ${perRequestTimes(commandstats.stats, result.ok)}`);
+        const eachRequest = (count: number | undefined) => fmt((count ?? 0) / Math.max(1, result.ok));
         console.log(
-          `${kind} round ${round + 1} ${contender.entry}: ${result.throughput.toFixed(0)}/s, ${ms.toFixed(3)} ms CPU per ${kind === "ping" ? "ping" : "lead"} (exchange ${perMs(result.metered.exchange, result.ok)}, Redis ${perMs(result.metered.redis, result.ok)}, PostgreSQL ${perMs(result.metered.postgres, result.ok)}), ${result.errors} errors, load ${loadavg()[0]!.toFixed(2)}`,
+          `${kind} round ${round + 1} ${contender.entry}: ${result.throughput.toFixed(0)}/s, ${ms.toFixed(3)} ms CPU per ${kind === "ping" ? "ping" : "lead"} (exchange ${perMs(result.metered.exchange, result.ok)}, Redis ${perMs(result.metered.redis, result.ok)}, PostgreSQL ${perMs(result.metered.postgres, result.ok)}), Redis reads ${eachRequest(result.metered.redisReads)}, exchange write syscalls ${eachRequest(result.metered.exchangeWrites)}, ${result.errors} errors, load ${loadavg()[0]!.toFixed(2)}`,
         );
       }
     }
@@ -422,6 +425,25 @@ function commandTimes(contender: Contender, into: { stats: string }): WindowMete
       into.stats = await contender.redis.client.info("commandstats");
       return undefined;
     };
+  };
+}
+
+/** Reads Redis processed over the window (one per request or batch of commands that reached it), less the meter's own. */
+function redisReads(contender: Contender): WindowMeter {
+  const reads = async () =>
+    Number(/total_reads_processed:(\d+)/.exec(await contender.redis.client.info("stats"))?.[1]);
+  return async () => {
+    const before = await reads();
+    return async () => (await reads()) - before - 1;
+  };
+}
+
+/** The exchange's write system calls over the window (/proc/<pid>/io syscw: write and writev, every socket). */
+function writeSyscalls(pid: number): WindowMeter {
+  const writes = () => Number(/^syscw: (\d+)/m.exec(readFileSync(`/proc/${pid}/io`, "utf8"))?.[1]);
+  return async () => {
+    const before = writes();
+    return async () => writes() - before;
   };
 }
 
