@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { appendFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { connect } from "node:net";
 import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
@@ -33,6 +33,7 @@ const { values } = parseArgs({
     concurrency: { type: "string", default: "8" },
     sql: { type: "boolean", default: false },
     commandstats: { type: "boolean", default: false },
+    "monitor-log": { type: "string" },
     "database-url": { type: "string", default: "postgres://postgres@127.0.0.1:5432/test" },
   },
 });
@@ -185,6 +186,8 @@ try {
             exchange: processesCpuMeter(() => [contender.server.child.pid!]),
             redis: processesCpuMeter(() => [contender.redis.pid]),
             postgres: contender.services.meters()["PostgreSQL backends"]!,
+            redisReads: redisReads(contender),
+            exchangeWrites: writeSyscalls(contender.server.child.pid!),
             ...(values.commandstats ? { commandstats: commandTimes(contender, commandstats) } : {}),
           },
         });
@@ -193,8 +196,9 @@ try {
         const ms = (cpu * 1000) / Math.max(1, result.ok);
         perRequest.set(contender, [...(perRequest.get(contender) ?? []), ms]);
         if (commandstats.stats) console.log(`  ${perRequestTimes(commandstats.stats, result.ok)}`);
+        const eachRequest = (count: number | undefined) => fmt((count ?? 0) / Math.max(1, result.ok));
         console.log(
-          `${kind} round ${round + 1} ${contender.entry}: ${result.throughput.toFixed(0)}/s, ${ms.toFixed(3)} ms CPU per ${kind === "ping" ? "ping" : "lead"} (exchange ${perMs(result.metered.exchange, result.ok)}, Redis ${perMs(result.metered.redis, result.ok)}, PostgreSQL ${perMs(result.metered.postgres, result.ok)}), ${result.errors} errors, load ${loadavg()[0]!.toFixed(2)}`,
+          `${kind} round ${round + 1} ${contender.entry}: ${result.throughput.toFixed(0)}/s, ${ms.toFixed(3)} ms CPU per ${kind === "ping" ? "ping" : "lead"} (exchange ${perMs(result.metered.exchange, result.ok)}, Redis ${perMs(result.metered.redis, result.ok)}, PostgreSQL ${perMs(result.metered.postgres, result.ok)}), Redis reads ${eachRequest(result.metered.redisReads)}, exchange write syscalls ${eachRequest(result.metered.exchangeWrites)}, ${result.errors} errors, load ${loadavg()[0]!.toFixed(2)}`,
         );
       }
     }
@@ -379,9 +383,11 @@ async function startPrivateRedis(): Promise<Contender["redis"]> {
   const monitorSocket = connect(port, "127.0.0.1");
   monitorSocket.write("MONITOR\r\n");
   let pending = "";
+  const log = values["monitor-log"] ? `${values["monitor-log"]}.${port}` : undefined;
   monitorSocket.setEncoding("utf8").on("data", (text: string) => {
     const lines = (pending + text).split("\r\n");
     pending = lines.pop() ?? "";
+    if (log) appendFileSync(log, lines.map((line) => `${line}\n`).join(""));
     for (const line of lines) {
       // +<time> [<db> <client address, or lua>] "<command>" "<arg>"...
       const match = /^\+[0-9.]+ \[\d+ ([^\]]+)\] "([^"]*)"/.exec(line);
@@ -419,6 +425,25 @@ function commandTimes(contender: Contender, into: { stats: string }): WindowMete
       into.stats = await contender.redis.client.info("commandstats");
       return undefined;
     };
+  };
+}
+
+/** Reads Redis processed over the window (one per request or batch of commands that reached it), less the meter's own. */
+function redisReads(contender: Contender): WindowMeter {
+  const reads = async () =>
+    Number(/total_reads_processed:(\d+)/.exec(await contender.redis.client.info("stats"))?.[1]);
+  return async () => {
+    const before = await reads();
+    return async () => (await reads()) - before - 1;
+  };
+}
+
+/** The exchange's write system calls over the window (/proc/<pid>/io syscw: write and writev, every socket). */
+function writeSyscalls(pid: number): WindowMeter {
+  const writes = () => Number(/^syscw: (\d+)/m.exec(readFileSync(`/proc/${pid}/io`, "utf8"))?.[1]);
+  return async () => {
+    const before = writes();
+    return async () => writes() - before;
   };
 }
 

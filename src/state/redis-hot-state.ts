@@ -55,6 +55,20 @@ if ttl <= 0 then ttl = tonumber(ARGV[2]) end
 redis.call('SET', KEYS[2], 'done', 'PX', ttl)
 return 1`;
 
+/**
+ * A sold ping's drop, completing its post's claim in the same call: the exchange drops the held ping once the sale is
+ * recorded and completes the claim just after, so the claim's completion is done here and answered there without a
+ * round trip. Like COMPLETE_OWN_CLAIM_LUA, the claim is kept at least as long as the held ping would have lived.
+ */
+const DROP_PING_COMPLETING_CLAIM_LUA = `
+local ttl = redis.call('PTTL', KEYS[1])
+redis.call('DEL', KEYS[1])
+if redis.call('GET', KEYS[2]) ~= ARGV[1] then return 0 end
+local defaultTtl = tonumber(ARGV[2])
+if ttl < defaultTtl then ttl = defaultTtl end
+redis.call('SET', KEYS[2], 'done', 'PX', ttl)
+return 1`;
+
 /** Gives back a claim only if it is still the one this caller made. */
 const RELEASE_OWN_CLAIM_LUA = `
 if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
@@ -70,10 +84,25 @@ interface HotStateScripts {
     defaultTtlMs: number,
   ): Promise<number>;
   gavelReleaseOwnClaim(claimKey: string, token: string): Promise<number>;
+  gavelDropPingCompletingClaim(
+    heldKey: string,
+    claimKey: string,
+    token: string,
+    defaultTtlMs: number,
+  ): Promise<number>;
+}
+
+/** A claim this instance holds on a ping's post (until it is completed or released). */
+interface OwnClaim {
+  token: string;
+  /** Completed already, by the held ping's drop: its complete() needs no round trip. */
+  completed: boolean;
 }
 
 /** Bounds the memory kept for claims to give back during a long outage; past it, they expire on their own. */
 const MAX_OWED_RELEASES = 10_000;
+/** Bounds the claims remembered for their ping's drop; past it, the oldest is forgotten (its complete() is a trip). */
+const MAX_OWN_CLAIMS = 10_000;
 
 export class RedisHotState implements HotState {
   readonly #connection: RedisConnection;
@@ -86,6 +115,8 @@ export class RedisHotState implements HotState {
    * so each is given back as soon as Redis is reachable again; otherwise the ping would answer 409 until it expired.
    */
   readonly #owedReleases = new Map<string, string>();
+  /** Claims held on posts in progress, by ping id: a sold ping's drop completes its claim in the same call. */
+  readonly #ownClaims = new Map<string, OwnClaim>();
   readonly #ownsConnection: boolean;
   readonly #onReady = () => void this.#payOwedReleases();
   #closed = false;
@@ -105,6 +136,10 @@ export class RedisHotState implements HotState {
     redis.defineCommand("gavelRenewOwnClaim", { numberOfKeys: 1, lua: RENEW_OWN_CLAIM_LUA });
     redis.defineCommand("gavelCompleteOwnClaim", { numberOfKeys: 2, lua: COMPLETE_OWN_CLAIM_LUA });
     redis.defineCommand("gavelReleaseOwnClaim", { numberOfKeys: 1, lua: RELEASE_OWN_CLAIM_LUA });
+    redis.defineCommand("gavelDropPingCompletingClaim", {
+      numberOfKeys: 2,
+      lua: DROP_PING_COMPLETING_CLAIM_LUA,
+    });
     this.#redis = redis as Redis & HotStateScripts;
     redis.on("ready", this.#onReady);
   }
@@ -172,6 +207,12 @@ export class RedisHotState implements HotState {
   /** `extendedAt`: when the claim that took the lease was sent (monotonic ms). */
   #claim(pingId: string, token: string, leaseMs: number, extendedAt: number): PostClaim {
     const claimKey = this.#claimKey(pingId);
+    const own: OwnClaim = { token, completed: false };
+    if (this.#ownClaims.size >= MAX_OWN_CLAIMS) this.#ownClaims.delete(this.#ownClaims.keys().next().value!);
+    this.#ownClaims.set(pingId, own);
+    const forget = () => {
+      if (this.#ownClaims.get(pingId) === own) this.#ownClaims.delete(pingId);
+    };
     return {
       renew: async () => {
         // Redis counts a lease's length from when it runs the command, after it was sent: one taken or extended less
@@ -187,11 +228,14 @@ export class RedisHotState implements HotState {
         return renewed;
       },
       complete: async () => {
+        forget();
+        if (own.completed) return;
         await this.#command("completePost", () =>
           this.#redis.gavelCompleteOwnClaim(this.#heldKey(pingId), claimKey, token, DEFAULT_CLAIM_TTL_MS),
         );
       },
       release: async () => {
+        forget();
         await this.#command("releasePost", () => this.#redis.gavelReleaseOwnClaim(claimKey, token));
       },
     };
@@ -199,7 +243,23 @@ export class RedisHotState implements HotState {
 
   async dropPing(pingId: string): Promise<void> {
     // The claim stays until it expires, so a post racing on another instance still loses; the store answers retries.
-    await this.#command("dropPing", () => this.#redis.del(this.#heldKey(pingId)));
+    const own = this.#ownClaims.get(pingId);
+    if (!own) {
+      await this.#command("dropPing", () => this.#redis.del(this.#heldKey(pingId)));
+      return;
+    }
+    // This instance's post of the ping sold it (the exchange drops a held ping only once its sale is recorded): its
+    // claim is completed with the drop, and its complete() is then answered without a round trip.
+    this.#ownClaims.delete(pingId);
+    await this.#command("dropPing", () =>
+      this.#redis.gavelDropPingCompletingClaim(
+        this.#heldKey(pingId),
+        this.#claimKey(pingId),
+        own.token,
+        DEFAULT_CLAIM_TTL_MS,
+      ),
+    );
+    own.completed = true;
   }
 
   async ping(): Promise<void> {

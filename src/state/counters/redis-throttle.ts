@@ -26,22 +26,29 @@ import {
 /**
  * KEYS: per key, its current bucket and its previous bucket. ARGV: per key, limit, windowMs, elapsedMs, ttlMs of the
  * current bucket. Returns per key 1 (a slot taken) or 0 (refused, nothing taken). The admission test is
- * throttleAdmits() in throttle.ts, written the same way so both round alike. The current bucket's INCR also creates
- * it, so `SET … PX` would need its value first: INCR then PEXPIRE is two commands, as few as a counter with a TTL takes.
+ * throttleAdmits() in throttle.ts, written the same way so both round alike.
+ *
+ * Every bucket is read with one MGET (in slices: unpack() is bounded by Lua's stack), before any is counted: the keys
+ * of one call are distinct (assertValidThrottles refuses a key asked twice with the same window). A bucket's expiry is
+ * set by the INCR that creates it: the ttl asked runs to the end of the window after the bucket's (the same moment for
+ * every call in the bucket), so a later INCR need not set it again.
  */
 const TRY_ACQUIRE_EACH_LUA = `
+local counts = {}
+for from = 1, #KEYS, 1000 do
+  local slice = redis.call('MGET', unpack(KEYS, from, math.min(#KEYS, from + 999)))
+  for i = 1, #slice do counts[from + i - 1] = slice[i] end
+end
 local admitted = {}
 for i = 1, #KEYS / 2 do
   local a = (i - 1) * 4
   local currentKey = KEYS[2 * i - 1]
-  local current = tonumber(redis.call('GET', currentKey) or '0')
-  local previous = tonumber(redis.call('GET', KEYS[2 * i]) or '0')
+  local current, previous = tonumber(counts[2 * i - 1] or '0'), tonumber(counts[2 * i] or '0')
   local limit, windowMs, elapsedMs = tonumber(ARGV[a + 1]), tonumber(ARGV[a + 2]), tonumber(ARGV[a + 3])
   if (previous * (windowMs - elapsedMs)) / windowMs + current + 1 > limit then
     admitted[i] = 0
   else
-    redis.call('INCR', currentKey)
-    redis.call('PEXPIRE', currentKey, ARGV[a + 4])
+    if redis.call('INCR', currentKey) == 1 then redis.call('PEXPIRE', currentKey, ARGV[a + 4]) end
     admitted[i] = 1
   end
 end

@@ -22,7 +22,8 @@ import {
 
 /**
  * KEYS: every group's keys in turn. ARGV: per group, its size and its ttlMs. Extends each key's window, never shortens
- * it (a key in two groups gets the longer).
+ * it (a key in two groups gets the longer). Most keys are new (a consumer's first sale): one SET NX writes those; only a
+ * key already there is looked at.
  */
 const REMEMBER_LUA = `
 local offset = 0
@@ -30,7 +31,9 @@ for g = 1, #ARGV, 2 do
   local size, ttl = tonumber(ARGV[g]), tonumber(ARGV[g + 1])
   for i = 1, size do
     local key = KEYS[offset + i]
-    if redis.call('PTTL', key) < ttl then redis.call('SET', key, '1', 'PX', ttl) end
+    if not redis.call('SET', key, '1', 'NX', 'PX', ttl) and redis.call('PTTL', key) < ttl then
+      redis.call('SET', key, '1', 'PX', ttl)
+    end
   end
   offset = offset + size
 end
