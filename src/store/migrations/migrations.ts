@@ -29,6 +29,7 @@ import { postAttemptsWithoutRowid } from "./26-post-attempts-without-rowid.ts";
 import { postgresPerPostIndexes } from "./27-postgres-per-post-indexes.ts";
 import { postgresRollupShards } from "./28-postgres-rollup-shards.ts";
 import { sqliteFewerPagesPerSale } from "./29-sqlite-fewer-pages-per-sale.ts";
+import { postgresPendingSaleRollups } from "./31-postgres-pending-sale-rollups.ts";
 import type { Migration } from "./migration.ts";
 
 export const MIGRATIONS: readonly Migration[] = [
@@ -61,4 +62,5 @@ export const MIGRATIONS: readonly Migration[] = [
   postgresPerPostIndexes,
   postgresRollupShards,
   sqliteFewerPagesPerSale,
+  postgresPendingSaleRollups,
 ];
