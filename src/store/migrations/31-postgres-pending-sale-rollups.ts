@@ -6,7 +6,7 @@
 // durable sale always has its counts somewhere; `PostgresStore` folds what is queued into `report_rollup` every few
 // hundred milliseconds, and before every report, summing many sales' rows into one upsert per key.
 // The table churns (a row in per sale, all of them out per fold): autovacuum is told to vacuum it after 1,000 dead
-// rows, and the store vacuums it itself now and then for servers that run without autovacuum. A group of sales'
+// rows, and the store vacuums it itself every few seconds for servers that run without autovacuum. A group of sales'
 // document may pass 2 KB: kept in its row as it is (toast_tuple_target) rather than compressed, which costs CPU.
 import type { Migration } from "./migration.ts";
 
