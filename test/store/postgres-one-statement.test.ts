@@ -157,6 +157,11 @@ describe("PostgreSQL: a direct post's writes, one statement each", () => {
     assert.equal(accepted?.state, "accepted");
     assert.equal(accepted?.buyer_lead_id, "their-7");
     assert.equal((await store.getPostAttempt("t1"))?.state, "rejected", "ended before: left as it was");
+    const queued = await withAdminClient((client) =>
+      client.query(`SELECT count(*)::int AS queued FROM "${schema}".report_rollup_pending`),
+    );
+    assert.deepEqual(queued.rows, [{ queued: 1 }], "the sale's rollups queued with it");
+    await store.foldSaleRollups();
     const rollup = await withAdminClient((client) =>
       client.query(`SELECT (SELECT sum(leads_sold) FROM "${schema}".report_rollup WHERE grain = 0)::int AS sold,
                       (SELECT sum(posts_accepted) FROM "${schema}".report_rollup WHERE grain = 1)::int AS accepted`),
@@ -216,21 +221,59 @@ describe("PostgreSQL: a direct post's writes, one statement each", () => {
     await store.rebuildReportRollups();
     assert.deepEqual(written, await rollupOf());
   });
-  test("sales at the same moment add to shards of their rollup rows; reports add the shards up, as a rebuild gives", async () => {
-    const leads = Array.from({ length: 24 }, (_, i) =>
-      soldLead(`shard-${i}`, { auction_id: `a-shard-${i}` }),
-    );
-    await Promise.all(leads.map((lead) => store.saveLead(lead, [], [], saleEntries(lead))));
-    const shards = await withAdminClient((client) =>
+  test("sales' queued rollups are folded into shards once each, even by folds at once; as a rebuild gives", async () => {
+    const byKey = () => withAdminClient(async (client) => (await client.query(rollupByKey(schema))).rows);
+    const queued = () =>
+      withAdminClient(
+        async (client) =>
+          (await client.query(`SELECT count(*)::int AS n FROM "${schema}".report_rollup_pending`)).rows[0].n,
+      );
+    const other = await PostgresStore.connect({ connectionString: TEST_DATABASE_URL, schema });
+    try {
+      for (let round = 0; round < 3; round++) {
+        const leads = Array.from({ length: 24 }, (_, i) =>
+          soldLead(`fold-${round}-${i}`, { auction_id: `a-fold-${round}-${i}` }),
+        );
+        await Promise.all(leads.map((lead) => store.saveLead(lead, [], [], saleEntries(lead))));
+        assert.ok((await queued()) > 0);
+        // Two instances fold at the same moment: each queued row is taken by one of them.
+        await Promise.all([store.foldSaleRollups(), other.foldSaleRollups()]);
+        assert.equal(await queued(), 0);
+      }
+    } finally {
+      await other.close();
+    }
+    const folded = await withAdminClient((client) =>
       client.query(
-        `SELECT count(DISTINCT shard)::int AS shards FROM "${schema}".report_rollup WHERE leads_sold > 0`,
+        `SELECT count(*)::int AS n FROM "${schema}".report_rollup WHERE shard > 0 AND leads_sold > 0`,
       ),
     );
-    assert.ok(shards.rows[0].shards > 1, "24 sales, 8 shards: more than one taken");
-    const byKey = () => withAdminClient(async (client) => (await client.query(rollupByKey(schema))).rows);
+    assert.ok(folded.rows[0].n > 0, "folded into the sales' shards, not the ping batches' 0");
     const written = await byKey();
     await store.rebuildReportRollups();
     assert.deepEqual(await byKey(), written);
+  });
+
+  test("a sale queued but not yet folded is counted by a report, and a rebuild leaves nothing queued", async () => {
+    const lead = soldLead("fold-late", { auction_id: "a-fold-late" });
+    await store.saveLead(lead, [], [], saleEntries(lead));
+    const sold = async () =>
+      (await store.report({ from: 0, to: 3_600_000 * 1_000_000, dimensions: [], includeTest: true })).reduce(
+        (sum, row) => sum + row.leads_sold,
+        0,
+      );
+    const before = await sold();
+    assert.ok(before > 0);
+    const again = soldLead("fold-later", { auction_id: "a-fold-later" });
+    await store.saveLead(again, [], [], saleEntries(again));
+    assert.equal(await sold(), before + 1);
+    await store.saveLead(soldLead("fold-last", { auction_id: "a-fold-last" }), [], [], []);
+    await store.rebuildReportRollups();
+    const left = await withAdminClient((client) =>
+      client.query(`SELECT count(*)::int AS n FROM "${schema}".report_rollup_pending`),
+    );
+    assert.equal(left.rows[0].n, 0);
+    assert.equal(await sold(), before + 2);
   });
 
   test("posts at the same moment share statements; each write gets its own answer, a refused one is refused alone", async () => {
@@ -287,6 +330,7 @@ describe("PostgreSQL: a direct post's writes, one statement each", () => {
     }
     assert.equal(await store.getLead("group-refused"), undefined);
     const byKey = () => withAdminClient(async (client) => (await client.query(rollupByKey(schema))).rows);
+    await store.foldSaleRollups();
     const written = await byKey();
     await store.rebuildReportRollups();
     assert.deepEqual(await byKey(), written, "the grouped sales' rollups are what a rebuild gives");

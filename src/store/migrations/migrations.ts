@@ -30,6 +30,7 @@ import { postgresPerPostIndexes } from "./27-postgres-per-post-indexes.ts";
 import { postgresRollupShards } from "./28-postgres-rollup-shards.ts";
 import { sqliteFewerPagesPerSale } from "./29-sqlite-fewer-pages-per-sale.ts";
 import { sqliteContactHashPrefixIndexes } from "./30-sqlite-contact-hash-prefix-indexes.ts";
+import { postgresPendingSaleRollups } from "./31-postgres-pending-sale-rollups.ts";
 import type { Migration } from "./migration.ts";
 
 export const MIGRATIONS: readonly Migration[] = [
@@ -63,4 +64,5 @@ export const MIGRATIONS: readonly Migration[] = [
   postgresRollupShards,
   sqliteFewerPagesPerSale,
   sqliteContactHashPrefixIndexes,
+  postgresPendingSaleRollups,
 ];

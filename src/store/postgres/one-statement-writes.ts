@@ -25,6 +25,7 @@ import { POSTGRES, placeholders, type Statement } from "../sql/dialect.ts";
 import { insertLedgerEntries } from "../sql/money-queries.ts";
 import { insertOutboxItems } from "../sql/outbox-queries.ts";
 import { rollupRowsJson, rollupUpsertSql } from "../sql/rollup-rows.ts";
+import { QUEUE_SALE_ROLLUPS } from "./pending-rollups.ts";
 
 /**
  * Statements (each numbering its placeholders from $1) as the CTEs `w0`, `w1`... of one statement, followed by
@@ -63,15 +64,11 @@ function composedText(parts: readonly Statement[], select: string): string {
 const UPSERT_ROLLUP = rollupUpsertSql(POSTGRES);
 
 /**
- * A sale's rollups go to one of this many copies of their rows (`shard` 1 to 8, migration 28), picked at random; shard 0
- * is the ping events' batches' (and returns' and rebuilds'), so a sale never waits on a batch. Every sale adds to the
- * same all-sources rows, and an updated row stays locked until its transaction's commit is flushed, so with one copy
- * the sales in flight waited on each other's WAL flush, one after another. Reports add the copies up.
+ * Sales' rollups go to one of this many copies of their rows (`shard` 1 to 8, migration 28), picked at random for each
+ * fold of the queued ones (pending-rollups.ts); shard 0 is the ping events' batches' (and returns' and rebuilds'), so
+ * a fold never waits on a batch, and folds of several instances mostly lock different rows. Reports add the copies up.
  */
 export const ROLLUP_SHARDS = 8;
-
-/** The sales' rollup upsert: rollupRowsJson's batch as $1, its shard as $2. */
-const UPSERT_SALE_ROLLUP = rollupUpsertSql(POSTGRES, 1, true);
 
 const INSERT_LEAD = `INSERT INTO leads (${LEAD_COLUMNS}) VALUES (${placeholders(LEAD_COLUMNS)})`;
 
@@ -99,7 +96,7 @@ export interface AttemptWrite {
   ended: readonly EndedPostAttempt[];
 }
 
-/** SqlWrites.saveLead's writes: the ledger, the lead, its outcomes, rollups, outbox and the attempts it ends. */
+/** SqlWrites.saveLead's writes: the ledger, the lead, its outcomes, rollups (queued), outbox and the attempts it ends. */
 export interface SaleWrite {
   kind: "sale";
   lead: LeadRecord;
@@ -118,7 +115,7 @@ export type DurableWritesRow = { begun: string[] };
 /**
  * Durable writes, one or several (of posts in flight at once: see GroupCommit), as one statement, its own transaction:
  * like rows of the writes go in one part (the attempts in one INSERT, the sales' ledgers in one, their rollups summed
- * into one upsert of one shard), each lead in an INSERT of its own. All or nothing: one refused write refuses the
+ * into one queued document), each lead in an INSERT of its own. All or nothing: one refused write refuses the
  * group. Its shape (which parts, how many leads) names the prepared statement; answers one DurableWritesRow.
  */
 export function durableWritesStatement(codec: RowCodec, writes: readonly DurableWrite[]): Statement {
@@ -174,15 +171,12 @@ function addSaleParts(
   }
   const outcomes = sales.flatMap((sale) => sale.outcomes);
   add("o", outcomes.length > 0 ? insertOutcomes(POSTGRES, outcomes)[0] : undefined);
-  // One row per key however many sales add to it: a statement may not update a row twice.
+  // Queued, not upserted: folded into report_rollup later with other sales' (pending-rollups.ts). One row per key.
   const rollup = new RollupBatch();
   for (const sale of sales) rollupLead(sale.lead, sale.outcomes, rollup);
-  const shard = 1 + Math.floor(Math.random() * ROLLUP_SHARDS);
   add(
-    "r",
-    rollup.size > 0
-      ? { text: UPSERT_SALE_ROLLUP, values: [rollupRowsJson(rollup.rows()), shard] }
-      : undefined,
+    "q",
+    rollup.size > 0 ? { text: QUEUE_SALE_ROLLUPS, values: [rollupRowsJson(rollup.rows())] } : undefined,
   );
   const outbox = sales.flatMap((sale) => sale.outbox);
   add("x", outbox.length > 0 ? insertOutboxItems(POSTGRES, outbox)[0] : undefined);

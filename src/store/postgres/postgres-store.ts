@@ -40,7 +40,9 @@ import {
   type DurableWritesRow,
   durableWritesStatement,
   PING_STORED_BEFORE,
+  ROLLUP_SHARDS,
 } from "./one-statement-writes.ts";
+import { foldPendingRollupsSql, RollupFolder } from "./pending-rollups.ts";
 import {
   checkSchemaName,
   PostgresPool,
@@ -62,6 +64,8 @@ export class PostgresStore extends SqlStore {
   readonly #watchers = new Set<() => Promise<void>>();
   /** Post attempts and sales: posts at the same moment share a statement (group-commit.ts). */
   readonly #durable: GroupCommit<DurableWrite, DurableWritesRow>;
+  /** Sales' queued rollups, folded into report_rollup (pending-rollups.ts). */
+  readonly #rollups: RollupFolder;
 
   /** Creates the pool without connecting; prefer `PostgresStore.connect`, which fails fast when the server is away. */
   constructor(options: PostgresStoreOptions) {
@@ -73,6 +77,15 @@ export class PostgresStore extends SqlStore {
       const [row] = await this.#pool.write<DurableWritesRow>(durableWritesStatement(this.codec, writes));
       return row!;
     });
+    this.#rollups = new RollupFolder(
+      async () => {
+        // Safe to repeat: a fold moves whatever is queued when it runs. (Without JIT: clientConfig.)
+        await this.#pool.query(foldPendingRollupsSql(1 + Math.floor(Math.random() * ROLLUP_SHARDS)));
+      },
+      async () => {
+        await this.#pool.query("VACUUM report_rollup_pending");
+      },
+    );
   }
 
   /** Opens a store and proves the server answers: rejects within a few seconds, with a clear message, when not. */
@@ -136,6 +149,7 @@ export class PostgresStore extends SqlStore {
     contact?: ContactHashes,
   ): Promise<void> {
     await this.#durable.write({ kind: "sale", lead, outcomes, outbox, ledger, contact });
+    this.#rollups.queued();
   }
 
   /** SqlWrites.beginPostAttempt as one statement, its own transaction, maybe shared with other posts' (one-statement-writes.ts). */
@@ -190,7 +204,19 @@ export class PostgresStore extends SqlStore {
     });
   }
 
+  /**
+   * Folds sales' queued rollups into report_rollup now (pending-rollups.ts); otherwise done shortly after each sale.
+   * Reports do it first; a tool that reads report_rollup itself should too.
+   */
+  async foldSaleRollups(): Promise<void> {
+    await this.#rollups.foldNow().catch((error: unknown) => {
+      throw unavailable(this.#pool.address, error);
+    });
+  }
+
   async report(query: ReportQuery): Promise<ReportRow[]> {
+    // So that the report counts every sale committed before it was asked.
+    await this.foldSaleRollups();
     const rows = await this.#pool.transaction(async (client) => {
       // A report groups up to a few hundred thousand rollup rows: memory enough to hash its groups rather than sort
       // them on disk, and no JIT (compiling costs more than it saves at this size).
@@ -204,8 +230,12 @@ export class PostgresStore extends SqlStore {
   async rebuildReportRollups(): Promise<void> {
     await this.#pool.transaction(async (client) => {
       const tx = transactionOf(client);
-      // Writers wait at their rollup upsert until this commits; their rows, not yet visible here, count after.
+      // Writers wait at their rollup upsert (sales at their queued rollups, folds at the queue) until this commits;
+      // their rows, not yet visible here, count after. The queue first: a fold locks it, then report_rollup.
+      await client.query("LOCK TABLE report_rollup_pending IN EXCLUSIVE MODE");
       await client.query("LOCK TABLE report_rollup IN EXCLUSIVE MODE");
+      // What is queued is of sales the rebuild counts from the leads.
+      await client.query("DELETE FROM report_rollup_pending");
       await client.query("DELETE FROM report_rollup");
       await rebuildRollupsPaged(
         async (sql, after) => (await client.query(sql, after === null ? [] : [after])).rows,
@@ -239,6 +269,7 @@ export class PostgresStore extends SqlStore {
   }
 
   async close(): Promise<void> {
+    this.#rollups.close();
     await Promise.all([...this.#watchers].map((stop) => stop()));
     await this.#pool.end();
   }
