@@ -18,6 +18,14 @@ import {
 } from "./distributed-exchange.ts";
 
 const lead = personalInjuryLead();
+const TMAX_MS = 4_500;
+const POST_DEADLINE_MS = 15_000;
+/**
+ * The longest a direct post may take by this configuration: its auction (tmax), then posts and fallbacks until the post
+ * deadline; and a little for the answer. The harness's usual 10 s bound is shorter: at load 17, one of 200 answers
+ * took longer (TRANSPORT TimeoutError), within what the exchange is allowed.
+ */
+const CALL_TIMEOUT_MS = TMAX_MS + POST_DEADLINE_MS + 5_000;
 let backends: SharedBackends;
 let farm: BuyerFarm;
 let a: ExchangeProcess;
@@ -32,7 +40,7 @@ before(async () => {
     storage: storageFor(backends),
     // Time enough for every buyer to answer all 200 auctions at once on a loaded 2-core machine: the test is about caps,
     // not about which buyer the deadline cuts off.
-    settings: { default_tmax_ms: 4_500, max_tmax_ms: 5_000 },
+    settings: { default_tmax_ms: TMAX_MS, max_tmax_ms: 5_000, post_deadline_ms: POST_DEADLINE_MS },
     sources: [testSource({ payout: { model: "margin", amount: 1 } })],
     buyers: ["capped", "spender", "backstop"].map((id) => ({ id, name: id, status: "active" as const })),
     campaigns: [
@@ -52,8 +60,8 @@ before(async () => {
     ],
   };
   const configPath = writeConfig(backends, "gavel.config.json", config);
-  a = await startExchangeProcess("A", configPath, `${backends.dir}/a`);
-  b = await startExchangeProcess("B", configPath, `${backends.dir}/b`);
+  a = await startExchangeProcess("A", configPath, `${backends.dir}/a`, CALL_TIMEOUT_MS);
+  b = await startExchangeProcess("B", configPath, `${backends.dir}/b`, CALL_TIMEOUT_MS);
 });
 
 after(async () => {

@@ -141,6 +141,8 @@ export async function startExchangeProcess(
   name: string,
   configPath: string,
   dataDir: string,
+  /** How long one call may take before it fails as TRANSPORT: by default CALL_TIMEOUT_MS. */
+  callTimeoutMs = CALL_TIMEOUT_MS,
 ): Promise<ExchangeProcess> {
   const { DATABASE_URL: _db, REDIS_URL: _redis, ...env } = process.env;
   const child = spawn(
@@ -166,7 +168,7 @@ export async function startExchangeProcess(
   );
   const url = await waitForUrl(child, READY_TIMEOUT_MS, keep, () => output);
   const call = (method: string, path: string, key: string | undefined, body?: unknown) =>
-    timedRequest(url + path, method, key, body);
+    timedRequest(url + path, method, key, body, callTimeoutMs);
   return {
     name,
     url,
@@ -192,6 +194,7 @@ export async function timedRequest(
   method: string,
   key: string | undefined,
   body?: unknown,
+  timeoutMs = CALL_TIMEOUT_MS,
 ): Promise<Reply> {
   const started = performance.now();
   try {
@@ -202,7 +205,7 @@ export async function timedRequest(
         ...(body === undefined ? {} : { "content-type": "application/json" }),
       },
       ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-      signal: AbortSignal.timeout(CALL_TIMEOUT_MS),
+      signal: AbortSignal.timeout(timeoutMs),
     });
     const text = await response.text();
     let parsed: unknown = text;

@@ -32,6 +32,20 @@ const BETA = bidder("beta", 40);
 const GAMMA = bidder("gamma", 50);
 /** How soon a change made through one instance must be seen by the other (issue 3: "within a second"). */
 const PROPAGATION_MS = 1_000;
+/**
+ * Time enough for the simulated buyers (their own process on the same loaded 2-core machine) to answer a ping at 30 in
+ * flight: this file is about what two instances share, not about which buyer a deadline cuts off. With the usual 300 ms,
+ * both buyers timed out on 2-4 of the 300 pairs at load 12-17 (outcomes "timeout", AbortError at 336-404 ms), and a
+ * ping with no bid has no post to count.
+ */
+const PING_TIMEOUT_MS = 4_000;
+
+/** A campaign for one of the farm's buyers, with the ping deadline above. */
+function campaignFor(buyer: string): Campaign {
+  return realtimeCampaign(farm, buyer, {
+    ping: { url: farm.buyers[buyer]!.ping, timeout_ms: PING_TIMEOUT_MS },
+  });
+}
 
 const postbacks = new PostbackReceiver();
 let backends: SharedBackends;
@@ -48,7 +62,8 @@ before(async () => {
     // Every posted lead owes the source a postback: both instances drain the one outbox.
     sources: [testSource({ postback: { url: postbacks.url } })],
     buyers: [ALPHA, BETA].map(({ name }) => ({ id: name, name, status: "active" as const })),
-    campaigns: [realtimeCampaign(farm, "alpha"), realtimeCampaign(farm, "beta")],
+    settings: { default_tmax_ms: PING_TIMEOUT_MS + 500, max_tmax_ms: PING_TIMEOUT_MS + 1_000 },
+    campaigns: [campaignFor("alpha"), campaignFor("beta")],
   };
   const configPath = writeConfig(backends, "gavel.config.json", config);
   // One after the other: the second finds the schema migrated (a concurrent start is the migration lock's business).
@@ -149,7 +164,10 @@ test("the same ping posted to A and B at once is posted once: one lead_id, one p
   }
 });
 
-/** Polls B's admin API until `accept` holds for the entity; returns how long that took after the change on A. */
+/**
+ * Polls B's admin API until `accept` holds for the entity; returns how long after A answered the change B's answer
+ * showed it. An upper bound on the propagation: B may have had it up to one poll (a round trip, 10 ms) earlier.
+ */
 async function propagationMs(
   path: string,
   changedAt: number,
@@ -168,47 +186,74 @@ async function propagationMs(
   return seenAt - changedAt;
 }
 
+/**
+ * Changes a campaign through A; returns when A answered 2xx. The promise runs from there: a change answered 2xx is
+ * stored and announced, and reaches every other instance within a second (DESIGN rule 11, docs/api.md). How long A
+ * took to make it is A's own request time (the first admin write of a process is slow on a loaded machine: 1.8 s seen at
+ * load 17), not propagation.
+ */
 async function putCampaignOnA(campaign: Campaign): Promise<number> {
-  const changedAt = performance.now();
   const reply = await a.admin("PUT", `/v1/admin/campaigns/${campaign.id}`, campaign);
   assert.equal(reply.status, 200, JSON.stringify(reply.body));
-  return changedAt;
+  return performance.now();
+}
+
+/**
+ * What B shows for the entity before a change: the starting point the change must move it from. Reading it also makes
+ * B's admin API answer once before the timed polls, so they time the propagation, not B's first admin request (1.6 s
+ * seen at load 17: a new connection, the route's first run).
+ */
+async function onBBefore(path: string, expected: (reply: Reply) => boolean, what: string): Promise<void> {
+  const reply = await b.admin("GET", path);
+  assert.ok(
+    expected(reply),
+    `before the change B shows ${what}: ${reply.status} ${JSON.stringify(reply.body)}`,
+  );
 }
 
 test("a campaign paused through A is paused on B within a second, and B's auctions honour it", async (t) => {
-  const alpha = realtimeCampaign(farm, "alpha");
-  const changedAt = await putCampaignOnA({ ...alpha, status: "paused" });
+  const alpha = campaignFor("alpha");
+  await onBBefore("/v1/admin/campaigns/alpha", (r) => r.body?.status === "active", "alpha active");
+  let resumed = false;
+  try {
+    const changedAt = await putCampaignOnA({ ...alpha, status: "paused" });
 
-  const elapsed = await propagationMs(
-    "/v1/admin/campaigns/alpha",
-    changedAt,
-    (r) => r.body?.status === "paused",
-  );
+    const elapsed = await propagationMs(
+      "/v1/admin/campaigns/alpha",
+      changedAt,
+      (r) => r.body?.status === "paused",
+    );
 
-  t.diagnostic(`pause seen on B after ${elapsed.toFixed(0)} ms`);
-  assert.ok(elapsed < PROPAGATION_MS, `seen after ${elapsed.toFixed(0)} ms`);
-  const pingId = await bidOn(b);
-  assert.deepEqual(receivers(await requestsFor(pingId), "ping"), ["beta"], "B no longer pings alpha");
+    t.diagnostic(`pause seen on B ${elapsed.toFixed(0)} ms after A answered it`);
+    assert.ok(elapsed < PROPAGATION_MS, `seen after ${elapsed.toFixed(0)} ms`);
+    const pingId = await bidOn(b);
+    assert.deepEqual(receivers(await requestsFor(pingId), "ping"), ["beta"], "B no longer pings alpha");
 
-  const resumedAt = await putCampaignOnA(alpha);
-  const resumed = await propagationMs(
-    "/v1/admin/campaigns/alpha",
-    resumedAt,
-    (r) => r.body?.status === "active",
-  );
-  assert.ok(resumed < PROPAGATION_MS, `resume seen after ${resumed.toFixed(0)} ms`);
-  const again = await bidOn(b);
-  assert.deepEqual(receivers(await requestsFor(again), "ping"), ["alpha", "beta"]);
+    const resumedAt = await putCampaignOnA(alpha);
+    resumed = true;
+    const resumeMs = await propagationMs(
+      "/v1/admin/campaigns/alpha",
+      resumedAt,
+      (r) => r.body?.status === "active",
+    );
+    assert.ok(resumeMs < PROPAGATION_MS, `resume seen after ${resumeMs.toFixed(0)} ms`);
+    const again = await bidOn(b);
+    assert.deepEqual(receivers(await requestsFor(again), "ping"), ["alpha", "beta"]);
+  } finally {
+    // Failed before the resume: put alpha back anyway, so the tests after this one run on the configuration they expect.
+    if (!resumed) await a.admin("PUT", "/v1/admin/campaigns/alpha", alpha);
+  }
 });
 
 test("a buyer and campaign added through A bid in B's auctions within a second", async (t) => {
   const buyer = await a.admin("PUT", "/v1/admin/buyers/gamma", { name: "gamma", status: "active" });
   assert.equal(buyer.status, 200, JSON.stringify(buyer.body));
-  const changedAt = await putCampaignOnA(realtimeCampaign(farm, "gamma"));
+  await onBBefore("/v1/admin/campaigns/gamma", (r) => r.status === 404, "no campaign gamma");
+  const changedAt = await putCampaignOnA(campaignFor("gamma"));
 
   const elapsed = await propagationMs("/v1/admin/campaigns/gamma", changedAt, (r) => r.status === 200);
 
-  t.diagnostic(`new campaign seen on B after ${elapsed.toFixed(0)} ms`);
+  t.diagnostic(`new campaign seen on B ${elapsed.toFixed(0)} ms after A answered it`);
   assert.ok(elapsed < PROPAGATION_MS, `seen after ${elapsed.toFixed(0)} ms`);
   const reply = await ping(b);
   assert.equal(reply.status, 200, JSON.stringify(reply.body));
@@ -218,7 +263,7 @@ test("a buyer and campaign added through A bid in B's auctions within a second",
 
 test("a burst of changes through A: B ends on the last one", async () => {
   // Each change notifies B, which reloads the whole configuration; the reloads must not finish out of order.
-  const gamma = realtimeCampaign(farm, "gamma");
+  const gamma = campaignFor("gamma");
   let changedAt = 0;
   for (let change = 0; change < 20; change++) {
     changedAt = await putCampaignOnA({ ...gamma, status: change % 2 === 0 ? "paused" : "active" });
