@@ -1,7 +1,7 @@
 // One Redis connection tuned for the request path: startup fails fast when Redis is unreachable; once running, a
 // command never waits in a queue for a connection that is gone (it fails at once, or after the command timeout), and
 // the client reconnects by itself, with capped backoff, when Redis comes back.
-import { type Command, Redis } from "ioredis";
+import { type Command, Redis, type RedisOptions } from "ioredis";
 
 export interface RedisConnectionOptions {
   /** redis:// or rediss:// URL; credentials and database index may be part of it. */
@@ -31,14 +31,16 @@ const RECONNECT_MAX_DELAY_MS = 2_000;
 export async function connectRedis(options: RedisConnectionOptions): Promise<RedisConnection> {
   const address = redisAddress(options.url);
   let lastError: Error | undefined;
-  const client = new CoalescingRedis(options.url, {
+  const client = new RequestPathRedis(options.commandTimeoutMs, options.url, {
     lazyConnect: true,
     connectionName: options.connectionName,
     connectTimeout: CONNECT_DEADLINE_MS - 500,
     // A socket that does not close by itself after disconnect() is destroyed this soon (default 2 s keeps a process
     // that is shutting down alive).
     disconnectTimeout: 200,
-    commandTimeout: options.commandTimeoutMs,
+    // No `commandTimeout`: ioredis fails a command from a timer, and after a busy stretch of this process Node runs
+    // expired timers before it reads its sockets, so a reply that came back in a millisecond would be failed as timed
+    // out (seen at load 17: event-loop delay p99 ~1 s, Redis answering in 20 ms). RequestPathRedis times commands itself.
     // Commands issued while disconnected fail at once instead of waiting for a reconnect that may never come.
     enableOfflineQueue: false,
     // A command cut off by a lost connection fails at once (not after the command timeout) and is never replayed:
@@ -89,20 +91,32 @@ export async function connectRedis(options: RedisConnectionOptions): Promise<Red
 }
 
 /**
- * A client whose commands asked in one turn of the event loop leave in one write: the socket is corked at the first
- * and uncorked in that turn's check phase (setImmediate), after every I/O callback of the turn and its promise
- * continuations have run. Several requests answered by one read from Redis, or several HTTP requests read in one turn,
- * go on to their next commands in that turn; sent together, Redis reads them in one wake-up, and the exchange makes one
- * write system call for them. On an otherwise idle Redis, a wake-up costs it far more than the commands a script runs
- * (a lone GET ~12 µs of Redis CPU, ~30 µs with a pause between requests, against ~0.2 µs for a command inside a
- * script). A lightly loaded exchange has one callback a turn, so its commands wait for nothing; under load they wait
- * for the rest of the turn's callbacks (bench/README.md: uncorking at process.nextTick, at the end of the callback,
- * coalesced less and saved Redis less).
+ * The request path's client: its commands of one turn of the event loop leave in one write, and a command fails as
+ * timed out only when its reply has not arrived.
  *
+ * One write: the socket is corked at the first command of a turn and uncorked in that turn's check phase
+ * (setImmediate), after every I/O callback of the turn and its promise continuations have run. Several requests
+ * answered by one read from Redis, or several HTTP requests read in one turn, go on to their next commands in that
+ * turn; sent together, Redis reads them in one wake-up, and the exchange makes one write system call for them. On an
+ * otherwise idle Redis, a wake-up costs it far more than the commands a script runs (a lone GET ~12 µs of Redis CPU,
+ * ~30 µs with a pause between requests, against ~0.2 µs for a command inside a script). A lightly loaded exchange has
+ * one callback a turn, so its commands wait for nothing; under load they wait for the rest of the turn's callbacks
+ * (bench/README.md: uncorking at process.nextTick, at the end of the callback, coalesced less and saved Redis less).
  * Unlike ioredis's auto-pipelining (dropped: see bench/README.md), no command waits for another's answer: each is
  * written at the end of the turn it was asked in, and its timeout runs from when it was asked.
+ *
+ * Timeouts: as ioredis's `commandTimeout` (a timer per command, left to fire), but the check waits for the check phase
+ * after the timer, which follows a poll of the sockets: a process starved of CPU must not fail a reply already
+ * waiting in its socket (a cap reserve failed so answered a lead 503 under load; test/distributed/caps.test.ts).
  */
-class CoalescingRedis extends Redis {
+class RequestPathRedis extends Redis {
+  readonly #commandTimeoutMs: number;
+
+  constructor(commandTimeoutMs: number, url: string, options: RedisOptions & { replyMapping?: "legacy" }) {
+    super(url, options);
+    this.#commandTimeoutMs = commandTimeoutMs;
+  }
+
   override sendCommand(command: Command, stream?: Parameters<Redis["sendCommand"]>[1]): unknown {
     const socket = this.stream;
     // writableCorked > 0: already corked this turn (ioredis itself never corks).
@@ -110,8 +124,16 @@ class CoalescingRedis extends Redis {
       socket.cork();
       setImmediate(uncork, socket);
     }
-    return super.sendCommand(command, stream);
+    const reply = super.sendCommand(command, stream);
+    if (!command.isSettled) setTimeout(failIfUnanswered, this.#commandTimeoutMs, command);
+    return reply;
   }
+}
+
+function failIfUnanswered(command: Command): void {
+  setImmediate(() => {
+    if (!command.isSettled) command.reject(new Error("Command timed out"));
+  });
 }
 
 function uncork(socket: Redis["stream"]): void {
