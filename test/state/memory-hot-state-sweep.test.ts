@@ -5,25 +5,14 @@ import assert from "node:assert/strict";
 import { mock, test } from "node:test";
 import type { PingRecord } from "../../src/domain/records.ts";
 import { MemoryHotState } from "../../src/state/memory-hot-state.ts";
+import { heldPingRecord } from "../helpers/held-ping.ts";
 
 /** A multiple of the 5-second span and sweep interval, so the spans' ends fall on the sweeps. */
 const T0 = Date.UTC(2026, 11, 7, 10, 0, 0);
 const SWEEP_MS = 5_000;
 
 function ping(id: string, expires_at: number): PingRecord {
-  return {
-    id,
-    kind: "ping",
-    source_id: "src-1",
-    vertical: "personal_injury",
-    lead: { state: "CA" },
-    test: false,
-    created_at: T0,
-    expires_at,
-    status: "bid",
-    price_cents: 2500,
-    bids: [{ campaign_id: "c", buyer_id: "b", bid_cents: 4000, source_price_cents: 2500, expires_at }],
-  };
+  return heldPingRecord(id, T0, expires_at);
 }
 
 /** A hot state on mock timers and clock, from T0. */

@@ -6,6 +6,7 @@ import type { PingRecord } from "../../src/domain/records.ts";
 import type { HotState } from "../../src/state/hot-state.ts";
 import { MemoryHotState } from "../../src/state/memory-hot-state.ts";
 import { eventually } from "../helpers/eventually.ts";
+import { heldPingRecord } from "../helpers/held-ping.ts";
 import { connectTestHotState, deleteKeysWithPrefix, testRunPrefix } from "./redis-test-helpers.ts";
 
 interface HotStateImplementation {
@@ -44,19 +45,7 @@ const HOT_STATES: HotStateImplementation[] = [
 ];
 
 function ping(id: string, expires_at = T0 + 120_000): PingRecord {
-  return {
-    id,
-    kind: "ping",
-    source_id: "src-1",
-    vertical: "personal_injury",
-    lead: { state: "CA" },
-    test: false,
-    created_at: T0,
-    expires_at,
-    status: "bid",
-    price_cents: 2500,
-    bids: [{ campaign_id: "c", buyer_id: "b", bid_cents: 4000, source_price_cents: 2500, expires_at }],
-  };
+  return heldPingRecord(id, T0, expires_at);
 }
 
 for (const impl of HOT_STATES) {
