@@ -6,7 +6,7 @@ import { get, money, post, when } from "../api.ts";
 import { Link } from "../router.tsx";
 import { useData } from "../use-data.ts";
 import { useLeadPages } from "../use-pages.ts";
-import { Badge, Pager, Problem } from "./common.tsx";
+import { Badge, Pager, Problem, shortId } from "./common.tsx";
 
 const RETURN_REASONS = ["invalid_contact", "duplicate", "fraud", "not_qualified", "no_consent", "other"];
 
@@ -32,7 +32,7 @@ export function BuyerLeads() {
           {leads.map((lead) => (
             <tr key={lead.id}>
               <td>
-                <Link to={`/buyer/leads/${lead.id}`}>{lead.id.slice(0, 12)}</Link>
+                <Link to={`/buyer/leads/${lead.id}`}>{shortId(lead.id)}</Link>
                 {lead.test && <Badge value="test" />}
               </td>
               <td>{when(lead.sold_at)}</td>
@@ -57,7 +57,7 @@ export function BuyerLeads() {
           {returns.data?.returns.map((item) => (
             <tr key={item.id}>
               <td>
-                <Link to={`/buyer/leads/${item.lead_id}`}>{item.lead_id.slice(0, 12)}</Link>
+                <Link to={`/buyer/leads/${item.lead_id}`}>{shortId(item.lead_id)}</Link>
               </td>
               <td>{item.reason.replaceAll("_", " ")}</td>
               <td>

@@ -2,6 +2,23 @@
 import { useState } from "react";
 import { ApiError, OFFLINE_MESSAGE } from "../api.ts";
 
+/** How many characters of an id a list shows. */
+const SHORT_ID_LENGTH = 12;
+
+/**
+ * An id cut short for a list: its last characters. Lead and auction ids are time-ordered (UUIDv7): their first 12
+ * characters are the time to 16 ms, the same for every lead of that moment, so a list of a busy exchange's leads would
+ * show one short id for many; the last 12 are random (48 bits). Older random (v4) ids are random at both ends.
+ */
+export function shortId(id: string): string {
+  return id.slice(-SHORT_ID_LENGTH);
+}
+
+/** Whether a typed id names this one: the whole id, or the end the lists show (shortId). */
+export function idMatches(id: string, typed: string): boolean {
+  return id === typed || (typed.length >= 4 && id.endsWith(typed));
+}
+
 export function Problem({ error }: { error: Error | undefined }) {
   if (!error) return null;
   if (error instanceof ApiError && error.status === 403) {

@@ -9,7 +9,7 @@ import { get, money, when } from "../api.ts";
 import { Link, navigate } from "../router.tsx";
 import { useData } from "../use-data.ts";
 import { useLeadPages } from "../use-pages.ts";
-import { Badge, Pager, Problem } from "./common.tsx";
+import { Badge, idMatches, Pager, Problem, shortId } from "./common.tsx";
 
 /** The orders the exchange sorts leads by (LEAD_SORTS in the store, which the admin API validates against). */
 type Sort = LeadSort;
@@ -164,8 +164,8 @@ export function Leads() {
             event.preventDefault();
             const typed = leadId.trim();
             if (!typed) return;
-            // The list shows ids cut short: a short id of a lead on screen opens that lead.
-            const shown = leads.find((lead) => lead.id === typed || lead.id.startsWith(typed));
+            // The list shows ids cut short (shortId): the short id of a lead on screen opens that lead.
+            const shown = leads.find((lead) => idMatches(lead.id, typed));
             navigate(`/leads/${encodeURIComponent(shown?.id ?? typed)}`);
           }}
         >
@@ -293,7 +293,7 @@ export function Leads() {
             <tr key={lead.id}>
               <td>
                 <Link to={`/leads/${lead.id}`} title={`open lead ${lead.id}`}>
-                  {lead.id.slice(0, 12)}
+                  {shortId(lead.id)}
                 </Link>
                 {lead.test && <Badge value="test" />}
               </td>

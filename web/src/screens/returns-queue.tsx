@@ -5,7 +5,7 @@ import type { AdminReturn, BulkDecision } from "../../../src/http/admin-returns-
 import { money, post, when } from "../api.ts";
 import { Link } from "../router.tsx";
 import { usePages } from "../use-pages.ts";
-import { Badge, Pager, Problem } from "./common.tsx";
+import { Badge, Pager, Problem, shortId } from "./common.tsx";
 
 export function ReturnsQueue() {
   const [status, setStatus] = useState("pending");
@@ -34,7 +34,7 @@ export function ReturnsQueue() {
     try {
       const answer = await post<BulkDecision>("/v1/admin/returns/decide", { ids: chosen, decision, reason });
       const done = `${decision === "approve" ? "Approved" : "Rejected"} ${answer.returns.length}`;
-      const failed = answer.failed.map((item) => `${item.id.slice(0, 12)}: ${item.message}`).join("; ");
+      const failed = answer.failed.map((item) => `${shortId(item.id)}: ${item.message}`).join("; ");
       setOutcome(failed ? `${done}; not decided: ${failed}` : `${done}.`);
       setSelected(new Set());
       reload();
@@ -128,14 +128,14 @@ export function ReturnsQueue() {
                 {item.status === "pending" && (
                   <input
                     type="checkbox"
-                    aria-label={`Select the return of lead ${item.lead_id.slice(0, 12)}`}
+                    aria-label={`Select the return of lead ${shortId(item.lead_id)}`}
                     checked={selected.has(item.id)}
                     onChange={(event) => toggle(item.id, event.target.checked)}
                   />
                 )}
               </td>
               <td>
-                <Link to={`/leads/${item.lead_id}`}>{item.lead_id.slice(0, 12)}</Link>
+                <Link to={`/leads/${item.lead_id}`}>{shortId(item.lead_id)}</Link>
               </td>
               <td>{item.buyer_id}</td>
               <td>{item.reason.replaceAll("_", " ")}</td>

@@ -4,7 +4,7 @@ import type { Submission, SourceSummary as Summary } from "../../../src/http/sou
 import { get, money, when } from "../api.ts";
 import { useData } from "../use-data.ts";
 import { useLeadPages } from "../use-pages.ts";
-import { Badge, Pager, Problem, Tile } from "./common.tsx";
+import { Badge, Pager, Problem, shortId, Tile } from "./common.tsx";
 
 const percent = (value: number | null | undefined) =>
   value === null || value === undefined ? "—" : `${Math.round(value * 1000) / 10}%`;
@@ -50,7 +50,7 @@ export function SourceLeads() {
           {leads.map((lead) => (
             <tr key={lead.id}>
               <td>
-                <code>{lead.id.slice(0, 12)}</code>
+                <code>{shortId(lead.id)}</code>
                 {lead.test && <Badge value="test" />}
               </td>
               <td>{when(lead.created_at)}</td>
