@@ -63,13 +63,6 @@ function composedText(parts: readonly Statement[], select: string): string {
 /** The rollups' upsert (rollupRowsJson's batch as $1, into shard 0), built once. */
 const UPSERT_ROLLUP = rollupUpsertSql(POSTGRES);
 
-/**
- * Sales' rollups go to one of this many copies of their rows (`shard` 1 to 8, migration 28), picked at random for each
- * fold of the queued ones (pending-rollups.ts); shard 0 is the ping events' batches' (and returns' and rebuilds'), so
- * a fold never waits on a batch, and folds of several instances mostly lock different rows. Reports add the copies up.
- */
-export const ROLLUP_SHARDS = 8;
-
 const INSERT_LEAD = `INSERT INTO leads (${LEAD_COLUMNS}) VALUES (${placeholders(LEAD_COLUMNS)})`;
 
 /** The post attempts sales' outcomes end, all at once (each sale's first end of a campaign, as one UPDATE per end did). */

@@ -11,6 +11,8 @@ import {
   ROLLUP_MAX_COLUMNS,
   ROLLUP_SUM_COLUMNS,
 } from "../../domain/rollup.ts";
+import { POSTGRES } from "../sql/dialect.ts";
+import { rollupOnConflict, rollupRecordColumns } from "../sql/rollup-rows.ts";
 
 /** A sale's (or a group of sales') rollup rows, rollupRowsJson's document as $1. */
 export const QUEUE_SALE_ROLLUPS = "INSERT INTO report_rollup_pending (rows) VALUES ($1::json)";
@@ -26,11 +28,12 @@ export const FOLD_AFTER_MS = 1000;
  */
 export const VACUUM_EVERY_MS = 5_000;
 
-function postgresType(column: string): string {
-  if (column === "test") return "boolean";
-  if (column === "grain") return "smallint";
-  return column.endsWith("_id") || column === "vertical" ? "text" : "bigint";
-}
+/**
+ * Sales' rollups go to one of this many copies of their rows (`shard` 1 to 8, migration 28), picked at random for each
+ * fold of the queued ones; shard 0 is the ping events' batches' (and returns' and rebuilds'), so
+ * a fold never waits on a batch, and folds of several instances mostly lock different rows. Reports add the copies up.
+ */
+export const ROLLUP_SHARDS = 8;
 
 /**
  * The fold: every queued row taken out (`DELETE … RETURNING`: a row another fold took first is skipped once that fold
@@ -39,23 +42,16 @@ function postgresType(column: string): string {
  */
 export function foldPendingRollupsSql(shard: number): string {
   const keys = ROLLUP_KEY_COLUMNS.join(", ");
-  const types = ROLLUP_COLUMNS.map((column) => `${column} ${postgresType(column)}`).join(", ");
   const summed = [
     ...ROLLUP_SUM_COLUMNS.map((column) => `COALESCE(sum(${column}), 0)::bigint`),
     ...ROLLUP_MAX_COLUMNS.map((column) => `COALESCE(max(${column}), 0)`),
   ].join(", ");
-  const update = [
-    ...ROLLUP_SUM_COLUMNS.map((column) => `${column} = report_rollup.${column} + excluded.${column}`),
-    ...ROLLUP_MAX_COLUMNS.map(
-      (column) => `${column} = GREATEST(report_rollup.${column}, excluded.${column})`,
-    ),
-  ].join(", ");
   return `WITH pending AS (DELETE FROM report_rollup_pending RETURNING rows)
     INSERT INTO report_rollup (${ROLLUP_COLUMNS.join(", ")}, shard)
     SELECT ${keys}, ${summed}, ${Math.trunc(shard)}::smallint
-      FROM pending, json_to_recordset(pending.rows) AS row (${types})
+      FROM pending, json_to_recordset(pending.rows) AS row (${rollupRecordColumns()})
       GROUP BY ${keys} ORDER BY ${keys}
-    ON CONFLICT (${keys}, shard) DO UPDATE SET ${update}`;
+    ${rollupOnConflict(POSTGRES)}`;
 }
 
 /**

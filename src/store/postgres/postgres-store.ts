@@ -40,9 +40,8 @@ import {
   type DurableWritesRow,
   durableWritesStatement,
   PING_STORED_BEFORE,
-  ROLLUP_SHARDS,
 } from "./one-statement-writes.ts";
-import { foldPendingRollupsSql, RollupFolder } from "./pending-rollups.ts";
+import { foldPendingRollupsSql, ROLLUP_SHARDS, RollupFolder } from "./pending-rollups.ts";
 import {
   checkSchemaName,
   PostgresPool,

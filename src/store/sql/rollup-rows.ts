@@ -68,28 +68,40 @@ export function rolledUpLeadFromRow(row: Row, codec: RowCodec): RolledUpLead {
 /**
  * INSERT ... ON CONFLICT for rollup rows: sums add up, maxima keep the larger. SQLite takes `rows` rows' placeholders
  * (rollupRowValues of each, one after another; see addRollup). PostgreSQL takes the whole batch as one JSON array
- * (rollupRowsJson), one statement per batch; the rows must be distinct, as RollupBatch makes them. PostgreSQL keys
- * each row by a `shard` too (migration 28): shard 0, or with `sharded` the shard given as $2 (a sale's).
+ * (rollupRowsJson), one statement per batch, into shard 0 (migration 28); the rows must be distinct, as RollupBatch
+ * makes them.
  */
-export function rollupUpsertSql(d: Dialect, rows = 1, sharded = false): string {
+export function rollupUpsertSql(d: Dialect, rows = 1): string {
   const measures = [...ROLLUP_SUM_COLUMNS, ...ROLLUP_MAX_COLUMNS];
   const row = `(${ROLLUP_COLUMNS.map(() => "?").join(", ")})`;
   const postgres = d.name === "postgres";
   const values = !postgres
     ? `VALUES ${Array.from({ length: rows }, () => row).join(", ")}`
     : // A measure left out of a row's JSON is 0.
-      `SELECT ${ROLLUP_KEY_COLUMNS.join(", ")}, ${measures.map((column) => `COALESCE(${column}, 0)`).join(", ")},
-         ${sharded ? "$2::smallint" : "0"}
-         FROM jsonb_to_recordset($1::jsonb) AS batch (${ROLLUP_COLUMNS.map((column) => `${column} ${postgresType(column)}`).join(", ")})`;
+      `SELECT ${ROLLUP_KEY_COLUMNS.join(", ")}, ${measures.map((column) => `COALESCE(${column}, 0)`).join(", ")}, 0
+         FROM jsonb_to_recordset($1::jsonb) AS batch (${rollupRecordColumns()})`;
+  return `INSERT INTO report_rollup (${ROLLUP_COLUMNS.join(", ")}${postgres ? ", shard" : ""}) ${values}
+          ${rollupOnConflict(d)}`;
+}
+
+/**
+ * The rollup upsert's ON CONFLICT clause: sums add up, maxima keep the larger. PostgreSQL keys each row by its `shard`
+ * too (migration 28).
+ */
+export function rollupOnConflict(d: Dialect): string {
   const update = [
     ...ROLLUP_SUM_COLUMNS.map((column) => `${column} = report_rollup.${column} + excluded.${column}`),
     ...ROLLUP_MAX_COLUMNS.map(
       (column) => `${column} = ${d.greatest}(report_rollup.${column}, excluded.${column})`,
     ),
   ].join(", ");
-  const shard = postgres ? ", shard" : "";
-  return `INSERT INTO report_rollup (${ROLLUP_COLUMNS.join(", ")}${shard}) ${values}
-          ON CONFLICT (${ROLLUP_KEY_COLUMNS.join(", ")}${shard}) DO UPDATE SET ${update}`;
+  const shard = d.name === "postgres" ? ", shard" : "";
+  return `ON CONFLICT (${ROLLUP_KEY_COLUMNS.join(", ")}${shard}) DO UPDATE SET ${update}`;
+}
+
+/** A rollup row's columns with their types, as PostgreSQL's `json(b)_to_recordset` reads rollupRowsJson's rows. */
+export function rollupRecordColumns(): string {
+  return ROLLUP_COLUMNS.map((column) => `${column} ${postgresType(column)}`).join(", ");
 }
 
 function postgresType(column: string): string {

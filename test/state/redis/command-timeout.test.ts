@@ -3,9 +3,8 @@
 // ioredis's own timer, Node ran the expired timer before reading the socket, and a cap reserve answered in a
 // millisecond failed its lead under load); a command Redis really does not answer still fails after the timeout.
 import assert from "node:assert/strict";
-import { after, before, describe, test } from "node:test";
-import { type PrivateRedis, startPrivateRedis } from "../../../src/sim/private-redis.ts";
-import { connectRedis, type RedisConnection } from "../../../src/state/redis/redis-connection.ts";
+import { describe, test } from "node:test";
+import { privateRedisConnection } from "./private-connection.ts";
 
 const TIMEOUT_MS = 300;
 
@@ -18,26 +17,11 @@ function busyFor(ms: number): void {
 }
 
 describe("Redis command timeout", () => {
-  let redis: PrivateRedis;
-  let admin: Awaited<ReturnType<PrivateRedis["admin"]>>;
-  let connection: RedisConnection;
-  before(async () => {
-    redis = await startPrivateRedis();
-    admin = await redis.admin();
-    connection = await connectRedis({
-      url: redis.url,
-      commandTimeoutMs: TIMEOUT_MS,
-      connectionName: "command-timeout",
-    });
-  });
-  after(async () => {
-    connection?.client.disconnect();
-    await redis?.stop();
-  });
+  const server = privateRedisConnection("command-timeout", TIMEOUT_MS);
 
   test("a reply that arrived while the event loop was busy past the timeout is taken", async () => {
     for (let round = 0; round < 5; round++) {
-      const reply = connection.client.ping();
+      const reply = server.connection.client.ping();
       // The command leaves at the end of this turn; Redis answers within a millisecond, while this thread is busy.
       await new Promise((resolve) => setImmediate(resolve));
       busyFor(TIMEOUT_MS + 200);
@@ -46,13 +30,13 @@ describe("Redis command timeout", () => {
   });
 
   test("a command Redis does not answer fails as timed out, soon after the timeout", async () => {
-    await admin.call("CLIENT", "PAUSE", String(TIMEOUT_MS * 3), "ALL");
+    await server.admin.call("CLIENT", "PAUSE", String(TIMEOUT_MS * 3), "ALL");
     const started = performance.now();
-    await assert.rejects(connection.client.get("paused"), /Command timed out/);
+    await assert.rejects(server.connection.client.get("paused"), /Command timed out/);
     const waited = performance.now() - started;
     assert.ok(waited >= TIMEOUT_MS - 5 && waited < TIMEOUT_MS + 250, `failed after ${Math.round(waited)} ms`);
     // The pause ends by itself (a paused server would queue an UNPAUSE too); then the connection answers again.
     await new Promise((resolve) => setTimeout(resolve, started + TIMEOUT_MS * 3 + 100 - performance.now()));
-    assert.equal(await connection.client.ping(), "PONG");
+    assert.equal(await server.connection.client.ping(), "PONG");
   });
 });

@@ -13,6 +13,7 @@ import { RedisCapLedger } from "../../../src/state/counters/redis-cap-ledger.ts"
 import { RedisDuplicateWindows } from "../../../src/state/duplicates/redis-duplicate-windows.ts";
 import { RedisSeedMarker, type SeedReport } from "../../../src/state/redis/seed-marker.ts";
 import { RedisHotState } from "../../../src/state/redis-hot-state.ts";
+import { heldPingRecord } from "../../helpers/held-ping.ts";
 
 const ROUNDS = 20;
 const BUYER = "b1";
@@ -135,20 +136,7 @@ async function sell(at: Instance, store: FakeStore, id: string): Promise<"sold" 
 }
 
 function heldPing(id: string): PingRecord {
-  const now = Date.now();
-  return {
-    id,
-    kind: "ping",
-    source_id: "s1",
-    vertical: "personal_injury",
-    lead: { zip: "90210" },
-    test: false,
-    created_at: now,
-    expires_at: now + 60_000,
-    status: "bid",
-    price_cents: 1000,
-    bids: [],
-  };
+  return heldPingRecord(id, Date.now(), Date.now() + 60_000);
 }
 
 test("Redis restarted empty: the next reservation, held ping read and duplicate check re-seed first", async () => {

@@ -14,7 +14,7 @@ export function shortId(id: string): string {
   return id.slice(-SHORT_ID_LENGTH);
 }
 
-/** Whether a typed id names this one: the whole id, or the end the lists show (shortId). */
+/** Whether a typed id names this one: the whole id, or an end of it such as shortId shows (4 characters at least). */
 export function idMatches(id: string, typed: string): boolean {
   return id === typed || (typed.length >= 4 && id.endsWith(typed));
 }
