@@ -67,7 +67,8 @@ export function writeBodiesFile(dir: string, name: string, bodies: readonly stri
  * `target.path` and post each bid ping's lead to `pairs.postPath`, in a closed loop, matching each answer to its
  * request by the X-Request-Id the server echoes (a server that does not echo it gets no posts: `pairs.unmatched`):
  * `ok` and `throughput` count the pairs (posts answered 2xx), `latency` is a pair's (its ping sent to its post
- * answered).
+ * answered). A pair run with `ratePerSecond` is paced like any other (one thread): every request, ping or post, takes
+ * a send slot, so about half the rate in pairs a second (bench/pair-post-split.ts compares them at one rate).
  */
 export async function runWrk(
   wrk: string,
@@ -84,8 +85,6 @@ export async function runWrk(
     pairs?: PairLoad;
   },
 ): Promise<WrkResult> {
-  if (options.pairs && options.ratePerSecond !== undefined)
-    throw new Error("pair runs are closed loops: no rate");
   if (options.warmupMs > 0)
     await wrkOnce(wrk, target, bodiesFile, { ...options, durationMs: options.warmupMs });
   const open = (meters: Record<string, WindowMeter> | undefined) =>
