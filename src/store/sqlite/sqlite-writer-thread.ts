@@ -50,11 +50,11 @@ const enqueue = (work: () => Promise<void>) => {
 // The writes' report rollup counts are added up over the group and upserted once, last (GroupRollups).
 let arrived: WriteItem[] = [];
 
-/** One request of a message (see WriteMessage): its number, op, and arguments (or their JSON text). */
+/** One request of a message (see WriteMessage): its number, op, and arguments. */
 interface WriteItem {
   id: number;
   op: string;
-  payload: string | readonly unknown[];
+  args: readonly unknown[];
 }
 
 /** Writes whose loss to a power cut is allowed (DESIGN rule 9): a group of only these commits without an fsync. */
@@ -65,7 +65,7 @@ parentPort!.on("message", (message: WriteMessage) => {
     const item: WriteItem = {
       id: message[i] as number,
       op: message[i + 1] as string,
-      payload: message[i + 2] as WriteItem["payload"],
+      args: message[i + 2] as readonly unknown[],
     };
     if (isControl(item.op)) {
       writeArrived();
@@ -147,9 +147,8 @@ async function handleControl({ id, op }: WriteItem): Promise<void> {
   }
 }
 
-/** One write of SqlWrites, inside the caller's transaction; its arguments parsed here when they came as JSON. */
-function run({ op, payload }: WriteItem): Promise<unknown> {
-  const args = typeof payload === "string" ? (JSON.parse(payload) as unknown[]) : payload;
+/** One write of SqlWrites, inside the caller's transaction. */
+function run({ op, args }: WriteItem): Promise<unknown> {
   const write = writes[op as keyof SqlWrites] as (tx: SqlTx, ...args: unknown[]) => Promise<unknown>;
   return write.call(writes, tx, ...args);
 }

@@ -4,7 +4,6 @@
 import { Worker } from "node:worker_threads";
 import type { PiiKeyRing } from "../../compliance/privacy/pii-cipher.ts";
 import { payloadJsonIfMade } from "../../domain/payload-json.ts";
-import type { OutcomeRecord, PingRecord } from "../../domain/records.ts";
 import type { PingToInsert } from "../sql/auction-log-queries.ts";
 import type { WriteArgs, WriteOp, WriteResult } from "../sql/sql-writes.ts";
 
@@ -16,8 +15,9 @@ export type WriteRequest =
 
 /**
  * The requests of one turn as they travel: flat, three entries each (no object per request): its number (so its reply
- * finds its caller), its op, and its arguments, as an array (structured clone) or as their JSON text (JSON_OPS). See
- * the "writer thread's messages" sections of bench/README.md for what each form costs.
+ * finds its caller), its op, and its arguments. Structured clone, but for a ping batch's JSON columns (pingBatchArgs):
+ * JSON text of whole sales and post attempts was measured no cheaper on the writer thread (JSON.parse there costs what
+ * the clone's deserialisation saves; bench/README.md, session 27).
  */
 export type WriteMessage = (number | string | readonly unknown[])[];
 
@@ -28,14 +28,6 @@ export type WriteMessage = (number | string | readonly unknown[])[];
 export type WriteReply = unknown[];
 
 /**
- * The writes of the post path, sent as JSON text: a sale (its lead, outcomes, postbacks, ledger rows, contact hashes)
- * and a post attempt's beginning. Plain records of strings, finite numbers and booleans, whose undefined members mean
- * what absent ones do; structured clone of such an object graph costs each thread more than JSON.stringify and
- * JSON.parse of it (~25%). Every other write keeps structured clone (its arguments may be any cloneable value).
- */
-const JSON_OPS: ReadonlySet<string> = new Set(["saveLead", "beginPostAttempt"]);
-
-/**
  * A ping batch's arguments as sent: each ping with its JSON columns as text. The writer thread stores those texts (it
  * built them itself before), so it is spared the deserialisation of three object graphs a ping and their
  * JSON.stringify; the main thread clones strings instead of the graphs, and the lead's text is usually made already
@@ -43,22 +35,23 @@ const JSON_OPS: ReadonlySet<string> = new Set(["saveLead", "beginPostAttempt"]);
  */
 function pingBatchArgs([pings, outcomes]: WriteArgs<"appendAuctionEvents">): readonly unknown[] {
   const sent: PingToInsert[] = [];
-  for (const ping of pings as readonly PingRecord[]) {
+  for (const ping of pings) {
     const row: PingToInsert = {
       ...ping,
-      lead: payloadJsonIfMade(ping.lead) ?? ping.lead,
-      bids: JSON.stringify(ping.bids),
+      lead: typeof ping.lead === "string" ? ping.lead : (payloadJsonIfMade(ping.lead) ?? ping.lead),
+      bids: jsonText(ping.bids),
     };
-    if (ping.quality !== undefined) row.quality = JSON.stringify(ping.quality);
+    if (ping.quality !== undefined) row.quality = jsonText(ping.quality);
     sent.push(row);
   }
-  return [sent, outcomes as readonly OutcomeRecord[]];
+  return [sent, outcomes];
 }
 
+const jsonText = (value: unknown): string => (typeof value === "string" ? value : JSON.stringify(value));
+
 /** A request's arguments as they travel. */
-function payloadOf(request: WriteRequest): string | readonly unknown[] {
+function payloadOf(request: WriteRequest): readonly unknown[] {
   if (!("args" in request)) return [];
-  if (JSON_OPS.has(request.op)) return JSON.stringify(request.args);
   if (request.op === "appendAuctionEvents") {
     return pingBatchArgs(request.args as WriteArgs<"appendAuctionEvents">);
   }
@@ -130,7 +123,7 @@ export class SqliteWriter {
       try {
         message.push(id, request.op, payloadOf(request));
       } catch (error) {
-        // Its arguments have no JSON (a bigint): it fails alone.
+        // A ping batch whose JSON columns have no JSON (a bigint): it fails alone, as the thread's stringify failed it.
         this.#settle(-id, (error as Error).message);
       }
     }
