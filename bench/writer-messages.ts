@@ -2,11 +2,14 @@
 // with bench/writer-messages-capture.ts): the sender's `postMessage` and the receiver's `receiveMessageOnPort` (the
 // structured clone's serialize and deserialize) on a MessageChannel in this thread, for each way of sending them.
 //
-//   node bench/writer-messages.ts <capture.bin> [--rounds 6] [--repeat 5]
+//   node bench/writer-messages.ts <capture.bin> [--rounds 6] [--repeat 10]
 //
-// Ways: `clone` (the object graph, as the writer takes it today), `json` (one string: JSON.stringify, then
-// JSON.parse), `json-no-ledger` (the same without a sale's ledger rows, the receiver deriving them with saleEntries).
-// CPU is this thread's (process.threadCpuUsage) over whole passes of the capture, the ways alternating each round.
+// Ping batches: `clone` (today), `json` (one string), `clone, texts` (each ping's lead, bids and quality as JSON text,
+// made by the sender), `clone, texts, lead cached` (the lead's text made already, as its native ping body makes it).
+// The receiver's work includes the ping columns' JSON.stringify that a form leaves to it. Post writes: `clone`,
+// `json`, and each without a sale's ledger rows (the receiver deriving them with saleEntries). Replies: `clone`,
+// `json`, `compact` (a bare success as its number). CPU is this thread's (process.threadCpuUsage) over whole passes of
+// the capture, the ways alternating each round; getrusage counts by ticks, so only whole passes are read.
 import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { deserialize } from "node:v8";
