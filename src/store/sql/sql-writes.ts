@@ -9,7 +9,6 @@ import type {
   OutboxSettlement,
   OutcomeRecord,
   PiiErasure,
-  PingRecord,
   PrivacyRequestRecord,
   ReturnRecord,
 } from "../../domain/records.ts";
@@ -40,7 +39,7 @@ import type {
   ConversionRecord,
   SuppressionHash,
 } from "../store.ts";
-import { insertOutcomes, insertPings } from "./auction-log-queries.ts";
+import { insertOutcomes, insertPings, type PingToInsert } from "./auction-log-queries.ts";
 import * as consoleQueries from "./console-queries.ts";
 import { type Dialect, placeholders, type SqlTx, statement } from "./dialect.ts";
 import { insertDeposit, insertLedgerEntries } from "./money-queries.ts";
@@ -86,7 +85,7 @@ export class SqlWrites {
 
   async appendAuctionEvents(
     tx: SqlTx,
-    pings: readonly PingRecord[],
+    pings: readonly PingToInsert[],
     outcomes: readonly OutcomeRecord[],
   ): Promise<void> {
     const fresh = new Set<string>();
