@@ -185,9 +185,6 @@ export class RollupRow implements RollupKey, Record<RollupSumColumn | RollupMaxC
 /** What an outcome is attributed to: its auction's (or lead's) source, sub-id, vertical and test flag. */
 export type AuctionDimensions = Pick<PingRecord, "source_id" | "vertical" | "test" | "sub_id">;
 
-/** The parts of a written ping a rollup counts. */
-export type RolledUpAuction = AuctionDimensions & Pick<PingRecord, "id" | "status" | "created_at">;
-
 /** The parts of an outcome a rollup counts. */
 export type RolledUpOutcome = Pick<
   OutcomeRecord,
@@ -464,7 +461,7 @@ export function splitPayout(payoutCents: number, buyerPricesCents: readonly numb
 
 /** The rollup of one batch of ping events; `dimensionsOf` finds the auction of an outcome whose ping is not in it. */
 export function rollupAuctionEvents(
-  pings: readonly RolledUpAuction[],
+  pings: readonly PingRecord[],
   outcomes: readonly OutcomeRecord[],
   dimensionsOf: (auctionId: string) => AuctionDimensions | undefined,
 ): RollupBatch {

@@ -117,21 +117,8 @@ export interface PingInsert extends Statement {
   insertedIds(result: SqlResult): readonly string[];
 }
 
-/**
- * A ping as insertPings takes it: each JSON column (`lead`, `bids`, `quality`) as its value, or as its JSON text when
- * the caller has that already (the SQLite writer thread is sent them so: see sqlite-writer.ts). None of them is ever a
- * string as a value (an object, an array), so a string is the text.
- */
-export type PingToInsert = Omit<PingRecord, "lead" | "bids" | "quality"> & {
-  lead: PingRecord["lead"] | string;
-  bids: PingRecord["bids"] | string;
-  quality?: PingRecord["quality"] | string;
-};
-
-const jsonText = (value: unknown): string => (typeof value === "string" ? value : JSON.stringify(value));
-
 /** Inserts pings; one already stored is left as it was (and not among the inserted ids). */
-export function insertPings(d: Dialect, pings: readonly PingToInsert[]): PingInsert[] {
+export function insertPings(d: Dialect, pings: readonly PingRecord[]): PingInsert[] {
   const rows = pings.map((p) => [
     p.id,
     p.kind,
@@ -143,9 +130,9 @@ export function insertPings(d: Dialect, pings: readonly PingToInsert[]): PingIns
     p.expires_at,
     p.status,
     p.price_cents,
-    jsonText(p.lead),
-    jsonText(p.bids),
-    p.quality ? jsonText(p.quality) : null,
+    JSON.stringify(p.lead),
+    JSON.stringify(p.bids),
+    p.quality ? JSON.stringify(p.quality) : null,
   ]);
   if (d.name === "sqlite") {
     // One statement per ping (see insertBatch): the row it changed, or not, says whether its ping is new. A RETURNING

@@ -1,9 +1,8 @@
 // Keeping the report rollups up to date inside the transaction of each write that changes what they count.
 
-import type { LeadRecord, OutcomeRecord } from "../../domain/records.ts";
+import type { LeadRecord, OutcomeRecord, PingRecord } from "../../domain/records.ts";
 import {
   type AuctionDimensions,
-  type RolledUpAuction,
   RollupBatch,
   rollupAuctionEvents,
   rollupLead,
@@ -58,7 +57,7 @@ function sqliteUpsertText(rows: number): string {
 export async function auctionEventsRollup(
   tx: SqlTx,
   d: Dialect,
-  written: readonly RolledUpAuction[],
+  written: readonly PingRecord[],
   outcomes: readonly OutcomeRecord[],
 ): Promise<RollupBatch> {
   const inBatch = new Set(written.map((ping) => ping.id));

@@ -9,6 +9,7 @@ import type {
   OutboxSettlement,
   OutcomeRecord,
   PiiErasure,
+  PingRecord,
   PrivacyRequestRecord,
   ReturnRecord,
 } from "../../domain/records.ts";
@@ -39,7 +40,7 @@ import type {
   ConversionRecord,
   SuppressionHash,
 } from "../store.ts";
-import { insertOutcomes, insertPings, type PingToInsert } from "./auction-log-queries.ts";
+import { insertOutcomes, insertPings } from "./auction-log-queries.ts";
 import * as consoleQueries from "./console-queries.ts";
 import { type Dialect, placeholders, type SqlTx, statement } from "./dialect.ts";
 import { insertDeposit, insertLedgerEntries } from "./money-queries.ts";
@@ -85,7 +86,7 @@ export class SqlWrites {
 
   async appendAuctionEvents(
     tx: SqlTx,
-    pings: readonly PingToInsert[],
+    pings: readonly PingRecord[],
     outcomes: readonly OutcomeRecord[],
   ): Promise<void> {
     const fresh = new Set<string>();

@@ -12,7 +12,7 @@ import { GroupRollups } from "./group-rollups.ts";
 import { openSqlite } from "./open-sqlite.ts";
 import { rebuildSqliteRollups } from "./sqlite-rollups.ts";
 import { sqliteTx } from "./sqlite-tx.ts";
-import type { WriteMessage, WriteReply } from "./sqlite-writer.ts";
+import type { WriteMessage, WriteReply, WriteRequest } from "./sqlite-writer.ts";
 
 const db = openSqlite(workerData.path as string);
 // Statement journals in memory: nearly every write here is a statement that may abort after changing pages the
@@ -48,37 +48,25 @@ const enqueue = (work: () => Promise<void>) => {
 // rule 9); with a durable write, they are synced with it, so a ping batch between two posts no longer splits them.
 // Everything stays in arrival order: a group is written before the next control request (close, rollups) is handled.
 // The writes' report rollup counts are added up over the group and upserted once, last (GroupRollups).
-let arrived: WriteItem[] = [];
-
-/** One request of a message (see WriteMessage): its number, op, and arguments. */
-interface WriteItem {
-  id: number;
-  op: string;
-  args: readonly unknown[];
-}
+let arrived: WriteMessage[] = [];
 
 /** Writes whose loss to a power cut is allowed (DESIGN rule 9): a group of only these commits without an fsync. */
 const MAY_SKIP_FSYNC: ReadonlySet<string> = new Set(["appendAuctionEvents"]);
 
-parentPort!.on("message", (message: WriteMessage) => {
-  for (let i = 0; i < message.length; i += 3) {
-    const item: WriteItem = {
-      id: message[i] as number,
-      op: message[i + 1] as string,
-      args: message[i + 2] as readonly unknown[],
-    };
-    if (isControl(item.op)) {
+parentPort!.on("message", (messages: readonly WriteMessage[]) => {
+  for (const message of messages) {
+    if (isControl(message.request)) {
       writeArrived();
-      enqueue(() => handleControl(item));
+      enqueue(() => handleControl(message));
       continue;
     }
     if (arrived.length === 0) setImmediate(writeArrived);
-    arrived.push(item);
+    arrived.push(message);
   }
 });
 
-function isControl(op: string): boolean {
-  return op === "close" || op === "rebuildReportRollups";
+function isControl(request: WriteRequest): boolean {
+  return request.op === "close" || request.op === "rebuildReportRollups";
 }
 
 function writeArrived(): void {
@@ -88,32 +76,32 @@ function writeArrived(): void {
   enqueue(() => commitGroup(messages));
 }
 
-async function commitGroup(items: readonly WriteItem[]): Promise<void> {
-  reply(await writeGroup(items));
+async function commitGroup(messages: readonly WriteMessage[]): Promise<void> {
+  reply(await writeGroup(messages));
 }
 
 /** The group's replies, in its order: each write's own, or all failed with the transaction's error. */
-async function writeGroup(items: readonly WriteItem[]): Promise<WriteReply> {
-  const skipFsync = items.every(({ op }) => MAY_SKIP_FSYNC.has(op));
-  const replies: WriteReply = [];
+async function writeGroup(messages: readonly WriteMessage[]): Promise<WriteReply[]> {
+  const skipFsync = messages.every(({ request }) => MAY_SKIP_FSYNC.has(request.op));
+  const replies: WriteReply[] = [];
   try {
     // The safety level cannot change inside a transaction: it is chosen for the whole group before BEGIN.
     if (skipFsync) db.exec("PRAGMA synchronous = NORMAL");
     db.exec("BEGIN IMMEDIATE");
-    for (const item of items) {
+    for (const { id, request } of messages) {
       db.exec("SAVEPOINT gavel_group_item");
       try {
-        const result = await run(item);
+        const result = await run(request);
         db.exec("RELEASE gavel_group_item");
         rollups.keepWrite();
-        replies.push(item.id, result);
+        replies.push({ id, ok: true, result });
       } catch (error) {
         // A failed statement leaves the transaction open; SQLite ends it by itself only on I/O errors and the like.
         if (!db.isTransaction) throw error;
         db.exec("ROLLBACK TO gavel_group_item");
         db.exec("RELEASE gavel_group_item");
         rollups.dropWrite();
-        replies.push(-item.id, messageOf(error));
+        replies.push({ id, ok: false, message: messageOf(error) });
       }
     }
     await addRollup(tx, SQLITE, rollups.take());
@@ -122,7 +110,7 @@ async function writeGroup(items: readonly WriteItem[]): Promise<WriteReply> {
   } catch (error) {
     rollups.take(); // the group's counts are rolled back with it
     rollBack();
-    return items.flatMap(({ id }) => [-id, messageOf(error)]);
+    return messages.map(({ id }) => ({ id, ok: false, message: messageOf(error) }));
   } finally {
     if (skipFsync && db.isOpen) db.exec("PRAGMA synchronous = FULL");
   }
@@ -137,24 +125,25 @@ function rollBack(): void {
   }
 }
 
-async function handleControl({ id, op }: WriteItem): Promise<void> {
+async function handleControl({ id, request }: WriteMessage): Promise<void> {
   try {
-    if (op === "close") db.close();
+    if (request.op === "close") db.close();
     else rebuildSqliteRollups(db);
-    reply([id, undefined]);
+    reply([{ id, ok: true }]);
   } catch (error) {
-    reply([-id, messageOf(error)]);
+    reply([{ id, ok: false, message: messageOf(error) }]);
   }
 }
 
 /** One write of SqlWrites, inside the caller's transaction. */
-function run({ op, args }: WriteItem): Promise<unknown> {
-  const write = writes[op as keyof SqlWrites] as (tx: SqlTx, ...args: unknown[]) => Promise<unknown>;
+function run(request: WriteRequest): Promise<unknown> {
+  const { op, args } = request as { op: keyof SqlWrites; args: unknown[] };
+  const write = writes[op] as (tx: SqlTx, ...args: unknown[]) => Promise<unknown>;
   return write.call(writes, tx, ...args);
 }
 
 /** Replies travel as one message per group (per turn of this thread's loop), like the requests. */
-function reply(replies: WriteReply): void {
+function reply(replies: readonly WriteReply[]): void {
   parentPort!.postMessage(replies);
 }
 
