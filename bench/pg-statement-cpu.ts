@@ -21,6 +21,7 @@ const { values } = parseArgs({
     pairs: { type: "string", default: "300" },
     batch: { type: "string", default: "12" },
     rounds: { type: "string", default: "4" },
+    plans: { type: "boolean", default: false },
     "database-url": { type: "string", default: "postgres://postgres@127.0.0.1:5432/test" },
   },
 });
@@ -232,6 +233,17 @@ try {
         `  ${kind.padEnd(24)} backend µs: median ${median(backend).toFixed(0)} (${backend.map((v) => v.toFixed(0)).join(", ")})` +
           `   this process µs: median ${median(client).toFixed(0)} (${client.map((v) => v.toFixed(0)).join(", ")})`,
       );
+    }
+  }
+  if (values.plans) {
+    // The store's one connection: how often each named statement was planned (a custom plan is planned per call).
+    for (const contender of contenders) {
+      const rows = await contender.store.read({
+        text: "SELECT name, generic_plans, custom_plans FROM pg_prepared_statements ORDER BY name",
+        values: [],
+      });
+      console.log(`\n${contender.root} prepared statements (name: generic plans, custom plans)`);
+      for (const row of rows) console.log(`  ${row.name}: ${row.generic_plans}, ${row.custom_plans}`);
     }
   }
   console.log(`load average ${loadavg()[0]!.toFixed(2)}`);
