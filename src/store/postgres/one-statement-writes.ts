@@ -24,8 +24,8 @@ import { type Columns, insertOutcomes, OUTCOME_COLUMNS, PING_COLUMNS } from "../
 import { POSTGRES, placeholders, type Statement } from "../sql/dialect.ts";
 import { insertLedgerEntries } from "../sql/money-queries.ts";
 import { insertOutboxItems } from "../sql/outbox-queries.ts";
-import { rollupRowsJson, rollupUpsertSql } from "../sql/rollup-rows.ts";
-import { QUEUE_SALE_ROLLUPS } from "./pending-rollups.ts";
+import { rollupRowsJson } from "../sql/rollup-rows.ts";
+import { finestRollupRows, QUEUE_ROLLUPS } from "./pending-rollups.ts";
 
 /**
  * Statements (each numbering its placeholders from $1) as the CTEs `w0`, `w1`... of one statement, followed by
@@ -59,9 +59,6 @@ function composedText(parts: readonly Statement[], select: string): string {
   }
   return `WITH ${ctes.join(",\n")}\n${select}`;
 }
-
-/** The rollups' upsert (rollupRowsJson's batch as $1, into shard 0), built once. */
-const UPSERT_ROLLUP = rollupUpsertSql(POSTGRES);
 
 const INSERT_LEAD = `INSERT INTO leads (${LEAD_COLUMNS}) VALUES (${placeholders(LEAD_COLUMNS)})`;
 
@@ -188,12 +185,13 @@ function addSaleParts(
   }
   const outcomes = sales.flatMap((sale) => sale.outcomes);
   add("o", outcomes.length > 0 ? insertOutcomes(POSTGRES, outcomes)[0] : undefined);
-  // Queued, not upserted: folded into report_rollup later with other sales' (pending-rollups.ts). One row per key.
+  // Queued, not upserted: folded into report_rollup later with other writes' (pending-rollups.ts). One row per key,
+  // the finest grains only (the fold derives the others).
   const rollup = new RollupBatch();
   for (const sale of sales) rollupLead(sale.lead, sale.outcomes, rollup);
   add(
     "q",
-    rollup.size > 0 ? { text: QUEUE_SALE_ROLLUPS, values: [rollupRowsJson(rollup.rows())] } : undefined,
+    rollup.size > 0 ? { text: QUEUE_ROLLUPS, values: [rollupRowsJson(finestRollupRows(rollup))] } : undefined,
   );
   const outbox = sales.flatMap((sale) => sale.outbox);
   add("x", outbox.length > 0 ? insertOutboxItems(POSTGRES, outbox)[0] : undefined);
@@ -224,7 +222,7 @@ export const PING_STORED_BEFORE = "gavel: a ping of the batch was stored before"
 
 /**
  * SqlWrites.appendAuctionEvents in one statement: the pings, their outcomes, and the rollups of the batch as
- * RollupBatch counts them when every ping is new, the usual case. A ping the store already had (a batch written again
+ * RollupBatch counts them when every ping is new, the usual case (queued for the fold, as a sale's are). A ping the store already had (a batch written again
  * after a failure whose write may have landed) must be left as it was and not counted again: the statement then fails
  * (a cast of PING_STORED_BEFORE to an integer, on the count of pings it inserted), which undoes all of it, and the
  * store writes the batch in a transaction as SqlWrites does, counting what it inserted. Undefined when a ping-phase
@@ -250,10 +248,12 @@ export function appendAuctionEventsStatement(
     parts.push({ text: INSERT_OUTCOMES_JSON, values: [outcomesJson(outcomes)] });
     shape += "o";
   }
+  // Queued with the sales' (pending-rollups.ts): one document of the finest-grain rows instead of an upsert of every
+  // grain's into report_rollup.
   const rollup = rollupAuctionEvents(pings, outcomes, (id) => auctions.get(id));
   if (rollup.size > 0) {
-    parts.push({ text: UPSERT_ROLLUP, values: [rollupRowsJson(rollup.rows())] });
-    shape += "r";
+    parts.push({ text: QUEUE_ROLLUPS, values: [rollupRowsJson(finestRollupRows(rollup))] });
+    shape += "q";
   }
   if (pings.length === 0) return asOneStatement(parts, "SELECT 1", `gavel_append_auction_events_${shape}`);
   // The pings' CTE is w0; its RETURNING has the ids it inserted.
