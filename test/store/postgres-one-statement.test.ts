@@ -228,7 +228,8 @@ describe("PostgreSQL: a direct post's writes, one statement each", () => {
     const queued = () =>
       withAdminClient(
         async (client) =>
-          (await client.query(`SELECT count(*)::int AS n FROM "${schema}".report_rollup_pending_fine`)).rows[0].n,
+          (await client.query(`SELECT count(*)::int AS n FROM "${schema}".report_rollup_pending_fine`))
+            .rows[0].n,
       );
     const other = await PostgresStore.connect({ connectionString: TEST_DATABASE_URL, schema });
     try {
