@@ -68,6 +68,20 @@ export class PostgresPool {
   }
 
   /**
+   * Runs one prepared statement (by its name: parsed and planned once per connection), safe to repeat as in #query.
+   */
+  async prepared<R extends Row = Row>(statement: Statement): Promise<R[]> {
+    const query = { text: statement.text, values: [...statement.values], name: statement.name };
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return (await this.#pool.query<R>(query)).rows;
+      } catch (error) {
+        if (!this.#isWorthRetrying(error, attempt)) throw unavailable(this.address, error);
+      }
+    }
+  }
+
+  /**
    * Runs one write that is a transaction by itself (no BEGIN, no COMMIT: one round trip), durable when it resolves.
    * A connection found closed is replaced as in #query, which may run the write a second time after a first run
    * whose reply was lost: a write sent this way must then fail or do nothing (an INSERT of a unique key). A refusal

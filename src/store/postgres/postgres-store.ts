@@ -41,7 +41,7 @@ import {
   durableWritesStatement,
   PING_STORED_BEFORE,
 } from "./one-statement-writes.ts";
-import { foldPendingRollupsSql, ROLLUP_SHARDS, RollupFolder, VACUUM_QUEUES } from "./pending-rollups.ts";
+import { foldPendingRollups, ROLLUP_SHARDS, RollupFolder, VACUUM_QUEUES } from "./pending-rollups.ts";
 import {
   checkSchemaName,
   PostgresPool,
@@ -63,7 +63,7 @@ export class PostgresStore extends SqlStore {
   readonly #watchers = new Set<() => Promise<void>>();
   /** Post attempts and sales: posts at the same moment share a statement (group-commit.ts). */
   readonly #durable: GroupCommit<DurableWrite, DurableWritesRow>;
-  /** Sales' queued rollups, folded into report_rollup (pending-rollups.ts). */
+  /** Sales' and ping batches' queued rollups, folded into report_rollup (pending-rollups.ts). */
   readonly #rollups: RollupFolder;
 
   /** Creates the pool without connecting; prefer `PostgresStore.connect`, which fails fast when the server is away. */
@@ -79,7 +79,7 @@ export class PostgresStore extends SqlStore {
     this.#rollups = new RollupFolder(
       async () => {
         // Safe to repeat: a fold moves whatever is queued when it runs. (Without JIT: clientConfig.)
-        await this.#pool.query(foldPendingRollupsSql(1 + Math.floor(Math.random() * ROLLUP_SHARDS)));
+        await this.#pool.prepared(foldPendingRollups(1 + Math.floor(Math.random() * ROLLUP_SHARDS)));
       },
       async () => {
         await this.#pool.query(VACUUM_QUEUES);
