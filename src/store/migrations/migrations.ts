@@ -32,6 +32,7 @@ import { sqliteFewerPagesPerSale } from "./29-sqlite-fewer-pages-per-sale.ts";
 import { sqliteContactHashPrefixIndexes } from "./30-sqlite-contact-hash-prefix-indexes.ts";
 import { postgresPendingSaleRollups } from "./31-postgres-pending-sale-rollups.ts";
 import { postgresPendingFineRollups } from "./32-postgres-pending-fine-rollups.ts";
+import { postgresLedgerBuyerStatementIndex } from "./36-postgres-ledger-buyer-statement-index.ts";
 import type { Migration } from "./migration.ts";
 
 export const MIGRATIONS: readonly Migration[] = [
@@ -67,4 +68,5 @@ export const MIGRATIONS: readonly Migration[] = [
   sqliteContactHashPrefixIndexes,
   postgresPendingSaleRollups,
   postgresPendingFineRollups,
+  postgresLedgerBuyerStatementIndex,
 ];
