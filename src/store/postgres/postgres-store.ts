@@ -79,10 +79,10 @@ export class PostgresStore extends SqlStore {
     this.#rollups = new RollupFolder(
       async () => {
         // Safe to repeat: a fold moves whatever is queued when it runs. (Without JIT: clientConfig.)
-        await this.#pool.prepared(foldPendingRollups(1 + Math.floor(Math.random() * ROLLUP_SHARDS)));
+        await this.#pool.background(foldPendingRollups(1 + Math.floor(Math.random() * ROLLUP_SHARDS)));
       },
       async () => {
-        await this.#pool.query(VACUUM_QUEUES);
+        await this.#pool.background({ text: VACUUM_QUEUES, values: [] });
       },
     );
   }
