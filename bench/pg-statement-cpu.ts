@@ -1,7 +1,7 @@
 // What each of a ping→post pair's PostgreSQL writes costs the server, in the backend's CPU time (read from /proc), and
 // the calling process's, the code of one or more checkouts alternating in one process:
 //
-//   node bench/pg-statement-cpu.ts [--root <checkout>]... [--pairs 300] [--batch 12] [--rounds 4]
+//   node bench/pg-statement-cpu.ts [--root <checkout>]... [--pairs 300] [--batch 12] [--rounds 4] [--plans] [--wal]
 //
 // Each checkout's PostgresStore (pool of one connection, its own fresh schema) writes, per round, `--pairs` pairs as
 // the exchange does: the pings' events in batches of `--batch` (a rules-5 ping: 5 outcomes), then for each pair its
@@ -21,6 +21,9 @@ const { values } = parseArgs({
     pairs: { type: "string", default: "300" },
     batch: { type: "string", default: "12" },
     rounds: { type: "string", default: "4" },
+    plans: { type: "boolean", default: false },
+    // WAL bytes per write too (pg_current_wal_lsn before and after: use a server nobody else writes to).
+    wal: { type: "boolean", default: false },
     "database-url": { type: "string", default: "postgres://postgres@127.0.0.1:5432/test" },
   },
 });
@@ -69,7 +72,7 @@ interface Contender {
   store: any;
   // biome-ignore lint/suspicious/noExplicitAny: each checkout's own saleEntries
   saleEntries: (lead: any) => unknown[];
-  totals: Record<string, { backend: number[]; client: number[] }>;
+  totals: Record<string, { backend: number[]; client: number[]; wal: number[] }>;
 }
 
 async function open(root: string, index: number): Promise<Contender> {
@@ -126,13 +129,27 @@ function outcomesOf(auction: string, at: number, phase: "ping" | "post") {
   })).slice(0, phase === "post" ? 1 : undefined);
 }
 
+/** The server's WAL position, in bytes. */
+async function walBytes(): Promise<number> {
+  const admin = new pg.Client({ connectionString: databaseUrl });
+  await admin.connect();
+  try {
+    const { rows } = await admin.query("SELECT pg_current_wal_lsn() - '0/0'::pg_lsn AS bytes");
+    return Number(rows[0].bytes);
+  } finally {
+    await admin.end();
+  }
+}
+
 async function measure(contender: Contender, kind: string, work: () => Promise<void>, count: number) {
   const pids = await backendPids(contender.schema);
+  const wal = values.wal ? await walBytes() : 0;
   const backend = pids.reduce((sum, pid) => sum + cpuSeconds(pid), 0);
   const client = self();
   await work();
-  contender.totals[kind] ??= { backend: [], client: [] };
+  contender.totals[kind] ??= { backend: [], client: [], wal: [] };
   const entry = contender.totals[kind];
+  if (values.wal) entry.wal.push(((await walBytes()) - wal) / count);
   // A backend that appeared meanwhile counts from zero.
   const spent = (await backendPids(contender.schema)).reduce((sum, pid) => sum + cpuSeconds(pid), 0);
   entry.backend.push(((spent - backend) * 1e6) / count);
@@ -211,6 +228,13 @@ async function round(contender: Contender): Promise<void> {
     },
     pairs,
   );
+  // What is queued (a checkout that queues rollups) folded now, its share per pair.
+  await measure(
+    contender,
+    "fold (per pair)",
+    () => contender.store.foldSaleRollups?.() ?? Promise.resolve(),
+    pairs,
+  );
 }
 
 const median = (list: number[]) => [...list].sort((a, b) => a - b)[Math.floor(list.length / 2)]!;
@@ -227,11 +251,23 @@ try {
   }
   for (const contender of contenders) {
     console.log(`\n${contender.root}`);
-    for (const [kind, { backend, client }] of Object.entries(contender.totals)) {
+    for (const [kind, { backend, client, wal }] of Object.entries(contender.totals)) {
       console.log(
         `  ${kind.padEnd(24)} backend µs: median ${median(backend).toFixed(0)} (${backend.map((v) => v.toFixed(0)).join(", ")})` +
-          `   this process µs: median ${median(client).toFixed(0)} (${client.map((v) => v.toFixed(0)).join(", ")})`,
+          `   this process µs: median ${median(client).toFixed(0)} (${client.map((v) => v.toFixed(0)).join(", ")})` +
+          (values.wal ? `   WAL bytes: median ${median(wal).toFixed(0)}` : ""),
       );
+    }
+  }
+  if (values.plans) {
+    // The store's one connection: how often each named statement was planned (a custom plan is planned per call).
+    for (const contender of contenders) {
+      const rows = await contender.store.read({
+        text: "SELECT name, generic_plans, custom_plans FROM pg_prepared_statements ORDER BY name",
+        values: [],
+      });
+      console.log(`\n${contender.root} prepared statements (name: generic plans, custom plans)`);
+      for (const row of rows) console.log(`  ${row.name}: ${row.generic_plans}, ${row.custom_plans}`);
     }
   }
   console.log(`load average ${loadavg()[0]!.toFixed(2)}`);

@@ -158,7 +158,7 @@ describe("PostgreSQL: a direct post's writes, one statement each", () => {
     assert.equal(accepted?.buyer_lead_id, "their-7");
     assert.equal((await store.getPostAttempt("t1"))?.state, "rejected", "ended before: left as it was");
     const queued = await withAdminClient((client) =>
-      client.query(`SELECT count(*)::int AS queued FROM "${schema}".report_rollup_pending`),
+      client.query(`SELECT count(*)::int AS queued FROM "${schema}".report_rollup_pending_fine`),
     );
     assert.deepEqual(queued.rows, [{ queued: 1 }], "the sale's rollups queued with it");
     await store.foldSaleRollups();
@@ -202,6 +202,8 @@ describe("PostgreSQL: a direct post's writes, one statement each", () => {
     // Outcomes only, of a ping an earlier batch wrote: read from the table (the transaction's way).
     await store.appendAuctionEvents([], [pingOutcome("p2", "camp-a", at + 1000, 900)]);
 
+    // The statement's rollups were queued (its finest grains), the transactions' upserted; folded, then read.
+    await store.foldSaleRollups();
     const written = await rollupOf();
     const auctions = written
       .filter((row) => row.grain === 0 && Number(row.hour) === at - (at % 3_600_000))
@@ -226,7 +228,8 @@ describe("PostgreSQL: a direct post's writes, one statement each", () => {
     const queued = () =>
       withAdminClient(
         async (client) =>
-          (await client.query(`SELECT count(*)::int AS n FROM "${schema}".report_rollup_pending`)).rows[0].n,
+          (await client.query(`SELECT count(*)::int AS n FROM "${schema}".report_rollup_pending_fine`))
+            .rows[0].n,
       );
     const other = await PostgresStore.connect({ connectionString: TEST_DATABASE_URL, schema });
     try {
@@ -270,7 +273,7 @@ describe("PostgreSQL: a direct post's writes, one statement each", () => {
     await store.saveLead(soldLead("fold-last", { auction_id: "a-fold-last" }), [], [], []);
     await store.rebuildReportRollups();
     const left = await withAdminClient((client) =>
-      client.query(`SELECT count(*)::int AS n FROM "${schema}".report_rollup_pending`),
+      client.query(`SELECT count(*)::int AS n FROM "${schema}".report_rollup_pending_fine`),
     );
     assert.equal(left.rows[0].n, 0);
     assert.equal(await sold(), before + 2);

@@ -31,6 +31,8 @@ import { postgresRollupShards } from "./28-postgres-rollup-shards.ts";
 import { sqliteFewerPagesPerSale } from "./29-sqlite-fewer-pages-per-sale.ts";
 import { sqliteContactHashPrefixIndexes } from "./30-sqlite-contact-hash-prefix-indexes.ts";
 import { postgresPendingSaleRollups } from "./31-postgres-pending-sale-rollups.ts";
+import { postgresPendingFineRollups } from "./32-postgres-pending-fine-rollups.ts";
+import { postgresLedgerBuyerStatementIndex } from "./36-postgres-ledger-buyer-statement-index.ts";
 import type { Migration } from "./migration.ts";
 
 export const MIGRATIONS: readonly Migration[] = [
@@ -65,4 +67,6 @@ export const MIGRATIONS: readonly Migration[] = [
   sqliteFewerPagesPerSale,
   sqliteContactHashPrefixIndexes,
   postgresPendingSaleRollups,
+  postgresPendingFineRollups,
+  postgresLedgerBuyerStatementIndex,
 ];

@@ -24,8 +24,8 @@ import { type Columns, insertOutcomes, OUTCOME_COLUMNS, PING_COLUMNS } from "../
 import { POSTGRES, placeholders, type Statement } from "../sql/dialect.ts";
 import { insertLedgerEntries } from "../sql/money-queries.ts";
 import { insertOutboxItems } from "../sql/outbox-queries.ts";
-import { rollupRowsJson, rollupUpsertSql } from "../sql/rollup-rows.ts";
-import { QUEUE_SALE_ROLLUPS } from "./pending-rollups.ts";
+import { rollupRowsJson } from "../sql/rollup-rows.ts";
+import { finestRollupRows, QUEUE_ROLLUPS } from "./pending-rollups.ts";
 
 /**
  * Statements (each numbering its placeholders from $1) as the CTEs `w0`, `w1`... of one statement, followed by
@@ -60,17 +60,38 @@ function composedText(parts: readonly Statement[], select: string): string {
   return `WITH ${ctes.join(",\n")}\n${select}`;
 }
 
-/** The rollups' upsert (rollupRowsJson's batch as $1, into shard 0), built once. */
-const UPSERT_ROLLUP = rollupUpsertSql(POSTGRES);
-
 const INSERT_LEAD = `INSERT INTO leads (${LEAD_COLUMNS}) VALUES (${placeholders(LEAD_COLUMNS)})`;
 
-/** The post attempts sales' outcomes end, all at once (each sale's first end of a campaign, as one UPDATE per end did). */
-const END_ATTEMPTS = `UPDATE post_attempts AS a SET state = e.state, ended_at = e.at,
+/**
+ * The post attempts sales' outcomes end, all at once (each sale's first end of a campaign, as one UPDATE per end did),
+ * `count` of them. The ends are a VALUES list of that many rows, not arrays: the planner then counts the rows a
+ * prepared statement's generic plan joins as a custom plan does, so it keeps the generic plan (planned once per
+ * connection). From arrays of unknown length it estimated ten rows, found the generic plan dearer than a custom one,
+ * and planned most sales' statements anew on every call (~0.35 ms of the server's CPU each); and the generic plan it did
+ * make joined the ten rows by hashing a scan of the open attempts' partial index (all of it, dead entries too).
+ */
+function endAttemptsSql(count: number): string {
+  const rows = Array.from({ length: count }, (_, i) => {
+    const n = 5 * i;
+    return `($${n + 1}::text, $${n + 2}::text, $${n + 3}::text, $${n + 4}::bigint, $${n + 5}::text)`;
+  });
+  return `UPDATE post_attempts AS a SET state = e.state, ended_at = e.at,
      buyer_lead_id = COALESCE(e.buyer_lead_id, a.buyer_lead_id)
-   FROM unnest($1::text[], $2::text[], $3::text[], $4::bigint[], $5::text[])
-     AS e (auction_id, campaign_id, state, at, buyer_lead_id)
+   FROM (VALUES ${rows.join(", ")}) AS e (auction_id, campaign_id, state, at, buyer_lead_id)
    WHERE a.auction_id = e.auction_id AND a.campaign_id = e.campaign_id AND a.state IN ('posting', 'uncertain')`;
+}
+
+/** endAttemptsSql's text by count (a sale ends one attempt or a few; a group of sales, one or a few each). */
+const endAttemptsTexts: string[] = [];
+
+function endAttemptsText(count: number): string {
+  let text = endAttemptsTexts[count];
+  if (text === undefined) {
+    text = endAttemptsSql(count);
+    endAttemptsTexts[count] = text;
+  }
+  return text;
+}
 
 /** Ends attempts by id (SqlWrites.beginPostAttempt's `ended`), all at once. */
 const END_ATTEMPTS_BY_ID = `UPDATE post_attempts AS a SET state = e.state, ended_at = e.ended_at
@@ -164,26 +185,25 @@ function addSaleParts(
   }
   const outcomes = sales.flatMap((sale) => sale.outcomes);
   add("o", outcomes.length > 0 ? insertOutcomes(POSTGRES, outcomes)[0] : undefined);
-  // Queued, not upserted: folded into report_rollup later with other sales' (pending-rollups.ts). One row per key.
+  // Queued, not upserted: folded into report_rollup later with other writes' (pending-rollups.ts). One row per key,
+  // the finest grains only (the fold derives the others).
   const rollup = new RollupBatch();
   for (const sale of sales) rollupLead(sale.lead, sale.outcomes, rollup);
   add(
     "q",
-    rollup.size > 0 ? { text: QUEUE_SALE_ROLLUPS, values: [rollupRowsJson(rollup.rows())] } : undefined,
+    rollup.size > 0 ? { text: QUEUE_ROLLUPS, values: [rollupRowsJson(finestRollupRows(rollup))] } : undefined,
   );
   const outbox = sales.flatMap((sale) => sale.outbox);
   add("x", outbox.length > 0 ? insertOutboxItems(POSTGRES, outbox)[0] : undefined);
   const ends = sales.flatMap(firstEndOfEachCampaign);
   if (ends.length > 0) {
-    add("s", {
-      text: END_ATTEMPTS,
-      values: [
-        ends.map((end) => end.auction_id),
-        ends.map((end) => end.campaign_id),
-        ends.map((end) => end.state),
-        ends.map((end) => end.at),
-        ends.map((end) => end.buyer_lead_id),
-      ],
+    const values: unknown[] = [];
+    for (const end of ends)
+      values.push(end.auction_id, end.campaign_id, end.state, end.at, end.buyer_lead_id);
+    // The count is part of the shape: one prepared statement per number of ends.
+    add(`s${ends.length}`, {
+      text: endAttemptsText(ends.length),
+      values,
     });
   }
 }
@@ -202,7 +222,7 @@ export const PING_STORED_BEFORE = "gavel: a ping of the batch was stored before"
 
 /**
  * SqlWrites.appendAuctionEvents in one statement: the pings, their outcomes, and the rollups of the batch as
- * RollupBatch counts them when every ping is new, the usual case. A ping the store already had (a batch written again
+ * RollupBatch counts them when every ping is new, the usual case (queued for the fold, as a sale's are). A ping the store already had (a batch written again
  * after a failure whose write may have landed) must be left as it was and not counted again: the statement then fails
  * (a cast of PING_STORED_BEFORE to an integer, on the count of pings it inserted), which undoes all of it, and the
  * store writes the batch in a transaction as SqlWrites does, counting what it inserted. Undefined when a ping-phase
@@ -228,10 +248,12 @@ export function appendAuctionEventsStatement(
     parts.push({ text: INSERT_OUTCOMES_JSON, values: [outcomesJson(outcomes)] });
     shape += "o";
   }
+  // Queued with the sales' (pending-rollups.ts): one document of the finest-grain rows instead of an upsert of every
+  // grain's into report_rollup.
   const rollup = rollupAuctionEvents(pings, outcomes, (id) => auctions.get(id));
   if (rollup.size > 0) {
-    parts.push({ text: UPSERT_ROLLUP, values: [rollupRowsJson(rollup.rows())] });
-    shape += "r";
+    parts.push({ text: QUEUE_ROLLUPS, values: [rollupRowsJson(finestRollupRows(rollup))] });
+    shape += "q";
   }
   if (pings.length === 0) return asOneStatement(parts, "SELECT 1", `gavel_append_auction_events_${shape}`);
   // The pings' CTE is w0; its RETURNING has the ids it inserted.

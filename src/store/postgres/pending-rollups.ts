@@ -4,18 +4,39 @@
 // of the server's CPU for the sale. A fold moves everything queued into `report_rollup` in one statement, its own
 // transaction: the rows summed by key, one upsert per key however many sales added to it. Reports fold first, so a
 // report counts every sale committed before it was asked, as before.
+// Since migration 32 (session 27) the queue holds only the finest-grain rows (an auction's and a campaign's, by hour,
+// source and sub-id), and the ping events' batches queue theirs too: the fold derives the coarser grains from the
+// sums (bench/README.md, "Rollups queued at their finest grain").
 
 import {
+  DAY_MS,
+  GRAIN,
   ROLLUP_COLUMNS,
   ROLLUP_KEY_COLUMNS,
   ROLLUP_MAX_COLUMNS,
   ROLLUP_SUM_COLUMNS,
+  type RollupBatch,
+  type RollupRow,
 } from "../../domain/rollup.ts";
-import { POSTGRES } from "../sql/dialect.ts";
+import { POSTGRES, type Statement } from "../sql/dialect.ts";
 import { rollupOnConflict, rollupRecordColumns } from "../sql/rollup-rows.ts";
 
-/** A sale's (or a group of sales') rollup rows, rollupRowsJson's document as $1. */
-export const QUEUE_SALE_ROLLUPS = "INSERT INTO report_rollup_pending (rows) VALUES ($1::json)";
+/** A write's (a sale's, a group of sales', a ping batch's) finest-grain rollup rows, rollupRowsJson's document as $1. */
+export const QUEUE_ROLLUPS = "INSERT INTO report_rollup_pending_fine (rows) VALUES ($1::json)";
+
+/**
+ * A batch's rows at the finest grains (RollupBatch's grain 0 and GRAIN.campaign: by hour, per source and sub-id), of
+ * which every other row of the batch is a sum: what the queue holds (the fold derives the rest, foldPendingRollupsSql).
+ */
+export function finestRollupRows(batch: RollupBatch): RollupRow[] {
+  return batch.rows().filter((row) => (row.grain & ~GRAIN.campaign) === 0);
+}
+
+/**
+ * The grains a finest-grain row is added to, as GRAIN flags added to its own (RollupBatch's #grainRows): itself; over
+ * sub-ids; over sources; over sources by day; and, for an auction row only, by day per source and sub-id.
+ */
+const COARSER_GRAINS = [0, GRAIN.allSubIds, GRAIN.allSources, GRAIN.allSources | GRAIN.daily, GRAIN.daily];
 
 /**
  * How long after a sale its rollups wait for company before a fold (reports fold at once): at 20 sales a second, a
@@ -37,22 +58,59 @@ export const ROLLUP_SHARDS = 8;
 
 /**
  * The fold: every queued row taken out (`DELETE … RETURNING`: a row another fold took first is skipped once that fold
- * commits, so each is counted once), summed by key, added to `report_rollup` under `shard` (1 to ROLLUP_SHARDS: sales'
- * copies, never the ping batches' 0). Keys go in order, so two folds into one shard lock rows in the same order.
+ * commits, so each is counted once), added to `report_rollup` under `shard` (1 to ROLLUP_SHARDS: sales' copies, never
+ * the ping batches' 0). The finest-grain rows (migration 32) are summed by key, then each sum is spread over its grains
+ * (COARSER_GRAINS: the period cut to the UTC day, the source or sub-id left out); rows of migration 31's queue (an
+ * instance of the version before) are every grain's already. All summed by key again; keys go in order, so two folds
+ * into one shard lock rows in the same order. The shard is $1; a prepared statement (FOLD_PENDING_ROLLUPS): parsing
+ * and planning its text cost the server ~2 ms, ten times what a fold of an empty queue does.
  */
-export function foldPendingRollupsSql(shard: number): string {
+function foldPendingRollupsSql(): string {
   const keys = ROLLUP_KEY_COLUMNS.join(", ");
+  const measures = [...ROLLUP_SUM_COLUMNS, ...ROLLUP_MAX_COLUMNS];
   const summed = [
-    ...ROLLUP_SUM_COLUMNS.map((column) => `COALESCE(sum(${column}), 0)::bigint`),
-    ...ROLLUP_MAX_COLUMNS.map((column) => `COALESCE(max(${column}), 0)`),
+    ...ROLLUP_SUM_COLUMNS.map((column) => `COALESCE(sum(${column}), 0)::bigint AS ${column}`),
+    ...ROLLUP_MAX_COLUMNS.map((column) => `COALESCE(max(${column}), 0) AS ${column}`),
   ].join(", ");
-  return `WITH pending AS (DELETE FROM report_rollup_pending RETURNING rows)
+  const record = rollupRecordColumns();
+  const grains = COARSER_GRAINS.map((add) => `(${add})`).join(", ");
+  const kept = (flags: number, column: string) =>
+    `CASE WHEN g.add & ${flags} = 0 THEN fine.${column} ELSE '' END AS ${column}`;
+  return `WITH queued AS (DELETE FROM report_rollup_pending RETURNING rows),
+    queued_fine AS (DELETE FROM report_rollup_pending_fine RETURNING rows),
+    fine AS (
+      SELECT ${keys}, ${summed}
+        FROM queued_fine, json_to_recordset(queued_fine.rows) AS row (${record})
+        GROUP BY ${keys}),
+    every_grain AS (
+      SELECT (fine.grain | g.add)::smallint AS grain,
+             CASE WHEN g.add & ${GRAIN.daily} = 0 THEN fine.hour ELSE fine.hour / ${DAY_MS} * ${DAY_MS} END AS hour,
+             fine.test, ${kept(GRAIN.allSources, "source_id")},
+             ${kept(GRAIN.allSources | GRAIN.allSubIds, "sub_id")},
+             fine.vertical, fine.campaign_id, fine.buyer_id, ${measures.map((column) => `fine.${column}`).join(", ")}
+        FROM fine CROSS JOIN (VALUES ${grains}) AS g (add)
+        WHERE g.add <> ${GRAIN.daily} OR fine.grain = 0
+      UNION ALL
+      SELECT ${ROLLUP_COLUMNS.join(", ")} FROM queued, json_to_recordset(queued.rows) AS row (${record}))
     INSERT INTO report_rollup (${ROLLUP_COLUMNS.join(", ")}, shard)
-    SELECT ${keys}, ${summed}, ${Math.trunc(shard)}::smallint
-      FROM pending, json_to_recordset(pending.rows) AS row (${rollupRecordColumns()})
+    SELECT ${keys}, ${summed}, $1::smallint
+      FROM every_grain
       GROUP BY ${keys} ORDER BY ${keys}
     ${rollupOnConflict(POSTGRES)}`;
 }
+
+/** The fold as a prepared statement into `shard` (1 to ROLLUP_SHARDS). */
+export function foldPendingRollups(shard: number): Statement {
+  return { text: FOLD_TEXT, values: [shard], name: "gavel_fold_pending_rollups" };
+}
+
+const FOLD_TEXT = foldPendingRollupsSql();
+
+/**
+ * The queue's vacuum (see VACUUM_EVERY_MS). Migration 31's is left to the instances of the version before that write
+ * to it (they vacuum it); without them it stays as empty as the last fold left it (a VACUUM of it cost ~10 ms more).
+ */
+export const VACUUM_QUEUES = "VACUUM report_rollup_pending_fine";
 
 /**
  * When to fold: `queued()` after each sale commits starts a timer (one at a time) that folds FOLD_AFTER_MS later, so

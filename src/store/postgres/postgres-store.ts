@@ -41,7 +41,7 @@ import {
   durableWritesStatement,
   PING_STORED_BEFORE,
 } from "./one-statement-writes.ts";
-import { foldPendingRollupsSql, ROLLUP_SHARDS, RollupFolder } from "./pending-rollups.ts";
+import { foldPendingRollups, ROLLUP_SHARDS, RollupFolder, VACUUM_QUEUES } from "./pending-rollups.ts";
 import {
   checkSchemaName,
   PostgresPool,
@@ -63,7 +63,7 @@ export class PostgresStore extends SqlStore {
   readonly #watchers = new Set<() => Promise<void>>();
   /** Post attempts and sales: posts at the same moment share a statement (group-commit.ts). */
   readonly #durable: GroupCommit<DurableWrite, DurableWritesRow>;
-  /** Sales' queued rollups, folded into report_rollup (pending-rollups.ts). */
+  /** Sales' and ping batches' queued rollups, folded into report_rollup (pending-rollups.ts). */
   readonly #rollups: RollupFolder;
 
   /** Creates the pool without connecting; prefer `PostgresStore.connect`, which fails fast when the server is away. */
@@ -79,10 +79,10 @@ export class PostgresStore extends SqlStore {
     this.#rollups = new RollupFolder(
       async () => {
         // Safe to repeat: a fold moves whatever is queued when it runs. (Without JIT: clientConfig.)
-        await this.#pool.query(foldPendingRollupsSql(1 + Math.floor(Math.random() * ROLLUP_SHARDS)));
+        await this.#pool.background(foldPendingRollups(1 + Math.floor(Math.random() * ROLLUP_SHARDS)));
       },
       async () => {
-        await this.#pool.query("VACUUM report_rollup_pending");
+        await this.#pool.background({ text: VACUUM_QUEUES, values: [] });
       },
     );
   }
@@ -130,6 +130,8 @@ export class PostgresStore extends SqlStore {
     if (write) {
       try {
         await this.#pool.writeOnce(write);
+        // Its rollups were queued (pending-rollups.ts).
+        this.#rollups.queued();
         return;
       } catch (error) {
         // Undone: a ping of the batch was stored before. The transaction counts only what it inserts.
@@ -171,7 +173,8 @@ export class PostgresStore extends SqlStore {
       await withClient(this.#options, (client) => applyPostgresMigrations(client, this.#options.schema));
       // Upgrading a store that has events: the rollups start from what is there.
       const [needed] = await this.#pool.query<{ needed: boolean }>(
-        "SELECT EXISTS (SELECT 1 FROM pings) AND NOT EXISTS (SELECT 1 FROM report_rollup) AS needed",
+        `SELECT EXISTS (SELECT 1 FROM pings) AND NOT EXISTS (SELECT 1 FROM report_rollup)
+           AND NOT EXISTS (SELECT 1 FROM report_rollup_pending_fine) AS needed`,
       );
       if (needed?.needed) await this.rebuildReportRollups();
     } catch (error) {
@@ -204,8 +207,8 @@ export class PostgresStore extends SqlStore {
   }
 
   /**
-   * Folds sales' queued rollups into report_rollup now (pending-rollups.ts); otherwise done shortly after each sale.
-   * Reports do it first; a tool that reads report_rollup itself should too.
+   * Folds the queued rollups (of sales and ping batches) into report_rollup now (pending-rollups.ts); otherwise done
+   * shortly after each write. Reports do it first; a tool that reads report_rollup itself should too.
    */
   async foldSaleRollups(): Promise<void> {
     await this.#rollups.foldNow().catch((error: unknown) => {
@@ -229,12 +232,14 @@ export class PostgresStore extends SqlStore {
   async rebuildReportRollups(): Promise<void> {
     await this.#pool.transaction(async (client) => {
       const tx = transactionOf(client);
-      // Writers wait at their rollup upsert (sales at their queued rollups, folds at the queue) until this commits;
-      // their rows, not yet visible here, count after. The queue first: a fold locks it, then report_rollup.
-      await client.query("LOCK TABLE report_rollup_pending IN EXCLUSIVE MODE");
+      // Writers wait at their rollup upsert (sales and ping batches at their queued rollups, folds at the queues)
+      // until this commits; their rows, not yet visible here, count after. The queues first, in the fold's order,
+      // then report_rollup.
+      await client.query("LOCK TABLE report_rollup_pending, report_rollup_pending_fine IN EXCLUSIVE MODE");
       await client.query("LOCK TABLE report_rollup IN EXCLUSIVE MODE");
-      // What is queued is of sales the rebuild counts from the leads.
+      // What is queued is of sales and pings the rebuild counts from the leads and events.
       await client.query("DELETE FROM report_rollup_pending");
+      await client.query("DELETE FROM report_rollup_pending_fine");
       await client.query("DELETE FROM report_rollup");
       await rebuildRollupsPaged(
         async (sql, after) => (await client.query(sql, after === null ? [] : [after])).rows,
