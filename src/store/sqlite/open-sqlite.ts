@@ -1,6 +1,11 @@
 import { createHash } from "node:crypto";
 import { DatabaseSync } from "node:sqlite";
 
+/** WAL pages after which the writer's COMMIT checkpoints (SQLite's default is 1,000; see sqlite-writer-thread.ts). */
+export const WAL_CHECKPOINT_PAGES = 4000;
+/** What the writer cuts a WAL file back to when it restarts after growing past its usual size. */
+export const WAL_SIZE_LIMIT_BYTES = 32 * 1024 * 1024;
+
 /** Opens the database file with the settings every connection to it uses. */
 export function openSqlite(path: string): DatabaseSync {
   const db = new DatabaseSync(path);

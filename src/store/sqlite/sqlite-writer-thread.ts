@@ -9,7 +9,7 @@ import { SQLITE, type SqlTx } from "../sql/dialect.ts";
 import { addRollup } from "../sql/rollup-writes.ts";
 import { SqlWrites } from "../sql/sql-writes.ts";
 import { GroupRollups } from "./group-rollups.ts";
-import { openSqlite } from "./open-sqlite.ts";
+import { openSqlite, WAL_CHECKPOINT_PAGES, WAL_SIZE_LIMIT_BYTES } from "./open-sqlite.ts";
 import { rebuildSqliteRollups } from "./sqlite-rollups.ts";
 import { sqliteTx } from "./sqlite-tx.ts";
 import type { WriteMessage, WriteReply, WriteRequest } from "./sqlite-writer.ts";
@@ -22,6 +22,17 @@ const db = openSqlite(workerData.path as string);
 // their statement ends, never to a crash (the WAL is what survives). This connection builds no large temporary
 // tables or sorts for which memory could run short (reports and other reads are on the main thread's connection).
 db.exec("PRAGMA temp_store = MEMORY");
+// WAL checkpoints (they run here, in the COMMIT that takes the WAL past the limit: copy each page changed since the
+// last one from the WAL into the database file, then fsync it). A sale rewrites the same ~25 right-edge pages of its
+// b-trees (and a ping batch its own few), which a checkpoint copies once however many commits rewrote them: with
+// SQLite's default of 1,000 pages a pair's commits wrote ~16 WAL pages and its checkpoints copied ~3.5 pages, every
+// ~65 pairs; with 4,000, ~2 pages every ~250 pairs (bench/README.md, "WAL checkpoints"). The WAL stays bounded: it
+// grows past the limit only while a read holds the pages a checkpoint would overwrite (the main thread's reads are
+// short), and once a checkpoint has copied everything it is written again from its start.
+db.exec(`PRAGMA wal_autocheckpoint = ${WAL_CHECKPOINT_PAGES}`);
+// A WAL that grew past its usual size (a long read meanwhile) is cut back to this when it restarts; one of the usual
+// size (4,000 pages and their frame headers, ~16 MB) is left alone: overwriting a file costs less than growing one.
+db.exec(`PRAGMA journal_size_limit = ${WAL_SIZE_LIMIT_BYTES}`);
 /** The report rollup counts of the group being written, upserted once before its COMMIT. */
 const rollups = new GroupRollups();
 // A Map of Buffers arrives as a Map of Uint8Arrays; node:crypto takes either.
