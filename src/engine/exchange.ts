@@ -462,42 +462,31 @@ export class Exchange {
     // A source paused after its ping (fraud, a complaint) sells nothing more, held pings included.
     if (source.status === "paused") throw new GavelError("GAVEL_SOURCE_PAUSED");
     const now = this.#now();
-    let held = await this.#hotState.getHeldPing(input.ping_id, now);
+    const config = this.#config;
+    const leaseMs = postClaimLeaseMs(config.settings);
+    // The held ping and the claim on its post in one call (one round trip on Redis): a claim this post does not go on
+    // to use (another source's ping, a refused lead) is given back before the answer.
+    const taken = await this.#hotState.claimHeldPing(input.ping_id, now, leaseMs);
+    let held = taken?.ping;
+    let claim = taken?.claim;
     if (!held || held.source_id !== source.id) {
+      await claim?.release().catch(() => {});
+      claim = undefined;
       const unheld = await this.#answerForUnheldPing(source, input.ping_id, now);
       if ("answer" in unheld) return unheld.answer;
       held = unheld.ping;
     }
-
-    const config = this.#config;
-    const vertical = config.verticalById.get(held.vertical);
-    if (!vertical)
-      throw new GavelError(
-        "GAVEL_NO_LONGER_CONFIGURED",
-        `vertical ${held.vertical} no longer exists`,
-        "ping_id",
-      );
-    const lead = validated(vertical, input.lead, "post");
-    const mismatched = pingMismatches(vertical, held.lead, lead);
-    if (mismatched.length > 0) {
-      throw new GavelError(
-        "GAVEL_POST_MISMATCH",
-        `These fields differ from the ping: ${mismatched.join(", ")}`,
-        `lead.${mismatched[0]}`,
-      );
+    let lead: LeadValues;
+    let consent: Record<string, unknown>;
+    let context: LeadContextValues;
+    try {
+      ({ lead, consent, context } = await this.#postedLead(source, held, input, config));
+    } catch (error) {
+      await claim?.release().catch(() => {});
+      throw error;
     }
-    const consent = validatedConsent(vertical, input.consent);
-    const context = validatedContext(input.context, held.sub_id === undefined ? {} : { sub_id: held.sub_id });
-    // The full lead's checks (phone, e-mail); its ping was counted for velocity already, so no contact hashes are
-    // needed (they are only counted).
-    if (vertical.validation)
-      await this.#validator.check(
-        vertical,
-        lead,
-        this.#leadFacts(source, {}, context, false, undefined, undefined),
-      );
-    const leaseMs = postClaimLeaseMs(config.settings);
-    const claim = await this.#hotState.claimPost(held.id, leaseMs);
+    // A ping held again from the store is claimed now; one the hot state held without a claim is another post's.
+    if (taken?.ping !== held) claim = await this.#hotState.claimPost(held.id, leaseMs);
     if (!claim) {
       const answered = await this.#store.getLeadByAuction(held.id);
       if (answered) return postAnswer(answered);
@@ -544,6 +533,42 @@ export class Exchange {
     } finally {
       complete();
     }
+  }
+
+  /** A post's lead checked against its held ping, its consent and context, and validated as a full lead. */
+  async #postedLead(
+    source: Source,
+    held: PingRecord,
+    input: PostInput,
+    config: ConfigSnapshot,
+  ): Promise<{ lead: LeadValues; consent: Record<string, unknown>; context: LeadContextValues }> {
+    const vertical = config.verticalById.get(held.vertical);
+    if (!vertical)
+      throw new GavelError(
+        "GAVEL_NO_LONGER_CONFIGURED",
+        `vertical ${held.vertical} no longer exists`,
+        "ping_id",
+      );
+    const lead = validated(vertical, input.lead, "post");
+    const mismatched = pingMismatches(vertical, held.lead, lead);
+    if (mismatched.length > 0) {
+      throw new GavelError(
+        "GAVEL_POST_MISMATCH",
+        `These fields differ from the ping: ${mismatched.join(", ")}`,
+        `lead.${mismatched[0]}`,
+      );
+    }
+    const consent = validatedConsent(vertical, input.consent);
+    const context = validatedContext(input.context, held.sub_id === undefined ? {} : { sub_id: held.sub_id });
+    // The full lead's checks (phone, e-mail); its ping was counted for velocity already, so no contact hashes are
+    // needed (they are only counted).
+    if (vertical.validation)
+      await this.#validator.check(
+        vertical,
+        lead,
+        this.#leadFacts(source, {}, context, false, undefined, undefined),
+      );
+    return { lead, consent, context };
   }
 
   /** A post whose delivery stopped before a sale: why, and what the source hears. */
