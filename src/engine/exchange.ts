@@ -13,6 +13,7 @@ import { campaignDeliveries } from "../deliveries/campaign-deliveries.ts";
 import type { FallbackMargin, Source } from "../domain/config-schema.ts";
 import type { LeadQuality } from "../domain/lead-quality.ts";
 import type { BuyerOutcome } from "../domain/outcomes.ts";
+import type { Bid } from "../domain/ranking.ts";
 import { type LeadRecord, type OutcomeRecord, type PingRecord, postAnswer } from "../domain/records.ts";
 import { RoundRobinMemory } from "../domain/routing.ts";
 import { sourcePriceOfSales } from "../domain/shared-leads.ts";
@@ -279,10 +280,9 @@ export class Exchange {
       config,
       screen,
     );
-    if (ping.record.status === "bid") {
-      await this.#hotState.holdPing(ping.record);
-      this.#postRates.won(source.id, ping.record.id, ping.record.expires_at);
-    }
+    if (ping.held) await ping.held;
+    else if (ping.record.status === "bid") await this.#hotState.holdPing(ping.record);
+    if (ping.record.status === "bid") this.#postRates.won(source.id, ping.record.id, ping.record.expires_at);
     this.#events.record(ping.record, ping.outcomes);
     this.#metrics.recordOverhead("ping", deadline.elapsedMs() - ping.fanOutMs);
     return {
@@ -676,6 +676,8 @@ export class Exchange {
     record: PingRecord;
     outcomes: OutcomeRecord[];
     fanOutMs: number;
+    /** A ping's held record's write (sent with its winner's hold), or the drop of one whose hold was refused. */
+    held: Promise<void> | undefined;
     noBidReason?: NoBidReason;
   }> {
     // Time-ordered: each writer batch adds to the right edge of the indexes keyed by it (./time-ordered-ids.ts).
@@ -692,22 +694,79 @@ export class Exchange {
     if (input.context) request.context = input.context;
     if (input.wiretap) request.wiretap = input.wiretap;
     if (input.pingPayload) request.pingPayload = input.pingPayload;
-    const result = await runAuction(
-      request,
-      config,
-      this.#client,
-      this.#now,
-      auctionGates(this.#gates, config, source, auctionId),
-    );
-    const now = this.#now();
-    const winner = result.ranked[0];
-    // A shared lead's chosen buyers: its quote is what they pay the source together, held until the first bid expires.
-    const chosen = winner?.shared ? result.ranked.filter((bid) => bid.shared) : winner ? [winner] : [];
-    let expiresAt = winner ? Number.POSITIVE_INFINITY : now;
-    for (const bid of chosen) {
-      this.#roundRobin.chosen(bid.campaign_id);
-      expiresAt = Math.min(expiresAt, bid.expires_at);
+    const gates = auctionGates(this.#gates, config, source, auctionId);
+    // A ping's held record goes out with its winner's cap hold, in the same write (one round trip on Redis, not two);
+    // when that hold is refused (a cap filled meanwhile: rare), the record is dropped before the next one is held.
+    let speculated: { ranked: readonly Bid[]; record: PingRecord; written: Promise<void> } | undefined;
+    const pingPayload = input.pingPayload;
+    if (kind === "ping" && pingPayload) {
+      gates.holding = (ranked) => {
+        const record = this.#pingRecord(kind, auctionId, source, vertical, input, test, ranked, pingPayload);
+        const written = speculated
+          ? speculated.written
+              .catch(() => {})
+              .then(() => this.#hotState.dropPing(auctionId))
+              .then(() => this.#hotState.holdPing(record))
+          : this.#hotState.holdPing(record);
+        written.catch(() => {}); // awaited by #ping; a failed auction leaves it to its TTL (no answer named the ping)
+        speculated = { ranked, record, written };
+      };
     }
+    const result = await runAuction(request, config, this.#client, this.#now, gates);
+    let record: PingRecord;
+    let held: Promise<void> | undefined;
+    if (speculated?.ranked === result.ranked) {
+      ({ record, written: held } = speculated);
+    } else {
+      record = this.#pingRecord(
+        kind,
+        auctionId,
+        source,
+        vertical,
+        input,
+        test,
+        result.ranked,
+        result.pingPayload,
+      );
+      // Every hold refused: the last record written is dropped before the answer names the ping.
+      if (speculated)
+        held = speculated.written.catch(() => {}).then(() => this.#hotState.dropPing(auctionId));
+    }
+    const winner = result.ranked[0];
+    if (winner?.shared) {
+      for (const bid of result.ranked) if (bid.shared) this.#roundRobin.chosen(bid.campaign_id);
+    } else if (winner) this.#roundRobin.chosen(winner.campaign_id);
+    const outcomes = stampInPlace(auctionId, "ping", result.outcomes, this.#now());
+    this.#metrics.recordAuction(vertical.id, record.status, result.outcomes);
+    const { fanOutMs } = result;
+    if (winner) return { record, outcomes, fanOutMs, held };
+    if (screen.soldInVertical) return { record, outcomes, fanOutMs, held, noBidReason: "duplicate" };
+    const askedAnyone = result.outcomes.some(
+      (o) => o.latency_ms !== undefined || o.reason === "below_floor" || o.reason === "no_bid",
+    );
+    // Nobody could be asked, and suppression lists are why for some: say so, as a duplicate is said.
+    if (!askedAnyone && result.outcomes.some((o) => o.reason === "suppressed"))
+      return { record, outcomes, fanOutMs, held, noBidReason: "suppressed" };
+    return { record, outcomes, fanOutMs, held, noBidReason: askedAnyone ? "no_bids" : "no_eligible_buyers" };
+  }
+
+  /** An auction's record: its answer, and for a bid the ranked bids its post goes through. */
+  #pingRecord(
+    kind: PingRecord["kind"],
+    auctionId: string,
+    source: Source,
+    vertical: Vertical,
+    input: { test?: boolean | undefined; sub_id?: string | undefined; quality?: LeadQuality | undefined },
+    test: boolean,
+    ranked: readonly Bid[],
+    pingPayload: LeadValues,
+  ): PingRecord {
+    const now = this.#now();
+    const winner = ranked[0];
+    // A shared lead's chosen buyers: its quote is what they pay the source together, held until the first bid expires.
+    const chosen = winner?.shared ? ranked.filter((bid) => bid.shared) : winner ? [winner] : [];
+    let expiresAt = winner ? Number.POSITIVE_INFINITY : now;
+    for (const bid of chosen) expiresAt = Math.min(expiresAt, bid.expires_at);
     // One literal per shape, the fields in the order the record always had (no spreads of small objects per ping).
     const status = winner ? "bid" : "no_bid";
     const priceCents = winner?.shared
@@ -715,6 +774,7 @@ export class Exchange {
       : winner
         ? winner.source_price_cents
         : 0;
+    const bids = ranked as Bid[];
     // Only the non-PII values (the payload the buyers were sent): what a post must match, all a ping record may keep.
     const record: PingRecord =
       input.sub_id === undefined
@@ -723,41 +783,30 @@ export class Exchange {
             kind,
             source_id: source.id,
             vertical: vertical.id,
-            lead: result.pingPayload,
+            lead: pingPayload,
             test,
             created_at: now,
             expires_at: expiresAt,
             status,
             price_cents: priceCents,
-            bids: result.ranked,
+            bids,
           }
         : {
             id: auctionId,
             kind,
             source_id: source.id,
             vertical: vertical.id,
-            lead: result.pingPayload,
+            lead: pingPayload,
             test,
             sub_id: input.sub_id,
             created_at: now,
             expires_at: expiresAt,
             status,
             price_cents: priceCents,
-            bids: result.ranked,
+            bids,
           };
     if (input.quality) record.quality = input.quality;
-    const outcomes = stampInPlace(auctionId, "ping", result.outcomes, now);
-    this.#metrics.recordAuction(vertical.id, record.status, result.outcomes);
-    const { fanOutMs } = result;
-    if (winner) return { record, outcomes, fanOutMs };
-    if (screen.soldInVertical) return { record, outcomes, fanOutMs, noBidReason: "duplicate" };
-    const askedAnyone = result.outcomes.some(
-      (o) => o.latency_ms !== undefined || o.reason === "below_floor" || o.reason === "no_bid",
-    );
-    // Nobody could be asked, and suppression lists are why for some: say so, as a duplicate is said.
-    if (!askedAnyone && result.outcomes.some((o) => o.reason === "suppressed"))
-      return { record, outcomes, fanOutMs, noBidReason: "suppressed" };
-    return { record, outcomes, fanOutMs, noBidReason: askedAnyone ? "no_bids" : "no_eligible_buyers" };
+    return record;
   }
 
   /** Posts the lead to the ranked bids with fallback, and describes the resulting sale (not yet written). */
