@@ -34,7 +34,15 @@ import { saleNotices } from "./buyer-notices.ts";
 import type { ConfigSnapshot } from "./config-snapshot.ts";
 import { Deadline } from "./deadline.ts";
 import { deliverWithFallback, type SoldTo } from "./delivery.ts";
-import { BOUGHT_BY_BUYER, DuplicateChecks, pingContacts, SOLD_IN_VERTICAL } from "./duplicates.ts";
+import {
+  BOUGHT_BY_BUYER,
+  DuplicateChecks,
+  pingContacts,
+  type ReplayMark,
+  type ReplayRequest,
+  replayRefusal,
+  SOLD_IN_VERTICAL,
+} from "./duplicates.ts";
 import { EventWriter } from "./event-writer.ts";
 import { auctionGates, deliveryGates, type GateServices } from "./gates.ts";
 import {
@@ -237,15 +245,14 @@ export class Exchange {
     const formSubmittedAt = validatedFormTime(input.form_submitted_at, this.#now());
     const formStartedAt = validatedFormTime(input.form_started_at, this.#now(), "form_started_at");
     const context = validatedContext(input.context, input);
-    // Awaited only when there is something to wait for (each await is a promise and a turn of the microtask queue).
-    if (source.max_pings_per_minute !== undefined) await this.#checkSourceThrottle(source);
     const deadline = this.#deadlineFor(input.tmax_ms, receivedAt);
     const contact = pingContacts(input.contact_hash);
     // A ping's validated lead holds only the non-PII fields, in the vertical's order: it is the ping payload itself
     // (what buildPingPayload would copy), used by the replay guard's fingerprint, the buyers' pings and the ping record.
     const pingPayload = lead;
-    if (config.settings.replay_guard_s) {
-      await this.#duplicates.guardReplay(config, {
+    // Awaited only when there is something to wait for (each await is a promise and a turn of the microtask queue).
+    if (source.max_pings_per_minute !== undefined || config.settings.replay_guard_s) {
+      await this.#admitFromSource(config, source, {
         kind: "ping",
         source,
         vertical,
@@ -317,12 +324,10 @@ export class Exchange {
     const formSubmittedAt = validatedFormTime(input.form_submitted_at, this.#now());
     const formStartedAt = validatedFormTime(input.form_started_at, this.#now(), "form_started_at");
     const context = validatedContext(input.context, input);
-    // Awaited only when there is something to wait for (each await is a promise and a turn of the microtask queue).
-    if (source.max_pings_per_minute !== undefined) await this.#checkSourceThrottle(source);
     const deadline = this.#deadlineFor(input.tmax_ms, receivedAt);
     const contact = leadContactHashes(lead);
     const pingPayload = buildPingPayload(vertical, lead);
-    await this.#duplicates.guardReplay(config, {
+    await this.#admitFromSource(config, source, {
       kind: "direct",
       source,
       vertical,
@@ -999,13 +1004,35 @@ export class Exchange {
     return vertical;
   }
 
-  /** Pings and direct posts a minute from one source (valid ones only: a malformed request costs nothing). */
-  async #checkSourceThrottle(source: Source): Promise<void> {
+  /**
+   * The source's throttle (pings and direct posts a minute; valid ones only: a malformed request costs nothing) and
+   * the replay guard, asked in the same turn: one write and one round trip on Redis, not two in sequence. The
+   * throttle's refusal wins, as when it was asked first, and a refused request takes back the replay mark it made,
+   * so that the same lead sent again once admitted is not refused as a replay.
+   */
+  async #admitFromSource(config: ConfigSnapshot, source: Source, replay: ReplayRequest): Promise<void> {
     const limit = source.max_pings_per_minute;
-    if (limit === undefined) return;
-    if (!(await this.#throttle.tryAcquire(`source:${source.id}`, limit, 60_000, this.#now()))) {
+    if (limit === undefined) return await this.#duplicates.guardReplay(config, replay);
+    const marking = config.settings.replay_guard_s ? this.#duplicates.markReplay(config, replay) : undefined;
+    marking?.catch(() => {});
+    let admitted: boolean;
+    try {
+      admitted = await this.#throttle.tryAcquire(`source:${source.id}`, limit, 60_000, this.#now());
+    } catch (error) {
+      await this.#forgetReplay(marking);
+      throw error;
+    }
+    if (!admitted) {
+      await this.#forgetReplay(marking);
       throw new GavelError("GAVEL_RATE_LIMITED", `This source may send ${limit} pings a minute`);
     }
+    const mark = await marking;
+    if (mark && !mark.first) throw replayRefusal(mark);
+  }
+
+  /** Best effort: a mark not taken back refuses the same lead until its window ends. */
+  async #forgetReplay(marking: Promise<ReplayMark | undefined> | undefined): Promise<void> {
+    await marking?.then((mark) => this.#duplicates.forgetReplay(mark)).catch(() => {});
   }
 
   #checkSubId(source: Source, subId: string | undefined): void {
