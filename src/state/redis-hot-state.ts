@@ -126,8 +126,9 @@ export class RedisHotState implements HotState {
   readonly #now: () => number;
   readonly #seedGuard: SeedGuard | undefined;
   /**
-   * Claims that may have been made though their reply was lost (claim key → token). Nobody carries out those posts,
-   * so each is given back as soon as Redis is reachable again; otherwise the ping would answer 409 until it expired.
+   * Claims that may have been made though their reply was lost (token → claim key: retries of one post during an
+   * outage each owe one, and only the first may hold the claim). Nobody carries out those posts, so each is given back
+   * as soon as Redis is reachable again; otherwise the ping would answer 409 until it expired.
    */
   readonly #owedReleases = new Map<string, string>();
   /** Claims held on posts in progress, by ping id: a sold ping's drop completes its claim in the same call. */
@@ -222,7 +223,7 @@ export class RedisHotState implements HotState {
    */
   #oweRelease(claimKey: string, token: string): void {
     this.#redis.gavelReleaseOwnClaim(claimKey, token).catch(() => {
-      if (this.#owedReleases.size < MAX_OWED_RELEASES) this.#owedReleases.set(claimKey, token);
+      if (this.#owedReleases.size < MAX_OWED_RELEASES) this.#owedReleases.set(token, claimKey);
     });
   }
 
@@ -341,10 +342,10 @@ export class RedisHotState implements HotState {
   }
 
   async #payOwedReleases(): Promise<void> {
-    for (const [claimKey, token] of [...this.#owedReleases]) {
+    for (const [token, claimKey] of [...this.#owedReleases]) {
       try {
         await this.#redis.gavelReleaseOwnClaim(claimKey, token);
-        this.#owedReleases.delete(claimKey);
+        this.#owedReleases.delete(token);
       } catch {
         return; // Lost again: the next "ready" tries the rest.
       }
