@@ -570,10 +570,6 @@ function noteAdjustments(
   }
 }
 
-/**
- * The winner (every chosen buyer of a shared lead) `won`; the other valid bids `lost`, saying why when the lead went
- * to a kind of sale (exclusive or shared) the campaign does not buy.
- */
 /** The bids a sale choice answers, its shared buyers marked. */
 function rankedOf(choice: SaleChoice): Bid[] {
   return choice.sellTo > 1
@@ -581,6 +577,10 @@ function rankedOf(choice: SaleChoice): Bid[] {
     : choice.bids;
 }
 
+/**
+ * The winner (every chosen buyer of a shared lead) `won`; the other valid bids `lost`, saying why when the lead went
+ * to a kind of sale (exclusive or shared) the campaign does not buy.
+ */
 function markWinnersAndLosers(ranked: readonly Bid[], valid: readonly Bid[], outcomes: BuyerOutcome[]): void {
   const soldShared = ranked[0]?.shared === true;
   for (const bid of valid) {
