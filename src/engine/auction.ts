@@ -16,7 +16,7 @@ import { sourcePriceCents } from "../domain/pricing.ts";
 import { type Bid, rankingCents } from "../domain/ranking.ts";
 import { orderBids, type RoundRobinMemory } from "../domain/routing.ts";
 import type { RuleContext } from "../domain/rules/rule.ts";
-import { chooseSale } from "../domain/shared-leads.ts";
+import { chooseSale, type SaleChoice } from "../domain/shared-leads.ts";
 import { buildPingPayload, type LeadValues, type Vertical } from "../domain/vertical.ts";
 import type { ConfigSnapshot } from "./config-snapshot.ts";
 import type { Deadline } from "./deadline.ts";
@@ -86,6 +86,12 @@ export interface AuctionGates {
    * dropped from the ranking.
    */
   hold?(bid: Bid): Promise<HoldRefusal | undefined>;
+  /**
+   * Told, just before each `hold` and in the same turn, the ranking the auction answers if that hold admits its
+   * winner: a caller that keeps the answer (a ping's held record) can send it with the hold (one round trip to Redis,
+   * not two), and replace it when the hold refuses.
+   */
+  holding?(ranked: readonly Bid[]): void;
 }
 
 /** Why a bid could not be held: a cap is reached, or its buyer's balance plus credit does not cover it. */
@@ -143,8 +149,10 @@ export async function runAuction(
   // The winner is the first bid whose caps (and buyer's funds) still have room: reserved now, so a quote is never
   // sold past a cap or a balance. A refused winner leaves the running, and exclusive-or-shared is chosen again.
   // (A shared lead's other buyers reserve at the post, where a refusal falls back to a stand-in.)
+  let ranked = rankedOf(choice);
   while (gates.hold && choice.bids.length > 0) {
     const winner = choice.bids[0]!;
+    gates.holding?.(ranked);
     const refusal = await gates.hold(winner);
     if (!refusal) break;
     candidates = candidates.filter((bid) => bid !== winner);
@@ -154,11 +162,8 @@ export async function runAuction(
       outcome.detail = refusal.detail;
     }
     choice = chooseSale(candidates, maxBuyers, leadTypeOf);
+    ranked = rankedOf(choice);
   }
-  const ranked =
-    choice.sellTo > 1
-      ? choice.bids.map((bid, index) => (index < choice.sellTo ? { ...bid, shared: true as const } : bid))
-      : choice.bids;
   markWinnersAndLosers(ranked, candidates, outcomes);
   return { ranked, outcomes, fanOutMs, pingPayload };
 }
@@ -563,6 +568,13 @@ function noteAdjustments(
     const note = `bid adjustment ${percent}%: ranked at ${rankingCents(bid.bid_cents, percent) / 100}`;
     outcome.detail = outcome.detail ? `${outcome.detail}; ${note}` : note;
   }
+}
+
+/** The bids a sale choice answers, its shared buyers marked. */
+function rankedOf(choice: SaleChoice): Bid[] {
+  return choice.sellTo > 1
+    ? choice.bids.map((bid, index) => (index < choice.sellTo ? { ...bid, shared: true as const } : bid))
+    : choice.bids;
 }
 
 /**

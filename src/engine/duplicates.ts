@@ -22,6 +22,33 @@ import type { ConfigSnapshot } from "./config-snapshot.ts";
 
 const DAY_MS = 86_400_000;
 
+/** What the replay guard fingerprints. */
+export interface ReplayRequest {
+  kind: "ping" | "direct";
+  source: Source;
+  vertical: Vertical;
+  /** The lead's non-PII values (buildPingPayload's, which the auction sends buyers): the fingerprint's lead. */
+  pingPayload: LeadValues;
+  subId: string | undefined;
+  contact: ContactHashes;
+}
+
+/** A request's mark in the replay window: `first` when this request made it (else the request is a replay). */
+export interface ReplayMark {
+  key: string;
+  first: boolean;
+  kind: ReplayRequest["kind"];
+  seconds: number;
+}
+
+/** 409 GAVEL_DUPLICATE: the same request from the same source within the replay window. */
+export function replayRefusal(mark: ReplayMark): GavelError {
+  return new GavelError(
+    "GAVEL_DUPLICATE",
+    `This source sent the same ${mark.kind === "ping" ? "ping" : "lead"} within the last ${mark.seconds} s`,
+  );
+}
+
 /** Trace details of a duplicate. */
 export const SOLD_IN_VERTICAL = "sold in this vertical within its lookback";
 export const BOUGHT_BY_BUYER = "bought by this buyer within its dedupe_days";
@@ -36,20 +63,18 @@ export class DuplicateChecks {
    * Refuses (409 GAVEL_DUPLICATE) the same request from the same source within the configured window: the same
    * non-PII lead, contact hashes, vertical and sub_id. Off when `replay_guard_s` is 0 or not set.
    */
-  async guardReplay(
-    config: ConfigSnapshot,
-    request: {
-      kind: "ping" | "direct";
-      source: Source;
-      vertical: Vertical;
-      /** The lead's non-PII values (buildPingPayload's, which the auction sends buyers): the fingerprint's lead. */
-      pingPayload: LeadValues;
-      subId: string | undefined;
-      contact: ContactHashes;
-    },
-  ): Promise<void> {
+  async guardReplay(config: ConfigSnapshot, request: ReplayRequest): Promise<void> {
+    const mark = await this.markReplay(config, request);
+    if (mark && !mark.first) throw replayRefusal(mark);
+  }
+
+  /**
+   * The replay guard's mark, without refusing: `first` false when the request is a replay (`replayRefusal` says so).
+   * Undefined when the guard is off. A request refused for another reason gives its mark back (`forgetReplay`).
+   */
+  async markReplay(config: ConfigSnapshot, request: ReplayRequest): Promise<ReplayMark | undefined> {
     const seconds = config.settings.replay_guard_s;
-    if (!seconds) return;
+    if (!seconds) return undefined;
     const fingerprint = sha256Hex(
       canonicalJson({
         kind: request.kind,
@@ -59,12 +84,14 @@ export class DuplicateChecks {
         contact: request.contact,
       }),
     );
-    if (!(await this.#windows.firstSeen(`r:${request.source.id}:${fingerprint}`, seconds * 1000))) {
-      throw new GavelError(
-        "GAVEL_DUPLICATE",
-        `This source sent the same ${request.kind === "ping" ? "ping" : "lead"} within the last ${seconds} s`,
-      );
-    }
+    const key = `r:${request.source.id}:${fingerprint}`;
+    const first = await this.#windows.firstSeen(key, seconds * 1000);
+    return { key, first, kind: request.kind, seconds };
+  }
+
+  /** Takes back a mark this request made (it was refused otherwise): the same lead sent again is not a replay. */
+  async forgetReplay(mark: ReplayMark | undefined): Promise<void> {
+    if (mark?.first) await this.#windows.forget(mark.key);
   }
 
   /** The buyers (among those with campaigns in the vertical and a dedupe_days) who bought this consumer recently. */

@@ -13,6 +13,7 @@ import { campaignDeliveries } from "../deliveries/campaign-deliveries.ts";
 import type { FallbackMargin, Source } from "../domain/config-schema.ts";
 import type { LeadQuality } from "../domain/lead-quality.ts";
 import type { BuyerOutcome } from "../domain/outcomes.ts";
+import type { Bid } from "../domain/ranking.ts";
 import { type LeadRecord, type OutcomeRecord, type PingRecord, postAnswer } from "../domain/records.ts";
 import { RoundRobinMemory } from "../domain/routing.ts";
 import { sourcePriceOfSales } from "../domain/shared-leads.ts";
@@ -33,7 +34,15 @@ import { saleNotices } from "./buyer-notices.ts";
 import type { ConfigSnapshot } from "./config-snapshot.ts";
 import { Deadline } from "./deadline.ts";
 import { deliverWithFallback, type SoldTo } from "./delivery.ts";
-import { BOUGHT_BY_BUYER, DuplicateChecks, pingContacts, SOLD_IN_VERTICAL } from "./duplicates.ts";
+import {
+  BOUGHT_BY_BUYER,
+  DuplicateChecks,
+  pingContacts,
+  type ReplayMark,
+  type ReplayRequest,
+  replayRefusal,
+  SOLD_IN_VERTICAL,
+} from "./duplicates.ts";
 import { EventWriter } from "./event-writer.ts";
 import { auctionGates, deliveryGates, type GateServices } from "./gates.ts";
 import {
@@ -236,15 +245,14 @@ export class Exchange {
     const formSubmittedAt = validatedFormTime(input.form_submitted_at, this.#now());
     const formStartedAt = validatedFormTime(input.form_started_at, this.#now(), "form_started_at");
     const context = validatedContext(input.context, input);
-    // Awaited only when there is something to wait for (each await is a promise and a turn of the microtask queue).
-    if (source.max_pings_per_minute !== undefined) await this.#checkSourceThrottle(source);
     const deadline = this.#deadlineFor(input.tmax_ms, receivedAt);
     const contact = pingContacts(input.contact_hash);
     // A ping's validated lead holds only the non-PII fields, in the vertical's order: it is the ping payload itself
     // (what buildPingPayload would copy), used by the replay guard's fingerprint, the buyers' pings and the ping record.
     const pingPayload = lead;
-    if (config.settings.replay_guard_s) {
-      await this.#duplicates.guardReplay(config, {
+    // Awaited only when there is something to wait for (each await is a promise and a turn of the microtask queue).
+    if (source.max_pings_per_minute !== undefined || config.settings.replay_guard_s) {
+      await this.#admitFromSource(config, source, {
         kind: "ping",
         source,
         vertical,
@@ -279,10 +287,9 @@ export class Exchange {
       config,
       screen,
     );
-    if (ping.record.status === "bid") {
-      await this.#hotState.holdPing(ping.record);
-      this.#postRates.won(source.id, ping.record.id, ping.record.expires_at);
-    }
+    if (ping.held) await ping.held;
+    else if (ping.record.status === "bid") await this.#hotState.holdPing(ping.record);
+    if (ping.record.status === "bid") this.#postRates.won(source.id, ping.record.id, ping.record.expires_at);
     this.#events.record(ping.record, ping.outcomes);
     this.#metrics.recordOverhead("ping", deadline.elapsedMs() - ping.fanOutMs);
     return {
@@ -317,12 +324,10 @@ export class Exchange {
     const formSubmittedAt = validatedFormTime(input.form_submitted_at, this.#now());
     const formStartedAt = validatedFormTime(input.form_started_at, this.#now(), "form_started_at");
     const context = validatedContext(input.context, input);
-    // Awaited only when there is something to wait for (each await is a promise and a turn of the microtask queue).
-    if (source.max_pings_per_minute !== undefined) await this.#checkSourceThrottle(source);
     const deadline = this.#deadlineFor(input.tmax_ms, receivedAt);
     const contact = leadContactHashes(lead);
     const pingPayload = buildPingPayload(vertical, lead);
-    await this.#duplicates.guardReplay(config, {
+    await this.#admitFromSource(config, source, {
       kind: "direct",
       source,
       vertical,
@@ -462,42 +467,31 @@ export class Exchange {
     // A source paused after its ping (fraud, a complaint) sells nothing more, held pings included.
     if (source.status === "paused") throw new GavelError("GAVEL_SOURCE_PAUSED");
     const now = this.#now();
-    let held = await this.#hotState.getHeldPing(input.ping_id, now);
+    const config = this.#config;
+    const leaseMs = postClaimLeaseMs(config.settings);
+    // The held ping and the claim on its post in one call (one round trip on Redis): a claim this post does not go on
+    // to use (another source's ping, a refused lead) is given back before the answer.
+    const taken = await this.#hotState.claimHeldPing(input.ping_id, now, leaseMs);
+    let held = taken?.ping;
+    let claim = taken?.claim;
     if (!held || held.source_id !== source.id) {
+      await claim?.release().catch(() => {});
+      claim = undefined;
       const unheld = await this.#answerForUnheldPing(source, input.ping_id, now);
       if ("answer" in unheld) return unheld.answer;
       held = unheld.ping;
     }
-
-    const config = this.#config;
-    const vertical = config.verticalById.get(held.vertical);
-    if (!vertical)
-      throw new GavelError(
-        "GAVEL_NO_LONGER_CONFIGURED",
-        `vertical ${held.vertical} no longer exists`,
-        "ping_id",
-      );
-    const lead = validated(vertical, input.lead, "post");
-    const mismatched = pingMismatches(vertical, held.lead, lead);
-    if (mismatched.length > 0) {
-      throw new GavelError(
-        "GAVEL_POST_MISMATCH",
-        `These fields differ from the ping: ${mismatched.join(", ")}`,
-        `lead.${mismatched[0]}`,
-      );
+    let lead: LeadValues;
+    let consent: Record<string, unknown>;
+    let context: LeadContextValues;
+    try {
+      ({ lead, consent, context } = await this.#postedLead(source, held, input, config));
+    } catch (error) {
+      await claim?.release().catch(() => {});
+      throw error;
     }
-    const consent = validatedConsent(vertical, input.consent);
-    const context = validatedContext(input.context, held.sub_id === undefined ? {} : { sub_id: held.sub_id });
-    // The full lead's checks (phone, e-mail); its ping was counted for velocity already, so no contact hashes are
-    // needed (they are only counted).
-    if (vertical.validation)
-      await this.#validator.check(
-        vertical,
-        lead,
-        this.#leadFacts(source, {}, context, false, undefined, undefined),
-      );
-    const leaseMs = postClaimLeaseMs(config.settings);
-    const claim = await this.#hotState.claimPost(held.id, leaseMs);
+    // A ping held again from the store is claimed now; one the hot state held without a claim is another post's.
+    if (taken?.ping !== held) claim = await this.#hotState.claimPost(held.id, leaseMs);
     if (!claim) {
       const answered = await this.#store.getLeadByAuction(held.id);
       if (answered) return postAnswer(answered);
@@ -544,6 +538,42 @@ export class Exchange {
     } finally {
       complete();
     }
+  }
+
+  /** A post's lead checked against its held ping, its consent and context, and validated as a full lead. */
+  async #postedLead(
+    source: Source,
+    held: PingRecord,
+    input: PostInput,
+    config: ConfigSnapshot,
+  ): Promise<{ lead: LeadValues; consent: Record<string, unknown>; context: LeadContextValues }> {
+    const vertical = config.verticalById.get(held.vertical);
+    if (!vertical)
+      throw new GavelError(
+        "GAVEL_NO_LONGER_CONFIGURED",
+        `vertical ${held.vertical} no longer exists`,
+        "ping_id",
+      );
+    const lead = validated(vertical, input.lead, "post");
+    const mismatched = pingMismatches(vertical, held.lead, lead);
+    if (mismatched.length > 0) {
+      throw new GavelError(
+        "GAVEL_POST_MISMATCH",
+        `These fields differ from the ping: ${mismatched.join(", ")}`,
+        `lead.${mismatched[0]}`,
+      );
+    }
+    const consent = validatedConsent(vertical, input.consent);
+    const context = validatedContext(input.context, held.sub_id === undefined ? {} : { sub_id: held.sub_id });
+    // The full lead's checks (phone, e-mail); its ping was counted for velocity already, so no contact hashes are
+    // needed (they are only counted).
+    if (vertical.validation)
+      await this.#validator.check(
+        vertical,
+        lead,
+        this.#leadFacts(source, {}, context, false, undefined, undefined),
+      );
+    return { lead, consent, context };
   }
 
   /** A post whose delivery stopped before a sale: why, and what the source hears. */
@@ -651,6 +681,8 @@ export class Exchange {
     record: PingRecord;
     outcomes: OutcomeRecord[];
     fanOutMs: number;
+    /** A ping's held record's write (sent with its winner's hold), or the drop of one whose hold was refused. */
+    held: Promise<void> | undefined;
     noBidReason?: NoBidReason;
   }> {
     // Time-ordered: each writer batch adds to the right edge of the indexes keyed by it (./time-ordered-ids.ts).
@@ -667,22 +699,79 @@ export class Exchange {
     if (input.context) request.context = input.context;
     if (input.wiretap) request.wiretap = input.wiretap;
     if (input.pingPayload) request.pingPayload = input.pingPayload;
-    const result = await runAuction(
-      request,
-      config,
-      this.#client,
-      this.#now,
-      auctionGates(this.#gates, config, source, auctionId),
-    );
-    const now = this.#now();
-    const winner = result.ranked[0];
-    // A shared lead's chosen buyers: its quote is what they pay the source together, held until the first bid expires.
-    const chosen = winner?.shared ? result.ranked.filter((bid) => bid.shared) : winner ? [winner] : [];
-    let expiresAt = winner ? Number.POSITIVE_INFINITY : now;
-    for (const bid of chosen) {
-      this.#roundRobin.chosen(bid.campaign_id);
-      expiresAt = Math.min(expiresAt, bid.expires_at);
+    const gates = auctionGates(this.#gates, config, source, auctionId);
+    // A ping's held record goes out with its winner's cap hold, in the same write (one round trip on Redis, not two);
+    // when that hold is refused (a cap filled meanwhile: rare), the record is dropped before the next one is held.
+    let speculated: { ranked: readonly Bid[]; record: PingRecord; written: Promise<void> } | undefined;
+    const pingPayload = input.pingPayload;
+    if (kind === "ping" && pingPayload) {
+      gates.holding = (ranked) => {
+        const record = this.#pingRecord(kind, auctionId, source, vertical, input, test, ranked, pingPayload);
+        const written = speculated
+          ? speculated.written
+              .catch(() => {})
+              .then(() => this.#hotState.dropPing(auctionId))
+              .then(() => this.#hotState.holdPing(record))
+          : this.#hotState.holdPing(record);
+        written.catch(() => {}); // awaited by #ping; a failed auction leaves it to its TTL (no answer named the ping)
+        speculated = { ranked, record, written };
+      };
     }
+    const result = await runAuction(request, config, this.#client, this.#now, gates);
+    let record: PingRecord;
+    let held: Promise<void> | undefined;
+    if (speculated?.ranked === result.ranked) {
+      ({ record, written: held } = speculated);
+    } else {
+      record = this.#pingRecord(
+        kind,
+        auctionId,
+        source,
+        vertical,
+        input,
+        test,
+        result.ranked,
+        result.pingPayload,
+      );
+      // Every hold refused: the last record written is dropped before the answer names the ping.
+      if (speculated)
+        held = speculated.written.catch(() => {}).then(() => this.#hotState.dropPing(auctionId));
+    }
+    const winner = result.ranked[0];
+    if (winner?.shared) {
+      for (const bid of result.ranked) if (bid.shared) this.#roundRobin.chosen(bid.campaign_id);
+    } else if (winner) this.#roundRobin.chosen(winner.campaign_id);
+    const outcomes = stampInPlace(auctionId, "ping", result.outcomes, this.#now());
+    this.#metrics.recordAuction(vertical.id, record.status, result.outcomes);
+    const { fanOutMs } = result;
+    if (winner) return { record, outcomes, fanOutMs, held };
+    if (screen.soldInVertical) return { record, outcomes, fanOutMs, held, noBidReason: "duplicate" };
+    const askedAnyone = result.outcomes.some(
+      (o) => o.latency_ms !== undefined || o.reason === "below_floor" || o.reason === "no_bid",
+    );
+    // Nobody could be asked, and suppression lists are why for some: say so, as a duplicate is said.
+    if (!askedAnyone && result.outcomes.some((o) => o.reason === "suppressed"))
+      return { record, outcomes, fanOutMs, held, noBidReason: "suppressed" };
+    return { record, outcomes, fanOutMs, held, noBidReason: askedAnyone ? "no_bids" : "no_eligible_buyers" };
+  }
+
+  /** An auction's record: its answer, and for a bid the ranked bids its post goes through. */
+  #pingRecord(
+    kind: PingRecord["kind"],
+    auctionId: string,
+    source: Source,
+    vertical: Vertical,
+    input: { test?: boolean | undefined; sub_id?: string | undefined; quality?: LeadQuality | undefined },
+    test: boolean,
+    ranked: readonly Bid[],
+    pingPayload: LeadValues,
+  ): PingRecord {
+    const now = this.#now();
+    const winner = ranked[0];
+    // A shared lead's chosen buyers: its quote is what they pay the source together, held until the first bid expires.
+    const chosen = winner?.shared ? ranked.filter((bid) => bid.shared) : winner ? [winner] : [];
+    let expiresAt = winner ? Number.POSITIVE_INFINITY : now;
+    for (const bid of chosen) expiresAt = Math.min(expiresAt, bid.expires_at);
     // One literal per shape, the fields in the order the record always had (no spreads of small objects per ping).
     const status = winner ? "bid" : "no_bid";
     const priceCents = winner?.shared
@@ -690,6 +779,7 @@ export class Exchange {
       : winner
         ? winner.source_price_cents
         : 0;
+    const bids = ranked as Bid[];
     // Only the non-PII values (the payload the buyers were sent): what a post must match, all a ping record may keep.
     const record: PingRecord =
       input.sub_id === undefined
@@ -698,41 +788,30 @@ export class Exchange {
             kind,
             source_id: source.id,
             vertical: vertical.id,
-            lead: result.pingPayload,
+            lead: pingPayload,
             test,
             created_at: now,
             expires_at: expiresAt,
             status,
             price_cents: priceCents,
-            bids: result.ranked,
+            bids,
           }
         : {
             id: auctionId,
             kind,
             source_id: source.id,
             vertical: vertical.id,
-            lead: result.pingPayload,
+            lead: pingPayload,
             test,
             sub_id: input.sub_id,
             created_at: now,
             expires_at: expiresAt,
             status,
             price_cents: priceCents,
-            bids: result.ranked,
+            bids,
           };
     if (input.quality) record.quality = input.quality;
-    const outcomes = stampInPlace(auctionId, "ping", result.outcomes, now);
-    this.#metrics.recordAuction(vertical.id, record.status, result.outcomes);
-    const { fanOutMs } = result;
-    if (winner) return { record, outcomes, fanOutMs };
-    if (screen.soldInVertical) return { record, outcomes, fanOutMs, noBidReason: "duplicate" };
-    const askedAnyone = result.outcomes.some(
-      (o) => o.latency_ms !== undefined || o.reason === "below_floor" || o.reason === "no_bid",
-    );
-    // Nobody could be asked, and suppression lists are why for some: say so, as a duplicate is said.
-    if (!askedAnyone && result.outcomes.some((o) => o.reason === "suppressed"))
-      return { record, outcomes, fanOutMs, noBidReason: "suppressed" };
-    return { record, outcomes, fanOutMs, noBidReason: askedAnyone ? "no_bids" : "no_eligible_buyers" };
+    return record;
   }
 
   /** Posts the lead to the ranked bids with fallback, and describes the resulting sale (not yet written). */
@@ -925,13 +1004,35 @@ export class Exchange {
     return vertical;
   }
 
-  /** Pings and direct posts a minute from one source (valid ones only: a malformed request costs nothing). */
-  async #checkSourceThrottle(source: Source): Promise<void> {
+  /**
+   * The source's throttle (pings and direct posts a minute; valid ones only: a malformed request costs nothing) and
+   * the replay guard, asked in the same turn: one write and one round trip on Redis, not two in sequence. The
+   * throttle's refusal wins, as when it was asked first, and a refused request takes back the replay mark it made,
+   * so that the same lead sent again once admitted is not refused as a replay.
+   */
+  async #admitFromSource(config: ConfigSnapshot, source: Source, replay: ReplayRequest): Promise<void> {
     const limit = source.max_pings_per_minute;
-    if (limit === undefined) return;
-    if (!(await this.#throttle.tryAcquire(`source:${source.id}`, limit, 60_000, this.#now()))) {
+    if (limit === undefined) return await this.#duplicates.guardReplay(config, replay);
+    const marking = config.settings.replay_guard_s ? this.#duplicates.markReplay(config, replay) : undefined;
+    marking?.catch(() => {});
+    let admitted: boolean;
+    try {
+      admitted = await this.#throttle.tryAcquire(`source:${source.id}`, limit, 60_000, this.#now());
+    } catch (error) {
+      await this.#forgetReplay(marking);
+      throw error;
+    }
+    if (!admitted) {
+      await this.#forgetReplay(marking);
       throw new GavelError("GAVEL_RATE_LIMITED", `This source may send ${limit} pings a minute`);
     }
+    const mark = await marking;
+    if (mark && !mark.first) throw replayRefusal(mark);
+  }
+
+  /** Best effort: a mark not taken back refuses the same lead until its window ends. */
+  async #forgetReplay(marking: Promise<ReplayMark | undefined> | undefined): Promise<void> {
+    await marking?.then((mark) => this.#duplicates.forgetReplay(mark)).catch(() => {});
   }
 
   #checkSubId(source: Source, subId: string | undefined): void {

@@ -36,6 +36,17 @@ export interface HotState {
    * attempts journal (src/store/post-attempts.ts) then keeps the taker from posting again to a buyer.
    */
   claimPost(pingId: string, leaseMs: number): Promise<PostClaim | undefined>;
+  /**
+   * getHeldPing and, when the ping is held, claimPost, in one call (one round trip on Redis, not two): the held ping
+   * (undefined when unknown or expired, and then nothing is claimed) and the claim (undefined when another post holds
+   * it or has completed the post). The caller gives the claim back (`release`) when it does not go on to post: the
+   * ping is another source's, or the post is refused before its delivery.
+   */
+  claimHeldPing(
+    pingId: string,
+    now: number,
+    leaseMs: number,
+  ): Promise<{ ping: PingRecord; claim: PostClaim | undefined } | undefined>;
   /** Forgets a ping once its post has been answered and recorded. */
   dropPing(pingId: string): Promise<void>;
   /** Resolves when the hot state answers; rejects with a clear error when it does not (readiness checks). */

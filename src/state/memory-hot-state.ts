@@ -79,6 +79,15 @@ export class MemoryHotState implements HotState {
     return held && held.expires_at > now ? held : undefined;
   }
 
+  async claimHeldPing(
+    pingId: string,
+    now: number,
+    leaseMs: number,
+  ): Promise<{ ping: PingRecord; claim: PostClaim | undefined } | undefined> {
+    const ping = await this.getHeldPing(pingId, now);
+    return ping ? { ping, claim: await this.claimPost(pingId, leaseMs) } : undefined;
+  }
+
   /**
    * Holds the ping in the span of its expiry. A ping is held once: the engine holds each auction's record once, and
    * holds one again from the store only when it is not held here.

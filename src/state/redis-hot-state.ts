@@ -42,6 +42,19 @@ const CLAIM_POST_LUA = `
 if redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', tonumber(ARGV[2])) then return 1 end
 return 0`;
 
+/**
+ * A post's read of its held ping and its claim (CLAIM_POST_LUA's) in one call, claimed only when the ping is held.
+ * KEYS: the held ping, its claim, and (with a seed guard) the seed marker. Answers {-1} when the marker is gone (nothing
+ * read or claimed: the caller re-seeds and asks again), {0} when the ping is not held, {1, json} held and claimed,
+ * {2, json} held and claimed by another post.
+ */
+const CLAIM_HELD_PING_LUA = `
+if KEYS[3] and redis.call('EXISTS', KEYS[3]) == 0 then return {-1} end
+local json = redis.call('GET', KEYS[1])
+if not json then return {0} end
+if redis.call('SET', KEYS[2], ARGV[1], 'NX', 'PX', tonumber(ARGV[2])) then return {1, json} end
+return {2, json}`;
+
 /** Extends the lease only if it is still this caller's. */
 const RENEW_OWN_CLAIM_LUA = `
 if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], tonumber(ARGV[2])) end
@@ -76,6 +89,8 @@ return 0`;
 
 interface HotStateScripts {
   gavelClaimPost(claimKey: string, token: string, leaseMs: number): Promise<number>;
+  /** Keys: the held ping, its claim[, the seed marker]; then the token and the lease. */
+  gavelClaimHeldPing(numberOfKeys: number, ...keysThenArgs: (string | number)[]): Promise<[number, string?]>;
   gavelRenewOwnClaim(claimKey: string, token: string, leaseMs: number): Promise<number>;
   gavelCompleteOwnClaim(
     heldKey: string,
@@ -111,8 +126,9 @@ export class RedisHotState implements HotState {
   readonly #now: () => number;
   readonly #seedGuard: SeedGuard | undefined;
   /**
-   * Claims that may have been made though their reply was lost (claim key → token). Nobody carries out those posts,
-   * so each is given back as soon as Redis is reachable again; otherwise the ping would answer 409 until it expired.
+   * Claims that may have been made though their reply was lost (token → claim key: retries of one post during an
+   * outage each owe one, and only the first may hold the claim). Nobody carries out those posts, so each is given back
+   * as soon as Redis is reachable again; otherwise the ping would answer 409 until it expired.
    */
   readonly #owedReleases = new Map<string, string>();
   /** Claims held on posts in progress, by ping id: a sold ping's drop completes its claim in the same call. */
@@ -133,6 +149,7 @@ export class RedisHotState implements HotState {
     this.#seedGuard = options.seedGuard;
     const redis = connection.client;
     redis.defineCommand("gavelClaimPost", { numberOfKeys: 1, lua: CLAIM_POST_LUA });
+    redis.defineCommand("gavelClaimHeldPing", { lua: CLAIM_HELD_PING_LUA });
     redis.defineCommand("gavelRenewOwnClaim", { numberOfKeys: 1, lua: RENEW_OWN_CLAIM_LUA });
     redis.defineCommand("gavelCompleteOwnClaim", { numberOfKeys: 2, lua: COMPLETE_OWN_CLAIM_LUA });
     redis.defineCommand("gavelReleaseOwnClaim", { numberOfKeys: 1, lua: RELEASE_OWN_CLAIM_LUA });
@@ -195,13 +212,56 @@ export class RedisHotState implements HotState {
       );
       return claimed === 1 ? this.#claim(pingId, token, leaseMs, sentAt) : undefined;
     } catch (error) {
-      // The claim may have been made before the reply was lost; nobody will carry out that post, so give it back
-      // now, or as soon as Redis is reachable again, rather than block the source's retries until it expires.
-      this.#redis.gavelReleaseOwnClaim(claimKey, token).catch(() => {
-        if (this.#owedReleases.size < MAX_OWED_RELEASES) this.#owedReleases.set(claimKey, token);
-      });
+      this.#oweRelease(claimKey, token);
       throw error;
     }
+  }
+
+  /**
+   * A claim that may have been made before its reply was lost: nobody will carry out that post, so it is given back
+   * now, or as soon as Redis is reachable again, rather than block the source's retries until it expires.
+   */
+  #oweRelease(claimKey: string, token: string): void {
+    this.#redis.gavelReleaseOwnClaim(claimKey, token).catch(() => {
+      if (this.#owedReleases.size < MAX_OWED_RELEASES) this.#owedReleases.set(token, claimKey);
+    });
+  }
+
+  async claimHeldPing(
+    pingId: string,
+    now: number,
+    leaseMs: number,
+  ): Promise<{ ping: PingRecord; claim: PostClaim | undefined } | undefined> {
+    const heldKey = this.#heldKey(pingId);
+    const claimKey = this.#claimKey(pingId);
+    const token = randomUUID();
+    const marker = this.#seedGuard?.markerKey;
+    let sentAt = 0;
+    const ask = async (): Promise<[number, string?] | "unseeded"> => {
+      sentAt = performance.now();
+      const answer = await this.#command("claimHeldPing", () =>
+        marker === undefined
+          ? this.#redis.gavelClaimHeldPing(2, heldKey, claimKey, token, leaseMs)
+          : this.#redis.gavelClaimHeldPing(3, heldKey, claimKey, marker, token, leaseMs),
+      );
+      return answer[0] === -1 ? "unseeded" : answer;
+    };
+    let answer: [number, string?];
+    try {
+      answer = await withSeededState(this.#seedGuard, ask);
+    } catch (error) {
+      // As claimPost: the claim may have been made before the reply was lost; give it back.
+      this.#oweRelease(claimKey, token);
+      throw error;
+    }
+    const [state, json] = answer;
+    if (state === 0 || json === undefined) return undefined;
+    const claim = state === 1 ? this.#claim(pingId, token, leaseMs, sentAt) : undefined;
+    const ping = parseHeldPing(pingId, json);
+    if (ping.expires_at > now) return { ping, claim };
+    // Expired (its key had not lapsed yet): not held, as getHeldPing answers; nobody may post it.
+    await claim?.release().catch(() => {});
+    return undefined;
   }
 
   /** `extendedAt`: when the claim that took the lease was sent (monotonic ms). */
@@ -282,10 +342,10 @@ export class RedisHotState implements HotState {
   }
 
   async #payOwedReleases(): Promise<void> {
-    for (const [claimKey, token] of [...this.#owedReleases]) {
+    for (const [token, claimKey] of [...this.#owedReleases]) {
       try {
         await this.#redis.gavelReleaseOwnClaim(claimKey, token);
-        this.#owedReleases.delete(claimKey);
+        this.#owedReleases.delete(token);
       } catch {
         return; // Lost again: the next "ready" tries the rest.
       }

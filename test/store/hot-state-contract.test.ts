@@ -124,6 +124,37 @@ for (const impl of HOT_STATES) {
       assert.ok(await state.claimPost("p-2", LEASE_MS));
     });
 
+    test("claimHeldPing reads the held ping and claims its post, exactly once among concurrent callers", async () => {
+      const held = ping("p-1");
+      await state.holdPing(held);
+      const taken = await Promise.all(
+        Array.from({ length: 50 }, (_, i) =>
+          i % 2 === 0 ? state.claimHeldPing("p-1", T0, LEASE_MS) : state.claimPost("p-1", LEASE_MS),
+        ),
+      );
+      const claims = taken.map((answer) => (answer && "ping" in answer ? answer.claim : answer));
+      assert.equal(claims.filter((claim) => claim !== undefined).length, 1);
+      for (let i = 0; i < taken.length; i += 2)
+        assert.deepEqual((taken[i] as { ping: PingRecord }).ping, held);
+      const again = await state.claimHeldPing("p-1", T0, LEASE_MS);
+      assert.deepEqual(again?.ping, held, "held, claimed by another");
+      assert.equal(again?.claim, undefined);
+    });
+
+    test("claimHeldPing claims nothing for a ping not held or expired, and its claim can be given back", async () => {
+      assert.equal(await state.claimHeldPing("nope", T0, LEASE_MS), undefined);
+      await state.holdPing(ping("nope"));
+      assert.ok(await state.claimPost("nope", LEASE_MS), "the miss left no claim behind");
+      await state.holdPing(ping("p-old", T0 + 60_000));
+      assert.equal(await state.claimHeldPing("p-old", T0 + 60_000, LEASE_MS), undefined, "expired");
+      assert.ok(await state.claimPost("p-old", LEASE_MS), "the expired read gave its claim back");
+      await state.holdPing(ping("p-2"));
+      const taken = await state.claimHeldPing("p-2", T0, LEASE_MS);
+      assert.ok(taken?.claim);
+      await taken.claim.release();
+      assert.ok((await state.claimHeldPing("p-2", T0, LEASE_MS))?.claim, "released: claimable again");
+    });
+
     test("release lets exactly one new claim through", async () => {
       await state.holdPing(ping("p-1"));
       const claim = await state.claimPost("p-1", LEASE_MS);

@@ -22,6 +22,8 @@ export interface DuplicateWindows {
    * the same key exactly one gets true (the replay guard).
    */
   firstSeen(key: string, ttlMs: number): Promise<boolean>;
+  /** Takes back a mark `firstSeen` made (the request it marked was refused for another reason). */
+  forget(key: string): Promise<void>;
   close(): Promise<void>;
 }
 

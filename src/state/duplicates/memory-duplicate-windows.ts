@@ -94,6 +94,14 @@ export class MemoryDuplicateWindows implements DuplicateWindows {
     return true;
   }
 
+  async forget(key: string): Promise<void> {
+    this.#other.delete(key);
+    if (this.#parse(key)) {
+      const parsed = this.#parsed;
+      this.#table.delete(parsed[0]!, parsed[1]!, parsed[2]!, parsed[3]!);
+    }
+  }
+
   /** How many keys are inside a window or not yet swept: for tests and diagnostics. */
   get size(): number {
     return this.#table.size + this.#other.size;

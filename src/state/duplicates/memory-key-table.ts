@@ -169,6 +169,25 @@ export class MemoryKeyTable {
     }
   }
 
+  /** Removes the key, if held (as `set` leaves a slot it evicts). */
+  delete(scope: number, h0: number, h1: number, h2: number): void {
+    const slots = this.#slots;
+    const at = find(slots, this.#mask, scope, h0, h1, h2);
+    if (at >= 0) {
+      this.#drop(slots[at + END]!);
+      slots[at + END] = REMOVED;
+      this.#used--;
+      this.#removed++;
+      return;
+    }
+    const old = this.#old;
+    if (!old) return;
+    const oldAt = find(old, this.#oldMask, scope, h0, h1, h2);
+    if (oldAt < 0) return;
+    this.#drop(old[oldAt + END]!);
+    old[oldAt + END] = REMOVED;
+  }
+
   /**
    * Does up to `slots` slots of upkeep at time `nowS` (Unix seconds): moves a migration's slots, else sweeps the
    * expired and evicted keys out of the next slots, starting a migration to a smaller array when a pass left the table

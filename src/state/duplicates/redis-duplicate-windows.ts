@@ -175,6 +175,12 @@ export class RedisDuplicateWindows implements DuplicateWindows {
     return set === "OK";
   }
 
+  async forget(key: string): Promise<void> {
+    await runCounterCommand(this.#connection, "duplicate windows", "forget", () =>
+      this.#connection.client.del(this.#key(key)),
+    );
+  }
+
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;

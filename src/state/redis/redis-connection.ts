@@ -105,12 +105,24 @@ export async function connectRedis(options: RedisConnectionOptions): Promise<Red
  * Unlike ioredis's auto-pipelining (dropped: see bench/README.md), no command waits for another's answer: each is
  * written at the end of the turn it was asked in, and its timeout runs from when it was asked.
  *
- * Timeouts: as ioredis's `commandTimeout` (a timer per command, left to fire), but the check waits for the check phase
- * after the timer, which follows a poll of the sockets: a process starved of CPU must not fail a reply already
- * waiting in its socket (a cap reserve failed so answered a lead 503 under load; test/distributed/caps.test.ts).
+ * Timeouts: as ioredis's `commandTimeout`, but with one timer for every command in flight (they all have the same
+ * timeout, so they time out in the order asked), and the check waits for the check phase after the timer, which
+ * follows a poll of the sockets: a process starved of CPU must not fail a reply already waiting in its socket (a cap
+ * reserve failed so answered a lead 503 under load; test/distributed/caps.test.ts).
  */
 class RequestPathRedis extends Redis {
   readonly #commandTimeoutMs: number;
+  /**
+   * Commands asked and not yet seen answered, in the order asked, and when each was asked (monotonic ms): every
+   * command has the same timeout, so they time out in this order, and one timer watches them all (a timer per
+   * command was an object, a timer-list entry and, a second later, a callback and an immediate, for every command).
+   */
+  readonly #watched: Command[] = [];
+  readonly #askedAt: number[] = [];
+  /** The first entry of #watched still looked at; those before it are done with. */
+  #head = 0;
+  #timer: NodeJS.Timeout | undefined;
+  readonly #check = () => this.#checkTimeouts();
 
   constructor(commandTimeoutMs: number, url: string, options: RedisOptions & { replyMapping?: "legacy" }) {
     super(url, options);
@@ -125,15 +137,59 @@ class RequestPathRedis extends Redis {
       setImmediate(uncork, socket);
     }
     const reply = super.sendCommand(command, stream);
-    if (!command.isSettled) setTimeout(failIfUnanswered, this.#commandTimeoutMs, command);
+    if (!command.isSettled) {
+      this.#watched.push(command);
+      this.#askedAt.push(performance.now());
+      this.#timer ??= setTimeout(this.#check, this.#commandTimeoutMs);
+    }
     return reply;
+  }
+
+  /**
+   * Fails the commands whose timeout has passed unanswered, and sets the timer for the next one to time out, at least
+   * TIMEOUT_CHECK_SPACING_MS on (a command may so fail that much after its timeout, never before).
+   */
+  #checkTimeouts(): void {
+    this.#timer = undefined;
+    const watched = this.#watched;
+    const askedAt = this.#askedAt;
+    const now = performance.now();
+    let head = this.#head;
+    let expired: Command[] | undefined;
+    for (; head < watched.length; head++) {
+      const command = watched[head]!;
+      if (command.isSettled) continue;
+      if (askedAt[head]! + this.#commandTimeoutMs > now) break;
+      expired ??= [];
+      expired.push(command);
+    }
+    if (head === watched.length) {
+      watched.length = 0;
+      askedAt.length = 0;
+      head = 0;
+    } else if (head >= 1024 && head * 2 >= watched.length) {
+      watched.splice(0, head);
+      askedAt.splice(0, head);
+      head = 0;
+    }
+    this.#head = head;
+    // Failed in the check phase after this timer, which follows a poll of the sockets: a reply already waiting in the
+    // socket of a process starved of CPU is read first.
+    if (expired) setImmediate(failIfUnanswered, expired);
+    if (head < watched.length) {
+      const due = askedAt[head]! + this.#commandTimeoutMs - now;
+      this.#timer = setTimeout(this.#check, Math.max(due, TIMEOUT_CHECK_SPACING_MS));
+    }
   }
 }
 
-function failIfUnanswered(command: Command): void {
-  setImmediate(() => {
+/** The least time between two looks at the commands' timeouts: under load, one look per this many ms, not per command. */
+const TIMEOUT_CHECK_SPACING_MS = 20;
+
+function failIfUnanswered(commands: readonly Command[]): void {
+  for (const command of commands) {
     if (!command.isSettled) command.reject(new Error("Command timed out"));
-  });
+  }
 }
 
 function uncork(socket: Redis["stream"]): void {

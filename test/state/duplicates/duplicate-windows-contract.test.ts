@@ -150,6 +150,20 @@ for (const impl of IMPLEMENTATIONS) {
       assert.equal(await windows.firstSeen(key, 150), true);
     });
 
+    test("forget takes a mark back, in a long window (the memory key table) and a short one", async () => {
+      for (const [key, ttlMs] of [
+        [`r:src-1:${"d".repeat(64)}`, 3_600_000],
+        [`r:src-1:${"e".repeat(64)}`, 1_000],
+      ] as const) {
+        assert.equal(await windows.firstSeen(key, ttlMs), true);
+        assert.equal(await windows.firstSeen(key, ttlMs), false);
+        await windows.forget(key);
+        assert.equal(await windows.seen([key]), undefined);
+        assert.equal(await windows.firstSeen(key, ttlMs), true, "first again once forgotten");
+      }
+      await windows.forget(`r:src-1:${"f".repeat(64)}`); // never marked: nothing to do
+    });
+
     test("bad arguments are refused", async () => {
       await assert.rejects(windows.remember([EMAIL], 0), TypeError);
       await assert.rejects(windows.remember([""], 1000), TypeError);

@@ -56,6 +56,21 @@ describe("Redis round trips", () => {
     await hot.close();
   });
 
+  test("a post's read of its held ping and its claim are one read; a ping not held is not claimed", async () => {
+    const hot = RedisHotState.on(server.connection, { keyPrefix: "trips" });
+    await hot.holdPing(heldPing("p3"));
+    const before = await readsSoFar(server.admin);
+    const taken = await hot.claimHeldPing("p3", Date.now(), 5_000);
+    assert.equal((await readsSoFar(server.admin)) - before - 1, 1);
+    assert.equal(taken?.ping.id, "p3");
+    assert.ok(taken.claim);
+    assert.ok((await server.admin.pttl("trips:{p:p3}:claim")) > 0, "leased");
+    assert.equal((await hot.claimHeldPing("p3", Date.now(), 5_000))?.claim, undefined, "claimed once");
+    assert.equal(await hot.claimHeldPing("p4", Date.now(), 5_000), undefined);
+    assert.equal(await server.admin.exists("trips:{p:p4}:claim"), 0);
+    await hot.close();
+  });
+
   test("a drop without this instance's claim only forgets the held ping; a released claim lets another post in", async () => {
     const hot = RedisHotState.on(server.connection, { keyPrefix: "trips" });
     await hot.holdPing(heldPing("p2"));
