@@ -59,7 +59,10 @@ for (const block of script.split("\n\n")) {
           ? "event loop poll and wake-ups (native, kernel)"
           : "other native and kernel";
   let kind = byKind.get(window.kind);
-  if (!kind) byKind.set(window.kind, (kind = { us: 0, split: new Map(), leaves: new Map() }));
+  if (!kind) {
+    kind = { us: 0, split: new Map(), leaves: new Map() };
+    byKind.set(window.kind, kind);
+  }
   kind.us += us;
   add(kind.split, part, us);
   add(kind.leaves, frames[0]!.replace(/file:\/\/\S*\/src\//, "src/").slice(0, 110), us);
@@ -67,7 +70,9 @@ for (const block of script.split("\n\n")) {
 
 for (const [name, kind] of byKind) {
   const requests = windows.filter((w) => w.kind === name).length * requestsPerRun;
-  console.log(`${name}: main thread ${(kind.us / requests).toFixed(1)} µs of CPU per request (${requests} requests)`);
+  console.log(
+    `${name}: main thread ${(kind.us / requests).toFixed(1)} µs of CPU per request (${requests} requests)`,
+  );
   for (const [part, us] of [...kind.split].sort((a, b) => b[1] - a[1]))
     console.log(`  ${(us / requests).toFixed(1).padStart(6)} µs  ${part}`);
   console.log("  leaf symbols:");
