@@ -8,7 +8,8 @@
 // Cases, with the vertical and time zone as `gavel serve` reads them from its JSON configuration: `validateLead` of the
 // benchmark's 500 ping leads (rules-5 bodies) and of 500 full leads as a post checks them; `assessLead` of the ping
 // leads with the benchmark's validation rules (ZIP and state, form timing); a native auction's five ping bodies
-// (`buildPingBody`, a new payload object per auction as the engine makes); a cap unit's period key and end
+// (`buildPingBody`, a new payload object per auction as the engine makes); a native post's body (`buildPostBody` of a
+// full lead, the post's canonical lead); a cap unit's period key and end
 // (`periodKey`, `periodEnd`, as the engine's `addUnits` asks for each unit of each campaign); a farm buyer's bid reply
 // read by `parsePingReply`. CPU from `process.threadCpuUsage`; bytes from the heap used at the end minus at the start
 // plus what every GC in between freed (`v8.GCProfiler`).
@@ -59,7 +60,10 @@ const timing = { now, formSubmittedAt: now - 60_000, formStartedAt: now - 120_00
 async function casesOf(root: string): Promise<Record<string, (n: number) => unknown>> {
   const { validateLead, buildPingPayload } = await load<VerticalModule>(root, "src/domain/vertical.ts");
   const { assessLead } = await load<Quality>(root, "src/compliance/validation/lead-quality.ts");
-  const { buildPingBody, parsePingReply } = await load<Native>(root, "src/buyers/native-adapter.ts");
+  const { buildPingBody, buildPostBody, parsePingReply } = await load<Native>(
+    root,
+    "src/buyers/native-adapter.ts",
+  );
   const { personalInjury } = await load<Verticals>(root, "src/domain/verticals/personal-injury.ts");
   const { periodKey, periodEnd } = await load<Periods>(root, "src/domain/rules/periods.ts");
   // As `gavel serve` has them: a campaign's time zone read from its JSON configuration.
@@ -99,6 +103,19 @@ async function casesOf(root: string): Promise<Record<string, (n: number) => unkn
             test: false,
           }).length;
       }
+      return length;
+    },
+    "buildPostBody (a full lead)": (n) => {
+      let length = 0;
+      const consent = { tcpa: true, trustedform_cert_url: "https://cert.trustedform.com/0123456789abcdef" };
+      for (let i = 0; i < n; i++)
+        length += buildPostBody({
+          requestId: `auc_${i}`,
+          bidId: "b-123",
+          priceCents: 1250 + (i % 7),
+          lead: postLeads[i % 500]!,
+          consent,
+        }).length;
       return length;
     },
     "periodKey+periodEnd (a cap unit)": (n) => {

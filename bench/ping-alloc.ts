@@ -8,12 +8,16 @@
 //   node --expose-gc bench/ping-alloc.ts --root <base checkout> --root <yours> [--rounds 6] [--pings 3000]
 //        [--phase ping|post|direct] [--fake-buyers]
 //   node bench/ping-alloc.ts --root . --sample [--top 40]     # a sampling heap profile: bytes per ping by function
+//   node --expose-gc bench/ping-alloc.ts --root . --cpu-sample --fake-buyers [--rounds 6] [--top 40]   # V8 CPU
+//        profile of posts and direct posts alternating: µs per request by function, self and inclusive
+//   node --expose-gc bench/ping-alloc.ts --root . --alternate --fake-buyers [--marks]   # posts and direct posts
+//        alternating, CPU and bytes per request; --marks prints each measured run's CLOCK_MONOTONIC window for perf
 //
 // Bytes allocated: the heap used at the end minus at the start plus what every GC in between freed (`v8.GCProfiler`),
 // so collected garbage counts. CPU: this thread's (`process.threadCpuUsage`; the SQLite writer thread's is not in it).
 // `hold_s` is 3600 so no hold expires.
 import { createHash } from "node:crypto";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { Session } from "node:inspector/promises";
 import { loadavg, tmpdir } from "node:os";
 import { join, resolve } from "node:path";
@@ -28,6 +32,17 @@ const { values } = parseArgs({
     pings: { type: "string", default: "3000" },
     parallel: { type: "string", default: "8" },
     sample: { type: "boolean", default: false },
+    // A V8 CPU profile of the measured requests only, rounds alternating posts and direct posts (`--phase` ignored):
+    // self and inclusive time per request by function. Pure JS frames are trustworthy; `postMessage` and other
+    // native calls that wake a thread count wall time.
+    "cpu-sample": { type: "boolean", default: false },
+    "save-profile": { type: "string" }, // with --cpu-sample: each round's profile to <prefix>-<kind>-<round>.cpuprofile
+    // Posts and direct posts alternating in one process (one checkout, `--phase` ignored): CPU and bytes per request
+    // of each kind, round by round. With `--marks`, each measured run's start and end on CLOCK_MONOTONIC (ns) are
+    // printed, for the samples of `perf record -k CLOCK_MONOTONIC` to be kept to the measured runs (`perf script`
+    // prints each sample's time in seconds on the same clock).
+    alternate: { type: "boolean", default: false },
+    marks: { type: "boolean", default: false },
     top: { type: "string", default: "40" },
     phase: { type: "string", default: "ping" },
     // Buyers answered in process (a bid, at once) instead of the farm over HTTP: no undici, sockets or timeouts, so
@@ -104,15 +119,19 @@ function fill(template: string, n: number, pingId = ""): string {
 }
 
 /** The requests of one run, made before it is measured: for posts, their pings answered (not measured). */
-async function prepare(index: number, count: number): Promise<(() => Promise<{ status: string }>)[]> {
+async function prepare(
+  index: number,
+  count: number,
+  kind: "ping" | "post" | "direct" = phase,
+): Promise<(() => Promise<{ status: string }>)[]> {
   const { gavel, source } = exchanges[index]!;
   const exchange = gavel.exchange;
-  if (phase === "ping")
+  if (kind === "ping")
     return Array.from({ length: count }, () => {
       const input = inputs[next++ % inputs.length];
       return () => exchange.ping(source, input);
     });
-  if (phase === "direct")
+  if (kind === "direct")
     return Array.from({ length: count }, () => {
       const input = JSON.parse(fill(directTemplates[next++ % directTemplates.length]!, consumer++));
       return () => exchange.directPost(source, input);
@@ -146,6 +165,7 @@ async function measure(
   const profiler = new GCProfiler();
   const heapBefore = process.memoryUsage().heapUsed;
   profiler.start();
+  const markStart = process.hrtime.bigint();
   const cpu = process.threadCpuUsage();
   const worker = async () => {
     while (sent < count) {
@@ -155,6 +175,7 @@ async function measure(
   };
   await Promise.all(Array.from({ length: parallel }, worker));
   const used = process.threadCpuUsage(cpu);
+  if (values.marks) console.log(`mark ${markKind} ${markStart} ${process.hrtime.bigint()}`);
   const heapAfter = process.memoryUsage().heapUsed;
   const gcs = profiler.stop()?.statistics ?? [];
   let freed = 0;
@@ -198,12 +219,126 @@ async function sample(): Promise<void> {
   session.disconnect();
 }
 
+/** What the next measured run is, for `--marks`. */
+let markKind: string = phase;
+
+/** Posts and direct posts in alternating rounds of one exchange: CPU and bytes per request of each. */
+async function alternate(): Promise<void> {
+  const kinds = ["post", "direct"] as const;
+  const results = {
+    post: [] as { bytes: number; cpuUs: number }[],
+    direct: [] as { bytes: number; cpuUs: number }[],
+  };
+  markKind = "warm-up";
+  for (const kind of kinds) await measure(await prepare(0, pings / 2, kind));
+  for (let round = 0; round < rounds; round++) {
+    for (const kind of round % 2 ? [...kinds].reverse() : kinds) {
+      const requests = await prepare(0, pings, kind);
+      global.gc?.();
+      markKind = kind;
+      results[kind].push(await measure(requests));
+    }
+    const line = kinds.map((kind) => {
+      const last = results[kind].at(-1)!;
+      return `${kind} ${(last.bytes / pings / 1024).toFixed(1)} KB ${(last.cpuUs / pings).toFixed(0)} µs`;
+    });
+    console.log(`round ${round + 1}: ${line.join("  ")}  load ${loadavg()[0]!.toFixed(1)}`);
+  }
+}
+
+async function cpuSample(): Promise<void> {
+  const session = new Session();
+  session.connect();
+  await session.post("Profiler.enable");
+  await session.post("Profiler.setSamplingInterval", { interval: 100 });
+  interface Frame {
+    functionName: string;
+    url: string;
+    lineNumber: number;
+  }
+  interface Node {
+    id: number;
+    callFrame: Frame;
+    children?: number[];
+  }
+  const kinds = ["post", "direct"] as const;
+  const self = { post: new Map<string, number>(), direct: new Map<string, number>() };
+  const incl = { post: new Map<string, number>(), direct: new Map<string, number>() };
+  const done = { post: 0, direct: 0 };
+  const cpuUs = { post: 0, direct: 0 };
+  const sampledUs = { post: 0, direct: 0 };
+  for (const kind of kinds) await measure(await prepare(0, pings / 2, kind));
+  for (let round = 0; round < rounds; round++) {
+    for (const kind of round % 2 ? [...kinds].reverse() : kinds) {
+      const requests = await prepare(0, pings, kind);
+      global.gc?.();
+      await session.post("Profiler.start");
+      const result = await measure(requests);
+      const { profile } = await session.post("Profiler.stop");
+      if (values["save-profile"])
+        writeFileSync(`${values["save-profile"]}-${kind}-${round + 1}.cpuprofile`, JSON.stringify(profile));
+      done[kind] += requests.length;
+      cpuUs[kind] += result.cpuUs;
+      const nodes = new Map<number, Node>();
+      const parent = new Map<number, number>();
+      for (const node of profile.nodes as unknown as Node[]) {
+        nodes.set(node.id, node);
+        for (const child of node.children ?? []) parent.set(child, node.id);
+      }
+      const key = ({ functionName, url, lineNumber }: Frame) =>
+        `${functionName || "(anonymous)"} ${url.replace(/^.*\/(node_modules\/)/, "$1").replace(/^.*\/src\//, "src/")}:${lineNumber + 1}`;
+      const samples = profile.samples ?? [];
+      const deltas = profile.timeDeltas ?? [];
+      for (let i = 0; i < samples.length; i++) {
+        const us = deltas[i + 1] ?? 0;
+        let id: number | undefined = samples[i]!;
+        const leaf = nodes.get(id)!;
+        if (leaf.callFrame.functionName === "(idle)" || leaf.callFrame.functionName === "(program)") continue;
+        sampledUs[kind] += us;
+        const first = key(leaf.callFrame);
+        self[kind].set(first, (self[kind].get(first) ?? 0) + us);
+        const seen = new Set<string>();
+        while (id !== undefined) {
+          const k = key(nodes.get(id)!.callFrame);
+          if (!seen.has(k)) {
+            seen.add(k);
+            incl[kind].set(k, (incl[kind].get(k) ?? 0) + us);
+          }
+          id = parent.get(id);
+        }
+      }
+    }
+    console.log(`round ${round + 1} done, load ${loadavg()[0]!.toFixed(1)}`);
+  }
+  const top = Number(values.top);
+  for (const kind of kinds) {
+    const n = done[kind];
+    console.log(
+      `\n${kind}: thread CPU ${(cpuUs[kind] / n).toFixed(0)} µs, sampled busy ${(sampledUs[kind] / n).toFixed(0)} µs per request`,
+    );
+    console.log("  self:");
+    for (const [site, us] of [...self[kind]].sort((a, b) => b[1] - a[1]).slice(0, top))
+      console.log(`    ${(us / n).toFixed(1).padStart(7)} µs  ${site}`);
+    console.log("  inclusive (src/ and node: frames):");
+    for (const [site, us] of [...incl[kind]]
+      .filter(([site]) => / src\/| node:/.test(site))
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, top))
+      console.log(`    ${(us / n).toFixed(1).padStart(7)} µs  ${site}`);
+  }
+  session.disconnect();
+}
+
 try {
   console.log(
     `load average ${loadavg()[0]!.toFixed(2)}; ${pings} ${phase} requests a round, ${parallel} at a time`,
   );
   if (values.sample) {
     await sample();
+  } else if (values.alternate) {
+    await alternate();
+  } else if (values["cpu-sample"]) {
+    await cpuSample();
   } else {
     for (let i = 0; i < exchanges.length; i++) await run(i, pings / 2);
     const results = exchanges.map(() => [] as { bytes: number; cpuUs: number; noBid: number }[]);

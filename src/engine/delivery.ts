@@ -2,7 +2,7 @@
 // try the next bid while it has not expired and still covers the price quoted to the source, within the post deadline.
 // A shared lead goes to each of its chosen buyers at once, each with its own fallback.
 
-import type { BuyerAdapter } from "../buyers/buyer-adapter.ts";
+import type { BuyerAdapter, PostRequestInput } from "../buyers/buyer-adapter.ts";
 import { type BuyerHttpClient, BuyerTransportError } from "../buyers/buyer-http-client.ts";
 import { nativeAdapter } from "../buyers/native-adapter.ts";
 import type { LeadContextValues } from "../buyers/template.ts";
@@ -200,13 +200,12 @@ async function attemptBid(
   await request.settle?.(bid, attempt.outcome.reason);
   if (!attempt.accepted) return { outcomes: [{ ...base, ...attempt.outcome }] };
   const detail = withHonouredQuote(attempt.outcome.detail, covering);
-  const outcomes = [{ ...base, ...attempt.outcome, ...(detail ? { detail } : {}) }];
-  const sold: SoldTo = {
-    bid,
-    ...(attempt.buyerLeadId ? { buyerLeadId: attempt.buyerLeadId } : {}),
-    ...(attempt.redirectUrl ? { redirectUrl: attempt.redirectUrl } : {}),
-  };
-  return { outcomes, sold };
+  const outcome: BuyerOutcome = { ...base, ...attempt.outcome };
+  if (detail) outcome.detail = detail;
+  const sold: SoldTo = { bid };
+  if (attempt.buyerLeadId) sold.buyerLeadId = attempt.buyerLeadId;
+  if (attempt.redirectUrl) sold.redirectUrl = attempt.redirectUrl;
+  return { outcomes: [outcome], sold };
 }
 
 /**
@@ -250,30 +249,32 @@ async function postToBuyer(
   client: BuyerHttpClient,
 ): Promise<PostAttempt> {
   try {
-    const post = adapter.buildPost({
+    // Optional members assigned, not spread (an object and a copy each): this runs for every post.
+    const input: PostRequestInput = {
       requestId: request.auctionId,
-      ...(bid.bid_id === undefined ? {} : { bidId: bid.bid_id }),
       priceCents: bid.bid_cents,
       lead: request.lead,
       consent: request.consent,
-      ...(request.sourceId === undefined ? {} : { sourceId: request.sourceId }),
-      ...(request.test === undefined ? {} : { test: request.test }),
-      ...(request.context === undefined ? {} : { context: request.context }),
-      // What this buyer's ping reply gave for its post (e.g. its own ping id).
-      ...(bid.captured === undefined ? {} : { captured: bid.captured }),
-    });
+    };
+    if (bid.bid_id !== undefined) input.bidId = bid.bid_id;
+    if (request.sourceId !== undefined) input.sourceId = request.sourceId;
+    if (request.test !== undefined) input.test = request.test;
+    if (request.context !== undefined) input.context = request.context;
+    // What this buyer's ping reply gave for its post (e.g. its own ping id).
+    if (bid.captured !== undefined) input.captured = bid.captured;
+    const post = adapter.buildPost(input);
     const response = await client.send({ ...post, timeoutMs: budgetMs });
     const latency_ms = Math.round(response.latencyMs);
     const reply = adapter.parsePost(response.status, response.body);
     switch (reply.kind) {
       case "accepted": {
         const detail = acceptedDetail(reply);
-        return {
-          accepted: true,
-          ...(reply.buyerLeadId ? { buyerLeadId: reply.buyerLeadId } : {}),
-          ...(reply.redirectUrl ? { redirectUrl: reply.redirectUrl } : {}),
-          outcome: { reason: "post_accepted", latency_ms, ...(detail ? { detail } : {}) },
-        };
+        const outcome: PostAttempt["outcome"] = { reason: "post_accepted", latency_ms };
+        if (detail) outcome.detail = detail;
+        const attempt: PostAttempt = { accepted: true, outcome };
+        if (reply.buyerLeadId) attempt.buyerLeadId = reply.buyerLeadId;
+        if (reply.redirectUrl) attempt.redirectUrl = reply.redirectUrl;
+        return attempt;
       }
       case "rejected":
         return {
