@@ -18,7 +18,7 @@
 // thread's top symbols per lead; give the exchange `--perf-basic-prof` for JavaScript names:
 // `--gavel="--perf-basic-prof <checkout>/src/cli/gavel.ts"`. `--together` loads every exchange at once in a phase.
 import { spawn } from "node:child_process";
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { loadavg, tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
@@ -31,6 +31,7 @@ import {
 } from "../src/sim/bench-scenario.ts";
 import { startBuyerFarm } from "../src/sim/buyer-farm-client.ts";
 import { type ChildService, startGavelServe } from "../src/sim/child-service.ts";
+import { threadCpuSeconds } from "../src/sim/process-cpu.ts";
 import { findWrk, runWrk, writeBodiesFile } from "../src/sim/wrk-load.ts";
 
 const { values } = parseArgs({
@@ -80,21 +81,6 @@ const SYSCALLS = [
   "epoll_pwait",
   "futex",
 ];
-
-function threadCpu(pid: number): Map<string, { name: string; seconds: number }> {
-  const threads = new Map<string, { name: string; seconds: number }>();
-  for (const tid of readdirSync(`/proc/${pid}/task`)) {
-    try {
-      const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, "utf8");
-      const name = stat.slice(stat.indexOf("(") + 1, stat.lastIndexOf(")"));
-      const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-      threads.set(tid, { name, seconds: (Number(fields[11]) + Number(fields[12])) / 100 });
-    } catch {
-      // The thread ended between the listing and the read.
-    }
-  }
-  return threads;
-}
 
 /** Runs a command for the phase's duration (perf stat / record attached to the server), resolves with its stderr. */
 function attach(command: string, args: string[]): { stop: () => Promise<string> } {
@@ -187,7 +173,7 @@ try {
       ...(kind === "pair" ? { pairs: { postPath: "/v1/post" } } : {}),
     };
     await runWrk(wrk, target, files[kind], { ...options, durationMs: 1000, warmupMs: 0 });
-    const before = threadCpu(pid);
+    const before = threadCpuSeconds(pid);
     const stat = values.syscalls
       ? attach("perf", [
           "stat",
@@ -220,7 +206,7 @@ try {
       warmupMs: 0,
     });
     if (phase === "pairC") lastPairThroughput = run.throughput;
-    const after = threadCpu(pid);
+    const after = threadCpuSeconds(pid);
     const syscalls = stat ? parseSyscalls(await stat.stop()) : undefined;
     await record?.stop();
     const leads = Math.max(1, run.ok);

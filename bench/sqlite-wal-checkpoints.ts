@@ -35,6 +35,7 @@ import {
 } from "../src/sim/bench-scenario.ts";
 import { startBuyerFarm } from "../src/sim/buyer-farm-client.ts";
 import { type ChildService, startGavelServe } from "../src/sim/child-service.ts";
+import { threadCpuSeconds } from "../src/sim/process-cpu.ts";
 import { findWrk, runWrk, writeBodiesFile } from "../src/sim/wrk-load.ts";
 
 const { values } = parseArgs({
@@ -65,22 +66,6 @@ if (!wrk) throw new Error("wrk is not installed (apt-get install wrk)");
 const pairs = values.pairs;
 const seconds = Number(values.seconds);
 const rate = Number(values.rate);
-
-/** CPU seconds of each thread of a process by thread id, with its name (the writer is node's only `WorkerThread`). */
-function threadStats(pid: number): Map<string, { name: string; cpu: number }> {
-  const threads = new Map<string, { name: string; cpu: number }>();
-  for (const tid of readdirSync(`/proc/${pid}/task`)) {
-    try {
-      const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, "utf8");
-      const name = stat.slice(stat.indexOf("(") + 1, stat.lastIndexOf(")"));
-      const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-      threads.set(tid, { name, cpu: (Number(fields[11]) + Number(fields[12])) / 100 });
-    } catch {
-      // The thread ended meanwhile.
-    }
-  }
-  return threads;
-}
 
 /** The process's descriptors of a file (both connections open the database and its WAL). */
 function fdsOf(pid: number, path: string): number[] {
@@ -182,10 +167,10 @@ try {
     const measured = servers.map((server, index) => {
       const pid = server.child.pid!;
       const dataDir = join(workDir, `data-${index}`);
-      const before = threadStats(pid);
+      const before = threadCpuSeconds(pid);
       const [writerTid] = [...before]
         .filter(([, { name }]) => name === "WorkerThread")
-        .sort((a, b) => b[1].cpu - a[1].cpu)[0]!;
+        .sort((a, b) => b[1].seconds - a[1].seconds)[0]!;
       const wal = join(dataDir, "gavel.db-wal");
       const perf = startPerf(writerTid, fdsOf(pid, join(dataDir, "gavel.db")), fdsOf(pid, wal));
       const output = values.record ? join(resolve(values.record), `perf-${index}-${round}.data`) : undefined;
@@ -229,9 +214,9 @@ try {
         recorder.kill("SIGINT");
         await exited;
       }
-      const after = threadStats(m.pid);
+      const after = threadCpuSeconds(m.pid);
       const requests = Math.max(1, runs[index]!.ok);
-      const writerCpu = after.get(m.writerTid)!.cpu - m.before.get(m.writerTid)!.cpu;
+      const writerCpu = after.get(m.writerTid)!.seconds - m.before.get(m.writerTid)!.seconds;
       const per1000 = (count: number) => ((1000 * count) / requests).toFixed(0);
       const { walMax, walMean } = m.wal();
       const fsyncs = (where: string) => counts[`${where} fsync`]! + counts[`${where} fdatasync`]!;

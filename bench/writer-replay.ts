@@ -9,11 +9,12 @@
 // they were captured: each captured message's requests in one turn of the event loop, the next message in the next
 // turn once fewer than `--in-flight` (16) writes are unanswered.
 import { execFileSync } from "node:child_process";
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { loadavg, tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { deserialize } from "node:v8";
+import { threadCpuSeconds } from "../src/sim/process-cpu.ts";
 
 const { positionals, values } = parseArgs({
   allowPositionals: true,
@@ -30,12 +31,9 @@ const capture = resolve(positionals[0]!);
 /** CPU seconds of each thread of this process by name (the main thread is the process's own id). */
 function threadSeconds(): Map<string, number> {
   const byName = new Map<string, number>();
-  for (const tid of readdirSync("/proc/self/task")) {
-    const stat = readFileSync(`/proc/self/task/${tid}/stat`, "utf8");
-    const name =
-      tid === String(process.pid) ? "main" : stat.slice(stat.indexOf("(") + 1, stat.lastIndexOf(")"));
-    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-    byName.set(name, (byName.get(name) ?? 0) + (Number(fields[11]) + Number(fields[12])) / 100);
+  for (const [tid, { name, seconds }] of threadCpuSeconds("self")) {
+    const key = tid === String(process.pid) ? "main" : name;
+    byName.set(key, (byName.get(key) ?? 0) + seconds);
   }
   return byName;
 }

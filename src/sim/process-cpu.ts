@@ -21,6 +21,25 @@ export function processCpuSeconds(pid: number): number | undefined {
 }
 
 /**
+ * User + system CPU seconds of each thread of a process so far, by thread id, with the thread's name (`node:sqlite`'s
+ * writer is Node's only `WorkerThread`; the main thread's id is the process's). The benches' CPU per thread.
+ */
+export function threadCpuSeconds(pid: number | "self"): Map<string, { name: string; seconds: number }> {
+  const threads = new Map<string, { name: string; seconds: number }>();
+  for (const tid of readdirSync(`/proc/${pid}/task`)) {
+    try {
+      const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, "utf8");
+      const name = stat.slice(stat.indexOf("(") + 1, stat.lastIndexOf(")"));
+      const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+      threads.set(tid, { name, seconds: (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS_PER_SECOND });
+    } catch {
+      // The thread ended between the listing and the read.
+    }
+  }
+  return threads;
+}
+
+/**
  * CPU seconds a set of processes spends over a window. The set is listed again when the window closes, so processes
  * that appear meanwhile (a pool opening connections) count from zero; one that exits meanwhile is lost, which is why
  * the benchmark measures steady load. Undefined when none of the processes can be read.

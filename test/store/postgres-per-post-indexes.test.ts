@@ -3,51 +3,37 @@
 // attempts on the partial index, a buyer's purchases, sales count and spend on `leads_sold_buyer_created`. An ended
 // attempt gets no entry in the partial index.
 import assert from "node:assert/strict";
-import { after, before, test } from "node:test";
-import pg from "pg";
+import { test } from "node:test";
 import { reconcileAttemptsSql } from "../../src/store/post-attempts.ts";
 import { POSTGRES_MIGRATIONS } from "../../src/store/postgres/migrations.ts";
 import { POSTGRES } from "../../src/store/sql/dialect.ts";
 import { listPurchases, salesCount, spendTotals } from "../../src/store/sql/lead-queries.ts";
 import { newestFirstPage } from "../../src/store/sql/page-queries.ts";
-import { newTestSchema, requireTestDatabase, TEST_DATABASE_URL } from "./postgres-test-schema.ts";
+import { schemaConnectionForFile } from "./postgres-test-schema.ts";
 
-const schema = newTestSchema();
-let client: pg.Client;
-
-before(async () => {
-  await requireTestDatabase();
-  client = new pg.Client({ connectionString: TEST_DATABASE_URL });
-  await client.connect();
-  await client.query(`CREATE SCHEMA "${schema}"; SET search_path = "${schema}"`);
-});
-
-after(async () => {
-  await client.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
-  await client.end();
-});
+const migrated = schemaConnectionForFile();
 
 /** The plan of a statement as text (parameters bound, as node-postgres's unnamed statements are planned). */
 async function plan(text: string, values: readonly unknown[]): Promise<string> {
-  const { rows } = await client.query<{ "QUERY PLAN": string }>(`EXPLAIN ${text}`, [...values]);
+  const { rows } = await migrated.client.query<{ "QUERY PLAN": string }>(`EXPLAIN ${text}`, [...values]);
   return rows.map((row) => row["QUERY PLAN"]).join("\n");
 }
 
 const indexes = async (table: string) =>
   (
-    await client.query<{ name: string }>(
+    await migrated.client.query<{ name: string }>(
       "SELECT indexname AS name FROM pg_indexes WHERE schemaname = $1 AND tablename = $2 ORDER BY indexname",
-      [schema, table],
+      [migrated.schema, table],
     )
   ).rows.map((row) => row.name);
 
 test("migration 27 keeps the rows, and the open attempts and a buyer's sales still plan on an index", async () => {
   const at = POSTGRES_MIGRATIONS.findIndex((migration) => migration.name === "postgres-per-post-indexes");
   assert.ok(at > 0);
-  for (const migration of POSTGRES_MIGRATIONS.slice(0, at)) await client.query(migration.sql);
+  for (const migration of POSTGRES_MIGRATIONS.slice(0, at)) await migrated.client.query(migration.sql);
 
   // 20,000 attempts, 1 in 400 still posting and 1 in 1,000 uncertain; 20,000 leads, 60% sold among 40 buyers.
-  await client.query(`INSERT INTO post_attempts (id, auction_id, campaign_id, buyer_id, bid_cents, started_at, state,
+  await migrated.client.query(`INSERT INTO post_attempts (id, auction_id, campaign_id, buyer_id, bid_cents, started_at, state,
       buyer_lead_id, ended_at, resolution, resolved_at)
     SELECT 'pa-' || lpad(i::text, 6, '0'), 'auction-' || i, 'c' || (i % 7), 'b' || (i % 40), 100 + i % 900,
       1000000 + i, CASE WHEN i % 400 = 0 THEN 'posting' WHEN i % 1000 = 1 THEN 'uncertain'
@@ -55,7 +41,7 @@ test("migration 27 keeps the rows, and the open attempts and a buyer's sales sti
       CASE WHEN i % 3 = 1 THEN 'bl-' || i END, CASE WHEN i % 400 <> 0 THEN 1000100 + i END,
       CASE WHEN i = 1001 THEN 'sold' END, CASE WHEN i = 1001 THEN 5000000 END
     FROM generate_series(1, 20000) AS i`);
-  await client.query(`INSERT INTO leads (id, auction_id, kind, source_id, vertical, test, status, price_cents,
+  await migrated.client.query(`INSERT INTO leads (id, auction_id, kind, source_id, vertical, test, status, price_cents,
       buyer_price_cents, campaign_id, buyer_id, lead, consent, created_at)
     SELECT 'lead-' || lpad(i::text, 6, '0'), 'auction-' || i, 'post', 's' || (i % 5), 'auto', i % 50 = 0,
       CASE WHEN i % 5 < 3 THEN 'sold' ELSE 'unsold' END, 100, CASE WHEN i % 5 < 3 THEN 150 END,
@@ -63,13 +49,13 @@ test("migration 27 keeps the rows, and the open attempts and a buyer's sales sti
       '{}'::jsonb, '{}'::jsonb, 1000000 + i
     FROM generate_series(1, 20000) AS i`);
   const rows = async () => ({
-    attempts: (await client.query("SELECT * FROM post_attempts ORDER BY id")).rows,
-    leads: (await client.query("SELECT * FROM leads ORDER BY id")).rows,
+    attempts: (await migrated.client.query("SELECT * FROM post_attempts ORDER BY id")).rows,
+    leads: (await migrated.client.query("SELECT * FROM leads ORDER BY id")).rows,
   });
   const beforeRows = await rows();
 
-  await client.query(POSTGRES_MIGRATIONS[at]!.sql);
-  await client.query("ANALYZE post_attempts; ANALYZE leads");
+  await migrated.client.query(POSTGRES_MIGRATIONS[at]!.sql);
+  await migrated.client.query("ANALYZE post_attempts; ANALYZE leads");
 
   assert.deepEqual(await rows(), beforeRows);
   assert.deepEqual(await indexes("post_attempts"), [
@@ -99,9 +85,9 @@ test("migration 27 keeps the rows, and the open attempts and a buyer's sales sti
     );
   }
   // An ended attempt has no entry in the partial index (only the open ones do).
-  const { rows: stats } = await client.query<{ entries: string }>(
+  const { rows: stats } = await migrated.client.query<{ entries: string }>(
     "SELECT reltuples::bigint AS entries FROM pg_class WHERE relname = 'post_attempts_open_started' AND relnamespace = $1::regnamespace",
-    [schema],
+    [migrated.schema],
   );
   assert.equal(Number(stats[0]!.entries), 50 + 20);
 

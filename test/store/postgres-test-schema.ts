@@ -1,5 +1,6 @@
 // A throwaway schema per test on the test database, so parallel runs and CI reruns never see each other's tables.
 import { randomBytes } from "node:crypto";
+import { after, before } from "node:test";
 import pg from "pg";
 import { PostgresStore } from "../../src/store/postgres/postgres-store.ts";
 
@@ -20,6 +21,32 @@ export function requireTestDatabase(): Promise<void> {
 /** A fresh, unused schema name (`migrate` creates the schema). */
 export function newTestSchema(): string {
   return `gavel_test_${randomBytes(6).toString("hex")}`;
+}
+
+/**
+ * A connection of the test file's own whose `search_path` is a fresh schema, created before the file's tests and
+ * dropped after them: for a migration's test, which runs the migrations up to its own by hand on `client`.
+ */
+export function schemaConnectionForFile(): { readonly schema: string; readonly client: pg.Client } {
+  const schema = newTestSchema();
+  let client: pg.Client | undefined;
+  before(async () => {
+    await requireTestDatabase();
+    client = new pg.Client({ connectionString: TEST_DATABASE_URL });
+    await client.connect();
+    await client.query(`CREATE SCHEMA "${schema}"; SET search_path = "${schema}"`);
+  });
+  after(async () => {
+    await client?.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+    await client?.end();
+  });
+  return {
+    schema,
+    get client() {
+      if (!client) throw new Error("the schema's connection is opened in the test file's before()");
+      return client;
+    },
+  };
 }
 
 /** Runs SQL on a short-lived connection of its own, e.g. to inspect or sabotage what a store sees. */
