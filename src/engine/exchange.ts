@@ -58,6 +58,7 @@ import { PostRates } from "./post-rates.ts";
 import { sourcePostbacks } from "./postbacks.ts";
 import { type Sale, SaleRecorder } from "./sale-recorder.ts";
 import { timeOrderedId } from "./time-ordered-ids.ts";
+import { UnwrittenAttempts } from "./unwritten-attempts.ts";
 
 /**
  * How long a post's claim on its ping lasts without renewal (renewed every third of it while the post runs), unless
@@ -160,6 +161,8 @@ export class Exchange {
   readonly #metrics: Metrics;
   readonly #log: Logger;
   readonly #sales: SaleRecorder;
+  /** Post attempts this process knows the truth of but could not write yet (a failed beginning). */
+  readonly #unwrittenAttempts: UnwrittenAttempts;
   readonly #gates: GateServices;
   /** Each source's recent post rate, for holds overbooking by it (settings.cap_hold_overbook "learned"). */
   readonly #postRates = new PostRates();
@@ -211,6 +214,7 @@ export class Exchange {
         if (sale.lead.status === "sold") this.#rememberSale(sale.lead, sale.contact);
       },
     });
+    this.#unwrittenAttempts = new UnwrittenAttempts({ store: deps.store, log: deps.log });
     this.#events = new EventWriter(deps.store, deps.log);
   }
 
@@ -453,6 +457,7 @@ export class Exchange {
     await Promise.race([waited, new Promise((resolve) => setTimeout(resolve, deadline).unref())]);
     await this.#events.close();
     await this.#sales.close();
+    await this.#unwrittenAttempts.close();
   }
 
   /** Counts a request as in flight until it settles, so close() can wait for it. */
@@ -610,6 +615,7 @@ export class Exchange {
       auctionId,
       now: this.#now,
       log: this.#log,
+      unwritten: this.#unwrittenAttempts,
       ...(leaseHeld ? { leaseHeld } : {}),
     });
   }

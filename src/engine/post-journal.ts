@@ -2,15 +2,18 @@
 // journal shows that this lead was posted to a campaign before (the exchange died, or another instance's lease on
 // the post lapsed), the buyer is not posted to again: refused then, the fallback moves on; with no recorded answer,
 // the buyer may hold the lead, so the whole post stops as uncertain and the operator reconciles it (src/http/
-// post-attempt-routes.ts). An exclusive lead a buyer may hold is never offered to another buyer either.
+// post-attempt-routes.ts). An exclusive lead a buyer may hold is never offered to another buyer either. A beginning
+// that could not be written is not such a case: this process knows nobody was called, and says so before the lead is
+// posted again (./unwritten-attempts.ts).
 
 import type { Logger } from "pino";
 import type { BuyerOutcome, Reason } from "../domain/outcomes.ts";
 import type { Bid } from "../domain/ranking.ts";
 import type { LeadRecord } from "../domain/records.ts";
 import type { LeadsPort, PostJournalPort } from "../store/ports.ts";
-import type { EndedPostAttempt, PostAttempt } from "../store/post-attempts.ts";
+import type { BeginPostAttempt, EndedPostAttempt, PostAttempt } from "../store/post-attempts.ts";
 import { timeOrderedId } from "./time-ordered-ids.ts";
+import type { UnwrittenAttempts } from "./unwritten-attempts.ts";
 
 /** Whether the buyer of this bid may be posted to, or, when not, the trace line that says why it was skipped. */
 export type PostVerdict = { post: true } | { post: false; outcome: Pick<BuyerOutcome, "reason" | "detail"> };
@@ -51,6 +54,9 @@ export class PostJournal {
   readonly #now: () => number;
   readonly #log: Logger;
   readonly #leaseHeld: () => Promise<boolean>;
+  readonly #unwritten: UnwrittenAttempts;
+  /** Whether what an earlier post of this auction could not write has been written (before the first attempt). */
+  #settled = false;
   /** The attempts this delivery began, by campaign. */
   readonly #began = new Map<string, string>();
   /** Attempts that ended without a sale, written with the next one's beginning (or their end, with the sale). */
@@ -61,6 +67,8 @@ export class PostJournal {
     auctionId: string;
     now: () => number;
     log: Logger;
+    /** What this process's earlier posts could not write, shared by its journals. */
+    unwritten: UnwrittenAttempts;
     /** Renews the poster's lease; false when it lapsed. Asked before each buyer is posted to. */
     leaseHeld?: () => Promise<boolean>;
   }) {
@@ -68,12 +76,18 @@ export class PostJournal {
     this.#auctionId = deps.auctionId;
     this.#now = deps.now;
     this.#log = deps.log;
+    this.#unwritten = deps.unwritten;
     this.#leaseHeld = deps.leaseHeld ?? (async () => true);
   }
 
   /** Records the attempt durably before its buyer is called; throws PostUncertain/PostAnswered/PostLeaseLost. */
   async begin(bid: Bid): Promise<PostVerdict> {
     if (!(await this.#leaseHeld())) throw new PostLeaseLostError(this.#auctionId);
+    if (!this.#settled) {
+      const settling = this.#unwritten.settle(this.#auctionId);
+      if (settling) await settling;
+      this.#settled = true;
+    }
     const attempt: PostAttempt = {
       id: timeOrderedId(),
       auction_id: this.#auctionId,
@@ -85,7 +99,14 @@ export class PostJournal {
     };
     const ended = this.#ended;
     this.#ended = [];
-    const begun = await this.#store.beginPostAttempt(attempt, ended);
+    let begun: BeginPostAttempt;
+    try {
+      begun = await this.#store.beginPostAttempt(attempt, ended);
+    } catch (error) {
+      // Written or not, this attempt's buyer is not called now, and the ends it carried are known: kept to be said.
+      this.#unwritten.keep(this.#auctionId, ended, attempt.id);
+      throw error;
+    }
     if (begun.begun) {
       this.#began.set(bid.campaign_id, attempt.id);
       return { post: true };

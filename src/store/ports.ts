@@ -115,6 +115,12 @@ export interface PostJournalPort {
    * Its end is written with the sale (saveLead), from the sale's post outcomes.
    */
   beginPostAttempt(attempt: PostAttempt, ended?: readonly EndedPostAttempt[]): Promise<BeginPostAttempt>;
+  /**
+   * Writes, in one transaction, how attempts ended (`ended`, as beginPostAttempt does) and withdraws attempts whose
+   * buyer was never called (`withdrawn`: their beginning was written but its reply lost, so nothing was posted). Only
+   * attempts still `posting` change.
+   */
+  settlePostAttempts(ended: readonly EndedPostAttempt[], withdrawn: readonly string[]): Promise<void>;
   /** Marks an attempt found `posting` after its poster died as `uncertain`; false when it was no longer `posting`. */
   markPostAttemptUncertain(id: string): Promise<boolean>;
   /**

@@ -145,6 +145,13 @@ export const reconcileAttemptsSql = `UPDATE post_attempts SET state = 'uncertain
    WHERE ${OPEN_STATE_SQL} AND state = 'posting' AND started_at < ${mark(1)}
      AND NOT EXISTS (SELECT 1 FROM leads WHERE leads.auction_id = post_attempts.auction_id)`;
 
+/**
+ * Withdraws an attempt whose buyer was never called: its beginning reached the store, but its poster lost the reply and
+ * so posted nothing (src/engine/unwritten-attempts.ts). Only while still `posting`: once marked uncertain, the
+ * operator has it.
+ */
+export const withdrawAttemptSql = `DELETE FROM post_attempts WHERE id = ${mark(1)} AND state = 'posting'`;
+
 export const markUncertainSql = `UPDATE post_attempts SET state = 'uncertain' WHERE id = ${mark(1)} AND state = 'posting'`;
 
 /** Sold keeps the state the sale's transaction wrote (accepted); not sold ends it as rejected. Only once. */

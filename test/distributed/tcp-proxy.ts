@@ -18,9 +18,10 @@ export interface TcpProxy {
   stall(): void;
   /**
    * The next request matching `pattern` (client to server) reaches the service, but the connection dies before its
-   * reply comes back: the service did the work and the client cannot know. New connections are forwarded as usual.
+   * reply comes back: the service did the work and the client cannot know. New connections are forwarded as usual,
+   * unless `thenCut`: the service goes away as it answers, and the proxy is cut (see `cut`) until `restore`.
    */
-  loseNextReply(pattern: RegExp): void;
+  loseNextReply(pattern: RegExp, options?: { thenCut?: boolean }): void;
   /** Forwarding as normal again. */
   restore(): void;
   close(): Promise<void>;
@@ -34,6 +35,7 @@ export async function startTcpProxy(target: { host: string; port: number }): Pro
   let heldBack: (() => void)[] = [];
   let mode: Mode = "open";
   let loseReplyTo: RegExp | undefined;
+  let cutOnLoss = false;
   /** Connections whose next reply is to be lost: the request went through. */
   const doomed = new WeakSet<net.Socket>();
   const forward = (from: net.Socket, to: net.Socket, direction: "request" | "reply") => {
@@ -41,6 +43,11 @@ export async function startTcpProxy(target: { host: string; port: number }): Pro
       if (direction === "reply" && doomed.has(from)) {
         from.resetAndDestroy();
         to.resetAndDestroy();
+        if (cutOnLoss) {
+          cutOnLoss = false;
+          mode = "cut";
+          resetAll();
+        }
         return;
       }
       if (direction === "request" && loseReplyTo?.test(chunk.toString("latin1"))) {
@@ -89,12 +96,14 @@ export async function startTcpProxy(target: { host: string; port: number }): Pro
     stall() {
       mode = "stalled";
     },
-    loseNextReply(pattern) {
+    loseNextReply(pattern, options = {}) {
       loseReplyTo = pattern;
+      cutOnLoss = options.thenCut === true;
     },
     restore() {
       mode = "open";
       loseReplyTo = undefined;
+      cutOnLoss = false;
       for (const write of heldBack.splice(0)) write();
     },
     async close() {

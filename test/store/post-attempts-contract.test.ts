@@ -66,6 +66,30 @@ for (const implementation of STORES) {
       assert.equal(results.filter((result) => result.begun).length, 1);
     });
 
+    test("settling: known ends written, attempts never posted withdrawn, only while posting", async () => {
+      await store.beginPostAttempt(attempt("t1"));
+      await store.beginPostAttempt(attempt("t2", { campaign_id: "camp-b" }));
+      await store.beginPostAttempt(attempt("t3", { campaign_id: "camp-c" }));
+      assert.equal(await store.markPostAttemptUncertain("t3"), true);
+      await store.settlePostAttempts([{ id: "t1", state: "rejected", ended_at: T0 + 100 }], ["t2", "t3"]);
+      const other = await reopen();
+      assert.deepEqual(await other.getPostAttempt("t1"), {
+        ...attempt("t1"),
+        state: "rejected",
+        ended_at: T0 + 100,
+      });
+      assert.equal(await other.getPostAttempt("t2"), undefined, "withdrawn: its buyer was never called");
+      assert.equal(
+        (await other.getPostAttempt("t3"))?.state,
+        "uncertain",
+        "the operator's now: left as it is",
+      );
+      // Its campaign may be posted the lead now, as a new attempt.
+      assert.deepEqual(await other.beginPostAttempt(attempt("t4", { campaign_id: "camp-b" })), {
+        begun: true,
+      });
+    });
+
     test("the refusals before an attempt are written with its beginning", async () => {
       await store.beginPostAttempt(attempt("t1"));
       await store.beginPostAttempt(attempt("t2", { campaign_id: "camp-b" }), [

@@ -120,6 +120,10 @@ export abstract class SqlStoreCore {
     return this.write("beginPostAttempt", attempt, ended);
   }
 
+  async settlePostAttempts(ended: readonly EndedPostAttempt[], withdrawn: readonly string[]): Promise<void> {
+    await this.write("settlePostAttempts", ended, withdrawn);
+  }
+
   async markPostAttemptUncertain(id: string): Promise<boolean> {
     return this.write("markPostAttemptUncertain", id);
   }

@@ -31,6 +31,7 @@ import {
   postAttemptRowValues,
   reconcileAttemptsSql,
   resolveAttemptSql,
+  withdrawAttemptSql,
 } from "../post-attempts.ts";
 import { LEAD_COLUMNS, type LeadReseal, leadRowValues, type RowCodec } from "../record-rows.ts";
 import type {
@@ -143,6 +144,19 @@ export class SqlWrites {
     // This very attempt, written before: the same write repeated (PostgreSQL's after a lost reply) has begun it.
     if (row.id === attempt.id) return { begun: true };
     return { begun: false, earlier: postAttemptFromRow(row) };
+  }
+
+  /** See Store.settlePostAttempts. */
+  async settlePostAttempts(
+    tx: SqlTx,
+    ended: readonly EndedPostAttempt[],
+    withdrawn: readonly string[],
+  ): Promise<void> {
+    for (const end of ended) {
+      const values = [end.state, end.ended_at, end.id];
+      await tx.run(statement(this.#d, endAttemptByIdSql, values, "gavel_end_post_attempt_by_id"));
+    }
+    for (const id of withdrawn) await tx.run(statement(this.#d, withdrawAttemptSql, [id]));
   }
 
   async markPostAttemptUncertain(tx: SqlTx, id: string): Promise<boolean> {
