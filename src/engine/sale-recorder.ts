@@ -6,6 +6,7 @@ import type { Logger } from "pino";
 import type { ContactHashes } from "../compliance/suppression/suppression-hash.ts";
 import type { LeadRecord, LedgerEntry, OutboxItem, OutcomeRecord } from "../domain/records.ts";
 import type { LeadsPort } from "../store/ports.ts";
+import { BackgroundRetry } from "./background-retry.ts";
 
 export interface Sale {
   lead: LeadRecord;
@@ -19,9 +20,6 @@ export interface Sale {
   contact?: ContactHashes;
 }
 
-const RETRY_MIN_MS = 250;
-const RETRY_MAX_MS = 5_000;
-
 export class SaleRecorder {
   readonly #store: LeadsPort;
   readonly #log: Logger;
@@ -33,8 +31,10 @@ export class SaleRecorder {
    * at once; both must wait on one write, or the second INSERT is refused as a duplicate and surfaces as a 500.
    */
   readonly #writing = new Map<string, Promise<void>>();
-  #retryMs = RETRY_MIN_MS;
-  #timer: NodeJS.Timeout | undefined;
+  readonly #retry = new BackgroundRetry(async () => {
+    await this.#retryAll();
+    return this.#unsaved.size > 0;
+  });
 
   constructor(deps: { store: LeadsPort; log: Logger; onSaved: (sale: Sale) => void }) {
     this.#store = deps.store;
@@ -54,7 +54,7 @@ export class SaleRecorder {
           "a posted lead could not be written yet; retrying",
         );
       }
-      this.#schedule();
+      this.#retry.schedule();
       throw error;
     }
   }
@@ -66,8 +66,7 @@ export class SaleRecorder {
 
   /** Tries once more to write what is left, then reports what could not be written (it is lost to the store). */
   async close(): Promise<void> {
-    if (this.#timer) clearTimeout(this.#timer);
-    this.#timer = undefined;
+    this.#retry.stop();
     await this.#retryAll();
     if (this.#unsaved.size > 0) {
       this.#log.error(
@@ -104,19 +103,5 @@ export class SaleRecorder {
         return; // The store is still down; the next round tries again.
       }
     }
-  }
-
-  #schedule(): void {
-    if (this.#timer) return;
-    this.#timer = setTimeout(async () => {
-      this.#timer = undefined;
-      await this.#retryAll();
-      if (this.#unsaved.size === 0) {
-        this.#retryMs = RETRY_MIN_MS;
-        return;
-      }
-      this.#retryMs = Math.min(RETRY_MAX_MS, this.#retryMs * 2);
-      this.#schedule();
-    }, this.#retryMs);
   }
 }

@@ -9,6 +9,7 @@
 import type { Logger } from "pino";
 import type { PostJournalPort } from "../store/ports.ts";
 import type { EndedPostAttempt } from "../store/post-attempts.ts";
+import { BackgroundRetry } from "./background-retry.ts";
 
 /** One auction's attempts to write: ends it knows, and attempts begun in the store whose buyer was never called. */
 interface Unwritten {
@@ -16,17 +17,16 @@ interface Unwritten {
   withdrawn: string[];
 }
 
-const RETRY_MIN_MS = 250;
-const RETRY_MAX_MS = 5_000;
-
 export class UnwrittenAttempts {
   readonly #store: Pick<PostJournalPort, "settlePostAttempts">;
   readonly #log: Logger;
   readonly #pending = new Map<string, Unwritten>();
   /** The write under way for each auction: a retried post and the background must not write it at the same time. */
   readonly #writing = new Map<string, Promise<void>>();
-  #retryMs = RETRY_MIN_MS;
-  #timer: NodeJS.Timeout | undefined;
+  readonly #retry = new BackgroundRetry(async () => {
+    await this.#writeAll();
+    return this.#pending.size > 0;
+  });
 
   constructor(deps: { store: Pick<PostJournalPort, "settlePostAttempts">; log: Logger }) {
     this.#store = deps.store;
@@ -40,7 +40,7 @@ export class UnwrittenAttempts {
       ended: [...(kept?.ended ?? []), ...ended],
       withdrawn: [...(kept?.withdrawn ?? []), ...(withdrawn ? [withdrawn] : [])],
     });
-    this.#schedule();
+    this.#retry.schedule();
   }
 
   /**
@@ -59,8 +59,7 @@ export class UnwrittenAttempts {
 
   /** Tries once more to write what is kept, then says what could not be (the reconciler will list it as uncertain). */
   async close(): Promise<void> {
-    if (this.#timer) clearTimeout(this.#timer);
-    this.#timer = undefined;
+    this.#retry.stop();
     await this.#writeAll();
     if (this.#pending.size > 0) {
       this.#log.error(
@@ -107,20 +106,5 @@ export class UnwrittenAttempts {
         return; // The store is still away; the next round tries again.
       }
     }
-  }
-
-  #schedule(): void {
-    if (this.#timer) return;
-    this.#timer = setTimeout(async () => {
-      this.#timer = undefined;
-      await this.#writeAll();
-      if (this.#pending.size === 0) {
-        this.#retryMs = RETRY_MIN_MS;
-        return;
-      }
-      this.#retryMs = Math.min(RETRY_MAX_MS, this.#retryMs * 2);
-      this.#schedule();
-    }, this.#retryMs);
-    this.#timer.unref();
   }
 }

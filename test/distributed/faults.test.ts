@@ -425,68 +425,56 @@ describe("Redis", () => {
   });
 });
 
+/** A ping, then its post with `fault` in place on PostgreSQL's proxy (restored after the answer). */
+async function postThrough(fault: () => void): Promise<{ pingId: string; first: Reply }> {
+  const pinged = await ping();
+  assert.equal(pinged.status, 200, JSON.stringify(pinged.body));
+  const pingId: string = pinged.body.ping_id;
+  fault();
+  try {
+    return { pingId, first: await post(pingId) };
+  } finally {
+    postgresProxy.restore();
+  }
+}
+
+/** The source's retries of a failed post, until one answers 200: sold, and the buyer received the lead once. */
+async function assertRetrySellsOnce(pingId: string): Promise<void> {
+  let last: Reply | undefined;
+  const retried = await pollUntil(async () => {
+    last = await post(pingId);
+    return last.status === 200 ? last : undefined;
+  }, RECOVERY_LIMIT_MS);
+  assert.ok(
+    retried,
+    `the retry succeeds once PostgreSQL is back; the last answer: ${JSON.stringify(last?.body)}`,
+  );
+  assert.equal(retried.body.status, "sold");
+  assert.deepEqual(await postsPerPing([pingId]), new Map([[pingId, 1]]), "the buyer received the lead once");
+}
+
 describe("PostgreSQL", () => {
   test("cut mid-traffic: posts 503 within the deadline, pings still answered; nothing acknowledged lost; recovery", async (t) => {
     await postgresCutMidTraffic(t);
   });
 
   test("a post whose sale could not be written is not delivered to the buyer again when the source retries", async () => {
-    const pinged = await ping();
-    assert.equal(pinged.status, 200, JSON.stringify(pinged.body));
-    const pingId: string = pinged.body.ping_id;
-    postgresProxy.cut();
-    let first: Reply;
-    try {
-      first = await post(pingId);
-    } finally {
-      postgresProxy.restore();
-    }
+    const { pingId, first } = await postThrough(() => postgresProxy.cut());
     assert.equal(first.status, 503, JSON.stringify(first.body));
-    const retried = await pollUntil(async () => {
-      const reply = await post(pingId);
-      return reply.status === 200 ? reply : undefined;
-    }, RECOVERY_LIMIT_MS);
-    assert.ok(retried, "the retry succeeds once PostgreSQL is back");
-    assert.equal(retried.body.status, "sold");
-    assert.deepEqual(
-      await postsPerPing([pingId]),
-      new Map([[pingId, 1]]),
-      "the buyer received the lead once",
-    );
+    await assertRetrySellsOnce(pingId);
   });
 
   test("a post whose attempt was written as PostgreSQL went away is posted to the buyer when the source retries, once", async () => {
-    const pinged = await ping();
-    assert.equal(pinged.status, 200, JSON.stringify(pinged.body));
-    const pingId: string = pinged.body.ping_id;
     // The post's attempt (one statement, named by its shape: one attempt, no ends) reaches PostgreSQL and commits; the
     // reply is lost and PostgreSQL is gone before the exchange can ask again. Its buyer is never called.
-    postgresProxy.loseNextReply(/gavel_durable_a(?![a-z])/, { thenCut: true });
-    let first: Reply;
-    try {
-      first = await post(pingId);
-    } finally {
-      postgresProxy.restore();
-    }
+    const { pingId, first } = await postThrough(() =>
+      postgresProxy.loseNextReply(/gavel_durable_a(?![a-z])/, { thenCut: true }),
+    );
     assert.equal(first.status, 503, JSON.stringify(first.body));
     assert.deepEqual(await postsPerPing([pingId]), new Map([[pingId, 0]]), "the buyer was not posted to");
     // The exchange knows no buyer was called: the retry posts (it used to stop as 409 GAVEL_POST_UNCERTAIN, leaving
     // the operator to reconcile a post that never happened).
-    let last = first;
-    const retried = await pollUntil(async () => {
-      last = await post(pingId);
-      return last.status === 200 ? last : undefined;
-    }, RECOVERY_LIMIT_MS);
-    assert.ok(
-      retried,
-      `the retry succeeds once PostgreSQL is back; the last answer: ${JSON.stringify(last.body)}`,
-    );
-    assert.equal(retried.body.status, "sold");
-    assert.deepEqual(
-      await postsPerPing([pingId]),
-      new Map([[pingId, 1]]),
-      "the buyer received the lead once",
-    );
+    await assertRetrySellsOnce(pingId);
   });
 
   test("connections cut while sales are being written: the exchange keeps running", async () => {
