@@ -151,6 +151,47 @@ for (const impl of STORES) {
       }
     });
 
+    test("the instance that made a change does not read its own list back (where the store can watch)", async (t) => {
+      const here = await Suppressions.open(store);
+      const otherStore = await reopen();
+      if (!store.watchConfig || !otherStore.watchConfig) return t.skip("one process owns this store");
+      const there = await Suppressions.open(otherStore);
+      // The lists this instance reads from here on: its own bulk addition must not be one of them.
+      const reads: (string | undefined)[] = [];
+      const load = store.loadSuppressions.bind(store);
+      store.loadSuppressions = (listId?: string) => {
+        reads.push(listId);
+        return load(listId);
+      };
+      const heardHere: string[] = [];
+      const stopHere = await store.watchConfig((change) => {
+        heardHere.push(change?.topic ?? "everything");
+        if (change?.topic === "suppressions") void here.hear(change);
+      });
+      const stopThere = await otherStore.watchConfig((change) => {
+        if (change?.topic === "suppressions") void there.hear(change);
+      });
+      const until = async (what: string, done: () => boolean) => {
+        const deadline = Date.now() + 10_000;
+        while (!done() && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
+        assert.ok(done(), `never saw ${what}`);
+      };
+      try {
+        const many = Array.from({ length: 200 }, (_, n) => email(`bulk${n}@x.com`));
+        await here.add("buyer-b", many);
+        assert.equal(here.index.size("buyer-b"), 200, "this instance's index took the change as it wrote it");
+        await until("the bulk addition on the other instance", () => there.index.size("buyer-b") === 200);
+        // A later announcement from the other instance: heard here only after the addition's (in commit order).
+        await otherStore.notifyConfigChanged?.({ topic: "funds" });
+        await until("the other instance's announcement here", () => heardHere.includes("funds"));
+        assert.deepEqual(heardHere, ["funds"], "its own suppression change is not heard back");
+        assert.deepEqual(reads, [], "no list was read back");
+      } finally {
+        await stopHere();
+        await stopThere();
+      }
+    });
+
     test("one list is read again on its own: the others stay as the index holds them", async () => {
       await store.addSuppressions("buyer-a", [phone("2125550147")]);
       await store.addSuppressions("buyer-b", [email("b@x.com")]);
