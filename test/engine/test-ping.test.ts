@@ -9,6 +9,7 @@ import { after, before, describe, test } from "node:test";
 import {
   BACKEND,
   bidder,
+  HARNESS_PING_TIMEOUT_MS,
   type Harness,
   type Reply,
   realtimeCampaign,
@@ -89,7 +90,7 @@ describe(`[${BACKEND}] admin test ping`, () => {
   });
 
   test("a buyer that times out shows its request and the failure", async () => {
-    await h.farm.setBehavior(bidder("alpha", 40, { latencyMs: 2_000 }));
+    await h.farm.setBehavior(bidder("alpha", 40, { latencyMs: 2 * HARNESS_PING_TIMEOUT_MS }));
     try {
       const reply = await h.admin("POST", "/v1/admin/campaigns/alpha/test-ping", {});
       assert.equal(reply.status, 200, JSON.stringify(reply.body));

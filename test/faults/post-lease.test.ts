@@ -35,6 +35,11 @@ const TRIALS = 2;
 const LEASE_MS = 1_500;
 /** Generous: ten leases; the old claim held until the ping's bids expired (two minutes here). */
 const TAKEOVER_BOUND_MS = 15_000;
+/**
+ * The buyers' ping timeout, within a deadline that lets them use it (the default deadline is 800 ms): the pings only
+ * set up the posts, and at load 17-18 a ping went unanswered in time (no_bid).
+ */
+const PING_TIMEOUT_MS = 4_000;
 
 const lead = personalInjuryLead();
 let backends: SharedBackends;
@@ -55,12 +60,16 @@ before(async () => {
     status: "active" as const,
     filters: [],
     pricing: { type: "realtime" as const },
-    ping: { url: buyers.pingUrl(id), timeout_ms: 1000 },
+    ping: { url: buyers.pingUrl(id), timeout_ms: PING_TIMEOUT_MS },
     post: { url: buyers.postUrl(id), timeout_ms: 5000 },
   });
   const config: ConfigFile = {
     storage: storageFor(backends),
-    settings: { post_claim_lease_ms: LEASE_MS },
+    settings: {
+      post_claim_lease_ms: LEASE_MS,
+      default_tmax_ms: PING_TIMEOUT_MS + 500,
+      max_tmax_ms: PING_TIMEOUT_MS + 500,
+    },
     // A fixed payout: either bid covers the quote, so a post may fall back from alpha to beta.
     sources: [testSource({ payout: { model: "fixed", amount: 20 } })],
     buyers: ["alpha", "beta"].map((id) => ({ id, name: id, status: "active" as const })),

@@ -42,6 +42,21 @@ export interface Reply {
   body: any;
 }
 
+/** A realtime campaign's ping timeout unless it says otherwise: where the exchange runs outside startHarness. */
+const REALTIME_PING_TIMEOUT_MS = 300;
+/**
+ * What startHarness gives a campaign at that default, when the configuration sets no deadline of its own. Most files
+ * need a buyer's bid, not a fast one: at 300 ms, buyers answering in 5 ms timed out at load ~20 on the 2-core machine,
+ * mostly in a file's first, cold auctions, and the lead a test had set up went unsold (engine: lead-sort-api, returns,
+ * suppression; realtime: ping-post). A file that tests a timeout sets its own (reports, ping-post's slow buyers,
+ * consent) or its own deadline (deadline, admin-alerts, hostile-buyers).
+ */
+export const HARNESS_PING_TIMEOUT_MS = 2_000;
+/** The auction deadline that lets a buyer use it (the default, 800 ms, would cut it short), with room for the answer. */
+const HARNESS_TMAX_MS = HARNESS_PING_TIMEOUT_MS + 500;
+/** The ping endpoints realtimeCampaign made at that default (not a ping a test passed, even with the same timeout). */
+const defaultPings = new WeakSet<object>();
+
 /** A realtime campaign for the farm buyer of the same name. */
 export function realtimeCampaign(
   farm: BuyerFarm,
@@ -50,6 +65,8 @@ export function realtimeCampaign(
 ): Campaign {
   const urls = farm.buyers[buyer];
   if (!urls) throw new Error(`no farm buyer ${buyer}`);
+  const ping = { url: urls.ping, timeout_ms: REALTIME_PING_TIMEOUT_MS };
+  defaultPings.add(ping);
   return {
     id: buyer,
     buyer_id: buyer,
@@ -58,7 +75,7 @@ export function realtimeCampaign(
     status: "active",
     filters: [],
     pricing: { type: "realtime" },
-    ping: { url: urls.ping, timeout_ms: 300 },
+    ping,
     post: { url: urls.post, timeout_ms: 1000 },
     ...overrides,
   };
@@ -97,13 +114,14 @@ export async function startHarness(
 ): Promise<Harness> {
   const storage = await openTestStorage();
   const farm = await startBuyerFarm(behaviors, { inProcess: options.farm === "in-process" });
-  const config =
+  const config = withHarnessDeadline(
     configure?.(farm) ??
-    ({
-      sources: [testSource()],
-      buyers: behaviors.map((b) => ({ id: b.name, name: b.name, status: "active" as const })),
-      campaigns: behaviors.map((b) => realtimeCampaign(farm, b.name)),
-    } satisfies ConfigFile);
+      ({
+        sources: [testSource()],
+        buyers: behaviors.map((b) => ({ id: b.name, name: b.name, status: "active" as const })),
+        campaigns: behaviors.map((b) => realtimeCampaign(farm, b.name)),
+      } satisfies ConfigFile),
+  );
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), "gavel-test-"));
   const cleanUp = async () => {
     await farm.stop();
@@ -166,6 +184,26 @@ export async function startHarness(
         await cleanUp();
       }
     },
+  };
+}
+
+/**
+ * Unless the configuration sets a deadline of its own: HARNESS_TMAX_MS as its deadline, and HARNESS_PING_TIMEOUT_MS
+ * for each campaign realtimeCampaign gave its default ping timeout.
+ */
+function withHarnessDeadline(config: ConfigFile): ConfigFile {
+  const settings = config.settings ?? {};
+  if (settings.default_tmax_ms !== undefined || settings.max_tmax_ms !== undefined) return config;
+  return {
+    ...config,
+    settings: { ...settings, default_tmax_ms: HARNESS_TMAX_MS, max_tmax_ms: HARNESS_TMAX_MS },
+    ...(config.campaigns && {
+      campaigns: config.campaigns.map((campaign) =>
+        campaign.ping && defaultPings.has(campaign.ping)
+          ? { ...campaign, ping: { ...campaign.ping, timeout_ms: HARNESS_PING_TIMEOUT_MS } }
+          : campaign,
+      ),
+    }),
   };
 }
 

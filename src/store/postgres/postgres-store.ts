@@ -2,6 +2,7 @@
 // the SQL stores' (src/store/sql/); here is what only PostgreSQL does: the pool, row locks that let instances share
 // work (SKIP LOCKED), and LISTEN/NOTIFY so a change made through one instance reaches all of them.
 
+import { randomUUID } from "node:crypto";
 import { NO_PII_KEYS } from "../../compliance/privacy/pii-cipher.ts";
 import type { ContactHashes } from "../../compliance/suppression/suppression-hash.ts";
 import type {
@@ -61,6 +62,8 @@ export class PostgresStore extends SqlStore {
   readonly #pool: PostgresPool;
   readonly #writes: SqlWrites;
   readonly #watchers = new Set<() => Promise<void>>();
+  /** Signs this store's change notifications, so that its own watch can tell them from other instances'. */
+  readonly #origin = randomUUID();
   /** Post attempts and sales: posts at the same moment share a statement (group-commit.ts). */
   readonly #durable: GroupCommit<DurableWrite, DurableWritesRow>;
   /** Sales' and ping batches' queued rollups, folded into report_rollup (pending-rollups.ts). */
@@ -254,13 +257,13 @@ export class PostgresStore extends SqlStore {
     await this.read(
       statement(POSTGRES, "SELECT pg_notify($1, current_schema() || ':' || $2)", [
         CONFIG_CHANNEL,
-        JSON.stringify(change),
+        JSON.stringify({ ...change, origin: this.#origin }),
       ]),
     );
   }
 
   async watchConfig(onChange: (change: SharedChange | undefined) => void): Promise<() => Promise<void>> {
-    const watcher = new ConfigWatcher(this.#options, onChange);
+    const watcher = new ConfigWatcher(this.#options, onChange, this.#origin);
     await watcher.start().catch((error: unknown) => {
       throw unavailable(this.#pool.address, error);
     });

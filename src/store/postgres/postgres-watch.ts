@@ -15,15 +15,22 @@ const WATCH_HEARTBEAT_MS = 10_000;
 export class ConfigWatcher {
   readonly #options: PostgresStoreOptions;
   readonly #onChange: (change: SharedChange | undefined) => void;
+  /** The origin this instance signs its own notifications with (see madeHere). */
+  readonly #origin: string | undefined;
   #client: pg.Client | undefined;
   #timer: NodeJS.Timeout | undefined;
   #heartbeat: NodeJS.Timeout | undefined;
   #backoffMs = WATCH_BACKOFF_MIN_MS;
   #stopped = false;
 
-  constructor(options: PostgresStoreOptions, onChange: (change: SharedChange | undefined) => void) {
+  constructor(
+    options: PostgresStoreOptions,
+    onChange: (change: SharedChange | undefined) => void,
+    origin?: string,
+  ) {
     this.#options = options;
     this.#onChange = onChange;
+    this.#origin = origin;
   }
 
   /** The first connection must succeed (fail fast at startup); later drops are retried for as long as it runs. */
@@ -61,7 +68,9 @@ export class ConfigWatcher {
       client.on("notification", (message) => {
         const payload = message.payload ?? "";
         if (message.channel !== CONFIG_CHANNEL || !payload.startsWith(`${schema}:`)) return;
-        this.#changed(sharedChange(payload.slice(schema.length + 1)));
+        const text = payload.slice(schema.length + 1);
+        if (this.#origin !== undefined && madeHere(text, this.#origin)) return;
+        this.#changed(sharedChange(text));
       });
       await client.query(`LISTEN ${CONFIG_CHANNEL}`);
     } catch (error) {
@@ -102,6 +111,21 @@ export class ConfigWatcher {
     } catch {
       // The watcher outlives a failing callback; the next change calls it again.
     }
+  }
+}
+
+/**
+ * Whether a notification announces a suppression list change this instance made itself: its index took the change as
+ * it wrote it, and a change too large to carry its hashes would otherwise have it read the whole list back (100,000
+ * rows after an import, parsed on the event loop while its auctions wait: buyers timed out at load ~15). Other topics
+ * are still heard from oneself, as before.
+ */
+function madeHere(text: string, origin: string): boolean {
+  try {
+    const change = JSON.parse(text) as { topic?: unknown; origin?: unknown };
+    return change.topic === "suppressions" && change.origin === origin;
+  } catch {
+    return false;
   }
 }
 
