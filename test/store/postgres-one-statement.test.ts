@@ -10,6 +10,7 @@ import type { LedgerEntry, OutboxItem, OutcomeRecord, PingRecord } from "../../s
 import { ROLLUP_KEY_COLUMNS, ROLLUP_MAX_COLUMNS, ROLLUP_SUM_COLUMNS } from "../../src/domain/rollup.ts";
 import { saleEntries } from "../../src/engine/ledger.ts";
 import type { PostAttempt } from "../../src/store/post-attempts.ts";
+import { FOLD_AFTER_MS } from "../../src/store/postgres/pending-rollups.ts";
 import { PostgresStore } from "../../src/store/postgres/postgres-store.ts";
 import { soldLead, T0 } from "./lead-records.ts";
 import {
@@ -237,8 +238,13 @@ describe("PostgreSQL: a direct post's writes, one statement each", () => {
         const leads = Array.from({ length: 24 }, (_, i) =>
           soldLead(`fold-${round}-${i}`, { auction_id: `a-fold-${round}-${i}` }),
         );
+        const savingFrom = performance.now();
         await Promise.all(leads.map((lead) => store.saveLead(lead, [], [], saleEntries(lead))));
-        assert.ok((await queued()) > 0);
+        const waiting = await queued();
+        // The store folds by itself FOLD_AFTER_MS after its first sale: only a loaded machine that took longer than
+        // that to save and count may find the queue emptied already (then this round checks the rebuild alone).
+        if (performance.now() - savingFrom < FOLD_AFTER_MS)
+          assert.ok(waiting > 0, "the sales' rollups are queued");
         // Two instances fold at the same moment: each queued row is taken by one of them.
         await Promise.all([store.foldSaleRollups(), other.foldSaleRollups()]);
         assert.equal(await queued(), 0);
