@@ -2,7 +2,9 @@
 // delivering a sold lead to a buyer; see src/deliveries/outbox-senders.ts), retries failures with exponential backoff,
 // and gives up into a dead-letter state after MAX_ATTEMPTS (replayable from the admin API). Runs in every instance; the
 // store's claim guarantees that no item is handed to two workers at once, and its lease that an item a dead worker was
-// sending is sent again: at least once, never lost.
+// sending is sent again: at least once, never lost. A live worker records each result before its lease lapses (it
+// retries a write the store failed, see #record), so an item is sent a second time only when its worker died, or the
+// receiver took it but did not answer in time.
 import type { Logger } from "pino";
 import type { BuyerHttpClient } from "../buyers/buyer-http-client.ts";
 import { DeliveryFailure, type OutboxSender, outboxSenders } from "../deliveries/outbox-senders.ts";
@@ -17,6 +19,9 @@ const BATCH_SIZE = 20;
 const LEASE_MARGIN_MS = 30_000;
 /** The longest one attempt may take (an item asking for more gets this): well inside the lease. */
 const MAX_ATTEMPT_MS = 25_000;
+/** Recording a result the store failed to write is tried again after this, doubling up to SETTLE_RETRY_MAX_MS. */
+const SETTLE_RETRY_FIRST_MS = 100;
+const SETTLE_RETRY_MAX_MS = 2_000;
 const MAX_RETRY_MS = 3_600_000;
 
 export interface RetryPolicy {
@@ -108,12 +113,36 @@ export class OutboxWorker {
   }
 
   async #deliver(item: OutboxItem): Promise<void> {
-    const settlement = await this.#attempt(item);
-    try {
-      await this.#store.settleOutbox(item.id, settlement);
-    } catch (error) {
-      // The lease will lapse and the item be tried again: at-least-once, never lost.
-      this.#log.warn({ err: error, outbox_id: item.id }, "recording an outbox delivery failed");
+    await this.#record(item, await this.#attempt(item));
+  }
+
+  /**
+   * Records an attempt's result, trying again while the claim's lease holds (a claimed item's run_at is its lease's
+   * end). One failed write must not make a delivered item due again: on a loaded machine PostgreSQL's pool can stay
+   * busy past its 3 s wait for a connection, and a result dropped then let the lease lapse, and the next claim, of any
+   * instance, send the item a second time. The store fences the write by the lease, so a result recorded after another
+   * claim took the item over changes nothing.
+   */
+  async #record(item: OutboxItem, settlement: OutboxSettlement): Promise<void> {
+    for (let waitMs = SETTLE_RETRY_FIRST_MS; ; waitMs = Math.min(SETTLE_RETRY_MAX_MS, waitMs * 2)) {
+      try {
+        if (!(await this.#store.settleOutbox(item.id, item.run_at, settlement))) {
+          // The lease lapsed and another claim took the item over, or it was replayed, or an earlier try of this write
+          // committed though its answer was lost: the item's state is not this attempt's to set.
+          this.#log.warn(
+            { outbox_id: item.id, kind: item.kind },
+            "outbox result not recorded: the claim no longer holds",
+          );
+        }
+        return;
+      } catch (error) {
+        // Past the lease another worker may claim the item: it will be sent again (at least once, never lost).
+        if (this.#stopped || this.#now() + waitMs >= item.run_at) {
+          this.#log.warn({ err: error, outbox_id: item.id }, "recording an outbox delivery failed");
+          return;
+        }
+        await new Promise((resolve) => setTimeout(resolve, waitMs));
+      }
     }
   }
 

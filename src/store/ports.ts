@@ -197,8 +197,12 @@ export interface OutboxPort {
    * claim at once; no item is handed to two of them (PostgreSQL: FOR UPDATE SKIP LOCKED).
    */
   claimOutbox(now: number, limit: number, leaseMs: number): Promise<OutboxItem[]>;
-  /** Records how a claimed item's delivery ended. */
-  settleOutbox(id: string, settlement: OutboxSettlement): Promise<void>;
+  /**
+   * Records how a claimed item's delivery ended, if the claim still holds: `leasedUntil` is the run_at the claim gave
+   * the item. False when it no longer does (the lease lapsed and another claim took the item over, or it was replayed):
+   * then nothing changes, and the later claim's result is the one recorded.
+   */
+  settleOutbox(id: string, leasedUntil: number, settlement: OutboxSettlement): Promise<boolean>;
   /** Outbox items, newest first. */
   listOutbox(query: OutboxQuery): Promise<OutboxItem[]>;
   /**

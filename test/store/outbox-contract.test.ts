@@ -80,10 +80,17 @@ for (const implementation of STORES) {
 
     test("settling: done, retry later, dead; replay brings a dead letter back", async () => {
       await store.saveLead(soldLead("l1"), [], [message("a"), message("b"), message("c")]);
-      await store.claimOutbox(T0, 10, 30_000);
-      await store.settleOutbox("a", { status: "done", at: T0 + 5 });
-      await store.settleOutbox("b", { status: "pending", run_at: T0 + 2_000, error: "HTTP 500" });
-      await store.settleOutbox("c", { status: "dead", error: "timeout" });
+      const lease = T0 + 30_000;
+      assert.deepEqual(
+        (await store.claimOutbox(T0, 10, 30_000)).map((item) => item.run_at),
+        [lease, lease, lease],
+      );
+      assert.equal(await store.settleOutbox("a", lease, { status: "done", at: T0 + 5 }), true);
+      assert.equal(
+        await store.settleOutbox("b", lease, { status: "pending", run_at: T0 + 2_000, error: "HTTP 500" }),
+        true,
+      );
+      assert.equal(await store.settleOutbox("c", lease, { status: "dead", error: "timeout" }), true);
       const byId = new Map((await store.listOutbox({ limit: 10 })).map((item) => [item.id, item]));
       assert.equal(byId.get("a")?.status, "done");
       assert.equal(byId.get("a")?.delivered_at, T0 + 5);
@@ -104,6 +111,36 @@ for (const implementation of STORES) {
         ["b", 2],
         ["c", 1],
       ]);
+    });
+
+    test("a result recorded after another claim took the item over changes nothing", async () => {
+      await store.saveLead(soldLead("l1"), [], [message("m")]);
+      const [first] = await store.claimOutbox(T0, 10, 30_000);
+      // The first worker's lease lapsed (it was stalled); another claims the item and is sending it.
+      const [second] = await store.claimOutbox(T0 + 30_000, 10, 30_000);
+      assert.deepEqual([first!.run_at, second!.run_at, second!.attempts], [T0 + 30_000, T0 + 60_000, 2]);
+
+      const late = await store.settleOutbox("m", first!.run_at, {
+        status: "pending",
+        run_at: T0,
+        error: "HTTP 500",
+      });
+
+      assert.equal(late, false, "the first claim no longer holds");
+      const [item] = await store.listOutbox({ limit: 10 });
+      assert.deepEqual([item!.status, item!.run_at, item!.last_error], ["pending", T0 + 60_000, undefined]);
+      assert.deepEqual(
+        await store.claimOutbox(T0 + 31_000, 10, 30_000),
+        [],
+        "still leased to the second claim",
+      );
+      assert.equal(await store.settleOutbox("m", second!.run_at, { status: "done", at: T0 + 31_000 }), true);
+      assert.equal(
+        await store.settleOutbox("m", second!.run_at, { status: "done", at: T0 + 32_000 }),
+        false,
+        "a settled item is settled once",
+      );
+      assert.equal((await store.listOutbox({ limit: 10 }))[0]!.delivered_at, T0 + 31_000);
     });
 
     test("two instances claiming at once never get the same item", async () => {

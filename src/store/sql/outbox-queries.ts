@@ -56,17 +56,28 @@ export const claimOutbox = (d: Dialect, now: number, limit: number, leaseMs: num
     [now + leaseMs, now, limit],
   );
 
-export const settleOutbox = (d: Dialect, id: string, settlement: OutboxSettlement): Statement =>
+/**
+ * Records how a claimed item's attempt ended, fenced by its lease: only while the item is still pending with the run_at
+ * its claim gave it. A later claim always moves run_at past it (it is due only once that lease has lapsed, and leases
+ * it anew from then), so a result recorded late, after another worker took the item over, changes nothing.
+ */
+export const settleOutbox = (
+  d: Dialect,
+  id: string,
+  leasedUntil: number,
+  settlement: OutboxSettlement,
+): Statement =>
   statement(
     d,
     `UPDATE outbox SET status = $1, run_at = COALESCE($2, run_at), last_error = COALESCE($3, last_error),
-       delivered_at = $4 WHERE id = $5`,
+       delivered_at = $4 WHERE id = $5 AND status = 'pending' AND run_at = $6`,
     [
       settlement.status,
       settlement.status === "pending" ? settlement.run_at : null,
       settlement.status === "done" ? null : settlement.error,
       settlement.status === "done" ? settlement.at : null,
       id,
+      leasedUntil,
     ],
   );
 

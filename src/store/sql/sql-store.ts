@@ -129,8 +129,8 @@ export abstract class SqlStore extends SqlStoreCore implements Store {
     );
   }
 
-  async settleOutbox(id: string, settlement: OutboxSettlement): Promise<void> {
-    await this.write("settleOutbox", id, settlement);
+  async settleOutbox(id: string, leasedUntil: number, settlement: OutboxSettlement): Promise<boolean> {
+    return this.write("settleOutbox", id, leasedUntil, settlement);
   }
 
   async listOutbox(query: OutboxQuery): Promise<OutboxItem[]> {

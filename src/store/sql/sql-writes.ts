@@ -279,8 +279,13 @@ export class SqlWrites {
     return (await tx.run(outbox.claimOutbox(this.#d, now, limit, leaseMs))).rows;
   }
 
-  async settleOutbox(tx: SqlTx, id: string, settlement: OutboxSettlement): Promise<void> {
-    await tx.run(outbox.settleOutbox(this.#d, id, settlement));
+  async settleOutbox(
+    tx: SqlTx,
+    id: string,
+    leasedUntil: number,
+    settlement: OutboxSettlement,
+  ): Promise<boolean> {
+    return (await tx.run(outbox.settleOutbox(this.#d, id, leasedUntil, settlement))).changes > 0;
   }
 
   async enqueueOutbox(tx: SqlTx, items: readonly OutboxItem[]): Promise<number> {
