@@ -49,10 +49,15 @@ const PING_TIMEOUT_MS = 4_000;
  */
 const POSTBACK_TIMEOUT_MS = 20_000;
 
-/** A campaign for one of the farm's buyers, with the ping deadline above. */
+/**
+ * A campaign for one of the farm's buyers, with the ping deadline above, and as long for its post: a buyer that takes a
+ * post after the exchange gave up on it counts an accepted post the exchange did not sell (once at load ~20, "accepted
+ * posts == sold leads"), which is the documented risk of a post timeout, not what two instances share.
+ */
 function campaignFor(buyer: string): Campaign {
   return realtimeCampaign(farm, buyer, {
     ping: { url: farm.buyers[buyer]!.ping, timeout_ms: PING_TIMEOUT_MS },
+    post: { url: farm.buyers[buyer]!.post, timeout_ms: PING_TIMEOUT_MS },
   });
 }
 
