@@ -10,7 +10,7 @@
 // `--pairs` sends ping→post pairs in a closed loop of `--connections` pairs in flight (no rate): CPU per pair.
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { loadavg, tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import { parseArgs } from "node:util";
 import {
   type BenchMarket,
@@ -26,6 +26,7 @@ import { startPrivateRedis } from "../src/sim/private-redis.ts";
 import { processCpuSeconds } from "../src/sim/process-cpu.ts";
 import { findWrk, runWrk, type WrkResult, writeBodiesFile } from "../src/sim/wrk-load.ts";
 import { DistributedServices } from "./distributed-services.ts";
+import { gavelEntries } from "./gavel-entries.ts";
 
 const { values } = parseArgs({
   options: {
@@ -43,15 +44,10 @@ const { values } = parseArgs({
     "database-url": { type: "string", default: "postgres://postgres@127.0.0.1:5432/test" },
   },
 });
-// An entry may carry node flags before it: --gavel="--max-semi-space-size=32 src/cli/gavel.ts".
-const entries = (values.gavel ?? []).map((entry) => {
-  const words = entry.trim().split(/\s+/);
-  return [...words.slice(0, -1), resolve(words.at(-1)!)];
-});
-if (entries.length === 0) {
-  console.error("usage: node bench/ab-cpu.ts --gavel <checkout>/src/cli/gavel.ts [--gavel ...] [--rate 300]");
-  process.exit(2);
-}
+const entries = gavelEntries(
+  values.gavel,
+  "node bench/ab-cpu.ts --gavel <checkout>/src/cli/gavel.ts [--gavel ...] [--rate 300]",
+);
 const wrk = findWrk();
 if (!wrk) throw new Error("wrk is not installed (apt-get install wrk)");
 const rate = Number(values.rate);

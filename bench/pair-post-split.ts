@@ -20,7 +20,7 @@
 import { spawn } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { loadavg, tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import { parseArgs } from "node:util";
 import {
   benchDirectPostBodies,
@@ -33,6 +33,7 @@ import { startBuyerFarm } from "../src/sim/buyer-farm-client.ts";
 import { type ChildService, startGavelServe } from "../src/sim/child-service.ts";
 import { threadCpuSeconds } from "../src/sim/process-cpu.ts";
 import { findWrk, runWrk, writeBodiesFile } from "../src/sim/wrk-load.ts";
+import { gavelEntries } from "./gavel-entries.ts";
 
 const { values } = parseArgs({
   options: {
@@ -48,14 +49,10 @@ const { values } = parseArgs({
     connections: { type: "string", default: "64" },
   },
 });
-const entries = (values.gavel ?? []).map((entry) => {
-  const words = entry.trim().split(/\s+/);
-  return [...words.slice(0, -1), resolve(words.at(-1)!)];
-});
-if (entries.length === 0) {
-  console.error("usage: node bench/pair-post-split.ts --gavel <checkout>/src/cli/gavel.ts [--rate 150]");
-  process.exit(2);
-}
+const entries = gavelEntries(
+  values.gavel,
+  "node bench/pair-post-split.ts --gavel <checkout>/src/cli/gavel.ts [--rate 150]",
+);
 // ping, direct, pair: paced at --rate leads a second. pingC, directC, pairC: closed loops of --connections (the
 // bench's saturation phases). pingT, ping2T: pings paced at the last pairC run's pairs a second, and at twice that
 // (its requests a second): what the ping half of those pairs costs on its own.

@@ -26,6 +26,7 @@ import { parseArgs } from "node:util";
 import { benchDirectPostBodies, buildBenchConfig, instantBuyers } from "../src/sim/bench-scenario.ts";
 import { startBuyerFarm } from "../src/sim/buyer-farm-client.ts";
 import { type ChildService, startGavelServe } from "../src/sim/child-service.ts";
+import { gavelEntries } from "./gavel-entries.ts";
 
 const { values } = parseArgs({
   options: {
@@ -38,15 +39,13 @@ const { values } = parseArgs({
     rounds: { type: "string", default: "3" },
   },
 });
-// An entry may carry node flags before it: --gavel="--import=<preload> src/cli/gavel.ts".
-const entries = (values.gavel ?? []).map((entry) => {
-  const words = entry.trim().split(/\s+/);
-  return { nodeArgs: words.slice(0, -1), entry: resolve(words.at(-1)!) };
-});
-if (entries.length === 0) {
-  console.error("usage: node bench/sqlite-grown-writer.ts --gavel <checkout>/src/cli/gavel.ts [--gavel ...]");
-  process.exit(2);
-}
+const entries = gavelEntries(
+  values.gavel,
+  "node bench/sqlite-grown-writer.ts --gavel <checkout>/src/cli/gavel.ts [--gavel ...]",
+).map((words) => ({
+  nodeArgs: words.slice(0, -1),
+  entry: words.at(-1)!,
+}));
 const seedDir = resolve(values.seed);
 const [grow, warm, leads, inFlight, rounds] = [
   values.grow,

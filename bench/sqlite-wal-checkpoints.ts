@@ -37,6 +37,7 @@ import { startBuyerFarm } from "../src/sim/buyer-farm-client.ts";
 import { type ChildService, startGavelServe } from "../src/sim/child-service.ts";
 import { threadCpuSeconds } from "../src/sim/process-cpu.ts";
 import { findWrk, runWrk, writeBodiesFile } from "../src/sim/wrk-load.ts";
+import { gavelEntries } from "./gavel-entries.ts";
 
 const { values } = parseArgs({
   options: {
@@ -51,16 +52,10 @@ const { values } = parseArgs({
     record: { type: "string" },
   },
 });
-const entries = (values.gavel ?? []).map((entry) => {
-  const words = entry.trim().split(/\s+/);
-  return [...words.slice(0, -1), resolve(words.at(-1)!)];
-});
-if (entries.length === 0) {
-  console.error(
-    "usage: node bench/sqlite-wal-checkpoints.ts --gavel <checkout>/src/cli/gavel.ts [--gavel ...]",
-  );
-  process.exit(2);
-}
+const entries = gavelEntries(
+  values.gavel,
+  "node bench/sqlite-wal-checkpoints.ts --gavel <checkout>/src/cli/gavel.ts [--gavel ...]",
+);
 const wrk = findWrk();
 if (!wrk) throw new Error("wrk is not installed (apt-get install wrk)");
 const pairs = values.pairs;
